@@ -1,0 +1,160 @@
+# CleanPlate: one build for every program. `make check` runs every test,
+# `make demo` runs a short lunch, `make bench` prints the benchmarks.
+#
+# Layout of the build (BUILD=build by default; the sanitizer build uses build-asan):
+#   $(BUILD)/libcp<module>.a   one static library per folder (core, receipts, pos, scale, backoffice)
+#   $(BUILD)/cleanplate-*      the three programs
+#   $(BUILD)/tests/test_*      one cmocka binary per tests/unit/test_*.c
+
+PREFIX ?= /usr/local
+BUILD ?= build
+CC ?= cc
+
+PKGS := sqlite3 libsodium inih jansson libusb-1.0 libserialport ncursesw libqrencode
+# libharu and libcsv ship no pkg-config file on Debian: linked by name.
+EXTRA_LIBS := -lhpdf -lcsv -lm -lpthread
+
+WARN := -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wformat=2 -Werror
+CFLAGS ?= -O2 -g
+# pkg-config is asked once per make run, and only when something is compiled,
+# so that `make check` can install missing packages before anything needs them.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS = $(eval PKG_LIBS := $$(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
+ALL_CPPFLAGS = -I. -D_GNU_SOURCE $(PKG_CFLAGS) $(CPPFLAGS)
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN_FLAGS)
+
+ifeq ($(SAN),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+ifeq ($(SAN),fuzz)
+SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=all
+endif
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+CORE_SRC := $(wildcard core/*.c)
+RECEIPTS_SRC := $(wildcard receipts/*.c)
+POS_SRC := $(filter-out pos/main.c,$(wildcard pos/*.c))
+SCALE_SRC := $(filter-out scale/main.c,$(wildcard scale/*.c))
+OFFICE_SRC := $(filter-out backoffice/main.c,$(wildcard backoffice/*.c))
+
+# Order matters for static linking: users before what they use.
+LIBS := $(BUILD)/libcpoffice.a $(BUILD)/libcpscale.a $(BUILD)/libcppos.a \
+        $(BUILD)/libcpreceipts.a $(BUILD)/libcpcore.a
+PROGRAMS := $(BUILD)/cleanplate-pos $(BUILD)/cleanplate-scale $(BUILD)/cleanplate-office
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TEST_HELPERS := $(wildcard tests/unit/helpers/*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+BENCH_SRC := $(wildcard tests/bench/*.c)
+BENCH_PROGS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+.PHONY: all programs deps check demo bench fuzz install clean unit integration \
+        check-asan fuzz-quick fuzz-build soak _check _demo _bench _fuzz
+.DEFAULT_GOAL := all
+
+all: deps
+	@$(MAKE) --no-print-directory programs
+
+programs: $(PROGRAMS)
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libcpcore.a: $(call obj,$(CORE_SRC))
+$(BUILD)/libcpreceipts.a: $(call obj,$(RECEIPTS_SRC))
+$(BUILD)/libcppos.a: $(call obj,$(POS_SRC))
+$(BUILD)/libcpscale.a: $(call obj,$(SCALE_SRC))
+$(BUILD)/libcpoffice.a: $(call obj,$(OFFICE_SRC))
+$(BUILD)/lib%.a:
+	@mkdir -p $(@D)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/cleanplate-pos: $(BUILD)/obj/pos/main.o $(LIBS)
+$(BUILD)/cleanplate-scale: $(BUILD)/obj/scale/main.o $(LIBS)
+$(BUILD)/cleanplate-office: $(BUILD)/obj/backoffice/main.o $(LIBS)
+$(PROGRAMS):
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS) $(EXTRA_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TEST_HELPERS)) $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(call obj,$(TEST_HELPERS)) $(LIBS) \
+	    $(PKG_LIBS) -lcmocka $(EXTRA_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS) $(EXTRA_LIBS)
+
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS) $(EXTRA_LIBS)
+
+# Built by tests/fuzz/run.sh as: make BUILD=build-fuzz CC=clang SAN=fuzz fuzz-build
+fuzz-build: $(FUZZ_PROGS)
+
+# ---- tests ---------------------------------------------------------------
+
+# The entry points install what is missing, then re-run make so that
+# pkg-config sees the freshly installed packages.
+check: deps
+	@$(MAKE) --no-print-directory _check
+
+_check: programs $(UNIT_TESTS)
+	@./tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
+	@./tests/run-integration.sh $(BUILD)
+	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory fuzz-quick
+	@echo "make check: all tests passed"
+
+unit: $(UNIT_TESTS)
+	@./tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
+
+integration: programs
+	@./tests/run-integration.sh $(BUILD)
+
+# The unit tests once more under AddressSanitizer and UndefinedBehaviorSanitizer.
+check-asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 unit
+
+# Fuzz targets (clang, libFuzzer): briefly in `make check`, long in `make fuzz`.
+FUZZ_SECONDS ?= 600
+fuzz-quick:
+	@./tests/fuzz/run.sh quick
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/fuzz/run.sh long
+
+# ---- demo and bench -------------------------------------------------------
+
+demo: deps
+	@$(MAKE) --no-print-directory _demo
+
+_demo: programs
+	@./scripts/demo.sh $(BUILD)
+
+bench: deps
+	@$(MAKE) --no-print-directory _bench
+
+_bench: programs $(BENCH_PROGS)
+	@./tests/bench/run.sh $(BUILD)
+
+# ---- install ----------------------------------------------------------------
+
+install: programs
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/cleanplate
+	if [ -d dist ]; then cp -r dist/. $(DESTDIR)$(PREFIX)/share/cleanplate/; fi
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

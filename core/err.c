@@ -1,0 +1,72 @@
+/* err: the project's one error enum, its text, and the detail of the last error. */
+#include "core/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static const struct {
+    const char *name;
+    const char *text;
+} err_table[CP_ERR_COUNT] = {
+    [CP_OK] = {"ok", "success"},
+    [CP_ERR_NOMEM] = {"nomem", "out of memory"},
+    [CP_ERR_INVALID] = {"invalid", "invalid input"},
+    [CP_ERR_NOT_FOUND] = {"not_found", "not found"},
+    [CP_ERR_EXISTS] = {"exists", "already exists"},
+    [CP_ERR_IO] = {"io", "input/output error"},
+    [CP_ERR_DB] = {"db", "database error"},
+    [CP_ERR_BUSY] = {"busy", "database is busy"},
+    [CP_ERR_FULL] = {"full", "disk or database is full"},
+    [CP_ERR_PARSE] = {"parse", "could not parse input"},
+    [CP_ERR_DEVICE] = {"device", "device error"},
+    [CP_ERR_DISCONNECTED] = {"disconnected", "device disconnected"},
+    [CP_ERR_TIMEOUT] = {"timeout", "timed out"},
+    [CP_ERR_ACCESS] = {"access", "permission denied"},
+    [CP_ERR_UNSUPPORTED] = {"unsupported", "not supported"},
+    [CP_ERR_AUTH] = {"auth", "wrong PIN or not allowed"},
+    [CP_ERR_UNKNOWN_CARD] = {"unknown_card", "card is not known"},
+    [CP_ERR_CARD_BLOCKED] = {"card_blocked", "card is blocked"},
+    [CP_ERR_DINER_INACTIVE] = {"diner_inactive", "diner is not active"},
+    [CP_ERR_NO_MEAL_PERIOD] = {"no_meal_period", "no meal period is open now"},
+    [CP_ERR_NO_PRICE] = {"no_price", "no price for this diner's category"},
+    [CP_ERR_INSUFFICIENT_FUNDS] = {"insufficient_funds", "balance too low"},
+    [CP_ERR_LIMIT_REACHED] = {"limit_reached", "meal limit reached"},
+    [CP_ERR_DUPLICATE_TAP] = {"duplicate_tap", "same card tapped again"},
+    [CP_ERR_ALREADY_VOID] = {"already_void", "sale is already void"},
+};
+
+static _Thread_local char detail[512];
+
+const char *cp_strerror(cp_err e)
+{
+    if (e < 0 || e >= CP_ERR_COUNT || !err_table[e].text)
+        return "unknown error";
+    return err_table[e].text;
+}
+
+const char *cp_errname(cp_err e)
+{
+    if (e < 0 || e >= CP_ERR_COUNT || !err_table[e].name)
+        return "unknown";
+    return err_table[e].name;
+}
+
+cp_err cp_fail(cp_err e, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    return e;
+}
+
+const char *cp_detail(void)
+{
+    return detail[0] ? detail : "no detail";
+}
+
+void cp_clear(void)
+{
+    detail[0] = '\0';
+}
