@@ -56,6 +56,8 @@ BENCH_PROGS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 .PHONY: all programs deps check demo bench fuzz install clean unit integration \
         check-asan fuzz-quick fuzz-build soak _check _demo _bench _fuzz
 .DEFAULT_GOAL := all
+# Keep object files of tests and fuzz targets (they are intermediates otherwise).
+.SECONDARY:
 
 all: deps
 	@$(MAKE) --no-print-directory programs
