@@ -1,0 +1,77 @@
+/* clock: the one place that reads the time; CLEANPLATE_NOW fixes it for tests and demos. */
+#include "core/clock.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static cp_time from_tm(const struct tm *tm)
+{
+    cp_time t = {tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday,
+                 tm->tm_hour, tm->tm_min, tm->tm_sec};
+    return t;
+}
+
+cp_err clock_parse(const char *s, cp_time *out)
+{
+    cp_time t = {0};
+    char sep;
+    int n = 0, end = 0;
+
+    n = sscanf(s, "%4d-%2d-%2d%c%2d:%2d%n:%2d%n", &t.year, &t.month, &t.day, &sep,
+               &t.hour, &t.minute, &end, &t.second, &end);
+    if (n < 6 || (sep != 'T' && sep != ' ') || s[end] != '\0' || t.month < 1 ||
+        t.month > 12 || t.day < 1 || t.day > 31 || t.hour < 0 || t.hour > 23 ||
+        t.minute < 0 || t.minute > 59 || t.second < 0 || t.second > 59)
+        return cp_fail(CP_ERR_INVALID, "'%s' is not a local time like 2026-11-21T12:05:00", s);
+    *out = t;
+    return CP_OK;
+}
+
+cp_err clock_now(cp_time *out)
+{
+    const char *fixed = getenv("CLEANPLATE_NOW");
+    time_t now;
+    struct tm tm;
+
+    if (fixed && *fixed) {
+        if (clock_parse(fixed, out) != CP_OK)
+            return cp_fail(CP_ERR_INVALID,
+                           "CLEANPLATE_NOW='%s' is not a local time like 2026-11-21T12:05:00",
+                           fixed);
+        return CP_OK;
+    }
+    now = time(NULL);
+    localtime_r(&now, &tm);
+    *out = from_tm(&tm);
+    return CP_OK;
+}
+
+void clock_iso(const cp_time *t, char buf[CP_TIME_ISO_LEN])
+{
+    snprintf(buf, CP_TIME_ISO_LEN, "%04u-%02u-%02uT%02u:%02u:%02u", (unsigned)t->year % 10000,
+             (unsigned)t->month % 100, (unsigned)t->day % 100, (unsigned)t->hour % 100,
+             (unsigned)t->minute % 100, (unsigned)t->second % 100);
+}
+
+void clock_date(const cp_time *t, char buf[CP_DATE_LEN])
+{
+    snprintf(buf, CP_DATE_LEN, "%04u-%02u-%02u", (unsigned)t->year % 10000,
+             (unsigned)t->month % 100, (unsigned)t->day % 100);
+}
+
+int clock_minute_of_day(const cp_time *t)
+{
+    return t->hour * 60 + t->minute;
+}
+
+cp_time clock_add_seconds(const cp_time *t, long delta)
+{
+    /* timegm/gmtime treat the fields as plain calendar arithmetic, with no
+     * daylight-saving jumps, which is what a local wall clock needs here. */
+    struct tm tm = {.tm_year = t->year - 1900, .tm_mon = t->month - 1, .tm_mday = t->day,
+                    .tm_hour = t->hour, .tm_min = t->minute, .tm_sec = t->second};
+    time_t secs = timegm(&tm) + delta;
+    gmtime_r(&secs, &tm);
+    return from_tm(&tm);
+}

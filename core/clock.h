@@ -1,0 +1,36 @@
+/* clock: the one place that reads the time; CLEANPLATE_NOW fixes it for tests and demos. */
+#ifndef CP_CLOCK_H
+#define CP_CLOCK_H
+
+#include "core/err.h"
+
+/* Local wall-clock time, to the second. */
+typedef struct cp_time {
+    int year, month, day;     /* 2026, 1-12, 1-31 */
+    int hour, minute, second; /* 0-23, 0-59, 0-59 */
+} cp_time;
+
+#define CP_TIME_ISO_LEN 20 /* "2026-11-21T12:05:00" and a NUL */
+#define CP_DATE_LEN 11     /* "2026-11-21" and a NUL */
+
+/* The current local time, or the one CLEANPLATE_NOW gives (ISO-8601 local,
+ * "2026-11-21T12:05:00" or "2026-11-21 12:05"). A malformed CLEANPLATE_NOW is
+ * an error, not silently ignored. */
+cp_err clock_now(cp_time *out);
+
+/* Parses "YYYY-MM-DDTHH:MM[:SS]" (a space may stand for the T) into *out. */
+cp_err clock_parse(const char *s, cp_time *out);
+
+/* Writes "YYYY-MM-DDTHH:MM:SS" into buf. */
+void clock_iso(const cp_time *t, char buf[CP_TIME_ISO_LEN]);
+
+/* Writes "YYYY-MM-DD" into buf. */
+void clock_date(const cp_time *t, char buf[CP_DATE_LEN]);
+
+/* Minutes since local midnight. */
+int clock_minute_of_day(const cp_time *t);
+
+/* t moved by delta seconds (negative goes back), normalised across days. */
+cp_time clock_add_seconds(const cp_time *t, long delta);
+
+#endif

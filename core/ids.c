@@ -1,0 +1,45 @@
+/* ids: event ids unique across terminals (terminal code + sequence, or random). */
+#include "core/ids.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void ids_random(char out[IDS_LEN])
+{
+    unsigned char bin[16];
+
+    if (sodium_init() < 0)
+        abort(); /* cannot happen after libsodium is installed; no ids without entropy */
+    randombytes_buf(bin, sizeof bin);
+    sodium_bin2hex(out, IDS_LEN, bin, sizeof bin);
+}
+
+cp_err ids_next(db *d, const char *terminal, char out[IDS_LEN])
+{
+    static const char sql[] =
+        "UPDATE terminals SET next_seq = next_seq + 1 WHERE code = ? RETURNING next_seq - 1";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    int64_t seq;
+    cp_err err;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, terminal);
+    err = db_step_int64(d, st, &seq);
+    if (err == CP_ERR_NOT_FOUND)
+        return cp_fail(err, "no terminal '%s': add it with `cleanplate-office terminal add`",
+                       terminal);
+    if (err)
+        return err;
+    snprintf(out, IDS_LEN, "%s-%06lld", terminal, (long long)seq);
+    return CP_OK;
+}
+
+cp_err ids_event(db *d, const char *terminal, char out[IDS_LEN])
+{
+    if (terminal)
+        return ids_next(d, terminal, out);
+    ids_random(out);
+    return CP_OK;
+}

@@ -1,0 +1,932 @@
+/* ledger: charges, voids, top-ups, subsidies and refunds, each one SQLite transaction.
+ *
+ * The wallets table holds each diner's balances; every change to it goes
+ * through post(), which writes the ledger entry and the balance together, so
+ * that a balance always equals the sum of its entries (verify checks it). */
+#include "core/ledger.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/audit.h"
+#include "core/clock.h"
+#include "core/money.h"
+
+/* What one charge needs to know about the card and its diner. */
+typedef struct tapper {
+    int64_t diner_id, department_id;
+    char card_status[16], diner_status[16], category[64];
+} tapper;
+
+/* Writes one ledger entry and moves the wallet balance by the same amount. */
+static cp_err post(db *d, const char *id, int64_t diner_id, const char *wallet, int64_t fen,
+                   const char *kind, const char *sale_id, const char *ref, const char *terminal,
+                   const char *actor, const char *at)
+{
+    static const char insert_sql[] =
+        "INSERT INTO ledger(id, diner_id, wallet, amount_fen, kind, sale_id, ref, terminal,"
+        " actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static const char cash_sql[] =
+        "UPDATE wallets SET cash_fen = cash_fen + ? WHERE diner_id = ?";
+    static const char subsidy_sql[] =
+        "UPDATE wallets SET subsidy_fen = subsidy_fen + ? WHERE diner_id = ?";
+    sqlite3_stmt *st = db_stmt(d, insert_sql);
+    cp_err err;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, diner_id);
+    db_bind_text(st, 3, wallet);
+    sqlite3_bind_int64(st, 4, fen);
+    db_bind_text(st, 5, kind);
+    db_bind_text(st, 6, sale_id);
+    db_bind_text(st, 7, ref);
+    db_bind_text(st, 8, terminal);
+    db_bind_text(st, 9, actor);
+    db_bind_text(st, 10, at);
+    if ((err = db_step_done(d, st, "writing the ledger")))
+        return err;
+    if (!(st = db_stmt(d, strcmp(wallet, "cash") == 0 ? cash_sql : subsidy_sql)))
+        return CP_ERR_DB;
+    sqlite3_bind_int64(st, 1, fen);
+    sqlite3_bind_int64(st, 2, diner_id);
+    if ((err = db_step_done(d, st, "updating the wallet")))
+        return err;
+    if (sqlite3_changes(db_handle(d)) != 1)
+        return cp_fail(CP_ERR_DB, "diner %lld has no wallet", (long long)diner_id);
+    return CP_OK;
+}
+
+/* Records a refusal in res; nothing is written for it but the request. */
+static cp_err refuse(charge_res *res, cp_err why, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static cp_err refuse(charge_res *res, cp_err why, const char *fmt, ...)
+{
+    va_list ap;
+
+    res->result = why;
+    va_start(ap, fmt);
+    vsnprintf(res->message, sizeof res->message, fmt, ap);
+    va_end(ap);
+    return CP_OK;
+}
+
+static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+    snprintf(dst, size, "%s", s ? (const char *)s : "");
+}
+
+static cp_err load_balances(db *d, int64_t diner_id, int64_t *cash, int64_t *subsidy)
+{
+    static const char sql[] = "SELECT cash_fen, subsidy_fen FROM wallets WHERE diner_id = ?";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    sqlite3_bind_int64(st, 1, diner_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *cash = sqlite3_column_int64(st, 0);
+        *subsidy = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return CP_OK;
+    if (rc == SQLITE_DONE)
+        return cp_fail(CP_ERR_DB, "diner %lld has no wallet", (long long)diner_id);
+    return db_fail(d, "reading the wallet");
+}
+
+static cp_err count_meals_today(db *d, int64_t diner_id, const char *date, int *n)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM sales s WHERE s.diner_id = ? AND s.business_date = ?"
+        " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    int64_t v = 0;
+    cp_err err;
+
+    if (!st)
+        return CP_ERR_DB;
+    sqlite3_bind_int64(st, 1, diner_id);
+    db_bind_text(st, 2, date);
+    err = db_step_int64(d, st, &v);
+    *n = (int)v;
+    return err;
+}
+
+/* Fills res with the answer given the first time request_id was seen. */
+static cp_err answer_again(db *d, const charge_req *req, charge_res *res, int *found)
+{
+    static const char req_sql[] =
+        "SELECT result, sale_id, card_no FROM charge_requests WHERE request_id = ?";
+    static const char sale_sql[] =
+        "SELECT s.diner_id, di.staff_no, di.name, dep.name, coalesce(p.name, ''),"
+        " s.total_fen, s.subsidy_fen, s.cash_fen, s.business_date"
+        " FROM sales s JOIN diners di ON di.id = s.diner_id"
+        " JOIN departments dep ON dep.id = s.department_id"
+        " LEFT JOIN meal_periods p ON p.id = s.period_id WHERE s.id = ?";
+    sqlite3_stmt *st = db_stmt(d, req_sql);
+    char result[64], sale_id[IDS_LEN], card[64], date[CP_DATE_LEN];
+    int64_t diner_id;
+    int rc;
+
+    *found = 0;
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, req->request_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        copy_col(result, sizeof result, st, 0);
+        copy_col(sale_id, sizeof sale_id, st, 1);
+        copy_col(card, sizeof card, st, 2);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return CP_OK;
+    if (rc != SQLITE_ROW)
+        return db_fail(d, "reading charge requests");
+    *found = 1;
+    res->repeated = 1;
+    if (strcmp(card, req->card_no) != 0)
+        return cp_fail(CP_ERR_INVALID, "request id %s was already used for another card",
+                       req->request_id);
+    if (strcmp(result, "ok") != 0) {
+        cp_err why = CP_ERR_INVALID;
+        for (int e = 0; e < CP_ERR_COUNT; e++)
+            if (strcmp(cp_errname((cp_err)e), result) == 0)
+                why = (cp_err)e;
+        return refuse(res, why, "%s (answer repeated for request %s)", cp_strerror(why),
+                      req->request_id);
+    }
+    if (!(st = db_stmt(d, sale_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, sale_id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return db_fail(d, "reading the repeated sale");
+    }
+    diner_id = sqlite3_column_int64(st, 0);
+    snprintf(res->sale_id, sizeof res->sale_id, "%s", sale_id);
+    copy_col(res->staff_no, sizeof res->staff_no, st, 1);
+    copy_col(res->name, sizeof res->name, st, 2);
+    copy_col(res->department, sizeof res->department, st, 3);
+    copy_col(res->period, sizeof res->period, st, 4);
+    res->charged_fen = sqlite3_column_int64(st, 5);
+    res->subsidy_fen = sqlite3_column_int64(st, 6);
+    res->cash_fen = sqlite3_column_int64(st, 7);
+    copy_col(date, sizeof date, st, 8);
+    sqlite3_reset(st);
+    res->result = CP_OK;
+    if (load_balances(d, diner_id, &res->cash_left_fen, &res->subsidy_left_fen) ||
+        count_meals_today(d, diner_id, date, &res->meals_today))
+        return CP_ERR_DB;
+    return CP_OK;
+}
+
+static cp_err load_tapper(db *d, const char *card_no, tapper *t, charge_res *res, int *found)
+{
+    static const char sql[] =
+        "SELECT c.status, di.id, di.staff_no, di.name, di.status, di.category,"
+        " di.department_id, dep.name"
+        " FROM cards c JOIN diners di ON di.id = c.diner_id"
+        " JOIN departments dep ON dep.id = di.department_id WHERE c.card_no = ?";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, card_no);
+    rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW) {
+        copy_col(t->card_status, sizeof t->card_status, st, 0);
+        t->diner_id = sqlite3_column_int64(st, 1);
+        copy_col(res->staff_no, sizeof res->staff_no, st, 2);
+        copy_col(res->name, sizeof res->name, st, 3);
+        copy_col(t->diner_status, sizeof t->diner_status, st, 4);
+        copy_col(t->category, sizeof t->category, st, 5);
+        t->department_id = sqlite3_column_int64(st, 6);
+        copy_col(res->department, sizeof res->department, st, 7);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(d, "reading the card");
+    return CP_OK;
+}
+
+/* The rules of a charge, inside the transaction; writes the sale when they pass. */
+static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, charge_res *res)
+{
+    static const char term_sql[] = "SELECT canteen_id, kind FROM terminals WHERE code = ?";
+    static const char dup_sql[] =
+        "SELECT created_at FROM sales WHERE card_no = ? AND terminal = ? AND created_at >= ?"
+        " AND created_at <= ? ORDER BY created_at DESC LIMIT 1";
+    static const char period_sql[] =
+        "SELECT id, name FROM meal_periods WHERE canteen_id = ? AND start_min <= ?"
+        " AND end_min > ? ORDER BY start_min LIMIT 1";
+    static const char price_sql[] =
+        "SELECT price_fen FROM prices WHERE period_id = ? AND category = ?";
+    static const char item_sql[] =
+        "SELECT name, price_fen, unit FROM items WHERE canteen_id = ? AND code = ?";
+    static const char rules_sql[] =
+        "SELECT meals_per_period, daily_cap_fen, overdraft_fen FROM category_rules"
+        " WHERE category = ?";
+    static const char meals_sql[] =
+        "SELECT count(*) FROM sales s WHERE s.diner_id = ? AND s.business_date = ?"
+        " AND s.period_id = ? AND s.kind = 'meal'"
+        " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)";
+    static const char spent_sql[] =
+        "SELECT coalesce(sum(total_fen), 0) FROM sales s WHERE s.diner_id = ?"
+        " AND s.business_date = ? AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)";
+    static const char sale_sql[] =
+        "INSERT INTO sales(id, terminal, canteen_id, card_no, diner_id, department_id, category,"
+        " period_id, business_date, kind, total_fen, subsidy_fen, cash_fen, actor, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static const char line_sql[] =
+        "INSERT INTO sale_lines(sale_id, line_no, item_code, name, quantity, amount_fen)"
+        " VALUES (?, ?, ?, ?, ?, ?)";
+    char at[CP_TIME_ISO_LEN], since[CP_TIME_ISO_LEN], date[CP_DATE_LEN], money[2][MONEY_STR_LEN];
+    int64_t canteen_id = 0, period_id = 0, total = 0, cash = 0, subsidy = 0, v;
+    int64_t meals_per_period = 1, daily_cap = -1, overdraft = 0;
+    int minute = clock_minute_of_day(now), found, rc, window;
+    char (*line_names)[128] = NULL;
+    int64_t *line_amounts = NULL;
+    sqlite3_stmt *st;
+    cp_time earliest;
+    tapper t = {0};
+    cp_err err = CP_OK;
+
+    clock_iso(now, at);
+    clock_date(now, date);
+
+    if (!(st = db_stmt(d, term_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, req->terminal);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        canteen_id = sqlite3_column_int64(st, 0);
+        found = strcmp((const char *)sqlite3_column_text(st, 1), "pos") == 0;
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return cp_fail(CP_ERR_NOT_FOUND, "no terminal '%s': add it with `cleanplate-office "
+                       "terminal add %s --canteen CODE --kind pos`", req->terminal, req->terminal);
+    if (rc != SQLITE_ROW)
+        return db_fail(d, "reading the terminal");
+    if (!found)
+        return cp_fail(CP_ERR_INVALID, "terminal '%s' is a waste station, not a POS",
+                       req->terminal);
+
+    if ((err = load_tapper(d, req->card_no, &t, res, &found)))
+        return err;
+    if (!found)
+        return refuse(res, CP_ERR_UNKNOWN_CARD, "card %s is not registered: send the diner "
+                      "to the office to register the card", req->card_no);
+    if (strcmp(t.card_status, "active") != 0)
+        return refuse(res, CP_ERR_CARD_BLOCKED, "card %s is blocked (%s): keep the card and "
+                      "send the diner to the office", req->card_no, t.card_status);
+    if (strcmp(t.diner_status, "active") != 0)
+        return refuse(res, CP_ERR_DINER_INACTIVE, "%s (%s) is %s: send the diner to the office",
+                      res->name, res->staff_no, t.diner_status);
+
+    window = req->dup_tap_seconds > 0 ? req->dup_tap_seconds : LEDGER_DUP_TAP_SECONDS;
+    earliest = clock_add_seconds(now, -window);
+    clock_iso(&earliest, since);
+    if (!(st = db_stmt(d, dup_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, req->card_no);
+    db_bind_text(st, 2, req->terminal);
+    db_bind_text(st, 3, since);
+    db_bind_text(st, 4, at);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return refuse(res, CP_ERR_DUPLICATE_TAP, "%s was charged here less than %d s ago: "
+                      "not charged again", res->name, window);
+    if (rc != SQLITE_DONE)
+        return db_fail(d, "checking for a duplicate tap");
+
+    if (!(st = db_stmt(d, period_sql)))
+        return CP_ERR_DB;
+    sqlite3_bind_int64(st, 1, canteen_id);
+    sqlite3_bind_int(st, 2, minute);
+    sqlite3_bind_int(st, 3, minute);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        period_id = sqlite3_column_int64(st, 0);
+        copy_col(res->period, sizeof res->period, st, 1);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(d, "reading meal periods");
+    if (rc == SQLITE_DONE && req->nlines == 0)
+        return refuse(res, CP_ERR_NO_MEAL_PERIOD, "no meal period is open at %02d:%02d: "
+                      "nothing charged", now->hour, now->minute);
+
+    if (req->nlines == 0) {
+        if (!(st = db_stmt(d, price_sql)))
+            return CP_ERR_DB;
+        sqlite3_bind_int64(st, 1, period_id);
+        db_bind_text(st, 2, t.category);
+        err = db_step_int64(d, st, &total);
+        if (err == CP_ERR_NOT_FOUND)
+            return refuse(res, CP_ERR_NO_PRICE, "no %s price for category '%s': a manager "
+                          "sets it with `cleanplate-office price set`", res->period, t.category);
+        if (err)
+            return err;
+    } else {
+        line_names = calloc(req->nlines, sizeof *line_names);
+        line_amounts = calloc(req->nlines, sizeof *line_amounts);
+        if (!line_names || !line_amounts) {
+            err = cp_fail(CP_ERR_NOMEM, "out of memory for %zu lines", req->nlines);
+            goto out;
+        }
+        for (size_t i = 0; i < req->nlines; i++) {
+            int64_t price;
+            int per_100g;
+            if (req->lines[i].quantity <= 0) {
+                err = cp_fail(CP_ERR_INVALID, "line %zu: quantity must be positive", i + 1);
+                goto out;
+            }
+            if (!(st = db_stmt(d, item_sql))) {
+                err = CP_ERR_DB;
+                goto out;
+            }
+            sqlite3_bind_int64(st, 1, canteen_id);
+            db_bind_text(st, 2, req->lines[i].item_code);
+            rc = sqlite3_step(st);
+            if (rc == SQLITE_ROW) {
+                copy_col(line_names[i], sizeof line_names[i], st, 0);
+                price = sqlite3_column_int64(st, 1);
+                per_100g = strcmp((const char *)sqlite3_column_text(st, 2), "100g") == 0;
+            }
+            sqlite3_reset(st);
+            if (rc != SQLITE_ROW) {
+                err = rc == SQLITE_DONE
+                          ? cp_fail(CP_ERR_NOT_FOUND, "no item '%s' at this canteen",
+                                    req->lines[i].item_code)
+                          : db_fail(d, "reading items");
+                goto out;
+            }
+            /* per 100 g: grams * price / 100, rounded half up, in integer fen */
+            line_amounts[i] = per_100g ? (price * req->lines[i].quantity + 50) / 100
+                                       : price * req->lines[i].quantity;
+            total += line_amounts[i];
+        }
+    }
+
+    if (!(st = db_stmt(d, rules_sql))) {
+        err = CP_ERR_DB;
+        goto out;
+    }
+    db_bind_text(st, 1, t.category);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        meals_per_period = sqlite3_column_int64(st, 0);
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+            daily_cap = sqlite3_column_int64(st, 1);
+        overdraft = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_reset(st);
+
+    if (req->nlines == 0) {
+        if (!(st = db_stmt(d, meals_sql))) {
+            err = CP_ERR_DB;
+            goto out;
+        }
+        sqlite3_bind_int64(st, 1, t.diner_id);
+        db_bind_text(st, 2, date);
+        sqlite3_bind_int64(st, 3, period_id);
+        if ((err = db_step_int64(d, st, &v)))
+            goto out;
+        if (v >= meals_per_period) {
+            err = refuse(res, CP_ERR_LIMIT_REACHED, "%s already had %lld %s meal%s today "
+                         "(limit %lld): not charged", res->name, (long long)v, res->period,
+                         v == 1 ? "" : "s", (long long)meals_per_period);
+            goto out;
+        }
+    }
+    if (daily_cap >= 0) {
+        if (!(st = db_stmt(d, spent_sql))) {
+            err = CP_ERR_DB;
+            goto out;
+        }
+        sqlite3_bind_int64(st, 1, t.diner_id);
+        db_bind_text(st, 2, date);
+        if ((err = db_step_int64(d, st, &v)))
+            goto out;
+        if (v + total > daily_cap) {
+            err = refuse(res, CP_ERR_LIMIT_REACHED, "daily limit of %s yuan for %s would be "
+                         "passed (spent %s today): not charged",
+                         money_format(daily_cap, money[0]), t.category,
+                         money_format(v, money[1]));
+            goto out;
+        }
+    }
+
+    if ((err = load_balances(d, t.diner_id, &res->cash_left_fen, &res->subsidy_left_fen)))
+        goto out;
+    subsidy = res->subsidy_left_fen > 0 ? res->subsidy_left_fen : 0;
+    if (subsidy > total)
+        subsidy = total;
+    cash = total - subsidy;
+    if (res->cash_left_fen - cash < -overdraft) {
+        err = refuse(res, CP_ERR_INSUFFICIENT_FUNDS, "balance too low: %s yuan needed, %s "
+                     "yuan available; top up at the office",
+                     money_format(total, money[0]),
+                     money_format(res->cash_left_fen + res->subsidy_left_fen + overdraft,
+                                  money[1]));
+        goto out;
+    }
+
+    if ((err = ids_next(d, req->terminal, res->sale_id)))
+        goto out;
+    if (!(st = db_stmt(d, sale_sql))) {
+        err = CP_ERR_DB;
+        goto out;
+    }
+    db_bind_text(st, 1, res->sale_id);
+    db_bind_text(st, 2, req->terminal);
+    sqlite3_bind_int64(st, 3, canteen_id);
+    db_bind_text(st, 4, req->card_no);
+    sqlite3_bind_int64(st, 5, t.diner_id);
+    sqlite3_bind_int64(st, 6, t.department_id);
+    db_bind_text(st, 7, t.category);
+    if (period_id)
+        sqlite3_bind_int64(st, 8, period_id);
+    db_bind_text(st, 9, date);
+    db_bind_text(st, 10, req->nlines ? "items" : "meal");
+    sqlite3_bind_int64(st, 11, total);
+    sqlite3_bind_int64(st, 12, subsidy);
+    sqlite3_bind_int64(st, 13, cash);
+    db_bind_text(st, 14, req->actor);
+    db_bind_text(st, 15, at);
+    if ((err = db_step_done(d, st, "saving the sale")))
+        goto out;
+    for (size_t i = 0; i < req->nlines; i++) {
+        if (!(st = db_stmt(d, line_sql))) {
+            err = CP_ERR_DB;
+            goto out;
+        }
+        db_bind_text(st, 1, res->sale_id);
+        sqlite3_bind_int64(st, 2, (int64_t)i + 1);
+        db_bind_text(st, 3, req->lines[i].item_code);
+        db_bind_text(st, 4, line_names[i]);
+        sqlite3_bind_int(st, 5, req->lines[i].quantity);
+        sqlite3_bind_int64(st, 6, line_amounts[i]);
+        if ((err = db_step_done(d, st, "saving a sale line")))
+            goto out;
+    }
+    if (subsidy > 0) {
+        char id[IDS_LEN + 4];
+        snprintf(id, sizeof id, "%s.s", res->sale_id);
+        if ((err = post(d, id, t.diner_id, "subsidy", -subsidy, "charge", res->sale_id, NULL,
+                        req->terminal, req->actor, at)))
+            goto out;
+    }
+    if (cash > 0) {
+        char id[IDS_LEN + 4];
+        snprintf(id, sizeof id, "%s.c", res->sale_id);
+        if ((err = post(d, id, t.diner_id, "cash", -cash, "charge", res->sale_id, NULL,
+                        req->terminal, req->actor, at)))
+            goto out;
+    }
+    res->result = CP_OK;
+    res->charged_fen = total;
+    res->subsidy_fen = subsidy;
+    res->cash_fen = cash;
+    res->cash_left_fen -= cash;
+    res->subsidy_left_fen -= subsidy;
+    err = count_meals_today(d, t.diner_id, date, &res->meals_today);
+out:
+    free(line_names);
+    free(line_amounts);
+    return err;
+}
+
+cp_err ledger_charge(db *d, const charge_req *req, charge_res *res)
+{
+    static const char record_sql[] =
+        "INSERT INTO charge_requests(request_id, terminal, card_no, result, sale_id, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)";
+    char at[CP_TIME_ISO_LEN];
+    sqlite3_stmt *st;
+    cp_time now;
+    cp_err err;
+    int found = 0;
+
+    memset(res, 0, sizeof *res);
+    if ((err = clock_now(&now)))
+        return err;
+    clock_iso(&now, at);
+    if ((err = db_begin(d)))
+        return err;
+    if (req->request_id && (err = answer_again(d, req, res, &found)))
+        goto fail;
+    if (found) {
+        db_rollback(d); /* nothing was written */
+        return CP_OK;
+    }
+    if ((err = charge_in_txn(d, req, &now, res)))
+        goto fail;
+    if (req->request_id) {
+        if (!(st = db_stmt(d, record_sql))) {
+            err = CP_ERR_DB;
+            goto fail;
+        }
+        db_bind_text(st, 1, req->request_id);
+        db_bind_text(st, 2, req->terminal);
+        db_bind_text(st, 3, req->card_no);
+        db_bind_text(st, 4, cp_errname(res->result));
+        db_bind_text(st, 5, res->result == CP_OK ? res->sale_id : NULL);
+        db_bind_text(st, 6, at);
+        if ((err = db_step_done(d, st, "recording the request")))
+            goto fail;
+    }
+    if (res->result != CP_OK && !req->request_id) {
+        db_rollback(d);
+        return CP_OK;
+    }
+    return db_commit(d);
+fail:
+    db_rollback(d);
+    return err;
+}
+
+/* Looks up the diner and wallet of staff_no inside a transaction. */
+static cp_err find_diner(db *d, const char *staff_no, int64_t *diner_id, char status[16])
+{
+    static const char sql[] = "SELECT id, status FROM diners WHERE staff_no = ?";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, staff_no);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *diner_id = sqlite3_column_int64(st, 0);
+        if (status)
+            copy_col(status, 16, st, 1);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return cp_fail(CP_ERR_NOT_FOUND, "no diner with staff number '%s'", staff_no);
+    if (rc != SQLITE_ROW)
+        return db_fail(d, "reading the diner");
+    return CP_OK;
+}
+
+static cp_err now_iso(char at[CP_TIME_ISO_LEN])
+{
+    cp_time now;
+    cp_err err = clock_now(&now);
+    if (!err)
+        clock_iso(&now, at);
+    return err;
+}
+
+cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *terminal,
+                   const char *reason, char void_id_out[IDS_LEN])
+{
+    static const char sale_sql[] = "SELECT diner_id FROM sales WHERE id = ?";
+    static const char voided_sql[] = "SELECT 1 FROM voids WHERE sale_id = ?";
+    static const char insert_sql[] =
+        "INSERT INTO voids(id, sale_id, terminal, actor, reason, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)";
+    static const char entries_sql[] =
+        "SELECT wallet, amount_fen FROM ledger WHERE sale_id = ? AND kind = 'charge'"
+        " ORDER BY id";
+    char at[CP_TIME_ISO_LEN], void_id[IDS_LEN];
+    struct { char wallet[16]; int64_t fen; } back[2];
+    int nback = 0, rc;
+    int64_t diner_id, one;
+    sqlite3_stmt *st;
+    cp_err err;
+
+    if ((err = now_iso(at)) || (err = db_begin(d)))
+        return err;
+    if (!(st = db_stmt(d, sale_sql))) {
+        err = CP_ERR_DB;
+        goto fail;
+    }
+    db_bind_text(st, 1, sale_id);
+    if ((err = db_step_int64(d, st, &diner_id))) {
+        if (err == CP_ERR_NOT_FOUND)
+            err = cp_fail(err, "no sale '%s'", sale_id);
+        goto fail;
+    }
+    if (!(st = db_stmt(d, voided_sql))) {
+        err = CP_ERR_DB;
+        goto fail;
+    }
+    db_bind_text(st, 1, sale_id);
+    err = db_step_int64(d, st, &one);
+    if (err == CP_OK) {
+        err = cp_fail(CP_ERR_ALREADY_VOID, "sale %s is already void", sale_id);
+        goto fail;
+    }
+    if (err != CP_ERR_NOT_FOUND)
+        goto fail;
+    if ((err = ids_event(d, terminal, void_id)))
+        goto fail;
+    if (!(st = db_stmt(d, insert_sql))) {
+        err = CP_ERR_DB;
+        goto fail;
+    }
+    db_bind_text(st, 1, void_id);
+    db_bind_text(st, 2, sale_id);
+    db_bind_text(st, 3, terminal);
+    db_bind_text(st, 4, manager);
+    db_bind_text(st, 5, reason);
+    db_bind_text(st, 6, at);
+    if ((err = db_step_done(d, st, "saving the void")))
+        goto fail;
+
+    /* Collect first, then post: posting writes the table being read. */
+    if (!(st = db_stmt(d, entries_sql))) {
+        err = CP_ERR_DB;
+        goto fail;
+    }
+    db_bind_text(st, 1, sale_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && nback < 2) {
+        copy_col(back[nback].wallet, sizeof back[nback].wallet, st, 0);
+        back[nback].fen = sqlite3_column_int64(st, 1);
+        nback++;
+    }
+    sqlite3_reset(st);
+    for (int i = 0; i < nback; i++) {
+        char id[IDS_LEN + 4];
+        snprintf(id, sizeof id, "%s.%d", void_id, i + 1);
+        if ((err = post(d, id, diner_id, back[i].wallet, -back[i].fen, "void", sale_id, NULL,
+                        terminal, manager, at)))
+            goto fail;
+    }
+    if ((err = audit_append(d, manager, terminal, "sale.void", sale_id, reason)))
+        goto fail;
+    if ((err = db_commit(d)))
+        return err;
+    if (void_id_out)
+        snprintf(void_id_out, IDS_LEN, "%s", void_id);
+    return CP_OK;
+fail:
+    db_rollback(d);
+    return err;
+}
+
+cp_err ledger_topup(db *d, const char *staff_no, int64_t fen, const char *actor)
+{
+    char at[CP_TIME_ISO_LEN], id[IDS_LEN], money[MONEY_STR_LEN], status[16];
+    int64_t diner_id;
+    cp_err err;
+
+    if (fen <= 0)
+        return cp_fail(CP_ERR_INVALID, "a top-up must be more than 0 yuan");
+    if ((err = now_iso(at)) || (err = db_begin(d)))
+        return err;
+    if ((err = find_diner(d, staff_no, &diner_id, status)))
+        goto fail;
+    if (strcmp(status, "left") == 0) {
+        err = cp_fail(CP_ERR_DINER_INACTIVE, "%s has left: no top-ups", staff_no);
+        goto fail;
+    }
+    ids_random(id);
+    if ((err = post(d, id, diner_id, "cash", fen, "topup", NULL, NULL, NULL, actor, at)) ||
+        (err = audit_append(d, actor, NULL, "wallet.topup", staff_no, money_format(fen, money))))
+        goto fail;
+    return db_commit(d);
+fail:
+    db_rollback(d);
+    return err;
+}
+
+static cp_err check_month(const char *month)
+{
+    int y, m, end = 0;
+    if (sscanf(month, "%4d-%2d%n", &y, &m, &end) != 2 || month[end] != '\0' ||
+        strlen(month) != 7 || m < 1 || m > 12 || y < 2000)
+        return cp_fail(CP_ERR_INVALID, "'%s' is not a month like 2026-11", month);
+    return CP_OK;
+}
+
+/* Reads column 0 of every row of st (already bound) into a new array. */
+static cp_err collect_ids(db *d, sqlite3_stmt *st, int64_t **ids, int64_t **vals, long *n)
+{
+    long cap = 0;
+    int rc;
+
+    *ids = NULL;
+    if (vals)
+        *vals = NULL;
+    *n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            long ncap = cap ? cap * 2 : 256;
+            int64_t *p = realloc(*ids, (size_t)ncap * sizeof **ids);
+            if (!p)
+                goto nomem;
+            *ids = p;
+            if (vals) {
+                if (!(p = realloc(*vals, (size_t)ncap * sizeof **vals)))
+                    goto nomem;
+                *vals = p;
+            }
+            cap = ncap;
+        }
+        (*ids)[*n] = sqlite3_column_int64(st, 0);
+        if (vals)
+            (*vals)[*n] = sqlite3_column_int64(st, 1);
+        (*n)++;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading");
+nomem:
+    sqlite3_reset(st);
+    return cp_fail(CP_ERR_NOMEM, "out of memory");
+}
+
+cp_err ledger_grant_subsidy(db *d, const char *month, int64_t fen, const char *dept_code,
+                            const char *actor, long *granted)
+{
+    static const char dept_sql[] = "SELECT id FROM departments WHERE code = ?";
+    static const char who_sql[] =
+        "WITH RECURSIVE sub(id) AS ("
+        "  SELECT id FROM departments WHERE ?1 IS NULL OR code = ?1"
+        "  UNION SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id)"
+        " SELECT di.id FROM diners di WHERE di.status = 'active'"
+        " AND di.department_id IN (SELECT id FROM sub)"
+        " AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.diner_id = di.id"
+        "   AND l.kind = 'subsidy_grant' AND l.ref = ?2) ORDER BY di.id";
+    char at[CP_TIME_ISO_LEN], id[IDS_LEN], detail[128], money[MONEY_STR_LEN];
+    int64_t *ids = NULL, dept_id;
+    sqlite3_stmt *st;
+    long n = 0;
+    cp_err err;
+
+    *granted = 0;
+    if ((err = check_month(month)))
+        return err;
+    if (fen <= 0)
+        return cp_fail(CP_ERR_INVALID, "a subsidy must be more than 0 yuan");
+    if ((err = now_iso(at)) || (err = db_begin(d)))
+        return err;
+    if (dept_code) {
+        if (!(st = db_stmt(d, dept_sql))) {
+            err = CP_ERR_DB;
+            goto fail;
+        }
+        db_bind_text(st, 1, dept_code);
+        if ((err = db_step_int64(d, st, &dept_id))) {
+            if (err == CP_ERR_NOT_FOUND)
+                err = cp_fail(err, "no department '%s'", dept_code);
+            goto fail;
+        }
+    }
+    if (!(st = db_stmt(d, who_sql))) {
+        err = CP_ERR_DB;
+        goto fail;
+    }
+    db_bind_text(st, 1, dept_code);
+    db_bind_text(st, 2, month);
+    if ((err = collect_ids(d, st, &ids, NULL, &n)))
+        goto fail;
+    for (long i = 0; i < n; i++) {
+        ids_random(id);
+        if ((err = post(d, id, ids[i], "subsidy", fen, "subsidy_grant", NULL, month, NULL,
+                        actor, at)))
+            goto fail;
+    }
+    snprintf(detail, sizeof detail, "%s yuan to %ld diners%s%s", money_format(fen, money), n,
+             dept_code ? " of " : "", dept_code ? dept_code : "");
+    if ((err = audit_append(d, actor, NULL, "subsidy.grant", month, detail)))
+        goto fail;
+    free(ids);
+    if ((err = db_commit(d)))
+        return err;
+    *granted = n;
+    return CP_OK;
+fail:
+    free(ids);
+    db_rollback(d);
+    return err;
+}
+
+cp_err ledger_expire_subsidy(db *d, const char *month, const char *actor, int64_t *expired_fen)
+{
+    static const char sql[] =
+        "SELECT diner_id, subsidy_fen FROM wallets WHERE subsidy_fen > 0 ORDER BY diner_id";
+    char at[CP_TIME_ISO_LEN], id[IDS_LEN], money[MONEY_STR_LEN];
+    int64_t *ids = NULL, *amounts = NULL, total = 0;
+    sqlite3_stmt *st;
+    long n = 0;
+    cp_err err;
+
+    *expired_fen = 0;
+    if ((err = check_month(month)))
+        return err;
+    if ((err = now_iso(at)) || (err = db_begin(d)))
+        return err;
+    if (!(st = db_stmt(d, sql))) {
+        err = CP_ERR_DB;
+        goto fail;
+    }
+    if ((err = collect_ids(d, st, &ids, &amounts, &n)))
+        goto fail;
+    for (long i = 0; i < n; i++) {
+        ids_random(id);
+        if ((err = post(d, id, ids[i], "subsidy", -amounts[i], "subsidy_expire", NULL, month,
+                        NULL, actor, at)))
+            goto fail;
+        total += amounts[i];
+    }
+    if ((err = audit_append(d, actor, NULL, "subsidy.expire", month,
+                            money_format(total, money))))
+        goto fail;
+    free(ids);
+    free(amounts);
+    if ((err = db_commit(d)))
+        return err;
+    *expired_fen = total;
+    return CP_OK;
+fail:
+    free(ids);
+    free(amounts);
+    db_rollback(d);
+    return err;
+}
+
+cp_err ledger_refund_leaver(db *d, const char *staff_no, const char *actor,
+                            int64_t *refunded_fen)
+{
+    static const char left_sql[] = "UPDATE diners SET status = 'left' WHERE id = ?";
+    static const char cards_sql[] =
+        "UPDATE cards SET status = 'retired' WHERE diner_id = ? AND status <> 'retired'";
+    char at[CP_TIME_ISO_LEN], id[IDS_LEN], money[MONEY_STR_LEN], status[16];
+    int64_t diner_id, cash, subsidy;
+    sqlite3_stmt *st;
+    cp_err err;
+
+    *refunded_fen = 0;
+    if ((err = now_iso(at)) || (err = db_begin(d)))
+        return err;
+    if ((err = find_diner(d, staff_no, &diner_id, status)) ||
+        (err = load_balances(d, diner_id, &cash, &subsidy)))
+        goto fail;
+    if (strcmp(status, "left") == 0) {
+        err = cp_fail(CP_ERR_EXISTS, "%s has already left", staff_no);
+        goto fail;
+    }
+    if (cash < 0) {
+        err = cp_fail(CP_ERR_INSUFFICIENT_FUNDS, "%s owes %s yuan: top up to settle it first",
+                      staff_no, money_format(-cash, money));
+        goto fail;
+    }
+    if (cash > 0) {
+        ids_random(id);
+        if ((err = post(d, id, diner_id, "cash", -cash, "refund", NULL, NULL, NULL, actor, at)))
+            goto fail;
+    }
+    if (subsidy > 0) {
+        ids_random(id);
+        if ((err = post(d, id, diner_id, "subsidy", -subsidy, "subsidy_expire", NULL, "leaving",
+                        NULL, actor, at)))
+            goto fail;
+    }
+    if (!(st = db_stmt(d, left_sql))) {
+        err = CP_ERR_DB;
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, diner_id);
+    if ((err = db_step_done(d, st, "marking the diner as left")))
+        goto fail;
+    if (!(st = db_stmt(d, cards_sql))) {
+        err = CP_ERR_DB;
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, diner_id);
+    if ((err = db_step_done(d, st, "retiring the cards")) ||
+        (err = audit_append(d, actor, NULL, "diner.leave", staff_no,
+                            money_format(cash, money))))
+        goto fail;
+    if ((err = db_commit(d)))
+        return err;
+    *refunded_fen = cash;
+    return CP_OK;
+fail:
+    db_rollback(d);
+    return err;
+}
+
+cp_err ledger_balance(db *d, const char *staff_no, int64_t *cash_fen, int64_t *subsidy_fen)
+{
+    int64_t diner_id;
+    cp_err err = find_diner(d, staff_no, &diner_id, NULL);
+    if (!err)
+        err = load_balances(d, diner_id, cash_fen, subsidy_fen);
+    return err;
+}

@@ -1,0 +1,76 @@
+/* ledger: charges, voids, top-ups, subsidies and refunds, each one SQLite transaction. */
+#ifndef CP_LEDGER_H
+#define CP_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/db.h"
+#include "core/ids.h"
+
+#define LEDGER_DUP_TAP_SECONDS 5
+
+/* One a-la-carte line: quantity is pieces, or grams for items priced per 100 g. */
+typedef struct charge_line {
+    const char *item_code;
+    int quantity;
+} charge_line;
+
+typedef struct charge_req {
+    const char *terminal;   /* terminal code; its canteen decides period and price */
+    const char *card_no;    /* normalised (cardno_normalize) */
+    const char *request_id; /* terminal + sequence; a repeat returns the first answer */
+    const char *actor;      /* cashier name, or "headless" */
+    const charge_line *lines; /* NULL/0: the fixed-price meal of the open period */
+    size_t nlines;
+    int dup_tap_seconds;    /* 0: LEDGER_DUP_TAP_SECONDS */
+} charge_req;
+
+typedef struct charge_res {
+    cp_err result;        /* CP_OK, or why the charge was refused */
+    int repeated;         /* the request id had been answered before */
+    char message[256];    /* for a refusal: what happened and what to do */
+    char sale_id[IDS_LEN];
+    char staff_no[64];
+    char name[128];
+    char department[128];
+    char period[64];
+    int64_t charged_fen, subsidy_fen, cash_fen;
+    int64_t cash_left_fen, subsidy_left_fen;
+    int meals_today;      /* non-void sales of this diner today, this one included */
+} charge_res;
+
+/* Charges a card. Returns CP_OK when the request was answered — res->result
+ * then says whether it was charged or refused (and refused means nothing
+ * changed) — or an error (busy, disk full, ...) when nothing could be done,
+ * in which case the same request may be sent again. */
+cp_err ledger_charge(db *d, const charge_req *req, charge_res *res);
+
+/* Voids a sale on behalf of manager, putting the money back into the wallets
+ * it came from. terminal may be NULL (back office). Voiding twice:
+ * CP_ERR_ALREADY_VOID. *void_id (may be NULL) gets the new void's id. */
+cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *terminal,
+                   const char *reason, char void_id[IDS_LEN]);
+
+/* Adds fen to the cash wallet of staff_no. */
+cp_err ledger_topup(db *d, const char *staff_no, int64_t fen, const char *actor);
+
+/* Grants fen of subsidy for month ("2026-11") to every active diner, or to
+ * those in department dept_code and its sub-departments. A diner already
+ * granted that month is skipped. *granted gets the number of diners granted. */
+cp_err ledger_grant_subsidy(db *d, const char *month, int64_t fen, const char *dept_code,
+                            const char *actor, long *granted);
+
+/* Expires every positive subsidy balance at the end of month, as ledger
+ * entries. *expired_fen gets the total taken back. */
+cp_err ledger_expire_subsidy(db *d, const char *month, const char *actor, int64_t *expired_fen);
+
+/* staff_no leaves: refunds the cash balance (paid out by the office), expires
+ * the subsidy, retires the cards and marks the diner as left. */
+cp_err ledger_refund_leaver(db *d, const char *staff_no, const char *actor,
+                            int64_t *refunded_fen);
+
+/* Current balances of staff_no. */
+cp_err ledger_balance(db *d, const char *staff_no, int64_t *cash_fen, int64_t *subsidy_fen);
+
+#endif

@@ -1,0 +1,217 @@
+/* schema: the store's tables, one migration per PRAGMA user_version step.
+ *
+ * Event rows (sales, ledger, voids, audit, charge requests) have text ids that
+ * are unique across terminals ("POS1-000042", or 32 random hex digits for the
+ * office) and store the terminal code, the actor and the local time, so that
+ * terminals can later sync append-only into a central store. They also store
+ * the diner's department at the time of the event. Triggers refuse UPDATE and
+ * DELETE on them: corrections are new rows that point at old ones. */
+#include "core/schema.h"
+
+#include <stddef.h>
+
+static const char *const migrations[] = {
+    /* version 1: the canteen, its people, money and the audit log */
+    "CREATE TABLE canteens ("
+    "  id INTEGER PRIMARY KEY,"
+    "  code TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL"
+    ") STRICT;"
+
+    "CREATE TABLE terminals ("
+    "  id INTEGER PRIMARY KEY,"
+    "  code TEXT NOT NULL UNIQUE,"
+    "  canteen_id INTEGER NOT NULL REFERENCES canteens(id),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('pos', 'waste')),"
+    "  next_seq INTEGER NOT NULL DEFAULT 1"
+    ") STRICT;"
+
+    /* A tree: a unit (parent_id NULL) and its departments. */
+    "CREATE TABLE departments ("
+    "  id INTEGER PRIMARY KEY,"
+    "  code TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL,"
+    "  parent_id INTEGER REFERENCES departments(id)"
+    ") STRICT;"
+
+    /* Per diner category: meals per period, daily cap and overdraft. A category
+     * without a row gets the defaults: 1 meal, no cap, no overdraft. */
+    "CREATE TABLE category_rules ("
+    "  category TEXT PRIMARY KEY,"
+    "  meals_per_period INTEGER NOT NULL DEFAULT 1 CHECK (meals_per_period >= 0),"
+    "  daily_cap_fen INTEGER CHECK (daily_cap_fen >= 0),"
+    "  overdraft_fen INTEGER NOT NULL DEFAULT 0 CHECK (overdraft_fen >= 0)"
+    ") STRICT;"
+
+    "CREATE TABLE diners ("
+    "  id INTEGER PRIMARY KEY,"
+    "  staff_no TEXT NOT NULL UNIQUE,"
+    "  name TEXT NOT NULL,"
+    "  department_id INTEGER NOT NULL REFERENCES departments(id),"
+    "  category TEXT NOT NULL,"
+    "  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended', 'left'))"
+    ") STRICT;"
+
+    "CREATE TABLE cards ("
+    "  card_no TEXT PRIMARY KEY,"
+    "  diner_id INTEGER NOT NULL REFERENCES diners(id),"
+    "  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'lost', 'retired'))"
+    ") STRICT;"
+    "CREATE INDEX cards_diner ON cards(diner_id);"
+
+    /* Balances kept with the ledger in the same transaction; verify checks
+     * that each equals the sum of its ledger entries. */
+    "CREATE TABLE wallets ("
+    "  diner_id INTEGER PRIMARY KEY REFERENCES diners(id),"
+    "  cash_fen INTEGER NOT NULL DEFAULT 0,"
+    "  subsidy_fen INTEGER NOT NULL DEFAULT 0"
+    ") STRICT;"
+
+    /* Minutes since midnight, start inclusive, end exclusive. */
+    "CREATE TABLE meal_periods ("
+    "  id INTEGER PRIMARY KEY,"
+    "  canteen_id INTEGER NOT NULL REFERENCES canteens(id),"
+    "  name TEXT NOT NULL,"
+    "  start_min INTEGER NOT NULL CHECK (start_min BETWEEN 0 AND 1439),"
+    "  end_min INTEGER NOT NULL CHECK (end_min BETWEEN 1 AND 1440 AND end_min > start_min),"
+    "  UNIQUE (canteen_id, name)"
+    ") STRICT;"
+
+    "CREATE TABLE prices ("
+    "  period_id INTEGER NOT NULL REFERENCES meal_periods(id),"
+    "  category TEXT NOT NULL,"
+    "  price_fen INTEGER NOT NULL CHECK (price_fen >= 0),"
+    "  PRIMARY KEY (period_id, category)"
+    ") STRICT;"
+
+    "CREATE TABLE items ("
+    "  id INTEGER PRIMARY KEY,"
+    "  canteen_id INTEGER NOT NULL REFERENCES canteens(id),"
+    "  code TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  price_fen INTEGER NOT NULL CHECK (price_fen >= 0),"
+    "  unit TEXT NOT NULL CHECK (unit IN ('piece', '100g')),"
+    "  UNIQUE (canteen_id, code)"
+    ") STRICT;"
+
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  role TEXT NOT NULL CHECK (role IN ('cashier', 'kitchen', 'manager', 'admin')),"
+    "  pin_hash TEXT NOT NULL,"
+    "  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))"
+    ") STRICT;"
+
+    /* kind 'meal' is a fixed-price meal of a period; 'items' is a la carte. */
+    "CREATE TABLE sales ("
+    "  id TEXT PRIMARY KEY,"
+    "  terminal TEXT NOT NULL,"
+    "  canteen_id INTEGER NOT NULL REFERENCES canteens(id),"
+    "  card_no TEXT NOT NULL,"
+    "  diner_id INTEGER NOT NULL REFERENCES diners(id),"
+    "  department_id INTEGER NOT NULL REFERENCES departments(id),"
+    "  category TEXT NOT NULL,"
+    "  period_id INTEGER REFERENCES meal_periods(id),"
+    "  business_date TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('meal', 'items')),"
+    "  total_fen INTEGER NOT NULL CHECK (total_fen >= 0),"
+    "  subsidy_fen INTEGER NOT NULL CHECK (subsidy_fen >= 0),"
+    "  cash_fen INTEGER NOT NULL CHECK (cash_fen >= 0),"
+    "  actor TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  CHECK (subsidy_fen + cash_fen = total_fen)"
+    ") STRICT;"
+    "CREATE INDEX sales_diner_day ON sales(diner_id, business_date);"
+    "CREATE INDEX sales_card_time ON sales(card_no, created_at);"
+    "CREATE INDEX sales_day ON sales(business_date);"
+
+    "CREATE TABLE sale_lines ("
+    "  sale_id TEXT NOT NULL REFERENCES sales(id),"
+    "  line_no INTEGER NOT NULL,"
+    "  item_code TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  quantity INTEGER NOT NULL CHECK (quantity > 0)," /* pieces, or grams for 100g items */
+    "  amount_fen INTEGER NOT NULL CHECK (amount_fen >= 0),"
+    "  PRIMARY KEY (sale_id, line_no)"
+    ") STRICT;"
+
+    /* A void is a new row pointing at the sale; UNIQUE refuses voiding twice. */
+    "CREATE TABLE voids ("
+    "  id TEXT PRIMARY KEY,"
+    "  sale_id TEXT NOT NULL UNIQUE REFERENCES sales(id),"
+    "  terminal TEXT,"
+    "  actor TEXT NOT NULL,"
+    "  reason TEXT,"
+    "  created_at TEXT NOT NULL"
+    ") STRICT;"
+
+    "CREATE TABLE ledger ("
+    "  id TEXT PRIMARY KEY,"
+    "  diner_id INTEGER NOT NULL REFERENCES diners(id),"
+    "  wallet TEXT NOT NULL CHECK (wallet IN ('cash', 'subsidy')),"
+    "  amount_fen INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('charge', 'void', 'topup', 'refund',"
+    "                                     'subsidy_grant', 'subsidy_expire')),"
+    "  sale_id TEXT REFERENCES sales(id),"
+    "  ref TEXT," /* grant month for subsidy entries, note for others */
+    "  terminal TEXT,"
+    "  actor TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX ledger_diner ON ledger(diner_id);"
+    "CREATE INDEX ledger_sale ON ledger(sale_id);"
+    "CREATE UNIQUE INDEX ledger_one_grant ON ledger(diner_id, ref) WHERE kind = 'subsidy_grant';"
+
+    /* Every charge request and its first answer: a repeated request id gets
+     * the same answer and charges nothing. */
+    "CREATE TABLE charge_requests ("
+    "  request_id TEXT PRIMARY KEY,"
+    "  terminal TEXT NOT NULL,"
+    "  card_no TEXT NOT NULL,"
+    "  result TEXT NOT NULL," /* 'ok' or the error name */
+    "  sale_id TEXT REFERENCES sales(id),"
+    "  created_at TEXT NOT NULL"
+    ") STRICT;"
+
+    /* A hash chain: hash = BLAKE2b(prev_hash and the row's fields). */
+    "CREATE TABLE audit ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  at TEXT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  terminal TEXT,"
+    "  action TEXT NOT NULL,"
+    "  subject TEXT,"
+    "  detail TEXT,"
+    "  prev_hash TEXT NOT NULL,"
+    "  hash TEXT NOT NULL UNIQUE"
+    ") STRICT;"
+
+    "CREATE TRIGGER sales_no_update BEFORE UPDATE ON sales BEGIN"
+    "  SELECT RAISE(ABORT, 'sales are append-only: void instead'); END;"
+    "CREATE TRIGGER sales_no_delete BEFORE DELETE ON sales BEGIN"
+    "  SELECT RAISE(ABORT, 'sales are append-only: void instead'); END;"
+    "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN"
+    "  SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+    "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN"
+    "  SELECT RAISE(ABORT, 'the ledger is append-only'); END;"
+    "CREATE TRIGGER voids_no_update BEFORE UPDATE ON voids BEGIN"
+    "  SELECT RAISE(ABORT, 'voids are append-only'); END;"
+    "CREATE TRIGGER voids_no_delete BEFORE DELETE ON voids BEGIN"
+    "  SELECT RAISE(ABORT, 'voids are append-only'); END;"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+    "  SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
+    "  SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+};
+
+int schema_version(void)
+{
+    return (int)(sizeof migrations / sizeof migrations[0]);
+}
+
+const char *schema_migration(int v)
+{
+    if (v < 1 || v > schema_version())
+        return NULL;
+    return migrations[v - 1];
+}
