@@ -1,0 +1,292 @@
+/* canteen: canteens, terminals, meal periods, prices, items and category rules. */
+#include "core/canteen.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/audit.h"
+#include "core/money.h"
+
+/* Runs one parameterised write with its audit entry in a transaction. The
+ * statement is bound by the caller through bind(st, ctx). */
+typedef void (*binder)(sqlite3_stmt *st, const void *ctx);
+
+static cp_err write_one(db *d, const char *sql, binder bind, const void *ctx, const char *what,
+                        const char *actor, const char *action, const char *subject,
+                        const char *detail)
+{
+    sqlite3_stmt *st;
+    cp_err err;
+
+    if ((err = db_begin(d)))
+        return err;
+    if (!(st = db_stmt(d, sql))) {
+        err = CP_ERR_DB;
+        goto fail;
+    }
+    bind(st, ctx);
+    if ((err = db_step_done(d, st, what)))
+        goto fail;
+    if (sqlite3_changes(db_handle(d)) == 0) {
+        err = cp_fail(CP_ERR_NOT_FOUND, "%s: not found", what);
+        goto fail;
+    }
+    if ((err = audit_append(d, actor, NULL, action, subject, detail)))
+        goto fail;
+    return db_commit(d);
+fail:
+    db_rollback(d);
+    return err;
+}
+
+static cp_err code_valid(const char *what, const char *code)
+{
+    size_t n = strlen(code);
+    if (n == 0 || n > 32)
+        return cp_fail(CP_ERR_INVALID, "a %s code has 1 to 32 characters", what);
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)code[i]) && code[i] != '-' && code[i] != '_')
+            return cp_fail(CP_ERR_INVALID, "%s code '%s': use letters, digits, - and _ only",
+                           what, code);
+    return CP_OK;
+}
+
+cp_err canteen_category_valid(const char *category)
+{
+    size_t n = strlen(category);
+    if (n == 0 || n > 32)
+        return cp_fail(CP_ERR_INVALID, "a category has 1 to 32 characters");
+    for (size_t i = 0; i < n; i++)
+        if (!islower((unsigned char)category[i]) && category[i] != '_')
+            return cp_fail(CP_ERR_INVALID,
+                           "category '%s': use lowercase letters, like staff, guest, contractor",
+                           category);
+    return CP_OK;
+}
+
+struct two { const char *a, *b; };
+static void bind_two(sqlite3_stmt *st, const void *ctx)
+{
+    const struct two *t = ctx;
+    db_bind_text(st, 1, t->a);
+    db_bind_text(st, 2, t->b);
+}
+
+cp_err canteen_add(db *d, const char *code, const char *name, const char *actor)
+{
+    static const char sql[] = "INSERT INTO canteens(code, name) VALUES (?, ?)";
+    struct two t = {code, name};
+    cp_err err;
+
+    if ((err = code_valid("canteen", code)))
+        return err;
+    if (!*name)
+        return cp_fail(CP_ERR_INVALID, "a canteen needs a name");
+    err = write_one(d, sql, bind_two, &t, "adding the canteen", actor, "canteen.add", code, name);
+    if (err == CP_ERR_EXISTS)
+        return cp_fail(err, "canteen '%s' already exists", code);
+    return err;
+}
+
+struct terminal_args { const char *code, *canteen, *kind; };
+static void bind_terminal(sqlite3_stmt *st, const void *ctx)
+{
+    const struct terminal_args *t = ctx;
+    db_bind_text(st, 1, t->code);
+    db_bind_text(st, 2, t->kind);
+    db_bind_text(st, 3, t->canteen);
+}
+
+cp_err canteen_add_terminal(db *d, const char *code, const char *canteen_code,
+                            const char *kind, const char *actor)
+{
+    static const char sql[] =
+        "INSERT INTO terminals(code, canteen_id, kind)"
+        " SELECT ?1, id, ?2 FROM canteens WHERE code = ?3";
+    struct terminal_args t = {code, canteen_code, kind};
+    cp_err err;
+
+    if ((err = code_valid("terminal", code)))
+        return err;
+    if (strcmp(kind, "pos") != 0 && strcmp(kind, "waste") != 0)
+        return cp_fail(CP_ERR_INVALID, "terminal kind '%s': use pos or waste", kind);
+    err = write_one(d, sql, bind_terminal, &t, "adding the terminal", actor, "terminal.add",
+                    code, kind);
+    if (err == CP_ERR_NOT_FOUND)
+        return cp_fail(err, "no canteen '%s': add it with `cleanplate-office canteen add`",
+                       canteen_code);
+    if (err == CP_ERR_EXISTS)
+        return cp_fail(err, "terminal '%s' already exists", code);
+    return err;
+}
+
+static int parse_hhmm(const char *s, int *minutes)
+{
+    int h, m;
+    if (strlen(s) != 5 || !isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) ||
+        s[2] != ':' || !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
+        return -1;
+    h = (s[0] - '0') * 10 + (s[1] - '0');
+    m = (s[3] - '0') * 10 + (s[4] - '0');
+    if (m > 59 || h > 24 || (h == 24 && m != 0))
+        return -1;
+    *minutes = h * 60 + m;
+    return 0;
+}
+
+struct period_args { const char *canteen, *name; int start, end; };
+static void bind_period(sqlite3_stmt *st, const void *ctx)
+{
+    const struct period_args *p = ctx;
+    db_bind_text(st, 1, p->canteen);
+    db_bind_text(st, 2, p->name);
+    sqlite3_bind_int(st, 3, p->start);
+    sqlite3_bind_int(st, 4, p->end);
+}
+
+cp_err canteen_set_period(db *d, const char *canteen_code, const char *name, const char *span,
+                          const char *actor)
+{
+    static const char overlap_sql[] =
+        "SELECT p.name FROM meal_periods p JOIN canteens c ON c.id = p.canteen_id"
+        " WHERE c.code = ?1 AND p.name <> ?2 AND p.start_min < ?4 AND p.end_min > ?3";
+    static const char sql[] =
+        "INSERT INTO meal_periods(canteen_id, name, start_min, end_min)"
+        " SELECT id, ?2, ?3, ?4 FROM canteens WHERE code = ?1"
+        " ON CONFLICT(canteen_id, name) DO UPDATE SET start_min = excluded.start_min,"
+        " end_min = excluded.end_min";
+    struct period_args p = {canteen_code, name, 0, 0};
+    char from[6] = "", to[6] = "";
+    sqlite3_stmt *st;
+    cp_err err;
+
+    if (strlen(span) != 11 || span[5] != '-')
+        goto bad_span;
+    memcpy(from, span, 5);
+    memcpy(to, span + 6, 5);
+    if (parse_hhmm(from, &p.start) || parse_hhmm(to, &p.end) || p.end <= p.start)
+        goto bad_span;
+    if (!*name || strlen(name) > 32)
+        return cp_fail(CP_ERR_INVALID, "a period needs a name of at most 32 bytes");
+    if (!(st = db_stmt(d, overlap_sql)))
+        return CP_ERR_DB;
+    bind_period(st, &p);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        err = cp_fail(CP_ERR_INVALID, "%s %s overlaps the period '%s' of canteen %s", name,
+                      span, (const char *)sqlite3_column_text(st, 0), canteen_code);
+        sqlite3_reset(st);
+        return err;
+    }
+    sqlite3_reset(st);
+    err = write_one(d, sql, bind_period, &p, "setting the period", actor, "period.set", name,
+                    span);
+    if (err == CP_ERR_NOT_FOUND)
+        return cp_fail(err, "no canteen '%s'", canteen_code);
+    return err;
+bad_span:
+    return cp_fail(CP_ERR_INVALID, "'%s' is not a span like 11:00-13:30", span);
+}
+
+struct price_args { const char *canteen, *period, *category; int64_t fen; };
+static void bind_price(sqlite3_stmt *st, const void *ctx)
+{
+    const struct price_args *p = ctx;
+    db_bind_text(st, 1, p->canteen);
+    db_bind_text(st, 2, p->period);
+    db_bind_text(st, 3, p->category);
+    sqlite3_bind_int64(st, 4, p->fen);
+}
+
+cp_err canteen_set_price(db *d, const char *canteen_code, const char *period,
+                         const char *category, int64_t fen, const char *actor)
+{
+    static const char sql[] =
+        "INSERT INTO prices(period_id, category, price_fen)"
+        " SELECT p.id, ?3, ?4 FROM meal_periods p JOIN canteens c ON c.id = p.canteen_id"
+        " WHERE c.code = ?1 AND p.name = ?2"
+        " ON CONFLICT(period_id, category) DO UPDATE SET price_fen = excluded.price_fen";
+    struct price_args p = {canteen_code, period, category, fen};
+    char subject[160], money[MONEY_STR_LEN];
+    cp_err err;
+
+    if ((err = canteen_category_valid(category)))
+        return err;
+    snprintf(subject, sizeof subject, "%s/%s/%s", canteen_code, period, category);
+    err = write_one(d, sql, bind_price, &p, "setting the price", actor, "price.set", subject,
+                    money_format(fen, money));
+    if (err == CP_ERR_NOT_FOUND)
+        return cp_fail(err, "canteen '%s' has no period '%s': set it first with "
+                       "`cleanplate-office period set`", canteen_code, period);
+    return err;
+}
+
+struct item_args { const char *canteen, *code, *name, *unit; int64_t fen; };
+static void bind_item(sqlite3_stmt *st, const void *ctx)
+{
+    const struct item_args *p = ctx;
+    db_bind_text(st, 1, p->canteen);
+    db_bind_text(st, 2, p->code);
+    db_bind_text(st, 3, p->name);
+    sqlite3_bind_int64(st, 4, p->fen);
+    db_bind_text(st, 5, p->unit);
+}
+
+cp_err canteen_set_item(db *d, const char *canteen_code, const char *code, const char *name,
+                        int64_t fen, const char *unit, const char *actor)
+{
+    static const char sql[] =
+        "INSERT INTO items(canteen_id, code, name, price_fen, unit)"
+        " SELECT id, ?2, ?3, ?4, ?5 FROM canteens WHERE code = ?1"
+        " ON CONFLICT(canteen_id, code) DO UPDATE SET name = excluded.name,"
+        " price_fen = excluded.price_fen, unit = excluded.unit";
+    struct item_args p = {canteen_code, code, name, unit, fen};
+    char money[MONEY_STR_LEN];
+    cp_err err;
+
+    if ((err = code_valid("item", code)))
+        return err;
+    if (strcmp(unit, "piece") != 0 && strcmp(unit, "100g") != 0)
+        return cp_fail(CP_ERR_INVALID, "item unit '%s': use piece or 100g", unit);
+    err = write_one(d, sql, bind_item, &p, "setting the item", actor, "item.set", code,
+                    money_format(fen, money));
+    if (err == CP_ERR_NOT_FOUND)
+        return cp_fail(err, "no canteen '%s'", canteen_code);
+    return err;
+}
+
+struct rules_args { const char *category; int meals; int64_t cap, overdraft; };
+static void bind_rules(sqlite3_stmt *st, const void *ctx)
+{
+    const struct rules_args *r = ctx;
+    db_bind_text(st, 1, r->category);
+    sqlite3_bind_int(st, 2, r->meals);
+    if (r->cap >= 0)
+        sqlite3_bind_int64(st, 3, r->cap);
+    else
+        sqlite3_bind_null(st, 3);
+    sqlite3_bind_int64(st, 4, r->overdraft);
+}
+
+cp_err canteen_set_rules(db *d, const char *category, int meals_per_period,
+                         int64_t daily_cap_fen, int64_t overdraft_fen, const char *actor)
+{
+    static const char sql[] =
+        "INSERT INTO category_rules(category, meals_per_period, daily_cap_fen, overdraft_fen)"
+        " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(category) DO UPDATE SET"
+        " meals_per_period = excluded.meals_per_period,"
+        " daily_cap_fen = excluded.daily_cap_fen, overdraft_fen = excluded.overdraft_fen";
+    struct rules_args r = {category, meals_per_period, daily_cap_fen, overdraft_fen};
+    char detail[128], m1[MONEY_STR_LEN], m2[MONEY_STR_LEN];
+    cp_err err;
+
+    if ((err = canteen_category_valid(category)))
+        return err;
+    if (meals_per_period < 0 || overdraft_fen < 0)
+        return cp_fail(CP_ERR_INVALID, "meals per period and overdraft cannot be negative");
+    snprintf(detail, sizeof detail, "meals=%d cap=%s overdraft=%s", meals_per_period,
+             daily_cap_fen >= 0 ? money_format(daily_cap_fen, m1) : "none",
+             money_format(overdraft_fen, m2));
+    return write_one(d, sql, bind_rules, &r, "setting category rules", actor, "rules.set",
+                     category, detail);
+}

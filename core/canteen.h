@@ -1,0 +1,36 @@
+/* canteen: canteens, terminals, meal periods, prices, items and category rules. */
+#ifndef CP_CANTEEN_H
+#define CP_CANTEEN_H
+
+#include <stdint.h>
+
+#include "core/db.h"
+
+/* Adds a canteen; CP_ERR_EXISTS when the code is taken. */
+cp_err canteen_add(db *d, const char *code, const char *name, const char *actor);
+
+/* Adds a terminal of kind "pos" or "waste" to canteen_code. */
+cp_err canteen_add_terminal(db *d, const char *code, const char *canteen_code,
+                            const char *kind, const char *actor);
+
+/* Sets (adds or changes) the meal period name of canteen_code to the span
+ * "HH:MM-HH:MM". Periods of one canteen may not overlap. */
+cp_err canteen_set_period(db *d, const char *canteen_code, const char *name, const char *span,
+                          const char *actor);
+
+/* Sets the price of a period for a diner category. */
+cp_err canteen_set_price(db *d, const char *canteen_code, const char *period,
+                         const char *category, int64_t fen, const char *actor);
+
+/* Adds or changes an a-la-carte item; unit is "piece" or "100g". */
+cp_err canteen_set_item(db *d, const char *canteen_code, const char *code, const char *name,
+                        int64_t fen, const char *unit, const char *actor);
+
+/* Sets the rules of a diner category. daily_cap_fen < 0 means no cap. */
+cp_err canteen_set_rules(db *d, const char *category, int meals_per_period,
+                         int64_t daily_cap_fen, int64_t overdraft_fen, const char *actor);
+
+/* Checks that a category name is a short lowercase word (staff, guest, contractor, ...). */
+cp_err canteen_category_valid(const char *category);
+
+#endif

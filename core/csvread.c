@@ -1,0 +1,214 @@
+/* csvread: whole CSV files read with libcsv, BOM and CRLF handled, rows keep their line numbers. */
+#include "core/csvread.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct reader {
+    csv_table *t;
+    csv_row cur;      /* the row being assembled */
+    long line;        /* physical line being fed */
+    int failed;       /* out of memory inside a callback */
+} reader;
+
+/* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
+static int utf8_valid(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i];
+        size_t n;
+        unsigned min;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            n = 1, min = 0x80, c &= 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2, min = 0x800, c &= 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3, min = 0x10000, c &= 0x07;
+        } else {
+            return 0;
+        }
+        if (i + n >= len)
+            return 0;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+            c = (c << 6) | (s[i + k] & 0x3f);
+        }
+        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+            return 0;
+        i += n + 1;
+    }
+    return 1;
+}
+
+static void on_field(void *data, size_t len, void *ctx)
+{
+    reader *r = ctx;
+    char **fields;
+    char *copy;
+
+    if (r->failed)
+        return;
+    if (r->cur.nfields == 0)
+        r->cur.line = r->line;
+    fields = realloc(r->cur.fields, (r->cur.nfields + 1) * sizeof *fields);
+    copy = malloc(len + 1);
+    if (!fields || !copy) {
+        free(copy);
+        if (fields)
+            r->cur.fields = fields;
+        r->failed = 1;
+        return;
+    }
+    if (len)
+        memcpy(copy, data, len);
+    copy[len] = '\0';
+    r->cur.fields = fields;
+    r->cur.fields[r->cur.nfields++] = copy;
+}
+
+static void on_row(int term, void *ctx)
+{
+    reader *r = ctx;
+    csv_row *rows;
+
+    (void)term;
+    if (r->failed)
+        return;
+    rows = realloc(r->t->rows, (r->t->nrows + 1) * sizeof *rows);
+    if (!rows) {
+        r->failed = 1;
+        return;
+    }
+    r->t->rows = rows;
+    r->t->rows[r->t->nrows++] = r->cur;
+    memset(&r->cur, 0, sizeof r->cur);
+}
+
+static void free_row(csv_row *row)
+{
+    for (size_t i = 0; i < row->nfields; i++)
+        free(row->fields[i]);
+    free(row->fields);
+}
+
+void csvread_free(csv_table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nrows; i++)
+        free_row(&t->rows[i]);
+    free(t->rows);
+    free(t);
+}
+
+cp_err csvread_buffer(const char *name, const char *data, size_t len, csv_table **out)
+{
+    struct csv_parser p;
+    reader r = {0};
+    cp_err err = CP_OK;
+    size_t pos = 0;
+
+    *out = NULL;
+    if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+        pos = 3;
+    if (!(r.t = calloc(1, sizeof *r.t)))
+        return cp_fail(CP_ERR_NOMEM, "out of memory reading %s", name);
+    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        free(r.t);
+        return cp_fail(CP_ERR_NOMEM, "out of memory reading %s", name);
+    }
+    /* Feed one physical line at a time so that each row knows where it starts. */
+    while (pos < len && !err) {
+        const char *nl = memchr(data + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (data + pos)) + 1 : len - pos;
+        r.line++;
+        if (!utf8_valid((const unsigned char *)data + pos, n))
+            err = cp_fail(CP_ERR_PARSE, "%s:%ld: not UTF-8 text (was the file saved as GBK? "
+                          "save it as \"CSV UTF-8\" and import again)", name, r.line);
+        else if (csv_parse(&p, data + pos, n, on_field, on_row, &r) != n)
+            err = cp_fail(CP_ERR_PARSE, "%s:%ld: %s (check the quotes on this line)", name,
+                          r.line, csv_strerror(csv_error(&p)));
+        else if (r.failed)
+            err = cp_fail(CP_ERR_NOMEM, "out of memory reading %s", name);
+        pos += n;
+    }
+    if (!err && csv_fini(&p, on_field, on_row, &r) != 0)
+        err = cp_fail(CP_ERR_PARSE, "%s:%ld: a quoted field is not closed", name,
+                      r.cur.nfields ? r.cur.line : r.line);
+    if (!err && r.failed)
+        err = cp_fail(CP_ERR_NOMEM, "out of memory reading %s", name);
+    csv_free(&p);
+    free_row(&r.cur);
+    if (err) {
+        csvread_free(r.t);
+        return err;
+    }
+    *out = r.t;
+    return CP_OK;
+}
+
+cp_err csvread_file(const char *path, csv_table **out)
+{
+    FILE *f = fopen(path, "rb");
+    char *data = NULL;
+    size_t len = 0, cap = 0, n;
+    cp_err err;
+
+    *out = NULL;
+    if (!f)
+        return cp_fail(errno == ENOENT ? CP_ERR_NOT_FOUND : CP_ERR_IO, "cannot open %s: %s",
+                       path, strerror(errno));
+    for (;;) {
+        if (len == cap) {
+            char *p = realloc(data, cap = cap ? cap * 2 : 65536);
+            if (!p) {
+                err = cp_fail(CP_ERR_NOMEM, "out of memory reading %s", path);
+                goto out;
+            }
+            data = p;
+        }
+        n = fread(data + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(f)) {
+        err = cp_fail(CP_ERR_IO, "error reading %s: %s", path, strerror(errno));
+        goto out;
+    }
+    err = csvread_buffer(path, data, len, out);
+out:
+    free(data);
+    fclose(f);
+    return err;
+}
+
+cp_err csvread_expect_header(const csv_table *t, const char *name, const char *const *cols,
+                             size_t n)
+{
+    char want[256] = "";
+    size_t used = 0;
+
+    for (size_t i = 0; i < n && used < sizeof want; i++)
+        used += (size_t)snprintf(want + used, sizeof want - used, "%s%s", i ? "," : "", cols[i]);
+    if (t->nrows == 0)
+        return cp_fail(CP_ERR_PARSE, "%s: the file is empty; the first line must be: %s", name,
+                       want);
+    if (t->rows[0].nfields != n)
+        goto bad;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(t->rows[0].fields[i], cols[i]) != 0)
+            goto bad;
+    return CP_OK;
+bad:
+    return cp_fail(CP_ERR_PARSE, "%s:%ld: the header must be exactly: %s", name,
+                   t->rows[0].line, want);
+}

@@ -1,0 +1,454 @@
+/* diners: departments, diners and their cards; imports are all-or-nothing. */
+#include "core/diners.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/audit.h"
+#include "core/canteen.h"
+#include "core/cardno.h"
+
+static const char *const dept_cols[] = {"code", "name", "parent_code"};
+static const char *const diner_cols[] = {"staff_no", "name", "department_code", "category",
+                                         "card"};
+
+static int ident_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 32)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_')
+            return 0;
+    return 1;
+}
+
+/* Common checks of a data row: the field count. */
+static cp_err row_shape(const csv_row *row, const char *name, size_t want, const char *header)
+{
+    if (row->nfields != want)
+        return cp_fail(CP_ERR_PARSE, "%s:%ld: expected %zu fields (%s), found %zu", name,
+                       row->line, want, header, row->nfields);
+    return CP_OK;
+}
+
+/* Returns the index of the first row before i whose field col equals row i's. */
+static long earlier_same(const csv_table *t, size_t i, size_t col)
+{
+    for (size_t k = 1; k < i; k++)
+        if (strcmp(t->rows[k].fields[col], t->rows[i].fields[col]) == 0)
+            return (long)k;
+    return -1;
+}
+
+cp_err diners_import_departments(db *d, const csv_table *t, const char *name,
+                                 const char *actor, import_counts *counts)
+{
+    static const char get_sql[] =
+        "SELECT d.name, coalesce(p.code, '') FROM departments d"
+        " LEFT JOIN departments p ON p.id = d.parent_id WHERE d.code = ?";
+    static const char upsert_sql[] =
+        "INSERT INTO departments(code, name) VALUES (?1, ?2)"
+        " ON CONFLICT(code) DO UPDATE SET name = excluded.name";
+    static const char parent_sql[] =
+        "UPDATE departments SET parent_id = (SELECT id FROM departments WHERE code = ?2)"
+        " WHERE code = ?1";
+    static const char exists_sql[] = "SELECT id FROM departments WHERE code = ?";
+    static const char cycle_sql[] =
+        "WITH RECURSIVE up(start, id, depth) AS ("
+        "  SELECT id, parent_id, 1 FROM departments WHERE code = ?"
+        "  UNION ALL SELECT up.start, d.parent_id, depth + 1 FROM departments d"
+        "  JOIN up ON d.id = up.id WHERE depth < 1000)"
+        " SELECT 1 FROM up WHERE id = start LIMIT 1";
+    char detail[128];
+    sqlite3_stmt *st;
+    cp_err err;
+    int64_t v;
+
+    memset(counts, 0, sizeof *counts);
+    if ((err = csvread_expect_header(t, name, dept_cols, 3)))
+        return err;
+    for (size_t i = 1; i < t->nrows; i++) {
+        const csv_row *r = &t->rows[i];
+        if ((err = row_shape(r, name, 3, "code,name,parent_code")))
+            return err;
+        if (!ident_valid(r->fields[0]))
+            return cp_fail(CP_ERR_INVALID, "%s:%ld: field code: '%s' is not a department code "
+                           "(1-32 letters, digits, - or _)", name, r->line, r->fields[0]);
+        if (!*r->fields[1])
+            return cp_fail(CP_ERR_INVALID, "%s:%ld: field name: empty", name, r->line);
+        if (strcmp(r->fields[0], r->fields[2]) == 0)
+            return cp_fail(CP_ERR_INVALID, "%s:%ld: field parent_code: a department cannot be "
+                           "its own parent", name, r->line);
+        if (earlier_same(t, i, 0) >= 0)
+            return cp_fail(CP_ERR_INVALID, "%s:%ld: field code: '%s' appears twice in the file "
+                           "(first on line %ld)", name, r->line, r->fields[0],
+                           t->rows[earlier_same(t, i, 0)].line);
+    }
+
+    if ((err = db_begin(d)))
+        return err;
+    for (size_t i = 1; i < t->nrows; i++) {
+        const csv_row *r = &t->rows[i];
+        int rc;
+        if (!(st = db_stmt(d, get_sql)))
+            goto dberr;
+        db_bind_text(st, 1, r->fields[0]);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+            counts->added++;
+        else if (rc == SQLITE_ROW &&
+                 (strcmp((const char *)sqlite3_column_text(st, 0), r->fields[1]) != 0 ||
+                  strcmp((const char *)sqlite3_column_text(st, 1), r->fields[2]) != 0))
+            counts->updated++;
+        else if (rc == SQLITE_ROW)
+            counts->unchanged++;
+        sqlite3_reset(st);
+        if (!(st = db_stmt(d, upsert_sql)))
+            goto dberr;
+        db_bind_text(st, 1, r->fields[0]);
+        db_bind_text(st, 2, r->fields[1]);
+        if ((err = db_step_done(d, st, "saving a department")))
+            goto fail;
+    }
+    /* Parents second: a parent may come later in the file than its children. */
+    for (size_t i = 1; i < t->nrows; i++) {
+        const csv_row *r = &t->rows[i];
+        if (*r->fields[2]) {
+            if (!(st = db_stmt(d, exists_sql)))
+                goto dberr;
+            db_bind_text(st, 1, r->fields[2]);
+            if ((err = db_step_int64(d, st, &v))) {
+                if (err == CP_ERR_NOT_FOUND)
+                    err = cp_fail(CP_ERR_INVALID, "%s:%ld: field parent_code: no department "
+                                  "'%s' in the file or the database", name, r->line,
+                                  r->fields[2]);
+                goto fail;
+            }
+        }
+        if (!(st = db_stmt(d, parent_sql)))
+            goto dberr;
+        db_bind_text(st, 1, r->fields[0]);
+        db_bind_text(st, 2, *r->fields[2] ? r->fields[2] : NULL);
+        if ((err = db_step_done(d, st, "saving a department's parent")))
+            goto fail;
+    }
+    for (size_t i = 1; i < t->nrows; i++) {
+        if (!(st = db_stmt(d, cycle_sql)))
+            goto dberr;
+        db_bind_text(st, 1, t->rows[i].fields[0]);
+        err = db_step_int64(d, st, &v);
+        if (err == CP_OK) {
+            err = cp_fail(CP_ERR_INVALID, "%s:%ld: field parent_code: department '%s' would be "
+                          "inside itself (a loop of parents)", name, t->rows[i].line,
+                          t->rows[i].fields[0]);
+            goto fail;
+        }
+        if (err != CP_ERR_NOT_FOUND)
+            goto fail;
+    }
+    snprintf(detail, sizeof detail, "%ld added, %ld updated, %ld unchanged", counts->added,
+             counts->updated, counts->unchanged);
+    if ((err = audit_append(d, actor, NULL, "import.departments", name, detail)))
+        goto fail;
+    return db_commit(d);
+dberr:
+    err = CP_ERR_DB;
+fail:
+    db_rollback(d);
+    memset(counts, 0, sizeof *counts);
+    return err;
+}
+
+/* Validates one diner row and normalises its card into card (empty if none). */
+static cp_err check_diner_row(db *d, const csv_row *r, const char *name, char *card,
+                              int64_t *dept_id)
+{
+    static const char dept_sql[] = "SELECT id FROM departments WHERE code = ?";
+    sqlite3_stmt *st;
+    cp_err err;
+
+    if ((err = row_shape(r, name, 5, "staff_no,name,department_code,category,card")))
+        return err;
+    if (!ident_valid(r->fields[0]))
+        return cp_fail(CP_ERR_INVALID, "%s:%ld: field staff_no: '%s' is not a staff number "
+                       "(1-32 letters, digits, - or _)", name, r->line, r->fields[0]);
+    if (!*r->fields[1])
+        return cp_fail(CP_ERR_INVALID, "%s:%ld: field name: empty", name, r->line);
+    if (canteen_category_valid(r->fields[3]))
+        return cp_fail(CP_ERR_INVALID, "%s:%ld: field category: %s", name, r->line,
+                       cp_detail());
+    card[0] = '\0';
+    if (*r->fields[4] && cardno_normalize(r->fields[4], CARDNO_AUTO, card))
+        return cp_fail(CP_ERR_INVALID, "%s:%ld: field card: %s", name, r->line, cp_detail());
+    if (!(st = db_stmt(d, dept_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, r->fields[2]);
+    err = db_step_int64(d, st, dept_id);
+    if (err == CP_ERR_NOT_FOUND)
+        return cp_fail(CP_ERR_INVALID, "%s:%ld: field department_code: no department '%s' "
+                       "(import departments first)", name, r->line, r->fields[2]);
+    return err;
+}
+
+cp_err diners_import(db *d, const csv_table *t, const char *name, const char *actor,
+                     import_counts *counts)
+{
+    static const char get_sql[] =
+        "SELECT id, name, department_id, category FROM diners WHERE staff_no = ?";
+    static const char insert_sql[] =
+        "INSERT INTO diners(staff_no, name, department_id, category) VALUES (?, ?, ?, ?)";
+    static const char wallet_sql[] = "INSERT INTO wallets(diner_id) VALUES (?)";
+    static const char update_sql[] =
+        "UPDATE diners SET name = ?2, department_id = ?3, category = ?4 WHERE id = ?1";
+    static const char card_sql[] = "SELECT diner_id FROM cards WHERE card_no = ?";
+    static const char owner_sql[] =
+        "SELECT di.staff_no FROM cards c JOIN diners di ON di.id = c.diner_id"
+        " WHERE c.card_no = ?";
+    static const char retire_sql[] =
+        "UPDATE cards SET status = 'retired' WHERE diner_id = ? AND status <> 'retired'";
+    static const char add_card_sql[] = "INSERT INTO cards(card_no, diner_id) VALUES (?, ?)";
+    char (*cards)[CARDNO_LEN + 1] = NULL;
+    char detail[128];
+    sqlite3_stmt *st;
+    cp_err err;
+
+    memset(counts, 0, sizeof *counts);
+    if ((err = csvread_expect_header(t, name, diner_cols, 5)))
+        return err;
+    if (!(cards = calloc(t->nrows, sizeof *cards)))
+        return cp_fail(CP_ERR_NOMEM, "out of memory importing %s", name);
+    if ((err = db_begin(d)))
+        goto out;
+    for (size_t i = 1; i < t->nrows; i++) {
+        const csv_row *r = &t->rows[i];
+        int64_t dept_id, diner_id = 0, owner;
+        int rc, changed = 0, is_new = 0;
+
+        if ((err = check_diner_row(d, r, name, cards[i], &dept_id)))
+            goto fail;
+        if (earlier_same(t, i, 0) >= 0) {
+            err = cp_fail(CP_ERR_INVALID, "%s:%ld: field staff_no: '%s' appears twice in the "
+                          "file (first on line %ld)", name, r->line, r->fields[0],
+                          t->rows[earlier_same(t, i, 0)].line);
+            goto fail;
+        }
+        for (size_t k = 1; cards[i][0] && k < i; k++) {
+            if (strcmp(cards[k], cards[i]) == 0) {
+                err = cp_fail(CP_ERR_INVALID, "%s:%ld: field card: card %s is also given on "
+                              "line %ld", name, r->line, cards[i], t->rows[k].line);
+                goto fail;
+            }
+        }
+
+        if (!(st = db_stmt(d, get_sql)))
+            goto dberr;
+        db_bind_text(st, 1, r->fields[0]);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            diner_id = sqlite3_column_int64(st, 0);
+            changed = strcmp((const char *)sqlite3_column_text(st, 1), r->fields[1]) != 0 ||
+                      sqlite3_column_int64(st, 2) != dept_id ||
+                      strcmp((const char *)sqlite3_column_text(st, 3), r->fields[3]) != 0;
+        }
+        sqlite3_reset(st);
+        if (rc == SQLITE_DONE) {
+            is_new = 1;
+            if (!(st = db_stmt(d, insert_sql)))
+                goto dberr;
+            db_bind_text(st, 1, r->fields[0]);
+            db_bind_text(st, 2, r->fields[1]);
+            sqlite3_bind_int64(st, 3, dept_id);
+            db_bind_text(st, 4, r->fields[3]);
+            if ((err = db_step_done(d, st, "saving a diner")))
+                goto fail;
+            diner_id = sqlite3_last_insert_rowid(db_handle(d));
+            if (!(st = db_stmt(d, wallet_sql)))
+                goto dberr;
+            sqlite3_bind_int64(st, 1, diner_id);
+            if ((err = db_step_done(d, st, "creating a wallet")))
+                goto fail;
+        } else if (rc != SQLITE_ROW) {
+            goto dberr;
+        } else if (changed) {
+            if (!(st = db_stmt(d, update_sql)))
+                goto dberr;
+            sqlite3_bind_int64(st, 1, diner_id);
+            db_bind_text(st, 2, r->fields[1]);
+            sqlite3_bind_int64(st, 3, dept_id);
+            db_bind_text(st, 4, r->fields[3]);
+            if ((err = db_step_done(d, st, "updating a diner")))
+                goto fail;
+        }
+
+        if (cards[i][0]) {
+            if (!(st = db_stmt(d, card_sql)))
+                goto dberr;
+            db_bind_text(st, 1, cards[i]);
+            err = db_step_int64(d, st, &owner);
+            if (err == CP_OK && owner != diner_id) {
+                if (!(st = db_stmt(d, owner_sql)))
+                    goto dberr;
+                db_bind_text(st, 1, cards[i]);
+                rc = sqlite3_step(st);
+                err = cp_fail(CP_ERR_INVALID, "%s:%ld: field card: card %s already belongs to "
+                              "staff number %s", name, r->line, cards[i],
+                              rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : "?");
+                sqlite3_reset(st);
+                goto fail;
+            }
+            if (err == CP_ERR_NOT_FOUND) {
+                /* a new card for this diner: the old ones are retired */
+                changed = 1;
+                if (!(st = db_stmt(d, retire_sql)))
+                    goto dberr;
+                sqlite3_bind_int64(st, 1, diner_id);
+                if ((err = db_step_done(d, st, "retiring old cards")))
+                    goto fail;
+                if (!(st = db_stmt(d, add_card_sql)))
+                    goto dberr;
+                db_bind_text(st, 1, cards[i]);
+                sqlite3_bind_int64(st, 2, diner_id);
+                if ((err = db_step_done(d, st, "saving a card")))
+                    goto fail;
+            } else if (err) {
+                goto fail;
+            }
+        }
+        if (is_new)
+            counts->added++;
+        else if (changed)
+            counts->updated++;
+        else
+            counts->unchanged++;
+    }
+    snprintf(detail, sizeof detail, "%ld added, %ld updated, %ld unchanged", counts->added,
+             counts->updated, counts->unchanged);
+    if ((err = audit_append(d, actor, NULL, "import.diners", name, detail)))
+        goto fail;
+    err = db_commit(d);
+    goto out;
+dberr:
+    err = db_fail(d, "importing diners");
+fail:
+    db_rollback(d);
+    memset(counts, 0, sizeof *counts);
+out:
+    free(cards);
+    return err;
+}
+
+/* Moves a card from status from to status to, with an audit entry. */
+static cp_err card_move(db *d, const char *raw, const char *from, const char *to,
+                        const char *action, const char *actor)
+{
+    static const char get_sql[] = "SELECT status FROM cards WHERE card_no = ?";
+    static const char set_sql[] = "UPDATE cards SET status = ? WHERE card_no = ?";
+    char card[CARDNO_LEN + 1], status[16] = "";
+    sqlite3_stmt *st;
+    cp_err err;
+    int rc;
+
+    if ((err = cardno_normalize(raw, CARDNO_AUTO, card)))
+        return err;
+    if ((err = db_begin(d)))
+        return err;
+    if (!(st = db_stmt(d, get_sql)))
+        goto dberr;
+    db_bind_text(st, 1, card);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        snprintf(status, sizeof status, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE) {
+        err = cp_fail(CP_ERR_NOT_FOUND, "no card %s", card);
+        goto fail;
+    }
+    if (rc != SQLITE_ROW)
+        goto dberr;
+    if (strcmp(status, from) != 0) {
+        err = cp_fail(CP_ERR_INVALID, "card %s is %s, not %s: nothing changed", card, status,
+                      from);
+        goto fail;
+    }
+    if (!(st = db_stmt(d, set_sql)))
+        goto dberr;
+    db_bind_text(st, 1, to);
+    db_bind_text(st, 2, card);
+    if ((err = db_step_done(d, st, "changing the card")) ||
+        (err = audit_append(d, actor, NULL, action, card, NULL)))
+        goto fail;
+    return db_commit(d);
+dberr:
+    err = db_fail(d, "changing the card");
+fail:
+    db_rollback(d);
+    return err;
+}
+
+cp_err diners_card_block(db *d, const char *card_no, const char *actor)
+{
+    return card_move(d, card_no, "active", "lost", "card.block", actor);
+}
+
+cp_err diners_card_unblock(db *d, const char *card_no, const char *actor)
+{
+    return card_move(d, card_no, "lost", "active", "card.unblock", actor);
+}
+
+cp_err diners_card_replace(db *d, const char *staff_no, const char *new_card_no,
+                           const char *actor)
+{
+    static const char diner_sql[] = "SELECT id FROM diners WHERE staff_no = ?";
+    static const char taken_sql[] = "SELECT 1 FROM cards WHERE card_no = ?";
+    static const char retire_sql[] =
+        "UPDATE cards SET status = 'retired' WHERE diner_id = ? AND status <> 'retired'";
+    static const char add_sql[] = "INSERT INTO cards(card_no, diner_id) VALUES (?, ?)";
+    char card[CARDNO_LEN + 1];
+    int64_t diner_id, one;
+    sqlite3_stmt *st;
+    cp_err err;
+
+    if ((err = cardno_normalize(new_card_no, CARDNO_AUTO, card)))
+        return err;
+    if ((err = db_begin(d)))
+        return err;
+    if (!(st = db_stmt(d, diner_sql)))
+        goto dberr;
+    db_bind_text(st, 1, staff_no);
+    if ((err = db_step_int64(d, st, &diner_id))) {
+        if (err == CP_ERR_NOT_FOUND)
+            err = cp_fail(err, "no diner with staff number '%s'", staff_no);
+        goto fail;
+    }
+    if (!(st = db_stmt(d, taken_sql)))
+        goto dberr;
+    db_bind_text(st, 1, card);
+    err = db_step_int64(d, st, &one);
+    if (err == CP_OK) {
+        err = cp_fail(CP_ERR_EXISTS, "card %s is already registered; use another card", card);
+        goto fail;
+    }
+    if (err != CP_ERR_NOT_FOUND)
+        goto fail;
+    if (!(st = db_stmt(d, retire_sql)))
+        goto dberr;
+    sqlite3_bind_int64(st, 1, diner_id);
+    if ((err = db_step_done(d, st, "retiring old cards")))
+        goto fail;
+    if (!(st = db_stmt(d, add_sql)))
+        goto dberr;
+    db_bind_text(st, 1, card);
+    sqlite3_bind_int64(st, 2, diner_id);
+    if ((err = db_step_done(d, st, "saving the card")) ||
+        (err = audit_append(d, actor, NULL, "card.replace", staff_no, card)))
+        goto fail;
+    return db_commit(d);
+dberr:
+    err = db_fail(d, "replacing the card");
+fail:
+    db_rollback(d);
+    return err;
+}

@@ -1,0 +1,35 @@
+/* diners: departments, diners and their cards; imports are all-or-nothing. */
+#ifndef CP_DINERS_H
+#define CP_DINERS_H
+
+#include "core/csvread.h"
+#include "core/db.h"
+
+typedef struct import_counts {
+    long added, updated, unchanged;
+} import_counts;
+
+/* Imports departments from a table with header code,name,parent_code. Any
+ * bad row fails the whole import with "NAME:LINE: field ..." in the detail
+ * and leaves the database unchanged. name is the file name for messages. */
+cp_err diners_import_departments(db *d, const csv_table *t, const char *name,
+                                 const char *actor, import_counts *counts);
+
+/* Imports diners from a table with header staff_no,name,department_code,
+ * category,card (card may be empty). All or nothing, like departments. A
+ * changed row updates the diner; a new card for a known diner replaces the
+ * old one. */
+cp_err diners_import(db *d, const csv_table *t, const char *name, const char *actor,
+                     import_counts *counts);
+
+/* Blocks an active card (lost): taps are refused until unblocked. */
+cp_err diners_card_block(db *d, const char *card_no, const char *actor);
+
+/* Unblocks a lost card. A retired (replaced) card cannot come back. */
+cp_err diners_card_unblock(db *d, const char *card_no, const char *actor);
+
+/* Gives staff_no a new card; the old cards are retired. */
+cp_err diners_card_replace(db *d, const char *staff_no, const char *new_card_no,
+                           const char *actor);
+
+#endif

@@ -1,0 +1,91 @@
+/* verify: checks every invariant of the books and the audit chain. */
+#include "core/verify.h"
+
+#include "core/audit.h"
+
+/* One check: a query whose every row is a problem, described by column 0. */
+typedef struct check {
+    const char *what;
+    const char *sql;
+} check;
+
+static const check checks[] = {
+    {"wallet balance differs from its ledger",
+     "SELECT 'diner ' || di.staff_no || ': wallet cash ' || w.cash_fen || ' fen, subsidy '"
+     " || w.subsidy_fen || ' fen; ledger cash ' || coalesce(l.cash, 0) || ', subsidy '"
+     " || coalesce(l.subsidy, 0)"
+     " FROM wallets w JOIN diners di ON di.id = w.diner_id"
+     " LEFT JOIN (SELECT diner_id,"
+     "   sum(CASE WHEN wallet = 'cash' THEN amount_fen ELSE 0 END) AS cash,"
+     "   sum(CASE WHEN wallet = 'subsidy' THEN amount_fen ELSE 0 END) AS subsidy"
+     "   FROM ledger GROUP BY diner_id) l ON l.diner_id = w.diner_id"
+     " WHERE w.cash_fen <> coalesce(l.cash, 0) OR w.subsidy_fen <> coalesce(l.subsidy, 0)"},
+    {"ledger entries of a diner without a wallet",
+     "SELECT 'ledger entry ' || id || ' has no wallet' FROM ledger l"
+     " WHERE NOT EXISTS (SELECT 1 FROM wallets w WHERE w.diner_id = l.diner_id)"},
+    {"wallet below its limit",
+     "SELECT 'diner ' || di.staff_no || ': cash ' || w.cash_fen || ' fen, subsidy '"
+     " || w.subsidy_fen || ' fen, overdraft allowed ' || coalesce(r.overdraft_fen, 0)"
+     " FROM wallets w JOIN diners di ON di.id = w.diner_id"
+     " LEFT JOIN category_rules r ON r.category = di.category"
+     " WHERE w.subsidy_fen < 0 OR w.cash_fen < -coalesce(r.overdraft_fen, 0)"},
+    {"sale not matched by its ledger entries",
+     "SELECT 'sale ' || s.id || ': subsidy ' || s.subsidy_fen || ', cash ' || s.cash_fen"
+     " || ' fen; ledger subsidy ' || coalesce(-l.subsidy, 0) || ', cash ' || coalesce(-l.cash, 0)"
+     " FROM sales s LEFT JOIN (SELECT sale_id,"
+     "   sum(CASE WHEN wallet = 'cash' THEN amount_fen ELSE 0 END) AS cash,"
+     "   sum(CASE WHEN wallet = 'subsidy' THEN amount_fen ELSE 0 END) AS subsidy"
+     "   FROM ledger WHERE kind = 'charge' GROUP BY sale_id) l ON l.sale_id = s.id"
+     " WHERE s.subsidy_fen <> coalesce(-l.subsidy, 0) OR s.cash_fen <> coalesce(-l.cash, 0)"},
+    {"void not matched by its refunds",
+     "SELECT 'sale ' || s.id || ' (void ' || coalesce(v.id, 'none') || '): charged '"
+     " || s.total_fen || ' fen, put back ' || coalesce(r.back, 0)"
+     " FROM sales s LEFT JOIN voids v ON v.sale_id = s.id"
+     " LEFT JOIN (SELECT sale_id, sum(amount_fen) AS back FROM ledger WHERE kind = 'void'"
+     "   GROUP BY sale_id) r ON r.sale_id = s.id"
+     " WHERE coalesce(r.back, 0) <> CASE WHEN v.id IS NULL THEN 0 ELSE s.total_fen END"},
+    {"sale total differs from its lines",
+     "SELECT 'sale ' || s.id || ': total ' || s.total_fen || ' fen, lines ' || l.sum"
+     " FROM sales s JOIN (SELECT sale_id, sum(amount_fen) AS sum FROM sale_lines"
+     "   GROUP BY sale_id) l ON l.sale_id = s.id WHERE s.total_fen <> l.sum"},
+    {"answered request without its sale",
+     "SELECT 'request ' || request_id || ' answered ok without a sale' FROM charge_requests"
+     " WHERE result = 'ok' AND (sale_id IS NULL"
+     "   OR NOT EXISTS (SELECT 1 FROM sales s WHERE s.id = sale_id))"},
+};
+
+cp_err verify_books(db *d, FILE *report, long *problems)
+{
+    long audited = 0;
+    cp_err err;
+
+    *problems = 0;
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+        sqlite3_stmt *st = db_stmt(d, checks[i].sql);
+        long found = 0;
+        int rc;
+        if (!st)
+            return CP_ERR_DB;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (found++ < 20)
+                fprintf(report, "BROKEN: %s: %s\n", checks[i].what,
+                        (const char *)sqlite3_column_text(st, 0));
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return db_fail(d, checks[i].what);
+        if (found > 20)
+            fprintf(report, "BROKEN: %s: %ld more not shown\n", checks[i].what, found - 20);
+        *problems += found;
+    }
+    err = audit_verify(d, &audited);
+    if (err == CP_ERR_INVALID) {
+        fprintf(report, "BROKEN: audit log: %s\n", cp_detail());
+        (*problems)++;
+    } else if (err) {
+        return err;
+    }
+    fprintf(report, "verify: %zu ledger checks and %ld audit entries checked, %ld problem%s\n",
+            sizeof checks / sizeof checks[0], audited, *problems, *problems == 1 ? "" : "s");
+    return CP_OK;
+}

@@ -1,0 +1,14 @@
+/* verify: checks every invariant of the books and the audit chain. */
+#ifndef CP_VERIFY_H
+#define CP_VERIFY_H
+
+#include <stdio.h>
+
+#include "core/db.h"
+
+/* Runs every check, writing one line per problem found (and a summary) to
+ * report. *problems gets the count. Returns CP_OK when the checks could run
+ * (whatever they found), an error when they could not. */
+cp_err verify_books(db *d, FILE *report, long *problems);
+
+#endif
