@@ -1,0 +1,242 @@
+/* receipt: sale, void, shift Z report and reprint layouts from plain structs. */
+#include "receipts/receipt.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/money.h"
+
+/* Width of the amount column and of the quantity column on item lines. */
+#define AMOUNT_COLS 10
+#define QTY_COLS 5
+
+/* The label in Chinese, or in English when the printer takes ASCII only. */
+static const char *lbl(escpos *e, const char *zh, const char *en)
+{
+    return escpos_profile_of(e)->encoding == ESCPOS_ASCII ? en : zh;
+}
+
+/* s, or "" for NULL. */
+static const char *str(const char *s)
+{
+    return s ? s : "";
+}
+
+static int cols_of(escpos *e)
+{
+    return escpos_profile_of(e)->columns;
+}
+
+/* "label: value" wrapped to the line; left out when value is NULL or empty. */
+static void field(escpos *e, const char *label, const char *value)
+{
+    char line[512];
+
+    if (!value || !*value)
+        return;
+    snprintf(line, sizeof line, "%s: %s", label, value);
+    escpos_wrap(e, line, cols_of(e));
+}
+
+/* label on the left, amount on the right. */
+static void money_line(escpos *e, const char *label, int64_t fen)
+{
+    char y[MONEY_STR_LEN];
+
+    escpos_pair(e, label, money_format(fen, y), cols_of(e));
+}
+
+/* Centred bold title in double height, wrapped to the line. */
+static void title(escpos *e, const char *text)
+{
+    escpos_set_align(e, ESCPOS_CENTER);
+    escpos_bold(e, true);
+    escpos_size(e, 1, 2);
+    escpos_wrap(e, text, cols_of(e));
+    escpos_size(e, 1, 1);
+    escpos_bold(e, false);
+}
+
+/* The reprint mark, centred and bold. */
+static void copy_mark(escpos *e)
+{
+    escpos_set_align(e, ESCPOS_CENTER);
+    escpos_bold(e, true);
+    escpos_line(e, lbl(e, "** 重印 COPY **", "** COPY **"));
+    escpos_bold(e, false);
+    escpos_set_align(e, ESCPOS_LEFT);
+}
+
+/* Init, canteen name, document title and the reprint mark. */
+static void header(escpos *e, const char *canteen, const char *doc, bool copy)
+{
+    escpos_init(e);
+    if (canteen && *canteen)
+        title(e, canteen);
+    escpos_set_align(e, ESCPOS_CENTER);
+    escpos_line(e, doc);
+    escpos_set_align(e, ESCPOS_LEFT);
+    if (copy)
+        copy_mark(e);
+}
+
+/* One item: name wrapped in its column, quantity and amount on its first line. */
+static void item_line(escpos *e, const receipt_item *it)
+{
+    const char *name = str(it->name);
+    size_t len = strlen(name), i = 0, line = 0, used;
+    int ncols = cols_of(e) - QTY_COLS - AMOUNT_COLS;
+    char qty[24], y[MONEY_STR_LEN];
+
+    snprintf(qty, sizeof qty, "x%d", it->qty);
+    money_format(it->amount_fen, y);
+    do {
+        used = len ? escpos_wrap_line(e, name + i, len - i, ncols, &line) : 0;
+        if (i == 0) {
+            escpos_cell_n(e, name, line, ncols, ESCPOS_LEFT);
+            escpos_cell(e, qty, QTY_COLS, ESCPOS_RIGHT);
+            escpos_cell(e, y, AMOUNT_COLS, ESCPOS_RIGHT);
+        } else {
+            escpos_cell_n(e, name + i, line, ncols, ESCPOS_LEFT);
+        }
+        escpos_lf(e);
+        i += used;
+    } while (i < len);
+}
+
+/* Feed past the tear bar and cut. */
+static void finish(escpos *e)
+{
+    escpos_set_align(e, ESCPOS_LEFT);
+    escpos_cut(e, true, 4);
+}
+
+/* A sale receipt. */
+cp_err receipt_encode_sale(escpos *e, const receipt_sale *s)
+{
+    int c = cols_of(e);
+    size_t i;
+    char who[256];
+
+    header(e, s->canteen, lbl(e, "消费凭条", "SALE RECEIPT"), s->copy);
+    field(e, lbl(e, "单号", "Sale"), s->sale_no);
+    field(e, lbl(e, "时间", "Time"), s->time);
+    field(e, lbl(e, "终端", "Terminal"), s->terminal);
+    field(e, lbl(e, "收银员", "Cashier"), s->cashier);
+    if ((s->diner_name && *s->diner_name) || (s->staff_no && *s->staff_no)) {
+        snprintf(who, sizeof who, "%s%s%s%s", str(s->diner_name),
+                 s->staff_no && *s->staff_no ? " (" : "", str(s->staff_no),
+                 s->staff_no && *s->staff_no ? ")" : "");
+        field(e, lbl(e, "姓名", "Diner"), who);
+    }
+    escpos_rule(e, '-', c);
+    escpos_cell(e, lbl(e, "品名", "Item"), c - QTY_COLS - AMOUNT_COLS, ESCPOS_LEFT);
+    escpos_cell(e, lbl(e, "数量", "Qty"), QTY_COLS, ESCPOS_RIGHT);
+    escpos_cell(e, lbl(e, "金额", "Amount"), AMOUNT_COLS, ESCPOS_RIGHT);
+    escpos_lf(e);
+    for (i = 0; i < s->n_items; i++)
+        item_line(e, &s->items[i]);
+    escpos_rule(e, '-', c);
+    escpos_bold(e, true);
+    money_line(e, lbl(e, "合计", "TOTAL"), s->total_fen);
+    escpos_bold(e, false);
+    money_line(e, lbl(e, "补贴支付", "Paid by subsidy"), s->subsidy_fen);
+    money_line(e, lbl(e, "现金支付", "Paid by cash"), s->cash_fen);
+    money_line(e, lbl(e, "补贴余额", "Subsidy left"), s->subsidy_left_fen);
+    money_line(e, lbl(e, "现金余额", "Cash left"), s->cash_left_fen);
+    escpos_rule(e, '-', c);
+    if (s->sale_no && *s->sale_no) {
+        escpos_set_align(e, ESCPOS_CENTER);
+        escpos_qr(e, s->sale_no, strlen(s->sale_no), c <= 32 ? 5 : 6, 'M');
+        escpos_lf(e);
+    }
+    if (s->footer && *s->footer) {
+        escpos_set_align(e, ESCPOS_CENTER);
+        escpos_wrap(e, s->footer, c);
+    }
+    if (s->copy)
+        copy_mark(e);
+    finish(e);
+    return escpos_error(e);
+}
+
+/* A void receipt. */
+cp_err receipt_encode_void(escpos *e, const receipt_void *v)
+{
+    int c = cols_of(e);
+
+    header(e, v->canteen, lbl(e, "撤销凭条", "VOID RECEIPT"), v->copy);
+    field(e, lbl(e, "撤销单号", "Void"), v->void_no);
+    field(e, lbl(e, "原单号", "Voided sale"), v->sale_no);
+    field(e, lbl(e, "时间", "Time"), v->time);
+    field(e, lbl(e, "终端", "Terminal"), v->terminal);
+    field(e, lbl(e, "收银员", "Cashier"), v->cashier);
+    field(e, lbl(e, "授权", "Approved by"), v->manager);
+    field(e, lbl(e, "姓名", "Diner"), v->diner_name);
+    field(e, lbl(e, "工号", "Staff no"), v->staff_no);
+    field(e, lbl(e, "原因", "Reason"), v->reason);
+    escpos_rule(e, '-', c);
+    escpos_bold(e, true);
+    money_line(e, lbl(e, "撤销金额", "VOIDED"), v->amount_fen);
+    escpos_bold(e, false);
+    money_line(e, lbl(e, "退回补贴", "Back to subsidy"), v->subsidy_back_fen);
+    money_line(e, lbl(e, "退回现金", "Back to cash"), v->cash_back_fen);
+    money_line(e, lbl(e, "补贴余额", "Subsidy left"), v->subsidy_left_fen);
+    money_line(e, lbl(e, "现金余额", "Cash left"), v->cash_left_fen);
+    if (v->copy)
+        copy_mark(e);
+    finish(e);
+    return escpos_error(e);
+}
+
+/* "count  amount" on the right of a label. */
+static void count_line(escpos *e, const char *label, int64_t count, int64_t fen)
+{
+    char right[64], y[MONEY_STR_LEN];
+
+    snprintf(right, sizeof right, "%" PRId64 "%*s", count, AMOUNT_COLS,
+             money_format(fen, y));
+    escpos_pair(e, label, right, cols_of(e));
+}
+
+/* A shift Z report. */
+cp_err receipt_encode_zreport(escpos *e, const receipt_zreport *z)
+{
+    int c = cols_of(e);
+    size_t i;
+    const char *period = NULL;
+    char indented[256];
+
+    header(e, z->canteen, lbl(e, "交班报表 (Z)", "SHIFT Z REPORT"), z->copy);
+    field(e, lbl(e, "班次", "Shift"), z->shift_no);
+    field(e, lbl(e, "终端", "Terminal"), z->terminal);
+    field(e, lbl(e, "收银员", "Cashier"), z->cashier);
+    field(e, lbl(e, "开班", "Opened"), z->opened);
+    field(e, lbl(e, "交班", "Closed"), z->closed);
+    escpos_rule(e, '-', c);
+    for (i = 0; i < z->n_rows; i++) {
+        const receipt_zrow *r = &z->rows[i];
+
+        if (!period || strcmp(period, str(r->period)) != 0) {
+            period = str(r->period);
+            escpos_bold(e, true);
+            escpos_wrap(e, *period ? period : "-", c);
+            escpos_bold(e, false);
+        }
+        snprintf(indented, sizeof indented, "  %s", str(r->category));
+        count_line(e, indented, r->count, r->amount_fen);
+    }
+    escpos_rule(e, '-', c);
+    count_line(e, lbl(e, "销售", "Sales"), z->sale_count, z->sale_fen);
+    count_line(e, lbl(e, "撤销", "Voids"), z->void_count, z->void_fen);
+    money_line(e, lbl(e, "补贴", "Subsidy"), z->subsidy_fen);
+    money_line(e, lbl(e, "现金", "Cash"), z->cash_fen);
+    escpos_bold(e, true);
+    money_line(e, lbl(e, "净额", "NET"), z->net_fen);
+    escpos_bold(e, false);
+    if (z->copy)
+        copy_mark(e);
+    finish(e);
+    return escpos_error(e);
+}
