@@ -1,0 +1,509 @@
+/* cleanplate-office: the manager's commands: set up a canteen, people, cards, money, checks. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/canteen.h"
+#include "core/cli.h"
+#include "core/csvread.h"
+#include "core/db.h"
+#include "core/diners.h"
+#include "core/ledger.h"
+#include "core/money.h"
+#include "core/users.h"
+#include "core/verify.h"
+
+#define MAX_POS 8
+
+/* What a command handler gets: its positionals, its options, the open store. */
+typedef struct ctx {
+    char *pos[MAX_POS];
+    int npos;
+    cli_opt *opts;
+    db *d;
+    const char *actor;
+} ctx;
+
+typedef struct command {
+    const char *name;    /* one or two words: "canteen add" */
+    const char *args;    /* usage after the name */
+    const char *help;    /* one line */
+    int npos;            /* positionals required */
+    const char *options; /* comma-separated long options this command takes, "name=" for a value */
+    int (*run)(ctx *c);
+} command;
+
+static const char *opt(const ctx *c, const char *name)
+{
+    return cli_get(c->opts, name);
+}
+
+static int fail(cp_err err)
+{
+    fprintf(stderr, "cleanplate-office: %s\n", cp_detail());
+    return err == CP_ERR_INVALID || err == CP_ERR_PARSE ? 2 : 1;
+}
+
+static int need(const ctx *c, const char *name)
+{
+    if (opt(c, name))
+        return 0;
+    fprintf(stderr, "cleanplate-office: missing --%s (see --help)\n", name);
+    return 2;
+}
+
+static int parse_yuan(const char *s, int64_t *fen)
+{
+    if (money_parse_yuan(s, fen) == CP_OK)
+        return 0;
+    fprintf(stderr, "cleanplate-office: %s\n", cp_detail());
+    return 2;
+}
+
+static int cmd_init(ctx *c)
+{
+    cp_err err = db_migrate(c->d);
+    if (err)
+        return fail(err);
+    printf("database ready (schema version %d)\n", db_schema_version());
+    return 0;
+}
+
+static int cmd_canteen_add(ctx *c)
+{
+    cp_err err = canteen_add(c->d, c->pos[0], c->pos[1], c->actor);
+    if (err)
+        return fail(err);
+    printf("added canteen %s (%s)\n", c->pos[0], c->pos[1]);
+    return 0;
+}
+
+static int cmd_terminal_add(ctx *c)
+{
+    cp_err err;
+    int rc;
+    if ((rc = need(c, "canteen")) || (rc = need(c, "kind")))
+        return rc;
+    if ((err = canteen_add_terminal(c->d, c->pos[0], opt(c, "canteen"), opt(c, "kind"),
+                                    c->actor)))
+        return fail(err);
+    printf("added %s terminal %s to canteen %s\n", opt(c, "kind"), c->pos[0], opt(c, "canteen"));
+    return 0;
+}
+
+static int import_file(ctx *c, int diners)
+{
+    csv_table *t = NULL;
+    import_counts n;
+    cp_err err;
+
+    if ((err = csvread_file(c->pos[0], &t)))
+        return fail(err);
+    err = diners ? diners_import(c->d, t, c->pos[0], c->actor, &n)
+                 : diners_import_departments(c->d, t, c->pos[0], c->actor, &n);
+    csvread_free(t);
+    if (err) {
+        fprintf(stderr, "cleanplate-office: %s (nothing was imported)\n", cp_detail());
+        return err == CP_ERR_INVALID || err == CP_ERR_PARSE ? 2 : 1;
+    }
+    printf("imported %s: %ld added, %ld updated, %ld unchanged\n",
+           diners ? "diners" : "departments", n.added, n.updated, n.unchanged);
+    return 0;
+}
+
+static int cmd_import_departments(ctx *c)
+{
+    return import_file(c, 0);
+}
+
+static int cmd_import_diners(ctx *c)
+{
+    return import_file(c, 1);
+}
+
+static int cmd_period_set(ctx *c)
+{
+    cp_err err;
+    int rc;
+    if ((rc = need(c, "canteen")))
+        return rc;
+    if ((err = canteen_set_period(c->d, opt(c, "canteen"), c->pos[0], c->pos[1], c->actor)))
+        return fail(err);
+    printf("canteen %s: %s is %s\n", opt(c, "canteen"), c->pos[0], c->pos[1]);
+    return 0;
+}
+
+static int cmd_price_set(ctx *c)
+{
+    int64_t fen;
+    cp_err err;
+    int rc;
+    if ((rc = need(c, "canteen")) || (rc = need(c, "period")) || (rc = need(c, "category")) ||
+        (rc = parse_yuan(c->pos[0], &fen)))
+        return rc;
+    if ((err = canteen_set_price(c->d, opt(c, "canteen"), opt(c, "period"), opt(c, "category"),
+                                 fen, c->actor)))
+        return fail(err);
+    printf("canteen %s: %s for %s costs %s yuan\n", opt(c, "canteen"), opt(c, "period"),
+           opt(c, "category"), c->pos[0]);
+    return 0;
+}
+
+static int cmd_item_set(ctx *c)
+{
+    int64_t fen;
+    cp_err err;
+    int rc;
+    if ((rc = need(c, "canteen")) || (rc = parse_yuan(c->pos[2], &fen)))
+        return rc;
+    if ((err = canteen_set_item(c->d, opt(c, "canteen"), c->pos[0], c->pos[1], fen,
+                                opt(c, "per-100g") ? "100g" : "piece", c->actor)))
+        return fail(err);
+    printf("item %s (%s): %s yuan per %s\n", c->pos[0], c->pos[1], c->pos[2],
+           opt(c, "per-100g") ? "100 g" : "piece");
+    return 0;
+}
+
+static int cmd_rules_set(ctx *c)
+{
+    int64_t cap = -1, overdraft = 0;
+    int meals = 1, rc;
+    cp_err err;
+    const char *m = opt(c, "meals"), *capv = opt(c, "daily-cap"), *od = opt(c, "overdraft");
+
+    if (m) {
+        char *end;
+        long v = strtol(m, &end, 10);
+        if (*end || v < 0 || v > 100) {
+            fprintf(stderr, "cleanplate-office: --meals '%s': give a number from 0 to 100\n", m);
+            return 2;
+        }
+        meals = (int)v;
+    }
+    if (capv && strcmp(capv, "none") != 0 && (rc = parse_yuan(capv, &cap)))
+        return rc;
+    if (od && (rc = parse_yuan(od, &overdraft)))
+        return rc;
+    if ((err = canteen_set_rules(c->d, c->pos[0], meals, cap, overdraft, c->actor)))
+        return fail(err);
+    printf("category %s: %d meal%s per period, daily cap %s, overdraft %s\n", c->pos[0], meals,
+           meals == 1 ? "" : "s", capv ? capv : "none", od ? od : "0");
+    return 0;
+}
+
+static int cmd_topup(ctx *c)
+{
+    int64_t fen, cash, subsidy;
+    char m[2][MONEY_STR_LEN];
+    cp_err err;
+    int rc;
+    if ((rc = parse_yuan(c->pos[1], &fen)))
+        return rc;
+    if ((err = ledger_topup(c->d, c->pos[0], fen, c->actor)) ||
+        (err = ledger_balance(c->d, c->pos[0], &cash, &subsidy)))
+        return fail(err);
+    printf("%s: +%s yuan cash, balance cash %s subsidy %s\n", c->pos[0], c->pos[1],
+           money_format(cash, m[0]), money_format(subsidy, m[1]));
+    return 0;
+}
+
+static int cmd_subsidy_grant(ctx *c)
+{
+    int64_t fen;
+    long n;
+    cp_err err;
+    int rc;
+    if ((rc = need(c, "month")) || (rc = parse_yuan(c->pos[0], &fen)))
+        return rc;
+    if ((err = ledger_grant_subsidy(c->d, opt(c, "month"), fen, opt(c, "department"), c->actor,
+                                    &n)))
+        return fail(err);
+    printf("granted %s yuan subsidy for %s to %ld diner%s%s\n", c->pos[0], opt(c, "month"), n,
+           n == 1 ? "" : "s", n == 0 ? " (all were granted already)" : "");
+    return 0;
+}
+
+static int cmd_subsidy_expire(ctx *c)
+{
+    char m[MONEY_STR_LEN];
+    int64_t fen;
+    cp_err err;
+    int rc;
+    if ((rc = need(c, "month")))
+        return rc;
+    if ((err = ledger_expire_subsidy(c->d, opt(c, "month"), c->actor, &fen)))
+        return fail(err);
+    printf("expired %s yuan of unused subsidy at the end of %s\n", money_format(fen, m),
+           opt(c, "month"));
+    return 0;
+}
+
+static int cmd_card_block(ctx *c)
+{
+    cp_err err = diners_card_block(c->d, c->pos[0], c->actor);
+    if (err)
+        return fail(err);
+    printf("card %s blocked\n", c->pos[0]);
+    return 0;
+}
+
+static int cmd_card_unblock(ctx *c)
+{
+    cp_err err = diners_card_unblock(c->d, c->pos[0], c->actor);
+    if (err)
+        return fail(err);
+    printf("card %s unblocked\n", c->pos[0]);
+    return 0;
+}
+
+static int cmd_card_replace(ctx *c)
+{
+    cp_err err = diners_card_replace(c->d, c->pos[0], c->pos[1], c->actor);
+    if (err)
+        return fail(err);
+    printf("%s now has card %s; the old cards are retired\n", c->pos[0], c->pos[1]);
+    return 0;
+}
+
+static int cmd_diner_leave(ctx *c)
+{
+    char m[MONEY_STR_LEN];
+    int64_t fen;
+    cp_err err = ledger_refund_leaver(c->d, c->pos[0], c->actor, &fen);
+    if (err)
+        return fail(err);
+    printf("%s has left: pay out %s yuan cash; cards retired, subsidy expired\n", c->pos[0],
+           money_format(fen, m));
+    return 0;
+}
+
+static int cmd_balance(ctx *c)
+{
+    int64_t cash, subsidy;
+    char m[2][MONEY_STR_LEN];
+    cp_err err = ledger_balance(c->d, c->pos[0], &cash, &subsidy);
+    if (err)
+        return fail(err);
+    if (opt(c, "json")) {
+        json_t *o = json_pack("{s:s, s:I, s:I}", "staff_no", c->pos[0], "cash_fen",
+                              (json_int_t)cash, "subsidy_fen", (json_int_t)subsidy);
+        json_dumpf(o, stdout, JSON_COMPACT);
+        putchar('\n');
+        json_decref(o);
+    } else {
+        printf("%s: cash %s yuan, subsidy %s yuan\n", c->pos[0], money_format(cash, m[0]),
+               money_format(subsidy, m[1]));
+    }
+    return 0;
+}
+
+static int cmd_user_add(ctx *c)
+{
+    char pin[64];
+    cp_err err;
+    int rc;
+    if ((rc = need(c, "role")))
+        return rc;
+    if ((err = users_role_valid(opt(c, "role"))) ||
+        (err = cli_read_pin("PIN for the new user", 1, pin, sizeof pin)) ||
+        (err = users_add(c->d, c->pos[0], opt(c, "role"), pin, c->actor)))
+        return fail(err);
+    printf("added %s %s\n", opt(c, "role"), c->pos[0]);
+    return 0;
+}
+
+static int cmd_void(ctx *c)
+{
+    char pin[64], role[16], void_id[IDS_LEN];
+    cp_err err;
+    int rc;
+    if ((rc = need(c, "manager")))
+        return rc;
+    if ((err = cli_read_pin("manager PIN", 0, pin, sizeof pin)) ||
+        (err = users_check_pin(c->d, opt(c, "manager"), pin, role)))
+        return fail(err);
+    if (!users_role_allows(role, "manager")) {
+        fprintf(stderr, "cleanplate-office: %s is a %s; a void needs a manager\n",
+                opt(c, "manager"), role);
+        return 1;
+    }
+    if ((err = ledger_void(c->d, c->pos[0], opt(c, "manager"), NULL, opt(c, "reason"),
+                           void_id)))
+        return fail(err);
+    printf("sale %s is void (%s); the money is back in the wallets it came from\n", c->pos[0],
+           void_id);
+    return 0;
+}
+
+static int cmd_verify(ctx *c)
+{
+    long problems;
+    cp_err err = verify_books(c->d, stdout, &problems);
+    if (err)
+        return fail(err);
+    return problems ? 1 : 0;
+}
+
+static const command commands[] = {
+    {"init", "", "create the database, or migrate it to this version (harmless twice)", 0, "",
+     cmd_init},
+    {"canteen add", "CODE NAME", "add a canteen", 2, "", cmd_canteen_add},
+    {"terminal add", "CODE --canteen CODE --kind pos|waste", "add a POS or a waste station", 1,
+     "canteen=,kind=", cmd_terminal_add},
+    {"import departments", "FILE", "import departments (CSV: code,name,parent_code)", 1, "",
+     cmd_import_departments},
+    {"import diners", "FILE",
+     "import diners (CSV: staff_no,name,department_code,category,card)", 1, "",
+     cmd_import_diners},
+    {"period set", "--canteen CODE NAME HH:MM-HH:MM", "set a meal period", 2, "canteen=",
+     cmd_period_set},
+    {"price set", "--canteen CODE --period NAME --category CAT YUAN",
+     "set the meal price of a period for a diner category", 1, "canteen=,period=,category=",
+     cmd_price_set},
+    {"item set", "--canteen CODE [--per-100g] CODE NAME YUAN", "add or change an a-la-carte item",
+     3, "canteen=,per-100g", cmd_item_set},
+    {"rules set", "CATEGORY [--meals N] [--daily-cap YUAN|none] [--overdraft YUAN]",
+     "set a category's meals per period, daily cap and overdraft", 1,
+     "meals=,daily-cap=,overdraft=", cmd_rules_set},
+    {"topup", "STAFF_NO YUAN", "add cash to a diner's wallet", 2, "", cmd_topup},
+    {"subsidy grant", "--month YYYY-MM YUAN [--department CODE]",
+     "grant a month's subsidy to every active diner (or one department and its sub-departments)",
+     1, "month=,department=", cmd_subsidy_grant},
+    {"subsidy expire", "--month YYYY-MM", "take back unused subsidy at the end of a month", 0,
+     "month=", cmd_subsidy_expire},
+    {"card block", "CARD", "block a lost card", 1, "", cmd_card_block},
+    {"card unblock", "CARD", "unblock a card that was found", 1, "", cmd_card_unblock},
+    {"card replace", "STAFF_NO NEWCARD", "give a diner a new card; old cards are retired", 2, "",
+     cmd_card_replace},
+    {"diner leave", "STAFF_NO", "a diner leaves: refund cash, expire subsidy, retire cards", 1,
+     "", cmd_diner_leave},
+    {"balance", "STAFF_NO [--json]", "show a diner's cash and subsidy", 1, "json", cmd_balance},
+    {"user add", "NAME --role cashier|kitchen|manager|admin",
+     "add a user; the PIN is asked for (or read from stdin)", 1, "role=", cmd_user_add},
+    {"void", "SALE_ID --manager NAME [--reason TEXT]",
+     "void a sale (manager PIN asked for, or read from stdin)", 1, "manager=,reason=", cmd_void},
+    {"verify", "", "check every balance, void and the audit chain", 0, "", cmd_verify},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: cleanplate-office [--db PATH] [--user NAME] COMMAND ...\n\n"
+               "Back-office commands for a CleanPlate canteen.\n\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %s %s\n      %s\n", commands[i].name, commands[i].args, commands[i].help);
+    fprintf(f, "\nOptions for every command:\n"
+               "  --db PATH    the database (default $CLEANPLATE_DB, else ./cleanplate.db)\n"
+               "  --user NAME  who does this, for the audit log (default $CLEANPLATE_USER,\n"
+               "               else $USER)\n"
+               "  --help       this text, or a command's usage: cleanplate-office topup --help\n"
+               "Amounts are yuan: 8, 8.5 or 8.50. The clock can be fixed with\n"
+               "CLEANPLATE_NOW=2026-11-21T12:00:00.\n");
+}
+
+/* Builds the option table of a command: its own options plus the common ones. */
+static int build_opts(const command *cmd, cli_opt *opts, char *names, size_t size)
+{
+    int n = 0;
+    snprintf(names, size, "%s", cmd->options);
+    for (char *tok = strtok(names, ","); tok && n < 12; tok = strtok(NULL, ",")) {
+        size_t len = strlen(tok);
+        int val = len > 0 && tok[len - 1] == '=';
+        if (val)
+            tok[len - 1] = '\0';
+        opts[n++] = (cli_opt){tok, val, NULL};
+    }
+    opts[n++] = (cli_opt){"db", 1, NULL};
+    opts[n++] = (cli_opt){"user", 1, NULL};
+    opts[n++] = (cli_opt){"help", 0, NULL};
+    opts[n] = (cli_opt){NULL, 0, NULL};
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    const command *cmd = NULL;
+    cli_opt opts[16];
+    char names[256];
+    ctx c = {0};
+    int words = 0, rc = 1;
+    cp_err err;
+
+    /* The command is the first one or two words that name one. */
+    for (int i = 1; i < argc && !cmd; i++) {
+        if (argv[i][0] == '-') {
+            if (strcmp(argv[i], "--db") == 0 || strcmp(argv[i], "--user") == 0)
+                i++; /* skip the option's value */
+            continue;
+        }
+        for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++) {
+            const char *name = commands[k].name, *sp = strchr(name, ' ');
+            if (!sp && strcmp(name, argv[i]) == 0) {
+                cmd = &commands[k], words = i;
+                break;
+            }
+            if (sp && strncmp(name, argv[i], (size_t)(sp - name)) == 0 &&
+                argv[i][sp - name] == '\0' && i + 1 < argc && strcmp(sp + 1, argv[i + 1]) == 0) {
+                cmd = &commands[k], words = i + 1;
+                break;
+            }
+        }
+        if (!cmd) {
+            int help = 0;
+            for (int k = 1; k < argc; k++)
+                help |= strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0;
+            if (help) {
+                usage(stdout);
+                return 0;
+            }
+            fprintf(stderr, "cleanplate-office: unknown command '%s'; see "
+                            "cleanplate-office --help\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!cmd) {
+        int help = argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+        usage(help ? stdout : stderr);
+        return help ? 0 : 2;
+    }
+
+    build_opts(cmd, opts, names, sizeof names);
+    c.opts = opts;
+    /* Options may come before the command words too: parse both sides. */
+    {
+        char *args[256];
+        int n = 0;
+        for (int i = 1; i < argc && n < 256; i++)
+            if (i != words && !(i == words - 1 && strchr(cmd->name, ' ')))
+                args[n++] = argv[i];
+        if ((err = cli_parse(n, args, opts, c.pos, MAX_POS, &c.npos))) {
+            fprintf(stderr, "cleanplate-office %s: %s; usage: cleanplate-office %s %s\n",
+                    cmd->name, cp_detail(), cmd->name, cmd->args);
+            return 2;
+        }
+    }
+    if (cli_get(opts, "help")) {
+        printf("usage: cleanplate-office %s %s\n  %s\n", cmd->name, cmd->args, cmd->help);
+        return 0;
+    }
+    if (c.npos != cmd->npos) {
+        fprintf(stderr, "cleanplate-office %s: expected %d argument%s, got %d; usage: "
+                        "cleanplate-office %s %s\n", cmd->name, cmd->npos,
+                cmd->npos == 1 ? "" : "s", c.npos, cmd->name, cmd->args);
+        return 2;
+    }
+    c.actor = cli_get(opts, "user");
+    if (!c.actor)
+        c.actor = getenv("CLEANPLATE_USER");
+    if (!c.actor)
+        c.actor = getenv("USER");
+    if (!c.actor || !*c.actor)
+        c.actor = "office";
+
+    if ((err = db_open(cli_get(opts, "db"),
+                       cmd->run == cmd_init ? DB_OPEN_CREATE : DB_OPEN_EXISTING, &c.d)))
+        return fail(err);
+    rc = cmd->run(&c);
+    db_close(c.d);
+    return rc;
+}

@@ -1,0 +1,92 @@
+/* cli: command-line options for the three programs, and reading a PIN. */
+#include "core/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+cp_err cli_parse(int argc, char **argv, cli_opt *opts, char **pos, int maxpos, int *npos)
+{
+    int only_pos = 0;
+
+    *npos = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_pos || strncmp(a, "--", 2) != 0 || a[2] == '\0') {
+            if (!only_pos && strcmp(a, "--") == 0) {
+                only_pos = 1;
+                continue;
+            }
+            if (*npos == maxpos)
+                return cp_fail(CP_ERR_INVALID, "unexpected argument '%s'", a);
+            pos[(*npos)++] = argv[i];
+            continue;
+        }
+        const char *eq = strchr(a + 2, '=');
+        size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        cli_opt *o = opts;
+        for (; o->name; o++)
+            if (strlen(o->name) == len && strncmp(o->name, a + 2, len) == 0)
+                break;
+        if (!o->name)
+            return cp_fail(CP_ERR_INVALID, "unknown option '%s'", a);
+        if (!o->takes_value) {
+            if (eq)
+                return cp_fail(CP_ERR_INVALID, "option --%s takes no value", o->name);
+            o->value = "1";
+        } else if (eq) {
+            o->value = eq + 1;
+        } else if (i + 1 < argc) {
+            o->value = argv[++i];
+        } else {
+            return cp_fail(CP_ERR_INVALID, "option --%s needs a value", o->name);
+        }
+    }
+    return CP_OK;
+}
+
+const char *cli_get(const cli_opt *opts, const char *name)
+{
+    for (; opts->name; opts++)
+        if (strcmp(opts->name, name) == 0)
+            return opts->value;
+    return NULL;
+}
+
+static cp_err read_line(FILE *in, char *buf, size_t size)
+{
+    size_t n;
+
+    if (!fgets(buf, (int)size, in))
+        return cp_fail(CP_ERR_INVALID, "no PIN given (type it, or pipe it on stdin)");
+    n = strcspn(buf, "\r\n");
+    buf[n] = '\0';
+    return CP_OK;
+}
+
+cp_err cli_read_pin(const char *prompt, int confirm, char *pin, size_t size)
+{
+    struct termios old, quiet;
+    char again[64];
+    cp_err err;
+
+    if (!isatty(STDIN_FILENO))
+        return read_line(stdin, pin, size);
+    tcgetattr(STDIN_FILENO, &old);
+    quiet = old;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    fprintf(stderr, "%s: ", prompt);
+    err = read_line(stdin, pin, size);
+    fprintf(stderr, "\n");
+    if (!err && confirm) {
+        fprintf(stderr, "again: ");
+        err = read_line(stdin, again, sizeof again);
+        fprintf(stderr, "\n");
+        if (!err && strcmp(again, pin) != 0)
+            err = cp_fail(CP_ERR_INVALID, "the two PINs differ; nothing changed");
+    }
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    return err;
+}

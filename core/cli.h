@@ -1,0 +1,28 @@
+/* cli: command-line options for the three programs, and reading a PIN. */
+#ifndef CP_CLI_H
+#define CP_CLI_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+
+/* One long option. A table of them ends with an entry whose name is NULL. */
+typedef struct cli_opt {
+    const char *name;   /* "db" for --db */
+    int takes_value;    /* --db PATH or --db=PATH; otherwise a flag */
+    const char *value;  /* set by cli_parse: the value, or "1" for a flag */
+} cli_opt;
+
+/* Splits args into options (anywhere, "--" ends them) and positionals,
+ * which are stored in pos (at most maxpos). Unknown options and missing
+ * values are CP_ERR_INVALID with a message naming them. */
+cp_err cli_parse(int argc, char **argv, cli_opt *opts, char **pos, int maxpos, int *npos);
+
+/* The value of option name, or NULL when it was not given. */
+const char *cli_get(const cli_opt *opts, const char *name);
+
+/* Reads a PIN: from the terminal without echo when stdin is a tty (asking
+ * prompt, and asking twice when confirm is set), else one line of stdin. */
+cp_err cli_read_pin(const char *prompt, int confirm, char *pin, size_t size);
+
+#endif
