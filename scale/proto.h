@@ -1,0 +1,165 @@
+/* proto: serial scale protocols behind one ops table, each a pure incremental parser. */
+#ifndef CP_SCALE_PROTO_H
+#define CP_SCALE_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+/* What the scale says about a reading. */
+typedef enum proto_status {
+    PROTO_OK = 0,
+    PROTO_OVERLOAD,  /* over capacity (or out of range on the positive side) */
+    PROTO_UNDERLOAD, /* under zero beyond the scale's range */
+    PROTO_ERROR,     /* the scale answered with an error or cannot weigh now */
+} proto_status;
+
+/* One reading as the scale reported it. grams is meaningful only when
+ * has_weight is true: status frames (Toledo 8217 "?" replies, MT-SICS "S +",
+ * A&D "OL") carry no usable weight. */
+typedef struct proto_reading {
+    int64_t grams;
+    bool has_weight;
+    bool stable; /* the scale's own stability flag */
+    bool net;    /* the scale says this is a net (tared) weight; false when unknown */
+    proto_status status;
+} proto_reading;
+
+typedef enum proto_unit {
+    PROTO_UNIT_KG = 0, /* first, so that zeroed options mean kg */
+    PROTO_UNIT_G,
+    PROTO_UNIT_LB,
+} proto_unit;
+
+/* Serial line settings; parity is 'N', 'E' or 'O'. */
+typedef struct proto_serial {
+    int baud;
+    int bits;
+    char parity;
+    int stop;
+} proto_serial;
+
+/* Per-port options for the parsers. Zero-initialised means the defaults. */
+typedef struct proto_opts {
+    /* Unit of frames that carry none (Toledo 8217), as set on the scale. */
+    proto_unit unit;
+    /* Toledo continuous: frames end with a checksum byte; verify it and
+     * emit the reading only after it. Off: emit at CR, ignore one byte after. */
+    bool checksum;
+} proto_opts;
+
+#define PROTO_BUF_MAX 64
+
+struct proto_ops;
+
+/* Parser state; plain data, so it can live on the stack (see proto_init). */
+typedef struct proto_parser {
+    const struct proto_ops *ops;
+    proto_opts opts;
+    uint8_t buf[PROTO_BUF_MAX];
+    size_t len;
+    int state;         /* protocol-specific */
+    bool overflow;     /* discarding the rest of an over-long frame */
+    const char *reply; /* bytes the host must send now (CAS: DC1 after ACK) */
+    uint64_t readings; /* readings produced */
+    uint64_t skipped;  /* frames that did not parse */
+} proto_parser;
+
+/* One protocol. Command strings are sent as they are (NUL-free), NULL when
+ * the protocol has no such command. */
+typedef struct proto_ops {
+    const char *name;  /* short name used in config: "mtsics" */
+    const char *title; /* for people: "Mettler Toledo MT-SICS" */
+    proto_serial serial;
+    bool polled;       /* the scale answers polls; otherwise it streams */
+    const char *poll;  /* asks for one reading (also sent to streaming scales: NULL) */
+    const char *tare;
+    const char *zero;
+    const char *clear; /* clears the tare */
+    /* Feeds one byte; returns true and fills *out when it ends a reading. */
+    bool (*push)(proto_parser *p, uint8_t c, proto_reading *out);
+} proto_ops;
+
+extern const proto_ops proto_mtsics;
+extern const proto_ops proto_toledo8217;
+extern const proto_ops proto_toledocont;
+extern const proto_ops proto_and;
+extern const proto_ops proto_cas;
+extern const proto_ops proto_cas_stream;
+extern const proto_ops proto_ohaus;
+
+/* All protocols, polled ones first (the order `--protocol auto` probes in),
+ * NULL-terminated. Static storage. */
+const proto_ops *const *proto_list(void);
+
+/* The protocol called name, or NULL. Static storage. */
+const proto_ops *proto_find(const char *name);
+
+/* Like proto_find, but fails with CP_ERR_NOT_FOUND and a detail listing
+ * the known names. */
+cp_err proto_lookup(const char *name, const proto_ops **out);
+
+/* Prepares p for ops; opts may be NULL for the defaults. Needs no cleanup. */
+void proto_init(proto_parser *p, const proto_ops *ops, const proto_opts *opts);
+
+/* Feeds one byte; returns true and fills *out when a reading is complete.
+ * Bytes that do not parse are skipped (counted in p->skipped), never fatal. */
+bool proto_push(proto_parser *p, uint8_t c, proto_reading *out);
+
+/* Feeds up to len bytes, storing at most cap readings in out[] and their
+ * number in *n. Returns the number of bytes consumed: less than len only
+ * when out[] became full; feed the rest in the next call. */
+size_t proto_feed(proto_parser *p, const void *buf, size_t len,
+                  proto_reading *out, size_t cap, size_t *n);
+
+/* Bytes the host must send to the scale now (e.g. CAS DC1 after the scale's
+ * ACK), or NULL; clears them. Static storage. */
+const char *proto_take_reply(proto_parser *p);
+
+/* Parses a unit name ("g", "kg", "lb", "lbs"; case-insensitive). */
+cp_err proto_unit_parse(const char *name, proto_unit *out);
+
+/* The unit's usual short name ("g", "kg", "lb"). Static storage. */
+const char *proto_unit_name(proto_unit u);
+
+/* Text for a status ("ok", "overload", "underload", "error"). Static storage. */
+const char *proto_status_name(proto_status s);
+
+/* Converts value * 10^-decimals in unit to whole grams, rounding half away
+ * from zero (1 lb = 453.59237 g exactly). Fails on overflow or when decimals
+ * is outside 0..9. Integer arithmetic only. */
+bool proto_grams(int64_t value, int decimals, proto_unit unit, int64_t *grams);
+
+/* ---- helpers for the protocol files ------------------------------------ */
+
+/* Parses a decimal number in s[0..n): optional blanks, optional sign, optional
+ * blanks, digits with at most one '.', optional blanks. At most 10 significant
+ * digits and 9 decimals. */
+bool proto_number(const char *s, size_t n, int64_t *value, int *decimals);
+
+/* Parses a unit in s[0..n) (blanks around it ignored). */
+bool proto_unit_span(const char *s, size_t n, proto_unit *out);
+
+/* proto_number then proto_grams. */
+bool proto_weight(const char *s, size_t n, proto_unit unit, int64_t *grams);
+
+/* Parses a number followed by a unit, with or without blanks between them
+ * ("  12.34 g", "+0012.34kg"), into grams. */
+bool proto_weight_unit(const char *s, size_t n, int64_t *grams);
+
+/* Collects a CR- or LF-terminated line in p->buf. Returns true when a
+ * non-empty line is complete (p->len bytes, no terminator); the caller parses
+ * it and calls proto_line_done(). Control bytes other than CR and LF restart
+ * the line; an over-long line is counted as skipped and dropped. */
+bool proto_line(proto_parser *p, uint8_t c);
+
+/* Forgets the current line. */
+void proto_line_done(proto_parser *p);
+
+/* Counts one frame that did not parse and forgets it. Returns false, so that
+ * a push function can `return proto_skip(p);`. */
+bool proto_skip(proto_parser *p);
+
+#endif

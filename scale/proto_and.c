@@ -1,0 +1,82 @@
+/* proto_and: A&D standard format (balances and indicators), streamed or polled with Q. */
+#include "scale/proto.h"
+
+#include <string.h>
+
+/*
+ * A&D standard format, from the A&D FX-i / GX / GC instruction manuals
+ * ("Data Format", "Data Format Examples"): a two-character header, a comma,
+ * the data with polarity and leading zeros, a three-character unit, CR LF:
+ *   ST,+00012.34  g     stable weight
+ *   US,-00183.69  g     unstable weight
+ *   OL,+9999999E+19     out of range (sign says which side)
+ *   QT,+00001234 PC     stable count (counting mode: no weight)
+ * Indicators (A&D AD-4xxx, and the "AND 18 bytes" format of CAS indicators)
+ * add a second header: ST,NT,+0012.34kg / US,GS,... (GS gross, NT net);
+ * GC balances add a comparison result (OK, LO, HI, --) the same way.
+ * Commands: Q (immediate reading), T (tare), R (re-zero).
+ * Default line: 2400 7E1.
+ */
+
+static bool is_header_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || c == '-';
+}
+
+/* Parses one complete line in p->buf. */
+static bool and_line(proto_parser *p, proto_reading *out)
+{
+    const char *s = (const char *)p->buf;
+    size_t n = p->len, i = 3;
+
+    memset(out, 0, sizeof *out);
+    if (n < 4 || s[2] != ',')
+        return proto_skip(p);
+    if (n > 6 && is_header_char(s[3]) && is_header_char(s[4]) && s[5] == ',') {
+        out->net = s[3] == 'N' && s[4] == 'T';
+        i = 6;
+    }
+    if (memcmp(s, "OL", 2) == 0) {
+        size_t k = i;
+        while (k < n && s[k] == ' ')
+            k++;
+        out->status = (k < n && s[k] == '-') ? PROTO_UNDERLOAD : PROTO_OVERLOAD;
+        return true;
+    }
+    if (memcmp(s, "QT", 2) == 0) {
+        out->status = PROTO_ERROR; /* in counting mode: no weight */
+        out->stable = true;
+        return true;
+    }
+    if (memcmp(s, "ST", 2) != 0 && memcmp(s, "US", 2) != 0)
+        return proto_skip(p);
+    if (!proto_weight_unit(s + i, n - i, &out->grams))
+        return proto_skip(p);
+    out->has_weight = true;
+    out->stable = s[0] == 'S';
+    return true;
+}
+
+/* Feeds one byte of A&D output. */
+static bool and_push(proto_parser *p, uint8_t c, proto_reading *out)
+{
+    bool got;
+
+    if (!proto_line(p, c))
+        return false;
+    got = and_line(p, out);
+    proto_line_done(p);
+    return got;
+}
+
+const proto_ops proto_and = {
+    .name = "and",
+    .title = "A&D standard format",
+    .serial = { .baud = 2400, .bits = 7, .parity = 'E', .stop = 1 },
+    .polled = true,
+    .poll = "Q\r\n",
+    .tare = "T\r\n",
+    .zero = "R\r\n",
+    .clear = NULL,
+    .push = and_push,
+};
