@@ -11,6 +11,8 @@ typedef struct reader {
     csv_table *t;
     csv_row cur;      /* the row being assembled */
     long line;        /* physical line being fed */
+    long start;       /* line where the row being assembled started */
+    int in_row;       /* a row has started and not yet ended */
     int failed;       /* out of memory inside a callback */
 } reader;
 
@@ -56,8 +58,6 @@ static void on_field(void *data, size_t len, void *ctx)
 
     if (r->failed)
         return;
-    if (r->cur.nfields == 0)
-        r->cur.line = r->line;
     fields = realloc(r->cur.fields, (r->cur.nfields + 1) * sizeof *fields);
     copy = malloc(len + 1);
     if (!fields || !copy) {
@@ -88,6 +88,8 @@ static void on_row(int term, void *ctx)
         return;
     }
     r->t->rows = rows;
+    r->cur.line = r->start;
+    r->in_row = 0;
     r->t->rows[r->t->nrows++] = r->cur;
     memset(&r->cur, 0, sizeof r->cur);
 }
@@ -130,6 +132,10 @@ cp_err csvread_buffer(const char *name, const char *data, size_t len, csv_table 
         const char *nl = memchr(data + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - (data + pos)) + 1 : len - pos;
         r.line++;
+        if (!r.in_row && strspn(data + pos, "\r\n") < n) {
+            r.in_row = 1; /* a non-blank line outside a row starts the next row */
+            r.start = r.line;
+        }
         if (!utf8_valid((const unsigned char *)data + pos, n))
             err = cp_fail(CP_ERR_PARSE, "%s:%ld: not UTF-8 text (was the file saved as GBK? "
                           "save it as \"CSV UTF-8\" and import again)", name, r.line);
@@ -142,7 +148,7 @@ cp_err csvread_buffer(const char *name, const char *data, size_t len, csv_table 
     }
     if (!err && csv_fini(&p, on_field, on_row, &r) != 0)
         err = cp_fail(CP_ERR_PARSE, "%s:%ld: a quoted field is not closed", name,
-                      r.cur.nfields ? r.cur.line : r.line);
+                      r.start);
     if (!err && r.failed)
         err = cp_fail(CP_ERR_NOMEM, "out of memory reading %s", name);
     csv_free(&p);

@@ -1,0 +1,101 @@
+/* fixture: a small canteen in a fresh temporary database, for unit tests. */
+#include "tests/unit/helpers/fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/canteen.h"
+#include "core/csvread.h"
+#include "core/diners.h"
+
+static char dir[64], path[128];
+
+static void must(cp_err err, const char *what)
+{
+    if (err) {
+        fprintf(stderr, "fixture: %s: %s\n", what, cp_detail());
+        abort();
+    }
+}
+
+static void import(db *d, int diners, const char *text)
+{
+    csv_table *t = NULL;
+    import_counts n;
+    must(csvread_buffer("fixture.csv", text, strlen(text), &t), "reading fixture CSV");
+    must(diners ? diners_import(d, t, "fixture.csv", "test", &n)
+                : diners_import_departments(d, t, "fixture.csv", "test", &n),
+         "importing");
+    csvread_free(t);
+}
+
+db *fixture_open(void)
+{
+    db *d = NULL;
+
+    snprintf(dir, sizeof dir, "/tmp/cp-test-XXXXXX");
+    if (!mkdtemp(dir))
+        abort();
+    snprintf(path, sizeof path, "%s/test.db", dir);
+    fixture_at("2026-11-20T12:00:00");
+    must(db_open(path, DB_OPEN_CREATE, &d), "opening");
+    must(db_migrate(d), "migrating");
+    must(canteen_add(d, "C1", "一食堂", "test"), "canteen");
+    must(canteen_add_terminal(d, "POS1", "C1", "pos", "test"), "POS1");
+    must(canteen_add_terminal(d, "POS2", "C1", "pos", "test"), "POS2");
+    must(canteen_add_terminal(d, "W1", "C1", "waste", "test"), "W1");
+    must(canteen_set_period(d, "C1", "lunch", "11:00-13:30", "test"), "lunch");
+    must(canteen_set_period(d, "C1", "dinner", "17:00-19:00", "test"), "dinner");
+    must(canteen_set_price(d, "C1", "lunch", "staff", 800, "test"), "price");
+    must(canteen_set_price(d, "C1", "dinner", "staff", 800, "test"), "price");
+    must(canteen_set_price(d, "C1", "lunch", "guest", 1500, "test"), "price");
+    must(canteen_set_price(d, "C1", "dinner", "guest", 1500, "test"), "price");
+    import(d, 0, "code,name,parent_code\nU1,市政府,\nD01,办公室,U1\nD02,财务处,U1\n");
+    import(d, 1,
+           "staff_no,name,department_code,category,card\n"
+           "S001,张伟,D01,staff,0000000001\n"
+           "S002,李娜,D01,staff,0000000002\n"
+           "S003,王芳,D02,guest,0000000003\n"
+           "S004,刘洋,D02,contractor,0000000004\n");
+    return d;
+}
+
+void fixture_close(db *d)
+{
+    char p[160];
+
+    db_close(d);
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+    rmdir(dir);
+}
+
+void fixture_at(const char *iso)
+{
+    setenv("CLEANPLATE_NOW", iso, 1);
+}
+
+int64_t fixture_int(db *d, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = -1;
+
+    if (sqlite3_prepare_v2(db_handle(d), sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "fixture_int: %s: %s\n", sql, sqlite3_errmsg(db_handle(d)));
+        abort();
+    }
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+const char *fixture_path(void)
+{
+    return path;
+}

@@ -1,0 +1,30 @@
+/* fixture: a small canteen in a fresh temporary database, for unit tests. */
+#ifndef CP_TEST_FIXTURE_H
+#define CP_TEST_FIXTURE_H
+
+#include <stdint.h>
+
+#include "core/db.h"
+
+/* The fixture's canteen C1 has POS terminals POS1 and POS2, a waste station
+ * W1, lunch 11:00-13:30 and dinner 17:00-19:00, staff pay 8.00 and guests
+ * 15.00 for each. Departments: U1 (unit) > D01, D02. Diners, all with empty
+ * wallets: S001 (staff, D01, card 0000000001), S002 (staff, D01, card
+ * 0000000002), S003 (guest, D02, card 0000000003), S004 (contractor, D02,
+ * card 0000000004; contractors have no price). The clock is fixed at
+ * 2026-11-20T12:00:00. Caller owns the result (fixture_close). */
+db *fixture_open(void);
+
+/* Closes the database and removes its files; accepts NULL. */
+void fixture_close(db *d);
+
+/* Sets CLEANPLATE_NOW. */
+void fixture_at(const char *iso);
+
+/* Runs one SQL statement that yields one integer, for assertions. */
+int64_t fixture_int(db *d, const char *sql);
+
+/* Path of the fixture's database file. */
+const char *fixture_path(void);
+
+#endif

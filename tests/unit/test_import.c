@@ -1,0 +1,180 @@
+/* Unit tests for core/csvread and the all-or-nothing imports in core/diners. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/csvread.h"
+#include "core/diners.h"
+#include "tests/unit/helpers/fixture.h"
+
+static int setup(void **state)
+{
+    *state = fixture_open();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_close(*state);
+    return 0;
+}
+
+static cp_err import_text(db *d, int diners, const char *text, import_counts *n)
+{
+    csv_table *t = NULL;
+    cp_err err = csvread_buffer("in.csv", text, strlen(text), &t);
+    if (err)
+        return err;
+    err = diners ? diners_import(d, t, "in.csv", "test", n)
+                 : diners_import_departments(d, t, "in.csv", "test", n);
+    csvread_free(t);
+    return err;
+}
+
+static void test_reader_formats(void **state)
+{
+    csv_table *t = NULL;
+    (void)state;
+    /* BOM, CRLF, quoted comma, doubled quote, a quoted newline, blank line */
+    const char text[] = "\xef\xbb\xbf" "a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\r\n\r\n"
+                        "\"two\nlines\",z\r\nlast,row";
+    assert_int_equal(csvread_buffer("t.csv", text, sizeof text - 1, &t), CP_OK);
+    assert_int_equal(t->nrows, 4);
+    assert_string_equal(t->rows[0].fields[0], "a");
+    assert_string_equal(t->rows[1].fields[0], "x, y");
+    assert_string_equal(t->rows[1].fields[1], "say \"hi\"");
+    assert_int_equal(t->rows[1].line, 2);
+    assert_string_equal(t->rows[2].fields[0], "two\nlines");
+    assert_int_equal(t->rows[2].line, 4);
+    assert_int_equal(t->rows[3].line, 6);
+    assert_string_equal(t->rows[3].fields[1], "row");
+    csvread_free(t);
+}
+
+static void test_reader_errors(void **state)
+{
+    csv_table *t = NULL;
+    (void)state;
+    assert_int_equal(csvread_buffer("t.csv", "a,b\n\"open,x\n", 12, &t), CP_ERR_PARSE);
+    assert_non_null(strstr(cp_detail(), "t.csv:2"));
+    assert_null(t);
+    /* GBK bytes for 张 are not UTF-8 */
+    assert_int_equal(csvread_buffer("t.csv", "a\nok\n\xd5\xc5\n", 8, &t), CP_ERR_PARSE);
+    assert_non_null(strstr(cp_detail(), "t.csv:3"));
+    assert_non_null(strstr(cp_detail(), "UTF-8"));
+    assert_int_equal(csvread_buffer("t.csv", "a,b\nx\"y,z\n", 10, &t), CP_ERR_PARSE);
+    assert_non_null(strstr(cp_detail(), "t.csv:2"));
+}
+
+static void test_bad_line_imports_nothing(void **state)
+{
+    db *d = *state;
+    import_counts n;
+    int64_t before = fixture_int(d, "SELECT count(*) FROM diners");
+    /* line 4 has an unknown department: nothing of lines 2-3 may stay */
+    assert_int_equal(import_text(d, 1,
+                                 "staff_no,name,department_code,category,card\n"
+                                 "S101,甲,D01,staff,0000000101\n"
+                                 "S102,乙,D01,staff,\n"
+                                 "S103,丙,D99,staff,\n", &n),
+                     CP_ERR_INVALID);
+    assert_non_null(strstr(cp_detail(), "in.csv:4"));
+    assert_non_null(strstr(cp_detail(), "department_code"));
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM diners"), before);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM cards WHERE card_no = '0000000101'"), 0);
+    assert_int_equal(n.added, 0);
+}
+
+static void test_diner_errors_name_line_and_field(void **state)
+{
+    db *d = *state;
+    import_counts n;
+    const char *h = "staff_no,name,department_code,category,card\n";
+    char buf[512];
+    static const struct { const char *rows, *want; } cases[] = {
+        {"S101,甲,D01,staff,0000000101\nS102,乙,D01,staff,0000000101\n", "in.csv:3: field card"},
+        {"S101,甲,D01,staff,0000000001\n", "already belongs to staff number S001"},
+        {"S101,甲,D01,staff,\nS101,乙,D01,staff,\n", "in.csv:3: field staff_no"},
+        {"S101,,D01,staff,\n", "in.csv:2: field name"},
+        {"S101,甲,D01,Staff,\n", "in.csv:2: field category"},
+        {"S101,甲,D01,staff\n", "in.csv:2: expected 5 fields"},
+        {"S101,甲,D01,staff,12x\n", "in.csv:2: field card"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(buf, sizeof buf, "%s%s", h, cases[i].rows);
+        assert_int_not_equal(import_text(d, 1, buf, &n), CP_OK);
+        if (!strstr(cp_detail(), cases[i].want))
+            fail_msg("case %zu: '%s' does not contain '%s'", i, cp_detail(), cases[i].want);
+    }
+    assert_int_equal(import_text(d, 1, "staff_no,name,dept,category,card\n", &n), CP_ERR_PARSE);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM diners"), 4);
+}
+
+static void test_reimport_and_update(void **state)
+{
+    db *d = *state;
+    import_counts n;
+    const char *v1 = "staff_no,name,department_code,category,card\n"
+                     "S201,赵一,D01,staff,0000000201\nS202,钱二,D02,guest,\n";
+    const char *v2 = "staff_no,name,department_code,category,card\n"
+                     "S201,赵一,D02,staff,0000000211\nS202,钱二,D02,guest,\n";
+    assert_int_equal(import_text(d, 1, v1, &n), CP_OK);
+    assert_int_equal(n.added, 2);
+    int64_t audits = fixture_int(d, "SELECT count(*) FROM audit");
+    assert_int_equal(import_text(d, 1, v1, &n), CP_OK);
+    assert_int_equal(n.added, 0);
+    assert_int_equal(n.unchanged, 2);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM diners"), 6);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit"), audits + 1);
+    /* a changed row updates the diner; a new card retires the old one */
+    assert_int_equal(import_text(d, 1, v2, &n), CP_OK);
+    assert_int_equal(n.updated, 1);
+    assert_int_equal(n.unchanged, 1);
+    assert_int_equal(fixture_int(d, "SELECT department_id = (SELECT id FROM departments"
+                                    " WHERE code = 'D02') FROM diners WHERE staff_no = 'S201'"), 1);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM cards WHERE card_no = '0000000201'"
+                                    " AND status = 'retired'"), 1);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM cards WHERE card_no = '0000000211'"
+                                    " AND status = 'active'"), 1);
+}
+
+static void test_departments(void **state)
+{
+    db *d = *state;
+    import_counts n;
+    /* a child before its parent is fine */
+    assert_int_equal(import_text(d, 0, "code,name,parent_code\nD11,一科,D10\nD10,十处,U1\n", &n),
+                     CP_OK);
+    assert_int_equal(n.added, 2);
+    assert_int_equal(fixture_int(d, "SELECT p.code = 'D10' FROM departments c JOIN departments p"
+                                    " ON p.id = c.parent_id WHERE c.code = 'D11'"), 1);
+    assert_int_equal(import_text(d, 0, "code,name,parent_code\nD12,二科,D99\n", &n),
+                     CP_ERR_INVALID);
+    assert_non_null(strstr(cp_detail(), "in.csv:2: field parent_code"));
+    /* a loop of parents is refused and leaves the tree as it was */
+    assert_int_equal(import_text(d, 0, "code,name,parent_code\nD10,十处,D11\n", &n),
+                     CP_ERR_INVALID);
+    assert_non_null(strstr(cp_detail(), "loop"));
+    assert_int_equal(fixture_int(d, "SELECT p.code = 'U1' FROM departments c JOIN departments p"
+                                    " ON p.id = c.parent_id WHERE c.code = 'D10'"), 1);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM departments WHERE code = 'D12'"), 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reader_formats),
+        cmocka_unit_test(test_reader_errors),
+        T(test_bad_line_imports_nothing),
+        T(test_diner_errors_name_line_and_field),
+        T(test_reimport_and_update),
+        T(test_departments),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

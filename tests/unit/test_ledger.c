@@ -1,0 +1,405 @@
+/* Unit tests for core/ledger: every rule of a charge, voids, top-ups, subsidies, refunds. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/audit.h"
+#include "core/canteen.h"
+#include "core/diners.h"
+#include "core/ledger.h"
+#include "core/verify.h"
+#include "tests/unit/helpers/fixture.h"
+
+static int setup(void **state)
+{
+    *state = fixture_open();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_close(*state);
+    return 0;
+}
+
+/* Charges card on terminal with an optional request id; returns the refusal or CP_OK. */
+static cp_err tap_req(db *d, const char *terminal, const char *card, const char *reqid,
+                      charge_res *res)
+{
+    charge_req req = {.terminal = terminal, .card_no = card, .request_id = reqid,
+                      .actor = "test"};
+    assert_int_equal(ledger_charge(d, &req, res), CP_OK);
+    return res->result;
+}
+
+static cp_err tap(db *d, const char *terminal, const char *card, charge_res *res)
+{
+    return tap_req(d, terminal, card, NULL, res);
+}
+
+static void balances(db *d, const char *staff, int64_t cash, int64_t subsidy)
+{
+    int64_t c, s;
+    assert_int_equal(ledger_balance(d, staff, &c, &s), CP_OK);
+    assert_int_equal(c, cash);
+    assert_int_equal(s, subsidy);
+}
+
+static long problems(db *d)
+{
+    long n;
+    FILE *devnull = fopen("/dev/null", "w");
+    assert_int_equal(verify_books(d, devnull, &n), CP_OK);
+    fclose(devnull);
+    return n;
+}
+
+static int64_t sales(db *d)
+{
+    return fixture_int(d, "SELECT count(*) FROM sales");
+}
+
+static void test_unknown_card(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    assert_int_equal(tap(d, "POS1", "0000000999", &r), CP_ERR_UNKNOWN_CARD);
+    assert_non_null(strstr(r.message, "office"));
+    assert_int_equal(sales(d), 0);
+}
+
+static void test_blocked_card(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test"), CP_OK);
+    assert_int_equal(diners_card_block(d, "0000000001", "test"), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_ERR_CARD_BLOCKED);
+    assert_int_equal(sales(d), 0);
+    assert_int_equal(diners_card_unblock(d, "0000000001", "test"), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    /* a replaced card is retired: refused, the new one works */
+    assert_int_equal(diners_card_replace(d, "S001", "0000000101", "test"), CP_OK);
+    fixture_at("2026-11-20T17:30:00");
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_ERR_CARD_BLOCKED);
+    assert_int_equal(tap(d, "POS1", "0000000101", &r), CP_OK);
+    assert_int_equal(diners_card_unblock(d, "0000000001", "test"), CP_ERR_INVALID);
+}
+
+static void test_diner_inactive(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    assert_int_equal(ledger_topup(d, "S002", 5000, "test"), CP_OK);
+    sqlite3_exec(db_handle(d), "UPDATE diners SET status = 'suspended' WHERE staff_no = 'S002'",
+                 NULL, NULL, NULL);
+    assert_int_equal(tap(d, "POS1", "0000000002", &r), CP_ERR_DINER_INACTIVE);
+    assert_int_equal(sales(d), 0);
+}
+
+static void test_no_meal_period(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test"), CP_OK);
+    fixture_at("2026-11-20T10:59:59");
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_ERR_NO_MEAL_PERIOD);
+    fixture_at("2026-11-20T13:30:00"); /* the end is exclusive */
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_ERR_NO_MEAL_PERIOD);
+    fixture_at("2026-11-20T11:00:00");
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    assert_string_equal(r.period, "lunch");
+}
+
+static void test_no_price(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    assert_int_equal(ledger_topup(d, "S004", 5000, "test"), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000004", &r), CP_ERR_NO_PRICE);
+    assert_int_equal(sales(d), 0);
+}
+
+static void test_price_by_category(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    assert_int_equal(ledger_topup(d, "S003", 5000, "test"), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000003", &r), CP_OK);
+    assert_int_equal(r.charged_fen, 1500);
+    balances(d, "S003", 3500, 0);
+}
+
+static void test_meal_limit(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test"), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    /* another terminal, so it is not a duplicate tap: the limit refuses it */
+    assert_int_equal(tap(d, "POS2", "0000000001", &r), CP_ERR_LIMIT_REACHED);
+    balances(d, "S001", 4200, 0);
+    /* dinner is another period */
+    fixture_at("2026-11-20T17:30:00");
+    assert_int_equal(tap(d, "POS2", "0000000001", &r), CP_OK);
+    assert_int_equal(r.meals_today, 2);
+    /* two meals per period allowed for staff */
+    assert_int_equal(canteen_set_rules(d, "staff", 2, -1, 0, "test"), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    assert_int_equal(tap(d, "POS2", "0000000002", &r), CP_ERR_INSUFFICIENT_FUNDS);
+}
+
+static void test_daily_cap(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test"), CP_OK);
+    assert_int_equal(canteen_set_rules(d, "staff", 1, 1000, 0, "test"), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    fixture_at("2026-11-20T17:30:00");
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_ERR_LIMIT_REACHED);
+    assert_non_null(strstr(r.message, "daily limit"));
+    /* the next day starts again */
+    fixture_at("2026-11-21T12:00:00");
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+}
+
+static void test_subsidy_first(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    long n;
+    assert_int_equal(ledger_topup(d, "S001", 1000, "test"), CP_OK);
+    assert_int_equal(ledger_grant_subsidy(d, "2026-11", 500, NULL, "test", &n), CP_OK);
+    assert_int_equal(n, 4);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    assert_int_equal(r.subsidy_fen, 500);
+    assert_int_equal(r.cash_fen, 300);
+    assert_int_equal(r.cash_left_fen, 700);
+    assert_int_equal(r.subsidy_left_fen, 0);
+    balances(d, "S001", 700, 0);
+    /* subsidy alone covers a meal: no cash */
+    assert_int_equal(ledger_grant_subsidy(d, "2026-12", 2000, NULL, "test", &n), CP_OK);
+    fixture_at("2026-11-20T17:30:00");
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    assert_int_equal(r.subsidy_fen, 800);
+    assert_int_equal(r.cash_fen, 0);
+    balances(d, "S001", 700, 1200);
+    assert_int_equal(problems(d), 0);
+}
+
+static void test_insufficient_changes_nothing(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    long n;
+    assert_int_equal(ledger_topup(d, "S001", 300, "test"), CP_OK);
+    assert_int_equal(ledger_grant_subsidy(d, "2026-11", 400, "D01", "test", &n), CP_OK);
+    assert_int_equal(n, 2); /* S001 and S002 are in D01 */
+    int64_t ledger_rows = fixture_int(d, "SELECT count(*) FROM ledger");
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_ERR_INSUFFICIENT_FUNDS);
+    balances(d, "S001", 300, 400);
+    assert_int_equal(sales(d), 0);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM ledger"), ledger_rows);
+}
+
+static void test_overdraft(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    long n;
+    assert_int_equal(canteen_set_rules(d, "staff", 1, -1, 500, "test"), CP_OK);
+    assert_int_equal(ledger_grant_subsidy(d, "2026-11", 400, NULL, "test", &n), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    balances(d, "S001", -400, 0);
+    fixture_at("2026-11-20T17:30:00");
+    /* 4.00 owed, 1.00 of overdraft left: refused */
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_ERR_INSUFFICIENT_FUNDS);
+    balances(d, "S001", -400, 0);
+    assert_int_equal(problems(d), 0);
+    /* a leaver who owes money cannot leave before settling */
+    int64_t refunded;
+    assert_int_equal(ledger_refund_leaver(d, "S001", "test", &refunded),
+                     CP_ERR_INSUFFICIENT_FUNDS);
+}
+
+static void test_duplicate_tap(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    assert_int_equal(canteen_set_rules(d, "staff", 3, -1, 0, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test"), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    fixture_at("2026-11-20T12:00:04");
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_ERR_DUPLICATE_TAP);
+    /* another terminal is not a duplicate */
+    assert_int_equal(tap(d, "POS2", "0000000001", &r), CP_OK);
+    fixture_at("2026-11-20T12:00:06");
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    balances(d, "S001", 5000 - 3 * 800, 0);
+}
+
+static void test_request_id_repeats_answer(void **state)
+{
+    db *d = *state;
+    charge_res r1, r2;
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test"), CP_OK);
+    assert_int_equal(tap_req(d, "POS1", "0000000001", "POS1:1", &r1), CP_OK);
+    assert_int_equal(r1.repeated, 0);
+    fixture_at("2026-11-20T12:00:30");
+    assert_int_equal(tap_req(d, "POS1", "0000000001", "POS1:1", &r2), CP_OK);
+    assert_int_equal(r2.repeated, 1);
+    assert_string_equal(r2.sale_id, r1.sale_id);
+    assert_int_equal(r2.charged_fen, 800);
+    assert_int_equal(sales(d), 1);
+    balances(d, "S001", 4200, 0);
+    /* a refusal is repeated too, even when it would now pass */
+    assert_int_equal(tap_req(d, "POS1", "0000000002", "POS1:2", &r1), CP_ERR_INSUFFICIENT_FUNDS);
+    assert_int_equal(ledger_topup(d, "S002", 5000, "test"), CP_OK);
+    assert_int_equal(tap_req(d, "POS1", "0000000002", "POS1:2", &r2), CP_ERR_INSUFFICIENT_FUNDS);
+    assert_int_equal(r2.repeated, 1);
+    assert_int_equal(tap_req(d, "POS1", "0000000002", "POS1:3", &r2), CP_OK);
+    /* the same id for another card is a client bug, reported as such */
+    charge_req req = {.terminal = "POS1", .card_no = "0000000003", .request_id = "POS1:3",
+                      .actor = "test"};
+    assert_int_equal(ledger_charge(d, &req, &r2), CP_ERR_INVALID);
+}
+
+static void test_void(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    char void_id[IDS_LEN];
+    long n;
+    assert_int_equal(ledger_topup(d, "S001", 1000, "test"), CP_OK);
+    assert_int_equal(ledger_grant_subsidy(d, "2026-11", 500, NULL, "test", &n), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    balances(d, "S001", 700, 0);
+    assert_int_equal(ledger_void(d, r.sale_id, "mgr", "POS1", "wrong tray", void_id), CP_OK);
+    /* back into the wallets it came from */
+    balances(d, "S001", 1000, 500);
+    assert_int_equal(ledger_void(d, r.sale_id, "mgr", "POS1", NULL, NULL), CP_ERR_ALREADY_VOID);
+    balances(d, "S001", 1000, 500);
+    assert_int_equal(ledger_void(d, "POS1-999999", "mgr", NULL, NULL, NULL), CP_ERR_NOT_FOUND);
+    /* the sale stays, marked void, and the meal can be had again */
+    assert_int_equal(sales(d), 1);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM voids"), 1);
+    fixture_at("2026-11-20T12:00:10");
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    assert_int_equal(problems(d), 0);
+}
+
+static void test_append_only(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    assert_int_equal(ledger_topup(d, "S001", 1000, "test"), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    assert_int_not_equal(sqlite3_exec(db_handle(d), "UPDATE sales SET total_fen = 0", NULL,
+                                      NULL, NULL), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db_handle(d), "DELETE FROM ledger", NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db_handle(d), "DELETE FROM audit", NULL, NULL, NULL),
+                         SQLITE_OK);
+}
+
+static void test_verify_finds_tampering(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    assert_int_equal(ledger_topup(d, "S001", 1000, "test"), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    assert_int_equal(problems(d), 0);
+    /* a balance changed behind the ledger's back */
+    sqlite3_exec(db_handle(d), "UPDATE wallets SET cash_fen = cash_fen + 100 WHERE diner_id = 1", NULL, NULL, NULL);
+    assert_int_equal(problems(d), 1);
+    sqlite3_exec(db_handle(d), "UPDATE wallets SET cash_fen = cash_fen - 100 WHERE diner_id = 1", NULL, NULL, NULL);
+    assert_int_equal(problems(d), 0);
+    /* an audit entry altered by someone who dropped the trigger */
+    sqlite3_exec(db_handle(d), "DROP TRIGGER audit_no_update;"
+                 "UPDATE audit SET detail = '999.00' WHERE action = 'wallet.topup'",
+                 NULL, NULL, NULL);
+    assert_int_equal(problems(d), 1);
+}
+
+static void test_subsidy_grant_expire_and_leave(void **state)
+{
+    db *d = *state;
+    int64_t fen;
+    long n;
+    assert_int_equal(ledger_grant_subsidy(d, "2026-11", 2000, "U1", "test", &n), CP_OK);
+    assert_int_equal(n, 4); /* the unit includes its departments */
+    assert_int_equal(ledger_grant_subsidy(d, "2026-11", 2000, NULL, "test", &n), CP_OK);
+    assert_int_equal(n, 0); /* once per month */
+    balances(d, "S001", 0, 2000);
+    assert_int_equal(ledger_grant_subsidy(d, "2026-13", 2000, NULL, "test", &n), CP_ERR_INVALID);
+    assert_int_equal(ledger_grant_subsidy(d, "2026-11", 100, "NOPE", "test", &n),
+                     CP_ERR_NOT_FOUND);
+    assert_int_equal(ledger_expire_subsidy(d, "2026-11", "test", &fen), CP_OK);
+    assert_int_equal(fen, 4 * 2000);
+    balances(d, "S001", 0, 0);
+    assert_int_equal(ledger_grant_subsidy(d, "2026-12", 300, NULL, "test", &n), CP_OK);
+    assert_int_equal(ledger_topup(d, "S002", 1234, "test"), CP_OK);
+    assert_int_equal(ledger_refund_leaver(d, "S002", "test", &fen), CP_OK);
+    assert_int_equal(fen, 1234);
+    balances(d, "S002", 0, 0);
+    charge_res r;
+    assert_int_equal(tap(d, "POS1", "0000000002", &r), CP_ERR_CARD_BLOCKED);
+    assert_int_equal(ledger_topup(d, "S002", 100, "test"), CP_ERR_DINER_INACTIVE);
+    assert_int_equal(problems(d), 0);
+}
+
+static void test_items(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test"), CP_OK);
+    assert_int_equal(canteen_set_item(d, "C1", "BUN", "包子", 150, "piece", "test"), CP_OK);
+    assert_int_equal(canteen_set_item(d, "C1", "VEG", "称重素菜", 250, "100g", "test"), CP_OK);
+    charge_line lines[] = {{"BUN", 3}, {"VEG", 333}};
+    charge_req req = {.terminal = "POS1", .card_no = "0000000001", .actor = "test",
+                      .lines = lines, .nlines = 2};
+    fixture_at("2026-11-20T15:00:00"); /* items sell outside meal periods too */
+    assert_int_equal(ledger_charge(d, &req, &r), CP_OK);
+    assert_int_equal(r.result, CP_OK);
+    /* 3 x 1.50 + 333 g at 2.50 per 100 g = 4.50 + 8.325 -> 8.33 */
+    assert_int_equal(r.charged_fen, 450 + 833);
+    charge_line bad[] = {{"NOPE", 1}};
+    req.lines = bad;
+    req.nlines = 1;
+    fixture_at("2026-11-20T15:00:10");
+    assert_int_equal(ledger_charge(d, &req, &r), CP_ERR_NOT_FOUND);
+    assert_int_equal(problems(d), 0);
+}
+
+static void test_audit_chain(void **state)
+{
+    db *d = *state;
+    long n;
+    assert_int_equal(audit_append(d, "a", NULL, "x", "s", NULL), CP_OK);
+    assert_int_equal(audit_verify(d, &n), CP_OK);
+    assert_true(n > 10); /* the fixture's setup is audited too */
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_unknown_card),        T(test_blocked_card),
+        T(test_diner_inactive),      T(test_no_meal_period),
+        T(test_no_price),            T(test_price_by_category),
+        T(test_meal_limit),          T(test_daily_cap),
+        T(test_subsidy_first),       T(test_insufficient_changes_nothing),
+        T(test_overdraft),           T(test_duplicate_tap),
+        T(test_request_id_repeats_answer), T(test_void),
+        T(test_append_only),         T(test_verify_finds_tampering),
+        T(test_subsidy_grant_expire_and_leave), T(test_items),
+        T(test_audit_chain),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
