@@ -1,0 +1,44 @@
+# Shared by the integration tests (sourced, not run): programs, a small canteen, checks.
+set -eu
+OFFICE="$BUILD/cleanplate-office"
+POS="$BUILD/cleanplate-pos"
+SCALE="$BUILD/cleanplate-scale"
+export CLEANPLATE_DB="$TMPDIR/canteen.db"
+export CLEANPLATE_USER=test
+export CLEANPLATE_NOW=2026-11-20T12:00:00
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# Runs a command that must fail; its stderr must contain the given text.
+must_fail() {
+    want=$1; shift
+    if "$@" >"$TMPDIR/out" 2>"$TMPDIR/err"; then
+        fail "expected failure: $*"
+    fi
+    grep -qF -- "$want" "$TMPDIR/err" || fail "'$*' said '$(cat "$TMPDIR/err")', not '$want'"
+    [ "$(wc -l <"$TMPDIR/err")" -eq 1 ] || fail "'$*' wrote more than one line on stderr"
+}
+
+# A canteen C1 with POS1..POS8, lunch and dinner, departments D01-D03 and
+# N diners (default 20) S0001.. with cards 0000000001.., staff category.
+setup_canteen() {
+    n=${1:-20}
+    "$OFFICE" init >/dev/null
+    "$OFFICE" canteen add C1 "机关一食堂" >/dev/null
+    for t in 1 2 3 4 5 6 7 8; do "$OFFICE" terminal add "POS$t" --canteen C1 --kind pos >/dev/null; done
+    "$OFFICE" period set --canteen C1 lunch 11:00-13:30 >/dev/null
+    "$OFFICE" period set --canteen C1 dinner 17:00-19:00 >/dev/null
+    "$OFFICE" price set --canteen C1 --period lunch --category staff 8 >/dev/null
+    "$OFFICE" price set --canteen C1 --period dinner --category staff 8 >/dev/null
+    printf 'code,name,parent_code\nU1,市政府,\nD01,办公室,U1\nD02,财务处,U1\nD03,人事处,U1\n' >"$TMPDIR/dep.csv"
+    "$OFFICE" import departments "$TMPDIR/dep.csv" >/dev/null
+    {
+        echo "staff_no,name,department_code,category,card"
+        i=1
+        while [ "$i" -le "$n" ]; do
+            printf 'S%04d,职工%d,D0%d,staff,%010d\n' "$i" "$i" $((i % 3 + 1)) "$i"
+            i=$((i + 1))
+        done
+    } >"$TMPDIR/diners.csv"
+    "$OFFICE" import diners "$TMPDIR/diners.csv" >/dev/null
+}

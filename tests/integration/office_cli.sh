@@ -1,0 +1,72 @@
+# The office commands as a manager runs them, including bad input and the JSON contract.
+. tests/integration/lib.sh
+
+must_fail "cleanplate-office init" "$OFFICE" balance S0001
+setup_canteen 5
+"$OFFICE" init | grep -q "schema version" || fail "init twice"
+"$OFFICE" --help | grep -q "import diners" || fail "--help"
+"$OFFICE" topup --help | grep -q "STAFF_NO YUAN" || fail "command --help"
+
+# amounts
+must_fail "not an amount" "$OFFICE" topup S0001 -5
+must_fail "not an amount" "$OFFICE" topup S0001 8.505
+must_fail "not an amount" "$OFFICE" topup S0001 abc
+"$OFFICE" topup S0001 12.5 >/dev/null
+"$OFFICE" topup S0001 8 >/dev/null
+[ "$("$OFFICE" balance S0001 --json)" = '{"staff_no":"S0001","cash_fen":2050,"subsidy_fen":0}' ] ||
+    fail "balance json: $("$OFFICE" balance S0001 --json)"
+must_fail "no diner" "$OFFICE" topup S9999 5
+
+# usage errors
+must_fail "unknown command" "$OFFICE" frobnicate
+must_fail "expected 2 arguments" "$OFFICE" topup S0001
+must_fail "unknown option" "$OFFICE" topup S0001 5 --bogus
+must_fail "missing --kind" "$OFFICE" terminal add T9 --canteen C1
+must_fail "use pos or waste" "$OFFICE" terminal add T9 --canteen C1 --kind cash
+must_fail "no canteen" "$OFFICE" terminal add T9 --canteen C9 --kind pos
+must_fail "already exists" "$OFFICE" canteen add C1 again
+must_fail "overlaps" "$OFFICE" period set --canteen C1 late 13:00-14:00
+must_fail "not a span" "$OFFICE" period set --canteen C1 late 25:00-26:00
+must_fail "no period" "$OFFICE" price set --canteen C1 --period brunch --category staff 5
+
+# an import with a bad line changes nothing and names the line and field
+cp "$CLEANPLATE_DB" "$TMPDIR/before.db"
+printf 'staff_no,name,department_code,category,card\r\nS0100,"王, 小明",D01,staff,100\r\nS0101,李四,D09,staff,\r\n' >"$TMPDIR/bad.csv"
+must_fail "bad.csv:3: field department_code" "$OFFICE" import diners "$TMPDIR/bad.csv"
+[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM diners")" = 5 ] || fail "half-imported"
+must_fail "cannot open" "$OFFICE" import diners "$TMPDIR/missing.csv"
+
+# cards
+"$OFFICE" card block 0000000002 >/dev/null
+printf '0000000002\n' | "$POS" --headless --terminal POS1 | grep -q '"error":"card_blocked"' ||
+    fail "blocked card charged"
+must_fail "is lost, not active" "$OFFICE" card block 0000000002
+"$OFFICE" card replace S0002 77 >/dev/null
+must_fail "already registered" "$OFFICE" card replace S0003 77
+"$OFFICE" topup S0002 10 >/dev/null
+printf '77\n' | "$POS" --headless --terminal POS1 | grep -q '"ok":true' || fail "new card"
+
+# users and a void with a manager PIN from stdin
+echo 4321 | "$OFFICE" user add boss --role manager >/dev/null
+echo 1111 | "$OFFICE" user add cashier1 --role cashier >/dev/null
+must_fail "PIN has 4 to 12 digits" sh -c "echo 12 | '$OFFICE' user add short --role cashier"
+sale=$(printf '0000000001\n' | "$POS" --headless --terminal POS1 | sed 's/.*"sale_id":"\([^"]*\)".*/\1/')
+must_fail "wrong PIN" sh -c "echo 9999 | '$OFFICE' void $sale --manager boss"
+must_fail "needs a manager" sh -c "echo 1111 | '$OFFICE' void $sale --manager cashier1"
+echo 4321 | "$OFFICE" void "$sale" --manager boss --reason "wrong tray" >/dev/null
+must_fail "already void" sh -c "echo 4321 | '$OFFICE' void $sale --manager boss"
+[ "$("$OFFICE" balance S0001 --json)" = '{"staff_no":"S0001","cash_fen":2050,"subsidy_fen":0}' ] ||
+    fail "void did not refund"
+
+# subsidies and a leaver
+"$OFFICE" subsidy grant --month 2026-11 20 --department D01 | grep -q "to 1 diner" || fail "grant"
+"$OFFICE" subsidy grant --month 2026-11 20 | grep -q "to 4 diners" || fail "grant rest"
+must_fail "not a month" "$OFFICE" subsidy grant --month 2026-13 20
+"$OFFICE" diner leave S0005 | grep -q "pay out 0.00" || fail "leave"
+
+"$OFFICE" verify | grep -q "0 problems" || fail "verify"
+# tampering is found
+sqlite3 "$CLEANPLATE_DB" "UPDATE wallets SET cash_fen = cash_fen + 1 WHERE diner_id = 1"
+if "$OFFICE" verify >"$TMPDIR/v" 2>&1; then fail "verify missed a changed wallet"; fi
+grep -q "BROKEN: wallet balance" "$TMPDIR/v" || fail "verify message"
+echo "office_cli ok"

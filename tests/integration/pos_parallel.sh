@@ -1,0 +1,31 @@
+# Eight headless terminals charge the same diners at the same moment: nobody is
+# overspent, each diner gets exactly as many meals as the balance pays for.
+. tests/integration/lib.sh
+
+setup_canteen 30
+"$OFFICE" rules set staff --meals 100 >/dev/null
+"$OFFICE" subsidy grant --month 2026-11 24 >/dev/null   # 3 meals of 8 yuan each
+
+cards="$TMPDIR/cards"
+i=1; : >"$cards"
+while [ "$i" -le 30 ]; do printf '%010d\n' "$i" >>"$cards"; i=$((i + 1)); done
+
+pids=""
+for t in 1 2 3 4 5 6 7 8; do
+    "$POS" --headless --terminal "POS$t" <"$cards" >"$TMPDIR/out$t" 2>"$TMPDIR/err$t" &
+    pids="$pids $!"
+done
+for p in $pids; do wait "$p" || fail "a terminal exited with an error"; done
+
+ok=$(cat "$TMPDIR"/out* | grep -c '"ok":true' || true)
+short=$(cat "$TMPDIR"/out* | grep -c '"error":"insufficient_funds"' || true)
+other=$(cat "$TMPDIR"/out* | grep -v '"ok":true' | grep -vc '"error":"insufficient_funds"' || true)
+[ "$ok" -eq 90 ] || fail "expected 90 charges (3 per diner), got $ok"
+[ "$short" -eq 150 ] || fail "expected 150 refusals, got $short"
+[ "$other" -eq 0 ] || fail "unexpected answers: $(grep -hv '"ok":true' "$TMPDIR"/out* | grep -v insufficient | head -3)"
+[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM wallets WHERE subsidy_fen < 0 OR cash_fen < 0")" = 0 ] ||
+    fail "a wallet went below zero"
+[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM (SELECT diner_id FROM sales GROUP BY diner_id HAVING count(*) <> 3)")" = 0 ] ||
+    fail "a diner did not get exactly 3 meals"
+"$OFFICE" verify >/dev/null || fail "verify: $("$OFFICE" verify)"
+echo "pos_parallel ok: $ok charged, $short refused"
