@@ -37,6 +37,8 @@ static bool to_units(int64_t grams, const simframe_fmt *f, int64_t *v)
     default:
         return false;
     }
+    if (q >= 10000000000) /* the parsers take at most 10 significant digits */
+        return false;
     *v = grams < 0 ? -q : q;
     return true;
 }
