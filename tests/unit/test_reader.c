@@ -3,7 +3,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -362,6 +365,44 @@ static void test_wedge_from_fd(void **state)
     close(p[0]);
 }
 
+static void test_wedge_on_terminal(void **state)
+{
+    reader_config c;
+    reader *r = NULL;
+    struct termios t;
+    int master = posix_openpt(O_RDWR | O_NOCTTY), slave;
+    (void)state;
+
+    assert_true(master >= 0);
+    assert_int_equal(grantpt(master), 0);
+    assert_int_equal(unlockpt(master), 0);
+    slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    assert_true(slave >= 0);
+    assert_int_equal(tcgetattr(slave, &t), 0);
+    assert_true(t.c_lflag & ICANON);
+
+    reader_config_init(&c);
+    assert_int_equal(reader_config_parse(&c, "keyboard"), CP_OK);
+    c.fd = slave;
+    assert_int_equal(reader_open(&c, &r), CP_OK);
+    next_of(r, READER_EV_STATUS);
+    /* keys one at a time and not echoed, so a card number does not show */
+    assert_int_equal(tcgetattr(slave, &t), 0);
+    assert_false(t.c_lflag & (ICANON | ECHO));
+
+    write_all(master, "0012345678\r"); /* the terminal turns Enter into '\n' */
+    assert_card(r, "0012345678");
+    write_all(master, "5");               /* no Enter needed for a person's key */
+    assert_key(r, '5');
+
+    reader_close(r);
+    assert_int_equal(tcgetattr(slave, &t), 0);
+    assert_true(t.c_lflag & ICANON);     /* the terminal is as it was */
+    assert_true(t.c_lflag & ECHO);
+    close(slave);
+    close(master);
+}
+
 static void test_feed_key_other_backends(void **state)
 {
     reader *r = NULL;
@@ -438,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_wedge_person_typing),
         cmocka_unit_test(test_wedge_card_after_keys),
         cmocka_unit_test(test_wedge_from_fd),
+        cmocka_unit_test(test_wedge_on_terminal),
         cmocka_unit_test(test_feed_key_other_backends),
         cmocka_unit_test(test_pollfds_loop),
         cmocka_unit_test(test_queue_full_drops),
