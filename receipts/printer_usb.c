@@ -18,6 +18,7 @@ typedef struct usb_impl {
     int want_vid, want_pid;    /* -1 for any */
     int iface, alt;
     unsigned char ep_out;
+    int reattach;              /* we detached usblp and give it back on close */
     char name[16];             /* "VVVV:PPPP" of the printer found */
 } usb_impl;
 
@@ -113,7 +114,16 @@ static cp_err printer_usb_attach(printer *p)
             err = cp_fail(CP_ERR_NOT_FOUND, "no USB printer found (unplugged or off?)");
         goto out;
     }
-    libusb_set_auto_detach_kernel_driver(h, 1);  /* usblp, if bound */
+    /* detach usblp if it holds the interface; a failed query (no usbfs
+     * support for it) is not fatal, the claim below tells */
+    if (libusb_kernel_driver_active(h, u->iface) == 1) {
+        r = libusb_detach_kernel_driver(h, u->iface);
+        if (r != 0) {
+            err = printer_usb_fail(r, "cannot detach the usblp driver", u->name);
+            goto out;
+        }
+        u->reattach = 1;
+    }
     r = libusb_claim_interface(h, u->iface);
     if (r != 0) {
         err = printer_usb_fail(r, "cannot claim the printer interface", u->name);
@@ -139,6 +149,9 @@ static void printer_usb_detach(usb_impl *u)
     if (!u->h)
         return;
     libusb_release_interface(u->h, u->iface);
+    if (u->reattach)
+        libusb_attach_kernel_driver(u->h, u->iface);
+    u->reattach = 0;
     libusb_close(u->h);
     u->h = NULL;
 }
