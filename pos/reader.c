@@ -133,8 +133,7 @@ cp_err reader_open(const reader_config *c, reader **out)
     *out = r;
     r = NULL;
 out:
-    if (r)
-        free(r); /* the backend cleaned up after its failed open */
+    free(r); /* after a failed open: the backend has cleaned up its part */
     return err;
 }
 

@@ -16,6 +16,7 @@ struct fake_state {
     char *next;   /* the rest of script, or NULL at its end */
 };
 
+/* Copies the script; the state is r->be, freed by fake_close(). */
 static cp_err fake_open(reader *r)
 {
     struct fake_state *s = calloc(1, sizeof *s);
@@ -29,6 +30,7 @@ static cp_err fake_open(reader *r)
     return CP_OK;
 }
 
+/* Plays the next entry of the script, without waiting. */
 static cp_err fake_wait(reader *r, int max_ms)
 {
     struct fake_state *s = r->be;
@@ -59,6 +61,7 @@ static cp_err fake_wait(reader *r, int max_ms)
     return CP_OK;
 }
 
+/* Nothing to poll: asks to be called again at once. */
 static int fake_pollfds(reader *r, struct pollfd *fds, int max, int *timeout_ms)
 {
     (void)r;
@@ -68,6 +71,7 @@ static int fake_pollfds(reader *r, struct pollfd *fds, int max, int *timeout_ms)
     return 0;
 }
 
+/* Frees the state. */
 static void fake_close(reader *r)
 {
     free(r->be);

@@ -12,6 +12,7 @@ struct stdin_state {
     int overlong; /* the current line did not fit */
 };
 
+/* Starts with an empty line; the state is r->be, freed by stdin_close(). */
 static cp_err stdin_open(reader *r)
 {
     r->be = calloc(1, sizeof(struct stdin_state));
@@ -39,6 +40,7 @@ static void end_line(reader *r, struct stdin_state *s)
     s->overlong = 0;
 }
 
+/* Reads what the descriptor has (waiting up to max_ms) and queues each whole line. */
 static cp_err stdin_wait(reader *r, int max_ms)
 {
     struct stdin_state *s = r->be;
@@ -75,6 +77,7 @@ static cp_err stdin_wait(reader *r, int max_ms)
     return CP_OK;
 }
 
+/* The descriptor to poll; no timer of its own. */
 static int stdin_pollfds(reader *r, struct pollfd *fds, int max, int *timeout_ms)
 {
     (void)timeout_ms;
@@ -84,6 +87,7 @@ static int stdin_pollfds(reader *r, struct pollfd *fds, int max, int *timeout_ms
     return 1;
 }
 
+/* Frees the state; the descriptor stays the caller's. */
 static void stdin_close(reader *r)
 {
     free(r->be);

@@ -111,6 +111,7 @@ static void set_access_status(reader *r, const char *label)
                       label, READER_UDEV_RULES);
 }
 
+/* Interrupt IN callback: decodes the report and asks for the next one. */
 static void LIBUSB_CALL on_report(struct libusb_transfer *t)
 {
     struct usb_state *s = t->user_data;
@@ -200,6 +201,7 @@ out:
     return rc;
 }
 
+/* Says the reader is away and what is looked for. */
 static void set_disconnected(struct usb_state *s)
 {
     char wanted[48];
@@ -279,12 +281,13 @@ static void settle(struct usb_state *s)
         s->next_scan_ms = now + SCAN_MS;
     }
     if (!s->handle && (s->arrived || now >= s->next_scan_ms)) {
-        s->arrived = 0;
         scan(s);
         s->next_scan_ms = now + SCAN_MS;
     }
+    s->arrived = 0; /* while a reader is open, other arrivals do not matter */
 }
 
+/* Closes the device and libusb; frees the state. Accepts a half-opened state. */
 static void usb_close(reader *r)
 {
     struct usb_state *s = r->be;
@@ -301,9 +304,12 @@ static void usb_close(reader *r)
     r->be = NULL;
 }
 
+/* Starts libusb and hotplug, opens a reader if one is there (else keeps looking);
+ * the state is r->be, freed by usb_close(). */
 static cp_err usb_open(reader *r)
 {
     struct usb_state *s = calloc(1, sizeof *s);
+    cp_err err = CP_OK;
     int rc;
 
     if (!s)
@@ -313,8 +319,8 @@ static cp_err usb_open(reader *r)
     rc = libusb_init(&s->ctx);
     if (rc != 0) {
         s->ctx = NULL;
-        usb_close(r);
-        return cp_fail(CP_ERR_DEVICE, "cannot use USB: %s", libusb_strerror(rc));
+        err = cp_fail(CP_ERR_DEVICE, "cannot use USB: %s", libusb_strerror(rc));
+        goto out;
     }
     if (libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG))
         s->has_hotplug = libusb_hotplug_register_callback(
@@ -325,9 +331,13 @@ static cp_err usb_open(reader *r)
     hidkeys_init(&s->keys, r->cfg.gap_ms);
     scan(s);
     s->next_scan_ms = reader_now(r) + SCAN_MS;
-    return CP_OK;
+out:
+    if (err)
+        usb_close(r);
+    return err;
 }
 
+/* Runs libusb events for up to max_ms (at most MAX_WAIT_MS), then acts on them. */
 static cp_err usb_wait(reader *r, int max_ms)
 {
     struct usb_state *s = r->be;
@@ -350,6 +360,7 @@ static cp_err usb_wait(reader *r, int max_ms)
     return CP_OK;
 }
 
+/* libusb's descriptors and timeouts, and the next scan while disconnected. */
 static int usb_pollfds(reader *r, struct pollfd *fds, int max, int *timeout_ms)
 {
     struct usb_state *s = r->be;

@@ -21,11 +21,13 @@ struct wedge_state {
     int restore_tty;
 };
 
+/* Whether key ends a number: Enter as a byte or as curses' KEY_ENTER. */
 static int is_enter(int key)
 {
     return key == '\r' || key == '\n' || key == READER_KEY_ENTER;
 }
 
+/* Whether key may be part of a card number (decimal, hex or W26). */
 static int is_card_char(int key)
 {
     return (key >= '0' && key <= '9') || (key >= 'A' && key <= 'F') ||
@@ -69,6 +71,7 @@ static void take_key(reader *r, struct wedge_state *s, int key, int64_t now)
     }
 }
 
+/* Puts a terminal in raw mode; the state is r->be, freed by wedge_close(). */
 static cp_err wedge_open(reader *r)
 {
     struct wedge_state *s = calloc(1, sizeof *s);
@@ -96,6 +99,7 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+/* Reads keys (waiting up to max_ms, less while a burst is held) and sorts them. */
 static cp_err wedge_wait(reader *r, int max_ms)
 {
     struct wedge_state *s = r->be;
@@ -136,6 +140,7 @@ static cp_err wedge_wait(reader *r, int max_ms)
     return CP_OK;
 }
 
+/* The descriptor, if any, and the end of a held burst as the timeout. */
 static int wedge_pollfds(reader *r, struct pollfd *fds, int max, int *timeout_ms)
 {
     struct wedge_state *s = r->be;
@@ -150,12 +155,14 @@ static int wedge_pollfds(reader *r, struct pollfd *fds, int max, int *timeout_ms
     return nfds;
 }
 
+/* Takes a key the caller read itself (fd -1, e.g. from curses). */
 static cp_err wedge_feed_key(reader *r, int key)
 {
     take_key(r, r->be, key, reader_now(r));
     return CP_OK;
 }
 
+/* Restores the terminal and frees the state; the descriptor stays the caller's. */
 static void wedge_close(reader *r)
 {
     struct wedge_state *s = r->be;

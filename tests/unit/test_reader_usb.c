@@ -4,6 +4,7 @@
 #include <linux/capability.h>
 #include <linux/ioctl.h>
 #include <linux/usbdevice_fs.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -54,6 +55,7 @@ static struct {
     void *(*testbed_new)(void);
     char *(*testbed_get_root_dir)(void *testbed);
     int (*testbed_add_from_file)(void *testbed, const char *path, void **error);
+    int (*testbed_add_from_string)(void *testbed, const char *text, void **error);
     int (*testbed_attach_ioctl)(void *testbed, const char *dev, void *handler, void **error);
     void (*testbed_uevent)(void *testbed, const char *devpath, const char *action);
     void (*testbed_remove_device)(void *testbed, const char *syspath);
@@ -82,6 +84,7 @@ static int load_umockdev(void)
         {"umockdev_testbed_new", (void **)&um.testbed_new},
         {"umockdev_testbed_get_root_dir", (void **)&um.testbed_get_root_dir},
         {"umockdev_testbed_add_from_file", (void **)&um.testbed_add_from_file},
+        {"umockdev_testbed_add_from_string", (void **)&um.testbed_add_from_string},
         {"umockdev_testbed_attach_ioctl", (void **)&um.testbed_attach_ioctl},
         {"umockdev_testbed_uevent", (void **)&um.testbed_uevent},
         {"umockdev_testbed_remove_device", (void **)&um.testbed_remove_device},
@@ -406,6 +409,56 @@ static void test_card_through_libusb(void **state)
     assert_int_equal(reader_next(f->r, 50, &ev), CP_ERR_TIMEOUT);
 }
 
+static void test_poll_loop(void **state)
+{
+    struct fixture *f = *state;
+    struct pollfd fds[16];
+    reader_event ev;
+    int64_t deadline;
+    int got = 0;
+
+    /* as a screen program waits on the keyboard and the reader together */
+    f->r = open_reader("usb:ffff:0035");
+    wait_for(f->r, READER_EV_STATUS, 1, 1000);
+    /* another device arriving while the reader is open changes nothing
+     * (a hub, 001/004, with the root hub's descriptors) */
+    assert_true(um.testbed_add_from_string(
+        f->testbed,
+        "P: /devices/pci0000:00/0000:00:14.0/usb1/1-3\n"
+        "N: bus/usb/001/004\n"
+        "E: DEVNAME=/dev/bus/usb/001/004\nE: DEVTYPE=usb_device\nE: SUBSYSTEM=usb\n"
+        "E: BUSNUM=001\nE: DEVNUM=004\n"
+        "A: busnum=1\\n\nA: devnum=4\\n\nA: speed=480\\n\nA: bConfigurationValue=1\\n\n"
+        "H: descriptors=12010002090001406B1D020010060302010109021900010100E000"
+        "0904000001090000000705810304000C\n",
+        NULL));
+    for (int i = 0; i < 3; i++) {
+        int timeout = -1, n = reader_pollfds(f->r, fds, 16, &timeout);
+        assert_true(n >= 1);
+        poll(fds, (nfds_t)n, timeout < 0 || timeout > 100 ? 100 : timeout);
+        while (reader_next(f->r, 0, &ev) == CP_OK)
+            ;
+    }
+    {
+        int timeout = -1;
+        reader_pollfds(f->r, fds, 16, &timeout);
+        assert_true(timeout != 0); /* idle: poll may sleep */
+    }
+
+    type_card("31337", 0);
+    deadline = now_ms() + 2000;
+    while (!got && now_ms() < deadline) {
+        int timeout = 100, n = reader_pollfds(f->r, fds, 16, &timeout);
+        poll(fds, (nfds_t)n, timeout);
+        while (reader_next(f->r, 0, &ev) == CP_OK)
+            if (ev.type == READER_EV_CARD) {
+                assert_string_equal(ev.card, "0000031337");
+                got = 1;
+            }
+    }
+    assert_true(got);
+}
+
 static void test_class_match_skips_mouse(void **state)
 {
     struct fixture *f = *state;
@@ -596,6 +649,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_card_through_libusb, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_poll_loop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_class_match_skips_mouse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unplug_and_replug, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transfer_error_reopens, setup, teardown),
