@@ -224,9 +224,6 @@ static cp_err load_tapper(db *d, const char *card_no, tapper *t, charge_res *res
 static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, charge_res *res)
 {
     static const char term_sql[] = "SELECT canteen_id, kind FROM terminals WHERE code = ?";
-    static const char dup_sql[] =
-        "SELECT created_at FROM sales WHERE card_no = ? AND terminal = ? AND created_at >= ?"
-        " AND created_at <= ? ORDER BY created_at DESC LIMIT 1";
     static const char period_sql[] =
         "SELECT id, name FROM meal_periods WHERE canteen_id = ? AND start_min <= ?"
         " AND end_min > ? ORDER BY start_min LIMIT 1";
@@ -237,13 +234,12 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
     static const char rules_sql[] =
         "SELECT meals_per_period, daily_cap_fen, overdraft_fen FROM category_rules"
         " WHERE category = ?";
-    static const char meals_sql[] =
-        "SELECT count(*) FROM sales s WHERE s.diner_id = ? AND s.business_date = ?"
-        " AND s.period_id = ? AND s.kind = 'meal'"
+    static const char today_sql[] =
+        "SELECT count(*) FILTER (WHERE s.period_id = ?3 AND s.kind = 'meal'),"
+        " coalesce(sum(s.total_fen), 0), count(*),"
+        " max(CASE WHEN s.terminal = ?4 AND s.card_no = ?5 THEN s.created_at END)"
+        " FROM sales s WHERE s.diner_id = ?1 AND s.business_date = ?2"
         " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)";
-    static const char spent_sql[] =
-        "SELECT coalesce(sum(total_fen), 0) FROM sales s WHERE s.diner_id = ?"
-        " AND s.business_date = ? AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)";
     static const char sale_sql[] =
         "INSERT INTO sales(id, terminal, canteen_id, card_no, diner_id, department_id, category,"
         " period_id, business_date, kind, total_fen, subsidy_fen, cash_fen, actor, created_at)"
@@ -252,8 +248,11 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
         "INSERT INTO sale_lines(sale_id, line_no, item_code, name, quantity, amount_fen)"
         " VALUES (?, ?, ?, ?, ?, ?)";
     char at[CP_TIME_ISO_LEN], since[CP_TIME_ISO_LEN], date[CP_DATE_LEN], money[2][MONEY_STR_LEN];
-    int64_t canteen_id = 0, period_id = 0, total = 0, cash = 0, subsidy = 0, v;
+    int64_t canteen_id = 0, period_id = 0, total = 0, cash = 0, subsidy = 0;
     int64_t meals_per_period = 1, daily_cap = -1, overdraft = 0;
+    int64_t meals_in_period = 0, spent_today = 0;
+    int sales_today = 0;
+    char last_here[CP_TIME_ISO_LEN] = "";
     int minute = clock_minute_of_day(now), found, rc, window;
     char (*line_names)[128] = NULL;
     int64_t *line_amounts = NULL;
@@ -295,23 +294,6 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
         return refuse(res, CP_ERR_DINER_INACTIVE, "%s (%s) is %s: send the diner to the office",
                       res->name, res->staff_no, t.diner_status);
 
-    window = req->dup_tap_seconds > 0 ? req->dup_tap_seconds : LEDGER_DUP_TAP_SECONDS;
-    earliest = clock_add_seconds(now, -window);
-    clock_iso(&earliest, since);
-    if (!(st = db_stmt(d, dup_sql)))
-        return CP_ERR_DB;
-    db_bind_text(st, 1, req->card_no);
-    db_bind_text(st, 2, req->terminal);
-    db_bind_text(st, 3, since);
-    db_bind_text(st, 4, at);
-    rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return refuse(res, CP_ERR_DUPLICATE_TAP, "%s was charged here less than %d s ago: "
-                      "not charged again", res->name, window);
-    if (rc != SQLITE_DONE)
-        return db_fail(d, "checking for a duplicate tap");
-
     if (!(st = db_stmt(d, period_sql)))
         return CP_ERR_DB;
     sqlite3_bind_int64(st, 1, canteen_id);
@@ -328,6 +310,32 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
     if (rc == SQLITE_DONE && req->nlines == 0)
         return refuse(res, CP_ERR_NO_MEAL_PERIOD, "no meal period is open at %02d:%02d: "
                       "nothing charged", now->hour, now->minute);
+
+    /* One pass over the diner's sales today answers the duplicate tap, the
+     * meal limit, the daily cap and the count shown on screen. */
+    if (!(st = db_stmt(d, today_sql)))
+        return CP_ERR_DB;
+    sqlite3_bind_int64(st, 1, t.diner_id);
+    db_bind_text(st, 2, date);
+    sqlite3_bind_int64(st, 3, period_id);
+    db_bind_text(st, 4, req->terminal);
+    db_bind_text(st, 5, req->card_no);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        meals_in_period = sqlite3_column_int64(st, 0);
+        spent_today = sqlite3_column_int64(st, 1);
+        sales_today = sqlite3_column_int(st, 2);
+        copy_col(last_here, sizeof last_here, st, 3);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return db_fail(d, "reading today's sales");
+    window = req->dup_tap_seconds > 0 ? req->dup_tap_seconds : LEDGER_DUP_TAP_SECONDS;
+    earliest = clock_add_seconds(now, -window);
+    clock_iso(&earliest, since);
+    if (last_here[0] && strcmp(last_here, since) >= 0 && strcmp(last_here, at) <= 0)
+        return refuse(res, CP_ERR_DUPLICATE_TAP, "%s was charged here less than %d s ago: "
+                      "not charged again", res->name, window);
 
     if (req->nlines == 0) {
         if (!(st = db_stmt(d, price_sql)))
@@ -394,39 +402,17 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
     }
     sqlite3_reset(st);
 
-    if (req->nlines == 0) {
-        if (!(st = db_stmt(d, meals_sql))) {
-            err = CP_ERR_DB;
-            goto out;
-        }
-        sqlite3_bind_int64(st, 1, t.diner_id);
-        db_bind_text(st, 2, date);
-        sqlite3_bind_int64(st, 3, period_id);
-        if ((err = db_step_int64(d, st, &v)))
-            goto out;
-        if (v >= meals_per_period) {
-            err = refuse(res, CP_ERR_LIMIT_REACHED, "%s already had %lld %s meal%s today "
-                         "(limit %lld): not charged", res->name, (long long)v, res->period,
-                         v == 1 ? "" : "s", (long long)meals_per_period);
-            goto out;
-        }
+    if (req->nlines == 0 && meals_in_period >= meals_per_period) {
+        err = refuse(res, CP_ERR_LIMIT_REACHED, "%s already had %lld %s meal%s today "
+                     "(limit %lld): not charged", res->name, (long long)meals_in_period,
+                     res->period, meals_in_period == 1 ? "" : "s", (long long)meals_per_period);
+        goto out;
     }
-    if (daily_cap >= 0) {
-        if (!(st = db_stmt(d, spent_sql))) {
-            err = CP_ERR_DB;
-            goto out;
-        }
-        sqlite3_bind_int64(st, 1, t.diner_id);
-        db_bind_text(st, 2, date);
-        if ((err = db_step_int64(d, st, &v)))
-            goto out;
-        if (v + total > daily_cap) {
-            err = refuse(res, CP_ERR_LIMIT_REACHED, "daily limit of %s yuan for %s would be "
-                         "passed (spent %s today): not charged",
-                         money_format(daily_cap, money[0]), t.category,
-                         money_format(v, money[1]));
-            goto out;
-        }
+    if (daily_cap >= 0 && spent_today + total > daily_cap) {
+        err = refuse(res, CP_ERR_LIMIT_REACHED, "daily limit of %s yuan for %s would be "
+                     "passed (spent %s today): not charged", money_format(daily_cap, money[0]),
+                     t.category, money_format(spent_today, money[1]));
+        goto out;
     }
 
     if ((err = load_balances(d, t.diner_id, &res->cash_left_fen, &res->subsidy_left_fen)))
@@ -502,7 +488,7 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
     res->cash_fen = cash;
     res->cash_left_fen -= cash;
     res->subsidy_left_fen -= subsidy;
-    err = count_meals_today(d, t.diner_id, date, &res->meals_today);
+    res->meals_today = sales_today + 1;
 out:
     free(line_names);
     free(line_amounts);
@@ -600,8 +586,8 @@ cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *
         "INSERT INTO voids(id, sale_id, terminal, actor, reason, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?)";
     static const char entries_sql[] =
-        "SELECT wallet, amount_fen FROM ledger WHERE sale_id = ? AND kind = 'charge'"
-        " ORDER BY id";
+        "SELECT wallet, amount_fen FROM ledger WHERE id IN (?1 || '.s', ?1 || '.c')"
+        " AND kind = 'charge' ORDER BY id";
     char at[CP_TIME_ISO_LEN], void_id[IDS_LEN];
     struct { char wallet[16]; int64_t fen; } back[2];
     int nback = 0, rc;

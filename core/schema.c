@@ -5,7 +5,13 @@
  * office) and store the terminal code, the actor and the local time, so that
  * terminals can later sync append-only into a central store. They also store
  * the diner's department at the time of the event. Triggers refuse UPDATE and
- * DELETE on them: corrections are new rows that point at old ones. */
+ * DELETE on them: corrections are new rows that point at old ones.
+ *
+ * The tables written by every charge are WITHOUT ROWID and carry only the
+ * indexes the charge itself reads: each page a charge dirties is written to
+ * the WAL and synced, so fewer pages is a faster tap. A charge's ledger
+ * entries have the ids SALE.s (subsidy) and SALE.c (cash), so a void finds
+ * them through the primary key. */
 #include "core/schema.h"
 
 #include <stddef.h>
@@ -120,10 +126,8 @@ static const char *const migrations[] = {
     "  actor TEXT NOT NULL,"
     "  created_at TEXT NOT NULL,"
     "  CHECK (subsidy_fen + cash_fen = total_fen)"
-    ") STRICT;"
+    ") STRICT, WITHOUT ROWID;"
     "CREATE INDEX sales_diner_day ON sales(diner_id, business_date);"
-    "CREATE INDEX sales_card_time ON sales(card_no, created_at);"
-    "CREATE INDEX sales_day ON sales(business_date);"
 
     "CREATE TABLE sale_lines ("
     "  sale_id TEXT NOT NULL REFERENCES sales(id),"
@@ -157,9 +161,7 @@ static const char *const migrations[] = {
     "  terminal TEXT,"
     "  actor TEXT NOT NULL,"
     "  created_at TEXT NOT NULL"
-    ") STRICT;"
-    "CREATE INDEX ledger_diner ON ledger(diner_id);"
-    "CREATE INDEX ledger_sale ON ledger(sale_id);"
+    ") STRICT, WITHOUT ROWID;"
     "CREATE UNIQUE INDEX ledger_one_grant ON ledger(diner_id, ref) WHERE kind = 'subsidy_grant';"
 
     /* Every charge request and its first answer: a repeated request id gets
@@ -171,7 +173,7 @@ static const char *const migrations[] = {
     "  result TEXT NOT NULL," /* 'ok' or the error name */
     "  sale_id TEXT REFERENCES sales(id),"
     "  created_at TEXT NOT NULL"
-    ") STRICT;"
+    ") STRICT, WITHOUT ROWID;"
 
     /* A hash chain: hash = BLAKE2b(prev_hash and the row's fields). */
     "CREATE TABLE audit ("
