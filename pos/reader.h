@@ -11,6 +11,22 @@
 #include "core/err.h"
 #include "pos/hidkeys.h"
 
+/* Use (one thread per reader):
+ *
+ *     reader *r;
+ *     if (reader_open_spec("usb:ffff:0035", "dec10", 0, &r) != CP_OK)
+ *         fail with cp_detail();
+ *     for (;;) {
+ *         reader_event ev;
+ *         cp_err err = reader_next(r, 1000, &ev);   (or poll on reader_pollfds())
+ *         if (err == CP_ERR_TIMEOUT) continue;      (redraw the clock)
+ *         if (err) break;                           (stdin ended, or I/O error)
+ *         CARD: charge ev.card; INVALID: show ev.text; STATUS: show ev.text;
+ *         KEY: a key the cashier typed (keyboard reader only)
+ *     }
+ *     reader_close(r);
+ */
+
 #define READER_MAX_IDS 8          /* VID:PID pairs in one usb spec */
 #define READER_RAW_MAX HIDKEYS_MAX /* longest raw card number kept */
 #define READER_DEFAULT_BURST_MS 50 /* keyboard: a reader types keys closer than this */
