@@ -221,8 +221,15 @@ static cp_err pty_open(serial_port *p, const proto_serial *s)
         t.c_cflag |= CSTOPB;
     t.c_cc[VMIN] = 0;
     t.c_cc[VTIME] = 0;
-    if (tcsetattr(p->fd, TCSANOW, &t) != 0)
-        goto fail;
+    if (tcsetattr(p->fd, TCSANOW, &t) != 0) {
+        if (errno != EINVAL)
+            goto fail;
+        /* a pty carries 8-bit bytes only; some kernels refuse CS7/parity
+         * (the parsers mask the parity bit anyway) */
+        t.c_cflag = (t.c_cflag & ~(tcflag_t)(CSIZE | PARENB | PARODD)) | CS8;
+        if (tcsetattr(p->fd, TCSANOW, &t) != 0)
+            goto fail;
+    }
     return CP_OK;
 fail:
     {
@@ -326,6 +333,92 @@ static const serial_backend *const backends[] = {
 
 /* ---- the port ------------------------------------------------------------------------ */
 
+/* Removes "." and ".." components and doubled slashes from an absolute path. */
+static void normalise(char *path)
+{
+    char *out = path, *in = path;
+
+    while (*in != '\0') {
+        while (*in == '/')
+            in++;
+        char *end = strchrnul(in, '/');
+        size_t n = (size_t)(end - in);
+        if (n == 0 || (n == 1 && in[0] == '.')) {
+            /* nothing */
+        } else if (n == 2 && in[0] == '.' && in[1] == '.') {
+            while (out > path && *--out != '/')
+                ;
+        } else {
+            *out++ = '/';
+            memmove(out, in, n);
+            out += n;
+        }
+        in = end;
+    }
+    if (out == path)
+        *out++ = '/';
+    *out = '\0';
+}
+
+/* True for a name directly in /dev or /dev/pts, where resolving stops. */
+static bool is_dev_name(const char *path)
+{
+    const char *rest = strncmp(path, "/dev/pts/", 9) == 0 ? path + 9
+                       : strncmp(path, "/dev/", 5) == 0   ? path + 5
+                                                          : NULL;
+    return rest != NULL && *rest != '\0' && strchr(rest, '/') == NULL;
+}
+
+/* Follows symlinks such as /dev/serial/by-id/usb-... to the device name
+ * libserialport knows (/dev/ttyUSB0). Stops at names directly in /dev, so
+ * that under umockdev the emulated /dev/ttyUSB0 is kept as it is (and
+ * umockdev's realpath(), which crashes on emulated nodes, is not used). */
+static cp_err resolve(const char *path, char out[PATH_MAX])
+{
+    char target[PATH_MAX], joined[2 * PATH_MAX];
+    struct stat st;
+
+    if (path[0] != '/') {
+        if (getcwd(joined, PATH_MAX) == NULL)
+            return cp_fail(CP_ERR_NOT_FOUND, "serial port %s: %s", path, strerror(errno));
+        strcat(joined, "/");
+    } else {
+        joined[0] = '\0';
+    }
+    if (strlen(joined) + strlen(path) >= PATH_MAX)
+        return cp_fail(CP_ERR_INVALID, "serial port %s: name too long", path);
+    strcat(joined, path);
+    normalise(joined);
+    strcpy(out, joined);
+    for (int hops = 0; hops < 16 && !is_dev_name(out); hops++) {
+        ssize_t n;
+        if (lstat(out, &st) != 0)
+            return cp_fail(errno == EACCES ? CP_ERR_ACCESS : CP_ERR_NOT_FOUND,
+                           "serial port %s: %s", path, strerror(errno));
+        if (!S_ISLNK(st.st_mode))
+            return CP_OK;
+        n = readlink(out, target, sizeof target - 1);
+        if (n < 0)
+            return cp_fail(CP_ERR_NOT_FOUND, "serial port %s: %s", path, strerror(errno));
+        target[n] = '\0';
+        if (target[0] == '/') {
+            strcpy(joined, target);
+        } else {
+            char *slash = strrchr(out, '/');
+            slash[1] = '\0';
+            snprintf(joined, sizeof joined, "%s%s", out, target);
+        }
+        if (strlen(joined) >= PATH_MAX)
+            return cp_fail(CP_ERR_INVALID, "serial port %s: name too long", path);
+        normalise(joined);
+        strcpy(out, joined);
+    }
+    if (access(out, F_OK) != 0)
+        return cp_fail(errno == EACCES ? CP_ERR_ACCESS : CP_ERR_NOT_FOUND,
+                       "serial port %s: %s", path, strerror(errno));
+    return CP_OK;
+}
+
 /* Opens path with settings s; see serial.h. */
 cp_err serial_open(const char *path, const proto_serial *s, serial_port **out)
 {
@@ -334,11 +427,9 @@ cp_err serial_open(const char *path, const proto_serial *s, serial_port **out)
     cp_err err = CP_OK;
 
     *out = NULL;
-    if (realpath(path, resolved) == NULL) {
-        err = cp_fail(errno == EACCES ? CP_ERR_ACCESS : CP_ERR_NOT_FOUND,
-                      "serial port %s: %s", path, strerror(errno));
+    err = resolve(path, resolved);
+    if (err != CP_OK)
         goto out;
-    }
     p = calloc(1, sizeof *p);
     if (p == NULL || (p->path = strdup(path)) == NULL ||
         (p->device = strdup(resolved)) == NULL) {
@@ -433,14 +524,18 @@ static char *find_by_id(const char *device, bool *oom)
     struct dirent *e;
     DIR *d;
 
-    if (realpath(device, want) == NULL || (d = opendir(BY_ID_DIR)) == NULL)
+    if ((d = opendir(BY_ID_DIR)) == NULL)
         return NULL;
+    if (resolve(device, want) != CP_OK) {
+        closedir(d);
+        return NULL;
+    }
     while (found == NULL && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
         if (snprintf(link, sizeof link, "%s/%s", BY_ID_DIR, e->d_name) >= (int)sizeof link)
             continue;
-        if (realpath(link, got) != NULL && strcmp(got, want) == 0)
+        if (resolve(link, got) == CP_OK && strcmp(got, want) == 0)
             found = dup_or_null(link, oom);
     }
     closedir(d);

@@ -128,6 +128,16 @@ static void test_symlink_and_settings(void **state)
     assert_string_equal(serial_backend_name(p), "pty");
     serial_close(p);
 
+    /* relative, as udev makes them: ../../ttyUSB0 */
+    {
+        char rel[64];
+        unlink(link);
+        snprintf(rel, sizeof rel, "..%s", slave); /* from /tmp: ../dev/pts/N */
+        assert_int_equal(symlink(rel, link), 0);
+        assert_int_equal(serial_open(link, &s8n1, &p), CP_OK);
+        serial_close(p);
+    }
+
     bad.baud = 12345;
     assert_int_equal(serial_open(link, &bad, &p), CP_ERR_INVALID);
     assert_non_null(strstr(cp_detail(), "12345"));
