@@ -16,7 +16,8 @@ typedef struct reader {
     int failed;       /* out of memory inside a callback */
 } reader;
 
-/* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
+/* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates) and
+ * has no NUL byte, which would cut a field short. */
 static int utf8_valid(const unsigned char *s, size_t len)
 {
     size_t i = 0;
@@ -24,7 +25,9 @@ static int utf8_valid(const unsigned char *s, size_t len)
         unsigned c = s[i];
         size_t n;
         unsigned min;
-        if (c < 0x80) {
+        if (c == 0) {
+            return 0;
+        } else if (c < 0x80) {
             i++;
             continue;
         } else if ((c & 0xe0) == 0xc0) {
@@ -47,6 +50,15 @@ static int utf8_valid(const unsigned char *s, size_t len)
             return 0;
         i += n + 1;
     }
+    return 1;
+}
+
+/* True when the n bytes at s are only line ends. */
+static int blank_line(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != '\r' && s[i] != '\n')
+            return 0;
     return 1;
 }
 
@@ -132,13 +144,13 @@ cp_err csvread_buffer(const char *name, const char *data, size_t len, csv_table 
         const char *nl = memchr(data + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - (data + pos)) + 1 : len - pos;
         r.line++;
-        if (!r.in_row && strspn(data + pos, "\r\n") < n) {
+        if (!r.in_row && !blank_line(data + pos, n)) {
             r.in_row = 1; /* a non-blank line outside a row starts the next row */
             r.start = r.line;
         }
         if (!utf8_valid((const unsigned char *)data + pos, n))
             err = cp_fail(CP_ERR_PARSE, "%s:%ld: not UTF-8 text (was the file saved as GBK? "
-                          "save it as \"CSV UTF-8\" and import again)", name, r.line);
+                          "save it as \"CSV UTF-8\" and import again; NUL bytes are refused too)", name, r.line);
         else if (csv_parse(&p, data + pos, n, on_field, on_row, &r) != n)
             err = cp_fail(CP_ERR_PARSE, "%s:%ld: %s (check the quotes on this line)", name,
                           r.line, csv_strerror(csv_error(&p)));

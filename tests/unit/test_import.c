@@ -68,6 +68,9 @@ static void test_reader_errors(void **state)
     assert_non_null(strstr(cp_detail(), "UTF-8"));
     assert_int_equal(csvread_buffer("t.csv", "a,b\nx\"y,z\n", 10, &t), CP_ERR_PARSE);
     assert_non_null(strstr(cp_detail(), "t.csv:2"));
+    /* a NUL byte would cut a field short: refused, not truncated */
+    assert_int_equal(csvread_buffer("t.csv", "a,b\nx\0y,z\n", 10, &t), CP_ERR_PARSE);
+    assert_non_null(strstr(cp_detail(), "t.csv:2"));
 }
 
 static void test_bad_line_imports_nothing(void **state)
