@@ -6,6 +6,7 @@ build=$(cd "$1" && pwd)
 passed=0; failed=0; failed_names=""
 for t in tests/integration/*.sh; do
     [ -f "$t" ] || continue
+    [ "$(basename "$t")" = lib.sh ] && continue   # shared helpers, not a test
     name=$(basename "$t" .sh)
     work=$(mktemp -d)
     log="$build/integration-$name.log"

@@ -25,7 +25,7 @@ for src in tests/fuzz/fuzz_*.c; do
         -artifact_prefix=build-fuzz/crashes/"$name"- "$work" \
         >build-fuzz/"$name".log 2>&1; then
         passed=$((passed + 1))
-        echo "fuzz $name: ${seconds}s, $(grep -c . build-fuzz/"$name".log) log lines, ok"
+        echo "fuzz $name: ok, $(grep -o 'Done [0-9]* runs' build-fuzz/"$name".log | tail -n 1 | cut -d' ' -f2) runs in ${seconds}s"
     else
         failed=$((failed + 1))
         echo "fuzz $name: FAILED, see build-fuzz/$name.log"
