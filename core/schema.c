@@ -204,6 +204,65 @@ static const char *const migrations[] = {
     "  SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
     "  SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+
+    /* version 2: waste weighings and cashier shifts */
+
+    /* One weighing: a tray at the tray return (stage plate) or a container of
+     * kitchen waste. net_g = gross_g - tare_g and may be negative. flags is a
+     * bit set (core/waste.h): negative, overload, no matching meal, manual,
+     * anonymous. placement is the station's request id: a repeat returns the
+     * first record. A correction is a new record whose corrects names the old. */
+    "CREATE TABLE waste_records ("
+    "  id TEXT PRIMARY KEY,"
+    "  placement TEXT UNIQUE,"
+    "  terminal TEXT NOT NULL,"
+    "  canteen_id INTEGER NOT NULL REFERENCES canteens(id),"
+    "  stage TEXT NOT NULL CHECK (stage IN ('plate', 'prep', 'overproduction', 'spoilage')),"
+    "  diner_id INTEGER REFERENCES diners(id),"
+    "  department_id INTEGER REFERENCES departments(id)," /* the diner's at the time */
+    "  card_no TEXT,"
+    "  sale_id TEXT REFERENCES sales(id),"
+    "  period_id INTEGER REFERENCES meal_periods(id),"
+    "  business_date TEXT NOT NULL,"
+    "  gross_g INTEGER NOT NULL,"
+    "  tare_g INTEGER NOT NULL DEFAULT 0,"
+    "  net_g INTEGER NOT NULL,"
+    "  category TEXT,"
+    "  reason TEXT,"
+    "  flags INTEGER NOT NULL DEFAULT 0,"
+    "  actor TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  corrects TEXT REFERENCES waste_records(id),"
+    "  CHECK (net_g = gross_g - tare_g)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX waste_department_day ON waste_records(department_id, business_date);"
+    "CREATE INDEX waste_canteen_day ON waste_records(canteen_id, business_date);"
+    "CREATE TRIGGER waste_no_update BEFORE UPDATE ON waste_records BEGIN"
+    "  SELECT RAISE(ABORT, 'waste records are append-only: record a correction'); END;"
+    "CREATE TRIGGER waste_no_delete BEFORE DELETE ON waste_records BEGIN"
+    "  SELECT RAISE(ABORT, 'waste records are append-only: record a correction'); END;"
+
+    /* A cashier's shift on a terminal: an 'open' event with the counted cash in
+     * the drawer, then a 'close' event pointing at it with the count at the end
+     * and the Z report's totals. The sales of a shift are the terminal's sales
+     * between the two, found without an index of their own: sale ids start with
+ * the terminal code and grow with its sequence ("POS1-000042"). */
+    "CREATE TABLE shift_events ("
+    "  id TEXT PRIMARY KEY,"
+    "  terminal TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('open', 'close')),"
+    "  opens TEXT REFERENCES shift_events(id)," /* for a close: its open */
+    "  cashier TEXT NOT NULL,"
+    "  counted_cash_fen INTEGER NOT NULL DEFAULT 0,"
+    "  report TEXT," /* for a close: the Z report as JSON */
+    "  created_at TEXT NOT NULL"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX shift_terminal ON shift_events(terminal, created_at);"
+    "CREATE UNIQUE INDEX shift_one_close ON shift_events(opens) WHERE kind = 'close';"
+    "CREATE TRIGGER shift_no_update BEFORE UPDATE ON shift_events BEGIN"
+    "  SELECT RAISE(ABORT, 'shift events are append-only'); END;"
+    "CREATE TRIGGER shift_no_delete BEFORE DELETE ON shift_events BEGIN"
+    "  SELECT RAISE(ABORT, 'shift events are append-only'); END;",
 };
 
 int schema_version(void)
