@@ -103,6 +103,13 @@ $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(LIBS)
 # Built by tests/fuzz/run.sh as: make BUILD=build-fuzz CC=clang SAN=fuzz fuzz-build
 fuzz-build: $(FUZZ_PROGS)
 
+# An LD_PRELOAD shim that gives ptys modem lines and keeps their framing, so that
+# libserialport accepts an emulated serial scale (see DESIGN.md).
+SHIM := $(BUILD)/tiocm_shim.so
+$(SHIM): tests/shim/tiocm_shim.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(WARN) -O2 -shared -fPIC -o $@ $< -ldl
+
 # ---- tests ---------------------------------------------------------------
 
 # The entry points install what is missing, then re-run make so that
@@ -110,7 +117,7 @@ fuzz-build: $(FUZZ_PROGS)
 check: deps
 	@$(MAKE) --no-print-directory _check
 
-_check: programs $(UNIT_TESTS)
+_check: programs $(UNIT_TESTS) $(SHIM)
 	@./tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
 	@./tests/run-integration.sh $(BUILD)
 	@$(MAKE) --no-print-directory check-asan
@@ -120,7 +127,7 @@ _check: programs $(UNIT_TESTS)
 unit: $(UNIT_TESTS)
 	@./tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
 
-integration: programs
+integration: programs $(SHIM)
 	@./tests/run-integration.sh $(BUILD)
 
 # The unit tests once more under AddressSanitizer and UndefinedBehaviorSanitizer.
