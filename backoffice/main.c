@@ -14,16 +14,9 @@
 #include "core/users.h"
 #include "core/verify.h"
 
-#define MAX_POS 8
+#include "backoffice/office.h"
 
-/* What a command handler gets: its positionals, its options, the open store. */
-typedef struct ctx {
-    char *pos[MAX_POS];
-    int npos;
-    cli_opt *opts;
-    db *d;
-    const char *actor;
-} ctx;
+typedef office_ctx ctx; /* short name for the handlers below */
 
 typedef struct command {
     const char *name;    /* one or two words: "canteen add" */
@@ -34,26 +27,26 @@ typedef struct command {
     int (*run)(ctx *c);
 } command;
 
-static const char *opt(const ctx *c, const char *name)
+const char *office_opt(const office_ctx *c, const char *name)
 {
     return cli_get(c->opts, name);
 }
 
-static int fail(cp_err err)
+int office_fail(cp_err err)
 {
     fprintf(stderr, "cleanplate-office: %s\n", cp_detail());
     return err == CP_ERR_INVALID || err == CP_ERR_PARSE ? 2 : 1;
 }
 
-static int need(const ctx *c, const char *name)
+int office_need(const office_ctx *c, const char *name)
 {
-    if (opt(c, name))
+    if (office_opt(c, name))
         return 0;
     fprintf(stderr, "cleanplate-office: missing --%s (see --help)\n", name);
     return 2;
 }
 
-static int parse_yuan(const char *s, int64_t *fen)
+int office_parse_yuan(const char *s, int64_t *fen)
 {
     if (money_parse_yuan(s, fen) == CP_OK)
         return 0;
@@ -61,11 +54,12 @@ static int parse_yuan(const char *s, int64_t *fen)
     return 2;
 }
 
+
 static int cmd_init(ctx *c)
 {
     cp_err err = db_migrate(c->d);
     if (err)
-        return fail(err);
+        return office_fail(err);
     printf("database ready (schema version %d)\n", db_schema_version());
     return 0;
 }
@@ -74,7 +68,7 @@ static int cmd_canteen_add(ctx *c)
 {
     cp_err err = canteen_add(c->d, c->pos[0], c->pos[1], c->actor);
     if (err)
-        return fail(err);
+        return office_fail(err);
     printf("added canteen %s (%s)\n", c->pos[0], c->pos[1]);
     return 0;
 }
@@ -83,12 +77,12 @@ static int cmd_terminal_add(ctx *c)
 {
     cp_err err;
     int rc;
-    if ((rc = need(c, "canteen")) || (rc = need(c, "kind")))
+    if ((rc = office_need(c, "canteen")) || (rc = office_need(c, "kind")))
         return rc;
-    if ((err = canteen_add_terminal(c->d, c->pos[0], opt(c, "canteen"), opt(c, "kind"),
+    if ((err = canteen_add_terminal(c->d, c->pos[0], office_opt(c, "canteen"), office_opt(c, "kind"),
                                     c->actor)))
-        return fail(err);
-    printf("added %s terminal %s to canteen %s\n", opt(c, "kind"), c->pos[0], opt(c, "canteen"));
+        return office_fail(err);
+    printf("added %s terminal %s to canteen %s\n", office_opt(c, "kind"), c->pos[0], office_opt(c, "canteen"));
     return 0;
 }
 
@@ -99,7 +93,7 @@ static int import_file(ctx *c, int diners)
     cp_err err;
 
     if ((err = csvread_file(c->pos[0], &t)))
-        return fail(err);
+        return office_fail(err);
     err = diners ? diners_import(c->d, t, c->pos[0], c->actor, &n)
                  : diners_import_departments(c->d, t, c->pos[0], c->actor, &n);
     csvread_free(t);
@@ -126,11 +120,11 @@ static int cmd_period_set(ctx *c)
 {
     cp_err err;
     int rc;
-    if ((rc = need(c, "canteen")))
+    if ((rc = office_need(c, "canteen")))
         return rc;
-    if ((err = canteen_set_period(c->d, opt(c, "canteen"), c->pos[0], c->pos[1], c->actor)))
-        return fail(err);
-    printf("canteen %s: %s is %s\n", opt(c, "canteen"), c->pos[0], c->pos[1]);
+    if ((err = canteen_set_period(c->d, office_opt(c, "canteen"), c->pos[0], c->pos[1], c->actor)))
+        return office_fail(err);
+    printf("canteen %s: %s is %s\n", office_opt(c, "canteen"), c->pos[0], c->pos[1]);
     return 0;
 }
 
@@ -139,14 +133,14 @@ static int cmd_price_set(ctx *c)
     int64_t fen;
     cp_err err;
     int rc;
-    if ((rc = need(c, "canteen")) || (rc = need(c, "period")) || (rc = need(c, "category")) ||
-        (rc = parse_yuan(c->pos[0], &fen)))
+    if ((rc = office_need(c, "canteen")) || (rc = office_need(c, "period")) || (rc = office_need(c, "category")) ||
+        (rc = office_parse_yuan(c->pos[0], &fen)))
         return rc;
-    if ((err = canteen_set_price(c->d, opt(c, "canteen"), opt(c, "period"), opt(c, "category"),
+    if ((err = canteen_set_price(c->d, office_opt(c, "canteen"), office_opt(c, "period"), office_opt(c, "category"),
                                  fen, c->actor)))
-        return fail(err);
-    printf("canteen %s: %s for %s costs %s yuan\n", opt(c, "canteen"), opt(c, "period"),
-           opt(c, "category"), c->pos[0]);
+        return office_fail(err);
+    printf("canteen %s: %s for %s costs %s yuan\n", office_opt(c, "canteen"), office_opt(c, "period"),
+           office_opt(c, "category"), c->pos[0]);
     return 0;
 }
 
@@ -155,13 +149,13 @@ static int cmd_item_set(ctx *c)
     int64_t fen;
     cp_err err;
     int rc;
-    if ((rc = need(c, "canteen")) || (rc = parse_yuan(c->pos[2], &fen)))
+    if ((rc = office_need(c, "canteen")) || (rc = office_parse_yuan(c->pos[2], &fen)))
         return rc;
-    if ((err = canteen_set_item(c->d, opt(c, "canteen"), c->pos[0], c->pos[1], fen,
-                                opt(c, "per-100g") ? "100g" : "piece", c->actor)))
-        return fail(err);
+    if ((err = canteen_set_item(c->d, office_opt(c, "canteen"), c->pos[0], c->pos[1], fen,
+                                office_opt(c, "per-100g") ? "100g" : "piece", c->actor)))
+        return office_fail(err);
     printf("item %s (%s): %s yuan per %s\n", c->pos[0], c->pos[1], c->pos[2],
-           opt(c, "per-100g") ? "100 g" : "piece");
+           office_opt(c, "per-100g") ? "100 g" : "piece");
     return 0;
 }
 
@@ -170,7 +164,7 @@ static int cmd_rules_set(ctx *c)
     int64_t cap = -1, overdraft = 0;
     int meals = 1, rc;
     cp_err err;
-    const char *m = opt(c, "meals"), *capv = opt(c, "daily-cap"), *od = opt(c, "overdraft");
+    const char *m = office_opt(c, "meals"), *capv = office_opt(c, "daily-cap"), *od = office_opt(c, "overdraft");
 
     if (m) {
         char *end;
@@ -181,12 +175,12 @@ static int cmd_rules_set(ctx *c)
         }
         meals = (int)v;
     }
-    if (capv && strcmp(capv, "none") != 0 && (rc = parse_yuan(capv, &cap)))
+    if (capv && strcmp(capv, "none") != 0 && (rc = office_parse_yuan(capv, &cap)))
         return rc;
-    if (od && (rc = parse_yuan(od, &overdraft)))
+    if (od && (rc = office_parse_yuan(od, &overdraft)))
         return rc;
     if ((err = canteen_set_rules(c->d, c->pos[0], meals, cap, overdraft, c->actor)))
-        return fail(err);
+        return office_fail(err);
     printf("category %s: %d meal%s per period, daily cap %s, overdraft %s\n", c->pos[0], meals,
            meals == 1 ? "" : "s", capv ? capv : "none", od ? od : "0");
     return 0;
@@ -198,11 +192,11 @@ static int cmd_topup(ctx *c)
     char m[2][MONEY_STR_LEN];
     cp_err err;
     int rc;
-    if ((rc = parse_yuan(c->pos[1], &fen)))
+    if ((rc = office_parse_yuan(c->pos[1], &fen)))
         return rc;
     if ((err = ledger_topup(c->d, c->pos[0], fen, c->actor)) ||
         (err = ledger_balance(c->d, c->pos[0], &cash, &subsidy)))
-        return fail(err);
+        return office_fail(err);
     printf("%s: +%s yuan cash, balance cash %s subsidy %s\n", c->pos[0], c->pos[1],
            money_format(cash, m[0]), money_format(subsidy, m[1]));
     return 0;
@@ -214,12 +208,12 @@ static int cmd_subsidy_grant(ctx *c)
     long n;
     cp_err err;
     int rc;
-    if ((rc = need(c, "month")) || (rc = parse_yuan(c->pos[0], &fen)))
+    if ((rc = office_need(c, "month")) || (rc = office_parse_yuan(c->pos[0], &fen)))
         return rc;
-    if ((err = ledger_grant_subsidy(c->d, opt(c, "month"), fen, opt(c, "department"), c->actor,
+    if ((err = ledger_grant_subsidy(c->d, office_opt(c, "month"), fen, office_opt(c, "department"), c->actor,
                                     &n)))
-        return fail(err);
-    printf("granted %s yuan subsidy for %s to %ld diner%s%s\n", c->pos[0], opt(c, "month"), n,
+        return office_fail(err);
+    printf("granted %s yuan subsidy for %s to %ld diner%s%s\n", c->pos[0], office_opt(c, "month"), n,
            n == 1 ? "" : "s", n == 0 ? " (all were granted already)" : "");
     return 0;
 }
@@ -230,12 +224,12 @@ static int cmd_subsidy_expire(ctx *c)
     int64_t fen;
     cp_err err;
     int rc;
-    if ((rc = need(c, "month")))
+    if ((rc = office_need(c, "month")))
         return rc;
-    if ((err = ledger_expire_subsidy(c->d, opt(c, "month"), c->actor, &fen)))
-        return fail(err);
+    if ((err = ledger_expire_subsidy(c->d, office_opt(c, "month"), c->actor, &fen)))
+        return office_fail(err);
     printf("expired %s yuan of unused subsidy at the end of %s\n", money_format(fen, m),
-           opt(c, "month"));
+           office_opt(c, "month"));
     return 0;
 }
 
@@ -243,7 +237,7 @@ static int cmd_card_block(ctx *c)
 {
     cp_err err = diners_card_block(c->d, c->pos[0], c->actor);
     if (err)
-        return fail(err);
+        return office_fail(err);
     printf("card %s blocked\n", c->pos[0]);
     return 0;
 }
@@ -252,7 +246,7 @@ static int cmd_card_unblock(ctx *c)
 {
     cp_err err = diners_card_unblock(c->d, c->pos[0], c->actor);
     if (err)
-        return fail(err);
+        return office_fail(err);
     printf("card %s unblocked\n", c->pos[0]);
     return 0;
 }
@@ -261,7 +255,7 @@ static int cmd_card_replace(ctx *c)
 {
     cp_err err = diners_card_replace(c->d, c->pos[0], c->pos[1], c->actor);
     if (err)
-        return fail(err);
+        return office_fail(err);
     printf("%s now has card %s; the old cards are retired\n", c->pos[0], c->pos[1]);
     return 0;
 }
@@ -272,7 +266,7 @@ static int cmd_diner_leave(ctx *c)
     int64_t fen;
     cp_err err = ledger_refund_leaver(c->d, c->pos[0], c->actor, &fen);
     if (err)
-        return fail(err);
+        return office_fail(err);
     printf("%s has left: pay out %s yuan cash; cards retired, subsidy expired\n", c->pos[0],
            money_format(fen, m));
     return 0;
@@ -284,8 +278,8 @@ static int cmd_balance(ctx *c)
     char m[2][MONEY_STR_LEN];
     cp_err err = ledger_balance(c->d, c->pos[0], &cash, &subsidy);
     if (err)
-        return fail(err);
-    if (opt(c, "json")) {
+        return office_fail(err);
+    if (office_opt(c, "json")) {
         json_t *o = json_pack("{s:s, s:I, s:I}", "staff_no", c->pos[0], "cash_fen",
                               (json_int_t)cash, "subsidy_fen", (json_int_t)subsidy);
         json_dumpf(o, stdout, JSON_COMPACT);
@@ -303,13 +297,13 @@ static int cmd_user_add(ctx *c)
     char pin[64];
     cp_err err;
     int rc;
-    if ((rc = need(c, "role")))
+    if ((rc = office_need(c, "role")))
         return rc;
-    if ((err = users_role_valid(opt(c, "role"))) ||
+    if ((err = users_role_valid(office_opt(c, "role"))) ||
         (err = cli_read_pin("PIN for the new user", 1, pin, sizeof pin)) ||
-        (err = users_add(c->d, c->pos[0], opt(c, "role"), pin, c->actor)))
-        return fail(err);
-    printf("added %s %s\n", opt(c, "role"), c->pos[0]);
+        (err = users_add(c->d, c->pos[0], office_opt(c, "role"), pin, c->actor)))
+        return office_fail(err);
+    printf("added %s %s\n", office_opt(c, "role"), c->pos[0]);
     return 0;
 }
 
@@ -318,19 +312,19 @@ static int cmd_void(ctx *c)
     char pin[64], role[16], void_id[IDS_LEN];
     cp_err err;
     int rc;
-    if ((rc = need(c, "manager")))
+    if ((rc = office_need(c, "manager")))
         return rc;
     if ((err = cli_read_pin("manager PIN", 0, pin, sizeof pin)) ||
-        (err = users_check_pin(c->d, opt(c, "manager"), pin, role)))
-        return fail(err);
+        (err = users_check_pin(c->d, office_opt(c, "manager"), pin, role)))
+        return office_fail(err);
     if (!users_role_allows(role, "manager")) {
         fprintf(stderr, "cleanplate-office: %s is a %s; a void needs a manager\n",
-                opt(c, "manager"), role);
+                office_opt(c, "manager"), role);
         return 1;
     }
-    if ((err = ledger_void(c->d, c->pos[0], opt(c, "manager"), NULL, opt(c, "reason"),
+    if ((err = ledger_void(c->d, c->pos[0], office_opt(c, "manager"), NULL, office_opt(c, "reason"),
                            void_id)))
-        return fail(err);
+        return office_fail(err);
     printf("sale %s is void (%s); the money is back in the wallets it came from\n", c->pos[0],
            void_id);
     return 0;
@@ -341,7 +335,7 @@ static int cmd_verify(ctx *c)
     long problems;
     cp_err err = verify_books(c->d, stdout, &problems);
     if (err)
-        return fail(err);
+        return office_fail(err);
     return problems ? 1 : 0;
 }
 
@@ -476,7 +470,7 @@ int main(int argc, char **argv)
         for (int i = 1; i < argc && n < 256; i++)
             if (i != words && !(i == words - 1 && strchr(cmd->name, ' ')))
                 args[n++] = argv[i];
-        if ((err = cli_parse(n, args, opts, c.pos, MAX_POS, &c.npos))) {
+        if ((err = cli_parse(n, args, opts, c.pos, OFFICE_MAX_POS, &c.npos))) {
             fprintf(stderr, "cleanplate-office %s: %s; usage: cleanplate-office %s %s\n",
                     cmd->name, cp_detail(), cmd->name, cmd->args);
             return 2;
@@ -502,7 +496,7 @@ int main(int argc, char **argv)
 
     if ((err = db_open(cli_get(opts, "db"),
                        cmd->run == cmd_init ? DB_OPEN_CREATE : DB_OPEN_EXISTING, &c.d)))
-        return fail(err);
+        return office_fail(err);
     rc = cmd->run(&c);
     db_close(c.d);
     return rc;

@@ -1,0 +1,34 @@
+/* office: what the back-office commands share: their context and small helpers. */
+#ifndef CP_OFFICE_H
+#define CP_OFFICE_H
+
+#include <stdint.h>
+
+#include "core/cli.h"
+#include "core/db.h"
+
+#define OFFICE_MAX_POS 8
+
+/* What a command handler gets: its positionals, its options, the open store. */
+typedef struct office_ctx {
+    char *pos[OFFICE_MAX_POS];
+    int npos;
+    cli_opt *opts;
+    db *d;
+    const char *actor;
+} office_ctx;
+
+/* The value of a command's option, or NULL. */
+const char *office_opt(const office_ctx *c, const char *name);
+
+/* Prints the recorded error detail as one line on stderr; returns the exit
+ * code (2 for bad input, 1 otherwise). */
+int office_fail(cp_err err);
+
+/* Returns 0 when option name was given, else prints that it is missing and returns 2. */
+int office_need(const office_ctx *c, const char *name);
+
+/* Parses a yuan amount; on error prints why and returns 2. */
+int office_parse_yuan(const char *s, int64_t *fen);
+
+#endif
