@@ -27,34 +27,6 @@ typedef struct command {
     int (*run)(ctx *c);
 } command;
 
-const char *office_opt(const office_ctx *c, const char *name)
-{
-    return cli_get(c->opts, name);
-}
-
-int office_fail(cp_err err)
-{
-    fprintf(stderr, "cleanplate-office: %s\n", cp_detail());
-    return err == CP_ERR_INVALID || err == CP_ERR_PARSE ? 2 : 1;
-}
-
-int office_need(const office_ctx *c, const char *name)
-{
-    if (office_opt(c, name))
-        return 0;
-    fprintf(stderr, "cleanplate-office: missing --%s (see --help)\n", name);
-    return 2;
-}
-
-int office_parse_yuan(const char *s, int64_t *fen)
-{
-    if (money_parse_yuan(s, fen) == CP_OK)
-        return 0;
-    fprintf(stderr, "cleanplate-office: %s\n", cp_detail());
-    return 2;
-}
-
-
 static int cmd_init(ctx *c)
 {
     cp_err err = db_migrate(c->d);
