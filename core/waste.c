@@ -1,0 +1,389 @@
+/* waste: weighings of trays and kitchen waste, each one SQLite transaction, and the clean-plate rate.
+ *
+ * A weighing is written once per placement (the station's request id): a
+ * repeat of the same placement answers with the first record. The diner's
+ * department is copied into the record, so that a later move does not
+ * change yesterday's rankings. */
+#include "core/waste.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/audit.h"
+
+static const char *const stages[] = {"plate", "prep", "overproduction", "spoilage", NULL};
+
+static const char *const flag_names[] = {"negative", "overload", "no_meal", "manual",
+                                         "anonymous"};
+
+cp_err waste_stage_valid(const char *stage)
+{
+    for (size_t i = 0; stage && stages[i]; i++)
+        if (strcmp(stage, stages[i]) == 0)
+            return CP_OK;
+    return cp_fail(CP_ERR_INVALID, "unknown stage '%s': use plate, prep, overproduction or "
+                   "spoilage", stage ? stage : "");
+}
+
+void waste_flags_text(int flags, char *buf, size_t size)
+{
+    size_t used = 0;
+
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof flag_names / sizeof flag_names[0]; i++) {
+        int n;
+        if (!(flags & (1 << i)))
+            continue;
+        n = snprintf(buf + used, size - used, "%s%s", used ? "," : "", flag_names[i]);
+        if (n < 0 || (size_t)n >= size - used)
+            return;
+        used += (size_t)n;
+    }
+}
+
+static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+    snprintf(dst, size, "%s", s ? (const char *)s : "");
+}
+
+cp_err waste_clean_rate(db *d, int64_t dept_id, int64_t canteen_id, const char *date,
+                        int64_t clean_g, long *clean, long *trays)
+{
+    static const char dept_sql[] =
+        "SELECT count(*), count(*) FILTER (WHERE w.net_g <= ?3 AND (w.flags & 2) = 0)"
+        " FROM waste_records w WHERE w.department_id = ?1 AND w.business_date = ?2"
+        " AND w.stage = 'plate'"
+        " AND NOT EXISTS (SELECT 1 FROM waste_records c WHERE c.corrects = w.id)";
+    static const char canteen_sql[] =
+        "SELECT count(*), count(*) FILTER (WHERE w.net_g <= ?3 AND (w.flags & 2) = 0)"
+        " FROM waste_records w WHERE w.canteen_id = ?1 AND w.business_date = ?2"
+        " AND w.stage = 'plate'"
+        " AND NOT EXISTS (SELECT 1 FROM waste_records c WHERE c.corrects = w.id)";
+    sqlite3_stmt *st = db_stmt(d, dept_id > 0 ? dept_sql : canteen_sql);
+    int rc;
+
+    *clean = *trays = 0;
+    if (!st)
+        return CP_ERR_DB;
+    sqlite3_bind_int64(st, 1, dept_id > 0 ? dept_id : canteen_id);
+    db_bind_text(st, 2, date);
+    sqlite3_bind_int64(st, 3, clean_g);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *trays = (long)sqlite3_column_int64(st, 0);
+        *clean = (long)sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? CP_OK : db_fail(d, "reading today's clean-plate rate");
+}
+
+/* Fills res from the stored record id (or the one with placement, when id is
+ * NULL); *found says whether there was one. */
+static cp_err load_record(db *d, const char *id, const char *placement, int64_t clean_g,
+                          waste_res *res, int *found)
+{
+    static const char by_id_sql[] =
+        "SELECT w.id, w.stage, w.gross_g, w.tare_g, w.net_g, w.flags, coalesce(w.card_no, ''),"
+        " coalesce(di.staff_no, ''), coalesce(di.name, ''), coalesce(dep.code, ''),"
+        " coalesce(dep.name, ''), c.code, coalesce(w.sale_id, ''), coalesce(p.name, ''),"
+        " w.business_date, w.created_at, coalesce(w.category, ''), coalesce(w.reason, ''),"
+        " coalesce(w.department_id, 0), w.canteen_id"
+        " FROM waste_records w JOIN canteens c ON c.id = w.canteen_id"
+        " LEFT JOIN diners di ON di.id = w.diner_id"
+        " LEFT JOIN departments dep ON dep.id = w.department_id"
+        " LEFT JOIN meal_periods p ON p.id = w.period_id WHERE w.id = ?";
+    static const char by_placement_sql[] =
+        "SELECT w.id, w.stage, w.gross_g, w.tare_g, w.net_g, w.flags, coalesce(w.card_no, ''),"
+        " coalesce(di.staff_no, ''), coalesce(di.name, ''), coalesce(dep.code, ''),"
+        " coalesce(dep.name, ''), c.code, coalesce(w.sale_id, ''), coalesce(p.name, ''),"
+        " w.business_date, w.created_at, coalesce(w.category, ''), coalesce(w.reason, ''),"
+        " coalesce(w.department_id, 0), w.canteen_id"
+        " FROM waste_records w JOIN canteens c ON c.id = w.canteen_id"
+        " LEFT JOIN diners di ON di.id = w.diner_id"
+        " LEFT JOIN departments dep ON dep.id = w.department_id"
+        " LEFT JOIN meal_periods p ON p.id = w.period_id WHERE w.placement = ?";
+    sqlite3_stmt *st = db_stmt(d, id ? by_id_sql : by_placement_sql);
+    int64_t dept_id = 0, canteen_id = 0;
+    int rc;
+
+    *found = 0;
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, id ? id : placement);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *found = 1;
+        copy_col(res->id, sizeof res->id, st, 0);
+        copy_col(res->stage, sizeof res->stage, st, 1);
+        res->gross_g = sqlite3_column_int64(st, 2);
+        res->tare_g = sqlite3_column_int64(st, 3);
+        res->net_g = sqlite3_column_int64(st, 4);
+        res->flags = sqlite3_column_int(st, 5);
+        copy_col(res->card_no, sizeof res->card_no, st, 6);
+        copy_col(res->staff_no, sizeof res->staff_no, st, 7);
+        copy_col(res->name, sizeof res->name, st, 8);
+        copy_col(res->department_code, sizeof res->department_code, st, 9);
+        copy_col(res->department, sizeof res->department, st, 10);
+        copy_col(res->canteen, sizeof res->canteen, st, 11);
+        copy_col(res->sale_id, sizeof res->sale_id, st, 12);
+        copy_col(res->period, sizeof res->period, st, 13);
+        copy_col(res->business_date, sizeof res->business_date, st, 14);
+        copy_col(res->created_at, sizeof res->created_at, st, 15);
+        copy_col(res->category, sizeof res->category, st, 16);
+        copy_col(res->reason, sizeof res->reason, st, 17);
+        dept_id = sqlite3_column_int64(st, 18);
+        canteen_id = sqlite3_column_int64(st, 19);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading the waste record");
+    res->clean_plate = strcmp(res->stage, "plate") == 0 &&
+                       !(res->flags & WASTE_FLAG_OVERLOAD) && res->net_g <= clean_g;
+    res->rate_of_department = dept_id > 0;
+    if (waste_clean_rate(d, dept_id, canteen_id, res->business_date, clean_g, &res->rate_clean,
+                         &res->rate_trays))
+        return CP_ERR_DB;
+    res->rate_pct = res->rate_trays > 0
+                        ? (int)((res->rate_clean * 200 + res->rate_trays) / (2 * res->rate_trays))
+                        : -1;
+    return CP_OK;
+}
+
+/* The diner behind a card or a staff number: id, department now, card state. */
+typedef struct diner_at {
+    int64_t diner_id, department_id;
+    char card_status[16];
+} diner_at;
+
+static cp_err find_diner(db *d, const waste_req *req, diner_at *who, int *found)
+{
+    static const char card_sql[] =
+        "SELECT di.id, di.department_id, c.status FROM cards c"
+        " JOIN diners di ON di.id = c.diner_id WHERE c.card_no = ?";
+    static const char staff_sql[] =
+        "SELECT di.id, di.department_id, 'active' FROM diners di WHERE di.staff_no = ?";
+    sqlite3_stmt *st = db_stmt(d, req->card_no ? card_sql : staff_sql);
+    int rc;
+
+    *found = 0;
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, req->card_no ? req->card_no : req->staff_no);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *found = 1;
+        who->diner_id = sqlite3_column_int64(st, 0);
+        who->department_id = sqlite3_column_int64(st, 1);
+        copy_col(who->card_status, sizeof who->card_status, st, 2);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading the diner");
+}
+
+/* Writes the record inside the caller's transaction; *id gets its id. */
+static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id[IDS_LEN])
+{
+    static const char term_sql[] =
+        "SELECT t.canteen_id, c.code FROM terminals t JOIN canteens c ON c.id = t.canteen_id"
+        " WHERE t.code = ?";
+    static const char dept_sql[] = "SELECT id FROM departments WHERE code = ?";
+    /* The period open now, else the last one that began earlier today: a tray
+     * comes back after its meal, sometimes after the period has closed. */
+    static const char period_sql[] =
+        "SELECT id FROM meal_periods WHERE canteen_id = ?1 AND start_min <= ?2"
+        " ORDER BY (end_min > ?2) DESC, start_min DESC LIMIT 1";
+    static const char sale_sql[] =
+        "SELECT s.id FROM sales s WHERE s.diner_id = ? AND s.business_date = ?"
+        " AND s.period_id = ? AND s.canteen_id = ?"
+        " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
+        " ORDER BY s.created_at DESC LIMIT 1";
+    static const char insert_sql[] =
+        "INSERT INTO waste_records(id, placement, terminal, canteen_id, stage, diner_id,"
+        " department_id, card_no, sale_id, period_id, business_date, gross_g, tare_g, net_g,"
+        " category, reason, flags, actor, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    char at[CP_TIME_ISO_LEN], date[CP_DATE_LEN], canteen[64] = "", sale_id[IDS_LEN] = "";
+    int64_t canteen_id = 0, dept_id = 0, diner_id = 0, period_id = 0;
+    int plate = strcmp(req->stage, "plate") == 0, flags = 0, found, rc;
+    diner_at who = {0};
+    sqlite3_stmt *st;
+    cp_time now;
+    cp_err err;
+
+    if ((err = clock_now(&now)))
+        return err;
+    clock_iso(&now, at);
+    clock_date(&now, date);
+
+    if (!(st = db_stmt(d, term_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, req->terminal);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        canteen_id = sqlite3_column_int64(st, 0);
+        copy_col(canteen, sizeof canteen, st, 1);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return cp_fail(CP_ERR_NOT_FOUND, "no terminal '%s': add it with `cleanplate-office "
+                       "terminal add %s --canteen CODE --kind waste`", req->terminal,
+                       req->terminal);
+    if (rc != SQLITE_ROW)
+        return db_fail(d, "reading the terminal");
+    if (req->canteen && strcmp(req->canteen, canteen) != 0)
+        return cp_fail(CP_ERR_INVALID, "terminal %s belongs to canteen %s, not %s: give a "
+                       "terminal of canteen %s", req->terminal, canteen, req->canteen,
+                       req->canteen);
+
+    if (req->card_no || req->staff_no) {
+        if ((err = find_diner(d, req, &who, &found)))
+            return err;
+        if (!found && req->staff_no && !req->card_no)
+            return cp_fail(CP_ERR_NOT_FOUND, "no diner with staff number '%s'", req->staff_no);
+        if (!found)
+            snprintf(res->message, sizeof res->message, "card %s is not registered: "
+                     "recorded as an anonymous tray", req->card_no);
+        else if (strcmp(who.card_status, "active") != 0)
+            snprintf(res->message, sizeof res->message, "card %s is %s: recorded as an "
+                     "anonymous tray", req->card_no, who.card_status);
+        else {
+            diner_id = who.diner_id;
+            dept_id = who.department_id;
+        }
+    }
+    if (!diner_id && req->department) {
+        if (!(st = db_stmt(d, dept_sql)))
+            return CP_ERR_DB;
+        db_bind_text(st, 1, req->department);
+        err = db_step_int64(d, st, &dept_id);
+        if (err == CP_ERR_NOT_FOUND)
+            return cp_fail(err, "no department '%s': see the departments imported with "
+                           "`cleanplate-office import departments`", req->department);
+        if (err)
+            return err;
+    }
+
+    if (!(st = db_stmt(d, period_sql)))
+        return CP_ERR_DB;
+    sqlite3_bind_int64(st, 1, canteen_id);
+    sqlite3_bind_int(st, 2, clock_minute_of_day(&now));
+    err = db_step_int64(d, st, &period_id);
+    if (err && err != CP_ERR_NOT_FOUND)
+        return err;
+
+    if (diner_id && period_id) {
+        if (!(st = db_stmt(d, sale_sql)))
+            return CP_ERR_DB;
+        sqlite3_bind_int64(st, 1, diner_id);
+        db_bind_text(st, 2, date);
+        sqlite3_bind_int64(st, 3, period_id);
+        sqlite3_bind_int64(st, 4, canteen_id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            copy_col(sale_id, sizeof sale_id, st, 0);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return db_fail(d, "reading the diner's sales");
+    }
+
+    if (req->gross_g - req->tare_g < 0)
+        flags |= WASTE_FLAG_NEGATIVE;
+    if (req->overload)
+        flags |= WASTE_FLAG_OVERLOAD;
+    if (req->manual)
+        flags |= WASTE_FLAG_MANUAL;
+    if (plate && !diner_id)
+        flags |= WASTE_FLAG_ANONYMOUS;
+    if (plate && diner_id && !sale_id[0])
+        flags |= WASTE_FLAG_NO_MEAL;
+
+    if ((err = ids_next(d, req->terminal, id)))
+        return err;
+    if (!(st = db_stmt(d, insert_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, id);
+    db_bind_text(st, 2, req->placement);
+    db_bind_text(st, 3, req->terminal);
+    sqlite3_bind_int64(st, 4, canteen_id);
+    db_bind_text(st, 5, req->stage);
+    if (diner_id)
+        sqlite3_bind_int64(st, 6, diner_id);
+    else
+        sqlite3_bind_null(st, 6);
+    if (dept_id)
+        sqlite3_bind_int64(st, 7, dept_id);
+    else
+        sqlite3_bind_null(st, 7);
+    db_bind_text(st, 8, req->card_no);
+    db_bind_text(st, 9, sale_id[0] ? sale_id : NULL);
+    if (period_id)
+        sqlite3_bind_int64(st, 10, period_id);
+    else
+        sqlite3_bind_null(st, 10);
+    db_bind_text(st, 11, date);
+    sqlite3_bind_int64(st, 12, req->gross_g);
+    sqlite3_bind_int64(st, 13, req->tare_g);
+    sqlite3_bind_int64(st, 14, req->gross_g - req->tare_g);
+    db_bind_text(st, 15, req->category && *req->category ? req->category : NULL);
+    db_bind_text(st, 16, req->reason && *req->reason ? req->reason : NULL);
+    sqlite3_bind_int(st, 17, flags);
+    db_bind_text(st, 18, req->actor);
+    db_bind_text(st, 19, at);
+    if ((err = db_step_done(d, st, "saving the waste record")))
+        return err;
+    if (req->manual) {
+        char detail[256], flag_text[64];
+        waste_flags_text(flags, flag_text, sizeof flag_text);
+        snprintf(detail, sizeof detail, "stage=%s net_g=%lld flags=%s", req->stage,
+                 (long long)(req->gross_g - req->tare_g), flag_text);
+        if ((err = audit_append(d, req->actor, req->terminal, "waste add", id, detail)))
+            return err;
+    }
+    return CP_OK;
+}
+
+cp_err waste_record(db *d, const waste_req *req, waste_res *res)
+{
+    int64_t clean_g = req->clean_plate_g >= 0 ? req->clean_plate_g : WASTE_CLEAN_PLATE_G;
+    char id[IDS_LEN];
+    int found = 0;
+    cp_err err;
+
+    memset(res, 0, sizeof *res);
+    if (!req->terminal || !*req->terminal || !req->actor)
+        return cp_fail(CP_ERR_INVALID, "a weighing needs a terminal and an actor");
+    if ((err = waste_stage_valid(req->stage)))
+        return err;
+    if (strcmp(req->stage, "plate") != 0 && (req->card_no || req->staff_no))
+        return cp_fail(CP_ERR_INVALID, "a %s weighing is kitchen waste: it has no diner "
+                       "(give a department or nothing)", req->stage);
+    if (req->tare_g < 0)
+        return cp_fail(CP_ERR_INVALID, "the tare cannot be negative (%lld g)",
+                       (long long)req->tare_g);
+
+    if ((err = db_begin(d)))
+        return err;
+    if (req->placement) {
+        if ((err = load_record(d, NULL, req->placement, clean_g, res, &found)))
+            goto out;
+        if (found) {
+            res->repeated = 1;
+            goto out;
+        }
+    }
+    if ((err = record_in_txn(d, req, res, id)))
+        goto out;
+    if ((err = load_record(d, id, NULL, clean_g, res, &found)))
+        goto out;
+    if (!found)
+        err = cp_fail(CP_ERR_DB, "waste record %s vanished after it was written", id);
+out:
+    if (err) {
+        db_rollback(d);
+        return err;
+    }
+    return db_commit(d);
+}

@@ -1,0 +1,94 @@
+/* waste: weighings of trays and kitchen waste, each one SQLite transaction, and the clean-plate rate. */
+#ifndef CP_WASTE_H
+#define CP_WASTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/clock.h"
+#include "core/db.h"
+#include "core/ids.h"
+
+/* Bits of waste_records.flags. A flagged weighing is recorded, never dropped. */
+enum {
+    WASTE_FLAG_NEGATIVE = 1 << 0,  /* net weight below zero after the tare */
+    WASTE_FLAG_OVERLOAD = 1 << 1,  /* the scale was over capacity: gross_g is a lower bound */
+    WASTE_FLAG_NO_MEAL = 1 << 2,   /* a diner's tray without a sale in this meal period */
+    WASTE_FLAG_MANUAL = 1 << 3,    /* typed in (scale broken), not weighed by a station */
+    WASTE_FLAG_ANONYMOUS = 1 << 4, /* a tray nobody tapped a card for (or an unknown card) */
+};
+
+/* Net grams at or under which a tray counts as a clean plate (光盘). */
+#define WASTE_CLEAN_PLATE_G 10
+
+/* One weighing to record. Strings may be NULL unless said otherwise. */
+typedef struct waste_req {
+    const char *terminal;   /* required: the station (or the office's terminal code) */
+    const char *placement;  /* the station's request id: a repeat returns the first
+                             * record and writes nothing; NULL for manual entries */
+    const char *stage;      /* required: "plate", "prep", "overproduction", "spoilage" */
+    const char *card_no;    /* plate: the card tapped (normalised); NULL: anonymous tray */
+    const char *staff_no;   /* plate: the diner by staff number instead of a card */
+    const char *department; /* department code, for weighings not tied to a diner */
+    const char *canteen;    /* canteen code; must be the terminal's when given */
+    int64_t gross_g;        /* what the scale showed */
+    int64_t tare_g;         /* tray or container; net = gross - tare */
+    bool overload;          /* the scale was over capacity */
+    bool manual;            /* typed in: flagged manual */
+    const char *category;   /* kitchen: what was thrown away ("主食") */
+    const char *reason;     /* kitchen: why ("备餐过量") */
+    const char *actor;      /* required: who weighed ("station", a user name) */
+    int64_t clean_plate_g;  /* threshold for clean_plate; < 0: WASTE_CLEAN_PLATE_G */
+} waste_req;
+
+/* What a station shows after a weighing. */
+typedef struct waste_res {
+    char id[IDS_LEN];
+    int repeated;            /* the placement had been recorded before: this is that record */
+    char stage[16];
+    int64_t gross_g, tare_g, net_g;
+    int flags;               /* WASTE_FLAG_* */
+    char card_no[64];
+    char staff_no[64];
+    char name[128];          /* the diner's name, "" when anonymous */
+    char department_code[64];
+    char department[128];    /* the department's name at the time, "" when none */
+    char canteen[64];        /* canteen code */
+    char sale_id[IDS_LEN];   /* the linked sale, "" when none */
+    char period[64];         /* meal period name, "" when none */
+    char business_date[CP_DATE_LEN];
+    char created_at[CP_TIME_ISO_LEN];
+    char category[64], reason[128];
+    int clean_plate;         /* plate: not overloaded and net_g <= the threshold */
+    /* Clean-plate rate today: plate weighings of the department (the canteen
+     * when there is no department) today, and how many of them were clean. */
+    int rate_of_department;  /* 1: the department's; 0: the canteen's */
+    long rate_clean, rate_trays;
+    int rate_pct;            /* rounded percentage, -1 when there were no trays */
+    char message[256];       /* a note for the screen ("card ... is not registered"), or "" */
+} waste_res;
+
+/* Records one weighing in one transaction: looks up the diner of the card
+ * (or staff number) and their department now, links their non-void sale of
+ * this meal period today, sets the flags and writes the record. res is
+ * filled with what the station shows. Fails (nothing written) on bad input,
+ * an unknown terminal, staff number or department, or a database error; in
+ * that last case the same request may be sent again. */
+cp_err waste_record(db *d, const waste_req *req, waste_res *res);
+
+/* The clean-plate rate today of a department (dept_id > 0) or of a canteen
+ * (dept_id <= 0, canteen_id): plate weighings on business date date, clean
+ * ones with net_g <= clean_g and not overloaded. Corrected records count
+ * through their correction only. */
+cp_err waste_clean_rate(db *d, int64_t dept_id, int64_t canteen_id, const char *date,
+                        int64_t clean_g, long *clean, long *trays);
+
+/* Checks that stage is one of plate, prep, overproduction, spoilage. */
+cp_err waste_stage_valid(const char *stage);
+
+/* Writes the names of the flags set in flags, comma-separated ("negative,manual"),
+ * into buf; "" when none. */
+void waste_flags_text(int flags, char *buf, size_t size);
+
+#endif

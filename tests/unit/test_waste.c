@@ -1,0 +1,334 @@
+/* Unit tests for core/waste: anonymous trays, flags, linked sales, departments at the time, placements, rates. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/csvread.h"
+#include "core/diners.h"
+#include "core/ledger.h"
+#include "core/waste.h"
+#include "tests/unit/helpers/fixture.h"
+
+static int setup(void **state)
+{
+    *state = fixture_open();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_close(*state);
+    return 0;
+}
+
+/* A tray weighed at W1: card may be NULL (anonymous), placement may be NULL. */
+static waste_res tray(db *d, const char *card, const char *placement, int64_t gross,
+                      int64_t tare)
+{
+    waste_req req = {.terminal = "W1", .placement = placement, .stage = "plate",
+                     .card_no = card, .gross_g = gross, .tare_g = tare, .actor = "station",
+                     .clean_plate_g = -1};
+    waste_res res;
+    assert_int_equal(waste_record(d, &req, &res), CP_OK);
+    return res;
+}
+
+/* Charges a lunch to card at POS1 (the diner is given 8.00 first); returns the sale id. */
+static void lunch(db *d, const char *staff, const char *card, char sale_id[IDS_LEN])
+{
+    charge_req req = {.terminal = "POS1", .card_no = card, .actor = "test"};
+    charge_res res;
+    assert_int_equal(ledger_topup(d, staff, 800, "test"), CP_OK);
+    assert_int_equal(ledger_charge(d, &req, &res), CP_OK);
+    assert_int_equal(res.result, CP_OK);
+    snprintf(sale_id, IDS_LEN, "%s", res.sale_id);
+}
+
+static void test_anonymous(void **state)
+{
+    db *d = *state;
+    waste_res r = tray(d, NULL, "p1", 350, 0);
+
+    /* 350 g on the scale, nobody tapped: the canteen's tray, flagged anonymous */
+    assert_string_equal(r.id, "W1-000001");
+    assert_string_equal(r.stage, "plate");
+    assert_int_equal(r.net_g, 350);
+    assert_int_equal(r.flags, WASTE_FLAG_ANONYMOUS);
+    assert_string_equal(r.name, "");
+    assert_string_equal(r.department, "");
+    assert_string_equal(r.canteen, "C1");
+    assert_string_equal(r.period, "lunch");
+    assert_string_equal(r.business_date, "2026-11-20");
+    assert_false(r.clean_plate);
+    /* the canteen's rate: 0 clean of 1 tray */
+    assert_int_equal(r.rate_of_department, 0);
+    assert_int_equal(r.rate_trays, 1);
+    assert_int_equal(r.rate_clean, 0);
+    assert_int_equal(r.rate_pct, 0);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM waste_records WHERE diner_id IS NULL"
+                                    " AND department_id IS NULL AND card_no IS NULL"), 1);
+}
+
+static void test_negative_and_no_meal(void **state)
+{
+    db *d = *state;
+    /* tray 280 g against a tare of 300 g: net -20, still recorded; S001 has not
+     * eaten this lunch, so the tray matches no meal */
+    waste_res r = tray(d, "0000000001", "p1", 280, 300);
+
+    assert_int_equal(r.gross_g, 280);
+    assert_int_equal(r.tare_g, 300);
+    assert_int_equal(r.net_g, -20);
+    assert_int_equal(r.flags, WASTE_FLAG_NEGATIVE | WASTE_FLAG_NO_MEAL);
+    assert_string_equal(r.name, "张伟");
+    assert_string_equal(r.staff_no, "S001");
+    assert_string_equal(r.department_code, "D01");
+    assert_string_equal(r.department, "办公室");
+    assert_string_equal(r.sale_id, "");
+    assert_true(r.clean_plate); /* nothing on the tray */
+    assert_int_equal(fixture_int(d, "SELECT net_g FROM waste_records"), -20);
+    {
+        char text[64];
+        waste_flags_text(r.flags, text, sizeof text);
+        assert_string_equal(text, "negative,no_meal");
+        waste_flags_text(0, text, sizeof text);
+        assert_string_equal(text, "");
+        waste_flags_text(WASTE_FLAG_OVERLOAD | WASTE_FLAG_MANUAL | WASTE_FLAG_ANONYMOUS, text,
+                         sizeof text);
+        assert_string_equal(text, "overload,manual,anonymous");
+    }
+}
+
+static void test_linked_sale(void **state)
+{
+    db *d = *state;
+    char sale[IDS_LEN], other[IDS_LEN];
+    waste_res r;
+
+    lunch(d, "S001", "0000000001", sale);
+    lunch(d, "S002", "0000000002", other);
+    /* 5 g left on S001's tray: linked to S001's lunch, clean plate */
+    r = tray(d, "0000000001", "p1", 5, 0);
+    assert_string_equal(r.sale_id, sale);
+    assert_int_equal(r.flags, 0);
+    assert_true(r.clean_plate);
+    assert_int_equal(r.rate_of_department, 1);
+    assert_int_equal(r.rate_trays, 1);
+    assert_int_equal(r.rate_pct, 100);
+
+    /* after lunch closed (13:30) a late tray still belongs to lunch */
+    fixture_at("2026-11-20T13:40:00");
+    r = tray(d, "0000000002", "p2", 120, 0);
+    assert_string_equal(r.sale_id, other);
+    assert_string_equal(r.period, "lunch");
+    assert_int_equal(r.flags, 0);
+
+    /* a voided sale is no meal */
+    fixture_at("2026-11-20T13:45:00");
+    assert_int_equal(ledger_void(d, other, "boss", NULL, "test", NULL), CP_OK);
+    r = tray(d, "0000000002", "p3", 100, 0);
+    assert_string_equal(r.sale_id, "");
+    assert_int_equal(r.flags, WASTE_FLAG_NO_MEAL);
+
+    /* before any meal period of the day: no period, no meal */
+    fixture_at("2026-11-21T09:00:00");
+    r = tray(d, "0000000001", "p4", 100, 0);
+    assert_string_equal(r.period, "");
+    assert_int_equal(r.flags, WASTE_FLAG_NO_MEAL);
+}
+
+static void test_department_at_the_time(void **state)
+{
+    db *d = *state;
+    static const char moved[] =
+        "staff_no,name,department_code,category,card\nS001,张伟,D02,staff,0000000001\n";
+    csv_table *t = NULL;
+    import_counts n;
+    waste_res r;
+
+    r = tray(d, "0000000001", "p1", 200, 0);
+    assert_string_equal(r.department_code, "D01");
+    /* S001 moves to D02: the old record stays with D01, the new one goes to D02 */
+    assert_int_equal(csvread_buffer("moved.csv", moved, strlen(moved), &t), CP_OK);
+    assert_int_equal(diners_import(d, t, "moved.csv", "test", &n), CP_OK);
+    csvread_free(t);
+    r = tray(d, "0000000001", "p2", 3, 0);
+    assert_string_equal(r.department_code, "D02");
+    assert_string_equal(r.department, "财务处");
+    assert_int_equal(fixture_int(d, "SELECT d.code = 'D01' FROM waste_records w JOIN departments"
+                                    " d ON d.id = w.department_id WHERE w.placement = 'p1'"), 1);
+    /* D02's rate today counts only the tray weighed while S001 was in D02 */
+    assert_int_equal(r.rate_trays, 1);
+    assert_int_equal(r.rate_clean, 1);
+}
+
+static void test_placement_once(void **state)
+{
+    db *d = *state;
+    waste_res a = tray(d, "0000000001", "W1:abc", 420, 0);
+    /* the station sends the same placement again (say, after a lost answer),
+     * even with another weight: the first record is the answer */
+    waste_res b = tray(d, "0000000001", "W1:abc", 999, 0);
+
+    assert_int_equal(a.repeated, 0);
+    assert_int_equal(b.repeated, 1);
+    assert_string_equal(a.id, b.id);
+    assert_int_equal(b.net_g, 420);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM waste_records"), 1);
+    /* a new placement is a new record */
+    b = tray(d, "0000000001", "W1:abd", 420, 0);
+    assert_string_not_equal(a.id, b.id);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM waste_records"), 2);
+    /* without placement ids (manual entries) nothing is deduplicated */
+    tray(d, NULL, NULL, 10, 0);
+    tray(d, NULL, NULL, 10, 0);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM waste_records"), 4);
+}
+
+static void test_rate_today(void **state)
+{
+    db *d = *state;
+    waste_req over = {.terminal = "W1", .placement = "p4", .stage = "plate",
+                      .card_no = "0000000002", .gross_g = 30000, .overload = true,
+                      .actor = "station", .clean_plate_g = -1};
+    waste_res r;
+
+    /* yesterday's tray does not count today */
+    fixture_at("2026-11-19T12:00:00");
+    tray(d, "0000000001", "p0", 0, 0);
+    fixture_at("2026-11-20T12:00:00");
+    /* D01 today: 5 g (clean), 300 g, 10 g (clean: at the threshold), overload */
+    tray(d, "0000000001", "p1", 5, 0);
+    tray(d, "0000000002", "p2", 300, 0);
+    r = tray(d, "0000000001", "p3", 310, 300);
+    assert_int_equal(r.net_g, 10);
+    assert_true(r.clean_plate);
+    assert_int_equal(r.rate_clean, 2);
+    assert_int_equal(r.rate_trays, 3);
+    assert_int_equal(r.rate_pct, 67); /* 2/3 rounded */
+    assert_int_equal(waste_record(d, &over, &r), CP_OK);
+    assert_int_equal(r.flags, WASTE_FLAG_OVERLOAD | WASTE_FLAG_NO_MEAL);
+    assert_false(r.clean_plate);
+    assert_int_equal(r.rate_clean, 2);
+    assert_int_equal(r.rate_trays, 4);
+    assert_int_equal(r.rate_pct, 50);
+    /* D02 has none yet; a guest's 11 g tray is not clean at 10 g... */
+    r = tray(d, "0000000003", "p5", 11, 0);
+    assert_false(r.clean_plate);
+    assert_int_equal(r.rate_trays, 1);
+    assert_int_equal(r.rate_pct, 0);
+    /* ...but is under a station threshold of 20 g */
+    {
+        waste_req req = {.terminal = "W1", .placement = "p6", .stage = "plate",
+                         .card_no = "0000000003", .gross_g = 11, .actor = "station",
+                         .clean_plate_g = 20};
+        assert_int_equal(waste_record(d, &req, &r), CP_OK);
+        assert_true(r.clean_plate);
+        assert_int_equal(r.rate_clean, 2);
+        assert_int_equal(r.rate_trays, 2);
+    }
+    /* kitchen waste is no tray */
+    {
+        waste_req req = {.terminal = "W1", .stage = "prep", .department = "D01",
+                         .gross_g = 2500, .tare_g = 500, .category = "蔬菜",
+                         .reason = "备餐过量", .actor = "kitchen", .clean_plate_g = -1};
+        long clean, trays;
+        assert_int_equal(waste_record(d, &req, &r), CP_OK);
+        assert_int_equal(r.net_g, 2000);
+        assert_false(r.clean_plate);
+        assert_int_equal(waste_clean_rate(d, fixture_int(d, "SELECT id FROM departments WHERE"
+                                                            " code = 'D01'"),
+                                          0, "2026-11-20", 10, &clean, &trays), CP_OK);
+        assert_int_equal(trays, 4);
+        assert_int_equal(clean, 2);
+        /* the canteen at 10 g: 4 + 2 trays, clean only D01's 5 g and 10 g */
+        assert_int_equal(waste_clean_rate(d, 0, 1, "2026-11-20", 10, &clean, &trays), CP_OK);
+        assert_int_equal(trays, 6);
+        assert_int_equal(clean, 2);
+    }
+}
+
+static void test_kitchen_and_manual(void **state)
+{
+    db *d = *state;
+    waste_req req = {.terminal = "W1", .stage = "overproduction", .gross_g = 4200,
+                     .tare_g = 1200, .category = "主食", .reason = "备餐过量",
+                     .actor = "kitchen", .clean_plate_g = -1};
+    waste_res r;
+
+    assert_int_equal(waste_record(d, &req, &r), CP_OK);
+    assert_int_equal(r.net_g, 3000);
+    assert_int_equal(r.flags, 0);
+    assert_string_equal(r.category, "主食");
+    assert_string_equal(r.reason, "备餐过量");
+    assert_string_equal(r.department, "");
+
+    /* manual: a diner by staff number, flagged manual, audited */
+    {
+        waste_req m = {.terminal = "W1", .stage = "plate", .staff_no = "S003", .gross_g = 150,
+                       .manual = true, .actor = "manager", .clean_plate_g = -1};
+        int64_t audits = fixture_int(d, "SELECT count(*) FROM audit");
+        assert_int_equal(waste_record(d, &m, &r), CP_OK);
+        assert_int_equal(r.flags, WASTE_FLAG_MANUAL | WASTE_FLAG_NO_MEAL);
+        assert_string_equal(r.department_code, "D02");
+        assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit"), audits + 1);
+        m.staff_no = "S999";
+        assert_int_equal(waste_record(d, &m, &r), CP_ERR_NOT_FOUND);
+        assert_non_null(strstr(cp_detail(), "S999"));
+    }
+    /* refusals write nothing */
+    req.stage = "compost";
+    assert_int_equal(waste_record(d, &req, &r), CP_ERR_INVALID);
+    assert_non_null(strstr(cp_detail(), "compost"));
+    req.stage = "prep";
+    req.card_no = "0000000001";
+    assert_int_equal(waste_record(d, &req, &r), CP_ERR_INVALID);
+    req.card_no = NULL;
+    req.department = "D99";
+    assert_int_equal(waste_record(d, &req, &r), CP_ERR_NOT_FOUND);
+    req.department = NULL;
+    req.canteen = "C2";
+    assert_int_equal(waste_record(d, &req, &r), CP_ERR_INVALID);
+    req.canteen = "C1";
+    req.terminal = "W9";
+    assert_int_equal(waste_record(d, &req, &r), CP_ERR_NOT_FOUND);
+    assert_non_null(strstr(cp_detail(), "terminal add W9"));
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM waste_records"), 2);
+}
+
+static void test_unknown_and_blocked_card(void **state)
+{
+    db *d = *state;
+    waste_res r = tray(d, "0000009999", "p1", 50, 0);
+
+    /* never dropped: an anonymous tray that keeps the card number */
+    assert_int_equal(r.flags, WASTE_FLAG_ANONYMOUS);
+    assert_string_equal(r.card_no, "0000009999");
+    assert_non_null(strstr(r.message, "not registered"));
+    assert_int_equal(diners_card_block(d, "0000000002", "test"), CP_OK);
+    r = tray(d, "0000000002", "p2", 50, 0);
+    assert_int_equal(r.flags, WASTE_FLAG_ANONYMOUS);
+    assert_non_null(strstr(r.message, "lost"));
+    /* the table refuses changes */
+    assert_int_not_equal(sqlite3_exec(db_handle(d), "UPDATE waste_records SET net_g = 0",
+                                      NULL, NULL, NULL), SQLITE_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_anonymous, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_negative_and_no_meal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_linked_sale, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_department_at_the_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_placement_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rate_today, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kitchen_and_manual, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_and_blocked_card, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
