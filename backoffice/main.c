@@ -14,6 +14,7 @@
 #include "core/users.h"
 #include "core/verify.h"
 
+#include "backoffice/metrics.h"
 #include "backoffice/office.h"
 
 typedef office_ctx ctx; /* short name for the handlers below */
@@ -302,6 +303,105 @@ static int cmd_void(ctx *c)
     return 0;
 }
 
+/* Reads an integer option in [min, max] into *out (unchanged when absent). */
+static int int_opt(const ctx *c, const char *name, long min, long max, int *out)
+{
+    const char *v = office_opt(c, name);
+    char *end;
+    long n;
+
+    if (!v)
+        return 0;
+    n = strtol(v, &end, 10);
+    if (*end || end == v || n < min || n > max) {
+        fprintf(stderr, "cleanplate-office: --%s '%s': give a whole number from %ld to %ld\n",
+                name, v, min, max);
+        return 2;
+    }
+    *out = (int)n;
+    return 0;
+}
+
+/* The metrics options shared by metrics, publish and report. */
+static int metrics_options(const ctx *c, metrics_opts *o)
+{
+    const char *v;
+    int64_t n;
+    int rc;
+
+    metrics_opts_init(o);
+    o->canteen = office_opt(c, "canteen");
+    o->progress = 1;
+    if ((rc = int_opt(c, "clean-threshold", 0, 1000, &o->clean_threshold_g)) ||
+        (rc = int_opt(c, "min-meals", 0, 1000000, &o->min_meals)) ||
+        (rc = int_opt(c, "red", 0, 1000, &o->red)) ||
+        (rc = int_opt(c, "black", 0, 1000, &o->black)))
+        return rc;
+    if ((v = office_opt(c, "min-coverage"))) {
+        if (money_parse_yuan(v, &n) || n > 100) {
+            fprintf(stderr, "cleanplate-office: --min-coverage '%s': give a fraction from 0 "
+                            "to 1, like 0.5\n", v);
+            return 2;
+        }
+        o->min_coverage_pct = (int)n;
+    }
+    if ((v = office_opt(c, "food-cost")) && (rc = office_parse_yuan(v, &o->food_cost_fen_per_kg)))
+        return rc;
+    if ((v = office_opt(c, "co2e-factor"))) {
+        if (money_parse_yuan(v, &n) || n > 100000) {
+            fprintf(stderr, "cleanplate-office: --co2e-factor '%s': give kg CO2e per kg, like "
+                            "2.5\n", v);
+            return 2;
+        }
+        o->co2e_milli_per_kg = n * 10;
+    }
+    return 0;
+}
+
+static int cmd_metrics(ctx *c)
+{
+    const char *by = office_opt(c, "by") ? office_opt(c, "by") : "department";
+    int json = office_opt(c, "json") != NULL, csv = office_opt(c, "csv") != NULL, rc;
+    metrics_table *t = NULL;
+    metrics_span span;
+    metrics_opts o;
+    cp_err err;
+
+    if ((rc = metrics_options(c, &o)))
+        return rc;
+    if (json && csv) {
+        fprintf(stderr, "cleanplate-office: give --json or --csv, not both\n");
+        return 2;
+    }
+    if ((err = metrics_span_parse(office_opt(c, "month"), office_opt(c, "quarter"), &span)))
+        return office_fail(err);
+    if (strcmp(by, "canteen") == 0)
+        err = metrics_print_canteens(c->d, &span, &o, json, csv, stdout);
+    else if (strcmp(by, "period") == 0)
+        err = metrics_print_periods(c->d, &span, &o, json, csv, stdout);
+    else if (strcmp(by, "department") != 0)
+        err = cp_fail(CP_ERR_INVALID, "--by '%s': use department, canteen or period", by);
+    else if (!(err = metrics_departments(c->d, &span, &o, &t)))
+        err = json  ? metrics_print_json(t, stdout)
+              : csv ? metrics_print_csv(t, stdout)
+                    : metrics_print_text(t, stdout);
+    metrics_free(t);
+    return err ? office_fail(err) : 0;
+}
+
+static int cmd_rollup(ctx *c)
+{
+    metrics_span span;
+    long days;
+    cp_err err;
+
+    if ((err = metrics_span_parse(office_opt(c, "month"), office_opt(c, "quarter"), &span)) ||
+        (err = metrics_rollup(c->d, &span, 1, &days)))
+        return office_fail(err);
+    printf("rolled up %ld closed day%s of %s\n", days, days == 1 ? "" : "s", span.label);
+    return 0;
+}
+
 static int cmd_verify(ctx *c)
 {
     long problems;
@@ -350,6 +450,17 @@ static const command commands[] = {
     {"void", "SALE_ID --manager NAME [--reason TEXT]",
      "void a sale (manager PIN asked for, or read from stdin)", 1, "manager=,reason=", cmd_void},
     {"verify", "", "check every balance, void and the audit chain", 0, "", cmd_verify},
+    {"metrics",
+     "(--month YYYY-MM | --quarter YYYYQn) [--canteen CODE] [--by department|canteen|period]"
+     " [--json|--csv] [--clean-threshold G] [--min-meals N] [--min-coverage F] [--red N]"
+     " [--black N] [--food-cost YUAN] [--co2e-factor X]",
+     "waste metrics and the red/black ranking (defaults: 10 g, 20 meals, 0.5, 3, 3, "
+     "20 yuan/kg, 2.5 kg CO2e/kg)", 0,
+     "month=,quarter=,canteen=,by=,json,csv,clean-threshold=,min-meals=,min-coverage=,red=,"
+     "black=,food-cost=,co2e-factor=", cmd_metrics},
+    {"rollup", "(--month YYYY-MM | --quarter YYYYQn)",
+     "add up the closed days of a month for fast metrics (metrics does it too; run nightly)",
+     0, "month=,quarter=", cmd_rollup},
 };
 
 static void usage(FILE *f)
@@ -372,7 +483,7 @@ static int build_opts(const command *cmd, cli_opt *opts, char *names, size_t siz
 {
     int n = 0;
     snprintf(names, size, "%s", cmd->options);
-    for (char *tok = strtok(names, ","); tok && n < 12; tok = strtok(NULL, ",")) {
+    for (char *tok = strtok(names, ","); tok && n < 24; tok = strtok(NULL, ",")) {
         size_t len = strlen(tok);
         int val = len > 0 && tok[len - 1] == '=';
         if (val)
@@ -389,8 +500,8 @@ static int build_opts(const command *cmd, cli_opt *opts, char *names, size_t siz
 int main(int argc, char **argv)
 {
     const command *cmd = NULL;
-    cli_opt opts[16];
-    char names[256];
+    cli_opt opts[32];
+    char names[512];
     ctx c = {0};
     int words = 0, rc = 1;
     cp_err err;

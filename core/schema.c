@@ -263,6 +263,72 @@ static const char *const migrations[] = {
     "  SELECT RAISE(ABORT, 'shift events are append-only'); END;"
     "CREATE TRIGGER shift_no_delete BEFORE DELETE ON shift_events BEGIN"
     "  SELECT RAISE(ABORT, 'shift events are append-only'); END;",
+
+    /* version 3: what the back office keeps so that a month's metrics do not
+     * rescan the month (backoffice/metrics.c).
+     *
+     * rollup_day holds, per closed day, department and meal period, the
+     * figures the metrics add up; department 0 stands for anonymous trays.
+     * It is filled by the back office for days before today and forgotten
+     * for a day whenever a sale, void or weighing of that day arrives late,
+     * so that the next report counts it again from the raw rows. For today's
+     * records that forgetting finds nothing to delete and writes nothing.
+     * clean_trays counts trays at or below threshold_g grams.
+     *
+     * diner_month is the set of diners with a sale per month, department and
+     * canteen, kept by triggers: only a diner's first sale of a month writes
+     * a row, and a void removes the row when no other sale is left. */
+    "CREATE TABLE rollup_day ("
+    "  business_date TEXT NOT NULL,"
+    "  canteen_id INTEGER NOT NULL,"
+    "  department_id INTEGER NOT NULL,"
+    "  period_id INTEGER NOT NULL," /* 0: outside a meal period */
+    "  meals INTEGER NOT NULL,"
+    "  trays INTEGER NOT NULL,"
+    "  plate_g INTEGER NOT NULL,"
+    "  clean_trays INTEGER NOT NULL,"
+    "  threshold_g INTEGER NOT NULL,"
+    "  PRIMARY KEY (business_date, canteen_id, department_id, period_id)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE rollup_days ("   /* the days that rollup_day holds */
+    "  business_date TEXT PRIMARY KEY,"
+    "  threshold_g INTEGER NOT NULL"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX sales_day ON sales(business_date);"
+    "CREATE INDEX waste_corrects ON waste_records(corrects) WHERE corrects IS NOT NULL;"
+
+    "CREATE TABLE diner_month ("
+    "  month TEXT NOT NULL,"
+    "  canteen_id INTEGER NOT NULL,"
+    "  department_id INTEGER NOT NULL,"
+    "  diner_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (month, canteen_id, department_id, diner_id)"
+    ") STRICT, WITHOUT ROWID;"
+    "INSERT OR IGNORE INTO diner_month"
+    "  SELECT substr(business_date, 1, 7), canteen_id, department_id, diner_id FROM sales s"
+    "  WHERE NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id);"
+
+    "CREATE TRIGGER sales_rollup AFTER INSERT ON sales BEGIN"
+    "  DELETE FROM rollup_days WHERE business_date = NEW.business_date;"
+    "  INSERT OR IGNORE INTO diner_month VALUES (substr(NEW.business_date, 1, 7),"
+    "    NEW.canteen_id, NEW.department_id, NEW.diner_id);"
+    "END;"
+    "CREATE TRIGGER waste_rollup AFTER INSERT ON waste_records BEGIN"
+    "  DELETE FROM rollup_days WHERE business_date = NEW.business_date;"
+    "END;"
+    "CREATE TRIGGER voids_rollup AFTER INSERT ON voids BEGIN"
+    "  DELETE FROM rollup_days WHERE business_date ="
+    "    (SELECT business_date FROM sales WHERE id = NEW.sale_id);"
+    "  DELETE FROM diner_month WHERE (month, canteen_id, department_id, diner_id) IN"
+    "    (SELECT substr(s.business_date, 1, 7), s.canteen_id, s.department_id, s.diner_id"
+    "     FROM sales s WHERE s.id = NEW.sale_id)"
+    "  AND NOT EXISTS (SELECT 1 FROM sales o, sales s WHERE s.id = NEW.sale_id"
+    "    AND o.diner_id = s.diner_id AND o.department_id = s.department_id"
+    "    AND o.canteen_id = s.canteen_id AND o.id <> s.id"
+    "    AND o.business_date BETWEEN substr(s.business_date, 1, 7) || '-01'"
+    "                            AND substr(s.business_date, 1, 7) || '-31'"
+    "    AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = o.id));"
+    "END;",
 };
 
 int schema_version(void)

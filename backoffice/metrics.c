@@ -1,0 +1,913 @@
+/* metrics: waste figures per department, canteen and meal period, and the fair ranking.
+ *
+ * Figures come from two places: rollup_day, which holds per closed day the
+ * sums the metrics need, and the raw sales and waste records for the days
+ * not rolled up yet (today, or any day when another clean-plate threshold is
+ * asked for). Distinct diners come from diner_month, kept by triggers. */
+#include "backoffice/metrics.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/waste.h"
+
+/* Sums for one department while they are gathered. */
+typedef struct acc {
+    int64_t id;
+    char code[64], name[128];
+    int64_t meals, diners, trays, plate_g, clean;
+} acc;
+
+typedef struct accs {
+    acc *a; /* sorted by id */
+    size_t n;
+} accs;
+
+void metrics_opts_init(metrics_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->clean_threshold_g = METRICS_ROLLUP_THRESHOLD_G;
+    o->min_meals = 20;
+    o->min_coverage_pct = 50;
+    o->red = 3;
+    o->black = 3;
+    o->food_cost_fen_per_kg = 2000;
+    o->co2e_milli_per_kg = 2500;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
+cp_err metrics_span_parse(const char *month, const char *quarter, metrics_span *span)
+{
+    int y, m, q, end = 0, first, last;
+
+    memset(span, 0, sizeof *span);
+    if ((month != NULL) == (quarter != NULL))
+        return cp_fail(CP_ERR_INVALID, "give exactly one of --month YYYY-MM or --quarter YYYYQn");
+    if (month) {
+        if (sscanf(month, "%4d-%2d%n", &y, &m, &end) != 2 || month[end] || strlen(month) != 7 ||
+            m < 1 || m > 12 || y < 2000 || y > 9999)
+            return cp_fail(CP_ERR_INVALID, "'%s' is not a month like 2026-11", month);
+        first = last = m;
+        snprintf(span->label, sizeof span->label, "%04d-%02d", y, m);
+        snprintf(span->prev_label, sizeof span->prev_label, "%04d-%02d", m == 1 ? y - 1 : y,
+                 m == 1 ? 12 : m - 1);
+    } else {
+        if (sscanf(quarter, "%4dQ%1d%n", &y, &q, &end) != 2 || quarter[end] ||
+            strlen(quarter) != 6 || q < 1 || q > 4 || y < 2000 || y > 9999)
+            return cp_fail(CP_ERR_INVALID, "'%s' is not a quarter like 2026Q4", quarter);
+        first = q * 3 - 2, last = q * 3;
+        snprintf(span->label, sizeof span->label, "%04dQ%d", y, q);
+        snprintf(span->prev_label, sizeof span->prev_label, "%04dQ%d", q == 1 ? y - 1 : y,
+                 q == 1 ? 4 : q - 1);
+    }
+    for (int k = first; k <= last; k++)
+        snprintf(span->months[span->nmonths++], sizeof span->months[0], "%04d-%02d", y, k);
+    snprintf(span->from, sizeof span->from, "%04d-%02d-01", y, first);
+    snprintf(span->to, sizeof span->to, "%04d-%02d-%02d", y, last, days_in_month(y, last));
+    return CP_OK;
+}
+
+/* The span before span, of the same kind. */
+static cp_err prev_span(const metrics_span *span, metrics_span *prev)
+{
+    return strchr(span->label, 'Q') ? metrics_span_parse(NULL, span->prev_label, prev)
+                                    : metrics_span_parse(span->prev_label, NULL, prev);
+}
+
+static void today(char out[CP_DATE_LEN])
+{
+    cp_time now;
+    if (clock_now(&now) != CP_OK) /* a bad CLEANPLATE_NOW: treat no day as closed */
+        snprintf(out, CP_DATE_LEN, "0000-00-00");
+    else
+        clock_date(&now, out);
+}
+
+/* The next calendar day after date (YYYY-MM-DD). */
+static void next_day(const char *date, char out[CP_DATE_LEN])
+{
+    cp_time t = {0};
+    sscanf(date, "%4d-%2d-%2d", &t.year, &t.month, &t.day);
+    t.hour = 12;
+    t = clock_add_seconds(&t, 86400);
+    clock_date(&t, out);
+}
+
+static cp_err load_canteen(db *d, const char *code, int64_t *id)
+{
+    static const char sql[] = "SELECT id FROM canteens WHERE code = ?";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    cp_err err;
+
+    *id = 0;
+    if (!code)
+        return CP_OK;
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, code);
+    err = db_step_int64(d, st, id);
+    if (err == CP_ERR_NOT_FOUND)
+        return cp_fail(err, "no canteen '%s'", code);
+    return err;
+}
+
+/* Rolls up one closed day of one canteen's records (inside a transaction). */
+static cp_err rollup_one(db *d, const char *date)
+{
+    static const char clear_sql[] = "DELETE FROM rollup_day WHERE business_date = ?";
+    static const char fill_sql[] =
+        "INSERT INTO rollup_day(business_date, canteen_id, department_id, period_id, meals,"
+        " trays, plate_g, clean_trays, threshold_g)"
+        " SELECT ?1, canteen_id, dept, period, sum(meals), sum(trays), sum(grams), sum(clean), ?2"
+        " FROM (SELECT canteen_id, department_id AS dept, coalesce(period_id, 0) AS period,"
+        "         1 AS meals, 0 AS trays, 0 AS grams, 0 AS clean"
+        "       FROM sales s WHERE s.business_date = ?1"
+        "       AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
+        "       UNION ALL"
+        "       SELECT w.canteen_id, CASE WHEN w.diner_id IS NULL THEN 0 ELSE w.department_id END,"
+        "         coalesce(w.period_id, 0), 0, 1, w.net_g, w.net_g <= ?2"
+        "       FROM canteens c JOIN waste_records w ON w.canteen_id = c.id"
+        "       AND w.business_date = ?1 AND w.stage = 'plate' AND (w.flags & ?3) = 0"
+        "       AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id))"
+        " GROUP BY canteen_id, dept, period";
+    static const char mark_sql[] =
+        "INSERT OR REPLACE INTO rollup_days(business_date, threshold_g) VALUES (?, ?)";
+    sqlite3_stmt *st;
+    cp_err err;
+
+    if (!(st = db_stmt(d, clear_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, date);
+    if ((err = db_step_done(d, st, "clearing a rollup")))
+        return err;
+    if (!(st = db_stmt(d, fill_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, date);
+    sqlite3_bind_int(st, 2, METRICS_ROLLUP_THRESHOLD_G);
+    sqlite3_bind_int(st, 3, WASTE_FLAG_NEGATIVE);
+    if ((err = db_step_done(d, st, "rolling up a day")))
+        return err;
+    if (!(st = db_stmt(d, mark_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, date);
+    sqlite3_bind_int(st, 2, METRICS_ROLLUP_THRESHOLD_G);
+    return db_step_done(d, st, "marking a rollup");
+}
+
+cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days)
+{
+    static const char have_sql[] =
+        "SELECT 1 FROM rollup_days WHERE business_date = ? AND threshold_g = ?";
+    char date[CP_DATE_LEN], now[CP_DATE_LEN], next[CP_DATE_LEN];
+    int total = 0, done = 0;
+    cp_err err = CP_OK;
+
+    *days = 0;
+    today(now);
+    for (snprintf(date, sizeof date, "%.10s", span->from); strcmp(date, span->to) <= 0;
+         next_day(date, next), snprintf(date, sizeof date, "%s", next))
+        total++;
+    progress = progress && isatty(STDERR_FILENO);
+    for (snprintf(date, sizeof date, "%.10s", span->from);
+         strcmp(date, span->to) <= 0 && strcmp(date, now) < 0;
+         next_day(date, next), snprintf(date, sizeof date, "%s", next)) {
+        sqlite3_stmt *st = db_stmt(d, have_sql);
+        int64_t one;
+        done++;
+        if (!st)
+            return CP_ERR_DB;
+        db_bind_text(st, 1, date);
+        sqlite3_bind_int(st, 2, METRICS_ROLLUP_THRESHOLD_G);
+        err = db_step_int64(d, st, &one);
+        if (err == CP_OK)
+            continue;
+        if (err != CP_ERR_NOT_FOUND)
+            return err;
+        if (progress)
+            fprintf(stderr, "\rrolling up %s (day %d of %d)...", date, done, total);
+        if ((err = db_begin(d)))
+            return err;
+        if ((err = rollup_one(d, date)) || (err = db_commit(d))) {
+            db_rollback(d);
+            return err;
+        }
+        (*days)++;
+    }
+    if (progress && *days)
+        fprintf(stderr, "\rrolled up %ld day%s of %s.%30s\n", *days, *days == 1 ? "" : "s",
+                span->label, "");
+    return CP_OK;
+}
+
+static int acc_cmp(const void *a, const void *b)
+{
+    const acc *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static acc *acc_find(accs *all, int64_t id)
+{
+    acc key = {.id = id};
+    return bsearch(&key, all->a, all->n, sizeof *all->a, acc_cmp);
+}
+
+static cp_err load_departments(db *d, accs *all)
+{
+    static const char sql[] = "SELECT id, code, name FROM departments ORDER BY id";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    size_t cap = 0;
+    int rc;
+
+    all->a = NULL;
+    all->n = 0;
+    if (!st)
+        return CP_ERR_DB;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (all->n == cap) {
+            acc *p = realloc(all->a, (cap = cap ? cap * 2 : 64) * sizeof *p);
+            if (!p) {
+                sqlite3_reset(st);
+                return cp_fail(CP_ERR_NOMEM, "out of memory reading departments");
+            }
+            all->a = p;
+        }
+        acc *a = &all->a[all->n++];
+        memset(a, 0, sizeof *a);
+        a->id = sqlite3_column_int64(st, 0);
+        snprintf(a->code, sizeof a->code, "%s", (const char *)sqlite3_column_text(st, 1));
+        snprintf(a->name, sizeof a->name, "%s", (const char *)sqlite3_column_text(st, 2));
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading departments");
+}
+
+/* Adds rows of (department_id, meals, trays, grams, clean) from st to all. */
+static cp_err add_rows(db *d, sqlite3_stmt *st, accs *all)
+{
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        acc *a = acc_find(all, sqlite3_column_int64(st, 0));
+        if (!a)
+            continue; /* department 0: anonymous trays, not a department's */
+        a->meals += sqlite3_column_int64(st, 1);
+        a->trays += sqlite3_column_int64(st, 2);
+        a->plate_g += sqlite3_column_int64(st, 3);
+        a->clean += sqlite3_column_int64(st, 4);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading figures");
+}
+
+/* Department sums from the raw records of [from, to]. */
+static cp_err collect_raw(db *d, const char *from, const char *to, int64_t canteen_id,
+                          int threshold, accs *all)
+{
+    static const char meals_sql[] =
+        "SELECT department_id, count(*), 0, 0, 0 FROM sales s"
+        " WHERE s.business_date BETWEEN ?1 AND ?2 AND (?3 = 0 OR s.canteen_id = ?3)"
+        " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
+        " GROUP BY department_id";
+    static const char trays_sql[] =
+        "SELECT w.department_id, 0, count(*), sum(w.net_g), sum(w.net_g <= ?4)"
+        " FROM canteens c JOIN waste_records w ON w.canteen_id = c.id"
+        " AND w.business_date BETWEEN ?1 AND ?2 AND w.stage = 'plate'"
+        " AND w.diner_id IS NOT NULL AND (w.flags & ?5) = 0"
+        " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"
+        " WHERE ?3 = 0 OR c.id = ?3 GROUP BY w.department_id";
+    sqlite3_stmt *st;
+    cp_err err;
+
+    if (!(st = db_stmt(d, meals_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, from);
+    db_bind_text(st, 2, to);
+    sqlite3_bind_int64(st, 3, canteen_id);
+    if ((err = add_rows(d, st, all)))
+        return err;
+    if (!(st = db_stmt(d, trays_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, from);
+    db_bind_text(st, 2, to);
+    sqlite3_bind_int64(st, 3, canteen_id);
+    sqlite3_bind_int(st, 4, threshold);
+    sqlite3_bind_int(st, 5, WASTE_FLAG_NEGATIVE);
+    return add_rows(d, st, all);
+}
+
+/* Department sums for span: rollups for closed days, raw records for the rest. */
+static cp_err collect(db *d, const metrics_span *span, const metrics_opts *o,
+                      int64_t canteen_id, accs *all)
+{
+    static const char rolled_sql[] =
+        "SELECT department_id, sum(meals), sum(trays), sum(plate_g), sum(clean_trays)"
+        " FROM rollup_day WHERE business_date BETWEEN ?1 AND ?2"
+        " AND (?3 = 0 OR canteen_id = ?3) GROUP BY department_id";
+    static const char diners_sql[] =
+        "SELECT department_id, count(DISTINCT diner_id) FROM diner_month"
+        " WHERE month BETWEEN ?1 AND ?2 AND (?3 = 0 OR canteen_id = ?3) GROUP BY department_id";
+    char now[CP_DATE_LEN];
+    sqlite3_stmt *st;
+    long days;
+    cp_err err;
+    int rc;
+
+    if (o->clean_threshold_g != METRICS_ROLLUP_THRESHOLD_G) {
+        err = collect_raw(d, span->from, span->to, canteen_id, o->clean_threshold_g, all);
+    } else {
+        if ((err = metrics_rollup(d, span, o->progress, &days)))
+            return err;
+        if (!(st = db_stmt(d, rolled_sql)))
+            return CP_ERR_DB;
+        db_bind_text(st, 1, span->from);
+        db_bind_text(st, 2, span->to);
+        sqlite3_bind_int64(st, 3, canteen_id);
+        if ((err = add_rows(d, st, all)))
+            return err;
+        /* the days not closed yet: today and after */
+        today(now);
+        if (strcmp(now, span->to) <= 0)
+            err = collect_raw(d, strcmp(now, span->from) > 0 ? now : span->from, span->to,
+                              canteen_id, o->clean_threshold_g, all);
+    }
+    if (err)
+        return err;
+    if (!(st = db_stmt(d, diners_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, span->months[0]);
+    db_bind_text(st, 2, span->months[span->nmonths - 1]);
+    sqlite3_bind_int64(st, 3, canteen_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        acc *a = acc_find(all, sqlite3_column_int64(st, 0));
+        if (a)
+            a->diners = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? CP_OK : db_fail(d, "counting diners");
+}
+
+/* a / b rounded half up, scaled by scale; -1 when b is 0. */
+static int64_t ratio(int64_t a, int64_t b, int64_t scale)
+{
+    return b > 0 ? (a * scale * 2 + b) / (2 * b) : -1;
+}
+
+/* Order of the ranking: g per tray ascending (as published, in tenths), then
+ * clean rate descending (exactly, by cross-multiplying), then code. */
+static int rank_cmp(const void *pa, const void *pb)
+{
+    const metrics_row *a = pa, *b = pb;
+    if (a->eligible != b->eligible)
+        return b->eligible - a->eligible;
+    if (a->eligible) {
+        if (a->g_per_tray_x10 != b->g_per_tray_x10)
+            return a->g_per_tray_x10 < b->g_per_tray_x10 ? -1 : 1;
+        int64_t ca = a->clean_trays * b->trays, cb = b->clean_trays * a->trays;
+        if (ca != cb)
+            return ca > cb ? -1 : 1;
+    }
+    return strcmp(a->code, b->code);
+}
+
+cp_err metrics_departments(db *d, const metrics_span *span, const metrics_opts *o,
+                           metrics_table **out)
+{
+    accs cur = {0}, prev = {0};
+    metrics_span before;
+    metrics_table *t = NULL;
+    int64_t canteen_id;
+    long r, b;
+    cp_err err;
+
+    *out = NULL;
+    if ((err = load_canteen(d, o->canteen, &canteen_id)) || (err = load_departments(d, &cur)) ||
+        (err = load_departments(d, &prev)) || (err = collect(d, span, o, canteen_id, &cur)) ||
+        (err = prev_span(span, &before)) || (err = collect(d, &before, o, canteen_id, &prev)))
+        goto out;
+    if (!(t = calloc(1, sizeof *t)) || !(t->rows = calloc(cur.n + 1, sizeof *t->rows))) {
+        err = cp_fail(CP_ERR_NOMEM, "out of memory computing metrics");
+        goto out;
+    }
+    t->span = *span;
+    t->opts = *o;
+    for (size_t i = 0; i < cur.n; i++) {
+        const acc *a = &cur.a[i];
+        metrics_row *row = &t->rows[t->n];
+        if (!a->meals && !a->trays && !a->diners)
+            continue;
+        snprintf(row->code, sizeof row->code, "%s", a->code);
+        snprintf(row->name, sizeof row->name, "%s", a->name);
+        row->meals = a->meals;
+        row->diners = a->diners;
+        row->trays = a->trays;
+        row->plate_g = a->plate_g;
+        row->clean_trays = a->clean;
+        row->g_per_tray_x10 = ratio(a->plate_g, a->trays, 10);
+        row->clean_rate_permille = (int)ratio(a->clean, a->trays, 1000);
+        row->coverage_permille = (int)ratio(a->trays, a->meals, 1000);
+        row->eligible = a->meals >= o->min_meals && a->meals > 0 &&
+                        a->trays * 100 >= (int64_t)o->min_coverage_pct * a->meals &&
+                        a->diners >= METRICS_MIN_DINERS && a->trays > 0;
+        if (prev.a[i].trays > 0 && a->trays > 0) {
+            row->has_change = 1;
+            row->change_x10 = row->g_per_tray_x10 - ratio(prev.a[i].plate_g, prev.a[i].trays, 10);
+        }
+        t->eligible += row->eligible;
+        t->n++;
+    }
+    qsort(t->rows, t->n, sizeof *t->rows, rank_cmp);
+    /* With fewer eligible than both lists need, each list takes at most half,
+     * so no department is ever on both. */
+    r = o->red, b = o->black;
+    if (t->eligible < r + b) {
+        r = r < t->eligible / 2 ? r : t->eligible / 2;
+        b = b < t->eligible / 2 ? b : t->eligible / 2;
+    }
+    for (long i = 0; i < t->eligible; i++) {
+        t->rows[i].rank = (int)i + 1;
+        if (i < r)
+            t->rows[i].list = "red";
+        else if (i >= t->eligible - b)
+            t->rows[i].list = "black";
+    }
+    *out = t;
+    t = NULL;
+out:
+    free(cur.a);
+    free(prev.a);
+    metrics_free(t);
+    return err;
+}
+
+void metrics_free(metrics_table *t)
+{
+    if (!t)
+        return;
+    free(t->rows);
+    free(t);
+}
+
+const char *metrics_x10(int64_t v, char *buf)
+{
+    if (v < 0 && v != INT64_MIN)
+        snprintf(buf, 24, "-%lld.%lld", (long long)(-v / 10), (long long)(-v % 10));
+    else
+        snprintf(buf, 24, "%lld.%lld", (long long)(v / 10), (long long)(v % 10));
+    return buf;
+}
+
+const char *metrics_ratio(int v, char *buf)
+{
+    if (v < 0)
+        buf[0] = '\0';
+    else
+        snprintf(buf, 24, "%d.%03d", v / 1000, v % 1000);
+    return buf;
+}
+
+cp_err metrics_print_text(const metrics_table *t, FILE *f)
+{
+    char a[24], b[24], c[24], e[24];
+
+    fprintf(f, "%s (%s to %s): %zu departments, %ld eligible; clean plate <= %d g, "
+               "eligible with >= %d meals, >= %d%% weighed, >= %d diners\n",
+            t->span.label, t->span.from, t->span.to, t->n, t->eligible,
+            t->opts.clean_threshold_g, t->opts.min_meals, t->opts.min_coverage_pct,
+            METRICS_MIN_DINERS);
+    fprintf(f, "%4s %-6s %-12s %7s %6s %6s %9s %7s %6s %6s %7s %s\n", "rank", "list", "code",
+            "meals", "diners", "trays", "plate_g", "g/tray", "clean", "cover", "change", "name");
+    for (size_t i = 0; i < t->n; i++) {
+        const metrics_row *r = &t->rows[i];
+        fprintf(f, "%4s %-6s %-12s %7lld %6lld %6lld %9lld %7s %6s %6s %7s %s\n",
+                r->rank ? (snprintf(e, sizeof e, "%d", r->rank), e) : "-",
+                r->list ? r->list : "", r->code, (long long)r->meals, (long long)r->diners,
+                (long long)r->trays, (long long)r->plate_g,
+                r->g_per_tray_x10 >= 0 ? metrics_x10(r->g_per_tray_x10, a) : "",
+                metrics_ratio(r->clean_rate_permille, b), metrics_ratio(r->coverage_permille, c),
+                r->has_change ? metrics_x10(r->change_x10, e) : "", r->name);
+    }
+    return CP_OK;
+}
+
+/* A JSON number with the given decimals from an integer scaled by 10^decimals. */
+static json_t *scaled(int64_t v, int decimals)
+{
+    char buf[32];
+    if (decimals == 1)
+        metrics_x10(v, buf);
+    else
+        metrics_ratio((int)v, buf);
+    return json_real(strtod(buf, NULL)); /* for display only; the figures stay integers */
+}
+
+cp_err metrics_print_json(const metrics_table *t, FILE *f)
+{
+    json_t *arr = json_array();
+    cp_err err = CP_OK;
+
+    for (size_t i = 0; i < t->n; i++) {
+        const metrics_row *r = &t->rows[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "code", json_string(r->code));
+        json_object_set_new(o, "name", json_string(r->name));
+        json_object_set_new(o, "meals", json_integer(r->meals));
+        json_object_set_new(o, "diners", json_integer(r->diners));
+        json_object_set_new(o, "trays", json_integer(r->trays));
+        json_object_set_new(o, "plate_g", json_integer(r->plate_g));
+        json_object_set_new(o, "g_per_tray",
+                            r->g_per_tray_x10 >= 0 ? scaled(r->g_per_tray_x10, 1) : json_null());
+        json_object_set_new(o, "clean_rate", r->clean_rate_permille >= 0
+                                                 ? scaled(r->clean_rate_permille, 3)
+                                                 : json_null());
+        json_object_set_new(o, "coverage", r->coverage_permille >= 0
+                                               ? scaled(r->coverage_permille, 3)
+                                               : json_null());
+        json_object_set_new(o, "eligible", json_boolean(r->eligible));
+        json_object_set_new(o, "rank", r->rank ? json_integer(r->rank) : json_null());
+        json_object_set_new(o, "list", r->list ? json_string(r->list) : json_null());
+        json_object_set_new(o, "change_g_per_tray",
+                            r->has_change ? scaled(r->change_x10, 1) : json_null());
+        json_array_append_new(arr, o);
+    }
+    if (json_dumpf(arr, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) != 0)
+        err = cp_fail(CP_ERR_IO, "could not write the JSON output");
+    fputc('\n', f);
+    json_decref(arr);
+    return err;
+}
+
+/* Writes s as one CSV field (quoted when it needs to be). */
+static void csv_field(FILE *f, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n")) {
+        fputc('"', f);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(s, f);
+    }
+}
+
+cp_err metrics_print_csv(const metrics_table *t, FILE *f)
+{
+    char a[24], b[24], c[24], e[24];
+
+    fputs("code,name,meals,diners,trays,plate_g,g_per_tray,clean_rate,coverage,eligible,rank,"
+          "list,change_g_per_tray\r\n", f);
+    for (size_t i = 0; i < t->n; i++) {
+        const metrics_row *r = &t->rows[i];
+        csv_field(f, r->code);
+        fputc(',', f);
+        csv_field(f, r->name);
+        fprintf(f, ",%lld,%lld,%lld,%lld,%s,%s,%s,%s,", (long long)r->meals,
+                (long long)r->diners, (long long)r->trays, (long long)r->plate_g,
+                r->g_per_tray_x10 >= 0 ? metrics_x10(r->g_per_tray_x10, a) : "",
+                metrics_ratio(r->clean_rate_permille, b), metrics_ratio(r->coverage_permille, c),
+                r->eligible ? "yes" : "no");
+        if (r->rank)
+            fprintf(f, "%d", r->rank);
+        fprintf(f, ",%s,%s\r\n", r->list ? r->list : "",
+                r->has_change ? metrics_x10(r->change_x10, e) : "");
+    }
+    return ferror(f) ? cp_fail(CP_ERR_IO, "could not write the CSV output") : CP_OK;
+}
+
+/* ---- the canteen and meal-period views ------------------------------------ */
+
+/* Plate figures of one canteen or one meal period. */
+typedef struct plate {
+    int64_t key;
+    int64_t meals, trays, plate_g, clean, anon_trays, anon_g;
+} plate;
+
+/* The last closed day of span to read from rollups, and the first open day. */
+static void split_span(const metrics_span *span, const metrics_opts *o, char closed_to[11],
+                       char open_from[11])
+{
+    char now[CP_DATE_LEN];
+
+    today(now);
+    if (o->clean_threshold_g != METRICS_ROLLUP_THRESHOLD_G || strcmp(now, span->from) <= 0) {
+        snprintf(closed_to, 11, "0000-00-00");  /* nothing from rollups */
+        snprintf(open_from, 11, "%.10s", span->from);
+    } else if (strcmp(now, span->to) > 0) {
+        snprintf(closed_to, 11, "%.10s", span->to); /* everything from rollups */
+        snprintf(open_from, 11, "9999-99-99");
+    } else {
+        cp_time t = {0};
+        sscanf(now, "%4d-%2d-%2d", &t.year, &t.month, &t.day);
+        t.hour = 12;
+        t = clock_add_seconds(&t, -86400);
+        clock_date(&t, closed_to);
+        snprintf(open_from, 11, "%s", now);
+    }
+}
+
+/* Plate figures grouped by canteen (by_period 0) or by canteen and period. */
+static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts *o,
+                             int64_t canteen_id, int by_period, plate **out, size_t *n)
+{
+#define PLATE_SQL(KEY, WKEY)                                                                   \
+    "SELECT key, sum(meals), sum(trays), sum(grams), sum(clean), sum(anon), sum(anon_g) FROM ("  \
+    " SELECT " KEY " AS key, meals,"                                                           \
+    "   CASE WHEN department_id <> 0 THEN trays ELSE 0 END AS trays,"                          \
+    "   CASE WHEN department_id <> 0 THEN plate_g ELSE 0 END AS grams,"                        \
+    "   CASE WHEN department_id <> 0 THEN clean_trays ELSE 0 END AS clean,"                    \
+    "   CASE WHEN department_id = 0 THEN trays ELSE 0 END AS anon,"                            \
+    "   CASE WHEN department_id = 0 THEN plate_g ELSE 0 END AS anon_g"                         \
+    " FROM rollup_day WHERE business_date BETWEEN ?1 AND ?2 AND (?5 = 0 OR canteen_id = ?5)"  \
+    " UNION ALL"                                                                               \
+    " SELECT " KEY ", 1, 0, 0, 0, 0, 0 FROM sales s WHERE s.business_date BETWEEN ?3 AND ?4"   \
+    "   AND (?5 = 0 OR s.canteen_id = ?5)"                                                     \
+    "   AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"                         \
+    " UNION ALL"                                                                               \
+    " SELECT " WKEY ", 0, w.diner_id IS NOT NULL, CASE WHEN w.diner_id IS NOT NULL"             \
+    "   THEN w.net_g ELSE 0 END, w.diner_id IS NOT NULL AND w.net_g <= ?6,"                     \
+    "   w.diner_id IS NULL, CASE WHEN w.diner_id IS NULL THEN w.net_g ELSE 0 END"               \
+    " FROM canteens c JOIN waste_records w ON w.canteen_id = c.id"                             \
+    "   AND w.business_date BETWEEN ?3 AND ?4 AND w.stage = 'plate' AND (w.flags & ?7) = 0"    \
+    "   AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"                 \
+    " WHERE ?5 = 0 OR c.id = ?5"                                                               \
+    ") GROUP BY key ORDER BY key"
+    static const char by_canteen_sql[] = PLATE_SQL("canteen_id", "w.canteen_id");
+    static const char by_period_sql[] =
+        PLATE_SQL("canteen_id * 1000000 + coalesce(period_id, 0)",
+                  "w.canteen_id * 1000000 + coalesce(w.period_id, 0)");
+#undef PLATE_SQL
+    char closed_to[11], open_from[11];
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    long days;
+    cp_err err;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (o->clean_threshold_g == METRICS_ROLLUP_THRESHOLD_G &&
+        (err = metrics_rollup(d, span, o->progress, &days)))
+        return err;
+    split_span(span, o, closed_to, open_from);
+    if (!(st = db_stmt(d, by_period ? by_period_sql : by_canteen_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, span->from);
+    db_bind_text(st, 2, closed_to);
+    db_bind_text(st, 3, open_from);
+    db_bind_text(st, 4, span->to);
+    sqlite3_bind_int64(st, 5, canteen_id);
+    sqlite3_bind_int(st, 6, o->clean_threshold_g);
+    sqlite3_bind_int(st, 7, WASTE_FLAG_NEGATIVE);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            plate *p = realloc(*out, (cap = cap ? cap * 2 : 16) * sizeof *p);
+            if (!p) {
+                sqlite3_reset(st);
+                return cp_fail(CP_ERR_NOMEM, "out of memory");
+            }
+            *out = p;
+        }
+        plate *p = &(*out)[(*n)++];
+        p->key = sqlite3_column_int64(st, 0);
+        p->meals = sqlite3_column_int64(st, 1);
+        p->trays = sqlite3_column_int64(st, 2);
+        p->plate_g = sqlite3_column_int64(st, 3);
+        p->clean = sqlite3_column_int64(st, 4);
+        p->anon_trays = sqlite3_column_int64(st, 5);
+        p->anon_g = sqlite3_column_int64(st, 6);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading plate figures");
+}
+
+/* Adds the shared plate fields to a JSON object. */
+static void plate_json(json_t *o, const plate *p)
+{
+    json_object_set_new(o, "meals", json_integer(p->meals));
+    json_object_set_new(o, "trays", json_integer(p->trays));
+    json_object_set_new(o, "plate_g", json_integer(p->plate_g));
+    json_object_set_new(o, "g_per_tray",
+                        p->trays ? scaled(ratio(p->plate_g, p->trays, 10), 1) : json_null());
+    json_object_set_new(o, "clean_rate",
+                        p->trays ? scaled(ratio(p->clean, p->trays, 1000), 3) : json_null());
+    json_object_set_new(o, "coverage",
+                        p->meals ? scaled(ratio(p->trays, p->meals, 1000), 3) : json_null());
+}
+
+/* Kitchen waste of one canteen in span, grouped by what (stage, category or reason). */
+static cp_err kitchen_json(db *d, const metrics_span *span, int64_t canteen_id, json_t *into,
+                           int64_t *total_g)
+{
+    static const char sql[] =
+        "SELECT w.stage, coalesce(w.category, ''), coalesce(w.reason, ''), sum(w.net_g)"
+        " FROM waste_records w WHERE w.canteen_id = ?1 AND w.business_date BETWEEN ?2 AND ?3"
+        " AND w.stage <> 'plate' AND (w.flags & ?4) = 0"
+        " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"
+        " GROUP BY 1, 2, 3";
+    json_t *by[3] = {json_object(), json_object(), json_object()};
+    static const char *const names[3] = {"by_stage", "by_category", "by_reason"};
+    sqlite3_stmt *st = db_stmt(d, sql);
+    int rc;
+
+    *total_g = 0;
+    if (!st)
+        return CP_ERR_DB;
+    sqlite3_bind_int64(st, 1, canteen_id);
+    db_bind_text(st, 2, span->from);
+    db_bind_text(st, 3, span->to);
+    sqlite3_bind_int(st, 4, WASTE_FLAG_NEGATIVE);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t g = sqlite3_column_int64(st, 3);
+        *total_g += g;
+        for (int k = 0; k < 3; k++) {
+            const char *key = (const char *)sqlite3_column_text(st, k);
+            json_t *old = json_object_get(by[k], *key ? key : "(none)");
+            json_object_set_new(by[k], *key ? key : "(none)",
+                                json_integer((old ? json_integer_value(old) : 0) + g));
+        }
+    }
+    sqlite3_reset(st);
+    for (int k = 0; k < 3; k++)
+        json_object_set_new(into, names[k], by[k]);
+    return rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading kitchen waste");
+}
+
+/* Writes the rows of a JSON array of flat objects as CSV (nested objects as JSON text). */
+static void json_rows_csv(json_t *arr, FILE *f)
+{
+    size_t i;
+    json_t *row;
+    const char *key;
+    json_t *v;
+
+    if (json_array_size(arr) == 0)
+        return;
+    int first = 1;
+    json_object_foreach(json_array_get(arr, 0), key, v) {
+        fprintf(f, "%s", first ? "" : ",");
+        csv_field(f, key);
+        first = 0;
+    }
+    fputs("\r\n", f);
+    json_array_foreach(arr, i, row) {
+        first = 1;
+        json_object_foreach(row, key, v) {
+            char *text = json_is_string(v) ? strdup(json_string_value(v))
+                         : json_is_null(v) ? strdup("")
+                                           : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
+                                                               JSON_REAL_PRECISION(10));
+            fprintf(f, "%s", first ? "" : ",");
+            csv_field(f, text ? text : "");
+            free(text);
+            first = 0;
+        }
+        fputs("\r\n", f);
+    }
+}
+
+static cp_err print_rows(json_t *arr, int json, int csv, FILE *f)
+{
+    if (csv) {
+        json_rows_csv(arr, f);
+    } else {
+        /* JSON is also the readable form here: one object per line */
+        size_t i;
+        json_t *row;
+        if (json)
+            return json_dumpf(arr, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
+                                          JSON_REAL_PRECISION(10)) == 0 &&
+                           fputc('\n', f) != EOF
+                       ? CP_OK
+                       : cp_fail(CP_ERR_IO, "could not write the output");
+        json_array_foreach(arr, i, row) {
+            json_dumpf(row, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+            fputc('\n', f);
+        }
+    }
+    return ferror(f) ? cp_fail(CP_ERR_IO, "could not write the output") : CP_OK;
+}
+
+cp_err metrics_print_canteens(db *d, const metrics_span *span, const metrics_opts *o,
+                              int json, int csv, FILE *f)
+{
+    static const char canteen_sql[] = "SELECT code, name FROM canteens WHERE id = ?";
+    static const char diners_sql[] =
+        "SELECT count(DISTINCT diner_id) FROM diner_month WHERE month BETWEEN ?1 AND ?2"
+        " AND canteen_id = ?3";
+    json_t *arr = json_array();
+    plate *plates = NULL;
+    int64_t canteen_id, v;
+    size_t n = 0;
+    cp_err err;
+
+    if ((err = load_canteen(d, o->canteen, &canteen_id)) ||
+        (err = collect_plates(d, span, o, canteen_id, 0, &plates, &n)))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        const plate *p = &plates[i];
+        json_t *row = json_object(), *kitchen = json_object();
+        sqlite3_stmt *st = db_stmt(d, canteen_sql);
+        int64_t kitchen_g, total_g;
+        char money[32];
+        json_array_append_new(arr, row);
+        if (!st) {
+            err = CP_ERR_DB;
+            goto out;
+        }
+        sqlite3_bind_int64(st, 1, p->key);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            json_object_set_new(row, "code", json_string((const char *)sqlite3_column_text(st, 0)));
+            json_object_set_new(row, "name", json_string((const char *)sqlite3_column_text(st, 1)));
+        }
+        sqlite3_reset(st);
+        json_object_set_new(row, "period", json_string(span->label));
+        if (!(st = db_stmt(d, diners_sql))) {
+            err = CP_ERR_DB;
+            goto out;
+        }
+        db_bind_text(st, 1, span->months[0]);
+        db_bind_text(st, 2, span->months[span->nmonths - 1]);
+        sqlite3_bind_int64(st, 3, p->key);
+        if ((err = db_step_int64(d, st, &v)))
+            goto out;
+        plate_json(row, p);
+        json_object_set_new(row, "diners", json_integer(v));
+        json_object_set_new(row, "anonymous_trays", json_integer(p->anon_trays));
+        json_object_set_new(row, "anonymous_g", json_integer(p->anon_g));
+        if ((err = kitchen_json(d, span, p->key, kitchen, &kitchen_g)))
+            goto out;
+        json_object_set_new(row, "kitchen_g", json_integer(kitchen_g));
+        json_object_set_new(row, "kitchen", kitchen);
+        json_object_set_new(row, "kitchen_g_per_meal",
+                            p->meals ? scaled(ratio(kitchen_g, p->meals, 10), 1) : json_null());
+        total_g = p->plate_g + p->anon_g + kitchen_g;
+        json_object_set_new(row, "total_waste_g", json_integer(total_g));
+        json_object_set_new(row, "waste_g_per_meal",
+                            p->meals ? scaled(ratio(total_g, p->meals, 10), 1) : json_null());
+        /* cost in fen = grams x fen per kg / 1000, rounded half up; CO2e in grams alike */
+        snprintf(money, sizeof money, "%lld.%02lld",
+                 (long long)((total_g * o->food_cost_fen_per_kg + 500) / 1000 / 100),
+                 (long long)((total_g * o->food_cost_fen_per_kg + 500) / 1000 % 100));
+        json_object_set_new(row, "cost_yuan", json_string(money));
+        json_object_set_new(row, "co2e_kg",
+                            scaled(ratio(total_g * o->co2e_milli_per_kg, 1000 * 1000, 10), 1));
+    }
+    err = print_rows(arr, json, csv, f);
+out:
+    free(plates);
+    json_decref(arr);
+    return err;
+}
+
+cp_err metrics_print_periods(db *d, const metrics_span *span, const metrics_opts *o, int json,
+                             int csv, FILE *f)
+{
+    static const char names_sql[] =
+        "SELECT c.code, coalesce((SELECT name FROM meal_periods WHERE id = ?2), 'outside periods')"
+        " FROM canteens c WHERE c.id = ?1";
+    json_t *arr = json_array();
+    plate *plates = NULL;
+    int64_t canteen_id;
+    size_t n = 0;
+    cp_err err;
+
+    if ((err = load_canteen(d, o->canteen, &canteen_id)) ||
+        (err = collect_plates(d, span, o, canteen_id, 1, &plates, &n)))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *st = db_stmt(d, names_sql);
+        json_t *row = json_object();
+        json_array_append_new(arr, row);
+        if (!st) {
+            err = CP_ERR_DB;
+            goto out;
+        }
+        sqlite3_bind_int64(st, 1, plates[i].key / 1000000);
+        sqlite3_bind_int64(st, 2, plates[i].key % 1000000);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            json_object_set_new(row, "canteen",
+                                json_string((const char *)sqlite3_column_text(st, 0)));
+            json_object_set_new(row, "meal_period",
+                                json_string((const char *)sqlite3_column_text(st, 1)));
+        }
+        sqlite3_reset(st);
+        json_object_set_new(row, "period", json_string(span->label));
+        plate_json(row, &plates[i]);
+        json_object_set_new(row, "anonymous_trays", json_integer(plates[i].anon_trays));
+    }
+    err = print_rows(arr, json, csv, f);
+out:
+    free(plates);
+    json_decref(arr);
+    return err;
+}

@@ -1,0 +1,93 @@
+/* metrics: waste figures per department, canteen and meal period, and the fair ranking. */
+#ifndef CP_METRICS_H
+#define CP_METRICS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/db.h"
+
+/* The threshold the daily rollups count clean trays at; another threshold
+ * makes the metrics count from the raw records instead (slower, same answer). */
+#define METRICS_ROLLUP_THRESHOLD_G 10
+/* Published groups are never smaller than this many distinct diners. */
+#define METRICS_MIN_DINERS 5
+
+/* A month ("2026-11") or a quarter ("2026Q4") as a range of business dates. */
+typedef struct metrics_span {
+    char label[32];                /* "2026-11" or "2026Q4" */
+    char from[32], to[32];         /* inclusive business dates */
+    char months[3][32];            /* the months it covers */
+    int nmonths;
+    char prev_label[32];           /* the span before it, of the same length */
+} metrics_span;
+
+typedef struct metrics_opts {
+    const char *canteen;           /* canteen code, or NULL for all */
+    int clean_threshold_g;         /* --clean-threshold, default 10 */
+    int min_meals;                 /* --min-meals, default 20 */
+    int min_coverage_pct;          /* --min-coverage as percent, default 50 */
+    int red, black;                /* list sizes, default 3 and 3 */
+    int64_t food_cost_fen_per_kg;  /* cost of waste, default 20 yuan per kg */
+    int64_t co2e_milli_per_kg;     /* kg CO2e per kg of food waste x 1000, default 2500 */
+    int progress;                  /* show progress on stderr (a terminal) */
+} metrics_opts;
+
+/* Sets the defaults above. */
+void metrics_opts_init(metrics_opts *o);
+
+/* One department's figures. Ratios are kept as integers: tenths of grams,
+ * and per-mille (0-1000) for rates, rounded half up. */
+typedef struct metrics_row {
+    char code[64], name[128];
+    int64_t meals, diners, trays, plate_g, clean_trays;
+    int64_t g_per_tray_x10;        /* -1 when trays == 0 */
+    int clean_rate_permille;       /* -1 when trays == 0 */
+    int coverage_permille;         /* -1 when meals == 0 */
+    int eligible;
+    int rank;                      /* 1..n among eligible, 0 when not eligible */
+    const char *list;              /* "red", "black" or NULL */
+    int has_change;
+    int64_t change_x10;            /* g_per_tray minus the previous span's, tenths */
+} metrics_row;
+
+typedef struct metrics_table {
+    metrics_span span;
+    metrics_opts opts;
+    metrics_row *rows;             /* sorted: eligible by rank, then the rest by code */
+    size_t n;
+    long eligible;
+} metrics_table;
+
+/* Parses --month or --quarter (exactly one given) into *span. */
+cp_err metrics_span_parse(const char *month, const char *quarter, metrics_span *span);
+
+/* Rolls up every closed day (before today) of span that is not rolled up yet;
+ * *days gets how many were. Done by the metrics themselves; also run alone. */
+cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days);
+
+/* Department figures for span, ranked. Caller owns *out (metrics_free). */
+cp_err metrics_departments(db *d, const metrics_span *span, const metrics_opts *o,
+                           metrics_table **out);
+
+/* Frees a table; accepts NULL. */
+void metrics_free(metrics_table *t);
+
+/* Output formats of the department table. */
+cp_err metrics_print_text(const metrics_table *t, FILE *f);
+cp_err metrics_print_json(const metrics_table *t, FILE *f);
+cp_err metrics_print_csv(const metrics_table *t, FILE *f);
+
+/* The per-canteen and per-period views, printed directly (json: 1 for JSON,
+ * csv: 1 for CSV, else a table). */
+cp_err metrics_print_canteens(db *d, const metrics_span *span, const metrics_opts *o,
+                              int json, int csv, FILE *f);
+cp_err metrics_print_periods(db *d, const metrics_span *span, const metrics_opts *o,
+                             int json, int csv, FILE *f);
+
+/* Formats tenths as "12.3" and per-mille as "0.875" into buf (size >= 24);
+ * negative (unknown) values give "". */
+const char *metrics_x10(int64_t v, char *buf);
+const char *metrics_ratio(int v, char *buf);
+
+#endif

@@ -1,0 +1,330 @@
+/* Unit tests for backoffice/metrics on small hand-made months whose answers are worked out here. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backoffice/metrics.h"
+#include "core/csvread.h"
+#include "core/diners.h"
+#include "core/ledger.h"
+#include "tests/unit/helpers/fixture.h"
+
+static int seq;
+
+static void sql(db *d, const char *s)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db_handle(d), s, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", s, msg);
+}
+
+/* Departments A..F under U1, each with diners A1..A6 etc. (F has only 4). */
+static int setup(void **state)
+{
+    db *d = fixture_open();
+    char buf[8192];
+    size_t n = 0;
+    csv_table *t = NULL;
+    import_counts c;
+
+    static const char depts[] = "code,name,parent_code\nA,甲处,U1\nB,乙处,U1\n"
+                                "C,丙处,U1\nD,丁处,U1\nE,戊处,U1\nF,己处,U1\n";
+    assert_int_equal(csvread_buffer("d.csv", depts, sizeof depts - 1, &t), CP_OK);
+    assert_int_equal(diners_import_departments(d, t, "d.csv", "test", &c), CP_OK);
+    csvread_free(t);
+    n += (size_t)snprintf(buf + n, sizeof buf - n, "staff_no,name,department_code,category,card\n");
+    for (char dept = 'A'; dept <= 'F'; dept++)
+        for (int i = 1; i <= (dept == 'F' ? 4 : 6); i++)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%c%d,职工,%c,staff,\n", dept, i, dept);
+    assert_int_equal(csvread_buffer("p.csv", buf, n, &t), CP_OK);
+    assert_int_equal(diners_import(d, t, "p.csv", "test", &c), CP_OK);
+    csvread_free(t);
+    seq = 0;
+    *state = d;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_close(*state);
+    return 0;
+}
+
+/* A lunch sale on date for staff_no, charged to department dept (the one at the time). */
+static void sale(db *d, const char *date, const char *staff_no, const char *dept)
+{
+    char s[1024];
+    snprintf(s, sizeof s,
+             "INSERT INTO sales(id, terminal, canteen_id, card_no, diner_id, department_id,"
+             " category, period_id, business_date, kind, total_fen, subsidy_fen, cash_fen, actor,"
+             " created_at) SELECT 'T-%d', 'POS1', 1, '', di.id, dep.id, 'staff',"
+             " (SELECT id FROM meal_periods WHERE name = 'lunch'), '%s', 'meal', 800, 800, 0,"
+             " 'test', '%sT12:00:00' FROM diners di, departments dep"
+             " WHERE di.staff_no = '%s' AND dep.code = '%s'",
+             ++seq, date, date, staff_no, dept);
+    sql(d, s);
+}
+
+/* A tray on date: staff_no NULL for an anonymous tray. */
+static void tray(db *d, const char *date, const char *staff_no, const char *dept, int net,
+                 int flags)
+{
+    char s[1024];
+    snprintf(s, sizeof s,
+             "INSERT INTO waste_records(id, terminal, canteen_id, stage, diner_id, department_id,"
+             " business_date, gross_g, tare_g, net_g, flags, actor, created_at, period_id)"
+             " VALUES ('W-%d', 'W1', 1, 'plate', (SELECT id FROM diners WHERE staff_no = %s%s%s),"
+             " (SELECT id FROM departments WHERE code = '%s'), '%s', %d, 0, %d, %d, 'test',"
+             " '%sT12:30:00', (SELECT id FROM meal_periods WHERE name = 'lunch'))",
+             ++seq, staff_no ? "'" : "", staff_no ? staff_no : "NULL", staff_no ? "'" : "",
+             dept, date, net, net, flags, date);
+    sql(d, s);
+}
+
+/* Each of the 6 diners of dept eats on `days` days and leaves trays of the given grams. */
+static void month_of(db *d, char dept, int days, const int *grams)
+{
+    char staff[8], date[16], code[2] = {dept, '\0'};
+    for (int day = 1; day <= days; day++) {
+        snprintf(date, sizeof date, "2026-11-%02d", day + 1);
+        for (int i = 1; i <= 6; i++) {
+            snprintf(staff, sizeof staff, "%c%d", dept, i);
+            sale(d, date, staff, code);
+            tray(d, date, staff, code, grams[i - 1], 0);
+        }
+    }
+}
+
+static metrics_table *run(db *d, const char *month, const char *quarter, int min_meals,
+                          int threshold)
+{
+    metrics_span span;
+    metrics_opts o;
+    metrics_table *t = NULL;
+    metrics_opts_init(&o);
+    o.min_meals = min_meals;
+    o.clean_threshold_g = threshold;
+    assert_int_equal(metrics_span_parse(month, quarter, &span), CP_OK);
+    assert_int_equal(metrics_departments(d, &span, &o, &t), CP_OK);
+    return t;
+}
+
+static const metrics_row *row(const metrics_table *t, const char *code)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->rows[i].code, code) == 0)
+            return &t->rows[i];
+    fail_msg("no row for %s", code);
+    return NULL;
+}
+
+static void test_spans(void **state)
+{
+    metrics_span s;
+    (void)state;
+    assert_int_equal(metrics_span_parse("2026-02", NULL, &s), CP_OK);
+    assert_string_equal(s.to, "2026-02-28");
+    assert_string_equal(s.prev_label, "2026-01");
+    assert_int_equal(metrics_span_parse("2028-02", NULL, &s), CP_OK);
+    assert_string_equal(s.to, "2028-02-29");
+    assert_int_equal(metrics_span_parse(NULL, "2026Q1", &s), CP_OK);
+    assert_string_equal(s.from, "2026-01-01");
+    assert_string_equal(s.to, "2026-03-31");
+    assert_string_equal(s.prev_label, "2025Q4");
+    assert_int_equal(s.nmonths, 3);
+    assert_int_equal(metrics_span_parse("2026-13", NULL, &s), CP_ERR_INVALID);
+    assert_int_equal(metrics_span_parse(NULL, "2026Q5", &s), CP_ERR_INVALID);
+    assert_int_equal(metrics_span_parse("2026-11", "2026Q4", &s), CP_ERR_INVALID);
+    assert_int_equal(metrics_span_parse(NULL, NULL, &s), CP_ERR_INVALID);
+}
+
+/* Five departments, 6 diners each, 4 days: 24 meals, 24 trays each.
+ *   A: trays 0,0,0,0,0,30 -> 30*4/24 = 5.0 g, clean 20/24
+ *   B: 10,10,10,10,10,10  -> 10.0 g, clean 24/24
+ *   C: 0,0,0,0,30,30      -> 10.0 g, clean 16/24 (ties with B, less clean: after B)
+ *   D: 20 each            -> 20.0 g, clean 0
+ *   E: 40 each            -> 40.0 g
+ * Ranks A1 B2 C3 D4 E5. Five eligible < 3 + 3: each list takes 2. */
+static void test_ranking_and_ties(void **state)
+{
+    db *d = *state;
+    static const int a[] = {0, 0, 0, 0, 0, 30}, b[] = {10, 10, 10, 10, 10, 10},
+                     c[] = {0, 0, 0, 0, 30, 30}, dd[] = {20, 20, 20, 20, 20, 20},
+                     e[] = {40, 40, 40, 40, 40, 40};
+    month_of(d, 'A', 4, a);
+    month_of(d, 'B', 4, b);
+    month_of(d, 'C', 4, c);
+    month_of(d, 'D', 4, dd);
+    month_of(d, 'E', 4, e);
+    fixture_at("2026-12-05T09:00:00");
+    metrics_table *t = run(d, "2026-11", NULL, 20, 10);
+    assert_int_equal(t->eligible, 5);
+    assert_int_equal(row(t, "A")->g_per_tray_x10, 50);
+    assert_int_equal(row(t, "A")->clean_rate_permille, 833);
+    assert_int_equal(row(t, "A")->rank, 1);
+    assert_int_equal(row(t, "B")->rank, 2);
+    assert_int_equal(row(t, "C")->rank, 3);
+    assert_int_equal(row(t, "C")->g_per_tray_x10, 100);
+    assert_int_equal(row(t, "E")->rank, 5);
+    assert_string_equal(row(t, "A")->list, "red");
+    assert_string_equal(row(t, "B")->list, "red");
+    assert_null(row(t, "C")->list);
+    assert_string_equal(row(t, "D")->list, "black");
+    assert_string_equal(row(t, "E")->list, "black");
+    assert_int_equal(row(t, "A")->meals, 24);
+    assert_int_equal(row(t, "A")->diners, 6);
+    assert_int_equal(row(t, "A")->coverage_permille, 1000);
+    /* an equal tie on both keys falls back to the code */
+    metrics_free(t);
+    month_of(d, 'F', 0, a); /* nothing */
+    t = run(d, "2026-11", NULL, 30, 10);
+    assert_int_equal(t->eligible, 0); /* 24 meals < 30 */
+    assert_null(row(t, "A")->list);
+    metrics_free(t);
+}
+
+static void test_too_few_diners_zero_trays_anonymous_negative(void **state)
+{
+    db *d = *state;
+    static const int a[] = {5, 5, 5, 5, 5, 5};
+    char staff[8];
+    month_of(d, 'A', 4, a);
+    /* F has 4 diners: 4 x 6 days = 24 meals, all weighed, still never eligible */
+    for (int day = 1; day <= 6; day++) {
+        char date[16];
+        snprintf(date, sizeof date, "2026-11-%02d", day + 1);
+        for (int i = 1; i <= 4; i++) {
+            snprintf(staff, sizeof staff, "F%d", i);
+            sale(d, date, staff, "F");
+            tray(d, date, staff, "F", 1, 0);
+        }
+        /* B eats but nobody weighs: zero trays */
+        for (int i = 1; i <= 6; i++) {
+            snprintf(staff, sizeof staff, "B%d", i);
+            sale(d, date, staff, "B");
+        }
+        /* anonymous trays and a negative tray do not count for anyone */
+        tray(d, date, NULL, "A", 500, 0);
+        tray(d, date, "A1", "A", -30, 1);
+    }
+    fixture_at("2026-12-05T09:00:00");
+    metrics_table *t = run(d, "2026-11", NULL, 20, 10);
+    assert_int_equal(row(t, "F")->diners, 4);
+    assert_int_equal(row(t, "F")->eligible, 0);
+    assert_int_equal(row(t, "B")->trays, 0);
+    assert_int_equal(row(t, "B")->g_per_tray_x10, -1);
+    assert_int_equal(row(t, "B")->coverage_permille, 0);
+    assert_int_equal(row(t, "B")->eligible, 0);
+    assert_int_equal(row(t, "A")->trays, 24);
+    assert_int_equal(row(t, "A")->plate_g, 120);
+    assert_int_equal(row(t, "A")->eligible, 1);
+    assert_int_equal(t->eligible, 1);
+    assert_null(row(t, "A")->list); /* one eligible: half of one is none */
+    metrics_free(t);
+}
+
+static void test_voids_and_department_moves(void **state)
+{
+    db *d = *state;
+    static const int g[] = {10, 10, 10, 10, 10, 10};
+    month_of(d, 'A', 4, g);
+    /* C1 ate once in A's name before moving (department at the time), and
+     * C2's only sale of the month is voided: not a diner, not a meal */
+    sale(d, "2026-11-20", "C1", "A");
+    sale(d, "2026-11-20", "C2", "C");
+    sql(d, "INSERT INTO voids(id, sale_id, actor, created_at) VALUES"
+           " ('V1', 'T-50', 'mgr', '2026-11-20T12:05:00')");
+    fixture_at("2026-12-05T09:00:00");
+    metrics_table *t = run(d, "2026-11", NULL, 1, 10);
+    assert_int_equal(row(t, "A")->meals, 25);
+    assert_int_equal(row(t, "A")->diners, 7);
+    assert_int_equal(row(t, "A")->coverage_permille, 960); /* 24 / 25 */
+    for (size_t i = 0; i < t->n; i++)
+        assert_string_not_equal(t->rows[i].code, "C"); /* C has nothing left */
+    metrics_free(t);
+}
+
+static void test_rollup_matches_raw_and_late_records_count(void **state)
+{
+    db *d = *state;
+    static const int a[] = {0, 3, 8, 12, 25, 40}, b[] = {9, 10, 11, 0, 0, 70};
+    month_of(d, 'A', 6, a);
+    month_of(d, 'B', 6, b);
+    /* today is in the month: days 2-4 get rolled up, the rest is counted raw */
+    fixture_at("2026-11-05T09:00:00");
+    metrics_table *mixed = run(d, "2026-11", NULL, 1, 10);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM rollup_days"), 4 + 31); /* + October */
+    /* another threshold is counted from the raw records */
+    metrics_table *raw = run(d, "2026-11", NULL, 1, 11);
+    fixture_at("2026-12-05T09:00:00");
+    metrics_table *rolled = run(d, "2026-11", NULL, 1, 10);
+    for (size_t i = 0; i < rolled->n; i++) {
+        const metrics_row *r = &rolled->rows[i];
+        assert_int_equal(r->plate_g, row(mixed, r->code)->plate_g);
+        assert_int_equal(r->trays, row(mixed, r->code)->trays);
+        assert_int_equal(r->clean_trays, row(mixed, r->code)->clean_trays);
+        assert_int_equal(r->meals, row(raw, r->code)->meals);
+        assert_int_equal(r->plate_g, row(raw, r->code)->plate_g);
+    }
+    /* B leaves 9, 10, 11, 0, 0, 70: 4 clean a day at 10 g, 5 at 11 g */
+    assert_int_equal(row(rolled, "B")->clean_trays, 6 * 4);
+    assert_int_equal(row(raw, "B")->clean_trays, 6 * 5);
+    /* a tray weighed late for a rolled-up day is counted on the next run */
+    tray(d, "2026-11-02", "A1", "A", 600, 0);
+    metrics_table *again = run(d, "2026-11", NULL, 1, 10);
+    assert_int_equal(row(again, "A")->plate_g, row(rolled, "A")->plate_g + 600);
+    assert_int_equal(row(again, "A")->trays, row(rolled, "A")->trays + 1);
+    metrics_free(mixed);
+    metrics_free(raw);
+    metrics_free(rolled);
+    metrics_free(again);
+}
+
+static void test_quarter_and_change(void **state)
+{
+    db *d = *state;
+    /* A: 10 g in October, 5 g in November; one diner eats only in October */
+    for (int i = 1; i <= 6; i++) {
+        char staff[8];
+        snprintf(staff, sizeof staff, "A%d", i);
+        sale(d, "2026-10-10", staff, "A");
+        tray(d, "2026-10-10", staff, "A", 10, 0);
+        if (i < 6) {
+            sale(d, "2026-11-10", staff, "A");
+            tray(d, "2026-11-10", staff, "A", 5, 0);
+        }
+    }
+    fixture_at("2027-01-05T09:00:00");
+    metrics_table *t = run(d, "2026-11", NULL, 1, 10);
+    assert_int_equal(row(t, "A")->diners, 5);
+    assert_int_equal(row(t, "A")->has_change, 1);
+    assert_int_equal(row(t, "A")->change_x10, -50);
+    assert_int_equal(row(t, "A")->eligible, 1);
+    metrics_free(t);
+    t = run(d, NULL, "2026Q4", 1, 10);
+    assert_int_equal(row(t, "A")->meals, 11);
+    assert_int_equal(row(t, "A")->diners, 6);
+    assert_int_equal(row(t, "A")->g_per_tray_x10, 77); /* 85 / 11 = 7.73 */
+    assert_int_equal(row(t, "A")->has_change, 0);     /* nothing in Q3 */
+    metrics_free(t);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_spans),
+        T(test_ranking_and_ties),
+        T(test_too_few_diners_zero_trays_anonymous_negative),
+        T(test_voids_and_department_moves),
+        T(test_rollup_matches_raw_and_late_records_count),
+        T(test_quarter_and_change),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
