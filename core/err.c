@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static const struct {
     const char *name;
@@ -53,11 +54,14 @@ const char *cp_errname(cp_err e)
 
 cp_err cp_fail(cp_err e, const char *fmt, ...)
 {
+    char text[sizeof detail];
     va_list ap;
 
+    /* formatted aside first: the arguments may include cp_detail() itself */
     va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    memcpy(detail, text, sizeof detail);
     return e;
 }
 

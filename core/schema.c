@@ -294,7 +294,7 @@ static const char *const migrations[] = {
     "  business_date TEXT PRIMARY KEY,"
     "  threshold_g INTEGER NOT NULL"
     ") STRICT, WITHOUT ROWID;"
-    "CREATE INDEX sales_day ON sales(business_date);"
+    "CREATE INDEX IF NOT EXISTS sales_day ON sales(business_date);"
     "CREATE INDEX waste_corrects ON waste_records(corrects) WHERE corrects IS NOT NULL;"
 
     "CREATE TABLE diner_month ("
