@@ -1,37 +1,76 @@
-/* cleanplate-pos: the cashier terminal; --headless charges one card per line of stdin. */
+/* cleanplate-pos: the cashier terminal: the full screen, or --headless with one card per line. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/cardno.h"
 #include "core/cli.h"
+#include "core/config.h"
 #include "core/db.h"
 #include "core/ids.h"
 #include "core/ledger.h"
+#include "pos/printq.h"
+#include "pos/reader.h"
+#include "pos/ui.h"
+#include "receipts/decode.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: cleanplate-pos --headless --terminal CODE [--db PATH] [options]\n\n"
-            "The cashier terminal of a CleanPlate canteen.\n\n"
-            "  --headless         read one card number per line on stdin and write one JSON\n"
-            "                     object per line on stdout (for scripts, tests and demos);\n"
-            "                     a line may add a request id after a blank: CARD REQUEST_ID,\n"
-            "                     and a repeated request id gets the first answer again\n"
+            "usage: cleanplate-pos --terminal CODE [--db PATH] [options]\n"
+            "       cleanplate-pos --headless --terminal CODE [--db PATH] [options]\n"
+            "       cleanplate-pos --list-readers\n"
+            "       cleanplate-pos --print-preview FILE\n\n"
+            "The cashier terminal of a CleanPlate canteen. Without --headless it is the\n"
+            "full-screen terminal: the cashier logs in with name and PIN, opens the shift,\n"
+            "and diners tap their cards.\n\n"
             "  --terminal CODE    this terminal (its canteen decides meal periods and prices)\n"
             "  --db PATH          the database (default $CLEANPLATE_DB, else ./cleanplate.db)\n"
-            "  --cashier NAME     who is charging, for the records (default: headless)\n"
+            "  --config FILE      an INI file: [terminal] code, db, reader, card_format,\n"
+            "                     dup_seconds; [printer] uri, encoding, columns (options given\n"
+            "                     here win over it); see dist/pos.ini.example\n"
+            "  --reader SPEC      where cards come from: usb (the first HID boot keyboard),\n"
+            "                     usb:VID:PID[,VID:PID...] (hex, from --list-readers),\n"
+            "                     keyboard (a reader left as a keyboard: a fast burst of\n"
+            "                     digits and Enter is a card) or stdin (one number per line);\n"
+            "                     default: stdin with --headless, keyboard on the screen\n"
             "  --card-format F    how card numbers arrive: auto (default), dec10, w26, hex,\n"
             "                     hex-lsb\n"
             "  --dup-seconds N    the same card again within N seconds is a duplicate tap\n"
             "                     (default %d)\n"
+            "  --printer URI      receipt printer: usb[:VID:PID], lp:/dev/usb/lp0,\n"
+            "                     tcp:HOST[:PORT] (9100), serial:DEV[:BAUD], file:PATH,\n"
+            "                     preview or none (default)\n"
+            "  --printer-encoding gb18030 (default), gbk or ascii\n"
+            "  --printer-columns  32 (58 mm paper), 42 or 48 (80 mm); default 32\n"
+            "  --print-preview    show receipts decoded as text instead of printing them\n"
+            "                     (on stderr with --headless, on screen otherwise); with a\n"
+            "                     FILE of printer bytes (from file:PATH), print it as text\n"
+            "  --list-readers     list USB devices that look like card readers, with the\n"
+            "                     --reader spec for each\n"
+            "  --headless         read one card number per line and write one JSON object\n"
+            "                     per line on stdout (for scripts, tests and demos); a line\n"
+            "                     may add a request id after a blank: CARD REQUEST_ID, and a\n"
+            "                     repeated request id gets the first answer again\n"
+            "  --cashier NAME     headless: who is charging, for the records (default:\n"
+            "                     headless)\n"
             "  --help             this text\n\n"
-            "Each answer is {\"ok\":true,\"sale_id\":...,\"charged_fen\":800,...} or\n"
-            "{\"ok\":false,\"error\":\"card_blocked\",\"message\":...}. The clock can be fixed\n"
-            "with CLEANPLATE_NOW=2026-11-21T12:00:00.\n",
+            "Each headless answer is {\"ok\":true,\"sale_id\":...,\"charged_fen\":800,...} or\n"
+            "{\"ok\":false,\"error\":\"card_blocked\",\"message\":...}; with a printer an ok\n"
+            "answer adds \"printed\":true or false (a sale is never undone by the printer).\n"
+            "The clock can be fixed with CLEANPLATE_NOW=2026-11-21T12:00:00.\n",
             LEDGER_DUP_TAP_SECONDS);
 }
+
+/* What the terminal runs with, from the config file and the command line. */
+typedef struct pos_settings {
+    const char *terminal, *db_path, *reader, *card_format, *cashier;
+    const char *printer, *encoding;
+    long dup_seconds, columns;
+    int headless, preview;
+} pos_settings;
 
 /* Writes one answer line and flushes it: a printed ok is a committed sale. */
 static void emit(json_t *o)
@@ -47,90 +86,269 @@ static void emit_error(const char *code, const char *message)
     emit(json_pack("{s:b, s:s, s:s}", "ok", 0, "error", code, "message", message));
 }
 
-static void emit_result(const charge_res *r)
+/* Answers a charge; with a print queue an ok sale is printed first and says so. */
+static void emit_result(db *d, printq *pq, const charge_res *r)
 {
+    json_t *o;
+    int printed = 0;
+
     if (r->result != CP_OK) {
         emit_error(cp_errname(r->result), r->message);
         return;
     }
-    emit(json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:i, s:b}", "ok", 1,
-                   "sale_id", r->sale_id, "staff_no", r->staff_no, "name", r->name,
-                   "department", r->department, "period", r->period, "charged_fen",
-                   (json_int_t)r->charged_fen, "subsidy_fen", (json_int_t)r->subsidy_fen,
-                   "cash_fen", (json_int_t)r->cash_fen, "cash_left_fen",
-                   (json_int_t)r->cash_left_fen, "subsidy_left_fen",
-                   (json_int_t)r->subsidy_left_fen, "meals_today", r->meals_today, "repeated",
-                   r->repeated));
+    o = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:i, s:b}", "ok", 1,
+                  "sale_id", r->sale_id, "staff_no", r->staff_no, "name", r->name,
+                  "department", r->department, "period", r->period, "charged_fen",
+                  (json_int_t)r->charged_fen, "subsidy_fen", (json_int_t)r->subsidy_fen,
+                  "cash_fen", (json_int_t)r->cash_fen, "cash_left_fen",
+                  (json_int_t)r->cash_left_fen, "subsidy_left_fen",
+                  (json_int_t)r->subsidy_left_fen, "meals_today", r->meals_today, "repeated",
+                  r->repeated);
+    if (pq && !r->repeated) {
+        /* the sale is committed: whatever the printer does, it stays */
+        if (printq_sale(pq, d, r->sale_id, r->cash_left_fen, r->subsidy_left_fen, &printed))
+            fprintf(stderr, "cleanplate-pos: receipt of %s: %s\n", r->sale_id, cp_detail());
+        else if (!printed)
+            fprintf(stderr, "cleanplate-pos: receipt of %s not printed: %s\n", r->sale_id,
+                    printq_status(pq));
+        json_object_set_new(o, "printed", json_boolean(printed));
+    }
+    emit(o);
 }
 
-/* The headless terminal: one card per line in, one JSON answer per line out. */
-static int run_headless(db *d, const char *terminal, const char *cashier, cardno_format fmt,
-                        int dup_seconds)
+/* Charges one card; returns 1 when the terminal itself is wrong (stop), else 0. */
+static int charge_one(db *d, printq *pq, const pos_settings *s, cardno_format fmt,
+                      const char *raw, const char *reqid)
+{
+    char card[CARDNO_LEN + 1];
+    charge_req req = {0};
+    charge_res res;
+    cp_err err;
+
+    if (cardno_normalize(raw, fmt, card) != CP_OK) {
+        emit_error("unknown_card", cp_detail());
+        return 0;
+    }
+    req.terminal = s->terminal;
+    req.card_no = card;
+    req.request_id = reqid;
+    req.actor = s->cashier;
+    req.dup_tap_seconds = (int)s->dup_seconds;
+    err = ledger_charge(d, &req, &res);
+    if ((err == CP_ERR_NOT_FOUND || err == CP_ERR_INVALID) && strstr(cp_detail(), "terminal")) {
+        /* a wrong terminal is the same for every line: stop at once */
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+        return 1;
+    }
+    if (err)
+        emit_error(cp_errname(err), cp_detail());
+    else
+        emit_result(d, pq, &res);
+    return 0;
+}
+
+/* The headless terminal on stdin: one card per line in, one JSON answer per line out. */
+static int run_headless_lines(db *d, printq *pq, const pos_settings *s, cardno_format fmt)
 {
     char *line = NULL, session[IDS_LEN];
     size_t cap = 0;
     long seq = 0;
+    int rc = 0;
 
     /* Request ids: terminal, a random session and a sequence, so that they
      * never repeat across restarts unless a line repeats one on purpose. */
     ids_random(session);
     session[12] = '\0';
-    while (getline(&line, &cap, stdin) != -1) {
-        char card[CARDNO_LEN + 1], reqid[128], *raw, *given, *save = NULL;
-        charge_req req = {0};
-        charge_res res;
-        cp_err err;
+    while (!rc && getline(&line, &cap, stdin) != -1) {
+        char reqid[128], *raw, *given, *save = NULL;
 
         raw = strtok_r(line, " \t\r\n", &save);
         if (!raw)
             continue;
         given = strtok_r(NULL, " \t\r\n", &save);
-        if (cardno_normalize(raw, fmt, card) != CP_OK) {
-            emit_error("unknown_card", cp_detail());
-            continue;
-        }
         if (given)
             snprintf(reqid, sizeof reqid, "%s", given);
         else
-            snprintf(reqid, sizeof reqid, "%s:%s:%ld", terminal, session, ++seq);
-        req.terminal = terminal;
-        req.card_no = card;
-        req.request_id = reqid;
-        req.actor = cashier;
-        req.dup_tap_seconds = dup_seconds;
-        err = ledger_charge(d, &req, &res);
-        if (err == CP_ERR_NOT_FOUND || err == CP_ERR_INVALID) {
-            /* a wrong terminal is the same for every line: stop at once */
-            if (strstr(cp_detail(), "terminal")) {
-                fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
-                free(line);
-                return 1;
-            }
-        }
-        if (err)
-            emit_error(cp_errname(err), cp_detail());
-        else
-            emit_result(&res);
+            snprintf(reqid, sizeof reqid, "%s:%s:%ld", s->terminal, session, ++seq);
+        rc = charge_one(d, pq, s, fmt, raw, reqid);
     }
     free(line);
+    return rc;
+}
+
+/* The headless terminal on another reader (usb, keyboard, fake): its cards
+ * give JSON answers, its status changes go to stderr. */
+static int run_headless_reader(db *d, printq *pq, const pos_settings *s, reader *r)
+{
+    char session[IDS_LEN];
+    long seq = 0;
+
+    ids_random(session);
+    session[12] = '\0';
+    for (;;) {
+        char reqid[128];
+        reader_event ev;
+        cp_err err = reader_next(r, -1, &ev);
+
+        if (err == CP_ERR_TIMEOUT)
+            continue;
+        if (err == CP_ERR_DISCONNECTED)
+            return 0;
+        if (err) {
+            fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+            return 1;
+        }
+        switch (ev.type) {
+        case READER_EV_CARD:
+            snprintf(reqid, sizeof reqid, "%s:%s:%ld", s->terminal, session, ++seq);
+            if (charge_one(d, pq, s, CARDNO_DEC10, ev.card, reqid))
+                return 1;
+            break;
+        case READER_EV_INVALID:
+            emit_error("unknown_card", ev.text);
+            break;
+        case READER_EV_STATUS:
+            fprintf(stderr, "cleanplate-pos: %s\n", ev.text);
+            break;
+        case READER_EV_KEY:
+            break;
+        }
+    }
+}
+
+/* Reads the config file into s, for what the command line did not set. */
+static cp_err read_config(const char *path, pos_settings *s, config **out)
+{
+    static const char *const terminal_keys[] = {"code", "db", "reader", "card_format",
+                                                "dup_seconds", NULL};
+    static const char *const printer_keys[] = {"uri", "encoding", "columns", NULL};
+    config *c = NULL;
+    cp_err err;
+
+    if ((err = config_load(path, &c)))
+        return err;
+    if ((err = config_check_keys(c, "terminal", terminal_keys)) ||
+        (err = config_check_keys(c, "printer", printer_keys)))
+        goto fail;
+    if (!s->terminal)
+        s->terminal = config_get(c, "terminal", "code");
+    if (!s->db_path)
+        s->db_path = config_get(c, "terminal", "db");
+    if (!s->reader)
+        s->reader = config_get(c, "terminal", "reader");
+    if (!s->card_format)
+        s->card_format = config_get(c, "terminal", "card_format");
+    if (!s->printer)
+        s->printer = config_get(c, "printer", "uri");
+    if (!s->encoding)
+        s->encoding = config_get(c, "printer", "encoding");
+    if (!s->dup_seconds &&
+        (err = config_get_int(c, "terminal", "dup_seconds", 1, 3600, 0, &s->dup_seconds)))
+        goto fail;
+    if (!s->columns && (err = config_get_int(c, "printer", "columns", 32, 48, 0, &s->columns)))
+        goto fail;
+    *out = c;
+    return CP_OK;
+fail:
+    config_free(c);
+    return err;
+}
+
+/* Parses a whole number option in [min, max] into *out; 0 on success. */
+static int parse_long(const char *name, const char *v, long min, long max, long *out)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+
+    if (!*v || *end || n < min || n > max) {
+        fprintf(stderr, "cleanplate-pos: --%s '%s': give a number from %ld to %ld\n", name, v,
+                min, max);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+/* --print-preview FILE: the printer bytes in FILE ("-": stdin) as text on stdout. */
+static int preview_file(const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    unsigned char *buf = NULL;
+    size_t len = 0, cap = 0, n;
+    int rc = 1;
+
+    if (!f) {
+        fprintf(stderr, "cleanplate-pos: cannot open '%s': check the path\n", path);
+        return 1;
+    }
+    do {
+        if (len == cap) {
+            unsigned char *grown = realloc(buf, cap = cap ? cap * 2 : 65536);
+            if (!grown) {
+                fprintf(stderr, "cleanplate-pos: out of memory reading '%s'\n", path);
+                goto out;
+            }
+            buf = grown;
+        }
+        n = fread(buf + len, 1, cap - len, f);
+        len += n;
+    } while (n > 0);
+    if (decode_print(buf, len, stdout)) {
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+        goto out;
+    }
+    rc = 0;
+out:
+    free(buf);
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
+/* --list-readers: USB devices that look like readers (or those of a usb: spec). */
+static int list_readers(const char *spec)
+{
+    reader_config rc;
+    int count = 0;
+
+    reader_config_init(&rc);
+    if (spec && strncmp(spec, "usb", 3) == 0 && reader_config_parse(&rc, spec)) {
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+        return 2;
+    }
+    if (reader_usb_list(stdout, rc.ids, rc.n_ids, &count)) {
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+        return 1;
+    }
+    if (count == 0)
+        printf("no USB card reader found: plug one in, or check `lsusb`; a reader that "
+               "types into the focused window works with --reader keyboard\n");
     return 0;
 }
 
 int main(int argc, char **argv)
 {
     cli_opt opts[] = {
-        {"headless", 0, NULL}, {"terminal", 1, NULL}, {"db", 1, NULL},
-        {"cashier", 1, NULL},  {"card-format", 1, NULL}, {"dup-seconds", 1, NULL},
-        {"help", 0, NULL},     {NULL, 0, NULL},
+        {"headless", 0, NULL},      {"terminal", 1, NULL},         {"db", 1, NULL},
+        {"cashier", 1, NULL},       {"card-format", 1, NULL},      {"dup-seconds", 1, NULL},
+        {"reader", 1, NULL},        {"list-readers", 0, NULL},     {"config", 1, NULL},
+        {"printer", 1, NULL},       {"printer-encoding", 1, NULL}, {"printer-columns", 1, NULL},
+        {"print-preview", 0, NULL}, {"help", 0, NULL},             {NULL, 0, NULL},
     };
+    pos_settings s = {0};
     cardno_format fmt = CARDNO_AUTO;
-    const char *terminal, *v;
+    escpos_profile prof;
+    reader_config rcfg;
+    config *cfg = NULL;
+    printq *pq = NULL;
+    reader *r = NULL;
+    const char *v;
     char *pos[1];
-    int npos, dup = 0, rc;
+    int npos, rc = 1, use_lines;
     db *d = NULL;
     cp_err err;
 
-    if ((err = cli_parse(argc - 1, argv + 1, opts, pos, 0, &npos))) {
+    if ((err = cli_parse(argc - 1, argv + 1, opts, pos, 1, &npos))) {
         fprintf(stderr, "cleanplate-pos: %s; see cleanplate-pos --help\n", cp_detail());
         return 2;
     }
@@ -138,35 +356,113 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (!cli_get(opts, "headless")) {
-        fprintf(stderr, "cleanplate-pos: the full-screen terminal is not built yet; run with "
-                        "--headless --terminal CODE (see --help)\n");
+    s.headless = cli_get(opts, "headless") != NULL;
+    s.preview = cli_get(opts, "print-preview") != NULL;
+    if (npos > 0 && !(s.preview && !s.headless)) {
+        fprintf(stderr, "cleanplate-pos: unexpected '%s'; see cleanplate-pos --help\n", pos[0]);
         return 2;
     }
-    if (!(terminal = cli_get(opts, "terminal"))) {
-        fprintf(stderr, "cleanplate-pos: missing --terminal CODE (the code given to "
-                        "`cleanplate-office terminal add`)\n");
+    if (npos > 0)
+        return preview_file(pos[0]);
+    if (cli_get(opts, "list-readers"))
+        return list_readers(cli_get(opts, "reader"));
+
+    s.terminal = cli_get(opts, "terminal");
+    s.db_path = cli_get(opts, "db");
+    s.reader = cli_get(opts, "reader");
+    s.card_format = cli_get(opts, "card-format");
+    s.printer = cli_get(opts, "printer");
+    s.encoding = cli_get(opts, "printer-encoding");
+    if ((v = cli_get(opts, "dup-seconds")) && parse_long("dup-seconds", v, 1, 3600, &s.dup_seconds))
         return 2;
-    }
-    if ((v = cli_get(opts, "card-format")) && cardno_format_parse(v, &fmt)) {
+    if ((v = cli_get(opts, "printer-columns")) &&
+        parse_long("printer-columns", v, 32, 48, &s.columns))
+        return 2;
+    if ((v = cli_get(opts, "config")) && (err = read_config(v, &s, &cfg))) {
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
         return 2;
-    }
-    if ((v = cli_get(opts, "dup-seconds"))) {
-        char *end;
-        long n = strtol(v, &end, 10);
-        if (*end || n < 1 || n > 3600) {
-            fprintf(stderr, "cleanplate-pos: --dup-seconds '%s': give 1 to 3600\n", v);
-            return 2;
-        }
-        dup = (int)n;
-    }
-    if ((err = db_open(cli_get(opts, "db"), DB_OPEN_EXISTING, &d))) {
-        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
-        return 1;
     }
     v = cli_get(opts, "cashier");
-    rc = run_headless(d, terminal, v ? v : "headless", fmt, dup);
+    s.cashier = v ? v : "headless";
+    if (!s.terminal) {
+        fprintf(stderr, "cleanplate-pos: missing --terminal CODE (the code given to "
+                        "`cleanplate-office terminal add`), or [terminal] code in --config\n");
+        goto out_usage;
+    }
+    if (s.card_format && cardno_format_parse(s.card_format, &fmt)) {
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+        goto out_usage;
+    }
+    if (escpos_profile_parse(s.encoding ? s.encoding : "gb18030",
+                             s.columns ? (int)s.columns : 32, &prof)) {
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+        goto out_usage;
+    }
+
+    /* The reader: stdin lines by default when headless, the keyboard on screen. */
+    reader_config_init(&rcfg);
+    rcfg.format = fmt;
+    if (reader_config_parse(&rcfg, s.reader ? s.reader : s.headless ? "stdin" : "keyboard")) {
+        fprintf(stderr, "cleanplate-pos: --reader: %s\n", cp_detail());
+        goto out_usage;
+    }
+    use_lines = s.headless && rcfg.ops == &reader_stdin_ops;
+    if (!s.headless && rcfg.ops == &reader_wedge_ops)
+        rcfg.fd = -1; /* the screen reads the keys and hands them on */
+    if (!s.headless && rcfg.ops == &reader_stdin_ops && isatty(0)) {
+        fprintf(stderr, "cleanplate-pos: --reader stdin on the screen needs card numbers piped "
+                        "in (cards < FIFO); for a reader that types, use --reader keyboard\n");
+        goto out_usage;
+    }
+
+    if ((err = db_open(s.db_path, DB_OPEN_EXISTING, &d))) {
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+        goto out;
+    }
+    if (s.preview || s.printer) {
+        if ((err = printq_new(s.preview ? "preview" : s.printer, &prof, &pq))) {
+            fprintf(stderr, "cleanplate-pos: --printer: %s\n", cp_detail());
+            goto out_usage;
+        }
+        if (s.preview)
+            printq_set_preview(pq, stderr);
+        if (s.headless && printq_ok(pq) == 0)
+            fprintf(stderr, "cleanplate-pos: %s; sales go on, receipts are kept\n",
+                    printq_status(pq));
+    } else if (!s.headless && (err = printq_new("none", &prof, &pq))) {
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+        goto out;
+    }
+    if (!use_lines && (err = reader_open(&rcfg, &r))) {
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+        goto out;
+    }
+
+    if (s.headless) {
+        rc = use_lines ? run_headless_lines(d, pq, &s, fmt) : run_headless_reader(d, pq, &s, r);
+    } else {
+        ui_config u = {.terminal = s.terminal, .d = d, .r = r, .pq = pq, .preview = s.preview,
+                       .dup_seconds = (int)s.dup_seconds,
+                       .screen_on_tty = rcfg.ops == &reader_stdin_ops};
+        if (s.preview) {
+            /* the screen shows the receipt itself; the transport's text goes nowhere */
+            FILE *null = fopen("/dev/null", "w");
+            printq_set_preview(pq, null);
+            rc = ui_run(&u);
+            printq_set_preview(pq, stderr);
+            if (null)
+                fclose(null);
+        } else {
+            rc = ui_run(&u);
+        }
+    }
+    goto out;
+out_usage:
+    rc = 2;
+out:
+    reader_close(r);
+    printq_free(pq);
     db_close(d);
+    config_free(cfg);
     return rc;
 }
