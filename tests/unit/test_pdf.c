@@ -156,6 +156,12 @@ static void test_report(void **state)
     assert_int_equal(pdf_paragraph(doc, LONG_ZH), CP_OK);
     assert_int_equal(pdf_paragraph(doc, LONG_EN), CP_OK);
     assert_int_equal(pdf_paragraph(doc, "第一行\n第二行"), CP_OK);
+    /* a space early in Chinese text is no reason to break there */
+    assert_int_equal(pdf_paragraph(doc, "注 各食堂应于每月五日前完成上月称重数据的核对，并将核对结果"
+                                        "报送机关事务管理局，逾期未报送的食堂不参加当月排名。"), CP_OK);
+    /* 45 characters fill a line: the full stop after them must not start the next one */
+    assert_int_equal(pdf_paragraph(doc, "餐餐餐餐餐餐餐餐餐餐餐餐餐餐餐餐餐餐餐餐餐餐餐餐餐餐餐餐餐餐"
+                                        "餐餐餐餐餐餐餐餐餐餐餐餐餐餐餐。光盘"), CP_OK);
     assert_int_equal(pdf_heading(doc, "二、红黑榜"), CP_OK);
     table_first = pdf_page_count(doc);
     assert_int_equal(pdf_table_begin(doc, cols, 6, PDF_TABLE_ZEBRA), CP_OK);
@@ -233,6 +239,9 @@ static void test_report(void **state)
     assert_int_equal(count(txt, name), pages);
     assert_int_equal(count(txt, "发布哈希 3f2a9c"), pages);
     assert_non_null(strstr(txt, "第一行\n第二行"));
+    assert_non_null(strstr(txt, "注 各食堂应于每月五日前"));
+    assert_non_null(strstr(txt, "\n餐。光盘"));
+    assert_null(strstr(txt, "\n。"));
     /* wrapped: the paragraph is on several lines, and nothing is lost */
     assert_null(strstr(txt, LONG_ZH));
     assert_null(strstr(txt, "the month. Supercalifragilistic"));
