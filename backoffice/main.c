@@ -16,6 +16,7 @@
 
 #include "backoffice/metrics.h"
 #include "backoffice/office.h"
+#include "backoffice/publish.h"
 
 typedef office_ctx ctx; /* short name for the handlers below */
 
@@ -406,9 +407,41 @@ static int cmd_verify(ctx *c)
 {
     long problems;
     cp_err err = verify_books(c->d, stdout, &problems);
+    if (!err)
+        err = publish_verify(c->d, office_opt(c, "out"), stdout, &problems);
     if (err)
         return office_fail(err);
     return problems ? 1 : 0;
+}
+
+static int cmd_publish_redblack(ctx *c)
+{
+    publish_req req = {0};
+    publish_res res;
+    cp_err err;
+    int rc;
+
+    if ((rc = office_need(c, "month")) || (rc = office_need(c, "out")) ||
+        (rc = metrics_options(c, &req.opts)))
+        return rc;
+    req.month = office_opt(c, "month");
+    req.out_dir = office_opt(c, "out");
+    req.reason = office_opt(c, "reason");
+    req.font = office_opt(c, "font");
+    req.actor = c->actor;
+    if ((err = publish_redblack(c->d, &req, &res)))
+        return office_fail(err);
+    printf("published %s: %ld eligible department%s, %ld on the red list, %ld on the black "
+           "list\n  %s\n  %s\n  %s\n  hash %s\n",
+           res.id, res.rows, res.rows == 1 ? "" : "s", res.red, res.black, res.paths[0],
+           res.paths[1], res.paths[2], res.hash);
+    return 0;
+}
+
+static int cmd_publications(ctx *c)
+{
+    cp_err err = publish_list(c->d, stdout);
+    return err ? office_fail(err) : 0;
 }
 
 static const command commands[] = {
@@ -449,7 +482,15 @@ static const command commands[] = {
      "add a user; the PIN is asked for (or read from stdin)", 1, "role=", cmd_user_add},
     {"void", "SALE_ID --manager NAME [--reason TEXT]",
      "void a sale (manager PIN asked for, or read from stdin)", 1, "manager=,reason=", cmd_void},
-    {"verify", "", "check every balance, void and the audit chain", 0, "", cmd_verify},
+    {"verify", "[--out DIR]",
+     "check every balance, void, the audit chain and the publications (and their files in DIR)",
+     0, "out=", cmd_verify},
+    {"publish redblack",
+     "--month YYYY-MM --out DIR [--reason TEXT] [--font TTF] [metrics options]",
+     "publish the month's red/black list as PDF, CSV and HTML; again only with a reason", 0,
+     "month=,out=,reason=,font=,canteen=,clean-threshold=,min-meals=,min-coverage=,red=,"
+     "black=", cmd_publish_redblack},
+    {"publications", "", "list what has been published", 0, "", cmd_publications},
     {"metrics",
      "(--month YYYY-MM | --quarter YYYYQn) [--canteen CODE] [--by department|canteen|period]"
      " [--json|--csv] [--clean-threshold G] [--min-meals N] [--min-coverage F] [--red N]"

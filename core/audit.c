@@ -1,44 +1,22 @@
 /* audit: the append-only audit log, a BLAKE2b hash chain that verify can check. */
 #include "core/audit.h"
 
-#include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/hash.h"
 
-#define HASH_BYTES 32
-#define HASH_HEX (HASH_BYTES * 2 + 1)
+#define HASH_HEX HASH_HEX_LEN
 /* The chain starts from a fixed value so that an empty log verifies. */
 static const char genesis[] = "cleanplate-audit-v1";
-
-static void add_field(crypto_generichash_state *h, const char *s)
-{
-    /* Each field is followed by a unit separator, and NULL differs from "". */
-    static const unsigned char sep = 0x1f, null_mark = 0x00;
-    if (s)
-        crypto_generichash_update(h, (const unsigned char *)s, strlen(s));
-    else
-        crypto_generichash_update(h, &null_mark, 1);
-    crypto_generichash_update(h, &sep, 1);
-}
 
 static void entry_hash(const char *prev, const char *at, const char *actor,
                        const char *terminal, const char *action, const char *subject,
                        const char *detail, char out[HASH_HEX])
 {
-    crypto_generichash_state h;
-    unsigned char bin[HASH_BYTES];
-
-    crypto_generichash_init(&h, NULL, 0, sizeof bin);
-    add_field(&h, prev);
-    add_field(&h, at);
-    add_field(&h, actor);
-    add_field(&h, terminal);
-    add_field(&h, action);
-    add_field(&h, subject);
-    add_field(&h, detail);
-    crypto_generichash_final(&h, bin, sizeof bin);
-    sodium_bin2hex(out, HASH_HEX, bin, sizeof bin);
+    const char *fields[] = {prev, at, actor, terminal, action, subject, detail};
+    hash_fields(fields, sizeof fields / sizeof fields[0], out);
 }
 
 cp_err audit_append(db *d, const char *actor, const char *terminal, const char *action,

@@ -328,7 +328,55 @@ static const char *const migrations[] = {
     "    AND o.business_date BETWEEN substr(s.business_date, 1, 7) || '-01'"
     "                            AND substr(s.business_date, 1, 7) || '-31'"
     "    AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = o.id));"
-    "END;",
+    "END;"
+
+    /* Published red/black lists: immutable. A correction is a new version with
+     * a reason that points at the version it corrects. hash chains every
+     * publication to the one before it (backoffice/publish.c says what goes
+     * into it); files holds the published files' names and hashes (JSON). */
+    "CREATE TABLE publications ("
+    "  id TEXT PRIMARY KEY,"                 /* "redblack-2026-11-v1" */
+    "  kind TEXT NOT NULL CHECK (kind IN ('redblack')),"
+    "  period TEXT NOT NULL,"
+    "  version INTEGER NOT NULL CHECK (version >= 1),"
+    "  reason TEXT,"
+    "  corrects TEXT REFERENCES publications(id),"
+    "  rules TEXT NOT NULL,"
+    "  content_hash TEXT NOT NULL,"
+    "  files TEXT NOT NULL,"
+    "  prev_hash TEXT NOT NULL,"
+    "  hash TEXT NOT NULL UNIQUE,"
+    "  actor TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  UNIQUE (kind, period, version),"
+    "  CHECK (version = 1 OR (reason IS NOT NULL AND reason <> '' AND corrects IS NOT NULL))"
+    ") STRICT;"
+    "CREATE TABLE publication_rows ("
+    "  publication_id TEXT NOT NULL REFERENCES publications(id),"
+    "  rank INTEGER NOT NULL,"
+    "  code TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  list TEXT CHECK (list IN ('red', 'black')),"
+    "  meals INTEGER NOT NULL,"
+    "  diners INTEGER NOT NULL CHECK (diners >= 5),"
+    "  trays INTEGER NOT NULL,"
+    "  plate_g INTEGER NOT NULL,"
+    "  g_per_tray_x10 INTEGER NOT NULL,"
+    "  clean_rate_permille INTEGER NOT NULL,"
+    "  coverage_permille INTEGER NOT NULL,"
+    "  change_x10 INTEGER,"
+    "  PRIMARY KEY (publication_id, rank)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TRIGGER publications_no_update BEFORE UPDATE ON publications BEGIN"
+    "  SELECT RAISE(ABORT, 'a publication cannot be changed: publish a new version with a reason');"
+    "END;"
+    "CREATE TRIGGER publications_no_delete BEFORE DELETE ON publications BEGIN"
+    "  SELECT RAISE(ABORT, 'a publication cannot be deleted'); END;"
+    "CREATE TRIGGER publication_rows_no_update BEFORE UPDATE ON publication_rows BEGIN"
+    "  SELECT RAISE(ABORT, 'a published row cannot be changed: publish a new version with a reason');"
+    "END;"
+    "CREATE TRIGGER publication_rows_no_delete BEFORE DELETE ON publication_rows BEGIN"
+    "  SELECT RAISE(ABORT, 'a published row cannot be deleted'); END;",
 };
 
 int schema_version(void)

@@ -1,0 +1,624 @@
+/* publish: immutable red/black lists as PDF, CSV and HTML, recorded in a hash chain.
+ *
+ * What is hashed:
+ *   content_hash  the canonical JSON (sorted keys, compact) of the kind, the
+ *                 period, the rules and the published rows, so that it can be
+ *                 recomputed from the database at any time;
+ *   files         each written file's own hash, kept as JSON {"name": "hash"};
+ *   hash          the fields of the publication (prev_hash, id, kind, period,
+ *                 version, reason, corrects, rules, content_hash, files, actor,
+ *                 created_at), chaining it to the publication before it. */
+#include "backoffice/publish.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backoffice/pdf.h"
+#include "core/audit.h"
+#include "core/clock.h"
+#include "core/hash.h"
+
+static const char genesis[] = "cleanplate-publications-v1";
+static const char *const exts[3] = {"pdf", "csv", "html"};
+
+/* The rules a list was made with, as a JSON object. */
+static json_t *rules_json(const metrics_opts *o)
+{
+    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:s?, s:s}", "clean_threshold_g",
+                     o->clean_threshold_g, "min_meals", o->min_meals, "min_coverage_pct",
+                     o->min_coverage_pct, "min_diners", METRICS_MIN_DINERS, "red", o->red,
+                     "black", o->black, "canteen", o->canteen, "order",
+                     "g_per_tray ascending, then clean_rate descending, then code");
+}
+
+/* One published row as JSON (integers only, so the hash is exact). */
+static json_t *row_json(const metrics_row *r)
+{
+    json_t *o = json_pack("{s:i, s:s, s:s, s:s?, s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "rank",
+                          r->rank, "code", r->code, "name", r->name, "list", r->list, "meals",
+                          (json_int_t)r->meals, "diners", (json_int_t)r->diners, "trays",
+                          (json_int_t)r->trays, "plate_g", (json_int_t)r->plate_g,
+                          "g_per_tray_x10", (json_int_t)r->g_per_tray_x10,
+                          "clean_rate_permille", r->clean_rate_permille, "coverage_permille",
+                          r->coverage_permille);
+    json_object_set_new(o, "change_x10",
+                        r->has_change ? json_integer(r->change_x10) : json_null());
+    return o;
+}
+
+/* content_hash of period, rules (canonical text) and rows (a JSON array). */
+static cp_err content_hash(const char *period, const char *rules, json_t *rows,
+                           char out[HASH_HEX_LEN])
+{
+    json_t *r = json_loads(rules, 0, NULL);
+    json_t *all;
+    char *text;
+
+    if (!r)
+        return cp_fail(CP_ERR_PARSE, "the rules of a publication are not JSON");
+    all = json_pack("{s:s, s:s, s:o, s:O}", "kind", "redblack", "period", period, "rules", r,
+                    "rows", rows);
+    text = json_dumps(all, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(all);
+    if (!text)
+        return cp_fail(CP_ERR_NOMEM, "out of memory hashing a publication");
+    hash_bytes(text, strlen(text), out);
+    free(text);
+    return CP_OK;
+}
+
+static void chain_hash(const char *prev, const char *id, const char *period, int version,
+                       const char *reason, const char *corrects, const char *rules,
+                       const char *content, const char *files, const char *actor,
+                       const char *at, char out[HASH_HEX_LEN])
+{
+    char v[16];
+    snprintf(v, sizeof v, "%d", version);
+    const char *fields[] = {prev, id, "redblack", period, v, reason, corrects,
+                            rules, content, files, actor, at};
+    hash_fields(fields, sizeof fields / sizeof fields[0], out);
+}
+
+/* ---- the three files ------------------------------------------------------- */
+
+/* Writes the CSV file (UTF-8 with BOM so that spreadsheets read the Chinese). */
+static cp_err write_csv(const char *path, const metrics_table *t)
+{
+    FILE *f = fopen(path, "wb");
+    char a[24], b[24], c[24], e[24];
+
+    if (!f)
+        return cp_fail(CP_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    fputs("\xef\xbb\xbfrank,list,code,name,meals,diners,trays,plate_g,g_per_tray,clean_rate,"
+          "coverage,change_g_per_tray\r\n", f);
+    for (size_t i = 0; i < t->n && t->rows[i].eligible; i++) {
+        const metrics_row *r = &t->rows[i];
+        const char *q = strpbrk(r->name, ",\"\r\n") ? "\"" : "";
+        fprintf(f, "%d,%s,%s,%s", r->rank, r->list ? r->list : "", r->code, q);
+        for (const char *s = r->name; *s; s++) {
+            if (*s == '"')
+                fputc('"', f); /* a quote inside a quoted field is doubled */
+            fputc(*s, f);
+        }
+        fprintf(f, "%s,%lld,%lld,%lld,%lld,%s,%s,%s,%s\r\n", q, (long long)r->meals,
+                (long long)r->diners, (long long)r->trays, (long long)r->plate_g,
+                metrics_x10(r->g_per_tray_x10, a), metrics_ratio(r->clean_rate_permille, b),
+                metrics_ratio(r->coverage_permille, c),
+                r->has_change ? metrics_x10(r->change_x10, e) : "");
+    }
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0 || ferror(f)) {
+        fclose(f);
+        return cp_fail(CP_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    }
+    fclose(f);
+    return CP_OK;
+}
+
+static void html_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+static void html_rows(FILE *f, const metrics_table *t, const char *only)
+{
+    char a[24], b[24], c[24], e[24];
+
+    fputs("<table>\n<thead><tr><th>名次</th><th>部门</th><th>就餐人次</th><th>就餐人数</th>"
+          "<th>称重盘数</th><th>盘均剩餐（克）</th><th>光盘率</th><th>称重覆盖率</th>"
+          "<th>较上月（克）</th></tr></thead>\n<tbody>\n", f);
+    for (size_t i = 0; i < t->n && t->rows[i].eligible; i++) {
+        const metrics_row *r = &t->rows[i];
+        if (only && (!r->list || strcmp(r->list, only) != 0))
+            continue;
+        fprintf(f, "<tr class=\"%s\"><td>%d</td><td>", r->list ? r->list : "", r->rank);
+        html_text(f, r->name);
+        fprintf(f, " <small>(");
+        html_text(f, r->code);
+        fprintf(f, ")</small></td><td>%lld</td><td>%lld</td><td>%lld</td><td>%s</td><td>%s</td>"
+                   "<td>%s</td><td>%s</td></tr>\n",
+                (long long)r->meals, (long long)r->diners, (long long)r->trays,
+                metrics_x10(r->g_per_tray_x10, a), metrics_ratio(r->clean_rate_permille, b),
+                metrics_ratio(r->coverage_permille, c),
+                r->has_change ? metrics_x10(r->change_x10, e) : "—");
+    }
+    fputs("</tbody>\n</table>\n", f);
+}
+
+/* Writes the static HTML page: no scripts, no outside resources, printable. */
+static cp_err write_html(const char *path, const metrics_table *t, const publish_res *res,
+                         const char *reason, const char *corrects, const char *at)
+{
+    FILE *f = fopen(path, "wb");
+
+    if (!f)
+        return cp_fail(CP_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    fprintf(f, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+               "<title>%s 食堂浪费红黑榜</title>\n<style>\n"
+               "body{font-family:sans-serif;max-width:60em;margin:2em auto;color:#222}\n"
+               "table{border-collapse:collapse;width:100%%;margin:1em 0}\n"
+               "th,td{border:1px solid #999;padding:.3em .5em;text-align:right}\n"
+               "th:nth-child(2),td:nth-child(2){text-align:left}\n"
+               "tr.red td:first-child{border-left:.4em solid #c00}\n"
+               "tr.black td:first-child{border-left:.4em solid #000}\n"
+               "h2.red{color:#c00}\n.meta{color:#555;font-size:.9em;word-break:break-all}\n"
+               "@media print{body{margin:0;max-width:none}}\n</style>\n</head>\n<body>\n",
+            t->span.label);
+    fprintf(f, "<h1>%s 食堂浪费红黑榜</h1>\n<p>统计期间：%s 至 %s。版本 %d。</p>\n",
+            t->span.label, t->span.from, t->span.to, res->version);
+    if (corrects) {
+        fprintf(f, "<p><strong>本版更正 %s：</strong>", corrects);
+        html_text(f, reason ? reason : "");
+        fputs("</p>\n", f);
+    }
+    fprintf(f, "<h2>评比规则</h2>\n<ul>\n<li>按盘均剩餐克数从少到多排名，相同时光盘率高者在前，"
+               "再按部门编码。</li>\n<li>光盘：剩餐不超过 %d 克。</li>\n"
+               "<li>参评条件：就餐不少于 %d 人次，称重覆盖率不低于 %d%%，就餐人数不少于 %d 人。"
+               "</li>\n<li>红榜取前 %d 名，黑榜取后 %d 名；参评部门不足时各取一半以内。</li>\n"
+               "</ul>\n",
+            t->opts.clean_threshold_g, t->opts.min_meals, t->opts.min_coverage_pct,
+            METRICS_MIN_DINERS, t->opts.red, t->opts.black);
+    fputs("<h2 class=\"red\">红榜</h2>\n", f);
+    html_rows(f, t, "red");
+    fputs("<h2>黑榜</h2>\n", f);
+    html_rows(f, t, "black");
+    fprintf(f, "<h2>全部参评部门（%ld 个）</h2>\n", t->eligible);
+    html_rows(f, t, NULL);
+    fprintf(f, "<p class=\"meta\">发布编号 %s，发布时间 %s，内容哈希 %s。本页不含个人信息。</p>\n"
+               "</body>\n</html>\n",
+            res->id, at, res->content_hash);
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0 || ferror(f)) {
+        fclose(f);
+        return cp_fail(CP_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    }
+    fclose(f);
+    return CP_OK;
+}
+
+/* Adds the table of a list (only "red", "black" or all when NULL) to the PDF. */
+static void pdf_rows(pdf_doc *doc, const metrics_table *t, const char *only)
+{
+    static const pdf_column cols[] = {
+        {"名次", 0.07, PDF_RIGHT},    {"部门", 0, PDF_LEFT},
+        {"人次", 0.09, PDF_RIGHT},    {"人数", 0.08, PDF_RIGHT},
+        {"盘数", 0.09, PDF_RIGHT},    {"盘均(克)", 0.11, PDF_RIGHT},
+        {"光盘率", 0.10, PDF_RIGHT},  {"覆盖率", 0.10, PDF_RIGHT},
+        {"较上月", 0.10, PDF_RIGHT},
+    };
+    char cell[9][64];
+    const char *cells[9];
+
+    pdf_table_begin(doc, cols, 9, PDF_TABLE_ZEBRA);
+    for (size_t i = 0; i < t->n && t->rows[i].eligible; i++) {
+        const metrics_row *r = &t->rows[i];
+        if (only && (!r->list || strcmp(r->list, only) != 0))
+            continue;
+        snprintf(cell[0], sizeof cell[0], "%d", r->rank);
+        snprintf(cell[1], sizeof cell[1], "%.63s", r->name);
+        snprintf(cell[2], sizeof cell[2], "%lld", (long long)r->meals);
+        snprintf(cell[3], sizeof cell[3], "%lld", (long long)r->diners);
+        snprintf(cell[4], sizeof cell[4], "%lld", (long long)r->trays);
+        metrics_x10(r->g_per_tray_x10, cell[5]);
+        metrics_ratio(r->clean_rate_permille, cell[6]);
+        metrics_ratio(r->coverage_permille, cell[7]);
+        if (r->has_change)
+            metrics_x10(r->change_x10, cell[8]);
+        else
+            snprintf(cell[8], sizeof cell[8], "—");
+        for (int k = 0; k < 9; k++)
+            cells[k] = cell[k];
+        pdf_table_row(doc, cells, !r->list                      ? PDF_MARK_NONE
+                                  : strcmp(r->list, "red") == 0 ? PDF_MARK_RED
+                                                                : PDF_MARK_BLACK);
+    }
+    pdf_table_end(doc);
+}
+
+/* Writes the PDF notice. */
+static cp_err write_pdf(const char *path, const metrics_table *t, const publish_res *res,
+                        const char *reason, const char *corrects, const char *at,
+                        const char *font)
+{
+    pdf_doc *doc = NULL;
+    char text[512];
+    cp_err err;
+
+    if ((err = pdf_new(font, &doc)))
+        return err;
+    snprintf(text, sizeof text, "%s 食堂浪费红黑榜", t->span.label);
+    pdf_title(doc, text);
+    snprintf(text, sizeof text, "%s 至 %s", t->span.from, t->span.to);
+    pdf_kv(doc, "统计期间", text);
+    snprintf(text, sizeof text, "第 %d 版", res->version);
+    pdf_kv(doc, "版本", text);
+    if (corrects) {
+        snprintf(text, sizeof text, "本版更正 %s：%s", corrects, reason ? reason : "");
+        pdf_kv(doc, "更正说明", text);
+    }
+    pdf_heading(doc, "评比规则");
+    snprintf(text, sizeof text,
+             "按盘均剩餐克数从少到多排名，相同时光盘率高者在前，再按部门编码。光盘指剩餐不超过 "
+             "%d 克。参评条件：就餐不少于 %d 人次，称重覆盖率不低于 %d%%，就餐人数不少于 %d 人。"
+             "红榜取前 %d 名，黑榜取后 %d 名；参评部门不足时各取一半以内。",
+             t->opts.clean_threshold_g, t->opts.min_meals, t->opts.min_coverage_pct,
+             METRICS_MIN_DINERS, t->opts.red, t->opts.black);
+    pdf_paragraph(doc, text);
+    pdf_heading(doc, "红榜");
+    pdf_rows(doc, t, "red");
+    pdf_heading(doc, "黑榜");
+    pdf_rows(doc, t, "black");
+    snprintf(text, sizeof text, "全部参评部门（%ld 个）", t->eligible);
+    pdf_heading(doc, text);
+    pdf_rows(doc, t, NULL);
+    snprintf(text, sizeof text, "%s  发布于 %s  内容哈希 %.16s…", res->id, at, res->content_hash);
+    pdf_set_footer(doc, text);
+    err = pdf_save(doc, path);
+    pdf_free(doc);
+    return err;
+}
+
+/* ---- recording --------------------------------------------------------------- */
+
+/* The newest version of period (0 when unpublished) and its id, and the hash
+ * at the end of the whole chain. */
+static cp_err latest(db *d, const char *period, int *version, char id[64],
+                     char chain_tip[HASH_HEX_LEN])
+{
+    static const char ver_sql[] =
+        "SELECT version, id FROM publications WHERE kind = 'redblack' AND period = ?"
+        " ORDER BY version DESC LIMIT 1";
+    static const char tip_sql[] = "SELECT hash FROM publications ORDER BY rowid DESC LIMIT 1";
+    sqlite3_stmt *st = db_stmt(d, ver_sql);
+    int rc;
+
+    *version = 0;
+    id[0] = '\0';
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, period);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *version = sqlite3_column_int(st, 0);
+        snprintf(id, 64, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(d, "reading publications");
+    if (!(st = db_stmt(d, tip_sql)))
+        return CP_ERR_DB;
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        snprintf(chain_tip, HASH_HEX_LEN, "%s", (const char *)sqlite3_column_text(st, 0));
+    else
+        snprintf(chain_tip, HASH_HEX_LEN, "%s", genesis);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading publications");
+}
+
+static cp_err insert_rows(db *d, const char *pub_id, const metrics_table *t)
+{
+    static const char sql[] =
+        "INSERT INTO publication_rows(publication_id, rank, code, name, list, meals, diners,"
+        " trays, plate_g, g_per_tray_x10, clean_rate_permille, coverage_permille, change_x10)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    cp_err err;
+
+    for (size_t i = 0; i < t->n && t->rows[i].eligible; i++) {
+        const metrics_row *r = &t->rows[i];
+        sqlite3_stmt *st = db_stmt(d, sql);
+        if (!st)
+            return CP_ERR_DB;
+        db_bind_text(st, 1, pub_id);
+        sqlite3_bind_int(st, 2, r->rank);
+        db_bind_text(st, 3, r->code);
+        db_bind_text(st, 4, r->name);
+        db_bind_text(st, 5, r->list);
+        sqlite3_bind_int64(st, 6, r->meals);
+        sqlite3_bind_int64(st, 7, r->diners);
+        sqlite3_bind_int64(st, 8, r->trays);
+        sqlite3_bind_int64(st, 9, r->plate_g);
+        sqlite3_bind_int64(st, 10, r->g_per_tray_x10);
+        sqlite3_bind_int(st, 11, r->clean_rate_permille);
+        sqlite3_bind_int(st, 12, r->coverage_permille);
+        if (r->has_change)
+            sqlite3_bind_int64(st, 13, r->change_x10);
+        if ((err = db_step_done(d, st, "saving a published row")))
+            return err;
+    }
+    return CP_OK;
+}
+
+cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
+{
+    static const char insert_sql[] =
+        "INSERT INTO publications(id, kind, period, version, reason, corrects, rules,"
+        " content_hash, files, prev_hash, hash, actor, created_at)"
+        " VALUES (?, 'redblack', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    char prev_id[64], tip[HASH_HEX_LEN], at[CP_TIME_ISO_LEN];
+    char tmp[3][600], *rules = NULL, *files = NULL;
+    json_t *rows = NULL, *files_obj = json_object(), *rj = NULL;
+    metrics_table *t = NULL;
+    const char *reason = req->reason && *req->reason ? req->reason : NULL;
+    metrics_span span;
+    sqlite3_stmt *st;
+    int version, written = 0;
+    cp_time now;
+    cp_err err;
+
+    memset(res, 0, sizeof *res);
+    if ((err = metrics_span_parse(req->month, NULL, &span)) || (err = clock_now(&now)))
+        goto out;
+    clock_iso(&now, at);
+    if (strcmp(at, span.to) <= 0) {
+        err = cp_fail(CP_ERR_INVALID, "%s is not over yet (today is %.10s): publish a month "
+                      "after its last day", span.label, at);
+        goto out;
+    }
+    if ((err = latest(d, span.label, &version, prev_id, tip)))
+        goto out;
+    if (version > 0 && !reason) {
+        err = cp_fail(CP_ERR_EXISTS, "%s is already published (%s); to correct it, publish "
+                      "again with --reason \"what is corrected\"", span.label, prev_id);
+        goto out;
+    }
+    res->version = version + 1;
+    snprintf(res->id, sizeof res->id, "redblack-%s-v%d", span.label, res->version);
+    if ((err = metrics_departments(d, &span, &req->opts, &t)))
+        goto out;
+
+    rows = json_array();
+    for (size_t i = 0; i < t->n && t->rows[i].eligible; i++) {
+        json_array_append_new(rows, row_json(&t->rows[i]));
+        res->rows++;
+        res->red += t->rows[i].list && strcmp(t->rows[i].list, "red") == 0;
+        res->black += t->rows[i].list && strcmp(t->rows[i].list, "black") == 0;
+    }
+    rj = rules_json(&req->opts);
+    rules = json_dumps(rj, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!rules || (err = content_hash(span.label, rules, rows, res->content_hash)))
+        goto out;
+
+    if (mkdir(req->out_dir, 0755) != 0 && errno != EEXIST) {
+        err = cp_fail(CP_ERR_IO, "cannot create %s: %s", req->out_dir, strerror(errno));
+        goto out;
+    }
+    for (int k = 0; k < 3; k++) {
+        snprintf(res->paths[k], sizeof res->paths[k], "%s/%s.%s", req->out_dir, res->id, exts[k]);
+        snprintf(tmp[k], sizeof tmp[k], "%s.part", res->paths[k]);
+    }
+    if ((err = write_pdf(tmp[0], t, res, reason, version ? prev_id : NULL, at, req->font)))
+        goto out;
+    written = 1;
+    if ((err = write_csv(tmp[1], t)))
+        goto out;
+    written = 2;
+    if ((err = write_html(tmp[2], t, res, reason, version ? prev_id : NULL, at)))
+        goto out;
+    written = 3;
+    for (int k = 0; k < 3; k++) {
+        char h[HASH_HEX_LEN];
+        const char *name = strrchr(res->paths[k], '/') + 1;
+        if ((err = hash_file(tmp[k], h)))
+            goto out;
+        json_object_set_new(files_obj, name, json_string(h));
+    }
+    files = json_dumps(files_obj, JSON_COMPACT | JSON_SORT_KEYS);
+    chain_hash(tip, res->id, span.label, res->version, reason, version ? prev_id : NULL, rules,
+               res->content_hash, files, req->actor, at, res->hash);
+
+    if ((err = db_begin(d)))
+        goto out;
+    if (!(st = db_stmt(d, insert_sql))) {
+        err = CP_ERR_DB;
+        goto fail;
+    }
+    db_bind_text(st, 1, res->id);
+    db_bind_text(st, 2, span.label);
+    sqlite3_bind_int(st, 3, res->version);
+    db_bind_text(st, 4, reason);
+    db_bind_text(st, 5, version ? prev_id : NULL);
+    db_bind_text(st, 6, rules);
+    db_bind_text(st, 7, res->content_hash);
+    db_bind_text(st, 8, files);
+    db_bind_text(st, 9, tip);
+    db_bind_text(st, 10, res->hash);
+    db_bind_text(st, 11, req->actor);
+    db_bind_text(st, 12, at);
+    if ((err = db_step_done(d, st, "recording the publication")) ||
+        (err = insert_rows(d, res->id, t)) ||
+        (err = audit_append(d, req->actor, NULL, "publish.redblack", res->id, res->hash)))
+        goto fail;
+    if ((err = db_commit(d)))
+        goto out;
+    /* recorded: now the files take their final names */
+    for (int k = 0; k < 3; k++) {
+        if (rename(tmp[k], res->paths[k]) != 0) {
+            err = cp_fail(CP_ERR_IO, "published %s, but could not rename %s: %s; rename it by "
+                          "hand", res->id, tmp[k], strerror(errno));
+            goto out;
+        }
+    }
+    written = 0;
+    goto out;
+fail:
+    db_rollback(d);
+out:
+    for (int k = 0; k < written; k++)
+        unlink(tmp[k]);
+    metrics_free(t);
+    json_decref(rows);
+    json_decref(rj);
+    json_decref(files_obj);
+    free(rules);
+    free(files);
+    return err;
+}
+
+cp_err publish_list(db *d, FILE *f)
+{
+    static const char sql[] =
+        "SELECT p.id, p.created_at, p.actor, coalesce(p.reason, ''), p.hash,"
+        " (SELECT count(*) FROM publication_rows r WHERE r.publication_id = p.id)"
+        " FROM publications p ORDER BY rowid";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    int rc, n = 0;
+
+    if (!st)
+        return CP_ERR_DB;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *reason = (const char *)sqlite3_column_text(st, 3);
+        fprintf(f, "%-24s %s  by %-12s %3d departments  hash %.16s…%s%s\n",
+                (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+                (const char *)sqlite3_column_text(st, 2), sqlite3_column_int(st, 5),
+                (const char *)sqlite3_column_text(st, 4), *reason ? "  reason: " : "", reason);
+        n++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(d, "reading publications");
+    if (n == 0)
+        fprintf(f, "nothing published yet: cleanplate-office publish redblack --month YYYY-MM "
+                   "--out DIR\n");
+    return CP_OK;
+}
+
+/* The published rows of pub_id as the JSON array that was hashed. */
+static cp_err stored_rows(db *d, const char *pub_id, json_t **out)
+{
+    static const char sql[] =
+        "SELECT rank, code, name, list, meals, diners, trays, plate_g, g_per_tray_x10,"
+        " clean_rate_permille, coverage_permille, change_x10 FROM publication_rows"
+        " WHERE publication_id = ? ORDER BY rank";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    json_t *rows = json_array();
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, pub_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        metrics_row r = {0};
+        r.rank = sqlite3_column_int(st, 0);
+        snprintf(r.code, sizeof r.code, "%s", (const char *)sqlite3_column_text(st, 1));
+        snprintf(r.name, sizeof r.name, "%s", (const char *)sqlite3_column_text(st, 2));
+        r.list = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL
+                 : strcmp((const char *)sqlite3_column_text(st, 3), "red") == 0 ? "red"
+                                                                                : "black";
+        r.meals = sqlite3_column_int64(st, 4);
+        r.diners = sqlite3_column_int64(st, 5);
+        r.trays = sqlite3_column_int64(st, 6);
+        r.plate_g = sqlite3_column_int64(st, 7);
+        r.g_per_tray_x10 = sqlite3_column_int64(st, 8);
+        r.clean_rate_permille = sqlite3_column_int(st, 9);
+        r.coverage_permille = sqlite3_column_int(st, 10);
+        r.has_change = sqlite3_column_type(st, 11) != SQLITE_NULL;
+        r.change_x10 = sqlite3_column_int64(st, 11);
+        json_array_append_new(rows, row_json(&r));
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(rows);
+        return db_fail(d, "reading published rows");
+    }
+    *out = rows;
+    return CP_OK;
+}
+
+cp_err publish_verify(db *d, const char *out_dir, FILE *report, long *problems)
+{
+    static const char sql[] =
+        "SELECT id, period, version, reason, corrects, rules, content_hash, files, prev_hash,"
+        " hash, actor, created_at FROM publications ORDER BY rowid";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    char tip[HASH_HEX_LEN], want[HASH_HEX_LEN];
+    long checked = 0, files_checked = 0;
+    cp_err err = CP_OK;
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    snprintf(tip, sizeof tip, "%s", genesis);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *c[12];
+        for (int i = 0; i < 12; i++)
+            c[i] = (const char *)sqlite3_column_text(st, i);
+        json_t *rows = NULL, *files;
+        checked++;
+        if (strcmp(c[8], tip) != 0) {
+            fprintf(report, "BROKEN: publication %s does not follow the one before it\n", c[0]);
+            (*problems)++;
+        }
+        chain_hash(c[8], c[0], c[1], sqlite3_column_int(st, 2), c[3], c[4], c[5], c[6], c[7],
+                   c[10], c[11], want);
+        if (strcmp(want, c[9]) != 0) {
+            fprintf(report, "BROKEN: publication %s was altered: its hash does not match\n", c[0]);
+            (*problems)++;
+        }
+        if ((err = stored_rows(d, c[0], &rows)))
+            break;
+        if ((err = content_hash(c[1], c[5], rows, want)))
+            break;
+        json_decref(rows);
+        if (strcmp(want, c[6]) != 0) {
+            fprintf(report, "BROKEN: publication %s: its published rows were changed\n", c[0]);
+            (*problems)++;
+        }
+        if (out_dir && (files = json_loads(c[7], 0, NULL))) {
+            const char *name;
+            json_t *h;
+            json_object_foreach(files, name, h) {
+                char path[1024], got[HASH_HEX_LEN];
+                snprintf(path, sizeof path, "%s/%s", out_dir, name);
+                files_checked++;
+                if (hash_file(path, got) != CP_OK) {
+                    fprintf(report, "BROKEN: %s: %s\n", path, cp_detail());
+                    (*problems)++;
+                } else if (strcmp(got, json_string_value(h)) != 0) {
+                    fprintf(report, "BROKEN: %s was changed after it was published\n", path);
+                    (*problems)++;
+                }
+            }
+            json_decref(files);
+        }
+        snprintf(tip, sizeof tip, "%s", c[9]);
+    }
+    sqlite3_reset(st);
+    if (!err && rc != SQLITE_DONE)
+        err = db_fail(d, "reading publications");
+    if (!err)
+        fprintf(report, "verify: %ld publication%s checked%s", checked, checked == 1 ? "" : "s",
+                out_dir ? "" : "\n");
+    if (!err && out_dir)
+        fprintf(report, ", %ld published file%s in %s\n", files_checked,
+                files_checked == 1 ? "" : "s", out_dir);
+    return err;
+}
