@@ -1,0 +1,390 @@
+/* station_run: `cleanplate-scale station`: the scale, the card reader, the store and the screen (or headless output) in one loop. */
+#include "scale/station_run.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/cli.h"
+#include "pos/reader.h"
+#include "scale/probe.h"
+#include "scale/station.h"
+#include "scale/station_link.h"
+#include "scale/station_ui.h"
+
+#define LOOP_MS 20 /* longest wait for the scale before the reader and the clock are looked at */
+
+static volatile sig_atomic_t run_stop;
+
+static void run_on_signal(int sig)
+{
+    (void)sig;
+    run_stop = 1;
+}
+
+static const char run_usage[] =
+    "usage: cleanplate-scale station --terminal CODE [--config FILE] [options]\n"
+    "  The waste station. Plate mode: a diner taps a card and puts the tray on the\n"
+    "  scale; the settled weight is recorded against the diner (no tap within a few\n"
+    "  seconds: an anonymous tray). Kitchen mode: pick stage, category, reason and\n"
+    "  container with number keys, weigh, press Enter. Press m to switch modes,\n"
+    "  t to tare the scale, F10 to leave.\n"
+    "  --terminal CODE     this station (cleanplate-office terminal add CODE --kind waste)\n"
+    "  --config FILE       station settings (see dist/station.ini.example); options\n"
+    "                      given here win over the file\n"
+    "  --db PATH           the database (default: [station] db, $CLEANPLATE_DB, ./cleanplate.db)\n"
+    "  --port DEV          the scale's port (cleanplate-scale list-ports)\n"
+    "  --protocol P|auto   the scale's protocol (cleanplate-scale protocols); auto probes\n"
+    "  --baud N, --framing 7E1, --unit kg, --checksum   line and frame settings\n"
+    "  --reader SPEC       where cards come from: usb[:VID:PID], keyboard, stdin, fake:...\n"
+    "                      (default: stdin with --headless, keyboard on the screen)\n"
+    "  --card-format F     auto, dec10, w26, hex, hex-lsb\n"
+    "  --mode plate|kitchen\n"
+    "  --clean-plate-g N   光盘 at or under N grams net (default 10)\n"
+    "  --tray-tare-g N     the tray's weight, taken off every tray (default 0)\n"
+    "  --anonymous-after MS  a tray nobody tapped for is anonymous after MS (default 3000)\n"
+    "  --headless          no screen: card numbers (or kitchen commands: kitchen, stage\n"
+    "                      prep, category 主食, reason 过期, container 1, tare 850, confirm)\n"
+    "                      one per line on stdin; one JSON object per recorded weighing\n"
+    "                      on stdout; the scale's status on stderr\n";
+
+/* Prints a recorded weighing as one JSON line and flushes it. */
+static void print_record(void *arg, const waste_res *r)
+{
+    json_t *flags = json_array(), *o;
+    static const char *const names[] = {"negative", "overload", "no_meal", "manual",
+                                        "anonymous"};
+    (void)arg;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (r->flags & (1 << i))
+            json_array_append_new(flags, json_string(names[i]));
+    o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+                  "s:b, s:s, s:I, s:I, s:b, s:s, s:s, s:s}",
+                  "id", r->id, "stage", r->stage, "gross_g", (json_int_t)r->gross_g, "tare_g",
+                  (json_int_t)r->tare_g, "net_g", (json_int_t)r->net_g, "flags", flags, "card",
+                  r->card_no, "staff_no", r->staff_no, "name", r->name, "department",
+                  r->department, "department_code", r->department_code, "sale_id", r->sale_id,
+                  "period", r->period, "business_date", r->business_date, "clean_plate",
+                  r->clean_plate, "rate_of", r->rate_of_department ? "department" : "canteen",
+                  "rate_clean", (json_int_t)r->rate_clean, "rate_trays",
+                  (json_int_t)r->rate_trays, "repeated", r->repeated, "category", r->category,
+                  "reason", r->reason, "created_at", r->created_at);
+    if (o) {
+        json_object_set_new(o, "rate_pct", r->rate_pct >= 0 ? json_integer(r->rate_pct)
+                                                            : json_null());
+        if (r->message[0])
+            json_object_set_new(o, "message", json_string(r->message));
+        json_dumpf(o, stdout, JSON_COMPACT);
+        json_decref(o);
+    }
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+/* Checks that the terminal is a waste station in this database. */
+static cp_err check_terminal(db *d, const char *code)
+{
+    static const char sql[] = "SELECT kind FROM terminals WHERE code = ?";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    char kind[16] = "";
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, code);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        snprintf(kind, sizeof kind, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return cp_fail(CP_ERR_NOT_FOUND, "no terminal '%s': add it with `cleanplate-office "
+                       "terminal add %s --canteen CODE --kind waste`", code, code);
+    if (rc != SQLITE_ROW)
+        return db_fail(d, "reading the terminal");
+    if (strcmp(kind, "waste") != 0)
+        return cp_fail(CP_ERR_INVALID, "terminal '%s' is a %s terminal, not a waste station: "
+                       "give the code of a waste station", code, kind);
+    return CP_OK;
+}
+
+/* A key a person pressed: t and z go to the scale, the rest to the station. */
+static void on_key(station *st, station_link *link, const proto_ops *ops, int key, int64_t now)
+{
+    if (key == 't' || key == 'z') {
+        /* a scale without the command, or gone: the status line says so */
+        (void)station_link_send(link, key == 't' ? ops->tare : ops->zero);
+        return;
+    }
+    station_key(st, key, now);
+}
+
+/* Options over the config file. */
+static int apply_options(const cli_opt *opts, station_cfg *c)
+{
+    static const struct {
+        const char *opt;
+        size_t off, size;
+    } strs[] = {
+        {"terminal", offsetof(station_cfg, terminal), sizeof(((station_cfg *)0)->terminal)},
+        {"db", offsetof(station_cfg, db_path), sizeof(((station_cfg *)0)->db_path)},
+        {"port", offsetof(station_cfg, port), sizeof(((station_cfg *)0)->port)},
+        {"protocol", offsetof(station_cfg, protocol), sizeof(((station_cfg *)0)->protocol)},
+        {"framing", offsetof(station_cfg, framing), sizeof(((station_cfg *)0)->framing)},
+        {"unit", offsetof(station_cfg, unit), sizeof(((station_cfg *)0)->unit)},
+        {"reader", offsetof(station_cfg, reader), sizeof(((station_cfg *)0)->reader)},
+        {"card-format", offsetof(station_cfg, card_format),
+         sizeof(((station_cfg *)0)->card_format)},
+    };
+    const char *v;
+
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        if ((v = cli_get(opts, strs[i].opt))) {
+            if (strlen(v) >= strs[i].size) {
+                fprintf(stderr, "cleanplate-scale station: --%s is too long\n", strs[i].opt);
+                return 2;
+            }
+            snprintf((char *)c + strs[i].off, strs[i].size, "%s", v);
+        }
+    if ((v = cli_get(opts, "mode"))) {
+        if (strcmp(v, "plate") != 0 && strcmp(v, "kitchen") != 0) {
+            fprintf(stderr, "cleanplate-scale station: --mode is plate or kitchen\n");
+            return 2;
+        }
+        c->mode = v[0] == 'k' ? STATION_KITCHEN : STATION_PLATE;
+    }
+    if ((v = cli_get(opts, "baud")))
+        c->baud = atoi(v);
+    if (cli_get(opts, "checksum"))
+        c->checksum = true;
+    if ((v = cli_get(opts, "clean-plate-g")))
+        c->clean_plate_g = atol(v);
+    if ((v = cli_get(opts, "tray-tare-g")))
+        c->tray_tare_g = atol(v);
+    if ((v = cli_get(opts, "anonymous-after")))
+        c->anon_wait_ms = atoi(v);
+    if (c->clean_plate_g < 0 || c->tray_tare_g < 0 || c->anon_wait_ms < 0 || c->baud < 0) {
+        fprintf(stderr, "cleanplate-scale station: grams, baud and times cannot be negative\n");
+        return 2;
+    }
+    return 0;
+}
+
+/* Fills the link settings from the station's; probes when the protocol is auto. */
+static cp_err link_settings(const station_cfg *c, station_link_cfg *lc, FILE *log)
+{
+    memset(lc, 0, sizeof *lc);
+    lc->port = c->port;
+    lc->poll_ms = c->poll_ms;
+    lc->opts.checksum = c->checksum;
+    if (c->unit[0] && proto_unit_parse(c->unit, &lc->opts.unit))
+        return CP_ERR_INVALID;
+    if (!c->port[0])
+        return cp_fail(CP_ERR_INVALID, "no scale port: give --port DEV or [scale] port "
+                       "(find it with `cleanplate-scale list-ports`)");
+    if (!c->protocol[0] || strcmp(c->protocol, "auto") == 0) {
+        probe_result found;
+        proto_serial line = {0}, *fixed = NULL;
+        cp_err err;
+        if (c->baud > 0 || c->framing[0]) {
+            line = (proto_serial){c->baud > 0 ? c->baud : 9600, 8, 'N', 1};
+            if (c->framing[0]) {
+                line.bits = c->framing[0] - '0';
+                line.parity = c->framing[1];
+                line.stop = c->framing[2] - '0';
+            }
+            fixed = &line;
+        }
+        if ((err = probe_port(c->port, fixed, &lc->opts, log, &found)))
+            return err;
+        lc->ops = found.ops;
+        lc->serial = found.serial;
+        return CP_OK;
+    }
+    if (proto_lookup(c->protocol, &lc->ops))
+        return CP_ERR_INVALID;
+    lc->serial = lc->ops->serial;
+    if (c->baud > 0)
+        lc->serial.baud = c->baud;
+    if (c->framing[0]) {
+        const char *f = c->framing;
+        if (strlen(f) != 3 || (f[0] != '7' && f[0] != '8') || !strchr("NEO", f[1]) ||
+            (f[2] != '1' && f[2] != '2'))
+            return cp_fail(CP_ERR_INVALID, "framing '%s' is not like 8N1 or 7E1", f);
+        lc->serial.bits = f[0] - '0';
+        lc->serial.parity = f[1];
+        lc->serial.stop = f[2] - '0';
+    }
+    return CP_OK;
+}
+
+int station_run_main(int argc, char **argv)
+{
+    cli_opt opts[] = {{"terminal", 1, NULL}, {"config", 1, NULL}, {"db", 1, NULL},
+                      {"port", 1, NULL}, {"protocol", 1, NULL}, {"baud", 1, NULL},
+                      {"framing", 1, NULL}, {"unit", 1, NULL}, {"checksum", 0, NULL},
+                      {"reader", 1, NULL}, {"card-format", 1, NULL}, {"mode", 1, NULL},
+                      {"clean-plate-g", 1, NULL}, {"tray-tare-g", 1, NULL},
+                      {"anonymous-after", 1, NULL}, {"headless", 0, NULL},
+                      {"help", 0, NULL}, {NULL, 0, NULL}};
+    station_cfg cfg;
+    station_link_cfg lc;
+    station_link *link = NULL;
+    reader_config rcfg;
+    reader *rd = NULL;
+    station *st = NULL;
+    db *d = NULL;
+    char *pos[2];
+    int npos = 0, rc = 1, headless, screen = 0;
+    bool input_ended = false;
+    cp_err err;
+
+    if ((err = cli_parse(argc, argv, opts, pos, 2, &npos)) || npos > 0) {
+        fprintf(stderr, "cleanplate-scale station: %s; see cleanplate-scale station --help\n",
+                err ? cp_detail() : "unexpected argument");
+        return 2;
+    }
+    if (cli_get(opts, "help")) {
+        fputs(run_usage, stdout);
+        return 0;
+    }
+    headless = cli_get(opts, "headless") != NULL;
+    station_config_defaults(&cfg);
+    if (cli_get(opts, "config") && (err = station_config_load(cli_get(opts, "config"), &cfg))) {
+        fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
+        return 2;
+    }
+    if ((rc = apply_options(opts, &cfg)))
+        return rc;
+    rc = 1;
+    if (!cfg.terminal[0]) {
+        fprintf(stderr, "cleanplate-scale station: give --terminal CODE (or [station] terminal "
+                        "in the config file)\n");
+        return 2;
+    }
+
+    reader_config_init(&rcfg);
+    if (cfg.card_format[0] && cardno_format_parse(cfg.card_format, &rcfg.format)) {
+        fprintf(stderr, "cleanplate-scale station: card format: %s\n", cp_detail());
+        return 2;
+    }
+    if (reader_config_parse(&rcfg, cfg.reader[0] ? cfg.reader : headless ? "stdin"
+                                                                          : "keyboard")) {
+        fprintf(stderr, "cleanplate-scale station: --reader: %s\n", cp_detail());
+        return 2;
+    }
+    if (!headless && rcfg.ops == &reader_wedge_ops)
+        rcfg.fd = -1; /* the screen reads the keys and hands them on */
+
+    if ((err = db_open(cfg.db_path[0] ? cfg.db_path : NULL, DB_OPEN_EXISTING, &d)) ||
+        (err = check_terminal(d, cfg.terminal))) {
+        fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
+        goto out;
+    }
+    if ((err = link_settings(&cfg, &lc, stderr)) || (err = station_link_open(&lc, &link))) {
+        fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
+        rc = err == CP_ERR_INVALID ? 2 : 1;
+        goto out;
+    }
+    fprintf(stderr, "cleanplate-scale station: %s: %s\n", cfg.terminal,
+            station_link_status(link));
+    if ((err = reader_open(&rcfg, &rd))) {
+        fprintf(stderr, "cleanplate-scale station: card reader: %s\n", cp_detail());
+        goto out;
+    }
+    if ((err = station_new(d, &cfg, headless ? print_record : NULL, NULL, &st))) {
+        fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
+        goto out;
+    }
+    station_connected(st, station_link_connected(link), station_link_now_ms());
+    signal(SIGINT, run_on_signal);
+    signal(SIGTERM, run_on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    if (!headless) {
+        if ((err = station_ui_start())) {
+            fprintf(stderr, "cleanplate-scale station: %s (use --headless without a screen)\n",
+                    cp_detail());
+            goto out;
+        }
+        screen = 1;
+    }
+
+    while (!run_stop) {
+        proto_reading r[32];
+        size_t n = 0;
+        bool changed = false;
+        reader_event ev;
+        int64_t now;
+
+        if ((err = station_link_step(link, LOOP_MS, r, 32, &n, &changed))) {
+            if (screen)
+                station_ui_stop();
+            screen = 0;
+            fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
+            break;
+        }
+        now = station_link_now_ms();
+        if (changed) {
+            station_connected(st, station_link_connected(link), now);
+            if (headless)
+                fprintf(stderr, "cleanplate-scale station: %s\n", station_link_status(link));
+        }
+        for (size_t i = 0; i < n; i++)
+            station_reading(st, &r[i], now);
+        while (!input_ended && (err = reader_next(rd, 0, &ev)) == CP_OK) {
+            if (ev.type == READER_EV_CARD) {
+                station_card(st, ev.card, now);
+            } else if (ev.type == READER_EV_INVALID) {
+                if (station_command(st, ev.raw, now) && headless)
+                    fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
+            } else if (ev.type == READER_EV_KEY) {
+                if (station_ui_is_quit(ev.key))
+                    run_stop = 1;
+                else
+                    on_key(st, link, lc.ops, ev.key, now);
+            } else if (ev.type == READER_EV_STATUS && headless && !ev.connected) {
+                fprintf(stderr, "cleanplate-scale station: %s\n", ev.text);
+            }
+        }
+        if (err == CP_ERR_DISCONNECTED && !input_ended) {
+            input_ended = true; /* stdin ended: record what is pending, then leave */
+            if (headless)
+                break;
+        }
+        station_tick(st, now);
+        if (screen) {
+            station_view v;
+            const char *rtext = "";
+            int key;
+            while ((key = station_ui_key()) >= 0) {
+                if (station_ui_is_quit(key)) {
+                    run_stop = 1;
+                } else if (rcfg.ops == &reader_wedge_ops) {
+                    reader_feed_key(rd, key);
+                } else {
+                    on_key(st, link, lc.ops, key, now);
+                }
+            }
+            reader_status(rd, &rtext);
+            station_get_view(st, now, &v);
+            station_ui_draw(&v, station_link_status(link), rtext);
+        }
+    }
+    if (screen)
+        station_ui_stop();
+    /* nothing settled is left behind: a tray waiting for a card is recorded now */
+    if (st && station_flush(st, station_link_now_ms())) {
+        fprintf(stderr, "cleanplate-scale station: a weighing could not be saved: %s\n",
+                cp_detail());
+        goto out;
+    }
+    rc = 0;
+out:
+    station_free(st);
+    reader_close(rd);
+    station_link_close(link);
+    db_close(d);
+    return rc;
+}
