@@ -231,6 +231,17 @@ static int glyph_width(pdf_doc *d, uint32_t cp)
     return d->width[cp] == WIDTH_MISSING ? -1 : d->width[cp];
 }
 
+/* Length of text cut to at most max bytes at a character boundary, for messages. */
+static int snippet(const char *text, size_t max)
+{
+    size_t n = strnlen(text, max + 1);
+
+    if (n > max)
+        for (n = max; n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80; n--)
+            ;
+    return (int)n;
+}
+
 cp_err pdf_check_text(pdf_doc *d, const char *text)
 {
     size_t i = 0, at;
@@ -243,18 +254,19 @@ cp_err pdf_check_text(pdf_doc *d, const char *text)
     while (text[i]) {
         at = i;
         if (utf8_next(text, &i, &cp))
-            return cp_fail(CP_ERR_INVALID, "text is not valid UTF-8 at byte %zu: \"%.40s\"", at,
-                           text);
+            return cp_fail(CP_ERR_INVALID, "text is not valid UTF-8 at byte %zu: \"%.*s\"", at,
+                           (int)at < 40 ? (int)at : snippet(text, 40), text);
         if (cp == '\n')
             continue;
         if (cp < 0x20 || cp == 0x7F)
-            return cp_fail(CP_ERR_INVALID, "control character U+%04X at byte %zu of \"%.40s\"",
-                           (unsigned)cp, at, text);
+            return cp_fail(CP_ERR_INVALID, "control character U+%04X at byte %zu of \"%.*s\"",
+                           (unsigned)cp, at, snippet(text, 40), text);
         if (glyph_width(d, cp) < 0)
             return cp_fail(CP_ERR_UNSUPPORTED,
-                           "character U+%04X '%.*s' at byte %zu of \"%.60s\" is not in the font "
+                           "character U+%04X '%.*s' at byte %zu of \"%.*s\" is not in the font "
                            "%s; remove it or set CLEANPLATE_FONT to a TrueType font that has it",
-                           (unsigned)cp, (int)(i - at), text + at, at, text, d->font_path);
+                           (unsigned)cp, (int)(i - at), text + at, at, snippet(text, 60), text,
+                           d->font_path);
     }
     return CP_OK;
 }
@@ -1077,7 +1089,9 @@ static void fmt_value(char *buf, size_t n, int64_t v, int scale)
 
     while (scale > 1 && p < scale && dec < 9)
         p *= 10, dec++;
-    if (scale <= 1)
+    if (v == PDF_NO_VALUE)
+        snprintf(buf, n, "-");
+    else if (scale <= 1)
         snprintf(buf, n, "%lld", (long long)v);
     else if (p == scale) {
         unsigned long long a = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
@@ -1110,14 +1124,18 @@ static cp_err check_labels(pdf_doc *d, const char *title, const char *unit,
 static cp_err chart_title(pdf_doc *d, const char *title, int continued)
 {
     double lead = CHART_TITLE_SIZE * LEADING;
-    char buf[512];
+    char *buf;
+    cp_err err;
 
     if (!title || !*title)
         return CP_OK;
-    snprintf(buf, sizeof buf, "%s%s", title, continued ? "（续）" : "");
+    if (asprintf(&buf, "%s%s", title, continued ? "（续）" : "") < 0)
+        return cp_fail(CP_ERR_NOMEM, "out of memory");
     d->y -= lead;
-    return text_fit(d, MARGIN_X, baseline(d->y, lead, CHART_TITLE_SIZE), TEXT_W, PDF_LEFT,
-                    CHART_TITLE_SIZE, INK, buf);
+    err = text_fit(d, MARGIN_X, baseline(d->y, lead, CHART_TITLE_SIZE), TEXT_W, PDF_LEFT,
+                   CHART_TITLE_SIZE, INK, buf);
+    free(buf);
+    return err;
 }
 
 /* Tick label text for tick value t. */
@@ -1224,7 +1242,7 @@ static cp_err hbar_chart(pdf_doc *d, const pdf_bar_spec *s, const axis *a)
         }
         for (int r = 0; r < k; r++, i++) {
             double yb = top - (r + 1) * HBAR_ROW, v = real_value(s->values[i], s->scale);
-            double xa = HX(0.0), xb = HX(v);
+            double xa = HX(0.0), xb = s->values[i] == PDF_NO_VALUE ? xa : HX(v);
             rect(d, xa < xb ? xa : xb, yb + 2.25, fabs(xb - xa), HBAR_ROW - 4.5,
                  s->marks ? mark_rgb(s->marks[i]) : PALETTE[0]);
             if (s->labels && s->labels[i] &&
@@ -1271,7 +1289,7 @@ static cp_err vbar_chart(pdf_doc *d, const pdf_bar_spec *s, const axis *a)
             return err;
         for (int r = 0; r < k; r++, i++) {
             double cx = x0 + slot * (r + 0.5), v = real_value(s->values[i], s->scale);
-            double ya = VY(0.0), yb = VY(v);
+            double ya = VY(0.0), yb = s->values[i] == PDF_NO_VALUE ? ya : VY(v);
             rect(d, cx - bw / 2, ya < yb ? ya : yb, bw, fabs(yb - ya),
                  s->marks ? mark_rgb(s->marks[i]) : PALETTE[0]);
             fmt_value(buf, sizeof buf, s->values[i], s->scale);
@@ -1303,7 +1321,7 @@ cp_err pdf_bar_chart(pdf_doc *d, const pdf_bar_spec *s)
     if ((err = check_labels(d, s->title, s->unit, s->labels, s->n)))
         goto out;
     for (int i = 0; i < s->n; i++) {
-        double v = real_value(s->values[i], s->scale);
+        double v = s->values[i] == PDF_NO_VALUE ? 0 : real_value(s->values[i], s->scale);
         lo = v < lo ? v : lo;
         hi = v > hi ? v : hi;
     }
@@ -1443,7 +1461,7 @@ cp_err pdf_grouped_chart(pdf_doc *d, const pdf_group_spec *s)
         (err = check_labels(d, NULL, NULL, s->series, s->nseries)))
         goto out;
     for (int i = 0; i < s->ngroups * s->nseries; i++) {
-        double v = real_value(s->values[i], s->scale);
+        double v = s->values[i] == PDF_NO_VALUE ? 0 : real_value(s->values[i], s->scale);
         lo = v < lo ? v : lo;
         hi = v > hi ? v : hi;
     }
@@ -1467,7 +1485,7 @@ cp_err pdf_grouped_chart(pdf_doc *d, const pdf_group_spec *s)
             int64_t raw = s->values[g * s->nseries + k];
             double v = real_value(raw, s->scale), bx = gx + bw * k;
             double ya = y0 + (0 - a.t0) / (a.t1 - a.t0) * (y1 - y0);
-            double yb = y0 + (v - a.t0) / (a.t1 - a.t0) * (y1 - y0);
+            double yb = raw == PDF_NO_VALUE ? ya : y0 + (v - a.t0) / (a.t1 - a.t0) * (y1 - y0);
             rect(d, bx + 0.5, ya < yb ? ya : yb, bw - 1, fabs(yb - ya), PALETTE[k]);
             fmt_value(buf, sizeof buf, raw, s->scale);
             if (bw >= 14 && measure(d, buf, strlen(buf), VALUE_SIZE) <= bw + 6 &&

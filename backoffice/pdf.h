@@ -129,7 +129,7 @@ cp_err pdf_table_end(pdf_doc *doc);
 
 /* ---- charts (vector graphics) ---------------------------------------------------------- */
 
-/* Marks a missing value in a line chart (a gap in the line). */
+/* Marks a missing value: a gap in a line chart, no bar and "-" in bar charts. */
 #define PDF_NO_VALUE INT64_MIN
 
 /* A bar chart: one bar per label. Values are integers in units of 1/scale

@@ -196,6 +196,7 @@ static void test_report(void **state)
         values[i] = 352 - i * 11;
         marks[i] = i < 3 ? PDF_MARK_RED : PDF_MARK_NONE;
     }
+    values[11] = PDF_NO_VALUE;   /* a department without figures: no bar, "-" */
     pdf_bar_spec vbars = {.title = "各部门每盘浪费（前12名）", .unit = "克/盘", .labels = labels,
                           .values = values, .marks = marks, .n = 12, .scale = 10};
     assert_int_equal(pdf_bar_chart(doc, &vbars), CP_OK);
