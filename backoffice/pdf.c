@@ -444,7 +444,6 @@ static cp_err text_fit(pdf_doc *d, double x, double y, double max_w, pdf_align a
     double w = measure(d, s, end, size), ew, cw;
     uint32_t cp;
     char tmp[512];
-    cp_err err;
 
     if (w <= max_w && !s[end])
         goto draw_whole;
@@ -469,8 +468,7 @@ draw_whole:
         x += max_w - w;
     else if (align == PDF_CENTER)
         x += (max_w - w) / 2;
-    err = text_at(d, x, y, size, c, s, end);
-    return err;
+    return text_at(d, x, y, size, c, s, end);
 }
 
 /* Baseline of a line of type size whose line box of height lead has its bottom at y. */
@@ -488,7 +486,7 @@ static cp_err new_page(pdf_doc *d)
     HPDF_Page p = HPDF_AddPage(d->pdf);
 
     if (!p)
-        return hpdf_check(d, "adding a page") ? d->err : cp_fail(CP_ERR_IO, "cannot add a page");
+        return d->herr ? hpdf_check(d, "adding a page") : cp_fail(CP_ERR_IO, "cannot add a page");
     HPDF_Page_SetSize(p, HPDF_PAGE_SIZE_A4, HPDF_PAGE_PORTRAIT);
     d->page = p;
     d->npages++;
@@ -647,7 +645,7 @@ static cp_err draw_footers(pdf_doc *d)
     for (int i = 0; i < d->npages && !err; i++) {
         d->page = HPDF_GetPageByIndex(d->pdf, (HPDF_UINT)i);
         if (!d->page)
-            return hpdf_check(d, "finding a page") ? d->err : cp_fail(CP_ERR_IO, "lost page %d", i);
+            return d->herr ? hpdf_check(d, "finding a page") : cp_fail(CP_ERR_IO, "lost page %d", i);
         hline(d, MARGIN_X, PAGE_W - MARGIN_X, 44, 0.4, RULE);
         snprintf(num, sizeof num, "第 %d 页 / 共 %d 页", i + 1, d->npages);
         err = text_fit(d, MARGIN_X, 32, TEXT_W, PDF_RIGHT, FOOTER_SIZE, GREY_TEXT, num);
