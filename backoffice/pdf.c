@@ -290,6 +290,7 @@ typedef struct line {
     size_t start, len;
 } line;
 
+/* CJK ideographs, kana, hangul, CJK punctuation and fullwidth forms: breakable anywhere. */
 static int is_cjk(uint32_t c)
 {
     return (c >= 0x2E80 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7AF) ||
@@ -316,6 +317,7 @@ static int is_opening(uint32_t c)
            c == 0x201C || c == 0x2018 || c == '(';
 }
 
+/* May a line end between prev and c? At spaces, and around CJK characters. */
 static int can_break_before(uint32_t prev, uint32_t c)
 {
     if (c == ' ')
@@ -367,6 +369,7 @@ cut:
 
 /* ---- drawing primitives ------------------------------------------------------------- */
 
+/* Small wrappers over libharu's path calls; errors reach on_hpdf_error(). */
 static void fill_rgb(pdf_doc *d, rgb c)
 {
     HPDF_Page_SetRGBFill(d->page, (HPDF_REAL)c.r, (HPDF_REAL)c.g, (HPDF_REAL)c.b);
@@ -481,6 +484,7 @@ static double baseline(double y, double lead, double size)
 
 static cp_err table_header(pdf_doc *d);
 
+/* Adds an A4 page, puts the cursor at its top and repeats an open table's header. */
 static cp_err new_page(pdf_doc *d)
 {
     HPDF_Page p = HPDF_AddPage(d->pdf);
@@ -517,6 +521,7 @@ static void font_magic(const char *path, char magic[5])
     }
 }
 
+/* Loads and embeds d->font_path (index 0 of a collection) for UTF-8 text. */
 static cp_err load_font(pdf_doc *d)
 {
     const char *name;
@@ -589,6 +594,7 @@ out:
     return err;
 }
 
+/* Frees what the open table owns and closes it. */
 static void table_forget(table_state *t)
 {
     for (int i = 0; t->titles && i < t->ncols; i++)
@@ -929,6 +935,7 @@ static cp_err table_draw_row(pdf_doc *d, const char *const *cells, pdf_mark mark
     return CP_OK;
 }
 
+/* Height of a row of cells: its tallest cell plus padding. */
 static double row_height(pdf_doc *d, const char *const *cells)
 {
     int lines = 1;
@@ -940,6 +947,7 @@ static double row_height(pdf_doc *d, const char *const *cells)
     return lines * TABLE_SIZE * 1.3 + 2 * CELL_PAD_Y;
 }
 
+/* Draws the open table's header row at the cursor. */
 static cp_err table_header(pdf_doc *d)
 {
     const char *const *titles = (const char *const *)d->table.titles;
