@@ -17,6 +17,7 @@
 #include "backoffice/metrics.h"
 #include "backoffice/office.h"
 #include "backoffice/publish.h"
+#include "backoffice/report.h"
 
 typedef office_ctx ctx; /* short name for the handlers below */
 
@@ -438,6 +439,62 @@ static int cmd_publish_redblack(ctx *c)
     return 0;
 }
 
+static int cmd_report_pdf(ctx *c, int quarterly)
+{
+    report_req req = {0};
+    report_res res;
+    cp_err err;
+    int rc;
+
+    if ((rc = office_need(c, quarterly ? "quarter" : "month")) || (rc = office_need(c, "out")) ||
+        (rc = metrics_options(c, &req.opts)))
+        return rc;
+    req.month = office_opt(c, "month");
+    req.quarter = office_opt(c, "quarter");
+    req.out = office_opt(c, "out");
+    req.font = office_opt(c, "font");
+    req.rubric = office_opt(c, "rubric");
+    err = quarterly ? report_quarterly(c->d, &req, &res) : report_monthly(c->d, &req, &res);
+    if (err)
+        return office_fail(err);
+    if (quarterly)
+        printf("wrote %s: %d pages, %d points, grade %s\n", req.out, res.pages, res.score,
+               res.grade);
+    else
+        printf("wrote %s: %d pages%s%s\n", req.out, res.pages,
+               res.publication[0] ? ", with the published list " : " (the list is not published yet)",
+               res.publication);
+    return 0;
+}
+
+static int cmd_report_monthly(ctx *c)
+{
+    return cmd_report_pdf(c, 0);
+}
+
+static int cmd_report_quarterly(ctx *c)
+{
+    return cmd_report_pdf(c, 1);
+}
+
+static int cmd_report_sales(ctx *c)
+{
+    cp_err err;
+    int rc;
+    if ((rc = office_need(c, "from")) || (rc = office_need(c, "to")))
+        return rc;
+    err = report_sales(c->d, office_opt(c, "from"), office_opt(c, "to"),
+                       office_opt(c, "by") ? office_opt(c, "by") : "day",
+                       office_opt(c, "csv") != NULL, stdout);
+    return err ? office_fail(err) : 0;
+}
+
+static int cmd_report_balances(ctx *c)
+{
+    cp_err err = report_balances(c->d, office_opt(c, "csv") != NULL, stdout);
+    return err ? office_fail(err) : 0;
+}
+
 static int cmd_publications(ctx *c)
 {
     cp_err err = publish_list(c->d, stdout);
@@ -491,6 +548,18 @@ static const command commands[] = {
      "month=,out=,reason=,font=,canteen=,clean-threshold=,min-meals=,min-coverage=,red=,"
      "black=", cmd_publish_redblack},
     {"publications", "", "list what has been published", 0, "", cmd_publications},
+    {"report monthly", "--month YYYY-MM --out FILE.pdf [--canteen CODE] [--font TTF]",
+     "the monthly PDF report (metrics options apply too)", 0,
+     "month=,out=,font=,canteen=,clean-threshold=,min-meals=,min-coverage=,red=,black=,"
+     "food-cost=,co2e-factor=", cmd_report_monthly},
+    {"report quarterly", "--quarter YYYYQn --out FILE.pdf [--rubric FILE.ini] [--canteen CODE]",
+     "the quarterly anti-waste evaluation, scored 优/良/中/差 by the rubric", 0,
+     "quarter=,out=,font=,rubric=,canteen=,clean-threshold=,min-meals=,min-coverage=,red=,"
+     "black=,food-cost=,co2e-factor=", cmd_report_quarterly},
+    {"report sales", "--from DATE --to DATE [--by day|terminal|cashier|period] [--csv]",
+     "sales, voids and money taken, for the books", 0, "from=,to=,by=,csv", cmd_report_sales},
+    {"report balances", "[--csv]", "cash and subsidy the canteen owes each diner", 0, "csv",
+     cmd_report_balances},
     {"metrics",
      "(--month YYYY-MM | --quarter YYYYQn) [--canteen CODE] [--by department|canteen|period]"
      " [--json|--csv] [--clean-threshold G] [--min-meals N] [--min-coverage F] [--red N]"

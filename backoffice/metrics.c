@@ -354,11 +354,11 @@ static cp_err collect(db *d, const metrics_span *span, const metrics_opts *o,
     return rc == SQLITE_DONE ? CP_OK : db_fail(d, "counting diners");
 }
 
-/* a / b rounded half up, scaled by scale; -1 when b is 0. */
-static int64_t ratio(int64_t a, int64_t b, int64_t scale)
+int64_t metrics_scaled(int64_t a, int64_t b, int64_t scale)
 {
     return b > 0 ? (a * scale * 2 + b) / (2 * b) : -1;
 }
+
 
 /* Order of the ranking: g per tray ascending (as published, in tenths), then
  * clean rate descending (exactly, by cross-multiplying), then code. */
@@ -410,15 +410,15 @@ cp_err metrics_departments(db *d, const metrics_span *span, const metrics_opts *
         row->trays = a->trays;
         row->plate_g = a->plate_g;
         row->clean_trays = a->clean;
-        row->g_per_tray_x10 = ratio(a->plate_g, a->trays, 10);
-        row->clean_rate_permille = (int)ratio(a->clean, a->trays, 1000);
-        row->coverage_permille = (int)ratio(a->trays, a->meals, 1000);
+        row->g_per_tray_x10 = metrics_scaled(a->plate_g, a->trays, 10);
+        row->clean_rate_permille = (int)metrics_scaled(a->clean, a->trays, 1000);
+        row->coverage_permille = (int)metrics_scaled(a->trays, a->meals, 1000);
         row->eligible = a->meals >= o->min_meals && a->meals > 0 &&
                         a->trays * 100 >= (int64_t)o->min_coverage_pct * a->meals &&
                         a->diners >= METRICS_MIN_DINERS && a->trays > 0;
         if (prev.a[i].trays > 0 && a->trays > 0) {
             row->has_change = 1;
-            row->change_x10 = row->g_per_tray_x10 - ratio(prev.a[i].plate_g, prev.a[i].trays, 10);
+            row->change_x10 = row->g_per_tray_x10 - metrics_scaled(prev.a[i].plate_g, prev.a[i].trays, 10);
         }
         t->eligible += row->eligible;
         t->n++;
@@ -697,11 +697,11 @@ static void plate_json(json_t *o, const plate *p)
     json_object_set_new(o, "trays", json_integer(p->trays));
     json_object_set_new(o, "plate_g", json_integer(p->plate_g));
     json_object_set_new(o, "g_per_tray",
-                        p->trays ? scaled(ratio(p->plate_g, p->trays, 10), 1) : json_null());
+                        p->trays ? scaled(metrics_scaled(p->plate_g, p->trays, 10), 1) : json_null());
     json_object_set_new(o, "clean_rate",
-                        p->trays ? scaled(ratio(p->clean, p->trays, 1000), 3) : json_null());
+                        p->trays ? scaled(metrics_scaled(p->clean, p->trays, 1000), 3) : json_null());
     json_object_set_new(o, "coverage",
-                        p->meals ? scaled(ratio(p->trays, p->meals, 1000), 3) : json_null());
+                        p->meals ? scaled(metrics_scaled(p->trays, p->meals, 1000), 3) : json_null());
 }
 
 /* Kitchen waste of one canteen in span, grouped by what (stage, category or reason). */
@@ -849,18 +849,18 @@ cp_err metrics_print_canteens(db *d, const metrics_span *span, const metrics_opt
         json_object_set_new(row, "kitchen_g", json_integer(kitchen_g));
         json_object_set_new(row, "kitchen", kitchen);
         json_object_set_new(row, "kitchen_g_per_meal",
-                            p->meals ? scaled(ratio(kitchen_g, p->meals, 10), 1) : json_null());
+                            p->meals ? scaled(metrics_scaled(kitchen_g, p->meals, 10), 1) : json_null());
         total_g = p->plate_g + p->anon_g + kitchen_g;
         json_object_set_new(row, "total_waste_g", json_integer(total_g));
         json_object_set_new(row, "waste_g_per_meal",
-                            p->meals ? scaled(ratio(total_g, p->meals, 10), 1) : json_null());
+                            p->meals ? scaled(metrics_scaled(total_g, p->meals, 10), 1) : json_null());
         /* cost in fen = grams x fen per kg / 1000, rounded half up; CO2e in grams alike */
         snprintf(money, sizeof money, "%lld.%02lld",
                  (long long)((total_g * o->food_cost_fen_per_kg + 500) / 1000 / 100),
                  (long long)((total_g * o->food_cost_fen_per_kg + 500) / 1000 % 100));
         json_object_set_new(row, "cost_yuan", json_string(money));
         json_object_set_new(row, "co2e_kg",
-                            scaled(ratio(total_g * o->co2e_milli_per_kg, 1000 * 1000, 10), 1));
+                            scaled(metrics_scaled(total_g * o->co2e_milli_per_kg, 1000 * 1000, 10), 1));
     }
     err = print_rows(arr, json, csv, f);
 out:
@@ -910,4 +910,129 @@ out:
     free(plates);
     json_decref(arr);
     return err;
+}
+
+/* ---- a whole canteen's summary -------------------------------------------------- */
+
+cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
+                         metrics_summary *out)
+{
+    static const char diners_sql[] =
+        "SELECT count(DISTINCT diner_id) FROM diner_month WHERE month BETWEEN ?1 AND ?2"
+        " AND (?3 = 0 OR canteen_id = ?3)";
+    static const char kitchen_sql[] =
+        "SELECT w.stage, coalesce(w.category, ''), coalesce(w.reason, ''), sum(w.net_g)"
+        " FROM canteens c JOIN waste_records w ON w.canteen_id = c.id"
+        " AND w.business_date BETWEEN ?1 AND ?2 AND w.stage <> 'plate' AND (w.flags & ?4) = 0"
+        " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"
+        " WHERE ?3 = 0 OR c.id = ?3 GROUP BY 1, 2, 3"
+        " ORDER BY CASE w.stage WHEN 'prep' THEN 1 WHEN 'overproduction' THEN 2 ELSE 3 END, 2, 3";
+    static const char days_sql[] =
+        "SELECT count(*), count(w) FROM (SELECT s.business_date AS day,"
+        " (SELECT 1 FROM canteens c JOIN waste_records x ON x.canteen_id = c.id"
+        "   AND x.business_date = s.business_date AND x.stage = 'plate'"
+        "   WHERE ?3 = 0 OR c.id = ?3 LIMIT 1) AS w"
+        " FROM sales s WHERE s.business_date BETWEEN ?1 AND ?2 AND (?3 = 0 OR s.canteen_id = ?3)"
+        " GROUP BY s.business_date)";
+    plate *plates = NULL;
+    int64_t canteen_id;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *st;
+    cp_err err;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((err = load_canteen(d, o->canteen, &canteen_id)) ||
+        (err = collect_plates(d, span, o, canteen_id, 0, &plates, &n)))
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        out->meals += plates[i].meals;
+        out->trays += plates[i].trays;
+        out->plate_g += plates[i].plate_g;
+        out->clean_trays += plates[i].clean;
+        out->anon_trays += plates[i].anon_trays;
+        out->anon_g += plates[i].anon_g;
+    }
+    if (!(st = db_stmt(d, diners_sql))) {
+        err = CP_ERR_DB;
+        goto out;
+    }
+    db_bind_text(st, 1, span->months[0]);
+    db_bind_text(st, 2, span->months[span->nmonths - 1]);
+    sqlite3_bind_int64(st, 3, canteen_id);
+    if ((err = db_step_int64(d, st, &out->diners)))
+        goto out;
+    if (!(st = db_stmt(d, days_sql))) {
+        err = CP_ERR_DB;
+        goto out;
+    }
+    db_bind_text(st, 1, span->from);
+    db_bind_text(st, 2, span->to);
+    sqlite3_bind_int64(st, 3, canteen_id);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        out->serving_days = sqlite3_column_int64(st, 0);
+        out->weighing_days = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW) {
+        err = db_fail(d, "counting serving days");
+        goto out;
+    }
+    if (!(st = db_stmt(d, kitchen_sql))) {
+        err = CP_ERR_DB;
+        goto out;
+    }
+    db_bind_text(st, 1, span->from);
+    db_bind_text(st, 2, span->to);
+    sqlite3_bind_int64(st, 3, canteen_id);
+    sqlite3_bind_int(st, 4, WASTE_FLAG_NEGATIVE);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->nkitchen == cap) {
+            metrics_kitchen *k = realloc(out->kitchen, (cap = cap ? cap * 2 : 16) * sizeof *k);
+            if (!k) {
+                sqlite3_reset(st);
+                err = cp_fail(CP_ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            out->kitchen = k;
+        }
+        metrics_kitchen *k = &out->kitchen[out->nkitchen++];
+        snprintf(k->stage, sizeof k->stage, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(k->category, sizeof k->category, "%s", (const char *)sqlite3_column_text(st, 1));
+        snprintf(k->reason, sizeof k->reason, "%s", (const char *)sqlite3_column_text(st, 2));
+        k->grams = sqlite3_column_int64(st, 3);
+        out->kitchen_g += k->grams;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        err = db_fail(d, "reading kitchen waste");
+out:
+    free(plates);
+    if (err)
+        metrics_summary_free(out);
+    return err;
+}
+
+void metrics_summary_free(metrics_summary *s)
+{
+    if (!s)
+        return;
+    free(s->kitchen);
+    s->kitchen = NULL;
+    s->nkitchen = 0;
+}
+
+int64_t metrics_total_g(const metrics_summary *s)
+{
+    return s->plate_g + s->anon_g + s->kitchen_g;
+}
+
+int64_t metrics_cost_fen(const metrics_summary *s, const metrics_opts *o)
+{
+    return (metrics_total_g(s) * o->food_cost_fen_per_kg + 500) / 1000;
+}
+
+int64_t metrics_co2e_g(const metrics_summary *s, const metrics_opts *o)
+{
+    return (metrics_total_g(s) * o->co2e_milli_per_kg + 500) / 1000;
 }

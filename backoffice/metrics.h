@@ -85,6 +85,35 @@ cp_err metrics_print_canteens(db *d, const metrics_span *span, const metrics_opt
 cp_err metrics_print_periods(db *d, const metrics_span *span, const metrics_opts *o,
                              int json, int csv, FILE *f);
 
+/* Kitchen waste of one stage, category and reason. */
+typedef struct metrics_kitchen {
+    char stage[16], category[64], reason[128];
+    int64_t grams;
+} metrics_kitchen;
+
+/* The figures of a whole canteen (or of all canteens) for a span. */
+typedef struct metrics_summary {
+    int64_t meals, diners, trays, plate_g, clean_trays, anon_trays, anon_g, kitchen_g;
+    int64_t serving_days, weighing_days;  /* days with sales; of those, days with a tray */
+    metrics_kitchen *kitchen;             /* by stage, then category, then reason */
+    size_t nkitchen;
+} metrics_summary;
+
+/* Adds up span for o->canteen (or every canteen). Caller frees with
+ * metrics_summary_free. */
+cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
+                         metrics_summary *out);
+void metrics_summary_free(metrics_summary *s);
+
+/* Total waste (plate, anonymous trays and kitchen) of a summary in grams, and
+ * its cost in fen and CO2e in grams with o's factors (rounded half up). */
+int64_t metrics_total_g(const metrics_summary *s);
+int64_t metrics_cost_fen(const metrics_summary *s, const metrics_opts *o);
+int64_t metrics_co2e_g(const metrics_summary *s, const metrics_opts *o);
+
+/* a / b x scale rounded half up; -1 when b is 0. */
+int64_t metrics_scaled(int64_t a, int64_t b, int64_t scale);
+
 /* Formats tenths as "12.3" and per-mille as "0.875" into buf (size >= 24);
  * negative (unknown) values give "". */
 const char *metrics_x10(int64_t v, char *buf);

@@ -1,0 +1,720 @@
+/* report: the monthly and quarterly PDF reports, and the sales and balances CSVs for the books. */
+#include "backoffice/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backoffice/pdf.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/money.h"
+
+#define TREND_MONTHS 12
+#define CHART_SIDE 15 /* with many departments the chart shows the best and worst 15 */
+
+static void progress(const char *what)
+{
+    if (isatty(STDERR_FILENO))
+        fprintf(stderr, "report: %s\n", what);
+}
+
+/* "+1.5" / "-0.3" / "0.0" from tenths, for changes. */
+static const char *signed_x10(int64_t v, char *buf)
+{
+    char tmp[24];
+    snprintf(buf, 32, "%s%s", v > 0 ? "+" : "", metrics_x10(v, tmp));
+    return buf;
+}
+
+/* The name of the canteen the report is about, or "全部食堂". */
+static void scope_name(db *d, const char *canteen, char *out, size_t size)
+{
+    static const char sql[] = "SELECT name FROM canteens WHERE code = ?";
+    sqlite3_stmt *st = canteen ? db_stmt(d, sql) : NULL;
+
+    snprintf(out, size, "全部食堂");
+    if (!st)
+        return;
+    db_bind_text(st, 1, canteen);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+}
+
+/* The id and hash of the latest publication of a month, if any. */
+static void publication_of(db *d, const char *month, char id[64], char hash[80])
+{
+    static const char sql[] =
+        "SELECT id, hash FROM publications WHERE period = ? ORDER BY version DESC LIMIT 1";
+    sqlite3_stmt *st = db_stmt(d, sql);
+
+    id[0] = hash[0] = '\0';
+    if (!st)
+        return;
+    db_bind_text(st, 1, month);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(id, 64, "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(hash, 80, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_reset(st);
+}
+
+/* The month k months before month ("2026-11", 2 -> "2026-09"). */
+static void month_back(const char *month, int k, char out[8])
+{
+    int y = atoi(month), m = atoi(month + 5) - k;
+    while (m < 1)
+        m += 12, y--;
+    snprintf(out, 8, "%04u-%02u", (unsigned)y % 10000, (unsigned)m % 100);
+}
+
+/* Writes the summary lines of a span, with the change from the one before. */
+static void summary_lines(pdf_doc *doc, const metrics_summary *s, const metrics_summary *prev,
+                          const metrics_opts *o)
+{
+    char v[128], a[32], b[32], c[32];
+    int64_t gpt = metrics_scaled(s->plate_g, s->trays, 10);
+    int64_t pgpt = metrics_scaled(prev->plate_g, prev->trays, 10);
+    int64_t wpm = metrics_scaled(metrics_total_g(s), s->meals, 10);
+    int64_t pwpm = metrics_scaled(metrics_total_g(prev), prev->meals, 10);
+
+    snprintf(v, sizeof v, "%lld 人次（上期 %lld）", (long long)s->meals, (long long)prev->meals);
+    pdf_kv(doc, "就餐", v);
+    snprintf(v, sizeof v, "%lld 人", (long long)s->diners);
+    pdf_kv(doc, "就餐人数", v);
+    snprintf(v, sizeof v, "%lld 盘，覆盖率 %s%%", (long long)s->trays,
+             s->meals ? metrics_x10(metrics_scaled(s->trays, s->meals, 1000), a) : "—");
+    pdf_kv(doc, "称重餐盘", v);
+    if (gpt >= 0)
+        snprintf(v, sizeof v, "%s 克%s%s%s", metrics_x10(gpt, a), pgpt >= 0 ? "（较上期 " : "",
+                 pgpt >= 0 ? signed_x10(gpt - pgpt, b) : "", pgpt >= 0 ? " 克）" : "");
+    else
+        snprintf(v, sizeof v, "无称重");
+    pdf_kv(doc, "盘均剩餐", v);
+    snprintf(v, sizeof v, "%s%%",
+             s->trays ? metrics_x10(metrics_scaled(s->clean_trays, s->trays, 1000), a) : "—");
+    pdf_kv(doc, "光盘率", v);
+    snprintf(v, sizeof v, "%lld 盘，共 %s 千克", (long long)s->anon_trays,
+             metrics_ratio((int)s->anon_g, a));
+    pdf_kv(doc, "未刷卡餐盘", v);
+    snprintf(v, sizeof v, "%s 千克", metrics_ratio((int)s->kitchen_g, a));
+    pdf_kv(doc, "后厨浪费", v);
+    snprintf(v, sizeof v, "%s 千克，每餐 %s 克%s%s%s", metrics_ratio((int)metrics_total_g(s), a),
+             wpm >= 0 ? metrics_x10(wpm, b) : "—", pwpm >= 0 && wpm >= 0 ? "（较上期 " : "",
+             pwpm >= 0 && wpm >= 0 ? signed_x10(wpm - pwpm, c) : "",
+             pwpm >= 0 && wpm >= 0 ? " 克）" : "");
+    pdf_kv(doc, "浪费合计", v);
+    snprintf(v, sizeof v, "%s 元（按每千克 %s 元计）", money_format(metrics_cost_fen(s, o), a),
+             money_format(o->food_cost_fen_per_kg, b));
+    pdf_kv(doc, "浪费成本", v);
+    snprintf(v, sizeof v, "%s 千克二氧化碳当量（按每千克食物 %s 千克计）",
+             metrics_ratio((int)metrics_co2e_g(s, o), a),
+             metrics_ratio((int)o->co2e_milli_per_kg, b));
+    pdf_kv(doc, "碳排放", v);
+}
+
+/* A table of departments (only one list, or all when only is NULL). */
+static void department_table(pdf_doc *doc, const metrics_table *t, const char *only, int all)
+{
+    static const pdf_column cols[] = {
+        {"名次", 0.07, PDF_RIGHT},   {"部门", 0, PDF_LEFT},       {"人次", 0.09, PDF_RIGHT},
+        {"人数", 0.08, PDF_RIGHT},   {"盘数", 0.09, PDF_RIGHT},   {"盘均(克)", 0.11, PDF_RIGHT},
+        {"光盘率", 0.10, PDF_RIGHT}, {"覆盖率", 0.10, PDF_RIGHT}, {"较上月", 0.10, PDF_RIGHT},
+    };
+    char cell[9][64];
+    const char *cells[9];
+
+    pdf_table_begin(doc, cols, 9, PDF_TABLE_ZEBRA);
+    for (size_t i = 0; i < t->n; i++) {
+        const metrics_row *r = &t->rows[i];
+        if ((only && (!r->list || strcmp(r->list, only) != 0)) || (!all && !r->eligible))
+            continue;
+        snprintf(cell[0], sizeof cell[0], "%s", r->rank ? "" : "—");
+        if (r->rank)
+            snprintf(cell[0], sizeof cell[0], "%d", r->rank);
+        snprintf(cell[1], sizeof cell[1], "%.63s", r->name);
+        snprintf(cell[2], sizeof cell[2], "%lld", (long long)r->meals);
+        snprintf(cell[3], sizeof cell[3], "%lld", (long long)r->diners);
+        snprintf(cell[4], sizeof cell[4], "%lld", (long long)r->trays);
+        if (r->g_per_tray_x10 >= 0)
+            metrics_x10(r->g_per_tray_x10, cell[5]);
+        else
+            snprintf(cell[5], sizeof cell[5], "—");
+        metrics_ratio(r->clean_rate_permille, cell[6]);
+        metrics_ratio(r->coverage_permille, cell[7]);
+        if (r->has_change)
+            signed_x10(r->change_x10, cell[8]);
+        else
+            snprintf(cell[8], sizeof cell[8], "—");
+        for (int k = 0; k < 9; k++)
+            cells[k] = cell[k];
+        pdf_table_row(doc, cells, !r->list                      ? PDF_MARK_NONE
+                                  : strcmp(r->list, "red") == 0 ? PDF_MARK_RED
+                                                                : PDF_MARK_BLACK);
+    }
+    pdf_table_end(doc);
+}
+
+/* g per tray of the eligible departments; the best and worst CHART_SIDE when many. */
+static void department_chart(pdf_doc *doc, const metrics_table *t)
+{
+    long n = t->eligible, shown = 0;
+    const char **labels = calloc((size_t)n + 1, sizeof *labels);
+    int64_t *values = calloc((size_t)n + 1, sizeof *values);
+    pdf_mark *marks = calloc((size_t)n + 1, sizeof *marks);
+
+    if (labels && values && marks) {
+        for (long i = 0; i < n; i++) {
+            if (n > 2 * CHART_SIDE && i >= CHART_SIDE && i < n - CHART_SIDE)
+                continue;
+            labels[shown] = t->rows[i].name;
+            values[shown] = t->rows[i].g_per_tray_x10;
+            marks[shown] = !t->rows[i].list ? PDF_MARK_NONE
+                           : strcmp(t->rows[i].list, "red") == 0 ? PDF_MARK_RED
+                                                                 : PDF_MARK_BLACK;
+            shown++;
+        }
+        if (n > 2 * CHART_SIDE) {
+            char note[160];
+            snprintf(note, sizeof note, "参评部门共 %ld 个，图中为盘均剩餐最少和最多的各 %d 个；"
+                     "全部数字见后面的明细表。", n, CHART_SIDE);
+            pdf_paragraph(doc, note);
+        }
+        pdf_bar_spec spec = {.title = "各部门盘均剩餐（克/盘）", .unit = "克/盘",
+                             .labels = labels, .values = values, .marks = marks,
+                             .n = (int)shown, .scale = 10, .horizontal = 1};
+        if (shown > 0)
+            pdf_bar_chart(doc, &spec);
+        else
+            pdf_paragraph(doc, "本期没有符合参评条件的部门。");
+    }
+    free(labels);
+    free(values);
+    free(marks);
+}
+
+/* The 12-month trend: g per tray and waste per meal, month by month. */
+static cp_err trend_chart(db *d, const metrics_span *span, const metrics_opts *o, pdf_doc *doc)
+{
+    char months[TREND_MONTHS][8];
+    const char *labels[TREND_MONTHS];
+    int64_t gpt[TREND_MONTHS], wpm[TREND_MONTHS];
+    cp_err err;
+
+    for (int k = 0; k < TREND_MONTHS; k++) {
+        metrics_span s;
+        metrics_summary sum;
+        month_back(span->months[span->nmonths - 1], TREND_MONTHS - 1 - k, months[k]);
+        labels[k] = months[k] + 2; /* "26-11" */
+        if ((err = metrics_span_parse(months[k], NULL, &s)) ||
+            (err = metrics_summarize(d, &s, o, &sum)))
+            return err;
+        gpt[k] = sum.trays ? metrics_scaled(sum.plate_g, sum.trays, 10) : PDF_NO_VALUE;
+        wpm[k] = sum.meals ? metrics_scaled(metrics_total_g(&sum), sum.meals, 10) : PDF_NO_VALUE;
+        metrics_summary_free(&sum);
+    }
+    pdf_line_spec spec = {.title = "近12个月趋势", .unit = "克", .labels = labels,
+                          .n = TREND_MONTHS, .series_names = {"盘均剩餐", "每餐浪费合计"},
+                          .values = {gpt, wpm}, .scale = 10};
+    return pdf_line_chart(doc, &spec);
+}
+
+static const char *stage_zh(const char *stage)
+{
+    return strcmp(stage, "prep") == 0             ? "备餐"
+           : strcmp(stage, "overproduction") == 0 ? "剩余（做多了）"
+           : strcmp(stage, "spoilage") == 0       ? "变质"
+                                                  : stage;
+}
+
+/* Kitchen waste: a table by stage, category and reason, and a grouped chart. */
+static void kitchen_section(pdf_doc *doc, const metrics_summary *s)
+{
+    static const pdf_column cols[] = {
+        {"环节", 0.2, PDF_LEFT}, {"类别", 0.25, PDF_LEFT}, {"原因", 0, PDF_LEFT},
+        {"千克", 0.15, PDF_RIGHT}};
+    static const char *const stages[] = {"prep", "overproduction", "spoilage"};
+    const char *groups[3] = {"备餐", "剩余（做多了）", "变质"};
+    const char *series[6];
+    int64_t values[3 * 6] = {0};
+    int nseries = 0;
+
+    if (s->nkitchen == 0) {
+        pdf_paragraph(doc, "本期没有后厨浪费称重记录。");
+        return;
+    }
+    pdf_table_begin(doc, cols, 4, PDF_TABLE_ZEBRA);
+    for (size_t i = 0; i < s->nkitchen; i++) {
+        char kg[24];
+        const metrics_kitchen *k = &s->kitchen[i];
+        const char *cells[4] = {stage_zh(k->stage), *k->category ? k->category : "—",
+                                *k->reason ? k->reason : "—", metrics_ratio((int)k->grams, kg)};
+        pdf_table_row(doc, cells, PDF_MARK_NONE);
+    }
+    pdf_table_end(doc);
+    /* chart: stages as groups, the first five categories as series, the rest as 其他 */
+    for (size_t i = 0; i < s->nkitchen; i++) {
+        const char *cat = *s->kitchen[i].category ? s->kitchen[i].category : "未分类";
+        int sidx = -1, g = 0;
+        for (int k = 0; k < nseries; k++)
+            if (strcmp(series[k], cat) == 0)
+                sidx = k;
+        if (sidx < 0 && nseries < 5)
+            series[sidx = nseries++] = cat;
+        if (sidx < 0) {
+            if (nseries == 5)
+                series[nseries++] = "其他";
+            sidx = 5;
+        }
+        for (int k = 0; k < 3; k++)
+            if (strcmp(stages[k], s->kitchen[i].stage) == 0)
+                g = k;
+        values[g * 6 + sidx] += s->kitchen[i].grams;
+    }
+    /* repack to the series actually used */
+    int64_t packed[3 * 6];
+    for (int g = 0; g < 3; g++)
+        for (int k = 0; k < nseries; k++)
+            packed[g * nseries + k] = values[g * 6 + k] / 100; /* tenths of kg */
+    pdf_group_spec spec = {.title = "后厨浪费（千克）", .unit = "千克", .groups = groups,
+                           .ngroups = 3, .series = series, .nseries = nseries,
+                           .values = packed, .scale = 10};
+    pdf_grouped_chart(doc, &spec);
+}
+
+static void methodology(pdf_doc *doc, const metrics_opts *o)
+{
+    char text[1500], a[32], b[32];
+
+    pdf_heading(doc, "方法说明");
+    snprintf(text, sizeof text,
+             "数据来源：收银终端的刷卡消费记录（作废的消费不计）和回收处称重台的餐盘称重、后厨浪费称重"
+             "记录。每条记录保存发生时就餐人员所在的部门，部门调整不改变历史数字。\n"
+             "就餐人次 = 未作废的消费笔数；就餐人数 = 有消费的不同人员数。\n"
+             "称重盘数 = 刷卡后称重、归属到就餐人员的餐盘数（未刷卡餐盘和净重为负的记录不计）。\n"
+             "盘均剩餐 = 称重餐盘净重合计 ÷ 称重盘数，保留一位小数。\n"
+             "光盘率 = 净重不超过 %d 克的餐盘数 ÷ 称重盘数。称重覆盖率 = 称重盘数 ÷ 就餐人次。\n"
+             "参评条件：就餐不少于 %d 人次、称重覆盖率不低于 %d%%、就餐人数不少于 %d 人"
+             "（人数少的部门不公布，以免暴露个人）。\n"
+             "排名：按盘均剩餐从少到多，相同时光盘率高者在前，再按部门编码。红榜取前 %d 名，黑榜取后 %d "
+             "名，参评部门不足两榜之和时每榜最多取参评部门数的一半，任何部门不会同时上两榜。\n"
+             "浪费合计 = 称重餐盘 + 未刷卡餐盘 + 后厨浪费；成本按每千克 %s 元，碳排放按每千克食物 %s "
+             "千克二氧化碳当量估算。",
+             o->clean_threshold_g, o->min_meals, o->min_coverage_pct, METRICS_MIN_DINERS, o->red,
+             o->black, money_format(o->food_cost_fen_per_kg, a),
+             metrics_ratio((int)o->co2e_milli_per_kg, b));
+    pdf_paragraph(doc, text);
+}
+
+cp_err report_monthly(db *d, const report_req *req, report_res *res)
+{
+    metrics_span span, before;
+    metrics_summary now = {0}, prev = {0};
+    metrics_table *t = NULL;
+    pdf_doc *doc = NULL;
+    char text[512], scope[128], hash[80], at[CP_TIME_ISO_LEN];
+    cp_time clock;
+    cp_err err;
+
+    memset(res, 0, sizeof *res);
+    if ((err = metrics_span_parse(req->month, NULL, &span)) ||
+        (err = metrics_span_parse(span.prev_label, NULL, &before)) || (err = clock_now(&clock)))
+        return err;
+    clock_iso(&clock, at);
+    progress("adding up the month");
+    if ((err = metrics_summarize(d, &span, &req->opts, &now)) ||
+        (err = metrics_summarize(d, &before, &req->opts, &prev)) ||
+        (err = metrics_departments(d, &span, &req->opts, &t)))
+        goto out;
+    if ((err = pdf_new(req->font, &doc)))
+        goto out;
+    scope_name(d, req->opts.canteen, scope, sizeof scope);
+    publication_of(d, span.label, res->publication, hash);
+
+    snprintf(text, sizeof text, "%.4s年%.2s月 食堂反食品浪费月报", span.label, span.label + 5);
+    pdf_title(doc, text);
+    pdf_kv(doc, "范围", scope);
+    snprintf(text, sizeof text, "%s 至 %s", span.from, span.to);
+    pdf_kv(doc, "统计期间", text);
+    pdf_heading(doc, "主要数字");
+    summary_lines(doc, &now, &prev, &req->opts);
+
+    progress("drawing the charts");
+    pdf_heading(doc, "各部门盘均剩餐");
+    department_chart(doc, t);
+    pdf_heading(doc, "趋势");
+    if ((err = trend_chart(d, &span, &req->opts, doc)))
+        goto out;
+    pdf_heading(doc, "后厨浪费");
+    kitchen_section(doc, &now);
+
+    pdf_heading(doc, "红榜");
+    department_table(doc, t, "red", 0);
+    pdf_heading(doc, "黑榜");
+    department_table(doc, t, "black", 0);
+    if (!res->publication[0])
+        pdf_paragraph(doc, "本月红黑榜尚未发布，以上为按当前数据计算的结果。");
+
+    progress("writing the department table");
+    snprintf(text, sizeof text, "各部门明细（%zu 个部门，%ld 个参评）", t->n, t->eligible);
+    pdf_heading(doc, text);
+    department_table(doc, t, NULL, 1);
+    pdf_page_break(doc);
+    methodology(doc, &req->opts);
+
+    if (res->publication[0])
+        snprintf(text, sizeof text, "生成于 %s  红黑榜 %s  哈希 %.16s…", at, res->publication, hash);
+    else
+        snprintf(text, sizeof text, "生成于 %s  红黑榜未发布", at);
+    pdf_set_footer(doc, text);
+    res->pages = pdf_page_count(doc);
+    progress("saving");
+    err = pdf_save(doc, req->out);
+out:
+    pdf_free(doc);
+    metrics_free(t);
+    metrics_summary_free(&now);
+    metrics_summary_free(&prev);
+    return err;
+}
+
+/* ---- the quarterly evaluation ------------------------------------------------- */
+
+typedef struct rubric {
+    long waste_good_g, waste_fair_g;        /* waste per meal at or below: full, half points */
+    long trend_flat_pct;                    /* within +-this percent counts as flat */
+    long coverage_good_pct, coverage_fair_pct;
+    long days_good_pct, days_fair_pct;      /* serving days with weighing */
+    long lists_good, lists_fair;            /* months with a published list */
+    long grade_you, grade_liang, grade_zhong; /* points for 优, 良, 中 */
+} rubric;
+
+static cp_err load_rubric(const char *path, rubric *r)
+{
+    static const char *const keys[] = {
+        "waste_per_meal_good_g", "waste_per_meal_fair_g", "trend_flat_pct", "coverage_good_pct",
+        "coverage_fair_pct", "weighing_days_good_pct", "weighing_days_fair_pct", "lists_good",
+        "lists_fair", "grade_you", "grade_liang", "grade_zhong", NULL};
+    config *c = NULL;
+    cp_err err;
+
+    if (path && (err = config_load(path, &c)))
+        return err;
+    if ((err = config_check_keys(c, "rubric", keys)) ||
+        (err = config_get_int(c, "rubric", "waste_per_meal_good_g", 0, 100000, 60,
+                              &r->waste_good_g)) ||
+        (err = config_get_int(c, "rubric", "waste_per_meal_fair_g", 0, 100000, 90,
+                              &r->waste_fair_g)) ||
+        (err = config_get_int(c, "rubric", "trend_flat_pct", 0, 100, 5, &r->trend_flat_pct)) ||
+        (err = config_get_int(c, "rubric", "coverage_good_pct", 0, 100, 80,
+                              &r->coverage_good_pct)) ||
+        (err = config_get_int(c, "rubric", "coverage_fair_pct", 0, 100, 50,
+                              &r->coverage_fair_pct)) ||
+        (err = config_get_int(c, "rubric", "weighing_days_good_pct", 0, 100, 100,
+                              &r->days_good_pct)) ||
+        (err = config_get_int(c, "rubric", "weighing_days_fair_pct", 0, 100, 90,
+                              &r->days_fair_pct)) ||
+        (err = config_get_int(c, "rubric", "lists_good", 0, 3, 3, &r->lists_good)) ||
+        (err = config_get_int(c, "rubric", "lists_fair", 0, 3, 2, &r->lists_fair)) ||
+        (err = config_get_int(c, "rubric", "grade_you", 0, 100, 90, &r->grade_you)) ||
+        (err = config_get_int(c, "rubric", "grade_liang", 0, 100, 75, &r->grade_liang)) ||
+        (err = config_get_int(c, "rubric", "grade_zhong", 0, 100, 60, &r->grade_zhong)))
+        goto out;
+out:
+    config_free(c);
+    return err;
+}
+
+/* Points out of 20 for a value against a good and a fair bound. */
+static int points(int good, int fair)
+{
+    return good ? 20 : fair ? 10 : 0;
+}
+
+cp_err report_quarterly(db *d, const report_req *req, report_res *res)
+{
+    static const char lists_sql[] =
+        "SELECT count(DISTINCT period) FROM publications WHERE period BETWEEN ? AND ?";
+    static const pdf_column cols[] = {{"指标", 0.22, PDF_LEFT}, {"实测", 0.18, PDF_RIGHT},
+                                      {"标准（满分/一半）", 0.22, PDF_LEFT},
+                                      {"得分", 0.08, PDF_RIGHT}, {"说明", 0, PDF_LEFT}};
+    metrics_span span, before;
+    metrics_summary now = {0}, prev = {0};
+    pdf_doc *doc = NULL;
+    rubric r;
+    char text[512], scope[128], at[CP_TIME_ISO_LEN], cell[5][160];
+    int64_t wpm, pwpm, coverage, days_pct, lists = 0;
+    int pts[5], total = 0;
+    sqlite3_stmt *st;
+    cp_time clock;
+    cp_err err;
+
+    memset(res, 0, sizeof *res);
+    if ((err = load_rubric(req->rubric, &r)) ||
+        (err = metrics_span_parse(NULL, req->quarter, &span)) ||
+        (err = metrics_span_parse(NULL, span.prev_label, &before)) || (err = clock_now(&clock)))
+        return err;
+    clock_iso(&clock, at);
+    progress("adding up the quarter");
+    if ((err = metrics_summarize(d, &span, &req->opts, &now)) ||
+        (err = metrics_summarize(d, &before, &req->opts, &prev)))
+        goto out;
+    if (!(st = db_stmt(d, lists_sql))) {
+        err = CP_ERR_DB;
+        goto out;
+    }
+    db_bind_text(st, 1, span.months[0]);
+    db_bind_text(st, 2, span.months[span.nmonths - 1]);
+    if ((err = db_step_int64(d, st, &lists)))
+        goto out;
+
+    wpm = metrics_scaled(metrics_total_g(&now), now.meals, 10);
+    pwpm = metrics_scaled(metrics_total_g(&prev), prev.meals, 10);
+    coverage = metrics_scaled(now.trays, now.meals, 100);
+    days_pct = metrics_scaled(now.weighing_days, now.serving_days, 100);
+    pts[0] = wpm < 0 ? 0 : points(wpm <= r.waste_good_g * 10, wpm <= r.waste_fair_g * 10);
+    /* the trend: lower than last quarter is full points, flat half, higher none */
+    pts[1] = wpm < 0 || pwpm <= 0 ? 10
+             : points(wpm * 100 < pwpm * (100 - r.trend_flat_pct),
+                      wpm * 100 <= pwpm * (100 + r.trend_flat_pct));
+    pts[2] = points(coverage >= r.coverage_good_pct, coverage >= r.coverage_fair_pct);
+    pts[3] = points(days_pct >= r.days_good_pct, days_pct >= r.days_fair_pct);
+    pts[4] = points(lists >= r.lists_good, lists >= r.lists_fair);
+    for (int k = 0; k < 5; k++)
+        total += pts[k];
+    res->score = total;
+    res->grade = total >= r.grade_you ? "优" : total >= r.grade_liang ? "良"
+                 : total >= r.grade_zhong ? "中" : "差";
+
+    if ((err = pdf_new(req->font, &doc)))
+        goto out;
+    scope_name(d, req->opts.canteen, scope, sizeof scope);
+    snprintf(text, sizeof text, "%.4s年第%c季度 反食品浪费工作评价", span.label, span.label[5]);
+    pdf_title(doc, text);
+    pdf_kv(doc, "范围", scope);
+    snprintf(text, sizeof text, "%s 至 %s", span.from, span.to);
+    pdf_kv(doc, "评价期间", text);
+    snprintf(text, sizeof text, "%d 分（满分 100）  等级：%s", total, res->grade);
+    pdf_kv(doc, "评价结果", text);
+    pdf_heading(doc, "评分");
+    pdf_table_begin(doc, cols, 5, PDF_TABLE_ZEBRA | PDF_TABLE_WRAP);
+    {
+        char a[32], b[32];
+        const char *cells[5];
+        /* 1 waste per meal */
+        snprintf(cell[0], sizeof cell[0], "每餐浪费");
+        snprintf(cell[1], sizeof cell[1], "%s 克", wpm >= 0 ? metrics_x10(wpm, a) : "—");
+        snprintf(cell[2], sizeof cell[2], "≤%ld 克 / ≤%ld 克", r.waste_good_g, r.waste_fair_g);
+        snprintf(cell[3], sizeof cell[3], "%d", pts[0]);
+        snprintf(cell[4], sizeof cell[4], "%s", wpm < 0 ? "本季度没有就餐记录" :
+                 pts[0] == 20 ? "达到良好水平" : pts[0] == 10 ? "尚可，需继续减少" : "浪费偏多");
+        for (int k = 0; k < 5; k++)
+            cells[k] = cell[k];
+        pdf_table_row(doc, cells, pts[0] == 20 ? PDF_MARK_GREEN : PDF_MARK_NONE);
+        /* 2 trend */
+        snprintf(cell[0], sizeof cell[0], "与上季度相比");
+        snprintf(cell[1], sizeof cell[1], "%s 克",
+                 wpm >= 0 && pwpm >= 0 ? signed_x10(wpm - pwpm, a) : "—");
+        snprintf(cell[2], sizeof cell[2], "下降 / 持平（±%ld%%）", r.trend_flat_pct);
+        snprintf(cell[3], sizeof cell[3], "%d", pts[1]);
+        snprintf(cell[4], sizeof cell[4], "%s", pwpm <= 0 || wpm < 0 ? "上季度无数据，按持平计"
+                 : pts[1] == 20 ? "每餐浪费下降" : pts[1] == 10 ? "基本持平" : "每餐浪费上升");
+        pdf_table_row(doc, cells, pts[1] == 20 ? PDF_MARK_GREEN : PDF_MARK_NONE);
+        /* 3 coverage */
+        snprintf(cell[0], sizeof cell[0], "称重覆盖率");
+        snprintf(cell[1], sizeof cell[1], "%s%%", coverage >= 0 ? (snprintf(b, sizeof b, "%lld",
+                 (long long)coverage), b) : "—");
+        snprintf(cell[2], sizeof cell[2], "≥%ld%% / ≥%ld%%", r.coverage_good_pct,
+                 r.coverage_fair_pct);
+        snprintf(cell[3], sizeof cell[3], "%d", pts[2]);
+        snprintf(cell[4], sizeof cell[4], "称重 %lld 盘，就餐 %lld 人次", (long long)now.trays,
+                 (long long)now.meals);
+        pdf_table_row(doc, cells, pts[2] == 20 ? PDF_MARK_GREEN : PDF_MARK_NONE);
+        /* 4 weighing days */
+        snprintf(cell[0], sizeof cell[0], "每个供餐日都称重");
+        snprintf(cell[1], sizeof cell[1], "%lld / %lld 天", (long long)now.weighing_days,
+                 (long long)now.serving_days);
+        snprintf(cell[2], sizeof cell[2], "≥%ld%% / ≥%ld%%", r.days_good_pct, r.days_fair_pct);
+        snprintf(cell[3], sizeof cell[3], "%d", pts[3]);
+        snprintf(cell[4], sizeof cell[4], "%s", now.weighing_days == now.serving_days
+                 ? "每个供餐日都有称重" : "有供餐日没有称重记录");
+        pdf_table_row(doc, cells, pts[3] == 20 ? PDF_MARK_GREEN : PDF_MARK_NONE);
+        /* 5 lists */
+        snprintf(cell[0], sizeof cell[0], "按月公布红黑榜");
+        snprintf(cell[1], sizeof cell[1], "%lld / %d 个月", (long long)lists, span.nmonths);
+        snprintf(cell[2], sizeof cell[2], "%ld / %ld 个月", r.lists_good, r.lists_fair);
+        snprintf(cell[3], sizeof cell[3], "%d", pts[4]);
+        snprintf(cell[4], sizeof cell[4], "%s", lists >= span.nmonths ? "每月都已公布"
+                 : "有月份未公布：cleanplate-office publish redblack");
+        pdf_table_row(doc, cells, pts[4] == 20 ? PDF_MARK_GREEN : PDF_MARK_NONE);
+    }
+    pdf_table_end(doc);
+    pdf_heading(doc, "本季度数字");
+    summary_lines(doc, &now, &prev, &req->opts);
+    pdf_heading(doc, "评分办法");
+    snprintf(text, sizeof text,
+             "五项指标各 20 分：达到第一个标准得满分，达到第二个标准得一半，否则不得分。"
+             "总分 %ld 分及以上为优，%ld 分及以上为良，%ld 分及以上为中，其余为差。"
+             "评分标准保存在配置文件的 [rubric] 一节，可按本单位要求调整。",
+             r.grade_you, r.grade_liang, r.grade_zhong);
+    pdf_paragraph(doc, text);
+    methodology(doc, &req->opts);
+    snprintf(text, sizeof text, "生成于 %s  %s  %d 分 %s", at, span.label, total, res->grade);
+    pdf_set_footer(doc, text);
+    res->pages = pdf_page_count(doc);
+    err = pdf_save(doc, req->out);
+out:
+    pdf_free(doc);
+    metrics_summary_free(&now);
+    metrics_summary_free(&prev);
+    return err;
+}
+
+/* ---- for the books ------------------------------------------------------------- */
+
+static void csv_text(FILE *f, const char *s)
+{
+    int quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (quote)
+        fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    if (quote)
+        fputc('"', f);
+}
+
+/* True when s is a calendar date like 2026-11-01. */
+static int valid_date(const char *s)
+{
+    char iso[32];
+    cp_time t;
+    if (strlen(s) != 10)
+        return 0;
+    snprintf(iso, sizeof iso, "%sT00:00", s);
+    return clock_parse(iso, &t) == CP_OK;
+}
+
+cp_err report_sales(db *d, const char *from, const char *to, const char *by, int csv, FILE *f)
+{
+#define SALES_SQL(KEY)                                                                         \
+    "SELECT " KEY ", count(*) - count(v.id), count(v.id),"                                     \
+    " coalesce(sum(CASE WHEN v.id IS NULL THEN s.total_fen END), 0),"                          \
+    " coalesce(sum(CASE WHEN v.id IS NULL THEN s.subsidy_fen END), 0),"                        \
+    " coalesce(sum(CASE WHEN v.id IS NULL THEN s.cash_fen END), 0),"                           \
+    " coalesce(sum(CASE WHEN v.id IS NOT NULL THEN s.total_fen END), 0)"                       \
+    " FROM sales s LEFT JOIN voids v ON v.sale_id = s.id"                                      \
+    " LEFT JOIN meal_periods p ON p.id = s.period_id"                                          \
+    " WHERE s.business_date BETWEEN ?1 AND ?2 GROUP BY 1 ORDER BY 1"
+    static const char by_day[] = SALES_SQL("s.business_date");
+    static const char by_terminal[] = SALES_SQL("s.terminal");
+    static const char by_cashier[] = SALES_SQL("s.actor");
+    static const char by_period[] = SALES_SQL("coalesce(p.name, '(items)')");
+#undef SALES_SQL
+    const char *sql = strcmp(by, "day") == 0        ? by_day
+                      : strcmp(by, "terminal") == 0 ? by_terminal
+                      : strcmp(by, "cashier") == 0  ? by_cashier
+                      : strcmp(by, "period") == 0   ? by_period
+                                                    : NULL;
+    sqlite3_stmt *st;
+    int64_t tot[6] = {0};
+    char m[4][MONEY_STR_LEN];
+    int rc;
+
+    if (!sql)
+        return cp_fail(CP_ERR_INVALID, "--by '%s': use day, terminal, cashier or period", by);
+    if (!valid_date(from))
+        return cp_fail(CP_ERR_INVALID, "--from '%s' is not a date like 2026-11-01", from);
+    if (!valid_date(to))
+        return cp_fail(CP_ERR_INVALID, "--to '%s' is not a date like 2026-11-30", to);
+    if (!(st = db_stmt(d, sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, from);
+    db_bind_text(st, 2, to);
+    if (csv)
+        fprintf(f, "%s,sales,voids,total_yuan,subsidy_yuan,cash_yuan,voided_yuan\r\n", by);
+    else
+        fprintf(f, "%-16s %7s %6s %12s %12s %12s %12s\n", by, "sales", "voids", "total",
+                "subsidy", "cash", "voided");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(st, 0);
+        int64_t v[6];
+        for (int k = 0; k < 6; k++)
+            tot[k] += v[k] = sqlite3_column_int64(st, k + 1);
+        if (csv) {
+            csv_text(f, key);
+            fprintf(f, ",%lld,%lld,%s,%s,%s,%s\r\n", (long long)v[0], (long long)v[1],
+                    money_format(v[2], m[0]), money_format(v[3], m[1]), money_format(v[4], m[2]),
+                    money_format(v[5], m[3]));
+        } else {
+            fprintf(f, "%-16s %7lld %6lld %12s %12s %12s %12s\n", key, (long long)v[0],
+                    (long long)v[1], money_format(v[2], m[0]), money_format(v[3], m[1]),
+                    money_format(v[4], m[2]), money_format(v[5], m[3]));
+        }
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(d, "reading sales");
+    money_format(tot[2], m[0]);
+    money_format(tot[3], m[1]);
+    money_format(tot[4], m[2]);
+    money_format(tot[5], m[3]);
+    if (csv)
+        fprintf(f, "total,%lld,%lld,%s,%s,%s,%s\r\n", (long long)tot[0], (long long)tot[1], m[0],
+                m[1], m[2], m[3]);
+    else
+        fprintf(f, "%-16s %7lld %6lld %12s %12s %12s %12s\n", "total", (long long)tot[0],
+                (long long)tot[1], m[0], m[1], m[2], m[3]);
+    return ferror(f) ? cp_fail(CP_ERR_IO, "could not write the report") : CP_OK;
+}
+
+cp_err report_balances(db *d, int csv, FILE *f)
+{
+    static const char sql[] =
+        "SELECT di.staff_no, di.name, dep.code, di.status, w.cash_fen, w.subsidy_fen"
+        " FROM diners di JOIN wallets w ON w.diner_id = di.id"
+        " JOIN departments dep ON dep.id = di.department_id"
+        " WHERE w.cash_fen <> 0 OR w.subsidy_fen <> 0 ORDER BY di.staff_no";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    char m[3][MONEY_STR_LEN];
+    int64_t cash = 0, subsidy = 0;
+    long n = 0;
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    if (csv)
+        fputs("staff_no,name,department,status,cash_yuan,subsidy_yuan,total_yuan\r\n", f);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t c = sqlite3_column_int64(st, 4), s = sqlite3_column_int64(st, 5);
+        const char *cols[4];
+        for (int k = 0; k < 4; k++)
+            cols[k] = (const char *)sqlite3_column_text(st, k);
+        if (csv) {
+            for (int k = 0; k < 4; k++) {
+                csv_text(f, cols[k]);
+                fputc(',', f);
+            }
+            fprintf(f, "%s,%s,%s\r\n", money_format(c, m[0]), money_format(s, m[1]),
+                    money_format(c + s, m[2]));
+        } else {
+            fprintf(f, "%-12s %-10s %12s %12s  %s %s\n", cols[0], cols[2], money_format(c, m[0]),
+                    money_format(s, m[1]), cols[1], strcmp(cols[3], "active") ? cols[3] : "");
+        }
+        cash += c, subsidy += s, n++;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(d, "reading balances");
+    if (csv)
+        fprintf(f, "total,%ld diners,,,%s,%s,%s\r\n", n, money_format(cash, m[0]),
+                money_format(subsidy, m[1]), money_format(cash + subsidy, m[2]));
+    else
+        fprintf(f, "%ld diners hold %s yuan cash and %s yuan subsidy (%s yuan in all)\n", n,
+                money_format(cash, m[0]), money_format(subsidy, m[1]),
+                money_format(cash + subsidy, m[2]));
+    return ferror(f) ? cp_fail(CP_ERR_IO, "could not write the report") : CP_OK;
+}

@@ -1,0 +1,41 @@
+/* report: the monthly and quarterly PDF reports, and the sales and balances CSVs for the books. */
+#ifndef CP_REPORT_H
+#define CP_REPORT_H
+
+#include <stdio.h>
+
+#include "backoffice/metrics.h"
+#include "core/db.h"
+
+typedef struct report_req {
+    const char *month;       /* monthly: "2026-11" */
+    const char *quarter;     /* quarterly: "2026Q4" */
+    const char *out;         /* the PDF to write */
+    const char *font;        /* NULL: the default CJK font */
+    const char *rubric;      /* quarterly: an INI file with a [rubric] section, or NULL */
+    metrics_opts opts;       /* canteen, thresholds, cost and CO2e factors */
+} report_req;
+
+typedef struct report_res {
+    int pages;
+    char publication[64];    /* the month's latest red/black list, "" when unpublished */
+    int score;               /* quarterly: points out of 100 */
+    const char *grade;       /* quarterly: 优, 良, 中 or 差 */
+} report_res;
+
+/* The monthly report: summary and change from last month, g per tray by
+ * department, a 12-month trend, kitchen waste, cost and CO2e, the red and
+ * black lists, every department's figures and the methodology. */
+cp_err report_monthly(db *d, const report_req *req, report_res *res);
+
+/* The quarterly evaluation, scored by the rubric. */
+cp_err report_quarterly(db *d, const report_req *req, report_res *res);
+
+/* Sales between two dates (inclusive) grouped by day, terminal, cashier or
+ * period, as CSV (csv set) or a table. */
+cp_err report_sales(db *d, const char *from, const char *to, const char *by, int csv, FILE *f);
+
+/* What the canteen owes each diner (cash and subsidy), as CSV or a table. */
+cp_err report_balances(db *d, int csv, FILE *f);
+
+#endif
