@@ -1,12 +1,1194 @@
 /* ui: the cashier's full-screen terminal (ncursesw): login, taps, items, voids, reprints, shifts. */
+#define NCURSES_WIDECHAR 1
 #include "pos/ui.h"
 
+#include <curses.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+
+#include "core/audit.h"
+#include "core/clock.h"
+#include "core/ledger.h"
+#include "core/money.h"
+#include "core/users.h"
+#include "pos/screen.h"
+#include "pos/shift.h"
+#include "pos/ui_data.h"
+#include "receipts/decode.h"
+
+#define UI_MAX_LINES 24     /* a-la-carte lines in one sale */
+#define UI_MAX_FIELDS 4
+#define UI_LOCK_MS 60000    /* three wrong PINs lock the login this long */
+#define UI_MAX_FAILS 3
+#define UI_KEY_QUIT 17      /* Ctrl-Q */
+
+typedef enum ui_mode {
+    UI_LOGIN,   /* name and PIN */
+    UI_OPEN,    /* open the shift: cash in the drawer */
+    UI_IDLE,    /* waiting for a tap; shows the last result */
+    UI_ITEMS,   /* a-la-carte lines, then a tap */
+    UI_VOID,    /* sale number, manager, manager PIN, reason */
+    UI_REPRINT, /* receipt number */
+    UI_CLOSE,   /* close the shift: cash in the drawer */
+    UI_Z,       /* the Z report just closed */
+} ui_mode;
+
+typedef struct ui_field {
+    const char *label;
+    char buf[64];
+    int secret;
+} ui_field;
+
+typedef struct ui_line {
+    char code[32];
+    char name[128];
+    int qty;              /* pieces, or grams for per_100g */
+    int per_100g;
+    int64_t amount_fen;
+} ui_line;
+
+typedef struct ui {
+    const ui_config *c;
+    ui_mode mode;
+    int64_t canteen_id;
+    char canteen[128];
+    char session[IDS_LEN];
+    long seq;
+    /* the cashier */
+    char cashier[128];
+    int fails;
+    int64_t locked_until;
+    shift_info shift;
+    /* the form of the mode */
+    ui_field f[UI_MAX_FIELDS];
+    int nf, focus;
+    char form_note[256];
+    /* the message line */
+    char msg[256];
+    int msg_pair;
+    /* the last tap */
+    int has_result;
+    charge_res res;
+    int printed;           /* its receipt: 1 printed, 0 not, -1 no printer */
+    int latency_ms;        /* reader's last key to the screen updated */
+    /* a-la-carte */
+    ui_line lines[UI_MAX_LINES];
+    int nlines, sel;
+    int weighing;          /* the code field holds grams for pending_item */
+    ui_line pending_item;
+    /* the Z report shown */
+    shift_report z;
+    int has_z;
+    char last_receipt[IDS_LEN];
+    /* the reader */
+    int reader_done;
+    int reader_keys;
+    int reader_was_down;   /* the last status said disconnected */
+    /* drawing */
+    int dirty;
+    char clock_shown[8];
+    int quit;
+} ui;
+
+static volatile sig_atomic_t ui_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    ui_stop = 1;
+}
+
+/* Monotonic milliseconds, for the lock and the measurements. */
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void say(ui *u, int pair, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Puts a message on the message line (pair says how it looks). */
+static void say(ui *u, int pair, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(u->msg, sizeof u->msg, fmt, ap);
+    va_end(ap);
+    u->msg_pair = pair;
+    u->dirty = 1;
+}
+
+/* Switches to mode with the given form fields (labels static, NULL-terminated). */
+static void set_mode(ui *u, ui_mode mode, const char *const *labels, const int *secret)
+{
+    u->mode = mode;
+    memset(u->f, 0, sizeof u->f);
+    u->nf = 0;
+    u->focus = 0;
+    u->form_note[0] = '\0';
+    for (int i = 0; labels && labels[i] && i < UI_MAX_FIELDS; i++) {
+        u->f[i].label = labels[i];
+        u->f[i].secret = secret ? secret[i] : 0;
+        u->nf++;
+    }
+    u->dirty = 1;
+}
+
+static void go_login(ui *u)
+{
+    static const char *const labels[] = {"Cashier name", "PIN", NULL};
+    static const int secret[] = {0, 1};
+    set_mode(u, UI_LOGIN, labels, secret);
+}
+
+static void go_open(ui *u)
+{
+    static const char *const labels[] = {"Cash in the drawer (yuan)", NULL};
+    set_mode(u, UI_OPEN, labels, NULL);
+}
+
+static void go_idle(ui *u)
+{
+    set_mode(u, UI_IDLE, NULL, NULL);
+}
+
+/* After login: continue the open shift or ask for the count to open one. */
+static void after_login(ui *u)
+{
+    int is_open = 0;
+
+    if (shift_current(u->c->d, u->c->terminal, &u->shift, &is_open)) {
+        say(u, SCREEN_BAD, "%s", cp_detail());
+        go_login(u);
+        return;
+    }
+    if (is_open) {
+        go_idle(u);
+        if (strcmp(u->shift.cashier, u->cashier) != 0)
+            say(u, SCREEN_NORMAL, "continuing shift %s opened by %s at %s", u->shift.id,
+                u->shift.cashier, u->shift.opened + 11);
+        else
+            say(u, SCREEN_NORMAL, "welcome back, %s: shift %s is open", u->cashier,
+                u->shift.id);
+    } else {
+        go_open(u);
+        say(u, SCREEN_NORMAL, "count the cash in the drawer and type it to open the shift");
+    }
+}
+
+/* Checks the login form: three wrong PINs lock it for a minute (audited). */
+static void try_login(ui *u)
+{
+    const char *name = u->f[0].buf, *pin = u->f[1].buf;
+    char role[16] = "";
+    cp_err err;
+
+    if (mono_ms() < u->locked_until) {
+        say(u, SCREEN_BAD, "login locked after %d wrong PINs: wait, or call a manager",
+            UI_MAX_FAILS);
+        return;
+    }
+    if (!*name || !*pin) {
+        say(u, SCREEN_WARN, "type your name and your PIN");
+        u->focus = *name ? 1 : 0;
+        return;
+    }
+    err = users_check_pin(u->c->d, name, pin, role);
+    if (err == CP_OK && !users_role_allows(role, "cashier")) {
+        say(u, SCREEN_BAD, "%s is %s staff and may not use the POS", name, role);
+        u->f[1].buf[0] = '\0';
+        return;
+    }
+    if (err == CP_ERR_AUTH) {
+        u->fails++;
+        audit_append(u->c->d, name, u->c->terminal, "pos.login_failed", name, NULL);
+        memset(u->f[1].buf, 0, sizeof u->f[1].buf);
+        u->focus = 1;
+        if (u->fails >= UI_MAX_FAILS) {
+            u->locked_until = mono_ms() + UI_LOCK_MS;
+            u->fails = 0;
+            audit_append(u->c->d, name, u->c->terminal, "pos.login_locked", name,
+                         "3 wrong PINs: locked for 60 s");
+            say(u, SCREEN_BAD, "wrong PIN %d times: login locked for 60 s (recorded)",
+                UI_MAX_FAILS);
+        } else {
+            say(u, SCREEN_BAD, "wrong name or PIN (%d of %d tries): type it again", u->fails,
+                UI_MAX_FAILS);
+        }
+        return;
+    }
+    if (err) {
+        say(u, SCREEN_BAD, "%s", cp_detail());
+        return;
+    }
+    u->fails = 0;
+    snprintf(u->cashier, sizeof u->cashier, "%s", name);
+    audit_append(u->c->d, u->cashier, u->c->terminal, "pos.login", u->cashier, NULL);
+    u->has_result = 0;
+    after_login(u);
+}
+
+static void logout(ui *u)
+{
+    audit_append(u->c->d, u->cashier, u->c->terminal, "pos.logout", u->cashier, NULL);
+    say(u, SCREEN_NORMAL, "%s logged out; the shift stays open", u->cashier);
+    u->cashier[0] = '\0';
+    u->has_result = 0;
+    u->nlines = 0;
+    go_login(u);
+}
+
+/* Reads a yuan amount typed in a field; 0 on success, else says why. */
+static int field_money(ui *u, const char *text, int64_t *fen)
+{
+    if (money_parse_yuan(*text ? text : "0", fen)) {
+        say(u, SCREEN_BAD, "'%s' is no amount: type yuan like 200 or 200.50", text);
+        return -1;
+    }
+    return 0;
+}
+
+static void do_open(ui *u)
+{
+    char money[MONEY_STR_LEN];
+    int64_t fen;
+
+    if (field_money(u, u->f[0].buf, &fen))
+        return;
+    if (shift_open(u->c->d, u->c->terminal, u->cashier, fen, &u->shift)) {
+        say(u, SCREEN_BAD, "%s", cp_detail());
+        if (shift_current(u->c->d, u->c->terminal, &u->shift, &(int){0}) == CP_OK)
+            go_idle(u);
+        return;
+    }
+    go_idle(u);
+    say(u, SCREEN_OK, "shift %s opened with %s yuan in the drawer", u->shift.id,
+        money_format(fen, money));
+}
+
+/* Shows receipt bytes' text for the preview (nothing to do: drawn from printq_last). */
+static void note_printed(ui *u, cp_err err, int printed, const char *what, const char *id)
+{
+    if (err) {
+        say(u, SCREEN_WARN, "%s %s: receipt not made: %s", what, id, cp_detail());
+        return;
+    }
+    snprintf(u->last_receipt, sizeof u->last_receipt, "%s", id);
+    if (!printed)
+        say(u, SCREEN_WARN, "%s %s done; receipt NOT printed (%s): R reprints later", what, id,
+            printq_status(u->c->pq));
+}
+
+/* Charges the card: the fixed-price meal, or the a-la-carte lines. */
+static void charge(ui *u, const reader_event *ev)
+{
+    charge_line lines[UI_MAX_LINES];
+    char reqid[128];
+    charge_req req = {0};
+    cp_err err;
+
+    for (int i = 0; i < u->nlines; i++)
+        lines[i] = (charge_line){.item_code = u->lines[i].code, .quantity = u->lines[i].qty};
+    snprintf(reqid, sizeof reqid, "%s:%s:%ld", u->c->terminal, u->session, ++u->seq);
+    req.terminal = u->c->terminal;
+    req.card_no = ev->card;
+    req.request_id = reqid;
+    req.actor = u->cashier;
+    req.lines = u->nlines ? lines : NULL;
+    req.nlines = (size_t)u->nlines;
+    req.dup_tap_seconds = u->c->dup_seconds;
+    err = ledger_charge(u->c->d, &req, &u->res);
+    if (err) {
+        /* the store failed (busy, full): nothing charged, the same tap may come again */
+        memset(&u->res, 0, sizeof u->res);
+        u->res.result = err;
+        snprintf(u->res.message, sizeof u->res.message, "%s: nothing charged, tap again",
+                 cp_detail());
+    }
+    u->has_result = 1;
+    u->printed = -1;
+    u->msg[0] = '\0';
+    if (u->res.result == CP_OK && u->mode == UI_ITEMS) {
+        u->nlines = 0;
+        u->sel = 0;
+        go_idle(u);
+    }
+    u->dirty = 1;
+}
+
+/* The receipt of the last charge, after the screen shows it. */
+static void print_result(ui *u)
+{
+    int printed = 0;
+    cp_err err;
+
+    if (!u->has_result || u->res.result != CP_OK || u->res.repeated)
+        return;
+    err = printq_sale(u->c->pq, u->c->d, u->res.sale_id, u->res.cash_left_fen,
+                      u->res.subsidy_left_fen, &printed);
+    u->printed = err ? 0 : printed;
+    note_printed(u, err, printed, "sale", u->res.sale_id);
+    u->dirty = 1;
+}
+
+/* A sale number as typed: "42" is this terminal's sale 42. */
+static void sale_number(ui *u, const char *typed, char id[IDS_LEN])
+{
+    if (*typed && strspn(typed, "0123456789") == strlen(typed))
+        snprintf(id, IDS_LEN, "%s-%06lld", u->c->terminal, atoll(typed));
+    else
+        snprintf(id, IDS_LEN, "%s", typed);
+}
+
+static void go_void(ui *u)
+{
+    static const char *const labels[] = {"Sale number", "Manager name", "Manager PIN",
+                                         "Reason", NULL};
+    static const int secret[] = {0, 0, 1, 0};
+    char last[IDS_LEN];
+
+    set_mode(u, UI_VOID, labels, secret);
+    if (ui_data_last_sale(u->c->d, u->c->terminal, last) == CP_OK) {
+        snprintf(u->f[0].buf, sizeof u->f[0].buf, "%s", last);
+        ui_data_sale_brief(u->c->d, last, u->form_note, sizeof u->form_note);
+    }
+    say(u, SCREEN_NORMAL, "void: Enter takes the last sale; a manager types name and PIN");
+}
+
+static void do_void(ui *u)
+{
+    char id[IDS_LEN], role[16] = "", void_id[IDS_LEN], manager[64];
+    int printed = 0;
+    cp_err err;
+
+    sale_number(u, u->f[0].buf, id);
+    snprintf(manager, sizeof manager, "%s", u->f[1].buf);
+    if (!*manager || !*u->f[2].buf) {
+        say(u, SCREEN_WARN, "a manager must type name and PIN");
+        u->focus = *manager ? 2 : 1;
+        return;
+    }
+    err = users_check_pin(u->c->d, manager, u->f[2].buf, role);
+    memset(u->f[2].buf, 0, sizeof u->f[2].buf);
+    if (err == CP_OK && !users_role_allows(role, "manager"))
+        err = CP_ERR_AUTH;
+    if (err) {
+        audit_append(u->c->d, manager, u->c->terminal, "pos.void_refused", id,
+                     "wrong manager PIN or role");
+        say(u, SCREEN_BAD, "void refused: %s is not a manager with that PIN", manager);
+        u->focus = 1;
+        return;
+    }
+    err = ledger_void(u->c->d, id, manager, u->c->terminal, *u->f[3].buf ? u->f[3].buf : NULL,
+                      void_id);
+    if (err) {
+        say(u, SCREEN_BAD, "not voided: %s", cp_detail());
+        u->focus = 0;
+        return;
+    }
+    u->has_result = 0;
+    go_idle(u);
+    say(u, SCREEN_OK, "sale %s voided by %s (%s); money back in the wallets", id, manager,
+        void_id);
+    err = printq_void(u->c->pq, u->c->d, void_id, u->cashier, &printed);
+    note_printed(u, err, printed, "void", void_id);
+}
+
+static void go_reprint(ui *u)
+{
+    static const char *const labels[] = {"Receipt number (Enter: the last one)", NULL};
+    int left = 0;
+
+    if (printq_pending(u->c->pq) > 0) {
+        printq_flush(u->c->pq, u->c->d, &left);
+        if (left == 0)
+            say(u, SCREEN_OK, "the receipts that were waiting are printed");
+        else
+            say(u, SCREEN_WARN, "%s", printq_status(u->c->pq));
+        return;
+    }
+    set_mode(u, UI_REPRINT, labels, NULL);
+}
+
+static void do_reprint(ui *u)
+{
+    char id[IDS_LEN];
+    int printed = 0;
+    cp_err err;
+
+    sale_number(u, *u->f[0].buf ? u->f[0].buf : u->last_receipt, id);
+    if (!*id) {
+        say(u, SCREEN_WARN, "no receipt printed yet here: type a sale number");
+        return;
+    }
+    err = printq_reprint(u->c->pq, u->c->d, id, &printed);
+    if (err) {
+        say(u, SCREEN_BAD, "%s", cp_detail());
+        return;
+    }
+    go_idle(u);
+    if (printed)
+        say(u, SCREEN_OK, "receipt %s printed again (marked as a copy)", id);
+    else
+        say(u, SCREEN_WARN, "receipt %s not printed: %s", id, printq_status(u->c->pq));
+}
+
+static void go_close(ui *u)
+{
+    static const char *const labels[] = {"Cash in the drawer now (yuan)", NULL};
+    set_mode(u, UI_CLOSE, labels, NULL);
+    say(u, SCREEN_NORMAL, "close shift %s: count the cash and press Enter; Esc goes back",
+        u->shift.id);
+}
+
+static void do_close(ui *u)
+{
+    int64_t fen;
+    int printed = 0;
+    cp_err err;
+
+    if (field_money(u, u->f[0].buf, &fen))
+        return;
+    shift_report_free(&u->z);
+    if (shift_close(u->c->d, u->c->terminal, u->cashier, fen, &u->z)) {
+        say(u, SCREEN_BAD, "%s", cp_detail());
+        return;
+    }
+    u->has_z = 1;
+    u->has_result = 0;
+    set_mode(u, UI_Z, NULL, NULL);
+    say(u, SCREEN_OK, "shift %s closed; Enter opens the next one, L logs out", u->z.open.id);
+    err = printq_zreport(u->c->pq, u->c->d, u->c->terminal, &u->z, &printed);
+    note_printed(u, err, printed, "Z report", u->z.close_id);
+}
+
+/* Adds an item line from the code field ("BUN", "3*BUN" or "BUN*3"). */
+static void add_item(ui *u)
+{
+    char code[64], *star, name[128];
+    int qty = 1, per_100g = 0;
+    int64_t price = 0;
+    ui_line *l;
+
+    if (u->weighing) {
+        long g = atol(u->f[0].buf);
+        if (strspn(u->f[0].buf, "0123456789") != strlen(u->f[0].buf) || g <= 0 || g > 20000) {
+            say(u, SCREEN_BAD, "type the weight in grams, 1 to 20000");
+            return;
+        }
+        l = &u->pending_item;
+        l->qty = (int)g;
+        l->amount_fen = (l->amount_fen * g + 50) / 100; /* price per 100 g, half up */
+        u->lines[u->nlines++] = *l;
+        u->sel = u->nlines - 1;
+        u->weighing = 0;
+        u->f[0].label = "Item code (N*CODE for several)";
+        u->f[0].buf[0] = '\0';
+        u->dirty = 1;
+        return;
+    }
+    snprintf(code, sizeof code, "%s", u->f[0].buf);
+    if (!*code)
+        return;
+    if ((star = strchr(code, '*'))) {
+        *star = '\0';
+        if (strspn(code, "0123456789") == strlen(code) && *code) {
+            qty = atoi(code);
+            memmove(code, star + 1, strlen(star + 1) + 1);
+        } else {
+            qty = atoi(star + 1);
+        }
+        if (qty <= 0 || qty > 99) {
+            say(u, SCREEN_BAD, "a quantity is 1 to 99: type 3*BUN");
+            return;
+        }
+    }
+    if (u->nlines == UI_MAX_LINES) {
+        say(u, SCREEN_WARN, "at most %d lines in one sale: charge these first", UI_MAX_LINES);
+        return;
+    }
+    if (ui_data_item(u->c->d, u->canteen_id, code, name, &price, &per_100g)) {
+        say(u, SCREEN_BAD, "%s", cp_detail());
+        u->f[0].buf[0] = '\0';
+        return;
+    }
+    l = per_100g ? &u->pending_item : &u->lines[u->nlines];
+    memset(l, 0, sizeof *l);
+    snprintf(l->code, sizeof l->code, "%s", code);
+    snprintf(l->name, sizeof l->name, "%s", name);
+    l->per_100g = per_100g;
+    u->f[0].buf[0] = '\0';
+    if (per_100g) {
+        l->amount_fen = price; /* per 100 g until the grams come */
+        u->weighing = 1;
+        u->f[0].label = "Weight in grams";
+        say(u, SCREEN_NORMAL, "%s is sold by weight: type the grams and Enter", name);
+        return;
+    }
+    l->qty = qty;
+    l->amount_fen = price * qty;
+    u->sel = u->nlines++;
+    u->msg[0] = '\0';
+    u->dirty = 1;
+}
+
+static void go_items(ui *u)
+{
+    static const char *const labels[] = {"Item code (N*CODE for several)", NULL};
+    set_mode(u, UI_ITEMS, labels, NULL);
+    u->nlines = 0;
+    u->sel = 0;
+    u->weighing = 0;
+    u->has_result = 0;
+    say(u, SCREEN_NORMAL, "type item codes and Enter; Del removes a line; the tap charges");
+}
+
+/* Edits the focused field with a key: printable characters and Backspace. */
+static int edit_field(ui *u, int key, int is_char)
+{
+    ui_field *f = &u->f[u->focus];
+    size_t n = strlen(f->buf);
+
+    if (!is_char && (key == KEY_BACKSPACE || key == KEY_DC)) {
+        key = 127;
+        is_char = 1;
+    }
+    if (!is_char)
+        return 0;
+    if (key == 127 || key == 8) {
+        /* one UTF-8 character back */
+        while (n > 0 && ((unsigned char)f->buf[n - 1] & 0xC0) == 0x80)
+            f->buf[--n] = '\0';
+        if (n > 0)
+            f->buf[--n] = '\0';
+        u->dirty = 1;
+        return 1;
+    }
+    if (key >= 32 && key != 127) {
+        char mb[MB_LEN_MAX];
+        mbstate_t st;
+        size_t len;
+        memset(&st, 0, sizeof st);
+        if (key < 128) {
+            mb[0] = (char)key;
+            len = 1;
+        } else {
+            len = wcrtomb(mb, (wchar_t)key, &st);
+        }
+        if (len != (size_t)-1 && n + len < sizeof f->buf) {
+            memcpy(f->buf + n, mb, len);
+            f->buf[n + len] = '\0';
+            u->dirty = 1;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* Enter in a form: the next field, or submit on the last. */
+static void form_enter(ui *u)
+{
+    if (u->mode == UI_VOID && u->focus == 0) {
+        char id[IDS_LEN];
+        sale_number(u, u->f[0].buf, id);
+        if (ui_data_sale_brief(u->c->d, id, u->form_note, sizeof u->form_note)) {
+            say(u, SCREEN_BAD, "%s: type the number printed on the receipt", cp_detail());
+            return;
+        }
+        snprintf(u->f[0].buf, sizeof u->f[0].buf, "%s", id);
+    }
+    if (u->focus + 1 < u->nf && !(u->mode == UI_LOGIN && u->focus == 0 && *u->f[1].buf)) {
+        u->focus++;
+        u->dirty = 1;
+        return;
+    }
+    switch (u->mode) {
+    case UI_LOGIN: try_login(u); break;
+    case UI_OPEN: do_open(u); break;
+    case UI_VOID: do_void(u); break;
+    case UI_REPRINT: do_reprint(u); break;
+    case UI_CLOSE: do_close(u); break;
+    case UI_ITEMS: add_item(u); break;
+    default: break;
+    }
+}
+
+/* A key the cashier typed (a character when is_char, else a curses key code). */
+static void on_key(ui *u, int key, int is_char)
+{
+    int enter = (is_char && (key == '\r' || key == '\n')) || (!is_char && key == KEY_ENTER);
+    int esc = is_char && key == 27;
+
+    if ((is_char && key == UI_KEY_QUIT) || (!is_char && key == KEY_F(12))) {
+        u->quit = 1;
+        return;
+    }
+    if (!is_char && key == KEY_RESIZE) {
+        clearok(curscr, TRUE);
+        u->dirty = 1;
+        return;
+    }
+    switch (u->mode) {
+    case UI_IDLE:
+        if (esc) {
+            u->has_result = 0;
+            u->msg[0] = '\0';
+            u->dirty = 1;
+        } else if ((is_char && (key == 'i' || key == 'I')) || (!is_char && key == KEY_F(2))) {
+            go_items(u);
+        } else if ((is_char && (key == 'v' || key == 'V')) || (!is_char && key == KEY_F(3))) {
+            go_void(u);
+        } else if ((is_char && (key == 'r' || key == 'R')) || (!is_char && key == KEY_F(4))) {
+            go_reprint(u);
+        } else if ((is_char && (key == 'z' || key == 'Z')) || (!is_char && key == KEY_F(5))) {
+            go_close(u);
+        } else if ((is_char && (key == 'l' || key == 'L')) || (!is_char && key == KEY_F(10))) {
+            logout(u);
+        }
+        return;
+    case UI_Z:
+        if ((is_char && (key == 'l' || key == 'L')) || (!is_char && key == KEY_F(10))) {
+            logout(u);
+        } else if (enter || esc) {
+            go_open(u);
+            say(u, SCREEN_NORMAL, "the next shift starts at zero: count the cash in the drawer");
+        }
+        return;
+    case UI_ITEMS:
+        if (!is_char && (key == KEY_UP || key == KEY_DOWN)) {
+            u->sel += key == KEY_UP ? -1 : 1;
+            if (u->sel < 0)
+                u->sel = 0;
+            if (u->sel >= u->nlines)
+                u->sel = u->nlines > 0 ? u->nlines - 1 : 0;
+            u->dirty = 1;
+            return;
+        }
+        if (u->nlines > 0 && !u->f[0].buf[0] &&
+            ((!is_char && key == KEY_DC) || (is_char && key == '-'))) {
+            say(u, SCREEN_NORMAL, "line %s cancelled", u->lines[u->sel].name);
+            memmove(&u->lines[u->sel], &u->lines[u->sel + 1],
+                    (size_t)(u->nlines - u->sel - 1) * sizeof u->lines[0]);
+            u->nlines--;
+            if (u->sel >= u->nlines && u->sel > 0)
+                u->sel--;
+            return;
+        }
+        if (esc) {
+            if (u->weighing || u->f[0].buf[0]) {
+                u->weighing = 0;
+                u->f[0].label = "Item code (N*CODE for several)";
+                u->f[0].buf[0] = '\0';
+                u->dirty = 1;
+            } else {
+                if (u->nlines)
+                    say(u, SCREEN_NORMAL, "%d line%s dropped, nothing charged", u->nlines,
+                        u->nlines == 1 ? "" : "s");
+                u->nlines = 0;
+                go_idle(u);
+            }
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    /* the forms */
+    if (esc) {
+        if (u->mode == UI_LOGIN) {
+            memset(u->f, 0, sizeof u->f[0].buf); /* the name */
+            u->f[0].buf[0] = u->f[1].buf[0] = '\0';
+            u->focus = 0;
+            u->dirty = 1;
+        } else if (u->mode == UI_OPEN) {
+            logout(u);
+        } else if (u->mode != UI_ITEMS) {
+            go_idle(u);
+            u->msg[0] = '\0';
+        }
+        return;
+    }
+    if (enter) {
+        form_enter(u);
+        return;
+    }
+    if ((!is_char && (key == KEY_UP || key == KEY_BTAB)) || (!is_char && key == KEY_DOWN) ||
+        (is_char && key == '\t')) {
+        int back = !is_char && (key == KEY_UP || key == KEY_BTAB);
+        if (u->nf > 0)
+            u->focus = (u->focus + (back ? u->nf - 1 : 1)) % u->nf;
+        u->dirty = 1;
+        return;
+    }
+    if (u->nf > 0)
+        edit_field(u, key, is_char);
+}
+
+/* A card arrived: charge it when a cashier and a shift are ready. */
+static void on_card(ui *u, const reader_event *ev)
+{
+    if (u->mode == UI_LOGIN || u->mode == UI_OPEN || u->mode == UI_VOID ||
+        u->mode == UI_REPRINT || u->mode == UI_CLOSE || u->mode == UI_Z) {
+        if (u->reader_keys && u->nf > 0 && u->f[u->focus].secret) {
+            /* digits and Enter typed fast into a PIN on the keyboard the reader
+             * shares: a PIN, not a card */
+            for (const char *p = ev->raw; *p; p++)
+                on_key(u, (unsigned char)*p, 1);
+            on_key(u, '\r', 1);
+            return;
+        }
+        /* the number is not shown: on a shared keyboard it may be someone's PIN */
+        say(u, SCREEN_BAD, "a card was read and NOT charged: %s",
+            u->mode == UI_LOGIN ? "no cashier is logged in" : "finish this screen first (Esc)");
+        return;
+    }
+    charge(u, ev);
+}
+
+/* ---- drawing ------------------------------------------------------------- */
+
+static const char *refusal_title(cp_err e)
+{
+    switch (e) {
+    case CP_ERR_UNKNOWN_CARD: return "UNKNOWN CARD  未登记卡";
+    case CP_ERR_CARD_BLOCKED: return "CARD BLOCKED  卡已停用";
+    case CP_ERR_DINER_INACTIVE: return "DINER NOT ACTIVE  人员已停用";
+    case CP_ERR_NO_MEAL_PERIOD: return "NO MEAL NOW  非就餐时间";
+    case CP_ERR_NO_PRICE: return "NO PRICE  未设价格";
+    case CP_ERR_INSUFFICIENT_FUNDS: return "BALANCE TOO LOW  余额不足";
+    case CP_ERR_LIMIT_REACHED: return "LIMIT REACHED  超出次数";
+    case CP_ERR_DUPLICATE_TAP: return "ALREADY CHARGED  重复刷卡";
+    default: return "NOT CHARGED  未扣款";
+    }
+}
+
+static void draw_header(ui *u, const cp_time *now)
+{
+    char left[256], right[192], line[512], money[MONEY_STR_LEN];
+    ui_period p;
+    int x;
+
+    screen_fill(0, 0, 1, COLS, SCREEN_BAR);
+    snprintf(left, sizeof left, " %s · %s", u->canteen, u->c->terminal);
+    snprintf(right, sizeof right, "%s%s  %04d-%02d-%02d %02d:%02d ",
+             u->cashier[0] ? "cashier " : "not logged in", u->cashier, now->year, now->month,
+             now->day, now->hour, now->minute);
+    screen_text(0, 0, COLS, SCREEN_BAR, A_BOLD, left);
+    screen_text(0, COLS - screen_width(right), COLS, SCREEN_BAR, 0, right);
+
+    if (ui_data_period(u->c->d, u->canteen_id, clock_minute_of_day(now), &p)) {
+        screen_text(1, 1, COLS - 2, SCREEN_BAD, 0, cp_detail());
+        return;
+    }
+    if (p.open) {
+        x = snprintf(line, sizeof line, "%s %02d:%02d-%02d:%02d  ", p.name, p.start_min / 60,
+                     p.start_min % 60, p.end_min / 60, p.end_min % 60);
+        for (int i = 0; i < p.n_prices && x < (int)sizeof line - 64; i++)
+            x += snprintf(line + x, sizeof line - (size_t)x, " %s %s", p.prices[i].category,
+                          money_format(p.prices[i].fen, money));
+        screen_text(1, 1, COLS - 2, SCREEN_NORMAL, A_BOLD, line);
+    } else if (p.name[0]) {
+        snprintf(line, sizeof line, "no meal period open now; %s from %02d:%02d (items can "
+                 "still be sold)", p.name, p.start_min / 60, p.start_min % 60);
+        screen_text(1, 1, COLS - 2, SCREEN_WARN, 0, line);
+    } else {
+        screen_text(1, 1, COLS - 2, SCREEN_WARN, 0,
+                    "no more meal periods today (items can still be sold)");
+    }
+}
+
+/* The last tap, large: the amount, the diner and balances, or the red reason. */
+static void draw_result(ui *u, int top, int cols)
+{
+    const charge_res *r = &u->res;
+    char line[384], m[4][MONEY_STR_LEN];
+
+    if (r->result != CP_OK) {
+        screen_fill(top, 0, 5, cols, SCREEN_BAD);
+        screen_center(top + 1, 0, cols, SCREEN_BAD, A_BOLD, refusal_title(r->result));
+        if (r->name[0]) {
+            snprintf(line, sizeof line, "%s  %s  %s", r->name, r->staff_no, r->department);
+            screen_center(top + 3, 0, cols, SCREEN_BAD, 0, line);
+        }
+        screen_wrap(top + 6, 2, cols - 4, 3, SCREEN_NORMAL, A_BOLD, r->message);
+        return;
+    }
+    money_format(r->charged_fen, m[0]);
+    if (screen_big(top, 0, cols, SCREEN_OK, m[0]) != 0)
+        screen_center(top + 2, 0, cols, SCREEN_OK, A_BOLD, m[0]);
+    snprintf(line, sizeof line, "%s%s  %s  %s", r->repeated ? "(answer repeated) " : "",
+             r->name, r->staff_no, r->department);
+    screen_center(top + 6, 0, cols, SCREEN_NORMAL, A_BOLD, line);
+    snprintf(line, sizeof line, "paid %s: subsidy %s + cash %s", m[0],
+             money_format(r->subsidy_fen, m[1]), money_format(r->cash_fen, m[2]));
+    screen_center(top + 7, 0, cols, SCREEN_NORMAL, 0, line);
+    snprintf(line, sizeof line, "left: subsidy %s  cash %s   meals today %d",
+             money_format(r->subsidy_left_fen, m[1]), money_format(r->cash_left_fen, m[3]),
+             r->meals_today);
+    screen_center(top + 8, 0, cols, SCREEN_NORMAL, 0, line);
+    snprintf(line, sizeof line, "sale %s %s  %s", r->sale_id, r->period,
+             u->printed == 1 ? "receipt printed" : u->printed == 0 ? "receipt NOT printed" : "");
+    screen_center(top + 9, 0, cols, u->printed == 0 ? SCREEN_WARN : SCREEN_DIM, 0, line);
+}
+
+static void draw_form(ui *u, int top, int cols)
+{
+    int lock_s = (int)((u->locked_until - mono_ms() + 999) / 1000);
+    static const char *const titles[] = {
+        [UI_LOGIN] = "Log in", [UI_OPEN] = "Open the shift", [UI_VOID] = "Void a sale",
+        [UI_REPRINT] = "Reprint a receipt", [UI_CLOSE] = "Close the shift (Z report)",
+        [UI_ITEMS] = "A-la-carte items",
+    };
+
+    screen_text(top, 2, cols - 4, SCREEN_NORMAL, A_BOLD | A_UNDERLINE, titles[u->mode]);
+    for (int i = 0; i < u->nf; i++) {
+        char shown[80];
+        size_t n = strlen(u->f[i].buf);
+        if (u->f[i].secret) {
+            memset(shown, '*', n < sizeof shown - 1 ? n : sizeof shown - 1);
+            shown[n < sizeof shown - 1 ? n : sizeof shown - 1] = '\0';
+        } else {
+            snprintf(shown, sizeof shown, "%s", u->f[i].buf);
+        }
+        screen_text(top + 2 + i * 2, 4, 36, SCREEN_NORMAL, 0, u->f[i].label);
+        screen_fill(top + 2 + i * 2, 40, 1, 30, i == u->focus ? SCREEN_BAR : SCREEN_DIM);
+        screen_text(top + 2 + i * 2, 41, 28, i == u->focus ? SCREEN_BAR : SCREEN_DIM, 0, shown);
+        if (i == u->focus)
+            screen_text(top + 2 + i * 2, 41 + screen_width(shown), 1, SCREEN_BAR, A_BLINK, "_");
+    }
+    if (u->form_note[0])
+        screen_text(top + 3 + u->nf * 2, 4, cols - 8, SCREEN_NORMAL, 0, u->form_note);
+    if (u->mode == UI_LOGIN && lock_s > 0) {
+        char line[128];
+        snprintf(line, sizeof line, "LOCKED for %d s after %d wrong PINs", lock_s, UI_MAX_FAILS);
+        screen_fill(top + 8, 2, 3, cols - 4, SCREEN_BAD);
+        screen_center(top + 9, 2, cols - 4, SCREEN_BAD, A_BOLD, line);
+    }
+}
+
+static void draw_items(ui *u, int top, int rows, int cols)
+{
+    char line[256], money[MONEY_STR_LEN];
+    int64_t total = 0;
+    int first = u->sel >= rows - 6 ? u->sel - (rows - 7) : 0;
+
+    draw_form(u, top, cols);
+    for (int i = 0; i < u->nlines; i++)
+        total += u->lines[i].amount_fen;
+    for (int i = first, y = top + 4; i < u->nlines && y < top + rows - 2; i++, y++) {
+        const ui_line *l = &u->lines[i];
+        char qty[32];
+        if (l->per_100g)
+            snprintf(qty, sizeof qty, "%d g", l->qty);
+        else
+            snprintf(qty, sizeof qty, "x%d", l->qty);
+        snprintf(line, sizeof line, "%2d %-8s", i + 1, l->code);
+        screen_text(y, 4, 12, i == u->sel ? SCREEN_BAR : SCREEN_NORMAL, 0, line);
+        screen_text(y, 16, 30, i == u->sel ? SCREEN_BAR : SCREEN_NORMAL, 0, l->name);
+        screen_text(y, 48, 10, SCREEN_NORMAL, 0, qty);
+        money_format(l->amount_fen, money);
+        screen_text(y, 70 - screen_width(money), 12, SCREEN_NORMAL, 0, money);
+    }
+    snprintf(line, sizeof line, "%d line%s   TOTAL %s   tap the card to charge", u->nlines,
+             u->nlines == 1 ? "" : "s", money_format(total, money));
+    screen_text(top + rows - 1, 4, cols - 8, SCREEN_NORMAL, A_BOLD, line);
+}
+
+static void draw_z(ui *u, int top, int rows, int cols)
+{
+    const shift_report *z = &u->z;
+    char line[256], m[2][MONEY_STR_LEN];
+    int y = top;
+
+    snprintf(line, sizeof line, "Z REPORT  shift %s / %s   %s to %s", z->open.id, z->close_id,
+             z->open.opened + 11, z->closed + 11);
+    screen_text(y++, 2, cols - 4, SCREEN_NORMAL, A_BOLD, line);
+    for (size_t i = 0; i < z->n_rows && y < top + rows - 6; i++) {
+        snprintf(line, sizeof line, "  %-12s %-12s %6lld %12s", z->rows[i].period[0] ?
+                 z->rows[i].period : "-", z->rows[i].category, (long long)z->rows[i].count,
+                 money_format(z->rows[i].amount_fen, m[0]));
+        screen_text(y++, 2, cols - 4, SCREEN_NORMAL, 0, line);
+    }
+    snprintf(line, sizeof line, "  sales %lld  %s     voids %lld  %s", (long long)z->sale_count,
+             money_format(z->sale_fen, m[0]), (long long)z->void_count,
+             money_format(z->void_fen, m[1]));
+    screen_text(y++, 2, cols - 4, SCREEN_NORMAL, 0, line);
+    snprintf(line, sizeof line, "  subsidy %s   cash %s", money_format(z->subsidy_fen, m[0]),
+             money_format(z->cash_fen, m[1]));
+    screen_text(y++, 2, cols - 4, SCREEN_NORMAL, 0, line);
+    snprintf(line, sizeof line, "  NET %s", money_format(z->net_fen, m[0]));
+    screen_text(y++, 2, cols - 4, SCREEN_NORMAL, A_BOLD, line);
+    snprintf(line, sizeof line, "  drawer: %s at the open, %s at the close",
+             money_format(z->open.counted_cash_fen, m[0]),
+             money_format(z->closing_cash_fen, m[1]));
+    screen_text(y++, 2, cols - 4, SCREEN_NORMAL, 0, line);
+}
+
+/* The last receipt as text, on the right (--print-preview). */
+static void draw_preview(ui *u, int top, int rows, int x, int cols)
+{
+    size_t len;
+    const unsigned char *bytes = printq_last(u->c->pq, &len);
+    char *text = NULL, *line, *save = NULL;
+    int y = top;
+
+    if (!bytes || decode_text(bytes, len, &text, NULL))
+        return;
+    for (line = strtok_r(text, "\n", &save); line && y < top + rows;
+         line = strtok_r(NULL, "\n", &save)) {
+        char clean[256];
+        size_t k = 0;
+        /* leave out the layout markers; keep the text and the QR content */
+        for (char *p = line; *p && k < sizeof clean - 1;) {
+            if (*p == '[' && strncmp(p, "[QR:", 4) != 0 && strchr(p, ']')) {
+                p = strchr(p, ']') + 1;
+                continue;
+            }
+            clean[k++] = *p++;
+        }
+        clean[k] = '\0';
+        screen_text(y++, x, cols, SCREEN_DIM, 0, clean);
+    }
+    free(text);
+}
+
+static void draw(ui *u)
+{
+    char line[512], money[MONEY_STR_LEN];
+    const char *rtext = "no reader";
+    int top = 3, rows = LINES - 6, cols = COLS, split = 0;
+    cp_time now = {0};
+
+    clock_now(&now);
+    snprintf(u->clock_shown, sizeof u->clock_shown, "%02d:%02d", now.hour, now.minute);
+    erase();
+    draw_header(u, &now);
+    if (u->c->preview && COLS >= 78) {
+        split = 34;
+        cols = COLS - split - 1;
+        draw_preview(u, top, rows, cols + 1, split);
+    }
+    switch (u->mode) {
+    case UI_LOGIN:
+    case UI_OPEN:
+    case UI_VOID:
+    case UI_REPRINT:
+    case UI_CLOSE:
+        draw_form(u, top, cols);
+        break;
+    case UI_ITEMS:
+        draw_items(u, top, rows, cols);
+        if (u->has_result && u->res.result != CP_OK)
+            draw_result(u, top + rows - 9 > top + 4 ? top + 4 : top, cols);
+        break;
+    case UI_Z:
+        draw_z(u, top, rows, cols);
+        break;
+    case UI_IDLE:
+        if (u->has_result) {
+            draw_result(u, top, cols);
+        } else {
+            screen_center(top + 3, 0, cols, SCREEN_NORMAL, A_BOLD, "请刷卡   Tap a card");
+            screen_center(top + 5, 0, cols, SCREEN_DIM, 0,
+                          "I: items  V: void  R: reprint  Z: close shift  L: log out");
+        }
+        break;
+    }
+    /* message, status and keys */
+    if (u->msg[0])
+        screen_text(LINES - 3, 1, COLS - 2, u->msg_pair, 0, u->msg);
+    else if (u->has_result && u->latency_ms >= 0 && u->mode == UI_IDLE)
+        screen_text(LINES - 3, 1, COLS - 2, SCREEN_DIM, 0,
+                    (snprintf(line, sizeof line, "on screen %d ms after the reader's last key",
+                              u->latency_ms),
+                     line));
+    if (u->c->r)
+        reader_status(u->c->r, &rtext);
+    if (u->reader_done)
+        rtext = "card input ended";
+    snprintf(line, sizeof line, "%s", rtext);
+    screen_text(LINES - 2, 1, 26, u->c->r && reader_status(u->c->r, &rtext) == CP_OK &&
+                                          !u->reader_done ? SCREEN_NORMAL : SCREEN_WARN,
+                0, line);
+    if (u->shift.id[0] && u->cashier[0] && u->mode != UI_OPEN && u->mode != UI_Z) {
+        snprintf(line, sizeof line, "shift %s", u->shift.id);
+        screen_text(LINES - 2, 28, 20, SCREEN_NORMAL, 0, line);
+    }
+    snprintf(line, sizeof line, "%s", printq_status(u->c->pq));
+    screen_text(LINES - 2, 49, COLS - 50, printq_ok(u->c->pq) == 0 ? SCREEN_WARN : SCREEN_NORMAL,
+                0, line);
+    screen_fill(LINES - 1, 0, 1, COLS, SCREEN_BAR);
+    switch (u->mode) {
+    case UI_LOGIN:
+        snprintf(line, sizeof line, " Enter: next / log in   Esc: clear   Ctrl-Q: quit");
+        break;
+    case UI_IDLE:
+        snprintf(line, sizeof line, " F2/I items  F3/V void  F4/R reprint  F5/Z close shift"
+                 "  F10/L log out");
+        break;
+    case UI_ITEMS:
+        snprintf(line, sizeof line, " Enter: add   Up/Down: pick   Del or -: cancel line   "
+                 "Esc: back   tap: charge");
+        break;
+    case UI_Z:
+        snprintf(line, sizeof line, " Enter: open the next shift   L: log out");
+        break;
+    default:
+        snprintf(line, sizeof line, " Enter: next / done   Tab: next field   Esc: back");
+        break;
+    }
+    screen_text(LINES - 1, 0, COLS, SCREEN_BAR, 0, line);
+    (void)money;
+    refresh();
+    u->dirty = 0;
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+/* Takes what the reader has: cards, refusals of bad numbers, status changes, keys. */
+static void drain_reader(ui *u)
+{
+    reader_event ev;
+    cp_err err;
+
+    while (!u->reader_done && (err = reader_next(u->c->r, 0, &ev)) != CP_ERR_TIMEOUT) {
+        if (err == CP_ERR_DISCONNECTED) {
+            u->reader_done = 1;
+            u->dirty = 1;
+            return;
+        }
+        if (err) {
+            say(u, SCREEN_BAD, "card reader: %s", cp_detail());
+            u->reader_done = 1;
+            return;
+        }
+        switch (ev.type) {
+        case READER_EV_CARD:
+            on_card(u, &ev);
+            if (u->has_result && u->dirty) {
+                /* answer first, print after: the screen is not kept waiting */
+                u->latency_ms = -1;
+                draw(u);
+                u->latency_ms = (int)(reader_now(u->c->r) - ev.at_ms);
+                print_result(u);
+                u->dirty = 1;
+            }
+            break;
+        case READER_EV_INVALID:
+            if (u->mode == UI_IDLE || u->mode == UI_ITEMS) {
+                memset(&u->res, 0, sizeof u->res);
+                u->res.result = CP_ERR_UNKNOWN_CARD;
+                snprintf(u->res.message, sizeof u->res.message,
+                         "'%.24s' is no card number: %.120s; tap again or send the diner "
+                         "to the office", ev.raw, ev.text);
+                u->has_result = 1;
+                u->dirty = 1;
+            } else {
+                say(u, SCREEN_WARN, "reader sent '%s': %s", ev.raw, ev.text);
+            }
+            break;
+        case READER_EV_STATUS:
+            /* the status line shows it; the message line only when it changed */
+            if (!ev.connected || u->reader_was_down)
+                say(u, ev.connected ? SCREEN_OK : SCREEN_WARN, "%s", ev.text);
+            u->reader_was_down = !ev.connected;
+            u->dirty = 1;
+            break;
+        case READER_EV_KEY:
+            on_key(u, ev.key, ev.key < KEY_MIN || ev.key > KEY_MAX);
+            break;
+        }
+    }
+}
+
+/* Reads every key curses has; a keyboard reader sees them first. */
+static void drain_keys(ui *u)
+{
+    wint_t wc;
+    int rc;
+
+    while ((rc = get_wch(&wc)) != ERR) {
+        int key = (int)wc, is_char = rc != KEY_CODE_YES;
+        if (u->reader_keys && u->c->r && !(is_char && key >= 128))
+            reader_feed_key(u->c->r, key);
+        else
+            on_key(u, key, is_char);
+        if (u->quit)
+            return;
+    }
+}
 
 int ui_run(const ui_config *c)
 {
-    (void)c;
-    fprintf(stderr, "cleanplate-pos: the full-screen terminal is not built yet; run with "
-                    "--headless --terminal CODE (see --help)\n");
-    return 2;
+    struct sigaction sa;
+    ui *u = calloc(1, sizeof *u);
+    int key_fd, rc = 1;
+
+    if (!u) {
+        fprintf(stderr, "cleanplate-pos: out of memory\n");
+        return 1;
+    }
+    u->c = c;
+    u->latency_ms = -1;
+    u->reader_keys = c->r && strcmp(reader_name(c->r), "keyboard") == 0;
+    if (ui_data_terminal(c->d, c->terminal, &u->canteen_id, u->canteen)) {
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+        goto out;
+    }
+    ids_random(u->session);
+    u->session[12] = '\0';
+    if ((key_fd = screen_start(c->screen_on_tty)) < 0) {
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+        goto out;
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    go_login(u);
+    say(u, SCREEN_NORMAL, "cashier: type your name, Enter, your PIN, Enter");
+    while (!u->quit && !ui_stop) {
+        struct pollfd fds[9];
+        int nfds = 0, timeout = 1000;
+        cp_time now;
+
+        if (u->dirty)
+            draw(u);
+        fds[nfds++] = (struct pollfd){.fd = key_fd, .events = POLLIN};
+        if (c->r && !u->reader_done)
+            nfds += reader_pollfds(c->r, fds + nfds, 8, &timeout);
+        if (mono_ms() < u->locked_until && timeout > 1000)
+            timeout = 1000;
+        if (poll(fds, (nfds_t)nfds, timeout) < 0 && errno != EINTR)
+            break;
+        drain_keys(u);
+        if (c->r && !u->quit)
+            drain_reader(u);
+        /* the clock on the header, and the lock's countdown */
+        if (clock_now(&now) == CP_OK) {
+            char hm[8];
+            snprintf(hm, sizeof hm, "%02d:%02d", now.hour, now.minute);
+            if (strcmp(hm, u->clock_shown) != 0)
+                u->dirty = 1;
+        }
+        if (u->mode == UI_LOGIN && u->locked_until && mono_ms() < u->locked_until + 1000)
+            u->dirty = 1;
+    }
+    rc = 0;
+    screen_stop();
+    if (u->cashier[0])
+        audit_append(c->d, u->cashier, c->terminal, "pos.logout", u->cashier, "terminal quit");
+out:
+    shift_report_free(&u->z);
+    free(u);
+    return rc;
 }

@@ -1,0 +1,156 @@
+/* ui_data: what the cashier's screen reads from the store: canteen, meal period, prices, items, sales. */
+#include "pos/ui_data.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/money.h"
+
+/* Copies column col of st into dst (size bytes), "" for NULL. */
+static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+    snprintf(dst, size, "%s", s ? (const char *)s : "");
+}
+
+cp_err ui_data_terminal(db *d, const char *terminal, int64_t *canteen_id, char name[128])
+{
+    static const char sql[] =
+        "SELECT c.id, c.name, t.kind FROM terminals t JOIN canteens c ON c.id = t.canteen_id"
+        " WHERE t.code = ?";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    char kind[16] = "";
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, terminal);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *canteen_id = sqlite3_column_int64(st, 0);
+        copy_col(name, 128, st, 1);
+        copy_col(kind, sizeof kind, st, 2);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return cp_fail(CP_ERR_NOT_FOUND, "no terminal '%s': add it with `cleanplate-office "
+                       "terminal add %s --canteen CODE --kind pos`", terminal, terminal);
+    if (rc != SQLITE_ROW)
+        return db_fail(d, "reading the terminal");
+    if (strcmp(kind, "pos") != 0)
+        return cp_fail(CP_ERR_INVALID, "terminal '%s' is a waste station, not a POS", terminal);
+    return CP_OK;
+}
+
+cp_err ui_data_period(db *d, int64_t canteen_id, int minute, ui_period *out)
+{
+    static const char period_sql[] =
+        "SELECT id, name, start_min, end_min, start_min <= ?2 FROM meal_periods"
+        " WHERE canteen_id = ?1 AND end_min > ?2 ORDER BY start_min LIMIT 1";
+    static const char prices_sql[] =
+        "SELECT category, price_fen FROM prices WHERE period_id = ? ORDER BY price_fen, category";
+    sqlite3_stmt *st = db_stmt(d, period_sql);
+    int64_t period_id = 0;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (!st)
+        return CP_ERR_DB;
+    sqlite3_bind_int64(st, 1, canteen_id);
+    sqlite3_bind_int(st, 2, minute);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        period_id = sqlite3_column_int64(st, 0);
+        copy_col(out->name, sizeof out->name, st, 1);
+        out->start_min = sqlite3_column_int(st, 2);
+        out->end_min = sqlite3_column_int(st, 3);
+        out->open = sqlite3_column_int(st, 4);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(d, "reading meal periods");
+    if (!period_id)
+        return CP_OK;
+    if (!(st = db_stmt(d, prices_sql)))
+        return CP_ERR_DB;
+    sqlite3_bind_int64(st, 1, period_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->n_prices < UI_DATA_MAX_PRICES) {
+        ui_price *p = &out->prices[out->n_prices++];
+        copy_col(p->category, sizeof p->category, st, 0);
+        p->fen = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading prices");
+}
+
+cp_err ui_data_item(db *d, int64_t canteen_id, const char *code, char name[128],
+                    int64_t *price_fen, int *per_100g)
+{
+    static const char sql[] =
+        "SELECT name, price_fen, unit FROM items WHERE canteen_id = ? AND code = ?";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    sqlite3_bind_int64(st, 1, canteen_id);
+    db_bind_text(st, 2, code);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        copy_col(name, 128, st, 0);
+        *price_fen = sqlite3_column_int64(st, 1);
+        *per_100g = strcmp((const char *)sqlite3_column_text(st, 2), "100g") == 0;
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return cp_fail(CP_ERR_NOT_FOUND, "no item '%s' here: check the code on the price list",
+                       code);
+    return rc == SQLITE_ROW ? CP_OK : db_fail(d, "reading items");
+}
+
+cp_err ui_data_last_sale(db *d, const char *terminal, char id[IDS_LEN])
+{
+    /* the highest number: longer ids are later ones */
+    static const char sql[] =
+        "SELECT id FROM sales WHERE id >= ?1 || '-' AND id < ?1 || '.' AND terminal = ?1"
+        " ORDER BY length(id) DESC, id DESC LIMIT 1";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, terminal);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        copy_col(id, IDS_LEN, st, 0);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return cp_fail(CP_ERR_NOT_FOUND, "no sale on %s yet", terminal);
+    return rc == SQLITE_ROW ? CP_OK : db_fail(d, "reading the last sale");
+}
+
+cp_err ui_data_sale_brief(db *d, const char *sale_id, char *text, size_t size)
+{
+    static const char sql[] =
+        "SELECT di.name, di.staff_no, coalesce(p.name, s.kind), s.total_fen, substr(s.created_at, 12, 5),"
+        " EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
+        " FROM sales s JOIN diners di ON di.id = s.diner_id"
+        " LEFT JOIN meal_periods p ON p.id = s.period_id WHERE s.id = ?";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    char money[MONEY_STR_LEN];
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, sale_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        snprintf(text, size, "%s %s, %s %s yuan at %s%s", sqlite3_column_text(st, 0),
+                 sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
+                 money_format(sqlite3_column_int64(st, 3), money), sqlite3_column_text(st, 4),
+                 sqlite3_column_int(st, 5) ? " (already void)" : "");
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return cp_fail(CP_ERR_NOT_FOUND, "no sale '%s'", sale_id);
+    return rc == SQLITE_ROW ? CP_OK : db_fail(d, "reading the sale");
+}

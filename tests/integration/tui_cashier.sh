@@ -1,0 +1,157 @@
+# The full-screen terminal driven for real in tmux, as a cashier uses it: log in, open the
+# shift, taps through the keyboard reader (a fast burst and Enter), a blocked card in red,
+# items with a cancelled line, a void with a manager PIN, a reprint, the Z report.
+. tests/integration/lib.sh
+command -v tmux >/dev/null || fail "tmux is missing: apt-get install tmux"
+
+setup_canteen 5
+"$OFFICE" topup S0001 50 >/dev/null
+"$OFFICE" topup S0002 50 >/dev/null
+"$OFFICE" card block 0000000003 >/dev/null
+"$OFFICE" item set --canteen C1 BUN 包子 1.5 >/dev/null
+"$OFFICE" item set --canteen C1 --per-100g VEG 称重素菜 2.5 >/dev/null
+echo 1357 | "$OFFICE" user add li --role cashier >/dev/null
+echo 2468 | "$OFFICE" user add wang --role manager >/dev/null
+
+SOCK="cp-tui-$$"
+T="tmux -L $SOCK -f /dev/null"
+trap '$T kill-server 2>/dev/null || true' EXIT
+screen() { $T capture-pane -p -t pos; }
+# Waits up to 5 s for text on the screen; fails showing the screen.
+wait_for() {
+    i=0
+    while ! screen | grep -qF -- "$1"; do
+        i=$((i + 1))
+        [ $i -lt 100 ] || fail "'$1' never appeared on screen:
+$(screen)"
+        sleep 0.05
+    done
+}
+# What a person types: the keys, a pause (slower than a reader), then Enter.
+type_in() { $T send-keys -t pos -l -- "$1"; sleep 0.2; $T send-keys -t pos Enter; sleep 0.1; }
+key() { $T send-keys -t pos "$@"; sleep 0.15; }
+# A card reader left as a keyboard: the digits and Enter in one burst.
+tap() { $T send-keys -t pos "$1" Enter; }
+sql() { sqlite3 "$CLEANPLATE_DB" "$1"; }
+
+$T new-session -d -s pos -x 80 -y 24 \
+    "env LANG=C.UTF-8 TERM=xterm-256color CLEANPLATE_DB=$CLEANPLATE_DB CLEANPLATE_NOW=$CLEANPLATE_NOW \
+     $POS --terminal POS1 --printer file:$TMPDIR/receipts.bin 2>$TMPDIR/stderr; echo EXITED \$?; sleep 60"
+wait_for "Cashier name"
+wait_for "机关一食堂 · POS1"
+wait_for "lunch 11:00-13:30"
+wait_for "staff 8.00"
+
+# a tap before anyone logs in charges nothing
+tap 0000000001
+wait_for "NOT charged: no cashier is logged in"
+[ "$(sql "SELECT count(*) FROM sales")" = 0 ] || fail "a tap was charged before login"
+
+# a wrong PIN says so, the right one logs in and asks for the cash count
+type_in li
+type_in 9999
+wait_for "wrong name or PIN (1 of 3 tries)"
+type_in 1357
+wait_for "Open the shift"
+wait_for "cashier li"
+type_in 200
+wait_for "Tap a card"
+wait_for "shift POS1-000001 opened with 200.00 yuan"
+[ "$(sql "SELECT count(*) FROM shift_events WHERE kind = 'open' AND counted_cash_fen = 20000")" = 1 ] ||
+    fail "no shift open row"
+
+# a tap: name, department, how it was paid, balances, meals today, on screen in < 100 ms
+tap 0000000001
+wait_for "职工1  S0001  财务处"
+wait_for "paid 8.00: subsidy 0.00 + cash 8.00"
+wait_for "left: subsidy 0.00  cash 42.00   meals today 1"
+wait_for "sale POS1-000002 lunch  receipt printed"
+wait_for "ms after the reader's last key"
+ms=$(screen | sed -n "s/.*on screen \([0-9]*\) ms after the reader's last key.*/\1/p")
+[ -n "$ms" ] && [ "$ms" -lt 100 ] || fail "tap answered in '$ms' ms"
+echo "tap to screen: $ms ms (keyboard reader, measured by the terminal)"
+
+# a blocked card: a large red reason and what to do
+tap 0000000003
+wait_for "CARD BLOCKED"
+wait_for "keep the card and send the diner to the"
+$T capture-pane -p -e -t pos | grep 'CARD BLOCKED' | grep -q '\[41m' ||
+    fail "the refusal is not on red: $($T capture-pane -p -e -t pos | grep 'CARD BLOCKED' | cat -v)"
+
+# items: 2 buns, 350 g by weight, one more bun cancelled, then the card
+key i
+wait_for "A-la-carte items"
+type_in "2*BUN"
+type_in VEG
+wait_for "sold by weight"
+type_in 350
+type_in BUN
+wait_for "3 lines   TOTAL 13.25"
+key DC
+wait_for "line 包子 cancelled"
+wait_for "2 lines   TOTAL 11.75"
+screen | grep -q "称重素菜 *350 g *8.75" || fail "weighed line: $(screen)"
+tap 0000000002
+wait_for "paid 11.75: subsidy 0.00 + cash 11.75"
+wait_for "sale POS1-000003"
+[ "$(sql "SELECT group_concat(item_code || 'x' || quantity, ' ') FROM sale_lines WHERE sale_id = 'POS1-000003'")" = "BUNx2 VEGx350" ] ||
+    fail "sale lines: $(sql "SELECT * FROM sale_lines")"
+
+# void the last sale: a wrong manager PIN is refused, the right one voids
+key v
+wait_for "Void a sale"
+wait_for "POS1-000003"
+wait_for "职工2 S0002, lunch 11.75 yuan"
+key Enter
+type_in wang
+type_in 1111
+type_in ""
+wait_for "void refused: wang is not a manager with that PIN"
+[ "$(sql "SELECT count(*) FROM voids")" = 0 ] || fail "voided with a wrong PIN"
+key Enter
+type_in 2468
+type_in "wrong tray"
+wait_for "sale POS1-000003 voided by wang"
+[ "$(sql "SELECT actor || ' ' || reason FROM voids WHERE sale_id = 'POS1-000003'")" = "wang wrong tray" ] ||
+    fail "void row: $(sql "SELECT * FROM voids")"
+[ "$(sql "SELECT count(*) FROM audit WHERE action = 'pos.void_refused'")" = 1 ] || fail "refused void not audited"
+
+# reprint the sale: marked as a copy
+key r
+wait_for "Reprint a receipt"
+type_in 2
+wait_for "receipt POS1-000002 printed again"
+
+# close the shift: the Z report on screen and on paper; the next shift starts at zero
+key z
+wait_for "Close the shift"
+type_in 180.5
+wait_for "Z REPORT  shift POS1-000001 / POS1-000005"
+wait_for "lunch        items             1        11.75"
+wait_for "lunch        staff             1         8.00"
+wait_for "sales 2  19.75     voids 1  11.75"
+wait_for "NET 8.00"
+wait_for "drawer: 200.00 at the open, 180.50 at the close"
+[ "$(sql "SELECT json_extract(report, '\$.net_fen') FROM shift_events WHERE kind = 'close'")" = 800 ] ||
+    fail "close row: $(sql "SELECT * FROM shift_events")"
+key Enter
+wait_for "Cash in the drawer (yuan)"
+type_in 0
+wait_for "Tap a card"
+wait_for "shift POS1-000006"
+
+# log out, quit
+key l
+wait_for "li logged out"
+key C-q
+wait_for "EXITED 0"
+[ ! -s "$TMPDIR/stderr" ] || fail "stderr: $(cat "$TMPDIR/stderr")"
+
+# what went to the printer: the sales, the void, the copy, the Z report
+"$POS" --print-preview "$TMPDIR/receipts.bin" >"$TMPDIR/paper.txt"
+for want in "单号: POS1-000002" "单号: POS1-000003" "撤销凭条" "原单号: POS1-000003" \
+    "授权: wang" "重印 COPY" "交班报表 (Z)" "班次: POS1-000001 / POS1-000005"; do
+    grep -qF -- "$want" "$TMPDIR/paper.txt" || fail "paper lacks '$want': $(cat "$TMPDIR/paper.txt")"
+done
+"$OFFICE" verify >/dev/null || fail "verify after the shift"
+echo "tui_cashier ok"
