@@ -705,8 +705,8 @@ static void on_key(ui *u, int key, int is_char)
     /* the forms */
     if (esc) {
         if (u->mode == UI_LOGIN) {
-            memset(u->f, 0, sizeof u->f[0].buf); /* the name */
-            u->f[0].buf[0] = u->f[1].buf[0] = '\0';
+            memset(u->f[0].buf, 0, sizeof u->f[0].buf);
+            memset(u->f[1].buf, 0, sizeof u->f[1].buf);
             u->focus = 0;
             u->dirty = 1;
         } else if (u->mode == UI_OPEN) {
@@ -1098,7 +1098,7 @@ static void drain_reader(ui *u)
             break;
         case READER_EV_STATUS:
             /* the status line shows it; the message line only when it changed */
-            if (!ev.connected || u->reader_was_down)
+            if (ev.connected != !u->reader_was_down)
                 say(u, ev.connected ? SCREEN_OK : SCREEN_WARN, "%s", ev.text);
             u->reader_was_down = !ev.connected;
             u->dirty = 1;

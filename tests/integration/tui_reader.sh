@@ -1,0 +1,107 @@
+# The full-screen terminal in tmux with other readers and the login lock: three wrong PINs
+# lock the login (audited), kitchen staff may not log in, cards from a FIFO through the
+# stdin reader answered within 100 ms (measured outside the program too), the receipt
+# preview on screen, a fake reader unplugged and refused.
+. tests/integration/lib.sh
+command -v tmux >/dev/null || fail "tmux is missing: apt-get install tmux"
+
+setup_canteen 5
+"$OFFICE" topup S0004 50 >/dev/null
+echo 1357 | "$OFFICE" user add li --role cashier >/dev/null
+echo 8642 | "$OFFICE" user add zhou --role kitchen >/dev/null
+
+SOCK="cp-tui-$$"
+T="tmux -L $SOCK -f /dev/null"
+trap 'exec 3>&- 2>/dev/null; $T kill-server 2>/dev/null || true' EXIT
+screen() { $T capture-pane -p -t "$S"; }
+wait_for() {
+    i=0
+    while ! screen | grep -qF -- "$1"; do
+        i=$((i + 1))
+        [ $i -lt 100 ] || fail "'$1' never appeared on screen:
+$(screen)"
+        sleep 0.05
+    done
+}
+type_in() { $T send-keys -t "$S" -l -- "$1"; sleep 0.2; $T send-keys -t "$S" Enter; sleep 0.1; }
+sql() { sqlite3 "$CLEANPLATE_DB" "$1"; }
+ENV="env LANG=C.UTF-8 TERM=xterm-256color CLEANPLATE_DB=$CLEANPLATE_DB CLEANPLATE_NOW=$CLEANPLATE_NOW"
+
+# 1. the login: kitchen staff refused, three wrong PINs lock it, even the right PIN then
+S=login
+$T new-session -d -s $S -x 80 -y 24 "$ENV $POS --terminal POS1; sleep 60"
+wait_for "Cashier name"
+type_in zhou
+type_in 8642
+wait_for "zhou is kitchen staff and may not use the POS"
+$T send-keys -t $S Escape
+type_in li
+for n in 1 2 3; do type_in 0000; done
+wait_for "login locked for 60 s (recorded)"
+wait_for "LOCKED for"
+type_in 1357
+wait_for "login locked after 3 wrong PINs"
+[ "$(sql "SELECT count(*) FROM audit WHERE action = 'pos.login_failed' AND actor = 'li'")" = 3 ] ||
+    fail "failed logins not audited: $(sql "SELECT action, actor FROM audit")"
+[ "$(sql "SELECT count(*) FROM audit WHERE action = 'pos.login_locked' AND terminal = 'POS1'")" = 1 ] ||
+    fail "lock not audited"
+[ "$(sql "SELECT count(*) FROM audit WHERE action = 'pos.login'")" = 0 ] || fail "logged in while locked"
+$T kill-session -t $S
+
+# 2. cards from a FIFO (--reader stdin), the screen on the terminal, receipts previewed
+S=fifo
+mkfifo "$TMPDIR/cards"
+$T new-session -d -s $S -x 80 -y 24 \
+    "$ENV $POS --terminal POS2 --reader stdin --print-preview <$TMPDIR/cards; echo EXITED \$?; sleep 60"
+exec 3>"$TMPDIR/cards"
+wait_for "Cashier name"
+echo 0000000004 >&3
+wait_for "a card was read and NOT charged: no cashier is logged in"
+type_in li
+type_in 1357
+wait_for "Open the shift"
+type_in 100
+wait_for "Tap a card"
+# outside measure: from writing the number to seeing the name in tmux's copy of the screen
+start=$(date +%s%N)
+echo 0000000004 >&3
+while ! screen | grep -qF "职工4  S0004"; do
+    [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 5000 ] || fail "no answer on screen: $(screen)"
+done
+outside=$(( ($(date +%s%N) - start) / 1000000 ))
+wait_for "ms after the reader's last key"
+inside=$(screen | sed -n "s/.*on screen \([0-9]*\) ms after the reader's last key.*/\1/p")
+echo "tap to screen: $inside ms inside the terminal, $outside ms from the FIFO write to tmux's screen"
+[ "$inside" -lt 100 ] || fail "tap answered in $inside ms"
+[ "$outside" -lt 500 ] || fail "tap took $outside ms to reach the screen"
+# the receipt, decoded, on the right
+wait_for "消费凭条"
+wait_for "单号: POS2-000002"
+wait_for "[QR:POS2-000002]"
+# a number that is no card
+echo 12ab >&3
+wait_for "UNKNOWN CARD"
+wait_for "'12ab' is no card number"
+exec 3>&-
+wait_for "card input ended"
+$T send-keys -t $S C-q
+wait_for "EXITED 0"
+[ "$(sql "SELECT count(*) FROM sales WHERE terminal = 'POS2'")" = 1 ] || fail "POS2 sales"
+$T kill-session -t $S
+
+# 3. a fake reader: unplugged, then refused (no udev rule)
+S=fake
+$T new-session -d -s $S -x 80 -y 24 "$ENV $POS --terminal POS3 --reader fake:@unplug; sleep 60"
+wait_for "reader disconnected"
+$T kill-session -t $S
+S=denied
+$T new-session -d -s $S -x 80 -y 24 "$ENV $POS --terminal POS3 --reader fake:@denied; sleep 60"
+wait_for "install 70-cleanplate-readers.rules"
+$T kill-session -t $S
+
+# the screen refuses a tty as the stdin reader and says what to do
+$T new-session -d -s tty -x 80 -y 24 "$ENV $POS --terminal POS3 --reader stdin; echo EXITED \$?; sleep 60"
+S=tty
+wait_for "needs card numbers piped in"
+wait_for "EXITED 2"
+echo "tui_reader ok"
