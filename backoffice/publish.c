@@ -378,7 +378,7 @@ cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
     if ((err = metrics_span_parse(req->month, NULL, &span)) || (err = clock_now(&now)))
         goto out;
     clock_iso(&now, at);
-    if (strcmp(at, span.to) <= 0) {
+    if (strncmp(at, span.to, 10) <= 0) { /* today is still in the month */
         err = cp_fail(CP_ERR_INVALID, "%s is not over yet (today is %.10s): publish a month "
                       "after its last day", span.label, at);
         goto out;

@@ -1,0 +1,285 @@
+/* bench_metrics: a city-sized month — 100,000 diners in 2,000 departments, 4.4 million sales
+ * and 4.4 million trays — timing `cleanplate-office metrics --month` and the monthly PDF.
+ *
+ * Usage: bench_metrics BUILD_DIR
+ * The month is generated in bulk once into BUILD_DIR/bench-city.db (kept for later runs;
+ * delete it to make it anew). The baseline, measured in the same run, is the best
+ * hand-written query over the raw rows, with covering indexes made for it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/db.h"
+
+#define DINERS 100000
+#define DEPARTMENTS 2000
+#define DAYS 22 /* serving days: the weekdays of November 2026 */
+#define GENERATOR_VERSION 1
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die(sqlite3 *c, const char *what)
+{
+    fprintf(stderr, "bench_metrics: %s: %s\n", what, c ? sqlite3_errmsg(c) : cp_detail());
+    exit(1);
+}
+
+static void exec(sqlite3 *c, const char *sql)
+{
+    if (sqlite3_exec(c, sql, NULL, NULL, NULL) != SQLITE_OK)
+        die(c, sql);
+}
+
+/* A pseudo-random number from a seed (xorshift), the same every run. */
+static unsigned next_rand(unsigned *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+static int is_ready(const char *path)
+{
+    sqlite3 *c;
+    sqlite3_stmt *st;
+    int ok = 0;
+
+    if (access(path, F_OK) != 0 || sqlite3_open(path, &c) != SQLITE_OK)
+        return 0;
+    if (sqlite3_prepare_v2(c, "SELECT version FROM bench_meta", -1, &st, NULL) == SQLITE_OK) {
+        ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == GENERATOR_VERSION;
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(c);
+    return ok;
+}
+
+static void generate(const char *path)
+{
+    sqlite3 *c;
+    sqlite3_stmt *sale, *tray;
+    char wal[600];
+    unsigned seed = 12345;
+    long n = 0;
+    db *d;
+    double t0 = now_s();
+
+    unlink(path);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    unlink(wal);
+    if (db_open(path, DB_OPEN_CREATE, &d) || db_migrate(d))
+        die(NULL, "creating");
+    db_close(d);
+    if (sqlite3_open(path, &c) != SQLITE_OK)
+        die(c, "opening");
+    exec(c, "PRAGMA synchronous=OFF; PRAGMA cache_size=-400000; PRAGMA temp_store=MEMORY;"
+            "BEGIN;"
+            "INSERT INTO canteens(code, name) VALUES ('C1', '市级机关第一食堂'), ('C2', '市级机关第二食堂');"
+            "INSERT INTO terminals(code, canteen_id, kind) VALUES ('POS1', 1, 'pos'),"
+            " ('POS2', 2, 'pos'), ('W1', 1, 'waste'), ('W2', 2, 'waste');"
+            "INSERT INTO meal_periods(canteen_id, name, start_min, end_min) VALUES"
+            " (1, 'lunch', 660, 810), (1, 'dinner', 1020, 1140),"
+            " (2, 'lunch', 660, 810), (2, 'dinner', 1020, 1140);"
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)"
+            " INSERT INTO departments(code, name) SELECT printf('D%04d', i), printf('第%d处', i) FROM n;"
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)"
+            " INSERT INTO diners(staff_no, name, department_id, category)"
+            " SELECT printf('S%06d', i), printf('职工%d', i), (i - 1) % 2000 + 1, 'staff' FROM n;"
+            "INSERT INTO wallets(diner_id) SELECT id FROM diners;"
+            "INSERT INTO cards(card_no, diner_id) SELECT printf('%010d', id), id FROM diners;"
+            "COMMIT;");
+    if (sqlite3_prepare_v2(c,
+            "INSERT INTO sales(id, terminal, canteen_id, card_no, diner_id, department_id,"
+            " category, period_id, business_date, kind, total_fen, subsidy_fen, cash_fen, actor,"
+            " created_at) VALUES (?1, ?2, ?3, printf('%010d', ?4), ?4, ?5, 'staff', ?6, ?7,"
+            " 'meal', 800, 800, 0, 'bench', ?7 || ?8)", -1, &sale, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(c,
+            "INSERT INTO waste_records(id, placement, terminal, canteen_id, stage, diner_id,"
+            " department_id, sale_id, period_id, business_date, gross_g, tare_g, net_g, flags,"
+            " actor, created_at) VALUES (?1, NULL, ?2, ?3, 'plate', ?4, ?5, ?6, ?7, ?8, ?9 + 350,"
+            " 350, ?9, 0, 'bench', ?8 || ?10)", -1, &tray, NULL) != SQLITE_OK)
+        die(c, "preparing");
+    exec(c, "BEGIN");
+    for (int day = 1, served = 0; served < DAYS; day++) {
+        char date[32];
+        /* 2026-11-01 is a Sunday: weekdays are the days with day % 7 not 0 or 1 */
+        if (day % 7 == 1 || day % 7 == 0)
+            continue;
+        served++;
+        snprintf(date, sizeof date, "2026-11-%02u", (unsigned)day % 100);
+        for (int meal = 0; meal < 2; meal++) {
+            for (int i = 1; i <= DINERS; i++) {
+                int canteen = i % 2 + 1, dept = (i - 1) % DEPARTMENTS + 1;
+                char id[32], wid[32];
+                /* plate waste: tens of grams, more in some departments, some clean */
+                int g = (int)(next_rand(&seed) % (unsigned)(20 + dept % 60));
+                if (next_rand(&seed) % 4 == 0)
+                    g = (int)(next_rand(&seed) % 8);
+                n++;
+                snprintf(id, sizeof id, "POS%d-%07ld", canteen, n);
+                snprintf(wid, sizeof wid, "W%d-%07ld", canteen, n);
+                sqlite3_bind_text(sale, 1, id, -1, SQLITE_STATIC);
+                sqlite3_bind_text(sale, 2, canteen == 1 ? "POS1" : "POS2", -1, SQLITE_STATIC);
+                sqlite3_bind_int(sale, 3, canteen);
+                sqlite3_bind_int(sale, 4, i);
+                sqlite3_bind_int(sale, 5, dept);
+                sqlite3_bind_int(sale, 6, canteen == 1 ? 1 + meal : 3 + meal);
+                sqlite3_bind_text(sale, 7, date, -1, SQLITE_STATIC);
+                sqlite3_bind_text(sale, 8, meal ? "T17:30:00" : "T12:00:00", -1, SQLITE_STATIC);
+                if (sqlite3_step(sale) != SQLITE_DONE)
+                    die(c, "inserting a sale");
+                sqlite3_reset(sale);
+                sqlite3_bind_text(tray, 1, wid, -1, SQLITE_STATIC);
+                sqlite3_bind_text(tray, 2, canteen == 1 ? "W1" : "W2", -1, SQLITE_STATIC);
+                sqlite3_bind_int(tray, 3, canteen);
+                sqlite3_bind_int(tray, 4, i);
+                sqlite3_bind_int(tray, 5, dept);
+                sqlite3_bind_text(tray, 6, id, -1, SQLITE_STATIC);
+                sqlite3_bind_int(tray, 7, canteen == 1 ? 1 + meal : 3 + meal);
+                sqlite3_bind_text(tray, 8, date, -1, SQLITE_STATIC);
+                sqlite3_bind_int(tray, 9, g);
+                sqlite3_bind_text(tray, 10, meal ? "T17:50:00" : "T12:20:00", -1, SQLITE_STATIC);
+                if (sqlite3_step(tray) != SQLITE_DONE)
+                    die(c, "inserting a tray");
+                sqlite3_reset(tray);
+            }
+            fprintf(stderr, "\rgenerating the city-sized month: %ld of %d sales and trays (%.0f s)",
+                    n, DAYS * 2 * DINERS, now_s() - t0);
+        }
+    }
+    exec(c, "COMMIT; ANALYZE;");
+    exec(c, "CREATE TABLE bench_meta(version INTEGER); INSERT INTO bench_meta VALUES (1);");
+    sqlite3_finalize(sale);
+    sqlite3_finalize(tray);
+    exec(c, "PRAGMA wal_checkpoint(TRUNCATE)");
+    sqlite3_close(c);
+    fprintf(stderr, "\ngenerated in %.0f s\n", now_s() - t0);
+}
+
+/* The best hand-written query over the raw rows, with covering indexes for it. */
+static double baseline(const char *path)
+{
+    static const char query[] =
+        "SELECT s.department_id, s.meals, s.diners, w.trays, w.grams, w.clean FROM"
+        " (SELECT department_id, count(*) AS meals, count(DISTINCT diner_id) AS diners"
+        "  FROM sales INDEXED BY bench_sales_cover"
+        "  WHERE business_date BETWEEN '2026-11-01' AND '2026-11-30' GROUP BY department_id) s"
+        " LEFT JOIN (SELECT department_id, count(*) AS trays, sum(net_g) AS grams,"
+        "  sum(net_g <= 10) AS clean FROM waste_records INDEXED BY bench_waste_cover"
+        "  WHERE business_date BETWEEN '2026-11-01' AND '2026-11-30' AND stage = 'plate'"
+        "  AND diner_id IS NOT NULL AND flags & 1 = 0 GROUP BY department_id) w"
+        " USING (department_id)";
+    sqlite3 *c;
+    sqlite3_stmt *st;
+    double best = 1e9;
+
+    if (sqlite3_open(path, &c) != SQLITE_OK)
+        die(c, "opening");
+    exec(c, "CREATE INDEX IF NOT EXISTS bench_sales_cover ON sales(department_id, business_date,"
+            " diner_id);"
+            "CREATE INDEX IF NOT EXISTS bench_waste_cover ON waste_records(department_id,"
+            " business_date, stage, flags, diner_id, net_g);");
+    for (int run = 0; run < 3; run++) {
+        double t0 = now_s();
+        long rows = 0;
+        if (sqlite3_prepare_v2(c, query, -1, &st, NULL) != SQLITE_OK)
+            die(c, "preparing the baseline");
+        while (sqlite3_step(st) == SQLITE_ROW)
+            rows++;
+        sqlite3_finalize(st);
+        if (rows != DEPARTMENTS)
+            die(c, "the baseline found the wrong number of departments");
+        if (now_s() - t0 < best)
+            best = now_s() - t0;
+    }
+    sqlite3_close(c);
+    return best;
+}
+
+/* Runs the office program with args; returns the wall time, or -1 when it failed. */
+static double run_office(const char *build, const char *path, const char *const *args)
+{
+    char prog[512];
+    const char *argv[16];
+    int n = 0, status;
+    double t0 = now_s();
+    pid_t pid;
+
+    snprintf(prog, sizeof prog, "%s/cleanplate-office", build);
+    argv[n++] = prog;
+    argv[n++] = "--db";
+    argv[n++] = path;
+    for (; *args && n < 15; args++)
+        argv[n++] = *args;
+    argv[n] = NULL;
+    if ((pid = fork()) == 0) {
+        if (!freopen("/dev/null", "w", stdout))
+            _exit(127);
+        execv(prog, (char *const *)argv);
+        _exit(127);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+        return -1;
+    return now_s() - t0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *build = argc > 1 ? argv[1] : "build";
+    static const char *const metrics[] = {"metrics", "--month", "2026-11", "--json", NULL};
+    char path[512], pdf[600];
+    double base, cold, warm = 1e9, report;
+    struct stat sb;
+
+    snprintf(path, sizeof path, "%s/bench-city.db", build);
+    snprintf(pdf, sizeof pdf, "%s/bench-city-report.pdf", build);
+    setenv("CLEANPLATE_NOW", "2026-12-05T09:00:00", 1);
+    if (!is_ready(path))
+        generate(path);
+    base = baseline(path);
+    /* the first run adds up the closed days once (what a nightly rollup does) */
+    static const char *const rollup[] = {"rollup", "--month", "2026-11", NULL};
+    {
+        sqlite3 *c;
+        if (sqlite3_open(path, &c) == SQLITE_OK) {
+            sqlite3_exec(c, "DELETE FROM rollup_days; DELETE FROM rollup_day", NULL, NULL, NULL);
+            sqlite3_close(c);
+        }
+    }
+    cold = run_office(build, path, rollup);
+    for (int run = 0; run < 3; run++) {
+        double t = run_office(build, path, metrics);
+        if (t < 0) {
+            fprintf(stderr, "bench_metrics: cleanplate-office metrics failed\n");
+            return 1;
+        }
+        if (t < warm)
+            warm = t;
+    }
+    const char *const rep[] = {"report", "monthly", "--month", "2026-11", "--out", pdf, NULL};
+    report = run_office(build, path, rep);
+    if (report < 0 || stat(pdf, &sb) != 0) {
+        fprintf(stderr, "bench_metrics: the monthly report failed\n");
+        return 1;
+    }
+    printf("%-34s %12s %12s %8s %s\n", "benchmark", "baseline", "measured", "ratio", "goal");
+    printf("%-34s %11.2fs %11.2fs %8.1f %s\n", "metrics --month (city, warm)", base, warm,
+           base / warm, warm < 0.5 && base / warm >= 5 ? "< 0.5 s, >= 5x ok" : "< 0.5 s, >= 5x MISSED");
+    printf("%-34s %11.2fs %11.2fs %8.1f %s\n", "rollup of the month (once)", base, cold,
+           base / cold, "-");
+    printf("%-34s %12s %11.2fs %8s %s\n", "report monthly, 2,000 departments", "-", report, "-",
+           report < 1.0 ? "< 1 s ok" : "< 1 s MISSED");
+    printf("%-34s %12s %10.2fMB %8s %s\n", "report monthly, size", "-", sb.st_size / 1e6, "-",
+           sb.st_size < 1000000 ? "< 1 MB ok" : "< 1 MB MISSED");
+    return 0;
+}

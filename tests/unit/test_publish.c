@@ -1,0 +1,222 @@
+/* Unit tests for backoffice/publish: the files, the chain, versions with reasons, tampering found. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backoffice/publish.h"
+#include "core/csvread.h"
+#include "core/diners.h"
+#include "tests/unit/helpers/fixture.h"
+
+static char out_dir[96];
+
+static void sql(db *d, const char *s)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db_handle(d), s, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", s, msg);
+}
+
+/* Departments A-E with 6 diners each and F with 4; each diner eats 5 lunches
+ * in November and leaves (department number x 5 + diner) grams. */
+static int setup(void **state)
+{
+    db *d = fixture_open();
+    char buf[4096];
+    size_t n = 0;
+    csv_table *t = NULL;
+    import_counts c;
+    static const char depts[] = "code,name,parent_code\nA,甲处,U1\nB,乙处,U1\nC,丙处,U1\n"
+                                "D,丁处,U1\nE,戊处,U1\nF,己处,U1\n";
+
+    assert_int_equal(csvread_buffer("d.csv", depts, sizeof depts - 1, &t), CP_OK);
+    assert_int_equal(diners_import_departments(d, t, "d.csv", "test", &c), CP_OK);
+    csvread_free(t);
+    n += (size_t)snprintf(buf + n, sizeof buf - n, "staff_no,name,department_code,category,card\n");
+    for (char dept = 'A'; dept <= 'F'; dept++)
+        for (int i = 1; i <= (dept == 'F' ? 4 : 6); i++)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%c%d,职工,%c,staff,\n", dept, i, dept);
+    assert_int_equal(csvread_buffer("p.csv", buf, n, &t), CP_OK);
+    assert_int_equal(diners_import(d, t, "p.csv", "test", &c), CP_OK);
+    csvread_free(t);
+    sql(d, "WITH RECURSIVE day(n) AS (SELECT 2 UNION ALL SELECT n + 1 FROM day WHERE n < 6)"
+           " INSERT INTO sales(id, terminal, canteen_id, card_no, diner_id, department_id,"
+           " category, period_id, business_date, kind, total_fen, subsidy_fen, cash_fen, actor,"
+           " created_at) SELECT 'T-' || di.id || '-' || day.n, 'POS1', 1, '', di.id,"
+           " di.department_id, 'staff', 1, printf('2026-11-%02d', day.n), 'meal', 800, 800, 0,"
+           " 'test', printf('2026-11-%02dT12:00:00', day.n) FROM diners di, day");
+    sql(d, "INSERT INTO waste_records(id, terminal, canteen_id, stage, diner_id, department_id,"
+           " business_date, gross_g, tare_g, net_g, flags, actor, created_at, period_id)"
+           " SELECT 'W-' || s.id, 'W1', 1, 'plate', s.diner_id, s.department_id, s.business_date,"
+           " s.department_id * 5 + s.diner_id % 6, 0, s.department_id * 5 + s.diner_id % 6, 0,"
+           " 'test', s.created_at, 1 FROM sales s");
+    snprintf(out_dir, sizeof out_dir, "%s.out", fixture_path());
+    fixture_at("2026-12-01T09:00:00");
+    *state = d;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", out_dir);
+    if (system(cmd) != 0)
+        return 1;
+    fixture_close(*state);
+    return 0;
+}
+
+static cp_err publish(db *d, const char *reason, publish_res *res)
+{
+    publish_req req = {.month = "2026-11", .out_dir = out_dir, .reason = reason,
+                       .actor = "mgr"};
+    metrics_opts_init(&req.opts);
+    return publish_redblack(d, &req, res);
+}
+
+/* Output of a shell command, for reading files back. */
+static char *run(const char *cmd)
+{
+    static char buf[65536];
+    FILE *p = popen(cmd, "r");
+    size_t n = 0;
+    assert_non_null(p);
+    n = fread(buf, 1, sizeof buf - 1, p);
+    buf[n] = '\0';
+    pclose(p);
+    return buf;
+}
+
+static long problems(db *d, int with_files)
+{
+    long n = 0;
+    FILE *devnull = fopen("/dev/null", "w");
+    assert_int_equal(publish_verify(d, with_files ? out_dir : NULL, devnull, &n), CP_OK);
+    fclose(devnull);
+    return n;
+}
+
+static void test_files_and_rows(void **state)
+{
+    db *d = *state;
+    publish_res r;
+    char cmd[700];
+
+    assert_int_equal(publish(d, NULL, &r), CP_OK);
+    assert_string_equal(r.id, "redblack-2026-11-v1");
+    assert_int_equal(r.rows, 5); /* F has only 4 diners: never published */
+    assert_int_equal(r.red, 2);  /* 5 eligible < 3 + 3: each list takes 2 */
+    assert_int_equal(r.black, 2);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM publication_rows"), 5);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM publication_rows WHERE code = 'F'"), 0);
+    /* the CSV: a BOM, a header and the rows in rank order */
+    snprintf(cmd, sizeof cmd, "cat '%s'", r.paths[1]);
+    char *csv = run(cmd);
+    assert_memory_equal(csv, "\xef\xbb\xbfrank,list,code,name", 22);
+    assert_non_null(strstr(csv, "1,red,A,甲处,30,6,30,"));
+    assert_non_null(strstr(csv, "5,black,E,戊处,"));
+    assert_null(strstr(csv, "己处"));
+    /* the HTML: the lists, the rules, no scripts and nothing from outside */
+    snprintf(cmd, sizeof cmd, "cat '%s'", r.paths[2]);
+    char *html = run(cmd);
+    assert_non_null(strstr(html, "红榜"));
+    assert_non_null(strstr(html, "光盘：剩餐不超过 10 克"));
+    assert_non_null(strstr(html, "丁处"));
+    assert_null(strstr(html, "<script"));
+    assert_null(strstr(html, "http"));
+    /* the PDF, read back */
+    snprintf(cmd, sizeof cmd, "pdftotext '%s' - 2>/dev/null", r.paths[0]);
+    char *text = run(cmd);
+    assert_non_null(strstr(text, "食堂浪费红黑榜"));
+    assert_non_null(strstr(text, "甲处"));
+    assert_non_null(strstr(text, "第 1 页"));
+    assert_int_equal(problems(d, 1), 0);
+}
+
+static void test_versions_need_a_reason(void **state)
+{
+    db *d = *state;
+    publish_res r;
+
+    assert_int_equal(publish(d, NULL, &r), CP_OK);
+    assert_int_equal(publish(d, NULL, &r), CP_ERR_EXISTS);
+    assert_non_null(strstr(cp_detail(), "--reason"));
+    assert_int_equal(publish(d, "", &r), CP_ERR_EXISTS);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM publications"), 1);
+    assert_int_equal(publish(d, "补录称重", &r), CP_OK);
+    assert_string_equal(r.id, "redblack-2026-11-v2");
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM publications WHERE version = 2"
+                                    " AND corrects = 'redblack-2026-11-v1'"), 1);
+    assert_int_equal(access(r.paths[0], F_OK), 0);
+    assert_int_equal(problems(d, 1), 0);
+    /* a month not over yet cannot be published */
+    fixture_at("2026-11-30T20:00:00");
+    assert_int_equal(publish(d, "x", &r), CP_ERR_INVALID);
+}
+
+static void test_published_rows_cannot_change(void **state)
+{
+    db *d = *state;
+    publish_res r;
+
+    assert_int_equal(publish(d, NULL, &r), CP_OK);
+    assert_int_not_equal(sqlite3_exec(db_handle(d), "UPDATE publication_rows SET list = 'red'"
+                                      " WHERE code = 'E'", NULL, NULL, NULL), SQLITE_OK);
+    assert_non_null(strstr(sqlite3_errmsg(db_handle(d)), "cannot be changed"));
+    assert_int_not_equal(sqlite3_exec(db_handle(d), "DELETE FROM publications", NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db_handle(d), "UPDATE publications SET reason = 'x'",
+                                      NULL, NULL, NULL), SQLITE_OK);
+    /* someone who drops the trigger is still found out */
+    sql(d, "DROP TRIGGER publication_rows_no_update;"
+           "UPDATE publication_rows SET g_per_tray_x10 = 1 WHERE code = 'E'");
+    assert_int_equal(problems(d, 0), 1);
+}
+
+static void test_changed_file_is_found(void **state)
+{
+    db *d = *state;
+    publish_res r;
+    FILE *f;
+
+    assert_int_equal(publish(d, NULL, &r), CP_OK);
+    assert_int_equal(problems(d, 1), 0);
+    f = fopen(r.paths[1], "a");
+    fputs("Z,zz,ZZ\r\n", f);
+    fclose(f);
+    assert_int_equal(problems(d, 1), 1);
+    assert_int_equal(problems(d, 0), 0); /* without the folder only the database is checked */
+    unlink(r.paths[2]);
+    assert_int_equal(problems(d, 1), 2);
+}
+
+static void test_bad_folder_records_nothing(void **state)
+{
+    db *d = *state;
+    publish_res r;
+    publish_req req = {.month = "2026-11", .out_dir = "/proc/no/such/dir", .actor = "mgr"};
+
+    metrics_opts_init(&req.opts);
+    assert_int_equal(publish_redblack(d, &req, &r), CP_ERR_IO);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM publications"), 0);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_files_and_rows),
+        T(test_versions_need_a_reason),
+        T(test_published_rows_cannot_change),
+        T(test_changed_file_is_found),
+        T(test_bad_folder_records_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
