@@ -101,4 +101,12 @@ must_fail "unknown printer URI" "$POS" --headless --terminal POS1 --printer carr
 [ "$(wc -l <"$TMPDIR/out7")" -eq 3 ] || fail "fake reader: $(cat "$TMPDIR/out7")"
 sed -n 1p "$TMPDIR/out7" | grep -q '"sale_id":"POS7-000001"' || fail "fake reader: $(cat "$TMPDIR/out7")"
 sed -n 2p "$TMPDIR/out7" | grep -q '"error":"unknown_card"' || fail "fake reader: $(cat "$TMPDIR/out7")"
+
+# 7. the shipped example config works once its paths are this machine's
+sed "s#^db = .*#db = $CLEANPLATE_DB#; s#^reader = .*#reader = stdin#; s#^uri = .*#uri = file:$TMPDIR/ex.bin#; s#^code = .*#code = POS8#" \
+    dist/pos.ini.example >"$TMPDIR/example.ini"
+"$OFFICE" topup S0010 50 >/dev/null
+echo 0000000010 | "$POS" --headless --config "$TMPDIR/example.ini" >"$TMPDIR/out8" ||
+    fail "dist/pos.ini.example: $(cat "$TMPDIR/out8")"
+grep -q '"sale_id":"POS8-000001".*"printed":true' "$TMPDIR/out8" || fail "example: $(cat "$TMPDIR/out8")"
 echo "pos_print ok"
