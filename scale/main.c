@@ -242,6 +242,13 @@ static int cmd_read(int argc, char **argv)
     }
     if ((err = station_link_open(&cfg, &l)))
         return fail("read", err);
+    {
+        proto_serial now;
+        fprintf(stderr, "cleanplate-scale read: %s, %s", station_link_status(l), cfg.ops->name);
+        if (station_link_line(l, &now) == CP_OK)
+            fprintf(stderr, ", line %d %d%c%d", now.baud, now.bits, now.parity, now.stop);
+        fputc('\n', stderr);
+    }
     stable_init(&filter, &scfg);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);

@@ -35,6 +35,9 @@ static cp_err try_poll(serial_port *sp, const proto_ops *ops, const proto_opts *
 
     proto_init(&p, ops, opts);
     serial_flush(sp);
+    /* end whatever half command earlier probes left in a line-based scale's buffer */
+    if (strchr(ops->poll, '\r') && (err = serial_write(sp, "\r\n", 2, 200)))
+        return err;
     if ((err = serial_write(sp, ops->poll, strlen(ops->poll), 200)))
         return err;
     while (*readings == 0) {
@@ -77,7 +80,7 @@ cp_err probe_port(const char *path, const proto_serial *line, const proto_opts *
         if (!ops->polled || !ops->poll)
             continue;
         if (log)
-            fprintf(log, "probing %s ", ops->name);
+            fprintf(log, "probing %s", ops->name);
         say(log, "", &s);
         if ((err = serial_open(path, &s, &sp)))
             goto out;

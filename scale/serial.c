@@ -490,6 +490,33 @@ cp_err serial_flush(serial_port *p)
 }
 
 /* The path given to serial_open (owned by p). */
+cp_err serial_line(serial_port *p, proto_serial *out)
+{
+    static const struct { speed_t c; int baud; } speeds[] = {
+        {B1200, 1200}, {B2400, 2400}, {B4800, 4800}, {B9600, 9600}, {B19200, 19200},
+        {B38400, 38400}, {B57600, 57600}, {B115200, 115200},
+    };
+    struct termios t;
+    speed_t sp;
+    int fd = p->fd;
+
+    if (p->sp != NULL && sp_get_port_handle(p->sp, &fd) != SP_OK)
+        return cp_fail(CP_ERR_DEVICE, "%s: no handle for the port", p->path);
+    if (tcgetattr(fd, &t) != 0)
+        return cp_fail(CP_ERR_DEVICE, "cannot read the settings of %s: %s", p->path,
+                       strerror(errno));
+    sp = cfgetispeed(&t);
+    out->baud = 0;
+    for (size_t i = 0; i < sizeof speeds / sizeof speeds[0]; i++)
+        if (speeds[i].c == sp)
+            out->baud = speeds[i].baud;
+    out->bits = (t.c_cflag & CSIZE) == CS7 ? 7 : (t.c_cflag & CSIZE) == CS8 ? 8
+              : (t.c_cflag & CSIZE) == CS6 ? 6 : 5;
+    out->parity = !(t.c_cflag & PARENB) ? 'N' : (t.c_cflag & PARODD) ? 'O' : 'E';
+    out->stop = (t.c_cflag & CSTOPB) ? 2 : 1;
+    return CP_OK;
+}
+
 const char *serial_path(const serial_port *p)
 {
     return p->path;

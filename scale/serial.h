@@ -37,6 +37,10 @@ cp_err serial_flush(serial_port *p);
 const char *serial_path(const serial_port *p);
 const char *serial_backend_name(const serial_port *p);
 
+/* Reads back the line settings the port has now (baud, bits, parity, stop),
+ * as the driver reports them: a check that the settings took. */
+cp_err serial_line(serial_port *p, proto_serial *out);
+
 /* One port as `cleanplate-scale list-ports` shows it. */
 typedef struct serial_info {
     char *name;        /* /dev/ttyUSB0 */

@@ -20,6 +20,7 @@ struct station_link {
     bool awaiting;           /* polled: a poll is unanswered */
     int64_t polled_at_ms;
     unsigned transitions;    /* connects and disconnects so far */
+    int64_t lost_ms;         /* when the port was lost, 0 if never */
     char status[512];
 };
 
@@ -48,8 +49,14 @@ static cp_err try_open(station_link *l)
     serial_flush(l->sp);
     l->awaiting = false;
     l->next_poll_ms = 0;
-    snprintf(l->status, sizeof l->status, "scale connected (%s, %s)", l->port,
-             serial_backend_name(l->sp));
+    if (l->lost_ms > 0)
+        snprintf(l->status, sizeof l->status, "scale connected (%s, %s) again after %lld ms",
+                 l->port, serial_backend_name(l->sp),
+                 (long long)(station_link_now_ms() - l->lost_ms));
+    else
+        snprintf(l->status, sizeof l->status, "scale connected (%s, %s)", l->port,
+                 serial_backend_name(l->sp));
+    l->lost_ms = 0;
     return CP_OK;
 }
 
@@ -59,6 +66,7 @@ static void lose(station_link *l, const char *why)
     serial_close(l->sp);
     l->sp = NULL;
     l->transitions++;
+    l->lost_ms = station_link_now_ms();
     snprintf(l->status, sizeof l->status, "scale disconnected: %s", why);
     l->next_try_ms = station_link_now_ms() + STATION_LINK_RETRY_MS;
 }
@@ -204,6 +212,13 @@ cp_err station_link_send(station_link *l, const char *cmd)
     if (err == CP_ERR_DISCONNECTED)
         lose(l, cp_detail());
     return err;
+}
+
+cp_err station_link_line(station_link *l, proto_serial *out)
+{
+    if (!l->sp)
+        return cp_fail(CP_ERR_DISCONNECTED, "scale disconnected");
+    return serial_line(l->sp, out);
 }
 
 uint64_t station_link_skipped(const station_link *l)

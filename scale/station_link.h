@@ -53,6 +53,9 @@ const char *station_link_status(const station_link *l);
  * when the protocol has none, CP_ERR_DISCONNECTED when the port is gone. */
 cp_err station_link_send(station_link *l, const char *cmd);
 
+/* The line settings the open port reports (serial_line); CP_ERR_DISCONNECTED when closed. */
+cp_err station_link_line(station_link *l, proto_serial *out);
+
 /* Frames that did not parse since the link was opened. */
 uint64_t station_link_skipped(const station_link *l);
 
