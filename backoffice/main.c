@@ -14,6 +14,7 @@
 #include "core/users.h"
 #include "core/verify.h"
 
+#include "backoffice/cmd_waste.h"
 #include "backoffice/metrics.h"
 #include "backoffice/office.h"
 #include "backoffice/publish.h"
@@ -568,6 +569,11 @@ static const command commands[] = {
      "20 yuan/kg, 2.5 kg CO2e/kg)", 0,
      "month=,quarter=,canteen=,by=,json,csv,clean-threshold=,min-meals=,min-coverage=,red=,"
      "black=,food-cost=,co2e-factor=", cmd_metrics},
+    {"waste add",
+     "--stage plate|prep|overproduction|spoilage (--staff-no N | --department CODE | "
+     "--canteen CODE) --grams N [--category C] [--reason R] --terminal CODE",
+     "record a weighing by hand when a scale is broken (flagged manual)", 0,
+     CMD_WASTE_ADD_OPTIONS, cmd_waste_add},
     {"rollup", "(--month YYYY-MM | --quarter YYYYQn)",
      "add up the closed days of a month for fast metrics (metrics does it too; run nightly)",
      0, "month=,quarter=", cmd_rollup},

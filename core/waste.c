@@ -295,7 +295,7 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
         flags |= WASTE_FLAG_OVERLOAD;
     if (req->manual)
         flags |= WASTE_FLAG_MANUAL;
-    if (plate && !diner_id)
+    if (plate && !diner_id && !dept_id)
         flags |= WASTE_FLAG_ANONYMOUS;
     if (plate && diner_id && !sale_id[0])
         flags |= WASTE_FLAG_NO_MEAL;

@@ -16,7 +16,8 @@ enum {
     WASTE_FLAG_OVERLOAD = 1 << 1,  /* the scale was over capacity: gross_g is a lower bound */
     WASTE_FLAG_NO_MEAL = 1 << 2,   /* a diner's tray without a sale in this meal period */
     WASTE_FLAG_MANUAL = 1 << 3,    /* typed in (scale broken), not weighed by a station */
-    WASTE_FLAG_ANONYMOUS = 1 << 4, /* a tray nobody tapped a card for (or an unknown card) */
+    WASTE_FLAG_ANONYMOUS = 1 << 4, /* a tray of nobody known: no card (or an unknown one)
+                                    * and no department given */
 };
 
 /* Net grams at or under which a tray counts as a clean plate (光盘). */

@@ -1,0 +1,53 @@
+# cleanplate-office waste add: weighings typed in when a scale is broken,
+# flagged manual, attributed to a diner (and their department now), a
+# department or the canteen; mistakes explained on one line.
+. tests/integration/lib.sh
+setup_canteen 3
+"$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
+
+"$OFFICE" waste add --stage plate --staff-no S0001 --grams 150 --terminal W1 >"$TMPDIR/out" ||
+    fail "waste add"
+grep -q '^recorded W1-000001: plate 150 g for 职工1 (S0001), D02 财务处; flags no_meal,manual$' \
+    "$TMPDIR/out" || fail "said: $(cat "$TMPDIR/out")"
+"$OFFICE" waste add --stage prep --department D01 --grams 2500 --category 蔬菜 --reason 备餐过量 \
+    --terminal W1 >"$TMPDIR/out" || fail "waste add prep"
+grep -q 'prep 2500 g, D01 办公室, 蔬菜 / 备餐过量; flags manual$' "$TMPDIR/out" ||
+    fail "said: $(cat "$TMPDIR/out")"
+"$OFFICE" waste add --stage spoilage --canteen C1 --grams 0 --terminal W1 >"$TMPDIR/out" ||
+    fail "waste add spoilage"
+grep -q 'spoilage 0 g, canteen C1; flags manual$' "$TMPDIR/out" || fail "said: $(cat "$TMPDIR/out")"
+"$OFFICE" waste add --stage plate --canteen C1 --grams 80 --terminal W1 >"$TMPDIR/out" ||
+    fail "waste add anonymous"
+grep -q 'flags manual,anonymous$' "$TMPDIR/out" || fail "said: $(cat "$TMPDIR/out")"
+
+[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT group_concat(stage || ':' || net_g || ':' || flags ||
+     ':' || actor, ' ') FROM waste_records")" = \
+  "plate:150:12:test prep:2500:8:test spoilage:0:8:test plate:80:24:test" ] ||
+    fail "store: $(sqlite3 "$CLEANPLATE_DB" 'SELECT * FROM waste_records')"
+[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM audit WHERE action = 'waste add'")" -eq 4 ] ||
+    fail "manual entries are not audited"
+"$OFFICE" verify >/dev/null || fail "verify after manual entries"
+
+must_fail "give one of --staff-no N" "$OFFICE" waste add --stage plate --grams 5 --terminal W1
+must_fail "give one of --staff-no N" "$OFFICE" waste add --stage plate --staff-no S0001 \
+    --canteen C1 --grams 5 --terminal W1
+must_fail "missing --grams" "$OFFICE" waste add --stage plate --staff-no S0001 --terminal W1
+must_fail "--grams '-5' is not a whole number" "$OFFICE" waste add --stage plate \
+    --staff-no S0001 --grams -5 --terminal W1
+must_fail "--grams '1.5' is not a whole number" "$OFFICE" waste add --stage plate \
+    --staff-no S0001 --grams 1.5 --terminal W1
+must_fail "unknown stage 'compost'" "$OFFICE" waste add --stage compost --canteen C1 \
+    --grams 5 --terminal W1
+must_fail "no diner with staff number 'S9999'" "$OFFICE" waste add --stage plate \
+    --staff-no S9999 --grams 5 --terminal W1
+must_fail "no department 'D99'" "$OFFICE" waste add --stage prep --department D99 \
+    --grams 5 --terminal W1
+must_fail "is kitchen waste" "$OFFICE" waste add --stage prep --staff-no S0001 --grams 5 \
+    --terminal W1
+must_fail "terminal add W9" "$OFFICE" waste add --stage prep --canteen C1 --grams 5 --terminal W9
+must_fail "belongs to canteen C1, not C2" "$OFFICE" waste add --stage prep --canteen C2 \
+    --grams 5 --terminal W1
+[ "$(sqlite3 "$CLEANPLATE_DB" 'SELECT count(*) FROM waste_records')" -eq 4 ] ||
+    fail "a refused entry was written"
+"$OFFICE" waste add --help | grep -q 'flagged manual' || fail "waste add --help"
+echo "scale_waste_add: ok"
