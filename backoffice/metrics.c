@@ -615,9 +615,13 @@ static void split_span(const metrics_span *span, const metrics_opts *o, char clo
     }
 }
 
-/* Plate figures grouped by canteen (by_period 0) or by canteen and period. */
+/* How collect_plates groups its figures. */
+enum { BY_CANTEEN, BY_PERIOD, BY_DAY };
+
+/* Plate figures grouped by canteen, by canteen and meal period (key canteen
+ * x 1000000 + period), or by day (key YYYYMMDD). */
 static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts *o,
-                             int64_t canteen_id, int by_period, plate **out, size_t *n)
+                             int64_t canteen_id, int by, plate **out, size_t *n)
 {
 #define PLATE_SQL(KEY, WKEY)                                                                   \
     "SELECT key, sum(meals), sum(trays), sum(grams), sum(clean), sum(anon), sum(anon_g) FROM ("  \
@@ -645,6 +649,9 @@ static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts
     static const char by_period_sql[] =
         PLATE_SQL("canteen_id * 1000000 + coalesce(period_id, 0)",
                   "w.canteen_id * 1000000 + coalesce(w.period_id, 0)");
+    static const char by_day_sql[] =
+        PLATE_SQL("CAST(replace(business_date, '-', '') AS INTEGER)",
+                  "CAST(replace(w.business_date, '-', '') AS INTEGER)");
 #undef PLATE_SQL
     char closed_to[11], open_from[11];
     sqlite3_stmt *st;
@@ -659,7 +666,8 @@ static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts
         (err = metrics_rollup(d, span, o->progress, &days)))
         return err;
     split_span(span, o, closed_to, open_from);
-    if (!(st = db_stmt(d, by_period ? by_period_sql : by_canteen_sql)))
+    if (!(st = db_stmt(d, by == BY_DAY ? by_day_sql : by == BY_PERIOD ? by_period_sql
+                                                                      : by_canteen_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, span->from);
     db_bind_text(st, 2, closed_to);
@@ -811,7 +819,7 @@ cp_err metrics_print_canteens(db *d, const metrics_span *span, const metrics_opt
     cp_err err;
 
     if ((err = load_canteen(d, o->canteen, &canteen_id)) ||
-        (err = collect_plates(d, span, o, canteen_id, 0, &plates, &n)))
+        (err = collect_plates(d, span, o, canteen_id, BY_CANTEEN, &plates, &n)))
         goto out;
     for (size_t i = 0; i < n; i++) {
         const plate *p = &plates[i];
@@ -882,7 +890,7 @@ cp_err metrics_print_periods(db *d, const metrics_span *span, const metrics_opts
     cp_err err;
 
     if ((err = load_canteen(d, o->canteen, &canteen_id)) ||
-        (err = collect_plates(d, span, o, canteen_id, 1, &plates, &n)))
+        (err = collect_plates(d, span, o, canteen_id, BY_PERIOD, &plates, &n)))
         goto out;
     for (size_t i = 0; i < n; i++) {
         sqlite3_stmt *st = db_stmt(d, names_sql);
@@ -927,13 +935,6 @@ cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
         " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"
         " WHERE ?3 = 0 OR c.id = ?3 GROUP BY 1, 2, 3"
         " ORDER BY CASE w.stage WHEN 'prep' THEN 1 WHEN 'overproduction' THEN 2 ELSE 3 END, 2, 3";
-    static const char days_sql[] =
-        "SELECT count(*), count(w) FROM (SELECT s.business_date AS day,"
-        " (SELECT 1 FROM canteens c JOIN waste_records x ON x.canteen_id = c.id"
-        "   AND x.business_date = s.business_date AND x.stage = 'plate'"
-        "   WHERE ?3 = 0 OR c.id = ?3 LIMIT 1) AS w"
-        " FROM sales s WHERE s.business_date BETWEEN ?1 AND ?2 AND (?3 = 0 OR s.canteen_id = ?3)"
-        " GROUP BY s.business_date)";
     plate *plates = NULL;
     int64_t canteen_id;
     size_t n = 0, cap = 0;
@@ -943,7 +944,7 @@ cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
 
     memset(out, 0, sizeof *out);
     if ((err = load_canteen(d, o->canteen, &canteen_id)) ||
-        (err = collect_plates(d, span, o, canteen_id, 0, &plates, &n)))
+        (err = collect_plates(d, span, o, canteen_id, BY_DAY, &plates, &n)))
         goto out;
     for (size_t i = 0; i < n; i++) {
         out->meals += plates[i].meals;
@@ -952,6 +953,8 @@ cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
         out->clean_trays += plates[i].clean;
         out->anon_trays += plates[i].anon_trays;
         out->anon_g += plates[i].anon_g;
+        out->serving_days += plates[i].meals > 0;
+        out->weighing_days += plates[i].meals > 0 && plates[i].trays + plates[i].anon_trays > 0;
     }
     if (!(st = db_stmt(d, diners_sql))) {
         err = CP_ERR_DB;
@@ -962,22 +965,6 @@ cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
     sqlite3_bind_int64(st, 3, canteen_id);
     if ((err = db_step_int64(d, st, &out->diners)))
         goto out;
-    if (!(st = db_stmt(d, days_sql))) {
-        err = CP_ERR_DB;
-        goto out;
-    }
-    db_bind_text(st, 1, span->from);
-    db_bind_text(st, 2, span->to);
-    sqlite3_bind_int64(st, 3, canteen_id);
-    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        out->serving_days = sqlite3_column_int64(st, 0);
-        out->weighing_days = sqlite3_column_int64(st, 1);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW) {
-        err = db_fail(d, "counting serving days");
-        goto out;
-    }
     if (!(st = db_stmt(d, kitchen_sql))) {
         err = CP_ERR_DB;
         goto out;

@@ -296,6 +296,9 @@ static const char *const migrations[] = {
     ") STRICT, WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS sales_day ON sales(business_date);"
     "CREATE INDEX waste_corrects ON waste_records(corrects) WHERE corrects IS NOT NULL;"
+    /* kitchen weighings are few among many trays: their own small index */
+    "CREATE INDEX waste_kitchen ON waste_records(canteen_id, business_date)"
+    "  WHERE stage <> 'plate';"
 
     "CREATE TABLE diner_month ("
     "  month TEXT NOT NULL,"

@@ -18,7 +18,7 @@
 #define DINERS 100000
 #define DEPARTMENTS 2000
 #define DAYS 22 /* serving days: the weekdays of November 2026 */
-#define GENERATOR_VERSION 1
+#define GENERATOR_VERSION 2
 
 static double now_s(void)
 {
@@ -158,7 +158,10 @@ static void generate(const char *path)
         }
     }
     exec(c, "COMMIT; ANALYZE;");
-    exec(c, "CREATE TABLE bench_meta(version INTEGER); INSERT INTO bench_meta VALUES (1);");
+    char meta[128];
+    snprintf(meta, sizeof meta, "CREATE TABLE bench_meta(version INTEGER);"
+             " INSERT INTO bench_meta VALUES (%d);", GENERATOR_VERSION);
+    exec(c, meta);
     sqlite3_finalize(sale);
     sqlite3_finalize(tray);
     exec(c, "PRAGMA wal_checkpoint(TRUNCATE)");
