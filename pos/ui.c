@@ -275,7 +275,7 @@ static void do_open(ui *u)
         money_format(fen, money));
 }
 
-/* Shows receipt bytes' text for the preview (nothing to do: drawn from printq_last). */
+/* Remembers id as the last receipt; says so when it did not reach the printer. */
 static void note_printed(ui *u, cp_err err, int printed, const char *what, const char *id)
 {
     if (err) {
@@ -963,7 +963,7 @@ static void draw_preview(ui *u, int top, int rows, int x, int cols)
 
 static void draw(ui *u)
 {
-    char line[512], money[MONEY_STR_LEN];
+    char line[512];
     const char *rtext = "no reader";
     int top = 3, rows = LINES - 6, cols = COLS, split = 0;
     cp_time now = {0};
@@ -1047,7 +1047,6 @@ static void draw(ui *u)
         break;
     }
     screen_text(LINES - 1, 0, COLS, SCREEN_BAR, 0, line);
-    (void)money;
     refresh();
     u->dirty = 0;
 }
