@@ -111,7 +111,19 @@ out:
     return err;
 }
 
-/* Reads what libserialport has within timeout_ms; a vanished device node means unplugged. */
+/* True while the kernel lists the tty in sysfs (where libserialport found it);
+ * an unplugged adapter leaves it, even while its device node is still open. */
+static bool in_sysfs(const char *dev)
+{
+    const char *name = strrchr(dev, '/');
+    char path[PATH_MAX];
+
+    snprintf(path, sizeof path, "/sys/class/tty/%s", name ? name + 1 : dev);
+    return access(path, F_OK) == 0;
+}
+
+/* Reads what libserialport has within timeout_ms; a vanished device node or
+ * sysfs entry means unplugged. */
 static cp_err lsp_read(serial_port *p, void *buf, size_t len, unsigned timeout_ms, size_t *got)
 {
     int r;
@@ -122,7 +134,7 @@ static cp_err lsp_read(serial_port *p, void *buf, size_t len, unsigned timeout_m
                        : sp_nonblocking_read(p->sp, buf, len);
     if (r < 0)
         return sp_fail(r, "cannot read from", p->path);
-    if (r == 0 && access(p->device, F_OK) != 0)
+    if (r == 0 && (access(p->device, F_OK) != 0 || !in_sysfs(p->device)))
         return cp_fail(CP_ERR_DISCONNECTED, "%s: device is gone", p->path);
     *got = (size_t)r;
     return CP_OK;
