@@ -262,3 +262,9 @@ void db_bind_text(sqlite3_stmt *st, int idx, const char *s)
     else
         sqlite3_bind_null(st, idx);
 }
+
+void db_copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+    snprintf(dst, size, "%s", s ? (const char *)s : "");
+}

@@ -3,6 +3,7 @@
 #define CP_DB_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -58,6 +59,10 @@ cp_err db_step_int64(db *d, sqlite3_stmt *st, int64_t *out);
 
 /* Steps a statement that returns no rows (INSERT/UPDATE) and resets it. */
 cp_err db_step_done(db *d, sqlite3_stmt *st, const char *what);
+
+/* Copies column col of the current row as text into dst (size bytes, always
+ * NUL-terminated; NULL becomes ""). */
+void db_copy_col(char *dst, size_t size, sqlite3_stmt *st, int col);
 
 /* Binds text (copied by SQLite) or NULL when s is NULL. */
 void db_bind_text(sqlite3_stmt *st, int idx, const char *s);

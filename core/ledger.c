@@ -74,12 +74,6 @@ static cp_err refuse(charge_res *res, cp_err why, const char *fmt, ...)
     return CP_OK;
 }
 
-static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-    const unsigned char *s = sqlite3_column_text(st, col);
-    snprintf(dst, size, "%s", s ? (const char *)s : "");
-}
-
 static cp_err load_balances(db *d, int64_t diner_id, int64_t *cash, int64_t *subsidy)
 {
     static const char sql[] = "SELECT cash_fen, subsidy_fen FROM wallets WHERE diner_id = ?";
@@ -142,9 +136,9 @@ static cp_err answer_again(db *d, const charge_req *req, charge_res *res, int *f
     db_bind_text(st, 1, req->request_id);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        copy_col(result, sizeof result, st, 0);
-        copy_col(sale_id, sizeof sale_id, st, 1);
-        copy_col(card, sizeof card, st, 2);
+        db_copy_col(result, sizeof result, st, 0);
+        db_copy_col(sale_id, sizeof sale_id, st, 1);
+        db_copy_col(card, sizeof card, st, 2);
     }
     sqlite3_reset(st);
     if (rc == SQLITE_DONE)
@@ -173,14 +167,14 @@ static cp_err answer_again(db *d, const charge_req *req, charge_res *res, int *f
     }
     diner_id = sqlite3_column_int64(st, 0);
     snprintf(res->sale_id, sizeof res->sale_id, "%s", sale_id);
-    copy_col(res->staff_no, sizeof res->staff_no, st, 1);
-    copy_col(res->name, sizeof res->name, st, 2);
-    copy_col(res->department, sizeof res->department, st, 3);
-    copy_col(res->period, sizeof res->period, st, 4);
+    db_copy_col(res->staff_no, sizeof res->staff_no, st, 1);
+    db_copy_col(res->name, sizeof res->name, st, 2);
+    db_copy_col(res->department, sizeof res->department, st, 3);
+    db_copy_col(res->period, sizeof res->period, st, 4);
     res->charged_fen = sqlite3_column_int64(st, 5);
     res->subsidy_fen = sqlite3_column_int64(st, 6);
     res->cash_fen = sqlite3_column_int64(st, 7);
-    copy_col(date, sizeof date, st, 8);
+    db_copy_col(date, sizeof date, st, 8);
     sqlite3_reset(st);
     res->result = CP_OK;
     if (load_balances(d, diner_id, &res->cash_left_fen, &res->subsidy_left_fen) ||
@@ -205,14 +199,14 @@ static cp_err load_tapper(db *d, const char *card_no, tapper *t, charge_res *res
     rc = sqlite3_step(st);
     *found = rc == SQLITE_ROW;
     if (rc == SQLITE_ROW) {
-        copy_col(t->card_status, sizeof t->card_status, st, 0);
+        db_copy_col(t->card_status, sizeof t->card_status, st, 0);
         t->diner_id = sqlite3_column_int64(st, 1);
-        copy_col(res->staff_no, sizeof res->staff_no, st, 2);
-        copy_col(res->name, sizeof res->name, st, 3);
-        copy_col(t->diner_status, sizeof t->diner_status, st, 4);
-        copy_col(t->category, sizeof t->category, st, 5);
+        db_copy_col(res->staff_no, sizeof res->staff_no, st, 2);
+        db_copy_col(res->name, sizeof res->name, st, 3);
+        db_copy_col(t->diner_status, sizeof t->diner_status, st, 4);
+        db_copy_col(t->category, sizeof t->category, st, 5);
         t->department_id = sqlite3_column_int64(st, 6);
-        copy_col(res->department, sizeof res->department, st, 7);
+        db_copy_col(res->department, sizeof res->department, st, 7);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -302,7 +296,7 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         period_id = sqlite3_column_int64(st, 0);
-        copy_col(res->period, sizeof res->period, st, 1);
+        db_copy_col(res->period, sizeof res->period, st, 1);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -325,7 +319,7 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
         meals_in_period = sqlite3_column_int64(st, 0);
         spent_today = sqlite3_column_int64(st, 1);
         sales_today = sqlite3_column_int(st, 2);
-        copy_col(last_here, sizeof last_here, st, 3);
+        db_copy_col(last_here, sizeof last_here, st, 3);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_ROW)
@@ -370,7 +364,7 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
             db_bind_text(st, 2, req->lines[i].item_code);
             rc = sqlite3_step(st);
             if (rc == SQLITE_ROW) {
-                copy_col(line_names[i], sizeof line_names[i], st, 0);
+                db_copy_col(line_names[i], sizeof line_names[i], st, 0);
                 price = sqlite3_column_int64(st, 1);
                 per_100g = strcmp((const char *)sqlite3_column_text(st, 2), "100g") == 0;
             }
@@ -558,7 +552,7 @@ static cp_err find_diner(db *d, const char *staff_no, int64_t *diner_id, char st
     if (rc == SQLITE_ROW) {
         *diner_id = sqlite3_column_int64(st, 0);
         if (status)
-            copy_col(status, 16, st, 1);
+            db_copy_col(status, 16, st, 1);
     }
     sqlite3_reset(st);
     if (rc == SQLITE_DONE)
@@ -641,7 +635,7 @@ cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *
     }
     db_bind_text(st, 1, sale_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && nback < 2) {
-        copy_col(back[nback].wallet, sizeof back[nback].wallet, st, 0);
+        db_copy_col(back[nback].wallet, sizeof back[nback].wallet, st, 0);
         back[nback].fen = sqlite3_column_int64(st, 1);
         nback++;
     }

@@ -162,12 +162,6 @@ static printq_job *add_job(printq *q, int kind, const char *id)
 }
 
 /* Copies column col of st into dst (size bytes), "" for NULL. */
-static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-    const unsigned char *s = sqlite3_column_text(st, col);
-    snprintf(dst, size, "%s", s ? (const char *)s : "");
-}
-
 /* Balances of diner_id from its ledger entries up to time at (for reprints). */
 static cp_err balances_at(db *d, int64_t diner_id, const char *at, int64_t *cash,
                           int64_t *subsidy)
@@ -221,14 +215,14 @@ static cp_err encode_sale(db *d, escpos *e, const char *sale_id, const int64_t *
     db_bind_text(st, 1, sale_id);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        copy_col(terminal, sizeof terminal, st, 0);
-        copy_col(canteen, sizeof canteen, st, 1);
-        copy_col(cashier, sizeof cashier, st, 2);
-        copy_col(at, sizeof at, st, 3);
-        copy_col(name, sizeof name, st, 4);
-        copy_col(staff, sizeof staff, st, 5);
-        copy_col(kind, sizeof kind, st, 6);
-        copy_col(period, sizeof period, st, 7);
+        db_copy_col(terminal, sizeof terminal, st, 0);
+        db_copy_col(canteen, sizeof canteen, st, 1);
+        db_copy_col(cashier, sizeof cashier, st, 2);
+        db_copy_col(at, sizeof at, st, 3);
+        db_copy_col(name, sizeof name, st, 4);
+        db_copy_col(staff, sizeof staff, st, 5);
+        db_copy_col(kind, sizeof kind, st, 6);
+        db_copy_col(period, sizeof period, st, 7);
         s.total_fen = sqlite3_column_int64(st, 8);
         s.subsidy_fen = sqlite3_column_int64(st, 9);
         s.cash_fen = sqlite3_column_int64(st, 10);
@@ -267,7 +261,7 @@ static cp_err encode_sale(db *d, escpos *e, const char *sale_id, const int64_t *
                          (const char *)sqlite3_column_text(st, 0), qty);
                 qty = 1;
             } else {
-                copy_col(names[n], sizeof names[n], st, 0);
+                db_copy_col(names[n], sizeof names[n], st, 0);
             }
             items[n] = (receipt_item){.qty = qty, .amount_fen = sqlite3_column_int64(st, 2)};
             n++;
@@ -332,14 +326,14 @@ static cp_err encode_void(db *d, escpos *e, const char *void_id, const char *cas
     db_bind_text(st, 1, void_id);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        copy_col(sale, sizeof sale, st, 0);
-        copy_col(terminal, sizeof terminal, st, 1);
-        copy_col(manager, sizeof manager, st, 2);
-        copy_col(reason, sizeof reason, st, 3);
-        copy_col(at, sizeof at, st, 4);
-        copy_col(canteen, sizeof canteen, st, 5);
-        copy_col(name, sizeof name, st, 6);
-        copy_col(staff, sizeof staff, st, 7);
+        db_copy_col(sale, sizeof sale, st, 0);
+        db_copy_col(terminal, sizeof terminal, st, 1);
+        db_copy_col(manager, sizeof manager, st, 2);
+        db_copy_col(reason, sizeof reason, st, 3);
+        db_copy_col(at, sizeof at, st, 4);
+        db_copy_col(canteen, sizeof canteen, st, 5);
+        db_copy_col(name, sizeof name, st, 6);
+        db_copy_col(staff, sizeof staff, st, 7);
         v.amount_fen = sqlite3_column_int64(st, 8);
         v.subsidy_back_fen = sqlite3_column_int64(st, 9);
         v.cash_back_fen = sqlite3_column_int64(st, 10);
@@ -381,7 +375,7 @@ static cp_err encode_z(db *d, escpos *e, const char *terminal, const shift_repor
         return CP_ERR_DB;
     db_bind_text(st, 1, terminal);
     if (sqlite3_step(st) == SQLITE_ROW)
-        copy_col(canteen, sizeof canteen, st, 0);
+        db_copy_col(canteen, sizeof canteen, st, 0);
     sqlite3_reset(st);
     if (r->n_rows && !(rows = calloc(r->n_rows, sizeof *rows)))
         return cp_fail(CP_ERR_NOMEM, "out of memory for the Z report");

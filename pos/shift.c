@@ -31,12 +31,6 @@ long long shift_seq(const char *terminal, const char *id)
 }
 
 /* Copies column col of st into dst (size bytes), "" for NULL. */
-static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-    const unsigned char *s = sqlite3_column_text(st, col);
-    snprintf(dst, size, "%s", s ? (const char *)s : "");
-}
-
 cp_err shift_current(db *d, const char *terminal, shift_info *out, int *is_open)
 {
     static const char sql[] =
@@ -55,9 +49,9 @@ cp_err shift_current(db *d, const char *terminal, shift_info *out, int *is_open)
     if (rc == SQLITE_ROW) {
         *is_open = 1;
         if (out) {
-            copy_col(out->id, sizeof out->id, st, 0);
-            copy_col(out->cashier, sizeof out->cashier, st, 1);
-            copy_col(out->opened, sizeof out->opened, st, 2);
+            db_copy_col(out->id, sizeof out->id, st, 0);
+            db_copy_col(out->cashier, sizeof out->cashier, st, 1);
+            db_copy_col(out->opened, sizeof out->opened, st, 2);
             out->counted_cash_fen = sqlite3_column_int64(st, 3);
         }
     }
@@ -169,8 +163,8 @@ static cp_err count_range(db *d, const char *terminal, long long lo, long long h
             cap = ncap;
         }
         row = &r->rows[r->n_rows++];
-        copy_col(row->period, sizeof row->period, st, 0);
-        copy_col(row->category, sizeof row->category, st, 1);
+        db_copy_col(row->period, sizeof row->period, st, 0);
+        db_copy_col(row->category, sizeof row->category, st, 1);
         row->count = sqlite3_column_int64(st, 2);
         row->amount_fen = sqlite3_column_int64(st, 3);
     }

@@ -7,12 +7,6 @@
 #include "core/money.h"
 
 /* Copies column col of st into dst (size bytes), "" for NULL. */
-static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-    const unsigned char *s = sqlite3_column_text(st, col);
-    snprintf(dst, size, "%s", s ? (const char *)s : "");
-}
-
 cp_err ui_data_terminal(db *d, const char *terminal, int64_t *canteen_id, char name[128])
 {
     static const char sql[] =
@@ -28,8 +22,8 @@ cp_err ui_data_terminal(db *d, const char *terminal, int64_t *canteen_id, char n
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *canteen_id = sqlite3_column_int64(st, 0);
-        copy_col(name, 128, st, 1);
-        copy_col(kind, sizeof kind, st, 2);
+        db_copy_col(name, 128, st, 1);
+        db_copy_col(kind, sizeof kind, st, 2);
     }
     sqlite3_reset(st);
     if (rc == SQLITE_DONE)
@@ -61,7 +55,7 @@ cp_err ui_data_period(db *d, int64_t canteen_id, int minute, ui_period *out)
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         period_id = sqlite3_column_int64(st, 0);
-        copy_col(out->name, sizeof out->name, st, 1);
+        db_copy_col(out->name, sizeof out->name, st, 1);
         out->start_min = sqlite3_column_int(st, 2);
         out->end_min = sqlite3_column_int(st, 3);
         out->open = sqlite3_column_int(st, 4);
@@ -76,7 +70,7 @@ cp_err ui_data_period(db *d, int64_t canteen_id, int minute, ui_period *out)
     sqlite3_bind_int64(st, 1, period_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->n_prices < UI_DATA_MAX_PRICES) {
         ui_price *p = &out->prices[out->n_prices++];
-        copy_col(p->category, sizeof p->category, st, 0);
+        db_copy_col(p->category, sizeof p->category, st, 0);
         p->fen = sqlite3_column_int64(st, 1);
     }
     sqlite3_reset(st);
@@ -97,7 +91,7 @@ cp_err ui_data_item(db *d, int64_t canteen_id, const char *code, char name[128],
     db_bind_text(st, 2, code);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        copy_col(name, 128, st, 0);
+        db_copy_col(name, 128, st, 0);
         *price_fen = sqlite3_column_int64(st, 1);
         *per_100g = strcmp((const char *)sqlite3_column_text(st, 2), "100g") == 0;
     }
@@ -122,7 +116,7 @@ cp_err ui_data_last_sale(db *d, const char *terminal, char id[IDS_LEN])
     db_bind_text(st, 1, terminal);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
-        copy_col(id, IDS_LEN, st, 0);
+        db_copy_col(id, IDS_LEN, st, 0);
     sqlite3_reset(st);
     if (rc == SQLITE_DONE)
         return cp_fail(CP_ERR_NOT_FOUND, "no sale on %s yet", terminal);

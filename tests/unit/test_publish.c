@@ -28,23 +28,7 @@ static void sql(db *d, const char *s)
 static int setup(void **state)
 {
     db *d = fixture_open();
-    char buf[4096];
-    size_t n = 0;
-    csv_table *t = NULL;
-    import_counts c;
-    static const char depts[] = "code,name,parent_code\nA,甲处,U1\nB,乙处,U1\nC,丙处,U1\n"
-                                "D,丁处,U1\nE,戊处,U1\nF,己处,U1\n";
-
-    assert_int_equal(csvread_buffer("d.csv", depts, sizeof depts - 1, &t), CP_OK);
-    assert_int_equal(diners_import_departments(d, t, "d.csv", "test", &c), CP_OK);
-    csvread_free(t);
-    n += (size_t)snprintf(buf + n, sizeof buf - n, "staff_no,name,department_code,category,card\n");
-    for (char dept = 'A'; dept <= 'F'; dept++)
-        for (int i = 1; i <= (dept == 'F' ? 4 : 6); i++)
-            n += (size_t)snprintf(buf + n, sizeof buf - n, "%c%d,职工,%c,staff,\n", dept, i, dept);
-    assert_int_equal(csvread_buffer("p.csv", buf, n, &t), CP_OK);
-    assert_int_equal(diners_import(d, t, "p.csv", "test", &c), CP_OK);
-    csvread_free(t);
+    fixture_departments(d);
     sql(d, "WITH RECURSIVE day(n) AS (SELECT 2 UNION ALL SELECT n + 1 FROM day WHERE n < 6)"
            " INSERT INTO sales(id, terminal, canteen_id, card_no, diner_id, department_id,"
            " category, period_id, business_date, kind, total_fen, subsidy_fen, cash_fen, actor,"

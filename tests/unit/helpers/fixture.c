@@ -62,6 +62,20 @@ db *fixture_open(void)
     return d;
 }
 
+void fixture_departments(db *d)
+{
+    char buf[4096];
+    size_t n = 0;
+
+    import(d, 0, "code,name,parent_code\nA,甲处,U1\nB,乙处,U1\nC,丙处,U1\n"
+                 "D,丁处,U1\nE,戊处,U1\nF,己处,U1\n");
+    n += (size_t)snprintf(buf + n, sizeof buf - n, "staff_no,name,department_code,category,card\n");
+    for (char dept = 'A'; dept <= 'F'; dept++)
+        for (int i = 1; i <= (dept == 'F' ? 4 : 6); i++)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%c%d,职工,%c,staff,\n", dept, i, dept);
+    import(d, 1, buf);
+}
+
 void fixture_close(db *d)
 {
     char p[160];

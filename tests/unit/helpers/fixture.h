@@ -15,6 +15,10 @@
  * 2026-11-20T12:00:00. Caller owns the result (fixture_close). */
 db *fixture_open(void);
 
+/* Adds departments A..F under U1 with staff diners A1..A6, ..., E1..E6 and
+ * F1..F4 (F is too small to be published), without cards. */
+void fixture_departments(db *d);
+
 /* Closes the database and removes its files; accepts NULL. */
 void fixture_close(db *d);
 
