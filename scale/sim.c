@@ -275,7 +275,8 @@ static const char sim_usage[] =
     "  Simulates a scale on a new pseudo-terminal and prints its path: give that path\n"
     "  to `cleanplate-scale station --port` or `read --port`. Stops on Ctrl-C.\n"
     "  --protocol P     mtsics, toledo8217, toledo-cont, and, cas, cas-stream, ohaus\n"
-    "  --weights LIST   grams placed in turn, e.g. 350,5,120 (default 350,5,620,0,180)\n"
+    "  --weights LIST   grams placed in turn, e.g. 350,5,120 (default 355,302,640,318,480:\n"
+    "                   gross, a 300 g tray with leftovers)\n"
     "  --hold MS        how long each placement stays (default 3000)\n"
     "  --gap MS         empty scale between placements (default 2000)\n"
     "  --settle MS      how long a placement swings before it rests (default 600)\n"
@@ -352,7 +353,7 @@ int sim_main(int argc, char **argv)
     v = cli_get(opts, "weights");
     {
         char list[512], *save = NULL;
-        snprintf(list, sizeof list, "%s", v ? v : "350,5,620,0,180");
+        snprintf(list, sizeof list, "%s", v ? v : "355,302,640,318,480");
         for (char *tok = strtok_r(list, ",", &save); tok && s.nweights < SIM_MAX_WEIGHTS;
              tok = strtok_r(NULL, ",", &save)) {
             char *end;
