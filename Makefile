@@ -132,7 +132,7 @@ integration: programs $(SHIM)
 
 # The unit tests once more under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 unit
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 build-asan/tiocm_shim.so unit
 
 # Fuzz targets (clang, libFuzzer): briefly in `make check`, long in `make fuzz`.
 FUZZ_SECONDS ?= 600

@@ -43,12 +43,6 @@ void waste_flags_text(int flags, char *buf, size_t size)
     }
 }
 
-static void copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-    const unsigned char *s = sqlite3_column_text(st, col);
-    snprintf(dst, size, "%s", s ? (const char *)s : "");
-}
-
 cp_err waste_clean_rate(db *d, int64_t dept_id, int64_t canteen_id, const char *date,
                         int64_t clean_g, long *clean, long *trays)
 {
@@ -116,24 +110,24 @@ static cp_err load_record(db *d, const char *id, const char *placement, int64_t 
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *found = 1;
-        copy_col(res->id, sizeof res->id, st, 0);
-        copy_col(res->stage, sizeof res->stage, st, 1);
+        db_copy_col(res->id, sizeof res->id, st, 0);
+        db_copy_col(res->stage, sizeof res->stage, st, 1);
         res->gross_g = sqlite3_column_int64(st, 2);
         res->tare_g = sqlite3_column_int64(st, 3);
         res->net_g = sqlite3_column_int64(st, 4);
         res->flags = sqlite3_column_int(st, 5);
-        copy_col(res->card_no, sizeof res->card_no, st, 6);
-        copy_col(res->staff_no, sizeof res->staff_no, st, 7);
-        copy_col(res->name, sizeof res->name, st, 8);
-        copy_col(res->department_code, sizeof res->department_code, st, 9);
-        copy_col(res->department, sizeof res->department, st, 10);
-        copy_col(res->canteen, sizeof res->canteen, st, 11);
-        copy_col(res->sale_id, sizeof res->sale_id, st, 12);
-        copy_col(res->period, sizeof res->period, st, 13);
-        copy_col(res->business_date, sizeof res->business_date, st, 14);
-        copy_col(res->created_at, sizeof res->created_at, st, 15);
-        copy_col(res->category, sizeof res->category, st, 16);
-        copy_col(res->reason, sizeof res->reason, st, 17);
+        db_copy_col(res->card_no, sizeof res->card_no, st, 6);
+        db_copy_col(res->staff_no, sizeof res->staff_no, st, 7);
+        db_copy_col(res->name, sizeof res->name, st, 8);
+        db_copy_col(res->department_code, sizeof res->department_code, st, 9);
+        db_copy_col(res->department, sizeof res->department, st, 10);
+        db_copy_col(res->canteen, sizeof res->canteen, st, 11);
+        db_copy_col(res->sale_id, sizeof res->sale_id, st, 12);
+        db_copy_col(res->period, sizeof res->period, st, 13);
+        db_copy_col(res->business_date, sizeof res->business_date, st, 14);
+        db_copy_col(res->created_at, sizeof res->created_at, st, 15);
+        db_copy_col(res->category, sizeof res->category, st, 16);
+        db_copy_col(res->reason, sizeof res->reason, st, 17);
         dept_id = sqlite3_column_int64(st, 18);
         canteen_id = sqlite3_column_int64(st, 19);
     }
@@ -177,7 +171,7 @@ static cp_err find_diner(db *d, const waste_req *req, diner_at *who, int *found)
         *found = 1;
         who->diner_id = sqlite3_column_int64(st, 0);
         who->department_id = sqlite3_column_int64(st, 1);
-        copy_col(who->card_status, sizeof who->card_status, st, 2);
+        db_copy_col(who->card_status, sizeof who->card_status, st, 2);
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading the diner");
@@ -224,7 +218,7 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         canteen_id = sqlite3_column_int64(st, 0);
-        copy_col(canteen, sizeof canteen, st, 1);
+        db_copy_col(canteen, sizeof canteen, st, 1);
     }
     sqlite3_reset(st);
     if (rc == SQLITE_DONE)
@@ -283,7 +277,7 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
         sqlite3_bind_int64(st, 4, canteen_id);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
-            copy_col(sale_id, sizeof sale_id, st, 0);
+            db_copy_col(sale_id, sizeof sale_id, st, 0);
         sqlite3_reset(st);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
             return db_fail(d, "reading the diner's sales");

@@ -18,25 +18,7 @@
 #include "core/canteen.h"
 #include "core/db.h"
 #include "core/ledger.h"
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double pct(double *v, int n, int p)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[(long)n * p / 100 < n ? (long)n * p / 100 : n - 1];
-}
+#include "tests/bench/bench.h"
 
 static void die(const char *what)
 {
@@ -92,7 +74,7 @@ static void baseline(const char *path, int n, double *lat)
     sqlite3_prepare_v2(c, "INSERT INTO t(card, fen) VALUES (?, 800)", -1, &ins, NULL);
     sqlite3_prepare_v2(c, "UPDATE w SET fen = fen - 800 WHERE id = 1", -1, &upd, NULL);
     for (int i = 0; i < n; i++) {
-        double t0 = now_us();
+        double t0 = bench_now_us();
         sqlite3_exec(c, "BEGIN IMMEDIATE", NULL, NULL, NULL);
         sqlite3_bind_int(ins, 1, i);
         sqlite3_step(ins);
@@ -100,7 +82,7 @@ static void baseline(const char *path, int n, double *lat)
         sqlite3_step(upd);
         sqlite3_reset(upd);
         sqlite3_exec(c, "COMMIT", NULL, NULL, NULL);
-        lat[i] = now_us() - t0;
+        lat[i] = bench_now_us() - t0;
     }
     sqlite3_finalize(ins);
     sqlite3_finalize(upd);
@@ -117,10 +99,10 @@ static void charges(db *d, int n, double *lat)
                           .actor = "bench"};
         snprintf(card, sizeof card, "%010d", i + 1);
         snprintf(reqid, sizeof reqid, "POS1:%d", i + 1);
-        double t0 = now_us();
+        double t0 = bench_now_us();
         if (ledger_charge(d, &req, &res) || res.result != CP_OK)
             die(res.message[0] ? res.message : "charging");
-        lat[i] = now_us() - t0;
+        lat[i] = bench_now_us() - t0;
     }
 }
 
@@ -177,8 +159,8 @@ int main(int argc, char **argv)
     db_close(make_canteen(pos_path, n));
     peak = pos_peak_kib(build, pos_path, n);
 
-    b50 = pct(base, n, 50), b99 = pct(base, n, 99);
-    c50 = pct(lat, n, 50), c99 = pct(lat, n, 99);
+    b50 = bench_percentile(base, n, 50), b99 = bench_percentile(base, n, 99);
+    c50 = bench_percentile(lat, n, 50), c99 = bench_percentile(lat, n, 99);
     printf("%-34s %12s %12s %8s %s\n", "benchmark", "baseline", "measured", "ratio", "goal");
     printf("%-34s %10.0fus %10.0fus %8.2f %s\n", "charge p50 (10,000 taps, FULL)", b50, c50,
            c50 / b50, c50 / b50 <= 2.0 ? "<= 2 ok" : "<= 2 MISSED");

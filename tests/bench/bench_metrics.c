@@ -14,18 +14,12 @@
 #include <unistd.h>
 
 #include "core/db.h"
+#include "tests/bench/bench.h"
 
 #define DINERS 100000
 #define DEPARTMENTS 2000
 #define DAYS 22 /* serving days: the weekdays of November 2026 */
 #define GENERATOR_VERSION 2
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void die(sqlite3 *c, const char *what)
 {
@@ -72,7 +66,7 @@ static void generate(const char *path)
     unsigned seed = 12345;
     long n = 0;
     db *d;
-    double t0 = now_s();
+    double t0 = bench_now_s();
 
     unlink(path);
     snprintf(wal, sizeof wal, "%s-wal", path);
@@ -154,7 +148,7 @@ static void generate(const char *path)
                 sqlite3_reset(tray);
             }
             fprintf(stderr, "\rgenerating the city-sized month: %ld of %d sales and trays (%.0f s)",
-                    n, DAYS * 2 * DINERS, now_s() - t0);
+                    n, DAYS * 2 * DINERS, bench_now_s() - t0);
         }
     }
     exec(c, "COMMIT; ANALYZE;");
@@ -166,7 +160,7 @@ static void generate(const char *path)
     sqlite3_finalize(tray);
     exec(c, "PRAGMA wal_checkpoint(TRUNCATE)");
     sqlite3_close(c);
-    fprintf(stderr, "\ngenerated in %.0f s\n", now_s() - t0);
+    fprintf(stderr, "\ngenerated in %.0f s\n", bench_now_s() - t0);
 }
 
 /* The best hand-written query over the raw rows, with covering indexes for it. */
@@ -193,7 +187,7 @@ static double baseline(const char *path)
             "CREATE INDEX IF NOT EXISTS bench_waste_cover ON waste_records(department_id,"
             " business_date, stage, flags, diner_id, net_g);");
     for (int run = 0; run < 3; run++) {
-        double t0 = now_s();
+        double t0 = bench_now_s();
         long rows = 0;
         if (sqlite3_prepare_v2(c, query, -1, &st, NULL) != SQLITE_OK)
             die(c, "preparing the baseline");
@@ -202,8 +196,8 @@ static double baseline(const char *path)
         sqlite3_finalize(st);
         if (rows != DEPARTMENTS)
             die(c, "the baseline found the wrong number of departments");
-        if (now_s() - t0 < best)
-            best = now_s() - t0;
+        if (bench_now_s() - t0 < best)
+            best = bench_now_s() - t0;
     }
     sqlite3_close(c);
     return best;
@@ -215,7 +209,7 @@ static double run_office(const char *build, const char *path, const char *const 
     char prog[512];
     const char *argv[16];
     int n = 0, status;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     pid_t pid;
 
     snprintf(prog, sizeof prog, "%s/cleanplate-office", build);
@@ -233,7 +227,7 @@ static double run_office(const char *build, const char *path, const char *const 
     }
     if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
         return -1;
-    return now_s() - t0;
+    return bench_now_s() - t0;
 }
 
 int main(int argc, char **argv)

@@ -19,16 +19,10 @@
 #include <hpdf.h>
 
 #include "backoffice/pdf.h"
+#include "tests/bench/bench.h"
 
 static const char *const kinds[] = {"办公室", "财务处", "后勤保障处", "信息中心", "食堂管理科",
                                     "人事教育处", "机关党委"};
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what)
 {
@@ -153,12 +147,6 @@ static int with_toolkit(const char *font, const char *path, int n, int chart)
     return pages;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv)
 {
     int n = argc > 2 ? atoi(argv[2]) : 2000, pages = 0;
@@ -175,23 +163,23 @@ int main(int argc, char **argv)
     snprintf(base_path, sizeof base_path, "%s/bare.pdf", dir);
     snprintf(pdf_path, sizeof pdf_path, "%s/toolkit.pdf", dir);
     for (int k = 0; k < 3; k++) {
-        t0 = now_s();
+        t0 = bench_now_s();
         bare(font, base_path, n);
-        tb[k] = now_s() - t0;
-        t0 = now_s();
+        tb[k] = bench_now_s() - t0;
+        t0 = bench_now_s();
         pages = with_toolkit(font, pdf_path, n, 0);
-        tp[k] = now_s() - t0;
+        tp[k] = bench_now_s() - t0;
     }
     sp = file_size(pdf_path);
     for (int k = 0; k < 3; k++) {
-        t0 = now_s();
+        t0 = bench_now_s();
         with_toolkit(font, pdf_path, n, 1);
-        tc[k] = now_s() - t0;
+        tc[k] = bench_now_s() - t0;
     }
     sc = file_size(pdf_path);
-    qsort(tb, 3, sizeof tb[0], cmp_double);
-    qsort(tp, 3, sizeof tp[0], cmp_double);
-    qsort(tc, 3, sizeof tc[0], cmp_double);
+    qsort(tb, 3, sizeof tb[0], bench_cmp_double);
+    qsort(tp, 3, sizeof tp[0], bench_cmp_double);
+    qsort(tc, 3, sizeof tc[0], bench_cmp_double);
     sb = file_size(base_path);
 
     printf("%-34s %12s %12s %8s %s\n", "benchmark", "baseline", "measured", "ratio", "goal");

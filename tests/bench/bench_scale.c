@@ -27,25 +27,7 @@
 #include "scale/simframe.h"
 #include "scale/station.h"
 #include "scale/station_link.h"
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double pct(double *v, int n, int p)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[(long)n * p / 100 < n ? (long)n * p / 100 : n - 1];
-}
+#include "tests/bench/bench.h"
 
 static void die(const char *what)
 {
@@ -102,7 +84,7 @@ static void on_record(void *arg, const waste_res *res)
 {
     (void)arg;
     (void)res;
-    last_record_us = now_us();
+    last_record_us = bench_now_us();
     records++;
 }
 
@@ -122,10 +104,10 @@ static void take(station_link *l, station *s, int64_t *t)
 {
     proto_reading r[4];
     size_t n = 0;
-    double deadline = now_us() + 2e6;
+    double deadline = bench_now_us() + 2e6;
 
     while (n == 0) {
-        if (station_link_step(l, 100, r, 4, &n, NULL) || now_us() > deadline)
+        if (station_link_step(l, 100, r, 4, &n, NULL) || bench_now_us() > deadline)
             die("reading the pty");
     }
     for (size_t i = 0; i < n; i++)
@@ -174,7 +156,7 @@ static void bench_settle(const char *path, int trays, double *lat)
         put_frame(m, 200, false);
         take(l, s, &t);
         for (int k = 0; k < 20 && records == before; k++) {
-            sent = now_us();
+            sent = bench_now_us();
             put_frame(m, 300 + i % 200, true);
             take(l, s, &t);
         }
@@ -200,7 +182,7 @@ static void bench_baseline(const char *path, int n, double *lat)
     for (int i = 0; i < n; i++) {
         sqlite3_stmt *st = db_stmt(d, "INSERT INTO w VALUES (?, ?, ?)");
         char id[32], pl[32];
-        double t0 = now_us();
+        double t0 = bench_now_us();
         snprintf(id, sizeof id, "W1-%06d", i);
         snprintf(pl, sizeof pl, "W1:%d", i);
         if (!st || db_begin(d))
@@ -210,7 +192,7 @@ static void bench_baseline(const char *path, int n, double *lat)
         sqlite3_bind_int(st, 3, i);
         if (db_step_done(d, st, "baseline insert") || db_commit(d))
             die("baseline insert");
-        lat[i] = now_us() - t0;
+        lat[i] = bench_now_us() - t0;
     }
     db_close(d);
 }
@@ -239,7 +221,7 @@ static void bench_parse(const proto_ops *ops)
         frames += n > 0;
     }
     term = ops == &proto_cas ? 0x04 : '\r'; /* CAS polled frames end with EOT */
-    t0 = now_us();
+    t0 = bench_now_us();
     for (int k = 0; k < rounds; k++) {
         size_t used = 0, n = 0, readings = 0;
         proto_init(&p, ops, NULL);
@@ -250,8 +232,8 @@ static void bench_parse(const proto_ops *ops)
         if (readings == 0 || p.skipped > 0)
             die("frames did not parse");
     }
-    parse_s = (now_us() - t0) / 1e6;
-    t0 = now_us();
+    parse_s = (bench_now_us() - t0) / 1e6;
+    t0 = bench_now_us();
     for (int k = 0; k < rounds; k++) {
         const uint8_t *q = buf, *end = buf + len;
         found = 0;
@@ -260,7 +242,7 @@ static void bench_parse(const proto_ops *ops)
             q++;
         }
     }
-    scan_s = (now_us() - t0) / 1e6;
+    scan_s = (bench_now_us() - t0) / 1e6;
     if (found == 0)
         die("no frame terminators");
     {
@@ -288,10 +270,10 @@ int main(int argc, char **argv)
     snprintf(b, sizeof b, "%s/station.db", dir);
     bench_baseline(a, trays, base);
     bench_settle(b, trays, lat);
-    b50 = pct(base, trays, 50);
-    b99 = pct(base, trays, 99);
-    s50 = pct(lat, trays, 50);
-    s99 = pct(lat, trays, 99);
+    b50 = bench_percentile(base, trays, 50);
+    b99 = bench_percentile(base, trays, 99);
+    s50 = bench_percentile(lat, trays, 50);
+    s99 = bench_percentile(lat, trays, 99);
     printf("%-34s %12s %12s %8s %s\n", "benchmark", "baseline", "measured", "ratio", "goal");
     printf("%-34s %10.0fus %10.0fus %8.2f %s\n", "settled tray -> record p50", b50, s50,
            s50 / b50, "< 50 ms");

@@ -1,0 +1,119 @@
+# A month end as a manager does it: meals through the headless terminal, trays
+# weighed by hand, then metrics, the red/black list (PDF, CSV and HTML read back,
+# the HTML opened in headless Chromium), a correction, tampering found, reports.
+. tests/integration/lib.sh
+
+"$OFFICE" init >/dev/null
+"$OFFICE" canteen add C1 "机关一食堂" >/dev/null
+"$OFFICE" terminal add POS1 --canteen C1 --kind pos >/dev/null
+"$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
+"$OFFICE" period set --canteen C1 lunch 11:00-13:30 >/dev/null
+"$OFFICE" price set --canteen C1 --period lunch --category staff 8 >/dev/null
+{
+    echo "code,name,parent_code"
+    echo "GOV,市政府,"
+    for d in A B C D E F G; do echo "$d,第${d}处,GOV"; done
+} >"$TMPDIR/dep.csv"
+"$OFFICE" import departments "$TMPDIR/dep.csv" >/dev/null
+{
+    echo "staff_no,name,department_code,category,card"
+    n=0
+    for d in A B C D E F G; do
+        for i in 1 2 3 4 5 6; do
+            n=$((n + 1))
+            echo "$d$i,职工$n,$d,staff,$n"
+        done
+    done
+} >"$TMPDIR/diners.csv"
+"$OFFICE" import diners "$TMPDIR/diners.csv" >/dev/null
+"$OFFICE" subsidy grant --month 2026-11 200 >/dev/null
+
+# four lunches; each tray weighs (department's number x 6 + diner) grams
+for day in 02 03 04 05; do
+    seq 1 42 | CLEANPLATE_NOW=2026-11-${day}T12:00:00 "$POS" --headless --terminal POS1 \
+        >"$TMPDIR/lunch$day" || fail "lunch $day"
+    [ "$(grep -c '"ok":true' "$TMPDIR/lunch$day")" -eq 42 ] || fail "not every lunch was charged"
+    k=0
+    for d in A B C D E F G; do
+        k=$((k + 1))
+        for i in 1 2 3 4 5 6; do
+            CLEANPLATE_NOW=2026-11-${day}T12:30:00 "$OFFICE" waste add --stage plate \
+                --staff-no "$d$i" --grams $((k * 6 + i)) --terminal W1 >/dev/null ||
+                fail "waste add $d$i"
+        done
+    done
+done
+
+export CLEANPLATE_NOW=2026-12-01T09:00:00
+"$OFFICE" metrics --month 2026-11 --json >"$TMPDIR/m.json"
+grep -q '"code": "A"' "$TMPDIR/m.json" || fail "metrics json"
+for field in code name meals diners trays plate_g g_per_tray clean_rate coverage eligible rank \
+    list change_g_per_tray; do
+    grep -q "\"$field\":" "$TMPDIR/m.json" || fail "metrics json lacks $field"
+done
+# A: trays of 7..12 g -> 9.5 g per tray, first; G: 43..48 g -> 45.5, last
+"$OFFICE" metrics --month 2026-11 --csv | grep -q '^A,第A处,24,6,24,228,9.5,' ||
+    fail "metrics csv: $("$OFFICE" metrics --month 2026-11 --csv | head -3)"
+must_fail "not a month" "$OFFICE" metrics --month 2026-13
+must_fail "exactly one of --month" "$OFFICE" metrics
+
+out="$TMPDIR/pub"
+"$OFFICE" publish redblack --month 2026-11 --out "$out" >"$TMPDIR/p1" || fail "publish"
+grep -q "3 on the red list, 3 on the black list" "$TMPDIR/p1" || fail "lists: $(cat "$TMPDIR/p1")"
+pdf="$out/redblack-2026-11-v1.pdf"
+pdftotext "$pdf" - 2>/dev/null >"$TMPDIR/pdf.txt"
+for want in 食堂浪费红黑榜 红榜 黑榜 评比规则 第A处 第G处 9.5 45.5; do
+    grep -q "$want" "$TMPDIR/pdf.txt" || fail "the PDF lacks $want"
+done
+# the first page is not blank: count the inked pixels of a small grey rendering
+# (a blank A4 page at 30 dpi has none; this one has thousands)
+pdftoppm -gray -r 30 -f 1 -l 1 "$pdf" "$TMPDIR/page" 2>/dev/null
+page=$(ls "$TMPDIR"/page-*1.pgm)
+inked=$(od -An -v -tu1 "$page" | tr -s ' ' '\n' | awk '$1 != "" && $1 < 200' | wc -l)
+[ "$inked" -gt 1500 ] || fail "page 1 of the PDF looks blank ($inked inked pixels)"
+grep -q "^1,red,A,第A处,24,6,24,228,9.5" "$out/redblack-2026-11-v1.csv" || fail "published csv"
+
+# the HTML page in headless Chromium: its text, and a screenshot that is not blank
+html="$out/redblack-2026-11-v1.html"
+! grep -q "<script" "$html" || fail "the page has a script"
+chrome() {
+    timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$TMPDIR/chrome" "$@" 2>/dev/null
+}
+chrome --dump-dom "file://$html" >"$TMPDIR/dom.html" || fail "chromium could not open the page"
+grep -q "第G处" "$TMPDIR/dom.html" || fail "chromium does not show the departments"
+chrome --print-to-pdf="$TMPDIR/printed.pdf" "file://$html" || fail "chromium could not print"
+pdftotext "$TMPDIR/printed.pdf" - 2>/dev/null | grep -q "红榜" || fail "printed page lacks 红榜"
+chrome --screenshot="$TMPDIR/shot.png" --window-size=900,1200 "file://$html" || fail "screenshot"
+[ "$(wc -c <"$TMPDIR/shot.png")" -gt 20000 ] || fail "the screenshot looks blank"
+
+# publishing again needs a reason; the database refuses changed rows
+must_fail "already published" "$OFFICE" publish redblack --month 2026-11 --out "$out"
+"$OFFICE" publish redblack --month 2026-11 --out "$out" --reason "补录称重" | grep -q "v2" ||
+    fail "second version"
+"$OFFICE" publications | grep -q "reason: 补录称重" || fail "publications list"
+if sqlite3 "$CLEANPLATE_DB" "UPDATE publication_rows SET list = 'red' WHERE rank = 7" 2>"$TMPDIR/e"; then
+    fail "a published row was changed"
+fi
+grep -q "cannot be changed" "$TMPDIR/e" || fail "trigger message: $(cat "$TMPDIR/e")"
+"$OFFICE" verify --out "$out" >"$TMPDIR/v" || fail "verify: $(cat "$TMPDIR/v")"
+echo "<!-- edited -->" >>"$html"
+if "$OFFICE" verify --out "$out" >"$TMPDIR/v"; then fail "verify missed an edited page"; fi
+grep -q "redblack-2026-11-v1.html was changed" "$TMPDIR/v" || fail "verify message"
+
+# the reports
+"$OFFICE" report monthly --month 2026-11 --out "$TMPDIR/monthly.pdf" | grep -q "pages" ||
+    fail "monthly report"
+pdftotext "$TMPDIR/monthly.pdf" - 2>/dev/null >"$TMPDIR/monthly.txt"
+for want in 食堂反食品浪费月报 主要数字 各部门盘均剩餐 趋势 后厨浪费 红榜 各部门明细 方法说明 \
+    "第 1 页"; do
+    grep -q "$want" "$TMPDIR/monthly.txt" || fail "the monthly report lacks $want"
+done
+CLEANPLATE_NOW=2027-01-05T09:00:00 "$OFFICE" report quarterly --quarter 2026Q4 \
+    --out "$TMPDIR/q.pdf" | grep -q "grade" || fail "quarterly report"
+pdftotext "$TMPDIR/q.pdf" - 2>/dev/null | grep -q "反食品浪费工作评价" || fail "quarterly text"
+"$OFFICE" report sales --from 2026-11-01 --to 2026-11-30 --by day --csv |
+    grep -q "^2026-11-02,42,0,336.00" || fail "sales report"
+"$OFFICE" report balances --csv | grep -q "^total,42 diners" || fail "balances report"
+echo "office_month_end ok"
