@@ -117,12 +117,15 @@ $(SHIM): tests/shim/tiocm_shim.c
 check: deps
 	@$(MAKE) --no-print-directory _check
 
+# Each runner adds its counts to CHECK_COUNTS; the last line sums them up.
+_check: export CHECK_COUNTS = $(abspath $(BUILD))/check-counts
 _check: programs $(UNIT_TESTS) $(SHIM)
+	@rm -f $(CHECK_COUNTS)
 	@./tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
 	@./tests/run-integration.sh $(BUILD)
 	@$(MAKE) --no-print-directory check-asan
 	@$(MAKE) --no-print-directory fuzz-quick
-	@echo "make check: all tests passed"
+	@awk '{p += $$1; f += $$2} END {printf "check: %d passed, %d failed\n", p, f}' $(CHECK_COUNTS)
 
 unit: $(UNIT_TESTS)
 	@./tests/run-unit.sh $(BUILD) $(UNIT_TESTS)

@@ -21,4 +21,5 @@ for t in tests/integration/*.sh; do
     fi
 done
 echo "integration tests: $passed passed, $failed failed"
+[ -z "${CHECK_COUNTS:-}" ] || echo "$passed $failed" >>"$CHECK_COUNTS"
 [ "$failed" -eq 0 ] || { echo "failed:$failed_names" >&2; exit 1; }

@@ -15,4 +15,5 @@ for t in "$@"; do
     fi
 done
 echo "unit tests ($build): $passed passed, $failed failed"
+[ -z "${CHECK_COUNTS:-}" ] || echo "$passed $failed" >>"$CHECK_COUNTS"
 [ "$failed" -eq 0 ] || { echo "failed:$failed_names" >&2; exit 1; }

@@ -33,4 +33,5 @@ for src in tests/fuzz/fuzz_*.c; do
     fi
 done
 echo "fuzz targets: $passed passed, $failed failed"
+[ -z "${CHECK_COUNTS:-}" ] || echo "$passed $failed" >>"$CHECK_COUNTS"
 [ "$failed" -eq 0 ]
