@@ -19,7 +19,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "core/ledger.h"
 #include "pos/reader.h"
+#include "tests/unit/helpers/fixture.h"
 
 /* How it works: umockdev's testbed gives libusb a fake /sys and /dev with the
  * devices described in tests/umockdev/reader-*.umockdev, and sends every ioctl
@@ -409,6 +411,29 @@ static void test_card_through_libusb(void **state)
     assert_int_equal(reader_next(f->r, 50, &ev), CP_ERR_TIMEOUT);
 }
 
+/* The terminal's path end to end: the emulated reader types a card, the
+ * reader yields it and the ledger charges it, as cleanplate-pos does. */
+static void test_tap_charges_through_libusb(void **state)
+{
+    struct fixture *f = *state;
+    db *d = fixture_open();
+    reader_event ev;
+    charge_res res;
+
+    assert_int_equal(ledger_topup(d, "S001", 2000, "test"), CP_OK);
+    f->r = open_reader("usb:ffff:0035");
+    wait_for(f->r, READER_EV_STATUS, 1, 1000);
+    type_card("0000000001", 0);
+    ev = wait_for(f->r, READER_EV_CARD, 0, 2000);
+    charge_req req = {.terminal = "POS1", .card_no = ev.card, .actor = "test"};
+    assert_int_equal(ledger_charge(d, &req, &res), CP_OK);
+    assert_int_equal(res.result, CP_OK);
+    assert_string_equal(res.staff_no, "S001");
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM sales WHERE card_no = '0000000001'"), 1);
+    assert_int_equal(res.cash_left_fen, 1200);
+    fixture_close(d);
+}
+
 static void test_poll_loop(void **state)
 {
     struct fixture *f = *state;
@@ -649,6 +674,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_card_through_libusb, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tap_charges_through_libusb, setup, teardown),
         cmocka_unit_test_setup_teardown(test_poll_loop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_class_match_skips_mouse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unplug_and_replug, setup, teardown),
