@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "backoffice/pdf.h"
+#include "backoffice/report.h"
 #include "core/audit.h"
 #include "core/clock.h"
 #include "core/hash.h"
@@ -206,45 +207,6 @@ static cp_err write_html(const char *path, const metrics_table *t, const publish
     return CP_OK;
 }
 
-/* Adds the table of a list (only "red", "black" or all when NULL) to the PDF. */
-static void pdf_rows(pdf_doc *doc, const metrics_table *t, const char *only)
-{
-    static const pdf_column cols[] = {
-        {"名次", 0.07, PDF_RIGHT},    {"部门", 0, PDF_LEFT},
-        {"人次", 0.09, PDF_RIGHT},    {"人数", 0.08, PDF_RIGHT},
-        {"盘数", 0.09, PDF_RIGHT},    {"盘均(克)", 0.11, PDF_RIGHT},
-        {"光盘率", 0.10, PDF_RIGHT},  {"覆盖率", 0.10, PDF_RIGHT},
-        {"较上月", 0.10, PDF_RIGHT},
-    };
-    char cell[9][64];
-    const char *cells[9];
-
-    pdf_table_begin(doc, cols, 9, PDF_TABLE_ZEBRA);
-    for (size_t i = 0; i < t->n && t->rows[i].eligible; i++) {
-        const metrics_row *r = &t->rows[i];
-        if (only && (!r->list || strcmp(r->list, only) != 0))
-            continue;
-        snprintf(cell[0], sizeof cell[0], "%d", r->rank);
-        snprintf(cell[1], sizeof cell[1], "%.63s", r->name);
-        snprintf(cell[2], sizeof cell[2], "%lld", (long long)r->meals);
-        snprintf(cell[3], sizeof cell[3], "%lld", (long long)r->diners);
-        snprintf(cell[4], sizeof cell[4], "%lld", (long long)r->trays);
-        metrics_x10(r->g_per_tray_x10, cell[5]);
-        metrics_ratio(r->clean_rate_permille, cell[6]);
-        metrics_ratio(r->coverage_permille, cell[7]);
-        if (r->has_change)
-            metrics_x10(r->change_x10, cell[8]);
-        else
-            snprintf(cell[8], sizeof cell[8], "—");
-        for (int k = 0; k < 9; k++)
-            cells[k] = cell[k];
-        pdf_table_row(doc, cells, !r->list                      ? PDF_MARK_NONE
-                                  : strcmp(r->list, "red") == 0 ? PDF_MARK_RED
-                                                                : PDF_MARK_BLACK);
-    }
-    pdf_table_end(doc);
-}
-
 /* Writes the PDF notice. */
 static cp_err write_pdf(const char *path, const metrics_table *t, const publish_res *res,
                         const char *reason, const char *corrects, const char *at,
@@ -275,12 +237,12 @@ static cp_err write_pdf(const char *path, const metrics_table *t, const publish_
              METRICS_MIN_DINERS, t->opts.red, t->opts.black);
     pdf_paragraph(doc, text);
     pdf_heading(doc, "红榜");
-    pdf_rows(doc, t, "red");
+    report_department_table(doc, t, "red", 0);
     pdf_heading(doc, "黑榜");
-    pdf_rows(doc, t, "black");
+    report_department_table(doc, t, "black", 0);
     snprintf(text, sizeof text, "全部参评部门（%ld 个）", t->eligible);
     pdf_heading(doc, text);
-    pdf_rows(doc, t, NULL);
+    report_department_table(doc, t, NULL, 0);
     snprintf(text, sizeof text, "%s  发布于 %s  内容哈希 %.16s…", res->id, at, res->content_hash);
     pdf_set_footer(doc, text);
     err = pdf_save(doc, path);

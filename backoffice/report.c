@@ -114,8 +114,7 @@ static void summary_lines(pdf_doc *doc, const metrics_summary *s, const metrics_
     pdf_kv(doc, "碳排放", v);
 }
 
-/* A table of departments (only one list, or all when only is NULL). */
-static void department_table(pdf_doc *doc, const metrics_table *t, const char *only, int all)
+void report_department_table(pdf_doc *doc, const metrics_table *t, const char *only, int all)
 {
     static const pdf_column cols[] = {
         {"名次", 0.07, PDF_RIGHT},   {"部门", 0, PDF_LEFT},       {"人次", 0.09, PDF_RIGHT},
@@ -350,16 +349,16 @@ cp_err report_monthly(db *d, const report_req *req, report_res *res)
     kitchen_section(doc, &now);
 
     pdf_heading(doc, "红榜");
-    department_table(doc, t, "red", 0);
+    report_department_table(doc, t, "red", 0);
     pdf_heading(doc, "黑榜");
-    department_table(doc, t, "black", 0);
+    report_department_table(doc, t, "black", 0);
     if (!res->publication[0])
         pdf_paragraph(doc, "本月红黑榜尚未发布，以上为按当前数据计算的结果。");
 
     progress("writing the department table");
     snprintf(text, sizeof text, "各部门明细（%zu 个部门，%ld 个参评）", t->n, t->eligible);
     pdf_heading(doc, text);
-    department_table(doc, t, NULL, 1);
+    report_department_table(doc, t, NULL, 1);
     pdf_page_break(doc);
     methodology(doc, &req->opts);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "backoffice/metrics.h"
+#include "backoffice/pdf.h"
 #include "core/db.h"
 
 typedef struct report_req {
@@ -37,5 +38,11 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
 
 /* What the canteen owes each diner (cash and subsidy), as CSV or a table. */
 cp_err report_balances(db *d, int csv, FILE *f);
+
+/* Adds a table of departments to doc: rank, name, meals, diners, trays, g per
+ * tray, clean rate, coverage and change, red and black rows marked. Only one
+ * list ("red", "black") or, with only NULL, every eligible department (every
+ * department with all set). */
+void report_department_table(pdf_doc *doc, const metrics_table *t, const char *only, int all);
 
 #endif
