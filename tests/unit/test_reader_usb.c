@@ -22,6 +22,7 @@
 #include "core/ledger.h"
 #include "pos/reader.h"
 #include "tests/unit/helpers/fixture.h"
+#include "tests/unit/helpers/umockdev_load.h"
 
 /* How it works: umockdev's testbed gives libusb a fake /sys and /dev with the
  * devices described in tests/umockdev/reader-*.umockdev, and sends every ioctl
@@ -79,10 +80,7 @@ static struct {
 /* Loads libumockdev and the GLib functions it needs; 0 on success. */
 static int load_umockdev(void)
 {
-    static const struct {
-        const char *name;
-        void **slot;
-    } syms[] = {
+    static const umockdev_sym syms[] = {
         {"umockdev_testbed_new", (void **)&um.testbed_new},
         {"umockdev_testbed_get_root_dir", (void **)&um.testbed_get_root_dir},
         {"umockdev_testbed_add_from_file", (void **)&um.testbed_add_from_file},
@@ -101,20 +99,7 @@ static int load_umockdev(void)
         {"g_object_unref", (void **)&um.object_unref},
         {"g_free", (void **)&um.g_free},
     };
-    void *lib = dlopen("libumockdev.so.0", RTLD_NOW | RTLD_GLOBAL);
-
-    if (!lib) {
-        fprintf(stderr, "cannot load libumockdev: %s\n", dlerror());
-        return -1;
-    }
-    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
-        *syms[i].slot = dlsym(lib, syms[i].name);
-        if (!*syms[i].slot) {
-            fprintf(stderr, "libumockdev: no %s\n", syms[i].name);
-            return -1;
-        }
-    }
-    return 0;
+    return umockdev_load(syms, sizeof syms / sizeof syms[0]);
 }
 
 /* ---- the emulated reader ------------------------------------------------- */

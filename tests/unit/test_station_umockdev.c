@@ -18,6 +18,7 @@
 #include "scale/station.h"
 #include "scale/station_link.h"
 #include "tests/unit/helpers/fixture.h"
+#include "tests/unit/helpers/umockdev_load.h"
 
 /* How it works: umockdev's testbed gives libserialport a fake /sys and /dev
  * with the USB serial adapter of tests/umockdev/scale-ftdi.umockdev; its
@@ -44,29 +45,14 @@ static struct {
 
 static int load_umockdev(void)
 {
-    static const struct {
-        const char *name;
-        void **slot;
-    } syms[] = {
+    static const umockdev_sym syms[] = {
         {"umockdev_testbed_new", (void **)&um.testbed_new},
         {"umockdev_testbed_add_from_file", (void **)&um.testbed_add_from_file},
         {"umockdev_testbed_remove_device", (void **)&um.testbed_remove_device},
         {"umockdev_testbed_get_dev_fd", (void **)&um.testbed_get_dev_fd},
         {"g_object_unref", (void **)&um.object_unref},
     };
-    void *lib = dlopen("libumockdev.so.0", RTLD_NOW | RTLD_GLOBAL);
-
-    if (!lib) {
-        fprintf(stderr, "cannot load libumockdev (Debian package libumockdev0): %s\n",
-                dlerror());
-        return -1;
-    }
-    for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++)
-        if (!(*syms[i].slot = dlsym(lib, syms[i].name))) {
-            fprintf(stderr, "libumockdev: no %s\n", syms[i].name);
-            return -1;
-        }
-    return 0;
+    return umockdev_load(syms, sizeof syms / sizeof syms[0]);
 }
 
 static waste_res records[8];
