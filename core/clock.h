@@ -18,6 +18,12 @@ typedef struct cp_time {
  * an error, not silently ignored. */
 cp_err clock_now(cp_time *out);
 
+/* Moves a fixed clock to t for the rest of this process: a demo or test that
+ * replays a month sets the time per event. Only a clock CLEANPLATE_NOW fixes can
+ * be moved; with the real clock it is CP_ERR_INVALID, so that a terminal in
+ * service can never be backdated. */
+cp_err clock_set(const cp_time *t);
+
 /* Parses "YYYY-MM-DDTHH:MM[:SS]" (a space may stand for the T) into *out. */
 cp_err clock_parse(const char *s, cp_time *out);
 

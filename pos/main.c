@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/cardno.h"
 #include "core/cli.h"
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/db.h"
 #include "core/ids.h"
@@ -53,7 +55,12 @@ static void usage(FILE *f)
             "  --headless         read one card number per line and write one JSON object\n"
             "                     per line on stdout (for scripts, tests and demos); a line\n"
             "                     may add a request id after a blank: CARD REQUEST_ID, and a\n"
-            "                     repeated request id gets the first answer again\n"
+            "                     repeated request id gets the first answer again; with\n"
+            "                     CLEANPLATE_NOW set, a line may start with @TIME\n"
+            "                     (@2026-11-03T12:04:10 CARD) to move the clock, as a demo\n"
+            "                     replaying a month does\n"
+            "  --timing           headless: add \"us\", the microseconds from reading the\n"
+            "                     line to the answer, to every answer\n"
             "  --cashier NAME     headless: who is charging, for the records (default:\n"
             "                     headless)\n"
             "  --help             this text\n\n"
@@ -72,9 +79,19 @@ typedef struct pos_settings {
     int headless, preview;
 } pos_settings;
 
+static int timing;            /* --timing: answers carry "us" */
+static struct timespec line_started;
+
 /* Writes one answer line and flushes it: a printed ok is a committed sale. */
 static void emit(json_t *o)
 {
+    if (timing && o) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        json_object_set_new(o, "us", json_integer((json_int_t)(now.tv_sec - line_started.tv_sec) *
+                                                  1000000 + (now.tv_nsec - line_started.tv_nsec) /
+                                                  1000));
+    }
     json_dumpf(o, stdout, JSON_COMPACT);
     putchar('\n');
     fflush(stdout);
@@ -161,8 +178,18 @@ static int run_headless_lines(db *d, printq *pq, const pos_settings *s, cardno_f
     session[12] = '\0';
     while (!rc && getline(&line, &cap, stdin) != -1) {
         char reqid[128], *raw, *given, *save = NULL;
+        cp_time at;
 
+        clock_gettime(CLOCK_MONOTONIC, &line_started);
         raw = strtok_r(line, " \t\r\n", &save);
+        if (raw && raw[0] == '@') {
+            /* @TIME: a replayed tap at its own time (refused on a real clock) */
+            if (clock_parse(raw + 1, &at) || clock_set(&at)) {
+                emit_error("invalid", cp_detail());
+                continue;
+            }
+            raw = strtok_r(NULL, " \t\r\n", &save);
+        }
         if (!raw)
             continue;
         given = strtok_r(NULL, " \t\r\n", &save);
@@ -200,6 +227,7 @@ static int run_headless_reader(db *d, printq *pq, const pos_settings *s, reader 
         }
         switch (ev.type) {
         case READER_EV_CARD:
+            clock_gettime(CLOCK_MONOTONIC, &line_started);
             snprintf(reqid, sizeof reqid, "%s:%s:%ld", s->terminal, session, ++seq);
             if (charge_one(d, pq, s, CARDNO_DEC10, ev.card, reqid))
                 return 1;
@@ -329,7 +357,8 @@ static int list_readers(const char *spec)
 int main(int argc, char **argv)
 {
     cli_opt opts[] = {
-        {"headless", 0, NULL},      {"terminal", 1, NULL},         {"db", 1, NULL},
+        {"headless", 0, NULL},      {"timing", 0, NULL},           {"terminal", 1, NULL},
+        {"db", 1, NULL},
         {"cashier", 1, NULL},       {"card-format", 1, NULL},      {"dup-seconds", 1, NULL},
         {"reader", 1, NULL},        {"list-readers", 0, NULL},     {"config", 1, NULL},
         {"printer", 1, NULL},       {"printer-encoding", 1, NULL}, {"printer-columns", 1, NULL},
@@ -357,6 +386,7 @@ int main(int argc, char **argv)
         return 0;
     }
     s.headless = cli_get(opts, "headless") != NULL;
+    timing = cli_get(opts, "timing") != NULL;
     s.preview = cli_get(opts, "print-preview") != NULL;
     if (npos > 0 && !(s.preview && !s.headless)) {
         fprintf(stderr, "cleanplate-pos: unexpected '%s'; see cleanplate-pos --help\n", pos[0]);
