@@ -13,6 +13,9 @@
  *     unplug MS    close the port for MS ms, then come back on a new pty
  *                  (--link keeps a stable path to it, as by-id links do)
  *     quit         stop
+ * With --fast the script's time is the frame count (each frame 1000/rate ms of
+ * it) and frames go out as fast as the station reads them; a whole service is
+ * replayed in seconds for a station run with --frame-clock.
  */
 #include "scale/sim.h"
 
@@ -270,6 +273,79 @@ static void drive(sim *s, int64_t now)
     }
 }
 
+/* Waits until the pty can take more (a full buffer means the station is
+ * behind); false when the station has closed the port or stopped reading. */
+static bool fast_wait_writable(sim *s)
+{
+    struct pollfd p = {.fd = s->master, .events = POLLOUT};
+
+    for (;;) {
+        int n = poll(&p, 1, 10000);
+        if (n < 0 && errno == EINTR && !sim_stop)
+            continue;
+        if (n <= 0 || sim_stop) {
+            fprintf(stderr, "cleanplate-scale sim: the station stopped reading\n");
+            return false;
+        }
+        if (p.revents & (POLLHUP | POLLERR)) {
+            if (!s->script_done && !s->quit)
+                fprintf(stderr, "cleanplate-scale sim: the station closed the port before "
+                                "the script's end\n");
+            return false;
+        }
+        return true;
+    }
+}
+
+/* --fast: waits for the station to open the port, then plays the script with
+ * the frame count as its clock. Returns 0 when the script has been played. */
+static int run_fast(sim *s)
+{
+    struct pollfd p = {.fd = s->master, .events = POLLOUT};
+    int64_t now = 0, step = 1000 / s->rate_hz;
+
+    /* Let go of the slave: the master shows POLLHUP until the station opens it. */
+    close(s->slave);
+    s->slave = -1;
+    while (!sim_stop && poll(&p, 1, 100) >= 0 && (p.revents & POLLHUP))
+        ;
+    usleep(200 * 1000); /* the station flushes its input once it has set the line up */
+    /* after the script the scale shows its last state until the station leaves */
+    for (;;) {
+        uint8_t frame[SIMFRAME_MAX];
+        proto_reading r;
+        size_t len, off = 0;
+
+        drive(s, now);
+        if (s->quit)
+            return 0;
+        if (s->master < 0) {
+            fprintf(stderr, "cleanplate-scale sim: unplug is not for --fast\n");
+            return 1;
+        }
+        r = reading_at(s, now);
+        len = simframe_format(s->ops, &r, &s->fmt, frame, sizeof frame);
+        while (off < len) {
+            ssize_t n;
+            if (!fast_wait_writable(s)) {
+                if (!s->script_done && !s->quit)
+                    return 1;
+                fprintf(stderr, "cleanplate-scale sim: played %lld ms of frames\n",
+                        (long long)now);
+                return 0;
+            }
+            n = write(s->master, frame + off, len - off);
+            if (n < 0 && errno != EAGAIN && errno != EINTR) {
+                fprintf(stderr, "cleanplate-scale sim: writing to the pty: %s\n",
+                        strerror(errno));
+                return 1;
+            }
+            off += n > 0 ? (size_t)n : 0;
+        }
+        now += step;
+    }
+}
+
 static const char sim_usage[] =
     "usage: cleanplate-scale sim --protocol P [options]\n"
     "  Simulates a scale on a new pseudo-terminal and prints its path: give that path\n"
@@ -288,7 +364,11 @@ static const char sim_usage[] =
     "                   commands from standard input as they come:\n"
     "                   place G | remove | wait MS | overload | unplug MS | quit\n"
     "  --link PATH      keep a symlink PATH to the pty (survives `unplug`)\n"
-    "  --seed N         random jitter seed (default 1)\n";
+    "  --seed N         random jitter seed (default 1)\n"
+    "  --fast           play the script as fast as the station reads, the frame\n"
+    "                   count being its clock, then show the last weight until the\n"
+    "                   station closes the port (for a station with --frame-clock\n"
+    "                   1000/HZ; needs a streaming protocol)\n";
 
 int sim_main(int argc, char **argv)
 {
@@ -296,8 +376,8 @@ int sim_main(int argc, char **argv)
                       {"gap", 1, NULL}, {"settle", 1, NULL}, {"rate", 1, NULL},
                       {"noise", 1, NULL}, {"stream", 0, NULL}, {"unit", 1, NULL},
                       {"decimals", 1, NULL}, {"checksum", 0, NULL}, {"script", 1, NULL},
-                      {"link", 1, NULL}, {"seed", 1, NULL}, {"help", 0, NULL},
-                      {NULL, 0, NULL}};
+                      {"link", 1, NULL}, {"seed", 1, NULL}, {"fast", 0, NULL},
+                      {"help", 0, NULL}, {NULL, 0, NULL}};
     sim s = {.master = -1, .slave = -1, .rate_hz = 10, .settle_ms = 600, .hold_ms = 3000,
              .gap_ms = 2000, .noise_g = 1, .rng = 1};
     const char *v;
@@ -366,8 +446,17 @@ int sim_main(int argc, char **argv)
             s.weights[s.nweights++] = g;
         }
     }
+    if (cli_get(opts, "fast") && (!s.stream || !cli_get(opts, "script") ||
+                                  cli_get(opts, "link"))) {
+        fprintf(stderr, "cleanplate-scale sim: --fast plays a --script FILE (or -) on a "
+                        "streaming protocol (toledo-cont, cas-stream, or --stream), without "
+                        "--link\n");
+        return 2;
+    }
     if ((v = cli_get(opts, "script"))) {
-        if (strcmp(v, "-") == 0) {
+        if (strcmp(v, "-") == 0 && cli_get(opts, "fast")) {
+            s.script = stdin; /* read as a file: the frame count is the clock */
+        } else if (strcmp(v, "-") == 0) {
             s.script_stdin = true;
             fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
         } else if (!(s.script = fopen(v, "r"))) {
@@ -383,6 +472,10 @@ int sim_main(int argc, char **argv)
     if (open_pty(&s) != 0)
         goto out;
     s.loop_next_ms = station_link_now_ms() + s.gap_ms;
+    if (cli_get(opts, "fast")) {
+        rc = run_fast(&s);
+        goto out;
+    }
 
     while (!sim_stop && !s.quit) {
         int64_t now = station_link_now_ms();
@@ -439,7 +532,7 @@ out:
     close_pty(&s);
     if (s.link)
         unlink(s.link);
-    if (s.script)
+    if (s.script && s.script != stdin)
         fclose(s.script);
     return rc;
 }

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/cardno.h"
 #include "core/cli.h"
+#include "core/clock.h"
 #include "pos/reader.h"
 #include "scale/probe.h"
 #include "scale/station.h"
@@ -49,7 +51,105 @@ static const char run_usage[] =
     "  --headless          no screen: card numbers (or kitchen commands: kitchen, stage\n"
     "                      prep, category 主食, reason 过期, container 1, tare 850, confirm)\n"
     "                      one per line on stdin; one JSON object per recorded weighing\n"
-    "                      on stdout; the scale's status on stderr\n";
+    "                      on stdout; the scale's status on stderr\n"
+    "  --frame-clock MS    headless replay: every reading from the scale is MS of\n"
+    "                      time, counted from CLEANPLATE_NOW; stdin lines are\n"
+    "                      \"@T CARD\" or \"@T COMMAND\", each applied when T ms have\n"
+    "                      passed; the run ends with the last line (\"@T end\" runs\n"
+    "                      on to T). With `sim --fast` a demo weighs a service in\n"
+    "                      seconds\n";
+
+/* --frame-clock: the station's clock is the count of readings from a streaming
+ * scale (each one frame_ms), not the wall clock, and cards and commands come
+ * timed from stdin. The same station rules then run as fast as the frames come. */
+typedef struct frame_clock {
+    int64_t frame_ms, now_ms;
+    cp_time base;          /* CLEANPLATE_NOW: the time at 0 ms */
+    cardno_format format;
+    char *line;            /* the next stdin line, due at due_ms */
+    size_t cap;
+    int64_t due_ms;
+    const char *text;      /* what the line says after "@T " */
+    bool have, ended;
+    long bad_lines;
+} frame_clock;
+
+/* Reads the next timed line into fc; false at the end of stdin. */
+static bool frame_clock_next(frame_clock *fc)
+{
+    while (!fc->ended) {
+        char *end;
+        long long t;
+
+        if (getline(&fc->line, &fc->cap, stdin) == -1) {
+            fc->ended = true;
+            break;
+        }
+        fc->line[strcspn(fc->line, "\r\n")] = '\0';
+        if (!fc->line[0])
+            continue;
+        t = fc->line[0] == '@' ? strtoll(fc->line + 1, &end, 10) : -1;
+        if (t < 0 || *end != ' ') {
+            fprintf(stderr, "cleanplate-scale station: '%s' is not \"@MS CARD\" or \"@MS "
+                            "COMMAND\": skipped\n", fc->line);
+            fc->bad_lines++;
+            continue;
+        }
+        fc->due_ms = t;
+        fc->text = end + 1;
+        return fc->have = true;
+    }
+    return fc->have = false;
+}
+
+/* Hands the station every stdin line that is due by fc->now_ms; "end" ends
+ * the replay there. */
+static void frame_clock_feed(frame_clock *fc, station *st)
+{
+    while (fc->have && fc->due_ms <= fc->now_ms) {
+        char card[CARDNO_LEN + 1];
+        if (strcmp(fc->text, "end") == 0) {
+            fc->have = false;
+            fc->ended = true;
+            return;
+        }
+        if (cardno_normalize(fc->text, fc->format, card) == CP_OK)
+            station_card(st, card, fc->now_ms);
+        else if (station_command(st, fc->text, fc->now_ms))
+            fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
+        frame_clock_next(fc);
+    }
+}
+
+/* Runs the station on the frame clock until the scale's port closes. */
+static cp_err frame_clock_run(frame_clock *fc, station *st, station_link *link)
+{
+    bool seen = false;
+
+    frame_clock_next(fc);
+    while (!run_stop && fc->have) {
+        proto_reading r[32];
+        size_t n = 0;
+        bool changed = false;
+        cp_err err = station_link_step(link, LOOP_MS, r, 32, &n, &changed);
+
+        if (err)
+            return err;
+        for (size_t i = 0; i < n; i++) {
+            cp_time wall;
+            fc->now_ms += fc->frame_ms;
+            wall = clock_add_seconds(&fc->base, (long)(fc->now_ms / 1000));
+            (void)clock_set(&wall); /* main checked CLEANPLATE_NOW is set */
+            frame_clock_feed(fc, st);
+            station_reading(st, &r[i], fc->now_ms);
+            station_tick(st, fc->now_ms);
+        }
+        seen = seen || n > 0;
+        if (changed && !station_link_connected(link) && seen)
+            break; /* the replay's scale has gone: nothing more will come */
+    }
+    return CP_OK;
+}
 
 /* Prints a recorded weighing as one JSON line and flushes it. */
 static void print_record(void *arg, const waste_res *r)
@@ -228,7 +328,7 @@ int station_run_main(int argc, char **argv)
                       {"reader", 1, NULL}, {"card-format", 1, NULL}, {"mode", 1, NULL},
                       {"clean-plate-g", 1, NULL}, {"tray-tare-g", 1, NULL},
                       {"anonymous-after", 1, NULL}, {"headless", 0, NULL},
-                      {"help", 0, NULL}, {NULL, 0, NULL}};
+                      {"frame-clock", 1, NULL}, {"help", 0, NULL}, {NULL, 0, NULL}};
     station_cfg cfg;
     station_link_cfg lc;
     station_link *link = NULL;
@@ -239,6 +339,7 @@ int station_run_main(int argc, char **argv)
     char *pos[2];
     int npos = 0, rc = 1, headless, screen = 0;
     bool input_ended = false;
+    frame_clock fc = {0};
     cp_err err;
 
     if ((err = cli_parse(argc, argv, opts, pos, 2, &npos)) || npos > 0) {
@@ -259,6 +360,16 @@ int station_run_main(int argc, char **argv)
     if ((rc = apply_options(opts, &cfg)))
         return rc;
     rc = 1;
+    if (cli_get(opts, "frame-clock")) {
+        const char *fixed = getenv("CLEANPLATE_NOW");
+        fc.frame_ms = atol(cli_get(opts, "frame-clock"));
+        if (!headless || fc.frame_ms <= 0 || fc.frame_ms > 10000 || !fixed ||
+            clock_parse(fixed, &fc.base)) {
+            fprintf(stderr, "cleanplate-scale station: --frame-clock MS (1-10000) is for a "
+                            "--headless replay and needs CLEANPLATE_NOW, the time it starts\n");
+            return 2;
+        }
+    }
     if (!cfg.terminal[0]) {
         fprintf(stderr, "cleanplate-scale station: give --terminal CODE (or [station] terminal "
                         "in the config file)\n");
@@ -290,6 +401,18 @@ int station_run_main(int argc, char **argv)
     }
     fprintf(stderr, "cleanplate-scale station: %s: %s\n", cfg.terminal,
             station_link_status(link));
+    if (fc.frame_ms > 0) {
+        fc.format = rcfg.format;
+        if ((err = station_new(d, &cfg, print_record, NULL, &st)) ||
+            (err = frame_clock_run(&fc, st, link)) || (err = station_flush(st, fc.now_ms))) {
+            fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
+            goto out;
+        }
+        fprintf(stderr, "cleanplate-scale station: replayed %lld ms of readings%s\n",
+                (long long)fc.now_ms, fc.bad_lines ? " (some lines skipped)" : "");
+        rc = fc.bad_lines ? 1 : 0;
+        goto out;
+    }
     if ((err = reader_open(&rcfg, &rd))) {
         fprintf(stderr, "cleanplate-scale station: card reader: %s\n", cp_detail());
         goto out;
@@ -382,6 +505,7 @@ int station_run_main(int argc, char **argv)
     }
     rc = 0;
 out:
+    free(fc.line);
     station_free(st);
     reader_close(rd);
     station_link_close(link);

@@ -1,107 +1,331 @@
 #!/bin/sh
-# make demo: a canteen set up from nothing and one lunch run through the real
-# headless terminal. Everything goes to demo-out/, which is made anew each run.
+# make demo: a month end from nothing. Two canteens, 30 departments and 1,500
+# diners; every meal of October 2026 goes through the real headless terminal
+# (cleanplate-pos, clock set per tap) and every tray and kitchen bin through the
+# real waste station (cleanplate-scale station) reading a simulated scale
+# (cleanplate-scale sim --fast, whose frame count is the station's clock); then
+# the red/black list is published and the monthly report written.
+# Everything goes to demo-out/, made anew on each run.
 # Usage: scripts/demo.sh BUILD_DIR
 set -eu
 build=$(cd "${1:-build}" && pwd)
 OFFICE="$build/cleanplate-office"
 POS="$build/cleanplate-pos"
+SCALE="$build/cleanplate-scale"
 out=$(pwd)/demo-out
 rm -rf "$out"
-mkdir -p "$out"
+mkdir -p "$out/replay" "$out/published"
+log="$out/demo.log"
 export CLEANPLATE_DB="$out/canteen.db"
 export CLEANPLATE_USER=demo-manager
-export CLEANPLATE_NOW=2026-11-20T08:30:00
-step() { printf '\n== %s\n' "$*"; }
+export CLEANPLATE_NOW=2026-09-30T17:00:00
+MONTH=2026-10
+# Weekdays of October 2026 after the National Day holiday (1-7 October).
+DAYS="08 09 12 13 14 15 16 19 20 21 22 23 26 27 28 29 30"
+started=$(date +%s)
 
-step "Setting up canteen C1 (database $CLEANPLATE_DB)"
-"$OFFICE" init
-"$OFFICE" canteen add C1 "市机关第一食堂"
-"$OFFICE" terminal add POS1 --canteen C1 --kind pos
-"$OFFICE" terminal add POS2 --canteen C1 --kind pos
-"$OFFICE" period set --canteen C1 breakfast 07:00-09:00
-"$OFFICE" period set --canteen C1 lunch 11:00-13:30
-"$OFFICE" period set --canteen C1 dinner 17:00-19:00
-for p in breakfast lunch dinner; do
-    case $p in breakfast) staff=3; guest=6 ;; *) staff=8; guest=15 ;; esac
-    "$OFFICE" price set --canteen C1 --period $p --category staff $staff
-    "$OFFICE" price set --canteen C1 --period $p --category guest $guest
-    "$OFFICE" price set --canteen C1 --period $p --category contractor $guest
+pids=""
+cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+step() { printf '\n== [%3ss] %s\n' $(($(date +%s) - started)) "$*"; }
+fail() { echo "demo: $*; the log is $log" >&2; exit 1; }
+
+step "Setting up two canteens (database $CLEANPLATE_DB)"
+"$OFFICE" init >>"$log"
+"$OFFICE" canteen add C1 "市机关第一食堂" >>"$log"
+"$OFFICE" canteen add C2 "市政务中心食堂" >>"$log"
+for t in POS1:C1:pos POS2:C1:pos W1:C1:waste K1:C1:waste \
+         POS3:C2:pos POS4:C2:pos W2:C2:waste K2:C2:waste; do
+    IFS=: read -r code canteen kind <<EOF
+$t
+EOF
+    "$OFFICE" terminal add "$code" --canteen "$canteen" --kind "$kind" >>"$log"
 done
-"$OFFICE" rules set contractor --overdraft 20
+for c in C1 C2; do
+    "$OFFICE" period set --canteen $c breakfast 07:00-09:00 >>"$log"
+    "$OFFICE" period set --canteen $c lunch 11:00-13:30 >>"$log"
+    "$OFFICE" period set --canteen $c dinner 17:00-19:00 >>"$log"
+    for p in breakfast:3:6 lunch:8:15 dinner:6:12; do
+        IFS=: read -r period staff guest <<EOF
+$p
+EOF
+        "$OFFICE" price set --canteen $c --period "$period" --category staff "$staff" >>"$log"
+        "$OFFICE" price set --canteen $c --period "$period" --category guest "$guest" >>"$log"
+        "$OFFICE" price set --canteen $c --period "$period" --category contractor "$guest" >>"$log"
+    done
+done
+"$OFFICE" rules set contractor --overdraft 20 >>"$log"
+echo "canteens C1 and C2, terminals POS1-POS4, tray stations W1 W2, kitchen stations K1 K2"
 
-step "Importing departments and diners"
-cat >"$out/departments.csv" <<'CSV'
-code,name,parent_code
-GOV,市人民政府,
-OFF,办公室,GOV
-FIN,财政局,GOV
-HR,人力资源和社会保障局,GOV
-EDU,教育局,GOV
-ENV,生态环境局,GOV
-CSV
-# 60 diners with Chinese names, spread over the departments; a few guests and contractors.
+step "Importing 30 departments and 1,500 diners"
+{
+    echo "code,name,parent_code"
+    echo "GOV,市人民政府,"
+    i=1
+    for n in 办公室 发展和改革委员会 教育局 科学技术局 工业和信息化局 公安局 民政局 司法局 \
+             财政局 人力资源和社会保障局 自然资源和规划局 生态环境局 住房和城乡建设局 交通运输局 \
+             水务局 农业农村局 商务局 文化广电旅游局 卫生健康委员会 退役军人事务局 应急管理局 \
+             审计局 市场监督管理局 统计局 医疗保障局 城市管理局 林业局 信访局 机关事务管理局 \
+             政务服务数据管理局; do
+        printf 'D%02d,%s,GOV\n' "$i" "$n"
+        i=$((i + 1))
+    done
+} >"$out/departments.csv"
+# Departments D01-D18 eat in C1, D19-D30 in C2. Department sizes vary (10 to 90).
 awk 'BEGIN {
-    split("王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 林 罗 高", sur, " ")
-    split("伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 华 慧", giv, " ")
-    split("OFF FIN HR EDU ENV", dep, " ")
+    srand(20261001)
+    split("王 李 张 刘 陈 杨 黄 赵 吴 周 徐 孙 马 朱 胡 郭 何 林 罗 高 郑 梁 谢 宋 唐 许 韩 冯 邓 曹 彭 曾 肖 田 董 袁 潘 蒋 蔡 余", sur, " ")
+    split("伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀英 华 慧 建国 志强 海燕 丹 平 刚 桂英 玉兰 鹏 辉 玲 雪 婷 斌 宇 浩 凯 晨 欣 佳 俊 文 红 霞 琳 颖 帆 亮 峰 莉", giv, " ")
     print "staff_no,name,department_code,category,card"
-    for (i = 1; i <= 60; i++) {
-        cat = (i % 15 == 0) ? "guest" : (i % 20 == 7) ? "contractor" : "staff"
-        printf "D%04d,%s%s,%s,%s,%010d\n", i, sur[(i * 7) % 20 + 1], giv[(i * 3) % 20 + 1],
-               dep[i % 5 + 1], cat, 1100000000 + i
+    total = 0
+    for (d = 1; d <= 30; d++) { size[d] = 10 + int(rand() * 81); total += size[d] }
+    n = 0
+    for (d = 1; d <= 30 && n < 1500; d++) {
+        want = (d == 30) ? 1500 - n : int(size[d] * 1500 / total + 0.5)
+        for (k = 0; k < want && n < 1500; k++) {
+            n++
+            r = rand()
+            cat = r < 0.93 ? "staff" : r < 0.98 ? "contractor" : "guest"
+            printf "S%04d,%s%s,D%02d,%s,261%07d\n", n, sur[int(rand() * 40) + 1],
+                   giv[int(rand() * 50) + 1], d, cat, n * 7
+        }
     }
 }' >"$out/diners.csv"
-"$OFFICE" import departments "$out/departments.csv"
+"$OFFICE" import departments "$out/departments.csv" >>"$log"
 "$OFFICE" import diners "$out/diners.csv"
-"$OFFICE" import diners "$out/diners.csv"   # a second import changes nothing
+echo "$(($(wc -l <"$out/diners.csv") - 1)) diners in $(($(wc -l <"$out/departments.csv") - 2)) departments"
 
-step "Money: monthly subsidy for everyone, cash top-ups for some"
-"$OFFICE" subsidy grant --month 2026-11 200
-i=1
-while [ "$i" -le 60 ]; do
-    [ $((i % 4)) -eq 0 ] && "$OFFICE" topup "$(printf 'D%04d' "$i")" 50 >/dev/null
-    i=$((i + 1))
+step "Money and cards: October subsidy, cash top-ups, lost cards"
+"$OFFICE" subsidy grant --month $MONTH 200
+awk -F, 'NR > 1 && NR % 5 == 0 { print $1 }' "$out/diners.csv" | while read -r s; do
+    "$OFFICE" topup "$s" 100 >/dev/null
 done
-echo "topped up 15 diners with 50 yuan cash"
-"$OFFICE" card block 1100000013   # D0013 reported a lost card
+echo "topped up $(awk -F, 'NR > 1 && NR % 5 == 0' "$out/diners.csv" | wc -l) diners with 100 yuan cash"
+# Two diners lost their cards and got new ones; two lost cards stay blocked
+# (their owners pay at the window) and are tried by whoever found them.
+"$OFFICE" card replace S0101 2619990101 >>"$log"
+"$OFFICE" card replace S0502 2619990502 >>"$log"
+"$OFFICE" card block "$(printf '%010d' $((2610000000 + 903 * 7)))" >>"$log"
+"$OFFICE" card block "$(printf '%010d' $((2610000000 + 1304 * 7)))" >>"$log"
+echo 2468 | "$OFFICE" user add demo-manager --role manager >>"$log"
+echo "cards replaced for S0101, S0502; cards of S0903, S1304 blocked"
 
-step "Lunch at 12:00 through cleanplate-pos --headless (terminal POS1)"
+step "Writing a month of card taps for four terminals"
+# Each weekday a diner has breakfast (35 %), lunch (80 %), dinner (15 %) at the
+# canteen of the department, at a random time and one of its two terminals.
+# A few taps twice (duplicate), at both terminals (one meal a period), with a
+# blocked card or with a card nobody registered.
+awk -F, -v days="$DAYS" -v month=$MONTH -v dir="$out" 'BEGIN { srand(7); nd = split(days, day, " ") }
+NR > 1 {
+    n++; card[n] = $5; dep[n] = substr($3, 2) + 0
+    if ($1 == "S0101") card[n] = "2619990101"
+    if ($1 == "S0502") card[n] = "2619990502"
+    blocked[n] = ($1 == "S0903" || $1 == "S1304")
+}
+function tap(term, secs, c) {
+    printf "%s\t%09d\t@%sT%02d:%02d:%02d %s\n", term, D * 100000 + secs, stamp,
+           int(secs / 3600), int(secs / 60) % 60, secs % 60, c > (dir "/taps.tmp")
+}
+END {
+    split("breakfast lunch dinner", pname, " ")
+    split("0.35 0.80 0.15", pprob, " ")
+    split("25200 39600 61200", pfrom, " ")   # 07:00 11:00 17:00
+    split("6600 7200 6600", plen, " ")       # till 08:50 13:00 18:50
+    for (D = 1; D <= nd; D++) {
+        stamp = month "-" day[D]
+        for (i = 1; i <= n; i++) {
+            c1 = dep[i] <= 18 ? 1 : 3
+            for (p = 1; p <= 3; p++) {
+                if (blocked[i] || rand() >= pprob[p] + 0) continue
+                t = pfrom[p] + 600 + int(rand() * (plen[p] - 600))
+                term = "POS" (c1 + int(rand() * 2))
+                tap(term, t, card[i])
+                r = rand()
+                if (r < 0.004) tap(term, t + 2, card[i])
+                else if (r < 0.006) tap("POS" (c1 + (term == "POS" c1 ? 1 : 0)), t + 90, card[i])
+            }
+        }
+        if (D % 6 == 1) tap("POS1", 43200 + D, card[903])
+        if (D % 6 == 4) tap("POS3", 44000 + D, card[1304])
+        if (D % 5 == 2) tap("POS2", 45000 + D, "0000" int(100000 + rand() * 899999))
+    }
+}' "$out/diners.csv"
+sort -t "$(printf '\t')" -k1,1 -k2,2 "$out/taps.tmp" >"$out/taps.sorted"
+rm -f "$out/taps.tmp"
+for t in POS1 POS2 POS3 POS4; do
+    awk -F'\t' -v t=$t '$1 == t { print $3 }' "$out/taps.sorted" >"$out/taps-$t.txt"
+done
+rm -f "$out/taps.sorted"
+total_taps=$(cat "$out"/taps-POS*.txt | wc -l)
+echo "$total_taps taps over $(echo $DAYS | wc -w) weekdays"
+
+step "Serving the month: four cleanplate-pos --headless terminals at once"
+for t in POS1 POS2 POS3 POS4; do
+    CLEANPLATE_NOW=2026-10-08T07:00:00 "$POS" --headless --terminal $t --cashier "cashier-$t" \
+        <"$out/taps-$t.txt" >"$out/answers-$t.jsonl" 2>>"$log" &
+    pids="$pids $!"
+done
+# progress: one line kept up to date on a terminal, a line every 5 s in a log
+if [ -t 1 ]; then every=1; cr=$(printf '\r'); else every=5; cr=""; fi
+while :; do
+    running=0
+    for p in $pids; do kill -0 "$p" 2>/dev/null && running=$((running + 1)); done
+    done_taps=$(cat "$out"/answers-POS*.jsonl | wc -l)
+    printf '%s  %6d of %d taps answered%s' "$cr" "$done_taps" "$total_taps" "${cr:+ }"
+    [ -z "$cr" ] && echo
+    [ "$running" -eq 0 ] && break
+    sleep $every
+done
+[ -n "$cr" ] && echo
+for p in $pids; do wait "$p" || fail "a terminal stopped with an error"; done
+pids=""
+cat "$out"/answers-POS*.jsonl >"$out/answers.jsonl"
+[ "$(wc -l <"$out/answers.jsonl")" -eq "$total_taps" ] || fail "not every tap was answered"
+printf '  charged %d meals; refused: ' "$(grep -c '"ok":true' "$out/answers.jsonl")"
+grep -o '"error":"[a-z_]*"' "$out/answers.jsonl" | sort | uniq -c |
+    awk '{ sub(/"error":/, "", $2); gsub(/"/, "", $2); printf "%s%s %s", sep, $1, $2; sep = ", " }'
+echo
+
+step "Trays and kitchen bins: writing the scale's and the station's scripts"
+# Trays of lunch and dinner, in the order the meals were bought. A tray weighs
+# 300 g; the leftovers depend on the department (a few grams to ~60 g) and the
+# person; some trays are clean, 2 % are returned without a tap (anonymous).
+sqlite3 -separator ' ' "$CLEANPLATE_DB" "
+    SELECT c.code, s.business_date, p.name, s.card_no, substr(d.code, 2) + 0, s.diner_id
+    FROM sales s JOIN canteens c ON c.id = s.canteen_id
+    JOIN meal_periods p ON p.id = s.period_id JOIN departments d ON d.id = s.department_id
+    WHERE p.name IN ('lunch', 'dinner')
+    ORDER BY c.code, s.business_date, p.name, s.created_at" |
+awk -v dir="$out/replay" 'BEGIN { srand(11) }
+function flush() {
+    if (key == "") return
+    printf "wait 5000\n" >> sim; printf "@%d end\n", t + 5000 >> cards
+    close(sim); close(cards)
+}
 {
-    i=1
-    while [ "$i" -le 60 ]; do printf '%010d\n' $((1100000000 + i)); i=$((i + 1)); done
-    echo 1100000001       # the same card again: a duplicate tap
-    echo 0000009999       # a card nobody registered
-    echo not-a-card
-} >"$out/lunch-taps.txt"
-CLEANPLATE_NOW=2026-11-20T12:00:00 "$POS" --headless --terminal POS1 \
-    <"$out/lunch-taps.txt" >"$out/lunch-results.jsonl"
-head -n 3 "$out/lunch-results.jsonl"
-echo "..."
-tail -n 3 "$out/lunch-results.jsonl"
+    k = $1 " " $2 " " $3
+    if (k != key) {
+        flush(); key = k
+        base = dir "/" $1 "-" $2 "-" $3
+        sim = base ".sim"; cards = base ".cards"
+        printf "wait 1000\n" > sim; printf "" > cards
+        t = 1000
+        print $1, $2, $3, base >> (dir "/trays.list")
+    }
+    dmean = 8 + ($5 * 37) % 55          # the department: 8-62 g a tray
+    pf = 0.5 + ($6 * 7919 % 100) / 90    # the person: 0.5-1.6
+    if (rand() < 0.45 - dmean / 200) net = int(rand() * 9)
+    else net = 11 + int(dmean * pf * (0.3 + 1.4 * rand()))
+    # an untapped tray waits 3 s for a card before it counts as anonymous:
+    # the next diner comes after that
+    anon = rand() < 0.02
+    if (!anon) printf "@%d %s\n", t, $4 >> cards
+    printf "place %d\nwait 1700\nremove\nwait %d\n", 300 + net, anon ? 3800 : 800 >> sim
+    t += anon ? 5500 : 2500
+}
+END { flush() }'
+# Kitchen waste: each canteen weighs prep trimmings, what was cooked and not
+# served, and now and then spoiled stock, in 小桶 (850 g) bins at 14:00.
+for c in C1 C2; do
+    for d in $DAYS; do
+        awk -v seed="$d${c#C}" -v dir="$out/replay" -v c=$c -v day="$MONTH-$d" 'BEGIN {
+            srand(seed); base = dir "/" c "-" day "-kitchen"
+            sim = base ".sim"; cards = base ".cards"; t = 1000
+            printf "wait 1000\n" > sim
+            split("prep overproduction spoilage", stage, " ")
+            split("2 1 5", cat, " "); split("4 1 3", why, " ")
+            for (i = 1; i <= 3; i++) {
+                if (i == 3 && rand() > 0.3) continue
+                g = i == 1 ? 1500 + int(rand() * 2500) : i == 2 ? 2000 + int(rand() * 7000) : 300 + int(rand() * 1200)
+                printf "@%d stage %s\n@%d category %d\n@%d reason %d\n@%d container 1\n",
+                       t, stage[i], t, cat[i], t, why[i], t >> cards
+                printf "place %d\nwait 2500\nremove\nwait 1000\n", 850 + g >> sim
+                printf "@%d confirm\n", t + 2000 >> cards
+                t += 3500
+            }
+            printf "wait 2000\n" >> sim; printf "@%d end\n", t + 2000 >> cards
+            print c, day, "kitchen", base >> (dir "/kitchen.list")
+        }'
+    done
+done
+echo "$(wc -l <"$out/replay/trays.list") tray sessions, $(wc -l <"$out/replay/kitchen.list") kitchen sessions"
 
-step "A manager voids the first sale (wrong tray)"
-echo 2468 | "$OFFICE" user add demo-manager --role manager >/dev/null
-first=$(head -n 1 "$out/lunch-results.jsonl" | sed 's/.*"sale_id":"\([^"]*\)".*/\1/')
-echo 2468 | "$OFFICE" void "$first" --manager demo-manager --reason "wrong tray"
+# One session: a simulated scale plays its script as fast as the station reads;
+# the station (clock: 100 ms a frame, from CLEANPLATE_NOW) records what settles.
+replay() { # canteen date period base
+    case $3 in
+        lunch) at="$2T12:20:00"; term=W${1#C}; extra="--tray-tare-g 300" ;;
+        dinner) at="$2T18:05:00"; term=W${1#C}; extra="--tray-tare-g 300" ;;
+        kitchen) at="$2T14:00:00"; term=K${1#C}; extra="--mode kitchen" ;;
+    esac
+    "$SCALE" sim --protocol toledo-cont --fast --script "$4.sim" >"$4.port" 2>>"$4.log" &
+    sim=$!
+    while [ ! -s "$4.port" ] && kill -0 $sim 2>/dev/null; do sleep 0.01; done
+    # shellcheck disable=SC2086
+    CLEANPLATE_NOW=$at "$SCALE" station --headless --terminal "$term" --port "$(cat "$4.port")" \
+        --protocol toledo-cont --frame-clock 100 $extra <"$4.cards" >"$4.jsonl" 2>>"$4.log" ||
+        { kill $sim 2>/dev/null; fail "the station of $1 $2 $3 failed: $(tail -n 3 "$4.log")"; }
+    wait $sim || fail "the scale of $1 $2 $3 failed: $(tail -n 3 "$4.log")"
+}
+
+step "Weighing: cleanplate-scale station --headless on cleanplate-scale sim, both canteens at once"
+for c in C1 C2; do
+    (
+        n=0
+        for d in $DAYS; do
+            n=$((n + 1))
+            for p in lunch dinner kitchen; do
+                base="$out/replay/$c-$MONTH-$d-$p"
+                [ -f "$base.sim" ] && replay $c "$MONTH-$d" $p "$base"
+            done
+            printf '  %s %s-%s (%d of %d days): %d weighings\n' $c $MONTH $d $n \
+                "$(echo $DAYS | wc -w)" "$(cat "$out/replay/$c-$MONTH-$d"-*.jsonl | wc -l)"
+        done
+    ) &
+    pids="$pids $!"
+done
+for p in $pids; do wait "$p" || fail "weighing stopped"; done
+pids=""
+cat "$out"/replay/*.jsonl >"$out/weighings.jsonl"
+echo "  $(wc -l <"$out/weighings.jsonl") weighings recorded"
+
+step "Corrections: a manager voids five sales"
+for sale in $(sqlite3 "$CLEANPLATE_DB" "SELECT id FROM sales
+                                        WHERE CAST(substr(id, 6) AS INTEGER) % 2000 = 17 LIMIT 5"); do
+    echo 2468 | CLEANPLATE_NOW=2026-10-30T15:00:00 "$OFFICE" void "$sale" --manager demo-manager \
+        --reason "收银员误刷" >>"$log"
+    echo "  voided $sale"
+done
+
+step "Month end (2 November): red/black list and monthly report"
+export CLEANPLATE_NOW=2026-11-02T09:00:00
+"$OFFICE" publish redblack --month $MONTH --out "$out/published"
+"$OFFICE" report monthly --month $MONTH --out "$out/report-$MONTH.pdf"
+"$OFFICE" metrics --month $MONTH --by canteen --csv >"$out/metrics-canteens.csv"
+"$OFFICE" metrics --month $MONTH --csv >"$out/metrics-departments.csv"
+"$OFFICE" verify --out "$out/published"
 
 step "Summary"
-ok=$(grep -c '"ok":true' "$out/lunch-results.jsonl" || true)
-printf 'taps: %s, charged: %s\n' "$(wc -l <"$out/lunch-taps.txt")" "$ok"
-grep -o '"error":"[a-z_]*"' "$out/lunch-results.jsonl" | sort | uniq -c | sed 's/"error":/refused: /'
 sqlite3 -header -column "$CLEANPLATE_DB" "
-    SELECT dep.name AS department, count(*) AS meals,
-           printf('%d.%02d', sum(s.subsidy_fen) / 100, sum(s.subsidy_fen) % 100) AS subsidy_yuan,
-           printf('%d.%02d', sum(s.cash_fen) / 100, sum(s.cash_fen) % 100) AS cash_yuan
-    FROM sales s JOIN departments dep ON dep.id = s.department_id
-    WHERE NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)
-    GROUP BY dep.name ORDER BY dep.name;"
+    SELECT c.name AS canteen,
+           (SELECT count(*) FROM sales s WHERE s.canteen_id = c.id
+              AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)) AS meals,
+           (SELECT printf('%.2f', sum(total_fen) / 100.0) FROM sales s WHERE s.canteen_id = c.id
+              AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)) AS yuan,
+           (SELECT count(*) FROM waste_records w WHERE w.canteen_id = c.id AND stage = 'plate') AS trays,
+           (SELECT printf('%.1f', sum(net_g) / 1000.0) FROM waste_records w
+              WHERE w.canteen_id = c.id AND stage = 'plate') AS plate_kg,
+           (SELECT printf('%.1f', sum(net_g) / 1000.0) FROM waste_records w
+              WHERE w.canteen_id = c.id AND stage <> 'plate') AS kitchen_kg
+    FROM canteens c ORDER BY c.code;"
 echo
-echo "balances of the first five diners:"
-for s in D0001 D0002 D0003 D0004 D0005; do "$OFFICE" balance "$s"; done
-echo
-"$OFFICE" verify
+echo "red list (least waste) and black list (most), from the published CSV:"
+grep -E '^[0-9]+,(red|black),' "$out/published/redblack-$MONTH-v1.csv" | cut -d, -f1-4,9 | sed 's/^/  /'
 printf '\nOutputs in %s:\n' "$out"
-printf '  canteen.db           the database (sqlite3 %s)\n' "$CLEANPLATE_DB"
-printf '  lunch-results.jsonl  one JSON answer per tap\n'
-printf '  departments.csv, diners.csv, lunch-taps.txt  the inputs\n'
+printf '  canteen.db                          the database (sqlite3 %s)\n' "$CLEANPLATE_DB"
+printf '  published/redblack-%s-v1.pdf   the red/black notice (also .csv, .html)\n' $MONTH
+printf '  report-%s.pdf                  the monthly report\n' $MONTH
+printf '  metrics-departments.csv, metrics-canteens.csv   the month'"'"'s figures\n'
+printf '  answers.jsonl, weighings.jsonl      every terminal answer and every weighing\n'
+printf '  departments.csv, diners.csv, taps-POS*.txt, replay/   the inputs\n'
+printf '\nThe demo took %s s.\n' $(($(date +%s) - started))
