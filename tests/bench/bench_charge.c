@@ -5,7 +5,11 @@
  *   baseline  one INSERT and one UPDATE per transaction (the least a charge must write);
  *   charge    ledger_charge(): every rule, the sale, the ledger and the wallet.
  * Then the real `cleanplate-pos --headless` charges the same number of taps on a
- * fresh database and its peak resident memory is read from wait4(). */
+ * fresh database and its peak resident memory is read from wait4(). Its baseline,
+ * in the same run: this program re-executed as a bare SQLite process that opens
+ * the same database with the same pragmas and looks up every tapped card (the
+ * least memory a process charging from that database can have).
+ * Results are rows (bench.h) for tests/bench/run.sh; progress goes to stderr. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,13 +110,31 @@ static void charges(db *d, int n, double *lat)
     }
 }
 
+/* Runs argv with stdin from the file in (or /dev/null) and stdout to /dev/null;
+ * returns its peak RSS in KiB, or -1 when it failed. */
+static long peak_kib(char *const *argv, const char *in)
+{
+    struct rusage ru;
+    int status;
+    pid_t pid;
+
+    if ((pid = fork()) == 0) {
+        if (!freopen(in ? in : "/dev/null", "r", stdin) || !freopen("/dev/null", "w", stdout))
+            _exit(127);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    if (pid < 0 || wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        return -1;
+    return ru.ru_maxrss;
+}
+
 /* Runs cleanplate-pos --headless over n taps; returns its peak RSS in KiB. */
 static long pos_peak_kib(const char *build, const char *path, int n)
 {
     char prog[512], taps[600];
-    struct rusage ru;
-    int status;
-    pid_t pid;
+    long peak;
     FILE *f;
 
     snprintf(taps, sizeof taps, "%s.taps", path);
@@ -122,51 +144,103 @@ static long pos_peak_kib(const char *build, const char *path, int n)
         fprintf(f, "%010d\n", i);
     fclose(f);
     snprintf(prog, sizeof prog, "%s/cleanplate-pos", build);
-    if ((pid = fork()) == 0) {
-        if (!freopen(taps, "r", stdin) || !freopen("/dev/null", "w", stdout))
-            _exit(127);
-        execl(prog, prog, "--headless", "--terminal", "POS1", "--db", path, (char *)NULL);
-        _exit(127);
-    }
-    if (pid < 0 || wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0)
-        return -1;
+    char *argv[] = {prog, "--headless", "--terminal", "POS1", "--db", (char *)path, NULL};
+    peak = peak_kib(argv, taps);
     unlink(taps);
-    return ru.ru_maxrss;
+    return peak;
+}
+
+/* The RSS baseline, in a process of its own (this program re-executed): open the
+ * database with the project's pragmas and look up each of the n cards once. */
+static int bare_sqlite_child(const char *path, int n)
+{
+    sqlite3 *c;
+    sqlite3_stmt *st;
+    char card[16];
+    int found = 0;
+
+    if (sqlite3_open_v2(path, &c, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+        sqlite3_exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                        " PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000", NULL, NULL,
+                     NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(c, "SELECT diner_id FROM cards WHERE card_no = ?", -1, &st, NULL) !=
+            SQLITE_OK)
+        return 1;
+    for (int i = 1; i <= n; i++) {
+        snprintf(card, sizeof card, "%010d", i);
+        sqlite3_bind_text(st, 1, card, -1, SQLITE_STATIC);
+        found += sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(c);
+    return found == n ? 0 : 1;
+}
+
+/* Peak RSS in KiB of the bare SQLite process over the same database and n cards. */
+static long bare_peak_kib(const char *path, int n)
+{
+    char self[] = "/proc/self/exe", flag[] = "--bare-sqlite", count[16];
+    snprintf(count, sizeof count, "%d", n);
+    char *argv[] = {self, flag, (char *)path, count, NULL};
+    return peak_kib(argv, NULL);
 }
 
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "--bare-sqlite") == 0)
+        return bare_sqlite_child(argv[2], atoi(argv[3]));
     const char *build = argc > 1 ? argv[1] : "build";
     int n = argc > 2 ? atoi(argv[2]) : 10000;
     char dir[] = "/tmp/cp-bench-XXXXXX", base_path[64], charge_path[64], pos_path[64];
+    char name[64];
     double *base = calloc((size_t)n, sizeof *base), *lat = calloc((size_t)n, sizeof *lat);
-    double b50, b99, c50, c99;
-    long peak;
+    double b50, b99, c50, c99, t0;
+    long peak, bare;
     db *d;
 
-    if (!base || !lat || !mkdtemp(dir))
+    if (n < 1 || !base || !lat || !mkdtemp(dir))
         return 1;
     setenv("CLEANPLATE_NOW", "2026-11-20T12:00:00", 1);
     snprintf(base_path, sizeof base_path, "%s/baseline.db", dir);
     snprintf(charge_path, sizeof charge_path, "%s/charge.db", dir);
     snprintf(pos_path, sizeof pos_path, "%s/pos.db", dir);
 
+    t0 = bench_now_s();
+    fprintf(stderr, "charge: a canteen of %d diners, then %d bare INSERT+UPDATE transactions...\n",
+            n, n);
     d = make_canteen(charge_path, n);
     baseline(base_path, n, base);
+    fprintf(stderr, "charge: %d ledger_charge() calls...\n", n);
     charges(d, n, lat);
     db_close(d);
+    fprintf(stderr, "charge: cleanplate-pos --headless over %d taps, then a bare SQLite process"
+                    " over the same database...\n", n);
     db_close(make_canteen(pos_path, n));
     peak = pos_peak_kib(build, pos_path, n);
+    bare = bare_peak_kib(pos_path, n);
+    if (peak < 0 || bare < 0) {
+        fprintf(stderr, "bench_charge: %s failed\n", peak < 0 ? "cleanplate-pos" : "bare SQLite");
+        return 1;
+    }
+    fprintf(stderr, "charge: measured in %.0f s\n", bench_now_s() - t0);
 
     b50 = bench_percentile(base, n, 50), b99 = bench_percentile(base, n, 99);
     c50 = bench_percentile(lat, n, 50), c99 = bench_percentile(lat, n, 99);
-    printf("%-34s %12s %12s %8s %s\n", "benchmark", "baseline", "measured", "ratio", "goal");
-    printf("%-34s %10.0fus %10.0fus %8.2f %s\n", "charge p50 (10,000 taps, FULL)", b50, c50,
-           c50 / b50, c50 / b50 <= 2.0 ? "<= 2 ok" : "<= 2 MISSED");
-    printf("%-34s %10.0fus %10.0fus %8.2f %s\n", "charge p99", b99, c99, c99 / b99, "-");
-    printf("%-34s %12s %10.1fMB %8s %s\n", "headless POS peak RSS", "-", peak / 1024.0, "-",
-           peak > 0 && peak < 16 * 1024 ? "< 16 MB ok" : "< 16 MB MISSED");
+    snprintf(name, sizeof name, "ledger_charge p50 (%d taps)", n);
+    bench_row_emit("charge", &(bench_row){
+        .name = name, .value = c50, .unit = "us", .base = b50,
+        .baseline = "bare INSERT+UPDATE txn, WAL, sync=FULL",
+        .goal = "<= 2x baseline", .met = c50 <= 2.0 * b50});
+    snprintf(name, sizeof name, "ledger_charge p99 (%d taps)", n);
+    bench_row_emit("charge", &(bench_row){
+        .name = name, .value = c99, .unit = "us", .base = b99,
+        .baseline = "bare INSERT+UPDATE txn, WAL, sync=FULL"});
+    snprintf(name, sizeof name, "headless POS peak RSS (%d taps)", n);
+    bench_row_emit("charge", &(bench_row){
+        .name = name, .value = peak / 1024.0, .unit = "MiB", .base = bare / 1024.0,
+        .baseline = "bare sqlite3 process, same DB, each card looked up",
+        .goal = "< 16 MiB", .met = peak < 16 * 1024});
     free(base);
     free(lat);
     char cmd[128];
