@@ -160,11 +160,73 @@ _bench: programs $(BENCH_PROGS)
 
 # ---- install ----------------------------------------------------------------
 
+# `make install PREFIX=/usr/local` as root; DESTDIR=DIR puts the same tree under
+# DIR (packaging, tests: no root needed). Programs, man pages, data and examples
+# go under PREFIX; udev rules, systemd units and the configuration go under /etc,
+# where udev and systemd look. An admin's file in /etc is never overwritten: the
+# configuration and the udev rules (where readers are added) are installed only
+# when they are not there yet, else the new version goes beside them as
+# FILE.dist. The units come from dist/systemd/*.in with @BINDIR@ set.
+BINDIR = $(PREFIX)/bin
+MAN1DIR = $(PREFIX)/share/man/man1
+DATADIR = $(PREFIX)/share/cleanplate
+EXAMPLEDIR = $(PREFIX)/share/doc/cleanplate/examples
+CONFDIR = /etc/cleanplate
+UDEVRULESDIR = /etc/udev/rules.d
+UNITDIR = /etc/systemd/system
+MANPAGES := $(wildcard doc/man/*.1)
+UDEV_RULES := $(wildcard dist/udev/*.rules)
+UNITS := $(patsubst dist/systemd/%.in,%,$(wildcard dist/systemd/*.service.in))
+CONFIGS := pos station
+
+.PHONY: uninstall
+
 install: programs
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
-	install -d $(DESTDIR)$(PREFIX)/share/cleanplate
-	if [ -d dist ]; then cp -r dist/. $(DESTDIR)$(PREFIX)/share/cleanplate/; fi
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MAN1DIR) $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(UDEVRULESDIR) \
+	    $(DESTDIR)$(UNITDIR)
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(MANPAGES) $(DESTDIR)$(MAN1DIR)/
+	if [ -d dist ]; then cp -r dist/. $(DESTDIR)$(DATADIR)/; fi
+	install -m 644 $(foreach c,$(CONFIGS),dist/$(c).ini.example) $(DESTDIR)$(EXAMPLEDIR)/
+	@for c in $(CONFIGS); do \
+	    f=$(DESTDIR)$(CONFDIR)/$$c.ini; \
+	    if [ -e "$$f" ]; then echo "kept $$f (yours); the example is in $(EXAMPLEDIR)"; \
+	    else echo "install -m 644 dist/$$c.ini.example $$f"; \
+	        install -m 644 dist/$$c.ini.example "$$f" || exit 1; fi; \
+	done
+	@for r in $(UDEV_RULES); do \
+	    f=$(DESTDIR)$(UDEVRULESDIR)/$${r##*/}; \
+	    if [ ! -e "$$f" ]; then echo "install -m 644 $$r $$f"; install -m 644 "$$r" "$$f" || exit 1; \
+	    elif ! cmp -s "$$r" "$$f"; then install -m 644 "$$r" "$$f.dist" || exit 1; \
+	        echo "kept $$f (yours); the new version is $$f.dist"; fi; \
+	done
+	@for u in $(UNITS); do \
+	    echo "sed s|@BINDIR@|$(BINDIR)| dist/systemd/$$u.in > $(DESTDIR)$(UNITDIR)/$$u"; \
+	    sed 's|@BINDIR@|$(BINDIR)|g' dist/systemd/$$u.in >$(DESTDIR)$(UNITDIR)/$$u.tmp && \
+	        chmod 644 $(DESTDIR)$(UNITDIR)/$$u.tmp && \
+	        mv -f $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ]; then \
+	    systemctl daemon-reload 2>/dev/null || true; \
+	    udevadm control --reload 2>/dev/null || true; \
+	fi
+
+# Takes away what install put there, except what is an admin's: the configuration
+# in /etc/cleanplate, udev rules that were changed, the database. Disable the
+# units first: systemctl disable --now cleanplate-pos@tty2
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
+	rm -f $(addprefix $(DESTDIR)$(MAN1DIR)/,$(notdir $(MANPAGES)))
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(EXAMPLEDIR)
+	rmdir $(DESTDIR)$(PREFIX)/share/doc/cleanplate 2>/dev/null || true
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+	@for r in $(UDEV_RULES); do \
+	    f=$(DESTDIR)$(UDEVRULESDIR)/$${r##*/}; rm -f "$$f.dist"; \
+	    if [ -e "$$f" ] && ! cmp -s "$$r" "$$f"; then echo "kept $$f (changed by you)"; \
+	    else rm -f "$$f"; fi; \
+	done
+	@echo "kept $(DESTDIR)$(CONFDIR) and the database (yours: remove them by hand)"
 
 clean:
 	rm -rf build build-asan build-fuzz
