@@ -544,16 +544,18 @@ static const command commands[] = {
      "check every balance, void, the audit chain and the publications (and their files in DIR)",
      0, "out=", cmd_verify},
     {"publish redblack",
-     "--month YYYY-MM --out DIR [--reason TEXT] [--font TTF] [metrics options]",
+     "--month YYYY-MM --out DIR [--reason TEXT] [--font TTF] [--canteen CODE]"
+     " [--clean-threshold G] [--min-meals N] [--min-coverage F] [--red N] [--black N]",
      "publish the month's red/black list as PDF, CSV and HTML; again only with a reason", 0,
      "month=,out=,reason=,font=,canteen=,clean-threshold=,min-meals=,min-coverage=,red=,"
      "black=", cmd_publish_redblack},
     {"publications", "", "list what has been published", 0, "", cmd_publications},
     {"report monthly", "--month YYYY-MM --out FILE.pdf [--canteen CODE] [--font TTF]",
-     "the monthly PDF report (metrics options apply too)", 0,
+     "the monthly PDF report (the metrics options apply too)", 0,
      "month=,out=,font=,canteen=,clean-threshold=,min-meals=,min-coverage=,red=,black=,"
      "food-cost=,co2e-factor=", cmd_report_monthly},
-    {"report quarterly", "--quarter YYYYQn --out FILE.pdf [--rubric FILE.ini] [--canteen CODE]",
+    {"report quarterly",
+     "--quarter YYYYQn --out FILE.pdf [--rubric FILE.ini] [--canteen CODE] [--font TTF]",
      "the quarterly anti-waste evaluation, scored 优/良/中/差 by the rubric", 0,
      "quarter=,out=,font=,rubric=,canteen=,clean-threshold=,min-meals=,min-coverage=,red=,"
      "black=,food-cost=,co2e-factor=", cmd_report_quarterly},
@@ -575,7 +577,8 @@ static const command commands[] = {
      "record a weighing by hand when a scale is broken (flagged manual)", 0,
      CMD_WASTE_ADD_OPTIONS, cmd_waste_add},
     {"rollup", "(--month YYYY-MM | --quarter YYYYQn)",
-     "add up the closed days of a month for fast metrics (metrics does it too; run nightly)",
+     "add up the closed days of a month or quarter for fast metrics (metrics does it too; "
+     "run nightly)",
      0, "month=,quarter=", cmd_rollup},
 };
 

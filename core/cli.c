@@ -1,7 +1,9 @@
 /* cli: command-line options for the three programs, and reading a PIN. */
 #include "core/cli.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -52,6 +54,23 @@ const char *cli_get(const cli_opt *opts, const char *name)
         if (strcmp(opts->name, name) == 0)
             return opts->value;
     return NULL;
+}
+
+cp_err cli_get_long(const cli_opt *opts, const char *name, long min, long max, long *out)
+{
+    const char *v = cli_get(opts, name);
+    char *end;
+    long n;
+
+    if (!v)
+        return CP_OK;
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (end == v || *end || errno || n < min || n > max)
+        return cp_fail(CP_ERR_INVALID, "--%s '%s' is not a whole number from %ld to %ld", name,
+                       v, min, max);
+    *out = n;
+    return CP_OK;
 }
 
 static cp_err read_line(FILE *in, char *buf, size_t size)

@@ -21,6 +21,11 @@ cp_err cli_parse(int argc, char **argv, cli_opt *opts, char **pos, int maxpos, i
 /* The value of option name, or NULL when it was not given. */
 const char *cli_get(const cli_opt *opts, const char *name);
 
+/* The whole number given as --name into *out, when it was given (else *out is
+ * left alone). A value that is not a whole number from min to max is
+ * CP_ERR_INVALID with a message naming the option and the range. */
+cp_err cli_get_long(const cli_opt *opts, const char *name, long min, long max, long *out);
+
 /* Reads a PIN: from the terminal without echo when stdin is a tty (asking
  * prompt, and asking twice when confirm is set), else one line of stdin. */
 cp_err cli_read_pin(const char *prompt, int confirm, char *pin, size_t size);

@@ -1,5 +1,6 @@
 /* cleanplate-scale: the waste station and its serial scales. */
 #include <signal.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,7 +198,7 @@ static int cmd_read(int argc, char **argv)
     station_link *l = NULL;
     stable filter;
     stable_cfg scfg;
-    long count = -1, printed = 0, seconds = -1;
+    long count = -1, printed = 0, seconds = -1, band = -1, window = -1;
     int64_t t0;
     bool was_connected = true;
     int rc, done;
@@ -211,18 +212,21 @@ static int cmd_read(int argc, char **argv)
                         "cleanplate-scale read --help)\n");
         return 2;
     }
-    if (cli_get(opts, "count"))
-        count = atol(cli_get(opts, "count"));
-    if (cli_get(opts, "seconds"))
-        seconds = atol(cli_get(opts, "seconds"));
+    if ((err = cli_get_long(opts, "count", 1, LONG_MAX, &count)) ||
+        (err = cli_get_long(opts, "seconds", 1, LONG_MAX, &seconds)) ||
+        (err = cli_get_long(opts, "band", 0, 100000, &band)) ||
+        (err = cli_get_long(opts, "window", 0, 60000, &window))) {
+        fprintf(stderr, "cleanplate-scale read: %s\n", cp_detail());
+        return 2;
+    }
     if (cli_get(opts, "unit") && (err = proto_unit_parse(cli_get(opts, "unit"), &cfg.opts.unit)))
         return fail("read", err);
     cfg.opts.checksum = cli_get(opts, "checksum") != NULL;
     stable_defaults(&scfg);
-    if (cli_get(opts, "band"))
-        scfg.band_g = atol(cli_get(opts, "band"));
-    if (cli_get(opts, "window"))
-        scfg.window_ms = atol(cli_get(opts, "window"));
+    if (band >= 0)
+        scfg.band_g = band;
+    if (window >= 0)
+        scfg.window_ms = window;
     if (strcmp(cli_get(opts, "protocol"), "auto") == 0) {
         probe_result found;
         proto_serial line = {0};

@@ -316,9 +316,7 @@ static int run_fast(sim *s)
         proto_reading r;
         size_t len, off = 0;
 
-        drive(s, now);
-        if (s->quit)
-            return 0;
+        drive(s, now); /* quit, like the script's end: the station decides when to stop */
         if (s->master < 0) {
             fprintf(stderr, "cleanplate-scale sim: unplug is not for --fast\n");
             return 1;
@@ -405,30 +403,32 @@ int sim_main(int argc, char **argv)
         return 2;
     }
     s.stream = !s.ops->polled || cli_get(opts, "stream");
-    if ((v = cli_get(opts, "rate")))
-        s.rate_hz = atoi(v);
-    if ((v = cli_get(opts, "hold")))
-        s.hold_ms = atoi(v);
-    if ((v = cli_get(opts, "gap")))
-        s.gap_ms = atoi(v);
-    if ((v = cli_get(opts, "settle")))
-        s.settle_ms = atoi(v);
-    if ((v = cli_get(opts, "noise")))
-        s.noise_g = atoi(v);
+    {
+        long rate = s.rate_hz, hold = s.hold_ms, gap = s.gap_ms, settle = s.settle_ms,
+             noise = s.noise_g, decimals = 0;
+        if ((err = cli_get_long(opts, "rate", 1, 100, &rate)) ||
+            (err = cli_get_long(opts, "hold", 0, 3600000, &hold)) ||
+            (err = cli_get_long(opts, "gap", 0, 3600000, &gap)) ||
+            (err = cli_get_long(opts, "settle", 1, 60000, &settle)) ||
+            (err = cli_get_long(opts, "noise", 0, 1000, &noise)) ||
+            (err = cli_get_long(opts, "decimals", 0, 4, &decimals))) {
+            fprintf(stderr, "cleanplate-scale sim: %s\n", cp_detail());
+            return 2;
+        }
+        s.rate_hz = (int)rate;
+        s.hold_ms = (int)hold;
+        s.gap_ms = (int)gap;
+        s.settle_ms = (int)settle;
+        s.noise_g = (int)noise;
+        if (cli_get(opts, "decimals"))
+            s.fmt.decimals = (int)decimals;
+    }
     if ((v = cli_get(opts, "seed")))
         s.rng = strtoull(v, NULL, 10) | 1;
-    if (s.rate_hz < 1 || s.rate_hz > 100 || s.settle_ms < 1 || s.hold_ms < 0 || s.gap_ms < 0 ||
-        s.noise_g < 0 || s.noise_g > 1000) {
-        fprintf(stderr, "cleanplate-scale sim: --rate is 1-100, --settle at least 1, --hold, "
-                        "--gap and --noise not negative\n");
-        return 2;
-    }
     if ((v = cli_get(opts, "unit")) && (err = proto_unit_parse(v, &s.fmt.unit))) {
         fprintf(stderr, "cleanplate-scale sim: %s\n", cp_detail());
         return 2;
     }
-    if ((v = cli_get(opts, "decimals")))
-        s.fmt.decimals = atoi(v);
     s.fmt.checksum = cli_get(opts, "checksum") != NULL;
     v = cli_get(opts, "weights");
     {

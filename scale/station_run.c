@@ -145,8 +145,13 @@ static cp_err frame_clock_run(frame_clock *fc, station *st, station_link *link)
             station_tick(st, fc->now_ms);
         }
         seen = seen || n > 0;
-        if (changed && !station_link_connected(link) && seen)
-            break; /* the replay's scale has gone: nothing more will come */
+        if (changed && !station_link_connected(link)) {
+            /* the replay's scale has gone: nothing more will come */
+            if (!seen)
+                return cp_fail(CP_ERR_DISCONNECTED, "the scale closed its port before "
+                               "sending anything");
+            break;
+        }
     }
     return CP_OK;
 }
@@ -255,20 +260,23 @@ static int apply_options(const cli_opt *opts, station_cfg *c)
         }
         c->mode = v[0] == 'k' ? STATION_KITCHEN : STATION_PLATE;
     }
-    if ((v = cli_get(opts, "baud")))
-        c->baud = atoi(v);
+    {
+        long baud = c->baud, clean = c->clean_plate_g, tare = c->tray_tare_g,
+             anon = c->anon_wait_ms;
+        if (cli_get_long(opts, "baud", 1, 4000000, &baud) ||
+            cli_get_long(opts, "clean-plate-g", 0, 100000, &clean) ||
+            cli_get_long(opts, "tray-tare-g", 0, 100000, &tare) ||
+            cli_get_long(opts, "anonymous-after", 0, 600000, &anon)) {
+            fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
+            return 2;
+        }
+        c->baud = (int)baud;
+        c->clean_plate_g = clean;
+        c->tray_tare_g = tare;
+        c->anon_wait_ms = (int)anon;
+    }
     if (cli_get(opts, "checksum"))
         c->checksum = true;
-    if ((v = cli_get(opts, "clean-plate-g")))
-        c->clean_plate_g = atol(v);
-    if ((v = cli_get(opts, "tray-tare-g")))
-        c->tray_tare_g = atol(v);
-    if ((v = cli_get(opts, "anonymous-after")))
-        c->anon_wait_ms = atoi(v);
-    if (c->clean_plate_g < 0 || c->tray_tare_g < 0 || c->anon_wait_ms < 0 || c->baud < 0) {
-        fprintf(stderr, "cleanplate-scale station: grams, baud and times cannot be negative\n");
-        return 2;
-    }
     return 0;
 }
 
@@ -362,9 +370,13 @@ int station_run_main(int argc, char **argv)
     rc = 1;
     if (cli_get(opts, "frame-clock")) {
         const char *fixed = getenv("CLEANPLATE_NOW");
-        fc.frame_ms = atol(cli_get(opts, "frame-clock"));
-        if (!headless || fc.frame_ms <= 0 || fc.frame_ms > 10000 || !fixed ||
-            clock_parse(fixed, &fc.base)) {
+        long ms = 0;
+        if (cli_get_long(opts, "frame-clock", 1, 10000, &ms)) {
+            fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
+            return 2;
+        }
+        fc.frame_ms = ms;
+        if (!headless || !fixed || clock_parse(fixed, &fc.base)) {
             fprintf(stderr, "cleanplate-scale station: --frame-clock MS (1-10000) is for a "
                             "--headless replay and needs CLEANPLATE_NOW, the time it starts\n");
             return 2;
