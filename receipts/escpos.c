@@ -473,7 +473,8 @@ size_t escpos_wrap_line(escpos *e, const char *s, size_t len, int cols, size_t *
     return fit;
 }
 
-/* Text wrapped into lines of at most cols columns. */
+/* Text wrapped into lines of at most cols columns; a single character wider
+ * than cols (possible below 3 columns) is printed alone on its line. */
 cp_err escpos_wrap(escpos *e, const char *utf8, int cols)
 {
     size_t len = strlen(utf8), i = 0, line, used;

@@ -47,7 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     prof.encoding = encs[data[0] % 3];
     prof.columns = 32;
-    cols = 2 + data[1] % 47;
+    /* At least 3 columns: one character may take 3 ("..." stands for U+2026 on
+     * an ASCII printer), and one wider than the line is printed anyway, alone
+     * on its line, rather than lost (a real receipt has 32 to 48 columns). */
+    cols = 3 + data[1] % 46;
     s = malloc(size - 1);
     if (!s)
         return 0;
