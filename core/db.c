@@ -1,14 +1,17 @@
 /* db: the SQLite store: opening with the project's pragmas, migrations, cached statements. */
 #include "core/db.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/schema.h"
 
 #define DB_MAX_STMTS 96
+#define DB_BUSY_TIMEOUT_MS 5000 /* how long a write waits for another writer */
 
 struct db {
     sqlite3 *conn;
@@ -18,6 +21,8 @@ struct db {
         const char *sql;
         sqlite3_stmt *st;
     } stmts[DB_MAX_STMTS];
+    struct timespec busy_since;  /* when the current wait for a lock began */
+    unsigned busy_seed;
 };
 
 const char *db_default_path(const char *path)
@@ -32,15 +37,52 @@ const char *db_default_path(const char *path)
     return "cleanplate.db";
 }
 
+/* Waits for a lock another connection holds, for up to DB_BUSY_TIMEOUT_MS:
+ * first as SQLite's own handler does (1, 2, 5, 10 ms), then in short
+ * jittered sleeps of 0.1-0.5 ms. SQLite's handler (sqlite3_busy_timeout) goes
+ * on backing off to 100 ms sleeps, and a terminal that has waited a while then
+ * hardly ever finds the lock free while the others keep taking it: with eight
+ * busy terminals one starved for 5 s and answered "busy". Polling often once
+ * the wait is long gives the longest waiter the best chance of the next turn. */
+static int db_busy_wait(void *arg, int count)
+{
+    static const long first_us[] = {1000, 2000, 5000, 10000};
+    db *d = arg;
+    struct timespec now, pause;
+    long waited_ms, us;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (count == 0)
+        d->busy_since = now;
+    waited_ms = (now.tv_sec - d->busy_since.tv_sec) * 1000 +
+                (now.tv_nsec - d->busy_since.tv_nsec) / 1000000;
+    if (waited_ms >= DB_BUSY_TIMEOUT_MS)
+        return 0;
+    if (count < (int)(sizeof first_us / sizeof first_us[0])) {
+        us = first_us[count];
+    } else {
+        d->busy_seed = d->busy_seed * 1103515245u + 12345u;
+        us = 100 + (long)((d->busy_seed >> 16) % 400);
+    }
+    pause.tv_sec = 0;
+    pause.tv_nsec = us * 1000;
+    nanosleep(&pause, NULL);
+    return 1;
+}
+
 cp_err db_fail(db *d, const char *what)
 {
     int code = sqlite3_extended_errcode(d->conn) & 0xff;
     const char *msg = sqlite3_errmsg(d->conn);
 
+    /* a write refused for want of space shows as an I/O error in some places */
+    if (code == SQLITE_IOERR &&
+        (sqlite3_system_errno(d->conn) == ENOSPC || sqlite3_system_errno(d->conn) == EDQUOT))
+        code = SQLITE_FULL;
     switch (code) {
     case SQLITE_FULL:
-        return cp_fail(CP_ERR_FULL, "%s: the database or disk is full (%s); free some space "
-                       "and try again", what, msg);
+        return cp_fail(CP_ERR_FULL, "%s: the disk that holds %s is full, so nothing was saved: "
+                       "free some space on it, then try again", what, d->path);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         return cp_fail(CP_ERR_BUSY, "%s: the database stayed busy (%s); try again", what, msg);
@@ -103,7 +145,8 @@ cp_err db_open(const char *path, int flags, db **out)
         goto out;
     }
     sqlite3_extended_result_codes(d->conn, 1);
-    sqlite3_busy_timeout(d->conn, 5000);
+    d->busy_seed = (unsigned)getpid();
+    sqlite3_busy_handler(d->conn, db_busy_wait, d);
     err = db_exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
                      "PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;");
     if (err) {
