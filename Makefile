@@ -54,7 +54,7 @@ BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_PROGS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all programs deps check demo bench fuzz install clean unit integration \
-        check-asan fuzz-quick fuzz-build soak _check _demo _bench _fuzz
+        check-asan fuzz-quick fuzz-build soak _check _soak _demo _bench _fuzz
 .DEFAULT_GOAL := all
 # Keep object files of tests and fuzz targets (they are intermediates otherwise).
 .SECONDARY:
@@ -110,6 +110,13 @@ $(SHIM): tests/shim/tiocm_shim.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(WARN) -O2 -shared -fPIC -o $@ $< -ldl
 
+# An LD_PRELOAD shim that fills the disk under the database while a flag file
+# exists (tests/reliability/disk_full.sh).
+ENOSPC_SHIM := $(BUILD)/enospc_shim.so
+$(ENOSPC_SHIM): tests/shim/enospc_shim.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(WARN) -O2 -shared -fPIC -o $@ $< -ldl
+
 # ---- tests ---------------------------------------------------------------
 
 # The entry points install what is missing, then re-run make so that
@@ -119,10 +126,11 @@ check: deps
 
 # Each runner adds its counts to CHECK_COUNTS; the last line sums them up.
 _check: export CHECK_COUNTS = $(abspath $(BUILD))/check-counts
-_check: programs $(UNIT_TESTS) $(SHIM)
+_check: programs $(UNIT_TESTS) $(SHIM) $(ENOSPC_SHIM)
 	@rm -f $(CHECK_COUNTS)
 	@./tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
 	@./tests/run-integration.sh $(BUILD)
+	@./tests/run-reliability.sh $(BUILD) quick
 	@$(MAKE) --no-print-directory check-asan
 	@$(MAKE) --no-print-directory fuzz-quick
 	@awk '{p += $$1; f += $$2} END {printf "check: %d passed, %d failed\n", p, f}' $(CHECK_COUNTS)
@@ -132,6 +140,16 @@ unit: $(UNIT_TESTS)
 
 integration: programs $(SHIM)
 	@./tests/run-integration.sh $(BUILD)
+
+# The reliability suite (tests/reliability/) with its long sizes: a 60 s lunch
+# rush, 50 kills of a terminal and of a station, a disk filling 100 times, a
+# busy back office on 3 months of history, devices unplugged 15 times; one summary.
+# `make check` runs the same scripts with quick sizes.
+soak: deps
+	@$(MAKE) --no-print-directory _soak
+
+_soak: programs $(SHIM) $(ENOSPC_SHIM)
+	@./tests/run-reliability.sh $(BUILD) soak
 
 # The unit tests once more under AddressSanitizer and UndefinedBehaviorSanitizer.
 check-asan:

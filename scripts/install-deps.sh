@@ -10,7 +10,7 @@ libsodium-dev libinih-dev libcsv-dev libjansson-dev
 libusb-1.0-0-dev libserialport-dev libncurses-dev
 libhpdf-dev libqrencode-dev fonts-arphic-uming
 libcmocka-dev umockdev libumockdev-dev
-poppler-utils tmux chromium groff-base man-db
+poppler-utils tmux chromium groff-base man-db python3
 clang libclang-rt-14-dev
 "
 

@@ -42,3 +42,28 @@ setup_canteen() {
     } >"$TMPDIR/diners.csv"
     "$OFFICE" import diners "$TMPDIR/diners.csv" >/dev/null
 }
+
+# Screen tests run the program in a private tmux server ($T), in session $S
+# (default pos); tmux_start NAME names the server, the caller sets its trap.
+tmux_start() {
+    command -v tmux >/dev/null || fail "tmux is missing: apt-get install tmux"
+    SOCK="cp-$1-$$"
+    T="tmux -L $SOCK -f /dev/null"
+}
+screen() { $T capture-pane -p -t "${S:-pos}"; }
+# Waits up to 5 s for text on the screen; fails showing the screen.
+wait_for() {
+    i=0
+    while ! screen | grep -qF -- "$1"; do
+        i=$((i + 1))
+        [ $i -lt 100 ] || fail "'$1' never appeared on screen:
+$(screen)"
+        sleep 0.05
+    done
+}
+# What a person types: the keys, a pause (slower than a reader), then Enter.
+type_in() {
+    $T send-keys -t "${S:-pos}" -l -- "$1"; sleep 0.2
+    $T send-keys -t "${S:-pos}" Enter; sleep 0.1
+}
+key() { $T send-keys -t "${S:-pos}" "$@"; sleep 0.15; }

@@ -2,7 +2,6 @@
 # shift, taps through the keyboard reader (a fast burst and Enter), a blocked card in red,
 # items with a cancelled line, a void with a manager PIN, a reprint, the Z report.
 . tests/integration/lib.sh
-command -v tmux >/dev/null || fail "tmux is missing: apt-get install tmux"
 
 setup_canteen 5
 "$OFFICE" topup S0001 50 >/dev/null
@@ -13,23 +12,8 @@ setup_canteen 5
 echo 1357 | "$OFFICE" user add li --role cashier >/dev/null
 echo 2468 | "$OFFICE" user add wang --role manager >/dev/null
 
-SOCK="cp-tui-$$"
-T="tmux -L $SOCK -f /dev/null"
+tmux_start tui
 trap '$T kill-server 2>/dev/null || true' EXIT
-screen() { $T capture-pane -p -t pos; }
-# Waits up to 5 s for text on the screen; fails showing the screen.
-wait_for() {
-    i=0
-    while ! screen | grep -qF -- "$1"; do
-        i=$((i + 1))
-        [ $i -lt 100 ] || fail "'$1' never appeared on screen:
-$(screen)"
-        sleep 0.05
-    done
-}
-# What a person types: the keys, a pause (slower than a reader), then Enter.
-type_in() { $T send-keys -t pos -l -- "$1"; sleep 0.2; $T send-keys -t pos Enter; sleep 0.1; }
-key() { $T send-keys -t pos "$@"; sleep 0.15; }
 # A card reader left as a keyboard: the digits and Enter in one burst.
 tap() { $T send-keys -t pos "$1" Enter; }
 sql() { sqlite3 "$CLEANPLATE_DB" "$1"; }

@@ -3,27 +3,14 @@
 # stdin reader answered within 100 ms (measured outside the program too), the receipt
 # preview on screen, a fake reader unplugged and refused.
 . tests/integration/lib.sh
-command -v tmux >/dev/null || fail "tmux is missing: apt-get install tmux"
 
 setup_canteen 5
 "$OFFICE" topup S0004 50 >/dev/null
 echo 1357 | "$OFFICE" user add li --role cashier >/dev/null
 echo 8642 | "$OFFICE" user add zhou --role kitchen >/dev/null
 
-SOCK="cp-tui-$$"
-T="tmux -L $SOCK -f /dev/null"
+tmux_start tui
 trap 'exec 3>&- 2>/dev/null; $T kill-server 2>/dev/null || true' EXIT
-screen() { $T capture-pane -p -t "$S"; }
-wait_for() {
-    i=0
-    while ! screen | grep -qF -- "$1"; do
-        i=$((i + 1))
-        [ $i -lt 100 ] || fail "'$1' never appeared on screen:
-$(screen)"
-        sleep 0.05
-    done
-}
-type_in() { $T send-keys -t "$S" -l -- "$1"; sleep 0.2; $T send-keys -t "$S" Enter; sleep 0.1; }
 sql() { sqlite3 "$CLEANPLATE_DB" "$1"; }
 ENV="env LANG=C.UTF-8 TERM=xterm-256color CLEANPLATE_DB=$CLEANPLATE_DB CLEANPLATE_NOW=$CLEANPLATE_NOW"
 
