@@ -313,7 +313,7 @@ static cp_err collect_raw(db *d, const char *from, const char *to, int64_t cante
         " GROUP BY department_id";
     static const char trays_sql[] =
         "SELECT w.department_id, 0, count(*), sum(w.net_g), sum(w.net_g <= ?4)"
-        " FROM canteens c JOIN waste_records w ON w.canteen_id = c.id"
+        " FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"
         " AND w.business_date BETWEEN ?1 AND ?2 AND w.stage = 'plate'"
         " AND w.diner_id IS NOT NULL AND (w.flags & ?5) = 0"
         " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"
@@ -675,7 +675,7 @@ static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts
     " SELECT " WKEY ", 0, w.diner_id IS NOT NULL, CASE WHEN w.diner_id IS NOT NULL"             \
     "   THEN w.net_g ELSE 0 END, w.diner_id IS NOT NULL AND w.net_g <= ?6,"                     \
     "   w.diner_id IS NULL, CASE WHEN w.diner_id IS NULL THEN w.net_g ELSE 0 END"               \
-    " FROM canteens c JOIN waste_records w ON w.canteen_id = c.id"                             \
+    " FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"                             \
     "   AND w.business_date BETWEEN ?3 AND ?4 AND w.stage = 'plate' AND (w.flags & ?7) = 0"    \
     "   AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"                 \
     " WHERE ?5 = 0 OR c.id = ?5"                                                               \
@@ -965,7 +965,7 @@ cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
         " AND (?3 = 0 OR canteen_id = ?3)";
     static const char kitchen_sql[] =
         "SELECT w.stage, coalesce(w.category, ''), coalesce(w.reason, ''), sum(w.net_g)"
-        " FROM canteens c JOIN waste_records w ON w.canteen_id = c.id"
+        " FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"
         " AND w.business_date BETWEEN ?1 AND ?2 AND w.stage <> 'plate' AND (w.flags & ?4) = 0"
         " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"
         " WHERE ?3 = 0 OR c.id = ?3 GROUP BY 1, 2, 3"
