@@ -135,7 +135,7 @@ static cp_err frame_clock_run(frame_clock *fc, station *st, station_link *link)
 
         if (err)
             return err;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && fc->have; i++) { /* no further than the last line */
             cp_time wall;
             fc->now_ms += fc->frame_ms;
             wall = clock_add_seconds(&fc->base, (long)(fc->now_ms / 1000));
