@@ -36,9 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* in chunks that may fill the output, as a transport would */
     for (size_t off = 0; off < size; off += used) {
-        size_t n = 0;
-        used = proto_feed(&a, data + off, size - off, whole + nwhole,
-                          nwhole < MAXR ? 1 + (data[off] % 4) : 0, &n);
+        size_t n = 0, cap = 1 + (size_t)(data[off] % 4);
+        if (cap > MAXR - nwhole)
+            cap = MAXR - nwhole; /* the room left in whole[] */
+        used = proto_feed(&a, data + off, size - off, whole + nwhole, cap, &n);
         nwhole += n;
         if (nwhole >= MAXR)
             break;
