@@ -469,7 +469,14 @@ int main(int argc, char **argv)
     }
 
     if (s.headless) {
+        int left = 0;
         rc = use_lines ? run_headless_lines(d, pq, &s, fmt) : run_headless_reader(d, pq, &s, r);
+        /* receipts still waiting for the printer: one more try, then say so */
+        if (pq && printq_pending(pq) > 0 && (printq_flush(pq, d, &left) || left > 0))
+            fprintf(stderr, "cleanplate-pos: %d receipt%s not printed (%s); the sales stand "
+                    "(their answers say \"printed\":false): reprint them on the terminal's "
+                    "screen with R and the sale id\n", left, left == 1 ? " was" : "s were",
+                    printq_status(pq));
     } else {
         ui_config u = {.terminal = s.terminal, .d = d, .r = r, .pq = pq, .preview = s.preview,
                        .dup_seconds = (int)s.dup_seconds,

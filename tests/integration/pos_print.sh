@@ -58,6 +58,8 @@ printf '0000000003\n0000000004\n' |
 grep -q '"sale_id":"POS3-000001".*"printed":false' "$TMPDIR/out3" || fail "refused: $(cat "$TMPDIR/out3")"
 [ "$(grep -c '"ok":true' "$TMPDIR/out3")" -eq 2 ] || fail "refused printer stopped a sale: $(cat "$TMPDIR/out3")"
 grep -q 'refused' "$TMPDIR/err3" || fail "no word of the printer: $(cat "$TMPDIR/err3")"
+grep -q '2 receipts were not printed' "$TMPDIR/err3" ||
+    fail "the receipts left unprinted at the end are not named: $(cat "$TMPDIR/err3")"
 [ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM sales WHERE terminal = 'POS3'")" = 2 ] ||
     fail "sales of POS3 missing"
 "$OFFICE" verify >/dev/null || fail "verify after printer failures"
