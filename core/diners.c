@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,12 +35,49 @@ static cp_err row_shape(const csv_row *row, const char *name, size_t want, const
     return CP_OK;
 }
 
-/* Returns the index of the first row before i whose field col equals row i's. */
-static long earlier_same(const csv_table *t, size_t i, size_t col)
+/* The keys of an import seen so far (staff numbers, cards, codes) and the row
+ * each first came on: a hash table with open addressing, so that checking a
+ * file for repeats takes time in proportion to its rows. Keys are borrowed. */
+typedef struct seen {
+    const char **keys;
+    size_t *rows;
+    size_t mask;
+} seen;
+
+static cp_err seen_init(seen *s, size_t n)
 {
-    for (size_t k = 1; k < i; k++)
-        if (strcmp(t->rows[k].fields[col], t->rows[i].fields[col]) == 0)
-            return (long)k;
+    size_t cap = 16;
+
+    while (cap < 2 * n)
+        cap *= 2;
+    s->keys = calloc(cap, sizeof *s->keys);
+    s->rows = calloc(cap, sizeof *s->rows);
+    s->mask = cap - 1;
+    if (!s->keys || !s->rows)
+        return cp_fail(CP_ERR_NOMEM, "out of memory checking the file for repeats");
+    return CP_OK;
+}
+
+static void seen_free(seen *s)
+{
+    free(s->keys);
+    free(s->rows);
+}
+
+/* Adds key (first on row) unless it was seen; returns the row it was first
+ * seen on, or -1 when it is new. At most n keys (seen_init) may be added. */
+static long seen_add(seen *s, const char *key, size_t row)
+{
+    uint64_t h = 14695981039346656037u; /* FNV-1a */
+    size_t i;
+
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 1099511628211u;
+    for (i = (size_t)h & s->mask; s->keys[i]; i = (i + 1) & s->mask)
+        if (strcmp(s->keys[i], key) == 0)
+            return (long)s->rows[i];
+    s->keys[i] = key;
+    s->rows[i] = row;
     return -1;
 }
 
@@ -67,26 +105,33 @@ cp_err diners_import_departments(db *d, const csv_table *t, const char *name,
     cp_err err;
     int64_t v;
 
+    seen codes;
+    long first;
+
     memset(counts, 0, sizeof *counts);
-    if ((err = csvread_expect_header(t, name, dept_cols, 3)))
+    if ((err = csvread_expect_header(t, name, dept_cols, 3)) ||
+        (err = seen_init(&codes, t->nrows)))
         return err;
-    for (size_t i = 1; i < t->nrows; i++) {
+    for (size_t i = 1; i < t->nrows && !err; i++) {
         const csv_row *r = &t->rows[i];
         if ((err = row_shape(r, name, 3, "code,name,parent_code")))
-            return err;
+            break;
         if (!ident_valid(r->fields[0]))
-            return cp_fail(CP_ERR_INVALID, "%s:%ld: field code: '%s' is not a department code "
-                           "(1-32 letters, digits, - or _)", name, r->line, r->fields[0]);
-        if (!*r->fields[1])
-            return cp_fail(CP_ERR_INVALID, "%s:%ld: field name: empty", name, r->line);
-        if (strcmp(r->fields[0], r->fields[2]) == 0)
-            return cp_fail(CP_ERR_INVALID, "%s:%ld: field parent_code: a department cannot be "
-                           "its own parent", name, r->line);
-        if (earlier_same(t, i, 0) >= 0)
-            return cp_fail(CP_ERR_INVALID, "%s:%ld: field code: '%s' appears twice in the file "
-                           "(first on line %ld)", name, r->line, r->fields[0],
-                           t->rows[earlier_same(t, i, 0)].line);
+            err = cp_fail(CP_ERR_INVALID, "%s:%ld: field code: '%s' is not a department code "
+                          "(1-32 letters, digits, - or _)", name, r->line, r->fields[0]);
+        else if (!*r->fields[1])
+            err = cp_fail(CP_ERR_INVALID, "%s:%ld: field name: empty", name, r->line);
+        else if (strcmp(r->fields[0], r->fields[2]) == 0)
+            err = cp_fail(CP_ERR_INVALID, "%s:%ld: field parent_code: a department cannot be "
+                          "its own parent", name, r->line);
+        else if ((first = seen_add(&codes, r->fields[0], i)) >= 0)
+            err = cp_fail(CP_ERR_INVALID, "%s:%ld: field code: '%s' appears twice in the file "
+                          "(first on line %ld)", name, r->line, r->fields[0],
+                          t->rows[first].line);
     }
+    seen_free(&codes);
+    if (err)
+        return err;
 
     if ((err = db_begin(d)))
         return err;
@@ -212,15 +257,20 @@ cp_err diners_import(db *d, const csv_table *t, const char *name, const char *ac
     static const char add_card_sql[] = "INSERT INTO cards(card_no, diner_id) VALUES (?, ?)";
     char (*cards)[CARDNO_LEN + 1] = NULL;
     char detail[128];
+    seen staff = {0}, card_rows = {0};
     sqlite3_stmt *st;
+    long first;
     cp_err err;
 
     memset(counts, 0, sizeof *counts);
     if ((err = csvread_expect_header(t, name, diner_cols, 5)))
         return err;
-    if (!(cards = calloc(t->nrows, sizeof *cards)))
-        return cp_fail(CP_ERR_NOMEM, "out of memory importing %s", name);
-    if ((err = db_begin(d)))
+    if (!(cards = calloc(t->nrows, sizeof *cards))) {
+        err = cp_fail(CP_ERR_NOMEM, "out of memory importing %s", name);
+        goto out;
+    }
+    if ((err = seen_init(&staff, t->nrows)) || (err = seen_init(&card_rows, t->nrows)) ||
+        (err = db_begin(d)))
         goto out;
     for (size_t i = 1; i < t->nrows; i++) {
         const csv_row *r = &t->rows[i];
@@ -229,18 +279,16 @@ cp_err diners_import(db *d, const csv_table *t, const char *name, const char *ac
 
         if ((err = check_diner_row(d, r, name, cards[i], &dept_id)))
             goto fail;
-        if (earlier_same(t, i, 0) >= 0) {
+        if ((first = seen_add(&staff, r->fields[0], i)) >= 0) {
             err = cp_fail(CP_ERR_INVALID, "%s:%ld: field staff_no: '%s' appears twice in the "
                           "file (first on line %ld)", name, r->line, r->fields[0],
-                          t->rows[earlier_same(t, i, 0)].line);
+                          t->rows[first].line);
             goto fail;
         }
-        for (size_t k = 1; cards[i][0] && k < i; k++) {
-            if (strcmp(cards[k], cards[i]) == 0) {
-                err = cp_fail(CP_ERR_INVALID, "%s:%ld: field card: card %s is also given on "
-                              "line %ld", name, r->line, cards[i], t->rows[k].line);
-                goto fail;
-            }
+        if (cards[i][0] && (first = seen_add(&card_rows, cards[i], i)) >= 0) {
+            err = cp_fail(CP_ERR_INVALID, "%s:%ld: field card: card %s is also given on "
+                          "line %ld", name, r->line, cards[i], t->rows[first].line);
+            goto fail;
         }
 
         if (!(st = db_stmt(d, get_sql)))
@@ -336,6 +384,8 @@ fail:
     db_rollback(d);
     memset(counts, 0, sizeof *counts);
 out:
+    seen_free(&staff);
+    seen_free(&card_rows);
     free(cards);
     return err;
 }

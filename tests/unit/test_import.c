@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/csvread.h"
@@ -167,6 +168,42 @@ static void test_departments(void **state)
     assert_int_equal(fixture_int(d, "SELECT count(*) FROM departments WHERE code = 'D12'"), 0);
 }
 
+/* Repeats far apart in a file of 3,000 diners are found, naming the line of
+ * the first one; the same rows without the repeat import. */
+static void test_repeats_in_a_long_file(void **state)
+{
+    db *d = *state;
+    import_counts n;
+    size_t cap = 3100 * 64, len;
+    char *buf = malloc(cap);
+    static const struct { const char *row, *want; } cases[] = {
+        {"S1017,重号,D01,staff,0000900001\n", "in.csv:3002: field staff_no: 'S1017' appears twice "
+                                              "in the file (first on line 18)"},
+        {"S9999,重卡,D02,staff,0000801234\n", "in.csv:3002: field card: card 0000801234 is also "
+                                              "given on line 1235"},
+        {"S9999,新人,D02,staff,0000900001\n", NULL},
+    };
+
+    assert_non_null(buf);
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        len = (size_t)snprintf(buf, cap, "staff_no,name,department_code,category,card\n");
+        for (int i = 1; i <= 3000; i++)
+            len += (size_t)snprintf(buf + len, cap - len, "S%d,职工%d,D0%d,staff,%010d\n",
+                                    1000 + i, i, 1 + i % 2, 800000 + i);
+        snprintf(buf + len, cap - len, "%s", cases[c].row);
+        if (!cases[c].want) {
+            assert_int_equal(import_text(d, 1, buf, &n), CP_OK);
+            assert_int_equal(n.added, 3001);
+        } else {
+            assert_int_equal(import_text(d, 1, buf, &n), CP_ERR_INVALID);
+            if (!strstr(cp_detail(), cases[c].want))
+                fail_msg("case %zu: '%s' does not contain '%s'", c, cp_detail(), cases[c].want);
+            assert_int_equal(fixture_int(d, "SELECT count(*) FROM diners"), 4);
+        }
+    }
+    free(buf);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -178,6 +215,7 @@ int main(void)
         T(test_diner_errors_name_line_and_field),
         T(test_reimport_and_update),
         T(test_departments),
+        T(test_repeats_in_a_long_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
