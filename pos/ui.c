@@ -1145,6 +1145,11 @@ int ui_run(const ui_config *c)
     }
     ids_random(u->session);
     u->session[12] = '\0';
+    {
+        int left = 0; /* a lock from before a restart still holds */
+        if (ui_data_lock_left(c->d, c->terminal, UI_LOCK_MS / 1000, &left) == CP_OK && left > 0)
+            u->locked_until = mono_ms() + (int64_t)left * 1000;
+    }
     if ((key_fd = screen_start(c->screen_on_tty)) < 0) {
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
         goto out;

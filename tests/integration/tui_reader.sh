@@ -34,6 +34,17 @@ wait_for "login locked after 3 wrong PINs"
     fail "lock not audited"
 [ "$(sql "SELECT count(*) FROM audit WHERE action = 'pos.login'")" = 0 ] || fail "logged in while locked"
 $T kill-session -t $S
+# restarting the terminal does not lift the lock
+S=relogin
+$T new-session -d -s $S -x 80 -y 24 "$ENV $POS --terminal POS1; sleep 60"
+wait_for "Cashier name"
+wait_for "LOCKED for"
+type_in li
+type_in 1357
+wait_for "login locked after 3 wrong PINs"
+[ "$(sql "SELECT count(*) FROM audit WHERE action = 'pos.login'")" = 0 ] ||
+    fail "a restart lifted the login lock"
+$T kill-session -t $S
 
 # 2. cards from a FIFO (--reader stdin), the screen on the terminal, receipts previewed
 S=fifo
