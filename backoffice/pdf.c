@@ -1338,6 +1338,26 @@ out:
     return leave(d, err);
 }
 
+
+/* The frame of a vertical chart: its title, then a plot box of VPLOT_H with a
+ * y axis from lo to hi (ticks into *a) and room for labels below; the box's
+ * corners come back in x0, x1 (left, right) and y0, y1 (bottom, top). */
+static cp_err vplot_frame(pdf_doc *d, const char *title, const char *unit, double lo,
+                          double hi, axis *a, double *x0, double *x1, double *y0, double *y1)
+{
+    cp_err err;
+
+    *a = nice_axis(lo, hi);
+    gap(d, 6);
+    if ((err = need(d, CHART_TITLE_SIZE * LEADING + 14 + VPLOT_H + VLABEL_H)) ||
+        (err = chart_title(d, title, 0)))
+        return err;
+    *x0 = MARGIN_X + tick_width(d, a) + 8;
+    *x1 = MARGIN_X + TEXT_W;
+    *y1 = d->y - 14;
+    *y0 = *y1 - VPLOT_H;
+    return y_axis(d, a, *x0, *x1, *y0, *y1, unit);
+}
 /* A legend of coloured swatches and names, right-aligned above a plot at y. */
 static cp_err legend(pdf_doc *d, const char *const *names, int n, double y, int lines)
 {
@@ -1387,18 +1407,9 @@ cp_err pdf_line_chart(pdf_doc *d, const pdf_line_spec *s)
             lo = v < lo ? v : lo;
             hi = v > hi ? v : hi;
         }
-    a = nice_axis(lo, hi);
-    gap(d, 6);
-    if ((err = need(d, CHART_TITLE_SIZE * LEADING + 14 + VPLOT_H + VLABEL_H)) ||
-        (err = chart_title(d, s->title, 0)))
+    if ((err = vplot_frame(d, s->title, s->unit, lo, hi, &a, &x0, &x1, &y0, &y1)))
         goto out;
-    x0 = MARGIN_X + tick_width(d, &a) + 8;
-    x1 = MARGIN_X + TEXT_W;
-    y1 = d->y - 14;
-    y0 = y1 - VPLOT_H;
     slot = (x1 - x0) / s->n;
-    if ((err = y_axis(d, &a, x0, x1, y0, y1, s->unit)))
-        goto out;
     if (s->series_names[0] && (err = legend(d, s->series_names, nseries, y1 + 5, 1)))
         goto out;
 #define LX(i) (x0 + slot * ((i) + 0.5))
@@ -1471,20 +1482,11 @@ cp_err pdf_grouped_chart(pdf_doc *d, const pdf_group_spec *s)
         lo = v < lo ? v : lo;
         hi = v > hi ? v : hi;
     }
-    a = nice_axis(lo, hi);
-    gap(d, 6);
-    if ((err = need(d, CHART_TITLE_SIZE * LEADING + 14 + VPLOT_H + VLABEL_H)) ||
-        (err = chart_title(d, s->title, 0)))
-        goto out;
-    x0 = MARGIN_X + tick_width(d, &a) + 8;
-    x1 = MARGIN_X + TEXT_W;
-    y1 = d->y - 14;
-    y0 = y1 - VPLOT_H;
-    slot = (x1 - x0) / s->ngroups;
-    bw = slot * 0.8 / s->nseries;
-    if ((err = y_axis(d, &a, x0, x1, y0, y1, s->unit)) ||
+    if ((err = vplot_frame(d, s->title, s->unit, lo, hi, &a, &x0, &x1, &y0, &y1)) ||
         (s->series && (err = legend(d, s->series, s->nseries, y1 + 5, 0))))
         goto out;
+    slot = (x1 - x0) / s->ngroups;
+    bw = slot * 0.8 / s->nseries;
     for (int g = 0; g < s->ngroups; g++) {
         double gx = x0 + slot * g + slot * 0.1;
         for (int k = 0; k < s->nseries; k++) {
