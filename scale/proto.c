@@ -316,3 +316,15 @@ bool proto_skip(proto_parser *p)
     p->len = 0;
     return false;
 }
+
+bool proto_st_us_weight(proto_parser *p, const char *s, size_t n, size_t i,
+                        proto_reading *out)
+{
+    if (n < 2 || (memcmp(s, "ST", 2) != 0 && memcmp(s, "US", 2) != 0))
+        return proto_skip(p);
+    if (!proto_weight_unit(s + i, n - i, &out->grams))
+        return proto_skip(p);
+    out->has_weight = true;
+    out->stable = s[0] == 'S';
+    return true;
+}

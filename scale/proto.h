@@ -149,6 +149,12 @@ bool proto_weight(const char *s, size_t n, proto_unit unit, int64_t *grams);
  * ("  12.34 g", "+0012.34kg"), into grams. */
 bool proto_weight_unit(const char *s, size_t n, int64_t *grams);
 
+/* A&D and CAS frames: s[0..n) starts "ST" (stable) or "US" (moving) and the
+ * weight with its unit is s[i..n). Fills *out and returns true; anything else
+ * is skipped (proto_skip). */
+bool proto_st_us_weight(proto_parser *p, const char *s, size_t n, size_t i,
+                        proto_reading *out);
+
 /* Collects a CR- or LF-terminated line in p->buf. Returns true when a
  * non-empty line is complete (p->len bytes, no terminator); the caller parses
  * it and calls proto_line_done(). Control bytes other than CR and LF restart

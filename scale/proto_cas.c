@@ -77,13 +77,7 @@ static bool cas_line(proto_parser *p, proto_reading *out)
         out->status = (k < n && s[k] == '-') ? PROTO_UNDERLOAD : PROTO_OVERLOAD;
         return true;
     }
-    if (memcmp(s, "ST", 2) != 0 && memcmp(s, "US", 2) != 0)
-        return proto_skip(p);
-    if (!proto_weight_unit(s + i, n - i, &out->grams))
-        return proto_skip(p);
-    out->has_weight = true;
-    out->stable = s[0] == 'S';
-    return true;
+    return proto_st_us_weight(p, s, n, i, out);
 }
 
 /* Feeds one byte of CAS output. */
