@@ -3,7 +3,9 @@
 # the other: `quick` (make check, about a minute in all) or `soak` (make soak,
 # the long sizes). Each script gets BUILD (absolute), a private TMPDIR and its
 # size from the environment (a size already set there wins), and fails by
-# exiting non-zero. The figures each script prints are shown; one line sums up.
+# exiting non-zero. Latency budgets (p99 of a charge while a report runs, how
+# soon a device is back) fail only the soak: in make check they are printed,
+# because a busy shared test machine must not fail correct code. The figures each script prints are shown; one line sums up.
 # Usage: tests/run-reliability.sh BUILD_DIR [quick|soak]
 set -u
 build=$(cd "$1" && pwd)
@@ -11,17 +13,17 @@ mode=${2:-quick}
 case $mode in
 quick)
     : "${RUSH_SECONDS:=8}" "${CRASH_KILLS:=8}" "${DISK_TOGGLES:=10}" "${BUSY_MONTHS:=1}"
-    : "${DEVICE_UNPLUGS:=3}"
+    : "${DEVICE_UNPLUGS:=3}" "${RELIABILITY_BUDGETS:=report}"
     limit=300 ;;
 soak)
     : "${RUSH_SECONDS:=60}" "${CRASH_KILLS:=50}" "${DISK_TOGGLES:=100}" "${BUSY_MONTHS:=3}"
-    : "${DEVICE_UNPLUGS:=15}"
+    : "${DEVICE_UNPLUGS:=15}" "${RELIABILITY_BUDGETS:=enforce}"
     limit=1800 ;;
 *)
     echo "usage: $0 BUILD_DIR [quick|soak]" >&2
     exit 2 ;;
 esac
-export RUSH_SECONDS CRASH_KILLS DISK_TOGGLES BUSY_MONTHS DEVICE_UNPLUGS
+export RUSH_SECONDS CRASH_KILLS DISK_TOGGLES BUSY_MONTHS DEVICE_UNPLUGS RELIABILITY_BUDGETS
 
 passed=0; failed=0; failed_names=""
 started=$(date +%s)

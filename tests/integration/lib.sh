@@ -51,12 +51,13 @@ tmux_start() {
     T="tmux -L $SOCK -f /dev/null"
 }
 screen() { $T capture-pane -p -t "${S:-pos}"; }
-# Waits up to 5 s for text on the screen; fails showing the screen.
+# Waits up to 10 s for text on the screen (generous for a loaded CI machine;
+# it returns as soon as the text is there); fails showing the screen.
 wait_for() {
     i=0
     while ! screen | grep -qF -- "$1"; do
         i=$((i + 1))
-        [ $i -lt 100 ] || fail "'$1' never appeared on screen:
+        [ $i -lt 200 ] || fail "'$1' never appeared on screen:
 $(screen)"
         sleep 0.05
     done

@@ -7,7 +7,7 @@
 # BUSY_RATE taps a second each (default 25). The terminals must answer every
 # tap with a charge, never "busy", with the p99 of their answer time within
 # BUSY_P99_MS (250) over the whole run and over the taps answered during each
-# job. The metrics must count the history and the day's charges exactly.
+# job (enforced by make soak, printed by make check: see over_budget). The metrics must count the history and the day's charges exactly.
 . tests/reliability/lib.sh
 
 DAILY=${BUSY_DAILY:-15000}
@@ -138,7 +138,7 @@ echo "db_busy: $taps charges by 8 terminals at $RATE taps/s each over $took s; a
     "p50 $(ms "$p50") ms, p99 $(ms "$p99") ms, max $(ms "$max") ms; while the jobs ran" \
     "($during taps): p50 $(ms "$dp50") ms, p99 $(ms "$dp99") ms, max $(ms "$dmax") ms" \
     "(budget p99 $P99_MS ms); first metrics $metrics_s s, report $report_s s"
-[ "$p99" -le $((P99_MS * 1000)) ] || fail "p99 $(ms "$p99") ms is over the budget of $P99_MS ms"
-[ "$dp99" -le $((P99_MS * 1000)) ] || fail "p99 while the jobs ran $(ms "$dp99") ms is over the budget of $P99_MS ms"
-[ -z "$slow_jobs" ] || fail "terminals over the budget of $P99_MS ms while a job ran:$slow_jobs"
+[ "$p99" -le $((P99_MS * 1000)) ] || over_budget "p99 $(ms "$p99") ms is over the budget of $P99_MS ms"
+[ "$dp99" -le $((P99_MS * 1000)) ] || over_budget "p99 while the jobs ran $(ms "$dp99") ms is over the budget of $P99_MS ms"
+[ -z "$slow_jobs" ] || over_budget "terminals over the budget of $P99_MS ms while a job ran:$slow_jobs"
 echo "db_busy ok"

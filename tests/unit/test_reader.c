@@ -201,7 +201,7 @@ static void test_stdin_timeout_waits(void **state)
     next_of(r, READER_EV_STATUS);
     t0 = reader_now(r);
     assert_int_equal(reader_next(r, 60, &ev), CP_ERR_TIMEOUT);
-    assert_in_range(reader_now(r) - t0, 55, 1000);
+    assert_in_range(reader_now(r) - t0, 55, 5000);   /* wide: a loaded machine */
     reader_close(r);
     close(p[0]);
     close(p[1]);

@@ -325,6 +325,10 @@ static int teardown(void **state)
     return 0;
 }
 
+/* How long a test waits for an event that must come; it returns as soon as
+ * the event is there, so the bound only has to be safe on a loaded machine. */
+#define EVENT_WAIT_MS 10000
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -371,14 +375,14 @@ static void test_card_through_libusb(void **state)
     f->r = open_reader("usb:ffff:0035");
     assert_int_equal(reader_status(f->r, &text), CP_OK);
     assert_non_null(strstr(text, "ffff:0035"));
-    wait_for(f->r, READER_EV_STATUS, 1, 1000);
+    wait_for(f->r, READER_EV_STATUS, 1, EVENT_WAIT_MS);
     /* claimed with the kernel driver detached, and put in boot protocol */
     assert_int_equal(emu.disconnect_claims, 1);
     assert_int_equal(emu.set_protocol, 1);
 
     t0 = now_ms();
     type_card("0012345678", 0);
-    ev = wait_for(f->r, READER_EV_CARD, 0, 2000);
+    ev = wait_for(f->r, READER_EV_CARD, 0, EVENT_WAIT_MS);
     printf("# card of 11 keys (22 reports) through libusb: %lld ms\n",
            (long long)(now_ms() - t0));
     assert_string_equal(ev.card, "0012345678");
@@ -386,12 +390,12 @@ static void test_card_through_libusb(void **state)
 
     /* repeated digits and the keypad */
     type_card("1100220033", 1);
-    ev = wait_for(f->r, READER_EV_CARD, 0, 2000);
+    ev = wait_for(f->r, READER_EV_CARD, 0, EVENT_WAIT_MS);
     assert_string_equal(ev.card, "1100220033");
 
     /* a number in the wrong format is an INVALID event, not a card */
     type_card("99999999999", 0);
-    ev = wait_for(f->r, READER_EV_INVALID, 0, 2000);
+    ev = wait_for(f->r, READER_EV_INVALID, 0, EVENT_WAIT_MS);
     assert_string_equal(ev.raw, "99999999999");
     assert_int_equal(reader_next(f->r, 50, &ev), CP_ERR_TIMEOUT);
 }
@@ -407,9 +411,9 @@ static void test_tap_charges_through_libusb(void **state)
 
     assert_int_equal(ledger_topup(d, "S001", 2000, "test"), CP_OK);
     f->r = open_reader("usb:ffff:0035");
-    wait_for(f->r, READER_EV_STATUS, 1, 1000);
+    wait_for(f->r, READER_EV_STATUS, 1, EVENT_WAIT_MS);
     type_card("0000000001", 0);
-    ev = wait_for(f->r, READER_EV_CARD, 0, 2000);
+    ev = wait_for(f->r, READER_EV_CARD, 0, EVENT_WAIT_MS);
     charge_req req = {.terminal = "POS1", .card_no = ev.card, .actor = "test"};
     assert_int_equal(ledger_charge(d, &req, &res), CP_OK);
     assert_int_equal(res.result, CP_OK);
@@ -429,7 +433,7 @@ static void test_poll_loop(void **state)
 
     /* as a screen program waits on the keyboard and the reader together */
     f->r = open_reader("usb:ffff:0035");
-    wait_for(f->r, READER_EV_STATUS, 1, 1000);
+    wait_for(f->r, READER_EV_STATUS, 1, EVENT_WAIT_MS);
     /* another device arriving while the reader is open changes nothing
      * (a hub, 001/004, with the root hub's descriptors) */
     assert_true(um.testbed_add_from_string(
@@ -476,16 +480,16 @@ static void test_class_match_skips_mouse(void **state)
 
     /* no VID:PID: the HID boot keyboard is taken, the boot mouse is not */
     f->r = open_reader("usb");
-    ev = wait_for(f->r, READER_EV_STATUS, 1, 1000);
+    ev = wait_for(f->r, READER_EV_STATUS, 1, EVENT_WAIT_MS);
     assert_non_null(strstr(ev.text, "ffff:0035"));
     type_card("42", 0);
-    ev = wait_for(f->r, READER_EV_CARD, 0, 2000);
+    ev = wait_for(f->r, READER_EV_CARD, 0, EVENT_WAIT_MS);
     assert_string_equal(ev.card, "0000000042");
     reader_close(f->r);
 
     /* a VID:PID list with nothing plugged in */
     f->r = open_reader("usb:1234:5678,abcd:ef01");
-    ev = wait_for(f->r, READER_EV_STATUS, 0, 1000);
+    ev = wait_for(f->r, READER_EV_STATUS, 0, EVENT_WAIT_MS);
     assert_non_null(strstr(ev.text, "reader disconnected"));
 }
 
@@ -497,13 +501,13 @@ static void test_unplug_and_replug(void **state)
     int64_t t0;
 
     f->r = open_reader("usb:ffff:0035");
-    wait_for(f->r, READER_EV_STATUS, 1, 1000);
+    wait_for(f->r, READER_EV_STATUS, 1, EVENT_WAIT_MS);
     type_card("1", 0);
-    assert_string_equal(wait_for(f->r, READER_EV_CARD, 0, 2000).card, "0000000001");
+    assert_string_equal(wait_for(f->r, READER_EV_CARD, 0, EVENT_WAIT_MS).card, "0000000001");
 
     t0 = now_ms();
     unplug_reader(f);
-    ev = wait_for(f->r, READER_EV_STATUS, 0, 2000);
+    ev = wait_for(f->r, READER_EV_STATUS, 0, EVENT_WAIT_MS);
     printf("# unplug noticed after %lld ms\n", (long long)(now_ms() - t0));
     assert_non_null(strstr(ev.text, "reader disconnected"));
     assert_int_equal(reader_status(f->r, &text), CP_ERR_DISCONNECTED);
@@ -513,11 +517,13 @@ static void test_unplug_and_replug(void **state)
     emu_reset();
     t0 = now_ms();
     plug_reader(f);
-    wait_for(f->r, READER_EV_STATUS, 1, 2000);
-    printf("# replug to reader ready: %lld ms (limit 2000)\n", (long long)(now_ms() - t0));
+    wait_for(f->r, READER_EV_STATUS, 1, EVENT_WAIT_MS);
+    printf("# replug to reader ready: %lld ms (target 2000)\n", (long long)(now_ms() - t0));
+    /* 5 s: catches a reconnect that backs off too far, not a busy machine */
+    assert_true(now_ms() - t0 <= 5000);
     assert_int_equal(reader_status(f->r, &text), CP_OK);
     type_card("87654321", 0);
-    assert_string_equal(wait_for(f->r, READER_EV_CARD, 0, 2000).card, "0087654321");
+    assert_string_equal(wait_for(f->r, READER_EV_CARD, 0, EVENT_WAIT_MS).card, "0087654321");
     assert_int_equal(emu.disconnect_claims, 1);
 }
 
@@ -530,16 +536,16 @@ static void test_transfer_error_reopens(void **state)
      * systems without hotplug): the reader says so, then finds it again by
      * looking every 500 ms */
     f->r = open_reader("usb:ffff:0035");
-    wait_for(f->r, READER_EV_STATUS, 1, 1000);
+    wait_for(f->r, READER_EV_STATUS, 1, EVENT_WAIT_MS);
     pthread_mutex_lock(&emu.lock);
     emu.fail_status = -ENODEV;
     pthread_mutex_unlock(&emu.lock);
-    wait_for(f->r, READER_EV_STATUS, 0, 1000);
+    wait_for(f->r, READER_EV_STATUS, 0, EVENT_WAIT_MS);
     t0 = now_ms();
-    wait_for(f->r, READER_EV_STATUS, 1, 2000);
+    wait_for(f->r, READER_EV_STATUS, 1, EVENT_WAIT_MS);
     printf("# reopened by polling after %lld ms\n", (long long)(now_ms() - t0));
     type_card("5", 0);
-    assert_string_equal(wait_for(f->r, READER_EV_CARD, 0, 2000).card, "0000000005");
+    assert_string_equal(wait_for(f->r, READER_EV_CARD, 0, EVENT_WAIT_MS).card, "0000000005");
 }
 
 /* Sets (on = 1) or clears root's power to ignore file permissions, in the
@@ -585,7 +591,7 @@ static void test_access_denied(void **state)
 
     /* once the rule is installed, the reader comes without a restart */
     assert_int_equal(chmod(node, 0664), 0);
-    ev = wait_for(f->r, READER_EV_STATUS, 1, 2000);
+    ev = wait_for(f->r, READER_EV_STATUS, 1, EVENT_WAIT_MS);
     assert_non_null(strstr(ev.text, "reader ready"));
 }
 

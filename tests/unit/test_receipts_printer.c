@@ -23,6 +23,11 @@
 #include "receipts/printer.h"
 #include "receipts/receipt.h"
 
+/* "At once" / "after its own short timeout" and not after the default
+ * PRINTER_TIMEOUT_MS (3 s) or never: the bound is wide so that a loaded test
+ * machine does not fail a correct transport. */
+#define FAST_MS 2500
+
 static long long now_ms(void)
 {
     struct timespec ts;
@@ -178,7 +183,7 @@ static void test_tcp_refused_is_fast(void **state)
     err = printer_open(uri_for(port), &p);
     assert_int_equal(err, CP_ERR_DISCONNECTED);
     assert_null(p);
-    assert_true(now_ms() - t0 < 500);
+    assert_true(now_ms() - t0 < FAST_MS);
     assert_non_null(strstr(cp_detail(), "refused"));
     assert_non_null(strstr(cp_detail(), "127.0.0.1"));
 }
@@ -204,7 +209,7 @@ static void test_tcp_connect_timeout(void **state)
     err = printer_open_timeout(uri_for(port), 300, &p);
     dt = now_ms() - t0;
     assert_int_equal(err, CP_ERR_TIMEOUT);
-    assert_true(dt >= 250 && dt < 2000);
+    assert_true(dt >= 250 && dt < FAST_MS);
     for (int i = 0; i < 4; i++)
         close(fill[i]);
     close(lfd);
@@ -227,7 +232,7 @@ static void test_tcp_write_timeout(void **state)
     t0 = now_ms();
     assert_int_equal(printer_write(p, junk, big), CP_ERR_TIMEOUT);
     dt = now_ms() - t0;
-    assert_true(dt >= 250 && dt < 2000);
+    assert_true(dt >= 250 && dt < FAST_MS);
     assert_non_null(strstr(cp_detail(), "bytes in 300 ms"));
     printer_close(p);
     close(cfd);
@@ -285,7 +290,7 @@ static void test_lp_fifo(void **state)
     /* a device nobody serves: the open fails at once instead of hanging */
     t0 = now_ms();
     assert_int_equal(printer_open(uri, &p), CP_ERR_NOT_FOUND);
-    assert_true(now_ms() - t0 < 500);
+    assert_true(now_ms() - t0 < FAST_MS);
     /* a device that takes nothing: the write times out */
     rfd = open(path, O_RDONLY | O_NONBLOCK);
     assert_true(rfd >= 0);
@@ -294,7 +299,7 @@ static void test_lp_fifo(void **state)
     t0 = now_ms();
     assert_int_equal(printer_write(p, junk, sizeof junk), CP_ERR_TIMEOUT);
     dt = now_ms() - t0;
-    assert_true(dt >= 150 && dt < 2000);
+    assert_true(dt >= 150 && dt < FAST_MS);
     /* a FIFO answers no LPGETSTATUS */
     assert_int_equal(printer_status(p), PRINTER_UNKNOWN);
     printer_close(p);
@@ -356,7 +361,7 @@ static void test_absent_devices_fail_fast(void **state)
     assert_null(p);
     assert_int_not_equal(printer_open("serial:/dev/cp-no-such-port:9600", &p), CP_OK);
     assert_null(p);
-    assert_true(now_ms() - t0 < 1000);
+    assert_true(now_ms() - t0 < FAST_MS);
     assert_string_equal(printer_state_name(PRINTER_PAPER_OUT), "paper out");
     assert_string_equal(printer_state_name(PRINTER_OFFLINE), "offline");
 }
