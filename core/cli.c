@@ -15,6 +15,8 @@ cp_err cli_parse(int argc, char **argv, cli_opt *opts, char **pos, int maxpos, i
     *npos = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
+        if (!only_pos && strcmp(a, "-h") == 0)
+            a = "--help";   /* the one short option: a table without help rejects it */
         if (only_pos || strncmp(a, "--", 2) != 0 || a[2] == '\0') {
             if (!only_pos && strcmp(a, "--") == 0) {
                 only_pos = 1;

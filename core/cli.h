@@ -14,7 +14,7 @@ typedef struct cli_opt {
 } cli_opt;
 
 /* Splits args into options (anywhere, "--" ends them) and positionals,
- * which are stored in pos (at most maxpos). Unknown options and missing
+ * which are stored in pos (at most maxpos). "-h" is "--help". Unknown options and missing
  * values are CP_ERR_INVALID with a message naming them. */
 cp_err cli_parse(int argc, char **argv, cli_opt *opts, char **pos, int maxpos, int *npos);
 
