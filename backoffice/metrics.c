@@ -121,31 +121,80 @@ static cp_err load_canteen(db *d, const char *code, int64_t *id)
     return err;
 }
 
-/* Rolls up one closed day of one canteen's records (inside a transaction).
+/* The sums of one closed day per canteen, department and meal period, as
+ * rows of (canteen_id, dept, period, meals, trays, grams, clean); ?1 is the
+ * day, ?2 the clean-plate threshold, ?3 the flags that leave a tray out.
  * CROSS JOIN keeps canteens the outer loop, so that the day's trays are found
  * through waste_canteen_day (canteen, day): with a plain JOIN the planner
  * scanned that whole index for every day, ~0.1 s a day with half a million
- * trays, all of it holding the write lock that the terminals wait for. */
-static cp_err rollup_one(db *d, const char *date)
+ * trays. */
+#define ROLLUP_SUMS_SQL                                                                   \
+    " SELECT canteen_id, dept, period, sum(meals), sum(trays), sum(grams), sum(clean)"   \
+    " FROM (SELECT canteen_id, department_id AS dept, coalesce(period_id, 0) AS period," \
+    "         1 AS meals, 0 AS trays, 0 AS grams, 0 AS clean"                            \
+    "       FROM sales s WHERE s.business_date = ?1"                                     \
+    "       AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"               \
+    "       UNION ALL"                                                                   \
+    "       SELECT w.canteen_id, CASE WHEN w.diner_id IS NULL THEN 0 ELSE w.department_id END," \
+    "         coalesce(w.period_id, 0), 0, 1, w.net_g, w.net_g <= ?2"                    \
+    "       FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"           \
+    "       AND w.business_date = ?1 AND w.stage = 'plate' AND (w.flags & ?3) = 0"      \
+    "       AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id))"     \
+    " GROUP BY canteen_id, dept, period"
+
+/* Sums one day into temp.rollup_stage. One statement, so one snapshot of the
+ * day; it writes only the connection's TEMP database, so it takes no write
+ * lock on the main one and the terminals charge on meanwhile. */
+static cp_err rollup_stage(db *d, const char *date)
+{
+    static const char create_sql[] =
+        "CREATE TEMP TABLE IF NOT EXISTS rollup_stage(canteen_id INTEGER, department_id"
+        " INTEGER, period_id INTEGER, meals INTEGER, trays INTEGER, plate_g INTEGER,"
+        " clean_trays INTEGER)";
+    static const char clear_sql[] = "DELETE FROM temp.rollup_stage";
+    static const char fill_sql[] = "INSERT INTO temp.rollup_stage" ROLLUP_SUMS_SQL;
+    sqlite3_stmt *st;
+    cp_err err;
+
+    if (sqlite3_exec(db_handle(d), create_sql, NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(d, "making a table for a rollup");
+    if (!(st = db_stmt(d, clear_sql)))
+        return CP_ERR_DB;
+    if ((err = db_step_done(d, st, "clearing a rollup")))
+        return err;
+    if (!(st = db_stmt(d, fill_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, date);
+    sqlite3_bind_int(st, 2, METRICS_ROLLUP_THRESHOLD_G);
+    sqlite3_bind_int(st, 3, WASTE_FLAG_NEGATIVE);
+    return db_step_done(d, st, "rolling up a day");
+}
+
+/* Marks date in rollup_days: METRICS_ROLLUP_THRESHOLD_G when its rows are
+ * in rollup_day, or a negative token while one rollup is under way. */
+static cp_err rollup_mark(db *d, const char *date, int mark)
+{
+    static const char sql[] =
+        "INSERT OR REPLACE INTO rollup_days(business_date, threshold_g) VALUES (?, ?)";
+    sqlite3_stmt *st = db_stmt(d, sql);
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, date);
+    sqlite3_bind_int(st, 2, mark);
+    return db_step_done(d, st, "marking a rollup");
+}
+
+/* Inside a write transaction: replaces date's rows in rollup_day by the
+ * staged ones and marks the day done. */
+static cp_err rollup_write(db *d, const char *date)
 {
     static const char clear_sql[] = "DELETE FROM rollup_day WHERE business_date = ?";
-    static const char fill_sql[] =
+    static const char copy_sql[] =
         "INSERT INTO rollup_day(business_date, canteen_id, department_id, period_id, meals,"
         " trays, plate_g, clean_trays, threshold_g)"
-        " SELECT ?1, canteen_id, dept, period, sum(meals), sum(trays), sum(grams), sum(clean), ?2"
-        " FROM (SELECT canteen_id, department_id AS dept, coalesce(period_id, 0) AS period,"
-        "         1 AS meals, 0 AS trays, 0 AS grams, 0 AS clean"
-        "       FROM sales s WHERE s.business_date = ?1"
-        "       AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
-        "       UNION ALL"
-        "       SELECT w.canteen_id, CASE WHEN w.diner_id IS NULL THEN 0 ELSE w.department_id END,"
-        "         coalesce(w.period_id, 0), 0, 1, w.net_g, w.net_g <= ?2"
-        "       FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"
-        "       AND w.business_date = ?1 AND w.stage = 'plate' AND (w.flags & ?3) = 0"
-        "       AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id))"
-        " GROUP BY canteen_id, dept, period";
-    static const char mark_sql[] =
-        "INSERT OR REPLACE INTO rollup_days(business_date, threshold_g) VALUES (?, ?)";
+        " SELECT ?1, canteen_id, department_id, period_id, meals, trays, plate_g, clean_trays, ?2"
+        " FROM temp.rollup_stage";
     sqlite3_stmt *st;
     cp_err err;
 
@@ -154,18 +203,66 @@ static cp_err rollup_one(db *d, const char *date)
     db_bind_text(st, 1, date);
     if ((err = db_step_done(d, st, "clearing a rollup")))
         return err;
-    if (!(st = db_stmt(d, fill_sql)))
+    if (!(st = db_stmt(d, copy_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, date);
     sqlite3_bind_int(st, 2, METRICS_ROLLUP_THRESHOLD_G);
-    sqlite3_bind_int(st, 3, WASTE_FLAG_NEGATIVE);
-    if ((err = db_step_done(d, st, "rolling up a day")))
+    if ((err = db_step_done(d, st, "writing a rollup")))
         return err;
-    if (!(st = db_stmt(d, mark_sql)))
+    return rollup_mark(d, date, METRICS_ROLLUP_THRESHOLD_G);
+}
+
+/* A negative mark of our own: told apart from another process's rollup of
+ * the same day, which may have started after a late record. */
+static int rollup_token(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return -1 - (int)(((unsigned)getpid() * 2654435761u ^ (unsigned)ts.tv_nsec) & 0x3fffffff);
+}
+
+cp_err metrics_rollup_day(db *d, const char *date, void (*between)(void *), void *arg)
+{
+    static const char mark_sql[] = "SELECT threshold_g FROM rollup_days WHERE business_date = ?";
+    int token = rollup_token();
+    int64_t mark = 0;
+    sqlite3_stmt *st;
+    cp_err err;
+
+    /* 1. a late sale, void or weighing of the day deletes this mark (the
+     *    triggers in core/schema.c) */
+    if ((err = rollup_mark(d, date, token)))
+        return err;
+    /* 2. the sums, outside the write lock */
+    if ((err = rollup_stage(d, date)))
+        return err;
+    if (between)
+        between(arg);
+    /* 3. with the write lock: our mark still there means nothing of the day
+     *    arrived since the sums were taken; otherwise they are taken again,
+     *    inside the lock this time */
+    if ((err = db_begin(d)))
+        return err;
+    if (!(st = db_stmt(d, mark_sql))) {
+        db_rollback(d);
         return CP_ERR_DB;
+    }
     db_bind_text(st, 1, date);
-    sqlite3_bind_int(st, 2, METRICS_ROLLUP_THRESHOLD_G);
-    return db_step_done(d, st, "marking a rollup");
+    err = db_step_int64(d, st, &mark);
+    if (err == CP_OK && mark == METRICS_ROLLUP_THRESHOLD_G) {
+        db_rollback(d);   /* another process finished it since */
+        return CP_OK;
+    }
+    if (err == CP_ERR_NOT_FOUND || (err == CP_OK && mark != token))
+        err = rollup_stage(d, date);
+    if (!err)
+        err = rollup_write(d, date);
+    if (!err)
+        err = db_commit(d);
+    else
+        db_rollback(d);
+    return err;
 }
 
 /* Microseconds on the monotonic clock. */
@@ -176,11 +273,11 @@ static int64_t mono_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Leaves the write lock free for a moment between two days, so that the
- * terminals charging meanwhile get their turn: their busy handler (core/db.c)
- * looks for the lock every 0.1-0.5 ms once they have waited a while, and the
- * next day's BEGIN would otherwise follow the COMMIT at once, day after day.
- * A quarter of the time the day held the lock, 1 to 20 ms. */
+/* Leaves the machine and the write lock to the terminals for a moment
+ * between two days: a quarter of the time the last day took, 1 to 20 ms.
+ * The sums no longer hold the lock, but they keep a core busy, and on a small
+ * machine the terminals charging meanwhile answered slower without the pause
+ * (a day of 60,000 meals: p99 136 ms without it, 65 ms with it). */
 static void let_terminals_in(int64_t held_us)
 {
     int64_t us = 1000 + held_us / 4;
@@ -228,12 +325,8 @@ cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days)
         if (*days > 0)
             let_terminals_in(held_us);
         began_us = mono_us();
-        if ((err = db_begin(d)))
+        if ((err = metrics_rollup_day(d, date, NULL, NULL)))
             return err;
-        if ((err = rollup_one(d, date)) || (err = db_commit(d))) {
-            db_rollback(d);
-            return err;
-        }
         held_us = mono_us() - began_us;
         (*days)++;
     }

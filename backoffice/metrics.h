@@ -66,6 +66,12 @@ cp_err metrics_span_parse(const char *month, const char *quarter, metrics_span *
  * *days gets how many were. Done by the metrics themselves; also run alone. */
 cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days);
 
+/* Rolls up one closed day. The sums are taken outside the write lock, and
+ * taken again inside it when a record of the day arrived meanwhile. between,
+ * when set, is called while the lock is free (tests use it to add such a
+ * record); the program passes NULL. */
+cp_err metrics_rollup_day(db *d, const char *date, void (*between)(void *), void *arg);
+
 /* Department figures for span, ranked. Caller owns *out (metrics_free). */
 cp_err metrics_departments(db *d, const metrics_span *span, const metrics_opts *o,
                            metrics_table **out);

@@ -269,6 +269,38 @@ static void test_rollup_matches_raw_and_late_records_count(void **state)
     metrics_free(again);
 }
 
+/* What a terminal does while the rollup has its sums but not the lock. */
+static void late_tray(void *arg)
+{
+    tray(arg, "2026-11-02", "A1", "A", 500, 0);
+}
+
+static void test_rollup_counts_a_record_that_comes_during_it(void **state)
+{
+    db *d = *state;
+    static const int a[] = {0, 3, 8, 12, 25, 40};
+    month_of(d, 'A', 1, a);
+    fixture_at("2026-11-05T09:00:00");
+    /* a tray of the day arrives between the sums and the write: counted */
+    assert_int_equal(metrics_rollup_day(d, "2026-11-02", late_tray, d), CP_OK);
+    assert_int_equal(fixture_int(d, "SELECT sum(plate_g) FROM rollup_day"), 88 + 500);
+    assert_int_equal(fixture_int(d, "SELECT sum(trays) FROM rollup_day"), 7);
+    assert_int_equal(fixture_int(d, "SELECT threshold_g FROM rollup_days"),
+                     METRICS_ROLLUP_THRESHOLD_G);
+    /* nothing arrives: the sums taken outside the lock are written */
+    assert_int_equal(metrics_rollup_day(d, "2026-11-02", NULL, NULL), CP_OK);
+    assert_int_equal(fixture_int(d, "SELECT sum(plate_g) FROM rollup_day"), 88 + 500);
+    assert_int_equal(fixture_int(d, "SELECT sum(meals) FROM rollup_day"), 6);
+    /* a rollup left half-done (killed after its mark) is done again by the next */
+    sql(d, "UPDATE rollup_days SET threshold_g = -5");
+    {
+        metrics_table *t = run(d, "2026-11", NULL, 1, METRICS_ROLLUP_THRESHOLD_G);
+        assert_int_equal(row(t, "A")->plate_g, 88 + 500);
+        metrics_free(t);
+    }
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM rollup_days WHERE threshold_g < 0"), 0);
+}
+
 static void test_quarter_and_change(void **state)
 {
     db *d = *state;
@@ -308,6 +340,7 @@ int main(void)
         T(test_too_few_diners_zero_trays_anonymous_negative),
         T(test_voids_and_department_moves),
         T(test_rollup_matches_raw_and_late_records_count),
+        T(test_rollup_counts_a_record_that_comes_during_it),
         T(test_quarter_and_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
