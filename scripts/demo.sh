@@ -160,23 +160,50 @@ total_taps=$(cat "$out"/taps-POS*.txt | wc -l)
 echo "$total_taps taps over $(echo $DAYS | wc -w) weekdays"
 
 step "Serving the month: four cleanplate-pos --headless terminals at once"
+# The four terminals serve each meal at the same time, and the meals one after
+# the other: each terminal is handed its taps of one meal (a day's breakfast,
+# lunch or dinner) and all four answer them before the next meal is handed
+# out. Left to run free, a fast terminal charged the 25th before a slow one
+# charged the 20th, and which meals a low balance still paid for changed from
+# run to run; this way two runs charge the same meals.
 for t in POS1 POS2 POS3 POS4; do
+    # MEAL<TAB>TAP, MEAL being the day and a, b or c (breakfast, lunch, dinner)
+    awk '{ h = substr($1, 13, 2) + 0
+           print substr($1, 2, 10) (h < 10 ? "a" : h < 15 ? "b" : "c") "\t" $0 }' \
+        "$out/taps-$t.txt" >"$out/meals-$t.tmp"
+    mkfifo "$out/in-$t"
     CLEANPLATE_NOW=2026-10-08T07:00:00 "$POS" --headless --terminal $t --cashier "cashier-$t" \
-        <"$out/taps-$t.txt" >"$out/answers-$t.jsonl" 2>>"$log" &
+        <"$out/in-$t" >"$out/answers-$t.jsonl" 2>>"$log" &
     pids="$pids $!"
 done
-# progress: one line kept up to date on a terminal, a line every 5 s in a log
-if [ -t 1 ]; then every=1; cr=$(printf '\r'); else every=5; cr=""; fi
-while :; do
-    running=0
-    for p in $pids; do kill -0 "$p" 2>/dev/null && running=$((running + 1)); done
-    done_taps=$(cat "$out"/answers-POS*.jsonl | wc -l)
-    printf '%s  %6d of %d taps answered%s' "$cr" "$done_taps" "$total_taps" "${cr:+ }"
-    [ -z "$cr" ] && echo
-    [ "$running" -eq 0 ] && break
-    sleep $every
+trap '' PIPE   # a terminal gone: the write fails and says so, instead of a silent end
+exec 3>"$out/in-POS1" 4>"$out/in-POS2" 5>"$out/in-POS3" 6>"$out/in-POS4"
+rm -f "$out"/in-POS*
+meals=$(cut -f 1 "$out"/meals-POS*.tmp | sort -u)
+# progress: one line kept up to date on a terminal, a line a day in a log
+if [ -t 1 ]; then cr=$(printf '\r'); else cr=""; fi
+sent=0
+for meal in $meals; do
+    fd=3
+    for t in POS1 POS2 POS3 POS4; do
+        awk -F '\t' -v m="$meal" '$1 == m { print $2 }' "$out/meals-$t.tmp" >&$fd ||
+            fail "$t stopped early"
+        fd=$((fd + 1))
+    done
+    sent=$((sent + $(cut -f 1 "$out"/meals-POS*.tmp | grep -c "^$meal\$")))
+    while [ "$(cat "$out"/answers-POS*.jsonl | wc -l)" -lt "$sent" ]; do
+        for p in $pids; do kill -0 "$p" 2>/dev/null || fail "a terminal stopped early"; done
+        sleep 0.02
+    done
+    if [ -n "$cr" ]; then
+        printf '%s  %6d of %d taps answered (%s)' "$cr" "$sent" "$total_taps" "${meal%?}"
+    elif [ "${meal#??????????}" = c ]; then
+        printf '  %6d of %d taps answered (%s)\n' "$sent" "$total_taps" "${meal%?}"
+    fi
 done
 [ -n "$cr" ] && echo
+exec 3>&- 4>&- 5>&- 6>&-   # the terminals' input ends: they leave
+rm -f "$out"/meals-POS*.tmp
 for p in $pids; do wait "$p" || fail "a terminal stopped with an error"; done
 pids=""
 cat "$out"/answers-POS*.jsonl >"$out/answers.jsonl"
@@ -187,7 +214,9 @@ grep -o '"error":"[a-z_]*"' "$out/answers.jsonl" | sort | uniq -c |
 echo
 
 step "Trays and kitchen bins: writing the scale's and the station's scripts"
-# Trays of lunch and dinner, in the order the meals were bought. A tray weighs
+# Trays of lunch and dinner, in a shuffled but fixed order: not by the time
+# of the sale, which for a diner who tapped at two terminals depends on which
+# answered first, and would make two runs weigh different trays. A tray weighs
 # 300 g; the leftovers depend on the department (a few grams to ~60 g) and the
 # person; some trays are clean, 2 % are returned without a tap (anonymous).
 sqlite3 -separator ' ' "$CLEANPLATE_DB" "
@@ -195,7 +224,7 @@ sqlite3 -separator ' ' "$CLEANPLATE_DB" "
     FROM sales s JOIN canteens c ON c.id = s.canteen_id
     JOIN meal_periods p ON p.id = s.period_id JOIN departments d ON d.id = s.department_id
     WHERE p.name IN ('lunch', 'dinner')
-    ORDER BY c.code, s.business_date, p.name, s.created_at" |
+    ORDER BY c.code, s.business_date, p.name, s.diner_id * 7919 % 1501, s.diner_id" |
 awk -v dir="$out/replay" 'BEGIN { srand(11) }
 function flush() {
     if (key == "") return
@@ -290,8 +319,13 @@ cat "$out"/replay/*.jsonl >"$out/weighings.jsonl"
 echo "  $(wc -l <"$out/weighings.jsonl") weighings recorded"
 
 step "Corrections: a manager voids five sales"
-for sale in $(sqlite3 "$CLEANPLATE_DB" "SELECT id FROM sales
-                                        WHERE CAST(substr(id, 6) AS INTEGER) % 2000 = 17 LIMIT 5"); do
+# chosen by diner and day, not by sale number: which terminal's number a sale
+# got can change between runs (a diner who tapped at two terminals)
+for sale in $(sqlite3 "$CLEANPLATE_DB" "SELECT id FROM (SELECT id, business_date,
+            row_number() OVER (PARTITION BY business_date ORDER BY period_id, diner_id) AS k
+        FROM sales WHERE diner_id % 300 = 17
+        AND substr(business_date, 9) IN ('09', '15', '21', '27', '29'))
+    WHERE k = 1 ORDER BY business_date"); do
     echo 2468 | CLEANPLATE_NOW=2026-10-30T15:00:00 "$OFFICE" void "$sale" --manager demo-manager \
         --reason "收银员误刷" >>"$log"
     echo "  voided $sale"
