@@ -68,10 +68,9 @@ static int import_file(ctx *c, int diners)
     import_counts n;
     cp_err err;
 
-    if ((err = csvread_file(c->pos[0], &t)))
-        return office_fail(err);
-    err = diners ? diners_import(c->d, t, c->pos[0], c->actor, &n)
-                 : diners_import_departments(c->d, t, c->pos[0], c->actor, &n);
+    if (!(err = csvread_file(c->pos[0], &t)))
+        err = diners ? diners_import(c->d, t, c->pos[0], c->actor, &n)
+                     : diners_import_departments(c->d, t, c->pos[0], c->actor, &n);
     csvread_free(t);
     if (err) {
         fprintf(stderr, "cleanplate-office: %s (nothing was imported)\n", cp_detail());
@@ -145,7 +144,7 @@ static int cmd_rules_set(ctx *c)
     if (m) {
         char *end;
         long v = strtol(m, &end, 10);
-        if (*end || v < 0 || v > 100) {
+        if (*end || end == m || v < 0 || v > 100) {
             fprintf(stderr, "cleanplate-office: --meals '%s': give a number from 0 to 100\n", m);
             return 2;
         }

@@ -54,9 +54,9 @@ cp_err metrics_span_parse(const char *month, const char *quarter, metrics_span *
     if ((month != NULL) == (quarter != NULL))
         return cp_fail(CP_ERR_INVALID, "give exactly one of --month YYYY-MM or --quarter YYYYQn");
     if (month) {
-        if (sscanf(month, "%4d-%2d%n", &y, &m, &end) != 2 || month[end] || strlen(month) != 7 ||
-            m < 1 || m > 12 || y < 2000 || y > 9999)
-            return cp_fail(CP_ERR_INVALID, "'%s' is not a month like 2026-11", month);
+        cp_err err = clock_parse_month(month, &y, &m);
+        if (err)
+            return err;
         first = last = m;
         snprintf(span->label, sizeof span->label, "%04d-%02d", y, m);
         snprintf(span->prev_label, sizeof span->prev_label, "%04d-%02d", m == 1 ? y - 1 : y,

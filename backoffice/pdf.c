@@ -1425,7 +1425,7 @@ cp_err pdf_line_chart(pdf_doc *d, const pdf_line_spec *s)
             goto out;
     for (int k = 0; k < nseries; k++) {
         const int64_t *v = s->values[k];
-        int pen = 0;
+        int pen = 0, drawn = 0;
         stroke_rgb(d, PALETTE[k]);
         HPDF_Page_SetLineWidth(d->page, 1.6);
         HPDF_Page_SetDash(d->page, k ? dash : NULL, k ? 2 : 0, 0);
@@ -1438,9 +1438,10 @@ cp_err pdf_line_chart(pdf_doc *d, const pdf_line_spec *s)
                 HPDF_Page_LineTo(d->page, (HPDF_REAL)LX(i), (HPDF_REAL)LY(v[i]));
             else
                 HPDF_Page_MoveTo(d->page, (HPDF_REAL)LX(i), (HPDF_REAL)LY(v[i]));
-            pen = 1;
+            pen = drawn = 1;
         }
-        HPDF_Page_Stroke(d->page);
+        if (drawn) /* a series with no values has no path: stroking it is a libharu error */
+            HPDF_Page_Stroke(d->page);
         HPDF_Page_SetDash(d->page, NULL, 0, 0);
         for (int i = 0; i < s->n; i++) {
             if (v[i] == PDF_NO_VALUE)

@@ -629,6 +629,8 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
         return cp_fail(CP_ERR_INVALID, "--from '%s' is not a date like 2026-11-01", from);
     if (!valid_date(to))
         return cp_fail(CP_ERR_INVALID, "--to '%s' is not a date like 2026-11-30", to);
+    if (strcmp(from, to) > 0)
+        return cp_fail(CP_ERR_INVALID, "--from %s is after --to %s: swap them", from, to);
     if (!(st = db_stmt(d, sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, from);

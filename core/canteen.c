@@ -246,6 +246,8 @@ cp_err canteen_set_item(db *d, const char *canteen_code, const char *code, const
 
     if ((err = code_valid("item", code)))
         return err;
+    if (!*name)
+        return cp_fail(CP_ERR_INVALID, "item %s needs a name", code);
     if (strcmp(unit, "piece") != 0 && strcmp(unit, "100g") != 0)
         return cp_fail(CP_ERR_INVALID, "item unit '%s': use piece or 100g", unit);
     err = write_one(d, sql, bind_item, &p, "setting the item", actor, "item.set", code,

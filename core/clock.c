@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static cp_time from_tm(const struct tm *tm)
@@ -10,6 +11,27 @@ static cp_time from_tm(const struct tm *tm)
     cp_time t = {tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday,
                  tm->tm_hour, tm->tm_min, tm->tm_sec};
     return t;
+}
+
+static int days_in_month(int year, int month)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return month == 2 && leap ? 29 : days[month - 1];
+}
+
+cp_err clock_parse_month(const char *s, int *year, int *month)
+{
+    int y, m;
+
+    /* digits only: sscanf's %d alone would take "2026-+1" or "2026- 1" */
+    if (strlen(s) != 7 || strspn(s, "0123456789") != 4 || s[4] != '-' ||
+        strspn(s + 5, "0123456789") != 2 || sscanf(s, "%4d-%2d", &y, &m) != 2 || m < 1 ||
+        m > 12 || y < 2000)
+        return cp_fail(CP_ERR_INVALID, "'%s' is not a month like 2026-11", s);
+    *year = y;
+    *month = m;
+    return CP_OK;
 }
 
 cp_err clock_parse(const char *s, cp_time *out)
@@ -21,8 +43,8 @@ cp_err clock_parse(const char *s, cp_time *out)
     n = sscanf(s, "%4d-%2d-%2d%c%2d:%2d%n:%2d%n", &t.year, &t.month, &t.day, &sep,
                &t.hour, &t.minute, &end, &t.second, &end);
     if (n < 6 || (sep != 'T' && sep != ' ') || s[end] != '\0' || t.month < 1 ||
-        t.month > 12 || t.day < 1 || t.day > 31 || t.hour < 0 || t.hour > 23 ||
-        t.minute < 0 || t.minute > 59 || t.second < 0 || t.second > 59)
+        t.month > 12 || t.day < 1 || t.day > days_in_month(t.year, t.month) || t.hour < 0 ||
+        t.hour > 23 || t.minute < 0 || t.minute > 59 || t.second < 0 || t.second > 59)
         return cp_fail(CP_ERR_INVALID, "'%s' is not a local time like 2026-11-21T12:05:00", s);
     *out = t;
     return CP_OK;

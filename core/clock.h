@@ -27,6 +27,10 @@ cp_err clock_set(const cp_time *t);
 /* Parses "YYYY-MM-DDTHH:MM[:SS]" (a space may stand for the T) into *out. */
 cp_err clock_parse(const char *s, cp_time *out);
 
+/* Parses a month "YYYY-MM" (digits only, year 2000-9999) into *year and
+ * *month; anything else is CP_ERR_INVALID saying what a month looks like. */
+cp_err clock_parse_month(const char *s, int *year, int *month);
+
 /* Writes "YYYY-MM-DDTHH:MM:SS" into buf. */
 void clock_iso(const cp_time *t, char buf[CP_TIME_ISO_LEN]);
 

@@ -96,7 +96,7 @@ cp_err config_load(const char *path, config **out)
 {
     config *c = calloc(1, sizeof *c);
     source src = {0};
-    int rc;
+    int rc, e;
 
     *out = NULL;
     if (!c || !(c->name = strdup(path))) {
@@ -107,7 +107,11 @@ cp_err config_load(const char *path, config **out)
         return finish(c, -1, out);
     src.c = c;
     rc = ini_parse_stream(read_line, &src, on_entry, c);
+    if (rc == 0 && ferror(src.f))
+        rc = -1; /* a directory or a read error, not an empty file */
+    e = errno;
     fclose(src.f);
+    errno = e;
     return finish(c, rc, out);
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -118,8 +119,27 @@ static cp_err get_user_version(db *d, int *v)
     return err;
 }
 
+/* Refuses a file of schema version 0 that already holds tables: another
+ * program's database, which init must not fill with ours. */
+static cp_err check_not_foreign(db *d)
+{
+    sqlite3_stmt *st = NULL;
+    cp_err err = CP_OK;
+
+    if (sqlite3_prepare_v2(d->conn, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) !=
+            SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW)
+        err = db_fail(d, "reading the tables");
+    else if (sqlite3_column_int(st, 0) > 0)
+        err = cp_fail(CP_ERR_INVALID, "%s is another program's database, not CleanPlate's: "
+                      "give --db the canteen's database, or a new file for init", d->path);
+    sqlite3_finalize(st);
+    return err;
+}
+
 cp_err db_open(const char *path, int flags, db **out)
 {
+    struct stat sb;
     db *d = NULL;
     cp_err err = CP_OK;
     int version = 0;
@@ -131,6 +151,9 @@ cp_err db_open(const char *path, int flags, db **out)
         return cp_fail(CP_ERR_NOT_FOUND,
                        "no database at %s: run `cleanplate-office init` first, or give --db PATH",
                        path);
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return cp_fail(CP_ERR_INVALID, "%s is a folder: give --db the database file in it, "
+                       "like %s/cleanplate.db", path, path);
     if (flags & DB_OPEN_CREATE)
         oflags |= SQLITE_OPEN_CREATE;
 
@@ -142,15 +165,22 @@ cp_err db_open(const char *path, int flags, db **out)
     if (sqlite3_open_v2(path, &d->conn, oflags, NULL) != SQLITE_OK) {
         err = d->conn ? db_fail(d, "opening the database")
                       : cp_fail(CP_ERR_NOMEM, "out of memory opening %s", path);
+        if (err == CP_ERR_IO)
+            err = cp_fail(err, "%s: check that its folder exists and that you may write there",
+                          cp_detail());
         goto out;
     }
     sqlite3_extended_result_codes(d->conn, 1);
     d->busy_seed = (unsigned)getpid();
     sqlite3_busy_handler(d->conn, db_busy_wait, d);
-    err = db_exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                     "PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;");
-    if (err) {
-        err = cp_fail(err, "%s is not a usable CleanPlate database: %s", path, cp_detail());
+    /* another program's database is refused before the pragmas turn it to WAL */
+    if ((err = get_user_version(d, &version)) ||
+        (version == 0 && (err = check_not_foreign(d))) ||
+        (err = db_exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                          "PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;"))) {
+        if (err != CP_ERR_INVALID)
+            err = cp_fail(err, "%s is not a usable CleanPlate database: %s", path,
+                          cp_detail());
         goto out;
     }
     if (!(flags & DB_OPEN_CREATE)) {

@@ -687,11 +687,8 @@ fail:
 
 static cp_err check_month(const char *month)
 {
-    int y, m, end = 0;
-    if (sscanf(month, "%4d-%2d%n", &y, &m, &end) != 2 || month[end] != '\0' ||
-        strlen(month) != 7 || m < 1 || m > 12 || y < 2000)
-        return cp_fail(CP_ERR_INVALID, "'%s' is not a month like 2026-11", month);
-    return CP_OK;
+    int y, m;
+    return clock_parse_month(month, &y, &m);
 }
 
 /* Reads column 0 of every row of st (already bound) into a new array. */

@@ -26,7 +26,7 @@ cp_err money_parse_yuan(const char *s, int64_t *fen)
         if (frac_digits == 1)
             frac *= 10;
     }
-    if (int_digits == 0 || *p != '\0')
+    if (int_digits == 0 || *p != '\0' || yuan * 100 + frac > MONEY_MAX_YUAN * 100)
         goto bad;
     *fen = yuan * 100 + frac;
     return CP_OK;

@@ -1,4 +1,5 @@
 /* cleanplate-pos: the cashier terminal: the full screen, or --headless with one card per line. */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "pos/printq.h"
 #include "pos/reader.h"
 #include "pos/ui.h"
+#include "pos/ui_data.h"
 #include "receipts/decode.h"
 
 static void usage(FILE *f)
@@ -193,6 +195,11 @@ static int run_headless_lines(db *d, printq *pq, const pos_settings *s, cardno_f
         if (!raw)
             continue;
         given = strtok_r(NULL, " \t\r\n", &save);
+        if (given && strlen(given) >= sizeof reqid) {
+            /* cut short, two ids could meet and get each other's answer */
+            emit_error("invalid", "a request id has at most 127 characters: nothing charged");
+            continue;
+        }
         if (given)
             snprintf(reqid, sizeof reqid, "%s", given);
         else
@@ -321,6 +328,10 @@ static int preview_file(const char *path)
         n = fread(buf + len, 1, cap - len, f);
         len += n;
     } while (n > 0);
+    if (ferror(f)) {
+        fprintf(stderr, "cleanplate-pos: cannot read '%s': %s\n", path, strerror(errno));
+        goto out;
+    }
     if (decode_print(buf, len, stdout)) {
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
         goto out;
@@ -368,6 +379,9 @@ int main(int argc, char **argv)
     cardno_format fmt = CARDNO_AUTO;
     escpos_profile prof;
     reader_config rcfg;
+    cp_time now;
+    int64_t canteen_id;
+    char canteen_name[128];
     config *cfg = NULL;
     printq *pq = NULL;
     reader *r = NULL;
@@ -445,7 +459,16 @@ int main(int argc, char **argv)
         goto out_usage;
     }
 
+    if ((err = clock_now(&now))) {
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+        goto out_usage;
+    }
     if ((err = db_open(s.db_path, DB_OPEN_EXISTING, &d))) {
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+        goto out;
+    }
+    /* a wrong terminal is refused at once, not at the first card */
+    if (s.headless && (err = ui_data_terminal(d, s.terminal, &canteen_id, canteen_name))) {
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
         goto out;
     }

@@ -246,6 +246,13 @@ static int cmd_read(int argc, char **argv)
     }
     if ((err = station_link_open(&cfg, &l)))
         return fail("read", err);
+    if (!station_link_connected(l)) {
+        /* a wrong --port at the start is said once, not retried for ever */
+        fprintf(stderr, "cleanplate-scale read: %s (see cleanplate-scale list-ports)\n",
+                station_link_status(l));
+        station_link_close(l);
+        return 1;
+    }
     {
         proto_serial now;
         fprintf(stderr, "cleanplate-scale read: %s, %s", station_link_status(l), cfg.ops->name);

@@ -79,11 +79,11 @@ cp_err probe_port(const char *path, const proto_serial *line, const proto_opts *
         uint64_t skipped = 0;
         if (!ops->polled || !ops->poll)
             continue;
+        if ((err = serial_open(path, &s, &sp)))
+            goto out; /* before saying what is tried: the error is then one line */
         if (log)
             fprintf(log, "probing %s", ops->name);
         say(log, "", &s);
-        if ((err = serial_open(path, &s, &sp)))
-            goto out;
         err = try_poll(sp, ops, opts, &readings, &skipped);
         serial_close(sp);
         sp = NULL;
@@ -119,9 +119,9 @@ cp_err probe_port(const char *path, const proto_serial *line, const proto_opts *
                 proto_init(&parsers[nc++], *q, opts);
             }
         }
-        say(log, "listening for a stream", &s);
         if ((err = serial_open(path, &s, &sp)))
             goto out;
+        say(log, "listening for a stream", &s);
         serial_flush(sp);
         until = station_link_now_ms() + PROBE_LISTEN_MS;
         for (;;) {

@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -423,8 +424,14 @@ int sim_main(int argc, char **argv)
         if (cli_get(opts, "decimals"))
             s.fmt.decimals = (int)decimals;
     }
-    if ((v = cli_get(opts, "seed")))
-        s.rng = strtoull(v, NULL, 10) | 1;
+    {
+        long seed = 1;
+        if ((err = cli_get_long(opts, "seed", 0, LONG_MAX, &seed))) {
+            fprintf(stderr, "cleanplate-scale sim: %s\n", cp_detail());
+            return 2;
+        }
+        s.rng = (uint64_t)seed | 1;
+    }
     if ((v = cli_get(opts, "unit")) && (err = proto_unit_parse(v, &s.fmt.unit))) {
         fprintf(stderr, "cleanplate-scale sim: %s\n", cp_detail());
         return 2;

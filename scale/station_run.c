@@ -348,6 +348,7 @@ int station_run_main(int argc, char **argv)
     int npos = 0, rc = 1, headless, screen = 0;
     bool input_ended = false;
     frame_clock fc = {0};
+    cp_time started;
     cp_err err;
 
     if ((err = cli_parse(argc, argv, opts, pos, 2, &npos)) || npos > 0) {
@@ -385,6 +386,10 @@ int station_run_main(int argc, char **argv)
     if (!cfg.terminal[0]) {
         fprintf(stderr, "cleanplate-scale station: give --terminal CODE (or [station] terminal "
                         "in the config file)\n");
+        return 2;
+    }
+    if (clock_now(&started)) { /* a bad CLEANPLATE_NOW: said at once, not at every weighing */
+        fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
         return 2;
     }
 

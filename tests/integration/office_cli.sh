@@ -69,4 +69,24 @@ must_fail "not a month" "$OFFICE" subsidy grant --month 2026-13 20
 sqlite3 "$CLEANPLATE_DB" "UPDATE wallets SET cash_fen = cash_fen + 1 WHERE diner_id = 1"
 if "$OFFICE" verify >"$TMPDIR/v" 2>&1; then fail "verify missed a changed wallet"; fi
 grep -q "BROKEN: wallet balance" "$TMPDIR/v" || fail "verify message"
+
+# bad input found by a sweep: each refused with one line, nothing changed
+must_fail "not a month" "$OFFICE" subsidy grant --month 2026-+1 20
+must_fail "not a month" "$OFFICE" metrics --month "2026- 1"
+must_fail "not an amount" "$OFFICE" topup S0001 100000000.01
+must_fail "needs a name" "$OFFICE" item set --canteen C1 BUN "" 1
+must_fail "--meals" "$OFFICE" rules set guest --meals ""
+must_fail "not a date" "$OFFICE" report sales --from 2026-02-30 --to 2026-03-01
+must_fail "after --to" "$OFFICE" report sales --from 2026-11-30 --to 2026-11-01
+must_fail "is a folder" "$OFFICE" balance S0001 --db "$TMPDIR"
+sqlite3 "$TMPDIR/other.db" "CREATE TABLE t(x)"
+must_fail "another program's database" "$OFFICE" init --db "$TMPDIR/other.db"
+[ "$(sqlite3 "$TMPDIR/other.db" .tables)" = t ] || fail "init changed another program's database"
+must_fail "Is a directory" "$OFFICE" report quarterly --quarter 2026Q4 --out "$TMPDIR/q.pdf" --rubric "$TMPDIR"
+printf 'code,name,parent_code\nD10,a,U1\nD11,"b,U1\nD12,c,U1\n' >"$TMPDIR/broken.csv"
+must_fail "broken.csv:3:" "$OFFICE" import departments "$TMPDIR/broken.csv"
+grep -q "nothing was imported" "$TMPDIR/err" || fail "a broken CSV line does not say nothing was imported"
+# a month with no weighings at all still makes its report (the trend chart is empty)
+"$OFFICE" report monthly --month 2025-01 --out "$TMPDIR/empty.pdf" >/dev/null || fail "report of an empty month"
+must_fail "no terminal" sh -c "'$POS' --headless --terminal NOPE </dev/null"
 echo "office_cli ok"

@@ -43,6 +43,7 @@ static void test_parse(void **state)
     bad(" 8");
     bad("8,50");
     bad("100000001");
+    bad("100000000.01");
     bad("99999999999999999999999");
 }
 
@@ -79,12 +80,37 @@ static void test_clock(void **state)
     assert_true(t.year >= 2024);
 }
 
+static void test_dates_and_months(void **state)
+{
+    cp_time t;
+    int y = 0, m = 0;
+    const char *months[] = {"2026-+1", "2026- 1", "2026-13", "2026-00", "1999-12", "2026-1",
+                            "2026-011", "2026/11", " 2026-11", "+026-11", ""};
+    (void)state;
+    assert_int_equal(clock_parse("2028-02-29T12:00", &t), CP_OK);   /* a leap day */
+    assert_int_equal(clock_parse("2000-02-29T12:00", &t), CP_OK);
+    assert_int_equal(clock_parse("2026-02-29T12:00", &t), CP_ERR_INVALID);
+    assert_int_equal(clock_parse("2100-02-29T12:00", &t), CP_ERR_INVALID);
+    assert_int_equal(clock_parse("2026-04-31T12:00", &t), CP_ERR_INVALID);
+    assert_int_equal(clock_parse("2026-12-31T23:59:59", &t), CP_OK);
+    assert_int_equal(clock_parse_month("2026-11", &y, &m), CP_OK);
+    assert_int_equal(y, 2026);
+    assert_int_equal(m, 11);
+    for (size_t i = 0; i < sizeof months / sizeof *months; i++) {
+        y = m = 0;
+        if (clock_parse_month(months[i], &y, &m) != CP_ERR_INVALID)
+            fail_msg("'%s' was taken as a month", months[i]);
+        assert_int_equal(y + m, 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_clock),
+        cmocka_unit_test(test_dates_and_months),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
