@@ -21,6 +21,8 @@ struct station_link {
     int64_t polled_at_ms;
     unsigned transitions;    /* connects and disconnects so far */
     int64_t lost_ms;         /* when the port was lost, 0 if never */
+    uint8_t in[256];         /* the last read; in[in_off..in_len) not parsed yet */
+    size_t in_len, in_off;   /* (a caller's array filled up before its end) */
     char status[512];
 };
 
@@ -65,6 +67,7 @@ static void lose(station_link *l, const char *why)
 {
     serial_close(l->sp);
     l->sp = NULL;
+    l->in_len = l->in_off = 0;
     l->transitions++;
     l->lost_ms = station_link_now_ms();
     snprintf(l->status, sizeof l->status, "scale disconnected: %s", why);
@@ -134,7 +137,6 @@ cp_err station_link_step(station_link *l, int timeout_ms, proto_reading *out, si
 {
     int64_t now = station_link_now_ms(), until = now + (timeout_ms > 0 ? timeout_ms : 0);
     unsigned was = l->transitions;
-    uint8_t buf[256];
 
     *n = 0;
     if (changed)
@@ -168,16 +170,21 @@ cp_err station_link_step(station_link *l, int timeout_ms, proto_reading *out, si
         }
         if (wait < 1)
             wait = 1;
-        err = serial_read(l->sp, buf, sizeof buf, (unsigned)wait, &got);
-        if (err == CP_ERR_DISCONNECTED || err == CP_ERR_IO || err == CP_ERR_DEVICE ||
-            err == CP_ERR_NOT_FOUND) {
-            lose(l, cp_detail());
-            continue;
+        if (l->in_off == l->in_len) { /* all of the last read is parsed: read more */
+            err = serial_read(l->sp, l->in, sizeof l->in, (unsigned)wait, &got);
+            if (err == CP_ERR_DISCONNECTED || err == CP_ERR_IO || err == CP_ERR_DEVICE ||
+                err == CP_ERR_NOT_FOUND) {
+                lose(l, cp_detail());
+                continue;
+            }
+            if (err)
+                return err;
+            l->in_len = got;
+            l->in_off = 0;
         }
-        if (err)
-            return err;
-        for (size_t i = 0; i < got && *n < cap; i++) {
-            if (proto_push(&l->parser, buf[i], &out[*n])) {
+        /* as many readings as out holds; the rest of the bytes wait for the next call */
+        while (l->in_off < l->in_len && *n < cap) {
+            if (proto_push(&l->parser, l->in[l->in_off++], &out[*n])) {
                 (*n)++;
                 l->awaiting = false;
             }

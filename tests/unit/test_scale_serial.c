@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "scale/serial.h"
+#include "scale/station_link.h"
 #include "scale/simframe.h"
 #include "scale/stable.h"
 
@@ -194,6 +195,46 @@ static void test_pipeline(void **state)
     close(m);
 }
 
+/* A burst of frames (a scale that streams while the station was busy) read
+ * through a link whose caller takes 4 readings at a time: every reading comes,
+ * in order. The bytes after the 4th used to be thrown away with the read. */
+static void test_link_burst_small_array(void **state)
+{
+    (void)state;
+    const char *slave;
+    int m = pty_master(&slave);
+    station_link_cfg cfg = {.ops = &proto_and, .serial = proto_and.serial};
+    station_link *l = NULL;
+    uint8_t burst[40 * SIMFRAME_MAX];
+    size_t len = 0;
+    int64_t next = 100;
+    int64_t deadline;
+
+    cfg.port = slave;
+    assert_int_equal(station_link_open(&cfg, &l), CP_OK);
+    assert_true(station_link_connected(l));
+    for (int i = 0; i < 40; i++) {
+        proto_reading in = {.grams = 100 + i, .has_weight = true, .stable = true,
+                            .status = PROTO_OK};
+        size_t n = simframe_format(&proto_and, &in, NULL, burst + len, sizeof burst - len);
+        assert_true(n > 0);
+        len += n;
+    }
+    assert_int_equal(write(m, burst, len), (ssize_t)len);
+    deadline = mono_ms() + 10000;
+    while (next < 140 && mono_ms() < deadline) {
+        proto_reading r[4];
+        size_t n = 0;
+        assert_int_equal(station_link_step(l, 50, r, 4, &n, NULL), CP_OK);
+        assert_true(n <= 4);
+        for (size_t k = 0; k < n; k++)
+            assert_int_equal(r[k].grams, next++);
+    }
+    assert_int_equal(next, 140);
+    station_link_close(l);
+    close(m);
+}
+
 static void test_list(void **state)
 {
     (void)state;
@@ -216,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_pty_read_write),
         cmocka_unit_test(test_symlink_and_settings),
         cmocka_unit_test(test_pipeline),
+        cmocka_unit_test(test_link_burst_small_array),
         cmocka_unit_test(test_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
