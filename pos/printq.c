@@ -161,7 +161,6 @@ static printq_job *add_job(printq *q, int kind, const char *id)
     return j;
 }
 
-/* Copies column col of st into dst (size bytes), "" for NULL. */
 /* Balances of diner_id from its ledger entries up to time at (for reprints). */
 static cp_err balances_at(db *d, int64_t diner_id, const char *at, int64_t *cash,
                           int64_t *subsidy)

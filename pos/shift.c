@@ -30,7 +30,6 @@ long long shift_seq(const char *terminal, const char *id)
     return *end ? -1 : v;
 }
 
-/* Copies column col of st into dst (size bytes), "" for NULL. */
 cp_err shift_current(db *d, const char *terminal, shift_info *out, int *is_open)
 {
     static const char sql[] =

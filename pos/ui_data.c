@@ -7,7 +7,6 @@
 #include "core/clock.h"
 #include "core/money.h"
 
-/* Copies column col of st into dst (size bytes), "" for NULL. */
 cp_err ui_data_terminal(db *d, const char *terminal, int64_t *canteen_id, char name[128])
 {
     static const char sql[] =
