@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/audit.h"
 #include "core/canteen.h"
 #include "core/cli.h"
 #include "core/csvread.h"
@@ -21,6 +22,8 @@
 #include "backoffice/report.h"
 
 typedef office_ctx ctx; /* short name for the handlers below */
+
+static int int_opt(const ctx *c, const char *name, long min, long max, int *out);
 
 typedef struct command {
     const char *name;    /* one or two words: "canteen add" */
@@ -136,44 +139,62 @@ static int cmd_item_set(ctx *c)
 
 static int cmd_rules_set(ctx *c)
 {
-    int64_t cap = -1, overdraft = 0;
-    int meals = 1, rc;
+    int64_t cap = CANTEEN_RULE_KEEP, overdraft = CANTEEN_RULE_KEEP;
+    int meals = CANTEEN_RULE_KEEP, rc;
+    char m[2][MONEY_STR_LEN];
     cp_err err;
-    const char *m = office_opt(c, "meals"), *capv = office_opt(c, "daily-cap"), *od = office_opt(c, "overdraft");
+    const char *capv = office_opt(c, "daily-cap"), *od = office_opt(c, "overdraft");
 
-    if (m) {
-        char *end;
-        long v = strtol(m, &end, 10);
-        if (*end || end == m || v < 0 || v > 100) {
-            fprintf(stderr, "cleanplate-office: --meals '%s': give a number from 0 to 100\n", m);
-            return 2;
-        }
-        meals = (int)v;
-    }
-    if (capv && strcmp(capv, "none") != 0 && (rc = office_parse_yuan(capv, &cap)))
+    if ((rc = int_opt(c, "meals", 0, 100, &meals)))
+        return rc;
+    if (capv && strcmp(capv, "none") == 0)
+        cap = -1;
+    else if (capv && (rc = office_parse_yuan(capv, &cap)))
         return rc;
     if (od && (rc = office_parse_yuan(od, &overdraft)))
         return rc;
-    if ((err = canteen_set_rules(c->d, c->pos[0], meals, cap, overdraft, c->actor)))
+    if (meals == CANTEEN_RULE_KEEP && cap == CANTEEN_RULE_KEEP && overdraft == CANTEEN_RULE_KEEP) {
+        fprintf(stderr, "cleanplate-office: give --meals, --daily-cap or --overdraft (see --help)\n");
+        return 2;
+    }
+    if ((err = canteen_set_rules(c->d, c->pos[0], meals, cap, overdraft, c->actor)) ||
+        (err = canteen_get_rules(c->d, c->pos[0], &meals, &cap, &overdraft)))
         return office_fail(err);
     printf("category %s: %d meal%s per period, daily cap %s, overdraft %s\n", c->pos[0], meals,
-           meals == 1 ? "" : "s", capv ? capv : "none", od ? od : "0");
+           meals == 1 ? "" : "s", cap < 0 ? "none" : money_format(cap, m[0]),
+           money_format(overdraft, m[1]));
     return 0;
 }
 
 static int cmd_topup(ctx *c)
 {
     int64_t fen, cash, subsidy;
-    char m[2][MONEY_STR_LEN];
+    char m[3][MONEY_STR_LEN], entry[IDS_LEN];
     cp_err err;
     int rc;
     if ((rc = office_parse_yuan(c->pos[1], &fen)))
         return rc;
-    if ((err = ledger_topup(c->d, c->pos[0], fen, c->actor)) ||
+    if ((err = ledger_topup(c->d, c->pos[0], fen, c->actor, entry)) ||
         (err = ledger_balance(c->d, c->pos[0], &cash, &subsidy)))
         return office_fail(err);
-    printf("%s: +%s yuan cash, balance cash %s subsidy %s\n", c->pos[0], c->pos[1],
-           money_format(cash, m[0]), money_format(subsidy, m[1]));
+    printf("%s: +%s yuan cash (entry %s), balance cash %s subsidy %s\n", c->pos[0],
+           money_format(fen, m[0]), entry, money_format(cash, m[1]), money_format(subsidy, m[2]));
+    return 0;
+}
+
+static int cmd_topup_reverse(ctx *c)
+{
+    char staff_no[64], m[MONEY_STR_LEN];
+    int64_t fen;
+    cp_err err;
+    int rc;
+    if ((rc = office_need(c, "reason")))
+        return rc;
+    if ((err = ledger_topup_reverse(c->d, c->pos[0], office_opt(c, "reason"), c->actor,
+                                    staff_no, &fen)))
+        return office_fail(err);
+    printf("top-up %s reversed: %s yuan taken back from %s's cash\n", c->pos[0],
+           money_format(fen, m), staff_no);
     return 0;
 }
 
@@ -185,11 +206,13 @@ static int cmd_subsidy_grant(ctx *c)
     int rc;
     if ((rc = office_need(c, "month")) || (rc = office_parse_yuan(c->pos[0], &fen)))
         return rc;
-    if ((err = ledger_grant_subsidy(c->d, office_opt(c, "month"), fen, office_opt(c, "department"), c->actor,
-                                    &n)))
+    ledger_grant g = {office_opt(c, "month"), fen, office_opt(c, "department"),
+                      office_opt(c, "category")};
+    if ((err = ledger_grant_subsidy(c->d, &g, c->actor, &n)))
         return office_fail(err);
-    printf("granted %s yuan subsidy for %s to %ld diner%s%s\n", c->pos[0], office_opt(c, "month"), n,
-           n == 1 ? "" : "s", n == 0 ? " (all were granted already)" : "");
+    printf("granted %s yuan subsidy for %s to %ld diner%s%s\n", c->pos[0], g.month, n,
+           n == 1 ? "" : "s",
+           n == 0 ? " (none matched, or all had this month's subsidy already)" : "");
     return 0;
 }
 
@@ -407,12 +430,26 @@ static int cmd_rollup(ctx *c)
 static int cmd_verify(ctx *c)
 {
     long problems;
-    cp_err err = verify_books(c->d, stdout, &problems);
+    cp_err err = verify_books(c->d, office_opt(c, "head"), stdout, &problems);
     if (!err)
         err = publish_verify(c->d, office_opt(c, "out"), stdout, &problems);
     if (err)
         return office_fail(err);
     return problems ? 1 : 0;
+}
+
+static int cmd_audit_head(ctx *c)
+{
+    char head[HASH_HEX_LEN];
+    cp_err err = audit_head(c->d, head);
+    if (err)
+        return office_fail(err);
+    if (!head[0]) {
+        fprintf(stderr, "cleanplate-office: the audit log is empty\n");
+        return 1;
+    }
+    puts(head);
+    return 0;
 }
 
 static int cmd_publish_redblack(ctx *c)
@@ -522,11 +559,17 @@ static const command commands[] = {
     {"rules set", "CATEGORY [--meals N] [--daily-cap YUAN|none] [--overdraft YUAN]",
      "set a category's meals per period, daily cap and overdraft", 1,
      "meals=,daily-cap=,overdraft=", cmd_rules_set},
+    /* before "topup": the first command whose words match is taken */
+    {"topup reverse", "LEDGER_ID --reason TEXT",
+     "reverse a mistaken top-up (the entry id that topup printed) with a new entry", 1,
+     "reason=", cmd_topup_reverse},
     {"topup", "STAFF_NO YUAN", "add cash to a diner's wallet", 2, "", cmd_topup},
-    {"subsidy grant", "--month YYYY-MM YUAN [--department CODE]",
-     "grant a month's subsidy to every active diner (or one department and its sub-departments)",
-     1, "month=,department=", cmd_subsidy_grant},
-    {"subsidy expire", "--month YYYY-MM", "take back unused subsidy at the end of a month", 0,
+    {"subsidy grant", "--month YYYY-MM YUAN [--department CODE] [--category CAT]",
+     "grant a month's subsidy to every active diner (or those of a department and its "
+     "sub-departments, or of a diner category)",
+     1, "month=,department=,category=", cmd_subsidy_grant},
+    {"subsidy expire", "--month YYYY-MM",
+     "take back what is left of a month's subsidy grants, after the month has ended", 0,
      "month=", cmd_subsidy_expire},
     {"card block", "CARD", "block a lost card", 1, "", cmd_card_block},
     {"card unblock", "CARD", "unblock a card that was found", 1, "", cmd_card_unblock},
@@ -539,9 +582,12 @@ static const command commands[] = {
      "add a user; the PIN is asked for (or read from stdin)", 1, "role=", cmd_user_add},
     {"void", "SALE_ID --manager NAME [--reason TEXT]",
      "void a sale (manager PIN asked for, or read from stdin)", 1, "manager=,reason=", cmd_void},
-    {"verify", "[--out DIR]",
-     "check every balance, void, the audit chain and the publications (and their files in DIR)",
-     0, "out=", cmd_verify},
+    {"verify", "[--out DIR] [--head HEX]",
+     "check every balance, void, the audit chain with every event's rows, the publications "
+     "(and their files in DIR); with --head, that nothing up to that head was removed",
+     0, "out=,head=", cmd_verify},
+    {"audit head", "", "print the head of the audit chain (keep it: verify --head HEX)", 0, "",
+     cmd_audit_head},
     {"publish redblack",
      "--month YYYY-MM --out DIR [--reason TEXT] [--font TTF] [--canteen CODE]"
      " [--clean-threshold G] [--min-meals N] [--min-coverage F] [--red N] [--black N]",

@@ -394,11 +394,26 @@ cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
         json_object_set_new(files_obj, name, json_string(h));
     }
     files = json_dumps(files_obj, JSON_COMPACT | JSON_SORT_KEYS);
-    chain_hash(tip, res->id, span.label, res->version, reason, version ? prev_id : NULL, rules,
-               res->content_hash, files, req->actor, at, res->hash);
 
+    /* The chain's tip is read again inside the transaction, and the hash
+     * made there: another publication (of any month) committed since the
+     * first look would otherwise be followed twice, forking the chain. */
     if ((err = db_begin(d)))
         goto out;
+    {
+        char again_id[64];
+        int again;
+        if ((err = latest(d, span.label, &again, again_id, tip)))
+            goto fail;
+        if (again != version) {
+            err = cp_fail(CP_ERR_EXISTS, "%s was published by someone else meanwhile (%s): "
+                          "nothing was recorded; see `cleanplate-office publications`",
+                          span.label, again_id);
+            goto fail;
+        }
+    }
+    chain_hash(tip, res->id, span.label, res->version, reason, version ? prev_id : NULL, rules,
+               res->content_hash, files, req->actor, at, res->hash);
     if (!(st = db_stmt(d, insert_sql))) {
         err = CP_ERR_DB;
         goto fail;
@@ -417,7 +432,7 @@ cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
     db_bind_text(st, 12, at);
     if ((err = db_step_done(d, st, "recording the publication")) ||
         (err = insert_rows(d, res->id, t)) ||
-        (err = audit_append(d, req->actor, NULL, "publish.redblack", res->id, res->hash)))
+        (err = audit_event(d, req->actor, NULL, "publish.redblack", res->id, res->hash, NULL)))
         goto fail;
     if ((err = db_commit(d)))
         goto out;

@@ -1,52 +1,181 @@
 /* audit: the append-only audit log, a BLAKE2b hash chain that verify can check. */
 #include "core/audit.h"
 
-#include <stdio.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
-#include "core/hash.h"
 
-#define HASH_HEX HASH_HEX_LEN
 /* The chain starts from a fixed value so that an empty log verifies. */
 static const char genesis[] = "cleanplate-audit-v1";
 
-static void entry_hash(const char *prev, const char *at, const char *actor,
-                       const char *terminal, const char *action, const char *subject,
-                       const char *detail, char out[HASH_HEX])
+/* ---- what an event's content is ----------------------------------------
+ *
+ * Each query reads rows of one event, ?1 being the event's subject. Column 0
+ * names the table the row comes from; every column is hashed as the text
+ * the store gives back, so the hash does not depend on how a number is
+ * held. The columns are listed, never `*`: a column added later does not
+ * change the content of events already entered. */
+
+static const char q_sale[] =
+    "SELECT 'sales', id, terminal, canteen_id, card_no, diner_id, department_id, category,"
+    " period_id, business_date, kind, total_fen, subsidy_fen, cash_fen, actor, created_at,"
+    " request_id FROM sales WHERE id = ?1";
+static const char q_sale_lines[] =
+    "SELECT 'sale_lines', sale_id, line_no, item_code, name, quantity, amount_fen"
+    " FROM sale_lines WHERE sale_id = ?1 ORDER BY line_no";
+/* A request row is not counted as covered (see tables[] below): it is found
+ * through the sale, whose request_id says which one answered it. */
+static const char q_sale_request[] =
+    "SELECT 'request', request_id, terminal, card_no, result, sale_id, created_at"
+    " FROM charge_requests WHERE request_id = (SELECT request_id FROM sales WHERE id = ?1)";
+/* The ledger entries of event E have the id E or E.something: the range
+ * ('E.', 'E/') holds exactly the ids that start with "E." ('/' follows '.'). */
+static const char q_ledger[] =
+    "SELECT 'ledger', id, diner_id, wallet, amount_fen, kind, sale_id, ref, terminal, actor,"
+    " created_at FROM ledger WHERE id = ?1 OR (id > ?1 || '.' AND id < ?1 || '/') ORDER BY id";
+static const char q_void[] =
+    "SELECT 'voids', id, sale_id, terminal, actor, reason, created_at FROM voids WHERE id = ?1";
+static const char q_waste[] =
+    "SELECT 'waste_records', id, placement, terminal, canteen_id, stage, diner_id,"
+    " department_id, card_no, sale_id, period_id, business_date, gross_g, tare_g, net_g,"
+    " category, reason, flags, actor, created_at, corrects FROM waste_records WHERE id = ?1";
+static const char q_publication[] =
+    "SELECT 'publications', id, kind, period, version, reason, corrects, rules, content_hash,"
+    " files, prev_hash, hash, actor, created_at FROM publications WHERE id = ?1";
+static const char q_publication_rows[] =
+    "SELECT 'publication_rows', publication_id, rank, code, name, list, meals, diners, trays,"
+    " plate_g, g_per_tray_x10, clean_rate_permille, coverage_permille, change_x10"
+    " FROM publication_rows WHERE publication_id = ?1 ORDER BY rank";
+static const char q_shift[] =
+    "SELECT 'shift_events', id, terminal, kind, opens, cashier, counted_cash_fen, report,"
+    " created_at FROM shift_events WHERE id = ?1";
+
+#define KIND_MAX_QUERIES 4
+
+typedef struct kind {
+    const char *action;
+    const char *queries[KIND_MAX_QUERIES]; /* unused ones NULL */
+} kind;
+
+static const kind kinds[] = {
+    {"sale", {q_sale, q_sale_lines, q_ledger, q_sale_request}},
+    {"sale.void", {q_void, q_ledger}},
+    {"wallet.topup", {q_ledger}},
+    {"wallet.topup_reverse", {q_ledger}},
+    {"subsidy.grant", {q_ledger}},
+    {"subsidy.expire", {q_ledger}},
+    {"diner.leave", {q_ledger}},
+    {"waste.record", {q_waste}},
+    {"publish.redblack", {q_publication, q_publication_rows}},
+    {"shift.open", {q_shift}},
+    {"shift.close", {q_shift}},
+};
+
+/* The event tables: every row of each belongs to exactly one event entry.
+ * event is the SQL expression, over the table's columns, of the subject of
+ * the entry that covers a row; action, for audit_backfill, the entry's
+ * action. Ledger ids are "EVENT" or "EVENT.n" (core/ledger.c). */
+typedef struct table {
+    const char *name;
+    const char *row;    /* how a row is named in a message */
+    const char *event;
+    const char *action;
+} table;
+
+#define LEDGER_EVENT "CASE WHEN instr(id, '.') > 0 THEN substr(id, 1, instr(id, '.') - 1) ELSE id END"
+
+static const table tables[] = {
+    {"sales", "id", "id", "'sale'"},
+    {"sale_lines", "sale_id || ' line ' || line_no", "sale_id", "'sale'"},
+    {"voids", "id", "id", "'sale.void'"},
+    {"ledger", "id", LEDGER_EVENT,
+     "CASE kind WHEN 'charge' THEN 'sale' WHEN 'void' THEN 'sale.void'"
+     " WHEN 'topup' THEN 'wallet.topup' WHEN 'topup_reverse' THEN 'wallet.topup_reverse'"
+     " WHEN 'refund' THEN 'diner.leave' WHEN 'subsidy_grant' THEN 'subsidy.grant'"
+     " ELSE 'subsidy.expire' END"},
+    {"waste_records", "id", "id", "'waste.record'"},
+    {"publications", "id", "id", "'publish.redblack'"},
+    {"publication_rows", "publication_id || ' rank ' || rank", "publication_id",
+     "'publish.redblack'"},
+    {"shift_events", "id", "id",
+     "CASE kind WHEN 'open' THEN 'shift.open' ELSE 'shift.close' END"},
+};
+#define NTABLES (sizeof tables / sizeof tables[0])
+
+static const kind *find_kind(const char *action)
 {
-    const char *fields[] = {prev, at, actor, terminal, action, subject, detail};
-    hash_fields(fields, sizeof fields / sizeof fields[0], out);
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(kinds[i].action, action) == 0)
+            return &kinds[i];
+    return NULL;
 }
 
-cp_err audit_append(db *d, const char *actor, const char *terminal, const char *action,
-                    const char *subject, const char *detail)
+/* Hashes the rows of the event subject of kind k into out; counts[] (may be
+ * NULL) gets the number of rows read from each of tables[]. */
+static cp_err content_hash(db *d, const kind *k, const char *subject, long counts[NTABLES],
+                           char out[HASH_HEX_LEN])
 {
-    static const char last_sql[] = "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1";
+    hash_ctx h;
+
+    hash_begin(&h);
+    hash_add(&h, k->action);
+    for (int q = 0; q < KIND_MAX_QUERIES && k->queries[q]; q++) {
+        sqlite3_stmt *st = db_stmt(d, k->queries[q]);
+        int rc, ncol;
+        if (!st)
+            return CP_ERR_DB;
+        db_bind_text(st, 1, subject);
+        ncol = sqlite3_column_count(st);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *tag = (const char *)sqlite3_column_text(st, 0);
+            for (int c = 0; c < ncol; c++)
+                hash_add(&h, (const char *)sqlite3_column_text(st, c));
+            for (size_t t = 0; counts && t < NTABLES; t++)
+                if (strcmp(tables[t].name, tag) == 0)
+                    counts[t]++;
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return db_fail(d, "reading the rows of an audited event");
+    }
+    hash_end(&h, out);
+    return CP_OK;
+}
+
+/* ---- the chain ------------------------------------------------------------ */
+
+/* An entry's hash: its fields and the hash before it. content joined the
+ * entries later, so it is hashed only when there is one: older entries keep
+ * the hash they were written with. */
+static void entry_hash(const char *prev, const char *at, const char *actor,
+                       const char *terminal, const char *action, const char *subject,
+                       const char *detail, const char *content, char out[HASH_HEX_LEN])
+{
+    const char *fields[] = {prev, at, actor, terminal, action, subject, detail, content};
+    hash_fields(fields, sizeof fields / sizeof fields[0] - (content ? 0 : 1), out);
+}
+
+/* Appends one entry inside the open transaction; head (may be NULL) gets its hash. */
+static cp_err append_in_txn(db *d, const char *actor, const char *terminal, const char *action,
+                            const char *subject, const char *detail, const char *content,
+                            char head[HASH_HEX_LEN])
+{
     static const char insert_sql[] =
-        "INSERT INTO audit(at, actor, terminal, action, subject, detail, prev_hash, hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+        "INSERT INTO audit(at, actor, terminal, action, subject, detail, content, prev_hash,"
+        " hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    char prev[HASH_HEX_LEN], hash[HASH_HEX_LEN], at[CP_TIME_ISO_LEN];
     sqlite3_stmt *st;
-    char prev[HASH_HEX] = "", hash[HASH_HEX], at[CP_TIME_ISO_LEN];
     cp_time now;
     cp_err err;
-    int rc;
 
-    if ((err = clock_now(&now)))
+    if ((err = clock_now(&now)) || (err = audit_head(d, prev)))
         return err;
-    clock_iso(&now, at);
-    if (!(st = db_stmt(d, last_sql)))
-        return CP_ERR_DB;
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        snprintf(prev, sizeof prev, "%s", (const char *)sqlite3_column_text(st, 0));
-    else if (rc == SQLITE_DONE)
+    if (!prev[0])
         snprintf(prev, sizeof prev, "%s", genesis);
-    else
-        return db_fail(d, "reading the audit log");
-    sqlite3_reset(st);
-
-    entry_hash(prev, at, actor, terminal, action, subject, detail, hash);
+    clock_iso(&now, at);
+    entry_hash(prev, at, actor, terminal, action, subject, detail, content, hash);
     if (!(st = db_stmt(d, insert_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, at);
@@ -55,45 +184,285 @@ cp_err audit_append(db *d, const char *actor, const char *terminal, const char *
     db_bind_text(st, 4, action);
     db_bind_text(st, 5, subject);
     db_bind_text(st, 6, detail);
-    db_bind_text(st, 7, prev);
-    db_bind_text(st, 8, hash);
-    return db_step_done(d, st, "writing the audit log");
+    db_bind_text(st, 7, content);
+    db_bind_text(st, 8, prev);
+    db_bind_text(st, 9, hash);
+    if ((err = db_step_done(d, st, "writing the audit log")))
+        return err;
+    if (head)
+        snprintf(head, HASH_HEX_LEN, "%s", hash);
+    return CP_OK;
 }
 
-cp_err audit_verify(db *d, long *checked)
+cp_err audit_append(db *d, const char *actor, const char *terminal, const char *action,
+                    const char *subject, const char *detail)
+{
+    cp_err err;
+
+    /* Reading the head and writing after it must be one transaction: outside
+     * one, a second writer could read the same head in between (and the
+     * unique index on prev_hash would refuse the later entry). */
+    if (db_in_txn(d))
+        return append_in_txn(d, actor, terminal, action, subject, detail, NULL, NULL);
+    if ((err = db_begin(d)))
+        return err;
+    if ((err = append_in_txn(d, actor, terminal, action, subject, detail, NULL, NULL))) {
+        db_rollback(d);
+        return err;
+    }
+    return db_commit(d);
+}
+
+cp_err audit_event(db *d, const char *actor, const char *terminal, const char *action,
+                   const char *subject, const char *detail, char head[HASH_HEX_LEN])
+{
+    const kind *k = find_kind(action);
+    char content[HASH_HEX_LEN];
+    cp_err err;
+
+    if (!k)
+        return cp_fail(CP_ERR_INVALID, "no audited event of kind '%s'", action);
+    if (!db_in_txn(d))
+        return cp_fail(CP_ERR_INVALID, "event %s %s entered outside its transaction", action,
+                       subject);
+    if ((err = content_hash(d, k, subject, NULL, content)))
+        return err;
+    return append_in_txn(d, actor, terminal, action, subject, detail, content, head);
+}
+
+cp_err audit_head(db *d, char head[HASH_HEX_LEN])
+{
+    static const char sql[] = "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    int rc;
+
+    head[0] = '\0';
+    if (!st)
+        return CP_ERR_DB;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        db_copy_col(head, HASH_HEX_LEN, st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading the audit log");
+}
+
+/* ---- verify --------------------------------------------------------------- */
+
+#define SHOW_MAX 20 /* problems of one kind shown; the rest are counted */
+
+/* Reports a problem: shown while fewer than SHOW_MAX of its kind were. */
+static void problem(FILE *report, long *shown, long *problems, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void problem(FILE *report, long *shown, long *problems, const char *fmt, ...)
+{
+    va_list ap;
+
+    (*problems)++;
+    if ((*shown)++ >= SHOW_MAX)
+        return;
+    fputs("BROKEN: audit log: ", report);
+    va_start(ap, fmt);
+    vfprintf(report, fmt, ap);
+    va_end(ap);
+    fputc('\n', report);
+}
+
+/* Checks the links and hashes of every entry and the content of every
+ * event; counts[] gets the rows each table's events hold. */
+static cp_err walk_chain(db *d, const char *head, FILE *report, long *problems, long *checked,
+                         long counts[NTABLES], int *head_found)
 {
     static const char sql[] =
-        "SELECT seq, at, actor, terminal, action, subject, detail, prev_hash, hash"
+        "SELECT seq, at, actor, terminal, action, subject, detail, content, prev_hash, hash"
         " FROM audit ORDER BY seq";
     sqlite3_stmt *st = db_stmt(d, sql);
-    char prev[HASH_HEX], want[HASH_HEX];
+    char prev[HASH_HEX_LEN], want[HASH_HEX_LEN];
+    long links = 0, contents = 0;
     cp_err err = CP_OK;
     int rc;
 
-    *checked = 0;
     if (!st)
         return CP_ERR_DB;
     snprintf(prev, sizeof prev, "%s", genesis);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *col[9];
-        for (int i = 0; i < 9; i++)
+        const char *col[10];
+        const kind *k;
+        for (int i = 0; i < 10; i++)
             col[i] = (const char *)sqlite3_column_text(st, i);
-        if (strcmp(col[7], prev) != 0) {
-            err = cp_fail(CP_ERR_INVALID, "audit entry %s does not follow the one before it "
-                          "(an entry was removed or inserted)", col[0]);
-            break;
-        }
-        entry_hash(col[7], col[1], col[2], col[3], col[4], col[5], col[6], want);
-        if (strcmp(col[8], want) != 0) {
-            err = cp_fail(CP_ERR_INVALID, "audit entry %s (%s at %s) was altered: its hash "
-                          "does not match its content", col[0], col[4], col[1]);
-            break;
-        }
-        snprintf(prev, sizeof prev, "%s", col[8]);
+        if (strcmp(col[8], prev) != 0)
+            problem(report, &links, problems, "entry %s does not follow the one before it "
+                    "(an entry was removed or inserted)", col[0]);
+        entry_hash(col[8], col[1], col[2], col[3], col[4], col[5], col[6], col[7], want);
+        if (strcmp(col[9], want) != 0)
+            problem(report, &links, problems, "entry %s (%s %s at %s) was altered: its hash "
+                    "does not match its content", col[0], col[4], col[5] ? col[5] : "",
+                    col[1]);
+        if (head && strcmp(col[9], head) == 0)
+            *head_found = 1;
+        snprintf(prev, sizeof prev, "%s", col[9]);
         (*checked)++;
+        if (!col[7])
+            continue;
+        if (!(k = find_kind(col[4]))) {
+            problem(report, &contents, problems, "entry %s records an unknown kind of event "
+                    "'%s'", col[0], col[4]);
+            continue;
+        }
+        /* content_hash steps other statements; this one's row stays valid */
+        if ((err = content_hash(d, k, col[5], counts, want)))
+            break;
+        if (strcmp(col[7], want) != 0)
+            problem(report, &contents, problems, "%s %s (entry %s at %s) was changed after it "
+                    "was recorded: its rows no longer match the audit log", col[4], col[5],
+                    col[0], col[1]);
     }
     if (!err && rc != SQLITE_DONE)
         err = db_fail(d, "reading the audit log");
     sqlite3_reset(st);
+    return err;
+}
+
+/* Each table's rows must all be covered by events, once: the rows that the
+ * events read add up to the table's count. Shows a few uncovered rows. */
+static cp_err check_coverage(db *d, FILE *report, long *problems, const long counts[NTABLES])
+{
+    long shown = 0;
+
+    for (size_t t = 0; t < NTABLES; t++) {
+        char sql[1024];
+        sqlite3_stmt *st = NULL;
+        int64_t total = 0;
+        cp_err err = CP_OK;
+
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[t].name);
+        if (sqlite3_prepare_v2(db_handle(d), sql, -1, &st, NULL) != SQLITE_OK)
+            return db_fail(d, "counting event rows");
+        err = db_step_int64(d, st, &total);
+        sqlite3_finalize(st);
+        if (err)
+            return err;
+        if (total == counts[t])
+            continue;
+        problem(report, &shown, problems, "%s has %lld rows, its audited events %ld: rows were "
+                "added without an event, removed, or counted twice", tables[t].name,
+                (long long)total, counts[t]);
+        snprintf(sql, sizeof sql,
+                 "SELECT %s FROM %s WHERE NOT EXISTS (SELECT 1 FROM audit a WHERE"
+                 " a.content IS NOT NULL AND a.subject = %s) LIMIT 5",
+                 tables[t].row, tables[t].name, tables[t].event);
+        if (sqlite3_prepare_v2(db_handle(d), sql, -1, &st, NULL) != SQLITE_OK)
+            return db_fail(d, "finding rows without an event");
+        while (sqlite3_step(st) == SQLITE_ROW)
+            fprintf(report, "BROKEN: audit log: %s %s is in no audited event\n",
+                    tables[t].name, (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+    }
+    return CP_OK;
+}
+
+/* An event entered twice would cover its rows twice. */
+static cp_err check_duplicates(db *d, FILE *report, long *problems)
+{
+    static const char sql[] =
+        "SELECT action, subject, count(*) FROM audit WHERE content IS NOT NULL"
+        " GROUP BY action, subject HAVING count(*) > 1";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    long shown = 0;
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        problem(report, &shown, problems, "%s %s is entered %d times",
+                (const char *)sqlite3_column_text(st, 0),
+                (const char *)sqlite3_column_text(st, 1), sqlite3_column_int(st, 2));
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading the audit log");
+}
+
+cp_err audit_verify(db *d, const char *head, FILE *report, long *problems, long *checked)
+{
+    long counts[NTABLES] = {0}, shown = 0;
+    int head_found = 0;
+    cp_err err;
+
+    *checked = 0;
+    if ((err = walk_chain(d, head, report, problems, checked, counts, &head_found)) ||
+        (err = check_coverage(d, report, problems, counts)) ||
+        (err = check_duplicates(d, report, problems)))
+        return err;
+    if (head && !head_found)
+        problem(report, &shown, problems, "no entry has the head %s: the log was cut short "
+                "or rewritten after that head was printed", head);
+    return CP_OK;
+}
+
+/* ---- entering rows written before events were entered ---------------------- */
+
+typedef struct pending {
+    char *subject, *action;
+} pending;
+
+/* The uncovered events of table t, as (subject, action) pairs. */
+static cp_err uncovered(db *d, const table *t, pending **out, size_t *n)
+{
+    char sql[1024];
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    cp_err err = CP_OK;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    snprintf(sql, sizeof sql,
+             "SELECT DISTINCT %s, %s FROM %s WHERE NOT EXISTS (SELECT 1 FROM audit a"
+             " WHERE a.content IS NOT NULL AND a.subject = %s) ORDER BY 1",
+             t->event, t->action, t->name, t->event);
+    if (sqlite3_prepare_v2(db_handle(d), sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(d, "finding rows to enter in the audit log");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            pending *p = realloc(*out, (cap = cap ? cap * 2 : 64) * sizeof *p);
+            if (!p) {
+                err = cp_fail(CP_ERR_NOMEM, "out of memory entering old rows");
+                break;
+            }
+            *out = p;
+        }
+        (*out)[*n].subject = strdup((const char *)sqlite3_column_text(st, 0));
+        (*out)[*n].action = strdup((const char *)sqlite3_column_text(st, 1));
+        if (!(*out)[*n].subject || !(*out)[*n].action) {
+            free((*out)[*n].subject);
+            free((*out)[*n].action);
+            err = cp_fail(CP_ERR_NOMEM, "out of memory entering old rows");
+            break;
+        }
+        (*n)++;
+    }
+    if (!err && rc != SQLITE_DONE)
+        err = db_fail(d, "finding rows to enter in the audit log");
+    sqlite3_finalize(st);
+    return err;
+}
+
+cp_err audit_backfill(db *d)
+{
+    cp_err err = CP_OK;
+
+    /* In the order of tables[]: a sale's entry covers its lines and ledger
+     * entries, so those are no longer uncovered when their turn comes. */
+    for (size_t t = 0; t < NTABLES && !err; t++) {
+        pending *p = NULL;
+        size_t n = 0;
+        err = uncovered(d, &tables[t], &p, &n);
+        for (size_t i = 0; i < n; i++) {
+            if (!err)
+                err = audit_event(d, "migration", NULL, p[i].action, p[i].subject,
+                                  "written before events were entered in the audit log", NULL);
+            free(p[i].subject);
+            free(p[i].action);
+        }
+        free(p);
+    }
     return err;
 }

@@ -1,16 +1,61 @@
-/* audit: the append-only audit log, a BLAKE2b hash chain that verify can check. */
+/* audit: the append-only audit log, a BLAKE2b hash chain that verify can check.
+ *
+ * Two kinds of entries go into the one chain:
+ * - notes (audit_append): who did what, e.g. a login or a price change; the
+ *   rows they speak of (prices, cards) are state, not events.
+ * - events (audit_event): a sale, a void, a money movement, a weighing, a
+ *   publication or a shift. The entry carries `content`, a hash of every row
+ *   the event wrote, read back from the store in the same transaction, so
+ *   that verify can recompute it: an edit made consistently across the
+ *   tables (sale, ledger and wallet together) still changes the content.
+ *
+ * Every entry is written inside a transaction (the event's own, or one of
+ * its own for a note made outside any), and a unique index on prev_hash
+ * refuses a second entry after the same one: two writers can never fork
+ * the chain. */
 #ifndef CP_AUDIT_H
 #define CP_AUDIT_H
 
-#include "core/db.h"
+#include <stdio.h>
 
-/* Appends one entry (inside the caller's transaction, if any). terminal,
- * subject and detail may be NULL. The time comes from clock_now(). */
+#include "core/db.h"
+#include "core/hash.h"
+
+/* Appends a note (inside the caller's transaction, or in one of its own).
+ * terminal, subject and detail may be NULL. The time comes from clock_now(). */
 cp_err audit_append(db *d, const char *actor, const char *terminal, const char *action,
                     const char *subject, const char *detail);
 
-/* Recomputes the chain. Returns CP_OK when intact; otherwise CP_ERR_INVALID
- * with the first broken entry named in the detail. *checked gets the count. */
-cp_err audit_verify(db *d, long *checked);
+/* Appends the entry of an event that the caller has just written in its
+ * open transaction. action names the kind of event and subject its id:
+ *   "sale"                  a sale id: the sale, its lines, its ledger
+ *                           entries (SALE.s, SALE.c) and its charge request
+ *   "sale.void"             a void id: the void and its ledger entries (VOID.n)
+ *   "wallet.topup", "wallet.topup_reverse", "subsidy.grant",
+ *   "subsidy.expire", "diner.leave"
+ *                           an event id E: the ledger entries E and E.*
+ *   "waste.record"          a weighing id
+ *   "publish.redblack"      a publication id: it and its rows
+ *   "shift.open", "shift.close"  a shift event id
+ * Any other action is a programming error (CP_ERR_INVALID). head (may be
+ * NULL) gets the new head of the chain: this entry's hash. */
+cp_err audit_event(db *d, const char *actor, const char *terminal, const char *action,
+                   const char *subject, const char *detail, char head[HASH_HEX_LEN]);
+
+/* The hash of the newest entry ("" when the log is empty). */
+cp_err audit_head(db *d, char head[HASH_HEX_LEN]);
+
+/* Walks the chain and recomputes every event's content; checks that every
+ * row of the event tables belongs to exactly one audited event; with head
+ * (may be NULL), that the entry with that hash is in the chain, so that
+ * nothing up to it was removed. Writes one line per problem to report and
+ * adds their number to *problems; *checked gets the number of entries.
+ * Returns an error only when the checks could not run. */
+cp_err audit_verify(db *d, const char *head, FILE *report, long *problems, long *checked);
+
+/* Enters every event row already in the store that no event entry covers
+ * (rows written before the store had event entries), one entry per event,
+ * actor "migration". Runs inside the migration's transaction. */
+cp_err audit_backfill(db *d);
 
 #endif

@@ -262,33 +262,74 @@ static void bind_rules(sqlite3_stmt *st, const void *ctx)
 {
     const struct rules_args *r = ctx;
     db_bind_text(st, 1, r->category);
-    sqlite3_bind_int(st, 2, r->meals);
+    if (r->meals != CANTEEN_RULE_KEEP)
+        sqlite3_bind_int(st, 2, r->meals);
     if (r->cap >= 0)
         sqlite3_bind_int64(st, 3, r->cap);
-    else
-        sqlite3_bind_null(st, 3);
-    sqlite3_bind_int64(st, 4, r->overdraft);
+    sqlite3_bind_int(st, 4, r->cap != CANTEEN_RULE_KEEP);
+    if (r->overdraft != CANTEEN_RULE_KEEP)
+        sqlite3_bind_int64(st, 5, r->overdraft);
+}
+
+/* Appends "name=value" of one rule that was given to detail. */
+static void rule_text(char *detail, size_t size, const char *name, int64_t v, int money)
+{
+    char m[MONEY_STR_LEN], num[24];
+    size_t n = strlen(detail);
+    if (v == CANTEEN_RULE_KEEP)
+        return;
+    snprintf(num, sizeof num, "%lld", (long long)v);
+    snprintf(detail + n, size - n, "%s%s=%s", n ? " " : "", name,
+             v < 0 ? "none" : money ? money_format(v, m) : num);
 }
 
 cp_err canteen_set_rules(db *d, const char *category, int meals_per_period,
                          int64_t daily_cap_fen, int64_t overdraft_fen, const char *actor)
 {
+    /* A rule not given keeps its value (or the default for a new category):
+     * setting the overdraft must not reset the meals or the cap set before. */
     static const char sql[] =
         "INSERT INTO category_rules(category, meals_per_period, daily_cap_fen, overdraft_fen)"
-        " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(category) DO UPDATE SET"
-        " meals_per_period = excluded.meals_per_period,"
-        " daily_cap_fen = excluded.daily_cap_fen, overdraft_fen = excluded.overdraft_fen";
+        " VALUES (?1, coalesce(?2, 1), ?3, coalesce(?5, 0)) ON CONFLICT(category) DO UPDATE SET"
+        " meals_per_period = coalesce(?2, meals_per_period),"
+        " daily_cap_fen = CASE WHEN ?4 THEN ?3 ELSE daily_cap_fen END,"
+        " overdraft_fen = coalesce(?5, overdraft_fen)";
     struct rules_args r = {category, meals_per_period, daily_cap_fen, overdraft_fen};
-    char detail[128], m1[MONEY_STR_LEN], m2[MONEY_STR_LEN];
+    char detail[128] = "";
     cp_err err;
 
     if ((err = canteen_category_valid(category)))
         return err;
-    if (meals_per_period < 0 || overdraft_fen < 0)
+    if ((meals_per_period < 0 && meals_per_period != CANTEEN_RULE_KEEP) ||
+        (overdraft_fen < 0 && overdraft_fen != CANTEEN_RULE_KEEP))
         return cp_fail(CP_ERR_INVALID, "meals per period and overdraft cannot be negative");
-    snprintf(detail, sizeof detail, "meals=%d cap=%s overdraft=%s", meals_per_period,
-             daily_cap_fen >= 0 ? money_format(daily_cap_fen, m1) : "none",
-             money_format(overdraft_fen, m2));
+    if (daily_cap_fen < 0 && daily_cap_fen != CANTEEN_RULE_KEEP)
+        daily_cap_fen = r.cap = -1;
+    rule_text(detail, sizeof detail, "meals", meals_per_period, 0);
+    rule_text(detail, sizeof detail, "cap", daily_cap_fen, 1);
+    rule_text(detail, sizeof detail, "overdraft", overdraft_fen, 1);
     return write_one(d, sql, bind_rules, &r, "setting category rules", actor, "rules.set",
                      category, detail);
+}
+
+cp_err canteen_get_rules(db *d, const char *category, int *meals_per_period,
+                         int64_t *daily_cap_fen, int64_t *overdraft_fen)
+{
+    static const char sql[] =
+        "SELECT meals_per_period, coalesce(daily_cap_fen, -1), overdraft_fen"
+        " FROM category_rules WHERE category = ?";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    int rc;
+
+    *meals_per_period = 1, *daily_cap_fen = -1, *overdraft_fen = 0;
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, category);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *meals_per_period = sqlite3_column_int(st, 0);
+        *daily_cap_fen = sqlite3_column_int64(st, 1);
+        *overdraft_fen = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading category rules");
 }

@@ -26,9 +26,18 @@ cp_err canteen_set_price(db *d, const char *canteen_code, const char *period,
 cp_err canteen_set_item(db *d, const char *canteen_code, const char *code, const char *name,
                         int64_t fen, const char *unit, const char *actor);
 
-/* Sets the rules of a diner category. daily_cap_fen < 0 means no cap. */
+/* Given for a rule that canteen_set_rules must leave as it is. */
+#define CANTEEN_RULE_KEEP (-2)
+
+/* Sets the rules of a diner category; each may be CANTEEN_RULE_KEEP to keep
+ * what was set before (a new category starts from 1 meal, no cap, no
+ * overdraft). daily_cap_fen -1 means no cap. */
 cp_err canteen_set_rules(db *d, const char *category, int meals_per_period,
                          int64_t daily_cap_fen, int64_t overdraft_fen, const char *actor);
+
+/* The rules of category in force (the defaults when none were set). */
+cp_err canteen_get_rules(db *d, const char *category, int *meals_per_period,
+                         int64_t *daily_cap_fen, int64_t *overdraft_fen);
 
 /* Checks that a category name is a short lowercase word (staff, guest, contractor, ...). */
 cp_err canteen_category_valid(const char *category);

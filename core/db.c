@@ -2,6 +2,7 @@
 #include "core/db.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,9 @@
 
 #include "core/schema.h"
 
-#define DB_MAX_STMTS 96
+/* Room for every statement one program uses (about 150 in all, far fewer in
+ * any one program): a statement past the end is prepared anew on every use. */
+#define DB_MAX_STMTS 256
 #define DB_BUSY_TIMEOUT_MS 5000 /* how long a write waits for another writer */
 
 struct db {
@@ -137,6 +140,24 @@ static cp_err check_not_foreign(db *d)
     return err;
 }
 
+/* Creates path, when missing, for its owner and group only: nobody else may
+ * read names and balances. The group also gets write unless the umask takes
+ * it (terminals running as other users of one group need umask 002).
+ * SQLite gives its -wal and -shm files the same mode. */
+static cp_err create_private(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
+
+    if (fd >= 0) {
+        close(fd);
+        return CP_OK;
+    }
+    if (errno == EEXIST)
+        return CP_OK;
+    return cp_fail(errno == ENOSPC ? CP_ERR_FULL : CP_ERR_IO, "cannot create %s: %s; check that "
+                   "its folder exists and that you may write there", path, strerror(errno));
+}
+
 cp_err db_open(const char *path, int flags, db **out)
 {
     struct stat sb;
@@ -154,8 +175,11 @@ cp_err db_open(const char *path, int flags, db **out)
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
         return cp_fail(CP_ERR_INVALID, "%s is a folder: give --db the database file in it, "
                        "like %s/cleanplate.db", path, path);
-    if (flags & DB_OPEN_CREATE)
+    if (flags & DB_OPEN_CREATE) {
         oflags |= SQLITE_OPEN_CREATE;
+        if ((err = create_private(path)))
+            return err;
+    }
 
     d = calloc(1, sizeof *d);
     if (!d || !(d->path = strdup(path))) {
@@ -240,6 +264,10 @@ cp_err db_migrate(db *d)
             err = cp_fail(err, "migrating to schema version %d: %s", v, cp_detail());
             goto fail;
         }
+        if ((err = schema_after_migration(d, v))) {
+            err = cp_fail(err, "migrating to schema version %d: %s", v, cp_detail());
+            goto fail;
+        }
         snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", v);
         if ((err = db_exec(d, pragma)))
             goto fail;
@@ -294,6 +322,11 @@ cp_err db_commit(db *d)
         return err;
     }
     return CP_OK;
+}
+
+int db_in_txn(db *d)
+{
+    return !sqlite3_get_autocommit(d->conn);
 }
 
 void db_rollback(db *d)

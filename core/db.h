@@ -46,6 +46,9 @@ cp_err db_begin(db *d);
 cp_err db_commit(db *d);
 void db_rollback(db *d);
 
+/* True while a transaction is open on d. */
+int db_in_txn(db *d);
+
 /* Runs sql (one or more statements, no results) directly. */
 cp_err db_exec(db *d, const char *sql);
 

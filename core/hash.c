@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,4 +69,27 @@ void hash_fields(const char *const *fields, size_t n, char out[HASH_HEX_LEN])
         crypto_generichash_update(&h, &sep, 1);
     }
     finish(&h, out);
+}
+
+void hash_begin(hash_ctx *c)
+{
+    start(&c->state);
+}
+
+void hash_add(hash_ctx *c, const char *field)
+{
+    /* 8-byte little-endian length, all ones for NULL, then the bytes */
+    uint64_t len = field ? (uint64_t)strlen(field) : UINT64_MAX;
+    unsigned char prefix[8];
+
+    for (int i = 0; i < 8; i++)
+        prefix[i] = (unsigned char)(len >> (8 * i));
+    crypto_generichash_update(&c->state, prefix, sizeof prefix);
+    if (field)
+        crypto_generichash_update(&c->state, (const unsigned char *)field, (size_t)len);
+}
+
+void hash_end(hash_ctx *c, char out[HASH_HEX_LEN])
+{
+    finish(&c->state, out);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/audit.h"
+#include "core/canteen.h"
 #include "core/clock.h"
 #include "core/money.h"
 
@@ -236,8 +237,8 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
         " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)";
     static const char sale_sql[] =
         "INSERT INTO sales(id, terminal, canteen_id, card_no, diner_id, department_id, category,"
-        " period_id, business_date, kind, total_fen, subsidy_fen, cash_fen, actor, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        " period_id, business_date, kind, total_fen, subsidy_fen, cash_fen, actor, created_at,"
+        " request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     static const char line_sql[] =
         "INSERT INTO sale_lines(sale_id, line_no, item_code, name, quantity, amount_fen)"
         " VALUES (?, ?, ?, ?, ?, ?)";
@@ -446,6 +447,7 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
     sqlite3_bind_int64(st, 13, cash);
     db_bind_text(st, 14, req->actor);
     db_bind_text(st, 15, at);
+    db_bind_text(st, 16, req->request_id);
     if ((err = db_step_done(d, st, "saving the sale")))
         goto out;
     for (size_t i = 0; i < req->nlines; i++) {
@@ -532,6 +534,10 @@ cp_err ledger_charge(db *d, const charge_req *req, charge_res *res)
         db_rollback(d);
         return CP_OK;
     }
+    /* after the request: the sale's entry covers the request that made it */
+    if (res->result == CP_OK &&
+        (err = audit_event(d, req->actor, req->terminal, "sale", res->sale_id, NULL, NULL)))
+        goto fail;
     return db_commit(d);
 fail:
     db_rollback(d);
@@ -647,7 +653,7 @@ cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *
                         terminal, manager, at)))
             goto fail;
     }
-    if ((err = audit_append(d, manager, terminal, "sale.void", sale_id, reason)))
+    if ((err = audit_event(d, manager, terminal, "sale.void", void_id, sale_id, NULL)))
         goto fail;
     if ((err = db_commit(d)))
         return err;
@@ -659,15 +665,38 @@ fail:
     return err;
 }
 
-cp_err ledger_topup(db *d, const char *staff_no, int64_t fen, const char *actor)
+/* The ledger entries of one back-office money event share its random id E:
+ * an event of one entry has the id E, of several E.1, E.c, E.<diner id>, ...
+ * so that its audit entry covers exactly them (core/audit.c). */
+typedef struct money_event {
+    char id[IDS_LEN];
+    char at[CP_TIME_ISO_LEN];
+} money_event;
+
+static cp_err money_event_start(money_event *ev)
 {
-    char at[CP_TIME_ISO_LEN], id[IDS_LEN], money[MONEY_STR_LEN], status[16];
+    ids_random(ev->id);
+    return now_iso(ev->at);
+}
+
+/* The id of entry suffix of ev ("E.c"), into out of IDS_LEN + 24 bytes. */
+static const char *entry_id(const money_event *ev, const char *suffix, char out[IDS_LEN + 24])
+{
+    snprintf(out, IDS_LEN + 24, "%s.%s", ev->id, suffix);
+    return out;
+}
+
+cp_err ledger_topup(db *d, const char *staff_no, int64_t fen, const char *actor,
+                    char entry_out[IDS_LEN])
+{
+    char detail[128], money[MONEY_STR_LEN], status[16];
+    money_event ev;
     int64_t diner_id;
     cp_err err;
 
     if (fen <= 0)
         return cp_fail(CP_ERR_INVALID, "a top-up must be more than 0 yuan");
-    if ((err = now_iso(at)) || (err = db_begin(d)))
+    if ((err = money_event_start(&ev)) || (err = db_begin(d)))
         return err;
     if ((err = find_diner(d, staff_no, &diner_id, status)))
         goto fail;
@@ -675,20 +704,112 @@ cp_err ledger_topup(db *d, const char *staff_no, int64_t fen, const char *actor)
         err = cp_fail(CP_ERR_DINER_INACTIVE, "%s has left: no top-ups", staff_no);
         goto fail;
     }
-    ids_random(id);
-    if ((err = post(d, id, diner_id, "cash", fen, "topup", NULL, NULL, NULL, actor, at)) ||
-        (err = audit_append(d, actor, NULL, "wallet.topup", staff_no, money_format(fen, money))))
+    snprintf(detail, sizeof detail, "%s %s", staff_no, money_format(fen, money));
+    if ((err = post(d, ev.id, diner_id, "cash", fen, "topup", NULL, NULL, NULL, actor,
+                    ev.at)) ||
+        (err = audit_event(d, actor, NULL, "wallet.topup", ev.id, detail, NULL)))
         goto fail;
-    return db_commit(d);
+    if ((err = db_commit(d)))
+        return err;
+    if (entry_out)
+        snprintf(entry_out, IDS_LEN, "%s", ev.id);
+    return CP_OK;
 fail:
     db_rollback(d);
     return err;
 }
 
-static cp_err check_month(const char *month)
+/* What a top-up entry is, for reversing it. */
+typedef struct topup_entry {
+    int64_t diner_id, fen, cash, overdraft;
+    char kind[16], staff_no[64];
+    int reversed;
+} topup_entry;
+
+static cp_err load_topup(db *d, const char *entry, topup_entry *t)
 {
-    int y, m;
-    return clock_parse_month(month, &y, &m);
+    static const char sql[] =
+        "SELECT l.diner_id, l.amount_fen, l.kind, di.staff_no, w.cash_fen,"
+        " coalesce(r.overdraft_fen, 0),"
+        " EXISTS (SELECT 1 FROM ledger x WHERE x.kind = 'topup' AND x.ref = l.id)"
+        " FROM ledger l JOIN diners di ON di.id = l.diner_id"
+        " JOIN wallets w ON w.diner_id = l.diner_id"
+        " LEFT JOIN category_rules r ON r.category = di.category WHERE l.id = ?";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, entry);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        t->diner_id = sqlite3_column_int64(st, 0);
+        t->fen = sqlite3_column_int64(st, 1);
+        db_copy_col(t->kind, sizeof t->kind, st, 2);
+        db_copy_col(t->staff_no, sizeof t->staff_no, st, 3);
+        t->cash = sqlite3_column_int64(st, 4);
+        t->overdraft = sqlite3_column_int64(st, 5);
+        t->reversed = sqlite3_column_int(st, 6);
+    }
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE)
+        return cp_fail(CP_ERR_NOT_FOUND, "no ledger entry '%s' (the id `topup` printed)",
+                       entry);
+    return rc == SQLITE_ROW ? CP_OK : db_fail(d, "reading the ledger entry");
+}
+
+cp_err ledger_topup_reverse(db *d, const char *entry, const char *reason, const char *actor,
+                            char staff_no[64], int64_t *fen)
+{
+    char money[2][MONEY_STR_LEN], *detail = NULL;
+    money_event ev;
+    topup_entry t = {0};
+    cp_err err;
+
+    *fen = 0;
+    if (!reason || !*reason)
+        return cp_fail(CP_ERR_INVALID, "say why the top-up is reversed: --reason TEXT");
+    if ((err = money_event_start(&ev)) || (err = db_begin(d)))
+        return err;
+    if ((err = load_topup(d, entry, &t)))
+        goto fail;
+    if (strcmp(t.kind, "topup") != 0 || t.fen <= 0) {
+        err = cp_fail(CP_ERR_INVALID, "ledger entry %s is a %s%s, not a top-up: only a "
+                      "top-up can be reversed", entry, t.kind, t.fen < 0 ? " reversal" : "");
+        goto fail;
+    }
+    if (t.reversed) {
+        err = cp_fail(CP_ERR_EXISTS, "the top-up %s was reversed already", entry);
+        goto fail;
+    }
+    /* The diner may have spent it already: the wallet must stay within its limit. */
+    if (t.cash - t.fen < -t.overdraft) {
+        err = cp_fail(CP_ERR_INSUFFICIENT_FUNDS, "%s has %s yuan cash left, less than the %s "
+                      "yuan top-up: it was spent; settle the difference with the diner, then "
+                      "reverse", t.staff_no, money_format(t.cash, money[0]),
+                      money_format(t.fen, money[1]));
+        goto fail;
+    }
+    if (asprintf(&detail, "reverses %s (%s %s): %s", entry, t.staff_no,
+                 money_format(t.fen, money[0]), reason) < 0) {
+        detail = NULL;
+        err = cp_fail(CP_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if ((err = post(d, ev.id, t.diner_id, "cash", -t.fen, "topup", NULL, entry, NULL, actor,
+                    ev.at)) ||
+        (err = audit_event(d, actor, NULL, "wallet.topup_reverse", ev.id, detail, NULL)))
+        goto fail;
+    if ((err = db_commit(d)))
+        goto out;
+    snprintf(staff_no, 64, "%s", t.staff_no);
+    *fen = t.fen;
+    goto out;
+fail:
+    db_rollback(d);
+out:
+    free(detail);
+    return err;
 }
 
 /* Reads column 0 of every row of st (already bound) into a new array. */
@@ -727,8 +848,24 @@ nomem:
     return cp_fail(CP_ERR_NOMEM, "out of memory");
 }
 
-cp_err ledger_grant_subsidy(db *d, const char *month, int64_t fen, const char *dept_code,
-                            const char *actor, long *granted)
+/* Posts one subsidy entry of kind per diner in ids (amounts[i], or fen when
+ * amounts is NULL), as entries E.<diner id> of event ev. */
+static cp_err post_subsidies(db *d, const money_event *ev, const int64_t *ids,
+                             const int64_t *amounts, int64_t fen, long n, const char *kind,
+                             const char *month, const char *actor)
+{
+    for (long i = 0; i < n; i++) {
+        char id[IDS_LEN + 24], suffix[24];
+        cp_err err;
+        snprintf(suffix, sizeof suffix, "%lld", (long long)ids[i]);
+        if ((err = post(d, entry_id(ev, suffix, id), ids[i], "subsidy",
+                        amounts ? amounts[i] : fen, kind, NULL, month, NULL, actor, ev->at)))
+            return err;
+    }
+    return CP_OK;
+}
+
+cp_err ledger_grant_subsidy(db *d, const ledger_grant *g, const char *actor, long *granted)
 {
     static const char dept_sql[] = "SELECT id FROM departments WHERE code = ?";
     static const char who_sql[] =
@@ -737,30 +874,35 @@ cp_err ledger_grant_subsidy(db *d, const char *month, int64_t fen, const char *d
         "  UNION SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id)"
         " SELECT di.id FROM diners di WHERE di.status = 'active'"
         " AND di.department_id IN (SELECT id FROM sub)"
+        " AND (?3 IS NULL OR di.category = ?3)"
         " AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.diner_id = di.id"
         "   AND l.kind = 'subsidy_grant' AND l.ref = ?2) ORDER BY di.id";
-    char at[CP_TIME_ISO_LEN], id[IDS_LEN], detail[128], money[MONEY_STR_LEN];
+    char detail[256], money[MONEY_STR_LEN];
     int64_t *ids = NULL, dept_id;
+    money_event ev;
     sqlite3_stmt *st;
     long n = 0;
     cp_err err;
+    int y, m;
 
     *granted = 0;
-    if ((err = check_month(month)))
+    if ((err = clock_parse_month(g->month, &y, &m)))
         return err;
-    if (fen <= 0)
+    if (g->fen <= 0)
         return cp_fail(CP_ERR_INVALID, "a subsidy must be more than 0 yuan");
-    if ((err = now_iso(at)) || (err = db_begin(d)))
+    if (g->category && (err = canteen_category_valid(g->category)))
         return err;
-    if (dept_code) {
+    if ((err = money_event_start(&ev)) || (err = db_begin(d)))
+        return err;
+    if (g->department) {
         if (!(st = db_stmt(d, dept_sql))) {
             err = CP_ERR_DB;
             goto fail;
         }
-        db_bind_text(st, 1, dept_code);
+        db_bind_text(st, 1, g->department);
         if ((err = db_step_int64(d, st, &dept_id))) {
             if (err == CP_ERR_NOT_FOUND)
-                err = cp_fail(err, "no department '%s'", dept_code);
+                err = cp_fail(err, "no department '%s'", g->department);
             goto fail;
         }
     }
@@ -768,19 +910,18 @@ cp_err ledger_grant_subsidy(db *d, const char *month, int64_t fen, const char *d
         err = CP_ERR_DB;
         goto fail;
     }
-    db_bind_text(st, 1, dept_code);
-    db_bind_text(st, 2, month);
-    if ((err = collect_ids(d, st, &ids, NULL, &n)))
+    db_bind_text(st, 1, g->department);
+    db_bind_text(st, 2, g->month);
+    db_bind_text(st, 3, g->category);
+    if ((err = collect_ids(d, st, &ids, NULL, &n)) ||
+        (err = post_subsidies(d, &ev, ids, NULL, g->fen, n, "subsidy_grant", g->month,
+                              actor)))
         goto fail;
-    for (long i = 0; i < n; i++) {
-        ids_random(id);
-        if ((err = post(d, id, ids[i], "subsidy", fen, "subsidy_grant", NULL, month, NULL,
-                        actor, at)))
-            goto fail;
-    }
-    snprintf(detail, sizeof detail, "%s yuan to %ld diners%s%s", money_format(fen, money), n,
-             dept_code ? " of " : "", dept_code ? dept_code : "");
-    if ((err = audit_append(d, actor, NULL, "subsidy.grant", month, detail)))
+    snprintf(detail, sizeof detail, "%s: %s yuan to %ld diners%s%s%s%s", g->month,
+             money_format(g->fen, money), n, g->department ? " of " : "",
+             g->department ? g->department : "", g->category ? " in category " : "",
+             g->category ? g->category : "");
+    if ((err = audit_event(d, actor, NULL, "subsidy.grant", ev.id, detail, NULL)))
         goto fail;
     free(ids);
     if ((err = db_commit(d)))
@@ -793,36 +934,67 @@ fail:
     return err;
 }
 
+/* Refuses a month that has not ended yet: its subsidy may still be spent. */
+static cp_err check_month_over(const char *month)
+{
+    char today[CP_DATE_LEN];
+    cp_time now;
+    cp_err err;
+
+    if ((err = clock_now(&now)))
+        return err;
+    clock_date(&now, today);
+    if (strncmp(today, month, 7) <= 0)
+        return cp_fail(CP_ERR_INVALID, "%s has not ended yet (today is %s): its subsidy can "
+                       "still be spent; expire it after the month's last day", month, today);
+    return CP_OK;
+}
+
 cp_err ledger_expire_subsidy(db *d, const char *month, const char *actor, int64_t *expired_fen)
 {
+    /* Subsidy is spent oldest grant first. So of a balance B, the grants of
+     * the months after M are untouched as long as anything older is left,
+     * and what is left of the months up to M is B minus those newer grants
+     * (net of their own expiries), never below zero; what is left of M alone
+     * is that minus what is left of the months before M. A month expired
+     * already has nothing left; a void's refund counts as unspent. */
     static const char sql[] =
-        "SELECT diner_id, subsidy_fen FROM wallets WHERE subsidy_fen > 0 ORDER BY diner_id";
-    char at[CP_TIME_ISO_LEN], id[IDS_LEN], money[MONEY_STR_LEN];
+        "WITH m AS (SELECT diner_id,"
+        "   sum(CASE WHEN ref > ?1 THEN amount_fen ELSE 0 END) AS newer,"
+        "   sum(CASE WHEN ref >= ?1 THEN amount_fen ELSE 0 END) AS from_m"
+        "   FROM ledger WHERE wallet = 'subsidy' AND kind IN ('subsidy_grant', 'subsidy_expire')"
+        "   AND ref GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]' GROUP BY diner_id),"
+        " left_m AS (SELECT w.diner_id,"
+        "   CASE WHEN w.subsidy_fen > m.newer THEN w.subsidy_fen - m.newer ELSE 0 END"
+        "   - CASE WHEN w.subsidy_fen > m.from_m THEN w.subsidy_fen - m.from_m ELSE 0 END"
+        "   AS fen FROM wallets w JOIN m ON m.diner_id = w.diner_id WHERE w.subsidy_fen > 0)"
+        " SELECT diner_id, -fen FROM left_m WHERE fen > 0 ORDER BY diner_id";
+    char detail[128], money[MONEY_STR_LEN];
     int64_t *ids = NULL, *amounts = NULL, total = 0;
+    money_event ev;
     sqlite3_stmt *st;
     long n = 0;
     cp_err err;
+    int y, m;
 
     *expired_fen = 0;
-    if ((err = check_month(month)))
+    if ((err = clock_parse_month(month, &y, &m)) || (err = check_month_over(month)))
         return err;
-    if ((err = now_iso(at)) || (err = db_begin(d)))
+    if ((err = money_event_start(&ev)) || (err = db_begin(d)))
         return err;
     if (!(st = db_stmt(d, sql))) {
         err = CP_ERR_DB;
         goto fail;
     }
-    if ((err = collect_ids(d, st, &ids, &amounts, &n)))
+    db_bind_text(st, 1, month);
+    if ((err = collect_ids(d, st, &ids, &amounts, &n)) ||
+        (err = post_subsidies(d, &ev, ids, amounts, 0, n, "subsidy_expire", month, actor)))
         goto fail;
-    for (long i = 0; i < n; i++) {
-        ids_random(id);
-        if ((err = post(d, id, ids[i], "subsidy", -amounts[i], "subsidy_expire", NULL, month,
-                        NULL, actor, at)))
-            goto fail;
-        total += amounts[i];
-    }
-    if ((err = audit_append(d, actor, NULL, "subsidy.expire", month,
-                            money_format(total, money))))
+    for (long i = 0; i < n; i++)
+        total -= amounts[i];
+    snprintf(detail, sizeof detail, "%s: %s yuan from %ld diners", month,
+             money_format(total, money), n);
+    if ((err = audit_event(d, actor, NULL, "subsidy.expire", ev.id, detail, NULL)))
         goto fail;
     free(ids);
     free(amounts);
@@ -843,13 +1015,14 @@ cp_err ledger_refund_leaver(db *d, const char *staff_no, const char *actor,
     static const char left_sql[] = "UPDATE diners SET status = 'left' WHERE id = ?";
     static const char cards_sql[] =
         "UPDATE cards SET status = 'retired' WHERE diner_id = ? AND status <> 'retired'";
-    char at[CP_TIME_ISO_LEN], id[IDS_LEN], money[MONEY_STR_LEN], status[16];
+    char id[IDS_LEN + 24], money[MONEY_STR_LEN], status[16], detail[128];
     int64_t diner_id, cash, subsidy;
+    money_event ev;
     sqlite3_stmt *st;
     cp_err err;
 
     *refunded_fen = 0;
-    if ((err = now_iso(at)) || (err = db_begin(d)))
+    if ((err = money_event_start(&ev)) || (err = db_begin(d)))
         return err;
     if ((err = find_diner(d, staff_no, &diner_id, status)) ||
         (err = load_balances(d, diner_id, &cash, &subsidy)))
@@ -863,17 +1036,12 @@ cp_err ledger_refund_leaver(db *d, const char *staff_no, const char *actor,
                       staff_no, money_format(-cash, money));
         goto fail;
     }
-    if (cash > 0) {
-        ids_random(id);
-        if ((err = post(d, id, diner_id, "cash", -cash, "refund", NULL, NULL, NULL, actor, at)))
-            goto fail;
-    }
-    if (subsidy > 0) {
-        ids_random(id);
-        if ((err = post(d, id, diner_id, "subsidy", -subsidy, "subsidy_expire", NULL, "leaving",
-                        NULL, actor, at)))
-            goto fail;
-    }
+    if (cash > 0 && (err = post(d, entry_id(&ev, "c", id), diner_id, "cash", -cash, "refund",
+                                NULL, NULL, NULL, actor, ev.at)))
+        goto fail;
+    if (subsidy > 0 && (err = post(d, entry_id(&ev, "s", id), diner_id, "subsidy", -subsidy,
+                                   "subsidy_expire", NULL, "leaving", NULL, actor, ev.at)))
+        goto fail;
     if (!(st = db_stmt(d, left_sql))) {
         err = CP_ERR_DB;
         goto fail;
@@ -886,9 +1054,10 @@ cp_err ledger_refund_leaver(db *d, const char *staff_no, const char *actor,
         goto fail;
     }
     sqlite3_bind_int64(st, 1, diner_id);
+    snprintf(detail, sizeof detail, "%s: %s yuan cash paid out", staff_no,
+             money_format(cash, money));
     if ((err = db_step_done(d, st, "retiring the cards")) ||
-        (err = audit_append(d, actor, NULL, "diner.leave", staff_no,
-                            money_format(cash, money))))
+        (err = audit_event(d, actor, NULL, "diner.leave", ev.id, detail, NULL)))
         goto fail;
     if ((err = db_commit(d)))
         return err;

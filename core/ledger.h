@@ -1,4 +1,4 @@
-/* ledger: charges, voids, top-ups, subsidies and refunds, each one SQLite transaction. */
+/* ledger: charges, voids, top-ups, subsidies and refunds, each one transaction and one audited event. */
 #ifndef CP_LEDGER_H
 #define CP_LEDGER_H
 
@@ -52,17 +52,34 @@ cp_err ledger_charge(db *d, const charge_req *req, charge_res *res);
 cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *terminal,
                    const char *reason, char void_id[IDS_LEN]);
 
-/* Adds fen to the cash wallet of staff_no. */
-cp_err ledger_topup(db *d, const char *staff_no, int64_t fen, const char *actor);
+/* Adds fen to the cash wallet of staff_no. entry (may be NULL) gets the
+ * ledger entry's id, which `topup reverse` takes. */
+cp_err ledger_topup(db *d, const char *staff_no, int64_t fen, const char *actor,
+                    char entry[IDS_LEN]);
 
-/* Grants fen of subsidy for month ("2026-11") to every active diner, or to
- * those in department dept_code and its sub-departments. A diner already
- * granted that month is skipped. *granted gets the number of diners granted. */
-cp_err ledger_grant_subsidy(db *d, const char *month, int64_t fen, const char *dept_code,
-                            const char *actor, long *granted);
+/* Reverses the top-up entry (a mistake): a new entry takes the same amount
+ * back, with reason in the audit log; the top-up itself is never changed.
+ * Refused when it was reversed already or when the wallet no longer holds
+ * it. staff_no (64 bytes) and *fen get whose it was and how much. */
+cp_err ledger_topup_reverse(db *d, const char *entry, const char *reason, const char *actor,
+                            char staff_no[64], int64_t *fen);
 
-/* Expires every positive subsidy balance at the end of month, as ledger
- * entries. *expired_fen gets the total taken back. */
+/* Who gets a month's subsidy: every active diner, or those of department
+ * (and its sub-departments) and/or of category. */
+typedef struct ledger_grant {
+    const char *month;      /* "2026-11" */
+    int64_t fen;            /* per diner */
+    const char *department; /* code, or NULL */
+    const char *category;   /* diner category, or NULL */
+} ledger_grant;
+
+/* Grants g->fen of subsidy for g->month to each diner g names; a diner
+ * granted that month already is skipped. *granted gets the number granted. */
+cp_err ledger_grant_subsidy(db *d, const ledger_grant *g, const char *actor, long *granted);
+
+/* Takes back what is left of month's grants (subsidy is spent oldest grant
+ * first), only after the month has ended, as ledger entries. *expired_fen
+ * gets the total taken back. */
 cp_err ledger_expire_subsidy(db *d, const char *month, const char *actor, int64_t *expired_fen);
 
 /* staff_no leaves: refunds the cash balance (paid out by the office), expires

@@ -16,6 +16,31 @@
 
 #include <stddef.h>
 
+#include "core/audit.h"
+
+/* A migration that enters every event in the audit chain (core/audit.h).
+ * audit.content is the hash of the rows of the event an entry records; a
+ * sale keeps the request id that made it, so that its request is one of
+ * those rows; the unique prev_hash indexes refuse a second entry after the
+ * same one (a fork) in the audit log and in the publications. Rows written
+ * before are entered by audit_backfill (schema_after_migration). The
+ * guards of the append-only tables get their missing members. */
+static const char audit_events_sql[] =
+    "ALTER TABLE audit ADD COLUMN content TEXT;"
+    "ALTER TABLE sales ADD COLUMN request_id TEXT;"
+    "CREATE UNIQUE INDEX audit_one_next ON audit(prev_hash);"
+    "CREATE UNIQUE INDEX publications_one_next ON publications(prev_hash);"
+    /* a top-up reversal is a 'topup' entry whose ref names the top-up: once */
+    "CREATE UNIQUE INDEX ledger_one_reversal ON ledger(ref) WHERE kind = 'topup';"
+    "CREATE TRIGGER sale_lines_no_update BEFORE UPDATE ON sale_lines BEGIN"
+    "  SELECT RAISE(ABORT, 'sale lines are append-only: void the sale instead'); END;"
+    "CREATE TRIGGER sale_lines_no_delete BEFORE DELETE ON sale_lines BEGIN"
+    "  SELECT RAISE(ABORT, 'sale lines are append-only: void the sale instead'); END;"
+    "CREATE TRIGGER charge_requests_no_update BEFORE UPDATE ON charge_requests BEGIN"
+    "  SELECT RAISE(ABORT, 'charge requests are append-only'); END;"
+    "CREATE TRIGGER charge_requests_no_delete BEFORE DELETE ON charge_requests BEGIN"
+    "  SELECT RAISE(ABORT, 'charge requests are append-only'); END;";
+
 static const char *const migrations[] = {
     /* version 1: the canteen, its people, money and the audit log */
     "CREATE TABLE canteens ("
@@ -380,6 +405,15 @@ static const char *const migrations[] = {
     "END;"
     "CREATE TRIGGER publication_rows_no_delete BEFORE DELETE ON publication_rows BEGIN"
     "  SELECT RAISE(ABORT, 'a published row cannot be deleted'); END;",
+
+    audit_events_sql,
+};
+
+/* The append-only tables and the triggers that keep them so; verify checks
+ * that these triggers are still there. */
+const char *const schema_append_only[] = {
+    "sales", "sale_lines", "ledger", "voids", "charge_requests", "audit", "waste_records",
+    "shift_events", "publications", "publication_rows", NULL,
 };
 
 int schema_version(void)
@@ -392,4 +426,11 @@ const char *schema_migration(int v)
     if (v < 1 || v > schema_version())
         return NULL;
     return migrations[v - 1];
+}
+
+cp_err schema_after_migration(db *d, int v)
+{
+    if (schema_migration(v) == audit_events_sql)
+        return audit_backfill(d);
+    return CP_OK;
 }

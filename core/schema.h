@@ -2,10 +2,20 @@
 #ifndef CP_SCHEMA_H
 #define CP_SCHEMA_H
 
+#include "core/db.h"
+
 /* The newest schema version. */
 int schema_version(void);
 
 /* The SQL that takes the schema from version v-1 to v (1 <= v <= schema_version()). */
 const char *schema_migration(int v);
+
+/* Work in C that migration v needs after its SQL, inside the same
+ * transaction (e.g. entering old rows in the audit chain). */
+cp_err schema_after_migration(db *d, int v);
+
+/* The append-only tables, NULL-terminated: on each, a BEFORE UPDATE and a
+ * BEFORE DELETE trigger raise an error. */
+extern const char *const schema_append_only[];
 
 #endif

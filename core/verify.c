@@ -1,7 +1,10 @@
 /* verify: checks every invariant of the books and the audit chain. */
 #include "core/verify.h"
 
+#include <string.h>
+
 #include "core/audit.h"
+#include "core/schema.h"
 
 /* One check: a query whose every row is a problem, described by column 0. */
 typedef struct check {
@@ -54,12 +57,63 @@ static const check checks[] = {
      "   OR NOT EXISTS (SELECT 1 FROM sales s WHERE s.id = sale_id))"},
 };
 
-cp_err verify_books(db *d, FILE *report, long *problems)
+/* The triggers that make the event tables append-only: someone who dropped
+ * one could edit rows, which the audit chain then shows, but a missing guard
+ * is a problem in itself. */
+static cp_err check_guards(db *d, FILE *report, long *problems)
+{
+    static const char sql[] =
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?";
+    static const char *const events[] = {"UPDATE", "DELETE"};
+
+    for (int t = 0; schema_append_only[t]; t++) {
+        sqlite3_stmt *st = db_stmt(d, sql);
+        int found[2] = {0, 0}, rc;
+        if (!st)
+            return CP_ERR_DB;
+        db_bind_text(st, 1, schema_append_only[t]);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *text = (const char *)sqlite3_column_text(st, 0);
+            for (int e = 0; e < 2; e++) {
+                char want[96];
+                snprintf(want, sizeof want, "BEFORE %s ON %s ", events[e], schema_append_only[t]);
+                if (text && strstr(text, want) && strstr(text, "RAISE(ABORT"))
+                    found[e] = 1;
+            }
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return db_fail(d, "reading the triggers");
+        for (int e = 0; e < 2; e++) {
+            if (found[e])
+                continue;
+            fprintf(report, "BROKEN: guards: nothing refuses %s on %s (its trigger was "
+                    "dropped): its rows could have been changed\n", events[e],
+                    schema_append_only[t]);
+            (*problems)++;
+        }
+    }
+    return CP_OK;
+}
+
+/* Checks that head is 64 hex digits. */
+static cp_err check_head_form(const char *head)
+{
+    size_t n = strlen(head);
+    if (n != HASH_HEX_LEN - 1 || strspn(head, "0123456789abcdef") != n)
+        return cp_fail(CP_ERR_INVALID, "--head '%s': give the 64 hex digits printed on a Z "
+                       "report or a publication (lowercase)", head);
+    return CP_OK;
+}
+
+cp_err verify_books(db *d, const char *head, FILE *report, long *problems)
 {
     long audited = 0;
     cp_err err;
 
     *problems = 0;
+    if (head && (err = check_head_form(head)))
+        return err;
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
         sqlite3_stmt *st = db_stmt(d, checks[i].sql);
         long found = 0;
@@ -78,14 +132,11 @@ cp_err verify_books(db *d, FILE *report, long *problems)
             fprintf(report, "BROKEN: %s: %ld more not shown\n", checks[i].what, found - 20);
         *problems += found;
     }
-    err = audit_verify(d, &audited);
-    if (err == CP_ERR_INVALID) {
-        fprintf(report, "BROKEN: audit log: %s\n", cp_detail());
-        (*problems)++;
-    } else if (err) {
+    if ((err = check_guards(d, report, problems)) ||
+        (err = audit_verify(d, head, report, problems, &audited)))
         return err;
-    }
-    fprintf(report, "verify: %zu ledger checks and %ld audit entries checked, %ld problem%s\n",
-            sizeof checks / sizeof checks[0], audited, *problems, *problems == 1 ? "" : "s");
+    fprintf(report, "verify: %zu ledger checks and %ld audit entries checked%s%s, %ld "
+            "problem%s\n", sizeof checks / sizeof checks[0], audited,
+            head ? ", head " : "", head ? head : "", *problems, *problems == 1 ? "" : "s");
     return CP_OK;
 }

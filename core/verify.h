@@ -7,8 +7,11 @@
 #include "core/db.h"
 
 /* Runs every check, writing one line per problem found (and a summary) to
- * report. *problems gets the count. Returns CP_OK when the checks could run
+ * report: the ledger's invariants, the guards of the append-only tables,
+ * the audit chain with the content of every event, and with head (may be
+ * NULL, else 64 hex digits) that the entry with that hash is still there.
+ * *problems gets the count. Returns CP_OK when the checks could run
  * (whatever they found), an error when they could not. */
-cp_err verify_books(db *d, FILE *report, long *problems);
+cp_err verify_books(db *d, const char *head, FILE *report, long *problems);
 
 #endif

@@ -328,14 +328,10 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
     db_bind_text(st, 19, at);
     if ((err = db_step_done(d, st, "saving the waste record")))
         return err;
-    if (req->manual) {
-        char detail[256], flag_text[64];
-        waste_flags_text(flags, flag_text, sizeof flag_text);
-        snprintf(detail, sizeof detail, "stage=%s net_g=%lld flags=%s", req->stage,
-                 (long long)(req->gross_g - req->tare_g), flag_text);
-        if ((err = audit_append(d, req->actor, req->terminal, "waste add", id, detail)))
-            return err;
-    }
+    /* every weighing is an audited event; a typed-in one says so */
+    if ((err = audit_event(d, req->actor, req->terminal, "waste.record", id,
+                           req->manual ? "typed in by hand" : NULL, NULL)))
+        return err;
     return CP_OK;
 }
 

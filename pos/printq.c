@@ -398,6 +398,7 @@ static cp_err encode_z(db *d, escpos *e, const char *terminal, const shift_repor
     z.subsidy_fen = r->subsidy_fen;
     z.cash_fen = r->cash_fen;
     z.net_fen = r->net_fen;
+    z.audit_head = r->audit_head;
     z.copy = copy != 0;
     err = receipt_encode_zreport(e, &z);
     free(rows);

@@ -109,8 +109,8 @@ cp_err shift_open(db *d, const char *terminal, const char *cashier, int64_t coun
     db_bind_text(st, 5, s.opened);
     if ((err = db_step_done(d, st, "opening the shift")))
         goto fail;
-    if ((err = audit_append(d, cashier, terminal, "shift.open", s.id,
-                            money_format(counted_cash_fen, money))))
+    if ((err = audit_event(d, cashier, terminal, "shift.open", s.id,
+                           money_format(counted_cash_fen, money), NULL)))
         goto fail;
     if ((err = db_commit(d)))
         return err;
@@ -270,8 +270,8 @@ cp_err shift_close(db *d, const char *terminal, const char *cashier, int64_t cou
     db_bind_text(st, 7, out->closed);
     if ((err = db_step_done(d, st, "closing the shift")))
         goto fail;
-    if ((err = audit_append(d, cashier, terminal, "shift.close", out->open.id,
-                            money_format(out->net_fen, money))))
+    if ((err = audit_event(d, cashier, terminal, "shift.close", out->close_id,
+                           money_format(out->net_fen, money), out->audit_head)))
         goto fail;
     if ((err = db_commit(d)))
         goto fail_done;
@@ -331,11 +331,30 @@ static int64_t get_int(json_t *o, const char *key)
     return (int64_t)json_integer_value(json_object_get(o, key));
 }
 
+/* The hash of the close's audit entry: the head printed on its Z report. */
+static cp_err load_head(db *d, const char *close_id, char head[HASH_HEX_LEN])
+{
+    static const char sql[] =
+        "SELECT hash FROM audit WHERE action = 'shift.close' AND subject = ?"
+        " AND content IS NOT NULL";
+    sqlite3_stmt *st = db_stmt(d, sql);
+    int rc;
+
+    head[0] = '\0';
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, close_id);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        db_copy_col(head, HASH_HEX_LEN, st, 0);
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading the audit log");
+}
+
 cp_err shift_load(db *d, const char *close_id, shift_report *out)
 {
     static const char sql[] =
         "SELECT report FROM shift_events WHERE id = ? AND kind = 'close'";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    sqlite3_stmt *st;
     json_t *o = NULL, *rows;
     json_error_t jerr;
     cp_err err = CP_OK;
@@ -343,7 +362,9 @@ cp_err shift_load(db *d, const char *close_id, shift_report *out)
     int rc;
 
     memset(out, 0, sizeof *out);
-    if (!st)
+    if ((err = load_head(d, close_id, out->audit_head)))
+        return err;
+    if (!(st = db_stmt(d, sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, close_id);
     rc = sqlite3_step(st);

@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/db.h"
+#include "core/hash.h"
 #include "core/ids.h"
 
 /*
@@ -45,6 +46,7 @@ typedef struct shift_report {
     int64_t void_count, void_fen;      /* voids made on this terminal during the shift */
     int64_t subsidy_fen, cash_fen;     /* sales minus voids, by wallet */
     int64_t net_fen;                   /* sale_fen - void_fen */
+    char audit_head[HASH_HEX_LEN];     /* the audit log's head at the close, "" when open */
 } shift_report;
 
 /* The shift open on terminal: *is_open says whether there is one, and *out

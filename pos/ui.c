@@ -931,6 +931,10 @@ static void draw_z(ui *u, int top, int rows, int cols)
              money_format(z->open.counted_cash_fen, m[0]),
              money_format(z->closing_cash_fen, m[1]));
     screen_text(y++, 2, cols - 4, SCREEN_NORMAL, 0, line);
+    if (z->audit_head[0]) {
+        snprintf(line, sizeof line, "  audit %s", z->audit_head);
+        screen_text(y++, 2, cols - 4, SCREEN_DIM, 0, line);
+    }
 }
 
 /* The last receipt as text, on the right (--print-preview). */

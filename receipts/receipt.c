@@ -235,6 +235,14 @@ cp_err receipt_encode_zreport(escpos *e, const receipt_zreport *z)
     escpos_bold(e, true);
     money_line(e, lbl(e, "净额", "NET"), z->net_fen);
     escpos_bold(e, false);
+    if (z->audit_head && *z->audit_head) {
+        /* Kept on paper, the head proves later that no record up to this
+         * close was removed (cleanplate-office verify --head). Wrapped, as
+         * 64 hex digits are wider than any roll. */
+        escpos_rule(e, '-', c);
+        escpos_wrap(e, lbl(e, "审计链头 (verify --head):", "Audit head (verify --head):"), c);
+        escpos_wrap(e, z->audit_head, c);
+    }
     if (z->copy)
         copy_mark(e);
     finish(e);

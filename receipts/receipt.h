@@ -58,6 +58,7 @@ typedef struct receipt_zreport {
     int64_t void_count, void_fen;
     int64_t subsidy_fen, cash_fen;                    /* net, by wallet */
     int64_t net_fen;                                  /* sale_fen - void_fen */
+    const char *audit_head;  /* the audit log's head at the close (64 hex), or NULL */
     bool copy;
 } receipt_zreport;
 

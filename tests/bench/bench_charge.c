@@ -60,7 +60,7 @@ static db *make_canteen(const char *path, int n)
         sql(d, buf);
     }
     sql(d, "COMMIT");
-    if (ledger_grant_subsidy(d, "2026-11", 2000, NULL, "bench", &granted))
+    if (ledger_grant_subsidy(d, &(ledger_grant){"2026-11", 2000, NULL, NULL}, "bench", &granted))
         die("granting");
     return d;
 }

@@ -24,7 +24,8 @@ grep -q 'flags manual,anonymous$' "$TMPDIR/out" || fail "said: $(cat "$TMPDIR/ou
      ':' || actor, ' ') FROM waste_records")" = \
   "plate:150:12:test prep:2500:8:test spoilage:0:8:test plate:80:24:test" ] ||
     fail "store: $(sqlite3 "$CLEANPLATE_DB" 'SELECT * FROM waste_records')"
-[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM audit WHERE action = 'waste add'")" -eq 4 ] ||
+[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM audit WHERE action = 'waste.record'
+     AND detail = 'typed in by hand' AND content IS NOT NULL")" -eq 4 ] ||
     fail "manual entries are not audited"
 "$OFFICE" verify >/dev/null || fail "verify after manual entries"
 

@@ -9,8 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "core/db.h"
 #include "core/schema.h"
+#include "core/verify.h"
 
 static char path[64];
 
@@ -90,6 +93,80 @@ static void test_old_file_is_migrated_with_its_data(void **state)
     db_close(d);
 }
 
+/* A store of version 3, with events written before events were entered in
+ * the audit chain: the migration enters each of them once, and verify then
+ * finds nothing wrong; an edit made after is found. */
+static void test_old_events_enter_the_chain(void **state)
+{
+    sqlite3 *c;
+    db *d = NULL;
+    long problems;
+    FILE *devnull = fopen("/dev/null", "w");
+    (void)state;
+    assert_int_equal(sqlite3_open(path, &c), SQLITE_OK);
+    for (int v = 1; v <= 3; v++)
+        assert_int_equal(sqlite3_exec(c, schema_migration(v), NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(c,
+        "PRAGMA user_version = 3;"
+        "INSERT INTO canteens VALUES (1, 'C1', 'c');"
+        "INSERT INTO terminals VALUES (1, 'POS1', 1, 'pos', 3);"
+        "INSERT INTO departments VALUES (1, 'D1', 'd', NULL);"
+        "INSERT INTO diners VALUES (1, 'S1', 'n', 1, 'staff', 'active');"
+        "INSERT INTO wallets VALUES (1, 200, 0);"
+        "INSERT INTO ledger VALUES ('aa11', 1, 'cash', 1000, 'topup', NULL, NULL, NULL, 'o',"
+        " '2026-11-01T09:00:00');"
+        "INSERT INTO sales VALUES ('POS1-000001', 'POS1', 1, '0000000001', 1, 1, 'staff', NULL,"
+        " '2026-11-02', 'meal', 800, 0, 800, 'x', '2026-11-02T12:00:00');"
+        "INSERT INTO ledger VALUES ('POS1-000001.c', 1, 'cash', -800, 'charge', 'POS1-000001',"
+        " NULL, 'POS1', 'x', '2026-11-02T12:00:00');"
+        "INSERT INTO charge_requests VALUES ('POS1:1', 'POS1', '0000000001', 'ok',"
+        " 'POS1-000001', '2026-11-02T12:00:00');"
+        "INSERT INTO sales VALUES ('POS1-000002', 'POS1', 1, '0000000001', 1, 1, 'staff', NULL,"
+        " '2026-11-03', 'meal', 800, 0, 800, 'x', '2026-11-03T12:00:00');"
+        "INSERT INTO ledger VALUES ('POS1-000002.c', 1, 'cash', -800, 'charge', 'POS1-000002',"
+        " NULL, 'POS1', 'x', '2026-11-03T12:00:00');"
+        "INSERT INTO voids VALUES ('bb22', 'POS1-000002', NULL, 'm', 'r', '2026-11-03T12:05:00');"
+        "INSERT INTO ledger VALUES ('bb22.1', 1, 'cash', 800, 'void', 'POS1-000002', NULL, NULL,"
+        " 'm', '2026-11-03T12:05:00');"
+        "INSERT INTO ledger VALUES ('cc33', 1, 'cash', -1000, 'refund', NULL, NULL, NULL, 'o',"
+        " '2026-11-04T09:00:00');"
+        "INSERT INTO ledger VALUES ('dd44', 1, 'cash', 1000, 'topup', NULL, NULL, NULL, 'o',"
+        " '2026-11-04T09:00:00');",
+        NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(c);
+    assert_int_equal(db_open(path, DB_OPEN_CREATE, &d), CP_OK);
+    assert_int_equal(db_migrate(d), CP_OK);
+    /* 2 sales, 1 void, 3 money events */
+    assert_int_equal(one(db_handle(d), "SELECT count(*) FROM audit WHERE content IS NOT NULL"),
+                     6);
+    assert_int_equal(verify_books(d, NULL, devnull, &problems), CP_OK);
+    assert_int_equal(problems, 0);
+    assert_int_equal(sqlite3_exec(db_handle(d), "DROP TRIGGER ledger_no_update;"
+                                  "UPDATE ledger SET amount_fen = 900 WHERE id = 'aa11';"
+                                  "UPDATE ledger SET amount_fen = 1100 WHERE id = 'dd44';",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(verify_books(d, NULL, devnull, &problems), CP_OK);
+    assert_int_equal(problems, 3); /* two events changed, one guard gone */
+    db_close(d);
+    fclose(devnull);
+}
+
+/* A new store's file is for its owner and group only. */
+static void test_new_file_is_private(void **state)
+{
+    struct stat sb;
+    db *d = NULL;
+    mode_t old = umask(022);
+    (void)state;
+    assert_int_equal(db_open(path, DB_OPEN_CREATE, &d), CP_OK);
+    assert_int_equal(db_migrate(d), CP_OK);
+    db_close(d);
+    umask(old);
+    assert_int_equal(stat(path, &sb), 0);
+    /* the umask may take the group's write; others never get anything */
+    assert_int_equal(sb.st_mode & 0777, 0640);
+}
+
 static void test_newer_file_is_refused(void **state)
 {
     sqlite3 *c;
@@ -122,6 +199,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pragmas_and_migrate_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_old_file_is_migrated_with_its_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_old_events_enter_the_chain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_new_file_is_private, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_file_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
     };

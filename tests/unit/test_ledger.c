@@ -6,6 +6,8 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/audit.h"
 #include "core/canteen.h"
@@ -49,14 +51,33 @@ static void balances(db *d, const char *staff, int64_t cash, int64_t subsidy)
     assert_int_equal(s, subsidy);
 }
 
-static long problems(db *d)
+/* The problems verify finds, with a head to check (or NULL). */
+static long problems_at(db *d, const char *head)
 {
     long n;
     FILE *devnull = fopen("/dev/null", "w");
-    assert_int_equal(verify_books(d, devnull, &n), CP_OK);
+    assert_int_equal(verify_books(d, head, devnull, &n), CP_OK);
     fclose(devnull);
     return n;
 }
+
+static long problems(db *d)
+{
+    return problems_at(d, NULL);
+}
+
+/* Runs SQL as an attacker with write access to the file would. */
+static void attack(db *d, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db_handle(d), sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("attack failed: %s: %s", sql, msg);
+}
+
+#define DROP_GUARDS                                                                          \
+    "DROP TRIGGER sales_no_update; DROP TRIGGER ledger_no_update; DROP TRIGGER voids_no_delete;" \
+    "DROP TRIGGER ledger_no_delete; DROP TRIGGER charge_requests_no_delete;"                    \
+    "DROP TRIGGER audit_no_delete;"
 
 static int64_t sales(db *d)
 {
@@ -76,7 +97,7 @@ static void test_blocked_card(void **state)
 {
     db *d = *state;
     charge_res r;
-    assert_int_equal(ledger_topup(d, "S001", 5000, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
     assert_int_equal(diners_card_block(d, "0000000001", "test"), CP_OK);
     assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_ERR_CARD_BLOCKED);
     assert_int_equal(sales(d), 0);
@@ -94,7 +115,7 @@ static void test_diner_inactive(void **state)
 {
     db *d = *state;
     charge_res r;
-    assert_int_equal(ledger_topup(d, "S002", 5000, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S002", 5000, "test", NULL), CP_OK);
     sqlite3_exec(db_handle(d), "UPDATE diners SET status = 'suspended' WHERE staff_no = 'S002'",
                  NULL, NULL, NULL);
     assert_int_equal(tap(d, "POS1", "0000000002", &r), CP_ERR_DINER_INACTIVE);
@@ -105,7 +126,7 @@ static void test_no_meal_period(void **state)
 {
     db *d = *state;
     charge_res r;
-    assert_int_equal(ledger_topup(d, "S001", 5000, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
     fixture_at("2026-11-20T10:59:59");
     assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_ERR_NO_MEAL_PERIOD);
     fixture_at("2026-11-20T13:30:00"); /* the end is exclusive */
@@ -119,7 +140,7 @@ static void test_no_price(void **state)
 {
     db *d = *state;
     charge_res r;
-    assert_int_equal(ledger_topup(d, "S004", 5000, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S004", 5000, "test", NULL), CP_OK);
     assert_int_equal(tap(d, "POS1", "0000000004", &r), CP_ERR_NO_PRICE);
     assert_int_equal(sales(d), 0);
 }
@@ -128,7 +149,7 @@ static void test_price_by_category(void **state)
 {
     db *d = *state;
     charge_res r;
-    assert_int_equal(ledger_topup(d, "S003", 5000, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S003", 5000, "test", NULL), CP_OK);
     assert_int_equal(tap(d, "POS1", "0000000003", &r), CP_OK);
     assert_int_equal(r.charged_fen, 1500);
     balances(d, "S003", 3500, 0);
@@ -138,7 +159,7 @@ static void test_meal_limit(void **state)
 {
     db *d = *state;
     charge_res r;
-    assert_int_equal(ledger_topup(d, "S001", 5000, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
     assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
     /* another terminal, so it is not a duplicate tap: the limit refuses it */
     assert_int_equal(tap(d, "POS2", "0000000001", &r), CP_ERR_LIMIT_REACHED);
@@ -157,7 +178,7 @@ static void test_daily_cap(void **state)
 {
     db *d = *state;
     charge_res r;
-    assert_int_equal(ledger_topup(d, "S001", 5000, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
     assert_int_equal(canteen_set_rules(d, "staff", 1, 1000, 0, "test"), CP_OK);
     assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
     fixture_at("2026-11-20T17:30:00");
@@ -173,8 +194,8 @@ static void test_subsidy_first(void **state)
     db *d = *state;
     charge_res r;
     long n;
-    assert_int_equal(ledger_topup(d, "S001", 1000, "test"), CP_OK);
-    assert_int_equal(ledger_grant_subsidy(d, "2026-11", 500, NULL, "test", &n), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 1000, "test", NULL), CP_OK);
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-11", 500, NULL, NULL}, "test", &n), CP_OK);
     assert_int_equal(n, 4);
     assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
     assert_int_equal(r.subsidy_fen, 500);
@@ -183,7 +204,7 @@ static void test_subsidy_first(void **state)
     assert_int_equal(r.subsidy_left_fen, 0);
     balances(d, "S001", 700, 0);
     /* subsidy alone covers a meal: no cash */
-    assert_int_equal(ledger_grant_subsidy(d, "2026-12", 2000, NULL, "test", &n), CP_OK);
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-12", 2000, NULL, NULL}, "test", &n), CP_OK);
     fixture_at("2026-11-20T17:30:00");
     assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
     assert_int_equal(r.subsidy_fen, 800);
@@ -197,8 +218,8 @@ static void test_insufficient_changes_nothing(void **state)
     db *d = *state;
     charge_res r;
     long n;
-    assert_int_equal(ledger_topup(d, "S001", 300, "test"), CP_OK);
-    assert_int_equal(ledger_grant_subsidy(d, "2026-11", 400, "D01", "test", &n), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 300, "test", NULL), CP_OK);
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-11", 400, "D01", NULL}, "test", &n), CP_OK);
     assert_int_equal(n, 2); /* S001 and S002 are in D01 */
     int64_t ledger_rows = fixture_int(d, "SELECT count(*) FROM ledger");
     assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_ERR_INSUFFICIENT_FUNDS);
@@ -213,7 +234,7 @@ static void test_overdraft(void **state)
     charge_res r;
     long n;
     assert_int_equal(canteen_set_rules(d, "staff", 1, -1, 500, "test"), CP_OK);
-    assert_int_equal(ledger_grant_subsidy(d, "2026-11", 400, NULL, "test", &n), CP_OK);
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-11", 400, NULL, NULL}, "test", &n), CP_OK);
     assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
     balances(d, "S001", -400, 0);
     fixture_at("2026-11-20T17:30:00");
@@ -232,7 +253,7 @@ static void test_duplicate_tap(void **state)
     db *d = *state;
     charge_res r;
     assert_int_equal(canteen_set_rules(d, "staff", 3, -1, 0, "test"), CP_OK);
-    assert_int_equal(ledger_topup(d, "S001", 5000, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
     assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
     fixture_at("2026-11-20T12:00:04");
     assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_ERR_DUPLICATE_TAP);
@@ -247,7 +268,7 @@ static void test_request_id_repeats_answer(void **state)
 {
     db *d = *state;
     charge_res r1, r2;
-    assert_int_equal(ledger_topup(d, "S001", 5000, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
     assert_int_equal(tap_req(d, "POS1", "0000000001", "POS1:1", &r1), CP_OK);
     assert_int_equal(r1.repeated, 0);
     fixture_at("2026-11-20T12:00:30");
@@ -259,7 +280,7 @@ static void test_request_id_repeats_answer(void **state)
     balances(d, "S001", 4200, 0);
     /* a refusal is repeated too, even when it would now pass */
     assert_int_equal(tap_req(d, "POS1", "0000000002", "POS1:2", &r1), CP_ERR_INSUFFICIENT_FUNDS);
-    assert_int_equal(ledger_topup(d, "S002", 5000, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S002", 5000, "test", NULL), CP_OK);
     assert_int_equal(tap_req(d, "POS1", "0000000002", "POS1:2", &r2), CP_ERR_INSUFFICIENT_FUNDS);
     assert_int_equal(r2.repeated, 1);
     assert_int_equal(tap_req(d, "POS1", "0000000002", "POS1:3", &r2), CP_OK);
@@ -275,8 +296,8 @@ static void test_void(void **state)
     charge_res r;
     char void_id[IDS_LEN];
     long n;
-    assert_int_equal(ledger_topup(d, "S001", 1000, "test"), CP_OK);
-    assert_int_equal(ledger_grant_subsidy(d, "2026-11", 500, NULL, "test", &n), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 1000, "test", NULL), CP_OK);
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-11", 500, NULL, NULL}, "test", &n), CP_OK);
     assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
     balances(d, "S001", 700, 0);
     assert_int_equal(ledger_void(d, r.sale_id, "mgr", "POS1", "wrong tray", void_id), CP_OK);
@@ -297,7 +318,7 @@ static void test_append_only(void **state)
 {
     db *d = *state;
     charge_res r;
-    assert_int_equal(ledger_topup(d, "S001", 1000, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 1000, "test", NULL), CP_OK);
     assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
     assert_int_not_equal(sqlite3_exec(db_handle(d), "UPDATE sales SET total_fen = 0", NULL,
                                       NULL, NULL), SQLITE_OK);
@@ -311,7 +332,7 @@ static void test_verify_finds_tampering(void **state)
 {
     db *d = *state;
     charge_res r;
-    assert_int_equal(ledger_topup(d, "S001", 1000, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 1000, "test", NULL), CP_OK);
     assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
     assert_int_equal(problems(d), 0);
     /* a balance changed behind the ledger's back */
@@ -319,11 +340,165 @@ static void test_verify_finds_tampering(void **state)
     assert_int_equal(problems(d), 1);
     sqlite3_exec(db_handle(d), "UPDATE wallets SET cash_fen = cash_fen - 100 WHERE diner_id = 1", NULL, NULL, NULL);
     assert_int_equal(problems(d), 0);
-    /* an audit entry altered by someone who dropped the trigger */
+    /* an audit entry altered by someone who dropped the trigger: its hash
+     * breaks, and so does the guard */
     sqlite3_exec(db_handle(d), "DROP TRIGGER audit_no_update;"
                  "UPDATE audit SET detail = '999.00' WHERE action = 'wallet.topup'",
                  NULL, NULL, NULL);
+    assert_int_equal(problems(d), 2);
+}
+
+/* A sale changed in sale, ledger and wallet alike: every table agrees with
+ * the others, but the sale's rows no longer match what the chain recorded. */
+static void test_verify_finds_consistent_edit(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    assert_int_equal(ledger_topup(d, "S001", 1000, "test", NULL), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    assert_int_equal(problems(d), 0);
+    attack(d, DROP_GUARDS
+           "UPDATE sales SET total_fen = 100, cash_fen = 100 WHERE id = 'POS1-000001';"
+           "UPDATE ledger SET amount_fen = -100 WHERE id = 'POS1-000001.c';"
+           "UPDATE wallets SET cash_fen = 900 WHERE diner_id = 1;"
+           "CREATE TRIGGER sales_no_update BEFORE UPDATE ON sales BEGIN"
+           "  SELECT RAISE(ABORT, 'x'); END;"
+           "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN"
+           "  SELECT RAISE(ABORT, 'x'); END;"
+           "CREATE TRIGGER voids_no_delete BEFORE DELETE ON voids BEGIN"
+           "  SELECT RAISE(ABORT, 'x'); END;"
+           "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN"
+           "  SELECT RAISE(ABORT, 'x'); END;"
+           "CREATE TRIGGER charge_requests_no_delete BEFORE DELETE ON charge_requests BEGIN"
+           "  SELECT RAISE(ABORT, 'x'); END;"
+           "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
+           "  SELECT RAISE(ABORT, 'x'); END;");
+    balances(d, "S001", 900, 0);
+    assert_int_equal(problems(d), 1); /* the sale's content; the guards are back */
+}
+
+/* A void written by hand, with its refund and the wallet moved to match. */
+static void test_verify_finds_fake_void(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    assert_int_equal(ledger_topup(d, "S001", 1000, "test", NULL), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    attack(d, "INSERT INTO voids VALUES ('FAKE', 'POS1-000001', NULL, 'x', NULL,"
+              " '2026-11-20T12:01:00');"
+              "INSERT INTO ledger VALUES ('FAKE.1', 1, 'cash', 800, 'void', 'POS1-000001',"
+              " NULL, NULL, 'x', '2026-11-20T12:01:00');"
+              "UPDATE wallets SET cash_fen = 1000 WHERE diner_id = 1;");
+    /* the books agree; the void and its entry are in no audited event */
+    assert_int_equal(problems(d), 2);
+}
+
+/* A request row deleted so that the same request id charges again. */
+static void test_verify_finds_deleted_request(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
+    assert_int_equal(tap_req(d, "POS1", "0000000001", "POS1:1", &r), CP_OK);
+    attack(d, "DROP TRIGGER charge_requests_no_delete;"
+              "DELETE FROM charge_requests WHERE request_id = 'POS1:1';"
+              "CREATE TRIGGER charge_requests_no_delete BEFORE DELETE ON charge_requests BEGIN"
+              "  SELECT RAISE(ABORT, 'x'); END;");
+    fixture_at("2026-11-20T18:00:00");
+    assert_int_equal(tap_req(d, "POS1", "0000000001", "POS1:1", &r), CP_OK);
+    assert_int_equal(r.repeated, 0); /* charged twice for one request */
+    /* the first sale's request is gone from its rows */
     assert_int_equal(problems(d), 1);
+}
+
+/* Entries cut off the end, with the rows they recorded: the chain that is
+ * left is whole, but the head printed before is not in it. */
+static void test_verify_head_finds_cut_end(void **state)
+{
+    db *d = *state;
+    char head[HASH_HEX_LEN], later[HASH_HEX_LEN];
+    assert_int_equal(ledger_topup(d, "S001", 1000, "test", NULL), CP_OK);
+    assert_int_equal(audit_head(d, head), CP_OK);
+    assert_int_equal(strlen(head), 64);
+    assert_int_equal(problems_at(d, head), 0);
+    assert_int_equal(ledger_topup(d, "S002", 2000, "test", NULL), CP_OK);
+    assert_int_equal(audit_head(d, later), CP_OK);
+    assert_int_equal(problems_at(d, head), 0); /* an older head stays provable */
+    attack(d, DROP_GUARDS
+           "DELETE FROM ledger WHERE diner_id = 2;"
+           "UPDATE wallets SET cash_fen = 0 WHERE diner_id = 2;"
+           "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit);");
+    attack(d, "CREATE TRIGGER sales_no_update BEFORE UPDATE ON sales BEGIN"
+              "  SELECT RAISE(ABORT, 'x'); END;"
+              "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN"
+              "  SELECT RAISE(ABORT, 'x'); END;"
+              "CREATE TRIGGER voids_no_delete BEFORE DELETE ON voids BEGIN"
+              "  SELECT RAISE(ABORT, 'x'); END;"
+              "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN"
+              "  SELECT RAISE(ABORT, 'x'); END;"
+              "CREATE TRIGGER charge_requests_no_delete BEFORE DELETE ON charge_requests BEGIN"
+              "  SELECT RAISE(ABORT, 'x'); END;"
+              "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
+              "  SELECT RAISE(ABORT, 'x'); END;");
+    assert_int_equal(problems(d), 0);          /* what is left is consistent */
+    assert_int_equal(problems_at(d, head), 0); /* and still holds the older head */
+    assert_int_equal(problems_at(d, later), 1);
+    FILE *devnull = fopen("/dev/null", "w");
+    long n;
+    assert_int_equal(verify_books(d, "not-a-head", devnull, &n), CP_ERR_INVALID);
+    fclose(devnull);
+}
+
+/* The guards themselves: a dropped trigger is a problem. */
+static void test_verify_finds_dropped_guard(void **state)
+{
+    db *d = *state;
+    assert_int_equal(problems(d), 0);
+    attack(d, "DROP TRIGGER waste_no_delete; DROP TRIGGER sale_lines_no_update");
+    assert_int_equal(problems(d), 2);
+}
+
+/* A second entry after the same one is refused by the store itself. */
+static void test_chain_cannot_fork(void **state)
+{
+    db *d = *state;
+    assert_int_equal(audit_append(d, "a", NULL, "x", "s", NULL), CP_OK);
+    assert_int_not_equal(sqlite3_exec(db_handle(d),
+                                      "INSERT INTO audit(at, actor, action, prev_hash, hash)"
+                                      " SELECT at, 'b', 'y', prev_hash, 'other' FROM audit"
+                                      " ORDER BY seq DESC LIMIT 1", NULL, NULL, NULL),
+                         SQLITE_OK);
+}
+
+/* Writers in several processes at once, each appending notes outside any
+ * transaction (as a POS login did) and charging: one unbroken chain. */
+static void test_chain_two_writers(void **state)
+{
+    db *d = *state;
+    enum { WRITERS = 4, EACH = 40 };
+    pid_t pids[WRITERS];
+
+    for (int w = 0; w < WRITERS; w++) {
+        if ((pids[w] = fork()) == 0) {
+            db *mine = NULL;
+            int bad = db_open(fixture_path(), DB_OPEN_EXISTING, &mine) != CP_OK;
+            for (int i = 0; i < EACH && !bad; i++) {
+                bad |= audit_append(mine, "w", NULL, "pos.login_failed", "x", NULL) != CP_OK;
+                bad |= ledger_topup(mine, "S001", 1, "w", NULL) != CP_OK;
+            }
+            db_close(mine);
+            _exit(bad);
+        }
+    }
+    for (int w = 0; w < WRITERS; w++) {
+        int status;
+        assert_int_equal(waitpid(pids[w], &status, 0), pids[w]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE actor = 'w'"),
+                     2 * WRITERS * EACH);
+    balances(d, "S001", WRITERS * EACH, 0);
+    assert_int_equal(problems(d), 0);
 }
 
 static void test_subsidy_grant_expire_and_leave(void **state)
@@ -331,33 +506,152 @@ static void test_subsidy_grant_expire_and_leave(void **state)
     db *d = *state;
     int64_t fen;
     long n;
-    assert_int_equal(ledger_grant_subsidy(d, "2026-11", 2000, "U1", "test", &n), CP_OK);
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-11", 2000, "U1", NULL}, "test", &n), CP_OK);
     assert_int_equal(n, 4); /* the unit includes its departments */
-    assert_int_equal(ledger_grant_subsidy(d, "2026-11", 2000, NULL, "test", &n), CP_OK);
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-11", 2000, NULL, NULL}, "test", &n), CP_OK);
     assert_int_equal(n, 0); /* once per month */
     balances(d, "S001", 0, 2000);
-    assert_int_equal(ledger_grant_subsidy(d, "2026-13", 2000, NULL, "test", &n), CP_ERR_INVALID);
-    assert_int_equal(ledger_grant_subsidy(d, "2026-11", 100, "NOPE", "test", &n),
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-13", 2000, NULL, NULL}, "test", &n), CP_ERR_INVALID);
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-11", 100, "NOPE", NULL}, "test", &n),
                      CP_ERR_NOT_FOUND);
+    /* not while November can still be spent */
+    assert_int_equal(ledger_expire_subsidy(d, "2026-11", "test", &fen), CP_ERR_INVALID);
+    fixture_at("2026-12-01T09:00:00");
     assert_int_equal(ledger_expire_subsidy(d, "2026-11", "test", &fen), CP_OK);
     assert_int_equal(fen, 4 * 2000);
     balances(d, "S001", 0, 0);
-    assert_int_equal(ledger_grant_subsidy(d, "2026-12", 300, NULL, "test", &n), CP_OK);
-    assert_int_equal(ledger_topup(d, "S002", 1234, "test"), CP_OK);
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-12", 300, NULL, NULL}, "test", &n), CP_OK);
+    assert_int_equal(ledger_topup(d, "S002", 1234, "test", NULL), CP_OK);
     assert_int_equal(ledger_refund_leaver(d, "S002", "test", &fen), CP_OK);
     assert_int_equal(fen, 1234);
     balances(d, "S002", 0, 0);
     charge_res r;
     assert_int_equal(tap(d, "POS1", "0000000002", &r), CP_ERR_CARD_BLOCKED);
-    assert_int_equal(ledger_topup(d, "S002", 100, "test"), CP_ERR_DINER_INACTIVE);
+    assert_int_equal(ledger_topup(d, "S002", 100, "test", NULL), CP_ERR_DINER_INACTIVE);
     assert_int_equal(problems(d), 0);
+}
+
+/* Subsidy is spent oldest grant first and expired per grant month:
+ * November's command takes only what is left of November's grant. */
+static void test_subsidy_expires_by_month(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    int64_t fen;
+    long n;
+
+    fixture_at("2026-11-28T12:00:00");
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-11", 1000, NULL, NULL},
+                                          "test", &n), CP_OK);
+    /* December's grant made early, before November ends */
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-12", 3000, NULL, NULL},
+                                          "test", &n), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK); /* 8.00 from November's */
+    balances(d, "S001", 0, 3200);
+    fixture_at("2026-12-01T09:00:00");
+    assert_int_equal(ledger_expire_subsidy(d, "2026-11", "test", &fen), CP_OK);
+    /* S001 had 2.00 of November left, the three others 10.00 each */
+    assert_int_equal(fen, 200 + 3 * 1000);
+    balances(d, "S001", 0, 3000);
+    /* again: nothing left of November */
+    assert_int_equal(ledger_expire_subsidy(d, "2026-11", "test", &fen), CP_OK);
+    assert_int_equal(fen, 0);
+    /* December is still running */
+    assert_int_equal(ledger_expire_subsidy(d, "2026-12", "test", &fen), CP_ERR_INVALID);
+    balances(d, "S001", 0, 3000);
+    /* spending into December's grant, then a void: the refund is unspent */
+    fixture_at("2026-12-02T12:00:00");
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    balances(d, "S001", 0, 2200);
+    fixture_at("2027-01-01T09:00:00");
+    assert_int_equal(ledger_expire_subsidy(d, "2026-12", "test", &fen), CP_OK);
+    assert_int_equal(fen, 2200 + 3 * 3000);
+    balances(d, "S001", 0, 0);
+    assert_int_equal(problems(d), 0);
+}
+
+static void test_subsidy_by_category(void **state)
+{
+    db *d = *state;
+    long n;
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-11", 500, NULL, "guest"},
+                                          "test", &n), CP_OK);
+    assert_int_equal(n, 1);
+    balances(d, "S003", 0, 500);
+    balances(d, "S001", 0, 0);
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-11", 800, "D01", "staff"},
+                                          "test", &n), CP_OK);
+    assert_int_equal(n, 2);
+    balances(d, "S001", 0, 800);
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-11", 800, NULL, "Staff!"},
+                                          "test", &n), CP_ERR_INVALID);
+    assert_int_equal(problems(d), 0);
+}
+
+static void test_topup_reverse(void **state)
+{
+    db *d = *state;
+    char entry[IDS_LEN], staff[64];
+    charge_res r;
+    int64_t fen;
+
+    assert_int_equal(ledger_topup(d, "S001", 10000, "test", entry), CP_OK);
+    assert_int_equal(ledger_topup_reverse(d, entry, "", "test", staff, &fen), CP_ERR_INVALID);
+    assert_int_equal(ledger_topup_reverse(d, entry, "typed 100 for 10", "test", staff, &fen),
+                     CP_OK);
+    assert_string_equal(staff, "S001");
+    assert_int_equal(fen, 10000);
+    balances(d, "S001", 0, 0);
+    assert_int_equal(ledger_topup_reverse(d, entry, "again", "test", staff, &fen),
+                     CP_ERR_EXISTS);
+    assert_int_equal(ledger_topup_reverse(d, "nope", "x", "test", staff, &fen),
+                     CP_ERR_NOT_FOUND);
+    /* spent already: refused, nothing changes */
+    assert_int_equal(ledger_topup(d, "S001", 1000, "test", entry), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    assert_int_equal(ledger_topup_reverse(d, entry, "x", "test", staff, &fen),
+                     CP_ERR_INSUFFICIENT_FUNDS);
+    balances(d, "S001", 200, 0);
+    /* only top-ups */
+    assert_int_equal(ledger_topup_reverse(d, "POS1-000001.c", "x", "test", staff, &fen),
+                     CP_ERR_INVALID);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE action ="
+                                    " 'wallet.topup_reverse' AND detail LIKE '%typed 100%'"), 1);
+    assert_int_equal(problems(d), 0);
+}
+
+/* Setting one rule leaves the others as they were. */
+static void test_rules_change_only_what_is_given(void **state)
+{
+    db *d = *state;
+    int meals;
+    int64_t cap, overdraft;
+    assert_int_equal(canteen_set_rules(d, "guest", 2, 3000, CANTEEN_RULE_KEEP, "test"), CP_OK);
+    assert_int_equal(canteen_set_rules(d, "guest", CANTEEN_RULE_KEEP, CANTEEN_RULE_KEEP, 2000,
+                                       "test"), CP_OK);
+    assert_int_equal(canteen_get_rules(d, "guest", &meals, &cap, &overdraft), CP_OK);
+    assert_int_equal(meals, 2);
+    assert_int_equal(cap, 3000);
+    assert_int_equal(overdraft, 2000);
+    assert_int_equal(canteen_set_rules(d, "guest", CANTEEN_RULE_KEEP, -1, CANTEEN_RULE_KEEP,
+                                       "test"), CP_OK);
+    assert_int_equal(canteen_get_rules(d, "guest", &meals, &cap, &overdraft), CP_OK);
+    assert_int_equal(meals, 2);
+    assert_int_equal(cap, -1);
+    /* a new category starts from the defaults */
+    assert_int_equal(canteen_set_rules(d, "intern", CANTEEN_RULE_KEEP, CANTEEN_RULE_KEEP, 500,
+                                       "test"), CP_OK);
+    assert_int_equal(canteen_get_rules(d, "intern", &meals, &cap, &overdraft), CP_OK);
+    assert_int_equal(meals, 1);
+    assert_int_equal(cap, -1);
+    assert_int_equal(overdraft, 500);
 }
 
 static void test_items(void **state)
 {
     db *d = *state;
     charge_res r;
-    assert_int_equal(ledger_topup(d, "S001", 5000, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
     assert_int_equal(canteen_set_item(d, "C1", "BUN", "包子", 150, "piece", "test"), CP_OK);
     assert_int_equal(canteen_set_item(d, "C1", "VEG", "称重素菜", 250, "100g", "test"), CP_OK);
     charge_line lines[] = {{"BUN", 3}, {"VEG", 333}};
@@ -380,8 +674,12 @@ static void test_audit_chain(void **state)
 {
     db *d = *state;
     long n;
+    long bad = 0;
+    FILE *devnull = fopen("/dev/null", "w");
     assert_int_equal(audit_append(d, "a", NULL, "x", "s", NULL), CP_OK);
-    assert_int_equal(audit_verify(d, &n), CP_OK);
+    assert_int_equal(audit_verify(d, NULL, devnull, &bad, &n), CP_OK);
+    fclose(devnull);
+    assert_int_equal(bad, 0);
     assert_true(n > 10); /* the fixture's setup is audited too */
 }
 
@@ -398,6 +696,12 @@ int main(void)
         T(test_overdraft),           T(test_duplicate_tap),
         T(test_request_id_repeats_answer), T(test_void),
         T(test_append_only),         T(test_verify_finds_tampering),
+        T(test_verify_finds_consistent_edit), T(test_verify_finds_fake_void),
+        T(test_verify_finds_deleted_request), T(test_verify_head_finds_cut_end),
+        T(test_verify_finds_dropped_guard), T(test_chain_cannot_fork),
+        T(test_chain_two_writers),   T(test_subsidy_expires_by_month),
+        T(test_subsidy_by_category), T(test_topup_reverse),
+        T(test_rules_change_only_what_is_given),
         T(test_subsidy_grant_expire_and_leave), T(test_items),
         T(test_audit_chain),
     };

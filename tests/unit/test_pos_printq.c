@@ -28,8 +28,8 @@ static int setup(void **state)
 
     assert_int_equal(canteen_set_item(d, "C1", "BUN", "包子", 150, "piece", "test"), CP_OK);
     assert_int_equal(canteen_set_item(d, "C1", "VEG", "称重素菜", 250, "100g", "test"), CP_OK);
-    assert_int_equal(ledger_topup(d, "S001", 5000, "test"), CP_OK);
-    assert_int_equal(ledger_topup(d, "S002", 5000, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
+    assert_int_equal(ledger_topup(d, "S002", 5000, "test", NULL), CP_OK);
     snprintf(out_path, sizeof out_path, "%s.receipts", fixture_path());
     unlink(out_path);
     *state = d;
@@ -127,7 +127,7 @@ static void test_sale_receipt_from_the_store(void **state)
 
     /* a reprint is marked as a copy and shows the balances as they were */
     fixture_at("2026-11-20T12:30:00");
-    assert_int_equal(ledger_topup(d, "S001", 1000, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 1000, "test", NULL), CP_OK);
     assert_int_equal(printq_reprint(q, d, r.sale_id, &printed), CP_OK);
     assert_true(printed);
     text = decoded_file(out_path);

@@ -409,7 +409,7 @@ static void test_tap_charges_through_libusb(void **state)
     reader_event ev;
     charge_res res;
 
-    assert_int_equal(ledger_topup(d, "S001", 2000, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 2000, "test", NULL), CP_OK);
     f->r = open_reader("usb:ffff:0035");
     wait_for(f->r, READER_EV_STATUS, 1, EVENT_WAIT_MS);
     type_card("0000000001", 0);

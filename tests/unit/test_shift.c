@@ -20,10 +20,10 @@ static int setup(void **state)
 
     assert_int_equal(canteen_set_item(d, "C1", "BUN", "包子", 150, "piece", "test"), CP_OK);
     assert_int_equal(canteen_set_item(d, "C1", "VEG", "称重素菜", 250, "100g", "test"), CP_OK);
-    assert_int_equal(ledger_topup(d, "S001", 5000, "test"), CP_OK);
-    assert_int_equal(ledger_topup(d, "S002", 5000, "test"), CP_OK);
-    assert_int_equal(ledger_topup(d, "S003", 5000, "test"), CP_OK);
-    assert_int_equal(ledger_grant_subsidy(d, "2026-11", 500, NULL, "test", &n), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
+    assert_int_equal(ledger_topup(d, "S002", 5000, "test", NULL), CP_OK);
+    assert_int_equal(ledger_topup(d, "S003", 5000, "test", NULL), CP_OK);
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-11", 500, NULL, NULL}, "test", &n), CP_OK);
     *state = d;
     return 0;
 }

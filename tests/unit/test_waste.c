@@ -42,7 +42,7 @@ static void lunch(db *d, const char *staff, const char *card, char sale_id[IDS_L
 {
     charge_req req = {.terminal = "POS1", .card_no = card, .actor = "test"};
     charge_res res;
-    assert_int_equal(ledger_topup(d, staff, 800, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, staff, 800, "test", NULL), CP_OK);
     assert_int_equal(ledger_charge(d, &req, &res), CP_OK);
     assert_int_equal(res.result, CP_OK);
     snprintf(sale_id, IDS_LEN, "%s", res.sale_id);
