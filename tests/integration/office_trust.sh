@@ -1,0 +1,99 @@
+# Records nobody can quietly get wrong, tried as a manager and as an attacker with
+# write access to the file would: the audit chain and verify --head, two writers at
+# once, subsidy by grant month, top-up reversal, partial rule changes.
+. tests/integration/lib.sh
+
+setup_canteen 12
+[ "$(stat -c %a "$CLEANPLATE_DB")" = 640 ] || [ "$(stat -c %a "$CLEANPLATE_DB")" = 660 ] ||
+    fail "the database file is readable by others: $(stat -c %a "$CLEANPLATE_DB")"
+
+# ---- rules: only what is given changes
+"$OFFICE" rules set staff --meals 2 --daily-cap 30 >/dev/null
+out=$("$OFFICE" rules set staff --overdraft 20)
+[ "$out" = "category staff: 2 meals per period, daily cap 30.00, overdraft 20.00" ] ||
+    fail "rules set reset what was not given: $out"
+must_fail "give --meals, --daily-cap or --overdraft" "$OFFICE" rules set staff
+"$OFFICE" rules set staff --meals 1 --daily-cap none --overdraft 0 >/dev/null
+
+# ---- subsidy by month and category
+export CLEANPLATE_NOW=2026-11-28T10:00:00
+"$OFFICE" subsidy grant --month 2026-11 10 >/dev/null
+"$OFFICE" subsidy grant --month 2026-12 30 >/dev/null
+"$OFFICE" subsidy grant --month 2026-12 5 --category guest | grep -q "to 0 diners" ||
+    fail "a category nobody is in was granted"
+must_fail "use lowercase letters" "$OFFICE" subsidy grant --month 2026-12 5 --category 职工
+must_fail "has not ended yet" "$OFFICE" subsidy expire --month 2026-11
+export CLEANPLATE_NOW=2026-11-28T12:00:00
+printf '0000000001\n' | "$POS" --headless --terminal POS1 | grep -q '"subsidy_fen":800' ||
+    fail "lunch not paid from subsidy"
+export CLEANPLATE_NOW=2026-12-01T08:00:00
+out=$("$OFFICE" subsidy expire --month 2026-11)
+# S0001 had 2.00 of November left, the eleven others 10.00 each; December's grant stays
+echo "$out" | grep -q "expired 112.00 yuan" || fail "expire took the wrong amount: $out"
+[ "$("$OFFICE" balance S0001 --json)" = '{"staff_no":"S0001","cash_fen":0,"subsidy_fen":3000}' ] ||
+    fail "December's subsidy was touched: $("$OFFICE" balance S0001 --json)"
+
+# ---- a mistaken top-up is reversed by a new entry, once
+entry=$("$OFFICE" topup S0002 1000 | sed -n 's/.*(entry \([0-9a-f]*\)).*/\1/p')
+[ -n "$entry" ] || fail "topup does not print its entry"
+must_fail "--reason" "$OFFICE" topup reverse "$entry"
+"$OFFICE" topup reverse "$entry" --reason "typed 1000 for 100" | grep -q "1000.00 yuan taken back" ||
+    fail "reverse"
+must_fail "was reversed already" "$OFFICE" topup reverse "$entry" --reason again
+must_fail "no ledger entry" "$OFFICE" topup reverse nope --reason x
+[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM ledger WHERE id = '$entry' AND amount_fen = 100000")" = 1 ] ||
+    fail "the top-up itself was changed"
+
+# ---- two writers at once never fork a chain: publications of two months and
+# notes from many processes
+export CLEANPLATE_NOW=2026-10-15T12:00:00
+printf '0000000003\n0000000004\n' | "$POS" --headless --terminal POS1 >/dev/null
+export CLEANPLATE_NOW=2026-12-02T09:00:00
+"$OFFICE" topup S0003 50 >/dev/null
+publish() { # MONTH ROUND: a first publication, then corrections with a reason
+    if [ "$2" = 1 ]; then "$OFFICE" publish redblack --month "$1" --out "$TMPDIR/pub"
+    else "$OFFICE" publish redblack --month "$1" --out "$TMPDIR/pub" --reason "round $2"; fi
+}
+for round in 1 2 3; do
+    publish 2026-10 $round >"$TMPDIR/p1.out" 2>&1 &
+    publish 2026-11 $round >"$TMPDIR/p2.out" 2>&1 &
+    i=0
+    while [ $i -lt 10 ]; do
+        "$OFFICE" card block 0000000012 >/dev/null
+        "$OFFICE" card unblock 0000000012 >/dev/null
+        i=$((i + 1))
+    done
+    wait
+done
+[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM publications")" = 6 ] ||
+    fail "publications: $(cat "$TMPDIR/p1.out" "$TMPDIR/p2.out")"
+"$OFFICE" verify --out "$TMPDIR/pub" >"$TMPDIR/verify.out" || fail "verify after two writers: $(cat "$TMPDIR/verify.out")"
+
+# ---- verify --head: a head kept on paper proves nothing up to it was removed
+head=$("$OFFICE" audit head)
+[ ${#head} -eq 64 ] || fail "audit head: '$head'"
+"$OFFICE" verify --head "$head" >/dev/null || fail "verify --head on an intact log"
+must_fail "give the 64 hex digits" "$OFFICE" verify --head 1234
+"$OFFICE" topup S0004 20 >/dev/null
+"$OFFICE" verify --head "$head" >/dev/null || fail "an older head must stay provable"
+later=$("$OFFICE" audit head)
+# the attacker removes the last top-up, its entry and its balance: the rest agrees
+sqlite3 "$CLEANPLATE_DB" "DROP TRIGGER ledger_no_delete; DROP TRIGGER audit_no_delete;
+    DELETE FROM ledger WHERE id = (SELECT subject FROM audit ORDER BY seq DESC LIMIT 1);
+    DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit);
+    UPDATE wallets SET cash_fen = cash_fen - 2000 WHERE diner_id = 4;"
+if "$OFFICE" verify --head "$later" >"$TMPDIR/verify.out"; then fail "a cut end passed verify --head"; fi
+grep -q "no entry has the head $later" "$TMPDIR/verify.out" || fail "$(cat "$TMPDIR/verify.out")"
+grep -q "nothing refuses DELETE on ledger" "$TMPDIR/verify.out" || fail "dropped guard not named"
+
+# ---- an edit made consistently across the tables is found
+w=$TMPDIR/edit.db
+cp "$CLEANPLATE_DB" "$w"
+sqlite3 "$w" "DROP TRIGGER sales_no_update; DROP TRIGGER ledger_no_update;
+    UPDATE sales SET total_fen = 100, subsidy_fen = 100 WHERE id = 'POS1-000001';
+    UPDATE ledger SET amount_fen = -100 WHERE id = 'POS1-000001.s';
+    UPDATE wallets SET subsidy_fen = subsidy_fen + 700 WHERE diner_id = 1;"
+if "$OFFICE" --db "$w" verify >"$TMPDIR/verify.out"; then fail "a consistent edit passed verify"; fi
+grep -q "sale POS1-000001 (entry .*) was changed after it was recorded" "$TMPDIR/verify.out" ||
+    fail "$(cat "$TMPDIR/verify.out")"
+echo "office_trust: ok"
