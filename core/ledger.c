@@ -661,27 +661,46 @@ fail:
 
 cp_err ledger_topup(db *d, const char *staff_no, int64_t fen, const char *actor)
 {
+    ledger_topup_item one = {staff_no, fen};
+    return ledger_topup_batch(d, &one, 1, actor, NULL);
+}
+
+cp_err ledger_topup_batch(db *d, const ledger_topup_item *items, size_t n, const char *actor,
+                          size_t *bad)
+{
     char at[CP_TIME_ISO_LEN], id[IDS_LEN], money[MONEY_STR_LEN], status[16];
     int64_t diner_id;
+    size_t i = 0;
     cp_err err;
 
-    if (fen <= 0)
-        return cp_fail(CP_ERR_INVALID, "a top-up must be more than 0 yuan");
     if ((err = now_iso(at)) || (err = db_begin(d)))
         return err;
-    if ((err = find_diner(d, staff_no, &diner_id, status)))
-        goto fail;
-    if (strcmp(status, "left") == 0) {
-        err = cp_fail(CP_ERR_DINER_INACTIVE, "%s has left: no top-ups", staff_no);
-        goto fail;
+    for (i = 0; i < n; i++) {
+        const char *staff_no = items[i].staff_no;
+        int64_t fen = items[i].fen;
+        if (fen <= 0) {
+            err = cp_fail(CP_ERR_INVALID, "a top-up must be more than 0 yuan");
+            goto fail;
+        }
+        if ((err = find_diner(d, staff_no, &diner_id, status)))
+            goto fail;
+        if (strcmp(status, "left") == 0) {
+            err = cp_fail(CP_ERR_DINER_INACTIVE, "%s has left: no top-ups", staff_no);
+            goto fail;
+        }
+        ids_random(id);
+        if ((err = post(d, id, diner_id, "cash", fen, "topup", NULL, NULL, NULL, actor, at)) ||
+            (err = audit_append(d, actor, NULL, "wallet.topup", staff_no,
+                                money_format(fen, money))))
+            goto fail;
     }
-    ids_random(id);
-    if ((err = post(d, id, diner_id, "cash", fen, "topup", NULL, NULL, NULL, actor, at)) ||
-        (err = audit_append(d, actor, NULL, "wallet.topup", staff_no, money_format(fen, money))))
-        goto fail;
-    return db_commit(d);
+    if ((err = db_commit(d)) && bad)
+        *bad = n;
+    return err;
 fail:
     db_rollback(d);
+    if (bad)
+        *bad = i;
     return err;
 }
 

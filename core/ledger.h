@@ -55,6 +55,17 @@ cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *
 /* Adds fen to the cash wallet of staff_no. */
 cp_err ledger_topup(db *d, const char *staff_no, int64_t fen, const char *actor);
 
+typedef struct ledger_topup_item {
+    const char *staff_no;
+    int64_t fen;
+} ledger_topup_item;
+
+/* Tops up every item, as ledger_topup does, in one transaction: all or
+ * nothing. On an error *bad (may be NULL) gets the index of the item that
+ * failed (n when the commit did). */
+cp_err ledger_topup_batch(db *d, const ledger_topup_item *items, size_t n, const char *actor,
+                          size_t *bad);
+
 /* Grants fen of subsidy for month ("2026-11") to every active diner, or to
  * those in department dept_code and its sub-departments. A diner already
  * granted that month is skipped. *granted gets the number of diners granted. */
