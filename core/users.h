@@ -72,7 +72,10 @@ typedef struct users_auth {
  * user) is answered, counted, locked and audited exactly like a wrong PIN.
  * While a name is locked its PIN is not checked at all. Every failure, lock,
  * refusal while locked and role refusal is audited, each in one transaction
- * with the update of the failure count. A right PIN clears the count. */
+ * with the update of the failure count. A right PIN clears the count. The
+ * hash is checked outside any transaction (it takes ~0.3 s), so places that
+ * check the same name at the very same moment may each get their guess in
+ * before the lock is written: at most one more per place. */
 cp_err users_authenticate(db *d, const users_attempt *a, users_auth *out);
 
 /* One user as users_list shows it: never the hash. The strings live until
