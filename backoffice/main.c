@@ -1,5 +1,6 @@
 /* cleanplate-office: the manager's commands: set up a canteen, people, cards, money, checks. */
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,33 @@ static int cmd_import_diners(ctx *c)
     return import_file(c, 1);
 }
 
+static int cmd_import_topups(ctx *c)
+{
+    const char *manager;
+    char m[MONEY_STR_LEN];
+    csv_table *t = NULL;
+    int64_t fen = 0;
+    long n = 0;
+    cp_err err;
+    int rc;
+
+    if ((err = csvread_file(c->pos[0], &t)) == CP_OK) {
+        if ((rc = office_manager(c, "manager", &manager))) {
+            csvread_free(t);
+            return rc;
+        }
+        err = diners_import_topups(c->d, t, c->pos[0], manager, &n, &fen);
+    }
+    csvread_free(t);
+    if (err) {
+        fprintf(stderr, "cleanplate-office: %s (nothing was topped up)\n", cp_detail());
+        return err == CP_ERR_INVALID || err == CP_ERR_PARSE ? 2 : 1;
+    }
+    printf("topped up %ld diner%s with %s yuan cash in all\n", n, n == 1 ? "" : "s",
+           money_format(fen, m));
+    return 0;
+}
+
 static int cmd_period_set(ctx *c)
 {
     cp_err err;
@@ -108,14 +136,15 @@ static int cmd_period_set(ctx *c)
 
 static int cmd_price_set(ctx *c)
 {
+    const char *manager;
     int64_t fen;
     cp_err err;
     int rc;
     if ((rc = office_need(c, "canteen")) || (rc = office_need(c, "period")) || (rc = office_need(c, "category")) ||
-        (rc = office_parse_yuan(c->pos[0], &fen)))
+        (rc = office_parse_yuan(c->pos[0], &fen)) || (rc = office_manager(c, "manager", &manager)))
         return rc;
     if ((err = canteen_set_price(c->d, office_opt(c, "canteen"), office_opt(c, "period"), office_opt(c, "category"),
-                                 fen, c->actor)))
+                                 fen, manager)))
         return office_fail(err);
     printf("canteen %s: %s for %s costs %s yuan\n", office_opt(c, "canteen"), office_opt(c, "period"),
            office_opt(c, "category"), c->pos[0]);
@@ -139,6 +168,7 @@ static int cmd_item_set(ctx *c)
 
 static int cmd_rules_set(ctx *c)
 {
+    const char *manager;
     int64_t cap = CANTEEN_RULE_KEEP, overdraft = CANTEEN_RULE_KEEP;
     int meals = CANTEEN_RULE_KEEP, rc;
     char m[2][MONEY_STR_LEN];
@@ -157,7 +187,9 @@ static int cmd_rules_set(ctx *c)
         fprintf(stderr, "cleanplate-office: give --meals, --daily-cap or --overdraft (see --help)\n");
         return 2;
     }
-    if ((err = canteen_set_rules(c->d, c->pos[0], meals, cap, overdraft, c->actor)) ||
+    if ((rc = office_manager(c, "manager", &manager)))
+        return rc;
+    if ((err = canteen_set_rules(c->d, c->pos[0], meals, cap, overdraft, manager)) ||
         (err = canteen_get_rules(c->d, c->pos[0], &meals, &cap, &overdraft)))
         return office_fail(err);
     printf("category %s: %d meal%s per period, daily cap %s, overdraft %s\n", c->pos[0], meals,
@@ -168,13 +200,14 @@ static int cmd_rules_set(ctx *c)
 
 static int cmd_topup(ctx *c)
 {
+    const char *manager;
     int64_t fen, cash, subsidy;
     char m[3][MONEY_STR_LEN], entry[IDS_LEN];
     cp_err err;
     int rc;
-    if ((rc = office_parse_yuan(c->pos[1], &fen)))
+    if ((rc = office_parse_yuan(c->pos[1], &fen)) || (rc = office_manager(c, "manager", &manager)))
         return rc;
-    if ((err = ledger_topup(c->d, c->pos[0], fen, c->actor, entry)) ||
+    if ((err = ledger_topup(c->d, c->pos[0], fen, manager, entry)) ||
         (err = ledger_balance(c->d, c->pos[0], &cash, &subsidy)))
         return office_fail(err);
     printf("%s: +%s yuan cash (entry %s), balance cash %s subsidy %s\n", c->pos[0],
@@ -185,12 +218,13 @@ static int cmd_topup(ctx *c)
 static int cmd_topup_reverse(ctx *c)
 {
     char staff_no[64], m[MONEY_STR_LEN];
+    const char *manager;
     int64_t fen;
     cp_err err;
     int rc;
-    if ((rc = office_need(c, "reason")))
+    if ((rc = office_need(c, "reason")) || (rc = office_manager(c, "manager", &manager)))
         return rc;
-    if ((err = ledger_topup_reverse(c->d, c->pos[0], office_opt(c, "reason"), c->actor,
+    if ((err = ledger_topup_reverse(c->d, c->pos[0], office_opt(c, "reason"), manager,
                                     staff_no, &fen)))
         return office_fail(err);
     printf("top-up %s reversed: %s yuan taken back from %s's cash\n", c->pos[0],
@@ -200,15 +234,17 @@ static int cmd_topup_reverse(ctx *c)
 
 static int cmd_subsidy_grant(ctx *c)
 {
+    const char *manager;
     int64_t fen;
     long n;
     cp_err err;
     int rc;
-    if ((rc = office_need(c, "month")) || (rc = office_parse_yuan(c->pos[0], &fen)))
+    if ((rc = office_need(c, "month")) || (rc = office_parse_yuan(c->pos[0], &fen)) ||
+        (rc = office_manager(c, "manager", &manager)))
         return rc;
     ledger_grant g = {office_opt(c, "month"), fen, office_opt(c, "department"),
                       office_opt(c, "category")};
-    if ((err = ledger_grant_subsidy(c->d, &g, c->actor, &n)))
+    if ((err = ledger_grant_subsidy(c->d, &g, manager, &n)))
         return office_fail(err);
     printf("granted %s yuan subsidy for %s to %ld diner%s%s\n", c->pos[0], g.month, n,
            n == 1 ? "" : "s",
@@ -218,13 +254,14 @@ static int cmd_subsidy_grant(ctx *c)
 
 static int cmd_subsidy_expire(ctx *c)
 {
+    const char *manager;
     char m[MONEY_STR_LEN];
     int64_t fen;
     cp_err err;
     int rc;
-    if ((rc = office_need(c, "month")))
+    if ((rc = office_need(c, "month")) || (rc = office_manager(c, "manager", &manager)))
         return rc;
-    if ((err = ledger_expire_subsidy(c->d, office_opt(c, "month"), c->actor, &fen)))
+    if ((err = ledger_expire_subsidy(c->d, office_opt(c, "month"), manager, &fen)))
         return office_fail(err);
     printf("expired %s yuan of unused subsidy at the end of %s\n", money_format(fen, m),
            office_opt(c, "month"));
@@ -260,10 +297,14 @@ static int cmd_card_replace(ctx *c)
 
 static int cmd_diner_leave(ctx *c)
 {
+    const char *manager;
     char m[MONEY_STR_LEN];
     int64_t fen;
-    cp_err err = ledger_refund_leaver(c->d, c->pos[0], c->actor, &fen);
-    if (err)
+    cp_err err;
+    int rc;
+    if ((rc = office_manager(c, "manager", &manager)))
+        return rc;
+    if ((err = ledger_refund_leaver(c->d, c->pos[0], manager, &fen)))
         return office_fail(err);
     printf("%s has left: pay out %s yuan cash; cards retired, subsidy expired\n", c->pos[0],
            money_format(fen, m));
@@ -290,38 +331,121 @@ static int cmd_balance(ctx *c)
     return 0;
 }
 
+/* Reads the new PIN of name, twice (from a terminal, or two lines of stdin). */
+static cp_err read_new_pin(const char *name, char pin[64])
+{
+    char prompt[160];
+    snprintf(prompt, sizeof prompt, "new PIN for %s", name);
+    return cli_read_pin(prompt, 1, pin, 64);
+}
+
+/* A database's first user is its admin, added without a manager: there is
+ * nobody yet to authorise it. Every later user is added by a manager (a
+ * cashier or kitchen staff) or an admin (a manager or admin). */
 static int cmd_user_add(ctx *c)
 {
+    const char *role = office_opt(c, "role"), *manager = NULL;
     char pin[64];
+    long users;
     cp_err err;
     int rc;
     if ((rc = office_need(c, "role")))
         return rc;
-    if ((err = users_role_valid(office_opt(c, "role"))) ||
-        (err = cli_read_pin("PIN for the new user", 1, pin, sizeof pin)) ||
-        (err = users_add(c->d, c->pos[0], office_opt(c, "role"), pin, c->actor)))
+    if ((err = users_role_valid(role)) || (err = users_count(c->d, &users)))
         return office_fail(err);
-    printf("added %s %s\n", office_opt(c, "role"), c->pos[0]);
+    if (users == 0 && strcmp(role, "admin") != 0) {
+        fprintf(stderr, "cleanplate-office: the database has no users yet: add its admin "
+                        "first (cleanplate-office user add NAME --role admin)\n");
+        return 2;
+    }
+    if (users == 0 && office_opt(c, "manager")) {
+        fprintf(stderr, "cleanplate-office: the database has no users yet, so nobody can "
+                        "authorise: add the first admin without --manager\n");
+        return 2;
+    }
+    if (users > 0 && (rc = office_manager(c, users_role_to_manage(role), &manager)))
+        return rc;
+    if (!(err = read_new_pin(c->pos[0], pin)))
+        err = manager ? users_add(c->d, c->pos[0], role, pin, manager)
+                      : users_add_first_admin(c->d, c->pos[0], pin, c->actor);
+    sodium_memzero(pin, sizeof pin);
+    if (err)
+        return office_fail(err);
+    printf("added %s %s%s\n", role, c->pos[0], manager ? "" : " (the first user)");
+    return 0;
+}
+
+/* Prints one row of user list. */
+static cp_err print_user(const users_row *r, void *arg)
+{
+    (void)arg;
+    printf("%-8s  %-6s  %8d  %-19s  %s\n", r->role, r->active ? "yes" : "no", r->failures,
+           *r->locked_until ? r->locked_until : "-", r->name);
+    return CP_OK;
+}
+
+static int cmd_user_list(ctx *c)
+{
+    cp_err err;
+    /* the name last: any script and width, never cut or padded */
+    printf("%-8s  %-6s  %8s  %-19s  %s\n", "ROLE", "ACTIVE", "FAILURES", "LOCKED UNTIL",
+           "NAME");
+    if ((err = users_list(c->d, print_user, NULL)))
+        return office_fail(err);
+    return 0;
+}
+
+/* The manager for a change to the existing user name: an admin for a
+ * manager or admin, a manager for the others. */
+static int manager_of_user(ctx *c, const char *name, const char **manager)
+{
+    char role[USERS_ROLE_LEN];
+    cp_err err = users_role_of(c->d, name, role);
+    if (err)
+        return office_fail(err);
+    return office_manager(c, users_role_to_manage(role), manager);
+}
+
+static int cmd_user_disable(ctx *c)
+{
+    const char *manager;
+    cp_err err;
+    int rc;
+    if ((rc = manager_of_user(c, c->pos[0], &manager)))
+        return rc;
+    if ((err = users_disable(c->d, c->pos[0], manager)))
+        return office_fail(err);
+    printf("%s is disabled: no more logins or authorisations (kept in the records)\n",
+           c->pos[0]);
+    return 0;
+}
+
+static int cmd_user_pin(ctx *c)
+{
+    const char *manager;
+    char pin[64];
+    cp_err err;
+    int rc;
+    if ((rc = manager_of_user(c, c->pos[0], &manager)))
+        return rc;
+    if (!(err = read_new_pin(c->pos[0], pin)))
+        err = users_set_pin(c->d, c->pos[0], pin, manager);
+    sodium_memzero(pin, sizeof pin);
+    if (err)
+        return office_fail(err);
+    printf("%s has a new PIN; wrong PINs and any lock are cleared\n", c->pos[0]);
     return 0;
 }
 
 static int cmd_void(ctx *c)
 {
-    char pin[64], role[16], void_id[IDS_LEN];
+    const char *manager;
+    char void_id[IDS_LEN];
     cp_err err;
     int rc;
-    if ((rc = office_need(c, "manager")))
+    if ((rc = office_manager(c, "manager", &manager)))
         return rc;
-    if ((err = cli_read_pin("manager PIN", 0, pin, sizeof pin)) ||
-        (err = users_check_pin(c->d, office_opt(c, "manager"), pin, role)))
-        return office_fail(err);
-    if (!users_role_allows(role, "manager")) {
-        fprintf(stderr, "cleanplate-office: %s is a %s; a void needs a manager\n",
-                office_opt(c, "manager"), role);
-        return 1;
-    }
-    if ((err = ledger_void(c->d, c->pos[0], office_opt(c, "manager"), NULL, office_opt(c, "reason"),
-                           void_id)))
+    if ((err = ledger_void(c->d, c->pos[0], manager, NULL, office_opt(c, "reason"), void_id)))
         return office_fail(err);
     printf("sale %s is void (%s); the money is back in the wallets it came from\n", c->pos[0],
            void_id);
@@ -549,37 +673,54 @@ static const command commands[] = {
     {"import diners", "FILE",
      "import diners (CSV: staff_no,name,department_code,category,card)", 1, "",
      cmd_import_diners},
+    {"import topups", "FILE --manager NAME",
+     "add cash to many wallets at once, all or nothing (CSV: staff_no,yuan)", 1, "manager=",
+     cmd_import_topups},
     {"period set", "--canteen CODE NAME HH:MM-HH:MM", "set a meal period", 2, "canteen=",
      cmd_period_set},
-    {"price set", "--canteen CODE --period NAME --category CAT YUAN",
-     "set the meal price of a period for a diner category", 1, "canteen=,period=,category=",
-     cmd_price_set},
+    {"price set", "--canteen CODE --period NAME --category CAT YUAN --manager NAME",
+     "set the meal price of a period for a diner category", 1,
+     "canteen=,period=,category=,manager=", cmd_price_set},
     {"item set", "--canteen CODE [--per-100g] CODE NAME YUAN", "add or change an a-la-carte item",
      3, "canteen=,per-100g", cmd_item_set},
-    {"rules set", "CATEGORY [--meals N] [--daily-cap YUAN|none] [--overdraft YUAN]",
+    {"rules set",
+     "CATEGORY [--meals N] [--daily-cap YUAN|none] [--overdraft YUAN] --manager NAME",
      "set a category's meals per period, daily cap and overdraft", 1,
-     "meals=,daily-cap=,overdraft=", cmd_rules_set},
+     "meals=,daily-cap=,overdraft=,manager=", cmd_rules_set},
     /* before "topup": the first command whose words match is taken */
-    {"topup reverse", "LEDGER_ID --reason TEXT",
+    {"topup reverse", "LEDGER_ID --reason TEXT --manager NAME",
      "reverse a mistaken top-up (the entry id that topup printed) with a new entry", 1,
-     "reason=", cmd_topup_reverse},
-    {"topup", "STAFF_NO YUAN", "add cash to a diner's wallet", 2, "", cmd_topup},
-    {"subsidy grant", "--month YYYY-MM YUAN [--department CODE] [--category CAT]",
+     "reason=,manager=", cmd_topup_reverse},
+    {"topup", "STAFF_NO YUAN --manager NAME", "add cash to a diner's wallet", 2, "manager=",
+     cmd_topup},
+    {"subsidy grant",
+     "--month YYYY-MM YUAN [--department CODE] [--category CAT] --manager NAME",
      "grant a month's subsidy to every active diner (or those of a department and its "
      "sub-departments, or of a diner category)",
-     1, "month=,department=,category=", cmd_subsidy_grant},
-    {"subsidy expire", "--month YYYY-MM",
+     1, "month=,department=,category=,manager=", cmd_subsidy_grant},
+    {"subsidy expire", "--month YYYY-MM --manager NAME",
      "take back what is left of a month's subsidy grants, after the month has ended", 0,
-     "month=", cmd_subsidy_expire},
+     "month=,manager=", cmd_subsidy_expire},
     {"card block", "CARD", "block a lost card", 1, "", cmd_card_block},
     {"card unblock", "CARD", "unblock a card that was found", 1, "", cmd_card_unblock},
     {"card replace", "STAFF_NO NEWCARD", "give a diner a new card; old cards are retired", 2, "",
      cmd_card_replace},
-    {"diner leave", "STAFF_NO", "a diner leaves: refund cash, expire subsidy, retire cards", 1,
-     "", cmd_diner_leave},
+    {"diner leave", "STAFF_NO --manager NAME",
+     "a diner leaves: refund cash, expire subsidy, retire cards", 1, "manager=",
+     cmd_diner_leave},
     {"balance", "STAFF_NO [--json]", "show a diner's cash and subsidy", 1, "json", cmd_balance},
-    {"user add", "NAME --role cashier|kitchen|manager|admin",
-     "add a user; the PIN is asked for (or read from stdin)", 1, "role=", cmd_user_add},
+    {"user add", "NAME --role cashier|kitchen|manager|admin --manager NAME",
+     "add a user (a manager or admin authorises; the very first user, an admin, needs none); "
+     "the PINs are asked for (or read from stdin: the manager's, then the new one twice)",
+     1, "role=,manager=", cmd_user_add},
+    {"user list", "", "every user: role, active, wrong PINs in a row and any lock", 0, "",
+     cmd_user_list},
+    {"user disable", "NAME --manager NAME",
+     "disable a user (a manager or admin needs an admin to disable them)", 1, "manager=",
+     cmd_user_disable},
+    {"user pin", "NAME --manager NAME",
+     "set a new PIN for a user and lift their lock (stdin: the manager's PIN, then the new "
+     "one twice)", 1, "manager=", cmd_user_pin},
     {"void", "SALE_ID --manager NAME [--reason TEXT]",
      "void a sale (manager PIN asked for, or read from stdin)", 1, "manager=,reason=", cmd_void},
     {"verify", "[--out DIR] [--head HEX]",
@@ -710,6 +851,7 @@ int main(int argc, char **argv)
 
     build_opts(cmd, opts, names, sizeof names);
     c.opts = opts;
+    c.command = cmd->name;
     /* Options may come before the command words too: parse both sides. */
     {
         char *args[256];

@@ -1,9 +1,12 @@
 /* office: what the back-office commands share: their context and small helpers. */
 #include "backoffice/office.h"
 
+#include <sodium.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/money.h"
+#include "core/users.h"
 
 const char *office_opt(const office_ctx *c, const char *name)
 {
@@ -30,4 +33,31 @@ int office_parse_yuan(const char *s, int64_t *fen)
         return 0;
     fprintf(stderr, "cleanplate-office: %s\n", cp_detail());
     return 2;
+}
+
+int office_manager(const office_ctx *c, const char *need, const char **name)
+{
+    const char *who = office_opt(c, "manager");
+    users_attempt a = {.need = need, .actor = c->actor, .purpose = c->command};
+    char pin[64], prompt[160];
+    users_auth auth;
+    cp_err err;
+
+    if (!who) {
+        fprintf(stderr, "cleanplate-office: %s moves money or changes who may: give "
+                        "--manager NAME, %s, who then types their PIN\n", c->command,
+                strcmp(need, "admin") == 0 ? "an admin" : "a manager or an admin");
+        return 2;
+    }
+    snprintf(prompt, sizeof prompt, "PIN of %s", who);
+    if ((err = cli_read_pin(prompt, 0, pin, sizeof pin)))
+        return office_fail(err);
+    a.name = who;
+    a.pin = pin;
+    err = users_authenticate(c->d, &a, &auth);
+    sodium_memzero(pin, sizeof pin);
+    if (err)
+        return office_fail(err);
+    *name = who;
+    return 0;
 }

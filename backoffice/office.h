@@ -15,7 +15,8 @@ typedef struct office_ctx {
     int npos;
     cli_opt *opts;
     db *d;
-    const char *actor;
+    const char *actor;   /* --user: who runs the command (free text) */
+    const char *command; /* its name, "topup" */
 } office_ctx;
 
 /* The value of a command's option, or NULL. */
@@ -27,6 +28,14 @@ int office_fail(cp_err err);
 
 /* Returns 0 when option name was given, else prints that it is missing and returns 2. */
 int office_need(const office_ctx *c, const char *name);
+
+/* The manager who authorises a command that moves money or changes who may:
+ * the user named by --manager, whose PIN is asked for on a terminal (or read
+ * as one line of stdin) and checked with the lockout (users_authenticate),
+ * and whose role must allow need ("manager" or "admin"). On success *name is
+ * that user, to be passed to core as the actor, and 0 is returned; otherwise
+ * it prints why and returns the exit code. Every such command calls it. */
+int office_manager(const office_ctx *c, const char *need, const char **name);
 
 /* Parses a yuan amount; on error prints why and returns 2. */
 int office_parse_yuan(const char *s, int64_t *fen);

@@ -75,39 +75,54 @@ cp_err cli_get_long(const cli_opt *opts, const char *name, long min, long max, l
     return CP_OK;
 }
 
-static cp_err read_line(FILE *in, char *buf, size_t size)
+static cp_err read_line(FILE *in, char *buf, size_t size, const char *missing)
 {
     size_t n;
 
     if (!fgets(buf, (int)size, in))
-        return cp_fail(CP_ERR_INVALID, "no PIN given (type it, or pipe it on stdin)");
+        return cp_fail(CP_ERR_INVALID, "%s", missing);
     n = strcspn(buf, "\r\n");
     buf[n] = '\0';
     return CP_OK;
 }
 
+/* Reads one PIN: asked for without echo on a terminal, else one line. */
+static cp_err ask(int tty, const char *prompt, char *buf, size_t size, const char *missing)
+{
+    cp_err err;
+
+    if (tty)
+        fprintf(stderr, "%s: ", prompt);
+    err = read_line(stdin, buf, size, missing);
+    if (tty)
+        fprintf(stderr, "\n");
+    return err;
+}
+
 cp_err cli_read_pin(const char *prompt, int confirm, char *pin, size_t size)
 {
     struct termios old, quiet;
+    int tty = isatty(STDIN_FILENO);
     char again[64];
     cp_err err;
 
-    if (!isatty(STDIN_FILENO))
-        return read_line(stdin, pin, size);
-    tcgetattr(STDIN_FILENO, &old);
-    quiet = old;
-    quiet.c_lflag &= ~(tcflag_t)ECHO;
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-    fprintf(stderr, "%s: ", prompt);
-    err = read_line(stdin, pin, size);
-    fprintf(stderr, "\n");
+    if (tty) {
+        tcgetattr(STDIN_FILENO, &old);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    err = ask(tty, prompt, pin, size, "no PIN given (type it, or pipe it on stdin)");
     if (!err && confirm) {
-        fprintf(stderr, "again: ");
-        err = read_line(stdin, again, sizeof again);
-        fprintf(stderr, "\n");
+        /* piped, the new PIN comes twice too: a script says what a person types */
+        err = ask(tty, "again", again, sizeof again,
+                  "the new PIN is given twice, to confirm it (type it again, or pipe it "
+                  "on two lines)");
         if (!err && strcmp(again, pin) != 0)
             err = cp_fail(CP_ERR_INVALID, "the two PINs differ; nothing changed");
+        memset(again, 0, sizeof again);
     }
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    if (tty)
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
     return err;
 }

@@ -27,7 +27,9 @@ const char *cli_get(const cli_opt *opts, const char *name);
 cp_err cli_get_long(const cli_opt *opts, const char *name, long min, long max, long *out);
 
 /* Reads a PIN: from the terminal without echo when stdin is a tty (asking
- * prompt, and asking twice when confirm is set), else one line of stdin. */
+ * prompt), else one line of stdin. With confirm (a new PIN) it is read twice,
+ * from a terminal or from two lines of stdin, and two that differ are
+ * CP_ERR_INVALID. Several calls read successive lines of one stdin. */
 cp_err cli_read_pin(const char *prompt, int confirm, char *pin, size_t size);
 
 #endif

@@ -1,4 +1,4 @@
-/* diners: departments, diners and their cards; imports are all-or-nothing. */
+/* diners: departments, diners and their cards, and top-ups by file; imports are all-or-nothing. */
 #include "core/diners.h"
 
 #include <ctype.h>
@@ -10,6 +10,8 @@
 #include "core/audit.h"
 #include "core/canteen.h"
 #include "core/cardno.h"
+#include "core/ledger.h"
+#include "core/money.h"
 
 static const char *const dept_cols[] = {"code", "name", "parent_code"};
 static const char *const diner_cols[] = {"staff_no", "name", "department_code", "category",
@@ -500,5 +502,63 @@ dberr:
     err = db_fail(d, "replacing the card");
 fail:
     db_rollback(d);
+    return err;
+}
+
+cp_err diners_import_topups(db *d, const csv_table *t, const char *name, const char *actor,
+                            long *count, int64_t *total_fen)
+{
+    static const char *const cols[] = {"staff_no", "yuan"};
+    ledger_topup_item *items = NULL;
+    char why[512]; /* as large as the detail it copies: never cut */
+    seen staff = {0};
+    size_t n = 0, bad;
+    long first;
+    cp_err err;
+
+    *count = 0;
+    *total_fen = 0;
+    if ((err = csvread_expect_header(t, name, cols, 2)))
+        return err;
+    if (t->nrows < 2)
+        return cp_fail(CP_ERR_INVALID, "%s: no top-ups after the header staff_no,yuan", name);
+    if (!(items = calloc(t->nrows, sizeof *items))) {
+        err = cp_fail(CP_ERR_NOMEM, "out of memory importing %s", name);
+        goto out;
+    }
+    if ((err = seen_init(&staff, t->nrows)))
+        goto out;
+    /* items[k] comes from row k + 1 */
+    for (size_t i = 1; i < t->nrows; i++, n++) {
+        const csv_row *r = &t->rows[i];
+        if ((err = row_shape(r, name, 2, "staff_no,yuan")))
+            goto out;
+        if (money_parse_yuan(r->fields[1], &items[n].fen) || items[n].fen <= 0) {
+            err = cp_fail(CP_ERR_INVALID, "%s:%ld: field yuan: '%s' is not an amount of yuan "
+                          "above 0, like 100 or 50.5", name, r->line, r->fields[1]);
+            goto out;
+        }
+        if ((first = seen_add(&staff, r->fields[0], i)) >= 0) {
+            err = cp_fail(CP_ERR_INVALID, "%s:%ld: field staff_no: '%s' appears twice in the "
+                          "file (first on line %ld)", name, r->line, r->fields[0],
+                          t->rows[first].line);
+            goto out;
+        }
+        items[n].staff_no = r->fields[0];
+        *total_fen += items[n].fen;
+    }
+    if ((err = ledger_topup_batch(d, items, n, actor, &bad))) {
+        if (bad < n) {
+            snprintf(why, sizeof why, "%s", cp_detail());
+            err = cp_fail(err, "%s:%ld: field staff_no: %s", name, t->rows[bad + 1].line, why);
+        }
+        goto out;
+    }
+    *count = (long)n;
+out:
+    if (err)
+        *total_fen = 0;
+    seen_free(&staff);
+    free(items);
     return err;
 }

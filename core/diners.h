@@ -1,6 +1,8 @@
-/* diners: departments, diners and their cards; imports are all-or-nothing. */
+/* diners: departments, diners and their cards, and top-ups by file; imports are all-or-nothing. */
 #ifndef CP_DINERS_H
 #define CP_DINERS_H
+
+#include <stdint.h>
 
 #include "core/csvread.h"
 #include "core/db.h"
@@ -21,6 +23,14 @@ cp_err diners_import_departments(db *d, const csv_table *t, const char *name,
  * old one. */
 cp_err diners_import(db *d, const csv_table *t, const char *name, const char *actor,
                      import_counts *counts);
+
+/* Tops up the cash wallets listed in a table with header staff_no,yuan (one
+ * row per diner, amounts above 0) as actor, in one transaction: any bad row
+ * (an unknown staff number, a diner who left, a bad amount, a repeat) fails
+ * the whole import with "NAME:LINE: field ..." and changes nothing. *count
+ * and *total_fen get what was topped up. */
+cp_err diners_import_topups(db *d, const csv_table *t, const char *name, const char *actor,
+                            long *count, int64_t *total_fen);
 
 /* Blocks an active card (lost): taps are refused until unblocked. */
 cp_err diners_card_block(db *d, const char *card_no, const char *actor);

@@ -689,33 +689,52 @@ static const char *entry_id(const money_event *ev, const char *suffix, char out[
 cp_err ledger_topup(db *d, const char *staff_no, int64_t fen, const char *actor,
                     char entry_out[IDS_LEN])
 {
+    ledger_topup_item one = {staff_no, fen, ""};
+    cp_err err = ledger_topup_batch(d, &one, 1, actor, NULL);
+    if (!err && entry_out)
+        snprintf(entry_out, IDS_LEN, "%s", one.entry);
+    return err;
+}
+
+cp_err ledger_topup_batch(db *d, ledger_topup_item *items, size_t n, const char *actor,
+                          size_t *bad)
+{
     char detail[128], money[MONEY_STR_LEN], status[16];
-    money_event ev;
     int64_t diner_id;
+    size_t i = 0;
     cp_err err;
 
-    if (fen <= 0)
-        return cp_fail(CP_ERR_INVALID, "a top-up must be more than 0 yuan");
-    if ((err = money_event_start(&ev)) || (err = db_begin(d)))
+    if ((err = db_begin(d)))
         return err;
-    if ((err = find_diner(d, staff_no, &diner_id, status)))
-        goto fail;
-    if (strcmp(status, "left") == 0) {
-        err = cp_fail(CP_ERR_DINER_INACTIVE, "%s has left: no top-ups", staff_no);
-        goto fail;
+    /* each top-up its own event, so that each can be reversed by its id */
+    for (i = 0; i < n; i++) {
+        const char *staff_no = items[i].staff_no;
+        int64_t fen = items[i].fen;
+        money_event ev;
+        if (fen <= 0) {
+            err = cp_fail(CP_ERR_INVALID, "a top-up must be more than 0 yuan");
+            goto fail;
+        }
+        if ((err = money_event_start(&ev)) || (err = find_diner(d, staff_no, &diner_id, status)))
+            goto fail;
+        if (strcmp(status, "left") == 0) {
+            err = cp_fail(CP_ERR_DINER_INACTIVE, "%s has left: no top-ups", staff_no);
+            goto fail;
+        }
+        snprintf(detail, sizeof detail, "%s %s", staff_no, money_format(fen, money));
+        if ((err = post(d, ev.id, diner_id, "cash", fen, "topup", NULL, NULL, NULL, actor,
+                        ev.at)) ||
+            (err = audit_event(d, actor, NULL, "wallet.topup", ev.id, detail, NULL)))
+            goto fail;
+        snprintf(items[i].entry, sizeof items[i].entry, "%s", ev.id);
     }
-    snprintf(detail, sizeof detail, "%s %s", staff_no, money_format(fen, money));
-    if ((err = post(d, ev.id, diner_id, "cash", fen, "topup", NULL, NULL, NULL, actor,
-                    ev.at)) ||
-        (err = audit_event(d, actor, NULL, "wallet.topup", ev.id, detail, NULL)))
-        goto fail;
-    if ((err = db_commit(d)))
-        return err;
-    if (entry_out)
-        snprintf(entry_out, IDS_LEN, "%s", ev.id);
-    return CP_OK;
+    if ((err = db_commit(d)) && bad)
+        *bad = n;
+    return err;
 fail:
     db_rollback(d);
+    if (bad)
+        *bad = i;
     return err;
 }
 

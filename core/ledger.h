@@ -64,6 +64,18 @@ cp_err ledger_topup(db *d, const char *staff_no, int64_t fen, const char *actor,
 cp_err ledger_topup_reverse(db *d, const char *entry, const char *reason, const char *actor,
                             char staff_no[64], int64_t *fen);
 
+typedef struct ledger_topup_item {
+    const char *staff_no;
+    int64_t fen;
+    char entry[IDS_LEN]; /* out: the top-up's ledger entry id */
+} ledger_topup_item;
+
+/* Tops up every item, as ledger_topup does, in one transaction: all or
+ * nothing. On an error *bad (may be NULL) gets the index of the item that
+ * failed (n when the commit did). */
+cp_err ledger_topup_batch(db *d, ledger_topup_item *items, size_t n, const char *actor,
+                          size_t *bad);
+
 /* Who gets a month's subsidy: every active diner, or those of department
  * (and its sub-departments) and/or of category. */
 typedef struct ledger_grant {

@@ -406,6 +406,19 @@ static const char *const migrations[] = {
     "CREATE TRIGGER publication_rows_no_delete BEFORE DELETE ON publication_rows BEGIN"
     "  SELECT RAISE(ABORT, 'a published row cannot be deleted'); END;",
 
+    /* version 4: wrong PINs in a row and the lock they set, per name typed
+     * (core/users.c), so that quitting a program does not reset them and
+     * every place a PIN is typed (POS login, POS void, office) shares them.
+     * Keyed by the name typed, not by users.id: a name nobody has is counted
+     * and locked the same way, or the fourth answer would tell which names
+     * exist. No row: no failures. locked_until is local ISO time. */
+    "CREATE TABLE pin_failures ("
+    "  name TEXT PRIMARY KEY,"
+    "  failures INTEGER NOT NULL CHECK (failures > 0),"
+    "  locked_until TEXT"
+    ") STRICT, WITHOUT ROWID;",
+
+    /* version 5 */
     audit_events_sql,
 };
 

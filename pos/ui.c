@@ -25,8 +25,6 @@
 
 #define UI_MAX_LINES 24     /* a-la-carte lines in one sale */
 #define UI_MAX_FIELDS 4
-#define UI_LOCK_MS 60000    /* three wrong PINs lock the login this long */
-#define UI_MAX_FAILS 3
 #define UI_KEY_QUIT 17      /* Ctrl-Q */
 
 typedef enum ui_mode {
@@ -63,8 +61,7 @@ typedef struct ui {
     long seq;
     /* the cashier */
     char cashier[128];
-    int fails;
-    int64_t locked_until;
+    int64_t locked_until;  /* the login's countdown on screen; the lock is in core/users */
     shift_info shift;
     /* the form of the mode */
     ui_field f[UI_MAX_FIELDS];
@@ -185,56 +182,50 @@ static void after_login(ui *u)
     }
 }
 
-/* Checks the login form: three wrong PINs lock it for a minute (audited). */
+/* Checks the login form with the one PIN check of core/users: three wrong
+ * PINs in a row lock the name (a minute, longer when it happens again); the
+ * failures and the lock are the user's, kept in the database, so that every
+ * terminal and the office share them and a restart does not lift them. Every
+ * failure and lock is audited there. */
 static void try_login(ui *u)
 {
     const char *name = u->f[0].buf, *pin = u->f[1].buf;
-    char role[16] = "";
+    users_attempt a = {.name = name, .pin = pin, .need = "cashier",
+                       .terminal = u->c->terminal, .purpose = "login"};
+    users_auth auth;
     cp_err err;
 
-    if (mono_ms() < u->locked_until) {
-        say(u, SCREEN_BAD, "login locked after %d wrong PINs: wait, or call a manager",
-            UI_MAX_FAILS);
-        return;
-    }
     if (!*name || !*pin) {
         say(u, SCREEN_WARN, "type your name and your PIN");
         u->focus = *name ? 1 : 0;
         return;
     }
-    err = users_check_pin(u->c->d, name, pin, role);
-    if (err == CP_OK && !users_role_allows(role, "cashier")) {
-        say(u, SCREEN_BAD, "%s is %s staff and may not use the POS", name, role);
-        u->f[1].buf[0] = '\0';
+    err = users_authenticate(u->c->d, &a, &auth);
+    memset(u->f[1].buf, 0, sizeof u->f[1].buf);
+    u->focus = 1;
+    if (err == CP_OK) {
+        u->locked_until = 0;
+        snprintf(u->cashier, sizeof u->cashier, "%s", name);
+        audit_append(u->c->d, u->cashier, u->c->terminal, "pos.login", u->cashier, NULL);
+        u->has_result = 0;
+        after_login(u);
         return;
     }
-    if (err == CP_ERR_AUTH) {
-        u->fails++;
-        audit_append(u->c->d, name, u->c->terminal, "pos.login_failed", name, NULL);
-        memset(u->f[1].buf, 0, sizeof u->f[1].buf);
-        u->focus = 1;
-        if (u->fails >= UI_MAX_FAILS) {
-            u->locked_until = mono_ms() + UI_LOCK_MS;
-            u->fails = 0;
-            audit_append(u->c->d, name, u->c->terminal, "pos.login_locked", name,
-                         "3 wrong PINs: locked for 60 s");
-            say(u, SCREEN_BAD, "wrong PIN %d times: login locked for 60 s (recorded)",
-                UI_MAX_FAILS);
-        } else {
-            say(u, SCREEN_BAD, "wrong name or PIN (%d of %d tries): type it again", u->fails,
-                UI_MAX_FAILS);
-        }
-        return;
-    }
-    if (err) {
+    /* the countdown shows the lock of the name just typed, if any */
+    u->locked_until = auth.locked_s > 0 ? mono_ms() + (int64_t)auth.locked_s * 1000 : 0;
+    if (err != CP_ERR_AUTH)
         say(u, SCREEN_BAD, "%s", cp_detail());
-        return;
-    }
-    u->fails = 0;
-    snprintf(u->cashier, sizeof u->cashier, "%s", name);
-    audit_append(u->c->d, u->cashier, u->c->terminal, "pos.login", u->cashier, NULL);
-    u->has_result = 0;
-    after_login(u);
+    else if (auth.denied)
+        say(u, SCREEN_BAD, "%s is %s staff and may not use the POS", name, auth.role);
+    else if (auth.locked_now)
+        say(u, SCREEN_BAD, "wrong PIN %d times: login locked for %d s for %s (recorded)",
+            auth.failures, auth.locked_s, name);
+    else if (auth.locked_s > 0)
+        say(u, SCREEN_BAD, "login locked after %d wrong PINs: %s waits %d s, or an admin sets "
+            "a new PIN", auth.failures, name, auth.locked_s);
+    else
+        say(u, SCREEN_BAD, "wrong name or PIN (%d of %d tries): type it again", auth.tries,
+            USERS_MAX_FAILS);
 }
 
 static void logout(ui *u)
@@ -364,9 +355,42 @@ static void go_void(ui *u)
     say(u, SCREEN_NORMAL, "void: Enter takes the last sale; a manager types name and PIN");
 }
 
+/* Checks the manager's name and PIN typed for the void of sale id, with the
+ * lockout of core/users (shared with the login and the office): 1 when they
+ * may void, else says why not and returns 0. */
+static int void_manager_ok(ui *u, const char *manager, const char *id)
+{
+    char purpose[IDS_LEN + 8];
+    users_attempt a = {.name = manager, .pin = u->f[2].buf, .need = "manager",
+                       .actor = u->cashier, .terminal = u->c->terminal, .purpose = purpose};
+    users_auth auth;
+    cp_err err;
+
+    snprintf(purpose, sizeof purpose, "void %s", id);
+    err = users_authenticate(u->c->d, &a, &auth);
+    memset(u->f[2].buf, 0, sizeof u->f[2].buf);
+    if (err == CP_OK)
+        return 1;
+    u->focus = 1;
+    if (err != CP_ERR_AUTH)
+        say(u, SCREEN_BAD, "void refused: %s", cp_detail());
+    else if (auth.denied)
+        say(u, SCREEN_BAD, "void refused: %s is a %s, not a manager", manager, auth.role);
+    else if (auth.locked_now)
+        say(u, SCREEN_BAD, "void refused: wrong PIN %d times, %s is locked for %d s (recorded)",
+            auth.failures, manager, auth.locked_s);
+    else if (auth.locked_s > 0)
+        say(u, SCREEN_BAD, "void refused: %s is locked for %d s more after wrong PINs",
+            manager, auth.locked_s);
+    else
+        say(u, SCREEN_BAD, "void refused: wrong manager name or PIN (%d of %d tries)",
+            auth.tries, USERS_MAX_FAILS);
+    return 0;
+}
+
 static void do_void(ui *u)
 {
-    char id[IDS_LEN], role[16] = "", void_id[IDS_LEN], manager[64];
+    char id[IDS_LEN], void_id[IDS_LEN], manager[64];
     int printed = 0;
     cp_err err;
 
@@ -377,17 +401,8 @@ static void do_void(ui *u)
         u->focus = *manager ? 2 : 1;
         return;
     }
-    err = users_check_pin(u->c->d, manager, u->f[2].buf, role);
-    memset(u->f[2].buf, 0, sizeof u->f[2].buf);
-    if (err == CP_OK && !users_role_allows(role, "manager"))
-        err = CP_ERR_AUTH;
-    if (err) {
-        audit_append(u->c->d, manager, u->c->terminal, "pos.void_refused", id,
-                     "wrong manager PIN or role");
-        say(u, SCREEN_BAD, "void refused: %s is not a manager with that PIN", manager);
-        u->focus = 1;
+    if (!void_manager_ok(u, manager, id))
         return;
-    }
     err = ledger_void(u->c->d, id, manager, u->c->terminal, *u->f[3].buf ? u->f[3].buf : NULL,
                       void_id);
     if (err) {
@@ -869,7 +884,7 @@ static void draw_form(ui *u, int top, int cols)
         screen_text(top + 3 + u->nf * 2, 4, cols - 8, SCREEN_NORMAL, 0, u->form_note);
     if (u->mode == UI_LOGIN && lock_s > 0) {
         char line[128];
-        snprintf(line, sizeof line, "LOCKED for %d s after %d wrong PINs", lock_s, UI_MAX_FAILS);
+        snprintf(line, sizeof line, "LOCKED for %d s after wrong PINs", lock_s);
         screen_fill(top + 8, 2, 3, cols - 4, SCREEN_BAD);
         screen_center(top + 9, 2, cols - 4, SCREEN_BAD, A_BOLD, line);
     }
@@ -1149,11 +1164,6 @@ int ui_run(const ui_config *c)
     }
     ids_random(u->session);
     u->session[12] = '\0';
-    {
-        int left = 0; /* a lock from before a restart still holds */
-        if (ui_data_lock_left(c->d, c->terminal, UI_LOCK_MS / 1000, &left) == CP_OK && left > 0)
-            u->locked_until = mono_ms() + (int64_t)left * 1000;
-    }
     if ((key_fd = screen_start(c->screen_on_tty)) < 0) {
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
         goto out;

@@ -149,32 +149,3 @@ cp_err ui_data_sale_brief(db *d, const char *sale_id, char *text, size_t size)
     return rc == SQLITE_ROW ? CP_OK : db_fail(d, "reading the sale");
 }
 
-cp_err ui_data_lock_left(db *d, const char *terminal, int lock_s, int *left)
-{
-    static const char sql[] =
-        "SELECT ?3 - CAST(round((julianday(?2) - julianday(at)) * 86400) AS INTEGER)"
-        " FROM audit WHERE terminal = ?1 AND action = 'pos.login_locked'"
-        " ORDER BY seq DESC LIMIT 1";
-    sqlite3_stmt *st = db_stmt(d, sql);
-    char iso[CP_TIME_ISO_LEN];
-    cp_time now;
-    cp_err err;
-    int rc;
-
-    *left = 0;
-    if (!st)
-        return CP_ERR_DB;
-    if ((err = clock_now(&now)))
-        return err;
-    clock_iso(&now, iso);
-    db_bind_text(st, 1, terminal);
-    db_bind_text(st, 2, iso);
-    sqlite3_bind_int(st, 3, lock_s);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        int n = sqlite3_column_int(st, 0);
-        *left = n < 0 ? 0 : n > lock_s ? lock_s : n;
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading the login lock");
-}

@@ -39,11 +39,6 @@ cp_err ui_data_item(db *d, int64_t canteen_id, const char *code, char name[128],
 /* The last sale numbered on terminal into id; CP_ERR_NOT_FOUND when none. */
 cp_err ui_data_last_sale(db *d, const char *terminal, char id[IDS_LEN]);
 
-/* Seconds left of the login lock of terminal: the latest pos.login_locked in
- * the audit log lasts lock_s seconds of wall-clock time, so that restarting
- * the terminal does not lift it. 0 when there is none. */
-cp_err ui_data_lock_left(db *d, const char *terminal, int lock_s, int *left);
-
 /* One line about sale_id for the void screen ("张伟 S001 lunch 8.00, void"),
  * into text of size bytes; CP_ERR_NOT_FOUND when there is no such sale. */
 cp_err ui_data_sale_brief(db *d, const char *sale_id, char *text, size_t size);

@@ -107,25 +107,47 @@ static int finish(child *c)
     return WEXITSTATUS(status);
 }
 
-/* Runs cleanplate-office --db path with args; a failure ends the bench. */
-static void office(const char *build, const char *path, const char *const *args)
+/* Runs cleanplate-office --db path with args, stdin from the file input (may
+ * be NULL); a failure ends the bench. */
+static void office_in(const char *build, const char *path, const char *input,
+                      const char *const *args)
 {
-    if (bench_office(build, path, args) < 0) {
+    if (bench_office_in(build, path, input, args) < 0) {
         fprintf(stderr, "bench_tap: cleanplate-office %s %s failed\n", args[0],
                 args[1] ? args[1] : "");
         exit(1);
     }
 }
 
-/* The canteen of tests/integration/lib.sh: C1 with POS1, lunch at 8 yuan for staff,
- * n diners with cards 0000000001.., each granted 20 yuan of subsidy for November. */
+static void office(const char *build, const char *path, const char *const *args)
+{
+    office_in(build, path, NULL, args);
+}
+
+/* Writes text into the file path; a failure ends the bench. */
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(text, f) < 0 || fclose(f))
+        die(path);
+}
+
+/* The canteen of tests/integration/lib.sh: its admin root and manager boss,
+ * C1 with POS1, lunch at 8 yuan for staff, n diners with cards 0000000001..,
+ * each granted 20 yuan of subsidy for November (by boss, PIN on stdin). */
 static void make_canteen(const char *build, const char *dir, const char *path, int n)
 {
-    char dep[600], din[600];
+    char dep[600], din[600], first[600], second[600], pin[600];
     FILE *f;
 
     snprintf(dep, sizeof dep, "%s/departments.csv", dir);
     snprintf(din, sizeof din, "%s/diners.csv", dir);
+    snprintf(first, sizeof first, "%s/admin.pins", dir);
+    snprintf(second, sizeof second, "%s/manager.pins", dir);
+    snprintf(pin, sizeof pin, "%s/manager.pin", dir);
+    write_file(first, "135790\n135790\n");            /* the new admin's, twice */
+    write_file(second, "135790\n246810\n246810\n");  /* the admin's, the manager's twice */
+    write_file(pin, "246810\n");
     if (!(f = fopen(dep, "w")))
         die(dep);
     fputs("code,name,parent_code\nU1,市政府,\n"
@@ -139,17 +161,22 @@ static void make_canteen(const char *build, const char *dir, const char *path, i
     if (fclose(f))
         die(din);
     office(build, path, (const char *const[]){"init", NULL});
+    office_in(build, path, first, (const char *const[]){"user", "add", "root", "--role", "admin",
+                                                        NULL});
+    office_in(build, path, second, (const char *const[]){"user", "add", "boss", "--role",
+                                                         "manager", "--manager", "root", NULL});
     office(build, path, (const char *const[]){"canteen", "add", "C1", "机关一食堂", NULL});
     office(build, path, (const char *const[]){"terminal", "add", "POS1", "--canteen", "C1",
                                               "--kind", "pos", NULL});
     office(build, path, (const char *const[]){"period", "set", "--canteen", "C1", "lunch",
                                               "11:00-13:30", NULL});
-    office(build, path, (const char *const[]){"price", "set", "--canteen", "C1", "--period",
-                                              "lunch", "--category", "staff", "8", NULL});
+    office_in(build, path, pin, (const char *const[]){"price", "set", "--canteen", "C1",
+                                                      "--period", "lunch", "--category",
+                                                      "staff", "8", "--manager", "boss", NULL});
     office(build, path, (const char *const[]){"import", "departments", dep, NULL});
     office(build, path, (const char *const[]){"import", "diners", din, NULL});
-    office(build, path, (const char *const[]){"subsidy", "grant", "--month", "2026-11", "20",
-                                              NULL});
+    office_in(build, path, pin, (const char *const[]){"subsidy", "grant", "--month", "2026-11",
+                                                      "20", "--manager", "boss", NULL});
 }
 
 int main(int argc, char **argv)

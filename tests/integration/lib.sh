@@ -19,17 +19,38 @@ must_fail() {
     [ "$(wc -l <"$TMPDIR/err")" -eq 1 ] || fail "'$*' wrote more than one line on stderr"
 }
 
+# Who may move money: the database's first admin, and a manager that the
+# money commands name. PINs of managers and admins have six digits or more.
+ADMIN=root ADMIN_PIN=135790
+MANAGER=boss MANAGER_PIN=246810
+# Runs an office command that moves money as the manager: --manager and the
+# PIN on stdin, as a script gives it (`as_manager topup S0001 10`).
+as_manager() { echo "$MANAGER_PIN" | "$OFFICE" "$@" --manager "$MANAGER"; }
+# add_user NAME ROLE PIN: the admin adds a user (stdin: the admin's PIN, then
+# the new PIN twice, as typed and confirmed on a terminal).
+add_user() {
+    printf '%s\n%s\n%s\n' "$ADMIN_PIN" "$3" "$3" |
+        "$OFFICE" user add "$1" --role "$2" --manager "$ADMIN" >/dev/null
+}
+# A new database with its admin (added without a manager: the only one) and the manager.
+setup_users() {
+    "$OFFICE" init >/dev/null
+    printf '%s\n%s\n' "$ADMIN_PIN" "$ADMIN_PIN" | "$OFFICE" user add "$ADMIN" --role admin >/dev/null
+    add_user "$MANAGER" manager "$MANAGER_PIN"
+}
+
 # A canteen C1 with POS1..POS8, lunch and dinner, departments D01-D03 and
-# N diners (default 20) S0001.. with cards 0000000001.., staff category.
+# N diners (default 20) S0001.. with cards 0000000001.., staff category;
+# its users are those of setup_users.
 setup_canteen() {
     n=${1:-20}
-    "$OFFICE" init >/dev/null
+    setup_users
     "$OFFICE" canteen add C1 "机关一食堂" >/dev/null
     for t in 1 2 3 4 5 6 7 8; do "$OFFICE" terminal add "POS$t" --canteen C1 --kind pos >/dev/null; done
     "$OFFICE" period set --canteen C1 lunch 11:00-13:30 >/dev/null
     "$OFFICE" period set --canteen C1 dinner 17:00-19:00 >/dev/null
-    "$OFFICE" price set --canteen C1 --period lunch --category staff 8 >/dev/null
-    "$OFFICE" price set --canteen C1 --period dinner --category staff 8 >/dev/null
+    as_manager price set --canteen C1 --period lunch --category staff 8 >/dev/null
+    as_manager price set --canteen C1 --period dinner --category staff 8 >/dev/null
     printf 'code,name,parent_code\nU1,市政府,\nD01,办公室,U1\nD02,财务处,U1\nD03,人事处,U1\n' >"$TMPDIR/dep.csv"
     "$OFFICE" import departments "$TMPDIR/dep.csv" >/dev/null
     {

@@ -3,12 +3,12 @@
 # the HTML opened in headless Chromium), a correction, tampering found, reports.
 . tests/integration/lib.sh
 
-"$OFFICE" init >/dev/null
+setup_users
 "$OFFICE" canteen add C1 "机关一食堂" >/dev/null
 "$OFFICE" terminal add POS1 --canteen C1 --kind pos >/dev/null
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
 "$OFFICE" period set --canteen C1 lunch 11:00-13:30 >/dev/null
-"$OFFICE" price set --canteen C1 --period lunch --category staff 8 >/dev/null
+as_manager price set --canteen C1 --period lunch --category staff 8 >/dev/null
 {
     echo "code,name,parent_code"
     echo "GOV,市政府,"
@@ -26,7 +26,7 @@
     done
 } >"$TMPDIR/diners.csv"
 "$OFFICE" import diners "$TMPDIR/diners.csv" >/dev/null
-"$OFFICE" subsidy grant --month 2026-11 200 >/dev/null
+as_manager subsidy grant --month 2026-11 200 >/dev/null
 
 # four lunches; each tray weighs (department's number x 6 + diner) grams
 for day in 02 03 04 05; do

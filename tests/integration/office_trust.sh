@@ -8,39 +8,39 @@ setup_canteen 12
     fail "the database file is readable by others: $(stat -c %a "$CLEANPLATE_DB")"
 
 # ---- rules: only what is given changes
-"$OFFICE" rules set staff --meals 2 --daily-cap 30 >/dev/null
-out=$("$OFFICE" rules set staff --overdraft 20)
+as_manager rules set staff --meals 2 --daily-cap 30 >/dev/null
+out=$(as_manager rules set staff --overdraft 20)
 [ "$out" = "category staff: 2 meals per period, daily cap 30.00, overdraft 20.00" ] ||
     fail "rules set reset what was not given: $out"
-must_fail "give --meals, --daily-cap or --overdraft" "$OFFICE" rules set staff
-"$OFFICE" rules set staff --meals 1 --daily-cap none --overdraft 0 >/dev/null
+must_fail "give --meals, --daily-cap or --overdraft" as_manager rules set staff
+as_manager rules set staff --meals 1 --daily-cap none --overdraft 0 >/dev/null
 
 # ---- subsidy by month and category
 export CLEANPLATE_NOW=2026-11-28T10:00:00
-"$OFFICE" subsidy grant --month 2026-11 10 >/dev/null
-"$OFFICE" subsidy grant --month 2026-12 30 >/dev/null
-"$OFFICE" subsidy grant --month 2026-12 5 --category guest | grep -q "to 0 diners" ||
+as_manager subsidy grant --month 2026-11 10 >/dev/null
+as_manager subsidy grant --month 2026-12 30 >/dev/null
+as_manager subsidy grant --month 2026-12 5 --category guest | grep -q "to 0 diners" ||
     fail "a category nobody is in was granted"
-must_fail "use lowercase letters" "$OFFICE" subsidy grant --month 2026-12 5 --category 职工
-must_fail "has not ended yet" "$OFFICE" subsidy expire --month 2026-11
+must_fail "use lowercase letters" as_manager subsidy grant --month 2026-12 5 --category 职工
+must_fail "has not ended yet" as_manager subsidy expire --month 2026-11
 export CLEANPLATE_NOW=2026-11-28T12:00:00
 printf '0000000001\n' | "$POS" --headless --terminal POS1 | grep -q '"subsidy_fen":800' ||
     fail "lunch not paid from subsidy"
 export CLEANPLATE_NOW=2026-12-01T08:00:00
-out=$("$OFFICE" subsidy expire --month 2026-11)
+out=$(as_manager subsidy expire --month 2026-11)
 # S0001 had 2.00 of November left, the eleven others 10.00 each; December's grant stays
 echo "$out" | grep -q "expired 112.00 yuan" || fail "expire took the wrong amount: $out"
 [ "$("$OFFICE" balance S0001 --json)" = '{"staff_no":"S0001","cash_fen":0,"subsidy_fen":3000}' ] ||
     fail "December's subsidy was touched: $("$OFFICE" balance S0001 --json)"
 
 # ---- a mistaken top-up is reversed by a new entry, once
-entry=$("$OFFICE" topup S0002 1000 | sed -n 's/.*(entry \([0-9a-f]*\)).*/\1/p')
+entry=$(as_manager topup S0002 1000 | sed -n 's/.*(entry \([0-9a-f]*\)).*/\1/p')
 [ -n "$entry" ] || fail "topup does not print its entry"
-must_fail "--reason" "$OFFICE" topup reverse "$entry"
-"$OFFICE" topup reverse "$entry" --reason "typed 1000 for 100" | grep -q "1000.00 yuan taken back" ||
+must_fail "--reason" as_manager topup reverse "$entry"
+as_manager topup reverse "$entry" --reason "typed 1000 for 100" | grep -q "1000.00 yuan taken back" ||
     fail "reverse"
-must_fail "was reversed already" "$OFFICE" topup reverse "$entry" --reason again
-must_fail "no ledger entry" "$OFFICE" topup reverse nope --reason x
+must_fail "was reversed already" as_manager topup reverse "$entry" --reason again
+must_fail "no ledger entry" as_manager topup reverse nope --reason x
 [ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM ledger WHERE id = '$entry' AND amount_fen = 100000")" = 1 ] ||
     fail "the top-up itself was changed"
 
@@ -49,7 +49,7 @@ must_fail "no ledger entry" "$OFFICE" topup reverse nope --reason x
 export CLEANPLATE_NOW=2026-10-15T12:00:00
 printf '0000000003\n0000000004\n' | "$POS" --headless --terminal POS1 >/dev/null
 export CLEANPLATE_NOW=2026-12-02T09:00:00
-"$OFFICE" topup S0003 50 >/dev/null
+as_manager topup S0003 50 >/dev/null
 publish() { # MONTH ROUND: a first publication, then corrections with a reason
     if [ "$2" = 1 ]; then "$OFFICE" publish redblack --month "$1" --out "$TMPDIR/pub"
     else "$OFFICE" publish redblack --month "$1" --out "$TMPDIR/pub" --reason "round $2"; fi
@@ -74,7 +74,7 @@ head=$("$OFFICE" audit head)
 [ ${#head} -eq 64 ] || fail "audit head: '$head'"
 "$OFFICE" verify --head "$head" >/dev/null || fail "verify --head on an intact log"
 must_fail "give the 64 hex digits" "$OFFICE" verify --head 1234
-"$OFFICE" topup S0004 20 >/dev/null
+as_manager topup S0004 20 >/dev/null
 "$OFFICE" verify --head "$head" >/dev/null || fail "an older head must stay provable"
 later=$("$OFFICE" audit head)
 # the attacker removes the last top-up, its entry and its balance: the rest agrees

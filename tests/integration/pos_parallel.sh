@@ -3,8 +3,8 @@
 . tests/integration/lib.sh
 
 setup_canteen 30
-"$OFFICE" rules set staff --meals 100 >/dev/null
-"$OFFICE" subsidy grant --month 2026-11 24 >/dev/null   # 3 meals of 8 yuan each
+as_manager rules set staff --meals 100 >/dev/null
+as_manager subsidy grant --month 2026-11 24 >/dev/null   # 3 meals of 8 yuan each
 
 cards="$TMPDIR/cards"
 i=1; : >"$cards"

@@ -3,8 +3,10 @@
 . tests/integration/lib.sh
 
 setup_canteen 10
-for i in 1 2 3 4 5 6 7 8 9; do "$OFFICE" topup "S000$i" 50 >/dev/null; done   # S0010 has nothing
-"$OFFICE" subsidy grant --month 2026-11 5 >/dev/null
+# 50 yuan each for S0001-S0009 in one import (one PIN); S0010 has nothing
+{ echo staff_no,yuan; for i in 1 2 3 4 5 6 7 8 9; do echo "S000$i,50"; done; } >"$TMPDIR/topups.csv"
+as_manager import topups "$TMPDIR/topups.csv" >/dev/null
+as_manager subsidy grant --month 2026-11 5 >/dev/null
 
 # 1. file: the raw bytes, decoded back by --print-preview FILE
 printf '0000000001\n0000000010\n' |
@@ -107,7 +109,7 @@ sed -n 2p "$TMPDIR/out7" | grep -q '"error":"unknown_card"' || fail "fake reader
 # 7. the shipped example config works once its paths are this machine's
 sed "s#^db = .*#db = $CLEANPLATE_DB#; s#^reader = .*#reader = stdin#; s#^uri = .*#uri = file:$TMPDIR/ex.bin#; s#^code = .*#code = POS8#" \
     dist/pos.ini.example >"$TMPDIR/example.ini"
-"$OFFICE" topup S0010 50 >/dev/null
+as_manager topup S0010 50 >/dev/null
 echo 0000000010 | "$POS" --headless --config "$TMPDIR/example.ini" >"$TMPDIR/out8" ||
     fail "dist/pos.ini.example: $(cat "$TMPDIR/out8")"
 grep -q '"sale_id":"POS8-000001".*"printed":true' "$TMPDIR/out8" || fail "example: $(cat "$TMPDIR/out8")"

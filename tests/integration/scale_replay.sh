@@ -5,7 +5,7 @@
 . tests/integration/lib.sh
 setup_canteen 3
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
-"$OFFICE" subsidy grant --month 2026-11 100 >/dev/null
+as_manager subsidy grant --month 2026-11 100 >/dev/null
 # lunch for the three diners, so that their trays find their meals
 printf '0000000001\n0000000002\n0000000003\n' | "$POS" --headless --terminal POS1 >/dev/null
 

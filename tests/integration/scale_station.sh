@@ -9,7 +9,7 @@ SHIM="$BUILD/tiocm_shim.so"
 [ -f "$SHIM" ] || fail "no $SHIM: build it with make $SHIM"
 setup_canteen 3
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
-"$OFFICE" topup S0001 20 >/dev/null
+as_manager topup S0001 20 >/dev/null
 echo 0000000001 | "$POS" --headless --terminal POS1 | grep -q '"ok":true' || fail "lunch not sold"
 
 frames() { # N FRAME: N frames 100 ms apart

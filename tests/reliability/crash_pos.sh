@@ -17,7 +17,7 @@ awk -v n="$TOTAL" 'BEGIN {
     for (i = 1; i <= n; i++) printf "S%05d,职工%d,D0%d,staff,%010d\n", i, i, i % 3 + 1, i
 }' >"$TMPDIR/crash.csv"
 "$OFFICE" import diners "$TMPDIR/crash.csv" >/dev/null
-"$OFFICE" subsidy grant --month 2026-11 10 >/dev/null   # one meal of 8 each
+as_manager subsidy grant --month 2026-11 10 >/dev/null   # one meal of 8 each
 started=$(now_s)
 
 : >"$TMPDIR/pending"     # taps not answered yet: "CARD REQUEST_ID"

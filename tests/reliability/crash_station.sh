@@ -12,7 +12,7 @@
 KILLS=${CRASH_KILLS:-8}
 setup_canteen 20
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
-"$OFFICE" subsidy grant --month 2026-11 50 >/dev/null
+as_manager subsidy grant --month 2026-11 50 >/dev/null
 # a short stability window, so that trays come quickly
 fast_station_ini "$TMPDIR/w1.ini"
 started=$(now_s)

@@ -19,8 +19,8 @@ P99_MS=${BUSY_P99_MS:-250}
 D=3000
 setup_canteen "$D"
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
-"$OFFICE" rules set staff --meals 100 >/dev/null
-"$OFFICE" subsidy grant --month 2026-11 100 >/dev/null
+as_manager rules set staff --meals 100 >/dev/null
+as_manager subsidy grant --month 2026-11 100 >/dev/null
 started=$(now_s)
 
 # The history (today is 2026-11-20): from the 2nd of November, or the 1st of

@@ -15,7 +15,7 @@
 UNPLUGS=${DEVICE_UNPLUGS:-3}
 setup_canteen 40
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
-"$OFFICE" subsidy grant --month 2026-11 10 >/dev/null
+as_manager subsidy grant --month 2026-11 10 >/dev/null
 started=$(now_s)
 
 # 1. The reader of a headless terminal: runs of up to 5 unplugs (the fake
@@ -113,7 +113,7 @@ echo "devices: scale unplugged $UNPLUGS times ($unplugged_ms ms in all) under a 
 
 # 3. The full-screen terminal and a network printer that is off, then back.
 command -v python3 >/dev/null || fail "python3 is missing"
-echo 1357 | "$OFFICE" user add li --role cashier >/dev/null
+add_user li cashier 1357
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 tmux_start rel
 trap '$T kill-server 2>/dev/null || true; cleanup_bg' EXIT

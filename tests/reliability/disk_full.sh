@@ -15,7 +15,7 @@ SHIM_SO="$BUILD/enospc_shim.so"
 N=$((TOGGLES * 40 + 20))
 setup_canteen "$N"
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
-"$OFFICE" subsidy grant --month 2026-11 10 >/dev/null   # one meal of 8 each
+as_manager subsidy grant --month 2026-11 10 >/dev/null   # one meal of 8 each
 money_before=$(sqlite3 "$CLEANPLATE_DB" "SELECT sum(cash_fen + subsidy_fen) FROM wallets")
 FULL="$TMPDIR/disk-full"
 started=$(now_s)
@@ -48,7 +48,8 @@ for card in 0000000002 0000000003 0999999999; do
 done
 echo "disk_full: the terminal said: $(echo "$answer" | sed 's/.*"message":"\([^"]*\)".*/\1/')"
 # the back office says so too, in one line, and changes nothing
-must_fail "is full" shimmed "$OFFICE" topup S0005 20
+shimmed_topup() { echo "$MANAGER_PIN" | shimmed "$OFFICE" topup "$@" --manager "$MANAGER"; }
+must_fail "is full" shimmed_topup S0005 20
 rm -f "$FULL"
 tap 0000000002 req-0000000002   # the same request again: now it is charged
 echo "$answer" | grep -q '"ok":true.*"repeated":false' || fail "space is back, 2: $answer"
@@ -158,7 +159,7 @@ echo "disk_full: station: a tray settled on a full disk was kept and saved once 
 #    only). The terminal is running when the disk fills, as in a canteen.
 if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
     unshare -m sh -c "mount -t tmpfs -o size=1m none '$TMPDIR'" 2>/dev/null; then
-    "$OFFICE" topup S0001 20 >/dev/null
+    as_manager topup S0001 20 >/dev/null
     sqlite3 "$CLEANPLATE_DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
     size_k=$(( $(wc -c <"$CLEANPLATE_DB") / 1024 + 1024 ))
     mkfifo "$TMPDIR/realtaps"

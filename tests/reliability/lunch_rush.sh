@@ -22,7 +22,7 @@ EXPECTED='duplicate_tap|limit_reached|insufficient_funds|unknown_card|card_block
 # The canteen of lib.sh without its diners; then N diners: staff in D01-D03,
 # every tenth a guest (15 yuan, department D04 outside U1, no subsidy).
 setup_canteen 0
-"$OFFICE" price set --canteen C1 --period lunch --category guest 15 >/dev/null
+as_manager price set --canteen C1 --period lunch --category guest 15 >/dev/null
 printf 'code,name,parent_code\nD04,访客,\n' >"$TMPDIR/dep4.csv"
 "$OFFICE" import departments "$TMPDIR/dep4.csv" >/dev/null
 awk -v n="$N" 'BEGIN {
@@ -32,10 +32,10 @@ awk -v n="$N" 'BEGIN {
         else printf "S%05d,职工%d,D0%d,staff,%010d\n", i, i, i % 3 + 1, i
 }' >"$TMPDIR/rush.csv"
 "$OFFICE" import diners "$TMPDIR/rush.csv" >/dev/null
-"$OFFICE" subsidy grant --month 2026-11 500 --department U1 >/dev/null
-for i in 10 20 30 40 50; do "$OFFICE" topup "$(printf S%05d $i)" 20 >/dev/null; done
+as_manager subsidy grant --month 2026-11 500 --department U1 >/dev/null
+for i in 10 20 30 40 50; do as_manager topup "$(printf S%05d $i)" 20 >/dev/null; done
 for i in 3 11 19; do "$OFFICE" card block "$(printf %010d $i)" >/dev/null; done
-for i in 5 13; do "$OFFICE" diner leave "$(printf S%05d $i)" >/dev/null; done
+for i in 5 13; do as_manager diner leave "$(printf S%05d $i)" >/dev/null; done
 money_before=$(sqlite3 "$CLEANPLATE_DB" "SELECT sum(cash_fen + subsidy_fen) FROM wallets")
 
 # One writer per terminal. Terminal t walks its own eighth of the diners; when

@@ -204,6 +204,53 @@ static void test_repeats_in_a_long_file(void **state)
     free(buf);
 }
 
+/* Imports top-ups from text; on success *count and *fen say what was topped up. */
+static cp_err topups_text(db *d, const char *text, long *count, int64_t *fen)
+{
+    csv_table *t = NULL;
+    cp_err err = csvread_buffer("cash.csv", text, strlen(text), &t);
+    if (!err)
+        err = diners_import_topups(d, t, "cash.csv", "wang", count, fen);
+    csvread_free(t);
+    return err;
+}
+
+/* Top-ups from a file are all or nothing: a bad row names its line and field
+ * and no wallet moves; a good file is one transaction, audited per diner as
+ * the manager. */
+static void test_topups(void **state)
+{
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"staff_no,yuan\nS001,10\nS999,5\n", "cash.csv:3: field staff_no: no diner"},
+        {"staff_no,yuan\nS001,10\nS002,0\n", "cash.csv:3: field yuan: '0'"},
+        {"staff_no,yuan\nS001,10\nS002,1.005\n", "cash.csv:3: field yuan"},
+        {"staff_no,yuan\nS001,10\nS001,5\n", "cash.csv:3: field staff_no: 'S001' appears twice"},
+        {"staff_no,yuan\nS001,10,x\n", "cash.csv:2: expected 2 fields"},
+        {"staff_no,amount\nS001,10\n", "cash.csv"},
+        {"staff_no,yuan\n", "no top-ups"},
+    };
+    db *d = *state;
+    int64_t fen;
+    long n;
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_not_equal(topups_text(d, bad[i].text, &n, &fen), CP_OK);
+        if (!strstr(cp_detail(), bad[i].want))
+            fail_msg("case %zu: '%s' does not contain '%s'", i, cp_detail(), bad[i].want);
+        assert_int_equal(n, 0);
+        assert_int_equal(fixture_int(d, "SELECT count(*) FROM ledger"), 0);
+    }
+    assert_int_equal(topups_text(d, "staff_no,yuan\r\nS001,10\r\nS003,2.5\r\n", &n, &fen), CP_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(fen, 1250);
+    assert_int_equal(fixture_int(d, "SELECT cash_fen FROM wallets WHERE diner_id = 1"), 1000);
+    assert_int_equal(fixture_int(d, "SELECT cash_fen FROM wallets WHERE diner_id = 3"), 250);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE action = 'wallet.topup'"
+                                    " AND actor = 'wang'"), 2);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -216,6 +263,7 @@ int main(void)
         T(test_reimport_and_update),
         T(test_departments),
         T(test_repeats_in_a_long_file),
+        T(test_topups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
