@@ -274,7 +274,7 @@ bool proto_unit_span(const char *s, size_t n, proto_unit *out)
 }
 
 /* PROTO_NUM_HUGE when grams is beyond PROTO_MAX_GRAMS either way. */
-static proto_num in_range(int64_t grams)
+proto_num proto_range(int64_t grams)
 {
     return grams > PROTO_MAX_GRAMS || grams < -PROTO_MAX_GRAMS ? PROTO_NUM_HUGE : PROTO_NUM_OK;
 }
@@ -290,7 +290,7 @@ proto_num proto_weight(const char *s, size_t n, proto_unit unit, int64_t *grams)
         return r;
     if (!proto_grams(v, d, unit, grams))
         return PROTO_NUM_BAD;
-    return in_range(*grams);
+    return proto_range(*grams);
 }
 
 /* Letters and '%' make up unit names ("kg", "ozt", "%"). */
@@ -326,7 +326,7 @@ static proto_num pounds_ounces(const char *s, size_t n, int64_t *grams)
     if (oz < 0)
         return PROTO_NUM_BAD; /* "1 lb -3 oz" is no scale's output */
     *grams = neg ? -(lb + oz) : lb + oz;
-    return in_range(*grams);
+    return proto_range(*grams);
 }
 
 /* Remembers a unit we do not convert, cut to fit (units are ASCII letters). */

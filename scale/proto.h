@@ -182,6 +182,9 @@ proto_num proto_number(const char *s, size_t n, int64_t *value, int *decimals);
 /* Parses a unit in s[0..n) (blanks around it ignored). */
 bool proto_unit_span(const char *s, size_t n, proto_unit *out);
 
+/* PROTO_NUM_OK, or PROTO_NUM_HUGE when |grams| > PROTO_MAX_GRAMS. */
+proto_num proto_range(int64_t grams);
+
 /* proto_number then proto_grams; PROTO_NUM_HUGE beyond PROTO_MAX_GRAMS. */
 proto_num proto_weight(const char *s, size_t n, proto_unit unit, int64_t *grams);
 

@@ -131,8 +131,7 @@ static bool cont_frame(proto_parser *p, proto_reading *out)
     if (!proto_grams(w, decimals, unit, &out->grams))
         return proto_skip(p);
     /* six digits in t or kg can exceed any canteen scale (PROTO_MAX_GRAMS) */
-    return proto_weight_result(p, out->grams > PROTO_MAX_GRAMS || out->grams < -PROTO_MAX_GRAMS
-                                      ? PROTO_NUM_HUGE : PROTO_NUM_OK, out);
+    return proto_weight_result(p, proto_range(out->grams), out);
 }
 
 /* Drops p->buf[0] (the STX of something that was no frame, counted as
