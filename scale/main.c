@@ -174,7 +174,8 @@ static void print_reading(const proto_reading *r, bool settled)
 static const char read_usage[] =
     "usage: cleanplate-scale read --port DEV --protocol P|auto [--settled] [options]\n"
     "  Prints one JSON line per reading: {\"grams\":N,\"stable\":true,\"status\":\"ok\"}\n"
-    "  (status ok, overload, underload or error; grams null when the scale sent none).\n"
+    "  (status ok, overload, underload, error, or impossible: a number no canteen\n"
+    "  scale can show; grams null when the scale sent none).\n"
     "  --port DEV        the scale's port (see list-ports); a by-id path is best\n"
     "  --protocol P      mtsics, toledo8217, toledo-cont, and, cas, cas-stream, ohaus,\n"
     "                    or auto: probe polled protocols first, then listen for streams\n"
@@ -183,7 +184,8 @@ static const char read_usage[] =
     "  --seconds N       stop after N seconds\n"
     "  --baud N, --framing 8N1|7E1|...  line settings when the scale is not at the\n"
     "                    protocol's default (cleanplate-scale protocols lists them)\n"
-    "  --unit g|kg|lb    unit of frames that carry none (Toledo 8217; default kg)\n"
+    "  --unit g|kg|lb|t  unit of frames that carry none (Toledo 8217, CAS 10-byte;\n"
+    "                    default kg)\n"
     "  --checksum        Toledo continuous frames end with a checksum byte\n"
     "  --band G, --window MS  the stability window (default 2 g for 800 ms)\n";
 
@@ -292,7 +294,13 @@ static int cmd_read(int argc, char **argv)
             }
         }
     }
-    if (station_link_skipped(l) > 0)
+    if (station_link_refused_unit(l) != NULL)
+        fprintf(stderr, "cleanplate-scale read: %llu frames did not parse as %s; the scale "
+                        "sends weights in '%s', which is no unit of weight we convert: set "
+                        "the scale to g or kg\n",
+                (unsigned long long)station_link_skipped(l), cfg.ops->title,
+                station_link_refused_unit(l));
+    else if (station_link_skipped(l) > 0)
         fprintf(stderr, "cleanplate-scale read: %llu frames did not parse as %s (check the "
                         "protocol and line settings)\n",
                 (unsigned long long)station_link_skipped(l), cfg.ops->title);

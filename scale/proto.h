@@ -11,26 +11,51 @@
 /* What the scale says about a reading. */
 typedef enum proto_status {
     PROTO_OK = 0,
-    PROTO_OVERLOAD,  /* over capacity (or out of range on the positive side) */
-    PROTO_UNDERLOAD, /* under zero beyond the scale's range */
-    PROTO_ERROR,     /* the scale answered with an error or cannot weigh now */
+    PROTO_OVERLOAD,   /* over capacity (or out of range on the positive side) */
+    PROTO_UNDERLOAD,  /* under zero beyond the scale's range */
+    PROTO_ERROR,      /* the scale answered with an error or cannot weigh now */
+    PROTO_IMPOSSIBLE, /* a frame we know, with a number no canteen scale can show:
+                         it overflowed, or it is beyond PROTO_MAX_GRAMS */
 } proto_status;
+
+/*
+ * The heaviest weight a reading may carry: 1,000 kg. A canteen weighs trays
+ * (under 5 kg) and kitchen bins; the largest scale a station is set up with is
+ * a floor scale for waste bins, and 1,000 kg is above the capacity of any of
+ * them (the station's own capacity_g defaults to 30 kg). Anything heavier is
+ * a frame gone wrong (`ST,+9999999999 kg` was once recorded as a
+ * 9,999,999,999,000 g tray) and comes out as PROTO_IMPOSSIBLE, never as a
+ * weight. It also keeps every sum of readings (stable.c) far from overflow.
+ */
+#define PROTO_MAX_GRAMS INT64_C(1000000)
 
 /* One reading as the scale reported it. grams is meaningful only when
  * has_weight is true: status frames (Toledo 8217 "?" replies, MT-SICS "S +",
- * A&D "OL") carry no usable weight. */
+ * A&D "OL") carry no usable weight. stable and moving are the scale's own
+ * marks; both false means the frame says nothing about motion (CAS 10-byte
+ * weights, MT-SICS "S +", A&D "OL"). */
 typedef struct proto_reading {
     int64_t grams;
     bool has_weight;
-    bool stable; /* the scale's own stability flag */
+    bool stable; /* the scale says the weight is at rest */
+    bool moving; /* the scale says the weight is moving: never settle on it */
     bool net;    /* the scale says this is a net (tared) weight; false when unknown */
     proto_status status;
 } proto_reading;
 
+/* Units a weight may come in; all are converted to grams (proto_grams). */
 typedef enum proto_unit {
     PROTO_UNIT_KG = 0, /* first, so that zeroed options mean kg */
     PROTO_UNIT_G,
     PROTO_UNIT_LB,
+    PROTO_UNIT_OZ,  /* avoirdupois ounce, 1/16 lb */
+    PROTO_UNIT_OZT, /* troy ounce */
+    PROTO_UNIT_DWT, /* pennyweight, 1/20 troy ounce */
+    PROTO_UNIT_GN,  /* grain */
+    PROTO_UNIT_CT,  /* metric carat */
+    PROTO_UNIT_MOM, /* momme */
+    PROTO_UNIT_MG,
+    PROTO_UNIT_T,   /* metric tonne */
 } proto_unit;
 
 /* Serial line settings; parity is 'N', 'E' or 'O'. */
@@ -65,6 +90,8 @@ typedef struct proto_parser {
     const char *reply; /* bytes the host must send now (CAS: DC1 after ACK) */
     uint64_t readings; /* readings produced */
     uint64_t skipped;  /* frames that did not parse */
+    char refused_unit[8]; /* the last unit a frame came in that we do not
+                             convert ("tl", "pcs", "%"), or "" */
 } proto_parser;
 
 /* One protocol. Command strings are sent as they are (NUL-free), NULL when
@@ -118,42 +145,69 @@ size_t proto_feed(proto_parser *p, const void *buf, size_t len,
  * ACK), or NULL; clears them. Static storage. */
 const char *proto_take_reply(proto_parser *p);
 
-/* Parses a unit name ("g", "kg", "lb", "lbs"; case-insensitive). */
+/* Parses a unit name ("g", "kg", "lb", "lbs", "oz", "ozt", "dwt", "GN",
+ * "ct", "mom", "mg", "t"; case-insensitive). */
 cp_err proto_unit_parse(const char *name, proto_unit *out);
 
 /* The unit's usual short name ("g", "kg", "lb"). Static storage. */
 const char *proto_unit_name(proto_unit u);
 
-/* Text for a status ("ok", "overload", "underload", "error"). Static storage. */
+/* Text for a status ("ok", "overload", "underload", "error", "impossible").
+ * Static storage. */
 const char *proto_status_name(proto_status s);
 
 /* Converts value * 10^-decimals in unit to whole grams, rounding half away
- * from zero (1 lb = 453.59237 g exactly). Fails on overflow or when decimals
- * is outside 0..9. Integer arithmetic only. */
+ * from zero, with the units' exact definitions (1 lb = 453.59237 g, 1 ozt =
+ * 31.1034768 g, 1 gr = 64.79891 mg ...). Fails when |value| has more than 10
+ * digits or decimals is outside 0..9, so nothing can overflow. Integer
+ * arithmetic only. Does not apply PROTO_MAX_GRAMS (proto_weight does). */
 bool proto_grams(int64_t value, int decimals, proto_unit unit, int64_t *grams);
 
 /* ---- helpers for the protocol files ------------------------------------ */
 
+/* What became of a number in a frame. */
+typedef enum proto_num {
+    PROTO_NUM_BAD = 0, /* not a number: the frame is skipped */
+    PROTO_NUM_OK,
+    PROTO_NUM_HUGE,    /* a number, but more digits than any scale shows, or a
+                          weight beyond PROTO_MAX_GRAMS: PROTO_IMPOSSIBLE */
+} proto_num;
+
 /* Parses a decimal number in s[0..n): optional blanks, optional sign, optional
- * blanks, digits with at most one '.', optional blanks. At most 10 significant
- * digits and 9 decimals. */
-bool proto_number(const char *s, size_t n, int64_t *value, int *decimals);
+ * blanks, digits with at most one '.', optional blanks. More than 10
+ * significant digits is PROTO_NUM_HUGE (*value untouched); more than 9
+ * decimals is PROTO_NUM_BAD. */
+proto_num proto_number(const char *s, size_t n, int64_t *value, int *decimals);
 
 /* Parses a unit in s[0..n) (blanks around it ignored). */
 bool proto_unit_span(const char *s, size_t n, proto_unit *out);
 
-/* proto_number then proto_grams. */
-bool proto_weight(const char *s, size_t n, proto_unit unit, int64_t *grams);
+/* PROTO_NUM_OK, or PROTO_NUM_HUGE when |grams| > PROTO_MAX_GRAMS. */
+proto_num proto_range(int64_t grams);
+
+/* proto_number then proto_grams; PROTO_NUM_HUGE beyond PROTO_MAX_GRAMS. */
+proto_num proto_weight(const char *s, size_t n, proto_unit unit, int64_t *grams);
 
 /* Parses a number followed by a unit, with or without blanks between them
- * ("  12.34 g", "+0012.34kg"), into grams. */
-bool proto_weight_unit(const char *s, size_t n, int64_t *grams);
+ * ("  12.34 g", "+0012.34kg"), or pounds and ounces ("1 lb 3.5 oz"), into
+ * grams. A unit we do not convert is PROTO_NUM_BAD and is remembered in
+ * p->refused_unit (when the number before it parses). */
+proto_num proto_weight_unit(proto_parser *p, const char *s, size_t n, int64_t *grams);
+
+/* Stores the outcome of proto_weight*() in *out: PROTO_NUM_OK sets
+ * has_weight, PROTO_NUM_HUGE makes the reading PROTO_IMPOSSIBLE without a
+ * weight; both return true. PROTO_NUM_BAD skips the frame (returns false). */
+bool proto_weight_result(proto_parser *p, proto_num r, proto_reading *out);
 
 /* A&D and CAS frames: s[0..n) starts "ST" (stable) or "US" (moving) and the
  * weight with its unit is s[i..n). Fills *out and returns true; anything else
  * is skipped (proto_skip). */
 bool proto_st_us_weight(proto_parser *p, const char *s, size_t n, size_t i,
                         proto_reading *out);
+
+/* The last unit a frame came in that we do not convert ("tl", "pcs"), or
+ * NULL. Owned by p. */
+const char *proto_refused_unit(const proto_parser *p);
 
 /* Collects a CR- or LF-terminated line in p->buf. Returns true when a
  * non-empty line is complete (p->len bytes, no terminator); the caller parses

@@ -13,11 +13,20 @@
  * SIGN ' ' or '-'; six weight characters with the decimal point ("01.234");
  * unit "kg" or "lb"; BCC is the XOR of the bytes from STA to the unit
  * (all between STX and BCC).
- * Stream (CAS CI-series indicators, "CAS 22 bytes" format):
- *   ST,GS,<id><lamp>,<8 data bytes> kg CR LF
+ * Stream (CAS CI-series indicators; CI-400 series owner's manual, appendix 1
+ * "Data format", p. 104, the same in the CI-150A and CI-600D manuals):
+ *   22 bytes: ST,GS,<id><lamp>,<8 data bytes><blank><unit: kg or t> CR LF
+ *   18 bytes ("AND"): ST,GS,<8 data bytes><unit> CR LF
+ *   10 bytes: <8 data bytes> CR LF, the weight alone: no stability, no unit
  * ST stable, US unstable, OL overload; GS gross, NT net; id is one ASCII
- * byte, lamp a status byte with bit 7 set (bit 6 stable, bit 1 tare).
- * Both parsers accept both shapes, so only the defaults differ.
+ * byte, lamp a status byte with bit 7 set (bit 6 stable, bit 1 tare). The
+ * data holds the decimal point ("000013.5" for 13.5 kg, CI-600D manual
+ * 10-1). The unit may be t (tonnes). The 10-byte weight is in the unit set
+ * with --unit (kg unless told), and says nothing about motion: the
+ * stability filter settles on it only with use_scale_flag = 0.
+ * Compatible indicators write the second header followed by blanks, without
+ * a comma ("ST,GS    20.7g  ", see proto_and.c).
+ * Both parsers accept every shape, so only the defaults differ.
  */
 
 #define SOH 0x01
@@ -48,26 +57,39 @@ static bool cas_frame(proto_parser *p, proto_reading *out)
     }
     if ((b[2] != 'S' && b[2] != 'U') || (b[3] != ' ' && b[3] != '-'))
         return false;
-    if (!proto_unit_span((const char *)b + 10, 2, &unit) ||
-        !proto_weight(w, 6, unit, &out->grams))
+    if (!proto_unit_span((const char *)b + 10, 2, &unit))
         return false;
-    if (b[3] == '-')
-        out->grams = -out->grams;
-    out->has_weight = true;
     out->stable = b[2] == 'S';
-    return true;
+    out->moving = !out->stable;
+    switch (proto_weight(w, 6, unit, &out->grams)) {
+    case PROTO_NUM_OK:
+        if (b[3] == '-')
+            out->grams = -out->grams;
+        out->has_weight = true;
+        return true;
+    case PROTO_NUM_HUGE: /* six digits of kg or t can be beyond any canteen scale */
+        out->grams = 0;
+        out->status = PROTO_IMPOSSIBLE;
+        return true;
+    case PROTO_NUM_BAD:
+        break;
+    }
+    return false;
 }
 
-/* Parses one line of the 22-byte stream in p->buf. */
+/* Parses one line of the 22-, 18- or 10-byte stream in p->buf. */
 static bool cas_line(proto_parser *p, proto_reading *out)
 {
     const char *s = (const char *)p->buf;
-    size_t n = p->len, i = 6;
+    size_t n = p->len, i;
 
     memset(out, 0, sizeof *out);
-    if (n < 8 || s[2] != ',' || s[5] != ',')
+    if (memchr(s, ',', n) == NULL) /* 10 bytes: the weight alone */
+        return proto_weight_result(p, proto_weight(s, n, p->opts.unit, &out->grams), out);
+    if (n < 8 || s[2] != ',' || (s[5] != ',' && s[5] != ' '))
         return proto_skip(p);
-    if (n > 9 && s[8] == ',')
+    i = s[5] == ',' ? 6 : 5;
+    if (i == 6 && n > 9 && s[8] == ',')
         i = 9; /* device id and lamp byte present */
     out->net = memcmp(s + 3, "NT", 2) == 0;
     if (memcmp(s, "OL", 2) == 0) {

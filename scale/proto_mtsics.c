@@ -6,15 +6,22 @@
 /*
  * Replies are CR LF terminated lines: an identifier, a blank, a status and,
  * for weight replies, the value and the unit ("S S     100.00 g").
- * From the MT-SICS reference manual (level 0 commands S, SI, T, Z):
+ * From the MT-SICS reference manual (level 0 commands S, SI, T, Z; the
+ * weight answers are also listed in the operating instructions of the AT
+ * and AL balances, "MT-SICS interface commands": "S S 100.00 g", "S I",
+ * "S +", "S -"):
  *   S S <value> <unit>   stable weight
- *   S D <value> <unit>   dynamic (unstable) weight, answer to SI
+ *   S D <value> <unit>   dynamic (moving) weight, answer to SI: a reading
+ *                        marked moving, never settled on
  *   S I                  command not executable (busy, or no stability)
+ *   S L                  command understood, not executable (logical error,
+ *                        e.g. a wrong parameter): an error reading
  *   S +  /  S -          overload  /  underload
  *   ES / ET / EL         syntax / transmission / logical error
+ * A weight in a compound unit ("1 lb 3.5 oz") is pounds plus ounces.
  * Other replies (T S, Z A, I4 A ...) answer commands and are no readings.
- * The open-source drivers mp49/mettlerToledo (EPICS) and the python
- * mettler_toledo_device package use the same reply shapes.
+ * The open-source EPICS driver mp49/mettlerToledo (protocol/mt.proto) reads
+ * the same shapes: "S <status char> <value> <unit>", or "S <status char>".
  */
 
 static bool is_id_char(uint8_t c)
@@ -50,17 +57,15 @@ static bool mtsics_line(proto_parser *p, proto_reading *out)
         case '+': out->status = PROTO_OVERLOAD; return true;
         case '-': out->status = PROTO_UNDERLOAD; return true;
         case 'I': out->status = PROTO_ERROR; return true;
+        case 'L': out->status = PROTO_ERROR; return true;
         }
         return proto_skip(p);
     }
     if (n < 5 || (s[2] != 'S' && s[2] != 'D') || s[3] != ' ')
         return proto_skip(p);
-    if (!proto_weight_unit(s + 4, n - 4, &out->grams))
-        return proto_skip(p);
-    out->has_weight = true;
     out->stable = s[2] == 'S';
-    out->status = PROTO_OK;
-    return true;
+    out->moving = s[2] == 'D';
+    return proto_weight_result(p, proto_weight_unit(p, s + 4, n - 4, &out->grams), out);
 }
 
 /* Feeds one byte of MT-SICS replies. */

@@ -6,10 +6,15 @@
 /*
  * The host sends W; the scale answers STX <weight> CR when it has a weight
  * ("01.234", in the unit set on the scale, which the frame does not carry),
- * or STX '?' <status> CR while moving, over capacity or under zero.
- * Status bits, from the Mettler Toledo DIVA/Viva service manuals
- * ("Scale Status Byte Bit Definitions"), also decoded this way by Odoo's
- * hw_scale driver: 0 motion, 1 over capacity, 2 under zero, 3 outside zero
+ * STX <weight> N CR when a tare is set (the net weight), or STX '?' <status>
+ * CR while moving, over capacity or under zero. From the METTLER TOLEDO DIVA
+ * Service Manual 72191202 (05/2012), p. 44, 6.1.4.2 "Command Descriptions":
+ *   STX 0WW.WW CR  gross lb      STX 0WW.WWN CR  net lb ("ASCII N added
+ *   STX WW.WWW CR  gross kg      STX WW.WWWN CR  net kg  after weight")
+ * Odoo's IoT driver (addons/hw_drivers/iot_handlers/drivers/SerialScaleDriver.py)
+ * matches the same answers with b"\x02\s*([0-9.]+)N?\r".
+ * Status bits, same manual p. 45, 6.1.4.3 "Scale Status Byte Bit
+ * Definitions": 0 motion, 1 over capacity, 2 under zero, 3 outside zero
  * capture range, 4 centre of zero, 5 net weight, 6 always 1, 7 even parity.
  * Z zeroes, T tares, C clears the tare. Default line: 9600 7E1; the parity
  * bit is masked off, so a port left at 8N1 still reads the frames.
@@ -41,6 +46,7 @@ static bool t8217_frame(proto_parser *p, proto_reading *out)
         if (!(st & ST_ONE))
             return proto_skip(p);
         out->stable = !(st & ST_MOTION);
+        out->moving = !out->stable;
         out->net = (st & ST_NET) != 0;
         if (st & ST_OVER)
             out->status = PROTO_OVERLOAD;
@@ -50,11 +56,12 @@ static bool t8217_frame(proto_parser *p, proto_reading *out)
             out->has_weight = true; /* at centre of zero: 0 g */
         return true;
     }
-    if (!proto_weight(s, n, p->opts.unit, &out->grams))
-        return proto_skip(p);
-    out->has_weight = true;
+    if (n > 1 && s[n - 1] == 'N') { /* a tare is set: the net weight (p. 44) */
+        out->net = true;
+        n--;
+    }
     out->stable = true; /* the scale sends a weight only when not in motion */
-    return true;
+    return proto_weight_result(p, proto_weight(s, n, p->opts.unit, &out->grams), out);
 }
 
 /* Feeds one byte of 8217 replies. */

@@ -80,6 +80,7 @@ static size_t mtsics_frame(const proto_reading *r, const simframe_fmt *f, char *
     case PROTO_OVERLOAD: return (size_t)snprintf(b, cap, "S +\r\n");
     case PROTO_UNDERLOAD: return (size_t)snprintf(b, cap, "S -\r\n");
     case PROTO_ERROR: return (size_t)snprintf(b, cap, "EL\r\n");
+    case PROTO_IMPOSSIBLE: return 0;
     case PROTO_OK: break;
     }
     if (!r->has_weight || !to_units(r->grams, f, &v))
@@ -100,7 +101,8 @@ static size_t t8217_frame(const proto_reading *r, const simframe_fmt *f, char *b
     switch (r->status) {
     case PROTO_OVERLOAD: st |= 0x02; break;
     case PROTO_UNDERLOAD: st |= 0x04; break;
-    case PROTO_ERROR: return 0;
+    case PROTO_ERROR:
+    case PROTO_IMPOSSIBLE: return 0;
     case PROTO_OK:
         if (r->has_weight && r->grams < 0)
             return 0; /* under zero: the scale reports UNDERLOAD status */
@@ -108,11 +110,12 @@ static size_t t8217_frame(const proto_reading *r, const simframe_fmt *f, char *b
             if (!to_units(r->grams, f, &v) || v < 0 ||
                 !fixed(num, sizeof num, v, f->decimals, f->decimals > 0 ? 6 : 5, '0'))
                 return 0;
-            return (size_t)snprintf(b, cap, "%c%s%c", STX, num, CR);
+            /* a tared scale adds N (DIVA service manual p. 44) */
+            return (size_t)snprintf(b, cap, "%c%s%s%c", STX, num, r->net ? "N" : "", CR);
         }
         break;
     }
-    if (!r->stable)
+    if (r->moving || (r->status == PROTO_OK && !r->stable))
         st |= 0x01;
     return (size_t)snprintf(b, cap, "%c?%c%c", STX, st, CR);
 }
@@ -133,12 +136,13 @@ static size_t cont_frame(const proto_reading *r, const simframe_fmt *f, char *b,
         swc |= 0x01;
     if (r->net)
         swb |= 0x01;
-    if (!r->stable)
+    if (r->moving || (r->status == PROTO_OK && !r->stable))
         swb |= 0x08;
     switch (r->status) {
     case PROTO_OVERLOAD: swb |= 0x04; break;
     case PROTO_UNDERLOAD: swb |= 0x04 | 0x02; break;
     case PROTO_ERROR: swb |= 0x40; break;
+    case PROTO_IMPOSSIBLE: return 0;
     case PROTO_OK:
         if (!r->has_weight || !to_units(r->grams, f, &v) || v > 999999 || v < -999999)
             return 0;
@@ -165,7 +169,8 @@ static size_t and_frame(const proto_reading *r, const simframe_fmt *f, char *b, 
     switch (r->status) {
     case PROTO_OVERLOAD: return (size_t)snprintf(b, cap, "OL,+9999999E+19\r\n");
     case PROTO_UNDERLOAD: return (size_t)snprintf(b, cap, "OL,-9999999E+19\r\n");
-    case PROTO_ERROR: return 0;
+    case PROTO_ERROR:
+    case PROTO_IMPOSSIBLE: return 0;
     case PROTO_OK: break;
     }
     if (!r->has_weight || !to_units(r->grams, f, &v))
@@ -229,7 +234,6 @@ static size_t cas_stream_frame(const proto_reading *r, const simframe_fmt *f, ch
     switch (r->status) {
     case PROTO_OVERLOAD: head = "OL"; memcpy(num, "99999999", 9); break;
     case PROTO_UNDERLOAD: head = "OL"; memcpy(num, "-9999999", 9); break;
-    case PROTO_ERROR: return 0;
     case PROTO_OK:
         if (!r->has_weight || !to_units(r->grams, f, &v))
             return 0;

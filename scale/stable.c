@@ -61,19 +61,30 @@ static bool settle(stable *s, const proto_reading *r, int64_t now, stable_event 
     return true;
 }
 
+/* Out of range upwards: overload, or a number no canteen scale shows. Both
+ * are held for T ms and then settle with their status, so that the station
+ * records the weighing flagged instead of losing it. */
+static bool out_of_range(proto_status st)
+{
+    return st == PROTO_OVERLOAD || st == PROTO_IMPOSSIBLE;
+}
+
 /* Feeds one reading; see stable.h. */
 bool stable_push(stable *s, const proto_reading *r, int64_t now_ms, stable_event *ev)
 {
-    bool long_enough, flag_ok = r->stable || s->cfg.ignore_scale_flag;
+    /* A reading the scale marks as moving never settles, whatever the
+     * protocol and even when its stable flag is ignored: ignore_scale_flag
+     * is for frames that carry no mark at all (CAS 10-byte weights). */
+    bool long_enough, flag_ok = !r->moving && (r->stable || s->cfg.ignore_scale_flag);
 
     if (s->in_run && (now_ms < s->last_ms || now_ms - s->last_ms > s->cfg.max_gap_ms))
         s->in_run = false;
     s->last_ms = now_ms;
 
-    if (r->status == PROTO_OVERLOAD) {
-        if (!s->in_run || s->run_status != PROTO_OVERLOAD)
-            run_start(s, PROTO_OVERLOAD, 0, now_ms);
-        if (s->armed && now_ms - s->start_ms >= s->cfg.window_ms)
+    if (out_of_range(r->status)) {
+        if (!s->in_run || s->run_status != r->status)
+            run_start(s, r->status, 0, now_ms);
+        if (s->armed && !r->moving && now_ms - s->start_ms >= s->cfg.window_ms)
             return settle(s, r, now_ms, ev);
         return false;
     }

@@ -13,7 +13,8 @@ typedef struct stable_cfg {
     int64_t window_ms;      /* T: for at least this long */
     int64_t zero_band_g;    /* |weight| <= this counts as an empty scale */
     int64_t max_gap_ms;     /* a longer silence between readings restarts the window */
-    bool ignore_scale_flag; /* settle on our window alone, whatever the scale says */
+    bool ignore_scale_flag; /* settle on our window alone when the scale does not
+                               say stable (never on a reading it marks moving) */
     bool start_armed;       /* accept a weight already on the scale at start */
 } stable_cfg;
 
@@ -26,7 +27,7 @@ typedef enum stable_kind {
 typedef struct stable_event {
     stable_kind kind;
     int64_t grams;       /* SETTLED with status OK: mean of the window, rounded */
-    proto_status status; /* SETTLED: OK, or OVERLOAD held for T ms */
+    proto_status status; /* SETTLED: OK, or OVERLOAD or IMPOSSIBLE held for T ms */
     bool net;            /* the scale's net flag on the settling reading */
     int64_t at_ms;       /* time of the reading that produced the event */
 } stable_event;
@@ -51,10 +52,12 @@ void stable_init(stable *s, const stable_cfg *cfg);
  * Returns true and fills *ev when it settles a placement or sees the scale
  * empty again. Settled means: the scale's own stable flag on this reading
  * (unless ignore_scale_flag) and every reading of the last T ms within +-d g.
- * Only one SETTLED per placement: after it, the weight must come back within
- * the zero band (an EMPTY event) before the next. Overload held for T ms
- * settles with status OVERLOAD; underload, errors and readings without a
- * weight restart the window and never settle. */
+ * A reading the scale marks as moving (r->moving) never settles, not even
+ * with ignore_scale_flag. Only one SETTLED per placement: after it, the
+ * weight must come back within the zero band (an EMPTY event) before the
+ * next. Overload, or an impossible reading, held for T ms settles with that
+ * status; underload, errors and readings without a weight restart the
+ * window and never settle. */
 bool stable_push(stable *s, const proto_reading *r, int64_t now_ms, stable_event *ev);
 
 #endif

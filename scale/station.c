@@ -319,7 +319,8 @@ static void settle(station *s, const stable_event *ev, int64_t now)
     snprintf(s->pending.placement, sizeof s->pending.placement, "%.20s:%.24s", s->cfg.terminal,
              rnd);
     s->pending.active = true;
-    s->pending.overload = ev->status == PROTO_OVERLOAD;
+    /* a number no scale can show is flagged like an overload, never a tray */
+    s->pending.overload = ev->status == PROTO_OVERLOAD || ev->status == PROTO_IMPOSSIBLE;
     s->pending.gross_g = s->pending.overload ? s->cfg.capacity_g : ev->grams;
     s->pending.settled_ms = now;
     if (s->cfg.mode == STATION_KITCHEN) {

@@ -232,3 +232,8 @@ uint64_t station_link_skipped(const station_link *l)
 {
     return l->skipped_before + l->parser.skipped;
 }
+
+const char *station_link_refused_unit(const station_link *l)
+{
+    return proto_refused_unit(&l->parser);
+}

@@ -59,6 +59,10 @@ cp_err station_link_line(station_link *l, proto_serial *out);
 /* Frames that did not parse since the link was opened. */
 uint64_t station_link_skipped(const station_link *l);
 
+/* The last unit a frame came in that is not converted to grams ("tl",
+ * "pcs"), or NULL. Owned by l. */
+const char *station_link_refused_unit(const station_link *l);
+
 /* Milliseconds on a monotonic clock, for timestamps of readings. */
 int64_t station_link_now_ms(void);
 

@@ -142,6 +142,11 @@ void station_ui_draw(const station_view *v, const char *scale_status, const char
         snprintf(buf, sizeof buf, "OVERLOAD — take some weight off");
     else if (v->live_status == PROTO_UNDERLOAD)
         snprintf(buf, sizeof buf, "under zero — press z to zero the scale when it is empty");
+    else if (v->live_status == PROTO_IMPOSSIBLE)
+        snprintf(buf, sizeof buf, "the scale sent an impossible weight — check its unit "
+                 "and the protocol");
+    else if (v->live_status == PROTO_ERROR)
+        snprintf(buf, sizeof buf, "the scale reports an error — see its display");
     else if (v->live_has_weight) {
         fmt_grams(w, sizeof w, v->live_g);
         snprintf(buf, sizeof buf, "%s   %s", w, v->live_stable ? "stable" : "settling...");

@@ -89,3 +89,20 @@ type_in() {
     $T send-keys -t "${S:-pos}" Enter; sleep 0.1
 }
 key() { $T send-keys -t "${S:-pos}" "$@"; sleep 0.15; }
+
+# Scales under umockdev: a tty device backed by a pty (tests/umockdev/
+# scale-ftdi.umockdev), found by libserialport thanks to the TIOCM shim.
+# Scripts start with `w 0 $PORT_READY`: the shim writes that mark when the
+# program flushes the port it has opened and set up, so the frames after it
+# are never sent before the port is ready (no racing the set-up with a delay).
+SCALE_DEV=tests/umockdev/scale-ftdi.umockdev
+SCALE_SHIM="$BUILD/tiocm_shim.so"
+PORT_READY='@@port-ready@@'
+
+# Runs cleanplate-scale ARGS under umockdev with SCRIPT replayed on /dev/ttyUSB0.
+scale_replay() {
+    [ -f "$SCALE_SHIM" ] || fail "no $SCALE_SHIM: build it with make $SCALE_SHIM"
+    script=$1; shift
+    CP_SHIM_FLUSH_MARK="$PORT_READY" umockdev-run -d "$SCALE_DEV" -s "/dev/ttyUSB0=$script" -- \
+        sh -c 'LD_PRELOAD="$0:$LD_PRELOAD" exec "$@"' "$SCALE_SHIM" "$SCALE" "$@"
+}

@@ -11,7 +11,12 @@
  *   - passes tcsetattr (and the TCSETS ioctls) on with CS8 and no parity,
  *     which is all a pty takes (Linux 6.x answers EINVAL to CS7 from
  *     libserialport), remembers the CSIZE, PARENB, PARODD and CSTOPB the
- *     program asked for, and puts them back into what tcgetattr returns.
+ *     program asked for, and puts them back into what tcgetattr returns;
+ *   - when CP_SHIM_FLUSH_MARK is set, writes it to the pty after every
+ *     input flush: the program has opened, set up and flushed the port (the
+ *     last step before it reads), so a replay script that starts with
+ *     `w 0 MARK` waits for the port instead of racing its set-up with a
+ *     delay (data sent earlier would be flushed away).
  * Everything else goes to the next definition (umockdev's preload, libc).
  * Build: cc -shared -fPIC -o tiocm_shim.so tests/shim/tiocm_shim.c -ldl
  * Use:   umockdev-run ... -- sh -c 'LD_PRELOAD="tiocm_shim.so:$LD_PRELOAD" prog'
@@ -44,6 +49,7 @@ static bool kept[MAX_PTY];
 typedef int (*ioctl_fn)(int, unsigned long, ...);
 typedef int (*tcgetattr_fn)(int, struct termios *);
 typedef int (*tcsetattr_fn)(int, int, const struct termios *);
+typedef int (*tcflush_fn)(int, int);
 
 /* The number N of the pty slave /dev/pts/N that fd is open on, or -1;
  * judged by its /proc link (umockdev fakes fstat's device numbers). */
@@ -112,6 +118,19 @@ static void restore(int fd, struct termios *t)
     pthread_mutex_unlock(&lock);
 }
 
+/* After a successful input flush of a pty: tells a replay script, by writing
+ * CP_SHIM_FLUSH_MARK to the device, that the port is ready. */
+static void flushed(int fd, int queue)
+{
+    const char *mark = getenv("CP_SHIM_FLUSH_MARK");
+    ssize_t w;
+
+    if (mark == NULL || *mark == '\0' || queue == TCOFLUSH)
+        return;
+    w = write(fd, mark, strlen(mark));
+    (void)w;
+}
+
 /* ioctl: modem lines and termios ioctls on ptys, the rest passed on. The
  * kernel's struct termios starts like glibc's (c_iflag, c_oflag, c_cflag),
  * so c_cflag can be read and patched through struct termios. */
@@ -148,8 +167,27 @@ int ioctl(int fd, unsigned long request, ...)
         if (r == 0)
             restore(pty, arg);
         return r;
+    case TCFLSH:
+        r = next(fd, request, arg);
+        if (r == 0)
+            flushed(fd, (int)(long)arg);
+        return r;
     }
     return next(fd, request, arg);
+}
+
+/* tcflush: passed on, then the port-ready mark (flushed) on ptys. */
+int tcflush(int fd, int queue)
+{
+    static tcflush_fn next;
+    int r;
+
+    if (next == NULL)
+        next = (tcflush_fn)dlsym(RTLD_NEXT, "tcflush");
+    r = next(fd, queue);
+    if (r == 0 && pty_number(fd) >= 0)
+        flushed(fd, queue);
+    return r;
 }
 
 /* tcgetattr: what the pty has, with the framing bits the program set. */

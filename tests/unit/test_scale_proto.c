@@ -79,6 +79,14 @@ static void expect_status(const proto_reading *r, proto_status st)
 {
     assert_int_equal(r->status, st);
     assert_false(r->has_weight);
+    assert_int_equal(r->grams, 0);
+}
+
+/* A weight the scale marks as moving. */
+static void expect_moving(const proto_reading *r, int64_t grams, bool net)
+{
+    expect_weight(r, grams, false, net);
+    assert_true(r->moving);
 }
 
 /* One frame that must give exactly one reading and skip nothing. */
@@ -142,13 +150,30 @@ static void test_grams(void **state)
     assert_false(proto_grams(1, -1, PROTO_UNIT_G, &g));
     assert_false(proto_grams(INT64_MAX, 0, PROTO_UNIT_LB, &g));
     assert_false(proto_grams(INT64_MIN, 0, PROTO_UNIT_KG, &g));
+    assert_false(proto_grams(10000000000, 0, PROTO_UNIT_G, &g)); /* 11 digits */
+
+    /* the other units, by their exact definitions */
+    assert_int_equal(grams_of(16, 0, PROTO_UNIT_OZ), 454);      /* 16 oz = 1 lb */
+    assert_int_equal(grams_of(4500, 4, PROTO_UNIT_OZ), 13);     /* 12.757 g */
+    assert_int_equal(grams_of(1000, 0, PROTO_UNIT_OZ), 28350);  /* 28349.5 */
+    assert_int_equal(grams_of(1000, 0, PROTO_UNIT_OZT), 31103); /* 31103.4768 */
+    assert_int_equal(grams_of(20000, 0, PROTO_UNIT_DWT), 31103); /* 20 dwt = 1 ozt */
+    assert_int_equal(grams_of(7000, 0, PROTO_UNIT_GN), 454);    /* 7000 grains = 1 lb */
+    assert_int_equal(grams_of(1278, 3, PROTO_UNIT_CT), 0);      /* 0.2556 g */
+    assert_int_equal(grams_of(500, 0, PROTO_UNIT_CT), 100);
+    assert_int_equal(grams_of(1, 0, PROTO_UNIT_MOM), 4);        /* 3.75 g */
+    assert_int_equal(grams_of(1500, 0, PROTO_UNIT_MG), 2);      /* 1.5 g: half up */
+    assert_int_equal(grams_of(500, 3, PROTO_UNIT_T), 500000);
+    /* the largest values of every unit stay exact (no overflow) */
+    assert_int_equal(grams_of(9999999999, 0, PROTO_UNIT_OZT), 311034767969);
+    assert_int_equal(grams_of(-9999999999, 0, PROTO_UNIT_T), -9999999999000000);
 }
 
 static void expect_number(const char *s, int64_t v, int d)
 {
     int64_t got_v = -1;
     int got_d = -1;
-    assert_true(proto_number(s, strlen(s), &got_v, &got_d));
+    assert_int_equal(proto_number(s, strlen(s), &got_v, &got_d), PROTO_NUM_OK);
     assert_int_equal(got_v, v);
     assert_int_equal(got_d, d);
 }
@@ -175,8 +200,19 @@ static void test_number(void **state)
     assert_false(proto_number("12a", 3, &v, &d));
     assert_false(proto_number("1 2", 3, &v, &d));
     assert_false(proto_number("--1", 3, &v, &d));
-    assert_false(proto_number("12345678901", 11, &v, &d)); /* 11 significant digits */
     assert_false(proto_number("0.1234567890", 12, &v, &d)); /* 10 decimals */
+
+    /* more digits than a scale shows: a number, but an impossible one */
+    assert_int_equal(proto_number("12345678901", 11, &v, &d), PROTO_NUM_HUGE);
+    assert_int_equal(proto_number("+99999999999999999999999999", 27, &v, &d), PROTO_NUM_HUGE);
+    assert_int_equal(proto_number("99999999999.x", 13, &v, &d), PROTO_NUM_BAD);
+    /* and weights beyond PROTO_MAX_GRAMS (issue 11: ST,+9999999999 kg was a tray) */
+    int64_t g = 7;
+    assert_int_equal(proto_weight("9999999999", 10, PROTO_UNIT_KG, &g), PROTO_NUM_HUGE);
+    assert_int_equal(proto_weight("1000.001", 8, PROTO_UNIT_KG, &g), PROTO_NUM_HUGE);
+    assert_int_equal(proto_weight("-1000.001", 9, PROTO_UNIT_KG, &g), PROTO_NUM_HUGE);
+    assert_int_equal(proto_weight("1000.000", 8, PROTO_UNIT_KG, &g), PROTO_NUM_OK);
+    assert_int_equal(g, PROTO_MAX_GRAMS);
 }
 
 static void test_units(void **state)
@@ -191,18 +227,40 @@ static void test_units(void **state)
     assert_int_equal(u, PROTO_UNIT_KG);
     assert_int_equal(proto_unit_parse("lbs", &u), CP_OK);
     assert_int_equal(u, PROTO_UNIT_LB);
-    assert_int_equal(proto_unit_parse("oz", &u), CP_ERR_INVALID);
-    assert_non_null(strstr(cp_detail(), "oz"));
+    assert_int_equal(proto_unit_parse("GN", &u), CP_OK);
+    assert_int_equal(u, PROTO_UNIT_GN);
+    assert_int_equal(proto_unit_parse("t", &u), CP_OK);
+    assert_int_equal(u, PROTO_UNIT_T);
+    assert_int_equal(proto_unit_parse("tl", &u), CP_ERR_INVALID);
+    assert_non_null(strstr(cp_detail(), "'tl'"));
     assert_int_equal(proto_unit_parse(NULL, &u), CP_ERR_INVALID);
     assert_string_equal(proto_unit_name(PROTO_UNIT_LB), "lb");
+    assert_string_equal(proto_unit_name(PROTO_UNIT_OZT), "ozt");
 
-    assert_true(proto_weight_unit("+0012.34kg", 10, &g));
+    proto_parser p;
+    proto_init(&p, &proto_and, NULL);
+    assert_int_equal(proto_weight_unit(&p, "+0012.34kg", 10, &g), PROTO_NUM_OK);
     assert_int_equal(g, 12340);
-    assert_true(proto_weight_unit("  -1.5 lb  ", 11, &g));
+    assert_int_equal(proto_weight_unit(&p, "  -1.5 lb  ", 11, &g), PROTO_NUM_OK);
     assert_int_equal(g, -680);
-    assert_false(proto_weight_unit("12.34", 5, &g));
-    assert_false(proto_weight_unit("12.34 PCS", 9, &g));
+    assert_int_equal(proto_weight_unit(&p, "12.34", 5, &g), PROTO_NUM_BAD);
+    assert_null(proto_refused_unit(&p));
+    /* units that are no weight: refused, and named */
+    assert_int_equal(proto_weight_unit(&p, "12.34 PCS", 9, &g), PROTO_NUM_BAD);
+    assert_string_equal(proto_refused_unit(&p), "PCS");
+    assert_int_equal(proto_weight_unit(&p, "+0123.4  %", 10, &g), PROTO_NUM_BAD);
+    assert_string_equal(proto_refused_unit(&p), "%");
+    assert_int_equal(proto_weight_unit(&p, "1.2 pennyweights", 16, &g), PROTO_NUM_BAD);
+    assert_string_equal(proto_refused_unit(&p), "pennywe"); /* cut to fit */
+    /* pounds and ounces (Ohaus Defender 5000 manual 5.5, CAS CI-100A manual 23.6.1.1) */
+    assert_int_equal(proto_weight_unit(&p, "   2 lb     3.5 oz", 18, &g), PROTO_NUM_OK);
+    assert_int_equal(g, 907 + 99); /* 907.18 + 99.22 g, each rounded */
+    assert_int_equal(proto_weight_unit(&p, "-  2 lb     3.5 oz", 18, &g), PROTO_NUM_OK);
+    assert_int_equal(g, -(907 + 99));
+    assert_int_equal(proto_weight_unit(&p, "2 kg 3.5 oz", 11, &g), PROTO_NUM_BAD);
+    assert_int_equal(proto_weight_unit(&p, "9999999999 lb 1 oz", 18, &g), PROTO_NUM_HUGE);
     assert_string_equal(proto_status_name(PROTO_UNDERLOAD), "underload");
+    assert_string_equal(proto_status_name(PROTO_IMPOSSIBLE), "impossible");
 }
 
 static void test_table(void **state)
@@ -255,7 +313,7 @@ static void test_mtsics(void **state)
     r = ONE(o, "S S     100.00 g\r\n");
     expect_weight(&r, 100, true, false);
     r = ONE(o, "S D     100.50 g\r\n");
-    expect_weight(&r, 101, false, false);
+    expect_moving(&r, 101, false);
     r = ONE(o, "S S      -0.120 kg\r\n");
     expect_weight(&r, -120, true, false);
     r = ONE(o, "S S       2.50 lb\r\n");
@@ -274,12 +332,30 @@ static void test_mtsics(void **state)
     expect_status(&r, PROTO_ERROR);
     r = ONE(o, "EL\r\n");
     expect_status(&r, PROTO_ERROR);
+    /* command understood, not executable (logical error): an error reading */
+    r = ONE(o, "S L\r\n");
+    expect_status(&r, PROTO_ERROR);
+    /* answers from the AT/AL balances operating instructions (MT-SICS section) */
+    r = ONE(o, "S S 100.00 g\r\n");
+    expect_weight(&r, 100, true, false);
+    assert_false(r.moving);
+    /* units of laboratory balances, and pounds with ounces */
+    r = ONE(o, "S S    1234.5 mg\r\n");
+    expect_weight(&r, 1, true, false);
+    r = ONE(o, "S D      1 lb 3.5 oz\r\n");
+    expect_moving(&r, 454 + 99, false);
+    /* numbers no balance shows: impossible, never a weight */
+    r = ONE(o, "S S  99999999999 g\r\n");
+    expect_status(&r, PROTO_IMPOSSIBLE);
+    r = ONE(o, "S S   1000.001 kg\r\n");
+    expect_status(&r, PROTO_IMPOSSIBLE);
+    assert_true(r.stable);
     /* answers to T, Z and I4 are no readings */
     IGNORED(o, "T S     100.00 g\r\n");
     IGNORED(o, "Z A\r\n");
     IGNORED(o, "I4 A \"B021002593\"\r\n");
     SKIPPED(o, "S S     abc g\r\n");
-    SKIPPED(o, "S S     12.0 oz\r\n");
+    SKIPPED(o, "S S     12.0 tl\r\n"); /* taels: three sizes, not converted */
     SKIPPED(o, "S X     12.0 g\r\n");
     SKIPPED(o, "s s 1 g\r\n");
     SKIPPED(o, "S\r\n");
@@ -305,10 +381,24 @@ static void test_toledo8217(void **state)
     expect_weight(&r, 500, true, false);
     r = ONE_OPTS(o, &lb, "\x02" "002.50\r");
     expect_weight(&r, 1134, true, false);
+    /* a tare set: the weight ends in N (DIVA service manual p. 44, "STX WW.WWWN
+     * CR Net Weight KG", "STX 0WW.WWN CR Net Weight Pounds") */
+    r = ONE(o, "\x02" "01.234N\r");
+    expect_weight(&r, 1234, true, true);
+    r = ONE_OPTS(o, &lb, "\x02" "002.50N\r");
+    expect_weight(&r, 1134, true, true);
+    SKIPPED(o, "\x02" "N\r");
+    SKIPPED(o, "\x02" "01.2N4\r");
+    /* more than any canteen scale shows: impossible, not 99,999,900 g */
+    r = ONE(o, "\x02" "99999.9\r");
+    expect_status(&r, PROTO_IMPOSSIBLE);
+    r = ONE(o, "\x02" "99999999999\r");
+    expect_status(&r, PROTO_IMPOSSIBLE);
     /* ? status replies: bit 6 always set */
     r = ONE(o, "\x02?A\r"); /* motion */
     expect_status(&r, PROTO_OK);
     assert_false(r.stable);
+    assert_true(r.moving);
     r = ONE(o, "\x02?B\r"); /* over capacity */
     expect_status(&r, PROTO_OVERLOAD);
     r = ONE(o, "\x02?D\r"); /* under zero */
@@ -328,6 +418,9 @@ static void test_toledo8217(void **state)
     r = ONE(o, "\x02?c\r"); /* net, over capacity, moving */
     expect_status(&r, PROTO_OVERLOAD);
     assert_true(r.net);
+    assert_true(r.moving);
+    r = ONE(o, "\x02?B\r"); /* over capacity, at rest */
+    assert_false(r.moving);
     /* parity bits set (7E1 read as 8N1): masked off */
     r = ONE(o, "\x82\xb0\x31.\xb2\x33\x34\x8d");
     expect_weight(&r, 1234, true, false);
@@ -371,7 +464,7 @@ static void test_toledocont(void **state)
     r = ONE(o, "\x02-2 001234000000\r"); /* negative */
     expect_weight(&r, -1234, true, false);
     r = ONE(o, "\x02-8 001234000000\r"); /* motion */
-    expect_weight(&r, 1234, false, false);
+    expect_moving(&r, 1234, false);
     r = ONE(o, "\x02-4 999999000000\r"); /* out of range, positive */
     expect_status(&r, PROTO_OVERLOAD);
     r = ONE(o, "\x02-6 999999000000\r"); /* out of range, negative */
@@ -388,7 +481,44 @@ static void test_toledocont(void **state)
     expect_weight(&r, 120000, true, false);
     r = ONE(o, "\x02-0    234000000\r"); /* leading blanks */
     expect_weight(&r, 234, true, false);
-    SKIPPED(o, "\x02-0#001234000000\r"); /* SWC ounces: not a unit we weigh in */
+    r = ONE(o, "\x02-0#001234000000\r"); /* SWC 3 ounces: 1.234 oz */
+    expect_weight(&r, 35, true, false);
+    r = ONE(o, "\x02-0\"000450000000\r"); /* SWC 2 tonnes (Defender 5000 table 5-4) */
+    expect_weight(&r, 450000, true, false);
+    SKIPPED(o, "\x02-0$001234000000\r"); /* SWC 4: not used */
+    /* six digits can exceed any canteen scale: 999999 kg is impossible */
+    r = ONE(o, "\x02*0 999999000000\r");
+    expect_status(&r, PROTO_IMPOSSIBLE);
+    r = ONE(o, "\x02(2\"999999000000\r"); /* XXXX00 t, negative */
+    expect_status(&r, PROTO_IMPOSSIBLE);
+    assert_true(r.stable);
+
+    /* the short format, without tare (Cardinal 225 manual p. 118, "Format 1 - SHORT") */
+    r = ONE(o, "\x02-0 001234\r");
+    expect_weight(&r, 1234, true, false);
+    /* status bytes that are STX or CR (Fairbanks FB2550/FB3000 word B, bit 5 = 0):
+     * framed by length and position, in both formats */
+    r = ONE(o, "\x02,\x02 000250000000\r"); /* negative gross stable lb */
+    expect_weight(&r, -1134, true, false);
+    r = ONE(o, "\x02,\x02 000250\r");
+    expect_weight(&r, -1134, true, false);
+    r = ONE(o, "\x02,\x0d 999999000000\r"); /* net, over capacity, motion */
+    expect_status(&r, PROTO_OVERLOAD);
+    assert_true(r.net);
+    assert_true(r.moving);
+    r = ONE(o, "\x02,\x0d 999999\r");
+    expect_status(&r, PROTO_OVERLOAD);
+    res = RUN(o, "\x02,\x02 000250\r\x02,\x0d 000100000000\r\x02-0 000007\r");
+    assert_int_equal(res.n, 3);
+    assert_int_equal(res.skipped, 0);
+    assert_int_equal(res.r[0].grams, -1134);
+    assert_int_equal(res.r[1].status, PROTO_OVERLOAD);
+    assert_int_equal(res.r[2].grams, 7);
+    /* a frame cut short by the next one, whose status byte is STX */
+    res = RUN(o, "\x02-0 0012\x02,\x02 000250\r");
+    assert_int_equal(res.n, 1);
+    assert_int_equal(res.skipped, 1);
+    assert_int_equal(res.r[0].grams, -1134);
     SKIPPED(o, "\x02-0 0012a4000000\r");
     SKIPPED(o, "\x02-0 00123000000\r"); /* one digit short */
     SKIPPED(o, "\x02-0 0012340000000"); /* no CR where it belongs */
@@ -445,7 +575,7 @@ static void test_and(void **state)
     r = ONE(o, "ST,+0012.345 kg\r\n");
     expect_weight(&r, 12345, true, false);
     r = ONE(o, "US,-00183.69  g\r\n");
-    expect_weight(&r, -184, false, false);
+    expect_moving(&r, -184, false);
     r = ONE(o, "ST,+00001.00 lb\r\n");
     expect_weight(&r, 454, true, false);
     r = ONE(o, "OL,+9999999E+19\r\n");
@@ -465,8 +595,56 @@ static void test_and(void **state)
     expect_weight(&r, 1234, true, false);
     r = ONE(o, "ST,--,+0001.234 kg\r\n");
     expect_weight(&r, 1234, true, false);
+    /* the second header followed by blanks, as T-Scale NHB indicators send it
+     * (capture in chumpon-asaneerat/NSerialCommTools, LuckyTex Devices/TScaleNHB) */
+    r = ONE(o, "ST,GS    20.7g  \r\n");
+    expect_weight(&r, 21, true, false);
+    r = ONE(o, "US,GS   106.2g  \r\n");
+    expect_moving(&r, 106, false);
+    r = ONE(o, "ST,GS,   245.5 g\r\n"); /* T-Scale QHW: with the comma */
+    expect_weight(&r, 246, true, false);
+    /* the other units of A&D balances, in grams */
+    r = ONE(o, "ST,+0012.345 oz\r\n");
+    expect_weight(&r, 350, true, false); /* 349.98 g */
+    r = ONE(o, "ST,+0010.000ozt\r\n");
+    expect_weight(&r, 311, true, false);
+    r = ONE(o, "ST,+0100.000dwt\r\n");
+    expect_weight(&r, 156, true, false);
+    r = ONE(o, "ST,+00154.32 GN\r\n");
+    expect_weight(&r, 10, true, false);
+    r = ONE(o, "ST,+00050.00 ct\r\n");
+    expect_weight(&r, 10, true, false);
+    r = ONE(o, "US,+0002.666mom\r\n");
+    expect_moving(&r, 10, false);
+    /* error answers (GC manual "Acknowledgment and Error Codes") */
+    r = ONE(o, "EC,E01\r\n");
+    expect_status(&r, PROTO_ERROR);
+    r = ONE(o, "EC,E11\r\n");
+    expect_status(&r, PROTO_ERROR);
+    SKIPPED(o, "EC,X11\r\n");
+    SKIPPED(o, "EC,E1\r\n");
+    /* issue 11: a frame of 9,999,999,999 kg is an impossible reading, not a tray */
+    r = ONE(o, "ST,+9999999999 kg\r\n");
+    expect_status(&r, PROTO_IMPOSSIBLE);
+    assert_true(r.stable);
+    r = ONE(o, "ST,+99999999999999999999999999 kg\r\n");
+    expect_status(&r, PROTO_IMPOSSIBLE);
+    r = ONE(o, "US,NT,-1000.001kg\r\n");
+    expect_status(&r, PROTO_IMPOSSIBLE);
+    assert_true(r.moving);
     SKIPPED(o, "XX,+0001.00 kg\r\n");
     SKIPPED(o, "ST,+00001234 PC\r\n");
+    {
+        /* a unit that is no weight is refused and named */
+        proto_parser p;
+        proto_reading rr;
+        const char *f = "ST,+000123.4  %\r\n";
+        proto_init(&p, o, NULL);
+        for (; *f; f++)
+            assert_false(proto_push(&p, (uint8_t)*f, &rr));
+        assert_int_equal(p.skipped, 1);
+        assert_string_equal(proto_refused_unit(&p), "%");
+    }
     SKIPPED(o, "ST+0001.00 kg\r\n");
     SKIPPED(o, "ST,\r\n");
 }
@@ -525,6 +703,12 @@ static void test_cas(void **state)
     n = cas_polled(buf, 'S', 'F', "99.999", "kg", false); /* F in the sign byte */
     r = one(o, NULL, buf, n);
     expect_status(&r, PROTO_OVERLOAD);
+    n = cas_polled(buf, 'U', ' ', "01.234", "kg", false);
+    r = one(o, NULL, buf, n);
+    assert_true(r.moving);
+    n = cas_polled(buf, 'S', ' ', "999999", "kg", false); /* 999,999 kg: impossible */
+    r = one(o, NULL, buf, n);
+    expect_status(&r, PROTO_IMPOSSIBLE);
     n = cas_polled(buf, 'S', ' ', "01.234", "kg", true);
     res = run(o, NULL, buf, n);
     assert_int_equal(res.n, 0);
@@ -567,7 +751,7 @@ static void test_cas_stream(void **state)
     r = ONE(o, "ST,GS,1\xc4,0001.234 kg\r\n");
     expect_weight(&r, 1234, true, false);
     r = ONE(o, "US,NT,1\x82,0000.500 kg\r\n");
-    expect_weight(&r, 500, false, true);
+    expect_moving(&r, 500, true);
     r = ONE(o, "ST,GS,1\xc4,-001.234 kg\r\n");
     expect_weight(&r, -1234, true, false);
     r = ONE(o, "OL,GS,1\x84,99999999 kg\r\n");
@@ -578,10 +762,30 @@ static void test_cas_stream(void **state)
     r = ONE(o, "ST,GS,  18.000kg\r\n");
     expect_weight(&r, 18000, true, false);
     r = ONE(o, "US,NT,-  0.200kg\r\n");
-    expect_weight(&r, -200, false, true);
+    expect_moving(&r, -200, true);
+    /* CI-400 owner's manual appendix 1: kg or t; 18 bytes; 10 bytes */
+    r = ONE(o, "ST,GS,1\xe4,0000.500  t\r\n");
+    expect_weight(&r, 500000, true, false);
+    r = ONE(o, "ST,GS,1\xe4,0001.234  t\r\n"); /* 1,234 kg: beyond any canteen scale */
+    expect_status(&r, PROTO_IMPOSSIBLE);
+    r = ONE(o, "ST,GS,000013.5kg\r\n");
+    expect_weight(&r, 13500, true, false);
+    r = ONE(o, "000013.5\r\n"); /* the weight alone: in --unit, no stability mark */
+    expect_weight(&r, 13500, false, false);
+    assert_false(r.moving);
+    {
+        proto_opts g = { .unit = PROTO_UNIT_G };
+        r = ONE_OPTS(o, &g, "000013.5\r\n");
+        expect_weight(&r, 14, false, false);
+    }
+    r = ONE(o, "99999999\r\n"); /* 99,999,999 kg */
+    expect_status(&r, PROTO_IMPOSSIBLE);
+    /* the second header followed by blanks (T-Scale NHB capture) */
+    r = ONE(o, "ST,GS    20.7g  \r\n");
+    expect_weight(&r, 21, true, false);
     SKIPPED(o, "XX,GS,1\xc4,0001.234 kg\r\n");
-    SKIPPED(o, "ST,GS,1\xc4,0001.234  t\r\n");
     SKIPPED(o, "ST;GS;0001.234 kg\r\n");
+    SKIPPED(o, "000013.5 lbs kg\r\n");
 }
 
 /* ---- Ohaus -------------------------------------------------------------------------------------- */
@@ -596,24 +800,45 @@ static void test_ohaus(void **state)
     r = ONE(o, "        0.00 g     \r\n");
     expect_weight(&r, 0, true, false);
     r = ONE(o, "       12.73 g    ?\r\n");
-    expect_weight(&r, 13, false, false);
+    expect_moving(&r, 13, false);
     r = ONE(o, "     176.30 g ? 00:00:15\r\n"); /* interval printing */
-    expect_weight(&r, 176, false, false);
+    expect_moving(&r, 176, false);
     r = ONE(o, "      0.211 kg ?\r\n");
-    expect_weight(&r, 211, false, false);
+    expect_moving(&r, 211, false);
     /* Defender: polarity, blank, weight, blank, unit, stability, legend */
     r = ONE(o, "-   1.234 kg    NET\r\n");
     expect_weight(&r, -1234, true, true);
-    r = ONE(o, "    1.234 kg   ?G\r\n"); /* "?G" is one word: neither ? nor NET */
-    expect_weight(&r, 1234, true, false);
     r = ONE(o, "    1.234 kg   ? N\r\n");
-    expect_weight(&r, 1234, false, true);
+    expect_moving(&r, 1234, true);
+    /* the mark and the legend side by side, as a Defender 3000 sends them
+     * (capture in chumpon-asaneerat/NSerialCommTools, LuckyTex Devices/DEFENDER3000) */
+    r = ONE(o, "   0.360 kg    G\r\n");
+    expect_weight(&r, 360, true, false);
+    assert_false(r.moving);
+    r = ONE(o, "   0.360 kg   ?G\r\n");
+    expect_moving(&r, 360, false);
+    r = ONE(o, "-  1.340 kg   ?N\r\n");
+    expect_moving(&r, -1340, true);
+    r = ONE(o, "-  1.340 kg   ?NET\r\n");
+    expect_moving(&r, -1340, true);
+    IGNORED(o, "   0.500 kg   ?T\r\n"); /* a tare line, moving or not */
+    /* Defender 5000 (manual EN-51): '-' before the digits, lb:oz in one line */
+    r = ONE(o, "     -1.234    kg   N\r\n");
+    expect_weight(&r, -1234, true, true);
+    r = ONE(o, "   2 lb     3.5 oz ? G\r\n");
+    expect_moving(&r, 907 + 99, false);
+    /* no canteen scale shows these */
+    r = ONE(o, "   99999999 kg    G\r\n");
+    expect_status(&r, PROTO_IMPOSSIBLE);
+    r = ONE(o, "   99999999999 g\r\n");
+    expect_status(&r, PROTO_IMPOSSIBLE);
     r = ONE(o, "     2.50 lb\r\n");
     expect_weight(&r, 1134, true, false);
     IGNORED(o, "     207.80 g TOTAL\r\n");
     IGNORED(o, "      0.500 kg   T\r\n");
     SKIPPED(o, "           3 PCS  ?\r\n");
-    SKIPPED(o, "      0.4500 oz\r\n");
+    r = ONE(o, "      0.4500 oz    \r\n"); /* RS232 manual EN-3: 12.76 g */
+    expect_weight(&r, 13, true, false);
     SKIPPED(o, "Err 4\r\n");
 }
 
@@ -698,7 +923,7 @@ typedef struct caps {
 
 static const caps all_caps[] = {
     { &proto_mtsics, false, true, true, true, true, true },
-    { &proto_toledo8217, false, false, false, true, true, false },
+    { &proto_toledo8217, true, false, false, true, true, false },
     { &proto_toledocont, true, true, true, true, true, true },
     { &proto_and, true, true, true, true, true, false },
     { &proto_cas, false, true, true, true, false, false },

@@ -1,4 +1,4 @@
-/* Unit tests for scale/stable: noisy sequences, placement and removal, the scale's flag, overload. */
+/* Unit tests for scale/stable: noisy sequences, placement and removal, the scale's flag, overload, moving frames of every protocol. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -344,6 +344,141 @@ static void test_negative_placement_and_net(void **state)
     assert_true(t.ev[1].net);
 }
 
+/* One protocol's frames for the same weight: as the scale marks it moving,
+ * and at rest (frames from tests/scale-frames, where each has its source). */
+typedef struct marked {
+    const proto_ops *ops;
+    const char *moving, *at_rest;
+    int64_t grams;
+} marked;
+
+static const marked marked_frames[] = {
+    /* MT-SICS: "S D" is the dynamic answer to SI */
+    { &proto_mtsics, "S D 100.00 g\r\n", "S S 100.00 g\r\n", 100 },
+    /* Toledo 8217 sends no weight while moving, only the status "?A" */
+    { &proto_toledo8217, "\x02?A\r", "\x02" "01.234\r", 1234 },
+    { &proto_toledocont, "\x02-8 001234000000\r", "\x02-0 001234000000\r", 1234 },
+    { &proto_and, "US,GS    20.7g  \r\n", "ST,GS    20.7g  \r\n", 21 },
+    { &proto_cas, "\x01\x02U  123.7g ;\x03\x04", "\x01\x02S  123.7g =\x03\x04", 124 },
+    { &proto_cas_stream, "US,GS,1\xa4,000013.5 kg\r\n", "ST,GS,1\xe4,000013.5 kg\r\n", 13500 },
+    /* Ohaus: the mark and the legend side by side (Defender 3000 capture) */
+    { &proto_ohaus, "   0.360 kg   ?G\r\n", "   0.360 kg    G\r\n", 360 },
+};
+
+/* Parses frame with ops and feeds its reading every 100 ms for dur_ms. */
+static void hold_frame(stable *s, trace *t, const proto_ops *ops, const char *frame,
+                       int64_t *now, int64_t dur_ms)
+{
+    proto_parser p;
+    proto_reading r;
+    size_t n = 0;
+
+    proto_init(&p, ops, NULL);
+    proto_feed(&p, frame, strlen(frame), &r, 1, &n);
+    assert_int_equal(n, 1);
+    hold(s, t, r, now, dur_ms);
+}
+
+/* A filter with the default settings, armed from the start. */
+static void init_armed(stable *s, bool ignore_scale_flag)
+{
+    stable_cfg c;
+
+    stable_defaults(&c);
+    c.start_armed = true;
+    c.ignore_scale_flag = ignore_scale_flag;
+    stable_init(s, &c);
+}
+
+static void test_moving_never_settles(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof marked_frames / sizeof marked_frames[0]; i++) {
+        const marked *m = &marked_frames[i];
+        for (int ignore = 0; ignore < 2; ignore++) {
+            stable s;
+            trace t = { 0 };
+            int64_t now = 0;
+
+            /* ignoring the scale's flag is for frames with no mark, not these */
+            init_armed(&s, ignore);
+            hold_frame(&s, &t, m->ops, m->moving, &now, 5000);
+            if (count_kind(&t, STABLE_SETTLED) != 0) {
+                print_error("%s settled on a reading it marks as moving\n", m->ops->name);
+                fail();
+            }
+            hold_frame(&s, &t, m->ops, m->at_rest, &now, 1000);
+            assert_int_equal(count_kind(&t, STABLE_SETTLED), 1);
+            assert_int_equal(t.ev[t.n - 1].grams, m->grams);
+        }
+    }
+}
+
+static void test_moving_overload(void **state)
+{
+    (void)state;
+    stable s;
+    trace t = { 0 };
+    int64_t now = 0;
+
+    init_armed(&s, false);
+    /* Toledo 8217 "?c": net, over capacity, in motion */
+    hold_frame(&s, &t, &proto_toledo8217, "\x02?c\r", &now, 3000);
+    /* Toledo continuous, SWB 0x0D: net, over capacity, motion (Fairbanks) */
+    hold_frame(&s, &t, &proto_toledocont, "\x02,\x0d 999999\r", &now, 3000);
+    assert_int_equal(count_kind(&t, STABLE_SETTLED), 0);
+    /* over capacity and at rest: held for T, it settles as an overload */
+    hold_frame(&s, &t, &proto_toledo8217, "\x02?B\r", &now, 1000);
+    assert_int_equal(count_kind(&t, STABLE_SETTLED), 1);
+    assert_int_equal(t.ev[0].status, PROTO_OVERLOAD);
+}
+
+static void test_impossible(void **state)
+{
+    (void)state;
+    stable s;
+    trace t = { 0 };
+    int64_t now = 0;
+    proto_reading huge = { .status = PROTO_IMPOSSIBLE, .stable = true };
+    proto_reading over = { .status = PROTO_OVERLOAD };
+
+    /* held for T it settles with its status (the station flags it), never
+     * as a weight; switching to an overload starts the window again */
+    stable_init(&s, NULL);
+    hold(&s, &t, weight(0, true), &now, 100);
+    hold(&s, &t, huge, &now, 500);
+    hold(&s, &t, over, &now, 500);
+    assert_int_equal(count_kind(&t, STABLE_SETTLED), 0);
+    hold(&s, &t, huge, &now, 1000);
+    assert_int_equal(count_kind(&t, STABLE_SETTLED), 1);
+    assert_int_equal(t.ev[1].status, PROTO_IMPOSSIBLE);
+    assert_int_equal(t.ev[1].grams, 0);
+    /* from the frame of issue 11 through the A&D parser */
+    t.n = 0;
+    hold(&s, &t, weight(0, true), &now, 100);
+    hold_frame(&s, &t, &proto_and, "ST,+9999999999 kg\r\n", &now, 1000);
+    assert_int_equal(count_kind(&t, STABLE_SETTLED), 1);
+    assert_int_equal(t.ev[1].status, PROTO_IMPOSSIBLE);
+}
+
+static void test_unmarked_frames(void **state)
+{
+    (void)state;
+    stable s;
+    trace t = { 0 };
+    int64_t now = 0;
+
+    /* CAS 10-byte weights say nothing about motion: they settle on the
+     * window alone only when the scale's flag is not required */
+    init_armed(&s, false);
+    hold_frame(&s, &t, &proto_cas_stream, "000013.5\r\n", &now, 3000);
+    assert_int_equal(count_kind(&t, STABLE_SETTLED), 0);
+    init_armed(&s, true);
+    hold_frame(&s, &t, &proto_cas_stream, "000013.5\r\n", &now, 1000);
+    assert_int_equal(count_kind(&t, STABLE_SETTLED), 1);
+    assert_int_equal(t.ev[0].grams, 13500);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +495,10 @@ int main(void)
         cmocka_unit_test(test_gap_and_clock),
         cmocka_unit_test(test_custom_band_and_window),
         cmocka_unit_test(test_negative_placement_and_net),
+        cmocka_unit_test(test_moving_never_settles),
+        cmocka_unit_test(test_moving_overload),
+        cmocka_unit_test(test_impossible),
+        cmocka_unit_test(test_unmarked_frames),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

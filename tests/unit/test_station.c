@@ -206,6 +206,31 @@ static void test_overload(void **state)
     assert_false(records[0].clean_plate);
 }
 
+/* A frame no canteen scale can send (issue 11: ST,+9999999999 kg was
+ * recorded as a 9,999,999,999,000 g tray): flagged overload, never a tray. */
+static void test_impossible_weight(void **state)
+{
+    env *e = *state;
+    int64_t t = 0;
+    const char *frame = "ST,+9999999999 kg\r\n";
+    proto_parser p;
+    proto_reading r;
+    size_t n = 0;
+
+    proto_init(&p, &proto_and, NULL);
+    proto_feed(&p, frame, strlen(frame), &r, 1, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(r.status, PROTO_IMPOSSIBLE);
+    feed(e->s, 0, true, &t, 500);
+    for (int i = 0; i < 12; i++, t += 100)
+        station_reading(e->s, &r, t);
+    station_card(e->s, "0000000001", t);
+    assert_int_equal(nrecords, 1);
+    assert_int_equal(records[0].flags & WASTE_FLAG_OVERLOAD, WASTE_FLAG_OVERLOAD);
+    assert_true(records[0].gross_g < PROTO_MAX_GRAMS);
+    assert_int_equal(fixture_int(e->d, "SELECT max(gross_g) FROM waste_records"), 30000);
+}
+
 static void test_kitchen(void **state)
 {
     env *e = *state;
@@ -317,6 +342,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unplug_keeps_weighing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_save_retried_under_same_placement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_impossible_weight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kitchen, setup, teardown),
         cmocka_unit_test(test_config),
     };
