@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/schema.h"
+#include "core/utf8.h"
 
 #define DB_MAX_STMTS 96
 #define DB_BUSY_TIMEOUT_MS 5000 /* how long a write waits for another writer */
@@ -339,5 +340,7 @@ void db_bind_text(sqlite3_stmt *st, int idx, const char *s)
 void db_copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
     const unsigned char *s = sqlite3_column_text(st, col);
-    snprintf(dst, size, "%s", s ? (const char *)s : "");
+
+    /* never snprintf: a name cut by bytes can end inside a character */
+    utf8_copy(dst, size, s ? (const char *)s : "");
 }
