@@ -13,6 +13,7 @@
 #include "core/audit.h"
 #include "core/clock.h"
 #include "core/money.h"
+#include "core/utf8.h"
 
 /* What one charge needs to know about the card and its diner. */
 typedef struct tapper {
@@ -60,7 +61,9 @@ static cp_err post(db *d, const char *id, int64_t diner_id, const char *wallet, 
     return CP_OK;
 }
 
-/* Records a refusal in res; nothing is written for it but the request. */
+/* Records a refusal in res; nothing is written for it but the request. The
+ * message names people: it is cut on a character boundary if it must be,
+ * never in the middle of one (that made the answer invalid UTF-8). */
 static cp_err refuse(charge_res *res, cp_err why, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static cp_err refuse(charge_res *res, cp_err why, const char *fmt, ...)
@@ -69,7 +72,7 @@ static cp_err refuse(charge_res *res, cp_err why, const char *fmt, ...)
 
     res->result = why;
     va_start(ap, fmt);
-    vsnprintf(res->message, sizeof res->message, fmt, ap);
+    utf8_vformat(res->message, sizeof res->message, fmt, ap);
     va_end(ap);
     return CP_OK;
 }
