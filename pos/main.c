@@ -14,6 +14,7 @@
 #include "core/db.h"
 #include "core/ids.h"
 #include "core/ledger.h"
+#include "pos/jsonl.h"
 #include "pos/printq.h"
 #include "pos/reader.h"
 #include "pos/ui.h"
@@ -84,7 +85,8 @@ typedef struct pos_settings {
 static int timing;            /* --timing: answers carry "us" */
 static struct timespec line_started;
 
-/* Writes one answer line and flushes it: a printed ok is a committed sale. */
+/* Writes one answer line and flushes it: a printed ok is a committed sale.
+ * Every line read gets its line out, whatever the data (jsonl_emit). */
 static void emit(json_t *o)
 {
     if (timing && o) {
@@ -94,15 +96,13 @@ static void emit(json_t *o)
                                                   1000000 + (now.tv_nsec - line_started.tv_nsec) /
                                                   1000));
     }
-    json_dumpf(o, stdout, JSON_COMPACT);
-    putchar('\n');
-    fflush(stdout);
-    json_decref(o);
+    jsonl_emit(stdout, o);
 }
 
+/* The message may quote what came in (a card, a request id): any bytes. */
 static void emit_error(const char *code, const char *message)
 {
-    emit(json_pack("{s:b, s:s, s:s}", "ok", 0, "error", code, "message", message));
+    emit(json_pack("{s:b, s:s, s:o}", "ok", 0, "error", code, "message", jsonl_str(message)));
 }
 
 /* Answers a charge; with a print queue an ok sale is printed first and says so. */
@@ -115,9 +115,10 @@ static void emit_result(db *d, printq *pq, const charge_res *r)
         emit_error(cp_errname(r->result), r->message);
         return;
     }
-    o = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:i, s:b}", "ok", 1,
-                  "sale_id", r->sale_id, "staff_no", r->staff_no, "name", r->name,
-                  "department", r->department, "period", r->period, "charged_fen",
+    o = json_pack("{s:b, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:i, s:b}", "ok", 1,
+                  "sale_id", jsonl_str(r->sale_id), "staff_no", jsonl_str(r->staff_no),
+                  "name", jsonl_str(r->name), "department", jsonl_str(r->department),
+                  "period", jsonl_str(r->period), "charged_fen",
                   (json_int_t)r->charged_fen, "subsidy_fen", (json_int_t)r->subsidy_fen,
                   "cash_fen", (json_int_t)r->cash_fen, "cash_left_fen",
                   (json_int_t)r->cash_left_fen, "subsidy_left_fen",
