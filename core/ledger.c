@@ -149,10 +149,13 @@ static cp_err answer_again(db *d, const charge_req *req, charge_res *res, int *f
     if (rc != SQLITE_ROW)
         return db_fail(d, "reading charge requests");
     *found = 1;
-    res->repeated = 1;
+    /* Another card's request id (a terminal or a script reusing ids): this
+     * request is refused and answered like any refusal, not failed, so that
+     * the terminal answers it and goes on; nothing is written. */
     if (strcmp(card, req->card_no) != 0)
-        return cp_fail(CP_ERR_INVALID, "request id %s was already used for another card",
-                       req->request_id);
+        return refuse(res, CP_ERR_INVALID, "request id %s was already used for another card: "
+                      "nothing charged; send this tap with a new request id", req->request_id);
+    res->repeated = 1;
     if (strcmp(result, "ok") != 0) {
         cp_err why = CP_ERR_INVALID;
         for (int e = 0; e < CP_ERR_COUNT; e++)

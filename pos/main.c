@@ -131,18 +131,22 @@ static void emit_result(db *d, printq *pq, const charge_res *r)
         else if (!printed)
             fprintf(stderr, "cleanplate-pos: receipt of %s not printed: %s\n", r->sale_id,
                     printq_status(pq));
-        json_object_set_new(o, "printed", json_boolean(printed));
+        if (o)
+            json_object_set_new(o, "printed", json_boolean(printed));
     }
     emit(o);
 }
 
-/* Charges one card; returns 1 when the terminal itself is wrong (stop), else 0. */
+/* Charges one card and answers it, whatever happened to this one request
+ * (refused, a bad card, the store busy or full): the next line is served.
+ * Returns 1 only when the terminal itself is gone (stop), else 0. */
 static int charge_one(db *d, printq *pq, const pos_settings *s, cardno_format fmt,
                       const char *raw, const char *reqid)
 {
-    char card[CARDNO_LEN + 1];
+    char card[CARDNO_LEN + 1], canteen[128];
     charge_req req = {0};
     charge_res res;
+    int64_t canteen_id;
     cp_err err;
 
     if (cardno_normalize(raw, fmt, card) != CP_OK) {
@@ -155,15 +159,19 @@ static int charge_one(db *d, printq *pq, const pos_settings *s, cardno_format fm
     req.actor = s->cashier;
     req.dup_tap_seconds = (int)s->dup_seconds;
     err = ledger_charge(d, &req, &res);
-    if ((err == CP_ERR_NOT_FOUND || err == CP_ERR_INVALID) && strstr(cp_detail(), "terminal")) {
-        /* a wrong terminal is the same for every line: stop at once */
+    if (!err) {
+        emit_result(d, pq, &res);
+        return 0;
+    }
+    emit_error(cp_errname(err), cp_detail());
+    /* The terminal was checked at the start; asked again (not guessed from
+     * the text of the error, which quotes the request), it is only gone if
+     * someone took it away: the same for every line, so stop. */
+    if ((err == CP_ERR_NOT_FOUND || err == CP_ERR_INVALID) &&
+        ui_data_terminal(d, s->terminal, &canteen_id, canteen) != CP_OK) {
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
         return 1;
     }
-    if (err)
-        emit_error(cp_errname(err), cp_detail());
-    else
-        emit_result(d, pq, &res);
     return 0;
 }
 

@@ -264,10 +264,17 @@ static void test_request_id_repeats_answer(void **state)
     assert_int_equal(tap_req(d, "POS1", "0000000002", "POS1:2", &r2), CP_ERR_INSUFFICIENT_FUNDS);
     assert_int_equal(r2.repeated, 1);
     assert_int_equal(tap_req(d, "POS1", "0000000002", "POS1:3", &r2), CP_OK);
-    /* the same id for another card is a client bug, reported as such */
-    charge_req req = {.terminal = "POS1", .card_no = "0000000003", .request_id = "POS1:3",
-                      .actor = "test"};
-    assert_int_equal(ledger_charge(d, &req, &r2), CP_ERR_INVALID);
+    /* the same id for another card (another terminal's, or a script's mistake)
+     * is refused and answered like any refusal: nothing charged, nothing
+     * written, and the terminal can answer it and go on */
+    assert_int_equal(ledger_topup(d, "S003", 5000, "test"), CP_OK);
+    assert_int_equal(tap_req(d, "POS2", "0000000003", "POS1:3", &r2), CP_ERR_INVALID);
+    assert_non_null(strstr(r2.message, "request id POS1:3 was already used for another card"));
+    assert_int_equal(r2.repeated, 0);
+    assert_string_equal(r2.sale_id, "");
+    assert_int_equal(sales(d), 2);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM charge_requests"), 3);
+    balances(d, "S003", 5000, 0);
 }
 
 /* Sets the name of a diner (or department) to n copies of ch, as an old
