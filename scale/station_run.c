@@ -479,6 +479,12 @@ int station_run_main(int argc, char **argv)
         while (!input_ended && (err = reader_next(rd, 0, &ev)) == CP_OK) {
             if (ev.type == READER_EV_CARD) {
                 station_card(st, ev.card, now);
+            } else if (ev.type == READER_EV_INVALID && ev.cut) {
+                /* only its start was kept: run as a command it would store a cut category */
+                if (headless)
+                    fprintf(stderr, "cleanplate-scale station: a line of more than %d bytes "
+                            "is no card and no command: skipped (pick a category or reason "
+                            "by its number)\n", READER_RAW_MAX);
             } else if (ev.type == READER_EV_INVALID) {
                 if (station_command(st, ev.raw, now) && headless)
                     fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
