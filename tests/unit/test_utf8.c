@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "core/utf8.h"
 
 /* Names as diners write them: every width of character, marks, joiners, flags. */
@@ -198,6 +199,20 @@ static void test_format(void **state)
     assert_string_equal(buf, "张伟…");
 }
 
+/* An error's detail (512 bytes) quoting a long name ends on a character. */
+static void test_error_detail(void **state)
+{
+    char name[700] = "";
+    (void)state;
+    for (int i = 0; i < 200; i++)
+        strcat(name, "张");
+    for (int pad = 0; pad < 3; pad++) {
+        cp_fail(CP_ERR_INVALID, "%.*sno diner '%s'", pad, "xx", name);
+        assert_true(utf8_valid(cp_detail(), strlen(cp_detail())));
+        assert_string_equal(cp_detail() + strlen(cp_detail()) - 3, UTF8_ELLIPSIS);
+    }
+}
+
 static void test_repair(void **state)
 {
     char *s;
@@ -226,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_copy),
         cmocka_unit_test(test_around_128_bytes),
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_error_detail),
         cmocka_unit_test(test_repair),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
