@@ -9,12 +9,7 @@
 # ids do: an error quoting one used to pass for "wrong terminal" and stop).
 . tests/integration/lib.sh
 
-"$OFFICE" init >/dev/null
-"$OFFICE" canteen add C1 "机关一食堂" >/dev/null
-"$OFFICE" terminal add POS1 --canteen C1 --kind pos >/dev/null
-"$OFFICE" terminal add POS2 --canteen C1 --kind pos >/dev/null
-"$OFFICE" period set --canteen C1 lunch 11:00-13:30 >/dev/null
-"$OFFICE" price set --canteen C1 --period lunch --category staff 8 >/dev/null
+setup_canteen 0 # the canteen, its terminals and prices; the diners come here
 
 # names.tsv: card, name, department name; the CSV files to import them
 python3 - "$TMPDIR" <<'EOF'
@@ -36,18 +31,18 @@ with open(out + "/dep.csv", "w", newline="") as f:
     w = csv.writer(f, lineterminator="\n")
     w.writerow(["code", "name", "parent_code"])
     for i, d in enumerate(depts):
-        w.writerow(["D%02d" % i, d, ""])
+        w.writerow(["N%02d" % i, d, ""])
 with open(out + "/diners.csv", "w", newline="") as f, open(out + "/names.tsv", "w") as t:
     w = csv.writer(f, lineterminator="\n")
     w.writerow(["staff_no", "name", "department_code", "category", "card"])
     for i, n in enumerate(names):
         card = "%010d" % (i + 1)
-        w.writerow(["S%03d" % i, n, "D%02d" % i, "staff", card])
+        w.writerow(["S%03d" % i, n, "N%02d" % i, "staff", card])
         t.write("%s\t%s\t%s\n" % (card, n, depts[i]))
 with open(out + "/long.csv", "w", newline="") as f:
     w = csv.writer(f, lineterminator="\n")
     w.writerow(["staff_no", "name", "department_code", "category", "card"])
-    w.writerow(["S999", "张" * 65, "D00", "staff", ""])
+    w.writerow(["S999", "张" * 65, "N00", "staff", ""])
 EOF
 "$OFFICE" import departments "$TMPDIR/dep.csv" >/dev/null || fail "departments not imported"
 "$OFFICE" import diners "$TMPDIR/diners.csv" >/dev/null || fail "diners not imported"
