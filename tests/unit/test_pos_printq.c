@@ -106,7 +106,7 @@ static printq *file_queue(void)
 static void test_long_names_on_the_receipt(void **state)
 {
     db *d = *state;
-    char name[300] = "", sql[400], squeezed[2048], *o = squeezed, *text;
+    char name[600] = "", sql[400], squeezed[2048], *o = squeezed, *text;
     charge_line lines[] = {{"VEG", 350}};
     charge_res r;
     printq *q = file_queue();
