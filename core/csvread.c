@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
+
 typedef struct reader {
     csv_table *t;
     csv_row cur;      /* the row being assembled */
@@ -15,43 +17,6 @@ typedef struct reader {
     int in_row;       /* a row has started and not yet ended */
     int failed;       /* out of memory inside a callback */
 } reader;
-
-/* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates) and
- * has no NUL byte, which would cut a field short. */
-static int utf8_valid(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = s[i];
-        size_t n;
-        unsigned min;
-        if (c == 0) {
-            return 0;
-        } else if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            n = 1, min = 0x80, c &= 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2, min = 0x800, c &= 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3, min = 0x10000, c &= 0x07;
-        } else {
-            return 0;
-        }
-        if (i + n >= len)
-            return 0;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return 0;
-            c = (c << 6) | (s[i + k] & 0x3f);
-        }
-        if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-            return 0;
-        i += n + 1;
-    }
-    return 1;
-}
 
 /* True when the n bytes at s are only line ends. */
 static int blank_line(const char *s, size_t n)
@@ -148,7 +113,7 @@ cp_err csvread_buffer(const char *name, const char *data, size_t len, csv_table 
             r.in_row = 1; /* a non-blank line outside a row starts the next row */
             r.start = r.line;
         }
-        if (!utf8_valid((const unsigned char *)data + pos, n))
+        if (!utf8_valid(data + pos, n))
             err = cp_fail(CP_ERR_PARSE, "%s:%ld: not UTF-8 text (was the file saved as GBK? "
                           "save it as \"CSV UTF-8\" and import again; NUL bytes are refused too)", name, r.line);
         else if (csv_parse(&p, data + pos, n, on_field, on_row, &r) != n)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/schema.h"
+#include "core/utf8.h"
 
 /* Room for every statement one program uses (about 150 in all, far fewer in
  * any one program): a statement past the end is prepared anew on every use. */
@@ -372,5 +373,7 @@ void db_bind_text(sqlite3_stmt *st, int idx, const char *s)
 void db_copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
 {
     const unsigned char *s = sqlite3_column_text(st, col);
-    snprintf(dst, size, "%s", s ? (const char *)s : "");
+
+    /* never snprintf: a name cut by bytes can end inside a character */
+    utf8_copy(dst, size, s ? (const char *)s : "");
 }

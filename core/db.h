@@ -64,7 +64,8 @@ cp_err db_step_int64(db *d, sqlite3_stmt *st, int64_t *out);
 cp_err db_step_done(db *d, sqlite3_stmt *st, const char *what);
 
 /* Copies column col of the current row as text into dst (size bytes, always
- * NUL-terminated; NULL becomes ""). */
+ * NUL-terminated; NULL becomes ""). Text that does not fit is cut on a
+ * character boundary and ends with "…" (utf8_copy), never inside a character. */
 void db_copy_col(char *dst, size_t size, sqlite3_stmt *st, int col);
 
 /* Binds text (copied by SQLite) or NULL when s is NULL. */

@@ -28,6 +28,20 @@ static int ident_valid(const char *s)
     return 1;
 }
 
+/* Checks the name field of line: not empty, at most DINERS_NAME_MAX characters. */
+static cp_err name_valid(const char *file, long line, const char *name)
+{
+    size_t n = utf8_chars(name);
+
+    if (n == 0)
+        return cp_fail(CP_ERR_INVALID, "%s:%ld: field name: empty", file, line);
+    if (n > DINERS_NAME_MAX)
+        return cp_fail(CP_ERR_INVALID, "%s:%ld: field name: %zu characters, a name has at "
+                       "most %d: shorten it (screens, receipts and lists show a name whole)",
+                       file, line, n, DINERS_NAME_MAX);
+    return CP_OK;
+}
+
 /* Common checks of a data row: the field count. */
 static cp_err row_shape(const csv_row *row, const char *name, size_t want, const char *header)
 {
@@ -121,8 +135,8 @@ cp_err diners_import_departments(db *d, const csv_table *t, const char *name,
         if (!ident_valid(r->fields[0]))
             err = cp_fail(CP_ERR_INVALID, "%s:%ld: field code: '%s' is not a department code "
                           "(1-32 letters, digits, - or _)", name, r->line, r->fields[0]);
-        else if (!*r->fields[1])
-            err = cp_fail(CP_ERR_INVALID, "%s:%ld: field name: empty", name, r->line);
+        else if (name_valid(name, r->line, r->fields[1]))
+            err = CP_ERR_INVALID;
         else if (strcmp(r->fields[0], r->fields[2]) == 0)
             err = cp_fail(CP_ERR_INVALID, "%s:%ld: field parent_code: a department cannot be "
                           "its own parent", name, r->line);
@@ -222,8 +236,8 @@ static cp_err check_diner_row(db *d, const csv_row *r, const char *name, char *c
     if (!ident_valid(r->fields[0]))
         return cp_fail(CP_ERR_INVALID, "%s:%ld: field staff_no: '%s' is not a staff number "
                        "(1-32 letters, digits, - or _)", name, r->line, r->fields[0]);
-    if (!*r->fields[1])
-        return cp_fail(CP_ERR_INVALID, "%s:%ld: field name: empty", name, r->line);
+    if ((err = name_valid(name, r->line, r->fields[1])))
+        return err;
     if (canteen_category_valid(r->fields[3]))
         return cp_fail(CP_ERR_INVALID, "%s:%ld: field category: %s", name, r->line,
                        cp_detail());

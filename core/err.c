@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/utf8.h"
+
 static const struct {
     const char *name;
     const char *text;
@@ -57,9 +59,10 @@ cp_err cp_fail(cp_err e, const char *fmt, ...)
     char text[sizeof detail];
     va_list ap;
 
-    /* formatted aside first: the arguments may include cp_detail() itself */
+    /* formatted aside first: the arguments may include cp_detail() itself; a
+     * detail names people and is cut on a character boundary if it must be */
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    utf8_vformat(text, sizeof text, fmt, ap);
     va_end(ap);
     memcpy(detail, text, sizeof detail);
     return e;

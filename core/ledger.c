@@ -14,6 +14,7 @@
 #include "core/canteen.h"
 #include "core/clock.h"
 #include "core/money.h"
+#include "core/utf8.h"
 
 /* What one charge needs to know about the card and its diner. */
 typedef struct tapper {
@@ -61,7 +62,9 @@ static cp_err post(db *d, const char *id, int64_t diner_id, const char *wallet, 
     return CP_OK;
 }
 
-/* Records a refusal in res; nothing is written for it but the request. */
+/* Records a refusal in res; nothing is written for it but the request. The
+ * message names people: it is cut on a character boundary if it must be,
+ * never in the middle of one (that made the answer invalid UTF-8). */
 static cp_err refuse(charge_res *res, cp_err why, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static cp_err refuse(charge_res *res, cp_err why, const char *fmt, ...)
@@ -70,7 +73,7 @@ static cp_err refuse(charge_res *res, cp_err why, const char *fmt, ...)
 
     res->result = why;
     va_start(ap, fmt);
-    vsnprintf(res->message, sizeof res->message, fmt, ap);
+    utf8_vformat(res->message, sizeof res->message, fmt, ap);
     va_end(ap);
     return CP_OK;
 }
@@ -147,10 +150,13 @@ static cp_err answer_again(db *d, const charge_req *req, charge_res *res, int *f
     if (rc != SQLITE_ROW)
         return db_fail(d, "reading charge requests");
     *found = 1;
-    res->repeated = 1;
+    /* Another card's request id (a terminal or a script reusing ids): this
+     * request is refused and answered like any refusal, not failed, so that
+     * the terminal answers it and goes on; nothing is written. */
     if (strcmp(card, req->card_no) != 0)
-        return cp_fail(CP_ERR_INVALID, "request id %s was already used for another card",
-                       req->request_id);
+        return refuse(res, CP_ERR_INVALID, "request id %s was already used for another card: "
+                      "nothing charged; send this tap with a new request id", req->request_id);
+    res->repeated = 1;
     if (strcmp(result, "ok") != 0) {
         cp_err why = CP_ERR_INVALID;
         for (int e = 0; e < CP_ERR_COUNT; e++)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "core/db.h"
+#include "core/diners.h"
 #include "core/ids.h"
 
 #define LEDGER_DUP_TAP_SECONDS 5
@@ -26,15 +27,19 @@ typedef struct charge_req {
     int dup_tap_seconds;    /* 0: LEDGER_DUP_TAP_SECONDS */
 } charge_req;
 
+/* The name fields hold any name an import takes (DINERS_NAME_SIZE), and the
+ * message a refusal with two of them; text longer than a field (a name from
+ * before the limit) is cut on a character boundary with "…", never inside a
+ * character. */
 typedef struct charge_res {
     cp_err result;        /* CP_OK, or why the charge was refused */
     int repeated;         /* the request id had been answered before */
-    char message[256];    /* for a refusal: what happened and what to do */
+    char message[2 * DINERS_NAME_SIZE]; /* for a refusal: what happened and what to do */
     char sale_id[IDS_LEN];
-    char staff_no[64];
-    char name[128];
-    char department[128];
-    char period[64];
+    char staff_no[64];    /* 1-32 letters and digits (import) */
+    char name[DINERS_NAME_SIZE];
+    char department[DINERS_NAME_SIZE];
+    char period[64];      /* at most 32 bytes (period set) */
     int64_t charged_fen, subsidy_fen, cash_fen;
     int64_t cash_left_fen, subsidy_left_fen;
     int meals_today;      /* non-void sales of this diner today, this one included */

@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/db.h"
+#include "core/diners.h"
 #include "core/ids.h"
 
 /* Bits of waste_records.flags. A flagged weighing is recorded, never dropped. */
@@ -43,7 +44,14 @@ typedef struct waste_req {
     int64_t clean_plate_g;  /* threshold for clean_plate; < 0: WASTE_CLEAN_PLATE_G */
 } waste_req;
 
-/* What a station shows after a weighing. */
+/* Longest kitchen category and reason a station takes, in characters. */
+#define WASTE_CATEGORY_MAX 32
+#define WASTE_REASON_MAX 64
+
+/* What a station shows after a weighing. The name fields hold any name an
+ * import takes and the category and reason a station takes; longer text (a
+ * name from before the limits, a category typed at the office) is cut on a
+ * character boundary with "…", never inside a character. */
 typedef struct waste_res {
     char id[IDS_LEN];
     int repeated;            /* the placement had been recorded before: this is that record */
@@ -52,15 +60,15 @@ typedef struct waste_res {
     int flags;               /* WASTE_FLAG_* */
     char card_no[64];
     char staff_no[64];
-    char name[128];          /* the diner's name, "" when anonymous */
+    char name[DINERS_NAME_SIZE];       /* the diner's name, "" when anonymous */
     char department_code[64];
-    char department[128];    /* the department's name at the time, "" when none */
+    char department[DINERS_NAME_SIZE]; /* the department's name at the time, "" when none */
     char canteen[64];        /* canteen code */
     char sale_id[IDS_LEN];   /* the linked sale, "" when none */
     char period[64];         /* meal period name, "" when none */
     char business_date[CP_DATE_LEN];
     char created_at[CP_TIME_ISO_LEN];
-    char category[64], reason[128];
+    char category[UTF8_SIZE(WASTE_CATEGORY_MAX)], reason[UTF8_SIZE(WASTE_REASON_MAX)];
     int clean_plate;         /* plate: not overloaded and net_g <= the threshold */
     /* Clean-plate rate today: plate weighings of the department (the canteen
      * when there is no department) today, and how many of them were clean. */

@@ -14,6 +14,7 @@
 #include "core/db.h"
 #include "core/ids.h"
 #include "core/ledger.h"
+#include "pos/jsonl.h"
 #include "pos/printq.h"
 #include "pos/reader.h"
 #include "pos/ui.h"
@@ -84,7 +85,8 @@ typedef struct pos_settings {
 static int timing;            /* --timing: answers carry "us" */
 static struct timespec line_started;
 
-/* Writes one answer line and flushes it: a printed ok is a committed sale. */
+/* Writes one answer line and flushes it: a printed ok is a committed sale.
+ * Every line read gets its line out, whatever the data (jsonl_emit). */
 static void emit(json_t *o)
 {
     if (timing && o) {
@@ -94,15 +96,13 @@ static void emit(json_t *o)
                                                   1000000 + (now.tv_nsec - line_started.tv_nsec) /
                                                   1000));
     }
-    json_dumpf(o, stdout, JSON_COMPACT);
-    putchar('\n');
-    fflush(stdout);
-    json_decref(o);
+    jsonl_emit(stdout, o);
 }
 
+/* The message may quote what came in (a card, a request id): any bytes. */
 static void emit_error(const char *code, const char *message)
 {
-    emit(json_pack("{s:b, s:s, s:s}", "ok", 0, "error", code, "message", message));
+    emit(json_pack("{s:b, s:s, s:o}", "ok", 0, "error", code, "message", jsonl_str(message)));
 }
 
 /* Answers a charge; with a print queue an ok sale is printed first and says so. */
@@ -115,9 +115,10 @@ static void emit_result(db *d, printq *pq, const charge_res *r)
         emit_error(cp_errname(r->result), r->message);
         return;
     }
-    o = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:i, s:b}", "ok", 1,
-                  "sale_id", r->sale_id, "staff_no", r->staff_no, "name", r->name,
-                  "department", r->department, "period", r->period, "charged_fen",
+    o = json_pack("{s:b, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:i, s:b}", "ok", 1,
+                  "sale_id", jsonl_str(r->sale_id), "staff_no", jsonl_str(r->staff_no),
+                  "name", jsonl_str(r->name), "department", jsonl_str(r->department),
+                  "period", jsonl_str(r->period), "charged_fen",
                   (json_int_t)r->charged_fen, "subsidy_fen", (json_int_t)r->subsidy_fen,
                   "cash_fen", (json_int_t)r->cash_fen, "cash_left_fen",
                   (json_int_t)r->cash_left_fen, "subsidy_left_fen",
@@ -130,18 +131,22 @@ static void emit_result(db *d, printq *pq, const charge_res *r)
         else if (!printed)
             fprintf(stderr, "cleanplate-pos: receipt of %s not printed: %s\n", r->sale_id,
                     printq_status(pq));
-        json_object_set_new(o, "printed", json_boolean(printed));
+        if (o)
+            json_object_set_new(o, "printed", json_boolean(printed));
     }
     emit(o);
 }
 
-/* Charges one card; returns 1 when the terminal itself is wrong (stop), else 0. */
+/* Charges one card and answers it, whatever happened to this one request
+ * (refused, a bad card, the store busy or full): the next line is served.
+ * Returns 1 only when the terminal itself is gone (stop), else 0. */
 static int charge_one(db *d, printq *pq, const pos_settings *s, cardno_format fmt,
                       const char *raw, const char *reqid)
 {
-    char card[CARDNO_LEN + 1];
+    char card[CARDNO_LEN + 1], canteen[128];
     charge_req req = {0};
     charge_res res;
+    int64_t canteen_id;
     cp_err err;
 
     if (cardno_normalize(raw, fmt, card) != CP_OK) {
@@ -154,15 +159,19 @@ static int charge_one(db *d, printq *pq, const pos_settings *s, cardno_format fm
     req.actor = s->cashier;
     req.dup_tap_seconds = (int)s->dup_seconds;
     err = ledger_charge(d, &req, &res);
-    if ((err == CP_ERR_NOT_FOUND || err == CP_ERR_INVALID) && strstr(cp_detail(), "terminal")) {
-        /* a wrong terminal is the same for every line: stop at once */
+    if (!err) {
+        emit_result(d, pq, &res);
+        return 0;
+    }
+    emit_error(cp_errname(err), cp_detail());
+    /* The terminal was checked at the start; asked again (not guessed from
+     * the text of the error, which quotes the request), it is only gone if
+     * someone took it away: the same for every line, so stop. */
+    if ((err == CP_ERR_NOT_FOUND || err == CP_ERR_INVALID) &&
+        ui_data_terminal(d, s->terminal, &canteen_id, canteen) != CP_OK) {
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
         return 1;
     }
-    if (err)
-        emit_error(cp_errname(err), cp_detail());
-    else
-        emit_result(d, pq, &res);
     return 0;
 }
 

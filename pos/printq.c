@@ -5,7 +5,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/diners.h"
 #include "core/ledger.h"
+#include "core/utf8.h"
 #include "receipts/printer.h"
 #include "receipts/receipt.h"
 
@@ -63,7 +65,7 @@ cp_err printq_new(const char *uri, const escpos_profile *prof, printq **out)
         goto out;
     } else if (err) {
         /* absent or off: the terminal works, receipts wait for it */
-        snprintf(q->why, sizeof q->why, "%s", cp_detail());
+        utf8_copy(q->why, sizeof q->why, cp_detail());
         q->ok = 0;
         q->next_try_ms = mono_ms() + q->retry_ms;
         err = CP_OK;
@@ -128,7 +130,7 @@ static int send_bytes(printq *q, const unsigned char *data, size_t len)
     q->why[0] = '\0';
     return 1;
 failed:
-    snprintf(q->why, sizeof q->why, "%s", cp_detail());
+    utf8_copy(q->why, sizeof q->why, cp_detail());
     q->ok = 0;
     q->next_try_ms = now + q->retry_ms;
     return 0;
@@ -198,9 +200,9 @@ static cp_err encode_sale(db *d, escpos *e, const char *sale_id, const int64_t *
         " FROM sale_lines l JOIN sales s ON s.id = l.sale_id"
         " LEFT JOIN items i ON i.canteen_id = s.canteen_id AND i.code = l.item_code"
         " WHERE l.sale_id = ? ORDER BY l.line_no";
-    char terminal[64], canteen[128], cashier[128], at[CP_TIME_ISO_LEN], name[128], staff[64];
-    char kind[16], period[64];
-    char (*names)[160] = NULL;
+    char terminal[64], canteen[128], cashier[128], at[CP_TIME_ISO_LEN], staff[64];
+    char name[DINERS_NAME_SIZE], kind[16], period[64];
+    char (*names)[UTF8_SIZE(64) + 16] = NULL; /* an item's name and its grams */
     receipt_item *items = NULL, meal;
     receipt_sale s = {0};
     int64_t diner_id = 0, cash = 0, subsidy = 0;
@@ -256,8 +258,11 @@ static cp_err encode_sale(db *d, escpos *e, const char *sale_id, const int64_t *
             }
             /* an item sold by weight prints its grams with the name, as one piece */
             if (unit && strcmp(unit, "100g") == 0) {
-                snprintf(names[n], sizeof names[n], "%s %dg",
-                         (const char *)sqlite3_column_text(st, 0), qty);
+                /* the grams are what was sold: a long name is cut before them, not they */
+                char grams[16];
+                size_t g = (size_t)snprintf(grams, sizeof grams, " %dg", qty);
+                db_copy_col(names[n], sizeof names[n] - g, st, 0);
+                strcat(names[n], grams);
                 qty = 1;
             } else {
                 db_copy_col(names[n], sizeof names[n], st, 0);
@@ -313,7 +318,7 @@ static cp_err encode_void(db *d, escpos *e, const char *void_id, const char *cas
         " JOIN canteens c ON c.id = s.canteen_id JOIN diners di ON di.id = s.diner_id"
         " WHERE v.id = ?";
     char sale[IDS_LEN], terminal[64], manager[128], reason[256], at[CP_TIME_ISO_LEN];
-    char canteen[128], name[128], staff[64];
+    char canteen[128], name[DINERS_NAME_SIZE], staff[64];
     receipt_void v = {0};
     int64_t diner_id = 0;
     sqlite3_stmt *st;

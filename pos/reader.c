@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/utf8.h"
+
 /* Every backend, by the name used in a spec. */
 static const struct reader_ops *const reader_backends[] = {
     &reader_usb_ops,
@@ -206,21 +208,22 @@ void reader_push_card(reader *r, const char *raw, int64_t at_ms)
 
     if (!ev)
         return;
-    snprintf(ev->raw, sizeof ev->raw, "%s", raw);
+    utf8_copy(ev->raw, sizeof ev->raw, raw);
     if (err)
-        snprintf(ev->text, sizeof ev->text, "%s", cp_detail());
+        utf8_copy(ev->text, sizeof ev->text, cp_detail());
     else
         memcpy(ev->card, card, sizeof card);
 }
 
-void reader_push_invalid(reader *r, const char *raw, const char *text, int64_t at_ms)
+reader_event *reader_push_invalid(reader *r, const char *raw, const char *text, int64_t at_ms)
 {
     reader_event *ev = push(r, READER_EV_INVALID, at_ms);
 
     if (!ev)
-        return;
-    snprintf(ev->raw, sizeof ev->raw, "%s", raw);
-    snprintf(ev->text, sizeof ev->text, "%s", text);
+        return NULL;
+    utf8_copy(ev->raw, sizeof ev->raw, raw);
+    utf8_copy(ev->text, sizeof ev->text, text);
+    return ev;
 }
 
 void reader_push_key(reader *r, int key, int64_t at_ms)

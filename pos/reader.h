@@ -75,6 +75,8 @@ typedef struct reader_event {
     char raw[READER_RAW_MAX + 1];
     int key;
     int connected;
+    int cut;                        /* INVALID: the line was longer than raw holds, so raw is
+                                     * only its start: no card and no command */
     char text[256];
 } reader_event;
 
@@ -163,8 +165,9 @@ void reader_lower_timeout(int *timeout_ms, int64_t ms);
  * INVALID event when it is not a card number. */
 void reader_push_card(reader *r, const char *raw, int64_t at_ms);
 
-/* Queues an INVALID event: raw was read but is no card number, text says why. */
-void reader_push_invalid(reader *r, const char *raw, const char *text, int64_t at_ms);
+/* Queues an INVALID event: raw was read but is no card number, text says why.
+ * Returns the event (to mark it cut), or NULL when the queue was full. */
+reader_event *reader_push_invalid(reader *r, const char *raw, const char *text, int64_t at_ms);
 
 /* Queues a key a person typed (keyboard backend). */
 void reader_push_key(reader *r, int key, int64_t at_ms);

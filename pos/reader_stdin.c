@@ -32,7 +32,10 @@ static void end_line(reader *r, struct stdin_state *s)
         s->len--;
     s->line[s->len] = '\0';
     if (s->overlong) {
-        reader_push_invalid(r, s->line, "line too long for a card number", now);
+        reader_event *ev = reader_push_invalid(r, s->line, "line too long for a card number",
+                                               now);
+        if (ev)
+            ev->cut = 1; /* its start must not pass for a command (station) */
     } else if (strspn(s->line, " \t") < s->len) {
         reader_push_card(r, s->line, now);
     }

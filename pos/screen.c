@@ -4,10 +4,14 @@
 
 #include <curses.h>
 #include <locale.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
+
+#include "core/utf8.h"
 
 static SCREEN *screen_scr;
 static FILE *screen_tty;
@@ -76,63 +80,98 @@ static attr_t pair_attr(int pair)
     return pair == SCREEN_DIM ? A_DIM : A_REVERSE;
 }
 
+/* The next character of s (len > 0 bytes) as a wide character with its
+ * columns; a byte that starts no character, or a character that cannot be
+ * shown (a control), is a '?' of one column. Returns the bytes it took. */
+static size_t next_glyph(const char *s, size_t len, wchar_t *wc, int *cols)
+{
+    uint32_t cp = 0;
+    size_t n = utf8_char(s, len, &cp);
+
+    /* glibc's wchar_t is the code point (__STDC_ISO_10646__) in every locale */
+    *wc = n ? (wchar_t)cp : L'?';
+    *cols = n ? wcwidth(*wc) : 1;
+    if (*cols < 0) {
+        *wc = L'?';
+        *cols = 1;
+    }
+    return n ? n : 1;
+}
+
 int screen_width(const char *utf8)
 {
-    mbstate_t st;
     size_t len = strlen(utf8), n;
-    int w = 0;
+    int w = 0, cw;
     wchar_t wc;
 
-    memset(&st, 0, sizeof st);
-    while (len > 0 && (n = mbrtowc(&wc, utf8, len, &st)) != 0) {
-        int cw;
-        if (n == (size_t)-1 || n == (size_t)-2) {
-            memset(&st, 0, sizeof st);
-            n = 1;
-            cw = 1;
-        } else {
-            cw = wcwidth(wc);
-        }
-        w += cw > 0 ? cw : 0;
-        utf8 += n;
-        len -= n;
+    for (; len > 0; utf8 += n, len -= n) {
+        n = next_glyph(utf8, len, &wc, &cw);
+        w += cw;
     }
+    return w;
+}
+
+/* How much of utf8 fits in cols columns: the length in bytes of the prefix
+ * to show, and *cut set when the rest is left out, in which case the prefix
+ * leaves one column for "…". The prefix never ends inside a character nor
+ * between a character and its marks (they take no column, so they stay with
+ * it) nor after a joiner; *width gets its columns. */
+static size_t fit_cols(const char *utf8, int cols, int *width, bool *cut)
+{
+    size_t len = strlen(utf8), i = 0, keep = 0, n;
+    int w = 0, w_keep = 0, cw;
+    wchar_t wc;
+
+    *cut = false;
+    for (; i < len; i += n) {
+        n = next_glyph(utf8 + i, len - i, &wc, &cw);
+        if (w + cw > cols) {
+            *cut = true;
+            break;
+        }
+        w += cw;
+        if (w <= cols - 1 && wc != 0x200d) { /* room for "…"; a joiner goes with what follows */
+            keep = i + n;
+            w_keep = w;
+        }
+    }
+    if (!*cut) {
+        *width = w;
+        return len;
+    }
+    *width = w_keep + (cols >= 1 ? 1 : 0);
+    return keep;
+}
+
+int screen_fit(char *dst, size_t size, const char *utf8, int cols)
+{
+    int w = 0;
+    bool cut;
+    size_t n = fit_cols(utf8, cols, &w, &cut);
+
+    if (cut && cols >= 1)
+        utf8_format(dst, size, "%.*s%s", (int)n, utf8, UTF8_ELLIPSIS);
+    else
+        utf8_format(dst, size, "%.*s", (int)n, utf8);
     return w;
 }
 
 int screen_text(int y, int x, int cols, int pair, int attr, const char *utf8)
 {
     wchar_t buf[512];
-    mbstate_t st;
-    size_t len = strlen(utf8), n;
-    int w = 0, k = 0;
-    wchar_t wc;
+    size_t len, n;
+    int w = 0, k = 0, cw;
+    bool cut;
 
-    if (y < 0 || y >= LINES || x >= COLS || cols <= 0)
+    if (y < 0 || y >= LINES || x < 0 || x >= COLS || cols <= 0)
         return 0;
     if (x + cols > COLS)
         cols = COLS - x;
-    memset(&st, 0, sizeof st);
-    while (len > 0 && k < (int)(sizeof buf / sizeof buf[0]) - 1 &&
-           (n = mbrtowc(&wc, utf8, len, &st)) != 0) {
-        int cw;
-        if (n == (size_t)-1 || n == (size_t)-2) {
-            memset(&st, 0, sizeof st);
-            n = 1;
-            wc = L'?';
-        }
-        cw = wcwidth(wc);
-        if (cw < 0) {
-            wc = L'?';
-            cw = 1;
-        }
-        if (w + cw > cols)
-            break;
-        buf[k++] = wc;
-        w += cw;
-        utf8 += n;
-        len -= n;
-    }
+    len = fit_cols(utf8, cols, &w, &cut);
+    for (; len > 0 && k < (int)(sizeof buf / sizeof buf[0]) - 2; utf8 += n, len -= n)
+        n = next_glyph(utf8, len, &buf[k++], &cw);
+    if (cut)
+        buf[k++] = L'\u2026';
     buf[k] = L'\0';
     attron(pair_attr(pair) | (attr_t)attr);
     mvaddnwstr(y, x, buf, k);
@@ -223,37 +262,34 @@ int screen_wrap(int y, int x, int cols, int rows, int pair, int attr, const char
     int used = 0;
 
     while (*s && used < rows) {
+        size_t len = strlen(s), i = 0, brk = 0, cut, n;
+        int w = 0, cw;
+        wchar_t wc;
+        char *line;
+
+        if (used == rows - 1) {
+            /* the last row: the rest, cut with "…" when it is longer */
+            screen_text(y + used, x, cols, pair, attr, s);
+            return used + 1;
+        }
         /* the longest prefix that fits, broken after a blank when there is one */
-        const char *p = s, *cut = NULL, *brk = NULL;
-        char line[512];
-        int w = 0;
-        mbstate_t st;
-        memset(&st, 0, sizeof st);
-        while (*p) {
-            wchar_t wc;
-            size_t n = mbrtowc(&wc, p, strlen(p), &st);
-            int cw;
-            if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-                memset(&st, 0, sizeof st);
-                n = 1;
-                cw = 1;
-            } else {
-                cw = wcwidth(wc) > 0 ? wcwidth(wc) : 0;
-            }
+        for (; i < len; i += n) {
+            n = next_glyph(s + i, len - i, &wc, &cw);
             if (w + cw > cols)
                 break;
             w += cw;
-            p += n;
-            if (*p == ' ')
-                brk = p;
+            if (s[i + n] == ' ')
+                brk = i + n;
         }
-        cut = !*p || !brk ? p : brk;
-        if (cut == s)
-            cut = s + 1;
-        snprintf(line, sizeof line, "%.*s", (int)(cut - s), s);
+        cut = i == len || !brk ? i : brk;
+        if (cut == 0) /* a character wider than the field: it goes alone, screen_text cuts it */
+            cut = next_glyph(s, len, &wc, &cw);
+        if (!(line = strndup(s, cut)))
+            return used;
         screen_text(y + used, x, cols, pair, attr, line);
+        free(line);
         used++;
-        s = cut;
+        s += cut;
         while (*s == ' ')
             s++;
     }

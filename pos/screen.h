@@ -2,6 +2,8 @@
 #ifndef CP_SCREEN_H
 #define CP_SCREEN_H
 
+#include <stddef.h>
+
 #include "core/err.h"
 
 /* Colour pairs (plain attributes where the terminal has no colours). */
@@ -26,9 +28,16 @@ void screen_stop(void);
 /* Columns a UTF-8 string takes on screen (a Chinese character takes two). */
 int screen_width(const char *utf8);
 
-/* Draws utf8 at y, x in at most cols columns (cut on a character boundary),
- * with the attributes of pair and attr. Returns the columns drawn. */
+/* Draws utf8 at y, x in at most cols columns, with the attributes of pair
+ * and attr: text that is wider is cut by display width on a character
+ * boundary (never inside a character nor off its marks) and ends with "…",
+ * so that it never spills past its field. Returns the columns drawn. */
 int screen_text(int y, int x, int cols, int pair, int attr, const char *utf8);
+
+/* Copies utf8 into dst (size bytes) cut to at most cols columns as
+ * screen_text draws it ("…" where it is cut), for a line made of several
+ * fields that each must keep some room. Returns its columns. */
+int screen_fit(char *dst, size_t size, const char *utf8, int cols);
 
 /* Like screen_text, centred in the cols columns starting at x. */
 void screen_center(int y, int x, int cols, int pair, int attr, const char *utf8);

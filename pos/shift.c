@@ -9,6 +9,8 @@
 
 #include "core/audit.h"
 #include "core/money.h"
+#include "core/utf8.h"
+#include "pos/jsonl.h"
 
 /* The sales (or voids) of terminal ?1 numbered after ?2 and before ?3: the
  * id range keeps the scan to the terminal's own rows (primary key order),
@@ -96,7 +98,7 @@ cp_err shift_open(db *d, const char *terminal, const char *cashier, int64_t coun
     }
     if ((err = now_iso(s.opened)) || (err = ids_next(d, terminal, s.id)))
         goto fail;
-    snprintf(s.cashier, sizeof s.cashier, "%s", cashier);
+    utf8_copy(s.cashier, sizeof s.cashier, cashier);
     s.counted_cash_fen = counted_cash_fen;
     if (!(st = db_stmt(d, sql))) {
         err = CP_ERR_DB;
@@ -248,7 +250,7 @@ cp_err shift_close(db *d, const char *terminal, const char *cashier, int64_t cou
      * a sale committed by another process is either before it or after it. */
     if ((err = ids_next(d, terminal, out->close_id)) || (err = now_iso(out->closed)))
         goto fail;
-    snprintf(out->closed_by, sizeof out->closed_by, "%s", cashier);
+    utf8_copy(out->closed_by, sizeof out->closed_by, cashier);
     out->closing_cash_fen = counted_cash_fen;
     if ((err = count_range(d, terminal, shift_seq(terminal, out->open.id),
                            shift_seq(terminal, out->close_id), out)))
@@ -294,17 +296,20 @@ char *shift_report_json(const shift_report *r)
         goto out;
     for (size_t i = 0; i < r->n_rows; i++) {
         const shift_row *w = &r->rows[i];
-        if (json_array_append_new(rows, json_pack("{s:s, s:s, s:I, s:I}", "period", w->period,
-                                                  "category", w->category, "count",
+        if (json_array_append_new(rows, json_pack("{s:o, s:o, s:I, s:I}", "period",
+                                                  jsonl_str(w->period), "category",
+                                                  jsonl_str(w->category), "count",
                                                   (json_int_t)w->count, "amount_fen",
                                                   (json_int_t)w->amount_fen)))
             goto out;
     }
-    o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+    /* names through jsonl_str: a Z report is never lost to a name's bytes */
+    o = json_pack("{s:o, s:o, s:o, s:I, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
                   " s:O}",
-                  "shift", r->open.id, "opened_by", r->open.cashier, "opened", r->open.opened,
-                  "opening_cash_fen", (json_int_t)r->open.counted_cash_fen, "close",
-                  r->close_id, "closed_by", r->closed_by, "closed", r->closed,
+                  "shift", jsonl_str(r->open.id), "opened_by", jsonl_str(r->open.cashier),
+                  "opened", jsonl_str(r->open.opened), "opening_cash_fen",
+                  (json_int_t)r->open.counted_cash_fen, "close", jsonl_str(r->close_id),
+                  "closed_by", jsonl_str(r->closed_by), "closed", jsonl_str(r->closed),
                   "closing_cash_fen", (json_int_t)r->closing_cash_fen, "sale_count",
                   (json_int_t)r->sale_count, "sale_fen", (json_int_t)r->sale_fen, "void_count",
                   (json_int_t)r->void_count, "void_fen", (json_int_t)r->void_fen, "subsidy_fen",
@@ -321,8 +326,7 @@ out:
 /* Copies the string member key of o into dst; "" when absent. */
 static void get_str(json_t *o, const char *key, char *dst, size_t size)
 {
-    const char *s = json_string_value(json_object_get(o, key));
-    snprintf(dst, size, "%s", s ? s : "");
+    utf8_copy(dst, size, json_string_value(json_object_get(o, key)));
 }
 
 /* The integer member key of o; 0 when absent. */

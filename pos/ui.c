@@ -15,9 +15,11 @@
 
 #include "core/audit.h"
 #include "core/clock.h"
+#include "core/diners.h"
 #include "core/ledger.h"
 #include "core/money.h"
 #include "core/users.h"
+#include "core/utf8.h"
 #include "pos/screen.h"
 #include "pos/shift.h"
 #include "pos/ui_data.h"
@@ -112,13 +114,14 @@ static int64_t mono_ms(void)
 
 static void say(ui *u, int pair, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Puts a message on the message line (pair says how it looks). */
+/* Puts a message on the message line (pair says how it looks); a message
+ * naming people is cut on a character boundary if it must be. */
 static void say(ui *u, int pair, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(u->msg, sizeof u->msg, fmt, ap);
+    utf8_vformat(u->msg, sizeof u->msg, fmt, ap);
     va_end(ap);
     u->msg_pair = pair;
     u->dirty = 1;
@@ -302,8 +305,8 @@ static void charge(ui *u, const reader_event *ev)
         /* the store failed (busy, full): nothing charged, the same tap may come again */
         memset(&u->res, 0, sizeof u->res);
         u->res.result = err;
-        snprintf(u->res.message, sizeof u->res.message, "%s: nothing charged, tap again",
-                 cp_detail());
+        utf8_format(u->res.message, sizeof u->res.message, "%s: nothing charged, tap again",
+                    cp_detail());
     }
     u->has_result = 1;
     u->printed = -1;
@@ -798,7 +801,9 @@ static void draw_header(ui *u, const cp_time *now)
              u->cashier[0] ? "cashier " : "not logged in", u->cashier, now->year, now->month,
              now->day, now->hour, now->minute);
     screen_text(0, 0, COLS, SCREEN_BAR, A_BOLD, left);
-    screen_text(0, COLS - screen_width(right), COLS, SCREEN_BAR, 0, right);
+    /* the cashier on the right; a name wider than the screen is cut, not lost */
+    x = COLS - screen_width(right);
+    screen_text(0, x > 0 ? x : 0, COLS, SCREEN_BAR, 0, right);
 
     if (ui_data_period(u->c->d, u->canteen_id, clock_minute_of_day(now), &p)) {
         screen_text(1, 1, COLS - 2, SCREEN_BAD, 0, cp_detail());
@@ -821,17 +826,34 @@ static void draw_header(ui *u, const cp_time *now)
     }
 }
 
+/* "name  staff_no  department" in at most cols columns, after prefix: when
+ * it is too wide the name and the department are each cut by display width
+ * (the department to a third at the least), so that all three still show. */
+static void diner_line(const charge_res *r, const char *prefix, int cols, char *line,
+                       size_t size)
+{
+    char name[DINERS_NAME_SIZE + 4], dept[DINERS_NAME_SIZE + 4];
+    int room = cols - screen_width(prefix) - screen_width(r->staff_no) - 4;
+    int want = screen_width(r->department);
+
+    if (room < 2)
+        room = 2;
+    room -= screen_fit(name, sizeof name, r->name, room - (want < room / 3 ? want : room / 3));
+    screen_fit(dept, sizeof dept, r->department, room);
+    utf8_format(line, size, "%s%s  %s  %s", prefix, name, r->staff_no, dept);
+}
+
 /* The last tap, large: the amount, the diner and balances, or the red reason. */
 static void draw_result(ui *u, int top, int cols)
 {
     const charge_res *r = &u->res;
-    char line[384], m[4][MONEY_STR_LEN];
+    char line[3 * DINERS_NAME_SIZE], m[4][MONEY_STR_LEN];
 
     if (r->result != CP_OK) {
         screen_fill(top, 0, 5, cols, SCREEN_BAD);
         screen_center(top + 1, 0, cols, SCREEN_BAD, A_BOLD, refusal_title(r->result));
         if (r->name[0]) {
-            snprintf(line, sizeof line, "%s  %s  %s", r->name, r->staff_no, r->department);
+            diner_line(r, "", cols - 2, line, sizeof line);
             screen_center(top + 3, 0, cols, SCREEN_BAD, 0, line);
         }
         screen_wrap(top + 6, 2, cols - 4, 3, SCREEN_NORMAL, A_BOLD, r->message);
@@ -840,8 +862,7 @@ static void draw_result(ui *u, int top, int cols)
     money_format(r->charged_fen, m[0]);
     if (screen_big(top, 0, cols, SCREEN_OK, m[0]) != 0)
         screen_center(top + 2, 0, cols, SCREEN_OK, A_BOLD, m[0]);
-    snprintf(line, sizeof line, "%s%s  %s  %s", r->repeated ? "(answer repeated) " : "",
-             r->name, r->staff_no, r->department);
+    diner_line(r, r->repeated ? "(answer repeated) " : "", cols - 2, line, sizeof line);
     screen_center(top + 6, 0, cols, SCREEN_NORMAL, A_BOLD, line);
     snprintf(line, sizeof line, "paid %s: subsidy %s + cash %s", m[0],
              money_format(r->subsidy_fen, m[1]), money_format(r->cash_fen, m[2]));
@@ -1105,9 +1126,9 @@ static void drain_reader(ui *u)
             if (u->mode == UI_IDLE || u->mode == UI_ITEMS) {
                 memset(&u->res, 0, sizeof u->res);
                 u->res.result = CP_ERR_UNKNOWN_CARD;
-                snprintf(u->res.message, sizeof u->res.message,
-                         "'%.24s' is no card number: %.120s; tap again or send the diner "
-                         "to the office", ev.raw, ev.text);
+                utf8_format(u->res.message, sizeof u->res.message,
+                            "'%s' is no card number: %s; tap again or send the diner "
+                            "to the office", ev.raw, ev.text);
                 u->has_result = 1;
                 u->dirty = 1;
             } else {

@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "core/money.h"
+#include "core/utf8.h"
 
 cp_err ui_data_terminal(db *d, const char *terminal, int64_t *canteen_id, char name[128])
 {
@@ -138,11 +139,11 @@ cp_err ui_data_sale_brief(db *d, const char *sale_id, char *text, size_t size)
         return CP_ERR_DB;
     db_bind_text(st, 1, sale_id);
     rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        snprintf(text, size, "%s %s, %s %s yuan at %s%s", sqlite3_column_text(st, 0),
-                 sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
-                 money_format(sqlite3_column_int64(st, 3), money), sqlite3_column_text(st, 4),
-                 sqlite3_column_int(st, 5) ? " (already void)" : "");
+    if (rc == SQLITE_ROW) /* a long name is cut on a character, never inside one */
+        utf8_format(text, size, "%s %s, %s %s yuan at %s%s", sqlite3_column_text(st, 0),
+                    sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
+                    money_format(sqlite3_column_int64(st, 3), money),
+                    sqlite3_column_text(st, 4), sqlite3_column_int(st, 5) ? " (already void)" : "");
     sqlite3_reset(st);
     if (rc == SQLITE_DONE)
         return cp_fail(CP_ERR_NOT_FOUND, "no sale '%s'", sale_id);

@@ -11,7 +11,7 @@
 #define UI_DATA_MAX_PRICES 8
 
 typedef struct ui_price {
-    char category[32];
+    char category[33];        /* at most 32 letters (canteen_category_valid) */
     int64_t fen;
 } ui_price;
 

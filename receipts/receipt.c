@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/money.h"
+#include "core/utf8.h"
 
 /* Width of the amount column and of the quantity column on item lines. */
 #define AMOUNT_COLS 10
@@ -28,14 +29,16 @@ static int cols_of(escpos *e)
     return escpos_profile_of(e)->columns;
 }
 
-/* "label: value" wrapped to the line; left out when value is NULL or empty. */
+/* "label: value" wrapped to the line; left out when value is NULL or empty.
+ * A value longer than any name (a void's reason) is cut on a character,
+ * never inside one (the printer would print '?' for half a character). */
 static void field(escpos *e, const char *label, const char *value)
 {
-    char line[512];
+    char line[1024];
 
     if (!value || !*value)
         return;
-    snprintf(line, sizeof line, "%s: %s", label, value);
+    utf8_format(line, sizeof line, "%s: %s", label, value);
     escpos_wrap(e, line, cols_of(e));
 }
 
@@ -117,7 +120,7 @@ cp_err receipt_encode_sale(escpos *e, const receipt_sale *s)
 {
     int c = cols_of(e);
     size_t i;
-    char who[256];
+    char who[512]; /* any name an import takes (256 bytes) and the staff number */
 
     header(e, s->canteen, lbl(e, "消费凭条", "SALE RECEIPT"), s->copy);
     field(e, lbl(e, "单号", "Sale"), s->sale_no);
@@ -125,9 +128,9 @@ cp_err receipt_encode_sale(escpos *e, const receipt_sale *s)
     field(e, lbl(e, "终端", "Terminal"), s->terminal);
     field(e, lbl(e, "收银员", "Cashier"), s->cashier);
     if ((s->diner_name && *s->diner_name) || (s->staff_no && *s->staff_no)) {
-        snprintf(who, sizeof who, "%s%s%s%s", str(s->diner_name),
-                 s->staff_no && *s->staff_no ? " (" : "", str(s->staff_no),
-                 s->staff_no && *s->staff_no ? ")" : "");
+        utf8_format(who, sizeof who, "%s%s%s%s", str(s->diner_name),
+                    s->staff_no && *s->staff_no ? " (" : "", str(s->staff_no),
+                    s->staff_no && *s->staff_no ? ")" : "");
         field(e, lbl(e, "姓名", "Diner"), who);
     }
     escpos_rule(e, '-', c);
@@ -224,7 +227,7 @@ cp_err receipt_encode_zreport(escpos *e, const receipt_zreport *z)
             escpos_wrap(e, *period ? period : "-", c);
             escpos_bold(e, false);
         }
-        snprintf(indented, sizeof indented, "  %s", str(r->category));
+        utf8_format(indented, sizeof indented, "  %s", str(r->category));
         count_line(e, indented, r->count, r->amount_fen);
     }
     escpos_rule(e, '-', c);

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
+
 #define KEY_CURSES_ENTER 0527     /* ncurses KEY_ENTER */
 #define KEY_CURSES_BACKSPACE 0407 /* ncurses KEY_BACKSPACE */
 
@@ -40,7 +42,7 @@ struct station {
     /* kitchen choices */
     station_step step;
     int stage, category, reason, container; /* indexes; -1: none */
-    char category_text[64], reason_text[128];
+    char category_text[UTF8_SIZE(WASTE_CATEGORY_MAX)], reason_text[UTF8_SIZE(WASTE_REASON_MAX)];
     int64_t tare_override_g;  /* "tare G": >= 0 overrides the container */
 };
 
@@ -66,14 +68,31 @@ void station_config_defaults(station_cfg *c)
         c->containers[c->ncontainers++] = boxes[i];
 }
 
-/* Splits a comma-separated list into up to STATION_MAX_CHOICES items of size each. */
-static cp_err split_list(const char *name, const char *text, char *items, size_t size, int *n)
+/* Checks a kitchen category or reason (what, at most max characters) for
+ * storing whole: people's text is refused when too long, never cut. */
+static cp_err text_fits(const char *what, const char *text, size_t max)
 {
-    char buf[1024], *save = NULL;
+    size_t n = utf8_chars(text);
 
-    snprintf(buf, sizeof buf, "%s", text);
+    if (n > max)
+        return cp_fail(CP_ERR_INVALID, "%s '%s' has %zu characters, at most %zu are taken: "
+                       "shorten it", what, text, n, max);
+    return CP_OK;
+}
+
+/* Splits a comma-separated list into up to STATION_MAX_CHOICES items of size
+ * bytes each, no item over max characters (0: only the size counts). */
+static cp_err split_list(const char *name, const char *text, char *items, size_t size,
+                         size_t max, int *n)
+{
+    char *buf = strdup(text), *save = NULL;
+    cp_err err = CP_OK;
+
     *n = 0;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    if (!buf)
+        return cp_fail(CP_ERR_NOMEM, "out of memory reading [kitchen] %s", name);
+    for (char *tok = strtok_r(buf, ",", &save); tok && !err;
+         tok = strtok_r(NULL, ",", &save)) {
         while (*tok == ' ')
             tok++;
         for (size_t len = strlen(tok); len > 0 && tok[len - 1] == ' '; len--)
@@ -81,14 +100,18 @@ static cp_err split_list(const char *name, const char *text, char *items, size_t
         if (!*tok)
             continue;
         if (*n == STATION_MAX_CHOICES)
-            return cp_fail(CP_ERR_INVALID, "[kitchen] %s: at most %d items (number keys 1-9)",
-                           name, STATION_MAX_CHOICES);
-        if (strlen(tok) >= size)
-            return cp_fail(CP_ERR_INVALID, "[kitchen] %s: '%s' is too long", name, tok);
-        snprintf(items + (size_t)*n * size, size, "%s", tok);
-        (*n)++;
+            err = cp_fail(CP_ERR_INVALID, "[kitchen] %s: at most %d items (number keys 1-9)",
+                          name, STATION_MAX_CHOICES);
+        else if (max && text_fits(name, tok, max))
+            err = cp_fail(CP_ERR_INVALID, "[kitchen] %s", cp_detail());
+        else if (strlen(tok) >= size)
+            err = cp_fail(CP_ERR_INVALID, "[kitchen] %s: '%s' is too long (at most %zu bytes)",
+                          name, tok, size - 1);
+        else
+            memcpy(items + (size_t)(*n)++ * size, tok, strlen(tok) + 1);
     }
-    return CP_OK;
+    free(buf);
+    return err;
 }
 
 static cp_err copy_key(const config *ini, const char *sec, const char *key, char *dst,
@@ -176,15 +199,16 @@ cp_err station_config_apply(const config *ini, station_cfg *c)
         c->checksum = strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "true") == 0;
     if ((v = config_get(ini, "kitchen", "categories")) &&
         (err = split_list("categories", v, &c->categories[0][0], sizeof c->categories[0],
-                          &c->ncategories)))
+                          WASTE_CATEGORY_MAX, &c->ncategories)))
         return err;
     if ((v = config_get(ini, "kitchen", "reasons")) &&
-        (err = split_list("reasons", v, &c->reasons[0][0], sizeof c->reasons[0], &c->nreasons)))
+        (err = split_list("reasons", v, &c->reasons[0][0], sizeof c->reasons[0],
+                          WASTE_REASON_MAX, &c->nreasons)))
         return err;
     if ((v = config_get(ini, "kitchen", "containers"))) {
         char items[STATION_MAX_CHOICES][64];
         int n = 0;
-        if ((err = split_list("containers", v, &items[0][0], sizeof items[0], &n)))
+        if ((err = split_list("containers", v, &items[0][0], sizeof items[0], 0, &n)))
             return err;
         c->ncontainers = 0;
         for (int i = 0; i < n; i++) {
@@ -290,15 +314,15 @@ static void commit(station *s, int64_t now)
     if (err) {
         s->phase = STATION_SAVING;
         s->retry_ms = now + STATION_RETRY_MS;
-        snprintf(s->message, sizeof s->message, "not saved yet (kept, retrying): %s",
-                 cp_detail());
+        utf8_format(s->message, sizeof s->message, "not saved yet (kept, retrying): %s",
+                    cp_detail());
         return;
     }
     s->pending.active = false;
     s->last = res;
     s->has_last = true;
     s->phase = STATION_DONE;
-    snprintf(s->message, sizeof s->message, "%s", res.message);
+    utf8_copy(s->message, sizeof s->message, res.message);
     if (kitchen) {
         s->step = STATION_STEP_STAGE;
         s->tare_override_g = -1;
@@ -444,7 +468,7 @@ bool station_key(station *s, int key, int64_t now_ms)
             return true;
         }
         if (confirm(s, now_ms))
-            snprintf(s->message, sizeof s->message, "%s", cp_detail());
+            utf8_copy(s->message, sizeof s->message, cp_detail());
         return true;
     }
     if (key == 127 || key == 8 || key == KEY_CURSES_BACKSPACE) {
@@ -490,23 +514,29 @@ bool station_key(station *s, int key, int64_t now_ms)
     return false;
 }
 
-/* Picks item text: a number 1-n from the list, or the text itself. */
-static void pick(const char *arg, const char *list, size_t size, int n, int *idx, char *out,
-                 size_t outsize)
+/* Picks item text: a number 1-n from the list, or the text itself when it
+ * has at most max characters (what: "category"); longer text is refused
+ * and nothing changes, for a cut category would be stored as another one. */
+static cp_err pick(const char *what, const char *arg, const char *list, size_t size, int n,
+                   size_t max, int *idx, char *out, size_t outsize)
 {
     char *end;
     long k = strtol(arg, &end, 10);
+    cp_err err;
 
     if (*end == '\0' && k >= 1 && k <= n) {
         *idx = (int)k - 1;
-        snprintf(out, outsize, "%s", list + (size_t)(k - 1) * size);
-        return;
+        utf8_copy(out, outsize, list + (size_t)(k - 1) * size);
+        return CP_OK;
     }
+    if ((err = text_fits(what, arg, max)))
+        return err;
     *idx = -1;
     for (int i = 0; i < n; i++)
         if (strcmp(arg, list + (size_t)i * size) == 0)
             *idx = i;
-    snprintf(out, outsize, "%s", arg);
+    utf8_copy(out, outsize, arg);
+    return CP_OK;
 }
 
 cp_err station_command(station *s, const char *line, int64_t now_ms)
@@ -545,16 +575,14 @@ cp_err station_command(station *s, const char *line, int64_t now_ms)
             }
         return cp_fail(CP_ERR_INVALID, "stage '%s': use prep, overproduction or spoilage", arg);
     }
-    if (strcmp(word, "category") == 0) {
-        pick(arg, &s->cfg.categories[0][0], sizeof s->cfg.categories[0], s->cfg.ncategories,
-             &s->category, s->category_text, sizeof s->category_text);
-        return CP_OK;
-    }
-    if (strcmp(word, "reason") == 0) {
-        pick(arg, &s->cfg.reasons[0][0], sizeof s->cfg.reasons[0], s->cfg.nreasons, &s->reason,
-             s->reason_text, sizeof s->reason_text);
-        return CP_OK;
-    }
+    if (strcmp(word, "category") == 0)
+        return pick("category", arg, &s->cfg.categories[0][0], sizeof s->cfg.categories[0],
+                    s->cfg.ncategories, WASTE_CATEGORY_MAX, &s->category, s->category_text,
+                    sizeof s->category_text);
+    if (strcmp(word, "reason") == 0)
+        return pick("reason", arg, &s->cfg.reasons[0][0], sizeof s->cfg.reasons[0],
+                    s->cfg.nreasons, WASTE_REASON_MAX, &s->reason, s->reason_text,
+                    sizeof s->reason_text);
     if (strcmp(word, "container") == 0 || strcmp(word, "tare") == 0) {
         char *end;
         long long v = strtoll(arg, &end, 10);

@@ -38,9 +38,9 @@ typedef struct station_cfg {
     int anon_wait_ms;          /* a tray nobody tapped for waits this long, then anonymous */
     int card_valid_ms;         /* a tap counts for a tray settling within this */
     stable_cfg stable;
-    char categories[STATION_MAX_CHOICES][64];
+    char categories[STATION_MAX_CHOICES][UTF8_SIZE(WASTE_CATEGORY_MAX)];
     int ncategories;
-    char reasons[STATION_MAX_CHOICES][128];
+    char reasons[STATION_MAX_CHOICES][UTF8_SIZE(WASTE_REASON_MAX)];
     int nreasons;
     station_container containers[STATION_MAX_CHOICES];
     int ncontainers;

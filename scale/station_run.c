@@ -11,6 +11,7 @@
 #include "core/cardno.h"
 #include "core/cli.h"
 #include "core/clock.h"
+#include "pos/jsonl.h"
 #include "pos/reader.h"
 #include "scale/probe.h"
 #include "scale/station.h"
@@ -156,37 +157,39 @@ static cp_err frame_clock_run(frame_clock *fc, station *st, station_link *link)
     return CP_OK;
 }
 
-/* Prints a recorded weighing as one JSON line and flushes it. */
+/* Prints a recorded weighing as one JSON line and flushes it: its strings
+ * (people's names, categories typed at the office) are made valid whatever
+ * their bytes, and a weighing always gets its line (jsonl). */
 static void print_record(void *arg, const waste_res *r)
 {
     json_t *flags = json_array(), *o;
     static const char *const names[] = {"negative", "overload", "no_meal", "manual",
                                         "anonymous"};
     (void)arg;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    for (size_t i = 0; flags && i < sizeof names / sizeof names[0]; i++)
         if (r->flags & (1 << i))
             json_array_append_new(flags, json_string(names[i]));
-    o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-                  "s:b, s:s, s:I, s:I, s:b, s:s, s:s, s:s}",
-                  "id", r->id, "stage", r->stage, "gross_g", (json_int_t)r->gross_g, "tare_g",
-                  (json_int_t)r->tare_g, "net_g", (json_int_t)r->net_g, "flags", flags, "card",
-                  r->card_no, "staff_no", r->staff_no, "name", r->name, "department",
-                  r->department, "department_code", r->department_code, "sale_id", r->sale_id,
-                  "period", r->period, "business_date", r->business_date, "clean_plate",
-                  r->clean_plate, "rate_of", r->rate_of_department ? "department" : "canteen",
-                  "rate_clean", (json_int_t)r->rate_clean, "rate_trays",
-                  (json_int_t)r->rate_trays, "repeated", r->repeated, "category", r->category,
-                  "reason", r->reason, "created_at", r->created_at);
+    o = json_pack("{s:o, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+                  "s:b, s:s, s:I, s:I, s:b, s:o, s:o, s:o}",
+                  "id", jsonl_str(r->id), "stage", jsonl_str(r->stage), "gross_g",
+                  (json_int_t)r->gross_g, "tare_g", (json_int_t)r->tare_g, "net_g",
+                  (json_int_t)r->net_g, "flags", flags, "card", jsonl_str(r->card_no),
+                  "staff_no", jsonl_str(r->staff_no), "name", jsonl_str(r->name),
+                  "department", jsonl_str(r->department), "department_code",
+                  jsonl_str(r->department_code), "sale_id", jsonl_str(r->sale_id), "period",
+                  jsonl_str(r->period), "business_date", jsonl_str(r->business_date),
+                  "clean_plate", r->clean_plate, "rate_of",
+                  r->rate_of_department ? "department" : "canteen", "rate_clean",
+                  (json_int_t)r->rate_clean, "rate_trays", (json_int_t)r->rate_trays,
+                  "repeated", r->repeated, "category", jsonl_str(r->category), "reason",
+                  jsonl_str(r->reason), "created_at", jsonl_str(r->created_at));
     if (o) {
         json_object_set_new(o, "rate_pct", r->rate_pct >= 0 ? json_integer(r->rate_pct)
                                                             : json_null());
         if (r->message[0])
-            json_object_set_new(o, "message", json_string(r->message));
-        json_dumpf(o, stdout, JSON_COMPACT);
-        json_decref(o);
+            json_object_set_new(o, "message", jsonl_str(r->message));
     }
-    fputc('\n', stdout);
-    fflush(stdout);
+    jsonl_emit(stdout, o);
 }
 
 /* Checks that the terminal is a waste station in this database. */
@@ -476,6 +479,12 @@ int station_run_main(int argc, char **argv)
         while (!input_ended && (err = reader_next(rd, 0, &ev)) == CP_OK) {
             if (ev.type == READER_EV_CARD) {
                 station_card(st, ev.card, now);
+            } else if (ev.type == READER_EV_INVALID && ev.cut) {
+                /* only its start was kept: run as a command it would store a cut category */
+                if (headless)
+                    fprintf(stderr, "cleanplate-scale station: a line of more than %d bytes "
+                            "is no card and no command: skipped (pick a category or reason "
+                            "by its number)\n", READER_RAW_MAX);
             } else if (ev.type == READER_EV_INVALID) {
                 if (station_command(st, ev.raw, now) && headless)
                     fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());

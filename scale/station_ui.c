@@ -7,6 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/utf8.h"
+#include "pos/screen.h"
+
 static int started;
 
 enum { PAIR_OK = 1, PAIR_BAD, PAIR_TITLE, PAIR_WARN };
@@ -63,61 +66,98 @@ static void fmt_grams(char *buf, size_t size, int64_t g)
         snprintf(buf, size, "%lld g", (long long)g);
 }
 
+/* One line of text at column x, cut by display width to the screen's edge
+ * (never inside a character, "…" where cut: a long name never spills onto
+ * the next line). */
+static void text_at(int y, int x, int pair, int bold, const char *text)
+{
+    int attr = (pair && has_colors() ? (int)COLOR_PAIR(pair) : 0) | (bold ? (int)A_BOLD : 0);
+
+    screen_text(y, x, COLS - x - 1, SCREEN_NORMAL, attr, text);
+}
+
 static void line_attr(int y, int pair, int bold, const char *text)
 {
-    if (pair && has_colors())
-        attron(COLOR_PAIR(pair));
-    if (bold)
-        attron(A_BOLD);
-    mvaddstr(y, 2, text);
-    attroff(A_BOLD);
-    if (pair && has_colors())
-        attroff(COLOR_PAIR(pair));
+    text_at(y, 2, pair, bold, text);
+}
+
+/* The choices of a kitchen step, "1 主食   2 蔬菜 ...", wrapped on up to 3 rows. */
+static void draw_choices(int y, const char *list, size_t size, int n)
+{
+    char line[STATION_MAX_CHOICES * 140] = "";
+    size_t used = 0;
+
+    for (int i = 0; i < n && used < sizeof line; i++)
+        used += (size_t)snprintf(line + used, sizeof line - used, "%d %s   ", i + 1,
+                                 list + (size_t)i * size);
+    screen_wrap(y, 2, COLS - 3, 3, SCREEN_NORMAL, 0, line);
 }
 
 static void draw_kitchen(const station_view *v, int y)
 {
     static const char *const steps[] = {"1 stage", "2 category", "3 reason", "4 container",
                                         "5 weigh and Enter"};
-    char buf[256];
+    char buf[1024];
     const station_cfg *c = v->cfg;
+    size_t used;
 
-    snprintf(buf, sizeof buf, "stage: %s   category: %s   reason: %s   container: %s",
-             v->step > STATION_STEP_STAGE ? v->stage : "-", v->category[0] ? v->category : "-",
-             v->reason[0] ? v->reason : "-", v->container[0] ? v->container : "none");
-    mvaddstr(y++, 2, buf);
+    utf8_format(buf, sizeof buf, "stage: %s   category: %s   reason: %s   container: %s",
+                v->step > STATION_STEP_STAGE ? v->stage : "-",
+                v->category[0] ? v->category : "-", v->reason[0] ? v->reason : "-",
+                v->container[0] ? v->container : "none");
+    line_attr(y++, 0, 0, buf);
     snprintf(buf, sizeof buf, "now: %s   (Backspace: back)", steps[v->step]);
     line_attr(y++, PAIR_WARN, 1, buf);
-    move(y, 2);
     switch (v->step) {
     case STATION_STEP_STAGE:
-        for (int i = 0; i < 3; i++)
-            printw("%d %s   ", i + 1, station_kitchen_stages[i]);
+        snprintf(buf, sizeof buf, "1 %s   2 %s   3 %s", station_kitchen_stages[0],
+                 station_kitchen_stages[1], station_kitchen_stages[2]);
+        line_attr(y, 0, 0, buf);
         break;
     case STATION_STEP_CATEGORY:
-        for (int i = 0; i < c->ncategories; i++)
-            printw("%d %s   ", i + 1, c->categories[i]);
+        draw_choices(y, c->categories[0], sizeof c->categories[0], c->ncategories);
         break;
     case STATION_STEP_REASON:
-        for (int i = 0; i < c->nreasons; i++)
-            printw("%d %s   ", i + 1, c->reasons[i]);
+        draw_choices(y, c->reasons[0], sizeof c->reasons[0], c->nreasons);
         break;
     case STATION_STEP_CONTAINER:
-        printw("0 none   ");
-        for (int i = 0; i < c->ncontainers; i++)
-            printw("%d %s (%lld g)   ", i + 1, c->containers[i].name,
-                   (long long)c->containers[i].tare_g);
+        used = (size_t)snprintf(buf, sizeof buf, "0 none   ");
+        for (int i = 0; i < c->ncontainers && used < sizeof buf; i++)
+            used += (size_t)snprintf(buf + used, sizeof buf - used, "%d %s (%lld g)   ", i + 1,
+                                     c->containers[i].name, (long long)c->containers[i].tare_g);
+        screen_wrap(y, 2, COLS - 3, 3, SCREEN_NORMAL, 0, buf);
         break;
     case STATION_STEP_WEIGH:
-        printw("%s", v->phase == STATION_CONFIRM ? "Enter: record this weight"
-                                                 : "put the container on the scale");
+        line_attr(y, 0, 0, v->phase == STATION_CONFIRM ? "Enter: record this weight"
+                                                        : "put the container on the scale");
         break;
     }
 }
 
+/* "last: 355 g  name · department · category" in at most cols columns: the
+ * name and the department are each cut by display width when the line is too
+ * wide (the department to a third at the least), so that both still show. */
+static void last_line(const waste_res *r, const char *grams, int cols, char *buf, size_t size)
+{
+    char who[DINERS_NAME_SIZE + 4], dept[DINERS_NAME_SIZE + 4], cat[sizeof r->category + 4];
+    const char *name = r->name[0] ? r->name
+                       : strcmp(r->stage, "plate") == 0 ? "anonymous tray" : r->stage;
+    int room = cols - 6 - screen_width(grams) - 2 - (r->department[0] ? 3 : 0) -
+               (r->category[0] ? 3 : 0);
+    int want = screen_width(r->department) + screen_width(r->category);
+
+    if (room < 3)
+        room = 3;
+    room -= screen_fit(who, sizeof who, name, room - (want < room / 3 ? want : room / 3));
+    room -= screen_fit(dept, sizeof dept, r->department, r->category[0] ? room / 2 : room);
+    screen_fit(cat, sizeof cat, r->category, room);
+    utf8_format(buf, size, "last: %s  %s%s%s%s%s", grams, who, r->department[0] ? " · " : "",
+                dept, r->category[0] ? " · " : "", cat);
+}
+
 void station_ui_draw(const station_view *v, const char *scale_status, const char *reader_status)
 {
-    char buf[512], w[32];
+    char buf[1024], w[32];
     int y = 0, cols;
 
     if (!started)
@@ -129,7 +169,7 @@ void station_ui_draw(const station_view *v, const char *scale_status, const char
     mvhline(0, 0, ' ', cols);
     snprintf(buf, sizeof buf, " CleanPlate waste station %s — %s mode", v->cfg->terminal,
              v->mode == STATION_PLATE ? "plate (tray return)" : "kitchen");
-    mvaddstr(0, 0, buf);
+    screen_text(0, 0, cols, SCREEN_NORMAL, 0, buf);
     if (has_colors())
         attroff(COLOR_PAIR(PAIR_TITLE));
     y = 2;
@@ -189,13 +229,7 @@ void station_ui_draw(const station_view *v, const char *scale_status, const char
     if (v->has_last) {
         const waste_res *r = v->last;
         fmt_grams(w, sizeof w, r->net_g);
-        snprintf(buf, sizeof buf, "last: %s  %s%s%s%s", w,
-                 r->name[0] ? r->name : strcmp(r->stage, "plate") == 0 ? "anonymous tray"
-                                                                       : r->stage,
-                 r->department[0] ? " · " : "", r->department,
-                 r->category[0] ? " · " : "");
-        if (r->category[0])
-            strncat(buf, r->category, sizeof buf - strlen(buf) - 1);
+        last_line(r, w, cols - 4, buf, sizeof buf);
         line_attr(y++, 0, 1, buf);
         if (r->clean_plate)
             line_attr(y++, PAIR_OK, 1, "光盘 ✓  clean plate, thank you!");
@@ -206,9 +240,9 @@ void station_ui_draw(const station_view *v, const char *scale_status, const char
         if (r->flags & WASTE_FLAG_NO_MEAL)
             line_attr(y++, PAIR_WARN, 0, "no meal found for this card in this period: flagged");
         if (strcmp(r->stage, "plate") == 0 && r->rate_pct >= 0) {
-            snprintf(buf, sizeof buf, "%s clean plates today: %d%% (%ld of %ld trays)",
-                     r->rate_of_department ? r->department : "canteen", r->rate_pct,
-                     r->rate_clean, r->rate_trays);
+            utf8_format(buf, sizeof buf, "%s clean plates today: %d%% (%ld of %ld trays)",
+                        r->rate_of_department ? r->department : "canteen", r->rate_pct,
+                        r->rate_clean, r->rate_trays);
             line_attr(y++, 0, 0, buf);
         }
         y++;
@@ -218,12 +252,12 @@ void station_ui_draw(const station_view *v, const char *scale_status, const char
     if (v->mode == STATION_KITCHEN)
         draw_kitchen(v, y + 1);
 
-    mvaddstr(LINES - 3, 2, scale_status ? scale_status : "");
-    mvaddstr(LINES - 2, 2, reader_status ? reader_status : "");
+    line_attr(LINES - 3, 0, 0, scale_status ? scale_status : "");
+    line_attr(LINES - 2, 0, 0, reader_status ? reader_status : "");
     if (has_colors())
         attron(COLOR_PAIR(PAIR_TITLE));
     mvhline(LINES - 1, 0, ' ', cols);
-    mvaddstr(LINES - 1, 0, " m mode   t tare   z zero   F10 leave");
+    screen_text(LINES - 1, 0, cols, SCREEN_NORMAL, 0, " m mode   t tare   z zero   F10 leave");
     if (has_colors())
         attroff(COLOR_PAIR(PAIR_TITLE));
     refresh();

@@ -73,6 +73,70 @@ replay "$TMPDIR/k.sim" "$TMPDIR/k.cards" "$TMPDIR/k.out" --mode kitchen ||
 grep -q '"stage":"overproduction","gross_g":4350,"tare_g":850,"net_g":3500' "$TMPDIR/k.out" ||
     fail "kitchen weighing: $(cat "$TMPDIR/k.out")"
 
+# names in many scripts and lengths (up to the 64 characters an import takes;
+# 4-byte characters across the old 127/128-byte cut): every tray's answer is
+# one JSON line with the diner's and the department's names whole
+python3 - "$TMPDIR" <<'EOF'
+import csv, sys
+out = sys.argv[1]
+def upto(text, n=64):
+    return (text * n)[:n]
+names = ["张" * k for k in (42, 43, 44, 64)] + ["a" * p + "\U0002070e" * (64 - p) for p in range(4)]
+names += [upto("مُحَمَّدٌ عَبْدُ الرَّحْمٰنِ "), upto("שָׁלוֹם כֹּהֵן "), upto("\U0001f469\u200d\U0001f4bb", 63),
+          upto("e\u0301"), upto("\U0001f1e8\U0001f1f3"), 'O"Brien, 张 \\ <b>']
+with open(out + "/ndep.csv", "w", newline="") as f, open(out + "/ndin.csv", "w", newline="") as g, \
+        open(out + "/nnames.tsv", "w") as t:
+    dw, gw = csv.writer(f, lineterminator="\n"), csv.writer(g, lineterminator="\n")
+    dw.writerow(["code", "name", "parent_code"])
+    gw.writerow(["staff_no", "name", "department_code", "category", "card"])
+    for i, n in enumerate(names):
+        dept = names[-1 - i]
+        dw.writerow(["N%02d" % i, dept, ""])
+        gw.writerow(["N%03d" % i, n, "N%02d" % i, "staff", "%010d" % (1001 + i)])
+        t.write("%010d\t%s\t%s\n" % (1001 + i, n, dept))
+EOF
+"$OFFICE" import departments "$TMPDIR/ndep.csv" >/dev/null || fail "departments not imported"
+"$OFFICE" import diners "$TMPDIR/ndin.csv" >/dev/null || fail "diners not imported"
+as_manager subsidy grant --month 2026-11 100 >/dev/null
+n=$(wc -l <"$TMPDIR/nnames.tsv")
+[ "$(cut -f 1 "$TMPDIR/nnames.tsv" | "$POS" --headless --terminal POS2 | grep -c '"ok":true')" = "$n" ] ||
+    fail "the lunches of the named diners were not all sold"
+awk -v n="$n" 'BEGIN { print "wait 1000"
+    for (i = 0; i < n; i++) printf "place %d\nwait 1700\nremove\nwait 800\n", 300 + i * 11
+    print "wait 3000" }' >"$TMPDIR/n.sim"
+cut -f 1 "$TMPDIR/nnames.tsv" | awk '{ printf "@%d %s\n", 1000 + (NR - 1) * 2500, $1 }
+    END { printf "@%d end\n", 1000 + NR * 2500 + 3000 }' >"$TMPDIR/n.cards"
+replay "$TMPDIR/n.sim" "$TMPDIR/n.cards" "$TMPDIR/n.out" --tray-tare-g 300 ||
+    fail "named trays: $(cat "$TMPDIR/err")"
+python3 - "$TMPDIR" <<'EOF' || fail "named trays: see above"
+import json, sys
+d = sys.argv[1]
+want = [l.rstrip("\n").split("\t") for l in open(d + "/nnames.tsv", encoding="utf-8")]
+got = [json.loads(l) for l in open(d + "/n.out", "rb").read().decode("utf-8").splitlines()]
+assert len(got) == len(want), "%d trays recorded, %d weighed" % (len(got), len(want))
+for (card, name, dept), g in zip(want, got):
+    assert g["card"] == card and g["name"] == name and g["department"] == dept, (g, name, dept)
+    assert g["sale_id"].startswith("POS2-"), g
+EOF
+
+# kitchen text of 32 (category) and 64 (reason) characters is stored whole;
+# 33 characters of category are refused, not cut, and the one before stays
+cat32=$(python3 -c 'print("\U0002070e" * 32)')
+cat33=$(python3 -c 'print("菜" * 33)')
+reason64=$(python3 -c 'print("e\u0301" * 32)')
+printf 'wait 500\nplace 1850\nwait 3000\nremove\nwait 1000\n' >"$TMPDIR/kt.sim"
+printf '@100 stage prep\n@100 category %s\n@100 category %s\n@100 reason %s\n@100 container 0\n@3000 confirm\n@4000 end\n' \
+    "$cat32" "$cat33" "$reason64" >"$TMPDIR/kt.cards"
+replay "$TMPDIR/kt.sim" "$TMPDIR/kt.cards" "$TMPDIR/kt.out" --mode kitchen ||
+    fail "kitchen text: $(cat "$TMPDIR/err")"
+grep -qF "category '$cat33' has 33 characters" "$TMPDIR/err" ||
+    fail "33 characters taken: $(cat "$TMPDIR/err")"
+python3 - "$TMPDIR" "$cat32" "$reason64" <<'EOF' || fail "kitchen text: $(cat "$TMPDIR/kt.out")"
+import json, sys
+got = [json.loads(l) for l in open(sys.argv[1] + "/kt.out", encoding="utf-8")]
+assert len(got) == 1 and got[0]["category"] == sys.argv[2] and got[0]["reason"] == sys.argv[3], got
+EOF
+
 # a line that is not "@MS CARD" is reported and skipped; the run says so by its exit
 printf '@100 0000000001\nnot timed\n@2000 end\n' >"$TMPDIR/bad.cards"
 printf 'wait 500\nplace 350\nwait 2000\nremove\n' >"$TMPDIR/bad.sim"

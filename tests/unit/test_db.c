@@ -1,4 +1,4 @@
-/* Unit tests for core/db and core/schema: migrations on user_version, pragmas, old and new files. */
+/* Unit tests for core/db and core/schema: migrations on user_version, pragmas, old and new files, copying columns. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +13,7 @@
 
 #include "core/db.h"
 #include "core/schema.h"
+#include "core/utf8.h"
 #include "core/verify.h"
 
 static char path[64];
@@ -193,6 +194,60 @@ static void test_not_a_database(void **state)
     assert_null(d);
 }
 
+/* db_copy_col into every size of buffer: a name of 3- and 4-byte characters
+ * (and one whose 4-byte character lies across byte 127, where the old
+ * 128-byte fields cut) comes out as valid UTF-8, a prefix of the column,
+ * marked "…" when cut, and whole when it fits. */
+static void test_copy_col_cuts_on_characters(void **state)
+{
+    static const char *const texts[] = {
+        "欧阳娜娜·阿不都热合曼·买买提", "a𠜎𠜱𠝹𠱓𠱸𠲖𠳏𠳕𠴕𠵼𠵿𠸎𠸏𠹷𠺝𠺢𠻗𠻹𠻺𠼭𠼮𠽌𠾴𠾼𠿪𡁜𡁯𡁵𡁶𡁻𡃁𡃉",
+        "Zoe\xcc\x88 Ange\xcc\x81lique", "مُحَمَّدٌ عَبْدُ الرَّحْمٰنِ",
+    };
+    char big[256], out[256];
+    sqlite3_stmt *st;
+    db *d = NULL;
+    (void)state;
+    assert_int_equal(db_open(path, DB_OPEN_CREATE, &d), CP_OK);
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0] + 1; i++) {
+        const char *t = texts[i % (sizeof texts / sizeof texts[0])];
+        size_t len;
+        if (i == sizeof texts / sizeof texts[0]) { /* 𠜎 over bytes 126-129 */
+            memset(big, 'x', 126);
+            strcpy(big + 126, "𠜎𠜱");
+            t = big;
+        }
+        len = strlen(t);
+        assert_non_null(st = db_stmt(d, "SELECT ?"));
+        db_bind_text(st, 1, t);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        for (size_t size = 1; size <= len + 1; size++) {
+            size_t n;
+            memset(out, 0x55, sizeof out);
+            db_copy_col(out, size, st, 0);
+            n = strlen(out);
+            assert_true(n < size);
+            assert_true(utf8_valid(out, n));
+            if (size > len) {
+                assert_string_equal(out, t);
+                continue;
+            }
+            if (size > 3) {
+                assert_string_equal(out + n - 3, UTF8_ELLIPSIS);
+                n -= 3;
+            }
+            assert_memory_equal(out, t, n);
+        }
+        sqlite3_reset(st);
+    }
+    assert_non_null(st = db_stmt(d, "SELECT NULL"));
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    db_copy_col(out, sizeof out, st, 0);
+    assert_string_equal(out, "");
+    sqlite3_reset(st);
+    db_close(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +258,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_new_file_is_private, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_file_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_col_cuts_on_characters, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -118,6 +118,39 @@ static void test_diner_errors_name_line_and_field(void **state)
     assert_int_equal(fixture_int(d, "SELECT count(*) FROM diners"), 4);
 }
 
+/* Names are counted in characters, not bytes: 64 of any script are taken
+ * (192 bytes of Chinese, 256 of 4-byte characters), 65 are refused with the
+ * file, line and field, and nothing of the file is imported. */
+static void test_name_length_in_characters(void **state)
+{
+    static const char *const chars[] = {"张", "a", "𠜎", "ُ", "\xf0\x9f\x98\x80"};
+    db *d = *state;
+    import_counts n;
+    char name[400], buf[600];
+    int64_t before = fixture_int(d, "SELECT count(*) FROM diners");
+
+    for (size_t c = 0; c < sizeof chars / sizeof chars[0]; c++) {
+        size_t len = strlen(chars[c]);
+        for (int k = 0; k < DINERS_NAME_MAX; k++)
+            memcpy(name + (size_t)k * len, chars[c], len);
+        name[DINERS_NAME_MAX * len] = '\0';
+        snprintf(buf, sizeof buf, "staff_no,name,department_code,category,card\n"
+                 "S20%zu,%s,D01,staff,\n", c, name);
+        assert_int_equal(import_text(d, 1, buf, &n), CP_OK);
+        assert_int_equal(n.added, 1);
+        memcpy(name + DINERS_NAME_MAX * len, chars[c], len + 1); /* one more */
+        snprintf(buf, sizeof buf, "staff_no,name,department_code,category,card\n"
+                 "S30%zu,x,D01,staff,\nS31%zu,%s,D01,staff,\n", c, c, name);
+        assert_int_equal(import_text(d, 1, buf, &n), CP_ERR_INVALID);
+        assert_non_null(strstr(cp_detail(), "in.csv:3: field name: 65 characters"));
+        snprintf(buf, sizeof buf, "code,name,parent_code\nD9%zu,%s,\n", c, name);
+        assert_int_equal(import_text(d, 0, buf, &n), CP_ERR_INVALID);
+        assert_non_null(strstr(cp_detail(), "in.csv:2: field name: 65 characters"));
+    }
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM diners"), before + 5);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM departments WHERE code LIKE 'D9%'"), 0);
+}
+
 static void test_reimport_and_update(void **state)
 {
     db *d = *state;
@@ -260,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_reader_errors),
         T(test_bad_line_imports_nothing),
         T(test_diner_errors_name_line_and_field),
+        T(test_name_length_in_characters),
         T(test_reimport_and_update),
         T(test_departments),
         T(test_repeats_in_a_long_file),

@@ -13,6 +13,7 @@
 #include "core/canteen.h"
 #include "core/diners.h"
 #include "core/ledger.h"
+#include "core/utf8.h"
 #include "core/verify.h"
 #include "tests/unit/helpers/fixture.h"
 
@@ -284,10 +285,73 @@ static void test_request_id_repeats_answer(void **state)
     assert_int_equal(tap_req(d, "POS1", "0000000002", "POS1:2", &r2), CP_ERR_INSUFFICIENT_FUNDS);
     assert_int_equal(r2.repeated, 1);
     assert_int_equal(tap_req(d, "POS1", "0000000002", "POS1:3", &r2), CP_OK);
-    /* the same id for another card is a client bug, reported as such */
-    charge_req req = {.terminal = "POS1", .card_no = "0000000003", .request_id = "POS1:3",
-                      .actor = "test"};
-    assert_int_equal(ledger_charge(d, &req, &r2), CP_ERR_INVALID);
+    /* the same id for another card (another terminal's, or a script's mistake)
+     * is refused and answered like any refusal: nothing charged, nothing
+     * written, and the terminal can answer it and go on */
+    assert_int_equal(ledger_topup(d, "S003", 5000, "test", NULL), CP_OK);
+    assert_int_equal(tap_req(d, "POS2", "0000000003", "POS1:3", &r2), CP_ERR_INVALID);
+    assert_non_null(strstr(r2.message, "request id POS1:3 was already used for another card"));
+    assert_int_equal(r2.repeated, 0);
+    assert_string_equal(r2.sale_id, "");
+    assert_int_equal(sales(d), 2);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM charge_requests"), 3);
+    balances(d, "S003", 5000, 0);
+}
+
+/* Sets the name of a diner (or department) to n copies of ch, as an old
+ * import without the length limit could have. */
+static void set_name(db *d, const char *table, const char *key, const char *ch, int n)
+{
+    char name[1024] = "", sql[1200];
+    for (int i = 0; i < n; i++)
+        strcat(name, ch);
+    snprintf(sql, sizeof sql, "UPDATE %s SET name = '%s' WHERE %s", table, name, key);
+    assert_int_equal(db_exec(d, sql), CP_OK);
+}
+
+/* The longest names an import takes come back whole, in the answer and in
+ * every refusal that names the diner; a longer one from before the limit is
+ * cut on a character boundary with "…". Never half a character. */
+static void test_long_names_in_answers(void **state)
+{
+    static const char *const chars[] = {"张", "𠜎", "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x92\xbb",
+                                        "e\xcc\x81", "مُ"};
+    db *d = *state;
+    charge_res r;
+    char want[1024];
+    assert_int_equal(ledger_topup(d, "S001", 100000, "test", NULL), CP_OK);
+    assert_int_equal(ledger_topup(d, "S002", 100000, "test", NULL), CP_OK);
+    assert_int_equal(canteen_set_rules(d, "staff", 100, -1, 0, "test"), CP_OK);
+    for (size_t c = 0; c < sizeof chars / sizeof chars[0]; c++) {
+        int n = (int)(DINERS_NAME_MAX / utf8_chars(chars[c]));
+        char at[32];
+        want[0] = '\0';
+        for (int i = 0; i < n; i++)
+            strcat(want, chars[c]);
+        set_name(d, "diners", "staff_no = 'S001'", chars[c], n);
+        set_name(d, "departments", "code = 'D01'", chars[c], n);
+        snprintf(at, sizeof at, "2026-11-20T12:%02zu:00", c * 2);
+        fixture_at(at);
+        assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+        assert_string_equal(r.name, want);
+        assert_string_equal(r.department, want);
+        /* refused for a tap a moment ago: the message names the diner whole */
+        assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_ERR_DUPLICATE_TAP);
+        assert_true(utf8_valid(r.message, strlen(r.message)));
+        assert_non_null(strstr(r.message, want));
+    }
+    /* a name of 200 4-byte characters from an old database: cut, marked, valid */
+    set_name(d, "diners", "staff_no = 'S002'", "𠜎", 200);
+    fixture_at("2026-11-20T12:30:00");
+    assert_int_equal(tap(d, "POS1", "0000000002", &r), CP_OK);
+    assert_true(utf8_valid(r.name, strlen(r.name)));
+    assert_string_equal(r.name + strlen(r.name) - 3, UTF8_ELLIPSIS);
+    assert_int_equal(strlen(r.name), 252 + 3);
+    assert_int_equal(db_exec(d, "UPDATE diners SET status = 'left' WHERE staff_no = 'S002'"),
+                     CP_OK);
+    assert_int_equal(tap(d, "POS2", "0000000002", &r), CP_ERR_DINER_INACTIVE);
+    assert_true(utf8_valid(r.message, strlen(r.message)));
+    assert_non_null(strstr(r.message, "S002"));
 }
 
 static void test_void(void **state)
@@ -694,7 +758,8 @@ int main(void)
         T(test_meal_limit),          T(test_daily_cap),
         T(test_subsidy_first),       T(test_insufficient_changes_nothing),
         T(test_overdraft),           T(test_duplicate_tap),
-        T(test_request_id_repeats_answer), T(test_void),
+        T(test_request_id_repeats_answer), T(test_long_names_in_answers),
+        T(test_void),
         T(test_append_only),         T(test_verify_finds_tampering),
         T(test_verify_finds_consistent_edit), T(test_verify_finds_fake_void),
         T(test_verify_finds_deleted_request), T(test_verify_head_finds_cut_end),

@@ -99,6 +99,63 @@ static printq *file_queue(void)
     return q;
 }
 
+/* A receipt from the store shows the longest name an import takes whole
+ * (64 characters of 4 bytes, in a 128-byte field before) and the staff
+ * number after it, and an item sold by weight with a long name keeps its
+ * grams; nothing is printed as '?'. */
+static void test_long_names_on_the_receipt(void **state)
+{
+    db *d = *state;
+    char name[600] = "", sql[400], squeezed[2048], *o = squeezed, *text;
+    charge_line lines[] = {{"VEG", 350}};
+    charge_res r;
+    printq *q = file_queue();
+    int printed = 0;
+
+    for (int i = 0; i < 64; i++)
+        strcat(name, "𠜎");
+    snprintf(sql, sizeof sql, "UPDATE diners SET name = '%s' WHERE staff_no = 'S001'", name);
+    assert_int_equal(db_exec(d, sql), CP_OK);
+    assert_int_equal(canteen_set_item(d, "C1", "VEG", "有机时令蔬菜拼盘（本地农场直供，按克计价）配蒜蓉酱汁和小米辣",
+                                      250, "100g", "test"), CP_OK);
+    r = charge(d, "0000000001", lines, 1);
+    assert_string_equal(r.name, name);
+    assert_int_equal(printq_sale(q, d, r.sale_id, r.cash_left_fen, r.subsidy_left_fen, &printed),
+                     CP_OK);
+    text = decoded_file(out_path);
+    for (const char *p = text; *p; p++) /* the lines as one, as they wrap */
+        if (*p != '\n' && *p != ' ' && o < squeezed + sizeof squeezed - 1)
+            *o++ = *p;
+    *o = '\0';
+    snprintf(sql, sizeof sql, "%s(S001)", name);
+    assert_non_null(strstr(squeezed, sql));
+    /* (quantity and amount sit on the item's first line, inside its name) */
+    assert_non_null(strstr(squeezed, "有机时令"));
+    assert_non_null(strstr(squeezed, "配蒜蓉酱汁和小米辣350g"));
+    assert_null(strchr(text, '?'));
+    free(text);
+    /* an item name longer than the receipt keeps: cut on a character, the grams kept */
+    for (int i = 0; i < 70; i++)
+        strcat(name, "菜");
+    assert_int_equal(canteen_set_item(d, "C1", "VEG", name + 64 * 4, 250, "100g", "test"),
+                     CP_OK);
+    fixture_at("2026-11-20T12:01:00");
+    r = charge(d, "0000000001", lines, 1);
+    assert_int_equal(printq_sale(q, d, r.sale_id, r.cash_left_fen, r.subsidy_left_fen, &printed),
+                     CP_OK);
+    text = decoded_file(out_path);
+    assert_non_null(strstr(text, "菜…"));
+    assert_null(strchr(text, '?'));
+    o = squeezed;
+    for (const char *p = strstr(text, "菜…"); *p; p++)
+        if (*p != '\n' && *p != ' ' && o < squeezed + sizeof squeezed - 1)
+            *o++ = *p;
+    *o = '\0';
+    assert_non_null(strstr(squeezed, "菜…350g"));
+    free(text);
+    printq_free(q);
+}
+
 static void test_sale_receipt_from_the_store(void **state)
 {
     db *d = *state;
@@ -260,6 +317,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sale_receipt_from_the_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_names_on_the_receipt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_void_and_z_receipts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_printer_away_then_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_pause, setup, teardown),

@@ -170,12 +170,14 @@ static void test_stdin_lines(void **state)
     ev = next_of(r, READER_EV_INVALID);
     assert_string_equal(ev.raw, "not a card");
     assert_non_null(strstr(ev.text, "not a card number"));
+    assert_false(ev.cut);
 
     /* a line longer than any card number, then the last line without newline */
     write_all(p[1], "111111111111111111111111111111111111111111111\n1,1");
     close(p[1]);
     ev = next_of(r, READER_EV_INVALID);
     assert_non_null(strstr(ev.text, "too long"));
+    assert_true(ev.cut); /* its start is no command either (the station's "category ...") */
     assert_card(r, "0000065537");
     ev = next_of(r, READER_EV_STATUS);
     assert_false(ev.connected);

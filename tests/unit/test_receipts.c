@@ -360,6 +360,43 @@ static void test_void_round_trip(void **state)
     }
 }
 
+/* The longest name an import takes (64 characters, here of 4 bytes each:
+ * 256 bytes) and a long void reason are printed whole, never cut inside a
+ * character (which printed as '?') nor losing the staff number after it. */
+static void test_long_names_whole(void **state)
+{
+    char name[300] = "", reason[700] = "", want[800];
+    receipt_sale s = sale_fixture();
+    receipt_void v = {
+        .canteen = "食堂", .terminal = "T02", .cashier = "李丽", .manager = "王经理",
+        .time = "2024-05-13 12:01:00", .staff_no = "10023", .sale_no = "T02-000045",
+        .void_no = "T02-000046", .amount_fen = 1200,
+    };
+
+    (void)state;
+    for (int i = 0; i < 64; i++)
+        strcat(name, "𠜎");
+    for (int i = 0; i < 200; i++)
+        strcat(reason, "误");
+    s.diner_name = v.diner_name = name;
+    v.reason = reason;
+    for (size_t k = 0; k < 3; k++) {
+        char *text = round_trip(ESCPOS_GB18030, widths[k], enc_sale, &s), *sq = squeeze(text);
+        assert_lines_fit(text, widths[k]);
+        snprintf(want, sizeof want, "姓名:%s(10023)", name);
+        assert_contains(sq, want);
+        free(sq);
+        free(text);
+        text = round_trip(ESCPOS_GB18030, widths[k], enc_void, &v);
+        sq = squeeze(text);
+        snprintf(want, sizeof want, "原因:%s", reason);
+        assert_contains(sq, want);
+        assert_null(strchr(text, '?'));
+        free(sq);
+        free(text);
+    }
+}
+
 static void test_zreport_round_trip(void **state)
 {
     static const receipt_zrow rows[] = {
@@ -435,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_sale_reprint),
         cmocka_unit_test(test_sale_gbk_and_ascii),
         cmocka_unit_test(test_void_round_trip),
+        cmocka_unit_test(test_long_names_whole),
         cmocka_unit_test(test_zreport_round_trip),
         cmocka_unit_test(test_empty_fields),
     };

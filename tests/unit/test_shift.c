@@ -10,6 +10,7 @@
 
 #include "core/canteen.h"
 #include "core/ledger.h"
+#include "core/utf8.h"
 #include "pos/shift.h"
 #include "tests/unit/helpers/fixture.h"
 
@@ -187,6 +188,30 @@ static void test_z_report_hand_worked(void **state)
 }
 
 /* The next shift starts at zero and counts only its own sales. */
+/* A cashier with a long name (users have no length limit) opens and closes
+ * a shift: the Z report is written and read back. Cut by bytes into the
+ * 128-byte field, the name made the report invalid UTF-8 and the close
+ * failed as "out of memory" for ever. */
+static void test_long_cashier_name(void **state)
+{
+    db *d = *state;
+    char name[400] = "";
+    shift_report z, back;
+    shift_info s;
+
+    for (int i = 0; i < 43; i++) /* 129 bytes: the last character across byte 128 */
+        strcat(name, "张");
+    assert_int_equal(shift_open(d, "POS1", name, 100, &s), CP_OK);
+    assert_true(utf8_valid(s.cashier, strlen(s.cashier)));
+    assert_int_equal(shift_close(d, "POS1", name, 100, &z), CP_OK);
+    assert_true(utf8_valid(z.closed_by, strlen(z.closed_by)));
+    assert_int_equal(shift_load(d, z.close_id, &back), CP_OK);
+    assert_string_equal(back.closed_by, z.closed_by);
+    assert_string_equal(back.open.cashier, z.open.cashier);
+    shift_report_free(&back);
+    shift_report_free(&z);
+}
+
 static void test_next_shift_starts_at_zero(void **state)
 {
     db *d = *state;
@@ -225,6 +250,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_open_twice_and_close_without_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_z_report_hand_worked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_next_shift_starts_at_zero, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_cashier_name, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -290,6 +290,48 @@ static void test_kitchen(void **state)
     assert_int_equal(station_command(e->s, "stage prep", t), CP_ERR_INVALID);
 }
 
+/* n copies of ch after prefix, in buf. */
+static const char *repeat(char *buf, const char *prefix, const char *ch, int n)
+{
+    strcpy(buf, prefix);
+    for (int i = 0; i < n; i++)
+        strcat(buf, ch);
+    return buf;
+}
+
+/* Kitchen text typed at the headless station is stored whole (32 characters
+ * of category, 64 of reason, in any script) or refused, never cut: a cut
+ * category was stored as invalid UTF-8 and as another category. */
+static void test_kitchen_text_whole_or_refused(void **state)
+{
+    env *e = *state;
+    char cat[256], reason[512], cmd[600];
+    int64_t t = 0;
+    station_view v;
+
+    assert_int_equal(station_command(e->s, "kitchen", t), CP_OK);
+    assert_int_equal(station_command(e->s, "stage prep", t), CP_OK);
+    repeat(cat, "", "蔬", 32);
+    assert_int_equal(station_command(e->s, repeat(cmd, "category ", "蔬", 32), t), CP_OK);
+    assert_int_equal(station_command(e->s, repeat(cmd, "category ", "果", 33), t),
+                     CP_ERR_INVALID);
+    assert_non_null(strstr(cp_detail(), "33 characters"));
+    station_get_view(e->s, t, &v);
+    assert_string_equal(v.category, cat); /* the refused one changed nothing */
+    repeat(reason, "", "𠜎", 64);
+    assert_int_equal(station_command(e->s, repeat(cmd, "reason ", "𠜎", 64), t), CP_OK);
+    assert_int_equal(station_command(e->s, repeat(cmd, "reason ", "e\xcc\x81", 33), t),
+                     CP_ERR_INVALID); /* 66 code points */
+    assert_int_equal(station_command(e->s, "container 0", t), CP_OK);
+    tray(e->s, 1250, &t, 1500);
+    assert_int_equal(station_command(e->s, "confirm", t), CP_OK);
+    assert_int_equal(nrecords, 1);
+    assert_string_equal(records[0].category, cat);
+    assert_string_equal(records[0].reason, reason);
+    assert_int_equal(fixture_int(e->d, "SELECT count(*) FROM waste_records"
+                                       " WHERE length(category) = 32 AND length(reason) = 64"), 1);
+}
+
 static void test_config(void **state)
 {
     (void)state;
@@ -331,6 +373,24 @@ static void test_config(void **state)
     assert_int_equal(config_parse("bad.ini", "[station]\nmode = dinner\n", &ini), CP_OK);
     assert_int_equal(station_config_apply(ini, &c), CP_ERR_INVALID);
     config_free(ini);
+
+    /* kitchen lists: 32 characters of category taken whole, 33 refused, not cut */
+    {
+        char text[512], item[256];
+        snprintf(text, sizeof text, "[kitchen]\ncategories = 主食, %s\n",
+                 repeat(item, "", "𠜎", 32));
+        assert_int_equal(config_parse("long.ini", text, &ini), CP_OK);
+        assert_int_equal(station_config_apply(ini, &c), CP_OK);
+        config_free(ini);
+        assert_string_equal(c.categories[1], item);
+        snprintf(text, sizeof text, "[kitchen]\ncategories = 主食, %s\n",
+                 repeat(item, "", "菜", 33));
+        assert_int_equal(config_parse("long.ini", text, &ini), CP_OK);
+        assert_int_equal(station_config_apply(ini, &c), CP_ERR_INVALID);
+        assert_non_null(strstr(cp_detail(), "[kitchen] categories"));
+        assert_non_null(strstr(cp_detail(), "33 characters"));
+        config_free(ini);
+    }
 }
 
 int main(void)
@@ -344,6 +404,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_overload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_impossible_weight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kitchen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kitchen_text_whole_or_refused, setup, teardown),
         cmocka_unit_test(test_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

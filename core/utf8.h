@@ -1,0 +1,52 @@
+/* utf8: people's text in UTF-8: checking it, counting its characters, and copying or formatting it into fixed buffers without ever cutting a character. */
+#ifndef CP_UTF8_H
+#define CP_UTF8_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* "…": ends text that was cut short. */
+#define UTF8_ELLIPSIS "\xe2\x80\xa6"
+
+/* Bytes a buffer needs for n characters and the NUL (a character has at most 4 bytes). */
+#define UTF8_SIZE(n) ((n) * 4 + 1)
+
+/* Length (1-4) of the well-formed character at s, of which len bytes may be
+ * read, with its code point in *cp (cp may be NULL); 0 when s does not start
+ * one (a stray byte, a character cut short, an overlong form, a surrogate or
+ * a code point past U+10FFFF) or len is 0. */
+size_t utf8_char(const char *s, size_t len, uint32_t *cp);
+
+/* True when the len bytes at s are well-formed UTF-8 without a NUL byte. */
+bool utf8_valid(const char *s, size_t len);
+
+/* Characters (code points) in s; each byte that starts no character counts as one. */
+size_t utf8_chars(const char *s);
+
+/* The length of the longest prefix of s (len bytes) that has at most max
+ * bytes and ends where a character ends; it also keeps a combining mark, a
+ * joiner, a variation selector or a skin tone with the character before it
+ * (unless that character and its marks alone are longer than max). */
+size_t utf8_cut(const char *s, size_t len, size_t max);
+
+/* Copies src into dst of size bytes (always NUL-terminated when size > 0).
+ * Text that does not fit is cut with utf8_cut and ends with "…" (when size
+ * leaves room for it). Returns true when src was copied whole. */
+bool utf8_copy(char *dst, size_t size, const char *src);
+
+/* Like vsnprintf into dst, but text that does not fit is cut like
+ * utf8_copy. Returns true when the whole text fitted. */
+bool utf8_vformat(char *dst, size_t size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+bool utf8_format(char *dst, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A NUL-terminated copy of the len bytes at s in which every byte that is not
+ * part of a well-formed character (and every NUL) is replaced by U+FFFD, so
+ * that it is valid UTF-8 whatever came in; valid text comes back unchanged.
+ * The caller frees it; NULL when out of memory. */
+char *utf8_repair(const char *s, size_t len);
+
+#endif
