@@ -14,7 +14,7 @@
 static const char *const stages[] = {"plate", "prep", "overproduction", "spoilage", NULL};
 
 static const char *const flag_names[] = {"negative", "overload", "no_meal", "manual",
-                                         "anonymous"};
+                                         "anonymous", "impossible"};
 
 cp_err waste_stage_valid(const char *stage)
 {
