@@ -720,7 +720,11 @@ static json_t *scaled(int64_t v, int decimals)
  * (v NULL: out of memory), so that a caller never leaves a field out unseen. */
 static int put(json_t *o, const char *key, json_t *v)
 {
-    return !o || !v || json_object_set_new(o, key, v) != 0;
+    if (!o || !v) {
+        json_decref(v);
+        return 1;
+    }
+    return json_object_set_new(o, key, v) != 0;
 }
 
 /* Writes arr as indented JSON and a newline. */
