@@ -615,10 +615,14 @@ static int cmd_report_pdf(ctx *c, int quarterly)
     req.out = office_opt(c, "out");
     req.font = office_opt(c, "font");
     req.rubric = office_opt(c, "rubric");
+    req.provisional = quarterly && office_opt(c, "provisional") != NULL;
     err = quarterly ? report_quarterly(c->d, &req, &res) : report_monthly(c->d, &req, &res);
     if (err)
         return office_fail(err);
-    if (quarterly)
+    if (quarterly && res.provisional)
+        printf("wrote %s: %d pages, PROVISIONAL (the quarter has not ended): %d points so far, "
+               "no grade; every page is marked 临时报告\n", req.out, res.pages, res.score);
+    else if (quarterly)
         printf("wrote %s: %d pages, %d points, grade %s\n", req.out, res.pages, res.score,
                res.grade);
     else
@@ -741,10 +745,12 @@ static const command commands[] = {
      "month=,out=,font=,canteen=,clean-threshold=,min-meals=,min-coverage=,red=,black=,"
      "food-cost=,co2e-factor=", cmd_report_monthly},
     {"report quarterly",
-     "--quarter YYYYQn --out FILE.pdf [--rubric FILE.ini] [--canteen CODE] [--font TTF]",
-     "the quarterly anti-waste evaluation, scored 优/良/中/差 by the rubric", 0,
+     "--quarter YYYYQn --out FILE.pdf [--rubric FILE.ini] [--canteen CODE] [--font TTF]"
+     " [--provisional]",
+     "the quarterly anti-waste evaluation, scored 优/良/中/差 by the rubric, once the quarter "
+     "has ended (--provisional: a draft before that, marked on every page, not graded)", 0,
      "quarter=,out=,font=,rubric=,canteen=,clean-threshold=,min-meals=,min-coverage=,red=,"
-     "black=,food-cost=,co2e-factor=", cmd_report_quarterly},
+     "black=,food-cost=,co2e-factor=,provisional", cmd_report_quarterly},
     {"report sales", "--from DATE --to DATE [--by day|terminal|cashier|period] [--csv]",
      "sales, voids and money taken, for the books", 0, "from=,to=,by=,csv", cmd_report_sales},
     {"report balances", "[--csv]", "cash and subsidy the canteen owes each diner", 0, "csv",

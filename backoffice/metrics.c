@@ -12,20 +12,33 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "backoffice/csvout.h"
+#include "backoffice/text.h"
 #include "core/clock.h"
 #include "core/waste.h"
 
 /* Sums for one department while they are gathered. */
 typedef struct acc {
     int64_t id;
-    char code[64], name[128];
-    int64_t meals, diners, trays, plate_g, clean;
+    char code[64];                 /* 1-32 letters, digits, - or _ (the import's rule) */
+    char *name;                    /* owned; NULL when the names were not asked for */
+    int64_t meals, diners, trays, plate_g, clean, flagged;
 } acc;
 
 typedef struct accs {
     acc *a; /* sorted by id */
     size_t n;
+    int64_t flagged_anonymous;     /* flagged trays of nobody known (department 0) */
 } accs;
+
+static void accs_free(accs *all)
+{
+    for (size_t i = 0; all->a && i < all->n; i++)
+        free(all->a[i].name);
+    free(all->a);
+    all->a = NULL;
+    all->n = 0;
+}
 
 void metrics_opts_init(metrics_opts *o)
 {
@@ -46,42 +59,66 @@ static int days_in_month(int y, int m)
     return m == 2 && leap ? 29 : days[m - 1];
 }
 
-cp_err metrics_span_parse(const char *month, const char *quarter, metrics_span *span)
+/* Fills span with months first..last of year y, labelled label, after prev. */
+static void span_fill(metrics_span *span, int y, int first, int last, const char *label,
+                      const char *prev)
 {
-    int y, m, q, end = 0, first, last;
-
     memset(span, 0, sizeof *span);
-    if ((month != NULL) == (quarter != NULL))
-        return cp_fail(CP_ERR_INVALID, "give exactly one of --month YYYY-MM or --quarter YYYYQn");
-    if (month) {
-        cp_err err = clock_parse_month(month, &y, &m);
-        if (err)
-            return err;
-        first = last = m;
-        snprintf(span->label, sizeof span->label, "%04d-%02d", y, m);
-        snprintf(span->prev_label, sizeof span->prev_label, "%04d-%02d", m == 1 ? y - 1 : y,
-                 m == 1 ? 12 : m - 1);
-    } else {
-        if (sscanf(quarter, "%4dQ%1d%n", &y, &q, &end) != 2 || quarter[end] ||
-            strlen(quarter) != 6 || q < 1 || q > 4 || y < 2000 || y > 9999)
-            return cp_fail(CP_ERR_INVALID, "'%s' is not a quarter like 2026Q4", quarter);
-        first = q * 3 - 2, last = q * 3;
-        snprintf(span->label, sizeof span->label, "%04dQ%d", y, q);
-        snprintf(span->prev_label, sizeof span->prev_label, "%04dQ%d", q == 1 ? y - 1 : y,
-                 q == 1 ? 4 : q - 1);
-    }
+    snprintf(span->label, sizeof span->label, "%s", label);
+    snprintf(span->prev_label, sizeof span->prev_label, "%s", prev);
     for (int k = first; k <= last; k++)
         snprintf(span->months[span->nmonths++], sizeof span->months[0], "%04d-%02d", y, k);
     snprintf(span->from, sizeof span->from, "%04d-%02d-01", y, first);
     snprintf(span->to, sizeof span->to, "%04d-%02d-%02d", y, last, days_in_month(y, last));
-    return CP_OK;
 }
 
-/* The span before span, of the same kind. */
-static cp_err prev_span(const metrics_span *span, metrics_span *prev)
+void metrics_span_of_month(int year, int month, metrics_span *span)
 {
-    return strchr(span->label, 'Q') ? metrics_span_parse(NULL, span->prev_label, prev)
-                                    : metrics_span_parse(span->prev_label, NULL, prev);
+    char label[16], prev[16];
+
+    snprintf(label, sizeof label, "%04u-%02u", (unsigned)year % 10000, (unsigned)month % 100);
+    snprintf(prev, sizeof prev, "%04u-%02u", (unsigned)(month == 1 ? year - 1 : year) % 10000,
+             (unsigned)(month == 1 ? 12 : month - 1) % 100);
+    span_fill(span, year, month, month, label, prev);
+}
+
+/* The span of quarter q (1-4) of year. */
+static void span_of_quarter(int year, int q, metrics_span *span)
+{
+    char label[16], prev[16];
+
+    snprintf(label, sizeof label, "%04uQ%u", (unsigned)year % 10000, (unsigned)q % 10);
+    snprintf(prev, sizeof prev, "%04uQ%u", (unsigned)(q == 1 ? year - 1 : year) % 10000,
+             (unsigned)(q == 1 ? 4 : q - 1) % 10);
+    span_fill(span, year, q * 3 - 2, q * 3, label, prev);
+}
+
+cp_err metrics_span_parse(const char *month, const char *quarter, metrics_span *span)
+{
+    int y, k;
+    cp_err err = CP_OK;
+
+    memset(span, 0, sizeof *span);
+    if ((month != NULL) == (quarter != NULL))
+        return cp_fail(CP_ERR_INVALID, "give exactly one of --month YYYY-MM or --quarter YYYYQn");
+    /* the one month and quarter parsers: they take only years a canteen can have */
+    if (month && !(err = clock_parse_month(month, &y, &k)))
+        metrics_span_of_month(y, k, span);
+    else if (quarter && !(err = clock_parse_quarter(quarter, &y, &k)))
+        span_of_quarter(y, k, span);
+    return err;
+}
+
+void metrics_span_before(const metrics_span *span, metrics_span *prev)
+{
+    int y = atoi(span->label), k = atoi(span->label + 5);
+
+    /* not parsed again: the span before 2000-01 (1999-12) is no month anyone
+     * types, but it is the one a January report compares with */
+    if (strchr(span->label, 'Q'))
+        span_of_quarter(k == 1 ? y - 1 : y, k == 1 ? 4 : k - 1, prev);
+    else
+        metrics_span_of_month(k == 1 ? y - 1 : y, k == 1 ? 12 : k - 1, prev);
 }
 
 static void today(char out[CP_DATE_LEN])
@@ -93,14 +130,22 @@ static void today(char out[CP_DATE_LEN])
         clock_date(&now, out);
 }
 
-/* The next calendar day after date (YYYY-MM-DD). */
-static void next_day(const char *date, char out[CP_DATE_LEN])
+/* Moves date (YYYY-MM-DD) to the next calendar day; returns 0, leaving it
+ * as it was, when that day would not be a later date (beyond year 9999), so
+ * that no loop over days can run for ever whatever span it is given. */
+static int next_day(char date[CP_DATE_LEN])
 {
+    char next[CP_DATE_LEN];
     cp_time t = {0};
+
     sscanf(date, "%4d-%2d-%2d", &t.year, &t.month, &t.day);
     t.hour = 12;
     t = clock_add_seconds(&t, 86400);
-    clock_date(&t, out);
+    clock_date(&t, next);
+    if (strcmp(next, date) <= 0)
+        return 0;
+    memcpy(date, next, CP_DATE_LEN);
+    return 1;
 }
 
 static cp_err load_canteen(db *d, const char *code, int64_t *id)
@@ -122,23 +167,27 @@ static cp_err load_canteen(db *d, const char *code, int64_t *id)
 }
 
 /* The sums of one closed day per canteen, department and meal period, as
- * rows of (canteen_id, dept, period, meals, trays, grams, clean); ?1 is the
- * day, ?2 the clean-plate threshold, ?3 the flags that leave a tray out.
+ * rows of (canteen_id, dept, period, meals, trays, grams, clean, flagged); ?1
+ * is the day, ?2 the clean-plate threshold, ?3 the flags that leave a tray
+ * out (WASTE_FLAGS_LEFT_OUT): such a tray adds to flagged only.
  * CROSS JOIN keeps canteens the outer loop, so that the day's trays are found
  * through waste_canteen_day (canteen, day): with a plain JOIN the planner
  * scanned that whole index for every day, ~0.1 s a day with half a million
  * trays. */
 #define ROLLUP_SUMS_SQL                                                                   \
-    " SELECT canteen_id, dept, period, sum(meals), sum(trays), sum(grams), sum(clean)"   \
+    " SELECT canteen_id, dept, period, sum(meals), sum(trays), sum(grams), sum(clean),"  \
+    "   sum(flagged)"                                                                    \
     " FROM (SELECT canteen_id, department_id AS dept, coalesce(period_id, 0) AS period," \
-    "         1 AS meals, 0 AS trays, 0 AS grams, 0 AS clean"                            \
+    "         1 AS meals, 0 AS trays, 0 AS grams, 0 AS clean, 0 AS flagged"              \
     "       FROM sales s WHERE s.business_date = ?1"                                     \
     "       AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"               \
     "       UNION ALL"                                                                   \
     "       SELECT w.canteen_id, CASE WHEN w.diner_id IS NULL THEN 0 ELSE w.department_id END," \
-    "         coalesce(w.period_id, 0), 0, 1, w.net_g, w.net_g <= ?2"                    \
+    "         coalesce(w.period_id, 0), 0, (w.flags & ?3) = 0,"                          \
+    "         CASE WHEN (w.flags & ?3) = 0 THEN w.net_g ELSE 0 END,"                     \
+    "         (w.flags & ?3) = 0 AND w.net_g <= ?2, (w.flags & ?3) <> 0"                 \
     "       FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"           \
-    "       AND w.business_date = ?1 AND w.stage = 'plate' AND (w.flags & ?3) = 0"      \
+    "       AND w.business_date = ?1 AND w.stage = 'plate'"                              \
     "       AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id))"     \
     " GROUP BY canteen_id, dept, period"
 
@@ -150,7 +199,7 @@ static cp_err rollup_stage(db *d, const char *date)
     static const char create_sql[] =
         "CREATE TEMP TABLE IF NOT EXISTS rollup_stage(canteen_id INTEGER, department_id"
         " INTEGER, period_id INTEGER, meals INTEGER, trays INTEGER, plate_g INTEGER,"
-        " clean_trays INTEGER)";
+        " clean_trays INTEGER, flagged INTEGER)";
     static const char clear_sql[] = "DELETE FROM temp.rollup_stage";
     static const char fill_sql[] = "INSERT INTO temp.rollup_stage" ROLLUP_SUMS_SQL;
     sqlite3_stmt *st;
@@ -166,7 +215,7 @@ static cp_err rollup_stage(db *d, const char *date)
         return CP_ERR_DB;
     db_bind_text(st, 1, date);
     sqlite3_bind_int(st, 2, METRICS_ROLLUP_THRESHOLD_G);
-    sqlite3_bind_int(st, 3, WASTE_FLAG_NEGATIVE);
+    sqlite3_bind_int(st, 3, WASTE_FLAGS_LEFT_OUT);
     return db_step_done(d, st, "rolling up a day");
 }
 
@@ -192,9 +241,9 @@ static cp_err rollup_write(db *d, const char *date)
     static const char clear_sql[] = "DELETE FROM rollup_day WHERE business_date = ?";
     static const char copy_sql[] =
         "INSERT INTO rollup_day(business_date, canteen_id, department_id, period_id, meals,"
-        " trays, plate_g, clean_trays, threshold_g)"
-        " SELECT ?1, canteen_id, department_id, period_id, meals, trays, plate_g, clean_trays, ?2"
-        " FROM temp.rollup_stage";
+        " trays, plate_g, clean_trays, threshold_g, flagged)"
+        " SELECT ?1, canteen_id, department_id, period_id, meals, trays, plate_g, clean_trays,"
+        " ?2, flagged FROM temp.rollup_stage";
     sqlite3_stmt *st;
     cp_err err;
 
@@ -294,20 +343,19 @@ cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days)
 {
     static const char have_sql[] =
         "SELECT 1 FROM rollup_days WHERE business_date = ? AND threshold_g = ?";
-    char date[CP_DATE_LEN], now[CP_DATE_LEN], next[CP_DATE_LEN];
-    int total = 0, done = 0;
+    char date[CP_DATE_LEN], now[CP_DATE_LEN];
+    int total = 0, done = 0, more;
     int64_t began_us, held_us = 0;
     cp_err err = CP_OK;
 
     *days = 0;
     today(now);
-    for (snprintf(date, sizeof date, "%.10s", span->from); strcmp(date, span->to) <= 0;
-         next_day(date, next), snprintf(date, sizeof date, "%s", next))
+    for (snprintf(date, sizeof date, "%.10s", span->from), more = 1;
+         more && strcmp(date, span->to) <= 0; more = next_day(date))
         total++;
     progress = progress && isatty(STDERR_FILENO);
-    for (snprintf(date, sizeof date, "%.10s", span->from);
-         strcmp(date, span->to) <= 0 && strcmp(date, now) < 0;
-         next_day(date, next), snprintf(date, sizeof date, "%s", next)) {
+    for (snprintf(date, sizeof date, "%.10s", span->from), more = 1;
+         more && strcmp(date, span->to) <= 0 && strcmp(date, now) < 0; more = next_day(date)) {
         sqlite3_stmt *st = db_stmt(d, have_sql);
         int64_t one;
         done++;
@@ -348,15 +396,15 @@ static acc *acc_find(accs *all, int64_t id)
     return bsearch(&key, all->a, all->n, sizeof *all->a, acc_cmp);
 }
 
-static cp_err load_departments(db *d, accs *all)
+/* Every department, sorted by id; with_names also copies their names. */
+static cp_err load_departments(db *d, accs *all, int with_names)
 {
     static const char sql[] = "SELECT id, code, name FROM departments ORDER BY id";
     sqlite3_stmt *st = db_stmt(d, sql);
     size_t cap = 0;
     int rc;
 
-    all->a = NULL;
-    all->n = 0;
+    memset(all, 0, sizeof *all);
     if (!st)
         return CP_ERR_DB;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -372,24 +420,31 @@ static cp_err load_departments(db *d, accs *all)
         memset(a, 0, sizeof *a);
         a->id = sqlite3_column_int64(st, 0);
         snprintf(a->code, sizeof a->code, "%s", (const char *)sqlite3_column_text(st, 1));
-        snprintf(a->name, sizeof a->name, "%s", (const char *)sqlite3_column_text(st, 2));
+        /* a name of any length, never cut (it is published) */
+        if (with_names && !(a->name = strdup((const char *)sqlite3_column_text(st, 2)))) {
+            sqlite3_reset(st);
+            return cp_fail(CP_ERR_NOMEM, "out of memory reading departments");
+        }
     }
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading departments");
 }
 
-/* Adds rows of (department_id, meals, trays, grams, clean) from st to all. */
+/* Adds rows of (department_id, meals, trays, grams, clean, flagged) from st to all. */
 static cp_err add_rows(db *d, sqlite3_stmt *st, accs *all)
 {
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         acc *a = acc_find(all, sqlite3_column_int64(st, 0));
-        if (!a)
-            continue; /* department 0: anonymous trays, not a department's */
+        if (!a) { /* department 0: anonymous trays, not a department's */
+            all->flagged_anonymous += sqlite3_column_int64(st, 5);
+            continue;
+        }
         a->meals += sqlite3_column_int64(st, 1);
         a->trays += sqlite3_column_int64(st, 2);
         a->plate_g += sqlite3_column_int64(st, 3);
         a->clean += sqlite3_column_int64(st, 4);
+        a->flagged += sqlite3_column_int64(st, 5);
     }
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading figures");
@@ -400,17 +455,20 @@ static cp_err collect_raw(db *d, const char *from, const char *to, int64_t cante
                           int threshold, accs *all)
 {
     static const char meals_sql[] =
-        "SELECT department_id, count(*), 0, 0, 0 FROM sales s"
+        "SELECT department_id, count(*), 0, 0, 0, 0 FROM sales s"
         " WHERE s.business_date BETWEEN ?1 AND ?2 AND (?3 = 0 OR s.canteen_id = ?3)"
         " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
         " GROUP BY department_id";
+    /* the trays of diners by department, those of nobody known as department 0
+     * (as in rollup_day); a flagged tray adds to the last column only */
     static const char trays_sql[] =
-        "SELECT w.department_id, 0, count(*), sum(w.net_g), sum(w.net_g <= ?4)"
+        "SELECT CASE WHEN w.diner_id IS NULL THEN 0 ELSE w.department_id END, 0,"
+        " sum((w.flags & ?5) = 0), sum(CASE WHEN (w.flags & ?5) = 0 THEN w.net_g ELSE 0 END),"
+        " sum((w.flags & ?5) = 0 AND w.net_g <= ?4), sum((w.flags & ?5) <> 0)"
         " FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"
         " AND w.business_date BETWEEN ?1 AND ?2 AND w.stage = 'plate'"
-        " AND w.diner_id IS NOT NULL AND (w.flags & ?5) = 0"
         " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"
-        " WHERE ?3 = 0 OR c.id = ?3 GROUP BY w.department_id";
+        " WHERE ?3 = 0 OR c.id = ?3 GROUP BY 1";
     sqlite3_stmt *st;
     cp_err err;
 
@@ -427,7 +485,7 @@ static cp_err collect_raw(db *d, const char *from, const char *to, int64_t cante
     db_bind_text(st, 2, to);
     sqlite3_bind_int64(st, 3, canteen_id);
     sqlite3_bind_int(st, 4, threshold);
-    sqlite3_bind_int(st, 5, WASTE_FLAG_NEGATIVE);
+    sqlite3_bind_int(st, 5, WASTE_FLAGS_LEFT_OUT);
     return add_rows(d, st, all);
 }
 
@@ -436,8 +494,8 @@ static cp_err collect(db *d, const metrics_span *span, const metrics_opts *o,
                       int64_t canteen_id, accs *all)
 {
     static const char rolled_sql[] =
-        "SELECT department_id, sum(meals), sum(trays), sum(plate_g), sum(clean_trays)"
-        " FROM rollup_day WHERE business_date BETWEEN ?1 AND ?2"
+        "SELECT department_id, sum(meals), sum(trays), sum(plate_g), sum(clean_trays),"
+        " sum(flagged) FROM rollup_day WHERE business_date BETWEEN ?1 AND ?2"
         " AND (?3 = 0 OR canteen_id = ?3) GROUP BY department_id";
     static const char diners_sql[] =
         "SELECT department_id, count(DISTINCT diner_id) FROM diner_month"
@@ -487,6 +545,16 @@ int64_t metrics_scaled(int64_t a, int64_t b, int64_t scale)
     return b > 0 ? (a * scale * 2 + b) / (2 * b) : -1;
 }
 
+int64_t metrics_coverage(int64_t trays, int64_t meals, int64_t scale)
+{
+    /* Coverage is the share of meals that were weighed, so it stops at all of
+     * them. Trays can still outnumber meals without any flag: a sale voided
+     * after its tray was weighed (the tray had its meal when it was weighed),
+     * a diner who brings back two trays for one meal, or one who moved to
+     * another department between paying (the meal counts for the old one)
+     * and bringing the tray back (the tray counts for the new one). */
+    return metrics_scaled(trays < meals ? trays : meals, meals, scale);
+}
 
 /* Order of the ranking: g per tray ascending (as published, in tenths), then
  * clean rate descending (exactly, by cross-multiplying), then code. */
@@ -516,9 +584,10 @@ cp_err metrics_departments(db *d, const metrics_span *span, const metrics_opts *
     cp_err err;
 
     *out = NULL;
-    if ((err = load_canteen(d, o->canteen, &canteen_id)) || (err = load_departments(d, &cur)) ||
-        (err = load_departments(d, &prev)) || (err = collect(d, span, o, canteen_id, &cur)) ||
-        (err = prev_span(span, &before)) || (err = collect(d, &before, o, canteen_id, &prev)))
+    if ((err = load_canteen(d, o->canteen, &canteen_id)) ||
+        (err = load_departments(d, &cur, 1)) || (err = load_departments(d, &prev, 0)) ||
+        (err = collect(d, span, o, canteen_id, &cur)) ||
+        (metrics_span_before(span, &before), (err = collect(d, &before, o, canteen_id, &prev))))
         goto out;
     if (!(t = calloc(1, sizeof *t)) || !(t->rows = calloc(cur.n + 1, sizeof *t->rows))) {
         err = cp_fail(CP_ERR_NOMEM, "out of memory computing metrics");
@@ -526,21 +595,25 @@ cp_err metrics_departments(db *d, const metrics_span *span, const metrics_opts *
     }
     t->span = *span;
     t->opts = *o;
+    t->flagged_trays = cur.flagged_anonymous;
     for (size_t i = 0; i < cur.n; i++) {
-        const acc *a = &cur.a[i];
+        acc *a = &cur.a[i];
         metrics_row *row = &t->rows[t->n];
-        if (!a->meals && !a->trays && !a->diners)
+        t->flagged_trays += a->flagged;
+        if (!a->meals && !a->trays && !a->diners && !a->flagged)
             continue;
         snprintf(row->code, sizeof row->code, "%s", a->code);
-        snprintf(row->name, sizeof row->name, "%s", a->name);
+        row->name = a->name; /* the row owns it now */
+        a->name = NULL;
         row->meals = a->meals;
         row->diners = a->diners;
         row->trays = a->trays;
         row->plate_g = a->plate_g;
         row->clean_trays = a->clean;
+        row->flagged_trays = a->flagged;
         row->g_per_tray_x10 = metrics_scaled(a->plate_g, a->trays, 10);
         row->clean_rate_permille = (int)metrics_scaled(a->clean, a->trays, 1000);
-        row->coverage_permille = (int)metrics_scaled(a->trays, a->meals, 1000);
+        row->coverage_permille = (int)metrics_coverage(a->trays, a->meals, 1000);
         row->eligible = a->meals >= o->min_meals && a->meals > 0 &&
                         a->trays * 100 >= (int64_t)o->min_coverage_pct * a->meals &&
                         a->diners >= METRICS_MIN_DINERS && a->trays > 0;
@@ -569,8 +642,8 @@ cp_err metrics_departments(db *d, const metrics_span *span, const metrics_opts *
     *out = t;
     t = NULL;
 out:
-    free(cur.a);
-    free(prev.a);
+    accs_free(&cur);
+    accs_free(&prev);
     metrics_free(t);
     return err;
 }
@@ -579,6 +652,8 @@ void metrics_free(metrics_table *t)
 {
     if (!t)
         return;
+    for (size_t i = 0; t->rows && i < t->n; i++)
+        free(t->rows[i].name);
     free(t->rows);
     free(t);
 }
@@ -610,19 +685,24 @@ cp_err metrics_print_text(const metrics_table *t, FILE *f)
             t->span.label, t->span.from, t->span.to, t->n, t->eligible,
             t->opts.clean_threshold_g, t->opts.min_meals, t->opts.min_coverage_pct,
             METRICS_MIN_DINERS);
-    fprintf(f, "%4s %-6s %-12s %7s %6s %6s %9s %7s %6s %6s %7s %s\n", "rank", "list", "code",
-            "meals", "diners", "trays", "plate_g", "g/tray", "clean", "cover", "change", "name");
+    fprintf(f, "%lld flagged tray%s left out (overload, negative, impossible weight or no meal; "
+               "kitchen weighings: --by canteen)\n",
+            (long long)t->flagged_trays, t->flagged_trays == 1 ? "" : "s");
+    fprintf(f, "%4s %-6s %-12s %7s %6s %6s %9s %7s %6s %6s %7s %7s %s\n", "rank", "list",
+            "code", "meals", "diners", "trays", "plate_g", "g/tray", "clean", "cover", "change",
+            "flagged", "name");
     for (size_t i = 0; i < t->n; i++) {
         const metrics_row *r = &t->rows[i];
-        fprintf(f, "%4s %-6s %-12s %7lld %6lld %6lld %9lld %7s %6s %6s %7s %s\n",
+        fprintf(f, "%4s %-6s %-12s %7lld %6lld %6lld %9lld %7s %6s %6s %7s %7lld %s\n",
                 r->rank ? (snprintf(e, sizeof e, "%d", r->rank), e) : "-",
                 r->list ? r->list : "", r->code, (long long)r->meals, (long long)r->diners,
                 (long long)r->trays, (long long)r->plate_g,
                 r->g_per_tray_x10 >= 0 ? metrics_x10(r->g_per_tray_x10, a) : "",
                 metrics_ratio(r->clean_rate_permille, b), metrics_ratio(r->coverage_permille, c),
-                r->has_change ? metrics_x10(r->change_x10, e) : "", r->name);
+                r->has_change ? metrics_x10(r->change_x10, e) : "",
+                (long long)r->flagged_trays, r->name);
     }
-    return CP_OK;
+    return ferror(f) ? cp_fail(CP_ERR_IO, "could not write the output") : CP_OK;
 }
 
 /* A JSON number with the given decimals from an integer scaled by 10^decimals. */
@@ -636,80 +716,95 @@ static json_t *scaled(int64_t v, int decimals)
     return json_real(strtod(buf, NULL)); /* for display only; the figures stay integers */
 }
 
+/* Sets key of o to v (a new reference, taken); returns 1 when that failed
+ * (v NULL: out of memory), so that a caller never leaves a field out unseen. */
+static int put(json_t *o, const char *key, json_t *v)
+{
+    if (!o || !v) {
+        json_decref(v);
+        return 1;
+    }
+    return json_object_set_new(o, key, v) != 0;
+}
+
+/* Writes arr as indented JSON and a newline. */
+static cp_err dump_json(json_t *arr, FILE *f)
+{
+    if (json_dumpf(arr, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) != 0 ||
+        fputc('\n', f) == EOF)
+        return cp_fail(CP_ERR_IO, "could not write the JSON output");
+    return CP_OK;
+}
+
 cp_err metrics_print_json(const metrics_table *t, FILE *f)
 {
     json_t *arr = json_array();
     cp_err err = CP_OK;
+    int bad = !arr;
 
-    for (size_t i = 0; i < t->n; i++) {
+    for (size_t i = 0; i < t->n && !bad; i++) {
         const metrics_row *r = &t->rows[i];
         json_t *o = json_object();
-        json_object_set_new(o, "code", json_string(r->code));
-        json_object_set_new(o, "name", json_string(r->name));
-        json_object_set_new(o, "meals", json_integer(r->meals));
-        json_object_set_new(o, "diners", json_integer(r->diners));
-        json_object_set_new(o, "trays", json_integer(r->trays));
-        json_object_set_new(o, "plate_g", json_integer(r->plate_g));
-        json_object_set_new(o, "g_per_tray",
-                            r->g_per_tray_x10 >= 0 ? scaled(r->g_per_tray_x10, 1) : json_null());
-        json_object_set_new(o, "clean_rate", r->clean_rate_permille >= 0
-                                                 ? scaled(r->clean_rate_permille, 3)
-                                                 : json_null());
-        json_object_set_new(o, "coverage", r->coverage_permille >= 0
-                                               ? scaled(r->coverage_permille, 3)
-                                               : json_null());
-        json_object_set_new(o, "eligible", json_boolean(r->eligible));
-        json_object_set_new(o, "rank", r->rank ? json_integer(r->rank) : json_null());
-        json_object_set_new(o, "list", r->list ? json_string(r->list) : json_null());
-        json_object_set_new(o, "change_g_per_tray",
-                            r->has_change ? scaled(r->change_x10, 1) : json_null());
-        json_array_append_new(arr, o);
+        bad |= put(o, "code", text_json(r->code));
+        bad |= put(o, "name", text_json(r->name)); /* valid JSON whatever the name holds */
+        bad |= put(o, "meals", json_integer(r->meals));
+        bad |= put(o, "diners", json_integer(r->diners));
+        bad |= put(o, "trays", json_integer(r->trays));
+        bad |= put(o, "plate_g", json_integer(r->plate_g));
+        bad |= put(o, "g_per_tray",
+                   r->g_per_tray_x10 >= 0 ? scaled(r->g_per_tray_x10, 1) : json_null());
+        bad |= put(o, "clean_rate",
+                   r->clean_rate_permille >= 0 ? scaled(r->clean_rate_permille, 3) : json_null());
+        bad |= put(o, "coverage",
+                   r->coverage_permille >= 0 ? scaled(r->coverage_permille, 3) : json_null());
+        bad |= put(o, "eligible", json_boolean(r->eligible));
+        bad |= put(o, "rank", r->rank ? json_integer(r->rank) : json_null());
+        bad |= put(o, "list", r->list ? json_string(r->list) : json_null());
+        bad |= put(o, "change_g_per_tray", r->has_change ? scaled(r->change_x10, 1) : json_null());
+        /* the trays of the department left out of the figures above (a contract) */
+        bad |= put(o, "flagged_trays", json_integer(r->flagged_trays));
+        bad |= !o || json_array_append_new(arr, o) != 0;
     }
-    if (json_dumpf(arr, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) != 0)
-        err = cp_fail(CP_ERR_IO, "could not write the JSON output");
-    fputc('\n', f);
+    err = bad ? cp_fail(CP_ERR_NOMEM, "out of memory writing the JSON output")
+              : dump_json(arr, f);
     json_decref(arr);
     return err;
 }
 
-/* Writes s as one CSV field (quoted when it needs to be). */
-static void csv_field(FILE *f, const char *s)
+void metrics_csv_figures(csvout *w, const metrics_row *r)
 {
-    if (strpbrk(s, ",\"\r\n")) {
-        fputc('"', f);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', f);
-            fputc(*s, f);
-        }
-        fputc('"', f);
-    } else {
-        fputs(s, f);
-    }
+    char a[24], b[24], c[24];
+
+    csvout_int(w, r->meals);
+    csvout_int(w, r->diners);
+    csvout_int(w, r->trays);
+    csvout_int(w, r->plate_g);
+    csvout_number(w, r->g_per_tray_x10 >= 0 ? metrics_x10(r->g_per_tray_x10, a) : "");
+    csvout_number(w, metrics_ratio(r->clean_rate_permille, b));
+    csvout_number(w, metrics_ratio(r->coverage_permille, c));
 }
 
 cp_err metrics_print_csv(const metrics_table *t, FILE *f)
 {
-    char a[24], b[24], c[24], e[24];
+    char e[24];
+    csvout w;
 
-    fputs("code,name,meals,diners,trays,plate_g,g_per_tray,clean_rate,coverage,eligible,rank,"
-          "list,change_g_per_tray\r\n", f);
+    csvout_begin(&w, f);
+    csvout_header(&w, "code,name,meals,diners,trays,plate_g,g_per_tray,clean_rate,coverage,"
+                      "eligible,rank,list,change_g_per_tray,flagged_trays");
     for (size_t i = 0; i < t->n; i++) {
         const metrics_row *r = &t->rows[i];
-        csv_field(f, r->code);
-        fputc(',', f);
-        csv_field(f, r->name);
-        fprintf(f, ",%lld,%lld,%lld,%lld,%s,%s,%s,%s,", (long long)r->meals,
-                (long long)r->diners, (long long)r->trays, (long long)r->plate_g,
-                r->g_per_tray_x10 >= 0 ? metrics_x10(r->g_per_tray_x10, a) : "",
-                metrics_ratio(r->clean_rate_permille, b), metrics_ratio(r->coverage_permille, c),
-                r->eligible ? "yes" : "no");
-        if (r->rank)
-            fprintf(f, "%d", r->rank);
-        fprintf(f, ",%s,%s\r\n", r->list ? r->list : "",
-                r->has_change ? metrics_x10(r->change_x10, e) : "");
+        csvout_text(&w, r->code);
+        csvout_text(&w, r->name);
+        metrics_csv_figures(&w, r);
+        csvout_text(&w, r->eligible ? "yes" : "no");
+        csvout_number(&w, r->rank ? (snprintf(e, sizeof e, "%d", r->rank), e) : "");
+        csvout_text(&w, r->list);
+        csvout_number(&w, r->has_change ? metrics_x10(r->change_x10, e) : "");
+        csvout_int(&w, r->flagged_trays);
+        csvout_end_row(&w);
     }
-    return ferror(f) ? cp_fail(CP_ERR_IO, "could not write the CSV output") : CP_OK;
+    return csvout_finish(&w);
 }
 
 /* ---- the canteen and meal-period views ------------------------------------ */
@@ -718,6 +813,7 @@ cp_err metrics_print_csv(const metrics_table *t, FILE *f)
 typedef struct plate {
     int64_t key;
     int64_t meals, trays, plate_g, clean, anon_trays, anon_g;
+    int64_t flagged;               /* plate weighings left out, of diners and anonymous */
 } plate;
 
 /* The last closed day of span to read from rollups, and the first open day. */
@@ -747,29 +843,35 @@ static void split_span(const metrics_span *span, const metrics_opts *o, char clo
 enum { BY_CANTEEN, BY_PERIOD, BY_DAY };
 
 /* Plate figures grouped by canteen, by canteen and meal period (key canteen
- * x 1000000 + period), or by day (key YYYYMMDD). */
+ * x 1000000 + period), or by day (key YYYYMMDD). ?7 is the flags that leave
+ * a weighing out: it adds to flagged, nothing else. */
 static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts *o,
                              int64_t canteen_id, int by, plate **out, size_t *n)
 {
+#define PLATE_OK "(w.flags & ?7) = 0"
 #define PLATE_SQL(KEY, WKEY)                                                                   \
-    "SELECT key, sum(meals), sum(trays), sum(grams), sum(clean), sum(anon), sum(anon_g) FROM ("  \
+    "SELECT key, sum(meals), sum(trays), sum(grams), sum(clean), sum(anon), sum(anon_g),"     \
+    " sum(flagged) FROM ("                                                                     \
     " SELECT " KEY " AS key, meals,"                                                           \
     "   CASE WHEN department_id <> 0 THEN trays ELSE 0 END AS trays,"                          \
     "   CASE WHEN department_id <> 0 THEN plate_g ELSE 0 END AS grams,"                        \
     "   CASE WHEN department_id <> 0 THEN clean_trays ELSE 0 END AS clean,"                    \
     "   CASE WHEN department_id = 0 THEN trays ELSE 0 END AS anon,"                            \
-    "   CASE WHEN department_id = 0 THEN plate_g ELSE 0 END AS anon_g"                         \
+    "   CASE WHEN department_id = 0 THEN plate_g ELSE 0 END AS anon_g, flagged"                \
     " FROM rollup_day WHERE business_date BETWEEN ?1 AND ?2 AND (?5 = 0 OR canteen_id = ?5)"  \
     " UNION ALL"                                                                               \
-    " SELECT " KEY ", 1, 0, 0, 0, 0, 0 FROM sales s WHERE s.business_date BETWEEN ?3 AND ?4"   \
+    " SELECT " KEY ", 1, 0, 0, 0, 0, 0, 0 FROM sales s WHERE s.business_date BETWEEN ?3 AND ?4" \
     "   AND (?5 = 0 OR s.canteen_id = ?5)"                                                     \
     "   AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"                         \
     " UNION ALL"                                                                               \
-    " SELECT " WKEY ", 0, w.diner_id IS NOT NULL, CASE WHEN w.diner_id IS NOT NULL"             \
-    "   THEN w.net_g ELSE 0 END, w.diner_id IS NOT NULL AND w.net_g <= ?6,"                     \
-    "   w.diner_id IS NULL, CASE WHEN w.diner_id IS NULL THEN w.net_g ELSE 0 END"               \
-    " FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"                             \
-    "   AND w.business_date BETWEEN ?3 AND ?4 AND w.stage = 'plate' AND (w.flags & ?7) = 0"    \
+    " SELECT " WKEY ", 0, " PLATE_OK " AND w.diner_id IS NOT NULL,"                            \
+    "   CASE WHEN " PLATE_OK " AND w.diner_id IS NOT NULL THEN w.net_g ELSE 0 END,"            \
+    "   " PLATE_OK " AND w.diner_id IS NOT NULL AND w.net_g <= ?6,"                            \
+    "   " PLATE_OK " AND w.diner_id IS NULL,"                                                  \
+    "   CASE WHEN " PLATE_OK " AND w.diner_id IS NULL THEN w.net_g ELSE 0 END,"                \
+    "   NOT " PLATE_OK                                                                         \
+    " FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"                       \
+    "   AND w.business_date BETWEEN ?3 AND ?4 AND w.stage = 'plate'"                           \
     "   AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"                 \
     " WHERE ?5 = 0 OR c.id = ?5"                                                               \
     ") GROUP BY key ORDER BY key"
@@ -781,6 +883,7 @@ static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts
         PLATE_SQL("CAST(replace(business_date, '-', '') AS INTEGER)",
                   "CAST(replace(w.business_date, '-', '') AS INTEGER)");
 #undef PLATE_SQL
+#undef PLATE_OK
     char closed_to[11], open_from[11];
     sqlite3_stmt *st;
     size_t cap = 0;
@@ -803,7 +906,7 @@ static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts
     db_bind_text(st, 4, span->to);
     sqlite3_bind_int64(st, 5, canteen_id);
     sqlite3_bind_int(st, 6, o->clean_threshold_g);
-    sqlite3_bind_int(st, 7, WASTE_FLAG_NEGATIVE);
+    sqlite3_bind_int(st, 7, WASTE_FLAGS_LEFT_OUT);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (*n == cap) {
             plate *p = realloc(*out, (cap = cap ? cap * 2 : 16) * sizeof *p);
@@ -821,116 +924,209 @@ static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts
         p->clean = sqlite3_column_int64(st, 4);
         p->anon_trays = sqlite3_column_int64(st, 5);
         p->anon_g = sqlite3_column_int64(st, 6);
+        p->flagged = sqlite3_column_int64(st, 7);
     }
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading plate figures");
 }
 
-/* Adds the shared plate fields to a JSON object. */
-static void plate_json(json_t *o, const plate *p)
+/* Adds the shared plate fields to a JSON object; returns 1 when one could not be. */
+static int plate_json(json_t *o, const plate *p)
 {
-    json_object_set_new(o, "meals", json_integer(p->meals));
-    json_object_set_new(o, "trays", json_integer(p->trays));
-    json_object_set_new(o, "plate_g", json_integer(p->plate_g));
-    json_object_set_new(o, "g_per_tray",
-                        p->trays ? scaled(metrics_scaled(p->plate_g, p->trays, 10), 1) : json_null());
-    json_object_set_new(o, "clean_rate",
-                        p->trays ? scaled(metrics_scaled(p->clean, p->trays, 1000), 3) : json_null());
-    json_object_set_new(o, "coverage",
-                        p->meals ? scaled(metrics_scaled(p->trays, p->meals, 1000), 3) : json_null());
+    int bad = 0;
+
+    bad |= put(o, "meals", json_integer(p->meals));
+    bad |= put(o, "trays", json_integer(p->trays));
+    bad |= put(o, "plate_g", json_integer(p->plate_g));
+    bad |= put(o, "g_per_tray",
+               p->trays ? scaled(metrics_scaled(p->plate_g, p->trays, 10), 1) : json_null());
+    bad |= put(o, "clean_rate",
+               p->trays ? scaled(metrics_scaled(p->clean, p->trays, 1000), 3) : json_null());
+    bad |= put(o, "coverage",
+               p->meals ? scaled(metrics_coverage(p->trays, p->meals, 1000), 3) : json_null());
+    bad |= put(o, "anonymous_trays", json_integer(p->anon_trays));
+    /* plate weighings left out (a contract): overload, negative, impossible, no meal */
+    bad |= put(o, "flagged_trays", json_integer(p->flagged));
+    return bad;
 }
 
-/* Kitchen waste of one canteen in span, grouped by what (stage, category or reason). */
-static cp_err kitchen_json(db *d, const metrics_span *span, int64_t canteen_id, json_t *into,
-                           int64_t *total_g)
+/* Kitchen waste of span in canteen_id (0: every canteen) by stage, category
+ * and reason into out->kitchen, its total into out->kitchen_g, and the
+ * kitchen weighings left out into out->flagged_kitchen. */
+static cp_err collect_kitchen(db *d, const metrics_span *span, int64_t canteen_id,
+                              metrics_summary *out)
 {
+    /* a group of flagged weighings only has ok = 0: counted, not listed */
     static const char sql[] =
-        "SELECT w.stage, coalesce(w.category, ''), coalesce(w.reason, ''), sum(w.net_g)"
-        " FROM waste_records w WHERE w.canteen_id = ?1 AND w.business_date BETWEEN ?2 AND ?3"
-        " AND w.stage <> 'plate' AND (w.flags & ?4) = 0"
+        "SELECT w.stage, coalesce(w.category, ''), coalesce(w.reason, ''),"
+        " sum(CASE WHEN (w.flags & ?4) = 0 THEN w.net_g ELSE 0 END), sum((w.flags & ?4) = 0),"
+        " sum((w.flags & ?4) <> 0)"
+        " FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"
+        " AND w.business_date BETWEEN ?1 AND ?2 AND w.stage <> 'plate'"
         " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"
-        " GROUP BY 1, 2, 3";
-    json_t *by[3] = {json_object(), json_object(), json_object()};
-    static const char *const names[3] = {"by_stage", "by_category", "by_reason"};
+        " WHERE ?3 = 0 OR c.id = ?3 GROUP BY 1, 2, 3"
+        " ORDER BY CASE w.stage WHEN 'prep' THEN 1 WHEN 'overproduction' THEN 2 ELSE 3 END, 2, 3";
     sqlite3_stmt *st = db_stmt(d, sql);
+    size_t cap = 0;
+    cp_err err = CP_OK;
     int rc;
 
-    *total_g = 0;
     if (!st)
         return CP_ERR_DB;
-    sqlite3_bind_int64(st, 1, canteen_id);
-    db_bind_text(st, 2, span->from);
-    db_bind_text(st, 3, span->to);
-    sqlite3_bind_int(st, 4, WASTE_FLAG_NEGATIVE);
+    db_bind_text(st, 1, span->from);
+    db_bind_text(st, 2, span->to);
+    sqlite3_bind_int64(st, 3, canteen_id);
+    sqlite3_bind_int(st, 4, WASTE_FLAGS_LEFT_OUT);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t g = sqlite3_column_int64(st, 3);
-        *total_g += g;
-        for (int k = 0; k < 3; k++) {
-            const char *key = (const char *)sqlite3_column_text(st, k);
-            json_t *old = json_object_get(by[k], *key ? key : "(none)");
-            json_object_set_new(by[k], *key ? key : "(none)",
-                                json_integer((old ? json_integer_value(old) : 0) + g));
+        out->flagged_kitchen += sqlite3_column_int64(st, 5);
+        if (sqlite3_column_int64(st, 4) == 0)
+            continue;
+        if (out->nkitchen == cap) {
+            metrics_kitchen *k = realloc(out->kitchen, (cap = cap ? cap * 2 : 16) * sizeof *k);
+            if (!k) {
+                err = cp_fail(CP_ERR_NOMEM, "out of memory");
+                break;
+            }
+            out->kitchen = k;
+        }
+        metrics_kitchen *k = &out->kitchen[out->nkitchen];
+        snprintf(k->stage, sizeof k->stage, "%s", (const char *)sqlite3_column_text(st, 0));
+        k->category = strdup((const char *)sqlite3_column_text(st, 1));
+        k->reason = strdup((const char *)sqlite3_column_text(st, 2));
+        k->grams = sqlite3_column_int64(st, 3);
+        out->nkitchen++;
+        out->kitchen_g += k->grams;
+        if (!k->category || !k->reason) {
+            err = cp_fail(CP_ERR_NOMEM, "out of memory");
+            break;
         }
     }
     sqlite3_reset(st);
-    for (int k = 0; k < 3; k++)
-        json_object_set_new(into, names[k], by[k]);
-    return rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading kitchen waste");
+    if (!err && rc != SQLITE_DONE)
+        err = db_fail(d, "reading kitchen waste");
+    return err;
 }
 
-/* Writes the rows of a JSON array of flat objects as CSV (nested objects as JSON text). */
-static void json_rows_csv(json_t *arr, FILE *f)
+/* Adds g to the count under key (text of any bytes; "(none)" when empty) of obj. */
+static int add_grams(json_t *obj, const char *key, int64_t g)
+{
+    char *clean = text_clean(*key ? key : "(none)", 0, NULL); /* keys must be UTF-8 */
+    json_t *old;
+    int bad;
+
+    if (!clean)
+        return 1;
+    old = json_object_get(obj, clean);
+    bad = put(obj, clean, json_integer((old ? json_integer_value(old) : 0) + g));
+    free(clean);
+    return bad;
+}
+
+/* The kitchen fields of one canteen's row: kitchen_g, the grams by stage,
+ * category and reason, and the kitchen weighings left out. */
+static cp_err kitchen_json(db *d, const metrics_span *span, int64_t canteen_id, json_t *row,
+                           int64_t *total_g)
+{
+    metrics_summary k = {0};
+    json_t *by[3] = {json_object(), json_object(), json_object()}, *kitchen = json_object();
+    static const char *const names[3] = {"by_stage", "by_category", "by_reason"};
+    cp_err err;
+    int bad = 0;
+
+    if ((err = collect_kitchen(d, span, canteen_id, &k)))
+        goto out;
+    for (size_t i = 0; i < k.nkitchen; i++) {
+        bad |= add_grams(by[0], k.kitchen[i].stage, k.kitchen[i].grams);
+        bad |= add_grams(by[1], k.kitchen[i].category, k.kitchen[i].grams);
+        bad |= add_grams(by[2], k.kitchen[i].reason, k.kitchen[i].grams);
+    }
+    for (int i = 0; i < 3; i++) {
+        bad |= put(kitchen, names[i], by[i]);
+        by[i] = NULL;
+    }
+    bad |= put(row, "kitchen_g", json_integer(k.kitchen_g));
+    bad |= put(row, "kitchen", kitchen);
+    kitchen = NULL;
+    bad |= put(row, "flagged_kitchen", json_integer(k.flagged_kitchen));
+    *total_g = k.kitchen_g;
+    if (bad)
+        err = cp_fail(CP_ERR_NOMEM, "out of memory writing kitchen waste");
+out:
+    for (int i = 0; i < 3; i++)
+        json_decref(by[i]);
+    json_decref(kitchen);
+    metrics_summary_free(&k);
+    return err;
+}
+
+/* Writes the rows of a JSON array of flat objects as CSV (nested objects as
+ * JSON text): strings as people's text, numbers as numbers. */
+static cp_err json_rows_csv(json_t *arr, FILE *f)
 {
     size_t i;
-    json_t *row;
+    json_t *row, *v;
     const char *key;
-    json_t *v;
+    csvout w;
+    int bad = 0;
 
+    csvout_begin(&w, f);
     if (json_array_size(arr) == 0)
-        return;
-    int first = 1;
-    json_object_foreach(json_array_get(arr, 0), key, v) {
-        fprintf(f, "%s", first ? "" : ",");
-        csv_field(f, key);
-        first = 0;
-    }
-    fputs("\r\n", f);
+        return csvout_finish(&w);
+    json_object_foreach(json_array_get(arr, 0), key, v)
+        csvout_text(&w, key);
+    csvout_end_row(&w);
     json_array_foreach(arr, i, row) {
-        first = 1;
         json_object_foreach(row, key, v) {
-            char *text = json_is_string(v) ? strdup(json_string_value(v))
-                         : json_is_null(v) ? strdup("")
-                                           : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
-                                                               JSON_REAL_PRECISION(10));
-            fprintf(f, "%s", first ? "" : ",");
-            csv_field(f, text ? text : "");
+            char *text;
+            if (json_is_string(v)) {
+                csvout_text(&w, json_string_value(v));
+                continue;
+            }
+            if (json_is_null(v)) {
+                csvout_number(&w, "");
+                continue;
+            }
+            text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(10));
+            bad |= !text;
+            if (json_is_object(v) || json_is_array(v))
+                csvout_text(&w, text ? text : "");
+            else
+                csvout_number(&w, text ? text : "");
             free(text);
-            first = 0;
         }
-        fputs("\r\n", f);
+        csvout_end_row(&w);
     }
+    return bad ? cp_fail(CP_ERR_NOMEM, "out of memory writing the CSV output") : csvout_finish(&w);
 }
 
 static cp_err print_rows(json_t *arr, int json, int csv, FILE *f)
 {
-    if (csv) {
-        json_rows_csv(arr, f);
-    } else {
-        /* JSON is also the readable form here: one object per line */
-        size_t i;
-        json_t *row;
-        if (json)
-            return json_dumpf(arr, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER |
-                                          JSON_REAL_PRECISION(10)) == 0 &&
-                           fputc('\n', f) != EOF
-                       ? CP_OK
-                       : cp_fail(CP_ERR_IO, "could not write the output");
-        json_array_foreach(arr, i, row) {
-            json_dumpf(row, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-            fputc('\n', f);
-        }
+    size_t i;
+    json_t *row;
+
+    if (csv)
+        return json_rows_csv(arr, f);
+    if (json)
+        return dump_json(arr, f);
+    /* JSON is also the readable form here: one object per line */
+    json_array_foreach(arr, i, row) {
+        json_dumpf(row, f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+        fputc('\n', f);
     }
     return ferror(f) ? cp_fail(CP_ERR_IO, "could not write the output") : CP_OK;
+}
+
+/* Reads the text columns of the one row st yields into fields of o (text_json:
+ * valid JSON whatever they hold; json null when there is no row). */
+static int text_columns(sqlite3_stmt *st, json_t *o, const char *const *keys, int n)
+{
+    int row = sqlite3_step(st) == SQLITE_ROW, bad = 0;
+
+    for (int k = 0; k < n; k++)
+        bad |= put(o, keys[k], row ? text_json((const char *)sqlite3_column_text(st, k))
+                                   : json_null());
+    sqlite3_reset(st);
+    return bad;
 }
 
 cp_err metrics_print_canteens(db *d, const metrics_span *span, const metrics_opts *o,
@@ -940,33 +1136,31 @@ cp_err metrics_print_canteens(db *d, const metrics_span *span, const metrics_opt
     static const char diners_sql[] =
         "SELECT count(DISTINCT diner_id) FROM diner_month WHERE month BETWEEN ?1 AND ?2"
         " AND canteen_id = ?3";
+    static const char *const keys[] = {"code", "name"};
     json_t *arr = json_array();
     plate *plates = NULL;
     int64_t canteen_id, v;
     size_t n = 0;
     cp_err err;
+    int bad = 0;
 
     if ((err = load_canteen(d, o->canteen, &canteen_id)) ||
         (err = collect_plates(d, span, o, canteen_id, BY_CANTEEN, &plates, &n)))
         goto out;
     for (size_t i = 0; i < n; i++) {
         const plate *p = &plates[i];
-        json_t *row = json_object(), *kitchen = json_object();
+        json_t *row = json_object();
         sqlite3_stmt *st = db_stmt(d, canteen_sql);
-        int64_t kitchen_g, total_g;
+        int64_t kitchen_g = 0, total_g;
         char money[32];
-        json_array_append_new(arr, row);
+        bad |= !row || json_array_append_new(arr, row) != 0;
         if (!st) {
             err = CP_ERR_DB;
             goto out;
         }
         sqlite3_bind_int64(st, 1, p->key);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            json_object_set_new(row, "code", json_string((const char *)sqlite3_column_text(st, 0)));
-            json_object_set_new(row, "name", json_string((const char *)sqlite3_column_text(st, 1)));
-        }
-        sqlite3_reset(st);
-        json_object_set_new(row, "period", json_string(span->label));
+        bad |= text_columns(st, row, keys, 2);
+        bad |= put(row, "period", json_string(span->label));
         if (!(st = db_stmt(d, diners_sql))) {
             err = CP_ERR_DB;
             goto out;
@@ -976,29 +1170,27 @@ cp_err metrics_print_canteens(db *d, const metrics_span *span, const metrics_opt
         sqlite3_bind_int64(st, 3, p->key);
         if ((err = db_step_int64(d, st, &v)))
             goto out;
-        plate_json(row, p);
-        json_object_set_new(row, "diners", json_integer(v));
-        json_object_set_new(row, "anonymous_trays", json_integer(p->anon_trays));
-        json_object_set_new(row, "anonymous_g", json_integer(p->anon_g));
-        if ((err = kitchen_json(d, span, p->key, kitchen, &kitchen_g)))
+        bad |= plate_json(row, p);
+        bad |= put(row, "diners", json_integer(v));
+        bad |= put(row, "anonymous_g", json_integer(p->anon_g));
+        if ((err = kitchen_json(d, span, p->key, row, &kitchen_g)))
             goto out;
-        json_object_set_new(row, "kitchen_g", json_integer(kitchen_g));
-        json_object_set_new(row, "kitchen", kitchen);
-        json_object_set_new(row, "kitchen_g_per_meal",
-                            p->meals ? scaled(metrics_scaled(kitchen_g, p->meals, 10), 1) : json_null());
+        bad |= put(row, "kitchen_g_per_meal",
+                   p->meals ? scaled(metrics_scaled(kitchen_g, p->meals, 10), 1) : json_null());
         total_g = p->plate_g + p->anon_g + kitchen_g;
-        json_object_set_new(row, "total_waste_g", json_integer(total_g));
-        json_object_set_new(row, "waste_g_per_meal",
-                            p->meals ? scaled(metrics_scaled(total_g, p->meals, 10), 1) : json_null());
+        bad |= put(row, "total_waste_g", json_integer(total_g));
+        bad |= put(row, "waste_g_per_meal",
+                   p->meals ? scaled(metrics_scaled(total_g, p->meals, 10), 1) : json_null());
         /* cost in fen = grams x fen per kg / 1000, rounded half up; CO2e in grams alike */
         snprintf(money, sizeof money, "%lld.%02lld",
                  (long long)((total_g * o->food_cost_fen_per_kg + 500) / 1000 / 100),
                  (long long)((total_g * o->food_cost_fen_per_kg + 500) / 1000 % 100));
-        json_object_set_new(row, "cost_yuan", json_string(money));
-        json_object_set_new(row, "co2e_kg",
-                            scaled(metrics_scaled(total_g * o->co2e_milli_per_kg, 1000 * 1000, 10), 1));
+        bad |= put(row, "cost_yuan", json_string(money));
+        bad |= put(row, "co2e_kg",
+                   scaled(metrics_scaled(total_g * o->co2e_milli_per_kg, 1000 * 1000, 10), 1));
     }
-    err = print_rows(arr, json, csv, f);
+    err = bad ? cp_fail(CP_ERR_NOMEM, "out of memory writing the canteen figures")
+              : print_rows(arr, json, csv, f);
 out:
     free(plates);
     json_decref(arr);
@@ -1011,11 +1203,13 @@ cp_err metrics_print_periods(db *d, const metrics_span *span, const metrics_opts
     static const char names_sql[] =
         "SELECT c.code, coalesce((SELECT name FROM meal_periods WHERE id = ?2), 'outside periods')"
         " FROM canteens c WHERE c.id = ?1";
+    static const char *const keys[] = {"canteen", "meal_period"};
     json_t *arr = json_array();
     plate *plates = NULL;
     int64_t canteen_id;
     size_t n = 0;
     cp_err err;
+    int bad = 0;
 
     if ((err = load_canteen(d, o->canteen, &canteen_id)) ||
         (err = collect_plates(d, span, o, canteen_id, BY_PERIOD, &plates, &n)))
@@ -1023,25 +1217,19 @@ cp_err metrics_print_periods(db *d, const metrics_span *span, const metrics_opts
     for (size_t i = 0; i < n; i++) {
         sqlite3_stmt *st = db_stmt(d, names_sql);
         json_t *row = json_object();
-        json_array_append_new(arr, row);
+        bad |= !row || json_array_append_new(arr, row) != 0;
         if (!st) {
             err = CP_ERR_DB;
             goto out;
         }
         sqlite3_bind_int64(st, 1, plates[i].key / 1000000);
         sqlite3_bind_int64(st, 2, plates[i].key % 1000000);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            json_object_set_new(row, "canteen",
-                                json_string((const char *)sqlite3_column_text(st, 0)));
-            json_object_set_new(row, "meal_period",
-                                json_string((const char *)sqlite3_column_text(st, 1)));
-        }
-        sqlite3_reset(st);
-        json_object_set_new(row, "period", json_string(span->label));
-        plate_json(row, &plates[i]);
-        json_object_set_new(row, "anonymous_trays", json_integer(plates[i].anon_trays));
+        bad |= text_columns(st, row, keys, 2);
+        bad |= put(row, "period", json_string(span->label));
+        bad |= plate_json(row, &plates[i]);
     }
-    err = print_rows(arr, json, csv, f);
+    err = bad ? cp_fail(CP_ERR_NOMEM, "out of memory writing the meal-period figures")
+              : print_rows(arr, json, csv, f);
 out:
     free(plates);
     json_decref(arr);
@@ -1056,19 +1244,11 @@ cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
     static const char diners_sql[] =
         "SELECT count(DISTINCT diner_id) FROM diner_month WHERE month BETWEEN ?1 AND ?2"
         " AND (?3 = 0 OR canteen_id = ?3)";
-    static const char kitchen_sql[] =
-        "SELECT w.stage, coalesce(w.category, ''), coalesce(w.reason, ''), sum(w.net_g)"
-        " FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"
-        " AND w.business_date BETWEEN ?1 AND ?2 AND w.stage <> 'plate' AND (w.flags & ?4) = 0"
-        " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"
-        " WHERE ?3 = 0 OR c.id = ?3 GROUP BY 1, 2, 3"
-        " ORDER BY CASE w.stage WHEN 'prep' THEN 1 WHEN 'overproduction' THEN 2 ELSE 3 END, 2, 3";
     plate *plates = NULL;
     int64_t canteen_id;
-    size_t n = 0, cap = 0;
+    size_t n = 0;
     sqlite3_stmt *st;
     cp_err err;
-    int rc;
 
     memset(out, 0, sizeof *out);
     if ((err = load_canteen(d, o->canteen, &canteen_id)) ||
@@ -1081,6 +1261,7 @@ cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
         out->clean_trays += plates[i].clean;
         out->anon_trays += plates[i].anon_trays;
         out->anon_g += plates[i].anon_g;
+        out->flagged_trays += plates[i].flagged;
         out->serving_days += plates[i].meals > 0;
         out->weighing_days += plates[i].meals > 0 && plates[i].trays + plates[i].anon_trays > 0;
     }
@@ -1093,34 +1274,7 @@ cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
     sqlite3_bind_int64(st, 3, canteen_id);
     if ((err = db_step_int64(d, st, &out->diners)))
         goto out;
-    if (!(st = db_stmt(d, kitchen_sql))) {
-        err = CP_ERR_DB;
-        goto out;
-    }
-    db_bind_text(st, 1, span->from);
-    db_bind_text(st, 2, span->to);
-    sqlite3_bind_int64(st, 3, canteen_id);
-    sqlite3_bind_int(st, 4, WASTE_FLAG_NEGATIVE);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->nkitchen == cap) {
-            metrics_kitchen *k = realloc(out->kitchen, (cap = cap ? cap * 2 : 16) * sizeof *k);
-            if (!k) {
-                sqlite3_reset(st);
-                err = cp_fail(CP_ERR_NOMEM, "out of memory");
-                goto out;
-            }
-            out->kitchen = k;
-        }
-        metrics_kitchen *k = &out->kitchen[out->nkitchen++];
-        snprintf(k->stage, sizeof k->stage, "%s", (const char *)sqlite3_column_text(st, 0));
-        snprintf(k->category, sizeof k->category, "%s", (const char *)sqlite3_column_text(st, 1));
-        snprintf(k->reason, sizeof k->reason, "%s", (const char *)sqlite3_column_text(st, 2));
-        k->grams = sqlite3_column_int64(st, 3);
-        out->kitchen_g += k->grams;
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        err = db_fail(d, "reading kitchen waste");
+    err = collect_kitchen(d, span, canteen_id, out);
 out:
     free(plates);
     if (err)
@@ -1132,9 +1286,19 @@ void metrics_summary_free(metrics_summary *s)
 {
     if (!s)
         return;
+    for (size_t i = 0; s->kitchen && i < s->nkitchen; i++) {
+        free(s->kitchen[i].category);
+        free(s->kitchen[i].reason);
+    }
     free(s->kitchen);
     s->kitchen = NULL;
     s->nkitchen = 0;
+}
+
+int metrics_summary_has_data(const metrics_summary *s)
+{
+    return s->meals > 0 || s->trays > 0 || s->anon_trays > 0 || s->kitchen_g > 0 ||
+           s->nkitchen > 0 || s->flagged_trays > 0 || s->flagged_kitchen > 0;
 }
 
 int64_t metrics_total_g(const metrics_summary *s)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "backoffice/csvout.h"
 #include "core/db.h"
 
 /* The threshold the daily rollups count clean trays at; another threshold
@@ -37,13 +38,16 @@ typedef struct metrics_opts {
 void metrics_opts_init(metrics_opts *o);
 
 /* One department's figures. Ratios are kept as integers: tenths of grams,
- * and per-mille (0-1000) for rates, rounded half up. */
+ * and per-mille (0-1000) for rates, rounded half up. Weighings flagged
+ * WASTE_FLAGS_LEFT_OUT (core/waste.h) are in flagged_trays only. */
 typedef struct metrics_row {
-    char code[64], name[128];
+    char code[64];                 /* 1-32 letters, digits, - or _ */
+    char *name;                    /* the department's name, whole; owned by the table */
     int64_t meals, diners, trays, plate_g, clean_trays;
+    int64_t flagged_trays;         /* the department's trays left out of the figures */
     int64_t g_per_tray_x10;        /* -1 when trays == 0 */
     int clean_rate_permille;       /* -1 when trays == 0 */
-    int coverage_permille;         /* -1 when meals == 0 */
+    int coverage_permille;         /* -1 when meals == 0; at most 1000 (metrics_coverage) */
     int eligible;
     int rank;                      /* 1..n among eligible, 0 when not eligible */
     const char *list;              /* "red", "black" or NULL */
@@ -57,10 +61,19 @@ typedef struct metrics_table {
     metrics_row *rows;             /* sorted: eligible by rank, then the rest by code */
     size_t n;
     long eligible;
+    int64_t flagged_trays;         /* plate weighings left out: the rows' and anonymous ones */
 } metrics_table;
 
-/* Parses --month or --quarter (exactly one given) into *span. */
+/* Parses --month or --quarter (exactly one given) into *span; only the years
+ * a canteen can have (CLOCK_YEAR_MIN to CLOCK_YEAR_MAX, core/clock.h). */
 cp_err metrics_span_parse(const char *month, const char *quarter, metrics_span *span);
+
+/* The span of one month (1-12) of a year; not checked against the years a
+ * person may type, for the months a report looks back on. */
+void metrics_span_of_month(int year, int month, metrics_span *span);
+
+/* The span before span, of the same kind (prev_label). */
+void metrics_span_before(const metrics_span *span, metrics_span *prev);
 
 /* Rolls up every closed day (before today) of span that is not rolled up yet;
  * *days gets how many were. Done by the metrics themselves; also run alone. */
@@ -76,13 +89,17 @@ cp_err metrics_rollup_day(db *d, const char *date, void (*between)(void *), void
 cp_err metrics_departments(db *d, const metrics_span *span, const metrics_opts *o,
                            metrics_table **out);
 
-/* Frees a table; accepts NULL. */
+/* Frees a table and its rows' names; accepts NULL. */
 void metrics_free(metrics_table *t);
 
 /* Output formats of the department table. */
 cp_err metrics_print_text(const metrics_table *t, FILE *f);
 cp_err metrics_print_json(const metrics_table *t, FILE *f);
 cp_err metrics_print_csv(const metrics_table *t, FILE *f);
+
+/* Writes the figures of a row as the CSV cells meals, diners, trays, plate_g,
+ * g_per_tray, clean_rate and coverage (every CSV of departments has them). */
+void metrics_csv_figures(csvout *w, const metrics_row *r);
 
 /* The per-canteen and per-period views, printed directly (json: 1 for JSON,
  * csv: 1 for CSV, else a table). */
@@ -91,9 +108,10 @@ cp_err metrics_print_canteens(db *d, const metrics_span *span, const metrics_opt
 cp_err metrics_print_periods(db *d, const metrics_span *span, const metrics_opts *o,
                              int json, int csv, FILE *f);
 
-/* Kitchen waste of one stage, category and reason. */
+/* Kitchen waste of one stage, category and reason (people's text, whole, owned). */
 typedef struct metrics_kitchen {
-    char stage[16], category[64], reason[128];
+    char stage[16];
+    char *category, *reason;
     int64_t grams;
 } metrics_kitchen;
 
@@ -101,6 +119,7 @@ typedef struct metrics_kitchen {
 typedef struct metrics_summary {
     int64_t meals, diners, trays, plate_g, clean_trays, anon_trays, anon_g, kitchen_g;
     int64_t serving_days, weighing_days;  /* days with sales; of those, days with a tray */
+    int64_t flagged_trays, flagged_kitchen; /* weighings left out: plate, kitchen */
     metrics_kitchen *kitchen;             /* by stage, then category, then reason */
     size_t nkitchen;
 } metrics_summary;
@@ -111,6 +130,9 @@ cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
                          metrics_summary *out);
 void metrics_summary_free(metrics_summary *s);
 
+/* True when the span had anything at all: meals or weighings (flagged too). */
+int metrics_summary_has_data(const metrics_summary *s);
+
 /* Total waste (plate, anonymous trays and kitchen) of a summary in grams, and
  * its cost in fen and CO2e in grams with o's factors (rounded half up). */
 int64_t metrics_total_g(const metrics_summary *s);
@@ -119,6 +141,10 @@ int64_t metrics_co2e_g(const metrics_summary *s, const metrics_opts *o);
 
 /* a / b x scale rounded half up; -1 when b is 0. */
 int64_t metrics_scaled(int64_t a, int64_t b, int64_t scale);
+
+/* The share of meals weighed, trays / meals x scale rounded half up, never
+ * above scale (100 %); -1 when there were no meals. */
+int64_t metrics_coverage(int64_t trays, int64_t meals, int64_t scale);
 
 /* Formats tenths as "12.3" and per-mille as "0.875" into buf (size >= 24);
  * negative (unknown) values give "". */

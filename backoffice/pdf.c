@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backoffice/text.h"
+
 #include <hpdf.h>
 #include <hpdf_doc.h>
 #include <hpdf_fontdef.h>
@@ -43,6 +45,12 @@
 
 #define WIDTH_UNKNOWN (-1)
 #define WIDTH_MISSING (-2)
+
+/* A text that could not be drawn as it was, and what is drawn instead. */
+struct shown {
+    char *text, *drawn;
+    struct shown *next;
+};
 
 typedef struct rgb {
     double r, g, b;
@@ -80,6 +88,7 @@ struct pdf_doc {
     int npages;
     double y;                        /* cursor: top of the next thing drawn */
     char *footer;
+    char *mark;                      /* drawn at the top of every page, or NULL */
     const char *ellipsis;            /* "…" or "..." when the font lacks it */
     table_state table;
     int saved;
@@ -88,6 +97,10 @@ struct pdf_doc {
     int ignore_eof;                  /* reading the saved stream: its end is no error */
     cp_err err;
     char errmsg[512];
+    /* people's texts that had to change to be drawn (pdf_shown), and who is told */
+    struct shown *shown;
+    pdf_notice_fn *notice;
+    void *notice_arg;
     /* scratch buffer for NUL-terminated copies of line slices */
     char *buf;
     size_t bufcap;
@@ -183,38 +196,8 @@ static cp_err leave(pdf_doc *d, cp_err err)
 
 /* ---- UTF-8 and the font's glyphs ----------------------------------------------- */
 
-/* Decodes the code point at s[*i] and advances *i; returns -1 for bad UTF-8
- * (truncated, overlong, surrogate or beyond U+10FFFF). */
-static int utf8_next(const char *s, size_t *i, uint32_t *cp)
-{
-    const unsigned char *p = (const unsigned char *)s + *i;
-    uint32_t c = p[0], min;
-    int n;
-
-    if (c < 0x80) {
-        *cp = c;
-        *i += 1;
-        return 0;
-    }
-    if ((c & 0xE0) == 0xC0)
-        n = 1, c &= 0x1F, min = 0x80;
-    else if ((c & 0xF0) == 0xE0)
-        n = 2, c &= 0x0F, min = 0x800;
-    else if ((c & 0xF8) == 0xF0)
-        n = 3, c &= 0x07, min = 0x10000;
-    else
-        return -1;
-    for (int k = 1; k <= n; k++) {
-        if ((p[k] & 0xC0) != 0x80)
-            return -1;
-        c = (c << 6) | (p[k] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return -1;
-    *cp = c;
-    *i += (size_t)n + 1;
-    return 0;
-}
+/* UTF-8 is decoded by the module that cleans people's text (text_utf8_next). */
+#define utf8_next text_utf8_next
 
 /* Width of code point cp in 1/1000 em, or -1 when the font has no glyph for it.
  * libharu 2.3.0 handles only the Basic Multilingual Plane. */
@@ -269,6 +252,120 @@ cp_err pdf_check_text(pdf_doc *d, const char *text)
                            d->font_path);
     }
     return CP_OK;
+}
+
+/* ---- people's text that cannot be drawn as it is ---------------------------------- */
+
+/* Drawn for what the font cannot draw: U+FFFD, or '?' when the font lacks that too. */
+static const char *replacement(pdf_doc *d)
+{
+    return glyph_width(d, 0xFFFD) >= 0 ? "\xEF\xBF\xBD" : "?";
+}
+
+/* True when text needs no change to be drawn: UTF-8, no control characters
+ * or bidi controls, every character in the font. */
+static int drawable_as_is(pdf_doc *d, const char *text)
+{
+    size_t i = 0;
+    uint32_t cp;
+
+    while (text[i])
+        if (utf8_next(text, &i, &cp) || cp < 0x20 || cp == 0x7F || text_is_bidi_control(cp) ||
+            glyph_width(d, cp) < 0)
+            return 0;
+    return 1;
+}
+
+/* The notice when pdf_set_notice gave none: one line on stderr. */
+static void notice_stderr(void *arg, const char *text, const char *drawn, const char *changes)
+{
+    (void)arg;
+    fprintf(stderr, "PDF: \"%s\" is shown as \"%s\" (%s)\n", text, drawn, changes);
+}
+
+void pdf_set_notice(pdf_doc *d, pdf_notice_fn *fn, void *arg)
+{
+    if (!d)
+        return;
+    d->notice = fn ? fn : notice_stderr;
+    d->notice_arg = arg;
+}
+
+/* Writes the drawable form of text to drawn, the text in a form safe to print
+ * to named (what cannot be drawn as <U+XXXX>, bytes that are not UTF-8 as
+ * <\xNN>) and what was changed to changes. */
+static void make_shown(pdf_doc *d, const char *text, FILE *drawn, FILE *named, FILE *changes)
+{
+    const char *rep = replacement(d);
+    long bad = 0, bidi = 0, missing = 0;
+    size_t i = 0, at;
+    uint32_t cp;
+
+    while (text[i]) {
+        at = i;
+        if (utf8_next(text, &i, &cp)) {
+            fputs(rep, drawn);
+            for (size_t k = at; k < i; k++, bad++)
+                fprintf(named, "<\\x%02X>", (unsigned char)text[k]);
+        } else if (text_is_bidi_control(cp)) {
+            fprintf(named, "<U+%04X>", (unsigned)cp); /* taken out: it only reorders */
+            bidi++;
+        } else if (cp < 0x20 || cp == 0x7F || glyph_width(d, cp) < 0) {
+            fputs(rep, drawn);
+            fprintf(named, "<U+%04X>", (unsigned)cp);
+            if (missing++ < 4)
+                fprintf(changes, "%sU+%04X", missing > 1 ? ", " : "", (unsigned)cp);
+        } else {
+            fwrite(text + at, 1, i - at, drawn);
+            fwrite(text + at, 1, i - at, named);
+        }
+    }
+    if (missing)
+        fprintf(changes, "%s %s not in the font %s: shown as %s", missing > 4 ? ", ..." : "",
+                missing == 1 ? "is" : "are", d->font_path, rep);
+    if (bidi)
+        fprintf(changes, "%s%ld bidi control%s taken out", missing ? "; " : "", bidi,
+                bidi == 1 ? "" : "s");
+    if (bad)
+        fprintf(changes, "%s%ld byte%s not UTF-8 shown as %s", missing || bidi ? "; " : "", bad,
+                bad == 1 ? "" : "s", rep);
+}
+
+const char *pdf_shown(pdf_doc *d, const char *text)
+{
+    char *drawn = NULL, *named = NULL, *changes = NULL;
+    size_t n[3];
+    FILE *f[3];
+    struct shown *s = NULL;
+    int ok;
+
+    if (!d || !text || d->err || drawable_as_is(d, text))
+        return text;
+    for (s = d->shown; s; s = s->next)
+        if (strcmp(s->text, text) == 0)
+            return s->drawn;
+    f[0] = open_memstream(&drawn, &n[0]);
+    f[1] = open_memstream(&named, &n[1]);
+    f[2] = open_memstream(&changes, &n[2]);
+    if ((ok = f[0] && f[1] && f[2]))
+        make_shown(d, text, f[0], f[1], f[2]);
+    for (int k = 0; k < 3; k++)
+        ok &= f[k] && fclose(f[k]) == 0;
+    if (!ok || !(s = calloc(1, sizeof *s)) || !(s->text = strdup(text))) {
+        free(s);
+        free(drawn);
+        free(named);
+        free(changes);
+        fail(d, CP_ERR_NOMEM, "out of memory preparing text for the PDF");
+        return NULL;
+    }
+    s->drawn = drawn;
+    s->next = d->shown;
+    d->shown = s;
+    d->notice(d->notice_arg, named, drawn, changes);
+    free(named);
+    free(changes);
+    return drawn;
 }
 
 /* Width in points of len bytes of checked text at size. */
@@ -574,6 +671,7 @@ cp_err pdf_new(const char *font_path, pdf_doc **out)
     }
     for (size_t i = 0; i < sizeof d->width / sizeof d->width[0]; i++)
         d->width[i] = WIDTH_UNKNOWN;
+    d->notice = notice_stderr;
     if (!(d->pdf = HPDF_New(on_hpdf_error, d))) {
         err = cp_fail(CP_ERR_NOMEM, "libharu cannot create a document");
         goto out;
@@ -613,8 +711,16 @@ void pdf_free(pdf_doc *d)
     if (d->pdf)
         HPDF_Free(d->pdf);
     table_forget(&d->table);
+    while (d->shown) {
+        struct shown *next = d->shown->next;
+        free(d->shown->text);
+        free(d->shown->drawn);
+        free(d->shown);
+        d->shown = next;
+    }
     free(d->font_path);
     free(d->footer);
+    free(d->mark);
     free(d->buf);
     free(d);
 }
@@ -624,7 +730,8 @@ int pdf_page_count(const pdf_doc *d)
     return d ? d->npages : 0;
 }
 
-cp_err pdf_set_footer(pdf_doc *d, const char *text)
+/* Replaces *slot (a text drawn on every page when saving) by a checked copy of text. */
+static cp_err set_text(pdf_doc *d, char **slot, const char *text)
 {
     cp_err err;
     char *copy;
@@ -635,14 +742,25 @@ cp_err pdf_set_footer(pdf_doc *d, const char *text)
         if (!(copy = strdup(text ? text : "")))
             err = cp_fail(CP_ERR_NOMEM, "out of memory");
         else {
-            free(d->footer);
-            d->footer = copy;
+            free(*slot);
+            *slot = copy;
         }
     }
     return leave(d, err);
 }
 
-/* Draws the footer of every page: the caller's text left, "第 N 页 / 共 M 页" right. */
+cp_err pdf_set_footer(pdf_doc *d, const char *text)
+{
+    return set_text(d, d ? &d->footer : NULL, text);
+}
+
+cp_err pdf_set_mark(pdf_doc *d, const char *text)
+{
+    return set_text(d, d ? &d->mark : NULL, text);
+}
+
+/* Draws the footer of every page: the caller's text left, "第 N 页 / 共 M 页" right;
+ * and the mark, if any, at the top in red. */
 static cp_err draw_footers(pdf_doc *d)
 {
     char num[64];
@@ -658,6 +776,9 @@ static cp_err draw_footers(pdf_doc *d)
         if (!err && d->footer)
             err = text_fit(d, MARGIN_X, 32, TEXT_W * 0.72, PDF_LEFT, FOOTER_SIZE, GREY_TEXT,
                            d->footer);
+        if (!err && d->mark && *d->mark)
+            err = text_fit(d, MARGIN_X, PAGE_H - MARGIN_TOP + 16, TEXT_W, PDF_CENTER,
+                           HEADING_SIZE, mark_rgb(PDF_MARK_RED), d->mark);
     }
     return err;
 }

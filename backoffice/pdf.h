@@ -56,6 +56,10 @@ void pdf_free(pdf_doc *doc);
  * The text is copied. Footers are drawn by pdf_save(), once the page count is known. */
 cp_err pdf_set_footer(pdf_doc *doc, const char *text);
 
+/* Sets a mark drawn in red at the top of every page (a draft: "临时报告"), by
+ * pdf_save() like the footer. The text is copied. */
+cp_err pdf_set_mark(pdf_doc *doc, const char *text);
+
 /* Draws the footers and writes the PDF to path through a temporary file in
  * the same folder that is renamed over path, so path is never half written.
  * Call it once; the document cannot be changed afterwards. */
@@ -69,6 +73,23 @@ int pdf_page_count(const pdf_doc *doc);
  * naming the character, e.g. "U+1F600 '😀' is not in the font ...".
  * Every drawing call does this itself; it is public for checking input early. */
 cp_err pdf_check_text(pdf_doc *doc, const char *text);
+
+/* People's text (names, categories, reasons) is never a reason to fail a
+ * document: pdf_shown gives the form of it the document can draw. Text that
+ * is drawable as it is comes back as it is; otherwise a copy (owned by the
+ * document, the same one for the same text) with bidi controls (U+202A-U+202E,
+ * U+2066-U+2069) taken out and every character the font lacks, every control
+ * character and every byte that is not UTF-8 shown as U+FFFD (or '?' when the
+ * font lacks that too). The first time a text is changed the document's
+ * notice says which text (printable: what cannot be drawn as <U+XXXX>) and
+ * what was changed; by default one line on stderr. NULL only when out of
+ * memory (then a sticky error, like any other). */
+const char *pdf_shown(pdf_doc *doc, const char *text);
+
+/* Who is told that a text was changed: fn(arg, text, drawn, changes); NULL
+ * for the default (one line on stderr). */
+typedef void pdf_notice_fn(void *arg, const char *text, const char *drawn, const char *changes);
+void pdf_set_notice(pdf_doc *doc, pdf_notice_fn *fn, void *arg);
 
 /* ---- flowing text ---------------------------------------------------------- */
 

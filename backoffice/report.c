@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backoffice/csvout.h"
 #include "backoffice/pdf.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -27,19 +28,23 @@ static const char *signed_x10(int64_t v, char *buf)
     return buf;
 }
 
-/* The name of the canteen the report is about, or "全部食堂". */
-static void scope_name(db *d, const char *canteen, char *out, size_t size)
+/* Draws "范围: " and the name of the canteen the report is about (whole, as
+ * the PDF can draw it), or "全部食堂". */
+static void scope_line(db *d, pdf_doc *doc, const char *canteen)
 {
     static const char sql[] = "SELECT name FROM canteens WHERE code = ?";
     sqlite3_stmt *st = canteen ? db_stmt(d, sql) : NULL;
 
-    snprintf(out, size, "全部食堂");
-    if (!st)
-        return;
-    db_bind_text(st, 1, canteen);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        snprintf(out, size, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_reset(st);
+    if (st) {
+        db_bind_text(st, 1, canteen);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            pdf_kv(doc, "范围", pdf_shown(doc, (const char *)sqlite3_column_text(st, 0)));
+            sqlite3_reset(st);
+            return;
+        }
+        sqlite3_reset(st);
+    }
+    pdf_kv(doc, "范围", "全部食堂");
 }
 
 /* The id and hash of the latest publication of a month, if any. */
@@ -60,32 +65,41 @@ static void publication_of(db *d, const char *month, char id[64], char hash[80])
     sqlite3_reset(st);
 }
 
-/* The month k months before month ("2026-11", 2 -> "2026-09"). */
-static void month_back(const char *month, int k, char out[8])
+/* The span of the month k months before month ("2026-11", 2: 2026-09). */
+static void month_back(const char *month, int k, metrics_span *out)
 {
     int y = atoi(month), m = atoi(month + 5) - k;
     while (m < 1)
         m += 12, y--;
-    snprintf(out, 8, "%04u-%02u", (unsigned)y % 10000, (unsigned)m % 100);
+    metrics_span_of_month(y, m, out);
 }
 
 /* Writes the summary lines of a span, with the change from the one before. */
 static void summary_lines(pdf_doc *doc, const metrics_summary *s, const metrics_summary *prev,
                           const metrics_opts *o)
 {
-    char v[128], a[32], b[32], c[32];
+    char v[160], a[32], b[32], c[32];
     int64_t gpt = metrics_scaled(s->plate_g, s->trays, 10);
     int64_t pgpt = metrics_scaled(prev->plate_g, prev->trays, 10);
     int64_t wpm = metrics_scaled(metrics_total_g(s), s->meals, 10);
     int64_t pwpm = metrics_scaled(metrics_total_g(prev), prev->meals, 10);
 
-    snprintf(v, sizeof v, "%lld 人次（上期 %lld）", (long long)s->meals, (long long)prev->meals);
+    /* with no earlier data a "0" would read as a month without meals */
+    if (metrics_summary_has_data(prev))
+        snprintf(v, sizeof v, "%lld 人次（上期 %lld）", (long long)s->meals,
+                 (long long)prev->meals);
+    else
+        snprintf(v, sizeof v, "%lld 人次（上期无数据）", (long long)s->meals);
     pdf_kv(doc, "就餐", v);
     snprintf(v, sizeof v, "%lld 人", (long long)s->diners);
     pdf_kv(doc, "就餐人数", v);
     snprintf(v, sizeof v, "%lld 盘，覆盖率 %s%%", (long long)s->trays,
-             s->meals ? metrics_x10(metrics_scaled(s->trays, s->meals, 1000), a) : "—");
+             s->meals ? metrics_x10(metrics_coverage(s->trays, s->meals, 1000), a) : "—");
     pdf_kv(doc, "称重餐盘", v);
+    snprintf(v, sizeof v, "%lld 次未计入（餐盘 %lld，后厨 %lld；超载、负重、不可能的读数或无对应消费）",
+             (long long)(s->flagged_trays + s->flagged_kitchen), (long long)s->flagged_trays,
+             (long long)s->flagged_kitchen);
+    pdf_kv(doc, "异常称重", v);
     if (gpt >= 0)
         snprintf(v, sizeof v, "%s 克%s%s%s", metrics_x10(gpt, a), pgpt >= 0 ? "（较上期 " : "",
                  pgpt >= 0 ? signed_x10(gpt - pgpt, b) : "", pgpt >= 0 ? " 克）" : "");
@@ -132,7 +146,6 @@ void report_department_table(pdf_doc *doc, const metrics_table *t, const char *o
         snprintf(cell[0], sizeof cell[0], "%s", r->rank ? "" : "—");
         if (r->rank)
             snprintf(cell[0], sizeof cell[0], "%d", r->rank);
-        snprintf(cell[1], sizeof cell[1], "%.63s", r->name);
         snprintf(cell[2], sizeof cell[2], "%lld", (long long)r->meals);
         snprintf(cell[3], sizeof cell[3], "%lld", (long long)r->diners);
         snprintf(cell[4], sizeof cell[4], "%lld", (long long)r->trays);
@@ -148,6 +161,7 @@ void report_department_table(pdf_doc *doc, const metrics_table *t, const char *o
             snprintf(cell[8], sizeof cell[8], "—");
         for (int k = 0; k < 9; k++)
             cells[k] = cell[k];
+        cells[1] = pdf_shown(doc, r->name); /* whole: the table cuts it to the column */
         pdf_table_row(doc, cells, !r->list                      ? PDF_MARK_NONE
                                   : strcmp(r->list, "red") == 0 ? PDF_MARK_RED
                                                                 : PDF_MARK_BLACK);
@@ -167,7 +181,7 @@ static void department_chart(pdf_doc *doc, const metrics_table *t)
         for (long i = 0; i < n; i++) {
             if (n > 2 * CHART_SIDE && i >= CHART_SIDE && i < n - CHART_SIDE)
                 continue;
-            labels[shown] = t->rows[i].name;
+            labels[shown] = pdf_shown(doc, t->rows[i].name);
             values[shown] = t->rows[i].g_per_tray_x10;
             marks[shown] = !t->rows[i].list ? PDF_MARK_NONE
                            : strcmp(t->rows[i].list, "red") == 0 ? PDF_MARK_RED
@@ -196,7 +210,7 @@ static void department_chart(pdf_doc *doc, const metrics_table *t)
 /* The 12-month trend: g per tray and waste per meal, month by month. */
 static cp_err trend_chart(db *d, const metrics_span *span, const metrics_opts *o, pdf_doc *doc)
 {
-    char months[TREND_MONTHS][8];
+    char months[TREND_MONTHS][32];
     const char *labels[TREND_MONTHS];
     int64_t gpt[TREND_MONTHS], wpm[TREND_MONTHS];
     cp_err err;
@@ -204,10 +218,10 @@ static cp_err trend_chart(db *d, const metrics_span *span, const metrics_opts *o
     for (int k = 0; k < TREND_MONTHS; k++) {
         metrics_span s;
         metrics_summary sum;
-        month_back(span->months[span->nmonths - 1], TREND_MONTHS - 1 - k, months[k]);
+        month_back(span->months[span->nmonths - 1], TREND_MONTHS - 1 - k, &s);
+        memcpy(months[k], s.label, sizeof months[k]);
         labels[k] = months[k] + 2; /* "26-11" */
-        if ((err = metrics_span_parse(months[k], NULL, &s)) ||
-            (err = metrics_summarize(d, &s, o, &sum)))
+        if ((err = metrics_summarize(d, &s, o, &sum)))
             return err;
         gpt[k] = sum.trays ? metrics_scaled(sum.plate_g, sum.trays, 10) : PDF_NO_VALUE;
         wpm[k] = sum.meals ? metrics_scaled(metrics_total_g(&sum), sum.meals, 10) : PDF_NO_VALUE;
@@ -247,14 +261,19 @@ static void kitchen_section(pdf_doc *doc, const metrics_summary *s)
     for (size_t i = 0; i < s->nkitchen; i++) {
         char kg[24];
         const metrics_kitchen *k = &s->kitchen[i];
-        const char *cells[4] = {stage_zh(k->stage), *k->category ? k->category : "—",
-                                *k->reason ? k->reason : "—", metrics_ratio((int)k->grams, kg)};
+        const char *cells[4] = {stage_zh(k->stage),
+                                *k->category ? pdf_shown(doc, k->category) : "—",
+                                *k->reason ? pdf_shown(doc, k->reason) : "—",
+                                metrics_ratio((int)k->grams, kg)};
         pdf_table_row(doc, cells, PDF_MARK_NONE);
     }
     pdf_table_end(doc);
     /* chart: stages as groups, the first five categories as series, the rest as 其他 */
     for (size_t i = 0; i < s->nkitchen; i++) {
-        const char *cat = *s->kitchen[i].category ? s->kitchen[i].category : "未分类";
+        const char *cat = *s->kitchen[i].category ? pdf_shown(doc, s->kitchen[i].category)
+                                                  : "未分类";
+        if (!cat)
+            return; /* out of memory: the document has the error */
         int sidx = -1, g = 0;
         for (int k = 0; k < nseries; k++)
             if (strcmp(series[k], cat) == 0)
@@ -291,9 +310,12 @@ static void methodology(pdf_doc *doc, const metrics_opts *o)
              "数据来源：收银终端的刷卡消费记录（作废的消费不计）和回收处称重台的餐盘称重、后厨浪费称重"
              "记录。每条记录保存发生时就餐人员所在的部门，部门调整不改变历史数字。\n"
              "就餐人次 = 未作废的消费笔数；就餐人数 = 有消费的不同人员数。\n"
-             "称重盘数 = 刷卡后称重、归属到就餐人员的餐盘数（未刷卡餐盘和净重为负的记录不计）。\n"
+             "称重盘数 = 刷卡后称重、归属到就餐人员的餐盘数（未刷卡餐盘不计）。\n"
+             "异常称重（秤超载、净重为负、秤不可能显示的读数、没有对应消费的餐盘）保留在记录中但不计入"
+             "任何浪费量、成本和碳排放，也不算作称重盘数，只单独计数。\n"
              "盘均剩餐 = 称重餐盘净重合计 ÷ 称重盘数，保留一位小数。\n"
-             "光盘率 = 净重不超过 %d 克的餐盘数 ÷ 称重盘数。称重覆盖率 = 称重盘数 ÷ 就餐人次。\n"
+             "光盘率 = 净重不超过 %d 克的餐盘数 ÷ 称重盘数。称重覆盖率 = 称重盘数 ÷ 就餐人次，"
+             "最高 100%%（作废的消费、一餐两盘可使盘数多于人次）。\n"
              "参评条件：就餐不少于 %d 人次、称重覆盖率不低于 %d%%、就餐人数不少于 %d 人"
              "（人数少的部门不公布，以免暴露个人）。\n"
              "排名：按盘均剩餐从少到多，相同时光盘率高者在前，再按部门编码。红榜取前 %d 名，黑榜取后 %d "
@@ -312,14 +334,14 @@ cp_err report_monthly(db *d, const report_req *req, report_res *res)
     metrics_summary now = {0}, prev = {0};
     metrics_table *t = NULL;
     pdf_doc *doc = NULL;
-    char text[512], scope[128], hash[80], at[CP_TIME_ISO_LEN];
+    char text[512], hash[80], at[CP_TIME_ISO_LEN];
     cp_time clock;
     cp_err err;
 
     memset(res, 0, sizeof *res);
-    if ((err = metrics_span_parse(req->month, NULL, &span)) ||
-        (err = metrics_span_parse(span.prev_label, NULL, &before)) || (err = clock_now(&clock)))
+    if ((err = metrics_span_parse(req->month, NULL, &span)) || (err = clock_now(&clock)))
         return err;
+    metrics_span_before(&span, &before);
     clock_iso(&clock, at);
     progress("adding up the month");
     if ((err = metrics_summarize(d, &span, &req->opts, &now)) ||
@@ -328,12 +350,11 @@ cp_err report_monthly(db *d, const report_req *req, report_res *res)
         goto out;
     if ((err = pdf_new(req->font, &doc)))
         goto out;
-    scope_name(d, req->opts.canteen, scope, sizeof scope);
     publication_of(d, span.label, res->publication, hash);
 
     snprintf(text, sizeof text, "%.4s年%.2s月 食堂反食品浪费月报", span.label, span.label + 5);
     pdf_title(doc, text);
-    pdf_kv(doc, "范围", scope);
+    scope_line(d, doc, req->opts.canteen);
     snprintf(text, sizeof text, "%s 至 %s", span.from, span.to);
     pdf_kv(doc, "统计期间", text);
     pdf_heading(doc, "主要数字");
@@ -442,7 +463,7 @@ cp_err report_quarterly(db *d, const report_req *req, report_res *res)
     metrics_summary now = {0}, prev = {0};
     pdf_doc *doc = NULL;
     rubric r;
-    char text[512], scope[128], at[CP_TIME_ISO_LEN], cell[5][160];
+    char text[512], at[CP_TIME_ISO_LEN], cell[5][160];
     int64_t wpm, pwpm, coverage, days_pct, lists = 0;
     int pts[5], total = 0;
     sqlite3_stmt *st;
@@ -451,10 +472,16 @@ cp_err report_quarterly(db *d, const report_req *req, report_res *res)
 
     memset(res, 0, sizeof *res);
     if ((err = load_rubric(req->rubric, &r)) ||
-        (err = metrics_span_parse(NULL, req->quarter, &span)) ||
-        (err = metrics_span_parse(NULL, span.prev_label, &before)) || (err = clock_now(&clock)))
+        (err = metrics_span_parse(NULL, req->quarter, &span)) || (err = clock_now(&clock)))
         return err;
+    metrics_span_before(&span, &before);
     clock_iso(&clock, at);
+    /* a quarter still running would get a grade its last weeks can change */
+    res->provisional = strncmp(at, span.to, 10) <= 0;
+    if (res->provisional && !req->provisional)
+        return cp_fail(CP_ERR_INVALID, "%s has not ended (today is %.10s): make its report after "
+                       "%s, or add --provisional for a draft marked as such, without a grade",
+                       span.label, at, span.to);
     progress("adding up the quarter");
     if ((err = metrics_summarize(d, &span, &req->opts, &now)) ||
         (err = metrics_summarize(d, &before, &req->opts, &prev)))
@@ -470,7 +497,7 @@ cp_err report_quarterly(db *d, const report_req *req, report_res *res)
 
     wpm = metrics_scaled(metrics_total_g(&now), now.meals, 10);
     pwpm = metrics_scaled(metrics_total_g(&prev), prev.meals, 10);
-    coverage = metrics_scaled(now.trays, now.meals, 100);
+    coverage = metrics_coverage(now.trays, now.meals, 100);
     days_pct = metrics_scaled(now.weighing_days, now.serving_days, 100);
     pts[0] = wpm < 0 ? 0 : points(wpm <= r.waste_good_g * 10, wpm <= r.waste_fair_g * 10);
     /* the trend: lower than last quarter is full points, flat half, higher none */
@@ -483,18 +510,33 @@ cp_err report_quarterly(db *d, const report_req *req, report_res *res)
     for (int k = 0; k < 5; k++)
         total += pts[k];
     res->score = total;
-    res->grade = total >= r.grade_you ? "优" : total >= r.grade_liang ? "良"
-                 : total >= r.grade_zhong ? "中" : "差";
+    /* a provisional report is not graded: its points are only where it stands */
+    res->grade = res->provisional          ? NULL
+                 : total >= r.grade_you    ? "优"
+                 : total >= r.grade_liang  ? "良"
+                 : total >= r.grade_zhong  ? "中"
+                                           : "差";
 
     if ((err = pdf_new(req->font, &doc)))
         goto out;
-    scope_name(d, req->opts.canteen, scope, sizeof scope);
-    snprintf(text, sizeof text, "%.4s年第%c季度 反食品浪费工作评价", span.label, span.label[5]);
+    if (res->provisional) {
+        snprintf(text, sizeof text, "临时报告 PROVISIONAL：%s 尚未结束（到 %s），不作正式评价",
+                 span.label, span.to);
+        pdf_set_mark(doc, text);
+    }
+    snprintf(text, sizeof text, "%.4s年第%c季度 反食品浪费工作评价%s", span.label, span.label[5],
+             res->provisional ? "（临时）" : "");
     pdf_title(doc, text);
-    pdf_kv(doc, "范围", scope);
-    snprintf(text, sizeof text, "%s 至 %s", span.from, span.to);
+    scope_line(d, doc, req->opts.canteen);
+    if (res->provisional)
+        snprintf(text, sizeof text, "%s 至 %s（数据截至 %.10s）", span.from, span.to, at);
+    else
+        snprintf(text, sizeof text, "%s 至 %s", span.from, span.to);
     pdf_kv(doc, "评价期间", text);
-    snprintf(text, sizeof text, "%d 分（满分 100）  等级：%s", total, res->grade);
+    if (res->provisional)
+        snprintf(text, sizeof text, "临时：目前 %d 分（满分 100），季度结束前不评等级", total);
+    else
+        snprintf(text, sizeof text, "%d 分（满分 100）  等级：%s", total, res->grade);
     pdf_kv(doc, "评价结果", text);
     pdf_heading(doc, "评分");
     pdf_table_begin(doc, cols, 5, PDF_TABLE_ZEBRA | PDF_TABLE_WRAP);
@@ -559,7 +601,11 @@ cp_err report_quarterly(db *d, const report_req *req, report_res *res)
              r.grade_you, r.grade_liang, r.grade_zhong);
     pdf_paragraph(doc, text);
     methodology(doc, &req->opts);
-    snprintf(text, sizeof text, "生成于 %s  %s  %d 分 %s", at, span.label, total, res->grade);
+    if (res->provisional)
+        snprintf(text, sizeof text, "生成于 %s  %s  临时报告，%d 分，未评等级", at, span.label,
+                 total);
+    else
+        snprintf(text, sizeof text, "生成于 %s  %s  %d 分 %s", at, span.label, total, res->grade);
     pdf_set_footer(doc, text);
     res->pages = pdf_page_count(doc);
     err = pdf_save(doc, req->out);
@@ -572,18 +618,18 @@ out:
 
 /* ---- for the books ------------------------------------------------------------- */
 
-static void csv_text(FILE *f, const char *s)
+/* One row of the sales CSV: the key (people's text: a cashier's name, a
+ * period), two counts and four amounts. */
+static void sales_csv_row(csvout *w, const char *key, const int64_t v[6])
 {
-    int quote = strpbrk(s, ",\"\r\n") != NULL;
-    if (quote)
-        fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    if (quote)
-        fputc('"', f);
+    char m[MONEY_STR_LEN];
+
+    csvout_text(w, key);
+    csvout_int(w, v[0]);
+    csvout_int(w, v[1]);
+    for (int k = 2; k < 6; k++)
+        csvout_number(w, money_format(v[k], m));
+    csvout_end_row(w);
 }
 
 /* True when s is a calendar date like 2026-11-01. */
@@ -620,7 +666,8 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
                                                     : NULL;
     sqlite3_stmt *st;
     int64_t tot[6] = {0};
-    char m[4][MONEY_STR_LEN];
+    char m[4][MONEY_STR_LEN], head[128];
+    csvout w;
     int rc;
 
     if (!sql)
@@ -635,9 +682,12 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
         return CP_ERR_DB;
     db_bind_text(st, 1, from);
     db_bind_text(st, 2, to);
-    if (csv)
-        fprintf(f, "%s,sales,voids,total_yuan,subsidy_yuan,cash_yuan,voided_yuan\r\n", by);
-    else
+    if (csv) {
+        csvout_begin(&w, f);
+        snprintf(head, sizeof head, "%s,sales,voids,total_yuan,subsidy_yuan,cash_yuan,voided_yuan",
+                 by);
+        csvout_header(&w, head);
+    } else
         fprintf(f, "%-16s %7s %6s %12s %12s %12s %12s\n", by, "sales", "voids", "total",
                 "subsidy", "cash", "voided");
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -646,10 +696,7 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
         for (int k = 0; k < 6; k++)
             tot[k] += v[k] = sqlite3_column_int64(st, k + 1);
         if (csv) {
-            csv_text(f, key);
-            fprintf(f, ",%lld,%lld,%s,%s,%s,%s\r\n", (long long)v[0], (long long)v[1],
-                    money_format(v[2], m[0]), money_format(v[3], m[1]), money_format(v[4], m[2]),
-                    money_format(v[5], m[3]));
+            sales_csv_row(&w, key, v);
         } else {
             fprintf(f, "%-16s %7lld %6lld %12s %12s %12s %12s\n", key, (long long)v[0],
                     (long long)v[1], money_format(v[2], m[0]), money_format(v[3], m[1]),
@@ -659,16 +706,16 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return db_fail(d, "reading sales");
+    if (csv) {
+        sales_csv_row(&w, "total", tot);
+        return csvout_finish(&w);
+    }
     money_format(tot[2], m[0]);
     money_format(tot[3], m[1]);
     money_format(tot[4], m[2]);
     money_format(tot[5], m[3]);
-    if (csv)
-        fprintf(f, "total,%lld,%lld,%s,%s,%s,%s\r\n", (long long)tot[0], (long long)tot[1], m[0],
-                m[1], m[2], m[3]);
-    else
-        fprintf(f, "%-16s %7lld %6lld %12s %12s %12s %12s\n", "total", (long long)tot[0],
-                (long long)tot[1], m[0], m[1], m[2], m[3]);
+    fprintf(f, "%-16s %7lld %6lld %12s %12s %12s %12s\n", "total", (long long)tot[0],
+            (long long)tot[1], m[0], m[1], m[2], m[3]);
     return ferror(f) ? cp_fail(CP_ERR_IO, "could not write the report") : CP_OK;
 }
 
@@ -683,24 +730,27 @@ cp_err report_balances(db *d, int csv, FILE *f)
     char m[3][MONEY_STR_LEN];
     int64_t cash = 0, subsidy = 0;
     long n = 0;
+    csvout w;
     int rc;
 
     if (!st)
         return CP_ERR_DB;
-    if (csv)
-        fputs("staff_no,name,department,status,cash_yuan,subsidy_yuan,total_yuan\r\n", f);
+    if (csv) {
+        csvout_begin(&w, f);
+        csvout_header(&w, "staff_no,name,department,status,cash_yuan,subsidy_yuan,total_yuan");
+    }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t c = sqlite3_column_int64(st, 4), s = sqlite3_column_int64(st, 5);
         const char *cols[4];
         for (int k = 0; k < 4; k++)
             cols[k] = (const char *)sqlite3_column_text(st, k);
         if (csv) {
-            for (int k = 0; k < 4; k++) {
-                csv_text(f, cols[k]);
-                fputc(',', f);
-            }
-            fprintf(f, "%s,%s,%s\r\n", money_format(c, m[0]), money_format(s, m[1]),
-                    money_format(c + s, m[2]));
+            for (int k = 0; k < 4; k++)
+                csvout_text(&w, cols[k]);
+            csvout_number(&w, money_format(c, m[0]));
+            csvout_number(&w, money_format(s, m[1]));
+            csvout_number(&w, money_format(c + s, m[2]));
+            csvout_end_row(&w);
         } else {
             fprintf(f, "%-12s %-10s %12s %12s  %s %s\n", cols[0], cols[2], money_format(c, m[0]),
                     money_format(s, m[1]), cols[1], strcmp(cols[3], "active") ? cols[3] : "");
@@ -710,10 +760,19 @@ cp_err report_balances(db *d, int csv, FILE *f)
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return db_fail(d, "reading balances");
-    if (csv)
-        fprintf(f, "total,%ld diners,,,%s,%s,%s\r\n", n, money_format(cash, m[0]),
-                money_format(subsidy, m[1]), money_format(cash + subsidy, m[2]));
-    else
+    if (csv) {
+        char count[48];
+        snprintf(count, sizeof count, "%ld diners", n);
+        csvout_text(&w, "total");
+        csvout_text(&w, count);
+        csvout_text(&w, "");
+        csvout_text(&w, "");
+        csvout_number(&w, money_format(cash, m[0]));
+        csvout_number(&w, money_format(subsidy, m[1]));
+        csvout_number(&w, money_format(cash + subsidy, m[2]));
+        csvout_end_row(&w);
+        return csvout_finish(&w);
+    }
         fprintf(f, "%ld diners hold %s yuan cash and %s yuan subsidy (%s yuan in all)\n", n,
                 money_format(cash, m[0]), money_format(subsidy, m[1]),
                 money_format(cash + subsidy, m[2]));

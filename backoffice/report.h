@@ -14,6 +14,7 @@ typedef struct report_req {
     const char *out;         /* the PDF to write */
     const char *font;        /* NULL: the default CJK font */
     const char *rubric;      /* quarterly: an INI file with a [rubric] section, or NULL */
+    int provisional;         /* quarterly: a quarter not ended yet is reported, as a draft */
     metrics_opts opts;       /* canteen, thresholds, cost and CO2e factors */
 } report_req;
 
@@ -21,7 +22,8 @@ typedef struct report_res {
     int pages;
     char publication[64];    /* the month's latest red/black list, "" when unpublished */
     int score;               /* quarterly: points out of 100 */
-    const char *grade;       /* quarterly: 优, 良, 中 or 差 */
+    const char *grade;       /* quarterly: 优, 良, 中 or 差; NULL when provisional */
+    int provisional;         /* quarterly: the quarter had not ended: marked, not graded */
 } report_res;
 
 /* The monthly report: summary and change from last month, g per tray by
@@ -29,7 +31,9 @@ typedef struct report_res {
  * black lists, every department's figures and the methodology. */
 cp_err report_monthly(db *d, const report_req *req, report_res *res);
 
-/* The quarterly evaluation, scored by the rubric. */
+/* The quarterly evaluation, scored by the rubric. A quarter that has not
+ * ended is refused (CP_ERR_INVALID) unless req->provisional: then every page
+ * is marked 临时报告 PROVISIONAL and no grade is given. */
 cp_err report_quarterly(db *d, const report_req *req, report_res *res);
 
 /* Sales between two dates (inclusive) grouped by day, terminal, cashier or

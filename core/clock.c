@@ -27,10 +27,29 @@ cp_err clock_parse_month(const char *s, int *year, int *month)
     /* digits only: sscanf's %d alone would take "2026-+1" or "2026- 1" */
     if (strlen(s) != 7 || strspn(s, "0123456789") != 4 || s[4] != '-' ||
         strspn(s + 5, "0123456789") != 2 || sscanf(s, "%4d-%2d", &y, &m) != 2 || m < 1 ||
-        m > 12 || y < 2000)
+        m > 12)
         return cp_fail(CP_ERR_INVALID, "'%s' is not a month like 2026-11", s);
+    if (y < CLOCK_YEAR_MIN || y > CLOCK_YEAR_MAX)
+        return cp_fail(CP_ERR_INVALID, "'%s' is not a month a canteen can have: give a year "
+                       "from %d to %d, like 2026-11", s, CLOCK_YEAR_MIN, CLOCK_YEAR_MAX);
     *year = y;
     *month = m;
+    return CP_OK;
+}
+
+cp_err clock_parse_quarter(const char *s, int *year, int *quarter)
+{
+    int y, q;
+
+    if (strlen(s) != 6 || strspn(s, "0123456789") != 4 || s[4] != 'Q' || s[5] < '1' ||
+        s[5] > '4' || sscanf(s, "%4d", &y) != 1)
+        return cp_fail(CP_ERR_INVALID, "'%s' is not a quarter like 2026Q4", s);
+    q = s[5] - '0';
+    if (y < CLOCK_YEAR_MIN || y > CLOCK_YEAR_MAX)
+        return cp_fail(CP_ERR_INVALID, "'%s' is not a quarter a canteen can have: give a year "
+                       "from %d to %d, like 2026Q4", s, CLOCK_YEAR_MIN, CLOCK_YEAR_MAX);
+    *year = y;
+    *quarter = q;
     return CP_OK;
 }
 

@@ -27,9 +27,22 @@ cp_err clock_set(const cp_time *t);
 /* Parses "YYYY-MM-DDTHH:MM[:SS]" (a space may stand for the T) into *out. */
 cp_err clock_parse(const char *s, cp_time *out);
 
-/* Parses a month "YYYY-MM" (digits only, year 2000-9999) into *year and
- * *month; anything else is CP_ERR_INVALID saying what a month looks like. */
+/* The years a canteen's records can have, for months and quarters typed in.
+ * 2000 is well before any canteen ran this software; a year after 2099 is a
+ * typo. The bound also keeps every date at four digits, so that ISO dates
+ * compare as strings and the day after the last one is still a later date:
+ * with 9999-12, "the next day" printed as 0000-01-01 and the day loops of the
+ * metrics ran for ever. */
+#define CLOCK_YEAR_MIN 2000
+#define CLOCK_YEAR_MAX 2099
+
+/* Parses a month "YYYY-MM" (digits only, a year CLOCK_YEAR_MIN-CLOCK_YEAR_MAX)
+ * into *year and *month; anything else is CP_ERR_INVALID saying what to type. */
 cp_err clock_parse_month(const char *s, int *year, int *month);
+
+/* Parses a quarter "YYYYQn" (n 1-4, the years as above) into *year and
+ * *quarter; anything else is CP_ERR_INVALID saying what to type. */
+cp_err clock_parse_quarter(const char *s, int *year, int *quarter);
 
 /* Writes "YYYY-MM-DDTHH:MM:SS" into buf. */
 void clock_iso(const cp_time *t, char buf[CP_TIME_ISO_LEN]);

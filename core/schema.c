@@ -418,7 +418,18 @@ static const char *const migrations[] = {
     "  locked_until TEXT"
     ") STRICT, WITHOUT ROWID;",
 
-    /* version 5 */
+    /* version 5: flagged weighings (overload, negative, impossible, no meal:
+     * WASTE_FLAGS_LEFT_OUT in core/waste.h) are kept but never summed as
+     * waste or counted as weighed trays; rollup_day counts them apart, per
+     * day, department (0: anonymous) and meal period, so that every report
+     * says how many were left out. The rollups made before this version
+     * summed overloaded and no-meal trays as waste: they are forgotten here,
+     * and the next metrics or rollup adds those days up again. */
+    "ALTER TABLE rollup_day ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;"
+    "DELETE FROM rollup_days;"
+    "DELETE FROM rollup_day;",
+
+    /* version 6 */
     audit_events_sql,
 };
 

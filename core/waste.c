@@ -14,7 +14,7 @@
 static const char *const stages[] = {"plate", "prep", "overproduction", "spoilage", NULL};
 
 static const char *const flag_names[] = {"negative", "overload", "no_meal", "manual",
-                                         "anonymous"};
+                                         "anonymous", "impossible"};
 
 cp_err waste_stage_valid(const char *stage)
 {
@@ -47,14 +47,14 @@ cp_err waste_clean_rate(db *d, int64_t dept_id, int64_t canteen_id, const char *
                         int64_t clean_g, long *clean, long *trays)
 {
     static const char dept_sql[] =
-        "SELECT count(*), count(*) FILTER (WHERE w.net_g <= ?3 AND (w.flags & 2) = 0)"
+        "SELECT count(*), count(*) FILTER (WHERE w.net_g <= ?3)"
         " FROM waste_records w WHERE w.department_id = ?1 AND w.business_date = ?2"
-        " AND w.stage = 'plate'"
+        " AND w.stage = 'plate' AND (w.flags & ?4) = 0"
         " AND NOT EXISTS (SELECT 1 FROM waste_records c WHERE c.corrects = w.id)";
     static const char canteen_sql[] =
-        "SELECT count(*), count(*) FILTER (WHERE w.net_g <= ?3 AND (w.flags & 2) = 0)"
+        "SELECT count(*), count(*) FILTER (WHERE w.net_g <= ?3)"
         " FROM waste_records w WHERE w.canteen_id = ?1 AND w.business_date = ?2"
-        " AND w.stage = 'plate'"
+        " AND w.stage = 'plate' AND (w.flags & ?4) = 0"
         " AND NOT EXISTS (SELECT 1 FROM waste_records c WHERE c.corrects = w.id)";
     sqlite3_stmt *st = db_stmt(d, dept_id > 0 ? dept_sql : canteen_sql);
     int rc;
@@ -65,6 +65,8 @@ cp_err waste_clean_rate(db *d, int64_t dept_id, int64_t canteen_id, const char *
     sqlite3_bind_int64(st, 1, dept_id > 0 ? dept_id : canteen_id);
     db_bind_text(st, 2, date);
     sqlite3_bind_int64(st, 3, clean_g);
+    /* as in the metrics: a flagged weighing is neither clean nor a tray */
+    sqlite3_bind_int(st, 4, WASTE_FLAGS_LEFT_OUT);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *trays = (long)sqlite3_column_int64(st, 0);

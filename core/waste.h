@@ -19,7 +19,16 @@ enum {
     WASTE_FLAG_MANUAL = 1 << 3,    /* typed in (scale broken), not weighed by a station */
     WASTE_FLAG_ANONYMOUS = 1 << 4, /* a tray of nobody known: no card (or an unknown one)
                                     * and no department given */
+    WASTE_FLAG_IMPOSSIBLE = 1 << 5, /* a weight no scale can show (a garbled frame such as
+                                     * "+9999999999 kg"): kept as read, never believed */
 };
+
+/* The flags of a weighing whose weight is not believed (or has no meal to
+ * set it against): such weighings are kept and counted apart, never summed
+ * as waste, plate or kitchen, and never counted as weighed trays. Manual and
+ * anonymous weighings are real weights and count. */
+#define WASTE_FLAGS_LEFT_OUT \
+    (WASTE_FLAG_NEGATIVE | WASTE_FLAG_OVERLOAD | WASTE_FLAG_NO_MEAL | WASTE_FLAG_IMPOSSIBLE)
 
 /* Net grams at or under which a tray counts as a clean plate (光盘). */
 #define WASTE_CLEAN_PLATE_G 10

@@ -348,17 +348,23 @@ export CLEANPLATE_NOW=2026-11-02T09:00:00
 "$OFFICE" verify --out "$out/published"
 
 step "Summary"
+# Weighings flagged negative, overload, no meal or impossible are left out of the
+# waste, as in the metrics (WASTE_FLAGS_LEFT_OUT in core/waste.h), and counted apart.
+LEFT_OUT=$((1 | 2 | 4 | 32))
 sqlite3 -header -column "$CLEANPLATE_DB" "
     SELECT c.name AS canteen,
            (SELECT count(*) FROM sales s WHERE s.canteen_id = c.id
               AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)) AS meals,
            (SELECT printf('%.2f', sum(total_fen) / 100.0) FROM sales s WHERE s.canteen_id = c.id
               AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)) AS yuan,
-           (SELECT count(*) FROM waste_records w WHERE w.canteen_id = c.id AND stage = 'plate') AS trays,
+           (SELECT count(*) FROM waste_records w WHERE w.canteen_id = c.id AND stage = 'plate'
+              AND (flags & $LEFT_OUT) = 0) AS trays,
            (SELECT printf('%.1f', sum(net_g) / 1000.0) FROM waste_records w
-              WHERE w.canteen_id = c.id AND stage = 'plate') AS plate_kg,
+              WHERE w.canteen_id = c.id AND stage = 'plate' AND (flags & $LEFT_OUT) = 0) AS plate_kg,
            (SELECT printf('%.1f', sum(net_g) / 1000.0) FROM waste_records w
-              WHERE w.canteen_id = c.id AND stage <> 'plate') AS kitchen_kg
+              WHERE w.canteen_id = c.id AND stage <> 'plate' AND (flags & $LEFT_OUT) = 0) AS kitchen_kg,
+           (SELECT count(*) FROM waste_records w WHERE w.canteen_id = c.id
+              AND (flags & $LEFT_OUT) <> 0) AS flagged
     FROM canteens c ORDER BY c.code;"
 echo
 echo "red list (least waste) and black list (most), from the published CSV:"

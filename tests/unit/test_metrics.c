@@ -8,10 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "backoffice/metrics.h"
+#include "core/clock.h"
 #include "core/csvread.h"
 #include "core/diners.h"
 #include "core/ledger.h"
+#include "core/schema.h"
+#include "core/waste.h"
 #include "tests/unit/helpers/fixture.h"
 
 static int seq;
@@ -125,6 +132,55 @@ static void test_spans(void **state)
     assert_int_equal(metrics_span_parse(NULL, "2026Q5", &s), CP_ERR_INVALID);
     assert_int_equal(metrics_span_parse("2026-11", "2026Q4", &s), CP_ERR_INVALID);
     assert_int_equal(metrics_span_parse(NULL, NULL, &s), CP_ERR_INVALID);
+}
+
+/* Only the years a canteen can have: 9999-12 looped for ever (its next day
+ * printed as 0000-01-01), and the message says what to type. */
+static void test_years_a_canteen_can_have(void **state)
+{
+    static const char *const months[] = {"9999-12", "2100-01", "1999-12", "0000-01"};
+    static const char *const quarters[] = {"9999Q4", "2100Q1", "1999Q4", "2026Q0", "2026q1",
+                                           "2026Q44", "+026Q1"};
+    metrics_span s, before;
+    (void)state;
+    for (size_t i = 0; i < sizeof months / sizeof *months; i++) {
+        assert_int_equal(metrics_span_parse(months[i], NULL, &s), CP_ERR_INVALID);
+        assert_non_null(strstr(cp_detail(), "2000 to 2099"));
+        assert_non_null(strstr(cp_detail(), "like 2026-11"));
+    }
+    for (size_t i = 0; i < sizeof quarters / sizeof *quarters; i++)
+        assert_int_equal(metrics_span_parse(NULL, quarters[i], &s), CP_ERR_INVALID);
+    assert_non_null(strstr(cp_detail(), "like 2026Q4"));
+    assert_int_equal(metrics_span_parse(NULL, "9999Q4", &s), CP_ERR_INVALID);
+    assert_non_null(strstr(cp_detail(), "2000 to 2099"));
+    assert_int_equal(metrics_span_parse("2099-12", NULL, &s), CP_OK);
+    assert_string_equal(s.to, "2099-12-31");
+    assert_int_equal(metrics_span_parse(NULL, "2099Q4", &s), CP_OK);
+    /* the span before the first one is there for the comparisons */
+    assert_int_equal(metrics_span_parse("2000-01", NULL, &s), CP_OK);
+    metrics_span_before(&s, &before);
+    assert_string_equal(before.label, "1999-12");
+    assert_string_equal(before.from, "1999-12-01");
+    assert_int_equal(metrics_span_parse(NULL, "2000Q1", &s), CP_OK);
+    metrics_span_before(&s, &before);
+    assert_string_equal(before.label, "1999Q4");
+    assert_string_equal(before.to, "1999-12-31");
+}
+
+/* A span at the end of what a date can hold still ends: the rollup stops
+ * instead of wrapping to year 0000 (a span no parser gives, made by hand). */
+static void test_rollup_of_the_last_days_ends(void **state)
+{
+    db *d = *state;
+    metrics_span s;
+    long days = -1;
+    time_t t0 = time(NULL);
+
+    metrics_span_of_month(9999, 12, &s);
+    fixture_at("2026-11-20T12:00:00");
+    assert_int_equal(metrics_rollup(d, &s, 0, &days), CP_OK);
+    assert_int_equal(days, 0); /* all in the future */
+    assert_true(time(NULL) - t0 < 10);
 }
 
 /* Five departments, 6 diners each, 4 days: 24 meals, 24 trays each.
@@ -330,12 +386,297 @@ static void test_quarter_and_change(void **state)
     metrics_free(t);
 }
 
+/* A kitchen weighing of the prep stage on date. */
+static void kitchen(db *d, const char *date, int net, int flags)
+{
+    char s[1024];
+    snprintf(s, sizeof s,
+             "INSERT INTO waste_records(id, terminal, canteen_id, stage, business_date, gross_g,"
+             " tare_g, net_g, category, reason, flags, actor, created_at)"
+             " VALUES ('K-%d', 'W1', 1, 'prep', '%s', %d, 0, %d, '主食', '备餐过量', %d, 'test',"
+             " '%sT10:00:00')",
+             ++seq, date, net, net, flags, date);
+    sql(d, s);
+}
+
+/* What a printer of the metrics writes, as a string the caller frees. */
+static char *printed(cp_err (*print)(const metrics_table *, FILE *), const metrics_table *t)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    assert_non_null(f);
+    assert_int_equal(print(t, f), CP_OK);
+    fclose(f);
+    return out;
+}
+
+/* The --by canteen or --by period figures as JSON, parsed. */
+static json_t *view_json(db *d, int by_period)
+{
+    metrics_span span;
+    metrics_opts o;
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    json_t *j;
+
+    metrics_opts_init(&o);
+    assert_int_equal(metrics_span_parse("2026-11", NULL, &span), CP_OK);
+    assert_int_equal(by_period ? metrics_print_periods(d, &span, &o, 1, 0, f)
+                               : metrics_print_canteens(d, &span, &o, 1, 0, f),
+                     CP_OK);
+    fclose(f);
+    assert_non_null(j = json_loads(out, 0, NULL));
+    free(out);
+    return j;
+}
+
+/* Sums a field over the rows of a JSON array. */
+static int64_t json_sum(json_t *arr, const char *key)
+{
+    size_t i;
+    json_t *row;
+    int64_t n = 0;
+    json_array_foreach(arr, i, row) {
+        assert_non_null(json_object_get(row, key));
+        n += json_integer_value(json_object_get(row, key));
+    }
+    return n;
+}
+
+/* The month of test_flagged_weighings: A as usual plus four flagged trays of
+ * its diners, an anonymous overload, B with two trays for every meal, and a
+ * kitchen weighing that overloaded the scale. */
+static void flagged_month(db *d)
+{
+    static const int ten[] = {10, 10, 10, 10, 10, 10}, twenty[] = {20, 20, 20, 20, 20, 20};
+    char staff[8], date[16];
+
+    month_of(d, 'A', 4, ten);   /* 24 meals, 24 trays, 240 g */
+    month_of(d, 'B', 2, twenty); /* 12 meals, 12 trays, 240 g */
+    for (int day = 1; day <= 2; day++) {
+        snprintf(date, sizeof date, "2026-11-%02d", day + 1);
+        for (int i = 1; i <= 6; i++) {
+            snprintf(staff, sizeof staff, "B%d", i);
+            tray(d, date, staff, "B", 20, 0); /* a second tray for the same meal */
+        }
+    }
+    tray(d, "2026-11-02", "A1", "A", 29700, WASTE_FLAG_OVERLOAD);
+    tray(d, "2026-11-02", "A2", "A", 35, WASTE_FLAG_NO_MEAL);
+    tray(d, "2026-11-04", "A3", "A", 9999999, WASTE_FLAG_IMPOSSIBLE);
+    tray(d, "2026-11-05", "A4", "A", -30, WASTE_FLAG_NEGATIVE);
+    tray(d, "2026-11-03", NULL, "A", 29700, WASTE_FLAG_OVERLOAD | WASTE_FLAG_ANONYMOUS);
+    kitchen(d, "2026-11-03", 5000, 0);
+    kitchen(d, "2026-11-03", 29700, WASTE_FLAG_OVERLOAD);
+}
+
+/* Flagged weighings are kept, counted apart and never summed, on every path
+ * (rolled up, raw, both), and coverage stops at 100 %. */
+static void test_flagged_weighings(void **state)
+{
+    db *d = *state;
+    metrics_table *mixed, *raw, *rolled;
+    metrics_summary sum;
+    metrics_span span;
+    metrics_opts o;
+    json_t *j;
+
+    flagged_month(d);
+    fixture_at("2026-11-04T09:00:00"); /* days 2 and 3 rolled up, the rest raw */
+    mixed = run(d, "2026-11", NULL, 1, 10);
+    fixture_at("2026-12-05T09:00:00");
+    raw = run(d, "2026-11", NULL, 1, 11);
+    rolled = run(d, "2026-11", NULL, 1, 10);
+    metrics_table *all[] = {mixed, raw, rolled};
+    for (int k = 0; k < 3; k++) {
+        const metrics_row *a = row(all[k], "A"), *b = row(all[k], "B");
+        assert_int_equal(a->trays, 24);
+        assert_int_equal(a->plate_g, 240);
+        assert_int_equal(a->flagged_trays, 4);
+        assert_int_equal(a->coverage_permille, 1000);
+        assert_int_equal(b->trays, 24);
+        assert_int_equal(b->meals, 12);
+        assert_int_equal(b->coverage_permille, 1000); /* 24 trays for 12 meals: not 200 % */
+        assert_int_equal(b->flagged_trays, 0);
+        assert_int_equal(all[k]->flagged_trays, 5); /* with the anonymous one */
+    }
+    /* the stored rollups hold the flagged trays apart */
+    assert_int_equal(fixture_int(d, "SELECT sum(flagged) FROM rollup_day"), 5);
+    assert_int_equal(fixture_int(d, "SELECT sum(plate_g) FROM rollup_day"), 240 + 480);
+
+    metrics_opts_init(&o);
+    assert_int_equal(metrics_span_parse("2026-11", NULL, &span), CP_OK);
+    assert_int_equal(metrics_summarize(d, &span, &o, &sum), CP_OK);
+    assert_int_equal(sum.trays, 48);
+    assert_int_equal(sum.plate_g, 720);
+    assert_int_equal(sum.anon_trays, 0);
+    assert_int_equal(sum.anon_g, 0);
+    assert_int_equal(sum.kitchen_g, 5000);
+    assert_int_equal(sum.flagged_trays, 5);
+    assert_int_equal(sum.flagged_kitchen, 1);
+    assert_int_equal(metrics_total_g(&sum), 5720);
+    assert_int_equal(metrics_cost_fen(&sum, &o), 11440); /* 5.72 kg x 20 yuan */
+    assert_int_equal(metrics_coverage(sum.trays, sum.meals, 1000), 1000);
+    assert_true(metrics_summary_has_data(&sum));
+    metrics_summary_free(&sum);
+
+    j = view_json(d, 0);
+    assert_int_equal(json_sum(j, "flagged_trays"), 5);
+    assert_int_equal(json_sum(j, "flagged_kitchen"), 1);
+    assert_int_equal(json_sum(j, "kitchen_g"), 5000);
+    assert_int_equal(json_sum(j, "total_waste_g"), 5720);
+    assert_true(json_real_value(json_object_get(json_array_get(j, 0), "coverage")) <= 1.0);
+    json_decref(j);
+    j = view_json(d, 1);
+    assert_int_equal(json_sum(j, "flagged_trays"), 5);
+    assert_int_equal(json_sum(j, "plate_g"), 720);
+    json_decref(j);
+
+    char *out = printed(metrics_print_json, rolled);
+    assert_non_null(j = json_loads(out, 0, NULL));
+    assert_int_equal(json_sum(j, "flagged_trays"), 4);
+    json_decref(j);
+    free(out);
+    out = printed(metrics_print_text, rolled);
+    assert_non_null(strstr(out, "5 flagged trays left out"));
+    free(out);
+    metrics_free(mixed);
+    metrics_free(raw);
+    metrics_free(rolled);
+}
+
+/* A month with nothing at all has no data; one with only a flagged weighing has. */
+static void test_summary_has_data(void **state)
+{
+    db *d = *state;
+    metrics_summary sum;
+    metrics_span span;
+    metrics_opts o;
+
+    metrics_opts_init(&o);
+    fixture_at("2026-12-05T09:00:00");
+    assert_int_equal(metrics_span_parse("2026-10", NULL, &span), CP_OK);
+    assert_int_equal(metrics_summarize(d, &span, &o, &sum), CP_OK);
+    assert_false(metrics_summary_has_data(&sum));
+    metrics_summary_free(&sum);
+    tray(d, "2026-10-12", NULL, "A", 29700, WASTE_FLAG_OVERLOAD | WASTE_FLAG_ANONYMOUS);
+    assert_int_equal(metrics_summarize(d, &span, &o, &sum), CP_OK);
+    assert_true(metrics_summary_has_data(&sum));
+    assert_int_equal(sum.anon_g, 0);
+    metrics_summary_free(&sum);
+}
+
+/* Rollups made before flagged trays were counted apart summed them as
+ * waste: the migration forgets them, and the next metrics add the days up again. */
+static void test_old_rollups_are_forgotten(void **state)
+{
+    char dir[] = "/tmp/cp-test-rollup-XXXXXX", path[96];
+    sqlite3 *c;
+    db *d;
+    (void)state;
+
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/v3.db", dir);
+    assert_int_equal(sqlite3_open(path, &c), SQLITE_OK);
+    for (int v = 1; v <= 3; v++)
+        assert_int_equal(sqlite3_exec(c, schema_migration(v), NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(c, "PRAGMA user_version = 3;"
+                                     "INSERT INTO rollup_day VALUES ('2026-11-02', 1, 1, 1, 1, 1,"
+                                     " 29700, 0, 10);"
+                                     "INSERT INTO rollup_days VALUES ('2026-11-02', 10);",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(c);
+    assert_int_equal(db_open(path, DB_OPEN_CREATE, &d), CP_OK);
+    assert_int_equal(db_migrate(d), CP_OK);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM rollup_days"), 0);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM rollup_day"), 0);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM pragma_table_info('rollup_day')"
+                                    " WHERE name = 'flagged'"), 1);
+    db_close(d);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* The CSV: BOM, CRLF, names that would be formulas neutralised, numbers left
+ * numbers; the JSON: whole names, valid whatever bytes a name holds. */
+static void test_csv_and_json_names(void **state)
+{
+    db *d = *state;
+    static const int a[] = {5, 5, 5, 5, 5, 5}, b[] = {9, 9, 9, 9, 9, 9};
+    char long_name[400] = "", *out;
+    metrics_table *t;
+    json_t *j;
+
+    for (int i = 0; i < 60; i++)
+        strcat(long_name, "财"); /* 180 bytes: cut at 127 before, inside a character */
+    month_of(d, 'A', 4, a);
+    month_of(d, 'B', 4, b);
+    /* B was 10 g per tray in October: its change is a negative number */
+    for (int i = 1; i <= 6; i++) {
+        char staff[8];
+        snprintf(staff, sizeof staff, "B%d", i);
+        sale(d, "2026-10-05", staff, "B");
+        tray(d, "2026-10-05", staff, "B", 10, 0);
+    }
+    char q[600];
+    snprintf(q, sizeof q, "UPDATE departments SET name = '%s' WHERE code = 'A'", long_name);
+    sql(d, q);
+    sql(d, "UPDATE departments SET name = '=HYPERLINK(\"http://x\",\"y\")' WHERE code = 'B'");
+    sql(d, "UPDATE departments SET name = '@SUM(1)' || char(9) || '-2+3' WHERE code = 'C'");
+    sql(d, "INSERT INTO departments(code, name) VALUES ('G', CAST(X'E8B4A2E8' AS TEXT))");
+    sale(d, "2026-11-03", "C1", "C");
+    sale(d, "2026-11-03", "D1", "G"); /* G's name is not UTF-8 (a cut one, from before) */
+    fixture_at("2026-12-05T09:00:00");
+    t = run(d, "2026-11", NULL, 1, 10);
+
+    out = printed(metrics_print_csv, t);
+    assert_memory_equal(out, "\xEF\xBB\xBF" "code,name,meals,", 19);
+    assert_non_null(strstr(out, ",flagged_trays\r\n"));
+    assert_null(strstr(out, "\n\n"));
+    for (char *p = strchr(out, '\n'); p; p = strchr(p + 1, '\n'))
+        assert_int_equal(p[-1], '\r'); /* CRLF only */
+    assert_non_null(strstr(out, long_name));
+    assert_non_null(strstr(out, "\r\nB,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",24,6,24,216,9.0,"));
+    assert_non_null(strstr(out, ",-1.0,0\r\n")); /* 9.0 - 10.0: a number, not neutralised */
+    assert_non_null(strstr(out, "\r\nC,\"'@SUM(1)\t-2+3\",1,"));
+    assert_null(strstr(out, ",=")); /* nothing starts a cell with a formula */
+    assert_null(strstr(out, ",@"));
+    free(out);
+
+    out = printed(metrics_print_json, t);
+    assert_non_null(j = json_loads(out, 0, NULL)); /* valid JSON, G's name and all */
+    size_t i;
+    json_t *r;
+    int seen = 0;
+    json_array_foreach(j, i, r) {
+        const char *code = json_string_value(json_object_get(r, "code"));
+        const char *name = json_string_value(json_object_get(r, "name"));
+        assert_non_null(name); /* no row lost its name */
+        if (strcmp(code, "A") == 0)
+            seen += strcmp(name, long_name) == 0;
+        if (strcmp(code, "G") == 0)
+            seen += strcmp(name, "财\xEF\xBF\xBD") == 0;
+    }
+    assert_int_equal(seen, 2);
+    json_decref(j);
+    free(out);
+    metrics_free(t);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spans),
+        cmocka_unit_test(test_years_a_canteen_can_have),
+        T(test_rollup_of_the_last_days_ends),
+        T(test_flagged_weighings),
+        T(test_summary_has_data),
+        cmocka_unit_test(test_old_rollups_are_forgotten),
+        T(test_csv_and_json_names),
         T(test_ranking_and_ties),
         T(test_too_few_diners_zero_trays_anonymous_negative),
         T(test_voids_and_department_moves),

@@ -391,6 +391,96 @@ static void test_missing_glyph(void **state)
     pdf_free(NULL);
 }
 
+/* What the notice was told, for test_shown. */
+static int notices;
+static char last_text[256], last_drawn[256], last_changes[512];
+
+static void count_notice(void *arg, const char *text, const char *drawn, const char *changes)
+{
+    (void)arg;
+    notices++;
+    snprintf(last_text, sizeof last_text, "%s", text);
+    snprintf(last_drawn, sizeof last_drawn, "%s", drawn);
+    snprintf(last_changes, sizeof last_changes, "%s", changes);
+}
+
+/* People's text is drawn as the font can: bidi controls out, what the font
+ * lacks and bytes that are not UTF-8 as a visible replacement, said once per
+ * text; the document never fails for it. */
+static void test_shown(void **state)
+{
+    static const pdf_column cols[] = {{"部门", 0, PDF_LEFT}, {"盘数", 60, PDF_RIGHT}};
+    const char *ok = "财务处 Finance 123";
+    const char *rlo = "财务处\xE2\x80\xAE" "abc\xE2\x81\xA6"; /* U+202E, U+2066 */
+    const char *emoji = "后勤\xF0\x9F\x8D\x9A\xE2\x80\x8B处"; /* U+1F35A, U+200B */
+    const char *broken = "食堂\xE7\xBA";                       /* cut inside a character */
+    const char *cells[2];
+    char file[160], *txt;
+    pdf_doc *doc;
+
+    (void)state;
+    snprintf(file, sizeof file, "%s/shown.pdf", dir);
+    assert_int_equal(pdf_new(NULL, &doc), CP_OK);
+    pdf_set_notice(doc, count_notice, NULL);
+    notices = 0;
+    assert_ptr_equal(pdf_shown(doc, ok), ok); /* nothing to change: the text itself */
+    assert_int_equal(notices, 0);
+    assert_string_equal(pdf_shown(doc, rlo), "财务处abc");
+    assert_int_equal(notices, 1);
+    assert_string_equal(last_text, "财务处<U+202E>abc<U+2066>");
+    assert_non_null(strstr(last_changes, "2 bidi controls taken out"));
+    assert_string_equal(pdf_shown(doc, emoji), "后勤??处");
+    assert_non_null(strstr(last_changes, "U+1F35A, U+200B are not in the font"));
+    assert_string_equal(pdf_shown(doc, broken), "食堂?");
+    assert_string_equal(last_text, "食堂<\\xE7><\\xBA>");
+    assert_non_null(strstr(last_changes, "2 bytes not UTF-8"));
+    assert_int_equal(notices, 3);
+    assert_ptr_equal(pdf_shown(doc, rlo), pdf_shown(doc, rlo)); /* the same copy, said once */
+    assert_int_equal(notices, 3);
+    assert_null(pdf_shown(doc, NULL));
+
+    assert_int_equal(pdf_table_begin(doc, cols, 2, 0), CP_OK);
+    cells[1] = "7";
+    const char *texts[] = {ok, rlo, emoji, broken};
+    for (int i = 0; i < 4; i++) {
+        cells[0] = pdf_shown(doc, texts[i]);
+        assert_int_equal(pdf_table_row(doc, cells, PDF_MARK_NONE), CP_OK);
+    }
+    assert_int_equal(pdf_table_end(doc), CP_OK);
+    assert_int_equal(pdf_save(doc, file), CP_OK);
+    pdf_free(doc);
+    txt = text_of(file, 1, 0);
+    assert_non_null(strstr(txt, "财务处abc"));
+    assert_non_null(strstr(txt, "后勤??处"));
+    assert_null(strstr(txt, "\xE2\x80\xAE"));
+    free(txt);
+}
+
+/* A mark (a provisional report's) is drawn at the top of every page. */
+static void test_mark_on_every_page(void **state)
+{
+    char file[160], *txt;
+    pdf_doc *doc;
+
+    (void)state;
+    snprintf(file, sizeof file, "%s/mark.pdf", dir);
+    assert_int_equal(pdf_new(NULL, &doc), CP_OK);
+    assert_int_equal(pdf_set_mark(doc, "临时报告 PROVISIONAL"), CP_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pdf_paragraph(doc, "食堂"), CP_OK);
+        assert_int_equal(pdf_page_break(doc), CP_OK);
+    }
+    assert_int_equal(pdf_paragraph(doc, "食堂"), CP_OK);
+    assert_int_equal(pdf_page_count(doc), 4);
+    assert_int_equal(pdf_save(doc, file), CP_OK);
+    pdf_free(doc);
+    for (int page = 1; page <= 4; page++) {
+        txt = text_of(file, page, page);
+        assert_non_null(strstr(txt, "临时报告 PROVISIONAL"));
+        free(txt);
+    }
+}
+
 /* Narrow cells are cut with an ellipsis, or wrapped on request; nothing spills. */
 static void test_cells(void **state)
 {
@@ -477,6 +567,8 @@ int main(void)
         cmocka_unit_test(test_missing_glyph),
         cmocka_unit_test(test_cells),
         cmocka_unit_test(test_save),
+        cmocka_unit_test(test_shown),
+        cmocka_unit_test(test_mark_on_every_page),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -148,8 +148,10 @@ static void test_department_at_the_time(void **state)
         "staff_no,name,department_code,category,card\nS001,张伟,D02,staff,0000000001\n";
     csv_table *t = NULL;
     import_counts n;
+    char sale[IDS_LEN];
     waste_res r;
 
+    lunch(d, "S001", "0000000001", sale); /* a tray without a meal would be left out */
     r = tray(d, "0000000001", "p1", 200, 0);
     assert_string_equal(r.department_code, "D01");
     /* S001 moves to D02: the old record stays with D01, the new one goes to D02 */
@@ -192,6 +194,7 @@ static void test_placement_once(void **state)
 static void test_rate_today(void **state)
 {
     db *d = *state;
+    char sale[IDS_LEN];
     waste_req over = {.terminal = "W1", .placement = "p4", .stage = "plate",
                       .card_no = "0000000002", .gross_g = 30000, .overload = true,
                       .actor = "station", .clean_plate_g = -1};
@@ -201,6 +204,8 @@ static void test_rate_today(void **state)
     fixture_at("2026-11-19T12:00:00");
     tray(d, "0000000001", "p0", 0, 0);
     fixture_at("2026-11-20T12:00:00");
+    lunch(d, "S001", "0000000001", sale);
+    lunch(d, "S002", "0000000002", sale);
     /* D01 today: 5 g (clean), 300 g, 10 g (clean: at the threshold), overload */
     tray(d, "0000000001", "p1", 5, 0);
     tray(d, "0000000002", "p2", 300, 0);
@@ -211,12 +216,19 @@ static void test_rate_today(void **state)
     assert_int_equal(r.rate_trays, 3);
     assert_int_equal(r.rate_pct, 67); /* 2/3 rounded */
     assert_int_equal(waste_record(d, &over, &r), CP_OK);
-    assert_int_equal(r.flags, WASTE_FLAG_OVERLOAD | WASTE_FLAG_NO_MEAL);
+    assert_int_equal(r.flags, WASTE_FLAG_OVERLOAD);
     assert_false(r.clean_plate);
+    /* a flagged weighing is left out of the rate, as out of the metrics */
     assert_int_equal(r.rate_clean, 2);
-    assert_int_equal(r.rate_trays, 4);
-    assert_int_equal(r.rate_pct, 50);
-    /* D02 has none yet; a guest's 11 g tray is not clean at 10 g... */
+    assert_int_equal(r.rate_trays, 3);
+    assert_int_equal(r.rate_pct, 67);
+    /* and so is a tray of a diner who bought no meal */
+    r = tray(d, "0000000004", "p4b", 0, 0);
+    assert_int_equal(r.flags, WASTE_FLAG_NO_MEAL);
+    assert_int_equal(r.rate_trays, 0);
+    /* D02 has none that count yet; a guest's 11 g tray is not clean at 10 g... */
+    assert_int_equal(ledger_topup(d, "S003", 700, "test", NULL), CP_OK); /* lunch is 15.00 */
+    lunch(d, "S003", "0000000003", sale);
     r = tray(d, "0000000003", "p5", 11, 0);
     assert_false(r.clean_plate);
     assert_int_equal(r.rate_trays, 1);
@@ -243,11 +255,11 @@ static void test_rate_today(void **state)
         assert_int_equal(waste_clean_rate(d, fixture_int(d, "SELECT id FROM departments WHERE"
                                                             " code = 'D01'"),
                                           0, "2026-11-20", 10, &clean, &trays), CP_OK);
-        assert_int_equal(trays, 4);
+        assert_int_equal(trays, 3);  /* the overload left out */
         assert_int_equal(clean, 2);
-        /* the canteen at 10 g: 4 + 2 trays, clean only D01's 5 g and 10 g */
+        /* the canteen at 10 g: 3 + 2 trays, clean only D01's 5 g and 10 g */
         assert_int_equal(waste_clean_rate(d, 0, 1, "2026-11-20", 10, &clean, &trays), CP_OK);
-        assert_int_equal(trays, 6);
+        assert_int_equal(trays, 5);
         assert_int_equal(clean, 2);
     }
 }

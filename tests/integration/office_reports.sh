@@ -1,0 +1,182 @@
+# The back office's figures and outputs as a manager, and an attacker, meets them:
+# flagged weighings (overload, no meal) counted apart and never summed, coverage
+# never above 100 %, months a canteen cannot have, department names that are
+# long, right-to-left or formulas, every CSV for Excel, an empty month, a quarter
+# not over, and a first month with nothing before it.
+. tests/integration/lib.sh
+
+# the number of lines of a file that do not end in CRLF (none may)
+bare_lf() { awk '!/\r$/ { n++ } END { print n + 0 }' "$1"; }
+# checks that a CSV file opens in Excel on Chinese Windows: BOM, CRLF, UTF-8
+excel_csv() {
+    [ "$(head -c 3 "$1" | od -An -tx1 | tr -d ' ')" = efbbbf ] || fail "$2: no UTF-8 BOM"
+    [ "$(bare_lf "$1")" -eq 0 ] || fail "$2: a line ends without CR"
+    iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1 || fail "$2: not UTF-8"
+}
+
+setup_canteen 30
+"$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
+printf 'staff_no,name,department_code,category,card\r\nS0099,=2+5,D01,staff,99\r\n' >"$TMPDIR/d2.csv"
+"$OFFICE" import diners "$TMPDIR/d2.csv" >/dev/null
+as_manager subsidy grant --month 2026-10 200 >/dev/null
+as_manager topup S0099 5 >/dev/null
+
+# four lunches in October: every diner eats and brings the tray back (10 g + diner % 7)
+for day in 05 06 07 08; do
+    seq 1 30 | CLEANPLATE_NOW=2026-10-${day}T12:00:00 "$POS" --headless --terminal POS1 \
+        >"$TMPDIR/lunch$day" || fail "lunch $day"
+    [ "$(grep -c '"ok":true' "$TMPDIR/lunch$day")" -eq 30 ] || fail "not every lunch was charged"
+    for i in $(seq 1 30); do
+        CLEANPLATE_NOW=2026-10-${day}T12:30:00 "$OFFICE" waste add --stage plate \
+            --staff-no "$(printf 'S%04d' "$i")" --grams $((10 + i % 7)) --terminal W1 >/dev/null ||
+            fail "waste add $i"
+    done
+done
+# a tray of a diner who bought no meal that day: flagged no_meal, never counted
+CLEANPLATE_NOW=2026-10-09T12:30:00 "$OFFICE" waste add --stage plate --staff-no S0003 \
+    --grams 35 --terminal W1 | grep -q "no_meal" || fail "a tray without a meal was not flagged"
+# a second tray for one meal (S0002, D03): more trays than meals, no flag
+CLEANPLATE_NOW=2026-10-08T12:40:00 "$OFFICE" waste add --stage plate --staff-no S0002 \
+    --grams 12 --terminal W1 >/dev/null
+# an overloaded scale with nobody's card, as the station records it (flagged)
+printf 'wait 1000\noverload\nwait 6000\nremove\nwait 3000\n' >"$TMPDIR/over.sim"
+echo "@10000 end" >"$TMPDIR/over.cards"
+"$SCALE" sim --protocol toledo-cont --fast --script "$TMPDIR/over.sim" >"$TMPDIR/port" \
+    2>"$TMPDIR/sim.err" &
+i=0; while [ ! -s "$TMPDIR/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.05
+CLEANPLATE_NOW=2026-10-06T12:31:00 "$SCALE" station --headless --terminal W1 \
+    --port "$(cat "$TMPDIR/port")" --protocol toledo-cont --frame-clock 100 --tray-tare-g 300 \
+    <"$TMPDIR/over.cards" >"$TMPDIR/over.out" 2>"$TMPDIR/over.err" ||
+    fail "station: $(cat "$TMPDIR/over.err")"
+wait
+grep -q '"overload"' "$TMPDIR/over.out" || fail "the overload was not recorded: $(cat "$TMPDIR/over.out")"
+
+# the departments get names no fixed buffer, font or spreadsheet may spoil (after
+# the meals: the terminals' own answers with such names are tested elsewhere)
+rlo=$(printf '\342\200\256')       # U+202E RIGHT-TO-LEFT OVERRIDE
+rice=$(printf '\360\237\215\232')  # U+1F35A, not in the PDF font
+long=""
+for i in $(seq 60); do long="$long人"; done # 180 bytes: cut at 127 before
+{
+    echo "code,name,parent_code"
+    echo "U1,市政府,"
+    echo 'D01,"=HYPERLINK(""http://evil.example"",""点我"")",U1'
+    echo "D02,财务处${rlo}evil${rice},U1"
+    echo "D03,$long,U1"
+} >"$TMPDIR/dep2.csv"
+"$OFFICE" import departments "$TMPDIR/dep2.csv" | grep -q "3 updated" || fail "renaming departments"
+
+# ---- flagged weighings in every view -------------------------------------------------
+"$OFFICE" metrics --month 2026-10 --by canteen --json >"$TMPDIR/c.json"
+python3 - "$TMPDIR/c.json" <<'EOF' || fail "canteen figures: $(cat "$TMPDIR/c.json")"
+import json, sys
+c = json.load(open(sys.argv[1]))[0]
+assert c["flagged_trays"] == 2, c            # the no-meal tray and the overload
+assert c["anonymous_trays"] == 0 and c["anonymous_g"] == 0, c
+assert c["total_waste_g"] < 29700, c         # the 29.7 kg is not waste
+assert c["trays"] == 121 and c["meals"] == 120, c
+assert c["coverage"] == 1.0, c               # 121 trays for 120 meals: not 100.8 %
+EOF
+"$OFFICE" metrics --month 2026-10 --json >"$TMPDIR/m.json"
+python3 - "$TMPDIR/m.json" <<'EOF' || fail "department figures: $(cat "$TMPDIR/m.json")"
+import json, sys
+rows = {r["code"]: r for r in json.load(open(sys.argv[1]))}
+assert all("flagged_trays" in r for r in rows.values())
+assert rows["D01"]["flagged_trays"] == 1 and rows["D01"]["trays"] == 40, rows["D01"]
+assert rows["D03"]["coverage"] == 1.0 and rows["D03"]["trays"] == 41, rows["D03"]
+assert len(rows["D03"]["name"]) == 60, rows["D03"]["name"]   # whole, never cut
+assert rows["D02"]["name"].startswith("财务处\u202eevil"), rows["D02"]["name"]
+EOF
+"$OFFICE" metrics --month 2026-10 --by period --json | grep -q '"flagged_trays": 2' ||
+    fail "meal-period figures lack flagged_trays"
+"$OFFICE" metrics --month 2026-10 | grep -q "^2 flagged trays left out" || fail "metrics text"
+# the rollups agree with the raw rows (another threshold is counted from the raw rows)
+"$OFFICE" metrics --month 2026-10 --json --clean-threshold 9 >"$TMPDIR/raw.json"
+python3 - "$TMPDIR/m.json" "$TMPDIR/raw.json" <<'EOF' || fail "rollups and raw rows disagree"
+import json, sys
+keys = ("meals", "diners", "trays", "plate_g", "coverage", "flagged_trays")
+a, b = ({r["code"]: [r[k] for k in keys] for r in json.load(open(f))} for f in sys.argv[1:])
+assert a == b, (a, b)
+EOF
+
+# ---- months a canteen can have ---------------------------------------------------------
+must_fail "give a year from 2000 to 2099" timeout 10 "$OFFICE" metrics --month 9999-12
+must_fail "give a year from 2000 to 2099" timeout 10 "$OFFICE" metrics --quarter 9999Q4
+must_fail "give a year from 2000 to 2099" timeout 10 "$OFFICE" rollup --month 9999-12
+must_fail "give a year from 2000 to 2099" timeout 10 "$OFFICE" report monthly --month 1999-12 \
+    --out "$TMPDIR/x.pdf"
+must_fail "not a quarter like 2026Q4" "$OFFICE" metrics --quarter 2026Q5
+
+# ---- every CSV opens in Excel, and never runs a formula ----------------------------------
+"$OFFICE" metrics --month 2026-10 --csv >"$TMPDIR/m.csv"
+"$OFFICE" metrics --month 2026-10 --by canteen --csv >"$TMPDIR/c.csv"
+"$OFFICE" metrics --month 2026-10 --by period --csv >"$TMPDIR/p.csv"
+"$OFFICE" report sales --from 2026-10-01 --to 2026-10-31 --by cashier --csv >"$TMPDIR/s.csv"
+"$OFFICE" report balances --csv >"$TMPDIR/b.csv"
+for f in m c p s b; do excel_csv "$TMPDIR/$f.csv" "$f.csv"; done
+grep -q '^D01,"'"'"'=HYPERLINK(""http://evil.example"",""点我"")",' "$TMPDIR/m.csv" ||
+    fail "metrics csv: the formula was not neutralised: $(grep D01 "$TMPDIR/m.csv")"
+grep -q '^S0099,"'"'"'=2+5",D01,active,5.00,' "$TMPDIR/b.csv" ||
+    fail "balances csv: $(grep S0099 "$TMPDIR/b.csv")"
+grep -q ',flagged_trays,' "$TMPDIR/c.csv" || fail "canteen csv lacks flagged_trays"
+! grep -q ',=' "$TMPDIR/m.csv" || fail "a cell starts with ="
+
+# ---- the publication: every name drawn or written, the month never held hostage ----------
+out="$TMPDIR/pub"
+must_fail "2026-09 has no meals and no weighings" "$OFFICE" publish redblack --month 2026-09 \
+    --out "$out"
+[ ! -e "$out" ] || fail "an empty month left files"
+"$OFFICE" publications | grep -q '^redblack-' && fail "an empty month was published"
+"$OFFICE" publish redblack --month 2026-10 --out "$out" --min-meals 1 --red 1 --black 1 \
+    >"$TMPDIR/p1" 2>"$TMPDIR/p1.err" || fail "publish: $(cat "$TMPDIR/p1.err")"
+grep -q "3 eligible departments" "$TMPDIR/p1" || fail "publish: $(cat "$TMPDIR/p1")"
+[ "$(grep -c 'U+202E' "$TMPDIR/p1.err")" -eq 1 ] || fail "the name was not reported once: $(cat "$TMPDIR/p1.err")"
+grep -q '财务处<U+202E>evil<U+1F35A>' "$TMPDIR/p1.err" || fail "which name: $(cat "$TMPDIR/p1.err")"
+! grep -q "$rlo" "$TMPDIR/p1.err" || fail "the override itself went to the terminal"
+csv="$out/redblack-2026-10-v1.csv"
+html="$out/redblack-2026-10-v1.html"
+pdf="$out/redblack-2026-10-v1.pdf"
+excel_csv "$csv" "published csv"
+grep -q ',D01,"'"'"'=HYPERLINK(' "$csv" || fail "published csv: formula"
+grep -q "财务处${rlo}evil${rice}" "$csv" || fail "published csv does not keep the real name"
+grep -q ",D03,$long," "$csv" || fail "published csv cut the long name"
+grep -q 'rank,list,code,name,.*,flagged_trays' "$csv" || fail "published csv: no flagged_trays"
+iconv -f UTF-8 -t UTF-8 "$html" >/dev/null 2>&1 || fail "the page is not UTF-8"
+! grep -q "$rlo" "$html" || fail "the page kept a right-to-left override"
+grep -q "<bdi>财务处evil${rice}</bdi>" "$html" || fail "the page: $(grep -o '<bdi>[^<]*' "$html" | head -3)"
+grep -q "$long" "$html" || fail "the page cut the long name"
+grep -q "本月有 2 次餐盘称重为异常" "$html" || fail "the page does not count the flagged trays"
+pdftotext "$pdf" - 2>/dev/null | tr -d '\n' >"$TMPDIR/pdf.txt"
+grep -q "财务处evil?" "$TMPDIR/pdf.txt" || fail "the PDF does not show the name"
+grep -q "本月有 2 次餐盘称重为异常" "$TMPDIR/pdf.txt" || fail "the PDF does not count the flagged trays"
+"$OFFICE" verify --out "$out" >"$TMPDIR/v" || fail "verify: $(cat "$TMPDIR/v")"
+# every row is in the content hash: an edit of the long name is found
+sqlite3 "$CLEANPLATE_DB" "DROP TRIGGER publication_rows_no_update;
+    UPDATE publication_rows SET name = name || '了' WHERE code = 'D03'"
+if "$OFFICE" verify >"$TMPDIR/v"; then fail "verify missed an edited long name"; fi
+grep -q "published rows were changed" "$TMPDIR/v" || fail "verify: $(cat "$TMPDIR/v")"
+
+# ---- reports ---------------------------------------------------------------------------------
+"$OFFICE" report monthly --month 2026-10 --out "$TMPDIR/m.pdf" >/dev/null 2>"$TMPDIR/r.err" ||
+    fail "monthly report: $(cat "$TMPDIR/r.err")"
+pdftotext "$TMPDIR/m.pdf" - 2>/dev/null >"$TMPDIR/m.txt"
+grep -q "上期无数据" "$TMPDIR/m.txt" || fail "the first month compares with a 0"
+! grep -q "上期 0" "$TMPDIR/m.txt" || fail "the first month says 上期 0"
+grep -q "异常称重" "$TMPDIR/m.txt" || fail "the monthly report does not count the flagged weighings"
+grep -q "财务处evil?" "$TMPDIR/m.txt" || fail "the monthly report does not show the name"
+must_fail "2026Q4 has not ended" "$OFFICE" report quarterly --quarter 2026Q4 --out "$TMPDIR/q.pdf"
+[ ! -e "$TMPDIR/q.pdf" ] || fail "a quarter not ended was graded"
+"$OFFICE" report quarterly --quarter 2026Q4 --out "$TMPDIR/q.pdf" --provisional >"$TMPDIR/q" ||
+    fail "provisional quarter"
+grep -q "PROVISIONAL.*no grade" "$TMPDIR/q" && ! grep -q "points, grade" "$TMPDIR/q" || fail "output: $(cat "$TMPDIR/q")"
+pages=$(pdfinfo "$TMPDIR/q.pdf" | awk '/^Pages:/ { print $2 }')
+[ "$pages" -ge 2 ] || fail "the provisional report has $pages page"
+for p in $(seq 1 "$pages"); do
+    pdftotext -f "$p" -l "$p" "$TMPDIR/q.pdf" - 2>/dev/null | grep -q "临时报告" ||
+        fail "page $p of the provisional report is not marked"
+done
+pdftotext "$TMPDIR/q.pdf" - 2>/dev/null | grep -q "等级：" && fail "the provisional report has a grade"
+CLEANPLATE_NOW=2026-10-20T09:00:00 "$OFFICE" report quarterly --quarter 2026Q3 \
+    --out "$TMPDIR/q3.pdf" | grep -q "grade" || fail "a quarter that has ended is graded"
+echo "office_reports ok"
