@@ -124,7 +124,13 @@ busy_taps "$TMPDIR/all"
 bad=$(grep -v '"ok":true' "$TMPDIR/all" | grep -vc '"error":"busy"' || true)
 [ "$bad" -eq 0 ] || fail "$bad taps not charged, e.g. $(grep -v '"ok":true' "$TMPDIR/all" | head -n 3)"
 charged=$(grep -c '"ok":true' "$TMPDIR/all" || true)
-"$OFFICE" verify >"$TMPDIR/verify" 2>&1 || fail "verify: $(cat "$TMPDIR/verify")"
+# The history was written straight into the store, as only an attacker would: verify
+# names exactly those rows as in no audited event, and nothing else (every charge of
+# the terminals is in the chain, the books agree).
+"$OFFICE" verify >"$TMPDIR/verify" 2>&1 && fail "verify passed a history written behind its back"
+grep -q "sales has $((history + charged)) rows, its audited events $charged:" "$TMPDIR/verify" &&
+    grep -q "waste_records has $history rows, its audited events 0:" "$TMPDIR/verify" &&
+    grep -q " 2 problems$" "$TMPDIR/verify" || fail "verify: $(cat "$TMPDIR/verify")"
 answered_fen=$(sed -n 's/.*"charged_fen":\([0-9]*\).*/\1/p' "$TMPDIR/all" | awk '{ s += $1 } END { print s + 0 }')
 [ "$(sqlite3 "$CLEANPLATE_DB" "SELECT coalesce(sum(total_fen), 0) FROM sales WHERE terminal <> 'HIST'")" \
     -eq "$answered_fen" ] || fail "the store does not hold the $answered_fen fen charged"
