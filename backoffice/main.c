@@ -594,9 +594,9 @@ static int cmd_publish_redblack(ctx *c)
     if ((err = publish_redblack(c->d, &req, &res)))
         return office_fail(err);
     printf("published %s: %ld eligible department%s, %ld on the red list, %ld on the black "
-           "list\n  %s\n  %s\n  %s\n  hash %s\n",
+           "list\n  %s\n  %s\n  %s\n  hash %s\n  audit head %s (keep it: verify --head)\n",
            res.id, res.rows, res.rows == 1 ? "" : "s", res.red, res.black, res.paths[0],
-           res.paths[1], res.paths[2], res.hash);
+           res.paths[1], res.paths[2], res.hash, res.audit_head);
     return 0;
 }
 

@@ -258,9 +258,12 @@ static cp_err write_html(const char *path, const metrics_table *t, const publish
     fprintf(f, "<h2>全部参评部门（%ld 个）</h2>\n", t->eligible);
     if (!err)
         err = html_rows(f, t, NULL);
-    fprintf(f, "<p class=\"meta\">发布编号 %s，发布时间 %s，内容哈希 %s。本页不含个人信息。</p>\n"
-               "</body>\n</html>\n",
+    fprintf(f, "<p class=\"meta\">发布编号 %s，发布时间 %s，内容哈希 %s。本页不含个人信息。</p>\n",
             res->id, at, res->content_hash);
+    if (res->audit_head_before[0])
+        fprintf(f, "<p class=\"meta\">发布时审计链头 %s（可用 cleanplate-office verify --head "
+                   "核对此前的记录未被删改）。</p>\n", res->audit_head_before);
+    fputs("</body>\n</html>\n", f);
     if (err || fflush(f) != 0 || fsync(fileno(f)) != 0 || ferror(f)) {
         fclose(f);
         return err ? err : cp_fail(CP_ERR_IO, "cannot write %s: %s", path, strerror(errno));
@@ -313,6 +316,11 @@ static cp_err write_pdf(const char *path, const metrics_table *t, const publish_
     snprintf(text, sizeof text, "全部参评部门（%ld 个）", t->eligible);
     pdf_heading(doc, text);
     report_department_table(doc, t, NULL, 0);
+    if (res->audit_head_before[0]) {
+        snprintf(text, sizeof text, "发布时审计链头 %s（可用 cleanplate-office verify --head "
+                 "核对此前的记录未被删改）", res->audit_head_before);
+        pdf_paragraph(doc, text);
+    }
     snprintf(text, sizeof text, "%s  发布于 %s  内容哈希 %.16s…", res->id, at, res->content_hash);
     pdf_set_footer(doc, text);
     err = pdf_save(doc, path);
@@ -473,6 +481,9 @@ cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
         snprintf(res->paths[k], sizeof res->paths[k], "%s/%s.%s", req->out_dir, res->id, exts[k]);
         snprintf(tmp[k], sizeof tmp[k], "%s.part", res->paths[k]);
     }
+    /* a head read now existed before the files: they can vouch for it */
+    if ((err = audit_head(d, res->audit_head_before)))
+        goto out;
     if ((err = write_pdf(tmp[0], t, res, reason, version ? prev_id : NULL, at, req->font)))
         goto out;
     written = 1;
@@ -528,7 +539,8 @@ cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
     db_bind_text(st, 12, at);
     if ((err = db_step_done(d, st, "recording the publication")) ||
         (err = insert_rows(d, res->id, t)) ||
-        (err = audit_event(d, req->actor, NULL, "publish.redblack", res->id, res->hash, NULL)))
+        (err = audit_event(d, req->actor, NULL, "publish.redblack", res->id, res->hash,
+                           res->audit_head)))
         goto fail;
     if ((err = db_commit(d)))
         goto out;

@@ -25,6 +25,11 @@ typedef struct publish_res {
     long red, black;
     char hash[PUBLISH_HASH_HEX];
     char content_hash[PUBLISH_HASH_HEX];
+    /* The audit chain's head when the files were written (printed in them:
+     * verify --head proves nothing before it was removed), and after the
+     * publication's own entry (printed by the command). "" when empty. */
+    char audit_head_before[PUBLISH_HASH_HEX];
+    char audit_head[PUBLISH_HASH_HEX];
     char paths[3][512];      /* the PDF, CSV and HTML files written */
 } publish_res;
 

@@ -69,6 +69,14 @@ done
     fail "publications: $(cat "$TMPDIR/p1.out" "$TMPDIR/p2.out")"
 "$OFFICE" verify --out "$TMPDIR/pub" >"$TMPDIR/verify.out" || fail "verify after two writers: $(cat "$TMPDIR/verify.out")"
 
+# every publication prints the audit head of when it was made, on the page and in the PDF
+h=$(sed -n 's/.*发布时审计链头 \([0-9a-f]*\).*/\1/p' "$TMPDIR/pub/redblack-2026-10-v1.html")
+[ ${#h} -eq 64 ] || fail "no audit head in the published page"
+"$OFFICE" verify --head "$h" >/dev/null || fail "the published head does not verify"
+pdftotext "$TMPDIR/pub/redblack-2026-10-v1.pdf" - 2>/dev/null | tr -d '\n' | grep -q "$h" ||
+    fail "no audit head in the published PDF"
+grep -q "audit head [0-9a-f]\{64\}" "$TMPDIR/p1.out" || fail "publish does not print the head"
+
 # ---- verify --head: a head kept on paper proves nothing up to it was removed
 head=$("$OFFICE" audit head)
 [ ${#head} -eq 64 ] || fail "audit head: '$head'"
