@@ -151,7 +151,7 @@ static int next_day(char date[CP_DATE_LEN])
 static cp_err load_canteen(db *d, const char *code, int64_t *id)
 {
     static const char sql[] = "SELECT id FROM canteens WHERE code = ?";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     cp_err err;
 
     *id = 0;
@@ -202,20 +202,20 @@ static cp_err rollup_stage(db *d, const char *date)
         " clean_trays INTEGER, flagged INTEGER)";
     static const char clear_sql[] = "DELETE FROM temp.rollup_stage";
     static const char fill_sql[] = "INSERT INTO temp.rollup_stage" ROLLUP_SUMS_SQL;
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_err err;
 
-    if (sqlite3_exec(db_handle(d), create_sql, NULL, NULL, NULL) != SQLITE_OK)
+    if (db_exec(d, create_sql) != CP_OK)
         return db_fail(d, "making a table for a rollup");
-    if (!(st = db_stmt(d, clear_sql)))
+    if (!(st = db_prepare(d, clear_sql)))
         return CP_ERR_DB;
     if ((err = db_step_done(d, st, "clearing a rollup")))
         return err;
-    if (!(st = db_stmt(d, fill_sql)))
+    if (!(st = db_prepare(d, fill_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, date);
-    sqlite3_bind_int(st, 2, METRICS_ROLLUP_THRESHOLD_G);
-    sqlite3_bind_int(st, 3, WASTE_FLAGS_LEFT_OUT);
+    db_bind_int(st, 2, METRICS_ROLLUP_THRESHOLD_G);
+    db_bind_int(st, 3, WASTE_FLAGS_LEFT_OUT);
     return db_step_done(d, st, "rolling up a day");
 }
 
@@ -225,12 +225,12 @@ static cp_err rollup_mark(db *d, const char *date, int mark)
 {
     static const char sql[] =
         "INSERT OR REPLACE INTO rollup_days(business_date, threshold_g) VALUES (?, ?)";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
 
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, date);
-    sqlite3_bind_int(st, 2, mark);
+    db_bind_int(st, 2, mark);
     return db_step_done(d, st, "marking a rollup");
 }
 
@@ -244,18 +244,18 @@ static cp_err rollup_write(db *d, const char *date)
         " trays, plate_g, clean_trays, threshold_g, flagged)"
         " SELECT ?1, canteen_id, department_id, period_id, meals, trays, plate_g, clean_trays,"
         " ?2, flagged FROM temp.rollup_stage";
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_err err;
 
-    if (!(st = db_stmt(d, clear_sql)))
+    if (!(st = db_prepare(d, clear_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, date);
     if ((err = db_step_done(d, st, "clearing a rollup")))
         return err;
-    if (!(st = db_stmt(d, copy_sql)))
+    if (!(st = db_prepare(d, copy_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, date);
-    sqlite3_bind_int(st, 2, METRICS_ROLLUP_THRESHOLD_G);
+    db_bind_int(st, 2, METRICS_ROLLUP_THRESHOLD_G);
     if ((err = db_step_done(d, st, "writing a rollup")))
         return err;
     return rollup_mark(d, date, METRICS_ROLLUP_THRESHOLD_G);
@@ -276,7 +276,7 @@ cp_err metrics_rollup_day(db *d, const char *date, void (*between)(void *), void
     static const char mark_sql[] = "SELECT threshold_g FROM rollup_days WHERE business_date = ?";
     int token = rollup_token();
     int64_t mark = 0;
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_err err;
 
     /* 1. a late sale, void or weighing of the day deletes this mark (the
@@ -293,7 +293,7 @@ cp_err metrics_rollup_day(db *d, const char *date, void (*between)(void *), void
      *    inside the lock this time */
     if ((err = db_begin(d)))
         return err;
-    if (!(st = db_stmt(d, mark_sql))) {
+    if (!(st = db_prepare(d, mark_sql))) {
         db_rollback(d);
         return CP_ERR_DB;
     }
@@ -356,13 +356,13 @@ cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days)
     progress = progress && isatty(STDERR_FILENO);
     for (snprintf(date, sizeof date, "%.10s", span->from), more = 1;
          more && strcmp(date, span->to) <= 0 && strcmp(date, now) < 0; more = next_day(date)) {
-        sqlite3_stmt *st = db_stmt(d, have_sql);
+        db_stmt *st = db_prepare(d, have_sql);
         int64_t one;
         done++;
         if (!st)
             return CP_ERR_DB;
         db_bind_text(st, 1, date);
-        sqlite3_bind_int(st, 2, METRICS_ROLLUP_THRESHOLD_G);
+        db_bind_int(st, 2, METRICS_ROLLUP_THRESHOLD_G);
         err = db_step_int64(d, st, &one);
         if (err == CP_OK)
             continue;
@@ -400,54 +400,54 @@ static acc *acc_find(accs *all, int64_t id)
 static cp_err load_departments(db *d, accs *all, int with_names)
 {
     static const char sql[] = "SELECT id, code, name FROM departments ORDER BY id";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     size_t cap = 0;
     int rc;
 
     memset(all, 0, sizeof *all);
     if (!st)
         return CP_ERR_DB;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (all->n == cap) {
             acc *p = realloc(all->a, (cap = cap ? cap * 2 : 64) * sizeof *p);
             if (!p) {
-                sqlite3_reset(st);
+                db_reset(st);
                 return cp_fail(CP_ERR_NOMEM, "out of memory reading departments");
             }
             all->a = p;
         }
         acc *a = &all->a[all->n++];
         memset(a, 0, sizeof *a);
-        a->id = sqlite3_column_int64(st, 0);
-        snprintf(a->code, sizeof a->code, "%s", (const char *)sqlite3_column_text(st, 1));
+        a->id = db_col_int64(st, 0);
+        snprintf(a->code, sizeof a->code, "%s", db_col_text(st, 1));
         /* a name of any length, never cut (it is published) */
-        if (with_names && !(a->name = strdup((const char *)sqlite3_column_text(st, 2)))) {
-            sqlite3_reset(st);
+        if (with_names && !(a->name = strdup(db_col_text(st, 2)))) {
+            db_reset(st);
             return cp_fail(CP_ERR_NOMEM, "out of memory reading departments");
         }
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading departments");
+    db_reset(st);
+    return rc == DB_DONE ? CP_OK : db_fail(d, "reading departments");
 }
 
 /* Adds rows of (department_id, meals, trays, grams, clean, flagged) from st to all. */
-static cp_err add_rows(db *d, sqlite3_stmt *st, accs *all)
+static cp_err add_rows(db *d, db_stmt *st, accs *all)
 {
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        acc *a = acc_find(all, sqlite3_column_int64(st, 0));
+    while ((rc = db_step(st)) == DB_ROW) {
+        acc *a = acc_find(all, db_col_int64(st, 0));
         if (!a) { /* department 0: anonymous trays, not a department's */
-            all->flagged_anonymous += sqlite3_column_int64(st, 5);
+            all->flagged_anonymous += db_col_int64(st, 5);
             continue;
         }
-        a->meals += sqlite3_column_int64(st, 1);
-        a->trays += sqlite3_column_int64(st, 2);
-        a->plate_g += sqlite3_column_int64(st, 3);
-        a->clean += sqlite3_column_int64(st, 4);
-        a->flagged += sqlite3_column_int64(st, 5);
+        a->meals += db_col_int64(st, 1);
+        a->trays += db_col_int64(st, 2);
+        a->plate_g += db_col_int64(st, 3);
+        a->clean += db_col_int64(st, 4);
+        a->flagged += db_col_int64(st, 5);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading figures");
+    db_reset(st);
+    return rc == DB_DONE ? CP_OK : db_fail(d, "reading figures");
 }
 
 /* Department sums from the raw records of [from, to]. */
@@ -469,23 +469,23 @@ static cp_err collect_raw(db *d, const char *from, const char *to, int64_t cante
         " AND w.business_date BETWEEN ?1 AND ?2 AND w.stage = 'plate'"
         " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"
         " WHERE ?3 = 0 OR c.id = ?3 GROUP BY 1";
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_err err;
 
-    if (!(st = db_stmt(d, meals_sql)))
+    if (!(st = db_prepare(d, meals_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, from);
     db_bind_text(st, 2, to);
-    sqlite3_bind_int64(st, 3, canteen_id);
+    db_bind_int64(st, 3, canteen_id);
     if ((err = add_rows(d, st, all)))
         return err;
-    if (!(st = db_stmt(d, trays_sql)))
+    if (!(st = db_prepare(d, trays_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, from);
     db_bind_text(st, 2, to);
-    sqlite3_bind_int64(st, 3, canteen_id);
-    sqlite3_bind_int(st, 4, threshold);
-    sqlite3_bind_int(st, 5, WASTE_FLAGS_LEFT_OUT);
+    db_bind_int64(st, 3, canteen_id);
+    db_bind_int(st, 4, threshold);
+    db_bind_int(st, 5, WASTE_FLAGS_LEFT_OUT);
     return add_rows(d, st, all);
 }
 
@@ -501,7 +501,7 @@ static cp_err collect(db *d, const metrics_span *span, const metrics_opts *o,
         "SELECT department_id, count(DISTINCT diner_id) FROM diner_month"
         " WHERE month BETWEEN ?1 AND ?2 AND (?3 = 0 OR canteen_id = ?3) GROUP BY department_id";
     char now[CP_DATE_LEN];
-    sqlite3_stmt *st;
+    db_stmt *st;
     long days;
     cp_err err;
     int rc;
@@ -511,11 +511,11 @@ static cp_err collect(db *d, const metrics_span *span, const metrics_opts *o,
     } else {
         if ((err = metrics_rollup(d, span, o->progress, &days)))
             return err;
-        if (!(st = db_stmt(d, rolled_sql)))
+        if (!(st = db_prepare(d, rolled_sql)))
             return CP_ERR_DB;
         db_bind_text(st, 1, span->from);
         db_bind_text(st, 2, span->to);
-        sqlite3_bind_int64(st, 3, canteen_id);
+        db_bind_int64(st, 3, canteen_id);
         if ((err = add_rows(d, st, all)))
             return err;
         /* the days not closed yet: today and after */
@@ -526,18 +526,18 @@ static cp_err collect(db *d, const metrics_span *span, const metrics_opts *o,
     }
     if (err)
         return err;
-    if (!(st = db_stmt(d, diners_sql)))
+    if (!(st = db_prepare(d, diners_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, span->months[0]);
     db_bind_text(st, 2, span->months[span->nmonths - 1]);
-    sqlite3_bind_int64(st, 3, canteen_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        acc *a = acc_find(all, sqlite3_column_int64(st, 0));
+    db_bind_int64(st, 3, canteen_id);
+    while ((rc = db_step(st)) == DB_ROW) {
+        acc *a = acc_find(all, db_col_int64(st, 0));
         if (a)
-            a->diners = sqlite3_column_int64(st, 1);
+            a->diners = db_col_int64(st, 1);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? CP_OK : db_fail(d, "counting diners");
+    db_reset(st);
+    return rc == DB_DONE ? CP_OK : db_fail(d, "counting diners");
 }
 
 int64_t metrics_scaled(int64_t a, int64_t b, int64_t scale)
@@ -885,7 +885,7 @@ static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts
 #undef PLATE_SQL
 #undef PLATE_OK
     char closed_to[11], open_from[11];
-    sqlite3_stmt *st;
+    db_stmt *st;
     size_t cap = 0;
     long days;
     cp_err err;
@@ -897,37 +897,37 @@ static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts
         (err = metrics_rollup(d, span, o->progress, &days)))
         return err;
     split_span(span, o, closed_to, open_from);
-    if (!(st = db_stmt(d, by == BY_DAY ? by_day_sql : by == BY_PERIOD ? by_period_sql
+    if (!(st = db_prepare(d, by == BY_DAY ? by_day_sql : by == BY_PERIOD ? by_period_sql
                                                                       : by_canteen_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, span->from);
     db_bind_text(st, 2, closed_to);
     db_bind_text(st, 3, open_from);
     db_bind_text(st, 4, span->to);
-    sqlite3_bind_int64(st, 5, canteen_id);
-    sqlite3_bind_int(st, 6, o->clean_threshold_g);
-    sqlite3_bind_int(st, 7, WASTE_FLAGS_LEFT_OUT);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    db_bind_int64(st, 5, canteen_id);
+    db_bind_int(st, 6, o->clean_threshold_g);
+    db_bind_int(st, 7, WASTE_FLAGS_LEFT_OUT);
+    while ((rc = db_step(st)) == DB_ROW) {
         if (*n == cap) {
             plate *p = realloc(*out, (cap = cap ? cap * 2 : 16) * sizeof *p);
             if (!p) {
-                sqlite3_reset(st);
+                db_reset(st);
                 return cp_fail(CP_ERR_NOMEM, "out of memory");
             }
             *out = p;
         }
         plate *p = &(*out)[(*n)++];
-        p->key = sqlite3_column_int64(st, 0);
-        p->meals = sqlite3_column_int64(st, 1);
-        p->trays = sqlite3_column_int64(st, 2);
-        p->plate_g = sqlite3_column_int64(st, 3);
-        p->clean = sqlite3_column_int64(st, 4);
-        p->anon_trays = sqlite3_column_int64(st, 5);
-        p->anon_g = sqlite3_column_int64(st, 6);
-        p->flagged = sqlite3_column_int64(st, 7);
+        p->key = db_col_int64(st, 0);
+        p->meals = db_col_int64(st, 1);
+        p->trays = db_col_int64(st, 2);
+        p->plate_g = db_col_int64(st, 3);
+        p->clean = db_col_int64(st, 4);
+        p->anon_trays = db_col_int64(st, 5);
+        p->anon_g = db_col_int64(st, 6);
+        p->flagged = db_col_int64(st, 7);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading plate figures");
+    db_reset(st);
+    return rc == DB_DONE ? CP_OK : db_fail(d, "reading plate figures");
 }
 
 /* Adds the shared plate fields to a JSON object; returns 1 when one could not be. */
@@ -966,7 +966,7 @@ static cp_err collect_kitchen(db *d, const metrics_span *span, int64_t canteen_i
         " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"
         " WHERE ?3 = 0 OR c.id = ?3 GROUP BY 1, 2, 3"
         " ORDER BY CASE w.stage WHEN 'prep' THEN 1 WHEN 'overproduction' THEN 2 ELSE 3 END, 2, 3";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     size_t cap = 0;
     cp_err err = CP_OK;
     int rc;
@@ -975,11 +975,11 @@ static cp_err collect_kitchen(db *d, const metrics_span *span, int64_t canteen_i
         return CP_ERR_DB;
     db_bind_text(st, 1, span->from);
     db_bind_text(st, 2, span->to);
-    sqlite3_bind_int64(st, 3, canteen_id);
-    sqlite3_bind_int(st, 4, WASTE_FLAGS_LEFT_OUT);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        out->flagged_kitchen += sqlite3_column_int64(st, 5);
-        if (sqlite3_column_int64(st, 4) == 0)
+    db_bind_int64(st, 3, canteen_id);
+    db_bind_int(st, 4, WASTE_FLAGS_LEFT_OUT);
+    while ((rc = db_step(st)) == DB_ROW) {
+        out->flagged_kitchen += db_col_int64(st, 5);
+        if (db_col_int64(st, 4) == 0)
             continue;
         if (out->nkitchen == cap) {
             metrics_kitchen *k = realloc(out->kitchen, (cap = cap ? cap * 2 : 16) * sizeof *k);
@@ -990,10 +990,10 @@ static cp_err collect_kitchen(db *d, const metrics_span *span, int64_t canteen_i
             out->kitchen = k;
         }
         metrics_kitchen *k = &out->kitchen[out->nkitchen];
-        snprintf(k->stage, sizeof k->stage, "%s", (const char *)sqlite3_column_text(st, 0));
-        k->category = strdup((const char *)sqlite3_column_text(st, 1));
-        k->reason = strdup((const char *)sqlite3_column_text(st, 2));
-        k->grams = sqlite3_column_int64(st, 3);
+        snprintf(k->stage, sizeof k->stage, "%s", db_col_text(st, 0));
+        k->category = strdup(db_col_text(st, 1));
+        k->reason = strdup(db_col_text(st, 2));
+        k->grams = db_col_int64(st, 3);
         out->nkitchen++;
         out->kitchen_g += k->grams;
         if (!k->category || !k->reason) {
@@ -1001,8 +1001,8 @@ static cp_err collect_kitchen(db *d, const metrics_span *span, int64_t canteen_i
             break;
         }
     }
-    sqlite3_reset(st);
-    if (!err && rc != SQLITE_DONE)
+    db_reset(st);
+    if (!err && rc != DB_DONE)
         err = db_fail(d, "reading kitchen waste");
     return err;
 }
@@ -1118,14 +1118,14 @@ static cp_err print_rows(json_t *arr, int json, int csv, FILE *f)
 
 /* Reads the text columns of the one row st yields into fields of o (text_json:
  * valid JSON whatever they hold; json null when there is no row). */
-static int text_columns(sqlite3_stmt *st, json_t *o, const char *const *keys, int n)
+static int text_columns(db_stmt *st, json_t *o, const char *const *keys, int n)
 {
-    int row = sqlite3_step(st) == SQLITE_ROW, bad = 0;
+    int row = db_step(st) == DB_ROW, bad = 0;
 
     for (int k = 0; k < n; k++)
-        bad |= put(o, keys[k], row ? text_json((const char *)sqlite3_column_text(st, k))
+        bad |= put(o, keys[k], row ? text_json(db_col_text(st, k))
                                    : json_null());
-    sqlite3_reset(st);
+    db_reset(st);
     return bad;
 }
 
@@ -1150,7 +1150,7 @@ cp_err metrics_print_canteens(db *d, const metrics_span *span, const metrics_opt
     for (size_t i = 0; i < n; i++) {
         const plate *p = &plates[i];
         json_t *row = json_object();
-        sqlite3_stmt *st = db_stmt(d, canteen_sql);
+        db_stmt *st = db_prepare(d, canteen_sql);
         int64_t kitchen_g = 0, total_g;
         char money[32];
         bad |= !row || json_array_append_new(arr, row) != 0;
@@ -1158,16 +1158,16 @@ cp_err metrics_print_canteens(db *d, const metrics_span *span, const metrics_opt
             err = CP_ERR_DB;
             goto out;
         }
-        sqlite3_bind_int64(st, 1, p->key);
+        db_bind_int64(st, 1, p->key);
         bad |= text_columns(st, row, keys, 2);
         bad |= put(row, "period", json_string(span->label));
-        if (!(st = db_stmt(d, diners_sql))) {
+        if (!(st = db_prepare(d, diners_sql))) {
             err = CP_ERR_DB;
             goto out;
         }
         db_bind_text(st, 1, span->months[0]);
         db_bind_text(st, 2, span->months[span->nmonths - 1]);
-        sqlite3_bind_int64(st, 3, p->key);
+        db_bind_int64(st, 3, p->key);
         if ((err = db_step_int64(d, st, &v)))
             goto out;
         bad |= plate_json(row, p);
@@ -1215,15 +1215,15 @@ cp_err metrics_print_periods(db *d, const metrics_span *span, const metrics_opts
         (err = collect_plates(d, span, o, canteen_id, BY_PERIOD, &plates, &n)))
         goto out;
     for (size_t i = 0; i < n; i++) {
-        sqlite3_stmt *st = db_stmt(d, names_sql);
+        db_stmt *st = db_prepare(d, names_sql);
         json_t *row = json_object();
         bad |= !row || json_array_append_new(arr, row) != 0;
         if (!st) {
             err = CP_ERR_DB;
             goto out;
         }
-        sqlite3_bind_int64(st, 1, plates[i].key / 1000000);
-        sqlite3_bind_int64(st, 2, plates[i].key % 1000000);
+        db_bind_int64(st, 1, plates[i].key / 1000000);
+        db_bind_int64(st, 2, plates[i].key % 1000000);
         bad |= text_columns(st, row, keys, 2);
         bad |= put(row, "period", json_string(span->label));
         bad |= plate_json(row, &plates[i]);
@@ -1247,7 +1247,7 @@ cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
     plate *plates = NULL;
     int64_t canteen_id;
     size_t n = 0;
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_err err;
 
     memset(out, 0, sizeof *out);
@@ -1265,13 +1265,13 @@ cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
         out->serving_days += plates[i].meals > 0;
         out->weighing_days += plates[i].meals > 0 && plates[i].trays + plates[i].anon_trays > 0;
     }
-    if (!(st = db_stmt(d, diners_sql))) {
+    if (!(st = db_prepare(d, diners_sql))) {
         err = CP_ERR_DB;
         goto out;
     }
     db_bind_text(st, 1, span->months[0]);
     db_bind_text(st, 2, span->months[span->nmonths - 1]);
-    sqlite3_bind_int64(st, 3, canteen_id);
+    db_bind_int64(st, 3, canteen_id);
     if ((err = db_step_int64(d, st, &out->diners)))
         goto out;
     err = collect_kitchen(d, span, canteen_id, out);

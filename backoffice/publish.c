@@ -357,7 +357,7 @@ static cp_err latest(db *d, const char *period, int *version, char id[64],
         "SELECT version, id FROM publications WHERE kind = 'redblack' AND period = ?"
         " ORDER BY version DESC LIMIT 1";
     static const char tip_sql[] = "SELECT hash FROM publications ORDER BY rowid DESC LIMIT 1";
-    sqlite3_stmt *st = db_stmt(d, ver_sql);
+    db_stmt *st = db_prepare(d, ver_sql);
     int rc;
 
     *version = 0;
@@ -365,21 +365,21 @@ static cp_err latest(db *d, const char *period, int *version, char id[64],
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, period);
-    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *version = sqlite3_column_int(st, 0);
-        snprintf(id, 64, "%s", (const char *)sqlite3_column_text(st, 1));
+    if ((rc = db_step(st)) == DB_ROW) {
+        *version = db_col_int(st, 0);
+        snprintf(id, 64, "%s", db_col_text(st, 1));
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    db_reset(st);
+    if (rc != DB_ROW && rc != DB_DONE)
         return db_fail(d, "reading publications");
-    if (!(st = db_stmt(d, tip_sql)))
+    if (!(st = db_prepare(d, tip_sql)))
         return CP_ERR_DB;
-    if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        snprintf(chain_tip, HASH_HEX_LEN, "%s", (const char *)sqlite3_column_text(st, 0));
+    if ((rc = db_step(st)) == DB_ROW)
+        snprintf(chain_tip, HASH_HEX_LEN, "%s", db_col_text(st, 0));
     else
         snprintf(chain_tip, HASH_HEX_LEN, "%s", genesis);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading publications");
+    db_reset(st);
+    return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading publications");
 }
 
 static cp_err insert_rows(db *d, const char *pub_id, const metrics_table *t)
@@ -392,23 +392,23 @@ static cp_err insert_rows(db *d, const char *pub_id, const metrics_table *t)
 
     for (size_t i = 0; i < t->n && t->rows[i].eligible; i++) {
         const metrics_row *r = &t->rows[i];
-        sqlite3_stmt *st = db_stmt(d, sql);
+        db_stmt *st = db_prepare(d, sql);
         if (!st)
             return CP_ERR_DB;
         db_bind_text(st, 1, pub_id);
-        sqlite3_bind_int(st, 2, r->rank);
+        db_bind_int(st, 2, r->rank);
         db_bind_text(st, 3, r->code);
         db_bind_text(st, 4, r->name);
         db_bind_text(st, 5, r->list);
-        sqlite3_bind_int64(st, 6, r->meals);
-        sqlite3_bind_int64(st, 7, r->diners);
-        sqlite3_bind_int64(st, 8, r->trays);
-        sqlite3_bind_int64(st, 9, r->plate_g);
-        sqlite3_bind_int64(st, 10, r->g_per_tray_x10);
-        sqlite3_bind_int(st, 11, r->clean_rate_permille);
-        sqlite3_bind_int(st, 12, r->coverage_permille);
+        db_bind_int64(st, 6, r->meals);
+        db_bind_int64(st, 7, r->diners);
+        db_bind_int64(st, 8, r->trays);
+        db_bind_int64(st, 9, r->plate_g);
+        db_bind_int64(st, 10, r->g_per_tray_x10);
+        db_bind_int(st, 11, r->clean_rate_permille);
+        db_bind_int(st, 12, r->coverage_permille);
         if (r->has_change)
-            sqlite3_bind_int64(st, 13, r->change_x10);
+            db_bind_int64(st, 13, r->change_x10);
         if ((err = db_step_done(d, st, "saving a published row")))
             return err;
     }
@@ -427,7 +427,7 @@ cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
     metrics_table *t = NULL;
     const char *reason = req->reason && *req->reason ? req->reason : NULL;
     metrics_span span;
-    sqlite3_stmt *st;
+    db_stmt *st;
     int version, written = 0;
     cp_time now;
     cp_err err;
@@ -521,13 +521,13 @@ cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
     }
     chain_hash(tip, res->id, span.label, res->version, reason, version ? prev_id : NULL, rules,
                res->content_hash, files, req->actor, at, res->hash);
-    if (!(st = db_stmt(d, insert_sql))) {
+    if (!(st = db_prepare(d, insert_sql))) {
         err = CP_ERR_DB;
         goto fail;
     }
     db_bind_text(st, 1, res->id);
     db_bind_text(st, 2, span.label);
-    sqlite3_bind_int(st, 3, res->version);
+    db_bind_int(st, 3, res->version);
     db_bind_text(st, 4, reason);
     db_bind_text(st, 5, version ? prev_id : NULL);
     db_bind_text(st, 6, rules);
@@ -574,21 +574,21 @@ cp_err publish_list(db *d, FILE *f)
         "SELECT p.id, p.created_at, p.actor, coalesce(p.reason, ''), p.hash,"
         " (SELECT count(*) FROM publication_rows r WHERE r.publication_id = p.id)"
         " FROM publications p ORDER BY rowid";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     int rc, n = 0;
 
     if (!st)
         return CP_ERR_DB;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *reason = (const char *)sqlite3_column_text(st, 3);
+    while ((rc = db_step(st)) == DB_ROW) {
+        const char *reason = db_col_text(st, 3);
         fprintf(f, "%-24s %s  by %-12s %3d departments  hash %.16s…%s%s\n",
-                (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
-                (const char *)sqlite3_column_text(st, 2), sqlite3_column_int(st, 5),
-                (const char *)sqlite3_column_text(st, 4), *reason ? "  reason: " : "", reason);
+                db_col_text(st, 0), db_col_text(st, 1),
+                db_col_text(st, 2), db_col_int(st, 5),
+                db_col_text(st, 4), *reason ? "  reason: " : "", reason);
         n++;
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
+    db_reset(st);
+    if (rc != DB_DONE)
         return db_fail(d, "reading publications");
     if (n == 0)
         fprintf(f, "nothing published yet: cleanplate-office publish redblack --month YYYY-MM "
@@ -604,7 +604,7 @@ static cp_err stored_rows(db *d, const char *pub_id, json_t **out)
         "SELECT rank, code, name, list, meals, diners, trays, plate_g, g_per_tray_x10,"
         " clean_rate_permille, coverage_permille, change_x10 FROM publication_rows"
         " WHERE publication_id = ? ORDER BY rank";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     json_t *rows = json_array();
     cp_err err = CP_OK;
     int rc;
@@ -615,29 +615,29 @@ static cp_err stored_rows(db *d, const char *pub_id, json_t **out)
         return st ? cp_fail(CP_ERR_NOMEM, "out of memory reading published rows") : CP_ERR_DB;
     }
     db_bind_text(st, 1, pub_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         metrics_row r = {0};
-        r.rank = sqlite3_column_int(st, 0);
+        r.rank = db_col_int(st, 0);
         /* a code longer than any import allows was changed: cut, it hashes apart */
-        snprintf(r.code, sizeof r.code, "%s", (const char *)sqlite3_column_text(st, 1));
-        r.name = (char *)sqlite3_column_text(st, 2); /* borrowed until the next step */
-        r.list = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL
-                 : strcmp((const char *)sqlite3_column_text(st, 3), "red") == 0 ? "red"
+        snprintf(r.code, sizeof r.code, "%s", db_col_text(st, 1));
+        r.name = (char *)db_col_text(st, 2); /* borrowed until the next step */
+        r.list = db_col_is_null(st, 3) ? NULL
+                 : strcmp(db_col_text(st, 3), "red") == 0 ? "red"
                                                                                 : "black";
-        r.meals = sqlite3_column_int64(st, 4);
-        r.diners = sqlite3_column_int64(st, 5);
-        r.trays = sqlite3_column_int64(st, 6);
-        r.plate_g = sqlite3_column_int64(st, 7);
-        r.g_per_tray_x10 = sqlite3_column_int64(st, 8);
-        r.clean_rate_permille = sqlite3_column_int(st, 9);
-        r.coverage_permille = sqlite3_column_int(st, 10);
-        r.has_change = sqlite3_column_type(st, 11) != SQLITE_NULL;
-        r.change_x10 = sqlite3_column_int64(st, 11);
+        r.meals = db_col_int64(st, 4);
+        r.diners = db_col_int64(st, 5);
+        r.trays = db_col_int64(st, 6);
+        r.plate_g = db_col_int64(st, 7);
+        r.g_per_tray_x10 = db_col_int64(st, 8);
+        r.clean_rate_permille = db_col_int(st, 9);
+        r.coverage_permille = db_col_int(st, 10);
+        r.has_change = !db_col_is_null(st, 11);
+        r.change_x10 = db_col_int64(st, 11);
         if ((err = append_row(rows, &r)))
             break;
     }
-    sqlite3_reset(st);
-    if (!err && rc != SQLITE_DONE)
+    db_reset(st);
+    if (!err && rc != DB_DONE)
         err = db_fail(d, "reading published rows");
     if (err) {
         json_decref(rows);
@@ -652,7 +652,7 @@ cp_err publish_verify(db *d, const char *out_dir, FILE *report, long *problems)
     static const char sql[] =
         "SELECT id, period, version, reason, corrects, rules, content_hash, files, prev_hash,"
         " hash, actor, created_at FROM publications ORDER BY rowid";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     char tip[HASH_HEX_LEN], want[HASH_HEX_LEN];
     long checked = 0, files_checked = 0;
     cp_err err = CP_OK;
@@ -661,17 +661,17 @@ cp_err publish_verify(db *d, const char *out_dir, FILE *report, long *problems)
     if (!st)
         return CP_ERR_DB;
     snprintf(tip, sizeof tip, "%s", genesis);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         const char *c[12];
         for (int i = 0; i < 12; i++)
-            c[i] = (const char *)sqlite3_column_text(st, i);
+            c[i] = db_col_text(st, i);
         json_t *rows = NULL, *files;
         checked++;
         if (strcmp(c[8], tip) != 0) {
             fprintf(report, "BROKEN: publication %s does not follow the one before it\n", c[0]);
             (*problems)++;
         }
-        chain_hash(c[8], c[0], c[1], sqlite3_column_int(st, 2), c[3], c[4], c[5], c[6], c[7],
+        chain_hash(c[8], c[0], c[1], db_col_int(st, 2), c[3], c[4], c[5], c[6], c[7],
                    c[10], c[11], want);
         if (strcmp(want, c[9]) != 0) {
             fprintf(report, "BROKEN: publication %s was altered: its hash does not match\n", c[0]);
@@ -709,8 +709,8 @@ cp_err publish_verify(db *d, const char *out_dir, FILE *report, long *problems)
         }
         snprintf(tip, sizeof tip, "%s", c[9]);
     }
-    sqlite3_reset(st);
-    if (!err && rc != SQLITE_DONE)
+    db_reset(st);
+    if (!err && rc != DB_DONE)
         err = db_fail(d, "reading publications");
     if (!err)
         fprintf(report, "verify: %ld publication%s checked%s", checked, checked == 1 ? "" : "s",

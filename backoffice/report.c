@@ -33,16 +33,16 @@ static const char *signed_x10(int64_t v, char *buf)
 static void scope_line(db *d, pdf_doc *doc, const char *canteen)
 {
     static const char sql[] = "SELECT name FROM canteens WHERE code = ?";
-    sqlite3_stmt *st = canteen ? db_stmt(d, sql) : NULL;
+    db_stmt *st = canteen ? db_prepare(d, sql) : NULL;
 
     if (st) {
         db_bind_text(st, 1, canteen);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            pdf_kv(doc, "范围", pdf_shown(doc, (const char *)sqlite3_column_text(st, 0)));
-            sqlite3_reset(st);
+        if (db_step(st) == DB_ROW) {
+            pdf_kv(doc, "范围", pdf_shown(doc, db_col_text(st, 0)));
+            db_reset(st);
             return;
         }
-        sqlite3_reset(st);
+        db_reset(st);
     }
     pdf_kv(doc, "范围", "全部食堂");
 }
@@ -52,17 +52,17 @@ static void publication_of(db *d, const char *month, char id[64], char hash[80])
 {
     static const char sql[] =
         "SELECT id, hash FROM publications WHERE period = ? ORDER BY version DESC LIMIT 1";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
 
     id[0] = hash[0] = '\0';
     if (!st)
         return;
     db_bind_text(st, 1, month);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(id, 64, "%s", (const char *)sqlite3_column_text(st, 0));
-        snprintf(hash, 80, "%s", (const char *)sqlite3_column_text(st, 1));
+    if (db_step(st) == DB_ROW) {
+        snprintf(id, 64, "%s", db_col_text(st, 0));
+        snprintf(hash, 80, "%s", db_col_text(st, 1));
     }
-    sqlite3_reset(st);
+    db_reset(st);
 }
 
 /* The span of the month k months before month ("2026-11", 2: 2026-09). */
@@ -466,7 +466,7 @@ cp_err report_quarterly(db *d, const report_req *req, report_res *res)
     char text[512], at[CP_TIME_ISO_LEN], cell[5][160];
     int64_t wpm, pwpm, coverage, days_pct, lists = 0;
     int pts[5], total = 0;
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_time clock;
     cp_err err;
 
@@ -486,7 +486,7 @@ cp_err report_quarterly(db *d, const report_req *req, report_res *res)
     if ((err = metrics_summarize(d, &span, &req->opts, &now)) ||
         (err = metrics_summarize(d, &before, &req->opts, &prev)))
         goto out;
-    if (!(st = db_stmt(d, lists_sql))) {
+    if (!(st = db_prepare(d, lists_sql))) {
         err = CP_ERR_DB;
         goto out;
     }
@@ -664,7 +664,7 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
                       : strcmp(by, "cashier") == 0  ? by_cashier
                       : strcmp(by, "period") == 0   ? by_period
                                                     : NULL;
-    sqlite3_stmt *st;
+    db_stmt *st;
     int64_t tot[6] = {0};
     char m[4][MONEY_STR_LEN], head[128];
     csvout w;
@@ -678,7 +678,7 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
         return cp_fail(CP_ERR_INVALID, "--to '%s' is not a date like 2026-11-30", to);
     if (strcmp(from, to) > 0)
         return cp_fail(CP_ERR_INVALID, "--from %s is after --to %s: swap them", from, to);
-    if (!(st = db_stmt(d, sql)))
+    if (!(st = db_prepare(d, sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, from);
     db_bind_text(st, 2, to);
@@ -690,11 +690,11 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
     } else
         fprintf(f, "%-16s %7s %6s %12s %12s %12s %12s\n", by, "sales", "voids", "total",
                 "subsidy", "cash", "voided");
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *key = (const char *)sqlite3_column_text(st, 0);
+    while ((rc = db_step(st)) == DB_ROW) {
+        const char *key = db_col_text(st, 0);
         int64_t v[6];
         for (int k = 0; k < 6; k++)
-            tot[k] += v[k] = sqlite3_column_int64(st, k + 1);
+            tot[k] += v[k] = db_col_int64(st, k + 1);
         if (csv) {
             sales_csv_row(&w, key, v);
         } else {
@@ -703,8 +703,8 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
                     money_format(v[4], m[2]), money_format(v[5], m[3]));
         }
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
+    db_reset(st);
+    if (rc != DB_DONE)
         return db_fail(d, "reading sales");
     if (csv) {
         sales_csv_row(&w, "total", tot);
@@ -726,7 +726,7 @@ cp_err report_balances(db *d, int csv, FILE *f)
         " FROM diners di JOIN wallets w ON w.diner_id = di.id"
         " JOIN departments dep ON dep.id = di.department_id"
         " WHERE w.cash_fen <> 0 OR w.subsidy_fen <> 0 ORDER BY di.staff_no";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     char m[3][MONEY_STR_LEN];
     int64_t cash = 0, subsidy = 0;
     long n = 0;
@@ -739,11 +739,11 @@ cp_err report_balances(db *d, int csv, FILE *f)
         csvout_begin(&w, f);
         csvout_header(&w, "staff_no,name,department,status,cash_yuan,subsidy_yuan,total_yuan");
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t c = sqlite3_column_int64(st, 4), s = sqlite3_column_int64(st, 5);
+    while ((rc = db_step(st)) == DB_ROW) {
+        int64_t c = db_col_int64(st, 4), s = db_col_int64(st, 5);
         const char *cols[4];
         for (int k = 0; k < 4; k++)
-            cols[k] = (const char *)sqlite3_column_text(st, k);
+            cols[k] = db_col_text(st, k);
         if (csv) {
             for (int k = 0; k < 4; k++)
                 csvout_text(&w, cols[k]);
@@ -757,8 +757,8 @@ cp_err report_balances(db *d, int csv, FILE *f)
         }
         cash += c, subsidy += s, n++;
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
+    db_reset(st);
+    if (rc != DB_DONE)
         return db_fail(d, "reading balances");
     if (csv) {
         char count[48];

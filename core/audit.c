@@ -122,22 +122,22 @@ static cp_err content_hash(db *d, const kind *k, const char *subject, long count
     hash_begin(&h);
     hash_add(&h, k->action);
     for (int q = 0; q < KIND_MAX_QUERIES && k->queries[q]; q++) {
-        sqlite3_stmt *st = db_stmt(d, k->queries[q]);
+        db_stmt *st = db_prepare(d, k->queries[q]);
         int rc, ncol;
         if (!st)
             return CP_ERR_DB;
         db_bind_text(st, 1, subject);
-        ncol = sqlite3_column_count(st);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *tag = (const char *)sqlite3_column_text(st, 0);
+        ncol = db_col_count(st);
+        while ((rc = db_step(st)) == DB_ROW) {
+            const char *tag = db_col_text(st, 0);
             for (int c = 0; c < ncol; c++)
-                hash_add(&h, (const char *)sqlite3_column_text(st, c));
+                hash_add(&h, db_col_text(st, c));
             for (size_t t = 0; counts && t < NTABLES; t++)
                 if (strcmp(tables[t].name, tag) == 0)
                     counts[t]++;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
+        db_reset(st);
+        if (rc != DB_DONE)
             return db_fail(d, "reading the rows of an audited event");
     }
     hash_end(&h, out);
@@ -166,7 +166,7 @@ static cp_err append_in_txn(db *d, const char *actor, const char *terminal, cons
         "INSERT INTO audit(at, actor, terminal, action, subject, detail, content, prev_hash,"
         " hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
     char prev[HASH_HEX_LEN], hash[HASH_HEX_LEN], at[CP_TIME_ISO_LEN];
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_time now;
     cp_err err;
 
@@ -176,7 +176,7 @@ static cp_err append_in_txn(db *d, const char *actor, const char *terminal, cons
         snprintf(prev, sizeof prev, "%s", genesis);
     clock_iso(&now, at);
     entry_hash(prev, at, actor, terminal, action, subject, detail, content, hash);
-    if (!(st = db_stmt(d, insert_sql)))
+    if (!(st = db_prepare(d, insert_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, at);
     db_bind_text(st, 2, actor);
@@ -233,17 +233,17 @@ cp_err audit_event(db *d, const char *actor, const char *terminal, const char *a
 cp_err audit_head(db *d, char head[HASH_HEX_LEN])
 {
     static const char sql[] = "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     int rc;
 
     head[0] = '\0';
     if (!st)
         return CP_ERR_DB;
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    rc = db_step(st);
+    if (rc == DB_ROW)
         db_copy_col(head, HASH_HEX_LEN, st, 0);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading the audit log");
+    db_reset(st);
+    return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading the audit log");
 }
 
 /* ---- verify --------------------------------------------------------------- */
@@ -275,7 +275,7 @@ static cp_err walk_chain(db *d, const char *head, FILE *report, long *problems, 
     static const char sql[] =
         "SELECT seq, at, actor, terminal, action, subject, detail, content, prev_hash, hash"
         " FROM audit ORDER BY seq";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     char prev[HASH_HEX_LEN], want[HASH_HEX_LEN];
     long links = 0, contents = 0;
     cp_err err = CP_OK;
@@ -284,11 +284,11 @@ static cp_err walk_chain(db *d, const char *head, FILE *report, long *problems, 
     if (!st)
         return CP_ERR_DB;
     snprintf(prev, sizeof prev, "%s", genesis);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         const char *col[10];
         const kind *k;
         for (int i = 0; i < 10; i++)
-            col[i] = (const char *)sqlite3_column_text(st, i);
+            col[i] = db_col_text(st, i);
         if (strcmp(col[8], prev) != 0)
             problem(report, &links, problems, "entry %s does not follow the one before it "
                     "(an entry was removed or inserted)", col[0]);
@@ -316,9 +316,9 @@ static cp_err walk_chain(db *d, const char *head, FILE *report, long *problems, 
                     "was recorded: its rows no longer match the audit log", col[4], col[5],
                     col[0], col[1]);
     }
-    if (!err && rc != SQLITE_DONE)
+    if (!err && rc != DB_DONE)
         err = db_fail(d, "reading the audit log");
-    sqlite3_reset(st);
+    db_reset(st);
     return err;
 }
 
@@ -330,15 +330,15 @@ static cp_err check_coverage(db *d, FILE *report, long *problems, const long cou
 
     for (size_t t = 0; t < NTABLES; t++) {
         char sql[1024];
-        sqlite3_stmt *st = NULL;
+        db_stmt *st = NULL;
         int64_t total = 0;
         cp_err err = CP_OK;
 
         snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[t].name);
-        if (sqlite3_prepare_v2(db_handle(d), sql, -1, &st, NULL) != SQLITE_OK)
+        if (db_prepare_once(d, sql, &st) != CP_OK)
             return db_fail(d, "counting event rows");
         err = db_step_int64(d, st, &total);
-        sqlite3_finalize(st);
+        db_finalize(st);
         if (err)
             return err;
         if (total == counts[t])
@@ -350,12 +350,12 @@ static cp_err check_coverage(db *d, FILE *report, long *problems, const long cou
                  "SELECT %s FROM %s WHERE NOT EXISTS (SELECT 1 FROM audit a WHERE"
                  " a.content IS NOT NULL AND a.subject = %s) LIMIT 5",
                  tables[t].row, tables[t].name, tables[t].event);
-        if (sqlite3_prepare_v2(db_handle(d), sql, -1, &st, NULL) != SQLITE_OK)
+        if (db_prepare_once(d, sql, &st) != CP_OK)
             return db_fail(d, "finding rows without an event");
-        while (sqlite3_step(st) == SQLITE_ROW)
+        while (db_step(st) == DB_ROW)
             fprintf(report, "BROKEN: audit log: %s %s is in no audited event\n",
-                    tables[t].name, (const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
+                    tables[t].name, db_col_text(st, 0));
+        db_finalize(st);
     }
     return CP_OK;
 }
@@ -366,18 +366,18 @@ static cp_err check_duplicates(db *d, FILE *report, long *problems)
     static const char sql[] =
         "SELECT action, subject, count(*) FROM audit WHERE content IS NOT NULL"
         " GROUP BY action, subject HAVING count(*) > 1";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     long shown = 0;
     int rc;
 
     if (!st)
         return CP_ERR_DB;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    while ((rc = db_step(st)) == DB_ROW)
         problem(report, &shown, problems, "%s %s is entered %d times",
-                (const char *)sqlite3_column_text(st, 0),
-                (const char *)sqlite3_column_text(st, 1), sqlite3_column_int(st, 2));
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading the audit log");
+                db_col_text(st, 0),
+                db_col_text(st, 1), db_col_int(st, 2));
+    db_reset(st);
+    return rc == DB_DONE ? CP_OK : db_fail(d, "reading the audit log");
 }
 
 cp_err audit_verify(db *d, const char *head, FILE *report, long *problems, long *checked)
@@ -407,7 +407,7 @@ typedef struct pending {
 static cp_err uncovered(db *d, const table *t, pending **out, size_t *n)
 {
     char sql[1024];
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     size_t cap = 0;
     cp_err err = CP_OK;
     int rc;
@@ -418,9 +418,9 @@ static cp_err uncovered(db *d, const table *t, pending **out, size_t *n)
              "SELECT DISTINCT %s, %s FROM %s WHERE NOT EXISTS (SELECT 1 FROM audit a"
              " WHERE a.content IS NOT NULL AND a.subject = %s) ORDER BY 1",
              t->event, t->action, t->name, t->event);
-    if (sqlite3_prepare_v2(db_handle(d), sql, -1, &st, NULL) != SQLITE_OK)
+    if (db_prepare_once(d, sql, &st) != CP_OK)
         return db_fail(d, "finding rows to enter in the audit log");
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (*n == cap) {
             pending *p = realloc(*out, (cap = cap ? cap * 2 : 64) * sizeof *p);
             if (!p) {
@@ -429,8 +429,8 @@ static cp_err uncovered(db *d, const table *t, pending **out, size_t *n)
             }
             *out = p;
         }
-        (*out)[*n].subject = strdup((const char *)sqlite3_column_text(st, 0));
-        (*out)[*n].action = strdup((const char *)sqlite3_column_text(st, 1));
+        (*out)[*n].subject = strdup(db_col_text(st, 0));
+        (*out)[*n].action = strdup(db_col_text(st, 1));
         if (!(*out)[*n].subject || !(*out)[*n].action) {
             free((*out)[*n].subject);
             free((*out)[*n].action);
@@ -439,9 +439,9 @@ static cp_err uncovered(db *d, const table *t, pending **out, size_t *n)
         }
         (*n)++;
     }
-    if (!err && rc != SQLITE_DONE)
+    if (!err && rc != DB_DONE)
         err = db_fail(d, "finding rows to enter in the audit log");
-    sqlite3_finalize(st);
+    db_finalize(st);
     return err;
 }
 

@@ -10,25 +10,25 @@
 
 /* Runs one parameterised write with its audit entry in a transaction. The
  * statement is bound by the caller through bind(st, ctx). */
-typedef void (*binder)(sqlite3_stmt *st, const void *ctx);
+typedef void (*binder)(db_stmt *st, const void *ctx);
 
 static cp_err write_one(db *d, const char *sql, binder bind, const void *ctx, const char *what,
                         const char *actor, const char *action, const char *subject,
                         const char *detail)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_err err;
 
     if ((err = db_begin(d)))
         return err;
-    if (!(st = db_stmt(d, sql))) {
+    if (!(st = db_prepare(d, sql))) {
         err = CP_ERR_DB;
         goto fail;
     }
     bind(st, ctx);
     if ((err = db_step_done(d, st, what)))
         goto fail;
-    if (sqlite3_changes(db_handle(d)) == 0) {
+    if (db_changes(d) == 0) {
         err = cp_fail(CP_ERR_NOT_FOUND, "%s: not found", what);
         goto fail;
     }
@@ -66,7 +66,7 @@ cp_err canteen_category_valid(const char *category)
 }
 
 struct two { const char *a, *b; };
-static void bind_two(sqlite3_stmt *st, const void *ctx)
+static void bind_two(db_stmt *st, const void *ctx)
 {
     const struct two *t = ctx;
     db_bind_text(st, 1, t->a);
@@ -90,7 +90,7 @@ cp_err canteen_add(db *d, const char *code, const char *name, const char *actor)
 }
 
 struct terminal_args { const char *code, *canteen, *kind; };
-static void bind_terminal(sqlite3_stmt *st, const void *ctx)
+static void bind_terminal(db_stmt *st, const void *ctx)
 {
     const struct terminal_args *t = ctx;
     db_bind_text(st, 1, t->code);
@@ -136,13 +136,13 @@ static int parse_hhmm(const char *s, int *minutes)
 }
 
 struct period_args { const char *canteen, *name; int start, end; };
-static void bind_period(sqlite3_stmt *st, const void *ctx)
+static void bind_period(db_stmt *st, const void *ctx)
 {
     const struct period_args *p = ctx;
     db_bind_text(st, 1, p->canteen);
     db_bind_text(st, 2, p->name);
-    sqlite3_bind_int(st, 3, p->start);
-    sqlite3_bind_int(st, 4, p->end);
+    db_bind_int(st, 3, p->start);
+    db_bind_int(st, 4, p->end);
 }
 
 cp_err canteen_set_period(db *d, const char *canteen_code, const char *name, const char *span,
@@ -158,7 +158,7 @@ cp_err canteen_set_period(db *d, const char *canteen_code, const char *name, con
         " end_min = excluded.end_min";
     struct period_args p = {canteen_code, name, 0, 0};
     char from[6] = "", to[6] = "";
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_err err;
 
     if (strlen(span) != 11 || span[5] != '-')
@@ -169,16 +169,16 @@ cp_err canteen_set_period(db *d, const char *canteen_code, const char *name, con
         goto bad_span;
     if (!*name || strlen(name) > 32)
         return cp_fail(CP_ERR_INVALID, "a period needs a name of at most 32 bytes");
-    if (!(st = db_stmt(d, overlap_sql)))
+    if (!(st = db_prepare(d, overlap_sql)))
         return CP_ERR_DB;
     bind_period(st, &p);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if (db_step(st) == DB_ROW) {
         err = cp_fail(CP_ERR_INVALID, "%s %s overlaps the period '%s' of canteen %s", name,
-                      span, (const char *)sqlite3_column_text(st, 0), canteen_code);
-        sqlite3_reset(st);
+                      span, db_col_text(st, 0), canteen_code);
+        db_reset(st);
         return err;
     }
-    sqlite3_reset(st);
+    db_reset(st);
     err = write_one(d, sql, bind_period, &p, "setting the period", actor, "period.set", name,
                     span);
     if (err == CP_ERR_NOT_FOUND)
@@ -189,13 +189,13 @@ bad_span:
 }
 
 struct price_args { const char *canteen, *period, *category; int64_t fen; };
-static void bind_price(sqlite3_stmt *st, const void *ctx)
+static void bind_price(db_stmt *st, const void *ctx)
 {
     const struct price_args *p = ctx;
     db_bind_text(st, 1, p->canteen);
     db_bind_text(st, 2, p->period);
     db_bind_text(st, 3, p->category);
-    sqlite3_bind_int64(st, 4, p->fen);
+    db_bind_int64(st, 4, p->fen);
 }
 
 cp_err canteen_set_price(db *d, const char *canteen_code, const char *period,
@@ -222,13 +222,13 @@ cp_err canteen_set_price(db *d, const char *canteen_code, const char *period,
 }
 
 struct item_args { const char *canteen, *code, *name, *unit; int64_t fen; };
-static void bind_item(sqlite3_stmt *st, const void *ctx)
+static void bind_item(db_stmt *st, const void *ctx)
 {
     const struct item_args *p = ctx;
     db_bind_text(st, 1, p->canteen);
     db_bind_text(st, 2, p->code);
     db_bind_text(st, 3, p->name);
-    sqlite3_bind_int64(st, 4, p->fen);
+    db_bind_int64(st, 4, p->fen);
     db_bind_text(st, 5, p->unit);
 }
 
@@ -258,17 +258,17 @@ cp_err canteen_set_item(db *d, const char *canteen_code, const char *code, const
 }
 
 struct rules_args { const char *category; int meals; int64_t cap, overdraft; };
-static void bind_rules(sqlite3_stmt *st, const void *ctx)
+static void bind_rules(db_stmt *st, const void *ctx)
 {
     const struct rules_args *r = ctx;
     db_bind_text(st, 1, r->category);
     if (r->meals != CANTEEN_RULE_KEEP)
-        sqlite3_bind_int(st, 2, r->meals);
+        db_bind_int(st, 2, r->meals);
     if (r->cap >= 0)
-        sqlite3_bind_int64(st, 3, r->cap);
-    sqlite3_bind_int(st, 4, r->cap != CANTEEN_RULE_KEEP);
+        db_bind_int64(st, 3, r->cap);
+    db_bind_int(st, 4, r->cap != CANTEEN_RULE_KEEP);
     if (r->overdraft != CANTEEN_RULE_KEEP)
-        sqlite3_bind_int64(st, 5, r->overdraft);
+        db_bind_int64(st, 5, r->overdraft);
 }
 
 /* Appends "name=value" of one rule that was given to detail. */
@@ -318,18 +318,18 @@ cp_err canteen_get_rules(db *d, const char *category, int *meals_per_period,
     static const char sql[] =
         "SELECT meals_per_period, coalesce(daily_cap_fen, -1), overdraft_fen"
         " FROM category_rules WHERE category = ?";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     int rc;
 
     *meals_per_period = 1, *daily_cap_fen = -1, *overdraft_fen = 0;
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, category);
-    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *meals_per_period = sqlite3_column_int(st, 0);
-        *daily_cap_fen = sqlite3_column_int64(st, 1);
-        *overdraft_fen = sqlite3_column_int64(st, 2);
+    if ((rc = db_step(st)) == DB_ROW) {
+        *meals_per_period = db_col_int(st, 0);
+        *daily_cap_fen = db_col_int64(st, 1);
+        *overdraft_fen = db_col_int64(st, 2);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading category rules");
+    db_reset(st);
+    return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading category rules");
 }

@@ -1,34 +1,16 @@
-/* db: the SQLite store: opening with the project's pragmas, migrations, cached statements. */
+/* db: the one door to the store: picks the engine, caches statements, runs migrations.
+ *
+ * What every engine shares lives here; what differs lives in core/db_*.c
+ * behind struct db_engine (core/db_int.h). */
 #include "core/db.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "core/db_int.h"
 #include "core/schema.h"
 #include "core/utf8.h"
-
-/* Room for every statement one program uses (about 150 in all, far fewer in
- * any one program): a statement past the end is prepared anew on every use. */
-#define DB_MAX_STMTS 256
-#define DB_BUSY_TIMEOUT_MS 5000 /* how long a write waits for another writer */
-
-struct db {
-    sqlite3 *conn;
-    char *path;
-    int nstmts;
-    struct {
-        const char *sql;
-        sqlite3_stmt *st;
-    } stmts[DB_MAX_STMTS];
-    struct timespec busy_since;  /* when the current wait for a lock began */
-    unsigned busy_seed;
-};
 
 const char *db_default_path(const char *path)
 {
@@ -42,174 +24,31 @@ const char *db_default_path(const char *path)
     return "cleanplate.db";
 }
 
-/* Waits for a lock another connection holds, for up to DB_BUSY_TIMEOUT_MS:
- * first as SQLite's own handler does (1, 2, 5, 10 ms), then in short
- * jittered sleeps of 0.1-0.5 ms. SQLite's handler (sqlite3_busy_timeout) goes
- * on backing off to 100 ms sleeps, and a terminal that has waited a while then
- * hardly ever finds the lock free while the others keep taking it: with eight
- * busy terminals one starved for 5 s and answered "busy". Polling often once
- * the wait is long gives the longest waiter the best chance of the next turn. */
-static int db_busy_wait(void *arg, int count)
+/* The engine for a target; the SQLite file is the default. */
+static const db_engine *engine_for(const char *target)
 {
-    static const long first_us[] = {1000, 2000, 5000, 10000};
-    db *d = arg;
-    struct timespec now, pause;
-    long waited_ms, us;
-
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (count == 0)
-        d->busy_since = now;
-    waited_ms = (now.tv_sec - d->busy_since.tv_sec) * 1000 +
-                (now.tv_nsec - d->busy_since.tv_nsec) / 1000000;
-    if (waited_ms >= DB_BUSY_TIMEOUT_MS)
-        return 0;
-    if (count < (int)(sizeof first_us / sizeof first_us[0])) {
-        us = first_us[count];
-    } else {
-        d->busy_seed = d->busy_seed * 1103515245u + 12345u;
-        us = 100 + (long)((d->busy_seed >> 16) % 400);
-    }
-    pause.tv_sec = 0;
-    pause.tv_nsec = us * 1000;
-    nanosleep(&pause, NULL);
-    return 1;
-}
-
-cp_err db_fail(db *d, const char *what)
-{
-    int code = sqlite3_extended_errcode(d->conn) & 0xff;
-    const char *msg = sqlite3_errmsg(d->conn);
-
-    /* a write refused for want of space shows as an I/O error in some places */
-    if (code == SQLITE_IOERR &&
-        (sqlite3_system_errno(d->conn) == ENOSPC || sqlite3_system_errno(d->conn) == EDQUOT))
-        code = SQLITE_FULL;
-    switch (code) {
-    case SQLITE_FULL:
-        return cp_fail(CP_ERR_FULL, "%s: the disk that holds %s is full, so nothing was saved: "
-                       "free some space on it, then try again", what, d->path);
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        return cp_fail(CP_ERR_BUSY, "%s: the database stayed busy (%s); try again", what, msg);
-    case SQLITE_CONSTRAINT:
-        return cp_fail(CP_ERR_EXISTS, "%s: %s", what, msg);
-    case SQLITE_CANTOPEN:
-    case SQLITE_IOERR:
-    case SQLITE_READONLY:
-        return cp_fail(CP_ERR_IO, "%s: %s (%s)", what, msg, d->path);
-    default:
-        return cp_fail(CP_ERR_DB, "%s: %s", what, msg);
-    }
-}
-
-cp_err db_exec(db *d, const char *sql)
-{
-    if (sqlite3_exec(d->conn, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(d, "running SQL");
-    return CP_OK;
-}
-
-static cp_err get_user_version(db *d, int *v)
-{
-    sqlite3_stmt *st = NULL;
-    cp_err err = CP_OK;
-
-    if (sqlite3_prepare_v2(d->conn, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW)
-        err = db_fail(d, "reading the schema version");
-    else
-        *v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
-    return err;
-}
-
-/* Refuses a file of schema version 0 that already holds tables: another
- * program's database, which init must not fill with ours. */
-static cp_err check_not_foreign(db *d)
-{
-    sqlite3_stmt *st = NULL;
-    cp_err err = CP_OK;
-
-    if (sqlite3_prepare_v2(d->conn, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) !=
-            SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW)
-        err = db_fail(d, "reading the tables");
-    else if (sqlite3_column_int(st, 0) > 0)
-        err = cp_fail(CP_ERR_INVALID, "%s is another program's database, not CleanPlate's: "
-                      "give --db the canteen's database, or a new file for init", d->path);
-    sqlite3_finalize(st);
-    return err;
-}
-
-/* Creates path, when missing, for its owner and group only: nobody else may
- * read names and balances. The group also gets write unless the umask takes
- * it (terminals running as other users of one group need umask 002).
- * SQLite gives its -wal and -shm files the same mode. */
-static cp_err create_private(const char *path)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
-
-    if (fd >= 0) {
-        close(fd);
-        return CP_OK;
-    }
-    if (errno == EEXIST)
-        return CP_OK;
-    return cp_fail(errno == ENOSPC ? CP_ERR_FULL : CP_ERR_IO, "cannot create %s: %s; check that "
-                   "its folder exists and that you may write there", path, strerror(errno));
+    (void)target;
+    return &db_sqlite_engine;
 }
 
 cp_err db_open(const char *path, int flags, db **out)
 {
-    struct stat sb;
+    int version = 0;
     db *d = NULL;
     cp_err err = CP_OK;
-    int version = 0;
-    int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 
     *out = NULL;
     path = db_default_path(path);
-    if (!(flags & DB_OPEN_CREATE) && access(path, F_OK) != 0)
-        return cp_fail(CP_ERR_NOT_FOUND,
-                       "no database at %s: run `cleanplate-office init` first, or give --db PATH",
-                       path);
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-        return cp_fail(CP_ERR_INVALID, "%s is a folder: give --db the database file in it, "
-                       "like %s/cleanplate.db", path, path);
-    if (flags & DB_OPEN_CREATE) {
-        oflags |= SQLITE_OPEN_CREATE;
-        if ((err = create_private(path)))
-            return err;
-    }
-
     d = calloc(1, sizeof *d);
     if (!d || !(d->path = strdup(path))) {
-        err = cp_fail(CP_ERR_NOMEM, "out of memory opening %s", path);
-        goto out;
+        free(d);
+        return cp_fail(CP_ERR_NOMEM, "out of memory opening %s", path);
     }
-    if (sqlite3_open_v2(path, &d->conn, oflags, NULL) != SQLITE_OK) {
-        err = d->conn ? db_fail(d, "opening the database")
-                      : cp_fail(CP_ERR_NOMEM, "out of memory opening %s", path);
-        if (err == CP_ERR_IO)
-            err = cp_fail(err, "%s: check that its folder exists and that you may write there",
-                          cp_detail());
+    d->eng = engine_for(path);
+    if ((err = d->eng->open(d, flags)))
         goto out;
-    }
-    sqlite3_extended_result_codes(d->conn, 1);
-    d->busy_seed = (unsigned)getpid();
-    sqlite3_busy_handler(d->conn, db_busy_wait, d);
-    /* another program's database is refused before the pragmas turn it to WAL */
-    if ((err = get_user_version(d, &version)) ||
-        (version == 0 && (err = check_not_foreign(d))) ||
-        (err = db_exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                          "PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;"))) {
-        if (err != CP_ERR_INVALID)
-            err = cp_fail(err, "%s is not a usable CleanPlate database: %s", path,
-                          cp_detail());
-        goto out;
-    }
     if (!(flags & DB_OPEN_CREATE)) {
-        if ((err = get_user_version(d, &version)))
+        if ((err = d->eng->get_version(d, &version)))
             goto out;
         if (version != schema_version()) {
             err = cp_fail(CP_ERR_INVALID,
@@ -234,8 +73,10 @@ void db_close(db *d)
     if (!d)
         return;
     for (int i = 0; i < d->nstmts; i++)
-        sqlite3_finalize(d->stmts[i].st);
-    sqlite3_close(d->conn);
+        db_finalize(d->stmts[i].st);
+    db_finalize(d->overflow);
+    if (d->conn)
+        d->eng->close(d);
     free(d->path);
     free(d);
 }
@@ -252,7 +93,7 @@ cp_err db_migrate(db *d)
 
     if ((err = db_begin(d)))
         return err;
-    if ((err = get_user_version(d, &version)))
+    if ((err = d->eng->get_version(d, &version)))
         goto fail;
     if (version > schema_version()) {
         err = cp_fail(CP_ERR_INVALID, "%s has schema version %d, newer than this program's %d",
@@ -260,17 +101,12 @@ cp_err db_migrate(db *d)
         goto fail;
     }
     for (int v = version + 1; v <= schema_version(); v++) {
-        char pragma[64];
-        if ((err = db_exec(d, schema_migration(v))) != CP_OK) {
+        if ((err = db_exec(d, schema_migration(v))) ||
+            (err = schema_after_migration(d, v))) {
             err = cp_fail(err, "migrating to schema version %d: %s", v, cp_detail());
             goto fail;
         }
-        if ((err = schema_after_migration(d, v))) {
-            err = cp_fail(err, "migrating to schema version %d: %s", v, cp_detail());
-            goto fail;
-        }
-        snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", v);
-        if ((err = db_exec(d, pragma)))
+        if ((err = d->eng->set_version(d, v)))
             goto fail;
     }
     return db_commit(d);
@@ -279,101 +115,184 @@ fail:
     return err;
 }
 
-sqlite3 *db_handle(db *d)
+cp_err db_prepare_once(db *d, const char *sql, db_stmt **out)
 {
-    return d->conn;
+    db_stmt *st = calloc(1, sizeof *st);
+    cp_err err;
+
+    *out = NULL;
+    if (!st)
+        return cp_fail(CP_ERR_NOMEM, "out of memory preparing a statement");
+    st->owner = d;
+    if ((err = d->eng->prepare(d, sql, &st->impl))) {
+        free(st);
+        return err;
+    }
+    *out = st;
+    return CP_OK;
 }
 
-sqlite3_stmt *db_stmt(db *d, const char *sql)
+void db_finalize(db_stmt *st)
 {
-    sqlite3_stmt *st = NULL;
+    if (!st)
+        return;
+    st->owner->eng->finalize(st->impl);
+    free(st);
+}
 
+db_stmt *db_prepare(db *d, const char *sql)
+{
+    db_stmt *st;
+
+    /* the cache is keyed by the string's address: each statement is a literal */
     for (int i = 0; i < d->nstmts; i++) {
         if (d->stmts[i].sql == sql) {
-            sqlite3_reset(d->stmts[i].st);
-            sqlite3_clear_bindings(d->stmts[i].st);
-            return d->stmts[i].st;
+            st = d->stmts[i].st;
+            d->eng->reset(st->impl);
+            d->eng->clear_bindings(st->impl);
+            return st;
         }
     }
-    if (sqlite3_prepare_v3(d->conn, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
-        SQLITE_OK) {
-        db_fail(d, "preparing a statement");
+    if (db_prepare_once(d, sql, &st))
         return NULL;
+    if (d->nstmts == DB_MAX_STMTS) {
+        /* A programming error (more statements than any program has), but
+         * still correct: the caller is done with the previous one by now. */
+        db_finalize(d->overflow);
+        d->overflow = st;
+        return st;
     }
-    if (d->nstmts == DB_MAX_STMTS)
-        return st; /* cache full: a programming error, but still correct (leaks until close) */
     d->stmts[d->nstmts].sql = sql;
     d->stmts[d->nstmts].st = st;
     d->nstmts++;
     return st;
 }
 
+void db_bind_int64(db_stmt *st, int idx, int64_t v)
+{
+    st->owner->eng->bind_int64(st->impl, idx, v);
+}
+
+void db_bind_int(db_stmt *st, int idx, int v)
+{
+    st->owner->eng->bind_int64(st->impl, idx, v);
+}
+
+void db_bind_text(db_stmt *st, int idx, const char *s)
+{
+    st->owner->eng->bind_text(st->impl, idx, s);
+}
+
+void db_bind_null(db_stmt *st, int idx)
+{
+    st->owner->eng->bind_null(st->impl, idx);
+}
+
+int db_step(db_stmt *st)
+{
+    return st->owner->eng->step(st->impl);
+}
+
+void db_reset(db_stmt *st)
+{
+    st->owner->eng->reset(st->impl);
+}
+
+int db_col_count(db_stmt *st)
+{
+    return st->owner->eng->col_count(st->impl);
+}
+
+int db_col_is_null(db_stmt *st, int col)
+{
+    return st->owner->eng->col_is_null(st->impl, col);
+}
+
+int64_t db_col_int64(db_stmt *st, int col)
+{
+    return st->owner->eng->col_int64(st->impl, col);
+}
+
+int db_col_int(db_stmt *st, int col)
+{
+    return (int)st->owner->eng->col_int64(st->impl, col);
+}
+
+const char *db_col_text(db_stmt *st, int col)
+{
+    return st->owner->eng->col_text(st->impl, col);
+}
+
+void db_copy_col(char *dst, size_t size, db_stmt *st, int col)
+{
+    const char *s = db_col_text(st, col);
+
+    /* never snprintf: a name cut by bytes can end inside a character */
+    utf8_copy(dst, size, s ? s : "");
+}
+
+int64_t db_changes(db *d)
+{
+    return d->eng->changes(d);
+}
+
 cp_err db_begin(db *d)
 {
-    if (sqlite3_exec(d->conn, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(d, "starting a transaction");
-    return CP_OK;
+    return d->eng->begin(d);
 }
 
 cp_err db_commit(db *d)
 {
-    if (sqlite3_exec(d->conn, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        cp_err err = db_fail(d, "committing");
-        db_rollback(d);
-        return err;
-    }
-    return CP_OK;
-}
-
-int db_in_txn(db *d)
-{
-    return !sqlite3_get_autocommit(d->conn);
+    return d->eng->commit(d);
 }
 
 void db_rollback(db *d)
 {
-    if (!sqlite3_get_autocommit(d->conn))
-        sqlite3_exec(d->conn, "ROLLBACK", NULL, NULL, NULL);
+    d->eng->rollback(d);
 }
 
-cp_err db_step_int64(db *d, sqlite3_stmt *st, int64_t *out)
+int db_in_txn(db *d)
 {
-    int rc = sqlite3_step(st);
+    return d->eng->in_txn(d);
+}
+
+cp_err db_exec(db *d, const char *sql)
+{
+    return d->eng->exec(d, sql);
+}
+
+cp_err db_fail(db *d, const char *what)
+{
+    return d->eng->fail(d, what);
+}
+
+cp_err db_has_guard(db *d, const char *table, const char *event, int *yes)
+{
+    return d->eng->has_guard(d, table, event, yes);
+}
+
+cp_err db_step_int64(db *d, db_stmt *st, int64_t *out)
+{
+    int rc = db_step(st);
     cp_err err = CP_OK;
 
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    else if (rc == SQLITE_DONE)
+    if (rc == DB_ROW)
+        *out = db_col_int64(st, 0);
+    else if (rc == DB_DONE)
         err = CP_ERR_NOT_FOUND;
     else
         err = db_fail(d, "reading");
-    sqlite3_reset(st);
+    db_reset(st);
     return err;
 }
 
-cp_err db_step_done(db *d, sqlite3_stmt *st, const char *what)
+cp_err db_step_done(db *d, db_stmt *st, const char *what)
 {
-    int rc = sqlite3_step(st);
+    int rc = db_step(st);
     cp_err err = CP_OK;
 
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    if (rc == DB_ERROR)
         err = db_fail(d, what);
-    sqlite3_reset(st);
+    db_reset(st);
     return err;
-}
-
-void db_bind_text(sqlite3_stmt *st, int idx, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, idx);
-}
-
-void db_copy_col(char *dst, size_t size, sqlite3_stmt *st, int col)
-{
-    const unsigned char *s = sqlite3_column_text(st, col);
-
-    /* never snprintf: a name cut by bytes can end inside a character */
-    utf8_copy(dst, size, s ? (const char *)s : "");
 }

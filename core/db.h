@@ -1,30 +1,42 @@
-/* db: the SQLite store: opening with the project's pragmas, migrations, cached statements. */
+/* db: the one door to the store: opening, migrations, transactions, cached statements.
+ *
+ * Callers see an opaque store (db) and opaque statements (db_stmt); which
+ * engine holds the data is chosen when the store is opened and said nowhere
+ * else. Only the engines (core/db_*.c, through core/db_int.h) call a
+ * database library. SQL is written with ? or ?N placeholders. */
 #ifndef CP_DB_H
 #define CP_DB_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
 
 typedef struct db db;
+typedef struct db_stmt db_stmt;
 
 enum {
-    DB_OPEN_EXISTING = 0, /* the file must exist and be at the current schema */
-    DB_OPEN_CREATE = 1,   /* create the file if missing; schema left to db_migrate */
+    DB_OPEN_EXISTING = 0, /* the store must exist and be at the current schema */
+    DB_OPEN_CREATE = 1,   /* create the store if missing; schema left to db_migrate */
 };
 
-/* The database path: path if given, else $CLEANPLATE_DB, else ./cleanplate.db. */
-const char *db_default_path(const char *path);
+/* What db_step says. */
+enum {
+    DB_ERROR = -1, /* see db_fail */
+    DB_DONE = 0,   /* no (more) rows */
+    DB_ROW = 1,    /* a row is ready to be read */
+};
 
-/* Opens the database at path with WAL, synchronous=FULL, foreign keys on and a
- * busy timeout. With DB_OPEN_EXISTING a missing file or an old schema is an
- * error that says to run `cleanplate-office init`. Caller owns *out
- * (db_close). */
+/* The store to open: target if given, else $CLEANPLATE_DB, else ./cleanplate.db. */
+const char *db_default_path(const char *target);
+
+/* Opens the store at path with the project's settings (for a SQLite file:
+ * WAL, synchronous=FULL, foreign keys on and a busy timeout). With
+ * DB_OPEN_EXISTING a missing store or an old schema is an error that says to
+ * run `cleanplate-office init`. Caller owns *out (db_close). */
 cp_err db_open(const char *path, int flags, db **out);
 
-/* Closes the connection and its cached statements; accepts NULL. */
+/* Closes the store and its cached statements; accepts NULL. */
 void db_close(db *d);
 
 /* Brings the schema up to the current version; harmless when it already is. */
@@ -33,15 +45,47 @@ cp_err db_migrate(db *d);
 /* The schema version this build writes. */
 int db_schema_version(void);
 
-/* The underlying connection (owned by d). */
-sqlite3 *db_handle(db *d);
+/* The cached statement for sql, prepared once per connection and reset (its
+ * bindings cleared) for reuse; sql must be a string that lives as long as d
+ * (a literal). Returns NULL with the error recorded (cp_detail) when sql does
+ * not prepare. Owned by d. */
+db_stmt *db_prepare(db *d, const char *sql);
 
-/* A prepared statement for sql, prepared once per connection and reset for
- * reuse; sql must be a string that lives as long as d (a literal). Returns NULL
- * with the error recorded (cp_detail) when sql does not prepare. Owned by d. */
-sqlite3_stmt *db_stmt(db *d, const char *sql);
+/* A statement for SQL made at run time, prepared for this use only; the
+ * caller finalizes it (db_finalize, which accepts NULL). */
+cp_err db_prepare_once(db *d, const char *sql, db_stmt **out);
+void db_finalize(db_stmt *st);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Rollback is safe when no transaction is open. */
+/* Binds parameter idx (from 1). Text is copied; NULL text binds NULL. */
+void db_bind_int64(db_stmt *st, int idx, int64_t v);
+void db_bind_int(db_stmt *st, int idx, int v);
+void db_bind_text(db_stmt *st, int idx, const char *s);
+void db_bind_null(db_stmt *st, int idx);
+
+/* Steps st: DB_ROW, DB_DONE or DB_ERROR (then db_fail says why). */
+int db_step(db_stmt *st);
+
+/* Makes st ready to run again (bindings kept until the next db_prepare). */
+void db_reset(db_stmt *st);
+
+/* Columns of the current row, from 0. Text is valid until the next step or
+ * reset; NULL reads as NULL text and 0. */
+int db_col_count(db_stmt *st);
+int db_col_is_null(db_stmt *st, int col);
+int64_t db_col_int64(db_stmt *st, int col);
+int db_col_int(db_stmt *st, int col);
+const char *db_col_text(db_stmt *st, int col);
+
+/* Copies column col of the current row as text into dst (size bytes, always
+ * NUL-terminated, never cut inside a character: a cut ends in an ellipsis;
+ * NULL becomes ""). */
+void db_copy_col(char *dst, size_t size, db_stmt *st, int col);
+
+/* Rows changed by the last INSERT, UPDATE or DELETE. */
+int64_t db_changes(db *d);
+
+/* A write transaction (on SQLite BEGIN IMMEDIATE: the write lock is taken
+ * at once) / COMMIT / ROLLBACK. Rollback is safe when none is open. */
 cp_err db_begin(db *d);
 cp_err db_commit(db *d);
 void db_rollback(db *d);
@@ -52,23 +96,19 @@ int db_in_txn(db *d);
 /* Runs sql (one or more statements, no results) directly. */
 cp_err db_exec(db *d, const char *sql);
 
-/* Translates the connection's last SQLite error into a cp_err with a detail
- * naming what was being done; what is a short phrase ("saving the sale"). */
+/* Translates the store's last error into a cp_err with a detail naming what
+ * was being done; what is a short phrase ("saving the sale"). */
 cp_err db_fail(db *d, const char *what);
 
-/* Helpers for the common single-value queries on a cached statement already
- * bound: step once and read column 0. Return CP_ERR_NOT_FOUND on no row. */
-cp_err db_step_int64(db *d, sqlite3_stmt *st, int64_t *out);
+/* Steps a statement already bound once and reads column 0 as an integer,
+ * then resets it. CP_ERR_NOT_FOUND on no row. */
+cp_err db_step_int64(db *d, db_stmt *st, int64_t *out);
 
 /* Steps a statement that returns no rows (INSERT/UPDATE) and resets it. */
-cp_err db_step_done(db *d, sqlite3_stmt *st, const char *what);
+cp_err db_step_done(db *d, db_stmt *st, const char *what);
 
-/* Copies column col of the current row as text into dst (size bytes, always
- * NUL-terminated; NULL becomes ""). Text that does not fit is cut on a
- * character boundary and ends with "…" (utf8_copy), never inside a character. */
-void db_copy_col(char *dst, size_t size, sqlite3_stmt *st, int col);
-
-/* Binds text (copied by SQLite) or NULL when s is NULL. */
-void db_bind_text(sqlite3_stmt *st, int idx, const char *s);
+/* Whether table has a trigger that refuses event ("UPDATE" or "DELETE") on
+ * it: the guards of the append-only tables, which verify checks. */
+cp_err db_has_guard(db *d, const char *table, const char *event, int *yes);
 
 #endif

@@ -117,7 +117,7 @@ cp_err diners_import_departments(db *d, const csv_table *t, const char *name,
         "  JOIN up ON d.id = up.id WHERE depth < 1000)"
         " SELECT 1 FROM up WHERE id = start LIMIT 1";
     char detail[128];
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_err err;
     int64_t v;
 
@@ -154,20 +154,20 @@ cp_err diners_import_departments(db *d, const csv_table *t, const char *name,
     for (size_t i = 1; i < t->nrows; i++) {
         const csv_row *r = &t->rows[i];
         int rc;
-        if (!(st = db_stmt(d, get_sql)))
+        if (!(st = db_prepare(d, get_sql)))
             goto dberr;
         db_bind_text(st, 1, r->fields[0]);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
+        rc = db_step(st);
+        if (rc == DB_DONE)
             counts->added++;
-        else if (rc == SQLITE_ROW &&
-                 (strcmp((const char *)sqlite3_column_text(st, 0), r->fields[1]) != 0 ||
-                  strcmp((const char *)sqlite3_column_text(st, 1), r->fields[2]) != 0))
+        else if (rc == DB_ROW &&
+                 (strcmp(db_col_text(st, 0), r->fields[1]) != 0 ||
+                  strcmp(db_col_text(st, 1), r->fields[2]) != 0))
             counts->updated++;
-        else if (rc == SQLITE_ROW)
+        else if (rc == DB_ROW)
             counts->unchanged++;
-        sqlite3_reset(st);
-        if (!(st = db_stmt(d, upsert_sql)))
+        db_reset(st);
+        if (!(st = db_prepare(d, upsert_sql)))
             goto dberr;
         db_bind_text(st, 1, r->fields[0]);
         db_bind_text(st, 2, r->fields[1]);
@@ -178,7 +178,7 @@ cp_err diners_import_departments(db *d, const csv_table *t, const char *name,
     for (size_t i = 1; i < t->nrows; i++) {
         const csv_row *r = &t->rows[i];
         if (*r->fields[2]) {
-            if (!(st = db_stmt(d, exists_sql)))
+            if (!(st = db_prepare(d, exists_sql)))
                 goto dberr;
             db_bind_text(st, 1, r->fields[2]);
             if ((err = db_step_int64(d, st, &v))) {
@@ -189,7 +189,7 @@ cp_err diners_import_departments(db *d, const csv_table *t, const char *name,
                 goto fail;
             }
         }
-        if (!(st = db_stmt(d, parent_sql)))
+        if (!(st = db_prepare(d, parent_sql)))
             goto dberr;
         db_bind_text(st, 1, r->fields[0]);
         db_bind_text(st, 2, *r->fields[2] ? r->fields[2] : NULL);
@@ -197,7 +197,7 @@ cp_err diners_import_departments(db *d, const csv_table *t, const char *name,
             goto fail;
     }
     for (size_t i = 1; i < t->nrows; i++) {
-        if (!(st = db_stmt(d, cycle_sql)))
+        if (!(st = db_prepare(d, cycle_sql)))
             goto dberr;
         db_bind_text(st, 1, t->rows[i].fields[0]);
         err = db_step_int64(d, st, &v);
@@ -228,7 +228,7 @@ static cp_err check_diner_row(db *d, const csv_row *r, const char *name, char *c
                               int64_t *dept_id)
 {
     static const char dept_sql[] = "SELECT id FROM departments WHERE code = ?";
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_err err;
 
     if ((err = row_shape(r, name, 5, "staff_no,name,department_code,category,card")))
@@ -244,7 +244,7 @@ static cp_err check_diner_row(db *d, const csv_row *r, const char *name, char *c
     card[0] = '\0';
     if (*r->fields[4] && cardno_normalize(r->fields[4], CARDNO_AUTO, card))
         return cp_fail(CP_ERR_INVALID, "%s:%ld: field card: %s", name, r->line, cp_detail());
-    if (!(st = db_stmt(d, dept_sql)))
+    if (!(st = db_prepare(d, dept_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, r->fields[2]);
     err = db_step_int64(d, st, dept_id);
@@ -260,7 +260,8 @@ cp_err diners_import(db *d, const csv_table *t, const char *name, const char *ac
     static const char get_sql[] =
         "SELECT id, name, department_id, category FROM diners WHERE staff_no = ?";
     static const char insert_sql[] =
-        "INSERT INTO diners(staff_no, name, department_id, category) VALUES (?, ?, ?, ?)";
+        "INSERT INTO diners(staff_no, name, department_id, category) VALUES (?, ?, ?, ?)"
+        " RETURNING id";
     static const char wallet_sql[] = "INSERT INTO wallets(diner_id) VALUES (?)";
     static const char update_sql[] =
         "UPDATE diners SET name = ?2, department_id = ?3, category = ?4 WHERE id = ?1";
@@ -274,7 +275,7 @@ cp_err diners_import(db *d, const csv_table *t, const char *name, const char *ac
     char (*cards)[CARDNO_LEN + 1] = NULL;
     char detail[128];
     seen staff = {0}, card_rows = {0};
-    sqlite3_stmt *st;
+    db_stmt *st;
     long first;
     cp_err err;
 
@@ -307,74 +308,76 @@ cp_err diners_import(db *d, const csv_table *t, const char *name, const char *ac
             goto fail;
         }
 
-        if (!(st = db_stmt(d, get_sql)))
+        if (!(st = db_prepare(d, get_sql)))
             goto dberr;
         db_bind_text(st, 1, r->fields[0]);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            diner_id = sqlite3_column_int64(st, 0);
-            changed = strcmp((const char *)sqlite3_column_text(st, 1), r->fields[1]) != 0 ||
-                      sqlite3_column_int64(st, 2) != dept_id ||
-                      strcmp((const char *)sqlite3_column_text(st, 3), r->fields[3]) != 0;
+        rc = db_step(st);
+        if (rc == DB_ROW) {
+            diner_id = db_col_int64(st, 0);
+            changed = strcmp(db_col_text(st, 1), r->fields[1]) != 0 ||
+                      db_col_int64(st, 2) != dept_id ||
+                      strcmp(db_col_text(st, 3), r->fields[3]) != 0;
         }
-        sqlite3_reset(st);
-        if (rc == SQLITE_DONE) {
+        db_reset(st);
+        if (rc == DB_DONE) {
             is_new = 1;
-            if (!(st = db_stmt(d, insert_sql)))
+            if (!(st = db_prepare(d, insert_sql)))
                 goto dberr;
             db_bind_text(st, 1, r->fields[0]);
             db_bind_text(st, 2, r->fields[1]);
-            sqlite3_bind_int64(st, 3, dept_id);
+            db_bind_int64(st, 3, dept_id);
             db_bind_text(st, 4, r->fields[3]);
-            if ((err = db_step_done(d, st, "saving a diner")))
+            if ((err = db_step_int64(d, st, &diner_id))) {
+                if (err == CP_ERR_NOT_FOUND)
+                    err = cp_fail(CP_ERR_DB, "saving a diner: no id came back");
                 goto fail;
-            diner_id = sqlite3_last_insert_rowid(db_handle(d));
-            if (!(st = db_stmt(d, wallet_sql)))
+            }
+            if (!(st = db_prepare(d, wallet_sql)))
                 goto dberr;
-            sqlite3_bind_int64(st, 1, diner_id);
+            db_bind_int64(st, 1, diner_id);
             if ((err = db_step_done(d, st, "creating a wallet")))
                 goto fail;
-        } else if (rc != SQLITE_ROW) {
+        } else if (rc != DB_ROW) {
             goto dberr;
         } else if (changed) {
-            if (!(st = db_stmt(d, update_sql)))
+            if (!(st = db_prepare(d, update_sql)))
                 goto dberr;
-            sqlite3_bind_int64(st, 1, diner_id);
+            db_bind_int64(st, 1, diner_id);
             db_bind_text(st, 2, r->fields[1]);
-            sqlite3_bind_int64(st, 3, dept_id);
+            db_bind_int64(st, 3, dept_id);
             db_bind_text(st, 4, r->fields[3]);
             if ((err = db_step_done(d, st, "updating a diner")))
                 goto fail;
         }
 
         if (cards[i][0]) {
-            if (!(st = db_stmt(d, card_sql)))
+            if (!(st = db_prepare(d, card_sql)))
                 goto dberr;
             db_bind_text(st, 1, cards[i]);
             err = db_step_int64(d, st, &owner);
             if (err == CP_OK && owner != diner_id) {
-                if (!(st = db_stmt(d, owner_sql)))
+                if (!(st = db_prepare(d, owner_sql)))
                     goto dberr;
                 db_bind_text(st, 1, cards[i]);
-                rc = sqlite3_step(st);
+                rc = db_step(st);
                 err = cp_fail(CP_ERR_INVALID, "%s:%ld: field card: card %s already belongs to "
                               "staff number %s", name, r->line, cards[i],
-                              rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : "?");
-                sqlite3_reset(st);
+                              rc == DB_ROW ? db_col_text(st, 0) : "?");
+                db_reset(st);
                 goto fail;
             }
             if (err == CP_ERR_NOT_FOUND) {
                 /* a new card for this diner: the old ones are retired */
                 changed = 1;
-                if (!(st = db_stmt(d, retire_sql)))
+                if (!(st = db_prepare(d, retire_sql)))
                     goto dberr;
-                sqlite3_bind_int64(st, 1, diner_id);
+                db_bind_int64(st, 1, diner_id);
                 if ((err = db_step_done(d, st, "retiring old cards")))
                     goto fail;
-                if (!(st = db_stmt(d, add_card_sql)))
+                if (!(st = db_prepare(d, add_card_sql)))
                     goto dberr;
                 db_bind_text(st, 1, cards[i]);
-                sqlite3_bind_int64(st, 2, diner_id);
+                db_bind_int64(st, 2, diner_id);
                 if ((err = db_step_done(d, st, "saving a card")))
                     goto fail;
             } else if (err) {
@@ -413,7 +416,7 @@ static cp_err card_move(db *d, const char *raw, const char *from, const char *to
     static const char get_sql[] = "SELECT status FROM cards WHERE card_no = ?";
     static const char set_sql[] = "UPDATE cards SET status = ? WHERE card_no = ?";
     char card[CARDNO_LEN + 1], status[16] = "";
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_err err;
     int rc;
 
@@ -421,25 +424,25 @@ static cp_err card_move(db *d, const char *raw, const char *from, const char *to
         return err;
     if ((err = db_begin(d)))
         return err;
-    if (!(st = db_stmt(d, get_sql)))
+    if (!(st = db_prepare(d, get_sql)))
         goto dberr;
     db_bind_text(st, 1, card);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        snprintf(status, sizeof status, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE) {
+    rc = db_step(st);
+    if (rc == DB_ROW)
+        snprintf(status, sizeof status, "%s", db_col_text(st, 0));
+    db_reset(st);
+    if (rc == DB_DONE) {
         err = cp_fail(CP_ERR_NOT_FOUND, "no card %s", card);
         goto fail;
     }
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         goto dberr;
     if (strcmp(status, from) != 0) {
         err = cp_fail(CP_ERR_INVALID, "card %s is %s, not %s: nothing changed", card, status,
                       from);
         goto fail;
     }
-    if (!(st = db_stmt(d, set_sql)))
+    if (!(st = db_prepare(d, set_sql)))
         goto dberr;
     db_bind_text(st, 1, to);
     db_bind_text(st, 2, card);
@@ -474,14 +477,14 @@ cp_err diners_card_replace(db *d, const char *staff_no, const char *new_card_no,
     static const char add_sql[] = "INSERT INTO cards(card_no, diner_id) VALUES (?, ?)";
     char card[CARDNO_LEN + 1];
     int64_t diner_id, one;
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_err err;
 
     if ((err = cardno_normalize(new_card_no, CARDNO_AUTO, card)))
         return err;
     if ((err = db_begin(d)))
         return err;
-    if (!(st = db_stmt(d, diner_sql)))
+    if (!(st = db_prepare(d, diner_sql)))
         goto dberr;
     db_bind_text(st, 1, staff_no);
     if ((err = db_step_int64(d, st, &diner_id))) {
@@ -489,7 +492,7 @@ cp_err diners_card_replace(db *d, const char *staff_no, const char *new_card_no,
             err = cp_fail(err, "no diner with staff number '%s'", staff_no);
         goto fail;
     }
-    if (!(st = db_stmt(d, taken_sql)))
+    if (!(st = db_prepare(d, taken_sql)))
         goto dberr;
     db_bind_text(st, 1, card);
     err = db_step_int64(d, st, &one);
@@ -499,15 +502,15 @@ cp_err diners_card_replace(db *d, const char *staff_no, const char *new_card_no,
     }
     if (err != CP_ERR_NOT_FOUND)
         goto fail;
-    if (!(st = db_stmt(d, retire_sql)))
+    if (!(st = db_prepare(d, retire_sql)))
         goto dberr;
-    sqlite3_bind_int64(st, 1, diner_id);
+    db_bind_int64(st, 1, diner_id);
     if ((err = db_step_done(d, st, "retiring old cards")))
         goto fail;
-    if (!(st = db_stmt(d, add_sql)))
+    if (!(st = db_prepare(d, add_sql)))
         goto dberr;
     db_bind_text(st, 1, card);
-    sqlite3_bind_int64(st, 2, diner_id);
+    db_bind_int64(st, 2, diner_id);
     if ((err = db_step_done(d, st, "saving the card")) ||
         (err = audit_append(d, actor, NULL, "card.replace", staff_no, card)))
         goto fail;

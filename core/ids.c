@@ -19,7 +19,7 @@ cp_err ids_next(db *d, const char *terminal, char out[IDS_LEN])
 {
     static const char sql[] =
         "UPDATE terminals SET next_seq = next_seq + 1 WHERE code = ? RETURNING next_seq - 1";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     int64_t seq;
     cp_err err;
 

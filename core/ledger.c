@@ -34,15 +34,15 @@ static cp_err post(db *d, const char *id, int64_t diner_id, const char *wallet, 
         "UPDATE wallets SET cash_fen = cash_fen + ? WHERE diner_id = ?";
     static const char subsidy_sql[] =
         "UPDATE wallets SET subsidy_fen = subsidy_fen + ? WHERE diner_id = ?";
-    sqlite3_stmt *st = db_stmt(d, insert_sql);
+    db_stmt *st = db_prepare(d, insert_sql);
     cp_err err;
 
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, id);
-    sqlite3_bind_int64(st, 2, diner_id);
+    db_bind_int64(st, 2, diner_id);
     db_bind_text(st, 3, wallet);
-    sqlite3_bind_int64(st, 4, fen);
+    db_bind_int64(st, 4, fen);
     db_bind_text(st, 5, kind);
     db_bind_text(st, 6, sale_id);
     db_bind_text(st, 7, ref);
@@ -51,13 +51,13 @@ static cp_err post(db *d, const char *id, int64_t diner_id, const char *wallet, 
     db_bind_text(st, 10, at);
     if ((err = db_step_done(d, st, "writing the ledger")))
         return err;
-    if (!(st = db_stmt(d, strcmp(wallet, "cash") == 0 ? cash_sql : subsidy_sql)))
+    if (!(st = db_prepare(d, strcmp(wallet, "cash") == 0 ? cash_sql : subsidy_sql)))
         return CP_ERR_DB;
-    sqlite3_bind_int64(st, 1, fen);
-    sqlite3_bind_int64(st, 2, diner_id);
+    db_bind_int64(st, 1, fen);
+    db_bind_int64(st, 2, diner_id);
     if ((err = db_step_done(d, st, "updating the wallet")))
         return err;
-    if (sqlite3_changes(db_handle(d)) != 1)
+    if (db_changes(d) != 1)
         return cp_fail(CP_ERR_DB, "diner %lld has no wallet", (long long)diner_id);
     return CP_OK;
 }
@@ -81,21 +81,21 @@ static cp_err refuse(charge_res *res, cp_err why, const char *fmt, ...)
 static cp_err load_balances(db *d, int64_t diner_id, int64_t *cash, int64_t *subsidy)
 {
     static const char sql[] = "SELECT cash_fen, subsidy_fen FROM wallets WHERE diner_id = ?";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     int rc;
 
     if (!st)
         return CP_ERR_DB;
-    sqlite3_bind_int64(st, 1, diner_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *cash = sqlite3_column_int64(st, 0);
-        *subsidy = sqlite3_column_int64(st, 1);
+    db_bind_int64(st, 1, diner_id);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        *cash = db_col_int64(st, 0);
+        *subsidy = db_col_int64(st, 1);
     }
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
+    db_reset(st);
+    if (rc == DB_ROW)
         return CP_OK;
-    if (rc == SQLITE_DONE)
+    if (rc == DB_DONE)
         return cp_fail(CP_ERR_DB, "diner %lld has no wallet", (long long)diner_id);
     return db_fail(d, "reading the wallet");
 }
@@ -105,13 +105,13 @@ static cp_err count_meals_today(db *d, int64_t diner_id, const char *date, int *
     static const char sql[] =
         "SELECT count(*) FROM sales s WHERE s.diner_id = ? AND s.business_date = ?"
         " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     int64_t v = 0;
     cp_err err;
 
     if (!st)
         return CP_ERR_DB;
-    sqlite3_bind_int64(st, 1, diner_id);
+    db_bind_int64(st, 1, diner_id);
     db_bind_text(st, 2, date);
     err = db_step_int64(d, st, &v);
     *n = (int)v;
@@ -129,7 +129,7 @@ static cp_err answer_again(db *d, const charge_req *req, charge_res *res, int *f
         " FROM sales s JOIN diners di ON di.id = s.diner_id"
         " JOIN departments dep ON dep.id = s.department_id"
         " LEFT JOIN meal_periods p ON p.id = s.period_id WHERE s.id = ?";
-    sqlite3_stmt *st = db_stmt(d, req_sql);
+    db_stmt *st = db_prepare(d, req_sql);
     char result[64], sale_id[IDS_LEN], card[64], date[CP_DATE_LEN];
     int64_t diner_id;
     int rc;
@@ -138,16 +138,16 @@ static cp_err answer_again(db *d, const charge_req *req, charge_res *res, int *f
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, req->request_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    rc = db_step(st);
+    if (rc == DB_ROW) {
         db_copy_col(result, sizeof result, st, 0);
         db_copy_col(sale_id, sizeof sale_id, st, 1);
         db_copy_col(card, sizeof card, st, 2);
     }
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
+    db_reset(st);
+    if (rc == DB_DONE)
         return CP_OK;
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return db_fail(d, "reading charge requests");
     *found = 1;
     /* Another card's request id (a terminal or a script reusing ids): this
@@ -165,24 +165,24 @@ static cp_err answer_again(db *d, const charge_req *req, charge_res *res, int *f
         return refuse(res, why, "%s (answer repeated for request %s)", cp_strerror(why),
                       req->request_id);
     }
-    if (!(st = db_stmt(d, sale_sql)))
+    if (!(st = db_prepare(d, sale_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, sale_id);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_reset(st);
+    if (db_step(st) != DB_ROW) {
+        db_reset(st);
         return db_fail(d, "reading the repeated sale");
     }
-    diner_id = sqlite3_column_int64(st, 0);
+    diner_id = db_col_int64(st, 0);
     snprintf(res->sale_id, sizeof res->sale_id, "%s", sale_id);
     db_copy_col(res->staff_no, sizeof res->staff_no, st, 1);
     db_copy_col(res->name, sizeof res->name, st, 2);
     db_copy_col(res->department, sizeof res->department, st, 3);
     db_copy_col(res->period, sizeof res->period, st, 4);
-    res->charged_fen = sqlite3_column_int64(st, 5);
-    res->subsidy_fen = sqlite3_column_int64(st, 6);
-    res->cash_fen = sqlite3_column_int64(st, 7);
+    res->charged_fen = db_col_int64(st, 5);
+    res->subsidy_fen = db_col_int64(st, 6);
+    res->cash_fen = db_col_int64(st, 7);
     db_copy_col(date, sizeof date, st, 8);
-    sqlite3_reset(st);
+    db_reset(st);
     res->result = CP_OK;
     if (load_balances(d, diner_id, &res->cash_left_fen, &res->subsidy_left_fen) ||
         count_meals_today(d, diner_id, date, &res->meals_today))
@@ -197,26 +197,26 @@ static cp_err load_tapper(db *d, const char *card_no, tapper *t, charge_res *res
         " di.department_id, dep.name"
         " FROM cards c JOIN diners di ON di.id = c.diner_id"
         " JOIN departments dep ON dep.id = di.department_id WHERE c.card_no = ?";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     int rc;
 
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, card_no);
-    rc = sqlite3_step(st);
-    *found = rc == SQLITE_ROW;
-    if (rc == SQLITE_ROW) {
+    rc = db_step(st);
+    *found = rc == DB_ROW;
+    if (rc == DB_ROW) {
         db_copy_col(t->card_status, sizeof t->card_status, st, 0);
-        t->diner_id = sqlite3_column_int64(st, 1);
+        t->diner_id = db_col_int64(st, 1);
         db_copy_col(res->staff_no, sizeof res->staff_no, st, 2);
         db_copy_col(res->name, sizeof res->name, st, 3);
         db_copy_col(t->diner_status, sizeof t->diner_status, st, 4);
         db_copy_col(t->category, sizeof t->category, st, 5);
-        t->department_id = sqlite3_column_int64(st, 6);
+        t->department_id = db_col_int64(st, 6);
         db_copy_col(res->department, sizeof res->department, st, 7);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    db_reset(st);
+    if (rc != DB_ROW && rc != DB_DONE)
         return db_fail(d, "reading the card");
     return CP_OK;
 }
@@ -257,7 +257,7 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
     int minute = clock_minute_of_day(now), found, rc, window;
     char (*line_names)[128] = NULL;
     int64_t *line_amounts = NULL;
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_time earliest;
     tapper t = {0};
     cp_err err = CP_OK;
@@ -265,19 +265,19 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
     clock_iso(now, at);
     clock_date(now, date);
 
-    if (!(st = db_stmt(d, term_sql)))
+    if (!(st = db_prepare(d, term_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, req->terminal);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        canteen_id = sqlite3_column_int64(st, 0);
-        found = strcmp((const char *)sqlite3_column_text(st, 1), "pos") == 0;
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        canteen_id = db_col_int64(st, 0);
+        found = strcmp(db_col_text(st, 1), "pos") == 0;
     }
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
+    db_reset(st);
+    if (rc == DB_DONE)
         return cp_fail(CP_ERR_NOT_FOUND, "no terminal '%s': add it with `cleanplate-office "
                        "terminal add %s --canteen CODE --kind pos`", req->terminal, req->terminal);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return db_fail(d, "reading the terminal");
     if (!found)
         return cp_fail(CP_ERR_INVALID, "terminal '%s' is a waste station, not a POS",
@@ -295,41 +295,41 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
         return refuse(res, CP_ERR_DINER_INACTIVE, "%s (%s) is %s: send the diner to the office",
                       res->name, res->staff_no, t.diner_status);
 
-    if (!(st = db_stmt(d, period_sql)))
+    if (!(st = db_prepare(d, period_sql)))
         return CP_ERR_DB;
-    sqlite3_bind_int64(st, 1, canteen_id);
-    sqlite3_bind_int(st, 2, minute);
-    sqlite3_bind_int(st, 3, minute);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        period_id = sqlite3_column_int64(st, 0);
+    db_bind_int64(st, 1, canteen_id);
+    db_bind_int(st, 2, minute);
+    db_bind_int(st, 3, minute);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        period_id = db_col_int64(st, 0);
         db_copy_col(res->period, sizeof res->period, st, 1);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    db_reset(st);
+    if (rc != DB_ROW && rc != DB_DONE)
         return db_fail(d, "reading meal periods");
-    if (rc == SQLITE_DONE && req->nlines == 0)
+    if (rc == DB_DONE && req->nlines == 0)
         return refuse(res, CP_ERR_NO_MEAL_PERIOD, "no meal period is open at %02d:%02d: "
                       "nothing charged", now->hour, now->minute);
 
     /* One pass over the diner's sales today answers the duplicate tap, the
      * meal limit, the daily cap and the count shown on screen. */
-    if (!(st = db_stmt(d, today_sql)))
+    if (!(st = db_prepare(d, today_sql)))
         return CP_ERR_DB;
-    sqlite3_bind_int64(st, 1, t.diner_id);
+    db_bind_int64(st, 1, t.diner_id);
     db_bind_text(st, 2, date);
-    sqlite3_bind_int64(st, 3, period_id);
+    db_bind_int64(st, 3, period_id);
     db_bind_text(st, 4, req->terminal);
     db_bind_text(st, 5, req->card_no);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        meals_in_period = sqlite3_column_int64(st, 0);
-        spent_today = sqlite3_column_int64(st, 1);
-        sales_today = sqlite3_column_int(st, 2);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        meals_in_period = db_col_int64(st, 0);
+        spent_today = db_col_int64(st, 1);
+        sales_today = db_col_int(st, 2);
         db_copy_col(last_here, sizeof last_here, st, 3);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW)
+    db_reset(st);
+    if (rc != DB_ROW)
         return db_fail(d, "reading today's sales");
     window = req->dup_tap_seconds > 0 ? req->dup_tap_seconds : LEDGER_DUP_TAP_SECONDS;
     earliest = clock_add_seconds(now, -window);
@@ -339,9 +339,9 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
                       "not charged again", res->name, window);
 
     if (req->nlines == 0) {
-        if (!(st = db_stmt(d, price_sql)))
+        if (!(st = db_prepare(d, price_sql)))
             return CP_ERR_DB;
-        sqlite3_bind_int64(st, 1, period_id);
+        db_bind_int64(st, 1, period_id);
         db_bind_text(st, 2, t.category);
         err = db_step_int64(d, st, &total);
         if (err == CP_ERR_NOT_FOUND)
@@ -363,21 +363,21 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
                 err = cp_fail(CP_ERR_INVALID, "line %zu: quantity must be positive", i + 1);
                 goto out;
             }
-            if (!(st = db_stmt(d, item_sql))) {
+            if (!(st = db_prepare(d, item_sql))) {
                 err = CP_ERR_DB;
                 goto out;
             }
-            sqlite3_bind_int64(st, 1, canteen_id);
+            db_bind_int64(st, 1, canteen_id);
             db_bind_text(st, 2, req->lines[i].item_code);
-            rc = sqlite3_step(st);
-            if (rc == SQLITE_ROW) {
+            rc = db_step(st);
+            if (rc == DB_ROW) {
                 db_copy_col(line_names[i], sizeof line_names[i], st, 0);
-                price = sqlite3_column_int64(st, 1);
-                per_100g = strcmp((const char *)sqlite3_column_text(st, 2), "100g") == 0;
+                price = db_col_int64(st, 1);
+                per_100g = strcmp(db_col_text(st, 2), "100g") == 0;
             }
-            sqlite3_reset(st);
-            if (rc != SQLITE_ROW) {
-                err = rc == SQLITE_DONE
+            db_reset(st);
+            if (rc != DB_ROW) {
+                err = rc == DB_DONE
                           ? cp_fail(CP_ERR_NOT_FOUND, "no item '%s' at this canteen",
                                     req->lines[i].item_code)
                           : db_fail(d, "reading items");
@@ -390,18 +390,18 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
         }
     }
 
-    if (!(st = db_stmt(d, rules_sql))) {
+    if (!(st = db_prepare(d, rules_sql))) {
         err = CP_ERR_DB;
         goto out;
     }
     db_bind_text(st, 1, t.category);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        meals_per_period = sqlite3_column_int64(st, 0);
-        if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-            daily_cap = sqlite3_column_int64(st, 1);
-        overdraft = sqlite3_column_int64(st, 2);
+    if (db_step(st) == DB_ROW) {
+        meals_per_period = db_col_int64(st, 0);
+        if (!db_col_is_null(st, 1))
+            daily_cap = db_col_int64(st, 1);
+        overdraft = db_col_int64(st, 2);
     }
-    sqlite3_reset(st);
+    db_reset(st);
 
     if (req->nlines == 0 && meals_in_period >= meals_per_period) {
         err = refuse(res, CP_ERR_LIMIT_REACHED, "%s already had %lld %s meal%s today "
@@ -433,40 +433,40 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
 
     if ((err = ids_next(d, req->terminal, res->sale_id)))
         goto out;
-    if (!(st = db_stmt(d, sale_sql))) {
+    if (!(st = db_prepare(d, sale_sql))) {
         err = CP_ERR_DB;
         goto out;
     }
     db_bind_text(st, 1, res->sale_id);
     db_bind_text(st, 2, req->terminal);
-    sqlite3_bind_int64(st, 3, canteen_id);
+    db_bind_int64(st, 3, canteen_id);
     db_bind_text(st, 4, req->card_no);
-    sqlite3_bind_int64(st, 5, t.diner_id);
-    sqlite3_bind_int64(st, 6, t.department_id);
+    db_bind_int64(st, 5, t.diner_id);
+    db_bind_int64(st, 6, t.department_id);
     db_bind_text(st, 7, t.category);
     if (period_id)
-        sqlite3_bind_int64(st, 8, period_id);
+        db_bind_int64(st, 8, period_id);
     db_bind_text(st, 9, date);
     db_bind_text(st, 10, req->nlines ? "items" : "meal");
-    sqlite3_bind_int64(st, 11, total);
-    sqlite3_bind_int64(st, 12, subsidy);
-    sqlite3_bind_int64(st, 13, cash);
+    db_bind_int64(st, 11, total);
+    db_bind_int64(st, 12, subsidy);
+    db_bind_int64(st, 13, cash);
     db_bind_text(st, 14, req->actor);
     db_bind_text(st, 15, at);
     db_bind_text(st, 16, req->request_id);
     if ((err = db_step_done(d, st, "saving the sale")))
         goto out;
     for (size_t i = 0; i < req->nlines; i++) {
-        if (!(st = db_stmt(d, line_sql))) {
+        if (!(st = db_prepare(d, line_sql))) {
             err = CP_ERR_DB;
             goto out;
         }
         db_bind_text(st, 1, res->sale_id);
-        sqlite3_bind_int64(st, 2, (int64_t)i + 1);
+        db_bind_int64(st, 2, (int64_t)i + 1);
         db_bind_text(st, 3, req->lines[i].item_code);
         db_bind_text(st, 4, line_names[i]);
-        sqlite3_bind_int(st, 5, req->lines[i].quantity);
-        sqlite3_bind_int64(st, 6, line_amounts[i]);
+        db_bind_int(st, 5, req->lines[i].quantity);
+        db_bind_int64(st, 6, line_amounts[i]);
         if ((err = db_step_done(d, st, "saving a sale line")))
             goto out;
     }
@@ -503,7 +503,7 @@ cp_err ledger_charge(db *d, const charge_req *req, charge_res *res)
         "INSERT INTO charge_requests(request_id, terminal, card_no, result, sale_id, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?)";
     char at[CP_TIME_ISO_LEN];
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_time now;
     cp_err err;
     int found = 0;
@@ -523,7 +523,7 @@ cp_err ledger_charge(db *d, const charge_req *req, charge_res *res)
     if ((err = charge_in_txn(d, req, &now, res)))
         goto fail;
     if (req->request_id) {
-        if (!(st = db_stmt(d, record_sql))) {
+        if (!(st = db_prepare(d, record_sql))) {
             err = CP_ERR_DB;
             goto fail;
         }
@@ -554,22 +554,22 @@ fail:
 static cp_err find_diner(db *d, const char *staff_no, int64_t *diner_id, char status[16])
 {
     static const char sql[] = "SELECT id, status FROM diners WHERE staff_no = ?";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     int rc;
 
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, staff_no);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *diner_id = sqlite3_column_int64(st, 0);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        *diner_id = db_col_int64(st, 0);
         if (status)
             db_copy_col(status, 16, st, 1);
     }
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
+    db_reset(st);
+    if (rc == DB_DONE)
         return cp_fail(CP_ERR_NOT_FOUND, "no diner with staff number '%s'", staff_no);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return db_fail(d, "reading the diner");
     return CP_OK;
 }
@@ -598,12 +598,12 @@ cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *
     struct { char wallet[16]; int64_t fen; } back[2];
     int nback = 0, rc;
     int64_t diner_id, one;
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_err err;
 
     if ((err = now_iso(at)) || (err = db_begin(d)))
         return err;
-    if (!(st = db_stmt(d, sale_sql))) {
+    if (!(st = db_prepare(d, sale_sql))) {
         err = CP_ERR_DB;
         goto fail;
     }
@@ -613,7 +613,7 @@ cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *
             err = cp_fail(err, "no sale '%s'", sale_id);
         goto fail;
     }
-    if (!(st = db_stmt(d, voided_sql))) {
+    if (!(st = db_prepare(d, voided_sql))) {
         err = CP_ERR_DB;
         goto fail;
     }
@@ -627,7 +627,7 @@ cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *
         goto fail;
     if ((err = ids_event(d, terminal, void_id)))
         goto fail;
-    if (!(st = db_stmt(d, insert_sql))) {
+    if (!(st = db_prepare(d, insert_sql))) {
         err = CP_ERR_DB;
         goto fail;
     }
@@ -641,17 +641,17 @@ cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *
         goto fail;
 
     /* Collect first, then post: posting writes the table being read. */
-    if (!(st = db_stmt(d, entries_sql))) {
+    if (!(st = db_prepare(d, entries_sql))) {
         err = CP_ERR_DB;
         goto fail;
     }
     db_bind_text(st, 1, sale_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && nback < 2) {
+    while ((rc = db_step(st)) == DB_ROW && nback < 2) {
         db_copy_col(back[nback].wallet, sizeof back[nback].wallet, st, 0);
-        back[nback].fen = sqlite3_column_int64(st, 1);
+        back[nback].fen = db_col_int64(st, 1);
         nback++;
     }
-    sqlite3_reset(st);
+    db_reset(st);
     for (int i = 0; i < nback; i++) {
         char id[IDS_LEN + 4];
         snprintf(id, sizeof id, "%s.%d", void_id, i + 1);
@@ -760,27 +760,27 @@ static cp_err load_topup(db *d, const char *entry, topup_entry *t)
         " FROM ledger l JOIN diners di ON di.id = l.diner_id"
         " JOIN wallets w ON w.diner_id = l.diner_id"
         " LEFT JOIN category_rules r ON r.category = di.category WHERE l.id = ?";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     int rc;
 
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, entry);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        t->diner_id = sqlite3_column_int64(st, 0);
-        t->fen = sqlite3_column_int64(st, 1);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        t->diner_id = db_col_int64(st, 0);
+        t->fen = db_col_int64(st, 1);
         db_copy_col(t->kind, sizeof t->kind, st, 2);
         db_copy_col(t->staff_no, sizeof t->staff_no, st, 3);
-        t->cash = sqlite3_column_int64(st, 4);
-        t->overdraft = sqlite3_column_int64(st, 5);
-        t->reversed = sqlite3_column_int(st, 6);
+        t->cash = db_col_int64(st, 4);
+        t->overdraft = db_col_int64(st, 5);
+        t->reversed = db_col_int(st, 6);
     }
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
+    db_reset(st);
+    if (rc == DB_DONE)
         return cp_fail(CP_ERR_NOT_FOUND, "no ledger entry '%s' (the id `topup` printed)",
                        entry);
-    return rc == SQLITE_ROW ? CP_OK : db_fail(d, "reading the ledger entry");
+    return rc == DB_ROW ? CP_OK : db_fail(d, "reading the ledger entry");
 }
 
 cp_err ledger_topup_reverse(db *d, const char *entry, const char *reason, const char *actor,
@@ -838,7 +838,7 @@ out:
 }
 
 /* Reads column 0 of every row of st (already bound) into a new array. */
-static cp_err collect_ids(db *d, sqlite3_stmt *st, int64_t **ids, int64_t **vals, long *n)
+static cp_err collect_ids(db *d, db_stmt *st, int64_t **ids, int64_t **vals, long *n)
 {
     long cap = 0;
     int rc;
@@ -847,7 +847,7 @@ static cp_err collect_ids(db *d, sqlite3_stmt *st, int64_t **ids, int64_t **vals
     if (vals)
         *vals = NULL;
     *n = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (*n == cap) {
             long ncap = cap ? cap * 2 : 256;
             int64_t *p = realloc(*ids, (size_t)ncap * sizeof **ids);
@@ -861,15 +861,15 @@ static cp_err collect_ids(db *d, sqlite3_stmt *st, int64_t **ids, int64_t **vals
             }
             cap = ncap;
         }
-        (*ids)[*n] = sqlite3_column_int64(st, 0);
+        (*ids)[*n] = db_col_int64(st, 0);
         if (vals)
-            (*vals)[*n] = sqlite3_column_int64(st, 1);
+            (*vals)[*n] = db_col_int64(st, 1);
         (*n)++;
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading");
+    db_reset(st);
+    return rc == DB_DONE ? CP_OK : db_fail(d, "reading");
 nomem:
-    sqlite3_reset(st);
+    db_reset(st);
     return cp_fail(CP_ERR_NOMEM, "out of memory");
 }
 
@@ -905,7 +905,7 @@ cp_err ledger_grant_subsidy(db *d, const ledger_grant *g, const char *actor, lon
     char detail[256], money[MONEY_STR_LEN];
     int64_t *ids = NULL, dept_id;
     money_event ev;
-    sqlite3_stmt *st;
+    db_stmt *st;
     long n = 0;
     cp_err err;
     int y, m;
@@ -920,7 +920,7 @@ cp_err ledger_grant_subsidy(db *d, const ledger_grant *g, const char *actor, lon
     if ((err = money_event_start(&ev)) || (err = db_begin(d)))
         return err;
     if (g->department) {
-        if (!(st = db_stmt(d, dept_sql))) {
+        if (!(st = db_prepare(d, dept_sql))) {
             err = CP_ERR_DB;
             goto fail;
         }
@@ -931,7 +931,7 @@ cp_err ledger_grant_subsidy(db *d, const ledger_grant *g, const char *actor, lon
             goto fail;
         }
     }
-    if (!(st = db_stmt(d, who_sql))) {
+    if (!(st = db_prepare(d, who_sql))) {
         err = CP_ERR_DB;
         goto fail;
     }
@@ -997,7 +997,7 @@ cp_err ledger_expire_subsidy(db *d, const char *month, const char *actor, int64_
     char detail[128], money[MONEY_STR_LEN];
     int64_t *ids = NULL, *amounts = NULL, total = 0;
     money_event ev;
-    sqlite3_stmt *st;
+    db_stmt *st;
     long n = 0;
     cp_err err;
     int y, m;
@@ -1007,7 +1007,7 @@ cp_err ledger_expire_subsidy(db *d, const char *month, const char *actor, int64_
         return err;
     if ((err = money_event_start(&ev)) || (err = db_begin(d)))
         return err;
-    if (!(st = db_stmt(d, sql))) {
+    if (!(st = db_prepare(d, sql))) {
         err = CP_ERR_DB;
         goto fail;
     }
@@ -1043,7 +1043,7 @@ cp_err ledger_refund_leaver(db *d, const char *staff_no, const char *actor,
     char id[IDS_LEN + 24], money[MONEY_STR_LEN], status[16], detail[128];
     int64_t diner_id, cash, subsidy;
     money_event ev;
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_err err;
 
     *refunded_fen = 0;
@@ -1067,18 +1067,18 @@ cp_err ledger_refund_leaver(db *d, const char *staff_no, const char *actor,
     if (subsidy > 0 && (err = post(d, entry_id(&ev, "s", id), diner_id, "subsidy", -subsidy,
                                    "subsidy_expire", NULL, "leaving", NULL, actor, ev.at)))
         goto fail;
-    if (!(st = db_stmt(d, left_sql))) {
+    if (!(st = db_prepare(d, left_sql))) {
         err = CP_ERR_DB;
         goto fail;
     }
-    sqlite3_bind_int64(st, 1, diner_id);
+    db_bind_int64(st, 1, diner_id);
     if ((err = db_step_done(d, st, "marking the diner as left")))
         goto fail;
-    if (!(st = db_stmt(d, cards_sql))) {
+    if (!(st = db_prepare(d, cards_sql))) {
         err = CP_ERR_DB;
         goto fail;
     }
-    sqlite3_bind_int64(st, 1, diner_id);
+    db_bind_int64(st, 1, diner_id);
     snprintf(detail, sizeof detail, "%s: %s yuan cash paid out", staff_no,
              money_format(cash, money));
     if ((err = db_step_done(d, st, "retiring the cards")) ||

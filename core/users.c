@@ -85,7 +85,7 @@ static cp_err hash_pin(const char *pin, char hash[crypto_pwhash_STRBYTES])
 static cp_err clear_failures(db *d, const char *name)
 {
     static const char sql[] = "DELETE FROM pin_failures WHERE name = ?";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, name);
@@ -95,7 +95,7 @@ static cp_err clear_failures(db *d, const char *name)
 cp_err users_count(db *d, long *n)
 {
     static const char sql[] = "SELECT count(*) FROM users";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     int64_t v = 0;
     cp_err err;
 
@@ -112,7 +112,7 @@ static cp_err add_user(db *d, const char *name, const char *role, const char *pi
 {
     static const char sql[] = "INSERT INTO users(name, role, pin_hash) VALUES (?, ?, ?)";
     char hash[crypto_pwhash_STRBYTES];
-    sqlite3_stmt *st;
+    db_stmt *st;
     long n;
     cp_err err;
 
@@ -126,7 +126,7 @@ static cp_err add_user(db *d, const char *name, const char *role, const char *pi
                       "manager or admin (--manager NAME)");
     if (err)
         goto fail;
-    if (!(st = db_stmt(d, sql))) {
+    if (!(st = db_prepare(d, sql))) {
         err = CP_ERR_DB;
         goto fail;
     }
@@ -165,22 +165,22 @@ static cp_err read_user(db *d, const char *name, int *found, char role[USERS_ROL
                         char hash[crypto_pwhash_STRBYTES])
 {
     static const char sql[] = "SELECT role, pin_hash FROM users WHERE name = ? AND active = 1";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     int rc;
 
     *found = 0;
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, name);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    rc = db_step(st);
+    if (rc == DB_ROW) {
         *found = 1;
         db_copy_col(role, USERS_ROLE_LEN, st, 0);
         if (hash)
             db_copy_col(hash, crypto_pwhash_STRBYTES, st, 1);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading users");
+    db_reset(st);
+    return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading users");
 }
 
 cp_err users_role_of(db *d, const char *name, char role[USERS_ROLE_LEN])
@@ -198,7 +198,7 @@ cp_err users_disable(db *d, const char *name, const char *actor)
         "SELECT count(*) FROM users WHERE role = 'admin' AND active = 1 AND name <> ?";
     static const char sql[] = "UPDATE users SET active = 0 WHERE name = ? AND active = 1";
     char role[USERS_ROLE_LEN];
-    sqlite3_stmt *st;
+    db_stmt *st;
     int64_t others = 0;
     cp_err err;
 
@@ -207,7 +207,7 @@ cp_err users_disable(db *d, const char *name, const char *actor)
     if ((err = users_role_of(d, name, role)))
         goto fail;
     if (strcmp(role, "admin") == 0) {
-        if (!(st = db_stmt(d, admins_sql))) {
+        if (!(st = db_prepare(d, admins_sql))) {
             err = CP_ERR_DB;
             goto fail;
         }
@@ -220,7 +220,7 @@ cp_err users_disable(db *d, const char *name, const char *actor)
             goto fail;
         }
     }
-    if (!(st = db_stmt(d, sql))) {
+    if (!(st = db_prepare(d, sql))) {
         err = CP_ERR_DB;
         goto fail;
     }
@@ -238,13 +238,13 @@ cp_err users_set_pin(db *d, const char *name, const char *pin, const char *actor
 {
     static const char sql[] = "UPDATE users SET pin_hash = ? WHERE name = ? AND active = 1";
     char role[USERS_ROLE_LEN], hash[crypto_pwhash_STRBYTES];
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_err err;
 
     if ((err = users_role_of(d, name, role)) || (err = check_pin_form(pin, role)) ||
         (err = hash_pin(pin, hash)) || (err = db_begin(d)))
         return err;
-    if (!(st = db_stmt(d, sql))) {
+    if (!(st = db_prepare(d, sql))) {
         err = CP_ERR_DB;
         goto fail;
     }
@@ -252,7 +252,7 @@ cp_err users_set_pin(db *d, const char *name, const char *pin, const char *actor
     db_bind_text(st, 2, name);
     if ((err = db_step_done(d, st, "saving the PIN")))
         goto fail;
-    if (sqlite3_changes(db_handle(d)) != 1) { /* disabled since users_role_of */
+    if (db_changes(d) != 1) { /* disabled since users_role_of */
         err = cp_fail(CP_ERR_NOT_FOUND, "no active user named '%s' (see user list)", name);
         goto fail;
     }
@@ -292,7 +292,7 @@ static cp_err read_failures(db *d, const char *name, const char *now, int *failu
     static const char sql[] =
         "SELECT failures, coalesce(CAST(round((julianday(locked_until) - julianday(?2))"
         " * 86400) AS INTEGER), 0) FROM pin_failures WHERE name = ?1";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     int rc;
 
     *failures = *left = 0;
@@ -300,13 +300,13 @@ static cp_err read_failures(db *d, const char *name, const char *now, int *failu
         return CP_ERR_DB;
     db_bind_text(st, 1, name);
     db_bind_text(st, 2, now);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *failures = sqlite3_column_int(st, 0);
-        *left = sqlite3_column_int(st, 1) > 0 ? sqlite3_column_int(st, 1) : 0;
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        *failures = db_col_int(st, 0);
+        *left = db_col_int(st, 1) > 0 ? db_col_int(st, 1) : 0;
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading wrong PINs");
+    db_reset(st);
+    return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading wrong PINs");
 }
 
 /* Appends an audit entry about attempt a, in a transaction of its own. */
@@ -336,7 +336,7 @@ static cp_err count_failure(db *d, const users_attempt *a, const char *now, user
         " locked_until = coalesce(excluded.locked_until, locked_until)";
     char until[CP_TIME_ISO_LEN] = "", detail[160], span[24];
     const char *who = a->actor ? a->actor : a->name;
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_time t;
     int left;
     cp_err err;
@@ -355,12 +355,12 @@ static cp_err count_failure(db *d, const users_attempt *a, const char *now, user
         t = clock_add_seconds(&t, out->locked_s);
         clock_iso(&t, until);
     }
-    if (!(st = db_stmt(d, sql))) {
+    if (!(st = db_prepare(d, sql))) {
         err = CP_ERR_DB;
         goto fail;
     }
     db_bind_text(st, 1, a->name);
-    sqlite3_bind_int(st, 2, out->failures);
+    db_bind_int(st, 2, out->failures);
     db_bind_text(st, 3, *until ? until : NULL);
     if ((err = db_step_done(d, st, "counting a wrong PIN")))
         goto fail;
@@ -467,11 +467,11 @@ cp_err users_list(db *d, cp_err (*fn)(const users_row *row, void *arg), void *ar
         "SELECT u.name, u.role, u.active, coalesce(f.failures, 0),"
         " CASE WHEN f.locked_until > ? THEN f.locked_until ELSE '' END"
         " FROM users u LEFT JOIN pin_failures f ON f.name = u.name ORDER BY u.name";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     char now[CP_TIME_ISO_LEN];
     cp_time t;
     cp_err err = CP_OK;
-    int rc = SQLITE_DONE;
+    int rc = DB_DONE;
 
     if (!st)
         return CP_ERR_DB;
@@ -479,18 +479,18 @@ cp_err users_list(db *d, cp_err (*fn)(const users_row *row, void *arg), void *ar
         return err;
     clock_iso(&t, now);
     db_bind_text(st, 1, now);
-    while (!err && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (!err && (rc = db_step(st)) == DB_ROW) {
         users_row r = {
-            .name = (const char *)sqlite3_column_text(st, 0),
-            .role = (const char *)sqlite3_column_text(st, 1),
-            .active = sqlite3_column_int(st, 2),
-            .failures = sqlite3_column_int(st, 3),
-            .locked_until = (const char *)sqlite3_column_text(st, 4),
+            .name = db_col_text(st, 0),
+            .role = db_col_text(st, 1),
+            .active = db_col_int(st, 2),
+            .failures = db_col_int(st, 3),
+            .locked_until = db_col_text(st, 4),
         };
         err = fn(&r, arg);
     }
-    if (!err && rc != SQLITE_DONE)
+    if (!err && rc != DB_DONE)
         err = db_fail(d, "reading users");
-    sqlite3_reset(st);
+    db_reset(st);
     return err;
 }

@@ -62,30 +62,15 @@ static const check checks[] = {
  * is a problem in itself. */
 static cp_err check_guards(db *d, FILE *report, long *problems)
 {
-    static const char sql[] =
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?";
     static const char *const events[] = {"UPDATE", "DELETE"};
 
     for (int t = 0; schema_append_only[t]; t++) {
-        sqlite3_stmt *st = db_stmt(d, sql);
-        int found[2] = {0, 0}, rc;
-        if (!st)
-            return CP_ERR_DB;
-        db_bind_text(st, 1, schema_append_only[t]);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *text = (const char *)sqlite3_column_text(st, 0);
-            for (int e = 0; e < 2; e++) {
-                char want[96];
-                snprintf(want, sizeof want, "BEFORE %s ON %s ", events[e], schema_append_only[t]);
-                if (text && strstr(text, want) && strstr(text, "RAISE(ABORT"))
-                    found[e] = 1;
-            }
-        }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
-            return db_fail(d, "reading the triggers");
         for (int e = 0; e < 2; e++) {
-            if (found[e])
+            int yes;
+            cp_err err = db_has_guard(d, schema_append_only[t], events[e], &yes);
+            if (err)
+                return err;
+            if (yes)
                 continue;
             fprintf(report, "BROKEN: guards: nothing refuses %s on %s (its trigger was "
                     "dropped): its rows could have been changed\n", events[e],
@@ -115,18 +100,18 @@ cp_err verify_books(db *d, const char *head, FILE *report, long *problems)
     if (head && (err = check_head_form(head)))
         return err;
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
-        sqlite3_stmt *st = db_stmt(d, checks[i].sql);
+        db_stmt *st = db_prepare(d, checks[i].sql);
         long found = 0;
         int rc;
         if (!st)
             return CP_ERR_DB;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = db_step(st)) == DB_ROW) {
             if (found++ < 20)
                 fprintf(report, "BROKEN: %s: %s\n", checks[i].what,
-                        (const char *)sqlite3_column_text(st, 0));
+                        db_col_text(st, 0));
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
+        db_reset(st);
+        if (rc != DB_DONE)
             return db_fail(d, checks[i].what);
         if (found > 20)
             fprintf(report, "BROKEN: %s: %ld more not shown\n", checks[i].what, found - 20);

@@ -56,24 +56,24 @@ cp_err waste_clean_rate(db *d, int64_t dept_id, int64_t canteen_id, const char *
         " FROM waste_records w WHERE w.canteen_id = ?1 AND w.business_date = ?2"
         " AND w.stage = 'plate' AND (w.flags & ?4) = 0"
         " AND NOT EXISTS (SELECT 1 FROM waste_records c WHERE c.corrects = w.id)";
-    sqlite3_stmt *st = db_stmt(d, dept_id > 0 ? dept_sql : canteen_sql);
+    db_stmt *st = db_prepare(d, dept_id > 0 ? dept_sql : canteen_sql);
     int rc;
 
     *clean = *trays = 0;
     if (!st)
         return CP_ERR_DB;
-    sqlite3_bind_int64(st, 1, dept_id > 0 ? dept_id : canteen_id);
+    db_bind_int64(st, 1, dept_id > 0 ? dept_id : canteen_id);
     db_bind_text(st, 2, date);
-    sqlite3_bind_int64(st, 3, clean_g);
+    db_bind_int64(st, 3, clean_g);
     /* as in the metrics: a flagged weighing is neither clean nor a tray */
-    sqlite3_bind_int(st, 4, WASTE_FLAGS_LEFT_OUT);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *trays = (long)sqlite3_column_int64(st, 0);
-        *clean = (long)sqlite3_column_int64(st, 1);
+    db_bind_int(st, 4, WASTE_FLAGS_LEFT_OUT);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        *trays = (long)db_col_int64(st, 0);
+        *clean = (long)db_col_int64(st, 1);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? CP_OK : db_fail(d, "reading today's clean-plate rate");
+    db_reset(st);
+    return rc == DB_ROW ? CP_OK : db_fail(d, "reading today's clean-plate rate");
 }
 
 /* Fills res from the stored record id (or the one with placement, when id is
@@ -101,7 +101,7 @@ static cp_err load_record(db *d, const char *id, const char *placement, int64_t 
         " LEFT JOIN diners di ON di.id = w.diner_id"
         " LEFT JOIN departments dep ON dep.id = w.department_id"
         " LEFT JOIN meal_periods p ON p.id = w.period_id WHERE w.placement = ?";
-    sqlite3_stmt *st = db_stmt(d, id ? by_id_sql : by_placement_sql);
+    db_stmt *st = db_prepare(d, id ? by_id_sql : by_placement_sql);
     int64_t dept_id = 0, canteen_id = 0;
     int rc;
 
@@ -109,15 +109,15 @@ static cp_err load_record(db *d, const char *id, const char *placement, int64_t 
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, id ? id : placement);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    rc = db_step(st);
+    if (rc == DB_ROW) {
         *found = 1;
         db_copy_col(res->id, sizeof res->id, st, 0);
         db_copy_col(res->stage, sizeof res->stage, st, 1);
-        res->gross_g = sqlite3_column_int64(st, 2);
-        res->tare_g = sqlite3_column_int64(st, 3);
-        res->net_g = sqlite3_column_int64(st, 4);
-        res->flags = sqlite3_column_int(st, 5);
+        res->gross_g = db_col_int64(st, 2);
+        res->tare_g = db_col_int64(st, 3);
+        res->net_g = db_col_int64(st, 4);
+        res->flags = db_col_int(st, 5);
         db_copy_col(res->card_no, sizeof res->card_no, st, 6);
         db_copy_col(res->staff_no, sizeof res->staff_no, st, 7);
         db_copy_col(res->name, sizeof res->name, st, 8);
@@ -130,12 +130,12 @@ static cp_err load_record(db *d, const char *id, const char *placement, int64_t 
         db_copy_col(res->created_at, sizeof res->created_at, st, 15);
         db_copy_col(res->category, sizeof res->category, st, 16);
         db_copy_col(res->reason, sizeof res->reason, st, 17);
-        dept_id = sqlite3_column_int64(st, 18);
-        canteen_id = sqlite3_column_int64(st, 19);
+        dept_id = db_col_int64(st, 18);
+        canteen_id = db_col_int64(st, 19);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW)
-        return rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading the waste record");
+    db_reset(st);
+    if (rc != DB_ROW)
+        return rc == DB_DONE ? CP_OK : db_fail(d, "reading the waste record");
     res->clean_plate = strcmp(res->stage, "plate") == 0 &&
                        !(res->flags & WASTE_FLAG_OVERLOAD) && res->net_g <= clean_g;
     res->rate_of_department = dept_id > 0;
@@ -161,22 +161,22 @@ static cp_err find_diner(db *d, const waste_req *req, diner_at *who, int *found)
         " JOIN diners di ON di.id = c.diner_id WHERE c.card_no = ?";
     static const char staff_sql[] =
         "SELECT di.id, di.department_id, 'active' FROM diners di WHERE di.staff_no = ?";
-    sqlite3_stmt *st = db_stmt(d, req->card_no ? card_sql : staff_sql);
+    db_stmt *st = db_prepare(d, req->card_no ? card_sql : staff_sql);
     int rc;
 
     *found = 0;
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, req->card_no ? req->card_no : req->staff_no);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    rc = db_step(st);
+    if (rc == DB_ROW) {
         *found = 1;
-        who->diner_id = sqlite3_column_int64(st, 0);
-        who->department_id = sqlite3_column_int64(st, 1);
+        who->diner_id = db_col_int64(st, 0);
+        who->department_id = db_col_int64(st, 1);
         db_copy_col(who->card_status, sizeof who->card_status, st, 2);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading the diner");
+    db_reset(st);
+    return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading the diner");
 }
 
 /* Writes the record inside the caller's transaction; *id gets its id. */
@@ -205,7 +205,7 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
     int64_t canteen_id = 0, dept_id = 0, diner_id = 0, period_id = 0;
     int plate = strcmp(req->stage, "plate") == 0, flags = 0, found, rc;
     diner_at who = {0};
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_time now;
     cp_err err;
 
@@ -214,20 +214,20 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
     clock_iso(&now, at);
     clock_date(&now, date);
 
-    if (!(st = db_stmt(d, term_sql)))
+    if (!(st = db_prepare(d, term_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, req->terminal);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        canteen_id = sqlite3_column_int64(st, 0);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        canteen_id = db_col_int64(st, 0);
         db_copy_col(canteen, sizeof canteen, st, 1);
     }
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
+    db_reset(st);
+    if (rc == DB_DONE)
         return cp_fail(CP_ERR_NOT_FOUND, "no terminal '%s': add it with `cleanplate-office "
                        "terminal add %s --canteen CODE --kind waste`", req->terminal,
                        req->terminal);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return db_fail(d, "reading the terminal");
     if (req->canteen && strcmp(req->canteen, canteen) != 0)
         return cp_fail(CP_ERR_INVALID, "terminal %s belongs to canteen %s, not %s: give a "
@@ -251,7 +251,7 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
         }
     }
     if (!diner_id && req->department) {
-        if (!(st = db_stmt(d, dept_sql)))
+        if (!(st = db_prepare(d, dept_sql)))
             return CP_ERR_DB;
         db_bind_text(st, 1, req->department);
         err = db_step_int64(d, st, &dept_id);
@@ -262,26 +262,26 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
             return err;
     }
 
-    if (!(st = db_stmt(d, period_sql)))
+    if (!(st = db_prepare(d, period_sql)))
         return CP_ERR_DB;
-    sqlite3_bind_int64(st, 1, canteen_id);
-    sqlite3_bind_int(st, 2, clock_minute_of_day(&now));
+    db_bind_int64(st, 1, canteen_id);
+    db_bind_int(st, 2, clock_minute_of_day(&now));
     err = db_step_int64(d, st, &period_id);
     if (err && err != CP_ERR_NOT_FOUND)
         return err;
 
     if (diner_id && period_id) {
-        if (!(st = db_stmt(d, sale_sql)))
+        if (!(st = db_prepare(d, sale_sql)))
             return CP_ERR_DB;
-        sqlite3_bind_int64(st, 1, diner_id);
+        db_bind_int64(st, 1, diner_id);
         db_bind_text(st, 2, date);
-        sqlite3_bind_int64(st, 3, period_id);
-        sqlite3_bind_int64(st, 4, canteen_id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
+        db_bind_int64(st, 3, period_id);
+        db_bind_int64(st, 4, canteen_id);
+        rc = db_step(st);
+        if (rc == DB_ROW)
             db_copy_col(sale_id, sizeof sale_id, st, 0);
-        sqlite3_reset(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        db_reset(st);
+        if (rc != DB_ROW && rc != DB_DONE)
             return db_fail(d, "reading the diner's sales");
     }
 
@@ -298,34 +298,34 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
 
     if ((err = ids_next(d, req->terminal, id)))
         return err;
-    if (!(st = db_stmt(d, insert_sql)))
+    if (!(st = db_prepare(d, insert_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, id);
     db_bind_text(st, 2, req->placement);
     db_bind_text(st, 3, req->terminal);
-    sqlite3_bind_int64(st, 4, canteen_id);
+    db_bind_int64(st, 4, canteen_id);
     db_bind_text(st, 5, req->stage);
     if (diner_id)
-        sqlite3_bind_int64(st, 6, diner_id);
+        db_bind_int64(st, 6, diner_id);
     else
-        sqlite3_bind_null(st, 6);
+        db_bind_null(st, 6);
     if (dept_id)
-        sqlite3_bind_int64(st, 7, dept_id);
+        db_bind_int64(st, 7, dept_id);
     else
-        sqlite3_bind_null(st, 7);
+        db_bind_null(st, 7);
     db_bind_text(st, 8, req->card_no);
     db_bind_text(st, 9, sale_id[0] ? sale_id : NULL);
     if (period_id)
-        sqlite3_bind_int64(st, 10, period_id);
+        db_bind_int64(st, 10, period_id);
     else
-        sqlite3_bind_null(st, 10);
+        db_bind_null(st, 10);
     db_bind_text(st, 11, date);
-    sqlite3_bind_int64(st, 12, req->gross_g);
-    sqlite3_bind_int64(st, 13, req->tare_g);
-    sqlite3_bind_int64(st, 14, req->gross_g - req->tare_g);
+    db_bind_int64(st, 12, req->gross_g);
+    db_bind_int64(st, 13, req->tare_g);
+    db_bind_int64(st, 14, req->gross_g - req->tare_g);
     db_bind_text(st, 15, req->category && *req->category ? req->category : NULL);
     db_bind_text(st, 16, req->reason && *req->reason ? req->reason : NULL);
-    sqlite3_bind_int(st, 17, flags);
+    db_bind_int(st, 17, flags);
     db_bind_text(st, 18, req->actor);
     db_bind_text(st, 19, at);
     if ((err = db_step_done(d, st, "saving the waste record")))

@@ -171,19 +171,19 @@ static cp_err balances_at(db *d, int64_t diner_id, const char *at, int64_t *cash
         "SELECT coalesce(sum(amount_fen) FILTER (WHERE wallet = 'cash'), 0),"
         " coalesce(sum(amount_fen) FILTER (WHERE wallet = 'subsidy'), 0)"
         " FROM ledger WHERE diner_id = ? AND created_at <= ?";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     int rc;
 
     if (!st)
         return CP_ERR_DB;
-    sqlite3_bind_int64(st, 1, diner_id);
+    db_bind_int64(st, 1, diner_id);
     db_bind_text(st, 2, at);
-    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *cash = sqlite3_column_int64(st, 0);
-        *subsidy = sqlite3_column_int64(st, 1);
+    if ((rc = db_step(st)) == DB_ROW) {
+        *cash = db_col_int64(st, 0);
+        *subsidy = db_col_int64(st, 1);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? CP_OK : db_fail(d, "reading balances for the receipt");
+    db_reset(st);
+    return rc == DB_ROW ? CP_OK : db_fail(d, "reading balances for the receipt");
 }
 
 /* Encodes the receipt of sale_id into e; bal (cash, subsidy) NULL reads them back. */
@@ -207,15 +207,15 @@ static cp_err encode_sale(db *d, escpos *e, const char *sale_id, const int64_t *
     receipt_sale s = {0};
     int64_t diner_id = 0, cash = 0, subsidy = 0;
     size_t n = 0, cap = 0;
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_err err = CP_OK;
     int rc;
 
-    if (!(st = db_stmt(d, sale_sql)))
+    if (!(st = db_prepare(d, sale_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, sale_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    rc = db_step(st);
+    if (rc == DB_ROW) {
         db_copy_col(terminal, sizeof terminal, st, 0);
         db_copy_col(canteen, sizeof canteen, st, 1);
         db_copy_col(cashier, sizeof cashier, st, 2);
@@ -224,24 +224,24 @@ static cp_err encode_sale(db *d, escpos *e, const char *sale_id, const int64_t *
         db_copy_col(staff, sizeof staff, st, 5);
         db_copy_col(kind, sizeof kind, st, 6);
         db_copy_col(period, sizeof period, st, 7);
-        s.total_fen = sqlite3_column_int64(st, 8);
-        s.subsidy_fen = sqlite3_column_int64(st, 9);
-        s.cash_fen = sqlite3_column_int64(st, 10);
-        diner_id = sqlite3_column_int64(st, 11);
+        s.total_fen = db_col_int64(st, 8);
+        s.subsidy_fen = db_col_int64(st, 9);
+        s.cash_fen = db_col_int64(st, 10);
+        diner_id = db_col_int64(st, 11);
     }
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
+    db_reset(st);
+    if (rc == DB_DONE)
         return cp_fail(CP_ERR_NOT_FOUND, "no sale '%s'", sale_id);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return db_fail(d, "reading the sale for its receipt");
 
     if (strcmp(kind, "items") == 0) {
-        if (!(st = db_stmt(d, lines_sql)))
+        if (!(st = db_prepare(d, lines_sql)))
             return CP_ERR_DB;
         db_bind_text(st, 1, sale_id);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            const char *unit = (const char *)sqlite3_column_text(st, 3);
-            int qty = sqlite3_column_int(st, 1);
+        while ((rc = db_step(st)) == DB_ROW) {
+            const char *unit = db_col_text(st, 3);
+            int qty = db_col_int(st, 1);
             if (n == cap) {
                 size_t ncap = cap ? cap * 2 : 8;
                 void *gi = realloc(items, ncap * sizeof *items);
@@ -249,7 +249,7 @@ static cp_err encode_sale(db *d, escpos *e, const char *sale_id, const int64_t *
                     items = gi;
                 void *gn = gi ? realloc(names, ncap * sizeof *names) : NULL;
                 if (!gn) {
-                    sqlite3_reset(st);
+                    db_reset(st);
                     err = cp_fail(CP_ERR_NOMEM, "out of memory for a receipt");
                     goto out;
                 }
@@ -267,11 +267,11 @@ static cp_err encode_sale(db *d, escpos *e, const char *sale_id, const int64_t *
             } else {
                 db_copy_col(names[n], sizeof names[n], st, 0);
             }
-            items[n] = (receipt_item){.qty = qty, .amount_fen = sqlite3_column_int64(st, 2)};
+            items[n] = (receipt_item){.qty = qty, .amount_fen = db_col_int64(st, 2)};
             n++;
         }
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE) {
+        db_reset(st);
+        if (rc != DB_DONE) {
             err = db_fail(d, "reading the sale's lines");
             goto out;
         }
@@ -321,15 +321,15 @@ static cp_err encode_void(db *d, escpos *e, const char *void_id, const char *cas
     char canteen[128], name[DINERS_NAME_SIZE], staff[64];
     receipt_void v = {0};
     int64_t diner_id = 0;
-    sqlite3_stmt *st;
+    db_stmt *st;
     cp_err err;
     int rc;
 
-    if (!(st = db_stmt(d, sql)))
+    if (!(st = db_prepare(d, sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, void_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    rc = db_step(st);
+    if (rc == DB_ROW) {
         db_copy_col(sale, sizeof sale, st, 0);
         db_copy_col(terminal, sizeof terminal, st, 1);
         db_copy_col(manager, sizeof manager, st, 2);
@@ -338,15 +338,15 @@ static cp_err encode_void(db *d, escpos *e, const char *void_id, const char *cas
         db_copy_col(canteen, sizeof canteen, st, 5);
         db_copy_col(name, sizeof name, st, 6);
         db_copy_col(staff, sizeof staff, st, 7);
-        v.amount_fen = sqlite3_column_int64(st, 8);
-        v.subsidy_back_fen = sqlite3_column_int64(st, 9);
-        v.cash_back_fen = sqlite3_column_int64(st, 10);
-        diner_id = sqlite3_column_int64(st, 11);
+        v.amount_fen = db_col_int64(st, 8);
+        v.subsidy_back_fen = db_col_int64(st, 9);
+        v.cash_back_fen = db_col_int64(st, 10);
+        diner_id = db_col_int64(st, 11);
     }
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
+    db_reset(st);
+    if (rc == DB_DONE)
         return cp_fail(CP_ERR_NOT_FOUND, "no void '%s'", void_id);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return db_fail(d, "reading the void for its receipt");
     if ((err = balances_at(d, diner_id, at, &v.cash_left_fen, &v.subsidy_left_fen)))
         return err;
@@ -372,15 +372,15 @@ static cp_err encode_z(db *d, escpos *e, const char *terminal, const shift_repor
     receipt_zrow *rows = NULL;
     receipt_zreport z = {0};
     char canteen[128] = "", shift_no[IDS_LEN * 2 + 4];
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     cp_err err;
 
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, terminal);
-    if (sqlite3_step(st) == SQLITE_ROW)
+    if (db_step(st) == DB_ROW)
         db_copy_col(canteen, sizeof canteen, st, 0);
-    sqlite3_reset(st);
+    db_reset(st);
     if (r->n_rows && !(rows = calloc(r->n_rows, sizeof *rows)))
         return cp_fail(CP_ERR_NOMEM, "out of memory for the Z report");
     for (size_t i = 0; i < r->n_rows; i++)
@@ -505,7 +505,7 @@ cp_err printq_reprint(printq *q, db *d, const char *id, int *printed)
         "SELECT 1 FROM sales WHERE id = ?1 UNION ALL SELECT 2 FROM voids WHERE id = ?1"
         " UNION ALL SELECT 3 FROM shift_events WHERE id = ?1 AND kind = 'close'";
     printq_job j = {0}, *known = find_job(q, id);
-    sqlite3_stmt *st = db_stmt(d, kind_sql);
+    db_stmt *st = db_prepare(d, kind_sql);
     int64_t kind = 0;
     int ok = 0;
     cp_err err;

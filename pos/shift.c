@@ -39,25 +39,25 @@ cp_err shift_current(db *d, const char *terminal, shift_info *out, int *is_open)
         " WHERE o.terminal = ? AND o.kind = 'open' AND NOT EXISTS"
         " (SELECT 1 FROM shift_events c WHERE c.opens = o.id AND c.kind = 'close')"
         " ORDER BY length(o.id) DESC, o.id DESC LIMIT 1";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     int rc;
 
     *is_open = 0;
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, terminal);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    rc = db_step(st);
+    if (rc == DB_ROW) {
         *is_open = 1;
         if (out) {
             db_copy_col(out->id, sizeof out->id, st, 0);
             db_copy_col(out->cashier, sizeof out->cashier, st, 1);
             db_copy_col(out->opened, sizeof out->opened, st, 2);
-            out->counted_cash_fen = sqlite3_column_int64(st, 3);
+            out->counted_cash_fen = db_col_int64(st, 3);
         }
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    db_reset(st);
+    if (rc != DB_ROW && rc != DB_DONE)
         return db_fail(d, "reading the open shift");
     return CP_OK;
 }
@@ -81,7 +81,7 @@ cp_err shift_open(db *d, const char *terminal, const char *cashier, int64_t coun
         " VALUES (?, ?, 'open', ?, ?, ?)";
     char money[MONEY_STR_LEN];
     shift_info s = {0};
-    sqlite3_stmt *st;
+    db_stmt *st;
     int is_open;
     cp_err err;
 
@@ -100,14 +100,14 @@ cp_err shift_open(db *d, const char *terminal, const char *cashier, int64_t coun
         goto fail;
     utf8_copy(s.cashier, sizeof s.cashier, cashier);
     s.counted_cash_fen = counted_cash_fen;
-    if (!(st = db_stmt(d, sql))) {
+    if (!(st = db_prepare(d, sql))) {
         err = CP_ERR_DB;
         goto fail;
     }
     db_bind_text(st, 1, s.id);
     db_bind_text(st, 2, terminal);
     db_bind_text(st, 3, cashier);
-    sqlite3_bind_int64(st, 4, counted_cash_fen);
+    db_bind_int64(st, 4, counted_cash_fen);
     db_bind_text(st, 5, s.opened);
     if ((err = db_step_done(d, st, "opening the shift")))
         goto fail;
@@ -142,22 +142,22 @@ static cp_err count_range(db *d, const char *terminal, long long lo, long long h
         " coalesce(sum(s.cash_fen), 0) FROM voids v JOIN sales s ON s.id = v.sale_id"
         " WHERE v.terminal = ?1 AND " IN_SHIFT("v.id");
     int64_t v_sub = 0, v_cash = 0;
-    sqlite3_stmt *st;
+    db_stmt *st;
     size_t cap = 0;
     int rc;
 
-    if (!(st = db_stmt(d, rows_sql)))
+    if (!(st = db_prepare(d, rows_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, terminal);
-    sqlite3_bind_int64(st, 2, lo);
-    sqlite3_bind_int64(st, 3, hi);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    db_bind_int64(st, 2, lo);
+    db_bind_int64(st, 3, hi);
+    while ((rc = db_step(st)) == DB_ROW) {
         shift_row *row;
         if (r->n_rows == cap) {
             size_t ncap = cap ? cap * 2 : 8;
             shift_row *grown = realloc(r->rows, ncap * sizeof *grown);
             if (!grown) {
-                sqlite3_reset(st);
+                db_reset(st);
                 return cp_fail(CP_ERR_NOMEM, "out of memory for the Z report");
             }
             r->rows = grown;
@@ -166,41 +166,41 @@ static cp_err count_range(db *d, const char *terminal, long long lo, long long h
         row = &r->rows[r->n_rows++];
         db_copy_col(row->period, sizeof row->period, st, 0);
         db_copy_col(row->category, sizeof row->category, st, 1);
-        row->count = sqlite3_column_int64(st, 2);
-        row->amount_fen = sqlite3_column_int64(st, 3);
+        row->count = db_col_int64(st, 2);
+        row->amount_fen = db_col_int64(st, 3);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
+    db_reset(st);
+    if (rc != DB_DONE)
         return db_fail(d, "counting the shift's sales");
 
-    if (!(st = db_stmt(d, sales_sql)))
+    if (!(st = db_prepare(d, sales_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, terminal);
-    sqlite3_bind_int64(st, 2, lo);
-    sqlite3_bind_int64(st, 3, hi);
-    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        r->sale_count = sqlite3_column_int64(st, 0);
-        r->sale_fen = sqlite3_column_int64(st, 1);
-        r->subsidy_fen = sqlite3_column_int64(st, 2);
-        r->cash_fen = sqlite3_column_int64(st, 3);
+    db_bind_int64(st, 2, lo);
+    db_bind_int64(st, 3, hi);
+    if ((rc = db_step(st)) == DB_ROW) {
+        r->sale_count = db_col_int64(st, 0);
+        r->sale_fen = db_col_int64(st, 1);
+        r->subsidy_fen = db_col_int64(st, 2);
+        r->cash_fen = db_col_int64(st, 3);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW)
+    db_reset(st);
+    if (rc != DB_ROW)
         return db_fail(d, "adding up the shift's sales");
 
-    if (!(st = db_stmt(d, voids_sql)))
+    if (!(st = db_prepare(d, voids_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, terminal);
-    sqlite3_bind_int64(st, 2, lo);
-    sqlite3_bind_int64(st, 3, hi);
-    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        r->void_count = sqlite3_column_int64(st, 0);
-        r->void_fen = sqlite3_column_int64(st, 1);
-        v_sub = sqlite3_column_int64(st, 2);
-        v_cash = sqlite3_column_int64(st, 3);
+    db_bind_int64(st, 2, lo);
+    db_bind_int64(st, 3, hi);
+    if ((rc = db_step(st)) == DB_ROW) {
+        r->void_count = db_col_int64(st, 0);
+        r->void_fen = db_col_int64(st, 1);
+        v_sub = db_col_int64(st, 2);
+        v_cash = db_col_int64(st, 3);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW)
+    db_reset(st);
+    if (rc != DB_ROW)
         return db_fail(d, "adding up the shift's voids");
     r->subsidy_fen -= v_sub;
     r->cash_fen -= v_cash;
@@ -231,7 +231,7 @@ cp_err shift_close(db *d, const char *terminal, const char *cashier, int64_t cou
         "INSERT INTO shift_events(id, terminal, kind, opens, cashier, counted_cash_fen, report,"
         " created_at) VALUES (?, ?, 'close', ?, ?, ?, ?, ?)";
     char *json = NULL, money[MONEY_STR_LEN];
-    sqlite3_stmt *st;
+    db_stmt *st;
     int is_open;
     cp_err err;
 
@@ -259,7 +259,7 @@ cp_err shift_close(db *d, const char *terminal, const char *cashier, int64_t cou
         err = cp_fail(CP_ERR_NOMEM, "out of memory writing the Z report");
         goto fail;
     }
-    if (!(st = db_stmt(d, sql))) {
+    if (!(st = db_prepare(d, sql))) {
         err = CP_ERR_DB;
         goto fail;
     }
@@ -267,7 +267,7 @@ cp_err shift_close(db *d, const char *terminal, const char *cashier, int64_t cou
     db_bind_text(st, 2, terminal);
     db_bind_text(st, 3, out->open.id);
     db_bind_text(st, 4, cashier);
-    sqlite3_bind_int64(st, 5, counted_cash_fen);
+    db_bind_int64(st, 5, counted_cash_fen);
     db_bind_text(st, 6, json);
     db_bind_text(st, 7, out->closed);
     if ((err = db_step_done(d, st, "closing the shift")))
@@ -341,24 +341,24 @@ static cp_err load_head(db *d, const char *close_id, char head[HASH_HEX_LEN])
     static const char sql[] =
         "SELECT hash FROM audit WHERE action = 'shift.close' AND subject = ?"
         " AND content IS NOT NULL";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     int rc;
 
     head[0] = '\0';
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, close_id);
-    if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    if ((rc = db_step(st)) == DB_ROW)
         db_copy_col(head, HASH_HEX_LEN, st, 0);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading the audit log");
+    db_reset(st);
+    return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading the audit log");
 }
 
 cp_err shift_load(db *d, const char *close_id, shift_report *out)
 {
     static const char sql[] =
         "SELECT report FROM shift_events WHERE id = ? AND kind = 'close'";
-    sqlite3_stmt *st;
+    db_stmt *st;
     json_t *o = NULL, *rows;
     json_error_t jerr;
     cp_err err = CP_OK;
@@ -368,16 +368,16 @@ cp_err shift_load(db *d, const char *close_id, shift_report *out)
     memset(out, 0, sizeof *out);
     if ((err = load_head(d, close_id, out->audit_head)))
         return err;
-    if (!(st = db_stmt(d, sql)))
+    if (!(st = db_prepare(d, sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, close_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
-        o = json_loads((const char *)sqlite3_column_text(st, 0), 0, &jerr);
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
+    rc = db_step(st);
+    if (rc == DB_ROW && db_col_text(st, 0))
+        o = json_loads(db_col_text(st, 0), 0, &jerr);
+    db_reset(st);
+    if (rc == DB_DONE)
         return cp_fail(CP_ERR_NOT_FOUND, "no shift close '%s'", close_id);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return db_fail(d, "reading the shift close");
     if (!json_is_object(o)) {
         err = cp_fail(CP_ERR_PARSE, "the Z report of %s cannot be read", close_id);

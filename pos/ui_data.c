@@ -13,24 +13,24 @@ cp_err ui_data_terminal(db *d, const char *terminal, int64_t *canteen_id, char n
     static const char sql[] =
         "SELECT c.id, c.name, t.kind FROM terminals t JOIN canteens c ON c.id = t.canteen_id"
         " WHERE t.code = ?";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     char kind[16] = "";
     int rc;
 
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, terminal);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *canteen_id = sqlite3_column_int64(st, 0);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        *canteen_id = db_col_int64(st, 0);
         db_copy_col(name, 128, st, 1);
         db_copy_col(kind, sizeof kind, st, 2);
     }
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
+    db_reset(st);
+    if (rc == DB_DONE)
         return cp_fail(CP_ERR_NOT_FOUND, "no terminal '%s': add it with `cleanplate-office "
                        "terminal add %s --canteen CODE --kind pos`", terminal, terminal);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return db_fail(d, "reading the terminal");
     if (strcmp(kind, "pos") != 0)
         return cp_fail(CP_ERR_INVALID, "terminal '%s' is a waste station, not a POS", terminal);
@@ -44,38 +44,38 @@ cp_err ui_data_period(db *d, int64_t canteen_id, int minute, ui_period *out)
         " WHERE canteen_id = ?1 AND end_min > ?2 ORDER BY start_min LIMIT 1";
     static const char prices_sql[] =
         "SELECT category, price_fen FROM prices WHERE period_id = ? ORDER BY price_fen, category";
-    sqlite3_stmt *st = db_stmt(d, period_sql);
+    db_stmt *st = db_prepare(d, period_sql);
     int64_t period_id = 0;
     int rc;
 
     memset(out, 0, sizeof *out);
     if (!st)
         return CP_ERR_DB;
-    sqlite3_bind_int64(st, 1, canteen_id);
-    sqlite3_bind_int(st, 2, minute);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        period_id = sqlite3_column_int64(st, 0);
+    db_bind_int64(st, 1, canteen_id);
+    db_bind_int(st, 2, minute);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        period_id = db_col_int64(st, 0);
         db_copy_col(out->name, sizeof out->name, st, 1);
-        out->start_min = sqlite3_column_int(st, 2);
-        out->end_min = sqlite3_column_int(st, 3);
-        out->open = sqlite3_column_int(st, 4);
+        out->start_min = db_col_int(st, 2);
+        out->end_min = db_col_int(st, 3);
+        out->open = db_col_int(st, 4);
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    db_reset(st);
+    if (rc != DB_ROW && rc != DB_DONE)
         return db_fail(d, "reading meal periods");
     if (!period_id)
         return CP_OK;
-    if (!(st = db_stmt(d, prices_sql)))
+    if (!(st = db_prepare(d, prices_sql)))
         return CP_ERR_DB;
-    sqlite3_bind_int64(st, 1, period_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && out->n_prices < UI_DATA_MAX_PRICES) {
+    db_bind_int64(st, 1, period_id);
+    while ((rc = db_step(st)) == DB_ROW && out->n_prices < UI_DATA_MAX_PRICES) {
         ui_price *p = &out->prices[out->n_prices++];
         db_copy_col(p->category, sizeof p->category, st, 0);
-        p->fen = sqlite3_column_int64(st, 1);
+        p->fen = db_col_int64(st, 1);
     }
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CP_OK : db_fail(d, "reading prices");
+    db_reset(st);
+    return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading prices");
 }
 
 cp_err ui_data_item(db *d, int64_t canteen_id, const char *code, char name[128],
@@ -83,24 +83,24 @@ cp_err ui_data_item(db *d, int64_t canteen_id, const char *code, char name[128],
 {
     static const char sql[] =
         "SELECT name, price_fen, unit FROM items WHERE canteen_id = ? AND code = ?";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     int rc;
 
     if (!st)
         return CP_ERR_DB;
-    sqlite3_bind_int64(st, 1, canteen_id);
+    db_bind_int64(st, 1, canteen_id);
     db_bind_text(st, 2, code);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    rc = db_step(st);
+    if (rc == DB_ROW) {
         db_copy_col(name, 128, st, 0);
-        *price_fen = sqlite3_column_int64(st, 1);
-        *per_100g = strcmp((const char *)sqlite3_column_text(st, 2), "100g") == 0;
+        *price_fen = db_col_int64(st, 1);
+        *per_100g = strcmp(db_col_text(st, 2), "100g") == 0;
     }
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
+    db_reset(st);
+    if (rc == DB_DONE)
         return cp_fail(CP_ERR_NOT_FOUND, "no item '%s' here: check the code on the price list",
                        code);
-    return rc == SQLITE_ROW ? CP_OK : db_fail(d, "reading items");
+    return rc == DB_ROW ? CP_OK : db_fail(d, "reading items");
 }
 
 cp_err ui_data_last_sale(db *d, const char *terminal, char id[IDS_LEN])
@@ -109,19 +109,19 @@ cp_err ui_data_last_sale(db *d, const char *terminal, char id[IDS_LEN])
     static const char sql[] =
         "SELECT id FROM sales WHERE id >= ?1 || '-' AND id < ?1 || '.' AND terminal = ?1"
         " ORDER BY length(id) DESC, id DESC LIMIT 1";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     int rc;
 
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, terminal);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    rc = db_step(st);
+    if (rc == DB_ROW)
         db_copy_col(id, IDS_LEN, st, 0);
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
+    db_reset(st);
+    if (rc == DB_DONE)
         return cp_fail(CP_ERR_NOT_FOUND, "no sale on %s yet", terminal);
-    return rc == SQLITE_ROW ? CP_OK : db_fail(d, "reading the last sale");
+    return rc == DB_ROW ? CP_OK : db_fail(d, "reading the last sale");
 }
 
 cp_err ui_data_sale_brief(db *d, const char *sale_id, char *text, size_t size)
@@ -131,22 +131,22 @@ cp_err ui_data_sale_brief(db *d, const char *sale_id, char *text, size_t size)
         " EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
         " FROM sales s JOIN diners di ON di.id = s.diner_id"
         " LEFT JOIN meal_periods p ON p.id = s.period_id WHERE s.id = ?";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     char money[MONEY_STR_LEN];
     int rc;
 
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, sale_id);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) /* a long name is cut on a character, never inside one */
-        utf8_format(text, size, "%s %s, %s %s yuan at %s%s", sqlite3_column_text(st, 0),
-                    sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
-                    money_format(sqlite3_column_int64(st, 3), money),
-                    sqlite3_column_text(st, 4), sqlite3_column_int(st, 5) ? " (already void)" : "");
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
+    rc = db_step(st);
+    if (rc == DB_ROW) /* a long name is cut on a character, never inside one */
+        utf8_format(text, size, "%s %s, %s %s yuan at %s%s", db_col_text(st, 0),
+                    db_col_text(st, 1), db_col_text(st, 2),
+                    money_format(db_col_int64(st, 3), money),
+                    db_col_text(st, 4), db_col_int(st, 5) ? " (already void)" : "");
+    db_reset(st);
+    if (rc == DB_DONE)
         return cp_fail(CP_ERR_NOT_FOUND, "no sale '%s'", sale_id);
-    return rc == SQLITE_ROW ? CP_OK : db_fail(d, "reading the sale");
+    return rc == DB_ROW ? CP_OK : db_fail(d, "reading the sale");
 }
 

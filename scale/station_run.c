@@ -196,21 +196,21 @@ static void print_record(void *arg, const waste_res *r)
 static cp_err check_terminal(db *d, const char *code)
 {
     static const char sql[] = "SELECT kind FROM terminals WHERE code = ?";
-    sqlite3_stmt *st = db_stmt(d, sql);
+    db_stmt *st = db_prepare(d, sql);
     char kind[16] = "";
     int rc;
 
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, code);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        snprintf(kind, sizeof kind, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE)
+    rc = db_step(st);
+    if (rc == DB_ROW)
+        snprintf(kind, sizeof kind, "%s", db_col_text(st, 0));
+    db_reset(st);
+    if (rc == DB_DONE)
         return cp_fail(CP_ERR_NOT_FOUND, "no terminal '%s': add it with `cleanplate-office "
                        "terminal add %s --canteen CODE --kind waste`", code, code);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return db_fail(d, "reading the terminal");
     if (strcmp(kind, "waste") != 0)
         return cp_fail(CP_ERR_INVALID, "terminal '%s' is a %s terminal, not a waste station: "

@@ -11,6 +11,7 @@
  * least memory a process charging from that database can have).
  * Results are rows (bench.h) for tests/bench/run.sh; progress goes to stderr. */
 #include <errno.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

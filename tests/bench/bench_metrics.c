@@ -9,6 +9,7 @@
  * without a PDF);
  * its size has no baseline here (bench_pdf compares the PDF toolkit with bare libharu).
  * Results are rows (bench.h) for tests/bench/run.sh; progress goes to stderr. */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

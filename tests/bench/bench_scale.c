@@ -252,7 +252,7 @@ static void bench_baseline(const char *path, int n, double *lat)
                    " STRICT, WITHOUT ROWID"))
         die("baseline database");
     for (int i = 0; i < n; i++) {
-        sqlite3_stmt *st = db_stmt(d, "INSERT INTO w VALUES (?, ?, ?)");
+        db_stmt *st = db_prepare(d, "INSERT INTO w VALUES (?, ?, ?)");
         char id[32], pl[32];
         double t0 = bench_now_us();
         snprintf(id, sizeof id, "W1-%06d", i);
@@ -261,7 +261,7 @@ static void bench_baseline(const char *path, int n, double *lat)
             die("baseline");
         db_bind_text(st, 1, id);
         db_bind_text(st, 2, pl);
-        sqlite3_bind_int(st, 3, i);
+        db_bind_int(st, 3, i);
         if (db_step_done(d, st, "baseline insert") || db_commit(d))
             die("baseline insert");
         lat[i] = bench_now_us() - t0;

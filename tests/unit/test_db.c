@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include "core/db.h"
@@ -37,16 +38,18 @@ static int teardown(void **state)
     return 0;
 }
 
-static int64_t one(sqlite3 *c, const char *sql)
+/* The one integer sql yields, through the store's door. */
+static int64_t one_db(db *d, const char *sql)
 {
-    sqlite3_stmt *st;
+    db_stmt *st;
     int64_t v = -1;
-    assert_int_equal(sqlite3_prepare_v2(c, sql, -1, &st, NULL), SQLITE_OK);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    assert_int_equal(db_prepare_once(d, sql, &st), CP_OK);
+    if (db_step(st) == DB_ROW)
+        v = db_col_int64(st, 0);
+    db_finalize(st);
     return v;
 }
+
 
 static void test_missing_file(void **state)
 {
@@ -64,9 +67,9 @@ static void test_pragmas_and_migrate_twice(void **state)
     assert_int_equal(db_open(path, DB_OPEN_CREATE, &d), CP_OK);
     assert_int_equal(db_migrate(d), CP_OK);
     assert_int_equal(db_migrate(d), CP_OK);
-    assert_int_equal(one(db_handle(d), "PRAGMA user_version"), schema_version());
-    assert_int_equal(one(db_handle(d), "PRAGMA synchronous"), 2); /* FULL */
-    assert_int_equal(one(db_handle(d), "PRAGMA foreign_keys"), 1);
+    assert_int_equal(one_db(d, "PRAGMA user_version"), schema_version());
+    assert_int_equal(one_db(d, "PRAGMA synchronous"), 2); /* FULL */
+    assert_int_equal(one_db(d, "PRAGMA foreign_keys"), 1);
     db_close(d);
     assert_int_equal(db_open(path, DB_OPEN_EXISTING, &d), CP_OK);
     db_close(d);
@@ -88,9 +91,9 @@ static void test_old_file_is_migrated_with_its_data(void **state)
     assert_non_null(strstr(cp_detail(), "run `cleanplate-office init` to migrate"));
     assert_int_equal(db_open(path, DB_OPEN_CREATE, &d), CP_OK);
     assert_int_equal(db_migrate(d), CP_OK);
-    assert_int_equal(one(db_handle(d), "PRAGMA user_version"), schema_version());
-    assert_int_equal(one(db_handle(d), "SELECT count(*) FROM canteens"), 1);
-    assert_int_equal(one(db_handle(d), "SELECT count(*) FROM waste_records"), 0);
+    assert_int_equal(one_db(d, "PRAGMA user_version"), schema_version());
+    assert_int_equal(one_db(d, "SELECT count(*) FROM canteens"), 1);
+    assert_int_equal(one_db(d, "SELECT count(*) FROM waste_records"), 0);
     db_close(d);
 }
 
@@ -138,14 +141,14 @@ static void test_old_events_enter_the_chain(void **state)
     assert_int_equal(db_open(path, DB_OPEN_CREATE, &d), CP_OK);
     assert_int_equal(db_migrate(d), CP_OK);
     /* 2 sales, 1 void, 3 money events */
-    assert_int_equal(one(db_handle(d), "SELECT count(*) FROM audit WHERE content IS NOT NULL"),
+    assert_int_equal(one_db(d, "SELECT count(*) FROM audit WHERE content IS NOT NULL"),
                      6);
     assert_int_equal(verify_books(d, NULL, devnull, &problems), CP_OK);
     assert_int_equal(problems, 0);
-    assert_int_equal(sqlite3_exec(db_handle(d), "DROP TRIGGER ledger_no_update;"
+    assert_int_equal(db_exec(d, "DROP TRIGGER ledger_no_update;"
                                   "UPDATE ledger SET amount_fen = 900 WHERE id = 'aa11';"
-                                  "UPDATE ledger SET amount_fen = 1100 WHERE id = 'dd44';",
-                                  NULL, NULL, NULL), SQLITE_OK);
+                                  "UPDATE ledger SET amount_fen = 1100 WHERE id = 'dd44';"),
+                     CP_OK);
     assert_int_equal(verify_books(d, NULL, devnull, &problems), CP_OK);
     assert_int_equal(problems, 3); /* two events changed, one guard gone */
     db_close(d);
@@ -205,7 +208,7 @@ static void test_copy_col_cuts_on_characters(void **state)
         "Zoe\xcc\x88 Ange\xcc\x81lique", "مُحَمَّدٌ عَبْدُ الرَّحْمٰنِ",
     };
     char big[256], out[256];
-    sqlite3_stmt *st;
+    db_stmt *st;
     db *d = NULL;
     (void)state;
     assert_int_equal(db_open(path, DB_OPEN_CREATE, &d), CP_OK);
@@ -218,9 +221,9 @@ static void test_copy_col_cuts_on_characters(void **state)
             t = big;
         }
         len = strlen(t);
-        assert_non_null(st = db_stmt(d, "SELECT ?"));
+        assert_non_null(st = db_prepare(d, "SELECT ?"));
         db_bind_text(st, 1, t);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(db_step(st), DB_ROW);
         for (size_t size = 1; size <= len + 1; size++) {
             size_t n;
             memset(out, 0x55, sizeof out);
@@ -238,13 +241,13 @@ static void test_copy_col_cuts_on_characters(void **state)
             }
             assert_memory_equal(out, t, n);
         }
-        sqlite3_reset(st);
+        db_reset(st);
     }
-    assert_non_null(st = db_stmt(d, "SELECT NULL"));
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_non_null(st = db_prepare(d, "SELECT NULL"));
+    assert_int_equal(db_step(st), DB_ROW);
     db_copy_col(out, sizeof out, st, 0);
     assert_string_equal(out, "");
-    sqlite3_reset(st);
+    db_reset(st);
     db_close(d);
 }
 

@@ -70,9 +70,8 @@ static long problems(db *d)
 /* Runs SQL as an attacker with write access to the file would. */
 static void attack(db *d, const char *sql)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(db_handle(d), sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("attack failed: %s: %s", sql, msg);
+    if (db_exec(d, sql) != CP_OK)
+        fail_msg("attack failed: %s: %s", sql, cp_detail());
 }
 
 #define DROP_GUARDS                                                                          \
@@ -117,8 +116,7 @@ static void test_diner_inactive(void **state)
     db *d = *state;
     charge_res r;
     assert_int_equal(ledger_topup(d, "S002", 5000, "test", NULL), CP_OK);
-    sqlite3_exec(db_handle(d), "UPDATE diners SET status = 'suspended' WHERE staff_no = 'S002'",
-                 NULL, NULL, NULL);
+    db_exec(d, "UPDATE diners SET status = 'suspended' WHERE staff_no = 'S002'");
     assert_int_equal(tap(d, "POS1", "0000000002", &r), CP_ERR_DINER_INACTIVE);
     assert_int_equal(sales(d), 0);
 }
@@ -384,12 +382,11 @@ static void test_append_only(void **state)
     charge_res r;
     assert_int_equal(ledger_topup(d, "S001", 1000, "test", NULL), CP_OK);
     assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
-    assert_int_not_equal(sqlite3_exec(db_handle(d), "UPDATE sales SET total_fen = 0", NULL,
-                                      NULL, NULL), SQLITE_OK);
-    assert_int_not_equal(sqlite3_exec(db_handle(d), "DELETE FROM ledger", NULL, NULL, NULL),
-                         SQLITE_OK);
-    assert_int_not_equal(sqlite3_exec(db_handle(d), "DELETE FROM audit", NULL, NULL, NULL),
-                         SQLITE_OK);
+    assert_int_not_equal(db_exec(d, "UPDATE sales SET total_fen = 0"), CP_OK);
+    assert_int_not_equal(db_exec(d, "DELETE FROM ledger"),
+                         CP_OK);
+    assert_int_not_equal(db_exec(d, "DELETE FROM audit"),
+                         CP_OK);
 }
 
 static void test_verify_finds_tampering(void **state)
@@ -400,15 +397,14 @@ static void test_verify_finds_tampering(void **state)
     assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
     assert_int_equal(problems(d), 0);
     /* a balance changed behind the ledger's back */
-    sqlite3_exec(db_handle(d), "UPDATE wallets SET cash_fen = cash_fen + 100 WHERE diner_id = 1", NULL, NULL, NULL);
+    db_exec(d, "UPDATE wallets SET cash_fen = cash_fen + 100 WHERE diner_id = 1");
     assert_int_equal(problems(d), 1);
-    sqlite3_exec(db_handle(d), "UPDATE wallets SET cash_fen = cash_fen - 100 WHERE diner_id = 1", NULL, NULL, NULL);
+    db_exec(d, "UPDATE wallets SET cash_fen = cash_fen - 100 WHERE diner_id = 1");
     assert_int_equal(problems(d), 0);
     /* an audit entry altered by someone who dropped the trigger: its hash
      * breaks, and so does the guard */
-    sqlite3_exec(db_handle(d), "DROP TRIGGER audit_no_update;"
-                 "UPDATE audit SET detail = '999.00' WHERE action = 'wallet.topup'",
-                 NULL, NULL, NULL);
+    db_exec(d, "DROP TRIGGER audit_no_update;"
+                 "UPDATE audit SET detail = '999.00' WHERE action = 'wallet.topup'");
     assert_int_equal(problems(d), 2);
 }
 
@@ -527,11 +523,10 @@ static void test_chain_cannot_fork(void **state)
 {
     db *d = *state;
     assert_int_equal(audit_append(d, "a", NULL, "x", "s", NULL), CP_OK);
-    assert_int_not_equal(sqlite3_exec(db_handle(d),
-                                      "INSERT INTO audit(at, actor, action, prev_hash, hash)"
+    assert_int_not_equal(db_exec(d, "INSERT INTO audit(at, actor, action, prev_hash, hash)"
                                       " SELECT at, 'b', 'y', prev_hash, 'other' FROM audit"
-                                      " ORDER BY seq DESC LIMIT 1", NULL, NULL, NULL),
-                         SQLITE_OK);
+                                      " ORDER BY seq DESC LIMIT 1"),
+                         CP_OK);
 }
 
 /* Writers in several processes at once, each appending notes outside any

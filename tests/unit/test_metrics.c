@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +26,8 @@ static int seq;
 
 static void sql(db *d, const char *s)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(db_handle(d), s, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", s, msg);
+    if (db_exec(d, s) != CP_OK)
+        fail_msg("%s: %s", s, cp_detail());
 }
 
 /* Departments A..F under U1, each with diners A1..A6 etc. (F has only 4). */

@@ -21,9 +21,8 @@ static char out_dir[96];
 
 static void sql(db *d, const char *s)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(db_handle(d), s, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", s, msg);
+    if (db_exec(d, s) != CP_OK)
+        fail_msg("%s: %s", s, cp_detail());
 }
 
 /* Departments A-E with 6 diners each and F with 4; each diner eats 5 lunches
@@ -153,13 +152,12 @@ static void test_published_rows_cannot_change(void **state)
     publish_res r;
 
     assert_int_equal(publish(d, NULL, &r), CP_OK);
-    assert_int_not_equal(sqlite3_exec(db_handle(d), "UPDATE publication_rows SET list = 'red'"
-                                      " WHERE code = 'E'", NULL, NULL, NULL), SQLITE_OK);
-    assert_non_null(strstr(sqlite3_errmsg(db_handle(d)), "cannot be changed"));
-    assert_int_not_equal(sqlite3_exec(db_handle(d), "DELETE FROM publications", NULL, NULL, NULL),
-                         SQLITE_OK);
-    assert_int_not_equal(sqlite3_exec(db_handle(d), "UPDATE publications SET reason = 'x'",
-                                      NULL, NULL, NULL), SQLITE_OK);
+    assert_int_not_equal(db_exec(d, "UPDATE publication_rows SET list = 'red'"
+                                      " WHERE code = 'E'"), CP_OK);
+    assert_non_null(strstr(cp_detail(), "cannot be changed"));
+    assert_int_not_equal(db_exec(d, "DELETE FROM publications"),
+                         CP_OK);
+    assert_int_not_equal(db_exec(d, "UPDATE publications SET reason = 'x'"), CP_OK);
     /* someone who drops the trigger is still found out */
     sql(d, "DROP TRIGGER publication_rows_no_update;"
            "UPDATE publication_rows SET g_per_tray_x10 = 1 WHERE code = 'E'");

@@ -36,7 +36,7 @@ static int setup(void **state)
     static const char sql[] = "INSERT INTO users(name, role, pin_hash) VALUES (?, ?, ?)";
     db *d = fixture_open();
     for (int i = 0; i < 3; i++) {
-        sqlite3_stmt *st = db_stmt(d, sql);
+        db_stmt *st = db_prepare(d, sql);
         assert_non_null(st);
         db_bind_text(st, 1, people[i][0]);
         db_bind_text(st, 2, people[i][1]);

@@ -326,8 +326,7 @@ static void test_unknown_and_blocked_card(void **state)
     assert_int_equal(r.flags, WASTE_FLAG_ANONYMOUS);
     assert_non_null(strstr(r.message, "lost"));
     /* the table refuses changes */
-    assert_int_not_equal(sqlite3_exec(db_handle(d), "UPDATE waste_records SET net_g = 0",
-                                      NULL, NULL, NULL), SQLITE_OK);
+    assert_int_not_equal(db_exec(d, "UPDATE waste_records SET net_g = 0"), CP_OK);
 }
 
 int main(void)

@@ -96,16 +96,16 @@ void fixture_at(const char *iso)
 
 int64_t fixture_int(db *d, const char *sql)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int64_t v = -1;
 
-    if (sqlite3_prepare_v2(db_handle(d), sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "fixture_int: %s: %s\n", sql, sqlite3_errmsg(db_handle(d)));
+    if (db_prepare_once(d, sql, &st) != CP_OK) {
+        fprintf(stderr, "fixture_int: %s: %s\n", sql, cp_detail());
         abort();
     }
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    if (db_step(st) == DB_ROW)
+        v = db_col_int64(st, 0);
+    db_finalize(st);
     return v;
 }
 
