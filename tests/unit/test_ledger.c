@@ -79,6 +79,21 @@ static void attack(db *d, const char *sql)
     "DROP TRIGGER ledger_no_delete; DROP TRIGGER charge_requests_no_delete;"                    \
     "DROP TRIGGER audit_no_delete;"
 
+/* The same guards put back (verify then finds only what was done meanwhile). */
+#define RESTORE_GUARDS                                                                     \
+    "CREATE TRIGGER sales_no_update BEFORE UPDATE ON sales BEGIN"                          \
+    "  SELECT RAISE(ABORT, 'x'); END;"                                                    \
+    "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN"                        \
+    "  SELECT RAISE(ABORT, 'x'); END;"                                                    \
+    "CREATE TRIGGER voids_no_delete BEFORE DELETE ON voids BEGIN"                          \
+    "  SELECT RAISE(ABORT, 'x'); END;"                                                    \
+    "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN"                        \
+    "  SELECT RAISE(ABORT, 'x'); END;"                                                    \
+    "CREATE TRIGGER charge_requests_no_delete BEFORE DELETE ON charge_requests BEGIN"      \
+    "  SELECT RAISE(ABORT, 'x'); END;"                                                    \
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"                          \
+    "  SELECT RAISE(ABORT, 'x'); END;"
+
 static int64_t sales(db *d)
 {
     return fixture_int(d, "SELECT count(*) FROM sales");
@@ -421,18 +436,7 @@ static void test_verify_finds_consistent_edit(void **state)
            "UPDATE sales SET total_fen = 100, cash_fen = 100 WHERE id = 'POS1-000001';"
            "UPDATE ledger SET amount_fen = -100 WHERE id = 'POS1-000001.c';"
            "UPDATE wallets SET cash_fen = 900 WHERE diner_id = 1;"
-           "CREATE TRIGGER sales_no_update BEFORE UPDATE ON sales BEGIN"
-           "  SELECT RAISE(ABORT, 'x'); END;"
-           "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN"
-           "  SELECT RAISE(ABORT, 'x'); END;"
-           "CREATE TRIGGER voids_no_delete BEFORE DELETE ON voids BEGIN"
-           "  SELECT RAISE(ABORT, 'x'); END;"
-           "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN"
-           "  SELECT RAISE(ABORT, 'x'); END;"
-           "CREATE TRIGGER charge_requests_no_delete BEFORE DELETE ON charge_requests BEGIN"
-           "  SELECT RAISE(ABORT, 'x'); END;"
-           "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
-           "  SELECT RAISE(ABORT, 'x'); END;");
+           RESTORE_GUARDS);
     balances(d, "S001", 900, 0);
     assert_int_equal(problems(d), 1); /* the sale's content; the guards are back */
 }
@@ -488,18 +492,7 @@ static void test_verify_head_finds_cut_end(void **state)
            "DELETE FROM ledger WHERE diner_id = 2;"
            "UPDATE wallets SET cash_fen = 0 WHERE diner_id = 2;"
            "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit);");
-    attack(d, "CREATE TRIGGER sales_no_update BEFORE UPDATE ON sales BEGIN"
-              "  SELECT RAISE(ABORT, 'x'); END;"
-              "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN"
-              "  SELECT RAISE(ABORT, 'x'); END;"
-              "CREATE TRIGGER voids_no_delete BEFORE DELETE ON voids BEGIN"
-              "  SELECT RAISE(ABORT, 'x'); END;"
-              "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN"
-              "  SELECT RAISE(ABORT, 'x'); END;"
-              "CREATE TRIGGER charge_requests_no_delete BEFORE DELETE ON charge_requests BEGIN"
-              "  SELECT RAISE(ABORT, 'x'); END;"
-              "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
-              "  SELECT RAISE(ABORT, 'x'); END;");
+    attack(d, RESTORE_GUARDS);
     assert_int_equal(problems(d), 0);          /* what is left is consistent */
     assert_int_equal(problems_at(d, head), 0); /* and still holds the older head */
     assert_int_equal(problems_at(d, later), 1);
