@@ -373,8 +373,7 @@ static cp_err check_duplicates(db *d, FILE *report, long *problems)
     if (!st)
         return CP_ERR_DB;
     while ((rc = db_step(st)) == DB_ROW)
-        problem(report, &shown, problems, "%s %s is entered %d times",
-                db_col_text(st, 0),
+        problem(report, &shown, problems, "%s %s is entered %d times", db_col_text(st, 0),
                 db_col_text(st, 1), db_col_int(st, 2));
     db_reset(st);
     return rc == DB_DONE ? CP_OK : db_fail(d, "reading the audit log");
