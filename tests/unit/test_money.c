@@ -127,6 +127,15 @@ static void test_dates_and_months(void **state)
             fail_msg("'%s' was taken as a month", months[i]);
         assert_int_equal(y + m, 0);
     }
+    /* dates typed in (purchases): digits only, a real day, the years a canteen has */
+    assert_int_equal(clock_parse_date("2028-02-29", &t), CP_OK);
+    assert_int_equal(t.year * 10000 + t.month * 100 + t.day, 20280229);
+    static const char *const dates[] = {"2026-02-29", "2026-11-31", "2026-11-00", "1999-12-31",
+                                        "2026-11-3", "2026-11-+3", "2026-11- 3", "2026/11/03",
+                                        "2026-11-033", ""};
+    for (size_t i = 0; i < sizeof dates / sizeof *dates; i++)
+        if (clock_parse_date(dates[i], &t) != CP_ERR_INVALID)
+            fail_msg("'%s' was taken as a date", dates[i]);
 }
 
 int main(void)
