@@ -312,13 +312,24 @@ cp_err cost_year(db *d, const char *canteen, int year, int64_t food_cost_fen_per
                  cost_month months[12], cost_total *total)
 {
     cp_err err = CP_OK;
+    cp_time now;
 
     memset(months, 0, 12 * sizeof *months);
     memset(total, 0, sizeof *total);
-    for (int k = 0; k < 12 && !err; k++)
+    if ((err = clock_now(&now)))
+        return err;
+    for (int k = 0; k < 12 && !err; k++) {
+        /* a month that has not begun has no figures yet: its opening stock
+         * would show as food used */
+        if (year * 12 + k > now.year * 12 + now.month - 1) {
+            snprintf(months[k].month, sizeof months[k].month, "%04u-%02u",
+                     (unsigned)year % 10000, (unsigned)(k + 1) % 100);
+            continue;
+        }
         if (!(err = cost_month_of(d, canteen, year, k + 1, food_cost_fen_per_kg, &months[k])) &&
             months[k].has_data)
             cost_total_add(total, &months[k]);
+    }
     if (err)
         for (int k = 0; k < 12; k++)
             cost_month_free(&months[k]);
