@@ -37,9 +37,11 @@ const char *cost_rule_name(cost_rule r)
                                   : NULL;
 }
 
-/* Purchases of one canteen over all its categories. */
+/* Purchases of one canteen over all its categories, and whether it had any
+ * count at the end of the month before. */
 typedef struct bought {
     int64_t canteen_id, fen, g;
+    int opened;
 } bought;
 
 static int bought_cmp(const void *a, const void *b)
@@ -74,12 +76,14 @@ static cp_err canteen_purchases(const cost_facts *f, bought **out, size_t *n)
     if (!all)
         return cp_fail(CP_ERR_NOMEM, "out of memory computing the cost");
     for (size_t i = 0; i < f->nstock; i++)
-        all[i] = (bought){f->stock[i].canteen_id, f->stock[i].bought_fen, f->stock[i].bought_g};
+        all[i] = (bought){f->stock[i].canteen_id, f->stock[i].bought_fen, f->stock[i].bought_g,
+                          f->stock[i].opening.has};
     qsort(all, f->nstock, sizeof *all, bought_cmp);
     for (size_t i = 0; i < f->nstock; i++) {
         if (k > 0 && all[k - 1].canteen_id == all[i].canteen_id) {
             all[k - 1].fen += all[i].fen;
             all[k - 1].g += all[i].g;
+            all[k - 1].opened |= all[i].opened;
         } else {
             all[k++] = all[i];
         }
@@ -87,6 +91,14 @@ static cp_err canteen_purchases(const cost_facts *f, bought **out, size_t *n)
     *out = all;
     *n = k;
     return CP_OK;
+}
+
+/* True when canteen's counts this month are the stock it starts with: it
+ * bought nothing this month and counted nothing the month before, so that
+ * what it counts was bought before anything was recorded. */
+static int starting(const bought *canteen)
+{
+    return canteen && canteen->fen == 0 && canteen->g == 0 && !canteen->opened;
 }
 
 /* Adds one canteen's stock of a category to its line. */
@@ -97,6 +109,14 @@ static void add_stock(cost_line *l, const cost_stock *s, const bought *canteen, 
     /* a count is needed of what was bought or held: without one, it all counts as used */
     int needs = (s->opening.has && (of > 0 || og > 0)) || s->bought_fen != 0 || s->bought_g != 0;
 
+    if (starting(canteen)) {
+        /* a starting stock is no food used: it opens the next month */
+        l->has_closing = 1;
+        l->closing_fen += cf;
+        l->closing_g += cg;
+        l->starting = 1;
+        return;
+    }
     l->has_opening |= s->opening.has;
     l->has_closing |= s->closing.has;
     l->opening_fen += of;

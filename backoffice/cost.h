@@ -14,6 +14,10 @@
  *   a closing count is "purchases only" (its food used is what was bought,
  *   with the opening stock) and is marked so; the next month then opens at
  *   0, so that a year adds up to what was bought whatever was counted.
+ * - a canteen's counts in a month in which it bought nothing and that it
+ *   did not count at the end of the month before are its starting stock
+ *   (建账: counted before its first recorded purchases): they open the next
+ *   month and are no food used (not a negative one).
  * - a count made without kg is weighed at the month's average purchase price
  *   of its category in that canteen (of all the canteen's purchases when the
  *   category had none; 0 g when the canteen bought nothing).
@@ -99,6 +103,7 @@ typedef struct cost_line {
     int listed;
     int counted;                   /* every canteen that bought or held it has a closing count */
     int has_opening, has_closing;  /* some canteen has the count */
+    int starting;                  /* its closing count is a canteen's starting stock */
     int64_t opening_fen, opening_g, bought_fen, bought_g, closing_fen, closing_g;
     int64_t used_fen, used_g;
     int64_t kitchen_g, kitchen_fen;

@@ -151,7 +151,8 @@ cp_err cost_print_text(const cost_report *r, FILE *f)
     for (size_t i = 0; i < m->nlines; i++) {
         const cost_line *l = &m->lines[i];
         fprintf(f, "%-7s %10s %10s %10s %10s %10s %10s %9s %9s %-9s %s\n",
-                !l->listed ? "-" : l->counted ? "yes" : "no", money_format(l->opening_fen, a[0]),
+                !l->listed ? "-" : l->starting ? "start" : l->counted ? "yes" : "no",
+                money_format(l->opening_fen, a[0]),
                 money_format(l->bought_fen, a[1]), money_format_kg(l->bought_g, a[2]),
                 money_format(l->closing_fen, a[3]), money_format(l->used_fen, a[4]),
                 money_format_kg(l->used_g, a[5]), money_format_kg(l->kitchen_g, a[6]),
@@ -254,6 +255,7 @@ static json_t *line_json(const cost_line *l)
     bad |= set(o, "category", text_json(l->name));
     bad |= set(o, "food_category", json_boolean(l->listed));
     bad |= set(o, "stock_counted", json_boolean(l->counted));
+    bad |= set(o, "starting_stock", json_boolean(l->starting));
     bad |= set(o, "opening_stock_fen", json_integer(l->opening_fen));
     bad |= set(o, "purchases_fen", json_integer(l->bought_fen));
     bad |= set(o, "purchases_g", json_integer(l->bought_g));
@@ -403,7 +405,7 @@ cp_err cost_print_csv(const cost_report *r, FILE *f)
                       "waste_price_yuan_per_kg,waste_yuan,waste_priced_at");
     for (size_t i = 0; i < m->nlines; i++) {
         const cost_line *l = &m->lines[i];
-        csv_row(&w, l->name, !l->listed ? "" : l->counted ? "yes" : "no", l,
+        csv_row(&w, l->name, !l->listed ? "" : l->starting ? "start" : l->counted ? "yes" : "no", l,
                 cost_priced_name(l->priced));
     }
     /* the plate waste is priced at the average of all food used */

@@ -75,7 +75,10 @@ static void category_table(pdf_doc *doc, const cost_month *m)
     pdf_table_begin(doc, cols, 9, PDF_TABLE_ZEBRA);
     for (size_t i = 0; i < m->nlines; i++) {
         const cost_line *l = &m->lines[i];
-        snprintf(cell[1], sizeof cell[1], "%s", !l->listed ? "—" : l->counted ? "是" : "否");
+        snprintf(cell[1], sizeof cell[1], "%s", !l->listed   ? "—"
+                                                : l->starting ? "建账"
+                                                : l->counted  ? "是"
+                                                              : "否");
         money_format(l->opening_fen, cell[2]);
         money_format(l->bought_fen, cell[3]);
         money_format(l->closing_fen, cell[4]);
@@ -133,7 +136,10 @@ static void notes(pdf_doc *doc, const cost_month *m)
         const char *name = *l->name ? pdf_shown(doc, l->name) : "未分类的后厨浪费";
         if (!name)
             return;
-        if (l->listed && !l->counted)
+        if (l->starting)
+            n = snprintf(p, left, "%s：月末盘点为建账的期初库存（此前没有采购和盘点记录），"
+                         "不计入本月耗用。", name);
+        else if (l->listed && !l->counted)
             n = snprintf(p, left, "%s：本月末未盘点，按采购计（期末库存按 0 计）。", name);
         else if (l->kitchen_g > 0 && l->priced == COST_PRICED_ALL_FOOD)
             n = snprintf(p, left, "%s：本月未采购，浪费按全部食品均价计。", name);

@@ -156,6 +156,32 @@ static void test_two_canteens(void **state)
     cost_month_free(&m);
 }
 
+/* A canteen that bought nothing and counted nothing before: its counts are
+ * the stock it starts with, not food used (not a negative one). */
+static void test_starting_stock(void **state)
+{
+    cost_category cats[] = {{"蔬菜", 1, 0}, {"主食", 1, 0}};
+    cost_stock stock[] = {
+        {1, 0, {0, 0, 0}, {1, 10000, 20000}, 0, 0},
+        {1, 1, {0, 0, 0}, {1, 9000, 20000}, 0, 0},
+        {2, 0, {0, 0, 0}, {1, 5000, 10000}, 20000, 40000}, /* bought: not starting */
+    };
+    cost_facts f = {.month = "2026-10", .food_cost_fen_per_kg = 2000, .categories = cats,
+                    .ncategories = 2, .stock = stock, .nstock = 3};
+    cost_month m;
+    (void)state;
+
+    assert_int_equal(cost_compute(&f, &m), CP_OK);
+    assert_true(line(&m, "主食")->starting);
+    assert_int_equal(line(&m, "主食")->used_fen, 0);
+    assert_int_equal(line(&m, "主食")->closing_fen, 9000);
+    assert_int_equal(line(&m, "蔬菜")->closing_fen, 15000);
+    assert_int_equal(line(&m, "蔬菜")->used_fen, 20000 - 5000); /* C2's alone */
+    assert_int_equal(m.used_fen, 15000);
+    assert_true(m.stock_counted);
+    cost_month_free(&m);
+}
+
 static void test_rule(void **state)
 {
     (void)state;
@@ -315,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_month_by_hand),
         cmocka_unit_test(test_month_without_purchases),
         cmocka_unit_test(test_two_canteens),
+        cmocka_unit_test(test_starting_stock),
         cmocka_unit_test(test_rule),
         cmocka_unit_test_setup_teardown(test_months_from_the_store, setup, teardown),
     };
