@@ -108,7 +108,8 @@ static void print_summary(const cost_report *r, FILE *f)
             money_format(m->subsidy_fen, a[1]), money_format(m->cash_fen, a[2]));
     fprintf(f, "cost per meal   %s\n",
             m->cost_per_meal_fen >= 0 ? money_format(m->cost_per_meal_fen, a[0]) : "no meals");
-    fprintf(f, "surplus         %s yuan (%s of the cost)%s%s; the rule: within %d%%\n",
+    fprintf(f, "surplus         %s yuan (%s of the cost)%s%s (within: %d%% of the cost "
+               "either way)\n",
             money_format(m->surplus_fen, a[0]),
             m->has_surplus_share ? cost_pct(m->surplus_x10000, 1, a[1]) : "none",
             m->rule ? ": " : "", m->rule ? cost_rule_name(m->rule) : "", COST_RULE_PCT);
