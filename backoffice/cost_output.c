@@ -213,6 +213,15 @@ static int set(json_t *o, const char *key, json_t *v)
     return json_object_set_new(o, key, v) != 0;
 }
 
+/* o when every field was set (bad 0), else NULL with o freed. */
+static json_t *done(json_t *o, int bad)
+{
+    if (!bad)
+        return o;
+    json_decref(o);
+    return NULL;
+}
+
 /* A fraction from an integer scaled by 10^decimals, or null when unknown:
  * for display, the figures stay integers. */
 static json_t *fraction(int64_t v, int decimals, int known)
@@ -241,11 +250,7 @@ static json_t *shares_json(const cost_month *m)
     bad |= set(o, "waste_share_by_money",
                fraction(m->share_money_x10000, 4, m->share_money_x10000 >= 0));
     bad |= set(o, "waste_g_per_meal", fraction(m->g_per_meal_x10, 1, m->g_per_meal_x10 >= 0));
-    if (bad) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return done(o, bad);
 }
 
 static json_t *line_json(const cost_line *l)
@@ -267,11 +272,7 @@ static json_t *line_json(const cost_line *l)
     bad |= set(o, "kitchen_waste_cost_fen", json_integer(l->kitchen_fen));
     bad |= set(o, "waste_priced_at", json_string(cost_priced_name(l->priced)));
     bad |= set(o, "price_fen_per_kg", json_integer(cost_muldiv(l->price_fen, 1000, l->price_g)));
-    if (bad) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return done(o, bad);
 }
 
 static json_t *sales_json(const metrics_sales_row *s)
@@ -285,11 +286,7 @@ static json_t *sales_json(const metrics_sales_row *s)
     bad |= set(o, "revenue_fen", json_integer(s->total_fen));
     bad |= set(o, "subsidy_fen", json_integer(s->subsidy_fen));
     bad |= set(o, "cash_fen", json_integer(s->cash_fen));
-    if (bad) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return done(o, bad);
 }
 
 static json_t *ytd_json(const cost_report *r)
@@ -306,11 +303,7 @@ static json_t *ytd_json(const cost_report *r)
     bad |= set(o, "surplus_share", fraction(cost_muldiv(t->surplus_fen, 10000, t->used_fen), 4,
                                             t->used_fen > 0));
     bad |= set(o, "rule", rule_json(t->rule));
-    if (bad) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return done(o, bad);
 }
 
 cp_err cost_print_json(const cost_report *r, FILE *f)

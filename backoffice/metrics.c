@@ -1337,8 +1337,10 @@ out:
 
 /* ---- a whole canteen's summary -------------------------------------------------- */
 
-cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
-                         metrics_summary *out)
+/* metrics_summarize, with the distinct diners counted only when with_diners
+ * is set (that count reads every diner of the span). */
+static cp_err summarize(db *d, const metrics_span *span, const metrics_opts *o,
+                        metrics_summary *out, int with_diners)
 {
     static const char diners_sql[] =
         "SELECT count(DISTINCT diner_id) FROM diner_month WHERE month BETWEEN ?1 AND ?2"
@@ -1364,21 +1366,35 @@ cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
         out->serving_days += plates[i].meals > 0;
         out->weighing_days += plates[i].meals > 0 && plates[i].trays + plates[i].anon_trays > 0;
     }
-    if (!(st = db_prepare(d, diners_sql))) {
+    if (with_diners && !(st = db_prepare(d, diners_sql))) {
         err = CP_ERR_DB;
         goto out;
     }
-    db_bind_text(st, 1, span->months[0]);
-    db_bind_text(st, 2, span->months[span->nmonths - 1]);
-    db_bind_int64(st, 3, canteen_id);
-    if ((err = db_step_int64(d, st, &out->diners)))
-        goto out;
+    if (with_diners) {
+        db_bind_text(st, 1, span->months[0]);
+        db_bind_text(st, 2, span->months[span->nmonths - 1]);
+        db_bind_int64(st, 3, canteen_id);
+        if ((err = db_step_int64(d, st, &out->diners)))
+            goto out;
+    }
     err = collect_kitchen(d, span, canteen_id, out);
 out:
     free(plates);
     if (err)
         metrics_summary_free(out);
     return err;
+}
+
+cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
+                         metrics_summary *out)
+{
+    return summarize(d, span, o, out, 1);
+}
+
+cp_err metrics_summarize_waste(db *d, const metrics_span *span, const metrics_opts *o,
+                               metrics_summary *out)
+{
+    return summarize(d, span, o, out, 0);
 }
 
 void metrics_summary_free(metrics_summary *s)

@@ -144,6 +144,11 @@ cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
                          metrics_summary *out);
 void metrics_summary_free(metrics_summary *s);
 
+/* metrics_summarize without the distinct diners (diners stays 0): that count
+ * reads every diner of the span, and the cost accounting needs only the waste. */
+cp_err metrics_summarize_waste(db *d, const metrics_span *span, const metrics_opts *o,
+                               metrics_summary *out);
+
 /* True when the span had anything at all: meals or weighings (flagged too). */
 int metrics_summary_has_data(const metrics_summary *s);
 

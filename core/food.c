@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/audit.h"
+#include "core/canteen.h"
 #include "core/money.h"
 
 /* Where a field came from, for messages: a command-line option (file NULL)
@@ -64,23 +65,6 @@ static cp_err today(char out[CP_DATE_LEN])
     cp_err err = clock_now(&now);
     if (!err)
         clock_date(&now, out);
-    return err;
-}
-
-/* The id of canteen code. */
-static cp_err canteen_id(db *d, const char *code, int64_t *id)
-{
-    static const char sql[] = "SELECT id FROM canteens WHERE code = ?";
-    db_stmt *st = db_prepare(d, sql);
-    cp_err err;
-
-    if (!st)
-        return CP_ERR_DB;
-    db_bind_text(st, 1, code);
-    err = db_step_int64(d, st, id);
-    if (err == CP_ERR_NOT_FOUND)
-        return cp_fail(err, "no canteen '%s': see the canteens added with `cleanplate-office "
-                       "canteen add`", code);
     return err;
 }
 
@@ -257,7 +241,7 @@ cp_err food_purchase_add(db *d, const food_purchase *p, const char *actor, char 
         return err;
     if ((err = db_begin(d)))
         return err;
-    if ((err = canteen_id(d, p->canteen, &r.canteen_id)) ||
+    if ((err = canteen_lookup(d, p->canteen, &r.canteen_id)) ||
         (err = check_category(d, &w, p->category)))
         goto fail;
     r.date = p->date, r.supplier = p->supplier, r.category = p->category;
@@ -366,7 +350,7 @@ cp_err food_import_purchases(db *d, const csv_table *t, const char *name, const 
     }
     if ((err = db_begin(d)))
         return err;
-    if ((err = canteen_id(d, canteen, &r.canteen_id)))
+    if ((err = canteen_lookup(d, canteen, &r.canteen_id)))
         goto fail;
     /* each line its own event, so that each can be reversed by its id */
     for (size_t i = 1; i < t->nrows; i++) {
@@ -412,7 +396,7 @@ cp_err food_purchase_list(db *d, const char *month, const char *canteen,
         return err;
     if (canteen) {
         int64_t id;
-        if ((err = canteen_id(d, canteen, &id)))
+        if ((err = canteen_lookup(d, canteen, &id)))
             return err;
     }
     if (!(st = db_prepare(d, sql)))
@@ -490,7 +474,7 @@ cp_err food_stock_count(db *d, const food_count *c, const char *actor, char id[I
     clock_iso(&now, at);
     if ((err = db_begin(d)))
         return err;
-    if ((err = canteen_id(d, c->canteen, &cid)) || (err = check_category(d, &w, c->category)))
+    if ((err = canteen_lookup(d, c->canteen, &cid)) || (err = check_category(d, &w, c->category)))
         goto fail;
     if (!(st = db_prepare(d, current_sql))) {
         err = CP_ERR_DB;
