@@ -112,8 +112,7 @@ static void add_stock(cost_line *l, const cost_stock *s, const bought *canteen, 
     if (starting(canteen)) {
         /* a starting stock is no food used: it opens the next month */
         l->has_closing = 1;
-        l->closing_fen += cf;
-        l->closing_g += cg;
+        l->starting_fen += cf;
         l->starting = 1;
         return;
     }
@@ -236,6 +235,7 @@ cp_err cost_compute(const cost_facts *f, cost_month *out)
         out->bought_fen += l->bought_fen;
         out->bought_g += l->bought_g;
         out->closing_fen += l->closing_fen;
+        out->starting_fen += l->starting_fen;
         out->used_fen += l->used_fen;
         out->used_g += l->used_g;
     }

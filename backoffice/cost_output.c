@@ -100,6 +100,9 @@ static void print_summary(const cost_report *r, FILE *f)
                "stock %s)\n", money_format(m->used_fen, a[0]), money_format_kg(m->used_g, a[1]),
             money_format(m->opening_fen, a[2]), money_format(m->bought_fen, a[3]),
             money_format(m->closing_fen, a[4]));
+    if (m->starting_fen)
+        fprintf(f, "starting stock  %s yuan: the first count of a canteen that had bought and "
+                   "counted nothing before (not food used)\n", money_format(m->starting_fen, a[0]));
     not_counted(m, list, sizeof list);
     fprintf(f, "stock counted   %s%s\n", m->stock_counted ? "yes" : "no: purchases only for ",
             m->stock_counted ? "" : list);
@@ -155,7 +158,8 @@ cp_err cost_print_text(const cost_report *r, FILE *f)
                 !l->listed ? "-" : l->starting ? "start" : l->counted ? "yes" : "no",
                 money_format(l->opening_fen, a[0]),
                 money_format(l->bought_fen, a[1]), money_format_kg(l->bought_g, a[2]),
-                money_format(l->closing_fen, a[3]), money_format(l->used_fen, a[4]),
+                money_format(l->closing_fen + l->starting_fen, a[3]),
+                money_format(l->used_fen, a[4]),
                 money_format_kg(l->used_g, a[5]), money_format_kg(l->kitchen_g, a[6]),
                 money_format(l->kitchen_fen, a[7]), cost_priced_name(l->priced),
                 *l->name ? l->name : "(no category)");
@@ -265,7 +269,7 @@ static json_t *line_json(const cost_line *l)
     bad |= set(o, "opening_stock_fen", json_integer(l->opening_fen));
     bad |= set(o, "purchases_fen", json_integer(l->bought_fen));
     bad |= set(o, "purchases_g", json_integer(l->bought_g));
-    bad |= set(o, "closing_stock_fen", json_integer(l->closing_fen));
+    bad |= set(o, "closing_stock_fen", json_integer(l->closing_fen + l->starting_fen));
     bad |= set(o, "food_used_fen", json_integer(l->used_fen));
     bad |= set(o, "food_used_g", json_integer(l->used_g));
     bad |= set(o, "kitchen_waste_g", json_integer(l->kitchen_g));
@@ -321,6 +325,7 @@ cp_err cost_print_json(const cost_report *r, FILE *f)
     bad |= set(o, "purchases_fen", json_integer(m->bought_fen));
     bad |= set(o, "purchases_g", json_integer(m->bought_g));
     bad |= set(o, "closing_stock_fen", json_integer(m->closing_fen));
+    bad |= set(o, "starting_stock_fen", json_integer(m->starting_fen));
     bad |= set(o, "stock_counted", json_boolean(m->stock_counted));
     bad |= set(o, "meals", json_integer(m->meals));
     bad |= set(o, "cost_per_meal_fen",
@@ -377,7 +382,7 @@ static void csv_row(csvout *w, const char *name, const char *counted, const cost
     csvout_number(w, money_format(l->opening_fen, a));
     csvout_number(w, money_format(l->bought_fen, a));
     csvout_number(w, money_format_kg(l->bought_g, a));
-    csvout_number(w, money_format(l->closing_fen, a));
+    csvout_number(w, money_format(l->closing_fen + l->starting_fen, a));
     csvout_number(w, money_format(l->used_fen, a));
     csvout_number(w, money_format_kg(l->used_g, a));
     csvout_number(w, money_format_kg(l->kitchen_g, a));

@@ -81,7 +81,7 @@ static void category_table(pdf_doc *doc, const cost_month *m)
                                                               : "否");
         money_format(l->opening_fen, cell[2]);
         money_format(l->bought_fen, cell[3]);
-        money_format(l->closing_fen, cell[4]);
+        money_format(l->closing_fen + l->starting_fen, cell[4]);
         money_format(l->used_fen, cell[5]);
         money_format_kg(l->used_g, cell[6]);
         money_format_kg(l->kitchen_g, cell[7]);
@@ -164,6 +164,11 @@ void report_cost_section(pdf_doc *doc, const cost_report *r)
              money_format(m->opening_fen, a[2]), money_format(m->bought_fen, a[3]),
              money_format(m->closing_fen, a[4]));
     pdf_kv(doc, "食品耗用", v);
+    if (m->starting_fen) {
+        snprintf(v, sizeof v, "%s 元（此前没有采购和盘点记录的食堂首次盘点，作为建账的期初库存，"
+                 "不计入耗用）", money_format(m->starting_fen, a[0]));
+        pdf_kv(doc, "建账库存", v);
+    }
     pdf_kv(doc, "库存盘点", m->stock_counted ? "各类别月末均已盘点"
                                              : "有类别月末未盘点，按采购计（见下表标红的行）");
     category_table(doc, m);

@@ -180,9 +180,12 @@ grep -q "^汤,,0.00,0.00,0.000,0.00,0.00,0.000,0.800," "$TMPDIR/cost.csv" || fai
 must_fail "give --json or --csv" "$OFFICE" report cost --month 2026-11 --json --csv
 must_fail "--month YYYY-MM or --year YYYY" "$OFFICE" report cost
 
-# October: nothing bought; its waste would be priced at --food-cost, and says so
-"$OFFICE" report cost --month 2026-10 --json --food-cost 25 | grep -q '"waste_priced_at": "food_cost"' ||
-    fail "a month without purchases is not priced at --food-cost"
+# October: nothing bought; its waste would be priced at --food-cost, and says so; its
+# counts, the first of the canteen, are its starting stock, no (negative) food used
+"$OFFICE" report cost --month 2026-10 --canteen C1 --json --food-cost 25 >"$TMPDIR/oct.json"
+for want in '"waste_priced_at": "food_cost"' '"food_used_fen": 0,' '"starting_stock_fen": 19000,'; do
+    grep -qF "$want" "$TMPDIR/oct.json" || fail "October lacks $want: $(head -30 "$TMPDIR/oct.json")"
+done
 
 # the year on one page with its signatures; the quarter uses the real cost
 "$OFFICE" report cost --year 2026 --canteen C1 --out "$TMPDIR/year.pdf" | grep -q "1 page" ||

@@ -174,8 +174,11 @@ static void test_starting_stock(void **state)
     assert_int_equal(cost_compute(&f, &m), CP_OK);
     assert_true(line(&m, "主食")->starting);
     assert_int_equal(line(&m, "主食")->used_fen, 0);
-    assert_int_equal(line(&m, "主食")->closing_fen, 9000);
-    assert_int_equal(line(&m, "蔬菜")->closing_fen, 15000);
+    assert_int_equal(line(&m, "主食")->starting_fen, 9000);
+    assert_int_equal(line(&m, "蔬菜")->starting_fen, 10000);
+    assert_int_equal(line(&m, "蔬菜")->closing_fen, 5000);
+    assert_int_equal(m.closing_fen, 5000);
+    assert_int_equal(m.starting_fen, 19000);
     assert_int_equal(line(&m, "蔬菜")->used_fen, 20000 - 5000); /* C2's alone */
     assert_int_equal(m.used_fen, 15000);
     assert_true(m.stock_counted);
