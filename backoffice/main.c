@@ -16,6 +16,7 @@
 #include "core/users.h"
 #include "core/verify.h"
 
+#include "backoffice/cmd_cost.h"
 #include "backoffice/cmd_waste.h"
 #include "backoffice/metrics.h"
 #include "backoffice/office.h"
@@ -680,6 +681,9 @@ static const command commands[] = {
     {"import topups", "FILE --manager NAME",
      "add cash to many wallets at once, all or nothing (CSV: staff_no,yuan)", 1, "manager=",
      cmd_import_topups},
+    {"import purchases", "FILE --canteen CODE --manager NAME",
+     "import a canteen's food purchases, all or nothing (CSV: "
+     "date,supplier,category,kg,yuan,invoice)", 1, "canteen=,manager=", cmd_import_purchases},
     {"period set", "--canteen CODE NAME HH:MM-HH:MM", "set a meal period", 2, "canteen=",
      cmd_period_set},
     {"price set", "--canteen CODE --period NAME --category CAT YUAN --manager NAME",
@@ -763,6 +767,31 @@ static const command commands[] = {
      "20 yuan/kg, 2.5 kg CO2e/kg)", 0,
      "month=,quarter=,canteen=,by=,json,csv,clean-threshold=,min-meals=,min-coverage=,red=,"
      "black=,food-cost=,co2e-factor=", cmd_metrics},
+    {"category add", "NAME --manager NAME",
+     "add a food category (for purchases, stock counts and kitchen waste)", 1, "manager=",
+     cmd_category_add},
+    {"category list", "", "the food categories, in their order", 0, "", cmd_category_list},
+    {"purchase add",
+     "--canteen CODE --date YYYY-MM-DD --supplier NAME --category C --kg KG --yuan YUAN"
+     " [--invoice NO] --manager NAME",
+     "record food bought, for the cost accounting", 0, CMD_PURCHASE_ADD_OPTIONS,
+     cmd_purchase_add},
+    {"purchase reverse", "ID --reason TEXT --manager NAME",
+     "take back a mistaken purchase (the id purchase add or purchase list printed) with a "
+     "reversing entry", 1, "reason=,manager=", cmd_purchase_reverse},
+    {"purchase list", "--month YYYY-MM [--canteen CODE] [--csv]",
+     "the purchases and reversals dated in a month, with their ids", 0, "month=,canteen=,csv",
+     cmd_purchase_list},
+    {"stock count",
+     "--canteen CODE --month YYYY-MM --category C --yuan YUAN [--kg KG] --manager NAME",
+     "record the stock of a food category at the end of a month (a recount replaces it)", 0,
+     CMD_STOCK_COUNT_OPTIONS, cmd_stock_count},
+    {"report cost",
+     "(--month YYYY-MM [--json|--csv] | --year YYYY [--out FILE.pdf] [--font TTF])"
+     " [--canteen CODE] [--food-cost YUAN]",
+     "cost accounting: food used, cost per meal, surplus against the 2 % rule, what the waste "
+     "cost; --year --out: the year on one page to sign", 0, CMD_REPORT_COST_OPTIONS,
+     cmd_report_cost},
     {"waste add",
      "--stage plate|prep|overproduction|spoilage (--staff-no N | --department CODE | "
      "--canteen CODE) --grams N [--category C] [--reason R] --terminal CODE",

@@ -191,17 +191,36 @@ static cp_err load_canteen(db *d, const char *code, int64_t *id)
     "       AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id))"     \
     " GROUP BY canteen_id, dept, period"
 
-/* Sums one day into temp.rollup_stage. One statement, so one snapshot of the
- * day; it writes only the connection's TEMP database, so it takes no write
- * lock on the main one and the terminals charge on meanwhile. */
+/* The meals and money of one day's sales that were not voided, per canteen,
+ * meal period (0: outside one) and diner category (rollup_sales); ?1 is the
+ * day, and the columns are those of rollup_sales after the day. */
+#define SALES_SUMS_SQL(FROM, TO)                                                            \
+    " SELECT canteen_id, coalesce(period_id, 0), category, count(*), sum(total_fen),"     \
+    "   sum(subsidy_fen), sum(cash_fen) FROM sales s"                                      \
+    " WHERE s.business_date BETWEEN " FROM " AND " TO                                      \
+    " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"                       \
+    " GROUP BY canteen_id, coalesce(period_id, 0), category"
+
+/* Sums one day into the temporary rollup_stage and rollup_sales_stage. Each
+ * is one statement, so one snapshot of the day (a sale arriving between the
+ * two deletes the day's mark, and the sums are taken again); they write only
+ * the connection's TEMP database, so they take no write lock on the main one
+ * and the terminals charge on meanwhile. The stages are named without
+ * "temp.": a temporary table is found first by its name alone. */
 static cp_err rollup_stage(db *d, const char *date)
 {
     static const char create_sql[] =
         "CREATE TEMP TABLE IF NOT EXISTS rollup_stage(canteen_id INTEGER, department_id"
         " INTEGER, period_id INTEGER, meals INTEGER, trays INTEGER, plate_g INTEGER,"
-        " clean_trays INTEGER, flagged INTEGER)";
+        " clean_trays INTEGER, flagged INTEGER);"
+        "CREATE TEMP TABLE IF NOT EXISTS rollup_sales_stage(canteen_id INTEGER, period_id"
+        " INTEGER, category TEXT, meals INTEGER, total_fen INTEGER, subsidy_fen INTEGER,"
+        " cash_fen INTEGER)";
     static const char clear_sql[] = "DELETE FROM temp.rollup_stage";
+    static const char clear_sales_sql[] = "DELETE FROM rollup_sales_stage";
     static const char fill_sql[] = "INSERT INTO temp.rollup_stage" ROLLUP_SUMS_SQL;
+    static const char fill_sales_sql[] =
+        "INSERT INTO rollup_sales_stage" SALES_SUMS_SQL("?1", "?1");
     db_stmt *st;
     cp_err err;
 
@@ -211,12 +230,21 @@ static cp_err rollup_stage(db *d, const char *date)
         return CP_ERR_DB;
     if ((err = db_step_done(d, st, "clearing a rollup")))
         return err;
+    if (!(st = db_prepare(d, clear_sales_sql)))
+        return CP_ERR_DB;
+    if ((err = db_step_done(d, st, "clearing a rollup")))
+        return err;
     if (!(st = db_prepare(d, fill_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, date);
     db_bind_int(st, 2, METRICS_ROLLUP_THRESHOLD_G);
     db_bind_int(st, 3, WASTE_FLAGS_LEFT_OUT);
-    return db_step_done(d, st, "rolling up a day");
+    if ((err = db_step_done(d, st, "rolling up a day")))
+        return err;
+    if (!(st = db_prepare(d, fill_sales_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, date);
+    return db_step_done(d, st, "rolling up a day's sales");
 }
 
 /* Marks date in rollup_days: METRICS_ROLLUP_THRESHOLD_G when its rows are
@@ -234,28 +262,42 @@ static cp_err rollup_mark(db *d, const char *date, int mark)
     return db_step_done(d, st, "marking a rollup");
 }
 
-/* Inside a write transaction: replaces date's rows in rollup_day by the
- * staged ones and marks the day done. */
+/* Inside a write transaction: replaces date's rows in rollup_day and
+ * rollup_sales by the staged ones and marks the day done. */
 static cp_err rollup_write(db *d, const char *date)
 {
     static const char clear_sql[] = "DELETE FROM rollup_day WHERE business_date = ?";
+    static const char clear_sales_sql[] = "DELETE FROM rollup_sales WHERE business_date = ?";
     static const char copy_sql[] =
         "INSERT INTO rollup_day(business_date, canteen_id, department_id, period_id, meals,"
         " trays, plate_g, clean_trays, threshold_g, flagged)"
         " SELECT ?1, canteen_id, department_id, period_id, meals, trays, plate_g, clean_trays,"
         " ?2, flagged FROM temp.rollup_stage";
+    static const char copy_sales_sql[] =
+        "INSERT INTO rollup_sales(business_date, canteen_id, period_id, category, meals,"
+        " total_fen, subsidy_fen, cash_fen)"
+        " SELECT ?1, canteen_id, period_id, category, meals, total_fen, subsidy_fen, cash_fen"
+        " FROM rollup_sales_stage";
+    const char *const clears[] = {clear_sql, clear_sales_sql};
     db_stmt *st;
     cp_err err;
 
-    if (!(st = db_prepare(d, clear_sql)))
-        return CP_ERR_DB;
-    db_bind_text(st, 1, date);
-    if ((err = db_step_done(d, st, "clearing a rollup")))
-        return err;
+    for (int k = 0; k < 2; k++) {
+        if (!(st = db_prepare(d, clears[k])))
+            return CP_ERR_DB;
+        db_bind_text(st, 1, date);
+        if ((err = db_step_done(d, st, "clearing a rollup")))
+            return err;
+    }
     if (!(st = db_prepare(d, copy_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, date);
     db_bind_int(st, 2, METRICS_ROLLUP_THRESHOLD_G);
+    if ((err = db_step_done(d, st, "writing a rollup")))
+        return err;
+    if (!(st = db_prepare(d, copy_sales_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, date);
     if ((err = db_step_done(d, st, "writing a rollup")))
         return err;
     return rollup_mark(d, date, METRICS_ROLLUP_THRESHOLD_G);
@@ -930,6 +972,63 @@ static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts
     return rc == DB_DONE ? CP_OK : db_fail(d, "reading plate figures");
 }
 
+cp_err metrics_sales(db *d, const metrics_span *span, int64_t canteen_id,
+                     metrics_sales_row **out, size_t *n)
+{
+    /* closed days from rollup_sales, the others from the sales themselves;
+     * periods of every canteen that share a name are one */
+    static const char sql[] =
+        "SELECT coalesce(p.name, ''), x.category, sum(x.meals), sum(x.total_fen),"
+        " sum(x.subsidy_fen), sum(x.cash_fen) FROM ("
+        " SELECT canteen_id, period_id, category, meals, total_fen, subsidy_fen, cash_fen"
+        " FROM rollup_sales WHERE business_date BETWEEN ?1 AND ?2"
+        " UNION ALL" SALES_SUMS_SQL("?3", "?4") ") x"
+        " LEFT JOIN meal_periods p ON p.id = x.period_id"
+        " WHERE ?5 = 0 OR x.canteen_id = ?5"
+        " GROUP BY coalesce(p.name, ''), x.category ORDER BY 1, 2";
+    metrics_opts o;
+    char closed_to[11], open_from[11];
+    size_t cap = 0;
+    db_stmt *st;
+    long days;
+    cp_err err;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    metrics_opts_init(&o);
+    if ((err = metrics_rollup(d, span, 0, &days)))
+        return err;
+    split_span(span, &o, closed_to, open_from);
+    if (!(st = db_prepare(d, sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, span->from);
+    db_bind_text(st, 2, closed_to);
+    db_bind_text(st, 3, open_from);
+    db_bind_text(st, 4, span->to);
+    db_bind_int64(st, 5, canteen_id);
+    while ((rc = db_step(st)) == DB_ROW) {
+        metrics_sales_row *r;
+        if (*n == cap) {
+            metrics_sales_row *p = realloc(*out, (cap = cap ? cap * 2 : 8) * sizeof *p);
+            if (!p) {
+                db_reset(st);
+                return cp_fail(CP_ERR_NOMEM, "out of memory reading sales");
+            }
+            *out = p;
+        }
+        r = &(*out)[(*n)++];
+        db_copy_col(r->period, sizeof r->period, st, 0);
+        db_copy_col(r->category, sizeof r->category, st, 1);
+        r->meals = db_col_int64(st, 2);
+        r->total_fen = db_col_int64(st, 3);
+        r->subsidy_fen = db_col_int64(st, 4);
+        r->cash_fen = db_col_int64(st, 5);
+    }
+    db_reset(st);
+    return rc == DB_DONE ? CP_OK : db_fail(d, "reading sales");
+}
+
 /* Adds the shared plate fields to a JSON object; returns 1 when one could not be. */
 static int plate_json(json_t *o, const plate *p)
 {
@@ -1238,8 +1337,10 @@ out:
 
 /* ---- a whole canteen's summary -------------------------------------------------- */
 
-cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
-                         metrics_summary *out)
+/* metrics_summarize, with the distinct diners counted only when with_diners
+ * is set (that count reads every diner of the span). */
+static cp_err summarize(db *d, const metrics_span *span, const metrics_opts *o,
+                        metrics_summary *out, int with_diners)
 {
     static const char diners_sql[] =
         "SELECT count(DISTINCT diner_id) FROM diner_month WHERE month BETWEEN ?1 AND ?2"
@@ -1265,21 +1366,35 @@ cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
         out->serving_days += plates[i].meals > 0;
         out->weighing_days += plates[i].meals > 0 && plates[i].trays + plates[i].anon_trays > 0;
     }
-    if (!(st = db_prepare(d, diners_sql))) {
+    if (with_diners && !(st = db_prepare(d, diners_sql))) {
         err = CP_ERR_DB;
         goto out;
     }
-    db_bind_text(st, 1, span->months[0]);
-    db_bind_text(st, 2, span->months[span->nmonths - 1]);
-    db_bind_int64(st, 3, canteen_id);
-    if ((err = db_step_int64(d, st, &out->diners)))
-        goto out;
+    if (with_diners) {
+        db_bind_text(st, 1, span->months[0]);
+        db_bind_text(st, 2, span->months[span->nmonths - 1]);
+        db_bind_int64(st, 3, canteen_id);
+        if ((err = db_step_int64(d, st, &out->diners)))
+            goto out;
+    }
     err = collect_kitchen(d, span, canteen_id, out);
 out:
     free(plates);
     if (err)
         metrics_summary_free(out);
     return err;
+}
+
+cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
+                         metrics_summary *out)
+{
+    return summarize(d, span, o, out, 1);
+}
+
+cp_err metrics_summarize_waste(db *d, const metrics_span *span, const metrics_opts *o,
+                               metrics_summary *out)
+{
+    return summarize(d, span, o, out, 0);
 }
 
 void metrics_summary_free(metrics_summary *s)

@@ -108,6 +108,20 @@ cp_err metrics_print_canteens(db *d, const metrics_span *span, const metrics_opt
 cp_err metrics_print_periods(db *d, const metrics_span *span, const metrics_opts *o,
                              int json, int csv, FILE *f);
 
+/* Meals and money taken of one meal period (by name; "" outside one) and
+ * diner category, sales that were voided left out. */
+typedef struct metrics_sales_row {
+    char period[64];
+    char category[64];             /* a diner category: 1-32 lowercase letters */
+    int64_t meals, total_fen, subsidy_fen, cash_fen;
+} metrics_sales_row;
+
+/* The sales of span in canteen_id (0: every canteen) by meal period and diner
+ * category, from the rollups for closed days (rolled up first when they are
+ * not) and from the sales for the rest. Caller frees *out. */
+cp_err metrics_sales(db *d, const metrics_span *span, int64_t canteen_id,
+                     metrics_sales_row **out, size_t *n);
+
 /* Kitchen waste of one stage, category and reason (people's text, whole, owned). */
 typedef struct metrics_kitchen {
     char stage[16];
@@ -129,6 +143,11 @@ typedef struct metrics_summary {
 cp_err metrics_summarize(db *d, const metrics_span *span, const metrics_opts *o,
                          metrics_summary *out);
 void metrics_summary_free(metrics_summary *s);
+
+/* metrics_summarize without the distinct diners (diners stays 0): that count
+ * reads every diner of the span, and the cost accounting needs only the waste. */
+cp_err metrics_summarize_waste(db *d, const metrics_span *span, const metrics_opts *o,
+                               metrics_summary *out);
 
 /* True when the span had anything at all: meals or weighings (flagged too). */
 int metrics_summary_has_data(const metrics_summary *s);

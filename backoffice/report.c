@@ -5,8 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backoffice/cost_output.h"
 #include "backoffice/csvout.h"
 #include "backoffice/pdf.h"
+#include "backoffice/report_cost.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/money.h"
@@ -28,9 +30,7 @@ static const char *signed_x10(int64_t v, char *buf)
     return buf;
 }
 
-/* Draws "范围: " and the name of the canteen the report is about (whole, as
- * the PDF can draw it), or "全部食堂". */
-static void scope_line(db *d, pdf_doc *doc, const char *canteen)
+void report_scope_line(db *d, pdf_doc *doc, const char *canteen)
 {
     static const char sql[] = "SELECT name FROM canteens WHERE code = ?";
     db_stmt *st = canteen ? db_prepare(d, sql) : NULL;
@@ -74,9 +74,11 @@ static void month_back(const char *month, int k, metrics_span *out)
     metrics_span_of_month(y, m, out);
 }
 
-/* Writes the summary lines of a span, with the change from the one before. */
+/* Writes the summary lines of a span, with the change from the one before;
+ * the waste is priced as cost says (the months' purchases, or the flat
+ * food cost of o for months without any). */
 static void summary_lines(pdf_doc *doc, const metrics_summary *s, const metrics_summary *prev,
-                          const metrics_opts *o)
+                          const metrics_opts *o, const cost_total *cost)
 {
     char v[160], a[32], b[32], c[32];
     int64_t gpt = metrics_scaled(s->plate_g, s->trays, 10);
@@ -119,8 +121,7 @@ static void summary_lines(pdf_doc *doc, const metrics_summary *s, const metrics_
              pwpm >= 0 && wpm >= 0 ? signed_x10(wpm - pwpm, c) : "",
              pwpm >= 0 && wpm >= 0 ? " 克）" : "");
     pdf_kv(doc, "浪费合计", v);
-    snprintf(v, sizeof v, "%s 元（按每千克 %s 元计）", money_format(metrics_cost_fen(s, o), a),
-             money_format(o->food_cost_fen_per_kg, b));
+    report_cost_waste_line(cost, o->food_cost_fen_per_kg, v, sizeof v);
     pdf_kv(doc, "浪费成本", v);
     snprintf(v, sizeof v, "%s 千克二氧化碳当量（按每千克食物 %s 千克计）",
              metrics_ratio((int)metrics_co2e_g(s, o), a),
@@ -303,7 +304,7 @@ static void kitchen_section(pdf_doc *doc, const metrics_summary *s)
 
 static void methodology(pdf_doc *doc, const metrics_opts *o)
 {
-    char text[1500], a[32], b[32];
+    char text[2400], a[32], b[32];
 
     pdf_heading(doc, "方法说明");
     snprintf(text, sizeof text,
@@ -320,8 +321,10 @@ static void methodology(pdf_doc *doc, const metrics_opts *o)
              "（人数少的部门不公布，以免暴露个人）。\n"
              "排名：按盘均剩餐从少到多，相同时光盘率高者在前，再按部门编码。红榜取前 %d 名，黑榜取后 %d "
              "名，参评部门不足两榜之和时每榜最多取参评部门数的一半，任何部门不会同时上两榜。\n"
-             "浪费合计 = 称重餐盘 + 未刷卡餐盘 + 后厨浪费；成本按每千克 %s 元，碳排放按每千克食物 %s "
-             "千克二氧化碳当量估算。",
+             "浪费合计 = 称重餐盘 + 未刷卡餐盘 + 后厨浪费。浪费成本：后厨浪费按该类别当月采购均价，"
+             "餐盘剩余和当月未采购类别的浪费按全部食品耗用的均价计；当月没有采购记录时按每千克 %s "
+             "元估算。食品耗用 = 期初库存 + 本月采购 - 期末库存，月末未盘点的类别按采购计。"
+             "碳排放按每千克食物 %s 千克二氧化碳当量估算。",
              o->clean_threshold_g, o->min_meals, o->min_coverage_pct, METRICS_MIN_DINERS, o->red,
              o->black, money_format(o->food_cost_fen_per_kg, a),
              metrics_ratio((int)o->co2e_milli_per_kg, b));
@@ -333,6 +336,8 @@ cp_err report_monthly(db *d, const report_req *req, report_res *res)
     metrics_span span, before;
     metrics_summary now = {0}, prev = {0};
     metrics_table *t = NULL;
+    cost_report cost = {0};
+    cost_total month_cost = {0};
     pdf_doc *doc = NULL;
     char text[512], hash[80], at[CP_TIME_ISO_LEN];
     cp_time clock;
@@ -346,19 +351,22 @@ cp_err report_monthly(db *d, const report_req *req, report_res *res)
     progress("adding up the month");
     if ((err = metrics_summarize(d, &span, &req->opts, &now)) ||
         (err = metrics_summarize(d, &before, &req->opts, &prev)) ||
-        (err = metrics_departments(d, &span, &req->opts, &t)))
+        (err = metrics_departments(d, &span, &req->opts, &t)) ||
+        (err = cost_report_month(d, req->opts.canteen, span.label,
+                                 req->opts.food_cost_fen_per_kg, &cost)))
         goto out;
+    cost_total_add(&month_cost, &cost.now);
     if ((err = pdf_new(req->font, &doc)))
         goto out;
     publication_of(d, span.label, res->publication, hash);
 
     snprintf(text, sizeof text, "%.4s年%.2s月 食堂反食品浪费月报", span.label, span.label + 5);
     pdf_title(doc, text);
-    scope_line(d, doc, req->opts.canteen);
+    report_scope_line(d, doc, req->opts.canteen);
     snprintf(text, sizeof text, "%s 至 %s", span.from, span.to);
     pdf_kv(doc, "统计期间", text);
     pdf_heading(doc, "主要数字");
-    summary_lines(doc, &now, &prev, &req->opts);
+    summary_lines(doc, &now, &prev, &req->opts, &month_cost);
 
     progress("drawing the charts");
     pdf_heading(doc, "各部门盘均剩餐");
@@ -368,6 +376,8 @@ cp_err report_monthly(db *d, const report_req *req, report_res *res)
         goto out;
     pdf_heading(doc, "后厨浪费");
     kitchen_section(doc, &now);
+    pdf_heading(doc, "成本核算");
+    report_cost_section(doc, &cost);
 
     pdf_heading(doc, "红榜");
     report_department_table(doc, t, "red", 0);
@@ -396,6 +406,7 @@ out:
     metrics_free(t);
     metrics_summary_free(&now);
     metrics_summary_free(&prev);
+    cost_report_free(&cost);
     return err;
 }
 
@@ -446,6 +457,26 @@ out:
     return err;
 }
 
+/* The quarter's food cost against the money taken, from its purchases and
+ * stock counts (report cost); a quarter without them says so. */
+static void quarter_cost_line(pdf_doc *doc, const cost_total *c)
+{
+    char v[320], a[4][MONEY_STR_LEN], pct[COST_STR_LEN];
+
+    if (c->used_fen <= 0) {
+        pdf_kv(doc, "食品成本", "本季度没有采购和盘点记录（cleanplate-office purchase add、"
+                                "stock count）");
+        return;
+    }
+    snprintf(v, sizeof v, "%s 元，每餐 %s 元；收入 %s 元，结余 %s 元，占成本 %s：%s",
+             money_format(c->used_fen, a[0]),
+             c->meals > 0 ? money_format(cost_muldiv(c->used_fen, 1, c->meals), a[1]) : "—",
+             money_format(c->revenue_fen, a[2]), money_format(c->surplus_fen, a[3]),
+             cost_pct(cost_muldiv(c->surplus_fen, 10000, c->used_fen), 1, pct),
+             report_cost_rule_zh(c->rule));
+    pdf_kv(doc, "食品成本", v);
+}
+
 /* Points out of 20 for a value against a good and a fair bound. */
 static int points(int good, int fair)
 {
@@ -461,6 +492,7 @@ cp_err report_quarterly(db *d, const report_req *req, report_res *res)
                                       {"得分", 0.08, PDF_RIGHT}, {"说明", 0, PDF_LEFT}};
     metrics_span span, before;
     metrics_summary now = {0}, prev = {0};
+    cost_total cost;
     pdf_doc *doc = NULL;
     rubric r;
     char text[512], at[CP_TIME_ISO_LEN], cell[5][160];
@@ -484,7 +516,9 @@ cp_err report_quarterly(db *d, const report_req *req, report_res *res)
                        span.label, at, span.to);
     progress("adding up the quarter");
     if ((err = metrics_summarize(d, &span, &req->opts, &now)) ||
-        (err = metrics_summarize(d, &before, &req->opts, &prev)))
+        (err = metrics_summarize(d, &before, &req->opts, &prev)) ||
+        (err = cost_span_total(d, &span, req->opts.canteen, req->opts.food_cost_fen_per_kg,
+                               &cost)))
         goto out;
     if (!(st = db_prepare(d, lists_sql))) {
         err = CP_ERR_DB;
@@ -527,7 +561,7 @@ cp_err report_quarterly(db *d, const report_req *req, report_res *res)
     snprintf(text, sizeof text, "%.4s年第%c季度 反食品浪费工作评价%s", span.label, span.label[5],
              res->provisional ? "（临时）" : "");
     pdf_title(doc, text);
-    scope_line(d, doc, req->opts.canteen);
+    report_scope_line(d, doc, req->opts.canteen);
     if (res->provisional)
         snprintf(text, sizeof text, "%s 至 %s（数据截至 %.10s）", span.from, span.to, at);
     else
@@ -592,7 +626,8 @@ cp_err report_quarterly(db *d, const report_req *req, report_res *res)
     }
     pdf_table_end(doc);
     pdf_heading(doc, "本季度数字");
-    summary_lines(doc, &now, &prev, &req->opts);
+    summary_lines(doc, &now, &prev, &req->opts, &cost);
+    quarter_cost_line(doc, &cost);
     pdf_heading(doc, "评分办法");
     snprintf(text, sizeof text,
              "五项指标各 20 分：达到第一个标准得满分，达到第二个标准得一半，否则不得分。"

@@ -43,6 +43,10 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
 /* What the canteen owes each diner (cash and subsidy), as CSV or a table. */
 cp_err report_balances(db *d, int csv, FILE *f);
 
+/* Draws "范围: " and the name of canteen (a code; whole, as the PDF can draw
+ * it), or "全部食堂" for NULL. */
+void report_scope_line(db *d, pdf_doc *doc, const char *canteen);
+
 /* Adds a table of departments to doc: rank, name, meals, diners, trays, g per
  * tray, clean rate, coverage and change, red and black rows marked. Only one
  * list ("red", "black") or, with only NULL, every eligible department (every

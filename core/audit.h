@@ -37,6 +37,9 @@ cp_err audit_append(db *d, const char *actor, const char *terminal, const char *
  *   "waste.record"          a weighing id
  *   "publish.redblack"      a publication id: it and its rows
  *   "shift.open", "shift.close"  a shift event id
+ *   "purchase.add", "purchase.reverse"  a purchase id (a reversal is a purchase
+ *                           row of its own, core/food.h)
+ *   "stock.count"           a stock count id
  * Any other action is a programming error (CP_ERR_INVALID). head (may be
  * NULL) gets the new head of the chain: this entry's hash. */
 cp_err audit_event(db *d, const char *actor, const char *terminal, const char *action,

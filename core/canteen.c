@@ -89,6 +89,22 @@ cp_err canteen_add(db *d, const char *code, const char *name, const char *actor)
     return err;
 }
 
+cp_err canteen_lookup(db *d, const char *code, int64_t *id)
+{
+    static const char sql[] = "SELECT id FROM canteens WHERE code = ?";
+    db_stmt *st = db_prepare(d, sql);
+    cp_err err;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, code);
+    err = db_step_int64(d, st, id);
+    if (err == CP_ERR_NOT_FOUND)
+        return cp_fail(err, "no canteen '%s': see the canteens added with `cleanplate-office "
+                       "canteen add`", code);
+    return err;
+}
+
 struct terminal_args { const char *code, *canteen, *kind; };
 static void bind_terminal(db_stmt *st, const void *ctx)
 {

@@ -9,6 +9,10 @@
 /* Adds a canteen; CP_ERR_EXISTS when the code is taken. */
 cp_err canteen_add(db *d, const char *code, const char *name, const char *actor);
 
+/* The id of the canteen with code; CP_ERR_NOT_FOUND (saying how to add one)
+ * when there is none. */
+cp_err canteen_lookup(db *d, const char *code, int64_t *id);
+
 /* Adds a terminal of kind "pos" or "waste" to canteen_code. */
 cp_err canteen_add_terminal(db *d, const char *code, const char *canteen_code,
                             const char *kind, const char *actor);

@@ -37,6 +37,25 @@ cp_err clock_parse_month(const char *s, int *year, int *month)
     return CP_OK;
 }
 
+cp_err clock_parse_date(const char *s, cp_time *out)
+{
+    char month[8];
+    cp_time t = {0};
+
+    if (strlen(s) != 10 || s[7] != '-' || strspn(s + 8, "0123456789") != 2)
+        return cp_fail(CP_ERR_INVALID, "'%s' is not a date like 2026-11-03", s);
+    snprintf(month, sizeof month, "%.7s", s);
+    if (clock_parse_month(month, &t.year, &t.month) != CP_OK)
+        return cp_fail(CP_ERR_INVALID, "'%s' is not a date like 2026-11-03 (years %d to %d)",
+                       s, CLOCK_YEAR_MIN, CLOCK_YEAR_MAX);
+    t.day = (s[8] - '0') * 10 + (s[9] - '0');
+    if (t.day < 1 || t.day > days_in_month(t.year, t.month))
+        return cp_fail(CP_ERR_INVALID, "'%s' is not a day of the calendar: %.7s has %d days", s,
+                       s, days_in_month(t.year, t.month));
+    *out = t;
+    return CP_OK;
+}
+
 cp_err clock_parse_quarter(const char *s, int *year, int *quarter)
 {
     int y, q;

@@ -40,6 +40,11 @@ cp_err clock_parse(const char *s, cp_time *out);
  * into *year and *month; anything else is CP_ERR_INVALID saying what to type. */
 cp_err clock_parse_month(const char *s, int *year, int *month);
 
+/* Parses a calendar date "YYYY-MM-DD" (digits only, a real day, a year
+ * CLOCK_YEAR_MIN-CLOCK_YEAR_MAX) into *out (time 00:00); anything else is
+ * CP_ERR_INVALID saying what to type. */
+cp_err clock_parse_date(const char *s, cp_time *out);
+
 /* Parses a quarter "YYYYQn" (n 1-4, the years as above) into *year and
  * *quarter; anything else is CP_ERR_INVALID saying what to type. */
 cp_err clock_parse_quarter(const char *s, int *year, int *quarter);

@@ -431,13 +431,96 @@ static const char *const migrations[] = {
 
     /* version 6 */
     audit_events_sql,
+
+    /* version 7: cost accounting (成本核算, core/food.c, backoffice/cost.c).
+     *
+     * food_categories is the one list of food categories, shared by purchases,
+     * stock counts and kitchen waste (a station's own list, station.ini, should
+     * use the same names); a manager adds more, none is ever removed.
+     *
+     * A purchase is an event: append-only, entered in the audit chain. A
+     * correction is a reversal: a new row with the same canteen, date,
+     * supplier and category and the grams and fen negated, pointing at the
+     * purchase it cancels (once: UNIQUE) with a reason, so that a month's sum
+     * is right without editing anything.
+     *
+     * A stock count is the stock of a category held by a canteen at the end
+     * of a month, in yuan and, when weighed, grams. A recount is a new row
+     * that supersedes the count in force (newest wins); only one count of a
+     * canteen, month and category supersedes nothing, and none is superseded
+     * twice, so the counts of each form one chain and its end is the count.
+     *
+     * rollup_sales holds, per closed day, canteen, meal period and diner
+     * category, the meals and money taken, beside rollup_day and filled and
+     * forgotten with it (backoffice/metrics.c): the rollups made before this
+     * version lack it, so they are forgotten here and made again. */
+    "CREATE TABLE food_categories ("
+    "  name TEXT PRIMARY KEY,"
+    "  position INTEGER NOT NULL UNIQUE"
+    ") STRICT;"
+    "INSERT INTO food_categories(name, position) VALUES ('蔬菜', 1), ('肉禽', 2), ('水产', 3),"
+    "  ('主食', 4), ('蛋奶', 5), ('调料', 6), ('其他', 7);"
+    "CREATE TABLE purchases ("
+    "  id TEXT PRIMARY KEY,"
+    "  canteen_id INTEGER NOT NULL REFERENCES canteens(id),"
+    "  business_date TEXT NOT NULL,"
+    "  supplier TEXT NOT NULL,"
+    "  category TEXT NOT NULL REFERENCES food_categories(name),"
+    "  grams INTEGER NOT NULL,"
+    "  fen INTEGER NOT NULL,"
+    "  invoice TEXT,"
+    "  reverses TEXT UNIQUE REFERENCES purchases(id),"
+    "  reason TEXT,"
+    "  actor TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  CHECK ((reverses IS NULL AND reason IS NULL AND grams > 0 AND fen >= 0)"
+    "      OR (reverses IS NOT NULL AND reason IS NOT NULL AND reason <> '' AND grams < 0"
+    "          AND fen <= 0))"
+    ") STRICT;"
+    /* a month's purchases by canteen and category, read from the index alone */
+    "CREATE INDEX purchases_month ON purchases(business_date, canteen_id, category, fen, grams);"
+    "CREATE TABLE stock_counts ("
+    "  id TEXT PRIMARY KEY,"
+    "  canteen_id INTEGER NOT NULL REFERENCES canteens(id),"
+    "  month TEXT NOT NULL," /* YYYY-MM: the stock at its end */
+    "  category TEXT NOT NULL REFERENCES food_categories(name),"
+    "  fen INTEGER NOT NULL CHECK (fen >= 0),"
+    "  grams INTEGER CHECK (grams >= 0)," /* NULL: not weighed */
+    "  supersedes TEXT UNIQUE REFERENCES stock_counts(id),"
+    "  actor TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE UNIQUE INDEX stock_counts_first ON stock_counts(canteen_id, month, category)"
+    "  WHERE supersedes IS NULL;"
+    "CREATE INDEX stock_counts_month ON stock_counts(month, canteen_id, category);"
+    "CREATE TRIGGER purchases_no_update BEFORE UPDATE ON purchases BEGIN"
+    "  SELECT RAISE(ABORT, 'purchases are append-only: reverse one instead'); END;"
+    "CREATE TRIGGER purchases_no_delete BEFORE DELETE ON purchases BEGIN"
+    "  SELECT RAISE(ABORT, 'purchases are append-only: reverse one instead'); END;"
+    "CREATE TRIGGER stock_counts_no_update BEFORE UPDATE ON stock_counts BEGIN"
+    "  SELECT RAISE(ABORT, 'stock counts are append-only: count again instead'); END;"
+    "CREATE TRIGGER stock_counts_no_delete BEFORE DELETE ON stock_counts BEGIN"
+    "  SELECT RAISE(ABORT, 'stock counts are append-only: count again instead'); END;"
+    "CREATE TABLE rollup_sales ("
+    "  business_date TEXT NOT NULL,"
+    "  canteen_id INTEGER NOT NULL,"
+    "  period_id INTEGER NOT NULL," /* 0: outside a meal period */
+    "  category TEXT NOT NULL,"     /* the diner category */
+    "  meals INTEGER NOT NULL,"
+    "  total_fen INTEGER NOT NULL,"
+    "  subsidy_fen INTEGER NOT NULL,"
+    "  cash_fen INTEGER NOT NULL,"
+    "  PRIMARY KEY (business_date, canteen_id, period_id, category)"
+    ") STRICT, WITHOUT ROWID;"
+    "DELETE FROM rollup_days;"
+    "DELETE FROM rollup_day;",
 };
 
 /* The append-only tables and the triggers that keep them so; verify checks
  * that these triggers are still there. */
 const char *const schema_append_only[] = {
     "sales", "sale_lines", "ledger", "voids", "charge_requests", "audit", "waste_records",
-    "shift_events", "publications", "publication_rows", NULL,
+    "shift_events", "publications", "publication_rows", "purchases", "stock_counts", NULL,
 };
 
 int schema_version(void)

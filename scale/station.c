@@ -48,7 +48,9 @@ struct station {
 
 void station_config_defaults(station_cfg *c)
 {
-    static const char *const cats[] = {"主食", "蔬菜", "肉类", "汤", "水果", "其他"};
+    /* the store's food categories (core/food.h), so that kitchen waste is priced
+     * at what its category cost; 主食 and 蔬菜 keep their keys 1 and 2 */
+    static const char *const cats[] = {"主食", "蔬菜", "肉禽", "水产", "蛋奶", "调料", "其他"};
     static const char *const reasons[] = {"备餐过量", "卖剩", "过期变质", "加工损耗", "其他"};
     static const station_container boxes[] = {{"小桶", 850}, {"大桶", 1500}, {"托盘", 400}};
 

@@ -339,10 +339,56 @@ for sale in $(sqlite3 "$CLEANPLATE_DB" "SELECT id FROM (SELECT id, business_date
     echo "  voided $sale"
 done
 
-step "Month end (2 November): red/black list and monthly report"
+step "Cost accounting: a month of purchases and the stock counts of both canteens"
 export CLEANPLATE_NOW=2026-11-02T09:00:00
+# What each canteen's kitchen bought in October, as its suppliers' spreadsheets
+# (quoted names with commas, a BOM and CRLF as Excel saves them), and its stock
+# of each food category at the end of September (when it started recording:
+# its starting stock) and of October. The amounts follow the money each canteen
+# took, so that C1's meals come out priced at cost (within 2 %) and C2's below it.
+sqlite3 -separator ' ' "$CLEANPLATE_DB" "SELECT c.code, sum(s.total_fen) FROM sales s
+    JOIN canteens c ON c.id = s.canteen_id
+    WHERE NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id) GROUP BY c.code" |
+while read -r c taken; do
+    awk -v c=$c -v taken="$taken" -v days="$DAYS" -v month=$MONTH -v dir="$out" 'BEGIN {
+        srand(c == "C1" ? 1031 : 1032)
+        used = taken * (c == "C1" ? 0.992 : 1.035)       # the food used to aim at, fen
+        n = split("蔬菜 肉禽 水产 主食 蛋奶 调料 其他", cat, " ")
+        split("0.25 0.30 0.10 0.15 0.08 0.04 0.08", share, " ")
+        split("450 2800 4000 420 1200 1500 800", price, " ")   # fen per kg
+        split("\"绿源蔬菜, 配送中心\"|\"鲜达肉禽, 冷链\"|海鲜行|粮油公司|蛋奶站|调味品商行|综合批发", who, "|")
+        nd = split(days, day, " ")
+        csv = dir "/purchases-" c ".csv"; counts = dir "/counts-" c ".txt"
+        printf "\357\273\277date,supplier,category,kg,yuan,invoice\r\n" > csv
+        for (k = 1; k <= n; k++) {
+            want = int(used * share[k])
+            sep = int(want * (0.05 + rand() * 0.05)); oct = int(want * (0.05 + rand() * 0.05))
+            buy = want - sep + oct
+            print "2026-09", cat[k], sep, int(sep * 1000 / price[k]) >> counts
+            print month, cat[k], oct, int(oct * 1000 / price[k]) >> counts
+            lines = k <= 4 ? nd : int(nd / 3)      # fresh food daily, the rest now and then
+            for (i = 1; i <= lines; i++) {
+                fen = i < lines ? int(buy / lines) : buy - int(buy / lines) * (lines - 1)
+                d = k <= 4 ? day[i] : day[1 + (i - 1) * 3]
+                printf "%s-%s,%s,%s,%.3f,%d.%02d,FP%s%02d%d\r\n", month, d, who[k], cat[k],
+                       int(fen * 1000 / price[k]) / 1000, int(fen / 100), fen % 100, d, k, i > csv
+            }
+        }
+    }'
+    as_manager import purchases "$out/purchases-$c.csv" --canteen $c
+    while read -r m cat fen g; do
+        as_manager stock count --canteen $c --month $m --category $cat \
+            --yuan "$((fen / 100)).$(printf '%02d' $((fen % 100)))" \
+            --kg "$((g / 1000)).$(printf '%03d' $((g % 1000)))" >>"$log"
+    done <"$out/counts-$c.txt"
+    echo "  $c: stock counted at the end of September (its starting stock) and of October"
+done
+
+step "Month end (2 November): red/black list, monthly report and the cost accounting"
 "$OFFICE" publish redblack --month $MONTH --out "$out/published"
 "$OFFICE" report monthly --month $MONTH --out "$out/report-$MONTH.pdf"
+"$OFFICE" report cost --month $MONTH --csv >"$out/cost-$MONTH.csv"
+"$OFFICE" report cost --year 2026 --out "$out/cost-2026.pdf"
 "$OFFICE" metrics --month $MONTH --by canteen --csv >"$out/metrics-canteens.csv"
 "$OFFICE" metrics --month $MONTH --csv >"$out/metrics-departments.csv"
 "$OFFICE" verify --out "$out/published"
@@ -366,13 +412,19 @@ sqlite3 -header -column "$CLEANPLATE_DB" "
            (SELECT count(*) FROM waste_records w WHERE w.canteen_id = c.id
               AND (flags & $LEFT_OUT) <> 0) AS flagged
     FROM canteens c ORDER BY c.code;"
+for c in C1 C2; do
+    echo
+    "$OFFICE" report cost --month $MONTH --canteen $c | sed -n '1,11p'
+done
 echo
 echo "red list (least waste) and black list (most), from the published CSV:"
 grep -E '^[0-9]+,(red|black),' "$out/published/redblack-$MONTH-v1.csv" | cut -d, -f1-4,9 | sed 's/^/  /'
 printf '\nOutputs in %s:\n' "$out"
 printf '  canteen.db                          the database (sqlite3 %s)\n' "$CLEANPLATE_DB"
 printf '  published/redblack-%s-v1.pdf   the red/black notice (also .csv, .html)\n' $MONTH
-printf '  report-%s.pdf                  the monthly report\n' $MONTH
+printf '  report-%s.pdf                  the monthly report (with its cost accounting)\n' $MONTH
+printf '  cost-%s.csv, cost-2026.pdf     the cost by category; the year on one page to sign\n' $MONTH
+printf '  purchases-C*.csv, counts-C*.txt     what the kitchens bought and counted\n'
 printf '  metrics-departments.csv, metrics-canteens.csv   the month'"'"'s figures\n'
 printf '  answers.jsonl, weighings.jsonl      every terminal answer and every weighing\n'
 printf '  departments.csv, diners.csv, taps-POS*.txt, replay/   the inputs\n'

@@ -57,6 +57,31 @@ static void test_format(void **state)
     assert_string_equal(money_format(INT64_MIN, buf), "-92233720368547758.08");
 }
 
+/* kg typed in are grams exactly: 12.5 is 12500, never 12499.999 */
+static void test_kg(void **state)
+{
+    char buf[MONEY_STR_LEN];
+    int64_t g = 42;
+    (void)state;
+    static const struct { const char *s; int64_t g; } good[] = {
+        {"12.5", 12500}, {"12.125", 12125}, {"0.001", 1}, {"0", 0}, {"7", 7000},
+        {"0.1", 100}, {"100000", 100000000}, {"4.35", 4350}};
+    static const char *const wrong[] = {"-1", "+1", "1.2345", "1.", ".5", "1e3", "", " 1",
+                                        "1,5", "100000.001", "100001", "abc"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        assert_int_equal(money_parse_kg(good[i].s, &g), CP_OK);
+        assert_int_equal(g, good[i].g);
+    }
+    for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+        g = 42;
+        assert_int_equal(money_parse_kg(wrong[i], &g), CP_ERR_INVALID);
+        assert_int_equal(g, 42);
+    }
+    assert_string_equal(money_format_kg(12500, buf), "12.500");
+    assert_string_equal(money_format_kg(-250, buf), "-0.250");
+    assert_string_equal(money_format_kg(1, buf), "0.001");
+}
+
 static void test_clock(void **state)
 {
     cp_time t;
@@ -102,6 +127,15 @@ static void test_dates_and_months(void **state)
             fail_msg("'%s' was taken as a month", months[i]);
         assert_int_equal(y + m, 0);
     }
+    /* dates typed in (purchases): digits only, a real day, the years a canteen has */
+    assert_int_equal(clock_parse_date("2028-02-29", &t), CP_OK);
+    assert_int_equal(t.year * 10000 + t.month * 100 + t.day, 20280229);
+    static const char *const dates[] = {"2026-02-29", "2026-11-31", "2026-11-00", "1999-12-31",
+                                        "2026-11-3", "2026-11-+3", "2026-11- 3", "2026/11/03",
+                                        "2026-11-033", ""};
+    for (size_t i = 0; i < sizeof dates / sizeof *dates; i++)
+        if (clock_parse_date(dates[i], &t) != CP_ERR_INVALID)
+            fail_msg("'%s' was taken as a date", dates[i]);
 }
 
 int main(void)
@@ -109,6 +143,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_format),
+        cmocka_unit_test(test_kg),
         cmocka_unit_test(test_clock),
         cmocka_unit_test(test_dates_and_months),
     };

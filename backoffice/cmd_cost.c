@@ -1,0 +1,269 @@
+/* cmd_cost: the cost accounting commands: food categories, purchases, stock counts and `report cost`. */
+#include "backoffice/cmd_cost.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backoffice/cost_output.h"
+#include "backoffice/csvout.h"
+#include "backoffice/report_cost.h"
+#include "core/clock.h"
+#include "core/food.h"
+#include "core/money.h"
+
+int cmd_category_add(office_ctx *c)
+{
+    const char *manager;
+    cp_err err;
+    int rc;
+
+    if ((rc = office_manager(c, "manager", &manager)))
+        return rc;
+    if ((err = food_category_add(c->d, c->pos[0], manager)))
+        return office_fail(err);
+    printf("added the food category %s (for purchases, stock counts and kitchen waste; add it "
+           "to the stations' categories too)\n", c->pos[0]);
+    return 0;
+}
+
+static cp_err print_category(const char *name, void *arg)
+{
+    (void)arg;
+    puts(name);
+    return CP_OK;
+}
+
+int cmd_category_list(office_ctx *c)
+{
+    cp_err err = food_category_list(c->d, print_category, NULL);
+    return err ? office_fail(err) : 0;
+}
+
+int cmd_purchase_add(office_ctx *c)
+{
+    const char *manager;
+    char id[IDS_LEN];
+    cp_err err;
+    int rc;
+
+    if ((rc = office_need(c, "canteen")) || (rc = office_need(c, "date")) ||
+        (rc = office_need(c, "supplier")) || (rc = office_need(c, "category")) ||
+        (rc = office_need(c, "kg")) || (rc = office_need(c, "yuan")) ||
+        (rc = office_manager(c, "manager", &manager)))
+        return rc;
+    food_purchase p = {office_opt(c, "canteen"), office_opt(c, "date"), office_opt(c, "supplier"),
+                       office_opt(c, "category"), office_opt(c, "kg"), office_opt(c, "yuan"),
+                       office_opt(c, "invoice")};
+    if ((err = food_purchase_add(c->d, &p, manager, id)))
+        return office_fail(err);
+    printf("purchase %s: %s %s %s kg for %s yuan from %s\n", id, p.canteen, p.category, p.kg,
+           p.yuan, p.supplier);
+    return 0;
+}
+
+int cmd_purchase_reverse(office_ctx *c)
+{
+    char m[2][MONEY_STR_LEN];
+    const char *manager;
+    food_reversal r;
+    cp_err err;
+    int rc;
+
+    if ((rc = office_need(c, "reason")) || (rc = office_manager(c, "manager", &manager)))
+        return rc;
+    if ((err = food_purchase_reverse(c->d, c->pos[0], office_opt(c, "reason"), manager, &r)))
+        return office_fail(err);
+    printf("purchase %s reversed by %s: %s %s kg, %s yuan taken off %s\n", c->pos[0], r.id,
+           r.category, money_format_kg(r.grams, m[0]), money_format(r.fen, m[1]), r.date);
+    return 0;
+}
+
+/* purchase list: a row as a table line or a CSV row. */
+typedef struct list_out {
+    int csv;
+    csvout w;
+} list_out;
+
+static cp_err print_purchase(const food_purchase_row *r, void *arg)
+{
+    list_out *o = arg;
+    char m[2][MONEY_STR_LEN];
+
+    money_format_kg(r->grams, m[0]);
+    money_format(r->fen, m[1]);
+    if (o->csv) {
+        const char *texts[] = {r->id, r->canteen, r->date};
+        for (int k = 0; k < 3; k++)
+            csvout_text(&o->w, texts[k]);
+        csvout_text(&o->w, r->category);
+        csvout_number(&o->w, m[0]);
+        csvout_number(&o->w, m[1]);
+        csvout_text(&o->w, r->supplier);
+        csvout_text(&o->w, r->invoice);
+        csvout_text(&o->w, r->reverses);
+        csvout_text(&o->w, r->reason);
+        csvout_end_row(&o->w);
+        return CP_OK;
+    }
+    /* people's text last: supplier, then what a reversal says */
+    printf("%-32s %-6s %s %10s %10s %-8s %s%s%s%s%s\n", r->id, r->canteen, r->date, m[0], m[1],
+           r->category, r->supplier, *r->reverses ? "  reverses " : "", r->reverses,
+           *r->reason ? ": " : "", r->reason);
+    if (r->reversed)
+        printf("%-32s (reversed)\n", "");
+    return CP_OK;
+}
+
+int cmd_purchase_list(office_ctx *c)
+{
+    list_out o = {office_opt(c, "csv") != NULL, {0}};
+    cp_err err;
+    int rc;
+
+    if ((rc = office_need(c, "month")))
+        return rc;
+    if (o.csv) {
+        csvout_begin(&o.w, stdout);
+        csvout_header(&o.w, "id,canteen,date,category,kg,yuan,supplier,invoice,reverses,reason");
+    } else {
+        printf("%-32s %-6s %-10s %10s %10s %-8s %s\n", "ID", "CANTEEN", "DATE", "KG", "YUAN",
+               "CATEGORY", "SUPPLIER");
+    }
+    err = food_purchase_list(c->d, office_opt(c, "month"), office_opt(c, "canteen"),
+                             print_purchase, &o);
+    if (!err && o.csv)
+        err = csvout_finish(&o.w);
+    return err ? office_fail(err) : 0;
+}
+
+int cmd_import_purchases(office_ctx *c)
+{
+    char m[2][MONEY_STR_LEN];
+    const char *manager;
+    csv_table *t = NULL;
+    int64_t g = 0, fen = 0;
+    long n = 0;
+    cp_err err;
+    int rc;
+
+    if ((rc = office_need(c, "canteen")))
+        return rc;
+    if ((err = csvread_file(c->pos[0], &t)) == CP_OK) {
+        if ((rc = office_manager(c, "manager", &manager))) {
+            csvread_free(t);
+            return rc;
+        }
+        err = food_import_purchases(c->d, t, c->pos[0], office_opt(c, "canteen"), manager, &n,
+                                    &g, &fen);
+    }
+    csvread_free(t);
+    if (err) {
+        fprintf(stderr, "cleanplate-office: %s (nothing was imported)\n", cp_detail());
+        return err == CP_ERR_INVALID || err == CP_ERR_PARSE ? 2 : 1;
+    }
+    printf("imported %ld purchase%s for canteen %s: %s kg, %s yuan\n", n, n == 1 ? "" : "s",
+           office_opt(c, "canteen"), money_format_kg(g, m[0]), money_format(fen, m[1]));
+    return 0;
+}
+
+int cmd_stock_count(office_ctx *c)
+{
+    const char *manager;
+    char id[IDS_LEN];
+    int recount = 0;
+    cp_err err;
+    int rc;
+
+    if ((rc = office_need(c, "canteen")) || (rc = office_need(c, "month")) ||
+        (rc = office_need(c, "category")) || (rc = office_need(c, "yuan")) ||
+        (rc = office_manager(c, "manager", &manager)))
+        return rc;
+    food_count fc = {office_opt(c, "canteen"), office_opt(c, "month"), office_opt(c, "category"),
+                     office_opt(c, "yuan"), office_opt(c, "kg")};
+    if ((err = food_stock_count(c->d, &fc, manager, id, &recount)))
+        return office_fail(err);
+    printf("stock count %s: %s %s at the end of %s: %s yuan%s%s%s%s\n", id, fc.canteen,
+           fc.category, fc.month, fc.yuan, fc.kg ? ", " : "", fc.kg ? fc.kg : "",
+           fc.kg ? " kg" : "", recount ? " (a recount: it replaces the earlier count)" : "");
+    return 0;
+}
+
+/* --year: a whole number from CLOCK_YEAR_MIN to CLOCK_YEAR_MAX. */
+static int parse_year(const char *s, int *year)
+{
+    char month[16];
+    int m;
+
+    snprintf(month, sizeof month, "%.8s-01", s);
+    if (strlen(s) != 4 || clock_parse_month(month, year, &m) != CP_OK) {
+        fprintf(stderr, "cleanplate-office: --year '%s': give a year from %d to %d, like 2026\n",
+                s, CLOCK_YEAR_MIN, CLOCK_YEAR_MAX);
+        return 2;
+    }
+    return 0;
+}
+
+static int report_year(office_ctx *c, int64_t food_cost)
+{
+    report_cost_req req = {office_opt(c, "canteen"), 0, office_opt(c, "out"),
+                           office_opt(c, "font"), food_cost};
+    cost_month months[12];
+    cost_total total;
+    int pages = 0, rc;
+    cp_err err;
+
+    if ((rc = parse_year(office_opt(c, "year"), &req.year)))
+        return rc;
+    if (req.out) {
+        if ((err = report_cost_year(c->d, &req, &pages)))
+            return office_fail(err);
+        printf("wrote %s: %d page%s, the year %d month by month against the %d%% rule, to be "
+               "signed\n", req.out, pages, pages == 1 ? "" : "s", req.year, COST_RULE_PCT);
+        return 0;
+    }
+    if ((err = cost_year(c->d, req.canteen, req.year, food_cost, months, &total)))
+        return office_fail(err);
+    err = cost_print_year(req.year, months, &total, stdout);
+    for (int k = 0; k < 12; k++)
+        cost_month_free(&months[k]);
+    return err ? office_fail(err) : 0;
+}
+
+int cmd_report_cost(office_ctx *c)
+{
+    const char *month = office_opt(c, "month"), *v;
+    int json = office_opt(c, "json") != NULL, csv = office_opt(c, "csv") != NULL, rc;
+    int64_t food_cost = 2000; /* the metrics' default, 20 yuan per kg */
+    cost_report r;
+    cp_err err;
+
+    if ((month != NULL) == (office_opt(c, "year") != NULL)) {
+        fprintf(stderr, "cleanplate-office: give --month YYYY-MM or --year YYYY\n");
+        return 2;
+    }
+    if ((v = office_opt(c, "food-cost")) && (rc = office_parse_yuan(v, &food_cost)))
+        return rc;
+    if (json && csv) {
+        fprintf(stderr, "cleanplate-office: give --json or --csv, not both\n");
+        return 2;
+    }
+    if (!month && (json || csv)) {
+        fprintf(stderr, "cleanplate-office: --year prints a table, or a PDF with --out "
+                        "FILE.pdf; --json and --csv go with --month\n");
+        return 2;
+    }
+    if (!month)
+        return report_year(c, food_cost);
+    if (office_opt(c, "out") || office_opt(c, "font")) {
+        fprintf(stderr, "cleanplate-office: a month's cost is in its monthly PDF (report "
+                        "monthly); --out goes with --year\n");
+        return 2;
+    }
+    if ((err = cost_report_month(c->d, office_opt(c, "canteen"), month, food_cost, &r)))
+        return office_fail(err);
+    err = json ? cost_print_json(&r, stdout) : csv ? cost_print_csv(&r, stdout)
+                                                   : cost_print_text(&r, stdout);
+    cost_report_free(&r);
+    return err ? office_fail(err) : 0;
+}

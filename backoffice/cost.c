@@ -1,0 +1,298 @@
+/* cost: the cost accounting of a month (成本核算) from its facts: food used, cost per meal, surplus, what the waste cost.
+ *
+ * Pure: no store, no output (see cost.h for the rules). */
+#include "backoffice/cost.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int64_t cost_muldiv(int64_t a, int64_t b, int64_t c)
+{
+    /* the product of a city month's grams of waste and its fen of food can
+     * pass 2^63; GCC's and Clang's 128-bit integers hold any two int64 */
+    __int128 p = (__int128)a * b, ap = p < 0 ? -p : p, q;
+
+    if (c <= 0)
+        return 0;
+    q = (2 * ap + c) / (2 * (__int128)c);
+    return (int64_t)(p < 0 ? -q : q);
+}
+
+cost_rule cost_rule_of(int64_t surplus_fen, int64_t cost_fen)
+{
+    if (cost_fen <= 0)
+        return COST_RULE_NONE;
+    if (surplus_fen * 100 > cost_fen * COST_RULE_PCT)
+        return COST_RULE_OVER;
+    if (surplus_fen * 100 < -cost_fen * COST_RULE_PCT)
+        return COST_RULE_UNDER;
+    return COST_RULE_WITHIN;
+}
+
+const char *cost_rule_name(cost_rule r)
+{
+    return r == COST_RULE_WITHIN ? "within"
+           : r == COST_RULE_OVER ? "over"
+           : r == COST_RULE_UNDER ? "under"
+                                  : NULL;
+}
+
+/* Purchases of one canteen over all its categories, and whether it had any
+ * count at the end of the month before. */
+typedef struct bought {
+    int64_t canteen_id, fen, g;
+    int opened;
+} bought;
+
+static int bought_cmp(const void *a, const void *b)
+{
+    const bought *x = a, *y = b;
+    return (x->canteen_id > y->canteen_id) - (x->canteen_id < y->canteen_id);
+}
+
+/* Grams of a count: as weighed, or its yuan at the price of what was bought
+ * (the line's category, else the whole canteen's), or 0 when nothing was. */
+static int64_t count_grams(const cost_count *c, const cost_stock *s, const bought *canteen)
+{
+    if (!c->has)
+        return 0;
+    if (c->g >= 0)
+        return c->g;
+    if (s->bought_g > 0 && s->bought_fen > 0)
+        return cost_muldiv(c->fen, s->bought_g, s->bought_fen);
+    if (canteen && canteen->g > 0 && canteen->fen > 0)
+        return cost_muldiv(c->fen, canteen->g, canteen->fen);
+    return 0;
+}
+
+/* Every canteen's purchases, sorted by canteen (for count_grams). */
+static cp_err canteen_purchases(const cost_facts *f, bought **out, size_t *n)
+{
+    bought *all = calloc(f->nstock + 1, sizeof *all);
+    size_t k = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (!all)
+        return cp_fail(CP_ERR_NOMEM, "out of memory computing the cost");
+    for (size_t i = 0; i < f->nstock; i++)
+        all[i] = (bought){f->stock[i].canteen_id, f->stock[i].bought_fen, f->stock[i].bought_g,
+                          f->stock[i].opening.has};
+    qsort(all, f->nstock, sizeof *all, bought_cmp);
+    for (size_t i = 0; i < f->nstock; i++) {
+        if (k > 0 && all[k - 1].canteen_id == all[i].canteen_id) {
+            all[k - 1].fen += all[i].fen;
+            all[k - 1].g += all[i].g;
+            all[k - 1].opened |= all[i].opened;
+        } else {
+            all[k++] = all[i];
+        }
+    }
+    *out = all;
+    *n = k;
+    return CP_OK;
+}
+
+/* True when canteen's counts this month are the stock it starts with: it
+ * bought nothing this month and counted nothing the month before, so that
+ * what it counts was bought before anything was recorded. */
+static int starting(const bought *canteen)
+{
+    return canteen && canteen->fen == 0 && canteen->g == 0 && !canteen->opened;
+}
+
+/* Adds one canteen's stock of a category to its line. */
+static void add_stock(cost_line *l, const cost_stock *s, const bought *canteen, int *counted)
+{
+    int64_t og = count_grams(&s->opening, s, canteen), cg = count_grams(&s->closing, s, canteen);
+    int64_t of = s->opening.has ? s->opening.fen : 0, cf = s->closing.has ? s->closing.fen : 0;
+    /* a count is needed of what was bought or held: without one, it all counts as used */
+    int needs = (s->opening.has && (of > 0 || og > 0)) || s->bought_fen != 0 || s->bought_g != 0;
+
+    if (starting(canteen)) {
+        /* a starting stock is no food used: it opens the next month */
+        l->has_closing = 1;
+        l->starting_fen += cf;
+        l->starting = 1;
+        return;
+    }
+    l->has_opening |= s->opening.has;
+    l->has_closing |= s->closing.has;
+    l->opening_fen += of;
+    l->opening_g += og;
+    l->closing_fen += cf;
+    l->closing_g += cg;
+    l->bought_fen += s->bought_fen;
+    l->bought_g += s->bought_g;
+    l->used_fen += of + s->bought_fen - cf;
+    l->used_g += og + s->bought_g - cg;
+    if (needs && !s->closing.has)
+        l->counted = *counted = 0;
+}
+
+/* Prices the waste of every line and of the plates, and sums the waste. */
+static void price_waste(const cost_facts *f, cost_month *m)
+{
+    m->fallback = m->bought_fen == 0 && m->bought_g == 0;
+    if (m->fallback || (m->used_g <= 0 && m->bought_g <= 0))
+        m->price_fen = f->food_cost_fen_per_kg, m->price_g = 1000;
+    else if (m->used_g > 0 && m->used_fen >= 0)
+        m->price_fen = m->used_fen, m->price_g = m->used_g;
+    else /* more in stock at the end than was used: the price of what was bought */
+        m->price_fen = m->bought_fen, m->price_g = m->bought_g;
+    for (size_t i = 0; i < m->nlines; i++) {
+        cost_line *l = &m->lines[i];
+        l->priced = m->fallback ? COST_PRICED_FOOD_COST
+                    : l->bought_g > 0 ? COST_PRICED_CATEGORY
+                                      : COST_PRICED_ALL_FOOD;
+        l->price_fen = l->priced == COST_PRICED_CATEGORY ? l->bought_fen : m->price_fen;
+        l->price_g = l->priced == COST_PRICED_CATEGORY ? l->bought_g : m->price_g;
+        l->kitchen_fen = cost_muldiv(l->kitchen_g, l->price_fen, l->price_g);
+        m->kitchen_g += l->kitchen_g;
+        m->kitchen_fen += l->kitchen_fen;
+    }
+    m->plate_g = f->plate_g;
+    m->plate_fen = cost_muldiv(f->plate_g, m->price_fen, m->price_g);
+    m->waste_g = m->kitchen_g + m->plate_g;
+    m->waste_fen = m->kitchen_fen + m->plate_fen;
+}
+
+/* The figures per meal and against the cost. */
+static void ratios(cost_month *m)
+{
+    for (size_t i = 0; i < m->nsales; i++) {
+        m->meals += m->sales[i].meals;
+        m->revenue_fen += m->sales[i].total_fen;
+        m->subsidy_fen += m->sales[i].subsidy_fen;
+        m->cash_fen += m->sales[i].cash_fen;
+    }
+    m->cost_per_meal_fen = m->meals > 0 ? cost_muldiv(m->used_fen, 1, m->meals) : -1;
+    m->surplus_fen = m->revenue_fen - m->used_fen;
+    m->has_surplus_share = m->used_fen > 0;
+    m->surplus_x10000 = m->has_surplus_share ? cost_muldiv(m->surplus_fen, 10000, m->used_fen)
+                                             : 0;
+    m->rule = cost_rule_of(m->surplus_fen, m->used_fen);
+    m->share_weight_x10000 = m->used_g > 0 ? cost_muldiv(m->waste_g, 10000, m->used_g) : -1;
+    m->share_money_x10000 = m->used_fen > 0 ? cost_muldiv(m->waste_fen, 10000, m->used_fen) : -1;
+    m->g_per_meal_x10 = m->meals > 0 ? cost_muldiv(m->waste_g, 10, m->meals) : -1;
+}
+
+/* Keeps the lines that have anything, in the categories' order, and names them. */
+static cp_err keep_lines(const cost_facts *f, cost_line *all, const int *used, cost_month *m)
+{
+    if (!(m->lines = calloc(f->ncategories + 1, sizeof *m->lines)))
+        return cp_fail(CP_ERR_NOMEM, "out of memory computing the cost");
+    for (size_t c = 0; c < f->ncategories; c++) {
+        if (!used[c] && all[c].kitchen_g == 0)
+            continue;
+        m->lines[m->nlines] = all[c];
+        if (!(m->lines[m->nlines].name = strdup(f->categories[c].name)))
+            return cp_fail(CP_ERR_NOMEM, "out of memory computing the cost");
+        m->nlines++;
+    }
+    return CP_OK;
+}
+
+cp_err cost_compute(const cost_facts *f, cost_month *out)
+{
+    cost_line *all = calloc(f->ncategories + 1, sizeof *all);
+    int *used = calloc(f->ncategories + 1, sizeof *used);
+    bought *canteens = NULL, key;
+    size_t ncanteens = 0;
+    cp_err err = CP_OK;
+
+    memset(out, 0, sizeof *out);
+    memcpy(out->month, f->month, sizeof out->month);
+    out->food_cost_fen_per_kg = f->food_cost_fen_per_kg;
+    out->flagged = f->flagged;
+    out->stock_counted = 1;
+    if (!all || !used) {
+        err = cp_fail(CP_ERR_NOMEM, "out of memory computing the cost");
+        goto out;
+    }
+    if ((err = canteen_purchases(f, &canteens, &ncanteens)))
+        goto out;
+    for (size_t c = 0; c < f->ncategories; c++) {
+        all[c].listed = f->categories[c].listed;
+        all[c].kitchen_g = f->categories[c].kitchen_g;
+        all[c].counted = 1;
+    }
+    for (size_t i = 0; i < f->nstock; i++) {
+        const cost_stock *s = &f->stock[i];
+        if (s->category >= f->ncategories)
+            continue; /* a collector's mistake: never indexed out of bounds */
+        key.canteen_id = s->canteen_id;
+        add_stock(&all[s->category], s,
+                  bsearch(&key, canteens, ncanteens, sizeof *canteens, bought_cmp),
+                  &out->stock_counted);
+        used[s->category] = 1;
+    }
+    if ((err = keep_lines(f, all, used, out)))
+        goto out;
+    for (size_t i = 0; i < out->nlines; i++) {
+        const cost_line *l = &out->lines[i];
+        out->opening_fen += l->opening_fen;
+        out->bought_fen += l->bought_fen;
+        out->bought_g += l->bought_g;
+        out->closing_fen += l->closing_fen;
+        out->starting_fen += l->starting_fen;
+        out->used_fen += l->used_fen;
+        out->used_g += l->used_g;
+    }
+    price_waste(f, out);
+    if (f->nsales && !(out->sales = malloc(f->nsales * sizeof *out->sales))) {
+        err = cp_fail(CP_ERR_NOMEM, "out of memory computing the cost");
+        goto out;
+    }
+    if (f->nsales)
+        memcpy(out->sales, f->sales, f->nsales * sizeof *out->sales);
+    out->nsales = f->nsales;
+    ratios(out);
+    out->has_data = out->nlines > 0 || out->meals > 0 || out->waste_g != 0 ||
+                    out->revenue_fen != 0;
+out:
+    free(all);
+    free(used);
+    free(canteens);
+    if (err)
+        cost_month_free(out);
+    return err;
+}
+
+void cost_month_free(cost_month *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; m->lines && i < m->nlines; i++)
+        free(m->lines[i].name);
+    free(m->lines);
+    free(m->sales);
+    m->lines = NULL;
+    m->sales = NULL;
+    m->nlines = m->nsales = 0;
+}
+
+void cost_facts_free(cost_facts *f)
+{
+    for (size_t i = 0; f->owned && i < f->nowned; i++)
+        free(f->owned[i]);
+    free(f->owned);
+    free(f->categories);
+    free(f->stock);
+    free(f->sales);
+    memset(f, 0, sizeof *f);
+}
+
+void cost_total_add(cost_total *t, const cost_month *m)
+{
+    t->months++;
+    t->used_fen += m->used_fen;
+    t->used_g += m->used_g;
+    t->revenue_fen += m->revenue_fen;
+    t->surplus_fen += m->surplus_fen;
+    t->meals += m->meals;
+    t->waste_g += m->waste_g;
+    t->waste_fen += m->waste_fen;
+    t->priced_months += m->has_data && !m->fallback;
+    t->rule = cost_rule_of(t->surplus_fen, t->used_fen);
+}
