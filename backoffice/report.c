@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/money.h"
+#include "core/nls.h"
 
 #define TREND_MONTHS 12
 #define CHART_SIDE 15 /* with many departments the chart shows the best and worst 15 */
@@ -17,7 +18,7 @@
 static void progress(const char *what)
 {
     if (isatty(STDERR_FILENO))
-        fprintf(stderr, "report: %s\n", what);
+        fprintf(stderr, "report: %s\n", _(what)); /* progress is an xgettext keyword */
 }
 
 /* "+1.5" / "-0.3" / "0.0" from tenths, for changes. */
@@ -762,7 +763,7 @@ cp_err report_balances(db *d, int csv, FILE *f)
         return db_fail(d, "reading balances");
     if (csv) {
         char count[48];
-        snprintf(count, sizeof count, "%ld diners", n);
+        snprintf(count, sizeof count, _("%ld diners"), n);
         csvout_text(&w, "total");
         csvout_text(&w, count);
         csvout_text(&w, "");
@@ -773,7 +774,7 @@ cp_err report_balances(db *d, int csv, FILE *f)
         csvout_end_row(&w);
         return csvout_finish(&w);
     }
-        fprintf(f, "%ld diners hold %s yuan cash and %s yuan subsidy (%s yuan in all)\n", n,
+        fprintf(f, _("%ld diners hold %s yuan cash and %s yuan subsidy (%s yuan in all)\n"), n,
                 money_format(cash, m[0]), money_format(subsidy, m[1]),
                 money_format(cash + subsidy, m[2]));
     return ferror(f) ? cp_fail(CP_ERR_IO, "could not write the report") : CP_OK;

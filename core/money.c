@@ -5,6 +5,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "core/nls.h"
+
 #define MONEY_MAX_YUAN 100000000LL
 
 cp_err money_parse_yuan(const char *s, int64_t *fen)
@@ -42,5 +44,14 @@ const char *money_format(int64_t fen, char buf[MONEY_STR_LEN])
 
     snprintf(buf, MONEY_STR_LEN, "%s%" PRIu64 ".%02" PRIu64, fen < 0 ? "-" : "", abs / 100,
              abs % 100);
+    return buf;
+}
+
+const char *money_show(int64_t fen, char buf[MONEY_SHOW_LEN])
+{
+    char y[MONEY_STR_LEN];
+
+    /* TRANSLATORS: an amount of yuan on a screen (Chinese: ¥%s) */
+    snprintf(buf, MONEY_SHOW_LEN, C_("money", "%s"), money_format(fen, y));
     return buf;
 }
