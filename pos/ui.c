@@ -349,7 +349,7 @@ static void sale_number(ui *u, const char *typed, char id[IDS_LEN])
 
 static void go_void(ui *u)
 {
-    static const char *const labels[] = {N_("Sale number"), N_("Manager name"), "Manager PIN",
+    static const char *const labels[] = {N_("Sale number"), N_("Manager name"), N_("Manager PIN"),
                                          N_("Reason"), NULL};
     static const int secret[] = {0, 0, 1, 0};
     char last[IDS_LEN];

@@ -134,7 +134,7 @@ cp_err ui_data_sale_brief(db *d, const char *sale_id, char *text, size_t size)
         " FROM sales s JOIN diners di ON di.id = s.diner_id"
         " LEFT JOIN meal_periods p ON p.id = s.period_id WHERE s.id = ?";
     db_stmt *st = db_prepare(d, sql);
-    char money[MONEY_SHOW_LEN], what[NAMES_SIZE];
+    char money[MONEY_STR_LEN], what[NAMES_SIZE];
     int rc;
 
     if (!st)
@@ -147,8 +147,8 @@ cp_err ui_data_sale_brief(db *d, const char *sale_id, char *text, size_t size)
             utf8_copy(what, sizeof what, names_builtin(NAMES_CATEGORY, "items"));
         else
             names_show(d, NAMES_PERIOD, db_col_text(st, 2), what);
-        utf8_format(text, size, _("%s %s, %s %s at %s%s"), db_col_text(st, 0),
-                    db_col_text(st, 1), what, money_show(db_col_int64(st, 3), money),
+        utf8_format(text, size, _("%s %s, %s %s yuan at %s%s"), db_col_text(st, 0),
+                    db_col_text(st, 1), what, money_format(db_col_int64(st, 3), money),
                     db_col_text(st, 4), db_col_int(st, 5) ? _(" (already void)") : "");
     }
     db_reset(st);
