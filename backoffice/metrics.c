@@ -15,6 +15,7 @@
 #include "backoffice/csvout.h"
 #include "backoffice/text.h"
 #include "core/clock.h"
+#include "core/names.h"
 #include "core/nls.h"
 #include "core/waste.h"
 
@@ -1212,6 +1213,7 @@ cp_err metrics_print_periods(db *d, const metrics_span *span, const metrics_opts
         "SELECT c.code, coalesce((SELECT name FROM meal_periods WHERE id = ?2), 'outside periods')"
         " FROM canteens c WHERE c.id = ?1";
     static const char *const keys[] = {"canteen", "meal_period"};
+    char name[NAMES_SIZE];
     json_t *arr = json_array();
     plate *plates = NULL;
     int64_t canteen_id;
@@ -1233,6 +1235,12 @@ cp_err metrics_print_periods(db *d, const metrics_span *span, const metrics_opts
         db_bind_int64(st, 1, plates[i].key / 1000000);
         db_bind_int64(st, 2, plates[i].key % 1000000);
         bad |= text_columns(st, row, keys, 2);
+        /* the code stays (scripts read it); the name people read is added */
+        if (!bad && json_is_string(json_object_get(row, "meal_period")))
+            bad |= put(row, "meal_period_name",
+                       text_json(names_show(d, NAMES_PERIOD,
+                                            json_string_value(json_object_get(row, "meal_period")),
+                                            name)));
         bad |= put(row, "period", json_string(span->label));
         bad |= plate_json(row, &plates[i]);
     }
