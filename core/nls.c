@@ -162,12 +162,15 @@ static int env_wants_utf8(void)
  * UTF-8 whatever the locale: names come from the database as UTF-8). */
 static void catalog_on(const char *dir)
 {
+    char ctype[128];
     const char *m;
 
     setenv("LANGUAGE", "zh_CN", 1);
     m = setlocale(LC_MESSAGES, "");
-    if (!m || strcmp(m, "C") == 0 || strcmp(m, "POSIX") == 0)
-        setlocale(LC_MESSAGES, setlocale(LC_CTYPE, NULL));
+    if (!m || strcmp(m, "C") == 0 || strcmp(m, "POSIX") == 0) {
+        snprintf(ctype, sizeof ctype, "%s", setlocale(LC_CTYPE, NULL));
+        setlocale(LC_MESSAGES, ctype);
+    }
     bindtextdomain(NLS_DOMAIN, dir);
     bind_textdomain_codeset(NLS_DOMAIN, "UTF-8");
     nls_on = 1;
