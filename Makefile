@@ -44,6 +44,10 @@ OFFICE_SRC := $(filter-out backoffice/main.c,$(wildcard backoffice/*.c))
 LIBS := $(BUILD)/libcpoffice.a $(BUILD)/libcpscale.a $(BUILD)/libcppos.a \
         $(BUILD)/libcpreceipts.a $(BUILD)/libcpcore.a
 PROGRAMS := $(BUILD)/cleanplate-pos $(BUILD)/cleanplate-scale $(BUILD)/cleanplate-office
+# The message catalogs (po/LL.po), built beside the programs (see "translations").
+LINGUAS := $(patsubst po/%.po,%,$(wildcard po/*.po))
+MO_FILES := $(foreach l,$(LINGUAS),$(BUILD)/locale/$(l)/LC_MESSAGES/cleanplate.mo)
+LOCALEDIR = $(PREFIX)/share/locale
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -62,7 +66,7 @@ BENCH_PROGS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 all: deps
 	@$(MAKE) --no-print-directory programs
 
-programs: $(PROGRAMS)
+programs: $(PROGRAMS) $(MO_FILES)
 
 deps:
 	@./scripts/install-deps.sh
@@ -117,6 +121,25 @@ $(ENOSPC_SHIM): tests/shim/enospc_shim.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(WARN) -O2 -shared -fPIC -o $@ $< -ldl
 
+# ---- translations ----------------------------------------------------------
+
+# po/LL.po is built into $(BUILD)/locale/LL/LC_MESSAGES/cleanplate.mo, where the
+# programs in $(BUILD) find it (core/nls.c); `make install` puts it in
+# PREFIX/share/locale. `make po` extracts the programs' text again
+# (po/extract.sh) and merges it into every po/LL.po, which then names what is
+# new (untranslated) or changed (fuzzy); tests/integration/po_complete.sh fails
+# until each is translated.
+$(BUILD)/locale/%/LC_MESSAGES/cleanplate.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt --check -o $@ $<
+
+.PHONY: po
+po:
+	@mkdir -p $(BUILD)/po
+	./po/extract.sh $(BUILD)/po/cleanplate.pot
+	@for l in $(LINGUAS); do msgmerge --quiet --update --backup=none --no-wrap \
+	    po/$$l.po $(BUILD)/po/cleanplate.pot && msgfmt --statistics -o /dev/null po/$$l.po; done
+
 # ---- tests ---------------------------------------------------------------
 
 # The entry points install what is missing, then re-run make so that
@@ -135,7 +158,7 @@ _check: programs $(UNIT_TESTS) $(SHIM) $(ENOSPC_SHIM)
 	@$(MAKE) --no-print-directory fuzz-quick
 	@awk '{p += $$1; f += $$2} END {printf "check: %d passed, %d failed\n", p, f}' $(CHECK_COUNTS)
 
-unit: $(UNIT_TESTS)
+unit: $(UNIT_TESTS) $(MO_FILES)
 	@./tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
 
 integration: programs $(SHIM)
@@ -204,6 +227,12 @@ install: programs
 	    $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(CONFDIR) $(DESTDIR)$(UDEVRULESDIR) \
 	    $(DESTDIR)$(UNITDIR)
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	@for l in $(LINGUAS); do \
+	    echo "install -m 644 $(BUILD)/locale/$$l/LC_MESSAGES/cleanplate.mo $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/"; \
+	    install -d $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+	    install -m 644 $(BUILD)/locale/$$l/LC_MESSAGES/cleanplate.mo \
+	        $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/ || exit 1; \
+	done
 	install -m 644 $(MANPAGES) $(DESTDIR)$(MAN1DIR)/
 	if [ -d dist ]; then cp -r dist/. $(DESTDIR)$(DATADIR)/; fi
 	install -m 644 $(foreach c,$(CONFIGS),dist/$(c).ini.example) $(DESTDIR)$(EXAMPLEDIR)/
@@ -236,6 +265,7 @@ install: programs
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(PROGRAMS)))
 	rm -f $(addprefix $(DESTDIR)$(MAN1DIR)/,$(notdir $(MANPAGES)))
+	rm -f $(foreach l,$(LINGUAS),$(DESTDIR)$(LOCALEDIR)/$(l)/LC_MESSAGES/cleanplate.mo)
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(EXAMPLEDIR)
 	rmdir $(DESTDIR)$(PREFIX)/share/doc/cleanplate 2>/dev/null || true
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))

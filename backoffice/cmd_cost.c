@@ -12,7 +12,7 @@
 #include "core/food.h"
 #include "core/money.h"
 
-int cmd_category_add(office_ctx *c)
+int cmd_food_add(office_ctx *c)
 {
     const char *manager;
     cp_err err;
@@ -34,7 +34,7 @@ static cp_err print_category(const char *name, void *arg)
     return CP_OK;
 }
 
-int cmd_category_list(office_ctx *c)
+int cmd_food_list(office_ctx *c)
 {
     cp_err err = food_category_list(c->d, print_category, NULL);
     return err ? office_fail(err) : 0;

@@ -10,8 +10,8 @@
 #define CMD_REPORT_COST_OPTIONS "month=,year=,canteen=,json,csv,out=,font=,food-cost="
 
 /* Each returns the exit code. */
-int cmd_category_add(office_ctx *c);
-int cmd_category_list(office_ctx *c);
+int cmd_food_add(office_ctx *c);
+int cmd_food_list(office_ctx *c);
 int cmd_purchase_add(office_ctx *c);
 int cmd_purchase_reverse(office_ctx *c);
 int cmd_purchase_list(office_ctx *c);

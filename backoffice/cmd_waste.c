@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/names.h"
+#include "core/nls.h"
 #include "core/waste.h"
 
 /* Parses whole grams 0..10,000,000 (10 t); prints why not and returns 2 otherwise. */
@@ -21,8 +23,8 @@ static int parse_grams(const char *s, int64_t *out)
     *out = v;
     return 0;
 bad:
-    fprintf(stderr, "cleanplate-office: --grams '%s' is not a whole number of grams "
-                    "(0 to 10000000, e.g. 350)\n", s ? s : "");
+    fprintf(stderr, _("cleanplate-office: --grams '%s' is not a whole number of grams "
+                      "(0 to 10000000, e.g. 350)\n"), s ? s : "");
     return 2;
 }
 
@@ -40,8 +42,8 @@ int cmd_waste_add(office_ctx *c)
         (rc = office_need(c, "terminal")))
         return rc;
     if ((staff != NULL) + (dept != NULL) + (canteen != NULL) != 1) {
-        fprintf(stderr, "cleanplate-office: give one of --staff-no N (a diner's tray), "
-                        "--department CODE or --canteen CODE\n");
+        fprintf(stderr, _("cleanplate-office: give one of --staff-no N (a diner's tray), "
+                          "--department CODE or --canteen CODE\n"));
         return 2;
     }
     if ((err = waste_stage_valid(office_opt(c, "stage"))))
@@ -61,16 +63,17 @@ int cmd_waste_add(office_ctx *c)
     if ((err = waste_record(c->d, &req, &res)))
         return office_fail(err);
     waste_flags_text(res.flags, flags, sizeof flags);
-    printf("recorded %s: %s %lld g", res.id, res.stage, (long long)res.net_g);
+    printf(_("recorded %s: %s %lld g"), res.id, names_builtin(NAMES_STAGE, res.stage),
+           (long long)res.net_g);
     if (res.name[0])
-        printf(" for %s (%s)", res.name, res.staff_no);
+        printf(_(" for %s (%s)"), res.name, res.staff_no);
     if (res.department[0])
         printf(", %s %s", res.department_code, res.department);
     else
-        printf(", canteen %s", res.canteen);
+        printf(_(", canteen %s"), res.canteen);
     if (res.category[0] || res.reason[0])
         printf(", %s%s%s", res.category, res.category[0] && res.reason[0] ? " / " : "",
                res.reason);
-    printf("; flags %s\n", flags);
+    printf(_("; flags %s\n"), flags);
     return 0;
 }

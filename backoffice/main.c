@@ -13,10 +13,13 @@
 #include "core/diners.h"
 #include "core/ledger.h"
 #include "core/money.h"
+#include "core/names.h"
+#include "core/nls.h"
 #include "core/users.h"
 #include "core/verify.h"
 
 #include "backoffice/cmd_cost.h"
+#include "backoffice/cmd_names.h"
 #include "backoffice/cmd_waste.h"
 #include "backoffice/metrics.h"
 #include "backoffice/office.h"
@@ -41,7 +44,7 @@ static int cmd_init(ctx *c)
     cp_err err = db_migrate(c->d);
     if (err)
         return office_fail(err);
-    printf("database ready (schema version %d)\n", db_schema_version());
+    printf(_("database ready (schema version %d)\n"), db_schema_version());
     return 0;
 }
 
@@ -50,7 +53,7 @@ static int cmd_canteen_add(ctx *c)
     cp_err err = canteen_add(c->d, c->pos[0], c->pos[1], c->actor);
     if (err)
         return office_fail(err);
-    printf("added canteen %s (%s)\n", c->pos[0], c->pos[1]);
+    printf(_("added canteen %s (%s)\n"), c->pos[0], c->pos[1]);
     return 0;
 }
 
@@ -63,7 +66,8 @@ static int cmd_terminal_add(ctx *c)
     if ((err = canteen_add_terminal(c->d, c->pos[0], office_opt(c, "canteen"), office_opt(c, "kind"),
                                     c->actor)))
         return office_fail(err);
-    printf("added %s terminal %s to canteen %s\n", office_opt(c, "kind"), c->pos[0], office_opt(c, "canteen"));
+    printf(_("added %s %s to canteen %s\n"), names_builtin(NAMES_TERMINAL, office_opt(c, "kind")),
+           c->pos[0], office_opt(c, "canteen"));
     return 0;
 }
 
@@ -78,11 +82,11 @@ static int import_file(ctx *c, int diners)
                      : diners_import_departments(c->d, t, c->pos[0], c->actor, &n);
     csvread_free(t);
     if (err) {
-        fprintf(stderr, "cleanplate-office: %s (nothing was imported)\n", cp_detail());
+        fprintf(stderr, _("cleanplate-office: %s (nothing was imported)\n"), cp_detail());
         return err == CP_ERR_INVALID || err == CP_ERR_PARSE ? 2 : 1;
     }
-    printf("imported %s: %ld added, %ld updated, %ld unchanged\n",
-           diners ? "diners" : "departments", n.added, n.updated, n.unchanged);
+    printf(_("imported %s: %ld added, %ld updated, %ld unchanged\n"),
+           diners ? _("diners") : _("departments"), n.added, n.updated, n.unchanged);
     return 0;
 }
 
@@ -115,10 +119,11 @@ static int cmd_import_topups(ctx *c)
     }
     csvread_free(t);
     if (err) {
-        fprintf(stderr, "cleanplate-office: %s (nothing was topped up)\n", cp_detail());
+        fprintf(stderr, _("cleanplate-office: %s (nothing was topped up)\n"), cp_detail());
         return err == CP_ERR_INVALID || err == CP_ERR_PARSE ? 2 : 1;
     }
-    printf("topped up %ld diner%s with %s yuan cash in all\n", n, n == 1 ? "" : "s",
+    printf(P_("topped up %ld diner with %s yuan cash in all\n",
+              "topped up %ld diners with %s yuan cash in all\n", (unsigned long)n), n,
            money_format(fen, m));
     return 0;
 }
@@ -131,12 +136,13 @@ static int cmd_period_set(ctx *c)
         return rc;
     if ((err = canteen_set_period(c->d, office_opt(c, "canteen"), c->pos[0], c->pos[1], c->actor)))
         return office_fail(err);
-    printf("canteen %s: %s is %s\n", office_opt(c, "canteen"), c->pos[0], c->pos[1]);
+    printf(_("canteen %s: %s is %s\n"), office_opt(c, "canteen"), c->pos[0], c->pos[1]);
     return 0;
 }
 
 static int cmd_price_set(ctx *c)
 {
+    char names[2][NAMES_SIZE];
     const char *manager;
     int64_t fen;
     cp_err err;
@@ -147,8 +153,9 @@ static int cmd_price_set(ctx *c)
     if ((err = canteen_set_price(c->d, office_opt(c, "canteen"), office_opt(c, "period"), office_opt(c, "category"),
                                  fen, manager)))
         return office_fail(err);
-    printf("canteen %s: %s for %s costs %s yuan\n", office_opt(c, "canteen"), office_opt(c, "period"),
-           office_opt(c, "category"), c->pos[0]);
+    printf(_("canteen %s: %s for %s costs %s yuan\n"), office_opt(c, "canteen"),
+           names_show(c->d, NAMES_PERIOD, office_opt(c, "period"), names[0]),
+           names_show(c->d, NAMES_CATEGORY, office_opt(c, "category"), names[1]), c->pos[0]);
     return 0;
 }
 
@@ -162,7 +169,7 @@ static int cmd_item_set(ctx *c)
     if ((err = canteen_set_item(c->d, office_opt(c, "canteen"), c->pos[0], c->pos[1], fen,
                                 office_opt(c, "per-100g") ? "100g" : "piece", c->actor)))
         return office_fail(err);
-    printf("item %s (%s): %s yuan per %s\n", c->pos[0], c->pos[1], c->pos[2],
+    printf(_("item %s (%s): %s yuan per %s\n"), c->pos[0], c->pos[1], c->pos[2],
            office_opt(c, "per-100g") ? "100 g" : "piece");
     return 0;
 }
@@ -185,7 +192,7 @@ static int cmd_rules_set(ctx *c)
     if (od && (rc = office_parse_yuan(od, &overdraft)))
         return rc;
     if (meals == CANTEEN_RULE_KEEP && cap == CANTEEN_RULE_KEEP && overdraft == CANTEEN_RULE_KEEP) {
-        fprintf(stderr, "cleanplate-office: give --meals, --daily-cap or --overdraft (see --help)\n");
+        fprintf(stderr, _("cleanplate-office: give --meals, --daily-cap or --overdraft (see --help)\n"));
         return 2;
     }
     if ((rc = office_manager(c, "manager", &manager)))
@@ -193,8 +200,9 @@ static int cmd_rules_set(ctx *c)
     if ((err = canteen_set_rules(c->d, c->pos[0], meals, cap, overdraft, manager)) ||
         (err = canteen_get_rules(c->d, c->pos[0], &meals, &cap, &overdraft)))
         return office_fail(err);
-    printf("category %s: %d meal%s per period, daily cap %s, overdraft %s\n", c->pos[0], meals,
-           meals == 1 ? "" : "s", cap < 0 ? "none" : money_format(cap, m[0]),
+    printf(P_("category %s: %d meal per period, daily cap %s, overdraft %s\n",
+              "category %s: %d meals per period, daily cap %s, overdraft %s\n",
+              (unsigned long)meals), c->pos[0], meals, cap < 0 ? _("none") : money_format(cap, m[0]),
            money_format(overdraft, m[1]));
     return 0;
 }
@@ -211,7 +219,7 @@ static int cmd_topup(ctx *c)
     if ((err = ledger_topup(c->d, c->pos[0], fen, manager, entry)) ||
         (err = ledger_balance(c->d, c->pos[0], &cash, &subsidy)))
         return office_fail(err);
-    printf("%s: +%s yuan cash (entry %s), balance cash %s subsidy %s\n", c->pos[0],
+    printf(_("%s: +%s yuan cash (entry %s), balance cash %s subsidy %s\n"), c->pos[0],
            money_format(fen, m[0]), entry, money_format(cash, m[1]), money_format(subsidy, m[2]));
     return 0;
 }
@@ -228,7 +236,7 @@ static int cmd_topup_reverse(ctx *c)
     if ((err = ledger_topup_reverse(c->d, c->pos[0], office_opt(c, "reason"), manager,
                                     staff_no, &fen)))
         return office_fail(err);
-    printf("top-up %s reversed: %s yuan taken back from %s's cash\n", c->pos[0],
+    printf(_("top-up %s reversed: %s yuan taken back from %s's cash\n"), c->pos[0],
            money_format(fen, m), staff_no);
     return 0;
 }
@@ -247,9 +255,9 @@ static int cmd_subsidy_grant(ctx *c)
                       office_opt(c, "category")};
     if ((err = ledger_grant_subsidy(c->d, &g, manager, &n)))
         return office_fail(err);
-    printf("granted %s yuan subsidy for %s to %ld diner%s%s\n", c->pos[0], g.month, n,
-           n == 1 ? "" : "s",
-           n == 0 ? " (none matched, or all had this month's subsidy already)" : "");
+    printf(P_("granted %s yuan subsidy for %s to %ld diner%s\n",
+              "granted %s yuan subsidy for %s to %ld diners%s\n", (unsigned long)n), c->pos[0],
+           g.month, n, n == 0 ? _(" (none matched, or all had this month's subsidy already)") : "");
     return 0;
 }
 
@@ -264,7 +272,7 @@ static int cmd_subsidy_expire(ctx *c)
         return rc;
     if ((err = ledger_expire_subsidy(c->d, office_opt(c, "month"), manager, &fen)))
         return office_fail(err);
-    printf("expired %s yuan of unused subsidy at the end of %s\n", money_format(fen, m),
+    printf(_("expired %s yuan of unused subsidy at the end of %s\n"), money_format(fen, m),
            office_opt(c, "month"));
     return 0;
 }
@@ -274,7 +282,7 @@ static int cmd_card_block(ctx *c)
     cp_err err = diners_card_block(c->d, c->pos[0], c->actor);
     if (err)
         return office_fail(err);
-    printf("card %s blocked\n", c->pos[0]);
+    printf(_("card %s blocked\n"), c->pos[0]);
     return 0;
 }
 
@@ -283,7 +291,7 @@ static int cmd_card_unblock(ctx *c)
     cp_err err = diners_card_unblock(c->d, c->pos[0], c->actor);
     if (err)
         return office_fail(err);
-    printf("card %s unblocked\n", c->pos[0]);
+    printf(_("card %s unblocked\n"), c->pos[0]);
     return 0;
 }
 
@@ -292,7 +300,7 @@ static int cmd_card_replace(ctx *c)
     cp_err err = diners_card_replace(c->d, c->pos[0], c->pos[1], c->actor);
     if (err)
         return office_fail(err);
-    printf("%s now has card %s; the old cards are retired\n", c->pos[0], c->pos[1]);
+    printf(_("%s now has card %s; the old cards are retired\n"), c->pos[0], c->pos[1]);
     return 0;
 }
 
@@ -307,7 +315,7 @@ static int cmd_diner_leave(ctx *c)
         return rc;
     if ((err = ledger_refund_leaver(c->d, c->pos[0], manager, &fen)))
         return office_fail(err);
-    printf("%s has left: pay out %s yuan cash; cards retired, subsidy expired\n", c->pos[0],
+    printf(_("%s has left: pay out %s yuan cash; cards retired, subsidy expired\n"), c->pos[0],
            money_format(fen, m));
     return 0;
 }
@@ -326,7 +334,7 @@ static int cmd_balance(ctx *c)
         putchar('\n');
         json_decref(o);
     } else {
-        printf("%s: cash %s yuan, subsidy %s yuan\n", c->pos[0], money_format(cash, m[0]),
+        printf(_("%s: cash %s yuan, subsidy %s yuan\n"), c->pos[0], money_format(cash, m[0]),
                money_format(subsidy, m[1]));
     }
     return 0;
@@ -336,7 +344,7 @@ static int cmd_balance(ctx *c)
 static cp_err read_new_pin(const char *name, char pin[64])
 {
     char prompt[160];
-    snprintf(prompt, sizeof prompt, "new PIN for %s", name);
+    snprintf(prompt, sizeof prompt, _("new PIN for %s"), name);
     return cli_read_pin(prompt, 1, pin, 64);
 }
 
@@ -355,13 +363,13 @@ static int cmd_user_add(ctx *c)
     if ((err = users_role_valid(role)) || (err = users_count(c->d, &users)))
         return office_fail(err);
     if (users == 0 && strcmp(role, "admin") != 0) {
-        fprintf(stderr, "cleanplate-office: the database has no users yet: add its admin "
-                        "first (cleanplate-office user add NAME --role admin)\n");
+        fprintf(stderr, _("cleanplate-office: the database has no users yet: add its admin "
+                          "first (cleanplate-office user add NAME --role admin)\n"));
         return 2;
     }
     if (users == 0 && office_opt(c, "manager")) {
-        fprintf(stderr, "cleanplate-office: the database has no users yet, so nobody can "
-                        "authorise: add the first admin without --manager\n");
+        fprintf(stderr, _("cleanplate-office: the database has no users yet, so nobody can "
+                          "authorise: add the first admin without --manager\n"));
         return 2;
     }
     if (users > 0 && (rc = office_manager(c, users_role_to_manage(role), &manager)))
@@ -372,7 +380,8 @@ static int cmd_user_add(ctx *c)
     sodium_memzero(pin, sizeof pin);
     if (err)
         return office_fail(err);
-    printf("added %s %s%s\n", role, c->pos[0], manager ? "" : " (the first user)");
+    printf(_("added %s %s%s\n"), names_builtin(NAMES_ROLE, role), c->pos[0],
+           manager ? "" : _(" (the first user)"));
     return 0;
 }
 
@@ -416,7 +425,7 @@ static int cmd_user_disable(ctx *c)
         return rc;
     if ((err = users_disable(c->d, c->pos[0], manager)))
         return office_fail(err);
-    printf("%s is disabled: no more logins or authorisations (kept in the records)\n",
+    printf(_("%s is disabled: no more logins or authorisations (kept in the records)\n"),
            c->pos[0]);
     return 0;
 }
@@ -434,7 +443,7 @@ static int cmd_user_pin(ctx *c)
     sodium_memzero(pin, sizeof pin);
     if (err)
         return office_fail(err);
-    printf("%s has a new PIN; wrong PINs and any lock are cleared\n", c->pos[0]);
+    printf(_("%s has a new PIN; wrong PINs and any lock are cleared\n"), c->pos[0]);
     return 0;
 }
 
@@ -448,7 +457,7 @@ static int cmd_void(ctx *c)
         return rc;
     if ((err = ledger_void(c->d, c->pos[0], manager, NULL, office_opt(c, "reason"), void_id)))
         return office_fail(err);
-    printf("sale %s is void (%s); the money is back in the wallets it came from\n", c->pos[0],
+    printf(_("sale %s is void (%s); the money is back in the wallets it came from\n"), c->pos[0],
            void_id);
     return 0;
 }
@@ -464,7 +473,7 @@ static int int_opt(const ctx *c, const char *name, long min, long max, int *out)
         return 0;
     n = strtol(v, &end, 10);
     if (*end || end == v || n < min || n > max) {
-        fprintf(stderr, "cleanplate-office: --%s '%s': give a whole number from %ld to %ld\n",
+        fprintf(stderr, _("cleanplate-office: --%s '%s': give a whole number from %ld to %ld\n"),
                 name, v, min, max);
         return 2;
     }
@@ -489,8 +498,8 @@ static int metrics_options(const ctx *c, metrics_opts *o)
         return rc;
     if ((v = office_opt(c, "min-coverage"))) {
         if (money_parse_yuan(v, &n) || n > 100) {
-            fprintf(stderr, "cleanplate-office: --min-coverage '%s': give a fraction from 0 "
-                            "to 1, like 0.5\n", v);
+            fprintf(stderr, _("cleanplate-office: --min-coverage '%s': give a fraction from 0 "
+                              "to 1, like 0.5\n"), v);
             return 2;
         }
         o->min_coverage_pct = (int)n;
@@ -499,8 +508,8 @@ static int metrics_options(const ctx *c, metrics_opts *o)
         return rc;
     if ((v = office_opt(c, "co2e-factor"))) {
         if (money_parse_yuan(v, &n) || n > 100000) {
-            fprintf(stderr, "cleanplate-office: --co2e-factor '%s': give kg CO2e per kg, like "
-                            "2.5\n", v);
+            fprintf(stderr, _("cleanplate-office: --co2e-factor '%s': give kg CO2e per kg, like "
+                              "2.5\n"), v);
             return 2;
         }
         o->co2e_milli_per_kg = n * 10;
@@ -520,7 +529,7 @@ static int cmd_metrics(ctx *c)
     if ((rc = metrics_options(c, &o)))
         return rc;
     if (json && csv) {
-        fprintf(stderr, "cleanplate-office: give --json or --csv, not both\n");
+        fprintf(stderr, _("cleanplate-office: give --json or --csv, not both\n"));
         return 2;
     }
     if ((err = metrics_span_parse(office_opt(c, "month"), office_opt(c, "quarter"), &span)))
@@ -548,7 +557,8 @@ static int cmd_rollup(ctx *c)
     if ((err = metrics_span_parse(office_opt(c, "month"), office_opt(c, "quarter"), &span)) ||
         (err = metrics_rollup(c->d, &span, 1, &days)))
         return office_fail(err);
-    printf("rolled up %ld closed day%s of %s\n", days, days == 1 ? "" : "s", span.label);
+    printf(P_("rolled up %ld closed day of %s\n", "rolled up %ld closed days of %s\n",
+              (unsigned long)days), days, span.label);
     return 0;
 }
 
@@ -570,7 +580,7 @@ static int cmd_audit_head(ctx *c)
     if (err)
         return office_fail(err);
     if (!head[0]) {
-        fprintf(stderr, "cleanplate-office: the audit log is empty\n");
+        fprintf(stderr, _("cleanplate-office: the audit log is empty\n"));
         return 1;
     }
     puts(head);
@@ -594,9 +604,12 @@ static int cmd_publish_redblack(ctx *c)
     req.actor = c->actor;
     if ((err = publish_redblack(c->d, &req, &res)))
         return office_fail(err);
-    printf("published %s: %ld eligible department%s, %ld on the red list, %ld on the black "
-           "list\n  %s\n  %s\n  %s\n  hash %s\n  audit head %s (keep it: verify --head)\n",
-           res.id, res.rows, res.rows == 1 ? "" : "s", res.red, res.black, res.paths[0],
+    printf(P_("published %s: %ld eligible department, %ld on the red list, %ld on the black "
+              "list\n  %s\n  %s\n  %s\n  hash %s\n  audit head %s (keep it: verify --head)\n",
+              "published %s: %ld eligible departments, %ld on the red list, %ld on the black "
+              "list\n  %s\n  %s\n  %s\n  hash %s\n  audit head %s (keep it: verify --head)\n",
+              (unsigned long)res.rows),
+           res.id, res.rows, res.red, res.black, res.paths[0],
            res.paths[1], res.paths[2], res.hash, res.audit_head);
     return 0;
 }
@@ -621,14 +634,15 @@ static int cmd_report_pdf(ctx *c, int quarterly)
     if (err)
         return office_fail(err);
     if (quarterly && res.provisional)
-        printf("wrote %s: %d pages, PROVISIONAL (the quarter has not ended): %d points so far, "
-               "no grade; every page is marked 临时报告\n", req.out, res.pages, res.score);
+        printf(_("wrote %s: %d pages, PROVISIONAL (the quarter has not ended): %d points so far, "
+                 "no grade; every page is marked 临时报告\n"), req.out, res.pages, res.score);
     else if (quarterly)
-        printf("wrote %s: %d pages, %d points, grade %s\n", req.out, res.pages, res.score,
+        printf(_("wrote %s: %d pages, %d points, grade %s\n"), req.out, res.pages, res.score,
                res.grade);
     else
-        printf("wrote %s: %d pages%s%s\n", req.out, res.pages,
-               res.publication[0] ? ", with the published list " : " (the list is not published yet)",
+        printf(_("wrote %s: %d pages%s%s\n"), req.out, res.pages,
+               res.publication[0] ? _(", with the published list ")
+                                  : _(" (the list is not published yet)"),
                res.publication);
     return 0;
 }
@@ -668,109 +682,121 @@ static int cmd_publications(ctx *c)
 }
 
 static const command commands[] = {
-    {"init", "", "create the database, or migrate it to this version (harmless twice)", 0, "",
+    {"init", "", N_("create the database, or migrate it to this version (harmless twice)"), 0, "",
      cmd_init},
-    {"canteen add", "CODE NAME", "add a canteen", 2, "", cmd_canteen_add},
-    {"terminal add", "CODE --canteen CODE --kind pos|waste", "add a POS or a waste station", 1,
+    {"canteen add", "CODE NAME", N_("add a canteen"), 2, "", cmd_canteen_add},
+    {"terminal add", "CODE --canteen CODE --kind pos|waste", N_("add a POS or a waste station"), 1,
      "canteen=,kind=", cmd_terminal_add},
-    {"import departments", "FILE", "import departments (CSV: code,name,parent_code)", 1, "",
+    {"import departments", "FILE", N_("import departments (CSV: code,name,parent_code)"), 1, "",
      cmd_import_departments},
     {"import diners", "FILE",
-     "import diners (CSV: staff_no,name,department_code,category,card)", 1, "",
+     N_("import diners (CSV: staff_no,name,department_code,category,card)"), 1, "",
      cmd_import_diners},
     {"import topups", "FILE --manager NAME",
-     "add cash to many wallets at once, all or nothing (CSV: staff_no,yuan)", 1, "manager=",
+     N_("add cash to many wallets at once, all or nothing (CSV: staff_no,yuan)"), 1, "manager=",
      cmd_import_topups},
     {"import purchases", "FILE --canteen CODE --manager NAME",
-     "import a canteen's food purchases, all or nothing (CSV: "
-     "date,supplier,category,kg,yuan,invoice)", 1, "canteen=,manager=", cmd_import_purchases},
-    {"period set", "--canteen CODE NAME HH:MM-HH:MM", "set a meal period", 2, "canteen=",
+     N_("import a canteen's food purchases, all or nothing (CSV: "
+        "date,supplier,category,kg,yuan,invoice)"), 1, "canteen=,manager=", cmd_import_purchases},
+    {"period set", "--canteen CODE NAME HH:MM-HH:MM", N_("set a meal period"), 2, "canteen=",
      cmd_period_set},
+    {"period name", "CODE NAME",
+     N_("the name screens, receipts and reports show for a meal period code (lunch: 午餐); "
+        "\"\" shows the built-in one again"),
+     2, "", cmd_period_name},
+    {"period list", "[--json]", N_("every meal period code and the name shown for it"), 0,
+     "json", cmd_period_list},
+    {"category set", "CODE NAME",
+     N_("the name screens, receipts and reports show for a diner category (staff: 职工); "
+        "\"\" shows the built-in one again"),
+     2, "", cmd_category_set},
+    {"category list", "[--json]", N_("every diner category and the name shown for it"), 0,
+     "json", cmd_category_list},
     {"price set", "--canteen CODE --period NAME --category CAT YUAN --manager NAME",
-     "set the meal price of a period for a diner category", 1,
+     N_("set the meal price of a period for a diner category"), 1,
      "canteen=,period=,category=,manager=", cmd_price_set},
-    {"item set", "--canteen CODE [--per-100g] CODE NAME YUAN", "add or change an a-la-carte item",
+    {"item set", "--canteen CODE [--per-100g] CODE NAME YUAN", N_("add or change an a-la-carte item"),
      3, "canteen=,per-100g", cmd_item_set},
     {"rules set",
      "CATEGORY [--meals N] [--daily-cap YUAN|none] [--overdraft YUAN] --manager NAME",
-     "set a category's meals per period, daily cap and overdraft", 1,
+     N_("set a category's meals per period, daily cap and overdraft"), 1,
      "meals=,daily-cap=,overdraft=,manager=", cmd_rules_set},
     /* before "topup": the first command whose words match is taken */
     {"topup reverse", "LEDGER_ID --reason TEXT --manager NAME",
-     "reverse a mistaken top-up (the entry id that topup printed) with a new entry", 1,
+     N_("reverse a mistaken top-up (the entry id that topup printed) with a new entry"), 1,
      "reason=,manager=", cmd_topup_reverse},
-    {"topup", "STAFF_NO YUAN --manager NAME", "add cash to a diner's wallet", 2, "manager=",
+    {"topup", "STAFF_NO YUAN --manager NAME", N_("add cash to a diner's wallet"), 2, "manager=",
      cmd_topup},
     {"subsidy grant",
      "--month YYYY-MM YUAN [--department CODE] [--category CAT] --manager NAME",
-     "grant a month's subsidy to every active diner (or those of a department and its "
-     "sub-departments, or of a diner category)",
+     N_("grant a month's subsidy to every active diner (or those of a department and its "
+        "sub-departments, or of a diner category)"),
      1, "month=,department=,category=,manager=", cmd_subsidy_grant},
     {"subsidy expire", "--month YYYY-MM --manager NAME",
-     "take back what is left of a month's subsidy grants, after the month has ended", 0,
+     N_("take back what is left of a month's subsidy grants, after the month has ended"), 0,
      "month=,manager=", cmd_subsidy_expire},
-    {"card block", "CARD", "block a lost card", 1, "", cmd_card_block},
-    {"card unblock", "CARD", "unblock a card that was found", 1, "", cmd_card_unblock},
-    {"card replace", "STAFF_NO NEWCARD", "give a diner a new card; old cards are retired", 2, "",
+    {"card block", "CARD", N_("block a lost card"), 1, "", cmd_card_block},
+    {"card unblock", "CARD", N_("unblock a card that was found"), 1, "", cmd_card_unblock},
+    {"card replace", "STAFF_NO NEWCARD", N_("give a diner a new card; old cards are retired"), 2, "",
      cmd_card_replace},
     {"diner leave", "STAFF_NO --manager NAME",
-     "a diner leaves: refund cash, expire subsidy, retire cards", 1, "manager=",
+     N_("a diner leaves: refund cash, expire subsidy, retire cards"), 1, "manager=",
      cmd_diner_leave},
-    {"balance", "STAFF_NO [--json]", "show a diner's cash and subsidy", 1, "json", cmd_balance},
+    {"balance", "STAFF_NO [--json]", N_("show a diner's cash and subsidy"), 1, "json", cmd_balance},
     {"user add", "NAME --role cashier|kitchen|manager|admin --manager NAME",
-     "add a user (a manager or admin authorises; the very first user, an admin, needs none); "
-     "the PINs are asked for (or read from stdin: the manager's, then the new one twice)",
+     N_("add a user (a manager or admin authorises; the very first user, an admin, needs none); "
+        "the PINs are asked for (or read from stdin: the manager's, then the new one twice)"),
      1, "role=,manager=", cmd_user_add},
-    {"user list", "", "every user: role, active, wrong PINs in a row and any lock", 0, "",
+    {"user list", "", N_("every user: role, active, wrong PINs in a row and any lock"), 0, "",
      cmd_user_list},
     {"user disable", "NAME --manager NAME",
-     "disable a user (a manager or admin needs an admin to disable them)", 1, "manager=",
+     N_("disable a user (a manager or admin needs an admin to disable them)"), 1, "manager=",
      cmd_user_disable},
     {"user pin", "NAME --manager NAME",
-     "set a new PIN for a user and lift their lock (stdin: the manager's PIN, then the new "
-     "one twice)", 1, "manager=", cmd_user_pin},
+     N_("set a new PIN for a user and lift their lock (stdin: the manager's PIN, then the new "
+        "one twice)"), 1, "manager=", cmd_user_pin},
     {"void", "SALE_ID --manager NAME [--reason TEXT]",
-     "void a sale (manager PIN asked for, or read from stdin)", 1, "manager=,reason=", cmd_void},
+     N_("void a sale (manager PIN asked for, or read from stdin)"), 1, "manager=,reason=", cmd_void},
     {"verify", "[--out DIR] [--head HEX]",
-     "check every balance, void, the audit chain with every event's rows, the publications "
-     "(and their files in DIR); with --head, that nothing up to that head was removed",
+     N_("check every balance, void, the audit chain with every event's rows, the publications "
+        "(and their files in DIR); with --head, that nothing up to that head was removed"),
      0, "out=,head=", cmd_verify},
-    {"audit head", "", "print the head of the audit chain (keep it: verify --head HEX)", 0, "",
+    {"audit head", "", N_("print the head of the audit chain (keep it: verify --head HEX)"), 0, "",
      cmd_audit_head},
     {"publish redblack",
      "--month YYYY-MM --out DIR [--reason TEXT] [--font TTF] [--canteen CODE]"
      " [--clean-threshold G] [--min-meals N] [--min-coverage F] [--red N] [--black N]",
-     "publish the month's red/black list as PDF, CSV and HTML; again only with a reason", 0,
+     N_("publish the month's red/black list as PDF, CSV and HTML; again only with a reason"), 0,
      "month=,out=,reason=,font=,canteen=,clean-threshold=,min-meals=,min-coverage=,red=,"
      "black=", cmd_publish_redblack},
-    {"publications", "", "list what has been published", 0, "", cmd_publications},
+    {"publications", "", N_("list what has been published"), 0, "", cmd_publications},
     {"report monthly", "--month YYYY-MM --out FILE.pdf [--canteen CODE] [--font TTF]",
-     "the monthly PDF report (the metrics options apply too)", 0,
+     N_("the monthly PDF report (the metrics options apply too)"), 0,
      "month=,out=,font=,canteen=,clean-threshold=,min-meals=,min-coverage=,red=,black=,"
      "food-cost=,co2e-factor=", cmd_report_monthly},
     {"report quarterly",
      "--quarter YYYYQn --out FILE.pdf [--rubric FILE.ini] [--canteen CODE] [--font TTF]"
      " [--provisional]",
-     "the quarterly anti-waste evaluation, scored 优/良/中/差 by the rubric, once the quarter "
-     "has ended (--provisional: a draft before that, marked on every page, not graded)", 0,
+     N_("the quarterly anti-waste evaluation, scored 优/良/中/差 by the rubric, once the quarter "
+        "has ended (--provisional: a draft before that, marked on every page, not graded)"), 0,
      "quarter=,out=,font=,rubric=,canteen=,clean-threshold=,min-meals=,min-coverage=,red=,"
      "black=,food-cost=,co2e-factor=,provisional", cmd_report_quarterly},
     {"report sales", "--from DATE --to DATE [--by day|terminal|cashier|period] [--csv]",
-     "sales, voids and money taken, for the books", 0, "from=,to=,by=,csv", cmd_report_sales},
-    {"report balances", "[--csv]", "cash and subsidy the canteen owes each diner", 0, "csv",
+     N_("sales, voids and money taken, for the books"), 0, "from=,to=,by=,csv", cmd_report_sales},
+    {"report balances", "[--csv]", N_("cash and subsidy the canteen owes each diner"), 0, "csv",
      cmd_report_balances},
     {"metrics",
      "(--month YYYY-MM | --quarter YYYYQn) [--canteen CODE] [--by department|canteen|period]"
      " [--json|--csv] [--clean-threshold G] [--min-meals N] [--min-coverage F] [--red N]"
      " [--black N] [--food-cost YUAN] [--co2e-factor X]",
-     "waste metrics and the red/black ranking (defaults: 10 g, 20 meals, 0.5, 3, 3, "
-     "20 yuan/kg, 2.5 kg CO2e/kg)", 0,
+     N_("waste metrics and the red/black ranking (defaults: 10 g, 20 meals, 0.5, 3, 3, "
+        "20 yuan/kg, 2.5 kg CO2e/kg)"), 0,
      "month=,quarter=,canteen=,by=,json,csv,clean-threshold=,min-meals=,min-coverage=,red=,"
      "black=,food-cost=,co2e-factor=", cmd_metrics},
-    {"category add", "NAME --manager NAME",
-     "add a food category (for purchases, stock counts and kitchen waste)", 1, "manager=",
-     cmd_category_add},
-    {"category list", "", "the food categories, in their order", 0, "", cmd_category_list},
+    {"food add", "NAME --manager NAME",
+     N_("add a food category (for purchases, stock counts and kitchen waste)"), 1, "manager=",
+     cmd_food_add},
+    {"food list", "", N_("the food categories, in their order"), 0, "", cmd_food_list},
     {"purchase add",
      "--canteen CODE --date YYYY-MM-DD --supplier NAME --category C --kg KG --yuan YUAN"
      " [--invoice NO] --manager NAME",
@@ -795,27 +821,27 @@ static const command commands[] = {
     {"waste add",
      "--stage plate|prep|overproduction|spoilage (--staff-no N | --department CODE | "
      "--canteen CODE) --grams N [--category C] [--reason R] --terminal CODE",
-     "record a weighing by hand when a scale is broken (flagged manual)", 0,
+     N_("record a weighing by hand when a scale is broken (flagged manual)"), 0,
      CMD_WASTE_ADD_OPTIONS, cmd_waste_add},
     {"rollup", "(--month YYYY-MM | --quarter YYYYQn)",
-     "add up the closed days of a month or quarter for fast metrics (metrics does it too; "
-     "run nightly)",
+     N_("add up the closed days of a month or quarter for fast metrics (metrics does it too; "
+        "run nightly)"),
      0, "month=,quarter=", cmd_rollup},
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: cleanplate-office [--db PATH] [--user NAME] COMMAND ...\n\n"
-               "Back-office commands for a CleanPlate canteen.\n\n");
+    fprintf(f, _("usage: cleanplate-office [--db PATH] [--user NAME] COMMAND ...\n\n"
+                 "Back-office commands for a CleanPlate canteen.\n\n"));
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %s %s\n      %s\n", commands[i].name, commands[i].args, commands[i].help);
-    fprintf(f, "\nOptions for every command:\n"
-               "  --db PATH    the database (default $CLEANPLATE_DB, else ./cleanplate.db)\n"
-               "  --user NAME  who does this, for the audit log (default $CLEANPLATE_USER,\n"
-               "               else $USER)\n"
-               "  --help       this text, or a command's usage: cleanplate-office topup --help\n"
-               "Amounts are yuan: 8, 8.5 or 8.50. The clock can be fixed with\n"
-               "CLEANPLATE_NOW=2026-11-21T12:00:00.\n");
+        fprintf(f, "  %s %s\n      %s\n", commands[i].name, commands[i].args, _(commands[i].help));
+    fprintf(f, _("\nOptions for every command:\n"
+                 "  --db PATH    the database (default $CLEANPLATE_DB, else ./cleanplate.db)\n"
+                 "  --user NAME  who does this, for the audit log (default $CLEANPLATE_USER,\n"
+                 "               else $USER)\n"
+                 "  --help       this text, or a command's usage: cleanplate-office topup --help\n"
+                 "Amounts are yuan: 8, 8.5 or 8.50. The clock can be fixed with\n"
+                 "CLEANPLATE_NOW=2026-11-21T12:00:00.\n"));
 }
 
 /* Builds the option table of a command: its own options plus the common ones. */
@@ -846,6 +872,9 @@ int main(int argc, char **argv)
     int words = 0, rc = 1;
     cp_err err;
 
+    /* the office follows the locale (LANG); Chinese without the zh_CN locale is said once */
+    nls_start();
+    nls_use("cleanplate-office", NULL, NLS_NO_SCREEN);
     /* The command is the first one or two words that name one. */
     for (int i = 1; i < argc && !cmd; i++) {
         if (argv[i][0] == '-') {
@@ -873,8 +902,8 @@ int main(int argc, char **argv)
                 usage(stdout);
                 return 0;
             }
-            fprintf(stderr, "cleanplate-office: unknown command '%s'; see "
-                            "cleanplate-office --help\n", argv[i]);
+            fprintf(stderr, _("cleanplate-office: unknown command '%s'; see "
+                              "cleanplate-office --help\n"), argv[i]);
             return 2;
         }
     }
@@ -895,19 +924,21 @@ int main(int argc, char **argv)
             if (i != words && !(i == words - 1 && strchr(cmd->name, ' ')))
                 args[n++] = argv[i];
         if ((err = cli_parse(n, args, opts, c.pos, OFFICE_MAX_POS, &c.npos))) {
-            fprintf(stderr, "cleanplate-office %s: %s; usage: cleanplate-office %s %s\n",
+            fprintf(stderr, _("cleanplate-office %s: %s; usage: cleanplate-office %s %s\n"),
                     cmd->name, cp_detail(), cmd->name, cmd->args);
             return 2;
         }
     }
     if (cli_get(opts, "help")) {
-        printf("usage: cleanplate-office %s %s\n  %s\n", cmd->name, cmd->args, cmd->help);
+        printf(_("usage: cleanplate-office %s %s\n  %s\n"), cmd->name, cmd->args, _(cmd->help));
         return 0;
     }
     if (c.npos != cmd->npos) {
-        fprintf(stderr, "cleanplate-office %s: expected %d argument%s, got %d; usage: "
-                        "cleanplate-office %s %s\n", cmd->name, cmd->npos,
-                cmd->npos == 1 ? "" : "s", c.npos, cmd->name, cmd->args);
+        fprintf(stderr, P_("cleanplate-office %s: expected %d argument, got %d; usage: "
+                           "cleanplate-office %s %s\n",
+                           "cleanplate-office %s: expected %d arguments, got %d; usage: "
+                           "cleanplate-office %s %s\n", (unsigned long)cmd->npos),
+                cmd->name, cmd->npos, c.npos, cmd->name, cmd->args);
         return 2;
     }
     c.actor = cli_get(opts, "user");

@@ -15,6 +15,8 @@
 #include "backoffice/csvout.h"
 #include "backoffice/text.h"
 #include "core/clock.h"
+#include "core/names.h"
+#include "core/nls.h"
 #include "core/waste.h"
 
 /* Sums for one department while they are gathered. */
@@ -410,8 +412,11 @@ cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days)
             continue;
         if (err != CP_ERR_NOT_FOUND)
             return err;
-        if (progress)
-            fprintf(stderr, "\rrolling up %s (day %d of %d)...", date, done, total);
+        if (progress) {
+            /* the carriage return apart: a catalog's messages do not carry one */
+            fputc('\r', stderr);
+            fprintf(stderr, _("rolling up %s (day %d of %d)..."), date, done, total);
+        }
         if (*days > 0)
             let_terminals_in(held_us);
         began_us = mono_us();
@@ -420,9 +425,11 @@ cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days)
         held_us = mono_us() - began_us;
         (*days)++;
     }
-    if (progress && *days)
-        fprintf(stderr, "\rrolled up %ld day%s of %s.%30s\n", *days, *days == 1 ? "" : "s",
-                span->label, "");
+    if (progress && *days) {
+        fputc('\r', stderr);
+        fprintf(stderr, P_("rolled up %ld day of %s.%30s\n", "rolled up %ld days of %s.%30s\n",
+                           (unsigned long)*days), *days, span->label, "");
+    }
     return CP_OK;
 }
 
@@ -722,14 +729,16 @@ cp_err metrics_print_text(const metrics_table *t, FILE *f)
 {
     char a[24], b[24], c[24], e[24];
 
-    fprintf(f, "%s (%s to %s): %zu departments, %ld eligible; clean plate <= %d g, "
-               "eligible with >= %d meals, >= %d%% weighed, >= %d diners\n",
+    fprintf(f, _("%s (%s to %s): %zu departments, %ld eligible; clean plate <= %d g, "
+                 "eligible with >= %d meals, >= %d%% weighed, >= %d diners\n"),
             t->span.label, t->span.from, t->span.to, t->n, t->eligible,
             t->opts.clean_threshold_g, t->opts.min_meals, t->opts.min_coverage_pct,
             METRICS_MIN_DINERS);
-    fprintf(f, "%lld flagged tray%s left out (overload, negative, impossible weight or no meal; "
-               "kitchen weighings: --by canteen)\n",
-            (long long)t->flagged_trays, t->flagged_trays == 1 ? "" : "s");
+    fprintf(f, P_("%lld flagged tray left out (overload, negative, impossible weight or no meal; "
+                  "kitchen weighings: --by canteen)\n",
+                  "%lld flagged trays left out (overload, negative, impossible weight or no meal; "
+                  "kitchen weighings: --by canteen)\n", (unsigned long)t->flagged_trays),
+            (long long)t->flagged_trays);
     fprintf(f, "%4s %-6s %-12s %7s %6s %6s %9s %7s %6s %6s %7s %7s %s\n", "rank", "list",
             "code", "meals", "diners", "trays", "plate_g", "g/tray", "clean", "cover", "change",
             "flagged", "name");
@@ -1303,6 +1312,7 @@ cp_err metrics_print_periods(db *d, const metrics_span *span, const metrics_opts
         "SELECT c.code, coalesce((SELECT name FROM meal_periods WHERE id = ?2), 'outside periods')"
         " FROM canteens c WHERE c.id = ?1";
     static const char *const keys[] = {"canteen", "meal_period"};
+    char name[NAMES_SIZE];
     json_t *arr = json_array();
     plate *plates = NULL;
     int64_t canteen_id;
@@ -1324,6 +1334,12 @@ cp_err metrics_print_periods(db *d, const metrics_span *span, const metrics_opts
         db_bind_int64(st, 1, plates[i].key / 1000000);
         db_bind_int64(st, 2, plates[i].key % 1000000);
         bad |= text_columns(st, row, keys, 2);
+        /* the code stays (scripts read it); the name people read is added */
+        if (!bad && json_is_string(json_object_get(row, "meal_period")))
+            bad |= put(row, "meal_period_name",
+                       text_json(names_show(d, NAMES_PERIOD,
+                                            json_string_value(json_object_get(row, "meal_period")),
+                                            name)));
         bad |= put(row, "period", json_string(span->label));
         bad |= plate_json(row, &plates[i]);
     }

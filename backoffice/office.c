@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/money.h"
+#include "core/nls.h"
 #include "core/users.h"
 
 const char *office_opt(const office_ctx *c, const char *name)
@@ -23,7 +24,7 @@ int office_need(const office_ctx *c, const char *name)
 {
     if (office_opt(c, name))
         return 0;
-    fprintf(stderr, "cleanplate-office: missing --%s (see --help)\n", name);
+    fprintf(stderr, _("cleanplate-office: missing --%s (see --help)\n"), name);
     return 2;
 }
 
@@ -44,12 +45,12 @@ int office_manager(const office_ctx *c, const char *need, const char **name)
     cp_err err;
 
     if (!who) {
-        fprintf(stderr, "cleanplate-office: %s moves money or changes who may: give "
-                        "--manager NAME, %s, who then types their PIN\n", c->command,
-                strcmp(need, "admin") == 0 ? "an admin" : "a manager or an admin");
+        fprintf(stderr, _("cleanplate-office: %s moves money or changes who may: give "
+                          "--manager NAME, %s, who then types their PIN\n"), c->command,
+                strcmp(need, "admin") == 0 ? _("an admin") : _("a manager or an admin"));
         return 2;
     }
-    snprintf(prompt, sizeof prompt, "PIN of %s", who);
+    snprintf(prompt, sizeof prompt, _("PIN of %s"), who);
     if ((err = cli_read_pin(prompt, 0, pin, sizeof pin)))
         return office_fail(err);
     a.name = who;

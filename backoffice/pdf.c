@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "backoffice/text.h"
+#include "core/nls.h"
 
 #include <hpdf.h>
 #include <hpdf_doc.h>
@@ -123,28 +124,28 @@ static void on_hpdf_error(HPDF_STATUS no, HPDF_STATUS detail, void *data)
     }
 }
 
-/* A person's text for the libharu errors we can meet; static storage. */
+/* A person's text for the libharu errors we can meet, in the user's language; static storage. */
 static const char *hpdf_text(HPDF_STATUS no)
 {
     switch (no) {
-    case HPDF_FAILD_TO_ALLOC_MEM: return "out of memory";
-    case HPDF_FILE_IO_ERROR: return "file input/output error";
-    case HPDF_FILE_OPEN_ERROR: return "cannot open file";
-    case HPDF_INVALID_TTC_FILE: return "not a valid TrueType collection";
-    case HPDF_INVALID_TTC_INDEX: return "no such font in the collection";
-    case HPDF_TTF_CANNOT_EMBEDDING_FONT: return "the font's licence forbids embedding";
-    case HPDF_TTF_INVALID_CMAP: return "the font has no usable Unicode cmap";
-    case HPDF_TTF_INVALID_FOMAT: return "not a TrueType font";
-    case HPDF_TTF_MISSING_TABLE: return "the font lacks a required TrueType table";
-    case HPDF_UNSUPPORTED_FONT_TYPE: return "unsupported font type";
-    case HPDF_INVALID_FONTDEF_DATA: return "invalid font data";
-    case HPDF_PAGE_INVALID_FONT_SIZE: return "invalid font size";
-    case HPDF_PAGE_OUT_OF_RANGE: return "drawing outside the page";
-    case HPDF_REAL_OUT_OF_RANGE: return "a number out of range";
-    case HPDF_ZLIB_ERROR: return "compression failed";
-    case HPDF_INVALID_ENCODER: return "invalid text encoding";
-    case HPDF_STRING_OUT_OF_RANGE: return "text too long";
-    default: return "see HPDF_* error numbers in hpdf_error.h";
+    case HPDF_FAILD_TO_ALLOC_MEM: return _("out of memory");
+    case HPDF_FILE_IO_ERROR: return _("file input/output error");
+    case HPDF_FILE_OPEN_ERROR: return _("cannot open file");
+    case HPDF_INVALID_TTC_FILE: return _("not a valid TrueType collection");
+    case HPDF_INVALID_TTC_INDEX: return _("no such font in the collection");
+    case HPDF_TTF_CANNOT_EMBEDDING_FONT: return _("the font's licence forbids embedding");
+    case HPDF_TTF_INVALID_CMAP: return _("the font has no usable Unicode cmap");
+    case HPDF_TTF_INVALID_FOMAT: return _("not a TrueType font");
+    case HPDF_TTF_MISSING_TABLE: return _("the font lacks a required TrueType table");
+    case HPDF_UNSUPPORTED_FONT_TYPE: return _("unsupported font type");
+    case HPDF_INVALID_FONTDEF_DATA: return _("invalid font data");
+    case HPDF_PAGE_INVALID_FONT_SIZE: return _("invalid font size");
+    case HPDF_PAGE_OUT_OF_RANGE: return _("drawing outside the page");
+    case HPDF_REAL_OUT_OF_RANGE: return _("a number out of range");
+    case HPDF_ZLIB_ERROR: return _("compression failed");
+    case HPDF_INVALID_ENCODER: return _("invalid text encoding");
+    case HPDF_STRING_OUT_OF_RANGE: return _("text too long");
+    default: return _("see HPDF_* error numbers in hpdf_error.h");
     }
 }
 
@@ -167,8 +168,9 @@ static cp_err hpdf_check(pdf_doc *d, const char *what)
 {
     if (!d->herr)
         return CP_OK;
+    /* what is worded here: hpdf_check is an xgettext keyword */
     return fail(d, d->herr == HPDF_FAILD_TO_ALLOC_MEM ? CP_ERR_NOMEM : CP_ERR_IO,
-                "libharu failed %s: error 0x%04X (detail %u): %s", what, (unsigned)d->herr,
+                _("libharu failed %s: error 0x%04X (detail %u): %s"), _(what), (unsigned)d->herr,
                 (unsigned)d->hdetail, hpdf_text(d->herr));
 }
 
@@ -280,7 +282,7 @@ static int drawable_as_is(pdf_doc *d, const char *text)
 static void notice_stderr(void *arg, const char *text, const char *drawn, const char *changes)
 {
     (void)arg;
-    fprintf(stderr, "PDF: \"%s\" is shown as \"%s\" (%s)\n", text, drawn, changes);
+    fprintf(stderr, _("PDF: \"%s\" is shown as \"%s\" (%s)\n"), text, drawn, changes);
 }
 
 void pdf_set_notice(pdf_doc *d, pdf_notice_fn *fn, void *arg)
@@ -321,14 +323,15 @@ static void make_shown(pdf_doc *d, const char *text, FILE *drawn, FILE *named, F
         }
     }
     if (missing)
-        fprintf(changes, "%s %s not in the font %s: shown as %s", missing > 4 ? ", ..." : "",
-                missing == 1 ? "is" : "are", d->font_path, rep);
+        fprintf(changes, P_("%s is not in the font %s: shown as %s",
+                            "%s are not in the font %s: shown as %s", (unsigned long)missing),
+                missing > 4 ? ", ..." : "", d->font_path, rep);
     if (bidi)
-        fprintf(changes, "%s%ld bidi control%s taken out", missing ? "; " : "", bidi,
-                bidi == 1 ? "" : "s");
+        fprintf(changes, P_("%s%ld bidi control taken out", "%s%ld bidi controls taken out",
+                            (unsigned long)bidi), missing ? "; " : "", bidi);
     if (bad)
-        fprintf(changes, "%s%ld byte%s not UTF-8 shown as %s", missing || bidi ? "; " : "", bad,
-                bad == 1 ? "" : "s", rep);
+        fprintf(changes, P_("%s%ld byte not UTF-8 shown as %s", "%s%ld bytes not UTF-8 shown as %s",
+                            (unsigned long)bad), missing || bidi ? "; " : "", bad, rep);
 }
 
 const char *pdf_shown(pdf_doc *d, const char *text)
@@ -356,7 +359,7 @@ const char *pdf_shown(pdf_doc *d, const char *text)
         free(drawn);
         free(named);
         free(changes);
-        fail(d, CP_ERR_NOMEM, "out of memory preparing text for the PDF");
+        fail(d, CP_ERR_NOMEM, _("out of memory preparing text for the PDF"));
         return NULL;
     }
     s->drawn = drawn;
@@ -635,9 +638,9 @@ static cp_err load_font(pdf_doc *d)
     if (!strcmp(magic, "OTTO"))
         return cp_fail(CP_ERR_UNSUPPORTED,
                        "PDF font %s is OpenType/CFF, which libharu cannot embed: set "
-                       "CLEANPLATE_FONT to a TrueType font such as " PDF_DEFAULT_FONT
-                       " (Debian package fonts-arphic-uming)",
-                       d->font_path);
+                       "CLEANPLATE_FONT to a TrueType font such as %s (Debian package "
+                       "fonts-arphic-uming)",
+                       d->font_path, PDF_DEFAULT_FONT);
     if (!strcmp(magic, "ttcf"))
         name = HPDF_LoadTTFontFromFile2(d->pdf, d->font_path, 0, HPDF_TRUE);
     else
@@ -649,9 +652,9 @@ static cp_err load_font(pdf_doc *d)
     if (!name || !d->font || !d->fontdef || d->fontdef->type != HPDF_FONTDEF_TYPE_TRUETYPE)
         return cp_fail(CP_ERR_UNSUPPORTED,
                        "libharu cannot load the PDF font %s (error 0x%04X: %s): set "
-                       "CLEANPLATE_FONT to a TrueType font with Chinese glyphs such as "
-                       PDF_DEFAULT_FONT " (Debian package fonts-arphic-uming)",
-                       d->font_path, (unsigned)d->herr, hpdf_text(d->herr));
+                       "CLEANPLATE_FONT to a TrueType font with Chinese glyphs such as %s "
+                       "(Debian package fonts-arphic-uming)",
+                       d->font_path, (unsigned)d->herr, hpdf_text(d->herr), PDF_DEFAULT_FONT);
     return CP_OK;
 }
 

@@ -24,6 +24,7 @@
 #include "core/audit.h"
 #include "core/clock.h"
 #include "core/hash.h"
+#include "core/nls.h"
 
 static const char genesis[] = "cleanplate-publications-v1";
 static const char *const exts[3] = {"pdf", "csv", "html"};
@@ -343,7 +344,7 @@ static cp_err refuse_empty(db *d, const metrics_span *span, const metrics_opts *
     if (empty)
         err = cp_fail(CP_ERR_INVALID, "%s has no meals and no weighings%s%s: there is nothing to "
                       "publish; check --month, and that the terminals' and stations' records "
-                      "have reached this database", span->label, o->canteen ? " in canteen " : "",
+                      "have reached this database", span->label, o->canteen ? _(" in canteen ") : "",
                       o->canteen ? o->canteen : "");
     return err;
 }
@@ -581,7 +582,7 @@ cp_err publish_list(db *d, FILE *f)
         return CP_ERR_DB;
     while ((rc = db_step(st)) == DB_ROW) {
         const char *reason = db_col_text(st, 3);
-        fprintf(f, "%-24s %s  by %-12s %3d departments  hash %.16s…%s%s\n",
+        fprintf(f, _("%-24s %s  by %-12s %3d departments  hash %.16s…%s%s\n"),
                 db_col_text(st, 0), db_col_text(st, 1),
                 db_col_text(st, 2), db_col_int(st, 5),
                 db_col_text(st, 4), *reason ? "  reason: " : "", reason);
@@ -591,8 +592,8 @@ cp_err publish_list(db *d, FILE *f)
     if (rc != DB_DONE)
         return db_fail(d, "reading publications");
     if (n == 0)
-        fprintf(f, "nothing published yet: cleanplate-office publish redblack --month YYYY-MM "
-                   "--out DIR\n");
+        fprintf(f, _("nothing published yet: cleanplate-office publish redblack --month YYYY-MM "
+                     "--out DIR\n"));
     return CP_OK;
 }
 
@@ -668,26 +669,26 @@ cp_err publish_verify(db *d, const char *out_dir, FILE *report, long *problems)
         json_t *rows = NULL, *files;
         checked++;
         if (strcmp(c[8], tip) != 0) {
-            fprintf(report, "BROKEN: publication %s does not follow the one before it\n", c[0]);
+            fprintf(report, _("BROKEN: publication %s does not follow the one before it\n"), c[0]);
             (*problems)++;
         }
         chain_hash(c[8], c[0], c[1], db_col_int(st, 2), c[3], c[4], c[5], c[6], c[7],
                    c[10], c[11], want);
         if (strcmp(want, c[9]) != 0) {
-            fprintf(report, "BROKEN: publication %s was altered: its hash does not match\n", c[0]);
+            fprintf(report, _("BROKEN: publication %s was altered: its hash does not match\n"), c[0]);
             (*problems)++;
         }
         if (!(err = stored_rows(d, c[0], &rows)))
             err = content_hash(c[1], c[5], rows, want);
         json_decref(rows);
         if (err == CP_ERR_PARSE) { /* rows or rules that cannot be hashed: changed */
-            fprintf(report, "BROKEN: publication %s: %s\n", c[0], cp_detail());
+            fprintf(report, _("BROKEN: publication %s: %s\n"), c[0], cp_detail());
             (*problems)++;
             err = CP_OK;
         } else if (err) {
             break;
         } else if (strcmp(want, c[6]) != 0) {
-            fprintf(report, "BROKEN: publication %s: its published rows were changed\n", c[0]);
+            fprintf(report, _("BROKEN: publication %s: its published rows were changed\n"), c[0]);
             (*problems)++;
         }
         if (out_dir && (files = json_loads(c[7], 0, NULL))) {
@@ -698,10 +699,10 @@ cp_err publish_verify(db *d, const char *out_dir, FILE *report, long *problems)
                 snprintf(path, sizeof path, "%s/%s", out_dir, name);
                 files_checked++;
                 if (hash_file(path, got) != CP_OK) {
-                    fprintf(report, "BROKEN: %s: %s\n", path, cp_detail());
+                    fprintf(report, _("BROKEN: %s: %s\n"), path, cp_detail());
                     (*problems)++;
                 } else if (strcmp(got, json_string_value(h)) != 0) {
-                    fprintf(report, "BROKEN: %s was changed after it was published\n", path);
+                    fprintf(report, _("BROKEN: %s was changed after it was published\n"), path);
                     (*problems)++;
                 }
             }
@@ -713,10 +714,10 @@ cp_err publish_verify(db *d, const char *out_dir, FILE *report, long *problems)
     if (!err && rc != DB_DONE)
         err = db_fail(d, "reading publications");
     if (!err)
-        fprintf(report, "verify: %ld publication%s checked%s", checked, checked == 1 ? "" : "s",
-                out_dir ? "" : "\n");
+        fprintf(report, P_("verify: %ld publication checked%s", "verify: %ld publications checked%s",
+                           (unsigned long)checked), checked, out_dir ? "" : "\n");
     if (!err && out_dir)
-        fprintf(report, ", %ld published file%s in %s\n", files_checked,
-                files_checked == 1 ? "" : "s", out_dir);
+        fprintf(report, P_(", %ld published file in %s\n", ", %ld published files in %s\n",
+                           (unsigned long)files_checked), files_checked, out_dir);
     return err;
 }

@@ -12,6 +12,8 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/money.h"
+#include "core/names.h"
+#include "core/nls.h"
 
 #define TREND_MONTHS 12
 #define CHART_SIDE 15 /* with many departments the chart shows the best and worst 15 */
@@ -19,7 +21,7 @@
 static void progress(const char *what)
 {
     if (isatty(STDERR_FILENO))
-        fprintf(stderr, "report: %s\n", what);
+        fprintf(stderr, "report: %s\n", _(what)); /* progress is an xgettext keyword */
 }
 
 /* "+1.5" / "-0.3" / "0.0" from tenths, for changes. */
@@ -234,10 +236,12 @@ static cp_err trend_chart(db *d, const metrics_span *span, const metrics_opts *o
     return pdf_line_chart(doc, &spec);
 }
 
+/* A stage as the PDF (always Chinese) names it: the words of the terminals'
+ * catalog (po/zh_CN.po, context "stage"), whatever the office's language. */
 static const char *stage_zh(const char *stage)
 {
-    return strcmp(stage, "prep") == 0             ? "备餐"
-           : strcmp(stage, "overproduction") == 0 ? "剩余（做多了）"
+    return strcmp(stage, "prep") == 0             ? "备餐损耗"
+           : strcmp(stage, "overproduction") == 0 ? "剩余"
            : strcmp(stage, "spoilage") == 0       ? "变质"
                                                   : stage;
 }
@@ -249,7 +253,7 @@ static void kitchen_section(pdf_doc *doc, const metrics_summary *s)
         {"环节", 0.2, PDF_LEFT}, {"类别", 0.25, PDF_LEFT}, {"原因", 0, PDF_LEFT},
         {"千克", 0.15, PDF_RIGHT}};
     static const char *const stages[] = {"prep", "overproduction", "spoilage"};
-    const char *groups[3] = {"备餐", "剩余（做多了）", "变质"};
+    const char *groups[3] = {"备餐损耗", "剩余", "变质"};
     const char *series[6];
     int64_t values[3 * 6] = {0};
     int nseries = 0;
@@ -654,12 +658,15 @@ out:
 /* ---- for the books ------------------------------------------------------------- */
 
 /* One row of the sales CSV: the key (people's text: a cashier's name, a
- * period), two counts and four amounts. */
-static void sales_csv_row(csvout *w, const char *key, const int64_t v[6])
+ * period), for a period its name (NULL: no such column), two counts and four
+ * amounts. */
+static void sales_csv_row(csvout *w, const char *key, const char *name, const int64_t v[6])
 {
     char m[MONEY_STR_LEN];
 
     csvout_text(w, key);
+    if (name)
+        csvout_text(w, name);
     csvout_int(w, v[0]);
     csvout_int(w, v[1]);
     for (int k = 2; k < 6; k++)
@@ -701,7 +708,7 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
                                                     : NULL;
     db_stmt *st;
     int64_t tot[6] = {0};
-    char m[4][MONEY_STR_LEN], head[128];
+    char m[4][MONEY_STR_LEN], head[128], shown[NAMES_SIZE];
     csvout w;
     int rc;
 
@@ -719,8 +726,9 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
     db_bind_text(st, 2, to);
     if (csv) {
         csvout_begin(&w, f);
-        snprintf(head, sizeof head, "%s,sales,voids,total_yuan,subsidy_yuan,cash_yuan,voided_yuan",
-                 by);
+        /* by period, the code stays and the name people read is added */
+        snprintf(head, sizeof head, "%s,%ssales,voids,total_yuan,subsidy_yuan,cash_yuan,voided_yuan",
+                 by, sql == by_period ? "period_name," : "");
         csvout_header(&w, head);
     } else
         fprintf(f, "%-16s %7s %6s %12s %12s %12s %12s\n", by, "sales", "voids", "total",
@@ -731,7 +739,11 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
         for (int k = 0; k < 6; k++)
             tot[k] += v[k] = db_col_int64(st, k + 1);
         if (csv) {
-            sales_csv_row(&w, key, v);
+            const char *name = NULL;
+            if (sql == by_period)
+                name = strcmp(key, "(items)") == 0 ? names_builtin(NAMES_CATEGORY, "items")
+                                                   : names_show(d, NAMES_PERIOD, key, shown);
+            sales_csv_row(&w, key, name, v);
         } else {
             fprintf(f, "%-16s %7lld %6lld %12s %12s %12s %12s\n", key, (long long)v[0],
                     (long long)v[1], money_format(v[2], m[0]), money_format(v[3], m[1]),
@@ -742,7 +754,7 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
     if (rc != DB_DONE)
         return db_fail(d, "reading sales");
     if (csv) {
-        sales_csv_row(&w, "total", tot);
+        sales_csv_row(&w, "total", sql == by_period ? "" : NULL, tot);
         return csvout_finish(&w);
     }
     money_format(tot[2], m[0]);
@@ -797,7 +809,7 @@ cp_err report_balances(db *d, int csv, FILE *f)
         return db_fail(d, "reading balances");
     if (csv) {
         char count[48];
-        snprintf(count, sizeof count, "%ld diners", n);
+        snprintf(count, sizeof count, _("%ld diners"), n);
         csvout_text(&w, "total");
         csvout_text(&w, count);
         csvout_text(&w, "");
@@ -808,7 +820,7 @@ cp_err report_balances(db *d, int csv, FILE *f)
         csvout_end_row(&w);
         return csvout_finish(&w);
     }
-        fprintf(f, "%ld diners hold %s yuan cash and %s yuan subsidy (%s yuan in all)\n", n,
+        fprintf(f, _("%ld diners hold %s yuan cash and %s yuan subsidy (%s yuan in all)\n"), n,
                 money_format(cash, m[0]), money_format(subsidy, m[1]),
                 money_format(cash + subsidy, m[2]));
     return ferror(f) ? cp_fail(CP_ERR_IO, "could not write the report") : CP_OK;

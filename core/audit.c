@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/nls.h"
 
 /* The chain starts from a fixed value so that an empty log verifies. */
 static const char genesis[] = "cleanplate-audit-v1";
@@ -277,9 +278,9 @@ static void problem(FILE *report, long *shown, long *problems, const char *fmt, 
     (*problems)++;
     if ((*shown)++ >= SHOW_MAX)
         return;
-    fputs("BROKEN: audit log: ", report);
+    fputs(_("BROKEN: audit log: "), report);
     va_start(ap, fmt);
-    vfprintf(report, fmt, ap);
+    vfprintf(report, _(fmt), ap); /* problem is an xgettext keyword */
     va_end(ap);
     fputc('\n', report);
 }
@@ -370,7 +371,7 @@ static cp_err check_coverage(db *d, FILE *report, long *problems, const long cou
         if (db_prepare_once(d, sql, &st) != CP_OK)
             return db_fail(d, "finding rows without an event");
         while (db_step(st) == DB_ROW)
-            fprintf(report, "BROKEN: audit log: %s %s is in no audited event\n",
+            fprintf(report, _("BROKEN: audit log: %s %s is in no audited event\n"),
                     tables[t].name, db_col_text(st, 0));
         db_finalize(st);
     }

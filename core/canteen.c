@@ -7,6 +7,7 @@
 
 #include "core/audit.h"
 #include "core/money.h"
+#include "core/nls.h"
 
 /* Runs one parameterised write with its audit entry in a transaction. The
  * statement is bound by the caller through bind(st, ctx). */
@@ -29,7 +30,7 @@ static cp_err write_one(db *d, const char *sql, binder bind, const void *ctx, co
     if ((err = db_step_done(d, st, what)))
         goto fail;
     if (db_changes(d) == 0) {
-        err = cp_fail(CP_ERR_NOT_FOUND, "%s: not found", what);
+        err = cp_fail(CP_ERR_NOT_FOUND, "%s: not found", _(what));
         goto fail;
     }
     if ((err = audit_append(d, actor, NULL, action, subject, detail)))
@@ -44,11 +45,11 @@ static cp_err code_valid(const char *what, const char *code)
 {
     size_t n = strlen(code);
     if (n == 0 || n > 32)
-        return cp_fail(CP_ERR_INVALID, "a %s code has 1 to 32 characters", what);
+        return cp_fail(CP_ERR_INVALID, "a %s code has 1 to 32 characters", _(what));
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)code[i]) && code[i] != '-' && code[i] != '_')
             return cp_fail(CP_ERR_INVALID, "%s code '%s': use letters, digits, - and _ only",
-                           what, code);
+                           _(what), code);
     return CP_OK;
 }
 
@@ -60,8 +61,9 @@ cp_err canteen_category_valid(const char *category)
     for (size_t i = 0; i < n; i++)
         if (!islower((unsigned char)category[i]) && category[i] != '_')
             return cp_fail(CP_ERR_INVALID,
-                           "category '%s': use lowercase letters, like staff, guest, contractor",
-                           category);
+                           "category '%s': use lowercase letters, like staff, guest, contractor; "
+                           "the name people read is set with `cleanplate-office category set "
+                           "CODE NAME`", category);
     return CP_OK;
 }
 
@@ -79,11 +81,11 @@ cp_err canteen_add(db *d, const char *code, const char *name, const char *actor)
     struct two t = {code, name};
     cp_err err;
 
-    if ((err = code_valid("canteen", code)))
+    if ((err = code_valid(N_("canteen"), code)))
         return err;
     if (!*name)
         return cp_fail(CP_ERR_INVALID, "a canteen needs a name");
-    err = write_one(d, sql, bind_two, &t, "adding the canteen", actor, "canteen.add", code, name);
+    err = write_one(d, sql, bind_two, &t, N_("adding the canteen"), actor, "canteen.add", code, name);
     if (err == CP_ERR_EXISTS)
         return cp_fail(err, "canteen '%s' already exists", code);
     return err;
@@ -123,11 +125,11 @@ cp_err canteen_add_terminal(db *d, const char *code, const char *canteen_code,
     struct terminal_args t = {code, canteen_code, kind};
     cp_err err;
 
-    if ((err = code_valid("terminal", code)))
+    if ((err = code_valid(N_("terminal"), code)))
         return err;
     if (strcmp(kind, "pos") != 0 && strcmp(kind, "waste") != 0)
         return cp_fail(CP_ERR_INVALID, "terminal kind '%s': use pos or waste", kind);
-    err = write_one(d, sql, bind_terminal, &t, "adding the terminal", actor, "terminal.add",
+    err = write_one(d, sql, bind_terminal, &t, N_("adding the terminal"), actor, "terminal.add",
                     code, kind);
     if (err == CP_ERR_NOT_FOUND)
         return cp_fail(err, "no canteen '%s': add it with `cleanplate-office canteen add`",
@@ -195,7 +197,7 @@ cp_err canteen_set_period(db *d, const char *canteen_code, const char *name, con
         return err;
     }
     db_reset(st);
-    err = write_one(d, sql, bind_period, &p, "setting the period", actor, "period.set", name,
+    err = write_one(d, sql, bind_period, &p, N_("setting the period"), actor, "period.set", name,
                     span);
     if (err == CP_ERR_NOT_FOUND)
         return cp_fail(err, "no canteen '%s'", canteen_code);
@@ -229,7 +231,7 @@ cp_err canteen_set_price(db *d, const char *canteen_code, const char *period,
     if ((err = canteen_category_valid(category)))
         return err;
     snprintf(subject, sizeof subject, "%s/%s/%s", canteen_code, period, category);
-    err = write_one(d, sql, bind_price, &p, "setting the price", actor, "price.set", subject,
+    err = write_one(d, sql, bind_price, &p, N_("setting the price"), actor, "price.set", subject,
                     money_format(fen, money));
     if (err == CP_ERR_NOT_FOUND)
         return cp_fail(err, "canteen '%s' has no period '%s': set it first with "
@@ -260,13 +262,13 @@ cp_err canteen_set_item(db *d, const char *canteen_code, const char *code, const
     char money[MONEY_STR_LEN];
     cp_err err;
 
-    if ((err = code_valid("item", code)))
+    if ((err = code_valid(N_("item"), code)))
         return err;
     if (!*name)
         return cp_fail(CP_ERR_INVALID, "item %s needs a name", code);
     if (strcmp(unit, "piece") != 0 && strcmp(unit, "100g") != 0)
         return cp_fail(CP_ERR_INVALID, "item unit '%s': use piece or 100g", unit);
-    err = write_one(d, sql, bind_item, &p, "setting the item", actor, "item.set", code,
+    err = write_one(d, sql, bind_item, &p, N_("setting the item"), actor, "item.set", code,
                     money_format(fen, money));
     if (err == CP_ERR_NOT_FOUND)
         return cp_fail(err, "no canteen '%s'", canteen_code);
@@ -324,7 +326,7 @@ cp_err canteen_set_rules(db *d, const char *category, int meals_per_period,
     rule_text(detail, sizeof detail, "meals", meals_per_period, 0);
     rule_text(detail, sizeof detail, "cap", daily_cap_fen, 1);
     rule_text(detail, sizeof detail, "overdraft", overdraft_fen, 1);
-    return write_one(d, sql, bind_rules, &r, "setting category rules", actor, "rules.set",
+    return write_one(d, sql, bind_rules, &r, N_("setting category rules"), actor, "rules.set",
                      category, detail);
 }
 

@@ -1,5 +1,6 @@
 /* cardno: card numbers as readers send them, normalised to the stored form. */
 #include "core/cardno.h"
+#include "core/nls.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -107,9 +108,9 @@ cp_err cardno_normalize(const char *raw, cardno_format fmt, char out[CARDNO_LEN 
     }
     if (bad)
         return cp_fail(CP_ERR_INVALID, "'%.*s' is not a card number (%s)", (int)len, s,
-                       fmt == CARDNO_W26   ? "expected FACILITY,CARD like 123,45678"
-                       : fmt == CARDNO_DEC10 ? "expected up to 10 digits, at most 4294967295"
-                                             : "expected 2 to 8 hex digits");
+                       fmt == CARDNO_W26   ? _("expected FACILITY,CARD like 123,45678")
+                       : fmt == CARDNO_DEC10 ? _("expected up to 10 digits, at most 4294967295")
+                                             : _("expected 2 to 8 hex digits"));
     snprintf(out, CARDNO_LEN + 1, "%010llu", (unsigned long long)v);
     return CP_OK;
 }

@@ -1,5 +1,6 @@
 /* cli: command-line options for the three programs, and reading a PIN. */
 #include "core/cli.h"
+#include "core/nls.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -112,12 +113,12 @@ cp_err cli_read_pin(const char *prompt, int confirm, char *pin, size_t size)
         quiet.c_lflag &= ~(tcflag_t)ECHO;
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
     }
-    err = ask(tty, prompt, pin, size, "no PIN given (type it, or pipe it on stdin)");
+    err = ask(tty, prompt, pin, size, _("no PIN given (type it, or pipe it on stdin)"));
     if (!err && confirm) {
         /* piped, the new PIN comes twice too: a script says what a person types */
-        err = ask(tty, "again", again, sizeof again,
-                  "the new PIN is given twice, to confirm it (type it again, or pipe it "
-                  "on two lines)");
+        err = ask(tty, _("again"), again, sizeof again,
+                  _("the new PIN is given twice, to confirm it (type it again, or pipe it "
+                    "on two lines)"));
         if (!err && strcmp(again, pin) != 0)
             err = cp_fail(CP_ERR_INVALID, "the two PINs differ; nothing changed");
         memset(again, 0, sizeof again);

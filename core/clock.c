@@ -6,6 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/nls.h"
+#include "core/utf8.h"
+
 static cp_time from_tm(const struct tm *tm)
 {
     cp_time t = {tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday,
@@ -137,6 +140,25 @@ void clock_date(const cp_time *t, char buf[CP_DATE_LEN])
 {
     snprintf(buf, CP_DATE_LEN, "%04u-%02u-%02u", (unsigned)t->year % 10000,
              (unsigned)t->month % 100, (unsigned)t->day % 100);
+}
+
+void clock_show(const cp_time *t, char buf[CLOCK_SHOW_LEN])
+{
+    /* TRANSLATORS: a date and time on screens and receipts: year, month, day,
+     * hour, minute (Chinese: 2026年11月20日 12:00) */
+    snprintf(buf, CLOCK_SHOW_LEN, _("%04d-%02d-%02d %02d:%02d"), t->year % 10000, t->month % 100,
+             t->day % 100, t->hour % 100, t->minute % 100);
+}
+
+const char *clock_show_iso(const char *iso, char buf[CLOCK_SHOW_LEN])
+{
+    cp_time t;
+
+    if (iso && clock_parse(iso, &t) == CP_OK)
+        clock_show(&t, buf);
+    else
+        utf8_copy(buf, CLOCK_SHOW_LEN, iso ? iso : "");
+    return buf;
 }
 
 int clock_minute_of_day(const cp_time *t)

@@ -55,6 +55,17 @@ void clock_iso(const cp_time *t, char buf[CP_TIME_ISO_LEN]);
 /* Writes "YYYY-MM-DD" into buf. */
 void clock_date(const cp_time *t, char buf[CP_DATE_LEN]);
 
+/* Bytes for a date and time as people read it: "2026-11-20 12:00", or in
+ * Chinese "2026年11月20日 12:00" (the catalog has the form). */
+#define CLOCK_SHOW_LEN 48
+
+/* Writes t as people read it in the user's language (minutes, no seconds). */
+void clock_show(const cp_time *t, char buf[CLOCK_SHOW_LEN]);
+
+/* The same for an ISO time as the store keeps it ("2026-11-20T12:00:05");
+ * text that is not one is copied as it is. Returns buf. */
+const char *clock_show_iso(const char *iso, char buf[CLOCK_SHOW_LEN]);
+
 /* Minutes since local midnight. */
 int clock_minute_of_day(const cp_time *t);
 

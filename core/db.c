@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/db_int.h"
+#include "core/nls.h"
 #include "core/schema.h"
 #include "core/utf8.h"
 
@@ -53,10 +54,10 @@ cp_err db_open(const char *path, int flags, db **out)
         if (version != schema_version()) {
             err = cp_fail(CP_ERR_INVALID,
                           version < schema_version()
-                              ? "%s has schema version %d, this program needs %d: run "
-                                "`cleanplate-office init` to migrate it"
-                              : "%s has schema version %d, newer than this program's %d: "
-                                "install the newer CleanPlate",
+                              ? N_("%s has schema version %d, this program needs %d: run "
+                                   "`cleanplate-office init` to migrate it")
+                              : N_("%s has schema version %d, newer than this program's %d: "
+                                   "install the newer CleanPlate"),
                           path, version, schema_version());
             goto out;
         }
@@ -261,9 +262,11 @@ cp_err db_exec(db *d, const char *sql)
     return d->eng->exec(d, sql);
 }
 
+/* what ("writing the ledger") is worded in the user's language here: db_fail
+ * and db_step_done are xgettext keywords, so their callers stay as they are */
 cp_err db_fail(db *d, const char *what)
 {
-    return d->eng->fail(d, what);
+    return d->eng->fail(d, _(what));
 }
 
 cp_err db_has_guard(db *d, const char *table, const char *event, int *yes)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/db_int.h"
+#include "core/nls.h"
 
 #define BUSY_TIMEOUT_MS 5000 /* how long a write waits for another writer */
 
@@ -63,6 +64,8 @@ static cp_err lite_fail(db *d, const char *what)
     sqlite3 *c = conn_of(d);
     int code = sqlite3_extended_errcode(c) & 0xff;
     const char *msg = sqlite3_errmsg(c);
+
+    what = _(what); /* lite_fail is an xgettext keyword; db_fail's what comes translated */
 
     /* a write refused for want of space shows as an I/O error in some places */
     if (code == SQLITE_IOERR &&

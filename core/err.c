@@ -5,37 +5,38 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/nls.h"
 #include "core/utf8.h"
 
 static const struct {
     const char *name;
     const char *text;
 } err_table[CP_ERR_COUNT] = {
-    [CP_OK] = {"ok", "success"},
-    [CP_ERR_NOMEM] = {"nomem", "out of memory"},
-    [CP_ERR_INVALID] = {"invalid", "invalid input"},
-    [CP_ERR_NOT_FOUND] = {"not_found", "not found"},
-    [CP_ERR_EXISTS] = {"exists", "already exists"},
-    [CP_ERR_IO] = {"io", "input/output error"},
-    [CP_ERR_DB] = {"db", "database error"},
-    [CP_ERR_BUSY] = {"busy", "database is busy"},
-    [CP_ERR_FULL] = {"full", "disk or database is full"},
-    [CP_ERR_PARSE] = {"parse", "could not parse input"},
-    [CP_ERR_DEVICE] = {"device", "device error"},
-    [CP_ERR_DISCONNECTED] = {"disconnected", "device disconnected"},
-    [CP_ERR_TIMEOUT] = {"timeout", "timed out"},
-    [CP_ERR_ACCESS] = {"access", "permission denied"},
-    [CP_ERR_UNSUPPORTED] = {"unsupported", "not supported"},
-    [CP_ERR_AUTH] = {"auth", "wrong PIN or not allowed"},
-    [CP_ERR_UNKNOWN_CARD] = {"unknown_card", "card is not known"},
-    [CP_ERR_CARD_BLOCKED] = {"card_blocked", "card is blocked"},
-    [CP_ERR_DINER_INACTIVE] = {"diner_inactive", "diner is not active"},
-    [CP_ERR_NO_MEAL_PERIOD] = {"no_meal_period", "no meal period is open now"},
-    [CP_ERR_NO_PRICE] = {"no_price", "no price for this diner's category"},
-    [CP_ERR_INSUFFICIENT_FUNDS] = {"insufficient_funds", "balance too low"},
-    [CP_ERR_LIMIT_REACHED] = {"limit_reached", "meal limit reached"},
-    [CP_ERR_DUPLICATE_TAP] = {"duplicate_tap", "same card tapped again"},
-    [CP_ERR_ALREADY_VOID] = {"already_void", "sale is already void"},
+    [CP_OK] = {"ok", N_("success")},
+    [CP_ERR_NOMEM] = {"nomem", N_("out of memory")},
+    [CP_ERR_INVALID] = {"invalid", N_("invalid input")},
+    [CP_ERR_NOT_FOUND] = {"not_found", N_("not found")},
+    [CP_ERR_EXISTS] = {"exists", N_("already exists")},
+    [CP_ERR_IO] = {"io", N_("input/output error")},
+    [CP_ERR_DB] = {"db", N_("database error")},
+    [CP_ERR_BUSY] = {"busy", N_("database is busy")},
+    [CP_ERR_FULL] = {"full", N_("disk or database is full")},
+    [CP_ERR_PARSE] = {"parse", N_("could not parse input")},
+    [CP_ERR_DEVICE] = {"device", N_("device error")},
+    [CP_ERR_DISCONNECTED] = {"disconnected", N_("device disconnected")},
+    [CP_ERR_TIMEOUT] = {"timeout", N_("timed out")},
+    [CP_ERR_ACCESS] = {"access", N_("permission denied")},
+    [CP_ERR_UNSUPPORTED] = {"unsupported", N_("not supported")},
+    [CP_ERR_AUTH] = {"auth", N_("wrong PIN or not allowed")},
+    [CP_ERR_UNKNOWN_CARD] = {"unknown_card", N_("card is not known")},
+    [CP_ERR_CARD_BLOCKED] = {"card_blocked", N_("card is blocked")},
+    [CP_ERR_DINER_INACTIVE] = {"diner_inactive", N_("diner is not active")},
+    [CP_ERR_NO_MEAL_PERIOD] = {"no_meal_period", N_("no meal period is open now")},
+    [CP_ERR_NO_PRICE] = {"no_price", N_("no price for this diner's category")},
+    [CP_ERR_INSUFFICIENT_FUNDS] = {"insufficient_funds", N_("balance too low")},
+    [CP_ERR_LIMIT_REACHED] = {"limit_reached", N_("meal limit reached")},
+    [CP_ERR_DUPLICATE_TAP] = {"duplicate_tap", N_("same card tapped again")},
+    [CP_ERR_ALREADY_VOID] = {"already_void", N_("sale is already void")},
 };
 
 static _Thread_local char detail[512];
@@ -43,8 +44,8 @@ static _Thread_local char detail[512];
 const char *cp_strerror(cp_err e)
 {
     if (e < 0 || e >= CP_ERR_COUNT || !err_table[e].text)
-        return "unknown error";
-    return err_table[e].text;
+        return _("unknown error");
+    return _(err_table[e].text);
 }
 
 const char *cp_errname(cp_err e)
@@ -60,9 +61,10 @@ cp_err cp_fail(cp_err e, const char *fmt, ...)
     va_list ap;
 
     /* formatted aside first: the arguments may include cp_detail() itself; a
-     * detail names people and is cut on a character boundary if it must be */
+     * detail names people and is cut on a character boundary if it must be;
+     * the format is translated here (cp_fail is an xgettext keyword) */
     va_start(ap, fmt);
-    utf8_vformat(text, sizeof text, fmt, ap);
+    utf8_vformat(text, sizeof text, _(fmt), ap);
     va_end(ap);
     memcpy(detail, text, sizeof detail);
     return e;
@@ -70,7 +72,7 @@ cp_err cp_fail(cp_err e, const char *fmt, ...)
 
 const char *cp_detail(void)
 {
-    return detail[0] ? detail : "no detail";
+    return detail[0] ? detail : _("no detail");
 }
 
 void cp_clear(void)

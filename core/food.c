@@ -95,7 +95,7 @@ static cp_err check_category(db *d, const where *w, const char *category)
     if (found)
         return CP_OK;
     return cp_fail(CP_ERR_INVALID, "%s: no food category '%s' (they are %s): add it with "
-                   "`cleanplate-office category add %s --manager NAME`",
+                   "`cleanplate-office food add %s --manager NAME`",
                    field(w, "category", f), category, list, category);
 }
 

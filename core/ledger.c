@@ -14,6 +14,8 @@
 #include "core/canteen.h"
 #include "core/clock.h"
 #include "core/money.h"
+#include "core/names.h"
+#include "core/nls.h"
 #include "core/utf8.h"
 
 /* What one charge needs to know about the card and its diner. */
@@ -64,7 +66,9 @@ static cp_err post(db *d, const char *id, int64_t diner_id, const char *wallet, 
 
 /* Records a refusal in res; nothing is written for it but the request. The
  * message names people: it is cut on a character boundary if it must be,
- * never in the middle of one (that made the answer invalid UTF-8). */
+ * never in the middle of one (that made the answer invalid UTF-8). It is
+ * worded in the terminal's language (refuse is an xgettext keyword); the
+ * code in res->result is what programs read. */
 static cp_err refuse(charge_res *res, cp_err why, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static cp_err refuse(charge_res *res, cp_err why, const char *fmt, ...)
@@ -73,7 +77,7 @@ static cp_err refuse(charge_res *res, cp_err why, const char *fmt, ...)
 
     res->result = why;
     va_start(ap, fmt);
-    utf8_vformat(res->message, sizeof res->message, fmt, ap);
+    utf8_vformat(res->message, sizeof res->message, _(fmt), ap);
     va_end(ap);
     return CP_OK;
 }
@@ -249,6 +253,7 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
         "INSERT INTO sale_lines(sale_id, line_no, item_code, name, quantity, amount_fen)"
         " VALUES (?, ?, ?, ?, ?, ?)";
     char at[CP_TIME_ISO_LEN], since[CP_TIME_ISO_LEN], date[CP_DATE_LEN], money[2][MONEY_STR_LEN];
+    char shown[2][NAMES_SIZE]; /* a period's and a category's names, for refusals */
     int64_t canteen_id = 0, period_id = 0, total = 0, cash = 0, subsidy = 0;
     int64_t meals_per_period = 1, daily_cap = -1, overdraft = 0;
     int64_t meals_in_period = 0, spent_today = 0;
@@ -290,10 +295,11 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
                       "to the office to register the card", req->card_no);
     if (strcmp(t.card_status, "active") != 0)
         return refuse(res, CP_ERR_CARD_BLOCKED, "card %s is blocked (%s): keep the card and "
-                      "send the diner to the office", req->card_no, t.card_status);
+                      "send the diner to the office", req->card_no,
+                      names_builtin(NAMES_CARD, t.card_status));
     if (strcmp(t.diner_status, "active") != 0)
         return refuse(res, CP_ERR_DINER_INACTIVE, "%s (%s) is %s: send the diner to the office",
-                      res->name, res->staff_no, t.diner_status);
+                      res->name, res->staff_no, names_builtin(NAMES_DINER, t.diner_status));
 
     if (!(st = db_prepare(d, period_sql)))
         return CP_ERR_DB;
@@ -346,7 +352,9 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
         err = db_step_int64(d, st, &total);
         if (err == CP_ERR_NOT_FOUND)
             return refuse(res, CP_ERR_NO_PRICE, "no %s price for category '%s': a manager "
-                          "sets it with `cleanplate-office price set`", res->period, t.category);
+                          "sets it with `cleanplate-office price set`",
+                          names_show(d, NAMES_PERIOD, res->period, shown[0]),
+                          names_show(d, NAMES_CATEGORY, t.category, shown[1]));
         if (err)
             return err;
     } else {
@@ -404,15 +412,18 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
     db_reset(st);
 
     if (req->nlines == 0 && meals_in_period >= meals_per_period) {
-        err = refuse(res, CP_ERR_LIMIT_REACHED, "%s already had %lld %s meal%s today "
-                     "(limit %lld): not charged", res->name, (long long)meals_in_period,
-                     res->period, meals_in_period == 1 ? "" : "s", (long long)meals_per_period);
+        err = refuse(res, CP_ERR_LIMIT_REACHED,
+                     P_("%s already had %lld %s meal today (limit %lld): not charged",
+                        "%s already had %lld %s meals today (limit %lld): not charged",
+                        (unsigned long)meals_in_period), res->name, (long long)meals_in_period,
+                     names_show(d, NAMES_PERIOD, res->period, shown[0]), (long long)meals_per_period);
         goto out;
     }
     if (daily_cap >= 0 && spent_today + total > daily_cap) {
         err = refuse(res, CP_ERR_LIMIT_REACHED, "daily limit of %s yuan for %s would be "
                      "passed (spent %s today): not charged", money_format(daily_cap, money[0]),
-                     t.category, money_format(spent_today, money[1]));
+                     names_show(d, NAMES_CATEGORY, t.category, shown[1]),
+                     money_format(spent_today, money[1]));
         goto out;
     }
 

@@ -5,6 +5,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "core/nls.h"
+
 #define MONEY_MAX_YUAN 100000000LL
 
 /* Parses a non-negative decimal with at most decimals digits after the
@@ -84,4 +86,13 @@ const char *money_format(int64_t fen, char buf[MONEY_STR_LEN])
 const char *money_format_kg(int64_t grams, char buf[MONEY_STR_LEN])
 {
     return format_decimal(grams, 3, buf);
+}
+
+const char *money_show(int64_t fen, char buf[MONEY_SHOW_LEN])
+{
+    char y[MONEY_STR_LEN];
+
+    /* TRANSLATORS: an amount of yuan on a screen (Chinese: ¥%s) */
+    snprintf(buf, MONEY_SHOW_LEN, C_("money", "%s"), money_format(fen, y));
+    return buf;
 }

@@ -26,4 +26,11 @@ cp_err money_parse_kg(const char *s, int64_t *grams);
 /* Formats grams as kg with three decimals ("12.500", "-0.250") into buf. */
 const char *money_format_kg(int64_t grams, char buf[MONEY_STR_LEN]);
 
+/* Bytes for an amount as money_show() writes it. */
+#define MONEY_SHOW_LEN (MONEY_STR_LEN + 8)
+
+/* fen as people read an amount on a screen: "8.00", in Chinese "¥8.00" (the
+ * catalog has the form). Returns buf. */
+const char *money_show(int64_t fen, char buf[MONEY_SHOW_LEN]);
+
 #endif

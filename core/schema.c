@@ -514,6 +514,16 @@ static const char *const migrations[] = {
     ") STRICT, WITHOUT ROWID;"
     "DELETE FROM rollup_days;"
     "DELETE FROM rollup_day;",
+
+    /* version 8: the names people read for diner categories and meal periods
+     * (core/names.c; `cleanplate-office category set staff 职工`). Codes stay
+     * ASCII everywhere else; no row: the built-in name, else the code. */
+    "CREATE TABLE display_names ("
+    "  kind TEXT NOT NULL CHECK (kind IN ('category', 'period')),"
+    "  code TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  PRIMARY KEY (kind, code)"
+    ") STRICT, WITHOUT ROWID;",
 };
 
 /* The append-only tables and the triggers that keep them so; verify checks

@@ -25,6 +25,8 @@
 
 #include "core/audit.h"
 #include "core/clock.h"
+#include "core/names.h"
+#include "core/nls.h"
 
 cp_err users_role_valid(const char *role)
 {
@@ -64,9 +66,10 @@ static cp_err check_pin_form(const char *pin, const char *role)
         if (!isdigit((unsigned char)pin[i]))
             return cp_fail(CP_ERR_INVALID, "a PIN is digits only");
     if (n < min || n > 12)
-        return cp_fail(CP_ERR_INVALID, "a PIN of a %s has %zu to 12 digits%s", role, min,
-                       min == 6 ? " (managers and admins authorise money: 4 digits are "
-                                  "guessed from a stolen hash in minutes)" : "");
+        return cp_fail(CP_ERR_INVALID, "a PIN of a %s has %zu to 12 digits%s",
+                       names_builtin(NAMES_ROLE, role), min,
+                       min == 6 ? _(" (managers and admins authorise money: 4 digits are "
+                                    "guessed from a stolen hash in minutes)") : "");
     return CP_OK;
 }
 
@@ -453,10 +456,11 @@ cp_err users_authenticate(db *d, const users_attempt *a, users_auth *out)
         if ((err = audit_attempt(d, a, "auth.denied", detail)))
             return err;
         if (strcmp(a->need, "admin") == 0)
-            return cp_fail(CP_ERR_AUTH, "%s is a %s: %s needs an admin", a->name, role,
-                           a->purpose);
-        return cp_fail(CP_ERR_AUTH, "%s is a %s: %s needs a %s or an admin", a->name, role,
-                       a->purpose, a->need);
+            return cp_fail(CP_ERR_AUTH, "%s is a %s: %s needs an admin", a->name,
+                           names_builtin(NAMES_ROLE, role), a->purpose);
+        return cp_fail(CP_ERR_AUTH, "%s is a %s: %s needs a %s or an admin", a->name,
+                       names_builtin(NAMES_ROLE, role), a->purpose,
+                       names_builtin(NAMES_ROLE, a->need));
     }
     return CP_OK;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/audit.h"
+#include "core/nls.h"
 #include "core/schema.h"
 
 /* One check: a query whose every row is a problem, described by column 0. */
@@ -13,7 +14,7 @@ typedef struct check {
 } check;
 
 static const check checks[] = {
-    {"wallet balance differs from its ledger",
+    {N_("wallet balance differs from its ledger"),
      "SELECT 'diner ' || di.staff_no || ': wallet cash ' || w.cash_fen || ' fen, subsidy '"
      " || w.subsidy_fen || ' fen; ledger cash ' || coalesce(l.cash, 0) || ', subsidy '"
      " || coalesce(l.subsidy, 0)"
@@ -23,16 +24,16 @@ static const check checks[] = {
      "   sum(CASE WHEN wallet = 'subsidy' THEN amount_fen ELSE 0 END) AS subsidy"
      "   FROM ledger GROUP BY diner_id) l ON l.diner_id = w.diner_id"
      " WHERE w.cash_fen <> coalesce(l.cash, 0) OR w.subsidy_fen <> coalesce(l.subsidy, 0)"},
-    {"ledger entries of a diner without a wallet",
+    {N_("ledger entries of a diner without a wallet"),
      "SELECT 'ledger entry ' || id || ' has no wallet' FROM ledger l"
      " WHERE NOT EXISTS (SELECT 1 FROM wallets w WHERE w.diner_id = l.diner_id)"},
-    {"wallet below its limit",
+    {N_("wallet below its limit"),
      "SELECT 'diner ' || di.staff_no || ': cash ' || w.cash_fen || ' fen, subsidy '"
      " || w.subsidy_fen || ' fen, overdraft allowed ' || coalesce(r.overdraft_fen, 0)"
      " FROM wallets w JOIN diners di ON di.id = w.diner_id"
      " LEFT JOIN category_rules r ON r.category = di.category"
      " WHERE w.subsidy_fen < 0 OR w.cash_fen < -coalesce(r.overdraft_fen, 0)"},
-    {"sale not matched by its ledger entries",
+    {N_("sale not matched by its ledger entries"),
      "SELECT 'sale ' || s.id || ': subsidy ' || s.subsidy_fen || ', cash ' || s.cash_fen"
      " || ' fen; ledger subsidy ' || coalesce(-l.subsidy, 0) || ', cash ' || coalesce(-l.cash, 0)"
      " FROM sales s LEFT JOIN (SELECT sale_id,"
@@ -40,18 +41,18 @@ static const check checks[] = {
      "   sum(CASE WHEN wallet = 'subsidy' THEN amount_fen ELSE 0 END) AS subsidy"
      "   FROM ledger WHERE kind = 'charge' GROUP BY sale_id) l ON l.sale_id = s.id"
      " WHERE s.subsidy_fen <> coalesce(-l.subsidy, 0) OR s.cash_fen <> coalesce(-l.cash, 0)"},
-    {"void not matched by its refunds",
+    {N_("void not matched by its refunds"),
      "SELECT 'sale ' || s.id || ' (void ' || coalesce(v.id, 'none') || '): charged '"
      " || s.total_fen || ' fen, put back ' || coalesce(r.back, 0)"
      " FROM sales s LEFT JOIN voids v ON v.sale_id = s.id"
      " LEFT JOIN (SELECT sale_id, sum(amount_fen) AS back FROM ledger WHERE kind = 'void'"
      "   GROUP BY sale_id) r ON r.sale_id = s.id"
      " WHERE coalesce(r.back, 0) <> CASE WHEN v.id IS NULL THEN 0 ELSE s.total_fen END"},
-    {"sale total differs from its lines",
+    {N_("sale total differs from its lines"),
      "SELECT 'sale ' || s.id || ': total ' || s.total_fen || ' fen, lines ' || l.sum"
      " FROM sales s JOIN (SELECT sale_id, sum(amount_fen) AS sum FROM sale_lines"
      "   GROUP BY sale_id) l ON l.sale_id = s.id WHERE s.total_fen <> l.sum"},
-    {"answered request without its sale",
+    {N_("answered request without its sale"),
      "SELECT 'request ' || request_id || ' answered ok without a sale' FROM charge_requests"
      " WHERE result = 'ok' AND (sale_id IS NULL"
      "   OR NOT EXISTS (SELECT 1 FROM sales s WHERE s.id = sale_id))"},
@@ -72,8 +73,8 @@ static cp_err check_guards(db *d, FILE *report, long *problems)
                 return err;
             if (yes)
                 continue;
-            fprintf(report, "BROKEN: guards: nothing refuses %s on %s (its trigger was "
-                    "dropped): its rows could have been changed\n", events[e],
+            fprintf(report, _("BROKEN: guards: nothing refuses %s on %s (its trigger was "
+                      "dropped): its rows could have been changed\n"), events[e],
                     schema_append_only[t]);
             (*problems)++;
         }
@@ -107,21 +108,24 @@ cp_err verify_books(db *d, const char *head, FILE *report, long *problems)
             return CP_ERR_DB;
         while ((rc = db_step(st)) == DB_ROW) {
             if (found++ < 20)
-                fprintf(report, "BROKEN: %s: %s\n", checks[i].what,
+                fprintf(report, _("BROKEN: %s: %s\n"), _(checks[i].what),
                         db_col_text(st, 0));
         }
         db_reset(st);
         if (rc != DB_DONE)
             return db_fail(d, checks[i].what);
         if (found > 20)
-            fprintf(report, "BROKEN: %s: %ld more not shown\n", checks[i].what, found - 20);
+            fprintf(report, _("BROKEN: %s: %ld more not shown\n"), _(checks[i].what),
+                    found - 20);
         *problems += found;
     }
     if ((err = check_guards(d, report, problems)) ||
         (err = audit_verify(d, head, report, problems, &audited)))
         return err;
-    fprintf(report, "verify: %zu ledger checks and %ld audit entries checked%s%s, %ld "
-            "problem%s\n", sizeof checks / sizeof checks[0], audited,
-            head ? ", head " : "", head ? head : "", *problems, *problems == 1 ? "" : "s");
+    fprintf(report, P_("verify: %zu ledger checks and %ld audit entries checked%s%s, %ld problem\n",
+                       "verify: %zu ledger checks and %ld audit entries checked%s%s, %ld "
+                       "problems\n", (unsigned long)*problems),
+            sizeof checks / sizeof checks[0], audited, head ? _(", head ") : "", head ? head : "",
+            *problems);
     return CP_OK;
 }

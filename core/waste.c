@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "core/audit.h"
+#include "core/names.h"
+#include "core/nls.h"
 
 static const char *const stages[] = {"plate", "prep", "overproduction", "spoilage", NULL};
 
@@ -240,11 +242,11 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
         if (!found && req->staff_no && !req->card_no)
             return cp_fail(CP_ERR_NOT_FOUND, "no diner with staff number '%s'", req->staff_no);
         if (!found)
-            snprintf(res->message, sizeof res->message, "card %s is not registered: "
-                     "recorded as an anonymous tray", req->card_no);
+            snprintf(res->message, sizeof res->message, _("card %s is not registered: "
+                       "recorded as an anonymous tray"), req->card_no);
         else if (strcmp(who.card_status, "active") != 0)
-            snprintf(res->message, sizeof res->message, "card %s is %s: recorded as an "
-                     "anonymous tray", req->card_no, who.card_status);
+            snprintf(res->message, sizeof res->message, _("card %s is %s: recorded as an "
+                       "anonymous tray"), req->card_no, names_builtin(NAMES_CARD, who.card_status));
         else {
             diner_id = who.diner_id;
             dept_id = who.department_id;
@@ -351,7 +353,7 @@ cp_err waste_record(db *d, const waste_req *req, waste_res *res)
         return err;
     if (strcmp(req->stage, "plate") != 0 && (req->card_no || req->staff_no))
         return cp_fail(CP_ERR_INVALID, "a %s weighing is kitchen waste: it has no diner "
-                       "(give a department or nothing)", req->stage);
+                       "(give a department or nothing)", names_builtin(NAMES_STAGE, req->stage));
     if (req->tare_g < 0)
         return cp_fail(CP_ERR_INVALID, "the tare cannot be negative (%lld g)",
                        (long long)req->tare_g);

@@ -14,6 +14,7 @@
 #include "core/db.h"
 #include "core/ids.h"
 #include "core/ledger.h"
+#include "core/nls.h"
 #include "pos/jsonl.h"
 #include "pos/printq.h"
 #include "pos/reader.h"
@@ -24,59 +25,62 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: cleanplate-pos --terminal CODE [--db PATH] [options]\n"
-            "       cleanplate-pos --headless --terminal CODE [--db PATH] [options]\n"
-            "       cleanplate-pos --list-readers\n"
-            "       cleanplate-pos --print-preview FILE\n\n"
-            "The cashier terminal of a CleanPlate canteen. Without --headless it is the\n"
-            "full-screen terminal: the cashier logs in with name and PIN, opens the shift,\n"
-            "and diners tap their cards.\n\n"
-            "  --terminal CODE    this terminal (its canteen decides meal periods and prices)\n"
-            "  --db PATH          the database (default $CLEANPLATE_DB, else ./cleanplate.db)\n"
-            "  --config FILE      an INI file: [terminal] code, db, reader, card_format,\n"
-            "                     dup_seconds; [printer] uri, encoding, columns (options given\n"
-            "                     here win over it); see dist/pos.ini.example\n"
-            "  --reader SPEC      where cards come from: usb (the first HID boot keyboard),\n"
-            "                     usb:VID:PID[,VID:PID...] (hex, from --list-readers),\n"
-            "                     keyboard (a reader left as a keyboard: a fast burst of\n"
-            "                     digits and Enter is a card) or stdin (one number per line);\n"
-            "                     default: stdin with --headless, keyboard on the screen\n"
-            "  --card-format F    how card numbers arrive: auto (default), dec10, w26, hex,\n"
-            "                     hex-lsb\n"
-            "  --dup-seconds N    the same card again within N seconds is a duplicate tap\n"
-            "                     (default %d)\n"
-            "  --printer URI      receipt printer: usb[:VID:PID], lp:/dev/usb/lp0,\n"
-            "                     tcp:HOST[:PORT] (9100), serial:DEV[:BAUD], file:PATH,\n"
-            "                     preview or none (default)\n"
-            "  --printer-encoding gb18030 (default), gbk or ascii\n"
-            "  --printer-columns  32 (58 mm paper), 42 or 48 (80 mm); default 32\n"
-            "  --print-preview    show receipts decoded as text instead of printing them\n"
-            "                     (on stderr with --headless, on screen otherwise); with a\n"
-            "                     FILE of printer bytes (from file:PATH), print it as text\n"
-            "  --list-readers     list USB devices that look like card readers, with the\n"
-            "                     --reader spec for each\n"
-            "  --headless         read one card number per line and write one JSON object\n"
-            "                     per line on stdout (for scripts, tests and demos); a line\n"
-            "                     may add a request id after a blank: CARD REQUEST_ID, and a\n"
-            "                     repeated request id gets the first answer again; with\n"
-            "                     CLEANPLATE_NOW set, a line may start with @TIME\n"
-            "                     (@2026-11-03T12:04:10 CARD) to move the clock, as a demo\n"
-            "                     replaying a month does\n"
-            "  --timing           headless: add \"us\", the microseconds from reading the\n"
-            "                     line to the answer, to every answer\n"
-            "  --cashier NAME     headless: who is charging, for the records (default:\n"
-            "                     headless)\n"
-            "  --help             this text\n\n"
-            "Each headless answer is {\"ok\":true,\"sale_id\":...,\"charged_fen\":800,...} or\n"
-            "{\"ok\":false,\"error\":\"card_blocked\",\"message\":...}; with a printer an ok\n"
-            "answer adds \"printed\":true or false (a sale is never undone by the printer).\n"
-            "The clock can be fixed with CLEANPLATE_NOW=2026-11-21T12:00:00.\n",
+            _("usage: cleanplate-pos --terminal CODE [--db PATH] [options]\n"
+              "       cleanplate-pos --headless --terminal CODE [--db PATH] [options]\n"
+              "       cleanplate-pos --list-readers\n"
+              "       cleanplate-pos --print-preview FILE\n\n"
+              "The cashier terminal of a CleanPlate canteen. Without --headless it is the\n"
+              "full-screen terminal: the cashier logs in with name and PIN, opens the shift,\n"
+              "and diners tap their cards.\n\n"
+              "  --terminal CODE    this terminal (its canteen decides meal periods and prices)\n"
+              "  --db PATH          the database (default $CLEANPLATE_DB, else ./cleanplate.db)\n"
+              "  --config FILE      an INI file: [terminal] code, db, reader, card_format,\n"
+              "                     dup_seconds, language; [printer] uri, encoding, columns\n"
+              "                     (options given here win over it); see dist/pos.ini.example\n"
+              "  --language L       zh_CN (Chinese) or en (English) on the screen and the\n"
+              "                     receipts; default: [terminal] language, else the locale\n"
+              "                     (LANG)\n"
+              "  --reader SPEC      where cards come from: usb (the first HID boot keyboard),\n"
+              "                     usb:VID:PID[,VID:PID...] (hex, from --list-readers),\n"
+              "                     keyboard (a reader left as a keyboard: a fast burst of\n"
+              "                     digits and Enter is a card) or stdin (one number per line);\n"
+              "                     default: stdin with --headless, keyboard on the screen\n"
+              "  --card-format F    how card numbers arrive: auto (default), dec10, w26, hex,\n"
+              "                     hex-lsb\n"
+              "  --dup-seconds N    the same card again within N seconds is a duplicate tap\n"
+              "                     (default %d)\n"
+              "  --printer URI      receipt printer: usb[:VID:PID], lp:/dev/usb/lp0,\n"
+              "                     tcp:HOST[:PORT] (9100), serial:DEV[:BAUD], file:PATH,\n"
+              "                     preview or none (default)\n"
+              "  --printer-encoding gb18030 (default), gbk or ascii\n"
+              "  --printer-columns  32 (58 mm paper), 42 or 48 (80 mm); default 32\n"
+              "  --print-preview    show receipts decoded as text instead of printing them\n"
+              "                     (on stderr with --headless, on screen otherwise); with a\n"
+              "                     FILE of printer bytes (from file:PATH), print it as text\n"
+              "  --list-readers     list USB devices that look like card readers, with the\n"
+              "                     --reader spec for each\n"
+              "  --headless         read one card number per line and write one JSON object\n"
+              "                     per line on stdout (for scripts, tests and demos); a line\n"
+              "                     may add a request id after a blank: CARD REQUEST_ID, and a\n"
+              "                     repeated request id gets the first answer again; with\n"
+              "                     CLEANPLATE_NOW set, a line may start with @TIME\n"
+              "                     (@2026-11-03T12:04:10 CARD) to move the clock, as a demo\n"
+              "                     replaying a month does\n"
+              "  --timing           headless: add \"us\", the microseconds from reading the\n"
+              "                     line to the answer, to every answer\n"
+              "  --cashier NAME     headless: who is charging, for the records (default:\n"
+              "                     headless)\n"
+              "  --help             this text\n\n"
+              "Each headless answer is {\"ok\":true,\"sale_id\":...,\"charged_fen\":800,...} or\n"
+              "{\"ok\":false,\"error\":\"card_blocked\",\"message\":...}; with a printer an ok\n"
+              "answer adds \"printed\":true or false (a sale is never undone by the printer).\n"
+              "The clock can be fixed with CLEANPLATE_NOW=2026-11-21T12:00:00.\n"),
             LEDGER_DUP_TAP_SECONDS);
 }
 
 /* What the terminal runs with, from the config file and the command line. */
 typedef struct pos_settings {
-    const char *terminal, *db_path, *reader, *card_format, *cashier;
+    const char *terminal, *db_path, *reader, *card_format, *cashier, *language;
     const char *printer, *encoding;
     long dup_seconds, columns;
     int headless, preview;
@@ -127,9 +131,9 @@ static void emit_result(db *d, printq *pq, const charge_res *r)
     if (pq && !r->repeated) {
         /* the sale is committed: whatever the printer does, it stays */
         if (printq_sale(pq, d, r->sale_id, r->cash_left_fen, r->subsidy_left_fen, &printed))
-            fprintf(stderr, "cleanplate-pos: receipt of %s: %s\n", r->sale_id, cp_detail());
+            fprintf(stderr, _("cleanplate-pos: receipt of %s: %s\n"), r->sale_id, cp_detail());
         else if (!printed)
-            fprintf(stderr, "cleanplate-pos: receipt of %s not printed: %s\n", r->sale_id,
+            fprintf(stderr, _("cleanplate-pos: receipt of %s not printed: %s\n"), r->sale_id,
                     printq_status(pq));
         if (o)
             json_object_set_new(o, "printed", json_boolean(printed));
@@ -206,7 +210,7 @@ static int run_headless_lines(db *d, printq *pq, const pos_settings *s, cardno_f
         given = strtok_r(NULL, " \t\r\n", &save);
         if (given && strlen(given) >= sizeof reqid) {
             /* cut short, two ids could meet and get each other's answer */
-            emit_error("invalid", "a request id has at most 127 characters: nothing charged");
+            emit_error("invalid", _("a request id has at most 127 characters: nothing charged"));
             continue;
         }
         if (given)
@@ -264,7 +268,7 @@ static int run_headless_reader(db *d, printq *pq, const pos_settings *s, reader 
 static cp_err read_config(const char *path, pos_settings *s, config **out)
 {
     static const char *const terminal_keys[] = {"code", "db", "reader", "card_format",
-                                                "dup_seconds", NULL};
+                                                "dup_seconds", "language", NULL};
     static const char *const printer_keys[] = {"uri", "encoding", "columns", NULL};
     config *c = NULL;
     cp_err err;
@@ -282,6 +286,8 @@ static cp_err read_config(const char *path, pos_settings *s, config **out)
         s->reader = config_get(c, "terminal", "reader");
     if (!s->card_format)
         s->card_format = config_get(c, "terminal", "card_format");
+    if (!s->language)
+        s->language = config_get(c, "terminal", "language");
     if (!s->printer)
         s->printer = config_get(c, "printer", "uri");
     if (!s->encoding)
@@ -305,7 +311,7 @@ static int parse_long(const char *name, const char *v, long min, long max, long 
     long n = strtol(v, &end, 10);
 
     if (!*v || *end || n < min || n > max) {
-        fprintf(stderr, "cleanplate-pos: --%s '%s': give a number from %ld to %ld\n", name, v,
+        fprintf(stderr, _("cleanplate-pos: --%s '%s': give a number from %ld to %ld\n"), name, v,
                 min, max);
         return -1;
     }
@@ -322,14 +328,14 @@ static int preview_file(const char *path)
     int rc = 1;
 
     if (!f) {
-        fprintf(stderr, "cleanplate-pos: cannot open '%s': check the path\n", path);
+        fprintf(stderr, _("cleanplate-pos: cannot open '%s': check the path\n"), path);
         return 1;
     }
     do {
         if (len == cap) {
             unsigned char *grown = realloc(buf, cap = cap ? cap * 2 : 65536);
             if (!grown) {
-                fprintf(stderr, "cleanplate-pos: out of memory reading '%s'\n", path);
+                fprintf(stderr, _("cleanplate-pos: out of memory reading '%s'\n"), path);
                 goto out;
             }
             buf = grown;
@@ -338,7 +344,7 @@ static int preview_file(const char *path)
         len += n;
     } while (n > 0);
     if (ferror(f)) {
-        fprintf(stderr, "cleanplate-pos: cannot read '%s': %s\n", path, strerror(errno));
+        fprintf(stderr, _("cleanplate-pos: cannot read '%s': %s\n"), path, strerror(errno));
         goto out;
     }
     if (decode_print(buf, len, stdout)) {
@@ -369,8 +375,8 @@ static int list_readers(const char *spec)
         return 1;
     }
     if (count == 0)
-        printf("no USB card reader found: plug one in, or check `lsusb`; a reader that "
-               "types into the focused window works with --reader keyboard\n");
+        printf(_("no USB card reader found: plug one in, or check `lsusb`; a reader that "
+                 "types into the focused window works with --reader keyboard\n"));
     return 0;
 }
 
@@ -382,7 +388,8 @@ int main(int argc, char **argv)
         {"cashier", 1, NULL},       {"card-format", 1, NULL},      {"dup-seconds", 1, NULL},
         {"reader", 1, NULL},        {"list-readers", 0, NULL},     {"config", 1, NULL},
         {"printer", 1, NULL},       {"printer-encoding", 1, NULL}, {"printer-columns", 1, NULL},
-        {"print-preview", 0, NULL}, {"help", 0, NULL},             {NULL, 0, NULL},
+        {"print-preview", 0, NULL}, {"language", 1, NULL},         {"help", 0, NULL},
+        {NULL, 0, NULL},
     };
     pos_settings s = {0};
     cardno_format fmt = CARDNO_AUTO;
@@ -400,8 +407,9 @@ int main(int argc, char **argv)
     db *d = NULL;
     cp_err err;
 
+    nls_start(); /* --help and the errors below in the language of the environment */
     if ((err = cli_parse(argc - 1, argv + 1, opts, pos, 1, &npos))) {
-        fprintf(stderr, "cleanplate-pos: %s; see cleanplate-pos --help\n", cp_detail());
+        fprintf(stderr, _("cleanplate-pos: %s; see cleanplate-pos --help\n"), cp_detail());
         return 2;
     }
     if (cli_get(opts, "help")) {
@@ -412,7 +420,12 @@ int main(int argc, char **argv)
     timing = cli_get(opts, "timing") != NULL;
     s.preview = cli_get(opts, "print-preview") != NULL;
     if (npos > 0 && !(s.preview && !s.headless)) {
-        fprintf(stderr, "cleanplate-pos: unexpected '%s'; see cleanplate-pos --help\n", pos[0]);
+        fprintf(stderr, _("cleanplate-pos: unexpected '%s'; see cleanplate-pos --help\n"), pos[0]);
+        return 2;
+    }
+    if ((npos > 0 || cli_get(opts, "list-readers")) &&
+        nls_use("cleanplate-pos", cli_get(opts, "language"), NLS_NO_SCREEN)) {
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
         return 2;
     }
     if (npos > 0)
@@ -426,6 +439,7 @@ int main(int argc, char **argv)
     s.card_format = cli_get(opts, "card-format");
     s.printer = cli_get(opts, "printer");
     s.encoding = cli_get(opts, "printer-encoding");
+    s.language = cli_get(opts, "language");
     if ((v = cli_get(opts, "dup-seconds")) && parse_long("dup-seconds", v, 1, 3600, &s.dup_seconds))
         return 2;
     if ((v = cli_get(opts, "printer-columns")) &&
@@ -435,11 +449,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
         return 2;
     }
+    /* the language settles once the file is read: a terminal's screen and receipts */
+    if (nls_use("cleanplate-pos", s.language, s.headless ? NLS_NO_SCREEN : NLS_SCREEN)) {
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+        goto out_usage;
+    }
     v = cli_get(opts, "cashier");
     s.cashier = v ? v : "headless";
     if (!s.terminal) {
-        fprintf(stderr, "cleanplate-pos: missing --terminal CODE (the code given to "
-                        "`cleanplate-office terminal add`), or [terminal] code in --config\n");
+        fprintf(stderr, _("cleanplate-pos: missing --terminal CODE (the code given to "
+                          "`cleanplate-office terminal add`), or [terminal] code in --config\n"));
         goto out_usage;
     }
     if (s.card_format && cardno_format_parse(s.card_format, &fmt)) {
@@ -463,8 +482,8 @@ int main(int argc, char **argv)
     if (!s.headless && rcfg.ops == &reader_wedge_ops)
         rcfg.fd = -1; /* the screen reads the keys and hands them on */
     if (!s.headless && rcfg.ops == &reader_stdin_ops && isatty(0)) {
-        fprintf(stderr, "cleanplate-pos: --reader stdin on the screen needs card numbers piped "
-                        "in (cards < FIFO); for a reader that types, use --reader keyboard\n");
+        fprintf(stderr, _("cleanplate-pos: --reader stdin on the screen needs card numbers piped "
+                          "in (cards < FIFO); for a reader that types, use --reader keyboard\n"));
         goto out_usage;
     }
 
@@ -489,7 +508,7 @@ int main(int argc, char **argv)
         if (s.preview)
             printq_set_preview(pq, stderr);
         if (s.headless && printq_ok(pq) == 0)
-            fprintf(stderr, "cleanplate-pos: %s; sales go on, receipts are kept\n",
+            fprintf(stderr, _("cleanplate-pos: %s; sales go on, receipts are kept\n"),
                     printq_status(pq));
     } else if (!s.headless && (err = printq_new("none", &prof, &pq))) {
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
@@ -505,10 +524,13 @@ int main(int argc, char **argv)
         rc = use_lines ? run_headless_lines(d, pq, &s, fmt) : run_headless_reader(d, pq, &s, r);
         /* receipts still waiting for the printer: one more try, then say so */
         if (pq && printq_pending(pq) > 0 && (printq_flush(pq, d, &left) || left > 0))
-            fprintf(stderr, "cleanplate-pos: %d receipt%s not printed (%s); the sales stand "
-                    "(their answers say \"printed\":false): reprint them on the terminal's "
-                    "screen with R and the sale id\n", left, left == 1 ? " was" : "s were",
-                    printq_status(pq));
+            fprintf(stderr, P_("cleanplate-pos: %d receipt was not printed (%s); the sales stand "
+                               "(their answers say \"printed\":false): reprint them on the "
+                               "terminal's screen with R and the sale id\n",
+                               "cleanplate-pos: %d receipts were not printed (%s); the sales "
+                               "stand (their answers say \"printed\":false): reprint them on "
+                               "the terminal's screen with R and the sale id\n",
+                               (unsigned long)left), left, printq_status(pq));
     } else {
         ui_config u = {.terminal = s.terminal, .d = d, .r = r, .pq = pq, .preview = s.preview,
                        .dup_seconds = (int)s.dup_seconds,

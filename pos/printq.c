@@ -6,7 +6,10 @@
 #include <time.h>
 
 #include "core/diners.h"
+#include "core/clock.h"
 #include "core/ledger.h"
+#include "core/names.h"
+#include "core/nls.h"
 #include "core/utf8.h"
 #include "receipts/printer.h"
 #include "receipts/receipt.h"
@@ -201,7 +204,7 @@ static cp_err encode_sale(db *d, escpos *e, const char *sale_id, const int64_t *
         " LEFT JOIN items i ON i.canteen_id = s.canteen_id AND i.code = l.item_code"
         " WHERE l.sale_id = ? ORDER BY l.line_no";
     char terminal[64], canteen[128], cashier[128], at[CP_TIME_ISO_LEN], staff[64];
-    char name[DINERS_NAME_SIZE], kind[16], period[64];
+    char name[DINERS_NAME_SIZE], kind[16], period[64], shown[NAMES_SIZE], when[CLOCK_SHOW_LEN];
     char (*names)[UTF8_SIZE(64) + 16] = NULL; /* an item's name and its grams */
     receipt_item *items = NULL, meal;
     receipt_sale s = {0};
@@ -280,8 +283,9 @@ static cp_err encode_sale(db *d, escpos *e, const char *sale_id, const int64_t *
         s.items = items;
         s.n_items = n;
     } else {
-        meal = (receipt_item){.name = period[0] ? period : "meal", .qty = 1,
-                              .amount_fen = s.total_fen};
+        meal = (receipt_item){.name = period[0] ? names_show(d, NAMES_PERIOD, period, shown)
+                                                : _("meal"),
+                              .qty = 1, .amount_fen = s.total_fen};
         s.items = &meal;
         s.n_items = 1;
     }
@@ -294,7 +298,7 @@ static cp_err encode_sale(db *d, escpos *e, const char *sale_id, const int64_t *
     s.canteen = canteen;
     s.terminal = terminal;
     s.cashier = cashier;
-    s.time = at;
+    s.time = clock_show_iso(at, when);
     s.diner_name = name;
     s.staff_no = staff;
     s.cash_left_fen = cash;
@@ -318,7 +322,7 @@ static cp_err encode_void(db *d, escpos *e, const char *void_id, const char *cas
         " JOIN canteens c ON c.id = s.canteen_id JOIN diners di ON di.id = s.diner_id"
         " WHERE v.id = ?";
     char sale[IDS_LEN], terminal[64], manager[128], reason[256], at[CP_TIME_ISO_LEN];
-    char canteen[128], name[DINERS_NAME_SIZE], staff[64];
+    char canteen[128], name[DINERS_NAME_SIZE], staff[64], when[CLOCK_SHOW_LEN];
     receipt_void v = {0};
     int64_t diner_id = 0;
     db_stmt *st;
@@ -354,7 +358,7 @@ static cp_err encode_void(db *d, escpos *e, const char *void_id, const char *cas
     v.terminal = terminal;
     v.cashier = cashier;
     v.manager = manager;
-    v.time = at;
+    v.time = clock_show_iso(at, when);
     v.diner_name = name;
     v.staff_no = staff;
     v.sale_no = sale;
@@ -371,7 +375,8 @@ static cp_err encode_z(db *d, escpos *e, const char *terminal, const shift_repor
         "SELECT c.name FROM terminals t JOIN canteens c ON c.id = t.canteen_id WHERE t.code = ?";
     receipt_zrow *rows = NULL;
     receipt_zreport z = {0};
-    char canteen[128] = "", shift_no[IDS_LEN * 2 + 4];
+    char canteen[128] = "", shift_no[IDS_LEN * 2 + 4], opened[CLOCK_SHOW_LEN], closed[CLOCK_SHOW_LEN];
+    char (*names)[2][NAMES_SIZE] = NULL; /* each row's period and category as people read them */
     db_stmt *st = db_prepare(d, sql);
     cp_err err;
 
@@ -381,19 +386,25 @@ static cp_err encode_z(db *d, escpos *e, const char *terminal, const shift_repor
     if (db_step(st) == DB_ROW)
         db_copy_col(canteen, sizeof canteen, st, 0);
     db_reset(st);
-    if (r->n_rows && !(rows = calloc(r->n_rows, sizeof *rows)))
+    if (r->n_rows && (!(rows = calloc(r->n_rows, sizeof *rows)) ||
+                      !(names = calloc(r->n_rows, sizeof *names)))) {
+        free(rows);
         return cp_fail(CP_ERR_NOMEM, "out of memory for the Z report");
+    }
     for (size_t i = 0; i < r->n_rows; i++)
-        rows[i] = (receipt_zrow){.period = r->rows[i].period, .category = r->rows[i].category,
-                                 .count = r->rows[i].count, .amount_fen = r->rows[i].amount_fen};
+        rows[i] = (receipt_zrow){
+            .period = r->rows[i].period[0] ? names_show(d, NAMES_PERIOD, r->rows[i].period,
+                                                        names[i][0]) : "",
+            .category = names_show(d, NAMES_CATEGORY, r->rows[i].category, names[i][1]),
+            .count = r->rows[i].count, .amount_fen = r->rows[i].amount_fen};
     snprintf(shift_no, sizeof shift_no, "%s%s%s", r->open.id, r->close_id[0] ? " / " : "",
              r->close_id);
     z.canteen = canteen;
     z.terminal = terminal;
     z.cashier = r->closed_by[0] ? r->closed_by : r->open.cashier;
     z.shift_no = shift_no;
-    z.opened = r->open.opened;
-    z.closed = r->closed;
+    z.opened = clock_show_iso(r->open.opened, opened);
+    z.closed = r->closed[0] ? clock_show_iso(r->closed, closed) : r->closed;
     z.rows = rows;
     z.n_rows = r->n_rows;
     z.sale_count = r->sale_count;
@@ -407,6 +418,7 @@ static cp_err encode_z(db *d, escpos *e, const char *terminal, const shift_repor
     z.copy = copy != 0;
     err = receipt_encode_zreport(e, &z);
     free(rows);
+    free(names);
     return err;
 }
 
@@ -572,12 +584,13 @@ const char *printq_status(printq *q)
     char more[64] = "";
 
     if (n > 0)
-        snprintf(more, sizeof more, "; %d receipt%s to print", n, n == 1 ? "" : "s");
+        snprintf(more, sizeof more, P_("; %d receipt to print", "; %d receipts to print",
+                                       (unsigned long)n), n);
     if (q->ok == 0)
-        snprintf(q->status, sizeof q->status, "printer offline: %s%s", q->why, more);
+        snprintf(q->status, sizeof q->status, _("printer offline: %s%s"), q->why, more);
     else
-        snprintf(q->status, sizeof q->status, "printer %s (%s)%s", q->ok ? "ok" : "ready",
-                 q->uri, more);
+        snprintf(q->status, sizeof q->status, _("printer %s (%s)%s"),
+                 q->ok ? _("ok") : _("ready"), q->uri, more);
     return q->status;
 }
 

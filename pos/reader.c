@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/nls.h"
 #include "core/utf8.h"
 
 /* Every backend, by the name used in a spec. */
@@ -127,7 +128,7 @@ cp_err reader_open(const reader_config *c, reader **out)
     if (r->cfg.min_len <= 0)
         r->cfg.min_len = READER_DEFAULT_MIN_LEN;
     r->state = CP_ERR_DISCONNECTED;
-    snprintf(r->status, sizeof r->status, "reader not open");
+    snprintf(r->status, sizeof r->status, _("reader not open"));
 
     err = r->ops->open(r);
     if (err)
@@ -240,8 +241,9 @@ void reader_set_status(reader *r, cp_err state, const char *fmt, ...)
     reader_event *ev;
     va_list ap;
 
+    /* worded in the user's language here: reader_set_status is an xgettext keyword */
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    vsnprintf(text, sizeof text, _(fmt), ap);
     va_end(ap);
     if (state == r->state && strcmp(text, r->status) == 0)
         return;

@@ -1,5 +1,6 @@
 /* reader_stdin: the card reader that reads one card number per line from a descriptor. */
 #include "pos/reader.h"
+#include "core/nls.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@ static void end_line(reader *r, struct stdin_state *s)
         s->len--;
     s->line[s->len] = '\0';
     if (s->overlong) {
-        reader_event *ev = reader_push_invalid(r, s->line, "line too long for a card number",
+        reader_event *ev = reader_push_invalid(r, s->line, _("line too long for a card number"),
                                                now);
         if (ev)
             ev->cut = 1; /* its start must not pass for a command (station) */

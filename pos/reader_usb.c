@@ -1,5 +1,6 @@
 /* reader_usb: USB HID keyboard-type card readers, claimed through libusb so keys never leak. */
 #include "pos/reader.h"
+#include "core/nls.h"
 
 #include <libusb.h>
 #include <stdlib.h>
@@ -40,10 +41,10 @@ struct usb_state {
 static void wanted_label(const reader_config *c, char *out, size_t size)
 {
     if (c->n_ids == 0)
-        snprintf(out, size, "a USB keyboard-type reader");
+        snprintf(out, size, _("a USB keyboard-type reader"));
     else
         snprintf(out, size, "USB %04x:%04x%s", c->ids[0].vid, c->ids[0].pid,
-                 c->n_ids > 1 ? " or another configured one" : "");
+                 c->n_ids > 1 ? _(" or another configured one") : "");
 }
 
 static int id_listed(const struct libusb_device_descriptor *d, const reader_usb_id *ids,
@@ -397,7 +398,7 @@ cp_err reader_usb_list(FILE *out, const reader_usb_id *ids, size_t n_ids, int *c
         struct usb_match m;
         libusb_device_handle *h = NULL;
         unsigned char product[128] = "";
-        const char *note = "";
+        char note[160] = "";
 
         if (!match_device(list[i], ids, n_ids, &m) && !match_device(list[i], NULL, 0, &m))
             continue;
@@ -409,12 +410,13 @@ cp_err reader_usb_list(FILE *out, const reader_usb_id *ids, size_t n_ids, int *c
                 product[0] = '\0';
             libusb_close(h);
         } else if (rc == LIBUSB_ERROR_ACCESS) {
-            note = "  (no permission: install the udev rule " READER_UDEV_RULES ")";
+            snprintf(note, sizeof note, _("  (no permission: install the udev rule %s)"),
+                     READER_UDEV_RULES);
         }
-        fprintf(out, "bus %03d device %03d  %04x:%04x  %s%s  --reader usb:%04x:%04x%s\n",
+        fprintf(out, _("bus %03d device %03d  %04x:%04x  %s%s  --reader usb:%04x:%04x%s\n"),
                 libusb_get_bus_number(list[i]), libusb_get_device_address(list[i]),
                 d.idVendor, d.idProduct, product[0] ? (char *)product : "HID",
-                m.boot ? " boot keyboard" : " device", d.idVendor, d.idProduct, note);
+                m.boot ? _(" boot keyboard") : _(" device"), d.idVendor, d.idProduct, note);
         (*count)++;
     }
     libusb_free_device_list(list, 1);

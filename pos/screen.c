@@ -3,7 +3,6 @@
 #include "pos/screen.h"
 
 #include <curses.h>
-#include <locale.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,7 +19,8 @@ int screen_start(int on_tty)
 {
     FILE *in = stdin, *out = stdout;
 
-    setlocale(LC_ALL, "");
+    /* the locale is core/nls's (set by nls_use before the screen starts):
+     * it may have fallen back to C.UTF-8 to draw Chinese */
     if (on_tty) {
         if (!(screen_tty = fopen("/dev/tty", "r+"))) {
             cp_fail(CP_ERR_DEVICE, "no terminal to draw on (/dev/tty): run the terminal on a "

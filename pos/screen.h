@@ -16,7 +16,7 @@ enum {
     SCREEN_DIM,
 };
 
-/* Starts curses: locale from the environment (for Chinese), raw keys without
+/* Starts curses in the locale core/nls set (UTF-8 for Chinese), raw keys without
  * echo, keypad, no cursor, a short Escape delay. With on_tty the screen is
  * /dev/tty, so stdin stays free for card numbers. Returns the descriptor to
  * poll for keys, or -1 with a detail (no terminal, unknown TERM). */

@@ -18,6 +18,8 @@
 #include "core/diners.h"
 #include "core/ledger.h"
 #include "core/money.h"
+#include "core/names.h"
+#include "core/nls.h"
 #include "core/users.h"
 #include "core/utf8.h"
 #include "pos/screen.h"
@@ -115,13 +117,14 @@ static int64_t mono_ms(void)
 static void say(ui *u, int pair, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Puts a message on the message line (pair says how it looks); a message
- * naming people is cut on a character boundary if it must be. */
+ * naming people is cut on a character boundary if it must be. The format is
+ * translated here (say is an xgettext keyword). */
 static void say(ui *u, int pair, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    utf8_vformat(u->msg, sizeof u->msg, fmt, ap);
+    utf8_vformat(u->msg, sizeof u->msg, _(fmt), ap);
     va_end(ap);
     u->msg_pair = pair;
     u->dirty = 1;
@@ -145,14 +148,14 @@ static void set_mode(ui *u, ui_mode mode, const char *const *labels, const int *
 
 static void go_login(ui *u)
 {
-    static const char *const labels[] = {"Cashier name", "PIN", NULL};
+    static const char *const labels[] = {N_("Cashier name"), N_("PIN"), NULL};
     static const int secret[] = {0, 1};
     set_mode(u, UI_LOGIN, labels, secret);
 }
 
 static void go_open(ui *u)
 {
-    static const char *const labels[] = {"Cash in the drawer (yuan)", NULL};
+    static const char *const labels[] = {N_("Cash in the drawer (yuan)"), NULL};
     set_mode(u, UI_OPEN, labels, NULL);
 }
 
@@ -219,7 +222,8 @@ static void try_login(ui *u)
     if (err != CP_ERR_AUTH)
         say(u, SCREEN_BAD, "%s", cp_detail());
     else if (auth.denied)
-        say(u, SCREEN_BAD, "%s is %s staff and may not use the POS", name, auth.role);
+        say(u, SCREEN_BAD, "%s is %s staff and may not use the POS", name,
+            names_builtin(NAMES_ROLE, auth.role));
     else if (auth.locked_now)
         say(u, SCREEN_BAD, "wrong PIN %d times: login locked for %d s for %s (recorded)",
             auth.failures, auth.locked_s, name);
@@ -305,7 +309,7 @@ static void charge(ui *u, const reader_event *ev)
         /* the store failed (busy, full): nothing charged, the same tap may come again */
         memset(&u->res, 0, sizeof u->res);
         u->res.result = err;
-        utf8_format(u->res.message, sizeof u->res.message, "%s: nothing charged, tap again",
+        utf8_format(u->res.message, sizeof u->res.message, _("%s: nothing charged, tap again"),
                     cp_detail());
     }
     u->has_result = 1;
@@ -330,7 +334,7 @@ static void print_result(ui *u)
     err = printq_sale(u->c->pq, u->c->d, u->res.sale_id, u->res.cash_left_fen,
                       u->res.subsidy_left_fen, &printed);
     u->printed = err ? 0 : printed;
-    note_printed(u, err, printed, "sale", u->res.sale_id);
+    note_printed(u, err, printed, _("sale"), u->res.sale_id);
     u->dirty = 1;
 }
 
@@ -345,8 +349,8 @@ static void sale_number(ui *u, const char *typed, char id[IDS_LEN])
 
 static void go_void(ui *u)
 {
-    static const char *const labels[] = {"Sale number", "Manager name", "Manager PIN",
-                                         "Reason", NULL};
+    static const char *const labels[] = {N_("Sale number"), N_("Manager name"), N_("Manager PIN"),
+                                         N_("Reason"), NULL};
     static const int secret[] = {0, 0, 1, 0};
     char last[IDS_LEN];
 
@@ -378,7 +382,8 @@ static int void_manager_ok(ui *u, const char *manager, const char *id)
     if (err != CP_ERR_AUTH)
         say(u, SCREEN_BAD, "void refused: %s", cp_detail());
     else if (auth.denied)
-        say(u, SCREEN_BAD, "void refused: %s is a %s, not a manager", manager, auth.role);
+        say(u, SCREEN_BAD, "void refused: %s is a %s, not a manager", manager,
+            names_builtin(NAMES_ROLE, auth.role));
     else if (auth.locked_now)
         say(u, SCREEN_BAD, "void refused: wrong PIN %d times, %s is locked for %d s (recorded)",
             auth.failures, manager, auth.locked_s);
@@ -418,12 +423,12 @@ static void do_void(ui *u)
     say(u, SCREEN_OK, "sale %s voided by %s (%s); money back in the wallets", id, manager,
         void_id);
     err = printq_void(u->c->pq, u->c->d, void_id, u->cashier, &printed);
-    note_printed(u, err, printed, "void", void_id);
+    note_printed(u, err, printed, _("void"), void_id);
 }
 
 static void go_reprint(ui *u)
 {
-    static const char *const labels[] = {"Receipt number (Enter: the last one)", NULL};
+    static const char *const labels[] = {N_("Receipt number (Enter: the last one)"), NULL};
     int left = 0;
 
     if (printq_pending(u->c->pq) > 0) {
@@ -462,7 +467,7 @@ static void do_reprint(ui *u)
 
 static void go_close(ui *u)
 {
-    static const char *const labels[] = {"Cash in the drawer now (yuan)", NULL};
+    static const char *const labels[] = {N_("Cash in the drawer now (yuan)"), NULL};
     set_mode(u, UI_CLOSE, labels, NULL);
     say(u, SCREEN_NORMAL, "close shift %s: count the cash and press Enter; Esc goes back",
         u->shift.id);
@@ -486,7 +491,7 @@ static void do_close(ui *u)
     set_mode(u, UI_Z, NULL, NULL);
     say(u, SCREEN_OK, "shift %s closed; Enter opens the next one, L logs out", u->z.open.id);
     err = printq_zreport(u->c->pq, u->c->d, u->c->terminal, &u->z, &printed);
-    note_printed(u, err, printed, "Z report", u->z.close_id);
+    note_printed(u, err, printed, _("Z report"), u->z.close_id);
 }
 
 /* Adds an item line from the code field ("BUN", "3*BUN" or "BUN*3"). */
@@ -509,7 +514,7 @@ static void add_item(ui *u)
         u->lines[u->nlines++] = *l;
         u->sel = u->nlines - 1;
         u->weighing = 0;
-        u->f[0].label = "Item code (N*CODE for several)";
+        u->f[0].label = N_("Item code (N*CODE for several)");
         u->f[0].buf[0] = '\0';
         u->dirty = 1;
         return;
@@ -548,7 +553,7 @@ static void add_item(ui *u)
     if (per_100g) {
         l->amount_fen = price; /* per 100 g until the grams come */
         u->weighing = 1;
-        u->f[0].label = "Weight in grams";
+        u->f[0].label = N_("Weight in grams");
         say(u, SCREEN_NORMAL, "%s is sold by weight: type the grams and Enter", name);
         return;
     }
@@ -561,7 +566,7 @@ static void add_item(ui *u)
 
 static void go_items(ui *u)
 {
-    static const char *const labels[] = {"Item code (N*CODE for several)", NULL};
+    static const char *const labels[] = {N_("Item code (N*CODE for several)"), NULL};
     set_mode(u, UI_ITEMS, labels, NULL);
     u->nlines = 0;
     u->sel = 0;
@@ -704,13 +709,14 @@ static void on_key(ui *u, int key, int is_char)
         if (esc) {
             if (u->weighing || u->f[0].buf[0]) {
                 u->weighing = 0;
-                u->f[0].label = "Item code (N*CODE for several)";
+                u->f[0].label = N_("Item code (N*CODE for several)");
                 u->f[0].buf[0] = '\0';
                 u->dirty = 1;
             } else {
                 if (u->nlines)
-                    say(u, SCREEN_NORMAL, "%d line%s dropped, nothing charged", u->nlines,
-                        u->nlines == 1 ? "" : "s");
+                    say(u, SCREEN_NORMAL, P_("%d line dropped, nothing charged",
+                                             "%d lines dropped, nothing charged",
+                                             (unsigned long)u->nlines), u->nlines);
                 u->nlines = 0;
                 go_idle(u);
             }
@@ -766,7 +772,7 @@ static void on_card(ui *u, const reader_event *ev)
         }
         /* the number is not shown: on a shared keyboard it may be someone's PIN */
         say(u, SCREEN_BAD, "a card was read and NOT charged: %s",
-            u->mode == UI_LOGIN ? "no cashier is logged in" : "finish this screen first (Esc)");
+            u->mode == UI_LOGIN ? _("no cashier is logged in") : _("finish this screen first (Esc)"));
         return;
     }
     charge(u, ev);
@@ -777,29 +783,32 @@ static void on_card(ui *u, const reader_event *ev)
 static const char *refusal_title(cp_err e)
 {
     switch (e) {
-    case CP_ERR_UNKNOWN_CARD: return "UNKNOWN CARD  未登记卡";
-    case CP_ERR_CARD_BLOCKED: return "CARD BLOCKED  卡已停用";
-    case CP_ERR_DINER_INACTIVE: return "DINER NOT ACTIVE  人员已停用";
-    case CP_ERR_NO_MEAL_PERIOD: return "NO MEAL NOW  非就餐时间";
-    case CP_ERR_NO_PRICE: return "NO PRICE  未设价格";
-    case CP_ERR_INSUFFICIENT_FUNDS: return "BALANCE TOO LOW  余额不足";
-    case CP_ERR_LIMIT_REACHED: return "LIMIT REACHED  超出次数";
-    case CP_ERR_DUPLICATE_TAP: return "ALREADY CHARGED  重复刷卡";
-    default: return "NOT CHARGED  未扣款";
+    case CP_ERR_UNKNOWN_CARD: return _("UNKNOWN CARD");
+    case CP_ERR_CARD_BLOCKED: return _("CARD BLOCKED");
+    case CP_ERR_DINER_INACTIVE: return _("DINER NOT ACTIVE");
+    case CP_ERR_NO_MEAL_PERIOD: return _("NO MEAL NOW");
+    case CP_ERR_NO_PRICE: return _("NO PRICE");
+    case CP_ERR_INSUFFICIENT_FUNDS: return _("BALANCE TOO LOW");
+    case CP_ERR_LIMIT_REACHED: return _("LIMIT REACHED");
+    case CP_ERR_DUPLICATE_TAP: return _("ALREADY CHARGED");
+    default: return _("NOT CHARGED");
     }
 }
 
 static void draw_header(ui *u, const cp_time *now)
 {
-    char left[256], right[192], line[512], money[MONEY_STR_LEN];
+    char left[256], right[256], line[512], money[MONEY_SHOW_LEN], when[CLOCK_SHOW_LEN];
+    char name[NAMES_SIZE];
     ui_period p;
     int x;
 
     screen_fill(0, 0, 1, COLS, SCREEN_BAR);
     snprintf(left, sizeof left, " %s · %s", u->canteen, u->c->terminal);
-    snprintf(right, sizeof right, "%s%s  %04d-%02d-%02d %02d:%02d ",
-             u->cashier[0] ? "cashier " : "not logged in", u->cashier, now->year, now->month,
-             now->day, now->hour, now->minute);
+    clock_show(now, when);
+    if (u->cashier[0])
+        snprintf(right, sizeof right, _("cashier %s  %s "), u->cashier, when);
+    else
+        snprintf(right, sizeof right, _("not logged in  %s "), when);
     screen_text(0, 0, COLS, SCREEN_BAR, A_BOLD, left);
     /* the cashier on the right; a name wider than the screen is cut, not lost */
     x = COLS - screen_width(right);
@@ -810,19 +819,22 @@ static void draw_header(ui *u, const cp_time *now)
         return;
     }
     if (p.open) {
-        x = snprintf(line, sizeof line, "%s %02d:%02d-%02d:%02d  ", p.name, p.start_min / 60,
+        x = snprintf(line, sizeof line, "%s %02d:%02d-%02d:%02d  ",
+                     names_show(u->c->d, NAMES_PERIOD, p.name, name), p.start_min / 60,
                      p.start_min % 60, p.end_min / 60, p.end_min % 60);
-        for (int i = 0; i < p.n_prices && x < (int)sizeof line - 64; i++)
-            x += snprintf(line + x, sizeof line - (size_t)x, " %s %s", p.prices[i].category,
-                          money_format(p.prices[i].fen, money));
+        for (int i = 0; i < p.n_prices && x < (int)sizeof line - 64 - NAMES_SIZE; i++)
+            x += snprintf(line + x, sizeof line - (size_t)x, " %s %s",
+                          names_show(u->c->d, NAMES_CATEGORY, p.prices[i].category, name),
+                          money_show(p.prices[i].fen, money));
         screen_text(1, 1, COLS - 2, SCREEN_NORMAL, A_BOLD, line);
     } else if (p.name[0]) {
-        snprintf(line, sizeof line, "no meal period open now; %s from %02d:%02d (items can "
-                 "still be sold)", p.name, p.start_min / 60, p.start_min % 60);
+        snprintf(line, sizeof line, _("no meal period open now; %s from %02d:%02d (items can "
+                   "still be sold)"), names_show(u->c->d, NAMES_PERIOD, p.name, name),
+                 p.start_min / 60, p.start_min % 60);
         screen_text(1, 1, COLS - 2, SCREEN_WARN, 0, line);
     } else {
         screen_text(1, 1, COLS - 2, SCREEN_WARN, 0,
-                    "no more meal periods today (items can still be sold)");
+                    _("no more meal periods today (items can still be sold)"));
     }
 }
 
@@ -847,7 +859,7 @@ static void diner_line(const charge_res *r, const char *prefix, int cols, char *
 static void draw_result(ui *u, int top, int cols)
 {
     const charge_res *r = &u->res;
-    char line[3 * DINERS_NAME_SIZE], m[4][MONEY_STR_LEN];
+    char line[3 * DINERS_NAME_SIZE], m[4][MONEY_SHOW_LEN], period[NAMES_SIZE];
 
     if (r->result != CP_OK) {
         screen_fill(top, 0, 5, cols, SCREEN_BAD);
@@ -859,20 +871,23 @@ static void draw_result(ui *u, int top, int cols)
         screen_wrap(top + 6, 2, cols - 4, 3, SCREEN_NORMAL, A_BOLD, r->message);
         return;
     }
+    /* the big digits have no currency sign: they are the amount alone */
     money_format(r->charged_fen, m[0]);
     if (screen_big(top, 0, cols, SCREEN_OK, m[0]) != 0)
-        screen_center(top + 2, 0, cols, SCREEN_OK, A_BOLD, m[0]);
-    diner_line(r, r->repeated ? "(answer repeated) " : "", cols - 2, line, sizeof line);
+        screen_center(top + 2, 0, cols, SCREEN_OK, A_BOLD, money_show(r->charged_fen, m[0]));
+    money_show(r->charged_fen, m[0]);
+    diner_line(r, r->repeated ? _("(answer repeated) ") : "", cols - 2, line, sizeof line);
     screen_center(top + 6, 0, cols, SCREEN_NORMAL, A_BOLD, line);
-    snprintf(line, sizeof line, "paid %s: subsidy %s + cash %s", m[0],
-             money_format(r->subsidy_fen, m[1]), money_format(r->cash_fen, m[2]));
+    snprintf(line, sizeof line, _("paid %s: subsidy %s + cash %s"), m[0],
+             money_show(r->subsidy_fen, m[1]), money_show(r->cash_fen, m[2]));
     screen_center(top + 7, 0, cols, SCREEN_NORMAL, 0, line);
-    snprintf(line, sizeof line, "left: subsidy %s  cash %s   meals today %d",
-             money_format(r->subsidy_left_fen, m[1]), money_format(r->cash_left_fen, m[3]),
+    snprintf(line, sizeof line, _("left: subsidy %s  cash %s   meals today %d"),
+             money_show(r->subsidy_left_fen, m[1]), money_show(r->cash_left_fen, m[3]),
              r->meals_today);
     screen_center(top + 8, 0, cols, SCREEN_NORMAL, 0, line);
-    snprintf(line, sizeof line, "sale %s %s  %s", r->sale_id, r->period,
-             u->printed == 1 ? "receipt printed" : u->printed == 0 ? "receipt NOT printed" : "");
+    snprintf(line, sizeof line, _("sale %s %s  %s"), r->sale_id,
+             names_show(u->c->d, NAMES_PERIOD, r->period, period),
+             u->printed == 1 ? _("receipt printed") : u->printed == 0 ? _("receipt NOT printed") : "");
     screen_center(top + 9, 0, cols, u->printed == 0 ? SCREEN_WARN : SCREEN_DIM, 0, line);
 }
 
@@ -880,12 +895,12 @@ static void draw_form(ui *u, int top, int cols)
 {
     int lock_s = (int)((u->locked_until - mono_ms() + 999) / 1000);
     static const char *const titles[] = {
-        [UI_LOGIN] = "Log in", [UI_OPEN] = "Open the shift", [UI_VOID] = "Void a sale",
-        [UI_REPRINT] = "Reprint a receipt", [UI_CLOSE] = "Close the shift (Z report)",
-        [UI_ITEMS] = "A-la-carte items",
+        [UI_LOGIN] = N_("Log in"), [UI_OPEN] = N_("Open the shift"),
+        [UI_VOID] = N_("Void a sale"), [UI_REPRINT] = N_("Reprint a receipt"),
+        [UI_CLOSE] = N_("Close the shift (Z report)"), [UI_ITEMS] = N_("A-la-carte items"),
     };
 
-    screen_text(top, 2, cols - 4, SCREEN_NORMAL, A_BOLD | A_UNDERLINE, titles[u->mode]);
+    screen_text(top, 2, cols - 4, SCREEN_NORMAL, A_BOLD | A_UNDERLINE, _(titles[u->mode]));
     for (int i = 0; i < u->nf; i++) {
         char shown[80];
         size_t n = strlen(u->f[i].buf);
@@ -895,7 +910,7 @@ static void draw_form(ui *u, int top, int cols)
         } else {
             snprintf(shown, sizeof shown, "%s", u->f[i].buf);
         }
-        screen_text(top + 2 + i * 2, 4, 36, SCREEN_NORMAL, 0, u->f[i].label);
+        screen_text(top + 2 + i * 2, 4, 36, SCREEN_NORMAL, 0, _(u->f[i].label));
         screen_fill(top + 2 + i * 2, 40, 1, 30, i == u->focus ? SCREEN_BAR : SCREEN_DIM);
         screen_text(top + 2 + i * 2, 41, 28, i == u->focus ? SCREEN_BAR : SCREEN_DIM, 0, shown);
         if (i == u->focus)
@@ -905,7 +920,7 @@ static void draw_form(ui *u, int top, int cols)
         screen_text(top + 3 + u->nf * 2, 4, cols - 8, SCREEN_NORMAL, 0, u->form_note);
     if (u->mode == UI_LOGIN && lock_s > 0) {
         char line[128];
-        snprintf(line, sizeof line, "LOCKED for %d s after wrong PINs", lock_s);
+        snprintf(line, sizeof line, _("LOCKED for %d s after wrong PINs"), lock_s);
         screen_fill(top + 8, 2, 3, cols - 4, SCREEN_BAD);
         screen_center(top + 9, 2, cols - 4, SCREEN_BAD, A_BOLD, line);
     }
@@ -913,7 +928,7 @@ static void draw_form(ui *u, int top, int cols)
 
 static void draw_items(ui *u, int top, int rows, int cols)
 {
-    char line[256], money[MONEY_STR_LEN];
+    char line[256], money[MONEY_SHOW_LEN];
     int64_t total = 0;
     int first = u->sel >= rows - 6 ? u->sel - (rows - 7) : 0;
 
@@ -931,44 +946,51 @@ static void draw_items(ui *u, int top, int rows, int cols)
         screen_text(y, 4, 12, i == u->sel ? SCREEN_BAR : SCREEN_NORMAL, 0, line);
         screen_text(y, 16, 30, i == u->sel ? SCREEN_BAR : SCREEN_NORMAL, 0, l->name);
         screen_text(y, 48, 10, SCREEN_NORMAL, 0, qty);
-        money_format(l->amount_fen, money);
+        money_show(l->amount_fen, money);
         screen_text(y, 70 - screen_width(money), 12, SCREEN_NORMAL, 0, money);
     }
-    snprintf(line, sizeof line, "%d line%s   TOTAL %s   tap the card to charge", u->nlines,
-             u->nlines == 1 ? "" : "s", money_format(total, money));
+    snprintf(line, sizeof line, P_("%d line   TOTAL %s   tap the card to charge",
+                                   "%d lines   TOTAL %s   tap the card to charge",
+                                   (unsigned long)u->nlines), u->nlines,
+             money_show(total, money));
     screen_text(top + rows - 1, 4, cols - 8, SCREEN_NORMAL, A_BOLD, line);
 }
 
 static void draw_z(ui *u, int top, int rows, int cols)
 {
     const shift_report *z = &u->z;
-    char line[256], m[2][MONEY_STR_LEN];
+    char line[256], m[2][MONEY_SHOW_LEN], period[NAMES_SIZE], category[NAMES_SIZE];
     int y = top;
 
-    snprintf(line, sizeof line, "Z REPORT  shift %s / %s   %s to %s", z->open.id, z->close_id,
+    snprintf(line, sizeof line, _("Z REPORT  shift %s / %s   %s to %s"), z->open.id, z->close_id,
              z->open.opened + 11, z->closed + 11);
     screen_text(y++, 2, cols - 4, SCREEN_NORMAL, A_BOLD, line);
     for (size_t i = 0; i < z->n_rows && y < top + rows - 6; i++) {
-        snprintf(line, sizeof line, "  %-12s %-12s %6lld %12s", z->rows[i].period[0] ?
-                 z->rows[i].period : "-", z->rows[i].category, (long long)z->rows[i].count,
-                 money_format(z->rows[i].amount_fen, m[0]));
-        screen_text(y++, 2, cols - 4, SCREEN_NORMAL, 0, line);
+        /* columns by display width: the names may be Chinese */
+        const char *pn = z->rows[i].period[0] ? names_show(u->c->d, NAMES_PERIOD,
+                                                           z->rows[i].period, period) : "-";
+        names_show(u->c->d, NAMES_CATEGORY, z->rows[i].category, category);
+        screen_text(y, 4, 12, SCREEN_NORMAL, 0, pn);
+        screen_text(y, 17, 12, SCREEN_NORMAL, 0, category);
+        snprintf(line, sizeof line, "%6lld %12s", (long long)z->rows[i].count,
+                 money_show(z->rows[i].amount_fen, m[0]));
+        screen_text(y++, 30, cols - 32, SCREEN_NORMAL, 0, line);
     }
-    snprintf(line, sizeof line, "  sales %lld  %s     voids %lld  %s", (long long)z->sale_count,
-             money_format(z->sale_fen, m[0]), (long long)z->void_count,
-             money_format(z->void_fen, m[1]));
+    snprintf(line, sizeof line, _("  sales %lld  %s     voids %lld  %s"), (long long)z->sale_count,
+             money_show(z->sale_fen, m[0]), (long long)z->void_count,
+             money_show(z->void_fen, m[1]));
     screen_text(y++, 2, cols - 4, SCREEN_NORMAL, 0, line);
-    snprintf(line, sizeof line, "  subsidy %s   cash %s", money_format(z->subsidy_fen, m[0]),
-             money_format(z->cash_fen, m[1]));
+    snprintf(line, sizeof line, _("  subsidy %s   cash %s"), money_show(z->subsidy_fen, m[0]),
+             money_show(z->cash_fen, m[1]));
     screen_text(y++, 2, cols - 4, SCREEN_NORMAL, 0, line);
-    snprintf(line, sizeof line, "  NET %s", money_format(z->net_fen, m[0]));
+    snprintf(line, sizeof line, _("  NET %s"), money_show(z->net_fen, m[0]));
     screen_text(y++, 2, cols - 4, SCREEN_NORMAL, A_BOLD, line);
-    snprintf(line, sizeof line, "  drawer: %s at the open, %s at the close",
-             money_format(z->open.counted_cash_fen, m[0]),
-             money_format(z->closing_cash_fen, m[1]));
+    snprintf(line, sizeof line, _("  drawer: %s at the open, %s at the close"),
+             money_show(z->open.counted_cash_fen, m[0]),
+             money_show(z->closing_cash_fen, m[1]));
     screen_text(y++, 2, cols - 4, SCREEN_NORMAL, 0, line);
     if (z->audit_head[0]) {
-        snprintf(line, sizeof line, "  audit %s", z->audit_head);
+        snprintf(line, sizeof line, _("  audit %s"), z->audit_head);
         screen_text(y++, 2, cols - 4, SCREEN_DIM, 0, line);
     }
 }
@@ -1004,7 +1026,7 @@ static void draw_preview(ui *u, int top, int rows, int x, int cols)
 static void draw(ui *u)
 {
     char line[512];
-    const char *rtext = "no reader";
+    const char *rtext = _("no reader");
     int top = 3, rows = LINES - 6, cols = COLS, split = 0;
     cp_time now = {0};
 
@@ -1037,9 +1059,9 @@ static void draw(ui *u)
         if (u->has_result) {
             draw_result(u, top, cols);
         } else {
-            screen_center(top + 3, 0, cols, SCREEN_NORMAL, A_BOLD, "请刷卡   Tap a card");
+            screen_center(top + 3, 0, cols, SCREEN_NORMAL, A_BOLD, _("Tap a card"));
             screen_center(top + 5, 0, cols, SCREEN_DIM, 0,
-                          "I: items  V: void  R: reprint  Z: close shift  L: log out");
+                          _("I: items  V: void  R: reprint  Z: close shift  L: log out"));
         }
         break;
     }
@@ -1048,19 +1070,19 @@ static void draw(ui *u)
         screen_text(LINES - 3, 1, COLS - 2, u->msg_pair, 0, u->msg);
     else if (u->has_result && u->latency_ms >= 0 && u->mode == UI_IDLE)
         screen_text(LINES - 3, 1, COLS - 2, SCREEN_DIM, 0,
-                    (snprintf(line, sizeof line, "on screen %d ms after the reader's last key",
+                    (snprintf(line, sizeof line, _("on screen %d ms after the reader's last key"),
                               u->latency_ms),
                      line));
     if (u->c->r)
         reader_status(u->c->r, &rtext);
     if (u->reader_done)
-        rtext = "card input ended";
+        rtext = _("card input ended");
     snprintf(line, sizeof line, "%s", rtext);
     screen_text(LINES - 2, 1, 26, u->c->r && reader_status(u->c->r, &rtext) == CP_OK &&
                                           !u->reader_done ? SCREEN_NORMAL : SCREEN_WARN,
                 0, line);
     if (u->shift.id[0] && u->cashier[0] && u->mode != UI_OPEN && u->mode != UI_Z) {
-        snprintf(line, sizeof line, "shift %s", u->shift.id);
+        snprintf(line, sizeof line, _("shift %s"), u->shift.id);
         screen_text(LINES - 2, 28, 20, SCREEN_NORMAL, 0, line);
     }
     snprintf(line, sizeof line, "%s", printq_status(u->c->pq));
@@ -1069,21 +1091,21 @@ static void draw(ui *u)
     screen_fill(LINES - 1, 0, 1, COLS, SCREEN_BAR);
     switch (u->mode) {
     case UI_LOGIN:
-        snprintf(line, sizeof line, " Enter: next / log in   Esc: clear   Ctrl-Q: quit");
+        snprintf(line, sizeof line, _(" Enter: next / log in   Esc: clear   Ctrl-Q: quit"));
         break;
     case UI_IDLE:
-        snprintf(line, sizeof line, " F2/I items  F3/V void  F4/R reprint  F5/Z close shift"
-                 "  F10/L log out");
+        snprintf(line, sizeof line, _(" F2/I items  F3/V void  F4/R reprint  F5/Z close shift"
+                   "  F10/L log out"));
         break;
     case UI_ITEMS:
-        snprintf(line, sizeof line, " Enter: add   Up/Down: pick   Del or -: cancel line   "
-                 "Esc: back   tap: charge");
+        snprintf(line, sizeof line, _(" Enter: add   Up/Down: pick   Del or -: cancel line   "
+                   "Esc: back   tap: charge"));
         break;
     case UI_Z:
-        snprintf(line, sizeof line, " Enter: open the next shift   L: log out");
+        snprintf(line, sizeof line, _(" Enter: open the next shift   L: log out"));
         break;
     default:
-        snprintf(line, sizeof line, " Enter: next / done   Tab: next field   Esc: back");
+        snprintf(line, sizeof line, _(" Enter: next / done   Tab: next field   Esc: back"));
         break;
     }
     screen_text(LINES - 1, 0, COLS, SCREEN_BAR, 0, line);
@@ -1127,8 +1149,8 @@ static void drain_reader(ui *u)
                 memset(&u->res, 0, sizeof u->res);
                 u->res.result = CP_ERR_UNKNOWN_CARD;
                 utf8_format(u->res.message, sizeof u->res.message,
-                            "'%s' is no card number: %s; tap again or send the diner "
-                            "to the office", ev.raw, ev.text);
+                            _("'%s' is no card number: %s; tap again or send the diner "
+                              "to the office"), ev.raw, ev.text);
                 u->has_result = 1;
                 u->dirty = 1;
             } else {
@@ -1173,7 +1195,7 @@ int ui_run(const ui_config *c)
     int key_fd, rc = 1;
 
     if (!u) {
-        fprintf(stderr, "cleanplate-pos: out of memory\n");
+        fprintf(stderr, _("cleanplate-pos: out of memory\n"));
         return 1;
     }
     u->c = c;

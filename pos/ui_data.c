@@ -6,6 +6,8 @@
 
 #include "core/clock.h"
 #include "core/money.h"
+#include "core/names.h"
+#include "core/nls.h"
 #include "core/utf8.h"
 
 cp_err ui_data_terminal(db *d, const char *terminal, int64_t *canteen_id, char name[128])
@@ -132,18 +134,23 @@ cp_err ui_data_sale_brief(db *d, const char *sale_id, char *text, size_t size)
         " FROM sales s JOIN diners di ON di.id = s.diner_id"
         " LEFT JOIN meal_periods p ON p.id = s.period_id WHERE s.id = ?";
     db_stmt *st = db_prepare(d, sql);
-    char money[MONEY_STR_LEN];
+    char money[MONEY_STR_LEN], what[NAMES_SIZE];
     int rc;
 
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, sale_id);
     rc = db_step(st);
-    if (rc == DB_ROW) /* a long name is cut on a character, never inside one */
-        utf8_format(text, size, "%s %s, %s %s yuan at %s%s", db_col_text(st, 0),
-                    db_col_text(st, 1), db_col_text(st, 2),
-                    money_format(db_col_int64(st, 3), money),
-                    db_col_text(st, 4), db_col_int(st, 5) ? " (already void)" : "");
+    if (rc == DB_ROW) { /* a long name is cut on a character, never inside one */
+        /* the meal period as people read it, or the a-la-carte kind "items" */
+        if (strcmp(db_col_text(st, 2), "items") == 0)
+            utf8_copy(what, sizeof what, names_builtin(NAMES_CATEGORY, "items"));
+        else
+            names_show(d, NAMES_PERIOD, db_col_text(st, 2), what);
+        utf8_format(text, size, _("%s %s, %s %s yuan at %s%s"), db_col_text(st, 0),
+                    db_col_text(st, 1), what, money_format(db_col_int64(st, 3), money),
+                    db_col_text(st, 4), db_col_int(st, 5) ? _(" (already void)") : "");
+    }
     db_reset(st);
     if (rc == DB_DONE)
         return cp_fail(CP_ERR_NOT_FOUND, "no sale '%s'", sale_id);

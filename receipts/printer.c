@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/nls.h"
 #include "receipts/decode.h"
 #include "receipts/printer_backend.h"
 
@@ -291,12 +292,12 @@ printer_state printer_status(printer *p)
 const char *printer_state_name(printer_state s)
 {
     switch (s) {
-    case PRINTER_OK: return "ok";
-    case PRINTER_OFFLINE: return "offline";
-    case PRINTER_PAPER_OUT: return "paper out";
-    case PRINTER_UNKNOWN: return "unknown";
+    case PRINTER_OK: return _("ok");
+    case PRINTER_OFFLINE: return _("offline");
+    case PRINTER_PAPER_OUT: return _("paper out");
+    case PRINTER_UNKNOWN: return _("unknown");
     }
-    return "unknown";
+    return _("unknown");
 }
 
 /* Timeout for later operations (at least 1 ms). */

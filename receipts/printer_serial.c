@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "receipts/printer_backend.h"
+#include "core/nls.h"
 
 /* Splits "DEV[:BAUD]" into a device name (caller frees) and a baud rate. */
 static cp_err printer_serial_parse(const char *arg, char **dev, int *baud)
@@ -33,8 +34,9 @@ static cp_err printer_serial_parse(const char *arg, char **dev, int *baud)
 static cp_err printer_serial_fail(enum sp_return r, const char *what, const char *dev)
 {
     char *msg = r == SP_ERR_FAIL ? sp_last_error_message() : NULL;
-    cp_err err = cp_fail(r == SP_ERR_MEM ? CP_ERR_NOMEM : CP_ERR_DEVICE, "%s %s: %s", what, dev,
-                         msg ? msg : "libserialport error");
+    /* what is worded here (an xgettext keyword); libserialport's message is kept as it is */
+    cp_err err = cp_fail(r == SP_ERR_MEM ? CP_ERR_NOMEM : CP_ERR_DEVICE, "%s %s: %s", _(what), dev,
+                         msg ? msg : _("libserialport error"));
 
     sp_free_error_message(msg);
     return err;

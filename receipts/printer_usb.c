@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "receipts/printer_backend.h"
+#include "core/nls.h"
 
 #define USB_CHUNK 4096
 #define USB_REQ_GET_PORT_STATUS 1
@@ -36,7 +37,8 @@ static cp_err printer_usb_fail(int r, const char *what, const char *name)
     case LIBUSB_ERROR_NO_MEM: e = CP_ERR_NOMEM; break;
     default: e = CP_ERR_DEVICE; break;
     }
-    return cp_fail(e, "USB printer %s: %s: %s", name, what, libusb_strerror(r));
+    /* what is worded here (an xgettext keyword); libusb's message is kept as it is */
+    return cp_fail(e, "USB printer %s: %s: %s", name, _(what), libusb_strerror(r));
 }
 
 /* Finds, in dev's active configuration, a printer-class interface with a

@@ -6,16 +6,36 @@
 #include <string.h>
 
 #include "core/money.h"
+#include "core/nls.h"
 #include "core/utf8.h"
 
 /* Width of the amount column and of the quantity column on item lines. */
 #define AMOUNT_COLS 10
 #define QTY_COLS 5
 
-/* The label in Chinese, or in English when the printer takes ASCII only. */
-static const char *lbl(escpos *e, const char *zh, const char *en)
+/* The label in the terminal's language (lbl is an xgettext keyword), or in
+ * English when the printer takes ASCII only. */
+static const char *lbl(escpos *e, const char *en)
 {
-    return escpos_profile_of(e)->encoding == ESCPOS_ASCII ? en : zh;
+    return escpos_profile_of(e)->encoding == ESCPOS_ASCII ? en : _(en);
+}
+
+/* Bytes for an amount as yuan() writes it. */
+#define YUAN_LEN (MONEY_STR_LEN + 8)
+
+/* fen as the receipt shows an amount: "8.00", in Chinese "￥8.00" (the
+ * full-width sign, which every GBK printer has; an ASCII printer has none). */
+static const char *yuan(escpos *e, int64_t fen, char buf[YUAN_LEN])
+{
+    char y[MONEY_STR_LEN];
+
+    money_format(fen, y);
+    if (escpos_profile_of(e)->encoding == ESCPOS_ASCII)
+        snprintf(buf, YUAN_LEN, "%s", y);
+    else
+        /* TRANSLATORS: an amount of yuan on a receipt (Chinese: ￥%s) */
+        snprintf(buf, YUAN_LEN, C_("receipt", "%s"), y);
+    return buf;
 }
 
 /* s, or "" for NULL. */
@@ -45,9 +65,9 @@ static void field(escpos *e, const char *label, const char *value)
 /* label on the left, amount on the right. */
 static void money_line(escpos *e, const char *label, int64_t fen)
 {
-    char y[MONEY_STR_LEN];
+    char y[YUAN_LEN];
 
-    escpos_pair(e, label, money_format(fen, y), cols_of(e));
+    escpos_pair(e, label, yuan(e, fen, y), cols_of(e));
 }
 
 /* Centred bold title in double height, wrapped to the line. */
@@ -66,7 +86,7 @@ static void copy_mark(escpos *e)
 {
     escpos_set_align(e, ESCPOS_CENTER);
     escpos_bold(e, true);
-    escpos_line(e, lbl(e, "** 重印 COPY **", "** COPY **"));
+    escpos_line(e, lbl(e, "** COPY **"));
     escpos_bold(e, false);
     escpos_set_align(e, ESCPOS_LEFT);
 }
@@ -90,10 +110,10 @@ static void item_line(escpos *e, const receipt_item *it)
     const char *name = str(it->name);
     size_t len = strlen(name), i = 0, line = 0, used;
     int ncols = cols_of(e) - QTY_COLS - AMOUNT_COLS;
-    char qty[24], y[MONEY_STR_LEN];
+    char qty[24], y[YUAN_LEN];
 
     snprintf(qty, sizeof qty, "x%d", it->qty);
-    money_format(it->amount_fen, y);
+    yuan(e, it->amount_fen, y);
     do {
         used = len ? escpos_wrap_line(e, name + i, len - i, ncols, &line) : 0;
         if (i == 0) {
@@ -122,32 +142,32 @@ cp_err receipt_encode_sale(escpos *e, const receipt_sale *s)
     size_t i;
     char who[512]; /* any name an import takes (256 bytes) and the staff number */
 
-    header(e, s->canteen, lbl(e, "消费凭条", "SALE RECEIPT"), s->copy);
-    field(e, lbl(e, "单号", "Sale"), s->sale_no);
-    field(e, lbl(e, "时间", "Time"), s->time);
-    field(e, lbl(e, "终端", "Terminal"), s->terminal);
-    field(e, lbl(e, "收银员", "Cashier"), s->cashier);
+    header(e, s->canteen, lbl(e, "SALE RECEIPT"), s->copy);
+    field(e, lbl(e, "Sale"), s->sale_no);
+    field(e, lbl(e, "Time"), s->time);
+    field(e, lbl(e, "Terminal"), s->terminal);
+    field(e, lbl(e, "Cashier"), s->cashier);
     if ((s->diner_name && *s->diner_name) || (s->staff_no && *s->staff_no)) {
         utf8_format(who, sizeof who, "%s%s%s%s", str(s->diner_name),
                     s->staff_no && *s->staff_no ? " (" : "", str(s->staff_no),
                     s->staff_no && *s->staff_no ? ")" : "");
-        field(e, lbl(e, "姓名", "Diner"), who);
+        field(e, lbl(e, "Diner"), who);
     }
     escpos_rule(e, '-', c);
-    escpos_cell(e, lbl(e, "品名", "Item"), c - QTY_COLS - AMOUNT_COLS, ESCPOS_LEFT);
-    escpos_cell(e, lbl(e, "数量", "Qty"), QTY_COLS, ESCPOS_RIGHT);
-    escpos_cell(e, lbl(e, "金额", "Amount"), AMOUNT_COLS, ESCPOS_RIGHT);
+    escpos_cell(e, lbl(e, "Item"), c - QTY_COLS - AMOUNT_COLS, ESCPOS_LEFT);
+    escpos_cell(e, lbl(e, "Qty"), QTY_COLS, ESCPOS_RIGHT);
+    escpos_cell(e, lbl(e, "Amount"), AMOUNT_COLS, ESCPOS_RIGHT);
     escpos_lf(e);
     for (i = 0; i < s->n_items; i++)
         item_line(e, &s->items[i]);
     escpos_rule(e, '-', c);
     escpos_bold(e, true);
-    money_line(e, lbl(e, "合计", "TOTAL"), s->total_fen);
+    money_line(e, lbl(e, "TOTAL"), s->total_fen);
     escpos_bold(e, false);
-    money_line(e, lbl(e, "补贴支付", "Paid by subsidy"), s->subsidy_fen);
-    money_line(e, lbl(e, "现金支付", "Paid by cash"), s->cash_fen);
-    money_line(e, lbl(e, "补贴余额", "Subsidy left"), s->subsidy_left_fen);
-    money_line(e, lbl(e, "现金余额", "Cash left"), s->cash_left_fen);
+    money_line(e, lbl(e, "Paid by subsidy"), s->subsidy_fen);
+    money_line(e, lbl(e, "Paid by cash"), s->cash_fen);
+    money_line(e, lbl(e, "Subsidy left"), s->subsidy_left_fen);
+    money_line(e, lbl(e, "Cash left"), s->cash_left_fen);
     escpos_rule(e, '-', c);
     if (s->sale_no && *s->sale_no) {
         escpos_set_align(e, ESCPOS_CENTER);
@@ -169,24 +189,24 @@ cp_err receipt_encode_void(escpos *e, const receipt_void *v)
 {
     int c = cols_of(e);
 
-    header(e, v->canteen, lbl(e, "撤销凭条", "VOID RECEIPT"), v->copy);
-    field(e, lbl(e, "撤销单号", "Void"), v->void_no);
-    field(e, lbl(e, "原单号", "Voided sale"), v->sale_no);
-    field(e, lbl(e, "时间", "Time"), v->time);
-    field(e, lbl(e, "终端", "Terminal"), v->terminal);
-    field(e, lbl(e, "收银员", "Cashier"), v->cashier);
-    field(e, lbl(e, "授权", "Approved by"), v->manager);
-    field(e, lbl(e, "姓名", "Diner"), v->diner_name);
-    field(e, lbl(e, "工号", "Staff no"), v->staff_no);
-    field(e, lbl(e, "原因", "Reason"), v->reason);
+    header(e, v->canteen, lbl(e, "VOID RECEIPT"), v->copy);
+    field(e, lbl(e, "Void"), v->void_no);
+    field(e, lbl(e, "Voided sale"), v->sale_no);
+    field(e, lbl(e, "Time"), v->time);
+    field(e, lbl(e, "Terminal"), v->terminal);
+    field(e, lbl(e, "Cashier"), v->cashier);
+    field(e, lbl(e, "Approved by"), v->manager);
+    field(e, lbl(e, "Diner"), v->diner_name);
+    field(e, lbl(e, "Staff no"), v->staff_no);
+    field(e, lbl(e, "Reason"), v->reason);
     escpos_rule(e, '-', c);
     escpos_bold(e, true);
-    money_line(e, lbl(e, "撤销金额", "VOIDED"), v->amount_fen);
+    money_line(e, lbl(e, "VOIDED"), v->amount_fen);
     escpos_bold(e, false);
-    money_line(e, lbl(e, "退回补贴", "Back to subsidy"), v->subsidy_back_fen);
-    money_line(e, lbl(e, "退回现金", "Back to cash"), v->cash_back_fen);
-    money_line(e, lbl(e, "补贴余额", "Subsidy left"), v->subsidy_left_fen);
-    money_line(e, lbl(e, "现金余额", "Cash left"), v->cash_left_fen);
+    money_line(e, lbl(e, "Back to subsidy"), v->subsidy_back_fen);
+    money_line(e, lbl(e, "Back to cash"), v->cash_back_fen);
+    money_line(e, lbl(e, "Subsidy left"), v->subsidy_left_fen);
+    money_line(e, lbl(e, "Cash left"), v->cash_left_fen);
     if (v->copy)
         copy_mark(e);
     finish(e);
@@ -196,10 +216,11 @@ cp_err receipt_encode_void(escpos *e, const receipt_void *v)
 /* "count  amount" on the right of a label. */
 static void count_line(escpos *e, const char *label, int64_t count, int64_t fen)
 {
-    char right[64], y[MONEY_STR_LEN];
+    char right[64], y[YUAN_LEN];
 
-    snprintf(right, sizeof right, "%" PRId64 "%*s", count, AMOUNT_COLS,
-             money_format(fen, y));
+    /* the amount right-aligned in AMOUNT_COLS printed columns (a wide "￥" takes two) */
+    snprintf(right, sizeof right, "%" PRId64 "%*s%s", count,
+             AMOUNT_COLS - escpos_width(e, yuan(e, fen, y)), "", y);
     escpos_pair(e, label, right, cols_of(e));
 }
 
@@ -211,12 +232,12 @@ cp_err receipt_encode_zreport(escpos *e, const receipt_zreport *z)
     const char *period = NULL;
     char indented[256];
 
-    header(e, z->canteen, lbl(e, "交班报表 (Z)", "SHIFT Z REPORT"), z->copy);
-    field(e, lbl(e, "班次", "Shift"), z->shift_no);
-    field(e, lbl(e, "终端", "Terminal"), z->terminal);
-    field(e, lbl(e, "收银员", "Cashier"), z->cashier);
-    field(e, lbl(e, "开班", "Opened"), z->opened);
-    field(e, lbl(e, "交班", "Closed"), z->closed);
+    header(e, z->canteen, lbl(e, "SHIFT Z REPORT"), z->copy);
+    field(e, lbl(e, "Shift"), z->shift_no);
+    field(e, lbl(e, "Terminal"), z->terminal);
+    field(e, lbl(e, "Cashier"), z->cashier);
+    field(e, lbl(e, "Opened"), z->opened);
+    field(e, lbl(e, "Closed"), z->closed);
     escpos_rule(e, '-', c);
     for (i = 0; i < z->n_rows; i++) {
         const receipt_zrow *r = &z->rows[i];
@@ -231,19 +252,19 @@ cp_err receipt_encode_zreport(escpos *e, const receipt_zreport *z)
         count_line(e, indented, r->count, r->amount_fen);
     }
     escpos_rule(e, '-', c);
-    count_line(e, lbl(e, "销售", "Sales"), z->sale_count, z->sale_fen);
-    count_line(e, lbl(e, "撤销", "Voids"), z->void_count, z->void_fen);
-    money_line(e, lbl(e, "补贴", "Subsidy"), z->subsidy_fen);
-    money_line(e, lbl(e, "现金", "Cash"), z->cash_fen);
+    count_line(e, lbl(e, "Sales"), z->sale_count, z->sale_fen);
+    count_line(e, lbl(e, "Voids"), z->void_count, z->void_fen);
+    money_line(e, lbl(e, "Subsidy"), z->subsidy_fen);
+    money_line(e, lbl(e, "Cash"), z->cash_fen);
     escpos_bold(e, true);
-    money_line(e, lbl(e, "净额", "NET"), z->net_fen);
+    money_line(e, lbl(e, "NET"), z->net_fen);
     escpos_bold(e, false);
     if (z->audit_head && *z->audit_head) {
         /* Kept on paper, the head proves later that no record up to this
          * close was removed (cleanplate-office verify --head). Wrapped, as
          * 64 hex digits are wider than any roll. */
         escpos_rule(e, '-', c);
-        escpos_wrap(e, lbl(e, "审计链头 (verify --head):", "Audit head (verify --head):"), c);
+        escpos_wrap(e, lbl(e, "Audit head (verify --head):"), c);
         escpos_wrap(e, z->audit_head, c);
     }
     if (z->copy)

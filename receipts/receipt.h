@@ -63,7 +63,11 @@ typedef struct receipt_zreport {
 } receipt_zreport;
 
 /* Append a whole receipt, from ESC @ to the cut, to the encoder. Labels are
- * Chinese, or English on an ASCII-only printer. Return the encoder's error. */
+ * in the terminal's language (core/nls), or English on an ASCII-only
+ * printer; a Chinese receipt shows amounts as ￥8.00. The strings of the
+ * structs are printed as they are: the caller passes display names (午餐,
+ * 职工) and times as people read them (clock_show_iso). Return the encoder's
+ * error. */
 cp_err receipt_encode_sale(escpos *e, const receipt_sale *s);
 cp_err receipt_encode_void(escpos *e, const receipt_void *v);
 cp_err receipt_encode_zreport(escpos *e, const receipt_zreport *z);

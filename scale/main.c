@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/cli.h"
+#include "core/nls.h"
 #include "scale/probe.h"
 #include "scale/serial.h"
 #include "scale/sim.h"
@@ -23,23 +24,23 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: cleanplate-scale COMMAND [options]\n\n"
-               "The waste station of a CleanPlate canteen.\n\n"
-               "  station --terminal CODE   weigh trays and kitchen waste (screen, or --headless)\n"
-               "  read --port DEV --protocol P [--settled]\n"
-               "                            print readings of a scale as JSON lines\n"
-               "  sim --protocol P          simulate a scale on a pseudo-terminal\n"
-               "  list-ports                list serial ports\n"
-               "  protocols                 list the scale protocols\n"
-               "  --help                    this text; COMMAND --help for a command's options\n\n"
-               "Find the port with list-ports, then try `read --protocol auto` to find the\n"
-               "protocol; put both in the station's config file (dist/station.ini.example).\n");
+    fprintf(f, _("usage: cleanplate-scale COMMAND [options]\n\n"
+                 "The waste station of a CleanPlate canteen.\n\n"
+                 "  station --terminal CODE   weigh trays and kitchen waste (screen, or --headless)\n"
+                 "  read --port DEV --protocol P [--settled]\n"
+                 "                            print readings of a scale as JSON lines\n"
+                 "  sim --protocol P          simulate a scale on a pseudo-terminal\n"
+                 "  list-ports                list serial ports\n"
+                 "  protocols                 list the scale protocols\n"
+                 "  --help                    this text; COMMAND --help for a command's options\n\n"
+                 "Find the port with list-ports, then try `read --protocol auto` to find the\n"
+                 "protocol; put both in the station's config file (dist/station.ini.example).\n"));
 }
 
 /* Prints the error detail as one line and returns the exit code. */
 static int fail(const char *cmd, cp_err err)
 {
-    fprintf(stderr, "cleanplate-scale %s: %s\n", cmd, cp_detail());
+    fprintf(stderr, _("cleanplate-scale %s: %s\n"), cmd, cp_detail());
     return err == CP_ERR_INVALID || err == CP_ERR_PARSE ? 2 : 1;
 }
 
@@ -54,18 +55,18 @@ static int parse(const char *cmd, const char *usage_text, int argc, char **argv,
 
     *done = 0;
     if (err) {
-        fprintf(stderr, "cleanplate-scale %s: %s; see cleanplate-scale %s --help\n", cmd,
+        fprintf(stderr, _("cleanplate-scale %s: %s; see cleanplate-scale %s --help\n"), cmd,
                 cp_detail(), cmd);
         return 2;
     }
     if (cli_get(opts, "help")) {
-        fputs(usage_text, stdout);
+        fputs(_(usage_text), stdout);
         *done = 1;
         return 0;
     }
     if (npos > 0) {
-        fprintf(stderr, "cleanplate-scale %s: unexpected argument '%s'; see cleanplate-scale "
-                        "%s --help\n", cmd, pos[0], cmd);
+        fprintf(stderr, _("cleanplate-scale %s: unexpected argument '%s'; see cleanplate-scale "
+                          "%s --help\n"), cmd, pos[0], cmd);
         return 2;
     }
     return 0;
@@ -79,7 +80,7 @@ static int parse_line_opts(const cli_opt *opts, proto_serial *s)
         char *end;
         long b = strtol(v, &end, 10);
         if (*end || b <= 0 || b > 4000000) {
-            fprintf(stderr, "cleanplate-scale: --baud '%s' is not a baud rate (e.g. 9600)\n", v);
+            fprintf(stderr, _("cleanplate-scale: --baud '%s' is not a baud rate (e.g. 9600)\n"), v);
             return 2;
         }
         s->baud = (int)b;
@@ -87,7 +88,7 @@ static int parse_line_opts(const cli_opt *opts, proto_serial *s)
     if ((v = cli_get(opts, "framing"))) {
         if (strlen(v) != 3 || (v[0] != '7' && v[0] != '8') || !strchr("NEO", v[1]) ||
             (v[2] != '1' && v[2] != '2')) {
-            fprintf(stderr, "cleanplate-scale: --framing '%s' is not like 8N1 or 7E1\n", v);
+            fprintf(stderr, _("cleanplate-scale: --framing '%s' is not like 8N1 or 7E1\n"), v);
             return 2;
         }
         s->bits = v[0] - '0';
@@ -105,16 +106,19 @@ static int cmd_list_ports(int argc, char **argv)
     int rc, done;
     cp_err err;
 
-    if ((rc = parse("list-ports", "usage: cleanplate-scale list-ports [--json]\n"
-                    "  Lists the serial ports with their USB descriptions. Use the by-id path\n"
-                    "  in the station's config: it stays the same when the scale is plugged\n"
-                    "  into another USB socket.\n", argc, argv, opts, &done)) || done)
+    if ((rc = parse("list-ports", N_("usage: cleanplate-scale list-ports [--json]\n"
+                                     "  Lists the serial ports with their USB descriptions. Use "
+                                     "the by-id path\n"
+                                     "  in the station's config: it stays the same when the scale "
+                                     "is plugged\n"
+                                     "  into another USB socket.\n"), argc, argv, opts, &done)) ||
+        done)
         return rc;
     if ((err = serial_list(&list, &n)))
         return fail("list-ports", err);
     if (n == 0 && !cli_get(opts, "json"))
-        printf("no serial ports found: plug in the scale's cable (USB-serial adapter) and "
-               "try again\n");
+        printf(_("no serial ports found: plug in the scale's cable (USB-serial adapter) and "
+                 "try again\n"));
     for (size_t i = 0; i < n; i++) {
         const serial_info *p = &list[i];
         if (cli_get(opts, "json")) {
@@ -146,15 +150,16 @@ static int cmd_protocols(int argc, char **argv)
     cli_opt opts[] = {{"help", 0, NULL}, {NULL, 0, NULL}};
     int rc, done;
 
-    if ((rc = parse("protocols", "usage: cleanplate-scale protocols\n"
-                    "  Lists the protocols --protocol takes, with their default line settings.\n",
+    if ((rc = parse("protocols", N_("usage: cleanplate-scale protocols\n"
+                                    "  Lists the protocols --protocol takes, with their default "
+                                    "line settings.\n"),
                     argc, argv, opts, &done)) || done)
         return rc;
     for (const proto_ops *const *p = proto_list(); *p; p++)
         printf("%-12s %-34s %d %d%c%d  %s\n", (*p)->name, (*p)->title, (*p)->serial.baud,
                (*p)->serial.bits, (*p)->serial.parity, (*p)->serial.stop,
-               (*p)->polled ? "polled" : "streams");
-    printf("%-12s %s\n", "auto", "probe the port: polled protocols first, then streams");
+               (*p)->polled ? _("polled") : _("streams"));
+    printf("%-12s %s\n", "auto", _("probe the port: polled protocols first, then streams"));
     return 0;
 }
 
@@ -172,22 +177,22 @@ static void print_reading(const proto_reading *r, bool settled)
 }
 
 static const char read_usage[] =
-    "usage: cleanplate-scale read --port DEV --protocol P|auto [--settled] [options]\n"
-    "  Prints one JSON line per reading: {\"grams\":N,\"stable\":true,\"status\":\"ok\"}\n"
-    "  (status ok, overload, underload, error, or impossible: a number no canteen\n"
-    "  scale can show; grams null when the scale sent none).\n"
-    "  --port DEV        the scale's port (see list-ports); a by-id path is best\n"
-    "  --protocol P      mtsics, toledo8217, toledo-cont, and, cas, cas-stream, ohaus,\n"
-    "                    or auto: probe polled protocols first, then listen for streams\n"
-    "  --settled         print only settled weights, one per placement\n"
-    "  --count N         stop after N lines\n"
-    "  --seconds N       stop after N seconds\n"
-    "  --baud N, --framing 8N1|7E1|...  line settings when the scale is not at the\n"
-    "                    protocol's default (cleanplate-scale protocols lists them)\n"
-    "  --unit g|kg|lb|t  unit of frames that carry none (Toledo 8217, CAS 10-byte;\n"
-    "                    default kg)\n"
-    "  --checksum        Toledo continuous frames end with a checksum byte\n"
-    "  --band G, --window MS  the stability window (default 2 g for 800 ms)\n";
+    N_("usage: cleanplate-scale read --port DEV --protocol P|auto [--settled] [options]\n"
+       "  Prints one JSON line per reading: {\"grams\":N,\"stable\":true,\"status\":\"ok\"}\n"
+       "  (status ok, overload, underload, error, or impossible: a number no canteen\n"
+       "  scale can show; grams null when the scale sent none).\n"
+       "  --port DEV        the scale's port (see list-ports); a by-id path is best\n"
+       "  --protocol P      mtsics, toledo8217, toledo-cont, and, cas, cas-stream, ohaus,\n"
+       "                    or auto: probe polled protocols first, then listen for streams\n"
+       "  --settled         print only settled weights, one per placement\n"
+       "  --count N         stop after N lines\n"
+       "  --seconds N       stop after N seconds\n"
+       "  --baud N, --framing 8N1|7E1|...  line settings when the scale is not at the\n"
+       "                    protocol's default (cleanplate-scale protocols lists them)\n"
+       "  --unit g|kg|lb|t  unit of frames that carry none (Toledo 8217, CAS 10-byte;\n"
+       "                    default kg)\n"
+       "  --checksum        Toledo continuous frames end with a checksum byte\n"
+       "  --band G, --window MS  the stability window (default 2 g for 800 ms)\n");
 
 static int cmd_read(int argc, char **argv)
 {
@@ -210,8 +215,8 @@ static int cmd_read(int argc, char **argv)
         return rc;
     cfg.port = cli_get(opts, "port");
     if (!cfg.port || !cli_get(opts, "protocol")) {
-        fprintf(stderr, "cleanplate-scale read: give --port DEV and --protocol P (see "
-                        "cleanplate-scale read --help)\n");
+        fprintf(stderr, _("cleanplate-scale read: give --port DEV and --protocol P (see "
+                          "cleanplate-scale read --help)\n"));
         return 2;
     }
     if ((err = cli_get_long(opts, "count", 1, LONG_MAX, &count)) ||
@@ -250,7 +255,7 @@ static int cmd_read(int argc, char **argv)
         return fail("read", err);
     if (!station_link_connected(l)) {
         /* a wrong --port at the start is said once, not retried for ever */
-        fprintf(stderr, "cleanplate-scale read: %s (see cleanplate-scale list-ports)\n",
+        fprintf(stderr, _("cleanplate-scale read: %s (see cleanplate-scale list-ports)\n"),
                 station_link_status(l));
         station_link_close(l);
         return 1;
@@ -259,7 +264,7 @@ static int cmd_read(int argc, char **argv)
         proto_serial now;
         fprintf(stderr, "cleanplate-scale read: %s, %s", station_link_status(l), cfg.ops->name);
         if (station_link_line(l, &now) == CP_OK)
-            fprintf(stderr, ", line %d %d%c%d", now.baud, now.bits, now.parity, now.stop);
+            fprintf(stderr, _(", line %d %d%c%d"), now.baud, now.bits, now.parity, now.stop);
         fputc('\n', stderr);
     }
     stable_init(&filter, &scfg);
@@ -295,14 +300,14 @@ static int cmd_read(int argc, char **argv)
         }
     }
     if (station_link_refused_unit(l) != NULL)
-        fprintf(stderr, "cleanplate-scale read: %llu frames did not parse as %s; the scale "
-                        "sends weights in '%s', which is no unit of weight we convert: set "
-                        "the scale to g or kg\n",
+        fprintf(stderr, _("cleanplate-scale read: %llu frames did not parse as %s; the scale "
+                          "sends weights in '%s', which is no unit of weight we convert: set "
+                          "the scale to g or kg\n"),
                 (unsigned long long)station_link_skipped(l), cfg.ops->title,
                 station_link_refused_unit(l));
     else if (station_link_skipped(l) > 0)
-        fprintf(stderr, "cleanplate-scale read: %llu frames did not parse as %s (check the "
-                        "protocol and line settings)\n",
+        fprintf(stderr, _("cleanplate-scale read: %llu frames did not parse as %s (check the "
+                          "protocol and line settings)\n"),
                 (unsigned long long)station_link_skipped(l), cfg.ops->title);
     station_link_close(l);
     return 0;
@@ -321,6 +326,10 @@ int main(int argc, char **argv)
         {"protocols", cmd_protocols},
     };
 
+    nls_start(); /* --help and the errors in the language of the environment */
+    /* the station settles its language from its config file (station_run_main) */
+    if (argc < 2 || strcmp(argv[1], "station") != 0)
+        nls_use("cleanplate-scale", NULL, NLS_NO_SCREEN);
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
         return 0;
@@ -332,7 +341,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 2, argv + 2);
-    fprintf(stderr, "cleanplate-scale: unknown command '%s'; see cleanplate-scale --help\n",
+    fprintf(stderr, _("cleanplate-scale: unknown command '%s'; see cleanplate-scale --help\n"),
             argv[1]);
     return 2;
 }

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/nls.h"
 #include "scale/serial.h"
 #include "scale/station_link.h"
 
@@ -12,7 +13,7 @@
 static void say(FILE *log, const char *what, const proto_serial *s)
 {
     if (log) {
-        fprintf(log, "%s at %d %d%c%d: ", what, s->baud, s->bits, s->parity, s->stop);
+        fprintf(log, _("%s at %d %d%c%d: "), _(what), s->baud, s->bits, s->parity, s->stop);
         fflush(log);
     }
 }
@@ -82,7 +83,7 @@ cp_err probe_port(const char *path, const proto_serial *line, const proto_opts *
         if ((err = serial_open(path, &s, &sp)))
             goto out; /* before saying what is tried: the error is then one line */
         if (log)
-            fprintf(log, "probing %s", ops->name);
+            fprintf(log, _("probing %s"), ops->name);
         say(log, "", &s);
         err = try_poll(sp, ops, opts, &readings, &skipped);
         serial_close(sp);
@@ -91,12 +92,12 @@ cp_err probe_port(const char *path, const proto_serial *line, const proto_opts *
             goto out;
         if (readings > 0 && readings > skipped) {
             if (log)
-                fprintf(log, "answered\n");
+                fprintf(log, _("answered\n"));
             *out = (probe_result){ops, s, true, readings};
             goto found;
         }
         if (log)
-            fprintf(log, "no answer\n");
+            fprintf(log, _("no answer\n"));
     }
     /* 2. listen for a stream, once per line setting, feeding every parser of it */
     for (const proto_ops *const *o = all; *o; o++) {
@@ -121,7 +122,7 @@ cp_err probe_port(const char *path, const proto_serial *line, const proto_opts *
         }
         if ((err = serial_open(path, &s, &sp)))
             goto out;
-        say(log, "listening for a stream", &s);
+        say(log, N_("listening for a stream"), &s);
         serial_flush(sp);
         until = station_link_now_ms() + PROBE_LISTEN_MS;
         for (;;) {
@@ -147,12 +148,12 @@ cp_err probe_port(const char *path, const proto_serial *line, const proto_opts *
                 best = i;
         if (best < PROBE_MAX) {
             if (log)
-                fprintf(log, "%u frames of %s\n", counts[best], cands[best]->name);
+                fprintf(log, _("%u frames of %s\n"), counts[best], cands[best]->name);
             *out = (probe_result){cands[best], s, false, counts[best]};
             goto found;
         }
         if (log)
-            fprintf(log, "nothing that parses\n");
+            fprintf(log, _("nothing that parses\n"));
     }
     err = cp_fail(CP_ERR_NOT_FOUND, "no scale protocol answered on %s: check that the scale "
                   "is on and its cable plugged in, and the scale's baud rate and framing "
@@ -160,7 +161,7 @@ cp_err probe_port(const char *path, const proto_serial *line, const proto_opts *
     goto out;
 found:
     if (log)
-        fprintf(log, "found %s (%s) at %d %d%c%d, %s\n", out->ops->title, out->ops->name,
+        fprintf(log, _("found %s (%s) at %d %d%c%d, %s\n"), out->ops->title, out->ops->name,
                 out->serial.baud, out->serial.bits, out->serial.parity, out->serial.stop,
                 out->polled ? "polled" : "streaming");
 out:

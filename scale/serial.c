@@ -1,5 +1,6 @@
 /* serial: a scale's serial port: libserialport for real ports, termios for ptys. */
 #include "scale/serial.h"
+#include "core/nls.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -58,7 +59,8 @@ static cp_err sp_fail(enum sp_return r, const char *what, const char *dev)
     case EIO: case ENXIO: case EBADF: code = CP_ERR_DISCONNECTED; break;
     }
     msg = sp_last_error_message();
-    out = cp_fail(code, "%s %s: %s", what, dev, msg != NULL ? msg : "failed");
+    /* what is worded here (an xgettext keyword); libserialport's message is kept as it is */
+    out = cp_fail(code, "%s %s: %s", _(what), dev, msg != NULL ? msg : _("failed"));
     sp_free_error_message(msg);
     return out;
 }
@@ -275,7 +277,7 @@ static cp_err pty_read(serial_port *p, void *buf, size_t len, unsigned timeout_m
         return CP_OK;
     /* EIO or end of file: the other end (the simulator) has gone */
     return cp_fail(CP_ERR_DISCONNECTED, "%s: %s", p->path,
-                   n == 0 ? "hung up" : strerror(errno));
+                   n == 0 ? _("hung up") : strerror(errno));
 }
 
 /* Monotonic milliseconds, for write deadlines. */
@@ -595,7 +597,7 @@ cp_err serial_list(serial_info **out, size_t *n)
     *n = 0;
     r = sp_list_ports(&ports);
     if (r != SP_OK) {
-        err = sp_fail(r, "cannot list", "serial ports");
+        err = sp_fail(r, "cannot list", _("serial ports"));
         goto out;
     }
     while (ports[count] != NULL)

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "core/cli.h"
+#include "core/nls.h"
 #include "scale/proto.h"
 #include "scale/simframe.h"
 #include "scale/station_link.h"
@@ -94,7 +95,7 @@ static int open_pty(sim *s)
     s->master = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
     if (s->master < 0 || grantpt(s->master) != 0 || unlockpt(s->master) != 0 ||
         !(name = ptsname(s->master))) {
-        fprintf(stderr, "cleanplate-scale sim: cannot create a pseudo-terminal: %s\n",
+        fprintf(stderr, _("cleanplate-scale sim: cannot create a pseudo-terminal: %s\n"),
                 strerror(errno));
         return -1;
     }
@@ -102,7 +103,7 @@ static int open_pty(sim *s)
     /* hold the slave open so that the pty lives while no station is attached */
     s->slave = open(s->path, O_RDWR | O_NOCTTY);
     if (s->slave < 0 || tcgetattr(s->slave, &t) != 0) {
-        fprintf(stderr, "cleanplate-scale sim: cannot open %s: %s\n", s->path, strerror(errno));
+        fprintf(stderr, _("cleanplate-scale sim: cannot open %s: %s\n"), s->path, strerror(errno));
         return -1;
     }
     cfmakeraw(&t);
@@ -112,14 +113,14 @@ static int open_pty(sim *s)
         snprintf(tmp, sizeof tmp, "%s.new", s->link);
         unlink(tmp);
         if (symlink(s->path, tmp) != 0 || rename(tmp, s->link) != 0) {
-            fprintf(stderr, "cleanplate-scale sim: cannot make the link %s: %s\n", s->link,
+            fprintf(stderr, _("cleanplate-scale sim: cannot make the link %s: %s\n"), s->link,
                     strerror(errno));
             return -1;
         }
     }
     printf("%s\n", s->link ? s->link : s->path);
     fflush(stdout);
-    fprintf(stderr, "cleanplate-scale sim: %s (%s) on %s%s%s\n", s->ops->title, s->ops->name,
+    fprintf(stderr, _("cleanplate-scale sim: %s (%s) on %s%s%s\n"), s->ops->title, s->ops->name,
             s->path, s->link ? " via " : "", s->link ? s->link : "");
     return 0;
 }
@@ -179,7 +180,7 @@ static void send_reading(sim *s, int64_t now)
     size_t len = simframe_format(s->ops, &r, &s->fmt, frame, sizeof frame);
 
     if (len > 0 && s->master >= 0 && write(s->master, frame, len) < 0 && errno != EAGAIN)
-        fprintf(stderr, "cleanplate-scale sim: writing to the pty: %s\n", strerror(errno));
+        fprintf(stderr, _("cleanplate-scale sim: writing to the pty: %s\n"), strerror(errno));
 }
 
 /* Answers what the host sent: polls, CAS ENQ, tare, zero. */
@@ -193,7 +194,7 @@ static void serve_host(sim *s, int64_t now)
         case SIMFRAME_POLL: send_reading(s, now); break;
         case SIMFRAME_ACK:
             if (write(s->master, "\x06", 1) < 0 && errno != EAGAIN)
-                fprintf(stderr, "cleanplate-scale sim: writing to the pty: %s\n",
+                fprintf(stderr, _("cleanplate-scale sim: writing to the pty: %s\n"),
                         strerror(errno));
             break;
         case SIMFRAME_TARE: s->tare_g = s->target_g - s->zero_g; break;
@@ -223,13 +224,13 @@ static bool command(sim *s, const char *line, int64_t now)
         s->overload = true;
     else if (strcmp(word, "unplug") == 0) {
         close_pty(s);
-        fprintf(stderr, "cleanplate-scale sim: unplugged for %lld ms\n", n == 2 ? v : 1000);
+        fprintf(stderr, _("cleanplate-scale sim: unplugged for %lld ms\n"), n == 2 ? v : 1000);
         s->unplugged_until_ms = now + (n == 2 ? v : 1000);
     } else if (strcmp(word, "quit") == 0)
         s->quit = true;
     else {
-        fprintf(stderr, "cleanplate-scale sim: unknown command '%s' (place G, remove, wait MS, "
-                        "overload, unplug MS, quit)\n", line);
+        fprintf(stderr, _("cleanplate-scale sim: unknown command '%s' (place G, remove, wait MS, "
+                          "overload, unplug MS, quit)\n"), line);
         return false;
     }
     return true;
@@ -285,13 +286,13 @@ static bool fast_wait_writable(sim *s)
         if (n < 0 && errno == EINTR && !sim_stop)
             continue;
         if (n <= 0 || sim_stop) {
-            fprintf(stderr, "cleanplate-scale sim: the station stopped reading\n");
+            fprintf(stderr, _("cleanplate-scale sim: the station stopped reading\n"));
             return false;
         }
         if (p.revents & (POLLHUP | POLLERR)) {
             if (!s->script_done && !s->quit)
-                fprintf(stderr, "cleanplate-scale sim: the station closed the port before "
-                                "the script's end\n");
+                fprintf(stderr, _("cleanplate-scale sim: the station closed the port before "
+                                  "the script's end\n"));
             return false;
         }
         return true;
@@ -319,7 +320,7 @@ static int run_fast(sim *s)
 
         drive(s, now); /* quit, like the script's end: the station decides when to stop */
         if (s->master < 0) {
-            fprintf(stderr, "cleanplate-scale sim: unplug is not for --fast\n");
+            fprintf(stderr, _("cleanplate-scale sim: unplug is not for --fast\n"));
             return 1;
         }
         r = reading_at(s, now);
@@ -329,13 +330,13 @@ static int run_fast(sim *s)
             if (!fast_wait_writable(s)) {
                 if (!s->script_done && !s->quit)
                     return 1;
-                fprintf(stderr, "cleanplate-scale sim: played %lld ms of frames\n",
+                fprintf(stderr, _("cleanplate-scale sim: played %lld ms of frames\n"),
                         (long long)now);
                 return 0;
             }
             n = write(s->master, frame + off, len - off);
             if (n < 0 && errno != EAGAIN && errno != EINTR) {
-                fprintf(stderr, "cleanplate-scale sim: writing to the pty: %s\n",
+                fprintf(stderr, _("cleanplate-scale sim: writing to the pty: %s\n"),
                         strerror(errno));
                 return 1;
             }
@@ -346,28 +347,28 @@ static int run_fast(sim *s)
 }
 
 static const char sim_usage[] =
-    "usage: cleanplate-scale sim --protocol P [options]\n"
-    "  Simulates a scale on a new pseudo-terminal and prints its path: give that path\n"
-    "  to `cleanplate-scale station --port` or `read --port`. Stops on Ctrl-C.\n"
-    "  --protocol P     mtsics, toledo8217, toledo-cont, and, cas, cas-stream, ohaus\n"
-    "  --weights LIST   grams placed in turn, e.g. 350,5,120 (default 355,302,640,318,480:\n"
-    "                   gross, a 300 g tray with leftovers)\n"
-    "  --hold MS        how long each placement stays (default 3000)\n"
-    "  --gap MS         empty scale between placements (default 2000)\n"
-    "  --settle MS      how long a placement swings before it rests (default 600)\n"
-    "  --rate HZ        frames a second for streaming protocols (default 10)\n"
-    "  --noise G        jitter of the resting weight (default 1)\n"
-    "  --stream         a polled protocol streams too (A&D, Ohaus can)\n"
-    "  --unit g|kg|lb, --decimals N, --checksum   how the frames show weights\n"
-    "  --script FILE    drive the scale from a script instead of --weights; '-' reads\n"
-    "                   commands from standard input as they come:\n"
-    "                   place G | remove | wait MS | overload | unplug MS | quit\n"
-    "  --link PATH      keep a symlink PATH to the pty (survives `unplug`)\n"
-    "  --seed N         random jitter seed (default 1)\n"
-    "  --fast           play the script as fast as the station reads, the frame\n"
-    "                   count being its clock, then show the last weight until the\n"
-    "                   station closes the port (for a station with --frame-clock\n"
-    "                   1000/HZ; needs a streaming protocol)\n";
+    N_("usage: cleanplate-scale sim --protocol P [options]\n"
+       "  Simulates a scale on a new pseudo-terminal and prints its path: give that path\n"
+       "  to `cleanplate-scale station --port` or `read --port`. Stops on Ctrl-C.\n"
+       "  --protocol P     mtsics, toledo8217, toledo-cont, and, cas, cas-stream, ohaus\n"
+       "  --weights LIST   grams placed in turn, e.g. 350,5,120 (default 355,302,640,318,480:\n"
+       "                   gross, a 300 g tray with leftovers)\n"
+       "  --hold MS        how long each placement stays (default 3000)\n"
+       "  --gap MS         empty scale between placements (default 2000)\n"
+       "  --settle MS      how long a placement swings before it rests (default 600)\n"
+       "  --rate HZ        frames a second for streaming protocols (default 10)\n"
+       "  --noise G        jitter of the resting weight (default 1)\n"
+       "  --stream         a polled protocol streams too (A&D, Ohaus can)\n"
+       "  --unit g|kg|lb, --decimals N, --checksum   how the frames show weights\n"
+       "  --script FILE    drive the scale from a script instead of --weights; '-' reads\n"
+       "                   commands from standard input as they come:\n"
+       "                   place G | remove | wait MS | overload | unplug MS | quit\n"
+       "  --link PATH      keep a symlink PATH to the pty (survives `unplug`)\n"
+       "  --seed N         random jitter seed (default 1)\n"
+       "  --fast           play the script as fast as the station reads, the frame\n"
+       "                   count being its clock, then show the last weight until the\n"
+       "                   station closes the port (for a station with --frame-clock\n"
+       "                   1000/HZ; needs a streaming protocol)\n");
 
 int sim_main(int argc, char **argv)
 {
@@ -386,17 +387,17 @@ int sim_main(int argc, char **argv)
     cp_err err;
 
     if ((err = cli_parse(argc, argv, opts, pos, 2, &npos)) || npos > 0) {
-        fprintf(stderr, "cleanplate-scale sim: %s; see cleanplate-scale sim --help\n",
-                err ? cp_detail() : "unexpected argument");
+        fprintf(stderr, _("cleanplate-scale sim: %s; see cleanplate-scale sim --help\n"),
+                err ? cp_detail() : _("unexpected argument"));
         return 2;
     }
     if (cli_get(opts, "help")) {
-        fputs(sim_usage, stdout);
+        fputs(_(sim_usage), stdout);
         return 0;
     }
     if (!(v = cli_get(opts, "protocol"))) {
-        fprintf(stderr, "cleanplate-scale sim: give --protocol P (see cleanplate-scale "
-                        "protocols)\n");
+        fprintf(stderr, _("cleanplate-scale sim: give --protocol P (see cleanplate-scale "
+                          "protocols)\n"));
         return 2;
     }
     if ((err = proto_lookup(v, &s.ops))) {
@@ -446,8 +447,8 @@ int sim_main(int argc, char **argv)
             char *end;
             long long g = strtoll(tok, &end, 10);
             if (*end || end == tok) {
-                fprintf(stderr, "cleanplate-scale sim: --weights '%s' is not a list of grams "
-                                "like 350,5,120\n", v);
+                fprintf(stderr, _("cleanplate-scale sim: --weights '%s' is not a list of grams "
+                                  "like 350,5,120\n"), v);
                 return 2;
             }
             s.weights[s.nweights++] = g;
@@ -455,9 +456,9 @@ int sim_main(int argc, char **argv)
     }
     if (cli_get(opts, "fast") && (!s.stream || !cli_get(opts, "script") ||
                                   cli_get(opts, "link"))) {
-        fprintf(stderr, "cleanplate-scale sim: --fast plays a --script FILE (or -) on a "
-                        "streaming protocol (toledo-cont, cas-stream, or --stream), without "
-                        "--link\n");
+        fprintf(stderr, _("cleanplate-scale sim: --fast plays a --script FILE (or -) on a "
+                          "streaming protocol (toledo-cont, cas-stream, or --stream), without "
+                          "--link\n"));
         return 2;
     }
     if ((v = cli_get(opts, "script"))) {
@@ -467,7 +468,7 @@ int sim_main(int argc, char **argv)
             s.script_stdin = true;
             fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
         } else if (!(s.script = fopen(v, "r"))) {
-            fprintf(stderr, "cleanplate-scale sim: cannot read the script %s: %s\n", v,
+            fprintf(stderr, _("cleanplate-scale sim: cannot read the script %s: %s\n"), v,
                     strerror(errno));
             return 2;
         }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/nls.h"
 #include "core/utf8.h"
 
 #define KEY_CURSES_ENTER 0527     /* ncurses KEY_ENTER */
@@ -157,6 +158,8 @@ cp_err station_config_apply(const config *ini, station_cfg *c)
         "checksum", "poll_ms", "band_g", "window_ms", "zero_band_g", "use_scale_flag", NULL};
     static const char *const reader_keys[] = {"spec", "format", NULL};
     static const char *const kitchen_keys[] = {"categories", "reasons", "containers", NULL};
+    /* [terminal] as in pos.ini: what every terminal has, a station too */
+    static const char *const terminal_keys[] = {"language", NULL};
     const char *v;
     cp_err err;
     int flag = 1;
@@ -164,7 +167,8 @@ cp_err station_config_apply(const config *ini, station_cfg *c)
     if ((err = config_check_keys(ini, "station", station_keys)) ||
         (err = config_check_keys(ini, "scale", scale_keys)) ||
         (err = config_check_keys(ini, "reader", reader_keys)) ||
-        (err = config_check_keys(ini, "kitchen", kitchen_keys)))
+        (err = config_check_keys(ini, "kitchen", kitchen_keys)) ||
+        (err = config_check_keys(ini, "terminal", terminal_keys)))
         return err;
     if ((err = copy_key(ini, "station", "terminal", c->terminal, sizeof c->terminal)) ||
         (err = copy_key(ini, "station", "db", c->db_path, sizeof c->db_path)) ||
@@ -174,7 +178,8 @@ cp_err station_config_apply(const config *ini, station_cfg *c)
         (err = copy_key(ini, "scale", "framing", c->framing, sizeof c->framing)) ||
         (err = copy_key(ini, "scale", "unit", c->unit, sizeof c->unit)) ||
         (err = copy_key(ini, "reader", "spec", c->reader, sizeof c->reader)) ||
-        (err = copy_key(ini, "reader", "format", c->card_format, sizeof c->card_format)))
+        (err = copy_key(ini, "reader", "format", c->card_format, sizeof c->card_format)) ||
+        (err = copy_key(ini, "terminal", "language", c->language, sizeof c->language)))
         return err;
     if ((v = config_get(ini, "station", "mode"))) {
         if (strcmp(v, "plate") == 0)
@@ -279,8 +284,8 @@ void station_set_mode(station *s, station_mode m)
     if (s->phase == STATION_CARD || s->phase == STATION_CONFIRM)
         s->phase = STATION_READY;
     snprintf(s->message, sizeof s->message, "%s", m == STATION_KITCHEN
-             ? "kitchen mode: pick the stage with a number key" : "plate mode: tap a card, "
-               "then put the tray on");
+             ? _("kitchen mode: pick the stage with a number key") : _("plate mode: tap a card, "
+                                                                      "then put the tray on"));
 }
 
 /* The tare for the weighing being made. */
@@ -316,7 +321,7 @@ static void commit(station *s, int64_t now)
     if (err) {
         s->phase = STATION_SAVING;
         s->retry_ms = now + STATION_RETRY_MS;
-        utf8_format(s->message, sizeof s->message, "not saved yet (kept, retrying): %s",
+        utf8_format(s->message, sizeof s->message, _("not saved yet (kept, retrying): %s"),
                     cp_detail());
         return;
     }
@@ -352,7 +357,7 @@ static void settle(station *s, const stable_event *ev, int64_t now)
     if (s->cfg.mode == STATION_KITCHEN) {
         s->phase = STATION_CONFIRM;
         snprintf(s->message, sizeof s->message, "%s", s->step == STATION_STEP_WEIGH
-                 ? "press Enter to record" : "finish the choices, then press Enter");
+                 ? _("press Enter to record") : _("finish the choices, then press Enter"));
         return;
     }
     if (s->card[0] && now - s->card_ms <= s->cfg.card_valid_ms) {
@@ -371,8 +376,8 @@ static void settle(station *s, const stable_event *ev, int64_t now)
 void station_card(station *s, const char *card, int64_t now_ms)
 {
     if (s->cfg.mode == STATION_KITCHEN) {
-        snprintf(s->message, sizeof s->message, "kitchen mode takes no cards (press m for "
-                 "plate mode)");
+        snprintf(s->message, sizeof s->message, _("kitchen mode takes no cards (press m for "
+                   "plate mode)"));
         return;
     }
     if (s->pending.active && s->phase == STATION_WAIT_CARD) {
@@ -384,7 +389,7 @@ void station_card(station *s, const char *card, int64_t now_ms)
     s->card_ms = now_ms;
     if (s->phase != STATION_SAVING)
         s->phase = STATION_CARD;
-    snprintf(s->message, sizeof s->message, "card %s: put the tray on the scale", card);
+    snprintf(s->message, sizeof s->message, _("card %s: put the tray on the scale"), card);
 }
 
 void station_reading(station *s, const proto_reading *r, int64_t now_ms)
@@ -401,8 +406,8 @@ void station_reading(station *s, const proto_reading *r, int64_t now_ms)
         if (s->cfg.mode == STATION_KITCHEN && s->phase == STATION_CONFIRM) {
             s->pending.active = false;
             s->phase = STATION_READY;
-            snprintf(s->message, sizeof s->message, "not recorded: the container was taken "
-                     "off before Enter");
+            snprintf(s->message, sizeof s->message, _("not recorded: the container was taken "
+                       "off before Enter"));
         } else if (s->phase == STATION_DONE) {
             s->phase = s->card[0] ? STATION_CARD : STATION_READY;
         }
@@ -466,7 +471,7 @@ bool station_key(station *s, int key, int64_t now_ms)
         return false;
     if (key == '\n' || key == '\r' || key == KEY_CURSES_ENTER) {
         if (s->step != STATION_STEP_WEIGH) {
-            snprintf(s->message, sizeof s->message, "finish the choices first (number keys)");
+            snprintf(s->message, sizeof s->message, _("finish the choices first (number keys)"));
             return true;
         }
         if (confirm(s, now_ms))
@@ -510,7 +515,7 @@ bool station_key(station *s, int key, int64_t now_ms)
         s->step++;
         s->message[0] = '\0';
         if (s->step == STATION_STEP_WEIGH && s->phase == STATION_CONFIRM)
-            snprintf(s->message, sizeof s->message, "press Enter to record");
+            snprintf(s->message, sizeof s->message, _("press Enter to record"));
         return true;
     }
     return false;
@@ -590,7 +595,7 @@ cp_err station_command(station *s, const char *line, int64_t now_ms)
         long long v = strtoll(arg, &end, 10);
         if (*end || v < 0 || (word[0] == 'c' && v > s->cfg.ncontainers))
             return cp_fail(CP_ERR_INVALID, "%s '%s': give %s", word, arg, word[0] == 'c'
-                           ? "a container number (0: none)" : "grams");
+                           ? _("a container number (0: none)") : _("grams"));
         if (word[0] == 'c') {
             s->container = (int)v - 1;
             s->tare_override_g = -1;

@@ -49,6 +49,7 @@ typedef struct station_cfg {
     int baud, poll_ms;
     bool checksum;
     char db_path[256];
+    char language[16];         /* [terminal] language: zh_CN, en, or "" (the locale) */
 } station_cfg;
 
 /* Fills c with the defaults (plate mode, 10 g, 3 s anonymous wait, kitchen

@@ -1,5 +1,6 @@
 /* station_link: one scale on a serial port: polling, parsing, and reconnecting by itself after an unplug. */
 #include "scale/station_link.h"
+#include "core/nls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,7 @@ static cp_err try_open(station_link *l)
 
     if (err) {
         l->sp = NULL;
-        snprintf(l->status, sizeof l->status, "scale disconnected: %s", cp_detail());
+        snprintf(l->status, sizeof l->status, _("scale disconnected: %s"), cp_detail());
         l->next_try_ms = station_link_now_ms() + STATION_LINK_RETRY_MS;
         return err;
     }
@@ -52,11 +53,11 @@ static cp_err try_open(station_link *l)
     l->awaiting = false;
     l->next_poll_ms = 0;
     if (l->lost_ms > 0)
-        snprintf(l->status, sizeof l->status, "scale connected (%s, %s) again after %lld ms",
+        snprintf(l->status, sizeof l->status, _("scale connected (%s, %s) again after %lld ms"),
                  l->port, serial_backend_name(l->sp),
                  (long long)(station_link_now_ms() - l->lost_ms));
     else
-        snprintf(l->status, sizeof l->status, "scale connected (%s, %s)", l->port,
+        snprintf(l->status, sizeof l->status, _("scale connected (%s, %s)"), l->port,
                  serial_backend_name(l->sp));
     l->lost_ms = 0;
     return CP_OK;
@@ -70,7 +71,7 @@ static void lose(station_link *l, const char *why)
     l->in_len = l->in_off = 0;
     l->transitions++;
     l->lost_ms = station_link_now_ms();
-    snprintf(l->status, sizeof l->status, "scale disconnected: %s", why);
+    snprintf(l->status, sizeof l->status, _("scale disconnected: %s"), why);
     l->next_try_ms = station_link_now_ms() + STATION_LINK_RETRY_MS;
 }
 

@@ -11,6 +11,8 @@
 #include "core/cardno.h"
 #include "core/cli.h"
 #include "core/clock.h"
+#include "core/names.h"
+#include "core/nls.h"
 #include "pos/jsonl.h"
 #include "pos/reader.h"
 #include "scale/probe.h"
@@ -29,36 +31,38 @@ static void run_on_signal(int sig)
 }
 
 static const char run_usage[] =
-    "usage: cleanplate-scale station --terminal CODE [--config FILE] [options]\n"
-    "  The waste station. Plate mode: a diner taps a card and puts the tray on the\n"
-    "  scale; the settled weight is recorded against the diner (no tap within a few\n"
-    "  seconds: an anonymous tray). Kitchen mode: pick stage, category, reason and\n"
-    "  container with number keys, weigh, press Enter. Press m to switch modes,\n"
-    "  t to tare the scale, F10 to leave.\n"
-    "  --terminal CODE     this station (cleanplate-office terminal add CODE --kind waste)\n"
-    "  --config FILE       station settings (see dist/station.ini.example); options\n"
-    "                      given here win over the file\n"
-    "  --db PATH           the database (default: [station] db, $CLEANPLATE_DB, ./cleanplate.db)\n"
-    "  --port DEV          the scale's port (cleanplate-scale list-ports)\n"
-    "  --protocol P|auto   the scale's protocol (cleanplate-scale protocols); auto probes\n"
-    "  --baud N, --framing 7E1, --unit kg, --checksum   line and frame settings\n"
-    "  --reader SPEC       where cards come from: usb[:VID:PID], keyboard, stdin, fake:...\n"
-    "                      (default: stdin with --headless, keyboard on the screen)\n"
-    "  --card-format F     auto, dec10, w26, hex, hex-lsb\n"
-    "  --mode plate|kitchen\n"
-    "  --clean-plate-g N   光盘 at or under N grams net (default 10)\n"
-    "  --tray-tare-g N     the tray's weight, taken off every tray (default 0)\n"
-    "  --anonymous-after MS  a tray nobody tapped for is anonymous after MS (default 3000)\n"
-    "  --headless          no screen: card numbers (or kitchen commands: kitchen, stage\n"
-    "                      prep, category 主食, reason 过期, container 1, tare 850, confirm)\n"
-    "                      one per line on stdin; one JSON object per recorded weighing\n"
-    "                      on stdout; the scale's status on stderr\n"
-    "  --frame-clock MS    headless replay: every reading from the scale is MS of\n"
-    "                      time, counted from CLEANPLATE_NOW; stdin lines are\n"
-    "                      \"@T CARD\" or \"@T COMMAND\", each applied when T ms have\n"
-    "                      passed; the run ends with the last line (\"@T end\" runs\n"
-    "                      on to T). With `sim --fast` a demo weighs a service in\n"
-    "                      seconds\n";
+    N_("usage: cleanplate-scale station --terminal CODE [--config FILE] [options]\n"
+       "  The waste station. Plate mode: a diner taps a card and puts the tray on the\n"
+       "  scale; the settled weight is recorded against the diner (no tap within a few\n"
+       "  seconds: an anonymous tray). Kitchen mode: pick stage, category, reason and\n"
+       "  container with number keys, weigh, press Enter. Press m to switch modes,\n"
+       "  t to tare the scale, F10 to leave.\n"
+       "  --terminal CODE     this station (cleanplate-office terminal add CODE --kind waste)\n"
+       "  --config FILE       station settings (see dist/station.ini.example); options\n"
+       "                      given here win over the file\n"
+       "  --language L        zh_CN (Chinese) or en (English) on the screen; default:\n"
+       "                      [terminal] language, else the locale (LANG)\n"
+       "  --db PATH           the database (default: [station] db, $CLEANPLATE_DB, ./cleanplate.db)\n"
+       "  --port DEV          the scale's port (cleanplate-scale list-ports)\n"
+       "  --protocol P|auto   the scale's protocol (cleanplate-scale protocols); auto probes\n"
+       "  --baud N, --framing 7E1, --unit kg, --checksum   line and frame settings\n"
+       "  --reader SPEC       where cards come from: usb[:VID:PID], keyboard, stdin, fake:...\n"
+       "                      (default: stdin with --headless, keyboard on the screen)\n"
+       "  --card-format F     auto, dec10, w26, hex, hex-lsb\n"
+       "  --mode plate|kitchen\n"
+       "  --clean-plate-g N   光盘 at or under N grams net (default 10)\n"
+       "  --tray-tare-g N     the tray's weight, taken off every tray (default 0)\n"
+       "  --anonymous-after MS  a tray nobody tapped for is anonymous after MS (default 3000)\n"
+       "  --headless          no screen: card numbers (or kitchen commands: kitchen, stage\n"
+       "                      prep, category 主食, reason 过期, container 1, tare 850, confirm)\n"
+       "                      one per line on stdin; one JSON object per recorded weighing\n"
+       "                      on stdout; the scale's status on stderr\n"
+       "  --frame-clock MS    headless replay: every reading from the scale is MS of\n"
+       "                      time, counted from CLEANPLATE_NOW; stdin lines are\n"
+       "                      \"@T CARD\" or \"@T COMMAND\", each applied when T ms have\n"
+       "                      passed; the run ends with the last line (\"@T end\" runs\n"
+       "                      on to T). With `sim --fast` a demo weighs a service in\n"
+       "                      seconds\n");
 
 /* --frame-clock: the station's clock is the count of readings from a streaming
  * scale (each one frame_ms), not the wall clock, and cards and commands come
@@ -91,8 +95,8 @@ static bool frame_clock_next(frame_clock *fc)
             continue;
         t = fc->line[0] == '@' ? strtoll(fc->line + 1, &end, 10) : -1;
         if (t < 0 || *end != ' ') {
-            fprintf(stderr, "cleanplate-scale station: '%s' is not \"@MS CARD\" or \"@MS "
-                            "COMMAND\": skipped\n", fc->line);
+            fprintf(stderr, _("cleanplate-scale station: '%s' is not \"@MS CARD\" or \"@MS "
+                              "COMMAND\": skipped\n"), fc->line);
             fc->bad_lines++;
             continue;
         }
@@ -214,7 +218,7 @@ static cp_err check_terminal(db *d, const char *code)
         return db_fail(d, "reading the terminal");
     if (strcmp(kind, "waste") != 0)
         return cp_fail(CP_ERR_INVALID, "terminal '%s' is a %s terminal, not a waste station: "
-                       "give the code of a waste station", code, kind);
+                       "give the code of a waste station", code, names_builtin(NAMES_TERMINAL, kind));
     return CP_OK;
 }
 
@@ -245,20 +249,21 @@ static int apply_options(const cli_opt *opts, station_cfg *c)
         {"reader", offsetof(station_cfg, reader), sizeof(((station_cfg *)0)->reader)},
         {"card-format", offsetof(station_cfg, card_format),
          sizeof(((station_cfg *)0)->card_format)},
+        {"language", offsetof(station_cfg, language), sizeof(((station_cfg *)0)->language)},
     };
     const char *v;
 
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         if ((v = cli_get(opts, strs[i].opt))) {
             if (strlen(v) >= strs[i].size) {
-                fprintf(stderr, "cleanplate-scale station: --%s is too long\n", strs[i].opt);
+                fprintf(stderr, _("cleanplate-scale station: --%s is too long\n"), strs[i].opt);
                 return 2;
             }
             snprintf((char *)c + strs[i].off, strs[i].size, "%s", v);
         }
     if ((v = cli_get(opts, "mode"))) {
         if (strcmp(v, "plate") != 0 && strcmp(v, "kitchen") != 0) {
-            fprintf(stderr, "cleanplate-scale station: --mode is plate or kitchen\n");
+            fprintf(stderr, _("cleanplate-scale station: --mode is plate or kitchen\n"));
             return 2;
         }
         c->mode = v[0] == 'k' ? STATION_KITCHEN : STATION_PLATE;
@@ -339,7 +344,8 @@ int station_run_main(int argc, char **argv)
                       {"reader", 1, NULL}, {"card-format", 1, NULL}, {"mode", 1, NULL},
                       {"clean-plate-g", 1, NULL}, {"tray-tare-g", 1, NULL},
                       {"anonymous-after", 1, NULL}, {"headless", 0, NULL},
-                      {"frame-clock", 1, NULL}, {"help", 0, NULL}, {NULL, 0, NULL}};
+                      {"frame-clock", 1, NULL}, {"language", 1, NULL}, {"help", 0, NULL},
+                      {NULL, 0, NULL}};
     station_cfg cfg;
     station_link_cfg lc;
     station_link *link = NULL;
@@ -355,12 +361,12 @@ int station_run_main(int argc, char **argv)
     cp_err err;
 
     if ((err = cli_parse(argc, argv, opts, pos, 2, &npos)) || npos > 0) {
-        fprintf(stderr, "cleanplate-scale station: %s; see cleanplate-scale station --help\n",
-                err ? cp_detail() : "unexpected argument");
+        fprintf(stderr, _("cleanplate-scale station: %s; see cleanplate-scale station --help\n"),
+                err ? cp_detail() : _("unexpected argument"));
         return 2;
     }
     if (cli_get(opts, "help")) {
-        fputs(run_usage, stdout);
+        fputs(_(run_usage), stdout);
         return 0;
     }
     headless = cli_get(opts, "headless") != NULL;
@@ -371,6 +377,12 @@ int station_run_main(int argc, char **argv)
     }
     if ((rc = apply_options(opts, &cfg)))
         return rc;
+    /* the language settles once the file is read: the station's screen and messages */
+    if (nls_use("cleanplate-scale", cfg.language[0] ? cfg.language : NULL,
+                headless ? NLS_NO_SCREEN : NLS_SCREEN)) {
+        fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
+        return 2;
+    }
     rc = 1;
     if (cli_get(opts, "frame-clock")) {
         const char *fixed = getenv("CLEANPLATE_NOW");
@@ -381,14 +393,14 @@ int station_run_main(int argc, char **argv)
         }
         fc.frame_ms = ms;
         if (!headless || !fixed || clock_parse(fixed, &fc.base)) {
-            fprintf(stderr, "cleanplate-scale station: --frame-clock MS (1-10000) is for a "
-                            "--headless replay and needs CLEANPLATE_NOW, the time it starts\n");
+            fprintf(stderr, _("cleanplate-scale station: --frame-clock MS (1-10000) is for a "
+                              "--headless replay and needs CLEANPLATE_NOW, the time it starts\n"));
             return 2;
         }
     }
     if (!cfg.terminal[0]) {
-        fprintf(stderr, "cleanplate-scale station: give --terminal CODE (or [station] terminal "
-                        "in the config file)\n");
+        fprintf(stderr, _("cleanplate-scale station: give --terminal CODE (or [station] terminal "
+                          "in the config file)\n"));
         return 2;
     }
     if (clock_now(&started)) { /* a bad CLEANPLATE_NOW: said at once, not at every weighing */
@@ -398,7 +410,7 @@ int station_run_main(int argc, char **argv)
 
     reader_config_init(&rcfg);
     if (cfg.card_format[0] && cardno_format_parse(cfg.card_format, &rcfg.format)) {
-        fprintf(stderr, "cleanplate-scale station: card format: %s\n", cp_detail());
+        fprintf(stderr, _("cleanplate-scale station: card format: %s\n"), cp_detail());
         return 2;
     }
     if (reader_config_parse(&rcfg, cfg.reader[0] ? cfg.reader : headless ? "stdin"
@@ -428,13 +440,13 @@ int station_run_main(int argc, char **argv)
             fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
             goto out;
         }
-        fprintf(stderr, "cleanplate-scale station: replayed %lld ms of readings%s\n",
-                (long long)fc.now_ms, fc.bad_lines ? " (some lines skipped)" : "");
+        fprintf(stderr, _("cleanplate-scale station: replayed %lld ms of readings%s\n"),
+                (long long)fc.now_ms, fc.bad_lines ? _(" (some lines skipped)") : "");
         rc = fc.bad_lines ? 1 : 0;
         goto out;
     }
     if ((err = reader_open(&rcfg, &rd))) {
-        fprintf(stderr, "cleanplate-scale station: card reader: %s\n", cp_detail());
+        fprintf(stderr, _("cleanplate-scale station: card reader: %s\n"), cp_detail());
         goto out;
     }
     if ((err = station_new(d, &cfg, headless ? print_record : NULL, NULL, &st))) {
@@ -447,7 +459,7 @@ int station_run_main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (!headless) {
         if ((err = station_ui_start())) {
-            fprintf(stderr, "cleanplate-scale station: %s (use --headless without a screen)\n",
+            fprintf(stderr, _("cleanplate-scale station: %s (use --headless without a screen)\n"),
                     cp_detail());
             goto out;
         }
@@ -482,9 +494,9 @@ int station_run_main(int argc, char **argv)
             } else if (ev.type == READER_EV_INVALID && ev.cut) {
                 /* only its start was kept: run as a command it would store a cut category */
                 if (headless)
-                    fprintf(stderr, "cleanplate-scale station: a line of more than %d bytes "
-                            "is no card and no command: skipped (pick a category or reason "
-                            "by its number)\n", READER_RAW_MAX);
+                    fprintf(stderr, _("cleanplate-scale station: a line of more than %d bytes "
+                              "is no card and no command: skipped (pick a category or reason "
+                              "by its number)\n"), READER_RAW_MAX);
             } else if (ev.type == READER_EV_INVALID) {
                 if (station_command(st, ev.raw, now) && headless)
                     fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
@@ -525,7 +537,7 @@ int station_run_main(int argc, char **argv)
         station_ui_stop();
     /* nothing settled is left behind: a tray waiting for a card is recorded now */
     if (st && station_flush(st, station_link_now_ms())) {
-        fprintf(stderr, "cleanplate-scale station: a weighing could not be saved: %s\n",
+        fprintf(stderr, _("cleanplate-scale station: a weighing could not be saved: %s\n"),
                 cp_detail());
         goto out;
     }

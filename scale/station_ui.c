@@ -2,11 +2,12 @@
 #include "scale/station_ui.h"
 
 #include <curses.h>
-#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/nls.h"
+#include "core/names.h"
 #include "core/utf8.h"
 #include "pos/screen.h"
 
@@ -16,9 +17,10 @@ enum { PAIR_OK = 1, PAIR_BAD, PAIR_TITLE, PAIR_WARN };
 
 cp_err station_ui_start(void)
 {
+    /* the locale is core/nls's (set by nls_use before the screen starts):
+     * it may have fallen back to C.UTF-8 to draw Chinese */
     if (!isatty(0) || !isatty(1))
         return cp_fail(CP_ERR_DEVICE, "the screen needs a terminal");
-    setlocale(LC_ALL, "");
     if (!initscr())
         return cp_fail(CP_ERR_DEVICE, "cannot start the screen (is TERM set?)");
     cbreak();
@@ -95,23 +97,25 @@ static void draw_choices(int y, const char *list, size_t size, int n)
 
 static void draw_kitchen(const station_view *v, int y)
 {
-    static const char *const steps[] = {"1 stage", "2 category", "3 reason", "4 container",
-                                        "5 weigh and Enter"};
+    static const char *const steps[] = {N_("1 stage"), N_("2 category"), N_("3 reason"),
+                                        N_("4 container"), N_("5 weigh and Enter")};
     char buf[1024];
     const station_cfg *c = v->cfg;
     size_t used;
 
-    utf8_format(buf, sizeof buf, "stage: %s   category: %s   reason: %s   container: %s",
-                v->step > STATION_STEP_STAGE ? v->stage : "-",
+    utf8_format(buf, sizeof buf, _("stage: %s   category: %s   reason: %s   container: %s"),
+                v->step > STATION_STEP_STAGE ? names_builtin(NAMES_STAGE, v->stage) : "-",
                 v->category[0] ? v->category : "-", v->reason[0] ? v->reason : "-",
-                v->container[0] ? v->container : "none");
+                v->container[0] ? v->container : _("none"));
     line_attr(y++, 0, 0, buf);
-    snprintf(buf, sizeof buf, "now: %s   (Backspace: back)", steps[v->step]);
+    snprintf(buf, sizeof buf, _("now: %s   (Backspace: back)"), _(steps[v->step]));
     line_attr(y++, PAIR_WARN, 1, buf);
     switch (v->step) {
     case STATION_STEP_STAGE:
-        snprintf(buf, sizeof buf, "1 %s   2 %s   3 %s", station_kitchen_stages[0],
-                 station_kitchen_stages[1], station_kitchen_stages[2]);
+        snprintf(buf, sizeof buf, "1 %s   2 %s   3 %s",
+                 names_builtin(NAMES_STAGE, station_kitchen_stages[0]),
+                 names_builtin(NAMES_STAGE, station_kitchen_stages[1]),
+                 names_builtin(NAMES_STAGE, station_kitchen_stages[2]));
         line_attr(y, 0, 0, buf);
         break;
     case STATION_STEP_CATEGORY:
@@ -121,15 +125,15 @@ static void draw_kitchen(const station_view *v, int y)
         draw_choices(y, c->reasons[0], sizeof c->reasons[0], c->nreasons);
         break;
     case STATION_STEP_CONTAINER:
-        used = (size_t)snprintf(buf, sizeof buf, "0 none   ");
+        used = (size_t)snprintf(buf, sizeof buf, _("0 none   "));
         for (int i = 0; i < c->ncontainers && used < sizeof buf; i++)
             used += (size_t)snprintf(buf + used, sizeof buf - used, "%d %s (%lld g)   ", i + 1,
                                      c->containers[i].name, (long long)c->containers[i].tare_g);
         screen_wrap(y, 2, COLS - 3, 3, SCREEN_NORMAL, 0, buf);
         break;
     case STATION_STEP_WEIGH:
-        line_attr(y, 0, 0, v->phase == STATION_CONFIRM ? "Enter: record this weight"
-                                                        : "put the container on the scale");
+        line_attr(y, 0, 0, v->phase == STATION_CONFIRM ? _("Enter: record this weight")
+                                                        : _("put the container on the scale"));
         break;
     }
 }
@@ -141,7 +145,8 @@ static void last_line(const waste_res *r, const char *grams, int cols, char *buf
 {
     char who[DINERS_NAME_SIZE + 4], dept[DINERS_NAME_SIZE + 4], cat[sizeof r->category + 4];
     const char *name = r->name[0] ? r->name
-                       : strcmp(r->stage, "plate") == 0 ? "anonymous tray" : r->stage;
+                       : strcmp(r->stage, "plate") == 0 ? _("anonymous tray")
+                                                        : names_builtin(NAMES_STAGE, r->stage);
     int room = cols - 6 - screen_width(grams) - 2 - (r->department[0] ? 3 : 0) -
                (r->category[0] ? 3 : 0);
     int want = screen_width(r->department) + screen_width(r->category);
@@ -151,7 +156,7 @@ static void last_line(const waste_res *r, const char *grams, int cols, char *buf
     room -= screen_fit(who, sizeof who, name, room - (want < room / 3 ? want : room / 3));
     room -= screen_fit(dept, sizeof dept, r->department, r->category[0] ? room / 2 : room);
     screen_fit(cat, sizeof cat, r->category, room);
-    utf8_format(buf, size, "last: %s  %s%s%s%s%s", grams, who, r->department[0] ? " · " : "",
+    utf8_format(buf, size, _("last: %s  %s%s%s%s%s"), grams, who, r->department[0] ? " · " : "",
                 dept, r->category[0] ? " · " : "", cat);
 }
 
@@ -167,35 +172,36 @@ void station_ui_draw(const station_view *v, const char *scale_status, const char
     if (has_colors())
         attron(COLOR_PAIR(PAIR_TITLE));
     mvhline(0, 0, ' ', cols);
-    snprintf(buf, sizeof buf, " CleanPlate waste station %s — %s mode", v->cfg->terminal,
-             v->mode == STATION_PLATE ? "plate (tray return)" : "kitchen");
+    snprintf(buf, sizeof buf, _(" CleanPlate waste station %s — %s mode"), v->cfg->terminal,
+             v->mode == STATION_PLATE ? _("plate (tray return)") : _("kitchen"));
     screen_text(0, 0, cols, SCREEN_NORMAL, 0, buf);
     if (has_colors())
         attroff(COLOR_PAIR(PAIR_TITLE));
     y = 2;
     if (!v->connected) {
-        line_attr(y, PAIR_BAD, 1, " scale disconnected — plug it back in; it reconnects by itself ");
+        line_attr(y, PAIR_BAD, 1,
+                  _(" scale disconnected — plug it back in; it reconnects by itself "));
         y += 2;
     }
     /* the live weight */
     if (v->live_status == PROTO_OVERLOAD)
-        snprintf(buf, sizeof buf, "OVERLOAD — take some weight off");
+        snprintf(buf, sizeof buf, _("OVERLOAD — take some weight off"));
     else if (v->live_status == PROTO_UNDERLOAD)
-        snprintf(buf, sizeof buf, "under zero — press z to zero the scale when it is empty");
+        snprintf(buf, sizeof buf, _("under zero — press z to zero the scale when it is empty"));
     else if (v->live_status == PROTO_IMPOSSIBLE)
-        snprintf(buf, sizeof buf, "the scale sent an impossible weight — check its unit "
-                 "and the protocol");
+        snprintf(buf, sizeof buf, _("the scale sent an impossible weight — check its unit "
+                   "and the protocol"));
     else if (v->live_status == PROTO_ERROR)
-        snprintf(buf, sizeof buf, "the scale reports an error — see its display");
+        snprintf(buf, sizeof buf, _("the scale reports an error — see its display"));
     else if (v->live_has_weight) {
         fmt_grams(w, sizeof w, v->live_g);
-        snprintf(buf, sizeof buf, "%s   %s", w, v->live_stable ? "stable" : "settling...");
+        snprintf(buf, sizeof buf, "%s   %s", w, v->live_stable ? _("stable") : _("settling..."));
     } else
-        snprintf(buf, sizeof buf, "%s", v->connected ? "waiting for the scale..." : "-");
+        snprintf(buf, sizeof buf, "%s", v->connected ? _("waiting for the scale...") : "-");
     line_attr(y, 0, 1, buf);
     if (v->tare_g > 0) {
         fmt_grams(w, sizeof w, v->tare_g);
-        mvprintw(y, 40, "tare %s", w);
+        mvprintw(y, 40, _("tare %s"), w);
     }
     y += 2;
 
@@ -203,21 +209,21 @@ void station_ui_draw(const station_view *v, const char *scale_status, const char
     switch (v->phase) {
     case STATION_READY:
         snprintf(buf, sizeof buf, "%s", v->mode == STATION_PLATE
-                 ? "tap your card, then put the tray on the scale" : "");
+                 ? _("tap your card, then put the tray on the scale") : "");
         break;
     case STATION_CARD:
-        snprintf(buf, sizeof buf, "card %s — put the tray on the scale", v->card);
+        snprintf(buf, sizeof buf, _("card %s — put the tray on the scale"), v->card);
         break;
     case STATION_WAIT_CARD:
-        snprintf(buf, sizeof buf, "tap your card now (%d s), or it counts as an anonymous tray",
+        snprintf(buf, sizeof buf, _("tap your card now (%d s), or it counts as an anonymous tray"),
                  (v->wait_left_ms + 999) / 1000);
         break;
     case STATION_CONFIRM:
         fmt_grams(w, sizeof w, v->pending->gross_g - v->tare_g);
-        snprintf(buf, sizeof buf, "settled: %s net", w);
+        snprintf(buf, sizeof buf, _("settled: %s net"), w);
         break;
     case STATION_SAVING:
-        snprintf(buf, sizeof buf, "saving... (the weighing is kept until it is saved)");
+        snprintf(buf, sizeof buf, _("saving... (the weighing is kept until it is saved)"));
         break;
     case STATION_DONE:
         buf[0] = '\0';
@@ -232,16 +238,17 @@ void station_ui_draw(const station_view *v, const char *scale_status, const char
         last_line(r, w, cols - 4, buf, sizeof buf);
         line_attr(y++, 0, 1, buf);
         if (r->clean_plate)
-            line_attr(y++, PAIR_OK, 1, "光盘 ✓  clean plate, thank you!");
+            line_attr(y++, PAIR_OK, 1, _("光盘 ✓  clean plate, thank you!"));
         if (r->flags & WASTE_FLAG_NEGATIVE)
-            line_attr(y++, PAIR_WARN, 0, "below zero after the tare: recorded and flagged");
+            line_attr(y++, PAIR_WARN, 0, _("below zero after the tare: recorded and flagged"));
         if (r->flags & WASTE_FLAG_OVERLOAD)
-            line_attr(y++, PAIR_WARN, 0, "over the scale's capacity: recorded and flagged");
+            line_attr(y++, PAIR_WARN, 0, _("over the scale's capacity: recorded and flagged"));
         if (r->flags & WASTE_FLAG_NO_MEAL)
-            line_attr(y++, PAIR_WARN, 0, "no meal found for this card in this period: flagged");
+            line_attr(y++, PAIR_WARN, 0,
+                      _("no meal found for this card in this period: flagged"));
         if (strcmp(r->stage, "plate") == 0 && r->rate_pct >= 0) {
-            utf8_format(buf, sizeof buf, "%s clean plates today: %d%% (%ld of %ld trays)",
-                        r->rate_of_department ? r->department : "canteen", r->rate_pct,
+            utf8_format(buf, sizeof buf, _("%s clean plates today: %d%% (%ld of %ld trays)"),
+                        r->rate_of_department ? r->department : _("canteen"), r->rate_pct,
                         r->rate_clean, r->rate_trays);
             line_attr(y++, 0, 0, buf);
         }
@@ -257,7 +264,7 @@ void station_ui_draw(const station_view *v, const char *scale_status, const char
     if (has_colors())
         attron(COLOR_PAIR(PAIR_TITLE));
     mvhline(LINES - 1, 0, ' ', cols);
-    screen_text(LINES - 1, 0, cols, SCREEN_NORMAL, 0, " m mode   t tare   z zero   F10 leave");
+    screen_text(LINES - 1, 0, cols, SCREEN_NORMAL, 0, _(" m mode   t tare   z zero   F10 leave"));
     if (has_colors())
         attroff(COLOR_PAIR(PAIR_TITLE));
     refresh();

@@ -5,7 +5,7 @@
 #include "core/err.h"
 #include "scale/station.h"
 
-/* Starts the screen (locale, raw keys). CP_ERR_DEVICE when there is no terminal. */
+/* Starts the screen (raw keys; the locale is the one nls_use set). CP_ERR_DEVICE when there is no terminal. */
 cp_err station_ui_start(void);
 
 /* Gives the terminal back; harmless when not started. */

@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="
-build-essential pkg-config
+build-essential pkg-config gettext
 libsqlite3-dev sqlite3
 libsodium-dev libinih-dev libcsv-dev libjansson-dev
 libusb-1.0-0-dev libserialport-dev libncurses-dev

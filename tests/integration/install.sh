@@ -33,18 +33,41 @@ for f in etc/cleanplate/pos.ini etc/cleanplate/station.ini \
     [ -f "$dest/$f" ] || fail "not installed: /$f"
 done
 
-# 2. the units start the programs from PREFIX/bin, on the tty of the instance
+# 2. the units start the programs from PREFIX/bin, on the tty of the instance, in
+#    Chinese: inside fbterm when it is installed (the text console has no Chinese
+#    characters), else the program alone (which then shows English)
 unit="$dest/etc/systemd/system/cleanplate-pos@.service"
-grep -qx "ExecStart=$prefix/bin/cleanplate-pos --config /etc/cleanplate/pos.ini" "$unit" ||
+grep -q "^ExecStart=.* $prefix/bin/cleanplate-pos --config /etc/cleanplate/pos.ini\$" "$unit" ||
     fail "pos unit: $(grep ExecStart "$unit")"
 unit="$dest/etc/systemd/system/cleanplate-station@.service"
-grep -qx "ExecStart=$prefix/bin/cleanplate-scale station --config /etc/cleanplate/station.ini" \
+grep -q "^ExecStart=.* $prefix/bin/cleanplate-scale station --config /etc/cleanplate/station.ini\$" \
     "$unit" || fail "station unit: $(grep ExecStart "$unit")"
 for u in "$dest"/etc/systemd/system/*.service; do
     ! grep -q '@BINDIR@' "$u" || fail "@BINDIR@ left in $u"
     grep -qx 'TTYPath=/dev/%I' "$u" || fail "no TTYPath in $u"
     grep -qx 'Conflicts=getty@%i.service' "$u" || fail "no Conflicts with getty in $u"
+    grep -q '^Environment=.*LANG=zh_CN.UTF-8' "$u" || fail "not Chinese: $u"
+    grep -q '^SupplementaryGroups=.*video' "$u" || fail "fbterm cannot open /dev/fb0: $u"
+    if command -v systemd-analyze >/dev/null; then
+        systemd-analyze verify "$u" 2>&1 | grep -v "man:\|Command 'man" | grep . &&
+            fail "systemd-analyze verify $u"
+    fi
 done
+# The ExecStart as systemd runs it ($$ is a dollar), with a stand-in for the
+# program: with no fbterm on PATH it runs alone, with one it runs inside it.
+cmd=$(sed -n 's/^ExecStart=//p' "$unit" | sed 's/\$\$/$/g; s# [^ ]*/cleanplate-scale station .*##')
+mkdir -p "$TMPDIR/nofb" "$TMPDIR/fb"
+printf '#!/bin/sh\necho "program $*"\n' >"$TMPDIR/prog" && chmod +x "$TMPDIR/prog"
+printf '#!/bin/sh\necho "fbterm $*"\n' >"$TMPDIR/fb/fbterm" && chmod +x "$TMPDIR/fb/fbterm"
+out=$(PATH="$TMPDIR/nofb" eval "$cmd '$TMPDIR/prog' station --config x.ini")
+[ "$out" = "program station --config x.ini" ] || fail "without fbterm the unit runs: $out"
+out=$(PATH="$TMPDIR/fb:$TMPDIR/nofb" eval "$cmd '$TMPDIR/prog' station --config x.ini")
+[ "$out" = "fbterm -- $TMPDIR/prog station --config x.ini" ] || fail "with fbterm the unit runs: $out"
+
+# 2b. the Chinese catalog is installed, and the installed programs find it there
+[ -f "$dest$prefix/share/locale/zh_CN/LC_MESSAGES/cleanplate.mo" ] || fail "no catalog installed"
+LANG=zh_CN.UTF-8 "$dest$prefix/bin/cleanplate-office" --help 2>/dev/null | grep -q '^用法' ||
+    fail "the installed office does not speak Chinese: $(LANG=zh_CN.UTF-8 "$dest$prefix/bin/cleanplate-office" --help 2>&1 | head -n 3)"
 
 # 3. the installed configurations are what the programs accept (the devices of the
 #    example replaced on the command line, which wins over the file)
@@ -62,7 +85,8 @@ i=0; while [ ! -e "$TMPDIR/scale" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1))
     --headless --db "$CLEANPLATE_DB" --port "$TMPDIR/scale" --reader stdin \
     </dev/null >/dev/null 2>"$TMPDIR/err" || { kill "$sim"; fail "station.ini: $(cat "$TMPDIR/err")"; }
 kill "$sim"; wait "$sim" 2>/dev/null || true
-grep -q 'W1: scale connected' "$TMPDIR/err" || fail "station.ini: $(cat "$TMPDIR/err")"
+# the example speaks Chinese ([terminal] language = zh_CN)
+grep -q 'W1: 秤已连接' "$TMPDIR/err" || fail "station.ini: $(cat "$TMPDIR/err")"
 
 # 4. a second install keeps the admin's configuration and rules, uninstall too
 echo "; the admin's" >>"$dest/etc/cleanplate/pos.ini"
@@ -78,6 +102,8 @@ make --no-print-directory uninstall DESTDIR="$TMPDIR/dest2" PREFIX="$prefix" BUI
     >"$TMPDIR/make.log" 2>&1 || fail "make uninstall: $(tail -n 5 "$TMPDIR/make.log")"
 [ ! -e "$TMPDIR/dest2$prefix/bin/cleanplate-pos" ] || fail "uninstall left the programs"
 [ ! -e "$TMPDIR/dest2/etc/systemd/system/cleanplate-pos@.service" ] || fail "uninstall left a unit"
+[ ! -e "$TMPDIR/dest2$prefix/share/locale/zh_CN/LC_MESSAGES/cleanplate.mo" ] ||
+    fail "uninstall left the catalog"
 [ ! -e "$TMPDIR/dest2/etc/udev/rules.d/70-cleanplate-printers.rules" ] ||
     fail "uninstall left the unchanged printer rules"
 grep -q "the admin's" "$TMPDIR/dest2/etc/cleanplate/pos.ini" || fail "uninstall took the config"

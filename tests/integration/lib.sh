@@ -6,6 +6,11 @@ SCALE="$BUILD/cleanplate-scale"
 export CLEANPLATE_DB="$TMPDIR/canteen.db"
 export CLEANPLATE_USER=test
 export CLEANPLATE_NOW=2026-11-20T12:00:00
+# The programs speak the language of the locale: the tests read English unless they
+# ask for Chinese themselves (env LANG=zh_CN.UTF-8, --language zh_CN), whatever the
+# machine that runs them is set to.
+unset LC_ALL LC_MESSAGES LC_CTYPE LANGUAGE
+export LANG=C.UTF-8
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 

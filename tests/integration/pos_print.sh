@@ -8,22 +8,34 @@ setup_canteen 10
 as_manager import topups "$TMPDIR/topups.csv" >/dev/null
 as_manager subsidy grant --month 2026-11 5 >/dev/null
 
-# 1. file: the raw bytes, decoded back by --print-preview FILE
+# 1. file: the raw bytes, decoded back by --print-preview FILE. The terminal speaks
+#    Chinese (LANG=zh_CN.UTF-8, a locale this test machine need not have: then it
+#    says once that it uses C.UTF-8 with the Chinese catalog); the JSON stays as it was.
 printf '0000000001\n0000000010\n' |
-    "$POS" --headless --terminal POS1 --printer "file:$TMPDIR/r.bin" >"$TMPDIR/out1"
+    LANG=zh_CN.UTF-8 "$POS" --headless --terminal POS1 --printer "file:$TMPDIR/r.bin" \
+    >"$TMPDIR/out1" 2>"$TMPDIR/err1"
 grep -q '"sale_id":"POS1-000001".*"printed":true' "$TMPDIR/out1" || fail "file: $(cat "$TMPDIR/out1")"
+sed -n 1p "$TMPDIR/out1" | grep -q '"period":"lunch","charged_fen":800' || fail "JSON keeps codes: $(cat "$TMPDIR/out1")"
+if ! locale -a 2>/dev/null | grep -qi '^zh_CN.utf-\?8$'; then
+    [ "$(grep -c 'C.UTF-8' "$TMPDIR/err1")" = 1 ] || fail "the fallback is not said once: $(cat "$TMPDIR/err1")"
+fi
 # a refused charge prints nothing and says nothing about printing
 sed -n 2p "$TMPDIR/out1" | grep -q '"error":"insufficient_funds"' || fail "second tap: $(cat "$TMPDIR/out1")"
 sed -n 2p "$TMPDIR/out1" | grep -q printed && fail "a refusal claims a receipt"
 "$POS" --print-preview "$TMPDIR/r.bin" >"$TMPDIR/r.txt"
-for want in '机关一食堂' '消费凭条' '单号: POS1-000001' '姓名: 职工1 (S0001)' '[QR:POS1-000001]' '[CUT]'; do
+for want in '机关一食堂' '消费凭条' '单号: POS1-000001' '姓名: 职工1 (S0001)' '[QR:POS1-000001]' '[CUT]' \
+    '时间: 2026年11月20日 12:00' '品名' '午餐'; do
     grep -qF -- "$want" "$TMPDIR/r.txt" || fail "receipt lacks '$want': $(cat "$TMPDIR/r.txt")"
 done
+grep -q 'lunch' "$TMPDIR/r.txt" && fail "the receipt shows the code lunch: $(cat "$TMPDIR/r.txt")"
 # 8.00 = 5.00 subsidy + 3.00 cash; 47.00 cash left
-grep -q '合计 *8.00' "$TMPDIR/r.txt" || fail "total: $(cat "$TMPDIR/r.txt")"
-grep -q '补贴支付 *5.00' "$TMPDIR/r.txt" || fail "subsidy paid: $(cat "$TMPDIR/r.txt")"
-grep -q '现金支付 *3.00' "$TMPDIR/r.txt" || fail "cash paid: $(cat "$TMPDIR/r.txt")"
-grep -q '现金余额 *47.00' "$TMPDIR/r.txt" || fail "cash left: $(cat "$TMPDIR/r.txt")"
+grep -q '合计 *￥8.00' "$TMPDIR/r.txt" || fail "total: $(cat "$TMPDIR/r.txt")"
+grep -q '补贴支付 *￥5.00' "$TMPDIR/r.txt" || fail "subsidy paid: $(cat "$TMPDIR/r.txt")"
+grep -q '现金支付 *￥3.00' "$TMPDIR/r.txt" || fail "cash paid: $(cat "$TMPDIR/r.txt")"
+grep -q '现金余额 *￥47.00' "$TMPDIR/r.txt" || fail "cash left: $(cat "$TMPDIR/r.txt")"
+# the printer got GB18030 (午餐 is CE E7 B2 CD), not UTF-8
+LC_ALL=C grep -q "$(printf '\316\347\262\315')" "$TMPDIR/r.bin" || fail "午餐 is not in GB18030 in the bytes"
+LC_ALL=C grep -q "$(printf '午餐')" "$TMPDIR/r.bin" && fail "UTF-8 reached the printer"
 [ "$(grep -c '\[CUT\]' "$TMPDIR/r.txt")" -eq 1 ] || fail "one sale, one receipt"
 
 # 2. tcp: a listener on loopback gets the same kind of receipt
@@ -43,7 +55,8 @@ with open(sys.argv[2], "wb") as f:
     i=0
     while [ ! -s "$TMPDIR/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
     port=$(cat "$TMPDIR/port")
-    echo 0000000002 | "$POS" --headless --terminal POS2 --printer "tcp:127.0.0.1:$port" >"$TMPDIR/out2"
+    echo 0000000002 | "$POS" --headless --terminal POS2 --language zh_CN \
+        --printer "tcp:127.0.0.1:$port" >"$TMPDIR/out2" 2>/dev/null
     wait "$listener"
     grep -q '"printed":true' "$TMPDIR/out2" || fail "tcp: $(cat "$TMPDIR/out2")"
     "$POS" --print-preview "$TMPDIR/tcp.bin" >"$TMPDIR/tcp.txt"
@@ -67,7 +80,8 @@ grep -q '2 receipts were not printed' "$TMPDIR/err3" ||
 "$OFFICE" verify >/dev/null || fail "verify after printer failures"
 
 # 4. --print-preview with --headless: the receipt as text on stderr, stdout stays JSON
-echo 0000000005 | "$POS" --headless --terminal POS4 --print-preview >"$TMPDIR/out4" 2>"$TMPDIR/err4"
+echo 0000000005 | "$POS" --headless --terminal POS4 --language zh_CN --print-preview \
+    >"$TMPDIR/out4" 2>"$TMPDIR/err4"
 [ "$(wc -l <"$TMPDIR/out4")" -eq 1 ] || fail "preview wrote on stdout: $(cat "$TMPDIR/out4")"
 grep -q '"printed":true' "$TMPDIR/out4" || fail "preview: $(cat "$TMPDIR/out4")"
 grep -qF '单号: POS4-000001' "$TMPDIR/err4" || fail "preview text: $(cat "$TMPDIR/err4")"
@@ -113,4 +127,6 @@ as_manager topup S0010 50 >/dev/null
 echo 0000000010 | "$POS" --headless --config "$TMPDIR/example.ini" >"$TMPDIR/out8" ||
     fail "dist/pos.ini.example: $(cat "$TMPDIR/out8")"
 grep -q '"sale_id":"POS8-000001".*"printed":true' "$TMPDIR/out8" || fail "example: $(cat "$TMPDIR/out8")"
+# the example speaks Chinese ([terminal] language = zh_CN)
+"$POS" --print-preview "$TMPDIR/ex.bin" | grep -qF '消费凭条' || fail "the example's receipt is not Chinese"
 echo "pos_print ok"

@@ -154,10 +154,12 @@ key C-q
 wait_for "EXITED 0"
 [ ! -s "$TMPDIR/stderr" ] || fail "stderr: $(cat "$TMPDIR/stderr")"
 
-# what went to the printer: the sales, the void, the copy, the Z report
+# what went to the printer: the sales, the void, the copy, the Z report, in the
+# terminal's language (English here; tui_chinese.sh prints them in Chinese)
 "$POS" --print-preview "$TMPDIR/receipts.bin" >"$TMPDIR/paper.txt"
-for want in "单号: POS1-000002" "单号: POS1-000003" "撤销凭条" "原单号: POS1-000003" \
-    "授权: wang" "重印 COPY" "交班报表 (Z)" "班次: POS1-000001 / POS1-000005"; do
+for want in "Sale: POS1-000002" "Sale: POS1-000003" "VOID RECEIPT" "Voided sale: POS1-000003" \
+    "Approved by: wang" "** COPY **" "SHIFT Z REPORT" "Shift: POS1-000001 / POS1-000005" \
+    "Time: 2026-11-20 12:00" "  staff" "[B]lunch"; do
     grep -qF -- "$want" "$TMPDIR/paper.txt" || fail "paper lacks '$want': $(cat "$TMPDIR/paper.txt")"
 done
 "$OFFICE" verify >/dev/null || fail "verify after the shift"

@@ -88,7 +88,7 @@ static void test_bad_purchases_are_refused(void **state)
     /* says what the categories are and how to add one */
     assert_non_null(strstr(cp_detail(), "no food category '水果' (they are 蔬菜, 肉禽, 水产, "
                                         "主食, 蛋奶, 调料, 其他)"));
-    assert_non_null(strstr(cp_detail(), "category add 水果"));
+    assert_non_null(strstr(cp_detail(), "food add 水果"));
     p = veg("0", "1");
     assert_int_equal(food_purchase_add(d, &p, "boss", id), CP_ERR_INVALID);
     assert_non_null(strstr(cp_detail(), "--kg: '0' is not a weight in kg above 0"));

@@ -15,6 +15,7 @@
 
 #include "core/canteen.h"
 #include "core/ledger.h"
+#include "core/names.h"
 #include "pos/printq.h"
 #include "pos/shift.h"
 #include "receipts/decode.h"
@@ -174,7 +175,7 @@ static void test_sale_receipt_from_the_store(void **state)
     assert_non_null(strstr(text, "单号: POS1-000001"));
     assert_non_null(strstr(text, "张伟 (S001)"));
     assert_non_null(strstr(text, "包子"));
-    assert_non_null(strstr(text, "x2      3.00"));
+    assert_non_null(strstr(text, "x2    ￥3.00"));
     assert_non_null(strstr(text, "称重素菜 350g"));
     assert_non_null(strstr(text, "8.75"));
     assert_non_null(strstr(text, "11.75"));        /* total */
@@ -214,6 +215,8 @@ static void test_void_and_z_receipts(void **state)
     assert_int_equal(printq_void(q, d, void_id, "li", &printed), CP_OK);
     assert_true(printed);
     assert_int_equal(shift_close(d, "POS1", "li", 0, &z), CP_OK);
+    /* the canteen's own name for a category is what the Z report prints */
+    assert_int_equal(names_set(d, NAMES_CATEGORY, "staff", "在编职工", "test"), CP_OK);
     assert_int_equal(printq_zreport(q, d, "POS1", &z, &printed), CP_OK);
     assert_true(printed);
     text = decoded_file(out_path);
@@ -222,8 +225,13 @@ static void test_void_and_z_receipts(void **state)
     assert_non_null(strstr(text, "授权: wang"));
     assert_non_null(strstr(text, "原因: wrong tray"));
     assert_non_null(strstr(text, "交班报表 (Z)"));
-    assert_non_null(strstr(text, "lunch"));
-    assert_non_null(strstr(text, "staff"));
+    /* display names, not the codes lunch and staff; the times as people read them */
+    assert_non_null(strstr(text, "[B]午餐\n"));
+    assert_non_null(strstr(text, "  在编职工"));
+    assert_null(strstr(text, "lunch"));
+    assert_null(strstr(text, "staff"));
+    assert_non_null(strstr(text, "开班: 2026年11月20日 12:00"));
+    assert_non_null(strstr(text, "时间: 2026年11月20日 12:00"));
     free(text);
     /* the Z report is reprinted from what the close stored */
     size = file_size(out_path);
@@ -267,8 +275,8 @@ static void test_printer_away_then_back(void **state)
                      CP_OK);
     assert_false(printed);
     assert_int_equal(printq_pending(q), 1);
-    assert_non_null(strstr(printq_status(q), "offline"));
-    assert_non_null(strstr(printq_status(q), "1 receipt to print"));
+    assert_non_null(strstr(printq_status(q), "打印机离线"));
+    assert_non_null(strstr(printq_status(q), "1 张小票待打印"));
     /* the sale is there whatever the printer did */
     assert_int_equal(fixture_int(d, "SELECT count(*) FROM sales"), 1);
 
@@ -277,7 +285,7 @@ static void test_printer_away_then_back(void **state)
     assert_int_equal(printq_flush(q, d, &left), CP_OK);
     assert_int_equal(left, 0);
     assert_int_equal(printq_ok(q), 1);
-    assert_non_null(strstr(printq_status(q), "printer ok"));
+    assert_non_null(strstr(printq_status(q), "打印机正常"));
     c = accept(s, NULL, NULL);
     assert_true(c >= 0);
     printq_free(q); /* closes the connection: the reader sees the end */
@@ -322,5 +330,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_printer_away_then_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_pause, setup, teardown),
     };
+    /* the terminals print Chinese receipts (language = zh_CN, as the examples
+     * configure them), with the catalog the build made */
+    if (fixture_language("zh_CN") != CP_OK)
+        return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

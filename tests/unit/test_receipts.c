@@ -12,6 +12,7 @@
 #include "receipts/decode.h"
 #include "receipts/escpos.h"
 #include "receipts/receipt.h"
+#include "tests/unit/helpers/fixture.h"
 
 /* ---- decoder --------------------------------------------------------------- */
 
@@ -259,11 +260,11 @@ static void test_sale_round_trip(void **state)
         assert_null(strstr(text, "COPY"));
         /* the long name is all there, in order, only broken into lines
          * (quantity and amount sit on its first line) */
-        assert_contains(sq, "红烧肉x112.00");
+        assert_contains(sq, "红烧肉x1￥12.00");
         {
-            char *qa = strstr(sq, "x218.50");
+            char *qa = strstr(sq, "x2￥18.50");
             assert_non_null(qa);
-            memmove(qa, qa + 7, strlen(qa + 7) + 1);
+            memmove(qa, qa + 10, strlen(qa + 10) + 1);
         }
         assert_contains(sq, name);
         free(name);
@@ -278,9 +279,10 @@ static void test_sale_item_columns(void **state)
     char *text = round_trip(ESCPOS_GB18030, 32, enc_sale, &s);
 
     (void)state;
-    /* name padded to 17 columns, then x1 in 5, then the amount in 10 */
-    assert_contains(text, "\n红烧肉              x1     12.00\n");
-    assert_contains(text, "\nRice                x1      0.50\n");
+    /* name padded to 17 columns, then x1 in 5, then the amount in 10 (the
+     * full-width ￥ of a Chinese receipt takes two of them) */
+    assert_contains(text, "\n红烧肉              x1   ￥12.00\n");
+    assert_contains(text, "\nRice                x1    ￥0.50\n");
     free(text);
 }
 
@@ -425,13 +427,13 @@ static void test_zreport_round_trip(void **state)
         assert_contains(text, "[B]早餐\n");
         assert_contains(text, "[B]午餐\n");
         assert_null(strstr(strstr(text, "早餐") + 1, "早餐"));
-        assert_contains(sq, "职工1236.00");
-        assert_contains(sq, "访客210.00");
-        assert_contains(sq, "职工1201200.00");
-        assert_contains(sq, "离退休人员及家属特别长的类别名称39.00");
-        assert_contains(sq, "销售1371255.00");
-        assert_contains(sq, "撤销112.00");
-        assert_contains(sq, "净额1243.00");
+        assert_contains(sq, "职工12￥36.00");
+        assert_contains(sq, "访客2￥10.00");
+        assert_contains(sq, "职工120￥1200.00");
+        assert_contains(sq, "离退休人员及家属特别长的类别名称3￥9.00");
+        assert_contains(sq, "销售137￥1255.00");
+        assert_contains(sq, "撤销1￥12.00");
+        assert_contains(sq, "净额￥1243.00");
         assert_null(strstr(text, "COPY"));
         free(sq);
         free(text);
@@ -476,5 +478,9 @@ int main(void)
         cmocka_unit_test(test_zreport_round_trip),
         cmocka_unit_test(test_empty_fields),
     };
+    /* the terminals print Chinese receipts (language = zh_CN, as the examples
+     * configure them), with the catalog the build made */
+    if (fixture_language("zh_CN") != CP_OK)
+        return 1;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

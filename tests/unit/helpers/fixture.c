@@ -9,6 +9,7 @@
 #include "core/canteen.h"
 #include "core/csvread.h"
 #include "core/diners.h"
+#include "core/nls.h"
 
 static char dir[64], path[128];
 
@@ -112,4 +113,20 @@ int64_t fixture_int(db *d, const char *sql)
 const char *fixture_path(void)
 {
     return path;
+}
+
+cp_err fixture_language(const char *language)
+{
+    char exe[512], dir_of[600], *slash;
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+    /* BUILD/tests/test_x finds BUILD/locale, where `make` puts the catalogs */
+    if (n > 0) {
+        exe[n] = '\0';
+        if ((slash = strrchr(exe, '/')))
+            *slash = '\0';
+        snprintf(dir_of, sizeof dir_of, "%s/../locale", exe);
+        setenv("CLEANPLATE_LOCALEDIR", dir_of, 1);
+    }
+    return nls_use("test", language, NLS_NO_SCREEN);
 }

@@ -31,4 +31,9 @@ int64_t fixture_int(db *d, const char *sql);
 /* Path of the fixture's database file. */
 const char *fixture_path(void);
 
+/* Turns the programs' language to language ("zh_CN" or "en"), with the
+ * catalogs the build made beside the tests (BUILD/locale), as a terminal
+ * configured so does; returns nls_use's error. */
+cp_err fixture_language(const char *language);
+
 #endif
