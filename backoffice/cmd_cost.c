@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/food.h"
 #include "core/money.h"
+#include "core/nls.h"
 
 int cmd_food_add(office_ctx *c)
 {
@@ -22,8 +23,8 @@ int cmd_food_add(office_ctx *c)
         return rc;
     if ((err = food_category_add(c->d, c->pos[0], manager)))
         return office_fail(err);
-    printf("added the food category %s (for purchases, stock counts and kitchen waste; add it "
-           "to the stations' categories too)\n", c->pos[0]);
+    printf(_("added the food category %s (for purchases, stock counts and kitchen waste; add it "
+             "to the stations' categories too)\n"), c->pos[0]);
     return 0;
 }
 
@@ -57,7 +58,7 @@ int cmd_purchase_add(office_ctx *c)
                        office_opt(c, "invoice")};
     if ((err = food_purchase_add(c->d, &p, manager, id)))
         return office_fail(err);
-    printf("purchase %s: %s %s %s kg for %s yuan from %s\n", id, p.canteen, p.category, p.kg,
+    printf(_("purchase %s: %s %s %s kg for %s yuan from %s\n"), id, p.canteen, p.category, p.kg,
            p.yuan, p.supplier);
     return 0;
 }
@@ -74,7 +75,7 @@ int cmd_purchase_reverse(office_ctx *c)
         return rc;
     if ((err = food_purchase_reverse(c->d, c->pos[0], office_opt(c, "reason"), manager, &r)))
         return office_fail(err);
-    printf("purchase %s reversed by %s: %s %s kg, %s yuan taken off %s\n", c->pos[0], r.id,
+    printf(_("purchase %s reversed by %s: %s %s kg, %s yuan taken off %s\n"), c->pos[0], r.id,
            r.category, money_format_kg(r.grams, m[0]), money_format(r.fen, m[1]), r.date);
     return 0;
 }
@@ -159,10 +160,11 @@ int cmd_import_purchases(office_ctx *c)
     }
     csvread_free(t);
     if (err) {
-        fprintf(stderr, "cleanplate-office: %s (nothing was imported)\n", cp_detail());
+        fprintf(stderr, _("cleanplate-office: %s (nothing was imported)\n"), cp_detail());
         return err == CP_ERR_INVALID || err == CP_ERR_PARSE ? 2 : 1;
     }
-    printf("imported %ld purchase%s for canteen %s: %s kg, %s yuan\n", n, n == 1 ? "" : "s",
+    printf(P_("imported %ld purchase for canteen %s: %s kg, %s yuan\n",
+              "imported %ld purchases for canteen %s: %s kg, %s yuan\n", (unsigned long)n), n,
            office_opt(c, "canteen"), money_format_kg(g, m[0]), money_format(fen, m[1]));
     return 0;
 }
@@ -183,9 +185,9 @@ int cmd_stock_count(office_ctx *c)
                      office_opt(c, "yuan"), office_opt(c, "kg")};
     if ((err = food_stock_count(c->d, &fc, manager, id, &recount)))
         return office_fail(err);
-    printf("stock count %s: %s %s at the end of %s: %s yuan%s%s%s%s\n", id, fc.canteen,
-           fc.category, fc.month, fc.yuan, fc.kg ? ", " : "", fc.kg ? fc.kg : "",
-           fc.kg ? " kg" : "", recount ? " (a recount: it replaces the earlier count)" : "");
+    printf(_("stock count %s: %s %s at the end of %s: %s yuan%s%s%s%s\n"), id, fc.canteen,
+           fc.category, fc.month, fc.yuan, fc.kg ? _(", ") : "", fc.kg ? fc.kg : "",
+           fc.kg ? _(" kg") : "", recount ? _(" (a recount: it replaces the earlier count)") : "");
     return 0;
 }
 
@@ -197,7 +199,7 @@ static int parse_year(const char *s, int *year)
 
     snprintf(month, sizeof month, "%.8s-01", s);
     if (strlen(s) != 4 || clock_parse_month(month, year, &m) != CP_OK) {
-        fprintf(stderr, "cleanplate-office: --year '%s': give a year from %d to %d, like 2026\n",
+        fprintf(stderr, _("cleanplate-office: --year '%s': give a year from %d to %d, like 2026\n"),
                 s, CLOCK_YEAR_MIN, CLOCK_YEAR_MAX);
         return 2;
     }
@@ -218,8 +220,10 @@ static int report_year(office_ctx *c, int64_t food_cost)
     if (req.out) {
         if ((err = report_cost_year(c->d, &req, &pages)))
             return office_fail(err);
-        printf("wrote %s: %d page%s, the year %d month by month against the %d%% rule, to be "
-               "signed\n", req.out, pages, pages == 1 ? "" : "s", req.year, COST_RULE_PCT);
+        printf(P_("wrote %s: %d page, the year %d month by month against the %d%% rule, to be "
+                  "signed\n",
+                  "wrote %s: %d pages, the year %d month by month against the %d%% rule, to be "
+                  "signed\n", (unsigned long)pages), req.out, pages, req.year, COST_RULE_PCT);
         return 0;
     }
     if ((err = cost_year(c->d, req.canteen, req.year, food_cost, months, &total)))
@@ -239,25 +243,25 @@ int cmd_report_cost(office_ctx *c)
     cp_err err;
 
     if ((month != NULL) == (office_opt(c, "year") != NULL)) {
-        fprintf(stderr, "cleanplate-office: give --month YYYY-MM or --year YYYY\n");
+        fprintf(stderr, _("cleanplate-office: give --month YYYY-MM or --year YYYY\n"));
         return 2;
     }
     if ((v = office_opt(c, "food-cost")) && (rc = office_parse_yuan(v, &food_cost)))
         return rc;
     if (json && csv) {
-        fprintf(stderr, "cleanplate-office: give --json or --csv, not both\n");
+        fprintf(stderr, _("cleanplate-office: give --json or --csv, not both\n"));
         return 2;
     }
     if (!month && (json || csv)) {
-        fprintf(stderr, "cleanplate-office: --year prints a table, or a PDF with --out "
-                        "FILE.pdf; --json and --csv go with --month\n");
+        fprintf(stderr, _("cleanplate-office: --year prints a table, or a PDF with --out "
+                          "FILE.pdf; --json and --csv go with --month\n"));
         return 2;
     }
     if (!month)
         return report_year(c, food_cost);
     if (office_opt(c, "out") || office_opt(c, "font")) {
-        fprintf(stderr, "cleanplate-office: a month's cost is in its monthly PDF (report "
-                        "monthly); --out goes with --year\n");
+        fprintf(stderr, _("cleanplate-office: a month's cost is in its monthly PDF (report "
+                          "monthly); --out goes with --year\n"));
         return 2;
     }
     if ((err = cost_report_month(c->d, office_opt(c, "canteen"), month, food_cost, &r)))

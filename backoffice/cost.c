@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/nls.h"
+
 int64_t cost_muldiv(int64_t a, int64_t b, int64_t c)
 {
     /* the product of a city month's grams of waste and its fen of food can
@@ -31,9 +33,10 @@ cost_rule cost_rule_of(int64_t surplus_fen, int64_t cost_fen)
 
 const char *cost_rule_name(cost_rule r)
 {
-    return r == COST_RULE_WITHIN ? "within"
-           : r == COST_RULE_OVER ? "over"
-           : r == COST_RULE_UNDER ? "under"
+    /* the JSON's words; marked so that the report's sentences show them with C_() */
+    return r == COST_RULE_WITHIN ? NC_("cost rule", "within")
+           : r == COST_RULE_OVER ? NC_("cost rule", "over")
+           : r == COST_RULE_UNDER ? NC_("cost rule", "under")
                                   : NULL;
 }
 

@@ -12,6 +12,7 @@
 #include "backoffice/csvout.h"
 #include "backoffice/text.h"
 #include "core/money.h"
+#include "core/nls.h"
 
 /* v / 10^decimals with that many decimals ("-0.0893"). */
 static const char *scaled(int64_t v, int decimals, char buf[COST_STR_LEN])
@@ -65,16 +66,17 @@ static void beside(const cost_report *r, int which, char *out, size_t size)
                     : which == 1 ? m[k]->share_money_x10000
                                  : m[k]->g_per_meal_x10;
         if (!m[k]->has_data || v < 0)
-            snprintf(a[k], sizeof a[k], "no data");
+            snprintf(a[k], sizeof a[k], "%s", _("no data"));
         else if (which == 2)
         {
             cost_x10(v, a[k]);
-            strcat(a[k], " g");
+            strcat(a[k], _(" g"));
         }
         else
             cost_pct(v, 1, a[k]);
     }
-    snprintf(out, size, " (%s: %s, %s: %s)", m[0]->month, a[0], m[1]->month, a[1]);
+    /* TRANSLATORS: the month before and the same month last year, each with its figure */
+    snprintf(out, size, _(" (%s: %s, %s: %s)"), m[0]->month, a[0], m[1]->month, a[1]);
 }
 
 /* The categories not counted, "肉禽, 主食", into out. */
@@ -94,52 +96,63 @@ static void print_summary(const cost_report *r, FILE *f)
     const cost_month *m = &r->now;
     char a[6][COST_STR_LEN], b[3][160], list[512];
 
-    fprintf(f, "cost %s, %s%s\n", m->month, r->canteen ? "canteen " : "all canteens",
+    fprintf(f, _("cost %s, %s%s\n"), m->month, r->canteen ? _("canteen ") : _("all canteens"),
             r->canteen ? r->canteen : "");
-    fprintf(f, "food used       %s yuan, %s kg (opening stock %s + purchases %s - closing "
-               "stock %s)\n", money_format(m->used_fen, a[0]), money_format_kg(m->used_g, a[1]),
+    /* TRANSLATORS: the labels of these lines are padded to one width, so that the figures
+     * line up: pad the translations by their display width (a Chinese character is 2) */
+    fprintf(f, _("food used       %s yuan, %s kg (opening stock %s + purchases %s - closing "
+                 "stock %s)\n"), money_format(m->used_fen, a[0]), money_format_kg(m->used_g, a[1]),
             money_format(m->opening_fen, a[2]), money_format(m->bought_fen, a[3]),
             money_format(m->closing_fen, a[4]));
     if (m->starting_fen)
-        fprintf(f, "starting stock  %s yuan: the first count of a canteen that had bought and "
-                   "counted nothing before (not food used)\n", money_format(m->starting_fen, a[0]));
+        fprintf(f, _("starting stock  %s yuan: the first count of a canteen that had bought and "
+                     "counted nothing before (not food used)\n"),
+                money_format(m->starting_fen, a[0]));
     not_counted(m, list, sizeof list);
-    fprintf(f, "stock counted   %s%s\n", m->stock_counted ? "yes" : "no: purchases only for ",
+    fprintf(f, _("stock counted   %s%s\n"),
+            m->stock_counted ? _("yes") : _("no: purchases only for "),
             m->stock_counted ? "" : list);
-    fprintf(f, "meals           %lld; taken %s yuan (subsidy %s, cash %s)\n",
+    fprintf(f, _("meals           %lld; taken %s yuan (subsidy %s, cash %s)\n"),
             (long long)m->meals, money_format(m->revenue_fen, a[0]),
             money_format(m->subsidy_fen, a[1]), money_format(m->cash_fen, a[2]));
-    fprintf(f, "cost per meal   %s\n",
-            m->cost_per_meal_fen >= 0 ? money_format(m->cost_per_meal_fen, a[0]) : "no meals");
-    fprintf(f, "surplus         %s yuan (%s of the cost)%s%s (within: %d%% of the cost "
-               "either way)\n",
+    fprintf(f, _("cost per meal   %s\n"),
+            m->cost_per_meal_fen >= 0 ? money_format(m->cost_per_meal_fen, a[0]) : _("no meals"));
+    fprintf(f, _("surplus         %s yuan (%s of the cost)%s%s (within: %d%% of the cost "
+                 "either way)\n"),
             money_format(m->surplus_fen, a[0]),
-            m->has_surplus_share ? cost_pct(m->surplus_x10000, 1, a[1]) : "none",
-            m->rule ? ": " : "", m->rule ? cost_rule_name(m->rule) : "", COST_RULE_PCT);
-    fprintf(f, "year to date    %s to %s: food used %s, taken %s, surplus %s%s%s\n", r->ytd_from,
-            m->month, money_format(r->ytd.used_fen, a[0]), money_format(r->ytd.revenue_fen, a[1]),
-            money_format(r->ytd.surplus_fen, a[2]), r->ytd.rule ? ": " : "",
-            r->ytd.rule ? cost_rule_name(r->ytd.rule) : "");
+            m->has_surplus_share ? cost_pct(m->surplus_x10000, 1, a[1]) : _("none"),
+            m->rule ? _(": ") : "", m->rule ? C_("cost rule", cost_rule_name(m->rule)) : "",
+            COST_RULE_PCT);
+    fprintf(f, _("year to date    %s to %s: food used %s, taken %s, surplus %s%s%s\n"),
+            r->ytd_from, m->month, money_format(r->ytd.used_fen, a[0]),
+            money_format(r->ytd.revenue_fen, a[1]), money_format(r->ytd.surplus_fen, a[2]),
+            r->ytd.rule ? _(": ") : "",
+            r->ytd.rule ? C_("cost rule", cost_rule_name(r->ytd.rule)) : "");
     if (m->fallback)
-        snprintf(b[0], sizeof b[0], "all at --food-cost %s yuan/kg: no purchases this month",
+        snprintf(b[0], sizeof b[0], _("all at --food-cost %s yuan/kg: no purchases this month"),
                  money_format(m->food_cost_fen_per_kg, a[5]));
     else
-        snprintf(b[0], sizeof b[0], "kitchen at each category's purchase price, plate at the "
-                 "all-food average %s yuan/kg", cost_yuan_per_kg(m->price_fen, m->price_g, a[5]));
-    fprintf(f, "waste           %s kg, %s yuan: kitchen %s kg %s yuan, plate %s kg %s yuan (%s)\n",
+        snprintf(b[0], sizeof b[0],
+                 _("kitchen at each category's purchase price, plate at the all-food average %s "
+                   "yuan/kg"), cost_yuan_per_kg(m->price_fen, m->price_g, a[5]));
+    fprintf(f, _("waste           %s kg, %s yuan: kitchen %s kg %s yuan, plate %s kg %s yuan "
+                 "(%s)\n"),
             money_format_kg(m->waste_g, a[0]), money_format(m->waste_fen, a[1]),
             money_format_kg(m->kitchen_g, a[2]), money_format(m->kitchen_fen, a[3]),
             money_format_kg(m->plate_g, a[4]), money_format(m->plate_fen, a[5]), b[0]);
     beside(r, 0, b[0], sizeof b[0]);
     beside(r, 1, b[1], sizeof b[1]);
     beside(r, 2, b[2], sizeof b[2]);
-    fprintf(f, "waste share     %s of food used by weight%s, %s by money%s\n",
+    fprintf(f, _("waste share     %s of food used by weight%s, %s by money%s\n"),
             m->share_weight_x10000 >= 0 ? cost_pct(m->share_weight_x10000, 1, a[0]) : "-", b[0],
             m->share_money_x10000 >= 0 ? cost_pct(m->share_money_x10000, 1, a[1]) : "-", b[1]);
-    fprintf(f, "waste per meal  %s g%s\n",
+    fprintf(f, _("waste per meal  %s g%s\n"),
             m->g_per_meal_x10 >= 0 ? cost_x10(m->g_per_meal_x10, a[0]) : "-", b[2]);
-    fprintf(f, "left out        %lld flagged weighing%s (overload, negative, impossible, no meal)\n",
-            (long long)m->flagged, m->flagged == 1 ? "" : "s");
+    fprintf(f, P_("left out        %lld flagged weighing (overload, negative, impossible, no "
+                  "meal)\n",
+                  "left out        %lld flagged weighings (overload, negative, impossible, no "
+                  "meal)\n", (unsigned long)m->flagged),
+            (long long)m->flagged);
 }
 
 cp_err cost_print_text(const cost_report *r, FILE *f)

@@ -800,23 +800,23 @@ static const command commands[] = {
     {"purchase add",
      "--canteen CODE --date YYYY-MM-DD --supplier NAME --category C --kg KG --yuan YUAN"
      " [--invoice NO] --manager NAME",
-     "record food bought, for the cost accounting", 0, CMD_PURCHASE_ADD_OPTIONS,
+     N_("record food bought, for the cost accounting"), 0, CMD_PURCHASE_ADD_OPTIONS,
      cmd_purchase_add},
     {"purchase reverse", "ID --reason TEXT --manager NAME",
-     "take back a mistaken purchase (the id purchase add or purchase list printed) with a "
-     "reversing entry", 1, "reason=,manager=", cmd_purchase_reverse},
+     N_("take back a mistaken purchase (the id purchase add or purchase list printed) with a "
+        "reversing entry"), 1, "reason=,manager=", cmd_purchase_reverse},
     {"purchase list", "--month YYYY-MM [--canteen CODE] [--csv]",
-     "the purchases and reversals dated in a month, with their ids", 0, "month=,canteen=,csv",
-     cmd_purchase_list},
+     N_("the purchases and reversals dated in a month, with their ids"), 0,
+     "month=,canteen=,csv", cmd_purchase_list},
     {"stock count",
      "--canteen CODE --month YYYY-MM --category C --yuan YUAN [--kg KG] --manager NAME",
-     "record the stock of a food category at the end of a month (a recount replaces it)", 0,
-     CMD_STOCK_COUNT_OPTIONS, cmd_stock_count},
+     N_("record the stock of a food category at the end of a month (a recount replaces it)"),
+     0, CMD_STOCK_COUNT_OPTIONS, cmd_stock_count},
     {"report cost",
      "(--month YYYY-MM [--json|--csv] | --year YYYY [--out FILE.pdf] [--font TTF])"
      " [--canteen CODE] [--food-cost YUAN]",
-     "cost accounting: food used, cost per meal, surplus against the 2 % rule, what the waste "
-     "cost; --year --out: the year on one page to sign", 0, CMD_REPORT_COST_OPTIONS,
+     N_("cost accounting: food used, cost per meal, surplus against the 2 % rule, what the "
+        "waste cost; --year --out: the year on one page to sign"), 0, CMD_REPORT_COST_OPTIONS,
      cmd_report_cost},
     {"waste add",
      "--stage plate|prep|overproduction|spoilage (--staff-no N | --department CODE | "

@@ -15,6 +15,7 @@
 #include "core/audit.h"
 #include "core/canteen.h"
 #include "core/money.h"
+#include "core/nls.h"
 
 /* Where a field came from, for messages: a command-line option (file NULL)
  * or a field of line line of file. */
@@ -27,7 +28,7 @@ typedef struct where {
 static const char *field(const where *w, const char *name, char buf[256])
 {
     if (w->file)
-        snprintf(buf, 256, "%s:%ld: field %s", w->file, w->line, name);
+        snprintf(buf, 256, _("%s:%ld: field %s"), w->file, w->line, name);
     else
         snprintf(buf, 256, "--%s", name);
     return buf;
@@ -428,7 +429,7 @@ static cp_err check_count(const food_count *c, int64_t *fen, int64_t *grams)
     cp_err err;
 
     if (!c->month || (err = clock_parse_month(c->month, &year, &mon)))
-        return cp_fail(CP_ERR_INVALID, "--month: %s", c->month ? cp_detail() : "give it");
+        return cp_fail(CP_ERR_INVALID, "--month: %s", c->month ? cp_detail() : _("give it"));
     if ((err = clock_now(&now)))
         return err;
     snprintf(now_month, sizeof now_month, "%04u-%02u", (unsigned)now.year % 10000,
