@@ -177,6 +177,20 @@ done
 head -c 3 "$TMPDIR/cost.csv" | od -An -tx1 | grep -q "ef bb bf" || fail "the cost CSV has no BOM"
 grep -q "^汤,,0.00,0.00,0.000,0.00,0.00,0.000,0.800," "$TMPDIR/cost.csv" || fail "cost CSV: $(cat "$TMPDIR/cost.csv")"
 [ "$(grep -c "$(printf '\r')\$" "$TMPDIR/cost.csv")" = "$(wc -l <"$TMPDIR/cost.csv")" ] || fail "CSV lines without CRLF"
+# in Chinese: the summary's lines are translated and their figures line up (the labels
+# are padded by display width); the table keeps the column names of the CSV and JSON
+env LANG=zh_CN.UTF-8 "$OFFICE" report cost --month 2026-11 --canteen C1 >"$TMPDIR/cost.zh" 2>/dev/null
+grep -q "^每餐成本  *$per_meal\$" "$TMPDIR/cost.zh" && grep -q '^浪费占比  *按重量' "$TMPDIR/cost.zh" &&
+    grep -q '^counted  *opening  *purchases' "$TMPDIR/cost.zh" || fail "report cost in Chinese: $(cat "$TMPDIR/cost.zh")"
+python3 - "$TMPDIR/cost.zh" <<'EOF' || fail "the Chinese summary's figures do not line up: $(head -14 "$TMPDIR/cost.zh")"
+import re, sys, unicodedata
+starts = set()
+for line in open(sys.argv[1], encoding="utf-8").read().split("\n\n")[0].splitlines()[1:]:
+    m = re.match(r"(\S+)( {2,})", line)
+    width = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in m.group(1)) if m else -1
+    starts.add(width + len(m.group(2)) if m else -1)
+sys.exit(len(starts) != 1 or -1 in starts)
+EOF
 must_fail "give --json or --csv" "$OFFICE" report cost --month 2026-11 --json --csv
 must_fail "--month YYYY-MM or --year YYYY" "$OFFICE" report cost
 
