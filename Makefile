@@ -158,7 +158,7 @@ _check: programs $(UNIT_TESTS) $(SHIM) $(ENOSPC_SHIM)
 	@$(MAKE) --no-print-directory fuzz-quick
 	@awk '{p += $$1; f += $$2} END {printf "check: %d passed, %d failed\n", p, f}' $(CHECK_COUNTS)
 
-unit: $(UNIT_TESTS) $(MO_FILES)
+unit: $(UNIT_TESTS) $(MO_FILES) $(SHIM)
 	@./tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
 
 integration: programs $(SHIM)
