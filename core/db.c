@@ -24,11 +24,34 @@ const char *db_default_path(const char *path)
     return "cleanplate.db";
 }
 
+/* Whether target names a PostgreSQL database: a URI of libpq's, or one of
+ * its key=value strings ("host=db1 dbname=canteen"): a lowercase keyword
+ * and '=' first, which no file name a person gives starts with. */
+static int is_postgres(const char *target)
+{
+    size_t word = strspn(target, "abcdefghijklmnopqrstuvwxyz_");
+
+    return strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0 ||
+           (word > 0 && target[word + strspn(target + word, " ")] == '=');
+}
+
 /* The engine for a target; the SQLite file is the default. */
 static const db_engine *engine_for(const char *target)
 {
-    (void)target;
-    return &db_sqlite_engine;
+    return is_postgres(target) ? &db_pg_engine : &db_sqlite_engine;
+}
+
+db_dialect db_dialect_of(db *d)
+{
+    return d->eng->dialect;
+}
+
+const char *db_word(db *d, db_word_id w)
+{
+    static const char *const words[][2] = {
+        [DB_WORD_INSTR] = {"instr", "strpos"},
+    };
+    return words[w][d->eng->dialect == DB_DIALECT_PG];
 }
 
 cp_err db_open(const char *path, int flags, db **out)
@@ -101,7 +124,7 @@ cp_err db_migrate(db *d)
         goto fail;
     }
     for (int v = version + 1; v <= schema_version(); v++) {
-        if ((err = db_exec(d, schema_migration(v))) ||
+        if ((err = db_exec(d, schema_migration(v, d->eng->dialect))) ||
             (err = schema_after_migration(d, v))) {
             err = cp_fail(err, "migrating to schema version %d: %s", v, cp_detail());
             goto fail;

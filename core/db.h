@@ -27,14 +27,36 @@ enum {
     DB_ROW = 1,    /* a row is ready to be read */
 };
 
+/* The SQL dialect of a store's engine, for the few statements that cannot
+ * be written once for both (DDL, and what db_sql_* below words). */
+typedef enum db_dialect {
+    DB_DIALECT_SQLITE = 0,
+    DB_DIALECT_PG = 1,
+} db_dialect;
+
 /* The store to open: target if given, else $CLEANPLATE_DB, else ./cleanplate.db. */
 const char *db_default_path(const char *target);
 
-/* Opens the store at path with the project's settings (for a SQLite file:
- * WAL, synchronous=FULL, foreign keys on and a busy timeout). With
+/* Opens the store at path with the project's settings. A path that starts
+ * with postgresql:// or postgres://, or a libpq key=value string (one that
+ * starts with a keyword and '=': "host=db1 dbname=canteen"), is a PostgreSQL database (the
+ * current schema of its search path holds the store); anything else is a
+ * SQLite file (WAL, synchronous=FULL, foreign keys on and a busy timeout). With
  * DB_OPEN_EXISTING a missing store or an old schema is an error that says to
  * run `cleanplate-office init`. Caller owns *out (db_close). */
 cp_err db_open(const char *path, int flags, db **out);
+
+/* Which dialect d's engine speaks. */
+db_dialect db_dialect_of(db *d);
+
+/* The words the dialects spell differently where SQL has no form both run;
+ * each is used in SQL built at run time. */
+typedef enum db_word_id {
+    DB_WORD_INSTR, /* position of a text in another, 1-based, 0 when absent: f(hay, needle) */
+} db_word_id;
+
+/* The word w in d's dialect: instr (SQLite) or strpos (PostgreSQL), ... */
+const char *db_word(db *d, db_word_id w);
 
 /* Closes the store and its cached statements; accepts NULL. */
 void db_close(db *d);

@@ -35,6 +35,7 @@ struct db {
 
 struct db_engine {
     const char *name;
+    db_dialect dialect;
     /* Opens d->path into d->conn; with DB_OPEN_CREATE it may create it. The
      * engine refuses a store that is not CleanPlate's. */
     cp_err (*open)(db *d, int flags);
@@ -65,5 +66,6 @@ struct db_engine {
 };
 
 extern const db_engine db_sqlite_engine;
+extern const db_engine db_pg_engine;
 
 #endif

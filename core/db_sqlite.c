@@ -333,6 +333,7 @@ static cp_err lite_has_guard(db *d, const char *table, const char *event, int *y
 
 const db_engine db_sqlite_engine = {
     .name = "sqlite",
+    .dialect = DB_DIALECT_SQLITE,
     .open = lite_open,
     .close = lite_close,
     .get_version = lite_get_version,

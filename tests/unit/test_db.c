@@ -82,7 +82,7 @@ static void test_old_file_is_migrated_with_its_data(void **state)
     (void)state;
     /* a database left at version 1, with a canteen in it */
     assert_int_equal(sqlite3_open(path, &c), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(c, schema_migration(1), NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(c, schema_migration(1, DB_DIALECT_SQLITE), NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_exec(c, "PRAGMA user_version = 1;"
                                      "INSERT INTO canteens(code, name) VALUES ('C1', 'x')",
                                   NULL, NULL, NULL), SQLITE_OK);
@@ -109,7 +109,7 @@ static void test_old_events_enter_the_chain(void **state)
     (void)state;
     assert_int_equal(sqlite3_open(path, &c), SQLITE_OK);
     for (int v = 1; v <= 3; v++)
-        assert_int_equal(sqlite3_exec(c, schema_migration(v), NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(c, schema_migration(v, DB_DIALECT_SQLITE), NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_exec(c,
         "PRAGMA user_version = 3;"
         "INSERT INTO canteens VALUES (1, 'C1', 'c');"

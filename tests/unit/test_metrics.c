@@ -580,7 +580,7 @@ static void test_old_rollups_are_forgotten(void **state)
     snprintf(path, sizeof path, "%s/v3.db", dir);
     assert_int_equal(sqlite3_open(path, &c), SQLITE_OK);
     for (int v = 1; v <= 3; v++)
-        assert_int_equal(sqlite3_exec(c, schema_migration(v), NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(c, schema_migration(v, DB_DIALECT_SQLITE), NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_exec(c, "PRAGMA user_version = 3;"
                                      "INSERT INTO rollup_day VALUES ('2026-11-02', 1, 1, 1, 1, 1,"
                                      " 29700, 0, 10);"
