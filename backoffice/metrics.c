@@ -166,6 +166,10 @@ static cp_err load_canteen(db *d, const char *code, int64_t *id)
     return err;
 }
 
+/* 1 when cond holds, else 0: a truth value is a number on SQLite only, so
+ * that sum() can add it up; PostgreSQL's booleans are summed through this. */
+#define ONE_IF(cond) "CASE WHEN " cond " THEN 1 ELSE 0 END"
+
 /* The sums of one closed day per canteen, department and meal period, as
  * rows of (canteen_id, dept, period, meals, trays, grams, clean, flagged); ?1
  * is the day, ?2 the clean-plate threshold, ?3 the flags that leave a tray
@@ -183,25 +187,30 @@ static cp_err load_canteen(db *d, const char *code, int64_t *id)
     "       AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"               \
     "       UNION ALL"                                                                   \
     "       SELECT w.canteen_id, CASE WHEN w.diner_id IS NULL THEN 0 ELSE w.department_id END," \
-    "         coalesce(w.period_id, 0), 0, (w.flags & ?3) = 0,"                          \
+    "         coalesce(w.period_id, 0), 0, " ONE_IF("(w.flags & ?3) = 0") ","            \
     "         CASE WHEN (w.flags & ?3) = 0 THEN w.net_g ELSE 0 END,"                     \
-    "         (w.flags & ?3) = 0 AND w.net_g <= ?2, (w.flags & ?3) <> 0"                 \
+    "         " ONE_IF("(w.flags & ?3) = 0 AND w.net_g <= ?2") ","                       \
+    "         " ONE_IF("(w.flags & ?3) <> 0")                                            \
     "       FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"           \
     "       AND w.business_date = ?1 AND w.stage = 'plate'"                              \
     "       AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id))"     \
-    " GROUP BY canteen_id, dept, period"
+    "   AS day_rows GROUP BY canteen_id, dept, period"
 
-/* Sums one day into temp.rollup_stage. One statement, so one snapshot of the
- * day; it writes only the connection's TEMP database, so it takes no write
- * lock on the main one and the terminals charge on meanwhile. */
+/* Sums one day into the temporary table rollup_stage. One statement, so one
+ * snapshot of the day; it writes only the connection's TEMP database, so it
+ * takes no write lock on the main one and the terminals charge on
+ * meanwhile (on PostgreSQL, a temporary table of the session, which locks
+ * nothing either). The table is named without its schema (SQLite's temp.,
+ * PostgreSQL's pg_temp.): both engines look in the temporary one first, and
+ * no table of the store has its name. */
 static cp_err rollup_stage(db *d, const char *date)
 {
     static const char create_sql[] =
-        "CREATE TEMP TABLE IF NOT EXISTS rollup_stage(canteen_id INTEGER, department_id"
-        " INTEGER, period_id INTEGER, meals INTEGER, trays INTEGER, plate_g INTEGER,"
-        " clean_trays INTEGER, flagged INTEGER)";
-    static const char clear_sql[] = "DELETE FROM temp.rollup_stage";
-    static const char fill_sql[] = "INSERT INTO temp.rollup_stage" ROLLUP_SUMS_SQL;
+        "CREATE TEMP TABLE IF NOT EXISTS rollup_stage(canteen_id BIGINT, department_id"
+        " BIGINT, period_id BIGINT, meals BIGINT, trays BIGINT, plate_g BIGINT,"
+        " clean_trays BIGINT, flagged BIGINT)";
+    static const char clear_sql[] = "DELETE FROM rollup_stage";
+    static const char fill_sql[] = "INSERT INTO rollup_stage" ROLLUP_SUMS_SQL;
     db_stmt *st;
     cp_err err;
 
@@ -224,7 +233,8 @@ static cp_err rollup_stage(db *d, const char *date)
 static cp_err rollup_mark(db *d, const char *date, int mark)
 {
     static const char sql[] =
-        "INSERT OR REPLACE INTO rollup_days(business_date, threshold_g) VALUES (?, ?)";
+        "INSERT INTO rollup_days(business_date, threshold_g) VALUES (?, ?)"
+        " ON CONFLICT(business_date) DO UPDATE SET threshold_g = excluded.threshold_g";
     db_stmt *st = db_prepare(d, sql);
 
     if (!st)
@@ -243,7 +253,7 @@ static cp_err rollup_write(db *d, const char *date)
         "INSERT INTO rollup_day(business_date, canteen_id, department_id, period_id, meals,"
         " trays, plate_g, clean_trays, threshold_g, flagged)"
         " SELECT ?1, canteen_id, department_id, period_id, meals, trays, plate_g, clean_trays,"
-        " ?2, flagged FROM temp.rollup_stage";
+        " ?2, flagged FROM rollup_stage";
     db_stmt *st;
     cp_err err;
 
@@ -463,8 +473,10 @@ static cp_err collect_raw(db *d, const char *from, const char *to, int64_t cante
      * (as in rollup_day); a flagged tray adds to the last column only */
     static const char trays_sql[] =
         "SELECT CASE WHEN w.diner_id IS NULL THEN 0 ELSE w.department_id END, 0,"
-        " sum((w.flags & ?5) = 0), sum(CASE WHEN (w.flags & ?5) = 0 THEN w.net_g ELSE 0 END),"
-        " sum((w.flags & ?5) = 0 AND w.net_g <= ?4), sum((w.flags & ?5) <> 0)"
+        " count(*) FILTER (WHERE (w.flags & ?5) = 0),"
+        " sum(CASE WHEN (w.flags & ?5) = 0 THEN w.net_g ELSE 0 END),"
+        " count(*) FILTER (WHERE (w.flags & ?5) = 0 AND w.net_g <= ?4),"
+        " count(*) FILTER (WHERE (w.flags & ?5) <> 0)"
         " FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"
         " AND w.business_date BETWEEN ?1 AND ?2 AND w.stage = 'plate'"
         " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"
@@ -864,17 +876,17 @@ static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts
     "   AND (?5 = 0 OR s.canteen_id = ?5)"                                                     \
     "   AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"                         \
     " UNION ALL"                                                                               \
-    " SELECT " WKEY ", 0, " PLATE_OK " AND w.diner_id IS NOT NULL,"                            \
+    " SELECT " WKEY ", 0, " ONE_IF(PLATE_OK " AND w.diner_id IS NOT NULL") ","                 \
     "   CASE WHEN " PLATE_OK " AND w.diner_id IS NOT NULL THEN w.net_g ELSE 0 END,"            \
-    "   " PLATE_OK " AND w.diner_id IS NOT NULL AND w.net_g <= ?6,"                            \
-    "   " PLATE_OK " AND w.diner_id IS NULL,"                                                  \
+    "   " ONE_IF(PLATE_OK " AND w.diner_id IS NOT NULL AND w.net_g <= ?6") ","                 \
+    "   " ONE_IF(PLATE_OK " AND w.diner_id IS NULL") ","                                       \
     "   CASE WHEN " PLATE_OK " AND w.diner_id IS NULL THEN w.net_g ELSE 0 END,"                \
-    "   NOT " PLATE_OK                                                                         \
+    "   " ONE_IF("NOT " PLATE_OK)                                                              \
     " FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"                       \
     "   AND w.business_date BETWEEN ?3 AND ?4 AND w.stage = 'plate'"                           \
     "   AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"                 \
     " WHERE ?5 = 0 OR c.id = ?5"                                                               \
-    ") GROUP BY key ORDER BY key"
+    ") AS key_rows GROUP BY key ORDER BY key"
     static const char by_canteen_sql[] = PLATE_SQL("canteen_id", "w.canteen_id");
     static const char by_period_sql[] =
         PLATE_SQL("canteen_id * 1000000 + coalesce(period_id, 0)",
@@ -959,8 +971,8 @@ static cp_err collect_kitchen(db *d, const metrics_span *span, int64_t canteen_i
     /* a group of flagged weighings only has ok = 0: counted, not listed */
     static const char sql[] =
         "SELECT w.stage, coalesce(w.category, ''), coalesce(w.reason, ''),"
-        " sum(CASE WHEN (w.flags & ?4) = 0 THEN w.net_g ELSE 0 END), sum((w.flags & ?4) = 0),"
-        " sum((w.flags & ?4) <> 0)"
+        " sum(CASE WHEN (w.flags & ?4) = 0 THEN w.net_g ELSE 0 END),"
+        " count(*) FILTER (WHERE (w.flags & ?4) = 0), count(*) FILTER (WHERE (w.flags & ?4) <> 0)"
         " FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"
         " AND w.business_date BETWEEN ?1 AND ?2 AND w.stage <> 'plate'"
         " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"

@@ -53,6 +53,10 @@ void clock_date(const cp_time *t, char buf[CP_DATE_LEN]);
 /* Minutes since local midnight. */
 int clock_minute_of_day(const cp_time *t);
 
+/* The seconds from a to b (negative when b is earlier), as calendar
+ * arithmetic with no daylight-saving jumps, as clock_add_seconds. */
+long clock_seconds_between(const cp_time *a, const cp_time *b);
+
 /* t moved by delta seconds (negative goes back), normalised across days. */
 cp_time clock_add_seconds(const cp_time *t, long delta);
 
