@@ -19,8 +19,17 @@ db *fixture_open(void);
  * F1..F4 (F is too small to be published), without cards. */
 void fixture_departments(db *d);
 
-/* Closes the database and removes its files; accepts NULL. */
+/* Closes the database and removes it (its files, or its PostgreSQL schema);
+ * accepts NULL. */
 void fixture_close(db *d);
+
+/* Drops trigger name on table (a guard, as someone with the owner's rights
+ * could), in the SQL of d's engine; aborts when it cannot. */
+void fixture_drop_trigger(db *d, const char *name, const char *table);
+
+/* Creates trigger name, which refuses every event (INSERT, UPDATE or
+ * DELETE) on table as the schema's guards do; aborts when it cannot. */
+void fixture_refuse(db *d, const char *name, const char *table, const char *event);
 
 /* Sets CLEANPLATE_NOW. */
 void fixture_at(const char *iso);
@@ -28,7 +37,16 @@ void fixture_at(const char *iso);
 /* Runs one SQL statement that yields one integer, for assertions. */
 int64_t fixture_int(db *d, const char *sql);
 
-/* Path of the fixture's database file. */
+/* What the fixture's store was opened with (db_open): a file's path, or a
+ * PostgreSQL target whose search path is the fixture's schema. */
 const char *fixture_path(void);
+
+/* A temporary folder of the fixture's own, for the files a test writes;
+ * it must be empty again at fixture_close. */
+const char *fixture_dir(void);
+
+/* The PostgreSQL server the unit tests run on (CLEANPLATE_TEST_PG), or NULL
+ * when they run on SQLite files. */
+const char *fixture_pg(void);
 
 #endif
