@@ -70,10 +70,8 @@ const char *fixture_pg(void)
     return base && *base ? base : NULL;
 }
 
-db *fixture_open(void)
+const char *fixture_new_store(void)
 {
-    db *d = NULL;
-
     snprintf(dir, sizeof dir, "/tmp/cp-test-XXXXXX");
     if (!mkdtemp(dir))
         abort();
@@ -81,6 +79,14 @@ db *fixture_open(void)
         pg_schema(fixture_pg());
     else
         snprintf(path, sizeof path, "%s/test.db", dir);
+    return path;
+}
+
+db *fixture_open(void)
+{
+    db *d = NULL;
+
+    fixture_new_store();
     fixture_at("2026-11-20T12:00:00");
     must(db_open(path, DB_OPEN_CREATE, &d), "opening");
     must(db_migrate(d), "migrating");

@@ -15,6 +15,11 @@
  * 2026-11-20T12:00:00. Caller owns the result (fixture_close). */
 db *fixture_open(void);
 
+/* Makes a new, empty store (a file path, or a schema on CLEANPLATE_TEST_PG's
+ * server) and returns its target for db_open, without opening it;
+ * fixture_close(NULL) (or of the store opened on it) removes it. */
+const char *fixture_new_store(void);
+
 /* Adds departments A..F under U1 with staff diners A1..A6, ..., E1..E6 and
  * F1..F4 (F is too small to be published), without cards. */
 void fixture_departments(db *d);
