@@ -361,7 +361,7 @@ static cp_err check_coverage(db *d, FILE *report, long *problems, const long cou
                 (long long)total, counts[t]);
         snprintf(sql, sizeof sql,
                  "SELECT %s FROM %s WHERE NOT EXISTS (SELECT 1 FROM audit a WHERE"
-                 " a.content IS NOT NULL AND a.subject = %s) LIMIT 5",
+                 " a.content IS NOT NULL AND a.subject = %s) ORDER BY 1 LIMIT 5",
                  tables[t].row, tables[t].name, event_of(d, &tables[t], event));
         if (db_prepare_once(d, sql, &st) != CP_OK)
             return db_fail(d, "finding rows without an event");
@@ -378,7 +378,7 @@ static cp_err check_duplicates(db *d, FILE *report, long *problems)
 {
     static const char sql[] =
         "SELECT action, subject, count(*) FROM audit WHERE content IS NOT NULL"
-        " GROUP BY action, subject HAVING count(*) > 1";
+        " GROUP BY action, subject HAVING count(*) > 1 ORDER BY action, subject";
     db_stmt *st = db_prepare(d, sql);
     long shown = 0;
     int rc;
