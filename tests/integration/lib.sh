@@ -3,11 +3,31 @@ set -eu
 OFFICE="$BUILD/cleanplate-office"
 POS="$BUILD/cleanplate-pos"
 SCALE="$BUILD/cleanplate-scale"
-export CLEANPLATE_DB="$TMPDIR/canteen.db"
+# The store: a SQLite file, or the PostgreSQL schema that run-integration.sh
+# made for a script that runs on both engines (CLEANPLATE_TEST_STORE).
+export CLEANPLATE_DB="${CLEANPLATE_TEST_STORE:-$TMPDIR/canteen.db}"
 export CLEANPLATE_USER=test
 export CLEANPLATE_NOW=2026-11-20T12:00:00
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# sql QUERY: runs QUERY on the store with its engine's client, rows one a
+# line, columns separated by | (sqlite3's and psql -A's way alike).
+sql() {
+    case $CLEANPLATE_DB in
+    postgres://* | postgresql://*)
+        psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$CLEANPLATE_DB" -c "$1" ;;
+    *) sqlite3 "$CLEANPLATE_DB" "$1" ;;
+    esac
+}
+
+# Whether the store is on PostgreSQL (a few checks are of SQLite files).
+on_pg() { case $CLEANPLATE_DB in postgres://* | postgresql://*) return 0 ;; esac; return 1; }
+
+# drop_trigger NAME TABLE: drops a guard as someone with the owner's rights could.
+drop_trigger() {
+    if on_pg; then sql "DROP TRIGGER $1 ON $2"; else sql "DROP TRIGGER $1"; fi
+}
 
 # Runs a command that must fail; its stderr must contain the given text.
 must_fail() {

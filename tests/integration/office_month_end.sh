@@ -1,6 +1,7 @@
 # A month end as a manager does it: meals through the headless terminal, trays
 # weighed by hand, then metrics, the red/black list (PDF, CSV and HTML read back,
 # the HTML opened in headless Chromium), a correction, tampering found, reports.
+# store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 
 setup_users
@@ -93,7 +94,7 @@ must_fail "already published" "$OFFICE" publish redblack --month 2026-11 --out "
 "$OFFICE" publish redblack --month 2026-11 --out "$out" --reason "补录称重" | grep -q "v2" ||
     fail "second version"
 "$OFFICE" publications | grep -q "reason: 补录称重" || fail "publications list"
-if sqlite3 "$CLEANPLATE_DB" "UPDATE publication_rows SET list = 'red' WHERE rank = 7" 2>"$TMPDIR/e"; then
+if sql "UPDATE publication_rows SET list = 'red' WHERE rank = 7" 2>"$TMPDIR/e"; then
     fail "a published row was changed"
 fi
 grep -q "cannot be changed" "$TMPDIR/e" || fail "trigger message: $(cat "$TMPDIR/e")"

@@ -2,6 +2,7 @@
 # trays as fast as the station reads, and `station --frame-clock` counts the
 # frames as its clock and takes timed cards from stdin. Every tray must go to
 # the card tapped for it with the script's weight, in the script's time.
+# store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 setup_canteen 3
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
@@ -60,7 +61,7 @@ head -n 1 "$TMPDIR/out" | grep -q '"created_at":"2026-11-20T12:00:0[23]"' ||
     fail "first tray's time: $(head -n 1 "$TMPDIR/out")"
 tail -n 1 "$TMPDIR/out" | grep -q '"created_at":"2026-11-20T12:06:1[0-9]"' ||
     fail "last tray's time: $(tail -n 1 "$TMPDIR/out")"
-[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM waste_records WHERE terminal = 'W1'")" = 150 ] ||
+[ "$(sql "SELECT count(*) FROM waste_records WHERE terminal = 'W1'")" = 150 ] ||
     fail "the store does not hold 150 trays"
 echo "replayed 150 trays (6 min of scale time) in $(($(date +%s) - start)) s"
 

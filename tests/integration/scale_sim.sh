@@ -2,6 +2,7 @@
 # unplugged while a tray waits for its card (the weighing is kept, recorded
 # once, the station reconnects by itself within 2 s of the scale coming back),
 # kitchen mode driven by commands, and --protocol auto finding a polled scale.
+# store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 setup_canteen 3
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
@@ -46,7 +47,7 @@ sed -n 1p "$TMPDIR/out" | grep -q '"gross_g":380,.*"staff_no":"S0002"' ||
     fail "the kept weighing: $(sed -n 1p "$TMPDIR/out")"
 sed -n 2p "$TMPDIR/out" | grep -q '"gross_g":640,.*"flags":\["no_meal"\]\|"gross_g":640,.*"anonymous"' ||
     fail "the tray after the reconnect: $(sed -n 2p "$TMPDIR/out")"
-[ "$(sqlite3 "$CLEANPLATE_DB" 'SELECT count(*) FROM waste_records WHERE gross_g = 380')" -eq 1 ] ||
+[ "$(sql 'SELECT count(*) FROM waste_records WHERE gross_g = 380')" -eq 1 ] ||
     fail "the tray on the scale across the unplug was recorded twice"
 
 # 2. kitchen mode with commands, and a polled CAS scale found by --protocol auto
