@@ -21,6 +21,10 @@
  * the same moment. */
 #define LOCK_TIMEOUT "5s"
 
+/* How long connecting may take when the target does not say (libpq waits
+ * for as long as TCP does otherwise, minutes): a terminal then answers busy. */
+#define CONNECT_TIMEOUT "5"
+
 /* The advisory lock every write transaction takes (pg_begin): any fixed
  * number, here "CLEANPLT" in ASCII, unlikely to be another program's. */
 #define WRITE_LOCK_KEY "4848570296880960596"
@@ -45,6 +49,7 @@ typedef struct pg_stmt {
     int nparams;
     char **vals;       /* nparams bound values as text; NULL is SQL NULL */
     int ncols;         /* -1 until known */
+    int failed;        /* binding or describing it failed: its next step is an error */
     PGresult *res;     /* the rows of the current execution, NULL before it */
     int row;           /* the current row of res */
 } pg_stmt;
@@ -79,14 +84,13 @@ static void remember(pg *c, const PGresult *res)
 }
 
 /* Whether the last error means that the server could not be reached or
- * went away: a connection exception (class 08), the server shutting down
- * (57P01-57P03), or no answer at all. */
+ * went away: no connection, a connection exception (class 08), or the server
+ * shutting down (57P01-57P03). */
 static int lost(const pg *c)
 {
     return PQstatus(c->conn) == CONNECTION_BAD || strncmp(c->sqlstate, "08", 2) == 0 ||
            (strncmp(c->sqlstate, "57P0", 4) == 0 && c->sqlstate[4] >= '1' &&
-            c->sqlstate[4] <= '3') ||
-           !c->sqlstate[0];
+            c->sqlstate[4] <= '3');
 }
 
 /* Translates the last error into the project's codes; what is being done
@@ -274,6 +278,9 @@ static cp_err name_for_messages(db *d)
 
 static cp_err pg_open(db *d, int flags)
 {
+    /* the target is expanded after the default timeout: its own one wins */
+    const char *const keywords[] = {"connect_timeout", "dbname", NULL};
+    const char *const values[] = {CONNECT_TIMEOUT, d->path, NULL};
     int version = 0;
     pg *c;
     cp_err err;
@@ -283,7 +290,7 @@ static cp_err pg_open(db *d, int flags)
         return cp_fail(CP_ERR_NOMEM, "out of memory opening the database");
     d->conn = c;
     c->owner = d;
-    c->conn = PQconnectdb(d->path);
+    c->conn = PQconnectdbParams(keywords, values, 1);
     if (!c->conn)
         return cp_fail(CP_ERR_NOMEM, "out of memory opening the database");
     if (PQstatus(c->conn) != CONNECTION_OK) {
@@ -338,7 +345,7 @@ static int cross_join_at(const char *sql, const char *p)
 static char *translate(const char *sql, int *nparams)
 {
     size_t n = strlen(sql);
-    char *out = malloc(n * 4 + 1), *o = out; /* "?" becomes at most "$NNN" */
+    char *out = malloc(n * 6 + 1), *o = out; /* "?" becomes at most "$NNNNN" */
     int max = 0;
 
     if (!out)
@@ -472,6 +479,8 @@ static void bind_copy(pg_stmt *st, int idx, const char *text)
         return; /* as SQLite, which refuses a parameter the statement does not have */
     free(st->vals[idx - 1]);
     st->vals[idx - 1] = text ? strdup(text) : NULL;
+    if (text && !st->vals[idx - 1])
+        st->failed = 1;
 }
 
 static void pg_bind_int64(void *impl, int idx, int64_t v)
@@ -498,13 +507,31 @@ static int changes_rows(const char *status)
            strncmp(status, "DELETE", 6) == 0 || strncmp(status, "MERGE", 5) == 0;
 }
 
+/* Makes st usable on the connection: connects again and prepares st again
+ * when the connection it was prepared on is gone. */
+static cp_err ready(db *d, pg_stmt *st)
+{
+    cp_err err = reconnect(d);
+
+    if (!err && st->gen != st->c->gen)
+        err = prepare_now(d, st);
+    return err;
+}
+
 /* Runs st with its bindings; its rows are then in st->res. */
 static int execute(db *d, pg_stmt *st)
 {
     pg *c = st->c;
     ExecStatusType rs;
 
-    if ((reconnect(d) || (st->gen != c->gen && prepare_now(d, st))))
+    if (st->failed) {
+        st->failed = 0;
+        c->sqlstate[0] = '\0';
+        snprintf(c->msg, sizeof c->msg, "a parameter could not be kept (out of memory) or "
+                 "the server could not describe the statement; it was not run");
+        return DB_ERROR;
+    }
+    if (ready(d, st))
         return DB_ERROR;
     st->res = PQexecPrepared(c->conn, st->name, st->nparams, (const char *const *)st->vals,
                              NULL, NULL, 0);
@@ -541,11 +568,20 @@ static int pg_col_count(void *impl)
 
     if (st->ncols >= 0)
         return st->ncols;
-    /* asked before the first step: the server describes the statement */
+    /* asked before the first step: the server describes the statement. When
+     * it cannot, the next step fails too, so that nobody reads a row with
+     * a column count of 0 (the audit chain hashes every column) */
+    if (ready(st->c->owner, st)) {
+        st->failed = 1;
+        return 0;
+    }
     res = PQdescribePrepared(st->c->conn, st->name);
-    st->ncols = PQresultStatus(res) == PGRES_COMMAND_OK ? PQnfields(res) : 0;
+    if (PQresultStatus(res) == PGRES_COMMAND_OK)
+        st->ncols = PQnfields(res);
+    else
+        st->failed = 1;
     PQclear(res);
-    return st->ncols;
+    return st->ncols >= 0 ? st->ncols : 0;
 }
 
 static int has_cell(pg_stmt *st, int col)
