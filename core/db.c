@@ -41,6 +41,22 @@ static const db_engine *engine_for(const char *target)
     return is_postgres(target) ? &db_pg_engine : &db_sqlite_engine;
 }
 
+cp_err db_target_in_schema(const char *base, const char *schema, char *out, size_t size)
+{
+    int n;
+
+    if (!is_postgres(base))
+        return cp_fail(CP_ERR_INVALID, "'%s' is not a PostgreSQL database", base);
+    if (strstr(base, "://"))
+        n = snprintf(out, size, "%s%coptions=-csearch_path%%3D%s", base,
+                     strchr(base, '?') ? '&' : '?', schema);
+    else
+        n = snprintf(out, size, "%s options='-csearch_path=%s'", base, schema);
+    if (n < 0 || (size_t)n >= size)
+        return cp_fail(CP_ERR_INVALID, "the target of schema %s is too long", schema);
+    return CP_OK;
+}
+
 db_dialect db_dialect_of(db *d)
 {
     return d->eng->dialect;

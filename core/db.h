@@ -58,6 +58,12 @@ typedef enum db_word_id {
 /* The word w in d's dialect: instr (SQLite) or strpos (PostgreSQL), ... */
 const char *db_word(db *d, db_word_id w);
 
+/* The target that opens the PostgreSQL database base with schema first in
+ * its search path (libpq's options=-csearch_path=...), into out of size
+ * bytes: a store of its own on a shared server (tests, benchmarks).
+ * CP_ERR_INVALID when base is not PostgreSQL's or out is too small. */
+cp_err db_target_in_schema(const char *base, const char *schema, char *out, size_t size);
+
 /* Closes the store and its cached statements; accepts NULL. */
 void db_close(db *d);
 

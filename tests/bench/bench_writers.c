@@ -156,11 +156,8 @@ static void pg_schema(const char *base, const char *name, char *target, size_t s
     if (db_open(base, DB_OPEN_CREATE, &d) || db_exec(d, sql))
         die("making a schema on CLEANPLATE_BENCH_PG");
     db_close(d);
-    if (strstr(base, "://"))
-        snprintf(target, size, "%s%coptions=-csearch_path%%3D%s", base,
-                 strchr(base, '?') ? '&' : '?', name);
-    else
-        snprintf(target, size, "%s options='-csearch_path=%s'", base, name);
+    if (db_target_in_schema(base, name, target, size))
+        die("naming the schema");
 }
 
 int main(int argc, char **argv)

@@ -57,11 +57,7 @@ static void pg_schema(const char *base)
     snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema,
              schema);
     on_server(base, sql);
-    if (strstr(base, "://"))
-        snprintf(path, sizeof path, "%s%coptions=-csearch_path%%3D%s", base,
-                 strchr(base, '?') ? '&' : '?', schema);
-    else
-        snprintf(path, sizeof path, "%s options='-csearch_path=%s'", base, schema);
+    must(db_target_in_schema(base, schema, path, sizeof path), "naming the schema");
 }
 
 const char *fixture_pg(void)
