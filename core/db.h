@@ -3,7 +3,26 @@
  * Callers see an opaque store (db) and opaque statements (db_stmt); which
  * engine holds the data is chosen when the store is opened and said nowhere
  * else. Only the engines (core/db_*.c, through core/db_int.h) call a
- * database library. SQL is written with ? or ?N placeholders. */
+ * database library. SQL is written with ? or ?N placeholders.
+ *
+ * A statement is written once, in what SQLite and PostgreSQL both run:
+ *   - CASE, coalesce, substr, ||, LIKE, count(*) FILTER (WHERE ...),
+ *     ON CONFLICT ... DO NOTHING / DO UPDATE (naming the table's columns as
+ *     table.column: a bare one is ambiguous on PostgreSQL), RETURNING;
+ *   - dates and times are ISO text compared as text; date arithmetic is
+ *     done in C (core/clock.h), never in SQL;
+ *   - a comparison is never a number: sum(CASE WHEN c THEN 1 ELSE 0 END) or
+ *     count(*) FILTER (WHERE c), and WHERE x <> 0, not WHERE x;
+ *   - a parameter's type comes from its first use on PostgreSQL:
+ *     "code = ?1 OR ?1 IS NULL", not the other way round;
+ *   - every subquery in FROM has an alias; every list that people or files
+ *     see has an ORDER BY (an engine gives rows in whatever order it finds
+ *     them); text compares by bytes on both (COLLATE "C" on PostgreSQL);
+ *   - CAST to BIGINT, not INTEGER (32 bits on PostgreSQL).
+ * What has no common form is handled here: the placeholders and SQLite's
+ * CROSS JOIN (a join in the order written) are rewritten by the PostgreSQL
+ * engine when it prepares a statement, db_word gives the few function names
+ * that differ, and DDL has a text per engine (core/schema.c). */
 #ifndef CP_DB_H
 #define CP_DB_H
 
