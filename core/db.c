@@ -262,6 +262,21 @@ const char *db_col_text(db_stmt *st, int col)
     return st->owner->eng->col_text(st->impl, col);
 }
 
+const char *db_col_name(db_stmt *st, int col)
+{
+    return st->owner->eng->col_name(st->impl, col);
+}
+
+cp_err db_defer_checks(db *d)
+{
+    return d->eng->defer_checks(d);
+}
+
+cp_err db_sync_ids(db *d)
+{
+    return d->eng->sync_ids(d);
+}
+
 void db_copy_col(char *dst, size_t size, db_stmt *st, int col)
 {
     const char *s = db_col_text(st, col);

@@ -123,6 +123,9 @@ int64_t db_col_int64(db_stmt *st, int col);
 int db_col_int(db_stmt *st, int col);
 const char *db_col_text(db_stmt *st, int col);
 
+/* The name of column col, once a step gave a row (NULL before). */
+const char *db_col_name(db_stmt *st, int col);
+
 /* Copies column col of the current row as text into dst (size bytes, always
  * NUL-terminated, never cut inside a character: a cut ends in an ellipsis;
  * NULL becomes ""). */
@@ -153,6 +156,17 @@ cp_err db_step_int64(db *d, db_stmt *st, int64_t *out);
 
 /* Steps a statement that returns no rows (INSERT/UPDATE) and resets it. */
 cp_err db_step_done(db *d, db_stmt *st, const char *what);
+
+/* In the open transaction, foreign keys are checked at its commit instead
+ * of at each statement: rows may then be written in any order (a store
+ * copy). SQLite: PRAGMA defer_foreign_keys; PostgreSQL: SET CONSTRAINTS ALL
+ * DEFERRED (its foreign keys are DEFERRABLE). */
+cp_err db_defer_checks(db *d);
+
+/* After rows were written with their own ids (a store copy), makes the ids
+ * the store hands out next follow the largest: PostgreSQL's identity
+ * sequences are moved; SQLite's rowids need nothing. */
+cp_err db_sync_ids(db *d);
 
 /* Whether table has a trigger that refuses event ("UPDATE" or "DELETE") on
  * it: the guards of the append-only tables, which verify checks. */

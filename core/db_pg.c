@@ -615,6 +615,32 @@ static int64_t pg_col_int64(void *impl, int col)
     return strtoll(text, NULL, 10);
 }
 
+static const char *pg_col_name(void *impl, int col)
+{
+    pg_stmt *st = impl;
+    return has_cell(st, col) ? PQfname(st->res, col) : NULL;
+}
+
+static cp_err pg_defer_checks(db *d)
+{
+    return pg_exec(d, "SET CONSTRAINTS ALL DEFERRED");
+}
+
+/* Moves the sequence of every identity column of the store's schema past
+ * the largest id its table holds. */
+static cp_err pg_sync_ids(db *d)
+{
+    return pg_exec(d,
+        "DO $$ DECLARE r record; BEGIN"
+        " FOR r IN SELECT k.relname, a.attname FROM pg_attribute a"
+        "   JOIN pg_class k ON k.oid = a.attrelid JOIN pg_namespace n ON n.oid = k.relnamespace"
+        "   WHERE n.nspname = current_schema() AND a.attidentity <> '' AND NOT a.attisdropped"
+        " LOOP EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L),"
+        "   coalesce((SELECT max(%I) FROM %I), 0) + 1, false)',"
+        "   r.relname, r.attname, r.attname, r.relname);"
+        " END LOOP; END $$");
+}
+
 static int64_t pg_changes(db *d)
 {
     return pg_of(d)->changes;
@@ -740,6 +766,7 @@ const db_engine db_pg_engine = {
     .col_is_null = pg_col_is_null,
     .col_int64 = pg_col_int64,
     .col_text = pg_col_text,
+    .col_name = pg_col_name,
     .changes = pg_changes,
     .exec = pg_exec,
     .begin = pg_begin,
@@ -748,4 +775,6 @@ const db_engine db_pg_engine = {
     .in_txn = pg_in_txn,
     .fail = pg_fail,
     .has_guard = pg_has_guard,
+    .defer_checks = pg_defer_checks,
+    .sync_ids = pg_sync_ids,
 };

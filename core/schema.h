@@ -15,6 +15,17 @@ const char *schema_migration(int v, db_dialect dialect);
  * transaction (e.g. entering old rows in the audit chain). */
 cp_err schema_after_migration(db *d, int v);
 
+/* A table of the store, as a store copy reads it. */
+typedef struct schema_table {
+    const char *name;
+    const char *order;  /* ORDER BY of its rows: the order they were written in, or the key */
+    int derived;        /* kept by triggers from other tables: copied last, over what they made */
+} schema_table;
+
+/* Every table of the store (schema_version aside), NULL-terminated: a new
+ * table is added here too (test_db checks that none is missing). */
+extern const schema_table schema_tables[];
+
 /* The append-only tables, NULL-terminated: on each, a BEFORE UPDATE and a
  * BEFORE DELETE trigger raise an error. */
 extern const char *const schema_append_only[];

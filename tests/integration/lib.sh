@@ -84,6 +84,52 @@ setup_canteen() {
     "$OFFICE" import diners "$TMPDIR/diners.csv" >/dev/null
 }
 
+# A month of lunches at canteen C1 (POS1, waste station W1): departments A-G
+# under GOV with six staff diners each (A1..G6, cards 1..42), 200 yuan of
+# subsidy each, four lunches (2026-11-02..05) of all 42 and their trays, each
+# weighing (department's number x 6 + diner) grams; the users of setup_users.
+setup_month() {
+    setup_users
+    "$OFFICE" canteen add C1 "机关一食堂" >/dev/null
+    "$OFFICE" terminal add POS1 --canteen C1 --kind pos >/dev/null
+    "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
+    "$OFFICE" period set --canteen C1 lunch 11:00-13:30 >/dev/null
+    as_manager price set --canteen C1 --period lunch --category staff 8 >/dev/null
+    {
+        echo "code,name,parent_code"
+        echo "GOV,市政府,"
+        for d in A B C D E F G; do echo "$d,第${d}处,GOV"; done
+    } >"$TMPDIR/dep.csv"
+    "$OFFICE" import departments "$TMPDIR/dep.csv" >/dev/null
+    {
+        echo "staff_no,name,department_code,category,card"
+        n=0
+        for d in A B C D E F G; do
+            for i in 1 2 3 4 5 6; do
+                n=$((n + 1))
+                echo "$d$i,职工$n,$d,staff,$n"
+            done
+        done
+    } >"$TMPDIR/diners.csv"
+    "$OFFICE" import diners "$TMPDIR/diners.csv" >/dev/null
+    as_manager subsidy grant --month 2026-11 200 >/dev/null
+    # four lunches; each tray weighs (department's number x 6 + diner) grams
+    for day in 02 03 04 05; do
+        seq 1 42 | CLEANPLATE_NOW=2026-11-${day}T12:00:00 "$POS" --headless --terminal POS1 \
+            >"$TMPDIR/lunch$day" || fail "lunch $day"
+        [ "$(grep -c '"ok":true' "$TMPDIR/lunch$day")" -eq 42 ] || fail "not every lunch was charged"
+        k=0
+        for d in A B C D E F G; do
+            k=$((k + 1))
+            for i in 1 2 3 4 5 6; do
+                CLEANPLATE_NOW=2026-11-${day}T12:30:00 "$OFFICE" waste add --stage plate \
+                    --staff-no "$d$i" --grams $((k * 6 + i)) --terminal W1 >/dev/null ||
+                    fail "waste add $d$i"
+            done
+        done
+    done
+}
+
 # Screen tests run the program in a private tmux server ($T), in session $S
 # (default pos); tmux_start NAME names the server, the caller sets its trap.
 tmux_start() {

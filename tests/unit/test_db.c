@@ -21,10 +21,12 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "core/audit.h"
 #include "core/canteen.h"
 #include "core/db.h"
 #include "core/ledger.h"
 #include "core/schema.h"
+#include "core/storecopy.h"
 #include "core/utf8.h"
 #include "core/verify.h"
 #include "tests/unit/helpers/fixture.h"
@@ -494,6 +496,85 @@ static void test_pg_disabled_guard_is_found(void **state)
     fclose(devnull);
 }
 
+/* A store copied into a new one holds the same rows and verifies; a row the
+ * new store refuses leaves it empty (all or nothing); a store with rows is
+ * refused. The original is a SQLite file; the copy is on the fixture's engine. */
+static void test_store_copy(void **state)
+{
+    const char *target = fixture_new_store();
+    char source[160], head[HASH_HEX_LEN];
+    FILE *devnull = fopen("/dev/null", "w");
+    db *from, *to = NULL;
+    storecopy_res r;
+    charge_res cr;
+    long problems;
+
+    snprintf(source, sizeof source, "%s/original.db", fixture_dir());
+    from = fixture_open_at(source);
+    assert_int_equal(ledger_topup(from, "S001", 5000, "test", NULL), CP_OK);
+    assert_int_equal(ledger_charge(from, &(charge_req){.terminal = "POS1",
+                                                       .card_no = "0000000001",
+                                                       .request_id = "POS1:1", .actor = "c"},
+                                   &cr), CP_OK);
+    assert_int_equal(cr.result, CP_OK);
+    assert_int_equal(audit_head(from, head), CP_OK);
+    assert_int_equal(db_open(target, DB_OPEN_CREATE, &to), CP_OK);
+    *state = to;
+    assert_int_equal(db_migrate(to), CP_OK);
+    /* the new store refuses the audit log's rows: nothing of the copy stays */
+    fixture_refuse(to, "no_audit", "audit", "INSERT");
+    assert_int_equal(storecopy_run(from, to, &r), CP_ERR_EXISTS);
+    assert_non_null(strstr(cp_detail(), "copying audit"));
+    assert_int_equal(one_db(to, "SELECT count(*) FROM canteens"), 0);
+    assert_int_equal(one_db(to, "SELECT count(*) FROM sales"), 0);
+    fixture_drop_trigger(to, "no_audit", "audit");
+    /* the copy */
+    assert_int_equal(storecopy_run(from, to, &r), CP_OK);
+    assert_string_equal(r.head, head);
+    assert_int_equal(r.cash_fen, 5000 - 800);
+    assert_int_equal(one_db(to, "SELECT count(*) FROM sales"), 1);
+    assert_int_equal(one_db(to, "SELECT count(*) FROM diner_month"), 1);
+    assert_int_equal(verify_books(to, head, devnull, &problems), CP_OK);
+    assert_int_equal(problems, 0);
+    /* a store with rows is not copied into; the copy goes on as a store */
+    assert_int_equal(storecopy_run(from, to, &r), CP_ERR_EXISTS);
+    assert_non_null(strstr(cp_detail(), "already holds rows"));
+    assert_int_equal(canteen_add(to, "C2", "二食堂", "test"), CP_OK); /* a new id */
+    assert_int_equal(ledger_topup(to, "S002", 100, "test", NULL), CP_OK);
+    assert_int_equal(verify_books(to, NULL, devnull, &problems), CP_OK);
+    assert_int_equal(problems, 0);
+    db_close(from);
+    fixture_remove_file(source);
+    fclose(devnull);
+}
+
+/* schema_tables names every table the migrations make: a store copy that
+ * missed one would lose its rows. */
+static void test_schema_tables_are_all(void **state)
+{
+    db *d = NULL;
+    db_stmt *st;
+    int n = 0, listed = 0;
+    (void)state;
+    assert_int_equal(db_open(path, DB_OPEN_CREATE, &d), CP_OK);
+    assert_int_equal(db_migrate(d), CP_OK);
+    assert_non_null(st = db_prepare(d, "SELECT name FROM sqlite_master WHERE type = 'table'"
+                                       " AND name NOT LIKE 'sqlite%'"));
+    while (db_step(st) == DB_ROW) {
+        int found = 0;
+        for (const schema_table *t = schema_tables; t->name; t++)
+            found |= strcmp(t->name, db_col_text(st, 0)) == 0;
+        if (!found)
+            fail_msg("table %s is not in schema_tables", db_col_text(st, 0));
+        n++;
+    }
+    db_reset(st);
+    for (const schema_table *t = schema_tables; t->name; t++)
+        listed++;
+    assert_int_equal(n, listed);
+    db_close(d);
+}
+
 int main(void)
 {
     /* SQLite files themselves: in the SQLite pass only */
@@ -504,6 +585,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_new_file_is_private, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_file_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_tables_are_all, setup, teardown),
     };
     /* the door, on the fixture's engine */
     const struct CMUnitTest door[] = {
@@ -515,6 +597,7 @@ int main(void)
         cmocka_unit_test_teardown(test_writers_take_turns, store_teardown),
         cmocka_unit_test_teardown(test_foreign_store_is_refused, store_teardown),
         cmocka_unit_test(test_unreachable_server_is_busy),
+        cmocka_unit_test_teardown(test_store_copy, store_teardown),
     };
     /* PostgreSQL alone: with CLEANPLATE_TEST_PG only */
     const struct CMUnitTest pg[] = {

@@ -80,11 +80,15 @@ const char *fixture_new_store(void)
 
 db *fixture_open(void)
 {
+    return fixture_open_at(fixture_new_store());
+}
+
+db *fixture_open_at(const char *target)
+{
     db *d = NULL;
 
-    fixture_new_store();
     fixture_at("2026-11-20T12:00:00");
-    must(db_open(path, DB_OPEN_CREATE, &d), "opening");
+    must(db_open(target, DB_OPEN_CREATE, &d), "opening");
     must(db_migrate(d), "migrating");
     must(canteen_add(d, "C1", "一食堂", "test"), "canteen");
     must(canteen_add_terminal(d, "POS1", "C1", "pos", "test"), "POS1");
@@ -132,12 +136,19 @@ void fixture_close(db *d)
         rmdir(dir);
         return;
     }
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
+    fixture_remove_file(path);
     rmdir(dir);
+}
+
+void fixture_remove_file(const char *file)
+{
+    char p[sizeof path + 8];
+
+    unlink(file);
+    snprintf(p, sizeof p, "%s-wal", file);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", file);
+    unlink(p);
 }
 
 void fixture_drop_trigger(db *d, const char *name, const char *table)

@@ -15,6 +15,11 @@
  * 2026-11-20T12:00:00. Caller owns the result (fixture_close). */
 db *fixture_open(void);
 
+/* The fixture's canteen in the new store at target (fixture_open's, with
+ * another target: a second store beside it); the caller closes it and
+ * removes what it made. */
+db *fixture_open_at(const char *target);
+
 /* Makes a new, empty store (a file path, or a schema on CLEANPLATE_TEST_PG's
  * server) and returns its target for db_open, without opening it;
  * fixture_close(NULL) (or of the store opened on it) removes it. */
@@ -35,6 +40,9 @@ void fixture_drop_trigger(db *d, const char *name, const char *table);
 /* Creates trigger name, which refuses every event (INSERT, UPDATE or
  * DELETE) on table as the schema's guards do; aborts when it cannot. */
 void fixture_refuse(db *d, const char *name, const char *table, const char *event);
+
+/* Removes the SQLite file at file with its -wal and -shm. */
+void fixture_remove_file(const char *file);
 
 /* Sets CLEANPLATE_NOW. */
 void fixture_at(const char *iso);
