@@ -2,7 +2,6 @@
 # trays as fast as the station reads, and `station --frame-clock` counts the
 # frames as its clock and takes timed cards from stdin. Every tray must go to
 # the card tapped for it with the script's weight, in the script's time.
-# store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 setup_canteen 3
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null

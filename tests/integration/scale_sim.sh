@@ -2,7 +2,6 @@
 # unplugged while a tray waits for its card (the weighing is kept, recorded
 # once, the station reconnects by itself within 2 s of the scale coming back),
 # kitchen mode driven by commands, and --protocol auto finding a polled scale.
-# store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 setup_canteen 3
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
