@@ -10,7 +10,7 @@ PREFIX ?= /usr/local
 BUILD ?= build
 CC ?= cc
 
-PKGS := sqlite3 libsodium inih jansson libusb-1.0 libserialport ncursesw libqrencode
+PKGS := sqlite3 libpq libsodium inih jansson libusb-1.0 libserialport ncursesw libqrencode
 # libharu and libcsv ship no pkg-config file on Debian: linked by name.
 EXTRA_LIBS := -lhpdf -lcsv -lm -lpthread
 
@@ -58,7 +58,7 @@ BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_PROGS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all programs deps check demo bench fuzz install clean unit integration \
-        check-asan fuzz-quick fuzz-build soak _check _soak _demo _bench _fuzz
+        check-asan fuzz-quick fuzz-build soak _check _check_runs _soak _demo _bench _fuzz
 .DEFAULT_GOAL := all
 # Keep object files of tests and fuzz targets (they are intermediates otherwise).
 .SECONDARY:
@@ -148,18 +148,25 @@ check: deps
 	@$(MAKE) --no-print-directory _check
 
 # Each runner adds its counts to CHECK_COUNTS; the last line sums them up.
+# One throw-away PostgreSQL serves the whole run (tests/with-pg.sh), so that
+# what touches the store runs on both engines.
 _check: export CHECK_COUNTS = $(abspath $(BUILD))/check-counts
 _check: programs $(UNIT_TESTS) $(SHIM) $(ENOSPC_SHIM)
 	@rm -f $(CHECK_COUNTS)
+	@./tests/with-pg.sh $(MAKE) --no-print-directory _check_runs
+	@awk '{p += $$1; f += $$2} END {printf "check: %d passed, %d failed\n", p, f}' $(CHECK_COUNTS)
+
+_check_runs:
 	@./tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
 	@./tests/run-integration.sh $(BUILD)
 	@./tests/run-reliability.sh $(BUILD) quick
 	@$(MAKE) --no-print-directory check-asan
 	@$(MAKE) --no-print-directory fuzz-quick
-	@awk '{p += $$1; f += $$2} END {printf "check: %d passed, %d failed\n", p, f}' $(CHECK_COUNTS)
 
+# The unit tests on SQLite, and those that open a store again on a
+# throw-away PostgreSQL (or on CLEANPLATE_TEST_PG's server when it is set).
 unit: $(UNIT_TESTS) $(MO_FILES) $(SHIM)
-	@./tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
+	@./tests/with-pg.sh ./tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
 
 integration: programs $(SHIM)
 	@./tests/run-integration.sh $(BUILD)

@@ -15,6 +15,7 @@
 #include "core/money.h"
 #include "core/names.h"
 #include "core/nls.h"
+#include "core/storecopy.h"
 #include "core/users.h"
 #include "core/verify.h"
 
@@ -573,6 +574,40 @@ static int cmd_verify(ctx *c)
     return problems ? 1 : 0;
 }
 
+/* Opens --from and --to itself: main opens no store for it. */
+static int cmd_store_copy(ctx *c)
+{
+    const char *from = office_opt(c, "from"), *to = office_opt(c, "to");
+    db *src = NULL, *dst = NULL;
+    char money[2][MONEY_STR_LEN];
+    storecopy_res r;
+    long problems = 0;
+    cp_err err;
+
+    if (office_need(c, "from") || office_need(c, "to"))
+        return 2;
+    if (strcmp(from, to) == 0) {
+        fprintf(stderr, "cleanplate-office: --from and --to are the same store: give --to a "
+                        "new database\n");
+        return 2;
+    }
+    if ((err = db_open(from, DB_OPEN_EXISTING, &src)) ||
+        (err = db_open(to, DB_OPEN_CREATE, &dst)) || (err = storecopy_run(src, dst, &r)))
+        goto out;
+    printf("copied %ld rows of %ld tables; wallets hold %s yuan cash and %s yuan subsidy in "
+           "both\naudit head %s in both%s%s\n", r.rows, r.tables,
+           money_format(r.cash_fen, money[0]), money_format(r.subsidy_fen, money[1]), r.head,
+           r.published[0] ? "; last published hash " : "", r.published);
+    if (!(err = verify_books(dst, r.head[0] ? r.head : NULL, stdout, &problems)))
+        err = publish_verify(dst, NULL, stdout, &problems);
+out:
+    db_close(src);
+    db_close(dst);
+    if (err)
+        return office_fail(err);
+    return problems ? 1 : 0;
+}
+
 static int cmd_audit_head(ctx *c)
 {
     char head[HASH_HEX_LEN];
@@ -761,6 +796,9 @@ static const command commands[] = {
      N_("check every balance, void, the audit chain with every event's rows, the publications "
         "(and their files in DIR); with --head, that nothing up to that head was removed"),
      0, "out=,head=", cmd_verify},
+    {"store copy", "--from DB --to DB",
+     N_("copy the whole store into a new database (a SQLite file into PostgreSQL): all or "
+        "nothing, then verify the copy"), 0, "from=,to=", cmd_store_copy},
     {"audit head", "", N_("print the head of the audit chain (keep it: verify --head HEX)"), 0, "",
      cmd_audit_head},
     {"publish redblack",
@@ -949,7 +987,8 @@ int main(int argc, char **argv)
     if (!c.actor || !*c.actor)
         c.actor = "office";
 
-    if ((err = db_open(cli_get(opts, "db"),
+    if (cmd->run != cmd_store_copy &&
+        (err = db_open(cli_get(opts, "db"),
                        cmd->run == cmd_init ? DB_OPEN_CREATE : DB_OPEN_EXISTING, &c.d)))
         return office_fail(err);
     rc = cmd->run(&c);

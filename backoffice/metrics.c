@@ -168,6 +168,10 @@ static cp_err load_canteen(db *d, const char *code, int64_t *id)
     return err;
 }
 
+/* 1 when cond holds, else 0: a truth value is a number on SQLite only, so
+ * that sum() can add it up; PostgreSQL's booleans are summed through this. */
+#define ONE_IF(cond) "CASE WHEN " cond " THEN 1 ELSE 0 END"
+
 /* The sums of one closed day per canteen, department and meal period, as
  * rows of (canteen_id, dept, period, meals, trays, grams, clean, flagged); ?1
  * is the day, ?2 the clean-plate threshold, ?3 the flags that leave a tray
@@ -185,13 +189,14 @@ static cp_err load_canteen(db *d, const char *code, int64_t *id)
     "       AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"               \
     "       UNION ALL"                                                                   \
     "       SELECT w.canteen_id, CASE WHEN w.diner_id IS NULL THEN 0 ELSE w.department_id END," \
-    "         coalesce(w.period_id, 0), 0, (w.flags & ?3) = 0,"                          \
+    "         coalesce(w.period_id, 0), 0, " ONE_IF("(w.flags & ?3) = 0") ","            \
     "         CASE WHEN (w.flags & ?3) = 0 THEN w.net_g ELSE 0 END,"                     \
-    "         (w.flags & ?3) = 0 AND w.net_g <= ?2, (w.flags & ?3) <> 0"                 \
+    "         " ONE_IF("(w.flags & ?3) = 0 AND w.net_g <= ?2") ","                       \
+    "         " ONE_IF("(w.flags & ?3) <> 0")                                            \
     "       FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"           \
     "       AND w.business_date = ?1 AND w.stage = 'plate'"                              \
     "       AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id))"     \
-    " GROUP BY canteen_id, dept, period"
+    "   AS day_rows GROUP BY canteen_id, dept, period"
 
 /* The meals and money of one day's sales that were not voided, per canteen,
  * meal period (0: outside one) and diner category (rollup_sales); ?1 is the
@@ -207,20 +212,22 @@ static cp_err load_canteen(db *d, const char *code, int64_t *id)
  * is one statement, so one snapshot of the day (a sale arriving between the
  * two deletes the day's mark, and the sums are taken again); they write only
  * the connection's TEMP database, so they take no write lock on the main one
- * and the terminals charge on meanwhile. The stages are named without
- * "temp.": a temporary table is found first by its name alone. */
+ * and the terminals charge on meanwhile (on PostgreSQL, temporary tables of
+ * the session, which lock nothing either). The stages are named without their
+ * schema (SQLite's temp., PostgreSQL's pg_temp.): both engines look in the
+ * temporary one first, and no table of the store has their names. */
 static cp_err rollup_stage(db *d, const char *date)
 {
     static const char create_sql[] =
-        "CREATE TEMP TABLE IF NOT EXISTS rollup_stage(canteen_id INTEGER, department_id"
-        " INTEGER, period_id INTEGER, meals INTEGER, trays INTEGER, plate_g INTEGER,"
-        " clean_trays INTEGER, flagged INTEGER);"
-        "CREATE TEMP TABLE IF NOT EXISTS rollup_sales_stage(canteen_id INTEGER, period_id"
-        " INTEGER, category TEXT, meals INTEGER, total_fen INTEGER, subsidy_fen INTEGER,"
-        " cash_fen INTEGER)";
-    static const char clear_sql[] = "DELETE FROM temp.rollup_stage";
+        "CREATE TEMP TABLE IF NOT EXISTS rollup_stage(canteen_id BIGINT, department_id"
+        " BIGINT, period_id BIGINT, meals BIGINT, trays BIGINT, plate_g BIGINT,"
+        " clean_trays BIGINT, flagged BIGINT);"
+        "CREATE TEMP TABLE IF NOT EXISTS rollup_sales_stage(canteen_id BIGINT, period_id"
+        " BIGINT, category TEXT, meals BIGINT, total_fen BIGINT, subsidy_fen BIGINT,"
+        " cash_fen BIGINT)";
+    static const char clear_sql[] = "DELETE FROM rollup_stage";
     static const char clear_sales_sql[] = "DELETE FROM rollup_sales_stage";
-    static const char fill_sql[] = "INSERT INTO temp.rollup_stage" ROLLUP_SUMS_SQL;
+    static const char fill_sql[] = "INSERT INTO rollup_stage" ROLLUP_SUMS_SQL;
     static const char fill_sales_sql[] =
         "INSERT INTO rollup_sales_stage" SALES_SUMS_SQL("?1", "?1");
     db_stmt *st;
@@ -254,7 +261,8 @@ static cp_err rollup_stage(db *d, const char *date)
 static cp_err rollup_mark(db *d, const char *date, int mark)
 {
     static const char sql[] =
-        "INSERT OR REPLACE INTO rollup_days(business_date, threshold_g) VALUES (?, ?)";
+        "INSERT INTO rollup_days(business_date, threshold_g) VALUES (?, ?)"
+        " ON CONFLICT(business_date) DO UPDATE SET threshold_g = excluded.threshold_g";
     db_stmt *st = db_prepare(d, sql);
 
     if (!st)
@@ -274,7 +282,7 @@ static cp_err rollup_write(db *d, const char *date)
         "INSERT INTO rollup_day(business_date, canteen_id, department_id, period_id, meals,"
         " trays, plate_g, clean_trays, threshold_g, flagged)"
         " SELECT ?1, canteen_id, department_id, period_id, meals, trays, plate_g, clean_trays,"
-        " ?2, flagged FROM temp.rollup_stage";
+        " ?2, flagged FROM rollup_stage";
     static const char copy_sales_sql[] =
         "INSERT INTO rollup_sales(business_date, canteen_id, period_id, category, meals,"
         " total_fen, subsidy_fen, cash_fen)"
@@ -512,8 +520,10 @@ static cp_err collect_raw(db *d, const char *from, const char *to, int64_t cante
      * (as in rollup_day); a flagged tray adds to the last column only */
     static const char trays_sql[] =
         "SELECT CASE WHEN w.diner_id IS NULL THEN 0 ELSE w.department_id END, 0,"
-        " sum((w.flags & ?5) = 0), sum(CASE WHEN (w.flags & ?5) = 0 THEN w.net_g ELSE 0 END),"
-        " sum((w.flags & ?5) = 0 AND w.net_g <= ?4), sum((w.flags & ?5) <> 0)"
+        " count(*) FILTER (WHERE (w.flags & ?5) = 0),"
+        " sum(CASE WHEN (w.flags & ?5) = 0 THEN w.net_g ELSE 0 END),"
+        " count(*) FILTER (WHERE (w.flags & ?5) = 0 AND w.net_g <= ?4),"
+        " count(*) FILTER (WHERE (w.flags & ?5) <> 0)"
         " FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"
         " AND w.business_date BETWEEN ?1 AND ?2 AND w.stage = 'plate'"
         " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"
@@ -915,17 +925,17 @@ static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts
     "   AND (?5 = 0 OR s.canteen_id = ?5)"                                                     \
     "   AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"                         \
     " UNION ALL"                                                                               \
-    " SELECT " WKEY ", 0, " PLATE_OK " AND w.diner_id IS NOT NULL,"                            \
+    " SELECT " WKEY ", 0, " ONE_IF(PLATE_OK " AND w.diner_id IS NOT NULL") ","                 \
     "   CASE WHEN " PLATE_OK " AND w.diner_id IS NOT NULL THEN w.net_g ELSE 0 END,"            \
-    "   " PLATE_OK " AND w.diner_id IS NOT NULL AND w.net_g <= ?6,"                            \
-    "   " PLATE_OK " AND w.diner_id IS NULL,"                                                  \
+    "   " ONE_IF(PLATE_OK " AND w.diner_id IS NOT NULL AND w.net_g <= ?6") ","                 \
+    "   " ONE_IF(PLATE_OK " AND w.diner_id IS NULL") ","                                       \
     "   CASE WHEN " PLATE_OK " AND w.diner_id IS NULL THEN w.net_g ELSE 0 END,"                \
-    "   NOT " PLATE_OK                                                                         \
+    "   " ONE_IF("NOT " PLATE_OK)                                                              \
     " FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"                       \
     "   AND w.business_date BETWEEN ?3 AND ?4 AND w.stage = 'plate'"                           \
     "   AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"                 \
     " WHERE ?5 = 0 OR c.id = ?5"                                                               \
-    ") GROUP BY key ORDER BY key"
+    ") AS key_rows GROUP BY key ORDER BY key"
     static const char by_canteen_sql[] = PLATE_SQL("canteen_id", "w.canteen_id");
     static const char by_period_sql[] =
         PLATE_SQL("canteen_id * 1000000 + coalesce(period_id, 0)",
@@ -1067,8 +1077,8 @@ static cp_err collect_kitchen(db *d, const metrics_span *span, int64_t canteen_i
     /* a group of flagged weighings only has ok = 0: counted, not listed */
     static const char sql[] =
         "SELECT w.stage, coalesce(w.category, ''), coalesce(w.reason, ''),"
-        " sum(CASE WHEN (w.flags & ?4) = 0 THEN w.net_g ELSE 0 END), sum((w.flags & ?4) = 0),"
-        " sum((w.flags & ?4) <> 0)"
+        " sum(CASE WHEN (w.flags & ?4) = 0 THEN w.net_g ELSE 0 END),"
+        " count(*) FILTER (WHERE (w.flags & ?4) = 0), count(*) FILTER (WHERE (w.flags & ?4) <> 0)"
         " FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"
         " AND w.business_date BETWEEN ?1 AND ?2 AND w.stage <> 'plate'"
         " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"

@@ -99,7 +99,9 @@ typedef struct table {
     int later;
 } table;
 
-#define LEDGER_EVENT "CASE WHEN instr(id, '.') > 0 THEN substr(id, 1, instr(id, '.') - 1) ELSE id END"
+/* The part of a ledger id before its first '.'; %s is the name of the
+ * function that finds it, which no name of both engines has (db_word). */
+#define LEDGER_EVENT "CASE WHEN %s(id, '.') > 0 THEN substr(id, 1, %s(id, '.') - 1) ELSE id END"
 
 static const table tables[] = {
     {"sales", "id", "id", "'sale'", 0},
@@ -121,6 +123,17 @@ static const table tables[] = {
     {"stock_counts", "id", "id", "'stock.count'", 1},
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
+
+/* The expression of the subject of t's rows in d's dialect, in buf. */
+static const char *event_of(db *d, const table *t, char buf[256])
+{
+    const char *instr = db_word(d, DB_WORD_INSTR);
+
+    if (strcmp(t->event, LEDGER_EVENT) != 0)
+        return t->event;
+    snprintf(buf, 256, LEDGER_EVENT, instr, instr);
+    return buf;
+}
 
 static const kind *find_kind(const char *action)
 {
@@ -347,7 +360,7 @@ static cp_err check_coverage(db *d, FILE *report, long *problems, const long cou
     long shown = 0;
 
     for (size_t t = 0; t < NTABLES; t++) {
-        char sql[1024];
+        char sql[1024], event[256];
         db_stmt *st = NULL;
         int64_t total = 0;
         cp_err err = CP_OK;
@@ -366,8 +379,8 @@ static cp_err check_coverage(db *d, FILE *report, long *problems, const long cou
                 (long long)total, counts[t]);
         snprintf(sql, sizeof sql,
                  "SELECT %s FROM %s WHERE NOT EXISTS (SELECT 1 FROM audit a WHERE"
-                 " a.content IS NOT NULL AND a.subject = %s) LIMIT 5",
-                 tables[t].row, tables[t].name, tables[t].event);
+                 " a.content IS NOT NULL AND a.subject = %s) ORDER BY 1 LIMIT 5",
+                 tables[t].row, tables[t].name, event_of(d, &tables[t], event));
         if (db_prepare_once(d, sql, &st) != CP_OK)
             return db_fail(d, "finding rows without an event");
         while (db_step(st) == DB_ROW)
@@ -383,7 +396,7 @@ static cp_err check_duplicates(db *d, FILE *report, long *problems)
 {
     static const char sql[] =
         "SELECT action, subject, count(*) FROM audit WHERE content IS NOT NULL"
-        " GROUP BY action, subject HAVING count(*) > 1";
+        " GROUP BY action, subject HAVING count(*) > 1 ORDER BY action, subject";
     db_stmt *st = db_prepare(d, sql);
     long shown = 0;
     int rc;
@@ -423,7 +436,8 @@ typedef struct pending {
 /* The uncovered events of table t, as (subject, action) pairs. */
 static cp_err uncovered(db *d, const table *t, pending **out, size_t *n)
 {
-    char sql[1024];
+    char sql[1024], buf[256];
+    const char *event = event_of(d, t, buf);
     db_stmt *st = NULL;
     size_t cap = 0;
     cp_err err = CP_OK;
@@ -434,7 +448,7 @@ static cp_err uncovered(db *d, const table *t, pending **out, size_t *n)
     snprintf(sql, sizeof sql,
              "SELECT DISTINCT %s, %s FROM %s WHERE NOT EXISTS (SELECT 1 FROM audit a"
              " WHERE a.content IS NOT NULL AND a.subject = %s) ORDER BY 1",
-             t->event, t->action, t->name, t->event);
+             event, t->action, t->name, event);
     if (db_prepare_once(d, sql, &st) != CP_OK)
         return db_fail(d, "finding rows to enter in the audit log");
     while ((rc = db_step(st)) == DB_ROW) {

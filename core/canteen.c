@@ -309,9 +309,9 @@ cp_err canteen_set_rules(db *d, const char *category, int meals_per_period,
     static const char sql[] =
         "INSERT INTO category_rules(category, meals_per_period, daily_cap_fen, overdraft_fen)"
         " VALUES (?1, coalesce(?2, 1), ?3, coalesce(?5, 0)) ON CONFLICT(category) DO UPDATE SET"
-        " meals_per_period = coalesce(?2, meals_per_period),"
-        " daily_cap_fen = CASE WHEN ?4 THEN ?3 ELSE daily_cap_fen END,"
-        " overdraft_fen = coalesce(?5, overdraft_fen)";
+        " meals_per_period = coalesce(?2, category_rules.meals_per_period),"
+        " daily_cap_fen = CASE WHEN ?4 <> 0 THEN ?3 ELSE category_rules.daily_cap_fen END,"
+        " overdraft_fen = coalesce(?5, category_rules.overdraft_fen)";
     struct rules_args r = {category, meals_per_period, daily_cap_fen, overdraft_fen};
     char detail[128] = "";
     cp_err err;

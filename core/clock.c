@@ -166,6 +166,19 @@ int clock_minute_of_day(const cp_time *t)
     return t->hour * 60 + t->minute;
 }
 
+/* t's fields as seconds of a calendar without time zones. */
+static time_t calendar_seconds(const cp_time *t)
+{
+    struct tm tm = {.tm_year = t->year - 1900, .tm_mon = t->month - 1, .tm_mday = t->day,
+                    .tm_hour = t->hour, .tm_min = t->minute, .tm_sec = t->second};
+    return timegm(&tm);
+}
+
+long clock_seconds_between(const cp_time *a, const cp_time *b)
+{
+    return (long)(calendar_seconds(b) - calendar_seconds(a));
+}
+
 cp_time clock_add_seconds(const cp_time *t, long delta)
 {
     /* timegm/gmtime treat the fields as plain calendar arithmetic, with no

@@ -69,6 +69,10 @@ const char *clock_show_iso(const char *iso, char buf[CLOCK_SHOW_LEN]);
 /* Minutes since local midnight. */
 int clock_minute_of_day(const cp_time *t);
 
+/* The seconds from a to b (negative when b is earlier), as calendar
+ * arithmetic with no daylight-saving jumps, as clock_add_seconds. */
+long clock_seconds_between(const cp_time *a, const cp_time *b);
+
 /* t moved by delta seconds (negative goes back), normalised across days. */
 cp_time clock_add_seconds(const cp_time *t, long delta);
 

@@ -25,11 +25,50 @@ const char *db_default_path(const char *path)
     return "cleanplate.db";
 }
 
+/* Whether target names a PostgreSQL database: a URI of libpq's, or one of
+ * its key=value strings ("host=db1 dbname=canteen"): a lowercase keyword
+ * and '=' first, which no file name a person gives starts with. */
+static int is_postgres(const char *target)
+{
+    size_t word = strspn(target, "abcdefghijklmnopqrstuvwxyz_");
+
+    return strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0 ||
+           (word > 0 && target[word + strspn(target + word, " ")] == '=');
+}
+
 /* The engine for a target; the SQLite file is the default. */
 static const db_engine *engine_for(const char *target)
 {
-    (void)target;
-    return &db_sqlite_engine;
+    return is_postgres(target) ? &db_pg_engine : &db_sqlite_engine;
+}
+
+cp_err db_target_in_schema(const char *base, const char *schema, char *out, size_t size)
+{
+    int n;
+
+    if (!is_postgres(base))
+        return cp_fail(CP_ERR_INVALID, "'%s' is not a PostgreSQL database", base);
+    if (strstr(base, "://"))
+        n = snprintf(out, size, "%s%coptions=-csearch_path%%3D%s", base,
+                     strchr(base, '?') ? '&' : '?', schema);
+    else
+        n = snprintf(out, size, "%s options='-csearch_path=%s'", base, schema);
+    if (n < 0 || (size_t)n >= size)
+        return cp_fail(CP_ERR_INVALID, "the target of schema %s is too long", schema);
+    return CP_OK;
+}
+
+db_dialect db_dialect_of(db *d)
+{
+    return d->eng->dialect;
+}
+
+const char *db_word(db *d, db_word_id w)
+{
+    static const char *const words[][2] = {
+        [DB_WORD_INSTR] = {"instr", "strpos"},
+    };
+    return words[w][d->eng->dialect == DB_DIALECT_PG];
 }
 
 cp_err db_open(const char *path, int flags, db **out)
@@ -102,7 +141,7 @@ cp_err db_migrate(db *d)
         goto fail;
     }
     for (int v = version + 1; v <= schema_version(); v++) {
-        if ((err = db_exec(d, schema_migration(v))) ||
+        if ((err = db_exec(d, schema_migration(v, d->eng->dialect))) ||
             (err = schema_after_migration(d, v))) {
             err = cp_fail(err, "migrating to schema version %d: %s", v, cp_detail());
             goto fail;
@@ -222,6 +261,21 @@ int db_col_int(db_stmt *st, int col)
 const char *db_col_text(db_stmt *st, int col)
 {
     return st->owner->eng->col_text(st->impl, col);
+}
+
+const char *db_col_name(db_stmt *st, int col)
+{
+    return st->owner->eng->col_name(st->impl, col);
+}
+
+cp_err db_defer_checks(db *d)
+{
+    return d->eng->defer_checks(d);
+}
+
+cp_err db_sync_ids(db *d)
+{
+    return d->eng->sync_ids(d);
 }
 
 void db_copy_col(char *dst, size_t size, db_stmt *st, int col)

@@ -3,7 +3,26 @@
  * Callers see an opaque store (db) and opaque statements (db_stmt); which
  * engine holds the data is chosen when the store is opened and said nowhere
  * else. Only the engines (core/db_*.c, through core/db_int.h) call a
- * database library. SQL is written with ? or ?N placeholders. */
+ * database library. SQL is written with ? or ?N placeholders.
+ *
+ * A statement is written once, in what SQLite and PostgreSQL both run:
+ *   - CASE, coalesce, substr, ||, LIKE, count(*) FILTER (WHERE ...),
+ *     ON CONFLICT ... DO NOTHING / DO UPDATE (naming the table's columns as
+ *     table.column: a bare one is ambiguous on PostgreSQL), RETURNING;
+ *   - dates and times are ISO text compared as text; date arithmetic is
+ *     done in C (core/clock.h), never in SQL;
+ *   - a comparison is never a number: sum(CASE WHEN c THEN 1 ELSE 0 END) or
+ *     count(*) FILTER (WHERE c), and WHERE x <> 0, not WHERE x;
+ *   - a parameter's type comes from its first use on PostgreSQL:
+ *     "code = ?1 OR ?1 IS NULL", not the other way round;
+ *   - every subquery in FROM has an alias; every list that people or files
+ *     see has an ORDER BY (an engine gives rows in whatever order it finds
+ *     them); text compares by bytes on both (COLLATE "C" on PostgreSQL);
+ *   - CAST to BIGINT, not INTEGER (32 bits on PostgreSQL).
+ * What has no common form is handled here: the placeholders and SQLite's
+ * CROSS JOIN (a join in the order written) are rewritten by the PostgreSQL
+ * engine when it prepares a statement, db_word gives the few function names
+ * that differ, and DDL has a text per engine (core/schema.c). */
 #ifndef CP_DB_H
 #define CP_DB_H
 
@@ -27,14 +46,42 @@ enum {
     DB_ROW = 1,    /* a row is ready to be read */
 };
 
+/* The SQL dialect of a store's engine, for the few statements that cannot
+ * be written once for both (DDL, and what db_sql_* below words). */
+typedef enum db_dialect {
+    DB_DIALECT_SQLITE = 0,
+    DB_DIALECT_PG = 1,
+} db_dialect;
+
 /* The store to open: target if given, else $CLEANPLATE_DB, else ./cleanplate.db. */
 const char *db_default_path(const char *target);
 
-/* Opens the store at path with the project's settings (for a SQLite file:
- * WAL, synchronous=FULL, foreign keys on and a busy timeout). With
+/* Opens the store at path with the project's settings. A path that starts
+ * with postgresql:// or postgres://, or a libpq key=value string (one that
+ * starts with a keyword and '=': "host=db1 dbname=canteen"), is a PostgreSQL database (the
+ * current schema of its search path holds the store); anything else is a
+ * SQLite file (WAL, synchronous=FULL, foreign keys on and a busy timeout). With
  * DB_OPEN_EXISTING a missing store or an old schema is an error that says to
  * run `cleanplate-office init`. Caller owns *out (db_close). */
 cp_err db_open(const char *path, int flags, db **out);
+
+/* Which dialect d's engine speaks. */
+db_dialect db_dialect_of(db *d);
+
+/* The words the dialects spell differently where SQL has no form both run;
+ * each is used in SQL built at run time. */
+typedef enum db_word_id {
+    DB_WORD_INSTR, /* position of a text in another, 1-based, 0 when absent: f(hay, needle) */
+} db_word_id;
+
+/* The word w in d's dialect: instr (SQLite) or strpos (PostgreSQL), ... */
+const char *db_word(db *d, db_word_id w);
+
+/* The target that opens the PostgreSQL database base with schema first in
+ * its search path (libpq's options=-csearch_path=...), into out of size
+ * bytes: a store of its own on a shared server (tests, benchmarks).
+ * CP_ERR_INVALID when base is not PostgreSQL's or out is too small. */
+cp_err db_target_in_schema(const char *base, const char *schema, char *out, size_t size);
 
 /* Closes the store and its cached statements; accepts NULL. */
 void db_close(db *d);
@@ -76,6 +123,9 @@ int64_t db_col_int64(db_stmt *st, int col);
 int db_col_int(db_stmt *st, int col);
 const char *db_col_text(db_stmt *st, int col);
 
+/* The name of column col, once a step gave a row (NULL before). */
+const char *db_col_name(db_stmt *st, int col);
+
 /* Copies column col of the current row as text into dst (size bytes, always
  * NUL-terminated, never cut inside a character: a cut ends in an ellipsis;
  * NULL becomes ""). */
@@ -106,6 +156,17 @@ cp_err db_step_int64(db *d, db_stmt *st, int64_t *out);
 
 /* Steps a statement that returns no rows (INSERT/UPDATE) and resets it. */
 cp_err db_step_done(db *d, db_stmt *st, const char *what);
+
+/* In the open transaction, foreign keys are checked at its commit instead
+ * of at each statement: rows may then be written in any order (a store
+ * copy). SQLite: PRAGMA defer_foreign_keys; PostgreSQL: SET CONSTRAINTS ALL
+ * DEFERRED (its foreign keys are DEFERRABLE). */
+cp_err db_defer_checks(db *d);
+
+/* After rows were written with their own ids (a store copy), makes the ids
+ * the store hands out next follow the largest: PostgreSQL's identity
+ * sequences are moved; SQLite's rowids need nothing. */
+cp_err db_sync_ids(db *d);
 
 /* Whether table has a trigger that refuses event ("UPDATE" or "DELETE") on
  * it: the guards of the append-only tables, which verify checks. */

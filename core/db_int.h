@@ -35,6 +35,7 @@ struct db {
 
 struct db_engine {
     const char *name;
+    db_dialect dialect;
     /* Opens d->path into d->conn; with DB_OPEN_CREATE it may create it. The
      * engine refuses a store that is not CleanPlate's. */
     cp_err (*open)(db *d, int flags);
@@ -54,6 +55,7 @@ struct db_engine {
     int (*col_is_null)(void *impl, int col);
     int64_t (*col_int64)(void *impl, int col);
     const char *(*col_text)(void *impl, int col);
+    const char *(*col_name)(void *impl, int col);
     int64_t (*changes)(db *d);
     cp_err (*exec)(db *d, const char *sql);
     cp_err (*begin)(db *d);
@@ -62,8 +64,13 @@ struct db_engine {
     int (*in_txn)(db *d);
     cp_err (*fail)(db *d, const char *what);
     cp_err (*has_guard)(db *d, const char *table, const char *event, int *yes);
+    /* In the open transaction: foreign keys are checked at its commit. */
+    cp_err (*defer_checks)(db *d);
+    /* After rows were written with their ids: new ids follow the largest. */
+    cp_err (*sync_ids)(db *d);
 };
 
 extern const db_engine db_sqlite_engine;
+extern const db_engine db_pg_engine;
 
 #endif

@@ -279,6 +279,23 @@ static const char *lite_col_text(void *impl, int col)
     return (const char *)sqlite3_column_text(impl, col);
 }
 
+static const char *lite_col_name(void *impl, int col)
+{
+    return sqlite3_column_name(impl, col);
+}
+
+static cp_err lite_defer_checks(db *d)
+{
+    return lite_exec(d, "PRAGMA defer_foreign_keys = ON");
+}
+
+/* An INTEGER PRIMARY KEY takes the largest rowid + 1: nothing to move. */
+static cp_err lite_sync_ids(db *d)
+{
+    (void)d;
+    return CP_OK;
+}
+
 static int64_t lite_changes(db *d)
 {
     return sqlite3_changes(conn_of(d));
@@ -336,6 +353,7 @@ static cp_err lite_has_guard(db *d, const char *table, const char *event, int *y
 
 const db_engine db_sqlite_engine = {
     .name = "sqlite",
+    .dialect = DB_DIALECT_SQLITE,
     .open = lite_open,
     .close = lite_close,
     .get_version = lite_get_version,
@@ -352,6 +370,7 @@ const db_engine db_sqlite_engine = {
     .col_is_null = lite_col_is_null,
     .col_int64 = lite_col_int64,
     .col_text = lite_col_text,
+    .col_name = lite_col_name,
     .changes = lite_changes,
     .exec = lite_exec,
     .begin = lite_begin,
@@ -360,4 +379,6 @@ const db_engine db_sqlite_engine = {
     .in_txn = lite_in_txn,
     .fail = lite_fail,
     .has_guard = lite_has_guard,
+    .defer_checks = lite_defer_checks,
+    .sync_ids = lite_sync_ids,
 };

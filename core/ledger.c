@@ -906,11 +906,11 @@ cp_err ledger_grant_subsidy(db *d, const ledger_grant *g, const char *actor, lon
     static const char dept_sql[] = "SELECT id FROM departments WHERE code = ?";
     static const char who_sql[] =
         "WITH RECURSIVE sub(id) AS ("
-        "  SELECT id FROM departments WHERE ?1 IS NULL OR code = ?1"
+        "  SELECT id FROM departments WHERE code = ?1 OR ?1 IS NULL"
         "  UNION SELECT d.id FROM departments d JOIN sub ON d.parent_id = sub.id)"
         " SELECT di.id FROM diners di WHERE di.status = 'active'"
         " AND di.department_id IN (SELECT id FROM sub)"
-        " AND (?3 IS NULL OR di.category = ?3)"
+        " AND (di.category = ?3 OR ?3 IS NULL)"
         " AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.diner_id = di.id"
         "   AND l.kind = 'subsidy_grant' AND l.ref = ?2) ORDER BY di.id";
     char detail[256], money[MONEY_STR_LEN];
@@ -993,13 +993,15 @@ cp_err ledger_expire_subsidy(db *d, const char *month, const char *actor, int64_
      * and what is left of the months up to M is B minus those newer grants
      * (net of their own expiries), never below zero; what is left of M alone
      * is that minus what is left of the months before M. A month expired
-     * already has nothing left; a void's refund counts as unspent. */
+     * already has nothing left; a void's refund counts as unspent. The
+     * months are the refs like YYYY-MM (a leaver's expiry has 'leaving'):
+     * LIKE, which both engines run, where SQLite alone has GLOB. */
     static const char sql[] =
         "WITH m AS (SELECT diner_id,"
         "   sum(CASE WHEN ref > ?1 THEN amount_fen ELSE 0 END) AS newer,"
         "   sum(CASE WHEN ref >= ?1 THEN amount_fen ELSE 0 END) AS from_m"
         "   FROM ledger WHERE wallet = 'subsidy' AND kind IN ('subsidy_grant', 'subsidy_expire')"
-        "   AND ref GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]' GROUP BY diner_id),"
+        "   AND ref LIKE '____-__' GROUP BY diner_id),"
         " left_m AS (SELECT w.diner_id,"
         "   CASE WHEN w.subsidy_fen > m.newer THEN w.subsidy_fen - m.newer ELSE 0 END"
         "   - CASE WHEN w.subsidy_fen > m.from_m THEN w.subsidy_fen - m.from_m ELSE 0 END"

@@ -19,6 +19,7 @@
 #include "core/users.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -289,24 +290,30 @@ static const char *span_text(int s, char buf[24])
     return buf;
 }
 
-/* The failures of name and the seconds its lock lasts after now (0: none). */
+/* The failures of name and the seconds its lock lasts after now (0: none).
+ * The seconds are counted here, not in SQL: the engines share no date
+ * arithmetic (SQLite's julianday, PostgreSQL's timestamps). A lock that is
+ * not a time (no lock) lasts 0 s. */
 static cp_err read_failures(db *d, const char *name, const char *now, int *failures, int *left)
 {
-    static const char sql[] =
-        "SELECT failures, coalesce(CAST(round((julianday(locked_until) - julianday(?2))"
-        " * 86400) AS INTEGER), 0) FROM pin_failures WHERE name = ?1";
+    static const char sql[] = "SELECT failures, locked_until FROM pin_failures WHERE name = ?";
     db_stmt *st = db_prepare(d, sql);
+    cp_time from, until;
+    long secs;
     int rc;
 
     *failures = *left = 0;
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, name);
-    db_bind_text(st, 2, now);
     rc = db_step(st);
     if (rc == DB_ROW) {
         *failures = db_col_int(st, 0);
-        *left = db_col_int(st, 1) > 0 ? db_col_int(st, 1) : 0;
+        if (!db_col_is_null(st, 1) && clock_parse(db_col_text(st, 1), &until) == CP_OK &&
+            clock_parse(now, &from) == CP_OK) {
+            secs = clock_seconds_between(&from, &until);
+            *left = secs > 0 ? (secs < INT_MAX ? (int)secs : INT_MAX) : 0;
+        }
     }
     db_reset(st);
     return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading wrong PINs");
@@ -336,7 +343,7 @@ static cp_err count_failure(db *d, const users_attempt *a, const char *now, user
     static const char sql[] =
         "INSERT INTO pin_failures(name, failures, locked_until) VALUES (?1, ?2, ?3)"
         " ON CONFLICT(name) DO UPDATE SET failures = excluded.failures,"
-        " locked_until = coalesce(excluded.locked_until, locked_until)";
+        " locked_until = coalesce(excluded.locked_until, pin_failures.locked_until)";
     char until[CP_TIME_ISO_LEN] = "", detail[160], span[24];
     const char *who = a->actor ? a->actor : a->name;
     db_stmt *st;

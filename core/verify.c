@@ -7,7 +7,10 @@
 #include "core/nls.h"
 #include "core/schema.h"
 
-/* One check: a query whose every row is a problem, described by column 0. */
+/* One check: a query whose every row is a problem, described by column 0.
+ * Each lists its rows in an order it says, so that both engines print the
+ * same report (a query without ORDER BY gives rows in whatever order the
+ * engine finds them). */
 typedef struct check {
     const char *what;
     const char *sql;
@@ -23,16 +26,18 @@ static const check checks[] = {
      "   sum(CASE WHEN wallet = 'cash' THEN amount_fen ELSE 0 END) AS cash,"
      "   sum(CASE WHEN wallet = 'subsidy' THEN amount_fen ELSE 0 END) AS subsidy"
      "   FROM ledger GROUP BY diner_id) l ON l.diner_id = w.diner_id"
-     " WHERE w.cash_fen <> coalesce(l.cash, 0) OR w.subsidy_fen <> coalesce(l.subsidy, 0)"},
+     " WHERE w.cash_fen <> coalesce(l.cash, 0) OR w.subsidy_fen <> coalesce(l.subsidy, 0)"
+     " ORDER BY di.staff_no"},
     {N_("ledger entries of a diner without a wallet"),
      "SELECT 'ledger entry ' || id || ' has no wallet' FROM ledger l"
-     " WHERE NOT EXISTS (SELECT 1 FROM wallets w WHERE w.diner_id = l.diner_id)"},
+     " WHERE NOT EXISTS (SELECT 1 FROM wallets w WHERE w.diner_id = l.diner_id) ORDER BY id"},
     {N_("wallet below its limit"),
      "SELECT 'diner ' || di.staff_no || ': cash ' || w.cash_fen || ' fen, subsidy '"
      " || w.subsidy_fen || ' fen, overdraft allowed ' || coalesce(r.overdraft_fen, 0)"
      " FROM wallets w JOIN diners di ON di.id = w.diner_id"
      " LEFT JOIN category_rules r ON r.category = di.category"
-     " WHERE w.subsidy_fen < 0 OR w.cash_fen < -coalesce(r.overdraft_fen, 0)"},
+     " WHERE w.subsidy_fen < 0 OR w.cash_fen < -coalesce(r.overdraft_fen, 0)"
+     " ORDER BY di.staff_no"},
     {N_("sale not matched by its ledger entries"),
      "SELECT 'sale ' || s.id || ': subsidy ' || s.subsidy_fen || ', cash ' || s.cash_fen"
      " || ' fen; ledger subsidy ' || coalesce(-l.subsidy, 0) || ', cash ' || coalesce(-l.cash, 0)"
@@ -40,22 +45,24 @@ static const check checks[] = {
      "   sum(CASE WHEN wallet = 'cash' THEN amount_fen ELSE 0 END) AS cash,"
      "   sum(CASE WHEN wallet = 'subsidy' THEN amount_fen ELSE 0 END) AS subsidy"
      "   FROM ledger WHERE kind = 'charge' GROUP BY sale_id) l ON l.sale_id = s.id"
-     " WHERE s.subsidy_fen <> coalesce(-l.subsidy, 0) OR s.cash_fen <> coalesce(-l.cash, 0)"},
+     " WHERE s.subsidy_fen <> coalesce(-l.subsidy, 0) OR s.cash_fen <> coalesce(-l.cash, 0)"
+     " ORDER BY s.id"},
     {N_("void not matched by its refunds"),
      "SELECT 'sale ' || s.id || ' (void ' || coalesce(v.id, 'none') || '): charged '"
      " || s.total_fen || ' fen, put back ' || coalesce(r.back, 0)"
      " FROM sales s LEFT JOIN voids v ON v.sale_id = s.id"
      " LEFT JOIN (SELECT sale_id, sum(amount_fen) AS back FROM ledger WHERE kind = 'void'"
      "   GROUP BY sale_id) r ON r.sale_id = s.id"
-     " WHERE coalesce(r.back, 0) <> CASE WHEN v.id IS NULL THEN 0 ELSE s.total_fen END"},
+     " WHERE coalesce(r.back, 0) <> CASE WHEN v.id IS NULL THEN 0 ELSE s.total_fen END"
+     " ORDER BY s.id"},
     {N_("sale total differs from its lines"),
      "SELECT 'sale ' || s.id || ': total ' || s.total_fen || ' fen, lines ' || l.sum"
      " FROM sales s JOIN (SELECT sale_id, sum(amount_fen) AS sum FROM sale_lines"
-     "   GROUP BY sale_id) l ON l.sale_id = s.id WHERE s.total_fen <> l.sum"},
+     "   GROUP BY sale_id) l ON l.sale_id = s.id WHERE s.total_fen <> l.sum ORDER BY s.id"},
     {N_("answered request without its sale"),
      "SELECT 'request ' || request_id || ' answered ok without a sale' FROM charge_requests"
      " WHERE result = 'ok' AND (sale_id IS NULL"
-     "   OR NOT EXISTS (SELECT 1 FROM sales s WHERE s.id = sale_id))"},
+     "   OR NOT EXISTS (SELECT 1 FROM sales s WHERE s.id = sale_id)) ORDER BY request_id"},
 };
 
 /* The triggers that make the event tables append-only: someone who dropped

@@ -14,8 +14,10 @@
 
 /* The sales (or voids) of terminal ?1 numbered after ?2 and before ?3: the
  * id range keeps the scan to the terminal's own rows (primary key order),
- * the numeric test is exact however wide the numbers grow. */
-#define SEQ_OF(col) "CAST(substr(" col ", length(?1) + 2) AS INTEGER)"
+ * the numeric test is exact however wide the numbers grow. BIGINT, not
+ * INTEGER: the same 64 bits on SQLite, where ?3 may be INT64_MAX, and on
+ * PostgreSQL, whose INTEGER is 32 bits. */
+#define SEQ_OF(col) "CAST(substr(" col ", length(?1) + 2) AS BIGINT)"
 #define IN_SHIFT(col)                                                                       \
     col " >= ?1 || '-' AND " col " < ?1 || '.' AND " SEQ_OF(col) " > ?2 AND " SEQ_OF(col) \
         " < ?3"

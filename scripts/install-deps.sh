@@ -6,6 +6,7 @@ set -eu
 PACKAGES="
 build-essential pkg-config gettext
 libsqlite3-dev sqlite3
+postgresql-15 postgresql-client-15 libpq-dev
 libsodium-dev libinih-dev libcsv-dev libjansson-dev
 libusb-1.0-0-dev libserialport-dev libncurses-dev
 libhpdf-dev libqrencode-dev fonts-arphic-uming

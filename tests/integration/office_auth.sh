@@ -3,6 +3,7 @@
 # refused; 20 wrong PINs in a row lock after 3 and are every one audited; a name nobody has
 # is answered like a wrong PIN; the audit names the verified manager, not --user; the first
 # admin; user add, list, disable and pin; top-ups from a file, all or nothing.
+# store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 
 # the first user of a new database is its admin, added without a manager; the only one
@@ -12,14 +13,13 @@ must_fail "no users yet" sh -c "printf '135790\n135790\n' | '$OFFICE' user add r
 must_fail "6 to 12 digits" sh -c "printf '1357\n1357\n' | '$OFFICE' user add root --role admin"
 must_fail "the two PINs differ" sh -c "printf '135790\n135791\n' | '$OFFICE' user add root --role admin"
 must_fail "given twice" sh -c "echo 135790 | '$OFFICE' user add root --role admin"
-[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM users")" = 0 ] || fail "a refused first admin was added"
+[ "$(sql "SELECT count(*) FROM users")" = 0 ] || fail "a refused first admin was added"
 setup_canteen 3
 must_fail "moves money or changes who may" sh -c "printf '111111\n111111\n' | '$OFFICE' user add root2 --role admin"
 as_manager topup S0001 20 >/dev/null
 as_manager topup S0002 20 >/dev/null
 
 # 1. without --manager every such command is refused, and changes nothing
-cp "$CLEANPLATE_DB" "$TMPDIR/before.db"
 sale=$(echo 0000000001 | "$POS" --headless --terminal POS1 | sed 's/.*"sale_id":"\([^"]*\)".*/\1/')
 printf 'staff_no,yuan\nS0001,5\n' >"$TMPDIR/t.csv"
 for cmd in "topup S0001 5" "subsidy grant --month 2026-11 5" "subsidy expire --month 2026-10" \
@@ -29,13 +29,13 @@ for cmd in "topup S0001 5" "subsidy grant --month 2026-11 5" "subsidy expire --m
     # shellcheck disable=SC2086 # the command's words
     must_fail "give --manager NAME" sh -c "echo $MANAGER_PIN | '$OFFICE' $cmd"
 done
-cash() { sqlite3 "$CLEANPLATE_DB" "SELECT cash_fen FROM wallets w JOIN diners d ON d.id = w.diner_id WHERE staff_no = '$1'"; }
+cash() { sql "SELECT cash_fen FROM wallets w JOIN diners d ON d.id = w.diner_id WHERE staff_no = '$1'"; }
 [ "$(cash S0001)" = 1200 ] || fail "a command without --manager moved money: $(cash S0001)"
 
 # 2. a cashier's right PIN is no manager's (refused, audited); nor is a manager an admin
 add_user li cashier 1357
 must_fail "li is a cashier: topup needs a manager or an admin" sh -c "echo 1357 | '$OFFICE' topup S0001 5 --manager li"
-[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM audit WHERE action = 'auth.denied' AND subject = 'li'")" = 1 ] ||
+[ "$(sql "SELECT count(*) FROM audit WHERE action = 'auth.denied' AND subject = 'li'")" = 1 ] ||
     fail "a cashier's attempt is not audited"
 must_fail "boss is a manager: user add needs an admin" sh -c "printf '$MANAGER_PIN\n2468100\n2468100\n' | '$OFFICE' user add boss2 --role manager --manager $MANAGER"
 [ "$(cash S0001)" = 1200 ] || fail "a cashier moved money"
@@ -51,9 +51,9 @@ for n in $(seq 1 20); do
     esac || fail "wrong PIN $n: $(cat "$TMPDIR/err")"
 done
 must_fail "'$MANAGER' is locked" as_manager topup S0001 5
-audited() { sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM audit WHERE action = '$1' AND subject = '$MANAGER'"; }
+audited() { sql "SELECT count(*) FROM audit WHERE action = '$1' AND subject = '$MANAGER'"; }
 [ "$(audited auth.failed)" = 3 ] && [ "$(audited auth.locked)" = 1 ] && [ "$(audited auth.refused)" = 18 ] ||
-    fail "not every attempt audited: $(sqlite3 "$CLEANPLATE_DB" "SELECT action, count(*) FROM audit GROUP BY action")"
+    fail "not every attempt audited: $(sql "SELECT action, count(*) FROM audit GROUP BY action")"
 [ "$(cash S0001)" = 1200 ] || fail "money moved while locked"
 "$OFFICE" user list | grep -q "^manager   yes            3  2026-11-20T12:01:00  $MANAGER\$" ||
     fail "user list: $("$OFFICE" user list)"
@@ -71,14 +71,14 @@ for who in ghost chen; do
 done
 cmp -s "$TMPDIR/answers-ghost" "$TMPDIR/answers-chen" ||
     fail "a name nobody has is answered otherwise: $(diff "$TMPDIR/answers-ghost" "$TMPDIR/answers-chen")"
-[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM audit WHERE subject = 'ghost' AND action LIKE 'auth.%'")" = 5 ] ||
+[ "$(sql "SELECT count(*) FROM audit WHERE subject = 'ghost' AND action LIKE 'auth.%'")" = 5 ] ||
     fail "a name nobody has is not audited"
 
 # 5. the audit names the verified manager, not the free --user
 as_manager topup S0002 7 --user mallory >/dev/null
-[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT actor FROM audit WHERE action = 'wallet.topup' ORDER BY seq DESC LIMIT 1")" = "$MANAGER" ] ||
+[ "$(sql "SELECT actor FROM audit WHERE action = 'wallet.topup' ORDER BY seq DESC LIMIT 1")" = "$MANAGER" ] ||
     fail "the audit does not name the manager"
-[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT actor FROM ledger WHERE amount_fen = 700")" = "$MANAGER" ] ||
+[ "$(sql "SELECT actor FROM ledger WHERE amount_fen = 700")" = "$MANAGER" ] ||
     fail "the ledger does not name the manager"
 
 # 6. users: a manager adds a cashier, an admin adds a manager; list, disable, a new PIN
@@ -108,7 +108,7 @@ echo 111222 | "$OFFICE" topup S0001 5 --manager "$MANAGER" >/dev/null || fail "t
 must_fail "wrong name or PIN" sh -c "echo $MANAGER_PIN | '$OFFICE' topup S0001 5 --manager $MANAGER"
 MANAGER_PIN=111222
 for a in user.add user.disable user.pin; do
-    [ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM audit WHERE action = '$a' AND actor IN ('$ADMIN', '$MANAGER')")" -ge 1 ] ||
+    [ "$(sql "SELECT count(*) FROM audit WHERE action = '$a' AND actor IN ('$ADMIN', '$MANAGER')")" -ge 1 ] ||
         fail "$a is not audited as the admin or manager"
 done
 

@@ -1,4 +1,5 @@
 # The office commands as a manager runs them, including bad input and the JSON contract.
+# store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 
 must_fail "cleanplate-office init" "$OFFICE" balance S0001
@@ -30,10 +31,9 @@ must_fail "not a span" "$OFFICE" period set --canteen C1 late 25:00-26:00
 must_fail "no period" as_manager price set --canteen C1 --period brunch --category staff 5
 
 # an import with a bad line changes nothing and names the line and field
-cp "$CLEANPLATE_DB" "$TMPDIR/before.db"
 printf 'staff_no,name,department_code,category,card\r\nS0100,"王, 小明",D01,staff,100\r\nS0101,李四,D09,staff,\r\n' >"$TMPDIR/bad.csv"
 must_fail "bad.csv:3: field department_code" "$OFFICE" import diners "$TMPDIR/bad.csv"
-[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM diners")" = 5 ] || fail "half-imported"
+[ "$(sql "SELECT count(*) FROM diners")" = 5 ] || fail "half-imported"
 must_fail "cannot open" "$OFFICE" import diners "$TMPDIR/missing.csv"
 
 # cards
@@ -65,7 +65,7 @@ as_manager diner leave S0005 | grep -q "pay out 0.00" || fail "leave"
 
 "$OFFICE" verify | grep -q "0 problems" || fail "verify"
 # tampering is found
-sqlite3 "$CLEANPLATE_DB" "UPDATE wallets SET cash_fen = cash_fen + 1 WHERE diner_id = 1"
+sql "UPDATE wallets SET cash_fen = cash_fen + 1 WHERE diner_id = 1"
 if "$OFFICE" verify >"$TMPDIR/v" 2>&1; then fail "verify missed a changed wallet"; fi
 grep -q "BROKEN: wallet balance" "$TMPDIR/v" || fail "verify message"
 

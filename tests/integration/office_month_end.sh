@@ -1,48 +1,10 @@
 # A month end as a manager does it: meals through the headless terminal, trays
 # weighed by hand, then metrics, the red/black list (PDF, CSV and HTML read back,
 # the HTML opened in headless Chromium), a correction, tampering found, reports.
+# store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 
-setup_users
-"$OFFICE" canteen add C1 "机关一食堂" >/dev/null
-"$OFFICE" terminal add POS1 --canteen C1 --kind pos >/dev/null
-"$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
-"$OFFICE" period set --canteen C1 lunch 11:00-13:30 >/dev/null
-as_manager price set --canteen C1 --period lunch --category staff 8 >/dev/null
-{
-    echo "code,name,parent_code"
-    echo "GOV,市政府,"
-    for d in A B C D E F G; do echo "$d,第${d}处,GOV"; done
-} >"$TMPDIR/dep.csv"
-"$OFFICE" import departments "$TMPDIR/dep.csv" >/dev/null
-{
-    echo "staff_no,name,department_code,category,card"
-    n=0
-    for d in A B C D E F G; do
-        for i in 1 2 3 4 5 6; do
-            n=$((n + 1))
-            echo "$d$i,职工$n,$d,staff,$n"
-        done
-    done
-} >"$TMPDIR/diners.csv"
-"$OFFICE" import diners "$TMPDIR/diners.csv" >/dev/null
-as_manager subsidy grant --month 2026-11 200 >/dev/null
-
-# four lunches; each tray weighs (department's number x 6 + diner) grams
-for day in 02 03 04 05; do
-    seq 1 42 | CLEANPLATE_NOW=2026-11-${day}T12:00:00 "$POS" --headless --terminal POS1 \
-        >"$TMPDIR/lunch$day" || fail "lunch $day"
-    [ "$(grep -c '"ok":true' "$TMPDIR/lunch$day")" -eq 42 ] || fail "not every lunch was charged"
-    k=0
-    for d in A B C D E F G; do
-        k=$((k + 1))
-        for i in 1 2 3 4 5 6; do
-            CLEANPLATE_NOW=2026-11-${day}T12:30:00 "$OFFICE" waste add --stage plate \
-                --staff-no "$d$i" --grams $((k * 6 + i)) --terminal W1 >/dev/null ||
-                fail "waste add $d$i"
-        done
-    done
-done
+setup_month
 
 export CLEANPLATE_NOW=2026-12-01T09:00:00
 "$OFFICE" metrics --month 2026-11 --json >"$TMPDIR/m.json"
@@ -93,7 +55,7 @@ must_fail "already published" "$OFFICE" publish redblack --month 2026-11 --out "
 "$OFFICE" publish redblack --month 2026-11 --out "$out" --reason "补录称重" | grep -q "v2" ||
     fail "second version"
 "$OFFICE" publications | grep -q "reason: 补录称重" || fail "publications list"
-if sqlite3 "$CLEANPLATE_DB" "UPDATE publication_rows SET list = 'red' WHERE rank = 7" 2>"$TMPDIR/e"; then
+if sql "UPDATE publication_rows SET list = 'red' WHERE rank = 7" 2>"$TMPDIR/e"; then
     fail "a published row was changed"
 fi
 grep -q "cannot be changed" "$TMPDIR/e" || fail "trigger message: $(cat "$TMPDIR/e")"

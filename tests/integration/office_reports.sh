@@ -3,6 +3,7 @@
 # never above 100 %, months a canteen cannot have, department names that are
 # long, right-to-left or formulas, every CSV for Excel, an empty month, a quarter
 # not over, and a first month with nothing before it.
+# store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 
 # the number of lines of a file that do not end in CRLF (none may)
@@ -152,8 +153,8 @@ grep -q "财务处evil?" "$TMPDIR/pdf.txt" || fail "the PDF does not show the na
 grep -q "本月有 2 次餐盘称重为异常" "$TMPDIR/pdf.txt" || fail "the PDF does not count the flagged trays"
 "$OFFICE" verify --out "$out" >"$TMPDIR/v" || fail "verify: $(cat "$TMPDIR/v")"
 # every row is in the content hash: an edit of the long name is found
-sqlite3 "$CLEANPLATE_DB" "DROP TRIGGER publication_rows_no_update;
-    UPDATE publication_rows SET name = name || '了' WHERE code = 'D03'"
+drop_trigger publication_rows_no_update publication_rows
+sql "UPDATE publication_rows SET name = name || '了' WHERE code = 'D03'"
 if "$OFFICE" verify >"$TMPDIR/v"; then fail "verify missed an edited long name"; fi
 grep -q "published rows were changed" "$TMPDIR/v" || fail "verify: $(cat "$TMPDIR/v")"
 

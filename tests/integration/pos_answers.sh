@@ -7,6 +7,7 @@
 # a request id another terminal already used is refused on its own line and
 # the lines after it are served (the ids name their terminal, as scripts'
 # ids do: an error quoting one used to pass for "wrong terminal" and stop).
+# store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 
 setup_canteen 0 # the canteen, its terminals and prices; the diners come here
@@ -104,7 +105,7 @@ for k, (card, req, a) in enumerate(a2):
             (a.get("repeated") is True and a["name"] == name), a
 print("answers: %d + %d lines, every one JSON, names whole" % (len(a1), len(a2)))
 EOF
-[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM sales")" = "$n" ] ||
-    fail "expected $n sales: $(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM sales")"
+[ "$(sql "SELECT count(*) FROM sales")" = "$n" ] ||
+    fail "expected $n sales: $(sql "SELECT count(*) FROM sales")"
 "$OFFICE" verify >/dev/null || fail "verify: $("$OFFICE" verify)"
 echo "pos_answers ok: $n names charged whole"

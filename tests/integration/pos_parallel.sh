@@ -1,5 +1,6 @@
 # Eight headless terminals charge the same diners at the same moment: nobody is
 # overspent, each diner gets exactly as many meals as the balance pays for.
+# store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 
 setup_canteen 30
@@ -40,9 +41,9 @@ other=$(cat "$TMPDIR"/out* | grep -v '"ok":true' | grep -vc '"error":"insufficie
 [ "$ok" -eq 90 ] || fail "expected 90 charges (3 per diner), got $ok"
 [ "$short" -eq 150 ] || fail "expected 150 refusals, got $short"
 [ "$other" -eq 0 ] || fail "unexpected answers: $(grep -hv '"ok":true' "$TMPDIR"/out* | grep -v insufficient | head -3)"
-[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM wallets WHERE subsidy_fen < 0 OR cash_fen < 0")" = 0 ] ||
+[ "$(sql "SELECT count(*) FROM wallets WHERE subsidy_fen < 0 OR cash_fen < 0")" = 0 ] ||
     fail "a wallet went below zero"
-[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM (SELECT diner_id FROM sales GROUP BY diner_id HAVING count(*) <> 3)")" = 0 ] ||
+[ "$(sql "SELECT count(*) FROM (SELECT diner_id FROM sales GROUP BY diner_id HAVING count(*) <> 3) AS d")" = 0 ] ||
     fail "a diner did not get exactly 3 meals"
 "$OFFICE" verify >/dev/null || fail "verify: $("$OFFICE" verify)"
 echo "pos_parallel ok: $ok charged, $short refused"

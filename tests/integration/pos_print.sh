@@ -1,5 +1,6 @@
 # Headless receipts: --printer file: and tcp: carry the right receipt, a printer that
 # refuses connections stops no sale, --print-preview, --config and --reader with --headless.
+# store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 
 setup_canteen 10
@@ -75,7 +76,7 @@ grep -q '"sale_id":"POS3-000001".*"printed":false' "$TMPDIR/out3" || fail "refus
 grep -q 'refused' "$TMPDIR/err3" || fail "no word of the printer: $(cat "$TMPDIR/err3")"
 grep -q '2 receipts were not printed' "$TMPDIR/err3" ||
     fail "the receipts left unprinted at the end are not named: $(cat "$TMPDIR/err3")"
-[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM sales WHERE terminal = 'POS3'")" = 2 ] ||
+[ "$(sql "SELECT count(*) FROM sales WHERE terminal = 'POS3'")" = 2 ] ||
     fail "sales of POS3 missing"
 "$OFFICE" verify >/dev/null || fail "verify after printer failures"
 

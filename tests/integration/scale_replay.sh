@@ -60,7 +60,7 @@ head -n 1 "$TMPDIR/out" | grep -q '"created_at":"2026-11-20T12:00:0[23]"' ||
     fail "first tray's time: $(head -n 1 "$TMPDIR/out")"
 tail -n 1 "$TMPDIR/out" | grep -q '"created_at":"2026-11-20T12:06:1[0-9]"' ||
     fail "last tray's time: $(tail -n 1 "$TMPDIR/out")"
-[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM waste_records WHERE terminal = 'W1'")" = 150 ] ||
+[ "$(sql "SELECT count(*) FROM waste_records WHERE terminal = 'W1'")" = 150 ] ||
     fail "the store does not hold 150 trays"
 echo "replayed 150 trays (6 min of scale time) in $(($(date +%s) - start)) s"
 

@@ -46,7 +46,7 @@ sed -n 1p "$TMPDIR/out" | grep -q '"gross_g":380,.*"staff_no":"S0002"' ||
     fail "the kept weighing: $(sed -n 1p "$TMPDIR/out")"
 sed -n 2p "$TMPDIR/out" | grep -q '"gross_g":640,.*"flags":\["no_meal"\]\|"gross_g":640,.*"anonymous"' ||
     fail "the tray after the reconnect: $(sed -n 2p "$TMPDIR/out")"
-[ "$(sqlite3 "$CLEANPLATE_DB" 'SELECT count(*) FROM waste_records WHERE gross_g = 380')" -eq 1 ] ||
+[ "$(sql 'SELECT count(*) FROM waste_records WHERE gross_g = 380')" -eq 1 ] ||
     fail "the tray on the scale across the unplug was recorded twice"
 
 # 2. kitchen mode with commands, and a polled CAS scale found by --protocol auto

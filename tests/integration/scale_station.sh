@@ -3,6 +3,7 @@
 # card's tray goes to the diner and their department, linked to the lunch they
 # bought; an untapped tray becomes anonymous; a tray left on the scale is
 # recorded once.
+# store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 DEV=tests/umockdev/scale-ftdi.umockdev
 SHIM="$BUILD/tiocm_shim.so"
@@ -45,9 +46,9 @@ for want in '"net_g":2' '"flags":["anonymous"]' '"staff_no":""' '"clean_plate":t
     echo "$second" | grep -qF "$want" || fail "second tray lacks $want: $second"
 done
 # what the station printed is what the store holds
-[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT group_concat(net_g || ':' || flags || ':' ||
-    coalesce(sale_id, '-'), ' ') FROM waste_records ORDER BY id")" = "55:0:POS1-000001 2:16:-" ] ||
-    fail "store: $(sqlite3 "$CLEANPLATE_DB" 'SELECT * FROM waste_records')"
+[ "$(sql "SELECT net_g || ':' || flags || ':' || coalesce(sale_id, '-') FROM waste_records
+    ORDER BY id" | paste -sd ' ')" = "55:0:POS1-000001 2:16:-" ] ||
+    fail "store: $(sql 'SELECT * FROM waste_records')"
 
 # mistakes say what to do
 must_fail "no terminal 'W9'" "$SCALE" station --headless --terminal W9 --port /dev/ttyUSB0 --protocol and

@@ -1,6 +1,7 @@
 # cleanplate-office waste add: weighings typed in when a scale is broken,
 # flagged manual, attributed to a diner (and their department now), a
 # department or the canteen; mistakes explained on one line.
+# store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 setup_canteen 3
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
@@ -20,11 +21,11 @@ grep -q 'spoilage 0 g, canteen C1; flags manual$' "$TMPDIR/out" || fail "said: $
     fail "waste add anonymous"
 grep -q 'flags manual,anonymous$' "$TMPDIR/out" || fail "said: $(cat "$TMPDIR/out")"
 
-[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT group_concat(stage || ':' || net_g || ':' || flags ||
-     ':' || actor, ' ') FROM waste_records")" = \
+[ "$(sql "SELECT stage || ':' || net_g || ':' || flags || ':' || actor FROM waste_records
+     ORDER BY id" | paste -sd ' ')" = \
   "plate:150:12:test prep:2500:8:test spoilage:0:8:test plate:80:24:test" ] ||
-    fail "store: $(sqlite3 "$CLEANPLATE_DB" 'SELECT * FROM waste_records')"
-[ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM audit WHERE action = 'waste.record'
+    fail "store: $(sql 'SELECT * FROM waste_records')"
+[ "$(sql "SELECT count(*) FROM audit WHERE action = 'waste.record'
      AND detail = 'typed in by hand' AND content IS NOT NULL")" -eq 4 ] ||
     fail "manual entries are not audited"
 "$OFFICE" verify >/dev/null || fail "verify after manual entries"
@@ -48,7 +49,7 @@ must_fail "is kitchen waste" "$OFFICE" waste add --stage prep --staff-no S0001 -
 must_fail "terminal add W9" "$OFFICE" waste add --stage prep --canteen C1 --grams 5 --terminal W9
 must_fail "belongs to canteen C1, not C2" "$OFFICE" waste add --stage prep --canteen C2 \
     --grams 5 --terminal W1
-[ "$(sqlite3 "$CLEANPLATE_DB" 'SELECT count(*) FROM waste_records')" -eq 4 ] ||
+[ "$(sql 'SELECT count(*) FROM waste_records')" -eq 4 ] ||
     fail "a refused entry was written"
 "$OFFICE" waste add --help | grep -q 'flagged manual' || fail "waste add --help"
 echo "scale_waste_add: ok"

@@ -56,8 +56,8 @@ static void test_purchase_is_an_audited_event(void **state)
     assert_int_equal(verify(d, report, sizeof report), 0);
     /* the store refuses an edit; an edit behind its back is found */
     assert_int_not_equal(db_exec(d, "UPDATE purchases SET fen = 1"), CP_OK);
-    assert_int_equal(db_exec(d, "DROP TRIGGER purchases_no_update;"
-                                "UPDATE purchases SET fen = 864"), CP_OK);
+    fixture_drop_trigger(d, "purchases_no_update", "purchases");
+    assert_int_equal(db_exec(d, "UPDATE purchases SET fen = 864"), CP_OK);
     assert_int_equal(verify(d, report, sizeof report), 2); /* the row changed, a guard gone */
     assert_non_null(strstr(report, "purchase.add"));
     assert_non_null(strstr(report, "nothing refuses UPDATE on purchases"));

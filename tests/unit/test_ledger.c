@@ -74,25 +74,30 @@ static void attack(db *d, const char *sql)
         fail_msg("attack failed: %s: %s", sql, cp_detail());
 }
 
-#define DROP_GUARDS                                                                          \
-    "DROP TRIGGER sales_no_update; DROP TRIGGER ledger_no_update; DROP TRIGGER voids_no_delete;" \
-    "DROP TRIGGER ledger_no_delete; DROP TRIGGER charge_requests_no_delete;"                    \
-    "DROP TRIGGER audit_no_delete;"
+/* The guards an attacker drops to rewrite a sale or cut the chain's end. */
+static const struct guard {
+    const char *name, *table, *event;
+} guards[] = {
+    {"sales_no_update", "sales", "UPDATE"},
+    {"ledger_no_update", "ledger", "UPDATE"},
+    {"voids_no_delete", "voids", "DELETE"},
+    {"ledger_no_delete", "ledger", "DELETE"},
+    {"charge_requests_no_delete", "charge_requests", "DELETE"},
+    {"audit_no_delete", "audit", "DELETE"},
+};
 
-/* The same guards put back (verify then finds only what was done meanwhile). */
-#define RESTORE_GUARDS                                                                     \
-    "CREATE TRIGGER sales_no_update BEFORE UPDATE ON sales BEGIN"                          \
-    "  SELECT RAISE(ABORT, 'x'); END;"                                                    \
-    "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN"                        \
-    "  SELECT RAISE(ABORT, 'x'); END;"                                                    \
-    "CREATE TRIGGER voids_no_delete BEFORE DELETE ON voids BEGIN"                          \
-    "  SELECT RAISE(ABORT, 'x'); END;"                                                    \
-    "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN"                        \
-    "  SELECT RAISE(ABORT, 'x'); END;"                                                    \
-    "CREATE TRIGGER charge_requests_no_delete BEFORE DELETE ON charge_requests BEGIN"      \
-    "  SELECT RAISE(ABORT, 'x'); END;"                                                    \
-    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"                          \
-    "  SELECT RAISE(ABORT, 'x'); END;"
+static void drop_guards(db *d)
+{
+    for (size_t i = 0; i < sizeof guards / sizeof guards[0]; i++)
+        fixture_drop_trigger(d, guards[i].name, guards[i].table);
+}
+
+/* Puts guards of the same names back, as the attacker would to hide. */
+static void restore_guards(db *d)
+{
+    for (size_t i = 0; i < sizeof guards / sizeof guards[0]; i++)
+        fixture_refuse(d, guards[i].name, guards[i].table, guards[i].event);
+}
 
 static int64_t sales(db *d)
 {
@@ -418,8 +423,8 @@ static void test_verify_finds_tampering(void **state)
     assert_int_equal(problems(d), 0);
     /* an audit entry altered by someone who dropped the trigger: its hash
      * breaks, and so does the guard */
-    db_exec(d, "DROP TRIGGER audit_no_update;"
-                 "UPDATE audit SET detail = '999.00' WHERE action = 'wallet.topup'");
+    fixture_drop_trigger(d, "audit_no_update", "audit");
+    db_exec(d, "UPDATE audit SET detail = '999.00' WHERE action = 'wallet.topup'");
     assert_int_equal(problems(d), 2);
 }
 
@@ -432,11 +437,11 @@ static void test_verify_finds_consistent_edit(void **state)
     assert_int_equal(ledger_topup(d, "S001", 1000, "test", NULL), CP_OK);
     assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
     assert_int_equal(problems(d), 0);
-    attack(d, DROP_GUARDS
-           "UPDATE sales SET total_fen = 100, cash_fen = 100 WHERE id = 'POS1-000001';"
-           "UPDATE ledger SET amount_fen = -100 WHERE id = 'POS1-000001.c';"
-           "UPDATE wallets SET cash_fen = 900 WHERE diner_id = 1;"
-           RESTORE_GUARDS);
+    drop_guards(d);
+    attack(d, "UPDATE sales SET total_fen = 100, cash_fen = 100 WHERE id = 'POS1-000001';"
+              "UPDATE ledger SET amount_fen = -100 WHERE id = 'POS1-000001.c';"
+              "UPDATE wallets SET cash_fen = 900 WHERE diner_id = 1;");
+    restore_guards(d);
     balances(d, "S001", 900, 0);
     assert_int_equal(problems(d), 1); /* the sale's content; the guards are back */
 }
@@ -464,10 +469,9 @@ static void test_verify_finds_deleted_request(void **state)
     charge_res r;
     assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
     assert_int_equal(tap_req(d, "POS1", "0000000001", "POS1:1", &r), CP_OK);
-    attack(d, "DROP TRIGGER charge_requests_no_delete;"
-              "DELETE FROM charge_requests WHERE request_id = 'POS1:1';"
-              "CREATE TRIGGER charge_requests_no_delete BEFORE DELETE ON charge_requests BEGIN"
-              "  SELECT RAISE(ABORT, 'x'); END;");
+    fixture_drop_trigger(d, "charge_requests_no_delete", "charge_requests");
+    attack(d, "DELETE FROM charge_requests WHERE request_id = 'POS1:1'");
+    fixture_refuse(d, "charge_requests_no_delete", "charge_requests", "DELETE");
     fixture_at("2026-11-20T18:00:00");
     assert_int_equal(tap_req(d, "POS1", "0000000001", "POS1:1", &r), CP_OK);
     assert_int_equal(r.repeated, 0); /* charged twice for one request */
@@ -488,11 +492,11 @@ static void test_verify_head_finds_cut_end(void **state)
     assert_int_equal(ledger_topup(d, "S002", 2000, "test", NULL), CP_OK);
     assert_int_equal(audit_head(d, later), CP_OK);
     assert_int_equal(problems_at(d, head), 0); /* an older head stays provable */
-    attack(d, DROP_GUARDS
-           "DELETE FROM ledger WHERE diner_id = 2;"
-           "UPDATE wallets SET cash_fen = 0 WHERE diner_id = 2;"
-           "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit);");
-    attack(d, RESTORE_GUARDS);
+    drop_guards(d);
+    attack(d, "DELETE FROM ledger WHERE diner_id = 2;"
+              "UPDATE wallets SET cash_fen = 0 WHERE diner_id = 2;"
+              "DELETE FROM audit WHERE seq = (SELECT max(seq) FROM audit);");
+    restore_guards(d);
     assert_int_equal(problems(d), 0);          /* what is left is consistent */
     assert_int_equal(problems_at(d, head), 0); /* and still holds the older head */
     assert_int_equal(problems_at(d, later), 1);
@@ -507,7 +511,8 @@ static void test_verify_finds_dropped_guard(void **state)
 {
     db *d = *state;
     assert_int_equal(problems(d), 0);
-    attack(d, "DROP TRIGGER waste_no_delete; DROP TRIGGER sale_lines_no_update");
+    fixture_drop_trigger(d, "waste_no_delete", "waste_records");
+    fixture_drop_trigger(d, "sale_lines_no_update", "sale_lines");
     assert_int_equal(problems(d), 2);
 }
 

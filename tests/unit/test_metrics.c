@@ -580,7 +580,7 @@ static void test_old_rollups_are_forgotten(void **state)
     snprintf(path, sizeof path, "%s/v3.db", dir);
     assert_int_equal(sqlite3_open(path, &c), SQLITE_OK);
     for (int v = 1; v <= 3; v++)
-        assert_int_equal(sqlite3_exec(c, schema_migration(v), NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(c, schema_migration(v, DB_DIALECT_SQLITE), NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_exec(c, "PRAGMA user_version = 3;"
                                      "INSERT INTO rollup_day VALUES ('2026-11-02', 1, 1, 1, 1, 1,"
                                      " 29700, 0, 10);"
@@ -624,10 +624,14 @@ static void test_csv_and_json_names(void **state)
     snprintf(q, sizeof q, "UPDATE departments SET name = '%s' WHERE code = 'A'", long_name);
     sql(d, q);
     sql(d, "UPDATE departments SET name = '=HYPERLINK(\"http://x\",\"y\")' WHERE code = 'B'");
-    sql(d, "UPDATE departments SET name = '@SUM(1)' || char(9) || '-2+3' WHERE code = 'C'");
-    sql(d, "INSERT INTO departments(code, name) VALUES ('G', CAST(X'E8B4A2E8' AS TEXT))");
+    sql(d, "UPDATE departments SET name = '@SUM(1)\t-2+3' WHERE code = 'C'");
+    /* G's name is not UTF-8 (a cut one, from before): a SQLite file can hold
+     * one, PostgreSQL refuses it, so there G is left out */
+    if (!fixture_pg())
+        sql(d, "INSERT INTO departments(code, name) VALUES ('G', CAST(X'E8B4A2E8' AS TEXT))");
     sale(d, "2026-11-03", "C1", "C");
-    sale(d, "2026-11-03", "D1", "G"); /* G's name is not UTF-8 (a cut one, from before) */
+    if (!fixture_pg())
+        sale(d, "2026-11-03", "D1", "G");
     fixture_at("2026-12-05T09:00:00");
     t = run(d, "2026-11", NULL, 1, 10);
 
@@ -659,7 +663,7 @@ static void test_csv_and_json_names(void **state)
         if (strcmp(code, "G") == 0)
             seen += strcmp(name, "财\xEF\xBF\xBD") == 0;
     }
-    assert_int_equal(seen, 2);
+    assert_int_equal(seen, fixture_pg() ? 1 : 2);
     json_decref(j);
     free(out);
     metrics_free(t);

@@ -31,7 +31,7 @@ static int setup(void **state)
     assert_int_equal(canteen_set_item(d, "C1", "VEG", "称重素菜", 250, "100g", "test"), CP_OK);
     assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
     assert_int_equal(ledger_topup(d, "S002", 5000, "test", NULL), CP_OK);
-    snprintf(out_path, sizeof out_path, "%s.receipts", fixture_path());
+    snprintf(out_path, sizeof out_path, "%s/receipts", fixture_dir());
     unlink(out_path);
     *state = d;
     return 0;

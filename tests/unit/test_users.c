@@ -260,11 +260,10 @@ static void test_failure_is_one_transaction(void **state)
     db *d = *state;
     users_auth auth;
 
-    assert_int_equal(db_exec(d, "CREATE TEMP TRIGGER no_audit BEFORE INSERT ON audit BEGIN"
-                                " SELECT RAISE(ABORT, 'audit refused'); END"), CP_OK);
+    fixture_refuse(d, "no_audit", "audit", "INSERT");
     assert_int_not_equal(try_pin(d, "wang", "000000", &auth), CP_OK);
     assert_int_equal(fixture_int(d, "SELECT count(*) FROM pin_failures"), 0);
-    assert_int_equal(db_exec(d, "DROP TRIGGER temp.no_audit"), CP_OK);
+    fixture_drop_trigger(d, "no_audit", "audit");
     assert_int_equal(try_pin(d, "wang", "000000", &auth), CP_ERR_AUTH);
     assert_int_equal(auth.failures, 1);
 }

@@ -1,4 +1,11 @@
-/* fixture: a small canteen in a fresh temporary database, for unit tests. */
+/* fixture: a small canteen in a fresh temporary database, for unit tests.
+ *
+ * The engine comes from the environment: with CLEANPLATE_TEST_PG set to a
+ * PostgreSQL URI or key=value string, each fixture is a new schema on that
+ * server (created at fixture_open, dropped with all it holds at
+ * fixture_close), reached through options=-csearch_path; without it, a
+ * SQLite file in a new temporary folder. The folder is made either way,
+ * for the files a test writes beside its store. */
 #include "tests/unit/helpers/fixture.h"
 
 #include <stdio.h>
@@ -11,7 +18,7 @@
 #include "core/diners.h"
 #include "core/nls.h"
 
-static char dir[64], path[128];
+static char dir[64], path[512], schema[64];
 
 static void must(cp_err err, const char *what)
 {
@@ -32,16 +39,57 @@ static void import(db *d, int diners, const char *text)
     csvread_free(t);
 }
 
-db *fixture_open(void)
+/* Runs sql on the server's base database (CLEANPLATE_TEST_PG itself). */
+static void on_server(const char *base, const char *sql)
 {
     db *d = NULL;
+    must(db_open(base, DB_OPEN_CREATE, &d), "opening the test server");
+    must(db_exec(d, sql), sql);
+    db_close(d);
+}
 
+/* A new schema on the server and the target that makes it the store. */
+static void pg_schema(const char *base)
+{
+    static unsigned n;
+    char sql[2 * sizeof schema + 64];
+
+    snprintf(schema, sizeof schema, "cp_test_%d_%u", (int)getpid(), n++);
+    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema,
+             schema);
+    on_server(base, sql);
+    must(db_target_in_schema(base, schema, path, sizeof path), "naming the schema");
+}
+
+const char *fixture_pg(void)
+{
+    const char *base = getenv("CLEANPLATE_TEST_PG");
+    return base && *base ? base : NULL;
+}
+
+const char *fixture_new_store(void)
+{
     snprintf(dir, sizeof dir, "/tmp/cp-test-XXXXXX");
     if (!mkdtemp(dir))
         abort();
-    snprintf(path, sizeof path, "%s/test.db", dir);
+    if (fixture_pg())
+        pg_schema(fixture_pg());
+    else
+        snprintf(path, sizeof path, "%s/test.db", dir);
+    return path;
+}
+
+db *fixture_open(void)
+{
+    return fixture_open_at(fixture_new_store());
+}
+
+db *fixture_open_at(const char *target)
+{
+    db *d = NULL;
+
     fixture_at("2026-11-20T12:00:00");
-    must(db_open(path, DB_OPEN_CREATE, &d), "opening");
+    must(db_open(target, DB_OPEN_CREATE, &d), "opening");
     must(db_migrate(d), "migrating");
     must(canteen_add(d, "C1", "一食堂", "test"), "canteen");
     must(canteen_add_terminal(d, "POS1", "C1", "pos", "test"), "POS1");
@@ -79,15 +127,53 @@ void fixture_departments(db *d)
 
 void fixture_close(db *d)
 {
-    char p[160];
+    char p[sizeof path + 8];
 
     db_close(d);
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
+    if (fixture_pg() && schema[0]) {
+        snprintf(p, sizeof p, "DROP SCHEMA %s CASCADE", schema);
+        on_server(fixture_pg(), p);
+        schema[0] = '\0';
+        rmdir(dir);
+        return;
+    }
+    fixture_remove_file(path);
     rmdir(dir);
+}
+
+void fixture_remove_file(const char *file)
+{
+    char p[sizeof path + 8];
+
+    unlink(file);
+    snprintf(p, sizeof p, "%s-wal", file);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", file);
+    unlink(p);
+}
+
+void fixture_drop_trigger(db *d, const char *name, const char *table)
+{
+    char sql[256];
+
+    if (db_dialect_of(d) == DB_DIALECT_PG)
+        snprintf(sql, sizeof sql, "DROP TRIGGER %s ON %s", name, table);
+    else
+        snprintf(sql, sizeof sql, "DROP TRIGGER %s", name);
+    must(db_exec(d, sql), sql);
+}
+
+void fixture_refuse(db *d, const char *name, const char *table, const char *event)
+{
+    char sql[512];
+
+    if (db_dialect_of(d) == DB_DIALECT_PG)
+        snprintf(sql, sizeof sql, "CREATE TRIGGER %s BEFORE %s ON %s FOR EACH ROW"
+                 " EXECUTE FUNCTION cp_append_only('%s refused')", name, event, table, name);
+    else
+        snprintf(sql, sizeof sql, "CREATE TRIGGER %s BEFORE %s ON %s BEGIN"
+                 " SELECT RAISE(ABORT, '%s refused'); END", name, event, table, name);
+    must(db_exec(d, sql), sql);
 }
 
 void fixture_at(const char *iso)
@@ -129,4 +215,9 @@ cp_err fixture_language(const char *language)
         setenv("CLEANPLATE_LOCALEDIR", dir_of, 1);
     }
     return nls_use("test", language, NLS_NO_SCREEN);
+}
+
+const char *fixture_dir(void)
+{
+    return dir;
 }

@@ -1,0 +1,780 @@
+/* db_pg: the PostgreSQL engine of the store (libpq), for canteens and cities that share one.
+ *
+ * A statement is written once, for both engines, with ? and ?N placeholders;
+ * here they become $n at prepare time. Each statement is prepared once per
+ * connection (PQprepare under a generated name), executed at the first step
+ * after its parameters were bound (all sent as text, typed by the server
+ * from their use), and its rows are read from the whole PGresult: a caller
+ * may run other statements while it walks a result (the audit chain does),
+ * which a row-at-a-time protocol on one connection would not allow. */
+#include <ctype.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/db_int.h"
+
+/* How long a writer waits for the write lock (pg_begin) before answering
+ * busy: the SQLite engine's busy timeout, so that both engines give up at
+ * the same moment. */
+#define LOCK_TIMEOUT "5s"
+
+/* How long connecting may take when the target does not say (libpq waits
+ * for as long as TCP does otherwise, minutes): a terminal then answers busy. */
+#define CONNECT_TIMEOUT "5"
+
+/* The advisory lock every write transaction takes (pg_begin): any fixed
+ * number, here "CLEANPLT" in ASCII, unlikely to be another program's. */
+#define WRITE_LOCK_KEY "4848570296880960596"
+
+typedef struct pg {
+    db *owner;
+    PGconn *conn;
+    unsigned gen;      /* bumped at each reconnection: statements made before are gone */
+    unsigned next_id;  /* for the names of prepared statements */
+    int64_t changes;   /* rows of the last INSERT, UPDATE or DELETE */
+    int txn;           /* a transaction of ours is open (also across a lost connection) */
+    int committing;    /* the last error came from COMMIT: its outcome is unknown */
+    char sqlstate[6];  /* of the last error, "" when it had none (a connection error) */
+    char msg[512];     /* the server's message of the last error */
+} pg;
+
+typedef struct pg_stmt {
+    pg *c;
+    char *sql;         /* with $n placeholders */
+    char name[24];
+    unsigned gen;      /* the connection generation it was prepared in */
+    int nparams;
+    char **vals;       /* nparams bound values as text; NULL is SQL NULL */
+    int ncols;         /* -1 until known */
+    int failed;        /* binding or describing it failed: its next step is an error */
+    PGresult *res;     /* the rows of the current execution, NULL before it */
+    int row;           /* the current row of res */
+} pg_stmt;
+
+static pg *pg_of(db *d)
+{
+    return d->conn;
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+static void trim_copy(char *dst, size_t size, const char *src)
+{
+    size_t n;
+
+    snprintf(dst, size, "%s", src ? src : "");
+    n = strlen(dst);
+    while (n > 0 && (dst[n - 1] == '\n' || dst[n - 1] == ' '))
+        dst[--n] = '\0';
+}
+
+/* Keeps what went wrong: res's error, or the connection's when res has
+ * none (the server was not reached). */
+static void remember(pg *c, const PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+    snprintf(c->sqlstate, sizeof c->sqlstate, "%s", state ? state : "");
+    trim_copy(c->msg, sizeof c->msg, primary ? primary : PQerrorMessage(c->conn));
+    c->committing = 0;
+}
+
+/* Whether the last error means that the server could not be reached or
+ * went away: no connection, a connection exception (class 08), or the server
+ * shutting down (57P01-57P03). */
+static int lost(const pg *c)
+{
+    return PQstatus(c->conn) == CONNECTION_BAD || strncmp(c->sqlstate, "08", 2) == 0 ||
+           (strncmp(c->sqlstate, "57P0", 4) == 0 && c->sqlstate[4] >= '1' &&
+            c->sqlstate[4] <= '3');
+}
+
+/* Translates the last error into the project's codes; what is being done
+ * is said first, as the SQLite engine does. */
+static cp_err pg_fail(db *d, const char *what)
+{
+    pg *c = pg_of(d);
+    const char *s = c->sqlstate;
+
+    if (lost(c) && c->committing)
+        return cp_fail(CP_ERR_BUSY, "%s: the connection to the database server %s was lost "
+                       "while committing (%s): it may or may not have been saved; send the "
+                       "same request again (a repeated request is answered once)", what,
+                       d->path, c->msg);
+    if (lost(c))
+        return cp_fail(CP_ERR_BUSY, "%s: the database server %s was unreachable (%s), so "
+                       "nothing was done; try again when it is back", what, d->path, c->msg);
+    /* class 23, as SQLite's SQLITE_CONSTRAINT: unique, check, foreign key, and
+     * the guards of the append-only tables, which raise integrity_constraint_violation */
+    if (strncmp(s, "23", 2) == 0)
+        return cp_fail(CP_ERR_EXISTS, "%s: %s", what, c->msg);
+    /* serialization failure, deadlock, lock timeout, statement timeout */
+    if (strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0 || strcmp(s, "55P03") == 0 ||
+        strcmp(s, "57014") == 0)
+        return cp_fail(CP_ERR_BUSY, "%s: the database stayed busy (%s); try again", what,
+                       c->msg);
+    if (strcmp(s, "53100") == 0)
+        return cp_fail(CP_ERR_FULL, "%s: the disk of the database server %s is full, so "
+                       "nothing was saved: free some space on it, then try again", what,
+                       d->path);
+    if (strcmp(s, "53200") == 0)
+        return cp_fail(CP_ERR_NOMEM, "%s: the database server %s is out of memory (%s)", what,
+                       d->path, c->msg);
+    if (strcmp(s, "42501") == 0 || strncmp(s, "28", 2) == 0)
+        return cp_fail(CP_ERR_ACCESS, "%s: %s (%s): ask the database's owner for the rights "
+                       "this program needs", what, c->msg, d->path);
+    return cp_fail(CP_ERR_DB, "%s: %s", what, c->msg);
+}
+
+/* Runs sql through the simple protocol (one or more statements) and keeps
+ * the result of the last one in *out when out is not NULL. */
+static cp_err run(db *d, const char *sql, const char *what, PGresult **out)
+{
+    pg *c = pg_of(d);
+    PGresult *res = PQexec(c->conn, sql);
+    ExecStatusType st = PQresultStatus(res);
+
+    if (out)
+        *out = NULL;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        remember(c, res);
+        PQclear(res);
+        return pg_fail(d, what);
+    }
+    if (out)
+        *out = res;
+    else
+        PQclear(res);
+    return CP_OK;
+}
+
+static cp_err pg_exec(db *d, const char *sql)
+{
+    return run(d, sql, "running SQL", NULL);
+}
+
+/* The first column of the one row of sql as an integer (0 for NULL). */
+static cp_err one_int(db *d, const char *sql, const char *what, int *v)
+{
+    PGresult *res = NULL;
+    cp_err err = run(d, sql, what, &res);
+
+    if (!err)
+        *v = PQntuples(res) > 0 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+    PQclear(res);
+    return err;
+}
+
+/* ---- the connection ------------------------------------------------------ */
+
+static void quiet(void *arg, const char *message)
+{
+    /* NOTICEs ("relation already exists, skipping") are not for the user */
+    (void)arg;
+    (void)message;
+}
+
+/* What every connection gets: UTF-8, the write lock's timeout, no notices. */
+static cp_err session_setup(db *d)
+{
+    pg *c = pg_of(d);
+
+    PQsetNoticeProcessor(c->conn, quiet, NULL);
+    if (PQsetClientEncoding(c->conn, "UTF8") != 0) {
+        remember(c, NULL);
+        return pg_fail(d, "setting the encoding");
+    }
+    return pg_exec(d, "SET lock_timeout = '" LOCK_TIMEOUT "'");
+}
+
+/* A new connection after the old one was lost, when no transaction of ours
+ * was open on it (a lost transaction is rolled back by the server and
+ * reported to its caller, never continued on another connection). */
+static cp_err reconnect(db *d)
+{
+    pg *c = pg_of(d);
+
+    if (PQstatus(c->conn) == CONNECTION_OK || c->txn)
+        return CP_OK;
+    PQreset(c->conn);
+    c->gen++;
+    if (PQstatus(c->conn) != CONNECTION_OK) {
+        remember(c, NULL);
+        return pg_fail(d, "reconnecting");
+    }
+    return session_setup(d);
+}
+
+static cp_err pg_get_version(db *d, int *v)
+{
+    int have = 0;
+    cp_err err = one_int(d, "SELECT count(*) FROM pg_class WHERE oid = to_regclass('schema_version')",
+                         "reading the schema version", &have);
+
+    *v = 0;
+    if (!err && have)
+        err = one_int(d, "SELECT version FROM schema_version", "reading the schema version", v);
+    return err;
+}
+
+/* The version is the one row of schema_version (SQLite keeps it in PRAGMA
+ * user_version, which PostgreSQL has no counterpart of). */
+static cp_err pg_set_version(db *d, int v)
+{
+    char sql[256];
+
+    snprintf(sql, sizeof sql,
+             "CREATE TABLE IF NOT EXISTS schema_version (one BOOLEAN PRIMARY KEY DEFAULT TRUE"
+             " CHECK (one), version INTEGER NOT NULL);"
+             "INSERT INTO schema_version(version) VALUES (%d)"
+             " ON CONFLICT (one) DO UPDATE SET version = EXCLUDED.version", v);
+    return pg_exec(d, sql);
+}
+
+/* Refuses a schema of version 0 that already holds tables: another
+ * program's, which init must not fill with ours. The store is the first
+ * schema of the search path (public unless the URI says otherwise). */
+static cp_err check_not_foreign(db *d)
+{
+    PGresult *res = NULL;
+    cp_err err = run(d, "SELECT current_schema(), (SELECT count(*) FROM pg_class k"
+                        " JOIN pg_namespace n ON n.oid = k.relnamespace"
+                        " WHERE n.nspname = current_schema() AND k.relkind IN ('r', 'p', 'v', 'm', 'f'))",
+                     "reading the tables", &res);
+
+    if (err)
+        return err;
+    if (PQgetisnull(res, 0, 0))
+        err = cp_fail(CP_ERR_NOT_FOUND, "%s: no schema of the search path exists: create it, "
+                      "or give a URI without options=-csearch_path", d->path);
+    else if (atol(PQgetvalue(res, 0, 1)) > 0)
+        err = cp_fail(CP_ERR_INVALID, "%s (schema %s) is another program's database, not "
+                      "CleanPlate's: give --db the canteen's database, or a new one for init",
+                      d->path, PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return err;
+}
+
+/* d->path is what was given, which may hold a password: messages name the
+ * store as user@host:port/dbname instead. */
+static cp_err name_for_messages(db *d)
+{
+    PGconn *conn = pg_of(d)->conn;
+    const char *host = PQhost(conn);
+    char *name = NULL;
+
+    if (asprintf(&name, "postgresql://%s@%s:%s/%s", PQuser(conn),
+                 host && host[0] == '/' ? "(socket)" : host ? host : "", PQport(conn),
+                 PQdb(conn)) < 0)
+        return cp_fail(CP_ERR_NOMEM, "out of memory opening %s", PQdb(conn));
+    free(d->path);
+    d->path = name;
+    return CP_OK;
+}
+
+static cp_err pg_open(db *d, int flags)
+{
+    /* the target is expanded after the default timeout: its own one wins */
+    const char *const keywords[] = {"connect_timeout", "dbname", NULL};
+    const char *const values[] = {CONNECT_TIMEOUT, d->path, NULL};
+    int version = 0;
+    pg *c;
+    cp_err err;
+
+    (void)flags; /* the database itself is made by its owner (createdb), never here */
+    if (!(c = calloc(1, sizeof *c)))
+        return cp_fail(CP_ERR_NOMEM, "out of memory opening the database");
+    d->conn = c;
+    c->owner = d;
+    c->conn = PQconnectdbParams(keywords, values, 1);
+    if (!c->conn)
+        return cp_fail(CP_ERR_NOMEM, "out of memory opening the database");
+    if (PQstatus(c->conn) != CONNECTION_OK) {
+        char msg[512];
+        trim_copy(msg, sizeof msg, PQerrorMessage(c->conn));
+        if (strstr(msg, "does not exist"))
+            return cp_fail(CP_ERR_NOT_FOUND, "cannot open the database: %s: create it "
+                           "(createdb NAME as its owner), then run `cleanplate-office init`",
+                           msg);
+        if (strstr(msg, "authentication") || strstr(msg, "password"))
+            return cp_fail(CP_ERR_ACCESS, "cannot open the database: %s: check the user and "
+                           "password in the URI (or ~/.pgpass)", msg);
+        return cp_fail(CP_ERR_BUSY, "the database server was unreachable (%s), so nothing "
+                       "was done; check the URI and that the server is up, then try again", msg);
+    }
+    if ((err = name_for_messages(d)) || (err = session_setup(d)) ||
+        (err = pg_get_version(d, &version)) || (version == 0 && (err = check_not_foreign(d))))
+        return err;
+    return CP_OK;
+}
+
+static void pg_close(db *d)
+{
+    pg *c = d->conn;
+
+    if (!c)
+        return;
+    PQfinish(c->conn);
+    free(c);
+    d->conn = NULL;
+}
+
+/* ---- statements ---------------------------------------------------------- */
+
+/* Whether p starts the keywords CROSS JOIN (any case), not inside a word. */
+static int cross_join_at(const char *sql, const char *p)
+{
+    return strncasecmp(p, "CROSS JOIN", 10) == 0 &&
+           (p == sql || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
+           !(isalnum((unsigned char)p[10]) || p[10] == '_');
+}
+
+/* Rewrites what SQLite and PostgreSQL spell differently in a statement:
+ * - placeholders: ?N becomes $N and a bare ? the number after the largest
+ *   so far, as SQLite numbers it; *nparams gets the largest number;
+ * - CROSS JOIN: on SQLite an inner join (it may have ON) that the planner
+ *   keeps in the order written, which the code uses to choose the outer
+ *   loop (backoffice/metrics.c); PostgreSQL's takes no ON, and JOIN is
+ *   SQLite's meaning on it.
+ * Nothing inside a quoted string or identifier or a comment is rewritten.
+ * Caller frees the result. */
+static char *translate(const char *sql, int *nparams)
+{
+    size_t n = strlen(sql);
+    char *out = malloc(n * 6 + 1), *o = out; /* "?" becomes at most "$NNNNN" */
+    int max = 0;
+
+    if (!out)
+        return NULL;
+    for (const char *p = sql; *p;) {
+        if (*p == '\'' || *p == '"') {
+            char q = *p;
+            *o++ = *p++;
+            while (*p && *p != q)
+                *o++ = *p++;
+            if (*p) /* the closing quote; a doubled one reopens, which works out */
+                *o++ = *p++;
+        } else if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                *o++ = *p++;
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *end = strstr(p + 2, "*/");
+            size_t len = end ? (size_t)(end + 2 - p) : strlen(p);
+            memcpy(o, p, len);
+            o += len;
+            p += len;
+        } else if (cross_join_at(sql, p)) {
+            memcpy(o, "JOIN", 4);
+            o += 4;
+            p += 10;
+        } else if (*p == '?') {
+            int num = 0;
+            p++;
+            if (*p >= '0' && *p <= '9')
+                while (*p >= '0' && *p <= '9' && num < 1000)
+                    num = num * 10 + (*p++ - '0');
+            else
+                num = max + 1;
+            if (num > max)
+                max = num;
+            o += sprintf(o, "$%d", num);
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = '\0';
+    *nparams = max;
+    return out;
+}
+
+/* Prepares st on the current connection (again after a reconnection). */
+static cp_err prepare_now(db *d, pg_stmt *st)
+{
+    pg *c = pg_of(d);
+    PGresult *res;
+
+    snprintf(st->name, sizeof st->name, "cp%u", ++c->next_id);
+    res = PQprepare(c->conn, st->name, st->sql, 0, NULL);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        remember(c, res);
+        PQclear(res);
+        return pg_fail(d, "preparing a statement");
+    }
+    PQclear(res);
+    st->gen = c->gen;
+    return CP_OK;
+}
+
+static cp_err pg_prepare(db *d, const char *sql, void **impl)
+{
+    pg_stmt *st = calloc(1, sizeof *st);
+    cp_err err;
+
+    if (!st || !(st->sql = translate(sql, &st->nparams)) ||
+        (st->nparams && !(st->vals = calloc((size_t)st->nparams, sizeof *st->vals)))) {
+        if (st)
+            free(st->sql);
+        free(st);
+        return cp_fail(CP_ERR_NOMEM, "out of memory preparing a statement");
+    }
+    st->c = pg_of(d);
+    st->ncols = -1;
+    st->row = -1;
+    if ((err = reconnect(d)) || (err = prepare_now(d, st))) {
+        free(st->vals);
+        free(st->sql);
+        free(st);
+        return err;
+    }
+    *impl = st;
+    return CP_OK;
+}
+
+static void pg_clear_bindings(void *impl)
+{
+    pg_stmt *st = impl;
+
+    for (int i = 0; i < st->nparams; i++) {
+        free(st->vals[i]);
+        st->vals[i] = NULL;
+    }
+}
+
+static void pg_reset(void *impl)
+{
+    pg_stmt *st = impl;
+
+    PQclear(st->res);
+    st->res = NULL;
+    st->row = -1;
+}
+
+static void pg_finalize(void *impl)
+{
+    pg_stmt *st = impl;
+    char sql[48];
+
+    if (!st)
+        return;
+    pg_reset(st);
+    pg_clear_bindings(st);
+    /* the name is freed on the server too, unless the connection is gone */
+    if (st->gen == st->c->gen && PQstatus(st->c->conn) == CONNECTION_OK &&
+        PQtransactionStatus(st->c->conn) != PQTRANS_INERROR) {
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
+        PQclear(PQexec(st->c->conn, sql));
+    }
+    free(st->vals);
+    free(st->sql);
+    free(st);
+}
+
+static void bind_copy(pg_stmt *st, int idx, const char *text)
+{
+    if (idx < 1 || idx > st->nparams)
+        return; /* as SQLite, which refuses a parameter the statement does not have */
+    free(st->vals[idx - 1]);
+    st->vals[idx - 1] = text ? strdup(text) : NULL;
+    if (text && !st->vals[idx - 1])
+        st->failed = 1;
+}
+
+static void pg_bind_int64(void *impl, int idx, int64_t v)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%lld", (long long)v);
+    bind_copy(impl, idx, text);
+}
+
+static void pg_bind_text(void *impl, int idx, const char *s)
+{
+    bind_copy(impl, idx, s);
+}
+
+static void pg_bind_null(void *impl, int idx)
+{
+    bind_copy(impl, idx, NULL);
+}
+
+/* Whether a command's status names rows it changed, as sqlite3_changes counts them. */
+static int changes_rows(const char *status)
+{
+    return strncmp(status, "INSERT", 6) == 0 || strncmp(status, "UPDATE", 6) == 0 ||
+           strncmp(status, "DELETE", 6) == 0 || strncmp(status, "MERGE", 5) == 0;
+}
+
+/* Makes st usable on the connection: connects again and prepares st again
+ * when the connection it was prepared on is gone. */
+static cp_err ready(db *d, pg_stmt *st)
+{
+    cp_err err = reconnect(d);
+
+    if (!err && st->gen != st->c->gen)
+        err = prepare_now(d, st);
+    return err;
+}
+
+/* Runs st with its bindings; its rows are then in st->res. */
+static int execute(db *d, pg_stmt *st)
+{
+    pg *c = st->c;
+    ExecStatusType rs;
+
+    if (st->failed) {
+        st->failed = 0;
+        c->sqlstate[0] = '\0';
+        snprintf(c->msg, sizeof c->msg, "a parameter could not be kept (out of memory) or "
+                 "the server could not describe the statement; it was not run");
+        return DB_ERROR;
+    }
+    if (ready(d, st))
+        return DB_ERROR;
+    st->res = PQexecPrepared(c->conn, st->name, st->nparams, (const char *const *)st->vals,
+                             NULL, NULL, 0);
+    rs = PQresultStatus(st->res);
+    if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
+        remember(c, st->res);
+        pg_reset(st);
+        return DB_ERROR;
+    }
+    if (changes_rows(PQcmdStatus(st->res)))
+        c->changes = strtoll(PQcmdTuples(st->res), NULL, 10);
+    st->ncols = PQnfields(st->res);
+    return DB_DONE;
+}
+
+static int pg_step(void *impl)
+{
+    pg_stmt *st = impl;
+
+    if (!st->res && execute(st->c->owner, st) == DB_ERROR)
+        return DB_ERROR;
+    if (++st->row < PQntuples(st->res))
+        return DB_ROW;
+    /* past the last row the statement is ready to run again, as SQLite's
+     * statements reset themselves when stepped after SQLITE_DONE */
+    pg_reset(st);
+    return DB_DONE;
+}
+
+static int pg_col_count(void *impl)
+{
+    pg_stmt *st = impl;
+    PGresult *res;
+
+    if (st->ncols >= 0)
+        return st->ncols;
+    /* asked before the first step: the server describes the statement. When
+     * it cannot, the next step fails too, so that nobody reads a row with
+     * a column count of 0 (the audit chain hashes every column) */
+    if (ready(st->c->owner, st)) {
+        st->failed = 1;
+        return 0;
+    }
+    res = PQdescribePrepared(st->c->conn, st->name);
+    if (PQresultStatus(res) == PGRES_COMMAND_OK)
+        st->ncols = PQnfields(res);
+    else
+        st->failed = 1;
+    PQclear(res);
+    return st->ncols >= 0 ? st->ncols : 0;
+}
+
+static int has_cell(pg_stmt *st, int col)
+{
+    return st->res && st->row >= 0 && st->row < PQntuples(st->res) && col >= 0 &&
+           col < PQnfields(st->res);
+}
+
+static int pg_col_is_null(void *impl, int col)
+{
+    pg_stmt *st = impl;
+    return !has_cell(st, col) || PQgetisnull(st->res, st->row, col);
+}
+
+static const char *pg_col_text(void *impl, int col)
+{
+    pg_stmt *st = impl;
+    return pg_col_is_null(st, col) ? NULL : PQgetvalue(st->res, st->row, col);
+}
+
+/* A boolean (a comparison or EXISTS in a select list) reads as 1 or 0, as
+ * SQLite gives it; a numeric (sum() of integers) as its whole part. */
+static int64_t pg_col_int64(void *impl, int col)
+{
+    const char *text = pg_col_text(impl, col);
+
+    if (!text)
+        return 0;
+    if (text[0] == 't' || text[0] == 'f')
+        return text[0] == 't';
+    return strtoll(text, NULL, 10);
+}
+
+static const char *pg_col_name(void *impl, int col)
+{
+    pg_stmt *st = impl;
+    return has_cell(st, col) ? PQfname(st->res, col) : NULL;
+}
+
+static cp_err pg_defer_checks(db *d)
+{
+    return pg_exec(d, "SET CONSTRAINTS ALL DEFERRED");
+}
+
+/* Moves the sequence of every identity column of the store's schema past
+ * the largest id its table holds. */
+static cp_err pg_sync_ids(db *d)
+{
+    return pg_exec(d,
+        "DO $$ DECLARE r record; BEGIN"
+        " FOR r IN SELECT k.relname, a.attname FROM pg_attribute a"
+        "   JOIN pg_class k ON k.oid = a.attrelid JOIN pg_namespace n ON n.oid = k.relnamespace"
+        "   WHERE n.nspname = current_schema() AND a.attidentity <> '' AND NOT a.attisdropped"
+        " LOOP EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L),"
+        "   coalesce((SELECT max(%I) FROM %I), 0) + 1, false)',"
+        "   r.relname, r.attname, r.attname, r.relname);"
+        " END LOOP; END $$");
+}
+
+static int64_t pg_changes(db *d)
+{
+    return pg_of(d)->changes;
+}
+
+/* ---- transactions ------------------------------------------------------- */
+
+/* A write transaction: BEGIN, then the one advisory lock that every writer
+ * takes, so that writers run one at a time as on SQLite (BEGIN IMMEDIATE).
+ * The code relies on that: the audit chain reads its head and appends after
+ * it in one transaction, ids_next counts a terminal's sequence, a charge
+ * checks the duplicate tap, the limits and the balance before it writes.
+ * Under READ COMMITTED with this lock, each of those reads sees every write
+ * committed before the lock was granted, exactly as under SQLite's lock.
+ * It costs little here: every event appends to the one audit chain, which
+ * is a point where writers meet one at a time whatever the engine; readers
+ * (reports, metrics, the UI's lists) take no lock and are never held up.
+ * The lock is released at COMMIT or ROLLBACK, and a writer that waits for it
+ * longer than LOCK_TIMEOUT is answered busy, as SQLite's busy timeout does. */
+static cp_err pg_begin(db *d)
+{
+    pg *c = pg_of(d);
+    cp_err err;
+
+    if ((err = reconnect(d)))
+        return err;
+    if ((err = run(d, "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")",
+                   "starting a transaction", NULL))) {
+        if (PQtransactionStatus(c->conn) != PQTRANS_IDLE)
+            PQclear(PQexec(c->conn, "ROLLBACK"));
+        return err;
+    }
+    c->txn = 1;
+    return CP_OK;
+}
+
+static int pg_in_txn(db *d)
+{
+    pg *c = pg_of(d);
+    PGTransactionStatusType s = PQtransactionStatus(c->conn);
+
+    if (s == PQTRANS_UNKNOWN) /* the connection is gone: ours is until rolled back */
+        return c->txn;
+    return s != PQTRANS_IDLE;
+}
+
+static void pg_rollback(db *d)
+{
+    pg *c = pg_of(d);
+
+    if (PQstatus(c->conn) == CONNECTION_OK && PQtransactionStatus(c->conn) != PQTRANS_IDLE)
+        PQclear(PQexec(c->conn, "ROLLBACK"));
+    c->txn = 0;
+}
+
+static cp_err pg_commit(db *d)
+{
+    pg *c = pg_of(d);
+    PGresult *res = PQexec(c->conn, "COMMIT");
+    cp_err err = CP_OK;
+
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        remember(c, res);
+        c->committing = 1;
+        err = pg_fail(d, "committing");
+    } else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+        /* a transaction in which a statement failed ends in ROLLBACK, quietly */
+        err = cp_fail(CP_ERR_DB, "committing: a statement of the transaction had failed, so "
+                      "nothing of it was saved");
+    }
+    PQclear(res);
+    c->txn = 0;
+    if (err)
+        pg_rollback(d);
+    return err;
+}
+
+/* ---- the append-only guards ------------------------------------------------ */
+
+/* A guard is a BEFORE trigger for event on table, enabled, whose function
+ * raises an exception (core/schema.c's cp_append_only). tgtype's bits:
+ * 2 BEFORE, 8 DELETE, 16 UPDATE. */
+static cp_err pg_has_guard(db *d, const char *table, const char *event, int *yes)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid"
+        " WHERE t.tgrelid = to_regclass($1) AND NOT t.tgisinternal AND t.tgenabled <> 'D'"
+        " AND (t.tgtype & 2) <> 0 AND (t.tgtype & $2::int) <> 0"
+        " AND p.prosrc LIKE '%RAISE EXCEPTION%'";
+    const char *params[2] = {table, strcmp(event, "DELETE") == 0 ? "8" : "16"};
+    pg *c = pg_of(d);
+    PGresult *res;
+    cp_err err = CP_OK;
+
+    *yes = 0;
+    res = PQexecParams(c->conn, sql, 2, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        remember(c, res);
+        err = pg_fail(d, "reading the triggers");
+    } else {
+        *yes = atol(PQgetvalue(res, 0, 0)) > 0;
+    }
+    PQclear(res);
+    return err;
+}
+
+const db_engine db_pg_engine = {
+    .name = "postgresql",
+    .dialect = DB_DIALECT_PG,
+    .open = pg_open,
+    .close = pg_close,
+    .get_version = pg_get_version,
+    .set_version = pg_set_version,
+    .prepare = pg_prepare,
+    .finalize = pg_finalize,
+    .reset = pg_reset,
+    .clear_bindings = pg_clear_bindings,
+    .bind_int64 = pg_bind_int64,
+    .bind_text = pg_bind_text,
+    .bind_null = pg_bind_null,
+    .step = pg_step,
+    .col_count = pg_col_count,
+    .col_is_null = pg_col_is_null,
+    .col_int64 = pg_col_int64,
+    .col_text = pg_col_text,
+    .col_name = pg_col_name,
+    .changes = pg_changes,
+    .exec = pg_exec,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .in_txn = pg_in_txn,
+    .fail = pg_fail,
+    .has_guard = pg_has_guard,
+    .defer_checks = pg_defer_checks,
+    .sync_ids = pg_sync_ids,
+};

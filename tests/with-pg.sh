@@ -1,0 +1,58 @@
+#!/bin/sh
+# Runs a command with a throw-away PostgreSQL server, its target in
+# CLEANPLATE_TEST_PG, so that the tests run on both engines; the server and
+# its files are gone afterwards. One server for the whole command (make check).
+#   - CLEANPLATE_TEST_PG already set: that server is used, none is started;
+#   - root: Debian's pg_virtualenv (postgresql-common) makes a temporary
+#     cluster owned by the postgres user, in a temporary folder (-t), so that
+#     two runs at once do not meet (CI runs as root on a fresh Debian);
+#   - any other user: initdb in a temporary folder, a socket there, no TCP;
+#   - no PostgreSQL installed, or CLEANPLATE_TEST_PG=off: the command runs
+#     without one, and the tests run on SQLite only (said on stderr).
+# The test server does not sync to disk (fsync=off): it dies with the tests.
+# Usage: tests/with-pg.sh COMMAND [ARG...]
+set -u
+
+if [ "${CLEANPLATE_TEST_PG:-}" = off ]; then
+    unset CLEANPLATE_TEST_PG
+    exec "$@"
+fi
+[ -n "${CLEANPLATE_TEST_PG:-}" ] && exec "$@"
+
+bindir=$(pg_config --bindir 2>/dev/null)
+[ -n "$bindir" ] || bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+settings="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+
+if [ "$(id -u)" -eq 0 ] && command -v pg_virtualenv >/dev/null 2>&1 &&
+    [ -x "$bindir/postgres" ]; then
+    # pg_virtualenv exports PGHOST, PGPORT, PGUSER and PGPASSWORD: an empty
+    # URI reaches its server through them
+    exec pg_virtualenv -t -o fsync=off -o synchronous_commit=off -o full_page_writes=off \
+        sh -c 'CLEANPLATE_TEST_PG=postgresql:// exec "$@"' with-pg "$@"
+fi
+
+if [ "$(id -u)" -ne 0 ] && [ -x "$bindir/initdb" ] && [ -x "$bindir/pg_ctl" ]; then
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/cp-pg-XXXXXX")
+    stop() {
+        "$bindir/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1
+        rm -rf "$dir"
+    }
+    trap stop EXIT
+    trap 'exit 1' INT TERM
+    if "$bindir/initdb" -D "$dir/data" -A trust -U postgres -E UTF8 --no-sync \
+            >"$dir/initdb.log" 2>&1 &&
+        "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+            -o "-k $dir -c listen_addresses= $settings" start >/dev/null 2>&1; then
+        CLEANPLATE_TEST_PG="postgresql:///postgres?host=$dir&user=postgres"
+        export CLEANPLATE_TEST_PG
+        "$@"
+        exit $?
+    fi
+    echo "with-pg: could not start a PostgreSQL in $dir:" >&2
+    tail -n 5 "$dir/initdb.log" "$dir/server.log" >&2 2>/dev/null
+    exit 1
+fi
+
+echo "with-pg: no PostgreSQL server to start (install postgresql-15: scripts/install-deps.sh);" \
+    "the tests run on SQLite only" >&2
+exec "$@"
