@@ -61,6 +61,7 @@ grep -q "roles ready: $office owns the store" "$TMPDIR/init" || fail "init said:
 #    a weighing go through the terminals' role (the triggers they fire included)
 export CLEANPLATE_DB=$OFFICE_DB
 setup_canteen 3
+as_manager topup S0003 50 >/dev/null || fail "topup as the office"
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
 as_manager topup S0001 50 >/dev/null || fail "topup as the office"
 export CLEANPLATE_DB=$TERMINAL_DB
@@ -72,6 +73,32 @@ as_manager void POS1-000001 --reason 刷错 >/dev/null || fail "void as the term
 "$OFFICE" waste add --stage plate --staff-no S0002 --grams 35 --terminal W1 >/dev/null ||
     fail "a weighing as the terminals' role"
 must_fail "permission denied" "$OFFICE" canteen add C2 "第二食堂"
+# the full screen too: a wrong PIN (counted), the login, a shift opened, a tap, the Z report
+CLEANPLATE_DB=$OFFICE_DB add_user li cashier 1357
+tmux_start roles
+trap '$T kill-server 2>/dev/null || true; drop_roles' EXIT
+$T new-session -d -s pos -x 80 -y 24 \
+    "env LANG=C.UTF-8 TERM=xterm-256color CLEANPLATE_DB='$TERMINAL_DB' CLEANPLATE_NOW=$CLEANPLATE_NOW \
+     $POS --terminal POS3 --printer none 2>$TMPDIR/stderr; echo EXITED \$?; sleep 60"
+wait_for "Cashier name"
+type_in li
+type_in 9999
+wait_for "wrong name or PIN (1 of 3 tries)"
+type_in 1357
+wait_for "Open the shift"
+type_in 100
+wait_for "Tap a card"
+$T send-keys -t pos 0000000003 Enter
+wait_for "sale POS3-000002"
+key z
+wait_for "Close the shift"
+type_in 100
+wait_for "Z REPORT  shift POS3-000001 / POS3-000003"
+key Enter
+wait_for "Cash in the drawer (yuan)"
+key C-q
+wait_for "EXITED 0"
+[ ! -s "$TMPDIR/stderr" ] || fail "the terminal as the terminals' role: $(cat "$TMPDIR/stderr")"
 
 # 4. the owner drops every guard; the server still refuses the terminals' role
 export CLEANPLATE_DB=$OFFICE_DB
