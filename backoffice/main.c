@@ -637,17 +637,17 @@ static int cmd_store_copy(ctx *c)
     if (office_need(c, "from") || office_need(c, "to"))
         return 2;
     if (strcmp(from, to) == 0) {
-        fprintf(stderr, "cleanplate-office: --from and --to are the same store: give --to a "
-                        "new database\n");
+        fprintf(stderr, _("cleanplate-office: --from and --to are the same store: give --to a "
+                          "new database\n"));
         return 2;
     }
     if ((err = db_open(from, DB_OPEN_EXISTING, &src)) ||
         (err = db_open(to, DB_OPEN_CREATE, &dst)) || (err = storecopy_run(src, dst, &r)))
         goto out;
-    printf("copied %ld rows of %ld tables; wallets hold %s yuan cash and %s yuan subsidy in "
-           "both\naudit head %s in both%s%s\n", r.rows, r.tables,
+    printf(_("copied %ld rows of %ld tables; wallets hold %s yuan cash and %s yuan subsidy in "
+             "both\naudit head %s in both%s%s\n"), r.rows, r.tables,
            money_format(r.cash_fen, money[0]), money_format(r.subsidy_fen, money[1]), r.head,
-           r.published[0] ? "; last published hash " : "", r.published);
+           r.published[0] ? _("; last published hash ") : "", r.published);
     if (!(err = verify_books(dst, r.head[0] ? r.head : NULL, stdout, &problems)))
         err = publish_verify(dst, NULL, stdout, &problems);
 out:
