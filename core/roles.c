@@ -98,7 +98,7 @@ static cp_err grant_terminal(db *d)
     if ((err = db_exec(d, sql)))
         return err;
     for (const schema_table *t = schema_tables; t->name && !err; t++) {
-        /* names and rights are this file's constants, short by far */
+        /* names and rights are schema_tables' constants, short by far */
         snprintf(sql, sizeof sql, fmt, t->name, t->terminal, t->name);
         if ((err = db_exec(d, sql)))
             err = cp_fail(err, "granting the terminals' role its rights on %s: %s", t->name,
