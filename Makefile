@@ -138,7 +138,9 @@ po:
 	@mkdir -p $(BUILD)/po
 	./po/extract.sh $(BUILD)/po/cleanplate.pot
 	@for l in $(LINGUAS); do msgmerge --quiet --update --backup=none --no-wrap \
-	    po/$$l.po $(BUILD)/po/cleanplate.pot && msgfmt --statistics -o /dev/null po/$$l.po; done
+	    po/$$l.po $(BUILD)/po/cleanplate.pot && \
+	    msgattrib --no-obsolete --no-wrap -o po/$$l.po po/$$l.po && \
+	    msgfmt --statistics -o /dev/null po/$$l.po; done
 
 # ---- tests ---------------------------------------------------------------
 
