@@ -11,7 +11,7 @@
 # store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 
-REQ="python3 tests/tools/termreq.py"
+. tests/tools/serve_lib.sh
 setup_canteen 5
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >"$TMPDIR/w1.out"
 WKEY=$(tail -n 1 "$TMPDIR/w1.out")
@@ -21,34 +21,8 @@ as_manager topup S0002 10 >/dev/null
 KEY=$("$OFFICE" terminal key POS1)
 [ "$(printf '%s' "$KEY" | wc -c)" -eq 64 ] || fail "terminal key printed '$KEY', not 64 hex digits"
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-ADDR=127.0.0.1:$PORT
-"$OFFICE" serve --listen "$ADDR" 2>"$TMPDIR/serve.log" &
-SERVE=$!
-trap 'kill "$SERVE" 2>/dev/null || true' EXIT
-i=0
-until grep -q "listening on" "$TMPDIR/serve.log"; do
-    i=$((i + 1)); [ $i -lt 100 ] || fail "serve did not start: $(cat "$TMPDIR/serve.log")"
-    sleep 0.05
-done
+serve_start
 
-# req CODE KEY METHOD PATH [BODY] [options]: status in $TMPDIR/status, answer in $TMPDIR/answer
-req() {
-    $REQ "$ADDR" "$@" >"$TMPDIR/req.out" || fail "termreq $*"
-    sed -n 1p "$TMPDIR/req.out" >"$TMPDIR/status"
-    sed -n 2p "$TMPDIR/req.out" >"$TMPDIR/answer"
-}
-status() { cat "$TMPDIR/status"; }
-answer() { jq -r "$1" "$TMPDIR/answer"; }
-expect() { # expect STATUS ERROR-or-ok
-    [ "$(status)" = "$1" ] || fail "status $(status), not $1: $(cat "$TMPDIR/answer")"
-    if [ "$2" = ok ]; then
-        [ "$(answer .ok)" = true ] || fail "not ok: $(cat "$TMPDIR/answer")"
-    else
-        [ "$(answer .error)" = "$2" ] || fail "error '$(answer .error)', not $2: $(cat "$TMPDIR/answer")"
-    fi
-    [ "$(answer .server_time)" -gt 0 ] || fail "no server_time: $(cat "$TMPDIR/answer")"
-}
 cash() { sql "SELECT w.cash_fen FROM wallets w JOIN diners d ON d.id = w.diner_id WHERE d.staff_no = '$1'"; }
 sales() { sql "SELECT count(*) FROM sales"; }
 charge() { printf '{"events":[{"seq":%s,"kind":"charge","card":"%s","cashier":"王芳"}],"pending":0,"snapshot_version":3}' "$1" "$2"; }
@@ -173,10 +147,7 @@ req POS1 "$NEW" GET "/v1/receipt?sale=NOSUCH"
 expect 404 not_found
 
 # SIGTERM: the server stops cleanly
-kill -TERM "$SERVE"
-wait "$SERVE" || fail "serve exited $? on SIGTERM"
-trap - EXIT
-grep -q "stopped" "$TMPDIR/serve.log" || fail "no clean stop in the log"
+serve_stop
 
 "$OFFICE" verify >"$TMPDIR/verify.out" || fail "verify: $(cat "$TMPDIR/verify.out")"
 echo "serve_basic: ok"
