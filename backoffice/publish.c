@@ -450,8 +450,8 @@ static cp_err check_delivered(db *d, const metrics_span *span, const publish_req
                        "(`cleanplate-office terminals`), or publish with --force --reason TEXT",
                        code, span->label,
                        strcmp(why, "last_contact") == 0
-                           ? "it was last heard before the month ended"
-                           : "it still reports events pending from before the month's end");
+                           ? _("it was last heard before the month ended")
+                           : _("it still reports events pending from before the month's end"));
     if (!req->reason || !*req->reason)
         return cp_fail(CP_ERR_INVALID, "--force needs --reason TEXT: why publish before "
                        "terminal %s delivered its events", code);
