@@ -282,7 +282,8 @@ static void process(struct MHD_Connection *mc, const char *method, const char *p
     *log_class = route->log_class;
     {
         serve_req r = {.d = d, .terminal = code, .info = &info, .body = cn->body,
-                       .len = cn->len, .query = q ? q + 1 : "", .now = now};
+                       .len = cn->len, .query = q ? q + 1 : "", .now = now,
+                       .pending = -1, .snapshot_version = -1};
         route->handle(&r, a);
     }
 out:

@@ -222,7 +222,8 @@ static cp_err apply_event(const serve_req *r, json_t *ev, int64_t seq, const cha
         return err;
     if (!*answer || !(text = json_dumps(*answer, JSON_COMPACT)))
         return cp_fail(CP_ERR_NOMEM, "out of memory answering event %lld", (long long)seq);
-    rec = (terminals_event){r->terminal, seq, kind, hash, text, offline, at};
+    rec = (terminals_event){r->terminal, seq, kind, hash, text, offline, at,
+                            r->now, r->pending, r->snapshot_version};
     err = terminals_event_record(r->d, &rec);
     free(text);
     return err;
@@ -353,7 +354,8 @@ static void handle_events(const serve_req *r, serve_answer *a)
 {
     json_t *in = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, NULL), *answers = NULL;
     json_t *events = json_object_get(in, "events");
-    int64_t hw;
+    serve_req ev_req;
+    int64_t hw, before;
 
     if (!json_is_object(in)) {
         serve_error(a, 400, "bad_json", "the body is not a JSON object (doc/protocol.md)");
@@ -361,9 +363,7 @@ static void handle_events(const serve_req *r, serve_answer *a)
     }
     if (check_events(r, events, a))
         goto out;
-    if (terminals_contact(r->d, r->terminal, r->now, reported(in, "pending"),
-                          reported(in, "snapshot_version")) ||
-        terminals_high_water(r->d, r->terminal, &hw)) {
+    if (terminals_high_water(r->d, r->terminal, &hw)) {
         serve_error(a, 503, "busy", "%s", cp_detail());
         goto out;
     }
@@ -371,8 +371,17 @@ static void handle_events(const serve_req *r, serve_answer *a)
         serve_error(a, 503, "busy", "out of memory");
         goto out;
     }
+    /* the contact is noted with each event recorded (one commit); when
+     * none was (repeats, refusals), on its own */
+    ev_req = *r;
+    ev_req.pending = reported(in, "pending");
+    ev_req.snapshot_version = reported(in, "snapshot_version");
+    before = hw;
     a->status = 200;
-    walk_events(r, events, answers, &hw, a);
+    walk_events(&ev_req, events, answers, &hw, a);
+    if (hw == before && terminals_contact(r->d, r->terminal, r->now, ev_req.pending,
+                                          ev_req.snapshot_version))
+        fprintf(stderr, _("serve: %s: noting the contact: %s\n"), r->terminal, cp_detail());
     if (a->status == 200)
         a->body = json_pack("{s:b, s:I, s:O}", "ok", 1, "high_water", (json_int_t)hw, "answers",
                             answers);
