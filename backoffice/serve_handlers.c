@@ -53,11 +53,14 @@ static json_t *charge_answer(int64_t seq, const charge_res *r)
  * (scale/station_run.c), with seq. */
 static json_t *weighing_answer(int64_t seq, const waste_res *r)
 {
-    char flags[128];
-    json_t *o;
+    char text[128], *save = NULL;
+    json_t *flags = json_array(), *o;
 
-    waste_flags_text(r->flags, flags, sizeof flags);
-    o = json_pack("{s:I, s:b, s:o, s:o, s:I, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, "
+    /* a list of the flags' names, as the station prints them */
+    waste_flags_text(r->flags, text, sizeof text);
+    for (char *f = strtok_r(text, ",", &save); f && flags; f = strtok_r(NULL, ",", &save))
+        json_array_append_new(flags, json_string(f));
+    o = json_pack("{s:I, s:b, s:o, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
                   "s:o, s:b, s:I, s:I, s:b, s:o, s:o, s:o}",
                   "seq", (json_int_t)seq, "ok", 1, "id", jsonl_str(r->id), "stage",
                   jsonl_str(r->stage), "gross_g", (json_int_t)r->gross_g, "tare_g",
@@ -69,9 +72,15 @@ static json_t *weighing_answer(int64_t seq, const waste_res *r)
                   (json_int_t)r->rate_clean, "rate_trays", (json_int_t)r->rate_trays,
                   "repeated", r->repeated, "category", jsonl_str(r->category), "reason",
                   jsonl_str(r->reason), "created_at", jsonl_str(r->created_at));
-    if (o)
+    if (o) {
+        json_object_set_new(o, "department_code", jsonl_str(r->department_code));
+        json_object_set_new(o, "rate_of", json_string(r->rate_of_department ? "department"
+                                                                             : "canteen"));
         json_object_set_new(o, "rate_pct", r->rate_pct >= 0 ? json_integer(r->rate_pct)
                                                             : json_null());
+        if (r->message[0])
+            json_object_set_new(o, "message", jsonl_str(r->message));
+    }
     return o;
 }
 
