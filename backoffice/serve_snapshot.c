@@ -170,14 +170,15 @@ static cp_err cards_into(db *d, int64_t since, json_t *today, json_t *cards)
 
         snprintf(key, sizeof key, "%lld", (long long)db_col_int64(st, 8));
         t = json_object_get(today, key);
-        o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:O, s:I}",
+        /* o: a new reference, to the diner's counts or to a new empty object */
+        o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:I}",
                       "card", jsonl_str(db_col_text(st, 0)), "staff_no",
                       jsonl_str(db_col_text(st, 1)), "name", jsonl_str(db_col_text(st, 2)),
                       "department", jsonl_str(db_col_text(st, 3)), "category",
                       jsonl_str(db_col_text(st, 4)), "status", jsonl_str(db_col_text(st, 5)),
                       "cash_fen", (json_int_t)db_col_int64(st, 6), "subsidy_fen",
                       (json_int_t)db_col_int64(st, 7), "meals_today",
-                      t ? json_object_get(t, "meals_today") : json_object(),
+                      t ? json_incref(json_object_get(t, "meals_today")) : json_object(),
                       "spent_today_fen",
                       t ? json_integer_value(json_object_get(t, "spent_today_fen")) : 0);
         json_array_append_new(cards, o);
