@@ -228,7 +228,9 @@ cp_err terminals_event_find(db *d, const char *code, int64_t seq, int *found, ch
     return err;
 }
 
-cp_err terminals_event_record(db *d, const terminals_event *ev)
+/* Writes the one applied event ev and moves the high-water mark past it,
+ * in the open transaction. */
+static cp_err record_one(db *d, const terminals_event *ev, const char *now)
 {
     /* ON CONFLICT: another thread (a retry) recorded it first, with the
      * same effect, since both applied the same request id */
@@ -240,18 +242,11 @@ cp_err terminals_event_record(db *d, const terminals_event *ev)
     static const char hw_sql[] =
         "UPDATE terminal_status SET high_water = ?2, high_water_at = ?3"
         " WHERE terminal = ?1 AND high_water < ?2";
-    char now[CP_TIME_ISO_LEN];
-    db_stmt *st;
+    db_stmt *st = db_prepare(d, event_sql);
     cp_err err;
 
-    if ((err = now_iso(now)) || (err = db_begin(d)))
-        return err;
-    if ((err = note_contact(d, ev->terminal, ev->now, ev->pending, ev->snapshot_version)))
-        goto out;
-    if (!(st = db_prepare(d, event_sql))) {
-        err = CP_ERR_DB;
-        goto out;
-    }
+    if (!st)
+        return CP_ERR_DB;
     db_bind_text(st, 1, ev->terminal);
     db_bind_int64(st, 2, ev->seq);
     db_bind_text(st, 3, ev->kind);
@@ -261,16 +256,27 @@ cp_err terminals_event_record(db *d, const terminals_event *ev)
     db_bind_text(st, 7, ev->at);
     db_bind_text(st, 8, now);
     if ((err = db_step_done(d, st, "recording an applied event")))
-        goto out;
-    if (!(st = db_prepare(d, hw_sql))) {
-        err = CP_ERR_DB;
-        goto out;
-    }
+        return err;
+    if (!(st = db_prepare(d, hw_sql)))
+        return CP_ERR_DB;
     db_bind_text(st, 1, ev->terminal);
     db_bind_int64(st, 2, ev->seq);
     db_bind_text(st, 3, ev->offline && ev->at ? ev->at : now);
-    err = db_step_done(d, st, "moving the high-water mark");
-out:
+    return db_step_done(d, st, "moving the high-water mark");
+}
+
+cp_err terminals_events_record(db *d, const terminals_event *evs, size_t n)
+{
+    char now[CP_TIME_ISO_LEN];
+    cp_err err;
+
+    if (n == 0)
+        return CP_OK;
+    if ((err = now_iso(now)) || (err = db_begin(d)))
+        return err;
+    err = note_contact(d, evs[0].terminal, evs[0].now, evs[0].pending, evs[0].snapshot_version);
+    for (size_t i = 0; !err && i < n; i++)
+        err = record_one(d, &evs[i], now);
     return finish(d, err);
 }
 
