@@ -22,6 +22,7 @@
 
 #include "backoffice/cmd_cost.h"
 #include "backoffice/cmd_names.h"
+#include "backoffice/cmd_terminals.h"
 #include "backoffice/cmd_waste.h"
 #include "backoffice/metrics.h"
 #include "backoffice/office.h"
@@ -105,20 +106,6 @@ static int cmd_canteen_add(ctx *c)
     if (err)
         return office_fail(err);
     printf(_("added canteen %s (%s)\n"), c->pos[0], c->pos[1]);
-    return 0;
-}
-
-static int cmd_terminal_add(ctx *c)
-{
-    cp_err err;
-    int rc;
-    if ((rc = office_need(c, "canteen")) || (rc = office_need(c, "kind")))
-        return rc;
-    if ((err = canteen_add_terminal(c->d, c->pos[0], office_opt(c, "canteen"), office_opt(c, "kind"),
-                                    c->actor)))
-        return office_fail(err);
-    printf(_("added %s %s to canteen %s\n"), names_builtin(NAMES_TERMINAL, office_opt(c, "kind")),
-           c->pos[0], office_opt(c, "canteen"));
     return 0;
 }
 
@@ -774,8 +761,15 @@ static const command commands[] = {
         "for, or read from stdin: each twice)"),
      0, "create-roles,office-role=,terminal-role=", cmd_init},
     {"canteen add", "CODE NAME", N_("add a canteen"), 2, "", cmd_canteen_add},
-    {"terminal add", "CODE --canteen CODE --kind pos|waste", N_("add a POS or a waste station"), 1,
+    {"terminal add", "CODE --canteen CODE --kind pos|waste",
+     N_("add a POS or a waste station; prints its key for the network once"), 1,
      "canteen=,kind=", cmd_terminal_add},
+    {"terminal key", "CODE",
+     N_("make a new key for a networked terminal and print it alone (the old one stops "
+        "working)"), 1, "", cmd_terminal_key},
+    {"terminals", "[--json]",
+     N_("list the terminals: last contact with the server, events pending, high-water mark, "
+        "snapshot version, alarms, refused requests"), 0, "json", cmd_terminals},
     {"import departments", "FILE", N_("import departments (CSV: code,name,parent_code)"), 1, "",
      cmd_import_departments},
     {"import diners", "FILE",
