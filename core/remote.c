@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/remote.h"
+#include "core/termauth.h"
 
 #define MAX_ANSWER_BYTES (8 * 1024 * 1024) /* a snapshot of a large canteen, with room */
 
@@ -15,7 +16,7 @@ struct remote {
     char *base;      /* the URL without a trailing slash */
     const char *prefix; /* the path part of base (in base), signed before /v1/... */
     char terminal[64];
-    unsigned char key[crypto_auth_hmacsha256_KEYBYTES];
+    char key_hex[TERMAUTH_HEX_LEN]; /* signed with core/termauth, as the server checks */
     long budget_ms;
     int64_t offset_s;
 };
@@ -61,24 +62,18 @@ cp_err remote_new(const char *url, const char *terminal, const char *key_hex, lo
                   remote **out)
 {
     remote *r = NULL;
-    size_t keylen = 0, len;
-    cp_err err = CP_OK;
+    size_t len;
 
     *out = NULL;
     if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
         return cp_fail(CP_ERR_INVALID, "the server is a URL like http://10.0.0.5:8080, not '%s'",
                        url ? url : "");
-    if (!key_hex || strlen(key_hex) != REMOTE_KEY_HEX_LEN)
+    if (!key_hex || !termauth_key_valid(key_hex))
         return cp_fail(CP_ERR_INVALID, "the terminal's key is the 64 hex digits that "
                        "`cleanplate-office terminal key %s` printed", terminal);
-    if (sodium_init() < 0 || !(r = calloc(1, sizeof *r)) || !(r->base = strdup(url)))
+    if (!(r = calloc(1, sizeof *r)) || !(r->base = strdup(url)))
         goto nomem;
-    if (sodium_hex2bin(r->key, sizeof r->key, key_hex, REMOTE_KEY_HEX_LEN, NULL, &keylen,
-                       NULL) != 0 || keylen != sizeof r->key) {
-        err = cp_fail(CP_ERR_INVALID, "the terminal's key is the 64 hex digits that "
-                      "`cleanplate-office terminal key %s` printed", terminal);
-        goto out;
-    }
+    snprintf(r->key_hex, sizeof r->key_hex, "%s", key_hex);
     len = strlen(r->base);
     while (len > 0 && r->base[len - 1] == '/')
         r->base[--len] = '\0';
@@ -92,10 +87,8 @@ cp_err remote_new(const char *url, const char *terminal, const char *key_hex, lo
     *out = r;
     return CP_OK;
 nomem:
-    err = cp_fail(CP_ERR_NOMEM, "out of memory starting the link to the server");
-out:
     remote_free(r);
-    return err;
+    return cp_fail(CP_ERR_NOMEM, "out of memory starting the link to the server");
 }
 
 void remote_free(remote *r)
@@ -104,7 +97,7 @@ void remote_free(remote *r)
         return;
     if (r->curl)
         curl_easy_cleanup(r->curl);
-    sodium_memzero(r->key, sizeof r->key);
+    sodium_memzero(r->key_hex, sizeof r->key_hex);
     free(r->base);
     free(r);
 }
@@ -124,58 +117,32 @@ long remote_budget_ms(const remote *r)
     return r->budget_ms;
 }
 
-/* The signature of doc/protocol.md: HMAC-SHA256 with the key over
- * CODE \n TIME \n METHOD \n PATH \n BODY, as 64 hex digits. Kept in this
- * one function so that the server's own signing code (core/termauth.c)
- * can take its place unchanged. */
-static void sign(const remote *r, const char *time_s, const char *method, const char *path,
-                 const char *body, char out[2 * crypto_auth_hmacsha256_BYTES + 1])
-{
-    unsigned char mac[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256_state st;
-    const char *parts[] = {r->terminal, "\n", time_s, "\n", method, "\n", path, "\n",
-                           body ? body : ""};
-
-    crypto_auth_hmacsha256_init(&st, r->key, sizeof r->key);
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-        crypto_auth_hmacsha256_update(&st, (const unsigned char *)parts[i], strlen(parts[i]));
-    crypto_auth_hmacsha256_final(&st, mac);
-    sodium_bin2hex(out, 2 * crypto_auth_hmacsha256_BYTES + 1, mac, sizeof mac);
-}
-
 /* The signed headers of one request; NULL when out of memory. */
 static struct curl_slist *signed_headers(const remote *r, const char *method, const char *path,
                                          const char *body)
 {
-    char time_s[32], sig[2 * crypto_auth_hmacsha256_BYTES + 1], line[160];
+    static const char *const fixed[] = {
+        "Content-Type: application/json",
+        "Expect:", /* no 100-continue round trip within the budget */
+    };
+    char sig[TERMAUTH_HEX_LEN], lines[3][160];
     struct curl_slist *h = NULL, *next;
-    const char *lines[4];
+    int64_t now = (int64_t)time(NULL) + r->offset_s;
 
-    snprintf(time_s, sizeof time_s, "%lld", (long long)(time(NULL) + r->offset_s));
-    sign(r, time_s, method, path, body, sig);
-    lines[0] = "Content-Type: application/json";
-    lines[1] = "Expect:"; /* no 100-continue round trip within the budget */
-    lines[2] = NULL;
-    for (int i = 0; lines[i]; i++) {
-        if (!(next = curl_slist_append(h, lines[i])))
-            goto fail;
+    if (termauth_sign(r->key_hex, r->terminal, now, method, path, body, body ? strlen(body) : 0,
+                      sig))
+        return NULL;
+    snprintf(lines[0], sizeof lines[0], "X-CleanPlate-Terminal: %s", r->terminal);
+    snprintf(lines[1], sizeof lines[1], "X-CleanPlate-Time: %lld", (long long)now);
+    snprintf(lines[2], sizeof lines[2], "X-CleanPlate-Signature: %s", sig);
+    for (size_t i = 0; i < 5; i++) {
+        if (!(next = curl_slist_append(h, i < 2 ? fixed[i] : lines[i - 2]))) {
+            curl_slist_free_all(h);
+            return NULL;
+        }
         h = next;
     }
-    snprintf(line, sizeof line, "X-CleanPlate-Terminal: %s", r->terminal);
-    if (!(next = curl_slist_append(h, line)))
-        goto fail;
-    h = next;
-    snprintf(line, sizeof line, "X-CleanPlate-Time: %s", time_s);
-    if (!(next = curl_slist_append(h, line)))
-        goto fail;
-    h = next;
-    snprintf(line, sizeof line, "X-CleanPlate-Signature: %s", sig);
-    if (!(next = curl_slist_append(h, line)))
-        goto fail;
-    return next;
-fail:
-    curl_slist_free_all(h);
-    return NULL;
+    return h;
 }
 
 /* Learns the clock offset from an answer's server_time. */

@@ -20,7 +20,6 @@
 #include "core/err.h"
 
 #define REMOTE_DEFAULT_BUDGET_MS 800
-#define REMOTE_KEY_HEX_LEN 64 /* 32 bytes, as `cleanplate-office terminal key` prints it */
 
 typedef struct remote remote;
 
