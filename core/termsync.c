@@ -197,14 +197,15 @@ termsync_state termsync_flush(termsync *t, json_t **error)
     return st;
 }
 
-termsync_state termsync_hello(termsync *t, json_t **error)
+/* An empty upload: its answer says the server's high-water mark and time,
+ * and whether the link is up. */
+static termsync_state probe(termsync *t, json_t **error)
 {
     json_t *answer = NULL;
     int64_t hw = -1;
     long status = 0;
 
     *error = NULL;
-    /* an empty upload: its answer says the server's mark and time */
     if (remote_post_events(t->r, NULL, 0, 0, t->snapshot_version, &status, &answer)) {
         t->offline = 1;
         return TERMSYNC_NO_ANSWER;
@@ -217,7 +218,13 @@ termsync_state termsync_hello(termsync *t, json_t **error)
         return TERMSYNC_REFUSED;
     }
     json_decref(answer);
-    return termsync_flush(t, error);
+    return TERMSYNC_ANSWERED;
+}
+
+termsync_state termsync_hello(termsync *t, json_t **error)
+{
+    termsync_state st = probe(t, error);
+    return st == TERMSYNC_ANSWERED ? termsync_flush(t, error) : st;
 }
 
 /* The server's answer to seq, from the journal, its "seq" taken out (the
@@ -239,7 +246,8 @@ static json_t *answer_of(termsync *t, int64_t seq)
     return a;
 }
 
-cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_result *res)
+cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_decide decide,
+                       void *ctx, termsync_result *res)
 {
     json_t *error = NULL;
     termsync_state before = TERMSYNC_ANSWERED;
@@ -253,26 +261,34 @@ cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_re
         return err;
     if (pending > 0)
         before = termsync_flush(t, &error);
+    else if (t->offline) /* nothing waits, but the last request found no answer */
+        before = probe(t, &error);
     if (before == TERMSYNC_REFUSED) {
         res->state = TERMSYNC_REFUSED;
         res->answer = error;
         return CP_OK;
     }
-    if ((err = journal_append(t->j, kind, event, before == TERMSYNC_NO_ANSWER, &res->seq)))
-        return err;
     if (before == TERMSYNC_NO_ANSWER) {
+        /* decided here; only what the terminal served goes to the server */
         res->state = TERMSYNC_NO_ANSWER;
-        return CP_OK;
+        if (decide(ctx, event))
+            err = journal_append(t->j, kind, event, 1, &res->seq);
+        return err;
     }
-    /* The link was up. Should this send find no answer, the event stays as
-     * appended, online: the server may have applied it, and the same id with
-     * other content would be refused as a conflict. */
+    if ((err = journal_append(t->j, kind, event, 0, &res->seq)))
+        return err;
     res->state = termsync_flush(t, &error);
     if (res->state == TERMSYNC_ANSWERED) {
         res->answer = answer_of(t, res->seq);
     } else if (res->state == TERMSYNC_REFUSED) {
         res->answer = error;
         err = journal_retract(t->j, res->seq);
+    } else {
+        /* No answer for it: it stays as appended, online, because the
+         * server may have applied it and the same id with other content is
+         * a conflict. The terminal answers it offline all the same; should
+         * it refuse it, the server's answer at the replay stands. */
+        decide(ctx, event);
     }
     return err;
 }

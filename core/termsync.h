@@ -60,13 +60,21 @@ termsync_state termsync_hello(termsync *t, json_t **error);
  * is left; REFUSED puts the server's error object in *error (caller owns). */
 termsync_state termsync_flush(termsync *t, json_t **error);
 
-/* Appends event (kind "charge" or "weighing") and, unless the pending ones
- * before it found no answer, sends it. With NO_ANSWER the event stays in
- * the journal to be sent later; with REFUSED on the event itself it is
- * taken back (the server applied nothing), and when the pending ones were
- * refused it is not appended at all. The event is marked offline when it
- * is appended while the link is down. */
-cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_result *res);
+/* Decides an event without the server (the link is down): returns 1 when
+ * the terminal served it, so that it is queued, 0 when it refused it. */
+typedef int (*termsync_decide)(void *ctx, json_t *event);
+
+/* Sends what is pending, then the event of kind ("charge", "weighing"):
+ *   - the pending ones refused: REFUSED with the error; event not appended;
+ *   - the pending ones found no answer: NO_ANSWER; decide(ctx, event) says
+ *     whether to append event, marked offline, to be sent later (res->seq
+ *     0 when not);
+ *   - else event is appended (online) and sent: ANSWERED with its answer;
+ *     REFUSED with the error, event taken back (the server applied
+ *     nothing); or NO_ANSWER, event kept as it is for later and decide
+ *     called for the terminal's own answer. */
+cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_decide decide,
+                       void *ctx, termsync_result *res);
 
 /* Fetches the snapshot (GET /v1/snapshot) and keeps it in the journal, when
  * nothing is pending (the server's balances would not yet hold the queued
