@@ -28,6 +28,7 @@
 #include "backoffice/office.h"
 #include "backoffice/publish.h"
 #include "backoffice/report.h"
+#include "backoffice/serve.h"
 
 typedef office_ctx ctx; /* short name for the handlers below */
 
@@ -767,6 +768,10 @@ static const command commands[] = {
     {"terminal key", "CODE",
      N_("make a new key for a networked terminal and print it alone (the old one stops "
         "working)"), 1, "", cmd_terminal_key},
+    {"serve", "--listen ADDR:PORT [--tls-cert FILE --tls-key FILE] [--threads N]",
+     N_("the canteen server for networked terminals (doc/protocol.md): HTTP with JSON, every "
+        "request signed with the terminal's key; stops cleanly on SIGTERM or Ctrl-C"),
+     0, SERVE_OPTIONS, cmd_serve},
     {"terminals", "[--json]",
      N_("list the terminals: last contact with the server, events pending, high-water mark, "
         "snapshot version, alarms, refused requests"), 0, "json", cmd_terminals},
@@ -1035,7 +1040,8 @@ int main(int argc, char **argv)
     if (!c.actor || !*c.actor)
         c.actor = "office";
 
-    if (cmd->run != cmd_store_copy && cmd->run != cmd_init &&
+    /* serve opens a connection per worker thread itself */
+    if (cmd->run != cmd_store_copy && cmd->run != cmd_init && cmd->run != cmd_serve &&
         (err = db_open(cli_get(opts, "db"),
                        cmd->run == cmd_init ? DB_OPEN_CREATE : DB_OPEN_EXISTING, &c.d)))
         return office_fail(err);
