@@ -35,7 +35,7 @@ pos() {
 }
 line() { sed -n "$1p" "$TMPDIR/answers"; }
 field() { line "$1" | jq -r "$2"; }
-pending() { sqlite3 "$JOURNAL" "SELECT count(*) FROM journal_events WHERE delivered = 0"; }
+pending() { sqlite3 -cmd ".timeout 5000" "$JOURNAL" "SELECT count(*) FROM journal_events WHERE delivered = 0"; }
 once() { # once REQUEST_ID: the sale of that request is in the store exactly once
     [ "$(sql "SELECT count(*) FROM sales WHERE request_id = '$1'")" = 1 ] ||
         fail "request $1 is in the store $(sql "SELECT count(*) FROM sales WHERE request_id = '$1'") times"
