@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -428,20 +427,6 @@ static int run_headless_reader(pos_run *p, reader *r)
     }
 }
 
-/* A file that holds a terminal's key must be its owner's alone: anyone who
- * reads the key can charge as the terminal. */
-static cp_err key_file_private(const char *path)
-{
-    struct stat sb;
-
-    if (stat(path, &sb) != 0)
-        return cp_fail(CP_ERR_IO, "cannot read %s: %s", path, strerror(errno));
-    if (sb.st_mode & 077)
-        return cp_fail(CP_ERR_ACCESS, "%s holds the terminal's key and others may read it: "
-                       "chmod 600 %s", path, path);
-    return CP_OK;
-}
-
 /* Reads the config file into s, for what the command line did not set. */
 static cp_err read_config(const char *path, pos_settings *s, config **out)
 {
@@ -466,7 +451,7 @@ static cp_err read_config(const char *path, pos_settings *s, config **out)
     if (!s->journal)
         s->journal = config_get(c, "terminal", "journal");
     if (!s->key && config_get(c, "terminal", "key")) {
-        if ((err = key_file_private(path)))
+        if ((err = config_check_private(path)))
             goto fail;
         s->key = config_get(c, "terminal", "key");
     }

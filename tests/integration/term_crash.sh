@@ -9,29 +9,16 @@
 # high-water mark, not with an id already applied.
 # store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
+. tests/integration/helpers/term.sh
 
 setup_canteen 6
 for s in S0001 S0002 S0003 S0004 S0005; do as_manager topup "$s" 100 >/dev/null; done
 KEY=$("$OFFICE" terminal key POS1)
 JOURNAL=$TMPDIR/pos1.journal
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-URL=http://127.0.0.1:$PORT
-
-"$OFFICE" serve --listen "127.0.0.1:$PORT" 2>"$TMPDIR/serve.log" &
-SERVE=$!
+start_serve
 POSPID=
 trap 'kill -CONT "$SERVE" 2>/dev/null; kill -9 "$SERVE" $POSPID 2>/dev/null || true' EXIT
-i=0
-until grep -q "listening on" "$TMPDIR/serve.log"; do
-    i=$((i + 1)); [ $i -lt 100 ] || fail "serve did not start: $(cat "$TMPDIR/serve.log")"
-    sleep 0.05
-done
-events() { sqlite3 -cmd ".timeout 5000" "$JOURNAL" "SELECT count(*) FROM journal_events"; }
-pending() { sqlite3 -cmd ".timeout 5000" "$JOURNAL" "SELECT count(*) FROM journal_events WHERE delivered = 0"; }
-once() {
-    n=$(sql "SELECT count(*) FROM sales WHERE request_id = '$1'")
-    [ "$n" = 1 ] || fail "request $1 is in the store $n times"
-}
+events() { journal "SELECT count(*) FROM journal_events"; }
 pos() {
     "$POS" --headless --terminal POS1 --server "$URL" --key "$KEY" --journal "$JOURNAL" "$@"
 }

@@ -8,25 +8,13 @@
 # offline; a key in a config file others may read refused; verify passes.
 # store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
+. tests/integration/helpers/term.sh
 
 setup_canteen 10
 for s in S0001 S0002 S0003 S0004 S0005 S0006 S0007; do as_manager topup "$s" 100 >/dev/null; done
 KEY=$("$OFFICE" terminal key POS1)
 JOURNAL=$TMPDIR/pos1.journal
 
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-URL=http://127.0.0.1:$PORT
-SERVE=
-start_serve() {
-    : >"$TMPDIR/serve.log"
-    "$OFFICE" serve --listen "127.0.0.1:$PORT" 2>"$TMPDIR/serve.log" &
-    SERVE=$!
-    i=0
-    until grep -q "listening on" "$TMPDIR/serve.log"; do
-        i=$((i + 1)); [ $i -lt 100 ] || fail "serve did not start: $(cat "$TMPDIR/serve.log")"
-        sleep 0.05
-    done
-}
 trap '[ -z "$SERVE" ] || kill -9 "$SERVE" 2>/dev/null || true' EXIT
 # pos [OPTION...]: the terminal on stdin, answers in $TMPDIR/answers
 pos() {
@@ -35,11 +23,6 @@ pos() {
 }
 line() { sed -n "$1p" "$TMPDIR/answers"; }
 field() { line "$1" | jq -r "$2"; }
-pending() { sqlite3 -cmd ".timeout 5000" "$JOURNAL" "SELECT count(*) FROM journal_events WHERE delivered = 0"; }
-once() { # once REQUEST_ID: the sale of that request is in the store exactly once
-    [ "$(sql "SELECT count(*) FROM sales WHERE request_id = '$1'")" = 1 ] ||
-        fail "request $1 is in the store $(sql "SELECT count(*) FROM sales WHERE request_id = '$1'") times"
-}
 
 # online: the server's answers, as the headless POS prints them
 start_serve
@@ -56,7 +39,7 @@ once POS1/2
 printf '' | pos
 
 # the server dies mid-lunch
-kill -9 "$SERVE"; wait "$SERVE" 2>/dev/null || true; SERVE=
+kill_serve
 printf '0000000003\n0000000004\n@2026-11-20T12:10:00 0000000003\n@2026-11-20T17:30:00 0000000004\n0000000006\n0000000009\n' |
     pos
 grep -q "does not answer" "$TMPDIR/pos.err" || fail "offline not said: $(cat "$TMPDIR/pos.err")"
