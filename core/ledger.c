@@ -372,14 +372,13 @@ static cp_err find_period_price(db *d, charge_ctx *c, charge_res *res)
 }
 
 /* One pass over the diner's sales today answers the duplicate tap, the
- * meal limit, the daily cap, the offline allowance and the count shown on screen. */
+ * meal limit, the daily cap and the count shown on screen. */
 static cp_err read_today(db *d, const charge_req *req, charge_ctx *c)
 {
     static const char sql[] =
         "SELECT count(*) FILTER (WHERE s.period_id = ?3 AND s.kind = 'meal'),"
         " coalesce(sum(s.total_fen), 0), count(*),"
-        " max(CASE WHEN s.terminal = ?4 AND s.card_no = ?5 THEN s.created_at END),"
-        " coalesce(sum(s.total_fen) FILTER (WHERE s.offline <> 0), 0)"
+        " max(CASE WHEN s.terminal = ?4 AND s.card_no = ?5 THEN s.created_at END)"
         " FROM sales s WHERE s.diner_id = ?1 AND s.business_date = ?2"
         " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)";
     db_stmt *st = db_prepare(d, sql);
@@ -398,7 +397,6 @@ static cp_err read_today(db *d, const charge_req *req, charge_ctx *c)
         c->f.spent_today_fen = db_col_int64(st, 1);
         c->f.sales_today = db_col_int(st, 2);
         db_copy_col(c->last_here, sizeof c->last_here, st, 3);
-        c->f.offline_spent_today_fen = db_col_int64(st, 4);
     }
     db_reset(st);
     if (rc != DB_ROW)
@@ -447,36 +445,30 @@ static cp_err read_lines(db *d, const charge_req *req, charge_ctx *c)
 }
 
 /* The category's rules; a category without a row has the defaults
- * (core/rules.h). The offline allowance not set is one lunch: the price of
- * the category in the canteen's period named "lunch", else its highest
- * fixed-meal price at the canteen (a canteen may call its periods
- * otherwise), else nothing may be charged offline. */
+ * (core/rules.h). The offline allowance is not read: only a terminal
+ * deciding without its server uses it (canteen_offline_cap). */
 static cp_err read_rules(db *d, charge_ctx *c)
 {
     static const char sql[] =
-        "SELECT coalesce(r.meals_per_period, 1), coalesce(r.daily_cap_fen, -1),"
-        " coalesce(r.overdraft_fen, 0), coalesce(r.offline_daily_cap_fen,"
-        "  (SELECT max(p.price_fen) FROM prices p JOIN meal_periods m ON m.id = p.period_id"
-        "   WHERE m.canteen_id = ?2 AND p.category = ?1 AND m.name = 'lunch'),"
-        "  (SELECT max(p.price_fen) FROM prices p JOIN meal_periods m ON m.id = p.period_id"
-        "   WHERE m.canteen_id = ?2 AND p.category = ?1), -1)"
-        " FROM (SELECT 1) one LEFT JOIN category_rules r ON r.category = ?1";
+        "SELECT meals_per_period, coalesce(daily_cap_fen, -1), overdraft_fen"
+        " FROM category_rules WHERE category = ?";
     db_stmt *st = db_prepare(d, sql);
     int rc;
 
     if (!st)
         return CP_ERR_DB;
+    c->f.meals_per_period = 1;
+    c->f.daily_cap_fen = -1;
+    c->f.overdraft_fen = 0;
+    c->f.offline_daily_cap_fen = -1;
     db_bind_text(st, 1, c->t.category);
-    db_bind_int64(st, 2, c->canteen_id);
-    rc = db_step(st);
-    if (rc == DB_ROW) {
+    if ((rc = db_step(st)) == DB_ROW) {
         c->f.meals_per_period = db_col_int64(st, 0);
         c->f.daily_cap_fen = db_col_int64(st, 1);
         c->f.overdraft_fen = db_col_int64(st, 2);
-        c->f.offline_daily_cap_fen = db_col_int64(st, 3);
     }
     db_reset(st);
-    return rc == DB_ROW ? CP_OK : db_fail(d, "reading category rules");
+    return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading category rules");
 }
 
 /* Gathers the facts of req at the tap time c->f.at. A card not found stops
