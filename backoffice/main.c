@@ -629,6 +629,7 @@ static int cmd_publish_redblack(ctx *c)
     req.month = office_opt(c, "month");
     req.out_dir = office_opt(c, "out");
     req.reason = office_opt(c, "reason");
+    req.force = office_opt(c, "force") != NULL;
     req.font = office_opt(c, "font");
     req.actor = c->actor;
     if ((err = publish_redblack(c->d, &req, &res)))
@@ -816,10 +817,12 @@ static const command commands[] = {
     {"audit head", "", N_("print the head of the audit chain (keep it: verify --head HEX)"), 0, "",
      cmd_audit_head},
     {"publish redblack",
-     "--month YYYY-MM --out DIR [--reason TEXT] [--font TTF] [--canteen CODE]"
+     "--month YYYY-MM --out DIR [--reason TEXT] [--force] [--font TTF] [--canteen CODE]"
      " [--clean-threshold G] [--min-meals N] [--min-coverage F] [--red N] [--black N]",
-     N_("publish the month's red/black list as PDF, CSV and HTML; again only with a reason"), 0,
-     "month=,out=,reason=,font=,canteen=,clean-threshold=,min-meals=,min-coverage=,red=,"
+     N_("publish the month's red/black list as PDF, CSV and HTML; again only with a reason; "
+        "refused while a networked terminal may hold events of the month, unless --force "
+        "--reason TEXT"), 0,
+     "month=,out=,reason=,force,font=,canteen=,clean-threshold=,min-meals=,min-coverage=,red=,"
      "black=", cmd_publish_redblack},
     {"publications", "", N_("list what has been published"), 0, "", cmd_publications},
     {"report monthly", "--month YYYY-MM --out FILE.pdf [--canteen CODE] [--font TTF]",

@@ -182,7 +182,7 @@ static void count_refusal(db *d, const char *code, const terminals_info *info,
         return;
     alarm = strcmp(error, "bad_signature") == 0;
     if (terminals_refused(d, code, error, alarm, message ? message : ""))
-        fprintf(stderr, "serve: %s: counting the refusal %s: %s\n", code, error, cp_detail());
+        fprintf(stderr, _("serve: %s: counting the refusal %s: %s\n"), code, error, cp_detail());
 }
 
 /* Checks the request's three headers against the terminal's key and the
@@ -382,7 +382,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
     (void)cls;
     (void)mc;
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && cn && cn->uri)
-        fprintf(stderr, "serve: %s: the connection ended before the answer was sent (%d)\n",
+        fprintf(stderr, _("serve: %s: the connection ended before the answer was sent (%d)\n"),
                 cn->uri, (int)toe);
     if (cn) {
         free(cn->uri);

@@ -19,6 +19,7 @@
 #include "core/cardno.h"
 #include "core/hash.h"
 #include "core/ledger.h"
+#include "core/nls.h"
 #include "core/users.h"
 #include "core/waste.h"
 #include "pos/jsonl.h"
@@ -274,7 +275,7 @@ static void refuse_event(const serve_req *r, serve_answer *a, json_t *answers, i
                          const char *error, const char *detail)
 {
     if (terminals_alarm(r->d, r->terminal, r->now, error, detail))
-        fprintf(stderr, "serve: %s: raising the alarm %s: %s\n", r->terminal, error, cp_detail());
+        fprintf(stderr, _("serve: %s: raising the alarm %s: %s\n"), r->terminal, error, cp_detail());
     serve_error(a, 409, error, "%s", detail);
     json_object_set_new(a->body, "high_water", json_integer((json_int_t)hw));
     json_object_set(a->body, "answers", answers);
