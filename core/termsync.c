@@ -316,7 +316,7 @@ cp_err termsync_refresh_snapshot(termsync *t, long min_age_s)
     version = json_object_get(answer, "version");
     if (status != 200 || !json_is_integer(version)) {
         err = cp_fail(CP_ERR_INVALID, "the server refused the snapshot: %s",
-                      json_string_value(json_object_get(answer, "message")));
+                      termsync_text(answer, "message"));
         goto out;
     }
     if (!(text = json_dumps(answer, JSON_COMPACT))) {
@@ -348,4 +348,10 @@ cp_err termsync_snapshot_store(termsync *t)
     err = journal_snapshot_save(t->j, text, t->snapshot_version);
     free(text);
     return err;
+}
+
+const char *termsync_text(const json_t *answer, const char *key)
+{
+    const char *v = json_string_value(json_object_get(answer, key));
+    return v ? v : "";
 }

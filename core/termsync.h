@@ -90,4 +90,8 @@ int64_t termsync_snapshot_version(const termsync *t);
  * today's meals), so that the next one and a restart see it. */
 cp_err termsync_snapshot_store(termsync *t);
 
+/* The text member key of a server's answer ("error", "message"), "" when
+ * it has none: for messages, never NULL. */
+const char *termsync_text(const json_t *answer, const char *key);
+
 #endif

@@ -251,8 +251,8 @@ static int decide_offline(void *ctx, json_t *event)
 static void tell_refusal(const json_t *answer)
 {
     fprintf(stderr, _("cleanplate-pos: the server refused this terminal's request (%s): %s\n"),
-            json_string_value(json_object_get(answer, "error")),
-            json_string_value(json_object_get(answer, "message")));
+            termsync_text(answer, "error"),
+            termsync_text(answer, "message"));
 }
 
 /* Charges card through the server, or offline when it does not answer. */
@@ -612,8 +612,8 @@ static int open_server(const pos_settings *s, termsync **out)
         return 1;
     }
     if (st == TERMSYNC_NO_ANSWER)
-        fprintf(stderr, _("cleanplate-pos: the server %s does not answer: working offline from "
-                          "the last snapshot until it does\n"), s->server);
+        fprintf(stderr, _("cleanplate-pos: %s: working offline from the last snapshot until "
+                          "the server answers\n"), cp_detail());
     else if (termsync_refresh_snapshot(*out, 0))
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
     return 0;

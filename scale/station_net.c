@@ -34,8 +34,8 @@ cp_err station_net_open(const station_cfg *c, station_net **out)
         goto out;
     if (termsync_hello(n->ts, &error) == TERMSYNC_REFUSED) {
         err = cp_fail(CP_ERR_AUTH, "the server refused this terminal's request (%s): %s",
-                      json_string_value(json_object_get(error, "error")),
-                      json_string_value(json_object_get(error, "message")));
+                      termsync_text(error, "error"),
+                      termsync_text(error, "message"));
         goto out;
     }
     *out = n;
@@ -163,8 +163,8 @@ cp_err station_net_save(void *arg, const waste_req *req, waste_res *res)
     }
     /* refused as a request (a wrong key): nothing kept, tried again later */
     err = cp_fail(CP_ERR_AUTH, "the server refused this terminal's request (%s): %s",
-                  json_string_value(json_object_get(r.answer, "error")),
-                  json_string_value(json_object_get(r.answer, "message")));
+                  termsync_text(r.answer, "error"),
+                  termsync_text(r.answer, "message"));
     json_decref(r.answer);
     return err;
 }

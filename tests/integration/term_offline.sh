@@ -42,7 +42,7 @@ printf '' | pos
 kill_serve
 printf '0000000003\n0000000004\n@2026-11-20T12:10:00 0000000003\n@2026-11-20T17:30:00 0000000004\n0000000006\n0000000009\n' |
     pos
-grep -q "does not answer" "$TMPDIR/pos.err" || fail "offline not said: $(cat "$TMPDIR/pos.err")"
+grep -q "no answer from the server .*: working offline" "$TMPDIR/pos.err" || fail "offline not said: $(cat "$TMPDIR/pos.err")"
 for n in 1 2 3 4 5 6; do
     [ "$(field $n .offline)" = true ] || fail "answer $n not offline: $(line $n)"
 done
