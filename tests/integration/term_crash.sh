@@ -32,7 +32,7 @@ POSPID=$!
 exec 3>"$TMPDIR/cards"
 echo 0000000001 >&3
 i=0
-until [ -s "$TMPDIR/answers" ]; do
+until [ "$(wc -l <"$TMPDIR/answers")" -ge 1 ]; do
     i=$((i + 1)); [ $i -lt 200 ] || fail "no answer to card 1: $(cat "$TMPDIR/pos.err")"
     sleep 0.05
 done

@@ -11,7 +11,7 @@
 . tests/integration/helpers/term.sh
 
 setup_canteen 10
-for s in S0001 S0002 S0003 S0004 S0005 S0006 S0007; do as_manager topup "$s" 100 >/dev/null; done
+for s in S0001 S0002 S0003 S0004 S0005 S0006 S0007 S0008; do as_manager topup "$s" 100 >/dev/null; done
 KEY=$("$OFFICE" terminal key POS1)
 JOURNAL=$TMPDIR/pos1.journal
 
@@ -82,6 +82,31 @@ printf '0000000007\n' | "$POS" --headless --config "$TMPDIR/pos.ini" >"$TMPDIR/a
     fail "pos.ini: $(cat "$TMPDIR/answers")"
 [ "$(field 1 .ok)" = true ] || fail "charge with pos.ini: $(line 1)"
 once POS1/6
+
+# a terminal left running: the server dies, a card is charged offline, the
+# server comes back; the queue goes out while no card comes (the idle poll)
+mkfifo "$TMPDIR/cards"
+"$POS" --headless --terminal POS1 --server "$URL" --key "$KEY" --journal "$JOURNAL" \
+    <"$TMPDIR/cards" >"$TMPDIR/answers" 2>"$TMPDIR/pos.err" &
+POSPID=$!
+exec 3>"$TMPDIR/cards"
+kill_serve
+echo 0000000008 >&3
+i=0
+until [ "$(wc -l <"$TMPDIR/answers")" -ge 1 ]; do
+    i=$((i + 1)); [ $i -lt 100 ] || fail "no answer offline: $(cat "$TMPDIR/pos.err")"
+    sleep 0.05
+done
+[ "$(field 1 .offline)" = true ] && [ "$(pending)" = 1 ] || fail "idle: $(line 1)"
+start_serve
+i=0
+until [ "$(pending)" = 0 ]; do
+    i=$((i + 1)); [ $i -lt 200 ] || fail "the queue was not sent while idle"
+    sleep 0.05
+done
+exec 3>&-
+wait "$POSPID" || fail "pos: $(cat "$TMPDIR/pos.err")"
+once POS1/7
 
 "$OFFICE" verify >/dev/null || fail "verify: $("$OFFICE" verify 2>&1 | tail -3)"
 echo "term_offline: ok"
