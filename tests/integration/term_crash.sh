@@ -24,18 +24,9 @@ pos() {
 }
 
 # card 1 online; card 2 stored, sent, and the terminal killed before the answer
-mkfifo "$TMPDIR/cards"
-# not through pos(): $! must be the terminal itself, not a shell around it
-"$POS" --headless --terminal POS1 --server "$URL" --key "$KEY" --journal "$JOURNAL" \
-    --offline-after-ms 60000 <"$TMPDIR/cards" >"$TMPDIR/answers" 2>"$TMPDIR/pos.err" &
-POSPID=$!
-exec 3>"$TMPDIR/cards"
+pos_on_fifo --offline-after-ms 60000
 echo 0000000001 >&3
-i=0
-until [ "$(wc -l <"$TMPDIR/answers")" -ge 1 ]; do
-    i=$((i + 1)); [ $i -lt 200 ] || fail "no answer to card 1: $(cat "$TMPDIR/pos.err")"
-    sleep 0.05
-done
+answers 1
 kill -STOP "$SERVE"
 echo 0000000002 >&3
 i=0

@@ -85,18 +85,10 @@ once POS1/6
 
 # a terminal left running: the server dies, a card is charged offline, the
 # server comes back; the queue goes out while no card comes (the idle poll)
-mkfifo "$TMPDIR/cards"
-"$POS" --headless --terminal POS1 --server "$URL" --key "$KEY" --journal "$JOURNAL" \
-    <"$TMPDIR/cards" >"$TMPDIR/answers" 2>"$TMPDIR/pos.err" &
-POSPID=$!
-exec 3>"$TMPDIR/cards"
+pos_on_fifo
 kill_serve
 echo 0000000008 >&3
-i=0
-until [ "$(wc -l <"$TMPDIR/answers")" -ge 1 ]; do
-    i=$((i + 1)); [ $i -lt 100 ] || fail "no answer offline: $(cat "$TMPDIR/pos.err")"
-    sleep 0.05
-done
+answers 1
 [ "$(field 1 .offline)" = true ] && [ "$(pending)" = 1 ] || fail "idle: $(line 1)"
 start_serve
 i=0

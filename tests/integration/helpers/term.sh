@@ -26,3 +26,21 @@ once() {
     n=$(sql "SELECT count(*) FROM sales WHERE request_id = '$1'")
     [ "$n" = 1 ] || fail "request $1 is in the store $n times"
 }
+# pos_on_fifo [OPTION...]: POS1 on $URL reading cards from a FIFO the test
+# writes on fd 3 (echo CARD >&3; exec 3>&- ends it); its pid in $POSPID,
+# answers in $TMPDIR/answers
+pos_on_fifo() {
+    mkfifo "$TMPDIR/cards"
+    "$POS" --headless --terminal POS1 --server "$URL" --key "$KEY" --journal "$JOURNAL" "$@" \
+        <"$TMPDIR/cards" >"$TMPDIR/answers" 2>"$TMPDIR/pos.err" &
+    POSPID=$!
+    exec 3>"$TMPDIR/cards"
+}
+# answers N: waits until the terminal wrote N answer lines
+answers() {
+    i=0
+    until [ "$(wc -l <"$TMPDIR/answers")" -ge "$1" ]; do
+        i=$((i + 1)); [ $i -lt 200 ] || fail "no answer $1: $(cat "$TMPDIR/pos.err")"
+        sleep 0.05
+    done
+}
