@@ -310,6 +310,20 @@ cp_err journal_high_water(journal *j, int64_t hw)
     return err;
 }
 
+cp_err journal_prune(journal *j, const char *before, int64_t *n)
+{
+    db_stmt *st = db_prepare(j->d, "DELETE FROM journal_events WHERE delivered = 1"
+                                   " AND created_at < ?");
+    cp_err err;
+
+    if (!st)
+        return db_fail(j->d, "writing the journal");
+    db_bind_text(st, 1, before);
+    if (!(err = db_step_done(j->d, st, "writing the journal")))
+        *n = db_changes(j->d);
+    return err;
+}
+
 /* A text column of the one row of st (bound), malloc'd, or NULL when there
  * is no row or the column is NULL. */
 static cp_err one_text(journal *j, db_stmt *st, char **out)

@@ -73,6 +73,11 @@ cp_err journal_next_seq(journal *j, int64_t *seq);
 /* The answer stored for seq (malloc'd JSON text, NULL when none yet). */
 cp_err journal_answer(journal *j, int64_t seq, char **answer);
 
+/* Forgets delivered events made before `before` (an ISO time as the
+ * journal writes them), so that the file does not grow for ever; the next
+ * seq still follows the server's high-water mark. *n gets how many. */
+cp_err journal_prune(journal *j, const char *before, int64_t *n);
+
 /* The snapshot to decide offline from: stored whole (JSON text) with its
  * version; load gives malloc'd text, or NULL and version 0 when none. */
 cp_err journal_snapshot_save(journal *j, const char *snapshot, int64_t version);

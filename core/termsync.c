@@ -4,9 +4,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/remote.h"
 #include "core/termsync.h"
 
+#define KEEP_DAYS 31 /* delivered events are kept this long (a month's questions) */
 #define BATCH 500 /* events per request when replaying: well under the server's 1,000 */
 /* A snapshot is larger than an event and not needed within a tap's budget:
  * it gets this many budgets, and at least SNAPSHOT_MIN_MS. */
@@ -22,6 +24,22 @@ struct termsync {
     int64_t snapshot_version;
     time_t snapshot_taken; /* real clock; 0: not in this run */
 };
+
+/* Forgets what the server had for more than KEEP_DAYS: a terminal makes
+ * about a thousand events a day. */
+static cp_err forget_old(termsync *t)
+{
+    char before[CP_TIME_ISO_LEN];
+    cp_time now;
+    int64_t n = 0;
+    cp_err err = clock_now(&now);
+
+    if (err)
+        return err;
+    now = clock_add_seconds(&now, -KEEP_DAYS * 86400L);
+    clock_iso(&now, before);
+    return journal_prune(t->j, before, &n);
+}
 
 cp_err termsync_open(const termsync_config *c, termsync **out)
 {
@@ -40,6 +58,8 @@ cp_err termsync_open(const termsync_config *c, termsync **out)
         (err = journal_snapshot_load(t->j, &snap, &t->snapshot_version, at)))
         goto out;
     remote_set_clock_offset(t->r, offset);
+    if ((err = forget_old(t)))
+        goto out;
     /* a stored snapshot that no longer parses is as good as none */
     t->snapshot = snap ? json_loads(snap, 0, NULL) : NULL;
     *out = t;

@@ -135,6 +135,13 @@ static void test_delivered(void **state)
     assert_int_equal(journal_high_water(j, 3), CP_OK);
     assert_int_equal(journal_pending_count(j, &count), CP_OK);
     assert_int_equal(count, 1);
+    /* delivered events are forgotten once old; the numbering goes on */
+    assert_int_equal(journal_prune(j, "9999-01-01T00:00:00", &count), CP_OK);
+    assert_int_equal(count, 3);
+    assert_int_equal(journal_pending_count(j, &count), CP_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(journal_next_seq(j, &hw), CP_OK);
+    assert_int_equal(hw, 5);
     /* an older answer does not take the mark back */
     assert_int_equal(journal_high_water(j, 2), CP_OK);
     assert_int_equal(journal_server_high_water(j, &hw), CP_OK);
