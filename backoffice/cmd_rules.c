@@ -52,7 +52,7 @@ int cmd_rules_set(office_ctx *c)
         return rc;
     if (meals == CANTEEN_RULE_KEEP && cap == CANTEEN_RULE_KEEP &&
         overdraft == CANTEEN_RULE_KEEP && offline == CANTEEN_RULE_KEEP) {
-        fprintf(stderr, _("cleanplate-office: give --meals, --daily-cap, --overdraft or "
+        fprintf(stderr, _("cleanplate-office: give --meals, --daily-cap or --overdraft, or "
                           "--offline-daily-cap (see --help)\n"));
         return 2;
     }
@@ -70,7 +70,10 @@ int cmd_rules_set(office_ctx *c)
               "category %s: %d meals per period, daily cap %s, overdraft %s\n",
               (unsigned long)meals), c->pos[0], meals, cap < 0 ? _("none") : money_format(cap, m[0]),
            money_format(overdraft, m[1]));
-    printf(_("category %s: offline at most %s a day\n"), c->pos[0], cap_text(offline, set, m[2]));
+    /* the line scripts read stays as it was; the allowance is said when set */
+    if (office_opt(c, "offline-daily-cap"))
+        printf(_("category %s: offline at most %s a day\n"), c->pos[0],
+               cap_text(offline, set, m[2]));
     return 0;
 }
 

@@ -228,46 +228,47 @@ static cp_err load_tapper(db *d, const char *card_no, tapper *t, charge_res *res
     return CP_OK;
 }
 
-/* Blocks the active cards of diner_id after an offline charge took the
- * wallet below its limit (cards.status 'blocked_offline'), with a note in
- * the audit log for each card; a top-up that brings the wallet back within
- * its limit lifts exactly these blocks (unblock_cards). */
+/* block 1: blocks the active cards of diner_id after an offline charge took
+ * the wallet below its limit (cards.status 'blocked_offline'); block 0:
+ * lifts exactly those blocks, when a top-up brought the wallet back within
+ * its limit (unblock_cards). Each card changed is a note in the audit log. */
 static cp_err set_offline_block(db *d, int64_t diner_id, int block, const char *terminal,
                                 const char *actor)
 {
-    static const char list_sql[] =
-        "SELECT card_no FROM cards WHERE diner_id = ? AND status = ? ORDER BY card_no";
+    /* one card at a time (a diner has one in use, rarely two): each one
+     * changed leaves the status looked for, so the loop ends */
+    static const char next_sql[] =
+        "SELECT card_no FROM cards WHERE diner_id = ? AND status = ? ORDER BY card_no LIMIT 1";
     static const char set_sql[] = "UPDATE cards SET status = ? WHERE card_no = ?";
     const char *from = block ? "active" : "blocked_offline";
     const char *to = block ? "blocked_offline" : "active";
-    char cards[4][64];
-    int n = 0, rc;
-    db_stmt *st = db_prepare(d, list_sql);
+    char card[64];
+    db_stmt *st;
     cp_err err;
+    int rc;
 
-    if (!st)
-        return CP_ERR_DB;
-    db_bind_int64(st, 1, diner_id);
-    db_bind_text(st, 2, from);
-    /* a diner has one card in use; a few more (a replacement not yet
-     * retired) are taken in turns by the loop below */
-    while ((rc = db_step(st)) == DB_ROW && n < 4)
-        db_copy_col(cards[n++], sizeof cards[0], st, 0);
-    db_reset(st);
-    if (rc != DB_ROW && rc != DB_DONE)
-        return db_fail(d, "reading the diner's cards");
-    for (int i = 0; i < n; i++) {
+    for (;;) {
+        if (!(st = db_prepare(d, next_sql)))
+            return CP_ERR_DB;
+        db_bind_int64(st, 1, diner_id);
+        db_bind_text(st, 2, from);
+        if ((rc = db_step(st)) == DB_ROW)
+            db_copy_col(card, sizeof card, st, 0);
+        db_reset(st);
+        if (rc == DB_DONE)
+            return CP_OK;
+        if (rc != DB_ROW)
+            return db_fail(d, "reading the diner's cards");
         if (!(st = db_prepare(d, set_sql)))
             return CP_ERR_DB;
         db_bind_text(st, 1, to);
-        db_bind_text(st, 2, cards[i]);
+        db_bind_text(st, 2, card);
         if ((err = db_step_done(d, st, "changing the card")) ||
             (err = audit_append(d, actor, terminal,
-                                block ? "card.block_offline" : "card.unblock_offline",
-                                cards[i], NULL)))
+                                block ? "card.block_offline" : "card.unblock_offline", card,
+                                NULL)))
             return err;
     }
-    return n == 4 ? set_offline_block(d, diner_id, block, terminal, actor) : CP_OK;
 }
 
 static cp_err block_cards(db *d, int64_t diner_id, const char *terminal, const char *actor)

@@ -834,8 +834,13 @@ static void test_offline_unblock_on_topup(void **state)
     assert_int_equal(ledger_topup(d, "S001", 500, "test", NULL), CP_OK); /* -3.00 */
     assert_int_equal(card_is(d, "0000000001", "blocked_offline"), 1);
     assert_int_equal(problems(d), 0);
+    /* a new card is no way around it: it takes the block */
+    assert_int_equal(diners_card_replace(d, "S001", "0000000011", "test"), CP_OK);
+    assert_int_equal(card_is(d, "0000000011", "blocked_offline"), 1);
+    assert_int_equal(problems(d), 0);
     assert_int_equal(ledger_topup(d, "S001", 100, "test", NULL), CP_OK); /* -2.00: within */
-    assert_int_equal(card_is(d, "0000000001", "active"), 1);
+    assert_int_equal(card_is(d, "0000000011", "active"), 1);
+    assert_int_equal(card_is(d, "0000000001", "retired"), 1);
     assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit"
                                     " WHERE action = 'card.unblock_offline'"), 1);
     /* a lost card is not lifted by a top-up */
@@ -846,14 +851,14 @@ static void test_offline_unblock_on_topup(void **state)
     assert_int_equal(problems(d), 0);
     /* in a batch too */
     fixture_at("2026-11-20T17:30:00");
-    assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T17:10:00", "POS1/2", &r), CP_OK);
-    assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T17:11:00", "POS1/3", &r), CP_OK);
+    assert_int_equal(offline_tap(d, "0000000011", "2026-11-20T17:10:00", "POS1/2", &r), CP_OK);
+    assert_int_equal(offline_tap(d, "0000000011", "2026-11-20T17:11:00", "POS1/3", &r), CP_OK);
     assert_true(r.over_limit);
-    assert_int_equal(card_is(d, "0000000001", "blocked_offline"), 1);
+    assert_int_equal(card_is(d, "0000000011", "blocked_offline"), 1);
     items[0].fen = 100;
     items[1].fen = 2000;
     assert_int_equal(ledger_topup_batch(d, items, 2, "test", NULL), CP_OK);
-    assert_int_equal(card_is(d, "0000000001", "active"), 1);
+    assert_int_equal(card_is(d, "0000000011", "active"), 1);
     assert_int_equal(problems(d), 0);
 }
 
