@@ -282,7 +282,8 @@ static void process(struct MHD_Connection *mc, const char *method, const char *p
     *log_class = route->log_class;
     {
         serve_req r = {.d = d, .terminal = code, .info = &info, .body = cn->body,
-                       .len = cn->len, .query = q ? q + 1 : "", .now = now};
+                       .len = cn->len, .query = q ? q + 1 : "", .now = now,
+                       .pending = -1, .snapshot_version = -1};
         route->handle(&r, a);
     }
 out:
@@ -550,6 +551,17 @@ int cmd_serve(office_ctx *c)
     if ((rc = read_options(c, &o)))
         goto out;
     srv.target = office_opt(c, "db");
+    /* the store is opened once here so that a wrong --db is said at once,
+     * not as a 503 to every terminal */
+    {
+        db *probe = NULL;
+        cp_err err = db_open(srv.target, DB_OPEN_EXISTING, &probe);
+        db_close(probe);
+        if (err) {
+            rc = office_fail(err);
+            goto out;
+        }
+    }
     /* the signals are blocked before the threads start, so that all of
      * them inherit the mask and only sigwait below takes them */
     sigemptyset(&set);

@@ -6,10 +6,12 @@
  * request id ("CODE/SEQ") makes the effect itself idempotent: the charge
  * keeps its request in charge_requests, the weighing its placement, and a
  * repeat of either answers with the first result and writes nothing. The
- * applied event (terminal_events) is recorded right after the effect; when
- * the server dies in between, the retry applies the request id again, gets
- * the first answer (repeated) and records it then. The one thing that
- * window loses is the id_conflict check of a retry with other content: it
+ * events a request applied are recorded (terminal_events) together, in one
+ * transaction after the walk: one commit per request, not per event, which
+ * is what makes a replay fast. When the server dies before that record, the
+ * retry applies the request ids again, gets the first answers (repeated)
+ * and records them then. The one thing that window loses is the
+ * id_conflict check of a retry with other content: it
  * is answered with the first effect instead. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,11 +55,14 @@ static json_t *charge_answer(int64_t seq, const charge_res *r)
  * (scale/station_run.c), with seq. */
 static json_t *weighing_answer(int64_t seq, const waste_res *r)
 {
-    char flags[128];
-    json_t *o;
+    char text[128], *save = NULL;
+    json_t *flags = json_array(), *o;
 
-    waste_flags_text(r->flags, flags, sizeof flags);
-    o = json_pack("{s:I, s:b, s:o, s:o, s:I, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, "
+    /* a list of the flags' names, as the station prints them */
+    waste_flags_text(r->flags, text, sizeof text);
+    for (char *f = strtok_r(text, ",", &save); f && flags; f = strtok_r(NULL, ",", &save))
+        json_array_append_new(flags, json_string(f));
+    o = json_pack("{s:I, s:b, s:o, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
                   "s:o, s:b, s:I, s:I, s:b, s:o, s:o, s:o}",
                   "seq", (json_int_t)seq, "ok", 1, "id", jsonl_str(r->id), "stage",
                   jsonl_str(r->stage), "gross_g", (json_int_t)r->gross_g, "tare_g",
@@ -69,9 +74,15 @@ static json_t *weighing_answer(int64_t seq, const waste_res *r)
                   (json_int_t)r->rate_clean, "rate_trays", (json_int_t)r->rate_trays,
                   "repeated", r->repeated, "category", jsonl_str(r->category), "reason",
                   jsonl_str(r->reason), "created_at", jsonl_str(r->created_at));
-    if (o)
+    if (o) {
+        json_object_set_new(o, "department_code", jsonl_str(r->department_code));
+        json_object_set_new(o, "rate_of", json_string(r->rate_of_department ? "department"
+                                                                             : "canteen"));
         json_object_set_new(o, "rate_pct", r->rate_pct >= 0 ? json_integer(r->rate_pct)
                                                             : json_null());
+        if (r->message[0])
+            json_object_set_new(o, "message", jsonl_str(r->message));
+    }
     return o;
 }
 
@@ -204,15 +215,48 @@ static int event_hash(json_t *ev, char hash[HASH_HEX_LEN])
     return 0;
 }
 
-/* Applies ev (seq, kind checked) and records it; CP_OK with *answer. */
+/* The events a request applied and has not recorded yet: they are recorded
+ * together when the walk ends, whatever ends it (one commit per request
+ * besides the events' own). Until then a repeat of one in the same request
+ * is found here. */
+typedef struct batch {
+    terminals_event *ev;
+    char (*hash)[HASH_HEX_LEN];
+    char **answer; /* owned JSON texts */
+    size_t n, cap;
+} batch;
+
+static void batch_free(batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->answer[i]);
+    free(b->ev);
+    free(b->hash);
+    free(b->answer);
+}
+
+/* The index of seq in b, or -1. */
+static long batch_find(const batch *b, int64_t seq)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->ev[i].seq == seq)
+            return (long)i;
+    return -1;
+}
+
+/* Records the events of b (nothing when none). */
+static cp_err batch_record(const serve_req *r, batch *b)
+{
+    return terminals_events_record(r->d, b->ev, b->n);
+}
+
+/* Applies ev (seq, kind checked) and adds it to b; CP_OK with *answer. */
 static cp_err apply_event(const serve_req *r, json_t *ev, int64_t seq, const char *hash,
-                          json_t **answer)
+                          batch *b, json_t **answer)
 {
     const char *kind = json_string_value(json_object_get(ev, "kind"));
-    const char *at = json_string_value(json_object_get(ev, "at"));
-    int offline = json_is_true(json_object_get(ev, "offline"));
     char reqid[128], *text;
-    terminals_event rec;
+    size_t i = b->n;
     cp_err err;
 
     snprintf(reqid, sizeof reqid, "%s/%lld", r->terminal, (long long)seq);
@@ -220,12 +264,16 @@ static cp_err apply_event(const serve_req *r, json_t *ev, int64_t seq, const cha
                                       : apply_weighing(r, ev, seq, reqid, answer);
     if (err)
         return err;
-    if (!*answer || !(text = json_dumps(*answer, JSON_COMPACT)))
+    if (i == b->cap || !*answer || !(text = json_dumps(*answer, JSON_COMPACT)))
         return cp_fail(CP_ERR_NOMEM, "out of memory answering event %lld", (long long)seq);
-    rec = (terminals_event){r->terminal, seq, kind, hash, text, offline, at};
-    err = terminals_event_record(r->d, &rec);
-    free(text);
-    return err;
+    memcpy(b->hash[i], hash, HASH_HEX_LEN);
+    b->answer[i] = text;
+    b->ev[i] = (terminals_event){r->terminal, seq, kind, b->hash[i], text,
+                                 json_is_true(json_object_get(ev, "offline")),
+                                 json_string_value(json_object_get(ev, "at")),
+                                 r->now, r->pending, r->snapshot_version};
+    b->n++;
+    return CP_OK;
 }
 
 /* ---- POST /v1/events ---------------------------------------------------------- */
@@ -292,10 +340,25 @@ static json_t *answer_again(const char *text)
     return o;
 }
 
-/* Walks the events in order: repeats answered again, new ones applied,
- * a conflict or gap stops the walk. *hw follows what is applied. */
+/* The event seq as applied before: in b (this request) or in the store.
+ * *found 0 when it was not; else hash gets its content hash and *text its
+ * answer (the caller frees it). */
+static cp_err find_applied(const serve_req *r, const batch *b, int64_t seq, int *found,
+                           char hash[HASH_HEX_LEN], char **text)
+{
+    long k = batch_find(b, seq);
+
+    if (k < 0)
+        return terminals_event_find(r->d, r->terminal, seq, found, hash, text);
+    *found = 1;
+    memcpy(hash, b->hash[k], HASH_HEX_LEN);
+    return (*text = strdup(b->answer[k])) ? CP_OK : cp_fail(CP_ERR_NOMEM, "out of memory");
+}
+
+/* Walks the events in order: repeats answered again, new ones applied
+ * (into b), a conflict or gap stops the walk. *hw follows what is applied. */
 static void walk_events(const serve_req *r, json_t *events, json_t *answers, int64_t *hw,
-                        serve_answer *a)
+                        batch *b, serve_answer *a)
 {
     char hash[HASH_HEX_LEN], old[HASH_HEX_LEN], detail[256];
     size_t i;
@@ -308,8 +371,7 @@ static void walk_events(const serve_req *r, json_t *events, json_t *answers, int
         int found;
         cp_err err;
 
-        if (event_hash(ev, hash) ||
-            (err = terminals_event_find(r->d, r->terminal, seq, &found, old, &text))) {
+        if (event_hash(ev, hash) || (err = find_applied(r, b, seq, &found, old, &text))) {
             serve_error(a, 503, "busy", "reading event %lld: %s", (long long)seq, cp_detail());
             return;
         }
@@ -330,7 +392,7 @@ static void walk_events(const serve_req *r, json_t *events, json_t *answers, int
                      (long long)*hw + 1, (long long)seq - 1);
             refuse_event(r, a, answers, *hw, "sequence_gap", detail);
             return;
-        } else if ((err = apply_event(r, ev, seq, hash, &answer))) {
+        } else if ((err = apply_event(r, ev, seq, hash, b, &answer))) {
             json_decref(answer);
             serve_error(a, 503, "busy", "event %lld not applied: %s; send it again",
                         (long long)seq, cp_detail());
@@ -355,7 +417,9 @@ static void handle_events(const serve_req *r, serve_answer *a)
 {
     json_t *in = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, NULL), *answers = NULL;
     json_t *events = json_object_get(in, "events");
-    int64_t hw;
+    batch b = {0};
+    serve_req ev_req;
+    int64_t hw, before;
 
     if (!json_is_object(in)) {
         serve_error(a, 400, "bad_json", "the body is not a JSON object (doc/protocol.md)");
@@ -363,9 +427,7 @@ static void handle_events(const serve_req *r, serve_answer *a)
     }
     if (check_events(r, events, a))
         goto out;
-    if (terminals_contact(r->d, r->terminal, r->now, reported(in, "pending"),
-                          reported(in, "snapshot_version")) ||
-        terminals_high_water(r->d, r->terminal, &hw)) {
+    if (terminals_high_water(r->d, r->terminal, &hw)) {
         serve_error(a, 503, "busy", "%s", cp_detail());
         goto out;
     }
@@ -373,12 +435,35 @@ static void handle_events(const serve_req *r, serve_answer *a)
         serve_error(a, 503, "busy", "out of memory");
         goto out;
     }
+    b.cap = json_array_size(events);
+    if (!(b.ev = calloc(b.cap, sizeof *b.ev)) || !(b.hash = calloc(b.cap, sizeof *b.hash)) ||
+        !(b.answer = calloc(b.cap, sizeof *b.answer))) {
+        serve_error(a, 503, "busy", "out of memory");
+        goto out;
+    }
+    /* the contact is noted with the events recorded (one commit); when
+     * none was applied (repeats, refusals), on its own */
+    ev_req = *r;
+    ev_req.pending = reported(in, "pending");
+    ev_req.snapshot_version = reported(in, "snapshot_version");
+    before = hw;
     a->status = 200;
-    walk_events(r, events, answers, &hw, a);
+    walk_events(&ev_req, events, answers, &hw, &b, a);
+    if (b.n ? batch_record(&ev_req, &b)
+            : terminals_contact(r->d, r->terminal, r->now, ev_req.pending,
+                                ev_req.snapshot_version)) {
+        /* the effects are in the store, their record is not: sent again,
+         * each is answered by its request id (core/ledger.h, core/waste.h) */
+        serve_error(a, 503, "busy", "recording the events applied: %s; send them again",
+                    cp_detail());
+        json_object_set_new(a->body, "high_water", json_integer((json_int_t)before));
+        goto out;
+    }
     if (a->status == 200)
         a->body = json_pack("{s:b, s:I, s:O}", "ok", 1, "high_water", (json_int_t)hw, "answers",
                             answers);
 out:
+    batch_free(&b);
     json_decref(answers);
     json_decref(in);
 }

@@ -22,6 +22,7 @@ typedef struct serve_req {
     size_t len;
     const char *query;       /* the query string after '?', "" when none */
     int64_t now;             /* real Unix time of the request */
+    int64_t pending, snapshot_version; /* what POST /v1/events reported, < 0: not */
 } serve_req;
 
 /* A handler's answer: the HTTP status and a JSON object (owned; the

@@ -89,18 +89,40 @@ static const char *const items_keys[] = {"code", "name", "#price_fen", "unit", N
 
 /* The rules of each category that has prices or rules here. The offline
  * daily allowance is category_rules.offline_daily_cap_fen when the store
- * has that column (the rules branch adds it), else one lunch price: the
- * dearest price of the category at this canteen. daily_cap_fen -1: none. */
-static const char rules_sql[] =
-    "SELECT k.category, coalesce(r.meals_per_period, 1), coalesce(r.daily_cap_fen, -1),"
-    " coalesce(r.overdraft_fen, 0), coalesce((SELECT max(x.price_fen) FROM prices x"
-    "   JOIN meal_periods p ON p.id = x.period_id WHERE p.canteen_id = ?1"
-    "   AND x.category = k.category), 0)"
-    " FROM (SELECT category FROM category_rules UNION SELECT x.category FROM prices x"
-    "   JOIN meal_periods p ON p.id = x.period_id WHERE p.canteen_id = ?1) k"
-    " LEFT JOIN category_rules r ON r.category = k.category ORDER BY k.category";
+ * has that column (the rules branch adds it) and it is set, else one lunch
+ * price: the dearest price of the category at this canteen. daily_cap_fen
+ * -1: none. RULES_SQL(x) puts the allowance's expression x in. */
+#define RULES_SQL(allowance)                                                               \
+    "SELECT k.category, coalesce(r.meals_per_period, 1), coalesce(r.daily_cap_fen, -1),"   \
+    " coalesce(r.overdraft_fen, 0), " allowance                                            \
+    " FROM (SELECT category FROM category_rules UNION SELECT x.category FROM prices x"      \
+    "   JOIN meal_periods p ON p.id = x.period_id WHERE p.canteen_id = ?1) k"              \
+    " LEFT JOIN category_rules r ON r.category = k.category ORDER BY k.category"
+#define LUNCH_PRICE                                                                        \
+    "(SELECT max(x.price_fen) FROM prices x JOIN meal_periods p ON p.id = x.period_id"     \
+    "  WHERE p.canteen_id = ?1 AND x.category = k.category)"
+static const char rules_sql[] = RULES_SQL("coalesce(" LUNCH_PRICE ", 0)");
+static const char rules_cap_sql[] =
+    RULES_SQL("coalesce(r.offline_daily_cap_fen, " LUNCH_PRICE ", 0)");
 static const char *const rules_keys[] = {"category", "#meals_per_period", "#daily_cap_fen",
                                          "#overdraft_fen", "#offline_daily_cap_fen", NULL};
+
+/* Which of the two rules statements this store takes: asked once per
+ * thread's connection (a column either is there or not while it runs). */
+static _Thread_local int rules_has_cap = -1;
+
+static const char *rules_query(db *d)
+{
+    db_stmt *st = NULL;
+
+    if (rules_has_cap < 0) {
+        rules_has_cap = db_prepare_once(d, "SELECT offline_daily_cap_fen FROM category_rules"
+                                           " WHERE 1 = 0", &st) == CP_OK;
+        db_finalize(st);
+        cp_clear();
+    }
+    return rules_has_cap ? rules_cap_sql : rules_sql;
+}
 
 /* Today's meals per period and money spent, per diner id (text), as
  * {"meals_today": {...}, "spent_today_fen": N}. */
@@ -170,14 +192,15 @@ static cp_err cards_into(db *d, int64_t since, json_t *today, json_t *cards)
 
         snprintf(key, sizeof key, "%lld", (long long)db_col_int64(st, 8));
         t = json_object_get(today, key);
-        o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:O, s:I}",
+        /* o: a new reference, to the diner's counts or to a new empty object */
+        o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:I}",
                       "card", jsonl_str(db_col_text(st, 0)), "staff_no",
                       jsonl_str(db_col_text(st, 1)), "name", jsonl_str(db_col_text(st, 2)),
                       "department", jsonl_str(db_col_text(st, 3)), "category",
                       jsonl_str(db_col_text(st, 4)), "status", jsonl_str(db_col_text(st, 5)),
                       "cash_fen", (json_int_t)db_col_int64(st, 6), "subsidy_fen",
                       (json_int_t)db_col_int64(st, 7), "meals_today",
-                      t ? json_object_get(t, "meals_today") : json_object(),
+                      t ? json_incref(json_object_get(t, "meals_today")) : json_object(),
                       "spent_today_fen",
                       t ? json_integer_value(json_object_get(t, "spent_today_fen")) : 0);
         json_array_append_new(cards, o);
@@ -225,7 +248,7 @@ static cp_err fill(const serve_req *r, int64_t since, json_t *o)
                          json_object_get(o, "prices"))) ||
         (err = rows_into(r->d, items_sql, r->info->canteen_id, items_keys,
                          json_object_get(o, "items"))) ||
-        (err = rows_into(r->d, rules_sql, r->info->canteen_id, rules_keys,
+        (err = rows_into(r->d, rules_query(r->d), r->info->canteen_id, rules_keys,
                          json_object_get(o, "rules"))) ||
         (err = today_of_diners(r->d, date, today)))
         goto out;

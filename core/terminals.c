@@ -150,8 +150,9 @@ cp_err terminals_alarm(db *d, const char *code, int64_t now, const char *kind,
     return finish(d, add_alarm(d, code, now, kind, detail));
 }
 
-cp_err terminals_contact(db *d, const char *code, int64_t now, int64_t pending,
-                         int64_t snapshot_version)
+/* Notes the contact in the open transaction (see terminals_contact). */
+static cp_err note_contact(db *d, const char *code, int64_t now, int64_t pending,
+                           int64_t snapshot_version)
 {
     /* a value not reported (< 0) keeps what was there */
     static const char sql[] =
@@ -165,20 +166,26 @@ cp_err terminals_contact(db *d, const char *code, int64_t now, int64_t pending,
     db_stmt *st;
     cp_err err;
 
-    if ((err = now_iso(at)) || (err = db_begin(d)))
+    if ((err = now_iso(at)))
         return err;
-    if (!(st = db_prepare(d, sql))) {
-        err = CP_ERR_DB;
-        goto out;
-    }
+    if (!(st = db_prepare(d, sql)))
+        return CP_ERR_DB;
     db_bind_text(st, 1, code);
     db_bind_int64(st, 2, now);
     db_bind_text(st, 3, at);
     db_bind_int64(st, 4, pending);
     db_bind_int64(st, 5, snapshot_version);
-    err = db_step_done(d, st, "noting the terminal's contact");
-out:
-    return finish(d, err);
+    return db_step_done(d, st, "noting the terminal's contact");
+}
+
+cp_err terminals_contact(db *d, const char *code, int64_t now, int64_t pending,
+                         int64_t snapshot_version)
+{
+    cp_err err;
+
+    if ((err = db_begin(d)))
+        return err;
+    return finish(d, note_contact(d, code, now, pending, snapshot_version));
 }
 
 cp_err terminals_high_water(db *d, const char *code, int64_t *hw)
@@ -221,7 +228,9 @@ cp_err terminals_event_find(db *d, const char *code, int64_t seq, int *found, ch
     return err;
 }
 
-cp_err terminals_event_record(db *d, const terminals_event *ev)
+/* Writes the one applied event ev and moves the high-water mark past it,
+ * in the open transaction. */
+static cp_err record_one(db *d, const terminals_event *ev, const char *now)
 {
     /* ON CONFLICT: another thread (a retry) recorded it first, with the
      * same effect, since both applied the same request id */
@@ -229,20 +238,15 @@ cp_err terminals_event_record(db *d, const terminals_event *ev)
         "INSERT INTO terminal_events(terminal, seq, kind, content_hash, answer, offline, at,"
         " received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
         " ON CONFLICT (terminal, seq) DO NOTHING";
-    /* the status row exists: terminals_contact wrote it before any event */
+    /* the status row exists: note_contact wrote it just before */
     static const char hw_sql[] =
         "UPDATE terminal_status SET high_water = ?2, high_water_at = ?3"
         " WHERE terminal = ?1 AND high_water < ?2";
-    char now[CP_TIME_ISO_LEN];
-    db_stmt *st;
+    db_stmt *st = db_prepare(d, event_sql);
     cp_err err;
 
-    if ((err = now_iso(now)) || (err = db_begin(d)))
-        return err;
-    if (!(st = db_prepare(d, event_sql))) {
-        err = CP_ERR_DB;
-        goto out;
-    }
+    if (!st)
+        return CP_ERR_DB;
     db_bind_text(st, 1, ev->terminal);
     db_bind_int64(st, 2, ev->seq);
     db_bind_text(st, 3, ev->kind);
@@ -252,16 +256,27 @@ cp_err terminals_event_record(db *d, const terminals_event *ev)
     db_bind_text(st, 7, ev->at);
     db_bind_text(st, 8, now);
     if ((err = db_step_done(d, st, "recording an applied event")))
-        goto out;
-    if (!(st = db_prepare(d, hw_sql))) {
-        err = CP_ERR_DB;
-        goto out;
-    }
+        return err;
+    if (!(st = db_prepare(d, hw_sql)))
+        return CP_ERR_DB;
     db_bind_text(st, 1, ev->terminal);
     db_bind_int64(st, 2, ev->seq);
     db_bind_text(st, 3, ev->offline && ev->at ? ev->at : now);
-    err = db_step_done(d, st, "moving the high-water mark");
-out:
+    return db_step_done(d, st, "moving the high-water mark");
+}
+
+cp_err terminals_events_record(db *d, const terminals_event *evs, size_t n)
+{
+    char now[CP_TIME_ISO_LEN];
+    cp_err err;
+
+    if (n == 0)
+        return CP_OK;
+    if ((err = now_iso(now)) || (err = db_begin(d)))
+        return err;
+    err = note_contact(d, evs[0].terminal, evs[0].now, evs[0].pending, evs[0].snapshot_version);
+    for (size_t i = 0; !err && i < n; i++)
+        err = record_one(d, &evs[i], now);
     return finish(d, err);
 }
 

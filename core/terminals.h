@@ -54,13 +54,17 @@ typedef struct terminals_event {
     const char *answer; /* JSON text */
     int offline;
     const char *at;     /* its own time (business clock), or NULL */
+    int64_t now;        /* the contact: real Unix time of the request */
+    int64_t pending, snapshot_version; /* as reported, < 0: not reported */
 } terminals_event;
 
-/* Records that ev was applied and moves the terminal's high-water mark, in
- * one transaction. A second record of the same (terminal, seq) writes
- * nothing (another server thread applied it first: same request id, same
- * effect). */
-cp_err terminals_event_record(db *d, const terminals_event *ev);
+/* Records that the n events evs (of one terminal) were applied, moves the
+ * terminal's high-water mark and notes the contact of evs[0] (as
+ * terminals_contact does), in one transaction: one commit for a whole
+ * batch besides the events' own. An event (terminal, seq) recorded already
+ * is not written again (another server thread applied it first: same
+ * request id, same effect). */
+cp_err terminals_events_record(db *d, const terminals_event *evs, size_t n);
 
 /* Raises an alarm of kind (id_conflict, sequence_gap, ...) for code at now. */
 cp_err terminals_alarm(db *d, const char *code, int64_t now, const char *kind,

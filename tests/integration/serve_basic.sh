@@ -7,7 +7,7 @@
 # counted and write nothing; a new key makes the old one fail; an answer
 # lost on the way (the connection closed before it was read) is given again
 # on the retry; weighing, receipt, void and snapshot answer; SIGTERM stops
-# the server cleanly; verify passes at the end.
+# the server cleanly; a request over TLS is answered; verify passes at the end.
 # store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 
@@ -147,6 +147,19 @@ req POS1 "$NEW" GET "/v1/receipt?sale=NOSUCH"
 expect 404 not_found
 
 # SIGTERM: the server stops cleanly
+serve_stop
+
+# over TLS, signed with openssl as a shell script would
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMPDIR/tls.key" -out "$TMPDIR/tls.crt" \
+    -days 1 -subj /CN=localhost 2>/dev/null || fail "openssl could not make a certificate"
+serve_start --tls-cert "$TMPDIR/tls.crt" --tls-key "$TMPDIR/tls.key"
+T=$(date +%s)
+SIG=$(printf 'POS1\n%s\nGET\n/v1/snapshot?since=0\n' "$T" |
+    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$NEW" | sed 's/.*= //')
+curl -sS --cacert "$TMPDIR/tls.crt" "https://localhost:$PORT/v1/snapshot?since=0" \
+    -H "X-CleanPlate-Terminal: POS1" -H "X-CleanPlate-Time: $T" -H "X-CleanPlate-Signature: $SIG" \
+    >"$TMPDIR/answer" || fail "no answer over TLS"
+[ "$(answer .ok)" = true ] && [ "$(answer .delta)" = false ] || fail "snapshot over TLS (since before the import: whole): $(cat "$TMPDIR/answer")"
 serve_stop
 
 "$OFFICE" verify >"$TMPDIR/verify.out" || fail "verify: $(cat "$TMPDIR/verify.out")"

@@ -2,12 +2,13 @@
 # tests/integration/lib.sh): start and stop a server on a free loopback port,
 # send signed requests as a terminal (tests/tools/termreq.py), read answers.
 
-# serve_start: a server on a free loopback port ($ADDR, pid $SERVE, log
-# $TMPDIR/serve.log), with the environment's store and business clock.
+# serve_start [OPTION...]: a server on a free loopback port ($ADDR, pid
+# $SERVE, log $TMPDIR/serve.log), with the environment's store and business
+# clock and the options given (--tls-cert ...).
 serve_start() {
     PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     ADDR=127.0.0.1:$PORT
-    "$OFFICE" serve --listen "$ADDR" 2>"$TMPDIR/serve.log" &
+    "$OFFICE" serve --listen "$ADDR" "$@" 2>"$TMPDIR/serve.log" &
     SERVE=$!
     trap 'kill "$SERVE" 2>/dev/null || true' EXIT
     i=0
