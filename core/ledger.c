@@ -502,15 +502,18 @@ static cp_err gather_facts(db *d, const charge_req *req, charge_ctx *c, charge_r
 }
 
 /* Words a refusal into res, with the names people read for the period and
- * the category (read only now: a charge that passes never needs them). */
+ * the category, read only for the refusals that say them (a charge that
+ * passes never needs them, and a busy lunch refuses many taps). */
 static void word_refusal(db *d, charge_ctx *c, const charge_outcome *o, charge_res *res)
 {
+    int period = o->why == RULES_NO_PRICE || o->why == RULES_MEALS_PER_PERIOD;
+    int category = o->why == RULES_NO_PRICE || o->why == RULES_DAILY_CAP;
     char shown[2][NAMES_SIZE];
 
     res->result = o->result;
-    if (c->f.period && c->f.period[0])
+    if (period && c->f.period)
         c->f.period_shown = names_show(d, NAMES_PERIOD, c->f.period, shown[0]);
-    if (c->f.category)
+    if (category && c->f.category)
         c->f.category_shown = names_show(d, NAMES_CATEGORY, c->f.category, shown[1]);
     rules_word(&c->f, o, res->message, sizeof res->message);
     c->f.period_shown = c->f.category_shown = NULL; /* shown[] ends here */
