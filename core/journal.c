@@ -20,6 +20,8 @@ struct journal {
     db *d;
 };
 
+static cp_err one_text(journal *j, db_stmt *st, char **out);
+
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS journal_state ("
     "  id INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -235,6 +237,67 @@ cp_err journal_retract(journal *j, int64_t seq)
 {
     return write_int(j, "DELETE FROM journal_events WHERE seq = ?1 AND delivered = 0"
                         " AND seq = (SELECT max(seq) FROM journal_events)", seq);
+}
+
+/* The body of seq with "offline": true, malloc'd; NULL in *out when seq is
+ * not in the journal undelivered. In the open transaction. */
+static cp_err offline_body(journal *j, int64_t seq, char **out)
+{
+    db_stmt *st = db_prepare(j->d, "SELECT body FROM journal_events"
+                                   " WHERE seq = ? AND delivered = 0");
+    json_t *ev = NULL;
+    char *text = NULL;
+    cp_err err;
+
+    *out = NULL;
+    if (!st)
+        return db_fail(j->d, "reading the journal");
+    db_bind_int64(st, 1, seq);
+    if ((err = one_text(j, st, &text)) || !text)
+        goto out;
+    if (!(ev = json_loads(text, 0, NULL)) ||
+        json_object_set_new(ev, "offline", json_true()) ||
+        !(*out = json_dumps(ev, JSON_COMPACT)))
+        err = cp_fail(CP_ERR_NOMEM, "out of memory rewriting event %lld of the journal",
+                      (long long)seq);
+out:
+    json_decref(ev);
+    free(text);
+    return err;
+}
+
+cp_err journal_mark_offline(journal *j, int64_t seq, int *marked)
+{
+    db_stmt *st;
+    char *body = NULL;
+    cp_err err;
+
+    *marked = 0;
+    /* BEGIN IMMEDIATE: an answer marking it delivered cannot come between
+     * the read and the write */
+    if ((err = db_begin(j->d)))
+        return err;
+    if ((err = offline_body(j, seq, &body)) || !body)
+        goto out;
+    if (!(st = db_prepare(j->d, "UPDATE journal_events SET body = ?, offline = 1"
+                                " WHERE seq = ? AND delivered = 0"))) {
+        err = db_fail(j->d, "writing the journal");
+        goto out;
+    }
+    db_bind_text(st, 1, body);
+    db_bind_int64(st, 2, seq);
+    if ((err = db_step_done(j->d, st, "writing the journal")))
+        goto out;
+    *marked = 1;
+out:
+    if (!err)
+        err = db_commit(j->d);
+    if (err) {
+        db_rollback(j->d);
+        *marked = 0;
+    }
+    free(body);
+    return err;
 }
 
 void journal_events_free(journal_event *ev, size_t n)

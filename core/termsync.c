@@ -266,6 +266,28 @@ static json_t *answer_of(termsync *t, int64_t seq)
     return a;
 }
 
+/* The event seq was sent and no answer came: the server may or may not
+ * have applied it. The terminal decides it offline all the same. Served,
+ * the journal's copy is marked offline (the server leaves the flag out of
+ * the content it compares), so that a server that had not applied it posts
+ * it as the offline charge it was, on the business date and period of its
+ * "at", whatever the balance is by then; one that had applied it answers
+ * the first answer again, and a refusal there is the "served_but_refused"
+ * alarm (doc/protocol.md). Refused here, it stays online: a server that
+ * had not applied it decides it at the replay (at most one event an
+ * outage; the protocol says so). */
+static cp_err decide_in_flight(termsync *t, json_t *event, termsync_decide decide, void *ctx,
+                               int64_t seq)
+{
+    int marked = 0;
+
+    if (!decide(ctx, event))
+        return CP_OK;
+    /* not marked: an answer covered it meanwhile (it cannot, the link
+     * being one thread; said for the reader) */
+    return journal_mark_offline(t->j, seq, &marked);
+}
+
 cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_decide decide,
                        void *ctx, termsync_result *res)
 {
@@ -304,11 +326,7 @@ cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_de
         res->answer = error;
         err = journal_retract(t->j, res->seq);
     } else {
-        /* No answer for it: it stays as appended, online, because the
-         * server may have applied it and the same id with other content is
-         * a conflict. The terminal answers it offline all the same; should
-         * it refuse it, the server's answer at the replay stands. */
-        decide(ctx, event);
+        err = decide_in_flight(t, event, decide, ctx, res->seq);
     }
     return err;
 }

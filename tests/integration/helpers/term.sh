@@ -31,6 +31,7 @@ once() {
 # answers in $TMPDIR/answers
 pos_on_fifo() {
     mkfifo "$TMPDIR/cards"
+    : >"$TMPDIR/answers" # there before the terminal opens it (after the FIFO)
     "$POS" --headless --terminal POS1 --server "$URL" --key "$KEY" --journal "$JOURNAL" "$@" \
         <"$TMPDIR/cards" >"$TMPDIR/answers" 2>"$TMPDIR/pos.err" &
     POSPID=$!
