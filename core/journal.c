@@ -258,8 +258,7 @@ static cp_err offline_body(journal *j, int64_t seq, char **out)
     if (!(ev = json_loads(text, 0, NULL)) ||
         json_object_set_new(ev, "offline", json_true()) ||
         !(*out = json_dumps(ev, JSON_COMPACT)))
-        err = cp_fail(CP_ERR_NOMEM, "out of memory rewriting event %lld of the journal",
-                      (long long)seq);
+        err = cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
 out:
     json_decref(ev);
     free(text);
