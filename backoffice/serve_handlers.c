@@ -153,6 +153,13 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
     }
     if (!event_card(ev, seq, card, answer))
         return CP_OK;
+    if (json_is_false(json_object_get(ev, "served"))) {
+        /* the event in flight the terminal refused offline: the diner was
+         * not served; its seq counts, nothing is charged */
+        *answer = event_refusal(seq, "refused_offline", "the terminal refused this charge "
+                                "offline: nothing charged");
+        return CP_OK;
+    }
     req.terminal = r->terminal;
     req.card_no = card;
     req.request_id = reqid;
@@ -204,16 +211,18 @@ static cp_err apply_weighing(const serve_req *r, json_t *ev, int64_t seq, const 
 }
 
 /* The hash of an event's content: its canonical JSON (keys sorted),
- * without "offline". A terminal that sent an event and got no answer serves
- * it offline and sends it again marked so (core/journal.h,
+ * without "offline" and "served". A terminal that sent an event and got no
+ * answer decides it offline and sends it again marked so (core/journal.h,
  * journal_mark_offline): the same event, not a reused id. */
 static int event_hash(json_t *ev, char hash[HASH_HEX_LEN])
 {
     json_t *content = json_copy(ev);
     char *text = NULL;
 
-    if (content)
+    if (content) {
         json_object_del(content, "offline");
+        json_object_del(content, "served");
+    }
     if (!content || !(text = json_dumps(content, JSON_COMPACT | JSON_SORT_KEYS))) {
         json_decref(content);
         return -1;
@@ -224,23 +233,35 @@ static int event_hash(json_t *ev, char hash[HASH_HEX_LEN])
     return 0;
 }
 
-/* An offline charge the terminal served and the store refused (its first
- * answer, when it had been applied online before the link went down, or
- * an unknown card): the meal went uncharged. Raised once per event. */
+/* Whether the terminal and the answer disagree about an offline charge:
+ * served at the terminal and refused here (its first answer, when it had
+ * been applied online before the link went down, or an unknown card), or
+ * refused at the terminal and charged here (applied online before). The
+ * alarm is raised once per event, however often it comes again. */
 static void check_served(const serve_req *r, json_t *ev, int64_t seq, const json_t *answer)
 {
     char detail[256];
     const char *kind = json_string_value(json_object_get(ev, "kind"));
+    int served = !json_is_false(json_object_get(ev, "served"));
+    int charged = json_is_true(json_object_get(answer, "ok"));
+    const char *alarm = served ? "served_but_refused" : "charged_not_served";
 
     if (!json_is_true(json_object_get(ev, "offline")) || !kind || strcmp(kind, "charge") != 0 ||
-        !answer || json_is_true(json_object_get(answer, "ok")))
+        !answer || served == charged)
         return;
-    snprintf(detail, sizeof detail, "event %lld (%s/%lld) was served offline but refused here "
-             "(%s): the meal is not charged; charge it by hand or write it off", (long long)seq,
-             r->terminal, (long long)seq, json_string_value(json_object_get(answer, "error")));
-    if (terminals_alarm_once(r->d, r->terminal, r->now, "served_but_refused", detail))
-        fprintf(stderr, _("serve: %s: raising the alarm %s: %s\n"), r->terminal,
-                "served_but_refused", cp_detail());
+    if (served)
+        snprintf(detail, sizeof detail, "event %lld (%s/%lld) was served offline but refused "
+                 "here (%s): the meal is not charged; charge it by hand or write it off",
+                 (long long)seq, r->terminal, (long long)seq,
+                 json_string_value(json_object_get(answer, "error")));
+    else
+        snprintf(detail, sizeof detail, "event %lld (%s/%lld) was charged here (sale %s) but "
+                 "the terminal refused it offline: the meal was not served; void the sale",
+                 (long long)seq, r->terminal, (long long)seq,
+                 json_string_value(json_object_get(answer, "sale_id")));
+    if (terminals_alarm_once(r->d, r->terminal, r->now, alarm, detail))
+        fprintf(stderr, _("serve: %s: raising the alarm %s: %s\n"), r->terminal, alarm,
+                cp_detail());
 }
 
 /* The events a request applied and has not recorded yet: they are recorded

@@ -239,9 +239,10 @@ cp_err journal_retract(journal *j, int64_t seq)
                         " AND seq = (SELECT max(seq) FROM journal_events)", seq);
 }
 
-/* The body of seq with "offline": true, malloc'd; NULL in *out when seq is
- * not in the journal undelivered. In the open transaction. */
-static cp_err offline_body(journal *j, int64_t seq, char **out)
+/* The body of seq with "offline": true (and "served": false when the
+ * terminal refused it), malloc'd; NULL in *out when seq is not in the
+ * journal undelivered. In the open transaction. */
+static cp_err offline_body(journal *j, int64_t seq, int served, char **out)
 {
     db_stmt *st = db_prepare(j->d, "SELECT body FROM journal_events"
                                    " WHERE seq = ? AND delivered = 0");
@@ -257,6 +258,7 @@ static cp_err offline_body(journal *j, int64_t seq, char **out)
         goto out;
     if (!(ev = json_loads(text, 0, NULL)) ||
         json_object_set_new(ev, "offline", json_true()) ||
+        (!served && json_object_set_new(ev, "served", json_false())) ||
         !(*out = json_dumps(ev, JSON_COMPACT)))
         err = cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
 out:
@@ -265,7 +267,7 @@ out:
     return err;
 }
 
-cp_err journal_mark_offline(journal *j, int64_t seq, int *marked)
+cp_err journal_mark_offline(journal *j, int64_t seq, int served, int *marked)
 {
     db_stmt *st;
     char *body = NULL;
@@ -276,7 +278,7 @@ cp_err journal_mark_offline(journal *j, int64_t seq, int *marked)
      * the read and the write */
     if ((err = db_begin(j->d)))
         return err;
-    if ((err = offline_body(j, seq, &body)) || !body)
+    if ((err = offline_body(j, seq, served, &body)) || !body)
         goto out;
     if (!(st = db_prepare(j->d, "UPDATE journal_events SET body = ?, offline = 1"
                                 " WHERE seq = ? AND delivered = 0"))) {

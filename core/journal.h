@@ -10,8 +10,8 @@
  *
  * An event's body is the JSON text exactly as it is sent, fixed when it is
  * appended: the same id sent again with other content is refused by the
- * server as a conflict. The one change allowed is its "offline" flag, set
- * while it is undelivered (journal_mark_offline). */
+ * server as a conflict. The one change allowed is its "offline" and
+ * "served" flags, set while it is undelivered (journal_mark_offline). */
 #ifndef CP_JOURNAL_H
 #define CP_JOURNAL_H
 
@@ -51,13 +51,14 @@ cp_err journal_append(journal *j, const char *kind, json_t *event, int offline, 
 cp_err journal_retract(journal *j, int64_t seq);
 
 /* Rewrites the undelivered event seq as decided offline ("offline": true
- * in its body), in one transaction: for the event that was being sent when
- * the server stopped answering and that the terminal then served. The
- * server leaves "offline" out of the content it compares (doc/protocol.md),
- * so the same id with the flag changed is no conflict; not yet applied
- * there, it is posted as the offline charge it was. *marked 0 when seq was
+ * in its body, and "served": false when the terminal refused it), in one
+ * transaction: for the event that was being sent when the server stopped
+ * answering. The server leaves "offline" and "served" out of the content
+ * it compares (doc/protocol.md), so the same id with them changed is no
+ * conflict; not yet applied there, a served one is posted as the offline
+ * charge it was and a refused one charges nothing. *marked 0 when seq was
  * delivered meanwhile (or is not in the journal): nothing changed. */
-cp_err journal_mark_offline(journal *j, int64_t seq, int *marked);
+cp_err journal_mark_offline(journal *j, int64_t seq, int served, int *marked);
 
 /* Up to limit events not yet delivered, oldest first, into *out (n of
  * them; free with journal_events_free). */

@@ -267,25 +267,22 @@ static json_t *answer_of(termsync *t, int64_t seq)
 }
 
 /* The event seq was sent and no answer came: the server may or may not
- * have applied it. The terminal decides it offline all the same. Served,
- * the journal's copy is marked offline (the server leaves the flag out of
- * the content it compares), so that a server that had not applied it posts
- * it as the offline charge it was, on the business date and period of its
- * "at", whatever the balance is by then; one that had applied it answers
- * the first answer again, and a refusal there is the "served_but_refused"
- * alarm (doc/protocol.md). Refused here, it stays online: a server that
- * had not applied it decides it at the replay (at most one event an
- * outage; the protocol says so). */
+ * have applied it. The terminal decides it offline all the same, and marks
+ * the journal's copy offline, served or not (the server leaves these flags
+ * out of the content it compares): a server that had not applied it posts
+ * a served one as the offline charge it was, on the business date and
+ * period of its "at", whatever the balance is by then, and charges nothing
+ * for a refused one; one that had applied it answers the first answer
+ * again, and raises an alarm when that answer and the terminal disagree
+ * (served_but_refused, charged_not_served: doc/protocol.md). */
 static cp_err decide_in_flight(termsync *t, json_t *event, termsync_decide decide, void *ctx,
                                int64_t seq)
 {
-    int marked = 0;
+    int served = decide(ctx, event), marked = 0;
 
-    if (!decide(ctx, event))
-        return CP_OK;
     /* not marked: an answer covered it meanwhile (it cannot, the link
      * being one thread; said for the reader) */
-    return journal_mark_offline(t->j, seq, &marked);
+    return journal_mark_offline(t->j, seq, served, &marked);
 }
 
 cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_decide decide,
