@@ -159,11 +159,12 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
     req.actor = cashier && *cashier ? cashier : "terminal";
     req.lines = n ? lines : NULL;
     req.nlines = (size_t)n;
-    /* TODO(issue 14, h-rules): an offline charge ("offline": true) must be
-     * posted whatever the balance is now, on the business date and period of
-     * its "at": pass them as charge_req.offline and charge_req.at once
-     * core/ledger.h has those fields. Until then it is charged as an online
-     * one (and may be refused like one). */
+    /* An offline charge was decided and served by the terminal: it is
+     * posted whatever the balance is now (flagged, the card blocked when it
+     * went over its limit), on the business date and period of its tap time
+     * "at" (core/rules.c, RULES_SERVED). An online one is decided now. */
+    req.offline = json_is_true(json_object_get(ev, "offline"));
+    req.at = req.offline ? json_string_value(json_object_get(ev, "at")) : NULL;
     if ((err = ledger_charge(r->d, &req, &res)) && retryable(err))
         return err;
     *answer = err ? event_refusal(seq, cp_errname(err), cp_detail()) : charge_answer(seq, &res);
