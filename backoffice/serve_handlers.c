@@ -166,9 +166,11 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
     req.actor = cashier && *cashier ? cashier : "terminal";
     req.lines = n ? lines : NULL;
     req.nlines = (size_t)n;
-    /* An offline charge was served: posted whatever the balance is now, on
-     * the business date and period of its "at" (the tap). An online one is
-     * decided on the server's clock when it comes: its "at" is only kept. */
+    /* An offline charge was decided and served by the terminal: it is
+     * posted whatever the balance is now (flagged, the card blocked when it
+     * went over its limit), on the business date and period of its tap time
+     * "at" (core/rules.c, RULES_SERVED). An online one is decided on the
+     * server's clock when it comes: its "at" is only kept. */
     req.offline = json_is_true(json_object_get(ev, "offline"));
     req.at = req.offline ? json_string_value(json_object_get(ev, "at")) : NULL;
     if ((err = ledger_charge(r->d, &req, &res)) && retryable(err))
