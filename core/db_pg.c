@@ -25,9 +25,16 @@
  * for as long as TCP does otherwise, minutes): a terminal then answers busy. */
 #define CONNECT_TIMEOUT "5"
 
-/* The advisory lock every write transaction takes (pg_begin): any fixed
- * number, here "CLEANPLT" in ASCII, unlikely to be another program's. */
+/* The advisory lock every write transaction takes (pg_begin; shared by
+ * pg_begin_shared's): any fixed number, here "CLEANPLT" in ASCII, unlikely
+ * to be another program's. The audit chain's lock (pg_lock_chain) is the
+ * next number. */
 #define WRITE_LOCK_KEY "4848570296880960596"
+#define CHAIN_LOCK_KEY "4848570296880960597"
+
+/* How writers meet unless db_set_writers says otherwise: measured by
+ * tests/bench/bench_pg.c against the other modes (core/db.h). */
+#define DEFAULT_WRITERS DB_WRITERS_ROW_LOCKS
 
 typedef struct pg {
     db *owner;
@@ -37,6 +44,9 @@ typedef struct pg {
     int64_t changes;   /* rows of the last INSERT, UPDATE or DELETE */
     int txn;           /* a transaction of ours is open (also across a lost connection) */
     int committing;    /* the last error came from COMMIT: its outcome is unknown */
+    db_writers writers; /* how db_begin_shared's transactions meet (core/db.h) */
+    int alone;         /* the open transaction is the only one appending to the chain */
+    int shared;        /* the open (or last) transaction is db_begin_shared's */
     char sqlstate[6];  /* of the last error, "" when it had none (a connection error) */
     char msg[512];     /* the server's message of the last error */
 } pg;
@@ -290,6 +300,7 @@ static cp_err pg_open(db *d, int flags)
         return cp_fail(CP_ERR_NOMEM, "out of memory opening the database");
     d->conn = c;
     c->owner = d;
+    c->writers = DEFAULT_WRITERS;
     c->conn = PQconnectdbParams(keywords, values, 1);
     if (!c->conn)
         return cp_fail(CP_ERR_NOMEM, "out of memory opening the database");
@@ -648,33 +659,110 @@ static int64_t pg_changes(db *d)
 
 /* ---- transactions ------------------------------------------------------- */
 
-/* A write transaction: BEGIN, then the one advisory lock that every writer
- * takes, so that writers run one at a time as on SQLite (BEGIN IMMEDIATE).
- * The code relies on that: the audit chain reads its head and appends after
- * it in one transaction, ids_next counts a terminal's sequence, a charge
- * checks the duplicate tap, the limits and the balance before it writes.
- * Under READ COMMITTED with this lock, each of those reads sees every write
- * committed before the lock was granted, exactly as under SQLite's lock.
- * It costs little here: every event appends to the one audit chain, which
- * is a point where writers meet one at a time whatever the engine; readers
- * (reports, metrics, the UI's lists) take no lock and are never held up.
- * The lock is released at COMMIT or ROLLBACK, and a writer that waits for it
- * longer than LOCK_TIMEOUT is answered busy, as SQLite's busy timeout does. */
-static cp_err pg_begin(db *d)
+/* Runs the statements that open a transaction (BEGIN and a lock); on
+ * failure, nothing stays open. */
+static cp_err open_txn(db *d, const char *sql)
 {
     pg *c = pg_of(d);
     cp_err err;
 
     if ((err = reconnect(d)))
         return err;
-    if ((err = run(d, "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")",
-                   "starting a transaction", NULL))) {
+    if ((err = run(d, sql, "starting a transaction", NULL))) {
         if (PQtransactionStatus(c->conn) != PQTRANS_IDLE)
             PQclear(PQexec(c->conn, "ROLLBACK"));
         return err;
     }
     c->txn = 1;
     return CP_OK;
+}
+
+/* A write transaction: BEGIN, then the one advisory lock that every writer
+ * takes, so that writers run one at a time as on SQLite (BEGIN IMMEDIATE).
+ * The code relies on that: the audit chain reads its head and appends after
+ * it in one transaction, ids_next counts a terminal's sequence, a top-up or
+ * a grant reads and writes wallets, an import checks what exists before it
+ * writes. Under READ COMMITTED with this lock, each of those reads sees
+ * every write committed before the lock was granted, exactly as under
+ * SQLite's lock: a transaction is visible before its locks are released.
+ * Readers (reports, metrics, the UI's lists) take no lock and are never held
+ * up. The lock is released at COMMIT or ROLLBACK, and a writer that waits
+ * for it longer than LOCK_TIMEOUT is answered busy, as SQLite's busy timeout
+ * does. */
+static cp_err pg_begin(db *d)
+{
+    pg *c = pg_of(d);
+    cp_err err = open_txn(d, "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")");
+
+    c->alone = !err;
+    c->shared = 0;
+    return err;
+}
+
+/* A charge's transaction (core/db.h, db_begin_shared). It takes the
+ * writers' lock shared: charges run beside each other, never beside
+ * pg_begin's writers (which hold it alone), so that a top-up, a grant or a
+ * blocked card is never half seen and no charge waits on a row such a
+ * writer holds while holding one it wants (no deadlock). Then, in
+ * DB_WRITERS_ROW_LOCKS, READ COMMITTED: the charge locks its wallet (FOR
+ * UPDATE) before it reads today's sales and the balance, so that charges of
+ * one diner run one at a time and each sees what the one before committed;
+ * and the chain's lock is taken only to append (pg_lock_chain), after
+ * everything else is written and the event's content hashed: charges meet
+ * one at a time only for the chain's head and the COMMIT. In
+ * DB_WRITERS_SERIALIZABLE, SERIALIZABLE without the chain's lock: the server
+ * refuses the later of two charges that read what the other wrote (40001),
+ * and two that append after the same head (the unique index on
+ * audit.prev_hash); the caller runs it again (pg_conflict). */
+static cp_err pg_begin_shared(db *d)
+{
+    pg *c = pg_of(d);
+    cp_err err;
+
+    if (c->writers == DB_WRITERS_ONE_LOCK)
+        return pg_begin(d);
+    err = open_txn(d, c->writers == DB_WRITERS_SERIALIZABLE
+                          ? "BEGIN ISOLATION LEVEL SERIALIZABLE;"
+                            " SELECT pg_advisory_xact_lock_shared(" WRITE_LOCK_KEY ")"
+                          : "BEGIN; SELECT pg_advisory_xact_lock_shared(" WRITE_LOCK_KEY ")");
+    c->alone = 0;
+    c->shared = !err;
+    return err;
+}
+
+/* The chain's head is read after this lock is granted, in a statement of
+ * its own: under READ COMMITTED it sees the entry of the transaction that
+ * held the lock before (committed before its locks were released). A
+ * SERIALIZABLE transaction reads its snapshot, taken at its first
+ * statement, whatever lock it waits for afterwards: there the unique index
+ * on audit.prev_hash refuses a fork and the charge runs again. */
+static cp_err pg_lock_chain(db *d)
+{
+    pg *c = pg_of(d);
+    cp_err err;
+
+    if (c->alone || !c->shared || c->writers == DB_WRITERS_SERIALIZABLE)
+        return CP_OK;
+    if (!(err = run(d, "SELECT pg_advisory_xact_lock(" CHAIN_LOCK_KEY ")",
+                    "locking the audit log", NULL)))
+        c->alone = 1;
+    return err;
+}
+
+/* A serialization failure or a deadlock; in a shared transaction, also a
+ * unique key that another one wrote first (the chain's next link, the same
+ * request id sent twice at once): running it again sees what was written. */
+static int pg_conflict(db *d)
+{
+    pg *c = pg_of(d);
+
+    return strcmp(c->sqlstate, "40001") == 0 || strcmp(c->sqlstate, "40P01") == 0 ||
+           (c->shared && strcmp(c->sqlstate, "23505") == 0);
+}
+
+static void pg_set_writers(db *d, db_writers w)
+{
+    pg_of(d)->writers = w;
 }
 
 static int pg_in_txn(db *d)
@@ -694,6 +782,7 @@ static void pg_rollback(db *d)
     if (PQstatus(c->conn) == CONNECTION_OK && PQtransactionStatus(c->conn) != PQTRANS_IDLE)
         PQclear(PQexec(c->conn, "ROLLBACK"));
     c->txn = 0;
+    c->alone = 0;
 }
 
 static cp_err pg_commit(db *d)
@@ -713,6 +802,7 @@ static cp_err pg_commit(db *d)
     }
     PQclear(res);
     c->txn = 0;
+    c->alone = 0;
     if (err)
         pg_rollback(d);
     return err;
@@ -770,6 +860,10 @@ const db_engine db_pg_engine = {
     .changes = pg_changes,
     .exec = pg_exec,
     .begin = pg_begin,
+    .begin_shared = pg_begin_shared,
+    .lock_chain = pg_lock_chain,
+    .conflict = pg_conflict,
+    .set_writers = pg_set_writers,
     .commit = pg_commit,
     .rollback = pg_rollback,
     .in_txn = pg_in_txn,

@@ -1,4 +1,4 @@
-/* ledger: charges, voids, top-ups, subsidies and refunds, each one SQLite transaction.
+/* ledger: charges, voids, top-ups, subsidies and refunds, each one transaction of the store.
  *
  * The wallets table holds each diner's balances; every change to it goes
  * through post(), which writes the ledger entry and the balance together, so
@@ -82,9 +82,16 @@ static cp_err refuse(charge_res *res, cp_err why, const char *fmt, ...)
     return CP_OK;
 }
 
-static cp_err load_balances(db *d, int64_t diner_id, int64_t *cash, int64_t *subsidy)
+static const char balances_sql[] = "SELECT cash_fen, subsidy_fen FROM wallets WHERE diner_id = ?";
+/* The same, locking the wallet until the transaction ends (core/db.h): a
+ * charge reads it so before it reads what it decides on. */
+static const char lock_balances_sql[] =
+    "SELECT cash_fen, subsidy_fen FROM wallets WHERE diner_id = ? FOR UPDATE";
+
+/* The balances of diner_id's wallet, read by sql (one of the two above). */
+static cp_err read_balances(db *d, const char *sql, int64_t diner_id, int64_t *cash,
+                            int64_t *subsidy)
 {
-    static const char sql[] = "SELECT cash_fen, subsidy_fen FROM wallets WHERE diner_id = ?";
     db_stmt *st = db_prepare(d, sql);
     int rc;
 
@@ -188,7 +195,7 @@ static cp_err answer_again(db *d, const charge_req *req, charge_res *res, int *f
     db_copy_col(date, sizeof date, st, 8);
     db_reset(st);
     res->result = CP_OK;
-    if (load_balances(d, diner_id, &res->cash_left_fen, &res->subsidy_left_fen) ||
+    if (read_balances(d, balances_sql, diner_id, &res->cash_left_fen, &res->subsidy_left_fen) ||
         count_meals_today(d, diner_id, date, &res->meals_today))
         return CP_ERR_DB;
     return CP_OK;
@@ -318,6 +325,14 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
         return refuse(res, CP_ERR_NO_MEAL_PERIOD, "no meal period is open at %02d:%02d: "
                       "nothing charged", now->hour, now->minute);
 
+    /* The wallet is locked first: charges of this diner at other terminals
+     * wait here until this one ends, then read what it wrote (the balance
+     * here, today's sales next), so that two taps at once can never both
+     * pass a limit or spend the same money (core/db.h, db_begin_shared). */
+    if ((err = read_balances(d, lock_balances_sql, t.diner_id, &res->cash_left_fen,
+                             &res->subsidy_left_fen)))
+        return err;
+
     /* One pass over the diner's sales today answers the duplicate tap, the
      * meal limit, the daily cap and the count shown on screen. */
     if (!(st = db_prepare(d, today_sql)))
@@ -427,8 +442,6 @@ static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, ch
         goto out;
     }
 
-    if ((err = load_balances(d, t.diner_id, &res->cash_left_fen, &res->subsidy_left_fen)))
-        goto out;
     subsidy = res->subsidy_left_fen > 0 ? res->subsidy_left_fen : 0;
     if (subsidy > total)
         subsidy = total;
@@ -508,7 +521,8 @@ out:
     return err;
 }
 
-cp_err ledger_charge(db *d, const charge_req *req, charge_res *res)
+/* One attempt at a charge: its whole transaction. */
+static cp_err charge_once(db *d, const charge_req *req, charge_res *res)
 {
     static const char record_sql[] =
         "INSERT INTO charge_requests(request_id, terminal, card_no, result, sale_id, created_at)"
@@ -523,7 +537,7 @@ cp_err ledger_charge(db *d, const charge_req *req, charge_res *res)
     if ((err = clock_now(&now)))
         return err;
     clock_iso(&now, at);
-    if ((err = db_begin(d)))
+    if ((err = db_begin_shared(d)))
         return err;
     if (req->request_id && (err = answer_again(d, req, res, &found)))
         goto fail;
@@ -558,6 +572,22 @@ cp_err ledger_charge(db *d, const charge_req *req, charge_res *res)
     return db_commit(d);
 fail:
     db_rollback(d);
+    return err;
+}
+
+cp_err ledger_charge(db *d, const charge_req *req, charge_res *res)
+{
+    cp_err err;
+    int retries = 0;
+
+    /* A charge runs beside others on PostgreSQL (db_begin_shared): when the
+     * store refused it because another did something at the same time (the
+     * same request id sent twice at once; in the SERIALIZABLE mode, any
+     * meeting), it runs again and sees what the other wrote. */
+    while ((err = charge_once(d, req, res)) && db_conflict(d) &&
+           retries < LEDGER_CHARGE_ATTEMPTS - 1)
+        retries++;
+    res->retries = retries;
     return err;
 }
 
@@ -1063,7 +1093,7 @@ cp_err ledger_refund_leaver(db *d, const char *staff_no, const char *actor,
     if ((err = money_event_start(&ev)) || (err = db_begin(d)))
         return err;
     if ((err = find_diner(d, staff_no, &diner_id, status)) ||
-        (err = load_balances(d, diner_id, &cash, &subsidy)))
+        (err = read_balances(d, balances_sql, diner_id, &cash, &subsidy)))
         goto fail;
     if (strcmp(status, "left") == 0) {
         err = cp_fail(CP_ERR_EXISTS, "%s has already left", staff_no);
@@ -1111,6 +1141,6 @@ cp_err ledger_balance(db *d, const char *staff_no, int64_t *cash_fen, int64_t *s
     int64_t diner_id;
     cp_err err = find_diner(d, staff_no, &diner_id, NULL);
     if (!err)
-        err = load_balances(d, diner_id, cash_fen, subsidy_fen);
+        err = read_balances(d, balances_sql, diner_id, cash_fen, subsidy_fen);
     return err;
 }

@@ -10,6 +10,9 @@
 #include "core/ids.h"
 
 #define LEDGER_DUP_TAP_SECONDS 5
+/* How many times a charge is run when the store refuses it for meeting
+ * another at the same time (db_conflict); then it is answered busy. */
+#define LEDGER_CHARGE_ATTEMPTS 10
 
 /* One a-la-carte line: quantity is pieces, or grams for items priced per 100 g. */
 typedef struct charge_line {
@@ -43,6 +46,7 @@ typedef struct charge_res {
     int64_t charged_fen, subsidy_fen, cash_fen;
     int64_t cash_left_fen, subsidy_left_fen;
     int meals_today;      /* non-void sales of this diner today, this one included */
+    int retries;          /* times it ran again after meeting another charge (db_conflict) */
 } charge_res;
 
 /* Charges a card. Returns CP_OK when the request was answered — res->result
