@@ -154,7 +154,7 @@ typedef enum db_writers {
     /* Transactions begun with db_begin_shared (charges) run beside each
      * other: each locks the rows it decides on (SELECT ... FOR UPDATE) and
      * takes the audit chain's lock (db_lock_chain) only to append; db_begin's
-     * writers still run alone. The default. */
+     * writers still run alone. */
     DB_WRITERS_ROW_LOCKS = 1,
     /* db_begin_shared's transactions run SERIALIZABLE beside each other
      * without the chain's lock: the store refuses what two of them did at
@@ -162,6 +162,10 @@ typedef enum db_writers {
      * links), and the caller runs the transaction again (db_conflict). */
     DB_WRITERS_SERIALIZABLE = 2,
 } db_writers;
+
+/* The mode a PostgreSQL store starts in: measured against the others by
+ * tests/bench/bench_pg.c (the faster that keeps every guarantee). */
+#define DB_WRITERS_DEFAULT DB_WRITERS_ROW_LOCKS
 
 /* Sets how d's write transactions meet (a PostgreSQL store; nothing on
  * SQLite), for the transactions d begins from now on. */

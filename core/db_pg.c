@@ -32,10 +32,6 @@
 #define WRITE_LOCK_KEY "4848570296880960596"
 #define CHAIN_LOCK_KEY "4848570296880960597"
 
-/* How writers meet unless db_set_writers says otherwise: measured by
- * tests/bench/bench_pg.c against the other modes (core/db.h). */
-#define DEFAULT_WRITERS DB_WRITERS_ROW_LOCKS
-
 typedef struct pg {
     db *owner;
     PGconn *conn;
@@ -300,7 +296,7 @@ static cp_err pg_open(db *d, int flags)
         return cp_fail(CP_ERR_NOMEM, "out of memory opening the database");
     d->conn = c;
     c->owner = d;
-    c->writers = DEFAULT_WRITERS;
+    c->writers = DB_WRITERS_DEFAULT;
     c->conn = PQconnectdbParams(keywords, values, 1);
     if (!c->conn)
         return cp_fail(CP_ERR_NOMEM, "out of memory opening the database");

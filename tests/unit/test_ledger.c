@@ -582,8 +582,10 @@ static void one_card_terminal(int w, db_writers mode, const char *start, int go)
         snprintf(now, sizeof now, "%s:%02d:%02d", start, i * 10 / 60, i * 10 % 60);
         fixture_at(now);
         snprintf(reqid, sizeof reqid, "R%d-%s-%d", w / 2, start, i);
-        if (ledger_charge(mine, &req, &res) != CP_OK)
+        if (ledger_charge(mine, &req, &res) != CP_OK) {
+            fprintf(stderr, "%s, mode %d: %s\n", term, (int)mode, cp_detail());
             _exit(100);
+        }
         made += res.result == CP_OK && !res.repeated;
     }
     db_close(mine);
