@@ -137,7 +137,10 @@ void db_copy_col(char *dst, size_t size, db_stmt *st, int col);
 int64_t db_changes(db *d);
 
 /* A write transaction (on SQLite BEGIN IMMEDIATE: the write lock is taken
- * at once) / COMMIT / ROLLBACK. Rollback is safe when none is open. */
+ * at once; on PostgreSQL BEGIN and the writers' lock go with the
+ * transaction's first statement, one round trip fewer: the wait for the
+ * lock, or a busy answer, comes from that statement) / COMMIT / ROLLBACK.
+ * Rollback is safe when none is open, and due after any failure. */
 cp_err db_begin(db *d);
 cp_err db_commit(db *d);
 void db_rollback(db *d);
