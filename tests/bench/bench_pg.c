@@ -8,12 +8,12 @@
  *   baseline  pgbench's built-in TPC-B-like transaction (three UPDATEs, a
  *             SELECT and an INSERT) in a database of its own, initialised
  *             with scale 32 (as many branches as clients: pgbench's advice),
- *             run for SECONDS (10) with 1, 8 and 32 clients: its transactions
+ *             run for SECONDS (8) with 1, 8 and 32 clients: its transactions
  *             per second, and the p50 and p99 of its per-transaction log;
  *   charges   right after each, as many terminals charging at once, each a
  *             process of its own (tests/bench/terminals.h), in a schema of
  *             their own, as the store meets writers by default (core/db.h,
- *             DB_WRITERS_DEFAULT): 1 x 1,000 taps, 8 x 200 and 32 x 50,
+ *             DB_WRITERS_DEFAULT): 1 x 500 taps, 8 x 100 and 32 x 25,
  *             each diner once;
  *   writers  the ways writers meet (db_writers) with 8 and 32 terminals,
  *             charging different cards (as above) and the same card (pairs of
@@ -284,9 +284,9 @@ static void rows_mode(int mode, const char *what, const term_result *r, int held
 
 int main(int argc, char **argv)
 {
-    static const int clients[] = {1, 8, 32}, taps[] = {1000, 200, 50};
+    static const int clients[] = {1, 8, 32}, taps[] = {500, 100, 25};
     const char *build = argc > 1 ? argv[1] : "build";
-    const char *seconds = argc > 2 ? argv[2] : "10";
+    const char *seconds = argc > 2 ? argv[2] : "8";
     const char *pg = getenv("CLEANPLATE_BENCH_PG");
     char dir[] = "/tmp/cp-bench-pg-XXXXXX", dbname[64], pgbench_db[1200], sql[128];
     term_result dflt[3], r[2][3];
