@@ -194,11 +194,19 @@ fuzz: deps
 
 # ---- demo and bench -------------------------------------------------------
 
+# STORE=pg: the same month on a throw-away PostgreSQL (tests/with-pg.sh), into
+# demo-out-pg/, compared with the SQLite run in demo-out/ when there is one.
+STORE ?= sqlite
+
 demo: deps
 	@$(MAKE) --no-print-directory _demo
 
 _demo: programs
-	@./scripts/demo.sh $(BUILD)
+ifeq ($(STORE),pg)
+	@./tests/with-pg.sh ./scripts/demo.sh $(BUILD) pg
+else
+	@./scripts/demo.sh $(BUILD) $(STORE)
+endif
 
 bench: deps
 	@$(MAKE) --no-print-directory _bench

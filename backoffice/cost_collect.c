@@ -157,7 +157,8 @@ static cp_err read_stock(db *d, const metrics_span *span, const char *prev, int6
 /* Merges the raw rows into one stock fact per canteen and category. */
 static cp_err merge_stock(raws *all, cost_facts *f)
 {
-    qsort(all->r, all->n, sizeof *all->r, raw_cmp);
+    if (all->n > 0) /* qsort of no rows may be given NULL, which it may not take */
+        qsort(all->r, all->n, sizeof *all->r, raw_cmp);
     if (!(f->stock = calloc(all->n + 1, sizeof *f->stock)))
         return cp_fail(CP_ERR_NOMEM, "out of memory reading the cost facts");
     for (size_t i = 0; i < all->n; i++) {

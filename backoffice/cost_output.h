@@ -6,7 +6,7 @@
 
 #include "backoffice/cost_collect.h"
 
-#define COST_STR_LEN 40
+#define COST_STR_LEN 48
 
 /* A share scaled by 10000 as a percentage with two decimals ("5.23%",
  * "-8.93%"); "" when unknown (negative shares of food used are -1 only when

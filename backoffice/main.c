@@ -15,6 +15,7 @@
 #include "core/money.h"
 #include "core/names.h"
 #include "core/nls.h"
+#include "core/roles.h"
 #include "core/storecopy.h"
 #include "core/users.h"
 #include "core/verify.h"
@@ -40,13 +41,62 @@ typedef struct command {
     int (*run)(ctx *c);
 } command;
 
+/* Reads the new password of role (twice) into pw and checks it; 0 or the exit code. */
+static int read_role_password(const char *role, char *pw, size_t size)
+{
+    char prompt[160];
+    cp_err err;
+
+    snprintf(prompt, sizeof prompt, _("password of the role %s"), role);
+    if ((err = cli_read_password(prompt, pw, size)) || (err = roles_check_password(role, pw)))
+        return office_fail(err);
+    return 0;
+}
+
+/* init opens the store itself: with --create-roles a SQLite file is refused
+ * before it is made, and the passwords are read before anything changes. */
 static int cmd_init(ctx *c)
 {
-    cp_err err = db_migrate(c->d);
-    if (err)
+    const char *target = office_opt(c, "db");
+    const char *office = office_opt(c, "office-role"), *terminal = office_opt(c, "terminal-role");
+    int roles = office_opt(c, "create-roles") != NULL, rc = 0;
+    char office_pw[256] = "", terminal_pw[256] = "";
+    cp_err err;
+
+    if (!roles && (office || terminal)) {
+        fprintf(stderr, _("cleanplate-office: --office-role and --terminal-role name the roles "
+                          "that --create-roles makes: give it too\n"));
+        return 2;
+    }
+    if (roles && db_target_dialect(target) != DB_DIALECT_PG) {
+        fprintf(stderr, _("cleanplate-office: --create-roles: %s is a SQLite file, and database "
+                          "roles are PostgreSQL's: give --db a PostgreSQL database "
+                          "(postgresql://...); who may write a file is up to its owner and "
+                          "mode (chown, chmod)\n"), db_default_path(target));
+        return 2;
+    }
+    office = office ? office : ROLES_OFFICE;
+    terminal = terminal ? terminal : ROLES_TERMINAL;
+    if (roles && ((err = roles_check_name(office, "office-role")) ||
+                  (err = roles_check_name(terminal, "terminal-role"))))
         return office_fail(err);
+    if (roles && ((rc = read_role_password(office, office_pw, sizeof office_pw)) ||
+                  (rc = read_role_password(terminal, terminal_pw, sizeof terminal_pw))))
+        goto out;
+    if ((err = db_open(target, DB_OPEN_CREATE, &c->d)) || (err = db_migrate(c->d)) ||
+        (err = roles ? roles_create(c->d, office, office_pw, terminal, terminal_pw)
+                     : roles_refresh(c->d))) {
+        rc = office_fail(err);
+        goto out;
+    }
     printf(_("database ready (schema version %d)\n"), db_schema_version());
-    return 0;
+    if (roles)
+        printf(_("roles ready: %s owns the store (the back office), %s may do what terminals "
+                 "and servers do (their passwords are set)\n"), office, terminal);
+out:
+    sodium_memzero(office_pw, sizeof office_pw);
+    sodium_memzero(terminal_pw, sizeof terminal_pw);
+    return rc;
 }
 
 static int cmd_canteen_add(ctx *c)
@@ -587,17 +637,17 @@ static int cmd_store_copy(ctx *c)
     if (office_need(c, "from") || office_need(c, "to"))
         return 2;
     if (strcmp(from, to) == 0) {
-        fprintf(stderr, "cleanplate-office: --from and --to are the same store: give --to a "
-                        "new database\n");
+        fprintf(stderr, _("cleanplate-office: --from and --to are the same store: give --to a "
+                          "new database\n"));
         return 2;
     }
     if ((err = db_open(from, DB_OPEN_EXISTING, &src)) ||
         (err = db_open(to, DB_OPEN_CREATE, &dst)) || (err = storecopy_run(src, dst, &r)))
         goto out;
-    printf("copied %ld rows of %ld tables; wallets hold %s yuan cash and %s yuan subsidy in "
-           "both\naudit head %s in both%s%s\n", r.rows, r.tables,
+    printf(_("copied %ld rows of %ld tables; wallets hold %s yuan cash and %s yuan subsidy in "
+             "both\naudit head %s in both%s%s\n"), r.rows, r.tables,
            money_format(r.cash_fen, money[0]), money_format(r.subsidy_fen, money[1]), r.head,
-           r.published[0] ? "; last published hash " : "", r.published);
+           r.published[0] ? _("; last published hash ") : "", r.published);
     if (!(err = verify_books(dst, r.head[0] ? r.head : NULL, stdout, &problems)))
         err = publish_verify(dst, NULL, stdout, &problems);
 out:
@@ -717,8 +767,12 @@ static int cmd_publications(ctx *c)
 }
 
 static const command commands[] = {
-    {"init", "", N_("create the database, or migrate it to this version (harmless twice)"), 0, "",
-     cmd_init},
+    {"init", "[--create-roles [--office-role NAME] [--terminal-role NAME]]",
+     N_("create the database, or migrate it to this version (harmless twice); on PostgreSQL "
+        "--create-roles also makes the back office's role, which owns the store, and the "
+        "terminals' role, which may not change or delete events (their passwords are asked "
+        "for, or read from stdin: each twice)"),
+     0, "create-roles,office-role=,terminal-role=", cmd_init},
     {"canteen add", "CODE NAME", N_("add a canteen"), 2, "", cmd_canteen_add},
     {"terminal add", "CODE --canteen CODE --kind pos|waste", N_("add a POS or a waste station"), 1,
      "canteen=,kind=", cmd_terminal_add},
@@ -987,7 +1041,7 @@ int main(int argc, char **argv)
     if (!c.actor || !*c.actor)
         c.actor = "office";
 
-    if (cmd->run != cmd_store_copy &&
+    if (cmd->run != cmd_store_copy && cmd->run != cmd_init &&
         (err = db_open(cli_get(opts, "db"),
                        cmd->run == cmd_init ? DB_OPEN_CREATE : DB_OPEN_EXISTING, &c.d)))
         return office_fail(err);

@@ -1,4 +1,4 @@
-/* cli: command-line options for the three programs, and reading a PIN. */
+/* cli: command-line options for the three programs, and reading a PIN or a password. */
 #include "core/cli.h"
 #include "core/nls.h"
 
@@ -100,11 +100,13 @@ static cp_err ask(int tty, const char *prompt, char *buf, size_t size, const cha
     return err;
 }
 
-cp_err cli_read_pin(const char *prompt, int confirm, char *pin, size_t size)
+/* Reads a secret as cli_read_pin says; password words the messages for a
+ * database role's password instead of a PIN. */
+static cp_err read_secret(const char *prompt, int confirm, char *secret, size_t size, int password)
 {
     struct termios old, quiet;
     int tty = isatty(STDIN_FILENO);
-    char again[64];
+    char again[256];
     cp_err err;
 
     if (tty) {
@@ -113,17 +115,33 @@ cp_err cli_read_pin(const char *prompt, int confirm, char *pin, size_t size)
         quiet.c_lflag &= ~(tcflag_t)ECHO;
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
     }
-    err = ask(tty, prompt, pin, size, _("no PIN given (type it, or pipe it on stdin)"));
+    err = ask(tty, prompt, secret, size,
+              password ? _("no password given (type it, or pipe it on stdin)")
+                       : _("no PIN given (type it, or pipe it on stdin)"));
     if (!err && confirm) {
         /* piped, the new PIN comes twice too: a script says what a person types */
         err = ask(tty, _("again"), again, sizeof again,
-                  _("the new PIN is given twice, to confirm it (type it again, or pipe it "
-                    "on two lines)"));
-        if (!err && strcmp(again, pin) != 0)
+                  password ? _("the new password is given twice, to confirm it (type it "
+                               "again, or pipe it on two lines)")
+                           : _("the new PIN is given twice, to confirm it (type it again, or "
+                               "pipe it on two lines)"));
+        if (!err && strcmp(again, secret) != 0 && password)
+            err = cp_fail(CP_ERR_INVALID, "the two passwords differ; nothing changed");
+        else if (!err && strcmp(again, secret) != 0)
             err = cp_fail(CP_ERR_INVALID, "the two PINs differ; nothing changed");
         memset(again, 0, sizeof again);
     }
     if (tty)
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
     return err;
+}
+
+cp_err cli_read_pin(const char *prompt, int confirm, char *pin, size_t size)
+{
+    return read_secret(prompt, confirm, pin, size, 0);
+}
+
+cp_err cli_read_password(const char *prompt, char *password, size_t size)
+{
+    return read_secret(prompt, 1, password, size, 1);
 }

@@ -1,4 +1,4 @@
-/* cli: command-line options for the three programs, and reading a PIN. */
+/* cli: command-line options for the three programs, and reading a PIN or a password. */
 #ifndef CP_CLI_H
 #define CP_CLI_H
 
@@ -31,5 +31,9 @@ cp_err cli_get_long(const cli_opt *opts, const char *name, long min, long max, l
  * from a terminal or from two lines of stdin, and two that differ are
  * CP_ERR_INVALID. Several calls read successive lines of one stdin. */
 cp_err cli_read_pin(const char *prompt, int confirm, char *pin, size_t size);
+
+/* Reads a new password as cli_read_pin reads a new PIN: twice, without echo
+ * on a terminal, else two lines of stdin; never shown or printed. */
+cp_err cli_read_password(const char *prompt, char *password, size_t size);
 
 #endif

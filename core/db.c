@@ -63,6 +63,11 @@ db_dialect db_dialect_of(db *d)
     return d->eng->dialect;
 }
 
+db_dialect db_target_dialect(const char *target)
+{
+    return engine_for(db_default_path(target))->dialect;
+}
+
 const char *db_word(db *d, db_word_id w)
 {
     static const char *const words[][2] = {
@@ -341,6 +346,15 @@ cp_err db_exec(db *d, const char *sql)
 cp_err db_fail(db *d, const char *what)
 {
     return d->eng->fail(d, _(what));
+}
+
+cp_err db_login_role(db *d, const char *name, const char *password)
+{
+    if (!d->eng->login_role)
+        return cp_fail(CP_ERR_INVALID, "%s is a SQLite file, which has no roles: database "
+                       "roles are PostgreSQL's; the file's permissions decide who may write "
+                       "it (chmod, chown)", d->path);
+    return d->eng->login_role(d, name, password);
 }
 
 cp_err db_has_guard(db *d, const char *table, const char *event, int *yes)

@@ -70,6 +70,10 @@ cp_err db_open(const char *path, int flags, db **out);
 /* Which dialect d's engine speaks. */
 db_dialect db_dialect_of(db *d);
 
+/* Which dialect the store at target (a --db value, as db_open takes it)
+ * speaks, before anything is opened. */
+db_dialect db_target_dialect(const char *target);
+
 /* The words the dialects spell differently where SQL has no form both run;
  * each is used in SQL built at run time. */
 typedef enum db_word_id {
@@ -218,6 +222,13 @@ cp_err db_defer_checks(db *d);
  * the store hands out next follow the largest: PostgreSQL's identity
  * sequences are moved; SQLite's rowids need nothing. */
 cp_err db_sync_ids(db *d);
+
+/* In the open transaction, creates the role name that may log in with
+ * password, or gives the role of that name that password when it exists
+ * (never a superuser's). The password is hashed here as the server asks
+ * (SCRAM-SHA-256 by default) and only the hash is sent. Roles are
+ * PostgreSQL's: on SQLite CP_ERR_INVALID saying so. */
+cp_err db_login_role(db *d, const char *name, const char *password);
 
 /* Whether table has a trigger that refuses event ("UPDATE" or "DELETE") on
  * it: the guards of the append-only tables, which verify checks. */

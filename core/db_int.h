@@ -73,6 +73,8 @@ struct db_engine {
     cp_err (*defer_checks)(db *d);
     /* After rows were written with their ids: new ids follow the largest. */
     cp_err (*sync_ids)(db *d);
+    /* db_login_role; NULL for an engine without roles. */
+    cp_err (*login_role)(db *d, const char *name, const char *password);
 };
 
 extern const db_engine db_sqlite_engine;

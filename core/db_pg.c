@@ -920,6 +920,57 @@ static cp_err pg_has_guard(db *d, const char *table, const char *event, int *yes
     return err;
 }
 
+/* ---- roles ------------------------------------------------------------------ */
+
+/* db_login_role: the role is looked up first, so that an existing one keeps
+ * its other attributes and a superuser is never given a password here; the
+ * statement then holds the hash only, which is all that a server log can
+ * show of it. */
+static cp_err pg_login_role(db *d, const char *name, const char *password)
+{
+    static const char find[] = "SELECT rolsuper FROM pg_roles WHERE rolname = $1";
+    const char *params[1] = {name};
+    pg *c = pg_of(d);
+    char *hashed = NULL, *ident = NULL, *lit = NULL, *sql = NULL;
+    PGresult *res = PQexecParams(c->conn, find, 1, NULL, params, NULL, NULL, 0);
+    int exists;
+    cp_err err = CP_OK;
+
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        remember(c, res);
+        err = pg_fail(d, "reading the roles");
+        goto out;
+    }
+    exists = PQntuples(res) > 0;
+    if (exists && PQgetvalue(res, 0, 0)[0] == 't') {
+        err = cp_fail(CP_ERR_INVALID, "the role %s is a superuser: give the store's roles "
+                      "names of their own", name);
+        goto out;
+    }
+    /* NULL: the algorithm the server's password_encryption names */
+    if (!(hashed = PQencryptPasswordConn(c->conn, password, name, NULL)) ||
+        !(ident = PQescapeIdentifier(c->conn, name, strlen(name))) ||
+        !(lit = PQescapeLiteral(c->conn, hashed, strlen(hashed)))) {
+        remember(c, NULL);
+        err = pg_fail(d, "hashing the role's password");
+        goto out;
+    }
+    if (asprintf(&sql, "%s ROLE %s LOGIN PASSWORD %s", exists ? "ALTER" : "CREATE", ident,
+                 lit) < 0) {
+        sql = NULL;
+        err = cp_fail(CP_ERR_NOMEM, "out of memory creating the role %s", name);
+        goto out;
+    }
+    err = run(d, sql, exists ? "setting the role's password" : "creating the role", NULL);
+out:
+    PQclear(res);
+    PQfreemem(hashed);
+    PQfreemem(ident);
+    PQfreemem(lit);
+    free(sql);
+    return err;
+}
+
 const db_engine db_pg_engine = {
     .name = "postgresql",
     .dialect = DB_DIALECT_PG,
@@ -954,4 +1005,5 @@ const db_engine db_pg_engine = {
     .has_guard = pg_has_guard,
     .defer_checks = pg_defer_checks,
     .sync_ids = pg_sync_ids,
+    .login_role = pg_login_role,
 };

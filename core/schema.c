@@ -1010,40 +1010,48 @@ static const migration migrations[] = {
 };
 
 /* The audit log and the publications in the order they were written (seq,
- * rowid: their chains follow it); the others by their keys. */
+ * rowid: their chains follow it); the others by their keys. The last column
+ * is what the terminals' and servers' role may do (core/roles.c): read what a
+ * charge, a weighing, a login, a void and a shift read; append the events
+ * they make; change only the state a charge or a login changes (a wallet, a
+ * terminal's next sequence number, a name's wrong PINs) and what the event
+ * tables' triggers keep (a day's rollup is dropped when a sale, a void or a
+ * weighing comes in, diner_month follows sales and voids). Never UPDATE or
+ * DELETE on an event table: the server refuses them to that role whatever
+ * its triggers say. */
 const schema_table schema_tables[] = {
-    {"canteens", "id", 0},
-    {"terminals", "id", 0},
-    {"departments", "id", 0},
-    {"category_rules", "category", 0},
-    {"diners", "id", 0},
-    {"cards", "card_no", 0},
-    {"wallets", "diner_id", 0},
-    {"meal_periods", "id", 0},
-    {"prices", "period_id, category", 0},
-    {"items", "id", 0},
-    {"users", "id", 0},
-    {"pin_failures", "name", 0},
-    {"sales", "id", 0},
-    {"sale_lines", "sale_id, line_no", 0},
-    {"voids", "id", 0},
-    {"ledger", "id", 0},
-    {"charge_requests", "request_id", 0},
-    {"waste_records", "id", 0},
-    {"shift_events", "id", 0},
-    {"publications", "rowid", 0},
-    {"publication_rows", "publication_id, rank", 0},
-    {"audit", "seq", 0},
-    {"rollup_day", "business_date, canteen_id, department_id, period_id", 1},
-    {"rollup_days", "business_date", 1},
-    {"diner_month", "month, canteen_id, department_id, diner_id", 1},
+    {"canteens", "id", 0, "SELECT"},
+    {"terminals", "id", 0, "SELECT, UPDATE (next_seq)"},
+    {"departments", "id", 0, "SELECT"},
+    {"category_rules", "category", 0, "SELECT"},
+    {"diners", "id", 0, "SELECT"},
+    {"cards", "card_no", 0, "SELECT"},
+    {"wallets", "diner_id", 0, "SELECT, UPDATE (cash_fen, subsidy_fen)"},
+    {"meal_periods", "id", 0, "SELECT"},
+    {"prices", "period_id, category", 0, "SELECT"},
+    {"items", "id", 0, "SELECT"},
+    {"users", "id", 0, "SELECT"},
+    {"pin_failures", "name", 0, "SELECT, INSERT, UPDATE, DELETE"},
+    {"sales", "id", 0, "SELECT, INSERT"},
+    {"sale_lines", "sale_id, line_no", 0, "SELECT, INSERT"},
+    {"voids", "id", 0, "SELECT, INSERT"},
+    {"ledger", "id", 0, "SELECT, INSERT"},
+    {"charge_requests", "request_id", 0, "SELECT, INSERT"},
+    {"waste_records", "id", 0, "SELECT, INSERT"},
+    {"shift_events", "id", 0, "SELECT, INSERT"},
+    {"publications", "rowid", 0, "SELECT"},
+    {"publication_rows", "publication_id, rank", 0, "SELECT"},
+    {"audit", "seq", 0, "SELECT, INSERT"},
+    {"rollup_day", "business_date, canteen_id, department_id, period_id", 1, "SELECT"},
+    {"rollup_days", "business_date", 1, "SELECT, DELETE"},
+    {"diner_month", "month, canteen_id, department_id, diner_id", 1, "SELECT, INSERT, DELETE"},
     /* seeded by its migration: the target's seed is replaced by the original's */
-    {"food_categories", "position", 1},
-    {"purchases", "id", 0},
-    {"stock_counts", "id", 0},
-    {"rollup_sales", "business_date, canteen_id, period_id, category", 1},
-    {"display_names", "kind, code", 0},
-    {NULL, NULL, 0},
+    {"food_categories", "position", 1, "SELECT"},
+    {"purchases", "id", 0, "SELECT"},
+    {"stock_counts", "id", 0, "SELECT"},
+    {"rollup_sales", "business_date, canteen_id, period_id, category", 1, "SELECT"},
+    {"display_names", "kind, code", 0, "SELECT"},
+    {NULL, NULL, 0, NULL},
 };
 
 /* The append-only tables and the triggers that keep them so; verify checks

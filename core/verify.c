@@ -5,6 +5,7 @@
 
 #include "core/audit.h"
 #include "core/nls.h"
+#include "core/roles.h"
 #include "core/schema.h"
 
 /* One check: a query whose every row is a problem, described by column 0.
@@ -126,7 +127,7 @@ cp_err verify_books(db *d, const char *head, FILE *report, long *problems)
                     found - 20);
         *problems += found;
     }
-    if ((err = check_guards(d, report, problems)) ||
+    if ((err = check_guards(d, report, problems)) || (err = roles_verify(d, report, problems)) ||
         (err = audit_verify(d, head, report, problems, &audited)))
         return err;
     fprintf(report, P_("verify: %zu ledger checks and %ld audit entries checked%s%s, %ld problem\n",

@@ -7,7 +7,8 @@
 #include "core/db.h"
 
 /* Runs every check, writing one line per problem found (and a summary) to
- * report: the ledger's invariants, the guards of the append-only tables,
+ * report: the ledger's invariants, the guards of the append-only tables
+ * (and on PostgreSQL that no role granted rights in the store may change them),
  * the audit chain with the content of every event, and with head (may be
  * NULL, else 64 hex digits) that the entry with that hash is still there.
  * *problems gets the count. Returns CP_OK when the checks could run

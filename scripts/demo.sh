@@ -6,17 +6,44 @@
 # (cleanplate-scale sim --fast, whose frame count is the station's clock); then
 # the red/black list is published and the monthly report written.
 # Everything goes to demo-out/, made anew on each run.
-# Usage: scripts/demo.sh BUILD_DIR
+# With pg (make demo STORE=pg, under tests/with-pg.sh) the same month runs on
+# PostgreSQL, in the schema cleanplate_demo of $CLEANPLATE_TEST_PG's server (a
+# throw-away one), into demo-out-pg/; when demo-out/ holds a SQLite run of the
+# same programs, the metrics and the published CSV must be the same bytes.
+# Usage: scripts/demo.sh BUILD_DIR [sqlite|pg]
 set -eu
 build=$(cd "${1:-build}" && pwd)
+store=${2:-sqlite}
 OFFICE="$build/cleanplate-office"
 POS="$build/cleanplate-pos"
 SCALE="$build/cleanplate-scale"
-out=$(pwd)/demo-out
+. scripts/store.sh
+case $store in
+sqlite) out=$(pwd)/demo-out ;;
+pg)
+    out=$(pwd)/demo-out-pg
+    [ -n "${CLEANPLATE_TEST_PG:-}" ] || {
+        echo "demo: no PostgreSQL server: run make demo STORE=pg (it starts one), or set" \
+            "CLEANPLATE_TEST_PG to a server of yours" >&2
+        exit 1
+    } ;;
+*)
+    echo "usage: scripts/demo.sh BUILD_DIR [sqlite|pg]" >&2
+    exit 2 ;;
+esac
 rm -rf "$out"
 mkdir -p "$out/replay" "$out/published"
 log="$out/demo.log"
-export CLEANPLATE_DB="$out/canteen.db"
+if [ "$store" = pg ]; then
+    psql -X -q -d "$CLEANPLATE_TEST_PG" -c "DROP SCHEMA IF EXISTS cleanplate_demo CASCADE" \
+        -c "CREATE SCHEMA cleanplate_demo" >>"$log" 2>&1
+    CLEANPLATE_DB=$(store_schema_target "$CLEANPLATE_TEST_PG" cleanplate_demo)
+else
+    CLEANPLATE_DB="$out/canteen.db"
+fi
+export CLEANPLATE_DB
+# q SQL: the rows of a query on the store, columns separated by a blank
+q() { store_sql "$CLEANPLATE_DB" ' ' "$1"; }
 export CLEANPLATE_USER=demo-manager
 export CLEANPLATE_NOW=2026-09-30T17:00:00
 MONTH=2026-10
@@ -228,8 +255,7 @@ step "Trays and kitchen bins: writing the scale's and the station's scripts"
 # answered first, and would make two runs weigh different trays. A tray weighs
 # 300 g; the leftovers depend on the department (a few grams to ~60 g) and the
 # person; some trays are clean, 2 % are returned without a tap (anonymous).
-sqlite3 -separator ' ' "$CLEANPLATE_DB" "
-    SELECT c.code, s.business_date, p.name, s.card_no, substr(d.code, 2) + 0, s.diner_id
+q "SELECT c.code, s.business_date, p.name, s.card_no, CAST(substr(d.code, 2) AS BIGINT), s.diner_id
     FROM sales s JOIN canteens c ON c.id = s.canteen_id
     JOIN meal_periods p ON p.id = s.period_id JOIN departments d ON d.id = s.department_id
     WHERE p.name IN ('lunch', 'dinner')
@@ -330,10 +356,10 @@ echo "  $(wc -l <"$out/weighings.jsonl") weighings recorded"
 step "Corrections: a manager voids five sales"
 # chosen by diner and day, not by sale number: which terminal's number a sale
 # got can change between runs (a diner who tapped at two terminals)
-for sale in $(sqlite3 "$CLEANPLATE_DB" "SELECT id FROM (SELECT id, business_date,
+for sale in $(q "SELECT id FROM (SELECT id, business_date,
             row_number() OVER (PARTITION BY business_date ORDER BY period_id, diner_id) AS k
         FROM sales WHERE diner_id % 300 = 17
-        AND substr(business_date, 9) IN ('09', '15', '21', '27', '29'))
+        AND substr(business_date, 9) IN ('09', '15', '21', '27', '29')) AS firsts
     WHERE k = 1 ORDER BY business_date"); do
     CLEANPLATE_NOW=2026-10-30T15:00:00 as_manager void "$sale" --reason "收银员误刷" >>"$log"
     echo "  voided $sale"
@@ -346,9 +372,9 @@ export CLEANPLATE_NOW=2026-11-02T09:00:00
 # of each food category at the end of September (when it started recording:
 # its starting stock) and of October. The amounts follow the money each canteen
 # took, so that C1's meals come out priced at cost (within 2 %) and C2's below it.
-sqlite3 -separator ' ' "$CLEANPLATE_DB" "SELECT c.code, sum(s.total_fen) FROM sales s
+q "SELECT c.code, sum(s.total_fen) FROM sales s
     JOIN canteens c ON c.id = s.canteen_id
-    WHERE NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id) GROUP BY c.code" |
+    WHERE NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id) GROUP BY c.code ORDER BY c.code" |
 while read -r c taken; do
     awk -v c=$c -v taken="$taken" -v days="$DAYS" -v month=$MONTH -v dir="$out" 'BEGIN {
         srand(c == "C1" ? 1031 : 1032)
@@ -397,21 +423,29 @@ step "Summary"
 # Weighings flagged negative, overload, no meal or impossible are left out of the
 # waste, as in the metrics (WASTE_FLAGS_LEFT_OUT in core/waste.h), and counted apart.
 LEFT_OUT=$((1 | 2 | 4 | 32))
-sqlite3 -header -column "$CLEANPLATE_DB" "
-    SELECT c.name AS canteen,
-           (SELECT count(*) FROM sales s WHERE s.canteen_id = c.id
-              AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)) AS meals,
-           (SELECT printf('%.2f', sum(total_fen) / 100.0) FROM sales s WHERE s.canteen_id = c.id
-              AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)) AS yuan,
-           (SELECT count(*) FROM waste_records w WHERE w.canteen_id = c.id AND stage = 'plate'
-              AND (flags & $LEFT_OUT) = 0) AS trays,
-           (SELECT printf('%.1f', sum(net_g) / 1000.0) FROM waste_records w
-              WHERE w.canteen_id = c.id AND stage = 'plate' AND (flags & $LEFT_OUT) = 0) AS plate_kg,
-           (SELECT printf('%.1f', sum(net_g) / 1000.0) FROM waste_records w
-              WHERE w.canteen_id = c.id AND stage <> 'plate' AND (flags & $LEFT_OUT) = 0) AS kitchen_kg,
-           (SELECT count(*) FROM waste_records w WHERE w.canteen_id = c.id
-              AND (flags & $LEFT_OUT) <> 0) AS flagged
-    FROM canteens c ORDER BY c.code;"
+# Whole fen and grams from the store (the same query on both engines), written
+# as yuan and kg here.
+q "SELECT c.code,
+       (SELECT count(*) FROM sales s WHERE s.canteen_id = c.id
+          AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)),
+       (SELECT coalesce(sum(total_fen), 0) FROM sales s WHERE s.canteen_id = c.id
+          AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)),
+       (SELECT count(*) FROM waste_records w WHERE w.canteen_id = c.id AND stage = 'plate'
+          AND (flags & $LEFT_OUT) = 0),
+       (SELECT coalesce(sum(net_g), 0) FROM waste_records w
+          WHERE w.canteen_id = c.id AND stage = 'plate' AND (flags & $LEFT_OUT) = 0),
+       (SELECT coalesce(sum(net_g), 0) FROM waste_records w
+          WHERE w.canteen_id = c.id AND stage <> 'plate' AND (flags & $LEFT_OUT) = 0),
+       (SELECT count(*) FROM waste_records w WHERE w.canteen_id = c.id
+          AND (flags & $LEFT_OUT) <> 0),
+       c.name
+    FROM canteens c ORDER BY c.code" |
+awk 'function kg(g) { g = int((g + 50) / 100); return sprintf("%d.%d", int(g / 10), g % 10) }
+    BEGIN { printf "%-8s %7s %11s %7s %9s %11s %8s  %s\n", "canteen", "meals", "yuan", "trays",
+                   "plate_kg", "kitchen_kg", "flagged", "name" }
+    { name = $8; for (i = 9; i <= NF; i++) name = name " " $i
+      printf "%-8s %7d %11s %7d %9s %11s %8d  %s\n", $1, $2,
+             sprintf("%d.%02d", int($3 / 100), $3 % 100), $4, kg($5), kg($6), $7, name }'
 for c in C1 C2; do
     echo
     "$OFFICE" report cost --month $MONTH --canteen $c | sed -n '1,11p'
@@ -420,7 +454,12 @@ echo
 echo "red list (least waste) and black list (most), from the published CSV:"
 grep -E '^[0-9]+,(red|black),' "$out/published/redblack-$MONTH-v1.csv" | cut -d, -f1-4,9 | sed 's/^/  /'
 printf '\nOutputs in %s:\n' "$out"
-printf '  canteen.db                          the database (sqlite3 %s)\n' "$CLEANPLATE_DB"
+if [ "$store" = pg ]; then
+    printf '  the store                           schema cleanplate_demo on PostgreSQL (a throw-away\n'
+    printf '                                      server is gone with the demo)\n'
+else
+    printf '  canteen.db                          the database (sqlite3 %s)\n' "$CLEANPLATE_DB"
+fi
 printf '  published/redblack-%s-v1.pdf   the red/black notice (also .csv, .html)\n' $MONTH
 printf '  report-%s.pdf                  the monthly report (with its cost accounting)\n' $MONTH
 printf '  cost-%s.csv, cost-2026.pdf     the cost by category; the year on one page to sign\n' $MONTH
@@ -429,3 +468,20 @@ printf '  metrics-departments.csv, metrics-canteens.csv   the month'"'"'s figure
 printf '  answers.jsonl, weighings.jsonl      every terminal answer and every weighing\n'
 printf '  departments.csv, diners.csv, taps-POS*.txt, replay/   the inputs\n'
 printf '\nThe demo took %s s.\n' $(($(date +%s) - started))
+
+# The same month on the other engine gives the same figures, to the byte.
+sqlite_out=$(pwd)/demo-out
+if [ "$store" = pg ]; then
+    if [ -f "$sqlite_out/metrics-departments.csv" ] &&
+        [ "$sqlite_out/metrics-departments.csv" -nt "$OFFICE" ]; then
+        differ=""
+        for f in metrics-departments.csv metrics-canteens.csv published/redblack-$MONTH-v1.csv; do
+            cmp -s "$sqlite_out/$f" "$out/$f" || differ="$differ $f"
+        done
+        [ -z "$differ" ] || fail "on PostgreSQL these differ from the SQLite run in demo-out/:$differ"
+        echo "metrics-departments.csv, metrics-canteens.csv and redblack-$MONTH-v1.csv are the" \
+            "same bytes as on SQLite (demo-out/)."
+    else
+        echo "To compare with SQLite: make demo, then make demo STORE=pg (or tests/demo_engines.sh)."
+    fi
+fi

@@ -10,6 +10,7 @@ postgresql-15 postgresql-client-15 libpq-dev
 libsodium-dev libinih-dev libcsv-dev libjansson-dev
 libusb-1.0-0-dev libserialport-dev libncurses-dev
 libhpdf-dev libqrencode-dev fonts-arphic-uming
+libmicrohttpd-dev libcurl4-openssl-dev curl
 libcmocka-dev umockdev libumockdev-dev
 poppler-utils tmux chromium groff-base man-db python3
 clang libclang-rt-14-dev

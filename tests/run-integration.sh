@@ -10,14 +10,7 @@ build=$(cd "$1" && pwd)
 pg=${CLEANPLATE_TEST_PG:-}
 passed=0; failed=0; failed_names=""
 
-# The target of schema $1 on the server $pg: its search path.
-schema_target() {
-    case $pg in
-    *://*\?*) echo "$pg&options=-csearch_path%3D$1" ;;
-    *://*) echo "$pg?options=-csearch_path%3D$1" ;;
-    *) echo "$pg options='-csearch_path=$1'" ;;
-    esac
-}
+. scripts/store.sh
 
 # run_one SCRIPT NAME STORE: STORE is empty for a SQLite file, else a schema name
 run_one() {
@@ -26,7 +19,7 @@ run_one() {
     store=""
     if [ -n "$3" ]; then
         psql -X -q -d "$pg" -c "DROP SCHEMA IF EXISTS $3 CASCADE; CREATE SCHEMA $3" >"$log" 2>&1
-        store=$(schema_target "$3")
+        store=$(store_schema_target "$pg" "$3")
     fi
     if BUILD="$build" TMPDIR="$work" CLEANPLATE_TEST_STORE="$store" sh "$1" >>"$log" 2>&1; then
         passed=$((passed + 1))

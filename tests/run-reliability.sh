@@ -6,6 +6,9 @@
 # exiting non-zero. Latency budgets (p99 of a charge while a report runs, how
 # soon a device is back) fail only the soak: in make check they are printed,
 # because a busy shared test machine must not fail correct code. The figures each script prints are shown; one line sums up.
+# The soak also runs tests/integration/pg_failover.sh (make check runs it with
+# its quick size among the integration tests) with its long size: three
+# failovers, 400 taps of each terminal before and after each.
 # Usage: tests/run-reliability.sh BUILD_DIR [quick|soak]
 set -u
 build=$(cd "$1" && pwd)
@@ -14,10 +17,14 @@ case $mode in
 quick)
     : "${RUSH_SECONDS:=8}" "${CRASH_KILLS:=8}" "${DISK_TOGGLES:=10}" "${BUSY_MONTHS:=1}"
     : "${DEVICE_UNPLUGS:=3}" "${RELIABILITY_BUDGETS:=report}"
+    also=""
     limit=300 ;;
 soak)
     : "${RUSH_SECONDS:=60}" "${CRASH_KILLS:=50}" "${DISK_TOGGLES:=100}" "${BUSY_MONTHS:=3}"
     : "${DEVICE_UNPLUGS:=15}" "${RELIABILITY_BUDGETS:=enforce}"
+    : "${FAILOVER_ROUNDS:=3}" "${FAILOVER_TAPS:=400}"
+    export FAILOVER_ROUNDS FAILOVER_TAPS
+    also=tests/integration/pg_failover.sh
     limit=1800 ;;
 *)
     echo "usage: $0 BUILD_DIR [quick|soak]" >&2
@@ -27,7 +34,7 @@ export RUSH_SECONDS CRASH_KILLS DISK_TOGGLES BUSY_MONTHS DEVICE_UNPLUGS RELIABIL
 
 passed=0; failed=0; failed_names=""
 started=$(date +%s)
-for t in tests/reliability/*.sh; do
+for t in tests/reliability/*.sh $also; do
     [ -f "$t" ] || continue
     [ "$(basename "$t")" = lib.sh ] && continue   # shared helpers, not a test
     name=$(basename "$t" .sh)

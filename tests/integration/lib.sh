@@ -16,18 +16,13 @@ export LANG=C.UTF-8
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+. scripts/store.sh
 # sql QUERY: runs QUERY on the store with its engine's client, rows one a
 # line, columns separated by | (sqlite3's and psql -A's way alike).
-sql() {
-    case $CLEANPLATE_DB in
-    postgres://* | postgresql://*)
-        psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$CLEANPLATE_DB" -c "$1" ;;
-    *) sqlite3 "$CLEANPLATE_DB" "$1" ;;
-    esac
-}
+sql() { store_sql "$CLEANPLATE_DB" '|' "$1"; }
 
 # Whether the store is on PostgreSQL (a few checks are of SQLite files).
-on_pg() { case $CLEANPLATE_DB in postgres://* | postgresql://*) return 0 ;; esac; return 1; }
+on_pg() { store_is_pg "$CLEANPLATE_DB"; }
 
 # drop_trigger NAME TABLE: drops a guard as someone with the owner's rights could.
 drop_trigger() {

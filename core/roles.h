@@ -1,0 +1,51 @@
+/* roles: a store's two PostgreSQL roles: the back office's, which owns it, and the terminals' and servers', which may do only what they need. */
+#ifndef CP_ROLES_H
+#define CP_ROLES_H
+
+#include <stdio.h>
+
+#include "core/db.h"
+
+/* The roles' names unless init is given others (--office-role, --terminal-role). */
+#define ROLES_OFFICE "cleanplate_office"
+#define ROLES_TERMINAL "cleanplate_terminal"
+
+/* Passwords shorter than this are refused: a role's password can be tried
+ * over the network, unlike a PIN, which locks after three tries. */
+#define ROLES_MIN_PASSWORD 12
+
+/* Checks that name can name a store's role: 1 to 63 lowercase ASCII letters,
+ * digits and _, a letter first, not pg_ (PostgreSQL's own). option (the
+ * --option that gave it) is named in the message of CP_ERR_INVALID. */
+cp_err roles_check_name(const char *name, const char *option);
+
+/* Checks that a role's password has at least ROLES_MIN_PASSWORD characters
+ * and no control characters; CP_ERR_INVALID naming role otherwise (never
+ * the password). */
+cp_err roles_check_password(const char *role, const char *password);
+
+/* In one transaction: creates the login roles office and terminal with their
+ * passwords (or gives existing ones the new passwords), makes office the
+ * owner of every table and function of the store's schema, with the right
+ * to create more there, and grants terminal what schema_tables says: reads,
+ * appends to the event tables, changes to a few state tables, and never
+ * UPDATE or DELETE on an event table. The store must be migrated; run by a
+ * superuser (or a role that may create roles and is a member of office).
+ * On SQLite CP_ERR_INVALID: roles are PostgreSQL's. */
+cp_err roles_create(db *d, const char *office, const char *office_password, const char *terminal,
+                    const char *terminal_password);
+
+/* After init migrated a store whose roles were made: its tables' owner and
+ * the roles that owner granted INSERT on sales (the terminals') are found in
+ * the catalog; what the migration made goes to the owner and the terminals'
+ * rights are granted again, exactly as roles_create does. Nothing on SQLite
+ * or on a store without such roles. */
+cp_err roles_refresh(db *d);
+
+/* For verify: on PostgreSQL, each role granted rights in the store (other
+ * than its owner and superusers), and PUBLIC, that may UPDATE, DELETE or
+ * TRUNCATE an append-only table is a problem, written to report and added
+ * to *problems. Nothing on SQLite. */
+cp_err roles_verify(db *d, FILE *report, long *problems);
+
+#endif

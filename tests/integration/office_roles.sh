@@ -1,0 +1,141 @@
+# cleanplate-office init --create-roles: on PostgreSQL the back office's role owns the
+# store and the terminals' role charges, weighs and voids, but the server refuses it
+# UPDATE, DELETE and TRUNCATE on every event table even after the owner dropped the
+# guards; verify reports a role that was granted them, init takes the grant back. On
+# SQLite --create-roles is refused before any file is made.
+# store-both: the refusal on a SQLite file, the roles on PostgreSQL.
+. tests/integration/lib.sh
+
+OFFICE_PW=office-secret-1 TERMINAL_PW=terminal-secret-2
+passwords() { printf '%s\n%s\n%s\n%s\n' "$OFFICE_PW" "$OFFICE_PW" "$TERMINAL_PW" "$TERMINAL_PW"; }
+
+if ! on_pg; then
+    passwords >"$TMPDIR/pw"
+    must_fail "roles are PostgreSQL's" "$OFFICE" init --create-roles <"$TMPDIR/pw"
+    [ ! -e "$CLEANPLATE_DB" ] || fail "init --create-roles made the SQLite file it refused"
+    echo "office_roles ok (SQLite: refused; the roles are tested on PostgreSQL)"
+    exit 0
+fi
+
+# Roles belong to the whole server: names of this run's own, dropped at the end.
+office=cpt_office_$$ terminal=cpt_terminal_$$
+owner_db=$CLEANPLATE_DB
+drop_roles() {
+    psql -X -q -d "$owner_db" -c "DROP OWNED BY $office, $terminal CASCADE;
+        DROP ROLE $office; DROP ROLE $terminal" >/dev/null 2>&1 || true
+}
+trap drop_roles EXIT
+# as_role ROLE PASSWORD: the store's target, logged in as that role
+as_role() {
+    case $owner_db in
+    *://*\?*) echo "$owner_db&user=$1&password=$2" ;;
+    *://*) echo "$owner_db?user=$1&password=$2" ;;
+    *) echo "$owner_db user=$1 password=$2" ;;
+    esac
+}
+OFFICE_DB=$(as_role "$office" "$OFFICE_PW")
+TERMINAL_DB=$(as_role "$terminal" "$TERMINAL_PW")
+
+# 1. what is refused before anything changes
+printf 'short\nshort\n' >"$TMPDIR/pw"
+must_fail "fewer than 12" "$OFFICE" init --create-roles --office-role "$office" \
+    --terminal-role "$terminal" <"$TMPDIR/pw"
+must_fail "does not start with pg_" "$OFFICE" init --create-roles --office-role pg_office \
+    --terminal-role "$terminal" <"$TMPDIR/pw"
+must_fail "give it too" "$OFFICE" init --terminal-role "$terminal"
+passwords | sed 2s/1/9/ >"$TMPDIR/pw"
+must_fail "the two passwords differ" "$OFFICE" init --create-roles --office-role "$office" \
+    --terminal-role "$terminal" <"$TMPDIR/pw"
+[ -z "$(sql "SELECT rolname FROM pg_roles WHERE rolname IN ('$office', '$terminal')")" ] ||
+    fail "a refused init made a role"
+
+# 2. the roles, by the server's superuser; no password is ever printed
+passwords | "$OFFICE" init --create-roles --office-role "$office" --terminal-role "$terminal" \
+    >"$TMPDIR/init" 2>&1 || fail "init --create-roles: $(cat "$TMPDIR/init")"
+grep -q "roles ready: $office owns the store" "$TMPDIR/init" || fail "init said: $(cat "$TMPDIR/init")"
+! grep -qF -e "$OFFICE_PW" -e "$TERMINAL_PW" "$TMPDIR/init" || fail "init printed a password"
+[ "$(sql "SELECT tableowner FROM pg_tables WHERE tablename = 'sales'
+        AND schemaname = current_schema()")" = "$office" ] || fail "the office does not own sales"
+
+# 3. the office sets up a canteen on its own store; a terminal charges, a void and
+#    a weighing go through the terminals' role (the triggers they fire included)
+export CLEANPLATE_DB=$OFFICE_DB
+setup_canteen 3
+as_manager topup S0003 50 >/dev/null || fail "topup as the office"
+"$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
+as_manager topup S0001 50 >/dev/null || fail "topup as the office"
+export CLEANPLATE_DB=$TERMINAL_DB
+echo "0000000001 POS1:1" | "$POS" --headless --terminal POS1 >"$TMPDIR/tap" 2>&1
+grep -q '"ok":true,"sale_id":"POS1-000001"' "$TMPDIR/tap" || fail "charge as the terminals' role: $(cat "$TMPDIR/tap")"
+echo "0000000001 POS1:1" | "$POS" --headless --terminal POS1 >"$TMPDIR/tap" 2>&1
+grep -q '"sale_id":"POS1-000001"' "$TMPDIR/tap" || fail "a repeated request: $(cat "$TMPDIR/tap")"
+as_manager void POS1-000001 --reason 刷错 >/dev/null || fail "void as the terminals' role"
+"$OFFICE" waste add --stage plate --staff-no S0002 --grams 35 --terminal W1 >/dev/null ||
+    fail "a weighing as the terminals' role"
+must_fail "permission denied" "$OFFICE" canteen add C2 "第二食堂"
+# the full screen too: a wrong PIN (counted), the login, a shift opened, a tap, the Z report
+CLEANPLATE_DB=$OFFICE_DB add_user li cashier 1357
+tmux_start roles
+trap '$T kill-server 2>/dev/null || true; drop_roles' EXIT
+$T new-session -d -s pos -x 80 -y 24 \
+    "env LANG=C.UTF-8 TERM=xterm-256color CLEANPLATE_DB='$TERMINAL_DB' CLEANPLATE_NOW=$CLEANPLATE_NOW \
+     $POS --terminal POS3 --printer none 2>$TMPDIR/stderr; echo EXITED \$?; sleep 60"
+wait_for "Cashier name"
+type_in li
+type_in 9999
+wait_for "wrong name or PIN (1 of 3 tries)"
+type_in 1357
+wait_for "Open the shift"
+type_in 100
+wait_for "Tap a card"
+$T send-keys -t pos 0000000003 Enter
+wait_for "sale POS3-000002"
+key z
+wait_for "Close the shift"
+type_in 100
+wait_for "Z REPORT  shift POS3-000001 / POS3-000003"
+key Enter
+wait_for "Cash in the drawer (yuan)"
+key C-q
+wait_for "EXITED 0"
+[ ! -s "$TMPDIR/stderr" ] || fail "the terminal as the terminals' role: $(cat "$TMPDIR/stderr")"
+
+# 4. the owner drops every guard; the server still refuses the terminals' role
+export CLEANPLATE_DB=$OFFICE_DB
+for t in sales:sales sale_lines:sale_lines ledger:ledger voids:voids \
+         charge_requests:charge_requests audit:audit waste_records:waste \
+         shift_events:shift publications:publications publication_rows:publication_rows \
+         purchases:purchases stock_counts:stock_counts; do
+    table=${t%%:*} guard=${t#*:}
+    for e in update delete truncate; do drop_trigger "${guard}_no_$e" "$table"; done
+done
+for table in sales sale_lines ledger voids charge_requests audit waste_records shift_events \
+             publications publication_rows purchases stock_counts; do
+    col=$(sql "SELECT column_name FROM information_schema.columns WHERE table_name = '$table'
+        AND table_schema = current_schema() ORDER BY ordinal_position LIMIT 1")
+    # the owner may (nothing guards it now) ...
+    sql "UPDATE $table SET $col = $col" >/dev/null || fail "the owner could not update $table"
+    # ... the terminals' role may not
+    for stmt in "UPDATE $table SET $col = $col" "DELETE FROM $table" "TRUNCATE $table"; do
+        if psql -X -q -v ON_ERROR_STOP=1 -d "$TERMINAL_DB" -c "$stmt" >/dev/null 2>"$TMPDIR/err"; then
+            fail "the terminals' role could run: $stmt"
+        fi
+        grep -q "permission denied for table $table" "$TMPDIR/err" ||
+            fail "$stmt said: $(cat "$TMPDIR/err")"
+    done
+done
+
+# 5. verify: the dropped guards are problems, the rights are not ...
+"$OFFICE" verify >"$TMPDIR/v" && fail "verify passed without guards"
+grep -q "nothing refuses UPDATE on sales" "$TMPDIR/v" || fail "verify: $(cat "$TMPDIR/v")"
+! grep -q "rights:" "$TMPDIR/v" || fail "verify found rights: $(cat "$TMPDIR/v")"
+# ... until the terminals' role is granted what it must never have
+sql "GRANT UPDATE, DELETE ON sales TO $terminal" >/dev/null
+"$OFFICE" verify >"$TMPDIR/v" && fail "verify passed with the grant"
+grep -q "rights: the role $terminal may UPDATE DELETE on sales" "$TMPDIR/v" ||
+    fail "verify: $(cat "$TMPDIR/v")"
+# init, run by the owner, grants the terminals' role exactly its rights again
+"$OFFICE" init >/dev/null || fail "init as the office"
+"$OFFICE" verify >"$TMPDIR/v" || true   # the guards are still gone
+! grep -q "rights:" "$TMPDIR/v" || fail "init left the grant: $(cat "$TMPDIR/v")"
+echo "office_roles ok"
