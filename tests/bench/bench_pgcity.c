@@ -3,7 +3,8 @@
  * Usage: bench_pgcity BUILD_DIR [--keep]
  * The month of bench_metrics (tests/bench/city.h: 100,000 diners, 2,000
  * departments, 4.4 million sales and 4.4 million trays, 500 canteens buying
- * food), made once into BUILD_DIR/bench-city.db, is copied into a new schema
+ * food; smaller with BENCH_CITY_SCALE, city.h), made once into
+ * BUILD_DIR/bench-city.db, is copied into a new schema
  * of the server CLEANPLATE_BENCH_PG names (make bench starts a throw-away one,
  * tests/bench/run.sh; nothing is measured when it is not set): the schema is
  * made by the programs (db_migrate), then every table's rows go in by COPY
@@ -246,34 +247,17 @@ static void load(const char *file, const char *target)
 }
 
 /* Runs BUILD/cleanplate-office --db target ARGS with its output in out;
- * returns its wall time in seconds. */
+ * returns its wall time in seconds, or dies when it failed. */
 static double office_to(const char *build, const char *target, const char *const *args,
                         const char *out)
 {
-    char prog[512];
-    const char *argv[16];
-    int n = 0, status;
-    double t0 = bench_now_s();
-    pid_t pid;
+    double t = bench_office_io(build, target, NULL, out, args);
 
-    snprintf(prog, sizeof prog, "%s/cleanplate-office", build);
-    argv[n++] = prog;
-    argv[n++] = "--db";
-    argv[n++] = target;
-    for (; *args && n < 15; args++)
-        argv[n++] = *args;
-    argv[n] = NULL;
-    if ((pid = fork()) == 0) {
-        if (!freopen(out, "w", stdout))
-            _exit(127);
-        execv(prog, (char *const *)argv);
-        _exit(127);
-    }
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+    if (t < 0) {
         fprintf(stderr, "bench_pgcity: cleanplate-office %s failed\n", args[0]);
         exit(1);
     }
-    return bench_now_s() - t0;
+    return t;
 }
 
 /* Whether files a and b hold the same bytes. */
@@ -338,7 +322,7 @@ int main(int argc, char **argv)
     const char *build = argc > 1 ? argv[1] : "build";
     const char *pg = getenv("CLEANPLATE_BENCH_PG");
     int keep = argc > 2 && strcmp(argv[2], "--keep") == 0;
-    char file[512], schema[64], target[1200], out[600], lite_out[600], sql[160];
+    char file[512], schema[64], target[1200], out[600], lite_out[600], sql[160], label[2][200];
     double cold, warm = 1e9, base;
     int same;
 
@@ -347,7 +331,7 @@ int main(int argc, char **argv)
         return 0;
     }
     setenv("CLEANPLATE_NOW", "2026-12-05T09:00:00", 1);
-    snprintf(file, sizeof file, "%s/bench-city.db", build);
+    city_path(build, file, sizeof file);
     snprintf(out, sizeof out, "%s/bench-pgcity-metrics.json", build);
     snprintf(lite_out, sizeof lite_out, "%s/bench-city-metrics.json", build);
     city_make(file);
@@ -377,12 +361,14 @@ int main(int argc, char **argv)
             same ? "the same output" : "OUTPUTS DIFFER");
 
     bench_row_emit("pgcity", &(bench_row){
-        .name = "PostgreSQL: metrics --month (city, warm, best of 3; same output as SQLite)",
+        .name = city_label("PostgreSQL: metrics --month (city, warm, best of 3; same output as"
+                           " SQLite)", label[0], sizeof label[0]),
         .value = warm, .unit = "s", .base = base, .speedup = 1,
         .baseline = "hand-written query + covering indexes, on PostgreSQL",
         .goal = "< 1 s and faster", .met = same && warm < 1.0 && warm < base});
     bench_row_emit("pgcity", &(bench_row){
-        .name = "PostgreSQL: rollup of the month (once)", .value = cold, .unit = "s",
+        .name = city_label("PostgreSQL: rollup of the month (once)", label[1], sizeof label[1]),
+        .value = cold, .unit = "s",
         .base = base, .baseline = "hand-written query + covering indexes, on PostgreSQL"});
     snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", schema);
     if (!keep)
