@@ -14,10 +14,19 @@
 set -eu
 build=${1:-build}
 if [ -z "${CLEANPLATE_BENCH_PG:-}" ]; then
+    # The run's status comes back through a file and the run inside exits 0:
+    # pg_virtualenv prints the server's last 100 lines of log after a command
+    # that failed, which would bury the table whenever a goal is missed.
     CLEANPLATE_BENCH_PG=off
-    export CLEANPLATE_BENCH_PG
-    exec "$(dirname "$0")/../with-pg.sh" --sync \
-        sh -c 'CLEANPLATE_BENCH_PG=${CLEANPLATE_TEST_PG:-off} exec "$0" "$@"' "$0" "$@"
+    CLEANPLATE_BENCH_STATUS=$build/bench-status
+    export CLEANPLATE_BENCH_PG CLEANPLATE_BENCH_STATUS
+    echo 1 >"$CLEANPLATE_BENCH_STATUS"
+    "$(dirname "$0")/../with-pg.sh" --sync \
+        sh -c 'CLEANPLATE_BENCH_PG=${CLEANPLATE_TEST_PG:-off} "$0" "$@"
+               echo $? >"$CLEANPLATE_BENCH_STATUS"' "$0" "$@"
+    status=$(cat "$CLEANPLATE_BENCH_STATUS")
+    rm -f "$CLEANPLATE_BENCH_STATUS"
+    exit "$status"
 fi
 [ "$CLEANPLATE_BENCH_PG" != off ] || unset CLEANPLATE_BENCH_PG
 BENCH_ROWS=$build/bench-results.tsv
