@@ -56,6 +56,9 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_PROGS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 BENCH_SRC := $(wildcard tests/bench/*.c)
 BENCH_PROGS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+# Small programs the integration tests drive core with (tests/tools/).
+TOOLS_SRC := $(wildcard tests/tools/*.c)
+TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOLS_SRC))
 
 .PHONY: all programs deps check demo bench fuzz install clean unit integration \
         check-asan fuzz-quick fuzz-build soak _check _check_runs _soak _demo _bench _fuzz
@@ -95,6 +98,10 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TEST_HELPERS)) $(LIBS
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(call obj,$(TEST_HELPERS)) $(LIBS) \
 	    $(PKG_LIBS) -lcmocka $(EXTRA_LIBS)
+
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS) $(EXTRA_LIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBS)
 	@mkdir -p $(@D)
@@ -138,7 +145,9 @@ po:
 	@mkdir -p $(BUILD)/po
 	./po/extract.sh $(BUILD)/po/cleanplate.pot
 	@for l in $(LINGUAS); do msgmerge --quiet --update --backup=none --no-wrap \
-	    po/$$l.po $(BUILD)/po/cleanplate.pot && msgfmt --statistics -o /dev/null po/$$l.po; done
+	    po/$$l.po $(BUILD)/po/cleanplate.pot && \
+	    msgattrib --no-obsolete --no-wrap -o po/$$l.po po/$$l.po && \
+	    msgfmt --statistics -o /dev/null po/$$l.po; done
 
 # ---- tests ---------------------------------------------------------------
 
@@ -170,6 +179,7 @@ unit: $(UNIT_TESTS) $(MO_FILES) $(SHIM)
 
 integration: programs $(SHIM)
 	@./tests/run-integration.sh $(BUILD)
+integration _check: $(TOOLS)
 
 # The reliability suite (tests/reliability/) with its long sizes: a 60 s lunch
 # rush, 50 kills of a terminal and of a station, a disk filling 100 times, a

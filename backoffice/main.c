@@ -22,11 +22,13 @@
 
 #include "backoffice/cmd_cost.h"
 #include "backoffice/cmd_names.h"
+#include "backoffice/cmd_rules.h"
 #include "backoffice/cmd_waste.h"
 #include "backoffice/metrics.h"
 #include "backoffice/office.h"
 #include "backoffice/publish.h"
 #include "backoffice/report.h"
+#include "backoffice/report_offline.h"
 
 typedef office_ctx ctx; /* short name for the handlers below */
 
@@ -222,39 +224,6 @@ static int cmd_item_set(ctx *c)
         return office_fail(err);
     printf(_("item %s (%s): %s yuan per %s\n"), c->pos[0], c->pos[1], c->pos[2],
            office_opt(c, "per-100g") ? "100 g" : "piece");
-    return 0;
-}
-
-static int cmd_rules_set(ctx *c)
-{
-    const char *manager;
-    int64_t cap = CANTEEN_RULE_KEEP, overdraft = CANTEEN_RULE_KEEP;
-    int meals = CANTEEN_RULE_KEEP, rc;
-    char m[2][MONEY_STR_LEN];
-    cp_err err;
-    const char *capv = office_opt(c, "daily-cap"), *od = office_opt(c, "overdraft");
-
-    if ((rc = int_opt(c, "meals", 0, 100, &meals)))
-        return rc;
-    if (capv && strcmp(capv, "none") == 0)
-        cap = -1;
-    else if (capv && (rc = office_parse_yuan(capv, &cap)))
-        return rc;
-    if (od && (rc = office_parse_yuan(od, &overdraft)))
-        return rc;
-    if (meals == CANTEEN_RULE_KEEP && cap == CANTEEN_RULE_KEEP && overdraft == CANTEEN_RULE_KEEP) {
-        fprintf(stderr, _("cleanplate-office: give --meals, --daily-cap or --overdraft (see --help)\n"));
-        return 2;
-    }
-    if ((rc = office_manager(c, "manager", &manager)))
-        return rc;
-    if ((err = canteen_set_rules(c->d, c->pos[0], meals, cap, overdraft, manager)) ||
-        (err = canteen_get_rules(c->d, c->pos[0], &meals, &cap, &overdraft)))
-        return office_fail(err);
-    printf(P_("category %s: %d meal per period, daily cap %s, overdraft %s\n",
-              "category %s: %d meals per period, daily cap %s, overdraft %s\n",
-              (unsigned long)meals), c->pos[0], meals, cap < 0 ? _("none") : money_format(cap, m[0]),
-           money_format(overdraft, m[1]));
     return 0;
 }
 
@@ -516,20 +485,7 @@ static int cmd_void(ctx *c)
 /* Reads an integer option in [min, max] into *out (unchanged when absent). */
 static int int_opt(const ctx *c, const char *name, long min, long max, int *out)
 {
-    const char *v = office_opt(c, name);
-    char *end;
-    long n;
-
-    if (!v)
-        return 0;
-    n = strtol(v, &end, 10);
-    if (*end || end == v || n < min || n > max) {
-        fprintf(stderr, _("cleanplate-office: --%s '%s': give a whole number from %ld to %ld\n"),
-                name, v, min, max);
-        return 2;
-    }
-    *out = (int)n;
-    return 0;
+    return office_int_opt(c, name, min, max, out);
 }
 
 /* The metrics options shared by metrics, publish and report. */
@@ -807,9 +763,14 @@ static const command commands[] = {
     {"item set", "--canteen CODE [--per-100g] CODE NAME YUAN", N_("add or change an a-la-carte item"),
      3, "canteen=,per-100g", cmd_item_set},
     {"rules set",
-     "CATEGORY [--meals N] [--daily-cap YUAN|none] [--overdraft YUAN] --manager NAME",
-     N_("set a category's meals per period, daily cap and overdraft"), 1,
-     "meals=,daily-cap=,overdraft=,manager=", cmd_rules_set},
+     "CATEGORY [--meals N] [--daily-cap YUAN|none] [--overdraft YUAN]"
+     " [--offline-daily-cap YUAN|lunch] --manager NAME",
+     N_("set a category's meals per period, daily cap, overdraft and what a card may spend "
+        "a day at a terminal without its server (default: one lunch)"), 1,
+     "meals=,daily-cap=,overdraft=,offline-daily-cap=,manager=", cmd_rules_set},
+    {"rules list", "[--canteen CODE] [--json]",
+     N_("every diner category's rules (with --canteen, what one lunch costs there offline)"), 0,
+     "canteen=,json", cmd_rules_list},
     /* before "topup": the first command whose words match is taken */
     {"topup reverse", "LEDGER_ID --reason TEXT --manager NAME",
      N_("reverse a mistaken top-up (the entry id that topup printed) with a new entry"), 1,
@@ -877,6 +838,9 @@ static const command commands[] = {
      N_("sales, voids and money taken, for the books"), 0, "from=,to=,by=,csv", cmd_report_sales},
     {"report balances", "[--csv]", N_("cash and subsidy the canteen owes each diner"), 0, "csv",
      cmd_report_balances},
+    {"report offline", "--month YYYY-MM [--csv]",
+     N_("offline charges that took a wallet below its limit, and whether the card is still "
+        "blocked"), 0, "month=,csv", cmd_report_offline},
     {"metrics",
      "(--month YYYY-MM | --quarter YYYYQn) [--canteen CODE] [--by department|canteen|period]"
      " [--json|--csv] [--clean-threshold G] [--min-meals N] [--min-coverage F] [--red N]"

@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/money.h"
@@ -60,5 +61,23 @@ int office_manager(const office_ctx *c, const char *need, const char **name)
     if (err)
         return office_fail(err);
     *name = who;
+    return 0;
+}
+
+int office_int_opt(const office_ctx *c, const char *name, long min, long max, int *out)
+{
+    const char *v = office_opt(c, name);
+    char *end;
+    long n;
+
+    if (!v)
+        return 0;
+    n = strtol(v, &end, 10);
+    if (*end || end == v || n < min || n > max) {
+        fprintf(stderr, _("cleanplate-office: --%s '%s': give a whole number from %ld to %ld\n"),
+                name, v, min, max);
+        return 2;
+    }
+    *out = (int)n;
     return 0;
 }

@@ -37,6 +37,10 @@ int office_need(const office_ctx *c, const char *name);
  * it prints why and returns the exit code. Every such command calls it. */
 int office_manager(const office_ctx *c, const char *need, const char **name);
 
+/* The whole number option name (from min to max) into *out, left as it is
+ * when the option was not given; on a bad value prints why and returns 2. */
+int office_int_opt(const office_ctx *c, const char *name, long min, long max, int *out);
+
 /* Parses a yuan amount; on error prints why and returns 2. */
 int office_parse_yuan(const char *s, int64_t *fen);
 

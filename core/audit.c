@@ -26,6 +26,14 @@ static const char q_sale[] =
 static const char q_sale_lines[] =
     "SELECT 'sale_lines', sale_id, line_no, item_code, name, quantity, amount_fen"
     " FROM sale_lines WHERE sale_id = ?1 ORDER BY line_no";
+/* The flags of an offline sale (schema version 9), a row only when one is
+ * set: the content of every sale entered before them, and of every online
+ * sale, stays what it was. The backfill of version 6 runs before these
+ * columns exist, and no sale then can have them: it skips the query
+ * (LATER_QUERY). */
+static const char q_sale_offline[] =
+    "SELECT 'sales.offline', id, offline, over_limit FROM sales"
+    " WHERE id = ?1 AND (offline <> 0 OR over_limit <> 0)";
 /* A request row is not counted as covered (see tables[] below): it is found
  * through the sale, whose request_id says which one answered it. */
 static const char q_sale_request[] =
@@ -60,7 +68,13 @@ static const char q_stock_count[] =
     "SELECT 'stock_counts', id, canteen_id, month, category, fen, grams, supersedes, actor,"
     " created_at FROM stock_counts WHERE id = ?1";
 
-#define KIND_MAX_QUERIES 4
+#define KIND_MAX_QUERIES 5
+/* The query of a kind that reads columns of a later schema version than the
+ * backfill's (the last of the list when there is one). */
+#define LATER_QUERY q_sale_offline
+
+/* True while audit_backfill runs (inside a migration, one thread). */
+static int backfilling;
 
 typedef struct kind {
     const char *action;
@@ -68,7 +82,7 @@ typedef struct kind {
 } kind;
 
 static const kind kinds[] = {
-    {"sale", {q_sale, q_sale_lines, q_ledger, q_sale_request}},
+    {"sale", {q_sale, q_sale_lines, q_ledger, q_sale_request, q_sale_offline}},
     {"sale.void", {q_void, q_ledger}},
     {"wallet.topup", {q_ledger}},
     {"wallet.topup_reverse", {q_ledger}},
@@ -153,9 +167,11 @@ static cp_err content_hash(db *d, const kind *k, const char *subject, long count
     hash_begin(&h);
     hash_add(&h, k->action);
     for (int q = 0; q < KIND_MAX_QUERIES && k->queries[q]; q++) {
-        db_stmt *st = db_prepare(d, k->queries[q]);
+        db_stmt *st;
         int rc, ncol;
-        if (!st)
+        if (backfilling && k->queries[q] == LATER_QUERY)
+            continue;
+        if (!(st = db_prepare(d, k->queries[q])))
             return CP_ERR_DB;
         db_bind_text(st, 1, subject);
         ncol = db_col_count(st);
@@ -485,6 +501,7 @@ cp_err audit_backfill(db *d)
 
     /* In the order of tables[]: a sale's entry covers its lines and ledger
      * entries, so those are no longer uncovered when their turn comes. */
+    backfilling = 1;
     for (size_t t = 0; t < NTABLES && !err; t++) {
         pending *p = NULL;
         size_t n = 0;
@@ -500,5 +517,6 @@ cp_err audit_backfill(db *d)
         }
         free(p);
     }
+    backfilling = 0;
     return err;
 }

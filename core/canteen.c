@@ -351,3 +351,57 @@ cp_err canteen_get_rules(db *d, const char *category, int *meals_per_period,
     db_reset(st);
     return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading category rules");
 }
+
+struct cap_args { const char *category; int64_t fen; };
+static void bind_cap(db_stmt *st, const void *ctx)
+{
+    const struct cap_args *a = ctx;
+    db_bind_text(st, 1, a->category);
+    if (a->fen >= 0)
+        db_bind_int64(st, 2, a->fen);
+}
+
+cp_err canteen_set_offline_cap(db *d, const char *category, int64_t fen, const char *actor)
+{
+    static const char sql[] =
+        "INSERT INTO category_rules(category, offline_daily_cap_fen) VALUES (?1, ?2)"
+        " ON CONFLICT(category) DO UPDATE SET offline_daily_cap_fen = ?2";
+    struct cap_args a = {category, fen < 0 ? -1 : fen};
+    char money[MONEY_STR_LEN];
+    cp_err err;
+
+    if ((err = canteen_category_valid(category)))
+        return err;
+    return write_one(d, sql, bind_cap, &a, N_("setting category rules"), actor,
+                     "rules.offline_cap", category, fen < 0 ? "lunch" : money_format(fen, money));
+}
+
+cp_err canteen_offline_cap(db *d, const char *canteen_code, const char *category, int64_t *fen,
+                           int *set)
+{
+    static const char sql[] =
+        "SELECT (SELECT offline_daily_cap_fen FROM category_rules WHERE category = ?1),"
+        " coalesce((SELECT max(p.price_fen) FROM prices p"
+        "   JOIN meal_periods m ON m.id = p.period_id JOIN canteens c ON c.id = m.canteen_id"
+        "   WHERE c.code = ?2 AND p.category = ?1 AND m.name = 'lunch'),"
+        "  (SELECT max(p.price_fen) FROM prices p"
+        "   JOIN meal_periods m ON m.id = p.period_id JOIN canteens c ON c.id = m.canteen_id"
+        "   WHERE c.code = ?2 AND p.category = ?1), -1)";
+    db_stmt *st = db_prepare(d, sql);
+    int rc, given = 0;
+
+    *fen = -1;
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, category);
+    if (canteen_code)
+        db_bind_text(st, 2, canteen_code);
+    if ((rc = db_step(st)) == DB_ROW) {
+        given = !db_col_is_null(st, 0);
+        *fen = db_col_int64(st, given ? 0 : 1);
+    }
+    db_reset(st);
+    if (set)
+        *set = given;
+    return rc == DB_ROW ? CP_OK : db_fail(d, "reading category rules");
+}

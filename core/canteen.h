@@ -43,6 +43,20 @@ cp_err canteen_set_rules(db *d, const char *category, int meals_per_period,
 cp_err canteen_get_rules(db *d, const char *category, int *meals_per_period,
                          int64_t *daily_cap_fen, int64_t *overdraft_fen);
 
+/* Sets what a card of category may spend a day at a terminal that decides
+ * without its server (doc/protocol.md); fen -1 puts back the default, one
+ * lunch (canteen_offline_cap). Other rules of the category are kept. */
+cp_err canteen_set_offline_cap(db *d, const char *category, int64_t fen, const char *actor);
+
+/* The offline daily allowance of category at the canteen canteen_code: the
+ * one set, else one lunch: the category's price in the canteen's period
+ * named "lunch", else its highest fixed-meal price there (a canteen may
+ * name its periods otherwise), else -1: nothing may be charged offline.
+ * canteen_code NULL: only the one set, or -1. *set (may be NULL) says
+ * whether one was set. */
+cp_err canteen_offline_cap(db *d, const char *canteen_code, const char *category, int64_t *fen,
+                           int *set);
+
 /* Checks that a category name is a short lowercase word (staff, guest, contractor, ...). */
 cp_err canteen_category_valid(const char *category);
 

@@ -474,9 +474,13 @@ cp_err diners_card_replace(db *d, const char *staff_no, const char *new_card_no,
     static const char taken_sql[] = "SELECT 1 FROM cards WHERE card_no = ?";
     static const char retire_sql[] =
         "UPDATE cards SET status = 'retired' WHERE diner_id = ? AND status <> 'retired'";
-    static const char add_sql[] = "INSERT INTO cards(card_no, diner_id) VALUES (?, ?)";
+    /* A card blocked after an offline charge (core/ledger.c) passes its
+     * block to the new card: a new card is not a way around a top-up. */
+    static const char blocked_sql[] =
+        "SELECT count(*) FROM cards WHERE diner_id = ? AND status = 'blocked_offline'";
+    static const char add_sql[] = "INSERT INTO cards(card_no, diner_id, status) VALUES (?, ?, ?)";
     char card[CARDNO_LEN + 1];
-    int64_t diner_id, one;
+    int64_t diner_id, one, blocked = 0;
     db_stmt *st;
     cp_err err;
 
@@ -502,6 +506,11 @@ cp_err diners_card_replace(db *d, const char *staff_no, const char *new_card_no,
     }
     if (err != CP_ERR_NOT_FOUND)
         goto fail;
+    if (!(st = db_prepare(d, blocked_sql)))
+        goto dberr;
+    db_bind_int64(st, 1, diner_id);
+    if ((err = db_step_int64(d, st, &blocked)))
+        goto fail;
     if (!(st = db_prepare(d, retire_sql)))
         goto dberr;
     db_bind_int64(st, 1, diner_id);
@@ -511,6 +520,7 @@ cp_err diners_card_replace(db *d, const char *staff_no, const char *new_card_no,
         goto dberr;
     db_bind_text(st, 1, card);
     db_bind_int64(st, 2, diner_id);
+    db_bind_text(st, 3, blocked ? "blocked_offline" : "active");
     if ((err = db_step_done(d, st, "saving the card")) ||
         (err = audit_append(d, actor, NULL, "card.replace", staff_no, card)))
         goto fail;

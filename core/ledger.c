@@ -18,6 +18,7 @@
 #include "core/money.h"
 #include "core/names.h"
 #include "core/nls.h"
+#include "core/rules.h"
 #include "core/utf8.h"
 
 /* What one charge needs to know about the card and its diner. */
@@ -138,7 +139,7 @@ static cp_err answer_again(db *d, const charge_req *req, charge_res *res, int *f
         "SELECT result, sale_id, card_no FROM charge_requests WHERE request_id = ?";
     static const char sale_sql[] =
         "SELECT s.diner_id, di.staff_no, di.name, dep.name, coalesce(p.name, ''),"
-        " s.total_fen, s.subsidy_fen, s.cash_fen, s.business_date"
+        " s.total_fen, s.subsidy_fen, s.cash_fen, s.business_date, s.offline, s.over_limit"
         " FROM sales s JOIN diners di ON di.id = s.diner_id"
         " JOIN departments dep ON dep.id = s.department_id"
         " LEFT JOIN meal_periods p ON p.id = s.period_id WHERE s.id = ?";
@@ -195,6 +196,8 @@ static cp_err answer_again(db *d, const charge_req *req, charge_res *res, int *f
     res->subsidy_fen = db_col_int64(st, 6);
     res->cash_fen = db_col_int64(st, 7);
     db_copy_col(date, sizeof date, st, 8);
+    res->offline = db_col_int(st, 9) != 0;
+    res->over_limit = db_col_int(st, 10) != 0;
     db_reset(st);
     res->result = CP_OK;
     if (read_balances(d, balances_sql, diner_id, &res->cash_left_fen, &res->subsidy_left_fen) ||
@@ -234,292 +237,405 @@ static cp_err load_tapper(db *d, const char *card_no, tapper *t, charge_res *res
     return CP_OK;
 }
 
-/* The rules of a charge, inside the transaction; writes the sale when they pass. */
-static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *now, charge_res *res)
+/* block 1: blocks the active cards of diner_id after an offline charge took
+ * the wallet below its limit (cards.status 'blocked_offline'); block 0:
+ * lifts exactly those blocks, when a top-up brought the wallet back within
+ * its limit (unblock_cards). Each card changed is a note in the audit log. */
+static cp_err set_offline_block(db *d, int64_t diner_id, int block, const char *terminal,
+                                const char *actor)
 {
-    static const char term_sql[] = "SELECT canteen_id, kind FROM terminals WHERE code = ?";
+    /* one card at a time (a diner has one in use, rarely two): each one
+     * changed leaves the status looked for, so the loop ends */
+    static const char next_sql[] =
+        "SELECT card_no FROM cards WHERE diner_id = ? AND status = ? ORDER BY card_no LIMIT 1";
+    static const char set_sql[] = "UPDATE cards SET status = ? WHERE card_no = ?";
+    const char *from = block ? "active" : "blocked_offline";
+    const char *to = block ? "blocked_offline" : "active";
+    char card[64];
+    db_stmt *st;
+    cp_err err;
+    int rc;
+
+    for (;;) {
+        if (!(st = db_prepare(d, next_sql)))
+            return CP_ERR_DB;
+        db_bind_int64(st, 1, diner_id);
+        db_bind_text(st, 2, from);
+        if ((rc = db_step(st)) == DB_ROW)
+            db_copy_col(card, sizeof card, st, 0);
+        db_reset(st);
+        if (rc == DB_DONE)
+            return CP_OK;
+        if (rc != DB_ROW)
+            return db_fail(d, "reading the diner's cards");
+        if (!(st = db_prepare(d, set_sql)))
+            return CP_ERR_DB;
+        db_bind_text(st, 1, to);
+        db_bind_text(st, 2, card);
+        if ((err = db_step_done(d, st, "changing the card")) ||
+            (err = audit_append(d, actor, terminal,
+                                block ? "card.block_offline" : "card.unblock_offline", card,
+                                NULL)))
+            return err;
+    }
+}
+
+static cp_err block_cards(db *d, int64_t diner_id, const char *terminal, const char *actor)
+{
+    return set_offline_block(d, diner_id, 1, terminal, actor);
+}
+
+/* After money came into the cash wallet of diner_id: lifts the blocks of
+ * offline charges once the wallet is back within its limit (cash down to
+ * -overdraft). Cards blocked for another reason (lost) stay as they are. */
+static cp_err unblock_cards(db *d, int64_t diner_id, const char *actor)
+{
+    static const char sql[] =
+        "SELECT w.cash_fen >= -coalesce(r.overdraft_fen, 0) FROM wallets w"
+        " JOIN diners di ON di.id = w.diner_id"
+        " LEFT JOIN category_rules r ON r.category = di.category WHERE w.diner_id = ?";
+    db_stmt *st = db_prepare(d, sql);
+    int64_t within = 0;
+    cp_err err;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_int64(st, 1, diner_id);
+    if ((err = db_step_int64(d, st, &within)))
+        return err;
+    return within ? set_offline_block(d, diner_id, 0, NULL, actor) : CP_OK;
+}
+
+/* The facts of one charge as the store holds them (core/rules.h), and the
+ * rows they come from. */
+typedef struct charge_ctx {
+    charge_facts f;
+    tapper t;
+    int64_t canteen_id, period_id;
+    char at[CP_TIME_ISO_LEN], date[CP_DATE_LEN], last_here[CP_TIME_ISO_LEN];
+    rules_line *lines;
+    char (*line_names)[128];
+} charge_ctx;
+
+/* The canteen of a POS terminal; any other terminal is an error. */
+static cp_err find_terminal(db *d, const char *terminal, int64_t *canteen_id)
+{
+    static const char sql[] = "SELECT canteen_id, kind FROM terminals WHERE code = ?";
+    db_stmt *st = db_prepare(d, sql);
+    int rc, pos = 0;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, terminal);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        *canteen_id = db_col_int64(st, 0);
+        pos = strcmp(db_col_text(st, 1), "pos") == 0;
+    }
+    db_reset(st);
+    if (rc == DB_DONE)
+        return cp_fail(CP_ERR_NOT_FOUND, "no terminal '%s': add it with `cleanplate-office "
+                       "terminal add %s --canteen CODE --kind pos`", terminal, terminal);
+    if (rc != DB_ROW)
+        return db_fail(d, "reading the terminal");
+    if (!pos)
+        return cp_fail(CP_ERR_INVALID, "terminal '%s' is a waste station, not a POS", terminal);
+    return CP_OK;
+}
+
+/* The meal period open at the tap, and the fixed price of the diner's category in it. */
+static cp_err find_period_price(db *d, charge_ctx *c, charge_res *res)
+{
     static const char period_sql[] =
         "SELECT id, name FROM meal_periods WHERE canteen_id = ? AND start_min <= ?"
         " AND end_min > ? ORDER BY start_min LIMIT 1";
     static const char price_sql[] =
         "SELECT price_fen FROM prices WHERE period_id = ? AND category = ?";
-    static const char item_sql[] =
-        "SELECT name, price_fen, unit FROM items WHERE canteen_id = ? AND code = ?";
-    static const char rules_sql[] =
-        "SELECT meals_per_period, daily_cap_fen, overdraft_fen FROM category_rules"
-        " WHERE category = ?";
-    static const char today_sql[] =
-        "SELECT count(*) FILTER (WHERE s.period_id = ?3 AND s.kind = 'meal'),"
-        " coalesce(sum(s.total_fen), 0), count(*),"
-        " max(CASE WHEN s.terminal = ?4 AND s.card_no = ?5 THEN s.created_at END)"
-        " FROM sales s WHERE s.diner_id = ?1 AND s.business_date = ?2"
-        " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)";
-    static const char sale_sql[] =
-        "INSERT INTO sales(id, terminal, canteen_id, card_no, diner_id, department_id, category,"
-        " period_id, business_date, kind, total_fen, subsidy_fen, cash_fen, actor, created_at,"
-        " request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    static const char line_sql[] =
-        "INSERT INTO sale_lines(sale_id, line_no, item_code, name, quantity, amount_fen)"
-        " VALUES (?, ?, ?, ?, ?, ?)";
-    char at[CP_TIME_ISO_LEN], since[CP_TIME_ISO_LEN], date[CP_DATE_LEN], money[2][MONEY_STR_LEN];
-    char shown[2][NAMES_SIZE]; /* a period's and a category's names, for refusals */
-    int64_t canteen_id = 0, period_id = 0, total = 0, cash = 0, subsidy = 0;
-    int64_t meals_per_period = 1, daily_cap = -1, overdraft = 0;
-    int64_t meals_in_period = 0, spent_today = 0;
-    int sales_today = 0;
-    char last_here[CP_TIME_ISO_LEN] = "";
-    int minute = clock_minute_of_day(now), found, rc, window;
-    char (*line_names)[128] = NULL;
-    int64_t *line_amounts = NULL;
-    db_stmt *st;
-    cp_time earliest;
-    tapper t = {0};
-    cp_err err = CP_OK;
+    int minute = clock_minute_of_day(&c->f.at), rc;
+    db_stmt *st = db_prepare(d, period_sql);
+    cp_err err;
 
-    clock_iso(now, at);
-    clock_date(now, date);
-
-    if (!(st = db_prepare(d, term_sql)))
+    if (!st)
         return CP_ERR_DB;
-    db_bind_text(st, 1, req->terminal);
-    rc = db_step(st);
-    if (rc == DB_ROW) {
-        canteen_id = db_col_int64(st, 0);
-        found = strcmp(db_col_text(st, 1), "pos") == 0;
-    }
-    db_reset(st);
-    if (rc == DB_DONE)
-        return cp_fail(CP_ERR_NOT_FOUND, "no terminal '%s': add it with `cleanplate-office "
-                       "terminal add %s --canteen CODE --kind pos`", req->terminal, req->terminal);
-    if (rc != DB_ROW)
-        return db_fail(d, "reading the terminal");
-    if (!found)
-        return cp_fail(CP_ERR_INVALID, "terminal '%s' is a waste station, not a POS",
-                       req->terminal);
-
-    if ((err = load_tapper(d, req->card_no, &t, res, &found)))
-        return err;
-    if (!found)
-        return refuse(res, CP_ERR_UNKNOWN_CARD, "card %s is not registered: send the diner "
-                      "to the office to register the card", req->card_no);
-    if (strcmp(t.card_status, "active") != 0)
-        return refuse(res, CP_ERR_CARD_BLOCKED, "card %s is blocked (%s): keep the card and "
-                      "send the diner to the office", req->card_no,
-                      names_builtin(NAMES_CARD, t.card_status));
-    if (strcmp(t.diner_status, "active") != 0)
-        return refuse(res, CP_ERR_DINER_INACTIVE, "%s (%s) is %s: send the diner to the office",
-                      res->name, res->staff_no, names_builtin(NAMES_DINER, t.diner_status));
-
-    if (!(st = db_prepare(d, period_sql)))
-        return CP_ERR_DB;
-    db_bind_int64(st, 1, canteen_id);
+    db_bind_int64(st, 1, c->canteen_id);
     db_bind_int(st, 2, minute);
     db_bind_int(st, 3, minute);
     rc = db_step(st);
     if (rc == DB_ROW) {
-        period_id = db_col_int64(st, 0);
+        c->period_id = db_col_int64(st, 0);
         db_copy_col(res->period, sizeof res->period, st, 1);
     }
     db_reset(st);
     if (rc != DB_ROW && rc != DB_DONE)
         return db_fail(d, "reading meal periods");
-    if (rc == DB_DONE && req->nlines == 0)
-        return refuse(res, CP_ERR_NO_MEAL_PERIOD, "no meal period is open at %02d:%02d: "
-                      "nothing charged", now->hour, now->minute);
-
-    /* The wallet is locked first: charges of this diner at other terminals
-     * wait here until this one ends, then read what it wrote (the balance
-     * here, today's sales next), so that two taps at once can never both
-     * pass a limit or spend the same money (core/db.h, db_begin_shared). */
-    if ((err = read_balances(d, lock_balances_sql, t.diner_id, &res->cash_left_fen,
-                             &res->subsidy_left_fen)))
-        return err;
-
-    /* One pass over the diner's sales today answers the duplicate tap, the
-     * meal limit, the daily cap and the count shown on screen. */
-    if (!(st = db_prepare(d, today_sql)))
+    c->f.period_found = rc == DB_ROW;
+    c->f.period = res->period;
+    if (!c->f.period_found || c->f.nlines)
+        return CP_OK;
+    if (!(st = db_prepare(d, price_sql)))
         return CP_ERR_DB;
-    db_bind_int64(st, 1, t.diner_id);
-    db_bind_text(st, 2, date);
-    db_bind_int64(st, 3, period_id);
+    db_bind_int64(st, 1, c->period_id);
+    db_bind_text(st, 2, c->t.category);
+    err = db_step_int64(d, st, &c->f.price_fen);
+    c->f.price_found = err == CP_OK;
+    return err == CP_ERR_NOT_FOUND ? CP_OK : err;
+}
+
+/* One pass over the diner's sales today answers the duplicate tap, the
+ * meal limit, the daily cap and the count shown on screen. */
+static cp_err read_today(db *d, const charge_req *req, charge_ctx *c)
+{
+    static const char sql[] =
+        "SELECT count(*) FILTER (WHERE s.period_id = ?3 AND s.kind = 'meal'),"
+        " coalesce(sum(s.total_fen), 0), count(*),"
+        " max(CASE WHEN s.terminal = ?4 AND s.card_no = ?5 THEN s.created_at END)"
+        " FROM sales s WHERE s.diner_id = ?1 AND s.business_date = ?2"
+        " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)";
+    db_stmt *st = db_prepare(d, sql);
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_int64(st, 1, c->t.diner_id);
+    db_bind_text(st, 2, c->date);
+    db_bind_int64(st, 3, c->period_id);
     db_bind_text(st, 4, req->terminal);
     db_bind_text(st, 5, req->card_no);
     rc = db_step(st);
     if (rc == DB_ROW) {
-        meals_in_period = db_col_int64(st, 0);
-        spent_today = db_col_int64(st, 1);
-        sales_today = db_col_int(st, 2);
-        db_copy_col(last_here, sizeof last_here, st, 3);
+        c->f.meals_in_period = db_col_int64(st, 0);
+        c->f.spent_today_fen = db_col_int64(st, 1);
+        c->f.sales_today = db_col_int(st, 2);
+        db_copy_col(c->last_here, sizeof c->last_here, st, 3);
     }
     db_reset(st);
     if (rc != DB_ROW)
         return db_fail(d, "reading today's sales");
-    window = req->dup_tap_seconds > 0 ? req->dup_tap_seconds : LEDGER_DUP_TAP_SECONDS;
-    earliest = clock_add_seconds(now, -window);
-    clock_iso(&earliest, since);
-    if (last_here[0] && strcmp(last_here, since) >= 0 && strcmp(last_here, at) <= 0)
-        return refuse(res, CP_ERR_DUPLICATE_TAP, "%s was charged here less than %d s ago: "
-                      "not charged again", res->name, window);
+    c->f.last_here = c->last_here;
+    return CP_OK;
+}
 
-    if (req->nlines == 0) {
-        if (!(st = db_prepare(d, price_sql)))
+/* The items of the lines at the canteen; an unknown item is left for the
+ * rules to refuse (found = 0). */
+static cp_err read_lines(db *d, const charge_req *req, charge_ctx *c)
+{
+    static const char sql[] =
+        "SELECT name, price_fen, unit FROM items WHERE canteen_id = ? AND code = ?";
+    db_stmt *st;
+    int rc;
+
+    if (!req->nlines)
+        return CP_OK;
+    c->lines = calloc(req->nlines, sizeof *c->lines);
+    c->line_names = calloc(req->nlines, sizeof *c->line_names);
+    if (!c->lines || !c->line_names)
+        return cp_fail(CP_ERR_NOMEM, "out of memory for %zu lines", req->nlines);
+    for (size_t i = 0; i < req->nlines; i++) {
+        rules_line *l = &c->lines[i];
+        l->item_code = req->lines[i].item_code;
+        l->quantity = req->lines[i].quantity;
+        if (!(st = db_prepare(d, sql)))
             return CP_ERR_DB;
-        db_bind_int64(st, 1, period_id);
-        db_bind_text(st, 2, t.category);
-        err = db_step_int64(d, st, &total);
-        if (err == CP_ERR_NOT_FOUND)
-            return refuse(res, CP_ERR_NO_PRICE, "no %s price for category '%s': a manager "
-                          "sets it with `cleanplate-office price set`",
-                          names_show(d, NAMES_PERIOD, res->period, shown[0]),
-                          names_show(d, NAMES_CATEGORY, t.category, shown[1]));
-        if (err)
-            return err;
-    } else {
-        line_names = calloc(req->nlines, sizeof *line_names);
-        line_amounts = calloc(req->nlines, sizeof *line_amounts);
-        if (!line_names || !line_amounts) {
-            err = cp_fail(CP_ERR_NOMEM, "out of memory for %zu lines", req->nlines);
-            goto out;
+        db_bind_int64(st, 1, c->canteen_id);
+        db_bind_text(st, 2, l->item_code);
+        rc = db_step(st);
+        if (rc == DB_ROW) {
+            db_copy_col(c->line_names[i], sizeof c->line_names[i], st, 0);
+            l->price_fen = db_col_int64(st, 1);
+            l->per_100g = strcmp(db_col_text(st, 2), "100g") == 0;
         }
-        for (size_t i = 0; i < req->nlines; i++) {
-            int64_t price;
-            int per_100g;
-            if (req->lines[i].quantity <= 0) {
-                err = cp_fail(CP_ERR_INVALID, "line %zu: quantity must be positive", i + 1);
-                goto out;
-            }
-            if (!(st = db_prepare(d, item_sql))) {
-                err = CP_ERR_DB;
-                goto out;
-            }
-            db_bind_int64(st, 1, canteen_id);
-            db_bind_text(st, 2, req->lines[i].item_code);
-            rc = db_step(st);
-            if (rc == DB_ROW) {
-                db_copy_col(line_names[i], sizeof line_names[i], st, 0);
-                price = db_col_int64(st, 1);
-                per_100g = strcmp(db_col_text(st, 2), "100g") == 0;
-            }
-            db_reset(st);
-            if (rc != DB_ROW) {
-                err = rc == DB_DONE
-                          ? cp_fail(CP_ERR_NOT_FOUND, "no item '%s' at this canteen",
-                                    req->lines[i].item_code)
-                          : db_fail(d, "reading items");
-                goto out;
-            }
-            /* per 100 g: grams * price / 100, rounded half up, in integer fen */
-            line_amounts[i] = per_100g ? (price * req->lines[i].quantity + 50) / 100
-                                       : price * req->lines[i].quantity;
-            total += line_amounts[i];
-        }
+        db_reset(st);
+        if (rc != DB_ROW && rc != DB_DONE)
+            return db_fail(d, "reading items");
+        l->found = rc == DB_ROW;
     }
+    c->f.lines = c->lines;
+    c->f.nlines = req->nlines;
+    return CP_OK;
+}
 
-    if (!(st = db_prepare(d, rules_sql))) {
-        err = CP_ERR_DB;
-        goto out;
-    }
-    db_bind_text(st, 1, t.category);
-    if (db_step(st) == DB_ROW) {
-        meals_per_period = db_col_int64(st, 0);
-        if (!db_col_is_null(st, 1))
-            daily_cap = db_col_int64(st, 1);
-        overdraft = db_col_int64(st, 2);
+/* The category's rules; a category without a row has the defaults
+ * (core/rules.h). The offline allowance is not read: only a terminal
+ * deciding without its server uses it (canteen_offline_cap). */
+static cp_err read_rules(db *d, charge_ctx *c)
+{
+    static const char sql[] =
+        "SELECT meals_per_period, coalesce(daily_cap_fen, -1), overdraft_fen"
+        " FROM category_rules WHERE category = ?";
+    db_stmt *st = db_prepare(d, sql);
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    c->f.meals_per_period = 1;
+    c->f.daily_cap_fen = -1;
+    c->f.overdraft_fen = 0;
+    c->f.offline_daily_cap_fen = -1;
+    db_bind_text(st, 1, c->t.category);
+    if ((rc = db_step(st)) == DB_ROW) {
+        c->f.meals_per_period = db_col_int64(st, 0);
+        c->f.daily_cap_fen = db_col_int64(st, 1);
+        c->f.overdraft_fen = db_col_int64(st, 2);
     }
     db_reset(st);
+    return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading category rules");
+}
 
-    if (req->nlines == 0 && meals_in_period >= meals_per_period) {
-        err = refuse(res, CP_ERR_LIMIT_REACHED,
-                     P_("%s already had %lld %s meal today (limit %lld): not charged",
-                        "%s already had %lld %s meals today (limit %lld): not charged",
-                        (unsigned long)meals_in_period), res->name, (long long)meals_in_period,
-                     names_show(d, NAMES_PERIOD, res->period, shown[0]), (long long)meals_per_period);
-        goto out;
-    }
-    if (daily_cap >= 0 && spent_today + total > daily_cap) {
-        err = refuse(res, CP_ERR_LIMIT_REACHED, "daily limit of %s yuan for %s would be "
-                     "passed (spent %s today): not charged", money_format(daily_cap, money[0]),
-                     names_show(d, NAMES_CATEGORY, t.category, shown[1]),
-                     money_format(spent_today, money[1]));
-        goto out;
-    }
+/* Gathers the facts of req at the tap time c->f.at. A card not found stops
+ * early: there is nothing more to know of it. */
+static cp_err gather_facts(db *d, const charge_req *req, charge_ctx *c, charge_res *res)
+{
+    cp_err err;
 
-    subsidy = res->subsidy_left_fen > 0 ? res->subsidy_left_fen : 0;
-    if (subsidy > total)
-        subsidy = total;
-    cash = total - subsidy;
-    if (res->cash_left_fen - cash < -overdraft) {
-        err = refuse(res, CP_ERR_INSUFFICIENT_FUNDS, "balance too low: %s yuan needed, %s "
-                     "yuan available; top up at the office",
-                     money_format(total, money[0]),
-                     money_format(res->cash_left_fen + res->subsidy_left_fen + overdraft,
-                                  money[1]));
-        goto out;
-    }
+    c->f.mode = req->offline ? RULES_SERVED : RULES_ONLINE;
+    c->f.card_no = req->card_no;
+    c->f.dup_window_s = req->dup_tap_seconds > 0 ? req->dup_tap_seconds
+                                                 : LEDGER_DUP_TAP_SECONDS;
+    clock_iso(&c->f.at, c->at);
+    clock_date(&c->f.at, c->date);
+    if ((err = find_terminal(d, req->terminal, &c->canteen_id)) ||
+        (err = load_tapper(d, req->card_no, &c->t, res, &c->f.card_found)))
+        return err;
+    if (!c->f.card_found)
+        return CP_OK;
+    c->f.card_status = c->t.card_status;
+    c->f.diner_status = c->t.diner_status;
+    c->f.name = res->name;
+    c->f.staff_no = res->staff_no;
+    c->f.category = c->t.category;
+    c->f.nlines = req->nlines;
+    if ((err = find_period_price(d, c, res)))
+        return err;
+    /* The wallet is locked first: charges of this diner at other terminals
+     * wait here until this one ends, then read what it wrote (the balance
+     * here, today's sales next), so that two taps at once can never both
+     * pass a limit or spend the same money (core/db.h, db_begin_shared). */
+    if ((err = read_balances(d, lock_balances_sql, c->t.diner_id, &c->f.cash_fen,
+                             &c->f.subsidy_fen)))
+        return err;
+    if ((err = read_today(d, req, c)) || (err = read_lines(d, req, c)) ||
+        (err = read_rules(d, c)))
+        return err;
+    return CP_OK;
+}
+
+/* Words a refusal into res, with the names people read for the period and
+ * the category, read only for the refusals that say them (a charge that
+ * passes never needs them, and a busy lunch refuses many taps). */
+static void word_refusal(db *d, charge_ctx *c, const charge_outcome *o, charge_res *res)
+{
+    int period = o->why == RULES_NO_PRICE || o->why == RULES_MEALS_PER_PERIOD;
+    int category = o->why == RULES_NO_PRICE || o->why == RULES_DAILY_CAP;
+    char shown[2][NAMES_SIZE];
+
+    res->result = o->result;
+    if (period && c->f.period)
+        c->f.period_shown = names_show(d, NAMES_PERIOD, c->f.period, shown[0]);
+    if (category && c->f.category)
+        c->f.category_shown = names_show(d, NAMES_CATEGORY, c->f.category, shown[1]);
+    rules_word(&c->f, o, res->message, sizeof res->message);
+    c->f.period_shown = c->f.category_shown = NULL; /* shown[] ends here */
+}
+
+/* Writes the sale the rules passed, its lines and its ledger entries. The
+ * sale and its entries carry the tap time: an offline charge is posted
+ * later, but it is money spent then and belongs to that business day. */
+static cp_err write_sale(db *d, const charge_req *req, const charge_ctx *c,
+                         const charge_outcome *o, charge_res *res)
+{
+    static const char sale_sql[] =
+        "INSERT INTO sales(id, terminal, canteen_id, card_no, diner_id, department_id, category,"
+        " period_id, business_date, kind, total_fen, subsidy_fen, cash_fen, actor, created_at,"
+        " request_id, offline, over_limit)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static const char line_sql[] =
+        "INSERT INTO sale_lines(sale_id, line_no, item_code, name, quantity, amount_fen)"
+        " VALUES (?, ?, ?, ?, ?, ?)";
+    static const char *const wallets[2] = {"subsidy", "cash"};
+    int64_t parts[2] = {o->subsidy_fen, o->cash_fen};
+    db_stmt *st;
+    cp_err err;
 
     if ((err = ids_next(d, req->terminal, res->sale_id)))
-        goto out;
-    if (!(st = db_prepare(d, sale_sql))) {
-        err = CP_ERR_DB;
-        goto out;
-    }
+        return err;
+    if (!(st = db_prepare(d, sale_sql)))
+        return CP_ERR_DB;
     db_bind_text(st, 1, res->sale_id);
     db_bind_text(st, 2, req->terminal);
-    db_bind_int64(st, 3, canteen_id);
+    db_bind_int64(st, 3, c->canteen_id);
     db_bind_text(st, 4, req->card_no);
-    db_bind_int64(st, 5, t.diner_id);
-    db_bind_int64(st, 6, t.department_id);
-    db_bind_text(st, 7, t.category);
-    if (period_id)
-        db_bind_int64(st, 8, period_id);
-    db_bind_text(st, 9, date);
+    db_bind_int64(st, 5, c->t.diner_id);
+    db_bind_int64(st, 6, c->t.department_id);
+    db_bind_text(st, 7, c->t.category);
+    if (c->f.period_found)
+        db_bind_int64(st, 8, c->period_id);
+    db_bind_text(st, 9, c->date);
     db_bind_text(st, 10, req->nlines ? "items" : "meal");
-    db_bind_int64(st, 11, total);
-    db_bind_int64(st, 12, subsidy);
-    db_bind_int64(st, 13, cash);
+    db_bind_int64(st, 11, o->total_fen);
+    db_bind_int64(st, 12, o->subsidy_fen);
+    db_bind_int64(st, 13, o->cash_fen);
     db_bind_text(st, 14, req->actor);
-    db_bind_text(st, 15, at);
+    db_bind_text(st, 15, c->at);
     db_bind_text(st, 16, req->request_id);
+    db_bind_int(st, 17, req->offline ? 1 : 0);
+    db_bind_int(st, 18, o->over_limit);
     if ((err = db_step_done(d, st, "saving the sale")))
-        goto out;
+        return err;
     for (size_t i = 0; i < req->nlines; i++) {
-        if (!(st = db_prepare(d, line_sql))) {
-            err = CP_ERR_DB;
-            goto out;
-        }
+        if (!(st = db_prepare(d, line_sql)))
+            return CP_ERR_DB;
         db_bind_text(st, 1, res->sale_id);
         db_bind_int64(st, 2, (int64_t)i + 1);
         db_bind_text(st, 3, req->lines[i].item_code);
-        db_bind_text(st, 4, line_names[i]);
+        db_bind_text(st, 4, c->line_names[i]);
         db_bind_int(st, 5, req->lines[i].quantity);
-        db_bind_int64(st, 6, line_amounts[i]);
+        db_bind_int64(st, 6, rules_line_amount(&c->lines[i]));
         if ((err = db_step_done(d, st, "saving a sale line")))
-            goto out;
+            return err;
     }
-    if (subsidy > 0) {
+    for (int w = 0; w < 2; w++) {
         char id[IDS_LEN + 4];
-        snprintf(id, sizeof id, "%s.s", res->sale_id);
-        if ((err = post(d, id, t.diner_id, "subsidy", -subsidy, "charge", res->sale_id, NULL,
-                        req->terminal, req->actor, at)))
-            goto out;
+        if (parts[w] <= 0)
+            continue;
+        snprintf(id, sizeof id, "%s.%c", res->sale_id, wallets[w][0]);
+        if ((err = post(d, id, c->t.diner_id, wallets[w], -parts[w], "charge", res->sale_id,
+                        NULL, req->terminal, req->actor, c->at)))
+            return err;
     }
-    if (cash > 0) {
-        char id[IDS_LEN + 4];
-        snprintf(id, sizeof id, "%s.c", res->sale_id);
-        if ((err = post(d, id, t.diner_id, "cash", -cash, "charge", res->sale_id, NULL,
-                        req->terminal, req->actor, at)))
-            goto out;
+    return CP_OK;
+}
+
+/* The rules of a charge, inside the transaction; writes the sale when they
+ * pass. An offline charge that took the wallet below its limit blocks the
+ * diner's cards until a top-up (ledger_topup) brings it back. */
+static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *at, charge_res *res)
+{
+    charge_ctx c = {.f = {.at = *at}};
+    charge_outcome o;
+    cp_err err;
+
+    if ((err = gather_facts(d, req, &c, res)) || (err = rules_decide_charge(&c.f, &o)))
+        goto out;
+    if (o.result != CP_OK) {
+        word_refusal(d, &c, &o, res);
+        goto out;
     }
+    if ((err = write_sale(d, req, &c, &o, res)))
+        goto out;
+    if (o.over_limit && (err = block_cards(d, c.t.diner_id, req->terminal, req->actor)))
+        goto out;
     res->result = CP_OK;
-    res->charged_fen = total;
-    res->subsidy_fen = subsidy;
-    res->cash_fen = cash;
-    res->cash_left_fen -= cash;
-    res->subsidy_left_fen -= subsidy;
-    res->meals_today = sales_today + 1;
+    res->offline = req->offline;
+    res->over_limit = o.over_limit;
+    res->charged_fen = o.total_fen;
+    res->subsidy_fen = o.subsidy_fen;
+    res->cash_fen = o.cash_fen;
+    res->cash_left_fen = o.cash_left_fen;
+    res->subsidy_left_fen = o.subsidy_left_fen;
+    res->meals_today = o.meals_today;
 out:
-    free(line_names);
-    free(line_amounts);
+    free(c.lines);
+    free(c.line_names);
     return err;
 }
 
@@ -531,7 +647,7 @@ static cp_err charge_once(db *d, const charge_req *req, charge_res *res)
         " VALUES (?, ?, ?, ?, ?, ?)";
     char at[CP_TIME_ISO_LEN];
     db_stmt *st;
-    cp_time now;
+    cp_time now, tap;
     cp_err err;
     int found = 0;
 
@@ -539,6 +655,11 @@ static cp_err charge_once(db *d, const charge_req *req, charge_res *res)
     if ((err = clock_now(&now)))
         return err;
     clock_iso(&now, at);
+    /* The tap time decides the business day and the period; the request
+     * is recorded at the time it came in. */
+    tap = now;
+    if (req->at && (err = clock_parse(req->at, &tap)))
+        return cp_fail(err, "tap time '%s': expected YYYY-MM-DDTHH:MM:SS", req->at);
     if ((err = db_begin_shared(d)))
         return err;
     if (req->request_id && (err = answer_again(d, req, res, &found)))
@@ -547,7 +668,7 @@ static cp_err charge_once(db *d, const charge_req *req, charge_res *res)
         db_rollback(d); /* nothing was written */
         return CP_OK;
     }
-    if ((err = charge_in_txn(d, req, &now, res)))
+    if ((err = charge_in_txn(d, req, &tap, res)))
         goto fail;
     if (req->request_id) {
         if (!(st = db_prepare(d, record_sql))) {
@@ -790,7 +911,8 @@ cp_err ledger_topup_batch(db *d, ledger_topup_item *items, size_t n, const char 
         snprintf(detail, sizeof detail, "%s %s", staff_no, money_format(fen, money));
         if ((err = post(d, ev.id, diner_id, "cash", fen, "topup", NULL, NULL, NULL, actor,
                         ev.at)) ||
-            (err = audit_event(d, actor, NULL, "wallet.topup", ev.id, detail, NULL)))
+            (err = audit_event(d, actor, NULL, "wallet.topup", ev.id, detail, NULL)) ||
+            (err = unblock_cards(d, diner_id, actor)))
             goto fail;
         snprintf(items[i].entry, sizeof items[i].entry, "%s", ev.id);
     }

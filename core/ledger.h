@@ -2,6 +2,7 @@
 #ifndef CP_LEDGER_H
 #define CP_LEDGER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,16 @@ typedef struct charge_req {
     const charge_line *lines; /* NULL/0: the fixed-price meal of the open period */
     size_t nlines;
     int dup_tap_seconds;    /* 0: LEDGER_DUP_TAP_SECONDS */
+    /* A charge a terminal decided without the server and already served
+     * (doc/protocol.md): posted whatever the wallets and limits now say;
+     * only an unknown card, no open period or no price refuse it. When it
+     * takes the cash below its limit the sale is flagged over_limit and the
+     * diner's cards are blocked ('blocked_offline') until a top-up brings
+     * the wallet back within its limit. */
+    bool offline;
+    /* The tap time, local ISO "2026-11-03T12:04:10", or NULL: now. It decides
+     * the business day, the period and the price, and is the sale's time. */
+    const char *at;
 } charge_req;
 
 /* The name fields hold any name an import takes (DINERS_NAME_SIZE), and the
@@ -46,6 +57,8 @@ typedef struct charge_res {
     int64_t charged_fen, subsidy_fen, cash_fen;
     int64_t cash_left_fen, subsidy_left_fen;
     int meals_today;      /* non-void sales of this diner today, this one included */
+    bool offline;         /* the charge was an offline one (charge_req.offline) */
+    bool over_limit;      /* offline, it took the cash below its limit: cards blocked */
     int retries;          /* times it ran again after meeting another charge (db_conflict) */
 } charge_res;
 

@@ -51,6 +51,9 @@ static const struct builtin {
     {NAMES_CARD, NC_("card status", "lost")},
     /* TRANSLATORS: a card replaced by another, or of a diner who left */
     {NAMES_CARD, NC_("card status", "retired")},
+    /* TRANSLATORS: a card blocked because an offline charge took the balance
+     * below its limit; a top-up lifts it */
+    {NAMES_CARD, NC_("card status", "blocked_offline")},
     {NAMES_DINER, NC_("diner status", "active")},
     {NAMES_DINER, NC_("diner status", "suspended")},
     /* TRANSLATORS: a diner who has left the institution */

@@ -489,6 +489,16 @@ static const char pg_v8[] =
     "  PRIMARY KEY (kind, code)"
     ");";
 
+static const char pg_v9[] =
+    "ALTER TABLE sales ADD COLUMN offline " INT " NOT NULL DEFAULT 0 CHECK (offline IN (0, 1));"
+    "ALTER TABLE sales ADD COLUMN over_limit " INT " NOT NULL DEFAULT 0"
+    "  CHECK (over_limit IN (0, 1));"
+    "ALTER TABLE category_rules ADD COLUMN offline_daily_cap_fen " INT
+    "  CHECK (offline_daily_cap_fen >= 0);"
+    "ALTER TABLE cards DROP CONSTRAINT cards_status_check;"
+    "ALTER TABLE cards ADD CONSTRAINT cards_status_check"
+    "  CHECK (status IN ('active', 'lost', 'retired', 'blocked_offline'));";
+
 /* One schema version: its DDL on each engine. */
 typedef struct migration {
     const char *sqlite;
@@ -993,8 +1003,33 @@ static const migration migrations[] = {
     ") STRICT, WITHOUT ROWID;",
     .pg = pg_v8},
 
-    /* version 9: a day's plate trays found by their date on PostgreSQL. The
-     * nightly rollup (backoffice/metrics.c, ROLLUP_SUMS_SQL) reads one day's
+    /* version 9: offline charges (doc/protocol.md). A sale a terminal made
+     * without the server is flagged offline, and over_limit when posting it
+     * took the cash below its limit; the diner's cards are then
+     * 'blocked_offline' until a top-up brings the wallet back (core/ledger.c).
+     * offline_daily_cap_fen is what a card may spend offline a day; NULL: one
+     * lunch (core/ledger.c, read_rules). SQLite cannot change a CHECK: the
+     * cards table is made again with the new status (no table refers to it). */
+    {.sqlite =
+    "ALTER TABLE sales ADD COLUMN offline INTEGER NOT NULL DEFAULT 0 CHECK (offline IN (0, 1));"
+    "ALTER TABLE sales ADD COLUMN over_limit INTEGER NOT NULL DEFAULT 0"
+    "  CHECK (over_limit IN (0, 1));"
+    "ALTER TABLE category_rules ADD COLUMN offline_daily_cap_fen INTEGER"
+    "  CHECK (offline_daily_cap_fen >= 0);"
+    "CREATE TABLE cards_v9 ("
+    "  card_no TEXT PRIMARY KEY,"
+    "  diner_id INTEGER NOT NULL REFERENCES diners(id),"
+    "  status TEXT NOT NULL DEFAULT 'active'"
+    "    CHECK (status IN ('active', 'lost', 'retired', 'blocked_offline'))"
+    ") STRICT;"
+    "INSERT INTO cards_v9(card_no, diner_id, status) SELECT card_no, diner_id, status FROM cards;"
+    "DROP TABLE cards;"
+    "ALTER TABLE cards_v9 RENAME TO cards;"
+    "CREATE INDEX cards_diner ON cards(diner_id);",
+    .pg = pg_v9},
+
+    /* version 10: a day's plate trays found by their date on PostgreSQL. The
+     * nightly rollup (backoffice/metrics_rollup.c, ROLLUP_SUMS_SQL) reads one day's
      * trays; SQLite finds them through waste_canteen_day, canteen by canteen,
      * as its CROSS JOIN keeps canteens the outer loop, but PostgreSQL's
      * planner hashes the canteens and read every tray of the store instead:
@@ -1025,7 +1060,8 @@ const schema_table schema_tables[] = {
     {"departments", "id", 0, "SELECT"},
     {"category_rules", "category", 0, "SELECT"},
     {"diners", "id", 0, "SELECT"},
-    {"cards", "card_no", 0, "SELECT"},
+    /* a posted offline charge blocks the card, a top-up at the server lifts it */
+    {"cards", "card_no", 0, "SELECT, UPDATE (status)"},
     {"wallets", "diner_id", 0, "SELECT, UPDATE (cash_fen, subsidy_fen)"},
     {"meal_periods", "id", 0, "SELECT"},
     {"prices", "period_id, category", 0, "SELECT"},

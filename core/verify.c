@@ -37,7 +37,14 @@ static const check checks[] = {
      " || w.subsidy_fen || ' fen, overdraft allowed ' || coalesce(r.overdraft_fen, 0)"
      " FROM wallets w JOIN diners di ON di.id = w.diner_id"
      " LEFT JOIN category_rules r ON r.category = di.category"
-     " WHERE w.subsidy_fen < 0 OR w.cash_fen < -coalesce(r.overdraft_fen, 0)"
+     /* an offline charge may take cash below its limit (over_limit): then
+      * no card of the diner may be in use (core/ledger.c blocks the active
+      * ones) until a top-up brings the wallet back */
+     " WHERE w.subsidy_fen < 0 OR (w.cash_fen < -coalesce(r.overdraft_fen, 0)"
+     "   AND NOT (EXISTS (SELECT 1 FROM sales s WHERE s.diner_id = w.diner_id"
+     "       AND s.over_limit <> 0)"
+     "     AND NOT EXISTS (SELECT 1 FROM cards c WHERE c.diner_id = w.diner_id"
+     "       AND c.status = 'active')))"
      " ORDER BY di.staff_no"},
     {N_("sale not matched by its ledger entries"),
      "SELECT 'sale ' || s.id || ': subsidy ' || s.subsidy_fen || ', cash ' || s.cash_fen"

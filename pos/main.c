@@ -128,6 +128,11 @@ static void emit_result(db *d, printq *pq, const charge_res *r)
                   (json_int_t)r->cash_left_fen, "subsidy_left_fen",
                   (json_int_t)r->subsidy_left_fen, "meals_today", r->meals_today, "repeated",
                   r->repeated);
+    /* only when so: the answers of online charges stay as they were */
+    if (o && r->offline)
+        json_object_set_new(o, "offline", json_true());
+    if (o && r->over_limit)
+        json_object_set_new(o, "over_limit", json_true());
     if (pq && !r->repeated) {
         /* the sale is committed: whatever the printer does, it stays */
         if (printq_sale(pq, d, r->sale_id, r->cash_left_fen, r->subsidy_left_fen, &printed))

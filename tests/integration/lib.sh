@@ -131,11 +131,16 @@ setup_month() {
 }
 
 # Screen tests run the program in a private tmux server ($T), in session $S
-# (default pos); tmux_start NAME names the server, the caller sets its trap.
+# (default pos); tmux_start NAME names the server, the caller sets its trap
+# (kill-server). The server stays up when its last session is killed
+# (exit-empty off): a script that kills a session and starts the next one
+# would otherwise race the server's exit, and tmux fails the new session
+# with "server exited unexpectedly" (seen 2 in 54 runs on a loaded machine).
 tmux_start() {
     command -v tmux >/dev/null || fail "tmux is missing: apt-get install tmux"
     SOCK="cp-$1-$$"
-    T="tmux -L $SOCK -f /dev/null"
+    echo 'set -s exit-empty off' >"${TMPDIR:-/tmp}/tmux-$1.conf"
+    T="tmux -L $SOCK -f ${TMPDIR:-/tmp}/tmux-$1.conf"
 }
 screen() { $T capture-pane -p -t "${S:-pos}"; }
 # Waits up to 10 s for text on the screen (generous for a loaded CI machine;

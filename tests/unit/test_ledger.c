@@ -834,6 +834,165 @@ static void test_audit_chain(void **state)
     assert_true(n > 10); /* the fixture's setup is audited too */
 }
 
+/* Posts an offline charge of card tapped at `at` (request id reqid) on POS1. */
+static cp_err offline_tap(db *d, const char *card, const char *at, const char *reqid,
+                          charge_res *res)
+{
+    charge_req req = {.terminal = "POS1", .card_no = card, .request_id = reqid,
+                      .actor = "test", .offline = true, .at = at};
+    assert_int_equal(ledger_charge(d, &req, res), CP_OK);
+    return res->result;
+}
+
+static int64_t card_is(db *d, const char *card, const char *status)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM cards WHERE card_no = '%s' AND status = '%s'",
+             card, status);
+    return fixture_int(d, sql);
+}
+
+/* A charge a terminal served offline is posted at the server later, on the
+ * day and in the period of its tap, whatever the wallet now holds; below
+ * its limit the sale is flagged and the card blocked. */
+static void test_offline_posts_over_limit(void **state)
+{
+    db *d = *state;
+    charge_res r;
+
+    assert_int_equal(ledger_topup(d, "S001", 1000, "test", NULL), CP_OK);
+    fixture_at("2026-11-21T09:00:00"); /* the next morning: no period open now */
+    /* within the limit: posted, not flagged, the card stays active */
+    assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T12:04:10", "POS1/1", &r), CP_OK);
+    assert_true(r.offline);
+    assert_false(r.over_limit);
+    assert_int_equal(r.cash_fen, 800);
+    assert_int_equal(card_is(d, "0000000001", "active"), 1);
+    /* a second lunch (past the meal limit) and no money for it: posted all the same */
+    assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T12:05:00", "POS1/2", &r), CP_OK);
+    assert_true(r.offline);
+    assert_true(r.over_limit);
+    assert_int_equal(r.cash_left_fen, -600);
+    assert_int_equal(r.meals_today, 2);
+    balances(d, "S001", -600, 0);
+    assert_int_equal(card_is(d, "0000000001", "blocked_offline"), 1);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM sales WHERE offline = 1"
+                                    " AND business_date = '2026-11-20'"
+                                    " AND created_at = '2026-11-20T12:05:00' AND over_limit = 1"),
+                     1);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit"
+                                    " WHERE action = 'card.block_offline'"), 1);
+    /* the books hold: the wallet is below its limit, and its card blocked for it */
+    assert_int_equal(problems(d), 0);
+    /* online, the card is refused until a top-up */
+    fixture_at("2026-11-21T12:00:00");
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_ERR_CARD_BLOCKED);
+    assert_non_null(strstr(r.message, "blocked (blocked_offline)"));
+}
+
+/* Only an unknown card, no period at the tap or no price refuse an offline charge. */
+static void test_offline_refusals(void **state)
+{
+    db *d = *state;
+    charge_res r;
+
+    assert_int_equal(diners_card_block(d, "0000000002", "test"), CP_OK);
+    assert_int_equal(offline_tap(d, "0000000002", "2026-11-20T12:00:00", "POS1/1", &r), CP_OK);
+    assert_true(r.over_limit); /* a lost card served from an old block list */
+    assert_int_equal(card_is(d, "0000000002", "lost"), 1); /* stays lost */
+    assert_int_equal(offline_tap(d, "0000009999", "2026-11-20T12:00:00", "POS1/2", &r),
+                     CP_ERR_UNKNOWN_CARD);
+    assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T15:00:00", "POS1/3", &r),
+                     CP_ERR_NO_MEAL_PERIOD);
+    assert_non_null(strstr(r.message, "15:00"));
+    assert_int_equal(offline_tap(d, "0000000004", "2026-11-20T12:00:00", "POS1/4", &r),
+                     CP_ERR_NO_PRICE);
+    assert_int_equal(sales(d), 1);
+    /* a tap time that is not one is an error, nothing is answered */
+    charge_req req = {.terminal = "POS1", .card_no = "0000000001", .actor = "test",
+                      .offline = true, .at = "yesterday"};
+    assert_int_equal(ledger_charge(d, &req, &r), CP_ERR_INVALID);
+    assert_int_equal(problems(d), 0);
+}
+
+/* A top-up lifts the block only once the wallet is back within its limit,
+ * and only a block for an offline charge. */
+static void test_offline_unblock_on_topup(void **state)
+{
+    db *d = *state;
+    charge_res r;
+
+    assert_int_equal(canteen_set_rules(d, "staff", 1, -1, 200, "test"), CP_OK);
+    assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T12:00:00", "POS1/1", &r), CP_OK);
+    assert_true(r.over_limit); /* -8.00 with 2.00 of overdraft */
+    assert_int_equal(ledger_topup(d, "S001", 500, "test", NULL), CP_OK); /* -3.00 */
+    assert_int_equal(card_is(d, "0000000001", "blocked_offline"), 1);
+    assert_int_equal(problems(d), 0);
+    /* a new card is no way around it: it takes the block */
+    assert_int_equal(diners_card_replace(d, "S001", "0000000011", "test"), CP_OK);
+    assert_int_equal(card_is(d, "0000000011", "blocked_offline"), 1);
+    assert_int_equal(problems(d), 0);
+    assert_int_equal(ledger_topup(d, "S001", 100, "test", NULL), CP_OK); /* -2.00: within */
+    assert_int_equal(card_is(d, "0000000011", "active"), 1);
+    assert_int_equal(card_is(d, "0000000001", "retired"), 1);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit"
+                                    " WHERE action = 'card.unblock_offline'"), 1);
+    /* a lost card is not lifted by a top-up */
+    assert_int_equal(diners_card_block(d, "0000000002", "test"), CP_OK);
+    ledger_topup_item items[] = {{"S002", 1000, ""}, {"S001", 100, ""}};
+    assert_int_equal(ledger_topup_batch(d, items, 2, "test", NULL), CP_OK);
+    assert_int_equal(card_is(d, "0000000002", "lost"), 1);
+    assert_int_equal(problems(d), 0);
+    /* in a batch too */
+    fixture_at("2026-11-20T17:30:00");
+    assert_int_equal(offline_tap(d, "0000000011", "2026-11-20T17:10:00", "POS1/2", &r), CP_OK);
+    assert_int_equal(offline_tap(d, "0000000011", "2026-11-20T17:11:00", "POS1/3", &r), CP_OK);
+    assert_true(r.over_limit);
+    assert_int_equal(card_is(d, "0000000011", "blocked_offline"), 1);
+    items[0].fen = 100;
+    items[1].fen = 2000;
+    assert_int_equal(ledger_topup_batch(d, items, 2, "test", NULL), CP_OK);
+    assert_int_equal(card_is(d, "0000000011", "active"), 1);
+    assert_int_equal(problems(d), 0);
+}
+
+/* The same offline event sent again (an answer lost, a replay) returns the
+ * first answer and posts nothing. */
+static void test_offline_request_repeats(void **state)
+{
+    db *d = *state;
+    charge_res r1, r2;
+
+    assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T12:00:00", "POS1/7", &r1), CP_OK);
+    fixture_at("2026-11-20T12:30:00");
+    assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T12:00:00", "POS1/7", &r2), CP_OK);
+    assert_int_equal(r2.repeated, 1);
+    assert_string_equal(r2.sale_id, r1.sale_id);
+    assert_true(r2.offline);
+    assert_true(r2.over_limit);
+    assert_int_equal(r2.charged_fen, 800);
+    assert_int_equal(r2.cash_left_fen, -800);
+    assert_int_equal(sales(d), 1);
+    balances(d, "S001", -800, 0);
+    assert_int_equal(problems(d), 0);
+}
+
+/* The flags of an offline sale are in its audited content: changing them
+ * behind the guards is found. */
+static void test_offline_flags_audited(void **state)
+{
+    db *d = *state;
+    charge_res r;
+
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
+    assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T12:00:00", "POS1/1", &r), CP_OK);
+    assert_int_equal(problems(d), 0);
+    drop_guards(d);
+    attack(d, "UPDATE sales SET offline = 0");
+    restore_guards(d);
+    assert_int_equal(problems(d), 1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -856,7 +1015,9 @@ int main(void)
         T(test_subsidy_by_category), T(test_topup_reverse),
         T(test_rules_change_only_what_is_given),
         T(test_subsidy_grant_expire_and_leave), T(test_items),
-        T(test_audit_chain),
+        T(test_audit_chain),         T(test_offline_posts_over_limit),
+        T(test_offline_refusals),    T(test_offline_unblock_on_topup),
+        T(test_offline_request_repeats), T(test_offline_flags_audited),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,45 @@
+/* metrics_int: what the metrics' files (metrics.c, metrics_rollup.c,
+ * metrics_canteen.c) share and nobody else needs. */
+#ifndef CP_METRICS_INT_H
+#define CP_METRICS_INT_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "backoffice/metrics.h"
+#include "core/clock.h"
+#include "core/db.h"
+
+
+/* 1 when cond holds, else 0: a truth value is a number on SQLite only, so
+ * that sum() can add it up; PostgreSQL's booleans are summed through this. */
+#define ONE_IF(cond) "CASE WHEN " cond " THEN 1 ELSE 0 END"
+
+/* The meals and money of one day's sales that were not voided, per canteen,
+ * meal period (0: outside one) and diner category (rollup_sales); ?1 is the
+ * day, and the columns are those of rollup_sales after the day. */
+#define SALES_SUMS_SQL(FROM, TO)                                                            \
+    " SELECT canteen_id, coalesce(period_id, 0), category, count(*), sum(total_fen),"     \
+    "   sum(subsidy_fen), sum(cash_fen) FROM sales s"                                      \
+    " WHERE s.business_date BETWEEN " FROM " AND " TO                                      \
+    " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"                       \
+    " GROUP BY canteen_id, coalesce(period_id, 0), category"
+
+/* Today's business date, or "0000-00-00" when the clock is not readable (a
+ * bad CLEANPLATE_NOW), so that no day counts as closed. */
+void metrics_today(char out[CP_DATE_LEN]);
+
+/* The id of canteen code into *id; 0 when code is NULL (all canteens). */
+cp_err metrics_load_canteen(db *d, const char *code, int64_t *id);
+
+/* A JSON number with the given decimals from an integer scaled by 10^decimals. */
+json_t *metrics_json_scaled(int64_t v, int decimals);
+
+/* Sets key of o to v (a new reference, taken); returns 1 when that failed
+ * (v NULL: out of memory), so that a caller never leaves a field out unseen. */
+int metrics_json_put(json_t *o, const char *key, json_t *v);
+
+/* Writes arr as indented JSON and a newline. */
+cp_err metrics_json_dump(json_t *arr, FILE *f);
+
+#endif

@@ -1,0 +1,116 @@
+/* report_offline: the offline charges of a month that went over a wallet's limit, and whether their cards are still blocked. */
+#include "backoffice/report_offline.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "backoffice/csvout.h"
+#include "core/clock.h"
+#include "core/money.h"
+#include "core/nls.h"
+
+/* The cash after a sale is what the diner's cash entries add up to at its
+ * tap time (created_at), the sale's own included: offline sales are posted
+ * late but carry their tap time, so this is the balance in the order the
+ * meals were eaten, as the books now stand. A card is still blocked while
+ * any card of the diner is 'blocked_offline' (core/ledger.c). */
+static const char sql[] =
+    "SELECT s.id, s.created_at, s.terminal, di.staff_no, di.name, dep.name, s.total_fen,"
+    " (SELECT coalesce(sum(l.amount_fen), 0) FROM ledger l WHERE l.diner_id = s.diner_id"
+    "   AND l.wallet = 'cash' AND l.created_at <= s.created_at),"
+    " EXISTS (SELECT 1 FROM cards c WHERE c.diner_id = s.diner_id"
+    "   AND c.status = 'blocked_offline')"
+    " FROM sales s JOIN diners di ON di.id = s.diner_id"
+    " JOIN departments dep ON dep.id = s.department_id"
+    " WHERE s.offline <> 0 AND s.over_limit <> 0"
+    " AND s.business_date >= ?1 AND s.business_date <= ?2"
+    " ORDER BY s.created_at, s.id";
+
+/* The first and last day of month as ISO dates, or an error saying what to type. */
+static cp_err month_days(const char *month, char first[CP_DATE_LEN], char last[CP_DATE_LEN])
+{
+    int y, m;
+    cp_err err = clock_parse_month(month, &y, &m);
+
+    if (err)
+        return err;
+    /* every ISO date of the month sorts between these two strings */
+    snprintf(first, CP_DATE_LEN, "%04d-%02d-01", y, m);
+    snprintf(last, CP_DATE_LEN, "%04d-%02d-31", y, m);
+    return CP_OK;
+}
+
+static void csv_row(csvout *w, db_stmt *st, int blocked)
+{
+    char m[2][MONEY_STR_LEN];
+
+    for (int k = 0; k < 6; k++)
+        csvout_text(w, db_col_text(st, k));
+    csvout_number(w, money_format(db_col_int64(st, 6), m[0]));
+    csvout_number(w, money_format(db_col_int64(st, 7), m[1]));
+    csvout_text(w, blocked ? "yes" : "no");
+    csvout_end_row(w);
+}
+
+static void text_row(FILE *f, db_stmt *st, int blocked)
+{
+    char m[2][MONEY_STR_LEN], when[CLOCK_SHOW_LEN];
+
+    fprintf(f, "%-14s %-16s %-6s %-10s %8s %9s  %-6s %s %s\n", db_col_text(st, 0),
+            clock_show_iso(db_col_text(st, 1), when), db_col_text(st, 2), db_col_text(st, 3),
+            money_format(db_col_int64(st, 6), m[0]), money_format(db_col_int64(st, 7), m[1]),
+            blocked ? _("yes") : _("no"), db_col_text(st, 4), db_col_text(st, 5));
+}
+
+cp_err report_offline(db *d, const char *month, int csv, FILE *f)
+{
+    char first[CP_DATE_LEN], last[CP_DATE_LEN];
+    db_stmt *st;
+    long n = 0;
+    csvout w;
+    cp_err err;
+    int rc;
+
+    if ((err = month_days(month, first, last)))
+        return err;
+    if (!(st = db_prepare(d, sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, first);
+    db_bind_text(st, 2, last);
+    if (csv) {
+        csvout_begin(&w, f);
+        csvout_header(&w, "sale,tapped_at,terminal,staff_no,name,department,amount_yuan,"
+                          "cash_after_yuan,still_blocked");
+    } else {
+        fprintf(f, "%-14s %-16s %-6s %-10s %8s %9s  %-6s %s\n", _("SALE"), _("TAPPED"),
+                _("TERMINAL"), _("STAFF NO"), _("AMOUNT"), _("CASH AFTER"), _("BLOCKED"),
+                _("NAME, DEPARTMENT"));
+    }
+    while ((rc = db_step(st)) == DB_ROW) {
+        int blocked = db_col_int(st, 8) != 0;
+        if (csv)
+            csv_row(&w, st, blocked);
+        else
+            text_row(f, st, blocked);
+        n++;
+    }
+    db_reset(st);
+    if (rc != DB_DONE)
+        return db_fail(d, "reading offline charges");
+    if (csv)
+        return csvout_finish(&w);
+    fprintf(f, P_("%ld offline charge over a limit in %s\n",
+                  "%ld offline charges over a limit in %s\n", (unsigned long)n), n, month);
+    return ferror(f) ? cp_fail(CP_ERR_IO, "could not write the report") : CP_OK;
+}
+
+int cmd_report_offline(office_ctx *c)
+{
+    cp_err err;
+    int rc;
+
+    if ((rc = office_need(c, "month")))
+        return rc;
+    err = report_offline(c->d, office_opt(c, "month"), office_opt(c, "csv") != NULL, stdout);
+    return err ? office_fail(err) : 0;
+}
