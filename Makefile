@@ -10,7 +10,8 @@ PREFIX ?= /usr/local
 BUILD ?= build
 CC ?= cc
 
-PKGS := sqlite3 libpq libsodium inih jansson libusb-1.0 libserialport ncursesw libqrencode
+PKGS := sqlite3 libpq libsodium inih jansson libusb-1.0 libserialport ncursesw libqrencode \
+        libmicrohttpd libcurl
 # libharu and libcsv ship no pkg-config file on Debian: linked by name.
 EXTRA_LIBS := -lhpdf -lcsv -lm -lpthread
 

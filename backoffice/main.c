@@ -23,12 +23,14 @@
 #include "backoffice/cmd_cost.h"
 #include "backoffice/cmd_names.h"
 #include "backoffice/cmd_rules.h"
+#include "backoffice/cmd_terminals.h"
 #include "backoffice/cmd_waste.h"
 #include "backoffice/metrics.h"
 #include "backoffice/office.h"
 #include "backoffice/publish.h"
 #include "backoffice/report.h"
 #include "backoffice/report_offline.h"
+#include "backoffice/serve.h"
 
 typedef office_ctx ctx; /* short name for the handlers below */
 
@@ -107,20 +109,6 @@ static int cmd_canteen_add(ctx *c)
     if (err)
         return office_fail(err);
     printf(_("added canteen %s (%s)\n"), c->pos[0], c->pos[1]);
-    return 0;
-}
-
-static int cmd_terminal_add(ctx *c)
-{
-    cp_err err;
-    int rc;
-    if ((rc = office_need(c, "canteen")) || (rc = office_need(c, "kind")))
-        return rc;
-    if ((err = canteen_add_terminal(c->d, c->pos[0], office_opt(c, "canteen"), office_opt(c, "kind"),
-                                    c->actor)))
-        return office_fail(err);
-    printf(_("added %s %s to canteen %s\n"), names_builtin(NAMES_TERMINAL, office_opt(c, "kind")),
-           c->pos[0], office_opt(c, "canteen"));
     return 0;
 }
 
@@ -641,6 +629,7 @@ static int cmd_publish_redblack(ctx *c)
     req.month = office_opt(c, "month");
     req.out_dir = office_opt(c, "out");
     req.reason = office_opt(c, "reason");
+    req.force = office_opt(c, "force") != NULL;
     req.font = office_opt(c, "font");
     req.actor = c->actor;
     if ((err = publish_redblack(c->d, &req, &res)))
@@ -730,8 +719,19 @@ static const command commands[] = {
         "for, or read from stdin: each twice)"),
      0, "create-roles,office-role=,terminal-role=", cmd_init},
     {"canteen add", "CODE NAME", N_("add a canteen"), 2, "", cmd_canteen_add},
-    {"terminal add", "CODE --canteen CODE --kind pos|waste", N_("add a POS or a waste station"), 1,
+    {"terminal add", "CODE --canteen CODE --kind pos|waste",
+     N_("add a POS or a waste station; prints its key for the network once"), 1,
      "canteen=,kind=", cmd_terminal_add},
+    {"terminal key", "CODE",
+     N_("make a new key for a networked terminal and print it alone (the old one stops "
+        "working)"), 1, "", cmd_terminal_key},
+    {"serve", "--listen ADDR:PORT [--tls-cert FILE --tls-key FILE] [--threads N]",
+     N_("the canteen server for networked terminals (doc/protocol.md): HTTP with JSON, every "
+        "request signed with the terminal's key; stops cleanly on SIGTERM or Ctrl-C"),
+     0, SERVE_OPTIONS, cmd_serve},
+    {"terminals", "[--json]",
+     N_("list the terminals: last contact with the server, events pending, high-water mark, "
+        "snapshot version, alarms, refused requests"), 0, "json", cmd_terminals},
     {"import departments", "FILE", N_("import departments (CSV: code,name,parent_code)"), 1, "",
      cmd_import_departments},
     {"import diners", "FILE",
@@ -817,10 +817,12 @@ static const command commands[] = {
     {"audit head", "", N_("print the head of the audit chain (keep it: verify --head HEX)"), 0, "",
      cmd_audit_head},
     {"publish redblack",
-     "--month YYYY-MM --out DIR [--reason TEXT] [--font TTF] [--canteen CODE]"
+     "--month YYYY-MM --out DIR [--reason TEXT] [--force] [--font TTF] [--canteen CODE]"
      " [--clean-threshold G] [--min-meals N] [--min-coverage F] [--red N] [--black N]",
-     N_("publish the month's red/black list as PDF, CSV and HTML; again only with a reason"), 0,
-     "month=,out=,reason=,font=,canteen=,clean-threshold=,min-meals=,min-coverage=,red=,"
+     N_("publish the month's red/black list as PDF, CSV and HTML; again only with a reason; "
+        "refused while a networked terminal may hold events of the month, unless --force "
+        "--reason TEXT"), 0,
+     "month=,out=,reason=,force,font=,canteen=,clean-threshold=,min-meals=,min-coverage=,red=,"
      "black=", cmd_publish_redblack},
     {"publications", "", N_("list what has been published"), 0, "", cmd_publications},
     {"report monthly", "--month YYYY-MM --out FILE.pdf [--canteen CODE] [--font TTF]",
@@ -1005,7 +1007,8 @@ int main(int argc, char **argv)
     if (!c.actor || !*c.actor)
         c.actor = "office";
 
-    if (cmd->run != cmd_store_copy && cmd->run != cmd_init &&
+    /* serve opens a connection per worker thread itself */
+    if (cmd->run != cmd_store_copy && cmd->run != cmd_init && cmd->run != cmd_serve &&
         (err = db_open(cli_get(opts, "db"),
                        cmd->run == cmd_init ? DB_OPEN_CREATE : DB_OPEN_EXISTING, &c.d)))
         return office_fail(err);

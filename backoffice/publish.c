@@ -25,6 +25,7 @@
 #include "core/clock.h"
 #include "core/hash.h"
 #include "core/nls.h"
+#include "core/terminals.h"
 
 static const char genesis[] = "cleanplate-publications-v1";
 static const char *const exts[3] = {"pdf", "csv", "html"};
@@ -416,6 +417,52 @@ static cp_err insert_rows(db *d, const char *pub_id, const metrics_table *t)
     return CP_OK;
 }
 
+/* Refuses to publish span while a networked terminal may still hold events
+ * of it (terminals_undelivered: one that was last heard before the month
+ * ended, or that reported events pending while its newest applied event is
+ * of the month or before), unless forced with a reason; a forced
+ * publication says so in its reason, which the chain hashes (no column
+ * needed: the hashes of older rows stay as they are). *reason gets what is
+ * recorded (NULL when none; the caller frees it). */
+static cp_err check_delivered(db *d, const metrics_span *span, const publish_req *req,
+                              char **reason)
+{
+    char end[CP_TIME_ISO_LEN], code[64], why[128];
+    cp_time last;
+    cp_err err;
+
+    *reason = NULL;
+    if ((err = clock_parse_date(span->to, &last)))
+        return err;
+    last = clock_add_seconds(&last, 24 * 3600); /* the first second after the span */
+    clock_iso(&last, end);
+    if ((err = terminals_undelivered(d, end, code, why)))
+        return err;
+    if (!code[0]) {
+        /* the reason, whole, when the month was delivered */
+        if (req->reason && *req->reason && !(*reason = strdup(req->reason)))
+            return cp_fail(CP_ERR_NOMEM, "out of memory");
+        return CP_OK;
+    }
+    if (!req->force)
+        return cp_fail(CP_ERR_INVALID, "terminal %s may not have delivered all its events of "
+                       "%s: %s; bring it online until it reports nothing pending "
+                       "(`cleanplate-office terminals`), or publish with --force --reason TEXT",
+                       code, span->label,
+                       strcmp(why, "last_contact") == 0
+                           ? _("it was last heard before the month ended")
+                           : _("it still reports events pending from before the month's end"));
+    if (!req->reason || !*req->reason)
+        return cp_fail(CP_ERR_INVALID, "--force needs --reason TEXT: why publish before "
+                       "terminal %s delivered its events", code);
+    if (asprintf(reason, "forced before terminal %s delivered (%s): %s", code, why,
+                 req->reason) < 0) {
+        *reason = NULL;
+        return cp_fail(CP_ERR_NOMEM, "out of memory");
+    }
+    return CP_OK;
+}
+
 cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
 {
     static const char insert_sql[] =
@@ -426,7 +473,7 @@ cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
     char tmp[3][600], *rules = NULL, *files = NULL;
     json_t *rows = NULL, *files_obj = json_object(), *rj = NULL;
     metrics_table *t = NULL;
-    const char *reason = req->reason && *req->reason ? req->reason : NULL;
+    char *reason = NULL;
     metrics_span span;
     db_stmt *st;
     int version, written = 0;
@@ -442,6 +489,8 @@ cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
                       "after its last day", span.label, at);
         goto out;
     }
+    if ((err = check_delivered(d, &span, req, &reason)))
+        goto out;
     if ((err = latest(d, span.label, &version, prev_id, tip)))
         goto out;
     if (version > 0 && !reason) {
@@ -566,6 +615,7 @@ out:
     json_decref(files_obj);
     free(rules);
     free(files);
+    free(reason);
     return err;
 }
 

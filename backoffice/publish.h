@@ -12,7 +12,9 @@
 typedef struct publish_req {
     const char *month;       /* "2026-11" */
     const char *out_dir;     /* where the files go; created if missing */
-    const char *reason;      /* required when the month is already published */
+    const char *reason;      /* required when the month is already published, or forced */
+    int force;               /* publish although a terminal may not have delivered the
+                              * month's events (with a reason, recorded) */
     const char *actor;
     const char *font;        /* PDF font, NULL for the default */
     metrics_opts opts;       /* the rules: thresholds and list sizes */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 typedef struct entry {
     char *section, *key, *value;
@@ -200,4 +201,16 @@ void config_free(config *c)
     free(c->entries);
     free(c->name);
     free(c);
+}
+
+cp_err config_check_private(const char *path)
+{
+    struct stat sb;
+
+    if (stat(path, &sb) != 0)
+        return cp_fail(CP_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+    if (sb.st_mode & 077)
+        return cp_fail(CP_ERR_ACCESS, "%s holds the terminal's key and others may read it: "
+                       "chmod 600 %s", path, path);
+    return CP_OK;
 }

@@ -29,6 +29,11 @@ cp_err config_get_int(const config *c, const char *section, const char *key, lon
  * allowed, so that a misspelt key is an error rather than silently ignored. */
 cp_err config_check_keys(const config *c, const char *section, const char *const *allowed);
 
+/* Checks that the file at path, which holds a secret (a terminal's key),
+ * is its owner's alone: anyone who reads the key can act as the terminal.
+ * CP_ERR_ACCESS with the chmod to type when group or others may read it. */
+cp_err config_check_private(const char *path);
+
 /* Frees a config; accepts NULL. */
 void config_free(config *c);
 

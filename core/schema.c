@@ -499,6 +499,53 @@ static const char pg_v9[] =
     "ALTER TABLE cards ADD CONSTRAINT cards_status_check"
     "  CHECK (status IN ('active', 'lost', 'retired', 'blocked_offline'));";
 
+/* Version 10 (the canteen server, issue 14): see the SQLite text. */
+static const char pg_v10[] =
+    "CREATE TABLE terminal_keys ("
+    "  id " ROWID ","
+    "  terminal " TXT " NOT NULL REFERENCES terminals(code) DEFERRABLE,"
+    "  key_hex " TXT " NOT NULL CHECK (length(key_hex) = 64),"
+    "  actor " TXT " NOT NULL,"
+    "  created_at " TXT " NOT NULL"
+    ");"
+    "CREATE INDEX terminal_keys_newest ON terminal_keys(terminal, id);"
+    "CREATE TABLE terminal_events ("
+    "  terminal " TXT " NOT NULL REFERENCES terminals(code) DEFERRABLE,"
+    "  seq " INT " NOT NULL CHECK (seq >= 1),"
+    "  kind " TXT " NOT NULL CHECK (kind IN ('charge', 'weighing')),"
+    "  content_hash " TXT " NOT NULL,"
+    "  answer " TXT " NOT NULL,"
+    "  offline " INT " NOT NULL CHECK (offline IN (0, 1)),"
+    "  at " TXT ","
+    "  received_at " TXT " NOT NULL,"
+    "  PRIMARY KEY (terminal, seq)"
+    ");"
+    "CREATE TABLE terminal_status ("
+    "  terminal " TXT " PRIMARY KEY REFERENCES terminals(code) DEFERRABLE,"
+    "  last_contact " INT " NOT NULL,"
+    "  last_contact_at " TXT " NOT NULL,"
+    "  pending " INT " NOT NULL DEFAULT 0,"
+    "  high_water " INT " NOT NULL DEFAULT 0,"
+    "  high_water_at " TXT ","
+    "  snapshot_version " INT " NOT NULL DEFAULT 0"
+    ");"
+    "CREATE TABLE terminal_refusals ("
+    "  terminal " TXT " NOT NULL REFERENCES terminals(code) DEFERRABLE,"
+    "  reason " TXT " NOT NULL,"
+    "  count " INT " NOT NULL CHECK (count > 0),"
+    "  PRIMARY KEY (terminal, reason)"
+    ");"
+    "CREATE TABLE terminal_alarms ("
+    "  id " ROWID ","
+    "  terminal " TXT " NOT NULL REFERENCES terminals(code) DEFERRABLE,"
+    "  at " INT " NOT NULL,"
+    "  kind " TXT " NOT NULL,"
+    "  detail " TXT " NOT NULL,"
+    "  acknowledged " INT " NOT NULL DEFAULT 0 CHECK (acknowledged IN (0, 1))"
+    ");"
+    GUARDS("terminal_events", "terminal_events", "applied terminal events are append-only")
+    GUARDS("terminal_keys", "terminal_keys", "terminal keys are append-only: make a new one");
+
 /* One schema version: its DDL on each engine. */
 typedef struct migration {
     const char *sqlite;
@@ -1028,7 +1075,81 @@ static const migration migrations[] = {
     "CREATE INDEX cards_diner ON cards(diner_id);",
     .pg = pg_v9},
 
-    /* version 10: a day's plate trays found by their date on PostgreSQL. The
+    /* version 10: the canteen server (`cleanplate-office serve`, issue 14,
+     * doc/protocol.md).
+     *
+     * terminal_keys: a terminal's secret keys (64 hex digits); only the
+     * newest (largest id) of a terminal is valid, so a rotation is a new row
+     * and nothing is ever changed or deleted. The key is kept as text because
+     * the server must compute the same HMAC (a hash would not do).
+     *
+     * terminal_events: every event a terminal sent and the server applied,
+     * once per (terminal, seq): the hash of its content (a repeat with other
+     * content is an id_conflict) and the answer given, sent again on a
+     * repeat. Append-only. at: the event's own time (offline ones).
+     *
+     * terminal_status: per terminal, the last contact (real Unix time, and
+     * on the business clock for the publish guard), the
+     * events it said it still holds (pending), the highest seq applied and
+     * the business time of that event (high_water_at), the snapshot version
+     * it decides offline from. terminal_refusals counts refused requests per
+     * terminal and reason (bad_signature, clock_skew, ...). terminal_alarms:
+     * what a person must look at (id_conflict, sequence_gap, bad_signature);
+     * acknowledged is the one column ever changed. */
+    {.sqlite =
+    "CREATE TABLE terminal_keys ("
+    "  id INTEGER PRIMARY KEY,"
+    "  terminal TEXT NOT NULL REFERENCES terminals(code),"
+    "  key_hex TEXT NOT NULL CHECK (length(key_hex) = 64),"
+    "  actor TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX terminal_keys_newest ON terminal_keys(terminal, id);"
+    "CREATE TABLE terminal_events ("
+    "  terminal TEXT NOT NULL REFERENCES terminals(code),"
+    "  seq INTEGER NOT NULL CHECK (seq >= 1),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('charge', 'weighing')),"
+    "  content_hash TEXT NOT NULL,"
+    "  answer TEXT NOT NULL,"
+    "  offline INTEGER NOT NULL CHECK (offline IN (0, 1)),"
+    "  at TEXT,"
+    "  received_at TEXT NOT NULL,"
+    "  PRIMARY KEY (terminal, seq)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE terminal_status ("
+    "  terminal TEXT PRIMARY KEY REFERENCES terminals(code),"
+    "  last_contact INTEGER NOT NULL,"
+    "  last_contact_at TEXT NOT NULL," /* the same on the business clock */
+    "  pending INTEGER NOT NULL DEFAULT 0,"
+    "  high_water INTEGER NOT NULL DEFAULT 0,"
+    "  high_water_at TEXT,"
+    "  snapshot_version INTEGER NOT NULL DEFAULT 0"
+    ") STRICT;"
+    "CREATE TABLE terminal_refusals ("
+    "  terminal TEXT NOT NULL REFERENCES terminals(code),"
+    "  reason TEXT NOT NULL,"
+    "  count INTEGER NOT NULL CHECK (count > 0),"
+    "  PRIMARY KEY (terminal, reason)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE terminal_alarms ("
+    "  id INTEGER PRIMARY KEY,"
+    "  terminal TEXT NOT NULL REFERENCES terminals(code),"
+    "  at INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  detail TEXT NOT NULL,"
+    "  acknowledged INTEGER NOT NULL DEFAULT 0 CHECK (acknowledged IN (0, 1))"
+    ") STRICT;"
+    "CREATE TRIGGER terminal_events_no_update BEFORE UPDATE ON terminal_events BEGIN"
+    "  SELECT RAISE(ABORT, 'applied terminal events are append-only'); END;"
+    "CREATE TRIGGER terminal_events_no_delete BEFORE DELETE ON terminal_events BEGIN"
+    "  SELECT RAISE(ABORT, 'applied terminal events are append-only'); END;"
+    "CREATE TRIGGER terminal_keys_no_update BEFORE UPDATE ON terminal_keys BEGIN"
+    "  SELECT RAISE(ABORT, 'terminal keys are append-only: make a new one'); END;"
+    "CREATE TRIGGER terminal_keys_no_delete BEFORE DELETE ON terminal_keys BEGIN"
+    "  SELECT RAISE(ABORT, 'terminal keys are append-only: make a new one'); END;",
+    .pg = pg_v10},
+
+    /* version 11: a day's plate trays found by their date on PostgreSQL. The
      * nightly rollup (backoffice/metrics_rollup.c, ROLLUP_SUMS_SQL) reads one day's
      * trays; SQLite finds them through waste_canteen_day, canteen by canteen,
      * as its CROSS JOIN keeps canteens the outer loop, but PostgreSQL's
@@ -1087,6 +1208,13 @@ const schema_table schema_tables[] = {
     {"stock_counts", "id", 0, "SELECT"},
     {"rollup_sales", "business_date, canteen_id, period_id, category", 1, "SELECT"},
     {"display_names", "kind, code", 0, "SELECT"},
+    /* the server's (serve): it reads keys, appends applied events and alarms,
+     * and keeps the status and refusal counters of its terminals */
+    {"terminal_keys", "id", 0, "SELECT"},
+    {"terminal_events", "terminal, seq", 0, "SELECT, INSERT"},
+    {"terminal_status", "terminal", 0, "SELECT, INSERT, UPDATE"},
+    {"terminal_refusals", "terminal, reason", 0, "SELECT, INSERT, UPDATE"},
+    {"terminal_alarms", "id", 0, "SELECT, INSERT"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1094,7 +1222,8 @@ const schema_table schema_tables[] = {
  * that these triggers are still there. */
 const char *const schema_append_only[] = {
     "sales", "sale_lines", "ledger", "voids", "charge_requests", "audit", "waste_records",
-    "shift_events", "publications", "publication_rows", "purchases", "stock_counts", NULL,
+    "shift_events", "publications", "publication_rows", "purchases", "stock_counts",
+    "terminal_events", "terminal_keys", NULL,
 };
 
 int schema_version(void)

@@ -1,6 +1,7 @@
 /* cleanplate-pos: the cashier terminal: the full screen, or --headless with one card per line. */
 #include <errno.h>
 #include <jansson.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,9 @@
 #include "core/ids.h"
 #include "core/ledger.h"
 #include "core/nls.h"
+#include "core/termsync.h"
 #include "pos/jsonl.h"
+#include "pos/offline.h"
 #include "pos/printq.h"
 #include "pos/reader.h"
 #include "pos/ui.h"
@@ -27,6 +30,8 @@ static void usage(FILE *f)
     fprintf(f,
             _("usage: cleanplate-pos --terminal CODE [--db PATH] [options]\n"
               "       cleanplate-pos --headless --terminal CODE [--db PATH] [options]\n"
+              "       cleanplate-pos --headless --terminal CODE --server URL --key KEY\n"
+              "                      --journal PATH [options]\n"
               "       cleanplate-pos --list-readers\n"
               "       cleanplate-pos --print-preview FILE\n\n"
               "The cashier terminal of a CleanPlate canteen. Without --headless it is the\n"
@@ -34,8 +39,19 @@ static void usage(FILE *f)
               "and diners tap their cards.\n\n"
               "  --terminal CODE    this terminal (its canteen decides meal periods and prices)\n"
               "  --db PATH          the database (default $CLEANPLATE_DB, else ./cleanplate.db)\n"
-              "  --config FILE      an INI file: [terminal] code, db, reader, card_format,\n"
-              "                     dup_seconds, language; [printer] uri, encoding, columns\n"
+              "  --server URL       headless: charge through the canteen server\n"
+              "                     (`cleanplate-office serve`) instead of --db; when it does\n"
+              "                     not answer in time the terminal decides offline from its\n"
+              "                     snapshot and sends the charges later\n"
+              "  --key KEY          the terminal's key (64 hex digits from `cleanplate-office\n"
+              "                     terminal key CODE`); better in the --config file, mode 600\n"
+              "  --journal PATH     the terminal's local journal of charges (a file, created\n"
+              "                     mode 600), kept until the server has them\n"
+              "  --offline-after-ms N  how long to wait for the server before deciding\n"
+              "                     offline (default 800)\n"
+              "  --config FILE      an INI file: [terminal] code, db, server, key, journal,\n"
+              "                     offline_after_ms, reader, card_format, dup_seconds,\n"
+              "                     language; [printer] uri, encoding, columns\n"
               "                     (options given here win over it); see dist/pos.ini.example\n"
               "  --language L       zh_CN (Chinese) or en (English) on the screen and the\n"
               "                     receipts; default: [terminal] language, else the locale\n"
@@ -74,6 +90,8 @@ static void usage(FILE *f)
               "Each headless answer is {\"ok\":true,\"sale_id\":...,\"charged_fen\":800,...} or\n"
               "{\"ok\":false,\"error\":\"card_blocked\",\"message\":...}; with a printer an ok\n"
               "answer adds \"printed\":true or false (a sale is never undone by the printer).\n"
+              "With --server an answer the terminal decided without the server adds\n"
+              "\"offline\":true.\n"
               "The clock can be fixed with CLEANPLATE_NOW=2026-11-21T12:00:00.\n"),
             LEDGER_DUP_TAP_SECONDS);
 }
@@ -82,9 +100,15 @@ static void usage(FILE *f)
 typedef struct pos_settings {
     const char *terminal, *db_path, *reader, *card_format, *cashier, *language;
     const char *printer, *encoding;
-    long dup_seconds, columns;
+    const char *server, *key, *journal; /* a terminal of the canteen server */
+    long dup_seconds, columns, offline_after_ms;
     int headless, preview;
 } pos_settings;
+
+/* With --server: how often the queue is tried again while no card comes,
+ * and how old the snapshot may grow while the server answers. */
+#define IDLE_REPLAY_MS 3000
+#define SNAPSHOT_MAX_AGE_S 300
 
 static int timing;            /* --timing: answers carry "us" */
 static struct timespec line_started;
@@ -146,30 +170,34 @@ static void emit_result(db *d, printq *pq, const charge_res *r)
     emit(o);
 }
 
-/* Charges one card and answers it, whatever happened to this one request
- * (refused, a bad card, the store busy or full): the next line is served.
- * Returns 1 only when the terminal itself is gone (stop), else 0. */
-static int charge_one(db *d, printq *pq, const pos_settings *s, cardno_format fmt,
-                      const char *raw, const char *reqid)
+/* What the headless terminal runs with: the store (--db), or the server's
+ * link and journal (--server). */
+typedef struct pos_run {
+    db *d;
+    printq *pq;
+    termsync *ts;
+    const pos_settings *s;
+    cardno_format fmt;
+} pos_run;
+
+/* Charges card straight on the store and answers it. Returns 1 only when
+ * the terminal itself is gone (stop), else 0. */
+static int charge_store(pos_run *p, const char *card, const char *reqid)
 {
-    char card[CARDNO_LEN + 1], canteen[128];
+    char canteen[128];
     charge_req req = {0};
     charge_res res;
     int64_t canteen_id;
     cp_err err;
 
-    if (cardno_normalize(raw, fmt, card) != CP_OK) {
-        emit_error("unknown_card", cp_detail());
-        return 0;
-    }
-    req.terminal = s->terminal;
+    req.terminal = p->s->terminal;
     req.card_no = card;
     req.request_id = reqid;
-    req.actor = s->cashier;
-    req.dup_tap_seconds = (int)s->dup_seconds;
-    err = ledger_charge(d, &req, &res);
+    req.actor = p->s->cashier;
+    req.dup_tap_seconds = (int)p->s->dup_seconds;
+    err = ledger_charge(p->d, &req, &res);
     if (!err) {
-        emit_result(d, pq, &res);
+        emit_result(p->d, p->pq, &res);
         return 0;
     }
     emit_error(cp_errname(err), cp_detail());
@@ -177,15 +205,145 @@ static int charge_one(db *d, printq *pq, const pos_settings *s, cardno_format fm
      * the text of the error, which quotes the request), it is only gone if
      * someone took it away: the same for every line, so stop. */
     if ((err == CP_ERR_NOT_FOUND || err == CP_ERR_INVALID) &&
-        ui_data_terminal(d, s->terminal, &canteen_id, canteen) != CP_OK) {
+        ui_data_terminal(p->d, p->s->terminal, &canteen_id, canteen) != CP_OK) {
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
         return 1;
     }
     return 0;
 }
 
+/* An offline decision in the making: what termsync_submit's decide sees. */
+typedef struct pos_offline {
+    pos_run *p;
+    const char *card;
+    cp_time at;
+    json_t *answer; /* the terminal's own answer */
+} pos_offline;
+
+/* Decides a charge without the server, from the snapshot (termsync_decide). */
+static int decide_offline(void *ctx, json_t *event)
+{
+    pos_offline *o = ctx;
+    json_t *snap = termsync_snapshot(o->p->ts);
+    int charged = 0;
+
+    (void)event;
+    if (!snap) {
+        o->answer = json_pack("{s:b, s:s, s:o, s:b}", "ok", 0, "error", "offline_no_snapshot",
+                              "message", jsonl_str(_("the server does not answer and this "
+                                                     "terminal has no snapshot yet to decide "
+                                                     "from: nothing charged; check the "
+                                                     "network and the server")),
+                              "offline", 1);
+        return 0;
+    }
+    o->answer = offline_charge(snap, o->card, &o->at,
+                               o->p->s->dup_seconds ? (int)o->p->s->dup_seconds
+                                                    : LEDGER_DUP_TAP_SECONDS,
+                               &charged);
+    if (charged && termsync_snapshot_store(o->p->ts))
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+    return charged;
+}
+
+/* Says a refusal of the server's on stderr too: a wrong key or a sequence
+ * gap is for a person to fix, not a card to tap again. */
+static void tell_refusal(const json_t *answer)
+{
+    fprintf(stderr, _("cleanplate-pos: the server refused this terminal's request (%s): %s\n"),
+            termsync_text(answer, "error"),
+            termsync_text(answer, "message"));
+}
+
+/* Charges card through the server, or offline when it does not answer. */
+static int charge_remote(pos_run *p, const char *card)
+{
+    char at[CP_TIME_ISO_LEN], reqid[96];
+    pos_offline o = {.p = p, .card = card};
+    termsync_result res;
+    json_t *ev;
+    cp_err err;
+
+    if ((err = clock_now(&o.at))) {
+        emit_error(cp_errname(err), cp_detail());
+        return 0;
+    }
+    clock_iso(&o.at, at);
+    ev = json_pack("{s:s, s:s, s:o}", "at", at, "card", card, "cashier",
+                   jsonl_str(p->s->cashier));
+    if (!ev || (err = termsync_submit(p->ts, "charge", ev, decide_offline, &o, &res))) {
+        emit_error(ev ? cp_errname(err) : "nomem", cp_detail());
+        json_decref(ev);
+        json_decref(o.answer);
+        return 0;
+    }
+    json_decref(ev);
+    if (res.state == TERMSYNC_NO_ANSWER) {
+        if (res.seq && o.answer) {
+            snprintf(reqid, sizeof reqid, "%s/%lld", p->s->terminal, (long long)res.seq);
+            json_object_set_new(o.answer, "request_id", json_string(reqid));
+        }
+        emit(o.answer);
+        return 0;
+    }
+    json_decref(o.answer);
+    if (res.state == TERMSYNC_REFUSED) {
+        tell_refusal(res.answer);
+        json_object_del(res.answer, "server_time");
+    }
+    emit(res.answer);
+    /* online again: a snapshot older than a few minutes is fetched anew */
+    if (termsync_refresh_snapshot(p->ts, SNAPSHOT_MAX_AGE_S) && !termsync_offline(p->ts))
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+    return 0;
+}
+
+/* Charges one card and answers it, whatever happened to this one request
+ * (refused, a bad card, the store busy or full): the next line is served.
+ * Returns 1 only when the terminal itself is gone (stop), else 0. With the
+ * server the request id is the journal's (CODE/SEQ) and reqid unused. */
+static int charge_one(pos_run *p, cardno_format fmt, const char *raw, const char *reqid)
+{
+    char card[CARDNO_LEN + 1];
+
+    if (cardno_normalize(raw, fmt, card) != CP_OK) {
+        emit_error("unknown_card", cp_detail());
+        return 0;
+    }
+    return p->ts ? charge_remote(p, card) : charge_store(p, card, reqid);
+}
+
+/* While no card comes, the link is tried again every IDLE_REPLAY_MS: the
+ * queue goes out as soon as the server is back, not at the next card. */
+static void idle_replay(pos_run *p)
+{
+    json_t *error = NULL;
+    int64_t pending = 0;
+
+    if (journal_pending_count(termsync_journal(p->ts), &pending) || pending == 0) {
+        if (termsync_refresh_snapshot(p->ts, SNAPSHOT_MAX_AGE_S) && !termsync_offline(p->ts))
+            fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+        return;
+    }
+    if (termsync_flush(p->ts, &error) == TERMSYNC_REFUSED)
+        tell_refusal(error);
+    json_decref(error);
+}
+
+/* Waits for the next line on stdin; with the server, replays the queue
+ * meanwhile. stdin is unbuffered then, so that poll sees every line. */
+static void wait_line(pos_run *p)
+{
+    struct pollfd pfd = {.fd = 0, .events = POLLIN};
+
+    if (!p->ts)
+        return;
+    while (poll(&pfd, 1, IDLE_REPLAY_MS) == 0)
+        idle_replay(p);
+}
+
 /* The headless terminal on stdin: one card per line in, one JSON answer per line out. */
-static int run_headless_lines(db *d, printq *pq, const pos_settings *s, cardno_format fmt)
+static int run_headless_lines(pos_run *p)
 {
     char *line = NULL, session[IDS_LEN];
     size_t cap = 0;
@@ -196,7 +354,9 @@ static int run_headless_lines(db *d, printq *pq, const pos_settings *s, cardno_f
      * never repeat across restarts unless a line repeats one on purpose. */
     ids_random(session);
     session[12] = '\0';
-    while (!rc && getline(&line, &cap, stdin) != -1) {
+    if (p->ts)
+        setvbuf(stdin, NULL, _IONBF, 0);
+    while (!rc && (wait_line(p), getline(&line, &cap, stdin) != -1)) {
         char reqid[128], *raw, *given, *save = NULL;
         cp_time at;
 
@@ -221,8 +381,8 @@ static int run_headless_lines(db *d, printq *pq, const pos_settings *s, cardno_f
         if (given)
             snprintf(reqid, sizeof reqid, "%s", given);
         else
-            snprintf(reqid, sizeof reqid, "%s:%s:%ld", s->terminal, session, ++seq);
-        rc = charge_one(d, pq, s, fmt, raw, reqid);
+            snprintf(reqid, sizeof reqid, "%s:%s:%ld", p->s->terminal, session, ++seq);
+        rc = charge_one(p, p->fmt, raw, reqid);
     }
     free(line);
     return rc;
@@ -230,7 +390,7 @@ static int run_headless_lines(db *d, printq *pq, const pos_settings *s, cardno_f
 
 /* The headless terminal on another reader (usb, keyboard, fake): its cards
  * give JSON answers, its status changes go to stderr. */
-static int run_headless_reader(db *d, printq *pq, const pos_settings *s, reader *r)
+static int run_headless_reader(pos_run *p, reader *r)
 {
     char session[IDS_LEN];
     long seq = 0;
@@ -240,10 +400,13 @@ static int run_headless_reader(db *d, printq *pq, const pos_settings *s, reader 
     for (;;) {
         char reqid[128];
         reader_event ev;
-        cp_err err = reader_next(r, -1, &ev);
+        cp_err err = reader_next(r, p->ts ? IDLE_REPLAY_MS : -1, &ev);
 
-        if (err == CP_ERR_TIMEOUT)
+        if (err == CP_ERR_TIMEOUT) {
+            if (p->ts)
+                idle_replay(p);
             continue;
+        }
         if (err == CP_ERR_DISCONNECTED)
             return 0;
         if (err) {
@@ -253,8 +416,8 @@ static int run_headless_reader(db *d, printq *pq, const pos_settings *s, reader 
         switch (ev.type) {
         case READER_EV_CARD:
             clock_gettime(CLOCK_MONOTONIC, &line_started);
-            snprintf(reqid, sizeof reqid, "%s:%s:%ld", s->terminal, session, ++seq);
-            if (charge_one(d, pq, s, CARDNO_DEC10, ev.card, reqid))
+            snprintf(reqid, sizeof reqid, "%s:%s:%ld", p->s->terminal, session, ++seq);
+            if (charge_one(p, CARDNO_DEC10, ev.card, reqid))
                 return 1;
             break;
         case READER_EV_INVALID:
@@ -272,7 +435,8 @@ static int run_headless_reader(db *d, printq *pq, const pos_settings *s, reader 
 /* Reads the config file into s, for what the command line did not set. */
 static cp_err read_config(const char *path, pos_settings *s, config **out)
 {
-    static const char *const terminal_keys[] = {"code", "db", "reader", "card_format",
+    static const char *const terminal_keys[] = {"code", "db", "server", "key", "journal",
+                                                "offline_after_ms", "reader", "card_format",
                                                 "dup_seconds", "language", NULL};
     static const char *const printer_keys[] = {"uri", "encoding", "columns", NULL};
     config *c = NULL;
@@ -287,6 +451,19 @@ static cp_err read_config(const char *path, pos_settings *s, config **out)
         s->terminal = config_get(c, "terminal", "code");
     if (!s->db_path)
         s->db_path = config_get(c, "terminal", "db");
+    if (!s->server)
+        s->server = config_get(c, "terminal", "server");
+    if (!s->journal)
+        s->journal = config_get(c, "terminal", "journal");
+    if (!s->key && config_get(c, "terminal", "key")) {
+        if ((err = config_check_private(path)))
+            goto fail;
+        s->key = config_get(c, "terminal", "key");
+    }
+    if (!s->offline_after_ms &&
+        (err = config_get_int(c, "terminal", "offline_after_ms", 50, 60000, 0,
+                              &s->offline_after_ms)))
+        goto fail;
     if (!s->reader)
         s->reader = config_get(c, "terminal", "reader");
     if (!s->card_format)
@@ -385,11 +562,69 @@ static int list_readers(const char *spec)
     return 0;
 }
 
+/* What --server needs besides: refused early, with what to give. 0 or the exit code. */
+static int check_server_settings(const pos_settings *s)
+{
+    const char *missing = !s->key ? "--key KEY" : !s->journal ? "--journal PATH" : NULL;
+
+    if (s->db_path) {
+        fprintf(stderr, _("cleanplate-pos: give --db or --server, not both\n"));
+        return 2;
+    }
+    if (!s->headless) {
+        /* the full screen reads the store for shifts and reprints */
+        fprintf(stderr, _("cleanplate-pos: --server works with --headless for now; the full "
+                          "screen needs --db\n"));
+        return 2;
+    }
+    if (s->printer || s->preview) {
+        fprintf(stderr, _("cleanplate-pos: receipts are not printed with --server yet; leave "
+                          "out --printer\n"));
+        return 2;
+    }
+    if (missing) {
+        fprintf(stderr, _("cleanplate-pos: --server needs %s (or [terminal] key and journal in "
+                          "--config)\n"), missing);
+        return 2;
+    }
+    return 0;
+}
+
+/* Opens the journal and the link, makes the first contact and fetches the
+ * snapshot. A server that answers with a refusal (a wrong key) stops the
+ * terminal with its message; one that does not answer leaves it offline,
+ * working from the snapshot it has. 0 or the exit code. */
+static int open_server(const pos_settings *s, termsync **out)
+{
+    termsync_config c = {.server = s->server, .terminal = s->terminal, .key = s->key,
+                         .journal = s->journal, .budget_ms = s->offline_after_ms};
+    json_t *error = NULL;
+    termsync_state st;
+
+    if (termsync_open(&c, out)) {
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+        return 2;
+    }
+    st = termsync_hello(*out, &error);
+    if (st == TERMSYNC_REFUSED) {
+        tell_refusal(error);
+        json_decref(error);
+        return 1;
+    }
+    if (st == TERMSYNC_NO_ANSWER)
+        fprintf(stderr, _("cleanplate-pos: %s: working offline from the last snapshot until "
+                          "the server answers\n"), cp_detail());
+    else if (termsync_refresh_snapshot(*out, 0))
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     cli_opt opts[] = {
         {"headless", 0, NULL},      {"timing", 0, NULL},           {"terminal", 1, NULL},
-        {"db", 1, NULL},
+        {"db", 1, NULL},            {"server", 1, NULL},           {"key", 1, NULL},
+        {"journal", 1, NULL},       {"offline-after-ms", 1, NULL},
         {"cashier", 1, NULL},       {"card-format", 1, NULL},      {"dup-seconds", 1, NULL},
         {"reader", 1, NULL},        {"list-readers", 0, NULL},     {"config", 1, NULL},
         {"printer", 1, NULL},       {"printer-encoding", 1, NULL}, {"printer-columns", 1, NULL},
@@ -406,6 +641,7 @@ int main(int argc, char **argv)
     config *cfg = NULL;
     printq *pq = NULL;
     reader *r = NULL;
+    termsync *ts = NULL;
     const char *v;
     char *pos[1];
     int npos, rc = 1, use_lines;
@@ -440,6 +676,12 @@ int main(int argc, char **argv)
 
     s.terminal = cli_get(opts, "terminal");
     s.db_path = cli_get(opts, "db");
+    s.server = cli_get(opts, "server");
+    s.key = cli_get(opts, "key");
+    s.journal = cli_get(opts, "journal");
+    if ((v = cli_get(opts, "offline-after-ms")) &&
+        parse_long("offline-after-ms", v, 50, 60000, &s.offline_after_ms))
+        return 2;
     s.reader = cli_get(opts, "reader");
     s.card_format = cli_get(opts, "card-format");
     s.printer = cli_get(opts, "printer");
@@ -496,12 +738,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
         goto out_usage;
     }
-    if ((err = db_open(s.db_path, DB_OPEN_EXISTING, &d))) {
+    if (s.server) {
+        if ((rc = check_server_settings(&s)) || (rc = open_server(&s, &ts)))
+            goto out;
+        rc = 1;
+    } else if ((err = db_open(s.db_path, DB_OPEN_EXISTING, &d))) {
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
         goto out;
     }
     /* a wrong terminal is refused at once, not at the first card */
-    if (s.headless && (err = ui_data_terminal(d, s.terminal, &canteen_id, canteen_name))) {
+    if (d && s.headless && (err = ui_data_terminal(d, s.terminal, &canteen_id, canteen_name))) {
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
         goto out;
     }
@@ -525,8 +771,9 @@ int main(int argc, char **argv)
     }
 
     if (s.headless) {
+        pos_run run = {.d = d, .pq = pq, .ts = ts, .s = &s, .fmt = fmt};
         int left = 0;
-        rc = use_lines ? run_headless_lines(d, pq, &s, fmt) : run_headless_reader(d, pq, &s, r);
+        rc = use_lines ? run_headless_lines(&run) : run_headless_reader(&run, r);
         /* receipts still waiting for the printer: one more try, then say so */
         if (pq && printq_pending(pq) > 0 && (printq_flush(pq, d, &left) || left > 0))
             fprintf(stderr, P_("cleanplate-pos: %d receipt was not printed (%s); the sales stand "
@@ -558,6 +805,7 @@ out_usage:
 out:
     reader_close(r);
     printq_free(pq);
+    termsync_close(ts);
     db_close(d);
     config_free(cfg);
     return rc;

@@ -81,14 +81,20 @@ static void title(escpos *e, const char *text)
     escpos_bold(e, false);
 }
 
-/* The reprint mark, centred and bold. */
-static void copy_mark(escpos *e)
+/* A mark across the receipt (a reprint, an offline sale), centred and bold. */
+static void mark(escpos *e, const char *text)
 {
     escpos_set_align(e, ESCPOS_CENTER);
     escpos_bold(e, true);
-    escpos_line(e, lbl(e, "** COPY **"));
+    escpos_line(e, text);
     escpos_bold(e, false);
     escpos_set_align(e, ESCPOS_LEFT);
+}
+
+/* The reprint mark. */
+static void copy_mark(escpos *e)
+{
+    mark(e, lbl(e, "** COPY **"));
 }
 
 /* Init, canteen name, document title and the reprint mark. */
@@ -143,6 +149,10 @@ cp_err receipt_encode_sale(escpos *e, const receipt_sale *s)
     char who[512]; /* any name an import takes (256 bytes) and the staff number */
 
     header(e, s->canteen, lbl(e, "SALE RECEIPT"), s->copy);
+    /* decided by the terminal without the server: its balances are the
+     * last it knew, and the sale is posted when the link is back */
+    if (s->offline)
+        mark(e, lbl(e, "** OFFLINE **"));
     field(e, lbl(e, "Sale"), s->sale_no);
     field(e, lbl(e, "Time"), s->time);
     field(e, lbl(e, "Terminal"), s->terminal);

@@ -29,6 +29,8 @@ typedef struct receipt_sale {
     const char *sale_no;                              /* also printed as a QR code */
     const char *footer;                               /* optional last line */
     bool copy;                                        /* a reprint: marked as a copy */
+    bool offline;                                     /* decided without the server
+                                                       * (doc/protocol.md): marked 离线 */
 } receipt_sale;
 
 typedef struct receipt_void {

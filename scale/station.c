@@ -28,6 +28,8 @@ struct station {
     station_cfg cfg;
     station_record_fn on_record;
     void *arg;
+    station_save_fn save;     /* NULL: waste_record on d */
+    void *save_arg;
     stable filter;
     bool connected;
     proto_reading live;
@@ -151,7 +153,8 @@ static cp_err get_int(const config *ini, const char *sec, const char *key, long 
 
 cp_err station_config_apply(const config *ini, station_cfg *c)
 {
-    static const char *const station_keys[] = {"terminal", "mode", "db", "actor",
+    static const char *const station_keys[] = {"terminal", "mode", "db", "server", "key",
+        "journal", "offline_after_ms", "actor",
         "clean_plate_g", "tray_tare_g", "capacity_g", "anonymous_after_ms", "card_valid_ms",
         NULL};
     static const char *const scale_keys[] = {"port", "protocol", "baud", "framing", "unit",
@@ -172,6 +175,9 @@ cp_err station_config_apply(const config *ini, station_cfg *c)
         return err;
     if ((err = copy_key(ini, "station", "terminal", c->terminal, sizeof c->terminal)) ||
         (err = copy_key(ini, "station", "db", c->db_path, sizeof c->db_path)) ||
+        (err = copy_key(ini, "station", "server", c->server, sizeof c->server)) ||
+        (err = copy_key(ini, "station", "key", c->key, sizeof c->key)) ||
+        (err = copy_key(ini, "station", "journal", c->journal, sizeof c->journal)) ||
         (err = copy_key(ini, "station", "actor", c->actor, sizeof c->actor)) ||
         (err = copy_key(ini, "scale", "port", c->port, sizeof c->port)) ||
         (err = copy_key(ini, "scale", "protocol", c->protocol, sizeof c->protocol)) ||
@@ -194,6 +200,7 @@ cp_err station_config_apply(const config *ini, station_cfg *c)
         (err = get_i64(ini, "station", "capacity_g", 1, 10000000, &c->capacity_g)) ||
         (err = get_int(ini, "station", "anonymous_after_ms", 0, 600000, &c->anon_wait_ms)) ||
         (err = get_int(ini, "station", "card_valid_ms", 0, 600000, &c->card_valid_ms)) ||
+        (err = get_int(ini, "station", "offline_after_ms", 0, 60000, &c->offline_after_ms)) ||
         (err = get_int(ini, "scale", "baud", 0, 4000000, &c->baud)) ||
         (err = get_int(ini, "scale", "poll_ms", 0, 10000, &c->poll_ms)) ||
         (err = get_i64(ini, "scale", "band_g", 0, 100000, &c->stable.band_g)) ||
@@ -247,6 +254,8 @@ cp_err station_config_load(const char *path, station_cfg *c)
     err = station_config_apply(ini, c);
     if (err)
         err = cp_fail(err, "%s: %s", path, cp_detail());
+    else if (config_get(ini, "station", "key"))
+        err = config_check_private(path);
     config_free(ini);
     return err;
 }
@@ -269,6 +278,12 @@ cp_err station_new(db *d, const station_cfg *cfg, station_record_fn on_record, v
     s->tare_override_g = -1;
     *out = s;
     return CP_OK;
+}
+
+void station_set_save(station *s, station_save_fn save, void *arg)
+{
+    s->save = save;
+    s->save_arg = arg;
 }
 
 void station_free(station *s)
@@ -316,7 +331,7 @@ static void commit(station *s, int64_t now)
         .clean_plate_g = s->cfg.clean_plate_g,
     };
     waste_res res;
-    cp_err err = waste_record(s->d, &req, &res);
+    cp_err err = s->save ? s->save(s->save_arg, &req, &res) : waste_record(s->d, &req, &res);
 
     if (err) {
         s->phase = STATION_SAVING;

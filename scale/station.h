@@ -49,6 +49,9 @@ typedef struct station_cfg {
     int baud, poll_ms;
     bool checksum;
     char db_path[256];
+    /* a station of the canteen server instead of db (doc/protocol.md) */
+    char server[256], key[80], journal[256];
+    int offline_after_ms;      /* 0: 800 */
     char language[16];         /* [terminal] language: zh_CN, en, or "" (the locale) */
 } station_cfg;
 
@@ -105,6 +108,12 @@ cp_err station_new(db *d, const station_cfg *cfg, station_record_fn on_record, v
 /* Frees the station; accepts NULL. A pending weighing is not recorded: call
  * station_flush first. */
 void station_free(station *s);
+
+/* How a weighing is saved: waste_record on the store by default; a station
+ * of the canteen server sends it (scale/station_net.h). An error keeps the
+ * weighing pending, tried again later. */
+typedef cp_err (*station_save_fn)(void *arg, const waste_req *req, waste_res *res);
+void station_set_save(station *s, station_save_fn save, void *arg);
 
 /* A card was tapped at now_ms (normalised number). */
 void station_card(station *s, const char *card, int64_t now_ms);

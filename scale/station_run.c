@@ -1,4 +1,5 @@
 /* station_run: `cleanplate-scale station`: the scale, the card reader, the store and the screen (or headless output) in one loop. */
+#include "scale/station_net.h"
 #include "scale/station_run.h"
 
 #include <jansson.h>
@@ -43,6 +44,11 @@ static const char run_usage[] =
        "  --language L        zh_CN (Chinese) or en (English) on the screen; default:\n"
        "                      [terminal] language, else the locale (LANG)\n"
        "  --db PATH           the database (default: [station] db, $CLEANPLATE_DB, ./cleanplate.db)\n"
+       "  --server URL        send the weighings to the canteen server instead of --db;\n"
+       "                      without an answer in time they are kept and sent later\n"
+       "  --key KEY           the station's key (`cleanplate-office terminal key CODE`)\n"
+       "  --journal PATH      the station's local journal of weighings (mode 600)\n"
+       "  --offline-after-ms N  how long to wait for the server (default 800)\n"
        "  --port DEV          the scale's port (cleanplate-scale list-ports)\n"
        "  --protocol P|auto   the scale's protocol (cleanplate-scale protocols); auto probes\n"
        "  --baud N, --framing 7E1, --unit kg, --checksum   line and frame settings\n"
@@ -169,7 +175,14 @@ static void print_record(void *arg, const waste_res *r)
     json_t *flags = json_array(), *o;
     static const char *const names[] = {"negative", "overload", "no_meal", "manual",
                                         "anonymous"};
-    (void)arg;
+    json_t *answer = arg ? station_net_take_answer(arg) : NULL;
+
+    if (answer) { /* through the server: its answer, or the station's own offline */
+        json_object_del(answer, "seq");
+        json_decref(flags);
+        jsonl_emit(stdout, answer);
+        return;
+    }
     for (size_t i = 0; flags && i < sizeof names / sizeof names[0]; i++)
         if (r->flags & (1 << i))
             json_array_append_new(flags, json_string(names[i]));
@@ -242,6 +255,9 @@ static int apply_options(const cli_opt *opts, station_cfg *c)
     } strs[] = {
         {"terminal", offsetof(station_cfg, terminal), sizeof(((station_cfg *)0)->terminal)},
         {"db", offsetof(station_cfg, db_path), sizeof(((station_cfg *)0)->db_path)},
+        {"server", offsetof(station_cfg, server), sizeof(((station_cfg *)0)->server)},
+        {"key", offsetof(station_cfg, key), sizeof(((station_cfg *)0)->key)},
+        {"journal", offsetof(station_cfg, journal), sizeof(((station_cfg *)0)->journal)},
         {"port", offsetof(station_cfg, port), sizeof(((station_cfg *)0)->port)},
         {"protocol", offsetof(station_cfg, protocol), sizeof(((station_cfg *)0)->protocol)},
         {"framing", offsetof(station_cfg, framing), sizeof(((station_cfg *)0)->framing)},
@@ -270,8 +286,9 @@ static int apply_options(const cli_opt *opts, station_cfg *c)
     }
     {
         long baud = c->baud, clean = c->clean_plate_g, tare = c->tray_tare_g,
-             anon = c->anon_wait_ms;
+             anon = c->anon_wait_ms, budget = c->offline_after_ms;
         if (cli_get_long(opts, "baud", 1, 4000000, &baud) ||
+            cli_get_long(opts, "offline-after-ms", 50, 60000, &budget) ||
             cli_get_long(opts, "clean-plate-g", 0, 100000, &clean) ||
             cli_get_long(opts, "tray-tare-g", 0, 100000, &tare) ||
             cli_get_long(opts, "anonymous-after", 0, 600000, &anon)) {
@@ -282,9 +299,25 @@ static int apply_options(const cli_opt *opts, station_cfg *c)
         c->clean_plate_g = clean;
         c->tray_tare_g = tare;
         c->anon_wait_ms = (int)anon;
+        c->offline_after_ms = (int)budget;
     }
     if (cli_get(opts, "checksum"))
         c->checksum = true;
+    return 0;
+}
+
+/* What --server needs besides; 0 or the exit code. */
+static int check_server_settings(const station_cfg *c)
+{
+    if (c->db_path[0]) {
+        fprintf(stderr, _("cleanplate-scale station: give --db or --server, not both\n"));
+        return 2;
+    }
+    if (!c->key[0] || !c->journal[0]) {
+        fprintf(stderr, _("cleanplate-scale station: --server needs --key KEY and --journal "
+                          "PATH (or [station] key and journal in --config)\n"));
+        return 2;
+    }
     return 0;
 }
 
@@ -339,6 +372,8 @@ static cp_err link_settings(const station_cfg *c, station_link_cfg *lc, FILE *lo
 int station_run_main(int argc, char **argv)
 {
     cli_opt opts[] = {{"terminal", 1, NULL}, {"config", 1, NULL}, {"db", 1, NULL},
+                      {"server", 1, NULL}, {"key", 1, NULL}, {"journal", 1, NULL},
+                      {"offline-after-ms", 1, NULL},
                       {"port", 1, NULL}, {"protocol", 1, NULL}, {"baud", 1, NULL},
                       {"framing", 1, NULL}, {"unit", 1, NULL}, {"checksum", 0, NULL},
                       {"reader", 1, NULL}, {"card-format", 1, NULL}, {"mode", 1, NULL},
@@ -352,6 +387,7 @@ int station_run_main(int argc, char **argv)
     reader_config rcfg;
     reader *rd = NULL;
     station *st = NULL;
+    station_net *net = NULL;
     db *d = NULL;
     char *pos[2];
     int npos = 0, rc = 1, headless, screen = 0;
@@ -421,8 +457,16 @@ int station_run_main(int argc, char **argv)
     if (!headless && rcfg.ops == &reader_wedge_ops)
         rcfg.fd = -1; /* the screen reads the keys and hands them on */
 
-    if ((err = db_open(cfg.db_path[0] ? cfg.db_path : NULL, DB_OPEN_EXISTING, &d)) ||
-        (err = check_terminal(d, cfg.terminal))) {
+    if (cfg.server[0]) {
+        if ((rc = check_server_settings(&cfg)))
+            return rc;
+        rc = 1;
+        if ((err = station_net_open(&cfg, &net))) {
+            fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
+            goto out;
+        }
+    } else if ((err = db_open(cfg.db_path[0] ? cfg.db_path : NULL, DB_OPEN_EXISTING, &d)) ||
+               (err = check_terminal(d, cfg.terminal))) {
         fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
         goto out;
     }
@@ -435,7 +479,8 @@ int station_run_main(int argc, char **argv)
             station_link_status(link));
     if (fc.frame_ms > 0) {
         fc.format = rcfg.format;
-        if ((err = station_new(d, &cfg, print_record, NULL, &st)) ||
+        if ((err = station_new(d, &cfg, print_record, net, &st)) ||
+            (net && (station_set_save(st, station_net_save, net), 0)) ||
             (err = frame_clock_run(&fc, st, link)) || (err = station_flush(st, fc.now_ms))) {
             fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
             goto out;
@@ -449,10 +494,12 @@ int station_run_main(int argc, char **argv)
         fprintf(stderr, _("cleanplate-scale station: card reader: %s\n"), cp_detail());
         goto out;
     }
-    if ((err = station_new(d, &cfg, headless ? print_record : NULL, NULL, &st))) {
+    if ((err = station_new(d, &cfg, headless ? print_record : NULL, net, &st))) {
         fprintf(stderr, "cleanplate-scale station: %s\n", cp_detail());
         goto out;
     }
+    if (net)
+        station_set_save(st, station_net_save, net);
     station_connected(st, station_link_connected(link), station_link_now_ms());
     signal(SIGINT, run_on_signal);
     signal(SIGTERM, run_on_signal);
@@ -515,6 +562,8 @@ int station_run_main(int argc, char **argv)
                 break;
         }
         station_tick(st, now);
+        if (net)
+            station_net_tick(net, now);
         if (screen) {
             station_view v;
             const char *rtext = "";
@@ -547,6 +596,7 @@ out:
     station_free(st);
     reader_close(rd);
     station_link_close(link);
+    station_net_close(net);
     db_close(d);
     return rc;
 }

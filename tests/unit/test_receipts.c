@@ -303,6 +303,21 @@ static void test_sale_reprint(void **state)
     free(text);
 }
 
+static void test_sale_offline(void **state)
+{
+    receipt_sale s = sale_fixture();
+    char *text;
+
+    (void)state;
+    s.offline = true;
+    text = round_trip(ESCPOS_GB18030, 32, enc_sale, &s);
+    assert_true(strstr(text, "离线 OFFLINE") && strstr(text, "离线 OFFLINE") < strstr(text, "合计"));
+    free(text);
+    text = round_trip(ESCPOS_ASCII, 32, enc_sale, &s);
+    assert_contains(text, "** OFFLINE **");
+    free(text);
+}
+
 static void test_sale_gbk_and_ascii(void **state)
 {
     receipt_sale s = sale_fixture();
@@ -472,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_sale_round_trip),
         cmocka_unit_test(test_sale_item_columns),
         cmocka_unit_test(test_sale_reprint),
+        cmocka_unit_test(test_sale_offline),
         cmocka_unit_test(test_sale_gbk_and_ascii),
         cmocka_unit_test(test_void_round_trip),
         cmocka_unit_test(test_long_names_whole),

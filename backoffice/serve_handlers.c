@@ -1,0 +1,629 @@
+/* serve_handlers: the server's routes: events (charges and weighings, applied once per terminal and seq), voids and receipts (doc/protocol.md).
+ *
+ * Exactly once. ledger_charge and waste_record each open and commit their
+ * own transaction, and the door has no nested ones, so an event cannot be
+ * recorded as applied in the same transaction as its effect. Instead its
+ * request id ("CODE/SEQ") makes the effect itself idempotent: the charge
+ * keeps its request in charge_requests, the weighing its placement, and a
+ * repeat of either answers with the first result and writes nothing. The
+ * events a request applied are recorded (terminal_events) together, in one
+ * transaction after the walk: one commit per request, not per event, which
+ * is what makes a replay fast. When the server dies before that record, the
+ * retry applies the request ids again, gets the first answers (repeated)
+ * and records them then. The one thing that window loses is the
+ * id_conflict check of a retry with other content: it
+ * is answered with the first effect instead. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backoffice/serve_int.h"
+#include "core/cardno.h"
+#include "core/hash.h"
+#include "core/ledger.h"
+#include "core/nls.h"
+#include "core/users.h"
+#include "core/waste.h"
+#include "pos/jsonl.h"
+
+/* ---- the answers of an event ------------------------------------------------ */
+
+/* An event's refusal: {"seq", "ok": false, "error", "message"}. */
+static json_t *event_refusal(int64_t seq, const char *error, const char *message)
+{
+    return json_pack("{s:I, s:b, s:s, s:o}", "seq", (json_int_t)seq, "ok", 0, "error", error,
+                     "message", jsonl_str(message));
+}
+
+/* A charge's answer: the object the headless POS prints (pos/main.c), with seq. */
+static json_t *charge_answer(int64_t seq, const charge_res *r)
+{
+    if (r->result != CP_OK)
+        return event_refusal(seq, cp_errname(r->result), r->message);
+    return json_pack("{s:I, s:b, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:i, s:b}",
+                     "seq", (json_int_t)seq, "ok", 1, "sale_id", jsonl_str(r->sale_id),
+                     "staff_no", jsonl_str(r->staff_no), "name", jsonl_str(r->name),
+                     "department", jsonl_str(r->department), "period", jsonl_str(r->period),
+                     "charged_fen", (json_int_t)r->charged_fen, "subsidy_fen",
+                     (json_int_t)r->subsidy_fen, "cash_fen", (json_int_t)r->cash_fen,
+                     "cash_left_fen", (json_int_t)r->cash_left_fen, "subsidy_left_fen",
+                     (json_int_t)r->subsidy_left_fen, "meals_today", r->meals_today,
+                     "repeated", r->repeated);
+}
+
+/* A weighing's answer: the object the headless station prints
+ * (scale/station_run.c), with seq. */
+static json_t *weighing_answer(int64_t seq, const waste_res *r)
+{
+    char text[128], *save = NULL;
+    json_t *flags = json_array(), *o;
+
+    /* a list of the flags' names, as the station prints them */
+    waste_flags_text(r->flags, text, sizeof text);
+    for (char *f = strtok_r(text, ",", &save); f && flags; f = strtok_r(NULL, ",", &save))
+        json_array_append_new(flags, json_string(f));
+    o = json_pack("{s:I, s:b, s:o, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+                  "s:o, s:b, s:I, s:I, s:b, s:o, s:o, s:o}",
+                  "seq", (json_int_t)seq, "ok", 1, "id", jsonl_str(r->id), "stage",
+                  jsonl_str(r->stage), "gross_g", (json_int_t)r->gross_g, "tare_g",
+                  (json_int_t)r->tare_g, "net_g", (json_int_t)r->net_g, "flags", flags,
+                  "card", jsonl_str(r->card_no), "staff_no", jsonl_str(r->staff_no), "name",
+                  jsonl_str(r->name), "department", jsonl_str(r->department), "sale_id",
+                  jsonl_str(r->sale_id), "period", jsonl_str(r->period), "business_date",
+                  jsonl_str(r->business_date), "clean_plate", r->clean_plate, "rate_clean",
+                  (json_int_t)r->rate_clean, "rate_trays", (json_int_t)r->rate_trays,
+                  "repeated", r->repeated, "category", jsonl_str(r->category), "reason",
+                  jsonl_str(r->reason), "created_at", jsonl_str(r->created_at));
+    if (o) {
+        json_object_set_new(o, "department_code", jsonl_str(r->department_code));
+        json_object_set_new(o, "rate_of", json_string(r->rate_of_department ? "department"
+                                                                             : "canteen"));
+        json_object_set_new(o, "rate_pct", r->rate_pct >= 0 ? json_integer(r->rate_pct)
+                                                            : json_null());
+        if (r->message[0])
+            json_object_set_new(o, "message", jsonl_str(r->message));
+    }
+    return o;
+}
+
+/* ---- one event ------------------------------------------------------------ */
+
+/* Whether err leaves the event undone, to be sent again (the store busy,
+ * full or gone), rather than answered. */
+static int retryable(cp_err err)
+{
+    return err == CP_ERR_BUSY || err == CP_ERR_DB || err == CP_ERR_FULL || err == CP_ERR_IO ||
+           err == CP_ERR_NOMEM || err == CP_ERR_TIMEOUT || err == CP_ERR_DISCONNECTED;
+}
+
+/* The card of an event, normalised; "" when it has none. 0 when it is not
+ * a card number (then *answer is the refusal). */
+static int event_card(json_t *ev, int64_t seq, char card[CARDNO_LEN + 1], json_t **answer)
+{
+    const char *raw = json_string_value(json_object_get(ev, "card"));
+
+    card[0] = '\0';
+    if (!raw || !*raw)
+        return 1;
+    if (cardno_normalize(raw, CARDNO_AUTO, card) == CP_OK)
+        return 1;
+    *answer = event_refusal(seq, "unknown_card", cp_detail());
+    return 0;
+}
+
+/* The lines of a charge (absent: the fixed-price meal), into lines (at most
+ * max). -1 when they are not an array of {item, quantity}. */
+static int charge_lines(json_t *ev, charge_line *lines, size_t max)
+{
+    json_t *arr = json_object_get(ev, "lines"), *l;
+    size_t i;
+
+    if (!arr || json_is_null(arr))
+        return 0;
+    if (!json_is_array(arr) || json_array_size(arr) > max)
+        return -1;
+    json_array_foreach(arr, i, l) {
+        json_t *q = json_object_get(l, "quantity");
+        lines[i].item_code = json_string_value(json_object_get(l, "item"));
+        if (!lines[i].item_code || !json_is_integer(q) || json_integer_value(q) < 1 ||
+            json_integer_value(q) > 100000)
+            return -1;
+        lines[i].quantity = (int)json_integer_value(q);
+    }
+    return (int)json_array_size(arr);
+}
+
+#define MAX_LINES 64
+
+/* Applies a charge; CP_OK with *answer, or a retryable error. */
+static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const char *reqid,
+                           json_t **answer)
+{
+    charge_line lines[MAX_LINES];
+    char card[CARDNO_LEN + 1];
+    const char *cashier = json_string_value(json_object_get(ev, "cashier"));
+    charge_req req = {0};
+    charge_res res;
+    int n = charge_lines(ev, lines, MAX_LINES);
+    cp_err err;
+
+    if (n < 0) {
+        *answer = event_refusal(seq, "bad_json", "lines: a list of {\"item\", \"quantity\"}");
+        return CP_OK;
+    }
+    if (!event_card(ev, seq, card, answer))
+        return CP_OK;
+    req.terminal = r->terminal;
+    req.card_no = card;
+    req.request_id = reqid;
+    req.actor = cashier && *cashier ? cashier : "terminal";
+    req.lines = n ? lines : NULL;
+    req.nlines = (size_t)n;
+    /* An offline charge was decided and served by the terminal: it is
+     * posted whatever the balance is now (flagged, the card blocked when it
+     * went over its limit), on the business date and period of its tap time
+     * "at" (core/rules.c, RULES_SERVED). An online one is decided now. */
+    req.offline = json_is_true(json_object_get(ev, "offline"));
+    req.at = req.offline ? json_string_value(json_object_get(ev, "at")) : NULL;
+    if ((err = ledger_charge(r->d, &req, &res)) && retryable(err))
+        return err;
+    *answer = err ? event_refusal(seq, cp_errname(err), cp_detail()) : charge_answer(seq, &res);
+    return CP_OK;
+}
+
+/* Applies a weighing; CP_OK with *answer, or a retryable error. */
+static cp_err apply_weighing(const serve_req *r, json_t *ev, int64_t seq, const char *reqid,
+                             json_t **answer)
+{
+    char card[CARDNO_LEN + 1];
+    const char *actor = json_string_value(json_object_get(ev, "actor"));
+    waste_req req = {0};
+    waste_res res;
+    cp_err err;
+
+    if (!event_card(ev, seq, card, answer))
+        return CP_OK;
+    req.terminal = r->terminal;
+    req.placement = reqid;
+    req.stage = json_string_value(json_object_get(ev, "stage"));
+    req.card_no = *card ? card : NULL;
+    req.gross_g = json_integer_value(json_object_get(ev, "gross_g"));
+    req.tare_g = json_integer_value(json_object_get(ev, "tare_g"));
+    req.overload = json_is_true(json_object_get(ev, "overload"));
+    req.category = json_string_value(json_object_get(ev, "category"));
+    req.reason = json_string_value(json_object_get(ev, "reason"));
+    req.actor = actor && *actor ? actor : "station";
+    req.clean_plate_g = -1;
+    if (!req.stage) {
+        *answer = event_refusal(seq, "bad_json", "a weighing needs its stage");
+        return CP_OK;
+    }
+    if ((err = waste_record(r->d, &req, &res)) && retryable(err))
+        return err;
+    *answer = err ? event_refusal(seq, cp_errname(err), cp_detail()) : weighing_answer(seq, &res);
+    return CP_OK;
+}
+
+/* The hash of an event's content: its canonical JSON (keys sorted). */
+static int event_hash(json_t *ev, char hash[HASH_HEX_LEN])
+{
+    char *text = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
+
+    if (!text)
+        return -1;
+    hash_bytes(text, strlen(text), hash);
+    free(text);
+    return 0;
+}
+
+/* The events a request applied and has not recorded yet: they are recorded
+ * together when the walk ends, whatever ends it (one commit per request
+ * besides the events' own). Until then a repeat of one in the same request
+ * is found here. */
+typedef struct batch {
+    terminals_event *ev;
+    char (*hash)[HASH_HEX_LEN];
+    char **answer; /* owned JSON texts */
+    size_t n, cap;
+} batch;
+
+static void batch_free(batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->answer[i]);
+    free(b->ev);
+    free(b->hash);
+    free(b->answer);
+}
+
+/* The index of seq in b, or -1. */
+static long batch_find(const batch *b, int64_t seq)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->ev[i].seq == seq)
+            return (long)i;
+    return -1;
+}
+
+/* Records the events of b (nothing when none). */
+static cp_err batch_record(const serve_req *r, batch *b)
+{
+    return terminals_events_record(r->d, b->ev, b->n);
+}
+
+/* Applies ev (seq, kind checked) and adds it to b; CP_OK with *answer. */
+static cp_err apply_event(const serve_req *r, json_t *ev, int64_t seq, const char *hash,
+                          batch *b, json_t **answer)
+{
+    const char *kind = json_string_value(json_object_get(ev, "kind"));
+    char reqid[128], *text;
+    size_t i = b->n;
+    cp_err err;
+
+    snprintf(reqid, sizeof reqid, "%s/%lld", r->terminal, (long long)seq);
+    err = strcmp(kind, "charge") == 0 ? apply_charge(r, ev, seq, reqid, answer)
+                                      : apply_weighing(r, ev, seq, reqid, answer);
+    if (err)
+        return err;
+    if (i == b->cap || !*answer || !(text = json_dumps(*answer, JSON_COMPACT)))
+        return cp_fail(CP_ERR_NOMEM, "out of memory answering event %lld", (long long)seq);
+    memcpy(b->hash[i], hash, HASH_HEX_LEN);
+    b->answer[i] = text;
+    b->ev[i] = (terminals_event){r->terminal, seq, kind, b->hash[i], text,
+                                 json_is_true(json_object_get(ev, "offline")),
+                                 json_string_value(json_object_get(ev, "at")),
+                                 r->now, r->pending, r->snapshot_version};
+    b->n++;
+    return CP_OK;
+}
+
+/* ---- POST /v1/events ---------------------------------------------------------- */
+
+/* Checks the shape of every event before any is applied: a request with a
+ * malformed event or another terminal's writes nothing. 0 or a refusal in a. */
+static int check_events(const serve_req *r, json_t *events, serve_answer *a)
+{
+    size_t i;
+    json_t *ev;
+
+    /* an empty list is a contact: a terminal learns its high-water mark
+     * from the answer (a journal restored from an older copy goes on after it) */
+    if (!json_is_array(events)) {
+        serve_error(a, 400, "bad_json", "\"events\": a list of events");
+        return -1;
+    }
+    if (json_array_size(events) > SERVE_MAX_EVENTS) {
+        serve_error(a, 413, "too_large", "%zu events: send at most %d at a time",
+                    json_array_size(events), SERVE_MAX_EVENTS);
+        return -1;
+    }
+    json_array_foreach(events, i, ev) {
+        json_t *seq = json_object_get(ev, "seq");
+        const char *kind = json_string_value(json_object_get(ev, "kind"));
+        const char *terminal = json_string_value(json_object_get(ev, "terminal"));
+
+        if (!json_is_object(ev) || !json_is_integer(seq) || json_integer_value(seq) < 1 || !kind ||
+            (strcmp(kind, "charge") != 0 && strcmp(kind, "weighing") != 0)) {
+            serve_error(a, 400, "bad_json", "event %zu: needs \"seq\" (1, 2, ...) and \"kind\" "
+                        "(charge or weighing)", i + 1);
+            return -1;
+        }
+        if (terminal && strcmp(terminal, r->terminal) != 0) {
+            serve_error(a, 403, "not_this_terminal", "event %lld names terminal %s, but %s "
+                        "signed the request: a terminal acts only as itself",
+                        (long long)json_integer_value(seq), terminal, r->terminal);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Refuses the event seq (id_conflict or sequence_gap) with an alarm; the
+ * events before it stay applied, and the error carries their answers. */
+static void refuse_event(const serve_req *r, serve_answer *a, json_t *answers, int64_t hw,
+                         const char *error, const char *detail)
+{
+    if (terminals_alarm(r->d, r->terminal, r->now, error, detail))
+        fprintf(stderr, _("serve: %s: raising the alarm %s: %s\n"), r->terminal, error, cp_detail());
+    serve_error(a, 409, error, "%s", detail);
+    json_object_set_new(a->body, "high_water", json_integer((json_int_t)hw));
+    json_object_set(a->body, "answers", answers);
+}
+
+/* The answer of an event applied before (found in terminal_events), with
+ * "repeated": true. */
+static json_t *answer_again(const char *text)
+{
+    json_t *o = json_loads(text, 0, NULL);
+
+    if (o)
+        json_object_set_new(o, "repeated", json_true());
+    return o;
+}
+
+/* The event seq as applied before: in b (this request) or in the store.
+ * *found 0 when it was not; else hash gets its content hash and *text its
+ * answer (the caller frees it). */
+static cp_err find_applied(const serve_req *r, const batch *b, int64_t seq, int *found,
+                           char hash[HASH_HEX_LEN], char **text)
+{
+    long k = batch_find(b, seq);
+
+    if (k < 0)
+        return terminals_event_find(r->d, r->terminal, seq, found, hash, text);
+    *found = 1;
+    memcpy(hash, b->hash[k], HASH_HEX_LEN);
+    return (*text = strdup(b->answer[k])) ? CP_OK : cp_fail(CP_ERR_NOMEM, "out of memory");
+}
+
+/* Walks the events in order: repeats answered again, new ones applied
+ * (into b), a conflict or gap stops the walk. *hw follows what is applied. */
+static void walk_events(const serve_req *r, json_t *events, json_t *answers, int64_t *hw,
+                        batch *b, serve_answer *a)
+{
+    char hash[HASH_HEX_LEN], old[HASH_HEX_LEN], detail[256];
+    size_t i;
+    json_t *ev;
+
+    json_array_foreach(events, i, ev) {
+        int64_t seq = json_integer_value(json_object_get(ev, "seq"));
+        json_t *answer = NULL;
+        char *text = NULL;
+        int found;
+        cp_err err;
+
+        if (event_hash(ev, hash) || (err = find_applied(r, b, seq, &found, old, &text))) {
+            serve_error(a, 503, "busy", "reading event %lld: %s", (long long)seq, cp_detail());
+            return;
+        }
+        if (found && strcmp(old, hash) != 0) {
+            snprintf(detail, sizeof detail, "event %lld was applied with other content: the "
+                     "terminal reused a number (a journal restored or replaced?); nothing of "
+                     "it was applied", (long long)seq);
+            free(text);
+            refuse_event(r, a, answers, *hw, "id_conflict", detail);
+            return;
+        }
+        if (found) {
+            answer = answer_again(text);
+            free(text);
+        } else if (seq > *hw + 1) {
+            snprintf(detail, sizeof detail, "event %lld came after %lld: events %lld to %lld "
+                     "are missing; send them first", (long long)seq, (long long)*hw,
+                     (long long)*hw + 1, (long long)seq - 1);
+            refuse_event(r, a, answers, *hw, "sequence_gap", detail);
+            return;
+        } else if ((err = apply_event(r, ev, seq, hash, b, &answer))) {
+            json_decref(answer);
+            serve_error(a, 503, "busy", "event %lld not applied: %s; send it again",
+                        (long long)seq, cp_detail());
+            json_object_set_new(a->body, "high_water", json_integer((json_int_t)*hw));
+            json_object_set(a->body, "answers", answers);
+            return;
+        }
+        if (seq > *hw)
+            *hw = seq;
+        json_array_append_new(answers, answer ? answer : json_null());
+    }
+}
+
+/* The number field key of o, or -1 when absent or not a number >= 0. */
+static int64_t reported(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_integer(v) && json_integer_value(v) >= 0 ? json_integer_value(v) : -1;
+}
+
+static void handle_events(const serve_req *r, serve_answer *a)
+{
+    json_t *in = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, NULL), *answers = NULL;
+    json_t *events = json_object_get(in, "events");
+    batch b = {0};
+    serve_req ev_req;
+    int64_t hw, before;
+
+    if (!json_is_object(in)) {
+        serve_error(a, 400, "bad_json", "the body is not a JSON object (doc/protocol.md)");
+        goto out;
+    }
+    if (check_events(r, events, a))
+        goto out;
+    if (terminals_high_water(r->d, r->terminal, &hw)) {
+        serve_error(a, 503, "busy", "%s", cp_detail());
+        goto out;
+    }
+    if (!(answers = json_array())) {
+        serve_error(a, 503, "busy", "out of memory");
+        goto out;
+    }
+    b.cap = json_array_size(events);
+    if (!(b.ev = calloc(b.cap, sizeof *b.ev)) || !(b.hash = calloc(b.cap, sizeof *b.hash)) ||
+        !(b.answer = calloc(b.cap, sizeof *b.answer))) {
+        serve_error(a, 503, "busy", "out of memory");
+        goto out;
+    }
+    /* the contact is noted with the events recorded (one commit); when
+     * none was applied (repeats, refusals), on its own */
+    ev_req = *r;
+    ev_req.pending = reported(in, "pending");
+    ev_req.snapshot_version = reported(in, "snapshot_version");
+    before = hw;
+    a->status = 200;
+    walk_events(&ev_req, events, answers, &hw, &b, a);
+    if (b.n ? batch_record(&ev_req, &b)
+            : terminals_contact(r->d, r->terminal, r->now, ev_req.pending,
+                                ev_req.snapshot_version)) {
+        /* the effects are in the store, their record is not: sent again,
+         * each is answered by its request id (core/ledger.h, core/waste.h) */
+        serve_error(a, 503, "busy", "recording the events applied: %s; send them again",
+                    cp_detail());
+        json_object_set_new(a->body, "high_water", json_integer((json_int_t)before));
+        goto out;
+    }
+    if (a->status == 200)
+        a->body = json_pack("{s:b, s:I, s:O}", "ok", 1, "high_water", (json_int_t)hw, "answers",
+                            answers);
+out:
+    batch_free(&b);
+    json_decref(answers);
+    json_decref(in);
+}
+
+/* ---- POST /v1/void -------------------------------------------------------------- */
+
+/* The total of a sale into *fen; CP_ERR_NOT_FOUND when there is none of
+ * the canteen. */
+static cp_err sale_total(db *d, const char *sale_id, int64_t canteen_id, int64_t *fen)
+{
+    static const char sql[] = "SELECT total_fen FROM sales WHERE id = ?1 AND canteen_id = ?2";
+    db_stmt *st = db_prepare(d, sql);
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, sale_id);
+    db_bind_int64(st, 2, canteen_id);
+    return db_step_int64(d, st, fen);
+}
+
+/* Answers a PIN that did not authorise: bad_pin or locked. */
+static void refuse_pin(serve_answer *a, const char *manager, const users_auth *auth)
+{
+    if (auth->locked_s > 0)
+        serve_error(a, 403, "locked", "%s is locked for %d s after wrong PINs (recorded)",
+                    manager, auth->locked_s);
+    else if (auth->denied)
+        serve_error(a, 403, "bad_pin", "%s is not a manager: a manager voids", manager);
+    else
+        serve_error(a, 403, "bad_pin", "wrong PIN or name (%d wrong in a row; recorded)",
+                    auth->failures);
+}
+
+static void handle_void(const serve_req *r, serve_answer *a)
+{
+    json_t *in = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, NULL);
+    const char *sale = json_string_value(json_object_get(in, "sale_id"));
+    const char *manager = json_string_value(json_object_get(in, "manager"));
+    const char *pin = json_string_value(json_object_get(in, "pin"));
+    const char *reason = json_string_value(json_object_get(in, "reason"));
+    char void_id[IDS_LEN], purpose[128];
+    users_attempt at = {0};
+    users_auth auth;
+    int64_t fen;
+    cp_err err;
+
+    if (!sale || !manager || !pin) {
+        serve_error(a, 400, "bad_json", "a void needs sale_id, manager and pin");
+        goto out;
+    }
+    if ((err = sale_total(r->d, sale, r->info->canteen_id, &fen))) {
+        if (err == CP_ERR_NOT_FOUND)
+            serve_error(a, 404, "not_found", "no sale %s at canteen %s", sale, r->info->canteen);
+        else
+            serve_error(a, 503, "busy", "%s", cp_detail());
+        goto out;
+    }
+    snprintf(purpose, sizeof purpose, "void %s", sale);
+    at = (users_attempt){manager, pin, "manager", manager, r->terminal, purpose};
+    if ((err = users_authenticate(r->d, &at, &auth))) {
+        if (err == CP_ERR_AUTH)
+            refuse_pin(a, manager, &auth);
+        else
+            serve_error(a, 503, "busy", "%s", cp_detail());
+        goto out;
+    }
+    if ((err = ledger_void(r->d, sale, manager, r->terminal, reason, void_id))) {
+        if (err == CP_ERR_ALREADY_VOID)
+            serve_error(a, 409, "already_void", "%s", cp_detail());
+        else
+            serve_error(a, retryable(err) ? 503 : 400, retryable(err) ? "busy" : cp_errname(err),
+                        "%s", cp_detail());
+        goto out;
+    }
+    a->body = json_pack("{s:b, s:s, s:s, s:I}", "ok", 1, "sale_id", sale, "void_id", void_id,
+                        "refunded_fen", (json_int_t)fen);
+out:
+    json_decref(in);
+}
+
+/* ---- GET /v1/receipt?sale=ID ------------------------------------------------------ */
+
+/* The sale's lines, in order. */
+static cp_err receipt_lines(db *d, const char *sale, json_t *lines)
+{
+    static const char sql[] =
+        "SELECT item_code, name, quantity, amount_fen FROM sale_lines WHERE sale_id = ?1"
+        " ORDER BY line_no";
+    db_stmt *st = db_prepare(d, sql);
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, sale);
+    while ((rc = db_step(st)) == DB_ROW)
+        json_array_append_new(lines, json_pack("{s:o, s:o, s:I, s:I}",
+                                               "item", jsonl_str(db_col_text(st, 0)),
+                                               "name", jsonl_str(db_col_text(st, 1)),
+                                               "quantity", (json_int_t)db_col_int64(st, 2),
+                                               "amount_fen", (json_int_t)db_col_int64(st, 3)));
+    db_reset(st);
+    return rc == DB_ERROR ? db_fail(d, "reading the sale's lines") : CP_OK;
+}
+
+static void handle_receipt(const serve_req *r, serve_answer *a)
+{
+    static const char sql[] =
+        "SELECT s.id, s.terminal, coalesce(di.staff_no, ''), coalesce(di.name, ''),"
+        " coalesce(de.name, ''), coalesce(p.name, ''), s.total_fen, s.subsidy_fen, s.cash_fen,"
+        " s.business_date, s.created_at, s.actor,"
+        " (SELECT count(*) FROM voids v WHERE v.sale_id = s.id), coalesce(s.card_no, '')"
+        " FROM sales s LEFT JOIN diners di ON di.id = s.diner_id"
+        " LEFT JOIN departments de ON de.id = s.department_id"
+        " LEFT JOIN meal_periods p ON p.id = s.period_id"
+        " WHERE s.id = ?1 AND s.canteen_id = ?2";
+    char sale[128];
+    json_t *lines = json_array();
+    db_stmt *st;
+    int rc;
+
+    if (!serve_query_value(r->query, "sale", sale, sizeof sale) || !*sale) {
+        serve_error(a, 400, "bad_json", "give the sale: /v1/receipt?sale=ID");
+        goto out;
+    }
+    if (!(st = db_prepare(r->d, sql))) {
+        serve_error(a, 503, "busy", "%s", cp_detail());
+        goto out;
+    }
+    db_bind_text(st, 1, sale);
+    db_bind_int64(st, 2, r->info->canteen_id);
+    if ((rc = db_step(st)) == DB_ROW)
+        a->body = json_pack(
+            "{s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:b}", "ok",
+            1, "sale_id", jsonl_str(db_col_text(st, 0)), "terminal", jsonl_str(db_col_text(st, 1)),
+            "card", jsonl_str(db_col_text(st, 13)), "staff_no", jsonl_str(db_col_text(st, 2)),
+            "name", jsonl_str(db_col_text(st, 3)), "department", jsonl_str(db_col_text(st, 4)),
+            "period", jsonl_str(db_col_text(st, 5)), "charged_fen",
+            (json_int_t)db_col_int64(st, 6), "subsidy_fen", (json_int_t)db_col_int64(st, 7),
+            "cash_fen", (json_int_t)db_col_int64(st, 8), "business_date",
+            jsonl_str(db_col_text(st, 9)), "created_at", jsonl_str(db_col_text(st, 10)),
+            "cashier", jsonl_str(db_col_text(st, 11)), "voided", db_col_int64(st, 12) > 0);
+    db_reset(st);
+    if (rc == DB_ERROR || (rc == DB_ROW && receipt_lines(r->d, sale, lines))) {
+        serve_error(a, 503, "busy", "%s", cp_detail());
+    } else if (rc == DB_DONE) {
+        serve_error(a, 404, "not_found", "no sale %s at canteen %s", sale, r->info->canteen);
+    } else if (a->body) {
+        json_object_set(a->body, "lines", lines);
+    }
+out:
+    json_decref(lines);
+}
+
+/* ---- the map ------------------------------------------------------------------- */
+
+const serve_route serve_routes[] = {
+    {.method = "POST", .path = "/v1/events", .handle = handle_events, .log_class = "events"},
+    {.method = "POST", .path = "/v1/void", .handle = handle_void, .log_class = "void"},
+    {.method = "GET", .path = "/v1/receipt", .handle = handle_receipt, .log_class = "receipt"},
+    {.method = "GET", .path = "/v1/snapshot", .handle = serve_snapshot, .log_class = "snapshot"},
+    {.method = NULL},
+};

@@ -1,0 +1,58 @@
+/* serve_int: what the server's HTTP plumbing (serve.c) and its handlers (serve_*.c) share: a request and its answer. */
+#ifndef CP_OFFICE_SERVE_INT_H
+#define CP_OFFICE_SERVE_INT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/db.h"
+#include "core/terminals.h"
+
+/* Most bytes of a body, and most events in one POST /v1/events. */
+#define SERVE_MAX_BODY (1024 * 1024)
+#define SERVE_MAX_EVENTS 1000
+
+/* An authenticated request, as a handler sees it. */
+typedef struct serve_req {
+    db *d;                   /* this worker thread's store connection */
+    const char *terminal;    /* the code of the terminal that signed it */
+    const terminals_info *info;
+    const char *body;        /* NUL-terminated; len bytes */
+    size_t len;
+    const char *query;       /* the query string after '?', "" when none */
+    int64_t now;             /* real Unix time of the request */
+    int64_t pending, snapshot_version; /* what POST /v1/events reported, < 0: not */
+} serve_req;
+
+/* A handler's answer: the HTTP status and a JSON object (owned; the
+ * plumbing adds server_time, sends and frees it). */
+typedef struct serve_answer {
+    unsigned status;
+    json_t *body;
+} serve_answer;
+
+/* One route: a designated-initializer table of them is the server's map. */
+typedef struct serve_route {
+    const char *method;
+    const char *path;
+    void (*handle)(const serve_req *r, serve_answer *a);
+    const char *log_class; /* the request class named in the log */
+} serve_route;
+
+/* The routes, ended by a NULL method (serve_handlers.c). */
+extern const serve_route serve_routes[];
+
+/* Makes a the error answer {"ok": false, "error": code, "message": ...}
+ * with status (doc/protocol.md's table). */
+void serve_error(serve_answer *a, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The value of key in a query string ("sale=L1-000311&x=1"), copied into
+ * out (size bytes); 0 when absent. */
+int serve_query_value(const char *query, const char *key, char *out, size_t size);
+
+/* GET /v1/snapshot (serve_snapshot.c). */
+void serve_snapshot(const serve_req *r, serve_answer *a);
+
+#endif

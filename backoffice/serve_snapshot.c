@@ -1,0 +1,281 @@
+/* serve_snapshot: GET /v1/snapshot: what a terminal needs to decide without the server: periods, prices, items, rules and the cards with their balances and today's meals.
+ *
+ * The version of the store is the length of its audit chain (the largest
+ * audit seq): every change a snapshot holds is entered there, sales, voids
+ * and money movements as events, card blocks, prices, periods, items and
+ * rules as notes. A delta (?since=V) holds the cards named by the entries
+ * after V: a card blocked or unblocked (subject: the card), a card replaced
+ * (the staff number), a sale or void of the diner, a ledger event of theirs
+ * (top-ups, subsidies). An import of diners after V makes it a whole
+ * snapshot again ("delta": false), since its entry names only the file.
+ * Cards are those of every diner (one balance per diner in every canteen);
+ * periods, prices and items are the terminal's canteen's. A delta is for
+ * the same business date: a terminal asks for a whole snapshot when the
+ * date changes (meals_today start again). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backoffice/serve_int.h"
+#include "core/clock.h"
+#include "pos/jsonl.h"
+
+/* The store's version: the length of the audit chain. */
+static cp_err store_version(db *d, int64_t *v)
+{
+    static const char sql[] = "SELECT coalesce(max(seq), 0) FROM audit";
+    db_stmt *st = db_prepare(d, sql);
+
+    return st ? db_step_int64(d, st, v) : CP_ERR_DB;
+}
+
+/* The highest audit seq of a block or unblock: the block list's version. */
+static cp_err block_version(db *d, int64_t *v)
+{
+    static const char sql[] =
+        "SELECT coalesce(max(seq), 0) FROM audit WHERE action IN ('card.block', 'card.unblock',"
+        " 'card.replace', 'diner.leave')";
+    db_stmt *st = db_prepare(d, sql);
+
+    return st ? db_step_int64(d, st, v) : CP_ERR_DB;
+}
+
+/* Whether diners were imported after version since (then no delta). */
+static cp_err imported_since(db *d, int64_t since, int64_t *n)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM audit WHERE seq > ?1 AND action = 'import.diners'";
+    db_stmt *st = db_prepare(d, sql);
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_int64(st, 1, since);
+    return db_step_int64(d, st, n);
+}
+
+/* Appends one object per row of sql (canteen id bound as ?1) to arr,
+ * the columns named by keys; a key that starts with '#' is an integer. */
+static cp_err rows_into(db *d, const char *sql, int64_t canteen_id, const char *const *keys,
+                        json_t *arr)
+{
+    db_stmt *st = db_prepare(d, sql);
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_int64(st, 1, canteen_id);
+    while ((rc = db_step(st)) == DB_ROW) {
+        json_t *o = json_object();
+        for (int i = 0; keys[i]; i++)
+            json_object_set_new(o, keys[i][0] == '#' ? keys[i] + 1 : keys[i],
+                                keys[i][0] == '#' ? json_integer(db_col_int64(st, i))
+                                                  : jsonl_str(db_col_text(st, i)));
+        json_array_append_new(arr, o);
+    }
+    db_reset(st);
+    return rc == DB_ERROR ? db_fail(d, "reading the snapshot") : CP_OK;
+}
+
+static const char periods_sql[] =
+    "SELECT id, name, start_min, end_min FROM meal_periods WHERE canteen_id = ?1 ORDER BY start_min";
+static const char *const periods_keys[] = {"#id", "name", "#start_min", "#end_min", NULL};
+static const char prices_sql[] =
+    "SELECT p.name, r.category, r.price_fen FROM prices r JOIN meal_periods p ON p.id = r.period_id"
+    " WHERE p.canteen_id = ?1 ORDER BY p.start_min, r.category";
+static const char *const prices_keys[] = {"period", "category", "#price_fen", NULL};
+static const char items_sql[] =
+    "SELECT code, name, price_fen, unit FROM items WHERE canteen_id = ?1 ORDER BY code";
+static const char *const items_keys[] = {"code", "name", "#price_fen", "unit", NULL};
+
+/* The rules of each category that has prices or rules here. The offline
+ * daily allowance is category_rules.offline_daily_cap_fen when the store
+ * has that column (the rules branch adds it) and it is set, else one lunch
+ * price: the dearest price of the category at this canteen. daily_cap_fen
+ * -1: none. RULES_SQL(x) puts the allowance's expression x in. */
+#define RULES_SQL(allowance)                                                               \
+    "SELECT k.category, coalesce(r.meals_per_period, 1), coalesce(r.daily_cap_fen, -1),"   \
+    " coalesce(r.overdraft_fen, 0), " allowance                                            \
+    " FROM (SELECT category FROM category_rules UNION SELECT x.category FROM prices x"      \
+    "   JOIN meal_periods p ON p.id = x.period_id WHERE p.canteen_id = ?1) k"              \
+    " LEFT JOIN category_rules r ON r.category = k.category ORDER BY k.category"
+#define LUNCH_PRICE                                                                        \
+    "(SELECT max(x.price_fen) FROM prices x JOIN meal_periods p ON p.id = x.period_id"     \
+    "  WHERE p.canteen_id = ?1 AND x.category = k.category)"
+static const char rules_sql[] = RULES_SQL("coalesce(" LUNCH_PRICE ", 0)");
+static const char rules_cap_sql[] =
+    RULES_SQL("coalesce(r.offline_daily_cap_fen, " LUNCH_PRICE ", 0)");
+static const char *const rules_keys[] = {"category", "#meals_per_period", "#daily_cap_fen",
+                                         "#overdraft_fen", "#offline_daily_cap_fen", NULL};
+
+/* Which of the two rules statements this store takes: asked once per
+ * thread's connection (a column either is there or not while it runs). */
+static _Thread_local int rules_has_cap = -1;
+
+static const char *rules_query(db *d)
+{
+    db_stmt *st = NULL;
+
+    if (rules_has_cap < 0) {
+        rules_has_cap = db_prepare_once(d, "SELECT offline_daily_cap_fen FROM category_rules"
+                                           " WHERE 1 = 0", &st) == CP_OK;
+        db_finalize(st);
+        cp_clear();
+    }
+    return rules_has_cap ? rules_cap_sql : rules_sql;
+}
+
+/* Today's meals per period and money spent, per diner id (text), as
+ * {"meals_today": {...}, "spent_today_fen": N}. */
+static cp_err today_of_diners(db *d, const char *date, json_t *by_diner)
+{
+    static const char sql[] =
+        "SELECT s.diner_id, coalesce(p.name, ''), count(*), sum(s.total_fen) FROM sales s"
+        " LEFT JOIN meal_periods p ON p.id = s.period_id WHERE s.business_date = ?1"
+        " AND s.diner_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
+        " GROUP BY s.diner_id, p.name ORDER BY s.diner_id, p.name";
+    db_stmt *st = db_prepare(d, sql);
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, date);
+    while ((rc = db_step(st)) == DB_ROW) {
+        char key[32];
+        json_t *o;
+
+        snprintf(key, sizeof key, "%lld", (long long)db_col_int64(st, 0));
+        if (!(o = json_object_get(by_diner, key))) {
+            o = json_pack("{s:{}, s:I}", "meals_today", "spent_today_fen", (json_int_t)0);
+            json_object_set_new(by_diner, key, o);
+        }
+        if (*db_col_text(st, 1))
+            json_object_set_new(json_object_get(o, "meals_today"), db_col_text(st, 1),
+                                json_integer(db_col_int64(st, 2)));
+        json_object_set_new(o, "spent_today_fen",
+                            json_integer(json_integer_value(json_object_get(o, "spent_today_fen")) +
+                                         db_col_int64(st, 3)));
+    }
+    db_reset(st);
+    return rc == DB_ERROR ? db_fail(d, "reading today's meals") : CP_OK;
+}
+
+/* The cards (all, or with since >= 0 those changed after it). */
+static const char cards_sql[] =
+    "SELECT c.card_no, di.staff_no, di.name, coalesce(de.name, ''), di.category,"
+    " CASE WHEN c.status <> 'active' THEN c.status ELSE di.status END,"
+    " coalesce(w.cash_fen, 0), coalesce(w.subsidy_fen, 0), di.id"
+    " FROM cards c JOIN diners di ON di.id = c.diner_id"
+    " LEFT JOIN departments de ON de.id = di.department_id"
+    " LEFT JOIN wallets w ON w.diner_id = di.id"
+    " WHERE ?1 < 0 OR c.card_no IN (SELECT a.subject FROM audit a WHERE a.seq > ?1)"
+    " OR di.staff_no IN (SELECT a.subject FROM audit a WHERE a.seq > ?1)"
+    " OR di.id IN (SELECT s.diner_id FROM audit a JOIN sales s ON s.id = a.subject"
+    "   WHERE a.seq > ?1 AND a.action = 'sale')"
+    " OR di.id IN (SELECT s.diner_id FROM audit a JOIN voids v ON v.id = a.subject"
+    "   JOIN sales s ON s.id = v.sale_id WHERE a.seq > ?1 AND a.action = 'sale.void')"
+    " OR di.id IN (SELECT l.diner_id FROM audit a JOIN ledger l ON (l.id = a.subject"
+    "   OR substr(l.id, 1, length(a.subject) + 1) = a.subject || '.')"
+    "   WHERE a.seq > ?1 AND a.action NOT IN ('sale', 'sale.void'))"
+    " ORDER BY c.card_no";
+
+static cp_err cards_into(db *d, int64_t since, json_t *today, json_t *cards)
+{
+    db_stmt *st = db_prepare(d, cards_sql);
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_int64(st, 1, since);
+    while ((rc = db_step(st)) == DB_ROW) {
+        char key[32];
+        json_t *t, *o;
+
+        snprintf(key, sizeof key, "%lld", (long long)db_col_int64(st, 8));
+        t = json_object_get(today, key);
+        /* o: a new reference, to the diner's counts or to a new empty object */
+        o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:I}",
+                      "card", jsonl_str(db_col_text(st, 0)), "staff_no",
+                      jsonl_str(db_col_text(st, 1)), "name", jsonl_str(db_col_text(st, 2)),
+                      "department", jsonl_str(db_col_text(st, 3)), "category",
+                      jsonl_str(db_col_text(st, 4)), "status", jsonl_str(db_col_text(st, 5)),
+                      "cash_fen", (json_int_t)db_col_int64(st, 6), "subsidy_fen",
+                      (json_int_t)db_col_int64(st, 7), "meals_today",
+                      t ? json_incref(json_object_get(t, "meals_today")) : json_object(),
+                      "spent_today_fen",
+                      t ? json_integer_value(json_object_get(t, "spent_today_fen")) : 0);
+        json_array_append_new(cards, o);
+    }
+    db_reset(st);
+    return rc == DB_ERROR ? db_fail(d, "reading the cards") : CP_OK;
+}
+
+/* The version asked for by ?since=V: -1 when none (a whole snapshot). */
+static int64_t since_of(const serve_req *r)
+{
+    char v[32], *end;
+    long long n;
+
+    if (!serve_query_value(r->query, "since", v, sizeof v))
+        return -1;
+    n = strtoll(v, &end, 10);
+    return *v && !*end && n >= 0 ? n : -2;
+}
+
+/* Reads everything into o; CP_OK or the store's error. */
+static cp_err fill(const serve_req *r, int64_t since, json_t *o)
+{
+    char date[CP_DATE_LEN];
+    int64_t version, blocks, imports = 0;
+    json_t *today = json_object();
+    cp_time now;
+    cp_err err;
+
+    if ((err = clock_now(&now)) || (err = store_version(r->d, &version)) ||
+        (err = block_version(r->d, &blocks)) ||
+        (since >= 0 && (err = imported_since(r->d, since, &imports))))
+        goto out;
+    if (imports > 0)
+        since = -1;
+    clock_date(&now, date);
+    json_object_set_new(o, "version", json_integer((json_int_t)version));
+    json_object_set_new(o, "block_version", json_integer((json_int_t)blocks));
+    json_object_set_new(o, "business_date", json_string(date));
+    json_object_set_new(o, "canteen", jsonl_str(r->info->canteen));
+    json_object_set_new(o, "delta", json_boolean(since >= 0));
+    if ((err = rows_into(r->d, periods_sql, r->info->canteen_id, periods_keys,
+                         json_object_get(o, "periods"))) ||
+        (err = rows_into(r->d, prices_sql, r->info->canteen_id, prices_keys,
+                         json_object_get(o, "prices"))) ||
+        (err = rows_into(r->d, items_sql, r->info->canteen_id, items_keys,
+                         json_object_get(o, "items"))) ||
+        (err = rows_into(r->d, rules_query(r->d), r->info->canteen_id, rules_keys,
+                         json_object_get(o, "rules"))) ||
+        (err = today_of_diners(r->d, date, today)))
+        goto out;
+    err = cards_into(r->d, since, today, json_object_get(o, "cards"));
+out:
+    json_decref(today);
+    return err;
+}
+
+void serve_snapshot(const serve_req *r, serve_answer *a)
+{
+    int64_t since = since_of(r);
+    cp_err err;
+
+    if (since < -1) {
+        serve_error(a, 400, "bad_json", "since: a snapshot version (0, 1, ...)");
+        return;
+    }
+    if ((err = terminals_contact(r->d, r->terminal, r->now, -1, -1))) {
+        serve_error(a, 503, "busy", "%s", cp_detail());
+        return;
+    }
+    a->body = json_pack("{s:b, s:[], s:[], s:[], s:[], s:[]}", "ok", 1, "periods", "prices",
+                        "items", "rules", "cards");
+    /* No transaction (on SQLite a write lock, which would stop the charges):
+     * the version is read first, so whatever changes while the rest is read
+     * comes after it and is in the next delta again. */
+    if (!a->body || (err = fill(r, since, a->body)))
+        serve_error(a, 503, "busy", "%s", cp_detail());
+}

@@ -1,0 +1,397 @@
+/* journal: a terminal's local record of its events, kept before they are sent. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/db.h"
+#include "core/journal.h"
+
+/* The file is a SQLite database like a store, but never a store: its
+ * user_version says "journal" so that the store door's check for another
+ * program's database lets it open (a file with tables and version 0 is
+ * refused), and a journal given as --db is refused as not the store's
+ * schema. */
+#define JOURNAL_USER_VERSION "1400001"
+
+struct journal {
+    db *d;
+};
+
+static const char schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS journal_state ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  terminal TEXT NOT NULL,"
+    "  server_high_water INTEGER NOT NULL DEFAULT 0,"
+    "  clock_offset_s INTEGER NOT NULL DEFAULT 0);"
+    /* seq is the rowid: numbered by journal_append, never reused once sent */
+    "CREATE TABLE IF NOT EXISTS journal_events ("
+    "  seq INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  offline INTEGER NOT NULL,"
+    "  answer TEXT,"
+    "  delivered INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS journal_events_pending ON journal_events (delivered, seq);"
+    "CREATE TABLE IF NOT EXISTS journal_snapshot ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  body TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  fetched_at TEXT NOT NULL);"
+    "PRAGMA user_version = " JOURNAL_USER_VERSION ";";
+
+/* Creates path for its owner alone when missing; an existing file is left
+ * as it is (its owner chose its mode). */
+static cp_err create_owner_only(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+    if (fd >= 0) {
+        close(fd);
+        return CP_OK;
+    }
+    if (errno == EEXIST)
+        return CP_OK;
+    return cp_fail(errno == ENOSPC ? CP_ERR_FULL : CP_ERR_IO,
+                   "cannot create the journal %s: %s; check that its folder exists and that "
+                   "you may write there", path, strerror(errno));
+}
+
+/* Records the terminal on a new journal; refuses another terminal's. */
+static cp_err claim(journal *j, const char *path, const char *terminal)
+{
+    db_stmt *st = db_prepare(j->d, "SELECT terminal FROM journal_state WHERE id = 1");
+    int rc;
+
+    if (!st)
+        return db_fail(j->d, "reading the journal");
+    rc = db_step(st);
+    if (rc == DB_ERROR)
+        return db_fail(j->d, "reading the journal");
+    if (rc == DB_ROW) {
+        cp_err err = CP_OK;
+        if (strcmp(db_col_text(st, 0), terminal) != 0)
+            err = cp_fail(CP_ERR_INVALID, "the journal %s belongs to terminal %s, not %s: give "
+                          "each terminal a journal of its own", path, db_col_text(st, 0),
+                          terminal);
+        db_reset(st);
+        return err;
+    }
+    db_reset(st);
+    st = db_prepare(j->d, "INSERT INTO journal_state (id, terminal) VALUES (1, ?)");
+    if (!st)
+        return db_fail(j->d, "writing the journal");
+    db_bind_text(st, 1, terminal);
+    return db_step_done(j->d, st, "writing the journal");
+}
+
+cp_err journal_open(const char *path, const char *terminal, journal **out)
+{
+    journal *j = NULL;
+    cp_err err;
+
+    *out = NULL;
+    if (!path || !*path || db_target_dialect(path) != DB_DIALECT_SQLITE)
+        return cp_fail(CP_ERR_INVALID, "the journal is a file on the terminal (like "
+                       "/var/lib/cleanplate/L1.journal), not '%s'", path ? path : "");
+    if ((err = create_owner_only(path)))
+        return err;
+    if (!(j = calloc(1, sizeof *j)))
+        return cp_fail(CP_ERR_NOMEM, "out of memory opening %s", path);
+    if ((err = db_open(path, DB_OPEN_CREATE, &j->d)) || (err = db_exec(j->d, schema_sql)) ||
+        (err = claim(j, path, terminal)))
+        goto out;
+    *out = j;
+    j = NULL;
+out:
+    journal_close(j);
+    return err;
+}
+
+void journal_close(journal *j)
+{
+    if (!j)
+        return;
+    db_close(j->d);
+    free(j);
+}
+
+/* Reads one integer with the statement sql (no parameters). */
+static cp_err one_int64(journal *j, const char *sql, int64_t *out)
+{
+    db_stmt *st = db_prepare(j->d, sql);
+
+    if (!st)
+        return db_fail(j->d, "reading the journal");
+    return db_step_int64(j->d, st, out);
+}
+
+cp_err journal_next_seq(journal *j, int64_t *seq)
+{
+    /* past both: an older copy of the journal goes on after what the server has */
+    return one_int64(j,
+                     "SELECT max(coalesce((SELECT max(seq) FROM journal_events), 0),"
+                     " server_high_water) + 1 FROM journal_state WHERE id = 1",
+                     seq);
+}
+
+cp_err journal_server_high_water(journal *j, int64_t *hw)
+{
+    return one_int64(j, "SELECT server_high_water FROM journal_state WHERE id = 1", hw);
+}
+
+cp_err journal_pending_count(journal *j, int64_t *n)
+{
+    return one_int64(j, "SELECT count(*) FROM journal_events WHERE delivered = 0", n);
+}
+
+cp_err journal_clock_offset(journal *j, int64_t *offset_s)
+{
+    return one_int64(j, "SELECT clock_offset_s FROM journal_state WHERE id = 1", offset_s);
+}
+
+/* Runs sql, a write with one integer parameter. */
+static cp_err write_int(journal *j, const char *sql, int64_t v)
+{
+    db_stmt *st = db_prepare(j->d, sql);
+
+    if (!st)
+        return db_fail(j->d, "writing the journal");
+    db_bind_int64(st, 1, v);
+    return db_step_done(j->d, st, "writing the journal");
+}
+
+cp_err journal_set_clock_offset(journal *j, int64_t offset_s)
+{
+    return write_int(j, "UPDATE journal_state SET clock_offset_s = ? WHERE id = 1", offset_s);
+}
+
+/* The business clock now, as the store writes times. */
+static cp_err now_iso(char at[CP_TIME_ISO_LEN])
+{
+    cp_time now;
+    cp_err err = clock_now(&now);
+
+    if (!err)
+        clock_iso(&now, at);
+    return err;
+}
+
+/* Inserts the event seq with its text, in the open transaction. */
+static cp_err insert_event(journal *j, int64_t seq, const char *kind, const char *body,
+                           int offline)
+{
+    char at[CP_TIME_ISO_LEN];
+    db_stmt *st;
+    cp_err err;
+
+    if ((err = now_iso(at)))
+        return err;
+    st = db_prepare(j->d, "INSERT INTO journal_events (seq, kind, body, created_at, offline)"
+                          " VALUES (?, ?, ?, ?, ?)");
+    if (!st)
+        return db_fail(j->d, "writing the journal");
+    db_bind_int64(st, 1, seq);
+    db_bind_text(st, 2, kind);
+    db_bind_text(st, 3, body);
+    db_bind_text(st, 4, at);
+    db_bind_int(st, 5, offline != 0);
+    return db_step_done(j->d, st, "writing the journal");
+}
+
+cp_err journal_append(journal *j, const char *kind, json_t *event, int offline, int64_t *seq)
+{
+    char *body = NULL;
+    int64_t next = 0;
+    cp_err err;
+
+    /* BEGIN IMMEDIATE: the seq read and the insert are one step, even with
+     * a second program on the same file by mistake */
+    if ((err = db_begin(j->d)))
+        return err;
+    if ((err = journal_next_seq(j, &next)))
+        goto out;
+    if (json_object_set_new(event, "seq", json_integer(next)) ||
+        json_object_set_new(event, "kind", json_string(kind)) ||
+        json_object_set_new(event, "offline", json_boolean(offline)) ||
+        !(body = json_dumps(event, JSON_COMPACT))) {
+        err = cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
+        goto out;
+    }
+    if ((err = insert_event(j, next, kind, body, offline)) || (err = db_commit(j->d)))
+        goto out;
+    *seq = next;
+out:
+    if (err)
+        db_rollback(j->d);
+    free(body);
+    return err;
+}
+
+cp_err journal_retract(journal *j, int64_t seq)
+{
+    return write_int(j, "DELETE FROM journal_events WHERE seq = ?1 AND delivered = 0"
+                        " AND seq = (SELECT max(seq) FROM journal_events)", seq);
+}
+
+void journal_events_free(journal_event *ev, size_t n)
+{
+    for (size_t i = 0; ev && i < n; i++)
+        free(ev[i].body);
+    free(ev);
+}
+
+cp_err journal_pending(journal *j, size_t limit, journal_event **out, size_t *n)
+{
+    db_stmt *st = db_prepare(j->d, "SELECT seq, offline, body FROM journal_events"
+                                   " WHERE delivered = 0 ORDER BY seq LIMIT ?");
+    journal_event *ev = NULL;
+    size_t count = 0;
+    cp_err err = CP_OK;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (!st)
+        return db_fail(j->d, "reading the journal");
+    if (limit && !(ev = calloc(limit, sizeof *ev)))
+        return cp_fail(CP_ERR_NOMEM, "out of memory reading the journal");
+    db_bind_int64(st, 1, (int64_t)limit);
+    while (count < limit && (rc = db_step(st)) == DB_ROW) {
+        ev[count].seq = db_col_int64(st, 0);
+        ev[count].offline = db_col_int(st, 1);
+        if (!(ev[count++].body = strdup(db_col_text(st, 2)))) {
+            err = cp_fail(CP_ERR_NOMEM, "out of memory reading the journal");
+            goto out;
+        }
+    }
+    if (count < limit && rc == DB_ERROR) {
+        err = db_fail(j->d, "reading the journal");
+        goto out;
+    }
+    *out = ev;
+    *n = count;
+    ev = NULL;
+out:
+    db_reset(st);
+    journal_events_free(ev, count);
+    return err;
+}
+
+cp_err journal_delivered(journal *j, int64_t seq, const char *answer)
+{
+    db_stmt *st = db_prepare(j->d, "UPDATE journal_events SET delivered = 1,"
+                                   " answer = coalesce(?, answer) WHERE seq = ?");
+
+    if (!st)
+        return db_fail(j->d, "writing the journal");
+    db_bind_text(st, 1, answer);
+    db_bind_int64(st, 2, seq);
+    return db_step_done(j->d, st, "writing the journal");
+}
+
+cp_err journal_high_water(journal *j, int64_t hw)
+{
+    cp_err err;
+
+    if ((err = db_begin(j->d)))
+        return err;
+    /* the mark only grows: an answer that crossed a newer one says less */
+    if (!(err = write_int(j, "UPDATE journal_events SET delivered = 1"
+                             " WHERE seq <= ? AND delivered = 0", hw)) &&
+        !(err = write_int(j, "UPDATE journal_state SET server_high_water ="
+                             " max(server_high_water, ?) WHERE id = 1", hw)))
+        err = db_commit(j->d);
+    if (err)
+        db_rollback(j->d);
+    return err;
+}
+
+cp_err journal_prune(journal *j, const char *before, int64_t *n)
+{
+    db_stmt *st = db_prepare(j->d, "DELETE FROM journal_events WHERE delivered = 1"
+                                   " AND created_at < ?");
+    cp_err err;
+
+    if (!st)
+        return db_fail(j->d, "writing the journal");
+    db_bind_text(st, 1, before);
+    if (!(err = db_step_done(j->d, st, "writing the journal")))
+        *n = db_changes(j->d);
+    return err;
+}
+
+/* A text column of the one row of st (bound), malloc'd, or NULL when there
+ * is no row or the column is NULL. */
+static cp_err one_text(journal *j, db_stmt *st, char **out)
+{
+    int rc = db_step(st);
+    cp_err err = CP_OK;
+
+    *out = NULL;
+    if (rc == DB_ERROR)
+        err = db_fail(j->d, "reading the journal");
+    else if (rc == DB_ROW && !db_col_is_null(st, 0) && !(*out = strdup(db_col_text(st, 0))))
+        err = cp_fail(CP_ERR_NOMEM, "out of memory reading the journal");
+    db_reset(st);
+    return err;
+}
+
+cp_err journal_answer(journal *j, int64_t seq, char **answer)
+{
+    db_stmt *st = db_prepare(j->d, "SELECT answer FROM journal_events WHERE seq = ?");
+
+    *answer = NULL;
+    if (!st)
+        return db_fail(j->d, "reading the journal");
+    db_bind_int64(st, 1, seq);
+    return one_text(j, st, answer);
+}
+
+cp_err journal_snapshot_save(journal *j, const char *snapshot, int64_t version)
+{
+    char at[CP_TIME_ISO_LEN];
+    db_stmt *st;
+    cp_err err;
+
+    if ((err = now_iso(at)))
+        return err;
+    st = db_prepare(j->d, "INSERT INTO journal_snapshot (id, body, version, fetched_at)"
+                          " VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+                          " body = excluded.body, version = excluded.version,"
+                          " fetched_at = excluded.fetched_at");
+    if (!st)
+        return db_fail(j->d, "writing the journal");
+    db_bind_text(st, 1, snapshot);
+    db_bind_int64(st, 2, version);
+    db_bind_text(st, 3, at);
+    return db_step_done(j->d, st, "writing the journal");
+}
+
+cp_err journal_snapshot_load(journal *j, char **snapshot, int64_t *version, char fetched_at[32])
+{
+    db_stmt *st = db_prepare(j->d, "SELECT body, version, fetched_at FROM journal_snapshot"
+                                   " WHERE id = 1");
+    cp_err err = CP_OK;
+    int rc;
+
+    *snapshot = NULL;
+    *version = 0;
+    fetched_at[0] = '\0';
+    if (!st)
+        return db_fail(j->d, "reading the journal");
+    rc = db_step(st);
+    if (rc == DB_ERROR) {
+        err = db_fail(j->d, "reading the journal");
+    } else if (rc == DB_ROW) {
+        *version = db_col_int64(st, 1);
+        db_copy_col(fetched_at, 32, st, 2);
+        if (!(*snapshot = strdup(db_col_text(st, 0))))
+            err = cp_fail(CP_ERR_NOMEM, "out of memory reading the journal");
+    }
+    db_reset(st);
+    return err;
+}

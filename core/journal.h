@@ -1,0 +1,90 @@
+/* journal: a terminal's local record of its events, kept before they are sent.
+ *
+ * A networked terminal (doc/protocol.md) numbers its events 1, 2, 3, ...
+ * without gaps and stores each one here, in a SQLite file of its own opened
+ * through the store door (core/db.h), before it sends it. An event stays
+ * until the server's answer covers its seq; the server applies each
+ * (terminal, seq) once, so sending again after a crash or a lost answer
+ * charges nothing twice. The journal also keeps the last snapshot the
+ * terminal decides from offline, and the offset of its clock to the server's.
+ *
+ * An event's body is the JSON text exactly as it is sent, fixed when it is
+ * appended: the same id sent again with other content is refused by the
+ * server as a conflict. */
+#ifndef CP_JOURNAL_H
+#define CP_JOURNAL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+typedef struct journal journal;
+
+/* One event not yet delivered, as journal_pending gives it. */
+typedef struct journal_event {
+    int64_t seq;
+    int offline; /* decided without the server */
+    char *body;  /* the JSON text to send (owned by the array, see journal_events_free) */
+} journal_event;
+
+/* Opens the journal file at path for terminal, creating it (mode 0600:
+ * it holds card numbers and, in the snapshot, names and balances) with its
+ * schema when missing. A journal written by another terminal is refused:
+ * its events carry that terminal's code. Caller owns *out (journal_close). */
+cp_err journal_open(const char *path, const char *terminal, journal **out);
+
+/* Closes j; accepts NULL. */
+void journal_close(journal *j);
+
+/* Appends an event of kind ("charge", "weighing") in one transaction: gives
+ * it the next seq (past both the journal's last and the server's high-water
+ * mark), sets "seq", "kind" and "offline" in event, and stores its compact
+ * text. When this returns CP_OK the event survives a crash. */
+cp_err journal_append(journal *j, const char *kind, json_t *event, int offline, int64_t *seq);
+
+/* Takes back the event seq when it is the newest and was never delivered:
+ * for an event the server refused as a request (a wrong key, say), so that
+ * nothing was applied and the seq can be given again without a gap. */
+cp_err journal_retract(journal *j, int64_t seq);
+
+/* Up to limit events not yet delivered, oldest first, into *out (n of
+ * them; free with journal_events_free). */
+cp_err journal_pending(journal *j, size_t limit, journal_event **out, size_t *n);
+void journal_events_free(journal_event *ev, size_t n);
+
+/* How many events are not yet delivered. */
+cp_err journal_pending_count(journal *j, int64_t *n);
+
+/* Marks seq delivered, with the server's answer to it (JSON text, may be NULL). */
+cp_err journal_delivered(journal *j, int64_t seq, const char *answer);
+
+/* The server said its high-water mark for this terminal is hw: every seq up
+ * to hw is delivered, and the next seq given is past it, even when this
+ * journal is an older copy that never saw those events. */
+cp_err journal_high_water(journal *j, int64_t hw);
+
+/* The server's high-water mark last learnt (0 before any contact), and the
+ * seq the next event would get. */
+cp_err journal_server_high_water(journal *j, int64_t *hw);
+cp_err journal_next_seq(journal *j, int64_t *seq);
+
+/* The answer stored for seq (malloc'd JSON text, NULL when none yet). */
+cp_err journal_answer(journal *j, int64_t seq, char **answer);
+
+/* Forgets delivered events made before `before` (an ISO time as the
+ * journal writes them), so that the file does not grow for ever; the next
+ * seq still follows the server's high-water mark. *n gets how many. */
+cp_err journal_prune(journal *j, const char *before, int64_t *n);
+
+/* The snapshot to decide offline from: stored whole (JSON text) with its
+ * version; load gives malloc'd text, or NULL and version 0 when none. */
+cp_err journal_snapshot_save(journal *j, const char *snapshot, int64_t version);
+cp_err journal_snapshot_load(journal *j, char **snapshot, int64_t *version, char fetched_at[32]);
+
+/* The server's clock minus the terminal's, in seconds, as last learnt. */
+cp_err journal_clock_offset(journal *j, int64_t *offset_s);
+cp_err journal_set_clock_offset(journal *j, int64_t offset_s);
+
+#endif

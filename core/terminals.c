@@ -1,0 +1,401 @@
+/* terminals: what the store keeps of networked terminals: their keys, the events the server applied, their status, refusals and alarms. */
+#include "core/terminals.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/audit.h"
+#include "core/clock.h"
+#include "core/hash.h"
+
+/* The business clock's time now, as the store writes it. */
+static cp_err now_iso(char at[CP_TIME_ISO_LEN])
+{
+    cp_time t;
+    cp_err err = clock_now(&t);
+
+    if (!err)
+        clock_iso(&t, at);
+    return err;
+}
+
+/* Ends the transaction that a writer opened: commit on success, else
+ * rollback keeping err. */
+static cp_err finish(db *d, cp_err err)
+{
+    if (err) {
+        db_rollback(d);
+        return err;
+    }
+    return db_commit(d);
+}
+
+cp_err terminals_new_key(db *d, const char *code, const char *actor,
+                         char out[TERMAUTH_HEX_LEN])
+{
+    static const char sql[] =
+        "INSERT INTO terminal_keys(terminal, key_hex, actor, created_at)"
+        " SELECT code, ?2, ?3, ?4 FROM terminals WHERE code = ?1";
+    char at[CP_TIME_ISO_LEN];
+    db_stmt *st;
+    cp_err err;
+
+    if ((err = termauth_new_key(out)) || (err = now_iso(at)) || (err = db_begin(d)))
+        return err;
+    if (!(st = db_prepare(d, sql))) {
+        err = CP_ERR_DB;
+        goto out;
+    }
+    db_bind_text(st, 1, code);
+    db_bind_text(st, 2, out);
+    db_bind_text(st, 3, actor);
+    db_bind_text(st, 4, at);
+    if ((err = db_step_done(d, st, "saving the terminal's key")))
+        goto out;
+    if (db_changes(d) == 0) {
+        err = cp_fail(CP_ERR_NOT_FOUND, "no terminal '%s': add it with `cleanplate-office "
+                      "terminal add`", code);
+        goto out;
+    }
+    /* the key itself never goes into the audit log, only that one was made */
+    err = audit_append(d, actor, code, "terminal.key", code, "new key; the old one stops working");
+out:
+    if (err)
+        memset(out, 0, TERMAUTH_HEX_LEN);
+    return finish(d, err);
+}
+
+cp_err terminals_info_of(db *d, const char *code, terminals_info *out)
+{
+    /* the newest key is the one with the largest id */
+    static const char sql[] =
+        "SELECT t.kind, c.code, c.id, (SELECT k.key_hex FROM terminal_keys k"
+        "   WHERE k.terminal = t.code ORDER BY k.id DESC LIMIT 1)"
+        " FROM terminals t JOIN canteens c ON c.id = t.canteen_id WHERE t.code = ?1";
+    db_stmt *st = db_prepare(d, sql);
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, code);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        db_copy_col(out->kind, sizeof out->kind, st, 0);
+        db_copy_col(out->canteen, sizeof out->canteen, st, 1);
+        out->canteen_id = db_col_int64(st, 2);
+        db_copy_col(out->key, sizeof out->key, st, 3);
+    }
+    db_reset(st);
+    if (rc == DB_ERROR)
+        return db_fail(d, "reading the terminal");
+    if (rc == DB_DONE)
+        return cp_fail(CP_ERR_NOT_FOUND, "no terminal '%s'", code);
+    return CP_OK;
+}
+
+static cp_err add_alarm(db *d, const char *code, int64_t now, const char *kind,
+                        const char *detail)
+{
+    static const char sql[] =
+        "INSERT INTO terminal_alarms(terminal, at, kind, detail) VALUES (?1, ?2, ?3, ?4)";
+    db_stmt *st = db_prepare(d, sql);
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, code);
+    db_bind_int64(st, 2, now);
+    db_bind_text(st, 3, kind);
+    db_bind_text(st, 4, detail);
+    return db_step_done(d, st, "raising an alarm");
+}
+
+static cp_err count_refusal(db *d, const char *code, const char *reason)
+{
+    static const char sql[] =
+        "INSERT INTO terminal_refusals(terminal, reason, count) VALUES (?1, ?2, 1)"
+        " ON CONFLICT (terminal, reason) DO UPDATE SET count = terminal_refusals.count + 1";
+    db_stmt *st = db_prepare(d, sql);
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, code);
+    db_bind_text(st, 2, reason);
+    return db_step_done(d, st, "counting a refused request");
+}
+
+cp_err terminals_refused(db *d, const char *code, const char *reason, int alarm,
+                         const char *detail)
+{
+    cp_err err;
+
+    if ((err = db_begin(d)))
+        return err;
+    if ((err = count_refusal(d, code, reason)) || !alarm)
+        goto out;
+    if (!(err = add_alarm(d, code, (int64_t)time(NULL), reason, detail)))
+        err = audit_append(d, "serve", code, "terminal.refused", reason, detail);
+out:
+    return finish(d, err);
+}
+
+cp_err terminals_alarm(db *d, const char *code, int64_t now, const char *kind,
+                       const char *detail)
+{
+    cp_err err;
+
+    if ((err = db_begin(d)))
+        return err;
+    return finish(d, add_alarm(d, code, now, kind, detail));
+}
+
+/* Notes the contact in the open transaction (see terminals_contact). */
+static cp_err note_contact(db *d, const char *code, int64_t now, int64_t pending,
+                           int64_t snapshot_version)
+{
+    /* a value not reported (< 0) keeps what was there */
+    static const char sql[] =
+        "INSERT INTO terminal_status(terminal, last_contact, last_contact_at, pending,"
+        " snapshot_version) VALUES (?1, ?2, ?3, CASE WHEN ?4 >= 0 THEN ?4 ELSE 0 END,"
+        " CASE WHEN ?5 >= 0 THEN ?5 ELSE 0 END)"
+        " ON CONFLICT (terminal) DO UPDATE SET last_contact = ?2, last_contact_at = ?3,"
+        " pending = CASE WHEN ?4 >= 0 THEN ?4 ELSE terminal_status.pending END,"
+        " snapshot_version = CASE WHEN ?5 >= 0 THEN ?5 ELSE terminal_status.snapshot_version END";
+    char at[CP_TIME_ISO_LEN];
+    db_stmt *st;
+    cp_err err;
+
+    if ((err = now_iso(at)))
+        return err;
+    if (!(st = db_prepare(d, sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, code);
+    db_bind_int64(st, 2, now);
+    db_bind_text(st, 3, at);
+    db_bind_int64(st, 4, pending);
+    db_bind_int64(st, 5, snapshot_version);
+    return db_step_done(d, st, "noting the terminal's contact");
+}
+
+cp_err terminals_contact(db *d, const char *code, int64_t now, int64_t pending,
+                         int64_t snapshot_version)
+{
+    cp_err err;
+
+    if ((err = db_begin(d)))
+        return err;
+    return finish(d, note_contact(d, code, now, pending, snapshot_version));
+}
+
+cp_err terminals_high_water(db *d, const char *code, int64_t *hw)
+{
+    static const char sql[] =
+        "SELECT coalesce(max(seq), 0) FROM terminal_events WHERE terminal = ?1";
+    db_stmt *st = db_prepare(d, sql);
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, code);
+    return db_step_int64(d, st, hw);
+}
+
+cp_err terminals_event_find(db *d, const char *code, int64_t seq, int *found, char *hash,
+                            char **answer)
+{
+    static const char sql[] =
+        "SELECT content_hash, answer FROM terminal_events WHERE terminal = ?1 AND seq = ?2";
+    db_stmt *st = db_prepare(d, sql);
+    cp_err err = CP_OK;
+    int rc;
+
+    *found = 0;
+    *answer = NULL;
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, code);
+    db_bind_int64(st, 2, seq);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        db_copy_col(hash, HASH_HEX_LEN, st, 0);
+        if (!(*answer = strdup(db_col_text(st, 1))))
+            err = cp_fail(CP_ERR_NOMEM, "out of memory");
+        *found = 1;
+    } else if (rc == DB_ERROR) {
+        err = db_fail(d, "reading an applied event");
+    }
+    db_reset(st);
+    return err;
+}
+
+/* Writes the one applied event ev and moves the high-water mark past it,
+ * in the open transaction. */
+static cp_err record_one(db *d, const terminals_event *ev, const char *now)
+{
+    /* ON CONFLICT: another thread (a retry) recorded it first, with the
+     * same effect, since both applied the same request id */
+    static const char event_sql[] =
+        "INSERT INTO terminal_events(terminal, seq, kind, content_hash, answer, offline, at,"
+        " received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        " ON CONFLICT (terminal, seq) DO NOTHING";
+    /* the status row exists: note_contact wrote it just before */
+    static const char hw_sql[] =
+        "UPDATE terminal_status SET high_water = ?2, high_water_at = ?3"
+        " WHERE terminal = ?1 AND high_water < ?2";
+    db_stmt *st = db_prepare(d, event_sql);
+    cp_err err;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, ev->terminal);
+    db_bind_int64(st, 2, ev->seq);
+    db_bind_text(st, 3, ev->kind);
+    db_bind_text(st, 4, ev->hash);
+    db_bind_text(st, 5, ev->answer);
+    db_bind_int(st, 6, ev->offline ? 1 : 0);
+    db_bind_text(st, 7, ev->at);
+    db_bind_text(st, 8, now);
+    if ((err = db_step_done(d, st, "recording an applied event")))
+        return err;
+    if (!(st = db_prepare(d, hw_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, ev->terminal);
+    db_bind_int64(st, 2, ev->seq);
+    db_bind_text(st, 3, ev->offline && ev->at ? ev->at : now);
+    return db_step_done(d, st, "moving the high-water mark");
+}
+
+cp_err terminals_events_record(db *d, const terminals_event *evs, size_t n)
+{
+    char now[CP_TIME_ISO_LEN];
+    cp_err err;
+
+    if (n == 0)
+        return CP_OK;
+    if ((err = now_iso(now)) || (err = db_begin(d)))
+        return err;
+    err = note_contact(d, evs[0].terminal, evs[0].now, evs[0].pending, evs[0].snapshot_version);
+    for (size_t i = 0; !err && i < n; i++)
+        err = record_one(d, &evs[i], now);
+    return finish(d, err);
+}
+
+/* Calls row for every row of st (bound already), stopping at its first
+ * error; then resets st. what names the reading in an error. */
+static cp_err each_row(db *d, db_stmt *st, const char *what,
+                       cp_err (*row)(db_stmt *st, void *arg), void *arg)
+{
+    cp_err err = CP_OK;
+    int rc = DB_DONE;
+
+    while (!err && (rc = db_step(st)) == DB_ROW)
+        err = row(st, arg);
+    if (!err && rc == DB_ERROR)
+        err = db_fail(d, what);
+    db_reset(st);
+    return err;
+}
+
+/* The callbacks of the lists below, with what each was given. */
+struct list_cb {
+    cp_err (*terminal)(const terminals_row *row, void *arg);
+    cp_err (*refusal)(const char *reason, int64_t n, void *arg);
+    cp_err (*alarm)(int64_t at, const char *kind, const char *detail, void *arg);
+    void *arg;
+};
+
+static cp_err terminal_row(db_stmt *st, void *arg)
+{
+    const struct list_cb *cb = arg;
+    terminals_row r = {
+        .code = db_col_text(st, 0), .kind = db_col_text(st, 1),
+        .canteen = db_col_text(st, 2), .has_key = db_col_int64(st, 3) > 0,
+        .last_contact = db_col_int64(st, 4), .pending = db_col_int64(st, 5),
+        .high_water = db_col_int64(st, 6), .snapshot_version = db_col_int64(st, 7),
+        .high_water_at = db_col_text(st, 8), .alarms = (long)db_col_int64(st, 9),
+    };
+    return cb->terminal(&r, cb->arg);
+}
+
+static cp_err refusal_row(db_stmt *st, void *arg)
+{
+    const struct list_cb *cb = arg;
+    return cb->refusal(db_col_text(st, 0), db_col_int64(st, 1), cb->arg);
+}
+
+static cp_err alarm_row(db_stmt *st, void *arg)
+{
+    const struct list_cb *cb = arg;
+    return cb->alarm(db_col_int64(st, 0), db_col_text(st, 1), db_col_text(st, 2), cb->arg);
+}
+
+cp_err terminals_list(db *d, cp_err (*fn)(const terminals_row *row, void *arg), void *arg)
+{
+    static const char sql[] =
+        "SELECT t.code, t.kind, c.code,"
+        " (SELECT count(*) FROM terminal_keys k WHERE k.terminal = t.code),"
+        " coalesce(s.last_contact, 0), coalesce(s.pending, 0), coalesce(s.high_water, 0),"
+        " coalesce(s.snapshot_version, 0), coalesce(s.high_water_at, ''),"
+        " (SELECT count(*) FROM terminal_alarms a WHERE a.terminal = t.code"
+        "   AND a.acknowledged = 0)"
+        " FROM terminals t JOIN canteens c ON c.id = t.canteen_id"
+        " LEFT JOIN terminal_status s ON s.terminal = t.code ORDER BY t.code";
+    struct list_cb cb = {.terminal = fn, .arg = arg};
+    db_stmt *st = db_prepare(d, sql);
+
+    return st ? each_row(d, st, "listing the terminals", terminal_row, &cb) : CP_ERR_DB;
+}
+
+cp_err terminals_refusals(db *d, const char *code,
+                          cp_err (*fn)(const char *reason, int64_t n, void *arg), void *arg)
+{
+    static const char sql[] =
+        "SELECT reason, count FROM terminal_refusals WHERE terminal = ?1 ORDER BY reason";
+    struct list_cb cb = {.refusal = fn, .arg = arg};
+    db_stmt *st = db_prepare(d, sql);
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, code);
+    return each_row(d, st, "reading the refused requests", refusal_row, &cb);
+}
+
+cp_err terminals_alarms(db *d, const char *code, int max,
+                        cp_err (*fn)(int64_t at, const char *kind, const char *detail, void *arg),
+                        void *arg)
+{
+    static const char sql[] =
+        "SELECT at, kind, detail FROM terminal_alarms WHERE terminal = ?1"
+        " ORDER BY id DESC LIMIT ?2";
+    struct list_cb cb = {.alarm = fn, .arg = arg};
+    db_stmt *st = db_prepare(d, sql);
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, code);
+    db_bind_int(st, 2, max);
+    return each_row(d, st, "reading the alarms", alarm_row, &cb);
+}
+
+cp_err terminals_undelivered(db *d, const char *end, char code[64], char why[128])
+{
+    static const char sql[] =
+        "SELECT terminal, CASE WHEN last_contact_at < ?1 THEN 'last_contact' ELSE 'pending' END"
+        " FROM terminal_status WHERE last_contact_at < ?1"
+        " OR (pending > 0 AND (high_water_at IS NULL OR high_water_at < ?1))"
+        " ORDER BY terminal LIMIT 1";
+    db_stmt *st = db_prepare(d, sql);
+    int rc;
+
+    code[0] = why[0] = '\0';
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, end);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        db_copy_col(code, 64, st, 0);
+        db_copy_col(why, 128, st, 1);
+    }
+    db_reset(st);
+    return rc == DB_ERROR ? db_fail(d, "checking the terminals' deliveries") : CP_OK;
+}

@@ -1,0 +1,105 @@
+/* terminals: what the store keeps of networked terminals: their keys, the events the server applied, their status, refusals and alarms. */
+#ifndef CP_TERMINALS_H
+#define CP_TERMINALS_H
+
+#include <stdint.h>
+
+#include "core/db.h"
+#include "core/termauth.h"
+
+/* A new key for terminal code (the old one stops working at once), audited
+ * as actor ("terminal.key"). out gets the key, to be shown once. */
+cp_err terminals_new_key(db *d, const char *code, const char *actor,
+                         char out[TERMAUTH_HEX_LEN]);
+
+/* What the server needs to know of a terminal that signs a request. */
+typedef struct terminals_info {
+    char key[TERMAUTH_HEX_LEN]; /* its newest key, "" when it has none */
+    char kind[16];              /* "pos" or "waste" */
+    char canteen[64];           /* its canteen's code */
+    int64_t canteen_id;
+} terminals_info;
+
+/* The terminal code's key, kind and canteen. CP_ERR_NOT_FOUND when there is
+ * no such terminal. */
+cp_err terminals_info_of(db *d, const char *code, terminals_info *out);
+
+/* Counts one refused request of terminal code for reason (an error code of
+ * doc/protocol.md), in one transaction of its own. With alarm (a wrong key
+ * or signature) it is also an audited note (terminal.refused) and an alarm
+ * of kind reason with detail. Nothing else is written. */
+cp_err terminals_refused(db *d, const char *code, const char *reason, int alarm,
+                         const char *detail);
+
+/* Notes a contact of terminal code at now (real Unix seconds) with what it
+ * reported: pending events and snapshot version (< 0: not reported). */
+cp_err terminals_contact(db *d, const char *code, int64_t now, int64_t pending,
+                         int64_t snapshot_version);
+
+/* The highest seq of code applied (0: none) into *hw. */
+cp_err terminals_high_water(db *d, const char *code, int64_t *hw);
+
+/* The event (code, seq) as applied: *found 0 when it was not; else hash
+ * (HASH_HEX_LEN bytes) gets its content hash and *answer (the caller frees
+ * it) the JSON text of the answer given. */
+cp_err terminals_event_find(db *d, const char *code, int64_t seq, int *found, char *hash,
+                            char **answer);
+
+/* One applied event, as terminals_event_record writes it. */
+typedef struct terminals_event {
+    const char *terminal;
+    int64_t seq;
+    const char *kind;   /* "charge" or "weighing" */
+    const char *hash;   /* of its content */
+    const char *answer; /* JSON text */
+    int offline;
+    const char *at;     /* its own time (business clock), or NULL */
+    int64_t now;        /* the contact: real Unix time of the request */
+    int64_t pending, snapshot_version; /* as reported, < 0: not reported */
+} terminals_event;
+
+/* Records that the n events evs (of one terminal) were applied, moves the
+ * terminal's high-water mark and notes the contact of evs[0] (as
+ * terminals_contact does), in one transaction: one commit for a whole
+ * batch besides the events' own. An event (terminal, seq) recorded already
+ * is not written again (another server thread applied it first: same
+ * request id, same effect). */
+cp_err terminals_events_record(db *d, const terminals_event *evs, size_t n);
+
+/* Raises an alarm of kind (id_conflict, sequence_gap, ...) for code at now. */
+cp_err terminals_alarm(db *d, const char *code, int64_t now, const char *kind,
+                       const char *detail);
+
+/* One terminal as `cleanplate-office terminals` shows it; strings live until
+ * the callback returns. */
+typedef struct terminals_row {
+    const char *code, *kind, *canteen;
+    int has_key;
+    int64_t last_contact;     /* Unix seconds, 0: never */
+    int64_t pending, high_water, snapshot_version;
+    const char *high_water_at; /* "" when none */
+    long alarms;               /* not acknowledged */
+} terminals_row;
+
+/* Calls fn for every terminal by code; stops at the first error fn returns. */
+cp_err terminals_list(db *d, cp_err (*fn)(const terminals_row *row, void *arg), void *arg);
+
+/* Calls fn(reason, count) for each refusal counter of code, by reason. */
+cp_err terminals_refusals(db *d, const char *code,
+                          cp_err (*fn)(const char *reason, int64_t n, void *arg), void *arg);
+
+/* Calls fn for the newest alarms of code (at most max), newest first. */
+cp_err terminals_alarms(db *d, const char *code, int max,
+                        cp_err (*fn)(int64_t at, const char *kind, const char *detail, void *arg),
+                        void *arg);
+
+/* A terminal that holds back the month that ends at end (the business
+ * clock's ISO time of the first second after it, "2026-12-01T00:00:00"):
+ * one that has contacted a server and either was last heard before end
+ * (what it did after is unknown), or still reported events pending while
+ * its newest applied event is from before end (the pending ones follow it
+ * in seq, so may be of the month). *code (64 bytes) gets the first such
+ * terminal by code and *why (128 bytes) which case, "" when none. */
+cp_err terminals_undelivered(db *d, const char *end, char code[64], char why[128]);
+
+#endif

@@ -1,0 +1,377 @@
+/* termsync: store and forward for a networked terminal (doc/protocol.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/clock.h"
+#include "core/remote.h"
+#include "core/termsync.h"
+
+#define KEEP_DAYS 31 /* delivered events are kept this long (a month's questions) */
+#define BATCH 500 /* events per request when replaying: well under the server's 1,000 */
+/* A snapshot is larger than an event and not needed within a tap's budget:
+ * it gets this many budgets, and at least SNAPSHOT_MIN_MS. */
+#define SNAPSHOT_BUDGETS 10
+#define SNAPSHOT_MIN_MS 5000
+
+struct termsync {
+    journal *j;
+    remote *r;
+    char terminal[64];
+    int offline;         /* the last request found no answer */
+    json_t *snapshot;    /* what offline decisions read, NULL before the first */
+    int64_t snapshot_version;
+    time_t snapshot_taken; /* real clock; 0: not in this run */
+};
+
+/* Forgets what the server had for more than KEEP_DAYS: a terminal makes
+ * about a thousand events a day. */
+static cp_err forget_old(termsync *t)
+{
+    char before[CP_TIME_ISO_LEN];
+    cp_time now;
+    int64_t n = 0;
+    cp_err err = clock_now(&now);
+
+    if (err)
+        return err;
+    now = clock_add_seconds(&now, -KEEP_DAYS * 86400L);
+    clock_iso(&now, before);
+    return journal_prune(t->j, before, &n);
+}
+
+cp_err termsync_open(const termsync_config *c, termsync **out)
+{
+    termsync *t = calloc(1, sizeof *t);
+    char *snap = NULL, at[32];
+    int64_t offset = 0;
+    cp_err err;
+
+    *out = NULL;
+    if (!t)
+        return cp_fail(CP_ERR_NOMEM, "out of memory starting the link to the server");
+    snprintf(t->terminal, sizeof t->terminal, "%s", c->terminal);
+    if ((err = journal_open(c->journal, c->terminal, &t->j)) ||
+        (err = remote_new(c->server, c->terminal, c->key, c->budget_ms, &t->r)) ||
+        (err = journal_clock_offset(t->j, &offset)) ||
+        (err = journal_snapshot_load(t->j, &snap, &t->snapshot_version, at)))
+        goto out;
+    remote_set_clock_offset(t->r, offset);
+    if ((err = forget_old(t)))
+        goto out;
+    /* a stored snapshot that no longer parses is as good as none */
+    t->snapshot = snap ? json_loads(snap, 0, NULL) : NULL;
+    *out = t;
+    t = NULL;
+out:
+    free(snap);
+    termsync_close(t);
+    return err;
+}
+
+void termsync_close(termsync *t)
+{
+    if (!t)
+        return;
+    json_decref(t->snapshot);
+    remote_free(t->r);
+    journal_close(t->j);
+    free(t);
+}
+
+journal *termsync_journal(termsync *t)
+{
+    return t->j;
+}
+
+const char *termsync_terminal(const termsync *t)
+{
+    return t->terminal;
+}
+
+int termsync_offline(const termsync *t)
+{
+    return t->offline;
+}
+
+json_t *termsync_snapshot(termsync *t)
+{
+    return t->snapshot;
+}
+
+int64_t termsync_snapshot_version(const termsync *t)
+{
+    return t->snapshot_version;
+}
+
+/* Keeps the clock offset the link learnt, when it changed. */
+static void keep_clock(termsync *t)
+{
+    int64_t stored = 0;
+
+    if (journal_clock_offset(t->j, &stored) == CP_OK && stored != remote_clock_offset(t->r))
+        journal_set_clock_offset(t->j, remote_clock_offset(t->r)); /* a hint: a failure is harmless */
+}
+
+/* Stores the answers of an events answer and its high-water mark; *hw gets
+ * the mark (-1 when the answer has none). */
+static cp_err take_answers(termsync *t, const json_t *answer, int64_t *hw)
+{
+    json_t *answers = json_object_get(answer, "answers"), *a, *mark;
+    size_t i;
+    cp_err err = CP_OK;
+
+    *hw = -1;
+    json_array_foreach(answers, i, a) {
+        json_t *seq = json_object_get(a, "seq");
+        char *text;
+        if (!json_is_integer(seq))
+            continue;
+        if (!(text = json_dumps(a, JSON_COMPACT)))
+            return cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
+        err = journal_delivered(t->j, json_integer_value(seq), text);
+        free(text);
+        if (err)
+            return err;
+    }
+    mark = json_object_get(answer, "high_water");
+    if (json_is_integer(mark)) {
+        *hw = json_integer_value(mark);
+        err = journal_high_water(t->j, *hw);
+    }
+    return err;
+}
+
+/* An error object of our own, shaped as the server's, for an answer that
+ * says ok but does not take what was sent (it would loop for ever). */
+static json_t *stuck_error(int64_t first)
+{
+    char msg[128];
+
+    snprintf(msg, sizeof msg, "the server answered but did not apply event %lld",
+             (long long)first);
+    return json_pack("{s:b, s:s, s:s}", "ok", 0, "error", "not_applied", "message", msg);
+}
+
+/* Sends one batch of up to BATCH pending events; *left gets how many were
+ * pending before it (0: nothing was sent). */
+static termsync_state send_batch(termsync *t, int64_t *left, json_t **error)
+{
+    journal_event *ev = NULL;
+    const char *texts[BATCH];
+    json_t *answer = NULL;
+    int64_t hw = -1;
+    size_t n = 0;
+    long status = 0;
+    termsync_state st = TERMSYNC_REFUSED;
+
+    if (journal_pending_count(t->j, left) || journal_pending(t->j, BATCH, &ev, &n))
+        goto local_error;
+    if (n == 0) {
+        st = TERMSYNC_ANSWERED;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        texts[i] = ev[i].body;
+    if (remote_post_events(t->r, texts, n, *left - (int64_t)n, t->snapshot_version, &status,
+                           &answer)) {
+        t->offline = 1;
+        st = TERMSYNC_NO_ANSWER;
+        goto out;
+    }
+    t->offline = 0;
+    keep_clock(t);
+    /* an error object may carry the answers before the refused event */
+    if (take_answers(t, answer, &hw))
+        goto local_error;
+    if (status != 200 || !json_is_true(json_object_get(answer, "ok"))) {
+        *error = answer;
+        answer = NULL;
+        goto out;
+    }
+    if (hw < ev[0].seq) {
+        *error = stuck_error(ev[0].seq);
+        goto out;
+    }
+    st = TERMSYNC_ANSWERED;
+    goto out;
+local_error:
+    /* the journal failed: said as an error object, as the server would */
+    *error = json_pack("{s:b, s:s, s:s}", "ok", 0, "error", "journal", "message", cp_detail());
+out:
+    json_decref(answer);
+    journal_events_free(ev, n);
+    return st;
+}
+
+termsync_state termsync_flush(termsync *t, json_t **error)
+{
+    termsync_state st;
+    int64_t left = 0;
+
+    *error = NULL;
+    do
+        st = send_batch(t, &left, error);
+    while (st == TERMSYNC_ANSWERED && left > BATCH);
+    return st;
+}
+
+/* An empty upload: its answer says the server's high-water mark and time,
+ * and whether the link is up. */
+static termsync_state probe(termsync *t, json_t **error)
+{
+    json_t *answer = NULL;
+    int64_t hw = -1;
+    long status = 0;
+
+    *error = NULL;
+    if (remote_post_events(t->r, NULL, 0, 0, t->snapshot_version, &status, &answer)) {
+        t->offline = 1;
+        return TERMSYNC_NO_ANSWER;
+    }
+    t->offline = 0;
+    keep_clock(t);
+    take_answers(t, answer, &hw);
+    if (status != 200 || !json_is_true(json_object_get(answer, "ok"))) {
+        *error = answer;
+        return TERMSYNC_REFUSED;
+    }
+    json_decref(answer);
+    return TERMSYNC_ANSWERED;
+}
+
+termsync_state termsync_hello(termsync *t, json_t **error)
+{
+    termsync_state st = probe(t, error);
+    return st == TERMSYNC_ANSWERED ? termsync_flush(t, error) : st;
+}
+
+/* The server's answer to seq, from the journal, its "seq" taken out (the
+ * headless answer is the same object as without the server). */
+static json_t *answer_of(termsync *t, int64_t seq)
+{
+    char *text = NULL;
+    json_t *a = NULL;
+
+    if (journal_answer(t->j, seq, &text) == CP_OK && text &&
+        (a = json_loads(text, 0, NULL)) != NULL)
+        json_object_del(a, "seq");
+    free(text);
+    if (!a) { /* delivered by the high-water mark alone: an earlier run had its answer */
+        char id[96];
+        snprintf(id, sizeof id, "%s/%lld", t->terminal, (long long)seq);
+        a = json_pack("{s:b, s:b, s:s}", "ok", 1, "repeated", 1, "request_id", id);
+    }
+    return a;
+}
+
+cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_decide decide,
+                       void *ctx, termsync_result *res)
+{
+    json_t *error = NULL;
+    termsync_state before = TERMSYNC_ANSWERED;
+    int64_t pending = 0;
+    cp_err err;
+
+    memset(res, 0, sizeof *res);
+    /* what waits goes first: the new event must follow it, and whether it
+     * comes through says whether the link is back */
+    if ((err = journal_pending_count(t->j, &pending)))
+        return err;
+    if (pending > 0)
+        before = termsync_flush(t, &error);
+    else if (t->offline) /* nothing waits, but the last request found no answer */
+        before = probe(t, &error);
+    if (before == TERMSYNC_REFUSED) {
+        res->state = TERMSYNC_REFUSED;
+        res->answer = error;
+        return CP_OK;
+    }
+    if (before == TERMSYNC_NO_ANSWER) {
+        /* decided here; only what the terminal served goes to the server */
+        res->state = TERMSYNC_NO_ANSWER;
+        if (decide(ctx, event))
+            err = journal_append(t->j, kind, event, 1, &res->seq);
+        return err;
+    }
+    if ((err = journal_append(t->j, kind, event, 0, &res->seq)))
+        return err;
+    res->state = termsync_flush(t, &error);
+    if (res->state == TERMSYNC_ANSWERED) {
+        res->answer = answer_of(t, res->seq);
+    } else if (res->state == TERMSYNC_REFUSED) {
+        res->answer = error;
+        err = journal_retract(t->j, res->seq);
+    } else {
+        /* No answer for it: it stays as appended, online, because the
+         * server may have applied it and the same id with other content is
+         * a conflict. The terminal answers it offline all the same; should
+         * it refuse it, the server's answer at the replay stands. */
+        decide(ctx, event);
+    }
+    return err;
+}
+
+cp_err termsync_refresh_snapshot(termsync *t, long min_age_s)
+{
+    long budget = remote_budget_ms(t->r) * SNAPSHOT_BUDGETS, status = 0;
+    json_t *answer = NULL, *version;
+    int64_t pending = 0;
+    char *text = NULL;
+    cp_err err;
+
+    if (t->snapshot_taken && time(NULL) - t->snapshot_taken < min_age_s)
+        return CP_OK;
+    if ((err = journal_pending_count(t->j, &pending)) || pending > 0)
+        return err;
+    if ((err = remote_request(t->r, "GET", "/v1/snapshot", NULL,
+                              budget < SNAPSHOT_MIN_MS ? SNAPSHOT_MIN_MS : budget, &status,
+                              &answer))) {
+        t->offline = 1;
+        return err;
+    }
+    t->offline = 0;
+    keep_clock(t);
+    version = json_object_get(answer, "version");
+    if (status != 200 || !json_is_integer(version)) {
+        err = cp_fail(CP_ERR_INVALID, "the server refused the snapshot: %s",
+                      termsync_text(answer, "message"));
+        goto out;
+    }
+    if (!(text = json_dumps(answer, JSON_COMPACT))) {
+        err = cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
+        goto out;
+    }
+    if ((err = journal_snapshot_save(t->j, text, json_integer_value(version))))
+        goto out;
+    json_decref(t->snapshot);
+    t->snapshot = answer;
+    t->snapshot_version = json_integer_value(version);
+    t->snapshot_taken = time(NULL);
+    answer = NULL;
+out:
+    free(text);
+    json_decref(answer);
+    return err;
+}
+
+cp_err termsync_snapshot_store(termsync *t)
+{
+    char *text;
+    cp_err err;
+
+    if (!t->snapshot)
+        return CP_OK;
+    if (!(text = json_dumps(t->snapshot, JSON_COMPACT)))
+        return cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
+    err = journal_snapshot_save(t->j, text, t->snapshot_version);
+    free(text);
+    return err;
+}
+
+const char *termsync_text(const json_t *answer, const char *key)
+{
+    const char *v = json_string_value(json_object_get(answer, key));
+    return v ? v : "";
+}

@@ -1,0 +1,25 @@
+/* offline: a charge decided at the terminal while the server does not answer.
+ *
+ * The facts come from the terminal's snapshot (GET /v1/snapshot, kept in
+ * its journal) and the decision from the same rules the server uses
+ * (core/rules.h), in their offline mode: on top of every rule, the
+ * category's offline daily allowance per card. A charge made here changes
+ * the snapshot's card (balances, today's meals and spending, what was spent
+ * offline), so that the next tap of the same card sees it. */
+#ifndef CP_OFFLINE_H
+#define CP_OFFLINE_H
+
+#include <jansson.h>
+
+#include "core/clock.h"
+#include "core/err.h"
+
+/* Decides a charge of the fixed-price meal for card at `at` from snapshot
+ * (changed in place when it charges), with a duplicate-tap window of
+ * dup_seconds. Returns the headless answer, {"ok":true,...} or
+ * {"ok":false,"error":...}, with "offline":true; *charged says which. NULL
+ * only when out of memory. */
+json_t *offline_charge(json_t *snapshot, const char *card, const cp_time *at, int dup_seconds,
+                       int *charged);
+
+#endif

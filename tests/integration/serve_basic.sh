@@ -1,0 +1,166 @@
+# cleanplate-office serve on loopback (doc/protocol.md), requests signed as a
+# terminal would (tests/tools/termreq.py): an online charge; the same seq
+# again gives the first answer and charges nothing; the same seq with other
+# content is refused (id_conflict) and raises an alarm; a gap is refused
+# with the events before it applied; malformed JSON, an oversized body, a
+# wrong key, an old timestamp, another terminal's code are each refused,
+# counted and write nothing; a new key makes the old one fail; an answer
+# lost on the way (the connection closed before it was read) is given again
+# on the retry; weighing, receipt, void and snapshot answer; SIGTERM stops
+# the server cleanly; a request over TLS is answered; verify passes at the end.
+# store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
+. tests/integration/lib.sh
+
+. tests/tools/serve_lib.sh
+setup_canteen 5
+"$OFFICE" terminal add W1 --canteen C1 --kind waste >"$TMPDIR/w1.out"
+WKEY=$(tail -n 1 "$TMPDIR/w1.out")
+grep -q "0600" "$TMPDIR/w1.out" || fail "terminal add does not say how to keep the key"
+as_manager topup S0001 100 >/dev/null
+as_manager topup S0002 10 >/dev/null
+KEY=$("$OFFICE" terminal key POS1)
+[ "$(printf '%s' "$KEY" | wc -c)" -eq 64 ] || fail "terminal key printed '$KEY', not 64 hex digits"
+
+serve_start
+
+cash() { sql "SELECT w.cash_fen FROM wallets w JOIN diners d ON d.id = w.diner_id WHERE d.staff_no = '$1'"; }
+sales() { sql "SELECT count(*) FROM sales"; }
+charge() { printf '{"events":[{"seq":%s,"kind":"charge","card":"%s","cashier":"王芳"}],"pending":0,"snapshot_version":3}' "$1" "$2"; }
+
+# an online charge, then the same seq again: the first answer, charged once
+req POS1 "$KEY" POST /v1/events "$(charge 1 0000000001)"
+expect 200 ok
+[ "$(answer '.answers[0].charged_fen')" = 800 ] || fail "charge: $(cat "$TMPDIR/answer")"
+[ "$(answer .high_water)" = 1 ] || fail "high water after 1: $(cat "$TMPDIR/answer")"
+SALE=$(answer '.answers[0].sale_id')
+req POS1 "$KEY" POST /v1/events "$(charge 1 0000000001)"
+expect 200 ok
+[ "$(answer '.answers[0].sale_id')" = "$SALE" ] || fail "repeat gave another sale"
+[ "$(answer '.answers[0].repeated')" = true ] || fail "repeat not marked repeated"
+[ "$(cash S0001)" = 9200 ] || fail "charged twice: cash $(cash S0001)"
+[ "$(sql "SELECT request_id FROM sales WHERE id = '$SALE'")" = POS1/1 ] || fail "request id is not CODE/SEQ"
+
+# the same seq with other content: refused, an alarm, nothing charged
+before=$(sales)
+req POS1 "$KEY" POST /v1/events "$(charge 1 0000000002)"
+expect 409 id_conflict
+[ "$(sales)" = "$before" ] || fail "id_conflict wrote a sale"
+"$OFFICE" terminals --json >"$TMPDIR/terms.json"
+[ "$(jq -r '.[] | select(.code == "POS1") | .alarms.latest[0].kind' "$TMPDIR/terms.json")" = id_conflict ] ||
+    fail "no id_conflict alarm: $(cat "$TMPDIR/terms.json")"
+
+# a batch with a gap: seq 2 applied and answered, seq 4 refused (sequence_gap)
+req POS1 "$KEY" POST /v1/events \
+    '{"events":[{"seq":2,"kind":"charge","card":"0000000001"},{"seq":4,"kind":"charge","card":"0000000001"}],"pending":2}'
+expect 409 sequence_gap
+[ "$(answer '.answers | length')" = 1 ] && [ "$(answer .high_water)" = 2 ] ||
+    fail "the events before the gap: $(cat "$TMPDIR/answer")"
+[ "$(answer '.answers[0].ok')" = false ] ||
+    fail "a second tap of the card should be refused by the rules: $(cat "$TMPDIR/answer")"
+"$OFFICE" terminals --json >"$TMPDIR/terms.json"
+jq -e '.[] | select(.code == "POS1") | .alarms.count == 2 and .pending == 2 and .high_water == 2' \
+    "$TMPDIR/terms.json" >/dev/null || fail "terminals after the gap: $(cat "$TMPDIR/terms.json")"
+
+# bad input: each refused with its error, counted, nothing written
+before=$(sales)
+audit_before=$(sql "SELECT count(*) FROM audit")
+req POS1 "$KEY" POST /v1/events '{"events":[{"seq":3,"kind":"charge",'
+expect 400 bad_json
+req POS1 "$KEY" POST /v1/events '{"events":[{"seq":"3","kind":"charge"}]}'
+expect 400 bad_json
+python3 -c 'print("{\"events\":[" + "x" * (1024 * 1024 + 10) + "]}")' >"$TMPDIR/big.json"
+req POS1 "$KEY" POST /v1/events "@$TMPDIR/big.json"
+expect 413 too_large
+req POS1 "$WKEY" POST /v1/events "$(charge 3 0000000001)"
+expect 401 bad_signature
+req POS1 "$KEY" POST /v1/events "$(charge 3 0000000001)" --skew -1000
+expect 401 clock_skew
+req POS2 "$KEY" POST /v1/events "$(charge 3 0000000001)" --sign-as POS1
+expect 401 bad_signature
+req POS1 "$KEY" POST /v1/events '{"events":[{"seq":3,"kind":"charge","terminal":"POS2","card":"0000000001"}]}'
+expect 403 not_this_terminal
+req NOPE "$KEY" POST /v1/events "$(charge 3 0000000001)"
+expect 401 unknown_terminal
+req POS1 "$KEY" GET /v1/nothing
+expect 404 not_found
+req POS1 "$KEY" GET /v1/events
+expect 405 bad_method
+[ "$(sales)" = "$before" ] || fail "a refused request wrote a sale"
+[ "$(sql "SELECT count(*) FROM terminal_events WHERE seq > 2")" = 0 ] || fail "a refused event was recorded"
+# the two bad signatures are the only audit entries the refusals made
+[ "$(sql "SELECT count(*) FROM audit")" = $((audit_before + 2)) ] || fail "refusals audited wrongly"
+[ "$(sql "SELECT count(*) FROM audit WHERE action = 'terminal.refused'")" = 2 ] || fail "bad signature not audited"
+"$OFFICE" terminals --json >"$TMPDIR/terms.json"
+jq -e '.[] | select(.code == "POS1") | .refused | .bad_json == 2 and .too_large == 1 and
+       .bad_signature == 1 and .clock_skew == 1 and .not_this_terminal == 1' "$TMPDIR/terms.json" \
+    >/dev/null || fail "refusal counts: $(cat "$TMPDIR/terms.json")"
+jq -e '.[] | select(.code == "POS2") | .refused.bad_signature == 1' "$TMPDIR/terms.json" >/dev/null ||
+    fail "the claimed terminal's count: $(cat "$TMPDIR/terms.json")"
+grep -q "POS1 POST /v1/events (events) 200" "$TMPDIR/serve.log" || fail "no log line of a request"
+grep -q "401 bad_signature" "$TMPDIR/serve.log" || fail "no log line of a refusal"
+
+# the answer lost: the request arrives, the connection closes before the answer
+req POS1 "$KEY" POST /v1/events "$(charge 3 0000000002)" --close-early
+i=0
+until [ "$(sql "SELECT count(*) FROM terminal_events WHERE terminal = 'POS1' AND seq = 3")" = 1 ]; do
+    i=$((i + 1)); [ $i -lt 100 ] || fail "the request whose answer was lost was not applied"
+    sleep 0.05
+done
+req POS1 "$KEY" POST /v1/events "$(charge 3 0000000002)"
+expect 200 ok
+[ "$(answer '.answers[0].repeated')" = true ] || fail "retry after the lost answer: $(cat "$TMPDIR/answer")"
+[ "$(sql "SELECT count(*) FROM sales WHERE request_id = 'POS1/3'")" = 1 ] || fail "charged twice after a lost answer"
+
+# a new key: the old one fails, the new one works
+NEW=$("$OFFICE" terminal key POS1)
+req POS1 "$KEY" GET /v1/snapshot
+expect 401 bad_signature
+req POS1 "$NEW" GET /v1/snapshot
+expect 200 ok
+[ "$(answer .canteen)" = C1 ] && [ "$(answer '.cards | length')" = 5 ] || fail "snapshot: $(cat "$TMPDIR/answer")"
+[ "$(answer '.cards[0].cash_fen')" = 9200 ] && [ "$(answer '.cards[0].meals_today.lunch')" = 1 ] ||
+    fail "snapshot card: $(cat "$TMPDIR/answer")"
+V=$(answer .version)
+req POS1 "$NEW" GET "/v1/snapshot?since=$V"
+expect 200 ok
+[ "$(answer .delta)" = true ] && [ "$(answer '.cards | length')" = 0 ] || fail "empty delta: $(cat "$TMPDIR/answer")"
+as_manager topup S0004 5 >/dev/null
+req POS1 "$NEW" GET "/v1/snapshot?since=$V"
+[ "$(answer '.cards | length')" = 1 ] && [ "$(answer '.cards[0].staff_no')" = S0004 ] ||
+    fail "delta after a top-up: $(cat "$TMPDIR/answer")"
+
+# a weighing from the station, a receipt, a void with the manager's PIN
+req W1 "$WKEY" POST /v1/events '{"events":[{"seq":1,"kind":"weighing","stage":"plate","card":"0000000001","gross_g":460,"tare_g":420,"overload":false}]}'
+expect 200 ok
+[ "$(answer '.answers[0].net_g')" = 40 ] && [ "$(answer '.answers[0].sale_id')" = "$SALE" ] ||
+    fail "weighing: $(cat "$TMPDIR/answer")"
+req POS1 "$NEW" GET "/v1/receipt?sale=$SALE"
+expect 200 ok
+[ "$(answer .charged_fen)" = 800 ] && [ "$(answer .voided)" = false ] || fail "receipt: $(cat "$TMPDIR/answer")"
+req POS1 "$NEW" POST /v1/void "{\"sale_id\":\"$SALE\",\"manager\":\"$MANAGER\",\"pin\":\"000000\"}"
+expect 403 bad_pin
+req POS1 "$NEW" POST /v1/void "{\"sale_id\":\"$SALE\",\"manager\":\"$MANAGER\",\"pin\":\"$MANAGER_PIN\",\"reason\":\"wrong item\"}"
+expect 200 ok
+[ "$(answer .refunded_fen)" = 800 ] || fail "void: $(cat "$TMPDIR/answer")"
+[ "$(cash S0001)" = 10000 ] || fail "void did not refund: $(cash S0001)"
+req POS1 "$NEW" GET "/v1/receipt?sale=NOSUCH"
+expect 404 not_found
+
+# SIGTERM: the server stops cleanly
+serve_stop
+
+# over TLS, signed with openssl as a shell script would
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMPDIR/tls.key" -out "$TMPDIR/tls.crt" \
+    -days 1 -subj /CN=localhost 2>/dev/null || fail "openssl could not make a certificate"
+serve_start --tls-cert "$TMPDIR/tls.crt" --tls-key "$TMPDIR/tls.key"
+T=$(date +%s)
+SIG=$(printf 'POS1\n%s\nGET\n/v1/snapshot?since=0\n' "$T" |
+    openssl dgst -sha256 -mac HMAC -macopt "hexkey:$NEW" | sed 's/.*= //')
+curl -sS --cacert "$TMPDIR/tls.crt" "https://localhost:$PORT/v1/snapshot?since=0" \
+    -H "X-CleanPlate-Terminal: POS1" -H "X-CleanPlate-Time: $T" -H "X-CleanPlate-Signature: $SIG" \
+    >"$TMPDIR/answer" || fail "no answer over TLS"
+[ "$(answer .ok)" = true ] && [ "$(answer .delta)" = false ] || fail "snapshot over TLS (since before the import: whole): $(cat "$TMPDIR/answer")"
+serve_stop
+
+"$OFFICE" verify >"$TMPDIR/verify.out" || fail "verify: $(cat "$TMPDIR/verify.out")"
+echo "serve_basic: ok"

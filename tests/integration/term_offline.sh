@@ -1,0 +1,108 @@
+# A networked POS (cleanplate-pos --headless --server) through
+# `cleanplate-office serve` on loopback: charges online; the server killed
+# mid-lunch: charges answered offline from the snapshot within the offline
+# allowance (one lunch price), refused beyond it, for a blocked card and
+# without the money; the server back: the queue replayed in order, every
+# charge answered ok in the store exactly once (counted by request id),
+# none that was refused; a wrong key shown as the server's refusal, not as
+# offline; a key in a config file others may read refused; verify passes.
+# store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
+. tests/integration/lib.sh
+. tests/integration/helpers/term.sh
+
+setup_canteen 10
+for s in S0001 S0002 S0003 S0004 S0005 S0006 S0007 S0008; do as_manager topup "$s" 100 >/dev/null; done
+KEY=$("$OFFICE" terminal key POS1)
+JOURNAL=$TMPDIR/pos1.journal
+
+trap '[ -z "$SERVE" ] || kill -9 "$SERVE" 2>/dev/null || true' EXIT
+# pos [OPTION...]: the terminal on stdin, answers in $TMPDIR/answers
+pos() {
+    "$POS" --headless --terminal POS1 --server "$URL" --key "$KEY" --journal "$JOURNAL" "$@" \
+        >"$TMPDIR/answers" 2>"$TMPDIR/pos.err" || fail "pos: $(cat "$TMPDIR/pos.err")"
+}
+line() { sed -n "$1p" "$TMPDIR/answers"; }
+field() { line "$1" | jq -r "$2"; }
+
+# online: the server's answers, as the headless POS prints them
+start_serve
+printf '0000000001\n0000000002\n' | pos
+[ "$(field 1 .ok)" = true ] && [ "$(field 1 .charged_fen)" = 800 ] || fail "online: $(line 1)"
+[ "$(field 1 .offline)" = null ] || fail "an online answer says offline: $(line 1)"
+[ "$(field 2 .sale_id)" != "" ] || fail "online: $(line 2)"
+[ -z "$(line 1 | jq -r '.seq // empty')" ] || fail "the answer keeps the protocol's seq: $(line 1)"
+[ "$(stat -c %a "$JOURNAL")" = 600 ] || fail "the journal is mode $(stat -c %a "$JOURNAL")"
+once POS1/1
+once POS1/2
+"$OFFICE" card block 0000000006 >/dev/null
+# the snapshot is taken at the start: run once more so that it has card 6 blocked
+printf '' | pos
+
+# the server dies mid-lunch
+kill_serve
+printf '0000000003\n0000000004\n@2026-11-20T12:10:00 0000000003\n@2026-11-20T17:30:00 0000000004\n0000000006\n0000000009\n' |
+    pos
+grep -q "no answer from the server .*: working offline" "$TMPDIR/pos.err" || fail "offline not said: $(cat "$TMPDIR/pos.err")"
+for n in 1 2 3 4 5 6; do
+    [ "$(field $n .offline)" = true ] || fail "answer $n not offline: $(line $n)"
+done
+[ "$(field 1 .ok)" = true ] && [ "$(field 1 .charged_fen)" = 800 ] || fail "offline charge: $(line 1)"
+[ "$(field 1 .request_id)" = POS1/3 ] || fail "offline request id: $(line 1)"
+[ "$(field 2 .ok)" = true ] && [ "$(field 2 .request_id)" = POS1/4 ] || fail "offline: $(line 2)"
+[ "$(field 3 .error)" = limit_reached ] || fail "a second lunch offline: $(line 3)"
+# dinner: allowed online, but past the offline allowance of one lunch price
+[ "$(field 4 .error)" = limit_reached ] || fail "beyond the allowance: $(line 4)"
+[ "$(field 5 .ok)" = false ] || fail "a blocked card offline: $(line 5)"
+[ "$(field 6 .error)" = insufficient_funds ] || fail "no money offline: $(line 6)"
+[ "$(pending)" = 2 ] || fail "$(pending) events queued, not the 2 charged offline"
+[ "$(sql "SELECT count(*) FROM sales")" = 2 ] || fail "the store changed while the server was down"
+
+# the server is back: the queue goes first, then the new charge, online
+start_serve
+printf '0000000005\n' | pos
+[ "$(field 1 .ok)" = true ] && [ "$(field 1 .offline)" = null ] || fail "back online: $(line 1)"
+[ "$(pending)" = 0 ] || fail "$(pending) events still queued after the replay"
+for r in POS1/1 POS1/2 POS1/3 POS1/4 POS1/5; do once "$r"; done
+[ "$(sql "SELECT count(*) FROM sales")" = 5 ] || fail "$(sql "SELECT count(*) FROM sales") sales, not 5"
+# the two charged offline are posted as offline ones (served, never refused
+# again), the others as online ones
+[ "$(sql "SELECT request_id FROM sales WHERE offline = 1 ORDER BY request_id" | tr '\n' ' ')" = "POS1/3 POS1/4 " ] ||
+    fail "offline sales: $(sql "SELECT request_id, offline FROM sales")"
+
+# a wrong key is the server's refusal, said as such, not offline
+printf '0000000007\n' | "$POS" --headless --terminal POS1 --server "$URL" --journal "$JOURNAL" \
+    --key 0000000000000000000000000000000000000000000000000000000000000000 \
+    >"$TMPDIR/answers" 2>"$TMPDIR/pos.err" && fail "a wrong key was taken"
+grep -q "bad_signature" "$TMPDIR/pos.err" || fail "wrong key: $(cat "$TMPDIR/pos.err")"
+[ "$(pending)" = 0 ] || fail "a refused charge was queued"
+
+# the key in a config file that others may read is refused
+printf '[terminal]\ncode = POS1\nserver = %s\nkey = %s\njournal = %s\n' "$URL" "$KEY" "$JOURNAL" \
+    >"$TMPDIR/pos.ini"
+chmod 644 "$TMPDIR/pos.ini"
+must_fail "chmod 600" "$POS" --headless --config "$TMPDIR/pos.ini"
+chmod 600 "$TMPDIR/pos.ini"
+printf '0000000007\n' | "$POS" --headless --config "$TMPDIR/pos.ini" >"$TMPDIR/answers" 2>&1 ||
+    fail "pos.ini: $(cat "$TMPDIR/answers")"
+[ "$(field 1 .ok)" = true ] || fail "charge with pos.ini: $(line 1)"
+once POS1/6
+
+# a terminal left running: the server dies, a card is charged offline, the
+# server comes back; the queue goes out while no card comes (the idle poll)
+pos_on_fifo
+kill_serve
+echo 0000000008 >&3
+answers 1
+[ "$(field 1 .offline)" = true ] && [ "$(pending)" = 1 ] || fail "idle: $(line 1)"
+start_serve
+i=0
+until [ "$(pending)" = 0 ]; do
+    i=$((i + 1)); [ $i -lt 200 ] || fail "the queue was not sent while idle"
+    sleep 0.05
+done
+exec 3>&-
+wait "$POSPID" || fail "pos: $(cat "$TMPDIR/pos.err")"
+once POS1/7
+
+"$OFFICE" verify >/dev/null || fail "verify: $("$OFFICE" verify 2>&1 | tail -3)"
+echo "term_offline: ok"

@@ -1,0 +1,232 @@
+/* Unit tests for core/journal: gapless seq, an event there after a crash,
+ * delivery and the server's high-water mark, a journal restored from an
+ * older copy going on after what the server has, the snapshot. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/journal.h"
+
+static char dir[64], path[128];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/cp-journal-XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(path, sizeof path, "%s/L1.journal", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+    (void)state;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Appends a charge of card; returns its seq. */
+static int64_t append(journal *j, const char *card, int offline)
+{
+    json_t *ev = json_pack("{s:s}", "card", card);
+    int64_t seq = 0;
+
+    assert_int_equal(journal_append(j, "charge", ev, offline, &seq), CP_OK);
+    json_decref(ev);
+    return seq;
+}
+
+static void test_gapless(void **state)
+{
+    journal *j = NULL;
+    journal_event *ev = NULL;
+    struct stat sb;
+    size_t n = 0;
+    (void)state;
+
+    assert_int_equal(journal_open(path, "L1", &j), CP_OK);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    for (int i = 1; i <= 5; i++)
+        assert_int_equal(append(j, "0004123456", 0), i);
+    assert_int_equal(journal_pending(j, 10, &ev, &n), CP_OK);
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(ev[i].seq, (int64_t)i + 1);
+    /* the body is the text to send, with seq, kind and offline */
+    assert_string_equal(ev[0].body,
+                        "{\"card\":\"0004123456\",\"seq\":1,\"kind\":\"charge\",\"offline\":false}");
+    journal_events_free(ev, n);
+    /* only the newest undelivered event can be taken back; its seq comes again */
+    assert_int_equal(journal_retract(j, 3), CP_OK);
+    assert_int_equal(journal_retract(j, 5), CP_OK);
+    assert_int_equal(append(j, "0004123457", 1), 5);
+    journal_close(j);
+    /* another terminal's journal is refused */
+    assert_int_equal(journal_open(path, "L2", &j), CP_ERR_INVALID);
+    assert_non_null(strstr(cp_detail(), "L1"));
+}
+
+static void test_crash(void **state)
+{
+    journal *j = NULL;
+    journal_event *ev = NULL;
+    size_t n = 0;
+    int status;
+    pid_t pid;
+    (void)state;
+
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* killed at once after the append returned: nothing closed or flushed */
+        if (journal_open(path, "L1", &j) || append(j, "0004123456", 0) != 1)
+            _exit(1);
+        raise(SIGKILL);
+        _exit(2);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(journal_open(path, "L1", &j), CP_OK);
+    assert_int_equal(journal_pending(j, 10, &ev, &n), CP_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(ev[0].seq, 1);
+    journal_events_free(ev, n);
+    assert_int_equal(append(j, "0004123456", 0), 2);
+    journal_close(j);
+}
+
+static void test_delivered(void **state)
+{
+    journal *j = NULL;
+    journal_event *ev = NULL;
+    char *answer = NULL;
+    int64_t count = 0, hw = 0;
+    size_t n = 0;
+    (void)state;
+
+    assert_int_equal(journal_open(path, "L1", &j), CP_OK);
+    for (int i = 0; i < 4; i++)
+        append(j, "0004123456", i >= 2);
+    assert_int_equal(journal_delivered(j, 1, "{\"ok\":true}"), CP_OK);
+    assert_int_equal(journal_answer(j, 1, &answer), CP_OK);
+    assert_string_equal(answer, "{\"ok\":true}");
+    free(answer);
+    assert_int_equal(journal_answer(j, 2, &answer), CP_OK);
+    assert_null(answer);
+    assert_int_equal(journal_pending(j, 2, &ev, &n), CP_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(ev[0].seq, 2);
+    assert_int_equal(ev[1].seq, 3);
+    assert_int_equal(ev[1].offline, 1);
+    journal_events_free(ev, n);
+    /* the server has up to 3: only 4 is left */
+    assert_int_equal(journal_high_water(j, 3), CP_OK);
+    assert_int_equal(journal_pending_count(j, &count), CP_OK);
+    assert_int_equal(count, 1);
+    /* delivered events are forgotten once old; the numbering goes on */
+    assert_int_equal(journal_prune(j, "9999-01-01T00:00:00", &count), CP_OK);
+    assert_int_equal(count, 3);
+    assert_int_equal(journal_pending_count(j, &count), CP_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(journal_next_seq(j, &hw), CP_OK);
+    assert_int_equal(hw, 5);
+    /* an older answer does not take the mark back */
+    assert_int_equal(journal_high_water(j, 2), CP_OK);
+    assert_int_equal(journal_server_high_water(j, &hw), CP_OK);
+    assert_int_equal(hw, 3);
+    journal_close(j);
+}
+
+/* Copies the file from to to (the backup a terminal is restored from). */
+static void copy_file(const char *from, const char *to)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", from, to);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_restored(void **state)
+{
+    char backup[160];
+    journal *j = NULL;
+    int64_t next = 0, count = 0;
+    (void)state;
+
+    snprintf(backup, sizeof backup, "%s.bak", path);
+    assert_int_equal(journal_open(path, "L1", &j), CP_OK);
+    append(j, "0004123456", 0);
+    append(j, "0004123456", 0);
+    journal_close(j);
+    copy_file(path, backup);
+    /* after the backup the terminal went on to 7, all delivered */
+    assert_int_equal(journal_open(path, "L1", &j), CP_OK);
+    for (int i = 0; i < 5; i++)
+        append(j, "0004123456", 0);
+    assert_int_equal(journal_high_water(j, 7), CP_OK);
+    journal_close(j);
+    /* the disk died; the backup is put back: 1 and 2 pending, next 3 */
+    copy_file(backup, path);
+    assert_int_equal(journal_open(path, "L1", &j), CP_OK);
+    assert_int_equal(journal_next_seq(j, &next), CP_OK);
+    assert_int_equal(next, 3);
+    /* the first contact says 7: 1 and 2 are delivered, the next seq is 8 */
+    assert_int_equal(journal_high_water(j, 7), CP_OK);
+    assert_int_equal(journal_pending_count(j, &count), CP_OK);
+    assert_int_equal(count, 0);
+    assert_int_equal(append(j, "0004123456", 1), 8);
+    journal_close(j);
+}
+
+static void test_snapshot_and_clock(void **state)
+{
+    journal *j = NULL;
+    char *snap = NULL, at[32];
+    int64_t version = -1, offset = 1;
+    (void)state;
+
+    assert_int_equal(journal_open(path, "L1", &j), CP_OK);
+    assert_int_equal(journal_snapshot_load(j, &snap, &version, at), CP_OK);
+    assert_null(snap);
+    assert_int_equal(version, 0);
+    assert_int_equal(journal_snapshot_save(j, "{\"version\":118}", 118), CP_OK);
+    assert_int_equal(journal_snapshot_save(j, "{\"version\":119}", 119), CP_OK);
+    assert_int_equal(journal_clock_offset(j, &offset), CP_OK);
+    assert_int_equal(offset, 0);
+    assert_int_equal(journal_set_clock_offset(j, -42), CP_OK);
+    journal_close(j);
+    assert_int_equal(journal_open(path, "L1", &j), CP_OK);
+    assert_int_equal(journal_snapshot_load(j, &snap, &version, at), CP_OK);
+    assert_string_equal(snap, "{\"version\":119}");
+    assert_int_equal(version, 119);
+    assert_true(at[0] != '\0');
+    free(snap);
+    assert_int_equal(journal_clock_offset(j, &offset), CP_OK);
+    assert_int_equal(offset, -42);
+    journal_close(j);
+    /* a PostgreSQL target is no journal */
+    assert_int_equal(journal_open("postgresql://localhost/x", "L1", &j), CP_ERR_INVALID);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_gapless, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delivered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot_and_clock, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
