@@ -357,17 +357,44 @@ cp_err journal_delivered(journal *j, int64_t seq, const char *answer)
     return db_step_done(j->d, st, "writing the journal");
 }
 
+/* The two writes of a high-water mark hw, inside the caller's transaction. */
+static cp_err mark_high_water(journal *j, int64_t hw)
+{
+    cp_err err;
+
+    /* the mark only grows: an answer that crossed a newer one says less */
+    if (!(err = write_int(j, "UPDATE journal_events SET delivered = 1"
+                             " WHERE seq <= ? AND delivered = 0", hw)))
+        err = write_int(j, "UPDATE journal_state SET server_high_water ="
+                           " max(server_high_water, ?) WHERE id = 1", hw);
+    return err;
+}
+
 cp_err journal_high_water(journal *j, int64_t hw)
 {
     cp_err err;
 
     if ((err = db_begin(j->d)))
         return err;
-    /* the mark only grows: an answer that crossed a newer one says less */
-    if (!(err = write_int(j, "UPDATE journal_events SET delivered = 1"
-                             " WHERE seq <= ? AND delivered = 0", hw)) &&
-        !(err = write_int(j, "UPDATE journal_state SET server_high_water ="
-                             " max(server_high_water, ?) WHERE id = 1", hw)))
+    if (!(err = mark_high_water(j, hw)))
+        err = db_commit(j->d);
+    if (err)
+        db_rollback(j->d);
+    return err;
+}
+
+cp_err journal_delivered_batch(journal *j, const int64_t *seq, char *const *answer, size_t n,
+                               int64_t hw)
+{
+    cp_err err;
+
+    if ((err = db_begin(j->d)))
+        return err;
+    for (size_t i = 0; !err && i < n; i++)
+        err = journal_delivered(j, seq[i], answer[i]);
+    if (!err && hw >= 0)
+        err = mark_high_water(j, hw);
+    if (!err)
         err = db_commit(j->d);
     if (err)
         db_rollback(j->d);

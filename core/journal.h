@@ -76,6 +76,14 @@ cp_err journal_delivered(journal *j, int64_t seq, const char *answer);
  * journal is an older copy that never saw those events. */
 cp_err journal_high_water(journal *j, int64_t hw);
 
+/* journal_delivered for each of the n events seq[i] with answer[i] (may
+ * be NULL), then journal_high_water(hw) unless hw < 0, in one transaction:
+ * one commit (one fsync) for a whole answer of the server instead of one
+ * per event, which made a replay wait for the terminal's disk as long as
+ * for the store's (make bench: bench_serve). */
+cp_err journal_delivered_batch(journal *j, const int64_t *seq, char *const *answer, size_t n,
+                               int64_t hw);
+
 /* The server's high-water mark last learnt (0 before any contact), and the
  * seq the next event would get. */
 cp_err journal_server_high_water(journal *j, int64_t *hw);
