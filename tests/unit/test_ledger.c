@@ -566,7 +566,7 @@ enum { AT_ONCE = 6, AT_ONCE_TAPS = 8 };
  * of charges it made (not repeated), or 100 when one was not answered. */
 static void one_card_terminal(int w, db_writers mode, const char *start, int go)
 {
-    char term[8], reqid[32], now[32];
+    char term[16], reqid[32], now[32]; /* room for any int w (the ASan build checks) */
     db *mine = NULL;
     int made = 0;
     char c;
