@@ -447,6 +447,11 @@ station() { # SERVE TERMINAL TIME BASE [OPTION...]
         { kill $sim 2>/dev/null; fail "the station $sterm at $sat failed: $(tail -n 3 "$sbase.log")"; }
     wait $sim || fail "the scale of $sterm at $sat failed: $(tail -n 3 "$sbase.log")"
     [ "$(pending "$sterm")" = 0 ] || fail "the station $sterm left weighings unsent at $sat"
+    # every plate or bin the scale played was weighed (a station that lost its
+    # scale early would leave the month short without saying so)
+    [ "$(grep -c '^place' "$sbase.sim")" -eq "$(wc -l <"$sbase.jsonl")" ] ||
+        fail "the station $sterm at $sat weighed $(wc -l <"$sbase.jsonl") of" \
+            "$(grep -c '^place' "$sbase.sim") placements: $(tail -n 3 "$sbase.log")"
     serve_down "$sserve"
 }
 replay() { # canteen date period base
