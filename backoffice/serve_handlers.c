@@ -153,17 +153,26 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
     }
     if (!event_card(ev, seq, card, answer))
         return CP_OK;
+    if (json_is_false(json_object_get(ev, "served"))) {
+        /* the event in flight the terminal refused offline: the diner was
+         * not served; its seq counts, nothing is charged */
+        *answer = event_refusal(seq, "refused_offline", "the terminal refused this charge "
+                                "offline: nothing charged");
+        return CP_OK;
+    }
     req.terminal = r->terminal;
     req.card_no = card;
     req.request_id = reqid;
     req.actor = cashier && *cashier ? cashier : "terminal";
     req.lines = n ? lines : NULL;
     req.nlines = (size_t)n;
-    /* TODO(issue 14, h-rules): an offline charge ("offline": true) must be
-     * posted whatever the balance is now, on the business date and period of
-     * its "at": pass them as charge_req.offline and charge_req.at once
-     * core/ledger.h has those fields. Until then it is charged as an online
-     * one (and may be refused like one). */
+    /* An offline charge was decided and served by the terminal: it is
+     * posted whatever the balance is now (flagged, the card blocked when it
+     * went over its limit), on the business date and period of its tap time
+     * "at" (core/rules.c, RULES_SERVED). An online one is decided on the
+     * server's clock when it comes: its "at" is only kept. */
+    req.offline = json_is_true(json_object_get(ev, "offline"));
+    req.at = req.offline ? json_string_value(json_object_get(ev, "at")) : NULL;
     if ((err = ledger_charge(r->d, &req, &res)) && retryable(err))
         return err;
     *answer = err ? event_refusal(seq, cp_errname(err), cp_detail()) : charge_answer(seq, &res);
@@ -203,16 +212,58 @@ static cp_err apply_weighing(const serve_req *r, json_t *ev, int64_t seq, const 
     return CP_OK;
 }
 
-/* The hash of an event's content: its canonical JSON (keys sorted). */
+/* The hash of an event's content: its canonical JSON (keys sorted),
+ * without "offline" and "served". A terminal that sent an event and got no
+ * answer decides it offline and sends it again marked so (core/journal.h,
+ * journal_mark_offline): the same event, not a reused id. */
 static int event_hash(json_t *ev, char hash[HASH_HEX_LEN])
 {
-    char *text = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
+    json_t *content = json_copy(ev);
+    char *text = NULL;
 
-    if (!text)
+    if (content) {
+        json_object_del(content, "offline");
+        json_object_del(content, "served");
+    }
+    if (!content || !(text = json_dumps(content, JSON_COMPACT | JSON_SORT_KEYS))) {
+        json_decref(content);
         return -1;
+    }
     hash_bytes(text, strlen(text), hash);
+    json_decref(content);
     free(text);
     return 0;
+}
+
+/* Whether the terminal and the answer disagree about an offline charge:
+ * served at the terminal and refused here (its first answer, when it had
+ * been applied online before the link went down, or an unknown card), or
+ * refused at the terminal and charged here (applied online before). The
+ * alarm is raised once per event, however often it comes again. */
+static void check_served(const serve_req *r, json_t *ev, int64_t seq, const json_t *answer)
+{
+    char detail[256];
+    const char *kind = json_string_value(json_object_get(ev, "kind"));
+    int served = !json_is_false(json_object_get(ev, "served"));
+    int charged = json_is_true(json_object_get(answer, "ok"));
+    const char *alarm = served ? "served_but_refused" : "charged_not_served";
+
+    if (!json_is_true(json_object_get(ev, "offline")) || !kind || strcmp(kind, "charge") != 0 ||
+        !answer || served == charged)
+        return;
+    if (served)
+        snprintf(detail, sizeof detail, "event %lld (%s/%lld) was served offline but refused "
+                 "here (%s): the meal is not charged; charge it by hand or write it off",
+                 (long long)seq, r->terminal, (long long)seq,
+                 json_string_value(json_object_get(answer, "error")));
+    else
+        snprintf(detail, sizeof detail, "event %lld (%s/%lld) was charged here (sale %s) but "
+                 "the terminal refused it offline: the meal was not served; void the sale",
+                 (long long)seq, r->terminal, (long long)seq,
+                 json_string_value(json_object_get(answer, "sale_id")));
+    if (terminals_alarm_once(r->d, r->terminal, r->now, alarm, detail))
+        fprintf(stderr, _("serve: %s: raising the alarm %s: %s\n"), r->terminal, alarm,
+                cp_detail());
 }
 
 /* The events a request applied and has not recorded yet: they are recorded
@@ -400,6 +451,7 @@ static void walk_events(const serve_req *r, json_t *events, json_t *answers, int
             json_object_set(a->body, "answers", answers);
             return;
         }
+        check_served(r, ev, seq, answer);
         if (seq > *hw)
             *hw = seq;
         json_array_append_new(answers, answer ? answer : json_null());

@@ -217,7 +217,10 @@ static cp_err append_in_txn(db *d, const char *actor, const char *terminal, cons
     cp_time now;
     cp_err err;
 
-    if ((err = clock_now(&now)) || (err = audit_head(d, prev)))
+    /* the head is read under the chain's lock, which the transaction holds
+     * until it ends: no other appends after the same head (a fork, which
+     * the unique index on prev_hash would refuse) */
+    if ((err = clock_now(&now)) || (err = db_lock_chain(d)) || (err = audit_head(d, prev)))
         return err;
     if (!prev[0])
         snprintf(prev, sizeof prev, "%s", genesis);

@@ -301,6 +301,26 @@ cp_err db_begin(db *d)
     return d->eng->begin(d);
 }
 
+cp_err db_begin_shared(db *d)
+{
+    return d->eng->begin_shared(d);
+}
+
+cp_err db_lock_chain(db *d)
+{
+    return d->eng->lock_chain(d);
+}
+
+int db_conflict(db *d)
+{
+    return d->eng->conflict(d);
+}
+
+void db_set_writers(db *d, db_writers w)
+{
+    d->eng->set_writers(d, w);
+}
+
 cp_err db_commit(db *d)
 {
     return d->eng->commit(d);

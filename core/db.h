@@ -21,7 +21,9 @@
  *   - CAST to BIGINT, not INTEGER (32 bits on PostgreSQL).
  * What has no common form is handled here: the placeholders and SQLite's
  * CROSS JOIN (a join in the order written) are rewritten by the PostgreSQL
- * engine when it prepares a statement, db_word gives the few function names
+ * engine when it prepares a statement, a SELECT that ends in FOR UPDATE (a
+ * row lock, see db_begin_shared) is run without it by the SQLite engine,
+ * whose writers hold every row anyway, db_word gives the few function names
  * that differ, and DDL has a text per engine (core/schema.c). */
 #ifndef CP_DB_H
 #define CP_DB_H
@@ -139,10 +141,59 @@ void db_copy_col(char *dst, size_t size, db_stmt *st, int col);
 int64_t db_changes(db *d);
 
 /* A write transaction (on SQLite BEGIN IMMEDIATE: the write lock is taken
- * at once) / COMMIT / ROLLBACK. Rollback is safe when none is open. */
+ * at once; on PostgreSQL BEGIN and the writers' lock go with the
+ * transaction's first statement, one round trip fewer: the wait for the
+ * lock, or a busy answer, comes from that statement) / COMMIT / ROLLBACK.
+ * Rollback is safe when none is open, and due after any failure. */
 cp_err db_begin(db *d);
 cp_err db_commit(db *d);
 void db_rollback(db *d);
+
+/* How write transactions meet on a PostgreSQL store. A SQLite store has
+ * one writer at a time whatever is asked (BEGIN IMMEDIATE locks the file).
+ * Every mode keeps the same guarantees (tests/unit/test_ledger.c charges one
+ * card from several processes at once in each); they differ in speed, which
+ * tests/bench/bench_pg.c measures. */
+typedef enum db_writers {
+    /* Every write transaction takes the one writers' lock at BEGIN: writers
+     * run one at a time, as on SQLite. */
+    DB_WRITERS_ONE_LOCK = 0,
+    /* Transactions begun with db_begin_shared (charges) run beside each
+     * other: each locks the rows it decides on (SELECT ... FOR UPDATE) and
+     * takes the audit chain's lock (db_lock_chain) only to append; db_begin's
+     * writers still run alone. */
+    DB_WRITERS_ROW_LOCKS = 1,
+    /* db_begin_shared's transactions run SERIALIZABLE beside each other
+     * without the chain's lock: the store refuses what two of them did at
+     * once (a serialization failure, or the unique index on the chain's
+     * links), and the caller runs the transaction again (db_conflict). */
+    DB_WRITERS_SERIALIZABLE = 2,
+} db_writers;
+
+/* The mode a PostgreSQL store starts in: measured against the others by
+ * tests/bench/bench_pg.c (the faster that keeps every guarantee). */
+#define DB_WRITERS_DEFAULT DB_WRITERS_ROW_LOCKS
+
+/* Sets how d's write transactions meet (a PostgreSQL store; nothing on
+ * SQLite), for the transactions d begins from now on. */
+void db_set_writers(db *d, db_writers w);
+
+/* A write transaction that may run beside others begun so, as db_writers
+ * says; beside db_begin's, never. Its caller locks the rows its decision
+ * reads (SELECT ... FOR UPDATE) before reading what depends on them, and
+ * runs it again when it fails with db_conflict true. On SQLite, db_begin. */
+cp_err db_begin_shared(db *d);
+
+/* In the open write transaction: makes it the only one that appends to the
+ * audit chain until it ends (core/audit.c calls it before reading the
+ * chain's head). Nothing when the transaction already runs alone. */
+cp_err db_lock_chain(db *d);
+
+/* Whether the last failure on d came from another transaction running at
+ * the same time (a serialization failure, a deadlock, or, in a transaction
+ * of db_begin_shared, a unique key it wrote too): running the whole
+ * transaction again may succeed. Never on SQLite. */
+int db_conflict(db *d);
 
 /* True while a transaction is open on d. */
 int db_in_txn(db *d);

@@ -59,6 +59,11 @@ struct db_engine {
     int64_t (*changes)(db *d);
     cp_err (*exec)(db *d, const char *sql);
     cp_err (*begin)(db *d);
+    /* db_begin_shared, db_lock_chain, db_conflict and db_set_writers (core/db.h) */
+    cp_err (*begin_shared)(db *d);
+    cp_err (*lock_chain)(db *d);
+    int (*conflict)(db *d);
+    void (*set_writers)(db *d, db_writers w);
     cp_err (*commit)(db *d);
     void (*rollback)(db *d);
     int (*in_txn)(db *d);

@@ -6,7 +6,15 @@
  * after its parameters were bound (all sent as text, typed by the server
  * from their use), and its rows are read from the whole PGresult: a caller
  * may run other statements while it walks a result (the audit chain does),
- * which a row-at-a-time protocol on one connection would not allow. */
+ * which a row-at-a-time protocol on one connection would not allow.
+ *
+ * What starts a transaction (BEGIN and the writers' lock) and the audit
+ * chain's lock are not sent on their own: they wait for the transaction's
+ * next statement and go with it in one round trip (libpq's pipeline mode, or
+ * one string of the simple protocol), each still a statement of its own, run
+ * in order, so that what follows a lock sees what was committed before it
+ * was granted. A charge is some twenty statements, each a round trip over
+ * the socket: two fewer is a tenth of its time. */
 #include <ctype.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -25,9 +33,12 @@
  * for as long as TCP does otherwise, minutes): a terminal then answers busy. */
 #define CONNECT_TIMEOUT "5"
 
-/* The advisory lock every write transaction takes (pg_begin): any fixed
- * number, here "CLEANPLT" in ASCII, unlikely to be another program's. */
+/* The advisory lock every write transaction takes (pg_begin; shared by
+ * pg_begin_shared's): any fixed number, here "CLEANPLT" in ASCII, unlikely
+ * to be another program's. The audit chain's lock (pg_lock_chain) is the
+ * next number. */
 #define WRITE_LOCK_KEY "4848570296880960596"
+#define CHAIN_LOCK_KEY "4848570296880960597"
 
 typedef struct pg {
     db *owner;
@@ -37,6 +48,11 @@ typedef struct pg {
     int64_t changes;   /* rows of the last INSERT, UPDATE or DELETE */
     int txn;           /* a transaction of ours is open (also across a lost connection) */
     int committing;    /* the last error came from COMMIT: its outcome is unknown */
+    db_writers writers; /* how db_begin_shared's transactions meet (core/db.h) */
+    int alone;         /* the open transaction is the only one appending to the chain */
+    int shared;        /* the open (or last) transaction is db_begin_shared's */
+    const char *pending[3]; /* statements to send before the next one (literals) */
+    int npending;
     char sqlstate[6];  /* of the last error, "" when it had none (a connection error) */
     char msg[512];     /* the server's message of the last error */
 } pg;
@@ -130,16 +146,33 @@ static cp_err pg_fail(db *d, const char *what)
     return cp_fail(CP_ERR_DB, "%s: %s", what, c->msg);
 }
 
-/* Runs sql through the simple protocol (one or more statements) and keeps
- * the result of the last one in *out when out is not NULL. */
+/* Runs sql through the simple protocol (one or more statements), after
+ * what is pending in the same string, and keeps the result of the last one
+ * in *out when out is not NULL. */
 static cp_err run(db *d, const char *sql, const char *what, PGresult **out)
 {
     pg *c = pg_of(d);
-    PGresult *res = PQexec(c->conn, sql);
-    ExecStatusType st = PQresultStatus(res);
+    PGresult *res;
+    ExecStatusType st;
+    char *joined = NULL;
 
     if (out)
         *out = NULL;
+    if (c->npending) {
+        size_t size = strlen(sql) + 1;
+        for (int i = 0; i < c->npending; i++)
+            size += strlen(c->pending[i]) + 2;
+        if (!(joined = malloc(size)))
+            return cp_fail(CP_ERR_NOMEM, "%s: out of memory", what);
+        joined[0] = '\0';
+        for (int i = 0; i < c->npending; i++)
+            strcat(strcat(joined, c->pending[i]), "; ");
+        strcat(joined, sql);
+        c->npending = 0;
+    }
+    res = PQexec(c->conn, joined ? joined : sql);
+    st = PQresultStatus(res);
+    free(joined);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         remember(c, res);
         PQclear(res);
@@ -150,6 +183,12 @@ static cp_err run(db *d, const char *sql, const char *what, PGresult **out)
     else
         PQclear(res);
     return CP_OK;
+}
+
+/* Sends what is pending on its own (before a call that cannot take it along). */
+static cp_err flush(db *d)
+{
+    return pg_of(d)->npending ? run(d, "", "starting a transaction", NULL) : CP_OK;
 }
 
 static cp_err pg_exec(db *d, const char *sql)
@@ -290,6 +329,7 @@ static cp_err pg_open(db *d, int flags)
         return cp_fail(CP_ERR_NOMEM, "out of memory opening the database");
     d->conn = c;
     c->owner = d;
+    c->writers = DB_WRITERS_DEFAULT;
     c->conn = PQconnectdbParams(keywords, values, 1);
     if (!c->conn)
         return cp_fail(CP_ERR_NOMEM, "out of memory opening the database");
@@ -397,6 +437,8 @@ static cp_err prepare_now(db *d, pg_stmt *st)
     pg *c = pg_of(d);
     PGresult *res;
 
+    if (flush(d))
+        return CP_ERR_DB;
     snprintf(st->name, sizeof st->name, "cp%u", ++c->next_id);
     res = PQprepare(c->conn, st->name, st->sql, 0, NULL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -518,6 +560,47 @@ static cp_err ready(db *d, pg_stmt *st)
     return err;
 }
 
+/* Runs what is pending, then st with its bindings, in one round trip
+ * (pipeline mode); returns st's result, or NULL with the first error
+ * remembered (a failed statement makes the server skip the rest). */
+static PGresult *pipelined(pg *c, pg_stmt *st)
+{
+    PGconn *conn = c->conn;
+    PGresult *res, *mine = NULL, *failed = NULL;
+    int n = c->npending, done = 0, ok = PQenterPipelineMode(conn) == 1;
+
+    c->npending = 0;
+    for (int i = 0; ok && i < n; i++)
+        ok = PQsendQueryParams(conn, c->pending[i], 0, NULL, NULL, NULL, NULL, 0) == 1;
+    ok = ok && PQsendQueryPrepared(conn, st->name, st->nparams, (const char *const *)st->vals,
+                                   NULL, NULL, 0) == 1 && PQpipelineSync(conn) == 1;
+    /* each query's result, then NULL; then the sync's */
+    while (ok && done <= n) {
+        ExecStatusType rs;
+        if (!(res = PQgetResult(conn))) {
+            done++;
+            ok = PQstatus(conn) == CONNECTION_OK;
+            continue;
+        }
+        rs = PQresultStatus(res);
+        if (done == n && (rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK) && !mine)
+            mine = res;
+        else if (rs == PGRES_FATAL_ERROR && !failed)
+            failed = res;
+        else
+            PQclear(res);
+    }
+    if (ok && (res = PQgetResult(conn)))
+        PQclear(res); /* PGRES_PIPELINE_SYNC */
+    PQexitPipelineMode(conn);
+    if (mine && !failed)
+        return mine;
+    remember(c, failed);
+    PQclear(failed);
+    PQclear(mine);
+    return NULL;
+}
+
 /* Runs st with its bindings; its rows are then in st->res. */
 static int execute(db *d, pg_stmt *st)
 {
@@ -533,8 +616,13 @@ static int execute(db *d, pg_stmt *st)
     }
     if (ready(d, st))
         return DB_ERROR;
-    st->res = PQexecPrepared(c->conn, st->name, st->nparams, (const char *const *)st->vals,
-                             NULL, NULL, 0);
+    if (c->npending) {
+        if (!(st->res = pipelined(c, st)))
+            return DB_ERROR;
+    } else {
+        st->res = PQexecPrepared(c->conn, st->name, st->nparams,
+                                 (const char *const *)st->vals, NULL, NULL, 0);
+    }
     rs = PQresultStatus(st->res);
     if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
         remember(c, st->res);
@@ -571,7 +659,7 @@ static int pg_col_count(void *impl)
     /* asked before the first step: the server describes the statement. When
      * it cannot, the next step fails too, so that nobody reads a row with
      * a column count of 0 (the audit chain hashes every column) */
-    if (ready(st->c->owner, st)) {
+    if (ready(st->c->owner, st) || flush(st->c->owner)) {
         st->failed = 1;
         return 0;
     }
@@ -648,33 +736,106 @@ static int64_t pg_changes(db *d)
 
 /* ---- transactions ------------------------------------------------------- */
 
-/* A write transaction: BEGIN, then the one advisory lock that every writer
- * takes, so that writers run one at a time as on SQLite (BEGIN IMMEDIATE).
- * The code relies on that: the audit chain reads its head and appends after
- * it in one transaction, ids_next counts a terminal's sequence, a charge
- * checks the duplicate tap, the limits and the balance before it writes.
- * Under READ COMMITTED with this lock, each of those reads sees every write
- * committed before the lock was granted, exactly as under SQLite's lock.
- * It costs little here: every event appends to the one audit chain, which
- * is a point where writers meet one at a time whatever the engine; readers
- * (reports, metrics, the UI's lists) take no lock and are never held up.
- * The lock is released at COMMIT or ROLLBACK, and a writer that waits for it
- * longer than LOCK_TIMEOUT is answered busy, as SQLite's busy timeout does. */
-static cp_err pg_begin(db *d)
+/* Opens a transaction with begin and lock (literals), which are sent with
+ * its first statement; on failure, nothing is open. */
+static cp_err open_txn(db *d, const char *begin, const char *lock)
 {
     pg *c = pg_of(d);
     cp_err err;
 
     if ((err = reconnect(d)))
         return err;
-    if ((err = run(d, "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")",
-                   "starting a transaction", NULL))) {
-        if (PQtransactionStatus(c->conn) != PQTRANS_IDLE)
-            PQclear(PQexec(c->conn, "ROLLBACK"));
-        return err;
-    }
+    c->pending[0] = begin;
+    c->pending[1] = lock;
+    c->npending = 2;
     c->txn = 1;
     return CP_OK;
+}
+
+/* A write transaction: BEGIN, then the one advisory lock that every writer
+ * takes, so that writers run one at a time as on SQLite (BEGIN IMMEDIATE).
+ * The code relies on that: the audit chain reads its head and appends after
+ * it in one transaction, ids_next counts a terminal's sequence, a top-up or
+ * a grant reads and writes wallets, an import checks what exists before it
+ * writes. Under READ COMMITTED with this lock, each of those reads sees
+ * every write committed before the lock was granted, exactly as under
+ * SQLite's lock: a transaction is visible before its locks are released.
+ * Readers (reports, metrics, the UI's lists) take no lock and are never held
+ * up. The lock is released at COMMIT or ROLLBACK, and a writer that waits
+ * for it longer than LOCK_TIMEOUT is answered busy, as SQLite's busy timeout
+ * does. */
+static cp_err pg_begin(db *d)
+{
+    pg *c = pg_of(d);
+    cp_err err = open_txn(d, "BEGIN", "SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")");
+
+    c->alone = !err;
+    c->shared = 0;
+    return err;
+}
+
+/* A charge's transaction (core/db.h, db_begin_shared). It takes the
+ * writers' lock shared: charges run beside each other, never beside
+ * pg_begin's writers (which hold it alone), so that a top-up, a grant or a
+ * blocked card is never half seen and no charge waits on a row such a
+ * writer holds while holding one it wants (no deadlock). Then, in
+ * DB_WRITERS_ROW_LOCKS, READ COMMITTED: the charge locks its wallet (FOR
+ * UPDATE) before it reads today's sales and the balance, so that charges of
+ * one diner run one at a time and each sees what the one before committed;
+ * and the chain's lock is taken only to append (pg_lock_chain), after
+ * everything else is written and the event's content hashed: charges meet
+ * one at a time only for the chain's head and the COMMIT. In
+ * DB_WRITERS_SERIALIZABLE, SERIALIZABLE without the chain's lock: the server
+ * refuses the later of two charges that read what the other wrote (40001),
+ * and two that append after the same head (the unique index on
+ * audit.prev_hash); the caller runs it again (pg_conflict). */
+static cp_err pg_begin_shared(db *d)
+{
+    pg *c = pg_of(d);
+    cp_err err;
+
+    if (c->writers == DB_WRITERS_ONE_LOCK)
+        return pg_begin(d);
+    err = open_txn(d, c->writers == DB_WRITERS_SERIALIZABLE
+                          ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN",
+                   "SELECT pg_advisory_xact_lock_shared(" WRITE_LOCK_KEY ")");
+    c->alone = 0;
+    c->shared = !err;
+    return err;
+}
+
+/* The chain's head is read after this lock is granted, in a statement of
+ * its own: under READ COMMITTED it sees the entry of the transaction that
+ * held the lock before (committed before its locks were released). A
+ * SERIALIZABLE transaction reads its snapshot, taken at its first
+ * statement, whatever lock it waits for afterwards: there the unique index
+ * on audit.prev_hash refuses a fork and the charge runs again. */
+static cp_err pg_lock_chain(db *d)
+{
+    pg *c = pg_of(d);
+
+    if (c->alone || !c->shared || c->writers == DB_WRITERS_SERIALIZABLE)
+        return CP_OK;
+    /* sent with the head's SELECT: a failure to lock fails that one */
+    c->pending[c->npending++] = "SELECT pg_advisory_xact_lock(" CHAIN_LOCK_KEY ")";
+    c->alone = 1;
+    return CP_OK;
+}
+
+/* A serialization failure or a deadlock; in a shared transaction, also a
+ * unique key that another one wrote first (the chain's next link, the same
+ * request id sent twice at once): running it again sees what was written. */
+static int pg_conflict(db *d)
+{
+    pg *c = pg_of(d);
+
+    return strcmp(c->sqlstate, "40001") == 0 || strcmp(c->sqlstate, "40P01") == 0 ||
+           (c->shared && strcmp(c->sqlstate, "23505") == 0);
+}
+
+static void pg_set_writers(db *d, db_writers w)
+{
+    pg_of(d)->writers = w;
 }
 
 static int pg_in_txn(db *d)
@@ -682,6 +843,8 @@ static int pg_in_txn(db *d)
     pg *c = pg_of(d);
     PGTransactionStatusType s = PQtransactionStatus(c->conn);
 
+    if (c->npending) /* begun, nothing sent yet */
+        return 1;
     if (s == PQTRANS_UNKNOWN) /* the connection is gone: ours is until rolled back */
         return c->txn;
     return s != PQTRANS_IDLE;
@@ -691,17 +854,24 @@ static void pg_rollback(db *d)
 {
     pg *c = pg_of(d);
 
+    c->npending = 0;
     if (PQstatus(c->conn) == CONNECTION_OK && PQtransactionStatus(c->conn) != PQTRANS_IDLE)
         PQclear(PQexec(c->conn, "ROLLBACK"));
     c->txn = 0;
+    c->alone = 0;
 }
 
 static cp_err pg_commit(db *d)
 {
     pg *c = pg_of(d);
-    PGresult *res = PQexec(c->conn, "COMMIT");
+    PGresult *res;
     cp_err err = CP_OK;
 
+    if (c->npending) { /* nothing was sent: nothing to commit */
+        pg_rollback(d);
+        return CP_OK;
+    }
+    res = PQexec(c->conn, "COMMIT");
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         remember(c, res);
         c->committing = 1;
@@ -713,6 +883,7 @@ static cp_err pg_commit(db *d)
     }
     PQclear(res);
     c->txn = 0;
+    c->alone = 0;
     if (err)
         pg_rollback(d);
     return err;
@@ -736,6 +907,8 @@ static cp_err pg_has_guard(db *d, const char *table, const char *event, int *yes
     cp_err err = CP_OK;
 
     *yes = 0;
+    if ((err = flush(d)))
+        return err;
     res = PQexecParams(c->conn, sql, 2, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         remember(c, res);
@@ -821,6 +994,10 @@ const db_engine db_pg_engine = {
     .changes = pg_changes,
     .exec = pg_exec,
     .begin = pg_begin,
+    .begin_shared = pg_begin_shared,
+    .lock_chain = pg_lock_chain,
+    .conflict = pg_conflict,
+    .set_writers = pg_set_writers,
     .commit = pg_commit,
     .rollback = pg_rollback,
     .in_txn = pg_in_txn,

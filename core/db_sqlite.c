@@ -209,11 +209,23 @@ static void lite_close(db *d)
     d->conn = NULL;
 }
 
+/* A row lock (a SELECT that ends in FOR UPDATE, core/db.h) means nothing
+ * here: a writer holds the whole file from BEGIN IMMEDIATE on. The
+ * statement is prepared without those words (SQLite has no such clause). */
+static int without_row_lock(const char *sql)
+{
+    static const char words[] = " FOR UPDATE";
+    size_t n = strlen(sql), w = sizeof words - 1;
+
+    return n > w && strcmp(sql + n - w, words) == 0 ? (int)(n - w) : (int)n;
+}
+
 static cp_err lite_prepare(db *d, const char *sql, void **impl)
 {
     sqlite3_stmt *st = NULL;
 
-    if (sqlite3_prepare_v3(conn_of(d), sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+    if (sqlite3_prepare_v3(conn_of(d), sql, without_row_lock(sql), SQLITE_PREPARE_PERSISTENT,
+                           &st, NULL) !=
         SQLITE_OK)
         return lite_fail(d, "preparing a statement");
     *impl = st;
@@ -308,6 +320,26 @@ static cp_err lite_begin(db *d)
     return CP_OK;
 }
 
+/* One writer at a time already: a shared transaction is db_begin's, the
+ * chain needs no lock of its own and no transaction meets another. */
+static cp_err lite_lock_chain(db *d)
+{
+    (void)d;
+    return CP_OK;
+}
+
+static int lite_conflict(db *d)
+{
+    (void)d;
+    return 0;
+}
+
+static void lite_set_writers(db *d, db_writers w)
+{
+    (void)d;
+    (void)w;
+}
+
 static int lite_in_txn(db *d)
 {
     return !sqlite3_get_autocommit(conn_of(d));
@@ -374,6 +406,10 @@ const db_engine db_sqlite_engine = {
     .changes = lite_changes,
     .exec = lite_exec,
     .begin = lite_begin,
+    .begin_shared = lite_begin,
+    .lock_chain = lite_lock_chain,
+    .conflict = lite_conflict,
+    .set_writers = lite_set_writers,
     .commit = lite_commit,
     .rollback = lite_rollback,
     .in_txn = lite_in_txn,

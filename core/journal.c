@@ -20,6 +20,8 @@ struct journal {
     db *d;
 };
 
+static cp_err one_text(journal *j, db_stmt *st, char **out);
+
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS journal_state ("
     "  id INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -237,6 +239,68 @@ cp_err journal_retract(journal *j, int64_t seq)
                         " AND seq = (SELECT max(seq) FROM journal_events)", seq);
 }
 
+/* The body of seq with "offline": true (and "served": false when the
+ * terminal refused it), malloc'd; NULL in *out when seq is not in the
+ * journal undelivered. In the open transaction. */
+static cp_err offline_body(journal *j, int64_t seq, int served, char **out)
+{
+    db_stmt *st = db_prepare(j->d, "SELECT body FROM journal_events"
+                                   " WHERE seq = ? AND delivered = 0");
+    json_t *ev = NULL;
+    char *text = NULL;
+    cp_err err;
+
+    *out = NULL;
+    if (!st)
+        return db_fail(j->d, "reading the journal");
+    db_bind_int64(st, 1, seq);
+    if ((err = one_text(j, st, &text)) || !text)
+        goto out;
+    if (!(ev = json_loads(text, 0, NULL)) ||
+        json_object_set_new(ev, "offline", json_true()) ||
+        (!served && json_object_set_new(ev, "served", json_false())) ||
+        !(*out = json_dumps(ev, JSON_COMPACT)))
+        err = cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
+out:
+    json_decref(ev);
+    free(text);
+    return err;
+}
+
+cp_err journal_mark_offline(journal *j, int64_t seq, int served, int *marked)
+{
+    db_stmt *st;
+    char *body = NULL;
+    cp_err err;
+
+    *marked = 0;
+    /* BEGIN IMMEDIATE: an answer marking it delivered cannot come between
+     * the read and the write */
+    if ((err = db_begin(j->d)))
+        return err;
+    if ((err = offline_body(j, seq, served, &body)) || !body)
+        goto out;
+    if (!(st = db_prepare(j->d, "UPDATE journal_events SET body = ?, offline = 1"
+                                " WHERE seq = ? AND delivered = 0"))) {
+        err = db_fail(j->d, "writing the journal");
+        goto out;
+    }
+    db_bind_text(st, 1, body);
+    db_bind_int64(st, 2, seq);
+    if ((err = db_step_done(j->d, st, "writing the journal")))
+        goto out;
+    *marked = 1;
+out:
+    if (!err)
+        err = db_commit(j->d);
+    if (err) {
+        db_rollback(j->d);
+        *marked = 0;
+    }
+    free(body);
+    return err;
+}
+
 void journal_events_free(journal_event *ev, size_t n)
 {
     for (size_t i = 0; ev && i < n; i++)
@@ -293,17 +357,44 @@ cp_err journal_delivered(journal *j, int64_t seq, const char *answer)
     return db_step_done(j->d, st, "writing the journal");
 }
 
+/* The two writes of a high-water mark hw, inside the caller's transaction. */
+static cp_err mark_high_water(journal *j, int64_t hw)
+{
+    cp_err err;
+
+    /* the mark only grows: an answer that crossed a newer one says less */
+    if (!(err = write_int(j, "UPDATE journal_events SET delivered = 1"
+                             " WHERE seq <= ? AND delivered = 0", hw)))
+        err = write_int(j, "UPDATE journal_state SET server_high_water ="
+                           " max(server_high_water, ?) WHERE id = 1", hw);
+    return err;
+}
+
 cp_err journal_high_water(journal *j, int64_t hw)
 {
     cp_err err;
 
     if ((err = db_begin(j->d)))
         return err;
-    /* the mark only grows: an answer that crossed a newer one says less */
-    if (!(err = write_int(j, "UPDATE journal_events SET delivered = 1"
-                             " WHERE seq <= ? AND delivered = 0", hw)) &&
-        !(err = write_int(j, "UPDATE journal_state SET server_high_water ="
-                             " max(server_high_water, ?) WHERE id = 1", hw)))
+    if (!(err = mark_high_water(j, hw)))
+        err = db_commit(j->d);
+    if (err)
+        db_rollback(j->d);
+    return err;
+}
+
+cp_err journal_delivered_batch(journal *j, const int64_t *seq, char *const *answer, size_t n,
+                               int64_t hw)
+{
+    cp_err err;
+
+    if ((err = db_begin(j->d)))
+        return err;
+    for (size_t i = 0; !err && i < n; i++)
+        err = journal_delivered(j, seq[i], answer[i]);
+    if (!err && hw >= 0)
+        err = mark_high_water(j, hw);
+    if (!err)
         err = db_commit(j->d);
     if (err)
         db_rollback(j->d);

@@ -10,7 +10,8 @@
  *
  * An event's body is the JSON text exactly as it is sent, fixed when it is
  * appended: the same id sent again with other content is refused by the
- * server as a conflict. */
+ * server as a conflict. The one change allowed is its "offline" and
+ * "served" flags, set while it is undelivered (journal_mark_offline). */
 #ifndef CP_JOURNAL_H
 #define CP_JOURNAL_H
 
@@ -49,6 +50,16 @@ cp_err journal_append(journal *j, const char *kind, json_t *event, int offline, 
  * nothing was applied and the seq can be given again without a gap. */
 cp_err journal_retract(journal *j, int64_t seq);
 
+/* Rewrites the undelivered event seq as decided offline ("offline": true
+ * in its body, and "served": false when the terminal refused it), in one
+ * transaction: for the event that was being sent when the server stopped
+ * answering. The server leaves "offline" and "served" out of the content
+ * it compares (doc/protocol.md), so the same id with them changed is no
+ * conflict; not yet applied there, a served one is posted as the offline
+ * charge it was and a refused one charges nothing. *marked 0 when seq was
+ * delivered meanwhile (or is not in the journal): nothing changed. */
+cp_err journal_mark_offline(journal *j, int64_t seq, int served, int *marked);
+
 /* Up to limit events not yet delivered, oldest first, into *out (n of
  * them; free with journal_events_free). */
 cp_err journal_pending(journal *j, size_t limit, journal_event **out, size_t *n);
@@ -64,6 +75,14 @@ cp_err journal_delivered(journal *j, int64_t seq, const char *answer);
  * to hw is delivered, and the next seq given is past it, even when this
  * journal is an older copy that never saw those events. */
 cp_err journal_high_water(journal *j, int64_t hw);
+
+/* journal_delivered for each of the n events seq[i] with answer[i] (may
+ * be NULL), then journal_high_water(hw) unless hw < 0, in one transaction:
+ * one commit (one fsync) for a whole answer of the server instead of one
+ * per event, which made a replay wait for the terminal's disk as long as
+ * for the store's (make bench: bench_serve). */
+cp_err journal_delivered_batch(journal *j, const int64_t *seq, char *const *answer, size_t n,
+                               int64_t hw);
 
 /* The server's high-water mark last learnt (0 before any contact), and the
  * seq the next event would get. */

@@ -1,4 +1,4 @@
-/* ledger: charges, voids, top-ups, subsidies and refunds, each one SQLite transaction.
+/* ledger: charges, voids, top-ups, subsidies and refunds, each one transaction of the store.
  *
  * The wallets table holds each diner's balances; every change to it goes
  * through post(), which writes the ledger entry and the balance together, so
@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/audit.h"
 #include "core/canteen.h"
@@ -83,9 +85,16 @@ static cp_err refuse(charge_res *res, cp_err why, const char *fmt, ...)
     return CP_OK;
 }
 
-static cp_err load_balances(db *d, int64_t diner_id, int64_t *cash, int64_t *subsidy)
+static const char balances_sql[] = "SELECT cash_fen, subsidy_fen FROM wallets WHERE diner_id = ?";
+/* The same, locking the wallet until the transaction ends (core/db.h): a
+ * charge reads it so before it reads what it decides on. */
+static const char lock_balances_sql[] =
+    "SELECT cash_fen, subsidy_fen FROM wallets WHERE diner_id = ? FOR UPDATE";
+
+/* The balances of diner_id's wallet, read by sql (one of the two above). */
+static cp_err read_balances(db *d, const char *sql, int64_t diner_id, int64_t *cash,
+                            int64_t *subsidy)
 {
-    static const char sql[] = "SELECT cash_fen, subsidy_fen FROM wallets WHERE diner_id = ?";
     db_stmt *st = db_prepare(d, sql);
     int rc;
 
@@ -191,7 +200,7 @@ static cp_err answer_again(db *d, const charge_req *req, charge_res *res, int *f
     res->over_limit = db_col_int(st, 10) != 0;
     db_reset(st);
     res->result = CP_OK;
-    if (load_balances(d, diner_id, &res->cash_left_fen, &res->subsidy_left_fen) ||
+    if (read_balances(d, balances_sql, diner_id, &res->cash_left_fen, &res->subsidy_left_fen) ||
         count_meals_today(d, diner_id, date, &res->meals_today))
         return CP_ERR_DB;
     return CP_OK;
@@ -495,10 +504,19 @@ static cp_err gather_facts(db *d, const charge_req *req, charge_ctx *c, charge_r
     c->f.staff_no = res->staff_no;
     c->f.category = c->t.category;
     c->f.nlines = req->nlines;
-    if ((err = find_period_price(d, c, res)) || (err = read_today(d, req, c)) ||
-        (err = read_lines(d, req, c)) || (err = read_rules(d, c)))
+    if ((err = find_period_price(d, c, res)))
         return err;
-    return load_balances(d, c->t.diner_id, &c->f.cash_fen, &c->f.subsidy_fen);
+    /* The wallet is locked first: charges of this diner at other terminals
+     * wait here until this one ends, then read what it wrote (the balance
+     * here, today's sales next), so that two taps at once can never both
+     * pass a limit or spend the same money (core/db.h, db_begin_shared). */
+    if ((err = read_balances(d, lock_balances_sql, c->t.diner_id, &c->f.cash_fen,
+                             &c->f.subsidy_fen)))
+        return err;
+    if ((err = read_today(d, req, c)) || (err = read_lines(d, req, c)) ||
+        (err = read_rules(d, c)))
+        return err;
+    return CP_OK;
 }
 
 /* Words a refusal into res, with the names people read for the period and
@@ -621,7 +639,8 @@ out:
     return err;
 }
 
-cp_err ledger_charge(db *d, const charge_req *req, charge_res *res)
+/* One attempt at a charge: its whole transaction. */
+static cp_err charge_once(db *d, const charge_req *req, charge_res *res)
 {
     static const char record_sql[] =
         "INSERT INTO charge_requests(request_id, terminal, card_no, result, sale_id, created_at)"
@@ -641,7 +660,7 @@ cp_err ledger_charge(db *d, const charge_req *req, charge_res *res)
     tap = now;
     if (req->at && (err = clock_parse(req->at, &tap)))
         return cp_fail(err, "tap time '%s': expected YYYY-MM-DDTHH:MM:SS", req->at);
-    if ((err = db_begin(d)))
+    if ((err = db_begin_shared(d)))
         return err;
     if (req->request_id && (err = answer_again(d, req, res, &found)))
         goto fail;
@@ -676,6 +695,39 @@ cp_err ledger_charge(db *d, const charge_req *req, charge_res *res)
     return db_commit(d);
 fail:
     db_rollback(d);
+    return err;
+}
+
+/* Waits before a charge runs again after meeting another (retry, from 1):
+ * a random time up to 0.5 ms doubled at each retry (at most 64 ms), so that
+ * charges that met do not meet again at once. */
+static void back_off(int retry)
+{
+    static unsigned seed;
+    struct timespec ts;
+    long most_us = 500L << (retry < 8 ? retry - 1 : 7);
+
+    if (!seed)
+        seed = (unsigned)getpid() * 2654435761u;
+    seed = seed * 1103515245u + 12345u;
+    ts.tv_sec = 0;
+    ts.tv_nsec = (long)((seed >> 8) % (unsigned long)most_us) * 1000;
+    nanosleep(&ts, NULL);
+}
+
+cp_err ledger_charge(db *d, const charge_req *req, charge_res *res)
+{
+    cp_err err;
+    int retries = 0;
+
+    /* A charge runs beside others on PostgreSQL (db_begin_shared): when the
+     * store refused it because another did something at the same time (the
+     * same request id sent twice at once; in the SERIALIZABLE mode, any
+     * meeting), it runs again and sees what the other wrote. */
+    while ((err = charge_once(d, req, res)) && db_conflict(d) &&
+           retries < LEDGER_CHARGE_ATTEMPTS - 1)
+        back_off(++retries);
+    res->retries = retries;
     return err;
 }
 
@@ -1182,7 +1234,7 @@ cp_err ledger_refund_leaver(db *d, const char *staff_no, const char *actor,
     if ((err = money_event_start(&ev)) || (err = db_begin(d)))
         return err;
     if ((err = find_diner(d, staff_no, &diner_id, status)) ||
-        (err = load_balances(d, diner_id, &cash, &subsidy)))
+        (err = read_balances(d, balances_sql, diner_id, &cash, &subsidy)))
         goto fail;
     if (strcmp(status, "left") == 0) {
         err = cp_fail(CP_ERR_EXISTS, "%s has already left", staff_no);
@@ -1230,6 +1282,6 @@ cp_err ledger_balance(db *d, const char *staff_no, int64_t *cash_fen, int64_t *s
     int64_t diner_id;
     cp_err err = find_diner(d, staff_no, &diner_id, NULL);
     if (!err)
-        err = load_balances(d, diner_id, cash_fen, subsidy_fen);
+        err = read_balances(d, balances_sql, diner_id, cash_fen, subsidy_fen);
     return err;
 }

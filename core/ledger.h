@@ -11,6 +11,9 @@
 #include "core/ids.h"
 
 #define LEDGER_DUP_TAP_SECONDS 5
+/* How many times a charge is run when the store refuses it for meeting
+ * another at the same time (db_conflict); then it is answered busy. */
+#define LEDGER_CHARGE_ATTEMPTS 10
 
 /* One a-la-carte line: quantity is pieces, or grams for items priced per 100 g. */
 typedef struct charge_line {
@@ -56,6 +59,7 @@ typedef struct charge_res {
     int meals_today;      /* non-void sales of this diner today, this one included */
     bool offline;         /* the charge was an offline one (charge_req.offline) */
     bool over_limit;      /* offline, it took the cash below its limit: cards blocked */
+    int retries;          /* times it ran again after meeting another charge (db_conflict) */
 } charge_res;
 
 /* Charges a card. Returns CP_OK when the request was answered — res->result

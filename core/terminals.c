@@ -95,11 +95,20 @@ cp_err terminals_info_of(db *d, const char *code, terminals_info *out)
     return CP_OK;
 }
 
-static cp_err add_alarm(db *d, const char *code, int64_t now, const char *kind,
-                        const char *detail)
+static const char alarm_sql[] =
+    "INSERT INTO terminal_alarms(terminal, at, kind, detail) VALUES (?1, ?2, ?3, ?4)";
+/* once: not when the terminal has that alarm already (one event's, sent again) */
+static const char alarm_once_sql[] =
+    "INSERT INTO terminal_alarms(terminal, at, kind, detail)"
+    " SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), CAST(?3 AS TEXT), CAST(?4 AS TEXT)"
+    " WHERE NOT EXISTS (SELECT 1 FROM terminal_alarms"
+    " WHERE terminal = ?1 AND kind = ?3 AND detail = ?4)";
+
+/* Raises the alarm with sql (alarm_sql or alarm_once_sql), in the open
+ * transaction. */
+static cp_err insert_alarm(db *d, const char *sql, const char *code, int64_t now,
+                           const char *kind, const char *detail)
 {
-    static const char sql[] =
-        "INSERT INTO terminal_alarms(terminal, at, kind, detail) VALUES (?1, ?2, ?3, ?4)";
     db_stmt *st = db_prepare(d, sql);
 
     if (!st)
@@ -109,6 +118,12 @@ static cp_err add_alarm(db *d, const char *code, int64_t now, const char *kind,
     db_bind_text(st, 3, kind);
     db_bind_text(st, 4, detail);
     return db_step_done(d, st, "raising an alarm");
+}
+
+static cp_err add_alarm(db *d, const char *code, int64_t now, const char *kind,
+                        const char *detail)
+{
+    return insert_alarm(d, alarm_sql, code, now, kind, detail);
 }
 
 static cp_err count_refusal(db *d, const char *code, const char *reason)
@@ -148,6 +163,16 @@ cp_err terminals_alarm(db *d, const char *code, int64_t now, const char *kind,
     if ((err = db_begin(d)))
         return err;
     return finish(d, add_alarm(d, code, now, kind, detail));
+}
+
+cp_err terminals_alarm_once(db *d, const char *code, int64_t now, const char *kind,
+                            const char *detail)
+{
+    cp_err err;
+
+    if ((err = db_begin(d)))
+        return err;
+    return finish(d, insert_alarm(d, alarm_once_sql, code, now, kind, detail));
 }
 
 /* Notes the contact in the open transaction (see terminals_contact). */

@@ -70,6 +70,11 @@ cp_err terminals_events_record(db *d, const terminals_event *evs, size_t n);
 cp_err terminals_alarm(db *d, const char *code, int64_t now, const char *kind,
                        const char *detail);
 
+/* The same, unless code has that alarm (kind and detail) already: for an
+ * alarm about one event, which the terminal may send again. */
+cp_err terminals_alarm_once(db *d, const char *code, int64_t now, const char *kind,
+                            const char *detail);
+
 /* One terminal as `cleanplate-office terminals` shows it; strings live until
  * the callback returns. */
 typedef struct terminals_row {

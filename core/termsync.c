@@ -115,31 +115,35 @@ static void keep_clock(termsync *t)
 }
 
 /* Stores the answers of an events answer and its high-water mark; *hw gets
- * the mark (-1 when the answer has none). */
+ * the mark (-1 when the answer has none). All in one journal transaction
+ * (journal_delivered_batch): a commit per answer cost a replay one fsync
+ * per event at the terminal, as much as the server's own commits. */
 static cp_err take_answers(termsync *t, const json_t *answer, int64_t *hw)
 {
     json_t *answers = json_object_get(answer, "answers"), *a, *mark;
-    size_t i;
+    size_t i, n = 0, cap = json_array_size(answers);
+    int64_t *seqs = calloc(cap + 1, sizeof *seqs);
+    char **texts = calloc(cap + 1, sizeof *texts);
     cp_err err = CP_OK;
 
-    *hw = -1;
+    mark = json_object_get(answer, "high_water");
+    *hw = json_is_integer(mark) ? json_integer_value(mark) : -1;
+    if (!seqs || !texts)
+        err = cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
     json_array_foreach(answers, i, a) {
         json_t *seq = json_object_get(a, "seq");
-        char *text;
-        if (!json_is_integer(seq))
+        if (err || !json_is_integer(seq))
             continue;
-        if (!(text = json_dumps(a, JSON_COMPACT)))
-            return cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
-        err = journal_delivered(t->j, json_integer_value(seq), text);
-        free(text);
-        if (err)
-            return err;
+        seqs[n] = json_integer_value(seq);
+        if (!(texts[n++] = json_dumps(a, JSON_COMPACT)))
+            err = cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
     }
-    mark = json_object_get(answer, "high_water");
-    if (json_is_integer(mark)) {
-        *hw = json_integer_value(mark);
-        err = journal_high_water(t->j, *hw);
-    }
+    if (!err && (n > 0 || *hw >= 0))
+        err = journal_delivered_batch(t->j, seqs, texts, n, *hw);
+    for (i = 0; i < n; i++)
+        free(texts[i]);
+    free(seqs);
+    free(texts);
     return err;
 }
 
@@ -266,6 +270,25 @@ static json_t *answer_of(termsync *t, int64_t seq)
     return a;
 }
 
+/* The event seq was sent and no answer came: the server may or may not
+ * have applied it. The terminal decides it offline all the same, and marks
+ * the journal's copy offline, served or not (the server leaves these flags
+ * out of the content it compares): a server that had not applied it posts
+ * a served one as the offline charge it was, on the business date and
+ * period of its "at", whatever the balance is by then, and charges nothing
+ * for a refused one; one that had applied it answers the first answer
+ * again, and raises an alarm when that answer and the terminal disagree
+ * (served_but_refused, charged_not_served: doc/protocol.md). */
+static cp_err decide_in_flight(termsync *t, json_t *event, termsync_decide decide, void *ctx,
+                               int64_t seq)
+{
+    int served = decide(ctx, event), marked = 0;
+
+    /* not marked: an answer covered it meanwhile (it cannot, the link
+     * being one thread; said for the reader) */
+    return journal_mark_offline(t->j, seq, served, &marked);
+}
+
 cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_decide decide,
                        void *ctx, termsync_result *res)
 {
@@ -304,11 +327,7 @@ cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_de
         res->answer = error;
         err = journal_retract(t->j, res->seq);
     } else {
-        /* No answer for it: it stays as appended, online, because the
-         * server may have applied it and the same id with other content is
-         * a conflict. The terminal answers it offline all the same; should
-         * it refuse it, the server's answer at the replay stands. */
-        decide(ctx, event);
+        err = decide_in_flight(t, event, decide, ctx, res->seq);
     }
     return err;
 }

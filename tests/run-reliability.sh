@@ -8,7 +8,8 @@
 # because a busy shared test machine must not fail correct code. The figures each script prints are shown; one line sums up.
 # The soak also runs tests/integration/pg_failover.sh (make check runs it with
 # its quick size among the integration tests) with its long size: three
-# failovers, 400 taps of each terminal before and after each.
+# failovers, 400 taps of each terminal before and after each; and
+# tests/integration/term_chaos.sh with 200 kills (make check: 30).
 # Usage: tests/run-reliability.sh BUILD_DIR [quick|soak]
 set -u
 build=$(cd "$1" && pwd)
@@ -22,9 +23,9 @@ quick)
 soak)
     : "${RUSH_SECONDS:=60}" "${CRASH_KILLS:=50}" "${DISK_TOGGLES:=100}" "${BUSY_MONTHS:=3}"
     : "${DEVICE_UNPLUGS:=15}" "${RELIABILITY_BUDGETS:=enforce}"
-    : "${FAILOVER_ROUNDS:=3}" "${FAILOVER_TAPS:=400}"
-    export FAILOVER_ROUNDS FAILOVER_TAPS
-    also=tests/integration/pg_failover.sh
+    : "${FAILOVER_ROUNDS:=3}" "${FAILOVER_TAPS:=400}" "${CHAOS_KILLS:=200}"
+    export FAILOVER_ROUNDS FAILOVER_TAPS CHAOS_KILLS
+    also="tests/integration/pg_failover.sh tests/integration/term_chaos.sh"
     limit=1800 ;;
 *)
     echo "usage: $0 BUILD_DIR [quick|soak]" >&2

@@ -10,19 +10,41 @@
 #   - no PostgreSQL installed, or CLEANPLATE_TEST_PG=off: the command runs
 #     without one, and the tests run on SQLite only (said on stderr).
 # The test server does not sync to disk (fsync=off): it dies with the tests.
-# Usage: tests/with-pg.sh COMMAND [ARG...]
+# With --sync (make bench) it syncs every commit as a real server does
+# (fsync, synchronous_commit and full_page_writes on, PostgreSQL's defaults),
+# it is always a new one (a server given in CLEANPLATE_TEST_PG may not sync),
+# and CLEANPLATE_TEST_PG reaches it over its local socket.
+# Usage: tests/with-pg.sh [--sync] COMMAND [ARG...]
 set -u
 
+sync=""
+if [ "${1:-}" = --sync ]; then
+    sync=1
+    shift
+fi
 if [ "${CLEANPLATE_TEST_PG:-}" = off ]; then
     unset CLEANPLATE_TEST_PG
     exec "$@"
 fi
-[ -n "${CLEANPLATE_TEST_PG:-}" ] && exec "$@"
+[ -n "${CLEANPLATE_TEST_PG:-}" ] && [ -z "$sync" ] && exec "$@"
 
 bindir=$(pg_config --bindir 2>/dev/null)
 [ -n "$bindir" ] || bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-settings="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+durability=${sync:+on}
+durability=${durability:-off}
+settings="-c fsync=$durability -c synchronous_commit=$durability -c full_page_writes=$durability"
 
+if [ "$(id -u)" -eq 0 ] && command -v pg_virtualenv >/dev/null 2>&1 &&
+    [ -x "$bindir/postgres" ] && [ -n "$sync" ]; then
+    # local connections are trusted (root is not the postgres user, whom peer
+    # authentication would ask for); the socket's folder is the server's own
+    exec pg_virtualenv -t -o fsync=on -o synchronous_commit=on -o full_page_writes=on \
+        -i --auth-local=trust sh -c 'socket=$(psql -XAtc "SHOW unix_socket_directories") ||
+            exit 1
+        CLEANPLATE_TEST_PG="postgresql:///postgres?host=${socket%%,*}&port=$PGPORT&user=$PGUSER"
+        export CLEANPLATE_TEST_PG
+        exec "$@"' with-pg "$@"
+fi
 if [ "$(id -u)" -eq 0 ] && command -v pg_virtualenv >/dev/null 2>&1 &&
     [ -x "$bindir/postgres" ]; then
     # pg_virtualenv exports PGHOST, PGPORT, PGUSER and PGPASSWORD: an empty

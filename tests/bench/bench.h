@@ -107,12 +107,12 @@ static inline void bench_row_emit(const char *bench, const bench_row *r)
         fclose(f);
 }
 
-/* Runs BUILD/cleanplate-office --db PATH ARGS... (stdout to /dev/null) with
- * stdin from the file input (NULL: this process's stdin), where a command
- * that needs a manager reads the PINs; returns its wall time in seconds, or -1
- * when it failed. */
-static inline double bench_office_in(const char *build, const char *path, const char *input,
-                                     const char *const *args)
+/* Runs BUILD/cleanplate-office --db PATH ARGS... with stdin from the file
+ * input (NULL: this process's stdin), where a command that needs a manager
+ * reads the PINs, and stdout into the file out (NULL: /dev/null); returns
+ * its wall time in seconds, or -1 when it failed. */
+static inline double bench_office_io(const char *build, const char *path, const char *input,
+                                     const char *out, const char *const *args)
 {
     char prog[512];
     const char *argv[16];
@@ -128,7 +128,8 @@ static inline double bench_office_in(const char *build, const char *path, const 
         argv[n++] = *args;
     argv[n] = NULL;
     if ((pid = fork()) == 0) {
-        if (!freopen("/dev/null", "w", stdout) || (input && !freopen(input, "r", stdin)))
+        if (!freopen(out ? out : "/dev/null", "w", stdout) ||
+            (input && !freopen(input, "r", stdin)))
             _exit(127);
         execv(prog, (char *const *)argv);
         _exit(127);
@@ -136,6 +137,13 @@ static inline double bench_office_in(const char *build, const char *path, const 
     if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
         return -1;
     return bench_now_s() - t0;
+}
+
+/* bench_office_io with its output thrown away. */
+static inline double bench_office_in(const char *build, const char *path, const char *input,
+                                     const char *const *args)
+{
+    return bench_office_io(build, path, input, NULL, args);
 }
 
 /* bench_office_in with this process's stdin. */

@@ -28,7 +28,13 @@ S
 sim=$!
 i=0; while [ ! -e "$LINK" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 [ -e "$LINK" ] || fail "the simulator made no pty: $(cat "$TMPDIR/sim.err")"
-(sleep 2.4; echo 0000000002; sleep 6.2) |
+# The station's input stays open until both weighings are out (at most 20 s
+# after the card), not for a fixed time: the tray after the reconnect is
+# recorded when it is taken off, at the very end of the scale's script, and a
+# fixed 6.2 s raced it on a loaded machine.
+(sleep 2.4; echo 0000000002
+ i=0; while [ "$(cat "$TMPDIR/out" 2>/dev/null | wc -l)" -lt 2 ] && [ $i -lt 200 ]; do
+     sleep 0.1; i=$((i + 1)); done) |
     "$SCALE" station --headless --terminal W1 --port "$LINK" --protocol mtsics \
         --tray-tare-g 300 --anonymous-after 4000 >"$TMPDIR/out" 2>"$TMPDIR/err" ||
     fail "station: $(cat "$TMPDIR/err")"

@@ -64,6 +64,10 @@ printf '0000000005\n' | pos
 [ "$(pending)" = 0 ] || fail "$(pending) events still queued after the replay"
 for r in POS1/1 POS1/2 POS1/3 POS1/4 POS1/5; do once "$r"; done
 [ "$(sql "SELECT count(*) FROM sales")" = 5 ] || fail "$(sql "SELECT count(*) FROM sales") sales, not 5"
+# the two charged offline are posted as offline ones (served, never refused
+# again), the others as online ones
+[ "$(sql "SELECT request_id FROM sales WHERE offline = 1 ORDER BY request_id" | tr '\n' ' ')" = "POS1/3 POS1/4 " ] ||
+    fail "offline sales: $(sql "SELECT request_id, offline FROM sales")"
 
 # a wrong key is the server's refusal, said as such, not offline
 printf '0000000007\n' | "$POS" --headless --terminal POS1 --server "$URL" --journal "$JOURNAL" \

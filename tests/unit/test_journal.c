@@ -149,6 +149,37 @@ static void test_delivered(void **state)
     journal_close(j);
 }
 
+/* A server's answer taken in one transaction: the answers of the events
+ * in it, then the mark, which covers an event it carried no answer for. */
+static void test_delivered_batch(void **state)
+{
+    static const int64_t seqs[] = {1, 2};
+    char *const answers[] = {"{\"ok\":true,\"seq\":1}", NULL};
+    journal *j = NULL;
+    char *answer = NULL;
+    int64_t count = 0, hw = 0;
+    (void)state;
+
+    assert_int_equal(journal_open(path, "L1", &j), CP_OK);
+    for (int i = 0; i < 4; i++)
+        append(j, "0004123456", 0);
+    assert_int_equal(journal_delivered_batch(j, seqs, answers, 2, 3), CP_OK);
+    assert_int_equal(journal_answer(j, 1, &answer), CP_OK);
+    assert_string_equal(answer, answers[0]);
+    free(answer);
+    assert_int_equal(journal_pending_count(j, &count), CP_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(journal_server_high_water(j, &hw), CP_OK);
+    assert_int_equal(hw, 3);
+    /* no mark (-1): only the answers */
+    assert_int_equal(journal_delivered_batch(j, (int64_t[]){4}, answers, 1, -1), CP_OK);
+    assert_int_equal(journal_pending_count(j, &count), CP_OK);
+    assert_int_equal(count, 0);
+    assert_int_equal(journal_server_high_water(j, &hw), CP_OK);
+    assert_int_equal(hw, 3);
+    journal_close(j);
+}
+
 /* Copies the file from to to (the backup a terminal is restored from). */
 static void copy_file(const char *from, const char *to)
 {
@@ -225,6 +256,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gapless, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delivered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_delivered_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_and_clock, setup, teardown),
     };

@@ -558,6 +558,100 @@ static void test_chain_two_writers(void **state)
     assert_int_equal(problems(d), 0);
 }
 
+enum { AT_ONCE = 6, AT_ONCE_TAPS = 8 };
+
+/* Terminal POS<w+1> of one_card_at_once: waits for go, taps card TAPS
+ * times 10 s apart from start (no duplicate tap at one terminal), sending
+ * the request ids that terminal w^1 sends too, and exits with the number
+ * of charges it made (not repeated), or 100 when one was not answered. */
+static void one_card_terminal(int w, db_writers mode, const char *start, int go)
+{
+    char term[8], reqid[32], now[32];
+    db *mine = NULL;
+    int made = 0;
+    char c;
+
+    snprintf(term, sizeof term, "POS%d", w + 1);
+    if (db_open(fixture_path(), DB_OPEN_EXISTING, &mine) != CP_OK || read(go, &c, 1) != 1)
+        _exit(100);
+    db_set_writers(mine, mode);
+    for (int i = 0; i < AT_ONCE_TAPS; i++) {
+        charge_req req = {.terminal = term, .card_no = "0000000001", .request_id = reqid,
+                          .actor = "test"};
+        charge_res res;
+        snprintf(now, sizeof now, "%s:%02d:%02d", start, i * 10 / 60, i * 10 % 60);
+        fixture_at(now);
+        snprintf(reqid, sizeof reqid, "R%d-%s-%d", w / 2, start, i);
+        if (ledger_charge(mine, &req, &res) != CP_OK) {
+            fprintf(stderr, "%s, mode %d: %s\n", term, (int)mode, cp_detail());
+            _exit(100);
+        }
+        made += res.result == CP_OK && !res.repeated;
+    }
+    db_close(mine);
+    _exit(made);
+}
+
+/* AT_ONCE terminals tap card 0000000001 (S001) at once from start (an
+ * hour, "2026-11-20T12"); returns the charges they made. */
+static int one_card_at_once(db_writers mode, const char *start)
+{
+    pid_t pids[AT_ONCE];
+    int go[2], made = 0;
+
+    assert_int_equal(pipe(go), 0);
+    for (int w = 0; w < AT_ONCE; w++)
+        if ((pids[w] = fork()) == 0)
+            one_card_terminal(w, mode, start, go[0]);
+    assert_int_equal(write(go[1], "gggggg", AT_ONCE), AT_ONCE);
+    for (int w = 0; w < AT_ONCE; w++) {
+        int status;
+        assert_int_equal(waitpid(pids[w], &status, 0), pids[w]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) < 100);
+        made += WEXITSTATUS(status);
+    }
+    close(go[0]);
+    close(go[1]);
+    return made;
+}
+
+/* Six terminals charging one card at the same instant, two by two with the
+ * same request ids, in each way writers meet (core/db.h): the limit stops
+ * lunch at exactly 3, the money runs out at exactly 7 dinners, each
+ * request is charged once and answered the same at both terminals, and
+ * the chain and the books verify. */
+static void test_one_card_at_once(void **state)
+{
+    static const db_writers modes[] = {DB_WRITERS_ONE_LOCK, DB_WRITERS_ROW_LOCKS,
+                                       DB_WRITERS_SERIALIZABLE};
+    static const char *const days[] = {"2026-11-20", "2026-11-23", "2026-11-24"};
+    db *d = *state;
+    char term[8], start[32];
+
+    for (int w = 2; w < AT_ONCE; w++) {
+        snprintf(term, sizeof term, "POS%d", w + 1);
+        assert_int_equal(canteen_add_terminal(d, term, "C1", "pos", "test"), CP_OK);
+    }
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+        assert_int_equal(ledger_topup(d, "S001", 10 * 800, "test", NULL), CP_OK);
+        assert_int_equal(canteen_set_rules(d, "staff", 3, -1, 0, "test"), CP_OK);
+        snprintf(start, sizeof start, "%sT12", days[m]);
+        assert_int_equal(one_card_at_once(modes[m], start), 3);
+        balances(d, "S001", 7 * 800, 0);
+        assert_int_equal(canteen_set_rules(d, "staff", 100, -1, 0, "test"), CP_OK);
+        snprintf(start, sizeof start, "%sT17", days[m]);
+        assert_int_equal(one_card_at_once(modes[m], start), 7);
+        balances(d, "S001", 0, 0);
+    }
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM sales"), 3 * 10);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM charge_requests"),
+                     3 * 2 * AT_ONCE / 2 * AT_ONCE_TAPS);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM sales s JOIN charge_requests r"
+                                    " ON r.request_id = s.request_id AND r.sale_id = s.id"),
+                     3 * 10);
+    assert_int_equal(problems(d), 0);
+}
+
 static void test_subsidy_grant_expire_and_leave(void **state)
 {
     db *d = *state;
@@ -916,7 +1010,8 @@ int main(void)
         T(test_verify_finds_consistent_edit), T(test_verify_finds_fake_void),
         T(test_verify_finds_deleted_request), T(test_verify_head_finds_cut_end),
         T(test_verify_finds_dropped_guard), T(test_chain_cannot_fork),
-        T(test_chain_two_writers),   T(test_subsidy_expires_by_month),
+        T(test_chain_two_writers),   T(test_one_card_at_once),
+        T(test_subsidy_expires_by_month),
         T(test_subsidy_by_category), T(test_topup_reverse),
         T(test_rules_change_only_what_is_given),
         T(test_subsidy_grant_expire_and_leave), T(test_items),

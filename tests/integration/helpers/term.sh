@@ -6,9 +6,9 @@ SERVE=
 # start_serve: `cleanplate-office serve` on $PORT, its pid in $SERVE
 start_serve() {
     : >"$TMPDIR/serve.log"
-    # fd 3 is closed for it: a test may hold a FIFO of cards open there,
+    # fds 3-5 are closed for it: a test may hold FIFOs of cards open there,
     # whose end the terminal must see when the test closes it
-    "$OFFICE" serve --listen "127.0.0.1:$PORT" 2>"$TMPDIR/serve.log" 3>&- &
+    "$OFFICE" serve --listen "127.0.0.1:$PORT" 2>"$TMPDIR/serve.log" 3>&- 4>&- 5>&- &
     SERVE=$!
     i=0
     until grep -q "listening on" "$TMPDIR/serve.log"; do
@@ -31,6 +31,7 @@ once() {
 # answers in $TMPDIR/answers
 pos_on_fifo() {
     mkfifo "$TMPDIR/cards"
+    : >"$TMPDIR/answers" # there before the terminal opens it (after the FIFO)
     "$POS" --headless --terminal POS1 --server "$URL" --key "$KEY" --journal "$JOURNAL" "$@" \
         <"$TMPDIR/cards" >"$TMPDIR/answers" 2>"$TMPDIR/pos.err" &
     POSPID=$!
