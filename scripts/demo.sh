@@ -3,8 +3,11 @@
 # diners; every meal of October 2026 goes through the real headless terminal
 # (cleanplate-pos, clock set per tap) and every tray and kitchen bin through the
 # real waste station (cleanplate-scale station) reading a simulated scale
-# (cleanplate-scale sim --fast, whose frame count is the station's clock); then
-# the red/black list is published and the monthly report written.
+# (cleanplate-scale sim --fast, whose frame count is the station's clock); the
+# terminals and the stations talk to the canteen server (cleanplate-office
+# serve on loopback) with their keys and journals, and POS2 loses it for a
+# quarter of an hour of one lunch (charges answered offline, replayed after);
+# then the red/black list is published and the monthly report written.
 # Everything goes to demo-out/, made anew on each run.
 # With pg (make demo STORE=pg, under tests/with-pg.sh) the same month runs on
 # PostgreSQL, in the schema cleanplate_demo of $CLEANPLATE_TEST_PG's server (a
@@ -52,7 +55,12 @@ DAYS="08 09 12 13 14 15 16 19 20 21 22 23 26 27 28 29 30"
 started=$(date +%s)
 
 pids=""
-cleanup() { for p in $pids; do kill "$p" 2>/dev/null || true; done; }
+serve_A="" serve_B=""
+cleanup() {
+    for p in $pids $serve_A $serve_B ${pos_POS1:-} ${pos_POS2:-} ${pos_POS3:-} ${pos_POS4:-}; do
+        kill "$p" 2>/dev/null || true
+    done
+}
 trap cleanup EXIT INT TERM
 step() { printf '\n== [%3ss] %s\n' $(($(date +%s) - started)) "$*"; }
 fail() { echo "demo: $*; the log is $log" >&2; exit 1; }
@@ -60,6 +68,47 @@ fail() { echo "demo: $*; the log is $log" >&2; exit 1; }
 # on stdin here (a person types it). PINs of admins and managers have 6 digits.
 ADMIN_PIN=135790 MANAGER_PIN=246810
 as_manager() { echo $MANAGER_PIN | "$OFFICE" "$@" --manager demo-manager; }
+
+# The canteen server. Each serving line reaches it on a port of its own:
+# A for POS1, POS3 and POS4, B for POS2 (stopping B takes POS2 alone offline,
+# as when its switch or cable fails), C1 and C2 for the stations of each
+# canteen. The server's business clock is fixed (CLEANPLATE_NOW) and charges
+# online at its own time, so each instance is started anew with the time of
+# the meal or weighing session it serves (at a pause: nothing is in flight).
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+port_A=$(free_port) port_B=$(free_port) port_C1=$(free_port) port_C2=$(free_port)
+url() { eval "echo http://127.0.0.1:\$port_$1"; }
+# serve_up NAME TIME: serve on port NAME with the business clock at TIME, its
+# pid in serve_NAME; the terminals' card FIFOs (fds 3-6) stay closed for it
+serve_up() {
+    eval "sport=\$port_$1"
+    : >"$out/serve-$1.err"
+    CLEANPLATE_NOW=$2 "$OFFICE" serve --listen "127.0.0.1:$sport" \
+        2>>"$out/serve-$1.err" 3>&- 4>&- 5>&- 6>&- &
+    eval "serve_$1=$!"
+    i=0
+    until grep -q "listening on" "$out/serve-$1.err"; do
+        i=$((i + 1))
+        [ $i -lt 400 ] || fail "serve on port $sport did not start: $(tail -n 2 "$out/serve-$1.err")"
+        sleep 0.02
+    done
+}
+# serve_down NAME: SIGTERM, and it must stop cleanly; its log goes to serve.log
+serve_down() {
+    eval "spid=\$serve_$1"
+    kill -TERM "$spid"
+    wait "$spid" || fail "serve on port $1 exited $? on SIGTERM: $(tail -n 2 "$out/serve-$1.err")"
+    eval "serve_$1="
+    cat "$out/serve-$1.err" >>"$out/serve.log"
+    rm -f "$out/serve-$1.err"
+}
+# pending TERMINAL: the events its journal still holds unsent
+pending() {
+    sqlite3 -cmd ".timeout 5000" "$out/journals/$1.journal" \
+        "SELECT count(*) FROM journal_events WHERE delivered = 0"
+}
 
 step "Setting up two canteens (database $CLEANPLATE_DB)"
 "$OFFICE" init >>"$log"
@@ -91,7 +140,13 @@ EOF
     done
 done
 as_manager rules set contractor --overdraft 20 >>"$log"
-echo "canteens C1 and C2, terminals POS1-POS4, tray stations W1 W2, kitchen stations K1 K2"
+# each terminal's key (terminal key prints it alone); a terminal keeps it in
+# its INI file, here it is given with --key
+mkdir -p "$out/journals"
+for t in POS1 POS2 POS3 POS4 W1 K1 W2 K2; do
+    eval "key_$t=\$(\"\$OFFICE\" terminal key $t)"
+done
+echo "canteens C1 and C2, terminals POS1-POS4, tray stations W1 W2, kitchen stations K1 K2, each with its key"
 
 step "Importing 30 departments and 1,500 diners"
 {
@@ -195,42 +250,97 @@ rm -f "$out/taps.sorted"
 total_taps=$(cat "$out"/taps-POS*.txt | wc -l)
 echo "$total_taps taps over $(echo $DAYS | wc -w) weekdays"
 
-step "Serving the month: four cleanplate-pos --headless terminals at once"
+step "Serving the month: four cleanplate-pos --headless terminals at once, through the server"
 # The four terminals serve each meal at the same time, and the meals one after
 # the other: each terminal is handed its taps of one meal (a day's breakfast,
 # lunch or dinner) and all four answer them before the next meal is handed
 # out. Left to run free, a fast terminal charged the 25th before a slow one
 # charged the 20th, and which meals a low balance still paid for changed from
 # run to run; this way two runs charge the same meals.
+# The lunch when POS2 loses the server (port B stopped), from when to when:
+OFF_TERM=POS2 OFF_DAY=$MONTH-21 OFF_FROM=12:05:00 OFF_TO=12:20:00
 for t in POS1 POS2 POS3 POS4; do
     # MEAL<TAB>TAP, MEAL being the day and a, b or c (breakfast, lunch, dinner)
     awk '{ h = substr($1, 13, 2) + 0
            print substr($1, 2, 10) (h < 10 ? "a" : h < 15 ? "b" : "c") "\t" $0 }' \
         "$out/taps-$t.txt" >"$out/meals-$t.tmp"
-    mkfifo "$out/in-$t"
-    CLEANPLATE_NOW=2026-10-08T07:00:00 "$POS" --headless --terminal $t --cashier "cashier-$t" \
-        <"$out/in-$t" >"$out/answers-$t.jsonl" 2>>"$log" &
-    pids="$pids $!"
 done
+# pos_up TERMINAL PORT TIME: the terminal through the server on PORT, its
+# clock at TIME, reading cards from a FIFO (opened by the caller), its pid in
+# pos_TERMINAL
+pos_up() {
+    mkfifo "$out/in-$1"
+    eval "pkey=\$key_$1"
+    CLEANPLATE_NOW=$3 "$POS" --headless --terminal "$1" --cashier "cashier-$1" \
+        --server "$(url "$2")" --key "$pkey" --journal "$out/journals/$1.journal" \
+        <"$out/in-$1" >>"$out/answers-$1.jsonl" 2>>"$log" &
+    eval "pos_$1=$!"
+}
+for t in POS1:A POS2:B POS3:A POS4:A; do pos_up ${t%:?} ${t#*:} $MONTH-08T07:00:00; done
 trap '' PIPE   # a terminal gone: the write fails and says so, instead of a silent end
 exec 3>"$out/in-POS1" 4>"$out/in-POS2" 5>"$out/in-POS3" 6>"$out/in-POS4"
 rm -f "$out"/in-POS*
+# feed MEAL TERMINAL [FROM [TO]]: hands the terminal its taps of the meal
+# (those from FROM and before TO, HH:MM:SS, when given); adds them to $sent
+feed() {
+    n=$(awk -F '\t' -v m="$1" -v from="${3:-}" -v to="${4:-}" '$1 == m {
+            hms = substr($2, 13, 8)
+            if ((from == "" || hms >= from) && (to == "" || hms < to)) { print $2; n++ } }
+        END { print n + 0 > "/dev/stderr" }' "$out/meals-$2.tmp" 2>&1 >&$((2 + ${2#POS}))) ||
+        fail "$2 stopped early"
+    sent=$((sent + n))
+}
+# answered: waits until the terminals have answered the $sent taps handed out
+answered() {
+    while [ "$(cat "$out"/answers-POS*.jsonl | wc -l)" -lt "$sent" ]; do
+        for p in $pos_POS1 $pos_POS2 $pos_POS3 $pos_POS4; do
+            kill -0 "$p" 2>/dev/null || fail "a terminal stopped early"
+        done
+        sleep 0.02
+    done
+}
 meals=$(cut -f 1 "$out"/meals-POS*.tmp | sort -u)
 # progress: one line kept up to date on a terminal, a line a day in a log
 if [ -t 1 ]; then cr=$(printf '\r'); else cr=""; fi
 sent=0
 for meal in $meals; do
-    fd=3
-    for t in POS1 POS2 POS3 POS4; do
-        awk -F '\t' -v m="$meal" '$1 == m { print $2 }' "$out/meals-$t.tmp" >&$fd ||
-            fail "$t stopped early"
-        fd=$((fd + 1))
-    done
-    sent=$((sent + $(cut -f 1 "$out"/meals-POS*.tmp | grep -c "^$meal\$")))
-    while [ "$(cat "$out"/answers-POS*.jsonl | wc -l)" -lt "$sent" ]; do
-        for p in $pids; do kill -0 "$p" 2>/dev/null || fail "a terminal stopped early"; done
-        sleep 0.02
-    done
+    # the server's clock: the meal's first tap
+    first=$(awk -F '\t' -v m="$meal" '$1 == m { print substr($2, 2, 19) }' "$out"/meals-POS*.tmp |
+        sort | sed -n 1p)
+    serve_up A "$first"
+    serve_up B "$first"
+    if [ "$meal" = "${OFF_DAY}b" ]; then
+        # the others serve their whole lunch, POS2 until OFF_FROM; then POS2
+        # starts anew (as after a restart: the snapshot it decides from is
+        # fetched now) and its port is closed until OFF_TO
+        feed "$meal" POS1; feed "$meal" POS3; feed "$meal" POS4
+        feed "$meal" $OFF_TERM "" $OFF_FROM
+        answered
+        exec 4>&-
+        wait "$pos_POS2" || fail "$OFF_TERM stopped with an error"
+        pos_up $OFF_TERM B "${OFF_DAY}T$OFF_FROM"
+        exec 4>"$out/in-$OFF_TERM"
+        rm -f "$out/in-$OFF_TERM"
+        serve_down B
+        before=$(wc -l <"$out/answers-$OFF_TERM.jsonl")
+        feed "$meal" $OFF_TERM $OFF_FROM $OFF_TO
+        answered
+        tail -n +$((before + 1)) "$out/answers-$OFF_TERM.jsonl" >"$out/offline-$OFF_TERM.jsonl"
+        # the port open again: the queue goes out before the next card
+        serve_up B "${OFF_DAY}T$OFF_TO"
+        feed "$meal" $OFF_TERM $OFF_TO
+        answered
+        i=0
+        until [ "$(pending $OFF_TERM)" = 0 ]; do
+            i=$((i + 1)); [ $i -lt 500 ] || fail "$OFF_TERM did not send its queue"
+            sleep 0.02
+        done
+    else
+        for t in POS1 POS2 POS3 POS4; do feed "$meal" $t; done
+        answered
+    fi
+    serve_down A
+    serve_down B
     if [ -n "$cr" ]; then
         printf '%s  %6d of %d taps answered (%s)' "$cr" "$sent" "$total_taps" "${meal%?}"
     elif [ "${meal#??????????}" = c ]; then
@@ -240,14 +350,18 @@ done
 [ -n "$cr" ] && echo
 exec 3>&- 4>&- 5>&- 6>&-   # the terminals' input ends: they leave
 rm -f "$out"/meals-POS*.tmp
-for p in $pids; do wait "$p" || fail "a terminal stopped with an error"; done
-pids=""
+for p in $pos_POS1 $pos_POS2 $pos_POS3 $pos_POS4; do
+    wait "$p" || fail "a terminal stopped with an error"
+done
 cat "$out"/answers-POS*.jsonl >"$out/answers.jsonl"
 [ "$(wc -l <"$out/answers.jsonl")" -eq "$total_taps" ] || fail "not every tap was answered"
 printf '  charged %d meals; refused: ' "$(grep -c '"ok":true' "$out/answers.jsonl")"
 grep -o '"error":"[a-z_]*"' "$out/answers.jsonl" | sort | uniq -c |
     awk '{ sub(/"error":/, "", $2); gsub(/"/, "", $2); printf "%s%s %s", sep, $1, $2; sep = ", " }'
 echo
+printf '  %s offline on %s %s-%s: %d charges answered "offline":true, %d refused\n' $OFF_TERM \
+    $OFF_DAY ${OFF_FROM%:00} ${OFF_TO%:00} "$(grep -c '"ok":true.*"offline":true' "$out/offline-$OFF_TERM.jsonl")" \
+    "$(grep -c '"ok":false' "$out/offline-$OFF_TERM.jsonl")"
 
 step "Trays and kitchen bins: writing the scale's and the station's scripts"
 # Trays of lunch and dinner, in a shuffled but fixed order: not by the time
@@ -315,26 +429,43 @@ done
 echo "$(wc -l <"$out/replay/trays.list") tray sessions, $(wc -l <"$out/replay/kitchen.list") kitchen sessions"
 
 # One session: a simulated scale plays its script as fast as the station reads;
-# the station (clock: 100 ms a frame, from CLEANPLATE_NOW) records what settles.
+# the station (clock: 100 ms a frame, from CLEANPLATE_NOW) records what settles
+# and sends it to the server on port SERVE, started for the session with the
+# session's time (every weighing is delivered before the station leaves).
+station() { # SERVE TERMINAL TIME BASE [OPTION...]
+    sserve=$1 sterm=$2 sat=$3 sbase=$4
+    shift 4
+    serve_up "$sserve" "$sat"
+    rm -f "$sbase.port"
+    "$SCALE" sim --protocol toledo-cont --fast --script "$sbase.sim" >"$sbase.port" 2>>"$sbase.log" &
+    sim=$!
+    while [ ! -s "$sbase.port" ] && kill -0 $sim 2>/dev/null; do sleep 0.01; done
+    eval "skey=\$key_$sterm"
+    CLEANPLATE_NOW=$sat "$SCALE" station --headless --terminal "$sterm" --port "$(cat "$sbase.port")" \
+        --protocol toledo-cont --frame-clock 100 --server "$(url "$sserve")" --key "$skey" \
+        --journal "$out/journals/$sterm.journal" "$@" <"$sbase.cards" >"$sbase.jsonl" 2>>"$sbase.log" ||
+        { kill $sim 2>/dev/null; fail "the station $sterm at $sat failed: $(tail -n 3 "$sbase.log")"; }
+    wait $sim || fail "the scale of $sterm at $sat failed: $(tail -n 3 "$sbase.log")"
+    [ "$(pending "$sterm")" = 0 ] || fail "the station $sterm left weighings unsent at $sat"
+    # every plate or bin the scale played was weighed (a station that lost its
+    # scale early would leave the month short without saying so)
+    [ "$(grep -c '^place' "$sbase.sim")" -eq "$(wc -l <"$sbase.jsonl")" ] ||
+        fail "the station $sterm at $sat weighed $(wc -l <"$sbase.jsonl") of" \
+            "$(grep -c '^place' "$sbase.sim") placements: $(tail -n 3 "$sbase.log")"
+    serve_down "$sserve"
+}
 replay() { # canteen date period base
     case $3 in
-        lunch) at="$2T12:20:00"; term=W${1#C}; extra="--tray-tare-g 300" ;;
-        dinner) at="$2T18:05:00"; term=W${1#C}; extra="--tray-tare-g 300" ;;
-        kitchen) at="$2T14:00:00"; term=K${1#C}; extra="--mode kitchen" ;;
+        lunch) station $1 W${1#C} "$2T12:20:00" "$4" --tray-tare-g 300 ;;
+        dinner) station $1 W${1#C} "$2T18:05:00" "$4" --tray-tare-g 300 ;;
+        kitchen) station $1 K${1#C} "$2T14:00:00" "$4" --mode kitchen ;;
     esac
-    "$SCALE" sim --protocol toledo-cont --fast --script "$4.sim" >"$4.port" 2>>"$4.log" &
-    sim=$!
-    while [ ! -s "$4.port" ] && kill -0 $sim 2>/dev/null; do sleep 0.01; done
-    # shellcheck disable=SC2086
-    CLEANPLATE_NOW=$at "$SCALE" station --headless --terminal "$term" --port "$(cat "$4.port")" \
-        --protocol toledo-cont --frame-clock 100 $extra <"$4.cards" >"$4.jsonl" 2>>"$4.log" ||
-        { kill $sim 2>/dev/null; fail "the station of $1 $2 $3 failed: $(tail -n 3 "$4.log")"; }
-    wait $sim || fail "the scale of $1 $2 $3 failed: $(tail -n 3 "$4.log")"
 }
 
 step "Weighing: cleanplate-scale station --headless on cleanplate-scale sim, both canteens at once"
 for c in C1 C2; do
     (
+        trap 'eval "[ -z \"\$serve_$c\" ] || kill \$serve_$c 2>/dev/null || true"' EXIT
         n=0
         for d in $DAYS; do
             n=$((n + 1))
@@ -411,6 +542,21 @@ while read -r c taken; do
 done
 
 step "Month end (2 November): red/black list, monthly report and the cost accounting"
+# The terminals are switched on on the 2nd and check in: publish waits until
+# every terminal that talks to the server has said it holds nothing of October.
+mkdir -p "$out/checkin"
+printf 'wait 1000\n' >"$out/checkin/empty.sim"
+printf '@1000 end\n' >"$out/checkin/empty.cards"
+serve_up A "$CLEANPLATE_NOW"
+for t in POS1 POS2 POS3 POS4; do
+    eval "pkey=\$key_$t"
+    "$POS" --headless --terminal $t --server "$(url A)" --key "$pkey" \
+        --journal "$out/journals/$t.journal" </dev/null >>"$log" 2>&1 || fail "$t did not check in"
+done
+serve_down A
+for t in W1 K1 W2 K2; do
+    station A $t "$CLEANPLATE_NOW" "$out/checkin/empty"
+done
 "$OFFICE" publish redblack --month $MONTH --out "$out/published"
 "$OFFICE" report monthly --month $MONTH --out "$out/report-$MONTH.pdf"
 "$OFFICE" report cost --month $MONTH --csv >"$out/cost-$MONTH.csv"
@@ -446,6 +592,32 @@ awk 'function kg(g) { g = int((g + 50) / 100); return sprintf("%d.%d", int(g / 1
     { name = $8; for (i = 9; i <= NF; i++) name = name " " $i
       printf "%-8s %7d %11s %7d %9s %11s %8d  %s\n", $1, $2,
              sprintf("%d.%02d", int($3 / 100), $3 % 100), $4, kg($5), kg($6), $7, name }'
+echo
+echo "the terminals, as the server saw them (cleanplate-office terminals):"
+"$OFFICE" terminals | sed 's/^/  /'
+# Every charge and weighing answered ok is in the store exactly once, counted
+# by its request id (TERMINAL/SEQ); the offline ones of POS2 too.
+ids=$(grep '"ok":true' "$out/offline-$OFF_TERM.jsonl" | grep -o '"request_id":"[^"]*"' |
+    sed 's/"request_id":"\(.*\)"/\1/')
+n_off=$(echo "$ids" | grep -c .)
+in_list=$(echo "$ids" | sed "s/.*/'&'/" | paste -s -d, -)
+q "SELECT count(*) FROM sales WHERE request_id IN (${in_list:-''}) GROUP BY request_id" |
+awk -v n="$n_off" -v t=$OFF_TERM -v day=$OFF_DAY -v from=${OFF_FROM%:00} -v to=${OFF_TO%:00} '
+    $1 == 1 { once++ } $1 > 1 { twice++ }
+    END { printf "offline: %d charges at %s on %s between %s and %s, %s%d replayed, %d lost, %d twice\n",
+                 n, t, day, from, to, once == n ? "all " : "", once, n - once - twice, twice }'
+ok_sales=$(grep -c '"ok":true' "$out/answers.jsonl")
+ok_weighings=$(grep -c '"ok":true' "$out/weighings.jsonl")
+q "SELECT (SELECT count(*) FROM sales WHERE request_id LIKE 'POS_/%'),
+          (SELECT count(DISTINCT request_id) FROM sales WHERE request_id LIKE 'POS_/%'),
+          (SELECT count(*) FROM waste_records WHERE placement LIKE '__/%'),
+          (SELECT count(DISTINCT placement) FROM waste_records WHERE placement LIKE '__/%')" |
+while read -r sales sale_ids weighed weighed_ids; do
+    echo "charges answered ok: $ok_sales; in the store: $sales sales of $sale_ids request ids" \
+        "($((sales - sale_ids)) twice, $((ok_sales - sale_ids)) lost)"
+    echo "weighings answered ok: $ok_weighings; in the store: $weighed of $weighed_ids request ids" \
+        "($((weighed - weighed_ids)) twice, $((ok_weighings - weighed_ids)) lost)"
+done
 for c in C1 C2; do
     echo
     "$OFFICE" report cost --month $MONTH --canteen $c | sed -n '1,11p'
@@ -466,6 +638,8 @@ printf '  cost-%s.csv, cost-2026.pdf     the cost by category; the year on one p
 printf '  purchases-C*.csv, counts-C*.txt     what the kitchens bought and counted\n'
 printf '  metrics-departments.csv, metrics-canteens.csv   the month'"'"'s figures\n'
 printf '  answers.jsonl, weighings.jsonl      every terminal answer and every weighing\n'
+printf '  offline-POS2.jsonl                  the answers POS2 gave without the server\n'
+printf '  journals/, serve.log                the terminals'"'"' journals, the server'"'"'s log\n'
 printf '  departments.csv, diners.csv, taps-POS*.txt, replay/   the inputs\n'
 printf '\nThe demo took %s s.\n' $(($(date +%s) - started))
 
