@@ -189,3 +189,21 @@ cp_time clock_add_seconds(const cp_time *t, long delta)
     gmtime_r(&secs, &tm);
     return from_tm(&tm);
 }
+
+cp_err clock_now_iso(char buf[CP_TIME_ISO_LEN])
+{
+    cp_time now;
+    cp_err err = clock_now(&now);
+    if (!err)
+        clock_iso(&now, buf);
+    return err;
+}
+
+cp_err clock_today(char buf[CP_DATE_LEN])
+{
+    cp_time now;
+    cp_err err = clock_now(&now);
+    if (!err)
+        clock_date(&now, buf);
+    return err;
+}

@@ -55,6 +55,11 @@ void clock_iso(const cp_time *t, char buf[CP_TIME_ISO_LEN]);
 /* Writes "YYYY-MM-DD" into buf. */
 void clock_date(const cp_time *t, char buf[CP_DATE_LEN]);
 
+/* Now (clock_now) as clock_iso and as clock_date write it; an error when the
+ * clock cannot be read (a bad CLEANPLATE_NOW), buf then left as it was. */
+cp_err clock_now_iso(char buf[CP_TIME_ISO_LEN]);
+cp_err clock_today(char buf[CP_DATE_LEN]);
+
 /* Bytes for a date and time as people read it: "2026-11-20 12:00", or in
  * Chinese "2026年11月20日 12:00" (the catalog has the form). */
 #define CLOCK_SHOW_LEN 48

@@ -60,15 +60,6 @@ static cp_err check_text(const where *w, const char *name, const char *s, size_t
     return CP_OK;
 }
 
-static cp_err today(char out[CP_DATE_LEN])
-{
-    cp_time now;
-    cp_err err = clock_now(&now);
-    if (!err)
-        clock_date(&now, out);
-    return err;
-}
-
 /* Checks that category is one of the food categories; the message lists them. */
 static cp_err check_category(db *d, const where *w, const char *category)
 {
@@ -238,7 +229,7 @@ cp_err food_purchase_add(db *d, const food_purchase *p, const char *actor, char 
     row r = {0};
     cp_err err;
 
-    if ((err = today(day)) || (err = check_purchase(&w, p, day, &v)))
+    if ((err = clock_today(day)) || (err = check_purchase(&w, p, day, &v)))
         return err;
     if ((err = db_begin(d)))
         return err;
@@ -330,7 +321,7 @@ cp_err food_import_purchases(db *d, const csv_table *t, const char *name, const 
 
     *count = 0;
     *grams = *fen = 0;
-    if ((err = csvread_expect_header(t, name, cols, 6)) || (err = today(day)))
+    if ((err = csvread_expect_header(t, name, cols, 6)) || (err = clock_today(day)))
         return err;
     if (t->nrows < 2)
         return cp_fail(CP_ERR_INVALID, "%s: no purchases after the header "

@@ -171,17 +171,6 @@ cp_err journal_set_clock_offset(journal *j, int64_t offset_s)
     return write_int(j, "UPDATE journal_state SET clock_offset_s = ? WHERE id = 1", offset_s);
 }
 
-/* The business clock now, as the store writes times. */
-static cp_err now_iso(char at[CP_TIME_ISO_LEN])
-{
-    cp_time now;
-    cp_err err = clock_now(&now);
-
-    if (!err)
-        clock_iso(&now, at);
-    return err;
-}
-
 /* Inserts the event seq with its text, in the open transaction. */
 static cp_err insert_event(journal *j, int64_t seq, const char *kind, const char *body,
                            int offline)
@@ -190,7 +179,7 @@ static cp_err insert_event(journal *j, int64_t seq, const char *kind, const char
     db_stmt *st;
     cp_err err;
 
-    if ((err = now_iso(at)))
+    if ((err = clock_now_iso(at)))
         return err;
     st = db_prepare(j->d, "INSERT INTO journal_events (seq, kind, body, created_at, offline)"
                           " VALUES (?, ?, ?, ?, ?)");
@@ -448,7 +437,7 @@ cp_err journal_snapshot_save(journal *j, const char *snapshot, int64_t version)
     db_stmt *st;
     cp_err err;
 
-    if ((err = now_iso(at)))
+    if ((err = clock_now_iso(at)))
         return err;
     st = db_prepare(j->d, "INSERT INTO journal_snapshot (id, body, version, fetched_at)"
                           " VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"

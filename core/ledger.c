@@ -755,15 +755,6 @@ static cp_err find_diner(db *d, const char *staff_no, int64_t *diner_id, char st
     return CP_OK;
 }
 
-static cp_err now_iso(char at[CP_TIME_ISO_LEN])
-{
-    cp_time now;
-    cp_err err = clock_now(&now);
-    if (!err)
-        clock_iso(&now, at);
-    return err;
-}
-
 cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *terminal,
                    const char *reason, char void_id_out[IDS_LEN])
 {
@@ -782,7 +773,7 @@ cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *
     db_stmt *st;
     cp_err err;
 
-    if ((err = now_iso(at)) || (err = db_begin(d)))
+    if ((err = clock_now_iso(at)) || (err = db_begin(d)))
         return err;
     if (!(st = db_prepare(d, sale_sql))) {
         err = CP_ERR_DB;
@@ -863,7 +854,7 @@ typedef struct money_event {
 static cp_err money_event_start(money_event *ev)
 {
     ids_random(ev->id);
-    return now_iso(ev->at);
+    return clock_now_iso(ev->at);
 }
 
 /* The id of entry suffix of ev ("E.c"), into out of IDS_LEN + 24 bytes. */

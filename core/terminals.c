@@ -9,17 +9,6 @@
 #include "core/clock.h"
 #include "core/hash.h"
 
-/* The business clock's time now, as the store writes it. */
-static cp_err now_iso(char at[CP_TIME_ISO_LEN])
-{
-    cp_time t;
-    cp_err err = clock_now(&t);
-
-    if (!err)
-        clock_iso(&t, at);
-    return err;
-}
-
 /* Ends the transaction that a writer opened: commit on success, else
  * rollback keeping err. */
 static cp_err finish(db *d, cp_err err)
@@ -41,7 +30,7 @@ cp_err terminals_new_key(db *d, const char *code, const char *actor,
     db_stmt *st;
     cp_err err;
 
-    if ((err = termauth_new_key(out)) || (err = now_iso(at)) || (err = db_begin(d)))
+    if ((err = termauth_new_key(out)) || (err = clock_now_iso(at)) || (err = db_begin(d)))
         return err;
     if (!(st = db_prepare(d, sql))) {
         err = CP_ERR_DB;
@@ -191,7 +180,7 @@ static cp_err note_contact(db *d, const char *code, int64_t now, int64_t pending
     db_stmt *st;
     cp_err err;
 
-    if ((err = now_iso(at)))
+    if ((err = clock_now_iso(at)))
         return err;
     if (!(st = db_prepare(d, sql)))
         return CP_ERR_DB;
@@ -297,7 +286,7 @@ cp_err terminals_events_record(db *d, const terminals_event *evs, size_t n)
 
     if (n == 0)
         return CP_OK;
-    if ((err = now_iso(now)) || (err = db_begin(d)))
+    if ((err = clock_now_iso(now)) || (err = db_begin(d)))
         return err;
     err = note_contact(d, evs[0].terminal, evs[0].now, evs[0].pending, evs[0].snapshot_version);
     for (size_t i = 0; !err && i < n; i++)

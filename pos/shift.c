@@ -64,17 +64,6 @@ cp_err shift_current(db *d, const char *terminal, shift_info *out, int *is_open)
     return CP_OK;
 }
 
-/* The current time as ISO text. */
-static cp_err now_iso(char at[CP_TIME_ISO_LEN])
-{
-    cp_time now;
-    cp_err err = clock_now(&now);
-
-    if (!err)
-        clock_iso(&now, at);
-    return err;
-}
-
 cp_err shift_open(db *d, const char *terminal, const char *cashier, int64_t counted_cash_fen,
                   shift_info *out)
 {
@@ -89,7 +78,7 @@ cp_err shift_open(db *d, const char *terminal, const char *cashier, int64_t coun
 
     if (counted_cash_fen < 0)
         return cp_fail(CP_ERR_INVALID, "the cash count cannot be negative");
-    if ((err = now_iso(s.opened)) || (err = db_begin(d)))
+    if ((err = clock_now_iso(s.opened)) || (err = db_begin(d)))
         return err;
     if ((err = shift_current(d, terminal, &s, &is_open)))
         goto fail;
@@ -98,7 +87,7 @@ cp_err shift_open(db *d, const char *terminal, const char *cashier, int64_t coun
                       "first", s.id, s.cashier, s.opened);
         goto fail;
     }
-    if ((err = now_iso(s.opened)) || (err = ids_next(d, terminal, s.id)))
+    if ((err = clock_now_iso(s.opened)) || (err = ids_next(d, terminal, s.id)))
         goto fail;
     utf8_copy(s.cashier, sizeof s.cashier, cashier);
     s.counted_cash_fen = counted_cash_fen;
@@ -250,7 +239,7 @@ cp_err shift_close(db *d, const char *terminal, const char *cashier, int64_t cou
     }
     /* Numbering the close inside the transaction fixes the end of the range:
      * a sale committed by another process is either before it or after it. */
-    if ((err = ids_next(d, terminal, out->close_id)) || (err = now_iso(out->closed)))
+    if ((err = ids_next(d, terminal, out->close_id)) || (err = clock_now_iso(out->closed)))
         goto fail;
     utf8_copy(out->closed_by, sizeof out->closed_by, cashier);
     out->closing_cash_fen = counted_cash_fen;
