@@ -27,7 +27,7 @@ pos() {
 pos_on_fifo --offline-after-ms 60000
 echo 0000000001 >&3
 answers 1
-kill -STOP "$SERVE"
+pause_serve
 echo 0000000002 >&3
 i=0
 until [ "$(events)" = 2 ]; do

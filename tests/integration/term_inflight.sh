@@ -35,7 +35,7 @@ start_serve
 pos_on_fifo --offline-after-ms 300
 echo 0000000001 >&3
 answers 1
-kill -STOP "$SERVE"
+pause_serve
 echo 0000000002 >&3
 answers 2
 [ "$(sed -n 2p "$TMPDIR/answers" | jq -r '.ok, .offline, .request_id' | tr '\n' ' ')" = "true true POS1/2 " ] ||
@@ -51,7 +51,7 @@ i=0
 drained
 # a second outage: card 5 (no money) in flight, refused offline: marked
 # served false, the server that had not applied it charges nothing
-kill -STOP "$SERVE"
+pause_serve
 echo 0000000005 >&3
 answers 3
 [ "$(sed -n 3p "$TMPDIR/answers" | jq -r '.ok, .offline, .error' | tr '\n' ' ')" = "false true insufficient_funds " ] ||

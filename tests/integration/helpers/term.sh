@@ -16,6 +16,18 @@ start_serve() {
         sleep 0.05
     done
 }
+# pause_serve: the server stops answering (SIGSTOP), and this returns only
+# once every thread of it has stopped. kill(2) returns before that: one
+# thread takes the stop and then asks the others, so on a loaded machine a
+# connection thread could still answer the request sent next.
+pause_serve() {
+    kill -STOP "$SERVE"
+    i=0
+    while grep -qv '^[^)]*) [tT]' /proc/"$SERVE"/task/*/stat 2>/dev/null; do
+        i=$((i + 1)); [ $i -lt 200 ] || fail "serve did not stop"
+        sleep 0.01
+    done
+}
 # kill_serve: the server dies (kill -9), as at a power cut
 kill_serve() { kill -9 "$SERVE"; wait "$SERVE" 2>/dev/null || true; SERVE=; }
 # journal SQL: a query on the terminal's journal $JOURNAL
