@@ -223,14 +223,19 @@ static int authenticate(struct MHD_Connection *mc, const char *method, const con
  * the method is wrong. */
 static int find_route(const char *method, const char *path, const serve_route **route)
 {
+    static const serve_route *const tables[] = {serve_routes, serve_till_routes};
+
     *route = NULL;
-    for (const serve_route *r = serve_routes; r->method; r++) {
-        if (strcmp(r->path, path) != 0)
-            continue;
-        *route = r;
-        if (strcmp(r->method, method) == 0)
-            return 1;
-    }
+    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
+        for (const serve_route *r = tables[t]; r->method; r++) {
+            if (strcmp(r->path, path) != 0)
+                continue;
+            /* a path known under another method: 405, unless another table has it */
+            if (!*route || strcmp(r->method, method) == 0)
+                *route = r;
+            if (strcmp(r->method, method) == 0)
+                return 1;
+        }
     return 0;
 }
 

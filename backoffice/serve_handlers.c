@@ -547,6 +547,7 @@ static void refuse_pin(serve_answer *a, const char *manager, const users_auth *a
     else
         serve_error(a, 403, "bad_pin", "wrong PIN or name (%d wrong in a row; recorded)",
                     auth->failures);
+    serve_auth_fields(a, auth);
 }
 
 static void handle_void(const serve_req *r, serve_answer *a)

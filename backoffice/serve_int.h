@@ -8,6 +8,7 @@
 
 #include "core/db.h"
 #include "core/terminals.h"
+#include "core/users.h"
 
 /* Most bytes of a body, and most events in one POST /v1/events. */
 #define SERVE_MAX_BODY (1024 * 1024)
@@ -40,8 +41,11 @@ typedef struct serve_route {
     const char *log_class; /* the request class named in the log */
 } serve_route;
 
-/* The routes, ended by a NULL method (serve_handlers.c). */
+/* The routes, each table ended by a NULL method: events, voids, receipts
+ * and the snapshot (serve_handlers.c); the cashier's login, shift and last
+ * sale (serve_till.c). */
 extern const serve_route serve_routes[];
+extern const serve_route serve_till_routes[];
 
 /* Makes a the error answer {"ok": false, "error": code, "message": ...}
  * with status (doc/protocol.md's table). */
@@ -51,6 +55,11 @@ void serve_error(serve_answer *a, unsigned status, const char *code, const char 
 /* The value of key in a query string ("sale=L1-000311&x=1"), copied into
  * out (size bytes); 0 when absent. */
 int serve_query_value(const char *query, const char *key, char *out, size_t size);
+
+/* Adds what users_authenticate found (failures, tries, locked_s,
+ * locked_now, denied, role) to a refusal of a PIN, so that the terminal says
+ * it as it would on the store (serve_till.c). */
+void serve_auth_fields(serve_answer *a, const users_auth *auth);
 
 /* GET /v1/snapshot (serve_snapshot.c). */
 void serve_snapshot(const serve_req *r, serve_answer *a);

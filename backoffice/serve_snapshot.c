@@ -76,6 +76,15 @@ static cp_err rows_into(db *d, const char *sql, int64_t canteen_id, const char *
     return rc == DB_ERROR ? db_fail(d, "reading the snapshot") : CP_OK;
 }
 
+/* The canteen's name, and the names people read for codes (core/names.h:
+ * the canteen's own for diner categories, periods, ...) for the screen. */
+static const char canteen_sql[] = "SELECT name FROM canteens WHERE id = ?1";
+/* display names are the whole store's, not a canteen's: rows_into binds the
+ * canteen as ?1 all the same, so it is used in a test that always holds */
+static const char names_sql[] =
+    "SELECT kind, code, name FROM display_names WHERE ?1 > 0 ORDER BY kind, code";
+static const char *const names_keys[] = {"kind", "code", "name", NULL};
+
 static const char periods_sql[] =
     "SELECT id, name, start_min, end_min FROM meal_periods WHERE canteen_id = ?1 ORDER BY start_min";
 static const char *const periods_keys[] = {"#id", "name", "#start_min", "#end_min", NULL};
@@ -221,6 +230,21 @@ static int64_t since_of(const serve_req *r)
     return *v && !*end && n >= 0 ? n : -2;
 }
 
+/* The canteen's name as "canteen_name" of o. */
+static cp_err canteen_name(db *d, int64_t canteen_id, json_t *o)
+{
+    db_stmt *st = db_prepare(d, canteen_sql);
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_int64(st, 1, canteen_id);
+    if ((rc = db_step(st)) == DB_ROW)
+        json_object_set_new(o, "canteen_name", jsonl_str(db_col_text(st, 0)));
+    db_reset(st);
+    return rc == DB_ERROR ? db_fail(d, "reading the canteen") : CP_OK;
+}
+
 /* Reads everything into o; CP_OK or the store's error. */
 static cp_err fill(const serve_req *r, int64_t since, json_t *o)
 {
@@ -242,7 +266,10 @@ static cp_err fill(const serve_req *r, int64_t since, json_t *o)
     json_object_set_new(o, "business_date", json_string(date));
     json_object_set_new(o, "canteen", jsonl_str(r->info->canteen));
     json_object_set_new(o, "delta", json_boolean(since >= 0));
-    if ((err = rows_into(r->d, periods_sql, r->info->canteen_id, periods_keys,
+    if ((err = canteen_name(r->d, r->info->canteen_id, o)) ||
+        (err = rows_into(r->d, names_sql, r->info->canteen_id, names_keys,
+                         json_object_get(o, "names"))) ||
+        (err = rows_into(r->d, periods_sql, r->info->canteen_id, periods_keys,
                          json_object_get(o, "periods"))) ||
         (err = rows_into(r->d, prices_sql, r->info->canteen_id, prices_keys,
                          json_object_get(o, "prices"))) ||
@@ -271,8 +298,8 @@ void serve_snapshot(const serve_req *r, serve_answer *a)
         serve_error(a, 503, "busy", "%s", cp_detail());
         return;
     }
-    a->body = json_pack("{s:b, s:[], s:[], s:[], s:[], s:[]}", "ok", 1, "periods", "prices",
-                        "items", "rules", "cards");
+    a->body = json_pack("{s:b, s:[], s:[], s:[], s:[], s:[], s:[]}", "ok", 1, "periods",
+                        "prices", "items", "rules", "names", "cards");
     /* No transaction (on SQLite a write lock, which would stop the charges):
      * the version is read first, so whatever changes while the rest is read
      * comes after it and is in the next delta again. */

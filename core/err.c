@@ -55,6 +55,14 @@ const char *cp_errname(cp_err e)
     return err_table[e].name;
 }
 
+cp_err cp_errcode(const char *name, cp_err fallback)
+{
+    for (int e = 0; name && e < CP_ERR_COUNT; e++)
+        if (err_table[e].name && strcmp(err_table[e].name, name) == 0)
+            return (cp_err)e;
+    return fallback;
+}
+
 cp_err cp_fail(cp_err e, const char *fmt, ...)
 {
     char text[sizeof detail];

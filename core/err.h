@@ -38,6 +38,10 @@ const char *cp_strerror(cp_err e);
 /* Short machine name for an error code ("card_blocked"); static storage. */
 const char *cp_errname(cp_err e);
 
+/* The code of a machine name (the server's "error" in an answer), fallback
+ * when no code has that name. */
+cp_err cp_errcode(const char *name, cp_err fallback);
+
 /* Records a detail message for the calling thread and returns e, so that
  * `return cp_fail(CP_ERR_INVALID, "bad amount '%s'", s);` reads naturally. */
 cp_err cp_fail(cp_err e, const char *fmt, ...)

@@ -76,6 +76,11 @@ static int settable(names_kind kind)
     return kind == NAMES_CATEGORY || kind == NAMES_PERIOD;
 }
 
+const char *names_kind_word(names_kind kind)
+{
+    return kinds[kind];
+}
+
 const char *names_show(db *d, names_kind kind, const char *code, char buf[NAMES_SIZE])
 {
     static const char sql[] = "SELECT name FROM display_names WHERE kind = ? AND code = ?";

@@ -38,6 +38,10 @@ const char *names_builtin(names_kind kind, const char *code);
  * a screen or a receipt is never held up by a name). */
 const char *names_show(db *d, names_kind kind, const char *code, char buf[NAMES_SIZE]);
 
+/* The kind's word as the store keeps it in display_names.kind ("category",
+ * "period", ...): a terminal matches the names of its snapshot with it. */
+const char *names_kind_word(names_kind kind);
+
 /* Sets the canteen's name for a category or a meal period code (audited as
  * actor); an empty name removes it, so that the built-in one shows again.
  * A name has 1 to NAMES_MAX_CHARS characters of any script, no control

@@ -80,6 +80,11 @@ void termsync_close(termsync *t)
     free(t);
 }
 
+remote *termsync_remote(termsync *t)
+{
+    return t->r;
+}
+
 journal *termsync_journal(termsync *t)
 {
     return t->j;

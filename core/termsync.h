@@ -13,6 +13,7 @@
 
 #include "core/err.h"
 #include "core/journal.h"
+#include "core/remote.h"
 
 typedef struct termsync termsync;
 
@@ -46,6 +47,8 @@ cp_err termsync_open(const termsync_config *c, termsync **out);
 void termsync_close(termsync *t);
 
 journal *termsync_journal(termsync *t);
+/* The link, for the requests that are not events (login, shift, void). */
+remote *termsync_remote(termsync *t);
 const char *termsync_terminal(const termsync *t);
 
 /* Whether the last request had no answer (the terminal is offline). */

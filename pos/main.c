@@ -18,7 +18,7 @@
 #include "core/nls.h"
 #include "core/termsync.h"
 #include "pos/jsonl.h"
-#include "pos/offline.h"
+#include "pos/netcharge.h"
 #include "pos/printq.h"
 #include "pos/reader.h"
 #include "pos/ui.h"
@@ -30,7 +30,7 @@ static void usage(FILE *f)
     fprintf(f,
             _("usage: cleanplate-pos --terminal CODE [--db PATH] [options]\n"
               "       cleanplate-pos --headless --terminal CODE [--db PATH] [options]\n"
-              "       cleanplate-pos --headless --terminal CODE --server URL --key KEY\n"
+              "       cleanplate-pos [--headless] --terminal CODE --server URL --key KEY\n"
               "                      --journal PATH [options]\n"
               "       cleanplate-pos --list-readers\n"
               "       cleanplate-pos --print-preview FILE\n\n"
@@ -39,7 +39,7 @@ static void usage(FILE *f)
               "and diners tap their cards.\n\n"
               "  --terminal CODE    this terminal (its canteen decides meal periods and prices)\n"
               "  --db PATH          the database (default $CLEANPLATE_DB, else ./cleanplate.db)\n"
-              "  --server URL       headless: charge through the canteen server\n"
+              "  --server URL       charge through the canteen server\n"
               "                     (`cleanplate-office serve`) instead of --db; when it does\n"
               "                     not answer in time the terminal decides offline from its\n"
               "                     snapshot and sends the charges later\n"
@@ -212,40 +212,6 @@ static int charge_store(pos_run *p, const char *card, const char *reqid)
     return 0;
 }
 
-/* An offline decision in the making: what termsync_submit's decide sees. */
-typedef struct pos_offline {
-    pos_run *p;
-    const char *card;
-    cp_time at;
-    json_t *answer; /* the terminal's own answer */
-} pos_offline;
-
-/* Decides a charge without the server, from the snapshot (termsync_decide). */
-static int decide_offline(void *ctx, json_t *event)
-{
-    pos_offline *o = ctx;
-    json_t *snap = termsync_snapshot(o->p->ts);
-    int charged = 0;
-
-    (void)event;
-    if (!snap) {
-        o->answer = json_pack("{s:b, s:s, s:o, s:b}", "ok", 0, "error", "offline_no_snapshot",
-                              "message", jsonl_str(_("the server does not answer and this "
-                                                     "terminal has no snapshot yet to decide "
-                                                     "from: nothing charged; check the "
-                                                     "network and the server")),
-                              "offline", 1);
-        return 0;
-    }
-    o->answer = offline_charge(snap, o->card, &o->at,
-                               o->p->s->dup_seconds ? (int)o->p->s->dup_seconds
-                                                    : LEDGER_DUP_TAP_SECONDS,
-                               &charged);
-    if (charged && termsync_snapshot_store(o->p->ts))
-        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
-    return charged;
-}
-
 /* Says a refusal of the server's on stderr too: a wrong key or a sequence
  * gap is for a person to fix, not a card to tap again. */
 static void tell_refusal(const json_t *answer)
@@ -258,42 +224,21 @@ static void tell_refusal(const json_t *answer)
 /* Charges card through the server, or offline when it does not answer. */
 static int charge_remote(pos_run *p, const char *card)
 {
-    char at[CP_TIME_ISO_LEN], reqid[96];
-    pos_offline o = {.p = p, .card = card};
-    termsync_result res;
-    json_t *ev;
-    cp_err err;
+    netcharge_req req = {.card = card, .cashier = p->s->cashier,
+                         .dup_seconds = (int)p->s->dup_seconds};
+    int refused = 0;
+    json_t *answer = netcharge(p->ts, &req, &refused);
 
-    if ((err = clock_now(&o.at))) {
-        emit_error(cp_errname(err), cp_detail());
+    if (!answer) {
+        emit_error("journal", cp_detail());
         return 0;
     }
-    clock_iso(&o.at, at);
-    ev = json_pack("{s:s, s:s, s:o}", "at", at, "card", card, "cashier",
-                   jsonl_str(p->s->cashier));
-    if (!ev || (err = termsync_submit(p->ts, "charge", ev, decide_offline, &o, &res))) {
-        emit_error(ev ? cp_errname(err) : "nomem", cp_detail());
-        json_decref(ev);
-        json_decref(o.answer);
-        return 0;
-    }
-    json_decref(ev);
-    if (res.state == TERMSYNC_NO_ANSWER) {
-        if (res.seq && o.answer) {
-            snprintf(reqid, sizeof reqid, "%s/%lld", p->s->terminal, (long long)res.seq);
-            json_object_set_new(o.answer, "request_id", json_string(reqid));
-        }
-        emit(o.answer);
-        return 0;
-    }
-    json_decref(o.answer);
-    if (res.state == TERMSYNC_REFUSED) {
-        tell_refusal(res.answer);
-        json_object_del(res.answer, "server_time");
-    }
-    emit(res.answer);
+    if (refused)
+        tell_refusal(answer);
+    emit(answer);
     /* online again: a snapshot older than a few minutes is fetched anew */
-    if (termsync_refresh_snapshot(p->ts, SNAPSHOT_MAX_AGE_S) && !termsync_offline(p->ts))
+    if (!refused && !termsync_offline(p->ts) &&
+        termsync_refresh_snapshot(p->ts, SNAPSHOT_MAX_AGE_S) && !termsync_offline(p->ts))
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
     return 0;
 }
@@ -571,12 +516,6 @@ static int check_server_settings(const pos_settings *s)
         fprintf(stderr, _("cleanplate-pos: give --db or --server, not both\n"));
         return 2;
     }
-    if (!s->headless) {
-        /* the full screen reads the store for shifts and reprints */
-        fprintf(stderr, _("cleanplate-pos: --server works with --headless for now; the full "
-                          "screen needs --db\n"));
-        return 2;
-    }
     if (s->printer || s->preview) {
         fprintf(stderr, _("cleanplate-pos: receipts are not printed with --server yet; leave "
                           "out --printer\n"));
@@ -784,7 +723,13 @@ int main(int argc, char **argv)
                                "the terminal's screen with R and the sale id\n",
                                (unsigned long)left), left, printq_status(pq));
     } else {
-        ui_config u = {.terminal = s.terminal, .d = d, .r = r, .pq = pq, .preview = s.preview,
+        till *t = NULL;
+        err = ts ? till_open_server(ts, &t) : till_open_store(d, s.terminal, pq, &t);
+        if (err) {
+            fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+            goto out;
+        }
+        ui_config u = {.terminal = s.terminal, .t = t, .r = r, .pq = pq, .preview = s.preview,
                        .dup_seconds = (int)s.dup_seconds,
                        .screen_on_tty = rcfg.ops == &reader_stdin_ops};
         if (s.preview) {
@@ -798,6 +743,7 @@ int main(int argc, char **argv)
         } else {
             rc = ui_run(&u);
         }
+        till_free(t);
     }
     goto out;
 out_usage:

@@ -306,6 +306,9 @@ char *shift_report_json(const shift_report *r)
                   (json_int_t)r->void_count, "void_fen", (json_int_t)r->void_fen, "subsidy_fen",
                   (json_int_t)r->subsidy_fen, "cash_fen", (json_int_t)r->cash_fen, "net_fen",
                   (json_int_t)r->net_fen, "rows", rows);
+    /* the head is known once the close is audited: the server sends it on */
+    if (o && r->audit_head[0])
+        json_object_set_new(o, "audit_head", json_string(r->audit_head));
     if (o)
         text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 out:
@@ -345,33 +348,14 @@ static cp_err load_head(db *d, const char *close_id, char head[HASH_HEX_LEN])
     return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading the audit log");
 }
 
-cp_err shift_load(db *d, const char *close_id, shift_report *out)
+cp_err shift_report_parse(const char *text, shift_report *out)
 {
-    static const char sql[] =
-        "SELECT report FROM shift_events WHERE id = ? AND kind = 'close'";
-    db_stmt *st;
-    json_t *o = NULL, *rows;
-    json_error_t jerr;
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL, *rows;
     cp_err err = CP_OK;
-    size_t i;
-    int rc;
 
     memset(out, 0, sizeof *out);
-    if ((err = load_head(d, close_id, out->audit_head)))
-        return err;
-    if (!(st = db_prepare(d, sql)))
-        return CP_ERR_DB;
-    db_bind_text(st, 1, close_id);
-    rc = db_step(st);
-    if (rc == DB_ROW && db_col_text(st, 0))
-        o = json_loads(db_col_text(st, 0), 0, &jerr);
-    db_reset(st);
-    if (rc == DB_DONE)
-        return cp_fail(CP_ERR_NOT_FOUND, "no shift close '%s'", close_id);
-    if (rc != DB_ROW)
-        return db_fail(d, "reading the shift close");
     if (!json_is_object(o)) {
-        err = cp_fail(CP_ERR_PARSE, "the Z report of %s cannot be read", close_id);
+        err = cp_fail(CP_ERR_PARSE, "a Z report that cannot be read");
         goto out;
     }
     get_str(o, "shift", out->open.id, sizeof out->open.id);
@@ -381,6 +365,7 @@ cp_err shift_load(db *d, const char *close_id, shift_report *out)
     get_str(o, "close", out->close_id, sizeof out->close_id);
     get_str(o, "closed_by", out->closed_by, sizeof out->closed_by);
     get_str(o, "closed", out->closed, sizeof out->closed);
+    get_str(o, "audit_head", out->audit_head, sizeof out->audit_head);
     out->closing_cash_fen = get_int(o, "closing_cash_fen");
     out->sale_count = get_int(o, "sale_count");
     out->sale_fen = get_int(o, "sale_fen");
@@ -397,7 +382,7 @@ cp_err shift_load(db *d, const char *close_id, shift_report *out)
             goto out;
         }
     }
-    for (i = 0; i < json_array_size(rows); i++) {
+    for (size_t i = 0; i < json_array_size(rows); i++) {
         json_t *w = json_array_get(rows, i);
         shift_row *row = &out->rows[out->n_rows++];
         get_str(w, "period", row->period, sizeof row->period);
@@ -408,6 +393,38 @@ cp_err shift_load(db *d, const char *close_id, shift_report *out)
 out:
     json_decref(o);
     if (err)
+        shift_report_free(out);
+    return err;
+}
+
+cp_err shift_load(db *d, const char *close_id, shift_report *out)
+{
+    static const char sql[] =
+        "SELECT report FROM shift_events WHERE id = ? AND kind = 'close'";
+    char *text = NULL;
+    db_stmt *st;
+    cp_err err;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if (!(st = db_prepare(d, sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, close_id);
+    rc = db_step(st);
+    if (rc == DB_ROW && db_col_text(st, 0) && !(text = strdup(db_col_text(st, 0))))
+        rc = DB_ERROR;
+    db_reset(st);
+    if (rc == DB_DONE)
+        return cp_fail(CP_ERR_NOT_FOUND, "no shift close '%s'", close_id);
+    if (rc != DB_ROW) {
+        free(text);
+        return db_fail(d, "reading the shift close");
+    }
+    err = shift_report_parse(text, out);
+    free(text);
+    if (err)
+        return cp_fail(err, "the Z report of %s cannot be read", close_id);
+    if ((err = load_head(d, close_id, out->audit_head)))
         shift_report_free(out);
     return err;
 }

@@ -78,6 +78,10 @@ cp_err shift_load(db *d, const char *close_id, shift_report *out);
 /* The report as one JSON object; the caller frees the string with free(). */
 char *shift_report_json(const shift_report *r);
 
+/* The report from its JSON (shift_report_json's, or the server's: doc/protocol.md,
+ * POST /v1/shift); CP_ERR_PARSE when it is not one. The caller frees *out's rows. */
+cp_err shift_report_parse(const char *text, shift_report *out);
+
 /* Frees the rows of r and empties it; accepts NULL. */
 void shift_report_free(shift_report *r);
 

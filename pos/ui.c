@@ -59,8 +59,6 @@ typedef struct ui_line {
 typedef struct ui {
     const ui_config *c;
     ui_mode mode;
-    int64_t canteen_id;
-    char canteen[128];
     char session[IDS_LEN];
     long seq;
     /* the cashier */
@@ -169,7 +167,7 @@ static void after_login(ui *u)
 {
     int is_open = 0;
 
-    if (shift_current(u->c->d, u->c->terminal, &u->shift, &is_open)) {
+    if (till_shift_current(u->c->t, &u->shift, &is_open)) {
         say(u, SCREEN_BAD, "%s", cp_detail());
         go_login(u);
         return;
@@ -196,8 +194,6 @@ static void after_login(ui *u)
 static void try_login(ui *u)
 {
     const char *name = u->f[0].buf, *pin = u->f[1].buf;
-    users_attempt a = {.name = name, .pin = pin, .need = "cashier",
-                       .terminal = u->c->terminal, .purpose = "login"};
     users_auth auth;
     cp_err err;
 
@@ -206,13 +202,12 @@ static void try_login(ui *u)
         u->focus = *name ? 1 : 0;
         return;
     }
-    err = users_authenticate(u->c->d, &a, &auth);
+    err = till_login(u->c->t, name, pin, &auth);
     memset(u->f[1].buf, 0, sizeof u->f[1].buf);
     u->focus = 1;
     if (err == CP_OK) {
         u->locked_until = 0;
         snprintf(u->cashier, sizeof u->cashier, "%s", name);
-        audit_append(u->c->d, u->cashier, u->c->terminal, "pos.login", u->cashier, NULL);
         u->has_result = 0;
         after_login(u);
         return;
@@ -237,7 +232,7 @@ static void try_login(ui *u)
 
 static void logout(ui *u)
 {
-    audit_append(u->c->d, u->cashier, u->c->terminal, "pos.logout", u->cashier, NULL);
+    till_logout(u->c->t, u->cashier, NULL);
     say(u, SCREEN_NORMAL, "%s logged out; the shift stays open", u->cashier);
     u->cashier[0] = '\0';
     u->has_result = 0;
@@ -262,9 +257,9 @@ static void do_open(ui *u)
 
     if (field_money(u, u->f[0].buf, &fen))
         return;
-    if (shift_open(u->c->d, u->c->terminal, u->cashier, fen, &u->shift)) {
+    if (till_shift_open(u->c->t, u->cashier, fen, &u->shift)) {
         say(u, SCREEN_BAD, "%s", cp_detail());
-        if (shift_current(u->c->d, u->c->terminal, &u->shift, &(int){0}) == CP_OK)
+        if (till_shift_current(u->c->t, &u->shift, &(int){0}) == CP_OK)
             go_idle(u);
         return;
     }
@@ -304,7 +299,7 @@ static void charge(ui *u, const reader_event *ev)
     req.lines = u->nlines ? lines : NULL;
     req.nlines = (size_t)u->nlines;
     req.dup_tap_seconds = u->c->dup_seconds;
-    err = ledger_charge(u->c->d, &req, &u->res);
+    err = till_charge(u->c->t, &req, &u->res);
     if (err) {
         /* the store failed (busy, full): nothing charged, the same tap may come again */
         memset(&u->res, 0, sizeof u->res);
@@ -331,8 +326,7 @@ static void print_result(ui *u)
 
     if (!u->has_result || u->res.result != CP_OK || u->res.repeated)
         return;
-    err = printq_sale(u->c->pq, u->c->d, u->res.sale_id, u->res.cash_left_fen,
-                      u->res.subsidy_left_fen, &printed);
+    err = till_print_sale(u->c->t, &u->res, &printed);
     u->printed = err ? 0 : printed;
     note_printed(u, err, printed, _("sale"), u->res.sale_id);
     u->dirty = 1;
@@ -355,50 +349,38 @@ static void go_void(ui *u)
     char last[IDS_LEN];
 
     set_mode(u, UI_VOID, labels, secret);
-    if (ui_data_last_sale(u->c->d, u->c->terminal, last) == CP_OK) {
+    if (till_last_sale(u->c->t, last) == CP_OK) {
         snprintf(u->f[0].buf, sizeof u->f[0].buf, "%s", last);
-        ui_data_sale_brief(u->c->d, last, u->form_note, sizeof u->form_note);
+        till_sale_brief(u->c->t, last, u->form_note, sizeof u->form_note);
     }
     say(u, SCREEN_NORMAL, "void: Enter takes the last sale; a manager types name and PIN");
 }
 
-/* Checks the manager's name and PIN typed for the void of sale id, with the
- * lockout of core/users (shared with the login and the office): 1 when they
- * may void, else says why not and returns 0. */
-static int void_manager_ok(ui *u, const char *manager, const char *id)
+/* Says why the manager's name and PIN did not void (core/users' lockout,
+ * shared with the login and the office, checked where the store is). */
+static void void_refused(ui *u, cp_err err, const char *manager, const users_auth *auth)
 {
-    char purpose[IDS_LEN + 8];
-    users_attempt a = {.name = manager, .pin = u->f[2].buf, .need = "manager",
-                       .actor = u->cashier, .terminal = u->c->terminal, .purpose = purpose};
-    users_auth auth;
-    cp_err err;
-
-    snprintf(purpose, sizeof purpose, "void %s", id);
-    err = users_authenticate(u->c->d, &a, &auth);
-    memset(u->f[2].buf, 0, sizeof u->f[2].buf);
-    if (err == CP_OK)
-        return 1;
     u->focus = 1;
     if (err != CP_ERR_AUTH)
         say(u, SCREEN_BAD, "void refused: %s", cp_detail());
-    else if (auth.denied)
+    else if (auth->denied)
         say(u, SCREEN_BAD, "void refused: %s is a %s, not a manager", manager,
-            names_builtin(NAMES_ROLE, auth.role));
-    else if (auth.locked_now)
+            names_builtin(NAMES_ROLE, auth->role));
+    else if (auth->locked_now)
         say(u, SCREEN_BAD, "void refused: wrong PIN %d times, %s is locked for %d s (recorded)",
-            auth.failures, manager, auth.locked_s);
-    else if (auth.locked_s > 0)
+            auth->failures, manager, auth->locked_s);
+    else if (auth->locked_s > 0)
         say(u, SCREEN_BAD, "void refused: %s is locked for %d s more after wrong PINs",
-            manager, auth.locked_s);
+            manager, auth->locked_s);
     else
         say(u, SCREEN_BAD, "void refused: wrong manager name or PIN (%d of %d tries)",
-            auth.tries, USERS_MAX_FAILS);
-    return 0;
+            auth->tries, USERS_MAX_FAILS);
 }
 
 static void do_void(ui *u)
 {
     char id[IDS_LEN], void_id[IDS_LEN], manager[64];
+    users_auth auth;
     int printed = 0;
     cp_err err;
 
@@ -409,10 +391,13 @@ static void do_void(ui *u)
         u->focus = *manager ? 2 : 1;
         return;
     }
-    if (!void_manager_ok(u, manager, id))
+    err = till_void(u->c->t, id, manager, u->f[2].buf, u->cashier,
+                    *u->f[3].buf ? u->f[3].buf : NULL, void_id, &auth);
+    memset(u->f[2].buf, 0, sizeof u->f[2].buf);
+    if (err == CP_ERR_AUTH || err == CP_ERR_DISCONNECTED) {
+        void_refused(u, err, manager, &auth);
         return;
-    err = ledger_void(u->c->d, id, manager, u->c->terminal, *u->f[3].buf ? u->f[3].buf : NULL,
-                      void_id);
+    }
     if (err) {
         say(u, SCREEN_BAD, "not voided: %s", cp_detail());
         u->focus = 0;
@@ -422,7 +407,7 @@ static void do_void(ui *u)
     go_idle(u);
     say(u, SCREEN_OK, "sale %s voided by %s (%s); money back in the wallets", id, manager,
         void_id);
-    err = printq_void(u->c->pq, u->c->d, void_id, u->cashier, &printed);
+    err = till_print_void(u->c->t, void_id, u->cashier, &printed);
     note_printed(u, err, printed, _("void"), void_id);
 }
 
@@ -432,7 +417,7 @@ static void go_reprint(ui *u)
     int left = 0;
 
     if (printq_pending(u->c->pq) > 0) {
-        printq_flush(u->c->pq, u->c->d, &left);
+        till_print_flush(u->c->t, &left);
         if (left == 0)
             say(u, SCREEN_OK, "the receipts that were waiting are printed");
         else
@@ -453,13 +438,15 @@ static void do_reprint(ui *u)
         say(u, SCREEN_WARN, "no receipt printed yet here: type a sale number");
         return;
     }
-    err = printq_reprint(u->c->pq, u->c->d, id, &printed);
+    err = till_reprint(u->c->t, id, &printed);
     if (err) {
         say(u, SCREEN_BAD, "%s", cp_detail());
         return;
     }
     go_idle(u);
-    if (printed)
+    if (printed < 0)
+        say(u, SCREEN_WARN, _("receipts are not printed on a terminal of the server yet"));
+    else if (printed)
         say(u, SCREEN_OK, "receipt %s printed again (marked as a copy)", id);
     else
         say(u, SCREEN_WARN, "receipt %s not printed: %s", id, printq_status(u->c->pq));
@@ -482,7 +469,7 @@ static void do_close(ui *u)
     if (field_money(u, u->f[0].buf, &fen))
         return;
     shift_report_free(&u->z);
-    if (shift_close(u->c->d, u->c->terminal, u->cashier, fen, &u->z)) {
+    if (till_shift_close(u->c->t, u->cashier, fen, &u->z)) {
         say(u, SCREEN_BAD, "%s", cp_detail());
         return;
     }
@@ -490,7 +477,7 @@ static void do_close(ui *u)
     u->has_result = 0;
     set_mode(u, UI_Z, NULL, NULL);
     say(u, SCREEN_OK, "shift %s closed; Enter opens the next one, L logs out", u->z.open.id);
-    err = printq_zreport(u->c->pq, u->c->d, u->c->terminal, &u->z, &printed);
+    err = till_print_z(u->c->t, &u->z, &printed);
     note_printed(u, err, printed, _("Z report"), u->z.close_id);
 }
 
@@ -539,7 +526,7 @@ static void add_item(ui *u)
         say(u, SCREEN_WARN, "at most %d lines in one sale: charge these first", UI_MAX_LINES);
         return;
     }
-    if (ui_data_item(u->c->d, u->canteen_id, code, name, &price, &per_100g)) {
+    if (till_item(u->c->t, code, name, &price, &per_100g)) {
         say(u, SCREEN_BAD, "%s", cp_detail());
         u->f[0].buf[0] = '\0';
         return;
@@ -623,7 +610,7 @@ static void form_enter(ui *u)
     if (u->mode == UI_VOID && u->focus == 0) {
         char id[IDS_LEN];
         sale_number(u, u->f[0].buf, id);
-        if (ui_data_sale_brief(u->c->d, id, u->form_note, sizeof u->form_note)) {
+        if (till_sale_brief(u->c->t, id, u->form_note, sizeof u->form_note)) {
             say(u, SCREEN_BAD, "%s: type the number printed on the receipt", cp_detail());
             return;
         }
@@ -803,7 +790,7 @@ static void draw_header(ui *u, const cp_time *now)
     int x;
 
     screen_fill(0, 0, 1, COLS, SCREEN_BAR);
-    snprintf(left, sizeof left, " %s · %s", u->canteen, u->c->terminal);
+    snprintf(left, sizeof left, " %s · %s", till_canteen(u->c->t), u->c->terminal);
     clock_show(now, when);
     if (u->cashier[0])
         snprintf(right, sizeof right, _("cashier %s  %s "), u->cashier, when);
@@ -814,22 +801,22 @@ static void draw_header(ui *u, const cp_time *now)
     x = COLS - screen_width(right);
     screen_text(0, x > 0 ? x : 0, COLS, SCREEN_BAR, 0, right);
 
-    if (ui_data_period(u->c->d, u->canteen_id, clock_minute_of_day(now), &p)) {
+    if (till_period(u->c->t, clock_minute_of_day(now), &p)) {
         screen_text(1, 1, COLS - 2, SCREEN_BAD, 0, cp_detail());
         return;
     }
     if (p.open) {
         x = snprintf(line, sizeof line, "%s %02d:%02d-%02d:%02d  ",
-                     names_show(u->c->d, NAMES_PERIOD, p.name, name), p.start_min / 60,
+                     till_name(u->c->t, NAMES_PERIOD, p.name, name), p.start_min / 60,
                      p.start_min % 60, p.end_min / 60, p.end_min % 60);
         for (int i = 0; i < p.n_prices && x < (int)sizeof line - 64 - NAMES_SIZE; i++)
             x += snprintf(line + x, sizeof line - (size_t)x, " %s %s",
-                          names_show(u->c->d, NAMES_CATEGORY, p.prices[i].category, name),
+                          till_name(u->c->t, NAMES_CATEGORY, p.prices[i].category, name),
                           money_show(p.prices[i].fen, money));
         screen_text(1, 1, COLS - 2, SCREEN_NORMAL, A_BOLD, line);
     } else if (p.name[0]) {
         snprintf(line, sizeof line, _("no meal period open now; %s from %02d:%02d (items can "
-                   "still be sold)"), names_show(u->c->d, NAMES_PERIOD, p.name, name),
+                   "still be sold)"), till_name(u->c->t, NAMES_PERIOD, p.name, name),
                  p.start_min / 60, p.start_min % 60);
         screen_text(1, 1, COLS - 2, SCREEN_WARN, 0, line);
     } else {
@@ -885,8 +872,15 @@ static void draw_result(ui *u, int top, int cols)
              money_show(r->subsidy_left_fen, m[1]), money_show(r->cash_left_fen, m[3]),
              r->meals_today);
     screen_center(top + 8, 0, cols, SCREEN_NORMAL, 0, line);
+    if (r->offline) {
+        /* decided at the terminal: numbered by the server when it has it */
+        snprintf(line, sizeof line, _("OFFLINE %s %s: sent to the server when it answers"),
+                 r->sale_id, till_name(u->c->t, NAMES_PERIOD, r->period, period));
+        screen_center(top + 9, 0, cols, SCREEN_WARN, A_BOLD, line);
+        return;
+    }
     snprintf(line, sizeof line, _("sale %s %s  %s"), r->sale_id,
-             names_show(u->c->d, NAMES_PERIOD, r->period, period),
+             till_name(u->c->t, NAMES_PERIOD, r->period, period),
              u->printed == 1 ? _("receipt printed") : u->printed == 0 ? _("receipt NOT printed") : "");
     screen_center(top + 9, 0, cols, u->printed == 0 ? SCREEN_WARN : SCREEN_DIM, 0, line);
 }
@@ -967,9 +961,9 @@ static void draw_z(ui *u, int top, int rows, int cols)
     screen_text(y++, 2, cols - 4, SCREEN_NORMAL, A_BOLD, line);
     for (size_t i = 0; i < z->n_rows && y < top + rows - 6; i++) {
         /* columns by display width: the names may be Chinese */
-        const char *pn = z->rows[i].period[0] ? names_show(u->c->d, NAMES_PERIOD,
+        const char *pn = z->rows[i].period[0] ? till_name(u->c->t, NAMES_PERIOD,
                                                            z->rows[i].period, period) : "-";
-        names_show(u->c->d, NAMES_CATEGORY, z->rows[i].category, category);
+        till_name(u->c->t, NAMES_CATEGORY, z->rows[i].category, category);
         screen_text(y, 4, 12, SCREEN_NORMAL, 0, pn);
         screen_text(y, 17, 12, SCREEN_NORMAL, 0, category);
         snprintf(line, sizeof line, "%6lld %12s", (long long)z->rows[i].count,
@@ -1085,9 +1079,15 @@ static void draw(ui *u)
         snprintf(line, sizeof line, _("shift %s"), u->shift.id);
         screen_text(LINES - 2, 28, 20, SCREEN_NORMAL, 0, line);
     }
-    snprintf(line, sizeof line, "%s", printq_status(u->c->pq));
-    screen_text(LINES - 2, 49, COLS - 50, printq_ok(u->c->pq) == 0 ? SCREEN_WARN : SCREEN_NORMAL,
-                0, line);
+    if (!till_online(u->c->t)) {
+        /* a terminal of the server that found no answer: it decides offline */
+        snprintf(line, sizeof line, "%s", _("OFFLINE: charges kept, sent when the server answers"));
+        screen_text(LINES - 2, 49, COLS - 50, SCREEN_BAD, A_BOLD, line);
+    } else {
+        snprintf(line, sizeof line, "%s", printq_status(u->c->pq));
+        screen_text(LINES - 2, 49, COLS - 50,
+                    printq_ok(u->c->pq) == 0 ? SCREEN_WARN : SCREEN_NORMAL, 0, line);
+    }
     screen_fill(LINES - 1, 0, 1, COLS, SCREEN_BAR);
     switch (u->mode) {
     case UI_LOGIN:
@@ -1192,7 +1192,7 @@ int ui_run(const ui_config *c)
 {
     struct sigaction sa;
     ui *u = calloc(1, sizeof *u);
-    int key_fd, rc = 1;
+    int key_fd, rc = 1, online;
 
     if (!u) {
         fprintf(stderr, _("cleanplate-pos: out of memory\n"));
@@ -1201,10 +1201,6 @@ int ui_run(const ui_config *c)
     u->c = c;
     u->latency_ms = -1;
     u->reader_keys = c->r && strcmp(reader_name(c->r), "keyboard") == 0;
-    if (ui_data_terminal(c->d, c->terminal, &u->canteen_id, u->canteen)) {
-        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
-        goto out;
-    }
     ids_random(u->session);
     u->session[12] = '\0';
     if ((key_fd = screen_start(c->screen_on_tty)) < 0) {
@@ -1234,6 +1230,11 @@ int ui_run(const ui_config *c)
         drain_keys(u);
         if (c->r && !u->quit)
             drain_reader(u);
+        /* with the server: the queue sent, the snapshot kept fresh */
+        online = till_online(c->t);
+        till_idle(c->t);
+        if (till_online(c->t) != online)
+            u->dirty = 1;
         /* the clock on the header, and the lock's countdown */
         if (clock_now(&now) == CP_OK) {
             char hm[8];
@@ -1247,7 +1248,7 @@ int ui_run(const ui_config *c)
     rc = 0;
     screen_stop();
     if (u->cashier[0])
-        audit_append(c->d, u->cashier, c->terminal, "pos.logout", u->cashier, "terminal quit");
+        till_logout(c->t, u->cashier, "terminal quit");
 out:
     shift_report_free(&u->z);
     free(u);

@@ -2,13 +2,13 @@
 #ifndef CP_UI_H
 #define CP_UI_H
 
-#include "core/db.h"
 #include "pos/printq.h"
 #include "pos/reader.h"
+#include "pos/till.h"
 
 typedef struct ui_config {
     const char *terminal;  /* this terminal's code */
-    db *d;                 /* borrowed */
+    till *t;               /* borrowed: the store or the server */
     reader *r;             /* borrowed; a keyboard reader opened with fd -1 gets the
                             * screen's keys through reader_feed_key() */
     printq *pq;            /* borrowed */

@@ -126,6 +126,15 @@ cp_err ui_data_last_sale(db *d, const char *terminal, char id[IDS_LEN])
     return rc == DB_ROW ? CP_OK : db_fail(d, "reading the last sale");
 }
 
+void ui_data_brief(char *text, size_t size, const char *name, const char *staff_no,
+                   const char *what, int64_t fen, const char *hhmm, int voided)
+{
+    char money[MONEY_STR_LEN];
+
+    utf8_format(text, size, _("%s %s, %s %s yuan at %s%s"), name, staff_no, what,
+                money_format(fen, money), hhmm, voided ? _(" (already void)") : "");
+}
+
 cp_err ui_data_sale_brief(db *d, const char *sale_id, char *text, size_t size)
 {
     static const char sql[] =
@@ -134,7 +143,7 @@ cp_err ui_data_sale_brief(db *d, const char *sale_id, char *text, size_t size)
         " FROM sales s JOIN diners di ON di.id = s.diner_id"
         " LEFT JOIN meal_periods p ON p.id = s.period_id WHERE s.id = ?";
     db_stmt *st = db_prepare(d, sql);
-    char money[MONEY_STR_LEN], what[NAMES_SIZE];
+    char what[NAMES_SIZE];
     int rc;
 
     if (!st)
@@ -147,9 +156,8 @@ cp_err ui_data_sale_brief(db *d, const char *sale_id, char *text, size_t size)
             utf8_copy(what, sizeof what, names_builtin(NAMES_CATEGORY, "items"));
         else
             names_show(d, NAMES_PERIOD, db_col_text(st, 2), what);
-        utf8_format(text, size, _("%s %s, %s %s yuan at %s%s"), db_col_text(st, 0),
-                    db_col_text(st, 1), what, money_format(db_col_int64(st, 3), money),
-                    db_col_text(st, 4), db_col_int(st, 5) ? _(" (already void)") : "");
+        ui_data_brief(text, size, db_col_text(st, 0), db_col_text(st, 1), what,
+                      db_col_int64(st, 3), db_col_text(st, 4), db_col_int(st, 5));
     }
     db_reset(st);
     if (rc == DB_DONE)

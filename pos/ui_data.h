@@ -43,4 +43,9 @@ cp_err ui_data_last_sale(db *d, const char *terminal, char id[IDS_LEN]);
  * into text of size bytes; CP_ERR_NOT_FOUND when there is no such sale. */
 cp_err ui_data_sale_brief(db *d, const char *sale_id, char *text, size_t size);
 
+/* The void screen's line about a sale from its parts: what is the period's
+ * name as people read it (or the a-la-carte kind), hhmm its time. */
+void ui_data_brief(char *text, size_t size, const char *name, const char *staff_no,
+                   const char *what, int64_t fen, const char *hhmm, int voided);
+
 #endif

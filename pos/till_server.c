@@ -1,0 +1,405 @@
+/* till_server: the till through the canteen server (--server): the snapshot for what the screen shows, the server for what it records, offline charges when it does not answer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/nls.h"
+#include "core/utf8.h"
+#include "pos/jsonl.h"
+#include "pos/netcharge.h"
+#include "pos/till_int.h"
+
+/* A person waits on these (a PIN is hashed at the server, a Z report
+ * counted): longer than a charge's budget, which decides offline. */
+#define TILL_SERVER_WAIT_MS 5000
+/* While no key comes: the queue tried again, the snapshot kept fresh. */
+#define TILL_IDLE_S 3
+#define TILL_SNAPSHOT_MAX_AGE_S 300
+
+static time_t last_idle; /* one till per program */
+
+cp_err till_open_server(termsync *ts, till **out)
+{
+    till *t = calloc(1, sizeof *t);
+
+    if (!t)
+        return cp_fail(CP_ERR_NOMEM, "out of memory");
+    t->ops = &till_server_ops;
+    t->terminal = termsync_terminal(ts);
+    t->ts = ts;
+    *out = t;
+    return CP_OK;
+}
+
+/* Sends a request that a person waits on; *a gets the answer object. A
+ * server that does not answer is CP_ERR_DISCONNECTED, said for the cashier;
+ * an answer that is an error is CP_ERR_INVALID (or code's) with its message. */
+static cp_err ask(till *t, const char *method, const char *path, json_t *body, json_t **a)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    long status = 0;
+    cp_err err;
+
+    *a = NULL;
+    if (body && !text)
+        return cp_fail(CP_ERR_NOMEM, "out of memory");
+    err = remote_request(termsync_remote(t->ts), method, path, text, TILL_SERVER_WAIT_MS,
+                         &status, a);
+    free(text);
+    if (err)
+        return cp_fail(CP_ERR_DISCONNECTED, _("the server does not answer (%s): this needs "
+                                              "it; try again when it is back"), cp_detail());
+    if (!json_is_true(json_object_get(*a, "ok")))
+        return cp_fail(cp_errcode(json_string_value(json_object_get(*a, "error")),
+                                  CP_ERR_INVALID),
+                       "%s", termsync_text(*a, "message"));
+    return CP_OK;
+}
+
+/* The snapshot's array key, or an empty one when there is no snapshot yet. */
+static json_t *snap_array(till *t, const char *key)
+{
+    return json_object_get(termsync_snapshot(t->ts), key);
+}
+
+static const char *server_canteen(till *t)
+{
+    json_t *snap = termsync_snapshot(t->ts);
+    const char *name = json_string_value(json_object_get(snap, "canteen_name"));
+
+    if (!name)
+        name = json_string_value(json_object_get(snap, "canteen"));
+    utf8_copy(t->canteen, sizeof t->canteen, name ? name : "");
+    return t->canteen;
+}
+
+static int server_online(till *t)
+{
+    return !termsync_offline(t->ts);
+}
+
+/* The period of the snapshot open at minute, or the next one today, as
+ * ui_data_period reads it from the store (prices cheapest first). */
+static cp_err server_period(till *t, int minute, ui_period *out)
+{
+    json_t *periods = snap_array(t, "periods"), *prices = snap_array(t, "prices"), *p, *best = NULL;
+    size_t i;
+
+    memset(out, 0, sizeof *out);
+    json_array_foreach(periods, i, p) {
+        json_int_t start = json_integer_value(json_object_get(p, "start_min"));
+        if (json_integer_value(json_object_get(p, "end_min")) > minute &&
+            (!best || start < json_integer_value(json_object_get(best, "start_min"))))
+            best = p;
+    }
+    if (!best)
+        return CP_OK;
+    utf8_copy(out->name, sizeof out->name, json_string_value(json_object_get(best, "name")));
+    out->start_min = (int)json_integer_value(json_object_get(best, "start_min"));
+    out->end_min = (int)json_integer_value(json_object_get(best, "end_min"));
+    out->open = out->start_min <= minute;
+    json_array_foreach(prices, i, p) {
+        const char *period = json_string_value(json_object_get(p, "period"));
+        ui_price pr;
+        int at;
+        if (!period || strcmp(period, out->name) != 0 || out->n_prices == UI_DATA_MAX_PRICES)
+            continue;
+        utf8_copy(pr.category, sizeof pr.category,
+                  json_string_value(json_object_get(p, "category")));
+        pr.fen = json_integer_value(json_object_get(p, "price_fen"));
+        /* insertion in order of price, then category */
+        for (at = out->n_prices; at > 0; at--) {
+            const ui_price *q = &out->prices[at - 1];
+            if (q->fen < pr.fen || (q->fen == pr.fen && strcmp(q->category, pr.category) <= 0))
+                break;
+            out->prices[at] = *q;
+        }
+        out->prices[at] = pr;
+        out->n_prices++;
+    }
+    return CP_OK;
+}
+
+static cp_err server_item(till *t, const char *code, char name[128], int64_t *price_fen,
+                          int *per_100g)
+{
+    json_t *items = snap_array(t, "items"), *it;
+    size_t i;
+
+    json_array_foreach(items, i, it) {
+        const char *c = json_string_value(json_object_get(it, "code"));
+        const char *unit = json_string_value(json_object_get(it, "unit"));
+        if (!c || strcmp(c, code) != 0)
+            continue;
+        utf8_copy(name, 128, json_string_value(json_object_get(it, "name")));
+        *price_fen = json_integer_value(json_object_get(it, "price_fen"));
+        *per_100g = unit && strcmp(unit, "100g") == 0;
+        return CP_OK;
+    }
+    return cp_fail(CP_ERR_NOT_FOUND, "no item '%s' here: check the code on the price list", code);
+}
+
+static const char *server_name(till *t, names_kind kind, const char *code, char buf[NAMES_SIZE])
+{
+    json_t *names = snap_array(t, "names"), *n;
+    size_t i;
+
+    utf8_copy(buf, NAMES_SIZE, names_builtin(kind, code));
+    json_array_foreach(names, i, n) {
+        const char *k = json_string_value(json_object_get(n, "kind"));
+        const char *c = json_string_value(json_object_get(n, "code"));
+        if (k && c && code && strcmp(k, names_kind_word(kind)) == 0 && strcmp(c, code) == 0) {
+            utf8_copy(buf, NAMES_SIZE, json_string_value(json_object_get(n, "name")));
+            break;
+        }
+    }
+    return buf;
+}
+
+/* What users_authenticate found at the server, from a refusal. */
+static void auth_of(const json_t *a, users_auth *auth)
+{
+    memset(auth, 0, sizeof *auth);
+    utf8_copy(auth->role, sizeof auth->role, json_string_value(json_object_get(a, "role")));
+    auth->failures = (int)json_integer_value(json_object_get(a, "failures"));
+    auth->tries = (int)json_integer_value(json_object_get(a, "tries"));
+    auth->locked_s = (int)json_integer_value(json_object_get(a, "locked_s"));
+    auth->locked_now = json_is_true(json_object_get(a, "locked_now"));
+    auth->denied = json_is_true(json_object_get(a, "denied"));
+}
+
+/* A PIN the server refused (bad_pin, locked) is CP_ERR_AUTH, with *auth. */
+static cp_err pin_refusal(cp_err err, const json_t *a, users_auth *auth)
+{
+    const char *code = json_string_value(json_object_get(a, "error"));
+
+    if (err && code && (strcmp(code, "bad_pin") == 0 || strcmp(code, "locked") == 0)) {
+        auth_of(a, auth);
+        return CP_ERR_AUTH;
+    }
+    return err;
+}
+
+static cp_err server_login(till *t, const char *name, const char *pin, users_auth *auth)
+{
+    json_t *body = json_pack("{s:o, s:o}", "name", jsonl_str(name), "pin", jsonl_str(pin)), *a;
+    cp_err err = ask(t, "POST", "/v1/login", body, &a);
+
+    memset(auth, 0, sizeof *auth);
+    err = pin_refusal(err, a, auth);
+    json_decref(body);
+    json_decref(a);
+    return err;
+}
+
+static void server_logout(till *t, const char *cashier, const char *why)
+{
+    json_t *body = json_pack("{s:o, s:o}", "name", jsonl_str(cashier), "reason", jsonl_str(why)),
+           *a;
+
+    ask(t, "POST", "/v1/logout", body, &a); /* a logout the server missed only goes unrecorded */
+    json_decref(body);
+    json_decref(a);
+}
+
+/* A shift object of the server's into *out. */
+static void shift_of(const json_t *o, shift_info *out)
+{
+    memset(out, 0, sizeof *out);
+    utf8_copy(out->id, sizeof out->id, json_string_value(json_object_get(o, "id")));
+    utf8_copy(out->cashier, sizeof out->cashier, json_string_value(json_object_get(o, "cashier")));
+    utf8_copy(out->opened, sizeof out->opened, json_string_value(json_object_get(o, "opened")));
+    out->counted_cash_fen = json_integer_value(json_object_get(o, "counted_cash_fen"));
+}
+
+static cp_err server_shift_current(till *t, shift_info *out, int *is_open)
+{
+    json_t *a;
+    cp_err err = ask(t, "GET", "/v1/shift", NULL, &a);
+
+    *is_open = 0;
+    if (!err && (*is_open = json_is_true(json_object_get(a, "open"))))
+        shift_of(json_object_get(a, "shift"), out);
+    json_decref(a);
+    return err;
+}
+
+/* POST /v1/shift with action for cashier and the drawer's count; *a the answer. */
+static cp_err shift_post(till *t, const char *action, const char *cashier, int64_t fen,
+                         json_t **a)
+{
+    json_t *body = json_pack("{s:s, s:o, s:I}", "action", action, "cashier", jsonl_str(cashier),
+                             "cash_fen", (json_int_t)fen);
+    cp_err err = ask(t, "POST", "/v1/shift", body, a);
+
+    json_decref(body);
+    return err;
+}
+
+static cp_err server_shift_open(till *t, const char *cashier, int64_t fen, shift_info *out)
+{
+    json_t *a;
+    cp_err err = shift_post(t, "open", cashier, fen, &a);
+
+    if (!err)
+        shift_of(json_object_get(a, "shift"), out);
+    json_decref(a);
+    return err;
+}
+
+static cp_err server_shift_close(till *t, const char *cashier, int64_t fen, shift_report *out)
+{
+    json_t *a;
+    cp_err err = shift_post(t, "close", cashier, fen, &a);
+    char *text = NULL;
+
+    memset(out, 0, sizeof *out);
+    if (!err && !(text = json_dumps(json_object_get(a, "report"), JSON_COMPACT)))
+        err = cp_fail(CP_ERR_PARSE, "the server's Z report cannot be read");
+    if (!err)
+        err = shift_report_parse(text, out);
+    free(text);
+    json_decref(a);
+    return err;
+}
+
+static cp_err server_charge(till *t, const charge_req *req, charge_res *res)
+{
+    netcharge_req nr = {.card = req->card_no, .cashier = req->actor, .lines = req->lines,
+                        .nlines = req->nlines, .dup_seconds = req->dup_tap_seconds};
+    int refused = 0;
+    json_t *a = netcharge(t->ts, &nr, &refused);
+
+    if (!a)
+        return cp_fail(CP_ERR_IO, "%s", cp_detail());
+    netcharge_result(a, res);
+    json_decref(a);
+    return CP_OK;
+}
+
+static cp_err server_last_sale(till *t, char id[IDS_LEN])
+{
+    json_t *a;
+    cp_err err = ask(t, "GET", "/v1/last-sale", NULL, &a);
+
+    if (!err)
+        utf8_copy(id, IDS_LEN, json_string_value(json_object_get(a, "sale_id")));
+    json_decref(a);
+    return err;
+}
+
+static cp_err server_sale_brief(till *t, const char *sale_id, char *text, size_t size)
+{
+    char path[IDS_LEN + 32], what[NAMES_SIZE], hhmm[8] = "";
+    const char *at;
+    json_t *a;
+    cp_err err;
+
+    snprintf(path, sizeof path, "/v1/receipt?sale=%s", sale_id);
+    if ((err = ask(t, "GET", path, NULL, &a)))
+        goto out;
+    /* a sale of items has no period: its kind, as the store's brief says */
+    if (json_array_size(json_object_get(a, "lines")) > 0)
+        utf8_copy(what, sizeof what, names_builtin(NAMES_CATEGORY, "items"));
+    else
+        server_name(t, NAMES_PERIOD, termsync_text(a, "period"), what);
+    at = termsync_text(a, "created_at");
+    if (strlen(at) >= 16)
+        snprintf(hhmm, sizeof hhmm, "%.5s", at + 11);
+    ui_data_brief(text, size, termsync_text(a, "name"), termsync_text(a, "staff_no"), what,
+                  json_integer_value(json_object_get(a, "charged_fen")), hhmm,
+                  json_is_true(json_object_get(a, "voided")));
+out:
+    json_decref(a);
+    return err;
+}
+
+static cp_err server_void(till *t, const char *sale_id, const char *manager, const char *pin,
+                          const char *actor, const char *reason, char void_id[IDS_LEN],
+                          users_auth *auth)
+{
+    json_t *body = json_pack("{s:o, s:o, s:o, s:o}", "sale_id", jsonl_str(sale_id), "manager",
+                             jsonl_str(manager), "pin", jsonl_str(pin), "reason",
+                             jsonl_str(reason)), *a;
+    cp_err err;
+
+    (void)actor; /* the server records the signing terminal; the manager voids */
+    memset(auth, 0, sizeof *auth);
+    err = ask(t, "POST", "/v1/void", body, &a);
+    err = pin_refusal(err, a, auth);
+    if (!err)
+        utf8_copy(void_id, IDS_LEN, json_string_value(json_object_get(a, "void_id")));
+    json_decref(body);
+    json_decref(a);
+    return err;
+}
+
+/* Receipts through the server are not printed yet (doc/protocol.md): no printer here. */
+static cp_err no_printer(int *printed)
+{
+    *printed = -1;
+    return CP_OK;
+}
+
+static cp_err server_print_sale(till *t, const charge_res *res, int *printed)
+{
+    (void)t, (void)res;
+    return no_printer(printed);
+}
+
+static cp_err server_print_void(till *t, const char *void_id, const char *cashier, int *printed)
+{
+    (void)t, (void)void_id, (void)cashier;
+    return no_printer(printed);
+}
+
+static cp_err server_print_z(till *t, const shift_report *z, int *printed)
+{
+    (void)t, (void)z;
+    return no_printer(printed);
+}
+
+static cp_err server_reprint(till *t, const char *id, int *printed)
+{
+    (void)t, (void)id;
+    return no_printer(printed);
+}
+
+static cp_err server_print_flush(till *t, int *left)
+{
+    (void)t;
+    *left = 0;
+    return CP_OK;
+}
+
+/* The queue sent when it waits; else a snapshot older than a few minutes
+ * fetched anew. At most every TILL_IDLE_S: each try may wait the budget. */
+static void server_idle(till *t)
+{
+    json_t *error = NULL;
+    int64_t pending = 0;
+    time_t now = time(NULL);
+
+    if (now - last_idle < TILL_IDLE_S)
+        return;
+    last_idle = now;
+    if (journal_pending_count(termsync_journal(t->ts), &pending) == CP_OK && pending > 0)
+        termsync_flush(t->ts, &error);
+    else
+        termsync_refresh_snapshot(t->ts, TILL_SNAPSHOT_MAX_AGE_S);
+    json_decref(error);
+}
+
+const till_ops till_server_ops = {
+    .canteen = server_canteen,         .online = server_online,
+    .period = server_period,           .item = server_item,
+    .name = server_name,               .login = server_login,
+    .logout = server_logout,           .shift_current = server_shift_current,
+    .shift_open = server_shift_open,   .shift_close = server_shift_close,
+    .charge = server_charge,           .last_sale = server_last_sale,
+    .sale_brief = server_sale_brief,   .void_sale = server_void,
+    .print_sale = server_print_sale,   .print_void = server_print_void,
+    .print_z = server_print_z,         .reprint = server_reprint,
+    .print_flush = server_print_flush, .idle = server_idle,
+};
