@@ -1,0 +1,87 @@
+/* ui_int: what the cashier's screen (ui.c: its modes, keys and the till) and its drawing (ui_draw.c) share. */
+#ifndef CP_UI_INT_H
+#define CP_UI_INT_H
+
+#include <stdint.h>
+
+#include "core/ids.h"
+#include "core/ledger.h"
+#include "pos/shift.h"
+#include "pos/ui.h"
+
+#define UI_MAX_LINES 24     /* a-la-carte lines in one sale */
+#define UI_MAX_FIELDS 4
+#define UI_KEY_QUIT 17      /* Ctrl-Q */
+
+typedef enum ui_mode {
+    UI_LOGIN,   /* name and PIN */
+    UI_OPEN,    /* open the shift: cash in the drawer */
+    UI_IDLE,    /* waiting for a tap; shows the last result */
+    UI_ITEMS,   /* a-la-carte lines, then a tap */
+    UI_VOID,    /* sale number, manager, manager PIN, reason */
+    UI_REPRINT, /* receipt number */
+    UI_CLOSE,   /* close the shift: cash in the drawer */
+    UI_Z,       /* the Z report just closed */
+} ui_mode;
+
+typedef struct ui_field {
+    const char *label;
+    char buf[64];
+    int secret;
+} ui_field;
+
+typedef struct ui_line {
+    char code[32];
+    char name[128];
+    int qty;              /* pieces, or grams for per_100g */
+    int per_100g;
+    int64_t amount_fen;
+} ui_line;
+
+typedef struct ui {
+    const ui_config *c;
+    ui_mode mode;
+    char session[IDS_LEN];
+    long seq;
+    /* the cashier */
+    char cashier[128];
+    int64_t locked_until;  /* the login's countdown on screen; the lock is in core/users */
+    shift_info shift;
+    /* the form of the mode */
+    ui_field f[UI_MAX_FIELDS];
+    int nf, focus;
+    char form_note[256];
+    /* the message line */
+    char msg[256];
+    int msg_pair;
+    /* the last tap */
+    int has_result;
+    charge_res res;
+    int printed;           /* its receipt: 1 printed, 0 not, -1 no printer */
+    int latency_ms;        /* reader's last key to the screen updated */
+    /* a-la-carte */
+    ui_line lines[UI_MAX_LINES];
+    int nlines, sel;
+    int weighing;          /* the code field holds grams for pending_item */
+    ui_line pending_item;
+    /* the Z report shown */
+    shift_report z;
+    int has_z;
+    char last_receipt[IDS_LEN];
+    /* the reader */
+    int reader_done;
+    int reader_keys;
+    int reader_was_down;   /* the last status said disconnected */
+    /* drawing */
+    int dirty;
+    char clock_shown[8];
+    int quit;
+} ui;
+
+/* Monotonic milliseconds, for the lock and the measurements. */
+int64_t ui_mono_ms(void);
+
+/* Draws the whole screen for u's mode (ui_draw.c). */
+void ui_draw(ui *u);
+
+#endif
