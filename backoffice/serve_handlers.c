@@ -25,6 +25,9 @@
 #include "core/users.h"
 #include "core/waste.h"
 #include "pos/jsonl.h"
+#include "core/clock.h"
+#include "core/utf8.h"
+#include "pos/ui_data.h"
 
 /* ---- the answers of an event ------------------------------------------------ */
 
@@ -522,18 +525,28 @@ out:
 
 /* ---- POST /v1/void -------------------------------------------------------------- */
 
-/* The total of a sale into *fen; CP_ERR_NOT_FOUND when there is none of
- * the canteen. */
-static cp_err sale_total(db *d, const char *sale_id, int64_t canteen_id, int64_t *fen)
+/* The total and the diner of a sale into *fen, *diner; CP_ERR_NOT_FOUND
+ * when there is none of the canteen. */
+static cp_err sale_total(db *d, const char *sale_id, int64_t canteen_id, int64_t *fen,
+                         int64_t *diner)
 {
-    static const char sql[] = "SELECT total_fen FROM sales WHERE id = ?1 AND canteen_id = ?2";
+    static const char sql[] =
+        "SELECT total_fen, diner_id FROM sales WHERE id = ?1 AND canteen_id = ?2";
     db_stmt *st = db_prepare(d, sql);
+    int rc;
 
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, sale_id);
     db_bind_int64(st, 2, canteen_id);
-    return db_step_int64(d, st, fen);
+    if ((rc = db_step(st)) == DB_ROW) {
+        *fen = db_col_int64(st, 0);
+        *diner = db_col_int64(st, 1);
+    }
+    db_reset(st);
+    if (rc == DB_DONE)
+        return CP_ERR_NOT_FOUND;
+    return rc == DB_ROW ? CP_OK : db_fail(d, "reading the sale");
 }
 
 /* Answers a PIN that did not authorise: bad_pin or locked. */
@@ -560,14 +573,14 @@ static void handle_void(const serve_req *r, serve_answer *a)
     char void_id[IDS_LEN], purpose[128];
     users_attempt at = {0};
     users_auth auth;
-    int64_t fen;
+    int64_t fen = 0, diner = 0, cash = 0, subsidy = 0;
     cp_err err;
 
     if (!sale || !manager || !pin) {
         serve_error(a, 400, "bad_json", "a void needs sale_id, manager and pin");
         goto out;
     }
-    if ((err = sale_total(r->d, sale, r->info->canteen_id, &fen))) {
+    if ((err = sale_total(r->d, sale, r->info->canteen_id, &fen, &diner))) {
         if (err == CP_ERR_NOT_FOUND)
             serve_error(a, 404, "not_found", "no sale %s at canteen %s", sale, r->info->canteen);
         else
@@ -591,8 +604,12 @@ static void handle_void(const serve_req *r, serve_answer *a)
                         "%s", cp_detail());
         goto out;
     }
-    a->body = json_pack("{s:b, s:s, s:s, s:I}", "ok", 1, "sale_id", sale, "void_id", void_id,
-                        "refunded_fen", (json_int_t)fen);
+    /* the balances after it, for the void's receipt at the terminal */
+    if (ui_data_balances_at(r->d, diner, "9999", &cash, &subsidy))
+        cash = subsidy = 0;
+    a->body = json_pack("{s:b, s:s, s:s, s:I, s:I, s:I}", "ok", 1, "sale_id", sale, "void_id",
+                        void_id, "refunded_fen", (json_int_t)fen, "cash_left_fen",
+                        (json_int_t)cash, "subsidy_left_fen", (json_int_t)subsidy);
 out:
     json_decref(in);
 }
@@ -627,13 +644,15 @@ static void handle_receipt(const serve_req *r, serve_answer *a)
         "SELECT s.id, s.terminal, coalesce(di.staff_no, ''), coalesce(di.name, ''),"
         " coalesce(de.name, ''), coalesce(p.name, ''), s.total_fen, s.subsidy_fen, s.cash_fen,"
         " s.business_date, s.created_at, s.actor,"
-        " (SELECT count(*) FROM voids v WHERE v.sale_id = s.id), coalesce(s.card_no, '')"
+        " (SELECT count(*) FROM voids v WHERE v.sale_id = s.id), coalesce(s.card_no, ''),"
+        " s.diner_id"
         " FROM sales s LEFT JOIN diners di ON di.id = s.diner_id"
         " LEFT JOIN departments de ON de.id = s.department_id"
         " LEFT JOIN meal_periods p ON p.id = s.period_id"
         " WHERE s.id = ?1 AND s.canteen_id = ?2";
-    char sale[128];
+    char sale[128], at[CP_TIME_ISO_LEN] = "";
     json_t *lines = json_array();
+    int64_t diner = 0, cash = 0, subsidy = 0;
     db_stmt *st;
     int rc;
 
@@ -658,7 +677,16 @@ static void handle_receipt(const serve_req *r, serve_answer *a)
             "cash_fen", (json_int_t)db_col_int64(st, 8), "business_date",
             jsonl_str(db_col_text(st, 9)), "created_at", jsonl_str(db_col_text(st, 10)),
             "cashier", jsonl_str(db_col_text(st, 11)), "voided", db_col_int64(st, 12) > 0);
+    if (rc == DB_ROW) {
+        diner = db_col_int64(st, 14);
+        utf8_copy(at, sizeof at, db_col_text(st, 10));
+    }
     db_reset(st);
+    /* the balances as they were after the sale: a copy prints what the original did */
+    if (rc == DB_ROW && a->body && ui_data_balances_at(r->d, diner, at, &cash, &subsidy) == CP_OK) {
+        json_object_set_new(a->body, "cash_left_fen", json_integer((json_int_t)cash));
+        json_object_set_new(a->body, "subsidy_left_fen", json_integer((json_int_t)subsidy));
+    }
     if (rc == DB_ERROR || (rc == DB_ROW && receipt_lines(r->d, sale, lines))) {
         serve_error(a, 503, "busy", "%s", cp_detail());
     } else if (rc == DB_DONE) {

@@ -516,9 +516,10 @@ static int check_server_settings(const pos_settings *s)
         fprintf(stderr, _("cleanplate-pos: give --db or --server, not both\n"));
         return 2;
     }
-    if (s->printer || s->preview) {
-        fprintf(stderr, _("cleanplate-pos: receipts are not printed with --server yet; leave "
-                          "out --printer\n"));
+    if (s->headless && (s->printer || s->preview)) {
+        /* the full screen prints them (pos/till_server.c); headless, not yet */
+        fprintf(stderr, _("cleanplate-pos: the headless terminal does not print receipts with "
+                          "--server yet; leave out --printer, or use the full screen\n"));
         return 2;
     }
     if (missing) {
@@ -724,7 +725,7 @@ int main(int argc, char **argv)
                                (unsigned long)left), left, printq_status(pq));
     } else {
         till *t = NULL;
-        err = ts ? till_open_server(ts, &t) : till_open_store(d, s.terminal, pq, &t);
+        err = ts ? till_open_server(ts, pq, &t) : till_open_store(d, s.terminal, pq, &t);
         if (err) {
             fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
             goto out;

@@ -11,10 +11,11 @@
 #include "core/names.h"
 #include "core/nls.h"
 #include "core/utf8.h"
+#include "pos/ui_data.h"
 #include "receipts/printer.h"
 #include "receipts/receipt.h"
 
-enum { JOB_SALE = 1, JOB_VOID, JOB_Z };
+enum { JOB_SALE = 1, JOB_VOID, JOB_Z, JOB_BUILT };
 
 /* A receipt printed (or to print) in this run. */
 typedef struct printq_job {
@@ -22,6 +23,8 @@ typedef struct printq_job {
     char id[IDS_LEN];
     int64_t cash_left, subsidy_left; /* sale: the balances its charge left */
     char cashier[128];               /* void: who was logged in */
+    unsigned char *bytes;            /* built: the receipt as the caller built it */
+    size_t len;
     int pending;
 } printq_job;
 
@@ -85,6 +88,8 @@ void printq_free(printq *q)
     if (!q)
         return;
     printer_close(q->p);
+    for (size_t i = 0; i < q->count; i++)
+        free(q->jobs[(q->head + i) % PRINTQ_KEEP].bytes);
     free(q->uri);
     free(q->last);
     free(q);
@@ -156,6 +161,7 @@ static printq_job *add_job(printq *q, int kind, const char *id)
     printq_job *j;
 
     if (q->count == PRINTQ_KEEP) {
+        free(q->jobs[q->head].bytes);
         q->head = (q->head + 1) % PRINTQ_KEEP;
         q->count--;
     }
@@ -166,27 +172,14 @@ static printq_job *add_job(printq *q, int kind, const char *id)
     return j;
 }
 
-/* Balances of diner_id from its ledger entries up to time at (for reprints). */
-static cp_err balances_at(db *d, int64_t diner_id, const char *at, int64_t *cash,
-                          int64_t *subsidy)
+void printq_weighed_name(char *out, size_t size, const char *name, int grams)
 {
-    static const char sql[] =
-        "SELECT coalesce(sum(amount_fen) FILTER (WHERE wallet = 'cash'), 0),"
-        " coalesce(sum(amount_fen) FILTER (WHERE wallet = 'subsidy'), 0)"
-        " FROM ledger WHERE diner_id = ? AND created_at <= ?";
-    db_stmt *st = db_prepare(d, sql);
-    int rc;
+    /* the grams are what was sold: a long name is cut before them, not they */
+    char g[16];
+    size_t n = (size_t)snprintf(g, sizeof g, " %dg", grams);
 
-    if (!st)
-        return CP_ERR_DB;
-    db_bind_int64(st, 1, diner_id);
-    db_bind_text(st, 2, at);
-    if ((rc = db_step(st)) == DB_ROW) {
-        *cash = db_col_int64(st, 0);
-        *subsidy = db_col_int64(st, 1);
-    }
-    db_reset(st);
-    return rc == DB_ROW ? CP_OK : db_fail(d, "reading balances for the receipt");
+    utf8_copy(out, size > n ? size - n : 1, name);
+    strcat(out, g);
 }
 
 /* Encodes the receipt of sale_id into e; bal (cash, subsidy) NULL reads them back. */
@@ -261,11 +254,7 @@ static cp_err encode_sale(db *d, escpos *e, const char *sale_id, const int64_t *
             }
             /* an item sold by weight prints its grams with the name, as one piece */
             if (unit && strcmp(unit, "100g") == 0) {
-                /* the grams are what was sold: a long name is cut before them, not they */
-                char grams[16];
-                size_t g = (size_t)snprintf(grams, sizeof grams, " %dg", qty);
-                db_copy_col(names[n], sizeof names[n] - g, st, 0);
-                strcat(names[n], grams);
+                printq_weighed_name(names[n], sizeof names[n], db_col_text(st, 0), qty);
                 qty = 1;
             } else {
                 db_copy_col(names[n], sizeof names[n], st, 0);
@@ -292,7 +281,7 @@ static cp_err encode_sale(db *d, escpos *e, const char *sale_id, const int64_t *
     if (bal) {
         cash = bal[0];
         subsidy = bal[1];
-    } else if ((err = balances_at(d, diner_id, at, &cash, &subsidy))) {
+    } else if ((err = ui_data_balances_at(d, diner_id, at, &cash, &subsidy))) {
         goto out;
     }
     s.canteen = canteen;
@@ -352,7 +341,7 @@ static cp_err encode_void(db *d, escpos *e, const char *void_id, const char *cas
         return cp_fail(CP_ERR_NOT_FOUND, "no void '%s'", void_id);
     if (rc != DB_ROW)
         return db_fail(d, "reading the void for its receipt");
-    if ((err = balances_at(d, diner_id, at, &v.cash_left_fen, &v.subsidy_left_fen)))
+    if ((err = ui_data_balances_at(d, diner_id, at, &v.cash_left_fen, &v.subsidy_left_fen)))
         return err;
     v.canteen = canteen;
     v.terminal = terminal;
@@ -368,24 +357,21 @@ static cp_err encode_void(db *d, escpos *e, const char *void_id, const char *cas
     return receipt_encode_void(e, &v);
 }
 
-/* Encodes a Z (or X) report of terminal into e. */
-static cp_err encode_z(db *d, escpos *e, const char *terminal, const shift_report *r, int copy)
+/* A name people read for code, from the store (the store's printq_namer). */
+static const char *store_name(void *ctx, names_kind kind, const char *code, char buf[NAMES_SIZE])
 {
-    static const char sql[] =
-        "SELECT c.name FROM terminals t JOIN canteens c ON c.id = t.canteen_id WHERE t.code = ?";
+    return names_show(ctx, kind, code, buf);
+}
+
+cp_err printq_encode_z(escpos *e, const char *canteen, const char *terminal,
+                       const shift_report *r, printq_namer name, void *ctx, int copy)
+{
     receipt_zrow *rows = NULL;
     receipt_zreport z = {0};
-    char canteen[128] = "", shift_no[IDS_LEN * 2 + 4], opened[CLOCK_SHOW_LEN], closed[CLOCK_SHOW_LEN];
+    char shift_no[IDS_LEN * 2 + 4], opened[CLOCK_SHOW_LEN], closed[CLOCK_SHOW_LEN];
     char (*names)[2][NAMES_SIZE] = NULL; /* each row's period and category as people read them */
-    db_stmt *st = db_prepare(d, sql);
     cp_err err;
 
-    if (!st)
-        return CP_ERR_DB;
-    db_bind_text(st, 1, terminal);
-    if (db_step(st) == DB_ROW)
-        db_copy_col(canteen, sizeof canteen, st, 0);
-    db_reset(st);
     if (r->n_rows && (!(rows = calloc(r->n_rows, sizeof *rows)) ||
                       !(names = calloc(r->n_rows, sizeof *names)))) {
         free(rows);
@@ -393,9 +379,9 @@ static cp_err encode_z(db *d, escpos *e, const char *terminal, const shift_repor
     }
     for (size_t i = 0; i < r->n_rows; i++)
         rows[i] = (receipt_zrow){
-            .period = r->rows[i].period[0] ? names_show(d, NAMES_PERIOD, r->rows[i].period,
-                                                        names[i][0]) : "",
-            .category = names_show(d, NAMES_CATEGORY, r->rows[i].category, names[i][1]),
+            .period = r->rows[i].period[0] ? name(ctx, NAMES_PERIOD, r->rows[i].period,
+                                                  names[i][0]) : "",
+            .category = name(ctx, NAMES_CATEGORY, r->rows[i].category, names[i][1]),
             .count = r->rows[i].count, .amount_fen = r->rows[i].amount_fen};
     snprintf(shift_no, sizeof shift_no, "%s%s%s", r->open.id, r->close_id[0] ? " / " : "",
              r->close_id);
@@ -422,6 +408,23 @@ static cp_err encode_z(db *d, escpos *e, const char *terminal, const shift_repor
     return err;
 }
 
+/* Encodes a Z (or X) report of terminal into e, its canteen read from the store. */
+static cp_err encode_z(db *d, escpos *e, const char *terminal, const shift_report *r, int copy)
+{
+    static const char sql[] =
+        "SELECT c.name FROM terminals t JOIN canteens c ON c.id = t.canteen_id WHERE t.code = ?";
+    char canteen[128] = "";
+    db_stmt *st = db_prepare(d, sql);
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, terminal);
+    if (db_step(st) == DB_ROW)
+        db_copy_col(canteen, sizeof canteen, st, 0);
+    db_reset(st);
+    return printq_encode_z(e, canteen, terminal, r, store_name, d, copy);
+}
+
 /* Builds one receipt of job j (copy or not) and sends it; *printed gets 1 when it got out. */
 static cp_err run_job(printq *q, db *d, const printq_job *j, const shift_report *z,
                       const char *terminal, int copy, int *printed)
@@ -432,6 +435,10 @@ static cp_err run_job(printq *q, db *d, const printq_job *j, const shift_report 
     cp_err err;
 
     *printed = 0;
+    if (j->kind == JOB_BUILT) {
+        *printed = send_bytes(q, j->bytes, j->len);
+        return CP_OK;
+    }
     if ((err = escpos_new(&q->prof, &e)))
         return err;
     if (j->kind == JOB_SALE) {
@@ -567,6 +574,52 @@ cp_err printq_flush(printq *q, db *d, int *left)
     if (left)
         *left = printq_pending(q);
     return err;
+}
+
+cp_err printq_encoder(printq *q, escpos **e)
+{
+    return escpos_new(&q->prof, e);
+}
+
+cp_err printq_print_built(printq *q, const char *id, escpos *e, int copy, int *printed)
+{
+    printq_job *j;
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    cp_err err = escpos_take(e, &bytes, &len);
+    int ok;
+
+    escpos_free(e);
+    *printed = 0;
+    if (err)
+        return err;
+    /* kept as the last receipt (the screen's preview) */
+    free(q->last);
+    if (!(q->last = malloc(len))) {
+        free(bytes);
+        q->last_len = 0;
+        return cp_fail(CP_ERR_NOMEM, "out of memory for a receipt");
+    }
+    memcpy(q->last, bytes, len);
+    q->last_len = len;
+    if (copy) {
+        *printed = send_bytes(q, bytes, len);
+        free(bytes);
+        return CP_OK;
+    }
+    j = add_job(q, JOB_BUILT, id);
+    j->bytes = bytes;
+    j->len = len;
+    ok = send_bytes(q, bytes, len);
+    j->pending = !ok;
+    *printed = ok;
+    return CP_OK;
+}
+
+int printq_is_pending(printq *q, const char *id)
+{
+    printq_job *j = find_job(q, id);
+    return j && j->pending;
 }
 
 int printq_pending(const printq *q)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "core/db.h"
+#include "core/names.h"
 #include "pos/shift.h"
 #include "receipts/escpos.h"
 
@@ -60,6 +61,32 @@ cp_err printq_reprint(printq *q, db *d, const char *id, int *printed);
 /* Prints the pending receipts, oldest first, as originals; *left gets how
  * many are still pending. */
 cp_err printq_flush(printq *q, db *d, int *left);
+
+/* Receipts built by the caller (a terminal of the canteen server builds
+ * them from the server's answers, having no store): a new encoder with the
+ * queue's paper and code page, owned by the caller until it gives it back. */
+cp_err printq_encoder(printq *q, escpos **e);
+
+/* Prints the receipt built in e (taking e). An original (copy 0) is kept as
+ * id: when it did not print it stays pending, and printq_flush() prints it
+ * (with d NULL when every pending receipt was built so). A copy is sent once. */
+cp_err printq_print_built(printq *q, const char *id, escpos *e, int copy, int *printed);
+
+/* The name people read for a code (names_show, or a terminal's snapshot). */
+typedef const char *(*printq_namer)(void *ctx, names_kind kind, const char *code,
+                                    char buf[NAMES_SIZE]);
+
+/* Encodes a Z (or X) report of terminal at canteen into e, the periods and
+ * categories named by name(ctx, ...). */
+cp_err printq_encode_z(escpos *e, const char *canteen, const char *terminal,
+                       const shift_report *r, printq_namer name, void *ctx, int copy);
+
+/* An item sold by weight as its receipt line says it: "称重素菜 350g", the
+ * name cut (on a character) before the grams when it is too long. */
+void printq_weighed_name(char *out, size_t size, const char *name, int grams);
+
+/* Whether the receipt id is waiting for the printer. */
+int printq_is_pending(printq *q, const char *id);
 
 /* Receipts not printed yet. */
 int printq_pending(const printq *q);

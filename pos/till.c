@@ -5,6 +5,8 @@
 
 void till_free(till *t)
 {
+    if (t)
+        json_decref(t->voided);
     free(t);
 }
 

@@ -27,10 +27,11 @@ typedef struct till till;
  * CP_ERR_NOT_FOUND (with what to do) when terminal is no POS of the store. */
 cp_err till_open_store(db *d, const char *terminal, printq *pq, till **out);
 
-/* A till through ts (borrowed; its snapshot fetched already when the server
- * answered). With the server, receipts are not printed yet: *printed is -1
- * (no printer). */
-cp_err till_open_server(termsync *ts, till **out);
+/* A till through ts, printing on pq (borrowed; its snapshot fetched already
+ * when the server answered). Its receipts are built from the server's
+ * answers (a sale's from GET /v1/receipt, an offline one from the
+ * terminal's own answer, marked 离线). */
+cp_err till_open_server(termsync *ts, printq *pq, till **out);
 
 /* Frees t; accepts NULL. */
 void till_free(till *t);

@@ -2,6 +2,8 @@
 #ifndef CP_TILL_INT_H
 #define CP_TILL_INT_H
 
+#include <jansson.h>
+
 #include "pos/till.h"
 
 /* One backend: every function of pos/till.h but the constructors, in order. */
@@ -40,6 +42,8 @@ struct till {
     printq *pq;
     /* the server's */
     termsync *ts;
+    char cashier[128];       /* who logged in, for the receipts */
+    json_t *voided;          /* the last void: its answer, with "sale" the sale's receipt data */
 };
 
 extern const till_ops till_store_ops;

@@ -4,11 +4,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/nls.h"
 #include "core/utf8.h"
 #include "pos/jsonl.h"
 #include "pos/netcharge.h"
 #include "pos/till_int.h"
+#include "receipts/receipt.h"
 
 /* A person waits on these (a PIN is hashed at the server, a Z report
  * counted): longer than a charge's budget, which decides offline. */
@@ -19,7 +21,7 @@
 
 static time_t last_idle; /* one till per program */
 
-cp_err till_open_server(termsync *ts, till **out)
+cp_err till_open_server(termsync *ts, printq *pq, till **out)
 {
     till *t = calloc(1, sizeof *t);
 
@@ -28,6 +30,7 @@ cp_err till_open_server(termsync *ts, till **out)
     t->ops = &till_server_ops;
     t->terminal = termsync_terminal(ts);
     t->ts = ts;
+    t->pq = pq;
     *out = t;
     return CP_OK;
 }
@@ -157,6 +160,8 @@ static const char *server_name(till *t, names_kind kind, const char *code, char 
     return buf;
 }
 
+static json_t *sale_data(till *t, const char *sale_id);
+
 /* What users_authenticate found at the server, from a refusal. */
 static void auth_of(const json_t *a, users_auth *auth)
 {
@@ -188,6 +193,8 @@ static cp_err server_login(till *t, const char *name, const char *pin, users_aut
 
     memset(auth, 0, sizeof *auth);
     err = pin_refusal(err, a, auth);
+    if (!err)
+        utf8_copy(t->cashier, sizeof t->cashier, name);
     json_decref(body);
     json_decref(a);
     return err;
@@ -195,6 +202,7 @@ static cp_err server_login(till *t, const char *name, const char *pin, users_aut
 
 static void server_logout(till *t, const char *cashier, const char *why)
 {
+    t->cashier[0] = '\0';
     json_t *body = json_pack("{s:o, s:o}", "name", jsonl_str(cashier), "reason", jsonl_str(why)),
            *a;
 
@@ -328,49 +336,235 @@ static cp_err server_void(till *t, const char *sale_id, const char *manager, con
     memset(auth, 0, sizeof *auth);
     err = ask(t, "POST", "/v1/void", body, &a);
     err = pin_refusal(err, a, auth);
-    if (!err)
+    if (!err) {
         utf8_copy(void_id, IDS_LEN, json_string_value(json_object_get(a, "void_id")));
+        /* what the void's receipt prints: the sale's diner and amounts */
+        json_object_set_new(a, "manager", jsonl_str(manager));
+        json_object_set_new(a, "reason", jsonl_str(reason));
+        json_object_set_new(a, "sale", sale_data(t, sale_id));
+        json_decref(t->voided);
+        t->voided = json_incref(a);
+    }
     json_decref(body);
     json_decref(a);
     return err;
 }
 
-/* Receipts through the server are not printed yet (doc/protocol.md): no printer here. */
-static cp_err no_printer(int *printed)
+/* ---- receipts, built from the server's answers ------------------------------- */
+
+/* Takes encoder e with a receipt for id (a copy or not) to the printer. */
+static cp_err print_built(till *t, const char *id, escpos *e, cp_err err, int copy, int *printed)
 {
-    *printed = -1;
-    return CP_OK;
+    if (err) {
+        escpos_free(e);
+        return err;
+    }
+    return printq_print_built(t->pq, id, e, copy, printed);
+}
+
+/* A name for the printed Z report: the snapshot's (printq_namer). */
+static const char *snap_namer(void *ctx, names_kind kind, const char *code, char buf[NAMES_SIZE])
+{
+    return server_name(ctx, kind, code, buf);
+}
+
+/* The item of code in the snapshot is sold by weight. */
+static int weighed(till *t, const char *code)
+{
+    json_t *items = snap_array(t, "items"), *it;
+    size_t i;
+
+    json_array_foreach(items, i, it)
+        if (code && strcmp(termsync_text(it, "code"), code) == 0)
+            return strcmp(termsync_text(it, "unit"), "100g") == 0;
+    return 0;
+}
+
+/* A sale's receipt data (GET /v1/receipt), or NULL (said in cp_detail). */
+static json_t *sale_data(till *t, const char *sale_id)
+{
+    char path[IDS_LEN + 32];
+    json_t *a;
+
+    snprintf(path, sizeof path, "/v1/receipt?sale=%s", sale_id);
+    if (ask(t, "GET", path, NULL, &a)) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
+/* Encodes the receipt of a sale from its data (GET /v1/receipt) into e.
+ * The items' names: from the data, a weighed one with its grams. */
+static cp_err encode_sale_data(till *t, escpos *e, const json_t *a, int copy)
+{
+    json_t *lines = json_object_get(a, "lines"), *l;
+    size_t n = json_array_size(lines), i;
+    receipt_item *items = calloc(n ? n : 1, sizeof *items);
+    char (*names)[160] = calloc(n ? n : 1, sizeof *names);
+    char when[CLOCK_SHOW_LEN], period[NAMES_SIZE];
+    receipt_sale r = {0};
+    cp_err err;
+
+    if (!items || !names) {
+        free(items);
+        free(names);
+        return cp_fail(CP_ERR_NOMEM, "out of memory for a receipt");
+    }
+    json_array_foreach(lines, i, l) {
+        int qty = (int)json_integer_value(json_object_get(l, "quantity"));
+        if (weighed(t, termsync_text(l, "item"))) {
+            printq_weighed_name(names[i], sizeof names[i], termsync_text(l, "name"), qty);
+            qty = 1;
+        } else {
+            utf8_copy(names[i], sizeof names[i], termsync_text(l, "name"));
+        }
+        items[i] = (receipt_item){.name = names[i], .qty = qty,
+                                  .amount_fen = json_integer_value(json_object_get(l,
+                                                                                   "amount_fen"))};
+    }
+    r.total_fen = json_integer_value(json_object_get(a, "charged_fen"));
+    if (n == 0) { /* the fixed-price meal: one line, the period's name */
+        items[0] = (receipt_item){.name = server_name(t, NAMES_PERIOD,
+                                                      termsync_text(a, "period"), period),
+                                  .qty = 1, .amount_fen = r.total_fen};
+        n = 1;
+    }
+    r.canteen = server_canteen(t);
+    r.terminal = t->terminal;
+    r.cashier = termsync_text(a, "cashier");
+    r.time = clock_show_iso(termsync_text(a, "created_at"), when);
+    r.diner_name = termsync_text(a, "name");
+    r.staff_no = termsync_text(a, "staff_no");
+    r.items = items;
+    r.n_items = n;
+    r.subsidy_fen = json_integer_value(json_object_get(a, "subsidy_fen"));
+    r.cash_fen = json_integer_value(json_object_get(a, "cash_fen"));
+    r.subsidy_left_fen = json_integer_value(json_object_get(a, "subsidy_left_fen"));
+    r.cash_left_fen = json_integer_value(json_object_get(a, "cash_left_fen"));
+    r.sale_no = termsync_text(a, "sale_id");
+    r.offline = json_is_true(json_object_get(a, "offline"));
+    r.copy = copy != 0;
+    err = receipt_encode_sale(e, &r);
+    free(items);
+    free(names);
+    return err;
+}
+
+/* The receipt data of a charge the server did not number (offline) or
+ * whose data it did not give: from the charge's own answer. */
+static json_t *charge_data(till *t, const charge_res *res)
+{
+    char now[CP_TIME_ISO_LEN] = "";
+
+    clock_now_iso(now);
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:I, s:I, s:I, s:I, s:b, s:[]}",
+                     "sale_id", jsonl_str(res->sale_id), "cashier", jsonl_str(t->cashier),
+                     "name", jsonl_str(res->name), "staff_no", jsonl_str(res->staff_no),
+                     "period", jsonl_str(res->period), "created_at", now, "charged_fen",
+                     (json_int_t)res->charged_fen, "subsidy_fen", (json_int_t)res->subsidy_fen,
+                     "cash_fen", (json_int_t)res->cash_fen, "cash_left_fen",
+                     (json_int_t)res->cash_left_fen, "subsidy_left_fen",
+                     (json_int_t)res->subsidy_left_fen, "offline", res->offline, "lines");
 }
 
 static cp_err server_print_sale(till *t, const charge_res *res, int *printed)
 {
-    (void)t, (void)res;
-    return no_printer(printed);
+    json_t *a = res->offline ? NULL : sale_data(t, res->sale_id);
+    escpos *e = NULL;
+    cp_err err;
+
+    *printed = 0;
+    if (!a) {
+        a = charge_data(t, res);
+    } else {
+        /* the balances its charge left, as the store's receipt prints them */
+        json_object_set_new(a, "cash_left_fen", json_integer((json_int_t)res->cash_left_fen));
+        json_object_set_new(a, "subsidy_left_fen",
+                            json_integer((json_int_t)res->subsidy_left_fen));
+    }
+    if (!a)
+        return cp_fail(CP_ERR_NOMEM, "out of memory for a receipt");
+    if (!(err = printq_encoder(t->pq, &e)))
+        err = print_built(t, res->sale_id, e, encode_sale_data(t, e, a, 0), 0, printed);
+    json_decref(a);
+    return err;
 }
 
 static cp_err server_print_void(till *t, const char *void_id, const char *cashier, int *printed)
 {
-    (void)t, (void)void_id, (void)cashier;
-    return no_printer(printed);
+    const json_t *v = t->voided, *sale = json_object_get(v, "sale");
+    char when[CLOCK_SHOW_LEN], now[CP_TIME_ISO_LEN] = "";
+    receipt_void r = {0};
+    escpos *e = NULL;
+    cp_err err;
+
+    *printed = 0;
+    if (!v || strcmp(termsync_text(v, "void_id"), void_id) != 0 || !sale)
+        return cp_fail(CP_ERR_NOT_FOUND, "the sale of void %s could not be read from the "
+                       "server: no receipt", void_id);
+    clock_now_iso(now);
+    r.canteen = server_canteen(t);
+    r.terminal = t->terminal;
+    r.cashier = cashier;
+    r.manager = termsync_text(v, "manager");
+    r.time = clock_show_iso(now, when);
+    r.diner_name = termsync_text(sale, "name");
+    r.staff_no = termsync_text(sale, "staff_no");
+    r.sale_no = termsync_text(v, "sale_id");
+    r.void_no = void_id;
+    r.reason = termsync_text(v, "reason");
+    r.amount_fen = json_integer_value(json_object_get(sale, "charged_fen"));
+    r.subsidy_back_fen = json_integer_value(json_object_get(sale, "subsidy_fen"));
+    r.cash_back_fen = json_integer_value(json_object_get(sale, "cash_fen"));
+    r.cash_left_fen = json_integer_value(json_object_get(v, "cash_left_fen"));
+    r.subsidy_left_fen = json_integer_value(json_object_get(v, "subsidy_left_fen"));
+    if (!(err = printq_encoder(t->pq, &e)))
+        err = print_built(t, void_id, e, receipt_encode_void(e, &r), 0, printed);
+    return err;
 }
 
 static cp_err server_print_z(till *t, const shift_report *z, int *printed)
 {
-    (void)t, (void)z;
-    return no_printer(printed);
+    escpos *e = NULL;
+    cp_err err;
+
+    *printed = 0;
+    if (!(err = printq_encoder(t->pq, &e)))
+        err = print_built(t, z->close_id, e,
+                          printq_encode_z(e, server_canteen(t), t->terminal, z, snap_namer, t, 0),
+                          0, printed);
+    return err;
 }
 
+/* A receipt printed again: one still waiting goes out as the original;
+ * else a sale's copy from its data at the server (voids and Z reports are
+ * printed again on the store's terminals only, for now). */
 static cp_err server_reprint(till *t, const char *id, int *printed)
 {
-    (void)t, (void)id;
-    return no_printer(printed);
+    json_t *a;
+    escpos *e = NULL;
+    cp_err err;
+    int left = 0;
+
+    *printed = 0;
+    if (printq_is_pending(t->pq, id)) {
+        err = printq_flush(t->pq, NULL, &left);
+        *printed = !err && !printq_is_pending(t->pq, id);
+        return err;
+    }
+    if (!(a = sale_data(t, id)))
+        return cp_fail(CP_ERR_NOT_FOUND, _("%s: a terminal of the server prints again only the "
+                                           "receipts of sales (%s)"), id, cp_detail());
+    if (!(err = printq_encoder(t->pq, &e)))
+        err = print_built(t, id, e, encode_sale_data(t, e, a, 1), 1, printed);
+    json_decref(a);
+    return err;
 }
 
 static cp_err server_print_flush(till *t, int *left)
 {
-    (void)t;
-    *left = 0;
-    return CP_OK;
+    return printq_flush(t->pq, NULL, left);
 }
 
 /* The queue sent when it waits; else a snapshot older than a few minutes

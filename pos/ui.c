@@ -374,9 +374,7 @@ static void do_reprint(ui *u)
         return;
     }
     go_idle(u);
-    if (printed < 0)
-        say(u, SCREEN_WARN, _("receipts are not printed on a terminal of the server yet"));
-    else if (printed)
+    if (printed)
         say(u, SCREEN_OK, "receipt %s printed again (marked as a copy)", id);
     else
         say(u, SCREEN_WARN, "receipt %s not printed: %s", id, printq_status(u->c->pq));

@@ -165,3 +165,25 @@ cp_err ui_data_sale_brief(db *d, const char *sale_id, char *text, size_t size)
     return rc == DB_ROW ? CP_OK : db_fail(d, "reading the sale");
 }
 
+
+cp_err ui_data_balances_at(db *d, int64_t diner_id, const char *at, int64_t *cash,
+                           int64_t *subsidy)
+{
+    static const char sql[] =
+        "SELECT coalesce(sum(amount_fen) FILTER (WHERE wallet = 'cash'), 0),"
+        " coalesce(sum(amount_fen) FILTER (WHERE wallet = 'subsidy'), 0)"
+        " FROM ledger WHERE diner_id = ? AND created_at <= ?";
+    db_stmt *st = db_prepare(d, sql);
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_int64(st, 1, diner_id);
+    db_bind_text(st, 2, at);
+    if ((rc = db_step(st)) == DB_ROW) {
+        *cash = db_col_int64(st, 0);
+        *subsidy = db_col_int64(st, 1);
+    }
+    db_reset(st);
+    return rc == DB_ROW ? CP_OK : db_fail(d, "reading balances for the receipt");
+}

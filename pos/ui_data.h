@@ -48,4 +48,9 @@ cp_err ui_data_sale_brief(db *d, const char *sale_id, char *text, size_t size);
 void ui_data_brief(char *text, size_t size, const char *name, const char *staff_no,
                    const char *what, int64_t fen, const char *hhmm, int voided);
 
+/* The balances of diner_id from its ledger entries up to time at (a
+ * receipt printed again shows them as they were after the sale). */
+cp_err ui_data_balances_at(db *d, int64_t diner_id, const char *at, int64_t *cash,
+                           int64_t *subsidy);
+
 #endif

@@ -7,7 +7,9 @@
 # back: the queue replayed by itself while no card comes, the offline sale
 # in the store exactly once and flagged offline; a void with the manager's
 # PIN checked at the server (a wrong one counted); the shift closed with its
-# Z report from the server; verify passes.
+# Z report from the server; every receipt built from the server's answers
+# and printed (an offline one marked so), read back from the printer's
+# bytes; verify passes.
 # store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 . tests/integration/helpers/term.sh
@@ -27,6 +29,7 @@ start_serve
 $T new-session -d -s pos -x 80 -y 24 \
     "env LANG=C.UTF-8 TERM=xterm-256color CLEANPLATE_DB= CLEANPLATE_NOW=$CLEANPLATE_NOW \
      $POS --terminal POS1 --server $URL --key $KEY --journal $JOURNAL --offline-after-ms 400 \
+     --printer file:$TMPDIR/receipts.bin \
      2>$TMPDIR/stderr; echo EXITED \$?; sleep 60"
 wait_for "Cashier name"
 wait_for "机关一食堂 · POS1"
@@ -109,6 +112,12 @@ type_in "wrong tray"
 wait_for "sale $last voided by wang"
 [ "$(sql "SELECT count(*) FROM voids WHERE sale_id = '$last'")" = 1 ] || fail "no void in the store"
 
+# a copy of the first sale's receipt, from its data at the server
+key r
+wait_for "Reprint a receipt"
+type_in 2
+wait_for "receipt POS1-000002 printed again"
+
 # the shift closed at the server: its Z report on the screen
 key z
 wait_for "Close the shift"
@@ -123,5 +132,15 @@ key C-q
 wait_for "EXITED 0"
 [ "$(sql "SELECT count(*) FROM audit WHERE action = 'pos.logout' AND actor = 'li'")" -ge 1 ] ||
     fail "the logout was not audited"
+# what went to the printer: sales, the offline ones marked, the void, the Z report
+"$POS" --print-preview "$TMPDIR/receipts.bin" >"$TMPDIR/paper.txt"
+off3=$(grep -c "POS1/3" "$TMPDIR/paper.txt")
+for want in "Sale: POS1-000002" "职工1" "Cash left" "42.00" "包子" "Sale: POS1/4" \
+    "** OFFLINE **" "VOID RECEIPT" "Voided sale: $last" "Approved by: wang" "Reason: wrong tray" \
+    "SHIFT Z REPORT" "Shift: POS1-000001" "机关一食堂" "** COPY **"; do
+    grep -qF -- "$want" "$TMPDIR/paper.txt" || fail "paper lacks '$want': $(cat "$TMPDIR/paper.txt")"
+done
+[ "$(grep -c "OFFLINE" "$TMPDIR/paper.txt")" = 2 ] && [ "$off3" -ge 1 ] ||
+    fail "two offline receipts, POS1/3 and POS1/4: $(cat "$TMPDIR/paper.txt")"
 "$OFFICE" verify >/dev/null || fail "verify: $("$OFFICE" verify 2>&1 | tail -3)"
 echo "tui_server: ok"
