@@ -21,6 +21,7 @@
 #include "pos/netcharge.h"
 #include "pos/printq.h"
 #include "pos/reader.h"
+#include "pos/till.h"
 #include "pos/ui.h"
 #include "pos/ui_data.h"
 #include "receipts/decode.h"
@@ -176,6 +177,7 @@ typedef struct pos_run {
     db *d;
     printq *pq;
     termsync *ts;
+    till *t;               /* with the server and a printer: builds the receipts */
     const pos_settings *s;
     cardno_format fmt;
 } pos_run;
@@ -221,6 +223,24 @@ static void tell_refusal(const json_t *answer)
             termsync_text(answer, "message"));
 }
 
+/* Prints the receipt of a charge through the server (built from its
+ * answers, pos/till_server.c) and says "printed" in the answer. */
+static void print_remote(pos_run *p, json_t *answer)
+{
+    charge_res res;
+    int printed = 0;
+
+    netcharge_result(answer, &res);
+    if (res.result != CP_OK || res.repeated)
+        return;
+    if (till_print_sale(p->t, &res, &printed))
+        fprintf(stderr, _("cleanplate-pos: receipt of %s: %s\n"), res.sale_id, cp_detail());
+    else if (!printed)
+        fprintf(stderr, _("cleanplate-pos: receipt of %s not printed: %s\n"), res.sale_id,
+                printq_status(p->pq));
+    json_object_set_new(answer, "printed", json_boolean(printed));
+}
+
 /* Charges card through the server, or offline when it does not answer. */
 static int charge_remote(pos_run *p, const char *card)
 {
@@ -235,6 +255,8 @@ static int charge_remote(pos_run *p, const char *card)
     }
     if (refused)
         tell_refusal(answer);
+    else if (p->t)
+        print_remote(p, answer);
     emit(answer);
     /* online again: a snapshot older than a few minutes is fetched anew */
     if (!refused && !termsync_offline(p->ts) &&
@@ -516,12 +538,6 @@ static int check_server_settings(const pos_settings *s)
         fprintf(stderr, _("cleanplate-pos: give --db or --server, not both\n"));
         return 2;
     }
-    if (s->headless && (s->printer || s->preview)) {
-        /* the full screen prints them (pos/till_server.c); headless, not yet */
-        fprintf(stderr, _("cleanplate-pos: the headless terminal does not print receipts with "
-                          "--server yet; leave out --printer, or use the full screen\n"));
-        return 2;
-    }
     if (missing) {
         fprintf(stderr, _("cleanplate-pos: --server needs %s (or [terminal] key and journal in "
                           "--config)\n"), missing);
@@ -713,6 +729,10 @@ int main(int argc, char **argv)
     if (s.headless) {
         pos_run run = {.d = d, .pq = pq, .ts = ts, .s = &s, .fmt = fmt};
         int left = 0;
+        if (ts && pq && till_open_server(ts, pq, &run.t)) {
+            fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+            goto out;
+        }
         rc = use_lines ? run_headless_lines(&run) : run_headless_reader(&run, r);
         /* receipts still waiting for the printer: one more try, then say so */
         if (pq && printq_pending(pq) > 0 && (printq_flush(pq, d, &left) || left > 0))
@@ -723,6 +743,7 @@ int main(int argc, char **argv)
                                "stand (their answers say \"printed\":false): reprint them on "
                                "the terminal's screen with R and the sale id\n",
                                (unsigned long)left), left, printq_status(pq));
+        till_free(run.t);
     } else {
         till *t = NULL;
         err = ts ? till_open_server(ts, pq, &t) : till_open_store(d, s.terminal, pq, &t);

@@ -279,6 +279,9 @@ static cp_err server_charge(till *t, const charge_req *req, charge_res *res)
     int refused = 0;
     json_t *a = netcharge(t->ts, &nr, &refused);
 
+    /* who charged, for the receipt (the headless terminal has no login) */
+    if (req->actor && *req->actor)
+        utf8_copy(t->cashier, sizeof t->cashier, req->actor);
     if (!a)
         return cp_fail(CP_ERR_IO, "%s", cp_detail());
     netcharge_result(a, res);
