@@ -374,8 +374,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
     if (!cn->body && !(cn->body = strdup(""))) /* a GET: the empty body */
         return MHD_NO;
     process(mc, method, url, cn, now, &a, &log_class);
+    /* the URI as sent: a snapshot's ?since says whether it was a delta */
     log_request(MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-CleanPlate-Terminal"),
-                method, url, log_class, &a);
+                method, cn->uri ? cn->uri : url, log_class, &a);
     ret = send_answer(mc, &a, now);
     return ret;
 }

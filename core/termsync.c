@@ -337,19 +337,65 @@ cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_de
     return err;
 }
 
+/* Whether the held snapshot can take a delta: there is one, of the
+ * business date the server now has (a delta counts today's meals from the
+ * held ones; a new day needs a whole snapshot), by the terminal's own
+ * business clock: when it and the server's disagree, a whole one comes. */
+static int delta_ok(termsync *t)
+{
+    const char *date = json_string_value(json_object_get(t->snapshot, "business_date"));
+    char today[CP_DATE_LEN];
+
+    return t->snapshot && date && clock_today(today) == CP_OK && strcmp(date, today) == 0;
+}
+
+/* Folds a delta (doc/protocol.md: the cards changed since the held
+ * version, and the whole of everything else) into the held snapshot. */
+static cp_err merge_delta(termsync *t, json_t *delta)
+{
+    json_t *cards = json_object_get(t->snapshot, "cards"), *c, *held;
+    const char *key;
+    json_t *value;
+    size_t i, j;
+
+    if (!json_is_array(cards))
+        return cp_fail(CP_ERR_PARSE, "the held snapshot has no cards");
+    json_array_foreach(json_object_get(delta, "cards"), i, c) {
+        const char *no = json_string_value(json_object_get(c, "card"));
+        int found = 0;
+        json_array_foreach(cards, j, held)
+            if (no && strcmp(no, termsync_text(held, "card")) == 0) {
+                json_array_set(cards, j, c);
+                found = 1;
+                break;
+            }
+        if (!found && json_array_append(cards, c))
+            return cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot");
+    }
+    /* the rest (version, periods, prices, items, rules, names) is whole */
+    json_object_foreach(delta, key, value)
+        if (strcmp(key, "cards") != 0 && json_object_set(t->snapshot, key, value))
+            return cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot");
+    json_object_set_new(t->snapshot, "delta", json_false());
+    return CP_OK;
+}
+
 cp_err termsync_refresh_snapshot(termsync *t, long min_age_s)
 {
     long budget = remote_budget_ms(t->r) * SNAPSHOT_BUDGETS, status = 0;
     json_t *answer = NULL, *version;
     int64_t pending = 0;
-    char *text = NULL;
+    char *text = NULL, path[64] = "/v1/snapshot";
     cp_err err;
 
     if (t->snapshot_taken && time(NULL) - t->snapshot_taken < min_age_s)
         return CP_OK;
     if ((err = journal_pending_count(t->j, &pending)) || pending > 0)
         return err;
-    if ((err = remote_request(t->r, "GET", "/v1/snapshot", NULL,
+    /* only what changed since the held one: a city's cards are many */
+    if (delta_ok(t))
+        snprintf(path, sizeof path, "/v1/snapshot?since=%lld", (long long)t->snapshot_version);
+    if ((err = remote_request(t->r, "GET", path, NULL,
                               budget < SNAPSHOT_MIN_MS ? SNAPSHOT_MIN_MS : budget, &status,
                               &answer))) {
         t->offline = 1;
@@ -363,17 +409,20 @@ cp_err termsync_refresh_snapshot(termsync *t, long min_age_s)
                       termsync_text(answer, "message"));
         goto out;
     }
-    if (!(text = json_dumps(answer, JSON_COMPACT))) {
+    if (json_is_true(json_object_get(answer, "delta")) && t->snapshot) {
+        if ((err = merge_delta(t, answer)))
+            goto out;
+    } else {
+        json_decref(t->snapshot);
+        t->snapshot = json_incref(answer);
+    }
+    t->snapshot_version = json_integer_value(version);
+    t->snapshot_taken = time(NULL);
+    if (!(text = json_dumps(t->snapshot, JSON_COMPACT))) {
         err = cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
         goto out;
     }
-    if ((err = journal_snapshot_save(t->j, text, json_integer_value(version))))
-        goto out;
-    json_decref(t->snapshot);
-    t->snapshot = answer;
-    t->snapshot_version = json_integer_value(version);
-    t->snapshot_taken = time(NULL);
-    answer = NULL;
+    err = journal_snapshot_save(t->j, text, t->snapshot_version);
 out:
     free(text);
     json_decref(answer);
