@@ -359,17 +359,37 @@ static cp_err mark_high_water(journal *j, int64_t hw)
     return err;
 }
 
+/* Marks of delivery are written without waiting for the disk (WAL with
+ * synchronous NORMAL: the commit is in order, not yet synced). A mark lost
+ * to a power cut only sends its event again, which the server answers with
+ * its first answer; the next event appended (synchronous FULL) syncs it.
+ * What must survive a crash, an event before it is sent, still waits. One
+ * fsync per charge at the terminal instead of two. */
+static cp_err marks_begin(journal *j)
+{
+    cp_err err = db_exec(j->d, "PRAGMA synchronous=NORMAL");
+    return err ? err : db_begin(j->d);
+}
+
+/* Ends a transaction of marks begun with marks_begin: committed, or rolled
+ * back when err; the journal waits for the disk again. */
+static cp_err marks_end(journal *j, cp_err err)
+{
+    if (!err)
+        err = db_commit(j->d);
+    if (err)
+        db_rollback(j->d);
+    db_exec(j->d, "PRAGMA synchronous=FULL");
+    return err;
+}
+
 cp_err journal_high_water(journal *j, int64_t hw)
 {
     cp_err err;
 
-    if ((err = db_begin(j->d)))
+    if ((err = marks_begin(j)))
         return err;
-    if (!(err = mark_high_water(j, hw)))
-        err = db_commit(j->d);
-    if (err)
-        db_rollback(j->d);
-    return err;
+    return marks_end(j, mark_high_water(j, hw));
 }
 
 cp_err journal_delivered_batch(journal *j, const int64_t *seq, char *const *answer, size_t n,
@@ -377,17 +397,13 @@ cp_err journal_delivered_batch(journal *j, const int64_t *seq, char *const *answ
 {
     cp_err err;
 
-    if ((err = db_begin(j->d)))
+    if ((err = marks_begin(j)))
         return err;
     for (size_t i = 0; !err && i < n; i++)
         err = journal_delivered(j, seq[i], answer[i]);
     if (!err && hw >= 0)
         err = mark_high_water(j, hw);
-    if (!err)
-        err = db_commit(j->d);
-    if (err)
-        db_rollback(j->d);
-    return err;
+    return marks_end(j, err);
 }
 
 cp_err journal_prune(journal *j, const char *before, int64_t *n)
