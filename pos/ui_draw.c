@@ -335,7 +335,7 @@ void ui_draw(ui *u)
     }
     if (!till_online(u->c->t)) {
         /* a terminal of the server that found no answer: it decides offline */
-        snprintf(line, sizeof line, "%s", _("OFFLINE: charges kept, sent when the server answers"));
+        snprintf(line, sizeof line, "%s", _("OFFLINE: sales kept to send"));
         screen_text(LINES - 2, 49, COLS - 50, SCREEN_BAD, A_BOLD, line);
     } else {
         snprintf(line, sizeof line, "%s", printq_status(u->c->pq));

@@ -71,7 +71,7 @@ wait_for "paid 3.00"
 pause_serve
 tap 0000000003
 wait_for "OFFLINE POS1/3"
-wait_for "OFFLINE: charges kept"
+wait_for "OFFLINE: sales kept to send"
 tap 0000000004
 wait_for "OFFLINE POS1/4"
 [ "$(sql "SELECT count(*) FROM sales WHERE request_id IN ('POS1/3', 'POS1/4')")" = 0 ] ||
@@ -90,7 +90,7 @@ once POS1/4
 [ "$("$OFFICE" terminals --json | jq '.[] | select(.code == "POS1") | .alarms.count')" = 0 ] ||
     fail "an alarm: $("$OFFICE" terminals --json)"
 i=0
-while screen | grep -qF "OFFLINE: charges kept"; do
+while screen | grep -qF "OFFLINE: sales kept to send"; do
     i=$((i + 1)); [ $i -lt 200 ] || fail "still OFFLINE on screen: $(screen)"
     sleep 0.05
 done
