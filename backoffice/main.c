@@ -725,9 +725,12 @@ static const command commands[] = {
     {"terminal key", "CODE",
      N_("make a new key for a networked terminal and print it alone (the old one stops "
         "working)"), 1, "", cmd_terminal_key},
-    {"serve", "--listen ADDR:PORT [--tls-cert FILE --tls-key FILE] [--threads N]",
+    {"serve",
+     "--listen ADDR:PORT [--tls-cert FILE --tls-key FILE] [--threads N]"
+     " [--offline-max-age-days N]",
      N_("the canteen server for networked terminals (doc/protocol.md): HTTP with JSON, every "
-        "request signed with the terminal's key; stops cleanly on SIGTERM or Ctrl-C"),
+        "request signed with the terminal's key; offline charges tapped more than N days "
+        "ago (default 7) are refused with an alarm; stops cleanly on SIGTERM or Ctrl-C"),
      0, SERVE_OPTIONS, cmd_serve},
     {"terminals", "[--json]",
      N_("list the terminals: last contact with the server, events pending, high-water mark, "

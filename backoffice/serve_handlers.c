@@ -19,9 +19,11 @@
 
 #include "backoffice/serve_int.h"
 #include "core/cardno.h"
+#include "core/clock.h"
 #include "core/hash.h"
 #include "core/ledger.h"
 #include "core/nls.h"
+#include "core/termauth.h"
 #include "core/users.h"
 #include "core/waste.h"
 #include "pos/jsonl.h"
@@ -135,6 +137,75 @@ static int charge_lines(json_t *ev, charge_line *lines, size_t max)
 
 #define MAX_LINES 64
 
+/* The error of an offline charge whose tap time the server does not post. */
+#define AT_OUT_OF_RANGE "at_out_of_range"
+
+/* How far after the server's business clock an offline tap time may be: a
+ * terminal's clock may run a little fast, by as much as a request's time
+ * may (TERMAUTH_MAX_SKEW_S, 5 minutes). */
+#define OFFLINE_AHEAD_S TERMAUTH_MAX_SKEW_S
+
+/* Whether the charge reqid has been answered by the store already (its
+ * request id is in charge_requests) into *answered. */
+static cp_err charge_answered(db *d, const char *reqid, int *answered)
+{
+    static const char sql[] = "SELECT count(*) FROM charge_requests WHERE request_id = ?1";
+    db_stmt *st = db_prepare(d, sql);
+    int64_t n = 0;
+    cp_err err;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, reqid);
+    err = db_step_int64(d, st, &n);
+    *answered = n > 0;
+    return err;
+}
+
+/* Whether the offline tap time at may be posted: from offline_max_age_days
+ * before the server's business clock to OFFLINE_AHEAD_S after it. A time
+ * outside is refused (*answer): a tap a month old is a terminal's clock
+ * gone wrong or a journal found in a drawer, and it would be posted on a
+ * day whose books may be closed; the meal was served all the same, so the
+ * refusal raises served_but_refused (check_served). A charge the store
+ * answered already is let through, to be answered again as it was (the
+ * server died before recording it, and the retry came later). An at that
+ * is not a time is left to ledger_charge, which refuses it (invalid).
+ * CP_OK with *answer NULL when it may go on; else a retryable error. */
+static cp_err check_offline_at(const serve_req *r, const char *at, int64_t seq,
+                               const char *reqid, json_t **answer)
+{
+    char now_iso[CP_TIME_ISO_LEN], from[CP_TIME_ISO_LEN], to[CP_TIME_ISO_LEN], msg[512];
+    cp_time now, tap, t;
+    long age, max = (long)r->offline_max_age_days * 86400;
+    int answered;
+    cp_err err;
+
+    *answer = NULL;
+    if (!at || clock_parse(at, &tap) != CP_OK)
+        return CP_OK;
+    if ((err = clock_now(&now)))
+        return err;
+    age = clock_seconds_between(&tap, &now);
+    if (age <= max && age >= -OFFLINE_AHEAD_S)
+        return CP_OK;
+    if ((err = charge_answered(r->d, reqid, &answered)) || answered)
+        return err;
+    clock_iso(&now, now_iso);
+    t = clock_add_seconds(&now, -max);
+    clock_iso(&t, from);
+    t = clock_add_seconds(&now, OFFLINE_AHEAD_S);
+    clock_iso(&t, to);
+    snprintf(msg, sizeof msg, "tapped at %s, %s the server's clock (%s): an offline charge is "
+             "posted only when tapped from %s to %s (serve --offline-max-age-days %d, and %d s "
+             "for a terminal's clock that runs fast); nothing charged: check the terminal's "
+             "clock, and charge the meal by hand or write it off", at,
+             age > 0 ? "too long before" : "after", now_iso, from, to,
+             r->offline_max_age_days, OFFLINE_AHEAD_S);
+    *answer = event_refusal(seq, AT_OUT_OF_RANGE, msg);
+    return CP_OK;
+}
+
 /* Applies a charge; CP_OK with *answer, or a retryable error. */
 static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const char *reqid,
                            json_t **answer)
@@ -173,6 +244,8 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
      * server's clock when it comes: its "at" is only kept. */
     req.offline = json_is_true(json_object_get(ev, "offline"));
     req.at = req.offline ? json_string_value(json_object_get(ev, "at")) : NULL;
+    if (req.offline && ((err = check_offline_at(r, req.at, seq, reqid, answer)) || *answer))
+        return err;
     if ((err = ledger_charge(r->d, &req, &res)) && retryable(err))
         return err;
     *answer = err ? event_refusal(seq, cp_errname(err), cp_detail()) : charge_answer(seq, &res);
@@ -301,6 +374,17 @@ static cp_err batch_record(const serve_req *r, batch *b)
     return terminals_events_record(r->d, b->ev, b->n);
 }
 
+/* The tap time of ev to keep with it: none for an offline charge refused
+ * for its tap time, which would move the terminal's high-water time (what
+ * the publish guard reads) to a time that never was. */
+static const char *kept_at(json_t *ev, const json_t *answer)
+{
+    const char *error = json_string_value(json_object_get(answer, "error"));
+
+    return error && strcmp(error, AT_OUT_OF_RANGE) == 0
+               ? NULL : json_string_value(json_object_get(ev, "at"));
+}
+
 /* Applies ev (seq, kind checked) and adds it to b; CP_OK with *answer. */
 static cp_err apply_event(const serve_req *r, json_t *ev, int64_t seq, const char *hash,
                           batch *b, json_t **answer)
@@ -321,8 +405,7 @@ static cp_err apply_event(const serve_req *r, json_t *ev, int64_t seq, const cha
     b->answer[i] = text;
     b->ev[i] = (terminals_event){r->terminal, seq, kind, b->hash[i], text,
                                  json_is_true(json_object_get(ev, "offline")),
-                                 json_string_value(json_object_get(ev, "at")),
-                                 r->now, r->pending, r->snapshot_version};
+                                 kept_at(ev, *answer), r->now, r->pending, r->snapshot_version};
     b->n++;
     return CP_OK;
 }
