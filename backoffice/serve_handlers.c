@@ -21,12 +21,12 @@
 #include "core/cardno.h"
 #include "core/clock.h"
 #include "core/hash.h"
+#include "core/jsonl.h"
 #include "core/ledger.h"
 #include "core/nls.h"
 #include "core/termauth.h"
 #include "core/users.h"
 #include "core/waste.h"
-#include "pos/jsonl.h"
 
 /* ---- the answers of an event ------------------------------------------------ */
 

@@ -1,4 +1,4 @@
-/* Unit tests for pos/jsonl: every answer is one line of valid JSON, whatever the bytes of its strings. */
+/* Unit tests for core/jsonl: every answer is one line of valid JSON, whatever the bytes of its strings. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pos/jsonl.h"
+#include "core/jsonl.h"
 
 /* What jsonl_emit wrote for o: exactly one line, parsed back. */
 static json_t *emitted(json_t *o)

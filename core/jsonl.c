@@ -1,5 +1,5 @@
 /* jsonl: the headless terminals' answers, one JSON object a line: strings valid whatever their bytes, and a line for every answer even when it cannot be made. */
-#include "pos/jsonl.h"
+#include "core/jsonl.h"
 
 #include <stdlib.h>
 #include <string.h>
