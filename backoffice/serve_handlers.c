@@ -28,66 +28,6 @@
 #include "core/users.h"
 #include "core/waste.h"
 
-/* ---- the answers of an event ------------------------------------------------ */
-
-/* An event's refusal: {"seq", "ok": false, "error", "message"}. */
-static json_t *event_refusal(int64_t seq, const char *error, const char *message)
-{
-    return json_pack("{s:I, s:b, s:s, s:o}", "seq", (json_int_t)seq, "ok", 0, "error", error,
-                     "message", jsonl_str(message));
-}
-
-/* A charge's answer: the object the headless POS prints (pos/main.c), with seq. */
-static json_t *charge_answer(int64_t seq, const charge_res *r)
-{
-    if (r->result != CP_OK)
-        return event_refusal(seq, cp_errname(r->result), r->message);
-    return json_pack("{s:I, s:b, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:i, s:b}",
-                     "seq", (json_int_t)seq, "ok", 1, "sale_id", jsonl_str(r->sale_id),
-                     "staff_no", jsonl_str(r->staff_no), "name", jsonl_str(r->name),
-                     "department", jsonl_str(r->department), "period", jsonl_str(r->period),
-                     "charged_fen", (json_int_t)r->charged_fen, "subsidy_fen",
-                     (json_int_t)r->subsidy_fen, "cash_fen", (json_int_t)r->cash_fen,
-                     "cash_left_fen", (json_int_t)r->cash_left_fen, "subsidy_left_fen",
-                     (json_int_t)r->subsidy_left_fen, "meals_today", r->meals_today,
-                     "repeated", r->repeated);
-}
-
-/* A weighing's answer: the object the headless station prints
- * (scale/station_run.c), with seq. */
-static json_t *weighing_answer(int64_t seq, const waste_res *r)
-{
-    char text[128], *save = NULL;
-    json_t *flags = json_array(), *o;
-
-    /* a list of the flags' names, as the station prints them */
-    waste_flags_text(r->flags, text, sizeof text);
-    for (char *f = strtok_r(text, ",", &save); f && flags; f = strtok_r(NULL, ",", &save))
-        json_array_append_new(flags, json_string(f));
-    o = json_pack("{s:I, s:b, s:o, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-                  "s:o, s:b, s:I, s:I, s:b, s:o, s:o, s:o}",
-                  "seq", (json_int_t)seq, "ok", 1, "id", jsonl_str(r->id), "stage",
-                  jsonl_str(r->stage), "gross_g", (json_int_t)r->gross_g, "tare_g",
-                  (json_int_t)r->tare_g, "net_g", (json_int_t)r->net_g, "flags", flags,
-                  "card", jsonl_str(r->card_no), "staff_no", jsonl_str(r->staff_no), "name",
-                  jsonl_str(r->name), "department", jsonl_str(r->department), "sale_id",
-                  jsonl_str(r->sale_id), "period", jsonl_str(r->period), "business_date",
-                  jsonl_str(r->business_date), "clean_plate", r->clean_plate, "rate_clean",
-                  (json_int_t)r->rate_clean, "rate_trays", (json_int_t)r->rate_trays,
-                  "repeated", r->repeated, "category", jsonl_str(r->category), "reason",
-                  jsonl_str(r->reason), "created_at", jsonl_str(r->created_at));
-    if (o) {
-        json_object_set_new(o, "department_code", jsonl_str(r->department_code));
-        json_object_set_new(o, "rate_of", json_string(r->rate_of_department ? "department"
-                                                                             : "canteen"));
-        json_object_set_new(o, "rate_pct", r->rate_pct >= 0 ? json_integer(r->rate_pct)
-                                                            : json_null());
-        if (r->message[0])
-            json_object_set_new(o, "message", jsonl_str(r->message));
-    }
-    return o;
-}
-
 /* ---- one event ------------------------------------------------------------ */
 
 /* Whether err leaves the event undone, to be sent again (the store busy,
@@ -109,7 +49,7 @@ static int event_card(json_t *ev, int64_t seq, char card[CARDNO_LEN + 1], json_t
         return 1;
     if (cardno_normalize(raw, CARDNO_AUTO, card) == CP_OK)
         return 1;
-    *answer = event_refusal(seq, "unknown_card", cp_detail());
+    *answer = jsonl_refusal(seq, "unknown_card", cp_detail());
     return 0;
 }
 
@@ -202,7 +142,7 @@ static cp_err check_offline_at(const serve_req *r, const char *at, int64_t seq,
              "clock, and charge the meal by hand or write it off", at,
              age > 0 ? "too long before" : "after", now_iso, from, to,
              r->offline_max_age_days, OFFLINE_AHEAD_S);
-    *answer = event_refusal(seq, AT_OUT_OF_RANGE, msg);
+    *answer = jsonl_refusal(seq, AT_OUT_OF_RANGE, msg);
     return CP_OK;
 }
 
@@ -219,7 +159,7 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
     cp_err err;
 
     if (n < 0) {
-        *answer = event_refusal(seq, "bad_json", "lines: a list of {\"item\", \"quantity\"}");
+        *answer = jsonl_refusal(seq, "bad_json", "lines: a list of {\"item\", \"quantity\"}");
         return CP_OK;
     }
     if (!event_card(ev, seq, card, answer))
@@ -227,7 +167,7 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
     if (json_is_false(json_object_get(ev, "served"))) {
         /* the event in flight the terminal refused offline: the diner was
          * not served; its seq counts, nothing is charged */
-        *answer = event_refusal(seq, "refused_offline", "the terminal refused this charge "
+        *answer = jsonl_refusal(seq, "refused_offline", "the terminal refused this charge "
                                 "offline: nothing charged");
         return CP_OK;
     }
@@ -248,7 +188,7 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
         return err;
     if ((err = ledger_charge(r->d, &req, &res)) && retryable(err))
         return err;
-    *answer = err ? event_refusal(seq, cp_errname(err), cp_detail()) : charge_answer(seq, &res);
+    *answer = err ? jsonl_refusal(seq, cp_errname(err), cp_detail()) : jsonl_charge(seq, &res);
     return CP_OK;
 }
 
@@ -276,12 +216,12 @@ static cp_err apply_weighing(const serve_req *r, json_t *ev, int64_t seq, const 
     req.actor = actor && *actor ? actor : "station";
     req.clean_plate_g = -1;
     if (!req.stage) {
-        *answer = event_refusal(seq, "bad_json", "a weighing needs its stage");
+        *answer = jsonl_refusal(seq, "bad_json", "a weighing needs its stage");
         return CP_OK;
     }
     if ((err = waste_record(r->d, &req, &res)) && retryable(err))
         return err;
-    *answer = err ? event_refusal(seq, cp_errname(err), cp_detail()) : weighing_answer(seq, &res);
+    *answer = err ? jsonl_refusal(seq, cp_errname(err), cp_detail()) : jsonl_weighing(seq, &res);
     return CP_OK;
 }
 
