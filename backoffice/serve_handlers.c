@@ -109,9 +109,8 @@ static cp_err charge_answered(db *d, const char *reqid, int *answered)
  * day whose books may be closed; the meal was served all the same, so the
  * refusal raises served_but_refused (check_served). A charge the store
  * answered already is let through, to be answered again as it was (the
- * server died before recording it, and the retry came later). An at that
- * is not a time is left to ledger_charge, which refuses it (invalid).
- * CP_OK with *answer NULL when it may go on; else a retryable error. */
+ * server died before recording it, and the retry came later). CP_OK with
+ * *answer NULL when it may go on; else a retryable error (the store). */
 static cp_err check_offline_at(const serve_req *r, const char *at, int64_t seq,
                                const char *reqid, json_t **answer)
 {
@@ -122,10 +121,9 @@ static cp_err check_offline_at(const serve_req *r, const char *at, int64_t seq,
     cp_err err;
 
     *answer = NULL;
-    if (!at || clock_parse(at, &tap) != CP_OK)
+    /* a tap time that is not one, or a clock that cannot be read: ledger_charge says so */
+    if (!at || clock_parse(at, &tap) != CP_OK || clock_now(&now) != CP_OK)
         return CP_OK;
-    if ((err = clock_now(&now)))
-        return err;
     age = clock_seconds_between(&tap, &now);
     if (age <= max && age >= -OFFLINE_AHEAD_S)
         return CP_OK;
