@@ -3,15 +3,17 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/canteen.h"
+#include "core/clock.h"
 #include "core/names.h"
 #include "core/nls.h"
 #include "core/terminals.h"
 
-/* How many of a terminal's newest alarms `terminals` shows. */
+/* How many of a terminal's newest open alarms `terminals` shows. */
 #define LATEST_ALARMS 3
 
 int cmd_terminal_add(office_ctx *c)
@@ -54,10 +56,11 @@ int cmd_terminal_key(office_ctx *c)
 /* ---- terminals ----------------------------------------------------------- */
 
 /* The objects of one terminal's alarms and refusals, built by the callbacks below. */
-static cp_err add_alarm(int64_t at, const char *kind, const char *detail, void *arg)
+static cp_err add_alarm(const terminals_alarm_row *a, void *arg)
 {
-    json_array_append_new(arg, json_pack("{s:I, s:s, s:s}", "at", (json_int_t)at, "kind", kind,
-                                         "detail", detail));
+    json_array_append_new(arg, json_pack("{s:I, s:I, s:s, s:s}", "id", (json_int_t)a->id, "at",
+                                         (json_int_t)a->at, "kind", a->kind, "detail",
+                                         a->detail));
     return CP_OK;
 }
 
@@ -94,9 +97,15 @@ static void print_row(const terminals_row *r, json_t *alarms, json_t *refused)
            r->alarms);
     json_array_foreach(alarms, i, a) {
         show_time(json_integer_value(json_object_get(a, "at")), when);
-        printf(_("  alarm %s %s: %s\n"), when, json_string_value(json_object_get(a, "kind")),
+        printf(_("  alarm %lld %s %s: %s\n"),
+               (long long)json_integer_value(json_object_get(a, "id")), when,
+               json_string_value(json_object_get(a, "kind")),
                json_string_value(json_object_get(a, "detail")));
     }
+    if (r->acknowledged)
+        printf(P_("  %ld alarm acknowledged (cleanplate-office report alarms)\n",
+                  "  %ld alarms acknowledged (cleanplate-office report alarms)\n",
+                  (unsigned long)r->acknowledged), r->acknowledged);
     if (json_object_size(refused)) {
         const char *reason;
         json_t *n;
@@ -111,27 +120,32 @@ static cp_err list_row(const terminals_row *r, void *arg)
 {
     struct list_ctx *lc = arg;
     json_t *alarms = json_array(), *refused = json_object(), *o = NULL;
+    terminals_alarm_filter f = {.terminal = r->code, .open_only = 1, .newest_first = 1,
+                                .max = LATEST_ALARMS};
     cp_err err;
 
     if (!alarms || !refused) {
         err = cp_fail(CP_ERR_NOMEM, "out of memory listing terminals");
         goto out;
     }
-    if ((err = terminals_alarms(lc->d, r->code, LATEST_ALARMS, add_alarm, alarms)) ||
+    if ((err = terminals_alarms(lc->d, &f, add_alarm, alarms)) ||
         (err = terminals_refusals(lc->d, r->code, add_refusal, refused)))
         goto out;
     if (!lc->rows) {
         print_row(r, alarms, refused);
         goto out;
     }
-    o = json_pack("{s:s, s:s, s:s, s:b, s:o, s:I, s:I, s:o, s:I, s:{s:i, s:O}, s:O}",
+    /* alarms: count and latest are the open ones (what a person must still
+     * look at), acknowledged how many were dealt with */
+    o = json_pack("{s:s, s:s, s:s, s:b, s:o, s:I, s:I, s:o, s:I, s:{s:i, s:O, s:i}, s:O}",
                   "code", r->code, "kind", r->kind, "canteen", r->canteen, "has_key", r->has_key,
                   "last_contact", r->last_contact > 0 ? json_integer((json_int_t)r->last_contact)
                                                       : json_null(),
                   "pending", (json_int_t)r->pending, "high_water", (json_int_t)r->high_water,
                   "high_water_at", *r->high_water_at ? json_string(r->high_water_at) : json_null(),
                   "snapshot_version", (json_int_t)r->snapshot_version,
-                  "alarms", "count", (int)r->alarms, "latest", alarms, "refused", refused);
+                  "alarms", "count", (int)r->alarms, "latest", alarms, "acknowledged",
+                  (int)r->acknowledged, "refused", refused);
     if (!o || json_array_append_new(lc->rows, o))
         err = cp_fail(CP_ERR_NOMEM, "out of memory listing terminals");
 out:
@@ -156,5 +170,121 @@ int cmd_terminals(office_ctx *c)
         putchar('\n');
     }
     json_decref(lc.rows);
+    return err ? office_fail(err) : 0;
+}
+
+/* ---- terminal ack ---------------------------------------------------------- */
+
+/* The alarm --alarm names into *id (0 with --all); 0 or the exit code. */
+static int alarm_to_ack(const office_ctx *c, int64_t *id)
+{
+    const char *alarm = office_opt(c, "alarm");
+    char *end;
+    long long n;
+
+    if (!alarm == !office_opt(c, "all")) {
+        fprintf(stderr, _("cleanplate-office terminal ack: give --alarm ID (the id "
+                          "`cleanplate-office terminals` shows) or --all\n"));
+        return 2;
+    }
+    *id = 0;
+    if (!alarm)
+        return 0;
+    n = strtoll(alarm, &end, 10);
+    if (*end || end == alarm || n < 1) {
+        fprintf(stderr, _("cleanplate-office terminal ack: --alarm '%s': give the number "
+                          "`cleanplate-office terminals` shows\n"), alarm);
+        return 2;
+    }
+    *id = n;
+    return 0;
+}
+
+int cmd_terminal_ack(office_ctx *c)
+{
+    const char *manager;
+    int64_t id;
+    long n;
+    cp_err err;
+    int rc;
+
+    if ((rc = alarm_to_ack(c, &id)) || (rc = office_need(c, "reason")) ||
+        (rc = office_manager(c, "manager", &manager)))
+        return rc;
+    if ((err = terminals_ack(c->d, c->pos[0], id, manager, office_opt(c, "reason"), &n)))
+        return office_fail(err);
+    if (n == 0)
+        printf(_("terminal %s has no open alarm\n"), c->pos[0]);
+    else
+        printf(P_("acknowledged %ld alarm of terminal %s\n",
+                  "acknowledged %ld alarms of terminal %s\n", (unsigned long)n), n, c->pos[0]);
+    return 0;
+}
+
+/* ---- report alarms ---------------------------------------------------------- */
+
+/* The real-clock bounds [from, to) of month "YYYY-MM" in local time. */
+static cp_err month_bounds(const char *month, int64_t *from, int64_t *to)
+{
+    struct tm a = {0}, b = {0};
+    int y, m;
+    cp_err err = clock_parse_month(month, &y, &m);
+
+    if (err)
+        return err;
+    a.tm_year = b.tm_year = y - 1900;
+    a.tm_mon = m - 1;
+    b.tm_mon = m; /* mktime carries December into January */
+    a.tm_mday = b.tm_mday = 1;
+    a.tm_isdst = b.tm_isdst = -1;
+    *from = (int64_t)mktime(&a);
+    *to = (int64_t)mktime(&b);
+    return CP_OK;
+}
+
+static cp_err report_alarm(const terminals_alarm_row *a, void *arg)
+{
+    char when[32];
+    json_t *rows = arg, *o;
+
+    if (rows) {
+        o = json_pack("{s:I, s:s, s:I, s:s, s:s, s:o}", "id", (json_int_t)a->id, "terminal",
+                      a->terminal, "at", (json_int_t)a->at, "kind", a->kind, "detail",
+                      a->detail, "acknowledged",
+                      a->acknowledged ? json_pack("{s:s, s:s, s:s}", "by", a->ack_actor, "at",
+                                                  a->ack_at, "reason", a->ack_reason)
+                                      : json_null());
+        return o && !json_array_append_new(rows, o)
+                   ? CP_OK : cp_fail(CP_ERR_NOMEM, "out of memory listing alarms");
+    }
+    show_time(a->at, when);
+    printf("%6lld %-10s %-19s %-20s %s\n", (long long)a->id, a->terminal, when, a->kind,
+           a->detail);
+    if (a->acknowledged)
+        printf(_("       acknowledged by %s at %s: %s\n"), a->ack_actor, a->ack_at,
+               a->ack_reason);
+    return CP_OK;
+}
+
+int cmd_report_alarms(office_ctx *c)
+{
+    terminals_alarm_filter f = {0};
+    const char *month = office_opt(c, "month");
+    json_t *rows = NULL;
+    cp_err err;
+
+    if (month && (err = month_bounds(month, &f.from, &f.to)))
+        return office_fail(err);
+    if (office_opt(c, "json") && !(rows = json_array()))
+        return office_fail(cp_fail(CP_ERR_NOMEM, "out of memory listing alarms"));
+    if (!rows)
+        printf("%6s %-10s %-19s %-20s %s\n", _("ID"), _("TERMINAL"), _("RAISED"), _("KIND"),
+               _("DETAIL"));
+    err = terminals_alarms(c->d, &f, report_alarm, rows);
+    if (!err && rows) {
+        json_dumpf(rows, stdout, JSON_COMPACT);
+        putchar('\n');
+    }
+    json_decref(rows);
     return err ? office_fail(err) : 0;
 }

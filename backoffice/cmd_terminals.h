@@ -16,4 +16,13 @@ int cmd_terminal_key(office_ctx *c);
  * high-water mark, snapshot version, alarms and refused requests. */
 int cmd_terminals(office_ctx *c);
 
+/* terminal ack CODE (--alarm ID | --all) --reason TEXT --manager NAME: a
+ * manager acknowledges one open alarm of the terminal, or all of them
+ * (recorded and audited; `terminals` then counts them apart). */
+int cmd_terminal_ack(office_ctx *c);
+
+/* report alarms [--month YYYY-MM] [--json]: every alarm (raised in that
+ * month), oldest first, with who acknowledged it, when and why. */
+int cmd_report_alarms(office_ctx *c);
+
 #endif

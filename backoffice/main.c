@@ -725,13 +725,20 @@ static const command commands[] = {
     {"terminal key", "CODE",
      N_("make a new key for a networked terminal and print it alone (the old one stops "
         "working)"), 1, "", cmd_terminal_key},
-    {"serve", "--listen ADDR:PORT [--tls-cert FILE --tls-key FILE] [--threads N]",
+    {"serve",
+     "--listen ADDR:PORT [--tls-cert FILE --tls-key FILE] [--threads N]"
+     " [--offline-max-age-days N]",
      N_("the canteen server for networked terminals (doc/protocol.md): HTTP with JSON, every "
-        "request signed with the terminal's key; stops cleanly on SIGTERM or Ctrl-C"),
+        "request signed with the terminal's key; offline charges tapped more than N days "
+        "ago (default 7) are refused with an alarm; stops cleanly on SIGTERM or Ctrl-C"),
      0, SERVE_OPTIONS, cmd_serve},
     {"terminals", "[--json]",
      N_("list the terminals: last contact with the server, events pending, high-water mark, "
-        "snapshot version, alarms, refused requests"), 0, "json", cmd_terminals},
+        "snapshot version, open alarms, refused requests"), 0, "json", cmd_terminals},
+    {"terminal ack", "CODE (--alarm ID | --all) --reason TEXT --manager NAME",
+     N_("acknowledge a terminal's alarm (the id `terminals` shows), or all its open ones, "
+        "saying what was done; recorded and audited"), 1, "alarm=,all,reason=,manager=",
+     cmd_terminal_ack},
     {"import departments", "FILE", N_("import departments (CSV: code,name,parent_code)"), 1, "",
      cmd_import_departments},
     {"import diners", "FILE",
@@ -840,6 +847,9 @@ static const command commands[] = {
      N_("sales, voids and money taken, for the books"), 0, "from=,to=,by=,csv", cmd_report_sales},
     {"report balances", "[--csv]", N_("cash and subsidy the canteen owes each diner"), 0, "csv",
      cmd_report_balances},
+    {"report alarms", "[--month YYYY-MM] [--json]",
+     N_("the terminals' alarms (raised in a month), and who acknowledged each, when and why"),
+     0, "month=,json", cmd_report_alarms},
     {"report offline", "--month YYYY-MM [--csv]",
      N_("offline charges that took a wallet below its limit, and whether the card is still "
         "blocked"), 0, "month=,csv", cmd_report_offline},

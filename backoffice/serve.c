@@ -51,6 +51,7 @@ typedef struct conn {
 /* The server: its store target and the connections its threads opened. */
 static struct {
     const char *target;
+    int offline_max_age_days;
     pthread_mutex_t lock;
     db *dbs[SERVE_MAX_THREADS + 1];
     int ndbs;
@@ -288,7 +289,8 @@ static void process(struct MHD_Connection *mc, const char *method, const char *p
     {
         serve_req r = {.d = d, .terminal = code, .info = &info, .body = cn->body,
                        .len = cn->len, .query = q ? q + 1 : "", .now = now,
-                       .pending = -1, .snapshot_version = -1};
+                       .pending = -1, .snapshot_version = -1,
+                       .offline_max_age_days = srv.offline_max_age_days};
         route->handle(&r, a);
     }
 out:
@@ -485,6 +487,7 @@ struct daemon_opts {
     socklen_t salen;
     char *cert, *key;
     unsigned threads;
+    int offline_max_age_days;
 };
 
 static struct MHD_Daemon *start(const struct daemon_opts *o, uint16_t port)
@@ -517,6 +520,10 @@ static int read_options(const office_ctx *c, struct daemon_opts *o)
     int64_t n = 4;
     int rc;
 
+    o->offline_max_age_days = SERVE_OFFLINE_MAX_AGE_DAYS;
+    if ((rc = office_int_opt(c, "offline-max-age-days", 1, SERVE_OFFLINE_MAX_AGE_DAYS_MAX,
+                             &o->offline_max_age_days)))
+        return rc;
     if ((rc = office_need(c, "listen")))
         return rc;
     if (parse_listen(listen, &o->sa, &o->salen)) {
@@ -557,6 +564,7 @@ int cmd_serve(office_ctx *c)
     if ((rc = read_options(c, &o)))
         goto out;
     srv.target = office_opt(c, "db");
+    srv.offline_max_age_days = o.offline_max_age_days;
     /* the store is opened once here so that a wrong --db is said at once,
      * not as a 503 to every terminal */
     {
@@ -581,8 +589,9 @@ int cmd_serve(office_ctx *c)
         rc = 1;
         goto out;
     }
-    fprintf(stderr, _("serve: listening on %s%s, %u threads; stop with SIGTERM or Ctrl-C\n"),
-            listen, o.cert ? " (TLS)" : "", o.threads);
+    fprintf(stderr, _("serve: listening on %s%s, %u threads, offline charges up to %d days "
+                      "old; stop with SIGTERM or Ctrl-C\n"),
+            listen, o.cert ? " (TLS)" : "", o.threads, o.offline_max_age_days);
     sig = wait_for_stop(&set);
     fprintf(stderr, _("serve: signal %d: finishing the requests in flight\n"), sig);
     stop(daemon);

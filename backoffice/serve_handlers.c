@@ -19,75 +19,16 @@
 
 #include "backoffice/serve_int.h"
 #include "core/cardno.h"
+#include "core/clock.h"
 #include "core/hash.h"
+#include "core/jsonl.h"
 #include "core/ledger.h"
 #include "core/nls.h"
+#include "core/termauth.h"
 #include "core/users.h"
 #include "core/waste.h"
-#include "pos/jsonl.h"
-#include "core/clock.h"
 #include "core/utf8.h"
 #include "pos/ui_data.h"
-
-/* ---- the answers of an event ------------------------------------------------ */
-
-/* An event's refusal: {"seq", "ok": false, "error", "message"}. */
-static json_t *event_refusal(int64_t seq, const char *error, const char *message)
-{
-    return json_pack("{s:I, s:b, s:s, s:o}", "seq", (json_int_t)seq, "ok", 0, "error", error,
-                     "message", jsonl_str(message));
-}
-
-/* A charge's answer: the object the headless POS prints (pos/main.c), with seq. */
-static json_t *charge_answer(int64_t seq, const charge_res *r)
-{
-    if (r->result != CP_OK)
-        return event_refusal(seq, cp_errname(r->result), r->message);
-    return json_pack("{s:I, s:b, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:i, s:b}",
-                     "seq", (json_int_t)seq, "ok", 1, "sale_id", jsonl_str(r->sale_id),
-                     "staff_no", jsonl_str(r->staff_no), "name", jsonl_str(r->name),
-                     "department", jsonl_str(r->department), "period", jsonl_str(r->period),
-                     "charged_fen", (json_int_t)r->charged_fen, "subsidy_fen",
-                     (json_int_t)r->subsidy_fen, "cash_fen", (json_int_t)r->cash_fen,
-                     "cash_left_fen", (json_int_t)r->cash_left_fen, "subsidy_left_fen",
-                     (json_int_t)r->subsidy_left_fen, "meals_today", r->meals_today,
-                     "repeated", r->repeated);
-}
-
-/* A weighing's answer: the object the headless station prints
- * (scale/station_run.c), with seq. */
-static json_t *weighing_answer(int64_t seq, const waste_res *r)
-{
-    char text[128], *save = NULL;
-    json_t *flags = json_array(), *o;
-
-    /* a list of the flags' names, as the station prints them */
-    waste_flags_text(r->flags, text, sizeof text);
-    for (char *f = strtok_r(text, ",", &save); f && flags; f = strtok_r(NULL, ",", &save))
-        json_array_append_new(flags, json_string(f));
-    o = json_pack("{s:I, s:b, s:o, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-                  "s:o, s:b, s:I, s:I, s:b, s:o, s:o, s:o}",
-                  "seq", (json_int_t)seq, "ok", 1, "id", jsonl_str(r->id), "stage",
-                  jsonl_str(r->stage), "gross_g", (json_int_t)r->gross_g, "tare_g",
-                  (json_int_t)r->tare_g, "net_g", (json_int_t)r->net_g, "flags", flags,
-                  "card", jsonl_str(r->card_no), "staff_no", jsonl_str(r->staff_no), "name",
-                  jsonl_str(r->name), "department", jsonl_str(r->department), "sale_id",
-                  jsonl_str(r->sale_id), "period", jsonl_str(r->period), "business_date",
-                  jsonl_str(r->business_date), "clean_plate", r->clean_plate, "rate_clean",
-                  (json_int_t)r->rate_clean, "rate_trays", (json_int_t)r->rate_trays,
-                  "repeated", r->repeated, "category", jsonl_str(r->category), "reason",
-                  jsonl_str(r->reason), "created_at", jsonl_str(r->created_at));
-    if (o) {
-        json_object_set_new(o, "department_code", jsonl_str(r->department_code));
-        json_object_set_new(o, "rate_of", json_string(r->rate_of_department ? "department"
-                                                                             : "canteen"));
-        json_object_set_new(o, "rate_pct", r->rate_pct >= 0 ? json_integer(r->rate_pct)
-                                                            : json_null());
-        if (r->message[0])
-            json_object_set_new(o, "message", jsonl_str(r->message));
-    }
-    return o;
-}
 
 /* ---- one event ------------------------------------------------------------ */
 
@@ -110,7 +51,7 @@ static int event_card(json_t *ev, int64_t seq, char card[CARDNO_LEN + 1], json_t
         return 1;
     if (cardno_normalize(raw, CARDNO_AUTO, card) == CP_OK)
         return 1;
-    *answer = event_refusal(seq, "unknown_card", cp_detail());
+    *answer = jsonl_refusal(seq, "unknown_card", cp_detail());
     return 0;
 }
 
@@ -138,6 +79,73 @@ static int charge_lines(json_t *ev, charge_line *lines, size_t max)
 
 #define MAX_LINES 64
 
+/* The error of an offline charge whose tap time the server does not post. */
+#define AT_OUT_OF_RANGE "at_out_of_range"
+
+/* How far after the server's business clock an offline tap time may be: a
+ * terminal's clock may run a little fast, by as much as a request's time
+ * may (TERMAUTH_MAX_SKEW_S, 5 minutes). */
+#define OFFLINE_AHEAD_S TERMAUTH_MAX_SKEW_S
+
+/* Whether the charge reqid has been answered by the store already (its
+ * request id is in charge_requests) into *answered. */
+static cp_err charge_answered(db *d, const char *reqid, int *answered)
+{
+    static const char sql[] = "SELECT count(*) FROM charge_requests WHERE request_id = ?1";
+    db_stmt *st = db_prepare(d, sql);
+    int64_t n = 0;
+    cp_err err;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, reqid);
+    err = db_step_int64(d, st, &n);
+    *answered = n > 0;
+    return err;
+}
+
+/* Whether the offline tap time at may be posted: from offline_max_age_days
+ * before the server's business clock to OFFLINE_AHEAD_S after it. A time
+ * outside is refused (*answer): a tap a month old is a terminal's clock
+ * gone wrong or a journal found in a drawer, and it would be posted on a
+ * day whose books may be closed; the meal was served all the same, so the
+ * refusal raises served_but_refused (check_served). A charge the store
+ * answered already is let through, to be answered again as it was (the
+ * server died before recording it, and the retry came later). CP_OK with
+ * *answer NULL when it may go on; else a retryable error (the store). */
+static cp_err check_offline_at(const serve_req *r, const char *at, int64_t seq,
+                               const char *reqid, json_t **answer)
+{
+    char now_iso[CP_TIME_ISO_LEN], from[CP_TIME_ISO_LEN], to[CP_TIME_ISO_LEN], msg[512];
+    cp_time now, tap, t;
+    long age, max = (long)r->offline_max_age_days * 86400;
+    int answered;
+    cp_err err;
+
+    *answer = NULL;
+    /* a tap time that is not one, or a clock that cannot be read: ledger_charge says so */
+    if (!at || clock_parse(at, &tap) != CP_OK || clock_now(&now) != CP_OK)
+        return CP_OK;
+    age = clock_seconds_between(&tap, &now);
+    if (age <= max && age >= -OFFLINE_AHEAD_S)
+        return CP_OK;
+    if ((err = charge_answered(r->d, reqid, &answered)) || answered)
+        return err;
+    clock_iso(&now, now_iso);
+    t = clock_add_seconds(&now, -max);
+    clock_iso(&t, from);
+    t = clock_add_seconds(&now, OFFLINE_AHEAD_S);
+    clock_iso(&t, to);
+    snprintf(msg, sizeof msg, "tapped at %s, %s the server's clock (%s): an offline charge is "
+             "posted only when tapped from %s to %s (serve --offline-max-age-days %d, and %d s "
+             "for a terminal's clock that runs fast); nothing charged: check the terminal's "
+             "clock, and charge the meal by hand or write it off", at,
+             age > 0 ? "too long before" : "after", now_iso, from, to,
+             r->offline_max_age_days, OFFLINE_AHEAD_S);
+    *answer = jsonl_refusal(seq, AT_OUT_OF_RANGE, msg);
+    return CP_OK;
+}
+
 /* Applies a charge; CP_OK with *answer, or a retryable error. */
 static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const char *reqid,
                            json_t **answer)
@@ -151,7 +159,7 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
     cp_err err;
 
     if (n < 0) {
-        *answer = event_refusal(seq, "bad_json", "lines: a list of {\"item\", \"quantity\"}");
+        *answer = jsonl_refusal(seq, "bad_json", "lines: a list of {\"item\", \"quantity\"}");
         return CP_OK;
     }
     if (!event_card(ev, seq, card, answer))
@@ -159,7 +167,7 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
     if (json_is_false(json_object_get(ev, "served"))) {
         /* the event in flight the terminal refused offline: the diner was
          * not served; its seq counts, nothing is charged */
-        *answer = event_refusal(seq, "refused_offline", "the terminal refused this charge "
+        *answer = jsonl_refusal(seq, "refused_offline", "the terminal refused this charge "
                                 "offline: nothing charged");
         return CP_OK;
     }
@@ -176,9 +184,11 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
      * server's clock when it comes: its "at" is only kept. */
     req.offline = json_is_true(json_object_get(ev, "offline"));
     req.at = req.offline ? json_string_value(json_object_get(ev, "at")) : NULL;
+    if (req.offline && ((err = check_offline_at(r, req.at, seq, reqid, answer)) || *answer))
+        return err;
     if ((err = ledger_charge(r->d, &req, &res)) && retryable(err))
         return err;
-    *answer = err ? event_refusal(seq, cp_errname(err), cp_detail()) : charge_answer(seq, &res);
+    *answer = err ? jsonl_refusal(seq, cp_errname(err), cp_detail()) : jsonl_charge(seq, &res);
     return CP_OK;
 }
 
@@ -206,12 +216,12 @@ static cp_err apply_weighing(const serve_req *r, json_t *ev, int64_t seq, const 
     req.actor = actor && *actor ? actor : "station";
     req.clean_plate_g = -1;
     if (!req.stage) {
-        *answer = event_refusal(seq, "bad_json", "a weighing needs its stage");
+        *answer = jsonl_refusal(seq, "bad_json", "a weighing needs its stage");
         return CP_OK;
     }
     if ((err = waste_record(r->d, &req, &res)) && retryable(err))
         return err;
-    *answer = err ? event_refusal(seq, cp_errname(err), cp_detail()) : weighing_answer(seq, &res);
+    *answer = err ? jsonl_refusal(seq, cp_errname(err), cp_detail()) : jsonl_weighing(seq, &res);
     return CP_OK;
 }
 
@@ -304,6 +314,17 @@ static cp_err batch_record(const serve_req *r, batch *b)
     return terminals_events_record(r->d, b->ev, b->n);
 }
 
+/* The tap time of ev to keep with it: none for an offline charge refused
+ * for its tap time, which would move the terminal's high-water time (what
+ * the publish guard reads) to a time that never was. */
+static const char *kept_at(json_t *ev, const json_t *answer)
+{
+    const char *error = json_string_value(json_object_get(answer, "error"));
+
+    return error && strcmp(error, AT_OUT_OF_RANGE) == 0
+               ? NULL : json_string_value(json_object_get(ev, "at"));
+}
+
 /* Applies ev (seq, kind checked) and adds it to b; CP_OK with *answer. */
 static cp_err apply_event(const serve_req *r, json_t *ev, int64_t seq, const char *hash,
                           batch *b, json_t **answer)
@@ -324,8 +345,7 @@ static cp_err apply_event(const serve_req *r, json_t *ev, int64_t seq, const cha
     b->answer[i] = text;
     b->ev[i] = (terminals_event){r->terminal, seq, kind, b->hash[i], text,
                                  json_is_true(json_object_get(ev, "offline")),
-                                 json_string_value(json_object_get(ev, "at")),
-                                 r->now, r->pending, r->snapshot_version};
+                                 kept_at(ev, *answer), r->now, r->pending, r->snapshot_version};
     b->n++;
     return CP_OK;
 }

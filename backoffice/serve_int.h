@@ -14,6 +14,13 @@
 #define SERVE_MAX_BODY (1024 * 1024)
 #define SERVE_MAX_EVENTS 1000
 
+/* How old an offline charge's tap time ("at") may be, in days, unless
+ * `serve --offline-max-age-days N` says otherwise: an outage may last a
+ * weekend, and a week leaves room for a terminal that stays off until the
+ * Monday after. The most N may be. */
+#define SERVE_OFFLINE_MAX_AGE_DAYS 7
+#define SERVE_OFFLINE_MAX_AGE_DAYS_MAX 366
+
 /* An authenticated request, as a handler sees it. */
 typedef struct serve_req {
     db *d;                   /* this worker thread's store connection */
@@ -24,6 +31,7 @@ typedef struct serve_req {
     const char *query;       /* the query string after '?', "" when none */
     int64_t now;             /* real Unix time of the request */
     int64_t pending, snapshot_version; /* what POST /v1/events reported, < 0: not */
+    int offline_max_age_days; /* --offline-max-age-days */
 } serve_req;
 
 /* A handler's answer: the HTTP status and a JSON object (owned; the

@@ -18,7 +18,7 @@
 
 #include "backoffice/serve_int.h"
 #include "core/clock.h"
-#include "pos/jsonl.h"
+#include "core/jsonl.h"
 
 /* The store's version: the length of the audit chain. */
 static cp_err store_version(db *d, int64_t *v)

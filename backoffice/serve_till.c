@@ -12,7 +12,7 @@
 #include "backoffice/serve_int.h"
 #include "core/audit.h"
 #include "core/users.h"
-#include "pos/jsonl.h"
+#include "core/jsonl.h"
 #include "pos/shift.h"
 #include "pos/ui_data.h"
 

@@ -546,6 +546,20 @@ static const char pg_v10[] =
     GUARDS("terminal_events", "terminal_events", "applied terminal events are append-only")
     GUARDS("terminal_keys", "terminal_keys", "terminal keys are append-only: make a new one");
 
+/* Version 12 (acknowledged alarms): see the SQLite text. */
+static const char pg_v12[] =
+    "ALTER TABLE terminal_alarms DROP COLUMN acknowledged;"
+    "CREATE TABLE terminal_alarm_acks ("
+    "  alarm_id " INT " PRIMARY KEY REFERENCES terminal_alarms(id) DEFERRABLE,"
+    "  actor " TXT " NOT NULL,"
+    "  reason " TXT " NOT NULL CHECK (reason <> ''),"
+    "  at " TXT " NOT NULL"
+    ");"
+    GUARDS("terminal_alarms", "terminal_alarms", "terminal alarms are append-only: "
+           "acknowledge one with `cleanplate-office terminal ack`")
+    GUARDS("terminal_alarm_acks", "terminal_alarm_acks", "acknowledgements of alarms are "
+           "append-only");
+
 /* One schema version: its DDL on each engine. */
 typedef struct migration {
     const char *sqlite;
@@ -1095,7 +1109,8 @@ static const migration migrations[] = {
      * it decides offline from. terminal_refusals counts refused requests per
      * terminal and reason (bad_signature, clock_skew, ...). terminal_alarms:
      * what a person must look at (id_conflict, sequence_gap, bad_signature);
-     * acknowledged is the one column ever changed. */
+     * acknowledged was meant to be the one column ever changed (version 12
+     * drops it for terminal_alarm_acks). */
     {.sqlite =
     "CREATE TABLE terminal_keys ("
     "  id INTEGER PRIMARY KEY,"
@@ -1163,6 +1178,32 @@ static const migration migrations[] = {
     {.sqlite = "",
      .pg = "CREATE INDEX waste_plate_day ON waste_records(business_date)"
            " WHERE stage = 'plate';"},
+
+    /* version 12: alarms acknowledged (`cleanplate-office terminal ack`). An
+     * acknowledgement is a row of its own, append-only like the alarm it
+     * answers (one per alarm: who, when on the business clock, why), and
+     * audited; an alarm is open while it has none. The column
+     * terminal_alarms.acknowledged that version 10 meant for it was never
+     * set: it goes, and terminal_alarms becomes append-only too. */
+    {.sqlite =
+    "ALTER TABLE terminal_alarms DROP COLUMN acknowledged;"
+    "CREATE TABLE terminal_alarm_acks ("
+    "  alarm_id INTEGER PRIMARY KEY REFERENCES terminal_alarms(id),"
+    "  actor TEXT NOT NULL,"
+    "  reason TEXT NOT NULL CHECK (reason <> ''),"
+    "  at TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE TRIGGER terminal_alarms_no_update BEFORE UPDATE ON terminal_alarms BEGIN"
+    "  SELECT RAISE(ABORT, 'terminal alarms are append-only: acknowledge one with "
+    "`cleanplate-office terminal ack`'); END;"
+    "CREATE TRIGGER terminal_alarms_no_delete BEFORE DELETE ON terminal_alarms BEGIN"
+    "  SELECT RAISE(ABORT, 'terminal alarms are append-only: acknowledge one with "
+    "`cleanplate-office terminal ack`'); END;"
+    "CREATE TRIGGER terminal_alarm_acks_no_update BEFORE UPDATE ON terminal_alarm_acks BEGIN"
+    "  SELECT RAISE(ABORT, 'acknowledgements of alarms are append-only'); END;"
+    "CREATE TRIGGER terminal_alarm_acks_no_delete BEFORE DELETE ON terminal_alarm_acks BEGIN"
+    "  SELECT RAISE(ABORT, 'acknowledgements of alarms are append-only'); END;",
+     .pg = pg_v12},
 };
 
 /* The audit log and the publications in the order they were written (seq,
@@ -1215,6 +1256,8 @@ const schema_table schema_tables[] = {
     {"terminal_status", "terminal", 0, "SELECT, INSERT, UPDATE"},
     {"terminal_refusals", "terminal, reason", 0, "SELECT, INSERT, UPDATE"},
     {"terminal_alarms", "id", 0, "SELECT, INSERT"},
+    /* the office acknowledges alarms; the server never does */
+    {"terminal_alarm_acks", "alarm_id", 0, "SELECT"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1223,7 +1266,7 @@ const schema_table schema_tables[] = {
 const char *const schema_append_only[] = {
     "sales", "sale_lines", "ledger", "voids", "charge_requests", "audit", "waste_records",
     "shift_events", "publications", "publication_rows", "purchases", "stock_counts",
-    "terminal_events", "terminal_keys", NULL,
+    "terminal_events", "terminal_keys", "terminal_alarms", "terminal_alarm_acks", NULL,
 };
 
 int schema_version(void)

@@ -1,6 +1,7 @@
 /* terminals: what the store keeps of networked terminals: their keys, the events the server applied, their status, refusals and alarms. */
 #include "core/terminals.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -314,7 +315,7 @@ static cp_err each_row(db *d, db_stmt *st, const char *what,
 struct list_cb {
     cp_err (*terminal)(const terminals_row *row, void *arg);
     cp_err (*refusal)(const char *reason, int64_t n, void *arg);
-    cp_err (*alarm)(int64_t at, const char *kind, const char *detail, void *arg);
+    cp_err (*alarm)(const terminals_alarm_row *a, void *arg);
     void *arg;
 };
 
@@ -327,6 +328,7 @@ static cp_err terminal_row(db_stmt *st, void *arg)
         .last_contact = db_col_int64(st, 4), .pending = db_col_int64(st, 5),
         .high_water = db_col_int64(st, 6), .snapshot_version = db_col_int64(st, 7),
         .high_water_at = db_col_text(st, 8), .alarms = (long)db_col_int64(st, 9),
+        .acknowledged = (long)db_col_int64(st, 10),
     };
     return cb->terminal(&r, cb->arg);
 }
@@ -340,7 +342,13 @@ static cp_err refusal_row(db_stmt *st, void *arg)
 static cp_err alarm_row(db_stmt *st, void *arg)
 {
     const struct list_cb *cb = arg;
-    return cb->alarm(db_col_int64(st, 0), db_col_text(st, 1), db_col_text(st, 2), cb->arg);
+    terminals_alarm_row a = {
+        .id = db_col_int64(st, 0), .at = db_col_int64(st, 1), .terminal = db_col_text(st, 2),
+        .kind = db_col_text(st, 3), .detail = db_col_text(st, 4),
+        .acknowledged = !db_col_is_null(st, 5), .ack_actor = db_col_text(st, 5),
+        .ack_at = db_col_text(st, 6), .ack_reason = db_col_text(st, 7),
+    };
+    return cb->alarm(&a, cb->arg);
 }
 
 cp_err terminals_list(db *d, cp_err (*fn)(const terminals_row *row, void *arg), void *arg)
@@ -351,7 +359,9 @@ cp_err terminals_list(db *d, cp_err (*fn)(const terminals_row *row, void *arg), 
         " coalesce(s.last_contact, 0), coalesce(s.pending, 0), coalesce(s.high_water, 0),"
         " coalesce(s.snapshot_version, 0), coalesce(s.high_water_at, ''),"
         " (SELECT count(*) FROM terminal_alarms a WHERE a.terminal = t.code"
-        "   AND a.acknowledged = 0)"
+        "   AND NOT EXISTS (SELECT 1 FROM terminal_alarm_acks k WHERE k.alarm_id = a.id)),"
+        " (SELECT count(*) FROM terminal_alarms a JOIN terminal_alarm_acks k"
+        "   ON k.alarm_id = a.id WHERE a.terminal = t.code)"
         " FROM terminals t JOIN canteens c ON c.id = t.canteen_id"
         " LEFT JOIN terminal_status s ON s.terminal = t.code ORDER BY t.code";
     struct list_cb cb = {.terminal = fn, .arg = arg};
@@ -374,21 +384,153 @@ cp_err terminals_refusals(db *d, const char *code,
     return each_row(d, st, "reading the refused requests", refusal_row, &cb);
 }
 
-cp_err terminals_alarms(db *d, const char *code, int max,
-                        cp_err (*fn)(int64_t at, const char *kind, const char *detail, void *arg),
-                        void *arg)
+/* The alarms of a filter (terminals_alarm_filter), oldest or newest first. */
+#define ALARMS_SQL                                                                         \
+    "SELECT a.id, a.at, a.terminal, a.kind, a.detail, k.actor, k.at, k.reason"             \
+    " FROM terminal_alarms a LEFT JOIN terminal_alarm_acks k ON k.alarm_id = a.id"         \
+    " WHERE (CAST(?1 AS TEXT) IS NULL OR a.terminal = ?1)"                                 \
+    " AND (CAST(?2 AS BIGINT) = 0 OR k.alarm_id IS NULL)"                                  \
+    " AND a.at >= ?3 AND a.at < ?4"
+
+cp_err terminals_alarms(db *d, const terminals_alarm_filter *f,
+                        cp_err (*fn)(const terminals_alarm_row *a, void *arg), void *arg)
 {
-    static const char sql[] =
-        "SELECT at, kind, detail FROM terminal_alarms WHERE terminal = ?1"
-        " ORDER BY id DESC LIMIT ?2";
+    static const char newest[] = ALARMS_SQL " ORDER BY a.id DESC LIMIT ?5";
+    static const char oldest[] = ALARMS_SQL " ORDER BY a.id LIMIT ?5";
     struct list_cb cb = {.alarm = fn, .arg = arg};
-    db_stmt *st = db_prepare(d, sql);
+    db_stmt *st = db_prepare(d, f->newest_first ? newest : oldest);
 
     if (!st)
         return CP_ERR_DB;
-    db_bind_text(st, 1, code);
-    db_bind_int(st, 2, max);
+    if (f->terminal)
+        db_bind_text(st, 1, f->terminal);
+    else
+        db_bind_null(st, 1);
+    db_bind_int(st, 2, f->open_only ? 1 : 0);
+    db_bind_int64(st, 3, f->from);
+    db_bind_int64(st, 4, f->to > 0 ? f->to : INT64_MAX);
+    db_bind_int64(st, 5, f->max > 0 ? f->max : INT64_MAX);
     return each_row(d, st, "reading the alarms", alarm_row, &cb);
+}
+
+/* Why alarm_id of code is not open: it is not code's, or was acknowledged
+ * (by whom, when). */
+static cp_err not_open(db *d, const char *code, int64_t alarm_id)
+{
+    static const char sql[] =
+        "SELECT k.actor, k.at FROM terminal_alarms a"
+        " LEFT JOIN terminal_alarm_acks k ON k.alarm_id = a.id"
+        " WHERE a.id = ?1 AND a.terminal = ?2";
+    db_stmt *st = db_prepare(d, sql);
+    cp_err err;
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_int64(st, 1, alarm_id);
+    db_bind_text(st, 2, code);
+    if ((rc = db_step(st)) == DB_ROW)
+        err = cp_fail(CP_ERR_EXISTS, "alarm %lld of terminal %s was acknowledged already, by %s "
+                      "at %s", (long long)alarm_id, code, db_col_text(st, 0),
+                      db_col_text(st, 1));
+    else if (rc == DB_DONE)
+        err = cp_fail(CP_ERR_NOT_FOUND, "terminal %s has no alarm %lld: `cleanplate-office "
+                      "terminals` shows its open alarms with their ids", code,
+                      (long long)alarm_id);
+    else
+        err = db_fail(d, "reading the alarm");
+    db_reset(st);
+    return err;
+}
+
+/* The ids of code's open alarms (alarm_id alone, or all with 0) into a
+ * new array *ids (the caller frees it) of *n. */
+static cp_err open_alarm_ids(db *d, const char *code, int64_t alarm_id, int64_t **ids,
+                             size_t *n)
+{
+    static const char sql[] =
+        "SELECT a.id FROM terminal_alarms a WHERE a.terminal = ?1"
+        " AND (CAST(?2 AS BIGINT) = 0 OR a.id = ?2)"
+        " AND NOT EXISTS (SELECT 1 FROM terminal_alarm_acks k WHERE k.alarm_id = a.id)"
+        " ORDER BY a.id";
+    db_stmt *st = db_prepare(d, sql);
+    size_t cap = 0;
+    cp_err err = CP_OK;
+    int rc;
+
+    *ids = NULL;
+    *n = 0;
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, code);
+    db_bind_int64(st, 2, alarm_id);
+    while (!err && (rc = db_step(st)) == DB_ROW) {
+        if (*n == cap) {
+            int64_t *more = realloc(*ids, (cap = cap ? 2 * cap : 16) * sizeof *more);
+            if (!more) {
+                err = cp_fail(CP_ERR_NOMEM, "out of memory reading the alarms");
+                break;
+            }
+            *ids = more;
+        }
+        (*ids)[(*n)++] = db_col_int64(st, 0);
+    }
+    if (!err && rc == DB_ERROR)
+        err = db_fail(d, "reading the open alarms");
+    db_reset(st);
+    return err;
+}
+
+/* Acknowledges the one alarm id, in the open transaction. */
+static cp_err ack_one(db *d, const char *code, int64_t id, const char *actor,
+                      const char *reason, const char *at)
+{
+    static const char sql[] =
+        "INSERT INTO terminal_alarm_acks(alarm_id, actor, reason, at) VALUES (?1, ?2, ?3, ?4)";
+    db_stmt *st = db_prepare(d, sql);
+    char subject[40];
+    cp_err err;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_int64(st, 1, id);
+    db_bind_text(st, 2, actor);
+    db_bind_text(st, 3, reason);
+    db_bind_text(st, 4, at);
+    if ((err = db_step_done(d, st, "acknowledging an alarm")))
+        return err;
+    snprintf(subject, sizeof subject, "alarm %lld", (long long)id);
+    return audit_append(d, actor, code, "terminal.ack", subject, reason);
+}
+
+cp_err terminals_ack(db *d, const char *code, int64_t alarm_id, const char *actor,
+                     const char *reason, long *n)
+{
+    char at[CP_TIME_ISO_LEN];
+    terminals_info info;
+    int64_t *ids = NULL;
+    size_t count = 0;
+    cp_err err;
+
+    *n = 0;
+    if (!reason || !*reason)
+        return cp_fail(CP_ERR_INVALID, "say why the alarm is dealt with: --reason TEXT");
+    if ((err = clock_now_iso(at)) || (err = terminals_info_of(d, code, &info)) ||
+        (err = db_begin(d)))
+        return err;
+    if ((err = open_alarm_ids(d, code, alarm_id, &ids, &count)))
+        goto out;
+    if (alarm_id && count == 0) {
+        err = not_open(d, code, alarm_id);
+        goto out;
+    }
+    for (size_t i = 0; !err && i < count; i++)
+        err = ack_one(d, code, ids[i], actor, reason, at);
+    if (!err)
+        *n = (long)count;
+out:
+    free(ids);
+    return finish(d, err);
 }
 
 cp_err terminals_undelivered(db *d, const char *end, char code[64], char why[128])

@@ -83,7 +83,8 @@ typedef struct terminals_row {
     int64_t last_contact;     /* Unix seconds, 0: never */
     int64_t pending, high_water, snapshot_version;
     const char *high_water_at; /* "" when none */
-    long alarms;               /* not acknowledged */
+    long alarms;               /* open: not acknowledged */
+    long acknowledged;         /* alarms acknowledged */
 } terminals_row;
 
 /* Calls fn for every terminal by code; stops at the first error fn returns. */
@@ -93,10 +94,39 @@ cp_err terminals_list(db *d, cp_err (*fn)(const terminals_row *row, void *arg), 
 cp_err terminals_refusals(db *d, const char *code,
                           cp_err (*fn)(const char *reason, int64_t n, void *arg), void *arg);
 
-/* Calls fn for the newest alarms of code (at most max), newest first. */
-cp_err terminals_alarms(db *d, const char *code, int max,
-                        cp_err (*fn)(int64_t at, const char *kind, const char *detail, void *arg),
-                        void *arg);
+/* An alarm as the lists below give it; strings live until the callback
+ * returns. */
+typedef struct terminals_alarm {
+    int64_t id;
+    int64_t at;              /* real Unix seconds it was raised */
+    const char *terminal, *kind, *detail;
+    int acknowledged;
+    const char *ack_actor, *ack_at, *ack_reason; /* "" while open */
+} terminals_alarm_row;
+
+/* Which alarms a list gives. */
+typedef struct terminals_alarm_filter {
+    const char *terminal; /* NULL: every terminal's */
+    int open_only;        /* only those not acknowledged */
+    int64_t from, to;     /* raised at from <= at < to; to 0: no bound */
+    int newest_first;     /* else oldest first */
+    int max;              /* at most this many; 0: all */
+} terminals_alarm_filter;
+
+/* Calls fn for each alarm f selects, in its order; stops at the first
+ * error fn returns. */
+cp_err terminals_alarms(db *d, const terminals_alarm_filter *f,
+                        cp_err (*fn)(const terminals_alarm_row *a, void *arg), void *arg);
+
+/* Acknowledges the open alarm alarm_id of terminal code, or with alarm_id 0
+ * every open alarm of code, as actor (a manager) with reason: one
+ * terminal_alarm_acks row and one audited note (terminal.ack) per alarm, in
+ * one transaction. *n gets how many (0 with alarm_id 0: none was open).
+ * CP_ERR_NOT_FOUND when there is no such terminal or code has no alarm
+ * alarm_id, CP_ERR_EXISTS when that alarm was acknowledged already,
+ * CP_ERR_INVALID without a reason. */
+cp_err terminals_ack(db *d, const char *code, int64_t alarm_id, const char *actor,
+                     const char *reason, long *n);
 
 /* A terminal that holds back the month that ends at end (the business
  * clock's ISO time of the first second after it, "2026-12-01T00:00:00"):

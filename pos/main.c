@@ -14,10 +14,10 @@
 #include "core/config.h"
 #include "core/db.h"
 #include "core/ids.h"
+#include "core/jsonl.h"
 #include "core/ledger.h"
 #include "core/nls.h"
 #include "core/termsync.h"
-#include "pos/jsonl.h"
 #include "pos/netcharge.h"
 #include "pos/printq.h"
 #include "pos/reader.h"
@@ -131,7 +131,7 @@ static void emit(json_t *o)
 /* The message may quote what came in (a card, a request id): any bytes. */
 static void emit_error(const char *code, const char *message)
 {
-    emit(json_pack("{s:b, s:s, s:o}", "ok", 0, "error", code, "message", jsonl_str(message)));
+    emit(jsonl_refusal(0, code, message));
 }
 
 /* Answers a charge; with a print queue an ok sale is printed first and says so. */
@@ -144,15 +144,7 @@ static void emit_result(db *d, printq *pq, const charge_res *r)
         emit_error(cp_errname(r->result), r->message);
         return;
     }
-    o = json_pack("{s:b, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:i, s:b}", "ok", 1,
-                  "sale_id", jsonl_str(r->sale_id), "staff_no", jsonl_str(r->staff_no),
-                  "name", jsonl_str(r->name), "department", jsonl_str(r->department),
-                  "period", jsonl_str(r->period), "charged_fen",
-                  (json_int_t)r->charged_fen, "subsidy_fen", (json_int_t)r->subsidy_fen,
-                  "cash_fen", (json_int_t)r->cash_fen, "cash_left_fen",
-                  (json_int_t)r->cash_left_fen, "subsidy_left_fen",
-                  (json_int_t)r->subsidy_left_fen, "meals_today", r->meals_today, "repeated",
-                  r->repeated);
+    o = jsonl_charge(0, r);
     /* only when so: the answers of online charges stay as they were */
     if (o && r->offline)
         json_object_set_new(o, "offline", json_true());

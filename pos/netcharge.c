@@ -7,7 +7,7 @@
 #include "core/clock.h"
 #include "core/nls.h"
 #include "core/utf8.h"
-#include "pos/jsonl.h"
+#include "core/jsonl.h"
 #include "pos/offline.h"
 
 /* An offline decision in the making: what termsync_submit's decide sees. */

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "core/audit.h"
+#include "core/jsonl.h"
 #include "core/money.h"
 #include "core/utf8.h"
-#include "pos/jsonl.h"
 
 /* The sales (or voids) of terminal ?1 numbered after ?2 and before ?3: the
  * id range keeps the scan to the terminal's own rows (primary key order),

@@ -7,7 +7,7 @@
 #include "core/clock.h"
 #include "core/nls.h"
 #include "core/utf8.h"
-#include "pos/jsonl.h"
+#include "core/jsonl.h"
 #include "pos/netcharge.h"
 #include "pos/till_int.h"
 #include "receipts/receipt.h"

@@ -12,9 +12,9 @@
 #include "core/cardno.h"
 #include "core/cli.h"
 #include "core/clock.h"
+#include "core/jsonl.h"
 #include "core/names.h"
 #include "core/nls.h"
-#include "pos/jsonl.h"
 #include "pos/reader.h"
 #include "scale/probe.h"
 #include "scale/station.h"
@@ -172,41 +172,14 @@ static cp_err frame_clock_run(frame_clock *fc, station *st, station_link *link)
  * their bytes, and a weighing always gets its line (jsonl). */
 static void print_record(void *arg, const waste_res *r)
 {
-    json_t *flags = json_array(), *o;
-    static const char *const names[] = {"negative", "overload", "no_meal", "manual",
-                                        "anonymous"};
     json_t *answer = arg ? station_net_take_answer(arg) : NULL;
 
     if (answer) { /* through the server: its answer, or the station's own offline */
         json_object_del(answer, "seq");
-        json_decref(flags);
         jsonl_emit(stdout, answer);
         return;
     }
-    for (size_t i = 0; flags && i < sizeof names / sizeof names[0]; i++)
-        if (r->flags & (1 << i))
-            json_array_append_new(flags, json_string(names[i]));
-    o = json_pack("{s:o, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-                  "s:b, s:s, s:I, s:I, s:b, s:o, s:o, s:o}",
-                  "id", jsonl_str(r->id), "stage", jsonl_str(r->stage), "gross_g",
-                  (json_int_t)r->gross_g, "tare_g", (json_int_t)r->tare_g, "net_g",
-                  (json_int_t)r->net_g, "flags", flags, "card", jsonl_str(r->card_no),
-                  "staff_no", jsonl_str(r->staff_no), "name", jsonl_str(r->name),
-                  "department", jsonl_str(r->department), "department_code",
-                  jsonl_str(r->department_code), "sale_id", jsonl_str(r->sale_id), "period",
-                  jsonl_str(r->period), "business_date", jsonl_str(r->business_date),
-                  "clean_plate", r->clean_plate, "rate_of",
-                  r->rate_of_department ? "department" : "canteen", "rate_clean",
-                  (json_int_t)r->rate_clean, "rate_trays", (json_int_t)r->rate_trays,
-                  "repeated", r->repeated, "category", jsonl_str(r->category), "reason",
-                  jsonl_str(r->reason), "created_at", jsonl_str(r->created_at));
-    if (o) {
-        json_object_set_new(o, "rate_pct", r->rate_pct >= 0 ? json_integer(r->rate_pct)
-                                                            : json_null());
-        if (r->message[0])
-            json_object_set_new(o, "message", jsonl_str(r->message));
-    }
-    jsonl_emit(stdout, o);
+    jsonl_emit(stdout, jsonl_weighing(0, r));
 }
 
 /* Checks that the terminal is a waste station in this database. */
