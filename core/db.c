@@ -301,6 +301,11 @@ cp_err db_begin(db *d)
     return d->eng->begin(d);
 }
 
+cp_err db_begin_lazy(db *d)
+{
+    return d->eng->begin_lazy(d);
+}
+
 cp_err db_begin_shared(db *d)
 {
     return d->eng->begin_shared(d);

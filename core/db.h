@@ -149,6 +149,14 @@ cp_err db_begin(db *d);
 cp_err db_commit(db *d);
 void db_rollback(db *d);
 
+/* A write transaction (db_begin's) whose COMMIT does not wait for the
+ * disk: a crash may lose it whole, never half (SQLite: WAL with synchronous
+ * NORMAL for it; PostgreSQL: synchronous_commit off for it). Only for what
+ * may be lost because it is written again: a record the next request
+ * rebuilds, a mark that only says what is known elsewhere. Ends with
+ * db_commit or db_rollback as any other. */
+cp_err db_begin_lazy(db *d);
+
 /* How write transactions meet on a PostgreSQL store. A SQLite store has
  * one writer at a time whatever is asked (BEGIN IMMEDIATE locks the file).
  * Every mode keeps the same guarantees (tests/unit/test_ledger.c charges one

@@ -774,6 +774,20 @@ static cp_err pg_begin(db *d)
     return err;
 }
 
+/* db_begin's, with synchronous_commit off for this transaction only (SET
+ * LOCAL ends with it): its COMMIT does not wait for the WAL to reach the
+ * disk, and a crash loses it whole or not at all. */
+static cp_err pg_begin_lazy(db *d)
+{
+    pg *c = pg_of(d);
+    cp_err err = pg_begin(d);
+
+    /* sent with BEGIN and the lock, before the first statement: no round trip of its own */
+    if (!err)
+        c->pending[c->npending++] = "SET LOCAL synchronous_commit TO OFF";
+    return err;
+}
+
 /* A charge's transaction (core/db.h, db_begin_shared). It takes the
  * writers' lock shared: charges run beside each other, never beside
  * pg_begin's writers (which hold it alone), so that a top-up, a grant or a
@@ -994,6 +1008,7 @@ const db_engine db_pg_engine = {
     .changes = pg_changes,
     .exec = pg_exec,
     .begin = pg_begin,
+    .begin_lazy = pg_begin_lazy,
     .begin_shared = pg_begin_shared,
     .lock_chain = pg_lock_chain,
     .conflict = pg_conflict,

@@ -19,6 +19,7 @@ typedef struct lite {
     sqlite3 *conn;
     struct timespec busy_since; /* when the current wait for a lock began */
     unsigned busy_seed;
+    int lazy;                   /* the open transaction is db_begin_lazy's */
 } lite;
 
 static sqlite3 *conn_of(db *d)
@@ -320,6 +321,28 @@ static cp_err lite_begin(db *d)
     return CP_OK;
 }
 
+/* synchronous NORMAL must be set before BEGIN (set inside a transaction it
+ * does not reach that transaction's COMMIT: 24 fsyncs for 20 commits either
+ * way, against 4 when set before, under strace), and FULL again after. */
+static cp_err lite_begin_lazy(db *d)
+{
+    if (sqlite3_exec(conn_of(d), "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK)
+        return lite_fail(d, "starting a transaction");
+    ((lite *)d->conn)->lazy = 1;
+    return lite_begin(d);
+}
+
+/* After a lazy transaction: every other commit waits for the disk again. */
+static void lite_end_lazy(db *d)
+{
+    lite *l = d->conn;
+
+    if (l->lazy) {
+        l->lazy = 0;
+        sqlite3_exec(l->conn, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+    }
+}
+
 /* One writer at a time already: a shared transaction is db_begin's, the
  * chain needs no lock of its own and no transaction meets another. */
 static cp_err lite_lock_chain(db *d)
@@ -349,6 +372,7 @@ static void lite_rollback(db *d)
 {
     if (lite_in_txn(d))
         sqlite3_exec(conn_of(d), "ROLLBACK", NULL, NULL, NULL);
+    lite_end_lazy(d);
 }
 
 static cp_err lite_commit(db *d)
@@ -358,6 +382,7 @@ static cp_err lite_commit(db *d)
         lite_rollback(d);
         return err;
     }
+    lite_end_lazy(d);
     return CP_OK;
 }
 
@@ -406,6 +431,7 @@ const db_engine db_sqlite_engine = {
     .changes = lite_changes,
     .exec = lite_exec,
     .begin = lite_begin,
+    .begin_lazy = lite_begin_lazy,
     .begin_shared = lite_begin,
     .lock_chain = lite_lock_chain,
     .conflict = lite_conflict,

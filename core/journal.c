@@ -359,27 +359,24 @@ static cp_err mark_high_water(journal *j, int64_t hw)
     return err;
 }
 
-/* Marks of delivery are written without waiting for the disk (WAL with
- * synchronous NORMAL: the commit is in order, not yet synced). A mark lost
- * to a power cut only sends its event again, which the server answers with
- * its first answer; the next event appended (synchronous FULL) syncs it.
- * What must survive a crash, an event before it is sent, still waits. One
- * fsync per charge at the terminal instead of two. */
+/* Marks of delivery are written without waiting for the disk
+ * (db_begin_lazy). A mark lost to a power cut only sends its event again,
+ * which the server answers with its first answer; the next event appended
+ * (a transaction that waits) syncs it. What must survive a crash, an event
+ * before it is sent, still waits: one fsync per charge at the terminal
+ * instead of two. */
 static cp_err marks_begin(journal *j)
 {
-    cp_err err = db_exec(j->d, "PRAGMA synchronous=NORMAL");
-    return err ? err : db_begin(j->d);
+    return db_begin_lazy(j->d);
 }
 
-/* Ends a transaction of marks begun with marks_begin: committed, or rolled
- * back when err; the journal waits for the disk again. */
+/* Ends a transaction of marks: committed, or rolled back when err. */
 static cp_err marks_end(journal *j, cp_err err)
 {
     if (!err)
         err = db_commit(j->d);
     if (err)
         db_rollback(j->d);
-    db_exec(j->d, "PRAGMA synchronous=FULL");
     return err;
 }
 

@@ -342,6 +342,36 @@ static void test_changes_and_returning(void **state)
     assert_int_equal(db_changes(d), 1);
 }
 
+/* A lazy transaction commits and rolls back as any other, and the one
+ * after it waits for the disk again (SQLite: synchronous back to FULL; on
+ * PostgreSQL SET LOCAL ends with its transaction). */
+static void test_lazy_transaction(void **state)
+{
+    db *d = *state = fixture_open();
+    int64_t before = one_db(d, "SELECT count(*) FROM terminals");
+    /* the test server may run with it off already: what matters is that it is as before */
+    const char *sync_sql = "SELECT CASE setting WHEN 'off' THEN 0 ELSE 1 END FROM pg_settings"
+                           " WHERE name = 'synchronous_commit'";
+    int64_t sync = fixture_pg() ? one_db(d, sync_sql) : 2;
+
+    assert_int_equal(db_begin_lazy(d), CP_OK);
+    assert_int_equal(db_exec(d, "UPDATE terminals SET next_seq = next_seq + 10"), CP_OK);
+    assert_int_equal(db_commit(d), CP_OK);
+    assert_int_equal(one_db(d, "SELECT min(next_seq) FROM terminals") >= 10, 1);
+    assert_int_equal(db_begin_lazy(d), CP_OK);
+    assert_int_equal(db_exec(d, "DELETE FROM terminals WHERE code = 'POS2'"), CP_OK);
+    db_rollback(d);
+    assert_int_equal(one_db(d, "SELECT count(*) FROM terminals"), before);
+    if (fixture_pg()) {
+        assert_int_equal(db_begin_lazy(d), CP_OK);
+        assert_int_equal(one_db(d, sync_sql), 0); /* off inside */
+        assert_int_equal(db_commit(d), CP_OK);
+        assert_int_equal(one_db(d, sync_sql), sync);
+    } else {
+        assert_int_equal(one_db(d, "PRAGMA synchronous"), sync); /* FULL again */
+    }
+}
+
 /* The engines' errors become the project's: a statement that does not
  * prepare, a duplicate, a change to an append-only table. */
 static void test_errors_are_translated(void **state)
@@ -601,6 +631,7 @@ int main(void)
         cmocka_unit_test_teardown(test_copy_col_cuts_on_characters, store_teardown),
         cmocka_unit_test_teardown(test_placeholders_and_quotes, store_teardown),
         cmocka_unit_test_teardown(test_changes_and_returning, store_teardown),
+        cmocka_unit_test_teardown(test_lazy_transaction, store_teardown),
         cmocka_unit_test_teardown(test_errors_are_translated, store_teardown),
         cmocka_unit_test_teardown(test_writers_take_turns, store_teardown),
         cmocka_unit_test_teardown(test_foreign_store_is_refused, store_teardown),
