@@ -102,7 +102,9 @@ static void trip(pg *c, const char *how, int nstmts, const char *sql)
 {
     if (!c->trace)
         return;
-    fprintf(c->trace, "%s\t%d\t%.*s\n", how, nstmts, (int)strcspn(sql, "\n"), sql);
+    /* one line of at most 200 bytes of the statement, so that lines count trips */
+    fprintf(c->trace, "%s\t%d\t%.*s\n", how, nstmts, (int)strcspn(sql, "\n") < 200
+            ? (int)strcspn(sql, "\n") : 200, sql);
     fflush(c->trace);
 }
 
