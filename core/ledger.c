@@ -60,13 +60,13 @@ static cp_err post_by(db *d, step_fn step, const char *id, int64_t diner_id, con
     db_bind_text(st, 8, terminal);
     db_bind_text(st, 9, actor);
     db_bind_text(st, 10, at);
-    if ((err = step(d, st, "writing the ledger")))
+    if ((err = step(d, st, N_("writing the ledger"))))
         return err;
     if (!(st = db_prepare(d, strcmp(wallet, "cash") == 0 ? cash_sql : subsidy_sql)))
         return CP_ERR_DB;
     db_bind_int64(st, 1, fen);
     db_bind_int64(st, 2, diner_id);
-    if ((err = step(d, st, "updating the wallet")))
+    if ((err = step(d, st, N_("updating the wallet"))))
         return err;
     if (step == db_step_done && db_changes(d) != 1)
         return cp_fail(CP_ERR_DB, "diner %lld has no wallet", (long long)diner_id);
