@@ -8,13 +8,16 @@
  * may run other statements while it walks a result (the audit chain does),
  * which a row-at-a-time protocol on one connection would not allow.
  *
- * What starts a transaction (BEGIN and the writers' lock) and the audit
- * chain's lock are not sent on their own: they wait for the transaction's
- * next statement and go with it in one round trip (libpq's pipeline mode, or
- * one string of the simple protocol), each still a statement of its own, run
+ * What need not be answered at once waits in a queue (pg->pending) and goes
+ * with the next statement that must be, in one round trip (libpq's pipeline
+ * mode, or one string of the simple protocol): what starts a transaction
+ * (BEGIN and the writers' lock), the audit chain's lock, writes whose rows
+ * nobody reads (db_step_later: they may also go with the COMMIT) and reads
+ * asked for ahead (db_prefetch). Each is still a statement of its own, run
  * in order, so that what follows a lock sees what was committed before it
- * was granted. A charge is some twenty statements, each a round trip over
- * the socket: two fewer is a tenth of its time. */
+ * was granted; the first that fails makes the server skip the rest, and
+ * its error is the one reported. A charge is some twenty statements and
+ * six round trips (bench_pg counts them: CLEANPLATE_PG_TRACE). */
 #include <ctype.h>
 #include <libpq-fe.h>
 #include <stdio.h>
