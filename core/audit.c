@@ -157,24 +157,35 @@ static const kind *find_kind(const char *action)
     return NULL;
 }
 
-/* Hashes the rows of the event subject of kind k into out; counts[] (may be
- * NULL) gets the number of rows read from each of tables[]. */
-static cp_err content_hash(db *d, const kind *k, const char *subject, long counts[NTABLES],
-                           char out[HASH_HEX_LEN])
+/* The queries of kind k's content, bound to subject, into sts; *n gets
+ * how many. Owned by d. */
+static cp_err content_queries(db *d, const kind *k, const char *subject,
+                              db_stmt *sts[KIND_MAX_QUERIES], int *n)
+{
+    *n = 0;
+    for (int q = 0; q < KIND_MAX_QUERIES && k->queries[q]; q++) {
+        if (backfilling && k->queries[q] == LATER_QUERY)
+            continue;
+        if (!(sts[*n] = db_prepare(d, k->queries[q])))
+            return CP_ERR_DB;
+        db_bind_text(sts[(*n)++], 1, subject);
+    }
+    return CP_OK;
+}
+
+/* Hashes the rows of kind k's content queries sts (content_queries) into
+ * out; counts[] (may be NULL) gets the number of rows read from each of
+ * tables[]. */
+static cp_err hash_rows(db *d, const kind *k, db_stmt *const *sts, int n, long counts[NTABLES],
+                        char out[HASH_HEX_LEN])
 {
     hash_ctx h;
 
     hash_begin(&h);
     hash_add(&h, k->action);
-    for (int q = 0; q < KIND_MAX_QUERIES && k->queries[q]; q++) {
-        db_stmt *st;
-        int rc, ncol;
-        if (backfilling && k->queries[q] == LATER_QUERY)
-            continue;
-        if (!(st = db_prepare(d, k->queries[q])))
-            return CP_ERR_DB;
-        db_bind_text(st, 1, subject);
-        ncol = db_col_count(st);
+    for (int q = 0; q < n; q++) {
+        db_stmt *st = sts[q];
+        int rc, ncol = db_col_count(st);
         while ((rc = db_step(st)) == DB_ROW) {
             const char *tag = db_col_text(st, 0);
             for (int c = 0; c < ncol; c++)
@@ -191,6 +202,18 @@ static cp_err content_hash(db *d, const kind *k, const char *subject, long count
     return CP_OK;
 }
 
+/* Hashes the rows of the event subject of kind k into out; counts[] (may be
+ * NULL) gets the number of rows read from each of tables[]. */
+static cp_err content_hash(db *d, const kind *k, const char *subject, long counts[NTABLES],
+                           char out[HASH_HEX_LEN])
+{
+    db_stmt *sts[KIND_MAX_QUERIES];
+    int n;
+    cp_err err = content_queries(d, k, subject, sts, &n);
+
+    return err ? err : hash_rows(d, k, sts, n, counts, out);
+}
+
 /* ---- the chain ------------------------------------------------------------ */
 
 /* An entry's hash: its fields and the hash before it. content joined the
@@ -204,27 +227,56 @@ static void entry_hash(const char *prev, const char *at, const char *actor,
     hash_fields(fields, sizeof fields / sizeof fields[0] - (content ? 0 : 1), out);
 }
 
-/* Appends one entry inside the open transaction; head (may be NULL) gets its hash. */
-static cp_err append_in_txn(db *d, const char *actor, const char *terminal, const char *action,
-                            const char *subject, const char *detail, const char *content,
-                            char head[HASH_HEX_LEN])
+static const char head_sql[] = "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1";
+
+/* The chain's head from st (head_sql, run or waiting to be), "" when the
+ * chain is empty. */
+static cp_err read_head(db *d, db_stmt *st, char head[HASH_HEX_LEN])
+{
+    int rc = db_step(st);
+
+    head[0] = '\0';
+    if (rc == DB_ROW)
+        db_copy_col(head, HASH_HEX_LEN, st, 0);
+    db_reset(st);
+    return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading the audit log");
+}
+
+/* Takes the chain's lock and queues the read of its head after it (*out),
+ * to go with what else waits, in one round trip (db_prefetch). The head is
+ * read under the lock, which the transaction holds until it ends: no other
+ * appends after the same head (a fork, which the unique index on prev_hash
+ * would refuse). */
+static cp_err lock_head(db *d, db_stmt **out)
+{
+    cp_err err;
+
+    if ((err = db_lock_chain(d)))
+        return err;
+    if (!(*out = db_prepare(d, head_sql)))
+        return CP_ERR_DB;
+    return db_prefetch(d, out, 1);
+}
+
+/* Appends one entry inside the open transaction after the head that
+ * head_st (lock_head) reads; head (may be NULL) gets its hash. The entry
+ * is written with what is sent next, or with the COMMIT (db_step_later):
+ * nothing in the transaction waits for it. */
+static cp_err append_after(db *d, db_stmt *head_st, const char *actor, const char *terminal,
+                           const char *action, const char *subject, const char *detail,
+                           const char *content, char head[HASH_HEX_LEN])
 {
     static const char insert_sql[] =
         "INSERT INTO audit(at, actor, terminal, action, subject, detail, content, prev_hash,"
         " hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
     char prev[HASH_HEX_LEN], hash[HASH_HEX_LEN], at[CP_TIME_ISO_LEN];
     db_stmt *st;
-    cp_time now;
     cp_err err;
 
-    /* the head is read under the chain's lock, which the transaction holds
-     * until it ends: no other appends after the same head (a fork, which
-     * the unique index on prev_hash would refuse) */
-    if ((err = clock_now(&now)) || (err = db_lock_chain(d)) || (err = audit_head(d, prev)))
+    if ((err = clock_now_iso(at)) || (err = read_head(d, head_st, prev)))
         return err;
     if (!prev[0])
         snprintf(prev, sizeof prev, "%s", genesis);
-    clock_iso(&now, at);
     entry_hash(prev, at, actor, terminal, action, subject, detail, content, hash);
     if (!(st = db_prepare(d, insert_sql)))
         return CP_ERR_DB;
@@ -237,11 +289,22 @@ static cp_err append_in_txn(db *d, const char *actor, const char *terminal, cons
     db_bind_text(st, 7, content);
     db_bind_text(st, 8, prev);
     db_bind_text(st, 9, hash);
-    if ((err = db_step_done(d, st, "writing the audit log")))
+    if ((err = db_step_later(d, st, "writing the audit log")))
         return err;
     if (head)
         snprintf(head, HASH_HEX_LEN, "%s", hash);
     return CP_OK;
+}
+
+/* Appends one entry without content inside the open transaction. */
+static cp_err append_in_txn(db *d, const char *actor, const char *terminal, const char *action,
+                            const char *subject, const char *detail)
+{
+    db_stmt *head_st;
+    cp_err err = lock_head(d, &head_st);
+
+    return err ? err : append_after(d, head_st, actor, terminal, action, subject, detail, NULL,
+                                    NULL);
 }
 
 cp_err audit_append(db *d, const char *actor, const char *terminal, const char *action,
@@ -253,10 +316,10 @@ cp_err audit_append(db *d, const char *actor, const char *terminal, const char *
      * one, a second writer could read the same head in between (and the
      * unique index on prev_hash would refuse the later entry). */
     if (db_in_txn(d))
-        return append_in_txn(d, actor, terminal, action, subject, detail, NULL, NULL);
+        return append_in_txn(d, actor, terminal, action, subject, detail);
     if ((err = db_begin(d)))
         return err;
-    if ((err = append_in_txn(d, actor, terminal, action, subject, detail, NULL, NULL))) {
+    if ((err = append_in_txn(d, actor, terminal, action, subject, detail))) {
         db_rollback(d);
         return err;
     }
@@ -268,6 +331,8 @@ cp_err audit_event(db *d, const char *actor, const char *terminal, const char *a
 {
     const kind *k = find_kind(action);
     char content[HASH_HEX_LEN];
+    db_stmt *sts[KIND_MAX_QUERIES], *head_st;
+    int n;
     cp_err err;
 
     if (!k)
@@ -275,25 +340,22 @@ cp_err audit_event(db *d, const char *actor, const char *terminal, const char *a
     if (!db_in_txn(d))
         return cp_fail(CP_ERR_INVALID, "event %s %s entered outside its transaction", action,
                        subject);
-    if ((err = content_hash(d, k, subject, NULL, content)))
+    /* the content's rows, the chain's lock and its head in one round trip,
+     * with the writes waiting before them (the event's rows): the lock
+     * comes after the content is read, so that appends meet only for the
+     * head, the entry and the COMMIT */
+    if ((err = content_queries(d, k, subject, sts, &n)) || (err = db_prefetch(d, sts, n)) ||
+        (err = lock_head(d, &head_st)) || (err = hash_rows(d, k, sts, n, NULL, content)))
         return err;
-    return append_in_txn(d, actor, terminal, action, subject, detail, content, head);
+    return append_after(d, head_st, actor, terminal, action, subject, detail, content, head);
 }
 
 cp_err audit_head(db *d, char head[HASH_HEX_LEN])
 {
-    static const char sql[] = "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1";
-    db_stmt *st = db_prepare(d, sql);
-    int rc;
+    db_stmt *st = db_prepare(d, head_sql);
 
     head[0] = '\0';
-    if (!st)
-        return CP_ERR_DB;
-    rc = db_step(st);
-    if (rc == DB_ROW)
-        db_copy_col(head, HASH_HEX_LEN, st, 0);
-    db_reset(st);
-    return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading the audit log");
+    return st ? read_head(d, st, head) : CP_ERR_DB;
 }
 
 /* ---- verify --------------------------------------------------------------- */

@@ -347,7 +347,7 @@ cp_err db_exec(db *d, const char *sql)
 }
 
 /* what ("writing the ledger") is worded in the user's language here: db_fail
- * and db_step_done are xgettext keywords, so their callers stay as they are */
+ * db_step_done and db_step_later are xgettext keywords, so their callers stay as they are */
 cp_err db_fail(db *d, const char *what)
 {
     return d->eng->fail(d, _(what));
@@ -380,6 +380,25 @@ cp_err db_step_int64(db *d, db_stmt *st, int64_t *out)
         err = db_fail(d, "reading");
     db_reset(st);
     return err;
+}
+
+cp_err db_step_later(db *d, db_stmt *st, const char *what)
+{
+    if (!d->eng->step_later || !db_in_txn(d))
+        return db_step_done(d, st, what);
+    return d->eng->step_later(d, st->impl, _(what));
+}
+
+cp_err db_prefetch(db *d, db_stmt **sts, int n)
+{
+    void *impls[16];
+
+    /* more than a round trip holds is simply stepped one by one */
+    if (!d->eng->prefetch || !db_in_txn(d) || n > (int)(sizeof impls / sizeof impls[0]))
+        return CP_OK;
+    for (int i = 0; i < n; i++)
+        impls[i] = sts[i]->impl;
+    return d->eng->prefetch(d, impls, n);
 }
 
 cp_err db_step_done(db *d, db_stmt *st, const char *what)

@@ -118,6 +118,21 @@ void db_bind_null(db_stmt *st, int idx);
 /* Steps st: DB_ROW, DB_DONE or DB_ERROR (then db_fail says why). */
 int db_step(db_stmt *st);
 
+/* In the open transaction: runs the write st (an INSERT or UPDATE, bound)
+ * with the next statement sent to the store, in its round trip, or with the
+ * COMMIT (PostgreSQL's pipeline); st may be bound again at once. Its
+ * failure is then that statement's (db_fail names what this one did), and
+ * db_changes does not count its rows: use it for writes that cannot miss
+ * their row. On SQLite, and outside a transaction, db_step_done. */
+cp_err db_step_later(db *d, db_stmt *st, const char *what);
+
+/* In the open transaction: sends the bound statements sts (n of them, not
+ * to be bound again before they are stepped) with the next statement sent,
+ * in one round trip (PostgreSQL's pipeline), in order after what is
+ * already waiting, writes included; each is then stepped as usual, its
+ * error reported at its step. On SQLite nothing: each runs at its step. */
+cp_err db_prefetch(db *d, db_stmt **sts, int n);
+
 /* Makes st ready to run again (bindings kept until the next db_prepare). */
 void db_reset(db_stmt *st);
 

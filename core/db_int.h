@@ -51,6 +51,10 @@ struct db_engine {
     void (*bind_text)(void *impl, int idx, const char *s);
     void (*bind_null)(void *impl, int idx);
     int (*step)(void *impl);
+    /* db_step_later and db_prefetch; NULL for an engine that runs each
+     * statement at once (then a write runs now, and rows at the first step). */
+    cp_err (*step_later)(db *d, void *impl, const char *what);
+    cp_err (*prefetch)(db *d, void **impls, int n);
     int (*col_count)(void *impl);
     int (*col_is_null)(void *impl, int col);
     int64_t (*col_int64)(void *impl, int col);

@@ -8,13 +8,16 @@
  * may run other statements while it walks a result (the audit chain does),
  * which a row-at-a-time protocol on one connection would not allow.
  *
- * What starts a transaction (BEGIN and the writers' lock) and the audit
- * chain's lock are not sent on their own: they wait for the transaction's
- * next statement and go with it in one round trip (libpq's pipeline mode, or
- * one string of the simple protocol), each still a statement of its own, run
+ * What need not be answered at once waits in a queue (pg->pending) and goes
+ * with the next statement that must be, in one round trip (libpq's pipeline
+ * mode, or one string of the simple protocol): what starts a transaction
+ * (BEGIN and the writers' lock), the audit chain's lock, writes whose rows
+ * nobody reads (db_step_later: they may also go with the COMMIT) and reads
+ * asked for ahead (db_prefetch). Each is still a statement of its own, run
  * in order, so that what follows a lock sees what was committed before it
- * was granted. A charge is some twenty statements, each a round trip over
- * the socket: two fewer is a tenth of its time. */
+ * was granted; the first that fails makes the server skip the rest, and
+ * its error is the one reported. A charge is some twenty statements and
+ * six round trips (bench_pg counts them: CLEANPLATE_PG_TRACE). */
 #include <ctype.h>
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -40,6 +43,20 @@
 #define WRITE_LOCK_KEY "4848570296880960596"
 #define CHAIN_LOCK_KEY "4848570296880960597"
 
+typedef struct pg_stmt pg_stmt;
+
+/* A statement waiting to go with the next one sent (see the file's comment). */
+typedef struct queued {
+    const char *sql;   /* a literal (BEGIN, a lock), or NULL for st */
+    pg_stmt *st;       /* a prepared statement, run with vals */
+    char **vals;       /* st's parameters when it was queued (owned): st may be bound again */
+    const char *what;  /* for the message when it fails (a write) */
+    int keep;          /* its rows are kept in st for its caller to step (db_prefetch) */
+} queued;
+
+/* Statements that can wait for the next round trip; more are sent first. */
+#define QUEUE_MAX 16
+
 typedef struct pg {
     db *owner;
     PGconn *conn;
@@ -51,13 +68,15 @@ typedef struct pg {
     db_writers writers; /* how db_begin_shared's transactions meet (core/db.h) */
     int alone;         /* the open transaction is the only one appending to the chain */
     int shared;        /* the open (or last) transaction is db_begin_shared's */
-    const char *pending[3]; /* statements to send before the next one (literals) */
+    queued pending[QUEUE_MAX]; /* statements to send before the next one, in order */
     int npending;
+    const char *failed_what; /* what the queued statement that failed was doing */
     char sqlstate[6];  /* of the last error, "" when it had none (a connection error) */
     char msg[512];     /* the server's message of the last error */
+    FILE *trace;       /* $CLEANPLATE_PG_TRACE: a line per round trip (benchmarks), or NULL */
 } pg;
 
-typedef struct pg_stmt {
+struct pg_stmt {
     pg *c;
     char *sql;         /* with $n placeholders */
     char name[24];
@@ -68,11 +87,28 @@ typedef struct pg_stmt {
     int failed;        /* binding or describing it failed: its next step is an error */
     PGresult *res;     /* the rows of the current execution, NULL before it */
     int row;           /* the current row of res */
-} pg_stmt;
+    int queued;        /* waiting in c->pending for its rows (db_prefetch) */
+    int aborted;       /* it was queued and the statements sent with it failed */
+};
 
 static pg *pg_of(db *d)
 {
     return d->conn;
+}
+
+/* Notes one round trip to the server (how: exec, prepare, describe,
+ * pipeline), which sends nstmts statements, sql the last of them, as a line
+ * of the trace file when CLEANPLATE_PG_TRACE names one: the benchmarks
+ * count the round trips of a charge (tests/bench/bench_pg.c), which decide
+ * its speed on a server that answers quickly. */
+static void trip(pg *c, const char *how, int nstmts, const char *sql)
+{
+    if (!c->trace)
+        return;
+    /* one line of at most 200 bytes of the statement, so that lines count trips */
+    fprintf(c->trace, "%s\t%d\t%.*s\n", how, nstmts, (int)strcspn(sql, "\n") < 200
+            ? (int)strcspn(sql, "\n") : 200, sql);
+    fflush(c->trace);
 }
 
 /* ---- errors ------------------------------------------------------------ */
@@ -94,6 +130,7 @@ static void remember(pg *c, const PGresult *res)
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
+    c->failed_what = NULL;
     snprintf(c->sqlstate, sizeof c->sqlstate, "%s", state ? state : "");
     trim_copy(c->msg, sizeof c->msg, primary ? primary : PQerrorMessage(c->conn));
     c->committing = 0;
@@ -116,6 +153,10 @@ static cp_err pg_fail(db *d, const char *what)
     pg *c = pg_of(d);
     const char *s = c->sqlstate;
 
+    if (c->failed_what) { /* a statement sent with another failed: say what it did */
+        what = c->failed_what;
+        c->failed_what = NULL;
+    }
     if (lost(c) && c->committing)
         return cp_fail(CP_ERR_BUSY, "%s: the connection to the database server %s was lost "
                        "while committing (%s): it may or may not have been saved; send the "
@@ -146,9 +187,147 @@ static cp_err pg_fail(db *d, const char *what)
     return cp_fail(CP_ERR_DB, "%s: %s", what, c->msg);
 }
 
+/* ---- the queue: statements sent together ------------------------------ */
+
+/* Frees what queued entry q owns and forgets it in its statement. */
+static void drop_queued(queued *q)
+{
+    if (q->vals)
+        for (int i = 0; i < q->st->nparams; i++)
+            free(q->vals[i]);
+    free(q->vals);
+    if (q->keep)
+        q->st->queued = 0;
+}
+
+/* Forgets every statement waiting to be sent. */
+static void drop_queue(pg *c)
+{
+    for (int i = 0; i < c->npending; i++)
+        drop_queued(&c->pending[i]);
+    c->npending = 0;
+}
+
+/* Takes st out of the queue: the entry waiting for its rows, and with
+ * writes_too its writes (st is being freed). */
+static void unqueue(pg *c, pg_stmt *st, int writes_too)
+{
+    int n = 0;
+
+    for (int i = 0; i < c->npending; i++) {
+        queued *q = &c->pending[i];
+        if (q->st == st && (q->keep || writes_too))
+            drop_queued(q);
+        else
+            c->pending[n++] = *q;
+    }
+    c->npending = n;
+}
+
+/* Whether a prepared statement is queued (else only literals, or nothing). */
+static int queue_has_statements(const pg *c)
+{
+    for (int i = 0; i < c->npending; i++)
+        if (c->pending[i].st)
+            return 1;
+    return 0;
+}
+
+static void queue_literal(pg *c, const char *sql)
+{
+    c->pending[c->npending++] = (queued){.sql = sql};
+}
+
+/* The rows res of a queued statement, for its caller to step. */
+static void keep_rows(pg_stmt *st, PGresult *res)
+{
+    st->res = res;
+    st->row = -1;
+    st->ncols = PQnfields(res);
+}
+
+/* Sends the queue, then last (a statement with its bindings) or last_sql (a
+ * literal) when given, in one round trip: libpq's pipeline mode, each still
+ * a statement of its own that the server runs in order, so that one after a
+ * lock sees what was committed before the lock was granted. Queued rows go
+ * to their statements; *out (may be NULL) gets last's result. Returns -1
+ * with the first error remembered when one failed (the server skips the
+ * rest up to the end of the pipeline) or the connection did. */
+static int send_queue(pg *c, pg_stmt *last, const char *last_sql, PGresult **out)
+{
+    PGconn *conn = c->conn;
+    int n = c->npending, total = n + (last || last_sql ? 1 : 0), done = 0, ok;
+    PGresult *res, *mine = NULL, *failed = NULL;
+    const char *failed_what = NULL;
+
+    if (out)
+        *out = NULL;
+    if (!total)
+        return 0;
+    trip(c, "pipeline", total, last ? last->sql : last_sql ? last_sql
+                           : c->pending[n - 1].sql ? c->pending[n - 1].sql
+                           : c->pending[n - 1].st->sql);
+    ok = PQenterPipelineMode(conn) == 1;
+    for (int i = 0; ok && i < n; i++) {
+        const queued *q = &c->pending[i];
+        ok = (q->sql ? PQsendQueryParams(conn, q->sql, 0, NULL, NULL, NULL, NULL, 0)
+                     : PQsendQueryPrepared(conn, q->st->name, q->st->nparams,
+                                           (const char *const *)(q->vals ? q->vals : q->st->vals),
+                                           NULL, NULL, 0)) == 1;
+    }
+    if (ok && last)
+        ok = PQsendQueryPrepared(conn, last->name, last->nparams,
+                                 (const char *const *)last->vals, NULL, NULL, 0) == 1;
+    else if (ok && last_sql)
+        ok = PQsendQueryParams(conn, last_sql, 0, NULL, NULL, NULL, NULL, 0) == 1;
+    ok = ok && PQpipelineSync(conn) == 1;
+    /* each query's result, then NULL; then the sync's */
+    while (ok && done < total) {
+        ExecStatusType rs;
+        if (!(res = PQgetResult(conn))) {
+            done++;
+            ok = PQstatus(conn) == CONNECTION_OK;
+            continue;
+        }
+        rs = PQresultStatus(res);
+        if (rs == PGRES_FATAL_ERROR && !failed) {
+            failed = res;
+            failed_what = done < n ? c->pending[done].what : NULL;
+        } else if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
+            PQclear(res); /* a later error, or one skipped after it */
+        } else if (done == n && !mine) {
+            mine = res;
+        } else if (done < n && c->pending[done].keep && !c->pending[done].st->res) {
+            keep_rows(c->pending[done].st, res);
+        } else {
+            PQclear(res);
+        }
+    }
+    if (ok && (res = PQgetResult(conn)))
+        PQclear(res); /* PGRES_PIPELINE_SYNC */
+    PQexitPipelineMode(conn);
+    for (int i = 0; i < n; i++)
+        if (c->pending[i].keep && !c->pending[i].st->res)
+            c->pending[i].st->aborted = 1;
+    drop_queue(c);
+    if (ok && !failed && (mine || total == n)) {
+        if (out)
+            *out = mine;
+        else
+            PQclear(mine);
+        return 0;
+    }
+    remember(c, failed);
+    c->failed_what = failed_what;
+    PQclear(failed);
+    PQclear(mine);
+    return -1;
+}
+
 /* Runs sql through the simple protocol (one or more statements), after
- * what is pending in the same string, and keeps the result of the last one
- * in *out when out is not NULL. */
+ * what is queued (literals in the same string, else a round trip of its
+ * own first), and keeps the result of the last one in *out when out is
+ * not NULL. */
 static cp_err run(db *d, const char *sql, const char *what, PGresult **out)
 {
     pg *c = pg_of(d);
@@ -158,18 +337,21 @@ static cp_err run(db *d, const char *sql, const char *what, PGresult **out)
 
     if (out)
         *out = NULL;
+    if (queue_has_statements(c) && send_queue(c, NULL, NULL, NULL))
+        return pg_fail(d, what);
     if (c->npending) {
         size_t size = strlen(sql) + 1;
         for (int i = 0; i < c->npending; i++)
-            size += strlen(c->pending[i]) + 2;
+            size += strlen(c->pending[i].sql) + 2;
         if (!(joined = malloc(size)))
             return cp_fail(CP_ERR_NOMEM, "%s: out of memory", what);
         joined[0] = '\0';
         for (int i = 0; i < c->npending; i++)
-            strcat(strcat(joined, c->pending[i]), "; ");
+            strcat(strcat(joined, c->pending[i].sql), "; ");
         strcat(joined, sql);
-        c->npending = 0;
+        drop_queue(c);
     }
+    trip(c, "exec", 1, joined ? joined : sql);
     res = PQexec(c->conn, joined ? joined : sql);
     st = PQresultStatus(res);
     free(joined);
@@ -185,10 +367,13 @@ static cp_err run(db *d, const char *sql, const char *what, PGresult **out)
     return CP_OK;
 }
 
-/* Sends what is pending on its own (before a call that cannot take it along). */
+/* Sends what is queued on its own (before a call that cannot take it along). */
 static cp_err flush(db *d)
 {
-    return pg_of(d)->npending ? run(d, "", "starting a transaction", NULL) : CP_OK;
+    pg *c = pg_of(d);
+
+    return c->npending && send_queue(c, NULL, NULL, NULL) ? pg_fail(d, "sending statements")
+                                                          : CP_OK;
 }
 
 static cp_err pg_exec(db *d, const char *sql)
@@ -223,6 +408,7 @@ static cp_err session_setup(db *d)
     pg *c = pg_of(d);
 
     PQsetNoticeProcessor(c->conn, quiet, NULL);
+    trip(c, "exec", 1, "SET client_encoding");
     if (PQsetClientEncoding(c->conn, "UTF8") != 0) {
         remember(c, NULL);
         return pg_fail(d, "setting the encoding");
@@ -330,6 +516,8 @@ static cp_err pg_open(db *d, int flags)
     d->conn = c;
     c->owner = d;
     c->writers = DB_WRITERS_DEFAULT;
+    if (getenv("CLEANPLATE_PG_TRACE") && *getenv("CLEANPLATE_PG_TRACE"))
+        c->trace = fopen(getenv("CLEANPLATE_PG_TRACE"), "a"); /* none when it cannot be opened */
     c->conn = PQconnectdbParams(keywords, values, 1);
     if (!c->conn)
         return cp_fail(CP_ERR_NOMEM, "out of memory opening the database");
@@ -359,6 +547,8 @@ static void pg_close(db *d)
     if (!c)
         return;
     PQfinish(c->conn);
+    if (c->trace)
+        fclose(c->trace);
     free(c);
     d->conn = NULL;
 }
@@ -440,6 +630,7 @@ static cp_err prepare_now(db *d, pg_stmt *st)
     if (flush(d))
         return CP_ERR_DB;
     snprintf(st->name, sizeof st->name, "cp%u", ++c->next_id);
+    trip(c, "prepare", 1, st->sql);
     res = PQprepare(c->conn, st->name, st->sql, 0, NULL);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         remember(c, res);
@@ -490,9 +681,12 @@ static void pg_reset(void *impl)
 {
     pg_stmt *st = impl;
 
+    if (st->queued) /* its rows are no longer wanted */
+        unqueue(st->c, st, 0);
     PQclear(st->res);
     st->res = NULL;
     st->row = -1;
+    st->aborted = 0;
 }
 
 static void pg_finalize(void *impl)
@@ -502,12 +696,14 @@ static void pg_finalize(void *impl)
 
     if (!st)
         return;
+    unqueue(st->c, st, 1);
     pg_reset(st);
     pg_clear_bindings(st);
     /* the name is freed on the server too, unless the connection is gone */
     if (st->gen == st->c->gen && PQstatus(st->c->conn) == CONNECTION_OK &&
         PQtransactionStatus(st->c->conn) != PQTRANS_INERROR) {
         snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
+        trip(st->c, "exec", 1, sql);
         PQclear(PQexec(st->c->conn, sql));
     }
     free(st->vals);
@@ -560,53 +756,16 @@ static cp_err ready(db *d, pg_stmt *st)
     return err;
 }
 
-/* Runs what is pending, then st with its bindings, in one round trip
- * (pipeline mode); returns st's result, or NULL with the first error
- * remembered (a failed statement makes the server skip the rest). */
-static PGresult *pipelined(pg *c, pg_stmt *st)
-{
-    PGconn *conn = c->conn;
-    PGresult *res, *mine = NULL, *failed = NULL;
-    int n = c->npending, done = 0, ok = PQenterPipelineMode(conn) == 1;
-
-    c->npending = 0;
-    for (int i = 0; ok && i < n; i++)
-        ok = PQsendQueryParams(conn, c->pending[i], 0, NULL, NULL, NULL, NULL, 0) == 1;
-    ok = ok && PQsendQueryPrepared(conn, st->name, st->nparams, (const char *const *)st->vals,
-                                   NULL, NULL, 0) == 1 && PQpipelineSync(conn) == 1;
-    /* each query's result, then NULL; then the sync's */
-    while (ok && done <= n) {
-        ExecStatusType rs;
-        if (!(res = PQgetResult(conn))) {
-            done++;
-            ok = PQstatus(conn) == CONNECTION_OK;
-            continue;
-        }
-        rs = PQresultStatus(res);
-        if (done == n && (rs == PGRES_TUPLES_OK || rs == PGRES_COMMAND_OK) && !mine)
-            mine = res;
-        else if (rs == PGRES_FATAL_ERROR && !failed)
-            failed = res;
-        else
-            PQclear(res);
-    }
-    if (ok && (res = PQgetResult(conn)))
-        PQclear(res); /* PGRES_PIPELINE_SYNC */
-    PQexitPipelineMode(conn);
-    if (mine && !failed)
-        return mine;
-    remember(c, failed);
-    PQclear(failed);
-    PQclear(mine);
-    return NULL;
-}
-
 /* Runs st with its bindings; its rows are then in st->res. */
 static int execute(db *d, pg_stmt *st)
 {
     pg *c = st->c;
     ExecStatusType rs;
 
+    if (st->aborted) { /* queued, and what was sent with it failed: the error is kept */
+        st->aborted = 0;
+        return DB_ERROR;
+    }
     if (st->failed) {
         st->failed = 0;
         c->sqlstate[0] = '\0';
@@ -614,12 +773,18 @@ static int execute(db *d, pg_stmt *st)
                  "the server could not describe the statement; it was not run");
         return DB_ERROR;
     }
-    if (ready(d, st))
+    if (st->queued) { /* its rows come with the queue */
+        if (send_queue(c, NULL, NULL, NULL) || !st->res) {
+            st->aborted = 0;
+            return DB_ERROR;
+        }
+    } else if (ready(d, st)) {
         return DB_ERROR;
-    if (c->npending) {
-        if (!(st->res = pipelined(c, st)))
+    } else if (c->npending) {
+        if (send_queue(c, st, NULL, &st->res))
             return DB_ERROR;
     } else {
+        trip(c, "exec", 1, st->sql);
         st->res = PQexecPrepared(c->conn, st->name, st->nparams,
                                  (const char *const *)st->vals, NULL, NULL, 0);
     }
@@ -660,9 +825,12 @@ static int pg_col_count(void *impl)
      * it cannot, the next step fails too, so that nobody reads a row with
      * a column count of 0 (the audit chain hashes every column) */
     if (ready(st->c->owner, st) || flush(st->c->owner)) {
-        st->failed = 1;
+        st->aborted = 1; /* the error is kept for its step */
         return 0;
     }
+    if (st->ncols >= 0) /* its rows came with the queue */
+        return st->ncols;
+    trip(st->c, "describe", 1, st->sql);
     res = PQdescribePrepared(st->c->conn, st->name);
     if (PQresultStatus(res) == PGRES_COMMAND_OK)
         st->ncols = PQnfields(res);
@@ -709,6 +877,56 @@ static const char *pg_col_name(void *impl, int col)
     return has_cell(st, col) ? PQfname(st->res, col) : NULL;
 }
 
+/* Makes room for one more statement in the queue. */
+static cp_err queue_room(db *d)
+{
+    return pg_of(d)->npending < QUEUE_MAX ? CP_OK : flush(d);
+}
+
+/* db_step_later: the write st is queued with a copy of its parameters, so
+ * that its caller may bind st again for the next write. */
+static cp_err pg_step_later(db *d, void *impl, const char *what)
+{
+    pg *c = pg_of(d);
+    pg_stmt *st = impl;
+    char **vals = NULL;
+    cp_err err;
+
+    if (st->failed) {
+        st->failed = 0;
+        return cp_fail(CP_ERR_NOMEM, "%s: out of memory", what);
+    }
+    if ((err = ready(d, st)) || (err = queue_room(d)))
+        return err;
+    if (st->nparams && !(vals = calloc((size_t)st->nparams, sizeof *vals)))
+        return cp_fail(CP_ERR_NOMEM, "%s: out of memory", what);
+    c->pending[c->npending++] = (queued){.st = st, .vals = vals, .what = what};
+    for (int i = 0; i < st->nparams; i++)
+        if (st->vals[i] && !(vals[i] = strdup(st->vals[i])))
+            return cp_fail(CP_ERR_NOMEM, "%s: out of memory", what); /* freed with the queue */
+    return CP_OK;
+}
+
+/* db_prefetch: each statement waits in the queue for its rows, sent with
+ * its bindings as they are then. */
+static cp_err pg_prefetch(db *d, void **impls, int n)
+{
+    pg *c = pg_of(d);
+    cp_err err;
+
+    for (int i = 0; i < n; i++) {
+        pg_stmt *st = impls[i];
+        if (st->queued || st->failed)
+            continue; /* queued already; a failed binding fails at its step */
+        pg_reset(st);
+        if ((err = ready(d, st)) || (err = queue_room(d)))
+            return err;
+        c->pending[c->npending++] = (queued){.st = st, .keep = 1};
+        st->queued = 1;
+    }
+    return CP_OK;
+}
+
 static cp_err pg_defer_checks(db *d)
 {
     return pg_exec(d, "SET CONSTRAINTS ALL DEFERRED");
@@ -745,9 +963,9 @@ static cp_err open_txn(db *d, const char *begin, const char *lock)
 
     if ((err = reconnect(d)))
         return err;
-    c->pending[0] = begin;
-    c->pending[1] = lock;
-    c->npending = 2;
+    drop_queue(c);
+    queue_literal(c, begin);
+    queue_literal(c, lock);
     c->txn = 1;
     return CP_OK;
 }
@@ -784,7 +1002,7 @@ static cp_err pg_begin_lazy(db *d)
 
     /* sent with BEGIN and the lock, before the first statement: no round trip of its own */
     if (!err)
-        c->pending[c->npending++] = "SET LOCAL synchronous_commit TO OFF";
+        queue_literal(c, "SET LOCAL synchronous_commit TO OFF");
     return err;
 }
 
@@ -827,11 +1045,14 @@ static cp_err pg_begin_shared(db *d)
 static cp_err pg_lock_chain(db *d)
 {
     pg *c = pg_of(d);
+    cp_err err;
 
     if (c->alone || !c->shared || c->writers == DB_WRITERS_SERIALIZABLE)
         return CP_OK;
     /* sent with the head's SELECT: a failure to lock fails that one */
-    c->pending[c->npending++] = "SELECT pg_advisory_xact_lock(" CHAIN_LOCK_KEY ")";
+    if ((err = queue_room(d)))
+        return err;
+    queue_literal(c, "SELECT pg_advisory_xact_lock(" CHAIN_LOCK_KEY ")");
     c->alone = 1;
     return CP_OK;
 }
@@ -868,9 +1089,11 @@ static void pg_rollback(db *d)
 {
     pg *c = pg_of(d);
 
-    c->npending = 0;
-    if (PQstatus(c->conn) == CONNECTION_OK && PQtransactionStatus(c->conn) != PQTRANS_IDLE)
+    drop_queue(c);
+    if (PQstatus(c->conn) == CONNECTION_OK && PQtransactionStatus(c->conn) != PQTRANS_IDLE) {
+        trip(c, "exec", 1, "ROLLBACK");
         PQclear(PQexec(c->conn, "ROLLBACK"));
+    }
     c->txn = 0;
     c->alone = 0;
 }
@@ -881,16 +1104,25 @@ static cp_err pg_commit(db *d)
     PGresult *res;
     cp_err err = CP_OK;
 
-    if (c->npending) { /* nothing was sent: nothing to commit */
+    if (c->npending && !queue_has_statements(c)) { /* nothing was sent: nothing to commit */
         pg_rollback(d);
         return CP_OK;
     }
-    res = PQexec(c->conn, "COMMIT");
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        remember(c, res);
-        c->committing = 1;
-        err = pg_fail(d, "committing");
-    } else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+    if (c->npending) { /* the writes waiting go with the COMMIT */
+        if (send_queue(c, NULL, "COMMIT", &res)) {
+            c->committing = 1;
+            err = pg_fail(d, "committing");
+        }
+    } else {
+        trip(c, "exec", 1, "COMMIT");
+        res = PQexec(c->conn, "COMMIT");
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            remember(c, res);
+            c->committing = 1;
+            err = pg_fail(d, "committing");
+        }
+    }
+    if (!err && strcmp(PQcmdStatus(res), "COMMIT") != 0) {
         /* a transaction in which a statement failed ends in ROLLBACK, quietly */
         err = cp_fail(CP_ERR_DB, "committing: a statement of the transaction had failed, so "
                       "nothing of it was saved");
@@ -923,6 +1155,7 @@ static cp_err pg_has_guard(db *d, const char *table, const char *event, int *yes
     *yes = 0;
     if ((err = flush(d)))
         return err;
+    trip(c, "exec", 1, sql);
     res = PQexecParams(c->conn, sql, 2, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         remember(c, res);
@@ -946,10 +1179,14 @@ static cp_err pg_login_role(db *d, const char *name, const char *password)
     const char *params[1] = {name};
     pg *c = pg_of(d);
     char *hashed = NULL, *ident = NULL, *lit = NULL, *sql = NULL;
-    PGresult *res = PQexecParams(c->conn, find, 1, NULL, params, NULL, NULL, 0);
+    PGresult *res = NULL;
     int exists;
-    cp_err err = CP_OK;
+    cp_err err = flush(d); /* what waits goes first */
 
+    if (err)
+        return err;
+    trip(c, "exec", 1, find);
+    res = PQexecParams(c->conn, find, 1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         remember(c, res);
         err = pg_fail(d, "reading the roles");
@@ -1000,6 +1237,8 @@ const db_engine db_pg_engine = {
     .bind_text = pg_bind_text,
     .bind_null = pg_bind_null,
     .step = pg_step,
+    .step_later = pg_step_later,
+    .prefetch = pg_prefetch,
     .col_count = pg_col_count,
     .col_is_null = pg_col_is_null,
     .col_int64 = pg_col_int64,

@@ -27,10 +27,16 @@ typedef struct tapper {
     char card_status[16], diner_status[16], category[64];
 } tapper;
 
-/* Writes one ledger entry and moves the wallet balance by the same amount. */
-static cp_err post(db *d, const char *id, int64_t diner_id, const char *wallet, int64_t fen,
-                   const char *kind, const char *sale_id, const char *ref, const char *terminal,
-                   const char *actor, const char *at)
+/* How post_by runs a write: db_step_done, or db_step_later. */
+typedef cp_err (*step_fn)(db *d, db_stmt *st, const char *what);
+
+/* Writes one ledger entry and moves the wallet balance by the same amount,
+ * each statement run by step: db_step_done, which checks that the wallet
+ * exists, or db_step_later for a wallet that the transaction locked and
+ * read already (a charge's, gather_facts): then nothing waits for them. */
+static cp_err post_by(db *d, step_fn step, const char *id, int64_t diner_id, const char *wallet,
+                      int64_t fen, const char *kind, const char *sale_id, const char *ref,
+                      const char *terminal, const char *actor, const char *at)
 {
     static const char insert_sql[] =
         "INSERT INTO ledger(id, diner_id, wallet, amount_fen, kind, sale_id, ref, terminal,"
@@ -54,17 +60,26 @@ static cp_err post(db *d, const char *id, int64_t diner_id, const char *wallet, 
     db_bind_text(st, 8, terminal);
     db_bind_text(st, 9, actor);
     db_bind_text(st, 10, at);
-    if ((err = db_step_done(d, st, "writing the ledger")))
+    if ((err = step(d, st, N_("writing the ledger"))))
         return err;
     if (!(st = db_prepare(d, strcmp(wallet, "cash") == 0 ? cash_sql : subsidy_sql)))
         return CP_ERR_DB;
     db_bind_int64(st, 1, fen);
     db_bind_int64(st, 2, diner_id);
-    if ((err = db_step_done(d, st, "updating the wallet")))
+    if ((err = step(d, st, N_("updating the wallet"))))
         return err;
-    if (db_changes(d) != 1)
+    if (step == db_step_done && db_changes(d) != 1)
         return cp_fail(CP_ERR_DB, "diner %lld has no wallet", (long long)diner_id);
     return CP_OK;
+}
+
+/* post_by, each write run at once and the wallet checked. */
+static cp_err post(db *d, const char *id, int64_t diner_id, const char *wallet, int64_t fen,
+                   const char *kind, const char *sale_id, const char *ref, const char *terminal,
+                   const char *actor, const char *at)
+{
+    return post_by(d, db_step_done, id, diner_id, wallet, fen, kind, sale_id, ref, terminal,
+                   actor, at);
 }
 
 /* Records a refusal in res; nothing is written for it but the request. The
@@ -91,17 +106,23 @@ static const char balances_sql[] = "SELECT cash_fen, subsidy_fen FROM wallets WH
 static const char lock_balances_sql[] =
     "SELECT cash_fen, subsidy_fen FROM wallets WHERE diner_id = ? FOR UPDATE";
 
-/* The balances of diner_id's wallet, read by sql (one of the two above). */
-static cp_err read_balances(db *d, const char *sql, int64_t diner_id, int64_t *cash,
-                            int64_t *subsidy)
+/* The statement that reads diner_id's balances by sql (one of the two
+ * above), bound; NULL when it does not prepare. Owned by d. */
+static db_stmt *balances_stmt(db *d, const char *sql, int64_t diner_id)
 {
     db_stmt *st = db_prepare(d, sql);
-    int rc;
 
-    if (!st)
-        return CP_ERR_DB;
-    db_bind_int64(st, 1, diner_id);
-    rc = db_step(st);
+    if (st)
+        db_bind_int64(st, 1, diner_id);
+    return st;
+}
+
+/* The balances of diner_id's wallet, read by st (balances_stmt). */
+static cp_err step_balances(db *d, db_stmt *st, int64_t diner_id, int64_t *cash,
+                            int64_t *subsidy)
+{
+    int rc = db_step(st);
+
     if (rc == DB_ROW) {
         *cash = db_col_int64(st, 0);
         *subsidy = db_col_int64(st, 1);
@@ -112,6 +133,15 @@ static cp_err read_balances(db *d, const char *sql, int64_t diner_id, int64_t *c
     if (rc == DB_DONE)
         return cp_fail(CP_ERR_DB, "diner %lld has no wallet", (long long)diner_id);
     return db_fail(d, "reading the wallet");
+}
+
+/* The balances of diner_id's wallet, read by sql (one of the two above). */
+static cp_err read_balances(db *d, const char *sql, int64_t diner_id, int64_t *cash,
+                            int64_t *subsidy)
+{
+    db_stmt *st = balances_stmt(d, sql, diner_id);
+
+    return st ? step_balances(d, st, diner_id, cash, subsidy) : CP_ERR_DB;
 }
 
 static cp_err count_meals_today(db *d, int64_t diner_id, const char *date, int *n)
@@ -206,37 +236,6 @@ static cp_err answer_again(db *d, const charge_req *req, charge_res *res, int *f
     return CP_OK;
 }
 
-static cp_err load_tapper(db *d, const char *card_no, tapper *t, charge_res *res, int *found)
-{
-    static const char sql[] =
-        "SELECT c.status, di.id, di.staff_no, di.name, di.status, di.category,"
-        " di.department_id, dep.name"
-        " FROM cards c JOIN diners di ON di.id = c.diner_id"
-        " JOIN departments dep ON dep.id = di.department_id WHERE c.card_no = ?";
-    db_stmt *st = db_prepare(d, sql);
-    int rc;
-
-    if (!st)
-        return CP_ERR_DB;
-    db_bind_text(st, 1, card_no);
-    rc = db_step(st);
-    *found = rc == DB_ROW;
-    if (rc == DB_ROW) {
-        db_copy_col(t->card_status, sizeof t->card_status, st, 0);
-        t->diner_id = db_col_int64(st, 1);
-        db_copy_col(res->staff_no, sizeof res->staff_no, st, 2);
-        db_copy_col(res->name, sizeof res->name, st, 3);
-        db_copy_col(t->diner_status, sizeof t->diner_status, st, 4);
-        db_copy_col(t->category, sizeof t->category, st, 5);
-        t->department_id = db_col_int64(st, 6);
-        db_copy_col(res->department, sizeof res->department, st, 7);
-    }
-    db_reset(st);
-    if (rc != DB_ROW && rc != DB_DONE)
-        return db_fail(d, "reading the card");
-    return CP_OK;
-}
-
 /* block 1: blocks the active cards of diner_id after an offline charge took
  * the wallet below its limit (cards.status 'blocked_offline'); block 0:
  * lifts exactly those blocks, when a top-up brought the wallet back within
@@ -317,91 +316,132 @@ typedef struct charge_ctx {
     char (*line_names)[128];
 } charge_ctx;
 
-/* The canteen of a POS terminal; any other terminal is an error. */
-static cp_err find_terminal(db *d, const char *terminal, int64_t *canteen_id)
+/* What the store holds of a tap, in one query: the terminal and its canteen,
+ * the card, its diner and department, the meal period open at the minute of
+ * the tap and the price of the diner's category in it, and the category's
+ * rules. No row: no such terminal. Every other table is joined LEFT, so that
+ * what is missing reads as NULL (a card not found, no period open, no
+ * price, a category without rules) and the rules refuse it in their words. */
+static const char facts_sql[] =
+    "SELECT t.canteen_id, t.kind,"
+    " c.status, di.id, di.staff_no, di.name, di.status, di.category, di.department_id,"
+    " dep.name, p.id, p.name, pr.price_fen,"
+    " r.meals_per_period, coalesce(r.daily_cap_fen, -1), r.overdraft_fen"
+    " FROM terminals t"
+    " LEFT JOIN cards c ON c.card_no = ?2"
+    " LEFT JOIN diners di ON di.id = c.diner_id"
+    " LEFT JOIN departments dep ON dep.id = di.department_id"
+    " LEFT JOIN meal_periods p ON p.id = (SELECT p1.id FROM meal_periods p1"
+    "   WHERE p1.canteen_id = t.canteen_id AND p1.start_min <= ?3 AND p1.end_min > ?3"
+    "   ORDER BY p1.start_min LIMIT 1)"
+    " LEFT JOIN prices pr ON pr.period_id = p.id AND pr.category = di.category"
+    " LEFT JOIN category_rules r ON r.category = di.category"
+    " WHERE t.code = ?1";
+
+/* The columns of facts_sql. */
+enum {
+    F_CANTEEN, F_KIND, F_CARD_STATUS, F_DINER, F_STAFF_NO, F_NAME, F_DINER_STATUS,
+    F_CATEGORY, F_DEPARTMENT, F_DEPARTMENT_NAME, F_PERIOD, F_PERIOD_NAME, F_PRICE,
+    F_MEALS, F_DAILY_CAP, F_OVERDRAFT,
+};
+
+/* Takes the tapper, the period, the price and the rules from the row of
+ * facts_sql into c and res. A category without a row of rules has the
+ * defaults (core/rules.h); the offline allowance is not read: only a
+ * terminal deciding without its server uses it (canteen_offline_cap). A
+ * price is a fact only of a meal (no lines) in a period. */
+static void take_facts(db_stmt *st, charge_ctx *c, charge_res *res)
 {
-    static const char sql[] = "SELECT canteen_id, kind FROM terminals WHERE code = ?";
-    db_stmt *st = db_prepare(d, sql);
+    tapper *t = &c->t;
+
+    c->f.card_found = !db_col_is_null(st, F_CARD_STATUS);
+    if (!c->f.card_found)
+        return;
+    db_copy_col(t->card_status, sizeof t->card_status, st, F_CARD_STATUS);
+    t->diner_id = db_col_int64(st, F_DINER);
+    db_copy_col(res->staff_no, sizeof res->staff_no, st, F_STAFF_NO);
+    db_copy_col(res->name, sizeof res->name, st, F_NAME);
+    db_copy_col(t->diner_status, sizeof t->diner_status, st, F_DINER_STATUS);
+    db_copy_col(t->category, sizeof t->category, st, F_CATEGORY);
+    t->department_id = db_col_int64(st, F_DEPARTMENT);
+    db_copy_col(res->department, sizeof res->department, st, F_DEPARTMENT_NAME);
+    c->f.period_found = !db_col_is_null(st, F_PERIOD);
+    c->period_id = db_col_int64(st, F_PERIOD);
+    db_copy_col(res->period, sizeof res->period, st, F_PERIOD_NAME);
+    c->f.period = res->period;
+    c->f.price_found = c->f.period_found && !c->f.nlines && !db_col_is_null(st, F_PRICE);
+    if (c->f.price_found)
+        c->f.price_fen = db_col_int64(st, F_PRICE);
+    c->f.meals_per_period = 1;
+    c->f.daily_cap_fen = -1;
+    c->f.overdraft_fen = 0;
+    c->f.offline_daily_cap_fen = -1;
+    if (!db_col_is_null(st, F_MEALS)) {
+        c->f.meals_per_period = db_col_int64(st, F_MEALS);
+        c->f.daily_cap_fen = db_col_int64(st, F_DAILY_CAP);
+        c->f.overdraft_fen = db_col_int64(st, F_OVERDRAFT);
+    }
+}
+
+/* Reads the facts of a tap at terminal (facts_sql); a terminal that is
+ * missing or is not a POS is an error. */
+static cp_err read_facts(db *d, const charge_req *req, charge_ctx *c, charge_res *res)
+{
+    db_stmt *st = db_prepare(d, facts_sql);
     int rc, pos = 0;
 
     if (!st)
         return CP_ERR_DB;
-    db_bind_text(st, 1, terminal);
+    db_bind_text(st, 1, req->terminal);
+    db_bind_text(st, 2, req->card_no);
+    db_bind_int(st, 3, clock_minute_of_day(&c->f.at));
     rc = db_step(st);
     if (rc == DB_ROW) {
-        *canteen_id = db_col_int64(st, 0);
-        pos = strcmp(db_col_text(st, 1), "pos") == 0;
+        c->canteen_id = db_col_int64(st, F_CANTEEN);
+        pos = strcmp(db_col_text(st, F_KIND), "pos") == 0;
+        take_facts(st, c, res);
     }
     db_reset(st);
     if (rc == DB_DONE)
         return cp_fail(CP_ERR_NOT_FOUND, "no terminal '%s': add it with `cleanplate-office "
-                       "terminal add %s --canteen CODE --kind pos`", terminal, terminal);
+                       "terminal add %s --canteen CODE --kind pos`", req->terminal, req->terminal);
     if (rc != DB_ROW)
-        return db_fail(d, "reading the terminal");
+        return db_fail(d, "reading the card and its terminal");
     if (!pos)
-        return cp_fail(CP_ERR_INVALID, "terminal '%s' is a waste station, not a POS", terminal);
+        return cp_fail(CP_ERR_INVALID, "terminal '%s' is a waste station, not a POS",
+                       req->terminal);
     return CP_OK;
-}
-
-/* The meal period open at the tap, and the fixed price of the diner's category in it. */
-static cp_err find_period_price(db *d, charge_ctx *c, charge_res *res)
-{
-    static const char period_sql[] =
-        "SELECT id, name FROM meal_periods WHERE canteen_id = ? AND start_min <= ?"
-        " AND end_min > ? ORDER BY start_min LIMIT 1";
-    static const char price_sql[] =
-        "SELECT price_fen FROM prices WHERE period_id = ? AND category = ?";
-    int minute = clock_minute_of_day(&c->f.at), rc;
-    db_stmt *st = db_prepare(d, period_sql);
-    cp_err err;
-
-    if (!st)
-        return CP_ERR_DB;
-    db_bind_int64(st, 1, c->canteen_id);
-    db_bind_int(st, 2, minute);
-    db_bind_int(st, 3, minute);
-    rc = db_step(st);
-    if (rc == DB_ROW) {
-        c->period_id = db_col_int64(st, 0);
-        db_copy_col(res->period, sizeof res->period, st, 1);
-    }
-    db_reset(st);
-    if (rc != DB_ROW && rc != DB_DONE)
-        return db_fail(d, "reading meal periods");
-    c->f.period_found = rc == DB_ROW;
-    c->f.period = res->period;
-    if (!c->f.period_found || c->f.nlines)
-        return CP_OK;
-    if (!(st = db_prepare(d, price_sql)))
-        return CP_ERR_DB;
-    db_bind_int64(st, 1, c->period_id);
-    db_bind_text(st, 2, c->t.category);
-    err = db_step_int64(d, st, &c->f.price_fen);
-    c->f.price_found = err == CP_OK;
-    return err == CP_ERR_NOT_FOUND ? CP_OK : err;
 }
 
 /* One pass over the diner's sales today answers the duplicate tap, the
  * meal limit, the daily cap and the count shown on screen. */
-static cp_err read_today(db *d, const charge_req *req, charge_ctx *c)
-{
-    static const char sql[] =
+static const char today_sql[] =
         "SELECT count(*) FILTER (WHERE s.period_id = ?3 AND s.kind = 'meal'),"
         " coalesce(sum(s.total_fen), 0), count(*),"
         " max(CASE WHEN s.terminal = ?4 AND s.card_no = ?5 THEN s.created_at END)"
         " FROM sales s WHERE s.diner_id = ?1 AND s.business_date = ?2"
         " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)";
-    db_stmt *st = db_prepare(d, sql);
-    int rc;
+
+/* today_sql for the tap of req, bound; NULL when it does not prepare. */
+static db_stmt *today_stmt(db *d, const charge_req *req, const charge_ctx *c)
+{
+    db_stmt *st = db_prepare(d, today_sql);
 
     if (!st)
-        return CP_ERR_DB;
+        return NULL;
     db_bind_int64(st, 1, c->t.diner_id);
     db_bind_text(st, 2, c->date);
     db_bind_int64(st, 3, c->period_id);
     db_bind_text(st, 4, req->terminal);
     db_bind_text(st, 5, req->card_no);
-    rc = db_step(st);
+    return st;
+}
+
+/* Today's sales of the diner, read by st (today_stmt). */
+static cp_err step_today(db *d, db_stmt *st, charge_ctx *c)
+{
+    int rc = db_step(st);
+
     if (rc == DB_ROW) {
         c->f.meals_in_period = db_col_int64(st, 0);
         c->f.spent_today_fen = db_col_int64(st, 1);
@@ -454,37 +494,11 @@ static cp_err read_lines(db *d, const charge_req *req, charge_ctx *c)
     return CP_OK;
 }
 
-/* The category's rules; a category without a row has the defaults
- * (core/rules.h). The offline allowance is not read: only a terminal
- * deciding without its server uses it (canteen_offline_cap). */
-static cp_err read_rules(db *d, charge_ctx *c)
-{
-    static const char sql[] =
-        "SELECT meals_per_period, coalesce(daily_cap_fen, -1), overdraft_fen"
-        " FROM category_rules WHERE category = ?";
-    db_stmt *st = db_prepare(d, sql);
-    int rc;
-
-    if (!st)
-        return CP_ERR_DB;
-    c->f.meals_per_period = 1;
-    c->f.daily_cap_fen = -1;
-    c->f.overdraft_fen = 0;
-    c->f.offline_daily_cap_fen = -1;
-    db_bind_text(st, 1, c->t.category);
-    if ((rc = db_step(st)) == DB_ROW) {
-        c->f.meals_per_period = db_col_int64(st, 0);
-        c->f.daily_cap_fen = db_col_int64(st, 1);
-        c->f.overdraft_fen = db_col_int64(st, 2);
-    }
-    db_reset(st);
-    return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading category rules");
-}
-
 /* Gathers the facts of req at the tap time c->f.at. A card not found stops
  * early: there is nothing more to know of it. */
 static cp_err gather_facts(db *d, const charge_req *req, charge_ctx *c, charge_res *res)
 {
+    db_stmt *sts[2];
     cp_err err;
 
     c->f.mode = req->offline ? RULES_SERVED : RULES_ONLINE;
@@ -493,8 +507,8 @@ static cp_err gather_facts(db *d, const charge_req *req, charge_ctx *c, charge_r
                                                  : LEDGER_DUP_TAP_SECONDS;
     clock_iso(&c->f.at, c->at);
     clock_date(&c->f.at, c->date);
-    if ((err = find_terminal(d, req->terminal, &c->canteen_id)) ||
-        (err = load_tapper(d, req->card_no, &c->t, res, &c->f.card_found)))
+    c->f.nlines = req->nlines;
+    if ((err = read_facts(d, req, c, res)))
         return err;
     if (!c->f.card_found)
         return CP_OK;
@@ -503,18 +517,18 @@ static cp_err gather_facts(db *d, const charge_req *req, charge_ctx *c, charge_r
     c->f.name = res->name;
     c->f.staff_no = res->staff_no;
     c->f.category = c->t.category;
-    c->f.nlines = req->nlines;
-    if ((err = find_period_price(d, c, res)))
-        return err;
     /* The wallet is locked first: charges of this diner at other terminals
      * wait here until this one ends, then read what it wrote (the balance
      * here, today's sales next), so that two taps at once can never both
-     * pass a limit or spend the same money (core/db.h, db_begin_shared). */
-    if ((err = read_balances(d, lock_balances_sql, c->t.diner_id, &c->f.cash_fen,
-                             &c->f.subsidy_fen)))
-        return err;
-    if ((err = read_today(d, req, c)) || (err = read_lines(d, req, c)) ||
-        (err = read_rules(d, c)))
+     * pass a limit or spend the same money (core/db.h, db_begin_shared).
+     * Both go in one round trip (db_prefetch): the store runs them in
+     * order, and the read of today's sales starts once the lock is held. */
+    if (!(sts[0] = balances_stmt(d, lock_balances_sql, c->t.diner_id)) ||
+        !(sts[1] = today_stmt(d, req, c)))
+        return CP_ERR_DB;
+    if ((err = db_prefetch(d, sts, 2)) ||
+        (err = step_balances(d, sts[0], c->t.diner_id, &c->f.cash_fen, &c->f.subsidy_fen)) ||
+        (err = step_today(d, sts[1], c)) || (err = read_lines(d, req, c)))
         return err;
     return CP_OK;
 }
@@ -579,7 +593,9 @@ static cp_err write_sale(db *d, const charge_req *req, const charge_ctx *c,
     db_bind_text(st, 16, req->request_id);
     db_bind_int(st, 17, req->offline ? 1 : 0);
     db_bind_int(st, 18, o->over_limit);
-    if ((err = db_step_done(d, st, "saving the sale")))
+    /* the sale's writes go with the next round trip (the audit's reads of
+     * them): a failure, such as a sale id written already, fails that one */
+    if ((err = db_step_later(d, st, "saving the sale")))
         return err;
     for (size_t i = 0; i < req->nlines; i++) {
         if (!(st = db_prepare(d, line_sql)))
@@ -590,7 +606,7 @@ static cp_err write_sale(db *d, const charge_req *req, const charge_ctx *c,
         db_bind_text(st, 4, c->line_names[i]);
         db_bind_int(st, 5, req->lines[i].quantity);
         db_bind_int64(st, 6, rules_line_amount(&c->lines[i]));
-        if ((err = db_step_done(d, st, "saving a sale line")))
+        if ((err = db_step_later(d, st, "saving a sale line")))
             return err;
     }
     for (int w = 0; w < 2; w++) {
@@ -598,8 +614,8 @@ static cp_err write_sale(db *d, const charge_req *req, const charge_ctx *c,
         if (parts[w] <= 0)
             continue;
         snprintf(id, sizeof id, "%s.%c", res->sale_id, wallets[w][0]);
-        if ((err = post(d, id, c->t.diner_id, wallets[w], -parts[w], "charge", res->sale_id,
-                        NULL, req->terminal, req->actor, c->at)))
+        if ((err = post_by(d, db_step_later, id, c->t.diner_id, wallets[w], -parts[w],
+                           "charge", res->sale_id, NULL, req->terminal, req->actor, c->at)))
             return err;
     }
     return CP_OK;
@@ -681,7 +697,9 @@ static cp_err charge_once(db *d, const charge_req *req, charge_res *res)
         db_bind_text(st, 4, cp_errname(res->result));
         db_bind_text(st, 5, res->result == CP_OK ? res->sale_id : NULL);
         db_bind_text(st, 6, at);
-        if ((err = db_step_done(d, st, "recording the request")))
+        /* with the audit's reads, or the COMMIT of a refusal: a request id
+         * that another charge wrote first fails there (db_conflict) */
+        if ((err = db_step_later(d, st, "recording the request")))
             goto fail;
     }
     if (res->result != CP_OK && !req->request_id) {

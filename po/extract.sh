@@ -19,7 +19,7 @@ xgettext --from-code=UTF-8 --language=C --no-wrap --sort-by-file \
     --keyword=cp_fail:2 --flag=cp_fail:2:c-format \
     --keyword=refuse:3 --flag=refuse:3:c-format \
     --keyword=say:3 --flag=say:3:c-format \
-    --keyword=db_fail:2 --keyword=db_step_done:3 \
+    --keyword=db_fail:2 --keyword=db_step_done:3 --keyword=db_step_later:3 \
     --keyword=hpdf_check:2 --keyword=progress:1 --keyword=lbl:2 \
     --keyword=printer_serial_fail:2 --keyword=printer_usb_fail:2 --keyword=sp_fail:2 \
     --keyword=reader_set_status:3 --flag=reader_set_status:3:c-format \

@@ -23,7 +23,14 @@
  *             charged nothing), p99, retries, and whether every
  *             invariant held (terminals.h, term_books: no overspend, no
  *             limit passed, no request charged twice, verify passes).
+ *   trips     the round trips to the server of one charge (core/db_pg.c
+ *             writes a line per round trip to $CLEANPLATE_PG_TRACE): ten
+ *             charges after one that prepared the statements, each listed
+ *             on stderr; beside pgbench's transaction, seven statements,
+ *             each a round trip.
  * The rows of the last group have the one lock's figures as baseline.
+ * With a third argument "default", only the store's default way is
+ * measured (not the writers group): a quicker run while working on it.
  * Results are rows (bench.h) for tests/bench/run.sh; progress goes to stderr. */
 #include <dirent.h>
 #include <stdio.h>
@@ -38,6 +45,10 @@
 #include "tests/bench/terminals.h"
 
 #define PGBENCH_SCALE "32"
+/* pgbench's TPC-B-like transaction: BEGIN, three UPDATEs, a SELECT, an
+ * INSERT and END, each sent on its own (its default simple protocol). */
+#define PGBENCH_TRIPS 7
+#define TRIP_CHARGES 10
 
 static const char *const mode_names[] = {
     [DB_WRITERS_ONE_LOCK] = "one writers' lock",
@@ -236,6 +247,67 @@ static void charges_run(const char *build, const char *base, term_plan *p, term_
     term_schema(base, schema, target, sizeof target, 0);
 }
 
+/* The lines of the file at path (0 when there is none); those from line
+ * show (from 0) on are shown on stderr, none when show is negative. */
+static long count_lines(const char *path, long show)
+{
+    char line[512];
+    long n = 0;
+    FILE *f = fopen(path, "r");
+
+    while (f && fgets(line, sizeof line, f)) {
+        if (show >= 0 && n >= show)
+            fprintf(stderr, "    %2ld %.160s", n + 1 - show, line);
+        n++;
+    }
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* One charge of card n at terminal POS1. */
+static void charge_card(db *d, int n)
+{
+    if (!term_charge_card(d, "POS1", n, "trips:"))
+        die("charging");
+}
+
+/* The round trips of one charge in the store's default way, counted from
+ * the engine's trace; the trips of the first charge after it are listed. */
+static double trips_per_charge(const char *base)
+{
+    char schema[64], target[1200], path[] = "/tmp/cp-bench-trips-XXXXXX";
+    long before, after;
+    db *d;
+    int fd = mkstemp(path);
+
+    if (fd < 0)
+        die("making a temporary file");
+    close(fd);
+    snprintf(schema, sizeof schema, "cp_bench_trips_%d", (int)getpid());
+    term_schema(base, schema, target, sizeof target, 1);
+    term_canteen(target, 2 * TRIP_CHARGES + 2);
+    setenv("CLEANPLATE_NOW", "2026-11-20T12:00:00", 1);
+    setenv("CLEANPLATE_PG_TRACE", path, 1);
+    if (db_open(target, DB_OPEN_EXISTING, &d))
+        die("opening the store");
+    charge_card(d, 1); /* prepares its statements */
+    before = count_lines(path, -1);
+    charge_card(d, 2);
+    fprintf(stderr, "the round trips of one charge (how, statements, the last one):\n");
+    count_lines(path, before);
+    for (int i = 1; i < TRIP_CHARGES; i++)
+        charge_card(d, 2 + i);
+    after = count_lines(path, -1); /* not the closing of the statements */
+    db_close(d);
+    unsetenv("CLEANPLATE_PG_TRACE");
+    unsetenv("CLEANPLATE_NOW");
+    term_schema(base, schema, target, sizeof target, 0);
+    unlink(path);
+    fprintf(stderr, "  %.1f round trips a charge\n", (double)(after - before) / TRIP_CHARGES);
+    return (double)(after - before) / TRIP_CHARGES;
+}
+
 static void row(const char *name, double value, const char *unit, const char *baseline,
                 double base, const char *goal, int met)
 {
@@ -310,6 +382,7 @@ int main(int argc, char **argv)
     static const int clients[] = {1, 8, 32}, taps[] = {500, 100, 25};
     const char *build = argc > 1 ? argv[1] : "build";
     const char *seconds = argc > 2 ? argv[2] : "8";
+    int only_default = argc > 3 && strcmp(argv[3], "default") == 0;
     const char *pg = getenv("CLEANPLATE_BENCH_PG");
     char dir[] = "/tmp/cp-bench-pg-XXXXXX", dbname[64], pgbench_db[1200], sql[128];
     term_result dflt[3], r[2][3];
@@ -323,6 +396,8 @@ int main(int argc, char **argv)
     if (!mkdtemp(dir))
         die("making a temporary folder");
     say_server(pg);
+    row("1 charge: round trips to the server", trips_per_charge(pg), "trips",
+        "pgbench's TPC-B-like transaction, statements", PGBENCH_TRIPS, NULL, 0);
 
     snprintf(dbname, sizeof dbname, "cp_bench_pgbench_%d", (int)getpid());
     snprintf(sql, sizeof sql, "CREATE DATABASE %s", dbname);
@@ -352,7 +427,7 @@ int main(int argc, char **argv)
     server_exec(pg, sql);
     rmdir(dir);
 
-    for (int same = 0; same < 2; same++) {
+    for (int same = 0; same < 2 && !only_default; same++) {
         for (int k = 1; k < 3; k++) {
             char what[64];
             snprintf(what, sizeof what, "%d terminals, %s", clients[k],

@@ -56,6 +56,7 @@
 #include "core/terminals.h"
 #include "core/termsync.h"
 #include "tests/bench/bench.h"
+#include "tests/bench/terminals.h"
 
 #define WARMUP 10        /* taps per terminal not counted (start-up, first statements) */
 #define MAX_TERMINALS 32
@@ -538,7 +539,6 @@ static double drain(const server *s, int no, const char *key, const char *path)
 static double charge_alone(const char *path, int n, double *day)
 {
     int total = n < DAY_EVENTS ? DAY_EVENTS : n;
-    char card[16], reqid[32];
     double t0, secs = 0;
     db *d;
 
@@ -547,12 +547,7 @@ static double charge_alone(const char *path, int n, double *day)
         die("opening the store");
     t0 = bench_now_s();
     for (int i = 1; i <= total; i++) {
-        charge_req req = {.terminal = "POS1", .card_no = card, .request_id = reqid,
-                          .actor = "bench"};
-        charge_res res;
-        snprintf(card, sizeof card, "%010d", i);
-        snprintf(reqid, sizeof reqid, "POS1/%d", i);
-        if (ledger_charge(d, &req, &res) || res.result != CP_OK)
+        if (!term_charge_card(d, "POS1", i, "POS1/"))
             die("charging straight on the store");
         if (i == DAY_EVENTS)
             *day = bench_now_s() - t0;

@@ -92,6 +92,21 @@ static inline void term_canteen(const char *target, int n)
     db_close(d);
 }
 
+/* Charges card n (numbered as term_canteen numbers them) at terminal, with
+ * the request id <prefix><n>, through ledger_charge as a terminal does;
+ * whether it was charged. */
+static inline int term_charge_card(db *d, const char *terminal, int n, const char *prefix)
+{
+    char card[16], reqid[48];
+    charge_req req = {.terminal = terminal, .card_no = card, .request_id = reqid,
+                      .actor = "bench"};
+    charge_res res;
+
+    snprintf(card, sizeof card, "%010d", n);
+    snprintf(reqid, sizeof reqid, "%s%d", prefix, n);
+    return ledger_charge(d, &req, &res) == CP_OK && res.result == CP_OK;
+}
+
 /* How the terminals of one run charge. */
 typedef struct term_plan {
     const char *target;

@@ -8,7 +8,12 @@
 serve_start() {
     PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     ADDR=127.0.0.1:$PORT
-    "$OFFICE" serve --listen "$ADDR" "$@" 2>"$TMPDIR/serve.log" &
+    # emptied here, not only by the server's redirection, which its own
+    # process makes after the fork: until then the wait below could read the
+    # last server's "listening on" and a request go to no one (a loaded
+    # machine: serve_basic's request over TLS after a restart, in two full runs)
+    : >"$TMPDIR/serve.log"
+    "$OFFICE" serve --listen "$ADDR" "$@" 2>>"$TMPDIR/serve.log" &
     SERVE=$!
     trap 'kill "$SERVE" 2>/dev/null || true' EXIT
     i=0
