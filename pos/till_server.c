@@ -90,6 +90,9 @@ static cp_err server_period(till *t, int minute, ui_period *out)
     size_t i;
 
     memset(out, 0, sizeof *out);
+    if (!termsync_snapshot(t->ts))
+        return cp_fail(CP_ERR_DISCONNECTED, _("no snapshot from the server yet: meals cannot be "
+                                              "sold until it answers"));
     json_array_foreach(periods, i, p) {
         json_int_t start = json_integer_value(json_object_get(p, "start_min"));
         if (json_integer_value(json_object_get(p, "end_min")) > minute &&
