@@ -725,6 +725,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
             goto out;
         }
+        if (run.t)
+            till_set_cashier(run.t, s.cashier);
         rc = use_lines ? run_headless_lines(&run) : run_headless_reader(&run, r);
         /* receipts still waiting for the printer: one more try, then say so */
         if (pq && printq_pending(pq) > 0 && (printq_flush(pq, d, &left) || left > 0))

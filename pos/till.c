@@ -3,11 +3,18 @@
 
 #include <stdlib.h>
 
+#include "core/utf8.h"
+
 void till_free(till *t)
 {
     if (t)
         json_decref(t->voided);
     free(t);
+}
+
+void till_set_cashier(till *t, const char *cashier)
+{
+    utf8_copy(t->cashier, sizeof t->cashier, cashier ? cashier : "");
 }
 
 const char *till_canteen(till *t) { return t->ops->canteen(t); }

@@ -33,6 +33,10 @@ cp_err till_open_store(db *d, const char *terminal, printq *pq, till **out);
  * terminal's own answer, marked 离线). */
 cp_err till_open_server(termsync *ts, printq *pq, till **out);
 
+/* Who is charging, for the receipts, when nobody logs in (the headless
+ * terminal's --cashier); a login sets it too. */
+void till_set_cashier(till *t, const char *cashier);
+
 /* Frees t; accepts NULL. */
 void till_free(till *t);
 

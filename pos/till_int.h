@@ -3,6 +3,7 @@
 #define CP_TILL_INT_H
 
 #include <jansson.h>
+#include <time.h>
 
 #include "pos/till.h"
 
@@ -43,6 +44,8 @@ struct till {
     /* the server's */
     termsync *ts;
     char cashier[128];       /* who logged in, for the receipts */
+    size_t charged_lines;    /* a-la-carte lines of the last charge (0: the meal) */
+    time_t last_idle;        /* when till_idle last tried the server */
     json_t *voided;          /* the last void: its answer, with "sale" the sale's receipt data */
 };
 
