@@ -209,7 +209,7 @@ static int parse_year(const char *s, int *year)
 static int report_year(office_ctx *c, int64_t food_cost)
 {
     report_cost_req req = {office_opt(c, "canteen"), 0, office_opt(c, "out"),
-                           office_opt(c, "font"), food_cost};
+                           office_opt(c, "font"), food_cost, c->actor};
     cost_month months[12];
     cost_total total;
     int pages = 0, rc;

@@ -605,7 +605,7 @@ out:
 static int cmd_audit_head(ctx *c)
 {
     char head[HASH_HEX_LEN];
-    cp_err err = audit_head(c->d, head);
+    cp_err err = audit_seal(c->d, c->actor, head);
     if (err)
         return office_fail(err);
     if (!head[0]) {

@@ -531,8 +531,9 @@ cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
         snprintf(res->paths[k], sizeof res->paths[k], "%s/%s.%s", req->out_dir, res->id, exts[k]);
         snprintf(tmp[k], sizeof tmp[k], "%s.part", res->paths[k]);
     }
-    /* a head read now existed before the files: they can vouch for it */
-    if ((err = audit_head(d, res->audit_head_before)))
+    /* a head sealed now existed before the files: they can vouch for it,
+     * and for every terminal's chain up to then (audit_seal) */
+    if ((err = audit_seal(d, req->actor, res->audit_head_before)))
         goto out;
     if ((err = write_pdf(tmp[0], t, res, reason, version ? prev_id : NULL, at, req->font)))
         goto out;

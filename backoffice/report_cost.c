@@ -284,7 +284,7 @@ cp_err report_cost_year(db *d, const report_cost_req *req, int *pages)
         (err = cost_year(d, req->canteen, req->year, req->food_cost_fen_per_kg, months, &t)))
         return err;
     clock_iso(&clock, at);
-    if ((err = audit_head(d, head)) || (err = pdf_new(req->font, &doc)))
+    if ((err = audit_seal(d, req->actor, head)) || (err = pdf_new(req->font, &doc)))
         goto out;
     snprintf(text, sizeof text, "%04d年 食堂成本核算年度报表", req->year % 10000);
     pdf_title(doc, text);

@@ -12,6 +12,7 @@ typedef struct report_cost_req {
     const char *out;               /* the PDF to write */
     const char *font;              /* NULL: the default CJK font */
     int64_t food_cost_fen_per_kg;  /* the fallback price of waste */
+    const char *actor;             /* who seals the audit log for the page's head */
 } report_cost_req;
 
 /* Adds the section 成本核算 of a month to doc: food used by category with the

@@ -20,13 +20,24 @@
 #include "core/clock.h"
 #include "core/jsonl.h"
 
-/* The store's version: the length of the audit chain. */
+/* The store's version: the length of the audit log, read while no write
+ * is open. On PostgreSQL charges of different terminals append to their
+ * own chains at once (core/audit.h), so an entry can commit after one with
+ * a larger seq: read beside them, the largest seq could pass an entry
+ * still to come, which a delta after it would never name. The writers'
+ * lock (db_begin) waits for the writes open now and keeps new ones out
+ * for the one read; every entry committed later has a larger seq. */
 static cp_err store_version(db *d, int64_t *v)
 {
     static const char sql[] = "SELECT coalesce(max(seq), 0) FROM audit";
-    db_stmt *st = db_prepare(d, sql);
+    db_stmt *st;
+    cp_err err;
 
-    return st ? db_step_int64(d, st, v) : CP_ERR_DB;
+    if ((err = db_begin(d)))
+        return err;
+    err = (st = db_prepare(d, sql)) ? db_step_int64(d, st, v) : CP_ERR_DB;
+    db_rollback(d);
+    return err;
 }
 
 /* The highest audit seq of a block or unblock: the block list's version. */

@@ -8,8 +8,16 @@
 #include "core/clock.h"
 #include "core/nls.h"
 
-/* The chain starts from a fixed value so that an empty log verifies. */
+/* A chain starts from a fixed value so that an empty log verifies: the
+ * office's chain from this, a terminal's from this, ':' and its code (so
+ * that an entry moved to another chain no longer follows anything). */
 static const char genesis[] = "cleanplate-audit-v1";
+
+/* Room for what a chain's first entry follows: genesis, ':' and the name. */
+#define START_LEN (HASH_HEX_LEN + 32)
+
+/* The action of a seal entry (audit_seal). */
+static const char seal_action[] = "audit.seal";
 
 /* ---- what an event's content is ----------------------------------------
  *
@@ -227,7 +235,26 @@ static void entry_hash(const char *prev, const char *at, const char *actor,
     hash_fields(fields, sizeof fields / sizeof fields[0] - (content ? 0 : 1), out);
 }
 
-static const char head_sql[] = "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1";
+/* The chain a writer appends to: its terminal's, or the office's (""). */
+static const char *chain_of(const char *terminal)
+{
+    return terminal ? terminal : "";
+}
+
+/* What the first entry of chain follows (see genesis), in buf. */
+static const char *chain_start(const char *chain, char buf[START_LEN])
+{
+    if (!*chain)
+        return genesis;
+    snprintf(buf, START_LEN, "%s:%s", genesis, chain);
+    return buf;
+}
+
+static const char head_sql[] =
+    "SELECT hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1";
+/* While the backfill runs (schema version 6), the log has one chain and no
+ * column to name it: the entries it writes are the office's chain's. */
+static const char backfill_head_sql[] = "SELECT hash FROM audit ORDER BY seq DESC LIMIT 1";
 
 /* The chain's head from st (head_sql, run or waiting to be), "" when the
  * chain is empty. */
@@ -242,19 +269,21 @@ static cp_err read_head(db *d, db_stmt *st, char head[HASH_HEX_LEN])
     return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading the audit log");
 }
 
-/* Takes the chain's lock and queues the read of its head after it (*out),
- * to go with what else waits, in one round trip (db_prefetch). The head is
+/* Takes chain's lock and queues the read of its head after it (*out), to
+ * go with what else waits, in one round trip (db_prefetch). The head is
  * read under the lock, which the transaction holds until it ends: no other
  * appends after the same head (a fork, which the unique index on prev_hash
  * would refuse). */
-static cp_err lock_head(db *d, db_stmt **out)
+static cp_err lock_head(db *d, const char *chain, db_stmt **out)
 {
     cp_err err;
 
-    if ((err = db_lock_chain(d)))
+    if ((err = db_lock_chain(d, chain)))
         return err;
-    if (!(*out = db_prepare(d, head_sql)))
+    if (!(*out = db_prepare(d, backfilling ? backfill_head_sql : head_sql)))
         return CP_ERR_DB;
+    if (!backfilling)
+        db_bind_text(*out, 1, chain);
     return db_prefetch(d, out, 1);
 }
 
@@ -268,17 +297,22 @@ static cp_err append_after(db *d, db_stmt *head_st, const char *actor, const cha
 {
     static const char insert_sql[] =
         "INSERT INTO audit(at, actor, terminal, action, subject, detail, content, prev_hash,"
+        " hash, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static const char backfill_insert_sql[] =
+        "INSERT INTO audit(at, actor, terminal, action, subject, detail, content, prev_hash,"
         " hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    char prev[HASH_HEX_LEN], hash[HASH_HEX_LEN], at[CP_TIME_ISO_LEN];
+    const char *chain = backfilling ? "" : chain_of(terminal);
+    char head_now[HASH_HEX_LEN], start[START_LEN], hash[HASH_HEX_LEN];
+    char at[CP_TIME_ISO_LEN];
+    const char *prev;
     db_stmt *st;
     cp_err err;
 
-    if ((err = clock_now_iso(at)) || (err = read_head(d, head_st, prev)))
+    if ((err = clock_now_iso(at)) || (err = read_head(d, head_st, head_now)))
         return err;
-    if (!prev[0])
-        snprintf(prev, sizeof prev, "%s", genesis);
+    prev = head_now[0] ? head_now : chain_start(chain, start);
     entry_hash(prev, at, actor, terminal, action, subject, detail, content, hash);
-    if (!(st = db_prepare(d, insert_sql)))
+    if (!(st = db_prepare(d, backfilling ? backfill_insert_sql : insert_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, at);
     db_bind_text(st, 2, actor);
@@ -289,6 +323,8 @@ static cp_err append_after(db *d, db_stmt *head_st, const char *actor, const cha
     db_bind_text(st, 7, content);
     db_bind_text(st, 8, prev);
     db_bind_text(st, 9, hash);
+    if (!backfilling)
+        db_bind_text(st, 10, chain);
     if ((err = db_step_later(d, st, "writing the audit log")))
         return err;
     if (head)
@@ -301,7 +337,7 @@ static cp_err append_in_txn(db *d, const char *actor, const char *terminal, cons
                             const char *subject, const char *detail)
 {
     db_stmt *head_st;
-    cp_err err = lock_head(d, &head_st);
+    cp_err err = lock_head(d, chain_of(terminal), &head_st);
 
     return err ? err : append_after(d, head_st, actor, terminal, action, subject, detail, NULL,
                                     NULL);
@@ -345,17 +381,138 @@ cp_err audit_event(db *d, const char *actor, const char *terminal, const char *a
      * comes after the content is read, so that appends meet only for the
      * head, the entry and the COMMIT */
     if ((err = content_queries(d, k, subject, sts, &n)) || (err = db_prefetch(d, sts, n)) ||
-        (err = lock_head(d, &head_st)) || (err = hash_rows(d, k, sts, n, NULL, content)))
+        (err = lock_head(d, chain_of(terminal), &head_st)) ||
+        (err = hash_rows(d, k, sts, n, NULL, content)))
         return err;
     return append_after(d, head_st, actor, terminal, action, subject, detail, content, head);
 }
 
-cp_err audit_head(db *d, char head[HASH_HEX_LEN])
+cp_err audit_head(db *d, const char *terminal, char head[HASH_HEX_LEN])
 {
     db_stmt *st = db_prepare(d, head_sql);
 
     head[0] = '\0';
-    return st ? read_head(d, st, head) : CP_ERR_DB;
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, chain_of(terminal));
+    return read_head(d, st, head);
+}
+
+/* Appends "CHAIN HASH\n" to the growing text *buf (*len long, *cap room). */
+static cp_err add_line(char **buf, size_t *len, size_t *cap, const char *chain, const char *hash)
+{
+    size_t need = strlen(chain) + strlen(hash) + 3;
+
+    if (*len + need > *cap) {
+        size_t want = *cap ? *cap * 2 : 1024;
+        char *p;
+        while (want < *len + need)
+            want *= 2;
+        if (!(p = realloc(*buf, want)))
+            return cp_fail(CP_ERR_NOMEM, "out of memory listing the audit chains");
+        *buf = p;
+        *cap = want;
+    }
+    *len += (size_t)snprintf(*buf + *len, *cap - *len, "%s %s\n", chain, hash);
+    return CP_OK;
+}
+
+cp_err audit_heads(db *d, int office, char **out)
+{
+    /* the chains one by one through the index on (chain, seq) (a loose
+     * index scan: a chain's name, then the next name after it), each with
+     * its newest entry, rather than a scan of the whole log */
+    static const char sql[] =
+        "WITH RECURSIVE c(chain) AS ("
+        "  SELECT min(chain) FROM audit WHERE chain <> ''"
+        "  UNION ALL SELECT (SELECT min(chain) FROM audit WHERE chain > c.chain) FROM c"
+        "  WHERE c.chain IS NOT NULL)"
+        " SELECT c.chain, (SELECT hash FROM audit a WHERE a.chain = c.chain"
+        "                  ORDER BY a.seq DESC LIMIT 1)"
+        " FROM c WHERE c.chain IS NOT NULL ORDER BY c.chain";
+    char *buf = NULL, head[HASH_HEX_LEN];
+    size_t len = 0, cap = 0;
+    db_stmt *st;
+    cp_err err = CP_OK;
+    int rc;
+
+    *out = NULL;
+    if (office && (err = audit_head(d, NULL, head)))
+        return err;
+    if (office && head[0] && (err = add_line(&buf, &len, &cap, "-", head)))
+        return err;
+    if (!(st = db_prepare(d, sql))) {
+        free(buf);
+        return CP_ERR_DB;
+    }
+    while (!err && (rc = db_step(st)) == DB_ROW)
+        err = add_line(&buf, &len, &cap, db_col_text(st, 0), db_col_text(st, 1));
+    db_reset(st);
+    if (!err && rc != DB_DONE)
+        err = db_fail(d, "reading the heads of the audit chains");
+    if (!err && !buf && !(buf = strdup("")))
+        err = cp_fail(CP_ERR_NOMEM, "out of memory listing the audit chains");
+    if (err) {
+        free(buf);
+        return err;
+    }
+    *out = buf;
+    return CP_OK;
+}
+
+/* In the open transaction: seals the log (see audit_seal). */
+static cp_err seal_in_txn(db *d, const char *actor, char head[HASH_HEX_LEN])
+{
+    static const char last_sql[] =
+        "SELECT action, detail FROM audit WHERE chain = '' ORDER BY seq DESC LIMIT 1";
+    db_stmt *head_st, *st;
+    char *heads = NULL;
+    int same = 0, rc;
+    cp_err err;
+
+    /* the office chain's lock first: the heads listed are read after it,
+     * and no other seal can come between them and this entry */
+    if ((err = lock_head(d, "", &head_st)) || (err = read_head(d, head_st, head)) ||
+        (err = audit_heads(d, 0, &heads)))
+        goto out;
+    if (!*heads) /* no terminal has a chain: the office's head is the whole log's */
+        goto out;
+    if (!(st = db_prepare(d, last_sql))) {
+        err = CP_ERR_DB;
+        goto out;
+    }
+    if ((rc = db_step(st)) == DB_ROW)
+        same = strcmp(db_col_text(st, 0), seal_action) == 0 && db_col_text(st, 1) &&
+               strcmp(db_col_text(st, 1), heads) == 0;
+    db_reset(st);
+    if (rc != DB_ROW && rc != DB_DONE) {
+        err = db_fail(d, "reading the audit log");
+        goto out;
+    }
+    if (same) /* sealed already, and nothing was appended since */
+        goto out;
+    if ((err = lock_head(d, "", &head_st)))
+        goto out;
+    err = append_after(d, head_st, actor, NULL, seal_action, NULL, heads, NULL, head);
+out:
+    free(heads);
+    return err;
+}
+
+cp_err audit_seal(db *d, const char *actor, char head[HASH_HEX_LEN])
+{
+    cp_err err;
+
+    head[0] = '\0';
+    if (db_in_txn(d))
+        return seal_in_txn(d, actor, head);
+    if ((err = db_begin(d)))
+        return err;
+    if ((err = seal_in_txn(d, actor, head))) {
+        db_rollback(d);
+        return err;
+    }
+    return db_commit(d);
 }
 
 /* ---- verify --------------------------------------------------------------- */
@@ -385,10 +542,10 @@ static cp_err walk_chain(db *d, const char *head, FILE *report, long *problems, 
                          long counts[NTABLES], int *head_found)
 {
     static const char sql[] =
-        "SELECT seq, at, actor, terminal, action, subject, detail, content, prev_hash, hash"
-        " FROM audit ORDER BY seq";
+        "SELECT seq, at, actor, terminal, action, subject, detail, content, prev_hash, hash,"
+        " chain FROM audit ORDER BY chain, seq";
     db_stmt *st = db_prepare(d, sql);
-    char prev[HASH_HEX_LEN], want[HASH_HEX_LEN];
+    char prev[START_LEN], want[HASH_HEX_LEN], chain[START_LEN] = "";
     long links = 0, contents = 0;
     cp_err err = CP_OK;
     int rc;
@@ -396,11 +553,17 @@ static cp_err walk_chain(db *d, const char *head, FILE *report, long *problems, 
     if (!st)
         return CP_ERR_DB;
     snprintf(prev, sizeof prev, "%s", genesis);
+    /* chain by chain, each in the order it was written */
     while ((rc = db_step(st)) == DB_ROW) {
-        const char *col[10];
+        const char *col[11];
         const kind *k;
-        for (int i = 0; i < 10; i++)
+        for (int i = 0; i < 11; i++)
             col[i] = db_col_text(st, i);
+        if (strcmp(col[10], chain) != 0) { /* the first entry of the next chain */
+            char start[START_LEN];
+            snprintf(chain, sizeof chain, "%s", col[10]);
+            snprintf(prev, sizeof prev, "%s", chain_start(chain, start));
+        }
         if (strcmp(col[8], prev) != 0)
             problem(report, &links, problems, "entry %s does not follow the one before it "
                     "(an entry was removed or inserted)", col[0]);
@@ -472,6 +635,78 @@ static cp_err check_coverage(db *d, FILE *report, long *problems, const long cou
     return CP_OK;
 }
 
+/* Whether hash is an entry of chain, after walk_chain has checked the
+ * links: an entry of that chain follows it, or it is the chain's head. */
+static cp_err in_chain(db *d, const char *chain, const char *hash, int *found)
+{
+    static const char next_sql[] = "SELECT chain FROM audit WHERE prev_hash = ?";
+    db_stmt *st = db_prepare(d, next_sql);
+    char head[HASH_HEX_LEN];
+    int rc;
+    cp_err err;
+
+    *found = 0;
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, hash);
+    if ((rc = db_step(st)) == DB_ROW)
+        *found = strcmp(db_col_text(st, 0), chain) == 0;
+    db_reset(st);
+    if (rc != DB_ROW && rc != DB_DONE)
+        return db_fail(d, "reading the audit log");
+    if (*found)
+        return CP_OK;
+    if ((err = audit_head(d, chain, head)))
+        return err;
+    *found = strcmp(head, hash) == 0;
+    return CP_OK;
+}
+
+/* Every head a seal lists (audit_seal) must still be in its chain: else
+ * that terminal's chain was cut short, or rewritten, after the seal. */
+static cp_err check_seals(db *d, FILE *report, long *problems)
+{
+    static const char sql[] =
+        "SELECT seq, detail FROM audit WHERE action = ? AND chain = '' ORDER BY seq";
+    db_stmt *st = db_prepare(d, sql);
+    long shown = 0;
+    cp_err err = CP_OK;
+    int rc = DB_DONE;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, seal_action);
+    while (!err && (rc = db_step(st)) == DB_ROW) {
+        char *lines = strdup(db_col_text(st, 1) ? db_col_text(st, 1) : "");
+        char seq[24], *save = NULL;
+        snprintf(seq, sizeof seq, "%s", db_col_text(st, 0));
+        if (!lines) {
+            err = cp_fail(CP_ERR_NOMEM, "out of memory checking the audit log");
+            break;
+        }
+        for (char *line = strtok_r(lines, "\n", &save); line && !err;
+             line = strtok_r(NULL, "\n", &save)) {
+            char *hash = strchr(line, ' ');
+            int found = 0;
+            if (!hash) {
+                problem(report, &shown, problems, "seal entry %s lists '%s', not a chain and "
+                        "its head", seq, line);
+                continue;
+            }
+            *hash++ = '\0';
+            if (!(err = in_chain(d, line, hash, &found)) && !found)
+                problem(report, &shown, problems, "seal entry %s lists %s's head %s, which is "
+                        "no longer in %s's chain: its entries were cut short or rewritten "
+                        "after the seal", seq, line, hash, line);
+        }
+        free(lines);
+    }
+    if (!err && rc != DB_DONE)
+        err = db_fail(d, "reading the audit log");
+    db_reset(st);
+    return err;
+}
+
 /* An event entered twice would cover its rows twice. */
 static cp_err check_duplicates(db *d, FILE *report, long *problems)
 {
@@ -500,7 +735,8 @@ cp_err audit_verify(db *d, const char *head, FILE *report, long *problems, long 
     *checked = 0;
     if ((err = walk_chain(d, head, report, problems, checked, counts, &head_found)) ||
         (err = check_coverage(d, report, problems, counts)) ||
-        (err = check_duplicates(d, report, problems)))
+        (err = check_duplicates(d, report, problems)) ||
+        (err = check_seals(d, report, problems)))
         return err;
     if (head && !head_found)
         problem(report, &shown, problems, "no entry has the head %s: the log was cut short "

@@ -1,6 +1,13 @@
 /* audit: the append-only audit log, a BLAKE2b hash chain that verify can check.
  *
- * Two kinds of entries go into the one chain:
+ * The log is one chain per writer: each terminal's entries (those written
+ * with its code) follow one another, and the office's (written without a
+ * terminal) theirs, so that terminals appending at once on PostgreSQL never
+ * wait for one another's head. A terminal's Z report prints its chain's
+ * head; a seal (audit_seal) in the office's chain lists the head of every
+ * terminal's chain, so that one printed head vouches for the whole log.
+ *
+ * Two kinds of entries go into the chains:
  * - notes (audit_append): who did what, e.g. a login or a price change; the
  *   rows they speak of (prices, cards) are state, not events.
  * - events (audit_event): a sale, a void, a money movement, a weighing, a
@@ -45,13 +52,30 @@ cp_err audit_append(db *d, const char *actor, const char *terminal, const char *
 cp_err audit_event(db *d, const char *actor, const char *terminal, const char *action,
                    const char *subject, const char *detail, char head[HASH_HEX_LEN]);
 
-/* The hash of the newest entry ("" when the log is empty). */
-cp_err audit_head(db *d, char head[HASH_HEX_LEN]);
+/* The hash of the newest entry of the chain of terminal (NULL: the
+ * office's), "" when that chain is empty. */
+cp_err audit_head(db *d, const char *terminal, char head[HASH_HEX_LEN]);
+
+/* The head of every chain, one line "CODE HASH" each, by code; with office,
+ * the office's first as "- HASH" (when it has entries). *out is malloc'd,
+ * "" when there are none. */
+cp_err audit_heads(db *d, int office, char **out);
+
+/* A head that vouches for the whole log, for people to keep (a publication,
+ * a report, `cleanplate-office audit head`): appends a seal to the office's
+ * chain, an entry "audit.seal" whose detail lists the head of every
+ * terminal's chain (audit_heads), unless the office's newest entry is a
+ * seal that lists the same heads; head gets the office chain's head after
+ * it. verify checks that every head a seal lists is still in its chain.
+ * When no terminal has a chain, nothing is appended. Inside the caller's
+ * transaction, or in one of its own. */
+cp_err audit_seal(db *d, const char *actor, char head[HASH_HEX_LEN]);
 
 /* Walks the chain and recomputes every event's content; checks that every
  * row of the event tables belongs to exactly one audited event; with head
- * (may be NULL), that the entry with that hash is in the chain, so that
- * nothing up to it was removed. Writes one line per problem to report and
+ * (may be NULL), that the entry with that hash is in its chain, so that
+ * nothing up to it was removed; and that every head a seal lists is in its
+ * chain. Writes one line per problem to report and
  * adds their number to *problems; *checked gets the number of entries.
  * Returns an error only when the checks could not run. */
 cp_err audit_verify(db *d, const char *head, FILE *report, long *problems, long *checked);

@@ -311,9 +311,9 @@ cp_err db_begin_shared(db *d)
     return d->eng->begin_shared(d);
 }
 
-cp_err db_lock_chain(db *d)
+cp_err db_lock_chain(db *d, const char *chain)
 {
-    return d->eng->lock_chain(d);
+    return d->eng->lock_chain(d, chain);
 }
 
 int db_conflict(db *d)

@@ -208,9 +208,11 @@ void db_set_writers(db *d, db_writers w);
 cp_err db_begin_shared(db *d);
 
 /* In the open write transaction: makes it the only one that appends to the
- * audit chain until it ends (core/audit.c calls it before reading the
- * chain's head). Nothing when the transaction already runs alone. */
-cp_err db_lock_chain(db *d);
+ * audit chain called chain (a terminal's code, or "" for the office's:
+ * core/audit.h) until it ends; core/audit.c calls it before reading that
+ * chain's head. Transactions appending to other chains are not held up.
+ * Nothing when the transaction already runs alone. */
+cp_err db_lock_chain(db *d, const char *chain);
 
 /* Whether the last failure on d came from another transaction running at
  * the same time (a serialization failure, a deadlock, or, in a transaction

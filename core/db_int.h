@@ -66,7 +66,7 @@ struct db_engine {
     cp_err (*begin_lazy)(db *d);
     /* db_begin_shared, db_lock_chain, db_conflict and db_set_writers (core/db.h) */
     cp_err (*begin_shared)(db *d);
-    cp_err (*lock_chain)(db *d);
+    cp_err (*lock_chain)(db *d, const char *chain);
     int (*conflict)(db *d);
     void (*set_writers)(db *d, db_writers w);
     cp_err (*commit)(db *d);

@@ -38,10 +38,16 @@
 
 /* The advisory lock every write transaction takes (pg_begin; shared by
  * pg_begin_shared's): any fixed number, here "CLEANPLT" in ASCII, unlikely
- * to be another program's. The audit chain's lock (pg_lock_chain) is the
- * next number. */
+ * to be another program's. */
 #define WRITE_LOCK_KEY "4848570296880960596"
-#define CHAIN_LOCK_KEY "4848570296880960597"
+/* The lock of one audit chain (pg_lock_chain) is a pair of 32-bit keys,
+ * which PostgreSQL keeps apart from the 64-bit ones: this ("CPCH"), and a
+ * hash of the chain's name. Two chains whose names hash alike share a lock:
+ * they only wait for each other. */
+#define CHAIN_LOCK_KEY "1129333576"
+/* The chains one transaction may append to (an office transaction appends
+ * to one, a charge to its terminal's). */
+#define CHAINS_MAX 4
 
 typedef struct pg_stmt pg_stmt;
 
@@ -66,7 +72,10 @@ typedef struct pg {
     int txn;           /* a transaction of ours is open (also across a lost connection) */
     int committing;    /* the last error came from COMMIT: its outcome is unknown */
     db_writers writers; /* how db_begin_shared's transactions meet (core/db.h) */
-    int alone;         /* the open transaction is the only one appending to the chain */
+    int alone;         /* the open transaction is the only writer (pg_begin's) */
+    int nchains;       /* the chains whose lock the open shared transaction holds */
+    int32_t chain_key[CHAINS_MAX];
+    char chain_sql[CHAINS_MAX][64]; /* their lock statements, queued (queue_literal) */
     int shared;        /* the open (or last) transaction is db_begin_shared's */
     queued pending[QUEUE_MAX]; /* statements to send before the next one, in order */
     int npending;
@@ -1032,6 +1041,7 @@ static cp_err pg_begin_shared(db *d)
                           ? "BEGIN ISOLATION LEVEL SERIALIZABLE" : "BEGIN",
                    "SELECT pg_advisory_xact_lock_shared(" WRITE_LOCK_KEY ")");
     c->alone = 0;
+    c->nchains = 0;
     c->shared = !err;
     return err;
 }
@@ -1042,18 +1052,31 @@ static cp_err pg_begin_shared(db *d)
  * SERIALIZABLE transaction reads its snapshot, taken at its first
  * statement, whatever lock it waits for afterwards: there the unique index
  * on audit.prev_hash refuses a fork and the charge runs again. */
-static cp_err pg_lock_chain(db *d)
+static cp_err pg_lock_chain(db *d, const char *chain)
 {
     pg *c = pg_of(d);
+    uint32_t h = 2166136261u; /* FNV-1a */
+    int32_t key;
     cp_err err;
 
     if (c->alone || !c->shared || c->writers == DB_WRITERS_SERIALIZABLE)
         return CP_OK;
+    for (const unsigned char *p = (const unsigned char *)chain; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    key = (int32_t)(h & 0x7fffffff);
+    for (int i = 0; i < c->nchains; i++)
+        if (c->chain_key[i] == key)
+            return CP_OK;
+    if (c->nchains == CHAINS_MAX)
+        return cp_fail(CP_ERR_INVALID, "one transaction appends to more than %d audit chains",
+                       CHAINS_MAX);
     /* sent with the head's SELECT: a failure to lock fails that one */
     if ((err = queue_room(d)))
         return err;
-    queue_literal(c, "SELECT pg_advisory_xact_lock(" CHAIN_LOCK_KEY ")");
-    c->alone = 1;
+    c->chain_key[c->nchains] = key;
+    snprintf(c->chain_sql[c->nchains], sizeof c->chain_sql[0],
+             "SELECT pg_advisory_xact_lock(" CHAIN_LOCK_KEY ", %ld)", (long)key);
+    queue_literal(c, c->chain_sql[c->nchains++]);
     return CP_OK;
 }
 
@@ -1096,6 +1119,7 @@ static void pg_rollback(db *d)
     }
     c->txn = 0;
     c->alone = 0;
+    c->nchains = 0;
 }
 
 static cp_err pg_commit(db *d)
@@ -1130,6 +1154,7 @@ static cp_err pg_commit(db *d)
     PQclear(res);
     c->txn = 0;
     c->alone = 0;
+    c->nchains = 0;
     if (err)
         pg_rollback(d);
     return err;

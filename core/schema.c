@@ -1204,6 +1204,17 @@ static const migration migrations[] = {
     "CREATE TRIGGER terminal_alarm_acks_no_delete BEFORE DELETE ON terminal_alarm_acks BEGIN"
     "  SELECT RAISE(ABORT, 'acknowledgements of alarms are append-only'); END;",
      .pg = pg_v12},
+
+    /* version 13: the audit log becomes one chain per writer (core/audit.h):
+     * a terminal's entries follow one another, the office's theirs, so that
+     * terminals charging at once on PostgreSQL do not queue for one head.
+     * Entries written before are the office's chain ('') as they were; a
+     * terminal's chain starts at its first entry after this version. The
+     * index finds a chain's head and walks it in order. */
+    {.sqlite = "ALTER TABLE audit ADD COLUMN chain TEXT NOT NULL DEFAULT '';"
+               "CREATE INDEX audit_chain_seq ON audit(chain, seq);",
+     .pg = "ALTER TABLE audit ADD COLUMN chain " TXT " NOT NULL DEFAULT '';"
+           "CREATE INDEX audit_chain_seq ON audit(chain, seq);"},
 };
 
 /* The audit log and the publications in the order they were written (seq,

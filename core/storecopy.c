@@ -108,7 +108,9 @@ static cp_err copy_table(db *from, db *to, const schema_table *t, long *rows)
 
 /* What both stores must agree on after the copy. */
 typedef struct sums {
-    char head[HASH_HEX_LEN], published[HASH_HEX_LEN];
+    char head[HASH_HEX_LEN];   /* the office chain's */
+    char heads[HASH_HEX_LEN];  /* a hash of every chain's head (audit_heads) */
+    char published[HASH_HEX_LEN];
     int64_t cash, subsidy;
 } sums;
 
@@ -122,9 +124,13 @@ static cp_err read_sums(db *d, sums *s)
     int rc;
     cp_err err;
 
+    char *heads;
+
     memset(s, 0, sizeof *s);
-    if ((err = audit_head(d, s->head)))
+    if ((err = audit_head(d, NULL, s->head)) || (err = audit_heads(d, 1, &heads)))
         return err;
+    hash_bytes(heads, strlen(heads), s->heads);
+    free(heads);
     if (!(st = db_prepare(d, published_sql)))
         return CP_ERR_DB;
     if ((rc = db_step(st)) == DB_ROW)
@@ -184,11 +190,11 @@ cp_err storecopy_run(db *from, db *to, storecopy_res *res)
     db_rollback(from);
     if (err || (err = read_sums(to, &b)))
         return err;
-    if (strcmp(a.head, b.head) != 0 || strcmp(a.published, b.published) != 0 ||
+    if (strcmp(a.heads, b.heads) != 0 || strcmp(a.published, b.published) != 0 ||
         a.cash != b.cash || a.subsidy != b.subsidy)
-        return cp_fail(CP_ERR_DB, "the copy differs from the original (audit head %s / %s, "
+        return cp_fail(CP_ERR_DB, "the copy differs from the original (audit heads %s / %s, "
                        "published %s / %s, cash %lld / %lld, subsidy %lld / %lld): do not use it",
-                       a.head, b.head, a.published, b.published, (long long)a.cash,
+                       a.heads, b.heads, a.published, b.published, (long long)a.cash,
                        (long long)b.cash, (long long)a.subsidy, (long long)b.subsidy);
     memcpy(res->head, b.head, sizeof res->head);
     memcpy(res->published, b.published, sizeof res->published);

@@ -10,7 +10,7 @@
 /* What a copy did and what both stores say after it. */
 typedef struct storecopy_res {
     long tables, rows;
-    char head[HASH_HEX_LEN];          /* the audit chain's head, the same in both */
+    char head[HASH_HEX_LEN];          /* the office chain's audit head, the same in both */
     char published[HASH_HEX_LEN];     /* the hash of the last publication ("" for none) */
     int64_t cash_fen, subsidy_fen;    /* what the wallets hold in all, the same in both */
 } storecopy_res;
@@ -20,7 +20,7 @@ typedef struct storecopy_res {
  * version with no rows. from is read in one transaction that keeps its
  * writers out (a consistent copy); to is written in one transaction with
  * its foreign keys checked at the commit: on any error nothing of the copy
- * stays in to (its empty tables do). Then the audit heads, the last
+ * stays in to (its empty tables do). Then the heads of every audit chain, the last
  * published hash and the wallets' sums of both are compared: a difference
  * is CP_ERR_DB. verify is for the caller to run on to. */
 cp_err storecopy_run(db *from, db *to, storecopy_res *res);

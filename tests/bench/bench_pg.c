@@ -13,7 +13,7 @@
  *   charges   right after each, as many terminals charging at once, each a
  *             process of its own (tests/bench/terminals.h), in a schema of
  *             their own, as the store meets writers by default (core/db.h,
- *             DB_WRITERS_DEFAULT): 1 x 500 taps, 8 x 100 and 32 x 25,
+ *             DB_WRITERS_DEFAULT): 1 x 500 taps, 8 x 200 and 32 x 50,
  *             each diner once;
  *   writers  the ways writers meet (db_writers) with 8 and 32 terminals,
  *             charging different cards (as above) and the same card (pairs of
@@ -222,17 +222,17 @@ static void charges_run(const char *build, const char *base, term_plan *p, term_
          * (terminals 2k and 2k+1 send the same ones) */
         long half = (long)p->terminals / 2 * p->taps / 2;
         db *d;
-        term_canteen(target, 1);
+        term_canteen(target, term_diners(p));
         if (db_open(target, DB_OPEN_EXISTING, &d) ||
             ledger_topup(d, "S1", half * TERM_PRICE - TERM_SUBSIDY, "bench", NULL) ||
             canteen_set_rules(d, "staff", (int)half, -1, 0, "bench"))
             die("topping up the card");
         db_close(d);
-        money_in = half * TERM_PRICE;
+        money_in = half * TERM_PRICE + (int64_t)p->terminals * TERM_SUBSIDY;
         expected = half;
     } else {
-        term_canteen(target, p->terminals * p->taps);
-        money_in = (int64_t)p->terminals * p->taps * TERM_SUBSIDY;
+        term_canteen(target, term_diners(p));
+        money_in = (int64_t)term_diners(p) * TERM_SUBSIDY;
     }
     fprintf(stderr, "%d terminal%s x %d taps, %s, %s...\n", p->terminals,
             p->terminals > 1 ? "s" : "", p->taps, p->same_card ? "the same card" : "own cards",
@@ -379,7 +379,7 @@ static void say_choice(const char *what, const term_result *r)
 
 int main(int argc, char **argv)
 {
-    static const int clients[] = {1, 8, 32}, taps[] = {500, 100, 25};
+    static const int clients[] = {1, 8, 32}, taps[] = {500, 200, 50};
     const char *build = argc > 1 ? argv[1] : "build";
     const char *seconds = argc > 2 ? argv[2] : "8";
     int only_default = argc > 3 && strcmp(argv[3], "default") == 0;

@@ -39,7 +39,7 @@ static double run(const char *target, int n, int taps, double *p99)
     term_plan p = {.target = target, .terminals = n, .taps = taps, .writers = -1};
     term_result r;
 
-    term_canteen(target, n * taps);
+    term_canteen(target, term_diners(&p));
     term_run(&p, &r);
     *p99 = r.p99_ms;
     return r.rate;

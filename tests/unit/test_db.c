@@ -555,7 +555,7 @@ static void test_store_copy(void **state)
                                                        .request_id = "POS1:1", .actor = "c"},
                                    &cr), CP_OK);
     assert_int_equal(cr.result, CP_OK);
-    assert_int_equal(audit_head(from, head), CP_OK);
+    assert_int_equal(audit_head(from, NULL, head), CP_OK);
     assert_int_equal(db_open(target, DB_OPEN_CREATE, &to), CP_OK);
     *state = to;
     assert_int_equal(db_migrate(to), CP_OK);

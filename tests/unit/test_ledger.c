@@ -486,11 +486,11 @@ static void test_verify_head_finds_cut_end(void **state)
     db *d = *state;
     char head[HASH_HEX_LEN], later[HASH_HEX_LEN];
     assert_int_equal(ledger_topup(d, "S001", 1000, "test", NULL), CP_OK);
-    assert_int_equal(audit_head(d, head), CP_OK);
+    assert_int_equal(audit_head(d, NULL, head), CP_OK);
     assert_int_equal(strlen(head), 64);
     assert_int_equal(problems_at(d, head), 0);
     assert_int_equal(ledger_topup(d, "S002", 2000, "test", NULL), CP_OK);
-    assert_int_equal(audit_head(d, later), CP_OK);
+    assert_int_equal(audit_head(d, NULL, later), CP_OK);
     assert_int_equal(problems_at(d, head), 0); /* an older head stays provable */
     drop_guards(d);
     attack(d, "DELETE FROM ledger WHERE diner_id = 2;"
@@ -514,6 +514,79 @@ static void test_verify_finds_dropped_guard(void **state)
     fixture_drop_trigger(d, "waste_no_delete", "waste_records");
     fixture_drop_trigger(d, "sale_lines_no_update", "sale_lines");
     assert_int_equal(problems(d), 2);
+}
+
+/* Each terminal's entries are a chain of their own, the office's another;
+ * a seal lists every terminal chain's head, so that one head vouches for
+ * the whole log: a terminal's chain cut short after a seal is found even
+ * when what is left of it is consistent. */
+static void test_chains_and_seal(void **state)
+{
+    db *d = *state;
+    char seal[HASH_HEX_LEN], again[HASH_HEX_LEN], pos1[HASH_HEX_LEN];
+    charge_res r;
+    int64_t entries;
+
+    for (int i = 1; i <= 3; i++) {
+        char staff[8];
+        snprintf(staff, sizeof staff, "S00%d", i);
+        assert_int_equal(ledger_topup(d, staff, 5000, "test", NULL), CP_OK);
+    }
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    assert_int_equal(tap(d, "POS2", "0000000002", &r), CP_OK);
+    assert_int_equal(fixture_int(d, "SELECT count(DISTINCT chain) FROM audit"), 3);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE chain = 'POS1'"
+                                    " AND prev_hash = 'cleanplate-audit-v1:POS1'"), 1);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE chain = 'POS1'"
+                                    " AND terminal = 'POS1' AND action = 'sale'"), 1);
+    assert_int_equal(problems(d), 0);
+    fixture_at("2026-11-20T12:10:00");
+    assert_int_equal(tap(d, "POS1", "0000000003", &r), CP_OK);
+    assert_int_equal(audit_head(d, "POS1", pos1), CP_OK);
+
+    /* the seal: an entry in the office's chain naming both terminals' heads */
+    entries = fixture_int(d, "SELECT count(*) FROM audit");
+    assert_int_equal(audit_seal(d, "test", seal), CP_OK);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit"), entries + 1);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE action = 'audit.seal'"
+                                    " AND chain = '' AND detail LIKE 'POS1 %'"), 1);
+    /* nothing appended since: the same seal, no new entry */
+    assert_int_equal(audit_seal(d, "test", again), CP_OK);
+    assert_string_equal(again, seal);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit"), entries + 1);
+    assert_int_equal(problems_at(d, seal), 0);
+    assert_int_equal(problems_at(d, pos1), 0); /* a Z report's head: its terminal's chain */
+
+    /* the attacker removes POS1's last sale whole, its entry last: POS1's
+     * chain ends one entry earlier, consistent, and the books agree */
+    static const struct guard cut[] = {
+        {"sale_lines_no_delete", "sale_lines", "DELETE"},
+        {"ledger_no_delete", "ledger", "DELETE"},
+        {"charge_requests_no_delete", "charge_requests", "DELETE"},
+        {"sales_no_delete", "sales", "DELETE"},
+        {"audit_no_delete", "audit", "DELETE"},
+    };
+    for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++)
+        fixture_drop_trigger(d, cut[i].name, cut[i].table);
+    attack(d, "CREATE TABLE gone AS SELECT subject AS id FROM audit WHERE chain = 'POS1'"
+              " AND action = 'sale' AND subject IN (SELECT id FROM sales WHERE card_no ="
+              " '0000000003');"
+              "DELETE FROM sale_lines WHERE sale_id IN (SELECT id FROM gone);"
+              "DELETE FROM ledger WHERE sale_id IN (SELECT id FROM gone);"
+              "DELETE FROM charge_requests WHERE sale_id IN (SELECT id FROM gone);"
+              "DELETE FROM audit WHERE subject IN (SELECT id FROM gone);"
+              "DELETE FROM sales WHERE id IN (SELECT id FROM gone);"
+              "UPDATE wallets SET cash_fen = (SELECT coalesce(sum(amount_fen), 0) FROM ledger"
+              " l WHERE l.diner_id = wallets.diner_id AND l.wallet = 'cash'), subsidy_fen ="
+              " (SELECT coalesce(sum(amount_fen), 0) FROM ledger l"
+              " WHERE l.diner_id = wallets.diner_id AND l.wallet = 'subsidy');"
+              "DROP TABLE gone;");
+    for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++)
+        fixture_refuse(d, cut[i].name, cut[i].table, cut[i].event);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE chain = 'POS1'"), 1);
+    /* the seal names POS1's head that is gone */
+    assert_int_equal(problems(d), 1);
+    assert_int_equal(problems_at(d, pos1), 2); /* and so does the Z report's */
 }
 
 /* A second entry after the same one is refused by the store itself. */
@@ -1009,7 +1082,7 @@ int main(void)
         T(test_append_only),         T(test_verify_finds_tampering),
         T(test_verify_finds_consistent_edit), T(test_verify_finds_fake_void),
         T(test_verify_finds_deleted_request), T(test_verify_head_finds_cut_end),
-        T(test_verify_finds_dropped_guard), T(test_chain_cannot_fork),
+        T(test_verify_finds_dropped_guard), T(test_chains_and_seal), T(test_chain_cannot_fork),
         T(test_chain_two_writers),   T(test_one_card_at_once),
         T(test_subsidy_expires_by_month),
         T(test_subsidy_by_category), T(test_topup_reverse),
