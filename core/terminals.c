@@ -193,14 +193,40 @@ static cp_err note_contact(db *d, const char *code, int64_t now, int64_t pending
     return db_step_done(d, st, "noting the terminal's contact");
 }
 
+static cp_err record_one(db *d, const terminals_event *ev, const char *now);
+
+/* How many times a record that met another transaction is run again. */
+#define RECORD_ATTEMPTS 10
+
+/* Notes the contact of terminal code and records the n events evs applied
+ * for it, in one transaction. It runs beside charges (db_begin_shared), as
+ * a charge does: it writes only its terminal's rows, each request's once
+ * (ON CONFLICT), and the high-water mark only upward, so two requests of
+ * one terminal at once (a retry while the first is in flight) agree in
+ * whichever order they commit. Run beside the writers' lock instead, every
+ * request through the server would wait for every charge in flight, and
+ * the next charges for it. Run again when it met another (db_conflict). */
+static cp_err contact_and_record(db *d, const char *code, int64_t now, int64_t pending,
+                                 int64_t snapshot_version, const terminals_event *evs, size_t n)
+{
+    char at[CP_TIME_ISO_LEN];
+    cp_err err;
+
+    for (int attempt = 1;; attempt++) {
+        if ((err = clock_now_iso(at)) || (err = db_begin_shared(d)))
+            return err;
+        err = note_contact(d, code, now, pending, snapshot_version);
+        for (size_t i = 0; !err && i < n; i++)
+            err = record_one(d, &evs[i], at);
+        if (!(err = finish(d, err)) || !db_conflict(d) || attempt == RECORD_ATTEMPTS)
+            return err;
+    }
+}
+
 cp_err terminals_contact(db *d, const char *code, int64_t now, int64_t pending,
                          int64_t snapshot_version)
 {
-    cp_err err;
-
-    if ((err = db_begin(d)))
-        return err;
-    return finish(d, note_contact(d, code, now, pending, snapshot_version));
+    return contact_and_record(d, code, now, pending, snapshot_version, NULL, 0);
 }
 
 cp_err terminals_high_water(db *d, const char *code, int64_t *hw)
@@ -282,17 +308,10 @@ static cp_err record_one(db *d, const terminals_event *ev, const char *now)
 
 cp_err terminals_events_record(db *d, const terminals_event *evs, size_t n)
 {
-    char now[CP_TIME_ISO_LEN];
-    cp_err err;
-
     if (n == 0)
         return CP_OK;
-    if ((err = clock_now_iso(now)) || (err = db_begin(d)))
-        return err;
-    err = note_contact(d, evs[0].terminal, evs[0].now, evs[0].pending, evs[0].snapshot_version);
-    for (size_t i = 0; !err && i < n; i++)
-        err = record_one(d, &evs[i], now);
-    return finish(d, err);
+    return contact_and_record(d, evs[0].terminal, evs[0].now, evs[0].pending,
+                              evs[0].snapshot_version, evs, n);
 }
 
 /* Calls row for every row of st (bound already), stopping at its first
