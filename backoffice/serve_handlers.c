@@ -1,18 +1,19 @@
 /* serve_handlers: the server's routes: events (charges and weighings, applied once per terminal and seq), voids and receipts (doc/protocol.md).
  *
- * Exactly once. ledger_charge and waste_record each open and commit their
- * own transaction, and the door has no nested ones, so an event cannot be
- * recorded as applied in the same transaction as its effect. Instead its
- * request id ("CODE/SEQ") makes the effect itself idempotent: the charge
- * keeps its request in charge_requests, the weighing its placement, and a
- * repeat of either answers with the first result and writes nothing. The
- * events a request applied are recorded (terminal_events) together, in one
- * transaction after the walk: one commit per request, not per event, which
- * is what makes a replay fast. When the server dies before that record, the
- * retry applies the request ids again, gets the first answers (repeated)
- * and records them then. The one thing that window loses is the
- * id_conflict check of a retry with other content: it
- * is answered with the first effect instead. */
+ * Exactly once. An event's request id ("CODE/SEQ") makes its effect
+ * idempotent: the charge keeps its request in charge_requests, the
+ * weighing its placement, and a repeat of either answers with the first
+ * result and writes nothing. A charge's record (terminal_events: its
+ * content hash and answer, the high-water mark, the contact) is written in
+ * the charge's own transaction (charge_req.also), with its COMMIT: in the
+ * store exactly when the charge is, at no commit of its own. waste_record
+ * opens and commits its own transaction without such a hook, so the other
+ * events a request applied (weighings, refusals decided here, charges
+ * answered again) are recorded together in one transaction after the walk.
+ * When the server dies before that record, the retry applies the request
+ * ids again, gets the first answers (repeated) and records them then; the
+ * one thing that window loses is the id_conflict check of a retry with
+ * other content: it is answered with the first effect instead. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,10 +147,42 @@ static cp_err check_offline_at(const serve_req *r, const char *at, int64_t seq,
     return CP_OK;
 }
 
-/* Applies a charge; CP_OK with *answer, or a retryable error. */
-static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const char *reqid,
-                           json_t **answer)
+/* What the record of a charge written in its transaction needs
+ * (record_charge). */
+typedef struct charge_record {
+    const serve_req *r;
+    json_t *ev;
+    int64_t seq;
+    const char *hash;
+} charge_record;
+
+/* charge_req.also: the server's record of the charge event, in the
+ * charge's transaction; its answer is the one apply_charge gives. */
+static cp_err record_charge(db *d, const charge_res *res, void *arg)
 {
+    const charge_record *c = arg;
+    json_t *answer = jsonl_charge(c->seq, res);
+    char *text = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
+    cp_err err = text ? CP_OK : cp_fail(CP_ERR_NOMEM, "out of memory answering event %lld",
+                                        (long long)c->seq);
+
+    if (!err)
+        err = terminals_event_record_in_txn(
+            d, &(terminals_event){c->r->terminal, c->seq, "charge", c->hash, text,
+                                  json_is_true(json_object_get(c->ev, "offline")),
+                                  json_string_value(json_object_get(c->ev, "at")), c->r->now,
+                                  c->r->pending, c->r->snapshot_version});
+    free(text);
+    json_decref(answer);
+    return err;
+}
+
+/* Applies a charge; CP_OK with *answer, or a retryable error. *recorded
+ * says whether its record went with it (record_charge). */
+static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const char *reqid,
+                           const char *hash, json_t **answer, int *recorded)
+{
+    charge_record rec = {r, ev, seq, hash};
     charge_line lines[MAX_LINES];
     char card[CARDNO_LEN + 1];
     const char *cashier = json_string_value(json_object_get(ev, "cashier"));
@@ -186,8 +219,13 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
     req.at = req.offline ? json_string_value(json_object_get(ev, "at")) : NULL;
     if (req.offline && ((err = check_offline_at(r, req.at, seq, reqid, answer)) || *answer))
         return err;
+    req.also = record_charge;
+    req.also_arg = &rec;
     if ((err = ledger_charge(r->d, &req, &res)) && retryable(err))
         return err;
+    /* the attempt that committed wrote its record, unless it only found
+     * the first answer of the request */
+    *recorded = !err && !res.repeated;
     *answer = err ? jsonl_refusal(seq, cp_errname(err), cp_detail()) : jsonl_charge(seq, &res);
     return CP_OK;
 }
@@ -279,14 +317,16 @@ static void check_served(const serve_req *r, json_t *ev, int64_t seq, const json
                 cp_detail());
 }
 
-/* The events a request applied and has not recorded yet: they are recorded
- * together when the walk ends, whatever ends it (one commit per request
- * besides the events' own). Until then a repeat of one in the same request
- * is found here. */
+/* The events a request applied: those not recorded in their own
+ * transaction (record_charge) are recorded together when the walk ends,
+ * whatever ends it (one commit per request besides the events' own). A
+ * repeat of one in the same request is found here. */
 typedef struct batch {
     terminals_event *ev;
     char (*hash)[HASH_HEX_LEN];
-    char **answer; /* owned JSON texts */
+    char **answer;   /* owned JSON texts */
+    char *recorded;  /* ev[i] was recorded with its effect */
+    terminals_event *todo; /* room for those that were not (batch_record) */
     size_t n, cap;
 } batch;
 
@@ -297,6 +337,8 @@ static void batch_free(batch *b)
     free(b->ev);
     free(b->hash);
     free(b->answer);
+    free(b->recorded);
+    free(b->todo);
 }
 
 /* The index of seq in b, or -1. */
@@ -308,10 +350,15 @@ static long batch_find(const batch *b, int64_t seq)
     return -1;
 }
 
-/* Records the events of b (nothing when none). */
+/* Records the events of b not recorded yet (nothing when none). */
 static cp_err batch_record(const serve_req *r, batch *b)
 {
-    return terminals_events_record(r->d, b->ev, b->n);
+    size_t n = 0;
+
+    for (size_t i = 0; i < b->n; i++)
+        if (!b->recorded[i])
+            b->todo[n++] = b->ev[i];
+    return terminals_events_record(r->d, b->todo, n);
 }
 
 /* The tap time of ev to keep with it: none for an offline charge refused
@@ -332,10 +379,11 @@ static cp_err apply_event(const serve_req *r, json_t *ev, int64_t seq, const cha
     const char *kind = json_string_value(json_object_get(ev, "kind"));
     char reqid[128], *text;
     size_t i = b->n;
+    int recorded = 0;
     cp_err err;
 
     snprintf(reqid, sizeof reqid, "%s/%lld", r->terminal, (long long)seq);
-    err = strcmp(kind, "charge") == 0 ? apply_charge(r, ev, seq, reqid, answer)
+    err = strcmp(kind, "charge") == 0 ? apply_charge(r, ev, seq, reqid, hash, answer, &recorded)
                                       : apply_weighing(r, ev, seq, reqid, answer);
     if (err)
         return err;
@@ -346,6 +394,7 @@ static cp_err apply_event(const serve_req *r, json_t *ev, int64_t seq, const cha
     b->ev[i] = (terminals_event){r->terminal, seq, kind, b->hash[i], text,
                                  json_is_true(json_object_get(ev, "offline")),
                                  kept_at(ev, *answer), r->now, r->pending, r->snapshot_version};
+    b->recorded[i] = (char)recorded;
     b->n++;
     return CP_OK;
 }
@@ -512,7 +561,9 @@ static void handle_events(const serve_req *r, serve_answer *a)
     }
     b.cap = json_array_size(events);
     if (!(b.ev = calloc(b.cap, sizeof *b.ev)) || !(b.hash = calloc(b.cap, sizeof *b.hash)) ||
-        !(b.answer = calloc(b.cap, sizeof *b.answer))) {
+        !(b.answer = calloc(b.cap, sizeof *b.answer)) ||
+        !(b.recorded = calloc(b.cap, sizeof *b.recorded)) ||
+        !(b.todo = calloc(b.cap, sizeof *b.todo))) {
         serve_error(a, 503, "busy", "out of memory");
         goto out;
     }

@@ -710,6 +710,8 @@ static cp_err charge_once(db *d, const charge_req *req, charge_res *res)
     if (res->result == CP_OK &&
         (err = audit_event(d, req->actor, req->terminal, "sale", res->sale_id, NULL, NULL)))
         goto fail;
+    if (req->also && (err = req->also(d, res, req->also_arg)))
+        goto fail;
     return db_commit(d);
 fail:
     db_rollback(d);

@@ -21,6 +21,8 @@ typedef struct charge_line {
     int quantity;
 } charge_line;
 
+struct charge_res;
+
 typedef struct charge_req {
     const char *terminal;   /* terminal code; its canteen decides period and price */
     const char *card_no;    /* normalised (cardno_normalize) */
@@ -39,6 +41,14 @@ typedef struct charge_req {
     /* The tap time, local ISO "2026-11-03T12:04:10", or NULL: now. It decides
      * the business day, the period and the price, and is the sale's time. */
     const char *at;
+    /* Called inside the charge's transaction just before its COMMIT, when
+     * the charge wrote (a sale, or a refusal kept with its request id), to
+     * write what must be in the store exactly when the charge is (the
+     * server's record of the terminal's event: core/terminals.h); its
+     * failure fails the charge. Not called when the request was answered
+     * before (res->repeated). NULL: nothing. */
+    cp_err (*also)(db *d, const struct charge_res *res, void *arg);
+    void *also_arg;
 } charge_req;
 
 /* The name fields hold any name an import takes (DINERS_NAME_SIZE), and the

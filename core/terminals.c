@@ -190,7 +190,7 @@ static cp_err note_contact(db *d, const char *code, int64_t now, int64_t pending
     db_bind_text(st, 3, at);
     db_bind_int64(st, 4, pending);
     db_bind_int64(st, 5, snapshot_version);
-    return db_step_done(d, st, "noting the terminal's contact");
+    return db_step_later(d, st, "noting the terminal's contact");
 }
 
 static cp_err record_one(db *d, const terminals_event *ev, const char *now);
@@ -296,14 +296,14 @@ static cp_err record_one(db *d, const terminals_event *ev, const char *now)
     db_bind_int(st, 6, ev->offline ? 1 : 0);
     db_bind_text(st, 7, ev->at);
     db_bind_text(st, 8, now);
-    if ((err = db_step_done(d, st, "recording an applied event")))
+    if ((err = db_step_later(d, st, "recording an applied event")))
         return err;
     if (!(st = db_prepare(d, hw_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, ev->terminal);
     db_bind_int64(st, 2, ev->seq);
     db_bind_text(st, 3, ev->offline && ev->at ? ev->at : now);
-    return db_step_done(d, st, "moving the high-water mark");
+    return db_step_later(d, st, "moving the high-water mark");
 }
 
 cp_err terminals_events_record(db *d, const terminals_event *evs, size_t n)
@@ -312,6 +312,17 @@ cp_err terminals_events_record(db *d, const terminals_event *evs, size_t n)
         return CP_OK;
     return contact_and_record(d, evs[0].terminal, evs[0].now, evs[0].pending,
                               evs[0].snapshot_version, evs, n);
+}
+
+cp_err terminals_event_record_in_txn(db *d, const terminals_event *ev)
+{
+    char at[CP_TIME_ISO_LEN];
+    cp_err err;
+
+    if ((err = clock_now_iso(at)) ||
+        (err = note_contact(d, ev->terminal, ev->now, ev->pending, ev->snapshot_version)))
+        return err;
+    return record_one(d, ev, at);
 }
 
 /* Calls row for every row of st (bound already), stopping at its first

@@ -66,6 +66,11 @@ typedef struct terminals_event {
  * request id, same effect). */
 cp_err terminals_events_record(db *d, const terminals_event *evs, size_t n);
 
+/* The same for the one event ev, inside the open transaction that applies
+ * it (a charge's, charge_req.also): written with its COMMIT, the record is
+ * in the store exactly when the effect is, and costs no commit of its own. */
+cp_err terminals_event_record_in_txn(db *d, const terminals_event *ev);
+
 /* Raises an alarm of kind (id_conflict, sequence_gap, ...) for code at now. */
 cp_err terminals_alarm(db *d, const char *code, int64_t now, const char *kind,
                        const char *detail);
