@@ -287,13 +287,14 @@ static cp_err lock_head(db *d, const char *chain, db_stmt **out)
     return db_prefetch(d, out, 1);
 }
 
-/* Appends one entry inside the open transaction after the head that
- * head_st (lock_head) reads; head (may be NULL) gets its hash. The entry
- * is written with what is sent next, or with the COMMIT (db_step_later):
- * nothing in the transaction waits for it. */
-static cp_err append_after(db *d, db_stmt *head_st, const char *actor, const char *terminal,
-                           const char *action, const char *subject, const char *detail,
-                           const char *content, char head[HASH_HEX_LEN])
+/* Appends one entry inside the open transaction after the entry whose
+ * hash is head_now ("": the chain is empty), read under the chain's lock
+ * (lock_head); head (may be NULL) gets its hash. The entry is written with
+ * what is sent next, or with the COMMIT (db_step_later): nothing in the
+ * transaction waits for it. */
+static cp_err append_entry(db *d, const char *head_now, const char *actor,
+                           const char *terminal, const char *action, const char *subject,
+                           const char *detail, const char *content, char head[HASH_HEX_LEN])
 {
     static const char insert_sql[] =
         "INSERT INTO audit(at, actor, terminal, action, subject, detail, content, prev_hash,"
@@ -302,15 +303,13 @@ static cp_err append_after(db *d, db_stmt *head_st, const char *actor, const cha
         "INSERT INTO audit(at, actor, terminal, action, subject, detail, content, prev_hash,"
         " hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
     const char *chain = backfilling ? "" : chain_of(terminal);
-    char head_now[HASH_HEX_LEN], start[START_LEN], hash[HASH_HEX_LEN];
-    char at[CP_TIME_ISO_LEN];
-    const char *prev;
+    char start[START_LEN], hash[HASH_HEX_LEN], at[CP_TIME_ISO_LEN];
+    const char *prev = head_now[0] ? head_now : chain_start(chain, start);
     db_stmt *st;
     cp_err err;
 
-    if ((err = clock_now_iso(at)) || (err = read_head(d, head_st, head_now)))
+    if ((err = clock_now_iso(at)))
         return err;
-    prev = head_now[0] ? head_now : chain_start(chain, start);
     entry_hash(prev, at, actor, terminal, action, subject, detail, content, hash);
     if (!(st = db_prepare(d, backfilling ? backfill_insert_sql : insert_sql)))
         return CP_ERR_DB;
@@ -330,6 +329,18 @@ static cp_err append_after(db *d, db_stmt *head_st, const char *actor, const cha
     if (head)
         snprintf(head, HASH_HEX_LEN, "%s", hash);
     return CP_OK;
+}
+
+/* append_entry after the head that head_st (lock_head) reads. */
+static cp_err append_after(db *d, db_stmt *head_st, const char *actor, const char *terminal,
+                           const char *action, const char *subject, const char *detail,
+                           const char *content, char head[HASH_HEX_LEN])
+{
+    char head_now[HASH_HEX_LEN];
+    cp_err err = read_head(d, head_st, head_now);
+
+    return err ? err : append_entry(d, head_now, actor, terminal, action, subject, detail,
+                                    content, head);
 }
 
 /* Appends one entry without content inside the open transaction. */
@@ -466,15 +477,16 @@ static cp_err seal_in_txn(db *d, const char *actor, char head[HASH_HEX_LEN])
     static const char last_sql[] =
         "SELECT action, detail FROM audit WHERE chain = '' ORDER BY seq DESC LIMIT 1";
     db_stmt *head_st, *st;
-    char *heads = NULL;
+    char *heads = NULL, tip[HASH_HEX_LEN];
     int same = 0, rc;
     cp_err err;
 
     /* the office chain's lock first: the heads listed are read after it,
      * and no other seal can come between them and this entry */
-    if ((err = lock_head(d, "", &head_st)) || (err = read_head(d, head_st, head)) ||
+    if ((err = lock_head(d, "", &head_st)) || (err = read_head(d, head_st, tip)) ||
         (err = audit_heads(d, 0, &heads)))
         goto out;
+    snprintf(head, HASH_HEX_LEN, "%s", tip);
     if (!*heads) /* no terminal has a chain: the office's head is the whole log's */
         goto out;
     if (!(st = db_prepare(d, last_sql))) {
@@ -489,11 +501,8 @@ static cp_err seal_in_txn(db *d, const char *actor, char head[HASH_HEX_LEN])
         err = db_fail(d, "reading the audit log");
         goto out;
     }
-    if (same) /* sealed already, and nothing was appended since */
-        goto out;
-    if ((err = lock_head(d, "", &head_st)))
-        goto out;
-    err = append_after(d, head_st, actor, NULL, seal_action, NULL, heads, NULL, head);
+    if (!same) /* else sealed already, and nothing was appended since */
+        err = append_entry(d, tip, actor, NULL, seal_action, NULL, heads, NULL, head);
 out:
     free(heads);
     return err;
