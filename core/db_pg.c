@@ -1023,9 +1023,10 @@ static cp_err pg_begin_lazy(db *d)
  * DB_WRITERS_ROW_LOCKS, READ COMMITTED: the charge locks its wallet (FOR
  * UPDATE) before it reads today's sales and the balance, so that charges of
  * one diner run one at a time and each sees what the one before committed;
- * and the chain's lock is taken only to append (pg_lock_chain), after
- * everything else is written and the event's content hashed: charges meet
- * one at a time only for the chain's head and the COMMIT. In
+ * and its audit chain's lock (its terminal's chain, core/audit.h) is taken
+ * only to append (pg_lock_chain), after everything else is written and the
+ * event's content hashed: charges of one terminal meet there, those of
+ * different terminals not at all, and share the COMMIT's sync to disk. In
  * DB_WRITERS_SERIALIZABLE, SERIALIZABLE without the chain's lock: the server
  * refuses the later of two charges that read what the other wrote (40001),
  * and two that append after the same head (the unique index on
