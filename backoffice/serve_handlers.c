@@ -154,13 +154,15 @@ typedef struct charge_record {
     json_t *ev;
     int64_t seq;
     const char *hash;
+    json_t *answer; /* the answer recorded by the last attempt (owned) */
 } charge_record;
 
 /* charge_req.also: the server's record of the charge event, in the
- * charge's transaction; its answer is the one apply_charge gives. */
+ * charge's transaction; its answer is the one apply_charge gives (kept in
+ * c->answer, for apply_charge to give when this attempt commits). */
 static cp_err record_charge(db *d, const charge_res *res, void *arg)
 {
-    const charge_record *c = arg;
+    charge_record *c = arg;
     json_t *answer = jsonl_charge(c->seq, res);
     char *text = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
     cp_err err = text ? CP_OK : cp_fail(CP_ERR_NOMEM, "out of memory answering event %lld",
@@ -173,7 +175,8 @@ static cp_err record_charge(db *d, const charge_res *res, void *arg)
                                   json_string_value(json_object_get(c->ev, "at")), c->r->now,
                                   c->r->pending, c->r->snapshot_version});
     free(text);
-    json_decref(answer);
+    json_decref(c->answer);
+    c->answer = answer;
     return err;
 }
 
@@ -182,7 +185,7 @@ static cp_err record_charge(db *d, const charge_res *res, void *arg)
 static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const char *reqid,
                            const char *hash, json_t **answer, int *recorded)
 {
-    charge_record rec = {r, ev, seq, hash};
+    charge_record rec = {r, ev, seq, hash, NULL};
     charge_line lines[MAX_LINES];
     char card[CARDNO_LEN + 1];
     const char *cashier = json_string_value(json_object_get(ev, "cashier"));
@@ -221,11 +224,17 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
         return err;
     req.also = record_charge;
     req.also_arg = &rec;
-    if ((err = ledger_charge(r->d, &req, &res)) && retryable(err))
+    if ((err = ledger_charge(r->d, &req, &res)) && retryable(err)) {
+        json_decref(rec.answer);
         return err;
-    /* the attempt that committed wrote its record, unless it only found
-     * the first answer of the request */
-    *recorded = !err && !res.repeated;
+    }
+    /* the attempt that committed wrote its record, and its answer, unless
+     * it only found the first answer of the request */
+    if ((*recorded = !err && !res.repeated)) {
+        *answer = rec.answer;
+        return CP_OK;
+    }
+    json_decref(rec.answer);
     *answer = err ? jsonl_refusal(seq, cp_errname(err), cp_detail()) : jsonl_charge(seq, &res);
     return CP_OK;
 }
