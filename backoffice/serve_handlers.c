@@ -1,4 +1,4 @@
-/* serve_handlers: the server's routes: events (charges and weighings, applied once per terminal and seq), voids and receipts (doc/protocol.md).
+/* serve_handlers: the server's routes: events (charges and weighings, applied once per terminal and seq) and voids (doc/protocol.md).
  *
  * Exactly once. An event's request id ("CODE/SEQ") makes its effect
  * idempotent: the charge keeps its request in charge_requests, the
@@ -694,96 +694,12 @@ out:
     json_decref(in);
 }
 
-/* ---- GET /v1/receipt?sale=ID ------------------------------------------------------ */
-
-/* The sale's lines, in order. */
-static cp_err receipt_lines(db *d, const char *sale, json_t *lines)
-{
-    static const char sql[] =
-        "SELECT item_code, name, quantity, amount_fen FROM sale_lines WHERE sale_id = ?1"
-        " ORDER BY line_no";
-    db_stmt *st = db_prepare(d, sql);
-    int rc;
-
-    if (!st)
-        return CP_ERR_DB;
-    db_bind_text(st, 1, sale);
-    while ((rc = db_step(st)) == DB_ROW)
-        json_array_append_new(lines, json_pack("{s:o, s:o, s:I, s:I}",
-                                               "item", jsonl_str(db_col_text(st, 0)),
-                                               "name", jsonl_str(db_col_text(st, 1)),
-                                               "quantity", (json_int_t)db_col_int64(st, 2),
-                                               "amount_fen", (json_int_t)db_col_int64(st, 3)));
-    db_reset(st);
-    return rc == DB_ERROR ? db_fail(d, "reading the sale's lines") : CP_OK;
-}
-
-static void handle_receipt(const serve_req *r, serve_answer *a)
-{
-    static const char sql[] =
-        "SELECT s.id, s.terminal, coalesce(di.staff_no, ''), coalesce(di.name, ''),"
-        " coalesce(de.name, ''), coalesce(p.name, ''), s.total_fen, s.subsidy_fen, s.cash_fen,"
-        " s.business_date, s.created_at, s.actor,"
-        " (SELECT count(*) FROM voids v WHERE v.sale_id = s.id), coalesce(s.card_no, ''),"
-        " s.diner_id"
-        " FROM sales s LEFT JOIN diners di ON di.id = s.diner_id"
-        " LEFT JOIN departments de ON de.id = s.department_id"
-        " LEFT JOIN meal_periods p ON p.id = s.period_id"
-        " WHERE s.id = ?1 AND s.canteen_id = ?2";
-    char sale[128], at[CP_TIME_ISO_LEN] = "";
-    json_t *lines = json_array();
-    int64_t diner = 0, cash = 0, subsidy = 0;
-    db_stmt *st;
-    int rc;
-
-    if (!serve_query_value(r->query, "sale", sale, sizeof sale) || !*sale) {
-        serve_error(a, 400, "bad_json", "give the sale: /v1/receipt?sale=ID");
-        goto out;
-    }
-    if (!(st = db_prepare(r->d, sql))) {
-        serve_error(a, 503, "busy", "%s", cp_detail());
-        goto out;
-    }
-    db_bind_text(st, 1, sale);
-    db_bind_int64(st, 2, r->info->canteen_id);
-    if ((rc = db_step(st)) == DB_ROW)
-        a->body = json_pack(
-            "{s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:o, s:o, s:o, s:b}", "ok",
-            1, "sale_id", jsonl_str(db_col_text(st, 0)), "terminal", jsonl_str(db_col_text(st, 1)),
-            "card", jsonl_str(db_col_text(st, 13)), "staff_no", jsonl_str(db_col_text(st, 2)),
-            "name", jsonl_str(db_col_text(st, 3)), "department", jsonl_str(db_col_text(st, 4)),
-            "period", jsonl_str(db_col_text(st, 5)), "charged_fen",
-            (json_int_t)db_col_int64(st, 6), "subsidy_fen", (json_int_t)db_col_int64(st, 7),
-            "cash_fen", (json_int_t)db_col_int64(st, 8), "business_date",
-            jsonl_str(db_col_text(st, 9)), "created_at", jsonl_str(db_col_text(st, 10)),
-            "cashier", jsonl_str(db_col_text(st, 11)), "voided", db_col_int64(st, 12) > 0);
-    if (rc == DB_ROW) {
-        diner = db_col_int64(st, 14);
-        utf8_copy(at, sizeof at, db_col_text(st, 10));
-    }
-    db_reset(st);
-    /* the balances as they were after the sale: a copy prints what the original did */
-    if (rc == DB_ROW && a->body && ui_data_balances_at(r->d, diner, at, &cash, &subsidy) == CP_OK) {
-        json_object_set_new(a->body, "cash_left_fen", json_integer((json_int_t)cash));
-        json_object_set_new(a->body, "subsidy_left_fen", json_integer((json_int_t)subsidy));
-    }
-    if (rc == DB_ERROR || (rc == DB_ROW && receipt_lines(r->d, sale, lines))) {
-        serve_error(a, 503, "busy", "%s", cp_detail());
-    } else if (rc == DB_DONE) {
-        serve_error(a, 404, "not_found", "no sale %s at canteen %s", sale, r->info->canteen);
-    } else if (a->body) {
-        json_object_set(a->body, "lines", lines);
-    }
-out:
-    json_decref(lines);
-}
-
 /* ---- the map ------------------------------------------------------------------- */
 
 const serve_route serve_routes[] = {
     {.method = "POST", .path = "/v1/events", .handle = handle_events, .log_class = "events"},
     {.method = "POST", .path = "/v1/void", .handle = handle_void, .log_class = "void"},
-    {.method = "GET", .path = "/v1/receipt", .handle = handle_receipt, .log_class = "receipt"},
+    {.method = "GET", .path = "/v1/receipt", .handle = serve_receipt, .log_class = "receipt"},
     {.method = "GET", .path = "/v1/snapshot", .handle = serve_snapshot, .log_class = "snapshot"},
     {.method = NULL},
 };

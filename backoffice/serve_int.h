@@ -50,7 +50,7 @@ typedef struct serve_route {
 } serve_route;
 
 /* The routes, each table ended by a NULL method: events, voids, receipts
- * and the snapshot (serve_handlers.c); the cashier's login, shift and last
+ * (serve_receipt.c) and the snapshot (serve_snapshot.c), in serve_handlers.c; the cashier's login, shift and last
  * sale (serve_till.c). */
 extern const serve_route serve_routes[];
 extern const serve_route serve_till_routes[];
@@ -68,6 +68,10 @@ int serve_query_value(const char *query, const char *key, char *out, size_t size
  * locked_now, denied, role) to a refusal of a PIN, so that the terminal says
  * it as it would on the store (serve_till.c). */
 void serve_auth_fields(serve_answer *a, const users_auth *auth);
+
+/* GET /v1/receipt: the data to print a sale, a void or a Z report again
+ * (serve_receipt.c). */
+void serve_receipt(const serve_req *r, serve_answer *a);
 
 /* GET /v1/snapshot (serve_snapshot.c). */
 void serve_snapshot(const serve_req *r, serve_answer *a);

@@ -495,24 +495,28 @@ static cp_err server_print_sale(till *t, const charge_res *res, int *printed)
     return err;
 }
 
-static cp_err server_print_void(till *t, const char *void_id, const char *cashier, int *printed)
+/* Encodes and prints the receipt of a void from its data (the answer of
+ * POST /v1/void with the sale's data added, or GET /v1/receipt?id= of a
+ * void): cashier and time are the original's, or the copy's own. */
+static cp_err print_void_data(till *t, const json_t *v, const char *cashier, const char *time,
+                              int copy, int *printed)
 {
-    const json_t *v = t->voided, *sale = json_object_get(v, "sale");
-    char when[CLOCK_SHOW_LEN], now[CP_TIME_ISO_LEN] = "";
+    const json_t *sale = json_object_get(v, "sale");
+    const char *void_id = termsync_text(v, "void_id");
+    char when[CLOCK_SHOW_LEN];
     receipt_void r = {0};
     escpos *e = NULL;
     cp_err err;
 
     *printed = 0;
-    if (!v || strcmp(termsync_text(v, "void_id"), void_id) != 0 || !sale)
+    if (!sale)
         return cp_fail(CP_ERR_NOT_FOUND, "the sale of void %s could not be read from the "
                        "server: no receipt", void_id);
-    clock_now_iso(now);
     r.canteen = server_canteen(t);
     r.terminal = t->terminal;
     r.cashier = cashier;
     r.manager = termsync_text(v, "manager");
-    r.time = clock_show_iso(now, when);
+    r.time = clock_show_iso(time, when);
     r.diner_name = termsync_text(sale, "name");
     r.staff_no = termsync_text(sale, "staff_no");
     r.sale_no = termsync_text(v, "sale_id");
@@ -523,9 +527,22 @@ static cp_err server_print_void(till *t, const char *void_id, const char *cashie
     r.cash_back_fen = json_integer_value(json_object_get(sale, "cash_fen"));
     r.cash_left_fen = json_integer_value(json_object_get(v, "cash_left_fen"));
     r.subsidy_left_fen = json_integer_value(json_object_get(v, "subsidy_left_fen"));
+    r.copy = copy != 0;
     if (!(err = printq_encoder(t->pq, &e)))
-        err = print_built(t, void_id, e, receipt_encode_void(e, &r), 0, printed);
+        err = print_built(t, void_id, e, receipt_encode_void(e, &r), copy, printed);
     return err;
+}
+
+static cp_err server_print_void(till *t, const char *void_id, const char *cashier, int *printed)
+{
+    char now[CP_TIME_ISO_LEN] = "";
+
+    *printed = 0;
+    if (!t->voided || strcmp(termsync_text(t->voided, "void_id"), void_id) != 0)
+        return cp_fail(CP_ERR_NOT_FOUND, "the sale of void %s could not be read from the "
+                       "server: no receipt", void_id);
+    clock_now_iso(now);
+    return print_void_data(t, t->voided, cashier, now, 0, printed);
 }
 
 static cp_err server_print_z(till *t, const shift_report *z, int *printed)
@@ -542,12 +559,15 @@ static cp_err server_print_z(till *t, const shift_report *z, int *printed)
 }
 
 /* A receipt printed again: one still waiting goes out as the original;
- * else a sale's copy from its data at the server (voids and Z reports are
- * printed again on the store's terminals only, for now). */
+ * else a copy of the sale, void or Z report, from its data at the server
+ * (GET /v1/receipt?id=, whose answer says which it is). */
 static cp_err server_reprint(till *t, const char *id, int *printed)
 {
-    json_t *a;
+    char path[IDS_LEN + 32];
+    const char *kind;
+    json_t *a = NULL;
     escpos *e = NULL;
+    shift_report z;
     cp_err err;
     int left = 0;
 
@@ -557,11 +577,31 @@ static cp_err server_reprint(till *t, const char *id, int *printed)
         *printed = !err && !printq_is_pending(t->pq, id);
         return err;
     }
-    if (!(a = sale_data(t, id)))
-        return cp_fail(CP_ERR_NOT_FOUND, _("%s: a terminal of the server prints again only the "
-                                           "receipts of sales (%s)"), id, cp_detail());
-    if (!(err = printq_encoder(t->pq, &e)))
+    snprintf(path, sizeof path, "/v1/receipt?id=%s", id);
+    if ((err = ask(t, "GET", path, NULL, &a)))
+        goto out;
+    kind = termsync_text(a, "kind");
+    if (strcmp(kind, "void") == 0) {
+        err = print_void_data(t, a, NULL, termsync_text(a, "created_at"), 1, printed);
+    } else if (strcmp(kind, "shift") == 0) {
+        char *text = json_dumps(json_object_get(a, "report"), JSON_COMPACT);
+        if (!text || (err = shift_report_parse(text, &z))) {
+            err = cp_fail(text ? CP_ERR_PARSE : CP_ERR_NOMEM,
+                          "the server's Z report %s cannot be read", id);
+        } else {
+            if (!(err = printq_encoder(t->pq, &e)))
+                err = print_built(t, id, e,
+                                  printq_encode_z(e, server_canteen(t),
+                                                  termsync_text(a, "terminal"), &z, snap_namer,
+                                                  t, 1),
+                                  1, printed);
+            shift_report_free(&z);
+        }
+        free(text);
+    } else if (!(err = printq_encoder(t->pq, &e))) {
         err = print_built(t, id, e, encode_sale_data(t, e, a, 1), 1, printed);
+    }
+out:
     json_decref(a);
     return err;
 }

@@ -145,6 +145,24 @@ expect 200 ok
 [ "$(cash S0001)" = 10000 ] || fail "void did not refund: $(cash S0001)"
 req POS1 "$NEW" GET "/v1/receipt?sale=NOSUCH"
 expect 404 not_found
+# the void's receipt data, asked for by its number alone: the answer says what it is
+VOID=$(sql "SELECT id FROM voids WHERE sale_id = '$SALE'")
+req POS1 "$NEW" GET "/v1/receipt?id=$VOID"
+expect 200 ok
+[ "$(answer .kind)" = void ] && [ "$(answer .sale_id)" = "$SALE" ] &&
+    [ "$(answer .manager)" = "$MANAGER" ] && [ "$(answer .reason)" = "wrong item" ] &&
+    [ "$(answer .sale.charged_fen)" = 800 ] && [ "$(answer .sale.voided)" = true ] &&
+    [ "$(answer .cash_left_fen)" = 10000 ] || fail "void's receipt: $(cat "$TMPDIR/answer")"
+req POS1 "$NEW" GET "/v1/receipt?id=$SALE"
+[ "$(answer .kind)" = sale ] && [ "$(answer .sale_id)" = "$SALE" ] || fail "by id: $(cat "$TMPDIR/answer")"
+req POS1 "$NEW" GET "/v1/receipt?void=$SALE"
+expect 404 not_found
+req POS1 "$NEW" GET "/v1/receipt?shift=$VOID"
+expect 404 not_found
+req POS1 "$NEW" GET "/v1/receipt?id=NOSUCH"
+expect 404 not_found
+req POS1 "$NEW" GET "/v1/receipt"
+expect 400 bad_json
 
 # SIGTERM: the server stops cleanly
 serve_stop

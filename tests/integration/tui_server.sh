@@ -6,8 +6,9 @@
 # the screen says OFFLINE and a meal is charged from the snapshot; the server
 # back: the queue replayed by itself while no card comes, the offline sale
 # in the store exactly once and flagged offline; a void with the manager's
-# PIN checked at the server (a wrong one counted); the shift closed with its
-# Z report from the server; every receipt built from the server's answers
+# PIN checked at the server (a wrong one counted); copies of a sale's and a
+# void's receipts; the shift closed with its Z report from the server, and a
+# copy of that report printed in the next shift; every receipt built from the server's answers
 # and printed (an offline one marked so), read back from the printer's
 # bytes; verify passes.
 # store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
@@ -117,6 +118,17 @@ key r
 wait_for "Reprint a receipt"
 type_in 2
 wait_for "receipt POS1-000002 printed again"
+# and of the void's, by its number: the server says what the number is
+voidid=$(sql "SELECT id FROM voids WHERE sale_id = '$last'")
+key r
+wait_for "Reprint a receipt"
+type_in "$voidid"
+wait_for "receipt $voidid printed again"
+key r
+wait_for "Reprint a receipt"
+type_in NOSUCH-1
+wait_for "no sale, void or shift close NOSUCH-1"
+key Escape
 
 # the shift closed at the server: its Z report on the screen
 key z
@@ -126,6 +138,16 @@ wait_for "Z REPORT  shift POS1-000001"
 wait_for "drawer: 200.00 at the open, 211.00 at the close"
 [ "$(sql "SELECT count(*) FROM shift_events WHERE kind = 'close' AND terminal = 'POS1'")" = 1 ] ||
     fail "no shift close row in the store"
+# the next shift opened, a copy of the last one's Z report
+closeid=$(sql "SELECT id FROM shift_events WHERE kind = 'close' AND terminal = 'POS1'")
+key Enter
+wait_for "Open the shift"
+type_in 211
+wait_for "opened with 211.00 yuan"
+key r
+wait_for "Reprint a receipt"
+type_in "$closeid"
+wait_for "receipt $closeid printed again"
 key l
 wait_for "li logged out"
 key C-q
@@ -140,6 +162,14 @@ for want in "Sale: POS1-000002" "职工1" "Cash left" "42.00" "包子" "Sale: PO
     "SHIFT Z REPORT" "Shift: POS1-000001" "机关一食堂" "** COPY **"; do
     grep -qF -- "$want" "$TMPDIR/paper.txt" || fail "paper lacks '$want': $(cat "$TMPDIR/paper.txt")"
 done
+# the copies: the sale's, the void's and the Z report's, each as its
+# original, marked at its top and its foot; the Z copy with the same head
+[ "$(grep -c "VOID RECEIPT" "$TMPDIR/paper.txt")" = 2 ] &&
+    [ "$(grep -c "SHIFT Z REPORT" "$TMPDIR/paper.txt")" = 2 ] &&
+    [ "$(grep -c "Reason: wrong tray" "$TMPDIR/paper.txt")" = 2 ] &&
+    [ "$(grep -c "\*\* COPY \*\*" "$TMPDIR/paper.txt")" = 6 ] &&
+    [ "$(grep -A2 "Audit head" "$TMPDIR/paper.txt" | grep -v -e Audit -e "^--$" | sort -u | wc -l)" = 2 ] ||
+    fail "a copy of the sale, the void and the Z report: $(cat "$TMPDIR/paper.txt")"
 [ "$(grep -c "OFFLINE" "$TMPDIR/paper.txt")" = 2 ] && [ "$off3" -ge 1 ] ||
     fail "two offline receipts, POS1/3 and POS1/4: $(cat "$TMPDIR/paper.txt")"
 "$OFFICE" verify >/dev/null || fail "verify: $("$OFFICE" verify 2>&1 | tail -3)"
