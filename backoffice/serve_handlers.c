@@ -3,13 +3,13 @@
  * Exactly once. An event's request id ("CODE/SEQ") makes its effect
  * idempotent: the charge keeps its request in charge_requests, the
  * weighing its placement, and a repeat of either answers with the first
- * result and writes nothing. A charge's record (terminal_events: its
+ * result and writes nothing. An event's record (terminal_events: its
  * content hash and answer, the high-water mark, the contact) is written in
- * the charge's own transaction (charge_req.also), with its COMMIT: in the
- * store exactly when the charge is, at no commit of its own. waste_record
- * opens and commits its own transaction without such a hook, so the other
- * events a request applied (weighings, refusals decided here, charges
- * answered again) are recorded together in one transaction after the walk.
+ * the charge's or the weighing's own transaction (charge_req.also,
+ * waste_req.also), with its COMMIT: in the store exactly when the effect
+ * is, at no commit of its own. The other events a request applied
+ * (refusals decided here, events answered again) are recorded together in
+ * one transaction after the walk.
  * When the server dies before that record, the retry applies the request
  * ids again, gets the first answers (repeated) and records them then; the
  * one thing that window loses is the id_conflict check of a retry with
@@ -147,30 +147,28 @@ static cp_err check_offline_at(const serve_req *r, const char *at, int64_t seq,
     return CP_OK;
 }
 
-/* What the record of a charge written in its transaction needs
- * (record_charge). */
-typedef struct charge_record {
+/* What the record of an event written in its transaction needs
+ * (record_charge, record_weighing). */
+typedef struct event_record {
     const serve_req *r;
     json_t *ev;
     int64_t seq;
-    const char *hash;
+    const char *kind, *hash;
     json_t *answer; /* the answer recorded by the last attempt (owned) */
-} charge_record;
+} event_record;
 
-/* charge_req.also: the server's record of the charge event, in the
- * charge's transaction; its answer is the one apply_charge gives (kept in
- * c->answer, for apply_charge to give when this attempt commits). */
-static cp_err record_charge(db *d, const charge_res *res, void *arg)
+/* The server's record of the event, with answer (taken), in the event's
+ * transaction; the answer is the one apply_event gives (kept in c->answer,
+ * to give when this attempt commits). */
+static cp_err record_answer(db *d, event_record *c, json_t *answer)
 {
-    charge_record *c = arg;
-    json_t *answer = jsonl_charge(c->seq, res);
     char *text = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
     cp_err err = text ? CP_OK : cp_fail(CP_ERR_NOMEM, "out of memory answering event %lld",
                                         (long long)c->seq);
 
     if (!err)
         err = terminals_event_record_in_txn(
-            d, &(terminals_event){c->r->terminal, c->seq, "charge", c->hash, text,
+            d, &(terminals_event){c->r->terminal, c->seq, c->kind, c->hash, text,
                                   json_is_true(json_object_get(c->ev, "offline")),
                                   json_string_value(json_object_get(c->ev, "at")), c->r->now,
                                   c->r->pending, c->r->snapshot_version});
@@ -180,12 +178,26 @@ static cp_err record_charge(db *d, const charge_res *res, void *arg)
     return err;
 }
 
+/* charge_req.also: the record of a charge. */
+static cp_err record_charge(db *d, const charge_res *res, void *arg)
+{
+    event_record *c = arg;
+    return record_answer(d, c, jsonl_charge(c->seq, res));
+}
+
+/* waste_req.also: the record of a weighing. */
+static cp_err record_weighing(db *d, const waste_res *res, void *arg)
+{
+    event_record *c = arg;
+    return record_answer(d, c, jsonl_weighing(c->seq, res));
+}
+
 /* Applies a charge; CP_OK with *answer, or a retryable error. *recorded
  * says whether its record went with it (record_charge). */
 static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const char *reqid,
                            const char *hash, json_t **answer, int *recorded)
 {
-    charge_record rec = {r, ev, seq, hash, NULL};
+    event_record rec = {r, ev, seq, "charge", hash, NULL};
     charge_line lines[MAX_LINES];
     char card[CARDNO_LEN + 1];
     const char *cashier = json_string_value(json_object_get(ev, "cashier"));
@@ -239,10 +251,12 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
     return CP_OK;
 }
 
-/* Applies a weighing; CP_OK with *answer, or a retryable error. */
+/* Applies a weighing; CP_OK with *answer, or a retryable error. *recorded
+ * says whether its record went with it (record_weighing). */
 static cp_err apply_weighing(const serve_req *r, json_t *ev, int64_t seq, const char *reqid,
-                             json_t **answer)
+                             const char *hash, json_t **answer, int *recorded)
 {
+    event_record rec = {r, ev, seq, "weighing", hash, NULL};
     char card[CARDNO_LEN + 1];
     const char *actor = json_string_value(json_object_get(ev, "actor"));
     waste_req req = {0};
@@ -262,12 +276,22 @@ static cp_err apply_weighing(const serve_req *r, json_t *ev, int64_t seq, const 
     req.reason = json_string_value(json_object_get(ev, "reason"));
     req.actor = actor && *actor ? actor : "station";
     req.clean_plate_g = -1;
+    req.also = record_weighing;
+    req.also_arg = &rec;
     if (!req.stage) {
         *answer = jsonl_refusal(seq, "bad_json", "a weighing needs its stage");
         return CP_OK;
     }
-    if ((err = waste_record(r->d, &req, &res)) && retryable(err))
+    if ((err = waste_record(r->d, &req, &res)) && retryable(err)) {
+        json_decref(rec.answer);
         return err;
+    }
+    /* as for a charge: the attempt that committed wrote its record */
+    if ((*recorded = !err && !res.repeated)) {
+        *answer = rec.answer;
+        return CP_OK;
+    }
+    json_decref(rec.answer);
     *answer = err ? jsonl_refusal(seq, cp_errname(err), cp_detail()) : jsonl_weighing(seq, &res);
     return CP_OK;
 }
@@ -327,9 +351,9 @@ static void check_served(const serve_req *r, json_t *ev, int64_t seq, const json
 }
 
 /* The events a request applied: those not recorded in their own
- * transaction (record_charge) are recorded together when the walk ends,
- * whatever ends it (one commit per request besides the events' own). A
- * repeat of one in the same request is found here. */
+ * transaction (record_charge, record_weighing) are recorded together when
+ * the walk ends, whatever ends it (one commit per request besides the
+ * events' own). A repeat of one in the same request is found here. */
 typedef struct batch {
     terminals_event *ev;
     char (*hash)[HASH_HEX_LEN];
@@ -393,7 +417,8 @@ static cp_err apply_event(const serve_req *r, json_t *ev, int64_t seq, const cha
 
     snprintf(reqid, sizeof reqid, "%s/%lld", r->terminal, (long long)seq);
     err = strcmp(kind, "charge") == 0 ? apply_charge(r, ev, seq, reqid, hash, answer, &recorded)
-                                      : apply_weighing(r, ev, seq, reqid, answer);
+                                      : apply_weighing(r, ev, seq, reqid, hash, answer,
+                                                       &recorded);
     if (err)
         return err;
     if (i == b->cap || !*answer || !(text = json_dumps(*answer, JSON_COMPACT)))

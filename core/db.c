@@ -6,7 +6,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/db_int.h"
 #include "core/nls.h"
@@ -319,6 +322,20 @@ cp_err db_lock_chain(db *d, const char *chain)
 int db_conflict(db *d)
 {
     return d->eng->conflict(d);
+}
+
+void db_back_off(int retry)
+{
+    static _Thread_local unsigned seed;
+    struct timespec ts;
+    long most_us = 500L << (retry < 8 ? retry - 1 : 7);
+
+    if (!seed)
+        seed = (unsigned)getpid() * 2654435761u ^ (unsigned)(uintptr_t)&ts;
+    seed = seed * 1103515245u + 12345u;
+    ts.tv_sec = 0;
+    ts.tv_nsec = (long)((seed >> 8) % (unsigned long)most_us) * 1000;
+    nanosleep(&ts, NULL);
 }
 
 void db_set_writers(db *d, db_writers w)

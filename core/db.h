@@ -220,6 +220,15 @@ cp_err db_lock_chain(db *d, const char *chain);
  * transaction again may succeed. Never on SQLite. */
 int db_conflict(db *d);
 
+/* How many times a transaction of db_begin_shared is run in all before its
+ * caller gives up and answers busy. */
+#define DB_SHARED_ATTEMPTS 10
+
+/* Waits before a transaction that met another runs again (retry counts from
+ * 1): a random time up to 0.5 ms, doubled at each retry (at most 64 ms), so
+ * that the two do not meet again at once. */
+void db_back_off(int retry);
+
 /* True while a transaction is open on d. */
 int db_in_txn(db *d);
 

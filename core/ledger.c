@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "core/audit.h"
 #include "core/canteen.h"
@@ -718,23 +716,6 @@ fail:
     return err;
 }
 
-/* Waits before a charge runs again after meeting another (retry, from 1):
- * a random time up to 0.5 ms doubled at each retry (at most 64 ms), so that
- * charges that met do not meet again at once. */
-static void back_off(int retry)
-{
-    static unsigned seed;
-    struct timespec ts;
-    long most_us = 500L << (retry < 8 ? retry - 1 : 7);
-
-    if (!seed)
-        seed = (unsigned)getpid() * 2654435761u;
-    seed = seed * 1103515245u + 12345u;
-    ts.tv_sec = 0;
-    ts.tv_nsec = (long)((seed >> 8) % (unsigned long)most_us) * 1000;
-    nanosleep(&ts, NULL);
-}
-
 cp_err ledger_charge(db *d, const charge_req *req, charge_res *res)
 {
     cp_err err;
@@ -746,7 +727,7 @@ cp_err ledger_charge(db *d, const charge_req *req, charge_res *res)
      * meeting), it runs again and sees what the other wrote. */
     while ((err = charge_once(d, req, res)) && db_conflict(d) &&
            retries < LEDGER_CHARGE_ATTEMPTS - 1)
-        back_off(++retries);
+        db_back_off(++retries);
     res->retries = retries;
     return err;
 }

@@ -13,7 +13,7 @@
 #define LEDGER_DUP_TAP_SECONDS 5
 /* How many times a charge is run when the store refuses it for meeting
  * another at the same time (db_conflict); then it is answered busy. */
-#define LEDGER_CHARGE_ATTEMPTS 10
+#define LEDGER_CHARGE_ATTEMPTS DB_SHARED_ATTEMPTS
 
 /* One a-la-carte line: quantity is pieces, or grams for items priced per 100 g. */
 typedef struct charge_line {

@@ -339,7 +339,8 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
     return CP_OK;
 }
 
-cp_err waste_record(db *d, const waste_req *req, waste_res *res)
+/* One attempt at a weighing: its whole transaction. */
+static cp_err record_once(db *d, const waste_req *req, waste_res *res)
 {
     int64_t clean_g = req->clean_plate_g >= 0 ? req->clean_plate_g : WASTE_CLEAN_PLATE_G;
     char id[IDS_LEN];
@@ -347,18 +348,7 @@ cp_err waste_record(db *d, const waste_req *req, waste_res *res)
     cp_err err;
 
     memset(res, 0, sizeof *res);
-    if (!req->terminal || !*req->terminal || !req->actor)
-        return cp_fail(CP_ERR_INVALID, "a weighing needs a terminal and an actor");
-    if ((err = waste_stage_valid(req->stage)))
-        return err;
-    if (strcmp(req->stage, "plate") != 0 && (req->card_no || req->staff_no))
-        return cp_fail(CP_ERR_INVALID, "a %s weighing is kitchen waste: it has no diner "
-                       "(give a department or nothing)", names_builtin(NAMES_STAGE, req->stage));
-    if (req->tare_g < 0)
-        return cp_fail(CP_ERR_INVALID, "the tare cannot be negative (%lld g)",
-                       (long long)req->tare_g);
-
-    if ((err = db_begin(d)))
+    if ((err = db_begin_shared(d)))
         return err;
     if (req->placement) {
         if ((err = load_record(d, NULL, req->placement, clean_g, res, &found)))
@@ -374,10 +364,41 @@ cp_err waste_record(db *d, const waste_req *req, waste_res *res)
         goto out;
     if (!found)
         err = cp_fail(CP_ERR_DB, "waste record %s vanished after it was written", id);
+    else if (req->also)
+        err = req->also(d, res, req->also_arg);
 out:
     if (err) {
         db_rollback(d);
         return err;
     }
+    if (res->repeated) {
+        db_rollback(d); /* nothing was written */
+        return CP_OK;
+    }
     return db_commit(d);
+}
+
+cp_err waste_record(db *d, const waste_req *req, waste_res *res)
+{
+    cp_err err;
+    int retries = 0;
+
+    memset(res, 0, sizeof *res);
+    if (!req->terminal || !*req->terminal || !req->actor)
+        return cp_fail(CP_ERR_INVALID, "a weighing needs a terminal and an actor");
+    if ((err = waste_stage_valid(req->stage)))
+        return err;
+    if (strcmp(req->stage, "plate") != 0 && (req->card_no || req->staff_no))
+        return cp_fail(CP_ERR_INVALID, "a %s weighing is kitchen waste: it has no diner "
+                       "(give a department or nothing)", names_builtin(NAMES_STAGE, req->stage));
+    if (req->tare_g < 0)
+        return cp_fail(CP_ERR_INVALID, "the tare cannot be negative (%lld g)",
+                       (long long)req->tare_g);
+    /* a weighing that met another on PostgreSQL (db_conflict: the same
+     * placement sent twice at once, or any meeting when SERIALIZABLE) runs
+     * again and finds what the other wrote */
+    while ((err = record_once(d, req, res)) && db_conflict(d) &&
+           retries < DB_SHARED_ATTEMPTS - 1)
+        db_back_off(++retries);
+    return err;
 }

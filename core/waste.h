@@ -34,6 +34,8 @@ enum {
 #define WASTE_CLEAN_PLATE_G 10
 
 /* One weighing to record. Strings may be NULL unless said otherwise. */
+struct waste_res;
+
 typedef struct waste_req {
     const char *terminal;   /* required: the station (or the office's terminal code) */
     const char *placement;  /* the station's request id: a repeat returns the first
@@ -51,6 +53,13 @@ typedef struct waste_req {
     const char *reason;     /* kitchen: why ("备餐过量") */
     const char *actor;      /* required: who weighed ("station", a user name) */
     int64_t clean_plate_g;  /* threshold for clean_plate; < 0: WASTE_CLEAN_PLATE_G */
+    /* Called inside the weighing's transaction just before its COMMIT, when
+     * it wrote its record (not for a placement recorded before), to write
+     * what must be in the store exactly when the weighing is (the server's
+     * record of the station's event: core/terminals.h); its failure fails
+     * the weighing. NULL: nothing. */
+    cp_err (*also)(db *d, const struct waste_res *res, void *arg);
+    void *also_arg;
 } waste_req;
 
 /* Longest kitchen category and reason a station takes, in characters. */
@@ -92,7 +101,10 @@ typedef struct waste_res {
  * this meal period today, sets the flags and writes the record. res is
  * filled with what the station shows. Fails (nothing written) on bad input,
  * an unknown terminal, staff number or department, or a database error; in
- * that last case the same request may be sent again. */
+ * that last case the same request may be sent again. On PostgreSQL it runs
+ * beside charges and other weighings (db_begin_shared): it writes only its
+ * own rows and its station's sequence and chain, and is run again when it
+ * met another (the same placement sent twice at once). */
 cp_err waste_record(db *d, const waste_req *req, waste_res *res);
 
 /* The clean-plate rate today of a department (dept_id > 0) or of a canteen

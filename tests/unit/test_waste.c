@@ -6,10 +6,14 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "core/canteen.h"
 #include "core/csvread.h"
 #include "core/diners.h"
 #include "core/ledger.h"
+#include "core/verify.h"
 #include "core/waste.h"
 #include "tests/unit/helpers/fixture.h"
 
@@ -329,6 +333,127 @@ static void test_unknown_and_blocked_card(void **state)
     assert_int_not_equal(db_exec(d, "UPDATE waste_records SET net_g = 0"), CP_OK);
 }
 
+enum { AT_ONCE_TRAYS = 15 };
+
+/* A station of test_weighings_at_once: waits for go, weighs AT_ONCE_TRAYS
+ * trays with placements "PREFIX-i", and exits with the number it recorded
+ * (not repeated), or 100 when one failed. */
+static void station_at_once(const char *term, const char *prefix, db_writers mode, int go)
+{
+    char placement[64];
+    db *mine = NULL;
+    int made = 0;
+    char c;
+
+    if (db_open(fixture_path(), DB_OPEN_EXISTING, &mine) != CP_OK || read(go, &c, 1) != 1)
+        _exit(100);
+    db_set_writers(mine, mode);
+    for (int i = 0; i < AT_ONCE_TRAYS; i++) {
+        waste_req req = {.terminal = term, .placement = placement, .stage = "plate",
+                         .card_no = i % 2 ? "0000000001" : NULL, .gross_g = 400 + i,
+                         .tare_g = 380, .actor = "station", .clean_plate_g = -1};
+        waste_res res;
+        snprintf(placement, sizeof placement, "%s-%d", prefix, i);
+        if (waste_record(mine, &req, &res) != CP_OK) {
+            fprintf(stderr, "%s, mode %d: %s\n", term, (int)mode, cp_detail());
+            _exit(100);
+        }
+        made += !res.repeated;
+    }
+    db_close(mine);
+    _exit(made);
+}
+
+/* A terminal of test_weighings_at_once: charges cards' lunches; exits 0, or
+ * 100 when one failed. */
+static void till_at_once(const char *term, const char *const *cards, db_writers mode, int go)
+{
+    db *mine = NULL;
+    char c;
+
+    if (db_open(fixture_path(), DB_OPEN_EXISTING, &mine) != CP_OK || read(go, &c, 1) != 1)
+        _exit(100);
+    db_set_writers(mine, mode);
+    for (; *cards; cards++) {
+        charge_req req = {.terminal = term, .card_no = *cards, .actor = "test"};
+        charge_res res;
+        if (ledger_charge(mine, &req, &res) != CP_OK || res.result != CP_OK) {
+            fprintf(stderr, "%s, mode %d: %s\n", term, (int)mode, cp_detail());
+            _exit(100);
+        }
+    }
+    db_close(mine);
+    _exit(0);
+}
+
+/* Two stations weighing beside each other and beside two terminals
+ * charging, in each way writers meet on PostgreSQL (db_begin_shared; one
+ * writer at a time on SQLite): W1 runs twice with the same placements, as
+ * a station whose request the server got twice at once. Each tray is
+ * recorded once, every station's numbers follow without a gap, and the
+ * chains and the books verify. */
+static void test_weighings_at_once(void **state)
+{
+    static const db_writers modes[] = {DB_WRITERS_ROW_LOCKS, DB_WRITERS_SERIALIZABLE};
+    static const char *const pos1[] = {"0000000001", "0000000002", NULL};
+    static const char *const pos2[] = {"0000000003", NULL};
+    db *d = *state;
+    FILE *devnull;
+    long problems = -1;
+
+    assert_int_equal(canteen_add_terminal(d, "W2", "C1", "waste", "test"), CP_OK);
+    for (int i = 1; i <= 3; i++) {
+        char staff[8];
+        snprintf(staff, sizeof staff, "S00%d", i);
+        assert_int_equal(ledger_topup(d, staff, 10000, "test", NULL), CP_OK);
+    }
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+        char twice[16], own[16];
+        pid_t pids[5];
+        int go[2], made = 0, status;
+
+        fixture_at(m ? "2026-11-23T12:00:00" : "2026-11-20T12:00:00");
+        snprintf(twice, sizeof twice, "T%zu", m);
+        snprintf(own, sizeof own, "O%zu", m);
+        assert_int_equal(pipe(go), 0);
+        if ((pids[0] = fork()) == 0)
+            station_at_once("W1", twice, modes[m], go[0]);
+        if ((pids[1] = fork()) == 0)
+            station_at_once("W1", twice, modes[m], go[0]);
+        if ((pids[2] = fork()) == 0)
+            station_at_once("W2", own, modes[m], go[0]);
+        if ((pids[3] = fork()) == 0)
+            till_at_once("POS1", pos1, modes[m], go[0]);
+        if ((pids[4] = fork()) == 0)
+            till_at_once("POS2", pos2, modes[m], go[0]);
+        assert_int_equal(write(go[1], "ggggg", 5), 5);
+        for (int w = 0; w < 5; w++) {
+            assert_int_equal(waitpid(pids[w], &status, 0), pids[w]);
+            assert_true(WIFEXITED(status) && WEXITSTATUS(status) < 100);
+            made += w < 2 ? WEXITSTATUS(status) : 0;
+        }
+        close(go[0]);
+        close(go[1]);
+        /* the twice-sent trays: recorded once, by one process or the other */
+        assert_int_equal(made, AT_ONCE_TRAYS);
+    }
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM waste_records WHERE terminal = 'W1'"),
+                     2 * AT_ONCE_TRAYS);
+    assert_int_equal(fixture_int(d, "SELECT count(DISTINCT placement) FROM waste_records"
+                                    " WHERE terminal = 'W1'"), 2 * AT_ONCE_TRAYS);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM waste_records WHERE terminal = 'W2'"),
+                     2 * AT_ONCE_TRAYS);
+    /* W1's records are numbered 1 to 30: no number lost to a retry */
+    assert_int_equal(fixture_int(d, "SELECT max(id) = 'W1-000030' AND min(id) = 'W1-000001'"
+                                    " FROM waste_records WHERE terminal = 'W1'"), 1);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM sales"), 6);
+    devnull = fopen("/dev/null", "w");
+    assert_non_null(devnull);
+    assert_int_equal(verify_books(d, NULL, devnull, &problems), CP_OK);
+    fclose(devnull);
+    assert_int_equal(problems, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +465,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rate_today, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kitchen_and_manual, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_and_blocked_card, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_weighings_at_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
