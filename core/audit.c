@@ -109,7 +109,7 @@ static const kind kinds[] = {
 /* The event tables: every row of each belongs to exactly one event entry.
  * event is the SQL expression, over the table's columns, of the subject of
  * the entry that covers a row; action, for audit_backfill, the entry's
- * action. Ledger ids are "EVENT" or "EVENT.n" (core/ledger.c). */
+ * action. Ledger ids are "EVENT" or "EVENT.n" (core/ledger_money.c). */
 typedef struct table {
     const char *name;
     const char *row;    /* how a row is named in a message */

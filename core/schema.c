@@ -1067,7 +1067,7 @@ static const migration migrations[] = {
     /* version 9: offline charges (doc/protocol.md). A sale a terminal made
      * without the server is flagged offline, and over_limit when posting it
      * took the cash below its limit; the diner's cards are then
-     * 'blocked_offline' until a top-up brings the wallet back (core/ledger.c).
+     * 'blocked_offline' until a top-up brings the wallet back (core/ledger_money.c).
      * offline_daily_cap_fen is what a card may spend offline a day; NULL: one
      * lunch (core/ledger.c, read_rules). SQLite cannot change a CHECK: the
      * cards table is made again with the new status (no table refers to it). */
