@@ -154,8 +154,12 @@ po:
 
 # The entry points install what is missing, then re-run make so that
 # pkg-config sees the freshly installed packages.
+# The builds before and between the suites (programs, tests, the ASan and fuzz
+# builds) run on every core; the suites themselves run one after another.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 check: deps
-	@$(MAKE) --no-print-directory _check
+	@$(MAKE) --no-print-directory -j$(JOBS) _check
 
 # Each runner adds its counts to CHECK_COUNTS; the last line sums them up.
 # One throw-away PostgreSQL serves the whole run (tests/with-pg.sh), so that
@@ -199,7 +203,7 @@ check-asan:
 # Fuzz targets (clang, libFuzzer): briefly in `make check`, long in `make fuzz`.
 FUZZ_SECONDS ?= 600
 fuzz-quick:
-	@./tests/fuzz/run.sh quick
+	+@./tests/fuzz/run.sh quick
 fuzz: deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) ./tests/fuzz/run.sh long
 
