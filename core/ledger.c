@@ -361,7 +361,8 @@ static cp_err gather_facts(db *d, const charge_req *req, charge_ctx *c, charge_r
         !(sts[1] = today_stmt(d, req, c)))
         return CP_ERR_DB;
     if ((err = db_prefetch(d, sts, 2)) ||
-        (err = ledger_step_balances(d, sts[0], c->t.diner_id, &c->f.cash_fen, &c->f.subsidy_fen)) ||
+        (err = ledger_step_balances(d, sts[0], c->t.diner_id, &c->f.cash_fen,
+                                    &c->f.subsidy_fen)) ||
         (err = step_today(d, sts[1], c)) || (err = read_lines(d, req, c)))
         return err;
     return CP_OK;
@@ -449,7 +450,8 @@ static cp_err write_sale(db *d, const charge_req *req, const charge_ctx *c,
             continue;
         snprintf(id, sizeof id, "%s.%c", res->sale_id, wallets[w][0]);
         if ((err = ledger_post_by(d, db_step_later, id, c->t.diner_id, wallets[w], -parts[w],
-                           "charge", res->sale_id, NULL, req->terminal, req->actor, c->at)))
+                                  "charge", res->sale_id, NULL, req->terminal, req->actor,
+                                  c->at)))
             return err;
     }
     return CP_OK;

@@ -133,8 +133,8 @@ cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *
     for (int i = 0; i < nback; i++) {
         char id[IDS_LEN + 4];
         snprintf(id, sizeof id, "%s.%d", void_id, i + 1);
-        if ((err = ledger_post(d, id, diner_id, back[i].wallet, -back[i].fen, "void", sale_id, NULL,
-                        terminal, manager, at)))
+        if ((err = ledger_post(d, id, diner_id, back[i].wallet, -back[i].fen, "void", sale_id,
+                               NULL, terminal, manager, at)))
             goto fail;
     }
     if ((err = audit_event(d, manager, terminal, "sale.void", void_id, sale_id, NULL)))
@@ -207,7 +207,7 @@ cp_err ledger_topup_batch(db *d, ledger_topup_item *items, size_t n, const char 
         }
         snprintf(detail, sizeof detail, "%s %s", staff_no, money_format(fen, money));
         if ((err = ledger_post(d, ev.id, diner_id, "cash", fen, "topup", NULL, NULL, NULL, actor,
-                        ev.at)) ||
+                               ev.at)) ||
             (err = audit_event(d, actor, NULL, "wallet.topup", ev.id, detail, NULL)) ||
             (err = unblock_cards(d, diner_id, actor)))
             goto fail;
@@ -300,8 +300,8 @@ cp_err ledger_topup_reverse(db *d, const char *entry, const char *reason, const 
         err = cp_fail(CP_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    if ((err = ledger_post(d, ev.id, t.diner_id, "cash", -t.fen, "topup", NULL, entry, NULL, actor,
-                    ev.at)) ||
+    if ((err = ledger_post(d, ev.id, t.diner_id, "cash", -t.fen, "topup", NULL, entry, NULL,
+                           actor, ev.at)) ||
         (err = audit_event(d, actor, NULL, "wallet.topup_reverse", ev.id, detail, NULL)))
         goto fail;
     if ((err = db_commit(d)))
@@ -363,7 +363,8 @@ static cp_err post_subsidies(db *d, const money_event *ev, const int64_t *ids,
         cp_err err;
         snprintf(suffix, sizeof suffix, "%lld", (long long)ids[i]);
         if ((err = ledger_post(d, entry_id(ev, suffix, id), ids[i], "subsidy",
-                        amounts ? amounts[i] : fen, kind, NULL, month, NULL, actor, ev->at)))
+                               amounts ? amounts[i] : fen, kind, NULL, month, NULL, actor,
+                               ev->at)))
             return err;
     }
     return CP_OK;
@@ -542,11 +543,12 @@ cp_err ledger_refund_leaver(db *d, const char *staff_no, const char *actor,
                       staff_no, money_format(-cash, money));
         goto fail;
     }
-    if (cash > 0 && (err = ledger_post(d, entry_id(&ev, "c", id), diner_id, "cash", -cash, "refund",
-                                NULL, NULL, NULL, actor, ev.at)))
+    if (cash > 0 && (err = ledger_post(d, entry_id(&ev, "c", id), diner_id, "cash", -cash,
+                                       "refund", NULL, NULL, NULL, actor, ev.at)))
         goto fail;
-    if (subsidy > 0 && (err = ledger_post(d, entry_id(&ev, "s", id), diner_id, "subsidy", -subsidy,
-                                   "subsidy_expire", NULL, "leaving", NULL, actor, ev.at)))
+    if (subsidy > 0 && (err = ledger_post(d, entry_id(&ev, "s", id), diner_id, "subsidy",
+                                          -subsidy, "subsidy_expire", NULL, "leaving", NULL,
+                                          actor, ev.at)))
         goto fail;
     if (!(st = db_prepare(d, left_sql))) {
         err = CP_ERR_DB;

@@ -12,9 +12,9 @@
 #include "core/audit.h"
 #include "core/nls.h"
 
-cp_err ledger_post_by(db *d, ledger_step_fn step, const char *id, int64_t diner_id, const char *wallet,
-                      int64_t fen, const char *kind, const char *sale_id, const char *ref,
-                      const char *terminal, const char *actor, const char *at)
+cp_err ledger_post_by(db *d, ledger_step_fn step, const char *id, int64_t diner_id,
+                      const char *wallet, int64_t fen, const char *kind, const char *sale_id,
+                      const char *ref, const char *terminal, const char *actor, const char *at)
 {
     static const char insert_sql[] =
         "INSERT INTO ledger(id, diner_id, wallet, amount_fen, kind, sale_id, ref, terminal,"
@@ -55,8 +55,8 @@ cp_err ledger_post(db *d, const char *id, int64_t diner_id, const char *wallet, 
                    const char *kind, const char *sale_id, const char *ref, const char *terminal,
                    const char *actor, const char *at)
 {
-    return ledger_post_by(d, db_step_done, id, diner_id, wallet, fen, kind, sale_id, ref, terminal,
-                   actor, at);
+    return ledger_post_by(d, db_step_done, id, diner_id, wallet, fen, kind, sale_id, ref,
+                          terminal, actor, at);
 }
 
 static const char balances_sql[] = "SELECT cash_fen, subsidy_fen FROM wallets WHERE diner_id = ?";
