@@ -60,26 +60,35 @@ static cp_err count_meals_today(db *d, int64_t diner_id, const char *date, int *
     return err;
 }
 
-/* Fills res with the answer given the first time request_id was seen. */
-static cp_err answer_again(db *d, const charge_req *req, charge_res *res, int *found)
+static const char request_sql[] =
+    "SELECT result, sale_id, card_no FROM charge_requests WHERE request_id = ?";
+
+/* request_sql for req, bound; NULL when it does not prepare. */
+static db_stmt *request_stmt(db *d, const charge_req *req)
 {
-    static const char req_sql[] =
-        "SELECT result, sale_id, card_no FROM charge_requests WHERE request_id = ?";
+    db_stmt *st = db_prepare(d, request_sql);
+
+    if (st)
+        db_bind_text(st, 1, req->request_id);
+    return st;
+}
+
+/* Fills res with the answer given the first time request_id was seen, read
+ * by st (request_stmt). */
+static cp_err answer_again(db *d, db_stmt *st, const charge_req *req, charge_res *res,
+                           int *found)
+{
     static const char sale_sql[] =
         "SELECT s.diner_id, di.staff_no, di.name, dep.name, coalesce(p.name, ''),"
         " s.total_fen, s.subsidy_fen, s.cash_fen, s.business_date, s.offline, s.over_limit"
         " FROM sales s JOIN diners di ON di.id = s.diner_id"
         " JOIN departments dep ON dep.id = s.department_id"
         " LEFT JOIN meal_periods p ON p.id = s.period_id WHERE s.id = ?";
-    db_stmt *st = db_prepare(d, req_sql);
     char result[64], sale_id[IDS_LEN], card[64], date[CP_DATE_LEN];
     int64_t diner_id;
     int rc;
 
     *found = 0;
-    if (!st)
-        return CP_ERR_DB;
-    db_bind_text(st, 1, req->request_id);
     rc = db_step(st);
     if (rc == DB_ROW) {
         db_copy_col(result, sizeof result, st, 0);
@@ -217,18 +226,27 @@ static void take_facts(db_stmt *st, charge_ctx *c, charge_res *res)
     }
 }
 
-/* Reads the facts of a tap at terminal (facts_sql); a terminal that is
- * missing or is not a POS is an error. */
-static cp_err read_facts(db *d, const charge_req *req, charge_ctx *c, charge_res *res)
+/* facts_sql for the tap of req at time at, bound; NULL when it does not
+ * prepare. */
+static db_stmt *facts_stmt(db *d, const charge_req *req, const cp_time *at)
 {
     db_stmt *st = db_prepare(d, facts_sql);
-    int rc, pos = 0;
 
     if (!st)
-        return CP_ERR_DB;
+        return NULL;
     db_bind_text(st, 1, req->terminal);
     db_bind_text(st, 2, req->card_no);
-    db_bind_int(st, 3, clock_minute_of_day(&c->f.at));
+    db_bind_int(st, 3, clock_minute_of_day(at));
+    return st;
+}
+
+/* Reads the facts of a tap at terminal by st (facts_stmt); a terminal that
+ * is missing or is not a POS is an error. */
+static cp_err read_facts(db *d, db_stmt *st, const charge_req *req, charge_ctx *c,
+                         charge_res *res)
+{
+    int rc, pos = 0;
+
     rc = db_step(st);
     if (rc == DB_ROW) {
         c->canteen_id = db_col_int64(st, F_CANTEEN);
@@ -328,9 +346,11 @@ static cp_err read_lines(db *d, const charge_req *req, charge_ctx *c)
     return CP_OK;
 }
 
-/* Gathers the facts of req at the tap time c->f.at. A card not found stops
- * early: there is nothing more to know of it. */
-static cp_err gather_facts(db *d, const charge_req *req, charge_ctx *c, charge_res *res)
+/* Gathers the facts of req at the tap time c->f.at, the first of them read
+ * by facts (facts_stmt). A card not found stops early: there is nothing
+ * more to know of it. */
+static cp_err gather_facts(db *d, db_stmt *facts, const charge_req *req, charge_ctx *c,
+                           charge_res *res)
 {
     db_stmt *sts[2];
     cp_err err;
@@ -342,7 +362,7 @@ static cp_err gather_facts(db *d, const charge_req *req, charge_ctx *c, charge_r
     clock_iso(&c->f.at, c->at);
     clock_date(&c->f.at, c->date);
     c->f.nlines = req->nlines;
-    if ((err = read_facts(d, req, c, res)))
+    if ((err = read_facts(d, facts, req, c, res)))
         return err;
     if (!c->f.card_found)
         return CP_OK;
@@ -457,16 +477,17 @@ static cp_err write_sale(db *d, const charge_req *req, const charge_ctx *c,
     return CP_OK;
 }
 
-/* The rules of a charge, inside the transaction; writes the sale when they
- * pass. An offline charge that took the wallet below its limit blocks the
+/* The rules of a charge, inside the transaction, the facts read by facts
+ * (facts_stmt); writes the sale when they pass. An offline charge that took the wallet below its limit blocks the
  * diner's cards until a top-up (ledger_topup) brings it back. */
-static cp_err charge_in_txn(db *d, const charge_req *req, const cp_time *at, charge_res *res)
+static cp_err charge_in_txn(db *d, db_stmt *facts, const charge_req *req, const cp_time *at,
+                            charge_res *res)
 {
     charge_ctx c = {.f = {.at = *at}};
     charge_outcome o;
     cp_err err;
 
-    if ((err = gather_facts(d, req, &c, res)) || (err = rules_decide_charge(&c.f, &o)))
+    if ((err = gather_facts(d, facts, req, &c, res)) || (err = rules_decide_charge(&c.f, &o)))
         goto out;
     if (o.result != CP_OK) {
         word_refusal(d, &c, &o, res);
@@ -498,7 +519,7 @@ static cp_err charge_once(db *d, const charge_req *req, charge_res *res)
         "INSERT INTO charge_requests(request_id, terminal, card_no, result, sale_id, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?)";
     char at[CP_TIME_ISO_LEN];
-    db_stmt *st;
+    db_stmt *st, *sts[2] = {NULL, NULL}; /* the request's first answer; the tap's facts */
     cp_time now, tap;
     cp_err err;
     int found = 0;
@@ -514,13 +535,24 @@ static cp_err charge_once(db *d, const charge_req *req, charge_res *res)
         return cp_fail(err, "tap time '%s': expected YYYY-MM-DDTHH:MM:SS", req->at);
     if ((err = db_begin_shared(d)))
         return err;
-    if (req->request_id && (err = answer_again(d, req, res, &found)))
+    /* The request's first answer and the tap's facts in the round trip of
+     * BEGIN (db_prefetch): most requests are new, and the facts of one
+     * answered before are read for nothing. */
+    if ((req->request_id && !(sts[0] = request_stmt(d, req))) ||
+        !(sts[1] = facts_stmt(d, req, &tap))) {
+        err = CP_ERR_DB;
+        goto fail;
+    }
+    if ((err = req->request_id ? db_prefetch(d, sts, 2) : db_prefetch(d, sts + 1, 1)))
+        goto fail;
+    if (req->request_id && (err = answer_again(d, sts[0], req, res, &found)))
         goto fail;
     if (found) {
+        db_reset(sts[1]);
         db_rollback(d); /* nothing was written */
         return CP_OK;
     }
-    if ((err = charge_in_txn(d, req, &tap, res)))
+    if ((err = charge_in_txn(d, sts[1], req, &tap, res)))
         goto fail;
     if (req->request_id) {
         if (!(st = db_prepare(d, record_sql))) {
