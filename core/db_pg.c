@@ -17,7 +17,7 @@
  * in order, so that what follows a lock sees what was committed before it
  * was granted; the first that fails makes the server skip the rest, and
  * its error is the one reported. A charge is some twenty statements and
- * five round trips (bench_pg counts them: CLEANPLATE_PG_TRACE). */
+ * four round trips (bench_pg counts them: CLEANPLATE_PG_TRACE). */
 #include <ctype.h>
 #include <libpq-fe.h>
 #include <stdio.h>

@@ -157,6 +157,7 @@ typedef struct charge_ctx {
     char at[CP_TIME_ISO_LEN], date[CP_DATE_LEN], last_here[CP_TIME_ISO_LEN];
     rules_line *lines;
     char (*line_names)[128];
+    char sale_id[IDS_LEN]; /* the number taken for the sale, "" before it is */
 } charge_ctx;
 
 /* What the store holds of a tap, in one query: the terminal and its canteen,
@@ -352,7 +353,7 @@ static cp_err read_lines(db *d, const charge_req *req, charge_ctx *c)
 static cp_err gather_facts(db *d, db_stmt *facts, const charge_req *req, charge_ctx *c,
                            charge_res *res)
 {
-    db_stmt *sts[2];
+    db_stmt *sts[3];
     cp_err err;
 
     c->f.mode = req->offline ? RULES_SERVED : RULES_ONLINE;
@@ -375,15 +376,18 @@ static cp_err gather_facts(db *d, db_stmt *facts, const charge_req *req, charge_
      * wait here until this one ends, then read what it wrote (the balance
      * here, today's sales next), so that two taps at once can never both
      * pass a limit or spend the same money (core/db.h, db_begin_shared).
-     * Both go in one round trip (db_prefetch): the store runs them in
-     * order, and the read of today's sales starts once the lock is held. */
+     * The sale's number is taken in the same round trip (db_prefetch: the
+     * store runs them in order, the read of today's sales once the lock is
+     * held), before the rules have said whether there is a sale: a refusal
+     * gives it back (charge_in_txn), most taps are charged. */
     if (!(sts[0] = ledger_balances_stmt(d, 1, c->t.diner_id)) ||
-        !(sts[1] = today_stmt(d, req, c)))
+        !(sts[1] = today_stmt(d, req, c)) || !(sts[2] = ids_next_stmt(d, req->terminal)))
         return CP_ERR_DB;
-    if ((err = db_prefetch(d, sts, 2)) ||
+    if ((err = db_prefetch(d, sts, 3)) ||
         (err = ledger_step_balances(d, sts[0], c->t.diner_id, &c->f.cash_fen,
                                     &c->f.subsidy_fen)) ||
-        (err = step_today(d, sts[1], c)) || (err = read_lines(d, req, c)))
+        (err = step_today(d, sts[1], c)) ||
+        (err = ids_take(d, sts[2], req->terminal, c->sale_id)) || (err = read_lines(d, req, c)))
         return err;
     return CP_OK;
 }
@@ -425,8 +429,7 @@ static cp_err write_sale(db *d, const charge_req *req, const charge_ctx *c,
     db_stmt *st;
     cp_err err;
 
-    if ((err = ids_next(d, req->terminal, res->sale_id)))
-        return err;
+    snprintf(res->sale_id, sizeof res->sale_id, "%s", c->sale_id);
     if (!(st = db_prepare(d, sale_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, res->sale_id);
@@ -491,6 +494,9 @@ static cp_err charge_in_txn(db *d, db_stmt *facts, const charge_req *req, const 
         goto out;
     if (o.result != CP_OK) {
         word_refusal(d, &c, &o, res);
+        /* the number taken ahead is not used: no gap in the terminal's ids */
+        if (c.sale_id[0])
+            err = ids_give_back(d, req->terminal);
         goto out;
     }
     if ((err = write_sale(d, req, &c, &o, res)))

@@ -193,6 +193,26 @@ static void test_meal_limit(void **state)
     assert_int_equal(tap(d, "POS2", "0000000002", &r), CP_ERR_INSUFFICIENT_FUNDS);
 }
 
+/* A charge takes its sale's number before the rules decide (in the round
+ * trip that locks the wallet); a refusal gives it back: the terminal's
+ * numbers have no gap, whether the refusal is kept (a request id) or not. */
+static void test_refusal_takes_no_number(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
+    assert_int_equal(ledger_topup(d, "S002", 5000, "test", NULL), CP_OK);
+    assert_int_equal(tap_req(d, "POS1", "0000000001", "n1", &r), CP_OK);
+    assert_string_equal(r.sale_id, "POS1-000001");
+    fixture_at("2026-11-20T12:05:00");
+    assert_int_equal(tap_req(d, "POS1", "0000000001", "n2", &r), CP_ERR_LIMIT_REACHED);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_ERR_LIMIT_REACHED);
+    assert_int_equal(tap_req(d, "POS1", "0000000002", "n3", &r), CP_OK);
+    assert_string_equal(r.sale_id, "POS1-000002");
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM charge_requests"), 3);
+    assert_int_equal(fixture_int(d, "SELECT next_seq FROM terminals WHERE code = 'POS1'"), 3);
+}
+
 static void test_daily_cap(void **state)
 {
     db *d = *state;
@@ -1074,7 +1094,7 @@ int main(void)
         T(test_unknown_card),        T(test_blocked_card),
         T(test_diner_inactive),      T(test_no_meal_period),
         T(test_no_price),            T(test_price_by_category),
-        T(test_meal_limit),          T(test_daily_cap),
+        T(test_meal_limit), T(test_refusal_takes_no_number),          T(test_daily_cap),
         T(test_subsidy_first),       T(test_insufficient_changes_nothing),
         T(test_overdraft),           T(test_duplicate_tap),
         T(test_request_id_repeats_answer), T(test_long_names_in_answers),
