@@ -1,31 +1,16 @@
 /* db_pg: the PostgreSQL engine of the store (libpq), for canteens and cities that share one.
  *
- * A statement is written once, for both engines, with ? and ?N placeholders;
- * here they become $n at prepare time. Each statement is prepared once per
- * connection (PQprepare under a generated name), executed at the first step
- * after its parameters were bound (all sent as text, typed by the server
- * from their use), and its rows are read from the whole PGresult: a caller
- * may run other statements while it walks a result (the audit chain does),
- * which a row-at-a-time protocol on one connection would not allow.
- *
- * What need not be answered at once waits in a queue (pg->pending) and goes
- * with the next statement that must be, in one round trip (libpq's pipeline
- * mode, or one string of the simple protocol): what starts a transaction
- * (BEGIN and the writers' lock), the audit chain's lock, writes whose rows
- * nobody reads (db_step_later: they may also go with the COMMIT) and reads
- * asked for ahead (db_prefetch). Each is still a statement of its own, run
- * in order, so that what follows a lock sees what was committed before it
- * was granted; the first that fails makes the server skip the rest, and
- * its error is the one reported. A charge is some twenty statements and
- * four round trips (bench_pg counts them: CLEANPLATE_PG_TRACE). */
-#include <ctype.h>
-#include <libpq-fe.h>
+ * Here: the connection (opened, set up for the session, made again after it
+ * was lost), its errors in the project's codes, transactions and the locks
+ * they take, the append-only guards, roles, and the engine's table. How
+ * statements are prepared and run, and the queue that sends several in one
+ * round trip, are in core/db_pg_stmt.c; what both files share is in
+ * core/db_pg_int.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "core/db_int.h"
+#include "core/db_pg_int.h"
 
 /* How long a writer waits for the write lock (pg_begin) before answering
  * busy: the SQLite engine's busy timeout, so that both engines give up at
@@ -45,72 +30,13 @@
  * hash of the chain's name. Two chains whose names hash alike share a lock:
  * they only wait for each other. */
 #define CHAIN_LOCK_KEY "1129333576"
-/* The chains one transaction may append to (an office transaction appends
- * to one, a charge to its terminal's). */
-#define CHAINS_MAX 4
-
-typedef struct pg_stmt pg_stmt;
-
-/* A statement waiting to go with the next one sent (see the file's comment). */
-typedef struct queued {
-    const char *sql;   /* a literal (BEGIN, a lock), or NULL for st */
-    pg_stmt *st;       /* a prepared statement, run with vals */
-    char **vals;       /* st's parameters when it was queued (owned): st may be bound again */
-    const char *what;  /* for the message when it fails (a write) */
-    int keep;          /* its rows are kept in st for its caller to step (db_prefetch) */
-} queued;
-
-/* Statements that can wait for the next round trip; more are sent first. */
-#define QUEUE_MAX 16
-
-typedef struct pg {
-    db *owner;
-    PGconn *conn;
-    unsigned gen;      /* bumped at each reconnection: statements made before are gone */
-    unsigned next_id;  /* for the names of prepared statements */
-    int64_t changes;   /* rows of the last INSERT, UPDATE or DELETE */
-    int txn;           /* a transaction of ours is open (also across a lost connection) */
-    int committing;    /* the last error came from COMMIT: its outcome is unknown */
-    db_writers writers; /* how db_begin_shared's transactions meet (core/db.h) */
-    int alone;         /* the open transaction is the only writer (pg_begin's) */
-    int nchains;       /* the chains whose lock the open shared transaction holds */
-    int32_t chain_key[CHAINS_MAX];
-    char chain_sql[CHAINS_MAX][64]; /* their lock statements, queued (queue_literal) */
-    int shared;        /* the open (or last) transaction is db_begin_shared's */
-    queued pending[QUEUE_MAX]; /* statements to send before the next one, in order */
-    int npending;
-    const char *failed_what; /* what the queued statement that failed was doing */
-    char sqlstate[6];  /* of the last error, "" when it had none (a connection error) */
-    char msg[512];     /* the server's message of the last error */
-    FILE *trace;       /* $CLEANPLATE_PG_TRACE: a line per round trip (benchmarks), or NULL */
-} pg;
-
-struct pg_stmt {
-    pg *c;
-    char *sql;         /* with $n placeholders */
-    char name[24];
-    unsigned gen;      /* the connection generation it was prepared in */
-    int nparams;
-    char **vals;       /* nparams bound values as text; NULL is SQL NULL */
-    int ncols;         /* -1 until known */
-    int failed;        /* binding or describing it failed: its next step is an error */
-    PGresult *res;     /* the rows of the current execution, NULL before it */
-    int row;           /* the current row of res */
-    int queued;        /* waiting in c->pending for its rows (db_prefetch) */
-    int aborted;       /* it was queued and the statements sent with it failed */
-};
-
-static pg *pg_of(db *d)
-{
-    return d->conn;
-}
 
 /* Notes one round trip to the server (how: exec, prepare, describe,
  * pipeline), which sends nstmts statements, sql the last of them, as a line
  * of the trace file when CLEANPLATE_PG_TRACE names one: the benchmarks
  * count the round trips of a charge (tests/bench/bench_pg.c), which decide
  * its speed on a server that answers quickly. */
-static void trip(pg *c, const char *how, int nstmts, const char *sql)
+void pg_trip(pg *c, const char *how, int nstmts, const char *sql)
 {
     if (!c->trace)
         return;
@@ -134,7 +60,7 @@ static void trim_copy(char *dst, size_t size, const char *src)
 
 /* Keeps what went wrong: res's error, or the connection's when res has
  * none (the server was not reached). */
-static void remember(pg *c, const PGresult *res)
+void pg_remember(pg *c, const PGresult *res)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -157,7 +83,7 @@ static int lost(const pg *c)
 
 /* Translates the last error into the project's codes; what is being done
  * is said first, as the SQLite engine does. */
-static cp_err pg_fail(db *d, const char *what)
+cp_err pg_fail(db *d, const char *what)
 {
     pg *c = pg_of(d);
     const char *s = c->sqlstate;
@@ -196,205 +122,16 @@ static cp_err pg_fail(db *d, const char *what)
     return cp_fail(CP_ERR_DB, "%s: %s", what, c->msg);
 }
 
-/* ---- the queue: statements sent together ------------------------------ */
-
-/* Frees what queued entry q owns and forgets it in its statement. */
-static void drop_queued(queued *q)
-{
-    if (q->vals)
-        for (int i = 0; i < q->st->nparams; i++)
-            free(q->vals[i]);
-    free(q->vals);
-    if (q->keep)
-        q->st->queued = 0;
-}
-
-/* Forgets every statement waiting to be sent. */
-static void drop_queue(pg *c)
-{
-    for (int i = 0; i < c->npending; i++)
-        drop_queued(&c->pending[i]);
-    c->npending = 0;
-}
-
-/* Takes st out of the queue: the entry waiting for its rows, and with
- * writes_too its writes (st is being freed). */
-static void unqueue(pg *c, pg_stmt *st, int writes_too)
-{
-    int n = 0;
-
-    for (int i = 0; i < c->npending; i++) {
-        queued *q = &c->pending[i];
-        if (q->st == st && (q->keep || writes_too))
-            drop_queued(q);
-        else
-            c->pending[n++] = *q;
-    }
-    c->npending = n;
-}
-
-/* Whether a prepared statement is queued (else only literals, or nothing). */
-static int queue_has_statements(const pg *c)
-{
-    for (int i = 0; i < c->npending; i++)
-        if (c->pending[i].st)
-            return 1;
-    return 0;
-}
-
-static void queue_literal(pg *c, const char *sql)
-{
-    c->pending[c->npending++] = (queued){.sql = sql};
-}
-
-/* The rows res of a queued statement, for its caller to step. */
-static void keep_rows(pg_stmt *st, PGresult *res)
-{
-    st->res = res;
-    st->row = -1;
-    st->ncols = PQnfields(res);
-}
-
-/* Sends the queue, then last (a statement with its bindings) or last_sql (a
- * literal) when given, in one round trip: libpq's pipeline mode, each still
- * a statement of its own that the server runs in order, so that one after a
- * lock sees what was committed before the lock was granted. Queued rows go
- * to their statements; *out (may be NULL) gets last's result. Returns -1
- * with the first error remembered when one failed (the server skips the
- * rest up to the end of the pipeline) or the connection did. */
-static int send_queue(pg *c, pg_stmt *last, const char *last_sql, PGresult **out)
-{
-    PGconn *conn = c->conn;
-    int n = c->npending, total = n + (last || last_sql ? 1 : 0), done = 0, ok;
-    PGresult *res, *mine = NULL, *failed = NULL;
-    const char *failed_what = NULL;
-
-    if (out)
-        *out = NULL;
-    if (!total)
-        return 0;
-    trip(c, "pipeline", total, last ? last->sql : last_sql ? last_sql
-                           : c->pending[n - 1].sql ? c->pending[n - 1].sql
-                           : c->pending[n - 1].st->sql);
-    ok = PQenterPipelineMode(conn) == 1;
-    for (int i = 0; ok && i < n; i++) {
-        const queued *q = &c->pending[i];
-        ok = (q->sql ? PQsendQueryParams(conn, q->sql, 0, NULL, NULL, NULL, NULL, 0)
-                     : PQsendQueryPrepared(conn, q->st->name, q->st->nparams,
-                                           (const char *const *)(q->vals ? q->vals : q->st->vals),
-                                           NULL, NULL, 0)) == 1;
-    }
-    if (ok && last)
-        ok = PQsendQueryPrepared(conn, last->name, last->nparams,
-                                 (const char *const *)last->vals, NULL, NULL, 0) == 1;
-    else if (ok && last_sql)
-        ok = PQsendQueryParams(conn, last_sql, 0, NULL, NULL, NULL, NULL, 0) == 1;
-    ok = ok && PQpipelineSync(conn) == 1;
-    /* each query's result, then NULL; then the sync's */
-    while (ok && done < total) {
-        ExecStatusType rs;
-        if (!(res = PQgetResult(conn))) {
-            done++;
-            ok = PQstatus(conn) == CONNECTION_OK;
-            continue;
-        }
-        rs = PQresultStatus(res);
-        if (rs == PGRES_FATAL_ERROR && !failed) {
-            failed = res;
-            failed_what = done < n ? c->pending[done].what : NULL;
-        } else if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
-            PQclear(res); /* a later error, or one skipped after it */
-        } else if (done == n && !mine) {
-            mine = res;
-        } else if (done < n && c->pending[done].keep && !c->pending[done].st->res) {
-            keep_rows(c->pending[done].st, res);
-        } else {
-            PQclear(res);
-        }
-    }
-    if (ok && (res = PQgetResult(conn)))
-        PQclear(res); /* PGRES_PIPELINE_SYNC */
-    PQexitPipelineMode(conn);
-    for (int i = 0; i < n; i++)
-        if (c->pending[i].keep && !c->pending[i].st->res)
-            c->pending[i].st->aborted = 1;
-    drop_queue(c);
-    if (ok && !failed && (mine || total == n)) {
-        if (out)
-            *out = mine;
-        else
-            PQclear(mine);
-        return 0;
-    }
-    remember(c, failed);
-    c->failed_what = failed_what;
-    PQclear(failed);
-    PQclear(mine);
-    return -1;
-}
-
-/* Runs sql through the simple protocol (one or more statements), after
- * what is queued (literals in the same string, else a round trip of its
- * own first), and keeps the result of the last one in *out when out is
- * not NULL. */
-static cp_err run(db *d, const char *sql, const char *what, PGresult **out)
-{
-    pg *c = pg_of(d);
-    PGresult *res;
-    ExecStatusType st;
-    char *joined = NULL;
-
-    if (out)
-        *out = NULL;
-    if (queue_has_statements(c) && send_queue(c, NULL, NULL, NULL))
-        return pg_fail(d, what);
-    if (c->npending) {
-        size_t size = strlen(sql) + 1;
-        for (int i = 0; i < c->npending; i++)
-            size += strlen(c->pending[i].sql) + 2;
-        if (!(joined = malloc(size)))
-            return cp_fail(CP_ERR_NOMEM, "%s: out of memory", what);
-        joined[0] = '\0';
-        for (int i = 0; i < c->npending; i++)
-            strcat(strcat(joined, c->pending[i].sql), "; ");
-        strcat(joined, sql);
-        drop_queue(c);
-    }
-    trip(c, "exec", 1, joined ? joined : sql);
-    res = PQexec(c->conn, joined ? joined : sql);
-    st = PQresultStatus(res);
-    free(joined);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        remember(c, res);
-        PQclear(res);
-        return pg_fail(d, what);
-    }
-    if (out)
-        *out = res;
-    else
-        PQclear(res);
-    return CP_OK;
-}
-
-/* Sends what is queued on its own (before a call that cannot take it along). */
-static cp_err flush(db *d)
-{
-    pg *c = pg_of(d);
-
-    return c->npending && send_queue(c, NULL, NULL, NULL) ? pg_fail(d, "sending statements")
-                                                          : CP_OK;
-}
-
 static cp_err pg_exec(db *d, const char *sql)
 {
-    return run(d, sql, "running SQL", NULL);
+    return pg_run(d, sql, "running SQL", NULL);
 }
 
 /* The first column of the one row of sql as an integer (0 for NULL). */
 static cp_err one_int(db *d, const char *sql, const char *what, int *v)
 {
     PGresult *res = NULL;
-    cp_err err = run(d, sql, what, &res);
+    cp_err err = pg_run(d, sql, what, &res);
 
     if (!err)
         *v = PQntuples(res) > 0 ? atoi(PQgetvalue(res, 0, 0)) : 0;
@@ -417,9 +154,9 @@ static cp_err session_setup(db *d)
     pg *c = pg_of(d);
 
     PQsetNoticeProcessor(c->conn, quiet, NULL);
-    trip(c, "exec", 1, "SET client_encoding");
+    pg_trip(c, "exec", 1, "SET client_encoding");
     if (PQsetClientEncoding(c->conn, "UTF8") != 0) {
-        remember(c, NULL);
+        pg_remember(c, NULL);
         return pg_fail(d, "setting the encoding");
     }
     return pg_exec(d, "SET lock_timeout = '" LOCK_TIMEOUT "'");
@@ -428,7 +165,7 @@ static cp_err session_setup(db *d)
 /* A new connection after the old one was lost, when no transaction of ours
  * was open on it (a lost transaction is rolled back by the server and
  * reported to its caller, never continued on another connection). */
-static cp_err reconnect(db *d)
+cp_err pg_reconnect(db *d)
 {
     pg *c = pg_of(d);
 
@@ -437,7 +174,7 @@ static cp_err reconnect(db *d)
     PQreset(c->conn);
     c->gen++;
     if (PQstatus(c->conn) != CONNECTION_OK) {
-        remember(c, NULL);
+        pg_remember(c, NULL);
         return pg_fail(d, "reconnecting");
     }
     return session_setup(d);
@@ -475,10 +212,10 @@ static cp_err pg_set_version(db *d, int v)
 static cp_err check_not_foreign(db *d)
 {
     PGresult *res = NULL;
-    cp_err err = run(d, "SELECT current_schema(), (SELECT count(*) FROM pg_class k"
-                        " JOIN pg_namespace n ON n.oid = k.relnamespace"
-                        " WHERE n.nspname = current_schema() AND k.relkind IN ('r', 'p', 'v', 'm', 'f'))",
-                     "reading the tables", &res);
+    cp_err err = pg_run(d, "SELECT current_schema(), (SELECT count(*) FROM pg_class k"
+                           " JOIN pg_namespace n ON n.oid = k.relnamespace"
+                           " WHERE n.nspname = current_schema() AND k.relkind IN ('r', 'p', 'v', 'm', 'f'))",
+                        "reading the tables", &res);
 
     if (err)
         return err;
@@ -562,380 +299,6 @@ static void pg_close(db *d)
     d->conn = NULL;
 }
 
-/* ---- statements ---------------------------------------------------------- */
-
-/* Whether p starts the keywords CROSS JOIN (any case), not inside a word. */
-static int cross_join_at(const char *sql, const char *p)
-{
-    return strncasecmp(p, "CROSS JOIN", 10) == 0 &&
-           (p == sql || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
-           !(isalnum((unsigned char)p[10]) || p[10] == '_');
-}
-
-/* Rewrites what SQLite and PostgreSQL spell differently in a statement:
- * - placeholders: ?N becomes $N and a bare ? the number after the largest
- *   so far, as SQLite numbers it; *nparams gets the largest number;
- * - CROSS JOIN: on SQLite an inner join (it may have ON) that the planner
- *   keeps in the order written, which the code uses to choose the outer
- *   loop (backoffice/metrics.c); PostgreSQL's takes no ON, and JOIN is
- *   SQLite's meaning on it.
- * Nothing inside a quoted string or identifier or a comment is rewritten.
- * Caller frees the result. */
-static char *translate(const char *sql, int *nparams)
-{
-    size_t n = strlen(sql);
-    char *out = malloc(n * 6 + 1), *o = out; /* "?" becomes at most "$NNNNN" */
-    int max = 0;
-
-    if (!out)
-        return NULL;
-    for (const char *p = sql; *p;) {
-        if (*p == '\'' || *p == '"') {
-            char q = *p;
-            *o++ = *p++;
-            while (*p && *p != q)
-                *o++ = *p++;
-            if (*p) /* the closing quote; a doubled one reopens, which works out */
-                *o++ = *p++;
-        } else if (p[0] == '-' && p[1] == '-') {
-            while (*p && *p != '\n')
-                *o++ = *p++;
-        } else if (p[0] == '/' && p[1] == '*') {
-            const char *end = strstr(p + 2, "*/");
-            size_t len = end ? (size_t)(end + 2 - p) : strlen(p);
-            memcpy(o, p, len);
-            o += len;
-            p += len;
-        } else if (cross_join_at(sql, p)) {
-            memcpy(o, "JOIN", 4);
-            o += 4;
-            p += 10;
-        } else if (*p == '?') {
-            int num = 0;
-            p++;
-            if (*p >= '0' && *p <= '9')
-                while (*p >= '0' && *p <= '9' && num < 1000)
-                    num = num * 10 + (*p++ - '0');
-            else
-                num = max + 1;
-            if (num > max)
-                max = num;
-            o += sprintf(o, "$%d", num);
-        } else {
-            *o++ = *p++;
-        }
-    }
-    *o = '\0';
-    *nparams = max;
-    return out;
-}
-
-/* Prepares st on the current connection (again after a reconnection). */
-static cp_err prepare_now(db *d, pg_stmt *st)
-{
-    pg *c = pg_of(d);
-    PGresult *res;
-
-    if (flush(d))
-        return CP_ERR_DB;
-    snprintf(st->name, sizeof st->name, "cp%u", ++c->next_id);
-    trip(c, "prepare", 1, st->sql);
-    res = PQprepare(c->conn, st->name, st->sql, 0, NULL);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        remember(c, res);
-        PQclear(res);
-        return pg_fail(d, "preparing a statement");
-    }
-    PQclear(res);
-    st->gen = c->gen;
-    return CP_OK;
-}
-
-static cp_err pg_prepare(db *d, const char *sql, void **impl)
-{
-    pg_stmt *st = calloc(1, sizeof *st);
-    cp_err err;
-
-    if (!st || !(st->sql = translate(sql, &st->nparams)) ||
-        (st->nparams && !(st->vals = calloc((size_t)st->nparams, sizeof *st->vals)))) {
-        if (st)
-            free(st->sql);
-        free(st);
-        return cp_fail(CP_ERR_NOMEM, "out of memory preparing a statement");
-    }
-    st->c = pg_of(d);
-    st->ncols = -1;
-    st->row = -1;
-    if ((err = reconnect(d)) || (err = prepare_now(d, st))) {
-        free(st->vals);
-        free(st->sql);
-        free(st);
-        return err;
-    }
-    *impl = st;
-    return CP_OK;
-}
-
-static void pg_clear_bindings(void *impl)
-{
-    pg_stmt *st = impl;
-
-    for (int i = 0; i < st->nparams; i++) {
-        free(st->vals[i]);
-        st->vals[i] = NULL;
-    }
-}
-
-static void pg_reset(void *impl)
-{
-    pg_stmt *st = impl;
-
-    if (st->queued) /* its rows are no longer wanted */
-        unqueue(st->c, st, 0);
-    PQclear(st->res);
-    st->res = NULL;
-    st->row = -1;
-    st->aborted = 0;
-}
-
-static void pg_finalize(void *impl)
-{
-    pg_stmt *st = impl;
-    char sql[48];
-
-    if (!st)
-        return;
-    unqueue(st->c, st, 1);
-    pg_reset(st);
-    pg_clear_bindings(st);
-    /* the name is freed on the server too, unless the connection is gone */
-    if (st->gen == st->c->gen && PQstatus(st->c->conn) == CONNECTION_OK &&
-        PQtransactionStatus(st->c->conn) != PQTRANS_INERROR) {
-        snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
-        trip(st->c, "exec", 1, sql);
-        PQclear(PQexec(st->c->conn, sql));
-    }
-    free(st->vals);
-    free(st->sql);
-    free(st);
-}
-
-static void bind_copy(pg_stmt *st, int idx, const char *text)
-{
-    if (idx < 1 || idx > st->nparams)
-        return; /* as SQLite, which refuses a parameter the statement does not have */
-    free(st->vals[idx - 1]);
-    st->vals[idx - 1] = text ? strdup(text) : NULL;
-    if (text && !st->vals[idx - 1])
-        st->failed = 1;
-}
-
-static void pg_bind_int64(void *impl, int idx, int64_t v)
-{
-    char text[24];
-    snprintf(text, sizeof text, "%lld", (long long)v);
-    bind_copy(impl, idx, text);
-}
-
-static void pg_bind_text(void *impl, int idx, const char *s)
-{
-    bind_copy(impl, idx, s);
-}
-
-static void pg_bind_null(void *impl, int idx)
-{
-    bind_copy(impl, idx, NULL);
-}
-
-/* Whether a command's status names rows it changed, as sqlite3_changes counts them. */
-static int changes_rows(const char *status)
-{
-    return strncmp(status, "INSERT", 6) == 0 || strncmp(status, "UPDATE", 6) == 0 ||
-           strncmp(status, "DELETE", 6) == 0 || strncmp(status, "MERGE", 5) == 0;
-}
-
-/* Makes st usable on the connection: connects again and prepares st again
- * when the connection it was prepared on is gone. */
-static cp_err ready(db *d, pg_stmt *st)
-{
-    cp_err err = reconnect(d);
-
-    if (!err && st->gen != st->c->gen)
-        err = prepare_now(d, st);
-    return err;
-}
-
-/* Runs st with its bindings; its rows are then in st->res. */
-static int execute(db *d, pg_stmt *st)
-{
-    pg *c = st->c;
-    ExecStatusType rs;
-
-    if (st->aborted) { /* queued, and what was sent with it failed: the error is kept */
-        st->aborted = 0;
-        return DB_ERROR;
-    }
-    if (st->failed) {
-        st->failed = 0;
-        c->sqlstate[0] = '\0';
-        snprintf(c->msg, sizeof c->msg, "a parameter could not be kept (out of memory) or "
-                 "the server could not describe the statement; it was not run");
-        return DB_ERROR;
-    }
-    if (st->queued) { /* its rows come with the queue */
-        if (send_queue(c, NULL, NULL, NULL) || !st->res) {
-            st->aborted = 0;
-            return DB_ERROR;
-        }
-    } else if (ready(d, st)) {
-        return DB_ERROR;
-    } else if (c->npending) {
-        if (send_queue(c, st, NULL, &st->res))
-            return DB_ERROR;
-    } else {
-        trip(c, "exec", 1, st->sql);
-        st->res = PQexecPrepared(c->conn, st->name, st->nparams,
-                                 (const char *const *)st->vals, NULL, NULL, 0);
-    }
-    rs = PQresultStatus(st->res);
-    if (rs != PGRES_TUPLES_OK && rs != PGRES_COMMAND_OK) {
-        remember(c, st->res);
-        pg_reset(st);
-        return DB_ERROR;
-    }
-    if (changes_rows(PQcmdStatus(st->res)))
-        c->changes = strtoll(PQcmdTuples(st->res), NULL, 10);
-    st->ncols = PQnfields(st->res);
-    return DB_DONE;
-}
-
-static int pg_step(void *impl)
-{
-    pg_stmt *st = impl;
-
-    if (!st->res && execute(st->c->owner, st) == DB_ERROR)
-        return DB_ERROR;
-    if (++st->row < PQntuples(st->res))
-        return DB_ROW;
-    /* past the last row the statement is ready to run again, as SQLite's
-     * statements reset themselves when stepped after SQLITE_DONE */
-    pg_reset(st);
-    return DB_DONE;
-}
-
-static int pg_col_count(void *impl)
-{
-    pg_stmt *st = impl;
-    PGresult *res;
-
-    if (st->ncols >= 0)
-        return st->ncols;
-    /* asked before the first step: the server describes the statement. When
-     * it cannot, the next step fails too, so that nobody reads a row with
-     * a column count of 0 (the audit chain hashes every column) */
-    if (ready(st->c->owner, st) || flush(st->c->owner)) {
-        st->aborted = 1; /* the error is kept for its step */
-        return 0;
-    }
-    if (st->ncols >= 0) /* its rows came with the queue */
-        return st->ncols;
-    trip(st->c, "describe", 1, st->sql);
-    res = PQdescribePrepared(st->c->conn, st->name);
-    if (PQresultStatus(res) == PGRES_COMMAND_OK)
-        st->ncols = PQnfields(res);
-    else
-        st->failed = 1;
-    PQclear(res);
-    return st->ncols >= 0 ? st->ncols : 0;
-}
-
-static int has_cell(pg_stmt *st, int col)
-{
-    return st->res && st->row >= 0 && st->row < PQntuples(st->res) && col >= 0 &&
-           col < PQnfields(st->res);
-}
-
-static int pg_col_is_null(void *impl, int col)
-{
-    pg_stmt *st = impl;
-    return !has_cell(st, col) || PQgetisnull(st->res, st->row, col);
-}
-
-static const char *pg_col_text(void *impl, int col)
-{
-    pg_stmt *st = impl;
-    return pg_col_is_null(st, col) ? NULL : PQgetvalue(st->res, st->row, col);
-}
-
-/* A boolean (a comparison or EXISTS in a select list) reads as 1 or 0, as
- * SQLite gives it; a numeric (sum() of integers) as its whole part. */
-static int64_t pg_col_int64(void *impl, int col)
-{
-    const char *text = pg_col_text(impl, col);
-
-    if (!text)
-        return 0;
-    if (text[0] == 't' || text[0] == 'f')
-        return text[0] == 't';
-    return strtoll(text, NULL, 10);
-}
-
-static const char *pg_col_name(void *impl, int col)
-{
-    pg_stmt *st = impl;
-    return has_cell(st, col) ? PQfname(st->res, col) : NULL;
-}
-
-/* Makes room for one more statement in the queue. */
-static cp_err queue_room(db *d)
-{
-    return pg_of(d)->npending < QUEUE_MAX ? CP_OK : flush(d);
-}
-
-/* db_step_later: the write st is queued with a copy of its parameters, so
- * that its caller may bind st again for the next write. */
-static cp_err pg_step_later(db *d, void *impl, const char *what)
-{
-    pg *c = pg_of(d);
-    pg_stmt *st = impl;
-    char **vals = NULL;
-    cp_err err;
-
-    if (st->failed) {
-        st->failed = 0;
-        return cp_fail(CP_ERR_NOMEM, "%s: out of memory", what);
-    }
-    if ((err = ready(d, st)) || (err = queue_room(d)))
-        return err;
-    if (st->nparams && !(vals = calloc((size_t)st->nparams, sizeof *vals)))
-        return cp_fail(CP_ERR_NOMEM, "%s: out of memory", what);
-    c->pending[c->npending++] = (queued){.st = st, .vals = vals, .what = what};
-    for (int i = 0; i < st->nparams; i++)
-        if (st->vals[i] && !(vals[i] = strdup(st->vals[i])))
-            return cp_fail(CP_ERR_NOMEM, "%s: out of memory", what); /* freed with the queue */
-    return CP_OK;
-}
-
-/* db_prefetch: each statement waits in the queue for its rows, sent with
- * its bindings as they are then. */
-static cp_err pg_prefetch(db *d, void **impls, int n)
-{
-    pg *c = pg_of(d);
-    cp_err err;
-
-    for (int i = 0; i < n; i++) {
-        pg_stmt *st = impls[i];
-        if (st->queued || st->failed)
-            continue; /* queued already; a failed binding fails at its step */
-        pg_reset(st);
-        if ((err = ready(d, st)) || (err = queue_room(d)))
-            return err;
-        c->pending[c->npending++] = (queued){.st = st, .keep = 1};
-        st->queued = 1;
-    }
-    return CP_OK;
-}
-
 static cp_err pg_defer_checks(db *d)
 {
     return pg_exec(d, "SET CONSTRAINTS ALL DEFERRED");
@@ -970,11 +333,11 @@ static cp_err open_txn(db *d, const char *begin, const char *lock)
     pg *c = pg_of(d);
     cp_err err;
 
-    if ((err = reconnect(d)))
+    if ((err = pg_reconnect(d)))
         return err;
-    drop_queue(c);
-    queue_literal(c, begin);
-    queue_literal(c, lock);
+    pg_drop_queue(c);
+    pg_queue_literal(c, begin);
+    pg_queue_literal(c, lock);
     c->txn = 1;
     return CP_OK;
 }
@@ -1011,7 +374,7 @@ static cp_err pg_begin_lazy(db *d)
 
     /* sent with BEGIN and the lock, before the first statement: no round trip of its own */
     if (!err)
-        queue_literal(c, "SET LOCAL synchronous_commit TO OFF");
+        pg_queue_literal(c, "SET LOCAL synchronous_commit TO OFF");
     return err;
 }
 
@@ -1072,12 +435,12 @@ static cp_err pg_lock_chain(db *d, const char *chain)
         return cp_fail(CP_ERR_INVALID, "one transaction appends to more than %d audit chains",
                        CHAINS_MAX);
     /* sent with the head's SELECT: a failure to lock fails that one */
-    if ((err = queue_room(d)))
+    if ((err = pg_queue_room(d)))
         return err;
     c->chain_key[c->nchains] = key;
     snprintf(c->chain_sql[c->nchains], sizeof c->chain_sql[0],
              "SELECT pg_advisory_xact_lock(" CHAIN_LOCK_KEY ", %ld)", (long)key);
-    queue_literal(c, c->chain_sql[c->nchains++]);
+    pg_queue_literal(c, c->chain_sql[c->nchains++]);
     return CP_OK;
 }
 
@@ -1113,9 +476,9 @@ static void pg_rollback(db *d)
 {
     pg *c = pg_of(d);
 
-    drop_queue(c);
+    pg_drop_queue(c);
     if (PQstatus(c->conn) == CONNECTION_OK && PQtransactionStatus(c->conn) != PQTRANS_IDLE) {
-        trip(c, "exec", 1, "ROLLBACK");
+        pg_trip(c, "exec", 1, "ROLLBACK");
         PQclear(PQexec(c->conn, "ROLLBACK"));
     }
     c->txn = 0;
@@ -1129,20 +492,20 @@ static cp_err pg_commit(db *d)
     PGresult *res;
     cp_err err = CP_OK;
 
-    if (c->npending && !queue_has_statements(c)) { /* nothing was sent: nothing to commit */
+    if (c->npending && !pg_queue_has_statements(c)) { /* nothing was sent: nothing to commit */
         pg_rollback(d);
         return CP_OK;
     }
     if (c->npending) { /* the writes waiting go with the COMMIT */
-        if (send_queue(c, NULL, "COMMIT", &res)) {
+        if (pg_send_queue(c, NULL, "COMMIT", &res)) {
             c->committing = 1;
             err = pg_fail(d, "committing");
         }
     } else {
-        trip(c, "exec", 1, "COMMIT");
+        pg_trip(c, "exec", 1, "COMMIT");
         res = PQexec(c->conn, "COMMIT");
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            remember(c, res);
+            pg_remember(c, res);
             c->committing = 1;
             err = pg_fail(d, "committing");
         }
@@ -1179,12 +542,12 @@ static cp_err pg_has_guard(db *d, const char *table, const char *event, int *yes
     cp_err err = CP_OK;
 
     *yes = 0;
-    if ((err = flush(d)))
+    if ((err = pg_flush(d)))
         return err;
-    trip(c, "exec", 1, sql);
+    pg_trip(c, "exec", 1, sql);
     res = PQexecParams(c->conn, sql, 2, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        remember(c, res);
+        pg_remember(c, res);
         err = pg_fail(d, "reading the triggers");
     } else {
         *yes = atol(PQgetvalue(res, 0, 0)) > 0;
@@ -1207,14 +570,14 @@ static cp_err pg_login_role(db *d, const char *name, const char *password)
     char *hashed = NULL, *ident = NULL, *lit = NULL, *sql = NULL;
     PGresult *res = NULL;
     int exists;
-    cp_err err = flush(d); /* what waits goes first */
+    cp_err err = pg_flush(d); /* what waits goes first */
 
     if (err)
         return err;
-    trip(c, "exec", 1, find);
+    pg_trip(c, "exec", 1, find);
     res = PQexecParams(c->conn, find, 1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        remember(c, res);
+        pg_remember(c, res);
         err = pg_fail(d, "reading the roles");
         goto out;
     }
@@ -1228,7 +591,7 @@ static cp_err pg_login_role(db *d, const char *name, const char *password)
     if (!(hashed = PQencryptPasswordConn(c->conn, password, name, NULL)) ||
         !(ident = PQescapeIdentifier(c->conn, name, strlen(name))) ||
         !(lit = PQescapeLiteral(c->conn, hashed, strlen(hashed)))) {
-        remember(c, NULL);
+        pg_remember(c, NULL);
         err = pg_fail(d, "hashing the role's password");
         goto out;
     }
@@ -1238,7 +601,7 @@ static cp_err pg_login_role(db *d, const char *name, const char *password)
         err = cp_fail(CP_ERR_NOMEM, "out of memory creating the role %s", name);
         goto out;
     }
-    err = run(d, sql, exists ? "setting the role's password" : "creating the role", NULL);
+    err = pg_run(d, sql, exists ? "setting the role's password" : "creating the role", NULL);
 out:
     PQclear(res);
     PQfreemem(hashed);
