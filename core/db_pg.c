@@ -527,7 +527,7 @@ static cp_err pg_commit(db *d)
 /* ---- the append-only guards ------------------------------------------------ */
 
 /* A guard is a BEFORE trigger for event on table, enabled, whose function
- * raises an exception (core/schema.c's cp_append_only). tgtype's bits:
+ * raises an exception (core/schema_pg.c's cp_append_only). tgtype's bits:
  * 2 BEFORE, 8 DELETE, 16 UPDATE. */
 static cp_err pg_has_guard(db *d, const char *table, const char *event, int *yes)
 {
