@@ -1,0 +1,132 @@
+/* cmd_store: `cleanplate-office init`, `store copy`, `verify` and `audit head`: the store made, copied, checked and sealed. */
+#include "backoffice/cmd_store.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "backoffice/publish.h"
+#include "core/audit.h"
+#include "core/cli.h"
+#include "core/money.h"
+#include "core/nls.h"
+#include "core/roles.h"
+#include "core/storecopy.h"
+#include "core/verify.h"
+
+/* Reads the new password of role (twice) into pw and checks it; 0 or the exit code. */
+static int read_role_password(const char *role, char *pw, size_t size)
+{
+    char prompt[160];
+    cp_err err;
+
+    snprintf(prompt, sizeof prompt, _("password of the role %s"), role);
+    if ((err = cli_read_password(prompt, pw, size)) || (err = roles_check_password(role, pw)))
+        return office_fail(err);
+    return 0;
+}
+
+/* init opens the store itself: with --create-roles a SQLite file is refused
+ * before it is made, and the passwords are read before anything changes. */
+int cmd_init(office_ctx *c)
+{
+    const char *target = office_opt(c, "db");
+    const char *office = office_opt(c, "office-role"), *terminal = office_opt(c, "terminal-role");
+    int roles = office_opt(c, "create-roles") != NULL, rc = 0;
+    char office_pw[256] = "", terminal_pw[256] = "";
+    cp_err err;
+
+    if (!roles && (office || terminal)) {
+        fprintf(stderr, _("cleanplate-office: --office-role and --terminal-role name the roles "
+                          "that --create-roles makes: give it too\n"));
+        return 2;
+    }
+    if (roles && db_target_dialect(target) != DB_DIALECT_PG) {
+        fprintf(stderr, _("cleanplate-office: --create-roles: %s is a SQLite file, and database "
+                          "roles are PostgreSQL's: give --db a PostgreSQL database "
+                          "(postgresql://...); who may write a file is up to its owner and "
+                          "mode (chown, chmod)\n"), db_default_path(target));
+        return 2;
+    }
+    office = office ? office : ROLES_OFFICE;
+    terminal = terminal ? terminal : ROLES_TERMINAL;
+    if (roles && ((err = roles_check_name(office, "office-role")) ||
+                  (err = roles_check_name(terminal, "terminal-role"))))
+        return office_fail(err);
+    if (roles && ((rc = read_role_password(office, office_pw, sizeof office_pw)) ||
+                  (rc = read_role_password(terminal, terminal_pw, sizeof terminal_pw))))
+        goto out;
+    if ((err = db_open(target, DB_OPEN_CREATE, &c->d)) || (err = db_migrate(c->d)) ||
+        (err = roles ? roles_create(c->d, office, office_pw, terminal, terminal_pw)
+                     : roles_refresh(c->d))) {
+        rc = office_fail(err);
+        goto out;
+    }
+    printf(_("database ready (schema version %d)\n"), db_schema_version());
+    if (roles)
+        printf(_("roles ready: %s owns the store (the back office), %s may do what terminals "
+                 "and servers do (their passwords are set)\n"), office, terminal);
+out:
+    sodium_memzero(office_pw, sizeof office_pw);
+    sodium_memzero(terminal_pw, sizeof terminal_pw);
+    return rc;
+}
+
+int cmd_verify(office_ctx *c)
+{
+    long problems;
+    cp_err err = verify_books(c->d, office_opt(c, "head"), stdout, &problems);
+    if (!err)
+        err = publish_verify(c->d, office_opt(c, "out"), stdout, &problems);
+    if (err)
+        return office_fail(err);
+    return problems ? 1 : 0;
+}
+
+/* Opens --from and --to itself: main opens no store for it. */
+int cmd_store_copy(office_ctx *c)
+{
+    const char *from = office_opt(c, "from"), *to = office_opt(c, "to");
+    db *src = NULL, *dst = NULL;
+    char money[2][MONEY_STR_LEN];
+    storecopy_res r;
+    long problems = 0;
+    cp_err err;
+
+    if (office_need(c, "from") || office_need(c, "to"))
+        return 2;
+    if (strcmp(from, to) == 0) {
+        fprintf(stderr, _("cleanplate-office: --from and --to are the same store: give --to a "
+                          "new database\n"));
+        return 2;
+    }
+    if ((err = db_open(from, DB_OPEN_EXISTING, &src)) ||
+        (err = db_open(to, DB_OPEN_CREATE, &dst)) || (err = storecopy_run(src, dst, &r)))
+        goto out;
+    printf(_("copied %ld rows of %ld tables; wallets hold %s yuan cash and %s yuan subsidy in "
+             "both\naudit head %s in both%s%s\n"), r.rows, r.tables,
+           money_format(r.cash_fen, money[0]), money_format(r.subsidy_fen, money[1]), r.head,
+           r.published[0] ? _("; last published hash ") : "", r.published);
+    if (!(err = verify_books(dst, r.head[0] ? r.head : NULL, stdout, &problems)))
+        err = publish_verify(dst, NULL, stdout, &problems);
+out:
+    db_close(src);
+    db_close(dst);
+    if (err)
+        return office_fail(err);
+    return problems ? 1 : 0;
+}
+
+int cmd_audit_head(office_ctx *c)
+{
+    char head[HASH_HEX_LEN];
+    cp_err err = audit_seal(c->d, c->actor, head);
+    if (err)
+        return office_fail(err);
+    if (!head[0]) {
+        fprintf(stderr, _("cleanplate-office: the audit log is empty\n"));
+        return 1;
+    }
+    puts(head);
+    return 0;
+}
