@@ -195,9 +195,6 @@ static cp_err note_contact(db *d, const char *code, int64_t now, int64_t pending
 
 static cp_err record_one(db *d, const terminals_event *ev, const char *now);
 
-/* How many times a record that met another transaction is run again. */
-#define RECORD_ATTEMPTS 10
-
 /* Notes the contact of terminal code and records the n events evs applied
  * for it, in one transaction. It runs beside charges (db_begin_shared), as
  * a charge does: it writes only its terminal's rows, each request's once
@@ -205,7 +202,9 @@ static cp_err record_one(db *d, const terminals_event *ev, const char *now);
  * one terminal at once (a retry while the first is in flight) agree in
  * whichever order they commit. Run beside the writers' lock instead, every
  * request through the server would wait for every charge in flight, and
- * the next charges for it. Run again when it met another (db_conflict). */
+ * the next charges for it. Run again when it met another (db_conflict),
+ * after a random wait (db_back_off), as charges and weighings are: two
+ * retries at once would meet again. */
 static cp_err contact_and_record(db *d, const char *code, int64_t now, int64_t pending,
                                  int64_t snapshot_version, const terminals_event *evs, size_t n)
 {
@@ -218,8 +217,9 @@ static cp_err contact_and_record(db *d, const char *code, int64_t now, int64_t p
         err = note_contact(d, code, now, pending, snapshot_version);
         for (size_t i = 0; !err && i < n; i++)
             err = record_one(d, &evs[i], at);
-        if (!(err = finish(d, err)) || !db_conflict(d) || attempt == RECORD_ATTEMPTS)
+        if (!(err = finish(d, err)) || !db_conflict(d) || attempt == DB_SHARED_ATTEMPTS)
             return err;
+        db_back_off(attempt);
     }
 }
 
