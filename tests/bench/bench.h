@@ -2,6 +2,8 @@
 #ifndef CP_BENCH_H
 #define CP_BENCH_H
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -20,6 +22,26 @@ static inline double bench_now_s(void)
 static inline double bench_now_us(void)
 {
     return bench_now_s() * 1e6;
+}
+
+/* The wait before the next of a stream of random arrivals averaging
+ * mean_us apart (a Poisson process: exponential gaps), as pgbench --rate
+ * schedules its transactions; *seed keeps the stream (rand_r). */
+static inline double bench_gap_us(unsigned *seed, double mean_us)
+{
+    double u = ((double)rand_r(seed) + 1) / ((double)RAND_MAX + 2); /* in (0, 1) */
+    return -mean_us * log(u);
+}
+
+/* Sleeps until the monotonic clock reads due_us (bench_now_us); at once
+ * when that is past. */
+static inline void bench_sleep_until_us(double due_us)
+{
+    struct timespec ts = {.tv_sec = (time_t)(due_us / 1e6),
+                          .tv_nsec = (long)(fmod(due_us, 1e6) * 1000)};
+
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
 }
 
 static inline int bench_cmp_double(const void *a, const void *b)

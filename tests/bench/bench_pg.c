@@ -14,7 +14,13 @@
  *             process of its own (tests/bench/terminals.h), in a schema of
  *             their own, as the store meets writers by default (core/db.h,
  *             DB_WRITERS_DEFAULT): 1 x 500 taps, 8 x 200 and 32 x 50,
- *             each diner once;
+ *             each diner once, each terminal tapping again as soon as it
+ *             has its answer (the most the store can take);
+ *   paced     8 and 32 terminals again, each tapping at random times 100 ms
+ *             apart on average for 20 s (term_plan.pace_ms), a tap's time
+ *             counted from when it was due; beside pgbench at the same
+ *             rate (-R), counted the same way: the p99 a diner waits while
+ *             the store is busy but not flooded;
  *   writers  the ways writers meet (db_writers) with 8 and 32 terminals,
  *             charging different cards (as above) and the same card (pairs of
  *             terminals sending the same request ids at once, the money and
@@ -49,6 +55,11 @@
  * INSERT and END, each sent on its own (its default simple protocol). */
 #define PGBENCH_TRIPS 7
 #define TRIP_CHARGES 10
+/* The paced runs: each terminal taps every PACE_MS on average (a serving
+ * line takes some 5 s a diner: this is 50 lines' lunch rush at each
+ * terminal), for PACED_SECONDS, and pgbench at the same rate. */
+#define PACE_MS 100
+#define PACED_SECONDS 20
 
 static const char *const mode_names[] = {
     [DB_WRITERS_ONE_LOCK] = "one writers' lock",
@@ -169,23 +180,34 @@ static long read_latencies(const char *dir, const char *prefix, double **v)
     return n;
 }
 
-/* pgbench's transaction with clients clients for seconds on target. */
+/* pgbench's transaction with clients clients for seconds on target; with
+ * rate > 0, at that many transactions a second in all (--rate: random
+ * times, each transaction's latency counted from when it was due). */
 static void pgbench_run(const char *target, const char *dir, int clients, const char *seconds,
-                        pgb *out)
+                        int rate, pgb *out)
 {
-    char c[8], j[8], prefix[600], log[600], line[256], name[32];
+    char c[8], j[8], r[16], prefix[600], log[600], line[256], name[32];
+    const char *args[16] = {"-n", "-c", c, "-j", j, "-T", seconds, "-l", "--log-prefix", prefix};
+    int k = 10;
     double *v;
     long n;
     FILE *f;
 
     snprintf(c, sizeof c, "%d", clients);
     snprintf(j, sizeof j, "%d", clients > 1 ? 2 : 1); /* threads: the machine's cores */
+    snprintf(r, sizeof r, "%d", rate);
     snprintf(name, sizeof name, "pgbench-c%d", clients);
     snprintf(prefix, sizeof prefix, "%s/%s", dir, name);
     snprintf(log, sizeof log, "%s/%s.out", dir, name);
-    fprintf(stderr, "pgbench -c %d -T %s...\n", clients, seconds);
-    pgbench((const char *const[]){"-n", "-c", c, "-j", j, "-T", seconds, "-l", "--log-prefix",
-                                  prefix, target, NULL}, log);
+    fprintf(stderr, "pgbench -c %d -T %s%s%s...\n", clients, seconds, rate ? " -R " : "",
+            rate ? r : "");
+    if (rate) {
+        args[k++] = "-R";
+        args[k++] = r;
+    }
+    args[k++] = target;
+    args[k] = NULL;
+    pgbench(args, log);
     out->tps = 0;
     if (!(f = fopen(log, "r")))
         die("reading pgbench's output");
@@ -234,9 +256,9 @@ static void charges_run(const char *build, const char *base, term_plan *p, term_
         term_canteen(target, term_diners(p));
         money_in = (int64_t)term_diners(p) * TERM_SUBSIDY;
     }
-    fprintf(stderr, "%d terminal%s x %d taps, %s, %s...\n", p->terminals,
-            p->terminals > 1 ? "s" : "", p->taps, p->same_card ? "the same card" : "own cards",
-            mode_names[p->writers]);
+    fprintf(stderr, "%d terminal%s x %d taps%s, %s, %s...\n", p->terminals,
+            p->terminals > 1 ? "s" : "", p->taps, p->pace_ms > 0 ? " at a pace" : "",
+            p->same_card ? "the same card" : "own cards", mode_names[p->writers]);
     term_run(p, r);
     *held = term_books(build, p, r, expected, money_in, why, sizeof why);
     fprintf(stderr, "  %.0f answers/s, p50 %.2f ms, p99 %.2f ms; %ld charged, %ld refused, "
@@ -337,6 +359,17 @@ static void rows_many(int n, const term_result *r, const pgb *b)
     row(name, r->p99_ms, "ms", base, b->p99_ms, "< 20 ms", r->p99_ms < 20);
 }
 
+/* The rows of n terminals at a pace (PACE_MS) against pgbench at the same
+ * rate: the wait a diner sees while the store is busy but not flooded. */
+static void rows_paced(int n, const term_result *r, const pgb *b)
+{
+    char name[128], base[96];
+
+    snprintf(name, sizeof name, "%d terminals, a tap every %d ms each: charge p99", n, PACE_MS);
+    snprintf(base, sizeof base, "pgbench -c %d -R %d (TPC-B-like), p99", n, n * 1000 / PACE_MS);
+    row(name, r->p99_ms, "ms", base, b->p99_ms, "< 20 ms", r->p99_ms < 20);
+}
+
 /* Answers a second that were not busy: a busy answer charged nothing (the
  * diner taps again), so a way that gives up on some requests does not look
  * faster for answering them quickly. */
@@ -385,8 +418,8 @@ int main(int argc, char **argv)
     int only_default = argc > 3 && strcmp(argv[3], "default") == 0;
     const char *pg = getenv("CLEANPLATE_BENCH_PG");
     char dir[] = "/tmp/cp-bench-pg-XXXXXX", dbname[64], pgbench_db[1200], sql[128];
-    term_result dflt[3], r[2][3];
-    int dflt_held[3], held[2][3];
+    term_result dflt[5], r[2][3];
+    int dflt_held[5], held[2][3];
     double t0 = bench_now_s();
 
     if (!pg || !*pg) {
@@ -416,12 +449,27 @@ int main(int argc, char **argv)
     for (int k = 0; k < 3; k++) {
         term_plan p = {.terminals = clients[k], .taps = taps[k], .writers = DB_WRITERS_DEFAULT};
         pgb b;
-        pgbench_run(pgbench_db, dir, clients[k], seconds, &b);
+        pgbench_run(pgbench_db, dir, clients[k], seconds, 0, &b);
         charges_run(build, pg, &p, &dflt[k], &dflt_held[k]);
         if (k == 0)
             rows_one(&dflt[k], &b);
         else
             rows_many(clients[k], &dflt[k], &b);
+    }
+    /* The same terminals at a pace, and pgbench at the same rate. A closed
+     * loop measures the most the store can take, and the p99 there is the
+     * queue's length: with n terminals always waiting, a charge waits on
+     * average n / (charges a second), whatever the store does (Little's
+     * law; pgbench -c 32's own p99 is some 60 ms on two cores). */
+    for (int k = 1; k < 3; k++) {
+        term_plan p = {.terminals = clients[k], .taps = PACED_SECONDS * 1000 / PACE_MS,
+                       .writers = DB_WRITERS_DEFAULT, .pace_ms = PACE_MS};
+        char secs[8];
+        pgb b;
+        snprintf(secs, sizeof secs, "%d", PACED_SECONDS);
+        pgbench_run(pgbench_db, dir, clients[k], secs, clients[k] * 1000 / PACE_MS, &b);
+        charges_run(build, pg, &p, &dflt[2 + k], &dflt_held[2 + k]);
+        rows_paced(clients[k], &dflt[2 + k], &b);
     }
     snprintf(sql, sizeof sql, "DROP DATABASE %s", dbname);
     server_exec(pg, sql);
@@ -448,7 +496,7 @@ int main(int argc, char **argv)
         }
     }
     fprintf(stderr, "bench_pg: %.0f s\n", bench_now_s() - t0);
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 5; k++)
         if (!dflt_held[k]) {
             fprintf(stderr, "bench_pg: an invariant was broken in the default way (above)\n");
             return 1;

@@ -17,6 +17,10 @@
  *            on the server (the store alone, the baseline), then through
  *            one serve with a thread per terminal. Goals: p99 < 20 ms and
  *            at least half the charges per second of the store alone.
+ *            Then each terminal 200 taps at random times 100 ms apart on
+ *            average, through serve and with --db, a tap's time counted
+ *            from when it was due: the p99 a diner waits while the store
+ *            is busy but not flooded (goal < 20 ms).
  *   replay   SQLite file: EVENTS offline charges queued in a terminal's
  *            journal (core/journal.h, built on tmpfs and copied beside
  *            the store: appending them one fsync each would take longer
@@ -66,6 +70,10 @@
  * 800 ms, so that a slow answer on this loaded machine is measured as slow
  * rather than ending the bench with an offline answer. */
 #define BUDGET_MS "10000"
+/* The fleet's paced runs: each terminal taps every PACE_MS on average (a
+ * serving line takes some 5 s a diner), PACED_TAPS times. */
+#define PACE_MS 100
+#define PACED_TAPS 200
 /* A fleet that shows no progress for this long is stopped (a terminal died). */
 #define STALL_MS 60000
 
@@ -346,10 +354,14 @@ static void bench_online(const char *build, const char *dir, int taps, const cha
 
 /* Terminal POS<w+1>'s driver: starts it, taps its warm-up, says ready,
  * waits for go, taps cards first.. and writes each time (ms, a double) to
- * out. */
+ * out. With pace_ms > 0 it taps at random times that far apart on average
+ * (bench_gap_us), and a tap's time counts from when it was due. */
 static void driver(const char *build, int w, const server *s, const char *key,
-                   const char *target, const char *dir, int first, int taps, int fds[3])
+                   const char *target, const char *dir, int first, int taps, double pace_ms,
+                   int fds[3])
 {
+    unsigned seed = (unsigned)w + 1;
+    double due;
     term t;
     char c = 'r';
 
@@ -358,8 +370,15 @@ static void driver(const char *build, int w, const server *s, const char *key,
         term_tap(&t, first++);
     if (write(fds[0], &c, 1) != 1 || read(fds[1], &c, 1) != 1)
         _exit(1);
+    due = bench_now_us();
     for (int i = 0; i < taps; i++) {
-        double ms = term_tap(&t, first++);
+        double late = 0, ms;
+        if (pace_ms > 0) {
+            due += bench_gap_us(&seed, pace_ms * 1000);
+            bench_sleep_until_us(due);
+            late = (bench_now_us() - due) / 1000;
+        }
+        ms = late + term_tap(&t, first++);
         if (write(fds[2], &ms, sizeof ms) != (ssize_t)sizeof ms)
             _exit(1);
     }
@@ -383,10 +402,12 @@ static void fleet_read(int fd, void *buf, size_t size, const pid_t *pids, int n)
 }
 
 /* n terminals charging at once, taps each after the warm-up, through s
- * (or on target when s is NULL), cards from first on; returns charges per
- * second and the p99 in *p99 (ms). */
-static double fleet_run(const char *build, const char *dir, int n, int taps, const server *s,
-                        term_key *keys, const char *target, int first, double *p99)
+ * (or on target when s is NULL), cards from first on, at pace_ms (0: each
+ * taps again at once, see driver); returns charges per second and the p99
+ * in *p99 (ms). */
+static double fleet_run(const char *build, const char *dir, int n, int taps, double pace_ms,
+                        const server *s, term_key *keys, const char *target, int first,
+                        double *p99)
 {
     int ready[2], go[2], lat[2], status;
     double *v = malloc(sizeof *v * (size_t)(n * taps)), t0, secs;
@@ -398,7 +419,7 @@ static double fleet_run(const char *build, const char *dir, int n, int taps, con
     for (int w = 0; w < n; w++)
         if ((pids[w] = fork()) == 0)
             driver(build, w, s, s ? keys[w] : NULL, target, dir, first + w * (taps + WARMUP),
-                   taps, (int[3]){ready[1], go[0], lat[1]});
+                   taps, pace_ms, (int[3]){ready[1], go[0], lat[1]});
     close(ready[1]);
     close(lat[1]);
     for (int w = 0; w < n; w++)
@@ -439,29 +460,44 @@ static void pg_schema(const char *base, const char *schema, char *target, size_t
         die("naming the schema");
 }
 
+/* n terminals charging at once on PostgreSQL, through one serve and, the
+ * baseline, with --db on the same store: first taps each as fast as they
+ * are answered (the most it can take), then PACED_TAPS each at a pace (a
+ * tap every PACE_MS on average: a store busy but not flooded, where the
+ * p99 is the wait a diner sees rather than the length of the queue). */
 static void bench_fleet(const char *build, const char *dir, const char *pg, int n, int taps)
 {
     static const char base_is[] = "same terminals with --db on the same PostgreSQL";
     char schema[64], target[1024], name[128], goal[48];
-    int per = n * (taps + WARMUP);
+    int per = n * (taps + WARMUP), paced = n * (PACED_TAPS + WARMUP);
     double alone, alone99, via, via99;
     term_key keys[MAX_TERMINALS];
     server s;
 
     snprintf(schema, sizeof schema, "cp_bench_serve_%d_%d", (int)getpid(), n);
     pg_schema(pg, schema, target, sizeof target, 0);
-    make_canteen(target, 2 * per, n, keys);
+    make_canteen(target, 2 * per + 2 * paced, n, keys);
     fprintf(stderr, "fleet: %d terminals x %d taps with --db on PostgreSQL...\n", n, taps);
-    alone = fleet_run(build, dir, n, taps, NULL, NULL, target, 1, &alone99);
+    alone = fleet_run(build, dir, n, taps, 0, NULL, NULL, target, 1, &alone99);
     fprintf(stderr, "fleet: %d terminals x %d taps through serve (%d threads)...\n", n, taps, n);
     serve_start(&s, build, target, n, dir);
-    via = fleet_run(build, dir, n, taps, &s, keys, target, per + 1, &via99);
-    serve_stop(&s);
-    pg_schema(pg, schema, target, sizeof target, 1);
+    via = fleet_run(build, dir, n, taps, 0, &s, keys, target, per + 1, &via99);
     snprintf(name, sizeof name, "%d terminals via serve, PostgreSQL: charges/s", n);
     snprintf(goal, sizeof goal, "> %.0f/s (half the store alone)", alone / 2);
     row(name, via, "1/s", base_is, alone, goal, via * 2 >= alone);
     snprintf(name, sizeof name, "%d terminals via serve, PostgreSQL: charge p99", n);
+    row(name, via99, "ms", base_is, alone99, "< 20 ms", via99 < 20);
+
+    fprintf(stderr, "fleet: %d terminals x %d taps, a tap every %d ms each, through serve...\n",
+            n, PACED_TAPS, PACE_MS);
+    via = fleet_run(build, dir, n, PACED_TAPS, PACE_MS, &s, keys, target, 2 * per + 1, &via99);
+    serve_stop(&s);
+    fprintf(stderr, "fleet: the same with --db...\n");
+    alone = fleet_run(build, dir, n, PACED_TAPS, PACE_MS, NULL, NULL, target,
+                      2 * per + paced + 1, &alone99);
+    pg_schema(pg, schema, target, sizeof target, 1);
+    snprintf(name, sizeof name, "%d terminals via serve, a tap every %d ms each: charge p99", n,
+             PACE_MS);
     row(name, via99, "ms", base_is, alone99, "< 20 ms", via99 < 20);
 }
 

@@ -120,6 +120,13 @@ typedef struct term_plan {
      *    request again while the first is still running). */
     int same_card;
     int writers;    /* a db_writers mode, or -1 for the store's default */
+    /* 0: each terminal taps again as soon as it has its answer (a closed
+     *    loop: the most the store can take);
+     * > 0: each terminal taps at random times this many ms apart on
+     *    average, as diners come (bench_gap_us, pgbench --rate's schedule),
+     *    and a tap's time counts from when it was due: a tap that waits for
+     *    the one before it waits in its time, as a diner in the queue does. */
+    double pace_ms;
 } term_plan;
 
 /* One answer, as a terminal sends it to term_run (a pipe write of this
@@ -162,6 +169,8 @@ static inline int term_diners(const term_plan *p)
 static inline void term_one(const term_plan *p, int w, int go, int out)
 {
     char term[8], card[16], reqid[48], now[32];
+    unsigned seed = (unsigned)w + 1;
+    double due;
     db *d;
     char c;
 
@@ -176,6 +185,7 @@ static inline void term_one(const term_plan *p, int w, int go, int out)
             term_die("charging before the run");
     if (read(go, &c, 1) != 1)
         _exit(1);
+    due = bench_now_us();
     for (int i = 0; i < p->taps; i++) {
         charge_req req = {.terminal = term, .card_no = card, .request_id = reqid,
                           .actor = "bench"};
@@ -192,7 +202,13 @@ static inline void term_one(const term_plan *p, int w, int go, int out)
             snprintf(card, sizeof card, "%010d", w * p->taps + i + 1);
             snprintf(reqid, sizeof reqid, "%s:%d", term, i + 1);
         }
-        t0 = bench_now_us();
+        if (p->pace_ms > 0) {
+            due += bench_gap_us(&seed, p->pace_ms * 1000);
+            bench_sleep_until_us(due);
+            t0 = due;
+        } else {
+            t0 = bench_now_us();
+        }
         a.busy = ledger_charge(d, &req, &res) != CP_OK;
         a.us = bench_now_us() - t0;
         a.charged = !a.busy && res.result == CP_OK && !res.repeated;
