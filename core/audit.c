@@ -25,7 +25,12 @@ static const char seal_action[] = "audit.seal";
  * names the table the row comes from; every column is hashed as the text
  * the store gives back, so the hash does not depend on how a number is
  * held. The columns are listed, never `*`: a column added later does not
- * change the content of events already entered. */
+ * change the content of events already entered.
+ *
+ * A charge hashes its rows as it writes them (core/ledger.c, hash_sale),
+ * in the order and with the columns of the sale's queries here: a change
+ * to q_sale, q_sale_lines, q_ledger, q_sale_request or q_sale_offline is a
+ * change there too (verify fails every charge's entry until it is). */
 
 static const char q_sale[] =
     "SELECT 'sales', id, terminal, canteen_id, card_no, diner_id, department_id, category,"
@@ -187,17 +192,16 @@ static cp_err content_queries(db *d, const kind *k, const char *subject,
 static cp_err hash_rows(db *d, const kind *k, db_stmt *const *sts, int n, long counts[NTABLES],
                         char out[HASH_HEX_LEN])
 {
-    hash_ctx h;
+    audit_rows r;
 
-    hash_begin(&h);
-    hash_add(&h, k->action);
+    audit_rows_begin(&r, k->action);
     for (int q = 0; q < n; q++) {
         db_stmt *st = sts[q];
         int rc, ncol = db_col_count(st);
         while ((rc = db_step(st)) == DB_ROW) {
             const char *tag = db_col_text(st, 0);
             for (int c = 0; c < ncol; c++)
-                hash_add(&h, db_col_text(st, c));
+                hash_add(&r.h, db_col_text(st, c)); /* audit_rows_add, column by column */
             for (size_t t = 0; counts && t < NTABLES; t++)
                 if (strcmp(tables[t].name, tag) == 0)
                     counts[t]++;
@@ -206,8 +210,25 @@ static cp_err hash_rows(db *d, const kind *k, db_stmt *const *sts, int n, long c
         if (rc != DB_DONE)
             return db_fail(d, "reading the rows of an audited event");
     }
-    hash_end(&h, out);
+    audit_rows_end(&r, out);
     return CP_OK;
+}
+
+void audit_rows_begin(audit_rows *r, const char *action)
+{
+    hash_begin(&r->h);
+    hash_add(&r->h, action);
+}
+
+void audit_rows_add(audit_rows *r, const char *const *cols, int n)
+{
+    for (int c = 0; c < n; c++)
+        hash_add(&r->h, cols[c]);
+}
+
+void audit_rows_end(audit_rows *r, char content[HASH_HEX_LEN])
+{
+    hash_end(&r->h, content);
 }
 
 /* Hashes the rows of the event subject of kind k into out; counts[] (may be
@@ -394,6 +415,27 @@ cp_err audit_event(db *d, const char *actor, const char *terminal, const char *a
     if ((err = content_queries(d, k, subject, sts, &n)) || (err = db_prefetch(d, sts, n)) ||
         (err = lock_head(d, chain_of(terminal), &head_st)) ||
         (err = hash_rows(d, k, sts, n, NULL, content)))
+        return err;
+    return append_after(d, head_st, actor, terminal, action, subject, detail, content, head);
+}
+
+cp_err audit_lock_chain(db *d, const char *terminal, db_stmt **head_st)
+{
+    return lock_head(d, chain_of(terminal), head_st);
+}
+
+cp_err audit_event_hashed(db *d, db_stmt *head_st, const char *actor, const char *terminal,
+                          const char *action, const char *subject, const char *detail,
+                          const char *content, char head[HASH_HEX_LEN])
+{
+    cp_err err;
+
+    if (!find_kind(action))
+        return cp_fail(CP_ERR_INVALID, "no audited event of kind '%s'", action);
+    if (!db_in_txn(d))
+        return cp_fail(CP_ERR_INVALID, "event %s %s entered outside its transaction", action,
+                       subject);
+    if (!head_st && (err = lock_head(d, chain_of(terminal), &head_st)))
         return err;
     return append_after(d, head_st, actor, terminal, action, subject, detail, content, head);
 }

@@ -12,9 +12,10 @@
  *   rows they speak of (prices, cards) are state, not events.
  * - events (audit_event): a sale, a void, a money movement, a weighing, a
  *   publication or a shift. The entry carries `content`, a hash of every row
- *   the event wrote, read back from the store in the same transaction, so
- *   that verify can recompute it: an edit made consistently across the
- *   tables (sale, ledger and wallet together) still changes the content.
+ *   the event wrote, read back from the store in the same transaction (or,
+ *   for a charge, hashed as written: audit_rows), so that verify can
+ *   recompute it: an edit made consistently across the tables (sale,
+ *   ledger and wallet together) still changes the content.
  *
  * Every entry is written inside a transaction (the event's own, or one of
  * its own for a note made outside any), and a unique index on prev_hash
@@ -51,6 +52,36 @@ cp_err audit_append(db *d, const char *actor, const char *terminal, const char *
  * NULL) gets the new head of the chain: this entry's hash. */
 cp_err audit_event(db *d, const char *actor, const char *terminal, const char *action,
                    const char *subject, const char *detail, char head[HASH_HEX_LEN]);
+
+/* ---- an event hashed as it is written ------------------------------------
+ *
+ * audit_event reads the event's rows back to hash them, a round trip of
+ * its own. A writer that knows every row it wrote can hash them itself
+ * and save that trip: the rows in the order, and with the columns, that
+ * audit.c's content queries of its kind read them, each value as the store
+ * gives it back as text (an integer in decimal, NULL as NULL). verify reads
+ * them back and reports any difference. A charge does (core/ledger.c). */
+typedef struct audit_rows {
+    hash_ctx h;
+} audit_rows;
+
+void audit_rows_begin(audit_rows *r, const char *action);
+/* One row: cols[0] its table's tag ("sales"), then its n - 1 columns. */
+void audit_rows_add(audit_rows *r, const char *const *cols, int n);
+void audit_rows_end(audit_rows *r, char content[HASH_HEX_LEN]);
+
+/* Takes the lock of terminal's chain (NULL: the office's) in the open
+ * transaction and queues the read of its head (*head_st), both to go with
+ * the next round trip (db_prefetch), for audit_event_hashed. */
+cp_err audit_lock_chain(db *d, const char *terminal, db_stmt **head_st);
+
+/* audit_event with the content the caller hashed (audit_rows), appended
+ * after the head that head_st reads (audit_lock_chain, earlier in this
+ * transaction; NULL: locked and read here). The entry goes with the next
+ * round trip, the COMMIT's: no round trip of its own. */
+cp_err audit_event_hashed(db *d, db_stmt *head_st, const char *actor, const char *terminal,
+                          const char *action, const char *subject, const char *detail,
+                          const char *content, char head[HASH_HEX_LEN]);
 
 /* The hash of the newest entry of the chain of terminal (NULL: the
  * office's), "" when that chain is empty. */

@@ -387,9 +387,11 @@ static cp_err pg_begin_lazy(db *d)
  * UPDATE) before it reads today's sales and the balance, so that charges of
  * one diner run one at a time and each sees what the one before committed;
  * and its audit chain's lock (its terminal's chain, core/audit.h) is taken
- * only to append (pg_lock_chain), after everything else is written and the
- * event's content hashed: charges of one terminal meet there, those of
- * different terminals not at all, and share the COMMIT's sync to disk. In
+ * only to append (pg_lock_chain): a charge's in the round trip of its
+ * wallet's lock (core/ledger.c), other events' after their writes, once
+ * their content is read back and hashed. Charges of one terminal meet
+ * there, those of different terminals not at all, and share the COMMIT's
+ * sync to disk. In
  * DB_WRITERS_SERIALIZABLE, SERIALIZABLE without the chain's lock: the server
  * refuses the later of two charges that read what the other wrote (40001),
  * and two that append after the same head (the unique index on

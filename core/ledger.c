@@ -158,6 +158,7 @@ typedef struct charge_ctx {
     rules_line *lines;
     char (*line_names)[128];
     char sale_id[IDS_LEN]; /* the number taken for the sale, "" before it is */
+    db_stmt *head;         /* reads the head of the terminal's audit chain, locked */
 } charge_ctx;
 
 /* What the store holds of a tap, in one query: the terminal and its canteen,
@@ -379,11 +380,16 @@ static cp_err gather_facts(db *d, db_stmt *facts, const charge_req *req, charge_
      * The sale's number is taken in the same round trip (db_prefetch: the
      * store runs them in order, the read of today's sales once the lock is
      * held), before the rules have said whether there is a sale: a refusal
-     * gives it back (charge_in_txn), most taps are charged. */
+     * gives it back (charge_in_txn), most taps are charged. So is the lock
+     * of the terminal's audit chain, and its head read, for the sale's
+     * entry (audit_lock_chain): only this terminal's charges meet there,
+     * one after another as its taps come, and the entry then needs no
+     * round trip of its own (hash_sale). */
     if (!(sts[0] = ledger_balances_stmt(d, 1, c->t.diner_id)) ||
         !(sts[1] = today_stmt(d, req, c)) || !(sts[2] = ids_next_stmt(d, req->terminal)))
         return CP_ERR_DB;
     if ((err = db_prefetch(d, sts, 3)) ||
+        (err = audit_lock_chain(d, req->terminal, &c->head)) ||
         (err = ledger_step_balances(d, sts[0], c->t.diner_id, &c->f.cash_fen,
                                     &c->f.subsidy_fen)) ||
         (err = step_today(d, sts[1], c)) ||
@@ -480,11 +486,70 @@ static cp_err write_sale(db *d, const charge_req *req, const charge_ctx *c,
     return CP_OK;
 }
 
+/* Writes v in decimal into buf, as the store gives an integer back as text. */
+static const char *decimal(char buf[24], int64_t v)
+{
+    snprintf(buf, 24, "%lld", (long long)v);
+    return buf;
+}
+
+/* The content of the sale's audit entry (core/audit.h, audit_rows): the rows
+ * that write_sale and charge_once write, hashed as audit.c's queries of a
+ * "sale" read them back (q_sale, q_sale_lines, q_ledger ordered by id,
+ * q_sale_request, q_sale_offline): the same rows in the same order, the
+ * same columns, each as the store's text. The request was recorded at
+ * recorded_at, its result "ok". verify reads them back and checks. */
+static void hash_sale(const charge_req *req, const charge_ctx *c, const charge_outcome *o,
+                      const char *sale_id, const char *recorded_at, char content[HASH_HEX_LEN])
+{
+    /* the ledger's rows by id: SALE.c (cash) before SALE.s (subsidy) */
+    static const char *const wallets[2] = {"cash", "subsidy"};
+    int64_t parts[2] = {o->cash_fen, o->subsidy_fen};
+    char n[8][24];
+    audit_rows r;
+
+    audit_rows_begin(&r, "sale");
+    audit_rows_add(&r, (const char *const[]){
+        "sales", sale_id, req->terminal, decimal(n[0], c->canteen_id), req->card_no,
+        decimal(n[1], c->t.diner_id), decimal(n[2], c->t.department_id), c->t.category,
+        c->f.period_found ? decimal(n[3], c->period_id) : NULL, c->date,
+        req->nlines ? "items" : "meal", decimal(n[4], o->total_fen),
+        decimal(n[5], o->subsidy_fen), decimal(n[6], o->cash_fen), req->actor, c->at,
+        req->request_id}, 17);
+    for (size_t i = 0; i < req->nlines; i++)
+        audit_rows_add(&r, (const char *const[]){
+            "sale_lines", sale_id, decimal(n[0], (int64_t)i + 1), req->lines[i].item_code,
+            c->line_names[i], decimal(n[1], req->lines[i].quantity),
+            decimal(n[2], rules_line_amount(&c->lines[i]))}, 7);
+    for (int w = 0; w < 2; w++) {
+        char id[IDS_LEN + 4];
+        if (parts[w] <= 0)
+            continue;
+        snprintf(id, sizeof id, "%s.%c", sale_id, wallets[w][0]);
+        audit_rows_add(&r, (const char *const[]){
+            "ledger", id, decimal(n[0], c->t.diner_id), wallets[w], decimal(n[1], -parts[w]),
+            "charge", sale_id, NULL, req->terminal, req->actor, c->at}, 11);
+    }
+    if (req->request_id)
+        audit_rows_add(&r, (const char *const[]){"request", req->request_id, req->terminal,
+                                                 req->card_no, cp_errname(CP_OK), sale_id,
+                                                 recorded_at}, 7);
+    if (req->offline || o->over_limit)
+        audit_rows_add(&r, (const char *const[]){"sales.offline", sale_id,
+                                                 decimal(n[0], req->offline ? 1 : 0),
+                                                 decimal(n[1], o->over_limit)}, 4);
+    audit_rows_end(&r, content);
+}
+
 /* The rules of a charge, inside the transaction, the facts read by facts
- * (facts_stmt); writes the sale when they pass. An offline charge that took the wallet below its limit blocks the
- * diner's cards until a top-up (ledger_topup) brings it back. */
+ * (facts_stmt); writes the sale when they pass, and says in content its
+ * audit entry's content (hash_sale, the request recorded at recorded_at)
+ * and in *head the read of its chain's head. An offline charge that took
+ * the wallet below its limit blocks the diner's cards until a top-up
+ * (ledger_topup) brings it back. */
 static cp_err charge_in_txn(db *d, db_stmt *facts, const charge_req *req, const cp_time *at,
-                            charge_res *res)
+                            const char *recorded_at, charge_res *res, db_stmt **head,
+                            char content[HASH_HEX_LEN])
 {
     charge_ctx c = {.f = {.at = *at}};
     charge_outcome o;
@@ -497,10 +562,14 @@ static cp_err charge_in_txn(db *d, db_stmt *facts, const charge_req *req, const 
         /* the number taken ahead is not used: no gap in the terminal's ids */
         if (c.sale_id[0])
             err = ids_give_back(d, req->terminal);
+        if (c.head)
+            db_reset(c.head); /* no entry: the head read is not used */
         goto out;
     }
     if ((err = write_sale(d, req, &c, &o, res)))
         goto out;
+    hash_sale(req, &c, &o, res->sale_id, recorded_at, content);
+    *head = c.head;
     if (o.over_limit && (err = block_cards(d, c.t.diner_id, req->terminal, req->actor)))
         goto out;
     res->result = CP_OK;
@@ -524,8 +593,9 @@ static cp_err charge_once(db *d, const charge_req *req, charge_res *res)
     static const char record_sql[] =
         "INSERT INTO charge_requests(request_id, terminal, card_no, result, sale_id, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?)";
-    char at[CP_TIME_ISO_LEN];
+    char at[CP_TIME_ISO_LEN], content[HASH_HEX_LEN];
     db_stmt *st, *sts[2] = {NULL, NULL}; /* the request's first answer; the tap's facts */
+    db_stmt *head = NULL;
     cp_time now, tap;
     cp_err err;
     int found = 0;
@@ -558,7 +628,7 @@ static cp_err charge_once(db *d, const charge_req *req, charge_res *res)
         db_rollback(d); /* nothing was written */
         return CP_OK;
     }
-    if ((err = charge_in_txn(d, sts[1], req, &tap, res)))
+    if ((err = charge_in_txn(d, sts[1], req, &tap, at, res, &head, content)))
         goto fail;
     if (req->request_id) {
         if (!(st = db_prepare(d, record_sql))) {
@@ -580,9 +650,11 @@ static cp_err charge_once(db *d, const charge_req *req, charge_res *res)
         db_rollback(d);
         return CP_OK;
     }
-    /* after the request: the sale's entry covers the request that made it */
-    if (res->result == CP_OK &&
-        (err = audit_event(d, req->actor, req->terminal, "sale", res->sale_id, NULL, NULL)))
+    /* after the request: the sale's entry covers the request that made it;
+     * hashed as written (hash_sale), it goes with the COMMIT */
+    if (res->result == CP_OK && (err = audit_event_hashed(d, head, req->actor, req->terminal,
+                                                          "sale", res->sale_id, NULL, content,
+                                                          NULL)))
         goto fail;
     if (req->also && (err = req->also(d, res, req->also_arg)))
         goto fail;

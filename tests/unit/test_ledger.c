@@ -914,6 +914,41 @@ static void test_items(void **state)
     assert_int_equal(problems(d), 0);
 }
 
+/* A sale's audit entry is hashed from its rows as they are written
+ * (core/ledger.c, hash_sale), with no round trip to read them back: verify,
+ * which reads them back, must find the same content for every shape of
+ * sale (subsidy and cash, cash alone, subsidy alone; lines; no period; a
+ * request id or none; names with quotes and characters outside the BMP). */
+static void test_sale_hashed_as_written(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    long n;
+    charge_line lines[] = {{"BUN", 2}, {"SOUP", 1}};
+    charge_req items = {.terminal = "POS2", .card_no = "0000000002", .request_id = "POS2/items",
+                        .actor = "test", .lines = lines, .nlines = 2};
+
+    assert_int_equal(ledger_topup(d, "S001", 2000, "test", NULL), CP_OK);
+    assert_int_equal(ledger_topup(d, "S002", 5000, "test", NULL), CP_OK);
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-11", 500, NULL, NULL}, "test",
+                                          &n), CP_OK);
+    assert_int_equal(tap_req(d, "POS1", "0000000001", "POS1/split", &r), CP_OK);
+    assert_int_equal(r.subsidy_fen, 500);
+    assert_int_equal(r.cash_fen, 300);
+    assert_int_equal(canteen_set_item(d, "C1", "BUN", "包子", 150, "piece", "test"), CP_OK);
+    assert_int_equal(canteen_set_item(d, "C1", "SOUP", "例汤 'x' \"y\" 😀", 99, "piece", "test"),
+                     CP_OK);
+    fixture_at("2026-11-20T15:00:00"); /* no meal period: the sale's period is NULL */
+    assert_int_equal(ledger_charge(d, &items, &r), CP_OK);
+    assert_int_equal(r.result, CP_OK);
+    assert_int_equal(r.subsidy_fen, 399);
+    fixture_at("2026-11-20T17:30:00");
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    assert_int_equal(r.cash_fen, 800);
+    assert_int_equal(r.subsidy_fen, 0);
+    assert_int_equal(problems(d), 0);
+}
+
 static void test_audit_chain(void **state)
 {
     db *d = *state;
@@ -1107,7 +1142,7 @@ int main(void)
         T(test_subsidy_expires_by_month),
         T(test_subsidy_by_category), T(test_topup_reverse),
         T(test_rules_change_only_what_is_given),
-        T(test_subsidy_grant_expire_and_leave), T(test_items),
+        T(test_subsidy_grant_expire_and_leave), T(test_items), T(test_sale_hashed_as_written),
         T(test_audit_chain),         T(test_offline_posts_over_limit),
         T(test_offline_refusals),    T(test_offline_unblock_on_topup),
         T(test_offline_request_repeats), T(test_offline_flags_audited),
