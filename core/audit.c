@@ -1,23 +1,19 @@
 /* audit: the append-only audit log, a BLAKE2b hash chain that verify can check. */
 #include "core/audit.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/audit_int.h"
 #include "core/clock.h"
-#include "core/nls.h"
 
 /* A chain starts from a fixed value so that an empty log verifies: the
  * office's chain from this, a terminal's from this, ':' and its code (so
  * that an entry moved to another chain no longer follows anything). */
-static const char genesis[] = "cleanplate-audit-v1";
-
-/* Room for what a chain's first entry follows: genesis, ':' and the name. */
-#define START_LEN (HASH_HEX_LEN + 32)
+const char audit_genesis[] = "cleanplate-audit-v1";
 
 /* The action of a seal entry (audit_seal). */
-static const char seal_action[] = "audit.seal";
+const char audit_seal_action[] = "audit.seal";
 
 /* ---- what an event's content is ----------------------------------------
  *
@@ -47,8 +43,8 @@ static const char q_sale_lines[] =
 static const char q_sale_offline[] =
     "SELECT 'sales.offline', id, offline, over_limit FROM sales"
     " WHERE id = ?1 AND (offline <> 0 OR over_limit <> 0)";
-/* A request row is not counted as covered (see tables[] below): it is found
- * through the sale, whose request_id says which one answered it. */
+/* A request row is not counted as covered (see audit_tables[] below): it is
+ * found through the sale, whose request_id says which one answered it. */
 static const char q_sale_request[] =
     "SELECT 'request', request_id, terminal, card_no, result, sale_id, created_at"
     " FROM charge_requests WHERE request_id = (SELECT request_id FROM sales WHERE id = ?1)";
@@ -89,10 +85,10 @@ static const char q_stock_count[] =
 /* True while audit_backfill runs (inside a migration, one thread). */
 static int backfilling;
 
-typedef struct kind {
+struct kind {
     const char *action;
     const char *queries[KIND_MAX_QUERIES]; /* unused ones NULL */
-} kind;
+};
 
 static const kind kinds[] = {
     {"sale", {q_sale, q_sale_lines, q_ledger, q_sale_request, q_sale_offline}},
@@ -111,26 +107,14 @@ static const kind kinds[] = {
     {"stock.count", {q_stock_count}},
 };
 
-/* The event tables: every row of each belongs to exactly one event entry.
- * event is the SQL expression, over the table's columns, of the subject of
- * the entry that covers a row; action, for audit_backfill, the entry's
- * action. Ledger ids are "EVENT" or "EVENT.n" (core/ledger_money.c). */
-typedef struct table {
-    const char *name;
-    const char *row;    /* how a row is named in a message */
-    const char *event;
-    const char *action;
-    /* Tables made after events were first entered (schema version 6) start
-     * empty and have every row entered as it is written: the backfill, which
-     * runs right after that version, skips them (they do not exist yet). */
-    int later;
-} table;
-
 /* The part of a ledger id before its first '.'; %s is the name of the
  * function that finds it, which no name of both engines has (db_word). */
 #define LEDGER_EVENT "CASE WHEN %s(id, '.') > 0 THEN substr(id, 1, %s(id, '.') - 1) ELSE id END"
 
-static const table tables[] = {
+/* The event tables (the type is in core/audit_int.h): every row of each
+ * belongs to exactly one event entry. Ledger ids are "EVENT" or "EVENT.n"
+ * (core/ledger_money.c). */
+const table audit_tables[] = {
     {"sales", "id", "id", "'sale'", 0},
     {"sale_lines", "sale_id || ' line ' || line_no", "sale_id", "'sale'", 0},
     {"voids", "id", "id", "'sale.void'", 0},
@@ -149,10 +133,11 @@ static const table tables[] = {
      "CASE WHEN reverses IS NULL THEN 'purchase.add' ELSE 'purchase.reverse' END", 1},
     {"stock_counts", "id", "id", "'stock.count'", 1},
 };
-#define NTABLES (sizeof tables / sizeof tables[0])
+_Static_assert(sizeof audit_tables / sizeof audit_tables[0] == AUDIT_NTABLES,
+               "AUDIT_NTABLES counts audit_tables[] (core/audit_int.h)");
 
 /* The expression of the subject of t's rows in d's dialect, in buf. */
-static const char *event_of(db *d, const table *t, char buf[256])
+const char *audit_event_of(db *d, const table *t, char buf[256])
 {
     const char *instr = db_word(d, DB_WORD_INSTR);
 
@@ -162,7 +147,7 @@ static const char *event_of(db *d, const table *t, char buf[256])
     return buf;
 }
 
-static const kind *find_kind(const char *action)
+const kind *audit_find_kind(const char *action)
 {
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(kinds[i].action, action) == 0)
@@ -188,9 +173,9 @@ static cp_err content_queries(db *d, const kind *k, const char *subject,
 
 /* Hashes the rows of kind k's content queries sts (content_queries) into
  * out; counts[] (may be NULL) gets the number of rows read from each of
- * tables[]. */
-static cp_err hash_rows(db *d, const kind *k, db_stmt *const *sts, int n, long counts[NTABLES],
-                        char out[HASH_HEX_LEN])
+ * audit_tables[]. */
+static cp_err hash_rows(db *d, const kind *k, db_stmt *const *sts, int n,
+                        long counts[AUDIT_NTABLES], char out[HASH_HEX_LEN])
 {
     audit_rows r;
 
@@ -202,8 +187,8 @@ static cp_err hash_rows(db *d, const kind *k, db_stmt *const *sts, int n, long c
             const char *tag = db_col_text(st, 0);
             for (int c = 0; c < ncol; c++)
                 hash_add(&r.h, db_col_text(st, c)); /* audit_rows_add, column by column */
-            for (size_t t = 0; counts && t < NTABLES; t++)
-                if (strcmp(tables[t].name, tag) == 0)
+            for (size_t t = 0; counts && t < AUDIT_NTABLES; t++)
+                if (strcmp(audit_tables[t].name, tag) == 0)
                     counts[t]++;
         }
         db_reset(st);
@@ -232,9 +217,9 @@ void audit_rows_end(audit_rows *r, char content[HASH_HEX_LEN])
 }
 
 /* Hashes the rows of the event subject of kind k into out; counts[] (may be
- * NULL) gets the number of rows read from each of tables[]. */
-static cp_err content_hash(db *d, const kind *k, const char *subject, long counts[NTABLES],
-                           char out[HASH_HEX_LEN])
+ * NULL) gets the number of rows read from each of audit_tables[]. */
+cp_err audit_content_hash(db *d, const kind *k, const char *subject,
+                          long counts[AUDIT_NTABLES], char out[HASH_HEX_LEN])
 {
     db_stmt *sts[KIND_MAX_QUERIES];
     int n;
@@ -248,9 +233,9 @@ static cp_err content_hash(db *d, const kind *k, const char *subject, long count
 /* An entry's hash: its fields and the hash before it. content joined the
  * entries later, so it is hashed only when there is one: older entries keep
  * the hash they were written with. */
-static void entry_hash(const char *prev, const char *at, const char *actor,
-                       const char *terminal, const char *action, const char *subject,
-                       const char *detail, const char *content, char out[HASH_HEX_LEN])
+void audit_entry_hash(const char *prev, const char *at, const char *actor, const char *terminal,
+                      const char *action, const char *subject, const char *detail,
+                      const char *content, char out[HASH_HEX_LEN])
 {
     const char *fields[] = {prev, at, actor, terminal, action, subject, detail, content};
     hash_fields(fields, sizeof fields / sizeof fields[0] - (content ? 0 : 1), out);
@@ -262,12 +247,12 @@ static const char *chain_of(const char *terminal)
     return terminal ? terminal : "";
 }
 
-/* What the first entry of chain follows (see genesis), in buf. */
-static const char *chain_start(const char *chain, char buf[START_LEN])
+/* What the first entry of chain follows (see audit_genesis), in buf. */
+const char *audit_chain_start(const char *chain, char buf[AUDIT_START_LEN])
 {
     if (!*chain)
-        return genesis;
-    snprintf(buf, START_LEN, "%s:%s", genesis, chain);
+        return audit_genesis;
+    snprintf(buf, AUDIT_START_LEN, "%s:%s", audit_genesis, chain);
     return buf;
 }
 
@@ -324,14 +309,14 @@ static cp_err append_entry(db *d, const char *head_now, const char *actor,
         "INSERT INTO audit(at, actor, terminal, action, subject, detail, content, prev_hash,"
         " hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
     const char *chain = backfilling ? "" : chain_of(terminal);
-    char start[START_LEN], hash[HASH_HEX_LEN], at[CP_TIME_ISO_LEN];
-    const char *prev = head_now[0] ? head_now : chain_start(chain, start);
+    char start[AUDIT_START_LEN], hash[HASH_HEX_LEN], at[CP_TIME_ISO_LEN];
+    const char *prev = head_now[0] ? head_now : audit_chain_start(chain, start);
     db_stmt *st;
     cp_err err;
 
     if ((err = clock_now_iso(at)))
         return err;
-    entry_hash(prev, at, actor, terminal, action, subject, detail, content, hash);
+    audit_entry_hash(prev, at, actor, terminal, action, subject, detail, content, hash);
     if (!(st = db_prepare(d, backfilling ? backfill_insert_sql : insert_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, at);
@@ -397,7 +382,7 @@ cp_err audit_append(db *d, const char *actor, const char *terminal, const char *
 cp_err audit_event(db *d, const char *actor, const char *terminal, const char *action,
                    const char *subject, const char *detail, char head[HASH_HEX_LEN])
 {
-    const kind *k = find_kind(action);
+    const kind *k = audit_find_kind(action);
     char content[HASH_HEX_LEN];
     db_stmt *sts[KIND_MAX_QUERIES], *head_st;
     int n;
@@ -430,7 +415,7 @@ cp_err audit_event_hashed(db *d, db_stmt *head_st, const char *actor, const char
 {
     cp_err err;
 
-    if (!find_kind(action))
+    if (!audit_find_kind(action))
         return cp_fail(CP_ERR_INVALID, "no audited event of kind '%s'", action);
     if (!db_in_txn(d))
         return cp_fail(CP_ERR_INVALID, "event %s %s entered outside its transaction", action,
@@ -536,7 +521,7 @@ static cp_err seal_in_txn(db *d, const char *actor, char head[HASH_HEX_LEN])
         goto out;
     }
     if ((rc = db_step(st)) == DB_ROW)
-        same = strcmp(db_col_text(st, 0), seal_action) == 0 && db_col_text(st, 1) &&
+        same = strcmp(db_col_text(st, 0), audit_seal_action) == 0 && db_col_text(st, 1) &&
                strcmp(db_col_text(st, 1), heads) == 0;
     db_reset(st);
     if (rc != DB_ROW && rc != DB_DONE) {
@@ -544,7 +529,7 @@ static cp_err seal_in_txn(db *d, const char *actor, char head[HASH_HEX_LEN])
         goto out;
     }
     if (!same) /* else sealed already, and nothing was appended since */
-        err = append_entry(d, tip, actor, NULL, seal_action, NULL, heads, NULL, head);
+        err = append_entry(d, tip, actor, NULL, audit_seal_action, NULL, heads, NULL, head);
 out:
     free(heads);
     return err;
@@ -566,235 +551,6 @@ cp_err audit_seal(db *d, const char *actor, char head[HASH_HEX_LEN])
     return db_commit(d);
 }
 
-/* ---- verify --------------------------------------------------------------- */
-
-#define SHOW_MAX 20 /* problems of one kind shown; the rest are counted */
-
-/* Reports a problem: shown while fewer than SHOW_MAX of its kind were. */
-static void problem(FILE *report, long *shown, long *problems, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void problem(FILE *report, long *shown, long *problems, const char *fmt, ...)
-{
-    va_list ap;
-
-    (*problems)++;
-    if ((*shown)++ >= SHOW_MAX)
-        return;
-    fputs(_("BROKEN: audit log: "), report);
-    va_start(ap, fmt);
-    vfprintf(report, _(fmt), ap); /* problem is an xgettext keyword */
-    va_end(ap);
-    fputc('\n', report);
-}
-
-/* Checks the links and hashes of every entry and the content of every
- * event; counts[] gets the rows each table's events hold. */
-static cp_err walk_chain(db *d, const char *head, FILE *report, long *problems, long *checked,
-                         long counts[NTABLES], int *head_found)
-{
-    static const char sql[] =
-        "SELECT seq, at, actor, terminal, action, subject, detail, content, prev_hash, hash,"
-        " chain FROM audit ORDER BY chain, seq";
-    db_stmt *st = db_prepare(d, sql);
-    char prev[START_LEN], want[HASH_HEX_LEN], chain[START_LEN] = "";
-    long links = 0, contents = 0;
-    cp_err err = CP_OK;
-    int rc;
-
-    if (!st)
-        return CP_ERR_DB;
-    snprintf(prev, sizeof prev, "%s", genesis);
-    /* chain by chain, each in the order it was written */
-    while ((rc = db_step(st)) == DB_ROW) {
-        const char *col[11];
-        const kind *k;
-        for (int i = 0; i < 11; i++)
-            col[i] = db_col_text(st, i);
-        if (strcmp(col[10], chain) != 0) { /* the first entry of the next chain */
-            char start[START_LEN];
-            snprintf(chain, sizeof chain, "%s", col[10]);
-            snprintf(prev, sizeof prev, "%s", chain_start(chain, start));
-        }
-        if (strcmp(col[8], prev) != 0)
-            problem(report, &links, problems, "entry %s does not follow the one before it "
-                    "(an entry was removed or inserted)", col[0]);
-        entry_hash(col[8], col[1], col[2], col[3], col[4], col[5], col[6], col[7], want);
-        if (strcmp(col[9], want) != 0)
-            problem(report, &links, problems, "entry %s (%s %s at %s) was altered: its hash "
-                    "does not match its content", col[0], col[4], col[5] ? col[5] : "",
-                    col[1]);
-        if (head && strcmp(col[9], head) == 0)
-            *head_found = 1;
-        snprintf(prev, sizeof prev, "%s", col[9]);
-        (*checked)++;
-        if (!col[7])
-            continue;
-        if (!(k = find_kind(col[4]))) {
-            problem(report, &contents, problems, "entry %s records an unknown kind of event "
-                    "'%s'", col[0], col[4]);
-            continue;
-        }
-        /* content_hash steps other statements; this one's row stays valid */
-        if ((err = content_hash(d, k, col[5], counts, want)))
-            break;
-        if (strcmp(col[7], want) != 0)
-            problem(report, &contents, problems, "%s %s (entry %s at %s) was changed after it "
-                    "was recorded: its rows no longer match the audit log", col[4], col[5],
-                    col[0], col[1]);
-    }
-    if (!err && rc != DB_DONE)
-        err = db_fail(d, "reading the audit log");
-    db_reset(st);
-    return err;
-}
-
-/* Each table's rows must all be covered by events, once: the rows that the
- * events read add up to the table's count. Shows a few uncovered rows. */
-static cp_err check_coverage(db *d, FILE *report, long *problems, const long counts[NTABLES])
-{
-    long shown = 0;
-
-    for (size_t t = 0; t < NTABLES; t++) {
-        char sql[1024], event[256];
-        db_stmt *st = NULL;
-        int64_t total = 0;
-        cp_err err = CP_OK;
-
-        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", tables[t].name);
-        if (db_prepare_once(d, sql, &st) != CP_OK)
-            return db_fail(d, "counting event rows");
-        err = db_step_int64(d, st, &total);
-        db_finalize(st);
-        if (err)
-            return err;
-        if (total == counts[t])
-            continue;
-        problem(report, &shown, problems, "%s has %lld rows, its audited events %ld: rows were "
-                "added without an event, removed, or counted twice", tables[t].name,
-                (long long)total, counts[t]);
-        snprintf(sql, sizeof sql,
-                 "SELECT %s FROM %s WHERE NOT EXISTS (SELECT 1 FROM audit a WHERE"
-                 " a.content IS NOT NULL AND a.subject = %s) ORDER BY 1 LIMIT 5",
-                 tables[t].row, tables[t].name, event_of(d, &tables[t], event));
-        if (db_prepare_once(d, sql, &st) != CP_OK)
-            return db_fail(d, "finding rows without an event");
-        while (db_step(st) == DB_ROW)
-            fprintf(report, _("BROKEN: audit log: %s %s is in no audited event\n"),
-                    tables[t].name, db_col_text(st, 0));
-        db_finalize(st);
-    }
-    return CP_OK;
-}
-
-/* Whether hash is an entry of chain, after walk_chain has checked the
- * links: an entry of that chain follows it, or it is the chain's head. */
-static cp_err in_chain(db *d, const char *chain, const char *hash, int *found)
-{
-    static const char next_sql[] = "SELECT chain FROM audit WHERE prev_hash = ?";
-    db_stmt *st = db_prepare(d, next_sql);
-    char head[HASH_HEX_LEN];
-    int rc;
-    cp_err err;
-
-    *found = 0;
-    if (!st)
-        return CP_ERR_DB;
-    db_bind_text(st, 1, hash);
-    if ((rc = db_step(st)) == DB_ROW)
-        *found = strcmp(db_col_text(st, 0), chain) == 0;
-    db_reset(st);
-    if (rc != DB_ROW && rc != DB_DONE)
-        return db_fail(d, "reading the audit log");
-    if (*found)
-        return CP_OK;
-    if ((err = audit_head(d, chain, head)))
-        return err;
-    *found = strcmp(head, hash) == 0;
-    return CP_OK;
-}
-
-/* Every head a seal lists (audit_seal) must still be in its chain: else
- * that terminal's chain was cut short, or rewritten, after the seal. */
-static cp_err check_seals(db *d, FILE *report, long *problems)
-{
-    static const char sql[] =
-        "SELECT seq, detail FROM audit WHERE action = ? AND chain = '' ORDER BY seq";
-    db_stmt *st = db_prepare(d, sql);
-    long shown = 0;
-    cp_err err = CP_OK;
-    int rc = DB_DONE;
-
-    if (!st)
-        return CP_ERR_DB;
-    db_bind_text(st, 1, seal_action);
-    while (!err && (rc = db_step(st)) == DB_ROW) {
-        char *lines = strdup(db_col_text(st, 1) ? db_col_text(st, 1) : "");
-        char seq[24], *save = NULL;
-        snprintf(seq, sizeof seq, "%s", db_col_text(st, 0));
-        if (!lines) {
-            err = cp_fail(CP_ERR_NOMEM, "out of memory checking the audit log");
-            break;
-        }
-        for (char *line = strtok_r(lines, "\n", &save); line && !err;
-             line = strtok_r(NULL, "\n", &save)) {
-            char *hash = strchr(line, ' ');
-            int found = 0;
-            if (!hash) {
-                problem(report, &shown, problems, "seal entry %s lists '%s', not a chain and "
-                        "its head", seq, line);
-                continue;
-            }
-            *hash++ = '\0';
-            if (!(err = in_chain(d, line, hash, &found)) && !found)
-                problem(report, &shown, problems, "seal entry %s lists %s's head %s, which is "
-                        "no longer in %s's chain: its entries were cut short or rewritten "
-                        "after the seal", seq, line, hash, line);
-        }
-        free(lines);
-    }
-    if (!err && rc != DB_DONE)
-        err = db_fail(d, "reading the audit log");
-    db_reset(st);
-    return err;
-}
-
-/* An event entered twice would cover its rows twice. */
-static cp_err check_duplicates(db *d, FILE *report, long *problems)
-{
-    static const char sql[] =
-        "SELECT action, subject, count(*) FROM audit WHERE content IS NOT NULL"
-        " GROUP BY action, subject HAVING count(*) > 1 ORDER BY action, subject";
-    db_stmt *st = db_prepare(d, sql);
-    long shown = 0;
-    int rc;
-
-    if (!st)
-        return CP_ERR_DB;
-    while ((rc = db_step(st)) == DB_ROW)
-        problem(report, &shown, problems, "%s %s is entered %d times", db_col_text(st, 0),
-                db_col_text(st, 1), db_col_int(st, 2));
-    db_reset(st);
-    return rc == DB_DONE ? CP_OK : db_fail(d, "reading the audit log");
-}
-
-cp_err audit_verify(db *d, const char *head, FILE *report, long *problems, long *checked)
-{
-    long counts[NTABLES] = {0}, shown = 0;
-    int head_found = 0;
-    cp_err err;
-
-    *checked = 0;
-    if ((err = walk_chain(d, head, report, problems, checked, counts, &head_found)) ||
-        (err = check_coverage(d, report, problems, counts)) ||
-        (err = check_duplicates(d, report, problems)) ||
-        (err = check_seals(d, report, problems)))
-        return err;
-    if (head && !head_found)
-        problem(report, &shown, problems, "no entry has the head %s: the log was cut short "
-                "or rewritten after that head was printed", head);
-    return CP_OK;
-}
-
 /* ---- entering rows written before events were entered ---------------------- */
 
 typedef struct pending {
@@ -805,7 +561,7 @@ typedef struct pending {
 static cp_err uncovered(db *d, const table *t, pending **out, size_t *n)
 {
     char sql[1024], buf[256];
-    const char *event = event_of(d, t, buf);
+    const char *event = audit_event_of(d, t, buf);
     db_stmt *st = NULL;
     size_t cap = 0;
     cp_err err = CP_OK;
@@ -848,15 +604,15 @@ cp_err audit_backfill(db *d)
 {
     cp_err err = CP_OK;
 
-    /* In the order of tables[]: a sale's entry covers its lines and ledger
+    /* In the order of audit_tables[]: a sale's entry covers its lines and ledger
      * entries, so those are no longer uncovered when their turn comes. */
     backfilling = 1;
-    for (size_t t = 0; t < NTABLES && !err; t++) {
+    for (size_t t = 0; t < AUDIT_NTABLES && !err; t++) {
         pending *p = NULL;
         size_t n = 0;
-        if (tables[t].later)
+        if (audit_tables[t].later)
             continue;
-        err = uncovered(d, &tables[t], &p, &n);
+        err = uncovered(d, &audit_tables[t], &p, &n);
         for (size_t i = 0; i < n; i++) {
             if (!err)
                 err = audit_event(d, "migration", NULL, p[i].action, p[i].subject,

@@ -4,7 +4,7 @@
 # Besides _(), N_(), P_() and C_() (core/nls.h), the functions that translate
 # their own format are keywords: cp_fail (core/err.h), refuse (core/ledger.c),
 # say (pos/ui.c), db_fail and db_step_done (core/db.h, the "what" of a message),
-# lite_fail and one_int (core/db_sqlite.c, the same), problem (core/audit.c),
+# lite_fail and one_int (core/db_sqlite.c, the same), problem (core/audit_verify.c),
 # reader_set_status (pos/reader.h: the reader's status line), and the "what" of
 # the device errors: printer_serial_fail, printer_usb_fail, sp_fail; hpdf_check
 # (backoffice/pdf.c) and progress (backoffice/report.c); lbl (receipts/receipt.c).
