@@ -1,4 +1,4 @@
-/* ui_int: what the cashier's screen (ui.c: its modes, keys and the till) and its drawing (ui_draw.c) share. */
+/* ui_int: what the cashier's screen (ui.c: its keys, cards and loop; ui_modes.c: its modes and the till) and its drawing (ui_draw.c) share. */
 #ifndef CP_UI_INT_H
 #define CP_UI_INT_H
 
@@ -83,5 +83,30 @@ int64_t ui_mono_ms(void);
 
 /* Draws the whole screen for u's mode (ui_draw.c). */
 void ui_draw(ui *u);
+
+/* The modes (ui_modes.c), as the keys and cards (ui.c) enter them. */
+
+/* Puts a message on the message line (pair says how it looks); fmt is
+ * translated there (ui_say is an xgettext keyword). */
+void ui_say(ui *u, int pair, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The modes entered from a key, each with its form. */
+void ui_go_login(ui *u);
+void ui_go_open(ui *u);
+void ui_go_idle(ui *u);
+void ui_go_items(ui *u);
+void ui_go_void(ui *u);
+void ui_go_reprint(ui *u);
+void ui_go_close(ui *u);
+void ui_logout(ui *u);
+
+/* Enter in a form: the next field, or submit on the last. */
+void ui_form_enter(ui *u);
+
+/* Charges the card: the fixed-price meal, or the a-la-carte lines. */
+void ui_charge(ui *u, const reader_event *ev);
+
+/* The receipt of the last charge, after the screen shows it. */
+void ui_print_result(ui *u);
 
 #endif
