@@ -416,6 +416,13 @@ static void word_refusal(db *d, charge_ctx *c, const charge_outcome *o, charge_r
     c->f.period_shown = c->f.category_shown = NULL; /* shown[] ends here */
 }
 
+/* The id of the ledger entry of a charge's sale_id from wallet ("subsidy" or
+ * "cash"): SALE.s or SALE.c (audit.c's q_ledger reads them back by id). */
+static void charge_entry_id(char id[IDS_LEN + 4], const char *sale_id, const char *wallet)
+{
+    snprintf(id, IDS_LEN + 4, "%s.%c", sale_id, wallet[0]);
+}
+
 /* Writes the sale the rules passed, its lines and its ledger entries. The
  * sale and its entries carry the tap time: an offline charge is posted
  * later, but it is money spent then and belongs to that business day. */
@@ -477,7 +484,7 @@ static cp_err write_sale(db *d, const charge_req *req, const charge_ctx *c,
         char id[IDS_LEN + 4];
         if (parts[w] <= 0)
             continue;
-        snprintf(id, sizeof id, "%s.%c", res->sale_id, wallets[w][0]);
+        charge_entry_id(id, res->sale_id, wallets[w]);
         if ((err = ledger_post_by(d, db_step_later, id, c->t.diner_id, wallets[w], -parts[w],
                                   "charge", res->sale_id, NULL, req->terminal, req->actor,
                                   c->at)))
@@ -525,7 +532,7 @@ static void hash_sale(const charge_req *req, const charge_ctx *c, const charge_o
         char id[IDS_LEN + 4];
         if (parts[w] <= 0)
             continue;
-        snprintf(id, sizeof id, "%s.%c", sale_id, wallets[w][0]);
+        charge_entry_id(id, sale_id, wallets[w]);
         audit_rows_add(&r, (const char *const[]){
             "ledger", id, decimal(n[0], c->t.diner_id), wallets[w], decimal(n[1], -parts[w]),
             "charge", sale_id, NULL, req->terminal, req->actor, c->at}, 11);
