@@ -173,8 +173,8 @@ cp_err report_balances(db *d, int csv, FILE *f)
         csvout_end_row(&w);
         return csvout_finish(&w);
     }
-        fprintf(f, _("%ld diners hold %s yuan cash and %s yuan subsidy (%s yuan in all)\n"), n,
-                money_format(cash, m[0]), money_format(subsidy, m[1]),
-                money_format(cash + subsidy, m[2]));
+    fprintf(f, _("%ld diners hold %s yuan cash and %s yuan subsidy (%s yuan in all)\n"), n,
+            money_format(cash, m[0]), money_format(subsidy, m[1]),
+            money_format(cash + subsidy, m[2]));
     return ferror(f) ? cp_fail(CP_ERR_IO, "could not write the report") : CP_OK;
 }

@@ -15,14 +15,10 @@
 #include <wchar.h>
 
 #include "core/clock.h"
-#include "core/diners.h"
-#include "core/ledger.h"
 #include "core/nls.h"
 #include "core/utf8.h"
 #include "pos/screen.h"
 #include "pos/shift.h"
-#include "pos/ui_data.h"
-#include "receipts/decode.h"
 
 static volatile sig_atomic_t ui_stop;
 
