@@ -499,12 +499,18 @@ static json_t *answer_again(const char *text)
 
 /* The event seq as applied before: in b (this request) or in the store.
  * *found 0 when it was not; else hash gets its content hash and *text its
- * answer (the caller frees it). */
-static cp_err find_applied(const serve_req *r, const batch *b, int64_t seq, int *found,
-                           char hash[HASH_HEX_LEN], char **text)
+ * answer (the caller frees it). Past the high-water mark hw nothing is
+ * looked up: no event of the terminal above its largest applied seq was
+ * applied, and most events (every online charge) are the next one. */
+static cp_err find_applied(const serve_req *r, const batch *b, int64_t seq, int64_t hw,
+                           int *found, char hash[HASH_HEX_LEN], char **text)
 {
     long k = batch_find(b, seq);
 
+    *found = 0;
+    *text = NULL;
+    if (k < 0 && seq > hw)
+        return CP_OK;
     if (k < 0)
         return terminals_event_find(r->d, r->terminal, seq, found, hash, text);
     *found = 1;
@@ -528,7 +534,7 @@ static void walk_events(const serve_req *r, json_t *events, json_t *answers, int
         int found;
         cp_err err;
 
-        if (event_hash(ev, hash) || (err = find_applied(r, b, seq, &found, old, &text))) {
+        if (event_hash(ev, hash) || (err = find_applied(r, b, seq, *hw, &found, old, &text))) {
             serve_error(a, 503, "busy", "reading event %lld: %s", (long long)seq, cp_detail());
             return;
         }
@@ -585,10 +591,7 @@ static void handle_events(const serve_req *r, serve_answer *a)
     }
     if (check_events(r, events, a))
         goto out;
-    if (terminals_high_water(r->d, r->terminal, &hw)) {
-        serve_error(a, 503, "busy", "%s", cp_detail());
-        goto out;
-    }
+    hw = r->info->high_water;
     if (!(answers = json_array())) {
         serve_error(a, 503, "busy", "out of memory");
         goto out;

@@ -58,10 +58,13 @@ out:
 
 cp_err terminals_info_of(db *d, const char *code, terminals_info *out)
 {
-    /* the newest key is the one with the largest id */
+    /* the newest key is the one with the largest id; the high-water mark is
+     * the largest seq applied (an index's last entry), not terminal_status's
+     * copy, which a request of the terminal in flight may not have moved */
     static const char sql[] =
         "SELECT t.kind, c.code, c.id, (SELECT k.key_hex FROM terminal_keys k"
-        "   WHERE k.terminal = t.code ORDER BY k.id DESC LIMIT 1)"
+        "   WHERE k.terminal = t.code ORDER BY k.id DESC LIMIT 1),"
+        " (SELECT coalesce(max(e.seq), 0) FROM terminal_events e WHERE e.terminal = t.code)"
         " FROM terminals t JOIN canteens c ON c.id = t.canteen_id WHERE t.code = ?1";
     db_stmt *st = db_prepare(d, sql);
     int rc;
@@ -76,6 +79,7 @@ cp_err terminals_info_of(db *d, const char *code, terminals_info *out)
         db_copy_col(out->canteen, sizeof out->canteen, st, 1);
         out->canteen_id = db_col_int64(st, 2);
         db_copy_col(out->key, sizeof out->key, st, 3);
+        out->high_water = db_col_int64(st, 4);
     }
     db_reset(st);
     if (rc == DB_ERROR)
@@ -227,18 +231,6 @@ cp_err terminals_contact(db *d, const char *code, int64_t now, int64_t pending,
                          int64_t snapshot_version)
 {
     return contact_and_record(d, code, now, pending, snapshot_version, NULL, 0);
-}
-
-cp_err terminals_high_water(db *d, const char *code, int64_t *hw)
-{
-    static const char sql[] =
-        "SELECT coalesce(max(seq), 0) FROM terminal_events WHERE terminal = ?1";
-    db_stmt *st = db_prepare(d, sql);
-
-    if (!st)
-        return CP_ERR_DB;
-    db_bind_text(st, 1, code);
-    return db_step_int64(d, st, hw);
 }
 
 cp_err terminals_event_find(db *d, const char *code, int64_t seq, int *found, char *hash,

@@ -18,10 +18,13 @@ typedef struct terminals_info {
     char kind[16];              /* "pos" or "waste" */
     char canteen[64];           /* its canteen's code */
     int64_t canteen_id;
+    int64_t high_water;         /* the highest seq of it applied, 0: none */
 } terminals_info;
 
-/* The terminal code's key, kind and canteen. CP_ERR_NOT_FOUND when there is
- * no such terminal. */
+/* The terminal code's key, kind, canteen and high-water mark, in one
+ * statement: every request through the server reads them before anything
+ * else, so a charge waits for one round trip here, not two.
+ * CP_ERR_NOT_FOUND when there is no such terminal. */
 cp_err terminals_info_of(db *d, const char *code, terminals_info *out);
 
 /* Counts one refused request of terminal code for reason (an error code of
@@ -35,9 +38,6 @@ cp_err terminals_refused(db *d, const char *code, const char *reason, int alarm,
  * reported: pending events and snapshot version (< 0: not reported). */
 cp_err terminals_contact(db *d, const char *code, int64_t now, int64_t pending,
                          int64_t snapshot_version);
-
-/* The highest seq of code applied (0: none) into *hw. */
-cp_err terminals_high_water(db *d, const char *code, int64_t *hw);
 
 /* The event (code, seq) as applied: *found 0 when it was not; else hash
  * (HASH_HEX_LEN bytes) gets its content hash and *answer (the caller frees
