@@ -46,6 +46,7 @@ typedef struct conn {
     size_t len, cap;
     int seen;          /* the headers were looked at */
     int too_large;     /* more than SERVE_MAX_BODY came: the rest is dropped */
+    struct timespec began; /* when its request line came: the log's duration */
 } conn;
 
 /* The server: its store target and the connections its threads opened. */
@@ -107,20 +108,27 @@ int serve_query_value(const char *query, const char *key, char *out, size_t size
 
 /* ---- the answer and the log ----------------------------------------------- */
 
-/* One line on stderr for a request: who, what, the status, and for a
- * refusal its error and message. */
+/* One line on stderr for a request: who, what, the status, how long it
+ * took from its request line to its answer (ms), and for a refusal its
+ * error and message. The time leaves out only the wait before the line
+ * was read (a worker thread busy with another connection's request). */
 static void log_request(const char *terminal, const char *method, const char *path,
-                        const char *log_class, const serve_answer *a)
+                        const char *log_class, const serve_answer *a, const conn *cn)
 {
     const char *error = json_string_value(json_object_get(a->body, "error"));
     const char *message = json_string_value(json_object_get(a->body, "message"));
+    struct timespec now;
+    double ms;
 
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    ms = (double)(now.tv_sec - cn->began.tv_sec) * 1e3 +
+         (double)(now.tv_nsec - cn->began.tv_nsec) / 1e6;
     if (error)
-        fprintf(stderr, "serve: %s %s %s (%s) %u %s: %s\n", terminal ? terminal : "-", method,
-                path, log_class, a->status, error, message ? message : "");
+        fprintf(stderr, "serve: %s %s %s (%s) %u %.1f ms %s: %s\n", terminal ? terminal : "-",
+                method, path, log_class, a->status, ms, error, message ? message : "");
     else
-        fprintf(stderr, "serve: %s %s %s (%s) %u\n", terminal ? terminal : "-", method, path,
-                log_class, a->status);
+        fprintf(stderr, "serve: %s %s %s (%s) %u %.1f ms\n", terminal ? terminal : "-", method,
+                path, log_class, a->status, ms);
 }
 
 /* Sends a's body with server_time added; takes a->body. */
@@ -306,6 +314,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 
     (void)cls;
     (void)mc;
+    if (cn)
+        clock_gettime(CLOCK_MONOTONIC, &cn->began);
     if (cn && !(cn->uri = strdup(uri))) {
         free(cn);
         cn = NULL;
@@ -378,7 +388,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
     process(mc, method, url, cn, now, &a, &log_class);
     /* the URI as sent: a snapshot's ?since says whether it was a delta */
     log_request(MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-CleanPlate-Terminal"),
-                method, cn->uri ? cn->uri : url, log_class, &a);
+                method, cn->uri ? cn->uri : url, log_class, &a, cn);
     ret = send_answer(mc, &a, now);
     return ret;
 }

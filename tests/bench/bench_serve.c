@@ -1,6 +1,8 @@
 /* bench_serve: networked terminals through `cleanplate-office serve` (issue 14), each beside the store alone in the same run.
  *
- * Usage: bench_serve BUILD_DIR [TAPS [EVENTS]]
+ * Usage: bench_serve BUILD_DIR [TAPS [EVENTS [PARTS]]]
+ * PARTS: some of online,fleet,replay (all when not given), e.g. fleet alone
+ * to compare two builds' servers (BUILD_DIR names the programs measured).
  * Every terminal is the real `cleanplate-pos --headless --timing` on pipes;
  * a tap's latency is its "us": from the terminal reading the card line to
  * its answer, the charge committed (with --server: in the terminal's
@@ -20,7 +22,11 @@
  *            Then each terminal 200 taps at random times 100 ms apart on
  *            average, through serve and with --db, a tap's time counted
  *            from when it was due: the p99 a diner waits while the store
- *            is busy but not flooded (goal < 20 ms).
+ *            is busy but not flooded (goal < 20 ms). One more row says
+ *            the server's own share of it: the p99 of the times serve
+ *            logged for those requests, beside the whole charge at a
+ *            terminal with --db; the rest is the terminal's journal and
+ *            the link.
  *   replay   SQLite file: EVENTS offline charges queued in a terminal's
  *            journal (core/journal.h, built on tmpfs and copied beside
  *            the store: appending them one fsync each would take longer
@@ -443,6 +449,51 @@ static double fleet_run(const char *build, const char *dir, int n, int taps, dou
     return n * taps / secs;
 }
 
+/* The size of the file at path (0 when there is none): where the log of
+ * what comes next starts. */
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    long n = 0;
+
+    if (f && fseek(f, 0, SEEK_END) == 0)
+        n = ftell(f);
+    if (f)
+        fclose(f);
+    return n < 0 ? 0 : n;
+}
+
+/* The p99 of the times serve logged (doc/protocol.md: "... (events) 200
+ * 2.8 ms") for the events requests in dir/serve.log from offset on: the
+ * server's own share of a tap, from the request line to the answer. The
+ * terminal's share (its journal, the link) is the rest. -1 when none. */
+static double served_p99(const char *dir, long offset)
+{
+    static const char mark[] = "(events) 200 ";
+    char path[600], line[1024], *at;
+    double *v = NULL, p99;
+    size_t n = 0, cap = 0;
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/serve.log", dir);
+    if (!(f = fopen(path, "r")) || fseek(f, offset, SEEK_SET) != 0)
+        die("reading serve.log");
+    while (fgets(line, sizeof line, f)) {
+        if (!(at = strstr(line, mark)))
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 4096;
+            if (!(v = realloc(v, cap * sizeof *v)))
+                die("out of memory");
+        }
+        v[n++] = strtod(at + strlen(mark), NULL);
+    }
+    fclose(f);
+    p99 = n ? bench_percentile(v, (int)n, 99) : -1;
+    free(v);
+    return p99;
+}
+
 /* A new schema on the server base, as a target whose search path is it;
  * drop: the schema dropped instead. */
 static void pg_schema(const char *base, const char *schema, char *target, size_t size, int drop)
@@ -468,9 +519,10 @@ static void pg_schema(const char *base, const char *schema, char *target, size_t
 static void bench_fleet(const char *build, const char *dir, const char *pg, int n, int taps)
 {
     static const char base_is[] = "same terminals with --db on the same PostgreSQL";
-    char schema[64], target[1024], name[128], goal[48];
+    char schema[64], target[1024], name[128], goal[48], log[600];
     int per = n * (taps + WARMUP), paced = n * (PACED_TAPS + WARMUP);
-    double alone, alone99, via, via99;
+    double alone, alone99, via, via99, served99;
+    long log_from;
     term_key keys[MAX_TERMINALS];
     server s;
 
@@ -490,8 +542,11 @@ static void bench_fleet(const char *build, const char *dir, const char *pg, int 
 
     fprintf(stderr, "fleet: %d terminals x %d taps, a tap every %d ms each, through serve...\n",
             n, PACED_TAPS, PACE_MS);
+    snprintf(log, sizeof log, "%s/serve.log", dir);
+    log_from = file_size(log);
     via = fleet_run(build, dir, n, PACED_TAPS, PACE_MS, &s, keys, target, 2 * per + 1, &via99);
     serve_stop(&s);
+    served99 = served_p99(dir, log_from);
     fprintf(stderr, "fleet: the same with --db...\n");
     alone = fleet_run(build, dir, n, PACED_TAPS, PACE_MS, NULL, NULL, target,
                       2 * per + paced + 1, &alone99);
@@ -499,6 +554,13 @@ static void bench_fleet(const char *build, const char *dir, const char *pg, int 
     snprintf(name, sizeof name, "%d terminals via serve, a tap every %d ms each: charge p99", n,
              PACE_MS);
     row(name, via99, "ms", base_is, alone99, "< 20 ms", via99 < 20);
+    /* where the time goes: the server's share, from its own log; the
+     * rest is the terminal's (its journal's fsync, on the disk the store's
+     * commits also wait for here) and the link's */
+    snprintf(name, sizeof name, "%d terminals via serve, a tap every %d ms each: the server's "
+             "own time p99 (its log)", n, PACE_MS);
+    row(name, served99, "ms", "the whole charge at a --db terminal, same run", alone99, NULL,
+        0);
 }
 
 /* ---- replay: a queue of offline charges drained ------------------------------ */
@@ -668,7 +730,8 @@ static void again_with_pg(char **argv)
                                    "CLEANPLATE_BENCH_PG=${CLEANPLATE_TEST_PG:-off} exec \"$0\" "
                                    "\"$@\"", argv[0], argv[1] ? argv[1] : "build",
                                    argv[1] && argv[2] ? argv[2] : NULL,
-                                   argv[1] && argv[2] ? argv[3] : NULL, NULL});
+                                   argv[1] && argv[2] ? argv[3] : NULL,
+                                   argv[1] && argv[2] && argv[3] ? argv[4] : NULL, NULL});
     die("running tests/with-pg.sh");
 }
 
@@ -676,33 +739,37 @@ int main(int argc, char **argv)
 {
     const char *build = argc > 1 ? argv[1] : "build", *pg;
     int taps = argc > 2 ? atoi(argv[2]) : 300, events = argc > 3 ? atoi(argv[3]) : 10000;
+    const char *parts = argc > 4 ? argv[4] : "online,fleet,replay";
     char dir[] = "/tmp/cp-bench-serve-XXXXXX", shm[] = "/dev/shm/cp-bench-serve-XXXXXX", cmd[64];
     double t0 = bench_now_s();
 
     again_with_pg(argv);
     pg = getenv("CLEANPLATE_BENCH_PG");
     if (taps < 1 || events < 1 || !mkdtemp(dir))
-        die("usage: bench_serve BUILD_DIR [TAPS [EVENTS]]");
+        die("usage: bench_serve BUILD_DIR [TAPS [EVENTS [online,fleet,replay]]]");
     signal(SIGPIPE, SIG_IGN); /* a terminal that dies is an error on write, not our death */
     setenv("CLEANPLATE_NOW", NOW, 1);
     setenv("CLEANPLATE_USER", "bench", 1);
-    bench_fsync(dir);
-    bench_online(build, dir, taps, "disk");
-    /* the same on tmpfs, where a commit waits for no disk: what the
-     * server's own work (HTTP, signature, JSON, its statements) adds */
-    if (!mkdtemp(shm))
-        die("a folder on /dev/shm");
-    bench_online(build, shm, taps, "tmpfs");
-    snprintf(cmd, sizeof cmd, "rm -rf %s", shm);
-    if (system(cmd) != 0)
-        die("removing the folder on /dev/shm");
-    if (pg && *pg && strcmp(pg, "off") != 0) {
+    if (strstr(parts, "online")) {
+        bench_fsync(dir);
+        bench_online(build, dir, taps, "disk");
+        /* the same on tmpfs, where a commit waits for no disk: what the
+         * server's own work (HTTP, signature, JSON, its statements) adds */
+        if (!mkdtemp(shm))
+            die("a folder on /dev/shm");
+        bench_online(build, shm, taps, "tmpfs");
+        snprintf(cmd, sizeof cmd, "rm -rf %s", shm);
+        if (system(cmd) != 0)
+            die("removing the folder on /dev/shm");
+    }
+    if (strstr(parts, "fleet") && pg && *pg && strcmp(pg, "off") != 0) {
         bench_fleet(build, dir, pg, 8, taps / 2);
         bench_fleet(build, dir, pg, MAX_TERMINALS, taps / 4 ? taps / 4 : 1);
-    } else {
+    } else if (strstr(parts, "fleet")) {
         fprintf(stderr, "(no PostgreSQL: the fleet through serve is not measured)\n");
     }
-    bench_replay(build, dir, events);
+    if (strstr(parts, "replay"))
+        bench_replay(build, dir, events);
     fprintf(stderr, "serve: measured in %.1f s\n", bench_now_s() - t0);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     return system(cmd) == 0 ? 0 : 1;

@@ -23,7 +23,7 @@ pos() {
 }" | "$POS" --headless --terminal POS1 --server "$URL" --key "$KEY" --journal "$JOURNAL" \
         >"$TMPDIR/answers" 2>"$TMPDIR/pos.err" || fail "pos: $(cat "$TMPDIR/pos.err")"
 }
-skews() { grep -c "POS1 POST /v1/events (refused) 401 clock_skew" "$TMPDIR/serve.log" || true; }
+skews() { grep -Ec "POS1 POST /v1/events \(refused\) 401 [0-9.]+ ms clock_skew" "$TMPDIR/serve.log" || true; }
 
 start_serve
 pos
