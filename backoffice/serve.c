@@ -10,9 +10,12 @@
  * A refusal writes nothing but its counter (terminal_refusals), and the
  * audited note and alarm of a bad signature. Every answer gets server_time.
  *
- * libmicrohttpd runs a pool of threads; the store's connection is not
- * thread-safe (core/db.h), so each thread opens its own on its first
- * request and keeps it; they are closed after the daemon stopped. */
+ * libmicrohttpd's one thread reads every connection; a whole request is
+ * suspended there and queued for a worker (serve_queue.c says why), which
+ * answers it and resumes it; the answer is sent from the reading thread.
+ * The store's connection is not thread-safe (core/db.h), so each worker
+ * opens its own on its first request and keeps it; they are closed after
+ * the daemon and the workers stopped. */
 #include "backoffice/serve.h"
 
 #include <arpa/inet.h>
@@ -30,6 +33,7 @@
 #include <unistd.h>
 
 #include "backoffice/serve_int.h"
+#include "backoffice/serve_queue.h"
 #include "core/nls.h"
 #include "core/termauth.h"
 
@@ -39,7 +43,13 @@
 /* How long a stop waits for the requests in flight. */
 #define SERVE_DRAIN_S 30
 
-/* One request from its first byte to its answer. */
+/* Where a request is: its body coming, waiting for or with a worker
+ * (its connection suspended), or answered (the answer to send). */
+enum conn_state { CONN_READING, CONN_QUEUED, CONN_ANSWERED };
+
+/* One request from its first byte to its answer. The reading thread fills
+ * it up to the queue; from then on only the worker touches it, until it
+ * resumes the connection. */
 typedef struct conn {
     char *uri;         /* as sent, with its query string: what was signed */
     char *body;        /* NUL-terminated */
@@ -47,6 +57,14 @@ typedef struct conn {
     int seen;          /* the headers were looked at */
     int too_large;     /* more than SERVE_MAX_BODY came: the rest is dropped */
     struct timespec began; /* when its request line came: the log's duration */
+    enum conn_state state;
+    struct MHD_Connection *mc;
+    /* copied for the worker: the method, the path without the query, and
+     * the headers of the terminal, the time and the signature (NULL when
+     * absent) */
+    char *method, *path, *terminal, *time, *signature;
+    serve_answer answer;
+    int64_t now;       /* the real time the worker took it up */
 } conn;
 
 /* The server: its store target and the connections its threads opened. */
@@ -196,12 +214,9 @@ static void count_refusal(db *d, const char *code, const terminals_info *info,
 
 /* Checks the request's three headers against the terminal's key and the
  * clock. Returns 1 when it may go on; else a is the refusal. */
-static int authenticate(struct MHD_Connection *mc, const char *method, const conn *cn,
-                        const char *code, const terminals_info *info, int64_t now,
-                        serve_answer *a)
+static int authenticate(const conn *cn, const char *code, const terminals_info *info,
+                        int64_t now, serve_answer *a)
 {
-    const char *tstr = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-CleanPlate-Time");
-    const char *sig = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-CleanPlate-Signature");
     int64_t t;
 
     if (!info->key[0]) {
@@ -209,8 +224,8 @@ static int authenticate(struct MHD_Connection *mc, const char *method, const con
                     "`cleanplate-office terminal key %s`", code, code);
         return 0;
     }
-    if (!parse_int64(tstr, &t) || !termauth_verify(info->key, code, t, method, cn->uri,
-                                                   cn->body, cn->len, sig)) {
+    if (!parse_int64(cn->time, &t) || !termauth_verify(info->key, code, t, cn->method, cn->uri,
+                                                       cn->body, cn->len, cn->signature)) {
         serve_error(a, 401, "bad_signature", "the signature of terminal %s does not match its "
                     "key: give the terminal its newest key (`cleanplate-office terminal key %s` "
                     "makes one)", code, code);
@@ -248,11 +263,10 @@ static int find_route(const char *method, const char *path, const serve_route **
     return 0;
 }
 
-/* Answers a whole request (body gathered) into a. */
-static void process(struct MHD_Connection *mc, const char *method, const char *path, conn *cn,
-                    int64_t now, serve_answer *a, const char **log_class)
+/* Answers a whole request (body gathered) into a, on a worker. */
+static void process(conn *cn, int64_t now, serve_answer *a, const char **log_class)
 {
-    const char *code = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-CleanPlate-Terminal");
+    const char *code = cn->terminal, *method = cn->method, *path = cn->path;
     const char *q = strchr(cn->uri, '?');
     const serve_route *route;
     terminals_info info;
@@ -284,7 +298,7 @@ static void process(struct MHD_Connection *mc, const char *method, const char *p
                     "time", SERVE_MAX_BODY);
         goto out;
     }
-    if (!authenticate(mc, method, cn, code, &info, now, a))
+    if (!authenticate(cn, code, &info, now, a))
         goto out;
     if (!find_route(method, path, &route)) {
         if (route)
@@ -358,21 +372,63 @@ static int announced_too_large(struct MHD_Connection *mc)
     return parse_int64(cl, &n) && n > SERVE_MAX_BODY;
 }
 
+/* A worker's job: answers the request cn, logs it and hands it back to the
+ * reading thread (MHD_resume_connection calls on_request again). */
+static void answer_request(void *job)
+{
+    conn *cn = job;
+    const char *log_class = "refused";
+
+    cn->now = (int64_t)time(NULL);
+    cn->answer = (serve_answer){200, NULL};
+    process(cn, cn->now, &cn->answer, &log_class);
+    /* the URI as sent: a snapshot's ?since says whether it was a delta */
+    log_request(cn->terminal, cn->method, cn->uri, log_class, &cn->answer, cn);
+    cn->state = CONN_ANSWERED;
+    MHD_resume_connection(cn->mc);
+}
+
+/* A copy of header name of mc into *out (NULL when absent); 0, or -1 when
+ * out of memory. */
+static int copy_header(struct MHD_Connection *mc, const char *name, char **out)
+{
+    const char *v = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, name);
+
+    *out = v ? strdup(v) : NULL;
+    return v && !*out ? -1 : 0;
+}
+
+/* Copies what the worker needs of the connection into cn; 0, or -1 when
+ * out of memory. */
+static int take_request(struct MHD_Connection *mc, const char *method, const char *url, conn *cn)
+{
+    if (!cn->body && !(cn->body = strdup(""))) /* a GET: the empty body */
+        return -1;
+    if (!(cn->method = strdup(method)) || !(cn->path = strdup(url)))
+        return -1;
+    if (copy_header(mc, "X-CleanPlate-Terminal", &cn->terminal) ||
+        copy_header(mc, "X-CleanPlate-Time", &cn->time) ||
+        copy_header(mc, "X-CleanPlate-Signature", &cn->signature))
+        return -1;
+    cn->mc = mc;
+    return 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
 {
     conn *cn = *con_cls;
-    serve_answer a = {200, NULL};
-    const char *log_class = "refused";
-    int64_t now = (int64_t)time(NULL);
-    enum MHD_Result ret;
 
     (void)cls;
     (void)version;
     if (!cn)
         return MHD_NO; /* out of memory in on_uri: drop the connection */
+    if (cn->state == CONN_ANSWERED) /* back from the worker */
+        return send_answer(mc, &cn->answer, cn->now);
+    if (cn->state == CONN_QUEUED)
+        return MHD_YES; /* not expected while suspended; the worker has it */
     if (!cn->seen) {
         cn->seen = 1;
         if (!announced_too_large(mc))
@@ -383,14 +439,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (!cn->body && !(cn->body = strdup(""))) /* a GET: the empty body */
+    if (take_request(mc, method, url, cn))
         return MHD_NO;
-    process(mc, method, url, cn, now, &a, &log_class);
-    /* the URI as sent: a snapshot's ?since says whether it was a delta */
-    log_request(MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "X-CleanPlate-Terminal"),
-                method, cn->uri ? cn->uri : url, log_class, &a, cn);
-    ret = send_answer(mc, &a, now);
-    return ret;
+    /* suspended before it is queued: a worker quicker than this thread
+     * must not resume a connection that is not suspended yet */
+    cn->state = CONN_QUEUED;
+    MHD_suspend_connection(mc);
+    if (serve_queue_push(cn)) {
+        /* more requests than connections: cannot be, but answered if it is */
+        cn->now = (int64_t)time(NULL);
+        cn->answer = (serve_answer){200, NULL};
+        serve_error(&cn->answer, 503, "busy", "the server is full: send it again");
+        cn->state = CONN_ANSWERED;
+        MHD_resume_connection(mc);
+    }
+    return MHD_YES;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
@@ -406,6 +469,12 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
     if (cn) {
         free(cn->uri);
         free(cn->body);
+        free(cn->method);
+        free(cn->path);
+        free(cn->terminal);
+        free(cn->time);
+        free(cn->signature);
+        json_decref(cn->answer.body);
         free(cn);
         atomic_fetch_sub(&srv.in_flight, 1);
     }
@@ -476,7 +545,9 @@ static int wait_for_stop(const sigset_t *set)
 }
 
 /* Stops taking connections, lets the requests in flight finish (at most
- * SERVE_DRAIN_S), stops the daemon and closes the store connections. */
+ * SERVE_DRAIN_S), stops the workers (each finishes what it has, so that no
+ * connection stays suspended), the daemon, and closes the store
+ * connections. */
 static void stop(struct MHD_Daemon *daemon)
 {
     MHD_socket fd = MHD_quiesce_daemon(daemon);
@@ -485,6 +556,7 @@ static void stop(struct MHD_Daemon *daemon)
         close(fd);
     for (int i = 0; i < SERVE_DRAIN_S * 100 && atomic_load(&srv.in_flight) > 0; i++)
         usleep(10000);
+    serve_queue_stop();
     MHD_stop_daemon(daemon);
     for (int i = 0; i < srv.ndbs; i++)
         db_close(srv.dbs[i]);
@@ -502,7 +574,9 @@ struct daemon_opts {
 
 static struct MHD_Daemon *start(const struct daemon_opts *o, uint16_t port)
 {
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_AUTO;
+    /* one thread reads; the workers answer (serve_queue.c) */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_AUTO |
+                     MHD_ALLOW_SUSPEND_RESUME;
     struct MHD_OptionItem tls[] = {
         {MHD_OPTION_HTTPS_MEM_CERT, 0, o->cert},
         {MHD_OPTION_HTTPS_MEM_KEY, 0, o->key},
@@ -515,7 +589,7 @@ static struct MHD_Daemon *start(const struct daemon_opts *o, uint16_t port)
         flags |= MHD_USE_TLS;
     return MHD_start_daemon(
         flags, port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &o->sa,
-        MHD_OPTION_THREAD_POOL_SIZE, o->threads, MHD_OPTION_CONNECTION_LIMIT,
+        MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)SERVE_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)SERVE_CONNECTION_TIMEOUT_S, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_ARRAY,
@@ -593,9 +667,18 @@ int cmd_serve(office_ctx *c)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* a request waits for a worker, never for a place in the line: there
+     * is one for every connection the daemon takes */
+    if (serve_queue_start(o.threads, SERVE_CONNECTION_LIMIT, answer_request)) {
+        fprintf(stderr, _("cleanplate-office serve: cannot start %u threads: %s\n"), o.threads,
+                strerror(errno));
+        rc = 1;
+        goto out;
+    }
     if (!(daemon = start(&o, 0))) {
         fprintf(stderr, _("cleanplate-office serve: cannot listen on %s (in use, or not an "
                           "address of this machine?)\n"), listen);
+        serve_queue_stop();
         rc = 1;
         goto out;
     }

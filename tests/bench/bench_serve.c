@@ -17,7 +17,7 @@
  *            every terminal tapping again as soon as it has its answer
  *            (closed loop: the most the server can take); first with --db
  *            on the server (the store alone, the baseline), then through
- *            one serve with a thread per terminal. Goals: p99 < 20 ms and
+ *            one serve with SERVE_WORKERS workers. Goals: p99 < 20 ms and
  *            at least half the charges per second of the store alone.
  *            Then each terminal 200 taps at random times 100 ms apart on
  *            average, through serve and with --db, a tap's time counted
@@ -82,6 +82,12 @@
 #define PACED_TAPS 200
 /* A fleet that shows no progress for this long is stopped (a terminal died). */
 #define STALL_MS 60000
+/* serve's --threads for the fleets: its workers, the store's connections.
+ * Measured with 8 and 32 terminals, 4, 8 and 32 workers, two runs each: 8
+ * had the lowest paced p99 with 32 terminals (19.9, 21.3 ms; 4: 26.6,
+ * 23.7; 32: 28.5, 30.2); a worker per terminal only adds processes to wait
+ * for the same two cores. */
+#define SERVE_WORKERS 8
 
 typedef char term_key[TERMAUTH_HEX_LEN];
 
@@ -407,14 +413,30 @@ static void fleet_read(int fd, void *buf, size_t size, const pid_t *pids, int n)
     die("a terminal of the fleet stopped (see above)");
 }
 
+/* The size of the file at path (0 when there is none): where the log of
+ * what comes next starts. */
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    long n = 0;
+
+    if (f && fseek(f, 0, SEEK_END) == 0)
+        n = ftell(f);
+    if (f)
+        fclose(f);
+    return n < 0 ? 0 : n;
+}
+
 /* n terminals charging at once, taps each after the warm-up, through s
  * (or on target when s is NULL), cards from first on, at pace_ms (0: each
  * taps again at once, see driver); returns charges per second and the p99
- * in *p99 (ms). */
+ * in *p99 (ms). With s, *log_at_go gets the size of dir/serve.log when the
+ * warmed-up terminals start: where the log of the measured taps begins. */
 static double fleet_run(const char *build, const char *dir, int n, int taps, double pace_ms,
                         const server *s, term_key *keys, const char *target, int first,
-                        double *p99)
+                        double *p99, long *log_at_go)
 {
+    char log[600];
     int ready[2], go[2], lat[2], status;
     double *v = malloc(sizeof *v * (size_t)(n * taps)), t0, secs;
     pid_t pids[MAX_TERMINALS];
@@ -430,6 +452,9 @@ static double fleet_run(const char *build, const char *dir, int n, int taps, dou
     close(lat[1]);
     for (int w = 0; w < n; w++)
         fleet_read(ready[0], &c, 1, pids, n);
+    snprintf(log, sizeof log, "%s/serve.log", dir);
+    if (log_at_go)
+        *log_at_go = file_size(log);
     t0 = bench_now_s();
     for (int w = 0; w < n; w++)
         if (write(go[1], "g", 1) != 1)
@@ -447,20 +472,6 @@ static double fleet_run(const char *build, const char *dir, int n, int taps, dou
     *p99 = bench_percentile(v, n * taps, 99);
     free(v);
     return n * taps / secs;
-}
-
-/* The size of the file at path (0 when there is none): where the log of
- * what comes next starts. */
-static long file_size(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    long n = 0;
-
-    if (f && fseek(f, 0, SEEK_END) == 0)
-        n = ftell(f);
-    if (f)
-        fclose(f);
-    return n < 0 ? 0 : n;
 }
 
 /* The p99 of the times serve logged (doc/protocol.md: "... (events) 200
@@ -519,7 +530,7 @@ static void pg_schema(const char *base, const char *schema, char *target, size_t
 static void bench_fleet(const char *build, const char *dir, const char *pg, int n, int taps)
 {
     static const char base_is[] = "same terminals with --db on the same PostgreSQL";
-    char schema[64], target[1024], name[128], goal[48], log[600];
+    char schema[64], target[1024], name[128], goal[48];
     int per = n * (taps + WARMUP), paced = n * (PACED_TAPS + WARMUP);
     double alone, alone99, via, via99, served99;
     long log_from;
@@ -530,10 +541,11 @@ static void bench_fleet(const char *build, const char *dir, const char *pg, int 
     pg_schema(pg, schema, target, sizeof target, 0);
     make_canteen(target, 2 * per + 2 * paced, n, keys);
     fprintf(stderr, "fleet: %d terminals x %d taps with --db on PostgreSQL...\n", n, taps);
-    alone = fleet_run(build, dir, n, taps, 0, NULL, NULL, target, 1, &alone99);
-    fprintf(stderr, "fleet: %d terminals x %d taps through serve (%d threads)...\n", n, taps, n);
-    serve_start(&s, build, target, n, dir);
-    via = fleet_run(build, dir, n, taps, 0, &s, keys, target, per + 1, &via99);
+    alone = fleet_run(build, dir, n, taps, 0, NULL, NULL, target, 1, &alone99, NULL);
+    fprintf(stderr, "fleet: %d terminals x %d taps through serve (%d workers)...\n", n, taps,
+            SERVE_WORKERS);
+    serve_start(&s, build, target, SERVE_WORKERS, dir);
+    via = fleet_run(build, dir, n, taps, 0, &s, keys, target, per + 1, &via99, &log_from);
     snprintf(name, sizeof name, "%d terminals via serve, PostgreSQL: charges/s", n);
     snprintf(goal, sizeof goal, "> %.0f/s (half the store alone)", alone / 2);
     row(name, via, "1/s", base_is, alone, goal, via * 2 >= alone);
@@ -542,14 +554,13 @@ static void bench_fleet(const char *build, const char *dir, const char *pg, int 
 
     fprintf(stderr, "fleet: %d terminals x %d taps, a tap every %d ms each, through serve...\n",
             n, PACED_TAPS, PACE_MS);
-    snprintf(log, sizeof log, "%s/serve.log", dir);
-    log_from = file_size(log);
-    via = fleet_run(build, dir, n, PACED_TAPS, PACE_MS, &s, keys, target, 2 * per + 1, &via99);
+    via = fleet_run(build, dir, n, PACED_TAPS, PACE_MS, &s, keys, target, 2 * per + 1, &via99,
+                    &log_from);
     serve_stop(&s);
     served99 = served_p99(dir, log_from);
     fprintf(stderr, "fleet: the same with --db...\n");
     alone = fleet_run(build, dir, n, PACED_TAPS, PACE_MS, NULL, NULL, target,
-                      2 * per + paced + 1, &alone99);
+                      2 * per + paced + 1, &alone99, NULL);
     pg_schema(pg, schema, target, sizeof target, 1);
     snprintf(name, sizeof name, "%d terminals via serve, a tap every %d ms each: charge p99", n,
              PACE_MS);
