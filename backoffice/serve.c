@@ -126,13 +126,13 @@ int serve_query_value(const char *query, const char *key, char *out, size_t size
 
 /* ---- the answer and the log ----------------------------------------------- */
 
-/* One line on stderr for a request: who, what, the status, how long it
- * took from its request line to its answer (ms), and for a refusal its
- * error and message. The time leaves out only the wait before the line
- * was read (a worker thread busy with another connection's request). */
-static void log_request(const char *terminal, const char *method, const char *path,
-                        const char *log_class, const serve_answer *a, const conn *cn)
+/* One line on stderr for the request cn: who, what (the URI as sent: a
+ * snapshot's ?since says whether it was a delta), the status, how long it
+ * took from its request line to its answer (ms, the wait for a worker
+ * included), and for a refusal its error and message. */
+static void log_request(const conn *cn, const char *log_class, const serve_answer *a)
 {
+    const char *terminal = cn->terminal, *method = cn->method, *path = cn->uri;
     const char *error = json_string_value(json_object_get(a->body, "error"));
     const char *message = json_string_value(json_object_get(a->body, "message"));
     struct timespec now;
@@ -382,8 +382,7 @@ static void answer_request(void *job)
     cn->now = (int64_t)time(NULL);
     cn->answer = (serve_answer){200, NULL};
     process(cn, cn->now, &cn->answer, &log_class);
-    /* the URI as sent: a snapshot's ?since says whether it was a delta */
-    log_request(cn->terminal, cn->method, cn->uri, log_class, &cn->answer, cn);
+    log_request(cn, log_class, &cn->answer);
     cn->state = CONN_ANSWERED;
     MHD_resume_connection(cn->mc);
 }
