@@ -263,10 +263,13 @@ static int find_route(const char *method, const char *path, const serve_route **
     return 0;
 }
 
-/* Answers a whole request (body gathered) into a, on a worker. */
-static void process(conn *cn, int64_t now, serve_answer *a, const char **log_class)
+/* Answers a whole request (body gathered) into cn->answer, on a worker, at
+ * cn->now. */
+static void process(conn *cn, const char **log_class)
 {
     const char *code = cn->terminal, *method = cn->method, *path = cn->path;
+    serve_answer *a = &cn->answer;
+    int64_t now = cn->now;
     const char *q = strchr(cn->uri, '?');
     const serve_route *route;
     terminals_info info;
@@ -381,7 +384,7 @@ static void answer_request(void *job)
 
     cn->now = (int64_t)time(NULL);
     cn->answer = (serve_answer){200, NULL};
-    process(cn, cn->now, &cn->answer, &log_class);
+    process(cn, &log_class);
     log_request(cn, log_class, &cn->answer);
     cn->state = CONN_ANSWERED;
     MHD_resume_connection(cn->mc);
