@@ -102,6 +102,13 @@ cp_err journal_prune(journal *j, const char *before, int64_t *n);
 cp_err journal_snapshot_save(journal *j, const char *snapshot, int64_t version);
 cp_err journal_snapshot_load(journal *j, char **snapshot, int64_t *version, char fetched_at[32]);
 
+/* Copies what the journal wrote lately from SQLite's log (its WAL) into
+ * the file, when enough was written since the last time (a snapshot is
+ * enough alone); else does nothing. For the moments when no card waits:
+ * the journal's own commits leave it to this, so that no tap waits for it
+ * (unless the log grows past some 16 MB, for a terminal never idle). */
+cp_err journal_tidy(journal *j);
+
 /* The server's clock minus the terminal's, in seconds, as last learnt. */
 cp_err journal_clock_offset(journal *j, int64_t *offset_s);
 cp_err journal_set_clock_offset(journal *j, int64_t offset_s);

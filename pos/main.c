@@ -289,14 +289,17 @@ static void idle_replay(pos_run *p)
     json_decref(error);
 }
 
-/* Waits for the next line on stdin; with the server, replays the queue
- * meanwhile. stdin is unbuffered then, so that poll sees every line. */
+/* Waits for the next line on stdin; with the server, tidies the journal
+ * when no card waits (journal_tidy), and replays the queue meanwhile.
+ * stdin is unbuffered then, so that poll sees every line. */
 static void wait_line(pos_run *p)
 {
     struct pollfd pfd = {.fd = 0, .events = POLLIN};
 
     if (!p->ts)
         return;
+    if (poll(&pfd, 1, 0) == 0 && journal_tidy(termsync_journal(p->ts)))
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
     while (poll(&pfd, 1, IDLE_REPLAY_MS) == 0)
         idle_replay(p);
 }

@@ -612,7 +612,8 @@ static cp_err server_print_flush(till *t, int *left)
 }
 
 /* The queue sent when it waits; else a snapshot older than a few minutes
- * fetched anew. At most every TILL_IDLE_S: each try may wait the budget. */
+ * fetched anew; then the journal tidied (journal_tidy). At most every
+ * TILL_IDLE_S: each try may wait the budget. */
 static void server_idle(till *t)
 {
     json_t *error = NULL;
@@ -626,6 +627,7 @@ static void server_idle(till *t)
         termsync_flush(t->ts, &error);
     else
         termsync_refresh_snapshot(t->ts, TILL_SNAPSHOT_MAX_AGE_S);
+    journal_tidy(termsync_journal(t->ts)); /* on failure a later commit does it */
     json_decref(error);
 }
 

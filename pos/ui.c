@@ -328,7 +328,10 @@ int ui_run(const ui_config *c)
         drain_keys(u);
         if (c->r && !u->quit)
             drain_reader(u);
-        /* with the server: the queue sent, the snapshot kept fresh */
+        /* with the server: the queue sent, the snapshot kept fresh; what
+         * a card or a key changed is on the screen first */
+        if (u->dirty)
+            ui_draw(u);
         online = till_online(c->t);
         till_idle(c->t);
         if (till_online(c->t) != online)

@@ -179,5 +179,6 @@ void station_net_tick(station_net *n, int64_t now_ms)
     n->last_try_ms = now_ms;
     if (journal_pending_count(termsync_journal(n->ts), &pending) == CP_OK && pending > 0)
         termsync_flush(n->ts, &error);
+    journal_tidy(termsync_journal(n->ts)); /* on failure a later commit does it */
     json_decref(error);
 }

@@ -31,7 +31,8 @@ cp_err station_net_save(void *arg, const waste_req *req, waste_res *res);
  * takes it. NULL when there is none. */
 json_t *station_net_take_answer(station_net *n);
 
-/* Sends what is queued when the last try is IDLE_MS old (now: monotonic ms). */
+/* Sends what is queued, and tidies the journal (journal_tidy), when the
+ * last try is IDLE_MS old (now: monotonic ms). */
 void station_net_tick(station_net *n, int64_t now_ms);
 
 #endif

@@ -1,6 +1,7 @@
 /* Unit tests for core/journal: gapless seq, an event there after a crash,
  * delivery and the server's high-water mark, a journal restored from an
- * older copy going on after what the server has, the snapshot. */
+ * older copy going on after what the server has, the snapshot, and its
+ * log copied into the file when journal_tidy says, not at a tap. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -250,6 +251,76 @@ static void test_snapshot_and_clock(void **state)
     assert_int_equal(journal_open("postgresql://localhost/x", "L1", &j), CP_ERR_INVALID);
 }
 
+/* The size of the journal's own file (not its WAL): what checkpoints copied. */
+static long file_size(void)
+{
+    struct stat sb;
+
+    assert_int_equal(stat(path, &sb), 0);
+    return (long)sb.st_size;
+}
+
+/* Appends a charge whose body is about size bytes. */
+static void append_big(journal *j, size_t size)
+{
+    char *note = malloc(size + 1);
+    json_t *ev;
+    int64_t seq = 0;
+
+    assert_non_null(note);
+    memset(note, 'x', size);
+    note[size] = '\0';
+    ev = json_pack("{s:s, s:s}", "card", "0004123456", "note", note);
+    assert_int_equal(journal_append(j, "charge", ev, 0, &seq), CP_OK);
+    json_decref(ev);
+    free(note);
+}
+
+/* The WAL is copied into the file by journal_tidy, not by the commit that
+ * takes it past SQLite's 1,000 pages, and only once enough was written. */
+static void test_tidy(void **state)
+{
+    size_t big = 6u << 20; /* 1,500 pages of 4 KiB: past SQLite's default */
+    char *snap = malloc(big + 3), *back = NULL, at[32];
+    journal *j = NULL;
+    int64_t version = 0, n = 0;
+    long copied;
+    (void)state;
+
+    assert_non_null(snap);
+    memset(snap, ' ', big + 2);
+    snap[0] = '[';
+    snap[big + 1] = ']';
+    snap[big + 2] = '\0';
+    assert_int_equal(journal_open(path, "L1", &j), CP_OK);
+    assert_int_equal(journal_snapshot_save(j, snap, 7), CP_OK);
+    append_big(j, 100);
+    assert_true(file_size() < (1 << 20)); /* still in the WAL */
+    assert_int_equal(journal_tidy(j), CP_OK);
+    copied = file_size();
+    assert_true(copied > (long)big);
+    /* a few writes: nothing copied yet (10 events of 100 KB would need pages past the end) */
+    for (int i = 0; i < 10; i++)
+        append_big(j, 100000);
+    assert_int_equal(journal_tidy(j), CP_OK);
+    assert_int_equal(file_size(), copied);
+    for (int i = 10; i < 64; i++)
+        append_big(j, 100000);
+    assert_int_equal(journal_tidy(j), CP_OK);
+    assert_true(file_size() > copied + 60 * 100000L);
+    journal_close(j);
+    /* all there after a reopen */
+    assert_int_equal(journal_open(path, "L1", &j), CP_OK);
+    assert_int_equal(journal_pending_count(j, &n), CP_OK);
+    assert_int_equal(n, 65);
+    assert_int_equal(journal_snapshot_load(j, &back, &version, at), CP_OK);
+    assert_string_equal(back, snap);
+    assert_int_equal(version, 7);
+    free(back);
+    free(snap);
+    journal_close(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +330,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_delivered_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_and_clock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tidy, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
