@@ -82,6 +82,22 @@ static cp_err create_owner_only(const char *path)
                    "you may write there", path, strerror(errno));
 }
 
+/* The schema and its version in one transaction. A terminal switched off
+ * during its first start then leaves an empty journal or a whole one; with
+ * a commit per statement it could leave tables without the version, which
+ * every later start refused as another program's database (term_chaos,
+ * killing a terminal at random, found it). */
+static cp_err create_schema(journal *j)
+{
+    cp_err err;
+
+    if ((err = db_begin(j->d)))
+        return err;
+    if ((err = db_exec(j->d, schema_sql)) || (err = db_commit(j->d)))
+        db_rollback(j->d);
+    return err;
+}
+
 /* Records the terminal on a new journal; refuses another terminal's. */
 static cp_err claim(journal *j, const char *path, const char *terminal)
 {
@@ -123,7 +139,7 @@ cp_err journal_open(const char *path, const char *terminal, journal **out)
         return err;
     if (!(j = calloc(1, sizeof *j)))
         return cp_fail(CP_ERR_NOMEM, "out of memory opening %s", path);
-    if ((err = db_open(path, DB_OPEN_CREATE, &j->d)) || (err = db_exec(j->d, schema_sql)) ||
+    if ((err = db_open(path, DB_OPEN_CREATE, &j->d)) || (err = create_schema(j)) ||
         (err = db_exec(j->d, "PRAGMA wal_autocheckpoint = " JOURNAL_WAL_PAGES)) ||
         (err = claim(j, path, terminal)))
         goto out;

@@ -108,6 +108,42 @@ static void test_crash(void **state)
     journal_close(j);
 }
 
+/* A terminal switched off at any moment of its first start leaves a
+ * journal that opens: a child creating one is killed after 0 to 6 ms, 60
+ * times, across the commits of its creation. */
+static void test_killed_while_created(void **state)
+{
+    char wal[160], shm[160];
+    (void)state;
+
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    snprintf(shm, sizeof shm, "%s-shm", path);
+    for (int i = 0; i < 60; i++) {
+        journal *j = NULL;
+        int status;
+        pid_t pid;
+
+        unlink(path);
+        unlink(wal);
+        unlink(shm);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            if (journal_open(path, "L1", &j) == CP_OK)
+                append(j, "0004123456", 0);
+            pause(); /* killed here at the latest */
+            _exit(0);
+        }
+        usleep((useconds_t)i * 100);
+        kill(pid, SIGKILL);
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (journal_open(path, "L1", &j) != CP_OK)
+            fail_msg("killed after %d us, the journal no longer opens: %s", i * 100, cp_detail());
+        assert_true(append(j, "0004123457", 0) >= 1);
+        journal_close(j);
+    }
+}
+
 static void test_delivered(void **state)
 {
     journal *j = NULL;
@@ -326,6 +362,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_gapless, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_killed_while_created, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delivered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delivered_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restored, setup, teardown),
