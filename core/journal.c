@@ -19,11 +19,11 @@
 /* The journal's log (SQLite's WAL) is copied into its file by journal_tidy,
  * at a moment when no card waits, once JOURNAL_TIDY_WRITES writes or a
  * snapshot are in it. Left to itself SQLite copies it at the commit that
- * takes it past 1,000 pages: one tap in about a hundred then waited for
- * the copy and two more syncs of the disk, and after a snapshot of a big
- * canteen (19,000 cards: over a megabyte) for that whole snapshot too
- * (make bench: bench_serve's 32 terminals). A commit still copies the log
- * past JOURNAL_WAL_PAGES, for a terminal that is never idle. */
+ * takes it past 1,000 pages: now and then a tap waited for the copy and
+ * the syncs of the disk it needs, and after a snapshot of a big canteen
+ * (19,000 cards: over a megabyte) for the whole snapshot too (make bench:
+ * bench_serve's 32 terminals). A commit still copies the log past
+ * JOURNAL_WAL_PAGES, for a terminal that is never idle. */
 #define JOURNAL_WAL_PAGES "4000"
 #define JOURNAL_TIDY_WRITES 64
 
