@@ -63,6 +63,11 @@ static const char schema_sql[] =
     "  body TEXT NOT NULL,"
     "  version INTEGER NOT NULL,"
     "  fetched_at TEXT NOT NULL);"
+    /* cards of the snapshot changed here since it was saved (offline
+     * charges), laid over its own when it is loaded */
+    "CREATE TABLE IF NOT EXISTS journal_snapshot_cards ("
+    "  card TEXT PRIMARY KEY,"
+    "  body TEXT NOT NULL);"
     "PRAGMA user_version = " JOURNAL_USER_VERSION ";";
 
 /* Creates path for its owner alone when missing; an existing file is left
@@ -488,18 +493,71 @@ cp_err journal_snapshot_save(journal *j, const char *snapshot, int64_t version)
     db_stmt *st;
     cp_err err;
 
-    if ((err = clock_now_iso(at)))
+    if ((err = clock_now_iso(at)) || (err = db_begin(j->d)))
         return err;
     st = db_prepare(j->d, "INSERT INTO journal_snapshot (id, body, version, fetched_at)"
                           " VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
                           " body = excluded.body, version = excluded.version,"
                           " fetched_at = excluded.fetched_at");
-    if (!st)
-        return db_fail(j->d, "writing the journal");
+    if (!st) {
+        err = db_fail(j->d, "writing the journal");
+        goto out;
+    }
     db_bind_text(st, 1, snapshot);
     db_bind_int64(st, 2, version);
     db_bind_text(st, 3, at);
-    return wrote(j, db_step_done(j->d, st, "writing the journal"), JOURNAL_TIDY_WRITES);
+    /* the whole snapshot holds every card as it is now */
+    if (!(err = db_step_done(j->d, st, "writing the journal")))
+        err = db_exec(j->d, "DELETE FROM journal_snapshot_cards");
+out:
+    if (!err)
+        err = db_commit(j->d);
+    if (err)
+        db_rollback(j->d);
+    return wrote(j, err, JOURNAL_TIDY_WRITES);
+}
+
+cp_err journal_snapshot_card_save(journal *j, const char *card, const char *body)
+{
+    db_stmt *st = db_prepare(j->d, "INSERT INTO journal_snapshot_cards (card, body)"
+                                   " VALUES (?, ?) ON CONFLICT (card) DO UPDATE SET"
+                                   " body = excluded.body");
+
+    if (!st)
+        return db_fail(j->d, "writing the journal");
+    db_bind_text(st, 1, card);
+    db_bind_text(st, 2, body);
+    return wrote(j, db_step_done(j->d, st, "writing the journal"), 1);
+}
+
+cp_err journal_snapshot_cards_load(journal *j, json_t **cards)
+{
+    db_stmt *st = db_prepare(j->d, "SELECT body FROM journal_snapshot_cards ORDER BY card");
+    json_t *list = NULL;
+    cp_err err = CP_OK;
+    int rc;
+
+    *cards = NULL;
+    if (!st)
+        return db_fail(j->d, "reading the journal");
+    if (!(list = json_array()))
+        return cp_fail(CP_ERR_NOMEM, "out of memory reading the journal");
+    while ((rc = db_step(st)) == DB_ROW) {
+        /* a row that no longer parses is left out, as a whole snapshot is */
+        json_t *card = json_loads(db_col_text(st, 0), 0, NULL);
+        if (card && json_array_append_new(list, card)) {
+            err = cp_fail(CP_ERR_NOMEM, "out of memory reading the journal");
+            break;
+        }
+    }
+    if (!err && rc == DB_ERROR)
+        err = db_fail(j->d, "reading the journal");
+    db_reset(st);
+    if (err)
+        json_decref(list);
+    else
+        *cards = list;
+    return err;
 }
 
 cp_err journal_tidy(journal *j)

@@ -102,6 +102,16 @@ cp_err journal_prune(journal *j, const char *before, int64_t *n);
 cp_err journal_snapshot_save(journal *j, const char *snapshot, int64_t version);
 cp_err journal_snapshot_load(journal *j, char **snapshot, int64_t *version, char fetched_at[32]);
 
+/* One card of the snapshot as the terminal changed it (an offline charge:
+ * balances, today's meals), card its number and body its JSON text, kept
+ * apart from the whole snapshot: writing a big canteen's snapshot again
+ * for every offline tap (3.5 MB for 19,000 cards) made a tap wait some
+ * 80 ms. journal_snapshot_save forgets these cards, its snapshot holding
+ * them; journal_snapshot_cards_load gives them as a JSON array of objects
+ * (a new reference, empty when none), to lay over the snapshot's own. */
+cp_err journal_snapshot_card_save(journal *j, const char *card, const char *body);
+cp_err journal_snapshot_cards_load(journal *j, json_t **cards);
+
 /* Copies what the journal wrote lately from SQLite's log (its WAL) into
  * the file, when enough was written since the last time (a snapshot is
  * enough alone); else does nothing. For the moments when no card waits:

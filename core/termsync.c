@@ -41,6 +41,44 @@ static cp_err forget_old(termsync *t)
     return journal_prune(t->j, before, &n);
 }
 
+/* Puts each card of cards (an array of the snapshot's card objects) in
+ * the held snapshot, in place of the one with its number or added. */
+static cp_err merge_cards(termsync *t, const json_t *cards)
+{
+    json_t *held_cards = json_object_get(t->snapshot, "cards"), *c, *held;
+    size_t i, j;
+
+    if (!json_is_array(held_cards))
+        return cp_fail(CP_ERR_PARSE, "the held snapshot has no cards");
+    json_array_foreach(cards, i, c) {
+        const char *no = json_string_value(json_object_get(c, "card"));
+        int found = 0;
+        json_array_foreach(held_cards, j, held)
+            if (no && strcmp(no, termsync_text(held, "card")) == 0) {
+                json_array_set(held_cards, j, c);
+                found = 1;
+                break;
+            }
+        if (!found && json_array_append(held_cards, c))
+            return cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot");
+    }
+    return CP_OK;
+}
+
+/* The cards this terminal changed since its snapshot was stored whole
+ * (offline charges: termsync_snapshot_card_store), laid over it. */
+static cp_err load_changed_cards(termsync *t)
+{
+    json_t *cards = NULL;
+    cp_err err;
+
+    if ((err = journal_snapshot_cards_load(t->j, &cards)))
+        return err;
+    err = merge_cards(t, cards);
+    json_decref(cards);
+    return err;
+}
+
 cp_err termsync_open(const termsync_config *c, termsync **out)
 {
     termsync *t = calloc(1, sizeof *t);
@@ -62,6 +100,8 @@ cp_err termsync_open(const termsync_config *c, termsync **out)
         goto out;
     /* a stored snapshot that no longer parses is as good as none */
     t->snapshot = snap ? json_loads(snap, 0, NULL) : NULL;
+    if (t->snapshot && (err = load_changed_cards(t)))
+        goto out;
     *out = t;
     t = NULL;
 out:
@@ -353,25 +393,12 @@ static int delta_ok(termsync *t)
  * version, and the whole of everything else) into the held snapshot. */
 static cp_err merge_delta(termsync *t, json_t *delta)
 {
-    json_t *cards = json_object_get(t->snapshot, "cards"), *c, *held;
     const char *key;
     json_t *value;
-    size_t i, j;
+    cp_err err;
 
-    if (!json_is_array(cards))
-        return cp_fail(CP_ERR_PARSE, "the held snapshot has no cards");
-    json_array_foreach(json_object_get(delta, "cards"), i, c) {
-        const char *no = json_string_value(json_object_get(c, "card"));
-        int found = 0;
-        json_array_foreach(cards, j, held)
-            if (no && strcmp(no, termsync_text(held, "card")) == 0) {
-                json_array_set(cards, j, c);
-                found = 1;
-                break;
-            }
-        if (!found && json_array_append(cards, c))
-            return cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot");
-    }
+    if ((err = merge_cards(t, json_object_get(delta, "cards"))))
+        return err;
     /* the rest (version, periods, prices, items, rules, names) is whole */
     json_object_foreach(delta, key, value)
         if (strcmp(key, "cards") != 0 && json_object_set(t->snapshot, key, value))
@@ -429,18 +456,23 @@ out:
     return err;
 }
 
-cp_err termsync_snapshot_store(termsync *t)
+cp_err termsync_snapshot_card_store(termsync *t, const char *card_no)
 {
-    char *text;
-    cp_err err;
+    json_t *c;
+    size_t i;
 
-    if (!t->snapshot)
-        return CP_OK;
-    if (!(text = json_dumps(t->snapshot, JSON_COMPACT)))
-        return cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
-    err = journal_snapshot_save(t->j, text, t->snapshot_version);
-    free(text);
-    return err;
+    json_array_foreach(json_object_get(t->snapshot, "cards"), i, c)
+        if (strcmp(termsync_text(c, "card"), card_no) == 0) {
+            char *text = json_dumps(c, JSON_COMPACT);
+            cp_err err;
+
+            if (!text)
+                return cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
+            err = journal_snapshot_card_save(t->j, card_no, text);
+            free(text);
+            return err;
+        }
+    return CP_OK; /* not in the snapshot: nothing of it changed */
 }
 
 const char *termsync_text(const json_t *answer, const char *key)

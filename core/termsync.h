@@ -89,9 +89,10 @@ cp_err termsync_refresh_snapshot(termsync *t, long min_age_s);
 json_t *termsync_snapshot(termsync *t);
 int64_t termsync_snapshot_version(const termsync *t);
 
-/* Stores the snapshot as changed by a decision made offline (balances,
- * today's meals), so that the next one and a restart see it. */
-cp_err termsync_snapshot_store(termsync *t);
+/* Stores the snapshot's card card_no as a decision made offline changed
+ * it (balances, today's meals), so that a restart sees it too; the card
+ * alone is written, not the whole snapshot (journal_snapshot_card_save). */
+cp_err termsync_snapshot_card_store(termsync *t, const char *card_no);
 
 /* The text member key of a server's answer ("error", "message"), "" when
  * it has none: for messages, never NULL. */

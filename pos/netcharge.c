@@ -50,8 +50,8 @@ static int decide_offline(void *ctx, json_t *event)
     o->answer = offline_charge(snap, o->req->card, &o->at,
                                o->req->dup_seconds ? o->req->dup_seconds : LEDGER_DUP_TAP_SECONDS,
                                &charged);
-    /* the snapshot changed: kept, so that a restart still sees this charge */
-    if (charged && termsync_snapshot_store(o->ts))
+    /* the card changed: kept, so that a restart still sees this charge */
+    if (charged && termsync_snapshot_card_store(o->ts, o->req->card))
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
     return charged;
 }

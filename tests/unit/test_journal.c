@@ -259,6 +259,7 @@ static void test_restored(void **state)
 
 static void test_snapshot_and_clock(void **state)
 {
+    json_t *cards = NULL;
     journal *j = NULL;
     char *snap = NULL, at[32];
     int64_t version = -1, offset = 1;
@@ -282,6 +283,25 @@ static void test_snapshot_and_clock(void **state)
     free(snap);
     assert_int_equal(journal_clock_offset(j, &offset), CP_OK);
     assert_int_equal(offset, -42);
+    /* cards changed here are kept apart, the last body of each, until the
+     * snapshot is saved whole again */
+    assert_int_equal(journal_snapshot_cards_load(j, &cards), CP_OK);
+    assert_int_equal(json_array_size(cards), 0);
+    json_decref(cards);
+    assert_int_equal(journal_snapshot_card_save(j, "0004123456", "{\"cash_fen\":1}"), CP_OK);
+    assert_int_equal(journal_snapshot_card_save(j, "0004123456", "{\"cash_fen\":2}"), CP_OK);
+    assert_int_equal(journal_snapshot_card_save(j, "0004123457", "{\"cash_fen\":3}"), CP_OK);
+    journal_close(j);
+    assert_int_equal(journal_open(path, "L1", &j), CP_OK);
+    assert_int_equal(journal_snapshot_cards_load(j, &cards), CP_OK);
+    assert_int_equal(json_array_size(cards), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(cards, 0), "cash_fen")), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(cards, 1), "cash_fen")), 3);
+    json_decref(cards);
+    assert_int_equal(journal_snapshot_save(j, "{\"version\":120}", 120), CP_OK);
+    assert_int_equal(journal_snapshot_cards_load(j, &cards), CP_OK);
+    assert_int_equal(json_array_size(cards), 0);
+    json_decref(cards);
     journal_close(j);
     /* a PostgreSQL target is no journal */
     assert_int_equal(journal_open("postgresql://localhost/x", "L1", &j), CP_ERR_INVALID);
