@@ -1,7 +1,7 @@
 /* bench_serve: networked terminals through `cleanplate-office serve` (issue 14), each beside the store alone in the same run.
  *
  * Usage: bench_serve BUILD_DIR [TAPS [EVENTS [PARTS]]]
- * PARTS: some of online,fleet,replay (all when not given), e.g. fleet alone
+ * PARTS: some of online,fleet,replay,offline (all when not given), e.g. fleet alone
  * to compare two builds' servers (BUILD_DIR names the programs measured).
  * Every terminal is the real `cleanplate-pos --headless` on pipes; a tap's
  * latency is timed here, from writing the card line to reading its answer,
@@ -38,6 +38,12 @@
  *            second terminal drains a day's 1,000. Baseline: the same
  *            charges straight on a store made alike, ledger_charge in one
  *            process. Goal: a day of one terminal in under 2 s.
+ *   offline  SQLite file, a canteen of 19,000 cards: one terminal through
+ *            serve taps TAPS cards online, then the server is stopped and
+ *            it taps TAPS more, each decided offline from its snapshot
+ *            (pos/offline.c) and kept in its journal. Baseline: its own
+ *            online taps. No goal: the row guards an offline tap against
+ *            writing the whole snapshot again (79 ms a tap once).
  * PostgreSQL: the server CLEANPLATE_BENCH_PG names (a schema per run,
  * dropped afterwards); when it is not set, this program runs itself again
  * under tests/with-pg.sh (a throw-away server that does not sync to disk;
@@ -73,6 +79,7 @@
 
 #define WARMUP 10        /* taps per terminal not counted (start-up, first statements) */
 #define MAX_TERMINALS 32
+#define OFFLINE_CARDS 19000 /* a big canteen, as the fleet's: its snapshot some 3.5 MB */
 #define DAY_EVENTS 1000  /* a day of one terminal */
 #define NOW "2026-11-20T12:00:00"
 /* The terminals' budget before they decide offline: far above the default
@@ -283,8 +290,9 @@ static void term_start(term *t, const char *build, int no, const server *s, cons
 }
 
 /* Taps card no at t; returns the time from writing the line to reading
- * its answer, in ms. Any answer but an online ok ends the bench. */
-static double term_tap(term *t, int no)
+ * its answer, in ms. Any answer but an ok, decided offline when offline
+ * and else online, ends the bench. */
+static double term_tap(term *t, int no, int offline)
 {
     char ans[2048];
     double t0 = bench_now_us();
@@ -292,7 +300,7 @@ static double term_tap(term *t, int no)
     fprintf(t->in, "%010d\n", no);
     if (fflush(t->in) || !fgets(ans, sizeof ans, t->out))
         die("a terminal stopped");
-    if (!strstr(ans, "\"ok\":true") || strstr(ans, "\"offline\":true")) {
+    if (!strstr(ans, "\"ok\":true") || !strstr(ans, "\"offline\":true") != !offline) {
         fprintf(stderr, "bench_serve: card %010d answered %s", no, ans);
         exit(1);
     }
@@ -343,7 +351,7 @@ static void bench_online(const char *build, const char *dir, int taps, const cha
     term_start(&a, build, 1, &s, keys[0], NULL, dir);
     term_start(&b, build, 2, NULL, NULL, target, dir);
     for (int i = 0; i < total; i++) {
-        double t = term_tap(&a, i + 1), d = term_tap(&b, total + i + 1);
+        double t = term_tap(&a, i + 1, 0), d = term_tap(&b, total + i + 1, 0);
         if (i >= WARMUP) {
             via[i - WARMUP] = t;
             direct[i - WARMUP] = d;
@@ -364,6 +372,48 @@ static void bench_online(const char *build, const char *dir, int taps, const cha
     free(direct);
 }
 
+/* ---- offline: one terminal at a big canteen, the server stopped -------------- */
+
+/* One terminal through serve at a canteen of OFFLINE_CARDS cards (its
+ * snapshot some 3.5 MB): taps online, then the server is stopped and as
+ * many taps are decided offline from the snapshot (the connection refused:
+ * no budget waited). The baseline is the same terminal's online taps. */
+static void bench_offline(const char *build, const char *dir, int taps)
+{
+    static const char base_is[] = "the same terminal online, before the server stopped";
+    double *on = calloc((size_t)taps, sizeof *on), *off = calloc((size_t)taps, sizeof *off);
+    char target[600], name[128];
+    int card = 1;
+    term_key keys[1];
+    server s;
+    term t;
+
+    if (!on || !off)
+        die("out of memory");
+    snprintf(target, sizeof target, "%s/offline.db", dir);
+    fprintf(stderr, "offline: a canteen of %d cards, %d taps online, then %d with the server "
+                    "stopped...\n", OFFLINE_CARDS, taps, taps);
+    make_canteen(target, OFFLINE_CARDS, 1, keys);
+    serve_start(&s, build, target, 2, dir);
+    term_start(&t, build, 1, &s, keys[0], NULL, dir);
+    for (int i = 0; i < WARMUP; i++)
+        term_tap(&t, card++, 0);
+    for (int i = 0; i < taps; i++)
+        on[i] = term_tap(&t, card++, 0);
+    serve_stop(&s);
+    for (int i = 0; i < taps; i++)
+        off[i] = term_tap(&t, card++, 1);
+    term_stop(&t);
+    snprintf(name, sizeof name, "offline charge, %d cards, p50 (%d taps)", OFFLINE_CARDS, taps);
+    row(name, bench_percentile(off, taps, 50), "ms", base_is, bench_percentile(on, taps, 50),
+        NULL, 0);
+    snprintf(name, sizeof name, "offline charge, %d cards, p99 (%d taps)", OFFLINE_CARDS, taps);
+    row(name, bench_percentile(off, taps, 99), "ms", base_is, bench_percentile(on, taps, 99),
+        NULL, 0);
+    free(on);
+    free(off);
+}
+
 /* ---- fleet: n terminals at once ----------------------------------------------- */
 
 /* Terminal POS<w+1>'s driver: starts it, taps its warm-up, says ready,
@@ -381,7 +431,7 @@ static void driver(const char *build, int w, const server *s, const char *key,
 
     term_start(&t, build, w + 1, s, key, target, dir);
     for (int i = 0; i < WARMUP; i++)
-        term_tap(&t, first++);
+        term_tap(&t, first++, 0);
     if (write(fds[0], &c, 1) != 1 || read(fds[1], &c, 1) != 1)
         _exit(1);
     due = bench_now_us();
@@ -392,7 +442,7 @@ static void driver(const char *build, int w, const server *s, const char *key,
             bench_sleep_until_us(due);
             late = (bench_now_us() - due) / 1000;
         }
-        ms = late + term_tap(&t, first++);
+        ms = late + term_tap(&t, first++, 0);
         if (write(fds[2], &ms, sizeof ms) != (ssize_t)sizeof ms)
             _exit(1);
     }
@@ -752,14 +802,14 @@ int main(int argc, char **argv)
 {
     const char *build = argc > 1 ? argv[1] : "build", *pg;
     int taps = argc > 2 ? atoi(argv[2]) : 300, events = argc > 3 ? atoi(argv[3]) : 10000;
-    const char *parts = argc > 4 ? argv[4] : "online,fleet,replay";
+    const char *parts = argc > 4 ? argv[4] : "online,fleet,replay,offline";
     char dir[] = "/tmp/cp-bench-serve-XXXXXX", shm[] = "/dev/shm/cp-bench-serve-XXXXXX", cmd[64];
     double t0 = bench_now_s();
 
     again_with_pg(argv);
     pg = getenv("CLEANPLATE_BENCH_PG");
     if (taps < 1 || events < 1 || !mkdtemp(dir))
-        die("usage: bench_serve BUILD_DIR [TAPS [EVENTS [online,fleet,replay]]]");
+        die("usage: bench_serve BUILD_DIR [TAPS [EVENTS [online,fleet,replay,offline]]]");
     signal(SIGPIPE, SIG_IGN); /* a terminal that dies is an error on write, not our death */
     setenv("CLEANPLATE_NOW", NOW, 1);
     setenv("CLEANPLATE_USER", "bench", 1);
@@ -783,6 +833,8 @@ int main(int argc, char **argv)
     }
     if (strstr(parts, "replay"))
         bench_replay(build, dir, events);
+    if (strstr(parts, "offline"))
+        bench_offline(build, dir, taps < OFFLINE_CARDS / 3 ? taps : OFFLINE_CARDS / 3);
     fprintf(stderr, "serve: measured in %.1f s\n", bench_now_s() - t0);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     return system(cmd) == 0 ? 0 : 1;
