@@ -41,25 +41,33 @@ static cp_err forget_old(termsync *t)
     return journal_prune(t->j, before, &n);
 }
 
+/* The index of card number no in cards (the snapshot's array), or -1. */
+static long card_index(const json_t *cards, const char *no)
+{
+    const json_t *c;
+    size_t i;
+
+    json_array_foreach(cards, i, c)
+        if (strcmp(no, termsync_text(c, "card")) == 0)
+            return (long)i;
+    return -1;
+}
+
 /* Puts each card of cards (an array of the snapshot's card objects) in
  * the held snapshot, in place of the one with its number or added. */
 static cp_err merge_cards(termsync *t, const json_t *cards)
 {
-    json_t *held_cards = json_object_get(t->snapshot, "cards"), *c, *held;
-    size_t i, j;
+    json_t *held_cards = json_object_get(t->snapshot, "cards"), *c;
+    size_t i;
 
     if (!json_is_array(held_cards))
         return cp_fail(CP_ERR_PARSE, "the held snapshot has no cards");
     json_array_foreach(cards, i, c) {
         const char *no = json_string_value(json_object_get(c, "card"));
-        int found = 0;
-        json_array_foreach(held_cards, j, held)
-            if (no && strcmp(no, termsync_text(held, "card")) == 0) {
-                json_array_set(held_cards, j, c);
-                found = 1;
-                break;
-            }
-        if (!found && json_array_append(held_cards, c))
+        long at = no ? card_index(held_cards, no) : -1;
+
+        if (at >= 0 ? json_array_set(held_cards, (size_t)at, c)
+                    : json_array_append(held_cards, c))
             return cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot");
     }
     return CP_OK;
@@ -458,21 +466,18 @@ out:
 
 cp_err termsync_snapshot_card_store(termsync *t, const char *card_no)
 {
-    json_t *c;
-    size_t i;
+    json_t *cards = json_object_get(t->snapshot, "cards");
+    long at = card_index(cards, card_no);
+    char *text;
+    cp_err err;
 
-    json_array_foreach(json_object_get(t->snapshot, "cards"), i, c)
-        if (strcmp(termsync_text(c, "card"), card_no) == 0) {
-            char *text = json_dumps(c, JSON_COMPACT);
-            cp_err err;
-
-            if (!text)
-                return cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
-            err = journal_snapshot_card_save(t->j, card_no, text);
-            free(text);
-            return err;
-        }
-    return CP_OK; /* not in the snapshot: nothing of it changed */
+    if (at < 0)
+        return CP_OK; /* not in the snapshot: nothing of it changed */
+    if (!(text = json_dumps(json_array_get(cards, (size_t)at), JSON_COMPACT)))
+        return cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
+    err = journal_snapshot_card_save(t->j, card_no, text);
+    free(text);
+    return err;
 }
 
 const char *termsync_text(const json_t *answer, const char *key)
