@@ -19,6 +19,7 @@ struct remote {
     char key_hex[TERMAUTH_HEX_LEN]; /* signed with core/termauth, as the server checks */
     long budget_ms;
     int64_t offset_s;
+    int timed_out; /* the last request ran out of its time (remote_timed_out) */
 };
 
 /* What came back, grown as curl hands it over. */
@@ -112,6 +113,11 @@ void remote_set_clock_offset(remote *r, int64_t offset_s)
     r->offset_s = offset_s;
 }
 
+int remote_timed_out(const remote *r)
+{
+    return r->timed_out;
+}
+
 long remote_budget_ms(const remote *r)
 {
     return r->budget_ms;
@@ -167,6 +173,7 @@ static cp_err request_once(remote *r, const char *method, const char *path, cons
 
     *answer = NULL;
     *status = 0;
+    r->timed_out = 0;
     snprintf(full_path, sizeof full_path, "%s%s", r->prefix, path);
     snprintf(url, sizeof url, "%s%s", r->base, path);
     if (!(headers = signed_headers(r, method, full_path, body))) {
@@ -187,6 +194,7 @@ static cp_err request_once(remote *r, const char *method, const char *path, cons
         curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE, (long)(body ? strlen(body) : 0));
     }
     if ((rc = curl_easy_perform(r->curl)) != CURLE_OK) {
+        r->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
         err = cp_fail(CP_ERR_DISCONNECTED, "no answer from the server %s: %s", r->base,
                       curl_easy_strerror(rc));
         goto out;

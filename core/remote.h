@@ -53,6 +53,12 @@ cp_err remote_request(remote *r, const char *method, const char *path, const cha
 cp_err remote_post_events(remote *r, const char *const *events, size_t n, int64_t pending,
                           int64_t snapshot_version, long *status, json_t **answer);
 
+/* Whether the last request found no answer because its time ran out (a
+ * server or a link that says nothing: a hung server, packets dropped),
+ * rather than at once (a connection refused, a busy answer): the first
+ * costs whoever waits the whole budget again at the next try. */
+int remote_timed_out(const remote *r);
+
 /* The budget given to remote_new. */
 long remote_budget_ms(const remote *r);
 

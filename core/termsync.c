@@ -14,16 +14,54 @@
  * it gets this many budgets, and at least SNAPSHOT_MIN_MS. */
 #define SNAPSHOT_BUDGETS 10
 #define SNAPSHOT_MIN_MS 5000
+/* After a request that ran out of its budget (remote_timed_out: a hung
+ * server, a cable pulled; not a refused connection, which fails at once),
+ * the link rests this long: cards are decided from the snapshot at once,
+ * where each would wait the whole budget first, and the idle turns do not
+ * try either. The first try after it, an idle turn's or a card's, tests
+ * the link again: a server back is found within this and an idle turn. */
+#define REST_MS 10000
 
 struct termsync {
     journal *j;
     remote *r;
     char terminal[64];
     int offline;         /* the last request found no answer */
+    int64_t rest_until;  /* monotonic ms: no request before (REST_MS); 0: none */
     json_t *snapshot;    /* what offline decisions read, NULL before the first */
     int64_t snapshot_version;
     time_t snapshot_taken; /* real clock; 0: not in this run */
 };
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Whether the link rests after a request that ran out of time (REST_MS). */
+static int resting(const termsync *t)
+{
+    return t->rest_until && monotonic_ms() < t->rest_until;
+}
+
+/* A request found no answer: offline, and resting when it waited in vain. */
+static termsync_state no_answer(termsync *t)
+{
+    t->offline = 1;
+    if (remote_timed_out(t->r))
+        t->rest_until = monotonic_ms() + REST_MS;
+    return TERMSYNC_NO_ANSWER;
+}
+
+/* A request had an answer (whatever it said): the link is up. */
+static void answered(termsync *t)
+{
+    t->offline = 0;
+    t->rest_until = 0;
+}
 
 /* Forgets what the server had for more than KEEP_DAYS: a terminal makes
  * about a thousand events a day. */
@@ -229,15 +267,18 @@ static termsync_state send_batch(termsync *t, int64_t *left, json_t **error)
         st = TERMSYNC_ANSWERED;
         goto out;
     }
+    if (resting(t)) {
+        st = TERMSYNC_NO_ANSWER;
+        goto out;
+    }
     for (size_t i = 0; i < n; i++)
         texts[i] = ev[i].body;
     if (remote_post_events(t->r, texts, n, *left - (int64_t)n, t->snapshot_version, &status,
                            &answer)) {
-        t->offline = 1;
-        st = TERMSYNC_NO_ANSWER;
+        st = no_answer(t);
         goto out;
     }
-    t->offline = 0;
+    answered(t);
     keep_clock(t);
     /* an error object may carry the answers before the refused event */
     if (take_answers(t, answer, &hw))
@@ -283,11 +324,11 @@ static termsync_state probe(termsync *t, json_t **error)
     long status = 0;
 
     *error = NULL;
-    if (remote_post_events(t->r, NULL, 0, 0, t->snapshot_version, &status, &answer)) {
-        t->offline = 1;
+    if (resting(t))
         return TERMSYNC_NO_ANSWER;
-    }
-    t->offline = 0;
+    if (remote_post_events(t->r, NULL, 0, 0, t->snapshot_version, &status, &answer))
+        return no_answer(t);
+    answered(t);
     keep_clock(t);
     take_answers(t, answer, &hw);
     if (status != 200 || !json_is_true(json_object_get(answer, "ok"))) {
@@ -423,7 +464,7 @@ cp_err termsync_refresh_snapshot(termsync *t, long min_age_s)
     char *text = NULL, path[64] = "/v1/snapshot";
     cp_err err;
 
-    if (t->snapshot_taken && time(NULL) - t->snapshot_taken < min_age_s)
+    if ((t->snapshot_taken && time(NULL) - t->snapshot_taken < min_age_s) || resting(t))
         return CP_OK;
     if ((err = journal_pending_count(t->j, &pending)) || pending > 0)
         return err;
@@ -433,10 +474,10 @@ cp_err termsync_refresh_snapshot(termsync *t, long min_age_s)
     if ((err = remote_request(t->r, "GET", path, NULL,
                               budget < SNAPSHOT_MIN_MS ? SNAPSHOT_MIN_MS : budget, &status,
                               &answer))) {
-        t->offline = 1;
+        no_answer(t);
         return err;
     }
-    t->offline = 0;
+    answered(t);
     keep_clock(t);
     version = json_object_get(answer, "version");
     if (status != 200 || !json_is_integer(version)) {

@@ -51,7 +51,11 @@ journal *termsync_journal(termsync *t);
 remote *termsync_remote(termsync *t);
 const char *termsync_terminal(const termsync *t);
 
-/* Whether the last request had no answer (the terminal is offline). */
+/* Whether the last request had no answer (the terminal is offline). After
+ * one that ran out of its budget (a silent server or link, not a refused
+ * connection) the link rests for 10 s: flush, probe and snapshot send
+ * nothing and say NO_ANSWER at once, so that the cards meanwhile are each
+ * decided offline without waiting the budget first. */
 int termsync_offline(const termsync *t);
 
 /* The first contact: learns the server's high-water mark for this terminal
