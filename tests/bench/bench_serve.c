@@ -41,9 +41,14 @@
  *   offline  SQLite file, a canteen of 19,000 cards: one terminal through
  *            serve taps TAPS cards online, then the server is stopped and
  *            it taps TAPS more, each decided offline from its snapshot
- *            (pos/offline.c) and kept in its journal. Baseline: its own
- *            online taps. No goal: the row guards an offline tap against
- *            writing the whole snapshot again (79 ms a tap once).
+ *            (pos/offline.c) and kept in its journal; then a listener
+ *            that never answers takes the server's port (a hung server, a
+ *            link that drops packets) and it taps TAPS more: the first
+ *            waits the budget (800 ms here), the link then rests and the
+ *            others are decided at once. Baseline: its own online taps.
+ *            No goal: the rows guard an offline tap against writing the
+ *            whole snapshot again (79 ms a tap once) and against each tap
+ *            waiting for a silent server (800 ms a tap once).
  * PostgreSQL: the server CLEANPLATE_BENCH_PG names (a schema per run,
  * dropped afterwards); when it is not set, this program runs itself again
  * under tests/with-pg.sh (a throw-away server that does not sync to disk;
@@ -258,10 +263,11 @@ typedef struct term {
     FILE *in, *out; /* its stdin, its stdout */
 } term;
 
-/* Starts terminal POS<no>: through the server s with key
- * (journal in dir) or, when s is NULL, on the store target. */
-static void term_start(term *t, const char *build, int no, const server *s, const char *key,
-                       const char *target, const char *dir)
+/* Starts terminal POS<no>: through the server s with key (journal in
+ * dir, BUDGET_MS) or, when s is NULL, on the store target. */
+static void term_start_budget(term *t, const char *build, int no, const server *s,
+                              const char *key, const char *target, const char *dir,
+                              const char *budget_ms)
 {
     char prog[512], code[16], jpath[600];
     int to[2], from[2];
@@ -276,7 +282,7 @@ static void term_start(term *t, const char *build, int no, const server *s, cons
             _exit(127);
         if (s)
             execl(prog, prog, "--headless", "--terminal", code, "--server", s->url,
-                  "--key", key, "--journal", jpath, "--offline-after-ms", BUDGET_MS,
+                  "--key", key, "--journal", jpath, "--offline-after-ms", budget_ms,
                   (char *)NULL);
         else
             execl(prog, prog, "--headless", "--terminal", code, "--db", target,
@@ -287,6 +293,12 @@ static void term_start(term *t, const char *build, int no, const server *s, cons
     close(from[1]);
     if (!(t->in = fdopen(to[1], "w")) || !(t->out = fdopen(from[0], "r")))
         die("fdopen");
+}
+
+static void term_start(term *t, const char *build, int no, const server *s, const char *key,
+                       const char *target, const char *dir)
+{
+    term_start_budget(t, build, no, s, key, target, dir, BUDGET_MS);
 }
 
 /* Taps card no at t; returns the time from writing the line to reading
@@ -374,28 +386,64 @@ static void bench_online(const char *build, const char *dir, int taps, const cha
 
 /* ---- offline: one terminal at a big canteen, the server stopped -------------- */
 
-/* One terminal through serve at a canteen of OFFLINE_CARDS cards (its
- * snapshot some 3.5 MB): taps online, then the server is stopped and as
- * many taps are decided offline from the snapshot (the connection refused:
- * no budget waited). The baseline is the same terminal's online taps. */
-static void bench_offline(const char *build, const char *dir, int taps)
+/* Listens on the server's port (its url's) and never answers: a server
+ * that is silent rather than gone (hung, or a link that drops packets),
+ * where a connection is taken by the kernel and nothing comes back. */
+static int silent_listener(const server *s)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    const char *port = strrchr(s->url, ':');
+    int fd = socket(AF_INET, SOCK_STREAM, 0), on = 1;
+
+    sa.sin_port = htons((uint16_t)atoi(port ? port + 1 : "0"));
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) ||
+        bind(fd, (struct sockaddr *)&sa, sizeof sa) || listen(fd, 1024))
+        die("listening on the stopped server's port");
+    return fd;
+}
+
+/* Rows p50 and p99 of the taps' times (n), beside base (the online taps);
+ * both are sorted (bench_percentile). */
+static void offline_rows(const char *what, double *times, double *base, int n)
 {
     static const char base_is[] = "the same terminal online, before the server stopped";
+    char name[160];
+
+    snprintf(name, sizeof name, "offline charge, %d cards, %sp50 (%d taps)", OFFLINE_CARDS,
+             what, n);
+    row(name, bench_percentile(times, n, 50), "ms", base_is, bench_percentile(base, n, 50),
+        NULL, 0);
+    snprintf(name, sizeof name, "offline charge, %d cards, %sp99 (%d taps)", OFFLINE_CARDS,
+             what, n);
+    row(name, bench_percentile(times, n, 99), "ms", base_is, bench_percentile(base, n, 99),
+        NULL, 0);
+}
+
+/* One terminal through serve at a canteen of OFFLINE_CARDS cards (its
+ * snapshot some 3.5 MB), with the default budget (800 ms): taps online,
+ * then the server is stopped and as many taps are decided offline from
+ * the snapshot (the connection refused: no budget waited); then a listener
+ * that never answers takes the server's port, and as many more (the first
+ * waits the budget, the link then rests: termsync's REST_MS). The
+ * baseline is the same terminal's online taps. */
+static void bench_offline(const char *build, const char *dir, int taps)
+{
     double *on = calloc((size_t)taps, sizeof *on), *off = calloc((size_t)taps, sizeof *off);
-    char target[600], name[128];
-    int card = 1;
+    double *silent = calloc((size_t)taps, sizeof *silent), first;
+    char target[600];
+    int card = 1, fd;
     term_key keys[1];
     server s;
     term t;
 
-    if (!on || !off)
+    if (!on || !off || !silent)
         die("out of memory");
     snprintf(target, sizeof target, "%s/offline.db", dir);
     fprintf(stderr, "offline: a canteen of %d cards, %d taps online, then %d with the server "
-                    "stopped...\n", OFFLINE_CARDS, taps, taps);
+                    "stopped, %d with it silent...\n", OFFLINE_CARDS, taps, taps, taps);
     make_canteen(target, OFFLINE_CARDS, 1, keys);
     serve_start(&s, build, target, 2, dir);
-    term_start(&t, build, 1, &s, keys[0], NULL, dir);
+    term_start_budget(&t, build, 1, &s, keys[0], NULL, dir, "800");
     for (int i = 0; i < WARMUP; i++)
         term_tap(&t, card++, 0);
     for (int i = 0; i < taps; i++)
@@ -403,15 +451,19 @@ static void bench_offline(const char *build, const char *dir, int taps)
     serve_stop(&s);
     for (int i = 0; i < taps; i++)
         off[i] = term_tap(&t, card++, 1);
+    fd = silent_listener(&s);
+    for (int i = 0; i < taps; i++)
+        silent[i] = term_tap(&t, card++, 1);
     term_stop(&t);
-    snprintf(name, sizeof name, "offline charge, %d cards, p50 (%d taps)", OFFLINE_CARDS, taps);
-    row(name, bench_percentile(off, taps, 50), "ms", base_is, bench_percentile(on, taps, 50),
-        NULL, 0);
-    snprintf(name, sizeof name, "offline charge, %d cards, p99 (%d taps)", OFFLINE_CARDS, taps);
-    row(name, bench_percentile(off, taps, 99), "ms", base_is, bench_percentile(on, taps, 99),
-        NULL, 0);
+    close(fd);
+    first = silent[0];
+    fprintf(stderr, "  server silent: the first tap %.0f ms (the budget), the slowest after it "
+                    "%.1f ms\n", first, bench_percentile(silent + 1, taps - 1, 100));
+    offline_rows("", off, on, taps);
+    offline_rows("server silent, ", silent, on, taps);
     free(on);
     free(off);
+    free(silent);
 }
 
 /* ---- fleet: n terminals at once ----------------------------------------------- */
