@@ -456,12 +456,72 @@ static cp_err merge_delta(termsync *t, json_t *delta)
     return CP_OK;
 }
 
-cp_err termsync_refresh_snapshot(termsync *t, long min_age_s)
+/* Fetches the snapshot from query ("since=V&" for a delta, or "") page
+ * by page (?after= the last card of the page before, doc/protocol.md):
+ * *out gets the first page's answer with the cards of every page. A
+ * server that answers whole (no "more") is one page. */
+static cp_err fetch_pages(termsync *t, const char *query, json_t **out)
 {
     long budget = remote_budget_ms(t->r) * SNAPSHOT_BUDGETS, status = 0;
-    json_t *answer = NULL, *version;
+    json_t *first = NULL, *page = NULL, *cards;
+    char path[128], after[32] = "";
+    const char *last;
+    int more;
+    cp_err err = CP_OK;
+
+    *out = NULL;
+    do {
+        snprintf(path, sizeof path, "/v1/snapshot?%safter=%s", query, after);
+        if ((err = remote_request(t->r, "GET", path, NULL,
+                                  budget < SNAPSHOT_MIN_MS ? SNAPSHOT_MIN_MS : budget, &status,
+                                  &page))) {
+            no_answer(t);
+            goto out;
+        }
+        answered(t);
+        keep_clock(t);
+        cards = json_object_get(page, "cards");
+        if (status != 200 || !json_is_integer(json_object_get(page, "version")) ||
+            !json_is_array(cards)) {
+            err = cp_fail(CP_ERR_INVALID, "the server refused the snapshot: %s",
+                          termsync_text(page, "message"));
+            goto out;
+        }
+        more = json_is_true(json_object_get(page, "more")) && json_array_size(cards) > 0;
+        last = termsync_text(json_array_get(cards, json_array_size(cards) - 1), "card");
+        /* each page after the one before: a server that repeats itself is refused */
+        if (more && (strlen(last) >= sizeof after || strcmp(last, after) <= 0)) {
+            err = cp_fail(CP_ERR_INVALID, "the server's snapshot pages do not advance "
+                          "(after card '%s' came '%s')", after, last);
+            goto out;
+        }
+        if (more)
+            strcpy(after, last);
+        if (!first) {
+            first = page;
+        } else {
+            if (json_array_extend(json_object_get(first, "cards"), cards)) {
+                err = cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot");
+                goto out;
+            }
+            json_decref(page);
+        }
+        page = NULL;
+    } while (more);
+    json_object_del(first, "more");
+    *out = first;
+    first = NULL;
+out:
+    json_decref(page);
+    json_decref(first);
+    return err;
+}
+
+cp_err termsync_refresh_snapshot(termsync *t, long min_age_s)
+{
+    json_t *answer = NULL;
     int64_t pending = 0;
-    char *text = NULL, path[64] = "/v1/snapshot";
+    char *text = NULL, query[48] = "";
     cp_err err;
 
     if ((t->snapshot_taken && time(NULL) - t->snapshot_taken < min_age_s) || resting(t))
@@ -470,21 +530,9 @@ cp_err termsync_refresh_snapshot(termsync *t, long min_age_s)
         return err;
     /* only what changed since the held one: a city's cards are many */
     if (delta_ok(t))
-        snprintf(path, sizeof path, "/v1/snapshot?since=%lld", (long long)t->snapshot_version);
-    if ((err = remote_request(t->r, "GET", path, NULL,
-                              budget < SNAPSHOT_MIN_MS ? SNAPSHOT_MIN_MS : budget, &status,
-                              &answer))) {
-        no_answer(t);
+        snprintf(query, sizeof query, "since=%lld&", (long long)t->snapshot_version);
+    if ((err = fetch_pages(t, query, &answer)))
         return err;
-    }
-    answered(t);
-    keep_clock(t);
-    version = json_object_get(answer, "version");
-    if (status != 200 || !json_is_integer(version)) {
-        err = cp_fail(CP_ERR_INVALID, "the server refused the snapshot: %s",
-                      termsync_text(answer, "message"));
-        goto out;
-    }
     if (json_is_true(json_object_get(answer, "delta")) && t->snapshot) {
         if ((err = merge_delta(t, answer)))
             goto out;
@@ -492,7 +540,8 @@ cp_err termsync_refresh_snapshot(termsync *t, long min_age_s)
         json_decref(t->snapshot);
         t->snapshot = json_incref(answer);
     }
-    t->snapshot_version = json_integer_value(version);
+    /* the first page's version: what changed after it comes in the next delta */
+    t->snapshot_version = json_integer_value(json_object_get(answer, "version"));
     t->snapshot_taken = time(NULL);
     if (!(text = json_dumps(t->snapshot, JSON_COMPACT))) {
         err = cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");

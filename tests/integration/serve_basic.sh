@@ -128,6 +128,21 @@ as_manager topup S0004 5 >/dev/null
 req POS1 "$NEW" GET "/v1/snapshot?since=$V"
 [ "$(answer '.cards | length')" = 1 ] && [ "$(answer '.cards[0].staff_no')" = S0004 ] ||
     fail "delta after a top-up: $(cat "$TMPDIR/answer")"
+# page by page (?after=CARD): the cards numbered after it, today's meals
+# with them; a page not full says no more; a bad card number is refused
+req POS1 "$NEW" GET "/v1/snapshot?after=0000000002"
+expect 200 ok
+[ "$(answer '[.cards[].card] | join(" ")')" = "0000000003 0000000004 0000000005" ] &&
+    [ "$(answer .more)" = false ] || fail "a page after card 2: $(cat "$TMPDIR/answer")"
+req POS1 "$NEW" GET "/v1/snapshot?after="
+[ "$(answer '.cards[0].meals_today.lunch')" = 1 ] || fail "first page: $(cat "$TMPDIR/answer")"
+req POS1 "$NEW" GET "/v1/snapshot?since=$V&after=0000000003"
+[ "$(answer '.cards | length')" = 1 ] && [ "$(answer .delta)" = true ] ||
+    fail "a delta's page: $(cat "$TMPDIR/answer")"
+for bad in "after=12ab" "after=00000000001" "after=%27"; do
+    req POS1 "$NEW" GET "/v1/snapshot?$bad"
+    expect 400 bad_json
+done
 
 # a weighing from the station, a receipt, a void with the manager's PIN
 req W1 "$WKEY" POST /v1/events '{"events":[{"seq":1,"kind":"weighing","stage":"plate","card":"0000000001","gross_g":460,"tare_g":420,"overload":false}]}'

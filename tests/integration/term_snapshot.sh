@@ -2,12 +2,14 @@
 # the whole snapshot; later ones ask GET /v1/snapshot?since=VERSION and fold
 # the changed cards into the held one (a card blocked, a wallet topped up),
 # keeping every other card; a new business day takes a whole one again.
+# Page by page (?after=): a canteen of 4,100 cards comes in three pages of
+# at most 2,000, every card once, today's meals with the cards of every page.
 # store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 . tests/integration/helpers/term.sh
 
-setup_canteen 6
-for s in S0001 S0002; do as_manager topup "$s" 30 >/dev/null; done
+setup_canteen 4100
+for s in S0001 S0002 S3001; do as_manager topup "$s" 30 >/dev/null; done
 KEY=$("$OFFICE" terminal key POS1)
 JOURNAL=$TMPDIR/pos1.journal
 trap '[ -z "$SERVE" ] || kill -9 "$SERVE" 2>/dev/null || true' EXIT
@@ -17,23 +19,35 @@ pos() {
 }
 held() { journal "SELECT body FROM journal_snapshot" | jq -r "$1"; }
 card() { held ".cards[] | select(.card == \"$1\") | $2"; }
-snapshots() { grep -c "GET /v1/snapshot$1 (snapshot) 200" "$TMPDIR/serve.log" || true; }
+# snapshots QUERY: the snapshot requests logged with ?QUERY (a page's after= included)
+snapshots() { grep -cF "GET /v1/snapshot?$1 (snapshot) 200" "$TMPDIR/serve.log" || true; }
+requests() { grep -c "GET /v1/snapshot" "$TMPDIR/serve.log" || true; }
 
 start_serve
+# a meal today on the second page, before the first snapshot
+echo 0000003001 | "$POS" --headless --terminal POS2 >/dev/null || fail "charging card 3001"
 pos
-[ "$(snapshots '')" = 1 ] || fail "no whole snapshot first: $(cat "$TMPDIR/serve.log")"
+[ "$(snapshots 'after=')" = 1 ] && [ "$(snapshots 'after=0000002000')" = 1 ] &&
+    [ "$(snapshots 'after=0000004000')" = 1 ] && [ "$(requests)" = 3 ] ||
+    fail "not three pages first: $(cat "$TMPDIR/serve.log")"
 n=$(held '.cards | length')
 v=$(held .version)
-[ "$n" -ge 6 ] || fail "$n cards held"
+[ "$n" = 4100 ] && [ "$(held '[.cards[].card] | unique | length')" = 4100 ] ||
+    fail "$n cards held, $(held '[.cards[].card] | unique | length') of them different"
+[ "$(held .more)" = null ] || fail "the pages' flag kept in the snapshot"
 [ "$(card 0000000002 .cash_fen)" = 3000 ] || fail "card 2: $(card 0000000002 .)"
+[ "$(card 0000003001 .meals_today.lunch)" = 1 ] && [ "$(card 0000003001 .cash_fen)" = 2200 ] ||
+    fail "card 3001 on the second page: $(card 0000003001 .)"
+[ "$(card 0000003002 .meals_today.lunch)" = null ] || fail "card 3002: $(card 0000003002 .)"
 
 "$OFFICE" card block 0000000003 >/dev/null
 as_manager topup S0002 20 >/dev/null
+"$OFFICE" card block 0000004050 >/dev/null
 pos
-[ "$(snapshots "?since=$v")" = 1 ] || fail "no delta since $v: $(cat "$TMPDIR/serve.log")"
+[ "$(snapshots "since=$v&after=")" = 1 ] || fail "no delta since $v: $(cat "$TMPDIR/serve.log")"
 [ "$(held '.cards | length')" = "$n" ] || fail "cards lost or doubled: $(held '.cards | length') not $n"
-[ "$(card 0000000003 .status)" = lost ] && [ "$(card 0000000002 .cash_fen)" = 5000 ] ||
-    fail "the delta was not folded in: $(held .cards)"
+[ "$(card 0000000003 .status)" = lost ] && [ "$(card 0000000002 .cash_fen)" = 5000 ] &&
+    [ "$(card 0000004050 .status)" = lost ] || fail "the delta was not folded in"
 [ "$(card 0000000001 .cash_fen)" = 3000 ] || fail "an unchanged card changed: $(card 0000000001 .)"
 [ "$(held .version)" -gt "$v" ] || fail "the version did not move"
 
@@ -42,6 +56,8 @@ kill_serve
 CLEANPLATE_NOW=2026-11-21T12:00:00
 start_serve # a new log
 pos
-[ "$(snapshots '')" = 1 ] || fail "no whole snapshot on a new day: $(cat "$TMPDIR/serve.log")"
+[ "$(snapshots 'after=')" = 1 ] && [ "$(requests)" = 3 ] ||
+    fail "no whole snapshot on a new day: $(cat "$TMPDIR/serve.log")"
+[ "$(card 0000003001 .meals_today.lunch)" = null ] || fail "yesterday's meal: $(card 0000003001 .)"
 [ "$(held .business_date)" = 2026-11-21 ] || fail "date: $(held .business_date)"
 echo "term_snapshot: ok"
