@@ -9,9 +9,10 @@
  * (top-ups, subsidies). An import of diners after V makes it a whole
  * snapshot again ("delta": false), since its entry names only the file.
  * Cards are those of every diner (one balance per diner in every canteen);
- * periods, prices and items are the terminal's canteen's. A delta is for
- * the same business date: a terminal asks for a whole snapshot when the
- * date changes (meals_today start again). */
+ * periods, prices and items are the terminal's canteen's. A delta's cards
+ * count today's meals; a terminal keeps its other cards' counts as of the
+ * held snapshot's date (core/termsync.c keep_days), so that a new day
+ * takes a delta too. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -426,16 +426,32 @@ cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_de
     return err;
 }
 
-/* Whether the held snapshot can take a delta: there is one, of the
- * business date the server now has (a delta counts today's meals from the
- * held ones; a new day needs a whole snapshot), by the terminal's own
- * business clock: when it and the server's disagree, a whole one comes. */
+/* Whether the held snapshot can take a delta: there is one with cards
+ * (a whole one is fetched otherwise, or when the server says an import
+ * made the held one stale). */
 static int delta_ok(termsync *t)
 {
-    const char *date = json_string_value(json_object_get(t->snapshot, "business_date"));
-    char today[CP_DATE_LEN];
+    return t->snapshot && json_is_array(json_object_get(t->snapshot, "cards"));
+}
 
-    return t->snapshot && date && clock_today(today) == CP_OK && strcmp(date, today) == 0;
+/* A delta of a later business date: every held card's counts belong to
+ * the held date, said in the card's "day" where it has none of its own, so
+ * that a tap of the new day starts them from zero (pos/offline.c rolls a
+ * card over on its first tap of a day); the delta's cards come with the
+ * new day's counts. Once a day, where a whole snapshot each new day took
+ * a city's terminal 51 requests for 100,000 cards. */
+static cp_err keep_days(termsync *t, const json_t *delta)
+{
+    const char *held = termsync_text(t->snapshot, "business_date");
+    json_t *c;
+    size_t i;
+
+    if (!*held || strcmp(held, termsync_text(delta, "business_date")) == 0)
+        return CP_OK;
+    json_array_foreach(json_object_get(t->snapshot, "cards"), i, c)
+        if (!json_object_get(c, "day") && json_object_set_new(c, "day", json_string(held)))
+            return cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot");
+    return CP_OK;
 }
 
 /* Folds a delta (doc/protocol.md: the cards changed since the held
@@ -446,9 +462,9 @@ static cp_err merge_delta(termsync *t, json_t *delta)
     json_t *value;
     cp_err err;
 
-    if ((err = merge_cards(t, json_object_get(delta, "cards"))))
+    if ((err = keep_days(t, delta)) || (err = merge_cards(t, json_object_get(delta, "cards"))))
         return err;
-    /* the rest (version, periods, prices, items, rules, names) is whole */
+    /* the rest (version, date, periods, prices, items, rules, names) is whole */
     json_object_foreach(delta, key, value)
         if (strcmp(key, "cards") != 0 && json_object_set(t->snapshot, key, value))
             return cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot");

@@ -1,7 +1,8 @@
 # The terminal keeps its snapshot fresh with deltas: the first contact takes
 # the whole snapshot; later ones ask GET /v1/snapshot?since=VERSION and fold
 # the changed cards into the held one (a card blocked, a wallet topped up),
-# keeping every other card; a new business day takes a whole one again.
+# keeping every other card; a new business day takes a delta too, the held
+# cards' meals kept as the day before's.
 # Page by page (?after=): a canteen of 4,100 cards comes in three pages of
 # at most 2,000, every card once, today's meals with the cards of every page.
 # store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
@@ -9,7 +10,7 @@
 . tests/integration/helpers/term.sh
 
 setup_canteen 4100
-for s in S0001 S0002 S3001; do as_manager topup "$s" 30 >/dev/null; done
+for s in S0001 S0002 S3001 S3002; do as_manager topup "$s" 30 >/dev/null; done
 KEY=$("$OFFICE" terminal key POS1)
 JOURNAL=$TMPDIR/pos1.journal
 trap '[ -z "$SERVE" ] || kill -9 "$SERVE" 2>/dev/null || true' EXIT
@@ -51,13 +52,27 @@ pos
 [ "$(card 0000000001 .cash_fen)" = 3000 ] || fail "an unchanged card changed: $(card 0000000001 .)"
 [ "$(held .version)" -gt "$v" ] || fail "the version did not move"
 
-# the next day: a whole snapshot (today's meals start again)
+# the next day: a delta too; the held cards' meals are yesterday's ("day"),
+# a card with a meal today comes with it
 kill_serve
 CLEANPLATE_NOW=2026-11-21T12:00:00
+echo 0000003002 | "$POS" --headless --terminal POS2 >/dev/null || fail "charging card 3002"
+v=$(held .version)
 start_serve # a new log
 pos
-[ "$(snapshots 'after=')" = 1 ] && [ "$(requests)" = 3 ] ||
-    fail "no whole snapshot on a new day: $(cat "$TMPDIR/serve.log")"
-[ "$(card 0000003001 .meals_today.lunch)" = null ] || fail "yesterday's meal: $(card 0000003001 .)"
+[ "$(snapshots "since=$v&after=")" = 1 ] && [ "$(requests)" = 1 ] ||
+    fail "not one delta on a new day: $(cat "$TMPDIR/serve.log")"
 [ "$(held .business_date)" = 2026-11-21 ] || fail "date: $(held .business_date)"
+[ "$(held '.cards | length')" = "$n" ] || fail "cards lost or doubled: $(held '.cards | length') not $n"
+[ "$(card 0000003001 .day)" = 2026-11-20 ] || fail "card 3001 not kept as yesterday's: $(card 0000003001 .)"
+[ "$(card 0000003002 .meals_today.lunch)" = 1 ] && [ "$(card 0000003002 .day)" = null ] ||
+    fail "card 3002's meal today: $(card 0000003002 .)"
+# decided from it without the server: 3001's meal was yesterday, 3002's today
+kill_serve
+printf '0000003001\n0000003002\n' | "$POS" --headless --terminal POS1 --server "$URL" --key "$KEY" \
+    --journal "$JOURNAL" >"$TMPDIR/answers" 2>/dev/null || fail "offline taps"
+[ "$(sed -n 1p "$TMPDIR/answers" | jq -r '.ok, .offline' | tr '\n' ' ')" = "true true " ] ||
+    fail "card 3001 offline on the new day: $(sed -n 1p "$TMPDIR/answers")"
+[ "$(sed -n 2p "$TMPDIR/answers" | jq -r '.error, .offline' | tr '\n' ' ')" = "limit_reached true " ] ||
+    fail "card 3002's second lunch offline: $(sed -n 2p "$TMPDIR/answers")"
 echo "term_snapshot: ok"
