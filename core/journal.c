@@ -33,6 +33,7 @@ struct journal {
 };
 
 static cp_err one_text(journal *j, db_stmt *st, char **out);
+static cp_err one_int64(journal *j, const char *sql, int64_t *out);
 
 /* Counts n writes toward the next journal_tidy when err is CP_OK; returns err. */
 static cp_err wrote(journal *j, cp_err err, int n)
@@ -63,12 +64,37 @@ static const char schema_sql[] =
     "  body TEXT NOT NULL,"
     "  version INTEGER NOT NULL,"
     "  fetched_at TEXT NOT NULL);"
-    /* cards of the snapshot changed here since it was saved (offline
-     * charges), laid over its own when it is loaded */
-    "CREATE TABLE IF NOT EXISTS journal_snapshot_cards ("
+    /* the snapshot's cards, one row each (the snapshot's body holds the
+     * rest): a city's terminal holds 100,000, which as one JSON text took
+     * 262 MB of its memory, 18 MB to write after each refresh and to read
+     * at each start */
+    "CREATE TABLE IF NOT EXISTS journal_cards ("
+    "  card TEXT PRIMARY KEY,"
+    "  body TEXT NOT NULL);"
+    /* the cards of a snapshot being fetched, page by page, until it is
+     * saved: not all in memory at once, and the held ones untouched if the
+     * fetch fails half-way */
+    "CREATE TABLE IF NOT EXISTS journal_cards_next ("
     "  card TEXT PRIMARY KEY,"
     "  body TEXT NOT NULL);"
     "PRAGMA user_version = " JOURNAL_USER_VERSION ";";
+
+/* A journal written before journal_cards held its cards in the snapshot's
+ * body, and the cards it changed offline in journal_snapshot_cards, laid
+ * over them: both moved into journal_cards, once (the body then has no
+ * "cards"; a body that does not parse is left, as good as none). */
+static const char move_cards_sql[] =
+    "INSERT INTO journal_cards (card, body)"
+    " SELECT json_extract(c.value, '$.card'), c.value FROM journal_snapshot s,"
+    "   json_each(s.body, '$.cards') c"
+    " WHERE json_valid(s.body) AND json_extract(c.value, '$.card') IS NOT NULL"
+    " ON CONFLICT (card) DO UPDATE SET body = excluded.body;"
+    "UPDATE journal_snapshot SET body = json_remove(body, '$.cards')"
+    " WHERE json_valid(body) AND json_type(body, '$.cards') IS NOT NULL;";
+static const char move_changed_sql[] =
+    "INSERT INTO journal_cards (card, body) SELECT card, body FROM journal_snapshot_cards"
+    " WHERE true ON CONFLICT (card) DO UPDATE SET body = excluded.body;"
+    "DROP TABLE journal_snapshot_cards;";
 
 /* Creates path for its owner alone when missing; an existing file is left
  * as it is (its owner chose its mode). */
@@ -96,9 +122,17 @@ static cp_err create_schema(journal *j)
 {
     cp_err err;
 
+    int64_t old_cards = 0;
+
     if ((err = db_begin(j->d)))
         return err;
-    if ((err = db_exec(j->d, schema_sql)) || (err = db_commit(j->d)))
+    if (!(err = db_exec(j->d, schema_sql)) &&
+        !(err = one_int64(j, "SELECT count(*) FROM sqlite_master"
+                             " WHERE name = 'journal_snapshot_cards'", &old_cards)))
+        err = db_exec(j->d, move_cards_sql);
+    if (!err && old_cards)
+        err = db_exec(j->d, move_changed_sql);
+    if (err || (err = db_commit(j->d)))
         db_rollback(j->d);
     return err;
 }
@@ -487,7 +521,68 @@ cp_err journal_answer(journal *j, int64_t seq, char **answer)
     return one_text(j, st, answer);
 }
 
-cp_err journal_snapshot_save(journal *j, const char *snapshot, int64_t version)
+/* Writes card (an object with its "card" number) into table, in place of
+ * the one with its number. */
+static cp_err put_card(journal *j, const char *table, const json_t *card)
+{
+    char sql[160];
+    const char *no = json_string_value(json_object_get(card, "card"));
+    char *text;
+    db_stmt *st;
+    cp_err err;
+
+    if (!no)
+        return CP_OK; /* not a card: nothing to decide from */
+    if (!(text = json_dumps(card, JSON_COMPACT)))
+        return cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
+    snprintf(sql, sizeof sql, "INSERT INTO %s (card, body) VALUES (?, ?)"
+                              " ON CONFLICT (card) DO UPDATE SET body = excluded.body", table);
+    st = db_prepare(j->d, sql);
+    if (!st) {
+        free(text);
+        return db_fail(j->d, "writing the journal");
+    }
+    db_bind_text(st, 1, no);
+    db_bind_text(st, 2, text);
+    err = db_step_done(j->d, st, "writing the journal");
+    free(text);
+    return err;
+}
+
+/* Marks every held card without a day of its own as of day (its counts). */
+static cp_err keep_days(journal *j, const char *day)
+{
+    db_stmt *st = db_prepare(j->d, "UPDATE journal_cards SET body = json_set(body, '$.day', ?)"
+                                   " WHERE json_type(body, '$.day') IS NULL");
+
+    if (!st)
+        return db_fail(j->d, "writing the journal");
+    db_bind_text(st, 1, day);
+    return db_step_done(j->d, st, "writing the journal");
+}
+
+cp_err journal_cards_stage(journal *j, const json_t *cards, int first)
+{
+    const json_t *c;
+    size_t i;
+    cp_err err;
+
+    if ((err = db_begin(j->d)))
+        return err;
+    if (first)
+        err = db_exec(j->d, "DELETE FROM journal_cards_next");
+    json_array_foreach(cards, i, c)
+        if (!err)
+            err = put_card(j, "journal_cards_next", c);
+    if (!err)
+        err = db_commit(j->d);
+    if (err)
+        db_rollback(j->d);
+    return wrote(j, err, (int)json_array_size(cards));
+}
+
+cp_err journal_snapshot_save(journal *j, const char *rest, int64_t version,
+                             journal_cards_mode mode, const char *days_of)
 {
     char at[CP_TIME_ISO_LEN];
     db_stmt *st;
@@ -495,6 +590,17 @@ cp_err journal_snapshot_save(journal *j, const char *snapshot, int64_t version)
 
     if ((err = clock_now_iso(at)) || (err = db_begin(j->d)))
         return err;
+    if (mode == JOURNAL_CARDS_WHOLE)
+        err = db_exec(j->d, "DELETE FROM journal_cards");
+    else if (days_of)
+        err = keep_days(j, days_of);
+    if (!err)
+        err = db_exec(j->d, "INSERT INTO journal_cards (card, body)"
+                            " SELECT card, body FROM journal_cards_next WHERE true"
+                            " ON CONFLICT (card) DO UPDATE SET body = excluded.body;"
+                            "DELETE FROM journal_cards_next;");
+    if (err)
+        goto out;
     st = db_prepare(j->d, "INSERT INTO journal_snapshot (id, body, version, fetched_at)"
                           " VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
                           " body = excluded.body, version = excluded.version,"
@@ -503,12 +609,10 @@ cp_err journal_snapshot_save(journal *j, const char *snapshot, int64_t version)
         err = db_fail(j->d, "writing the journal");
         goto out;
     }
-    db_bind_text(st, 1, snapshot);
+    db_bind_text(st, 1, rest);
     db_bind_int64(st, 2, version);
     db_bind_text(st, 3, at);
-    /* the whole snapshot holds every card as it is now */
-    if (!(err = db_step_done(j->d, st, "writing the journal")))
-        err = db_exec(j->d, "DELETE FROM journal_snapshot_cards");
+    err = db_step_done(j->d, st, "writing the journal");
 out:
     if (!err)
         err = db_commit(j->d);
@@ -517,47 +621,33 @@ out:
     return wrote(j, err, JOURNAL_TIDY_WRITES);
 }
 
-cp_err journal_snapshot_card_save(journal *j, const char *card, const char *body)
+cp_err journal_card_save(journal *j, const json_t *card)
 {
-    db_stmt *st = db_prepare(j->d, "INSERT INTO journal_snapshot_cards (card, body)"
-                                   " VALUES (?, ?) ON CONFLICT (card) DO UPDATE SET"
-                                   " body = excluded.body");
-
-    if (!st)
-        return db_fail(j->d, "writing the journal");
-    db_bind_text(st, 1, card);
-    db_bind_text(st, 2, body);
-    return wrote(j, db_step_done(j->d, st, "writing the journal"), 1);
+    return wrote(j, put_card(j, "journal_cards", card), 1);
 }
 
-cp_err journal_snapshot_cards_load(journal *j, json_t **cards)
+cp_err journal_card_load(journal *j, const char *card, json_t **out)
 {
-    db_stmt *st = db_prepare(j->d, "SELECT body FROM journal_snapshot_cards ORDER BY card");
-    json_t *list = NULL;
+    db_stmt *st = db_prepare(j->d, "SELECT body FROM journal_cards WHERE card = ?");
     cp_err err = CP_OK;
     int rc;
 
-    *cards = NULL;
+    *out = NULL;
     if (!st)
         return db_fail(j->d, "reading the journal");
-    if (!(list = json_array()))
-        return cp_fail(CP_ERR_NOMEM, "out of memory reading the journal");
-    while ((rc = db_step(st)) == DB_ROW) {
-        /* a row that no longer parses is left out, as a whole snapshot is */
-        json_t *card = json_loads(db_col_text(st, 0), 0, NULL);
-        if (card && json_array_append_new(list, card)) {
-            err = cp_fail(CP_ERR_NOMEM, "out of memory reading the journal");
-            break;
-        }
-    }
-    if (!err && rc == DB_ERROR)
+    db_bind_text(st, 1, card);
+    rc = db_step(st);
+    if (rc == DB_ERROR)
         err = db_fail(j->d, "reading the journal");
+    else if (rc == DB_ROW) /* a row that no longer parses is as good as none */
+        *out = json_loads(db_col_text(st, 0), 0, NULL);
     db_reset(st);
-    if (err)
-        json_decref(list);
-    else
-        *cards = list;
     return err;
+}
+
+cp_err journal_cards_count(journal *j, int64_t *n)
+{
+    return one_int64(j, "SELECT count(*) FROM journal_cards", n);
 }
 
 cp_err journal_tidy(journal *j)

@@ -6,7 +6,8 @@
  * until the server's answer covers its seq; the server applies each
  * (terminal, seq) once, so sending again after a crash or a lost answer
  * charges nothing twice. The journal also keeps the last snapshot the
- * terminal decides from offline, and the offset of its clock to the server's.
+ * terminal decides from offline (its cards a row each), and the offset of
+ * its clock to the server's.
  *
  * An event's body is the JSON text exactly as it is sent, fixed when it is
  * appended: the same id sent again with other content is refused by the
@@ -97,20 +98,33 @@ cp_err journal_answer(journal *j, int64_t seq, char **answer);
  * seq still follows the server's high-water mark. *n gets how many. */
 cp_err journal_prune(journal *j, const char *before, int64_t *n);
 
-/* The snapshot to decide offline from: stored whole (JSON text) with its
- * version; load gives malloc'd text, or NULL and version 0 when none. */
-cp_err journal_snapshot_save(journal *j, const char *snapshot, int64_t version);
-cp_err journal_snapshot_load(journal *j, char **snapshot, int64_t *version, char fetched_at[32]);
+/* The snapshot to decide offline from: its cards one by one, each by its
+ * number (journal_cards), and the rest (JSON text without "cards") with
+ * its version. A snapshot is fetched page by page: journal_cards_stage
+ * puts each page's cards (an array of card objects) aside, the first page
+ * (first 1) forgetting what an unfinished fetch left there; then
+ * journal_snapshot_save writes the rest and the cards put aside, in one
+ * transaction: in place of every held card (JOURNAL_CARDS_WHOLE) or of
+ * those with their numbers (JOURNAL_CARDS_DELTA), when days_of is not NULL
+ * first marking every held card without a "day" of its own as of that
+ * date (a delta of a later business date: its cards count the new day's
+ * meals, the others the held day's). load gives the rest as malloc'd
+ * text, or NULL and version 0 when none. */
+typedef enum journal_cards_mode { JOURNAL_CARDS_WHOLE, JOURNAL_CARDS_DELTA } journal_cards_mode;
+cp_err journal_cards_stage(journal *j, const json_t *cards, int first);
+cp_err journal_snapshot_save(journal *j, const char *rest, int64_t version,
+                             journal_cards_mode mode, const char *days_of);
+cp_err journal_snapshot_load(journal *j, char **rest, int64_t *version, char fetched_at[32]);
 
-/* One card of the snapshot as the terminal changed it (an offline charge:
- * balances, today's meals), card its number and body its JSON text, kept
- * apart from the whole snapshot: writing a big canteen's snapshot again
- * for every offline tap (3.5 MB for 19,000 cards) made a tap wait some
- * 80 ms. journal_snapshot_save forgets these cards, its snapshot holding
- * them; journal_snapshot_cards_load gives them as a JSON array of objects
- * (a new reference, empty when none), to lay over the snapshot's own. */
-cp_err journal_snapshot_card_save(journal *j, const char *card, const char *body);
-cp_err journal_snapshot_cards_load(journal *j, json_t **cards);
+/* One card of the snapshot, by its number: load gives a new object, or
+ * NULL when the terminal holds no such card; save writes card (with its
+ * "card" number) in place of the held one, as an offline charge changed it
+ * (balances, today's meals): one row, where writing a big canteen's whole
+ * snapshot again for every offline tap made a tap wait some 80 ms. */
+cp_err journal_card_load(journal *j, const char *card, json_t **out);
+cp_err journal_card_save(journal *j, const json_t *card);
+/* How many cards the terminal holds. */
+cp_err journal_cards_count(journal *j, int64_t *n);
 
 /* Copies what the journal wrote lately from SQLite's log (its WAL) into
  * the file, when enough was written since the last time (a snapshot is

@@ -79,52 +79,6 @@ static cp_err forget_old(termsync *t)
     return journal_prune(t->j, before, &n);
 }
 
-/* The index of card number no in cards (the snapshot's array), or -1. */
-static long card_index(const json_t *cards, const char *no)
-{
-    const json_t *c;
-    size_t i;
-
-    json_array_foreach(cards, i, c)
-        if (strcmp(no, termsync_text(c, "card")) == 0)
-            return (long)i;
-    return -1;
-}
-
-/* Puts each card of cards (an array of the snapshot's card objects) in
- * the held snapshot, in place of the one with its number or added. */
-static cp_err merge_cards(termsync *t, const json_t *cards)
-{
-    json_t *held_cards = json_object_get(t->snapshot, "cards"), *c;
-    size_t i;
-
-    if (!json_is_array(held_cards))
-        return cp_fail(CP_ERR_PARSE, "the held snapshot has no cards");
-    json_array_foreach(cards, i, c) {
-        const char *no = json_string_value(json_object_get(c, "card"));
-        long at = no ? card_index(held_cards, no) : -1;
-
-        if (at >= 0 ? json_array_set(held_cards, (size_t)at, c)
-                    : json_array_append(held_cards, c))
-            return cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot");
-    }
-    return CP_OK;
-}
-
-/* The cards this terminal changed since its snapshot was stored whole
- * (offline charges: termsync_snapshot_card_store), laid over it. */
-static cp_err load_changed_cards(termsync *t)
-{
-    json_t *cards = NULL;
-    cp_err err;
-
-    if ((err = journal_snapshot_cards_load(t->j, &cards)))
-        return err;
-    err = merge_cards(t, cards);
-    json_decref(cards);
-    return err;
-}
-
 cp_err termsync_open(const termsync_config *c, termsync **out)
 {
     termsync *t = calloc(1, sizeof *t);
@@ -144,10 +98,9 @@ cp_err termsync_open(const termsync_config *c, termsync **out)
     remote_set_clock_offset(t->r, offset);
     if ((err = forget_old(t)))
         goto out;
-    /* a stored snapshot that no longer parses is as good as none */
+    /* a stored snapshot that no longer parses is as good as none; its
+     * cards stay in the journal, read one at a time (termsync_card) */
     t->snapshot = snap ? json_loads(snap, 0, NULL) : NULL;
-    if (t->snapshot && (err = load_changed_cards(t)))
-        goto out;
     *out = t;
     t = NULL;
 out:
@@ -426,56 +379,19 @@ cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_de
     return err;
 }
 
-/* Whether the held snapshot can take a delta: there is one with cards
- * (a whole one is fetched otherwise, or when the server says an import
- * made the held one stale). */
+/* Whether the held snapshot can take a delta: there is one (a whole one
+ * is fetched otherwise, or when the server says an import made the held
+ * one stale). */
 static int delta_ok(termsync *t)
 {
-    return t->snapshot && json_is_array(json_object_get(t->snapshot, "cards"));
-}
-
-/* A delta of a later business date: every held card's counts belong to
- * the held date, said in the card's "day" where it has none of its own, so
- * that a tap of the new day starts them from zero (pos/offline.c rolls a
- * card over on its first tap of a day); the delta's cards come with the
- * new day's counts. Once a day, where a whole snapshot each new day took
- * a city's terminal 51 requests for 100,000 cards. */
-static cp_err keep_days(termsync *t, const json_t *delta)
-{
-    const char *held = termsync_text(t->snapshot, "business_date");
-    json_t *c;
-    size_t i;
-
-    if (!*held || strcmp(held, termsync_text(delta, "business_date")) == 0)
-        return CP_OK;
-    json_array_foreach(json_object_get(t->snapshot, "cards"), i, c)
-        if (!json_object_get(c, "day") && json_object_set_new(c, "day", json_string(held)))
-            return cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot");
-    return CP_OK;
-}
-
-/* Folds a delta (doc/protocol.md: the cards changed since the held
- * version, and the whole of everything else) into the held snapshot. */
-static cp_err merge_delta(termsync *t, json_t *delta)
-{
-    const char *key;
-    json_t *value;
-    cp_err err;
-
-    if ((err = keep_days(t, delta)) || (err = merge_cards(t, json_object_get(delta, "cards"))))
-        return err;
-    /* the rest (version, date, periods, prices, items, rules, names) is whole */
-    json_object_foreach(delta, key, value)
-        if (strcmp(key, "cards") != 0 && json_object_set(t->snapshot, key, value))
-            return cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot");
-    json_object_set_new(t->snapshot, "delta", json_false());
-    return CP_OK;
+    return t->snapshot != NULL;
 }
 
 /* Fetches the snapshot from query ("since=V&" for a delta, or "") page
- * by page (?after= the last card of the page before, doc/protocol.md):
- * *out gets the first page's answer with the cards of every page. A
- * server that answers whole (no "more") is one page. */
+ * by page (?after= the last card of the page before, doc/protocol.md),
+ * each page's cards put aside in the journal (journal_cards_stage): *out
+ * gets the first page's answer without its cards. A server that answers
+ * whole (no "more") is one page. */
 static cp_err fetch_pages(termsync *t, const char *query, json_t **out)
 {
     long budget = remote_budget_ms(t->r) * SNAPSHOT_BUDGETS, status = 0;
@@ -513,13 +429,12 @@ static cp_err fetch_pages(termsync *t, const char *query, json_t **out)
         }
         if (more)
             strcpy(after, last);
+        if ((err = journal_cards_stage(t->j, cards, first == NULL)))
+            goto out;
         if (!first) {
             first = page;
+            json_object_del(first, "cards");
         } else {
-            if (json_array_extend(json_object_get(first, "cards"), cards)) {
-                err = cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot");
-                goto out;
-            }
             json_decref(page);
         }
         page = NULL;
@@ -537,7 +452,8 @@ cp_err termsync_refresh_snapshot(termsync *t, long min_age_s)
 {
     json_t *answer = NULL;
     int64_t pending = 0;
-    char *text = NULL, query[48] = "";
+    char *text = NULL, query[48] = "", days_of[CP_DATE_LEN] = "";
+    int delta;
     cp_err err;
 
     if ((t->snapshot_taken && time(NULL) - t->snapshot_taken < min_age_s) || resting(t))
@@ -549,41 +465,49 @@ cp_err termsync_refresh_snapshot(termsync *t, long min_age_s)
         snprintf(query, sizeof query, "since=%lld&", (long long)t->snapshot_version);
     if ((err = fetch_pages(t, query, &answer)))
         return err;
-    if (json_is_true(json_object_get(answer, "delta")) && t->snapshot) {
-        if ((err = merge_delta(t, answer)))
-            goto out;
-    } else {
-        json_decref(t->snapshot);
-        t->snapshot = json_incref(answer);
-    }
-    /* the first page's version: what changed after it comes in the next delta */
-    t->snapshot_version = json_integer_value(json_object_get(answer, "version"));
-    t->snapshot_taken = time(NULL);
-    if (!(text = json_dumps(t->snapshot, JSON_COMPACT))) {
+    delta = json_is_true(json_object_get(answer, "delta")) && t->snapshot;
+    /* A delta of a later business date: its cards count the new day's
+     * meals, every other held card its own day's, which it is marked with
+     * ("day": pos/offline.c counts a card from zero on its first tap of a
+     * new day). Once a day, where a whole snapshot each new day took a
+     * city's terminal 51 requests for 100,000 cards. */
+    if (delta && strcmp(termsync_text(t->snapshot, "business_date"),
+                        termsync_text(answer, "business_date")) != 0)
+        snprintf(days_of, sizeof days_of, "%s", termsync_text(t->snapshot, "business_date"));
+    /* the cards are in the journal, put aside page by page; the rest is held here */
+    json_object_del(answer, "delta");
+    if (!(text = json_dumps(answer, JSON_COMPACT))) {
         err = cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
         goto out;
     }
-    err = journal_snapshot_save(t->j, text, t->snapshot_version);
+    /* the first page's version: what changed after it comes in the next delta */
+    if ((err = journal_snapshot_save(t->j, text,
+                                     json_integer_value(json_object_get(answer, "version")),
+                                     delta ? JOURNAL_CARDS_DELTA : JOURNAL_CARDS_WHOLE,
+                                     *days_of ? days_of : NULL)))
+        goto out;
+    json_decref(t->snapshot);
+    t->snapshot = json_incref(answer);
+    t->snapshot_version = json_integer_value(json_object_get(answer, "version"));
+    t->snapshot_taken = time(NULL);
 out:
     free(text);
     json_decref(answer);
     return err;
 }
 
-cp_err termsync_snapshot_card_store(termsync *t, const char *card_no)
+json_t *termsync_card(termsync *t, const char *card_no)
 {
-    json_t *cards = json_object_get(t->snapshot, "cards");
-    long at = card_index(cards, card_no);
-    char *text;
-    cp_err err;
+    json_t *card = NULL;
 
-    if (at < 0)
-        return CP_OK; /* not in the snapshot: nothing of it changed */
-    if (!(text = json_dumps(json_array_get(cards, (size_t)at), JSON_COMPACT)))
-        return cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
-    err = journal_snapshot_card_save(t->j, card_no, text);
-    free(text);
-    return err;
+    if (journal_card_load(t->j, card_no, &card))
+        fprintf(stderr, "cleanplate: %s\n", cp_detail());
+    return card;
+}
+
+cp_err termsync_card_store(termsync *t, const json_t *card)
+{
+    return journal_card_save(t->j, card);
 }
 
 const char *termsync_text(const json_t *answer, const char *key)

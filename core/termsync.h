@@ -88,15 +88,20 @@ cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_de
  * events) and at least min_age_s seconds passed since the last one. */
 cp_err termsync_refresh_snapshot(termsync *t, long min_age_s);
 
-/* The snapshot the terminal decides from (NULL when it has none; owned by
- * t, valid until the next refresh) and its version. */
+/* The snapshot the terminal decides from, its cards left out (NULL when
+ * it has none; owned by t, valid until the next refresh), and its
+ * version. */
 json_t *termsync_snapshot(termsync *t);
 int64_t termsync_snapshot_version(const termsync *t);
 
-/* Stores the snapshot's card card_no as a decision made offline changed
- * it (balances, today's meals), so that a restart sees it too; the card
- * alone is written, not the whole snapshot (journal_snapshot_card_save). */
-cp_err termsync_snapshot_card_store(termsync *t, const char *card_no);
+/* The snapshot's card card_no, a new object (caller owns it), or NULL when
+ * the terminal holds no such card (or cannot read its journal: said on
+ * stderr). The cards are kept in the journal, not in memory: a city's are
+ * 100,000 (journal_card_load). */
+json_t *termsync_card(termsync *t, const char *card_no);
+/* Stores card as a decision made offline changed it (balances, today's
+ * meals), so that the next tap and a restart see it (journal_card_save). */
+cp_err termsync_card_store(termsync *t, const json_t *card);
 
 /* The text member key of a server's answer ("error", "message"), "" when
  * it has none: for messages, never NULL. */

@@ -29,7 +29,7 @@ static json_t *offline_refusal(const char *code, const char *message)
 static int decide_offline(void *ctx, json_t *event)
 {
     decision *o = ctx;
-    json_t *snap = termsync_snapshot(o->ts);
+    json_t *snap = termsync_snapshot(o->ts), *card;
     int charged = 0;
 
     (void)event;
@@ -47,12 +47,14 @@ static int decide_offline(void *ctx, json_t *event)
                                       "the server"));
         return 0;
     }
-    o->answer = offline_charge(snap, o->req->card, &o->at,
+    card = termsync_card(o->ts, o->req->card);
+    o->answer = offline_charge(snap, card, o->req->card, &o->at,
                                o->req->dup_seconds ? o->req->dup_seconds : LEDGER_DUP_TAP_SECONDS,
                                &charged);
-    /* the card changed: kept, so that a restart still sees this charge */
-    if (charged && termsync_snapshot_card_store(o->ts, o->req->card))
+    /* the card changed: kept, so that the next tap and a restart see it */
+    if (charged && termsync_card_store(o->ts, card))
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+    json_decref(card);
     return charged;
 }
 

@@ -61,7 +61,7 @@ static const char *period_at(const json_t *snap, int minute)
 /* A card's counts of the day are the snapshot's for its business date and
  * this terminal's own since: a tap on a later day starts them from zero.
  * The card keeps the day they belong to in "day" (the terminal's own field). */
-static void roll_day(json_t *snap, json_t *card, const char *today)
+static void roll_day(const json_t *snap, json_t *card, const char *today)
 {
     const char *day = json_string_value(json_object_get(card, "day"));
 
@@ -89,7 +89,7 @@ static int sales_of(const json_t *meals)
 }
 
 /* Fills f with the facts of card from the snapshot (its rules included). */
-static void gather(json_t *snap, json_t *card, const char *card_no, const cp_time *at,
+static void gather(const json_t *snap, json_t *card, const char *card_no, const cp_time *at,
                    int dup_seconds, charge_facts *f)
 {
     json_t *rules;
@@ -165,11 +165,10 @@ static json_t *charged_answer(const json_t *card, const charge_facts *f, const c
                      o->meals_today, "repeated", 0, "offline", 1);
 }
 
-json_t *offline_charge(json_t *snapshot, const char *card_no, const cp_time *at, int dup_seconds,
-                       int *charged)
+json_t *offline_charge(const json_t *snapshot, json_t *card, const char *card_no,
+                       const cp_time *at, int dup_seconds, int *charged)
 {
     char today[CP_DATE_LEN], at_iso[CP_TIME_ISO_LEN], msg[512];
-    json_t *card = find_by(json_object_get(snapshot, "cards"), "card", card_no);
     charge_facts f;
     charge_outcome o;
     cp_err err;

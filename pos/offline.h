@@ -5,7 +5,8 @@
  * (core/rules.h), in their offline mode: on top of every rule, the
  * category's offline daily allowance per card. A charge made here changes
  * the snapshot's card (balances, today's meals and spending, what was spent
- * offline), so that the next tap of the same card sees it. */
+ * offline), which the terminal keeps, so that the next tap of the same card
+ * sees it. */
 #ifndef CP_OFFLINE_H
 #define CP_OFFLINE_H
 
@@ -14,12 +15,14 @@
 #include "core/clock.h"
 #include "core/err.h"
 
-/* Decides a charge of the fixed-price meal for card at `at` from snapshot
- * (changed in place when it charges), with a duplicate-tap window of
- * dup_seconds. Returns the headless answer, {"ok":true,...} or
- * {"ok":false,"error":...}, with "offline":true; *charged says which. NULL
- * only when out of memory. */
-json_t *offline_charge(json_t *snapshot, const char *card, const cp_time *at, int dup_seconds,
-                       int *charged);
+/* Decides a charge of the fixed-price meal for card number card_no at
+ * `at` from snapshot (its periods, prices and rules) and card, the
+ * snapshot's card of that number (NULL when it has none: refused as
+ * unknown; changed in place when it charges: the caller keeps it), with a
+ * duplicate-tap window of dup_seconds. Returns the headless answer,
+ * {"ok":true,...} or {"ok":false,"error":...}, with "offline":true;
+ * *charged says which. NULL only when out of memory. */
+json_t *offline_charge(const json_t *snapshot, json_t *card, const char *card_no,
+                       const cp_time *at, int dup_seconds, int *charged);
 
 #endif

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/db.h"
 #include "core/journal.h"
 
 static char dir[64], path[128];
@@ -257,20 +258,43 @@ static void test_restored(void **state)
     journal_close(j);
 }
 
+/* The cash of card no as the journal holds it; -1 when it holds none. */
+static json_int_t cash_of(journal *j, const char *no)
+{
+    json_t *card = NULL;
+    json_int_t cash;
+
+    assert_int_equal(journal_card_load(j, no, &card), CP_OK);
+    cash = card ? json_integer_value(json_object_get(card, "cash_fen")) : -1;
+    json_decref(card);
+    return cash;
+}
+
 static void test_snapshot_and_clock(void **state)
 {
-    json_t *cards = NULL;
+    json_t *cards = json_loads("[{\"card\":\"0004123456\",\"cash_fen\":1},"
+                               " {\"card\":\"0004123457\",\"cash_fen\":3}]", 0, NULL);
+    json_t *delta = json_loads("[{\"card\":\"0004123457\",\"cash_fen\":4},"
+                               " {\"card\":\"0004123458\",\"cash_fen\":5}]", 0, NULL);
+    json_t *card = NULL;
     journal *j = NULL;
     char *snap = NULL, at[32];
-    int64_t version = -1, offset = 1;
+    int64_t version = -1, offset = 1, n = 0;
     (void)state;
 
+    assert_non_null(cards);
+    assert_non_null(delta);
     assert_int_equal(journal_open(path, "L1", &j), CP_OK);
     assert_int_equal(journal_snapshot_load(j, &snap, &version, at), CP_OK);
     assert_null(snap);
     assert_int_equal(version, 0);
-    assert_int_equal(journal_snapshot_save(j, "{\"version\":118}", 118), CP_OK);
-    assert_int_equal(journal_snapshot_save(j, "{\"version\":119}", 119), CP_OK);
+    assert_int_equal(journal_snapshot_save(j, "{\"version\":118}", 118, JOURNAL_CARDS_WHOLE,
+                                           NULL), CP_OK);
+    /* a fetch that failed half-way left a page aside: forgotten at the next one */
+    assert_int_equal(journal_cards_stage(j, delta, 1), CP_OK);
+    assert_int_equal(journal_cards_stage(j, cards, 1), CP_OK);
+    assert_int_equal(journal_snapshot_save(j, "{\"version\":119}", 119, JOURNAL_CARDS_WHOLE,
+                                           NULL), CP_OK);
     assert_int_equal(journal_clock_offset(j, &offset), CP_OK);
     assert_int_equal(offset, 0);
     assert_int_equal(journal_set_clock_offset(j, -42), CP_OK);
@@ -283,28 +307,85 @@ static void test_snapshot_and_clock(void **state)
     free(snap);
     assert_int_equal(journal_clock_offset(j, &offset), CP_OK);
     assert_int_equal(offset, -42);
-    /* cards changed here are kept apart, the last body of each, until the
-     * snapshot is saved whole again */
-    assert_int_equal(journal_snapshot_cards_load(j, &cards), CP_OK);
-    assert_int_equal(json_array_size(cards), 0);
-    json_decref(cards);
-    assert_int_equal(journal_snapshot_card_save(j, "0004123456", "{\"cash_fen\":1}"), CP_OK);
-    assert_int_equal(journal_snapshot_card_save(j, "0004123456", "{\"cash_fen\":2}"), CP_OK);
-    assert_int_equal(journal_snapshot_card_save(j, "0004123457", "{\"cash_fen\":3}"), CP_OK);
+    /* the cards one by one: a card changed here replaces the held one */
+    assert_int_equal(cash_of(j, "0004123456"), 1);
+    assert_int_equal(cash_of(j, "0004123458"), -1);
+    assert_int_equal(cash_of(j, "0009999999"), -1);
+    card = json_pack("{s:s, s:i}", "card", "0004123456", "cash_fen", 2);
+    assert_int_equal(journal_card_save(j, card), CP_OK);
+    json_decref(card);
     journal_close(j);
     assert_int_equal(journal_open(path, "L1", &j), CP_OK);
-    assert_int_equal(journal_snapshot_cards_load(j, &cards), CP_OK);
-    assert_int_equal(json_array_size(cards), 2);
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(cards, 0), "cash_fen")), 2);
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(cards, 1), "cash_fen")), 3);
-    json_decref(cards);
-    assert_int_equal(journal_snapshot_save(j, "{\"version\":120}", 120), CP_OK);
-    assert_int_equal(journal_snapshot_cards_load(j, &cards), CP_OK);
-    assert_int_equal(json_array_size(cards), 0);
-    json_decref(cards);
+    assert_int_equal(cash_of(j, "0004123456"), 2);
+    /* a delta of a later day: its cards in place of the held ones, the
+     * others marked as of the held day */
+    assert_int_equal(journal_cards_stage(j, delta, 1), CP_OK);
+    assert_int_equal(journal_snapshot_save(j, "{\"version\":120}", 120, JOURNAL_CARDS_DELTA,
+                                           "2026-11-03"), CP_OK);
+    assert_int_equal(cash_of(j, "0004123457"), 4);
+    assert_int_equal(cash_of(j, "0004123458"), 5);
+    assert_int_equal(journal_card_load(j, "0004123456", &card), CP_OK);
+    assert_string_equal(json_string_value(json_object_get(card, "day")), "2026-11-03");
+    json_decref(card);
+    assert_int_equal(journal_card_load(j, "0004123458", &card), CP_OK);
+    assert_null(json_object_get(card, "day"));
+    json_decref(card);
+    assert_int_equal(journal_cards_count(j, &n), CP_OK);
+    assert_int_equal(n, 3);
+    /* a whole one: every held card replaced */
+    assert_int_equal(journal_cards_stage(j, cards, 1), CP_OK);
+    assert_int_equal(journal_snapshot_save(j, "{\"version\":121}", 121, JOURNAL_CARDS_WHOLE,
+                                           NULL), CP_OK);
+    assert_int_equal(journal_cards_count(j, &n), CP_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(cash_of(j, "0004123457"), 3);
+    assert_int_equal(cash_of(j, "0004123458"), -1);
     journal_close(j);
+    json_decref(cards);
+    json_decref(delta);
     /* a PostgreSQL target is no journal */
     assert_int_equal(journal_open("postgresql://localhost/x", "L1", &j), CP_ERR_INVALID);
+}
+
+/* A journal of the programs before journal_cards: the snapshot's cards in
+ * its body, the cards changed offline apart; opened, both are in
+ * journal_cards (the changed one's body winning) and the body has none. */
+static void test_old_cards_moved(void **state)
+{
+    journal *j = NULL;
+    db *d = NULL;
+    char *snap = NULL, at[32];
+    int64_t version = 0, n = 0;
+    (void)state;
+
+    assert_int_equal(journal_open(path, "L1", &j), CP_OK);
+    journal_close(j);
+    assert_int_equal(db_open(path, DB_OPEN_CREATE, &d), CP_OK);
+    assert_int_equal(db_exec(d, "CREATE TABLE journal_snapshot_cards (card TEXT PRIMARY KEY,"
+                                " body TEXT NOT NULL);"
+                                "INSERT INTO journal_snapshot VALUES (1, '{\"version\":5,"
+                                "\"cards\":[{\"card\":\"A\",\"cash_fen\":1},"
+                                "{\"card\":\"B\",\"cash_fen\":2}]}', 5, 'x');"
+                                "INSERT INTO journal_snapshot_cards VALUES"
+                                " ('B', '{\"card\":\"B\",\"cash_fen\":9}')"),
+                     CP_OK);
+    db_close(d);
+    assert_int_equal(journal_open(path, "L1", &j), CP_OK);
+    assert_int_equal(cash_of(j, "A"), 1);
+    assert_int_equal(cash_of(j, "B"), 9);
+    assert_int_equal(journal_cards_count(j, &n), CP_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(journal_snapshot_load(j, &snap, &version, at), CP_OK);
+    assert_string_equal(snap, "{\"version\":5}");
+    assert_int_equal(version, 5);
+    free(snap);
+    journal_close(j);
+    /* opened again: nothing moves twice */
+    assert_int_equal(journal_open(path, "L1", &j), CP_OK);
+    assert_int_equal(journal_cards_count(j, &n), CP_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(cash_of(j, "B"), 9);
+    journal_close(j);
 }
 
 /* The size of the journal's own file (not its WAL): what checkpoints copied. */
@@ -349,7 +430,7 @@ static void test_tidy(void **state)
     snap[big + 1] = ']';
     snap[big + 2] = '\0';
     assert_int_equal(journal_open(path, "L1", &j), CP_OK);
-    assert_int_equal(journal_snapshot_save(j, snap, 7), CP_OK);
+    assert_int_equal(journal_snapshot_save(j, snap, 7, JOURNAL_CARDS_WHOLE, NULL), CP_OK);
     append_big(j, 100);
     assert_true(file_size() < (1 << 20)); /* still in the WAL */
     assert_int_equal(journal_tidy(j), CP_OK);
@@ -387,6 +468,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_delivered_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_and_clock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_old_cards_moved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tidy, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,11 +51,16 @@ static int teardown(void **state)
 /* Charges card at the ISO time at; returns the answer (caller frees). */
 static json_t *tap(const char *card, const char *at, int *charged)
 {
+    json_t *a, *c, *held = NULL;
     cp_time t;
-    json_t *a;
+    size_t i;
 
     assert_int_equal(clock_parse(at, &t), CP_OK);
-    a = offline_charge(snap, card, &t, 5, charged);
+    /* the terminal keeps its cards in its journal: here, in the snapshot's array */
+    json_array_foreach(json_object_get(snap, "cards"), i, c)
+        if (strcmp(json_string_value(json_object_get(c, "card")), card) == 0)
+            held = c;
+    a = offline_charge(snap, held, card, &t, 5, charged);
     assert_non_null(a);
     assert_true(json_is_true(json_object_get(a, "offline")));
     return a;
