@@ -1,7 +1,9 @@
 /* Unit tests for core/journal: gapless seq, an event there after a crash,
  * delivery and the server's high-water mark, a journal restored from an
- * older copy going on after what the server has, the snapshot, and its
- * log copied into the file when journal_tidy says, not at a tap. */
+ * older copy going on after what the server has, the snapshot and its
+ * cards (an old journal's converted), and its log copied into the file
+ * when journal_tidy says, not at a tap. A journal is always a SQLite file
+ * (db_open below makes an old one): run-unit.sh: SQLite only. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
