@@ -194,7 +194,13 @@ static cp_err today_of_diners(db *d, const char *date, const char *after, const 
 }
 
 /* The cards numbered after ?2 (all, or with ?1 >= 0 those changed after
- * version ?1), at most ?3, in the order of their numbers. */
+ * version ?1), at most ?3, in the order of their numbers. A ledger event's
+ * rows are numbered after its entry's subject: SUBJECT or SUBJECT.N, found
+ * as a range of the ledger's key ('.' to '/', the next byte; ids compare
+ * by bytes on both engines), two index searches per entry. A substr() of
+ * every ledger row instead read the whole ledger for each entry after the
+ * version: a delta over the demo month's last 674 entries took 5 s, over a
+ * day's (2,000 weighings) minutes, and held a server worker meanwhile. */
 static const char cards_sql[] =
     "SELECT c.card_no, di.staff_no, di.name, coalesce(de.name, ''), di.category,"
     " CASE WHEN c.status <> 'active' THEN c.status ELSE di.status END,"
@@ -210,7 +216,7 @@ static const char cards_sql[] =
     " OR di.id IN (SELECT s.diner_id FROM audit a JOIN voids v ON v.id = a.subject"
     "   JOIN sales s ON s.id = v.sale_id WHERE a.seq > ?1 AND a.action = 'sale.void')"
     " OR di.id IN (SELECT l.diner_id FROM audit a JOIN ledger l ON (l.id = a.subject"
-    "   OR substr(l.id, 1, length(a.subject) + 1) = a.subject || '.')"
+    "   OR (l.id > a.subject || '.' AND l.id < a.subject || '/'))"
     "   WHERE a.seq > ?1 AND a.action NOT IN ('sale', 'sale.void')))"
     " ORDER BY c.card_no LIMIT ?3";
 
