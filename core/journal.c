@@ -521,11 +521,18 @@ cp_err journal_answer(journal *j, int64_t seq, char **answer)
     return one_text(j, st, answer);
 }
 
-/* Writes card (an object with its "card" number) into table, in place of
- * the one with its number. */
-static cp_err put_card(journal *j, const char *table, const json_t *card)
+/* The statements writing a card into journal_cards and into
+ * journal_cards_next: literals, since db_prepare knows a statement by the
+ * address of its text. */
+static const char put_held_sql[] = "INSERT INTO journal_cards (card, body) VALUES (?, ?)"
+                                   " ON CONFLICT (card) DO UPDATE SET body = excluded.body";
+static const char put_next_sql[] = "INSERT INTO journal_cards_next (card, body) VALUES (?, ?)"
+                                   " ON CONFLICT (card) DO UPDATE SET body = excluded.body";
+
+/* Writes card (an object with its "card" number) with sql (put_held_sql
+ * or put_next_sql), in place of the one with its number. */
+static cp_err put_card(journal *j, const char *sql, const json_t *card)
 {
-    char sql[160];
     const char *no = json_string_value(json_object_get(card, "card"));
     char *text;
     db_stmt *st;
@@ -535,8 +542,6 @@ static cp_err put_card(journal *j, const char *table, const json_t *card)
         return CP_OK; /* not a card: nothing to decide from */
     if (!(text = json_dumps(card, JSON_COMPACT)))
         return cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
-    snprintf(sql, sizeof sql, "INSERT INTO %s (card, body) VALUES (?, ?)"
-                              " ON CONFLICT (card) DO UPDATE SET body = excluded.body", table);
     st = db_prepare(j->d, sql);
     if (!st) {
         free(text);
@@ -573,7 +578,7 @@ cp_err journal_cards_stage(journal *j, const json_t *cards, int first)
         err = db_exec(j->d, "DELETE FROM journal_cards_next");
     json_array_foreach(cards, i, c)
         if (!err)
-            err = put_card(j, "journal_cards_next", c);
+            err = put_card(j, put_next_sql, c);
     if (!err)
         err = db_commit(j->d);
     if (err)
@@ -623,7 +628,7 @@ out:
 
 cp_err journal_card_save(journal *j, const json_t *card)
 {
-    return wrote(j, put_card(j, "journal_cards", card), 1);
+    return wrote(j, put_card(j, put_held_sql, card), 1);
 }
 
 cp_err journal_card_load(journal *j, const char *card, json_t **out)
