@@ -89,7 +89,7 @@ static cp_err store_of_thread(db **out)
         pthread_mutex_lock(&srv.lock);
         if (srv.ndbs >= (int)(sizeof srv.dbs / sizeof srv.dbs[0]))
             err = cp_fail(CP_ERR_BUSY, "too many server threads");
-        else if (!(err = db_open(srv.target, DB_OPEN_EXISTING, &thread_store)))
+        else if (!(err = db_open(srv.target, DB_OPEN_EXISTING | DB_OPEN_SHORT, &thread_store)))
             srv.dbs[srv.ndbs++] = thread_store;
         pthread_mutex_unlock(&srv.lock);
     }

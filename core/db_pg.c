@@ -148,10 +148,12 @@ static void quiet(void *arg, const char *message)
     (void)message;
 }
 
-/* What every connection gets: UTF-8, the write lock's timeout, no notices. */
+/* What every connection gets: UTF-8, the write lock's timeout, no notices
+ * (and with DB_OPEN_SHORT no JIT). */
 static cp_err session_setup(db *d)
 {
     pg *c = pg_of(d);
+    cp_err err;
 
     PQsetNoticeProcessor(c->conn, quiet, NULL);
     pg_trip(c, "exec", 1, "SET client_encoding");
@@ -159,6 +161,8 @@ static cp_err session_setup(db *d)
         pg_remember(c, NULL);
         return pg_fail(d, "setting the encoding");
     }
+    if (c->no_jit && (err = pg_exec(d, "SET jit = off")))
+        return err;
     return pg_exec(d, "SET lock_timeout = '" LOCK_TIMEOUT "'");
 }
 
@@ -256,11 +260,12 @@ static cp_err pg_open(db *d, int flags)
     pg *c;
     cp_err err;
 
-    (void)flags; /* the database itself is made by its owner (createdb), never here */
+    /* DB_OPEN_CREATE: the database itself is made by its owner (createdb), never here */
     if (!(c = calloc(1, sizeof *c)))
         return cp_fail(CP_ERR_NOMEM, "out of memory opening the database");
     d->conn = c;
     c->owner = d;
+    c->no_jit = (flags & DB_OPEN_SHORT) != 0;
     c->writers = DB_WRITERS_DEFAULT;
     if (getenv("CLEANPLATE_PG_TRACE") && *getenv("CLEANPLATE_PG_TRACE"))
         c->trace = fopen(getenv("CLEANPLATE_PG_TRACE"), "a"); /* none when it cannot be opened */

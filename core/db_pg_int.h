@@ -45,6 +45,7 @@ typedef struct pg {
     const char *failed_what; /* what the queued statement that failed was doing */
     char sqlstate[6];  /* of the last error, "" when it had none (a connection error) */
     char msg[512];     /* the server's message of the last error */
+    int no_jit;        /* DB_OPEN_SHORT: each connection says jit = off */
     FILE *trace;       /* $CLEANPLATE_PG_TRACE: a line per round trip (benchmarks), or NULL */
 } pg;
 

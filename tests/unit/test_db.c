@@ -519,6 +519,25 @@ static void test_pg_lock_timeout_is_busy(void **state)
     db_close(other);
 }
 
+/* DB_OPEN_SHORT (the canteen server's connections) compiles nothing first:
+ * jit is off on it, also after a lost connection, and on in others. */
+static void test_pg_short_has_no_jit(void **state)
+{
+    static const char jit_off[] = "SELECT CASE WHEN current_setting('jit') = 'off' THEN 1 END";
+    db *d = *state = fixture_open(), *quick = NULL;
+    char sql[96];
+
+    assert_int_equal(one_db(d, "SELECT CASE WHEN current_setting('jit') = 'on' THEN 1 END"), 1);
+    assert_int_equal(db_open(fixture_path(), DB_OPEN_EXISTING | DB_OPEN_SHORT, &quick), CP_OK);
+    assert_int_equal(one_db(quick, jit_off), 1);
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)",
+             (long long)one_db(quick, "SELECT pg_backend_pid()"));
+    assert_int_equal(db_exec(d, sql), CP_OK);
+    assert_int_equal(db_exec(quick, "SELECT 1"), CP_ERR_BUSY); /* lost: said, not hidden */
+    assert_int_equal(one_db(quick, jit_off), 1);                 /* a new connection */
+    db_close(quick);
+}
+
 /* A guard switched off (not dropped) guards nothing: verify says so. */
 static void test_pg_disabled_guard_is_found(void **state)
 {
@@ -642,6 +661,7 @@ int main(void)
     const struct CMUnitTest pg[] = {
         cmocka_unit_test_teardown(test_pg_lost_connection, store_teardown),
         cmocka_unit_test_teardown(test_pg_lock_timeout_is_busy, store_teardown),
+        cmocka_unit_test_teardown(test_pg_short_has_no_jit, store_teardown),
         cmocka_unit_test_teardown(test_pg_disabled_guard_is_found, store_teardown),
     };
     int failed = cmocka_run_group_tests_name("door", door, NULL, NULL);
