@@ -28,6 +28,21 @@
  * 240 MB of its memory, and past what a terminal takes in one answer. */
 #define SNAPSHOT_PAGE_CARDS 2000
 
+/* The most audit entries a delta reads, and the most cards it holds; a
+ * terminal further behind, or a delta of more cards, gets a whole snapshot
+ * instead. A delta comes in one answer, paged or not: the server keeps
+ * nothing between pages, so each page would read every entry after the
+ * version again, and a delta's cost would grow with its entries times its
+ * pages (at a city's 100,000 cards, one over 20,000 charges took 11 pages
+ * of 140 to 180 ms on SQLite, where the whole snapshot is 51 pages of
+ * 20 ms; after a week away, 200,000 entries a day, minutes). 10,000 cards
+ * are some 2 MB, within what a terminal takes in one answer (8 MB); one
+ * entry can name them all (a month's subsidy granted to everyone). A
+ * city's lunch makes some 7,000 entries in the five minutes between a
+ * terminal's refreshes. */
+#define SNAPSHOT_DELTA_ENTRIES 10000
+#define SNAPSHOT_DELTA_CARDS 10000
+
 /* The store's version: the length of the audit log, read while no write
  * is open. On PostgreSQL charges of different terminals append to their
  * own chains at once (core/audit.h), so an entry can commit after one with
@@ -152,20 +167,93 @@ static const char *rules_query(db *d)
     return rules_has_cap ? rules_cap_sql : rules_sql;
 }
 
+/* A card's columns, its diner's, its department's and wallet's. */
+#define CARD_COLUMNS                                                                       \
+    "SELECT c.card_no, di.staff_no, di.name, coalesce(de.name, ''), di.category,"         \
+    " CASE WHEN c.status <> 'active' THEN c.status ELSE di.status END,"                   \
+    " coalesce(w.cash_fen, 0), coalesce(w.subsidy_fen, 0), di.id"
+#define CARD_JOINS                                                                         \
+    " JOIN diners di ON di.id = c.diner_id"                                                \
+    " LEFT JOIN departments de ON de.id = di.department_id"                                \
+    " LEFT JOIN wallets w ON w.diner_id = di.id"
+
+/* Every card numbered after ?1, at most ?2, in the order of their numbers. */
+static const char cards_sql[] =
+    CARD_COLUMNS " FROM cards c" CARD_JOINS " WHERE c.card_no > ?1 ORDER BY c.card_no LIMIT ?2";
+
+/* The diners named by the audit entries after version V (the parameter
+ * given, a delta's): by the card (a block), the staff number (a card
+ * replaced, a diner imported), a sale, a void, or a ledger event, whose
+ * rows are numbered SUBJECT or SUBJECT.N: found as a range of the ledger's
+ * key ('.' to '/', the next byte; ids compare by bytes on both engines),
+ * an index search each (a sale's and a void's subject is its id, never a
+ * card or a staff number). A substr() of every ledger row instead read the
+ * whole ledger for each entry: a delta over the demo month's last 674
+ * entries took 5 s.
+ *
+ * The diners are gathered first and their cards found from them: a test of
+ * every card against the entries (an OR of five IN lists) read all of a
+ * city's 100,000 cards, diners and wallets for each page, 200 ms of
+ * PostgreSQL's time for a delta over 2,000 charges. CROSS JOIN keeps
+ * SQLite's planner to that order (core/db_pg_stmt.c makes it a plain join
+ * on PostgreSQL). Every card of a named diner comes, a retired one too,
+ * as in a whole snapshot.
+ *
+ * At most SNAPSHOT_DELTA_CARDS + 1 diners (more make a whole snapshot):
+ * the LIMIT also tells PostgreSQL's planner how many. Without it, it took
+ * each ledger range for 0.5 % of the ledger (its guess for a range whose
+ * ends are not known), reckoned on 154 million diners, walked every card
+ * against all of them (2 s) and compiled the query first (JIT, 0.5 s). */
+#define CHANGED_DINERS(v)                                                                  \
+    "WITH changed(diner_id) AS (SELECT u.diner_id FROM ("                                  \
+    "  SELECT k.diner_id AS diner_id FROM audit a JOIN cards k ON k.card_no = a.subject"   \
+    "   WHERE a.seq > " v " AND a.action NOT IN ('sale', 'sale.void')"                     \
+    " UNION SELECT d.id FROM audit a JOIN diners d ON d.staff_no = a.subject"              \
+    "   WHERE a.seq > " v " AND a.action NOT IN ('sale', 'sale.void')"                     \
+    " UNION SELECT s.diner_id FROM audit a JOIN sales s ON s.id = a.subject"               \
+    "   WHERE a.seq > " v " AND a.action = 'sale'"                                         \
+    " UNION SELECT s.diner_id FROM audit a JOIN voids o ON o.id = a.subject"               \
+    "   JOIN sales s ON s.id = o.sale_id WHERE a.seq > " v " AND a.action = 'sale.void'"   \
+    " UNION SELECT l.diner_id FROM audit a JOIN ledger l ON l.id = a.subject"              \
+    "   WHERE a.seq > " v " AND a.action NOT IN ('sale', 'sale.void')"                     \
+    " UNION SELECT l.diner_id FROM audit a JOIN ledger l"                                  \
+    "   ON l.id > a.subject || '.' AND l.id < a.subject || '/'"                            \
+    "   WHERE a.seq > " v " AND a.action NOT IN ('sale', 'sale.void')) u"                  \
+    " LIMIT " CARDS_TEXT(SNAPSHOT_DELTA_CARDS) " + 1) "
+#define CARDS_TEXT(n) CARDS_TEXT_(n)
+#define CARDS_TEXT_(n) #n
+
+/* The cards of the diners named after version ?3, numbered after ?1, at
+ * most ?2. */
+static const char cards_delta_sql[] =
+    CHANGED_DINERS("?3") CARD_COLUMNS " FROM changed ch CROSS JOIN cards c"
+    " ON c.diner_id = ch.diner_id" CARD_JOINS " WHERE c.card_no > ?1 ORDER BY c.card_no LIMIT ?2";
+
+/* Today's (?1) meals of the diners of the cards numbered after ?2 .. ?3:
+ * every such card's, or for a delta those named after version ?4. A
+ * delta's cards are spread over the numbers (a lunch's diners anywhere in
+ * a city's 100,000), and the range of a page of them holds most of the
+ * day's sales: read for them all, 70 ms of a 2,000-card page with 12,000
+ * sales that day, and more as the day goes on. */
+#define TODAY_SQL(with, diners)                                                            \
+    with "SELECT s.diner_id, coalesce(p.name, ''), count(*), sum(s.total_fen)"             \
+    " FROM sales s LEFT JOIN meal_periods p ON p.id = s.period_id"                         \
+    " WHERE s.business_date = ?1"                                                          \
+    " AND s.diner_id IN (SELECT c.diner_id FROM " diners " c.card_no > ?2"                 \
+    "   AND c.card_no <= ?3)"                                                              \
+    " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"                       \
+    " GROUP BY s.diner_id, p.name ORDER BY s.diner_id, p.name"
+static const char today_sql[] = TODAY_SQL("", "cards c WHERE");
+static const char today_delta_sql[] = TODAY_SQL(
+    CHANGED_DINERS("?4"), "changed ch CROSS JOIN cards c ON c.diner_id = ch.diner_id WHERE");
+
 /* Today's meals per period and money spent of the diners of the cards
- * numbered after .. last, per diner id (text), as {"meals_today": {...},
- * "spent_today_fen": N}. */
-static cp_err today_of_diners(db *d, const char *date, const char *after, const char *last,
-                              json_t *by_diner)
+ * numbered after .. last (all, or with since >= 0 those changed after
+ * it), per diner id (text), as {"meals_today": {...}, "spent_today_fen": N}. */
+static cp_err today_of_diners(db *d, int64_t since, const char *date, const char *after,
+                              const char *last, json_t *by_diner)
 {
-    static const char sql[] =
-        "SELECT s.diner_id, coalesce(p.name, ''), count(*), sum(s.total_fen) FROM sales s"
-        " LEFT JOIN meal_periods p ON p.id = s.period_id WHERE s.business_date = ?1"
-        " AND s.diner_id IN (SELECT c.diner_id FROM cards c WHERE c.card_no > ?2"
-        "   AND c.card_no <= ?3)"
-        " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
-        " GROUP BY s.diner_id, p.name ORDER BY s.diner_id, p.name";
-    db_stmt *st = db_prepare(d, sql);
+    db_stmt *st = db_prepare(d, since < 0 ? today_sql : today_delta_sql);
     int rc;
 
     if (!st)
@@ -173,6 +261,8 @@ static cp_err today_of_diners(db *d, const char *date, const char *after, const 
     db_bind_text(st, 1, date);
     db_bind_text(st, 2, after);
     db_bind_text(st, 3, last);
+    if (since >= 0)
+        db_bind_int64(st, 4, since);
     while ((rc = db_step(st)) == DB_ROW) {
         char key[32];
         json_t *o;
@@ -193,39 +283,13 @@ static cp_err today_of_diners(db *d, const char *date, const char *after, const 
     return rc == DB_ERROR ? db_fail(d, "reading today's meals") : CP_OK;
 }
 
-/* The cards numbered after ?2 (all, or with ?1 >= 0 those changed after
- * version ?1), at most ?3, in the order of their numbers. A ledger event's
- * rows are numbered after its entry's subject: SUBJECT or SUBJECT.N, found
- * as a range of the ledger's key ('.' to '/', the next byte; ids compare
- * by bytes on both engines), two index searches per entry. A substr() of
- * every ledger row instead read the whole ledger for each entry after the
- * version: a delta over the demo month's last 674 entries took 5 s, over a
- * day's (2,000 weighings) minutes, and held a server worker meanwhile. */
-static const char cards_sql[] =
-    "SELECT c.card_no, di.staff_no, di.name, coalesce(de.name, ''), di.category,"
-    " CASE WHEN c.status <> 'active' THEN c.status ELSE di.status END,"
-    " coalesce(w.cash_fen, 0), coalesce(w.subsidy_fen, 0), di.id"
-    " FROM cards c JOIN diners di ON di.id = c.diner_id"
-    " LEFT JOIN departments de ON de.id = di.department_id"
-    " LEFT JOIN wallets w ON w.diner_id = di.id"
-    " WHERE c.card_no > ?2"
-    " AND (?1 < 0 OR c.card_no IN (SELECT a.subject FROM audit a WHERE a.seq > ?1)"
-    " OR di.staff_no IN (SELECT a.subject FROM audit a WHERE a.seq > ?1)"
-    " OR di.id IN (SELECT s.diner_id FROM audit a JOIN sales s ON s.id = a.subject"
-    "   WHERE a.seq > ?1 AND a.action = 'sale')"
-    " OR di.id IN (SELECT s.diner_id FROM audit a JOIN voids v ON v.id = a.subject"
-    "   JOIN sales s ON s.id = v.sale_id WHERE a.seq > ?1 AND a.action = 'sale.void')"
-    " OR di.id IN (SELECT l.diner_id FROM audit a JOIN ledger l ON (l.id = a.subject"
-    "   OR (l.id > a.subject || '.' AND l.id < a.subject || '/'))"
-    "   WHERE a.seq > ?1 AND a.action NOT IN ('sale', 'sale.void')))"
-    " ORDER BY c.card_no LIMIT ?3";
-
-/* Appends the cards numbered after after (at most limit) to cards, each
- * with today's meals of its diner (today_of_diners, for the cards read). */
+/* Appends the cards numbered after after (at most limit) to cards, all or
+ * (since >= 0) those changed after version since, each with today's meals
+ * of its diner (today_of_diners, for the cards read). */
 static cp_err cards_into(db *d, int64_t since, const char *date, const char *after,
                          int64_t limit, json_t *cards)
 {
-    db_stmt *st = db_prepare(d, cards_sql);
+    db_stmt *st = db_prepare(d, since < 0 ? cards_sql : cards_delta_sql);
     json_t *today = json_object(), *c;
     int64_t *diner = NULL;
     size_t n = 0, cap = 0, i;
@@ -236,9 +300,10 @@ static cp_err cards_into(db *d, int64_t since, const char *date, const char *aft
         json_decref(today);
         return st ? cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot") : CP_ERR_DB;
     }
-    db_bind_int64(st, 1, since);
-    db_bind_text(st, 2, after);
-    db_bind_int64(st, 3, limit);
+    db_bind_text(st, 1, after);
+    db_bind_int64(st, 2, limit);
+    if (since >= 0)
+        db_bind_int64(st, 3, since);
     while ((rc = db_step(st)) == DB_ROW) {
         json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I}", "card",
                               jsonl_str(db_col_text(st, 0)), "staff_no",
@@ -271,7 +336,7 @@ static cp_err cards_into(db *d, int64_t since, const char *date, const char *aft
         err = db_fail(d, "reading the cards");
     /* today's meals of the diners of just these cards: the range read */
     if (!err && n > 0)
-        err = today_of_diners(d, date, after,
+        err = today_of_diners(d, since, date, after,
                               json_string_value(json_object_get(
                                   json_array_get(cards, json_array_size(cards) - 1), "card")),
                               today);
@@ -321,13 +386,16 @@ static cp_err canteen_name(db *d, int64_t canteen_id, json_t *o)
     return rc == DB_ERROR ? db_fail(d, "reading the canteen") : CP_OK;
 }
 
-/* Reads everything into o, the cards numbered after after, at most
- * limit; CP_OK or the store's error. */
+/* Reads everything into o: the cards numbered after after, at most limit
+ * for a whole snapshot, or those changed since version since (a delta,
+ * all of them, or a whole snapshot when a delta cannot be had); CP_OK or
+ * the store's error. */
 static cp_err fill(const serve_req *r, int64_t since, const char *after, int64_t limit,
                    json_t *o)
 {
     char date[CP_DATE_LEN];
     int64_t version, blocks, imports = 0;
+    json_t *cards = json_object_get(o, "cards");
     cp_time now;
     cp_err err;
 
@@ -335,7 +403,10 @@ static cp_err fill(const serve_req *r, int64_t since, const char *after, int64_t
         (err = block_version(r->d, &blocks)) ||
         (since >= 0 && (err = imported_since(r->d, since, &imports))))
         return err;
-    if (imports > 0)
+    /* a whole snapshot after an import, past SNAPSHOT_DELTA_ENTRIES, or
+     * for a version the store has not reached (a store restored from a
+     * backup, whose history after it is not the terminal's) */
+    if (imports > 0 || version - since > SNAPSHOT_DELTA_ENTRIES || since > version)
         since = -1;
     clock_date(&now, date);
     json_object_set_new(o, "version", json_integer((json_int_t)version));
@@ -353,13 +424,20 @@ static cp_err fill(const serve_req *r, int64_t since, const char *after, int64_t
         (err = rows_into(r->d, items_sql, r->info->canteen_id, items_keys,
                          json_object_get(o, "items"))) ||
         (err = rows_into(r->d, rules_query(r->d), r->info->canteen_id, rules_keys,
-                         json_object_get(o, "rules"))) ||
-        (err = cards_into(r->d, since, date, after, limit, json_object_get(o, "cards"))))
+                         json_object_get(o, "rules"))))
         return err;
+    /* a delta in one answer; of more than SNAPSHOT_DELTA_CARDS, whole */
+    if (since >= 0 &&
+        (err = cards_into(r->d, since, date, after, SNAPSHOT_DELTA_CARDS + 1, cards)))
+        return err;
+    if (since >= 0 && json_array_size(cards) <= SNAPSHOT_DELTA_CARDS)
+        limit = INT32_MAX; /* no more */
+    else if (json_array_clear(cards) ||
+             json_object_set_new(o, "delta", json_false()) ||
+             (err = cards_into(r->d, -1, date, after, limit, cards)))
+        return err ? err : cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot");
     /* a full page: more may follow (an empty last page when none does) */
-    json_object_set_new(o, "more",
-                        json_boolean((int64_t)json_array_size(json_object_get(o, "cards")) ==
-                                     limit));
+    json_object_set_new(o, "more", json_boolean((int64_t)json_array_size(cards) == limit));
     return CP_OK;
 }
 

@@ -432,6 +432,10 @@ static cp_err fetch_pages(termsync *t, const char *query, json_t **out)
         if ((err = journal_cards_stage(t->j, cards, first == NULL)))
             goto out;
         if (!first) {
+            /* the server answers a whole snapshot for a delta too far
+             * behind: then every page is of the whole */
+            if (!json_is_true(json_object_get(page, "delta")))
+                query = "";
             first = page;
             json_object_del(first, "cards");
         } else {

@@ -5,6 +5,9 @@
 # cards' meals kept as the day before's.
 # Page by page (?after=): a canteen of 4,100 cards comes in three pages of
 # at most 2,000, every card once, today's meals with the cards of every page.
+# A delta comes in one answer, and a whole snapshot instead when the
+# terminal is more than 10,000 audit entries behind or the delta would
+# hold more than 10,000 cards.
 # store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 . tests/integration/helpers/term.sh
@@ -76,4 +79,55 @@ printf '0000003001\n0000003002\n' | "$POS" --headless --terminal POS1 --server "
     fail "card 3001 offline on the new day: $(sed -n 1p "$TMPDIR/answers")"
 [ "$(sed -n 2p "$TMPDIR/answers" | jq -r '.error, .offline' | tr '\n' ' ')" = "limit_reached true " ] ||
     fail "card 3002's second lunch offline: $(sed -n 2p "$TMPDIR/answers")"
+
+# a delta of 4,100 cards comes in one answer (each page of a delta would
+# read every audit entry after its version again); more than 10,000
+# entries behind, the server answers a whole snapshot and the terminal
+# asks its later pages whole too
+topups() { { echo staff_no,yuan; seq -f 'S%04g,1' 1 4100; } >"$TMPDIR/t.csv"
+    as_manager import topups "$TMPDIR/t.csv" >/dev/null; }
+start_serve
+pos # the queue goes out, then the snapshot
+kill_serve
+v=$(held .version)
+topups
+start_serve
+pos
+[ "$(snapshots "since=$v&after=")" = 1 ] && [ "$(requests)" = 1 ] ||
+    fail "not one delta of 4,100 cards: $(cat "$TMPDIR/serve.log")"
+[ "$(card 0000000001 .cash_fen)" = 3100 ] && [ "$(card 0000004100 .cash_fen)" = 100 ] ||
+    fail "the delta's cards: $(card 0000000001 .) $(card 0000004100 .)"
+kill_serve
+v=$(held .version)
+topups; topups; topups
+start_serve
+pos
+[ "$(snapshots "since=$v&after=")" = 1 ] && [ "$(snapshots 'after=0000002000')" = 1 ] &&
+    [ "$(snapshots 'after=0000004000')" = 1 ] && [ "$(requests)" = 3 ] ||
+    fail "not a whole snapshot 12,300 entries behind: $(cat "$TMPDIR/serve.log")"
+[ "$(cards)" = "$n" ] && [ "$(card 0000000001 .cash_fen)" = 3400 ] &&
+    [ "$(card 0000004100 .cash_fen)" = 400 ] || fail "the whole snapshot's cards"
+[ "$(held .version)" -gt "$((v + 10000))" ] || fail "the version did not move"
+kill_serve
+
+# one entry can name more cards than a delta holds: a month's subsidy
+# granted to all 10,001 diners is a whole snapshot (6 pages)
+{
+    echo "staff_no,name,department_code,category,card"
+    seq 4101 10001 | awk '{ printf "S%04d,职工%d,D01,staff,%010d\n", $1, $1, $1 }'
+} >"$TMPDIR/more.csv"
+"$OFFICE" import diners "$TMPDIR/more.csv" >/dev/null
+start_serve
+pos # whole after an import
+kill_serve
+[ "$(cards)" = 10001 ] || fail "$(cards) cards held after the import, not 10001"
+v=$(held .version)
+as_manager subsidy grant --month 2026-11 2 >/dev/null
+start_serve
+pos
+[ "$(snapshots "since=$v&after=")" = 1 ] && [ "$(snapshots 'after=0000010000')" = 1 ] &&
+    [ "$(requests)" = 6 ] || fail "not a whole snapshot for 10,001 cards: $(cat "$TMPDIR/serve.log")"
+[ "$(cards)" = 10001 ] && [ "$(card 0000010001 .subsidy_fen)" = 200 ] &&
+    [ "$(card 0000000001 .subsidy_fen)" = 200 ] || fail "the grant: $(card 0000010001 .)"
+kill_serve
 echo "term_snapshot: ok"
