@@ -6,8 +6,9 @@
  * rules as notes. A delta (?since=V) holds the cards named by the entries
  * after V: a card blocked or unblocked (subject: the card), a card replaced
  * (the staff number), a sale or void of the diner, a ledger event of theirs
- * (top-ups, subsidies). An import of diners after V makes it a whole
- * snapshot again ("delta": false), since its entry names only the file.
+ * (top-ups, subsidies), a diner added or changed by an import. An import
+ * of departments after V makes it a whole snapshot again ("delta": false),
+ * as do a delta too far behind or too large (SNAPSHOT_DELTA_ENTRIES).
  * Cards are those of every diner (one balance per diner in every canteen);
  * periods, prices and items are the terminal's canteen's. A delta's cards
  * count today's meals; a terminal keeps its other cards' counts as of the
@@ -74,11 +75,14 @@ static cp_err block_version(db *d, int64_t *v)
     return st ? db_step_int64(d, st, v) : CP_ERR_DB;
 }
 
-/* Whether diners were imported after version since (then no delta). */
+/* Whether an import after version since makes a delta miss cards: of
+ * departments (a department renamed is on every card of it), or of diners
+ * by the programs before each diner added or changed had an entry of its
+ * own ('import.diners', which names only the file). */
 static cp_err imported_since(db *d, int64_t since, int64_t *n)
 {
-    static const char sql[] =
-        "SELECT count(*) FROM audit WHERE seq > ?1 AND action = 'import.diners'";
+    static const char sql[] = "SELECT count(*) FROM audit WHERE seq > ?1"
+                              " AND action IN ('import.diners', 'import.departments')";
     db_stmt *st = db_prepare(d, sql);
 
     if (!st)

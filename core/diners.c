@@ -384,6 +384,16 @@ cp_err diners_import(db *d, const csv_table *t, const char *name, const char *ac
                 goto fail;
             }
         }
+        /* each diner added or changed has an entry of its own, naming the
+         * staff number: who changed whom is on record, and the canteen
+         * server's delta finds the diner's cards by it (a whole snapshot
+         * to every terminal of a city for a few new staff, otherwise) */
+        if (is_new || changed) {
+            snprintf(detail, sizeof detail, "line %ld", r->line);
+            if ((err = audit_append(d, actor, NULL, is_new ? "diner.add" : "diner.change",
+                                    r->fields[0], detail)))
+                goto fail;
+        }
         if (is_new)
             counts->added++;
         else if (changed)
@@ -393,7 +403,8 @@ cp_err diners_import(db *d, const csv_table *t, const char *name, const char *ac
     }
     snprintf(detail, sizeof detail, "%ld added, %ld updated, %ld unchanged", counts->added,
              counts->updated, counts->unchanged);
-    if ((err = audit_append(d, actor, NULL, "import.diners", name, detail)))
+    /* 'import.diners' was this entry's action while it was the only one */
+    if ((err = audit_append(d, actor, NULL, "diners.import", name, detail)))
         goto fail;
     err = db_commit(d);
     goto out;

@@ -110,17 +110,34 @@ pos
 [ "$(held .version)" -gt "$((v + 10000))" ] || fail "the version did not move"
 kill_serve
 
-# one entry can name more cards than a delta holds: a month's subsidy
-# granted to all 10,001 diners is a whole snapshot (6 pages)
+# an import of diners names each one added or changed: a delta, here of
+# 5,901 new diners and one renamed
 {
     echo "staff_no,name,department_code,category,card"
+    echo "S0002,王二,D03,staff,0000000002"
     seq 4101 10001 | awk '{ printf "S%04d,职工%d,D01,staff,%010d\n", $1, $1, $1 }'
 } >"$TMPDIR/more.csv"
+v=$(held .version)
 "$OFFICE" import diners "$TMPDIR/more.csv" >/dev/null
 start_serve
-pos # whole after an import
+pos
 kill_serve
+[ "$(snapshots "since=$v&after=")" = 1 ] && [ "$(requests)" = 1 ] ||
+    fail "not one delta after an import of diners: $(cat "$TMPDIR/serve.log")"
 [ "$(cards)" = 10001 ] || fail "$(cards) cards held after the import, not 10001"
+[ "$(card 0000010001 .name)" = 职工10001 ] && [ "$(card 0000000002 .name)" = 王二 ] &&
+    [ "$(card 0000000002 .cash_fen)" = 5400 ] || fail "the imported: $(card 0000000002 .)"
+# a department renamed is on every card of it: a whole snapshot
+printf 'code,name,parent_code\nD01,综合办公室,U1\n' >"$TMPDIR/dep2.csv"
+"$OFFICE" import departments "$TMPDIR/dep2.csv" >/dev/null
+start_serve
+pos
+kill_serve
+[ "$(requests)" = 6 ] && [ "$(card 0000000003 .department)" = 综合办公室 ] ||
+    fail "not whole after a department was renamed: $(cat "$TMPDIR/serve.log")"
+
+# one entry can name more cards than a delta holds: a month's subsidy
+# granted to all 10,001 diners is a whole snapshot (6 pages)
 v=$(held .version)
 as_manager subsidy grant --month 2026-11 2 >/dev/null
 start_serve

@@ -161,16 +161,32 @@ static void test_reimport_and_update(void **state)
                      "S201,赵一,D02,staff,0000000211\nS202,钱二,D02,guest,\n";
     assert_int_equal(import_text(d, 1, v1, &n), CP_OK);
     assert_int_equal(n.added, 2);
+    /* each diner added or changed has an entry naming it (the canteen
+     * server's deltas find their cards by it), and the file one */
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE action = 'diner.add'"
+                                    " AND subject IN ('S201', 'S202')"),
+                     2);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE action = 'diner.add'"
+                                    " AND subject = 'S202' AND detail = 'line 3'"),
+                     1);
     int64_t audits = fixture_int(d, "SELECT count(*) FROM audit");
     assert_int_equal(import_text(d, 1, v1, &n), CP_OK);
     assert_int_equal(n.added, 0);
     assert_int_equal(n.unchanged, 2);
     assert_int_equal(fixture_int(d, "SELECT count(*) FROM diners"), 6);
     assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit"), audits + 1);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE seq = (SELECT max(seq)"
+                                    " FROM audit) AND action = 'diners.import'"),
+                     1);
     /* a changed row updates the diner; a new card retires the old one */
     assert_int_equal(import_text(d, 1, v2, &n), CP_OK);
     assert_int_equal(n.updated, 1);
     assert_int_equal(n.unchanged, 1);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE action = 'diner.change'"),
+                     1);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE action = 'diner.change'"
+                                    " AND subject = 'S201'"),
+                     1);
     assert_int_equal(fixture_int(d, "SELECT department_id = (SELECT id FROM departments"
                                     " WHERE code = 'D02') FROM diners WHERE staff_no = 'S201'"), 1);
     assert_int_equal(fixture_int(d, "SELECT count(*) FROM cards WHERE card_no = '0000000201'"
