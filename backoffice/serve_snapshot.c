@@ -6,9 +6,10 @@
  * rules as notes. A delta (?since=V) holds the cards named by the entries
  * after V: a card blocked or unblocked (subject: the card), a card replaced
  * (the staff number), a sale or void of the diner, a ledger event of theirs
- * (top-ups, subsidies), a diner added or changed by an import. An import
- * of departments after V makes it a whole snapshot again ("delta": false),
- * as do a delta too far behind or too large (SNAPSHOT_DELTA_ENTRIES).
+ * (top-ups, subsidies), a diner added or changed by an import, a
+ * department changed (its name is on its diners' cards). A delta too far
+ * behind or too large is a whole snapshot instead ("delta": false,
+ * SNAPSHOT_DELTA_ENTRIES), as is one after an import by older programs.
  * Cards are those of every diner (one balance per diner in every canteen);
  * periods, prices and items are the terminal's canteen's. A delta's cards
  * count today's meals; a terminal keeps its other cards' counts as of the
@@ -75,10 +76,10 @@ static cp_err block_version(db *d, int64_t *v)
     return st ? db_step_int64(d, st, v) : CP_ERR_DB;
 }
 
-/* Whether an import after version since makes a delta miss cards: of
- * departments (a department renamed is on every card of it), or of diners
- * by the programs before each diner added or changed had an entry of its
- * own ('import.diners', which names only the file). */
+/* Whether an import after version since makes a delta miss cards: one
+ * by the programs before each diner or department added or changed had an
+ * entry of its own ('import.diners', 'import.departments': the file's
+ * entry, which names only the file). */
 static cp_err imported_since(db *d, int64_t since, int64_t *n)
 {
     static const char sql[] = "SELECT count(*) FROM audit WHERE seq > ?1"
@@ -187,7 +188,8 @@ static const char cards_sql[] =
 
 /* The diners named by the audit entries after version V (the parameter
  * given, a delta's): by the card (a block), the staff number (a card
- * replaced, a diner imported), a sale, a void, or a ledger event, whose
+ * replaced, a diner imported), the department (renamed: all its diners),
+ * a sale, a void, or a ledger event, whose
  * rows are numbered SUBJECT or SUBJECT.N: found as a range of the ledger's
  * key ('.' to '/', the next byte; ids compare by bytes on both engines),
  * an index search each (a sale's and a void's subject is its id, never a
@@ -214,6 +216,9 @@ static const char cards_sql[] =
     "   WHERE a.seq > " v " AND a.action NOT IN ('sale', 'sale.void')"                     \
     " UNION SELECT d.id FROM audit a JOIN diners d ON d.staff_no = a.subject"              \
     "   WHERE a.seq > " v " AND a.action NOT IN ('sale', 'sale.void')"                     \
+    " UNION SELECT d.id FROM audit a JOIN departments p ON p.code = a.subject"             \
+    "   JOIN diners d ON d.department_id = p.id"                                           \
+    "   WHERE a.seq > " v " AND a.action = 'department.change'"                            \
     " UNION SELECT s.diner_id FROM audit a JOIN sales s ON s.id = a.subject"               \
     "   WHERE a.seq > " v " AND a.action = 'sale'"                                         \
     " UNION SELECT s.diner_id FROM audit a JOIN voids o ON o.id = a.subject"               \

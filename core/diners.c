@@ -153,20 +153,29 @@ cp_err diners_import_departments(db *d, const csv_table *t, const char *name,
         return err;
     for (size_t i = 1; i < t->nrows; i++) {
         const csv_row *r = &t->rows[i];
+        const char *action = NULL;
         int rc;
         if (!(st = db_prepare(d, get_sql)))
             goto dberr;
         db_bind_text(st, 1, r->fields[0]);
         rc = db_step(st);
-        if (rc == DB_DONE)
+        if (rc == DB_DONE) {
             counts->added++;
-        else if (rc == DB_ROW &&
-                 (strcmp(db_col_text(st, 0), r->fields[1]) != 0 ||
-                  strcmp(db_col_text(st, 1), r->fields[2]) != 0))
+            action = "department.add";
+        } else if (rc == DB_ROW && (strcmp(db_col_text(st, 0), r->fields[1]) != 0 ||
+                                    strcmp(db_col_text(st, 1), r->fields[2]) != 0)) {
             counts->updated++;
-        else if (rc == DB_ROW)
+            action = "department.change";
+        } else if (rc == DB_ROW) {
             counts->unchanged++;
+        }
         db_reset(st);
+        /* each department added or changed has an entry of its own, as
+         * each diner does: a renamed one's diners' cards are in the canteen
+         * server's next delta (backoffice/serve_snapshot.c) */
+        snprintf(detail, sizeof detail, "line %ld", r->line);
+        if (action && (err = audit_append(d, actor, NULL, action, r->fields[0], detail)))
+            goto fail;
         if (!(st = db_prepare(d, upsert_sql)))
             goto dberr;
         db_bind_text(st, 1, r->fields[0]);
@@ -212,7 +221,8 @@ cp_err diners_import_departments(db *d, const csv_table *t, const char *name,
     }
     snprintf(detail, sizeof detail, "%ld added, %ld updated, %ld unchanged", counts->added,
              counts->updated, counts->unchanged);
-    if ((err = audit_append(d, actor, NULL, "import.departments", name, detail)))
+    /* 'import.departments' was this entry's action while it was the only one */
+    if ((err = audit_append(d, actor, NULL, "departments.import", name, detail)))
         goto fail;
     return db_commit(d);
 dberr:

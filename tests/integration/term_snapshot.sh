@@ -127,14 +127,18 @@ kill_serve
 [ "$(cards)" = 10001 ] || fail "$(cards) cards held after the import, not 10001"
 [ "$(card 0000010001 .name)" = 职工10001 ] && [ "$(card 0000000002 .name)" = 王二 ] &&
     [ "$(card 0000000002 .cash_fen)" = 5400 ] || fail "the imported: $(card 0000000002 .)"
-# a department renamed is on every card of it: a whole snapshot
-printf 'code,name,parent_code\nD01,综合办公室,U1\n' >"$TMPDIR/dep2.csv"
+# a department renamed is on every card of it (D01: 7,267 of them), a new
+# one on none: one delta with D01's cards
+printf 'code,name,parent_code\nD01,综合办公室,U1\nD04,信息中心,U1\n' >"$TMPDIR/dep2.csv"
+v=$(held .version)
 "$OFFICE" import departments "$TMPDIR/dep2.csv" >/dev/null
 start_serve
 pos
 kill_serve
-[ "$(requests)" = 6 ] && [ "$(card 0000000003 .department)" = 综合办公室 ] ||
-    fail "not whole after a department was renamed: $(cat "$TMPDIR/serve.log")"
+[ "$(snapshots "since=$v&after=")" = 1 ] && [ "$(requests)" = 1 ] ||
+    fail "not one delta after a department was renamed: $(cat "$TMPDIR/serve.log")"
+[ "$(card 0000000003 .department)" = 综合办公室 ] && [ "$(card 0000010001 .department)" = 综合办公室 ] &&
+    [ "$(card 0000000001 .department)" = 财务处 ] || fail "the renamed: $(card 0000000003 .)"
 
 # one entry can name more cards than a delta holds: a month's subsidy
 # granted to all 10,001 diners is a whole snapshot (6 pages)

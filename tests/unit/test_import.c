@@ -215,6 +215,20 @@ static void test_departments(void **state)
     assert_int_equal(fixture_int(d, "SELECT p.code = 'U1' FROM departments c JOIN departments p"
                                     " ON p.id = c.parent_id WHERE c.code = 'D10'"), 1);
     assert_int_equal(fixture_int(d, "SELECT count(*) FROM departments WHERE code = 'D12'"), 0);
+    /* each department added or changed has an entry naming it; a refused
+     * file left none */
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE action = 'department.add'"
+                                    " AND subject IN ('D10', 'D11')"),
+                     2);
+    assert_int_equal(
+        import_text(d, 0, "code,name,parent_code\nD11,一科,D10\nD10,第十处,U1\n", &n), CP_OK);
+    assert_int_equal(n.updated, 1);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE action = 'department.change'"
+                                    " AND subject = 'D10' AND detail = 'line 3'"),
+                     1);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE action LIKE"
+                                    " 'department.%' AND subject IN ('D10', 'D11', 'D12')"),
+                     3);
 }
 
 /* Repeats far apart in a file of 3,000 diners are found, naming the line of
