@@ -435,13 +435,21 @@ static cp_err fill(const serve_req *r, int64_t since, const char *after, int64_t
         (err = rows_into(r->d, rules_query(r->d), r->info->canteen_id, rules_keys,
                          json_object_get(o, "rules"))))
         return err;
-    /* a delta in one answer; of more than SNAPSHOT_DELTA_CARDS, whole */
+    /* A delta in one answer; of more than SNAPSHOT_DELTA_CARDS, whole. The
+     * cards are counted from the first whatever after says: a terminal of
+     * the programs before asked the later pages of a whole answer with
+     * since, and had it been given the changed cards after after as a
+     * delta, it would have kept only those as the rest of its snapshot. */
     if (since >= 0 &&
-        (err = cards_into(r->d, since, date, after, SNAPSHOT_DELTA_CARDS + 1, cards)))
+        (err = cards_into(r->d, since, date, "", SNAPSHOT_DELTA_CARDS + 1, cards)))
         return err;
-    if (since >= 0 && json_array_size(cards) <= SNAPSHOT_DELTA_CARDS)
+    if (since >= 0 && json_array_size(cards) <= SNAPSHOT_DELTA_CARDS) {
         limit = INT32_MAX; /* no more */
-    else if (json_array_clear(cards) ||
+        while (json_array_size(cards) > 0 &&
+               strcmp(json_string_value(json_object_get(json_array_get(cards, 0), "card")),
+                      after) <= 0)
+            json_array_remove(cards, 0);
+    } else if (json_array_clear(cards) ||
              json_object_set_new(o, "delta", json_false()) ||
              (err = cards_into(r->d, -1, date, after, limit, cards)))
         return err ? err : cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot");

@@ -150,5 +150,12 @@ pos
     [ "$(requests)" = 6 ] || fail "not a whole snapshot for 10,001 cards: $(cat "$TMPDIR/serve.log")"
 [ "$(cards)" = 10001 ] && [ "$(card 0000010001 .subsidy_fen)" = 200 ] &&
     [ "$(card 0000000001 .subsidy_fen)" = 200 ] || fail "the grant: $(card 0000010001 .)"
+# a terminal of the programs before asks a later page of it with since:
+# whole too (a delta of the cards after 2000 alone would lose the others)
+python3 tests/tools/termreq.py "127.0.0.1:$PORT" POS1 "$KEY" GET \
+    "/v1/snapshot?since=$v&after=0000002000" >"$TMPDIR/req.out" || fail "termreq"
+sed -n 2p "$TMPDIR/req.out" | jq -e '.delta == false and (.cards | length) == 2000 and
+    .cards[0].card == "0000002001" and .more' >/dev/null ||
+    fail "a later page asked with since: $(sed -n 2p "$TMPDIR/req.out" | cut -c1-300)"
 kill_serve
 echo "term_snapshot: ok"
