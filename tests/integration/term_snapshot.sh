@@ -86,29 +86,28 @@ printf '0000003001\n0000003002\n' | "$POS" --headless --terminal POS1 --server "
 # asks its later pages whole too
 topups() { { echo staff_no,yuan; seq -f 'S%04g,1' 1 4100; } >"$TMPDIR/t.csv"
     as_manager import topups "$TMPDIR/t.csv" >/dev/null; }
+# changed COMMAND...: the held version into $v, COMMAND run, then the
+# terminal's refresh through a new server (its requests in serve.log)
+changed() { v=$(held .version); "$@" >/dev/null; start_serve; pos; kill_serve; }
+# one_delta WHAT: that refresh was one delta since $v
+one_delta() {
+    [ "$(snapshots "since=$v&after=")" = 1 ] && [ "$(requests)" = 1 ] ||
+        fail "not one delta $1: $(cat "$TMPDIR/serve.log")"
+}
 start_serve
 pos # the queue goes out, then the snapshot
 kill_serve
-v=$(held .version)
-topups
-start_serve
-pos
-[ "$(snapshots "since=$v&after=")" = 1 ] && [ "$(requests)" = 1 ] ||
-    fail "not one delta of 4,100 cards: $(cat "$TMPDIR/serve.log")"
+changed topups
+one_delta "of 4,100 cards"
 [ "$(card 0000000001 .cash_fen)" = 3100 ] && [ "$(card 0000004100 .cash_fen)" = 100 ] ||
     fail "the delta's cards: $(card 0000000001 .) $(card 0000004100 .)"
-kill_serve
-v=$(held .version)
-topups; topups; topups
-start_serve
-pos
+changed eval "topups; topups; topups"
 [ "$(snapshots "since=$v&after=")" = 1 ] && [ "$(snapshots 'after=0000002000')" = 1 ] &&
     [ "$(snapshots 'after=0000004000')" = 1 ] && [ "$(requests)" = 3 ] ||
     fail "not a whole snapshot 12,300 entries behind: $(cat "$TMPDIR/serve.log")"
 [ "$(cards)" = "$n" ] && [ "$(card 0000000001 .cash_fen)" = 3400 ] &&
     [ "$(card 0000004100 .cash_fen)" = 400 ] || fail "the whole snapshot's cards"
 [ "$(held .version)" -gt "$((v + 10000))" ] || fail "the version did not move"
-kill_serve
 
 # an import of diners names each one added or changed: a delta, here of
 # 5,901 new diners and one renamed
@@ -117,41 +116,29 @@ kill_serve
     echo "S0002,王二,D03,staff,0000000002"
     seq 4101 10001 | awk '{ printf "S%04d,职工%d,D01,staff,%010d\n", $1, $1, $1 }'
 } >"$TMPDIR/more.csv"
-v=$(held .version)
-"$OFFICE" import diners "$TMPDIR/more.csv" >/dev/null
-start_serve
-pos
-kill_serve
-[ "$(snapshots "since=$v&after=")" = 1 ] && [ "$(requests)" = 1 ] ||
-    fail "not one delta after an import of diners: $(cat "$TMPDIR/serve.log")"
+changed "$OFFICE" import diners "$TMPDIR/more.csv"
+one_delta "after an import of diners"
 [ "$(cards)" = 10001 ] || fail "$(cards) cards held after the import, not 10001"
 [ "$(card 0000010001 .name)" = 职工10001 ] && [ "$(card 0000000002 .name)" = 王二 ] &&
     [ "$(card 0000000002 .cash_fen)" = 5400 ] || fail "the imported: $(card 0000000002 .)"
 # a department renamed is on every card of it (D01: 7,267 of them), a new
 # one on none: one delta with D01's cards
 printf 'code,name,parent_code\nD01,综合办公室,U1\nD04,信息中心,U1\n' >"$TMPDIR/dep2.csv"
-v=$(held .version)
-"$OFFICE" import departments "$TMPDIR/dep2.csv" >/dev/null
-start_serve
-pos
-kill_serve
-[ "$(snapshots "since=$v&after=")" = 1 ] && [ "$(requests)" = 1 ] ||
-    fail "not one delta after a department was renamed: $(cat "$TMPDIR/serve.log")"
+changed "$OFFICE" import departments "$TMPDIR/dep2.csv"
+one_delta "after a department was renamed"
 [ "$(card 0000000003 .department)" = 综合办公室 ] && [ "$(card 0000010001 .department)" = 综合办公室 ] &&
     [ "$(card 0000000001 .department)" = 财务处 ] || fail "the renamed: $(card 0000000003 .)"
 
 # one entry can name more cards than a delta holds: a month's subsidy
 # granted to all 10,001 diners is a whole snapshot (6 pages)
-v=$(held .version)
-as_manager subsidy grant --month 2026-11 2 >/dev/null
-start_serve
-pos
+changed as_manager subsidy grant --month 2026-11 2
 [ "$(snapshots "since=$v&after=")" = 1 ] && [ "$(snapshots 'after=0000010000')" = 1 ] &&
     [ "$(requests)" = 6 ] || fail "not a whole snapshot for 10,001 cards: $(cat "$TMPDIR/serve.log")"
 [ "$(cards)" = 10001 ] && [ "$(card 0000010001 .subsidy_fen)" = 200 ] &&
     [ "$(card 0000000001 .subsidy_fen)" = 200 ] || fail "the grant: $(card 0000010001 .)"
 # a terminal of the programs before asks a later page of it with since:
 # whole too (a delta of the cards after 2000 alone would lose the others)
+start_serve
 python3 tests/tools/termreq.py "127.0.0.1:$PORT" POS1 "$KEY" GET \
     "/v1/snapshot?since=$v&after=0000002000" >"$TMPDIR/req.out" || fail "termreq"
 sed -n 2p "$TMPDIR/req.out" | jq -e '.delta == false and (.cards | length) == 2000 and
