@@ -189,13 +189,12 @@ static const char cards_sql[] =
 /* The diners named by the audit entries after version V (the parameter
  * given, a delta's): by the card (a block), the staff number (a card
  * replaced, a diner imported), the department (renamed: all its diners),
- * a sale, a void, or a ledger event, whose
- * rows are numbered SUBJECT or SUBJECT.N: found as a range of the ledger's
- * key ('.' to '/', the next byte; ids compare by bytes on both engines),
- * an index search each (a sale's and a void's subject is its id, never a
- * card or a staff number). A substr() of every ledger row instead read the
- * whole ledger for each entry: a delta over the demo month's last 674
- * entries took 5 s.
+ * a sale, a void, or a ledger event, whose rows are numbered SUBJECT or
+ * SUBJECT.N: found as a range of the ledger's key ('.' to '/', the next
+ * byte; ids compare by bytes on both engines), an index search each (a
+ * sale's and a void's subject is its id, never a card or a staff number).
+ * A substr() of every ledger row instead read the whole ledger for each
+ * entry: a delta over the demo month's last 674 entries took 5 s.
  *
  * The diners are gathered first and their cards found from them: a test of
  * every card against the entries (an OR of five IN lists) read all of a

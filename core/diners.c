@@ -173,9 +173,11 @@ cp_err diners_import_departments(db *d, const csv_table *t, const char *name,
         /* each department added or changed has an entry of its own, as
          * each diner does: a renamed one's diners' cards are in the canteen
          * server's next delta (backoffice/serve_snapshot.c) */
-        snprintf(detail, sizeof detail, "line %ld", r->line);
-        if (action && (err = audit_append(d, actor, NULL, action, r->fields[0], detail)))
-            goto fail;
+        if (action) {
+            snprintf(detail, sizeof detail, "line %ld", r->line);
+            if ((err = audit_append(d, actor, NULL, action, r->fields[0], detail)))
+                goto fail;
+        }
         if (!(st = db_prepare(d, upsert_sql)))
             goto dberr;
         db_bind_text(st, 1, r->fields[0]);
