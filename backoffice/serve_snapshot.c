@@ -395,6 +395,43 @@ static cp_err canteen_name(db *d, int64_t canteen_id, json_t *o)
     return rc == DB_ERROR ? db_fail(d, "reading the canteen") : CP_OK;
 }
 
+/* A delta's cards (changed after version since) numbered after after, into
+ * cards, in one answer: *fits 0 (and cards empty) when the delta holds
+ * more than SNAPSHOT_DELTA_CARDS. They are counted from the first card
+ * whatever after says: a terminal of the programs before asked the later
+ * pages of a whole answer with since, and had it been given the changed
+ * cards after after as a delta, it would have kept only those as the rest
+ * of its snapshot. */
+static cp_err delta_cards(db *d, int64_t since, const char *date, const char *after,
+                          json_t *cards, int *fits)
+{
+    json_t *all = json_array();
+    size_t first = 0, i;
+    cp_err err;
+
+    *fits = 0;
+    if (!all)
+        return cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot");
+    if ((err = cards_into(d, since, date, "", SNAPSHOT_DELTA_CARDS + 1, all)))
+        goto out;
+    if (json_array_size(all) > SNAPSHOT_DELTA_CARDS)
+        goto out;
+    *fits = 1;
+    /* in the order of their numbers: those after after are the tail */
+    while (first < json_array_size(all) &&
+           strcmp(json_string_value(json_object_get(json_array_get(all, first), "card")),
+                  after) <= 0)
+        first++;
+    for (i = first; i < json_array_size(all); i++)
+        if (json_array_append(cards, json_array_get(all, i))) {
+            err = cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot");
+            break;
+        }
+out:
+    json_decref(all);
+    return err;
+}
+
 /* Reads everything into o: the cards numbered after after, at most limit
  * for a whole snapshot, or those changed since version since (a delta,
  * all of them, or a whole snapshot when a delta cannot be had); CP_OK or
@@ -405,6 +442,7 @@ static cp_err fill(const serve_req *r, int64_t since, const char *after, int64_t
     char date[CP_DATE_LEN];
     int64_t version, blocks, imports = 0;
     json_t *cards = json_object_get(o, "cards");
+    int fits = 0;
     cp_time now;
     cp_err err;
 
@@ -435,24 +473,15 @@ static cp_err fill(const serve_req *r, int64_t since, const char *after, int64_t
         (err = rows_into(r->d, rules_query(r->d), r->info->canteen_id, rules_keys,
                          json_object_get(o, "rules"))))
         return err;
-    /* A delta in one answer; of more than SNAPSHOT_DELTA_CARDS, whole. The
-     * cards are counted from the first whatever after says: a terminal of
-     * the programs before asked the later pages of a whole answer with
-     * since, and had it been given the changed cards after after as a
-     * delta, it would have kept only those as the rest of its snapshot. */
-    if (since >= 0 &&
-        (err = cards_into(r->d, since, date, "", SNAPSHOT_DELTA_CARDS + 1, cards)))
+    if (since >= 0 && (err = delta_cards(r->d, since, date, after, cards, &fits)))
         return err;
-    if (since >= 0 && json_array_size(cards) <= SNAPSHOT_DELTA_CARDS) {
-        limit = INT32_MAX; /* no more */
-        while (json_array_size(cards) > 0 &&
-               strcmp(json_string_value(json_object_get(json_array_get(cards, 0), "card")),
-                      after) <= 0)
-            json_array_remove(cards, 0);
-    } else if (json_array_clear(cards) ||
-             json_object_set_new(o, "delta", json_false()) ||
-             (err = cards_into(r->d, -1, date, after, limit, cards)))
-        return err ? err : cp_fail(CP_ERR_NOMEM, "out of memory for the snapshot");
+    if (fits) {
+        limit = INT32_MAX; /* a delta in one answer */
+    } else {
+        json_object_set_new(o, "delta", json_false());
+        if ((err = cards_into(r->d, -1, date, after, limit, cards)))
+            return err;
+    }
     /* a full page: more may follow (an empty last page when none does) */
     json_object_set_new(o, "more", json_boolean((int64_t)json_array_size(cards) == limit));
     return CP_OK;
