@@ -379,6 +379,28 @@ cp_err audit_append(db *d, const char *actor, const char *terminal, const char *
     return db_commit(d);
 }
 
+cp_err audit_run_append(db *d, audit_run *run, const char *actor, const char *terminal,
+                        const char *action, const char *subject, const char *detail)
+{
+    char prev[HASH_HEX_LEN];
+    db_stmt *head_st;
+    cp_err err;
+
+    if (!db_in_txn(d))
+        return cp_fail(CP_ERR_INVALID, "note %s %s appended outside its transaction", action,
+                       subject);
+    if (!run->started) {
+        /* the lock is held until the transaction ends: the head read now
+         * stays the head but for the notes of this run */
+        if ((err = lock_head(d, chain_of(terminal), &head_st)) ||
+            (err = read_head(d, head_st, run->head)))
+            return err;
+        run->started = 1;
+    }
+    memcpy(prev, run->head, sizeof prev);
+    return append_entry(d, prev, actor, terminal, action, subject, detail, NULL, run->head);
+}
+
 cp_err audit_event(db *d, const char *actor, const char *terminal, const char *action,
                    const char *subject, const char *detail, char head[HASH_HEX_LEN])
 {

@@ -34,6 +34,21 @@
 cp_err audit_append(db *d, const char *actor, const char *terminal, const char *action,
                     const char *subject, const char *detail);
 
+/* Notes appended one after another in one transaction, on one chain (an
+ * import's entry per row): the chain is locked and its head read at the
+ * first note only, and each later note follows the one before it without
+ * a round trip to the store. Zero it before the first note; it is good
+ * until the transaction ends, and only while nothing else appends to the
+ * same chain in it. */
+typedef struct audit_run {
+    char head[HASH_HEX_LEN]; /* the newest note's hash, once started */
+    int started;
+} audit_run;
+
+/* audit_append inside the open transaction, as the next note of run. */
+cp_err audit_run_append(db *d, audit_run *run, const char *actor, const char *terminal,
+                        const char *action, const char *subject, const char *detail);
+
 /* Appends the entry of an event that the caller has just written in its
  * open transaction. action names the kind of event and subject its id:
  *   "sale"                  a sale id: the sale, its lines, its ledger

@@ -117,6 +117,7 @@ cp_err diners_import_departments(db *d, const csv_table *t, const char *name,
         "  JOIN up ON d.id = up.id WHERE depth < 1000)"
         " SELECT 1 FROM up WHERE id = start LIMIT 1";
     char detail[128];
+    audit_run run = {0};
     db_stmt *st;
     cp_err err;
     int64_t v;
@@ -175,7 +176,7 @@ cp_err diners_import_departments(db *d, const csv_table *t, const char *name,
          * server's next delta (backoffice/serve_snapshot.c) */
         if (action) {
             snprintf(detail, sizeof detail, "line %ld", r->line);
-            if ((err = audit_append(d, actor, NULL, action, r->fields[0], detail)))
+            if ((err = audit_run_append(d, &run, actor, NULL, action, r->fields[0], detail)))
                 goto fail;
         }
         if (!(st = db_prepare(d, upsert_sql)))
@@ -224,7 +225,7 @@ cp_err diners_import_departments(db *d, const csv_table *t, const char *name,
     snprintf(detail, sizeof detail, "%ld added, %ld updated, %ld unchanged", counts->added,
              counts->updated, counts->unchanged);
     /* 'import.departments' was this entry's action while it was the only one */
-    if ((err = audit_append(d, actor, NULL, "departments.import", name, detail)))
+    if ((err = audit_run_append(d, &run, actor, NULL, "departments.import", name, detail)))
         goto fail;
     return db_commit(d);
 dberr:
@@ -235,12 +236,21 @@ fail:
     return err;
 }
 
-/* Validates one diner row and normalises its card into card (empty if none). */
-static cp_err check_diner_row(db *d, const csv_row *r, const char *name, char *card,
-                              int64_t *dept_id)
+/* The department of each row of a diners file, looked up once per code: a
+ * city's file names its 2,000 departments a hundred thousand times. */
+typedef struct dept_memo {
+    seen codes;       /* code -> the first row that named it */
+    int64_t *ids;     /* ids[row]: the department of that row */
+} dept_memo;
+
+/* Validates one diner row (number i of the file) and normalises its card
+ * into card (empty if none); *dept_id gets its department. */
+static cp_err check_diner_row(db *d, const csv_row *r, size_t i, const char *name,
+                              dept_memo *m, char *card, int64_t *dept_id)
 {
     static const char dept_sql[] = "SELECT id FROM departments WHERE code = ?";
     db_stmt *st;
+    long first;
     cp_err err;
 
     if ((err = row_shape(r, name, 5, "staff_no,name,department_code,category,card")))
@@ -256,6 +266,10 @@ static cp_err check_diner_row(db *d, const csv_row *r, const char *name, char *c
     card[0] = '\0';
     if (*r->fields[4] && cardno_normalize(r->fields[4], CARDNO_AUTO, card))
         return cp_fail(CP_ERR_INVALID, "%s:%ld: field card: %s", name, r->line, cp_detail());
+    if ((first = seen_add(&m->codes, r->fields[2], i)) >= 0) {
+        *dept_id = m->ids[i] = m->ids[first];
+        return CP_OK;
+    }
     if (!(st = db_prepare(d, dept_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, r->fields[2]);
@@ -263,50 +277,166 @@ static cp_err check_diner_row(db *d, const csv_row *r, const char *name, char *c
     if (err == CP_ERR_NOT_FOUND)
         return cp_fail(CP_ERR_INVALID, "%s:%ld: field department_code: no department '%s' "
                        "(import departments first)", name, r->line, r->fields[2]);
+    m->ids[i] = *dept_id;
     return err;
 }
 
-cp_err diners_import(db *d, const csv_table *t, const char *name, const char *actor,
-                     import_counts *counts)
+/* The card card (normalised, not empty) of row r, whose diner is diner_id
+ * (0: a new diner, not yet written). The card may be new, or the diner's
+ * already; another's is refused. *owner_st was prefetched: the card's
+ * diner. A new card retires the diner's old ones; *changed says so. */
+static cp_err import_card(db *d, const csv_row *r, const char *name, const char *card,
+                          db_stmt *owner_st, int64_t diner_id, int *changed)
 {
-    static const char get_sql[] =
-        "SELECT id, name, department_id, category FROM diners WHERE staff_no = ?";
-    static const char insert_sql[] =
-        "INSERT INTO diners(staff_no, name, department_id, category) VALUES (?, ?, ?, ?)"
-        " RETURNING id";
-    static const char wallet_sql[] = "INSERT INTO wallets(diner_id) VALUES (?)";
-    static const char update_sql[] =
-        "UPDATE diners SET name = ?2, department_id = ?3, category = ?4 WHERE id = ?1";
-    static const char card_sql[] = "SELECT diner_id FROM cards WHERE card_no = ?";
     static const char owner_sql[] =
         "SELECT di.staff_no FROM cards c JOIN diners di ON di.id = c.diner_id"
         " WHERE c.card_no = ?";
     static const char retire_sql[] =
         "UPDATE cards SET status = 'retired' WHERE diner_id = ? AND status <> 'retired'";
-    static const char add_card_sql[] = "INSERT INTO cards(card_no, diner_id) VALUES (?, ?)";
+    static const char add_card_sql[] =
+        "INSERT INTO cards(card_no, diner_id) SELECT ?1, id FROM diners WHERE staff_no = ?2";
+    db_stmt *st;
+    int64_t owner;
+    int rc;
+    cp_err err = db_step_int64(d, owner_st, &owner);
+
+    if (err == CP_OK && owner != diner_id) {
+        if (!(st = db_prepare(d, owner_sql)))
+            return CP_ERR_DB;
+        db_bind_text(st, 1, card);
+        rc = db_step(st);
+        err = cp_fail(CP_ERR_INVALID, "%s:%ld: field card: card %s already belongs to staff "
+                      "number %s", name, r->line, card, rc == DB_ROW ? db_col_text(st, 0) : "?");
+        db_reset(st);
+        return err;
+    }
+    if (err != CP_ERR_NOT_FOUND)
+        return err; /* CP_OK: the diner's own card already */
+    /* a new card for this diner: the old ones are retired */
+    *changed = 1;
+    if (diner_id) {
+        if (!(st = db_prepare(d, retire_sql)))
+            return CP_ERR_DB;
+        db_bind_int64(st, 1, diner_id);
+        if ((err = db_step_later(d, st, "retiring old cards")))
+            return err;
+    }
+    if (!(st = db_prepare(d, add_card_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, card);
+    db_bind_text(st, 2, r->fields[0]);
+    return db_step_later(d, st, "saving a card");
+}
+
+/* Adds or updates the diner of row r (checked) and its card, with an
+ * audit entry when anything changed, and counts it. On PostgreSQL a row
+ * is one round trip: the diner and its card are looked up together, and
+ * the writes go with the next row's lookup (db_step_later), the diner's
+ * new wallet and card found by its staff number rather than by an id read
+ * back. */
+static cp_err import_diner(db *d, const csv_row *r, const char *name, const char *card,
+                           int64_t dept_id, const char *actor, audit_run *run,
+                           import_counts *counts)
+{
+    static const char get_sql[] =
+        "SELECT id, name, department_id, category FROM diners WHERE staff_no = ?";
+    static const char card_sql[] = "SELECT diner_id FROM cards WHERE card_no = ?";
+    static const char insert_sql[] =
+        "INSERT INTO diners(staff_no, name, department_id, category) VALUES (?, ?, ?, ?)";
+    static const char wallet_sql[] =
+        "INSERT INTO wallets(diner_id) SELECT id FROM diners WHERE staff_no = ?";
+    static const char update_sql[] =
+        "UPDATE diners SET name = ?2, department_id = ?3, category = ?4 WHERE staff_no = ?1";
+    db_stmt *sts[2], *st;
+    int64_t diner_id = 0;
+    int rc, changed = 0;
+    char detail[32];
+    cp_err err;
+
+    if (!(sts[0] = db_prepare(d, get_sql)) || (card[0] && !(sts[1] = db_prepare(d, card_sql))))
+        return CP_ERR_DB;
+    db_bind_text(sts[0], 1, r->fields[0]);
+    if (card[0])
+        db_bind_text(sts[1], 1, card);
+    if ((err = db_prefetch(d, sts, card[0] ? 2 : 1)))
+        return err;
+    rc = db_step(sts[0]);
+    if (rc == DB_ROW) {
+        diner_id = db_col_int64(sts[0], 0);
+        changed = strcmp(db_col_text(sts[0], 1), r->fields[1]) != 0 ||
+                  db_col_int64(sts[0], 2) != dept_id ||
+                  strcmp(db_col_text(sts[0], 3), r->fields[3]) != 0;
+    }
+    db_reset(sts[0]);
+    if (rc != DB_ROW && rc != DB_DONE)
+        return db_fail(d, "importing diners");
+
+    if (!diner_id || changed) {
+        if (!(st = db_prepare(d, diner_id ? update_sql : insert_sql)))
+            return CP_ERR_DB;
+        db_bind_text(st, 1, r->fields[0]);
+        db_bind_text(st, 2, r->fields[1]);
+        db_bind_int64(st, 3, dept_id);
+        db_bind_text(st, 4, r->fields[3]);
+        if ((err = db_step_later(d, st, diner_id ? "updating a diner" : "saving a diner")))
+            return err;
+    }
+    if (!diner_id) {
+        if (!(st = db_prepare(d, wallet_sql)))
+            return CP_ERR_DB;
+        db_bind_text(st, 1, r->fields[0]);
+        if ((err = db_step_later(d, st, "creating a wallet")))
+            return err;
+    }
+    if (card[0] && (err = import_card(d, r, name, card, sts[1], diner_id, &changed)))
+        return err;
+
+    /* each diner added or changed has an entry of its own, naming the
+     * staff number: who changed whom is on record, and the canteen
+     * server's delta finds the diner's cards by it (a whole snapshot
+     * to every terminal of a city for a few new staff, otherwise) */
+    if (!diner_id || changed) {
+        snprintf(detail, sizeof detail, "line %ld", r->line);
+        if ((err = audit_run_append(d, run, actor, NULL, diner_id ? "diner.change" : "diner.add",
+                                    r->fields[0], detail)))
+            return err;
+    }
+    if (!diner_id)
+        counts->added++;
+    else if (changed)
+        counts->updated++;
+    else
+        counts->unchanged++;
+    return CP_OK;
+}
+
+cp_err diners_import(db *d, const csv_table *t, const char *name, const char *actor,
+                     import_counts *counts)
+{
     char (*cards)[CARDNO_LEN + 1] = NULL;
     char detail[128];
     seen staff = {0}, card_rows = {0};
-    db_stmt *st;
+    dept_memo depts = {0};
+    audit_run run = {0};
     long first;
     cp_err err;
 
     memset(counts, 0, sizeof *counts);
     if ((err = csvread_expect_header(t, name, diner_cols, 5)))
         return err;
-    if (!(cards = calloc(t->nrows, sizeof *cards))) {
+    if (!(cards = calloc(t->nrows, sizeof *cards)) ||
+        !(depts.ids = calloc(t->nrows, sizeof *depts.ids))) {
         err = cp_fail(CP_ERR_NOMEM, "out of memory importing %s", name);
         goto out;
     }
     if ((err = seen_init(&staff, t->nrows)) || (err = seen_init(&card_rows, t->nrows)) ||
-        (err = db_begin(d)))
+        (err = seen_init(&depts.codes, t->nrows)) || (err = db_begin(d)))
         goto out;
     for (size_t i = 1; i < t->nrows; i++) {
         const csv_row *r = &t->rows[i];
-        int64_t dept_id, diner_id = 0, owner;
-        int rc, changed = 0, is_new = 0;
+        int64_t dept_id;
 
-        if ((err = check_diner_row(d, r, name, cards[i], &dept_id)))
+        if ((err = check_diner_row(d, r, i, name, &depts, cards[i], &dept_id)))
             goto fail;
         if ((first = seen_add(&staff, r->fields[0], i)) >= 0) {
             err = cp_fail(CP_ERR_INVALID, "%s:%ld: field staff_no: '%s' appears twice in the "
@@ -319,115 +449,24 @@ cp_err diners_import(db *d, const csv_table *t, const char *name, const char *ac
                           "line %ld", name, r->line, cards[i], t->rows[first].line);
             goto fail;
         }
-
-        if (!(st = db_prepare(d, get_sql)))
-            goto dberr;
-        db_bind_text(st, 1, r->fields[0]);
-        rc = db_step(st);
-        if (rc == DB_ROW) {
-            diner_id = db_col_int64(st, 0);
-            changed = strcmp(db_col_text(st, 1), r->fields[1]) != 0 ||
-                      db_col_int64(st, 2) != dept_id ||
-                      strcmp(db_col_text(st, 3), r->fields[3]) != 0;
-        }
-        db_reset(st);
-        if (rc == DB_DONE) {
-            is_new = 1;
-            if (!(st = db_prepare(d, insert_sql)))
-                goto dberr;
-            db_bind_text(st, 1, r->fields[0]);
-            db_bind_text(st, 2, r->fields[1]);
-            db_bind_int64(st, 3, dept_id);
-            db_bind_text(st, 4, r->fields[3]);
-            if ((err = db_step_int64(d, st, &diner_id))) {
-                if (err == CP_ERR_NOT_FOUND)
-                    err = cp_fail(CP_ERR_DB, "saving a diner: no id came back");
-                goto fail;
-            }
-            if (!(st = db_prepare(d, wallet_sql)))
-                goto dberr;
-            db_bind_int64(st, 1, diner_id);
-            if ((err = db_step_done(d, st, "creating a wallet")))
-                goto fail;
-        } else if (rc != DB_ROW) {
-            goto dberr;
-        } else if (changed) {
-            if (!(st = db_prepare(d, update_sql)))
-                goto dberr;
-            db_bind_int64(st, 1, diner_id);
-            db_bind_text(st, 2, r->fields[1]);
-            db_bind_int64(st, 3, dept_id);
-            db_bind_text(st, 4, r->fields[3]);
-            if ((err = db_step_done(d, st, "updating a diner")))
-                goto fail;
-        }
-
-        if (cards[i][0]) {
-            if (!(st = db_prepare(d, card_sql)))
-                goto dberr;
-            db_bind_text(st, 1, cards[i]);
-            err = db_step_int64(d, st, &owner);
-            if (err == CP_OK && owner != diner_id) {
-                if (!(st = db_prepare(d, owner_sql)))
-                    goto dberr;
-                db_bind_text(st, 1, cards[i]);
-                rc = db_step(st);
-                err = cp_fail(CP_ERR_INVALID, "%s:%ld: field card: card %s already belongs to "
-                              "staff number %s", name, r->line, cards[i],
-                              rc == DB_ROW ? db_col_text(st, 0) : "?");
-                db_reset(st);
-                goto fail;
-            }
-            if (err == CP_ERR_NOT_FOUND) {
-                /* a new card for this diner: the old ones are retired */
-                changed = 1;
-                if (!(st = db_prepare(d, retire_sql)))
-                    goto dberr;
-                db_bind_int64(st, 1, diner_id);
-                if ((err = db_step_done(d, st, "retiring old cards")))
-                    goto fail;
-                if (!(st = db_prepare(d, add_card_sql)))
-                    goto dberr;
-                db_bind_text(st, 1, cards[i]);
-                db_bind_int64(st, 2, diner_id);
-                if ((err = db_step_done(d, st, "saving a card")))
-                    goto fail;
-            } else if (err) {
-                goto fail;
-            }
-        }
-        /* each diner added or changed has an entry of its own, naming the
-         * staff number: who changed whom is on record, and the canteen
-         * server's delta finds the diner's cards by it (a whole snapshot
-         * to every terminal of a city for a few new staff, otherwise) */
-        if (is_new || changed) {
-            snprintf(detail, sizeof detail, "line %ld", r->line);
-            if ((err = audit_append(d, actor, NULL, is_new ? "diner.add" : "diner.change",
-                                    r->fields[0], detail)))
-                goto fail;
-        }
-        if (is_new)
-            counts->added++;
-        else if (changed)
-            counts->updated++;
-        else
-            counts->unchanged++;
+        if ((err = import_diner(d, r, name, cards[i], dept_id, actor, &run, counts)))
+            goto fail;
     }
     snprintf(detail, sizeof detail, "%ld added, %ld updated, %ld unchanged", counts->added,
              counts->updated, counts->unchanged);
     /* 'import.diners' was this entry's action while it was the only one */
-    if ((err = audit_append(d, actor, NULL, "diners.import", name, detail)))
+    if ((err = audit_run_append(d, &run, actor, NULL, "diners.import", name, detail)))
         goto fail;
     err = db_commit(d);
     goto out;
-dberr:
-    err = db_fail(d, "importing diners");
 fail:
     db_rollback(d);
     memset(counts, 0, sizeof *counts);
 out:
     seen_free(&staff);
     seen_free(&card_rows);
+    seen_free(&depts.codes);
+    free(depts.ids);
     free(cards);
     return err;
 }

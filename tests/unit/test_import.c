@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/audit.h"
 #include "core/csvread.h"
 #include "core/diners.h"
 #include "tests/unit/helpers/fixture.h"
@@ -239,6 +240,8 @@ static void test_repeats_in_a_long_file(void **state)
     import_counts n;
     size_t cap = 3100 * 64, len;
     char *buf = malloc(cap);
+    long bad = 0, checked; /* audit_verify adds its problems to bad */
+    FILE *devnull;
     static const struct { const char *row, *want; } cases[] = {
         {"S1017,重号,D01,staff,0000900001\n", "in.csv:3002: field staff_no: 'S1017' appears twice "
                                               "in the file (first on line 18)"},
@@ -257,6 +260,33 @@ static void test_repeats_in_a_long_file(void **state)
         if (!cases[c].want) {
             assert_int_equal(import_text(d, 1, buf, &n), CP_OK);
             assert_int_equal(n.added, 3001);
+            /* each row in its own department (looked up once per code), with
+             * a wallet and its own card, and the chain whole after 3,002
+             * entries appended in one run */
+            assert_int_equal(fixture_int(d, "SELECT count(*) FROM diners di JOIN departments p"
+                                            " ON p.id = di.department_id WHERE p.code ="
+                                            " CASE WHEN di.staff_no = 'S9999' THEN 'D02'"
+                                            " WHEN CAST(substr(di.staff_no, 2) AS integer) % 2 = 0"
+                                            " THEN 'D01'"
+                                            " ELSE 'D02' END AND di.staff_no > 'S1000'"),
+                             3001);
+            assert_int_equal(fixture_int(d, "SELECT count(*) FROM wallets w JOIN diners di ON"
+                                            " di.id = w.diner_id WHERE di.staff_no > 'S1000'"),
+                             3001);
+            assert_int_equal(fixture_int(d, "SELECT count(*) FROM cards c JOIN diners di ON"
+                                            " di.id = c.diner_id WHERE c.status = 'active' AND"
+                                            " c.card_no = CASE WHEN di.staff_no = 'S9999' THEN"
+                                            " '0000900001' ELSE '0000' ||"
+                                            " CAST(CAST(substr(di.staff_no, 2) AS integer) + 799000"
+                                            " AS text) END"),
+                             3001);
+            assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE action ="
+                                            " 'diner.add'"),
+                             4 + 3001);
+            devnull = fopen("/dev/null", "w");
+            assert_int_equal(audit_verify(d, NULL, devnull, &bad, &checked), CP_OK);
+            fclose(devnull);
+            assert_int_equal(bad, 0);
         } else {
             assert_int_equal(import_text(d, 1, buf, &n), CP_ERR_INVALID);
             if (!strstr(cp_detail(), cases[c].want))
