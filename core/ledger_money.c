@@ -16,25 +16,37 @@
 #include "core/money.h"
 #include "core/nls.h"
 
-/* After money came into the cash wallet of diner_id: lifts the blocks of
- * offline charges once the wallet is back within its limit (cash down to
- * -overdraft). Cards blocked for another reason (lost) stay as they are. */
-static cp_err unblock_cards(db *d, int64_t diner_id, const char *actor)
+/* After money came into the cash wallet of diner_id: whether to lift the
+ * blocks of offline charges, asked ahead (db_prefetch) so that the answer
+ * comes in the round trip of what follows (the top-up's audit entry):
+ * *st's one row says whether a card is blocked offline and the wallet is
+ * back within its limit (cash down to -overdraft). unblock_cards reads it. */
+static cp_err unblock_ask(db *d, int64_t diner_id, db_stmt **st)
 {
     static const char sql[] =
-        "SELECT w.cash_fen >= -coalesce(r.overdraft_fen, 0) FROM wallets w"
-        " JOIN diners di ON di.id = w.diner_id"
+        "SELECT w.cash_fen >= -coalesce(r.overdraft_fen, 0) AND EXISTS (SELECT 1 FROM cards c"
+        "  WHERE c.diner_id = w.diner_id AND c.status = 'blocked_offline')"
+        " FROM wallets w JOIN diners di ON di.id = w.diner_id"
         " LEFT JOIN category_rules r ON r.category = di.category WHERE w.diner_id = ?";
-    db_stmt *st = db_prepare(d, sql);
-    int64_t within = 0;
-    cp_err err;
 
-    if (!st)
+    if (!(*st = db_prepare(d, sql)))
         return CP_ERR_DB;
-    db_bind_int64(st, 1, diner_id);
-    if ((err = db_step_int64(d, st, &within)))
+    db_bind_int64(*st, 1, diner_id);
+    return db_prefetch(d, st, 1);
+}
+
+/* Lifts the blocks when unblock_ask's st says so. Cards blocked for another
+ * reason (lost) stay as they are. */
+static cp_err unblock_cards(db *d, db_stmt *st, int64_t diner_id, const char *actor)
+{
+    int64_t lift = 0;
+    cp_err err = db_step_int64(d, st, &lift);
+
+    if (err == CP_ERR_NOT_FOUND)
+        return cp_fail(CP_ERR_DB, "diner %lld has no wallet", (long long)diner_id);
+    if (err)
         return err;
-    return within ? ledger_offline_block(d, diner_id, 0, NULL, actor) : CP_OK;
+    return lift ? ledger_offline_block(d, diner_id, 0, NULL, actor) : CP_OK;
 }
 
 /* Looks up the diner and wallet of staff_no inside a transaction. */
@@ -184,6 +196,7 @@ cp_err ledger_topup_batch(db *d, ledger_topup_item *items, size_t n, const char 
                           size_t *bad)
 {
     char detail[128], money[MONEY_STR_LEN], status[16];
+    db_stmt *unblock_st;
     int64_t diner_id;
     size_t i = 0;
     cp_err err;
@@ -206,10 +219,13 @@ cp_err ledger_topup_batch(db *d, ledger_topup_item *items, size_t n, const char 
             goto fail;
         }
         snprintf(detail, sizeof detail, "%s %s", staff_no, money_format(fen, money));
-        if ((err = ledger_post(d, ev.id, diner_id, "cash", fen, "topup", NULL, NULL, NULL, actor,
-                               ev.at)) ||
+        /* the entry, the wallet and the question of blocks go with the
+         * audit entry's round trip: two trips a top-up on PostgreSQL */
+        if ((err = ledger_post_by(d, db_step_later, ev.id, diner_id, "cash", fen, "topup", NULL,
+                                  NULL, NULL, actor, ev.at)) ||
+            (err = unblock_ask(d, diner_id, &unblock_st)) ||
             (err = audit_event(d, actor, NULL, "wallet.topup", ev.id, detail, NULL)) ||
-            (err = unblock_cards(d, diner_id, actor)))
+            (err = unblock_cards(d, unblock_st, diner_id, actor)))
             goto fail;
         snprintf(items[i].entry, sizeof items[i].entry, "%s", ev.id);
     }
