@@ -87,10 +87,19 @@ int cmd_rollup(office_ctx *c)
 {
     metrics_span span;
     long days;
+    int read_only;
     cp_err err;
 
     if ((err = metrics_span_parse(office_opt(c, "month"), office_opt(c, "quarter"), &span)) ||
-        (err = metrics_rollup(c->d, &span, 1, &days)))
+        (err = db_read_only(c->d, &read_only)))
+        return office_fail(err);
+    if (read_only) {
+        fprintf(stderr, _("cleanplate-office: rollup: this store takes no writes (a standby): "
+                          "run it on the primary (with several hosts in --db, "
+                          "target_session_attrs=read-write)\n"));
+        return 1;
+    }
+    if ((err = metrics_rollup(c->d, &span, 1, &days, &read_only)))
         return office_fail(err);
     printf(P_("rolled up %ld closed day of %s\n", "rolled up %ld closed days of %s\n",
               (unsigned long)days), days, span.label);

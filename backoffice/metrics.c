@@ -268,14 +268,15 @@ static cp_err collect(db *d, const metrics_span *span, const metrics_opts *o,
     char now[CP_DATE_LEN];
     db_stmt *st;
     long days;
+    int from_records = o->clean_threshold_g != METRICS_ROLLUP_THRESHOLD_G;
     cp_err err;
     int rc;
 
-    if (o->clean_threshold_g != METRICS_ROLLUP_THRESHOLD_G) {
+    if (!from_records && (err = metrics_rollup(d, span, o->progress, &days, &from_records)))
+        return err;
+    if (from_records) {
         err = collect_raw(d, span->from, span->to, canteen_id, o->clean_threshold_g, all);
     } else {
-        if ((err = metrics_rollup(d, span, o->progress, &days)))
-            return err;
         if (!(st = db_prepare(d, rolled_sql)))
             return CP_ERR_DB;
         db_bind_text(st, 1, span->from);

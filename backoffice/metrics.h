@@ -76,8 +76,13 @@ void metrics_span_of_month(int year, int month, metrics_span *span);
 void metrics_span_before(const metrics_span *span, metrics_span *prev);
 
 /* Rolls up every closed day (before today) of span that is not rolled up yet;
- * *days gets how many were. Done by the metrics themselves; also run alone. */
-cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days);
+ * *days gets how many were. Done by the metrics themselves; also run alone.
+ * On a store that takes no writes (a hot standby, db_read_only) a day not
+ * rolled up cannot be: *from_records is then 1 (else 0), days stays 0, and
+ * the caller reads the whole span from the records themselves, as for a
+ * clean-plate threshold of its own (slower, the same figures). */
+cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days,
+                      int *from_records);
 
 /* Rolls up one closed day. The sums are taken outside the write lock, and
  * taken again inside it when a record of the day arrived meanwhile. between,

@@ -20,14 +20,15 @@ typedef struct plate {
     int64_t flagged;               /* plate weighings left out, of diners and anonymous */
 } plate;
 
-/* The last closed day of span to read from rollups, and the first open day. */
-static void split_span(const metrics_span *span, const metrics_opts *o, char closed_to[11],
+/* The last closed day of span to read from rollups, and the first open day
+ * (with from_records, none from rollups: all from the records). */
+static void split_span(const metrics_span *span, int from_records, char closed_to[11],
                        char open_from[11])
 {
     char now[CP_DATE_LEN];
 
     metrics_today(now);
-    if (o->clean_threshold_g != METRICS_ROLLUP_THRESHOLD_G || strcmp(now, span->from) <= 0) {
+    if (from_records || strcmp(now, span->from) <= 0) {
         snprintf(closed_to, 11, "0000-00-00");  /* nothing from rollups */
         snprintf(open_from, 11, "%.10s", span->from);
     } else if (strcmp(now, span->to) > 0) {
@@ -92,15 +93,15 @@ static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts
     db_stmt *st;
     size_t cap = 0;
     long days;
+    int from_records = o->clean_threshold_g != METRICS_ROLLUP_THRESHOLD_G;
     cp_err err;
     int rc;
 
     *out = NULL;
     *n = 0;
-    if (o->clean_threshold_g == METRICS_ROLLUP_THRESHOLD_G &&
-        (err = metrics_rollup(d, span, o->progress, &days)))
+    if (!from_records && (err = metrics_rollup(d, span, o->progress, &days, &from_records)))
         return err;
-    split_span(span, o, closed_to, open_from);
+    split_span(span, from_records, closed_to, open_from);
     if (!(st = db_prepare(d, by == BY_DAY ? by_day_sql : by == BY_PERIOD ? by_period_sql
                                                                       : by_canteen_sql)))
         return CP_ERR_DB;
@@ -148,20 +149,19 @@ cp_err metrics_sales(db *d, const metrics_span *span, int64_t canteen_id,
         " LEFT JOIN meal_periods p ON p.id = x.period_id"
         " WHERE ?5 = 0 OR x.canteen_id = ?5"
         " GROUP BY coalesce(p.name, ''), x.category ORDER BY 1, 2";
-    metrics_opts o;
     char closed_to[11], open_from[11];
     size_t cap = 0;
     db_stmt *st;
     long days;
+    int from_records;
     cp_err err;
     int rc;
 
     *out = NULL;
     *n = 0;
-    metrics_opts_init(&o);
-    if ((err = metrics_rollup(d, span, 0, &days)))
+    if ((err = metrics_rollup(d, span, 0, &days, &from_records)))
         return err;
-    split_span(span, &o, closed_to, open_from);
+    split_span(span, from_records, closed_to, open_from);
     if (!(st = db_prepare(d, sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, span->from);

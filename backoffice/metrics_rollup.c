@@ -238,7 +238,23 @@ static void let_terminals_in(int64_t held_us)
     nanosleep(&pause, NULL);
 }
 
-cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days)
+/* Says once per program, on stderr, that span's figures come from the
+ * records because date is not rolled up and the store takes no writes. */
+static void say_from_records(const char *date)
+{
+    static int said;
+
+    if (said++)
+        return;
+    fprintf(stderr, _("cleanplate-office: %s is not rolled up and this store takes no writes "
+                      "(a standby): the figures are read from the records themselves, which "
+                      "takes longer; `cleanplate-office rollup --month %.7s` on the primary "
+                      "(nightly) makes them quick\n"),
+            date, date);
+}
+
+cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days,
+                      int *from_records)
 {
     static const char have_sql[] =
         "SELECT 1 FROM rollup_days WHERE business_date = ? AND threshold_g = ?";
@@ -248,6 +264,7 @@ cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days)
     cp_err err = CP_OK;
 
     *days = 0;
+    *from_records = 0;
     metrics_today(now);
     for (snprintf(date, sizeof date, "%.10s", span->from), more = 1;
          more && strcmp(date, span->to) <= 0; more = next_day(date))
@@ -267,6 +284,12 @@ cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days)
             continue;
         if (err != CP_ERR_NOT_FOUND)
             return err;
+        if (!*days && (err = db_read_only(d, from_records)))
+            return err;
+        if (*from_records) {
+            say_from_records(date);
+            return CP_OK;
+        }
         if (progress) {
             /* the carriage return apart: a catalog's messages do not carry one */
             fputc('\r', stderr);

@@ -379,6 +379,11 @@ cp_err db_login_role(db *d, const char *name, const char *password)
     return d->eng->login_role(d, name, password);
 }
 
+cp_err db_read_only(db *d, int *yes)
+{
+    return d->eng->read_only(d, yes);
+}
+
 cp_err db_has_guard(db *d, const char *table, const char *event, int *yes)
 {
     return d->eng->has_guard(d, table, event, yes);

@@ -270,6 +270,11 @@ cp_err db_sync_ids(db *d);
  * PostgreSQL's: on SQLite CP_ERR_INVALID saying so. */
 cp_err db_login_role(db *d, const char *name, const char *password);
 
+/* Whether the store takes no writes (*yes 1): a PostgreSQL hot standby
+ * (or a session made read-only), or a SQLite file that could be opened only
+ * for reading. What only reads (reports, verify) works on such a store. */
+cp_err db_read_only(db *d, int *yes);
+
 /* Whether table has a trigger that refuses event ("UPDATE" or "DELETE") on
  * it: the guards of the append-only tables, which verify checks. */
 cp_err db_has_guard(db *d, const char *table, const char *event, int *yes);

@@ -74,6 +74,7 @@ struct db_engine {
     int (*in_txn)(db *d);
     cp_err (*fail)(db *d, const char *what);
     cp_err (*has_guard)(db *d, const char *table, const char *event, int *yes);
+    cp_err (*read_only)(db *d, int *yes);
     /* In the open transaction: foreign keys are checked at its commit. */
     cp_err (*defer_checks)(db *d);
     /* After rows were written with their ids: new ids follow the largest. */

@@ -116,6 +116,13 @@ cp_err pg_fail(db *d, const char *what)
     if (strcmp(s, "53200") == 0)
         return cp_fail(CP_ERR_NOMEM, "%s: the database server %s is out of memory (%s)", what,
                        d->path, c->msg);
+    /* read_only_sql_transaction: a hot standby (a --db naming it alone, or
+     * target_session_attrs=standby), or a read-only role */
+    if (strcmp(s, "25006") == 0)
+        return cp_fail(CP_ERR_ACCESS, "%s: the database server %s takes no writes (a standby, "
+                       "or a read-only session), and this command writes: give --db the "
+                       "primary (with several hosts, target_session_attrs=read-write)", what,
+                       d->path);
     if (strcmp(s, "42501") == 0 || strncmp(s, "28", 2) == 0)
         return cp_fail(CP_ERR_ACCESS, "%s: %s (%s): ask the database's owner for the rights "
                        "this program needs", what, c->msg, d->path);
@@ -533,6 +540,15 @@ static cp_err pg_commit(db *d)
 
 /* ---- the append-only guards ------------------------------------------------ */
 
+/* A hot standby's sessions are read-only, as is one whose role or database
+ * says default_transaction_read_only. */
+static cp_err pg_read_only(db *d, int *yes)
+{
+    return one_int(d, "SELECT CASE WHEN current_setting('transaction_read_only') = 'on'"
+                      " THEN 1 ELSE 0 END",
+                   "asking whether the store takes writes", yes);
+}
+
 /* A guard is a BEFORE trigger for event on table, enabled, whose function
  * raises an exception (core/schema_pg.c's cp_append_only). tgtype's bits:
  * 2 BEFORE, 8 DELETE, 16 UPDATE. */
@@ -653,6 +669,7 @@ const db_engine db_pg_engine = {
     .in_txn = pg_in_txn,
     .fail = pg_fail,
     .has_guard = pg_has_guard,
+    .read_only = pg_read_only,
     .defer_checks = pg_defer_checks,
     .sync_ids = pg_sync_ids,
     .login_role = pg_login_role,

@@ -387,6 +387,12 @@ static cp_err lite_commit(db *d)
     return CP_OK;
 }
 
+static cp_err lite_read_only(db *d, int *yes)
+{
+    *yes = sqlite3_db_readonly(conn_of(d), "main") == 1;
+    return CP_OK;
+}
+
 static cp_err lite_has_guard(db *d, const char *table, const char *event, int *yes)
 {
     static const char sql[] =
@@ -442,6 +448,7 @@ const db_engine db_sqlite_engine = {
     .in_txn = lite_in_txn,
     .fail = lite_fail,
     .has_guard = lite_has_guard,
+    .read_only = lite_read_only,
     .defer_checks = lite_defer_checks,
     .sync_ids = lite_sync_ids,
 };

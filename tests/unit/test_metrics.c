@@ -174,13 +174,69 @@ static void test_rollup_of_the_last_days_ends(void **state)
     db *d = *state;
     metrics_span s;
     long days = -1;
+    int from_records = -1;
     time_t t0 = time(NULL);
 
     metrics_span_of_month(9999, 12, &s);
     fixture_at("2026-11-20T12:00:00");
-    assert_int_equal(metrics_rollup(d, &s, 0, &days), CP_OK);
+    assert_int_equal(metrics_rollup(d, &s, 0, &days, &from_records), CP_OK);
     assert_int_equal(days, 0); /* all in the future */
+    assert_int_equal(from_records, 0);
     assert_true(time(NULL) - t0 < 10);
+}
+
+/* On a store that takes no writes (a PostgreSQL standby; here a session made
+ * read-only, which the server treats alike) nothing is rolled up and the
+ * figures come from the records: the same as from the rollups afterwards. A
+ * SQLite file the programs can open takes writes. */
+static void test_read_only_store_reads_the_records(void **state)
+{
+    db *d = *state;
+    static const int a[] = {0, 0, 0, 0, 0, 30}, e[] = {40, 40, 40, 40, 40, 40};
+    metrics_table *ro, *rw;
+    metrics_span span;
+    long days = -1;
+    int yes = -1;
+
+    month_of(d, 'A', 4, a);
+    month_of(d, 'E', 4, e);
+    fixture_at("2026-12-05T09:00:00");
+    assert_int_equal(db_read_only(d, &yes), CP_OK);
+    assert_int_equal(yes, 0);
+    if (!fixture_pg())
+        return;
+    assert_int_equal(db_exec(d, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"), CP_OK);
+    assert_int_equal(db_read_only(d, &yes), CP_OK);
+    assert_int_equal(yes, 1);
+    assert_int_equal(metrics_span_parse("2026-11", NULL, &span), CP_OK);
+    assert_int_equal(metrics_rollup(d, &span, 0, &days, &yes), CP_OK);
+    assert_int_equal(days, 0);
+    assert_int_equal(yes, 1);
+    ro = run(d, "2026-11", NULL, 20, 10);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM rollup_days"), 0);
+    assert_int_equal(row(ro, "A")->g_per_tray_x10, 50);
+    assert_int_equal(row(ro, "A")->clean_rate_permille, 833);
+    assert_int_equal(row(ro, "E")->g_per_tray_x10, 400);
+    /* a write there says where to go */
+    assert_int_equal(db_exec(d, "INSERT INTO rollup_days(business_date, threshold_g)"
+                                " VALUES ('2026-11-01', 10)"),
+                     CP_ERR_ACCESS);
+    assert_non_null(strstr(cp_detail(), "takes no writes"));
+    assert_int_equal(db_exec(d, "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE"),
+                     CP_OK);
+    rw = run(d, "2026-11", NULL, 20, 10);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM rollup_days"), 30 + 31);
+    assert_int_equal(ro->n, rw->n);
+    for (size_t i = 0; i < rw->n; i++) {
+        const metrics_row *x = row(ro, rw->rows[i].code);
+        assert_int_equal(x->meals, rw->rows[i].meals);
+        assert_int_equal(x->trays, rw->rows[i].trays);
+        assert_int_equal(x->plate_g, rw->rows[i].plate_g);
+        assert_int_equal(x->clean_rate_permille, rw->rows[i].clean_rate_permille);
+        assert_int_equal(x->rank, rw->rows[i].rank);
+    }
+    metrics_free(ro);
+    metrics_free(rw);
 }
 
 /* Five departments, 6 diners each, 4 days: 24 meals, 24 trays each.
@@ -681,6 +737,7 @@ int main(void)
         T(test_summary_has_data),
         cmocka_unit_test(test_old_rollups_are_forgotten),
         T(test_csv_and_json_names),
+        T(test_read_only_store_reads_the_records),
         T(test_ranking_and_ties),
         T(test_too_few_diners_zero_trays_anonymous_negative),
         T(test_voids_and_department_moves),
