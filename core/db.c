@@ -304,6 +304,11 @@ cp_err db_begin(db *d)
     return d->eng->begin(d);
 }
 
+cp_err db_begin_read(db *d)
+{
+    return d->eng->begin_read(d);
+}
+
 cp_err db_begin_lazy(db *d)
 {
     return d->eng->begin_lazy(d);

@@ -170,6 +170,14 @@ cp_err db_begin(db *d);
 cp_err db_commit(db *d);
 void db_rollback(db *d);
 
+/* A read transaction: every statement in it reads the store as it was at
+ * its first (SQLite: a deferred BEGIN, in WAL mode one snapshot; PostgreSQL:
+ * REPEATABLE READ, READ ONLY, which a hot standby also runs). Writers go on
+ * beside it and are not seen. For what reads many tables and compares them
+ * (verify), which would otherwise see a charge's rows in one table and not
+ * yet in another. Ends with db_rollback (or db_commit). */
+cp_err db_begin_read(db *d);
+
 /* A write transaction (db_begin's) whose COMMIT does not wait for the
  * disk: a crash may lose it whole, never half (SQLite: WAL with synchronous
  * NORMAL for it; PostgreSQL: synchronous_commit off for it). Only for what

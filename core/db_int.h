@@ -64,6 +64,7 @@ struct db_engine {
     cp_err (*exec)(db *d, const char *sql);
     cp_err (*begin)(db *d);
     cp_err (*begin_lazy)(db *d);
+    cp_err (*begin_read)(db *d);
     /* db_begin_shared, db_lock_chain, db_conflict and db_set_writers (core/db.h) */
     cp_err (*begin_shared)(db *d);
     cp_err (*lock_chain)(db *d, const char *chain);

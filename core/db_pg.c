@@ -349,9 +349,21 @@ static cp_err open_txn(db *d, const char *begin, const char *lock)
         return err;
     pg_drop_queue(c);
     pg_queue_literal(c, begin);
-    pg_queue_literal(c, lock);
+    if (lock)
+        pg_queue_literal(c, lock);
     c->txn = 1;
     return CP_OK;
+}
+
+/* db_begin_read: no lock, one snapshot (sent with the first statement). */
+static cp_err pg_begin_read(db *d)
+{
+    pg *c = pg_of(d);
+    cp_err err = open_txn(d, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", NULL);
+
+    c->alone = 0;
+    c->shared = 0;
+    return err;
 }
 
 /* A write transaction: BEGIN, then the one advisory lock that every writer
@@ -660,6 +672,7 @@ const db_engine db_pg_engine = {
     .exec = pg_exec,
     .begin = pg_begin,
     .begin_lazy = pg_begin_lazy,
+    .begin_read = pg_begin_read,
     .begin_shared = pg_begin_shared,
     .lock_chain = pg_lock_chain,
     .conflict = pg_conflict,

@@ -321,6 +321,15 @@ static cp_err lite_begin(db *d)
     return CP_OK;
 }
 
+/* Deferred: the snapshot is taken by the first read, and no lock keeps
+ * writers out (WAL). */
+static cp_err lite_begin_read(db *d)
+{
+    if (sqlite3_exec(conn_of(d), "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return lite_fail(d, "starting a transaction");
+    return CP_OK;
+}
+
 /* synchronous NORMAL must be set before BEGIN (set inside a transaction it
  * does not reach that transaction's COMMIT: 24 fsyncs for 20 commits either
  * way, against 4 when set before, under strace), and FULL again after. */
@@ -439,6 +448,7 @@ const db_engine db_sqlite_engine = {
     .exec = lite_exec,
     .begin = lite_begin,
     .begin_lazy = lite_begin_lazy,
+    .begin_read = lite_begin_read,
     .begin_shared = lite_begin,
     .lock_chain = lite_lock_chain,
     .conflict = lite_conflict,
