@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backoffice/publish.h"
 #include "core/audit.h"
@@ -83,6 +84,19 @@ int cmd_verify(office_ctx *c)
     return problems ? 1 : 0;
 }
 
+/* store copy's progress on a terminal: one line, written again as rows go
+ * (a year of a canteen is millions of rows); *arg counts the tables done. */
+static void copy_progress(const char *table, long rows, int done, void *arg)
+{
+    long *copied = arg;
+
+    fputc('\r', stderr); /* apart: a catalog's messages carry no carriage return */
+    fprintf(stderr, _("copying %s: %ld rows (%ld in all)...%20s"), table, rows,
+            *copied + rows, "");
+    if (done)
+        *copied += rows;
+}
+
 /* Opens --from and --to itself: main opens no store for it. */
 int cmd_store_copy(office_ctx *c)
 {
@@ -90,7 +104,8 @@ int cmd_store_copy(office_ctx *c)
     db *src = NULL, *dst = NULL;
     char money[2][MONEY_STR_LEN];
     storecopy_res r;
-    long problems = 0;
+    long problems = 0, copied = 0;
+    int tty = isatty(STDERR_FILENO);
     cp_err err;
 
     if (office_need(c, "from") || office_need(c, "to"))
@@ -101,7 +116,12 @@ int cmd_store_copy(office_ctx *c)
         return 2;
     }
     if ((err = db_open(from, DB_OPEN_EXISTING, &src)) ||
-        (err = db_open(to, DB_OPEN_CREATE, &dst)) || (err = storecopy_run(src, dst, &r)))
+        (err = db_open(to, DB_OPEN_CREATE, &dst)))
+        goto out;
+    err = storecopy_run(src, dst, tty ? copy_progress : NULL, &copied, &r);
+    if (tty && copied)
+        fputc('\n', stderr);
+    if (err)
         goto out;
     printf(_("copied %ld rows of %ld tables; wallets hold %s yuan cash and %s yuan subsidy in "
              "both\naudit head %s in both%s%s\n"), r.rows, r.tables,

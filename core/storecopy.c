@@ -65,20 +65,50 @@ static cp_err insert_for(db *to, const char *table, db_stmt *src, db_stmt **out)
     return err;
 }
 
+/* Whether to has n rows in table, as copied: also sends what waits to be
+ * written (db_step_later), so that its failure is reported now. */
+static cp_err check_count(db *to, const char *table, long n)
+{
+    char sql[128];
+    db_stmt *st = NULL;
+    int64_t have = -1;
+    cp_err err;
+
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    if ((err = db_prepare_once(to, sql, &st)))
+        return err;
+    err = db_step_int64(to, st, &have);
+    db_finalize(st);
+    if (!err && have != n)
+        err = cp_fail(CP_ERR_DB, "copying %s: %ld rows copied, %lld in the new store", table, n,
+                      (long long)have);
+    return err;
+}
+
 /* Copies the rows of t from from into to, in t's order; a table the
  * triggers keep is emptied first of what they made while the rows that
- * feed it were copied. */
-static cp_err copy_table(db *from, db *to, const schema_table *t, long *rows)
+ * feed it were copied. The rows are sent as writes that wait for the next
+ * round trip (on PostgreSQL some sixteen in one: a row a trip took 40 s for
+ * a month of a canteen of 1,000 diners); a failed row fails the copy of its
+ * table. progress (may be NULL) hears of every PROGRESS_ROWS rows. */
+#define PROGRESS_ROWS 10000
+static cp_err copy_table(db *from, db *to, const schema_table *t, storecopy_progress_fn progress,
+                         void *arg, long *rows)
 {
-    char sql[256], what[160];
+    /* the writes name it when they fail, which may be after this row: it
+     * lives until check_count has sent them all */
+    static char what[96];
+    char sql[256];
     db_stmt *src = NULL, *ins = NULL;
     cp_err err = CP_OK;
+    long n = 0;
     int rc;
 
     snprintf(sql, sizeof sql, "DELETE FROM %s", t->name);
     if (t->derived && (err = db_exec(to, sql)))
         return err;
     snprintf(sql, sizeof sql, "SELECT * FROM %s ORDER BY %s", t->name, t->order);
+    snprintf(what, sizeof what, "copying %s", t->name);
     if ((err = db_prepare_once(from, sql, &src)))
         return err;
     while ((rc = db_step(src)) == DB_ROW) {
@@ -90,19 +120,20 @@ static cp_err copy_table(db *from, db *to, const schema_table *t, long *rows)
             else
                 db_bind_text(ins, c + 1, db_col_text(src, c));
         }
-        if (db_step(ins) == DB_ERROR) {
-            const char *key = db_col_text(src, 0);
-            snprintf(what, sizeof what, "copying %s %s", t->name, key ? key : "(no key)");
-            err = db_fail(to, what);
+        if ((err = db_step_later(to, ins, what)))
             break;
-        }
-        db_reset(ins);
-        (*rows)++;
+        if (++n % PROGRESS_ROWS == 0 && progress)
+            progress(t->name, n, 0, arg);
     }
     if (!err && rc != DB_DONE)
         err = db_fail(from, "reading the store to copy");
+    if (!err)
+        err = check_count(to, t->name, n);
     db_finalize(ins);
     db_finalize(src);
+    if (!err && progress)
+        progress(t->name, n, 1, arg);
+    *rows += n;
     return err;
 }
 
@@ -149,21 +180,23 @@ static cp_err read_sums(db *d, sums *s)
 }
 
 /* Writes every table into to inside its transaction. */
-static cp_err copy_all(db *from, db *to, storecopy_res *res)
+static cp_err copy_all(db *from, db *to, storecopy_progress_fn progress, void *arg,
+                       storecopy_res *res)
 {
     cp_err err;
 
     if ((err = db_defer_checks(to)))
         return err;
     for (const schema_table *t = schema_tables; t->name; t++) {
-        if ((err = copy_table(from, to, t, &res->rows)))
+        if ((err = copy_table(from, to, t, progress, arg, &res->rows)))
             return err;
         res->tables++;
     }
     return db_sync_ids(to);
 }
 
-cp_err storecopy_run(db *from, db *to, storecopy_res *res)
+cp_err storecopy_run(db *from, db *to, storecopy_progress_fn progress, void *arg,
+                     storecopy_res *res)
 {
     sums a, b;
     cp_err err;
@@ -178,7 +211,7 @@ cp_err storecopy_run(db *from, db *to, storecopy_res *res)
         db_rollback(from);
         return err;
     }
-    err = copy_all(from, to, res);
+    err = copy_all(from, to, progress, arg, res);
     if (!err)
         err = read_sums(from, &a);
     if (err) {

@@ -15,6 +15,10 @@ typedef struct storecopy_res {
     int64_t cash_fen, subsidy_fen;    /* what the wallets hold in all, the same in both */
 } storecopy_res;
 
+/* Told of a copy's progress: rows of table copied so far, and done once
+ * when the table is whole. */
+typedef void (*storecopy_progress_fn)(const char *table, long rows, int done, void *arg);
+
 /* Copies every row of every table of from (schema_tables) into to, which
  * must be new: of schema version 0 (it is migrated first) or of this
  * version with no rows. from is read in one transaction that keeps its
@@ -22,7 +26,9 @@ typedef struct storecopy_res {
  * its foreign keys checked at the commit: on any error nothing of the copy
  * stays in to (its empty tables do). Then the heads of every audit chain, the last
  * published hash and the wallets' sums of both are compared: a difference
- * is CP_ERR_DB. verify is for the caller to run on to. */
-cp_err storecopy_run(db *from, db *to, storecopy_res *res);
+ * is CP_ERR_DB. verify is for the caller to run on to. progress (may be
+ * NULL) is called with arg as the tables are copied. */
+cp_err storecopy_run(db *from, db *to, storecopy_progress_fn progress, void *arg,
+                     storecopy_res *res);
 
 #endif

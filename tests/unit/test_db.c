@@ -580,13 +580,13 @@ static void test_store_copy(void **state)
     assert_int_equal(db_migrate(to), CP_OK);
     /* the new store refuses the audit log's rows: nothing of the copy stays */
     fixture_refuse(to, "no_audit", "audit", "INSERT");
-    assert_int_equal(storecopy_run(from, to, &r), CP_ERR_EXISTS);
+    assert_int_equal(storecopy_run(from, to, NULL, NULL, &r), CP_ERR_EXISTS);
     assert_non_null(strstr(cp_detail(), "copying audit"));
     assert_int_equal(one_db(to, "SELECT count(*) FROM canteens"), 0);
     assert_int_equal(one_db(to, "SELECT count(*) FROM sales"), 0);
     fixture_drop_trigger(to, "no_audit", "audit");
     /* the copy */
-    assert_int_equal(storecopy_run(from, to, &r), CP_OK);
+    assert_int_equal(storecopy_run(from, to, NULL, NULL, &r), CP_OK);
     assert_string_equal(r.head, head);
     assert_int_equal(r.cash_fen, 5000 - 800);
     assert_int_equal(one_db(to, "SELECT count(*) FROM sales"), 1);
@@ -594,7 +594,7 @@ static void test_store_copy(void **state)
     assert_int_equal(verify_books(to, head, devnull, &problems), CP_OK);
     assert_int_equal(problems, 0);
     /* a store with rows is not copied into; the copy goes on as a store */
-    assert_int_equal(storecopy_run(from, to, &r), CP_ERR_EXISTS);
+    assert_int_equal(storecopy_run(from, to, NULL, NULL, &r), CP_ERR_EXISTS);
     assert_non_null(strstr(cp_detail(), "already holds rows"));
     assert_int_equal(canteen_add(to, "C2", "二食堂", "test"), CP_OK); /* a new id */
     assert_int_equal(ledger_topup(to, "S002", 100, "test", NULL), CP_OK);
