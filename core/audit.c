@@ -216,20 +216,108 @@ void audit_rows_end(audit_rows *r, char content[HASH_HEX_LEN])
     hash_end(&r->h, content);
 }
 
-/* Hashes the rows of the event subject of kind k into out; counts[] (may be
- * NULL) gets the number of rows read from each of audit_tables[]. */
-cp_err audit_content_hash(db *d, const kind *k, const char *subject,
-                          long counts[AUDIT_NTABLES], char out[HASH_HEX_LEN])
-{
-    db_stmt *sts[KIND_MAX_QUERIES];
-    int n;
-    cp_err err = content_queries(d, k, subject, sts, &n);
+/* ---- several events' content at once (verify) ------------------------- */
 
-    /* the event's queries in one round trip (a sale's five: verify on
-     * PostgreSQL took five trips an entry) */
-    if (!err)
-        err = db_prefetch(d, sts, n);
-    return err ? err : hash_rows(d, k, sts, n, counts, out);
+/* As many queries as one round trip takes ahead (core/db.c, db_prefetch),
+ * and so at most as many events. */
+#define BATCH_QUERIES AUDIT_BATCH_MAX
+
+/* Every content query, once: a batch's places prepare each at most once. */
+static const char *const all_queries[] = {
+    q_sale, q_sale_lines, q_sale_offline, q_sale_request, q_ledger, q_void, q_waste,
+    q_publication, q_publication_rows, q_shift, q_purchase, q_stock_count,
+};
+#define NQUERIES (sizeof all_queries / sizeof all_queries[0])
+
+struct audit_batch {
+    db *d;
+    int n, nqueries;
+    struct {
+        const kind *k;
+        db_stmt *sts[KIND_MAX_QUERIES];
+        int nsts;
+    } ev[BATCH_QUERIES];
+    db_stmt *prepared[BATCH_QUERIES][NQUERIES]; /* place i's statement of each query */
+};
+
+audit_batch *audit_batch_new(db *d)
+{
+    audit_batch *b = calloc(1, sizeof *b);
+
+    if (b)
+        b->d = d;
+    return b;
+}
+
+void audit_batch_free(audit_batch *b)
+{
+    if (!b)
+        return;
+    for (int i = 0; i < BATCH_QUERIES; i++)
+        for (size_t q = 0; q < NQUERIES; q++)
+            db_finalize(b->prepared[i][q]);
+    free(b);
+}
+
+/* Place i's statement of query sql, prepared the first time. */
+static cp_err batch_stmt(audit_batch *b, int i, const char *sql, db_stmt **out)
+{
+    size_t q = 0;
+    cp_err err;
+
+    while (q < NQUERIES && all_queries[q] != sql)
+        q++;
+    if (q == NQUERIES)
+        return cp_fail(CP_ERR_INVALID, "a content query not in all_queries[]");
+    if (!b->prepared[i][q] && (err = db_prepare_once(b->d, sql, &b->prepared[i][q])))
+        return err;
+    *out = b->prepared[i][q];
+    return CP_OK;
+}
+
+cp_err audit_batch_add(audit_batch *b, const kind *k, const char *subject)
+{
+    int i = b->n, nq = 0;
+    cp_err err;
+
+    while (nq < KIND_MAX_QUERIES && k->queries[nq])
+        nq++;
+    if (i == BATCH_QUERIES || b->nqueries + nq > BATCH_QUERIES)
+        return CP_ERR_FULL;
+    b->ev[i].k = k;
+    b->ev[i].nsts = 0;
+    for (int q = 0; q < nq; q++) {
+        db_stmt *st = NULL;
+        if (backfilling && k->queries[q] == LATER_QUERY)
+            continue;
+        if ((err = batch_stmt(b, i, k->queries[q], &st)))
+            return err;
+        db_reset(st);
+        db_bind_text(st, 1, subject);
+        b->ev[i].sts[b->ev[i].nsts++] = st;
+    }
+    if ((err = db_prefetch(b->d, b->ev[i].sts, b->ev[i].nsts)))
+        return err;
+    b->n++;
+    b->nqueries += nq;
+    return CP_OK;
+}
+
+cp_err audit_batch_hash(audit_batch *b, int i, long counts[AUDIT_NTABLES],
+                        char out[HASH_HEX_LEN])
+{
+    return hash_rows(b->d, b->ev[i].k, b->ev[i].sts, b->ev[i].nsts, counts, out);
+}
+
+int audit_batch_count(const audit_batch *b)
+{
+    return b->n;
+}
+
+void audit_batch_clear(audit_batch *b)
+{
+    b->n = 0;
+    b->nqueries = 0;
 }
 
 /* ---- the chain ------------------------------------------------------------ */

@@ -27,8 +27,35 @@ static void problem(FILE *report, long *shown, long *problems, const char *fmt, 
     fputc('\n', report);
 }
 
+/* An event entry whose content is being read, in walk_chain's batch. */
+typedef struct event_entry {
+    char seq[24], action[64], subject[256], at[40], content[HASH_HEX_LEN];
+} event_entry;
+
+/* Hashes the content of the events of batch b (their entries e, in order)
+ * and reports each that no longer matches its entry; empties b. */
+static cp_err check_contents(audit_batch *b, const event_entry *e, FILE *report,
+                             long *contents, long *problems, long counts[AUDIT_NTABLES])
+{
+    char want[HASH_HEX_LEN];
+    cp_err err;
+
+    for (int i = 0; i < audit_batch_count(b); i++) {
+        if ((err = audit_batch_hash(b, i, counts, want)))
+            return err;
+        if (strcmp(e[i].content, want) != 0)
+            problem(report, contents, problems, "%s %s (entry %s at %s) was changed after it "
+                    "was recorded: its rows no longer match the audit log", e[i].action,
+                    e[i].subject, e[i].seq, e[i].at);
+    }
+    audit_batch_clear(b);
+    return CP_OK;
+}
+
 /* Checks the links and hashes of every entry and the content of every
- * event; counts[] gets the rows each table's events hold. */
+ * event; counts[] gets the rows each table's events hold. The events'
+ * content is read a batch at a time (audit_batch): a changed event is
+ * reported after the broken links of the entries read with it. */
 static cp_err walk_chain(db *d, const char *head, FILE *report, long *problems, long *checked,
                          long counts[AUDIT_NTABLES], int *head_found)
 {
@@ -38,11 +65,15 @@ static cp_err walk_chain(db *d, const char *head, FILE *report, long *problems, 
     db_stmt *st = db_prepare(d, sql);
     char prev[AUDIT_START_LEN], want[HASH_HEX_LEN], chain[AUDIT_START_LEN] = "";
     long links = 0, contents = 0;
+    event_entry events[AUDIT_BATCH_MAX];
+    audit_batch *batch;
     cp_err err = CP_OK;
     int rc;
 
     if (!st)
         return CP_ERR_DB;
+    if (!(batch = audit_batch_new(d)))
+        return cp_fail(CP_ERR_NOMEM, "out of memory checking the audit log");
     snprintf(prev, sizeof prev, "%s", audit_genesis);
     /* chain by chain, each in the order it was written */
     while ((rc = db_step(st)) == DB_ROW) {
@@ -74,17 +105,26 @@ static cp_err walk_chain(db *d, const char *head, FILE *report, long *problems, 
                     "'%s'", col[0], col[4]);
             continue;
         }
-        /* audit_content_hash steps other statements; this one's row stays valid */
-        if ((err = audit_content_hash(d, k, col[5], counts, want)))
+        /* the batch steps other statements; this one's row stays valid */
+        err = audit_batch_add(batch, k, col[5] ? col[5] : "");
+        if (err == CP_ERR_FULL &&
+            !(err = check_contents(batch, events, report, &contents, problems, counts)))
+            err = audit_batch_add(batch, k, col[5] ? col[5] : "");
+        if (err)
             break;
-        if (strcmp(col[7], want) != 0)
-            problem(report, &contents, problems, "%s %s (entry %s at %s) was changed after it "
-                    "was recorded: its rows no longer match the audit log", col[4], col[5],
-                    col[0], col[1]);
+        event_entry *e = &events[audit_batch_count(batch) - 1];
+        snprintf(e->seq, sizeof e->seq, "%s", col[0]);
+        snprintf(e->action, sizeof e->action, "%s", col[4]);
+        snprintf(e->subject, sizeof e->subject, "%s", col[5] ? col[5] : "");
+        snprintf(e->at, sizeof e->at, "%s", col[1]);
+        snprintf(e->content, sizeof e->content, "%s", col[7]);
     }
     if (!err && rc != DB_DONE)
         err = db_fail(d, "reading the audit log");
+    if (!err)
+        err = check_contents(batch, events, report, &contents, problems, counts);
     db_reset(st);
+    audit_batch_free(batch);
     return err;
 }
 
