@@ -87,7 +87,7 @@ int cmd_rollup(office_ctx *c)
 {
     metrics_span span;
     long days;
-    int read_only;
+    int read_only, from_records; /* the latter stays 0: the store takes writes */
     cp_err err;
 
     if ((err = metrics_span_parse(office_opt(c, "month"), office_opt(c, "quarter"), &span)) ||
@@ -99,7 +99,7 @@ int cmd_rollup(office_ctx *c)
                           "target_session_attrs=read-write)\n"));
         return 1;
     }
-    if ((err = metrics_rollup(c->d, &span, 1, &days, &read_only)))
+    if ((err = metrics_rollup(c->d, &span, 1, &days, &from_records)))
         return office_fail(err);
     printf(P_("rolled up %ld closed day of %s\n", "rolled up %ld closed days of %s\n",
               (unsigned long)days), days, span.label);
