@@ -1,4 +1,4 @@
-/* audit_int: what the audit log's writing (core/audit.c: events' content, the chain, the backfill) and its verification (core/audit_verify.c) share. Only those two include it. */
+/* audit_int: what the audit log's parts share: the chain and the backfill (core/audit.c), what an event's content is (core/audit_content.c) and the verification (core/audit_verify.c). Only those include it. */
 #ifndef CP_AUDIT_INT_H
 #define CP_AUDIT_INT_H
 
@@ -13,7 +13,7 @@ extern const char audit_seal_action[];
 #define AUDIT_START_LEN (HASH_HEX_LEN + 32)
 
 /* A kind of audited event: its action and the queries of its content
- * (core/audit.c's kinds[]). */
+ * (core/audit_content.c's kinds[]). */
 typedef struct kind kind;
 
 /* An event table. event is the SQL expression, over the table's columns, of
@@ -30,7 +30,7 @@ typedef struct table {
     int later;
 } table;
 
-/* The event tables (core/audit.c), AUDIT_NTABLES of them. */
+/* The event tables (core/audit_content.c), AUDIT_NTABLES of them. */
 #define AUDIT_NTABLES 10
 extern const table audit_tables[];
 
@@ -40,35 +40,49 @@ const char *audit_event_of(db *d, const table *t, char buf[256]);
 /* The kind of event action, NULL when none is audited. */
 const kind *audit_find_kind(const char *action);
 
-/* The content of several events read together (verify walks thousands):
- * the queries of the events added are sent in one round trip on
- * PostgreSQL (db_prefetch), as many as one trip holds, where one event's
- * at a time made verify of a canteen's month take 6 s. Each event added
- * has statements of its own (prepared once per place in the batch). */
-typedef struct audit_batch audit_batch;
+/* The most queries a kind's content has. */
+#define AUDIT_KIND_QUERIES 5
 
-/* The most events a batch holds. */
-#define AUDIT_BATCH_MAX 16
+/* The action of kind k. */
+const char *audit_kind_action(const kind *k);
 
-/* A new, empty batch on d (in a transaction, for the queries to go
- * together), or NULL when out of memory. */
-audit_batch *audit_batch_new(db *d);
-void audit_batch_free(audit_batch *b);
+/* Binds the queries of the content of event subject of kind k into sts
+ * (*n of them; without the query of a later schema version when backfill)
+ * and sends them ahead (db_prefetch): in a transaction they go with the
+ * next statement sent. Owned by d. */
+cp_err audit_content_send(db *d, const kind *k, const char *subject, int backfill,
+                          db_stmt *sts[AUDIT_KIND_QUERIES], int *n);
 
-/* Adds the event subject of kind k as the batch's next (its index from 0)
- * and sends its queries ahead. CP_ERR_FULL when they would not fit: hash
- * what is there, clear it and add again. */
-cp_err audit_batch_add(audit_batch *b, const kind *k, const char *subject);
+/* The content hash of the rows of sts (audit_content_send) into out. */
+cp_err audit_content_hash(db *d, const kind *k, db_stmt *const *sts, int n,
+                          char out[HASH_HEX_LEN]);
 
-/* The content hash of the batch's event i (in the order added) into out;
- * counts[] (may be NULL) gets the number of rows read from each of
- * audit_tables[]. */
-cp_err audit_batch_hash(audit_batch *b, int i, long counts[AUDIT_NTABLES],
-                        char out[HASH_HEX_LEN]);
+/* The content of the events of a range of the log, read together (verify
+ * walks millions): the entries of the range and each content query's rows
+ * for all of them, every query once a range (one round trip on
+ * PostgreSQL), where one query an event took a trip each (some 50 us an
+ * entry: 8 minutes for a city's month) and a whole log read at once would
+ * have been held in memory. */
+typedef struct audit_page audit_page;
 
-/* How many events the batch holds; empties it. */
-int audit_batch_count(const audit_batch *b);
-void audit_batch_clear(audit_batch *b);
+/* An entry of a page: its fields, and want, the hash of its rows now. */
+typedef struct audit_page_entry {
+    int64_t seq;
+    char action[64], subject[256], at[40], content[HASH_HEX_LEN], want[HASH_HEX_LEN];
+    int known; /* its action is a kind of event (else want is not set) */
+} audit_page_entry;
+
+/* The statements of pages on d (NULL with the error recorded). */
+audit_page *audit_page_new(db *d);
+void audit_page_free(audit_page *p);
+
+/* Sends the queries of the entries with seq in (after, upto]. */
+cp_err audit_page_read(audit_page *p, int64_t after, int64_t upto);
+
+/* The next entry of the page that has content, in the order of seq, into
+ * e; counts[] (may be NULL) gets the number of rows read from each of
+ * audit_tables[]. DB_ROW, DB_DONE (the page is done) or DB_ERROR. */
+int audit_page_next(audit_page *p, audit_page_entry *e, long counts[AUDIT_NTABLES]);
 
 /* An entry's hash: its fields and the hash before it (content may be NULL). */
 void audit_entry_hash(const char *prev, const char *at, const char *actor, const char *terminal,

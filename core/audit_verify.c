@@ -27,104 +27,146 @@ static void problem(FILE *report, long *shown, long *problems, const char *fmt, 
     fputc('\n', report);
 }
 
-/* An event entry whose content is being read, in walk_chain's batch. */
-typedef struct event_entry {
-    char seq[24], action[64], subject[256], at[40], content[HASH_HEX_LEN];
-} event_entry;
+/* Entries read a page at a time: a city's month is millions, which
+ * PostgreSQL's client would otherwise hold in memory all at once. */
+#define PAGE 4096
 
-/* Hashes the content of the events of batch b (their entries e, in order)
- * and reports each that no longer matches its entry; empties b. */
-static cp_err check_contents(audit_batch *b, const event_entry *e, FILE *report,
-                             long *contents, long *problems, long counts[AUDIT_NTABLES])
-{
-    char want[HASH_HEX_LEN];
-    cp_err err;
+/* Where a walk of the chains stands: the chain, its last entry read, and
+ * that entry's hash. */
+typedef struct walk {
+    char chain[AUDIT_START_LEN];
+    int64_t seq;
+    char prev[AUDIT_START_LEN];
+} walk;
 
-    for (int i = 0; i < audit_batch_count(b); i++) {
-        if ((err = audit_batch_hash(b, i, counts, want)))
-            return err;
-        if (strcmp(e[i].content, want) != 0)
-            problem(report, contents, problems, "%s %s (entry %s at %s) was changed after it "
-                    "was recorded: its rows no longer match the audit log", e[i].action,
-                    e[i].subject, e[i].seq, e[i].at);
-    }
-    audit_batch_clear(b);
-    return CP_OK;
-}
-
-/* Checks the links and hashes of every entry and the content of every
- * event; counts[] gets the rows each table's events hold. The events'
- * content is read a batch at a time (audit_batch): a changed event is
- * reported after the broken links of the entries read with it. */
-static cp_err walk_chain(db *d, const char *head, FILE *report, long *problems, long *checked,
-                         long counts[AUDIT_NTABLES], int *head_found)
+/* Checks the links and hashes of the next entries of w's chain (up to
+ * PAGE); *more says whether there may be others in it. */
+static cp_err walk_page(db *d, walk *w, const char *head, FILE *report, long *problems,
+                        long *links, long *checked, int *head_found, int *more)
 {
     static const char sql[] =
-        "SELECT seq, at, actor, terminal, action, subject, detail, content, prev_hash, hash,"
-        " chain FROM audit ORDER BY chain, seq";
+        "SELECT seq, at, actor, terminal, action, subject, detail, content, prev_hash, hash"
+        " FROM audit WHERE chain = ?1 AND seq > ?2 ORDER BY seq LIMIT 4096";
+    _Static_assert(PAGE == 4096, "the LIMIT of walk_page is PAGE");
     db_stmt *st = db_prepare(d, sql);
-    char prev[AUDIT_START_LEN], want[HASH_HEX_LEN], chain[AUDIT_START_LEN] = "";
-    long links = 0, contents = 0;
-    event_entry events[AUDIT_BATCH_MAX];
-    audit_batch *batch;
-    cp_err err = CP_OK;
-    int rc;
+    char want[HASH_HEX_LEN];
+    int rc, n = 0;
 
     if (!st)
         return CP_ERR_DB;
-    if (!(batch = audit_batch_new(d)))
-        return cp_fail(CP_ERR_NOMEM, "out of memory checking the audit log");
-    snprintf(prev, sizeof prev, "%s", audit_genesis);
-    /* chain by chain, each in the order it was written */
+    db_bind_text(st, 1, w->chain);
+    db_bind_int64(st, 2, w->seq);
     while ((rc = db_step(st)) == DB_ROW) {
-        const char *col[11];
-        const kind *k;
-        for (int i = 0; i < 11; i++)
+        const char *col[10];
+        for (int i = 0; i < 10; i++)
             col[i] = db_col_text(st, i);
-        if (strcmp(col[10], chain) != 0) { /* the first entry of the next chain */
-            char start[AUDIT_START_LEN];
-            snprintf(chain, sizeof chain, "%s", col[10]);
-            snprintf(prev, sizeof prev, "%s", audit_chain_start(chain, start));
-        }
-        if (strcmp(col[8], prev) != 0)
-            problem(report, &links, problems, "entry %s does not follow the one before it "
+        if (strcmp(col[8], w->prev) != 0)
+            problem(report, links, problems, "entry %s does not follow the one before it "
                     "(an entry was removed or inserted)", col[0]);
         audit_entry_hash(col[8], col[1], col[2], col[3], col[4], col[5], col[6], col[7], want);
         if (strcmp(col[9], want) != 0)
-            problem(report, &links, problems, "entry %s (%s %s at %s) was altered: its hash "
+            problem(report, links, problems, "entry %s (%s %s at %s) was altered: its hash "
                     "does not match its content", col[0], col[4], col[5] ? col[5] : "",
                     col[1]);
         if (head && strcmp(col[9], head) == 0)
             *head_found = 1;
-        snprintf(prev, sizeof prev, "%s", col[9]);
+        snprintf(w->prev, sizeof w->prev, "%s", col[9]);
+        w->seq = db_col_int64(st, 0);
         (*checked)++;
-        if (!col[7])
-            continue;
-        if (!(k = audit_find_kind(col[4]))) {
-            problem(report, &contents, problems, "entry %s records an unknown kind of event "
-                    "'%s'", col[0], col[4]);
-            continue;
-        }
-        /* the batch steps other statements; this one's row stays valid */
-        err = audit_batch_add(batch, k, col[5] ? col[5] : "");
-        if (err == CP_ERR_FULL &&
-            !(err = check_contents(batch, events, report, &contents, problems, counts)))
-            err = audit_batch_add(batch, k, col[5] ? col[5] : "");
-        if (err)
-            break;
-        event_entry *e = &events[audit_batch_count(batch) - 1];
-        snprintf(e->seq, sizeof e->seq, "%s", col[0]);
-        snprintf(e->action, sizeof e->action, "%s", col[4]);
-        snprintf(e->subject, sizeof e->subject, "%s", col[5] ? col[5] : "");
-        snprintf(e->at, sizeof e->at, "%s", col[1]);
-        snprintf(e->content, sizeof e->content, "%s", col[7]);
+        n++;
     }
-    if (!err && rc != DB_DONE)
-        err = db_fail(d, "reading the audit log");
-    if (!err)
-        err = check_contents(batch, events, report, &contents, problems, counts);
     db_reset(st);
-    audit_batch_free(batch);
+    *more = n == PAGE;
+    return rc == DB_DONE ? CP_OK : db_fail(d, "reading the audit log");
+}
+
+/* The chain after w's in their order into w, its start before its first
+ * entry; *found is 0 when w's was the last. */
+static cp_err next_chain(db *d, walk *w, int *found)
+{
+    static const char sql[] = "SELECT min(chain) FROM audit WHERE chain > ?1";
+    db_stmt *st = db_prepare(d, sql);
+    char start[AUDIT_START_LEN];
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, w->chain);
+    *found = (rc = db_step(st)) == DB_ROW && !db_col_is_null(st, 0);
+    if (*found) {
+        snprintf(w->chain, sizeof w->chain, "%s", db_col_text(st, 0));
+        w->seq = -1;
+        snprintf(w->prev, sizeof w->prev, "%s", audit_chain_start(w->chain, start));
+    }
+    db_reset(st);
+    return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading the audit log");
+}
+
+/* Checks the links and hashes of every entry, chain by chain, each in the
+ * order it was written (the office's chain, "", first). */
+static cp_err walk_chains(db *d, const char *head, FILE *report, long *problems,
+                          long *checked, int *head_found)
+{
+    walk w = {"", -1, ""};
+    long links = 0;
+    int more = 1, found = 1;
+    cp_err err = CP_OK;
+
+    snprintf(w.prev, sizeof w.prev, "%s", audit_genesis);
+    while (!err && found) {
+        while (!err && more)
+            err = walk_page(d, &w, head, report, problems, &links, checked, head_found, &more);
+        if (!err)
+            err = next_chain(d, &w, &found);
+        more = 1;
+    }
+    return err;
+}
+
+/* The highest seq of the log, 0 when it is empty. */
+static cp_err last_seq(db *d, int64_t *seq)
+{
+    static const char sql[] = "SELECT coalesce(max(seq), 0) FROM audit";
+    db_stmt *st = db_prepare(d, sql);
+
+    return st ? db_step_int64(d, st, seq) : CP_ERR_DB;
+}
+
+/* Checks the content of every event against its rows, PAGE entries of the
+ * log at a time (audit_page); counts[] gets the rows each table's events
+ * hold. */
+static cp_err check_contents(db *d, FILE *report, long *problems,
+                             long counts[AUDIT_NTABLES])
+{
+    audit_page *p;
+    audit_page_entry e;
+    long contents = 0;
+    int64_t last;
+    int rc = DB_DONE;
+    cp_err err;
+
+    if ((err = last_seq(d, &last)))
+        return err;
+    if (!(p = audit_page_new(d)))
+        return CP_ERR_DB;
+    for (int64_t after = 0; !err && after < last; after += PAGE) {
+        if ((err = audit_page_read(p, after, after + PAGE)))
+            break;
+        while ((rc = audit_page_next(p, &e, counts)) == DB_ROW) {
+            char seq[24];
+            snprintf(seq, sizeof seq, "%lld", (long long)e.seq);
+            if (!e.known)
+                problem(report, &contents, problems, "entry %s records an unknown kind of "
+                        "event '%s'", seq, e.action);
+            else if (strcmp(e.content, e.want) != 0)
+                problem(report, &contents, problems, "%s %s (entry %s at %s) was changed "
+                        "after it was recorded: its rows no longer match the audit log",
+                        e.action, e.subject, seq, e.at);
+        }
+        if (rc == DB_ERROR)
+            err = CP_ERR_DB;
+    }
+    audit_page_free(p);
     return err;
 }
 
@@ -153,9 +195,10 @@ static cp_err check_coverage(db *d, FILE *report, long *problems,
         problem(report, &shown, problems, "%s has %lld rows, its audited events %ld: rows were "
                 "added without an event, removed, or counted twice", audit_tables[t].name,
                 (long long)total, counts[t]);
+        /* the anti-join of uncovered() in core/audit.c */
         snprintf(sql, sizeof sql,
-                 "SELECT %s FROM %s WHERE NOT EXISTS (SELECT 1 FROM audit a WHERE"
-                 " a.content IS NOT NULL AND a.subject = %s) ORDER BY 1 LIMIT 5",
+                 "SELECT %s FROM %s LEFT JOIN audit a ON a.content IS NOT NULL"
+                 " AND a.subject = %s WHERE a.seq IS NULL ORDER BY 1 LIMIT 5",
                  audit_tables[t].row, audit_tables[t].name,
                  audit_event_of(d, &audit_tables[t], event));
         if (db_prepare_once(d, sql, &st) != CP_OK)
@@ -266,7 +309,8 @@ cp_err audit_verify(db *d, const char *head, FILE *report, long *problems, long 
     cp_err err;
 
     *checked = 0;
-    if ((err = walk_chain(d, head, report, problems, checked, counts, &head_found)) ||
+    if ((err = walk_chains(d, head, report, problems, checked, &head_found)) ||
+        (err = check_contents(d, report, problems, counts)) ||
         (err = check_coverage(d, report, problems, counts)) ||
         (err = check_duplicates(d, report, problems)) ||
         (err = check_seals(d, report, problems)))

@@ -175,7 +175,8 @@ void db_rollback(db *d);
  * REPEATABLE READ, READ ONLY, which a hot standby also runs). Writers go on
  * beside it and are not seen. For what reads many tables and compares them
  * (verify), which would otherwise see a charge's rows in one table and not
- * yet in another. Ends with db_rollback (or db_commit). */
+ * yet in another; on PostgreSQL nothing is compiled first (jit off), as
+ * with DB_OPEN_SHORT. Ends with db_rollback (or db_commit). */
 cp_err db_begin_read(db *d);
 
 /* A write transaction (db_begin's) whose COMMIT does not wait for the

@@ -20,9 +20,9 @@ cp_err hash_file(const char *path, char out[HASH_HEX_LEN]);
 void hash_fields(const char *const *fields, size_t n, char out[HASH_HEX_LEN]);
 
 /* A hash built up field by field, for content that comes in rows (an audited
- * event's rows, see core/audit.c). Each field is length-prefixed, so no byte
- * a field may contain can move the boundary between two fields; a NULL field
- * hashes differently from an empty one. */
+ * event's rows, see core/audit_content.c). Each field is length-prefixed,
+ * so no byte a field may contain can move the boundary between two fields;
+ * a NULL field hashes differently from an empty one. */
 typedef struct hash_ctx {
     crypto_generichash_state state;
 } hash_ctx;

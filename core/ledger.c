@@ -417,7 +417,7 @@ static void word_refusal(db *d, charge_ctx *c, const charge_outcome *o, charge_r
 }
 
 /* The id of the ledger entry of a charge's sale_id from wallet ("subsidy" or
- * "cash"): SALE.s or SALE.c (audit.c's q_ledger reads them back by id). */
+ * "cash"): SALE.s or SALE.c (audit_content.c's q_ledger reads them back by id). */
 static void charge_entry_id(char id[IDS_LEN + 4], const char *sale_id, const char *wallet)
 {
     snprintf(id, IDS_LEN + 4, "%s.%c", sale_id, wallet[0]);
@@ -501,7 +501,7 @@ static const char *decimal(char buf[24], int64_t v)
 }
 
 /* The content of the sale's audit entry (core/audit.h, audit_rows): the rows
- * that write_sale and charge_once write, hashed as audit.c's queries of a
+ * that write_sale and charge_once write, hashed as audit_content.c's queries of a
  * "sale" read them back (q_sale, q_sale_lines, q_ledger ordered by id,
  * q_sale_request, q_sale_offline): the same rows in the same order, the
  * same columns, each as the store's text. The request was recorded at

@@ -163,7 +163,7 @@ fail:
 
 /* The ledger entries of one back-office money event share its random id E:
  * an event of one entry has the id E, of several E.1, E.c, E.<diner id>, ...
- * so that its audit entry covers exactly them (core/audit.c). */
+ * so that its audit entry covers exactly them (core/audit_content.c). */
 typedef struct money_event {
     char id[IDS_LEN];
     char at[CP_TIME_ISO_LEN];

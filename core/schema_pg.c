@@ -3,7 +3,7 @@
  * On PostgreSQL, SQLite's INTEGER is BIGINT (64 bits, as SQLite's), an
  * INTEGER PRIMARY KEY (a rowid) an identity column, every TEXT column
  * compares by bytes (COLLATE "C", as SQLite's BINARY, so that ORDER BY and
- * the id ranges of core/audit.c give the same answers on both), a
+ * the id ranges of core/audit_content.c give the same answers on both), a
  * RAISE(ABORT) trigger a plpgsql function that raises
  * integrity_constraint_violation (so both engines answer CP_ERR_EXISTS), and
  * the version is the one row of schema_version instead of PRAGMA

@@ -466,6 +466,41 @@ static void test_verify_finds_consistent_edit(void **state)
     assert_int_equal(problems(d), 1); /* the sale's content; the guards are back */
 }
 
+/* verify reads the log a page at a time (core/audit_verify.c, PAGE 4096
+ * entries): the links of a chain longer than a page, and the content of
+ * an event past the first page, are checked like any others. */
+static void test_verify_reads_in_pages(void **state)
+{
+    db *d = *state;
+    audit_run run = {0};
+    charge_res r1, r2;
+    char sql[200];
+
+    assert_int_equal(ledger_topup(d, "S001", 1000, "test", NULL), CP_OK);
+    assert_int_equal(ledger_topup(d, "S002", 1000, "test", NULL), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r1), CP_OK);
+    assert_int_equal(db_begin(d), CP_OK);
+    for (int i = 0; i < 4500; i++)
+        assert_int_equal(audit_run_append(d, &run, "test", NULL, "note", "page", NULL), CP_OK);
+    assert_int_equal(db_commit(d), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000002", &r2), CP_OK);
+    assert_true(fixture_int(d, "SELECT max(seq) FROM audit") > 4096 + 2);
+    assert_int_equal(problems(d), 0);
+    /* the sale after the notes, in the second page, and one before */
+    drop_guards(d);
+    snprintf(sql, sizeof sql, "UPDATE sales SET actor = 'someone' WHERE id IN ('%s', '%s')",
+             r1.sale_id, r2.sale_id);
+    attack(d, sql);
+    restore_guards(d);
+    assert_int_equal(problems(d), 2);
+    /* a note of the office's chain past its first page of links */
+    fixture_drop_trigger(d, "audit_no_update", "audit");
+    attack(d, "UPDATE audit SET detail = 'x' WHERE seq = (SELECT max(seq) - 10 FROM audit"
+              " WHERE action = 'note')");
+    fixture_refuse(d, "audit_no_update", "audit", "UPDATE");
+    assert_int_equal(problems(d), 3);
+}
+
 /* A void written by hand, with its refund and the wallet moved to match. */
 static void test_verify_finds_fake_void(void **state)
 {
@@ -1135,7 +1170,8 @@ int main(void)
         T(test_request_id_repeats_answer), T(test_long_names_in_answers),
         T(test_void),
         T(test_append_only),         T(test_verify_finds_tampering),
-        T(test_verify_finds_consistent_edit), T(test_verify_finds_fake_void),
+        T(test_verify_finds_consistent_edit), T(test_verify_reads_in_pages),
+        T(test_verify_finds_fake_void),
         T(test_verify_finds_deleted_request), T(test_verify_head_finds_cut_end),
         T(test_verify_finds_dropped_guard), T(test_chains_and_seal), T(test_chain_cannot_fork),
         T(test_chain_two_writers),   T(test_one_card_at_once),
