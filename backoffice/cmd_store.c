@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -73,10 +74,36 @@ out:
     return rc;
 }
 
+/* verify's progress on a terminal: one line, written again after each page
+ * of the audit log (a city's month is minutes). */
+static void verify_progress(const char *stage, long done, long total, void *arg)
+{
+    (void)arg;
+    fputs("\r\033[K", stderr); /* apart: a catalog's messages carry no escapes */
+    if (total > 0)
+        fprintf(stderr, _("verify: %s, %ld%% (%ld of %ld)..."), _(stage),
+                done * 100 / total, done, total);
+    else
+        fprintf(stderr, _("verify: %s, %ld entries..."), _(stage), done);
+}
+
 int cmd_verify(office_ctx *c)
 {
     long problems;
-    cp_err err = verify_books(c->d, office_opt(c, "head"), stdout, &problems);
+    char *text = NULL;
+    size_t len = 0;
+    /* with the progress line shown, the report waits for the end, so that
+     * no line of it is written into the progress line */
+    FILE *report = isatty(STDERR_FILENO) ? open_memstream(&text, &len) : NULL;
+    cp_err err = verify_books_progress(c->d, office_opt(c, "head"),
+                                       report ? verify_progress : NULL, NULL,
+                                       report ? report : stdout, &problems);
+    if (report) {
+        fputs("\r\033[K", stderr);
+        fclose(report);
+        fwrite(text, 1, len, stdout);
+        free(text);
+    }
     if (!err)
         err = publish_verify(c->d, office_opt(c, "out"), stdout, &problems);
     if (err)

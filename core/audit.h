@@ -117,14 +117,21 @@ cp_err audit_heads(db *d, int office, char **out);
  * transaction, or in one of its own. */
 cp_err audit_seal(db *d, const char *actor, char head[HASH_HEX_LEN]);
 
-/* Walks the chain and recomputes every event's content; checks that every
+/* How far a long check has gone, for a person waiting (a city's month is
+ * minutes): stage, a message id to translate (N_), done of total, total 0
+ * when it is not known beforehand; arg is the caller's. */
+typedef void audit_progress_fn(const char *stage, long done, long total, void *arg);
+
+/* Walks the chain and recomputes every event's content (progress, when not
+ * NULL, is told after each page of entries); checks that every
  * row of the event tables belongs to exactly one audited event; with head
  * (may be NULL), that the entry with that hash is in its chain, so that
  * nothing up to it was removed; and that every head a seal lists is in its
  * chain. Writes one line per problem to report and
  * adds their number to *problems; *checked gets the number of entries.
  * Returns an error only when the checks could not run. */
-cp_err audit_verify(db *d, const char *head, FILE *report, long *problems, long *checked);
+cp_err audit_verify(db *d, const char *head, audit_progress_fn *progress, void *arg,
+                    FILE *report, long *problems, long *checked);
 
 /* Enters every event row already in the store that no event entry covers
  * (rows written before the store had event entries), one entry per event,

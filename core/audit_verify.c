@@ -104,8 +104,8 @@ static cp_err next_chain(db *d, walk *w, int *found)
 
 /* Checks the links and hashes of every entry, chain by chain, each in the
  * order it was written (the office's chain, "", first). */
-static cp_err walk_chains(db *d, const char *head, FILE *report, long *problems,
-                          long *checked, int *head_found)
+static cp_err walk_chains(db *d, const char *head, audit_progress_fn *progress, void *arg,
+                          FILE *report, long *problems, long *checked, int *head_found)
 {
     walk w = {"", -1, ""};
     long links = 0;
@@ -114,8 +114,11 @@ static cp_err walk_chains(db *d, const char *head, FILE *report, long *problems,
 
     snprintf(w.prev, sizeof w.prev, "%s", audit_genesis);
     while (!err && found) {
-        while (!err && more)
+        while (!err && more) {
             err = walk_page(d, &w, head, report, problems, &links, checked, head_found, &more);
+            if (progress)
+                progress(N_("checking the audit chains"), *checked, 0, arg);
+        }
         if (!err)
             err = next_chain(d, &w, &found);
         more = 1;
@@ -135,8 +138,8 @@ static cp_err last_seq(db *d, int64_t *seq)
 /* Checks the content of every event against its rows, PAGE entries of the
  * log at a time (audit_page); counts[] gets the rows each table's events
  * hold. */
-static cp_err check_contents(db *d, FILE *report, long *problems,
-                             long counts[AUDIT_NTABLES])
+static cp_err check_contents(db *d, audit_progress_fn *progress, void *arg, FILE *report,
+                             long *problems, long counts[AUDIT_NTABLES])
 {
     audit_page *p;
     audit_page_entry e;
@@ -165,6 +168,9 @@ static cp_err check_contents(db *d, FILE *report, long *problems,
         }
         if (rc == DB_ERROR)
             err = CP_ERR_DB;
+        if (progress) /* by seq, which counts entries but for a few gaps */
+            progress(N_("checking the rows of the audited events"),
+                     (long)(after + PAGE < last ? after + PAGE : last), (long)last, arg);
     }
     audit_page_free(p);
     return err;
@@ -302,15 +308,16 @@ static cp_err check_duplicates(db *d, FILE *report, long *problems)
     return rc == DB_DONE ? CP_OK : db_fail(d, "reading the audit log");
 }
 
-cp_err audit_verify(db *d, const char *head, FILE *report, long *problems, long *checked)
+cp_err audit_verify(db *d, const char *head, audit_progress_fn *progress, void *arg,
+                    FILE *report, long *problems, long *checked)
 {
     long counts[AUDIT_NTABLES] = {0}, shown = 0;
     int head_found = 0;
     cp_err err;
 
     *checked = 0;
-    if ((err = walk_chains(d, head, report, problems, checked, &head_found)) ||
-        (err = check_contents(d, report, problems, counts)) ||
+    if ((err = walk_chains(d, head, progress, arg, report, problems, checked, &head_found)) ||
+        (err = check_contents(d, progress, arg, report, problems, counts)) ||
         (err = check_coverage(d, report, problems, counts)) ||
         (err = check_duplicates(d, report, problems)) ||
         (err = check_seals(d, report, problems)))

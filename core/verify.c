@@ -108,7 +108,8 @@ static cp_err check_head_form(const char *head)
 }
 
 /* verify_books' checks, inside its read transaction. */
-static cp_err run_checks(db *d, const char *head, FILE *report, long *problems)
+static cp_err run_checks(db *d, const char *head, audit_progress_fn *progress, void *arg,
+                         FILE *report, long *problems)
 {
     long audited = 0;
     cp_err err;
@@ -133,7 +134,7 @@ static cp_err run_checks(db *d, const char *head, FILE *report, long *problems)
         *problems += found;
     }
     if ((err = check_guards(d, report, problems)) || (err = roles_verify(d, report, problems)) ||
-        (err = audit_verify(d, head, report, problems, &audited)))
+        (err = audit_verify(d, head, progress, arg, report, problems, &audited)))
         return err;
     fprintf(report, P_("verify: %zu ledger checks and %ld audit entries checked%s%s, %ld problem\n",
                        "verify: %zu ledger checks and %ld audit entries checked%s%s, %ld "
@@ -144,6 +145,12 @@ static cp_err run_checks(db *d, const char *head, FILE *report, long *problems)
 }
 
 cp_err verify_books(db *d, const char *head, FILE *report, long *problems)
+{
+    return verify_books_progress(d, head, NULL, NULL, report, problems);
+}
+
+cp_err verify_books_progress(db *d, const char *head, audit_progress_fn *progress, void *arg,
+                             FILE *report, long *problems)
 {
     cp_err err;
 
@@ -156,7 +163,7 @@ cp_err verify_books(db *d, const char *head, FILE *report, long *problems)
      * event") */
     if ((err = db_begin_read(d)))
         return err;
-    err = run_checks(d, head, report, problems);
+    err = run_checks(d, head, progress, arg, report, problems);
     db_rollback(d);
     return err;
 }

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "core/audit.h"
 #include "core/db.h"
 
 /* Runs every check, writing one line per problem found (and a summary) to
@@ -14,5 +15,10 @@
  * *problems gets the count. Returns CP_OK when the checks could run
  * (whatever they found), an error when they could not. */
 cp_err verify_books(db *d, const char *head, FILE *report, long *problems);
+
+/* verify_books, telling progress (may be NULL) how far the audit log's
+ * checks have gone. */
+cp_err verify_books_progress(db *d, const char *head, audit_progress_fn *progress, void *arg,
+                             FILE *report, long *problems);
 
 #endif

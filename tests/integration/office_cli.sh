@@ -68,6 +68,16 @@ as_manager diner leave S0005 | grep -q "pay out 0.00" || fail "leave"
 sql "UPDATE wallets SET cash_fen = cash_fen + 1 WHERE diner_id = 1"
 if "$OFFICE" verify >"$TMPDIR/v" 2>&1; then fail "verify missed a changed wallet"; fi
 grep -q "BROKEN: wallet balance" "$TMPDIR/v" || fail "verify message"
+# on a terminal (script(1) gives it one) a line on stderr says how far verify has
+# gone, and the report comes whole after it is cleared, no line of it inside it
+script -qec "\"$OFFICE\" verify" /dev/null >"$TMPDIR/vt" 2>&1 || true
+grep -q "checking the audit chains, [0-9]* entries" "$TMPDIR/vt" ||
+    fail "verify showed no progress on a terminal"
+tr '\r' '\n' <"$TMPDIR/vt" | sed 's/^\x1b\[K//' | grep -q "^BROKEN: wallet balance" ||
+    fail "verify's report was not after its progress line"
+if tr '\r' '\n' <"$TMPDIR/vt" | grep -q "entries\.\.\..\|)\.\.\.."; then
+    fail "verify wrote its report into the progress line"
+fi
 
 # bad input found by a sweep: each refused with one line, nothing changed
 must_fail "not a month" as_manager subsidy grant --month 2026-+1 20

@@ -284,7 +284,7 @@ static void test_repeats_in_a_long_file(void **state)
                                             " 'diner.add'"),
                              4 + 3001);
             devnull = fopen("/dev/null", "w");
-            assert_int_equal(audit_verify(d, NULL, devnull, &bad, &checked), CP_OK);
+            assert_int_equal(audit_verify(d, NULL, NULL, NULL, devnull, &bad, &checked), CP_OK);
             fclose(devnull);
             assert_int_equal(bad, 0);
         } else {

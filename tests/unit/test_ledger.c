@@ -991,7 +991,7 @@ static void test_audit_chain(void **state)
     long bad = 0;
     FILE *devnull = fopen("/dev/null", "w");
     assert_int_equal(audit_append(d, "a", NULL, "x", "s", NULL), CP_OK);
-    assert_int_equal(audit_verify(d, NULL, devnull, &bad, &n), CP_OK);
+    assert_int_equal(audit_verify(d, NULL, NULL, NULL, devnull, &bad, &n), CP_OK);
     fclose(devnull);
     assert_int_equal(bad, 0);
     assert_true(n > 10); /* the fixture's setup is audited too */
