@@ -129,6 +129,13 @@ $(ENOSPC_SHIM): tests/shim/enospc_shim.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(WARN) -O2 -shared -fPIC -o $@ $< -ldl
 
+# An LD_PRELOAD shim that runs a command when a PDF is begun: in the middle of
+# the monthly report's reading (tests/integration/office_reports.sh).
+PDFNEW_SHIM := $(BUILD)/pdfnew_shim.so
+$(PDFNEW_SHIM): tests/shim/pdfnew_shim.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(WARN) -O2 -shared -fPIC -o $@ $< -ldl
+
 # ---- translations ----------------------------------------------------------
 
 # po/LL.po is built into $(BUILD)/locale/LL/LC_MESSAGES/cleanplate.mo, where the
@@ -165,7 +172,7 @@ check: deps
 # One throw-away PostgreSQL serves the whole run (tests/with-pg.sh), so that
 # what touches the store runs on both engines.
 _check: export CHECK_COUNTS = $(abspath $(BUILD))/check-counts
-_check: programs $(UNIT_TESTS) $(SHIM) $(ENOSPC_SHIM)
+_check: programs $(UNIT_TESTS) $(SHIM) $(ENOSPC_SHIM) $(PDFNEW_SHIM)
 	@rm -f $(CHECK_COUNTS)
 	@./tests/with-pg.sh $(MAKE) --no-print-directory _check_runs
 	@awk '{p += $$1; f += $$2} END {printf "check: %d passed, %d failed\n", p, f}' $(CHECK_COUNTS)
@@ -182,7 +189,7 @@ _check_runs:
 unit: $(UNIT_TESTS) $(MO_FILES) $(SHIM)
 	@./tests/with-pg.sh ./tests/run-unit.sh $(BUILD) $(UNIT_TESTS)
 
-integration: programs $(SHIM)
+integration: programs $(SHIM) $(PDFNEW_SHIM)
 	@./tests/run-integration.sh $(BUILD)
 integration _check: $(TOOLS)
 

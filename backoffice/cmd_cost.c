@@ -226,7 +226,11 @@ static int report_year(office_ctx *c, int64_t food_cost)
                   "signed\n", (unsigned long)pages), req.out, pages, req.year, COST_RULE_PCT);
         return 0;
     }
-    if ((err = cost_year(c->d, req.canteen, req.year, food_cost, months, &total)))
+    if ((err = cost_begin_year(c->d, req.year)))
+        return office_fail(err);
+    err = cost_year(c->d, req.canteen, req.year, food_cost, months, &total);
+    db_rollback(c->d);
+    if (err)
         return office_fail(err);
     err = cost_print_year(req.year, months, &total, stdout);
     for (int k = 0; k < 12; k++)
@@ -264,7 +268,11 @@ int cmd_report_cost(office_ctx *c)
                           "monthly); --out goes with --year\n"));
         return 2;
     }
-    if ((err = cost_report_month(c->d, office_opt(c, "canteen"), month, food_cost, &r)))
+    if ((err = cost_begin_month(c->d, month)))
+        return office_fail(err);
+    err = cost_report_month(c->d, office_opt(c, "canteen"), month, food_cost, &r);
+    db_rollback(c->d);
+    if (err)
         return office_fail(err);
     err = json ? cost_print_json(&r, stdout) : csv ? cost_print_csv(&r, stdout)
                                                    : cost_print_text(&r, stdout);

@@ -67,7 +67,8 @@ int cmd_metrics(office_ctx *c)
         fprintf(stderr, _("cleanplate-office: give --json or --csv, not both\n"));
         return 2;
     }
-    if ((err = metrics_span_parse(office_opt(c, "month"), office_opt(c, "quarter"), &span)))
+    if ((err = metrics_span_parse(office_opt(c, "month"), office_opt(c, "quarter"), &span)) ||
+        (err = metrics_begin_read(c->d, &span, 1, &o)))
         return office_fail(err);
     if (strcmp(by, "canteen") == 0)
         err = metrics_print_canteens(c->d, &span, &o, json, csv, stdout);
@@ -79,6 +80,7 @@ int cmd_metrics(office_ctx *c)
         err = json  ? metrics_print_json(t, stdout)
               : csv ? metrics_print_csv(t, stdout)
                     : metrics_print_text(t, stdout);
+    db_rollback(c->d);
     metrics_free(t);
     return err ? office_fail(err) : 0;
 }

@@ -244,6 +244,25 @@ cp_err cost_month_of(db *d, const char *canteen, int year, int month,
     return err;
 }
 
+cp_err cost_begin_month(db *d, const char *month)
+{
+    metrics_span span;
+    cp_err err;
+
+    /* the same month a year before is the furthest back the report reads */
+    if ((err = metrics_span_parse(month, NULL, &span)))
+        return err;
+    return metrics_begin_read(d, &span, 12, NULL);
+}
+
+cp_err cost_begin_year(db *d, int year)
+{
+    metrics_span december;
+
+    metrics_span_of_month(year, 12, &december);
+    return metrics_begin_read(d, &december, 11, NULL);
+}
+
 cp_err cost_report_month(db *d, const char *canteen, const char *month,
                          int64_t food_cost_fen_per_kg, cost_report *out)
 {

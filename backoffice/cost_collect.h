@@ -28,6 +28,12 @@ typedef struct cost_report {
     char ytd_from[8];              /* "2026-01" */
 } cost_report;
 
+/* Begin a read transaction for cost_report_month of month, or cost_year
+ * of year (metrics_begin_read: the months they read rolled up first, then
+ * one snapshot for all); the caller ends it with db_rollback. */
+cp_err cost_begin_month(db *d, const char *month);
+cp_err cost_begin_year(db *d, int year);
+
 /* The report of month ("YYYY-MM"). Caller frees *out (cost_report_free). */
 cp_err cost_report_month(db *d, const char *canteen, const char *month,
                          int64_t food_cost_fen_per_kg, cost_report *out);

@@ -80,7 +80,20 @@ void metrics_span_before(const metrics_span *span, metrics_span *prev);
  * On a store that takes no writes (a hot standby, db_read_only) a day not
  * rolled up cannot be: *from_records is then 1 (else 0), days stays 0, and
  * the caller reads the whole span from the records themselves, as for a
- * clean-plate threshold of its own (slower, the same figures). */
+ * clean-plate threshold of its own (slower, the same figures). The same
+ * inside a transaction (metrics_begin_read's), which a rollup cannot join. */
+/* Begins the reading of one report whose last span is last and which also
+ * reads the months_back months before it (a change against last month: 1; a
+ * year's trend: 11): rolls up their closed days first (metrics_rollup, each
+ * day its own write), then opens a read transaction (db_begin_read), so that
+ * every figure read until the caller's db_rollback is the store at one
+ * instant. A sale or tray that comes meanwhile is in none of them, rather
+ * than in the month's total and missing from its department table. Inside
+ * it metrics_rollup writes nothing: a day whose rollup a late record undid
+ * since is read from the records. o NULL: the default threshold. */
+cp_err metrics_begin_read(db *d, const metrics_span *last, int months_back,
+                          const metrics_opts *o);
+
 cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days,
                       int *from_records);
 

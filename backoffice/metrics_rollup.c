@@ -3,6 +3,8 @@
 #include "backoffice/metrics.h"
 #include "backoffice/metrics_int.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -284,6 +286,13 @@ cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days,
             continue;
         if (err != CP_ERR_NOT_FOUND)
             return err;
+        /* inside a read transaction (metrics_begin_read) nothing is
+         * written: a day whose rollup a late record undid since is read from
+         * the records, as of the snapshot */
+        if (!*days && db_in_txn(d)) {
+            *from_records = 1;
+            return CP_OK;
+        }
         if (!*days && (err = db_read_only(d, from_records)))
             return err;
         if (*from_records) {
@@ -309,4 +318,29 @@ cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days,
                            (unsigned long)*days), *days, span->label, "");
     }
     return CP_OK;
+}
+
+cp_err metrics_begin_read(db *d, const metrics_span *last, int months_back,
+                          const metrics_opts *o)
+{
+    metrics_span first, window;
+    long days;
+    int y = atoi(last->months[0]), m = atoi(last->months[0] + 5) - months_back;
+    int from_records = o && o->clean_threshold_g != METRICS_ROLLUP_THRESHOLD_G;
+    cp_err err;
+
+    while (m < 1)
+        m += 12, y--;
+    metrics_span_of_month(y, m, &first);
+    window = *last;
+    memcpy(window.from, first.from, sizeof window.from);
+    if (months_back > 0)
+        snprintf(window.label, sizeof window.label, "%.7s..%.7s", first.label,
+                 last->months[last->nmonths - 1]);
+    /* a threshold of the caller's own is read from the records: no rollup
+     * would serve it */
+    if (!from_records &&
+        (err = metrics_rollup(d, &window, o ? o->progress : 0, &days, &from_records)))
+        return err;
+    return db_begin_read(d);
 }

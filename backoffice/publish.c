@@ -500,8 +500,14 @@ cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
     }
     res->version = version + 1;
     snprintf(res->id, sizeof res->id, "redblack-%s-v%d", span.label, res->version);
-    if ((err = refuse_empty(d, &span, &req->opts)) ||
-        (err = metrics_departments(d, &span, &req->opts, &t)))
+    /* the list and the check that the month has records read one snapshot */
+    if ((err = metrics_begin_read(d, &span, 1, &req->opts)))
+        goto out;
+    err = refuse_empty(d, &span, &req->opts);
+    if (!err)
+        err = metrics_departments(d, &span, &req->opts, &t);
+    db_rollback(d);
+    if (err)
         goto out;
 
     if (!(rows = json_array())) {

@@ -351,6 +351,10 @@ cp_err report_monthly(db *d, const report_req *req, report_res *res)
     metrics_span_before(&span, &before);
     clock_iso(&clock, at);
     progress("adding up the month");
+    /* one snapshot for every figure: the trend goes 11 months back, the cost
+     * to the same month a year before */
+    if ((err = metrics_begin_read(d, &span, 12, &req->opts)))
+        return err;
     if ((err = metrics_summarize(d, &span, &req->opts, &now)) ||
         (err = metrics_summarize(d, &before, &req->opts, &prev)) ||
         (err = metrics_departments(d, &span, &req->opts, &t)) ||
@@ -404,6 +408,7 @@ cp_err report_monthly(db *d, const report_req *req, report_res *res)
     progress("saving");
     err = pdf_save(doc, req->out);
 out:
+    db_rollback(d);
     pdf_free(doc);
     metrics_free(t);
     metrics_summary_free(&now);
@@ -517,6 +522,8 @@ cp_err report_quarterly(db *d, const report_req *req, report_res *res)
                        "%s, or add --provisional for a draft marked as such, without a grade",
                        span.label, at, span.to);
     progress("adding up the quarter");
+    if ((err = metrics_begin_read(d, &span, 3, &req->opts)))
+        return err;
     if ((err = metrics_summarize(d, &span, &req->opts, &now)) ||
         (err = metrics_summarize(d, &before, &req->opts, &prev)) ||
         (err = cost_span_total(d, &span, req->opts.canteen, req->opts.food_cost_fen_per_kg,
@@ -647,6 +654,7 @@ cp_err report_quarterly(db *d, const report_req *req, report_res *res)
     res->pages = pdf_page_count(doc);
     err = pdf_save(doc, req->out);
 out:
+    db_rollback(d);
     pdf_free(doc);
     metrics_summary_free(&now);
     metrics_summary_free(&prev);

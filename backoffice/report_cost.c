@@ -280,8 +280,11 @@ cp_err report_cost_year(db *d, const report_cost_req *req, int *pages)
     cp_err err;
 
     *pages = 0;
-    if ((err = clock_now(&clock)) ||
-        (err = cost_year(d, req->canteen, req->year, req->food_cost_fen_per_kg, months, &t)))
+    if ((err = clock_now(&clock)) || (err = cost_begin_year(d, req->year)))
+        return err;
+    err = cost_year(d, req->canteen, req->year, req->food_cost_fen_per_kg, months, &t);
+    db_rollback(d);
+    if (err)
         return err;
     clock_iso(&clock, at);
     if ((err = audit_seal(d, req->actor, head)) || (err = pdf_new(req->font, &doc)))

@@ -166,6 +166,25 @@ grep -q "上期无数据" "$TMPDIR/m.txt" || fail "the first month compares with
 ! grep -q "上期 0" "$TMPDIR/m.txt" || fail "the first month says 上期 0"
 grep -q "异常称重" "$TMPDIR/m.txt" || fail "the monthly report does not count the flagged weighings"
 grep -q "财务处evil?" "$TMPDIR/m.txt" || fail "the monthly report does not show the name"
+# one snapshot: a tray weighed late for October arrives while the report is made,
+# after it has read the month's figures and before the year's trend (the shim
+# writes it when the PDF is begun): the trend's October is the month's own
+# figure, and the next report has the tray in both
+gpt() { grep -o "盘均剩餐： *[0-9.]* 克" "$1" | grep -o "[0-9][0-9.]*"; }
+trend() { sed -n "/近12个月趋势/,/后厨浪费/p" "$1" | awk -v v="$2" 'NF == 1 && $1 == v { n++ } END { print n + 0 }'; }
+LD_PRELOAD="$BUILD/pdfnew_shim.so" PDFNEW_SHIM_RUN="CLEANPLATE_NOW=2026-10-07T12:50:00 \
+    \"$OFFICE\" waste add --stage plate --staff-no S0001 --grams 900 --terminal W1" \
+    "$OFFICE" report monthly --month 2026-10 --out "$TMPDIR/m1.pdf" >/dev/null 2>"$TMPDIR/r.err" ||
+    fail "monthly report: $(cat "$TMPDIR/r.err")"
+grep -q "pdfnew_shim: ran .*exit 0" "$TMPDIR/r.err" || fail "the late tray: $(cat "$TMPDIR/r.err")"
+"$OFFICE" report monthly --month 2026-10 --out "$TMPDIR/m2.pdf" >/dev/null
+pdftotext -layout "$TMPDIR/m1.pdf" "$TMPDIR/m1.txt" 2>/dev/null
+pdftotext -layout "$TMPDIR/m2.pdf" "$TMPDIR/m2.txt" 2>/dev/null
+before=$(gpt "$TMPDIR/m1.txt") after=$(gpt "$TMPDIR/m2.txt")
+[ -n "$before" ] && [ "$before" != "$after" ] || fail "the late tray: $before g, then $after g"
+[ "$(trend "$TMPDIR/m1.txt" "$before")" -ge 1 ] && [ "$(trend "$TMPDIR/m1.txt" "$after")" -eq 0 ] ||
+    fail "the trend read after the late tray: $(sed -n '/近12个月趋势/,/后厨浪费/p' "$TMPDIR/m1.txt")"
+[ "$(trend "$TMPDIR/m2.txt" "$after")" -ge 1 ] || fail "the next report's trend"
 must_fail "2026Q4 has not ended" "$OFFICE" report quarterly --quarter 2026Q4 --out "$TMPDIR/q.pdf"
 [ ! -e "$TMPDIR/q.pdf" ] || fail "a quarter not ended was graded"
 "$OFFICE" report quarterly --quarter 2026Q4 --out "$TMPDIR/q.pdf" --provisional >"$TMPDIR/q" ||

@@ -413,6 +413,71 @@ static void test_rollup_counts_a_record_that_comes_during_it(void **state)
     assert_int_equal(fixture_int(d, "SELECT count(*) FROM rollup_days WHERE threshold_g < 0"), 0);
 }
 
+/* A report reads one snapshot (metrics_begin_read): a sale and a tray of
+ * today, and a tray weighed late for a rolled-up day, that another
+ * connection writes between the month's total and its department table are
+ * in neither, and are in both once the snapshot ends. A day whose rollup is
+ * undone inside the snapshot is read from the records, and nothing is
+ * written meanwhile. */
+static void test_a_report_reads_one_snapshot(void **state)
+{
+    db *d = *state, *other = NULL;
+    static const int a[] = {0, 3, 8, 12, 25, 40};
+    metrics_summary first, again;
+    metrics_table *t;
+    metrics_span span;
+    metrics_opts o;
+
+    month_of(d, 'A', 4, a); /* 2026-11-02..05, 88 g a day */
+    fixture_at("2026-11-10T12:00:00");
+    sale(d, "2026-11-10", "A1", "A");
+    tray(d, "2026-11-10", "A1", "A", 7, 0);
+    assert_int_equal(db_open(fixture_path(), 0, &other), CP_OK);
+    metrics_opts_init(&o);
+    o.min_meals = 1;
+    assert_int_equal(metrics_span_parse("2026-11", NULL, &span), CP_OK);
+
+    assert_int_equal(metrics_begin_read(d, &span, 1, &o), CP_OK);
+    assert_int_equal(metrics_summarize(d, &span, &o, &first), CP_OK);
+    assert_int_equal(first.meals, 25);
+    assert_int_equal(first.plate_g, 4 * 88 + 7);
+    /* the terminals go on: today, and late for a rolled-up day */
+    sale(other, "2026-11-10", "A2", "A");
+    tray(other, "2026-11-10", "A2", "A", 50, 0);
+    tray(other, "2026-11-03", "A3", "A", 500, 0);
+    t = run(d, "2026-11", NULL, 1, 10);
+    assert_int_equal(row(t, "A")->meals, first.meals);
+    assert_int_equal(row(t, "A")->trays, first.trays);
+    assert_int_equal(row(t, "A")->plate_g, first.plate_g);
+    metrics_free(t);
+    assert_int_equal(metrics_summarize(d, &span, &o, &again), CP_OK);
+    assert_int_equal(again.meals, first.meals);
+    assert_int_equal(again.plate_g, first.plate_g);
+    metrics_summary_free(&again);
+    db_rollback(d);
+
+    /* the late tray undid 2026-11-03's rollup; inside a snapshot it is read
+     * from the records, and nothing is rolled up */
+    assert_int_equal(fixture_int(other, "SELECT count(*) FROM rollup_days"
+                                        " WHERE business_date = '2026-11-03'"), 0);
+    assert_int_equal(db_begin_read(d), CP_OK);
+    t = run(d, "2026-11", NULL, 1, 10);
+    assert_int_equal(row(t, "A")->meals, 26);
+    assert_int_equal(row(t, "A")->plate_g, 4 * 88 + 7 + 50 + 500);
+    assert_int_equal(row(t, "A")->trays, 4 * 6 + 3);
+    metrics_free(t);
+    db_rollback(d);
+    assert_int_equal(fixture_int(other, "SELECT count(*) FROM rollup_days"
+                                        " WHERE business_date = '2026-11-03'"), 0);
+    /* and rolled up again by the next report */
+    assert_int_equal(metrics_begin_read(d, &span, 1, &o), CP_OK);
+    db_rollback(d);
+    assert_int_equal(fixture_int(other, "SELECT count(*) FROM rollup_days"
+                                        " WHERE business_date = '2026-11-03'"), 1);
+    metrics_summary_free(&first);
+    db_close(other);
+}
+
 static void test_quarter_and_change(void **state)
 {
     db *d = *state;
@@ -744,6 +809,7 @@ int main(void)
         T(test_rollup_matches_raw_and_late_records_count),
         T(test_rollup_counts_a_record_that_comes_during_it),
         T(test_quarter_and_change),
+        T(test_a_report_reads_one_snapshot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
