@@ -193,7 +193,8 @@ reads() { # NAME: the office's reads, on $CLEANPLATE_DB, into files NAME.*
         fail "the office's reads ($1): $(cat "$TMPDIR/$1.err")"
 }
 CLEANPLATE_DB="$STANDBY" reads standby
-grep -q "2026-10-01 is not rolled up and this store takes no writes" "$TMPDIR/standby.err" ||
+# (the month before is read too, for each department's change: its first day is named)
+grep -q "2026-09-01 is not rolled up and this store takes no writes" "$TMPDIR/standby.err" ||
     fail "no word that the standby's figures came from the records: $(cat "$TMPDIR/standby.err")"
 grep -q '"trays": 24,' "$TMPDIR/standby.canteen" &&
     grep -q '"flagged_trays": 1,' "$TMPDIR/standby.canteen" ||
