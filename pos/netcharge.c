@@ -58,6 +58,21 @@ static int decide_offline(void *ctx, json_t *event)
     return charged;
 }
 
+/* A charge the server made: kept in the held card (offline_note_charge),
+ * for the decisions made offline before the next snapshot. */
+static void note_online(termsync *ts, const netcharge_req *req, const json_t *answer,
+                        const cp_time *at)
+{
+    json_t *snap = termsync_snapshot(ts), *card;
+
+    if (!snap || !(card = termsync_card(ts, req->card)))
+        return;
+    offline_note_charge(snap, card, answer, at);
+    if (termsync_card_store(ts, card))
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+    json_decref(card);
+}
+
 /* The event of a charge: when, the card, who, and the lines if any. */
 static json_t *charge_event(const netcharge_req *req, const cp_time *at)
 {
@@ -107,6 +122,8 @@ json_t *netcharge(termsync *ts, const netcharge_req *req, int *refused)
         return o.answer;
     }
     json_decref(o.answer);
+    if (res.state == TERMSYNC_ANSWERED && json_is_true(json_object_get(res.answer, "ok")))
+        note_online(ts, req, res.answer, &o.at);
     if (res.state == TERMSYNC_REFUSED) {
         *refused = 1;
         json_object_del(res.answer, "server_time");

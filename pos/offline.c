@@ -191,3 +191,31 @@ json_t *offline_charge(const json_t *snapshot, json_t *card, const char *card_no
     *charged = 1;
     return charged_answer(card, &f, &o);
 }
+
+void offline_note_charge(const json_t *snapshot, json_t *card, const json_t *answer,
+                         const cp_time *at)
+{
+    const char *period = json_string_value(json_object_get(answer, "period"));
+    char today[CP_DATE_LEN], at_iso[CP_TIME_ISO_LEN];
+    json_t *meals;
+
+    clock_date(at, today);
+    clock_iso(at, at_iso);
+    roll_day(snapshot, card, today);
+    meals = json_object_get(card, "meals_today");
+    if (!json_is_object(meals)) {
+        meals = json_object();
+        json_object_set_new(card, "meals_today", meals);
+    }
+    /* as the snapshot counts them: every sale of the period, items too */
+    if (period && *period)
+        json_object_set_new(meals, period, json_integer(num(meals, period, 0) + 1));
+    json_object_set_new(card, "cash_fen",
+                        json_integer(num(answer, "cash_left_fen", num(card, "cash_fen", 0))));
+    json_object_set_new(card, "subsidy_fen", json_integer(num(answer, "subsidy_left_fen",
+                                                              num(card, "subsidy_fen", 0))));
+    json_object_set_new(card, "spent_today_fen",
+                        json_integer(num(card, "spent_today_fen", 0) +
+                                     num(answer, "charged_fen", 0)));
+    json_object_set_new(card, "last_here", json_string(at_iso));
+}

@@ -25,4 +25,14 @@
 json_t *offline_charge(const json_t *snapshot, json_t *card, const char *card_no,
                        const cp_time *at, int dup_seconds, int *charged);
 
+/* Folds a charge the server made for this card into the held card: the
+ * server's balances, one more sale in the answer's period, the day's
+ * spending, and `at` as its last sale here (the duplicate tap). Otherwise
+ * a decision made offline before the next snapshot would not know of it:
+ * a second lunch, or the same card tapped twice, charged the moment the
+ * link drops. answer is the server's {"ok":true,...}; card is changed in
+ * place, for the caller to keep. */
+void offline_note_charge(const json_t *snapshot, json_t *card, const json_t *answer,
+                         const cp_time *at);
+
 #endif

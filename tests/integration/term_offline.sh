@@ -113,5 +113,36 @@ exec 3>&-
 wait "$POSPID" || fail "pos: $(cat "$TMPDIR/pos.err")"
 once POS1/7
 
+# what the terminal charged online it knows offline: the server dies right
+# after a card's lunch; the same card at once is a duplicate tap, ten minutes
+# later a second lunch, both refused as the server would (they were charged
+# offline from the snapshot of before the lunch)
+as_manager topup S0009 100 >/dev/null
+rm -f "$TMPDIR/cards"
+pos_on_fifo
+echo "@2026-11-20T12:30:00 0000000009" >&3
+answers 1
+[ "$(field 1 .ok)" = true ] && [ "$(field 1 .offline)" = null ] || fail "online: $(line 1)"
+kill_serve
+echo "@2026-11-20T12:30:02 0000000009" >&3
+echo "@2026-11-20T12:40:00 0000000009" >&3
+answers 3
+exec 3>&-
+wait "$POSPID" || fail "pos: $(cat "$TMPDIR/pos.err")"
+[ "$(field 2 .offline)" = true ] && [ "$(field 2 .error)" = duplicate_tap ] ||
+    fail "the same card at once, offline after an online lunch: $(line 2)"
+[ "$(field 3 .offline)" = true ] && [ "$(field 3 .error)" = limit_reached ] ||
+    fail "a second lunch offline after an online one: $(line 3)"
+[ "$(journal "SELECT json_extract(body, '$.cash_fen') FROM journal_cards WHERE card = '0000000009'")" = \
+    "$(sql "SELECT cash_fen FROM wallets w JOIN diners d ON d.id = w.diner_id WHERE d.staff_no = 'S0009'")" ] ||
+    fail "the held card's balance is not the server's: $(journal "SELECT body FROM journal_cards WHERE card = '0000000009'")"
+# the tap sent as the server died waits, marked not served: it charges nothing
+[ "$(pending)" = 1 ] || fail "$(pending) events queued, not the one in flight"
+start_serve
+printf '' | pos
+[ "$(pending)" = 0 ] || fail "$(pending) events still queued"
+[ "$(sql "SELECT count(*) FROM sales s JOIN diners d ON d.id = s.diner_id WHERE d.staff_no = 'S0009'")" = 1 ] ||
+    fail "S0009 has $(sql "SELECT count(*) FROM sales s JOIN diners d ON d.id = s.diner_id WHERE d.staff_no = 'S0009'") lunches"
+
 "$OFFICE" verify >/dev/null || fail "verify: $("$OFFICE" verify 2>&1 | tail -3)"
 echo "term_offline: ok"
