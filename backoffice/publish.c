@@ -601,15 +601,15 @@ cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
         goto fail;
     if ((err = db_commit(d)))
         goto out;
-    /* recorded: now the files take their final names */
-    for (int k = 0; k < 3; k++) {
-        if (rename(tmp[k], res->paths[k]) != 0) {
-            err = cp_fail(CP_ERR_IO, "published %s, but could not rename %s: %s; rename it by "
-                          "hand", res->id, tmp[k], strerror(errno));
-            goto out;
-        }
-    }
+    /* recorded: now the files take their final names, and none is removed
+     * whatever happens (one that cannot be renamed is renamed by hand) */
     written = 0;
+    for (int k = 0; k < 3; k++) {
+        if (rename(tmp[k], res->paths[k]) != 0 && !err)
+            err = cp_fail(CP_ERR_IO, "published %s, but could not rename %s to %s: %s; the "
+                          "file is kept: rename it by hand, then check with verify --out %s",
+                          res->id, tmp[k], res->paths[k], strerror(errno), req->out_dir);
+    }
     goto out;
 fail:
     db_rollback(d);

@@ -152,6 +152,20 @@ pdftotext "$pdf" - 2>/dev/null | tr -d '\n' >"$TMPDIR/pdf.txt"
 grep -q "财务处evil?" "$TMPDIR/pdf.txt" || fail "the PDF does not show the name"
 grep -q "本月有 2 次餐盘称重为异常" "$TMPDIR/pdf.txt" || fail "the PDF does not count the flagged trays"
 "$OFFICE" verify --out "$out" >"$TMPDIR/v" || fail "verify: $(cat "$TMPDIR/v")"
+# a file that cannot take its final name once the publication is recorded is
+# kept under its .part name, for a person to rename
+mkdir -p "$TMPDIR/pub2/redblack-2026-10-v2.html"
+"$OFFICE" publish redblack --month 2026-10 --out "$TMPDIR/pub2" --reason "a second copy" \
+    --clean-threshold 12 >/dev/null 2>"$TMPDIR/err" && fail "a file that could not be renamed"
+grep -q "could not rename .*redblack-2026-10-v2.html.part.*: Is a directory; the file is kept: rename it by hand" \
+    "$TMPDIR/err" || fail "publish said: $(cat "$TMPDIR/err")"
+[ -s "$TMPDIR/pub2/redblack-2026-10-v2.html.part" ] || fail "the file that could not be renamed is gone"
+[ -s "$TMPDIR/pub2/redblack-2026-10-v2.pdf" ] && [ -s "$TMPDIR/pub2/redblack-2026-10-v2.csv" ] ||
+    fail "the others were not renamed: $(ls "$TMPDIR/pub2")"
+rmdir "$TMPDIR/pub2/redblack-2026-10-v2.html"
+mv "$TMPDIR/pub2/redblack-2026-10-v2.html.part" "$TMPDIR/pub2/redblack-2026-10-v2.html"
+cp "$out"/redblack-2026-10-v1.* "$TMPDIR/pub2/"
+"$OFFICE" verify --out "$TMPDIR/pub2" >"$TMPDIR/v" || fail "verify after the rename: $(cat "$TMPDIR/v")"
 # every row is in the content hash: an edit of the long name is found
 drop_trigger publication_rows_no_update publication_rows
 sql "UPDATE publication_rows SET name = name || '了' WHERE code = 'D03'"
