@@ -161,6 +161,9 @@ static int cmd_report_pdf(office_ctx *c, int quarterly)
     else if (quarterly)
         printf(_("wrote %s: %d pages, %d points, grade %s\n"), req.out, res.pages, res.score,
                res.grade);
+    else if (req.opts.canteen)
+        printf(_("wrote %s: %d pages, for canteen %s alone (its lists are not the published "
+                 "list, which counts every canteen)\n"), req.out, res.pages, req.opts.canteen);
     else
         printf(_("wrote %s: %d pages%s%s\n"), req.out, res.pages,
                res.publication[0] ? _(", with the published list ")

@@ -143,7 +143,7 @@ static const command commands[] = {
     {"audit head", "", N_("print the head of the audit chain (keep it: verify --head HEX)"), 0, "",
      cmd_audit_head},
     {"publish redblack",
-     "--month YYYY-MM --out DIR [--reason TEXT] [--force] [--font TTF] [--canteen CODE]"
+     "--month YYYY-MM --out DIR [--reason TEXT] [--force] [--font TTF]"
      " [--clean-threshold G] [--min-meals N] [--min-coverage F] [--red N] [--black N]",
      N_("publish the month's red/black list as PDF, CSV and HTML; again only with a reason; "
         "refused while a networked terminal may hold events of the month, unless --force "

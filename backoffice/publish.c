@@ -481,6 +481,16 @@ cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
     cp_err err;
 
     memset(res, 0, sizeof *res);
+    /* A list is numbered by its month alone: one of a single canteen would
+     * be the month's next version, correcting (replacing) the list of every
+     * canteen, and its files would not say whose it is. */
+    if (req->opts.canteen) {
+        err = cp_fail(CP_ERR_INVALID, "--canteen: a month's red/black list is published for "
+                      "every canteen of the store at once (a list of one canteen would replace "
+                      "it); see one canteen's with metrics --canteen %s or report monthly "
+                      "--canteen %s", req->opts.canteen, req->opts.canteen);
+        goto out;
+    }
     if ((err = metrics_span_parse(req->month, NULL, &span)) || (err = clock_now(&now)))
         goto out;
     clock_iso(&now, at);

@@ -364,7 +364,9 @@ cp_err report_monthly(db *d, const report_req *req, report_res *res)
     cost_total_add(&month_cost, &cost.now);
     if ((err = pdf_new(req->font, &doc)))
         goto out;
-    publication_of(d, span.label, res->publication, hash);
+    /* the published list is every canteen's: a report of one does not cite it */
+    if (!req->opts.canteen)
+        publication_of(d, span.label, res->publication, hash);
 
     snprintf(text, sizeof text, "%.4s年%.2s月 食堂反食品浪费月报", span.label, span.label + 5);
     pdf_title(doc, text);
@@ -389,7 +391,10 @@ cp_err report_monthly(db *d, const report_req *req, report_res *res)
     report_department_table(doc, t, "red", 0);
     pdf_heading(doc, "黑榜");
     report_department_table(doc, t, "black", 0);
-    if (!res->publication[0])
+    if (req->opts.canteen)
+        pdf_paragraph(doc, "以上红黑榜只计本食堂的就餐和称重，按当前数据计算，不是已发布的"
+                           "（全部食堂的）红黑榜。");
+    else if (!res->publication[0])
         pdf_paragraph(doc, "本月红黑榜尚未发布，以上为按当前数据计算的结果。");
 
     progress("writing the department table");

@@ -180,6 +180,18 @@ grep -q "上期无数据" "$TMPDIR/m.txt" || fail "the first month compares with
 ! grep -q "上期 0" "$TMPDIR/m.txt" || fail "the first month says 上期 0"
 grep -q "异常称重" "$TMPDIR/m.txt" || fail "the monthly report does not count the flagged weighings"
 grep -q "财务处evil?" "$TMPDIR/m.txt" || fail "the monthly report does not show the name"
+# a list of one canteen is not published (it would replace the month's list of
+# every canteen); a report of one canteen does not cite the published list
+pubs=$(sql "SELECT count(*) FROM publications")
+must_fail "published for every canteen of the store at once" "$OFFICE" publish redblack \
+    --month 2026-10 --out "$TMPDIR/pub3" --canteen C1 --reason "one canteen"
+[ "$(sql "SELECT count(*) FROM publications")" = "$pubs" ] || fail "a canteen's list was published"
+"$OFFICE" report monthly --month 2026-10 --canteen C1 --out "$TMPDIR/c1.pdf" >"$TMPDIR/out" \
+    2>/dev/null || fail "report monthly --canteen"
+grep -q "for canteen C1 alone" "$TMPDIR/out" || fail "report --canteen said: $(cat "$TMPDIR/out")"
+pdftotext "$TMPDIR/c1.pdf" - 2>/dev/null | tr -d '\n' >"$TMPDIR/c1.txt"
+grep -q "只计本食堂" "$TMPDIR/c1.txt" && ! grep -q "红黑榜 redblack-" "$TMPDIR/c1.txt" ||
+    fail "a canteen's report cites the published list"
 # one snapshot: a tray weighed late for October arrives while the report is made,
 # after it has read the month's figures and before the year's trend (the shim
 # writes it when the PDF is begun): the trend's October is the month's own
