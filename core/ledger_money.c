@@ -386,6 +386,53 @@ static cp_err post_subsidies(db *d, const money_event *ev, const int64_t *ids,
     return CP_OK;
 }
 
+/* Refuses a grant for a month after the next: the subsidy is in the wallet
+ * at once and would be spent now (a typed year, 2027-10 for 2026-10). The
+ * next month's may be granted ahead, at the end of this one. */
+static cp_err grant_month_near(const char *month, int y, int m)
+{
+    char today[CP_DATE_LEN];
+    cp_time now;
+    cp_err err;
+
+    if ((err = clock_now(&now)))
+        return err;
+    clock_date(&now, today);
+    if (y * 12 + m > now.year * 12 + now.month + 1)
+        return cp_fail(CP_ERR_INVALID, "%s is more than a month ahead (today is %s): a grant "
+                       "is in the wallets at once and would be spent now; grant a month's "
+                       "subsidy in that month or at the end of the one before",
+                       month, today);
+    return CP_OK;
+}
+
+/* Refuses a category no diner has (a typo would grant nobody and say so
+ * only as "0 diners"), naming those in use. */
+static cp_err category_in_use(db *d, const char *category)
+{
+    static const char sql[] = "SELECT DISTINCT category FROM diners ORDER BY category";
+    char list[256] = "";
+    size_t len = 0;
+    db_stmt *st = db_prepare(d, sql);
+    int rc, found = 0;
+
+    if (!st)
+        return CP_ERR_DB;
+    while ((rc = db_step(st)) == DB_ROW) {
+        const char *c = db_col_text(st, 0);
+        found |= strcmp(c, category) == 0;
+        if (len + strlen(c) + 3 < sizeof list)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", len ? ", " : "", c);
+    }
+    db_reset(st);
+    if (rc == DB_ERROR)
+        return db_fail(d, "reading the diners' categories");
+    if (!found)
+        return cp_fail(CP_ERR_NOT_FOUND, "no diner is in category '%s' (in use: %s)", category,
+                       *list ? list : "none yet");
+    return CP_OK;
+}
+
 cp_err ledger_grant_subsidy(db *d, const ledger_grant *g, const char *actor, long *granted)
 {
     static const char dept_sql[] = "SELECT id FROM departments WHERE code = ?";
@@ -413,8 +460,12 @@ cp_err ledger_grant_subsidy(db *d, const ledger_grant *g, const char *actor, lon
         return cp_fail(CP_ERR_INVALID, "a subsidy must be more than 0 yuan");
     if (g->category && (err = canteen_category_valid(g->category)))
         return err;
+    if ((err = grant_month_near(g->month, y, m)))
+        return err;
     if ((err = money_event_start(&ev)) || (err = db_begin(d)))
         return err;
+    if (g->category && (err = category_in_use(d, g->category)))
+        goto fail;
     if (g->department) {
         if (!(st = db_prepare(d, dept_sql))) {
             err = CP_ERR_DB;

@@ -19,8 +19,12 @@ as_manager rules set staff --meals 1 --daily-cap none --overdraft 0 >/dev/null
 export CLEANPLATE_NOW=2026-11-28T10:00:00
 as_manager subsidy grant --month 2026-11 10 >/dev/null
 as_manager subsidy grant --month 2026-12 30 >/dev/null
-as_manager subsidy grant --month 2026-12 5 --category guest | grep -q "to 0 diners" ||
-    fail "a category nobody is in was granted"
+# a category nobody is in (a typo) is refused, not granted to nobody with exit 0;
+# a month more than one ahead is refused (its subsidy could be spent at once)
+must_fail "no diner is in category 'staf' (in use: staff)" as_manager subsidy grant \
+    --month 2026-12 5 --category staf
+must_fail "2027-10 is more than a month ahead" as_manager subsidy grant --month 2027-10 200
+must_fail "2027-01 is more than a month ahead" as_manager subsidy grant --month 2027-01 200
 must_fail "use lowercase letters" as_manager subsidy grant --month 2026-12 5 --category 职工
 must_fail "has not ended yet" as_manager subsidy expire --month 2026-11
 export CLEANPLATE_NOW=2026-11-28T12:00:00
