@@ -206,7 +206,7 @@ static const command commands[] = {
         "waste cost; --year --out: the year on one page to sign"), 0, CMD_REPORT_COST_OPTIONS,
      cmd_report_cost},
     {"waste add",
-     "--stage plate|prep|overproduction|spoilage (--staff-no N | --department CODE | "
+     "--stage plate|prep|overproduction|spoilage (--staff-no N | --department CODE (kitchen) | "
      "--canteen CODE) --grams N [--category C] [--reason R] --terminal CODE",
      N_("record a weighing by hand when a scale is broken (flagged manual)"), 0,
      CMD_WASTE_ADD_OPTIONS, cmd_waste_add},

@@ -185,8 +185,8 @@ static cp_err find_diner(db *d, const waste_req *req, diner_at *who, int *found)
 static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id[IDS_LEN])
 {
     static const char term_sql[] =
-        "SELECT t.canteen_id, c.code FROM terminals t JOIN canteens c ON c.id = t.canteen_id"
-        " WHERE t.code = ?";
+        "SELECT t.canteen_id, c.code, t.kind FROM terminals t"
+        " JOIN canteens c ON c.id = t.canteen_id WHERE t.code = ?";
     static const char dept_sql[] = "SELECT id FROM departments WHERE code = ?";
     /* The period open now, else the last one that began earlier today: a tray
      * comes back after its meal, sometimes after the period has closed. */
@@ -204,6 +204,7 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
         " category, reason, flags, actor, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     char at[CP_TIME_ISO_LEN], date[CP_DATE_LEN], canteen[64] = "", sale_id[IDS_LEN] = "";
+    char kind[16] = "";
     int64_t canteen_id = 0, dept_id = 0, diner_id = 0, period_id = 0;
     int plate = strcmp(req->stage, "plate") == 0, flags = 0, found, rc;
     diner_at who = {0};
@@ -223,6 +224,7 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
     if (rc == DB_ROW) {
         canteen_id = db_col_int64(st, 0);
         db_copy_col(canteen, sizeof canteen, st, 1);
+        db_copy_col(kind, sizeof kind, st, 2);
     }
     db_reset(st);
     if (rc == DB_DONE)
@@ -231,6 +233,11 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
                        req->terminal);
     if (rc != DB_ROW)
         return db_fail(d, "reading the terminal");
+    /* a cash terminal's numbers are its receipts': a weighing would take one */
+    if (rc == DB_ROW && strcmp(kind, "waste") != 0)
+        return cp_fail(CP_ERR_INVALID, "terminal %s is a cash terminal (%s): give a waste "
+                       "station's terminal (`cleanplate-office terminal add W1 --canteen %s "
+                       "--kind waste`)", req->terminal, kind, canteen);
     if (req->canteen && strcmp(req->canteen, canteen) != 0)
         return cp_fail(CP_ERR_INVALID, "terminal %s belongs to canteen %s, not %s: give a "
                        "terminal of canteen %s", req->terminal, canteen, req->canteen,
@@ -388,6 +395,13 @@ cp_err waste_record(db *d, const waste_req *req, waste_res *res)
         return cp_fail(CP_ERR_INVALID, "a weighing needs a terminal and an actor");
     if ((err = waste_stage_valid(req->stage)))
         return err;
+    /* the metrics rank departments by their diners' trays: a department's
+     * leftovers weighed without a diner are no tray of theirs, and were
+     * counted as nobody's while the answer named the department */
+    if (strcmp(req->stage, "plate") == 0 && req->department && !req->card_no && !req->staff_no)
+        return cp_fail(CP_ERR_INVALID, "a plate weighing is one diner's tray: give --staff-no "
+                       "(or --canteen for a tray of nobody's); a department's leftovers without "
+                       "a diner cannot be counted per tray");
     if (strcmp(req->stage, "plate") != 0 && (req->card_no || req->staff_no))
         return cp_fail(CP_ERR_INVALID, "a %s weighing is kitchen waste: it has no diner "
                        "(give a department or nothing)", names_builtin(NAMES_STAGE, req->stage));

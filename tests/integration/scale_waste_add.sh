@@ -49,6 +49,12 @@ must_fail "is kitchen waste" "$OFFICE" waste add --stage prep --staff-no S0001 -
 must_fail "terminal add W9" "$OFFICE" waste add --stage prep --canteen C1 --grams 5 --terminal W9
 must_fail "belongs to canteen C1, not C2" "$OFFICE" waste add --stage prep --canteen C2 \
     --grams 5 --terminal W1
+# a department's leftovers are no diner's tray (they were counted as nobody's
+# while the answer named the department); a cash terminal's numbers are its receipts'
+must_fail "a plate weighing is one diner's tray" "$OFFICE" waste add --stage plate \
+    --department D01 --grams 5000 --terminal W1
+must_fail "terminal POS1 is a cash terminal" "$OFFICE" waste add --stage prep --canteen C1 \
+    --grams 50 --terminal POS1
 [ "$(sql 'SELECT count(*) FROM waste_records')" -eq 4 ] ||
     fail "a refused entry was written"
 "$OFFICE" waste add --help | grep -q 'flagged manual' || fail "waste add --help"
