@@ -174,14 +174,20 @@ int cmd_balance(office_ctx *c)
 int cmd_void(office_ctx *c)
 {
     const char *manager;
-    char void_id[IDS_LEN];
+    char void_id[IDS_LEN], money[MONEY_STR_LEN];
+    int64_t paid = 0;
     cp_err err;
     int rc;
     if ((rc = office_manager(c, "manager", &manager)))
         return rc;
-    if ((err = ledger_void(c->d, c->pos[0], manager, NULL, office_opt(c, "reason"), void_id)))
+    if ((err = ledger_void(c->d, c->pos[0], manager, NULL, office_opt(c, "reason"), void_id)) ||
+        (err = ledger_void_paid_out(c->d, void_id, &paid)))
         return office_fail(err);
-    printf(_("sale %s is void (%s); the money is back in the wallets it came from\n"), c->pos[0],
-           void_id);
+    if (paid > 0)
+        printf(_("sale %s is void (%s); its diner has left: give them back %s yuan in cash "
+                 "(recorded as refunded)\n"), c->pos[0], void_id, money_format(paid, money));
+    else
+        printf(_("sale %s is void (%s); the money is back in the wallets it came from\n"),
+               c->pos[0], void_id);
     return 0;
 }

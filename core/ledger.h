@@ -79,10 +79,16 @@ typedef struct charge_res {
 cp_err ledger_charge(db *d, const charge_req *req, charge_res *res);
 
 /* Voids a sale on behalf of manager, putting the money back into the wallets
- * it came from. terminal may be NULL (back office). Voiding twice:
- * CP_ERR_ALREADY_VOID. *void_id (may be NULL) gets the new void's id. */
+ * it came from; when the diner has left, paying it out at once (the cash to
+ * hand back, ledger_void_paid_out; the subsidy expired), since nothing can
+ * be spent from their wallets any more. terminal may be NULL (back office).
+ * Voiding twice: CP_ERR_ALREADY_VOID. *void_id (may be NULL) gets the new
+ * void's id. */
 cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *terminal,
                    const char *reason, char void_id[IDS_LEN]);
+
+/* The cash the void void_id paid out to a diner who had left (0 when none). */
+cp_err ledger_void_paid_out(db *d, const char *void_id, int64_t *cash_fen);
 
 /* Adds fen to the cash wallet of staff_no. entry (may be NULL) gets the
  * ledger entry's id, which `topup reverse` takes. */

@@ -73,10 +73,39 @@ static cp_err find_diner(db *d, const char *staff_no, int64_t *diner_id, char st
     return CP_OK;
 }
 
+/* Pays out what is left in a leaving diner's wallets, as entries of the
+ * event event_id: the cash refunded (event_id.c, the money handed back), the
+ * subsidy expired (event_id.s). *cash_fen gets the cash paid out. */
+static cp_err pay_out(db *d, const char *event_id, int64_t diner_id, const char *terminal,
+                      const char *actor, const char *at, int64_t *cash_fen)
+{
+    char id[IDS_LEN + 24];
+    int64_t cash, subsidy;
+    cp_err err;
+
+    *cash_fen = 0;
+    if ((err = ledger_read_balances(d, diner_id, &cash, &subsidy)))
+        return err;
+    snprintf(id, sizeof id, "%s.c", event_id);
+    if (cash > 0 && (err = ledger_post(d, id, diner_id, "cash", -cash, "refund", NULL, NULL,
+                                       terminal, actor, at)))
+        return err;
+    snprintf(id, sizeof id, "%s.s", event_id);
+    if (subsidy > 0 && (err = ledger_post(d, id, diner_id, "subsidy", -subsidy,
+                                          "subsidy_expire", NULL, "leaving", terminal, actor,
+                                          at)))
+        return err;
+    *cash_fen = cash > 0 ? cash : 0;
+    return CP_OK;
+}
+
 cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *terminal,
                    const char *reason, char void_id_out[IDS_LEN])
 {
-    static const char sale_sql[] = "SELECT diner_id FROM sales WHERE id = ?";
+    static const char sale_sql[] =
+        "SELECT s.diner_id, coalesce(d.status, '') FROM sales s"
+        " LEFT JOIN diners d ON d.id = s.diner_id"
+        " WHERE s.id = ?";
     static const char voided_sql[] = "SELECT 1 FROM voids WHERE sale_id = ?";
     static const char insert_sql[] =
         "INSERT INTO voids(id, sale_id, terminal, actor, reason, created_at)"
@@ -84,10 +113,10 @@ cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *
     static const char entries_sql[] =
         "SELECT wallet, amount_fen FROM ledger WHERE id IN (?1 || '.s', ?1 || '.c')"
         " AND kind = 'charge' ORDER BY id";
-    char at[CP_TIME_ISO_LEN], void_id[IDS_LEN];
+    char at[CP_TIME_ISO_LEN], void_id[IDS_LEN], status[16] = "";
     struct { char wallet[16]; int64_t fen; } back[2];
     int nback = 0, rc;
-    int64_t diner_id, one;
+    int64_t diner_id = 0, one, paid;
     db_stmt *st;
     cp_err err;
 
@@ -98,9 +127,14 @@ cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *
         goto fail;
     }
     db_bind_text(st, 1, sale_id);
-    if ((err = db_step_int64(d, st, &diner_id))) {
-        if (err == CP_ERR_NOT_FOUND)
-            err = cp_fail(err, "no sale '%s'", sale_id);
+    if ((rc = db_step(st)) == DB_ROW) {
+        diner_id = db_col_int64(st, 0);
+        db_copy_col(status, sizeof status, st, 1);
+    }
+    db_reset(st);
+    if (rc != DB_ROW) {
+        err = rc == DB_DONE ? cp_fail(CP_ERR_NOT_FOUND, "no sale '%s'", sale_id)
+                            : db_fail(d, "reading the sale");
         goto fail;
     }
     if (!(st = db_prepare(d, voided_sql))) {
@@ -149,6 +183,11 @@ cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *
                                NULL, terminal, manager, at)))
             goto fail;
     }
+    /* a diner who has left has no wallet to spend it from: the money comes
+     * back to them in hand, in the same event (ledger_void_paid_out) */
+    if (strcmp(status, "left") == 0 &&
+        (err = pay_out(d, void_id, diner_id, terminal, manager, at, &paid)))
+        goto fail;
     if ((err = audit_event(d, manager, terminal, "sale.void", void_id, sale_id, NULL)))
         goto fail;
     if ((err = db_commit(d)))
@@ -589,7 +628,7 @@ cp_err ledger_refund_leaver(db *d, const char *staff_no, const char *actor,
     static const char left_sql[] = "UPDATE diners SET status = 'left' WHERE id = ?";
     static const char cards_sql[] =
         "UPDATE cards SET status = 'retired' WHERE diner_id = ? AND status <> 'retired'";
-    char id[IDS_LEN + 24], money[MONEY_STR_LEN], status[16], detail[128];
+    char money[MONEY_STR_LEN], status[16], detail[128];
     int64_t diner_id, cash, subsidy;
     money_event ev;
     db_stmt *st;
@@ -610,12 +649,7 @@ cp_err ledger_refund_leaver(db *d, const char *staff_no, const char *actor,
                       staff_no, money_format(-cash, money));
         goto fail;
     }
-    if (cash > 0 && (err = ledger_post(d, entry_id(&ev, "c", id), diner_id, "cash", -cash,
-                                       "refund", NULL, NULL, NULL, actor, ev.at)))
-        goto fail;
-    if (subsidy > 0 && (err = ledger_post(d, entry_id(&ev, "s", id), diner_id, "subsidy",
-                                          -subsidy, "subsidy_expire", NULL, "leaving", NULL,
-                                          actor, ev.at)))
+    if ((err = pay_out(d, ev.id, diner_id, NULL, actor, ev.at, &cash)))
         goto fail;
     if (!(st = db_prepare(d, left_sql))) {
         err = CP_ERR_DB;
@@ -650,4 +684,18 @@ cp_err ledger_balance(db *d, const char *staff_no, int64_t *cash_fen, int64_t *s
     if (!err)
         err = ledger_read_balances(d, diner_id, cash_fen, subsidy_fen);
     return err;
+}
+
+cp_err ledger_void_paid_out(db *d, const char *void_id, int64_t *cash_fen)
+{
+    static const char sql[] =
+        "SELECT coalesce(-sum(amount_fen), 0) FROM ledger WHERE id = ?1 || '.c'"
+        " AND kind = 'refund'";
+    db_stmt *st = db_prepare(d, sql);
+
+    *cash_fen = 0;
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, void_id);
+    return db_step_int64(d, st, cash_fen);
 }

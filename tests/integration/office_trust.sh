@@ -48,6 +48,20 @@ must_fail "no ledger entry" as_manager topup reverse nope --reason x
 [ "$(sqlite3 "$CLEANPLATE_DB" "SELECT count(*) FROM ledger WHERE id = '$entry' AND amount_fen = 100000")" = 1 ] ||
     fail "the top-up itself was changed"
 
+# ---- a sale voided after its diner left: its money is paid out at once, not left
+# in a wallet nobody can spend from or be paid out of
+printf 'staff_no,name,department_code,category,card\nS0099,临时工,D01,staff,99\n' >"$TMPDIR/d99.csv"
+"$OFFICE" import diners "$TMPDIR/d99.csv" >/dev/null
+as_manager topup S0099 10 >/dev/null
+sale=$(printf '0000000099\n' | CLEANPLATE_NOW=2026-12-01T12:00:00 "$POS" --headless --terminal POS1 |
+    jq -r .sale_id)
+as_manager diner leave S0099 | grep -q "pay out 2.00" || fail "leave"
+out=$(as_manager void "$sale" --reason "wrong card")
+echo "$out" | grep -q "its diner has left: give them back 8.00 yuan in cash" || fail "void: $out"
+[ "$("$OFFICE" balance S0099 --json)" = '{"staff_no":"S0099","cash_fen":0,"subsidy_fen":0}' ] ||
+    fail "a left diner's wallet after a void: $("$OFFICE" balance S0099 --json)"
+"$OFFICE" verify >"$TMPDIR/v" || fail "verify after a void paid out: $(cat "$TMPDIR/v")"
+
 # ---- two writers at once never fork a chain: publications of two months and
 # notes from many processes
 export CLEANPLATE_NOW=2026-10-15T12:00:00
