@@ -8,6 +8,7 @@
 #include "core/audit.h"
 #include "core/money.h"
 #include "core/nls.h"
+#include "core/utf8.h"
 
 /* Runs one parameterised write with its audit entry in a transaction. The
  * statement is bound by the caller through bind(st, ctx). */
@@ -83,8 +84,8 @@ cp_err canteen_add(db *d, const char *code, const char *name, const char *actor)
 
     if ((err = code_valid(N_("canteen"), code)))
         return err;
-    if (!*name)
-        return cp_fail(CP_ERR_INVALID, "a canteen needs a name");
+    if ((err = utf8_name_valid(_("the canteen's name"), name, UTF8_NAME_MAX)))
+        return err;
     err = write_one(d, sql, bind_two, &t, N_("adding the canteen"), actor, "canteen.add", code, name);
     if (err == CP_ERR_EXISTS)
         return cp_fail(err, "canteen '%s' already exists", code);
@@ -264,8 +265,8 @@ cp_err canteen_set_item(db *d, const char *canteen_code, const char *code, const
 
     if ((err = code_valid(N_("item"), code)))
         return err;
-    if (!*name)
-        return cp_fail(CP_ERR_INVALID, "item %s needs a name", code);
+    if ((err = utf8_name_valid(_("the item's name"), name, UTF8_NAME_MAX)))
+        return err;
     if (strcmp(unit, "piece") != 0 && strcmp(unit, "100g") != 0)
         return cp_fail(CP_ERR_INVALID, "item unit '%s': use piece or 100g", unit);
     err = write_one(d, sql, bind_item, &p, N_("setting the item"), actor, "item.set", code,

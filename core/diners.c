@@ -31,15 +31,10 @@ static int ident_valid(const char *s)
 /* Checks the name field of line: not empty, at most DINERS_NAME_MAX characters. */
 static cp_err name_valid(const char *file, long line, const char *name)
 {
-    size_t n = utf8_chars(name);
+    char what[256];
 
-    if (n == 0)
-        return cp_fail(CP_ERR_INVALID, "%s:%ld: field name: empty", file, line);
-    if (n > DINERS_NAME_MAX)
-        return cp_fail(CP_ERR_INVALID, "%s:%ld: field name: %zu characters, a name has at "
-                       "most %d: shorten it (screens, receipts and lists show a name whole)",
-                       file, line, n, DINERS_NAME_MAX);
-    return CP_OK;
+    utf8_format(what, sizeof what, "%s:%ld: field name", file, line);
+    return utf8_name_valid(what, name, DINERS_NAME_MAX);
 }
 
 /* Common checks of a data row: the field count. */

@@ -8,12 +8,9 @@
 #include "core/db.h"
 #include "core/utf8.h"
 
-/* The longest diner or department name an import takes, in characters.
- * Long enough for any real name (a department's full official title is
- * 20-30 characters, a transliterated Uyghur or Tibetan name about 20, a
- * Latin one rarely 40), short enough to bound every buffer, screen field and
- * receipt line that shows a name, so that none of them has to cut one. */
-#define DINERS_NAME_MAX 64
+/* The longest diner or department name an import takes, in characters
+ * (UTF8_NAME_MAX, as every name people read). */
+#define DINERS_NAME_MAX UTF8_NAME_MAX
 #define DINERS_NAME_SIZE UTF8_SIZE(DINERS_NAME_MAX) /* bytes that hold any such name */
 
 typedef struct import_counts {

@@ -34,30 +34,17 @@ static const char *field(const where *w, const char *name, char buf[256])
     return buf;
 }
 
-/* People's text: valid UTF-8 without control characters (a line break in a
- * supplier's name would break every table it is shown in), 1 to max
- * characters, or empty when it may be. */
+/* People's text: a name on one line (a line break in a supplier's name
+ * would break every table it is shown in) of 1 to max characters, or empty
+ * when it may be. */
 static cp_err check_text(const where *w, const char *name, const char *s, size_t max,
                          int may_be_empty)
 {
     char f[256];
-    size_t n;
 
-    if (!s || !*s) {
-        if (may_be_empty)
-            return CP_OK;
-        return cp_fail(CP_ERR_INVALID, "%s: empty; give it", field(w, name, f));
-    }
-    if (!utf8_valid(s, strlen(s)))
-        return cp_fail(CP_ERR_INVALID, "%s: not UTF-8 text", field(w, name, f));
-    for (const char *p = s; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return cp_fail(CP_ERR_INVALID, "%s: has a control character (a line break or a "
-                           "tab): write it on one line", field(w, name, f));
-    if ((n = utf8_chars(s)) > max)
-        return cp_fail(CP_ERR_INVALID, "%s: %zu characters, at most %zu", field(w, name, f), n,
-                       max);
-    return CP_OK;
+    if ((!s || !*s) && may_be_empty)
+        return CP_OK;
+    return utf8_name_valid(field(w, name, f), s ? s : "", max);
 }
 
 /* Checks that category is one of the food categories; the message lists them. */

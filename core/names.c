@@ -97,19 +97,10 @@ const char *names_show(db *d, names_kind kind, const char *code, char buf[NAMES_
     return buf;
 }
 
-/* Checks a display name: 1 to NAMES_MAX_CHARS characters, no controls. */
+/* Checks a display name: 1 to NAMES_MAX_CHARS characters on one line. */
 static cp_err name_valid(const char *name)
 {
-    size_t len = strlen(name);
-
-    if (!utf8_valid(name, len) || utf8_chars(name) > NAMES_MAX_CHARS)
-        return cp_fail(CP_ERR_INVALID, "a display name has 1 to %d characters of UTF-8 text",
-                       NAMES_MAX_CHARS);
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
-            return cp_fail(CP_ERR_INVALID, "a display name has no control characters (tabs, "
-                           "line breaks)");
-    return CP_OK;
+    return utf8_name_valid(_("a display name"), name, NAMES_MAX_CHARS);
 }
 
 cp_err names_set(db *d, names_kind kind, const char *code, const char *name, const char *actor)

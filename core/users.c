@@ -28,6 +28,7 @@
 #include "core/clock.h"
 #include "core/names.h"
 #include "core/nls.h"
+#include "core/utf8.h"
 
 cp_err users_role_valid(const char *role)
 {
@@ -120,8 +121,8 @@ static cp_err add_user(db *d, const char *name, const char *role, const char *pi
     long n;
     cp_err err;
 
-    if (!*name)
-        return cp_fail(CP_ERR_INVALID, "a user needs a name");
+    if ((err = utf8_name_valid(_("a user's name"), name, UTF8_NAME_MAX)))
+        return err;
     if ((err = users_role_valid(role)) || (err = check_pin_form(pin, role)) ||
         (err = hash_pin(pin, hash)) || (err = db_begin(d)))
         return err;

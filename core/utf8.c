@@ -6,6 +6,8 @@
  * that copies people's text into a fixed buffer cuts it here instead. */
 #include "core/utf8.h"
 
+#include "core/err.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,4 +247,52 @@ char *utf8_repair(const char *s, size_t len)
     }
     *o = '\0';
     return out;
+}
+
+/* Whether cp shows nothing: a space, a zero-width character or a direction
+ * mark (U+200B-U+200F, U+202A-U+202E, U+2060-U+206F, U+FEFF). */
+static bool blank(uint32_t cp)
+{
+    return cp == ' ' || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200f) ||
+           (cp >= 0x2028 && cp <= 0x202f) || (cp >= 0x205f && cp <= 0x206f) || cp == 0x3000 ||
+           cp == 0xfeff;
+}
+
+utf8_name_fault utf8_name_check(const char *s, size_t max)
+{
+    size_t len = strlen(s), n = 0, k;
+    bool shows = false;
+    uint32_t cp;
+
+    if (!utf8_valid(s, len))
+        return UTF8_NAME_NOT_UTF8;
+    for (const char *p = s; *p; p += k, n++) {
+        k = utf8_char(p, len - (size_t)(p - s), &cp);
+        if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+            return UTF8_NAME_CONTROL;
+        shows |= !blank(cp);
+    }
+    if (!shows)
+        return UTF8_NAME_EMPTY;
+    return n > max ? UTF8_NAME_LONG : UTF8_NAME_OK;
+}
+
+cp_err utf8_name_valid(const char *what, const char *s, size_t max)
+{
+    switch (utf8_name_check(s, max)) {
+    case UTF8_NAME_OK:
+        return CP_OK;
+    case UTF8_NAME_EMPTY:
+        return cp_fail(CP_ERR_INVALID, "%s is empty (or only spaces or invisible characters): "
+                       "give one", what);
+    case UTF8_NAME_NOT_UTF8:
+        return cp_fail(CP_ERR_INVALID, "%s is not UTF-8 text", what);
+    case UTF8_NAME_CONTROL:
+        return cp_fail(CP_ERR_INVALID, "%s has a control character (a line break or a tab): "
+                       "write it on one line", what);
+    case UTF8_NAME_LONG:
+        break;
+    }
+    return cp_fail(CP_ERR_INVALID, "%s has %zu characters, at most %zu: shorten it (screens, "
+                   "receipts and lists show a name whole)", what, utf8_chars(s), max);
 }

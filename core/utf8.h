@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/err.h"
+
 /* "…": ends text that was cut short. */
 #define UTF8_ELLIPSIS "\xe2\x80\xa6"
 
@@ -42,6 +44,31 @@ bool utf8_vformat(char *dst, size_t size, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 bool utf8_format(char *dst, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The longest name people read (a diner's, a department's, a canteen's, an
+ * item's, a user's), in characters. Long enough for any real name (a
+ * department's full official title is 20-30 characters, a transliterated
+ * Uyghur or Tibetan name about 20, a Latin one rarely 40), short enough to
+ * bound every buffer, screen field and receipt line that shows a name, so
+ * that none of them has to cut one. */
+#define UTF8_NAME_MAX 64
+
+/* What is wrong with s as a name people read on one line (a canteen's, a
+ * diner's, an item's): UTF8_NAME_OK when it is well-formed UTF-8 of 1 to
+ * max characters, with no control character (a line break, a tab, C1) and
+ * at least one that shows (not only spaces, zero-width or direction marks). */
+typedef enum utf8_name_fault {
+    UTF8_NAME_OK,
+    UTF8_NAME_EMPTY,     /* "", or nothing that shows */
+    UTF8_NAME_NOT_UTF8,
+    UTF8_NAME_CONTROL,
+    UTF8_NAME_LONG,
+} utf8_name_fault;
+utf8_name_fault utf8_name_check(const char *s, size_t max);
+
+/* utf8_name_check as an error (cp_fail) that says what is wrong with s,
+ * which is what (translated, "a canteen's name"); CP_OK when nothing is. */
+cp_err utf8_name_valid(const char *what, const char *s, size_t max);
 
 /* A NUL-terminated copy of the len bytes at s in which every byte that is not
  * part of a well-formed character (and every NUL) is replaced by U+FFFD, so

@@ -83,7 +83,7 @@ fi
 must_fail "not a month" as_manager subsidy grant --month 2026-+1 20
 must_fail "not a month" "$OFFICE" metrics --month "2026- 1"
 must_fail "not an amount" "$OFFICE" topup S0001 100000000.01
-must_fail "needs a name" "$OFFICE" item set --canteen C1 BUN "" 1
+must_fail "the item's name is empty" "$OFFICE" item set --canteen C1 BUN "" 1
 must_fail "--meals" "$OFFICE" rules set guest --meals ""
 must_fail "not a date" "$OFFICE" report sales --from 2026-02-30 --to 2026-03-01
 must_fail "after --to" "$OFFICE" report sales --from 2026-11-30 --to 2026-11-01

@@ -12,7 +12,7 @@ must_fail "category set" as_manager price set --canteen C1 --period lunch --cate
 "$OFFICE" category set guest 访客 | grep -qx 'category guest is shown as 访客' ||
     fail "category set: $("$OFFICE" category set guest 访客)"
 "$OFFICE" period name dinner 晚饭 >/dev/null || fail "period name"
-must_fail "control characters" "$OFFICE" category set staff "$(printf '职\t工')"
+must_fail "a control character" "$OFFICE" category set staff "$(printf '职\t工')"
 must_fail "lowercase letters" "$OFFICE" category set 职工 职工
 
 # the lists: every code in use or named, with the name people read

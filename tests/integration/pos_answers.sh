@@ -48,7 +48,7 @@ EOF
 "$OFFICE" import departments "$TMPDIR/dep.csv" >/dev/null || fail "departments not imported"
 "$OFFICE" import diners "$TMPDIR/diners.csv" >/dev/null || fail "diners not imported"
 as_manager subsidy grant --month 2026-11 100 >/dev/null
-must_fail "long.csv:2: field name: 65 characters" "$OFFICE" import diners "$TMPDIR/long.csv"
+must_fail "long.csv:2: field name has 65 characters" "$OFFICE" import diners "$TMPDIR/long.csv"
 n=$(wc -l <"$TMPDIR/names.tsv")
 
 # POS1: every card charged under its own request id, the same lines again

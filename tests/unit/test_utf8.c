@@ -232,6 +232,28 @@ static void test_repair(void **state)
     free(s);
 }
 
+/* A name people read: one line, something that shows, at most max characters
+ * of any script. */
+static void test_name_check(void **state)
+{
+    (void)state;
+    assert_int_equal(utf8_name_check("食堂", 2), UTF8_NAME_OK);
+    assert_int_equal(utf8_name_check("Zoë 🍚", 5), UTF8_NAME_OK);
+    assert_int_equal(utf8_name_check("مطعم", 4), UTF8_NAME_OK);
+    assert_int_equal(utf8_name_check("食堂食", 2), UTF8_NAME_LONG);
+    assert_int_equal(utf8_name_check("", 8), UTF8_NAME_EMPTY);
+    assert_int_equal(utf8_name_check("   ", 8), UTF8_NAME_EMPTY);
+    assert_int_equal(utf8_name_check("\xe2\x80\x8b", 8), UTF8_NAME_EMPTY);      /* zero width */
+    assert_int_equal(utf8_name_check("\xe3\x80\x80\xe2\x80\xae", 8), UTF8_NAME_EMPTY);
+    assert_int_equal(utf8_name_check("a\nb", 8), UTF8_NAME_CONTROL);
+    assert_int_equal(utf8_name_check("a\tb", 8), UTF8_NAME_CONTROL);
+    assert_int_equal(utf8_name_check("a\xc2\x85", 8), UTF8_NAME_CONTROL);       /* NEL, C1 */
+    assert_int_equal(utf8_name_check("a\xff", 8), UTF8_NAME_NOT_UTF8);
+    assert_int_equal(utf8_name_valid("the canteen's name", "\n", 8), CP_ERR_INVALID);
+    assert_non_null(strstr(cp_detail(), "the canteen's name has a control character"));
+    assert_int_equal(utf8_name_valid("x", "食堂", 8), CP_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_error_detail),
         cmocka_unit_test(test_repair),
+        cmocka_unit_test(test_name_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
