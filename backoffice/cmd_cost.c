@@ -169,10 +169,16 @@ int cmd_import_purchases(office_ctx *c)
     return 0;
 }
 
+/* A count's value per kg this many times the highest price ever paid for
+ * its category is said to be a likely typo (meat counted against the
+ * price of vegetables would still be below it). */
+#define STOCK_PRICE_WARN_TIMES 5
+
 int cmd_stock_count(office_ctx *c)
 {
     const char *manager;
-    char id[IDS_LEN];
+    char id[IDS_LEN], money[MONEY_STR_LEN];
+    int64_t times = 0, paid = 0;
     int recount = 0;
     cp_err err;
     int rc;
@@ -188,6 +194,13 @@ int cmd_stock_count(office_ctx *c)
     printf(_("stock count %s: %s %s at the end of %s: %s yuan%s%s%s%s\n"), id, fc.canteen,
            fc.category, fc.month, fc.yuan, fc.kg ? _(", ") : "", fc.kg ? fc.kg : "",
            fc.kg ? _(" kg") : "", recount ? _(" (a recount: it replaces the earlier count)") : "");
+    /* recorded all the same (a recount corrects it), but said: a zero too
+     * many makes the month's food used, and its cost, negative */
+    if (!food_count_price_ratio(c->d, &fc, &times, &paid) && times >= STOCK_PRICE_WARN_TIMES)
+        fprintf(stderr, _("cleanplate-office: warning: that is %lld times the highest price ever "
+                          "paid for %s here (%s yuan/kg): if it is a typo, count again (the new "
+                          "count replaces this one)\n"),
+                (long long)times, fc.category, money_format(paid, money));
     return 0;
 }
 

@@ -115,8 +115,14 @@ static void print_summary(const cost_report *r, FILE *f)
     fprintf(f, _("meals           %lld; taken %s yuan (subsidy %s, cash %s)\n"),
             (long long)m->meals, money_format(m->revenue_fen, a[0]),
             money_format(m->subsidy_fen, a[1]), money_format(m->cash_fen, a[2]));
+    if (m->used_fen < 0)
+        fprintf(f, _("                below zero: a closing stock count is more than the opening "
+                     "stock and the purchases; a mistyped `stock count`? count again (it "
+                     "replaces the earlier count)\n"));
     fprintf(f, _("cost per meal   %s\n"),
-            m->cost_per_meal_fen >= 0 ? money_format(m->cost_per_meal_fen, a[0]) : _("no meals"));
+            m->meals == 0 ? _("no meals")
+            : m->cost_per_meal_fen >= 0 ? money_format(m->cost_per_meal_fen, a[0])
+                                        : _("- (food used is below zero)"));
     fprintf(f, _("surplus         %s yuan (%s of the cost)%s%s (within: %d%% of the cost "
                  "either way)\n"),
             money_format(m->surplus_fen, a[0]),

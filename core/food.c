@@ -503,3 +503,30 @@ fail:
     db_rollback(d);
     return err;
 }
+
+cp_err food_count_price_ratio(db *d, const food_count *c, int64_t *times,
+                              int64_t *paid_fen_per_kg)
+{
+    static const char sql[] =
+        "SELECT coalesce(max(p.fen * 1000 / p.grams), 0) FROM purchases p"
+        " JOIN canteens k ON k.id = p.canteen_id"
+        " WHERE k.code = ? AND p.category = ? AND p.reverses IS NULL AND p.grams > 0";
+    int64_t fen, grams, paid = 0;
+    db_stmt *st;
+    cp_err err;
+
+    *times = *paid_fen_per_kg = 0;
+    if (check_count(c, &fen, &grams) || grams <= 0)
+        return CP_OK;
+    if (!(st = db_prepare(d, sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, c->canteen);
+    db_bind_text(st, 2, c->category);
+    if ((err = db_step_int64(d, st, &paid)) || paid <= 0)
+        return err;
+    *paid_fen_per_kg = paid;
+    /* fen per kg of the count over the price paid, in integers: no overflow
+     * below 9e18 / 1000 fen (a count is capped far below) */
+    *times = fen * 1000 / grams / paid;
+    return CP_OK;
+}

@@ -93,4 +93,12 @@ typedef struct food_count {
 cp_err food_stock_count(db *d, const food_count *c, const char *actor, char id[IDS_LEN],
                         int *recount);
 
+/* How many times the highest price per kg ever paid for the count's
+ * category at its canteen its value per kg is (*times, rounded down), and
+ * that price (*paid_fen_per_kg): 0 and 0 when the count has no kg or
+ * nothing of the category was bought. For a warning: a count typed with
+ * a zero too many makes the month's food used negative. */
+cp_err food_count_price_ratio(db *d, const food_count *c, int64_t *times,
+                              int64_t *paid_fen_per_kg);
+
 #endif

@@ -96,6 +96,18 @@ as_manager stock count --canteen C1 --month 2026-11 --category 主食 --yuan 180
 as_manager stock count --canteen C1 --month 2026-11 --category 主食 --yuan 200 --kg 45 |
     grep -q "a recount" || fail "a recount is not said to be one"
 must_fail "has not begun" as_manager stock count --canteen C1 --month 2027-01 --category 主食 --yuan 1
+# a count typed with two zeros too many: said at once, and the month's food used is
+# below zero, which the report says (not "no meals"); a recount puts it right
+as_manager stock count --canteen C1 --month 2026-11 --category 主食 --yuan 20000 --kg 45 \
+    >/dev/null 2>"$TMPDIR/err" || fail "stock count: $(cat "$TMPDIR/err")"
+grep -q "warning: that is [0-9]* times the highest price ever paid for 主食 here" "$TMPDIR/err" ||
+    fail "a count 100 times the price: $(cat "$TMPDIR/err")"
+"$OFFICE" report cost --month 2026-11 --canteen C1 >"$TMPDIR/cost.txt" || fail "report cost"
+grep -q "below zero: a closing stock count is more than" "$TMPDIR/cost.txt" &&
+    grep -q "^cost per meal   - (food used is below zero)" "$TMPDIR/cost.txt" ||
+    fail "food used below zero: $(cat "$TMPDIR/cost.txt")"
+as_manager stock count --canteen C1 --month 2026-11 --category 主食 --yuan 200 --kg 45 \
+    >/dev/null 2>"$TMPDIR/err" && [ ! -s "$TMPDIR/err" ] || fail "the recount: $(cat "$TMPDIR/err")"
 
 "$OFFICE" report cost --month 2026-11 --canteen C1 --json >"$TMPDIR/cost.json" || fail "report cost --json"
 python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); assert d["stock_counted"] is False, d' \
