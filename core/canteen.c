@@ -234,9 +234,14 @@ cp_err canteen_set_price(db *d, const char *canteen_code, const char *period,
     snprintf(subject, sizeof subject, "%s/%s/%s", canteen_code, period, category);
     err = write_one(d, sql, bind_price, &p, N_("setting the price"), actor, "price.set", subject,
                     money_format(fen, money));
-    if (err == CP_ERR_NOT_FOUND)
-        return cp_fail(err, "canteen '%s' has no period '%s': set it first with "
+    if (err == CP_ERR_NOT_FOUND) {
+        int64_t id;
+        /* which is missing: the canteen (a typo) or its period */
+        if ((err = canteen_lookup(d, canteen_code, &id)))
+            return err;
+        return cp_fail(CP_ERR_NOT_FOUND, "canteen '%s' has no period '%s': set it first with "
                        "`cleanplate-office period set`", canteen_code, period);
+    }
     return err;
 }
 

@@ -29,6 +29,7 @@ must_fail "already exists" "$OFFICE" canteen add C1 again
 must_fail "overlaps" "$OFFICE" period set --canteen C1 late 13:00-14:00
 must_fail "not a span" "$OFFICE" period set --canteen C1 late 25:00-26:00
 must_fail "no period" as_manager price set --canteen C1 --period brunch --category staff 5
+must_fail "no canteen 'C9'" as_manager price set --canteen C9 --period lunch --category staff 5
 
 # an import with a bad line changes nothing and names the line and field
 printf 'staff_no,name,department_code,category,card\r\nS0100,"王, 小明",D01,staff,100\r\nS0101,李四,D09,staff,\r\n' >"$TMPDIR/bad.csv"
