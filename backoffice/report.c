@@ -534,6 +534,16 @@ cp_err report_quarterly(db *d, const report_req *req, report_res *res)
         (err = cost_span_total(d, &span, req->opts.canteen, req->opts.food_cost_fen_per_kg,
                                &cost)))
         goto out;
+    /* nothing to grade: 0 of 0 serving days would score, and an empty
+     * quarter get 差 */
+    if (!metrics_summary_has_data(&now)) {
+        err = cp_fail(CP_ERR_INVALID, "%s has no meals and no weighings%s%s: there is nothing "
+                      "to evaluate; check --quarter, and that the terminals' and stations' "
+                      "records have reached this database", span.label,
+                      req->opts.canteen ? _(" in canteen ") : "",
+                      req->opts.canteen ? req->opts.canteen : "");
+        goto out;
+    }
     if (!(st = db_prepare(d, lists_sql))) {
         err = CP_ERR_DB;
         goto out;

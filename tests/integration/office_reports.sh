@@ -223,6 +223,10 @@ for p in $(seq 1 "$pages"); do
         fail "page $p of the provisional report is not marked"
 done
 pdftotext "$TMPDIR/q.pdf" - 2>/dev/null | grep -q "等级：" && fail "the provisional report has a grade"
-CLEANPLATE_NOW=2026-10-20T09:00:00 "$OFFICE" report quarterly --quarter 2026Q3 \
-    --out "$TMPDIR/q3.pdf" | grep -q "grade" || fail "a quarter that has ended is graded"
+CLEANPLATE_NOW=2027-01-05T09:00:00 "$OFFICE" report quarterly --quarter 2026Q4 \
+    --out "$TMPDIR/q4.pdf" | grep -q "grade" || fail "a quarter that has ended is graded"
+# a quarter without a meal or a weighing is not graded (it got 10 points and 差)
+must_fail "2026Q3 has no meals and no weighings: there is nothing to evaluate" \
+    "$OFFICE" report quarterly --quarter 2026Q3 --out "$TMPDIR/q3.pdf"
+[ ! -e "$TMPDIR/q3.pdf" ] || fail "an empty quarter was written"
 echo "office_reports ok"
