@@ -67,6 +67,17 @@ int cmd_metrics(office_ctx *c)
         fprintf(stderr, _("cleanplate-office: give --json or --csv, not both\n"));
         return 2;
     }
+    /* the lists' options rank departments: by canteen or period they would
+     * be taken and do nothing */
+    if (strcmp(by, "department") != 0) {
+        static const char *const lists[] = {"red", "black", "min-meals", "min-coverage"};
+        for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++)
+            if (office_opt(c, lists[i])) {
+                fprintf(stderr, _("cleanplate-office: --%s ranks departments: it goes with "
+                                  "--by department, not --by %s\n"), lists[i], by);
+                return 2;
+            }
+    }
     if ((err = metrics_span_parse(office_opt(c, "month"), office_opt(c, "quarter"), &span)) ||
         (err = metrics_begin_read(c->d, &span, 1, &o)))
         return office_fail(err);

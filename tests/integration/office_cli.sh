@@ -29,6 +29,8 @@ must_fail "already exists" "$OFFICE" canteen add C1 again
 must_fail "overlaps" "$OFFICE" period set --canteen C1 late 13:00-14:00
 must_fail "not a span" "$OFFICE" period set --canteen C1 late 25:00-26:00
 must_fail "no period" as_manager price set --canteen C1 --period brunch --category staff 5
+must_fail "--red ranks departments: it goes with --by department, not --by period" \
+    "$OFFICE" metrics --month 2026-11 --by period --red 5
 must_fail "no canteen 'C9'" as_manager price set --canteen C9 --period lunch --category staff 5
 
 # an import with a bad line changes nothing and names the line and field
