@@ -135,8 +135,9 @@ static void test_long_names_on_the_receipt(void **state)
     assert_non_null(strstr(squeezed, "配蒜蓉酱汁和小米辣350g"));
     assert_null(strchr(text, '?'));
     free(text);
-    /* an item name longer than the receipt keeps: cut on a character, the grams kept */
-    for (int i = 0; i < 70; i++)
+    /* an item name longer than the receipt keeps (the longest a name may be): cut on a
+     * character, the grams kept */
+    for (int i = 0; i < 64; i++)
         strcat(name, "菜");
     assert_int_equal(canteen_set_item(d, "C1", "VEG", name + 64 * 4, 250, "100g", "test"),
                      CP_OK);

@@ -354,9 +354,11 @@ static void test_empty_month_is_refused(void **state)
     assert_non_null(strstr(cp_detail(), "2026-10 has no meals and no weighings"));
     assert_int_equal(fixture_int(d, "SELECT count(*) FROM publications"), 0);
     assert_int_equal(access(out_dir, F_OK), -1);
+    /* a list is the whole store's: one canteen's would replace it */
     req.opts.canteen = "C1";
     assert_int_equal(publish_redblack(d, &req, &r), CP_ERR_INVALID);
-    assert_non_null(strstr(cp_detail(), "in canteen C1"));
+    assert_non_null(strstr(cp_detail(), "published for every canteen of the store at once"));
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM publications"), 0);
 }
 
 /* The weighings left out are counted in the CSV, the page and the PDF. */
