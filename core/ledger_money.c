@@ -640,7 +640,9 @@ cp_err ledger_refund_leaver(db *d, const char *staff_no, const char *actor,
     if ((err = find_diner(d, staff_no, &diner_id, status)) ||
         (err = ledger_read_balances(d, diner_id, &cash, &subsidy)))
         goto fail;
-    if (strcmp(status, "left") == 0) {
+    /* left already, with money come back since (a void of before this
+     * build paid nothing out): paid out now, as at the leaving */
+    if (strcmp(status, "left") == 0 && cash <= 0 && subsidy <= 0) {
         err = cp_fail(CP_ERR_EXISTS, "%s has already left", staff_no);
         goto fail;
     }

@@ -13,6 +13,7 @@
 #include "core/canteen.h"
 #include "core/diners.h"
 #include "core/ledger.h"
+#include "core/ledger_int.h"
 #include "core/utf8.h"
 #include "core/verify.h"
 #include "tests/unit/helpers/fixture.h"
@@ -808,6 +809,20 @@ static void test_subsidy_grant_expire_and_leave(void **state)
     assert_int_equal(tap(d, "POS1", "0000000002", &r), CP_ERR_CARD_BLOCKED);
     assert_int_equal(ledger_topup(d, "S002", 100, "test", NULL), CP_ERR_DINER_INACTIVE);
     assert_int_equal(problems(d), 0);
+    assert_int_equal(ledger_refund_leaver(d, "S002", "test", &fen), CP_ERR_EXISTS);
+    /* money that came back after the leaving, as a void of an older build
+     * left it (written here as that build's entry, unaudited): leaving again
+     * pays it out */
+    assert_int_equal(db_begin(d), CP_OK);
+    assert_int_equal(ledger_post(d, "old-void.1", fixture_int(d, "SELECT id FROM diners"
+                                                                 " WHERE staff_no = 'S002'"),
+                                 "cash", 800, "topup", NULL, NULL, NULL, "test",
+                                 "2026-12-01T09:30:00"), CP_OK);
+    assert_int_equal(db_commit(d), CP_OK);
+    assert_int_equal(ledger_refund_leaver(d, "S002", "test", &fen), CP_OK);
+    assert_int_equal(fen, 800);
+    balances(d, "S002", 0, 0);
+    assert_int_equal(ledger_refund_leaver(d, "S002", "test", &fen), CP_ERR_EXISTS);
 }
 
 /* Subsidy is spent oldest grant first and expired per grant month:
