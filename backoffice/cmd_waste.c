@@ -18,7 +18,7 @@ static int parse_grams(const char *s, int64_t *out)
     if (!s || !*s || *s == '-' || *s == '+')
         goto bad;
     v = strtoll(s, &end, 10);
-    if (*end || v > 10000000)
+    if (*end || v > WASTE_MAX_G)
         goto bad;
     *out = v;
     return 0;

@@ -114,6 +114,19 @@ static cp_err charge_answered(db *d, const char *reqid, int *answered)
  * answered already is let through, to be answered again as it was (the
  * server died before recording it, and the retry came later). CP_OK with
  * *answer NULL when it may go on; else a retryable error (the store). */
+/* Whether the offline time at is from offline_max_age_days before the
+ * server's clock to OFFLINE_AHEAD_S after it (check_offline_at). */
+static int at_in_window(const serve_req *r, const char *at)
+{
+    cp_time now, tap;
+    long age;
+
+    if (!at || clock_parse(at, &tap) != CP_OK || clock_now(&now) != CP_OK)
+        return 0;
+    age = clock_seconds_between(&tap, &now);
+    return age <= (long)r->offline_max_age_days * 86400 && age >= -OFFLINE_AHEAD_S;
+}
+
 static cp_err check_offline_at(const serve_req *r, const char *at, int64_t seq,
                                const char *reqid, json_t **answer)
 {
@@ -127,9 +140,9 @@ static cp_err check_offline_at(const serve_req *r, const char *at, int64_t seq,
     /* a tap time that is not one, or a clock that cannot be read: ledger_charge says so */
     if (!at || clock_parse(at, &tap) != CP_OK || clock_now(&now) != CP_OK)
         return CP_OK;
-    age = clock_seconds_between(&tap, &now);
-    if (age <= max && age >= -OFFLINE_AHEAD_S)
+    if (at_in_window(r, at))
         return CP_OK;
+    age = clock_seconds_between(&tap, &now);
     if ((err = charge_answered(r->d, reqid, &answered)) || answered)
         return err;
     clock_iso(&now, now_iso);
@@ -212,6 +225,12 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
     }
     if (!event_card(ev, seq, card, answer))
         return CP_OK;
+    /* the cashier is written into the sale and shown in the reports: a
+     * name on one line, as every name */
+    if (cashier && *cashier && utf8_name_valid(_("the cashier"), cashier, UTF8_NAME_MAX)) {
+        *answer = jsonl_refusal(seq, "bad_json", cp_detail());
+        return CP_OK;
+    }
     if (json_is_false(json_object_get(ev, "served"))) {
         /* the event in flight the terminal refused offline: the diner was
          * not served; its seq counts, nothing is charged */
@@ -265,6 +284,18 @@ static cp_err apply_weighing(const serve_req *r, json_t *ev, int64_t seq, const 
 
     if (!event_card(ev, seq, card, answer))
         return CP_OK;
+    /* a weight that is missing or not a whole number is no reading: it was
+     * taken for 0 g, a clean plate */
+    if (!json_is_integer(json_object_get(ev, "gross_g")) ||
+        (json_object_get(ev, "tare_g") && !json_is_integer(json_object_get(ev, "tare_g")))) {
+        *answer = jsonl_refusal(seq, "bad_json", "a weighing needs gross_g (and tare_g, when "
+                                "given) in whole grams");
+        return CP_OK;
+    }
+    if (actor && *actor && utf8_name_valid(_("the actor"), actor, UTF8_NAME_MAX)) {
+        *answer = jsonl_refusal(seq, "bad_json", cp_detail());
+        return CP_OK;
+    }
     req.terminal = r->terminal;
     req.placement = reqid;
     req.stage = json_string_value(json_object_get(ev, "stage"));
@@ -282,6 +313,13 @@ static cp_err apply_weighing(const serve_req *r, json_t *ev, int64_t seq, const 
         *answer = jsonl_refusal(seq, "bad_json", "a weighing needs its stage");
         return CP_OK;
     }
+    /* An offline weighing is posted when it was weighed, on that day and
+     * meal period and against that day's meal (it came back with the
+     * tray); one weighed at a time the server does not take (a clock gone
+     * wrong) is posted now, as before: a weighing is never refused. */
+    if (json_is_true(json_object_get(ev, "offline")) &&
+        at_in_window(r, json_string_value(json_object_get(ev, "at"))))
+        req.at = json_string_value(json_object_get(ev, "at"));
     if ((err = waste_record(r->d, &req, &res)) && retryable(err)) {
         json_decref(rec.answer);
         return err;

@@ -212,8 +212,15 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
     cp_time now;
     cp_err err;
 
-    if ((err = clock_now(&now)))
+    /* an offline weighing is posted when it was weighed (serve checks the
+     * time is a recent one) */
+    if (req->at) {
+        if (clock_parse(req->at, &now) != CP_OK)
+            return cp_fail(CP_ERR_INVALID, "the weighing's time '%s' is not a time like "
+                           "2026-11-20T12:30:00", req->at);
+    } else if ((err = clock_now(&now))) {
         return err;
+    }
     clock_iso(&now, at);
     clock_date(&now, date);
 
@@ -408,6 +415,10 @@ cp_err waste_record(db *d, const waste_req *req, waste_res *res)
     if (req->tare_g < 0)
         return cp_fail(CP_ERR_INVALID, "the tare cannot be negative (%lld g)",
                        (long long)req->tare_g);
+    if (req->tare_g > WASTE_MAX_G || req->gross_g > WASTE_MAX_G || req->gross_g < -WASTE_MAX_G)
+        return cp_fail(CP_ERR_INVALID, "%lld g gross, %lld g tare: a weighing is at most %lld g "
+                       "(10 t) either way", (long long)req->gross_g, (long long)req->tare_g,
+                       (long long)WASTE_MAX_G);
     /* a weighing that met another on PostgreSQL (db_conflict: the same
      * placement sent twice at once, or any meeting when SERIALIZABLE) runs
      * again and finds what the other wrote */

@@ -53,6 +53,9 @@ typedef struct waste_req {
     const char *reason;     /* kitchen: why ("备餐过量") */
     const char *actor;      /* required: who weighed ("station", a user name) */
     int64_t clean_plate_g;  /* threshold for clean_plate; < 0: WASTE_CLEAN_PLATE_G */
+    const char *at;         /* when it was weighed (ISO), for one weighed offline: posted
+                             * on that day and meal period, and matched with that day's
+                             * sale; NULL: now */
     /* Called inside the weighing's transaction just before its COMMIT, when
      * it wrote its record (not for a placement recorded before), to write
      * what must be in the store exactly when the weighing is (the server's
@@ -61,6 +64,10 @@ typedef struct waste_req {
     cp_err (*also)(db *d, const struct waste_res *res, void *arg);
     void *also_arg;
 } waste_req;
+
+/* The heaviest weighing taken, gross or tare, in grams (10 t): more is no
+ * scale's reading, and would overflow the sums of a month. */
+#define WASTE_MAX_G INT64_C(10000000)
 
 /* Longest kitchen category and reason a station takes, in characters. */
 #define WASTE_CATEGORY_MAX 32

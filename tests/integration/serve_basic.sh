@@ -149,6 +149,25 @@ req W1 "$WKEY" POST /v1/events '{"events":[{"seq":1,"kind":"weighing","stage":"p
 expect 200 ok
 [ "$(answer '.answers[0].net_g')" = 40 ] && [ "$(answer '.answers[0].sale_id')" = "$SALE" ] ||
     fail "weighing: $(cat "$TMPDIR/answer")"
+# a weight missing, not a whole number, or beyond any scale is refused (it was
+# taken for 0 g, a clean plate, or overflowed the month's sums)
+for ev in '"seq":2,"stage":"plate"' '"seq":3,"stage":"plate","gross_g":"500","tare_g":0' \
+    '"seq":4,"stage":"spoilage","gross_g":9000000000000000000'; do
+    req W1 "$WKEY" POST /v1/events "{\"events\":[{\"kind\":\"weighing\",$ev}]}"
+    expect 200 ok
+    [ "$(answer '.answers[0].ok')" = false ] || fail "weighing $ev taken: $(cat "$TMPDIR/answer")"
+done
+[ "$(sql "SELECT count(*) FROM waste_records")" = 1 ] || fail "a bad weight was recorded"
+# an offline weighing is posted when it was weighed: yesterday's lunch tray
+req W1 "$WKEY" POST /v1/events '{"events":[{"seq":5,"kind":"weighing","stage":"plate","card":"0000000002","gross_g":450,"tare_g":420,"at":"2026-11-19T12:40:00","offline":true}]}'
+expect 200 ok
+[ "$(sql "SELECT business_date || ' ' || created_at FROM waste_records WHERE placement = 'W1/5'")" = \
+    "2026-11-19 2026-11-19T12:40:00" ] ||
+    fail "an offline weighing: $(sql "SELECT * FROM waste_records WHERE placement = 'W1/5'")"
+# a cashier's name goes into the sale and the reports: one line, as every name
+req POS1 "$NEW" POST /v1/events '{"events":[{"seq":4,"kind":"charge","card":"0000000003","cashier":"boss\n2026-11-20 fake"}]}'
+expect 200 ok
+[ "$(answer '.answers[0].error')" = bad_json ] || fail "a cashier on two lines: $(cat "$TMPDIR/answer")"
 req POS1 "$NEW" GET "/v1/receipt?sale=$SALE"
 expect 200 ok
 [ "$(answer .charged_fen)" = 800 ] && [ "$(answer .voided)" = false ] || fail "receipt: $(cat "$TMPDIR/answer")"

@@ -41,14 +41,21 @@ grep -q '"offline"' "$TMPDIR/online" && fail "online trays said offline: $(cat "
     fail "the store does not hold the 2 trays"
 
 kill_serve
+export CLEANPLATE_NOW=2026-11-20T12:40:00
 weigh "$TMPDIR/offline"
 [ "$(grep -c '"offline":true' "$TMPDIR/offline")" = 2 ] || fail "offline: $(cat "$TMPDIR/offline")"
 grep -q '"request_id":"W1/3"' "$TMPDIR/offline" || fail "offline ids: $(cat "$TMPDIR/offline")"
 [ "$(pending)" = 2 ] || fail "$(pending) weighings queued, not 2"
 
+# the server back the next morning: the trays weighed offline at lunch are
+# posted when they were weighed, not when they came
+export CLEANPLATE_NOW=2026-11-21T09:00:00
 start_serve
 weigh "$TMPDIR/back"
 [ "$(pending)" = 0 ] || fail "$(pending) weighings still queued"
+[ "$(sql "SELECT count(*) FROM waste_records WHERE placement IN ('W1/3', 'W1/4')
+     AND business_date = '2026-11-20' AND created_at LIKE '2026-11-20T12:40:%'")" = 2 ] ||
+    fail "the offline trays' days: $(sql "SELECT placement, business_date, created_at FROM waste_records")"
 for seq in 1 2 3 4 5 6; do
     [ "$(sql "SELECT count(*) FROM waste_records WHERE placement = 'W1/$seq'")" = 1 ] ||
         fail "weighing W1/$seq is not in the store once: $(sql 'SELECT placement FROM waste_records')"
