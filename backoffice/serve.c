@@ -26,6 +26,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,11 @@ typedef struct conn {
     char *method, *path, *terminal, *time, *signature;
     serve_answer answer;
     int64_t now;       /* the real time the worker took it up */
+    /* the terminal's key once its request's signature was checked: the
+     * answer is signed with it (termauth_sign_answer); "" before, so that a
+     * refusal of the signature goes unsigned (the terminal with a wrong key
+     * could not check it, and shows it as the server's refusal) */
+    char answer_key[TERMAUTH_HEX_LEN];
 } conn;
 
 /* The server: its store target and the connections its threads opened. */
@@ -149,9 +155,12 @@ static void log_request(const conn *cn, const char *log_class, const serve_answe
                 path, log_class, a->status, ms);
 }
 
-/* Sends a's body with server_time added; takes a->body. */
-static enum MHD_Result send_answer(struct MHD_Connection *mc, serve_answer *a, int64_t now)
+/* Sends a's body with server_time added, signed for cn's terminal when its
+ * request was authenticated; takes a->body. */
+static enum MHD_Result send_answer(struct MHD_Connection *mc, const conn *cn, serve_answer *a,
+                                   int64_t now)
 {
+    char sig[TERMAUTH_HEX_LEN];
     struct MHD_Response *resp;
     enum MHD_Result ret;
     char *text;
@@ -172,6 +181,10 @@ static enum MHD_Result send_answer(struct MHD_Connection *mc, serve_answer *a, i
         return MHD_NO;
     }
     MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+    if (cn->answer_key[0] &&
+        termauth_sign_answer(cn->answer_key, cn->signature, (long)a->status, text, strlen(text),
+                             sig) == CP_OK)
+        MHD_add_response_header(resp, "X-CleanPlate-Answer-Signature", sig);
     ret = MHD_queue_response(mc, a->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -303,6 +316,7 @@ static void process(conn *cn, const char **log_class)
     }
     if (!authenticate(cn, code, &info, now, a))
         goto out;
+    memcpy(cn->answer_key, info.key, sizeof cn->answer_key);
     if (!find_route(method, path, &route)) {
         if (route)
             serve_error(a, 405, "bad_method", "%s takes %s, not %s", path, route->method, method);
@@ -428,7 +442,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
     if (!cn)
         return MHD_NO; /* out of memory in on_uri: drop the connection */
     if (cn->state == CONN_ANSWERED) /* back from the worker */
-        return send_answer(mc, &cn->answer, cn->now);
+        return send_answer(mc, cn, &cn->answer, cn->now);
     if (cn->state == CONN_QUEUED)
         return MHD_YES; /* not expected while suspended; the worker has it */
     if (!cn->seen) {
@@ -477,6 +491,7 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
         free(cn->time);
         free(cn->signature);
         json_decref(cn->answer.body);
+        sodium_memzero(cn->answer_key, sizeof cn->answer_key);
         free(cn);
         atomic_fetch_sub(&srv.in_flight, 1);
     }

@@ -123,15 +123,16 @@ long remote_budget_ms(const remote *r)
     return r->budget_ms;
 }
 
-/* The signed headers of one request; NULL when out of memory. */
+/* The signed headers of one request, its signature in sig; NULL when out
+ * of memory. */
 static struct curl_slist *signed_headers(const remote *r, const char *method, const char *path,
-                                         const char *body)
+                                         const char *body, char sig[TERMAUTH_HEX_LEN])
 {
     static const char *const fixed[] = {
         "Content-Type: application/json",
         "Expect:", /* no 100-continue round trip within the budget */
     };
-    char sig[TERMAUTH_HEX_LEN], lines[3][160];
+    char lines[3][160];
     struct curl_slist *h = NULL, *next;
     int64_t now = (int64_t)time(NULL) + r->offset_s;
 
@@ -164,7 +165,8 @@ static void learn_clock(remote *r, const json_t *answer)
 static cp_err request_once(remote *r, const char *method, const char *path, const char *body,
                            long timeout_ms, long *status, json_t **answer)
 {
-    char url[2048], full_path[1024];
+    char url[2048], full_path[1024], sig[TERMAUTH_HEX_LEN];
+    struct curl_header *signed_by = NULL;
     struct curl_slist *headers = NULL;
     answer_buf buf = {0};
     json_error_t jerr;
@@ -176,7 +178,7 @@ static cp_err request_once(remote *r, const char *method, const char *path, cons
     r->timed_out = 0;
     snprintf(full_path, sizeof full_path, "%s%s", r->prefix, path);
     snprintf(url, sizeof url, "%s%s", r->base, path);
-    if (!(headers = signed_headers(r, method, full_path, body))) {
+    if (!(headers = signed_headers(r, method, full_path, body, sig))) {
         err = cp_fail(CP_ERR_NOMEM, "out of memory talking to the server");
         goto out;
     }
@@ -200,6 +202,21 @@ static cp_err request_once(remote *r, const char *method, const char *path, cons
         goto out;
     }
     curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, status);
+    /* Only the server holds this terminal's key: an answer it did not sign
+     * is no answer (one from whoever took the server's address would
+     * otherwise say which events were delivered). A refusal of the
+     * request's signature or time (401) comes unsigned: the server could
+     * not yet trust the key, and it changes nothing here but is shown. */
+    if (*status != 401 &&
+        (curl_easy_header(r->curl, "X-CleanPlate-Answer-Signature", 0, CURLH_HEADER, -1,
+                          &signed_by) != CURLHE_OK ||
+         !termauth_verify_answer(r->key_hex, sig, *status, buf.data ? buf.data : "", buf.len,
+                                 signed_by->value))) {
+        err = cp_fail(CP_ERR_DISCONNECTED, "an answer from %s (HTTP %ld) is not signed with "
+                      "this terminal's key: taken as no answer (another server at that "
+                      "address, or someone answering for it)", r->base, *status);
+        goto out;
+    }
     *answer = buf.data ? json_loads(buf.data, 0, &jerr) : NULL;
     if (!json_is_object(*answer)) {
         err = cp_fail(CP_ERR_DISCONNECTED, "the server %s answered HTTP %ld without the "

@@ -26,6 +26,19 @@ cp_err termauth_sign(const char *key_hex, const char *code, int64_t time, const 
                      const char *path, const char *body, size_t len,
                      char out_hex[TERMAUTH_HEX_LEN]);
 
+/* The signature of the server's answer to a request: HMAC-SHA256 with the
+ * terminal's key over "answer" "\n" STATUS "\n" REQUEST_SIGNATURE "\n" "\n"
+ * BODY (request_sig_hex the request's X-CleanPlate-Signature, status the
+ * HTTP status, body the answer's exact bytes). Bound to the request, so an
+ * answer seen on the wire cannot be given to another; and no request is
+ * signed so, a terminal's code never being "answer". Without it, whoever
+ * answers on the server's address could tell a terminal its queued events
+ * were delivered. */
+cp_err termauth_sign_answer(const char *key_hex, const char *request_sig_hex, long status,
+                            const char *body, size_t len, char out_hex[TERMAUTH_HEX_LEN]);
+int termauth_verify_answer(const char *key_hex, const char *request_sig_hex, long status,
+                           const char *body, size_t len, const char *sig_hex);
+
 /* Whether sig_hex is the signature of that request under key_hex: 1 yes,
  * 0 no (also when sig_hex is not 64 hex digits). The comparison takes the
  * same time wherever the first difference is (sodium_memcmp). */

@@ -144,5 +144,43 @@ printf '' | pos
 [ "$(sql "SELECT count(*) FROM sales s JOIN diners d ON d.id = s.diner_id WHERE d.staff_no = 'S0009'")" = 1 ] ||
     fail "S0009 has $(sql "SELECT count(*) FROM sales s JOIN diners d ON d.id = s.diner_id WHERE d.staff_no = 'S0009'") lunches"
 
+# an answer not signed with the terminal's key is no answer: whoever takes the
+# server's address cannot tell the terminal its queued charges were delivered
+as_manager topup S0010 100 >/dev/null
+printf '' | pos # the snapshot, with S0010's money
+kill_serve
+printf '0000000010\n' | pos
+[ "$(field 1 .offline)" = true ] && [ "$(field 1 .ok)" = true ] && [ "$(pending)" = 1 ] ||
+    fail "a lunch offline: $(line 1)"
+cat >"$TMPDIR/fake.py" <<'EOF'
+import http.server, json, sys, time
+class Fake(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.dumps({"ok": True, "high_water": 100, "answers": [],
+                           "server_time": int(time.time())}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    do_GET = do_POST
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Fake).serve_forever()
+EOF
+python3 "$TMPDIR/fake.py" "$PORT" &
+FAKE=$!
+i=0; until python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT))" 2>/dev/null; do
+    i=$((i + 1)); [ $i -lt 100 ] || fail "the fake server did not start"; sleep 0.05; done
+printf '' | pos
+kill "$FAKE"; wait "$FAKE" 2>/dev/null || true
+grep -q "is not signed with this terminal's key: taken as no answer" "$TMPDIR/pos.err" ||
+    fail "an unsigned answer: $(cat "$TMPDIR/pos.err")"
+[ "$(pending)" = 1 ] || fail "an unsigned answer marked $(( 1 - $(pending) )) queued charge delivered"
+start_serve
+printf '' | pos
+[ "$(pending)" = 0 ] || fail "$(pending) events still queued after the real server came back"
+once POS1/10
+
 "$OFFICE" verify >/dev/null || fail "verify: $("$OFFICE" verify 2>&1 | tail -3)"
 echo "term_offline: ok"
