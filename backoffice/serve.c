@@ -21,15 +21,17 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdatomic.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,10 +39,16 @@
 #include "backoffice/serve_queue.h"
 #include "core/nls.h"
 #include "core/termauth.h"
+#include "core/utf8.h"
 
 #define SERVE_MAX_THREADS 64
 #define SERVE_CONNECTION_LIMIT 256
 #define SERVE_CONNECTION_TIMEOUT_S 30
+/* A terminal holds one connection; a machine holding more than this many
+ * is no terminal but something keeping the server's connections busy (a
+ * header line every few seconds never times out), which would leave the
+ * terminals none. Room for the benches' 32 terminals on one address. */
+#define SERVE_PER_IP_LIMIT 64
 /* How long a stop waits for the requests in flight. */
 #define SERVE_DRAIN_S 30
 
@@ -71,6 +79,7 @@ typedef struct conn {
      * refusal of the signature goes unsigned (the terminal with a wrong key
      * could not check it, and shows it as the server's refusal) */
     char answer_key[TERMAUTH_HEX_LEN];
+    char peer[64];     /* the client's address, for the alarm of a bad signature */
 } conn;
 
 /* The server: its store target and the connections its threads opened. */
@@ -212,16 +221,19 @@ static int parse_int64(const char *s, int64_t *v)
  * error; a bad signature is also audited and raises an alarm. A failure to
  * count is logged, never answered: the refusal stands. */
 static void count_refusal(db *d, const char *code, const terminals_info *info,
-                          const serve_answer *a)
+                          const serve_answer *a, const char *peer)
 {
     const char *error = json_string_value(json_object_get(a->body, "error"));
     const char *message = json_string_value(json_object_get(a->body, "message"));
+    char detail[1024];
     int alarm;
 
     if (!d || !code || !info || !error || a->status == 503)
         return;
     alarm = strcmp(error, "bad_signature") == 0;
-    if (terminals_refused(d, code, error, alarm, message ? message : ""))
+    /* who sent it: the alarm is for finding the machine */
+    utf8_format(detail, sizeof detail, "%s (from %s)", message ? message : "", peer);
+    if (terminals_refused(d, code, error, alarm, detail))
         fprintf(stderr, _("serve: %s: counting the refusal %s: %s\n"), code, error, cp_detail());
 }
 
@@ -334,7 +346,20 @@ static void process(conn *cn, const char **log_class)
     }
 out:
     if (a->status >= 400)
-        count_refusal(d, code, found_info ? &info : NULL, a);
+        count_refusal(d, code, found_info ? &info : NULL, a, cn->peer);
+}
+
+/* The numeric address of the client of mc ("?" when it cannot be had). */
+static void peer_of(struct MHD_Connection *mc, char *buf, size_t size)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    socklen_t len = sa && sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                    : sizeof(struct sockaddr_in);
+
+    if (!sa || getnameinfo(sa, len, buf, (socklen_t)size, NULL, 0, NI_NUMERICHOST) != 0)
+        snprintf(buf, size, "?");
 }
 
 /* Called when a request line came in, before its headers: the request's
@@ -344,9 +369,10 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
     conn *cn = calloc(1, sizeof *cn);
 
     (void)cls;
-    (void)mc;
-    if (cn)
+    if (cn) {
         clock_gettime(CLOCK_MONOTONIC, &cn->began);
+        peer_of(mc, cn->peer, sizeof cn->peer);
+    }
     if (cn && !(cn->uri = strdup(uri))) {
         free(cn);
         cn = NULL;
@@ -607,7 +633,8 @@ static struct MHD_Daemon *start(const struct daemon_opts *o, uint16_t port)
     return MHD_start_daemon(
         flags, port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, &o->sa,
         MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)SERVE_CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)SERVE_CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)SERVE_PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)SERVE_CONNECTION_TIMEOUT_S, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_ARRAY,
         o->cert ? tls : tls + 2, MHD_OPTION_END);

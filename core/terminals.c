@@ -98,8 +98,16 @@ static const char alarm_once_sql[] =
     " WHERE NOT EXISTS (SELECT 1 FROM terminal_alarms"
     " WHERE terminal = ?1 AND kind = ?3 AND detail = ?4)";
 
-/* Raises the alarm with sql (alarm_sql or alarm_once_sql), in the open
- * transaction. */
+/* open: not while the terminal has such an alarm nobody acknowledged yet
+ * (a flood of bad signatures: one alarm, each counted in its refusals) */
+static const char alarm_open_sql[] =
+    "INSERT INTO terminal_alarms(terminal, at, kind, detail)"
+    " SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), CAST(?3 AS TEXT), CAST(?4 AS TEXT)"
+    " WHERE NOT EXISTS (SELECT 1 FROM terminal_alarms a WHERE a.terminal = ?1 AND a.kind = ?3"
+    " AND NOT EXISTS (SELECT 1 FROM terminal_alarm_acks k WHERE k.alarm_id = a.id))";
+
+/* Raises the alarm with sql (alarm_sql, alarm_once_sql or alarm_open_sql),
+ * in the open transaction. */
 static cp_err insert_alarm(db *d, const char *sql, const char *code, int64_t now,
                            const char *kind, const char *detail)
 {
@@ -143,7 +151,11 @@ cp_err terminals_refused(db *d, const char *code, const char *reason, int alarm,
         return err;
     if ((err = count_refusal(d, code, reason)) || !alarm)
         goto out;
-    if (!(err = add_alarm(d, code, (int64_t)time(NULL), reason, detail)))
+    /* the alarm and its audited note once until someone acknowledges it:
+     * anyone on the network could otherwise fill both, burying the real
+     * ones; every refusal is counted all the same */
+    if (!(err = insert_alarm(d, alarm_open_sql, code, (int64_t)time(NULL), reason, detail)) &&
+        db_changes(d) > 0)
         err = audit_append(d, "serve", code, "terminal.refused", reason, detail);
 out:
     return finish(d, err);

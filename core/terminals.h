@@ -30,7 +30,8 @@ cp_err terminals_info_of(db *d, const char *code, terminals_info *out);
 /* Counts one refused request of terminal code for reason (an error code of
  * doc/protocol.md), in one transaction of its own. With alarm (a wrong key
  * or signature) it is also an audited note (terminal.refused) and an alarm
- * of kind reason with detail. Nothing else is written. */
+ * of kind reason with detail, unless the terminal has such an alarm nobody
+ * acknowledged yet (a flood makes one). Nothing else is written. */
 cp_err terminals_refused(db *d, const char *code, const char *reason, int alarm,
                          const char *detail);
 

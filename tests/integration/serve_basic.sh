@@ -96,6 +96,20 @@ jq -e '.[] | select(.code == "POS1") | .refused | .bad_json == 2 and .too_large 
     >/dev/null || fail "refusal counts: $(cat "$TMPDIR/terms.json")"
 jq -e '.[] | select(.code == "POS2") | .refused.bad_signature == 1' "$TMPDIR/terms.json" >/dev/null ||
     fail "the claimed terminal's count: $(cat "$TMPDIR/terms.json")"
+# a flood of bad signatures: each counted, one alarm and one audited note until
+# the alarm is acknowledged (anyone could fill both), naming where they came from
+for i in 1 2 3 4 5; do
+    req POS1 "$WKEY" POST /v1/events "$(charge 3 0000000001)"
+    expect 401 bad_signature
+done
+[ "$(sql "SELECT count(*) FROM audit WHERE action = 'terminal.refused'")" = 2 ] ||
+    fail "a flood was audited one by one"
+[ "$(sql "SELECT count(*) FROM terminal_alarms WHERE terminal = 'POS1' AND kind = 'bad_signature'")" = 1 ] ||
+    fail "a flood raised $(sql "SELECT count(*) FROM terminal_alarms WHERE kind = 'bad_signature'") alarms"
+[ "$(sql "SELECT count FROM terminal_refusals WHERE terminal = 'POS1' AND reason = 'bad_signature'")" = 6 ] ||
+    fail "the flood was not counted"
+sql "SELECT detail FROM terminal_alarms WHERE terminal = 'POS1' AND kind = 'bad_signature'" |
+    grep -q "(from 127.0.0.1)" || fail "the alarm does not say where the request came from"
 grep -q "POS1 POST /v1/events (events) 200" "$TMPDIR/serve.log" || fail "no log line of a request"
 grep -Eq "401 [0-9.]+ ms bad_signature" "$TMPDIR/serve.log" || fail "no log line of a refusal"
 
@@ -197,6 +211,34 @@ req POS1 "$NEW" GET "/v1/receipt?id=NOSUCH"
 expect 404 not_found
 req POS1 "$NEW" GET "/v1/receipt"
 expect 400 bad_json
+
+# slow clients: 300 connections from one machine, each sending a header line and
+# no more, take at most 64 of the server's; a terminal on another address is
+# answered (the server had 256 and kept them all, and stopped answering)
+python3 - "$PORT" >"$TMPDIR/slow.out" 2>&1 <<'EOF' &
+import socket, sys, time
+held = []
+for i in range(300):
+    try:
+        s = socket.socket()
+        s.bind(("127.0.0.2", 0))
+        s.settimeout(2)
+        s.connect(("127.0.0.1", int(sys.argv[1])))
+        s.send(b"POST /v1/events HTTP/1.1\r\nHost: x\r\n")
+        held.append(s)
+    except OSError:
+        pass
+print("holding", len(held), flush=True)
+time.sleep(60)
+EOF
+SLOW=$!
+i=0; until grep -q holding "$TMPDIR/slow.out"; do
+    i=$((i + 1)); [ $i -lt 200 ] || fail "the slow clients did not connect: $(cat "$TMPDIR/slow.out")"
+    sleep 0.05; done
+timeout 10 python3 tests/tools/termreq.py "$ADDR" POS1 "$NEW" GET /v1/last-sale >"$TMPDIR/req.out" ||
+    fail "a terminal was not answered while one machine held the server's connections"
+[ "$(sed -n 1p "$TMPDIR/req.out")" = 200 ] || fail "last-sale: $(cat "$TMPDIR/req.out")"
+kill "$SLOW"; wait "$SLOW" 2>/dev/null || true
 
 # SIGTERM: the server stops cleanly
 serve_stop

@@ -4,7 +4,9 @@ as a terminal would, for the integration tests.
 
 usage: termreq.py HOST:PORT CODE KEY METHOD PATH [BODY|@FILE|-] [--skew S] [--sign-as CODE]
                   [--close-early]
-Prints the HTTP status on the first line and the answer's body on the second.
+Prints the HTTP status on the first line and the answer's body on the second;
+fails (exit 3) when an answer the server must sign (doc/protocol.md) is not
+signed with the key.
 --skew adds S seconds to the request's time; --sign-as puts another code in
 the header than the one signed; --close-early sends the request and closes
 the connection without reading the answer (the answer lost)."""
@@ -63,8 +65,17 @@ def main(argv):
     c = http.client.HTTPConnection(host, int(port), timeout=30)
     c.request(method, path, body=body, headers=headers)
     r = c.getresponse()
+    answer = r.read()
     print(r.status)
-    print(r.read().decode())
+    print(answer.decode())
+    # the server signs every answer to a request whose signature it checked:
+    # all but the refusals made before (401, 413) and a busy store (503)
+    if r.status not in (401, 413, 503) and opts["--sign-as"] is None:
+        want = sign(key, "answer", r.status, sig, "", answer)
+        got = r.getheader("X-CleanPlate-Answer-Signature") or ""
+        if not hmac.compare_digest(want, got):
+            sys.stderr.write("termreq: the answer's signature is %r, not %r\n" % (got, want))
+            return 3
     return 0
 
 
