@@ -30,6 +30,7 @@
 struct journal {
     db *d;
     int writes; /* since the last journal_tidy; a snapshot counts JOURNAL_TIDY_WRITES */
+    int64_t requeued; /* events queued again by the last mark (journal_requeued) */
 };
 
 static cp_err one_text(journal *j, db_stmt *st, char **out);
@@ -424,16 +425,102 @@ cp_err journal_delivered(journal *j, int64_t seq, const char *answer)
 }
 
 /* The two writes of a high-water mark hw, inside the caller's transaction. */
+/* The body of an event sent again after the server lost it: marked
+ * offline, to be posted on its time (the meal was served then, whatever the
+ * wallet holds now); and not served (nothing to charge, its number only)
+ * when the server had refused it. malloc'd; NULL when out of memory. */
+static char *resent_body(const char *body, const char *answer)
+{
+    json_t *ev = json_loads(body, 0, NULL), *a = answer ? json_loads(answer, 0, NULL) : NULL;
+    int served = json_is_true(json_object_get(a, "ok"));
+    char *text = NULL;
+
+    if (ev && !json_object_set_new(ev, "offline", json_true()) &&
+        (served || !json_object_set_new(ev, "served", json_false())))
+        text = json_dumps(ev, JSON_COMPACT);
+    json_decref(ev);
+    json_decref(a);
+    return text;
+}
+
+/* The server's mark is below one it gave before: its store was restored
+ * from an older copy and lost the events after hw that it had taken. Each
+ * this journal still holds (delivered ones are kept a month: termsync) is
+ * queued again, to be posted as it was; without that, every new event was
+ * refused for the gap before it, for good. In the open transaction;
+ * j->requeued gets how many. (A stale answer that crossed a newer one does
+ * the same: the server then answers each again with its first answer.) */
+static cp_err requeue_lost(journal *j, int64_t hw)
+{
+    static const char held_sql[] = "SELECT seq, body, answer FROM journal_events"
+                                   " WHERE seq > ? AND delivered = 1 ORDER BY seq";
+    static const char put_sql[] = "UPDATE journal_events SET body = ?, offline = 1,"
+                                  " delivered = 0, answer = NULL WHERE seq = ?";
+    db_stmt *st = db_prepare(j->d, held_sql);
+    struct { int64_t seq; char *body; } *held = NULL;
+    size_t n = 0, cap = 0;
+    cp_err err = CP_OK;
+    int rc;
+
+    if (!st)
+        return db_fail(j->d, "reading the journal");
+    db_bind_int64(st, 1, hw);
+    while ((rc = db_step(st)) == DB_ROW) {
+        if (n == cap) {
+            void *grown = realloc(held, (cap = cap ? cap * 2 : 16) * sizeof *held);
+            if (!grown) {
+                err = cp_fail(CP_ERR_NOMEM, "out of memory reading the journal");
+                break;
+            }
+            held = grown;
+        }
+        held[n].seq = db_col_int64(st, 0);
+        if (!(held[n].body = resent_body(db_col_text(st, 1), db_col_text(st, 2)))) {
+            err = cp_fail(CP_ERR_NOMEM, "out of memory reading the journal");
+            break;
+        }
+        n++;
+    }
+    db_reset(st);
+    if (!err && rc == DB_ERROR)
+        err = db_fail(j->d, "reading the journal");
+    for (size_t i = 0; !err && i < n; i++) {
+        if (!(st = db_prepare(j->d, put_sql))) {
+            err = db_fail(j->d, "writing the journal");
+            break;
+        }
+        db_bind_text(st, 1, held[i].body);
+        db_bind_int64(st, 2, held[i].seq);
+        err = wrote(j, db_step_done(j->d, st, "writing the journal"), 1);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(held[i].body);
+    free(held);
+    if (!err)
+        j->requeued = (int64_t)n;
+    return err;
+}
+
 static cp_err mark_high_water(journal *j, int64_t hw)
 {
+    int64_t before = 0;
     cp_err err;
 
-    /* the mark only grows: an answer that crossed a newer one says less */
+    j->requeued = 0;
+    if ((err = one_int64(j, "SELECT server_high_water FROM journal_state WHERE id = 1",
+                         &before)))
+        return err;
+    if (hw < before && (err = requeue_lost(j, hw)))
+        return err;
     if (!(err = write_int(j, "UPDATE journal_events SET delivered = 1"
                              " WHERE seq <= ? AND delivered = 0", hw)))
-        err = write_int(j, "UPDATE journal_state SET server_high_water ="
-                           " max(server_high_water, ?) WHERE id = 1", hw);
+        err = write_int(j, "UPDATE journal_state SET server_high_water = ? WHERE id = 1", hw);
     return err;
+}
+
+int64_t journal_requeued(const journal *j)
+{
+    return j->requeued;
 }
 
 /* Marks of delivery are written without waiting for the disk

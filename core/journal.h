@@ -74,8 +74,16 @@ cp_err journal_delivered(journal *j, int64_t seq, const char *answer);
 
 /* The server said its high-water mark for this terminal is hw: every seq up
  * to hw is delivered, and the next seq given is past it, even when this
- * journal is an older copy that never saw those events. */
+ * journal is an older copy that never saw those events. A mark below the
+ * one it said before means its store lost events (restored from an older
+ * copy): those after hw this journal still holds are queued again, marked
+ * offline (and not served, the ones it had refused), to be posted as they
+ * were; journal_requeued says how many. */
 cp_err journal_high_water(journal *j, int64_t hw);
+
+/* How many events the last mark (journal_high_water, journal_delivered_batch)
+ * queued again. */
+int64_t journal_requeued(const journal *j);
 
 /* journal_delivered for each of the n events seq[i] with answer[i] (may
  * be NULL), then journal_high_water(hw) unless hw < 0, in one transaction:

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "core/nls.h"
 #include "core/remote.h"
 #include "core/termsync.h"
 
@@ -184,6 +185,11 @@ static cp_err take_answers(termsync *t, const json_t *answer, int64_t *hw)
     }
     if (!err && (n > 0 || *hw >= 0))
         err = journal_delivered_batch(t->j, seqs, texts, n, *hw);
+    if (!err && journal_requeued(t->j) > 0)
+        fprintf(stderr, _("cleanplate: the server has this terminal's events only up to %lld "
+                          "(its store restored from an older copy?): sending the %lld after it "
+                          "that this terminal still holds again\n"),
+                (long long)*hw, (long long)journal_requeued(t->j));
     for (i = 0; i < n; i++)
         free(texts[i]);
     free(seqs);

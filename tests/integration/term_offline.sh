@@ -182,5 +182,31 @@ printf '' | pos
 [ "$(pending)" = 0 ] || fail "$(pending) events still queued after the real server came back"
 once POS1/10
 
+# the store restored from a copy taken before the terminal's last two sales
+# (SQLite here: a file copy): the server's mark falls below the terminal's, and
+# the terminal sends the two again, posted as served at their time, and goes
+# on; it was refused for the gap before every new sale, for good
+if ! on_pg; then
+    export CLEANPLATE_NOW=2026-11-20T17:30:00
+    kill_serve
+    sqlite3 "$CLEANPLATE_DB" ".backup '$TMPDIR/backup.db'"
+    start_serve
+    printf '0000000002\n0000000003\n' | pos
+    [ "$(field 1 .ok)" = true ] && [ "$(field 2 .ok)" = true ] || fail "dinners: $(cat "$TMPDIR/answers")"
+    kill_serve
+    cp "$TMPDIR/backup.db" "$CLEANPLATE_DB"
+    rm -f "$CLEANPLATE_DB-wal" "$CLEANPLATE_DB-shm"
+    [ "$(sql "SELECT count(*) FROM sales WHERE request_id IN ('POS1/11', 'POS1/12')")" = 0 ] ||
+        fail "the copy already had the dinners"
+    start_serve
+    printf '0000000004\n' | pos
+    [ "$(field 1 .ok)" = true ] && [ "$(field 1 .offline)" = null ] ||
+        fail "after the store was restored: $(line 1) $(cat "$TMPDIR/pos.err")"
+    grep -q "the server has this terminal's events only up to 10 .*sending the 2 after it" \
+        "$TMPDIR/pos.err" || fail "the resend was not said: $(cat "$TMPDIR/pos.err")"
+    for r in POS1/11 POS1/12 POS1/13; do once "$r"; done
+    [ "$(pending)" = 0 ] || fail "$(pending) events still queued after the restore"
+fi
+
 "$OFFICE" verify >/dev/null || fail "verify: $("$OFFICE" verify 2>&1 | tail -3)"
 echo "term_offline: ok"

@@ -182,10 +182,66 @@ static void test_delivered(void **state)
     assert_int_equal(count, 1);
     assert_int_equal(journal_next_seq(j, &hw), CP_OK);
     assert_int_equal(hw, 5);
-    /* an older answer does not take the mark back */
+    /* a lower mark is the server's (a store restored): nothing held to send
+     * again (all forgotten), and the numbering goes on */
     assert_int_equal(journal_high_water(j, 2), CP_OK);
     assert_int_equal(journal_server_high_water(j, &hw), CP_OK);
-    assert_int_equal(hw, 3);
+    assert_int_equal(hw, 2);
+    assert_int_equal(journal_requeued(j), 0);
+    assert_int_equal(journal_next_seq(j, &hw), CP_OK);
+    assert_int_equal(hw, 5);
+    journal_close(j);
+}
+
+/* The server's store restored from an older copy: its mark falls below
+ * one it gave, and the events after it still held are queued again, marked
+ * offline (posted on their time), the one it had refused not served. */
+static void test_lost_by_the_server(void **state)
+{
+    static const int64_t seqs[] = {1, 2, 3};
+    char *const answers[] = {"{\"ok\":true,\"seq\":1}",
+                             "{\"ok\":false,\"seq\":2,\"error\":\"limit_reached\"}",
+                             "{\"ok\":true,\"seq\":3}"};
+    journal_event *ev = NULL;
+    journal *j = NULL;
+    int64_t count = -1, hw = -1;
+    size_t n = 0;
+    json_t *body;
+    (void)state;
+
+    assert_int_equal(journal_open(path, "L1", &j), CP_OK);
+    for (int i = 0; i < 3; i++)
+        append(j, "0004123456", 0);
+    assert_int_equal(journal_delivered_batch(j, seqs, answers, 3, 3), CP_OK);
+    assert_int_equal(journal_requeued(j), 0);
+    assert_int_equal(journal_pending_count(j, &count), CP_OK);
+    assert_int_equal(count, 0);
+    /* the store now has only the first */
+    assert_int_equal(journal_high_water(j, 1), CP_OK);
+    assert_int_equal(journal_requeued(j), 2);
+    assert_int_equal(journal_server_high_water(j, &hw), CP_OK);
+    assert_int_equal(hw, 1);
+    assert_int_equal(journal_pending(j, 5, &ev, &n), CP_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(ev[0].seq, 2);
+    assert_int_equal(ev[0].offline, 1);
+    body = json_loads(ev[0].body, 0, NULL);
+    assert_true(json_is_true(json_object_get(body, "offline")));
+    assert_true(json_is_false(json_object_get(body, "served")));
+    json_decref(body);
+    body = json_loads(ev[1].body, 0, NULL);
+    assert_true(json_is_true(json_object_get(body, "offline")));
+    assert_null(json_object_get(body, "served"));
+    assert_string_equal(json_string_value(json_object_get(body, "card")), "0004123456");
+    json_decref(body);
+    journal_events_free(ev, n);
+    /* sent and taken again: nothing waits */
+    assert_int_equal(journal_high_water(j, 3), CP_OK);
+    assert_int_equal(journal_requeued(j), 0);
+    assert_int_equal(journal_pending_count(j, &count), CP_OK);
+    assert_int_equal(count, 0);
+    assert_int_equal(journal_next_seq(j, &hw), CP_OK);
+    assert_int_equal(hw, 4);
     journal_close(j);
 }
 
@@ -468,6 +524,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_killed_while_created, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delivered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delivered_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lost_by_the_server, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_and_clock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_old_cards_moved, setup, teardown),
