@@ -131,6 +131,12 @@ cp_err journal_snapshot_load(journal *j, char **rest, int64_t *version, char fet
  * snapshot again for every offline tap made a tap wait some 80 ms. */
 cp_err journal_card_load(journal *j, const char *card, json_t **out);
 cp_err journal_card_save(journal *j, const json_t *card);
+
+/* journal_card_save without waiting for the disk, for what the server
+ * charged (offline_note_charge): a power cut may lose it, as it may a mark
+ * of delivery, until the next event's commit or snapshot brings it back;
+ * an offline charge's change waits (journal_card_save). */
+cp_err journal_card_note(journal *j, const json_t *card);
 /* How many cards the terminal holds. */
 cp_err journal_cards_count(journal *j, int64_t *n);
 

@@ -520,6 +520,11 @@ cp_err termsync_card_store(termsync *t, const json_t *card)
     return journal_card_save(t->j, card);
 }
 
+cp_err termsync_card_note(termsync *t, const json_t *card)
+{
+    return journal_card_note(t->j, card);
+}
+
 const char *termsync_text(const json_t *answer, const char *key)
 {
     const char *v = json_string_value(json_object_get(answer, key));

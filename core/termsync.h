@@ -103,6 +103,10 @@ json_t *termsync_card(termsync *t, const char *card_no);
  * meals), so that the next tap and a restart see it (journal_card_save). */
 cp_err termsync_card_store(termsync *t, const json_t *card);
 
+/* The same for a card as the server's answer changed it (journal_card_note:
+ * not waiting for the disk, on every online tap). */
+cp_err termsync_card_note(termsync *t, const json_t *card);
+
 /* The text member key of a server's answer ("error", "message"), "" when
  * it has none: for messages, never NULL. */
 const char *termsync_text(const json_t *answer, const char *key);

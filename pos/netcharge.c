@@ -68,7 +68,7 @@ static void note_online(termsync *ts, const netcharge_req *req, const json_t *an
     if (!snap || !(card = termsync_card(ts, req->card)))
         return;
     offline_note_charge(snap, card, answer, at);
-    if (termsync_card_store(ts, card))
+    if (termsync_card_note(ts, card))
         fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
     json_decref(card);
 }
