@@ -231,6 +231,26 @@ cp_err ledger_topup(db *d, const char *staff_no, int64_t fen, const char *actor,
     return err;
 }
 
+/* A diner who has left takes a top-up only to settle what they owe (an
+ * offline charge posted after the leaving): nothing else could ever be
+ * spent or paid out; the debt was otherwise there for good. */
+static cp_err settles_debt(db *d, const char *staff_no, int64_t diner_id, int64_t fen)
+{
+    char money[2][MONEY_STR_LEN];
+    int64_t cash, subsidy;
+    cp_err err;
+
+    if ((err = ledger_read_balances(d, diner_id, &cash, &subsidy)))
+        return err;
+    if (cash >= 0)
+        return cp_fail(CP_ERR_DINER_INACTIVE, "%s has left: no top-ups", staff_no);
+    if (fen > -cash)
+        return cp_fail(CP_ERR_DINER_INACTIVE, "%s has left: a top-up only settles what they "
+                       "owe, %s yuan, not %s", staff_no, money_format(-cash, money[0]),
+                       money_format(fen, money[1]));
+    return CP_OK;
+}
+
 cp_err ledger_topup_batch(db *d, ledger_topup_item *items, size_t n, const char *actor,
                           size_t *bad)
 {
@@ -253,10 +273,8 @@ cp_err ledger_topup_batch(db *d, ledger_topup_item *items, size_t n, const char 
         }
         if ((err = money_event_start(&ev)) || (err = find_diner(d, staff_no, &diner_id, status)))
             goto fail;
-        if (strcmp(status, "left") == 0) {
-            err = cp_fail(CP_ERR_DINER_INACTIVE, "%s has left: no top-ups", staff_no);
+        if (strcmp(status, "left") == 0 && (err = settles_debt(d, staff_no, diner_id, fen)))
             goto fail;
-        }
         snprintf(detail, sizeof detail, "%s %s", staff_no, money_format(fen, money));
         /* the entry, the wallet and the question of blocks go with the
          * audit entry's round trip: two trips a top-up on PostgreSQL */

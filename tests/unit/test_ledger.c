@@ -823,6 +823,19 @@ static void test_subsidy_grant_expire_and_leave(void **state)
     assert_int_equal(fen, 800);
     balances(d, "S002", 0, 0);
     assert_int_equal(ledger_refund_leaver(d, "S002", "test", &fen), CP_ERR_EXISTS);
+    /* and owing after the leaving (an offline meal posted late, written here
+     * as such an entry): a top-up settles the debt, no more */
+    assert_int_equal(db_begin(d), CP_OK);
+    assert_int_equal(ledger_post(d, "late-meal.c", fixture_int(d, "SELECT id FROM diners"
+                                                                  " WHERE staff_no = 'S002'"),
+                                 "cash", -800, "topup", NULL, NULL, NULL, "test",
+                                 "2026-12-01T12:00:00"), CP_OK);
+    assert_int_equal(db_commit(d), CP_OK);
+    assert_int_equal(ledger_topup(d, "S002", 1000, "test", NULL), CP_ERR_DINER_INACTIVE);
+    assert_non_null(strstr(cp_detail(), "only settles what they owe, 8.00 yuan"));
+    assert_int_equal(ledger_topup(d, "S002", 800, "test", NULL), CP_OK);
+    balances(d, "S002", 0, 0);
+    assert_int_equal(ledger_topup(d, "S002", 100, "test", NULL), CP_ERR_DINER_INACTIVE);
 }
 
 /* Subsidy is spent oldest grant first and expired per grant month:
