@@ -333,8 +333,9 @@ static cp_err write_pdf(const char *path, const metrics_table *t, const publish_
 
 /* ---- recording --------------------------------------------------------------- */
 
-/* Refuses a month with no meals and no weighings at all (in o->canteen, when
- * given): its list would be empty, and a publication can never be taken back. */
+/* Refuses a month with no meals and no weighings at all: its list would be
+ * empty, and a publication can never be taken back. (A list is every
+ * canteen's: publish_redblack refuses o->canteen before.) */
 static cp_err refuse_empty(db *d, const metrics_span *span, const metrics_opts *o)
 {
     metrics_summary sum;
@@ -343,10 +344,9 @@ static cp_err refuse_empty(db *d, const metrics_span *span, const metrics_opts *
 
     metrics_summary_free(&sum);
     if (empty)
-        err = cp_fail(CP_ERR_INVALID, "%s has no meals and no weighings%s%s: there is nothing to "
+        err = cp_fail(CP_ERR_INVALID, "%s has no meals and no weighings: there is nothing to "
                       "publish; check --month, and that the terminals' and stations' records "
-                      "have reached this database", span->label, o->canteen ? _(" in canteen ") : "",
-                      o->canteen ? o->canteen : "");
+                      "have reached this database", span->label);
     return err;
 }
 
