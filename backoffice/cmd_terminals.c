@@ -221,6 +221,39 @@ int cmd_terminal_ack(office_ctx *c)
     return 0;
 }
 
+/* ---- terminal skip --------------------------------------------------------- */
+
+int cmd_terminal_skip(office_ctx *c)
+{
+    const char *to_arg = office_opt(c, "to"), *manager;
+    int64_t from;
+    long acked;
+    char *end;
+    long long to;
+    cp_err err;
+    int rc;
+
+    if ((rc = office_need(c, "to")))
+        return rc;
+    to = strtoll(to_arg, &end, 10);
+    if (*end || end == to_arg || to < 1) {
+        fprintf(stderr, _("cleanplate-office terminal skip: --to '%s': give the last missing "
+                          "event's number, as the sequence_gap alarm names it "
+                          "(`cleanplate-office terminals`)\n"), to_arg);
+        return 2;
+    }
+    if ((rc = office_need(c, "reason")) || (rc = office_manager(c, "manager", &manager)))
+        return rc;
+    if ((err = terminals_skip(c->d, c->pos[0], to, manager, office_opt(c, "reason"), &from,
+                              &acked)))
+        return office_fail(err);
+    printf(_("wrote off events %lld to %lld of terminal %s; its next events are taken "
+             "again\n"), (long long)from, (long long)to, c->pos[0]);
+    printf(P_("acknowledged %ld sequence_gap alarm\n", "acknowledged %ld sequence_gap alarms\n",
+              (unsigned long)acked), acked);
+    return 0;
+}
+
 /* ---- report alarms ---------------------------------------------------------- */
 
 /* The real-clock bounds [from, to) of month "YYYY-MM" in local time. */

@@ -21,6 +21,12 @@ int cmd_terminals(office_ctx *c);
  * (recorded and audited; `terminals` then counts them apart). */
 int cmd_terminal_ack(office_ctx *c);
 
+/* terminal skip CODE --to SEQ --reason TEXT --manager NAME: a manager
+ * writes off the terminal's events after its high-water mark up to SEQ,
+ * that it can no longer send (the store restored from an old copy), so
+ * that its next events are taken again (recorded and audited). */
+int cmd_terminal_skip(office_ctx *c);
+
 /* report alarms [--month YYYY-MM] [--json]: every alarm (raised in that
  * month), oldest first, with who acknowledged it, when and why. */
 int cmd_report_alarms(office_ctx *c);

@@ -58,6 +58,11 @@ static const command commands[] = {
      N_("acknowledge a terminal's alarm (the id `terminals` shows), or all its open ones, "
         "saying what was done; recorded and audited"), 1, "alarm=,all,reason=,manager=",
      cmd_terminal_ack},
+    {"terminal skip", "CODE --to SEQ --reason TEXT --manager NAME",
+     N_("write off a terminal's events it can no longer send, after its high-water mark up to "
+        "SEQ (the store restored from an old copy; the sequence_gap alarm names them), so that "
+        "its next events are taken again; recorded and audited"), 1,
+     "to=,reason=,manager=", cmd_terminal_skip},
     {"import departments", "FILE", N_("import departments (CSV: code,name,parent_code)"), 1, "",
      cmd_import_departments},
     {"import diners", "FILE",

@@ -561,7 +561,7 @@ static cp_err find_applied(const serve_req *r, const batch *b, int64_t seq, int6
 static void walk_events(const serve_req *r, json_t *events, json_t *answers, int64_t *hw,
                         batch *b, serve_answer *a)
 {
-    char hash[HASH_HEX_LEN], old[HASH_HEX_LEN], detail[256];
+    char hash[HASH_HEX_LEN], old[HASH_HEX_LEN], detail[400];
     size_t i;
     json_t *ev;
 
@@ -589,8 +589,10 @@ static void walk_events(const serve_req *r, json_t *events, json_t *answers, int
             free(text);
         } else if (seq > *hw + 1) {
             snprintf(detail, sizeof detail, "event %lld came after %lld: events %lld to %lld "
-                     "are missing; send them first", (long long)seq, (long long)*hw,
-                     (long long)*hw + 1, (long long)seq - 1);
+                     "are missing; send them first (those the terminal no longer holds, a "
+                     "manager writes off: cleanplate-office terminal skip %s --to %lld)",
+                     (long long)seq, (long long)*hw, (long long)*hw + 1, (long long)seq - 1,
+                     r->terminal, (long long)seq - 1);
             refuse_event(r, a, answers, *hw, "sequence_gap", detail);
             return;
         } else if ((err = apply_event(r, ev, seq, hash, b, &answer))) {

@@ -700,6 +700,29 @@ static const migration migrations[] = {
     {.sqlite = "ALTER TABLE audit ADD COLUMN chain TEXT NOT NULL DEFAULT '';"
                "CREATE INDEX audit_chain_seq ON audit(chain, seq);",
      .pg = schema_pg_v13},
+
+    /* version 14: events a terminal can no longer send, written off by a
+     * manager (`cleanplate-office terminal skip`). A store restored from a
+     * copy older than what the terminals keep (a month, core/termsync.c)
+     * lost events that no terminal holds any more; the server refused every
+     * later event for the gap, for good. A row moves the terminal's
+     * high-water mark to to_seq (terminals_info_of); an event of the range
+     * that still comes is applied as it comes. Append-only and audited. */
+    {.sqlite =
+    "CREATE TABLE terminal_skips ("
+    "  terminal TEXT NOT NULL REFERENCES terminals(code),"
+    "  from_seq INTEGER NOT NULL CHECK (from_seq >= 1),"
+    "  to_seq INTEGER NOT NULL CHECK (to_seq >= from_seq),"
+    "  actor TEXT NOT NULL,"
+    "  reason TEXT NOT NULL CHECK (reason <> ''),"
+    "  at TEXT NOT NULL,"
+    "  PRIMARY KEY (terminal, to_seq)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TRIGGER terminal_skips_no_update BEFORE UPDATE ON terminal_skips BEGIN"
+    "  SELECT RAISE(ABORT, 'written-off events are append-only'); END;"
+    "CREATE TRIGGER terminal_skips_no_delete BEFORE DELETE ON terminal_skips BEGIN"
+    "  SELECT RAISE(ABORT, 'written-off events are append-only'); END;",
+     .pg = schema_pg_v14},
 };
 
 /* The audit log and the publications in the order they were written (seq,
@@ -754,6 +777,8 @@ const schema_table schema_tables[] = {
     {"terminal_alarms", "id", 0, "SELECT, INSERT"},
     /* the office acknowledges alarms; the server never does */
     {"terminal_alarm_acks", "alarm_id", 0, "SELECT"},
+    /* the office writes off a terminal's lost events; the server reads them */
+    {"terminal_skips", "terminal, to_seq", 0, "SELECT"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -762,7 +787,8 @@ const schema_table schema_tables[] = {
 const char *const schema_append_only[] = {
     "sales", "sale_lines", "ledger", "voids", "charge_requests", "audit", "waste_records",
     "shift_events", "publications", "publication_rows", "purchases", "stock_counts",
-    "terminal_events", "terminal_keys", "terminal_alarms", "terminal_alarm_acks", NULL,
+    "terminal_events", "terminal_keys", "terminal_alarms", "terminal_alarm_acks",
+    "terminal_skips", NULL,
 };
 
 int schema_version(void)

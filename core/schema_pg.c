@@ -525,3 +525,16 @@ const char schema_pg_v12[] =
 const char schema_pg_v13[] =
     "ALTER TABLE audit ADD COLUMN chain " TXT " NOT NULL DEFAULT '';"
     "CREATE INDEX audit_chain_seq ON audit(chain, seq);";
+
+/* Version 14 (a terminal's lost events written off): see the SQLite text. */
+const char schema_pg_v14[] =
+    "CREATE TABLE terminal_skips ("
+    "  terminal " TXT " NOT NULL REFERENCES terminals(code) DEFERRABLE,"
+    "  from_seq " INT " NOT NULL CHECK (from_seq >= 1),"
+    "  to_seq " INT " NOT NULL CHECK (to_seq >= from_seq),"
+    "  actor " TXT " NOT NULL,"
+    "  reason " TXT " NOT NULL CHECK (reason <> ''),"
+    "  at " TXT " NOT NULL,"
+    "  PRIMARY KEY (terminal, to_seq)"
+    ");"
+    GUARDS("terminal_skips", "terminal_skips", "written-off events are append-only");

@@ -59,12 +59,15 @@ out:
 cp_err terminals_info_of(db *d, const char *code, terminals_info *out)
 {
     /* the newest key is the one with the largest id; the high-water mark is
-     * the largest seq applied (an index's last entry), not terminal_status's
-     * copy, which a request of the terminal in flight may not have moved */
+     * the largest seq applied (an index's last entry) or written off
+     * (terminals_skip), not terminal_status's copy, which a request of the
+     * terminal in flight may not have moved */
     static const char sql[] =
         "SELECT t.kind, c.code, c.id, (SELECT k.key_hex FROM terminal_keys k"
         "   WHERE k.terminal = t.code ORDER BY k.id DESC LIMIT 1),"
-        " (SELECT coalesce(max(e.seq), 0) FROM terminal_events e WHERE e.terminal = t.code)"
+        " (SELECT coalesce(max(m.seq), 0) FROM"
+        "   (SELECT max(e.seq) AS seq FROM terminal_events e WHERE e.terminal = t.code"
+        "    UNION ALL SELECT max(k.to_seq) FROM terminal_skips k WHERE k.terminal = t.code) m)"
         " FROM terminals t JOIN canteens c ON c.id = t.canteen_id WHERE t.code = ?1";
     db_stmt *st = db_prepare(d, sql);
     int rc;
@@ -477,14 +480,16 @@ static cp_err not_open(db *d, const char *code, int64_t alarm_id)
     return err;
 }
 
-/* The ids of code's open alarms (alarm_id alone, or all with 0) into a
- * new array *ids (the caller frees it) of *n. */
-static cp_err open_alarm_ids(db *d, const char *code, int64_t alarm_id, int64_t **ids,
-                             size_t *n)
+/* The ids of code's open alarms (alarm_id alone, or all with 0; of kind
+ * alone, or of any with NULL) into a new array *ids (the caller frees it)
+ * of *n. */
+static cp_err open_alarm_ids(db *d, const char *code, int64_t alarm_id, const char *kind,
+                             int64_t **ids, size_t *n)
 {
     static const char sql[] =
         "SELECT a.id FROM terminal_alarms a WHERE a.terminal = ?1"
         " AND (CAST(?2 AS BIGINT) = 0 OR a.id = ?2)"
+        " AND (CAST(?3 AS TEXT) IS NULL OR a.kind = ?3)"
         " AND NOT EXISTS (SELECT 1 FROM terminal_alarm_acks k WHERE k.alarm_id = a.id)"
         " ORDER BY a.id";
     db_stmt *st = db_prepare(d, sql);
@@ -498,6 +503,10 @@ static cp_err open_alarm_ids(db *d, const char *code, int64_t alarm_id, int64_t 
         return CP_ERR_DB;
     db_bind_text(st, 1, code);
     db_bind_int64(st, 2, alarm_id);
+    if (kind)
+        db_bind_text(st, 3, kind);
+    else
+        db_bind_null(st, 3);
     while (!err && (rc = db_step(st)) == DB_ROW) {
         if (*n == cap) {
             int64_t *more = realloc(*ids, (cap = cap ? 2 * cap : 16) * sizeof *more);
@@ -552,7 +561,7 @@ cp_err terminals_ack(db *d, const char *code, int64_t alarm_id, const char *acto
     if ((err = clock_now_iso(at)) || (err = terminals_info_of(d, code, &info)) ||
         (err = db_begin(d)))
         return err;
-    if ((err = open_alarm_ids(d, code, alarm_id, &ids, &count)))
+    if ((err = open_alarm_ids(d, code, alarm_id, NULL, &ids, &count)))
         goto out;
     if (alarm_id && count == 0) {
         err = not_open(d, code, alarm_id);
@@ -562,6 +571,88 @@ cp_err terminals_ack(db *d, const char *code, int64_t alarm_id, const char *acto
         err = ack_one(d, code, ids[i], actor, reason, at);
     if (!err)
         *n = (long)count;
+out:
+    free(ids);
+    return finish(d, err);
+}
+
+/* Writes off events from to to of code, in the open transaction: the
+ * row that moves the high-water mark, its audited note, and the terminal's
+ * status (its copy of the mark, for `terminals`). */
+static cp_err write_off(db *d, const char *code, int64_t from, int64_t to, const char *actor,
+                        const char *reason, const char *at)
+{
+    static const char skip_sql[] =
+        "INSERT INTO terminal_skips(terminal, from_seq, to_seq, actor, reason, at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    static const char status_sql[] =
+        "UPDATE terminal_status SET high_water = ?2, high_water_at = ?3"
+        " WHERE terminal = ?1 AND high_water < ?2";
+    db_stmt *st = db_prepare(d, skip_sql);
+    char subject[64];
+    cp_err err;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, code);
+    db_bind_int64(st, 2, from);
+    db_bind_int64(st, 3, to);
+    db_bind_text(st, 4, actor);
+    db_bind_text(st, 5, reason);
+    db_bind_text(st, 6, at);
+    if ((err = db_step_done(d, st, "writing off the events")))
+        return err;
+    if (!(st = db_prepare(d, status_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, code);
+    db_bind_int64(st, 2, to);
+    db_bind_text(st, 3, at);
+    if ((err = db_step_done(d, st, "moving the terminal's high-water mark")))
+        return err;
+    snprintf(subject, sizeof subject, "events %lld to %lld", (long long)from, (long long)to);
+    return audit_append(d, actor, code, "terminal.skip", subject, reason);
+}
+
+cp_err terminals_skip(db *d, const char *code, int64_t to, const char *actor,
+                      const char *reason, int64_t *from, long *acked)
+{
+    char at[CP_TIME_ISO_LEN];
+    terminals_info info;
+    int64_t *ids = NULL;
+    size_t count = 0;
+    cp_err err;
+
+    *from = 0;
+    *acked = 0;
+    if (!reason || !*reason)
+        return cp_fail(CP_ERR_INVALID, "say why the events are written off: --reason TEXT");
+    if ((err = clock_now_iso(at)) || (err = db_begin(d)))
+        return err;
+    if ((err = terminals_info_of(d, code, &info)) ||
+        (err = open_alarm_ids(d, code, 0, "sequence_gap", &ids, &count)))
+        goto out;
+    if (to <= info.high_water) {
+        err = cp_fail(CP_ERR_INVALID, "terminal %s's events up to %lld are in the store or "
+                      "written off already: nothing is missing up to %lld", code,
+                      (long long)info.high_water, (long long)to);
+        goto out;
+    }
+    /* only for a gap the server saw: a terminal that merely has not sent
+     * yet would lose what it still holds from view (it is applied when it
+     * comes, but the mark no longer waits for it) */
+    if (count == 0) {
+        err = cp_fail(CP_ERR_INVALID, "terminal %s has no open sequence_gap alarm: write off "
+                      "only the events such an alarm names as missing (`cleanplate-office "
+                      "terminals`)", code);
+        goto out;
+    }
+    *from = info.high_water + 1;
+    if ((err = write_off(d, code, *from, to, actor, reason, at)))
+        goto out;
+    for (size_t i = 0; !err && i < count; i++)
+        err = ack_one(d, code, ids[i], actor, reason, at);
+    if (!err)
+        *acked = (long)count;
 out:
     free(ids);
     return finish(d, err);

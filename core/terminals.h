@@ -134,6 +134,20 @@ cp_err terminals_alarms(db *d, const terminals_alarm_filter *f,
 cp_err terminals_ack(db *d, const char *code, int64_t alarm_id, const char *actor,
                      const char *reason, long *n);
 
+/* Writes off the events of terminal code after its high-water mark up to
+ * to, that it can no longer send (a store restored from a copy older than
+ * what the terminal keeps): as actor (a manager) with reason, one
+ * terminal_skips row, an audited note (terminal.skip) and the terminal's
+ * open sequence_gap alarms acknowledged with the same reason, in one
+ * transaction. The mark moves to to: the terminal's next event is taken;
+ * an event of the range that still comes is applied as it comes. *from
+ * gets the first written off, *acked how many alarms were acknowledged.
+ * CP_ERR_NOT_FOUND without such a terminal; CP_ERR_INVALID without a
+ * reason, when to is not above the mark, or when code has no open
+ * sequence_gap alarm. */
+cp_err terminals_skip(db *d, const char *code, int64_t to, const char *actor,
+                      const char *reason, int64_t *from, long *acked);
+
 /* A terminal that holds back the month that ends at end (the business
  * clock's ISO time of the first second after it, "2026-12-01T00:00:00"):
  * one that has contacted a server and either was last heard before end
