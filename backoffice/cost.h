@@ -139,6 +139,7 @@ typedef struct cost_month {
     int64_t g_per_meal_x10;        /* waste_g / meals x 10; -1 without meals */
     int64_t flagged;
     int has_data;                  /* anything bought, counted, eaten or wasted */
+    int open;                      /* cost_year: the month has not ended, left out */
 } cost_month;
 
 /* Computes the figures of f into *out (the caller frees with

@@ -316,11 +316,14 @@ cp_err cost_year(db *d, const char *canteen, int year, int64_t food_cost_fen_per
     if ((err = clock_now(&now)))
         return err;
     for (int k = 0; k < 12 && !err; k++) {
-        /* a month that has not begun has no figures yet: its opening stock
-         * would show as food used */
-        if (year * 12 + k > now.year * 12 + now.month - 1) {
+        /* a month that has not ended has no figures yet: its opening stock
+         * (the month before's closing count) and what was bought so far
+         * would show as food used, against part of its meals; the one in
+         * progress is marked open */
+        if (year * 12 + k >= now.year * 12 + now.month - 1) {
             snprintf(months[k].month, sizeof months[k].month, "%04u-%02u",
                      (unsigned)year % 10000, (unsigned)(k + 1) % 100);
+            months[k].open = year * 12 + k == now.year * 12 + now.month - 1;
             continue;
         }
         if (!(err = cost_month_of(d, canteen, year, k + 1, food_cost_fen_per_kg, &months[k])) &&

@@ -203,7 +203,7 @@ cp_err cost_print_year(int year, const cost_month months[12], const cost_total *
     for (int k = 0; k < 12; k++) {
         const cost_month *m = &months[k];
         if (!m->has_data) {
-            fprintf(f, "%04d-%02d %12s\n", year, k + 1, "no data");
+            fprintf(f, "%04d-%02d %12s\n", year, k + 1, m->open ? "not ended" : "no data");
             continue;
         }
         fprintf(f, "%-7s %12s %7lld %9s %12s %12s %8s %-6s %s\n", m->month,

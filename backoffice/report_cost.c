@@ -245,6 +245,8 @@ static void year_table(pdf_doc *doc, const cost_month months[12], const cost_tot
             snprintf(cell[0], sizeof cell[0], "%d 月", k + 1);
         else
             snprintf(cell[0], sizeof cell[0], "全年");
+        if (m && m->open)
+            snprintf(cell[1], sizeof cell[1], "未结束");
         if (!m || m->has_data) {
             money_format(used, cell[1]);
             snprintf(cell[2], sizeof cell[2], "%lld", (long long)meals);

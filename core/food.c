@@ -416,6 +416,14 @@ static cp_err check_count(const food_count *c, int64_t *fen, int64_t *grams)
     if (strcmp(c->month, now_month) > 0)
         return cp_fail(CP_ERR_INVALID, "--month %s has not begun (this is %s): count the stock "
                        "at the end of a month", c->month, now_month);
+    /* counted early in a month, it would be taken as that month's closing
+     * stock, with the month's deliveries still to come: a count on the 3rd
+     * meant for the month before goes to the month before */
+    if (strcmp(c->month, now_month) == 0 && clock_add_seconds(&now, 86400).month == now.month)
+        return cp_fail(CP_ERR_INVALID, "--month %s has not ended (today is day %d): its stock is "
+                       "counted on its last day; a count of the stock at the end of the month "
+                       "before is --month %04d-%02d", c->month, now.day,
+                       mon == 1 ? year - 1 : year, mon == 1 ? 12 : mon - 1);
     if ((err = check_text(&w, "category", c->category, FOOD_CATEGORY_MAX, 0)))
         return err;
     if (!c->yuan || money_parse_yuan(c->yuan, fen) != CP_OK)

@@ -96,6 +96,9 @@ as_manager stock count --canteen C1 --month 2026-11 --category 主食 --yuan 180
 as_manager stock count --canteen C1 --month 2026-11 --category 主食 --yuan 200 --kg 45 |
     grep -q "a recount" || fail "a recount is not said to be one"
 must_fail "has not begun" as_manager stock count --canteen C1 --month 2027-01 --category 主食 --yuan 1
+# on December 1st, December's closing stock is not counted yet (it would
+# be taken as the month's, with the month's deliveries still to come)
+must_fail "has not ended (today is day 1)" as_manager stock count --canteen C1 --month 2026-12 --category 主食 --yuan 1
 # a count typed with two zeros too many: said at once, and the month's food used is
 # below zero, which the report says (not "no meals"); a recount puts it right
 as_manager stock count --canteen C1 --month 2026-11 --category 主食 --yuan 20000 --kg 45 \
@@ -218,9 +221,14 @@ done
     fail "the year is not on one page"
 pdftotext "$TMPDIR/year.pdf" - 2>/dev/null | tr -d ' \n' >"$TMPDIR/year.txt"
 food_used=$(python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["food_used_fen"] / 100))' "$TMPDIR/cost.json")
-for want in 食堂成本核算年度报表 "11月${food_used}" 全年结果 "食堂负责人（签字）" 审计链头; do
+# December 1st: December has not ended and is left out (its opening stock,
+# November's closing count, was shown as food used, and summed into the year)
+for want in 食堂成本核算年度报表 "11月${food_used}" 12月未结束 "全年${food_used}" 全年结果 "食堂负责人（签字）" 审计链头; do
     grep -qF "$want" "$TMPDIR/year.txt" || fail "the year's PDF lacks $want"
 done
+"$OFFICE" report cost --year 2026 --canteen C1 >"$TMPDIR/year.out"
+grep -q "^2026-12 *not ended$" "$TMPDIR/year.out" || fail "report cost --year: $(cat "$TMPDIR/year.out")"
+grep -q "^2026 *${food_used} " "$TMPDIR/year.out" || fail "the year is not November's: $(cat "$TMPDIR/year.out")"
 # the quarter: October's starting stock is no food used, November as above, and
 # December, not counted, used what November ended with (260.00 yuan)
 CLEANPLATE_NOW=2027-01-05T09:00:00 "$OFFICE" report quarterly --quarter 2026Q4 --canteen C1 \

@@ -225,11 +225,19 @@ static void test_stock_count_newest_wins(void **state)
     c.month = "2026-12";
     assert_int_equal(food_stock_count(d, &c, "boss", id, &recount), CP_ERR_INVALID);
     assert_non_null(strstr(cp_detail(), "has not begun"));
+    /* the fixture's clock is 2026-11-20: November is counted on its last day */
     c.month = "2026-11";
+    assert_int_equal(food_stock_count(d, &c, "boss", id, &recount), CP_ERR_INVALID);
+    assert_non_null(strstr(cp_detail(), "has not ended (today is day 20)"));
+    assert_non_null(strstr(cp_detail(), "is --month 2026-10"));
+    /* on its last day it is */
+    fixture_at("2026-11-30T18:00:00");
     c.yuan = "-1";
     assert_int_equal(food_stock_count(d, &c, "boss", id, &recount), CP_ERR_INVALID);
+    c.yuan = "10";
+    assert_int_equal(food_stock_count(d, &c, "boss", id, &recount), CP_OK);
     assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE action = 'stock.count'"),
-                     2);
+                     3);
     assert_int_equal(verify(d, report, sizeof report), 0);
 }
 
