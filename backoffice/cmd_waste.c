@@ -18,13 +18,13 @@ static int parse_grams(const char *s, int64_t *out)
     if (!s || !*s || *s == '-' || *s == '+')
         goto bad;
     v = strtoll(s, &end, 10);
-    if (*end || v > WASTE_MAX_G)
+    if (*end || v > WASTE_MAX_TYPED_G)
         goto bad;
     *out = v;
     return 0;
 bad:
-    fprintf(stderr, _("cleanplate-office: --grams '%s' is not a whole number of grams "
-                      "(0 to 10000000, e.g. 350)\n"), s ? s : "");
+    fprintf(stderr, _("cleanplate-office: --grams '%s' is not a whole number of grams from "
+                      "0 to 1000000 (1,000 kg), e.g. 350\n"), s ? s : "");
     return 2;
 }
 

@@ -69,6 +69,12 @@ typedef struct waste_req {
  * scale's reading, and would overflow the sums of a month. */
 #define WASTE_MAX_G INT64_C(10000000)
 
+/* The heaviest weighing typed by hand (`waste add`), in grams: 1,000 kg,
+ * what the stations take as the most any scale reads (scale/proto.h,
+ * PROTO_MAX_GRAMS). A tray typed with four zeros too many was counted as
+ * 3,500 kg of leftovers in the month's ranking and its cost. */
+#define WASTE_MAX_TYPED_G INT64_C(1000000)
+
 /* Longest kitchen category and reason a station takes, in characters. */
 #define WASTE_CATEGORY_MAX 32
 #define WASTE_REASON_MAX 64

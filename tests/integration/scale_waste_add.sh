@@ -38,6 +38,9 @@ must_fail "--grams '-5' is not a whole number" "$OFFICE" waste add --stage plate
     --staff-no S0001 --grams -5 --terminal W1
 must_fail "--grams '1.5' is not a whole number" "$OFFICE" waste add --stage plate \
     --staff-no S0001 --grams 1.5 --terminal W1
+# 350 g with four zeros too many: more than any scale reads (1,000 kg)
+must_fail "--grams '3500000' is not a whole number of grams from 0 to 1000000" "$OFFICE" \
+    waste add --stage plate --staff-no S0001 --grams 3500000 --terminal W1
 must_fail "unknown stage 'compost'" "$OFFICE" waste add --stage compost --canteen C1 \
     --grams 5 --terminal W1
 must_fail "no diner with staff number 'S9999'" "$OFFICE" waste add --stage plate \
