@@ -250,6 +250,7 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
      * "at" (core/rules.c, RULES_SERVED). An online one is decided on the
      * server's clock when it comes: its "at" is only kept. */
     req.offline = json_is_true(json_object_get(ev, "offline"));
+    req.resent = json_is_true(json_object_get(ev, "resent"));
     req.at = req.offline ? json_string_value(json_object_get(ev, "at")) : NULL;
     if (req.offline && ((err = check_offline_at(r, req.at, seq, reqid, answer)) || *answer))
         return err;
@@ -335,9 +336,11 @@ static cp_err apply_weighing(const serve_req *r, json_t *ev, int64_t seq, const 
 }
 
 /* The hash of an event's content: its canonical JSON (keys sorted),
- * without "offline" and "served". A terminal that sent an event and got no
- * answer decides it offline and sends it again marked so (core/journal.h,
- * journal_mark_offline): the same event, not a reused id. */
+ * without "offline", "served" and "resent". A terminal that sent an event
+ * and got no answer decides it offline and sends it again marked so
+ * (core/journal.h, journal_mark_offline), and one the server lost after
+ * taking it is sent again marked resent (core/journal.c): the same event,
+ * not a reused id. */
 static int event_hash(json_t *ev, char hash[HASH_HEX_LEN])
 {
     json_t *content = json_copy(ev);
@@ -346,6 +349,7 @@ static int event_hash(json_t *ev, char hash[HASH_HEX_LEN])
     if (content) {
         json_object_del(content, "offline");
         json_object_del(content, "served");
+        json_object_del(content, "resent");
     }
     if (!content || !(text = json_dumps(content, JSON_COMPACT | JSON_SORT_KEYS))) {
         json_decref(content);

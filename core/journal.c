@@ -427,17 +427,23 @@ cp_err journal_delivered(journal *j, int64_t seq, const char *answer)
 /* The two writes of a high-water mark hw, inside the caller's transaction. */
 /* The body of an event sent again after the server lost it: marked
  * offline, to be posted on its time (the meal was served then, whatever the
- * wallet holds now); and not served (nothing to charge, its number only)
- * when the server had refused it. malloc'd; NULL when out of memory. */
+ * wallet holds now), and resent when it was charged online (the offline
+ * allowance did not bound it: core/rules.c); and not served (nothing to
+ * charge, its number only) when the server had refused it. malloc'd; NULL
+ * when out of memory. */
 static char *resent_body(const char *body, const char *answer)
 {
     json_t *ev = json_loads(body, 0, NULL), *a = answer ? json_loads(answer, 0, NULL) : NULL;
     int served = json_is_true(json_object_get(a, "ok"));
     char *text = NULL;
 
+    if (ev && !json_is_true(json_object_get(ev, "offline")) &&
+        json_object_set_new(ev, "resent", json_true()))
+        goto out;
     if (ev && !json_object_set_new(ev, "offline", json_true()) &&
         (served || !json_object_set_new(ev, "served", json_false())))
         text = json_dumps(ev, JSON_COMPACT);
+out:
     json_decref(ev);
     json_decref(a);
     return text;

@@ -192,8 +192,8 @@ enum {
 
 /* Takes the tapper, the period, the price and the rules from the row of
  * facts_sql into c and res. A category without a row of rules has the
- * defaults (core/rules.h); the offline allowance is not read: only a
- * terminal deciding without its server uses it (canteen_offline_cap). A
+ * defaults (core/rules.h); the offline allowance is read for a meal
+ * served offline only (read_served_here). A
  * price is a fact only of a meal (no lines) in a period. */
 static void take_facts(db_stmt *st, charge_ctx *c, charge_res *res)
 {
@@ -309,6 +309,40 @@ static cp_err step_today(db *d, db_stmt *st, charge_ctx *c)
     return CP_OK;
 }
 
+/* What the terminal of req charged the diner today, and the offline
+ * allowance of the diner's category: the facts of a meal served offline
+ * (rules: beyond_one_terminal). Read only for those, which come in a
+ * replay: the taps at a counter never pay for it. */
+static cp_err read_served_here(db *d, const charge_req *req, charge_ctx *c)
+{
+    static const char here_sql[] =
+        "SELECT count(*) FILTER (WHERE s.period_id = ?3 AND s.kind = 'meal'),"
+        " coalesce(sum(s.total_fen) FILTER (WHERE s.offline = 1), 0),"
+        " (SELECT code FROM canteens WHERE id = ?5)"
+        " FROM sales s WHERE s.diner_id = ?1 AND s.business_date = ?2 AND s.terminal = ?4"
+        " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)";
+    db_stmt *st = db_prepare(d, here_sql);
+    char canteen[64] = "";
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_int64(st, 1, c->t.diner_id);
+    db_bind_text(st, 2, c->date);
+    db_bind_int64(st, 3, c->period_id);
+    db_bind_text(st, 4, req->terminal);
+    db_bind_int64(st, 5, c->canteen_id);
+    if ((rc = db_step(st)) == DB_ROW) {
+        c->f.meals_here_in_period = db_col_int64(st, 0);
+        c->f.offline_here_today_fen = db_col_int64(st, 1);
+        db_copy_col(canteen, sizeof canteen, st, 2);
+    }
+    db_reset(st);
+    if (rc != DB_ROW)
+        return db_fail(d, "reading the terminal's sales today");
+    return canteen_offline_cap(d, canteen, c->t.category, &c->f.offline_daily_cap_fen, NULL);
+}
+
 /* The items of the lines at the canteen; an unknown item is left for the
  * rules to refuse (found = 0). */
 static cp_err read_lines(db *d, const charge_req *req, charge_ctx *c)
@@ -358,6 +392,7 @@ static cp_err gather_facts(db *d, db_stmt *facts, const charge_req *req, charge_
     cp_err err;
 
     c->f.mode = req->offline ? RULES_SERVED : RULES_ONLINE;
+    c->f.resent = req->offline && req->resent;
     c->f.card_no = req->card_no;
     c->f.dup_window_s = req->dup_tap_seconds > 0 ? req->dup_tap_seconds
                                                  : LEDGER_DUP_TAP_SECONDS;
@@ -394,6 +429,8 @@ static cp_err gather_facts(db *d, db_stmt *facts, const charge_req *req, charge_
                                     &c->f.subsidy_fen)) ||
         (err = step_today(d, sts[1], c)) ||
         (err = ids_take(d, sts[2], req->terminal, c->sale_id)) || (err = read_lines(d, req, c)))
+        return err;
+    if (req->offline && (err = read_served_here(d, req, c)))
         return err;
     return CP_OK;
 }

@@ -33,11 +33,18 @@ typedef struct charge_req {
     int dup_tap_seconds;    /* 0: LEDGER_DUP_TAP_SECONDS */
     /* A charge a terminal decided without the server and already served
      * (doc/protocol.md): posted whatever the wallets and limits now say;
-     * only an unknown card, no open period or no price refuse it. When it
-     * takes the cash below its limit the sale is flagged over_limit and the
-     * diner's cards are blocked ('blocked_offline') until a top-up brings
-     * the wallet back within its limit. */
+     * only an unknown card, no open period or no price refuse it, or more
+     * than its terminal could have served deciding alone (a second meal of
+     * the period there, more than the offline allowance there today: core/
+     * rules.c, beyond_one_terminal). When it takes the cash below its limit
+     * the sale is flagged over_limit and the diner's cards are blocked
+     * ('blocked_offline') until a top-up brings the wallet back within its
+     * limit. */
     bool offline;
+    /* offline: charged online first, sent again after the store lost it
+     * (core/journal.c, resent_body): the offline allowance does not bound
+     * it, the meal limit at its terminal still does */
+    bool resent;
     /* The tap time, local ISO "2026-11-03T12:04:10", or NULL: now. It decides
      * the business day, the period and the price, and is the sale's time. */
     const char *at;

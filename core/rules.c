@@ -81,6 +81,21 @@ static rules_refusal over_a_limit(const charge_facts *f, int64_t total)
     return RULES_CHARGE;
 }
 
+/* Whether a meal served offline is one its terminal could have served:
+ * deciding alone, a terminal keeps to the meal limit and the offline
+ * allowance by what it charged the card itself (pos/offline.c). More is a
+ * terminal that did not keep them (a stolen key, a journal replaced): it
+ * is refused, and the server raises served_but_refused for the office. Only
+ * this terminal's sales count: two terminals cut off together may each
+ * serve the card its meal (the partition the allowance bounds). */
+static int beyond_one_terminal(const charge_facts *f, int64_t total)
+{
+    if (f->nlines == 0 && f->meals_here_in_period >= f->meals_per_period)
+        return 1;
+    return !f->resent && (f->offline_daily_cap_fen < 0 ||
+           f->offline_here_today_fen + total > f->offline_daily_cap_fen);
+}
+
 cp_err rules_decide_charge(const charge_facts *f, charge_outcome *o)
 {
     int served = f->mode == RULES_SERVED;
@@ -112,6 +127,8 @@ cp_err rules_decide_charge(const charge_facts *f, charge_outcome *o)
     }
     if (!served && (limit = over_a_limit(f, total)) != RULES_CHARGE)
         return refused(o, limit, CP_ERR_LIMIT_REACHED);
+    if (served && beyond_one_terminal(f, total))
+        return refused(o, RULES_TERMINAL_ALLOWANCE, CP_ERR_LIMIT_REACHED);
 
     /* Subsidy first (what is left of it, never below zero), then cash. */
     subsidy = f->subsidy_fen > 0 ? f->subsidy_fen : 0;
@@ -208,6 +225,16 @@ void rules_word(const charge_facts *f, const charge_outcome *o, char *msg, size_
                money_format(f->offline_daily_cap_fen > 0 ? f->offline_daily_cap_fen : 0,
                             money[0]),
                money_format(f->offline_spent_today_fen, money[1]));
+        break;
+    case RULES_TERMINAL_ALLOWANCE:
+        refuse(msg, size, "served offline beyond what one terminal may serve alone (%lld "
+               "meals of this period and %s yuan offline today at this terminal, limits %lld "
+               "and %s yuan): not charged",
+               (long long)f->meals_here_in_period,
+               money_format(f->offline_here_today_fen, money[0]),
+               (long long)f->meals_per_period,
+               money_format(f->offline_daily_cap_fen > 0 ? f->offline_daily_cap_fen : 0,
+                            money[1]));
         break;
     case RULES_FUNDS:
         refuse(msg, size, "balance too low: %s yuan needed, %s yuan available; top up at the "

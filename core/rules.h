@@ -70,6 +70,12 @@ typedef struct charge_facts {
     int64_t offline_daily_cap_fen; /* per card and day, offline; -1: no allowance
                                     * set and no lunch price found: nothing offline */
 
+    /* RULES_SERVED: what this terminal charged the diner today (not void),
+     * what a terminal deciding alone could have served is bounded by it. */
+    int64_t meals_here_in_period;  /* fixed meals in this period, online or offline */
+    int64_t offline_here_today_fen; /* charged offline */
+    int resent;                    /* charged online first (charge_req.resent) */
+
     /* The names people read for the period and the category, for messages
      * only (core/names.c); NULL: the codes. Set them before rules_word(). */
     const char *period_shown, *category_shown;
@@ -88,6 +94,8 @@ typedef enum rules_refusal {
     RULES_MEALS_PER_PERIOD, /* CP_ERR_LIMIT_REACHED */
     RULES_DAILY_CAP,        /* CP_ERR_LIMIT_REACHED */
     RULES_OFFLINE_CAP,      /* CP_ERR_LIMIT_REACHED */
+    RULES_TERMINAL_ALLOWANCE, /* CP_ERR_LIMIT_REACHED: served offline beyond what
+                               * one terminal deciding alone may serve */
     RULES_FUNDS,            /* CP_ERR_INSUFFICIENT_FUNDS */
 } rules_refusal;
 

@@ -91,6 +91,26 @@ expect 200 ok
     fail "a charge answered before: $(cat "$TMPDIR/answer")"
 [ "$(sales_of 7)" = 1 ] || fail "event 7 charged $(sales_of 7) times"
 [ "$(alarms)" = 3 ] || fail "an alarm for a charge answered before"
+
+# POS1's key posting more than a terminal deciding alone could have served
+# (a stolen key: twenty "offline" lunches of one card): the first is
+# posted, the rest refused (limit_reached), each with its alarm, nothing
+# charged for them; a resent one (charged online first, the store lost
+# it) is bounded by the meal limit alone
+batch="{\"events\":[$(ev 8 0000000005 2026-11-20T11:30:00)"
+for n in $(seq 9 27); do batch="$batch,$(ev "$n" 0000000005 2026-11-20T11:3$((n % 10)):30)"; done
+req POS1 "$KEY" POST /v1/events "$batch]}"
+expect 200 ok
+[ "$(answer '[.answers[] | .ok] | map(select(.)) | length')" = 1 ] ||
+    fail "more lunches posted than one terminal could serve: $(cat "$TMPDIR/answer")"
+answer '.answers[1].message' | grep -q "beyond what one terminal may serve alone" ||
+    fail "the refusal: $(answer '.answers[1]')"
+[ "$(sql "SELECT count(*) FROM sales WHERE created_at LIKE '2026-11-20T11:3%'")" = 1 ] ||
+    fail "card 5 was charged more than once"
+[ "$(alarms)" = 22 ] || fail "$(alarms) alarms, not 3 + 19"
+req POS1 "$KEY" POST /v1/events "{\"events\":[$(ev 28 0000000006 2026-11-20T11:40:00 | sed 's/}$/,"resent":true}/')]}"
+expect 200 ok
+[ "$(answer '.answers[0].ok')" = true ] || fail "a resent lunch: $(cat "$TMPDIR/answer")"
 serve_stop
 "$OFFICE" verify >"$TMPDIR/verify.out" || fail "verify: $(cat "$TMPDIR/verify.out")"
 echo "serve_offline_at: ok"

@@ -1026,11 +1026,15 @@ static void test_audit_chain(void **state)
 }
 
 /* Posts an offline charge of card tapped at `at` (request id reqid) on POS1. */
+/* An offline charge of the terminal reqid names ("POS2/1": POS2). */
 static cp_err offline_tap(db *d, const char *card, const char *at, const char *reqid,
                           charge_res *res)
 {
-    charge_req req = {.terminal = "POS1", .card_no = card, .request_id = reqid,
+    char terminal[16];
+    charge_req req = {.terminal = terminal, .card_no = card, .request_id = reqid,
                       .actor = "test", .offline = true, .at = at};
+
+    snprintf(terminal, sizeof terminal, "%.*s", (int)strcspn(reqid, "/"), reqid);
     assert_int_equal(ledger_charge(d, &req, res), CP_OK);
     return res->result;
 }
@@ -1059,8 +1063,9 @@ static void test_offline_posts_over_limit(void **state)
     assert_false(r.over_limit);
     assert_int_equal(r.cash_fen, 800);
     assert_int_equal(card_is(d, "0000000001", "active"), 1);
-    /* a second lunch (past the meal limit) and no money for it: posted all the same */
-    assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T12:05:00", "POS1/2", &r), CP_OK);
+    /* a second lunch at another terminal cut off too (past the meal limit) and
+     * no money for it: posted all the same */
+    assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T12:05:00", "POS2/1", &r), CP_OK);
     assert_true(r.offline);
     assert_true(r.over_limit);
     assert_int_equal(r.cash_left_fen, -600);
@@ -1136,14 +1141,47 @@ static void test_offline_unblock_on_topup(void **state)
     assert_int_equal(problems(d), 0);
     /* in a batch too */
     fixture_at("2026-11-20T17:30:00");
+    assert_int_equal(canteen_set_offline_cap(d, "staff", 2000, "test"), CP_OK);
     assert_int_equal(offline_tap(d, "0000000011", "2026-11-20T17:10:00", "POS1/2", &r), CP_OK);
-    assert_int_equal(offline_tap(d, "0000000011", "2026-11-20T17:11:00", "POS1/3", &r), CP_OK);
+    assert_int_equal(offline_tap(d, "0000000011", "2026-11-20T17:11:00", "POS2/1", &r), CP_OK);
     assert_true(r.over_limit);
     assert_int_equal(card_is(d, "0000000011", "blocked_offline"), 1);
     items[0].fen = 100;
     items[1].fen = 2000;
     assert_int_equal(ledger_topup_batch(d, items, 2, "test", NULL), CP_OK);
     assert_int_equal(card_is(d, "0000000011", "active"), 1);
+    assert_int_equal(problems(d), 0);
+}
+
+/* A terminal that posts more than it could have served deciding alone (a
+ * second lunch of one card, more than the allowance offline in a day, at
+ * that terminal) is refused: a stolen key or a broken terminal, not a cut
+ * link. Nothing is charged; two terminals cut off together still may. */
+static void test_offline_beyond_one_terminal(void **state)
+{
+    db *d = *state;
+    charge_res r;
+
+    assert_int_equal(ledger_topup(d, "S001", 10000, "test", NULL), CP_OK);
+    assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T12:00:00", "POS1/1", &r), CP_OK);
+    assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T12:05:00", "POS1/2", &r),
+                     CP_ERR_LIMIT_REACHED);
+    assert_non_null(strstr(r.message, "beyond what one terminal may serve alone (1 meals"));
+    assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T12:06:00", "POS2/1", &r), CP_OK);
+    /* dinner: the allowance (one lunch, 8.00) is spent offline at POS1 today */
+    fixture_at("2026-11-20T17:30:00");
+    assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T17:10:00", "POS1/3", &r),
+                     CP_ERR_LIMIT_REACHED);
+    assert_non_null(strstr(r.message, "8.00 yuan offline today at this terminal"));
+    balances(d, "S001", 10000 - 1600, 0);
+    /* an online lunch counts too: the terminal knew of it (pos/offline.c) */
+    assert_int_equal(canteen_set_offline_cap(d, "staff", 5000, "test"), CP_OK);
+    fixture_at("2026-11-21T12:00:00");
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    assert_int_equal(offline_tap(d, "0000000001", "2026-11-21T12:10:00", "POS1/4", &r),
+                     CP_ERR_LIMIT_REACHED);
+    assert_int_equal(offline_tap(d, "0000000001", "2026-11-21T17:10:00", "POS1/5", &r), CP_OK);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM sales"), 4);
     assert_int_equal(problems(d), 0);
 }
 
@@ -1210,6 +1248,7 @@ int main(void)
         T(test_audit_chain),         T(test_offline_posts_over_limit),
         T(test_offline_refusals),    T(test_offline_unblock_on_topup),
         T(test_offline_request_repeats), T(test_offline_flags_audited),
+        T(test_offline_beyond_one_terminal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

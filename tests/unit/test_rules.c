@@ -270,9 +270,17 @@ static void test_served(void **state)
     f.mode = RULES_SERVED;
     f.card_status = "lost";
     f.diner_status = "suspended";
-    f.meals_in_period = 3;
+    f.meals_in_period = 3; /* at other terminals: not this one's to know */
     f.daily_cap_fen = 0;
-    f.offline_daily_cap_fen = 0;
+    f.offline_daily_cap_fen = 800; /* one lunch */
+    /* beyond what this terminal could serve alone: a second meal of the
+     * period here, or more than the allowance offline here today */
+    f.meals_here_in_period = 1;
+    refused(&f, CP_ERR_LIMIT_REACHED, RULES_TERMINAL_ALLOWANCE);
+    f.meals_here_in_period = 0;
+    f.offline_here_today_fen = 1;
+    refused(&f, CP_ERR_LIMIT_REACHED, RULES_TERMINAL_ALLOWANCE);
+    f.offline_here_today_fen = 0;
     f.subsidy_fen = 300;
     f.cash_fen = 200;
     f.overdraft_fen = 100;
