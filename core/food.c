@@ -208,6 +208,43 @@ static cp_err insert_purchase(db *d, const row *r, const char *actor, const char
                        detail, NULL);
 }
 
+/* Refuses a supplier's invoice the canteen has recorded already (and not
+ * reversed): a file imported twice, a delivery typed again, doubled the
+ * month's food cost. Lines of one invoice come in one file (several
+ * categories), so an import checks all its lines before writing any. */
+static cp_err check_invoice_new(db *d, const where *w, int64_t canteen_id, const char *supplier,
+                                const char *invoice)
+{
+    static const char sql[] =
+        "SELECT p.id, p.business_date FROM purchases p WHERE p.canteen_id = ?1"
+        " AND p.supplier = ?2 AND p.invoice = ?3 AND p.reverses IS NULL"
+        " AND NOT EXISTS (SELECT 1 FROM purchases r WHERE r.reverses = p.id) LIMIT 1";
+    char f[256], id[IDS_LEN], day[CP_DATE_LEN];
+    db_stmt *st;
+    int rc;
+
+    if (!invoice || !*invoice)
+        return CP_OK;
+    if (!(st = db_prepare(d, sql)))
+        return CP_ERR_DB;
+    db_bind_int64(st, 1, canteen_id);
+    db_bind_text(st, 2, supplier);
+    db_bind_text(st, 3, invoice);
+    if ((rc = db_step(st)) == DB_ROW) {
+        db_copy_col(id, sizeof id, st, 0);
+        db_copy_col(day, sizeof day, st, 1);
+    }
+    db_reset(st);
+    if (rc == DB_ERROR)
+        return db_fail(d, "reading the purchases");
+    if (rc == DB_ROW)
+        return cp_fail(CP_ERR_EXISTS, "%s: invoice %s of %s is recorded already (purchase %s "
+                       "of %s): the same invoice twice? to record it again, `purchase reverse` "
+                       "the earlier one first", field(w, "invoice", f), invoice, supplier, id,
+                       day);
+    return CP_OK;
+}
+
 cp_err food_purchase_add(db *d, const food_purchase *p, const char *actor, char id[IDS_LEN])
 {
     char day[CP_DATE_LEN];
@@ -221,7 +258,8 @@ cp_err food_purchase_add(db *d, const food_purchase *p, const char *actor, char 
     if ((err = db_begin(d)))
         return err;
     if ((err = canteen_lookup(d, p->canteen, &r.canteen_id)) ||
-        (err = check_category(d, &w, p->category)))
+        (err = check_category(d, &w, p->category)) ||
+        (err = check_invoice_new(d, &w, r.canteen_id, p->supplier, p->invoice)))
         goto fail;
     r.date = p->date, r.supplier = p->supplier, r.category = p->category;
     r.invoice = p->invoice, r.grams = v.grams, r.fen = v.fen;
@@ -331,6 +369,12 @@ cp_err food_import_purchases(db *d, const csv_table *t, const char *name, const 
         return err;
     if ((err = canteen_lookup(d, canteen, &r.canteen_id)))
         goto fail;
+    for (size_t i = 1; i < t->nrows; i++) {
+        where w = {name, t->rows[i].line};
+        if ((err = check_invoice_new(d, &w, r.canteen_id, t->rows[i].fields[1],
+                                     t->rows[i].fields[5])))
+            goto fail;
+    }
     /* each line its own event, so that each can be reversed by its id */
     for (size_t i = 1; i < t->nrows; i++) {
         char *const *f = t->rows[i].fields;

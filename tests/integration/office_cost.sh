@@ -79,9 +79,17 @@ as_manager import purchases "$TMPDIR/purchases.csv" --canteen C1 >"$TMPDIR/out" 
     fail "import purchases: $(cat "$TMPDIR/err" 2>/dev/null)"
 grep -q "imported 10 purchases for canteen C1: 299.375 kg, 2286.00 yuan" "$TMPDIR/out" ||
     fail "import: $(cat "$TMPDIR/out")"
-# a delivery typed twice, taken back
+# the file imported twice (the supplier sent it again), or an invoice typed
+# again: refused, naming the purchase that has it; the month's cost was doubled
+must_fail "invoice FP1101 of 绿源蔬菜, 配送中心 is recorded already" \
+    as_manager import purchases "$TMPDIR/purchases.csv" --canteen C1
+must_fail "invoice FP1109 of 海鲜行 is recorded already (purchase " as_manager purchase add \
+    --canteen C1 --date 2026-11-09 --supplier 海鲜行 --category 水产 --kg 8.25 --yuan 330 \
+    --invoice FP1109
+[ "$(sql "SELECT count(*) FROM purchases")" = 10 ] || fail "a purchase recorded twice"
+# a delivery without its invoice typed twice, taken back
 id=$(as_manager purchase add --canteen C1 --date 2026-11-09 --supplier 海鲜行 --category 水产 \
-    --kg 8.25 --yuan 330 --invoice FP1109 | sed -n 's/^purchase \([0-9a-f]*\):.*/\1/p')
+    --kg 8.25 --yuan 330 | sed -n 's/^purchase \([0-9a-f]*\):.*/\1/p')
 [ -n "$id" ] || fail "purchase add printed no id"
 as_manager purchase reverse "$id" --reason "送货单录了两次" | grep -q "reversed by" || fail "reverse"
 must_fail "reversed already" as_manager purchase reverse "$id" --reason again

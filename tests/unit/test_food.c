@@ -180,13 +180,30 @@ static void test_import_all_or_nothing(void **state)
     /* one event a line, so that each can be reversed */
     assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE action = 'purchase.add'"),
                      3);
+    /* the same file again: its invoices are recorded, nothing is written */
+    assert_int_equal(csvread_buffer("november.csv", good, sizeof good - 1, &t), CP_OK);
+    assert_int_equal(food_import_purchases(d, t, "november.csv", "C1", "boss", &n, &g, &fen),
+                     CP_ERR_EXISTS);
+    assert_non_null(strstr(cp_detail(), "november.csv:2: field invoice: invoice FP100 of "
+                                        "绿源蔬菜, 有限公司 is recorded already"));
+    csvread_free(t);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM purchases"), 3);
+    /* one invoice of several lines is one file's: taken */
+    static const char lines[] = "date,supplier,category,kg,yuan,invoice\n"
+                                "2026-11-07,粮油公司,主食,10,42,FP200\n"
+                                "2026-11-07,粮油公司,肉禽,1,30,FP200\n";
+    assert_int_equal(csvread_buffer("lines.csv", lines, sizeof lines - 1, &t), CP_OK);
+    assert_int_equal(food_import_purchases(d, t, "lines.csv", "C1", "boss", &n, &g, &fen), CP_OK);
+    csvread_free(t);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM purchases"), 5);
+    assert_int_not_equal(db_exec(d, "DELETE FROM purchases WHERE invoice = 'FP200'"), CP_OK);
     /* a category nobody added, on line 3: nothing of the file is recorded */
     assert_int_equal(csvread_buffer("bad.csv", bad, sizeof bad - 1, &t), CP_OK);
     assert_int_equal(food_import_purchases(d, t, "bad.csv", "C1", "boss", &n, &g, &fen),
                      CP_ERR_INVALID);
     assert_non_null(strstr(cp_detail(), "bad.csv:3: field category: no food category '水果'"));
     csvread_free(t);
-    assert_int_equal(fixture_int(d, "SELECT count(*) FROM purchases"), 3);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM purchases"), 5);
     /* a date after today is found before anything is written */
     static const char late[] = "date,supplier,category,kg,yuan,invoice\n"
                                "2026-11-06,a,主食,10,42,\n2026-12-01,b,主食,1,1,\n";
@@ -195,7 +212,7 @@ static void test_import_all_or_nothing(void **state)
                      CP_ERR_INVALID);
     assert_non_null(strstr(cp_detail(), "late.csv:3: field date"));
     csvread_free(t);
-    assert_int_equal(fixture_int(d, "SELECT count(*) FROM purchases"), 3);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM purchases"), 5);
     assert_int_equal(verify(d, report, sizeof report), 0);
 }
 
