@@ -28,14 +28,36 @@ static int read_role_password(const char *role, char *pw, size_t size)
     return 0;
 }
 
+/* The password of role into pw, asked only when the server has no such
+ * role: roles belong to the whole server, and one that exists keeps its
+ * password (its other stores' logins go on working). *given 0: it exists. */
+static int new_role_password(office_ctx *c, const char *role, char *pw, size_t size, int *given)
+{
+    int exists;
+    cp_err err;
+
+    *given = 0;
+    if ((err = roles_exists(c->d, role, &exists)))
+        return office_fail(err);
+    if (exists) {
+        printf(_("the role %s exists already on this server: its password is kept (the "
+                 "superuser changes it with ALTER ROLE)\n"), role);
+        return 0;
+    }
+    *given = 1;
+    return read_role_password(role, pw, size);
+}
+
 /* init opens the store itself: with --create-roles a SQLite file is refused
- * before it is made, and the passwords are read before anything changes. */
+ * before it is made, and the passwords of the roles to make are read before
+ * anything changes. */
 int cmd_init(office_ctx *c)
 {
     const char *target = office_opt(c, "db");
     const char *office = office_opt(c, "office-role"), *terminal = office_opt(c, "terminal-role");
     int roles = office_opt(c, "create-roles") != NULL, rc = 0;
     char office_pw[256] = "", terminal_pw[256] = "";
+    int office_new = 0, terminal_new = 0;
     cp_err err;
 
     if (!roles && (office || terminal)) {
@@ -55,11 +77,17 @@ int cmd_init(office_ctx *c)
     if (roles && ((err = roles_check_name(office, "office-role")) ||
                   (err = roles_check_name(terminal, "terminal-role"))))
         return office_fail(err);
-    if (roles && ((rc = read_role_password(office, office_pw, sizeof office_pw)) ||
-                  (rc = read_role_password(terminal, terminal_pw, sizeof terminal_pw))))
+    if ((err = db_open(target, DB_OPEN_CREATE, &c->d))) {
+        rc = office_fail(err);
         goto out;
-    if ((err = db_open(target, DB_OPEN_CREATE, &c->d)) || (err = db_migrate(c->d)) ||
-        (err = roles ? roles_create(c->d, office, office_pw, terminal, terminal_pw)
+    }
+    if (roles &&
+        ((rc = new_role_password(c, office, office_pw, sizeof office_pw, &office_new)) ||
+         (rc = new_role_password(c, terminal, terminal_pw, sizeof terminal_pw, &terminal_new))))
+        goto out;
+    if ((err = db_migrate(c->d)) ||
+        (err = roles ? roles_create(c->d, office, office_new ? office_pw : NULL, terminal,
+                                    terminal_new ? terminal_pw : NULL)
                      : roles_refresh(c->d))) {
         rc = office_fail(err);
         goto out;
@@ -67,7 +95,7 @@ int cmd_init(office_ctx *c)
     printf(_("database ready (schema version %d)\n"), db_schema_version());
     if (roles)
         printf(_("roles ready: %s owns the store (the back office), %s may do what terminals "
-                 "and servers do (their passwords are set)\n"), office, terminal);
+                 "and servers do\n"), office, terminal);
 out:
     sodium_memzero(office_pw, sizeof office_pw);
     sodium_memzero(terminal_pw, sizeof terminal_pw);

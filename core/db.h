@@ -278,6 +278,8 @@ cp_err db_sync_ids(db *d);
  * (SCRAM-SHA-256 by default) and only the hash is sent. Roles are
  * PostgreSQL's: on SQLite CP_ERR_INVALID saying so. */
 cp_err db_login_role(db *d, const char *name, const char *password);
+/* (password NULL: the role exists and keeps its password; it is only made
+ * able to log in.) */
 
 /* Whether the store takes no writes (*yes 1): a PostgreSQL hot standby
  * (or a session made read-only), or a SQLite file that could be opened only

@@ -628,6 +628,24 @@ static cp_err pg_login_role(db *d, const char *name, const char *password)
                       "names of their own", name);
         goto out;
     }
+    if (!password && !exists) {
+        err = cp_fail(CP_ERR_INVALID, "the role %s does not exist: give its password", name);
+        goto out;
+    }
+    if (!password) { /* an existing role keeps its password: it may serve other stores */
+        if (!(ident = PQescapeIdentifier(c->conn, name, strlen(name)))) {
+            pg_remember(c, NULL);
+            err = pg_fail(d, "naming the role");
+            goto out;
+        }
+        if (asprintf(&sql, "ALTER ROLE %s LOGIN", ident) < 0) {
+            sql = NULL;
+            err = cp_fail(CP_ERR_NOMEM, "out of memory naming the role %s", name);
+            goto out;
+        }
+        err = pg_run(d, sql, "letting the role log in", NULL);
+        goto out;
+    }
     /* NULL: the algorithm the server's password_encryption names */
     if (!(hashed = PQencryptPasswordConn(c->conn, password, name, NULL)) ||
         !(ident = PQescapeIdentifier(c->conn, name, strlen(name))) ||

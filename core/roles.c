@@ -119,6 +119,21 @@ static cp_err apply(db *d, const char *office, const char *terminal)
     return grant_terminal(d);
 }
 
+cp_err roles_exists(db *d, const char *name, int *exists)
+{
+    db_stmt *st = db_prepare(d, "SELECT count(*) FROM pg_roles WHERE rolname = ?1");
+    int rc;
+
+    *exists = 0;
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, name);
+    if ((rc = db_step(st)) == DB_ROW)
+        *exists = db_col_int64(st, 0) > 0;
+    db_reset(st);
+    return rc == DB_ROW ? CP_OK : db_fail(d, "reading the roles");
+}
+
 cp_err roles_create(db *d, const char *office, const char *office_password, const char *terminal,
                     const char *terminal_password)
 {

@@ -34,6 +34,12 @@ cp_err roles_check_password(const char *role, const char *password);
  * On SQLite CP_ERR_INVALID: roles are PostgreSQL's. */
 cp_err roles_create(db *d, const char *office, const char *office_password, const char *terminal,
                     const char *terminal_password);
+/* (A password NULL: that role exists and keeps its own, roles_exists.) */
+
+/* Whether the server has a role name (*exists): roles belong to the whole
+ * server, and one that exists may serve another store, whose logins its
+ * password keeps working. PostgreSQL only. */
+cp_err roles_exists(db *d, const char *name, int *exists);
 
 /* After init migrated a store whose roles were made: its tables' owner and
  * the roles that owner granted INSERT on sales (the terminals') are found in

@@ -56,6 +56,15 @@ grep -q "roles ready: $office owns the store" "$TMPDIR/init" || fail "init said:
 ! grep -qF -e "$OFFICE_PW" -e "$TERMINAL_PW" "$TMPDIR/init" || fail "init printed a password"
 [ "$(sql "SELECT tableowner FROM pg_tables WHERE tablename = 'sales'
         AND schemaname = current_schema()")" = "$office" ] || fail "the office does not own sales"
+# again (another store of the same server would do the same): roles belong to
+# the server, so existing ones keep their passwords and none is asked; every
+# login of the stores they serve goes on working (they were all set anew)
+"$OFFICE" init --create-roles --office-role "$office" --terminal-role "$terminal" \
+    </dev/null >"$TMPDIR/init" 2>&1 || fail "init --create-roles again: $(cat "$TMPDIR/init")"
+grep -q "the role $terminal exists already on this server: its password is kept" "$TMPDIR/init" ||
+    fail "init again said: $(cat "$TMPDIR/init")"
+psql -X -q -d "$(as_role "$terminal" "$TERMINAL_PW")" -c "SELECT 1" >/dev/null 2>&1 ||
+    fail "the terminals' password was changed by a second init"
 
 # 3. the office sets up a canteen on its own store; a terminal charges, a void and
 #    a weighing go through the terminals' role (the triggers they fire included)
