@@ -112,6 +112,8 @@ int cmd_rollup(office_ctx *c)
                           "target_session_attrs=read-write)\n"));
         return 1;
     }
+    if (office_opt(c, "redo") && (err = metrics_rollup_forget(c->d, &span)))
+        return office_fail(err);
     if ((err = metrics_rollup(c->d, &span, 1, &days, &from_records)))
         return office_fail(err);
     printf(P_("rolled up %ld closed day of %s\n", "rolled up %ld closed days of %s\n",

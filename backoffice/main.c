@@ -215,10 +215,11 @@ static const command commands[] = {
      "--canteen CODE) --grams N [--category C] [--reason R] --terminal CODE",
      N_("record a weighing by hand when a scale is broken (flagged manual)"), 0,
      CMD_WASTE_ADD_OPTIONS, cmd_waste_add},
-    {"rollup", "(--month YYYY-MM | --quarter YYYYQn)",
+    {"rollup", "(--month YYYY-MM | --quarter YYYYQn) [--redo]",
      N_("add up the closed days of a month or quarter for fast metrics (metrics does it too; "
-        "run nightly)"),
-     0, "month=,quarter=", cmd_rollup},
+        "run nightly); --redo adds up again the days already done (verify found one that "
+        "differs from its records)"),
+     0, "month=,quarter=,redo", cmd_rollup},
 };
 
 static void usage(FILE *f)

@@ -7,10 +7,10 @@
 
 #include "backoffice/csvout.h"
 #include "core/db.h"
+#include "core/rollup.h"
 
-/* The threshold the daily rollups count clean trays at; another threshold
- * makes the metrics count from the raw records instead (slower, same answer). */
-#define METRICS_ROLLUP_THRESHOLD_G 10
+/* The threshold the daily rollups count clean trays at (core/rollup.h). */
+#define METRICS_ROLLUP_THRESHOLD_G ROLLUP_THRESHOLD_G
 /* Published groups are never smaller than this many distinct diners. */
 #define METRICS_MIN_DINERS 5
 
@@ -93,6 +93,11 @@ void metrics_span_before(const metrics_span *span, metrics_span *prev);
  * since is read from the records. o NULL: the default threshold. */
 cp_err metrics_begin_read(db *d, const metrics_span *last, int months_back,
                           const metrics_opts *o);
+
+/* Forgets the rollups of span's days (their marks in rollup_days), so that
+ * the next metrics_rollup sums each closed day again from its records: what
+ * `rollup --redo` does after verify found a rollup that differs from them. */
+cp_err metrics_rollup_forget(db *d, const metrics_span *span);
 
 cp_err metrics_rollup(db *d, const metrics_span *span, int progress, long *days,
                       int *from_records);

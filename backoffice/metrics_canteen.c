@@ -69,12 +69,12 @@ static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts
     "   AND (?5 = 0 OR s.canteen_id = ?5)"                                                     \
     "   AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"                         \
     " UNION ALL"                                                                               \
-    " SELECT " WKEY ", 0, " ONE_IF(PLATE_OK " AND w.diner_id IS NOT NULL") ","                 \
+    " SELECT " WKEY ", 0, " ROLLUP_ONE_IF(PLATE_OK " AND w.diner_id IS NOT NULL") ","          \
     "   CASE WHEN " PLATE_OK " AND w.diner_id IS NOT NULL THEN w.net_g ELSE 0 END,"            \
-    "   " ONE_IF(PLATE_OK " AND w.diner_id IS NOT NULL AND w.net_g <= ?6") ","                 \
-    "   " ONE_IF(PLATE_OK " AND w.diner_id IS NULL") ","                                       \
+    "   " ROLLUP_ONE_IF(PLATE_OK " AND w.diner_id IS NOT NULL AND w.net_g <= ?6") ","          \
+    "   " ROLLUP_ONE_IF(PLATE_OK " AND w.diner_id IS NULL") ","                                \
     "   CASE WHEN " PLATE_OK " AND w.diner_id IS NULL THEN w.net_g ELSE 0 END,"                \
-    "   " ONE_IF("NOT " PLATE_OK)                                                              \
+    "   " ROLLUP_ONE_IF("NOT " PLATE_OK)                                                       \
     " FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"                       \
     "   AND w.business_date BETWEEN ?3 AND ?4 AND w.stage = 'plate'"                           \
     "   AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"                 \
@@ -145,7 +145,7 @@ cp_err metrics_sales(db *d, const metrics_span *span, int64_t canteen_id,
         " sum(x.subsidy_fen), sum(x.cash_fen) FROM ("
         " SELECT canteen_id, period_id, category, meals, total_fen, subsidy_fen, cash_fen"
         " FROM rollup_sales WHERE business_date BETWEEN ?1 AND ?2"
-        " UNION ALL" SALES_SUMS_SQL("?3", "?4") ") x"
+        " UNION ALL" ROLLUP_SALES_SUMS_SQL("?3", "?4") ") x"
         " LEFT JOIN meal_periods p ON p.id = x.period_id"
         " WHERE ?5 = 0 OR x.canteen_id = ?5"
         " GROUP BY coalesce(p.name, ''), x.category ORDER BY 1, 2";

@@ -9,21 +9,8 @@
 #include "backoffice/metrics.h"
 #include "core/clock.h"
 #include "core/db.h"
+#include "core/rollup.h"
 
-
-/* 1 when cond holds, else 0: a truth value is a number on SQLite only, so
- * that sum() can add it up; PostgreSQL's booleans are summed through this. */
-#define ONE_IF(cond) "CASE WHEN " cond " THEN 1 ELSE 0 END"
-
-/* The meals and money of one day's sales that were not voided, per canteen,
- * meal period (0: outside one) and diner category (rollup_sales); ?1 is the
- * day, and the columns are those of rollup_sales after the day. */
-#define SALES_SUMS_SQL(FROM, TO)                                                            \
-    " SELECT canteen_id, coalesce(period_id, 0), category, count(*), sum(total_fen),"     \
-    "   sum(subsidy_fen), sum(cash_fen) FROM sales s"                                      \
-    " WHERE s.business_date BETWEEN " FROM " AND " TO                                      \
-    " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"                       \
-    " GROUP BY canteen_id, coalesce(period_id, 0), category"
 
 /* Today's business date, or "0000-00-00" when the clock is not readable (a
  * bad CLEANPLATE_NOW), so that no day counts as closed. */

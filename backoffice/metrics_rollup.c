@@ -31,32 +31,6 @@ static int next_day(char date[CP_DATE_LEN])
 }
 
 
-/* The sums of one closed day per canteen, department and meal period, as
- * rows of (canteen_id, dept, period, meals, trays, grams, clean, flagged); ?1
- * is the day, ?2 the clean-plate threshold, ?3 the flags that leave a tray
- * out (WASTE_FLAGS_LEFT_OUT): such a tray adds to flagged only.
- * CROSS JOIN keeps canteens the outer loop, so that the day's trays are found
- * through waste_canteen_day (canteen, day): with a plain JOIN the planner
- * scanned that whole index for every day, ~0.1 s a day with half a million
- * trays. */
-#define ROLLUP_SUMS_SQL                                                                   \
-    " SELECT canteen_id, dept, period, sum(meals), sum(trays), sum(grams), sum(clean),"  \
-    "   sum(flagged)"                                                                    \
-    " FROM (SELECT canteen_id, department_id AS dept, coalesce(period_id, 0) AS period," \
-    "         1 AS meals, 0 AS trays, 0 AS grams, 0 AS clean, 0 AS flagged"              \
-    "       FROM sales s WHERE s.business_date = ?1"                                     \
-    "       AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"               \
-    "       UNION ALL"                                                                   \
-    "       SELECT w.canteen_id, CASE WHEN w.diner_id IS NULL THEN 0 ELSE w.department_id END," \
-    "         coalesce(w.period_id, 0), 0, " ONE_IF("(w.flags & ?3) = 0") ","            \
-    "         CASE WHEN (w.flags & ?3) = 0 THEN w.net_g ELSE 0 END,"                     \
-    "         " ONE_IF("(w.flags & ?3) = 0 AND w.net_g <= ?2") ","                       \
-    "         " ONE_IF("(w.flags & ?3) <> 0")                                            \
-    "       FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"           \
-    "       AND w.business_date = ?1 AND w.stage = 'plate'"                              \
-    "       AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id))"     \
-    "   AS day_rows GROUP BY canteen_id, dept, period"
-
 /* Sums one day into the temporary rollup_stage and rollup_sales_stage. Each
  * is one statement, so one snapshot of the day (a sale arriving between the
  * two deletes the day's mark, and the sums are taken again); they write only
@@ -76,9 +50,9 @@ static cp_err rollup_stage(db *d, const char *date)
         " cash_fen BIGINT)";
     static const char clear_sql[] = "DELETE FROM rollup_stage";
     static const char clear_sales_sql[] = "DELETE FROM rollup_sales_stage";
-    static const char fill_sql[] = "INSERT INTO rollup_stage" ROLLUP_SUMS_SQL;
+    static const char fill_sql[] = "INSERT INTO rollup_stage" ROLLUP_DAY_SUMS_SQL;
     static const char fill_sales_sql[] =
-        "INSERT INTO rollup_sales_stage" SALES_SUMS_SQL("?1", "?1");
+        "INSERT INTO rollup_sales_stage" ROLLUP_SALES_SUMS_SQL("?1", "?1");
     db_stmt *st;
     cp_err err;
 
@@ -213,6 +187,26 @@ cp_err metrics_rollup_day(db *d, const char *date, void (*between)(void *), void
     else
         db_rollback(d);
     return err;
+}
+
+cp_err metrics_rollup_forget(db *d, const metrics_span *span)
+{
+    db_stmt *st;
+    cp_err err;
+
+    if ((err = db_begin(d)))
+        return err;
+    if (!(st = db_prepare(d, "DELETE FROM rollup_days WHERE business_date BETWEEN ?1 AND ?2"))) {
+        db_rollback(d);
+        return CP_ERR_DB;
+    }
+    db_bind_text(st, 1, span->from);
+    db_bind_text(st, 2, span->to);
+    if ((err = db_step_done(d, st, "forgetting the rollups"))) {
+        db_rollback(d);
+        return err;
+    }
+    return db_commit(d);
 }
 
 /* Microseconds on the monotonic clock. */

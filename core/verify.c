@@ -6,6 +6,8 @@
 #include "core/audit.h"
 #include "core/nls.h"
 #include "core/roles.h"
+#include "core/rollup.h"
+#include "core/waste.h"
 #include "core/schema.h"
 
 /* One check: a query whose every row is a problem, described by column 0.
@@ -67,6 +69,26 @@ static const check checks[] = {
      "SELECT 'sale ' || s.id || ': total ' || s.total_fen || ' fen, lines ' || l.sum"
      " FROM sales s JOIN (SELECT sale_id, sum(amount_fen) AS sum FROM sale_lines"
      "   GROUP BY sale_id) l ON l.sale_id = s.id WHERE s.total_fen <> l.sum ORDER BY s.id"},
+    /* the rankings count a department's diners from diner_month (its
+     * triggers keep it), and a group of fewer than five is not ranked: a
+     * row taken out moved a department off the black list */
+    {N_("diners of a month differ from the sales"),
+     "SELECT 'month ' || m.month || ', canteen ' || m.canteen_id || ', department '"
+     " || m.department_id || ', diner ' || m.diner_id || ': listed without a sale'"
+     " FROM diner_month m WHERE NOT EXISTS (SELECT 1 FROM sales s"
+     "   WHERE s.diner_id = m.diner_id AND s.canteen_id = m.canteen_id"
+     "   AND s.department_id = m.department_id"
+     "   AND s.business_date BETWEEN m.month || '-01' AND m.month || '-31'"
+     "   AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id))"
+     " UNION ALL"
+     " SELECT DISTINCT 'month ' || substr(s.business_date, 1, 7) || ', canteen '"
+     " || s.canteen_id || ', department ' || s.department_id || ', diner ' || s.diner_id"
+     " || ': a sale, not listed' FROM sales s"
+     " WHERE NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
+     " AND NOT EXISTS (SELECT 1 FROM diner_month m WHERE m.month = substr(s.business_date, 1, 7)"
+     "   AND m.canteen_id = s.canteen_id AND m.department_id = s.department_id"
+     "   AND m.diner_id = s.diner_id)"
+     " ORDER BY 1"},
     {N_("answered request without its sale"),
      "SELECT 'request ' || request_id || ' answered ok without a sale' FROM charge_requests"
      " WHERE result = 'ok' AND (sale_id IS NULL"
@@ -95,6 +117,62 @@ static cp_err check_guards(db *d, FILE *report, long *problems)
         }
     }
     return CP_OK;
+}
+
+/* How many rows of day's rollups (rollup_day, rollup_sales) differ from
+ * the sums of its records: rows of either not in the other. */
+static const char rollup_diff_sql[] =
+    "WITH r AS (" ROLLUP_DAY_SUMS_SQL "),"
+    " s AS (SELECT canteen_id, department_id, period_id, meals, trays, plate_g, clean_trays,"
+    "   flagged FROM rollup_day WHERE business_date = ?1),"
+    " rs AS (" ROLLUP_SALES_SUMS_SQL("?1", "?1") "),"
+    " ss AS (SELECT canteen_id, period_id, category, meals, total_fen, subsidy_fen, cash_fen"
+    "   FROM rollup_sales WHERE business_date = ?1)"
+    " SELECT (SELECT count(*) FROM (SELECT * FROM r EXCEPT SELECT * FROM s) a)"
+    " + (SELECT count(*) FROM (SELECT * FROM s EXCEPT SELECT * FROM r) b)"
+    " + (SELECT count(*) FROM (SELECT * FROM rs EXCEPT SELECT * FROM ss) c)"
+    " + (SELECT count(*) FROM (SELECT * FROM ss EXCEPT SELECT * FROM rs) e)";
+
+/* Sums each rolled-up day again from its sales and trays and compares:
+ * the monthly metrics, the rankings and the cost reports read a closed
+ * day's rollup, not its records, so a row changed or taken out there moved
+ * a department on the red or black list with every table agreeing. A day
+ * whose rollup is under way (a negative mark) is left. */
+static cp_err check_rollups(db *d, FILE *report, long *problems)
+{
+    db_stmt *days = db_prepare(d, "SELECT business_date FROM rollup_days"
+                                  " WHERE threshold_g = ?1 ORDER BY business_date");
+    cp_err err = CP_OK;
+    long shown = 0;
+    int rc;
+
+    if (!days)
+        return CP_ERR_DB;
+    db_bind_int(days, 1, ROLLUP_THRESHOLD_G);
+    while (!err && (rc = db_step(days)) == DB_ROW) {
+        char day[CP_DATE_LEN];
+        db_stmt *st = db_prepare(d, rollup_diff_sql);
+        int64_t differ = 0;
+        db_copy_col(day, sizeof day, days, 0);
+        if (!st) {
+            err = CP_ERR_DB;
+            break;
+        }
+        db_bind_text(st, 1, day);
+        db_bind_int(st, 2, ROLLUP_THRESHOLD_G);
+        db_bind_int(st, 3, WASTE_FLAGS_LEFT_OUT);
+        if ((err = db_step_int64(d, st, &differ)))
+            break;
+        if (differ > 0 && shown++ < 20)
+            fprintf(report, _("BROKEN: a day's rollup differs from its records: %s: %lld rows "
+                              "(the rankings read it; `cleanplate-office rollup --month %.7s "
+                              "--redo` sums it again)\n"), day, (long long)differ, day);
+        *problems += differ > 0;
+    }
+    db_reset(days);
+    if (!err && rc == DB_ERROR)
+        err = db_fail(d, "reading the rolled-up days");
+    return err;
 }
 
 /* Checks that head is 64 hex digits. */
@@ -133,7 +211,8 @@ static cp_err run_checks(db *d, const char *head, audit_progress_fn *progress, v
                     found - 20);
         *problems += found;
     }
-    if ((err = check_guards(d, report, problems)) || (err = roles_verify(d, report, problems)) ||
+    if ((err = check_rollups(d, report, problems)) ||
+        (err = check_guards(d, report, problems)) || (err = roles_verify(d, report, problems)) ||
         (err = audit_verify(d, head, progress, arg, report, problems, &audited)))
         return err;
     fprintf(report, P_("verify: %zu ledger checks and %ld audit entries checked%s%s, %ld problem\n",

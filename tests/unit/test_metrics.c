@@ -19,6 +19,7 @@
 #include "core/diners.h"
 #include "core/ledger.h"
 #include "core/schema.h"
+#include "core/verify.h"
 #include "core/waste.h"
 #include "tests/unit/helpers/fixture.h"
 
@@ -790,6 +791,67 @@ static void test_csv_and_json_names(void **state)
     metrics_free(t);
 }
 
+/* verify's report on d (the caller frees it). The sales here have no
+ * ledger entries, so that part of the report is not looked at. */
+static char *verify_report(db *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    long problems = 0;
+
+    assert_non_null(f);
+    assert_int_equal(verify_books(d, NULL, f, &problems), CP_OK);
+    fclose(f);
+    return text;
+}
+
+/* The rankings read a closed day's rollup and the month's diners, not the
+ * records: verify sums each rolled-up day again and lists the diners of
+ * each month again, and names what differs; `rollup --redo` sums again. */
+static void test_verify_checks_the_rollups(void **state)
+{
+    db *d = *state;
+    static const int a[] = {0, 3, 8, 12, 25, 40};
+    metrics_span span;
+    long days;
+    int from_records;
+    char *r;
+
+    month_of(d, 'A', 6, a);
+    fixture_at("2026-12-05T09:00:00");
+    metrics_free(run(d, "2026-11", NULL, 1, 10));
+    r = verify_report(d);
+    assert_null(strstr(r, "rollup differs"));
+    assert_null(strstr(r, "diners of a month"));
+    free(r);
+    /* a department's leftovers made lighter, straight in the rollup */
+    sql(d, "UPDATE rollup_day SET plate_g = plate_g - 30 WHERE business_date = '2026-11-03'");
+    sql(d, "UPDATE rollup_sales SET meals = meals + 1 WHERE business_date = '2026-11-04'");
+    /* two of its six diners taken out: fewer than five is not ranked */
+    sql(d, "DELETE FROM diner_month WHERE diner_id IN (SELECT id FROM diners"
+           " WHERE staff_no IN ('A1', 'A2'))");
+    sql(d, "INSERT INTO diner_month VALUES ('2026-11', 1, (SELECT id FROM departments"
+           " WHERE code = 'B'), (SELECT id FROM diners WHERE staff_no = 'B1'))");
+    r = verify_report(d);
+    assert_non_null(strstr(r, "a day's rollup differs from its records: 2026-11-03: 2 rows"));
+    assert_non_null(strstr(r, "rollup --month 2026-11 --redo"));
+    assert_non_null(strstr(r, "2026-11-04: 2 rows"));
+    assert_null(strstr(r, "2026-11-05"));
+    assert_non_null(strstr(r, "diners of a month differ from the sales: month 2026-11"));
+    assert_non_null(strstr(r, ": a sale, not listed"));
+    assert_non_null(strstr(r, ": listed without a sale"));
+    free(r);
+    /* summed again */
+    assert_int_equal(metrics_span_parse("2026-11", NULL, &span), CP_OK);
+    assert_int_equal(metrics_rollup_forget(d, &span), CP_OK);
+    assert_int_equal(metrics_rollup(d, &span, 0, &days, &from_records), CP_OK);
+    assert_int_equal(days, 30);
+    r = verify_report(d);
+    assert_null(strstr(r, "rollup differs"));
+    free(r);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -810,6 +872,7 @@ int main(void)
         T(test_rollup_counts_a_record_that_comes_during_it),
         T(test_quarter_and_change),
         T(test_a_report_reads_one_snapshot),
+        T(test_verify_checks_the_rollups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

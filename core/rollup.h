@@ -1,0 +1,54 @@
+/* rollup: what a closed day's rollups hold (rollup_day, rollup_sales), as
+ * the SQL that sums them from the records. backoffice/metrics_rollup.c
+ * writes the day's sums with it; core/verify.c sums the day again and
+ * compares, since the published rankings read the rollups, not the records.
+ * Text only: each caller binds ?1 (the day), and for ROLLUP_DAY_SUMS_SQL ?2
+ * (ROLLUP_THRESHOLD_G) and ?3 (WASTE_FLAGS_LEFT_OUT). */
+#ifndef CP_ROLLUP_H
+#define CP_ROLLUP_H
+
+/* The threshold the daily rollups count clean trays at; another threshold
+ * makes the metrics count from the raw records instead (slower, same answer). */
+#define ROLLUP_THRESHOLD_G 10
+
+/* 1 when cond holds, else 0: a truth value is a number on SQLite only, so
+ * that sum() can add it up; PostgreSQL's booleans are summed through this. */
+#define ROLLUP_ONE_IF(cond) "CASE WHEN " cond " THEN 1 ELSE 0 END"
+
+/* The sums of one closed day per canteen, department and meal period, as
+ * rows of (canteen_id, dept, period, meals, trays, grams, clean, flagged); ?1
+ * is the day, ?2 the clean-plate threshold, ?3 the flags that leave a tray
+ * out (WASTE_FLAGS_LEFT_OUT): such a tray adds to flagged only.
+ * CROSS JOIN keeps canteens the outer loop, so that the day's trays are found
+ * through waste_canteen_day (canteen, day): with a plain JOIN the planner
+ * scanned that whole index for every day, ~0.1 s a day with half a million
+ * trays. */
+#define ROLLUP_DAY_SUMS_SQL                                                               \
+    " SELECT canteen_id, dept, period, sum(meals), sum(trays), sum(grams), sum(clean),"  \
+    "   sum(flagged)"                                                                    \
+    " FROM (SELECT canteen_id, department_id AS dept, coalesce(period_id, 0) AS period," \
+    "         1 AS meals, 0 AS trays, 0 AS grams, 0 AS clean, 0 AS flagged"              \
+    "       FROM sales s WHERE s.business_date = ?1"                                     \
+    "       AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"               \
+    "       UNION ALL"                                                                   \
+    "       SELECT w.canteen_id, CASE WHEN w.diner_id IS NULL THEN 0 ELSE w.department_id END," \
+    "         coalesce(w.period_id, 0), 0, " ROLLUP_ONE_IF("(w.flags & ?3) = 0") ","     \
+    "         CASE WHEN (w.flags & ?3) = 0 THEN w.net_g ELSE 0 END,"                     \
+    "         " ROLLUP_ONE_IF("(w.flags & ?3) = 0 AND w.net_g <= ?2") ","                \
+    "         " ROLLUP_ONE_IF("(w.flags & ?3) <> 0")                                     \
+    "       FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"           \
+    "       AND w.business_date = ?1 AND w.stage = 'plate'"                              \
+    "       AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id))"     \
+    "   AS day_rows GROUP BY canteen_id, dept, period"
+
+/* The meals and money of the sales from FROM to TO (SQL text: "?1") that
+ * were not voided, per canteen, meal period (0: outside one) and diner
+ * category; for one day, the columns of rollup_sales after the day. */
+#define ROLLUP_SALES_SUMS_SQL(FROM, TO)                                                     \
+    " SELECT canteen_id, coalesce(period_id, 0), category, count(*), sum(total_fen),"     \
+    "   sum(subsidy_fen), sum(cash_fen) FROM sales s"                                      \
+    " WHERE s.business_date BETWEEN " FROM " AND " TO                                      \
+    " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"                       \
+    " GROUP BY canteen_id, coalesce(period_id, 0), category"
+
+#endif
