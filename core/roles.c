@@ -217,13 +217,43 @@ static const char may_change_sql[] =
     " HAVING count(*) > 0"
     " ORDER BY 1";
 
+/* The roles (not superusers, not the owner) that may add to the ledger
+ * while its row security, which lets them add only a sale's entries
+ * (schema version 15), is off. */
+static const char ledger_open_sql[] =
+    "SELECT r.rolname FROM pg_class k, pg_roles r"
+    " WHERE k.oid = to_regclass('ledger') AND NOT k.relrowsecurity"
+    " AND NOT r.rolsuper AND r.oid <> k.relowner"
+    " AND has_table_privilege(r.oid, k.oid, 'INSERT') ORDER BY 1";
+
+/* Reports each role ledger_open_sql finds. */
+static cp_err ledger_policy_verify(db *d, FILE *report, long *problems)
+{
+    db_stmt *st = db_prepare(d, ledger_open_sql);
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    while ((rc = db_step(st)) == DB_ROW) {
+        fprintf(report, _("BROKEN: rights: the role %s may add any entry to the ledger (its "
+                          "row security is off): ALTER TABLE ledger ENABLE ROW LEVEL SECURITY "
+                          "as the store's owner\n"), db_col_text(st, 0));
+        (*problems)++;
+    }
+    db_reset(st);
+    return rc == DB_DONE ? CP_OK : db_fail(d, "reading who may add to the ledger");
+}
+
 cp_err roles_verify(db *d, FILE *report, long *problems)
 {
     db_stmt *st;
     int rc = DB_DONE;
+    cp_err err;
 
     if (db_dialect_of(d) != DB_DIALECT_PG)
         return CP_OK;
+    if ((err = ledger_policy_verify(d, report, problems)))
+        return err;
     if (!(st = db_prepare(d, may_change_sql)))
         return CP_ERR_DB;
     for (int t = 0; schema_append_only[t] && rc == DB_DONE; t++) {

@@ -538,3 +538,11 @@ const char schema_pg_v14[] =
     "  PRIMARY KEY (terminal, to_seq)"
     ");"
     GUARDS("terminal_skips", "terminal_skips", "written-off events are append-only");
+
+/* Version 15 (what a non-owner may add to the ledger): see migrations[] in
+ * core/schema.c. */
+const char schema_pg_v15[] =
+    "ALTER TABLE ledger ENABLE ROW LEVEL SECURITY;"
+    "CREATE POLICY ledger_read ON ledger FOR SELECT USING (true);"
+    "CREATE POLICY ledger_sales_only ON ledger FOR INSERT"
+    "  WITH CHECK (kind IN ('charge', 'void', 'refund', 'subsidy_expire'));";

@@ -65,6 +65,18 @@ static const check checks[] = {
      "   GROUP BY sale_id) r ON r.sale_id = s.id"
      " WHERE coalesce(r.back, 0) <> CASE WHEN v.id IS NULL THEN 0 ELSE s.total_fen END"
      " ORDER BY s.id"},
+    /* a charge or a void belongs to its sale (the two checks above sum
+     * them by sale: one without a sale was summed by none); each kind
+     * moves money one way only */
+    {N_("ledger entry without its sale or of the wrong sign"),
+     "SELECT 'ledger entry ' || id || ' (' || kind || ', ' || amount_fen || ' fen'"
+     " || CASE WHEN sale_id IS NULL THEN ', no sale' ELSE ', sale ' || sale_id END || ')'"
+     " FROM ledger WHERE (kind IN ('charge', 'void') AND (sale_id IS NULL"
+     "   OR NOT EXISTS (SELECT 1 FROM sales s WHERE s.id = sale_id)))"
+     " OR (kind = 'charge' AND amount_fen > 0) OR (kind = 'void' AND amount_fen < 0)"
+     " OR (kind IN ('refund', 'subsidy_expire') AND amount_fen > 0)"
+     " OR (kind = 'subsidy_grant' AND amount_fen < 0)"
+     " ORDER BY id"},
     {N_("sale total differs from its lines"),
      "SELECT 'sale ' || s.id || ': total ' || s.total_fen || ' fen, lines ' || l.sum"
      " FROM sales s JOIN (SELECT sale_id, sum(amount_fen) AS sum FROM sale_lines"

@@ -134,6 +134,17 @@ for table in sales sale_lines ledger voids charge_requests audit waste_records s
     done
 done
 
+# 4b. the terminals' role may add to the ledger a sale's entries only: a top-up
+#     written straight into it (with the audit entry a library call would hash)
+#     is refused by the ledger's row security
+diner=$(sql "SELECT id FROM diners WHERE staff_no = 'S0002'")
+if psql -X -q -v ON_ERROR_STOP=1 -d "$TERMINAL_DB" -c "INSERT INTO ledger(id, diner_id, wallet,
+    amount_fen, kind, actor, created_at) VALUES ('mint', $diner, 'cash', 100000000, 'topup',
+    'boss', '2026-11-20T12:00:00')" >/dev/null 2>"$TMPDIR/err"; then
+    fail "the terminals' role wrote a top-up"
+fi
+grep -q "row-level security" "$TMPDIR/err" || fail "a top-up by the terminals' role: $(cat "$TMPDIR/err")"
+
 # 5. verify: the dropped guards are problems, the rights are not ...
 "$OFFICE" verify >"$TMPDIR/v" && fail "verify passed without guards"
 grep -q "nothing refuses UPDATE on sales" "$TMPDIR/v" || fail "verify: $(cat "$TMPDIR/v")"
@@ -143,6 +154,12 @@ sql "GRANT UPDATE, DELETE ON sales TO $terminal" >/dev/null
 "$OFFICE" verify >"$TMPDIR/v" && fail "verify passed with the grant"
 grep -q "rights: the role $terminal may UPDATE DELETE on sales" "$TMPDIR/v" ||
     fail "verify: $(cat "$TMPDIR/v")"
+# ... or the ledger's row security is turned off
+sql "ALTER TABLE ledger DISABLE ROW LEVEL SECURITY" >/dev/null
+"$OFFICE" verify >"$TMPDIR/v" && fail "verify passed without the ledger's row security"
+grep -q "rights: the role $terminal may add any entry to the ledger" "$TMPDIR/v" ||
+    fail "verify: $(cat "$TMPDIR/v")"
+sql "ALTER TABLE ledger ENABLE ROW LEVEL SECURITY" >/dev/null
 # init, run by the owner, grants the terminals' role exactly its rights again
 "$OFFICE" init >/dev/null || fail "init as the office"
 "$OFFICE" verify >"$TMPDIR/v" || true   # the guards are still gone

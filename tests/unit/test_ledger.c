@@ -518,6 +518,41 @@ static void test_verify_finds_fake_void(void **state)
     assert_int_equal(problems(d), 2);
 }
 
+/* verify's report on d, whose problems are *n (the caller frees it). */
+static char *report_of(db *d, long *n)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    assert_non_null(f);
+    assert_int_equal(verify_books(d, NULL, f, n), CP_OK);
+    fclose(f);
+    return text;
+}
+
+/* Money made as a charge without a sale (the checks of sales sum their
+ * entries by sale, and saw none), or moved the wrong way by its kind. */
+static void test_verify_finds_entry_without_sale(void **state)
+{
+    db *d = *state;
+    long n;
+    char *r;
+
+    attack(d, "INSERT INTO ledger VALUES ('MINT.c', 1, 'cash', 1000000, 'charge', NULL,"
+              " NULL, NULL, 'x', '2026-11-20T12:01:00');"
+              "INSERT INTO ledger VALUES ('MINT.r', 1, 'cash', 500, 'refund', NULL,"
+              " NULL, NULL, 'x', '2026-11-20T12:01:00');"
+              "UPDATE wallets SET cash_fen = 1000500 WHERE diner_id = 1;");
+    r = report_of(d, &n);
+    assert_non_null(strstr(r, "ledger entry without its sale or of the wrong sign: ledger entry "
+                              "MINT.c (charge, 1000000 fen, no sale)"));
+    assert_non_null(strstr(r, "ledger entry MINT.r (refund, 500 fen, no sale)"));
+    /* and the coverage: the ledger has rows in no audited event */
+    assert_int_equal(n, 3);
+    free(r);
+}
+
 /* A request row deleted so that the same request id charges again. */
 static void test_verify_finds_deleted_request(void **state)
 {
@@ -640,9 +675,15 @@ static void test_chains_and_seal(void **state)
     for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++)
         fixture_refuse(d, cut[i].name, cut[i].table, cut[i].event);
     assert_int_equal(fixture_int(d, "SELECT count(*) FROM audit WHERE chain = 'POS1'"), 1);
-    /* the seal names POS1's head that is gone */
-    assert_int_equal(problems(d), 1);
-    assert_int_equal(problems_at(d, pos1), 2); /* and so does the Z report's */
+    /* the seal names POS1's head that is gone, and the diner of the sales
+     * gone is still in the month's diners */
+    long n;
+    char *text = report_of(d, &n);
+    assert_int_equal(n, 2);
+    assert_non_null(strstr(text, "diners of a month differ from the sales: "));
+    assert_non_null(strstr(text, ": listed without a sale"));
+    free(text);
+    assert_int_equal(problems_at(d, pos1), 3); /* and so does the Z report's */
 }
 
 /* A second entry after the same one is refused by the store itself. */
@@ -1248,7 +1289,7 @@ int main(void)
         T(test_audit_chain),         T(test_offline_posts_over_limit),
         T(test_offline_refusals),    T(test_offline_unblock_on_topup),
         T(test_offline_request_repeats), T(test_offline_flags_audited),
-        T(test_offline_beyond_one_terminal),
+        T(test_offline_beyond_one_terminal), T(test_verify_finds_entry_without_sale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
