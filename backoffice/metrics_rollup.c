@@ -191,20 +191,33 @@ cp_err metrics_rollup_day(db *d, const char *date, void (*between)(void *), void
 
 cp_err metrics_rollup_forget(db *d, const metrics_span *span)
 {
+    /* diner_month is kept by the triggers of sales and voids: listed again
+     * from the sales here (ON CONFLICT: a terminal's sale that came
+     * meanwhile listed its diner first) */
+    static const char *const sqls[] = {
+        "DELETE FROM rollup_days WHERE business_date BETWEEN ?1 AND ?2",
+        "DELETE FROM diner_month WHERE month BETWEEN substr(?1, 1, 7) AND substr(?2, 1, 7)",
+        "INSERT INTO diner_month SELECT DISTINCT substr(business_date, 1, 7), canteen_id,"
+        " department_id, diner_id FROM sales s WHERE s.business_date BETWEEN ?1 AND ?2"
+        " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
+        " ON CONFLICT DO NOTHING",
+    };
     db_stmt *st;
     cp_err err;
 
     if ((err = db_begin(d)))
         return err;
-    if (!(st = db_prepare(d, "DELETE FROM rollup_days WHERE business_date BETWEEN ?1 AND ?2"))) {
-        db_rollback(d);
-        return CP_ERR_DB;
-    }
-    db_bind_text(st, 1, span->from);
-    db_bind_text(st, 2, span->to);
-    if ((err = db_step_done(d, st, "forgetting the rollups"))) {
-        db_rollback(d);
-        return err;
+    for (size_t i = 0; i < sizeof sqls / sizeof sqls[0]; i++) {
+        if (!(st = db_prepare(d, sqls[i]))) {
+            db_rollback(d);
+            return CP_ERR_DB;
+        }
+        db_bind_text(st, 1, span->from);
+        db_bind_text(st, 2, span->to);
+        if ((err = db_step_done(d, st, "forgetting the rollups"))) {
+            db_rollback(d);
+            return err;
+        }
     }
     return db_commit(d);
 }

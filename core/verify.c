@@ -81,26 +81,6 @@ static const check checks[] = {
      "SELECT 'sale ' || s.id || ': total ' || s.total_fen || ' fen, lines ' || l.sum"
      " FROM sales s JOIN (SELECT sale_id, sum(amount_fen) AS sum FROM sale_lines"
      "   GROUP BY sale_id) l ON l.sale_id = s.id WHERE s.total_fen <> l.sum ORDER BY s.id"},
-    /* the rankings count a department's diners from diner_month (its
-     * triggers keep it), and a group of fewer than five is not ranked: a
-     * row taken out moved a department off the black list */
-    {N_("diners of a month differ from the sales"),
-     "SELECT 'month ' || m.month || ', canteen ' || m.canteen_id || ', department '"
-     " || m.department_id || ', diner ' || m.diner_id || ': listed without a sale'"
-     " FROM diner_month m WHERE NOT EXISTS (SELECT 1 FROM sales s"
-     "   WHERE s.diner_id = m.diner_id AND s.canteen_id = m.canteen_id"
-     "   AND s.department_id = m.department_id"
-     "   AND s.business_date BETWEEN m.month || '-01' AND m.month || '-31'"
-     "   AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id))"
-     " UNION ALL"
-     " SELECT DISTINCT 'month ' || substr(s.business_date, 1, 7) || ', canteen '"
-     " || s.canteen_id || ', department ' || s.department_id || ', diner ' || s.diner_id"
-     " || ': a sale, not listed' FROM sales s"
-     " WHERE NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
-     " AND NOT EXISTS (SELECT 1 FROM diner_month m WHERE m.month = substr(s.business_date, 1, 7)"
-     "   AND m.canteen_id = s.canteen_id AND m.department_id = s.department_id"
-     "   AND m.diner_id = s.diner_id)"
-     " ORDER BY 1"},
     {N_("answered request without its sale"),
      "SELECT 'request ' || request_id || ' answered ok without a sale' FROM charge_requests"
      " WHERE result = 'ok' AND (sale_id IS NULL"
@@ -131,6 +111,55 @@ static cp_err check_guards(db *d, FILE *report, long *problems)
     return CP_OK;
 }
 
+/* The diners of each month from ?1 to ?2 (business dates) that diner_month
+ * and the sales disagree on. The rankings count a department's diners from
+ * diner_month (its triggers keep it), and a group of fewer than five is
+ * not ranked: a row taken out moved a department off the black list. */
+static const char diner_month_sql[] =
+    "SELECT 'month ' || m.month || ', canteen ' || m.canteen_id || ', department '"
+    " || m.department_id || ', diner ' || m.diner_id || ': listed without a sale'"
+    " FROM diner_month m WHERE m.month BETWEEN substr(?1, 1, 7) AND substr(?2, 1, 7)"
+    " AND NOT EXISTS (SELECT 1 FROM sales s"
+    "   WHERE s.diner_id = m.diner_id AND s.canteen_id = m.canteen_id"
+    "   AND s.department_id = m.department_id"
+    "   AND s.business_date BETWEEN m.month || '-01' AND m.month || '-31'"
+    "   AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id))"
+    " UNION ALL"
+    " SELECT DISTINCT 'month ' || substr(s.business_date, 1, 7) || ', canteen '"
+    " || s.canteen_id || ', department ' || s.department_id || ', diner ' || s.diner_id"
+    " || ': a sale, not listed' FROM sales s WHERE s.business_date BETWEEN ?1 AND ?2"
+    " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
+    " AND NOT EXISTS (SELECT 1 FROM diner_month m WHERE m.month = substr(s.business_date, 1, 7)"
+    "   AND m.canteen_id = s.canteen_id AND m.department_id = s.department_id"
+    "   AND m.diner_id = s.diner_id)"
+    " ORDER BY 1";
+
+/* Reports what diner_month_sql finds from from to to. */
+static cp_err check_diner_month(db *d, const char *from, const char *to, FILE *report,
+                                long *problems)
+{
+    db_stmt *st = db_prepare(d, diner_month_sql);
+    long found = 0;
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, from);
+    db_bind_text(st, 2, to);
+    while ((rc = db_step(st)) == DB_ROW)
+        if (found++ < 20)
+            fprintf(report, _("BROKEN: %s: %s\n"), _("diners of a month differ from the sales"),
+                    db_col_text(st, 0));
+    db_reset(st);
+    if (rc != DB_DONE)
+        return db_fail(d, "reading the diners of the months");
+    if (found > 20)
+        fprintf(report, _("BROKEN: %s: %ld more not shown\n"),
+                _("diners of a month differ from the sales"), found - 20);
+    *problems += found;
+    return CP_OK;
+}
+
 /* How many rows of day's rollups (rollup_day, rollup_sales) differ from
  * the sums of its records: rows of either not in the other. */
 static const char rollup_diff_sql[] =
@@ -150,10 +179,12 @@ static const char rollup_diff_sql[] =
  * day's rollup, not its records, so a row changed or taken out there moved
  * a department on the red or black list with every table agreeing. A day
  * whose rollup is under way (a negative mark) is left. */
-static cp_err check_rollups(db *d, FILE *report, long *problems)
+static cp_err check_rollups(db *d, const char *from, const char *to, FILE *report,
+                            long *problems)
 {
     db_stmt *days = db_prepare(d, "SELECT business_date FROM rollup_days"
-                                  " WHERE threshold_g = ?1 ORDER BY business_date");
+                                  " WHERE threshold_g = ?1 AND business_date BETWEEN ?2 AND ?3"
+                                  " ORDER BY business_date");
     cp_err err = CP_OK;
     long shown = 0;
     int rc;
@@ -161,6 +192,8 @@ static cp_err check_rollups(db *d, FILE *report, long *problems)
     if (!days)
         return CP_ERR_DB;
     db_bind_int(days, 1, ROLLUP_THRESHOLD_G);
+    db_bind_text(days, 2, from);
+    db_bind_text(days, 3, to);
     while (!err && (rc = db_step(days)) == DB_ROW) {
         char day[CP_DATE_LEN];
         db_stmt *st = db_prepare(d, rollup_diff_sql);
@@ -185,6 +218,13 @@ static cp_err check_rollups(db *d, FILE *report, long *problems)
     if (!err && rc == DB_ERROR)
         err = db_fail(d, "reading the rolled-up days");
     return err;
+}
+
+cp_err verify_derived(db *d, const char *from, const char *to, FILE *report, long *problems)
+{
+    cp_err err = check_diner_month(d, from, to, report, problems);
+
+    return err ? err : check_rollups(d, from, to, report, problems);
 }
 
 /* Checks that head is 64 hex digits. */
@@ -223,7 +263,7 @@ static cp_err run_checks(db *d, const char *head, audit_progress_fn *progress, v
                     found - 20);
         *problems += found;
     }
-    if ((err = check_rollups(d, report, problems)) ||
+    if ((err = verify_derived(d, "0000-01-01", "9999-12-31", report, problems)) ||
         (err = check_guards(d, report, problems)) || (err = roles_verify(d, report, problems)) ||
         (err = audit_verify(d, head, progress, arg, report, problems, &audited)))
         return err;

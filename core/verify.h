@@ -21,4 +21,11 @@ cp_err verify_books(db *d, const char *head, FILE *report, long *problems);
 cp_err verify_books_progress(db *d, const char *head, audit_progress_fn *progress, void *arg,
                              FILE *report, long *problems);
 
+/* What verify_books checks of the figures derived from the records, for
+ * the business dates from to to: each rolled-up day summed again from its
+ * sales and trays, and each month's diners listed again from the sales
+ * (the metrics and the rankings read both). Adds to *problems and writes a
+ * line for each, as verify_books does; in the caller's transaction. */
+cp_err verify_derived(db *d, const char *from, const char *to, FILE *report, long *problems);
+
 #endif

@@ -108,6 +108,13 @@ sql "UPDATE rollup_day SET plate_g = 0 WHERE business_date = '$day'"
 if "$OFFICE" verify >"$TMPDIR/v"; then fail "verify missed an edited rollup"; fi
 grep -q "a day's rollup differs from its records: $day: .*rollup --month 2026-10 --redo" \
     "$TMPDIR/v" || fail "verify: $(cat "$TMPDIR/v")"
+# ... and a diner taken out of the month's diners: nothing is published from them
+sql "DELETE FROM diner_month WHERE month = '2026-10' AND diner_id = (SELECT min(diner_id)
+    FROM diner_month WHERE month = '2026-10')"
+must_fail "2026-10: the figures the list is made from differ from the records (2 found; the first: " \
+    "$OFFICE" publish redblack --month 2026-10 --out "$TMPDIR/nopub"
+[ ! -e "$TMPDIR/nopub" ] || [ -z "$(ls "$TMPDIR/nopub")" ] || fail "files of a refused publication"
+[ "$(sql "SELECT count(*) FROM publications")" = 0 ] || fail "a publication from edited rollups"
 "$OFFICE" rollup --month 2026-10 --redo | grep -q "^rolled up 31 closed days of 2026-10" ||
     fail "rollup --redo"
 "$OFFICE" verify >"$TMPDIR/v" || fail "verify after rollup --redo: $(cat "$TMPDIR/v")"
