@@ -134,30 +134,37 @@ static const char diner_month_sql[] =
     "   AND m.diner_id = s.diner_id)"
     " ORDER BY 1";
 
+/* Runs st (prepared and bound), whose every row is a problem of the kind
+ * what (untranslated) described by its column 0: the first 20 are written
+ * to report, and counted in *problems. */
+static cp_err report_rows(db *d, db_stmt *st, const char *what, FILE *report, long *problems)
+{
+    long found = 0;
+    int rc;
+
+    while ((rc = db_step(st)) == DB_ROW)
+        if (found++ < 20)
+            fprintf(report, _("BROKEN: %s: %s\n"), _(what), db_col_text(st, 0));
+    db_reset(st);
+    if (rc != DB_DONE)
+        return db_fail(d, what);
+    if (found > 20)
+        fprintf(report, _("BROKEN: %s: %ld more not shown\n"), _(what), found - 20);
+    *problems += found;
+    return CP_OK;
+}
+
 /* Reports what diner_month_sql finds from from to to. */
 static cp_err check_diner_month(db *d, const char *from, const char *to, FILE *report,
                                 long *problems)
 {
     db_stmt *st = db_prepare(d, diner_month_sql);
-    long found = 0;
-    int rc;
 
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, from);
     db_bind_text(st, 2, to);
-    while ((rc = db_step(st)) == DB_ROW)
-        if (found++ < 20)
-            fprintf(report, _("BROKEN: %s: %s\n"), _("diners of a month differ from the sales"),
-                    db_col_text(st, 0));
-    db_reset(st);
-    if (rc != DB_DONE)
-        return db_fail(d, "reading the diners of the months");
-    if (found > 20)
-        fprintf(report, _("BROKEN: %s: %ld more not shown\n"),
-                _("diners of a month differ from the sales"), found - 20);
-    *problems += found;
-    return CP_OK;
+    return report_rows(d, st, N_("diners of a month differ from the sales"), report, problems);
 }
 
 /* How many rows of day's rollups (rollup_day, rollup_sales) differ from
@@ -246,22 +253,10 @@ static cp_err run_checks(db *d, const char *head, audit_progress_fn *progress, v
 
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
         db_stmt *st = db_prepare(d, checks[i].sql);
-        long found = 0;
-        int rc;
         if (!st)
             return CP_ERR_DB;
-        while ((rc = db_step(st)) == DB_ROW) {
-            if (found++ < 20)
-                fprintf(report, _("BROKEN: %s: %s\n"), _(checks[i].what),
-                        db_col_text(st, 0));
-        }
-        db_reset(st);
-        if (rc != DB_DONE)
-            return db_fail(d, checks[i].what);
-        if (found > 20)
-            fprintf(report, _("BROKEN: %s: %ld more not shown\n"), _(checks[i].what),
-                    found - 20);
-        *problems += found;
+        if ((err = report_rows(d, st, checks[i].what, report, problems)))
+            return err;
     }
     if ((err = verify_derived(d, "0000-01-01", "9999-12-31", report, problems)) ||
         (err = check_guards(d, report, problems)) || (err = roles_verify(d, report, problems)) ||
