@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/money.h"
+#include "core/names.h"
 #include "core/nls.h"
 
 #define TREND_MONTHS 12
@@ -234,16 +235,6 @@ static cp_err trend_chart(db *d, const metrics_span *span, const metrics_opts *o
     return pdf_line_chart(doc, &spec);
 }
 
-/* A stage as the PDF (always Chinese) names it: the words of the terminals'
- * catalog (po/zh_CN.po, context "stage"), whatever the office's language. */
-static const char *stage_zh(const char *stage)
-{
-    return strcmp(stage, "prep") == 0             ? "备餐损耗"
-           : strcmp(stage, "overproduction") == 0 ? "剩余"
-           : strcmp(stage, "spoilage") == 0       ? "变质"
-                                                  : stage;
-}
-
 /* Kitchen waste: a table by stage, category and reason, and a grouped chart. */
 static void kitchen_section(pdf_doc *doc, const metrics_summary *s)
 {
@@ -264,7 +255,7 @@ static void kitchen_section(pdf_doc *doc, const metrics_summary *s)
     for (size_t i = 0; i < s->nkitchen; i++) {
         char kg[24];
         const metrics_kitchen *k = &s->kitchen[i];
-        const char *cells[4] = {stage_zh(k->stage),
+        const char *cells[4] = {names_builtin_zh(NAMES_STAGE, k->stage),
                                 *k->category ? pdf_shown(doc, k->category) : "—",
                                 *k->reason ? pdf_shown(doc, k->reason) : "—",
                                 metrics_ratio((int)k->grams, kg)};
@@ -385,7 +376,7 @@ cp_err report_monthly(db *d, const report_req *req, report_res *res)
     pdf_heading(doc, "后厨浪费");
     kitchen_section(doc, &now);
     pdf_heading(doc, "成本核算");
-    report_cost_section(doc, &cost);
+    report_cost_section(doc, d, &cost);
 
     pdf_heading(doc, "红榜");
     report_department_table(doc, t, "red", 0);

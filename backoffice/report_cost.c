@@ -13,6 +13,7 @@
 #include "core/audit.h"
 #include "core/clock.h"
 #include "core/money.h"
+#include "core/names.h"
 
 const char *report_cost_rule_zh(cost_rule r)
 {
@@ -95,13 +96,13 @@ static void category_table(pdf_doc *doc, const cost_month *m)
 }
 
 /* Meals and money by meal period and diner category. */
-static void meals_table(pdf_doc *doc, const cost_month *m)
+static void meals_table(pdf_doc *doc, db *d, const cost_month *m)
 {
     static const pdf_column cols[] = {
         {"餐次", 0, PDF_LEFT}, {"人员类别", 0.2, PDF_LEFT}, {"人次", 0.12, PDF_RIGHT},
         {"收入(元)", 0.15, PDF_RIGHT}, {"补贴(元)", 0.15, PDF_RIGHT},
         {"现金(元)", 0.15, PDF_RIGHT}};
-    char cell[6][COST_STR_LEN];
+    char cell[6][COST_STR_LEN], shown[2][NAMES_SIZE];
     const char *cells[6];
 
     if (m->nsales == 0) {
@@ -115,8 +116,11 @@ static void meals_table(pdf_doc *doc, const cost_month *m)
         money_format(s->total_fen, cell[3]);
         money_format(s->subsidy_fen, cell[4]);
         money_format(s->cash_fen, cell[5]);
-        cells[0] = *s->period ? pdf_shown(doc, s->period) : "（时段外）";
-        cells[1] = pdf_shown(doc, s->category);
+        /* the names people read (午餐, 职工), not the codes */
+        cells[0] = *s->period
+                       ? pdf_shown(doc, names_show_zh(d, NAMES_PERIOD, s->period, shown[0]))
+                       : "（时段外）";
+        cells[1] = pdf_shown(doc, names_show_zh(d, NAMES_CATEGORY, s->category, shown[1]));
         for (int k = 2; k < 6; k++)
             cells[k] = cell[k];
         pdf_table_row(doc, cells, PDF_MARK_NONE);
@@ -153,7 +157,7 @@ static void notes(pdf_doc *doc, const cost_month *m)
         pdf_paragraph(doc, text);
 }
 
-void report_cost_section(pdf_doc *doc, const cost_report *r)
+void report_cost_section(pdf_doc *doc, db *d, const cost_report *r)
 {
     const cost_month *m = &r->now;
     char v[512], a[6][COST_STR_LEN], b[160];
@@ -175,7 +179,7 @@ void report_cost_section(pdf_doc *doc, const cost_report *r)
     notes(doc, m);
     snprintf(v, sizeof v, "%lld 人次", (long long)m->meals);
     pdf_kv(doc, "就餐", v);
-    meals_table(doc, m);
+    meals_table(doc, d, m);
     snprintf(v, sizeof v, "%s 元（补贴 %s 元，现金 %s 元）", money_format(m->revenue_fen, a[0]),
              money_format(m->subsidy_fen, a[1]), money_format(m->cash_fen, a[2]));
     pdf_kv(doc, "收入", v);

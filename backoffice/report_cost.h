@@ -15,11 +15,12 @@ typedef struct report_cost_req {
     const char *actor;             /* who seals the audit log for the page's head */
 } report_cost_req;
 
-/* Adds the section 成本核算 of a month to doc: food used by category with the
+/* Adds the section 成本核算 of a month to doc (meal periods and diner
+ * categories by the names d gives them, names_show): food used by category with the
  * stock counts, meals and money taken, cost per meal, the surplus against the
  * 2 % rule for the month and the year to date, what the waste cost and its
  * shares of food used beside the month before and the same month last year. */
-void report_cost_section(pdf_doc *doc, const cost_report *r);
+void report_cost_section(pdf_doc *doc, db *d, const cost_report *r);
 
 /* The waste cost line of a summary: what cost says (months priced at their
  * purchases, or at food_cost_fen_per_kg without any) into buf. */

@@ -16,48 +16,51 @@ static const char *const kinds[] = {
 };
 
 /* The codes every canteen has, translated with their kind as the context:
- * "left" is a diner's status here, and 剩余 is a kitchen stage. */
+ * "left" is a diner's status here, and 剩余 is a kitchen stage. zh is the
+ * Chinese of the catalog (po/zh_CN.po), for the PDF reports, which are in
+ * Chinese whatever the office's language (test_names checks they agree). */
 static const struct builtin {
     names_kind kind;
     const char *code;
+    const char *zh;
 } builtins[] = {
-    {NAMES_CATEGORY, NC_("category", "staff")},
-    {NAMES_CATEGORY, NC_("category", "guest")},
-    {NAMES_CATEGORY, NC_("category", "contractor")},
+    {NAMES_CATEGORY, NC_("category", "staff"), "职工"},
+    {NAMES_CATEGORY, NC_("category", "guest"), "来宾"},
+    {NAMES_CATEGORY, NC_("category", "contractor"), "外包"},
     /* TRANSLATORS: a Z report's row of a-la-carte sales, beside the diner categories */
-    {NAMES_CATEGORY, NC_("category", "items")},
-    {NAMES_PERIOD, NC_("period", "breakfast")},
-    {NAMES_PERIOD, NC_("period", "lunch")},
-    {NAMES_PERIOD, NC_("period", "dinner")},
-    {NAMES_PERIOD, NC_("period", "supper")},
+    {NAMES_CATEGORY, NC_("category", "items"), "单点"},
+    {NAMES_PERIOD, NC_("period", "breakfast"), "早餐"},
+    {NAMES_PERIOD, NC_("period", "lunch"), "午餐"},
+    {NAMES_PERIOD, NC_("period", "dinner"), "晚餐"},
+    {NAMES_PERIOD, NC_("period", "supper"), "夜宵"},
     /* TRANSLATORS: the waste on diners' trays, weighed at the tray return */
-    {NAMES_STAGE, NC_("stage", "plate")},
+    {NAMES_STAGE, NC_("stage", "plate"), "餐盘剩餐"},
     /* TRANSLATORS: kitchen waste made while preparing food (peel, trimmings) */
-    {NAMES_STAGE, NC_("stage", "prep")},
+    {NAMES_STAGE, NC_("stage", "prep"), "备餐损耗"},
     /* TRANSLATORS: food cooked and never served */
-    {NAMES_STAGE, NC_("stage", "overproduction")},
+    {NAMES_STAGE, NC_("stage", "overproduction"), "剩余"},
     /* TRANSLATORS: food that went off before it was cooked or served */
-    {NAMES_STAGE, NC_("stage", "spoilage")},
+    {NAMES_STAGE, NC_("stage", "spoilage"), "变质"},
     /* TRANSLATORS: a cashier's terminal */
-    {NAMES_TERMINAL, NC_("terminal", "pos")},
+    {NAMES_TERMINAL, NC_("terminal", "pos"), "收银终端"},
     /* TRANSLATORS: a waste station: a scale and a card reader */
-    {NAMES_TERMINAL, NC_("terminal", "waste")},
-    {NAMES_ROLE, NC_("role", "admin")},
-    {NAMES_ROLE, NC_("role", "manager")},
-    {NAMES_ROLE, NC_("role", "cashier")},
-    {NAMES_ROLE, NC_("role", "kitchen")},
-    {NAMES_CARD, NC_("card status", "active")},
+    {NAMES_TERMINAL, NC_("terminal", "waste"), "称重站"},
+    {NAMES_ROLE, NC_("role", "admin"), "管理员"},
+    {NAMES_ROLE, NC_("role", "manager"), "主管"},
+    {NAMES_ROLE, NC_("role", "cashier"), "收银员"},
+    {NAMES_ROLE, NC_("role", "kitchen"), "厨房员工"},
+    {NAMES_CARD, NC_("card status", "active"), "正常"},
     /* TRANSLATORS: a card that was blocked (reported lost) */
-    {NAMES_CARD, NC_("card status", "lost")},
+    {NAMES_CARD, NC_("card status", "lost"), "挂失"},
     /* TRANSLATORS: a card replaced by another, or of a diner who left */
-    {NAMES_CARD, NC_("card status", "retired")},
+    {NAMES_CARD, NC_("card status", "retired"), "已注销"},
     /* TRANSLATORS: a card blocked because an offline charge took the balance
      * below its limit; a top-up lifts it */
-    {NAMES_CARD, NC_("card status", "blocked_offline")},
-    {NAMES_DINER, NC_("diner status", "active")},
-    {NAMES_DINER, NC_("diner status", "suspended")},
+    {NAMES_CARD, NC_("card status", "blocked_offline"), "离线超额停用"},
+    {NAMES_DINER, NC_("diner status", "active"), "在职"},
+    {NAMES_DINER, NC_("diner status", "suspended"), "已暂停"},
     /* TRANSLATORS: a diner who has left the institution */
-    {NAMES_DINER, NC_("diner status", "left")},
+    {NAMES_DINER, NC_("diner status", "left"), "已离职"},
 };
 
 const char *names_builtin(names_kind kind, const char *code)
@@ -67,6 +70,16 @@ const char *names_builtin(names_kind kind, const char *code)
     for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
         if (builtins[i].kind == kind && strcmp(builtins[i].code, code) == 0)
             return C_(kinds[kind], builtins[i].code);
+    return code;
+}
+
+const char *names_builtin_zh(names_kind kind, const char *code)
+{
+    if (!code)
+        return "";
+    for (size_t i = 0; i < sizeof builtins / sizeof builtins[0]; i++)
+        if (builtins[i].kind == kind && strcmp(builtins[i].code, code) == 0)
+            return builtins[i].zh;
     return code;
 }
 
@@ -81,12 +94,14 @@ const char *names_kind_word(names_kind kind)
     return kinds[kind];
 }
 
-const char *names_show(db *d, names_kind kind, const char *code, char buf[NAMES_SIZE])
+/* names_show with the built-in name builtin. */
+static const char *show(db *d, names_kind kind, const char *code, const char *builtin,
+                        char buf[NAMES_SIZE])
 {
     static const char sql[] = "SELECT name FROM display_names WHERE kind = ? AND code = ?";
     db_stmt *st;
 
-    utf8_copy(buf, NAMES_SIZE, names_builtin(kind, code));
+    utf8_copy(buf, NAMES_SIZE, builtin);
     if (!d || !code || !*code || !settable(kind) || !(st = db_prepare(d, sql)))
         return buf;
     db_bind_text(st, 1, kinds[kind]);
@@ -95,6 +110,16 @@ const char *names_show(db *d, names_kind kind, const char *code, char buf[NAMES_
         db_copy_col(buf, NAMES_SIZE, st, 0);
     db_reset(st);
     return buf;
+}
+
+const char *names_show(db *d, names_kind kind, const char *code, char buf[NAMES_SIZE])
+{
+    return show(d, kind, code, names_builtin(kind, code), buf);
+}
+
+const char *names_show_zh(db *d, names_kind kind, const char *code, char buf[NAMES_SIZE])
+{
+    return show(d, kind, code, names_builtin_zh(kind, code), buf);
 }
 
 /* Checks a display name: 1 to NAMES_MAX_CHARS characters on one line. */

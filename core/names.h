@@ -32,11 +32,18 @@ typedef enum names_kind {
  * catalog's), or code itself when it has none. Never NULL for a code. */
 const char *names_builtin(names_kind kind, const char *code);
 
+/* names_builtin in Chinese, whatever the user's language: for the PDF
+ * reports, which are always in Chinese. */
+const char *names_builtin_zh(names_kind kind, const char *code);
+
 /* The name people read for code: the canteen's (categories and periods,
  * read from d; d may be NULL), else names_builtin(). Returns buf, which
  * holds it (a store that cannot be read falls back to the built-in name:
  * a screen or a receipt is never held up by a name). */
 const char *names_show(db *d, names_kind kind, const char *code, char buf[NAMES_SIZE]);
+
+/* names_show with names_builtin_zh: for the PDF reports. */
+const char *names_show_zh(db *d, names_kind kind, const char *code, char buf[NAMES_SIZE]);
 
 /* The kind's word as the store keeps it in display_names.kind ("category",
  * "period", ...): a terminal matches the names of its snapshot with it. */

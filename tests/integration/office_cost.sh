@@ -192,6 +192,9 @@ for want in "成本核算" "每餐成本：${per_meal}元" "浪费占耗用（�
     "浪费占耗用（金额）：${share_m}%" "人均每餐浪费：${g_meal}克" "汤：本月未采购，浪费按全部食品均价计"; do
     grep -qF "$want" "$TMPDIR/m.txt" || fail "the monthly PDF lacks $want"
 done
+# its meals by period and category by the names people read, not the codes
+grep -q "^午餐职工[0-9]" "$TMPDIR/m.txt" || fail "the cost section's meals: $(grep -A3 人员类别 "$TMPDIR/m.txt")"
+! grep -q "^lunchstaff" "$TMPDIR/m.txt" || fail "the cost section shows the codes lunch, staff"
 
 # the table and the CSV (for Excel: BOM, CRLF)
 "$OFFICE" report cost --month 2026-11 --canteen C1 | grep -q "^cost per meal   $per_meal" ||

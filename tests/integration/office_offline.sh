@@ -28,14 +28,18 @@ as_manager rules set staff --offline-daily-cap lunch | grep -qx 'category staff:
     fail "rules set back to one lunch"
 [ "$(sql "SELECT count(*) FROM audit WHERE action = 'rules.offline_cap'")" = 2 ] || fail "not audited"
 
-# replayed the next morning: two lunches of S0001 (10 yuan) and one of S0002
+# replayed the next morning: two lunches of S0001 (10 yuan), at two terminals
+# cut off together, and one of S0002
 export CLEANPLATE_NOW=2026-11-21T09:00:00
-"$POST" POS3 0000000001 2026-11-20T12:04:10 POS3/1 | grep -q '^ok .* 200 within$' || fail "first offline lunch"
+"$POST" POS5 0000000001 2026-11-20T12:04:10 POS5/1 | grep -q '^ok .* 200 within$' || fail "first offline lunch"
 "$POST" POS3 0000000001 2026-11-20T12:06:00 POS3/2 >"$TMPDIR/out"
 grep -q '^ok .* -600 over_limit$' "$TMPDIR/out" || fail "second offline lunch: $(cat "$TMPDIR/out")"
 over=$(cut -d' ' -f2 "$TMPDIR/out")
 "$POST" POS3 0000000001 2026-11-20T12:06:00 POS3/2 | grep -q "^ok $over -600 over_limit$" ||
     fail "a replayed event is not answered as the first time"
+# a third at POS3: more than one terminal deciding alone could have served
+"$POST" POS3 0000000001 2026-11-20T12:08:00 POS3/3 | grep -qx 'refused limit_reached' ||
+    fail "a second lunch at one terminal was posted"
 "$POST" POS4 0000000002 2026-11-20T12:10:00 POS4/1 | grep -q '^ok .* 1200 within$' || fail "S0002"
 "$POST" POS4 0000000009 2026-11-20T12:10:00 POS4/2 | grep -qx 'refused unknown_card' || fail "unknown card"
 [ "$(sql "SELECT status FROM cards WHERE card_no = '0000000001'")" = blocked_offline ] || fail "not blocked"

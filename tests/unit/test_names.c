@@ -49,6 +49,34 @@ static void test_builtin(void **state)
     assert_string_equal(names_builtin(NAMES_STAGE, "prep"), "prep");
 }
 
+/* The PDF reports' Chinese names are the catalog's: the two cannot drift. */
+static void test_builtin_zh_is_the_catalogs(void **state)
+{
+    static const struct { names_kind kind; const char *code; } all[] = {
+        {NAMES_CATEGORY, "staff"}, {NAMES_CATEGORY, "guest"}, {NAMES_CATEGORY, "contractor"},
+        {NAMES_CATEGORY, "items"}, {NAMES_PERIOD, "breakfast"}, {NAMES_PERIOD, "lunch"},
+        {NAMES_PERIOD, "dinner"}, {NAMES_PERIOD, "supper"}, {NAMES_STAGE, "plate"},
+        {NAMES_STAGE, "prep"}, {NAMES_STAGE, "overproduction"}, {NAMES_STAGE, "spoilage"},
+        {NAMES_TERMINAL, "pos"}, {NAMES_TERMINAL, "waste"}, {NAMES_ROLE, "admin"},
+        {NAMES_ROLE, "manager"}, {NAMES_ROLE, "cashier"}, {NAMES_ROLE, "kitchen"},
+        {NAMES_CARD, "active"}, {NAMES_CARD, "lost"}, {NAMES_CARD, "retired"},
+        {NAMES_CARD, "blocked_offline"}, {NAMES_DINER, "active"}, {NAMES_DINER, "suspended"},
+        {NAMES_DINER, "left"}};
+    db *d = *state;
+    char name[NAMES_SIZE];
+
+    assert_int_equal(fixture_language("zh_CN"), CP_OK);
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        assert_string_equal(names_builtin_zh(all[i].kind, all[i].code),
+                            names_builtin(all[i].kind, all[i].code));
+    /* in English too, and the canteen's own name first */
+    assert_int_equal(fixture_language("en"), CP_OK);
+    assert_string_equal(names_show_zh(d, NAMES_PERIOD, "lunch", name), "午餐");
+    assert_int_equal(names_set(d, NAMES_PERIOD, "lunch", "中饭", "wang"), CP_OK);
+    assert_string_equal(names_show_zh(d, NAMES_PERIOD, "lunch", name), "中饭");
+    assert_string_equal(names_builtin_zh(NAMES_CATEGORY, "retiree"), "retiree");
+}
+
 static void test_the_canteens_own(void **state)
 {
     db *d = *state;
@@ -141,6 +169,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_builtin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_builtin_zh_is_the_catalogs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_the_canteens_own, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_each, setup, teardown),
