@@ -11,6 +11,7 @@
 #include "backoffice/publish.h"
 #include "backoffice/publish_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -524,6 +525,32 @@ static cp_err stored_rows(db *d, const char *pub_id, json_t **out)
     return CP_OK;
 }
 
+/* Reports each published list's file in out_dir (redblack-*.pdf, .csv,
+ * .html) that no publication names (known: a JSON object of the names): a
+ * list whose publication was removed from the store would otherwise pass,
+ * its files still out for people to read. */
+static cp_err orphan_files(const char *out_dir, json_t *known, FILE *report, long *problems)
+{
+    DIR *dir = opendir(out_dir);
+    struct dirent *e;
+
+    if (!dir)
+        return cp_fail(CP_ERR_IO, "cannot read %s: %s", out_dir, strerror(errno));
+    while ((e = readdir(dir))) {
+        const char *dot = strrchr(e->d_name, '.');
+        int ours = strncmp(e->d_name, "redblack-", 9) == 0 && dot &&
+                   (strcmp(dot, ".pdf") == 0 || strcmp(dot, ".csv") == 0 ||
+                    strcmp(dot, ".html") == 0);
+        if (!ours || json_object_get(known, e->d_name))
+            continue;
+        fprintf(report, _("BROKEN: %s/%s is a published list's file that no publication in the "
+                          "store names (was the publication removed?)\n"), out_dir, e->d_name);
+        (*problems)++;
+    }
+    closedir(dir);
+    return CP_OK;
+}
+
 cp_err publish_verify(db *d, const char *out_dir, FILE *report, long *problems)
 {
     static const char sql[] =
@@ -532,11 +559,14 @@ cp_err publish_verify(db *d, const char *out_dir, FILE *report, long *problems)
     db_stmt *st = db_prepare(d, sql);
     char tip[HASH_HEX_LEN], want[HASH_HEX_LEN];
     long checked = 0, files_checked = 0;
+    json_t *known = json_object();
     cp_err err = CP_OK;
     int rc;
 
-    if (!st)
-        return CP_ERR_DB;
+    if (!st || !known) {
+        json_decref(known);
+        return st ? cp_fail(CP_ERR_NOMEM, "out of memory checking the publications") : CP_ERR_DB;
+    }
     snprintf(tip, sizeof tip, "%s", genesis);
     while ((rc = db_step(st)) == DB_ROW) {
         const char *c[12];
@@ -574,6 +604,7 @@ cp_err publish_verify(db *d, const char *out_dir, FILE *report, long *problems)
                 char path[1024], got[HASH_HEX_LEN];
                 snprintf(path, sizeof path, "%s/%s", out_dir, name);
                 files_checked++;
+                json_object_set(known, name, json_true());
                 if (hash_file(path, got) != CP_OK) {
                     fprintf(report, _("BROKEN: %s: %s\n"), path, cp_detail());
                     (*problems)++;
@@ -589,6 +620,9 @@ cp_err publish_verify(db *d, const char *out_dir, FILE *report, long *problems)
     db_reset(st);
     if (!err && rc != DB_DONE)
         err = db_fail(d, "reading publications");
+    if (!err && out_dir)
+        err = orphan_files(out_dir, known, report, problems);
+    json_decref(known);
     if (!err)
         fprintf(report, P_("verify: %ld publication checked%s", "verify: %ld publications checked%s",
                            (unsigned long)checked), checked, out_dir ? "" : "\n");

@@ -170,6 +170,13 @@ pdftotext "$pdf" - 2>/dev/null | tr -d '\n' >"$TMPDIR/pdf.txt"
 grep -q "财务处evil?" "$TMPDIR/pdf.txt" || fail "the PDF does not show the name"
 grep -q "本月有 2 次餐盘称重为异常" "$TMPDIR/pdf.txt" || fail "the PDF does not count the flagged trays"
 "$OFFICE" verify --out "$out" >"$TMPDIR/v" || fail "verify: $(cat "$TMPDIR/v")"
+# a list's files whose publication the store does not have (removed from it, or
+# never made) are not passed over
+cp "$pdf" "$out/redblack-2026-09-v1.pdf"
+if "$OFFICE" verify --out "$out" >"$TMPDIR/v"; then fail "verify passed a list no publication names"; fi
+grep -q "redblack-2026-09-v1.pdf is a published list's file that no publication in the store names" \
+    "$TMPDIR/v" || fail "verify: $(cat "$TMPDIR/v")"
+rm "$out/redblack-2026-09-v1.pdf"
 # a file that cannot take its final name once the publication is recorded is
 # kept under its .part name, for a person to rename
 mkdir -p "$TMPDIR/pub2/redblack-2026-10-v2.html"
