@@ -160,6 +160,14 @@ static void price_waste(const cost_facts *f, cost_month *m)
     m->waste_fen = m->kitchen_fen + m->plate_fen;
 }
 
+/* The waste's shares of the food used and per meal. */
+static void waste_ratios(cost_month *m)
+{
+    m->share_weight_x10000 = m->used_g > 0 ? cost_muldiv(m->waste_g, 10000, m->used_g) : -1;
+    m->share_money_x10000 = m->used_fen > 0 ? cost_muldiv(m->waste_fen, 10000, m->used_fen) : -1;
+    m->g_per_meal_x10 = m->meals > 0 ? cost_muldiv(m->waste_g, 10, m->meals) : -1;
+}
+
 /* The figures per meal and against the cost. */
 static void ratios(cost_month *m)
 {
@@ -175,9 +183,7 @@ static void ratios(cost_month *m)
     m->surplus_x10000 = m->has_surplus_share ? cost_muldiv(m->surplus_fen, 10000, m->used_fen)
                                              : 0;
     m->rule = cost_rule_of(m->surplus_fen, m->used_fen);
-    m->share_weight_x10000 = m->used_g > 0 ? cost_muldiv(m->waste_g, 10000, m->used_g) : -1;
-    m->share_money_x10000 = m->used_fen > 0 ? cost_muldiv(m->waste_fen, 10000, m->used_fen) : -1;
-    m->g_per_meal_x10 = m->meals > 0 ? cost_muldiv(m->waste_g, 10, m->meals) : -1;
+    waste_ratios(m);
 }
 
 /* Keeps the lines that have anything, in the categories' order, and names them. */
@@ -286,6 +292,51 @@ void cost_facts_free(cost_facts *f)
     memset(f, 0, sizeof *f);
 }
 
+/* The line of all named name, or NULL. */
+static cost_line *line_named(cost_month *all, const char *name)
+{
+    for (size_t i = 0; i < all->nlines; i++)
+        if (strcmp(all->lines[i].name, name) == 0)
+            return &all->lines[i];
+    return NULL;
+}
+
+void cost_waste_of_canteens(cost_month *all, const cost_month *each, size_t n)
+{
+    all->kitchen_fen = all->plate_fen = 0;
+    for (size_t i = 0; i < all->nlines; i++)
+        if (all->lines[i].kitchen_g > 0)
+            all->lines[i].kitchen_fen = -1; /* no canteen's waste of it taken yet */
+    for (size_t k = 0; k < n; k++) {
+        all->plate_fen += each[k].plate_fen;
+        for (size_t i = 0; i < each[k].nlines; i++) {
+            const cost_line *e = &each[k].lines[i];
+            cost_line *l = line_named(all, e->name);
+            if (!l || e->kitchen_g == 0)
+                continue;
+            if (l->kitchen_fen < 0)
+                l->kitchen_fen = 0, l->priced = e->priced;
+            else if (l->priced != e->priced)
+                l->priced = COST_PRICED_CANTEENS;
+            l->kitchen_fen += e->kitchen_fen;
+        }
+    }
+    for (size_t i = 0; i < all->nlines; i++) {
+        cost_line *l = &all->lines[i];
+        if (l->kitchen_g <= 0)
+            continue; /* nothing wasted: the price it would have had stays */
+        if (l->kitchen_fen < 0) /* in no canteen's month: cannot be, said for the reader */
+            l->kitchen_fen = 0;
+        /* what it was priced at, on average over the canteens */
+        l->price_fen = l->kitchen_fen;
+        l->price_g = l->kitchen_g;
+        all->kitchen_fen += l->kitchen_fen;
+    }
+    all->waste_fen = all->kitchen_fen + all->plate_fen;
+    all->by_canteen = 1;
+    waste_ratios(all);
+}
+
 void cost_total_add(cost_total *t, const cost_month *m)
 {
     t->months++;
@@ -297,5 +348,6 @@ void cost_total_add(cost_total *t, const cost_month *m)
     t->waste_g += m->waste_g;
     t->waste_fen += m->waste_fen;
     t->priced_months += m->has_data && !m->fallback;
+    t->by_canteen |= m->by_canteen;
     t->rule = cost_rule_of(t->surplus_fen, t->used_fen);
 }

@@ -25,7 +25,8 @@
  *   price per kg of that category; waste of a category not bought that month
  *   (or of no category) and plate waste at the average price per kg of all
  *   food used. A month with no purchases prices all waste at the flat
- *   --food-cost, and says so.
+ *   --food-cost, and says so. The month of every canteen prices each
+ *   canteen's waste so, at its own purchases (cost_waste_of_canteens).
  * - surplus = money taken (subsidy and cash) - food used; utilities are not
  *   a cost here. Within COST_RULE_PCT % of the cost either way is "within",
  *   above "over", below "under". */
@@ -54,6 +55,8 @@ typedef enum cost_priced {
     COST_PRICED_CATEGORY,  /* at the month's purchase price of the category */
     COST_PRICED_ALL_FOOD,  /* not bought this month: at the average of all food used */
     COST_PRICED_FOOD_COST, /* no purchases at all this month: at --food-cost */
+    COST_PRICED_CANTEENS,  /* every canteen: each canteen's at its own prices, which
+                            * priced it otherwise (cost_waste_of_canteens) */
 } cost_priced;
 
 /* A stock count as the facts hold it. */
@@ -140,11 +143,21 @@ typedef struct cost_month {
     int64_t flagged;
     int has_data;                  /* anything bought, counted, eaten or wasted */
     int open;                      /* cost_year: the month has not ended, left out */
+    int by_canteen;                /* waste priced canteen by canteen (cost_waste_of_canteens) */
 } cost_month;
 
 /* Computes the figures of f into *out (the caller frees with
  * cost_month_free). Only CP_ERR_NOMEM can go wrong. */
 cp_err cost_compute(const cost_facts *f, cost_month *out);
+
+/* Makes all (the month of every canteen, whose waste cost_compute priced
+ * at the prices of all of them together) price each canteen's waste at
+ * that canteen's own purchases, as its own report does: the kitchen and
+ * plate waste in money become the sums of each's (the months of the n
+ * canteens one by one), and so the shares of it; a category priced
+ * differently by the canteens says COST_PRICED_CANTEENS. The total is then
+ * the sum of the canteens' reports. */
+void cost_waste_of_canteens(cost_month *all, const cost_month *each, size_t n);
 
 /* Frees what a month owns; accepts NULL and a zeroed month. */
 void cost_month_free(cost_month *m);
@@ -168,6 +181,7 @@ typedef struct cost_total {
     int64_t used_fen, used_g, revenue_fen, surplus_fen, meals;
     int64_t waste_g, waste_fen;
     int priced_months;             /* months whose waste was priced at purchases */
+    int by_canteen;                /* a month's waste was priced canteen by canteen */
     cost_rule rule;                /* of the sum */
 } cost_total;
 

@@ -230,8 +230,9 @@ cp_err cost_collect(db *d, const char *canteen, int year, int month,
     return err;
 }
 
-cp_err cost_month_of(db *d, const char *canteen, int year, int month,
-                     int64_t food_cost_fen_per_kg, cost_month *out)
+/* The month of one canteen (NULL: of all together, priced together). */
+static cp_err month_of(db *d, const char *canteen, int year, int month,
+                       int64_t food_cost_fen_per_kg, cost_month *out)
 {
     cost_facts f;
     cp_err err;
@@ -242,6 +243,76 @@ cp_err cost_month_of(db *d, const char *canteen, int year, int month,
     err = cost_compute(&f, out);
     cost_facts_free(&f);
     return err;
+}
+
+/* The codes of the store's canteens into a new array *codes of *n (the
+ * caller frees both). */
+static cp_err canteen_codes(db *d, char (**codes)[64], size_t *n)
+{
+    db_stmt *st = db_prepare(d, "SELECT code FROM canteens ORDER BY id");
+    size_t cap = 0;
+    cp_err err = CP_OK;
+    int rc;
+
+    *codes = NULL;
+    *n = 0;
+    if (!st)
+        return CP_ERR_DB;
+    while (!err && (rc = db_step(st)) == DB_ROW) {
+        if (*n == cap) {
+            void *more = realloc(*codes, (cap = cap ? 2 * cap : 8) * sizeof **codes);
+            if (!more) {
+                err = cp_fail(CP_ERR_NOMEM, "out of memory reading the canteens");
+                break;
+            }
+            *codes = more;
+        }
+        db_copy_col((*codes)[(*n)++], 64, st, 0);
+    }
+    db_reset(st);
+    if (!err && rc == DB_ERROR)
+        err = db_fail(d, "reading the canteens");
+    return err;
+}
+
+/* Every canteen's month: its waste priced canteen by canteen, each at its
+ * own purchases, as the canteens' own reports do (cost_waste_of_canteens):
+ * priced all together, a canteen's waste took the others' prices, and the
+ * total was not the sum of the canteens'. */
+static cp_err all_canteens(db *d, int year, int month, int64_t food_cost_fen_per_kg,
+                           cost_month *out)
+{
+    char (*codes)[64] = NULL;
+    cost_month *each = NULL;
+    size_t n = 0, done = 0;
+    cp_err err;
+
+    if ((err = month_of(d, NULL, year, month, food_cost_fen_per_kg, out)) ||
+        (err = canteen_codes(d, &codes, &n)) || n < 2)
+        goto out;
+    if (!(each = calloc(n, sizeof *each))) {
+        err = cp_fail(CP_ERR_NOMEM, "out of memory computing the cost");
+        goto out;
+    }
+    for (; done < n && !err; done++)
+        err = month_of(d, codes[done], year, month, food_cost_fen_per_kg, &each[done]);
+    if (!err)
+        cost_waste_of_canteens(out, each, n);
+out:
+    for (size_t k = 0; k < done; k++)
+        cost_month_free(&each[k]);
+    free(each);
+    free(codes);
+    if (err)
+        cost_month_free(out);
+    return err;
+}
+
+cp_err cost_month_of(db *d, const char *canteen, int year, int month,
+                     int64_t food_cost_fen_per_kg, cost_month *out)
+{
+    return canteen ? month_of(d, canteen, year, month, food_cost_fen_per_kg, out)
+                   : all_canteens(d, year, month, food_cost_fen_per_kg, out);
 }
 
 cp_err cost_begin_month(db *d, const char *month)

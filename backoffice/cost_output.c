@@ -48,9 +48,10 @@ const char *cost_x10(int64_t v, char buf[COST_STR_LEN])
 
 const char *cost_priced_name(cost_priced p)
 {
-    return p == COST_PRICED_CATEGORY ? "category"
-           : p == COST_PRICED_ALL_FOOD ? "all_food"
-                                       : "food_cost";
+    return p == COST_PRICED_CATEGORY    ? "category"
+           : p == COST_PRICED_ALL_FOOD  ? "all_food"
+           : p == COST_PRICED_CANTEENS  ? "canteens"
+                                        : "food_cost";
 }
 
 /* ---- text ------------------------------------------------------------------ */
@@ -137,6 +138,9 @@ static void print_summary(const cost_report *r, FILE *f)
     if (m->fallback)
         snprintf(b[0], sizeof b[0], _("all at --food-cost %s yuan/kg: no purchases this month"),
                  money_format(m->food_cost_fen_per_kg, a[5]));
+    else if (m->by_canteen)
+        snprintf(b[0], sizeof b[0], "%s",
+                 _("each canteen's at its own purchase prices, as its own report has it"));
     else
         snprintf(b[0], sizeof b[0],
                  _("kitchen at each category's purchase price, plate at the all-food average %s "
@@ -426,12 +430,14 @@ cp_err cost_print_csv(const cost_report *r, FILE *f)
         csv_row(&w, l->name, !l->listed ? "" : l->starting ? "start" : l->counted ? "yes" : "no", l,
                 cost_priced_name(l->priced));
     }
-    /* the plate waste is priced at the average of all food used */
+    /* the plate waste is priced at the average of all food used (of each
+     * canteen's, for every canteen: on average over them) */
     plate.kitchen_g = m->plate_g;
     plate.kitchen_fen = m->plate_fen;
-    plate.price_fen = m->price_fen;
-    plate.price_g = m->price_g;
-    csv_row(&w, "(plate waste)", "", &plate, m->fallback ? "food_cost" : "all_food");
+    plate.price_fen = m->by_canteen && m->plate_g > 0 ? m->plate_fen : m->price_fen;
+    plate.price_g = m->by_canteen && m->plate_g > 0 ? m->plate_g : m->price_g;
+    csv_row(&w, "(plate waste)", "", &plate,
+            m->fallback ? "food_cost" : m->by_canteen ? "canteens" : "all_food");
     total = (cost_line){.opening_fen = m->opening_fen, .bought_fen = m->bought_fen,
                         .bought_g = m->bought_g, .closing_fen = m->closing_fen,
                         .used_fen = m->used_fen, .used_g = m->used_g, .kitchen_g = m->waste_g,

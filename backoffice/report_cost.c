@@ -52,7 +52,10 @@ void report_cost_waste_line(const cost_total *t, int64_t food_cost_fen_per_kg, c
 
     money_format(t->waste_fen, a);
     money_format(food_cost_fen_per_kg, b);
-    if (t->months > 0 && t->priced_months == t->months)
+    if (t->months > 0 && t->priced_months == t->months && t->by_canteen)
+        snprintf(buf, size, "%s 元（各食堂按各自的采购均价计：后厨浪费按各类别，餐盘剩余按全部食品）",
+                 a);
+    else if (t->months > 0 && t->priced_months == t->months)
         snprintf(buf, size, "%s 元（后厨浪费按各类别当月采购均价，餐盘剩余按全部食品均价计）", a);
     else if (t->priced_months > 0)
         snprintf(buf, size, "%s 元（有采购记录的 %d 个月按采购均价计，其余按每千克 %s 元估算）",
@@ -205,6 +208,10 @@ void report_cost_section(pdf_doc *doc, db *d, const cost_report *r)
     report_cost_waste_line(&t, m->food_cost_fen_per_kg, b, sizeof b);
     if (m->fallback)
         snprintf(v, sizeof v, "%s", b);
+    else if (m->by_canteen)
+        snprintf(v, sizeof v, "%s 元：后厨 %s 元、餐盘 %s 元，各食堂按各自当月采购价计（与各食堂"
+                 "报表之和一致）", money_format(m->waste_fen, a[0]),
+                 money_format(m->kitchen_fen, a[1]), money_format(m->plate_fen, a[2]));
     else
         snprintf(v, sizeof v, "%s 元：后厨 %s 元按各类别当月采购均价，餐盘 %s 元按全部食品均价每千克 "
                  "%s 元", money_format(m->waste_fen, a[0]), money_format(m->kitchen_fen, a[1]),

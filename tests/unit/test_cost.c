@@ -9,6 +9,7 @@
 
 #include "backoffice/cost.h"
 #include "backoffice/cost_collect.h"
+#include "core/canteen.h"
 #include "core/food.h"
 #include "core/ledger.h"
 #include "core/waste.h"
@@ -154,6 +155,54 @@ static void test_two_canteens(void **state)
     assert_false(line(&m, "主食")->counted);  /* C2 bought it and did not count it */
     assert_false(m.stock_counted);
     cost_month_free(&m);
+}
+
+/* Every canteen's month prices each canteen's waste at its own purchases:
+ *   C1 bought 蔬菜 50.00 yuan 10 kg, wasted 1 kg of 主食 it did not buy (at
+ *      its all-food 0.5 fen/g: 5.00) and 600 g on plates (3.00): 8.00
+ *   C2 bought 蔬菜 100.00 yuan 10 kg and 主食 40.00 yuan 10 kg, wasted 1 kg
+ *      of 主食 (at 0.4 fen/g: 4.00) and 1,200 g on plates (at 0.7: 8.40): 12.40
+ * Priced together, 主食's 2 kg took C2's price alone (8.00) and the total was
+ * 19.40, not the canteens' 20.40. */
+static void test_waste_of_canteens(void **state)
+{
+    cost_category c1_cats[] = {{"蔬菜", 1, 0}, {"主食", 1, 1000}};
+    cost_category c2_cats[] = {{"蔬菜", 1, 0}, {"主食", 1, 1000}};
+    cost_category all_cats[] = {{"蔬菜", 1, 0}, {"主食", 1, 2000}};
+    cost_stock stock[] = {
+        {1, 0, {0, 0, 0}, {0, 0, 0}, 5000, 10000},
+        {2, 0, {0, 0, 0}, {0, 0, 0}, 10000, 10000},
+        {2, 1, {0, 0, 0}, {0, 0, 0}, 4000, 10000},
+    };
+    cost_facts c1 = {.month = "2026-11", .food_cost_fen_per_kg = 2000, .categories = c1_cats,
+                     .ncategories = 2, .stock = stock, .nstock = 1, .plate_g = 600};
+    cost_facts c2 = {.month = "2026-11", .food_cost_fen_per_kg = 2000, .categories = c2_cats,
+                     .ncategories = 2, .stock = stock + 1, .nstock = 2, .plate_g = 1200};
+    cost_facts all = {.month = "2026-11", .food_cost_fen_per_kg = 2000, .categories = all_cats,
+                      .ncategories = 2, .stock = stock, .nstock = 3, .plate_g = 1800};
+    cost_month each[2], m;
+    (void)state;
+
+    assert_int_equal(cost_compute(&c1, &each[0]), CP_OK);
+    assert_int_equal(cost_compute(&c2, &each[1]), CP_OK);
+    assert_int_equal(each[0].waste_fen, 800);
+    assert_int_equal(each[1].waste_fen, 1240);
+    assert_int_equal(cost_compute(&all, &m), CP_OK);
+    assert_int_equal(m.waste_fen, 1940); /* priced together */
+    cost_waste_of_canteens(&m, each, 2);
+    assert_true(m.by_canteen);
+    assert_int_equal(m.waste_fen, 800 + 1240);
+    assert_int_equal(m.kitchen_fen, 500 + 400);
+    assert_int_equal(m.plate_fen, 300 + 840);
+    assert_int_equal(line(&m, "主食")->kitchen_fen, 900);
+    assert_int_equal(line(&m, "主食")->priced, COST_PRICED_CANTEENS); /* all-food in C1 */
+    assert_int_equal(line(&m, "主食")->price_fen, 900);
+    assert_int_equal(line(&m, "主食")->price_g, 2000);
+    assert_int_equal(m.share_money_x10000, 1074); /* 20.40 / 190.00 */
+    assert_int_equal(m.used_fen, 19000);          /* the rest as it was */
+    cost_month_free(&m);
+    cost_month_free(&each[0]);
+    cost_month_free(&each[1]);
 }
 
 /* A canteen that bought nothing and counted nothing before: its counts are
@@ -338,15 +387,51 @@ static void test_months_from_the_store(void **state)
         cost_month_free(&year[k]);
 }
 
+/* Every canteen's month from a store: each canteen's kitchen waste at its
+ * own purchase price, the total the sum of the canteens' (cost_month_of). */
+static void test_every_canteen_from_the_store(void **state)
+{
+    db *d = *state;
+    food_purchase p = {"C2", "2026-12-01", "供应商", "蔬菜", "10", "100", NULL};
+    waste_req req = {.terminal = "W2", .stage = "prep", .gross_g = 2000, .category = "蔬菜",
+                     .actor = "t", .clean_plate_g = -1};
+    cost_month c1, c2, all;
+    waste_res res;
+    char id[IDS_LEN];
+
+    assert_int_equal(canteen_add(d, "C2", "二食堂", "t"), CP_OK);
+    assert_int_equal(canteen_add_terminal(d, "W2", "C2", "waste", "t"), CP_OK);
+    fixture_at("2026-12-31T18:00:00");
+    buy(d, "2026-12-01", "蔬菜", "10", "50", id);
+    assert_int_equal(food_purchase_add(d, &p, "boss", id), CP_OK);
+    weigh(d, "2026-12-02", "prep", "蔬菜", 1000);
+    fixture_at("2026-12-02T12:30:00");
+    assert_int_equal(waste_record(d, &req, &res), CP_OK);
+    fixture_at("2027-01-05T09:00:00");
+    assert_int_equal(cost_month_of(d, "C1", 2026, 12, 2000, &c1), CP_OK);
+    assert_int_equal(cost_month_of(d, "C2", 2026, 12, 2000, &c2), CP_OK);
+    assert_int_equal(cost_month_of(d, NULL, 2026, 12, 2000, &all), CP_OK);
+    assert_int_equal(c1.kitchen_fen, 500);  /* 1 kg at 5.00 */
+    assert_int_equal(c2.kitchen_fen, 2000); /* 2 kg at 10.00 */
+    assert_int_equal(all.kitchen_fen, 2500); /* not 3 kg at 7.50 */
+    assert_int_equal(all.waste_fen, c1.waste_fen + c2.waste_fen);
+    assert_true(all.by_canteen);
+    cost_month_free(&c1);
+    cost_month_free(&c2);
+    cost_month_free(&all);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_month_by_hand),
         cmocka_unit_test(test_month_without_purchases),
         cmocka_unit_test(test_two_canteens),
+        cmocka_unit_test(test_waste_of_canteens),
         cmocka_unit_test(test_starting_stock),
         cmocka_unit_test(test_rule),
         cmocka_unit_test_setup_teardown(test_months_from_the_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_canteen_from_the_store, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
