@@ -34,7 +34,7 @@ int cmd_waste_add(office_ctx *c)
     const char *canteen = office_opt(c, "canteen");
     waste_req req = {0};
     waste_res res;
-    char flags[64];
+    char flags[160];
     cp_err err;
     int rc;
 
@@ -62,7 +62,7 @@ int cmd_waste_add(office_ctx *c)
     req.clean_plate_g = -1;
     if ((err = waste_record(c->d, &req, &res)))
         return office_fail(err);
-    waste_flags_text(res.flags, flags, sizeof flags);
+    waste_flags_words(res.flags, flags, sizeof flags);
     printf(_("recorded %s: %s %lld g"), res.id, names_builtin(NAMES_STAGE, res.stage),
            (long long)res.net_g);
     if (res.name[0])

@@ -15,8 +15,21 @@
 
 static const char *const stages[] = {"plate", "prep", "overproduction", "spoilage", NULL};
 
-static const char *const flag_names[] = {"negative", "overload", "no_meal", "manual",
-                                         "anonymous", "impossible"};
+/* The flags' names, as stored and sent (jsonl, the protocol), and as
+ * people read them (the catalog's, context "weighing flag"). */
+static const char *const flag_names[] = {
+    NC_("weighing flag", "negative"),
+    /* TRANSLATORS: the scale said its load was beyond its capacity */
+    NC_("weighing flag", "overload"),
+    /* TRANSLATORS: a tray of a diner who had no meal in that period */
+    NC_("weighing flag", "no_meal"),
+    /* TRANSLATORS: typed in by hand (`waste add`), not read from a scale */
+    NC_("weighing flag", "manual"),
+    /* TRANSLATORS: a tray without a card */
+    NC_("weighing flag", "anonymous"),
+    /* TRANSLATORS: a weight no scale can read */
+    NC_("weighing flag", "impossible"),
+};
 
 cp_err waste_stage_valid(const char *stage)
 {
@@ -27,7 +40,9 @@ cp_err waste_stage_valid(const char *stage)
                    "spoilage", stage ? stage : "");
 }
 
-void waste_flags_text(int flags, char *buf, size_t size)
+/* waste_flags_text and waste_flags_words: each name of flags as word gives it. */
+static void flags_joined(int flags, const char *(*word)(const char *), const char *sep,
+                         char *buf, size_t size)
 {
     size_t used = 0;
 
@@ -38,11 +53,31 @@ void waste_flags_text(int flags, char *buf, size_t size)
         int n;
         if (!(flags & (1 << i)))
             continue;
-        n = snprintf(buf + used, size - used, "%s%s", used ? "," : "", flag_names[i]);
+        n = snprintf(buf + used, size - used, "%s%s", used ? sep : "", word(flag_names[i]));
         if (n < 0 || (size_t)n >= size - used)
             return;
         used += (size_t)n;
     }
+}
+
+static const char *as_stored(const char *name)
+{
+    return name;
+}
+
+static const char *as_read(const char *name)
+{
+    return C_("weighing flag", name);
+}
+
+void waste_flags_text(int flags, char *buf, size_t size)
+{
+    flags_joined(flags, as_stored, ",", buf, size);
+}
+
+void waste_flags_words(int flags, char *buf, size_t size)
+{
+    flags_joined(flags, as_read, _(", "), buf, size);
 }
 
 cp_err waste_clean_rate(db *d, int64_t dept_id, int64_t canteen_id, const char *date,

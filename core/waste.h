@@ -134,4 +134,7 @@ cp_err waste_stage_valid(const char *stage);
  * into buf; "" when none. */
 void waste_flags_text(int flags, char *buf, size_t size);
 
+/* The same as people read them, in their language ("手工录入、匿名"). */
+void waste_flags_words(int flags, char *buf, size_t size);
+
 #endif

@@ -8,7 +8,7 @@ setup_canteen 3
 
 "$OFFICE" waste add --stage plate --staff-no S0001 --grams 150 --terminal W1 >"$TMPDIR/out" ||
     fail "waste add"
-grep -q '^recorded W1-000001: plate 150 g for 职工1 (S0001), D02 财务处; flags no_meal,manual$' \
+grep -q '^recorded W1-000001: plate 150 g for 职工1 (S0001), D02 财务处; flags no_meal, manual$' \
     "$TMPDIR/out" || fail "said: $(cat "$TMPDIR/out")"
 "$OFFICE" waste add --stage prep --department D01 --grams 2500 --category 蔬菜 --reason 备餐过量 \
     --terminal W1 >"$TMPDIR/out" || fail "waste add prep"
@@ -19,14 +19,18 @@ grep -q 'prep 2500 g, D01 办公室, 蔬菜 / 备餐过量; flags manual$' "$TMP
 grep -q 'spoilage 0 g, canteen C1; flags manual$' "$TMPDIR/out" || fail "said: $(cat "$TMPDIR/out")"
 "$OFFICE" waste add --stage plate --canteen C1 --grams 80 --terminal W1 >"$TMPDIR/out" ||
     fail "waste add anonymous"
-grep -q 'flags manual,anonymous$' "$TMPDIR/out" || fail "said: $(cat "$TMPDIR/out")"
+grep -q 'flags manual, anonymous$' "$TMPDIR/out" || fail "said: $(cat "$TMPDIR/out")"
+# in Chinese, the flags too
+LANG=zh_CN.UTF-8 "$OFFICE" waste add --stage plate --canteen C1 --grams 70 --terminal W1 \
+    >"$TMPDIR/out" 2>/dev/null || fail "waste add in Chinese"
+grep -q '标记 手工录入，匿名$' "$TMPDIR/out" || fail "said: $(cat "$TMPDIR/out")"
 
 [ "$(sql "SELECT stage || ':' || net_g || ':' || flags || ':' || actor FROM waste_records
      ORDER BY id" | paste -sd ' ')" = \
-  "plate:150:12:test prep:2500:8:test spoilage:0:8:test plate:80:24:test" ] ||
+  "plate:150:12:test prep:2500:8:test spoilage:0:8:test plate:80:24:test plate:70:24:test" ] ||
     fail "store: $(sql 'SELECT * FROM waste_records')"
 [ "$(sql "SELECT count(*) FROM audit WHERE action = 'waste.record'
-     AND detail = 'typed in by hand' AND content IS NOT NULL")" -eq 4 ] ||
+     AND detail = 'typed in by hand' AND content IS NOT NULL")" -eq 5 ] ||
     fail "manual entries are not audited"
 "$OFFICE" verify >/dev/null || fail "verify after manual entries"
 
@@ -58,7 +62,7 @@ must_fail "a plate weighing is one diner's tray" "$OFFICE" waste add --stage pla
     --department D01 --grams 5000 --terminal W1
 must_fail "terminal POS1 is a cash terminal" "$OFFICE" waste add --stage prep --canteen C1 \
     --grams 50 --terminal POS1
-[ "$(sql 'SELECT count(*) FROM waste_records')" -eq 4 ] ||
+[ "$(sql 'SELECT count(*) FROM waste_records')" -eq 5 ] ||
     fail "a refused entry was written"
 "$OFFICE" waste add --help | grep -q 'flagged manual' || fail "waste add --help"
 echo "scale_waste_add: ok"
