@@ -546,3 +546,13 @@ const char schema_pg_v15[] =
     "CREATE POLICY ledger_read ON ledger FOR SELECT USING (true);"
     "CREATE POLICY ledger_sales_only ON ledger FOR INSERT"
     "  WITH CHECK (kind IN ('charge', 'void', 'refund', 'subsidy_expire'));";
+
+/* Version 16 (the rollup triggers run as the owner): see migrations[] in
+ * core/schema.c. */
+const char schema_pg_v16[] =
+    "DO $$ DECLARE f text; BEGIN"
+    "  FOREACH f IN ARRAY ARRAY['cp_sales_rollup', 'cp_waste_rollup', 'cp_voids_rollup'] LOOP"
+    "    EXECUTE format('ALTER FUNCTION %I.%I() SECURITY DEFINER SET search_path = %I, pg_temp',"
+    "                   current_schema(), f, current_schema());"
+    "  END LOOP;"
+    " END $$;";

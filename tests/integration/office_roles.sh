@@ -144,6 +144,16 @@ if psql -X -q -v ON_ERROR_STOP=1 -d "$TERMINAL_DB" -c "INSERT INTO ledger(id, di
     fail "the terminals' role wrote a top-up"
 fi
 grep -q "row-level security" "$TMPDIR/err" || fail "a top-up by the terminals' role: $(cat "$TMPDIR/err")"
+# ... and the month's diners and the rollups' marks, which its sales, voids and
+# weighings keep through triggers that run as the owner, it may only read
+for stmt in "DELETE FROM diner_month" "INSERT INTO diner_month VALUES ('2026-11', 1, 1, 1)" \
+            "DELETE FROM rollup_days"; do
+    if psql -X -q -v ON_ERROR_STOP=1 -d "$TERMINAL_DB" -c "$stmt" >/dev/null 2>"$TMPDIR/err"; then
+        fail "the terminals' role could run: $stmt"
+    fi
+    grep -q "permission denied" "$TMPDIR/err" || fail "$stmt said: $(cat "$TMPDIR/err")"
+done
+[ "$(sql "SELECT count(*) FROM diner_month")" -gt 0 ] || fail "no diner listed by the terminals' sales"
 
 # 5. verify: the dropped guards are problems, the rights are not ...
 "$OFFICE" verify >"$TMPDIR/v" && fail "verify passed without guards"
