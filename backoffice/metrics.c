@@ -362,6 +362,8 @@ cp_err metrics_departments(db *d, const metrics_span *span, const metrics_opts *
     t->span = *span;
     t->opts = *o;
     t->flagged_trays = cur.flagged_anonymous;
+    if ((err = metrics_manual_trays(d, span, canteen_id, &t->manual_trays)))
+        goto out;
     for (size_t i = 0; i < cur.n; i++) {
         acc *a = &cur.a[i];
         metrics_row *row = &t->rows[t->n];

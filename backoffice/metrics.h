@@ -62,6 +62,7 @@ typedef struct metrics_table {
     size_t n;
     long eligible;
     int64_t flagged_trays;         /* plate weighings left out: the rows' and anonymous ones */
+    int64_t manual_trays;          /* of the trays counted, typed in by hand (`waste add`) */
 } metrics_table;
 
 /* Parses --month or --quarter (exactly one given) into *span; only the years
@@ -157,6 +158,7 @@ typedef struct metrics_summary {
     int64_t meals, diners, trays, plate_g, clean_trays, anon_trays, anon_g, kitchen_g;
     int64_t serving_days, weighing_days;  /* days with sales; of those, days with a tray */
     int64_t flagged_trays, flagged_kitchen; /* weighings left out: plate, kitchen */
+    int64_t manual_trays;                 /* of the trays counted, typed in by hand */
     metrics_kitchen *kitchen;             /* by stage, then category, then reason */
     size_t nkitchen;
 } metrics_summary;

@@ -508,6 +508,26 @@ out:
 
 /* metrics_summarize, with the distinct diners counted only when with_diners
  * is set (that count reads every diner of the span). */
+cp_err metrics_manual_trays(db *d, const metrics_span *span, int64_t canteen_id, int64_t *n)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM waste_records w WHERE w.stage = 'plate'"
+        " AND w.business_date BETWEEN ?1 AND ?2 AND (?3 = 0 OR w.canteen_id = ?3)"
+        " AND w.diner_id IS NOT NULL AND (w.flags & ?4) <> 0 AND (w.flags & ?5) = 0"
+        " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)";
+    db_stmt *st = db_prepare(d, sql);
+
+    *n = 0;
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, span->from);
+    db_bind_text(st, 2, span->to);
+    db_bind_int64(st, 3, canteen_id);
+    db_bind_int(st, 4, WASTE_FLAG_MANUAL);
+    db_bind_int(st, 5, WASTE_FLAGS_LEFT_OUT);
+    return db_step_int64(d, st, n);
+}
+
 static cp_err summarize(db *d, const metrics_span *span, const metrics_opts *o,
                         metrics_summary *out, int with_diners)
 {
@@ -546,7 +566,8 @@ static cp_err summarize(db *d, const metrics_span *span, const metrics_opts *o,
         if ((err = db_step_int64(d, st, &out->diners)))
             goto out;
     }
-    err = collect_kitchen(d, span, canteen_id, out);
+    if (!(err = collect_kitchen(d, span, canteen_id, out)))
+        err = metrics_manual_trays(d, span, canteen_id, &out->manual_trays);
 out:
     free(plates);
     if (err)

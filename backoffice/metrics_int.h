@@ -12,6 +12,13 @@
 #include "core/rollup.h"
 
 
+/* How many diners' trays of span at canteen_id (0: every canteen) that
+ * the figures count were typed in by hand (`waste add`, flagged manual)
+ * rather than weighed at a station, into *n: the published lists and the
+ * monthly report say it, so that a department's figures made by hand are
+ * seen as such. */
+cp_err metrics_manual_trays(db *d, const metrics_span *span, int64_t canteen_id, int64_t *n);
+
 /* Today's business date, or "0000-00-00" when the clock is not readable (a
  * bad CLEANPLATE_NOW), so that no day counts as closed. */
 void metrics_today(char out[CP_DATE_LEN]);

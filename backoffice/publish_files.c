@@ -109,8 +109,14 @@ static cp_err html_rows(FILE *f, const metrics_table *t, const char *only)
 /* The sentence on the weighings left out, for the page and the PDF. */
 static void flagged_text(const metrics_table *t, char *buf, size_t size)
 {
-    snprintf(buf, size, "本月有 %lld 次餐盘称重为异常（秤超载、净重为负、秤不可能显示的读数或没有对应"
-             "消费），保留在记录中，但不计入称重盘数、剩餐量和排名。", (long long)t->flagged_trays);
+    int n = snprintf(buf, size, "本月有 %lld 次餐盘称重为异常（秤超载、净重为负、秤不可能显示的读数"
+                     "或没有对应消费），保留在记录中，但不计入称重盘数、剩餐量和排名。",
+                     (long long)t->flagged_trays);
+
+    /* typed in by a person, not weighed: the public sees how many */
+    if (t->manual_trays > 0 && n >= 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, "计入的餐盘中有 %lld 盘是秤故障时手工录入的（记录了录入人）。",
+                 (long long)t->manual_trays);
 }
 
 /* Writes the static HTML page: no scripts, no outside resources, printable. */

@@ -98,6 +98,9 @@ static void summary_lines(pdf_doc *doc, const metrics_summary *s, const metrics_
     pdf_kv(doc, "就餐人数", v);
     snprintf(v, sizeof v, "%lld 盘，覆盖率 %s%%", (long long)s->trays,
              s->meals ? metrics_x10(metrics_coverage(s->trays, s->meals, 1000), a) : "—");
+    if (s->manual_trays > 0)
+        snprintf(v + strlen(v), sizeof v - strlen(v), "；其中手工录入 %lld 盘（秤故障时）",
+                 (long long)s->manual_trays);
     pdf_kv(doc, "称重餐盘", v);
     snprintf(v, sizeof v, "%lld 次未计入（餐盘 %lld，后厨 %lld；超载、负重、不可能的读数或无对应消费）",
              (long long)(s->flagged_trays + s->flagged_kitchen), (long long)s->flagged_trays,

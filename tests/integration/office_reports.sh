@@ -166,6 +166,12 @@ iconv -f UTF-8 -t UTF-8 "$html" >/dev/null 2>&1 || fail "the page is not UTF-8"
 grep -q "<bdi>财务处evil${rice}</bdi>" "$html" || fail "the page: $(grep -o '<bdi>[^<]*' "$html" | head -3)"
 grep -q "$long" "$html" || fail "the page cut the long name"
 grep -q "本月有 2 次餐盘称重为异常" "$html" || fail "the page does not count the flagged trays"
+# every tray here was typed in (waste add): the page says how many were counted
+typed=$(sql "SELECT count(*) FROM waste_records WHERE business_date LIKE '2026-10-%' AND stage = 'plate'
+    AND diner_id IS NOT NULL AND (flags & 8) <> 0 AND (flags & 39) = 0")
+[ "$typed" -gt 0 ] || fail "no typed trays to count"
+grep -q "计入的餐盘中有 $typed 盘是秤故障时手工录入的" "$html" ||
+    fail "the page does not say the $typed trays typed in: $(grep -o '计入的餐盘[^。]*' "$html")"
 pdftotext "$pdf" - 2>/dev/null | tr -d '\n' >"$TMPDIR/pdf.txt"
 grep -q "财务处evil?" "$TMPDIR/pdf.txt" || fail "the PDF does not show the name"
 grep -q "本月有 2 次餐盘称重为异常" "$TMPDIR/pdf.txt" || fail "the PDF does not count the flagged trays"
@@ -204,6 +210,7 @@ pdftotext "$TMPDIR/m.pdf" - 2>/dev/null >"$TMPDIR/m.txt"
 grep -q "上期无数据" "$TMPDIR/m.txt" || fail "the first month compares with a 0"
 ! grep -q "上期 0" "$TMPDIR/m.txt" || fail "the first month says 上期 0"
 grep -q "异常称重" "$TMPDIR/m.txt" || fail "the monthly report does not count the flagged weighings"
+grep -q "其中手工录入 $typed 盘" "$TMPDIR/m.txt" || fail "the monthly report does not count the trays typed in"
 grep -q "财务处evil?" "$TMPDIR/m.txt" || fail "the monthly report does not show the name"
 # a list of one canteen is not published (it would replace the month's list of
 # every canteen); a report of one canteen does not cite the published list
