@@ -212,9 +212,14 @@ static const command commands[] = {
      cmd_report_cost},
     {"waste add",
      "--stage plate|prep|overproduction|spoilage (--staff-no N | --department CODE (kitchen) | "
-     "--canteen CODE) --grams N [--category C] [--reason R] --terminal CODE",
-     N_("record a weighing by hand when a scale is broken (flagged manual)"), 0,
+     "--canteen CODE) --grams N [--category C] [--reason R] --terminal CODE --manager NAME",
+     N_("record a weighing by hand when a scale is broken (flagged manual; a manager answers "
+        "for it)"), 0,
      CMD_WASTE_ADD_OPTIONS, cmd_waste_add},
+    {"import weighings", "FILE --terminal CODE --manager NAME",
+     N_("record the weighings written down while a scale was broken, all or nothing (CSV: "
+        "at,stage,staff_no,department,canteen,grams,category,reason; flagged manual)"), 1,
+     "terminal=,manager=", cmd_import_weighings},
     {"rollup", "(--month YYYY-MM | --quarter YYYYQn) [--redo]",
      N_("add up the closed days of a month or quarter for fast metrics (metrics does it too; "
         "run nightly); --redo adds up again the days already done (verify found one that "

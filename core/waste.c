@@ -427,12 +427,11 @@ out:
     return db_commit(d);
 }
 
-cp_err waste_record(db *d, const waste_req *req, waste_res *res)
+/* What can be said of req without the store. */
+static cp_err check_req(const waste_req *req)
 {
     cp_err err;
-    int retries = 0;
 
-    memset(res, 0, sizeof *res);
     if (!req->terminal || !*req->terminal || !req->actor)
         return cp_fail(CP_ERR_INVALID, "a weighing needs a terminal and an actor");
     if ((err = waste_stage_valid(req->stage)))
@@ -454,6 +453,17 @@ cp_err waste_record(db *d, const waste_req *req, waste_res *res)
         return cp_fail(CP_ERR_INVALID, "%lld g gross, %lld g tare: a weighing is at most %lld g "
                        "(10 t) either way", (long long)req->gross_g, (long long)req->tare_g,
                        (long long)WASTE_MAX_G);
+    return CP_OK;
+}
+
+cp_err waste_record(db *d, const waste_req *req, waste_res *res)
+{
+    cp_err err;
+    int retries = 0;
+
+    memset(res, 0, sizeof *res);
+    if ((err = check_req(req)))
+        return err;
     /* a weighing that met another on PostgreSQL (db_conflict: the same
      * placement sent twice at once, or any meeting when SERIALIZABLE) runs
      * again and finds what the other wrote */
@@ -461,4 +471,30 @@ cp_err waste_record(db *d, const waste_req *req, waste_res *res)
            retries < DB_SHARED_ATTEMPTS - 1)
         db_back_off(++retries);
     return err;
+}
+
+cp_err waste_record_batch(db *d, const waste_req *reqs, size_t n, size_t *failed)
+{
+    char id[IDS_LEN];
+    waste_res res;
+    cp_err err = CP_OK;
+
+    *failed = n;
+    for (size_t i = 0; i < n; i++)
+        if ((err = check_req(&reqs[i]))) {
+            *failed = i;
+            return err;
+        }
+    if ((err = db_begin(d)))
+        return err;
+    for (size_t i = 0; i < n && !err; i++) {
+        memset(&res, 0, sizeof res);
+        if ((err = record_in_txn(d, &reqs[i], &res, id)))
+            *failed = i;
+    }
+    if (err) {
+        db_rollback(d);
+        return err;
+    }
+    return db_commit(d);
 }

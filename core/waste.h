@@ -127,6 +127,12 @@ cp_err waste_record(db *d, const waste_req *req, waste_res *res);
 cp_err waste_clean_rate(db *d, int64_t dept_id, int64_t canteen_id, const char *date,
                         int64_t clean_g, long *clean, long *trays);
 
+/* Records the n weighings of reqs (none with a placement or an also) in
+ * one transaction, all or nothing: a file of trays typed in by hand. On an
+ * error *failed is the index of the request it came from (n: the
+ * transaction itself). */
+cp_err waste_record_batch(db *d, const waste_req *reqs, size_t n, size_t *failed);
+
 /* Checks that stage is one of plate, prep, overproduction, spoilage. */
 cp_err waste_stage_valid(const char *stage);
 

@@ -113,7 +113,9 @@ setup_month() {
     } >"$TMPDIR/diners.csv"
     "$OFFICE" import diners "$TMPDIR/diners.csv" >/dev/null
     as_manager subsidy grant --month 2026-11 200 >/dev/null
-    # four lunches; each tray weighs (department's number x 6 + diner) grams
+    # four lunches; each tray weighs (department's number x 6 + diner) grams,
+    # written down and imported at the end (import weighings)
+    echo "at,stage,staff_no,department,canteen,grams,category,reason" >"$TMPDIR/trays.csv"
     for day in 02 03 04 05; do
         seq 1 42 | CLEANPLATE_NOW=2026-11-${day}T12:00:00 "$POS" --headless --terminal POS1 \
             >"$TMPDIR/lunch$day" || fail "lunch $day"
@@ -122,12 +124,12 @@ setup_month() {
         for d in A B C D E F G; do
             k=$((k + 1))
             for i in 1 2 3 4 5 6; do
-                CLEANPLATE_NOW=2026-11-${day}T12:30:00 "$OFFICE" waste add --stage plate \
-                    --staff-no "$d$i" --grams $((k * 6 + i)) --terminal W1 >/dev/null ||
-                    fail "waste add $d$i"
+                echo "2026-11-${day}T12:30:00,plate,$d$i,,,$((k * 6 + i)),," >>"$TMPDIR/trays.csv"
             done
         done
     done
+    CLEANPLATE_NOW=2026-11-05T13:00:00 as_manager import weighings "$TMPDIR/trays.csv" \
+        --terminal W1 >/dev/null || fail "import weighings"
 }
 
 # Screen tests run the program in a private tmux server ($T), in session $S

@@ -23,12 +23,14 @@ for day in 02 03 04 05; do
     meals=$((meals + n))
 done
 
-# trays and kitchen bins, by hand (a broken scale); every weighing in weighings.txt
+# trays and kitchen bins, written down by hand (a broken scale) and imported
+# (import weighings); every weighing also in weighings.txt
 : >"$TMPDIR/weighings.txt"
-weigh() { # date stage grams category who...
-    date=$1 stage=$2 grams=$3 cat=$4; shift 4
-    CLEANPLATE_NOW=${date}T12:40:00 "$OFFICE" waste add --stage "$stage" --grams "$grams" \
-        ${cat:+--category "$cat"} --terminal W1 "$@" >/dev/null || fail "waste add $*"
+echo "at,stage,staff_no,department,canteen,grams,category,reason" >"$TMPDIR/trays.csv"
+weigh() { # date stage grams category (--staff-no N | --canteen C)
+    staff=; canteen=
+    case $5 in --staff-no) staff=$6 ;; --canteen) canteen=$6 ;; esac
+    echo "${1}T12:40:00,$2,$staff,,$canteen,$3,$4," >>"$TMPDIR/trays.csv"
 }
 for day in 02 03 04 05; do
     n=12; [ "$day" -ge 04 ] && n=10
@@ -44,6 +46,8 @@ weigh 2026-11-04 spoilage 800 汤 --canteen C1;          echo "kitchen 汤 800" 
 weigh 2026-11-05 prep 600 肉禽 --canteen C1;            echo "kitchen 肉禽 600" >>"$TMPDIR/weighings.txt"
 # S0011 ate no lunch on the 5th: the tray is flagged no_meal and left out of the waste
 weigh 2026-11-05 plate 300 "" --staff-no S0011
+CLEANPLATE_NOW=2026-11-05T13:00:00 as_manager import weighings "$TMPDIR/trays.csv" --terminal W1 \
+    >/dev/null || fail "import weighings"
 
 export CLEANPLATE_NOW=2026-12-01T09:00:00
 # the stock at the end of October: November's opening

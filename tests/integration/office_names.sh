@@ -53,7 +53,7 @@ grep -q '^lunch,lunch,1,0,8.00' "$TMPDIR/s.csv" || fail "sales csv (English): $(
 $ZH "$OFFICE" report sales --from 2026-11-20 --to 2026-11-20 --by period --csv 2>/dev/null |
     grep -q '^lunch,午餐,1,0,8.00' || fail "sales csv (Chinese): $($ZH "$OFFICE" report sales --from 2026-11-20 --to 2026-11-20 --by period --csv 2>&1)"
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
-"$OFFICE" waste add --stage plate --staff-no S0001 --grams 30 --terminal W1 >/dev/null
+as_manager waste add --stage plate --staff-no S0001 --grams 30 --terminal W1 >/dev/null
 $ZH "$OFFICE" metrics --month 2026-11 --by period --json 2>/dev/null >"$TMPDIR/p.json"
 grep -q '"meal_period": "lunch"' "$TMPDIR/p.json" && grep -q '"meal_period_name": "午餐"' "$TMPDIR/p.json" ||
     fail "metrics --by period: $(cat "$TMPDIR/p.json")"

@@ -22,22 +22,26 @@ printf 'staff_no,name,department_code,category,card\r\nS0099,=2+5,D01,staff,99\r
 as_manager subsidy grant --month 2026-10 200 >/dev/null
 as_manager topup S0099 5 >/dev/null
 
-# four lunches in October: every diner eats and brings the tray back (10 g + diner % 7)
+# four lunches in October: every diner eats and brings the tray back (10 g + diner % 7),
+# the trays written down (the scale broken) and imported (import weighings)
+echo "at,stage,staff_no,department,canteen,grams,category,reason" >"$TMPDIR/trays.csv"
 for day in 05 06 07 08; do
     seq 1 30 | CLEANPLATE_NOW=2026-10-${day}T12:00:00 "$POS" --headless --terminal POS1 \
         >"$TMPDIR/lunch$day" || fail "lunch $day"
     [ "$(grep -c '"ok":true' "$TMPDIR/lunch$day")" -eq 30 ] || fail "not every lunch was charged"
     for i in $(seq 1 30); do
-        CLEANPLATE_NOW=2026-10-${day}T12:30:00 "$OFFICE" waste add --stage plate \
-            --staff-no "$(printf 'S%04d' "$i")" --grams $((10 + i % 7)) --terminal W1 >/dev/null ||
-            fail "waste add $i"
+        echo "2026-10-${day}T12:30:00,plate,$(printf 'S%04d' "$i"),,,$((10 + i % 7)),," >>"$TMPDIR/trays.csv"
     done
 done
+CLEANPLATE_NOW=2026-10-08T13:00:00 as_manager import weighings "$TMPDIR/trays.csv" --terminal W1 \
+    >"$TMPDIR/out" || fail "import weighings"
+grep -qx "imported 120 weighings typed in by hand at W1 (120 trays, 0 kitchen): 1548 g, flagged manual, by $MANAGER" \
+    "$TMPDIR/out" || fail "import weighings said: $(cat "$TMPDIR/out")"
 # a tray of a diner who bought no meal that day: flagged no_meal, never counted
-CLEANPLATE_NOW=2026-10-09T12:30:00 "$OFFICE" waste add --stage plate --staff-no S0003 \
+CLEANPLATE_NOW=2026-10-09T12:30:00 as_manager waste add --stage plate --staff-no S0003 \
     --grams 35 --terminal W1 | grep -q "no_meal" || fail "a tray without a meal was not flagged"
 # a second tray for one meal (S0002, D03): more trays than meals, no flag
-CLEANPLATE_NOW=2026-10-08T12:40:00 "$OFFICE" waste add --stage plate --staff-no S0002 \
+CLEANPLATE_NOW=2026-10-08T12:40:00 as_manager waste add --stage plate --staff-no S0002 \
     --grams 12 --terminal W1 >/dev/null
 # an overloaded scale with nobody's card, as the station records it (flagged)
 printf 'wait 1000\noverload\nwait 6000\nremove\nwait 3000\n' >"$TMPDIR/over.sim"
@@ -230,8 +234,8 @@ grep -q "只计本食堂" "$TMPDIR/c1.txt" && ! grep -q "红黑榜 redblack-" "$
 # figure, and the next report has the tray in both
 gpt() { grep -o "盘均剩餐： *[0-9.]* 克" "$1" | grep -o "[0-9][0-9.]*"; }
 trend() { sed -n "/近12个月趋势/,/后厨浪费/p" "$1" | awk -v v="$2" 'NF == 1 && $1 == v { n++ } END { print n + 0 }'; }
-LD_PRELOAD="$BUILD/pdfnew_shim.so" PDFNEW_SHIM_RUN="CLEANPLATE_NOW=2026-10-07T12:50:00 \
-    \"$OFFICE\" waste add --stage plate --staff-no S0001 --grams 900 --terminal W1" \
+LD_PRELOAD="$BUILD/pdfnew_shim.so" PDFNEW_SHIM_RUN="echo $MANAGER_PIN | CLEANPLATE_NOW=2026-10-07T12:50:00 \
+    \"$OFFICE\" waste add --stage plate --staff-no S0001 --grams 900 --terminal W1 --manager $MANAGER" \
     "$OFFICE" report monthly --month 2026-10 --out "$TMPDIR/m1.pdf" >/dev/null 2>"$TMPDIR/r.err" ||
     fail "monthly report: $(cat "$TMPDIR/r.err")"
 grep -q "pdfnew_shim: ran .*exit 0" "$TMPDIR/r.err" || fail "the late tray: $(cat "$TMPDIR/r.err")"

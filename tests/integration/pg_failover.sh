@@ -156,20 +156,19 @@ as_manager import topups "$TMPDIR/topups.csv" >/dev/null || fail "top-ups"
 #     nothing is rolled up and nothing can be: the figures come from the records,
 #     and are the same as the primary's from its rollups; rollup there is refused
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
+echo "at,stage,staff_no,department,canteen,grams,category,reason" >"$TMPDIR/trays.csv"
 for day in 06 07; do
     seq 1 12 | CLEANPLATE_NOW=2026-10-${day}T12:00:00 "$POS" --headless --terminal POS5 \
         >"$TMPDIR/oct$day" || fail "October lunch $day"
     [ "$(grep -c '"ok":true' "$TMPDIR/oct$day")" -eq 12 ] || fail "October lunch $day: $(head -n 2 "$TMPDIR/oct$day")"
     for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
-        grams=$((i * i * 3 - 2))
-        CLEANPLATE_NOW=2026-10-${day}T12:30:00 "$OFFICE" waste add --stage plate \
-            --staff-no "$(printf S%04d "$i")" --grams $grams --terminal W1 >/dev/null ||
-            fail "waste add S$i"
+        echo "2026-10-${day}T12:30:00,plate,$(printf S%04d "$i"),,,$((i * i * 3 - 2)),," >>"$TMPDIR/trays.csv"
     done
 done
 # a tray of a diner who had no meal: recorded, flagged, left out of the figures
-CLEANPLATE_NOW=2026-10-06T12:40:00 "$OFFICE" waste add --stage plate --staff-no S0013 \
-    --grams 300 --terminal W1 >/dev/null || fail "waste add S0013"
+echo "2026-10-06T12:40:00,plate,S0013,,,300,," >>"$TMPDIR/trays.csv"
+CLEANPLATE_NOW=2026-10-07T13:00:00 as_manager import weighings "$TMPDIR/trays.csv" --terminal W1 \
+    >/dev/null || fail "import weighings"
 # both servers named, the standby preferred, as the README's reads from the standby
 STANDBY="host=127.0.0.1,127.0.0.1 port=$port_a,$port_b user=postgres dbname=postgres"
 STANDBY="$STANDBY target_session_attrs=prefer-standby connect_timeout=2"

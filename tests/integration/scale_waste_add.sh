@@ -1,33 +1,36 @@
 # cleanplate-office waste add: weighings typed in when a scale is broken,
 # flagged manual, attributed to a diner (and their department now), a
-# department or the canteen; mistakes explained on one line.
+# department or the canteen, a manager answering for each with a PIN;
+# import weighings: a file of them, all or nothing; mistakes explained on
+# one line.
 # store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
 setup_canteen 3
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
 
-"$OFFICE" waste add --stage plate --staff-no S0001 --grams 150 --terminal W1 >"$TMPDIR/out" ||
+as_manager waste add --stage plate --staff-no S0001 --grams 150 --terminal W1 >"$TMPDIR/out" ||
     fail "waste add"
 grep -q '^recorded W1-000001: plate 150 g for 职工1 (S0001), D02 财务处; flags no_meal, manual$' \
     "$TMPDIR/out" || fail "said: $(cat "$TMPDIR/out")"
-"$OFFICE" waste add --stage prep --department D01 --grams 2500 --category 蔬菜 --reason 备餐过量 \
+as_manager waste add --stage prep --department D01 --grams 2500 --category 蔬菜 --reason 备餐过量 \
     --terminal W1 >"$TMPDIR/out" || fail "waste add prep"
 grep -q 'prep 2500 g, D01 办公室, 蔬菜 / 备餐过量; flags manual$' "$TMPDIR/out" ||
     fail "said: $(cat "$TMPDIR/out")"
-"$OFFICE" waste add --stage spoilage --canteen C1 --grams 0 --terminal W1 >"$TMPDIR/out" ||
+as_manager waste add --stage spoilage --canteen C1 --grams 0 --terminal W1 >"$TMPDIR/out" ||
     fail "waste add spoilage"
 grep -q 'spoilage 0 g, canteen C1; flags manual$' "$TMPDIR/out" || fail "said: $(cat "$TMPDIR/out")"
-"$OFFICE" waste add --stage plate --canteen C1 --grams 80 --terminal W1 >"$TMPDIR/out" ||
+as_manager waste add --stage plate --canteen C1 --grams 80 --terminal W1 >"$TMPDIR/out" ||
     fail "waste add anonymous"
 grep -q 'flags manual, anonymous$' "$TMPDIR/out" || fail "said: $(cat "$TMPDIR/out")"
 # in Chinese, the flags too
-LANG=zh_CN.UTF-8 "$OFFICE" waste add --stage plate --canteen C1 --grams 70 --terminal W1 \
+echo "$MANAGER_PIN" | LANG=zh_CN.UTF-8 "$OFFICE" waste add --stage plate --canteen C1 --grams 70 \
+    --terminal W1 --manager "$MANAGER" \
     >"$TMPDIR/out" 2>/dev/null || fail "waste add in Chinese"
 grep -q '标记 手工录入，匿名$' "$TMPDIR/out" || fail "said: $(cat "$TMPDIR/out")"
 
 [ "$(sql "SELECT stage || ':' || net_g || ':' || flags || ':' || actor FROM waste_records
      ORDER BY id" | paste -sd ' ')" = \
-  "plate:150:12:test prep:2500:8:test spoilage:0:8:test plate:80:24:test plate:70:24:test" ] ||
+  "plate:150:12:$MANAGER prep:2500:8:$MANAGER spoilage:0:8:$MANAGER plate:80:24:$MANAGER plate:70:24:$MANAGER" ] ||
     fail "store: $(sql 'SELECT * FROM waste_records')"
 [ "$(sql "SELECT count(*) FROM audit WHERE action = 'waste.record'
      AND detail = 'typed in by hand' AND content IS NOT NULL")" -eq 5 ] ||
@@ -47,22 +50,59 @@ must_fail "--grams '3500000' is not a whole number of grams from 0 to 1000000" "
     waste add --stage plate --staff-no S0001 --grams 3500000 --terminal W1
 must_fail "unknown stage 'compost'" "$OFFICE" waste add --stage compost --canteen C1 \
     --grams 5 --terminal W1
-must_fail "no diner with staff number 'S9999'" "$OFFICE" waste add --stage plate \
+must_fail "no diner with staff number 'S9999'" as_manager waste add --stage plate \
     --staff-no S9999 --grams 5 --terminal W1
-must_fail "no department 'D99'" "$OFFICE" waste add --stage prep --department D99 \
+must_fail "no department 'D99'" as_manager waste add --stage prep --department D99 \
     --grams 5 --terminal W1
-must_fail "is kitchen waste" "$OFFICE" waste add --stage prep --staff-no S0001 --grams 5 \
+must_fail "is kitchen waste" as_manager waste add --stage prep --staff-no S0001 --grams 5 \
     --terminal W1
-must_fail "terminal add W9" "$OFFICE" waste add --stage prep --canteen C1 --grams 5 --terminal W9
-must_fail "belongs to canteen C1, not C2" "$OFFICE" waste add --stage prep --canteen C2 \
+must_fail "terminal add W9" as_manager waste add --stage prep --canteen C1 --grams 5 --terminal W9
+must_fail "belongs to canteen C1, not C2" as_manager waste add --stage prep --canteen C2 \
     --grams 5 --terminal W1
 # a department's leftovers are no diner's tray (they were counted as nobody's
 # while the answer named the department); a cash terminal's numbers are its receipts'
-must_fail "a plate weighing is one diner's tray" "$OFFICE" waste add --stage plate \
+must_fail "a plate weighing is one diner's tray" as_manager waste add --stage plate \
     --department D01 --grams 5000 --terminal W1
-must_fail "terminal POS1 is a cash terminal" "$OFFICE" waste add --stage prep --canteen C1 \
+must_fail "terminal POS1 is a cash terminal" as_manager waste add --stage prep --canteen C1 \
     --grams 50 --terminal POS1
+# a weighing typed in counts in the ranking: a manager answers for it
+must_fail "--manager" "$OFFICE" waste add --stage plate --staff-no S0001 --grams 5 --terminal W1
+if echo 999999 | "$OFFICE" waste add --stage plate --staff-no S0001 --grams 5 --terminal W1 \
+    --manager "$MANAGER" >/dev/null 2>&1; then fail "a wrong PIN recorded a weighing"; fi
 [ "$(sql 'SELECT count(*) FROM waste_records')" -eq 5 ] ||
     fail "a refused entry was written"
+
+# import weighings: what was written down while the scale was broken, all or
+# nothing, each flagged manual with the manager as its actor
+csv() { printf 'at,stage,staff_no,department,canteen,grams,category,reason\n%s' "$1" >"$TMPDIR/w.csv"; }
+csv "2026-11-20T11:50:00,plate,S0002,,,120,,
+2026-11-20T10:00:00,prep,,D01,,3000,蔬菜,备餐过量
+"
+as_manager import weighings "$TMPDIR/w.csv" --terminal W1 >"$TMPDIR/out" || fail "import weighings"
+grep -qx "imported 2 weighings typed in by hand at W1 (1 trays, 1 kitchen): 3120 g, flagged manual, by $MANAGER" \
+    "$TMPDIR/out" || fail "import said: $(cat "$TMPDIR/out")"
+[ "$(sql "SELECT stage || ':' || net_g || ':' || flags || ':' || actor || ':' || business_date FROM waste_records
+     WHERE id > 'W1-000005' ORDER BY id" | paste -sd ' ')" = \
+  "plate:120:12:$MANAGER:2026-11-20 prep:3000:8:$MANAGER:2026-11-20" ] ||
+    fail "imported: $(sql "SELECT * FROM waste_records WHERE id > 'W1-000005'")"
+csv "2026-11-20T11:50:00,plate,S0003,,,120,,
+2026-11-20T12:01:00,plate,S0001,,,80,,
+"
+must_fail "w.csv:3: field at: 2026-11-20T12:01:00 is after now" as_manager import weighings \
+    "$TMPDIR/w.csv" --terminal W1
+csv "2026-11-20T11:50:00,plate,S0003,,,120,,
+2026-11-20T11:51:00,plate,S9999,,,80,,
+"
+must_fail "w.csv:3: no diner with staff number 'S9999'" as_manager import weighings \
+    "$TMPDIR/w.csv" --terminal W1
+csv "2026-11-20T11:50:00,plate,S0003,,C1,120,,
+"
+must_fail "w.csv:2: give one of staff_no" as_manager import weighings "$TMPDIR/w.csv" --terminal W1
+csv "2026-11-20T11:50:00,plate,S0003,,,12kg,,
+"
+must_fail "w.csv:2: field grams: '12kg'" as_manager import weighings "$TMPDIR/w.csv" --terminal W1
+must_fail "--manager" "$OFFICE" import weighings "$TMPDIR/w.csv" --terminal W1
+[ "$(sql 'SELECT count(*) FROM waste_records')" -eq 7 ] || fail "a refused import wrote weighings"
+"$OFFICE" verify >/dev/null || fail "verify after the imports"
 "$OFFICE" waste add --help | grep -q 'flagged manual' || fail "waste add --help"
 echo "scale_waste_add: ok"
