@@ -190,11 +190,22 @@ static void on_key(ui *u, int key, int is_char)
 }
 
 /* A card arrived: charge it when a cashier and a shift are ready. */
+/* Whether the keys of a burst could be a PIN (4 to 9 digits): a card's
+ * number is 10 digits or has letters, and diners tapping in the queue while
+ * the cashier was at the PIN field counted as wrong PINs and locked the
+ * cashier out everywhere. (A PIN of 10 to 12 digits typed as fast as a
+ * reader is taken for a card: type it a little slower.) */
+static int could_be_pin(const char *raw)
+{
+    size_t n = strlen(raw);
+    return n >= 4 && n < 10 && strspn(raw, "0123456789") == n;
+}
+
 static void on_card(ui *u, const reader_event *ev)
 {
     if (u->mode == UI_LOGIN || u->mode == UI_OPEN || u->mode == UI_VOID ||
         u->mode == UI_REPRINT || u->mode == UI_CLOSE || u->mode == UI_Z) {
-        if (u->reader_keys && u->nf > 0 && u->f[u->focus].secret) {
+        if (u->reader_keys && u->nf > 0 && u->f[u->focus].secret && could_be_pin(ev->raw)) {
             /* digits and Enter typed fast into a PIN on the keyboard the reader
              * shares: a PIN, not a card */
             for (const char *p = ev->raw; *p; p++)

@@ -143,7 +143,13 @@ void ui_logout(ui *u)
 /* Reads a yuan amount typed in a field; 0 on success, else says why. */
 static int field_money(ui *u, const char *text, int64_t *fen)
 {
-    if (money_parse_yuan(*text ? text : "0", fen)) {
+    /* an Enter on the empty field closed a shift for good with 0.00 counted */
+    if (!*text) {
+        ui_say(u, SCREEN_BAD, "type the cash counted in the drawer, like 200 (0 when it is "
+                              "empty), then Enter");
+        return -1;
+    }
+    if (money_parse_yuan(text, fen)) {
         ui_say(u, SCREEN_BAD, "'%s' is no amount: type yuan like 200 or 200.50", text);
         return -1;
     }
@@ -189,6 +195,19 @@ void ui_charge(ui *u, const reader_event *ev)
     charge_req req = {0};
     cp_err err;
 
+    /* the items screen charges its lines, never the set meal it does not
+     * show (a total of 0.00 charged the lunch), and not while an item's
+     * grams are still to come (it was left out of the sale) */
+    if (u->mode == UI_ITEMS && u->weighing) {
+        ui_say(u, SCREEN_BAD, "NOT charged: type the grams of %s first, then the card again",
+               u->pending_item.name);
+        return;
+    }
+    if (u->mode == UI_ITEMS && u->nlines == 0) {
+        ui_say(u, SCREEN_BAD, "NOT charged: no items on this sale; add them, or Esc for the "
+                              "set meal, then the card again");
+        return;
+    }
     for (int i = 0; i < u->nlines; i++)
         lines[i] = (charge_line){.item_code = u->lines[i].code, .quantity = u->lines[i].qty};
     snprintf(reqid, sizeof reqid, "%s:%s:%ld", u->c->terminal, u->session, ++u->seq);
@@ -426,6 +445,12 @@ static void add_item(ui *u)
     }
     if (till_item(u->c->t, code, name, &price, &per_100g)) {
         ui_say(u, SCREEN_BAD, "%s", cp_detail());
+        u->f[0].buf[0] = '\0';
+        return;
+    }
+    if (per_100g && qty != 1) {
+        ui_say(u, SCREEN_BAD, "%s is sold by weight: add each portion on its own and type its "
+                              "grams", name);
         u->f[0].buf[0] = '\0';
         return;
     }

@@ -32,8 +32,13 @@ tap 0000000001
 wait_for "NOT charged: no cashier is logged in"
 [ "$(sql "SELECT count(*) FROM sales")" = 0 ] || fail "a tap was charged before login"
 
-# a wrong PIN says so, the right one logs in and asks for the cash count
+# a wrong PIN says so, the right one logs in and asks for the cash count; a
+# diner's card tapped while the cashier is at the PIN is no wrong PIN (three
+# of them locked the cashier out everywhere)
 type_in li
+tap 0000000001
+wait_for "a card was read and NOT charged: no cashier is logged in"
+[ "$(sql "SELECT count(*) FROM pin_failures WHERE name = 'li'")" = 0 ] || fail "a card counted as a wrong PIN"
 type_in 9999
 wait_for "wrong name or PIN (1 of 3 tries)"
 type_in 1357
@@ -65,12 +70,22 @@ wait_for "keep the card and send the diner to the"
 $T capture-pane -p -e -t pos | grep 'CARD BLOCKED' | grep -q '\[41m' ||
     fail "the refusal is not on red: $($T capture-pane -p -e -t pos | grep 'CARD BLOCKED' | cat -v)"
 
-# items: 2 buns, 350 g by weight, one more bun cancelled, then the card
+# items: 2 buns, 350 g by weight, one more bun cancelled, then the card; a
+# card before any item, or while an item's grams are asked for, charges
+# nothing (it charged the lunch the screen did not show, or left the item out);
+# several portions by weight are each weighed
 key i
 wait_for "A-la-carte items"
+tap 0000000002
+wait_for "NOT charged: no items on this sale"
+type_in "3*VEG"
+wait_for "is sold by weight: add each portion on its own"
 type_in "2*BUN"
 type_in VEG
-wait_for "sold by weight"
+wait_for "type the grams and Enter"
+tap 0000000002
+wait_for "NOT charged: type the grams of 称重素菜 first"
+[ "$(sql "SELECT count(*) FROM sales WHERE card_no = '0000000002'")" = 0 ] || fail "an items screen tap charged"
 type_in 350
 type_in BUN
 wait_for "3 lines   TOTAL 13.25"
@@ -132,6 +147,9 @@ wait_for "receipt POS1-000002 printed again"
 # close the shift: the Z report on screen and on paper; the next shift starts at zero
 key z
 wait_for "Close the shift"
+type_in ""
+wait_for "type the cash counted in the drawer"
+[ "$(sql "SELECT count(*) FROM shift_events WHERE kind = 'close'")" = 0 ] || fail "an empty count closed the shift"
 type_in 180.5
 wait_for "Z REPORT  shift POS1-000001 / POS1-000005"
 wait_for "lunch        items             1        11.75"
