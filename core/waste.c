@@ -70,6 +70,14 @@ static const char *as_read(const char *name)
     return C_("weighing flag", name);
 }
 
+int waste_flag_named(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof flag_names / sizeof flag_names[0]; i++)
+        if (strcmp(name, flag_names[i]) == 0)
+            return 1 << i;
+    return 0;
+}
+
 void waste_flags_text(int flags, char *buf, size_t size)
 {
     flags_joined(flags, as_stored, ",", buf, size);

@@ -140,6 +140,9 @@ cp_err waste_stage_valid(const char *stage);
  * into buf; "" when none. */
 void waste_flags_text(int flags, char *buf, size_t size);
 
+/* The flag of a stored name ("no_meal": WASTE_FLAG_NO_MEAL), 0 for none. */
+int waste_flag_named(const char *name);
+
 /* The same as people read them, in their language ("手工录入、匿名"). */
 void waste_flags_words(int flags, char *buf, size_t size);
 

@@ -101,13 +101,31 @@ static void copy_text(char *dst, size_t size, const json_t *o, const char *key)
 /* What the station's screen shows of the server's answer. */
 static void from_answer(const json_t *a, const waste_req *req, waste_res *res)
 {
+    json_t *flag, *pct = json_object_get(a, "rate_pct");
+    size_t i;
+
     copy_text(res->id, sizeof res->id, a, "id");
     copy_text(res->name, sizeof res->name, a, "name");
     copy_text(res->staff_no, sizeof res->staff_no, a, "staff_no");
     copy_text(res->department, sizeof res->department, a, "department");
+    copy_text(res->department_code, sizeof res->department_code, a, "department_code");
+    copy_text(res->card_no, sizeof res->card_no, a, "card");
+    copy_text(res->category, sizeof res->category, a, "category");
+    copy_text(res->reason, sizeof res->reason, a, "reason");
     res->net_g = json_integer_value(json_object_get(a, "net_g"));
     res->clean_plate = json_is_true(json_object_get(a, "clean_plate"));
     res->repeated = json_is_true(json_object_get(a, "repeated"));
+    /* what the screen says beside the weight, as a station on the store
+     * says it: the flags (no meal found, overload) and today's rate (it
+     * showed "0% (0 of 0 trays)" after every tray) */
+    json_array_foreach(json_object_get(a, "flags"), i, flag)
+        res->flags |= waste_flag_named(json_string_value(flag));
+    res->rate_of_department = strcmp(json_string_value(json_object_get(a, "rate_of")) ?
+                                     json_string_value(json_object_get(a, "rate_of")) : "",
+                                     "department") == 0;
+    res->rate_clean = (long)json_integer_value(json_object_get(a, "rate_clean"));
+    res->rate_trays = (long)json_integer_value(json_object_get(a, "rate_trays"));
+    res->rate_pct = json_is_integer(pct) ? (int)json_integer_value(pct) : -1;
     if (!json_is_true(json_object_get(a, "ok"))) {
         /* refused by the store (an unknown card, say): recorded as refused */
         copy_text(res->message, sizeof res->message, a, "message");
@@ -123,6 +141,8 @@ static json_t *offline_answer(const station_net *n, int64_t seq, const waste_req
 
     snprintf(id, sizeof id, "%s/%lld", n->terminal, (long long)seq);
     res->net_g = req->gross_g - req->tare_g;
+    res->rate_pct = -1; /* not known until the server answers */
+    utf8_copy(res->card_no, sizeof res->card_no, req->card_no ? req->card_no : "");
     utf8_copy(res->message, sizeof res->message,
               _("saved offline: sent to the server when it answers again"));
     return json_pack("{s:b, s:s, s:s, s:s, s:I, s:I, s:I, s:s?, s:b, s:s}", "ok", 1, "id", "",

@@ -144,7 +144,11 @@ static void draw_kitchen(const station_view *v, int y)
 static void last_line(const waste_res *r, const char *grams, int cols, char *buf, size_t size)
 {
     char who[DINERS_NAME_SIZE + 4], dept[DINERS_NAME_SIZE + 4], cat[sizeof r->category + 4];
+    /* a card's tray saved offline has no name yet: it is no anonymous tray */
     const char *name = r->name[0] ? r->name
+                       : strcmp(r->stage, "plate") == 0 && r->card_no[0] &&
+                                 !(r->flags & WASTE_FLAG_ANONYMOUS)
+                           ? _("your tray (saved; your name when the server answers)")
                        : strcmp(r->stage, "plate") == 0 ? _("anonymous tray")
                                                         : names_builtin(NAMES_STAGE, r->stage);
     int room = cols - 6 - screen_width(grams) - 2 - (r->department[0] ? 3 : 0) -

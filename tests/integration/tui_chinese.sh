@@ -223,4 +223,56 @@ station_flow() {
 }
 station_flow 80 24 1 0000000001
 station_flow 100 30 2 0000000004
+
+# a station of the canteen server (--server) says what one on the store says:
+# the diner's name, today's clean-plate rate of the department (it said "0%
+# (0 / 0 trays)" after every tray) and a tray without a meal flagged; the server
+# gone, a card's tray is saved as that card's, not as an anonymous one
+"$OFFICE" terminal add W3 --canteen C1 --kind waste >/dev/null
+KEY=$("$OFFICE" terminal key W3)
+echo 0000000005 | "$POS" --headless --terminal POS2 | grep -q '"ok":true' || fail "S0005's lunch"
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$OFFICE" serve --listen "127.0.0.1:$PORT" 2>"$TMPDIR/serve.log" &
+SERVE=$!
+i=0; until grep -q "listening on" "$TMPDIR/serve.log"; do
+    i=$((i + 1)); [ $i -lt 100 ] || fail "serve did not start: $(cat "$TMPDIR/serve.log")"; sleep 0.05; done
+S=st3
+rm -f "$TMPDIR/scale"
+"$SCALE" sim --protocol toledo-cont --script - --link "$TMPDIR/scale" --noise 0 \
+    <"$TMPDIR/scale.cmd" >/dev/null 2>"$TMPDIR/sim.err" &
+sim=$!
+exec 4>"$TMPDIR/scale.cmd"
+i=0; while [ ! -e "$TMPDIR/scale" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+$T new-session -d -s "$S" -x 80 -y 24 "$ZH $SCALE station --terminal W3 --port $TMPDIR/scale \
+    --protocol toledo-cont --tray-tare-g 300 --reader keyboard --server http://127.0.0.1:$PORT \
+    --key $KEY --journal $TMPDIR/w3.journal 2>$TMPDIR/st3.err; sleep 60"
+wait_for "请刷卡，再把餐盘放到秤上"
+tap 0000000005
+wait_for "请把餐盘放到秤上"
+echo "place 305" >&4
+wait_for "上一次：5 g  职工5"
+wait_for "今日光盘率"
+line_of "今日光盘率" | grep -q '人事处今日光盘率：100%（1 / 1 盘）' ||
+    fail "the rate through the server: $(screen)"
+all_chinese "station through the server"
+echo "remove" >&4
+wait_for " 0 g "
+tap 0000000006
+wait_for "请把餐盘放到秤上"
+echo "place 600" >&4
+wait_for "上一次：300 g  职工6"
+wait_for "本餐次没有找到此卡的就餐记录：已标记"
+echo "remove" >&4
+wait_for " 0 g "
+kill "$SERVE"; wait "$SERVE" 2>/dev/null || true
+tap 0000000004
+wait_for "请把餐盘放到秤上"
+echo "place 900" >&4
+wait_for "上一次：600 g  您的餐盘"
+! screen | grep -q "匿名餐盘" || fail "a card's tray saved offline shown as anonymous: $(screen)"
+echo "quit" >&4
+exec 4>&-
+wait "$sim" 2>/dev/null || true
+sim=
+$T kill-session -t "$S"
 echo "tui_chinese ok"
