@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/nls.h"
@@ -48,9 +49,16 @@ static cp_err ask(till *t, const char *method, const char *path, json_t *body, j
     err = remote_request(termsync_remote(t->ts), method, path, text, TILL_SERVER_WAIT_MS,
                          &status, a);
     free(text);
-    if (err)
-        return cp_fail(CP_ERR_DISCONNECTED, _("the server does not answer (%s): this needs "
-                                              "it; try again when it is back"), cp_detail());
+    /* the cashier reads what to do, first and short; the why (the server's
+     * address, libcurl's words) goes to the log (the journal, under
+     * systemd: not a terminal the screen is drawn on), it did not fit on
+     * the screen and was English on a Chinese one */
+    if (err) {
+        if (!isatty(STDERR_FILENO))
+            fprintf(stderr, "cleanplate-pos: %s %s: %s\n", method, path, cp_detail());
+        return cp_fail(CP_ERR_DISCONNECTED, "%s", _("no answer from the server: this needs it; "
+                                                    "try again when it is back"));
+    }
     if (!json_is_true(json_object_get(*a, "ok")))
         return cp_fail(cp_errcode(json_string_value(json_object_get(*a, "error")),
                                   CP_ERR_INVALID),

@@ -491,7 +491,12 @@ void ui_form_enter(ui *u)
     if (u->mode == UI_VOID && u->focus == 0) {
         char id[IDS_LEN];
         sale_number(u, u->f[0].buf, id);
-        if (till_sale_brief(u->c->t, id, u->form_note, sizeof u->form_note)) {
+        cp_err err = till_sale_brief(u->c->t, id, u->form_note, sizeof u->form_note);
+        if (err == CP_ERR_DISCONNECTED) { /* no number would do: the server is away */
+            ui_say(u, SCREEN_BAD, "%s", cp_detail());
+            return;
+        }
+        if (err) {
             ui_say(u, SCREEN_BAD, "%s: type the number printed on the receipt", cp_detail());
             return;
         }

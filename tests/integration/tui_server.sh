@@ -78,6 +78,14 @@ wait_for "OFFLINE POS1/4"
 [ "$(sql "SELECT count(*) FROM sales WHERE request_id IN ('POS1/3', 'POS1/4')")" = 0 ] ||
     fail "charged while stopped?"
 [ "$(pending)" = 2 ] || fail "$(pending) events waiting, not 2"
+# what needs the server says so, short and first, without the server's
+# address or libcurl's English (it was cut off at 80 columns)
+key r
+wait_for "Reprint a receipt"
+type_in 2
+wait_for "no answer from the server: this needs it; try again when it is back"
+! screen | grep -q "Couldn't\|http://" || fail "the reason on the screen: $(screen)"
+key Escape
 # back: the queue goes out by itself, with no card tapped, once the link's
 # rest after card 3's wait in vain is over (10 s, core/termsync.c REST_MS)
 # at the next idle turn (every 3 s): up to 13 s after card 3, where this
