@@ -38,18 +38,22 @@ static const char *refusal_title(cp_err e)
 
 static void draw_header(ui *u, const cp_time *now)
 {
-    char left[256], right[256], line[512], money[MONEY_SHOW_LEN], when[CLOCK_SHOW_LEN];
-    char name[NAMES_SIZE];
+    char left[384], right[256], line[512], money[MONEY_SHOW_LEN], when[CLOCK_SHOW_LEN];
+    char name[NAMES_SIZE], canteen[256];
     ui_period p;
-    int x;
+    int x, room;
 
     screen_fill(0, 0, 1, COLS, SCREEN_BAR);
-    snprintf(left, sizeof left, " %s · %s", till_canteen(u->c->t), u->c->terminal);
     clock_show(now, when);
     if (u->cashier[0])
         snprintf(right, sizeof right, _("cashier %s  %s "), u->cashier, when);
     else
         snprintf(right, sizeof right, _("not logged in  %s "), when);
+    /* a long canteen name is cut, not the terminal's code after it (the
+     * cashier's part, drawn over it, hid the code) */
+    room = COLS - screen_width(right) - screen_width(u->c->terminal) - 5;
+    screen_fit(canteen, sizeof canteen, till_canteen(u->c->t), room > 4 ? room : 4);
+    snprintf(left, sizeof left, " %s · %s", canteen, u->c->terminal);
     screen_text(0, 0, COLS, SCREEN_BAR, A_BOLD, left);
     /* the cashier on the right; a name wider than the screen is cut, not lost */
     x = COLS - screen_width(right);
@@ -60,13 +64,21 @@ static void draw_header(ui *u, const cp_time *now)
         return;
     }
     if (p.open) {
-        x = snprintf(line, sizeof line, "%s %02d:%02d-%02d:%02d  ",
-                     till_name(u->c->t, NAMES_PERIOD, p.name, name), p.start_min / 60,
-                     p.start_min % 60, p.end_min / 60, p.end_min % 60);
-        for (int i = 0; i < p.n_prices && x < (int)sizeof line - 64 - NAMES_SIZE; i++)
-            x += snprintf(line + x, sizeof line - (size_t)x, " %s %s",
-                          till_name(u->c->t, NAMES_CATEGORY, p.prices[i].category, name),
-                          money_show(p.prices[i].fen, money));
+        /* every price must show: with many categories the period's hours go */
+        for (int hours = 1; hours >= 0; hours--) {
+            x = hours ? snprintf(line, sizeof line, "%s %02d:%02d-%02d:%02d  ",
+                                 till_name(u->c->t, NAMES_PERIOD, p.name, name),
+                                 p.start_min / 60, p.start_min % 60, p.end_min / 60,
+                                 p.end_min % 60)
+                      : snprintf(line, sizeof line, "%s ",
+                                 till_name(u->c->t, NAMES_PERIOD, p.name, name));
+            for (int i = 0; i < p.n_prices && x < (int)sizeof line - 64 - NAMES_SIZE; i++)
+                x += snprintf(line + x, sizeof line - (size_t)x, " %s %s",
+                              till_name(u->c->t, NAMES_CATEGORY, p.prices[i].category, name),
+                              money_show(p.prices[i].fen, money));
+            if (screen_width(line) <= COLS - 2)
+                break;
+        }
         screen_text(1, 1, COLS - 2, SCREEN_NORMAL, A_BOLD, line);
     } else if (p.name[0]) {
         snprintf(line, sizeof line, _("no meal period open now; %s from %02d:%02d (items can "

@@ -63,4 +63,22 @@ echo "$l" | grep -qF "last: 55 g  张张张张" || fail "the tray's name is not 
 echo "$l" | grep -qF "… · 市人力资源" || fail "name not cut with … before the department: $l"
 line_after "last: 55 g" | grep -qF "张" && fail "the name spilled onto the next line: $(screen)"
 screen | grep -qF "?" && fail "a character was drawn as '?': $(screen)"
+
+# the header of a canteen with a long name and five prices: the name is cut, not
+# the terminal's code after it (the cashier's part hid it), and every price
+# shows (the period's hours give way)
+"$OFFICE" canteen add C9 "市机关事务管理局第一职工食堂东区分部第二餐厅北楼" >/dev/null
+"$OFFICE" terminal add POS9 --canteen C9 --kind pos >/dev/null
+"$OFFICE" period set --canteen C9 lunch 11:00-13:30 >/dev/null
+for c in retiree staff intern guest visitor; do
+    as_manager price set --canteen C9 --period lunch --category "$c" 12.5 >/dev/null
+done
+S=pos9
+$T new-session -d -s pos9 -x 80 -y 24 "$ENV $POS --terminal POS9 2>$TMPDIR/stderr9; sleep 60"
+wait_for "Cashier name"
+type_in li
+type_in 1357
+wait_for "cashier li"
+screen | sed -n 1p | grep -q "… · POS9 .*cashier li" || fail "the header: $(screen | sed -n 1p)"
+screen | sed -n 2p | grep -q "visitor 12.50 *$" || fail "a price cut off: $(screen | sed -n 2p)"
 echo "tui_names ok"
