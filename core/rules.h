@@ -20,8 +20,9 @@ typedef enum rules_mode {
     RULES_OFFLINE, /* a terminal decides from its snapshot: every rule, and the
                     * category's offline daily allowance on top */
     RULES_SERVED,  /* the store posts what a terminal decided offline: the meal
-                    * was served, so only an unknown card or a missing period
-                    * or price stop it; money and limits only flag it */
+                    * was served, so only an unknown card, a missing period or
+                    * price, or more than that terminal could have served
+                    * deciding alone stop it; money and limits only flag it */
 } rules_mode;
 
 /* One a-la-carte line as the store found its item. */
