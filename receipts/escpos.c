@@ -328,7 +328,7 @@ static const char *escpos_fallback(uint32_t cp, char tmp[2])
         {0x00a5, "Y"}, {0x00b7, "."}, {0x2014, "-"}, {0x2018, "'"}, {0x2019, "'"},
         {0x201c, "\""}, {0x201d, "\""}, {0x2026, "..."}, {0x3000, " "}, {0x3001, ","},
         {0x3002, "."}, {0x300a, "<"}, {0x300b, ">"}, {0x3010, "["}, {0x3011, "]"},
-        {0xffe5, "Y"},
+        {0x20ac, "EUR"}, {0xffe5, "Y"},
     };
     size_t i;
 
@@ -365,8 +365,12 @@ static size_t escpos_encode_char(escpos *e, const char *s, size_t n, uint32_t cp
         size_t inleft = n, outleft = 8;
 
         iconv(e->cd, NULL, NULL, NULL, NULL);
+        /* a single byte above 0x7f is no character a printer in a Chinese
+         * mode prints: GBK (Microsoft's 936) gives the euro sign as 0x80,
+         * which such a printer takes for half of a two-byte code (the fuzz
+         * target found it); the ASCII stand-in goes instead */
         if (iconv(e->cd, &in, &inleft, &o, &outleft) != (size_t)-1 && inleft == 0 &&
-            o > out)
+            o > out && !(o - out == 1 && (unsigned char)out[0] >= 0x80))
             return (size_t)(o - out);
     }
     fb = escpos_fallback(cp, tmp);

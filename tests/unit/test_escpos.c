@@ -193,6 +193,23 @@ static void test_init_per_profile(void **state)
     escpos_free(e);
 }
 
+/* A printer in GBK mode gets no lone byte above 0x7f: GBK gives the euro
+ * sign as 0x80, half of a two-byte code to the printer (found by
+ * fuzz_escpos_text); GB18030 has two bytes for it. */
+static void test_no_lone_high_byte(void **state)
+{
+    escpos *e = new_enc(ESCPOS_GBK_FS, 32);
+
+    (void)state;
+    assert_int_equal(escpos_text(e, "\xe2\x82\xac" "5"), CP_OK);
+    EXPECT(e, 'E', 'U', 'R', '5');
+    escpos_free(e);
+    e = new_enc(ESCPOS_GB18030, 32);
+    assert_int_equal(escpos_text(e, "\xe2\x82\xac"), CP_OK);
+    EXPECT(e, 0xa2, 0xe3);
+    escpos_free(e);
+}
+
 static void test_profile_parse(void **state)
 {
     escpos_profile p;
@@ -338,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_qr),
         cmocka_unit_test(test_bad_arguments_stick),
         cmocka_unit_test(test_init_per_profile),
+        cmocka_unit_test(test_no_lone_high_byte),
         cmocka_unit_test(test_profile_parse),
         cmocka_unit_test(test_text_gb18030),
         cmocka_unit_test(test_text_gbk_and_ascii),
