@@ -506,8 +506,6 @@ out:
 
 /* ---- a whole canteen's summary -------------------------------------------------- */
 
-/* metrics_summarize, with the distinct diners counted only when with_diners
- * is set (that count reads every diner of the span). */
 cp_err metrics_manual_trays(db *d, const metrics_span *span, int64_t canteen_id, int64_t *n)
 {
     static const char sql[] =
@@ -528,6 +526,8 @@ cp_err metrics_manual_trays(db *d, const metrics_span *span, int64_t canteen_id,
     return db_step_int64(d, st, n);
 }
 
+/* metrics_summarize, with the distinct diners counted only when with_diners
+ * is set (that count reads every diner of the span). */
 static cp_err summarize(db *d, const metrics_span *span, const metrics_opts *o,
                         metrics_summary *out, int with_diners)
 {

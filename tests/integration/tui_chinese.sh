@@ -170,8 +170,8 @@ $T kill-session -t $S
 
 # the waste station, plate and kitchen mode: the scale is driven from here (sim --script -)
 mkfifo "$TMPDIR/scale.cmd"
-station_flow() {
-    S=st$1
+# scale_sim: a simulated scale at $TMPDIR/scale (pid $sim), driven by lines on fd 4
+scale_sim() {
     rm -f "$TMPDIR/scale"
     "$SCALE" sim --protocol toledo-cont --script - --link "$TMPDIR/scale" --noise 0 \
         <"$TMPDIR/scale.cmd" >/dev/null 2>"$TMPDIR/sim.err" &
@@ -179,6 +179,10 @@ station_flow() {
     exec 4>"$TMPDIR/scale.cmd"
     i=0; while [ ! -e "$TMPDIR/scale" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
     [ -e "$TMPDIR/scale" ] || fail "the simulator made no pty: $(cat "$TMPDIR/sim.err")"
+}
+station_flow() {
+    S=st$1
+    scale_sim
     $T new-session -d -s "$S" -x "$1" -y "$2" "$ZH $SCALE station --terminal W$3 --port $TMPDIR/scale \
         --protocol toledo-cont --tray-tare-g 300 --reader keyboard 2>$TMPDIR/st.err; sleep 60"
     wait_for "CleanPlate 称重站 W$3 — 餐盘（回收处）模式"
@@ -237,12 +241,7 @@ SERVE=$!
 i=0; until grep -q "listening on" "$TMPDIR/serve.log"; do
     i=$((i + 1)); [ $i -lt 100 ] || fail "serve did not start: $(cat "$TMPDIR/serve.log")"; sleep 0.05; done
 S=st3
-rm -f "$TMPDIR/scale"
-"$SCALE" sim --protocol toledo-cont --script - --link "$TMPDIR/scale" --noise 0 \
-    <"$TMPDIR/scale.cmd" >/dev/null 2>"$TMPDIR/sim.err" &
-sim=$!
-exec 4>"$TMPDIR/scale.cmd"
-i=0; while [ ! -e "$TMPDIR/scale" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+scale_sim
 $T new-session -d -s "$S" -x 80 -y 24 "$ZH $SCALE station --terminal W3 --port $TMPDIR/scale \
     --protocol toledo-cont --tray-tare-g 300 --reader keyboard --server http://127.0.0.1:$PORT \
     --key $KEY --journal $TMPDIR/w3.journal 2>$TMPDIR/st3.err; sleep 60"

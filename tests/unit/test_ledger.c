@@ -518,19 +518,6 @@ static void test_verify_finds_fake_void(void **state)
     assert_int_equal(problems(d), 2);
 }
 
-/* verify's report on d, whose problems are *n (the caller frees it). */
-static char *report_of(db *d, long *n)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-
-    assert_non_null(f);
-    assert_int_equal(verify_books(d, NULL, f, n), CP_OK);
-    fclose(f);
-    return text;
-}
-
 /* Money made as a charge without a sale (the checks of sales sum their
  * entries by sale, and saw none), or moved the wrong way by its kind. */
 static void test_verify_finds_entry_without_sale(void **state)
@@ -544,7 +531,7 @@ static void test_verify_finds_entry_without_sale(void **state)
               "INSERT INTO ledger VALUES ('MINT.r', 1, 'cash', 500, 'refund', NULL,"
               " NULL, NULL, 'x', '2026-11-20T12:01:00');"
               "UPDATE wallets SET cash_fen = 1000500 WHERE diner_id = 1;");
-    r = report_of(d, &n);
+    r = fixture_verify_report(d, &n);
     assert_non_null(strstr(r, "ledger entry without its sale or of the wrong sign: ledger entry "
                               "MINT.c (charge, 1000000 fen, no sale)"));
     assert_non_null(strstr(r, "ledger entry MINT.r (refund, 500 fen, no sale)"));
@@ -678,7 +665,7 @@ static void test_chains_and_seal(void **state)
     /* the seal names POS1's head that is gone, and the diner of the sales
      * gone is still in the month's diners */
     long n;
-    char *text = report_of(d, &n);
+    char *text = fixture_verify_report(d, &n);
     assert_int_equal(n, 2);
     assert_non_null(strstr(text, "diners of a month differ from the sales: "));
     assert_non_null(strstr(text, ": listed without a sale"));

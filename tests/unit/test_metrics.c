@@ -19,7 +19,6 @@
 #include "core/diners.h"
 #include "core/ledger.h"
 #include "core/schema.h"
-#include "core/verify.h"
 #include "core/waste.h"
 #include "tests/unit/helpers/fixture.h"
 
@@ -791,21 +790,6 @@ static void test_csv_and_json_names(void **state)
     metrics_free(t);
 }
 
-/* verify's report on d (the caller frees it). The sales here have no
- * ledger entries, so that part of the report is not looked at. */
-static char *verify_report(db *d)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    long problems = 0;
-
-    assert_non_null(f);
-    assert_int_equal(verify_books(d, NULL, f, &problems), CP_OK);
-    fclose(f);
-    return text;
-}
-
 /* The rankings read a closed day's rollup and the month's diners, not the
  * records: verify sums each rolled-up day again and lists the diners of
  * each month again, and names what differs; `rollup --redo` sums again. */
@@ -821,7 +805,8 @@ static void test_verify_checks_the_rollups(void **state)
     month_of(d, 'A', 6, a);
     fixture_at("2026-12-05T09:00:00");
     metrics_free(run(d, "2026-11", NULL, 1, 10));
-    r = verify_report(d);
+    /* the sales here have no ledger entries: that part of the report is not looked at */
+    r = fixture_verify_report(d, NULL);
     assert_null(strstr(r, "rollup differs"));
     assert_null(strstr(r, "diners of a month"));
     free(r);
@@ -833,7 +818,7 @@ static void test_verify_checks_the_rollups(void **state)
            " WHERE staff_no IN ('A1', 'A2'))");
     sql(d, "INSERT INTO diner_month VALUES ('2026-11', 1, (SELECT id FROM departments"
            " WHERE code = 'B'), (SELECT id FROM diners WHERE staff_no = 'B1'))");
-    r = verify_report(d);
+    r = fixture_verify_report(d, NULL);
     assert_non_null(strstr(r, "a day's rollup differs from its records: 2026-11-03: 2 rows"));
     assert_non_null(strstr(r, "rollup --month 2026-11 --redo"));
     assert_non_null(strstr(r, "2026-11-04: 2 rows"));
@@ -847,7 +832,7 @@ static void test_verify_checks_the_rollups(void **state)
     assert_int_equal(metrics_rollup_forget(d, &span), CP_OK);
     assert_int_equal(metrics_rollup(d, &span, 0, &days, &from_records), CP_OK);
     assert_int_equal(days, 30);
-    r = verify_report(d);
+    r = fixture_verify_report(d, NULL);
     assert_null(strstr(r, "rollup differs"));
     free(r);
 }

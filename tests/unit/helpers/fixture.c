@@ -17,6 +17,7 @@
 #include "core/csvread.h"
 #include "core/diners.h"
 #include "core/nls.h"
+#include "core/verify.h"
 
 static char dir[64], path[512], schema[64];
 
@@ -220,4 +221,20 @@ cp_err fixture_language(const char *language)
 const char *fixture_dir(void)
 {
     return dir;
+}
+
+char *fixture_verify_report(db *d, long *problems)
+{
+    char *text = NULL;
+    size_t len = 0;
+    long n = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    if (!f)
+        must(CP_ERR_NOMEM, "a report in memory");
+    must(verify_books(d, NULL, f, &n), "verify");
+    fclose(f);
+    if (problems)
+        *problems = n;
+    return text;
 }

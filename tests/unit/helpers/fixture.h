@@ -50,6 +50,10 @@ void fixture_at(const char *iso);
 /* Runs one SQL statement that yields one integer, for assertions. */
 int64_t fixture_int(db *d, const char *sql);
 
+/* verify's whole report on d (the caller frees it); *problems (may be
+ * NULL) gets its count. Aborts the test when verify cannot run. */
+char *fixture_verify_report(db *d, long *problems);
+
 /* What the fixture's store was opened with (db_open): a file's path, or a
  * PostgreSQL target whose search path is the fixture's schema. */
 const char *fixture_path(void);
