@@ -48,21 +48,32 @@ static int new_role_password(office_ctx *c, const char *role, char *pw, size_t s
     return read_role_password(role, pw, size);
 }
 
+/* The options that name each kind of role, and the names they default to. */
+static const char *const role_option[ROLES_KINDS] = {"office-role", "terminal-role",
+                                                      "server-role"};
+static const char *const role_default[ROLES_KINDS] = {ROLES_OFFICE, ROLES_TERMINAL, ROLES_SERVER};
+
 /* init opens the store itself: with --create-roles a SQLite file is refused
  * before it is made, and the passwords of the roles to make are read before
  * anything changes. */
 int cmd_init(office_ctx *c)
 {
     const char *target = office_opt(c, "db");
-    const char *office = office_opt(c, "office-role"), *terminal = office_opt(c, "terminal-role");
-    int roles = office_opt(c, "create-roles") != NULL, rc = 0;
-    char office_pw[256] = "", terminal_pw[256] = "";
-    int office_new = 0, terminal_new = 0;
+    int roles = office_opt(c, "create-roles") != NULL, named = 0, rc = 0;
+    char pw[ROLES_KINDS][256] = {""};
+    int given[ROLES_KINDS] = {0};
+    roles_set set = {0};
     cp_err err;
 
-    if (!roles && (office || terminal)) {
-        fprintf(stderr, _("cleanplate-office: --office-role and --terminal-role name the roles "
-                          "that --create-roles makes: give it too\n"));
+    for (int k = 0; k < ROLES_KINDS; k++) {
+        const char *name = office_opt(c, role_option[k]);
+
+        named |= name != NULL;
+        set.name[k] = name ? name : role_default[k];
+    }
+    if (!roles && named) {
+        fprintf(stderr, _("cleanplate-office: --office-role, --terminal-role and --server-role "
+                          "name the roles that --create-roles makes: give it too\n"));
         return 2;
     }
     if (roles && db_target_dialect(target) != DB_DIALECT_PG) {
@@ -72,33 +83,32 @@ int cmd_init(office_ctx *c)
                           "mode (chown, chmod)\n"), db_default_path(target));
         return 2;
     }
-    office = office ? office : ROLES_OFFICE;
-    terminal = terminal ? terminal : ROLES_TERMINAL;
-    if (roles && ((err = roles_check_name(office, "office-role")) ||
-                  (err = roles_check_name(terminal, "terminal-role"))))
+    for (int k = 0; roles && k < ROLES_KINDS; k++)
+        if ((err = roles_check_name(set.name[k], role_option[k])))
+            return office_fail(err);
+    if (roles && (err = roles_check_distinct(&set)))
         return office_fail(err);
     if ((err = db_open(target, DB_OPEN_CREATE, &c->d))) {
         rc = office_fail(err);
         goto out;
     }
-    if (roles &&
-        ((rc = new_role_password(c, office, office_pw, sizeof office_pw, &office_new)) ||
-         (rc = new_role_password(c, terminal, terminal_pw, sizeof terminal_pw, &terminal_new))))
-        goto out;
-    if ((err = db_migrate(c->d)) ||
-        (err = roles ? roles_create(c->d, office, office_new ? office_pw : NULL, terminal,
-                                    terminal_new ? terminal_pw : NULL)
-                     : roles_refresh(c->d))) {
+    for (int k = 0; roles && k < ROLES_KINDS; k++) {
+        if ((rc = new_role_password(c, set.name[k], pw[k], sizeof pw[k], &given[k])))
+            goto out;
+        set.password[k] = given[k] ? pw[k] : NULL;
+    }
+    if ((err = db_migrate(c->d)) || (err = roles ? roles_create(c->d, &set) : roles_refresh(c->d))) {
         rc = office_fail(err);
         goto out;
     }
     printf(_("database ready (schema version %d)\n"), db_schema_version());
     if (roles)
         printf(_("roles ready: %s owns the store (the back office), %s may do what terminals "
-                 "and servers do\n"), office, terminal);
+                 "on the store do, %s what the server (serve) does\n"),
+               set.name[ROLES_FOR_OFFICE], set.name[ROLES_FOR_TERMINALS],
+               set.name[ROLES_FOR_SERVERS]);
 out:
-    sodium_memzero(office_pw, sizeof office_pw);
-    sodium_memzero(terminal_pw, sizeof terminal_pw);
+    sodium_memzero(pw, sizeof pw);
     return rc;
 }
 

@@ -31,12 +31,13 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"init", "[--create-roles [--office-role NAME] [--terminal-role NAME]]",
+    {"init", "[--create-roles [--office-role NAME] [--terminal-role NAME] [--server-role NAME]]",
      N_("create the database, or migrate it to this version (harmless twice); on PostgreSQL "
-        "--create-roles also makes the back office's role, which owns the store, and the "
-        "terminals' role, which may not change or delete events (their passwords are asked "
-        "for, or read from stdin: each twice)"),
-     0, "create-roles,office-role=,terminal-role=", cmd_init},
+        "--create-roles also makes the back office's role, which owns the store, the "
+        "terminals' role, which may not change or delete events, and the servers' role for "
+        "serve, which alone may also read the networked terminals' keys (the passwords of "
+        "roles not yet on the server are asked for, or read from stdin: each twice)"),
+     0, "create-roles,office-role=,terminal-role=,server-role=", cmd_init},
     {"canteen add", "CODE NAME", N_("add a canteen"), 2, "", cmd_canteen_add},
     {"terminal add", "CODE --canteen CODE --kind pos|waste",
      N_("add a POS or a waste station; prints its key for the network once"), 1,

@@ -38,6 +38,7 @@
 #include "backoffice/serve_int.h"
 #include "backoffice/serve_queue.h"
 #include "core/nls.h"
+#include "core/roles.h"
 #include "core/termauth.h"
 #include "core/utf8.h"
 
@@ -693,11 +694,22 @@ int cmd_serve(office_ctx *c)
         goto out;
     srv.target = office_opt(c, "db");
     srv.offline_max_age_days = o.offline_max_age_days;
-    /* the store is opened once here so that a wrong --db is said at once,
-     * not as a 503 to every terminal */
+    /* the store is opened and a terminal looked up once here, so that a
+     * wrong --db, or a login that may not read the terminals' keys (the
+     * terminals' role on PostgreSQL), is said at once, not as a 503 to
+     * every terminal */
     {
         db *probe = NULL;
+        terminals_info info;
         cp_err err = db_open(srv.target, DB_OPEN_EXISTING, &probe);
+
+        if (!err && (err = terminals_info_of(probe, "", &info)) == CP_ERR_NOT_FOUND)
+            err = CP_OK;
+        else if (err && probe)
+            err = cp_fail(err, "this login cannot read the networked terminals' keys (%s): "
+                          "on PostgreSQL serve runs as the servers' role (%s, made by "
+                          "`cleanplate-office init --create-roles`), not the terminals'",
+                          cp_detail(), ROLES_SERVER);
         db_close(probe);
         if (err) {
             rc = office_fail(err);

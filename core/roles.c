@@ -1,7 +1,7 @@
-/* roles: a store's two PostgreSQL roles: the back office's, which owns it, and the terminals' and servers', which may do only what they need.
+/* roles: a store's three PostgreSQL roles: the back office's, which owns it; the terminals', which may do only what a serving line and a waste station on the store need; and the servers' (serve), which may also read the networked terminals' keys and keep their events.
  *
- * The terminals' rights are listed once, beside each table (schema_tables in
- * core/schema.c), and granted exactly: everything is revoked from the role
+ * The rights are listed once, beside each table (schema_tables in
+ * core/schema.c), and granted exactly: everything is revoked from a role
  * first, so that a right someone added by hand goes away at the next init.
  * What the statements here name (tables, roles) is checked or fixed text;
  * the passwords go through db_login_role, which sends only their hash. */
@@ -42,20 +42,25 @@ cp_err roles_check_password(const char *role, const char *password)
     return CP_OK;
 }
 
-/* Names the roles for the statements below, for the rest of the open
- * transaction: they read them with current_setting and quote them with
+/* The setting each kind of role is named by in the statements below. */
+static const char *const setting_of[ROLES_KINDS] = {
+    [ROLES_FOR_OFFICE] = "cleanplate.office",
+    [ROLES_FOR_TERMINALS] = "cleanplate.terminal",
+    [ROLES_FOR_SERVERS] = "cleanplate.server",
+};
+
+/* Names the role of kind for the rest of the open transaction: the
+ * statements below read it with current_setting and quote it with
  * format('%I'), so that no name is ever pasted into SQL here. */
-static cp_err name_roles(db *d, const char *office, const char *terminal)
+static cp_err name_role(db *d, roles_kind kind, const char *name)
 {
-    static const char sql[] = "SELECT set_config('cleanplate.office', ?1, true),"
-                              " set_config('cleanplate.terminal', ?2, true)";
-    db_stmt *st = db_prepare(d, sql);
+    db_stmt *st = db_prepare(d, "SELECT set_config(?1, ?2, true)");
     int rc;
 
     if (!st)
         return CP_ERR_DB;
-    db_bind_text(st, 1, office);
-    db_bind_text(st, 2, terminal);
+    db_bind_text(st, 1, setting_of[kind]);
+    db_bind_text(st, 2, name);
     while ((rc = db_step(st)) == DB_ROW)
         ;
     return rc == DB_DONE ? CP_OK : db_fail(d, "naming the roles");
@@ -63,11 +68,10 @@ static cp_err name_roles(db *d, const char *office, const char *terminal)
 
 /* Every table and function of the store's schema (the first of the search
  * path) goes to the office's role, which may also create tables there (a
- * migration); the terminals' role may use the schema. */
+ * migration). */
 static const char give_sql[] =
     "DO $$ DECLARE r record;"
     "  o text := current_setting('cleanplate.office');"
-    "  t text := current_setting('cleanplate.terminal');"
     " BEGIN"
     "  FOR r IN SELECT k.relname FROM pg_class k"
     "    WHERE k.relnamespace = to_regnamespace(current_schema())"
@@ -78,45 +82,67 @@ static const char give_sql[] =
     "    AND p.proowner <> to_regrole(quote_ident(o))"
     "  LOOP EXECUTE format('ALTER FUNCTION %s OWNER TO %I', r.f, o); END LOOP;"
     "  EXECUTE format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', current_schema(), o);"
-    "  EXECUTE format('GRANT USAGE ON SCHEMA %I TO %I', current_schema(), t);"
     " END $$";
 
-/* The terminals' role gets exactly what schema_tables says of each table
- * (and may read the schema's version, as every program does when it opens
- * the store). */
-static cp_err grant_terminal(db *d)
+/* Revokes everything on table from the role named by setting and grants it
+ * rights (NULL: none). */
+static cp_err grant_one(db *d, const char *setting, const char *table, const char *rights)
 {
-    static const char fmt[] =
-        "DO $$ DECLARE t text := current_setting('cleanplate.terminal'); BEGIN"
-        "  EXECUTE format('REVOKE ALL ON %%I FROM %%I', '%s', t);"
-        "  EXECUTE format('GRANT %s ON %%I TO %%I', '%s', t);"
-        " END $$";
-    char sql[sizeof fmt + 256];
-    cp_err err = CP_OK;
+    char sql[512];
+    int n;
 
-    snprintf(sql, sizeof sql, fmt, "schema_version", "SELECT", "schema_version");
-    if ((err = db_exec(d, sql)))
+    /* settings, names and rights are this file's and schema_tables' constants,
+     * short by far */
+    n = snprintf(sql, sizeof sql, "DO $$ DECLARE r text := current_setting('%s'); BEGIN"
+                 " EXECUTE format('REVOKE ALL ON %%I FROM %%I', '%s', r);", setting, table);
+    if (rights)
+        n += snprintf(sql + n, sizeof sql - (size_t)n,
+                      " EXECUTE format('GRANT %s ON %%I TO %%I', '%s', r);", rights, table);
+    snprintf(sql + n, sizeof sql - (size_t)n, " END $$");
+    return db_exec(d, sql);
+}
+
+/* The terminals' or the servers' role gets exactly what schema_tables says
+ * of each table (and may use the schema and read its version, as every
+ * program does when it opens the store). */
+static cp_err grant_role(db *d, roles_kind kind)
+{
+    const char *setting = setting_of[kind];
+    char sql[256];
+    cp_err err;
+
+    snprintf(sql, sizeof sql, "DO $$ BEGIN EXECUTE format('GRANT USAGE ON SCHEMA %%I TO %%I',"
+             " current_schema(), current_setting('%s')); END $$", setting);
+    if ((err = db_exec(d, sql)) || (err = grant_one(d, setting, "schema_version", "SELECT")))
         return err;
     for (const schema_table *t = schema_tables; t->name && !err; t++) {
-        /* names and rights are schema_tables' constants, short by far */
-        snprintf(sql, sizeof sql, fmt, t->name, t->terminal, t->name);
-        if ((err = db_exec(d, sql)))
+        const char *rights = kind == ROLES_FOR_SERVERS && t->server ? t->server : t->terminal;
+
+        if ((err = grant_one(d, setting, t->name, rights)) && kind == ROLES_FOR_SERVERS)
+            err = cp_fail(err, "granting the servers' role its rights on %s: %s", t->name,
+                          cp_detail());
+        else if (err)
             err = cp_fail(err, "granting the terminals' role its rights on %s: %s", t->name,
                           cp_detail());
     }
     return err;
 }
 
-/* Ownership and rights, in the open transaction. */
-static cp_err apply(db *d, const char *office, const char *terminal)
+/* Ownership to name[ROLES_FOR_OFFICE] and the others' rights, in the open
+ * transaction; a NULL name of the others is left alone. */
+static cp_err apply(db *d, const char *const name[ROLES_KINDS])
 {
     cp_err err;
 
-    if ((err = name_roles(d, office, terminal)))
+    if ((err = name_role(d, ROLES_FOR_OFFICE, name[ROLES_FOR_OFFICE])))
         return err;
     if ((err = db_exec(d, give_sql)))
-        return cp_fail(err, "giving the store to %s: %s", office, cp_detail());
-    return grant_terminal(d);
+        return cp_fail(err, "giving the store to %s: %s", name[ROLES_FOR_OFFICE], cp_detail());
+    for (int k = ROLES_FOR_TERMINALS; k < ROLES_KINDS; k++)
+        if (name[k] && ((err = name_role(d, (roles_kind)k, name[k])) ||
+                        (err = grant_role(d, (roles_kind)k))))
+            return err;
+    return CP_OK;
 }
 
 cp_err roles_exists(db *d, const char *name, int *exists)
@@ -134,19 +160,27 @@ cp_err roles_exists(db *d, const char *name, int *exists)
     return rc == DB_ROW ? CP_OK : db_fail(d, "reading the roles");
 }
 
-cp_err roles_create(db *d, const char *office, const char *office_password, const char *terminal,
-                    const char *terminal_password)
+cp_err roles_check_distinct(const roles_set *r)
+{
+    for (int i = 0; i < ROLES_KINDS; i++)
+        for (int j = i + 1; j < ROLES_KINDS; j++)
+            if (strcmp(r->name[i], r->name[j]) == 0)
+                return cp_fail(CP_ERR_INVALID, "two of the store's roles are both %s: give "
+                               "the office's, the terminals' and the servers' roles three names",
+                               r->name[i]);
+    return CP_OK;
+}
+
+cp_err roles_create(db *d, const roles_set *r)
 {
     cp_err err;
 
-    if (strcmp(office, terminal) == 0)
-        return cp_fail(CP_ERR_INVALID, "the office's and the terminals' roles are both %s: "
-                       "give them two names", office);
-    if ((err = db_begin(d)))
+    if ((err = roles_check_distinct(r)) || (err = db_begin(d)))
         return err;
-    if ((err = db_login_role(d, office, office_password)) ||
-        (err = db_login_role(d, terminal, terminal_password)) ||
-        (err = apply(d, office, terminal)))
+    for (int k = 0; k < ROLES_KINDS; k++)
+        if ((err = db_login_role(d, r->name[k], r->password[k])))
+            goto fail;
+    if ((err = apply(d, r->name)))
         goto fail;
     return db_commit(d);
 fail:
@@ -154,15 +188,20 @@ fail:
     return err;
 }
 
-/* The owner of sales and, one a row, the roles it granted INSERT on it. */
+/* The owner of sales and, one a row, the roles it granted INSERT on it, and
+ * whether each is a servers' role (it may append a networked terminal's
+ * events). */
 static const char found_sql[] =
-    "SELECT pg_get_userbyid(k.relowner), r.rolname FROM pg_class k, aclexplode(k.relacl) a,"
+    "SELECT pg_get_userbyid(k.relowner), r.rolname,"
+    " CAST(has_table_privilege(r.oid, 'terminal_events', 'INSERT') AS INTEGER)"
+    " FROM pg_class k, aclexplode(k.relacl) a,"
     " pg_roles r WHERE k.oid = to_regclass('sales') AND a.privilege_type = 'INSERT'"
     " AND a.grantee = r.oid AND a.grantee <> k.relowner ORDER BY r.rolname";
 
 cp_err roles_refresh(db *d)
 {
     char found[8][2][64];
+    int server[8];
     int n = 0, rc;
     db_stmt *st;
     cp_err err;
@@ -179,6 +218,7 @@ cp_err roles_refresh(db *d)
         if (n < 8) {
             db_copy_col(found[n][0], sizeof found[n][0], st, 0);
             db_copy_col(found[n][1], sizeof found[n][1], st, 1);
+            server[n] = db_col_int64(st, 2) != 0;
             n++;
         }
     }
@@ -186,9 +226,13 @@ cp_err roles_refresh(db *d)
         err = db_fail(d, "reading the store's roles");
         goto fail;
     }
-    for (int i = 0; i < n; i++)
-        if ((err = apply(d, found[i][0], found[i][1])))
+    for (int i = 0; i < n; i++) {
+        const char *name[ROLES_KINDS] = {found[i][0], NULL, NULL};
+
+        name[server[i] ? ROLES_FOR_SERVERS : ROLES_FOR_TERMINALS] = found[i][1];
+        if ((err = apply(d, name)))
             goto fail;
+    }
     return db_commit(d);
 fail:
     db_rollback(d);

@@ -746,8 +746,8 @@ static const migration migrations[] = {
 };
 
 /* The audit log and the publications in the order they were written (seq,
- * rowid: their chains follow it); the others by their keys. The last column
- * is what the terminals' and servers' role may do (core/roles.c): read what a
+ * rowid: their chains follow it); the others by their keys. The last columns
+ * are what the terminals' role and the servers' may do (core/roles.c): read what a
  * charge, a weighing, a login, a void and a shift read; append the events
  * they make; change only the state a charge or a login changes (a wallet, a
  * terminal's next sequence number, a name's wrong PINs); what the event
@@ -757,52 +757,55 @@ static const migration migrations[] = {
  * DELETE on an event table: the server refuses them to that role whatever
  * its triggers say. */
 const schema_table schema_tables[] = {
-    {"canteens", "id", 0, "SELECT"},
-    {"terminals", "id", 0, "SELECT, UPDATE (next_seq)"},
-    {"departments", "id", 0, "SELECT"},
-    {"category_rules", "category", 0, "SELECT"},
-    {"diners", "id", 0, "SELECT"},
+    {"canteens", "id", 0, "SELECT", NULL},
+    {"terminals", "id", 0, "SELECT, UPDATE (next_seq)", NULL},
+    {"departments", "id", 0, "SELECT", NULL},
+    {"category_rules", "category", 0, "SELECT", NULL},
+    {"diners", "id", 0, "SELECT", NULL},
     /* a posted offline charge blocks the card, a top-up at the server lifts it */
-    {"cards", "card_no", 0, "SELECT, UPDATE (status)"},
-    {"wallets", "diner_id", 0, "SELECT, UPDATE (cash_fen, subsidy_fen)"},
-    {"meal_periods", "id", 0, "SELECT"},
-    {"prices", "period_id, category", 0, "SELECT"},
-    {"items", "id", 0, "SELECT"},
-    {"users", "id", 0, "SELECT"},
-    {"pin_failures", "name", 0, "SELECT, INSERT, UPDATE, DELETE"},
-    {"sales", "id", 0, "SELECT, INSERT"},
-    {"sale_lines", "sale_id, line_no", 0, "SELECT, INSERT"},
-    {"voids", "id", 0, "SELECT, INSERT"},
-    {"ledger", "id", 0, "SELECT, INSERT"},
-    {"charge_requests", "request_id", 0, "SELECT, INSERT"},
-    {"waste_records", "id", 0, "SELECT, INSERT"},
-    {"shift_events", "id", 0, "SELECT, INSERT"},
-    {"publications", "rowid", 0, "SELECT"},
-    {"publication_rows", "publication_id, rank", 0, "SELECT"},
-    {"audit", "seq", 0, "SELECT, INSERT"},
-    {"rollup_day", "business_date, canteen_id, department_id, period_id", 1, "SELECT"},
+    {"cards", "card_no", 0, "SELECT, UPDATE (status)", NULL},
+    {"wallets", "diner_id", 0, "SELECT, UPDATE (cash_fen, subsidy_fen)", NULL},
+    {"meal_periods", "id", 0, "SELECT", NULL},
+    {"prices", "period_id, category", 0, "SELECT", NULL},
+    {"items", "id", 0, "SELECT", NULL},
+    {"users", "id", 0, "SELECT", NULL},
+    {"pin_failures", "name", 0, "SELECT, INSERT, UPDATE, DELETE", NULL},
+    {"sales", "id", 0, "SELECT, INSERT", NULL},
+    {"sale_lines", "sale_id, line_no", 0, "SELECT, INSERT", NULL},
+    {"voids", "id", 0, "SELECT, INSERT", NULL},
+    {"ledger", "id", 0, "SELECT, INSERT", NULL},
+    {"charge_requests", "request_id", 0, "SELECT, INSERT", NULL},
+    {"waste_records", "id", 0, "SELECT, INSERT", NULL},
+    {"shift_events", "id", 0, "SELECT, INSERT", NULL},
+    {"publications", "rowid", 0, "SELECT", NULL},
+    {"publication_rows", "publication_id, rank", 0, "SELECT", NULL},
+    {"audit", "seq", 0, "SELECT, INSERT", NULL},
+    {"rollup_day", "business_date, canteen_id, department_id, period_id", 1, "SELECT", NULL},
     /* kept by the triggers of sales, voids and weighings, which run as the
      * owner on PostgreSQL (schema version 16) */
-    {"rollup_days", "business_date", 1, "SELECT"},
-    {"diner_month", "month, canteen_id, department_id, diner_id", 1, "SELECT"},
+    {"rollup_days", "business_date", 1, "SELECT", NULL},
+    {"diner_month", "month, canteen_id, department_id, diner_id", 1, "SELECT", NULL},
     /* seeded by its migration: the target's seed is replaced by the original's */
-    {"food_categories", "position", 1, "SELECT"},
-    {"purchases", "id", 0, "SELECT"},
-    {"stock_counts", "id", 0, "SELECT"},
-    {"rollup_sales", "business_date, canteen_id, period_id, category", 1, "SELECT"},
-    {"display_names", "kind, code", 0, "SELECT"},
-    /* the server's (serve): it reads keys, appends applied events and alarms,
-     * and keeps the status and refusal counters of its terminals */
-    {"terminal_keys", "id", 0, "SELECT"},
-    {"terminal_events", "terminal, seq", 0, "SELECT, INSERT"},
-    {"terminal_status", "terminal", 0, "SELECT, INSERT, UPDATE"},
-    {"terminal_refusals", "terminal, reason", 0, "SELECT, INSERT, UPDATE"},
-    {"terminal_alarms", "id", 0, "SELECT, INSERT"},
+    {"food_categories", "position", 1, "SELECT", NULL},
+    {"purchases", "id", 0, "SELECT", NULL},
+    {"stock_counts", "id", 0, "SELECT", NULL},
+    {"rollup_sales", "business_date, canteen_id, period_id, category", 1, "SELECT", NULL},
+    {"display_names", "kind, code", 0, "SELECT", NULL},
+    /* the server's (serve) alone: it reads the networked terminals' keys,
+     * appends applied events and alarms, and keeps the status and refusal
+     * counters of its terminals. A terminal on the store itself needs none of
+     * them, and its role must not read the keys: with them it could sign
+     * requests as any networked terminal */
+    {"terminal_keys", "id", 0, NULL, "SELECT"},
+    {"terminal_events", "terminal, seq", 0, NULL, "SELECT, INSERT"},
+    {"terminal_status", "terminal", 0, NULL, "SELECT, INSERT, UPDATE"},
+    {"terminal_refusals", "terminal, reason", 0, NULL, "SELECT, INSERT, UPDATE"},
+    {"terminal_alarms", "id", 0, NULL, "SELECT, INSERT"},
     /* the office acknowledges alarms; the server never does */
-    {"terminal_alarm_acks", "alarm_id", 0, "SELECT"},
+    {"terminal_alarm_acks", "alarm_id", 0, NULL, "SELECT"},
     /* the office writes off a terminal's lost events; the server reads them */
-    {"terminal_skips", "terminal, to_seq", 0, "SELECT"},
-    {NULL, NULL, 0, NULL},
+    {"terminal_skips", "terminal, to_seq", 0, NULL, "SELECT"},
+    {NULL, NULL, 0, NULL, NULL},
 };
 
 /* The append-only tables and the triggers that keep them so; verify checks

@@ -21,7 +21,10 @@ typedef struct schema_table {
     const char *order;  /* ORDER BY of its rows: the order they were written in, or the key */
     int derived;        /* made by the store itself (kept by triggers from other tables, or
                          * seeded by a migration): copied last, over what it made */
-    const char *terminal; /* what the terminals' role may do on it (a GRANT's privileges) */
+    const char *terminal; /* what the terminals' role may do on it (a GRANT's privileges);
+                           * NULL: nothing */
+    const char *server;   /* what the servers' role (serve) may do on it; NULL: what the
+                           * terminals' may */
 } schema_table;
 
 /* Every table of the store (schema_version aside), NULL-terminated: a new

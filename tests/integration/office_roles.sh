@@ -1,13 +1,19 @@
 # cleanplate-office init --create-roles: on PostgreSQL the back office's role owns the
 # store and the terminals' role charges, weighs and voids, but the server refuses it
 # UPDATE, DELETE and TRUNCATE on every event table even after the owner dropped the
-# guards; verify reports a role that was granted them, init takes the grant back. On
+# guards; it cannot read the networked terminals' keys, which the servers' role alone
+# reads (serve refuses to start as the terminals' role, and serves as its own);
+# verify reports a role that was granted too much, init takes the grant back. On
 # SQLite --create-roles is refused before any file is made.
 # store-both: the refusal on a SQLite file, the roles on PostgreSQL.
 . tests/integration/lib.sh
+. tests/tools/serve_lib.sh
 
-OFFICE_PW=office-secret-1 TERMINAL_PW=terminal-secret-2
-passwords() { printf '%s\n%s\n%s\n%s\n' "$OFFICE_PW" "$OFFICE_PW" "$TERMINAL_PW" "$TERMINAL_PW"; }
+OFFICE_PW=office-secret-1 TERMINAL_PW=terminal-secret-2 SERVER_PW=server-secret-3
+passwords() {
+    printf '%s\n%s\n%s\n%s\n%s\n%s\n' "$OFFICE_PW" "$OFFICE_PW" "$TERMINAL_PW" "$TERMINAL_PW" \
+        "$SERVER_PW" "$SERVER_PW"
+}
 
 if ! on_pg; then
     passwords >"$TMPDIR/pw"
@@ -18,11 +24,12 @@ if ! on_pg; then
 fi
 
 # Roles belong to the whole server: names of this run's own, dropped at the end.
-office=cpt_office_$$ terminal=cpt_terminal_$$
+office=cpt_office_$$ terminal=cpt_terminal_$$ server=cpt_server_$$
+roles="--office-role $office --terminal-role $terminal --server-role $server"
 owner_db=$CLEANPLATE_DB
 drop_roles() {
-    psql -X -q -d "$owner_db" -c "DROP OWNED BY $office, $terminal CASCADE;
-        DROP ROLE $office; DROP ROLE $terminal" >/dev/null 2>&1 || true
+    psql -X -q -d "$owner_db" -c "DROP OWNED BY $office, $terminal, $server CASCADE;
+        DROP ROLE $office; DROP ROLE $terminal; DROP ROLE $server" >/dev/null 2>&1 || true
 }
 trap drop_roles EXIT
 # as_role ROLE PASSWORD: the store's target, logged in as that role
@@ -35,31 +42,33 @@ as_role() {
 }
 OFFICE_DB=$(as_role "$office" "$OFFICE_PW")
 TERMINAL_DB=$(as_role "$terminal" "$TERMINAL_PW")
+SERVER_DB=$(as_role "$server" "$SERVER_PW")
 
 # 1. what is refused before anything changes
 printf 'short\nshort\n' >"$TMPDIR/pw"
-must_fail "fewer than 12" "$OFFICE" init --create-roles --office-role "$office" \
-    --terminal-role "$terminal" <"$TMPDIR/pw"
+must_fail "fewer than 12" "$OFFICE" init --create-roles $roles <"$TMPDIR/pw"
 must_fail "does not start with pg_" "$OFFICE" init --create-roles --office-role pg_office \
     --terminal-role "$terminal" <"$TMPDIR/pw"
-must_fail "give it too" "$OFFICE" init --terminal-role "$terminal"
-passwords | sed 2s/1/9/ >"$TMPDIR/pw"
-must_fail "the two passwords differ" "$OFFICE" init --create-roles --office-role "$office" \
-    --terminal-role "$terminal" <"$TMPDIR/pw"
-[ -z "$(sql "SELECT rolname FROM pg_roles WHERE rolname IN ('$office', '$terminal')")" ] ||
+must_fail "give it too" "$OFFICE" init --server-role "$server"
+must_fail "three names" "$OFFICE" init --create-roles --office-role "$office" \
+    --terminal-role "$terminal" --server-role "$terminal" <"$TMPDIR/pw"
+passwords | sed 6s/3/9/ >"$TMPDIR/pw"
+must_fail "the two passwords differ" "$OFFICE" init --create-roles $roles <"$TMPDIR/pw"
+[ -z "$(sql "SELECT rolname FROM pg_roles WHERE rolname IN ('$office', '$terminal', '$server')")" ] ||
     fail "a refused init made a role"
 
 # 2. the roles, by the server's superuser; no password is ever printed
-passwords | "$OFFICE" init --create-roles --office-role "$office" --terminal-role "$terminal" \
+passwords | "$OFFICE" init --create-roles $roles \
     >"$TMPDIR/init" 2>&1 || fail "init --create-roles: $(cat "$TMPDIR/init")"
 grep -q "roles ready: $office owns the store" "$TMPDIR/init" || fail "init said: $(cat "$TMPDIR/init")"
-! grep -qF -e "$OFFICE_PW" -e "$TERMINAL_PW" "$TMPDIR/init" || fail "init printed a password"
+! grep -qF -e "$OFFICE_PW" -e "$TERMINAL_PW" -e "$SERVER_PW" "$TMPDIR/init" ||
+    fail "init printed a password"
 [ "$(sql "SELECT tableowner FROM pg_tables WHERE tablename = 'sales'
         AND schemaname = current_schema()")" = "$office" ] || fail "the office does not own sales"
 # again (another store of the same server would do the same): roles belong to
 # the server, so existing ones keep their passwords and none is asked; every
 # login of the stores they serve goes on working (they were all set anew)
-"$OFFICE" init --create-roles --office-role "$office" --terminal-role "$terminal" \
+"$OFFICE" init --create-roles $roles \
     </dev/null >"$TMPDIR/init" 2>&1 || fail "init --create-roles again: $(cat "$TMPDIR/init")"
 grep -q "the role $terminal exists already on this server: its password is kept" "$TMPDIR/init" ||
     fail "init again said: $(cat "$TMPDIR/init")"
@@ -108,6 +117,25 @@ wait_for "Cash in the drawer (yuan)"
 key C-q
 wait_for "EXITED 0"
 [ ! -s "$TMPDIR/stderr" ] || fail "the terminal as the terminals' role: $(cat "$TMPDIR/stderr")"
+
+# 3b. the networked terminals' keys: the terminals' role cannot read them (with
+#     them a serving line's login could sign requests as any networked terminal),
+#     so serve refuses to start as it; as the servers' role it serves
+CLEANPLATE_DB=$OFFICE_DB "$OFFICE" terminal add POS9 --canteen C1 --kind pos >/dev/null
+KEY=$(CLEANPLATE_DB=$OFFICE_DB "$OFFICE" terminal key POS9)
+if psql -X -q -v ON_ERROR_STOP=1 -d "$TERMINAL_DB" -c "SELECT key_hex FROM terminal_keys" \
+    >"$TMPDIR/keys" 2>"$TMPDIR/err"; then
+    fail "the terminals' role read the keys: $(cat "$TMPDIR/keys")"
+fi
+grep -q "permission denied for table terminal_keys" "$TMPDIR/err" || fail "reading the keys: $(cat "$TMPDIR/err")"
+must_fail "the servers' role (cleanplate_server" timeout 20 "$OFFICE" serve --listen 127.0.0.1:0
+CLEANPLATE_DB=$SERVER_DB serve_start
+req POS9 "$KEY" POST /v1/events '{"events":[{"seq":1,"kind":"charge","card":"0000000001"}]}'
+expect 200 ok
+[ "$(answer '.answers[0].sale_id')" = POS9-000001 ] || fail "a charge through serve as the servers' role: $(cat "$TMPDIR/answer")"
+serve_stop
+[ "$(CLEANPLATE_DB=$OFFICE_DB sql "SELECT count(*) FROM terminal_events WHERE terminal = 'POS9'")" = 1 ] ||
+    fail "the event through serve is not in the store"
 
 # 4. the owner drops every guard; the server still refuses the terminals' role
 export CLEANPLATE_DB=$OFFICE_DB

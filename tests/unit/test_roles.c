@@ -1,4 +1,4 @@
-/* Unit tests for core/roles: the store's two PostgreSQL roles, their names and passwords, what the terminals' role may do, and what verify says of a grant too many. */
+/* Unit tests for core/roles: the store's three PostgreSQL roles, their names and passwords, what the terminals' and the servers' roles may do, and what verify says of a grant too many. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -59,11 +59,11 @@ static void test_sqlite_has_none(void **state)
 {
     db *d = *state;
     long problems = 0;
+    roles_set set = {{"o", "t", "s"}, {"office-secret-1", "terminal-secret", "server-secret-1"}};
 
     if (db_dialect_of(d) != DB_DIALECT_SQLITE)
         skip();
-    assert_int_equal(roles_create(d, "o", "office-secret-1", "t", "terminal-secret"),
-                     CP_ERR_INVALID);
+    assert_int_equal(roles_create(d, &set), CP_ERR_INVALID);
     assert_non_null(strstr(cp_detail(), "roles are PostgreSQL's"));
     assert_int_equal(roles_refresh(d), CP_OK);
     assert_int_equal(roles_verify(d, stdout, &problems), CP_OK);
@@ -78,16 +78,24 @@ static int64_t may(db *d, const char *role, const char *table, const char *right
 }
 
 /* The roles on PostgreSQL: the office owns the store; the terminals' role
- * appends events and changes a wallet, never an event; a grant too many is
- * found by verify and taken back by the next init. */
+ * appends events and changes a wallet, never an event, and cannot read the
+ * networked terminals' keys; the servers' role may also read those and keep
+ * the terminals' events; a grant too many is found by verify and taken back
+ * by the next init, which tells the two roles apart by what they hold. */
 static void test_on_postgresql(void **state)
 {
     static const char *const events[] = {"sales", "sale_lines", "ledger", "voids",
                                           "charge_requests", "audit", "waste_records",
                                           "shift_events", "publications", "publication_rows",
-                                          "purchases", "stock_counts"};
+                                          "purchases", "stock_counts", "terminal_events"};
+    static const char *const servers_only[] = {"terminal_keys", "terminal_events",
+                                                "terminal_status", "terminal_refusals",
+                                                "terminal_alarms", "terminal_alarm_acks",
+                                                "terminal_skips"};
     db *d = *state;
-    char office[32], terminal[32], sql[256];
+    char office[32], terminal[32], server[32], sql[512];
+    roles_set set = {{office, terminal, server},
+                     {"office-secret-1", "terminal-secret", "server-secret-1"}};
     long problems = 0;
     FILE *report;
 
@@ -96,48 +104,67 @@ static void test_on_postgresql(void **state)
     /* roles are the server's: names of this run's own */
     snprintf(office, sizeof office, "cpu_office_%ld", (long)getpid());
     snprintf(terminal, sizeof terminal, "cpu_terminal_%ld", (long)getpid());
-    assert_int_equal(roles_create(d, office, "office-secret-1", office, "terminal-secret"),
-                     CP_ERR_INVALID);
-    assert_int_equal(roles_create(d, office, "office-secret-1", terminal, "terminal-secret"),
-                     CP_OK);
+    snprintf(server, sizeof server, "cpu_server_%ld", (long)getpid());
+    set.name[ROLES_FOR_SERVERS] = office;
+    assert_int_equal(roles_create(d, &set), CP_ERR_INVALID);
+    assert_non_null(strstr(cp_detail(), "three names"));
+    set.name[ROLES_FOR_SERVERS] = server;
+    assert_int_equal(roles_create(d, &set), CP_OK);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
              " AND tableowner <> '%s'", office);
     assert_int_equal(fixture_int(d, sql), 0);
     for (size_t i = 0; i < sizeof events / sizeof events[0]; i++) {
-        assert_int_equal(may(d, terminal, events[i], "SELECT"), 1);
-        assert_int_equal(may(d, terminal, events[i], "UPDATE"), 0);
-        assert_int_equal(may(d, terminal, events[i], "DELETE"), 0);
-        assert_int_equal(may(d, terminal, events[i], "TRUNCATE"), 0);
+        assert_int_equal(may(d, server, events[i], "SELECT"), 1);
+        for (int k = 0; k < 2; k++) {
+            const char *role = k ? server : terminal;
+
+            assert_int_equal(may(d, role, events[i], "UPDATE"), 0);
+            assert_int_equal(may(d, role, events[i], "DELETE"), 0);
+            assert_int_equal(may(d, role, events[i], "TRUNCATE"), 0);
+        }
+    }
+    for (size_t i = 0; i < sizeof servers_only / sizeof servers_only[0]; i++) {
+        assert_int_equal(may(d, terminal, servers_only[i], "SELECT"), 0);
+        assert_int_equal(may(d, server, servers_only[i], "SELECT"), 1);
     }
     assert_int_equal(may(d, terminal, "sales", "INSERT"), 1);
+    assert_int_equal(may(d, server, "sales", "INSERT"), 1);
+    assert_int_equal(may(d, server, "terminal_events", "INSERT"), 1);
     assert_int_equal(may(d, terminal, "purchases", "INSERT"), 0);
+    assert_int_equal(may(d, server, "purchases", "INSERT"), 0);
     assert_int_equal(may(d, terminal, "diners", "UPDATE"), 0);
-    assert_int_equal(fixture_int(d, "SELECT count(*) FROM information_schema.column_privileges"
-                                    " WHERE table_schema = current_schema()"
-                                    " AND table_name = 'wallets' AND privilege_type = 'UPDATE'"
-                                    " AND grantee LIKE 'cpu_terminal_%'"), 2);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM information_schema.column_privileges"
+             " WHERE table_schema = current_schema() AND table_name = 'wallets'"
+             " AND privilege_type = 'UPDATE' AND grantee IN ('%s', '%s')", terminal, server);
+    assert_int_equal(fixture_int(d, sql), 4);
     /* made again: new passwords, the same rights */
-    assert_int_equal(roles_create(d, office, "office-secret-2", terminal, "terminal-secret2"),
-                     CP_OK);
+    set.password[ROLES_FOR_OFFICE] = "office-secret-2";
+    set.password[ROLES_FOR_TERMINALS] = "terminal-secret2";
+    set.password[ROLES_FOR_SERVERS] = NULL; /* it exists: it keeps its own */
+    assert_int_equal(roles_create(d, &set), CP_OK);
     assert_int_equal(roles_verify(d, stdout, &problems), CP_OK);
     assert_int_equal(problems, 0);
 
-    snprintf(sql, sizeof sql, "GRANT UPDATE, DELETE ON sales TO %s; GRANT TRUNCATE ON audit TO %s",
-             terminal, terminal);
+    snprintf(sql, sizeof sql, "GRANT UPDATE, DELETE ON sales TO %s; GRANT TRUNCATE ON audit TO %s;"
+             " GRANT SELECT ON terminal_keys TO %s", terminal, terminal, terminal);
     assert_int_equal(db_exec(d, sql), CP_OK);
     report = tmpfile();
     assert_non_null(report);
     assert_int_equal(roles_verify(d, report, &problems), CP_OK);
     assert_int_equal(problems, 2);
     fclose(report);
+    /* the next init takes them back, and keeps each role's own rights */
     assert_int_equal(roles_refresh(d), CP_OK);
     problems = 0;
     assert_int_equal(roles_verify(d, stdout, &problems), CP_OK);
     assert_int_equal(problems, 0);
     assert_int_equal(may(d, terminal, "sales", "INSERT"), 1);
+    assert_int_equal(may(d, terminal, "terminal_keys", "SELECT"), 0);
+    assert_int_equal(may(d, server, "terminal_keys", "SELECT"), 1);
+    assert_int_equal(may(d, server, "terminal_events", "INSERT"), 1);
 
-    snprintf(sql, sizeof sql, "DROP OWNED BY %s, %s CASCADE; DROP ROLE %s; DROP ROLE %s", office,
-             terminal, office, terminal);
+    snprintf(sql, sizeof sql, "DROP OWNED BY %s, %s, %s CASCADE; DROP ROLE %s; DROP ROLE %s;"
+             " DROP ROLE %s", office, terminal, server, office, terminal, server);
     assert_int_equal(db_exec(d, sql), CP_OK);
 }
 
