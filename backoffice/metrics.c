@@ -446,7 +446,7 @@ const char *metrics_ratio(int v, char *buf)
 
 cp_err metrics_print_text(const metrics_table *t, FILE *f)
 {
-    char a[24], b[24], c[24], e[24];
+    char a[24], b[24], c[24], e[24], rank[16];
 
     fprintf(f, _("%s (%s to %s): %zu departments, %ld eligible; clean plate <= %d g, "
                  "eligible with >= %d meals, >= %d%% weighed, >= %d diners\n"),
@@ -464,7 +464,7 @@ cp_err metrics_print_text(const metrics_table *t, FILE *f)
     for (size_t i = 0; i < t->n; i++) {
         const metrics_row *r = &t->rows[i];
         fprintf(f, "%4s %-6s %-12s %7lld %6lld %6lld %9lld %7s %6s %6s %7s %7lld %s\n",
-                r->rank ? (snprintf(e, sizeof e, "%d", r->rank), e) : "-",
+                r->rank ? (snprintf(rank, sizeof rank, "%d", r->rank), rank) : "-",
                 r->list ? r->list : "", r->code, (long long)r->meals, (long long)r->diners,
                 (long long)r->trays, (long long)r->plate_g,
                 r->g_per_tray_x10 >= 0 ? metrics_x10(r->g_per_tray_x10, a) : "",

@@ -478,6 +478,18 @@ static void test_a_report_reads_one_snapshot(void **state)
     db_close(other);
 }
 
+/* What a printer of the metrics writes, as a string the caller frees. */
+static char *printed(cp_err (*print)(const metrics_table *, FILE *), const metrics_table *t)
+{
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    assert_non_null(f);
+    assert_int_equal(print(t, f), CP_OK);
+    fclose(f);
+    return out;
+}
+
 static void test_quarter_and_change(void **state)
 {
     db *d = *state;
@@ -498,6 +510,11 @@ static void test_quarter_and_change(void **state)
     assert_int_equal(row(t, "A")->has_change, 1);
     assert_int_equal(row(t, "A")->change_x10, -50);
     assert_int_equal(row(t, "A")->eligible, 1);
+    /* the text table shows the change in its column, the rank in its own */
+    char *out = printed(metrics_print_text, t);
+    assert_non_null(strstr(out, "change"));
+    assert_non_null(strstr(out, "   -5.0       0 "));
+    free(out);
     metrics_free(t);
     t = run(d, NULL, "2026Q4", 1, 10);
     assert_int_equal(row(t, "A")->meals, 11);
@@ -518,18 +535,6 @@ static void kitchen(db *d, const char *date, int net, int flags)
              " '%sT10:00:00')",
              ++seq, date, net, net, flags, date);
     sql(d, s);
-}
-
-/* What a printer of the metrics writes, as a string the caller frees. */
-static char *printed(cp_err (*print)(const metrics_table *, FILE *), const metrics_table *t)
-{
-    char *out = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&out, &len);
-    assert_non_null(f);
-    assert_int_equal(print(t, f), CP_OK);
-    fclose(f);
-    return out;
 }
 
 /* The --by canteen or --by period figures as JSON, parsed. */
