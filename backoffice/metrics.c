@@ -129,6 +129,30 @@ void metrics_today(char out[CP_DATE_LEN])
         clock_date(&now, out);
 }
 
+/* The last closed day of span to read from rollups, and the first open day
+ * (with from_records, none from rollups: all from the records). */
+void metrics_split_span(const metrics_span *span, int from_records, char closed_to[11],
+                       char open_from[11])
+{
+    char now[CP_DATE_LEN];
+
+    metrics_today(now);
+    if (from_records || strcmp(now, span->from) <= 0) {
+        snprintf(closed_to, 11, "0000-00-00");  /* nothing from rollups */
+        snprintf(open_from, 11, "%.10s", span->from);
+    } else if (strcmp(now, span->to) > 0) {
+        snprintf(closed_to, 11, "%.10s", span->to); /* everything from rollups */
+        snprintf(open_from, 11, "9999-99-99");
+    } else {
+        cp_time t = {0};
+        sscanf(now, "%4d-%2d-%2d", &t.year, &t.month, &t.day);
+        t.hour = 12;
+        t = clock_add_seconds(&t, -86400);
+        clock_date(&t, closed_to);
+        snprintf(open_from, 11, "%s", now);
+    }
+}
+
 cp_err metrics_load_canteen(db *d, const char *code, int64_t *id)
 {
     static const char sql[] = "SELECT id FROM canteens WHERE code = ?";
@@ -261,11 +285,12 @@ static cp_err collect(db *d, const metrics_span *span, const metrics_opts *o,
     static const char rolled_sql[] =
         "SELECT department_id, sum(meals), sum(trays), sum(plate_g), sum(clean_trays),"
         " sum(flagged) FROM rollup_day WHERE business_date BETWEEN ?1 AND ?2"
-        " AND (?3 = 0 OR canteen_id = ?3) GROUP BY department_id";
+        " AND (?3 = 0 OR canteen_id = ?3)" ROLLUP_LISTED("business_date")
+        " GROUP BY department_id";
     static const char diners_sql[] =
         "SELECT department_id, count(DISTINCT diner_id) FROM diner_month"
         " WHERE month BETWEEN ?1 AND ?2 AND (?3 = 0 OR canteen_id = ?3) GROUP BY department_id";
-    char now[CP_DATE_LEN];
+    char closed_to[11], open_from[11];
     db_stmt *st;
     long days;
     int from_records = o->clean_threshold_g != METRICS_ROLLUP_THRESHOLD_G;
@@ -274,23 +299,18 @@ static cp_err collect(db *d, const metrics_span *span, const metrics_opts *o,
 
     if (!from_records && (err = metrics_rollup(d, span, o->progress, &days, &from_records)))
         return err;
-    if (from_records) {
-        err = collect_raw(d, span->from, span->to, canteen_id, o->clean_threshold_g, all);
-    } else {
-        if (!(st = db_prepare(d, rolled_sql)))
-            return CP_ERR_DB;
-        db_bind_text(st, 1, span->from);
-        db_bind_text(st, 2, span->to);
-        db_bind_int64(st, 3, canteen_id);
-        if ((err = add_rows(d, st, all)))
-            return err;
-        /* the days not closed yet: today and after */
-        metrics_today(now);
-        if (strcmp(now, span->to) <= 0)
-            err = collect_raw(d, strcmp(now, span->from) > 0 ? now : span->from, span->to,
-                              canteen_id, o->clean_threshold_g, all);
-    }
-    if (err)
+    /* the closed days from their rollups, today and after from the records:
+     * a day rolled up by a clock ahead of this one is not counted twice */
+    metrics_split_span(span, from_records, closed_to, open_from);
+    if (!(st = db_prepare(d, rolled_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, span->from);
+    db_bind_text(st, 2, closed_to);
+    db_bind_int64(st, 3, canteen_id);
+    if ((err = add_rows(d, st, all)))
+        return err;
+    if (strcmp(open_from, span->to) <= 0 &&
+        (err = collect_raw(d, open_from, span->to, canteen_id, o->clean_threshold_g, all)))
         return err;
     if (!(st = db_prepare(d, diners_sql)))
         return CP_ERR_DB;

@@ -20,30 +20,6 @@ typedef struct plate {
     int64_t flagged;               /* plate weighings left out, of diners and anonymous */
 } plate;
 
-/* The last closed day of span to read from rollups, and the first open day
- * (with from_records, none from rollups: all from the records). */
-static void split_span(const metrics_span *span, int from_records, char closed_to[11],
-                       char open_from[11])
-{
-    char now[CP_DATE_LEN];
-
-    metrics_today(now);
-    if (from_records || strcmp(now, span->from) <= 0) {
-        snprintf(closed_to, 11, "0000-00-00");  /* nothing from rollups */
-        snprintf(open_from, 11, "%.10s", span->from);
-    } else if (strcmp(now, span->to) > 0) {
-        snprintf(closed_to, 11, "%.10s", span->to); /* everything from rollups */
-        snprintf(open_from, 11, "9999-99-99");
-    } else {
-        cp_time t = {0};
-        sscanf(now, "%4d-%2d-%2d", &t.year, &t.month, &t.day);
-        t.hour = 12;
-        t = clock_add_seconds(&t, -86400);
-        clock_date(&t, closed_to);
-        snprintf(open_from, 11, "%s", now);
-    }
-}
-
 /* How collect_plates groups its figures. */
 enum { BY_CANTEEN, BY_PERIOD, BY_DAY };
 
@@ -64,6 +40,7 @@ static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts
     "   CASE WHEN department_id = 0 THEN trays ELSE 0 END AS anon,"                            \
     "   CASE WHEN department_id = 0 THEN plate_g ELSE 0 END AS anon_g, flagged"                \
     " FROM rollup_day WHERE business_date BETWEEN ?1 AND ?2 AND (?5 = 0 OR canteen_id = ?5)"  \
+    ROLLUP_LISTED("business_date")                                                             \
     " UNION ALL"                                                                               \
     " SELECT " KEY ", 1, 0, 0, 0, 0, 0, 0 FROM sales s WHERE s.business_date BETWEEN ?3 AND ?4" \
     "   AND (?5 = 0 OR s.canteen_id = ?5)"                                                     \
@@ -101,7 +78,7 @@ static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts
     *n = 0;
     if (!from_records && (err = metrics_rollup(d, span, o->progress, &days, &from_records)))
         return err;
-    split_span(span, from_records, closed_to, open_from);
+    metrics_split_span(span, from_records, closed_to, open_from);
     if (!(st = db_prepare(d, by == BY_DAY ? by_day_sql : by == BY_PERIOD ? by_period_sql
                                                                       : by_canteen_sql)))
         return CP_ERR_DB;
@@ -144,7 +121,7 @@ cp_err metrics_sales(db *d, const metrics_span *span, int64_t canteen_id,
         "SELECT coalesce(p.name, ''), x.category, sum(x.meals), sum(x.total_fen),"
         " sum(x.subsidy_fen), sum(x.cash_fen) FROM ("
         " SELECT canteen_id, period_id, category, meals, total_fen, subsidy_fen, cash_fen"
-        " FROM rollup_sales WHERE business_date BETWEEN ?1 AND ?2"
+        " FROM rollup_sales WHERE business_date BETWEEN ?1 AND ?2" ROLLUP_LISTED("business_date")
         " UNION ALL" ROLLUP_SALES_SUMS_SQL("?3", "?4") ") x"
         " LEFT JOIN meal_periods p ON p.id = x.period_id"
         " WHERE ?5 = 0 OR x.canteen_id = ?5"
@@ -161,7 +138,7 @@ cp_err metrics_sales(db *d, const metrics_span *span, int64_t canteen_id,
     *n = 0;
     if ((err = metrics_rollup(d, span, 0, &days, &from_records)))
         return err;
-    split_span(span, from_records, closed_to, open_from);
+    metrics_split_span(span, from_records, closed_to, open_from);
     if (!(st = db_prepare(d, sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, span->from);

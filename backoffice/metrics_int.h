@@ -23,6 +23,13 @@ cp_err metrics_manual_trays(db *d, const metrics_span *span, int64_t canteen_id,
  * bad CLEANPLATE_NOW), so that no day counts as closed. */
 void metrics_today(char out[CP_DATE_LEN]);
 
+/* The last closed day of span to read from rollups into closed_to, and the
+ * first open day to read from the records into open_from (with
+ * from_records, none from rollups: all from the records); both are dates,
+ * "0000-00-00" and "9999-99-99" when there is none. */
+void metrics_split_span(const metrics_span *span, int from_records, char closed_to[11],
+                        char open_from[11]);
+
 /* The id of canteen code into *id; 0 when code is NULL (all canteens). */
 cp_err metrics_load_canteen(db *d, const char *code, int64_t *id);
 

@@ -11,6 +11,19 @@
  * makes the metrics count from the raw records instead (slower, same answer). */
 #define ROLLUP_THRESHOLD_G 10
 
+#define ROLLUP_STR_(x) #x
+#define ROLLUP_STR(x) ROLLUP_STR_(x)
+
+/* A condition that a rollup row's business_date (col) is a day rollup_days
+ * lists as rolled up: a reader of rollup_day or rollup_sales adds it, so
+ * that a day's rows a late record left behind (its triggers take the mark
+ * only), or rows someone put in the table by hand for a day nobody rolled
+ * up, are never counted; every listed day is compared with its records by
+ * verify. */
+#define ROLLUP_LISTED(col)                                                                  \
+    " AND " col " IN (SELECT k.business_date FROM rollup_days k WHERE k.threshold_g = "       \
+    ROLLUP_STR(ROLLUP_THRESHOLD_G) ")"
+
 /* 1 when cond holds, else 0: a truth value is a number on SQLite only, so
  * that sum() can add it up; PostgreSQL's booleans are summed through this. */
 #define ROLLUP_ONE_IF(cond) "CASE WHEN " cond " THEN 1 ELSE 0 END"

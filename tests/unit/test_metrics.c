@@ -524,6 +524,46 @@ static void test_quarter_and_change(void **state)
     metrics_free(t);
 }
 
+/* A closed day counts from its rollup rows only when rollup_days lists it,
+ * and a day the office's clock has not closed counts from its records only:
+ * rows put into rollup_day by hand for a day nobody rolled up (a date
+ * written '2026-11-1' sorts inside November) moved a department from the
+ * black list to the red one, and a day rolled up by a clock ahead of this
+ * one was counted twice. */
+static void test_rollup_rows_counted_once(void **state)
+{
+    db *d = *state;
+    metrics_table *t;
+
+    for (int i = 1; i <= 6; i++) {
+        char staff[8];
+        snprintf(staff, sizeof staff, "A%d", i);
+        sale(d, "2026-11-03", staff, "A");
+        tray(d, "2026-11-03", staff, "A", 20, 0);
+    }
+    fixture_at("2026-12-01T09:00:00");
+    t = run(d, "2026-11", NULL, 1, 10);
+    assert_int_equal(row(t, "A")->meals, 6);
+    metrics_free(t);
+    assert_int_equal(fixture_int(d, "SELECT count(*) FROM rollup_days"
+                                    " WHERE business_date = '2026-11-03'"), 1);
+    sql(d, "INSERT INTO rollup_day(business_date, canteen_id, department_id, period_id, meals,"
+           " trays, plate_g, clean_trays, threshold_g, flagged)"
+           " SELECT '2026-11-1', canteen_id, department_id, period_id, 24, 24, -900, 24,"
+           " threshold_g, 0 FROM rollup_day WHERE business_date = '2026-11-03'");
+    t = run(d, "2026-11", NULL, 1, 10);
+    assert_int_equal(row(t, "A")->meals, 6);
+    assert_int_equal(row(t, "A")->trays, 6);
+    assert_int_equal(row(t, "A")->plate_g, 120);
+    metrics_free(t);
+    /* the office's clock on the day rolled up: that day from its records */
+    fixture_at("2026-11-03T15:00:00");
+    t = run(d, "2026-11", NULL, 1, 10);
+    assert_int_equal(row(t, "A")->meals, 6);
+    assert_int_equal(row(t, "A")->plate_g, 120);
+    metrics_free(t);
+}
+
 /* A kitchen weighing of the prep stage on date. */
 static void kitchen(db *d, const char *date, int net, int flags)
 {
@@ -861,6 +901,7 @@ int main(void)
         T(test_rollup_matches_raw_and_late_records_count),
         T(test_rollup_counts_a_record_that_comes_during_it),
         T(test_quarter_and_change),
+        T(test_rollup_rows_counted_once),
         T(test_a_report_reads_one_snapshot),
         T(test_verify_checks_the_rollups),
     };
