@@ -13,6 +13,7 @@
 #include "core/money.h"
 #include "core/names.h"
 #include "core/nls.h"
+#include "core/utf8.h"
 
 #define TREND_MONTHS 12
 #define CHART_SIDE 15 /* with many departments the chart shows the best and worst 15 */
@@ -140,10 +141,13 @@ void report_department_table(pdf_doc *doc, const metrics_table *t, const char *o
         {"人数", 0.08, PDF_RIGHT},   {"盘数", 0.09, PDF_RIGHT},   {"盘均(克)", 0.11, PDF_RIGHT},
         {"光盘率", 0.10, PDF_RIGHT}, {"覆盖率", 0.10, PDF_RIGHT}, {"较上月", 0.10, PDF_RIGHT},
     };
-    char cell[9][64];
-    const char *cells[9];
+    char cell[9][64], named[1024];
+    const char *cells[9], *shown;
 
-    pdf_table_begin(doc, cols, 9, PDF_TABLE_ZEBRA);
+    /* long names wrap, and each starts with its department's code: offices
+     * of a city share long names (…第一科, …第二科) and short ones (办公室),
+     * and a published list must say which one it ranks */
+    pdf_table_begin(doc, cols, 9, PDF_TABLE_ZEBRA | PDF_TABLE_WRAP);
     for (size_t i = 0; i < t->n; i++) {
         const metrics_row *r = &t->rows[i];
         if ((only && (!r->list || strcmp(r->list, only) != 0)) || (!all && !r->eligible))
@@ -166,7 +170,9 @@ void report_department_table(pdf_doc *doc, const metrics_table *t, const char *o
             snprintf(cell[8], sizeof cell[8], "—");
         for (int k = 0; k < 9; k++)
             cells[k] = cell[k];
-        cells[1] = pdf_shown(doc, r->name); /* whole: the table cuts it to the column */
+        shown = pdf_shown(doc, r->name);
+        utf8_format(named, sizeof named, "%s %s", r->code, shown ? shown : "");
+        cells[1] = named; /* whole: the table wraps it, four lines at most */
         pdf_table_row(doc, cells, !r->list                      ? PDF_MARK_NONE
                                   : strcmp(r->list, "red") == 0 ? PDF_MARK_RED
                                                                 : PDF_MARK_BLACK);

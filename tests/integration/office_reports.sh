@@ -177,7 +177,12 @@ typed=$(sql "SELECT count(*) FROM waste_records WHERE business_date LIKE '2026-1
 grep -q "计入的餐盘中有 $typed 盘是秤故障时手工录入的" "$html" ||
     fail "the page does not say the $typed trays typed in: $(grep -o '计入的餐盘[^。]*' "$html")"
 pdftotext "$pdf" - 2>/dev/null | tr -d '\n' >"$TMPDIR/pdf.txt"
-grep -q "财务处evil?" "$TMPDIR/pdf.txt" || fail "the PDF does not show the name"
+grep -q "D02 财务处evil?" "$TMPDIR/pdf.txt" || fail "the PDF does not show the code and the name"
+# a long name wraps (four lines of the column), not cut to one: two offices
+# whose names differ at the end are told apart, and by the code before them
+forty=$(printf '%.0s人' $(seq 40))
+grep -q "D03 $forty" "$TMPDIR/pdf.txt" ||
+    fail "the PDF cut the long name: $(grep -o 'D03 人*' "$TMPDIR/pdf.txt")"
 grep -q "本月有 2 次餐盘称重为异常" "$TMPDIR/pdf.txt" || fail "the PDF does not count the flagged trays"
 "$OFFICE" verify --out "$out" >"$TMPDIR/v" || fail "verify: $(cat "$TMPDIR/v")"
 # a list's files whose publication the store does not have (removed from it, or
