@@ -177,6 +177,12 @@ static int cmd_report_pdf(office_ctx *c, int quarterly)
     else if (req.opts.canteen)
         printf(_("wrote %s: %d pages, for canteen %s alone (its lists are not the published "
                  "list, which counts every canteen)\n"), req.out, res.pages, req.opts.canteen);
+    else if (res.lists_differ)
+        printf(_("wrote %s: %d pages; its red and black lists, computed now, are NOT those of "
+                 "the published list %s (corrected since, or other options): the report says "
+                 "so; publish a new version to correct the list: cleanplate-office publish "
+                 "redblack --month %s --reason TEXT\n"), req.out, res.pages, res.publication,
+               req.month);
     else
         printf(_("wrote %s: %d pages%s%s\n"), req.out, res.pages,
                res.publication[0] ? _(", with the published list ")

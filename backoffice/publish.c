@@ -525,6 +525,64 @@ static cp_err stored_rows(db *d, const char *pub_id, json_t **out)
     return CP_OK;
 }
 
+/* Appends "rank code list;" of a department on a list to *out (grown). */
+static int list_entry(char **out, size_t *len, int rank, const char *code, const char *list)
+{
+    char one[96];
+    int n = snprintf(one, sizeof one, "%d %s %s;", rank, code, list);
+    char *p = realloc(*out, *len + (size_t)n + 1);
+
+    if (!p)
+        return -1;
+    memcpy(p + *len, one, (size_t)n + 1);
+    *out = p;
+    *len += (size_t)n;
+    return 0;
+}
+
+cp_err publish_lists_differ(db *d, const char *pub_id, const metrics_table *t, int *differ)
+{
+    static const char sql[] = "SELECT rank, code, list FROM publication_rows"
+                              " WHERE publication_id = ? AND list IS NOT NULL ORDER BY rank";
+    char *now = NULL, *then = NULL;
+    size_t now_len = 0, then_len = 0;
+    cp_err err = CP_OK;
+    db_stmt *st;
+    int rc;
+
+    *differ = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const metrics_row *r = &t->rows[i];
+        if (r->list && list_entry(&now, &now_len, r->rank, r->code, r->list)) {
+            err = cp_fail(CP_ERR_NOMEM, "out of memory comparing the lists");
+            goto out;
+        }
+    }
+    if (!(st = db_prepare(d, sql))) {
+        err = CP_ERR_DB;
+        goto out;
+    }
+    db_bind_text(st, 1, pub_id);
+    while ((rc = db_step(st)) == DB_ROW)
+        if (list_entry(&then, &then_len, db_col_int(st, 0), db_col_text(st, 1),
+                       db_col_text(st, 2))) {
+            db_reset(st);
+            err = cp_fail(CP_ERR_NOMEM, "out of memory comparing the lists");
+            goto out;
+        }
+    db_reset(st);
+    if (rc != DB_DONE) {
+        err = db_fail(d, "reading the published lists");
+        goto out;
+    }
+    /* both in rank order: the metrics' rows are sorted by rank, listed first */
+    *differ = now_len != then_len || (now_len && strcmp(now, then) != 0);
+out:
+    free(now);
+    free(then);
+    return err;
+}
+
 /* Reports each published list's file in out_dir (redblack-*.pdf, .csv,
  * .html) that no publication names (known: a JSON object of the names): a
  * list whose publication was removed from the store would otherwise pass,

@@ -43,6 +43,13 @@ typedef struct publish_res {
  * record cannot be made. */
 cp_err publish_redblack(db *d, const publish_req *req, publish_res *res);
 
+/* Whether the red and black lists of t (a month's departments, as now
+ * computed) are not those of publication pub_id: *differ 1 when a
+ * department is on another list or at another rank in either; a correction
+ * made after the publication (a void, a late weighing) or other options do
+ * that, and a report that cites the publication must then say so. */
+cp_err publish_lists_differ(db *d, const char *pub_id, const metrics_table *t, int *differ);
+
 /* Lists the publications, newest last. */
 cp_err publish_list(db *d, FILE *f);
 

@@ -7,6 +7,7 @@
 
 #include "backoffice/cost_output.h"
 #include "backoffice/pdf.h"
+#include "backoffice/publish.h"
 #include "backoffice/report_cost.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -367,6 +368,9 @@ cp_err report_monthly(db *d, const report_req *req, report_res *res)
     /* the published list is every canteen's: a report of one does not cite it */
     if (!req->opts.canteen)
         publication_of(d, span.label, res->publication, hash);
+    if (res->publication[0] &&
+        (err = publish_lists_differ(d, res->publication, t, &res->lists_differ)))
+        goto out;
 
     snprintf(text, sizeof text, "%.4s年%.2s月 食堂反食品浪费月报", span.label, span.label + 5);
     pdf_title(doc, text);
@@ -396,6 +400,15 @@ cp_err report_monthly(db *d, const report_req *req, report_res *res)
                            "（全部食堂的）红黑榜。");
     else if (!res->publication[0])
         pdf_paragraph(doc, "本月红黑榜尚未发布，以上为按当前数据计算的结果。");
+    else if (res->lists_differ) {
+        /* a correction after the publication (a void, a late weighing), or
+         * other options: the report must not pass for the list made public */
+        snprintf(text, sizeof text, "注意：以上红黑榜按当前数据计算，与已发布的 %s 不同"
+                 "（发布后有更正，或计算参数不同）。公开的红黑榜以 %s 为准；如需更正，请发布新版本："
+                 "cleanplate-office publish redblack --month %s --reason 原因。",
+                 res->publication, res->publication, span.label);
+        pdf_paragraph(doc, text);
+    }
 
     progress("writing the department table");
     snprintf(text, sizeof text, "各部门明细（%zu 个部门，%ld 个参评）", t->n, t->eligible);
@@ -405,7 +418,8 @@ cp_err report_monthly(db *d, const report_req *req, report_res *res)
     methodology(doc, &req->opts);
 
     if (res->publication[0])
-        snprintf(text, sizeof text, "生成于 %s  红黑榜 %s  哈希 %.16s…", at, res->publication, hash);
+        snprintf(text, sizeof text, "生成于 %s  红黑榜 %s%s  哈希 %.16s…", at, res->publication,
+                 res->lists_differ ? "（与本报告名单不同）" : "", hash);
     else
         snprintf(text, sizeof text, "生成于 %s  红黑榜未发布", at);
     pdf_set_footer(doc, text);

@@ -21,6 +21,7 @@ typedef struct report_req {
 typedef struct report_res {
     int pages;
     char publication[64];    /* the month's latest red/black list, "" when unpublished */
+    int lists_differ;        /* monthly: its lists, computed now, are not the publication's */
     int score;               /* quarterly: points out of 100 */
     const char *grade;       /* quarterly: 优, 良, 中 or 差; NULL when provisional */
     int provisional;         /* quarterly: the quarter had not ended: marked, not graded */
