@@ -138,7 +138,8 @@ static const command commands[] = {
      N_("set a new PIN for a user and lift their lock (stdin: the manager's PIN, then the new "
         "one twice)"), 1, "manager=", cmd_user_pin},
     {"void", "SALE_ID --manager NAME [--reason TEXT]",
-     N_("void a sale (manager PIN asked for, or read from stdin)"), 1, "manager=,reason=", cmd_void},
+     N_("void a sale of this month (manager PIN asked for, or read from stdin)"), 1,
+     "manager=,reason=", cmd_void},
     {"verify", "[--out DIR] [--head HEX]",
      N_("check every balance, void, the audit chain with every event's rows, the publications "
         "(and their files in DIR); with --head, that nothing up to that head was removed"),

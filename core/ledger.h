@@ -89,7 +89,8 @@ cp_err ledger_charge(db *d, const charge_req *req, charge_res *res);
  * it came from; when the diner has left, paying it out at once (the cash to
  * hand back, ledger_void_paid_out; the subsidy expired), since nothing can
  * be spent from their wallets any more. terminal may be NULL (back office).
- * Voiding twice: CP_ERR_ALREADY_VOID. *void_id (may be NULL) gets the new
+ * Voiding twice: CP_ERR_ALREADY_VOID; a sale of a month that has ended:
+ * CP_ERR_INVALID (rules_void_allowed). *void_id (may be NULL) gets the new
  * void's id. */
 cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *terminal,
                    const char *reason, char void_id[IDS_LEN]);

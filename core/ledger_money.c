@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/money.h"
 #include "core/nls.h"
+#include "core/rules.h"
 
 /* After money came into the cash wallet of diner_id: whether to lift the
  * blocks of offline charges, asked ahead (db_prefetch) so that the answer
@@ -103,7 +104,7 @@ cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *
                    const char *reason, char void_id_out[IDS_LEN])
 {
     static const char sale_sql[] =
-        "SELECT s.diner_id, coalesce(d.status, '') FROM sales s"
+        "SELECT s.diner_id, coalesce(d.status, ''), s.business_date FROM sales s"
         " LEFT JOIN diners d ON d.id = s.diner_id"
         " WHERE s.id = ?";
     static const char voided_sql[] = "SELECT 1 FROM voids WHERE sale_id = ?";
@@ -113,7 +114,8 @@ cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *
     static const char entries_sql[] =
         "SELECT wallet, amount_fen FROM ledger WHERE id IN (?1 || '.s', ?1 || '.c')"
         " AND kind = 'charge' ORDER BY id";
-    char at[CP_TIME_ISO_LEN], void_id[IDS_LEN], status[16] = "";
+    char at[CP_TIME_ISO_LEN], void_id[IDS_LEN], status[16] = "", date[CP_DATE_LEN] = "";
+    char today[CP_DATE_LEN];
     struct { char wallet[16]; int64_t fen; } back[2];
     int nback = 0, rc;
     int64_t diner_id = 0, one, paid;
@@ -130,6 +132,7 @@ cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *
     if ((rc = db_step(st)) == DB_ROW) {
         diner_id = db_col_int64(st, 0);
         db_copy_col(status, sizeof status, st, 1);
+        db_copy_col(date, sizeof date, st, 2);
     }
     db_reset(st);
     if (rc != DB_ROW) {
@@ -137,6 +140,8 @@ cp_err ledger_void(db *d, const char *sale_id, const char *manager, const char *
                             : db_fail(d, "reading the sale");
         goto fail;
     }
+    if ((err = clock_today(today)) || (err = rules_void_allowed(sale_id, date, today)))
+        goto fail;
     if (!(st = db_prepare(d, voided_sql))) {
         err = CP_ERR_DB;
         goto fail;

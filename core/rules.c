@@ -243,3 +243,14 @@ void rules_word(const charge_facts *f, const charge_outcome *o, char *msg, size_
         break;
     }
 }
+
+cp_err rules_void_allowed(const char *sale_id, const char *sale_date, const char *today)
+{
+    if (strncmp(sale_date, today, 7) >= 0)
+        return CP_OK;
+    return cp_fail(CP_ERR_INVALID, "sale %s is of %.7s, a month that has ended (today is %s): "
+                   "its books are closed, and a void would change that month's takings and "
+                   "give back a subsidy that has expired; give the money back in this month "
+                   "instead: cleanplate-office topup STAFF_NO YUAN --manager NAME",
+                   sale_id, sale_date, today);
+}

@@ -125,4 +125,11 @@ cp_err rules_decide_charge(const charge_facts *f, charge_outcome *o);
  * a character boundary); "" when o was not refused. */
 void rules_word(const charge_facts *f, const charge_outcome *o, char *msg, size_t size);
 
+/* Whether sale_id, of business date sale_date, may still be voided on
+ * today's business date: only in its own month. A month that has ended has
+ * closed books (the sales and cost reports a manager printed, its subsidy
+ * expired): a void then would change that month's takings, or bring back a
+ * subsidy that has expired. CP_ERR_INVALID saying what to do instead. */
+cp_err rules_void_allowed(const char *sale_id, const char *sale_date, const char *today);
+
 #endif

@@ -78,20 +78,31 @@ pdftotext "$TMPDIR/q.pdf" - 2>/dev/null | grep -q "反食品浪费工作评价" 
 "$OFFICE" report sales --from 2026-11-01 --to 2026-11-30 --by day --csv |
     grep -q "^2026-11-02,42,0,336.00" || fail "sales report"
 "$OFFICE" report balances --csv | grep -q "^total,42 diners" || fail "balances report"
-# a correction after the list was published: five of A's meals voided (A falls
-# under the 20 meals a department needs); the monthly report, which cites the
+# November's books are closed: a void of its sale is refused on December 1st
+# (it would change the month's takings and give back its expired subsidy),
+# and nothing is written
+sale=$(sql "SELECT min(id) FROM sales")
+voids=$(sql "SELECT count(*) FROM voids")
+must_fail "a month that has ended (today is 2026-12-01)" as_manager void "$sale" --reason 刷错
+[ "$(sql "SELECT count(*) FROM voids")" = "$voids" ] || fail "a refused void was written"
+# a correction after the list was published: six lunches of A on the 20th and
+# their trays, 900 g each, come in late (a terminal that was offline); A goes
+# from the red list to the black one. The monthly report, which cites the
 # publication, says its lists are not the published ones, until a new version
-for sale in $(sql "SELECT s.id FROM sales s JOIN departments d ON d.id = s.department_id
-        WHERE d.code = 'A' ORDER BY s.id LIMIT 5"); do
-    as_manager void "$sale" --reason 刷错 >/dev/null || fail "void $sale"
-done
+seq 1 6 | CLEANPLATE_NOW=2026-11-20T12:00:00 "$POS" --headless --terminal POS1 >"$TMPDIR/late" ||
+    fail "late lunches"
+{
+    echo "at,stage,staff_no,department,canteen,grams,category,reason"
+    for i in 1 2 3 4 5 6; do echo "2026-11-20T12:30:00,plate,A$i,,,900,,"; done
+} >"$TMPDIR/late.csv"
+as_manager import weighings "$TMPDIR/late.csv" --terminal W1 >/dev/null || fail "late trays"
 "$OFFICE" report monthly --month 2026-11 --out "$TMPDIR/m2.pdf" >"$TMPDIR/r2" || fail "monthly report"
 grep -q "are NOT those of the published list redblack-2026-11-v2" "$TMPDIR/r2" ||
     fail "the report did not say its lists differ: $(cat "$TMPDIR/r2")"
 pdftotext "$TMPDIR/m2.pdf" - 2>/dev/null | tr -d '\n' >"$TMPDIR/m2.txt"
 grep -q "与已发布的 redblack-2026-11-v2 不同" "$TMPDIR/m2.txt" || fail "the PDF does not say the lists differ"
 grep -q "redblack-2026-11-v2（与本报告名单不同）" "$TMPDIR/m2.txt" || fail "the footer does not say it"
-"$OFFICE" publish redblack --month 2026-11 --out "$out" --reason "作废 5 笔" >/dev/null ||
+"$OFFICE" publish redblack --month 2026-11 --out "$out" --reason "补录 20 日午餐" >/dev/null ||
     fail "publish v3"
 "$OFFICE" report monthly --month 2026-11 --out "$TMPDIR/m3.pdf" >"$TMPDIR/r3" || fail "monthly report"
 grep -q "with the published list redblack-2026-11-v3" "$TMPDIR/r3" || fail "after v3: $(cat "$TMPDIR/r3")"

@@ -328,6 +328,21 @@ static void test_no_refusal_no_words(void **state)
     assert_string_equal(msg, "");
 }
 
+/* A sale is voided in its own month only: on the first of the next, its
+ * books are closed. */
+static void test_void_in_its_month(void **state)
+{
+    (void)state;
+    assert_int_equal(rules_void_allowed("POS1-000001", "2026-11-30", "2026-11-30"), CP_OK);
+    assert_int_equal(rules_void_allowed("POS1-000001", "2026-11-02", "2026-11-30"), CP_OK);
+    assert_int_equal(rules_void_allowed("POS1-000001", "2026-11-30", "2026-12-01"),
+                     CP_ERR_INVALID);
+    assert_non_null(strstr(cp_detail(), "sale POS1-000001 is of 2026-11"));
+    assert_non_null(strstr(cp_detail(), "topup STAFF_NO YUAN"));
+    assert_int_equal(rules_void_allowed("POS1-000001", "2025-12-31", "2026-01-01"),
+                     CP_ERR_INVALID);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +358,7 @@ int main(void)
         cmocka_unit_test(test_served),
         cmocka_unit_test(test_order),
         cmocka_unit_test(test_no_refusal_no_words),
+        cmocka_unit_test(test_void_in_its_month),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
