@@ -107,10 +107,10 @@ static cp_err print_purchase(const food_purchase_row *r, void *arg)
         csvout_end_row(&o->w);
         return CP_OK;
     }
-    /* people's text last: supplier, then what a reversal says */
-    printf("%-32s %-6s %s %10s %10s %-8s %s%s%s%s%s\n", r->id, r->canteen, r->date, m[0], m[1],
-           r->category, r->supplier, *r->reverses ? "  reverses " : "", r->reverses,
-           *r->reason ? ": " : "", r->reason);
+    /* people's text last: supplier, its invoice, then what a reversal says */
+    printf("%-32s %-6s %s %10s %10s %-8s %s%s%s%s%s%s%s\n", r->id, r->canteen, r->date, m[0],
+           m[1], r->category, r->supplier, *r->invoice ? _("  invoice ") : "", r->invoice,
+           *r->reverses ? _("  reverses ") : "", r->reverses, *r->reason ? ": " : "", r->reason);
     if (r->reversed)
         printf("%-32s (reversed)\n", "");
     return CP_OK;

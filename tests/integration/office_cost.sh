@@ -101,6 +101,10 @@ must_fail "reversed already" as_manager purchase reverse "$id" --reason again
 grep -q "^[0-9a-f]*,C1,2026-11-22,其他,3.000,30.00,\"'=HYPERLINK(\"\"x\"\")\"" "$TMPDIR/list.csv" ||
     fail "purchase list: a supplier's formula is not neutralised: $(grep 其他 "$TMPDIR/list.csv")"
 [ "$(grep -c "$id" "$TMPDIR/list.csv")" = 2 ] || fail "purchase list lacks the reversal"
+# the table a manager reads names each invoice, as the CSV does
+"$OFFICE" purchase list --month 2026-11 >"$TMPDIR/list.txt"
+grep -q " 2026-11-09 .*海鲜行  invoice FP1109$" "$TMPDIR/list.txt" ||
+    fail "purchase list: no invoice: $(grep 海鲜行 "$TMPDIR/list.txt")"
 
 # November's counts: 蔬菜 in yuan only, 主食 counted twice (the recount counts)
 as_manager stock count --canteen C1 --month 2026-11 --category 蔬菜 --yuan 60 >/dev/null
