@@ -32,6 +32,8 @@ struct termsync {
     json_t *snapshot;    /* what offline decisions read, NULL before the first */
     int64_t snapshot_version;
     time_t snapshot_taken; /* real clock; 0: not in this run */
+    json_t *unrecorded;  /* the last answer the server applied that the journal could
+                          * not record (a full disk), for answer_of; NULL: none */
 };
 
 static int64_t monotonic_ms(void)
@@ -115,6 +117,7 @@ void termsync_close(termsync *t)
     if (!t)
         return;
     json_decref(t->snapshot);
+    json_decref(t->unrecorded);
     remote_free(t->r);
     journal_close(t->j);
     free(t);
@@ -219,6 +222,7 @@ static termsync_state send_batch(termsync *t, int64_t *left, json_t **error)
     size_t n = 0;
     long status = 0;
     termsync_state st = TERMSYNC_REFUSED;
+    int recorded;
 
     if (journal_pending_count(t->j, left) || journal_pending(t->j, BATCH, &ev, &n))
         goto local_error;
@@ -240,15 +244,32 @@ static termsync_state send_batch(termsync *t, int64_t *left, json_t **error)
     answered(t);
     keep_clock(t);
     /* an error object may carry the answers before the refused event */
-    if (take_answers(t, answer, &hw))
-        goto local_error;
+    recorded = take_answers(t, answer, &hw) == CP_OK;
     if (status != 200 || !json_is_true(json_object_get(answer, "ok"))) {
-        *error = answer;
+        *error = answer; /* the server's refusal, whatever the journal did */
         answer = NULL;
         goto out;
     }
     if (hw < ev[0].seq) {
         *error = stuck_error(ev[0].seq);
+        goto out;
+    }
+    if (!recorded) {
+        /* The server applied the batch, but the journal could not mark it
+         * delivered (a full disk). Its answers are the truth: a charge made
+         * is answered as made, never as "nothing saved" (the diner would be
+         * charged again). The events stay pending here and are sent again
+         * later, when the server answers them as repeated. Not again now:
+         * the same batch would come back. */
+        fprintf(stderr, _("cleanplate: the server took %zu events but this terminal's journal "
+                          "could not record its answers (%s): they are sent again, and "
+                          "answered as repeated, once the journal can be written\n"),
+                n, cp_detail());
+        json_decref(t->unrecorded);
+        t->unrecorded = answer;
+        answer = NULL;
+        *left = 0;
+        st = TERMSYNC_ANSWERED;
         goto out;
     }
     st = TERMSYNC_ANSWERED;
@@ -304,15 +325,32 @@ termsync_state termsync_hello(termsync *t, json_t **error)
     return st == TERMSYNC_ANSWERED ? termsync_flush(t, error) : st;
 }
 
-/* The server's answer to seq, from the journal, its "seq" taken out (the
- * headless answer is the same object as without the server). */
+/* The answer to seq in the last answer the journal could not record, a
+ * copy; NULL when it has none. */
+static json_t *unrecorded_answer(const termsync *t, int64_t seq)
+{
+    json_t *a;
+    size_t i;
+
+    json_array_foreach(json_object_get(t->unrecorded, "answers"), i, a)
+        if (json_integer_value(json_object_get(a, "seq")) == seq)
+            return json_deep_copy(a);
+    return NULL;
+}
+
+/* The server's answer to seq, from the journal (or, when the journal could
+ * not record it, as the server gave it), its "seq" taken out (the headless
+ * answer is the same object as without the server). */
 static json_t *answer_of(termsync *t, int64_t seq)
 {
     char *text = NULL;
     json_t *a = NULL;
 
-    if (journal_answer(t->j, seq, &text) == CP_OK && text &&
-        (a = json_loads(text, 0, NULL)) != NULL)
+    if (journal_answer(t->j, seq, &text) == CP_OK && text)
+        a = json_loads(text, 0, NULL);
+    if (!a)
+        a = unrecorded_answer(t, seq);
+    if (a)
         json_object_del(a, "seq");
     free(text);
     if (!a) { /* delivered by the high-water mark alone: an earlier run had its answer */

@@ -198,4 +198,61 @@ if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
 else
     echo "disk_full: the real tmpfs part skipped (needs root and mounts in a namespace)"
 fi
+# 5. A networked terminal whose journal fills while the server charges: the
+#    server has applied the sale when the journal cannot mark it delivered.
+#    The diner was charged, so the answer says so (it said "nothing was
+#    saved", and a second tap was refused as a duplicate); the event stays in
+#    the journal and is sent again later, answered as repeated: one sale.
+. tests/integration/helpers/term.sh
+"$OFFICE" terminal add NET1 --canteen C1 --kind pos >/dev/null
+for s in S0001 S0002 S0003; do as_manager topup "$s" 50 >/dev/null; done
+KEY=$("$OFFICE" terminal key NET1)
+JOURNAL=$TMPDIR/net1-journal.db
+export CLEANPLATE_NOW=2026-11-27T12:00:00
+start_serve
+track "$SERVE"
+mkfifo "$TMPDIR/nettaps"
+: >"$TMPDIR/net.out"
+# the budget is long: the paused server below must not send the tap offline;
+# the FIFO is opened for writing after the terminal started (which waits for
+# it), so that no other process holds it open and closing it ends the run
+shimmed "$POS" --headless --terminal NET1 --server "$URL" --key "$KEY" --journal "$JOURNAL" \
+    --offline-after-ms 20000 <"$TMPDIR/nettaps" >"$TMPDIR/net.out" 2>"$TMPDIR/net.err" &
+netpos=$!
+track "$netpos"
+exec 6>"$TMPDIR/nettaps"
+echo 0000000001 >&6
+wait_lines "$TMPDIR/net.out" 1 20 || fail "no answer online: $(cat "$TMPDIR/net.err")"
+cash2=$(sql "SELECT w.cash_fen FROM wallets w JOIN diners d ON d.id = w.diner_id WHERE d.staff_no = 'S0002'")
+pause_serve
+echo 0000000002 >&6
+i=0
+until [ "$(pending)" = 1 ]; do   # in the journal, sent, the server stopped
+    i=$((i + 1)); [ $i -lt 400 ] || fail "the tap never reached the journal: $(cat "$TMPDIR/net.err")"
+    sleep 0.05
+done
+: >"$FULL"
+kill -CONT "$SERVE"
+wait_lines "$TMPDIR/net.out" 2 20 || fail "no answer with the journal full: $(cat "$TMPDIR/net.err")"
+answer=$(sed -n 2p "$TMPDIR/net.out")
+echo "$answer" | grep -q '"ok":true.*"sale_id":"NET1-' ||
+    fail "the server charged, the terminal said: $answer"
+grep -q "could not record its answers" "$TMPDIR/net.err" || fail "not said: $(cat "$TMPDIR/net.err")"
+rm -f "$FULL"
+echo 0000000003 >&6
+wait_lines "$TMPDIR/net.out" 3 20 || fail "no answer with space back: $(cat "$TMPDIR/net.err")"
+sed -n 3p "$TMPDIR/net.out" | grep -q '"ok":true' || fail "space back: $(sed -n 3p "$TMPDIR/net.out")"
+exec 6>&-
+wait "$netpos" 2>/dev/null || true
+untrack "$netpos"
+once NET1/2
+once NET1/3
+[ "$(pending)" = 0 ] || fail "the journal still holds $(pending) events"
+[ "$(sql "SELECT w.cash_fen FROM wallets w JOIN diners d ON d.id = w.diner_id
+    WHERE d.staff_no = 'S0002'")" -lt "$cash2" ] || fail "S0002 was not charged"
+kill "$SERVE"; wait "$SERVE" 2>/dev/null || true
+untrack "$SERVE"
+"$OFFICE" verify >"$TMPDIR/net.verify" || fail "verify: $(cat "$TMPDIR/net.verify")"
+echo "disk_full: a networked terminal whose journal filled as the server charged answered the" \
+    "charge made, and sent it again once: one sale"
 echo "disk_full ok ($(elapsed "$started") s)"
