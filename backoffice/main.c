@@ -1,4 +1,5 @@
 /* cleanplate-office: the manager's commands: set up a canteen, people, cards, money, checks. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,22 @@ static int build_opts(const command *cmd, cli_opt *opts, char *names, size_t siz
     return n;
 }
 
+/* A command's output is checked once it is all written: on a redirection to
+ * a full disk the last buffer fails only at this flush, after the command
+ * found nothing wrong (a metrics table cut short, an empty `audit head >
+ * FILE`, the head the README says to keep, each with exit status 0). */
+static int output_written(int rc)
+{
+    int flushed = fflush(stdout) == 0;
+    const char *why = flushed ? "a write failed" : strerror(errno);
+
+    if (flushed && !ferror(stdout))
+        return rc;
+    fprintf(stderr, _("cleanplate-office: could not write the output (%s): it is incomplete; "
+                      "free space where it goes, then run the command again\n"), why);
+    return rc ? rc : 1;
+}
+
 int main(int argc, char **argv)
 {
     const command *cmd = NULL;
@@ -356,5 +373,5 @@ int main(int argc, char **argv)
         return office_fail(err);
     rc = cmd->run(&c);
     db_close(c.d);
-    return rc;
+    return output_written(rc);
 }

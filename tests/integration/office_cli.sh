@@ -17,6 +17,12 @@ as_manager topup S0001 8 >/dev/null
 [ "$("$OFFICE" balance S0001 --json)" = '{"staff_no":"S0001","cash_fen":2050,"subsidy_fen":0}' ] ||
     fail "balance json: $("$OFFICE" balance S0001 --json)"
 must_fail "no diner" as_manager topup S9999 5
+# output that cannot be written (a redirection onto a full disk) is an error:
+# a cut table or an empty `audit head > FILE` exited 0
+for args in "balance S0001" "audit head" "report balances" "metrics --month 2026-11"; do
+    if "$OFFICE" $args >/dev/full 2>"$TMPDIR/err"; then fail "$args to a full disk: exit 0"; fi
+    grep -q "could not write" "$TMPDIR/err" || fail "$args to a full disk said: $(cat "$TMPDIR/err")"
+done
 
 # usage errors
 must_fail "unknown command" "$OFFICE" frobnicate
