@@ -48,6 +48,17 @@ const char *cp_strerror(cp_err e)
     return _(err_table[e].text);
 }
 
+int cp_err_is_system(cp_err e)
+{
+    switch (e) {
+    case CP_ERR_NOMEM: case CP_ERR_IO: case CP_ERR_DB: case CP_ERR_BUSY: case CP_ERR_FULL:
+    case CP_ERR_DEVICE: case CP_ERR_DISCONNECTED: case CP_ERR_TIMEOUT: case CP_ERR_ACCESS:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 const char *cp_errname(cp_err e)
 {
     if (e < 0 || e >= CP_ERR_COUNT || !err_table[e].name)

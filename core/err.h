@@ -38,6 +38,11 @@ const char *cp_strerror(cp_err e);
 /* Short machine name for an error code ("card_blocked"); static storage. */
 const char *cp_errname(cp_err e);
 
+/* Whether e is the machine's or the store's (memory, disk, database,
+ * device, network, file permissions) rather than about what a person or a
+ * file gave: a batch does not pin such an error on one of its lines. */
+int cp_err_is_system(cp_err e);
+
 /* The code of a machine name (the server's "error" in an answer), fallback
  * when no code has that name. */
 cp_err cp_errcode(const char *name, cp_err fallback);

@@ -118,7 +118,8 @@ typedef struct ledger_topup_item {
 
 /* Tops up every item, as ledger_topup does, in one transaction: all or
  * nothing. On an error *bad (may be NULL) gets the index of the item that
- * failed (n when the commit did). */
+ * failed, or n when the error is not an item's (the commit, a full disk:
+ * cp_err_is_system). */
 cp_err ledger_topup_batch(db *d, ledger_topup_item *items, size_t n, const char *actor,
                           size_t *bad);
 

@@ -265,6 +265,8 @@ cp_err ledger_topup_batch(db *d, ledger_topup_item *items, size_t n, const char 
     size_t i = 0;
     cp_err err;
 
+    if (bad)
+        *bad = n; /* no item's fault until one is found */
     if ((err = db_begin(d)))
         return err;
     /* each top-up its own event, so that each can be reversed by its id */
@@ -291,13 +293,11 @@ cp_err ledger_topup_batch(db *d, ledger_topup_item *items, size_t n, const char 
             goto fail;
         snprintf(items[i].entry, sizeof items[i].entry, "%s", ev.id);
     }
-    if ((err = db_commit(d)) && bad)
-        *bad = n;
-    return err;
+    return db_commit(d);
 fail:
     db_rollback(d);
-    if (bad)
-        *bad = i;
+    if (bad) /* a full disk or a store that cannot be written is no line's fault */
+        *bad = cp_err_is_system(err) ? n : i;
     return err;
 }
 

@@ -497,8 +497,8 @@ cp_err waste_record_batch(db *d, const waste_req *reqs, size_t n, size_t *failed
         return err;
     for (size_t i = 0; i < n && !err; i++) {
         memset(&res, 0, sizeof res);
-        if ((err = record_in_txn(d, &reqs[i], &res, id)))
-            *failed = i;
+        if ((err = record_in_txn(d, &reqs[i], &res, id)) && !cp_err_is_system(err))
+            *failed = i; /* a full disk or a store that cannot be written: no line's fault */
     }
     if (err) {
         db_rollback(d);

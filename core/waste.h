@@ -130,7 +130,7 @@ cp_err waste_clean_rate(db *d, int64_t dept_id, int64_t canteen_id, const char *
 /* Records the n weighings of reqs (none with a placement or an also) in
  * one transaction, all or nothing: a file of trays typed in by hand. On an
  * error *failed is the index of the request it came from (n: the
- * transaction itself). */
+ * transaction itself, or the store: cp_err_is_system). */
 cp_err waste_record_batch(db *d, const waste_req *reqs, size_t n, size_t *failed);
 
 /* Checks that stage is one of plate, prep, overproduction, spoilage. */

@@ -50,6 +50,13 @@ echo "disk_full: the terminal said: $(echo "$answer" | sed 's/.*"message":"\([^"
 # the back office says so too, in one line, and changes nothing
 shimmed_topup() { echo "$MANAGER_PIN" | shimmed "$OFFICE" topup "$@" --manager "$MANAGER"; }
 must_fail "is full" shimmed_topup S0005 20
+# ... an import of a file as well, without blaming one of its lines (it named
+# line 2's staff_no for the full disk)
+printf 'staff_no,yuan\nS0005,20\nS0006,20\n' >"$TMPDIR/topups.csv"
+echo "$MANAGER_PIN" | shimmed "$OFFICE" import topups "$TMPDIR/topups.csv" --manager "$MANAGER" \
+    >/dev/null 2>"$TMPDIR/err" && fail "a top-up file imported on a full disk"
+grep -q "is full" "$TMPDIR/err" || fail "import topups on a full disk: $(cat "$TMPDIR/err")"
+! grep -q "topups.csv:[0-9]" "$TMPDIR/err" || fail "a line was blamed for the disk: $(cat "$TMPDIR/err")"
 rm -f "$FULL"
 tap 0000000002 req-0000000002   # the same request again: now it is charged
 echo "$answer" | grep -q '"ok":true.*"repeated":false' || fail "space is back, 2: $answer"

@@ -1181,6 +1181,29 @@ static void test_offline_unblock_on_topup(void **state)
     assert_int_equal(problems(d), 0);
 }
 
+/* A batch of top-ups names the item at fault when one is (a staff number
+ * nobody has), and none when the store is (it takes no writes, a full disk):
+ * an import then blamed its file's line for the store. */
+static void test_topup_batch_blames(void **state)
+{
+    db *d = *state;
+    ledger_topup_item items[] = {{"S001", 100, ""}, {"S999", 100, ""}};
+    size_t bad = 0;
+
+    assert_int_equal(ledger_topup_batch(d, items, 2, "test", &bad), CP_ERR_NOT_FOUND);
+    assert_int_equal(bad, 1);
+    items[1].staff_no = "S002";
+    assert_int_equal(db_exec(d, db_dialect_of(d) == DB_DIALECT_PG
+                                    ? "SET default_transaction_read_only = on"
+                                    : "PRAGMA query_only = 1"), CP_OK);
+    assert_true(cp_err_is_system(ledger_topup_batch(d, items, 2, "test", &bad)));
+    assert_int_equal(bad, 2);
+    assert_int_equal(db_exec(d, db_dialect_of(d) == DB_DIALECT_PG
+                                    ? "SET default_transaction_read_only = off"
+                                    : "PRAGMA query_only = 0"), CP_OK);
+    assert_int_equal(ledger_topup_batch(d, items, 2, "test", &bad), CP_OK);
+}
+
 /* A terminal that posts more than it could have served deciding alone (a
  * second lunch of one card, more than the allowance offline in a day, at
  * that terminal) is refused: a stolen key or a broken terminal, not a cut
@@ -1276,7 +1299,8 @@ int main(void)
         T(test_audit_chain),         T(test_offline_posts_over_limit),
         T(test_offline_refusals),    T(test_offline_unblock_on_topup),
         T(test_offline_request_repeats), T(test_offline_flags_audited),
-        T(test_offline_beyond_one_terminal), T(test_verify_finds_entry_without_sale),
+        T(test_offline_beyond_one_terminal),
+        T(test_topup_batch_blames), T(test_verify_finds_entry_without_sale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
