@@ -139,6 +139,15 @@ int cmd_publish_redblack(office_ctx *c)
     req.actor = c->actor;
     if ((err = publish_redblack(c->d, &req, &res)))
         return office_fail(err);
+    if (res.finished) {
+        printf(P_("%s was published already, by a publish cut off before it renamed its files: "
+                  "renamed %d file left as .part in %s; check with verify --out %s\n",
+                  "%s was published already, by a publish cut off before it renamed its files: "
+                  "renamed %d files left as .part in %s; check with verify --out %s\n",
+                  (unsigned long)res.finished),
+               res.id, res.finished, req.out_dir, req.out_dir);
+        return 0;
+    }
     printf(P_("published %s: %ld eligible department, %ld on the red list, %ld on the black "
               "list\n  %s\n  %s\n  %s\n  hash %s\n  audit head %s (keep it: verify --head)\n",
               "published %s: %ld eligible departments, %ld on the red list, %ld on the black "

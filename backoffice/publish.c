@@ -160,6 +160,53 @@ static cp_err refuse_underived(db *d, const metrics_span *span)
 
 /* The newest version of period (0 when unpublished) and its id, and the hash
  * at the end of the whole chain. */
+/* Whether path is missing and path.part holds the content hashed want: the
+ * files of a publish cut off (killed, a power cut) after it recorded the
+ * publication and before it renamed them. */
+static int part_holds(const char *path, const char *want)
+{
+    char part[1100], got[HASH_HEX_LEN];
+
+    snprintf(part, sizeof part, "%s.part", path);
+    return access(path, F_OK) != 0 && errno == ENOENT && hash_file(part, got) == CP_OK &&
+           strcmp(got, want) == 0;
+}
+
+/* Renames into out_dir the files of publication id that a publish cut off
+ * left under their .part names (part_holds), counting them into *renamed. */
+static cp_err finish_cut_off(db *d, const char *id, const char *out_dir, int *renamed)
+{
+    db_stmt *st = db_prepare(d, "SELECT files FROM publications WHERE id = ?");
+    json_t *files = NULL, *h;
+    const char *name;
+    cp_err err = CP_OK;
+    int rc;
+
+    *renamed = 0;
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, id);
+    if ((rc = db_step(st)) == DB_ROW)
+        files = json_loads(db_col_text(st, 0), 0, NULL);
+    db_reset(st);
+    if (rc != DB_ROW)
+        return rc == DB_DONE ? CP_OK : db_fail(d, "reading the publication's files");
+    json_object_foreach(files, name, h) {
+        char path[1024], part[1100];
+        snprintf(path, sizeof path, "%s/%s", out_dir, name);
+        snprintf(part, sizeof part, "%s.part", path);
+        if (!part_holds(path, json_string_value(h)))
+            continue;
+        if (rename(part, path) != 0) {
+            err = cp_fail(CP_ERR_IO, "could not rename %s to %s: %s", part, path, strerror(errno));
+            break;
+        }
+        (*renamed)++;
+    }
+    json_decref(files);
+    return err;
+}
+
 static cp_err latest(db *d, const char *period, int *version, char id[64],
                      char chain_tip[HASH_HEX_LEN])
 {
@@ -312,6 +359,15 @@ cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
     if ((err = latest(d, span.label, &version, prev_id, tip)))
         goto out;
     if (version > 0 && !reason) {
+        /* the same command again, after one cut off before its renames:
+         * it finishes that one */
+        if ((err = finish_cut_off(d, prev_id, req->out_dir, &res->finished)))
+            goto out;
+        if (res->finished > 0) {
+            snprintf(res->id, sizeof res->id, "%s", prev_id);
+            res->version = version;
+            goto out;
+        }
         err = cp_fail(CP_ERR_EXISTS, "%s is already published (%s); to correct it, publish "
                       "again with --reason \"what is corrected\"", span.label, prev_id);
         goto out;
@@ -663,7 +719,13 @@ cp_err publish_verify(db *d, const char *out_dir, FILE *report, long *problems)
                 snprintf(path, sizeof path, "%s/%s", out_dir, name);
                 files_checked++;
                 json_object_set(known, name, json_true());
-                if (hash_file(path, got) != CP_OK) {
+                if (part_holds(path, json_string_value(h))) {
+                    fprintf(report, _("BROKEN: %s is missing, but %s.part holds it (a publish "
+                                      "cut off before it renamed its files): run the same "
+                                      "`cleanplate-office publish redblack` again, which "
+                                      "finishes it, or rename the file by hand\n"), path, path);
+                    (*problems)++;
+                } else if (hash_file(path, got) != CP_OK) {
                     fprintf(report, _("BROKEN: %s: %s\n"), path, cp_detail());
                     (*problems)++;
                 } else if (strcmp(got, json_string_value(h)) != 0) {

@@ -33,6 +33,8 @@ typedef struct publish_res {
     char audit_head_before[PUBLISH_HASH_HEX];
     char audit_head[PUBLISH_HASH_HEX];
     char paths[3][512];      /* the PDF, CSV and HTML files written */
+    int finished;            /* > 0: the month was published already (id) by a publish cut
+                              * off before it renamed its files; this many were renamed now */
 } publish_res;
 
 /* Computes the month's ranking with req->opts, writes the PDF notice, CSV and

@@ -192,6 +192,19 @@ if "$OFFICE" verify --out "$out" >"$TMPDIR/v"; then fail "verify passed a list n
 grep -q "redblack-2026-09-v1.pdf is a published list's file that no publication in the store names" \
     "$TMPDIR/v" || fail "verify: $(cat "$TMPDIR/v")"
 rm "$out/redblack-2026-09-v1.pdf"
+# a publish cut off (kill -9, a power cut) after it recorded the publication and
+# before it renamed its files leaves them as .part: verify says so and how to
+# finish, and the same publish again finishes it (it was refused as published)
+for f in "$out"/redblack-2026-10-v1.*; do mv "$f" "$f.part"; done
+if "$OFFICE" verify --out "$out" >"$TMPDIR/v"; then fail "verify passed without the files"; fi
+[ "$(grep -c "redblack-2026-10-v1.* is missing, but .*\.part holds it" "$TMPDIR/v")" = 3 ] ||
+    fail "verify: $(cat "$TMPDIR/v")"
+"$OFFICE" publish redblack --month 2026-10 --out "$out" --min-meals 1 --red 1 --black 1 \
+    >"$TMPDIR/p1again" || fail "publish again: $(cat "$TMPDIR/p1again")"
+grep -q "redblack-2026-10-v1 was published already, .* renamed 3 files left as .part" \
+    "$TMPDIR/p1again" || fail "publish again said: $(cat "$TMPDIR/p1again")"
+"$OFFICE" verify --out "$out" >"$TMPDIR/v" || fail "verify after finishing: $(cat "$TMPDIR/v")"
+must_fail "already published" "$OFFICE" publish redblack --month 2026-10 --out "$out"
 # a file that cannot take its final name once the publication is recorded is
 # kept under its .part name, for a person to rename
 mkdir -p "$TMPDIR/pub2/redblack-2026-10-v2.html"
