@@ -1,6 +1,8 @@
 /* db_sqlite: the SQLite engine of the store: a file in WAL mode, the embedded default. */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <pwd.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,6 +156,45 @@ static cp_err create_private(const char *path)
                    "its folder exists and that you may write there", path, strerror(errno));
 }
 
+/* The owner's name of st (or its number) into out. */
+static const char *owner_name(const struct stat *st, char out[64])
+{
+    struct passwd *pw = getpwuid(st->st_uid);
+
+    if (pw)
+        snprintf(out, 64, "%s", pw->pw_name);
+    else
+        snprintf(out, 64, "uid %lu", (unsigned long)st->st_uid);
+    return out;
+}
+
+/* When this user may not read and write the file at path, or may not write
+ * the folder that holds it (SQLite keeps its -wal and -shm files there),
+ * CP_ERR_ACCESS saying which and what to do; CP_OK otherwise. A file copied
+ * back by root, or a folder only root may write, read as a missing folder or
+ * a damaged database. */
+static cp_err access_problem(const char *path)
+{
+    char copy[4096], owner[64];
+    const char *dir;
+    struct stat st;
+
+    if (stat(path, &st) == 0 && access(path, R_OK | W_OK) != 0)
+        return cp_fail(CP_ERR_ACCESS, "%s belongs to %s with mode %04o, and this user may not "
+                       "read and write it: give it to the user that runs the program (chown), "
+                       "or let that user's group write it (chmod g+rw)", path,
+                       owner_name(&st, owner), (unsigned)(st.st_mode & 07777));
+    snprintf(copy, sizeof copy, "%s", path);
+    dir = dirname(copy); /* copy, or a constant "." */
+    if (stat(dir, &st) == 0 && access(dir, W_OK | X_OK) != 0)
+        return cp_fail(CP_ERR_ACCESS, "this user may not write the folder %s (it belongs to "
+                       "%s with mode %04o), where the database keeps its -wal and -shm files "
+                       "beside %s: give the folder to the user that runs the program (chown), "
+                       "or let that user's group write it (chmod g+rwx)", dir,
+                       owner_name(&st, owner), (unsigned)(st.st_mode & 07777), path);
+    return CP_OK;
+}
+
 static cp_err lite_open(db *d, int flags)
 {
     int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, version = 0;
@@ -179,9 +220,11 @@ static cp_err lite_open(db *d, int flags)
     if (sqlite3_open_v2(d->path, &l->conn, oflags, NULL) != SQLITE_OK) {
         err = l->conn ? lite_fail(d, "opening the database")
                       : cp_fail(CP_ERR_NOMEM, "out of memory opening %s", d->path);
-        if (err == CP_ERR_IO)
+        if (err == CP_ERR_IO && access_problem(d->path) == CP_OK)
             err = cp_fail(err, "%s: check that its folder exists and that you may write there",
                           cp_detail());
+        else if (err == CP_ERR_IO)
+            err = CP_ERR_ACCESS; /* access_problem said which */
         return err;
     }
     sqlite3_extended_result_codes(l->conn, 1);
@@ -192,7 +235,9 @@ static cp_err lite_open(db *d, int flags)
         (version == 0 && (err = check_not_foreign(d))) ||
         (err = lite_exec(d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
                             "PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;"))) {
-        if (err != CP_ERR_INVALID)
+        if (err == CP_ERR_IO && access_problem(d->path) != CP_OK)
+            err = CP_ERR_ACCESS; /* not damaged: this user may not write it (it said which) */
+        else if (err != CP_ERR_INVALID)
             err = cp_fail(err, "%s is not a usable CleanPlate database: %s", d->path,
                           cp_detail());
         return err;

@@ -17,6 +17,24 @@ as_manager topup S0001 8 >/dev/null
 [ "$("$OFFICE" balance S0001 --json)" = '{"staff_no":"S0001","cash_fen":2050,"subsidy_fen":0}' ] ||
     fail "balance json: $("$OFFICE" balance S0001 --json)"
 must_fail "no diner" as_manager topup S9999 5
+# a store this user may not write is said as such, with what to do (as root,
+# run as nobody): a file copied back by root read as a missing folder, and a
+# folder only root may write as a damaged database
+if ! on_pg && [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    perm=$(mktemp -d /tmp/cp-perm.XXXXXX)
+    trap 'rm -rf "$perm"' EXIT
+    chmod 755 "$perm"
+    mkdir -m 777 "$perm/open" && mkdir -m 755 "$perm/closed"
+    sqlite3 "$CLEANPLATE_DB" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+    cp "$CLEANPLATE_DB" "$perm/open/root.db" && chmod 640 "$perm/open/root.db"
+    cp "$CLEANPLATE_DB" "$perm/closed/mine.db" && chown nobody "$perm/closed/mine.db"
+    chmod 660 "$perm/closed/mine.db"
+    nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+    must_fail "root.db belongs to root with mode 0640, and this user may not read and write it" \
+        nobody "$OFFICE" --db "$perm/open/root.db" balance S0001
+    must_fail "may not write the folder $perm/closed (it belongs to root with mode 0755)" \
+        nobody "$OFFICE" --db "$perm/closed/mine.db" balance S0001
+fi
 # output that cannot be written (a redirection onto a full disk) is an error:
 # a cut table or an empty `audit head > FILE` exited 0
 for args in "balance S0001" "audit head" "report balances" "metrics --month 2026-11"; do
