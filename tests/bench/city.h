@@ -24,11 +24,11 @@
 
 #define CITY_DINERS 100000 /* at the full size: city_diners() is the scaled number */
 #define CITY_DEPARTMENTS 2000
-#define CITY_DAYS 22 /* serving days: the weekdays of November 2026 */
+#define CITY_DAYS 22 /* serving days: the 21 weekdays of November 2026 and Saturday the 28th */
 #define CITY_CANTEENS 500 /* C1 and C2 serve the meals; every one buys food */
 #define CITY_PURCHASE_DAYS 30
 #define CITY_PURCHASE_LINES 10 /* a day */
-#define CITY_VERSION 3
+#define CITY_VERSION 4 /* 4: no "2026-11-31" (the 22nd serving day is Saturday the 28th) */
 
 static inline void city_die(sqlite3 *c, const char *what)
 {
@@ -219,9 +219,15 @@ static inline void city_generate(const char *path)
     city_exec(c, "BEGIN");
     for (int day = 1, served = 0; served < CITY_DAYS; day++) {
         char date[32];
-        /* 2026-11-01 is a Sunday: weekdays are the days with day % 7 not 0 or 1 */
-        if (day % 7 == 1 || day % 7 == 0)
+        /* 2026-11-01 is a Sunday: weekdays are the days with day % 7 not 0 or 1.
+         * November has 21 of them; Saturday the 28th is served too, a
+         * working day in lieu (调休), as the canteens of many cities have
+         * one: the 22nd weekday counted here used to be "2026-11-31", a
+         * date that is no day, outside every month's figures. */
+        if ((day % 7 == 1 || day % 7 == 0) && day != 28)
             continue;
+        if (day > 30)
+            city_die(c, "more serving days than November has");
         served++;
         snprintf(date, sizeof date, "2026-11-%02u", (unsigned)day % 100);
         for (int meal = 0; meal < 2; meal++) {
