@@ -188,6 +188,11 @@ void db_finalize(db_stmt *st)
     free(st);
 }
 
+cp_err db_prepare_error(const db *d)
+{
+    return d->prepare_err ? d->prepare_err : CP_ERR_DB;
+}
+
 db_stmt *db_prepare(db *d, const char *sql)
 {
     db_stmt *st;
@@ -201,7 +206,7 @@ db_stmt *db_prepare(db *d, const char *sql)
             return st;
         }
     }
-    if (db_prepare_once(d, sql, &st))
+    if ((d->prepare_err = db_prepare_once(d, sql, &st)))
         return NULL;
     if (d->nstmts == DB_MAX_STMTS) {
         /* A programming error (more statements than any program has), but

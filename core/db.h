@@ -110,6 +110,11 @@ int db_schema_version(void);
  * not prepare. Owned by d. */
 db_stmt *db_prepare(db *d, const char *sql);
 
+/* The error the last db_prepare that returned NULL met (CP_ERR_DB when it
+ * said none): CP_ERR_BUSY when the statements queued before it (a BEGIN
+ * and its lock) waited in vain, which a terminal answers `busy`. */
+cp_err db_prepare_error(const db *d);
+
 /* A statement for SQL made at run time, prepared for this use only; the
  * caller finalizes it (db_finalize, which accepts NULL). */
 cp_err db_prepare_once(db *d, const char *sql, db_stmt **out);

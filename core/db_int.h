@@ -31,6 +31,7 @@ struct db {
         db_stmt *st;
     } stmts[DB_MAX_STMTS];
     db_stmt *overflow; /* a statement prepared past the cache, finalized at the next */
+    cp_err prepare_err; /* what the last db_prepare that returned NULL met */
 };
 
 struct db_engine {

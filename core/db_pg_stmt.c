@@ -288,9 +288,12 @@ static cp_err prepare_now(db *d, pg_stmt *st)
 {
     pg *c = pg_of(d);
     PGresult *res;
+    cp_err err;
 
-    if (pg_flush(d))
-        return CP_ERR_DB;
+    /* what was queued (a BEGIN and its lock) goes out first: its error,
+     * busy when the lock was not had in time, is this one's */
+    if ((err = pg_flush(d)))
+        return err;
     snprintf(st->name, sizeof st->name, "cp%u", ++c->next_id);
     pg_trip(c, "prepare", 1, st->sql);
     res = PQprepare(c->conn, st->name, st->sql, 0, NULL);

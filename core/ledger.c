@@ -660,7 +660,7 @@ static cp_err charge_once(db *d, const charge_req *req, charge_res *res)
      * answered before are read for nothing. */
     if ((req->request_id && !(sts[0] = request_stmt(d, req))) ||
         !(sts[1] = facts_stmt(d, req, &tap))) {
-        err = CP_ERR_DB;
+        err = db_prepare_error(d); /* busy: BEGIN's lock went out with it */
         goto fail;
     }
     if ((err = req->request_id ? db_prefetch(d, sts, 2) : db_prefetch(d, sts + 1, 1)))
