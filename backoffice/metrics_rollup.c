@@ -95,6 +95,26 @@ static cp_err rollup_mark(db *d, const char *date, int mark)
     return db_step_done(d, st, "marking a rollup");
 }
 
+/* Marks date's rollup under way (token), in a write transaction of its own:
+ * under the writers' lock, which every transaction that writes records holds
+ * (shared, on PostgreSQL) to its end. So none that wrote a record of the day
+ * before the mark is still open when the sums are taken, and any that writes
+ * one after finds the mark and takes it (the triggers). In autocommit, a
+ * charge whose trigger had run before the mark existed committed after the
+ * sums were taken, and the day was marked done without it. */
+static cp_err mark_under_way(db *d, const char *date, int token)
+{
+    cp_err err;
+
+    if ((err = db_begin(d)))
+        return err;
+    if ((err = rollup_mark(d, date, token))) {
+        db_rollback(d);
+        return err;
+    }
+    return db_commit(d);
+}
+
 /* Inside a write transaction: replaces date's rows in rollup_day and
  * rollup_sales by the staged ones and marks the day done. */
 static cp_err rollup_write(db *d, const char *date)
@@ -156,7 +176,7 @@ cp_err metrics_rollup_day(db *d, const char *date, void (*between)(void *), void
 
     /* 1. a late sale, void or weighing of the day deletes this mark (the
      *    triggers in core/schema.c) */
-    if ((err = rollup_mark(d, date, token)))
+    if ((err = mark_under_way(d, date, token)))
         return err;
     /* 2. the sums, outside the write lock */
     if ((err = rollup_stage(d, date)))
