@@ -102,6 +102,10 @@ int cmd_init(office_ctx *c)
         goto out;
     }
     printf(_("database ready (schema version %d)\n"), db_schema_version());
+    if (!roles && (err = roles_advise(c->d, stdout))) {
+        rc = office_fail(err);
+        goto out;
+    }
     if (roles)
         printf(_("roles ready: %s owns the store (the back office), %s may do what terminals "
                  "on the store do, %s what the server (serve) does\n"),

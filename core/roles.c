@@ -270,22 +270,82 @@ static const char ledger_open_sql[] =
     " AND NOT r.rolsuper AND r.oid <> k.relowner"
     " AND has_table_privilege(r.oid, k.oid, 'INSERT') ORDER BY 1";
 
-/* Reports each role ledger_open_sql finds. */
-static cp_err ledger_policy_verify(db *d, FILE *report, long *problems)
+/* Writes to report the line of one role a check found. */
+typedef void role_line_fn(FILE *report, const char *role);
+
+/* Runs sql, whose rows each name a role that has a right it must not have,
+ * and reports each with line, counting it in *problems. */
+static cp_err report_roles(db *d, const char *sql, role_line_fn *line, const char *what,
+                           FILE *report, long *problems)
 {
-    db_stmt *st = db_prepare(d, ledger_open_sql);
+    db_stmt *st = db_prepare(d, sql);
     int rc;
 
     if (!st)
         return CP_ERR_DB;
     while ((rc = db_step(st)) == DB_ROW) {
-        fprintf(report, _("BROKEN: rights: the role %s may add any entry to the ledger (its "
-                          "row security is off): ALTER TABLE ledger ENABLE ROW LEVEL SECURITY "
-                          "as the store's owner\n"), db_col_text(st, 0));
+        line(report, db_col_text(st, 0));
         (*problems)++;
     }
     db_reset(st);
-    return rc == DB_DONE ? CP_OK : db_fail(d, "reading who may add to the ledger");
+    return rc == DB_DONE ? CP_OK : db_fail(d, what); /* what: N_() at the caller */
+}
+
+static void ledger_open_line(FILE *report, const char *role)
+{
+    fprintf(report, _("BROKEN: rights: the role %s may add any entry to the ledger (its row "
+                      "security is off): ALTER TABLE ledger ENABLE ROW LEVEL SECURITY as the "
+                      "store's owner\n"), role);
+}
+
+/* The roles (not superusers, not the owner) granted anything in the store
+ * that may read the networked terminals' keys without being a servers' role
+ * (INSERT on terminal_events): with the keys a serving line's password signs
+ * requests as any networked terminal. */
+static const char keys_open_sql[] =
+    "SELECT r.rolname FROM pg_roles r WHERE NOT r.rolsuper"
+    " AND r.oid <> (SELECT relowner FROM pg_class WHERE oid = to_regclass('terminal_keys'))"
+    " AND r.oid IN (SELECT a.grantee FROM pg_class k, aclexplode(k.relacl) a"
+    "   WHERE k.relnamespace = to_regnamespace(current_schema()))"
+    " AND has_table_privilege(r.oid, 'terminal_keys', 'SELECT')"
+    " AND NOT has_table_privilege(r.oid, 'terminal_events', 'INSERT') ORDER BY 1";
+
+static void keys_open_line(FILE *report, const char *role)
+{
+    fprintf(report, _("BROKEN: rights: the role %s may read the networked terminals' keys "
+                      "(with them it can sign requests as any of them), which only the "
+                      "servers' role may: run `cleanplate-office init` as the store's owner, "
+                      "or REVOKE ALL ON terminal_keys FROM %s\n"), role, role);
+}
+
+/* The one role the owner granted INSERT on sales, when there is one only
+ * and it may also read the networked terminals' keys: a store whose roles
+ * were made before the servers' role was, its terminals' role doing both
+ * jobs. */
+static const char one_role_sql[] =
+    "SELECT min(r.rolname) FROM pg_class k, aclexplode(k.relacl) a, pg_roles r"
+    " WHERE k.oid = to_regclass('sales') AND a.privilege_type = 'INSERT'"
+    " AND a.grantee = r.oid AND a.grantee <> k.relowner"
+    " HAVING count(*) = 1 AND bool_and(has_table_privilege(r.oid, 'terminal_keys', 'SELECT'))";
+
+cp_err roles_advise(db *d, FILE *f)
+{
+    db_stmt *st;
+    int rc;
+
+    if (db_dialect_of(d) != DB_DIALECT_PG)
+        return CP_OK;
+    if (!(st = db_prepare(d, one_role_sql)))
+        return CP_ERR_DB;
+    if ((rc = db_step(st)) == DB_ROW)
+        fprintf(f, _("WARNING: rights: the role %s does the terminals' job and the server's, "
+                     "so every serving line's password reads the networked terminals' keys (a "
+                     "store whose roles were made before the servers' role was): make it with "
+                     "`cleanplate-office init --create-roles` as a superuser (only its password "
+                     "is asked for), then run serve as %s\n"),
+                db_col_text(st, 0), ROLES_SERVER);
+    db_reset(st);
+    return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading the store's roles");
 }
 
 cp_err roles_verify(db *d, FILE *report, long *problems)
@@ -296,7 +356,12 @@ cp_err roles_verify(db *d, FILE *report, long *problems)
 
     if (db_dialect_of(d) != DB_DIALECT_PG)
         return CP_OK;
-    if ((err = ledger_policy_verify(d, report, problems)))
+    if ((err = report_roles(d, ledger_open_sql, ledger_open_line,
+                            N_("reading who may add to the ledger"), report, problems)) ||
+        (err = report_roles(d, keys_open_sql, keys_open_line,
+                            N_("reading who may read the terminals' keys"), report,
+                            problems)) ||
+        (err = roles_advise(d, report)))
         return err;
     if (!(st = db_prepare(d, may_change_sql)))
         return CP_ERR_DB;

@@ -68,10 +68,18 @@ cp_err roles_exists(db *d, const char *name, int *exists);
  * Nothing on SQLite or on a store without such roles. */
 cp_err roles_refresh(db *d);
 
+/* On PostgreSQL, when the store's terminals' role does the servers' job too
+ * (its roles were made before the servers' role was), a WARNING line to f
+ * saying how to make the servers' role; nothing otherwise. Not a problem
+ * for verify: such a store works as it did. */
+cp_err roles_advise(db *d, FILE *f);
+
 /* For verify: on PostgreSQL, each role granted rights in the store (other
  * than its owner and superusers), and PUBLIC, that may UPDATE, DELETE or
  * TRUNCATE an append-only table is a problem, written to report and added
- * to *problems. Nothing on SQLite. */
+ * to *problems, and so is one that may read the networked terminals' keys
+ * without being the servers' role (roles_advise's warning too). Nothing on
+ * SQLite. */
 cp_err roles_verify(db *d, FILE *report, long *problems);
 
 #endif
