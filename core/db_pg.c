@@ -282,11 +282,17 @@ static cp_err pg_open(db *d, int flags)
     if (PQstatus(c->conn) != CONNECTION_OK) {
         char msg[512];
         trim_copy(msg, sizeof msg, PQerrorMessage(c->conn));
-        if (strstr(msg, "does not exist"))
+        /* TLS first: a CA file missing says "... does not exist" too */
+        if (strstr(msg, "certificate") || strstr(msg, "SSL"))
+            return cp_fail(CP_ERR_ACCESS, "cannot open the database over TLS: %s: give the "
+                           "CA's certificate in the URI (sslrootcert=FILE), and the host name "
+                           "the server's certificate names", msg);
+        if (strstr(msg, "database \"") && strstr(msg, "does not exist"))
             return cp_fail(CP_ERR_NOT_FOUND, "cannot open the database: %s: create it "
                            "(createdb NAME as its owner), then run `cleanplate-office init`",
                            msg);
-        if (strstr(msg, "authentication") || strstr(msg, "password"))
+        if (strstr(msg, "authentication") || strstr(msg, "password") ||
+            strstr(msg, "does not exist"))
             return cp_fail(CP_ERR_ACCESS, "cannot open the database: %s: check the user and "
                            "password in the URI (or ~/.pgpass)", msg);
         return cp_fail(CP_ERR_BUSY, "the database server was unreachable (%s), so nothing "

@@ -40,6 +40,15 @@ as_role() {
     *) echo "$owner_db user=$1 password=$2" ;;
     esac
 }
+# a TLS connection without the CA's certificate: said as TLS, not "create the
+# database" (its "root certificate file ... does not exist")
+case $owner_db in
+*://*\?*) tls_db="$owner_db&sslmode=verify-full&sslrootcert=$TMPDIR/none.crt" ;;
+*://*) tls_db="$owner_db?sslmode=verify-full&sslrootcert=$TMPDIR/none.crt" ;;
+*) tls_db="$owner_db sslmode=verify-full sslrootcert=$TMPDIR/none.crt" ;;
+esac
+must_fail "cannot open the database over TLS" env CLEANPLATE_DB="$tls_db" "$OFFICE" verify
+! grep -q "createdb" "$TMPDIR/err" || fail "TLS said as a database to create: $(cat "$TMPDIR/err")"
 OFFICE_DB=$(as_role "$office" "$OFFICE_PW")
 TERMINAL_DB=$(as_role "$terminal" "$TERMINAL_PW")
 SERVER_DB=$(as_role "$server" "$SERVER_PW")
