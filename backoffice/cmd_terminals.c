@@ -33,9 +33,15 @@ int cmd_terminal_add(office_ctx *c)
      * `terminal key` makes one later. */
     if ((err = terminals_new_key(c->d, c->pos[0], c->actor, key)))
         return office_fail(err);
-    printf(_("its key (shown only now: put it in the terminal's INI file as [terminal] key, "
-             "the file readable by its owner only, mode 0600; `terminal key %s` makes a new "
-             "one):\n"), c->pos[0]);
+    /* a POS reads its key from [terminal], a waste station from [station] */
+    if (strcmp(office_opt(c, "kind"), "waste") == 0)
+        printf(_("its key (shown only now: put it in the station's INI file as [station] key, "
+                 "the file readable by its owner only, mode 0600; `terminal key %s` makes a "
+                 "new one):\n"), c->pos[0]);
+    else
+        printf(_("its key (shown only now: put it in the terminal's INI file as [terminal] "
+                 "key, the file readable by its owner only, mode 0600; `terminal key %s` "
+                 "makes a new one):\n"), c->pos[0]);
     printf("%s\n", key);
     return 0;
 }

@@ -189,6 +189,23 @@ cp_err config_check_keys(const config *c, const char *section, const char *const
     return CP_OK;
 }
 
+cp_err config_check_moved(const config *c, const char *section, const char *const *there,
+                          const char *home)
+{
+    if (!c)
+        return CP_OK;
+    for (size_t i = 0; i < c->n; i++) {
+        if (strcmp(c->entries[i].section, section) != 0)
+            continue;
+        for (const char *const *a = there; *a; a++)
+            if (strcmp(*a, c->entries[i].key) == 0)
+                return cp_fail(CP_ERR_INVALID, "%s:%d: '%s' goes in [%s] here, not in [%s]: "
+                               "move the line under [%s]", c->name, c->entries[i].line,
+                               c->entries[i].key, home, section, home);
+    }
+    return CP_OK;
+}
+
 void config_free(config *c)
 {
     if (!c)

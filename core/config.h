@@ -29,6 +29,12 @@ cp_err config_get_int(const config *c, const char *section, const char *key, lon
  * allowed, so that a misspelt key is an error rather than silently ignored. */
 cp_err config_check_keys(const config *c, const char *section, const char *const *allowed);
 
+/* Checks that no key of section is one of the NULL-terminated list there,
+ * the keys of section home: CP_ERR_INVALID saying where it goes (a waste
+ * station's server and key are in [station], a POS's in [terminal]). */
+cp_err config_check_moved(const config *c, const char *section, const char *const *there,
+                          const char *home);
+
 /* Checks that the file at path, which holds a secret (a terminal's key),
  * is its owner's alone: anyone who reads the key can act as the terminal.
  * CP_ERR_ACCESS with the chmod to type when group or others may read it. */

@@ -531,7 +531,8 @@ static int check_server_settings(const pos_settings *s)
     const char *missing = !s->key ? "--key KEY" : !s->journal ? "--journal PATH" : NULL;
 
     if (s->db_path) {
-        fprintf(stderr, _("cleanplate-pos: give --db or --server, not both\n"));
+        fprintf(stderr, _("cleanplate-pos: give --db or --server, not both (in the INI "
+                          "file: db = or server = under [terminal]; comment the other out)\n"));
         return 2;
     }
     if (missing) {

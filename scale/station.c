@@ -171,6 +171,7 @@ cp_err station_config_apply(const config *ini, station_cfg *c)
         (err = config_check_keys(ini, "scale", scale_keys)) ||
         (err = config_check_keys(ini, "reader", reader_keys)) ||
         (err = config_check_keys(ini, "kitchen", kitchen_keys)) ||
+        (err = config_check_moved(ini, "terminal", station_keys, "station")) ||
         (err = config_check_keys(ini, "terminal", terminal_keys)))
         return err;
     if ((err = copy_key(ini, "station", "terminal", c->terminal, sizeof c->terminal)) ||

@@ -284,7 +284,9 @@ static int apply_options(const cli_opt *opts, station_cfg *c)
 static int check_server_settings(const station_cfg *c)
 {
     if (c->db_path[0]) {
-        fprintf(stderr, _("cleanplate-scale station: give --db or --server, not both\n"));
+        fprintf(stderr, _("cleanplate-scale station: give --db or --server, not both (in the "
+                          "INI file: db = or server = under [station]; comment the other "
+                          "out)\n"));
         return 2;
     }
     if (!c->key[0] || !c->journal[0]) {

@@ -8,8 +8,16 @@
 . tests/integration/helpers/term.sh
 
 setup_canteen 3
-"$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
+"$OFFICE" terminal add W1 --canteen C1 --kind waste >"$TMPDIR/added"
+# a station's key goes in [station] (a POS's in [terminal]): said when it is added,
+# and said where it goes when it is put under [terminal] as in pos.ini
+grep -q "as \[station\] key" "$TMPDIR/added" || fail "terminal add said: $(cat "$TMPDIR/added")"
 KEY=$("$OFFICE" terminal key W1)
+printf '[station]\nterminal = W1\nserver = %s\n[terminal]\nkey = %s\n' "$URL" "$KEY" \
+    >"$TMPDIR/moved.ini"
+chmod 600 "$TMPDIR/moved.ini"
+must_fail "moved.ini:5: 'key' goes in [station] here, not in [terminal]" \
+    "$SCALE" station --config "$TMPDIR/moved.ini"
 JOURNAL=$TMPDIR/w1.journal
 trap '[ -z "$SERVE" ] || kill -9 "$SERVE" 2>/dev/null || true' EXIT
 
