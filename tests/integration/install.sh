@@ -29,7 +29,8 @@ for f in etc/cleanplate/pos.ini etc/cleanplate/station.ini \
          etc/udev/rules.d/70-cleanplate-readers.rules \
          etc/udev/rules.d/70-cleanplate-printers.rules \
          etc/systemd/system/cleanplate-pos@.service \
-         etc/systemd/system/cleanplate-station@.service; do
+         etc/systemd/system/cleanplate-station@.service \
+         etc/systemd/system/cleanplate-serve.service; do
     [ -f "$dest/$f" ] || fail "not installed: /$f"
 done
 
@@ -42,7 +43,16 @@ grep -q "^ExecStart=.* $prefix/bin/cleanplate-pos --config /etc/cleanplate/pos.i
 unit="$dest/etc/systemd/system/cleanplate-station@.service"
 grep -q "^ExecStart=.* $prefix/bin/cleanplate-scale station --config /etc/cleanplate/station.ini\$" \
     "$unit" || fail "station unit: $(grep ExecStart "$unit")"
-for u in "$dest"/etc/systemd/system/*.service; do
+# the server's unit: the program from PREFIX/bin, its address from the environment
+serve_unit="$dest/etc/systemd/system/cleanplate-serve.service"
+grep -qx "ExecStart=$prefix/bin/cleanplate-office serve --listen \${CLEANPLATE_LISTEN}" "$serve_unit" ||
+    fail "serve unit: $(grep ExecStart "$serve_unit")"
+if command -v systemd-analyze >/dev/null; then
+    # (the program is under DESTDIR, not yet where the unit names it)
+    systemd-analyze verify "$serve_unit" 2>&1 | grep -v "man:\|Command 'man\|is not executable" |
+        grep . && fail "systemd-analyze verify $serve_unit"
+fi
+for u in "$dest"/etc/systemd/system/*@.service; do
     ! grep -q '@BINDIR@' "$u" || fail "@BINDIR@ left in $u"
     grep -qx 'TTYPath=/dev/%I' "$u" || fail "no TTYPath in $u"
     grep -qx 'Conflicts=getty@%i.service' "$u" || fail "no Conflicts with getty in $u"
