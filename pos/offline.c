@@ -219,3 +219,27 @@ void offline_note_charge(const json_t *snapshot, json_t *card, const json_t *ans
                                      num(answer, "charged_fen", 0)));
     json_object_set_new(card, "last_here", json_string(at_iso));
 }
+
+void offline_note_void(const json_t *snapshot, json_t *card, const json_t *sale,
+                       const json_t *answer, const cp_time *now)
+{
+    const char *period = json_string_value(json_object_get(sale, "period"));
+    const char *date = json_string_value(json_object_get(sale, "business_date"));
+    char today[CP_DATE_LEN];
+    json_t *meals;
+    int64_t spent;
+
+    clock_date(now, today);
+    roll_day(snapshot, card, today);
+    json_object_set_new(card, "cash_fen",
+                        json_integer(num(answer, "cash_left_fen", num(card, "cash_fen", 0))));
+    json_object_set_new(card, "subsidy_fen", json_integer(num(answer, "subsidy_left_fen",
+                                                              num(card, "subsidy_fen", 0))));
+    if (!date || strcmp(date, today) != 0)
+        return; /* another day's sale is in no count of today's */
+    meals = json_object_get(card, "meals_today");
+    if (period && json_is_object(meals) && num(meals, period, 0) > 0)
+        json_object_set_new(meals, period, json_integer(num(meals, period, 0) - 1));
+    spent = num(card, "spent_today_fen", 0) - num(sale, "charged_fen", 0);
+    json_object_set_new(card, "spent_today_fen", json_integer(spent > 0 ? spent : 0));
+}

@@ -35,4 +35,14 @@ json_t *offline_charge(const json_t *snapshot, json_t *card, const char *card_no
 void offline_note_charge(const json_t *snapshot, json_t *card, const json_t *answer,
                          const cp_time *at);
 
+/* Folds a void the server made of a sale of this card into the held card:
+ * the server's balances after it (answer: the void's {"ok":true,...}), and,
+ * for a sale of today (sale: its receipt data, GET /v1/receipt), one meal of
+ * its period and its amount fewer in the day's counts. Otherwise a decision
+ * made offline before the next snapshot would still count the voided meal:
+ * the diner charged by mistake refused lunch as a second one. card is
+ * changed in place, for the caller to keep. */
+void offline_note_void(const json_t *snapshot, json_t *card, const json_t *sale,
+                       const json_t *answer, const cp_time *now);
+
 #endif

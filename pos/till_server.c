@@ -10,6 +10,7 @@
 #include "core/utf8.h"
 #include "core/jsonl.h"
 #include "pos/netcharge.h"
+#include "pos/offline.h"
 #include "pos/till_int.h"
 #include "receipts/receipt.h"
 
@@ -333,6 +334,24 @@ static cp_err server_sale_brief(till *t, const char *sale_id, char *text, size_t
     return CP_OK;
 }
 
+/* A void the server made: kept in the held card of the sale's card
+ * (offline_note_void), for the decisions made offline before the next
+ * snapshot. sale is the sale's receipt data, answer the void's. */
+static void note_void(till *t, const json_t *sale, const json_t *answer)
+{
+    const char *card_no = json_string_value(json_object_get(sale, "card"));
+    json_t *snap = termsync_snapshot(t->ts), *card;
+    cp_time now;
+
+    if (!snap || !card_no || !*card_no || clock_now(&now) ||
+        !(card = termsync_card(t->ts, card_no)))
+        return;
+    offline_note_void(snap, card, sale, answer, &now);
+    if (termsync_card_note(t->ts, card))
+        fprintf(stderr, "cleanplate-pos: %s\n", cp_detail());
+    json_decref(card);
+}
+
 static cp_err server_void(till *t, const char *sale_id, const char *manager, const char *pin,
                           const char *actor, const char *reason, char void_id[IDS_LEN],
                           users_auth *auth)
@@ -352,6 +371,7 @@ static cp_err server_void(till *t, const char *sale_id, const char *manager, con
         json_object_set_new(a, "manager", jsonl_str(manager));
         json_object_set_new(a, "reason", jsonl_str(reason));
         json_object_set_new(a, "sale", sale_data(t, sale_id));
+        note_void(t, json_object_get(a, "sale"), a);
         json_decref(t->voided);
         t->voided = json_incref(a);
     }

@@ -123,6 +123,10 @@ type_in 246802
 type_in "wrong tray"
 wait_for "sale $last voided by wang"
 [ "$(sql "SELECT count(*) FROM voids WHERE sale_id = '$last'")" = 1 ] || fail "no void in the store"
+# the card held for offline work no longer counts the voided lunch: with the
+# link down next, the diner charged by mistake would be refused lunch
+held4() { journal "SELECT body FROM journal_cards WHERE card = '0000000004'" | jq -r "$1"; }
+[ "$(held4 '.meals_today.lunch')" = 0 ] || fail "the held card still counts the void: $(held4 .)"
 
 # a copy of the first sale's receipt, from its data at the server
 key r
