@@ -463,6 +463,11 @@ static cp_err grant_month_near(const char *month, int y, int m)
                        "is in the wallets at once and would be spent now; grant a month's "
                        "subsidy in that month or at the end of the one before",
                        month, today);
+    /* a month that has ended: a typed year (2025-11 for 2026-11) would be
+     * spent now, as the oldest grant, and expired only with a later month */
+    if (y * 12 + m < atoi(today) * 12 + atoi(today + 5))
+        return cp_fail(CP_ERR_INVALID, "%s has ended (today is %s): its subsidy can no longer "
+                       "be spent in it; grant this month's or the next", month, today);
     return CP_OK;
 }
 
@@ -585,20 +590,20 @@ cp_err ledger_expire_subsidy(db *d, const char *month, const char *actor, int64_
     /* Subsidy is spent oldest grant first. So of a balance B, the grants of
      * the months after M are untouched as long as anything older is left,
      * and what is left of the months up to M is B minus those newer grants
-     * (net of their own expiries), never below zero; what is left of M alone
-     * is that minus what is left of the months before M. A month expired
-     * already has nothing left; a void's refund counts as unspent. The
-     * months are the refs like YYYY-MM (a leaver's expiry has 'leaving'):
-     * LIKE, which both engines run, where SQLite alone has GLOB. */
+     * (net of their own expiries), never below zero: all of it is taken.
+     * Months expired in order have nothing left before M; what an earlier
+     * month still holds is taken with M: a void's refund of a meal paid
+     * with a month's subsidy after that month expired (it came back, and
+     * was never taken again), or a month expired after the one after it.
+     * The months are the refs like YYYY-MM (a leaver's expiry has
+     * 'leaving'): LIKE, which both engines run, where SQLite alone has GLOB. */
     static const char sql[] =
         "WITH m AS (SELECT diner_id,"
-        "   sum(CASE WHEN ref > ?1 THEN amount_fen ELSE 0 END) AS newer,"
-        "   sum(CASE WHEN ref >= ?1 THEN amount_fen ELSE 0 END) AS from_m"
+        "   sum(CASE WHEN ref > ?1 THEN amount_fen ELSE 0 END) AS newer"
         "   FROM ledger WHERE wallet = 'subsidy' AND kind IN ('subsidy_grant', 'subsidy_expire')"
         "   AND ref LIKE '____-__' GROUP BY diner_id),"
         " left_m AS (SELECT w.diner_id,"
         "   CASE WHEN w.subsidy_fen > m.newer THEN w.subsidy_fen - m.newer ELSE 0 END"
-        "   - CASE WHEN w.subsidy_fen > m.from_m THEN w.subsidy_fen - m.from_m ELSE 0 END"
         "   AS fen FROM wallets w JOIN m ON m.diner_id = w.diner_id WHERE w.subsidy_fen > 0)"
         " SELECT diner_id, -fen FROM left_m WHERE fen > 0 ORDER BY diner_id";
     char detail[128], money[MONEY_STR_LEN];

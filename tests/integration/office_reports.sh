@@ -19,7 +19,7 @@ setup_canteen 30
 "$OFFICE" terminal add W1 --canteen C1 --kind waste >/dev/null
 printf 'staff_no,name,department_code,category,card\r\nS0099,=2+5,D01,staff,99\r\n' >"$TMPDIR/d2.csv"
 "$OFFICE" import diners "$TMPDIR/d2.csv" >/dev/null
-as_manager subsidy grant --month 2026-10 200 >/dev/null
+CLEANPLATE_NOW=2026-10-01T08:00:00 as_manager subsidy grant --month 2026-10 200 >/dev/null
 as_manager topup S0099 5 >/dev/null
 
 # four lunches in October: every diner eats and brings the tray back (10 g + diner % 7),

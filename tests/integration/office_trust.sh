@@ -25,6 +25,8 @@ must_fail "no diner is in category 'staf' (in use: staff)" as_manager subsidy gr
     --month 2026-12 5 --category staf
 must_fail "2027-10 is more than a month ahead" as_manager subsidy grant --month 2027-10 200
 must_fail "2027-01 is more than a month ahead" as_manager subsidy grant --month 2027-01 200
+# a month that has ended (a typed year): it would be spent now and never expired
+must_fail "2025-11 has ended" as_manager subsidy grant --month 2025-11 100
 must_fail "use lowercase letters" as_manager subsidy grant --month 2026-12 5 --category 职工
 must_fail "has not ended yet" as_manager subsidy expire --month 2026-11
 export CLEANPLATE_NOW=2026-11-28T12:00:00

@@ -905,6 +905,38 @@ static void test_subsidy_expires_by_month(void **state)
     assert_int_equal(problems(d), 0);
 }
 
+/* A meal paid partly with last month's subsidy, voided after last month
+ * expired: the refund brought that subsidy back, and the expiry of the
+ * month after left it in the wallet for good; now it is taken with it. */
+static void test_void_after_expiry_expires_with_next_month(void **state)
+{
+    db *d = *state;
+    char sale[IDS_LEN];
+    charge_res r;
+    int64_t fen;
+    long n;
+
+    fixture_at("2026-10-30T12:00:00");
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-10", 1200, NULL, NULL},
+                                          "test", &n), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK); /* 8.00: 4.00 of October left */
+    fixture_at("2026-11-02T12:00:00");
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-11", 10000, NULL, NULL},
+                                          "test", &n), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK); /* 4.00 of October, 4.00 of November */
+    snprintf(sale, sizeof sale, "%s", r.sale_id);
+    balances(d, "S001", 0, 9600);
+    fixture_at("2026-11-03T09:00:00");
+    assert_int_equal(ledger_expire_subsidy(d, "2026-10", "test", &fen), CP_OK);
+    balances(d, "S001", 0, 9600); /* nothing of October was left */
+    assert_int_equal(ledger_void(d, sale, "boss", NULL, "wrong tray", NULL), CP_OK);
+    balances(d, "S001", 0, 10400); /* 4.00 of October came back */
+    fixture_at("2026-12-01T09:00:00");
+    assert_int_equal(ledger_expire_subsidy(d, "2026-11", "test", &fen), CP_OK);
+    balances(d, "S001", 0, 0);
+    assert_int_equal(problems(d), 0);
+}
+
 static void test_subsidy_by_category(void **state)
 {
     db *d = *state;
@@ -1292,7 +1324,7 @@ int main(void)
         T(test_verify_finds_deleted_request), T(test_verify_head_finds_cut_end),
         T(test_verify_finds_dropped_guard), T(test_chains_and_seal), T(test_chain_cannot_fork),
         T(test_chain_two_writers),   T(test_one_card_at_once),
-        T(test_subsidy_expires_by_month),
+        T(test_subsidy_expires_by_month), T(test_void_after_expiry_expires_with_next_month),
         T(test_subsidy_by_category), T(test_topup_reverse),
         T(test_rules_change_only_what_is_given),
         T(test_subsidy_grant_expire_and_leave), T(test_items), T(test_sale_hashed_as_written),
