@@ -42,8 +42,9 @@ typedef struct charge_req {
      * limit. */
     bool offline;
     /* offline: charged online first, sent again after the store lost it
-     * (core/journal.c, resent_body): the offline allowance does not bound
-     * it, the meal limit at its terminal still does */
+     * (core/journal.c, resent_body): decided at its tap time by the rules
+     * of a charge online (card, limits, money), not posted whatever it is
+     * as a served meal: a stolen key could say it of any charge */
     bool resent;
     /* The tap time, local ISO "2026-11-03T12:04:10", or NULL: now. It decides
      * the business day, the period and the price, and is the sale's time. */

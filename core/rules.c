@@ -92,13 +92,20 @@ static int beyond_one_terminal(const charge_facts *f, int64_t total)
 {
     if (f->nlines == 0 && f->meals_here_in_period >= f->meals_per_period)
         return 1;
-    return !f->resent && (f->offline_daily_cap_fen < 0 ||
-           f->offline_here_today_fen + total > f->offline_daily_cap_fen);
+    return f->offline_daily_cap_fen < 0 ||
+           f->offline_here_today_fen + total > f->offline_daily_cap_fen;
 }
 
 cp_err rules_decide_charge(const charge_facts *f, charge_outcome *o)
 {
-    int served = f->mode == RULES_SERVED;
+    /* A resent charge (one charged online that the store lost, sent again,
+     * core/journal.c) is decided as it was the first time, by every rule a
+     * charge online meets, at its tap time: only the terminal's word says
+     * it was charged then, and with that word a stolen key posted any
+     * amount on any card, blocked or not, beyond every limit. A real one
+     * refused now (the wallet changed since) raises served_but_refused, as
+     * a served meal refused does, for the office to settle. */
+    int served = f->mode == RULES_SERVED && !f->resent;
     int64_t total = 0, subsidy;
     rules_refusal limit;
     cp_err err;

@@ -75,7 +75,8 @@ typedef struct charge_facts {
      * what a terminal deciding alone could have served is bounded by it. */
     int64_t meals_here_in_period;  /* fixed meals in this period, online or offline */
     int64_t offline_here_today_fen; /* charged offline */
-    int resent;                    /* charged online first (charge_req.resent) */
+    int resent;                    /* charged online first (charge_req.resent): decided
+                                    * by the rules of a charge online */
 
     /* The names people read for the period and the category, for messages
      * only (core/names.c); NULL: the codes. Set them before rules_word(). */

@@ -96,7 +96,8 @@ expect 200 ok
 # (a stolen key: twenty "offline" lunches of one card): the first is
 # posted, the rest refused (limit_reached), each with its alarm, nothing
 # charged for them; a resent one (charged online first, the store lost
-# it) is bounded by the meal limit alone
+# it) is decided as a charge online is: a lost card's is refused (a stolen
+# key marked its charges resent to post any amount on any card)
 batch="{\"events\":[$(ev 8 0000000005 2026-11-20T11:30:00)"
 for n in $(seq 9 27); do batch="$batch,$(ev "$n" 0000000005 2026-11-20T11:3$((n % 10)):30)"; done
 req POS1 "$KEY" POST /v1/events "$batch]}"
@@ -111,6 +112,11 @@ answer '.answers[1].message' | grep -q "beyond what one terminal may serve alone
 req POS1 "$KEY" POST /v1/events "{\"events\":[$(ev 28 0000000006 2026-11-20T11:40:00 | sed 's/}$/,"resent":true}/')]}"
 expect 200 ok
 [ "$(answer '.answers[0].ok')" = true ] || fail "a resent lunch: $(cat "$TMPDIR/answer")"
+"$OFFICE" card block 0000000007 >/dev/null
+req POS1 "$KEY" POST /v1/events "{\"events\":[$(ev 29 0000000007 2026-11-20T11:41:00 | sed 's/}$/,"resent":true}/')]}"
+expect 200 ok
+[ "$(answer '.answers[0].error')" = card_blocked ] || fail "a resent lunch of a lost card: $(cat "$TMPDIR/answer")"
+[ "$(alarms)" = 23 ] || fail "$(alarms) alarms: the refused resent lunch raised none"
 serve_stop
 "$OFFICE" verify >"$TMPDIR/verify.out" || fail "verify: $(cat "$TMPDIR/verify.out")"
 echo "serve_offline_at: ok"

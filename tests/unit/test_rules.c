@@ -298,6 +298,32 @@ static void test_served(void **state)
     refused(&f, CP_ERR_UNKNOWN_CARD, RULES_UNKNOWN_CARD);
 }
 
+/* A resent charge (charged online, the store lost it, sent again) is
+ * decided by the rules of a charge online at its tap time: a stolen key
+ * marking its charges resent posted any amount on a lost card. */
+static void test_resent_as_online(void **state)
+{
+    charge_facts f = lunch();
+    (void)state;
+
+    f.mode = RULES_SERVED;
+    f.resent = 1;
+    f.card_status = "lost";
+    refused(&f, CP_ERR_CARD_BLOCKED, RULES_CARD_BLOCKED);
+    f.card_status = "active";
+    f.meals_in_period = 1; /* its lunch at another terminal */
+    refused(&f, CP_ERR_LIMIT_REACHED, RULES_MEALS_PER_PERIOD);
+    f.meals_in_period = 0;
+    f.cash_fen = 100;
+    f.subsidy_fen = 0;
+    f.overdraft_fen = 0;
+    refused(&f, CP_ERR_INSUFFICIENT_FUNDS, RULES_FUNDS);
+    f.cash_fen = 800;
+    f.offline_here_today_fen = 5000; /* no offline allowance: it was online */
+    f.offline_daily_cap_fen = 800;
+    charged(&f, 0, 800);
+}
+
 /* Two rules broken at once: the one checked first is the one said. */
 static void test_order(void **state)
 {
@@ -356,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_overdraft),
         cmocka_unit_test(test_offline_allowance),
         cmocka_unit_test(test_served),
+        cmocka_unit_test(test_resent_as_online),
         cmocka_unit_test(test_order),
         cmocka_unit_test(test_no_refusal_no_words),
         cmocka_unit_test(test_void_in_its_month),
