@@ -436,15 +436,17 @@ static cp_err batch_record(const serve_req *r, batch *b)
     return terminals_events_record(r->d, b->todo, n);
 }
 
-/* The tap time of ev to keep with it: none for an offline charge refused
- * for its tap time, which would move the terminal's high-water time (what
- * the publish guard reads) to a time that never was. */
-static const char *kept_at(json_t *ev, const json_t *answer)
+/* The tap time of ev to keep with it: only a time in the window an offline
+ * event may have (at_in_window). Any other would move the terminal's
+ * high-water time, which the publish guard reads, to a time that never was:
+ * one refused for its tap time, and one refused for another reason (not
+ * served, an unknown card, a weighing at a POS) whose time nothing checked,
+ * which let a stolen key plant 9999-12-31 there. */
+static const char *kept_at(const serve_req *r, json_t *ev)
 {
-    const char *error = json_string_value(json_object_get(answer, "error"));
+    const char *at = json_string_value(json_object_get(ev, "at"));
 
-    return error && strcmp(error, AT_OUT_OF_RANGE) == 0
-               ? NULL : json_string_value(json_object_get(ev, "at"));
+    return at_in_window(r, at) ? at : NULL;
 }
 
 /* Applies ev (seq, kind checked) and adds it to b; CP_OK with *answer. */
@@ -469,7 +471,7 @@ static cp_err apply_event(const serve_req *r, json_t *ev, int64_t seq, const cha
     b->answer[i] = text;
     b->ev[i] = (terminals_event){r->terminal, seq, kind, b->hash[i], text,
                                  json_is_true(json_object_get(ev, "offline")),
-                                 kept_at(ev, *answer), r->now, r->pending, r->snapshot_version};
+                                 kept_at(r, ev), r->now, r->pending, r->snapshot_version};
     b->recorded[i] = (char)recorded;
     b->n++;
     return CP_OK;

@@ -117,6 +117,17 @@ req POS1 "$KEY" POST /v1/events "{\"events\":[$(ev 29 0000000007 2026-11-20T11:4
 expect 200 ok
 [ "$(answer '.answers[0].error')" = card_blocked ] || fail "a resent lunch of a lost card: $(cat "$TMPDIR/answer")"
 [ "$(alarms)" = 23 ] || fail "$(alarms) alarms: the refused resent lunch raised none"
+# a time no event may have, on an event refused for another reason (not
+# served, an unknown card): not kept, the high-water time stays a real one
+# (a stolen key planted 9999-12-31 there, past the publish guard)
+req POS1 "$KEY" POST /v1/events '{"events":[{"seq":30,"kind":"charge","at":"9999-12-31T23:59:59","offline":true,"served":false,"card":"0000000008"},{"seq":31,"kind":"charge","at":"zzzz not a time","offline":true,"card":"not-a-card"}]}'
+expect 200 ok
+[ "$(answer '[.answers[].error] | join(" ")')" = "refused_offline unknown_card" ] ||
+    fail "the refusals: $(cat "$TMPDIR/answer")"
+hwat=$(sql "SELECT high_water_at FROM terminal_status WHERE terminal = 'POS1'")
+case $hwat in 2026-*) ;; *) fail "high_water_at planted: $hwat" ;; esac
+[ "$(sql "SELECT count(*) FROM terminal_events WHERE terminal = 'POS1' AND seq IN (30, 31) AND at IS NOT NULL")" = 0 ] ||
+    fail "a time that never was kept with a refused event"
 serve_stop
 "$OFFICE" verify >"$TMPDIR/verify.out" || fail "verify: $(cat "$TMPDIR/verify.out")"
 echo "serve_offline_at: ok"
