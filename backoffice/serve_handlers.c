@@ -734,6 +734,9 @@ static void handle_void(const serve_req *r, serve_answer *a)
         serve_error(a, 400, "bad_json", "a void needs sale_id, manager and pin");
         goto out;
     }
+    if (serve_bad_text(a, _("the manager"), manager, UTF8_NAME_MAX) ||
+        serve_bad_text(a, _("the reason"), reason, SERVE_REASON_MAX))
+        goto out;
     if ((err = sale_total(r->d, sale, r->info->canteen_id, &fen, &diner))) {
         if (err == CP_ERR_NOT_FOUND)
             serve_error(a, 404, "not_found", "no sale %s at canteen %s", sale, r->info->canteen);

@@ -55,6 +55,17 @@ typedef struct serve_route {
 extern const serve_route serve_routes[];
 extern const serve_route serve_till_routes[];
 
+/* The longest reason a terminal may give (a logout's, a void's). */
+#define SERVE_REASON_MAX 200
+
+/* Whether s (what: its name in a message) is not one line of at most max
+ * characters: then a bad_json refusal in a (NULL or "": not given, no refusal).
+ * Names and reasons go into the audit log, which keeps them for ever and
+ * shows them one a line: a name with a newline forged a second entry there,
+ * and a reason of a megabyte grew it without bound. */
+int serve_bad_text(serve_answer *a, const char *what, const char *s, size_t max);
+
+
 /* Makes a the error answer {"ok": false, "error": code, "message": ...}
  * with status (doc/protocol.md's table). */
 void serve_error(serve_answer *a, unsigned status, const char *code, const char *fmt, ...)

@@ -11,6 +11,8 @@
 
 #include "backoffice/serve_int.h"
 #include "core/audit.h"
+#include "core/nls.h"
+#include "core/utf8.h"
 #include "core/users.h"
 #include "core/jsonl.h"
 #include "pos/shift.h"
@@ -50,6 +52,45 @@ void serve_auth_fields(serve_answer *a, const users_auth *auth)
     json_object_set_new(a->body, "role", json_string(auth->role));
 }
 
+int serve_bad_text(serve_answer *a, const char *what, const char *s, size_t max)
+{
+    if (!s || !*s || utf8_name_valid(what, s, max) == CP_OK)
+        return 0;
+    serve_error(a, 400, "bad_json", "%s", cp_detail());
+    return 1;
+}
+
+/* Whether name is the cashier logged in at the signing terminal now: its
+ * chain's last login or logout is a login of name. A shift is opened and
+ * closed, and a cashier logged out, in the name of the one who typed the
+ * PIN there: the terminal's key alone put the manager's name on a shift
+ * and on an audited logout. 0: yes; otherwise a refusal in a. */
+static int not_logged_in(const serve_req *r, serve_answer *a, const char *name)
+{
+    static const char sql[] =
+        "SELECT action, actor FROM audit WHERE chain = ?1"
+        " AND action IN ('pos.login', 'pos.logout') ORDER BY seq DESC LIMIT 1";
+    db_stmt *st = db_prepare(r->d, sql);
+    int rc, in = 0;
+
+    if (!st) {
+        store_busy(a);
+        return 1;
+    }
+    db_bind_text(st, 1, r->terminal);
+    if ((rc = db_step(st)) == DB_ROW)
+        in = strcmp(db_col_text(st, 0), "pos.login") == 0 && strcmp(db_col_text(st, 1), name) == 0;
+    db_reset(st);
+    if (rc == DB_ERROR) {
+        store_busy(a);
+        return 1;
+    }
+    if (!in)
+        serve_error(a, 403, "not_logged_in", "%s is not logged in at %s: log in with the PIN "
+                    "first", name, r->terminal);
+    return !in;
+}
+
 static void handle_login(const serve_req *r, serve_answer *a)
 {
     json_t *in = body_object(r, a);
@@ -65,6 +106,8 @@ static void handle_login(const serve_req *r, serve_answer *a)
         serve_error(a, 400, "bad_json", "a login needs name and pin");
         goto out;
     }
+    if (serve_bad_text(a, _("the name"), name, UTF8_NAME_MAX))
+        goto out;
     at = (users_attempt){.name = name, .pin = pin, .need = "cashier", .terminal = r->terminal,
                          .purpose = "login"};
     if ((err = users_authenticate(r->d, &at, &auth))) {
@@ -95,6 +138,10 @@ static void handle_logout(const serve_req *r, serve_answer *a)
         return;
     if (!name || !*name)
         serve_error(a, 400, "bad_json", "a logout needs the cashier's name");
+    else if (serve_bad_text(a, _("the name"), name, UTF8_NAME_MAX) ||
+             serve_bad_text(a, _("the reason"), why, SERVE_REASON_MAX) ||
+             not_logged_in(r, a, name))
+        ; /* refused */
     else if (audit_append(r->d, name, r->terminal, "pos.logout", name, why))
         store_busy(a);
     else
@@ -181,6 +228,9 @@ static void handle_shift_post(const serve_req *r, serve_answer *a)
         fen > SHIFT_MAX_CASH_FEN)
         serve_error(a, 400, "bad_json", "a shift needs action (open or close), cashier and "
                     "cash_fen (0 or more)");
+    else if (serve_bad_text(a, _("the cashier"), cashier, UTF8_NAME_MAX) ||
+             not_logged_in(r, a, cashier))
+        ; /* refused */
     else if (strcmp(action, "open") == 0)
         shift_do_open(r, a, cashier, fen);
     else if (strcmp(action, "close") == 0)

@@ -258,5 +258,33 @@ curl -sS --cacert "$TMPDIR/tls.crt" "https://localhost:$PORT/v1/snapshot?since=0
     fail "snapshot over TLS (since before the import: every card): $(cat "$TMPDIR/answer")"
 serve_stop
 
+# the till's names: one line each, a reason of at most 200 characters (a name
+# with a newline forged a second audit entry, a reason of a megabyte stayed in
+# it for ever), and a shift or a logout only in the name of the cashier who
+# typed the PIN at that terminal (the key alone put the manager's name there)
+add_user li cashier 1357
+KEY2=$("$OFFICE" terminal key POS2)
+serve_start
+audited=$(sql "SELECT count(*) FROM audit")
+req POS2 "$KEY2" POST /v1/logout '{"name":"boss","reason":"terminal quit\nvoid POS1-000001 approved by boss"}'
+expect 400 bad_json
+req POS2 "$KEY2" POST /v1/logout "{\"name\":\"li\",\"reason\":\"$(printf '%0300d' 0)\"}"
+expect 400 bad_json
+req POS2 "$KEY2" POST /v1/shift '{"action":"open","cashier":"boss","cash_fen":0}'
+expect 403 not_logged_in
+req POS2 "$KEY2" POST /v1/logout '{"name":"li"}'
+expect 403 not_logged_in
+[ "$(sql "SELECT count(*) FROM audit")" = "$audited" ] || fail "a refused till request was audited"
+[ "$(sql "SELECT count(*) FROM shift_events")" = 0 ] || fail "a shift opened without a login"
+req POS2 "$KEY2" POST /v1/login '{"name":"li","pin":"1357"}'
+expect 200 ok
+req POS2 "$KEY2" POST /v1/shift '{"action":"open","cashier":"li","cash_fen":20000}'
+expect 200 ok
+req POS2 "$KEY2" POST /v1/shift '{"action":"close","cashier":"boss","cash_fen":20000}'
+expect 403 not_logged_in
+req POS2 "$KEY2" POST /v1/logout '{"name":"li","reason":"end of the shift"}'
+expect 200 ok
+serve_stop
+
 "$OFFICE" verify >"$TMPDIR/verify.out" || fail "verify: $(cat "$TMPDIR/verify.out")"
 echo "serve_basic: ok"
