@@ -746,7 +746,11 @@ static void handle_void(const serve_req *r, serve_answer *a)
     }
     snprintf(purpose, sizeof purpose, "void %s", sale);
     at = (users_attempt){manager, pin, "manager", manager, r->terminal, purpose};
-    if ((err = users_authenticate(r->d, &at, &auth))) {
+    if (!serve_pin_claim(r->terminal, a))
+        goto out;
+    err = users_authenticate(r->d, &at, &auth);
+    serve_pin_release(r->terminal);
+    if (err) {
         if (err == CP_ERR_AUTH)
             refuse_pin(a, manager, &auth);
         else

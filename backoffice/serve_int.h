@@ -55,6 +55,15 @@ typedef struct serve_route {
 extern const serve_route serve_routes[];
 extern const serve_route serve_till_routes[];
 
+/* PIN checks under way at once, one per terminal (serve_pin_claim). */
+#define SERVE_PIN_CHECKS 32
+
+/* Claims the PIN check of terminal: 1, to be released with
+ * serve_pin_release after users_authenticate; 0 with a 429 busy refusal in
+ * a when one of that terminal's is under way, or SERVE_PIN_CHECKS are. */
+int serve_pin_claim(const char *terminal, serve_answer *a);
+void serve_pin_release(const char *terminal);
+
 /* The longest reason a terminal may give (a logout's, a void's). */
 #define SERVE_REASON_MAX 200
 

@@ -5,6 +5,7 @@
  * functions underneath: the PIN through users_authenticate (its count and
  * lock shared with the office and every terminal), the shift through
  * pos/shift.h on the signing terminal's own sequence. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,47 @@ static int not_logged_in(const serve_req *r, serve_answer *a, const char *name)
     return !in;
 }
 
+/* The terminals with a PIN check under way, one each at most: a check
+ * takes ~0.3 s of a worker (crypto_pwhash), and one terminal's key sending
+ * them on 40 connections at once held every worker, so that every other
+ * terminal's charges waited past their budget and went offline. A person
+ * types one PIN at a time. */
+static struct {
+    pthread_mutex_t lock;
+    char codes[SERVE_PIN_CHECKS][64];
+} pin_checks = {PTHREAD_MUTEX_INITIALIZER, {{0}}};
+
+int serve_pin_claim(const char *terminal, serve_answer *a)
+{
+    int free_slot = -1, taken = 0;
+
+    pthread_mutex_lock(&pin_checks.lock);
+    for (int i = 0; i < SERVE_PIN_CHECKS && !taken; i++) {
+        if (!pin_checks.codes[i][0] && free_slot < 0)
+            free_slot = i;
+        taken = strcmp(pin_checks.codes[i], terminal) == 0;
+    }
+    if (!taken && free_slot >= 0)
+        snprintf(pin_checks.codes[free_slot], sizeof pin_checks.codes[free_slot], "%s",
+                 terminal);
+    pthread_mutex_unlock(&pin_checks.lock);
+    if (taken || free_slot < 0) {
+        serve_error(a, 429, "busy", "%s", taken ? "a PIN of this terminal is being checked: one "
+                    "at a time; try again" : "too many PINs are being checked; try again");
+        return 0;
+    }
+    return 1;
+}
+
+void serve_pin_release(const char *terminal)
+{
+    pthread_mutex_lock(&pin_checks.lock);
+    for (int i = 0; i < SERVE_PIN_CHECKS; i++)
+        if (strcmp(pin_checks.codes[i], terminal) == 0)
+            pin_checks.codes[i][0] = '\0';
+    pthread_mutex_unlock(&pin_checks.lock);
+}
+
 static void handle_login(const serve_req *r, serve_answer *a)
 {
     json_t *in = body_object(r, a);
@@ -110,7 +152,11 @@ static void handle_login(const serve_req *r, serve_answer *a)
         goto out;
     at = (users_attempt){.name = name, .pin = pin, .need = "cashier", .terminal = r->terminal,
                          .purpose = "login"};
-    if ((err = users_authenticate(r->d, &at, &auth))) {
+    if (!serve_pin_claim(r->terminal, a))
+        goto out;
+    err = users_authenticate(r->d, &at, &auth);
+    serve_pin_release(r->terminal);
+    if (err) {
         if (err != CP_ERR_AUTH) {
             store_busy(a);
             goto out;

@@ -284,6 +284,19 @@ req POS2 "$KEY2" POST /v1/shift '{"action":"close","cashier":"boss","cash_fen":2
 expect 403 not_logged_in
 req POS2 "$KEY2" POST /v1/logout '{"name":"li","reason":"end of the shift"}'
 expect 200 ok
+# one PIN check per terminal at a time (each takes a worker ~0.3 s): four at
+# once from one key, one is checked and the others answered busy (a stolen
+# key's flood on 40 connections held every worker, and every other
+# terminal's charges went offline)
+pids=
+for i in 1 2 3 4; do
+    python3 tests/tools/termreq.py "$ADDR" POS2 "$KEY2" POST /v1/login \
+        "{\"name\":\"x$i\",\"pin\":\"0000\"}" >"$TMPDIR/flood$i" &
+    pids="$pids $!"
+done
+for p in $pids; do wait "$p"; done
+[ "$(cat "$TMPDIR"/flood? | grep -c '^429$')" -ge 1 ] && [ "$(cat "$TMPDIR"/flood? | grep -c '^403$')" -ge 1 ] ||
+    fail "four PIN checks at once from one terminal: $(head -n 1 "$TMPDIR"/flood?)"
 serve_stop
 
 "$OFFICE" verify >"$TMPDIR/verify.out" || fail "verify: $(cat "$TMPDIR/verify.out")"
