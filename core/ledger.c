@@ -382,6 +382,32 @@ static cp_err read_lines(db *d, const charge_req *req, charge_ctx *c)
     return CP_OK;
 }
 
+/* For a meal of a month that has ended (an offline charge posted late),
+ * the grants of the months after it into c->f.subsidy_later_fen, net of
+ * their expiries: subsidy is spent oldest grant first, and November's is
+ * not October's to spend, whether October's was expired already or not
+ * (core/ledger_money.c, ledger_expire_subsidy, counts the same way). A meal
+ * of this month reads nothing more: the taps of the day are not slowed. */
+static cp_err read_later_subsidy(db *d, charge_ctx *c)
+{
+    static const char sql[] =
+        "SELECT coalesce(sum(amount_fen), 0) FROM ledger WHERE diner_id = ?1"
+        " AND wallet = 'subsidy' AND kind IN ('subsidy_grant', 'subsidy_expire')"
+        " AND ref LIKE '____-__' AND ref > ?2";
+    char today[CP_DATE_LEN], month[8];
+    db_stmt *st;
+    cp_err err;
+
+    if ((err = clock_today(today)) || strncmp(c->date, today, 7) >= 0)
+        return err;
+    snprintf(month, sizeof month, "%.7s", c->date);
+    if (!(st = db_prepare(d, sql)))
+        return db_prepare_error(d);
+    db_bind_int64(st, 1, c->t.diner_id);
+    db_bind_text(st, 2, month);
+    return db_step_int64(d, st, &c->f.subsidy_later_fen);
+}
+
 /* Gathers the facts of req at the tap time c->f.at, the first of them read
  * by facts (facts_stmt). A card not found stops early: there is nothing
  * more to know of it. */
@@ -432,7 +458,7 @@ static cp_err gather_facts(db *d, db_stmt *facts, const charge_req *req, charge_
         return err;
     if (req->offline && (err = read_served_here(d, req, c)))
         return err;
-    return CP_OK;
+    return read_later_subsidy(d, c);
 }
 
 /* Words a refusal into res, with the names people read for the period and

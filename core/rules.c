@@ -137,8 +137,11 @@ cp_err rules_decide_charge(const charge_facts *f, charge_outcome *o)
     if (served && beyond_one_terminal(f, total))
         return refused(o, RULES_TERMINAL_ALLOWANCE, CP_ERR_LIMIT_REACHED);
 
-    /* Subsidy first (what is left of it, never below zero), then cash. */
-    subsidy = f->subsidy_fen > 0 ? f->subsidy_fen : 0;
+    /* Subsidy first (what is left of it of the meal's month and before,
+     * never below zero), then cash. */
+    subsidy = f->subsidy_fen - (f->subsidy_later_fen > 0 ? f->subsidy_later_fen : 0);
+    if (subsidy < 0)
+        subsidy = 0;
     if (subsidy > total)
         subsidy = total;
     o->total_fen = total;

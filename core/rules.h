@@ -63,6 +63,10 @@ typedef struct charge_facts {
     int dup_window_s;            /* a second tap within it is a duplicate (> 0) */
 
     int64_t cash_fen, subsidy_fen; /* the wallets before this charge */
+    /* of subsidy_fen, the grants of months after the meal's, which it may
+     * not take (a meal posted after its month ended: October's dinner is
+     * never paid with November's subsidy); 0: none */
+    int64_t subsidy_later_fen;
 
     /* The category's rules (category_rules; no row: 1, -1, 0, -1). */
     int64_t meals_per_period;

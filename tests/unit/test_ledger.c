@@ -1099,6 +1099,40 @@ static cp_err offline_tap(db *d, const char *card, const char *at, const char *r
     return res->result;
 }
 
+/* An offline meal of October posted in November takes October's subsidy
+ * (and older) only, never November's: it was paid from November's grant,
+ * and October's books and November's then did not tie out. */
+static void test_late_meal_takes_its_month_subsidy(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    int64_t fen;
+    long n;
+
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
+    fixture_at("2026-10-30T09:00:00");
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-10", 300, NULL, NULL},
+                                          "test", &n), CP_OK);
+    fixture_at("2026-11-02T09:00:00");
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-11", 10000, NULL, NULL},
+                                          "test", &n), CP_OK);
+    /* before October's expiry: its 3.00, then cash */
+    assert_int_equal(offline_tap(d, "0000000001", "2026-10-30T12:00:00", "POS1/1", &r), CP_OK);
+    assert_int_equal(r.subsidy_fen, 300);
+    assert_int_equal(r.cash_fen, 500);
+    balances(d, "S001", 4500, 10000);
+    /* after it (nothing of October left): cash alone */
+    assert_int_equal(ledger_expire_subsidy(d, "2026-10", "test", &fen), CP_OK);
+    assert_int_equal(offline_tap(d, "0000000001", "2026-10-31T12:00:00", "POS1/2", &r), CP_OK);
+    assert_int_equal(r.subsidy_fen, 0);
+    assert_int_equal(r.cash_fen, 800);
+    balances(d, "S001", 3700, 10000);
+    /* a meal of this month takes this month's */
+    assert_int_equal(offline_tap(d, "0000000001", "2026-11-02T12:00:00", "POS1/3", &r), CP_OK);
+    assert_int_equal(r.subsidy_fen, 800);
+    assert_int_equal(problems(d), 0);
+}
+
 static int64_t card_is(db *d, const char *card, const char *status)
 {
     char sql[160];
@@ -1333,6 +1367,7 @@ int main(void)
         T(test_offline_request_repeats), T(test_offline_flags_audited),
         T(test_offline_beyond_one_terminal),
         T(test_topup_batch_blames), T(test_verify_finds_entry_without_sale),
+        T(test_late_meal_takes_its_month_subsidy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
