@@ -25,15 +25,17 @@ int cmd_import_topups(office_ctx *c)
             csvread_free(t);
             return rc;
         }
-        err = diners_import_topups(c->d, t, c->pos[0], manager, &n, &fen);
+        err = diners_import_topups(c->d, t, c->pos[0], manager, &n, &fen, stdout);
     }
     csvread_free(t);
     if (err) {
         fprintf(stderr, _("cleanplate-office: %s (nothing was topped up)\n"), cp_detail());
         return err == CP_ERR_INVALID || err == CP_ERR_PARSE ? 2 : 1;
     }
-    printf(P_("topped up %ld diner with %s yuan cash in all\n",
-              "topped up %ld diners with %s yuan cash in all\n", (unsigned long)n), n,
+    printf(P_("topped up %ld diner with %s yuan cash in all (a wrong line is taken back "
+              "with `topup reverse ENTRY`)\n",
+              "topped up %ld diners with %s yuan cash in all (a wrong line is taken back "
+              "with `topup reverse ENTRY`)\n", (unsigned long)n), n,
            money_format(fen, m));
     return 0;
 }

@@ -12,6 +12,7 @@
 #include "core/cardno.h"
 #include "core/ledger.h"
 #include "core/money.h"
+#include "core/nls.h"
 
 static const char *const dept_cols[] = {"code", "name", "parent_code"};
 static const char *const diner_cols[] = {"staff_no", "name", "department_code", "category",
@@ -590,7 +591,7 @@ fail:
 }
 
 cp_err diners_import_topups(db *d, const csv_table *t, const char *name, const char *actor,
-                            long *count, int64_t *total_fen)
+                            long *count, int64_t *total_fen, FILE *entries)
 {
     static const char *const cols[] = {"staff_no", "yuan"};
     ledger_topup_item *items = NULL;
@@ -639,6 +640,11 @@ cp_err diners_import_topups(db *d, const csv_table *t, const char *name, const c
         goto out;
     }
     *count = (long)n;
+    for (size_t k = 0; entries && k < n; k++) {
+        char m[MONEY_STR_LEN];
+        fprintf(entries, _("%s:%ld: %s %s yuan: entry %s\n"), name, t->rows[k + 1].line,
+                items[k].staff_no, money_format(items[k].fen, m), items[k].entry);
+    }
 out:
     if (err)
         *total_fen = 0;

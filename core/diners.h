@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include "core/csvread.h"
+#include <stdio.h>
+
 #include "core/db.h"
 #include "core/utf8.h"
 
@@ -36,7 +38,10 @@ cp_err diners_import(db *d, const csv_table *t, const char *name, const char *ac
  * the whole import with "NAME:LINE: field ..." and changes nothing. *count
  * and *total_fen get what was topped up. */
 cp_err diners_import_topups(db *d, const csv_table *t, const char *name, const char *actor,
-                            long *count, int64_t *total_fen);
+                            long *count, int64_t *total_fen, FILE *entries);
+/* (entries, when not NULL, gets a line per top-up made: the file's line, the
+ * staff number, the yuan and the ledger entry that `topup reverse` takes,
+ * so that a wrong row can be taken back.) */
 
 /* Blocks an active card (lost): taps are refused until unblocked. */
 cp_err diners_card_block(db *d, const char *card_no, const char *actor);

@@ -123,7 +123,15 @@ printf 'staff_no,yuan\nS0003,-1\n' >"$TMPDIR/neg.csv"
 must_fail "neg.csv:2: field yuan" as_manager import topups "$TMPDIR/neg.csv"
 [ "$(cash S0003)" = "$before" ] || fail "a bad file topped up"
 printf 'staff_no,yuan\nS0003,100\nS0002,50.5\n' >"$TMPDIR/good.csv"
-as_manager import topups "$TMPDIR/good.csv" | grep -q "topped up 2 diners with 150.50 yuan" || fail "import topups"
+as_manager import topups "$TMPDIR/good.csv" >"$TMPDIR/imported" || fail "import topups"
+grep -q "topped up 2 diners with 150.50 yuan" "$TMPDIR/imported" || fail "import topups: $(cat "$TMPDIR/imported")"
 [ "$(cash S0003)" = $((before + 10000)) ] || fail "S0003 not topped up"
+# each line's ledger entry is said, so that a wrong one is taken back
+entry=$(sed -n 's/^.*good.csv:3: S0002 50.50 yuan: entry \([0-9a-f]*\)$/\1/p' "$TMPDIR/imported")
+[ -n "$entry" ] || fail "no entry for line 3: $(cat "$TMPDIR/imported")"
+s2=$(cash S0002)
+as_manager topup reverse "$entry" --reason "50.5 was meant for S0012" >/dev/null ||
+    fail "the entry the import said could not be reversed"
+[ "$(cash S0002)" = $((s2 - 5050)) ] || fail "S0002's top-up was not taken back"
 "$OFFICE" verify | grep -q "0 problems" || fail "verify after the top-ups: $("$OFFICE" verify)"
 echo "office_auth ok"

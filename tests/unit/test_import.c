@@ -303,7 +303,7 @@ static cp_err topups_text(db *d, const char *text, long *count, int64_t *fen)
     csv_table *t = NULL;
     cp_err err = csvread_buffer("cash.csv", text, strlen(text), &t);
     if (!err)
-        err = diners_import_topups(d, t, "cash.csv", "wang", count, fen);
+        err = diners_import_topups(d, t, "cash.csv", "wang", count, fen, NULL);
     csvread_free(t);
     return err;
 }
