@@ -143,6 +143,9 @@ req POS9 "$KEY" POST /v1/events '{"events":[{"seq":1,"kind":"charge","card":"000
 expect 200 ok
 [ "$(answer '.answers[0].sale_id')" = POS9-000001 ] || fail "a charge through serve as the servers' role: $(cat "$TMPDIR/answer")"
 serve_stop
+# serve_start and serve_stop set and cleared the EXIT trap: the screen's
+# tmux server and this run's roles are cleaned up again at the end
+trap '$T kill-server 2>/dev/null || true; drop_roles' EXIT
 [ "$(CLEANPLATE_DB=$OFFICE_DB sql "SELECT count(*) FROM terminal_events WHERE terminal = 'POS9'")" = 1 ] ||
     fail "the event through serve is not in the store"
 
