@@ -68,21 +68,9 @@ int serve_bad_text(serve_answer *a, const char *what, const char *s, size_t max)
  * and on an audited logout. 0: yes; otherwise a refusal in a. */
 static int not_logged_in(const serve_req *r, serve_answer *a, const char *name)
 {
-    static const char sql[] =
-        "SELECT action, actor FROM audit WHERE chain = ?1"
-        " AND action IN ('pos.login', 'pos.logout') ORDER BY seq DESC LIMIT 1";
-    db_stmt *st = db_prepare(r->d, sql);
-    int rc, in = 0;
+    int in;
 
-    if (!st) {
-        store_busy(a);
-        return 1;
-    }
-    db_bind_text(st, 1, r->terminal);
-    if ((rc = db_step(st)) == DB_ROW)
-        in = strcmp(db_col_text(st, 0), "pos.login") == 0 && strcmp(db_col_text(st, 1), name) == 0;
-    db_reset(st);
-    if (rc == DB_ERROR) {
+    if (audit_logged_in(r->d, r->terminal, name, &in)) {
         store_busy(a);
         return 1;
     }

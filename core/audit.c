@@ -150,6 +150,26 @@ static cp_err append_in_txn(db *d, const char *actor, const char *terminal, cons
                                     NULL);
 }
 
+cp_err audit_logged_in(db *d, const char *terminal, const char *name, int *yes)
+{
+    /* the index on (chain, seq) walks the terminal's chain back from its head */
+    static const char sql[] =
+        "SELECT action, actor FROM audit WHERE chain = ?1"
+        " AND action IN ('pos.login', 'pos.logout') ORDER BY seq DESC LIMIT 1";
+    db_stmt *st = db_prepare(d, sql);
+    int rc;
+
+    *yes = 0;
+    if (!st)
+        return db_prepare_error(d);
+    db_bind_text(st, 1, terminal);
+    if ((rc = db_step(st)) == DB_ROW)
+        *yes = strcmp(db_col_text(st, 0), "pos.login") == 0 &&
+               strcmp(db_col_text(st, 1), name) == 0;
+    db_reset(st);
+    return rc == DB_ERROR ? db_fail(d, "reading who is logged in") : CP_OK;
+}
+
 cp_err audit_append(db *d, const char *actor, const char *terminal, const char *action,
                     const char *subject, const char *detail)
 {

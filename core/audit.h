@@ -34,6 +34,10 @@
 cp_err audit_append(db *d, const char *actor, const char *terminal, const char *action,
                     const char *subject, const char *detail);
 
+/* Whether name is the cashier logged in at terminal now (*yes): its chain's
+ * last pos.login or pos.logout note is a login of name. */
+cp_err audit_logged_in(db *d, const char *terminal, const char *name, int *yes);
+
 /* Notes appended one after another in one transaction, on one chain (an
  * import's entry per row): the chain is locked and its head read at the
  * first note only, and each later note follows the one before it without
