@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/audit.h"
+#include "core/clock.h"
 #include "core/money.h"
 #include "core/nls.h"
 #include "core/utf8.h"
@@ -208,6 +209,11 @@ bad_span:
 }
 
 struct price_args { const char *canteen, *period, *category; int64_t fen; };
+static const char price_sql[] =
+    "INSERT INTO prices(period_id, category, price_fen)"
+    " SELECT p.id, ?3, ?4 FROM meal_periods p JOIN canteens c ON c.id = p.canteen_id"
+    " WHERE c.code = ?1 AND p.name = ?2"
+    " ON CONFLICT(period_id, category) DO UPDATE SET price_fen = excluded.price_fen";
 static void bind_price(db_stmt *st, const void *ctx)
 {
     const struct price_args *p = ctx;
@@ -217,23 +223,58 @@ static void bind_price(db_stmt *st, const void *ctx)
     db_bind_int64(st, 4, p->fen);
 }
 
+/* The price in prices and, from now on, in price_history (schema version
+ * 17), in one transaction with its audit entry. */
+static cp_err write_price(db *d, const struct price_args *p, const char *actor,
+                          const char *subject)
+{
+    static const char history_sql[] =
+        "INSERT INTO price_history(period_id, category, price_fen, from_at)"
+        " SELECT p.id, ?3, ?4, ?5 FROM meal_periods p JOIN canteens c ON c.id = p.canteen_id"
+        " WHERE c.code = ?1 AND p.name = ?2";
+    char now[CP_TIME_ISO_LEN], money[MONEY_STR_LEN];
+    db_stmt *st;
+    cp_err err;
+
+    if ((err = clock_now_iso(now)) || (err = db_begin(d)))
+        return err;
+    if (!(st = db_prepare(d, price_sql))) {
+        err = CP_ERR_DB;
+        goto fail;
+    }
+    bind_price(st, p);
+    if ((err = db_step_done(d, st, N_("setting the price"))))
+        goto fail;
+    if (db_changes(d) == 0) {
+        err = CP_ERR_NOT_FOUND;
+        goto fail;
+    }
+    if (!(st = db_prepare(d, history_sql))) {
+        err = CP_ERR_DB;
+        goto fail;
+    }
+    bind_price(st, p);
+    db_bind_text(st, 5, now);
+    if ((err = db_step_done(d, st, N_("setting the price"))) ||
+        (err = audit_append(d, actor, NULL, "price.set", subject, money_format(p->fen, money))))
+        goto fail;
+    return db_commit(d);
+fail:
+    db_rollback(d);
+    return err;
+}
+
 cp_err canteen_set_price(db *d, const char *canteen_code, const char *period,
                          const char *category, int64_t fen, const char *actor)
 {
-    static const char sql[] =
-        "INSERT INTO prices(period_id, category, price_fen)"
-        " SELECT p.id, ?3, ?4 FROM meal_periods p JOIN canteens c ON c.id = p.canteen_id"
-        " WHERE c.code = ?1 AND p.name = ?2"
-        " ON CONFLICT(period_id, category) DO UPDATE SET price_fen = excluded.price_fen";
     struct price_args p = {canteen_code, period, category, fen};
-    char subject[160], money[MONEY_STR_LEN];
+    char subject[160];
     cp_err err;
 
     if ((err = canteen_category_valid(category)))
         return err;
     snprintf(subject, sizeof subject, "%s/%s/%s", canteen_code, period, category);
-    err = write_one(d, sql, bind_price, &p, N_("setting the price"), actor, "price.set", subject,
-                    money_format(fen, money));
+    err = write_price(d, &p, actor, subject);
     if (err == CP_ERR_NOT_FOUND) {
         int64_t id;
         /* which is missing: the canteen (a typo) or its period */

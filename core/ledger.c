@@ -166,11 +166,19 @@ typedef struct charge_ctx {
  * the tap and the price of the diner's category in it, and the category's
  * rules. No row: no such terminal. Every other table is joined LEFT, so that
  * what is missing reads as NULL (a card not found, no period open, no
- * price, a category without rules) and the rules refuse it in their words. */
+ * price, a category without rules) and the rules refuse it in their words.
+ * ?4 is the tap time of an offline charge (NULL online): its price is the
+ * one in effect then (price_history, schema version 17), which its terminal
+ * charged and printed, not one set while it was cut off; a price first set
+ * after the tap (a terminal's clock behind) is today's. */
 static const char facts_sql[] =
     "SELECT t.canteen_id, t.kind,"
     " c.status, di.id, di.staff_no, di.name, di.status, di.category, di.department_id,"
-    " dep.name, p.id, p.name, pr.price_fen,"
+    " dep.name, p.id, p.name,"
+    " CASE WHEN CAST(?4 AS TEXT) IS NULL THEN pr.price_fen"
+    "  ELSE coalesce((SELECT h.price_fen FROM price_history h"
+    "   WHERE h.period_id = p.id AND h.category = di.category AND h.from_at <= ?4"
+    "   ORDER BY h.from_at DESC, h.id DESC LIMIT 1), pr.price_fen) END,"
     " r.meals_per_period, coalesce(r.daily_cap_fen, -1), r.overdraft_fen"
     " FROM terminals t"
     " LEFT JOIN cards c ON c.card_no = ?2"
@@ -239,6 +247,13 @@ static db_stmt *facts_stmt(db *d, const charge_req *req, const cp_time *at)
     db_bind_text(st, 1, req->terminal);
     db_bind_text(st, 2, req->card_no);
     db_bind_int(st, 3, clock_minute_of_day(at));
+    if (req->offline) {
+        char iso[CP_TIME_ISO_LEN];
+        clock_iso(at, iso);
+        db_bind_text(st, 4, iso);
+    } else {
+        db_bind_null(st, 4);
+    }
     return st;
 }
 

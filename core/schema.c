@@ -743,6 +743,32 @@ static const migration migrations[] = {
      * store's schema, as a function that runs as its owner must have it.
      * SQLite has no roles: its text is empty. */
     {.sqlite = "", .pg = schema_pg_v16},
+
+    /* version 17: the price of each period and category as it was from each
+     * time on (business time, as sales.at). An offline charge is posted on
+     * the price in effect when the card was tapped (core/ledger.c,
+     * facts_sql): it was posted on the price of the day it reached the
+     * store, so a price set while a terminal was cut off charged the diner
+     * more (or less) than the terminal told and printed. `price set` adds a
+     * row with prices' change (core/canteen.c); the prices a store had
+     * before this version are entered as in effect from the start ('').
+     * Append-only: prices says the price now, this what it was. */
+    {.sqlite =
+    "CREATE TABLE price_history ("
+    "  id INTEGER PRIMARY KEY,"
+    "  period_id INTEGER NOT NULL REFERENCES meal_periods(id),"
+    "  category TEXT NOT NULL,"
+    "  price_fen INTEGER NOT NULL CHECK (price_fen >= 0),"
+    "  from_at TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX price_history_at ON price_history(period_id, category, from_at);"
+    "INSERT INTO price_history(period_id, category, price_fen, from_at)"
+    "  SELECT period_id, category, price_fen, '' FROM prices ORDER BY period_id, category;"
+    "CREATE TRIGGER price_history_no_update BEFORE UPDATE ON price_history BEGIN"
+    "  SELECT RAISE(ABORT, 'the history of prices is append-only: set a new price'); END;"
+    "CREATE TRIGGER price_history_no_delete BEFORE DELETE ON price_history BEGIN"
+    "  SELECT RAISE(ABORT, 'the history of prices is append-only: set a new price'); END;",
+     .pg = schema_pg_v17},
 };
 
 /* The audit log and the publications in the order they were written (seq,
@@ -767,6 +793,8 @@ const schema_table schema_tables[] = {
     {"wallets", "diner_id", 0, "SELECT, UPDATE (cash_fen, subsidy_fen)", NULL},
     {"meal_periods", "id", 0, "SELECT", NULL},
     {"prices", "period_id, category", 0, "SELECT", NULL},
+    /* an offline charge is priced as at its tap */
+    {"price_history", "id", 0, "SELECT", NULL},
     {"items", "id", 0, "SELECT", NULL},
     {"users", "id", 0, "SELECT", NULL},
     {"pin_failures", "name", 0, "SELECT, INSERT, UPDATE, DELETE", NULL},
@@ -814,7 +842,7 @@ const char *const schema_append_only[] = {
     "sales", "sale_lines", "ledger", "voids", "charge_requests", "audit", "waste_records",
     "shift_events", "publications", "publication_rows", "purchases", "stock_counts",
     "terminal_events", "terminal_keys", "terminal_alarms", "terminal_alarm_acks",
-    "terminal_skips", NULL,
+    "terminal_skips", "price_history", NULL,
 };
 
 int schema_version(void)

@@ -556,3 +556,18 @@ const char schema_pg_v16[] =
     "                   current_schema(), f, current_schema());"
     "  END LOOP;"
     " END $$;";
+
+/* Version 17 (the history of prices): see the SQLite text. */
+const char schema_pg_v17[] =
+    "CREATE TABLE price_history ("
+    "  id " ROWID ","
+    "  period_id " INT " NOT NULL REFERENCES meal_periods(id) DEFERRABLE,"
+    "  category " TXT " NOT NULL,"
+    "  price_fen " INT " NOT NULL CHECK (price_fen >= 0),"
+    "  from_at " TXT " NOT NULL"
+    ");"
+    "CREATE INDEX price_history_at ON price_history(period_id, category, from_at);"
+    "INSERT INTO price_history(period_id, category, price_fen, from_at)"
+    "  SELECT period_id, category, price_fen, '' FROM prices ORDER BY period_id, category;"
+    GUARDS("price_history", "price_history", "the history of prices is append-only: set a "
+           "new price");

@@ -125,20 +125,27 @@ static void set_version(db *d, int v)
     assert_int_equal(db_exec(d, sql), CP_OK);
 }
 
+/* A new store at target of schema version v, open (an old store in a test). */
+static db *store_at_version(const char *target, int v)
+{
+    db *d = NULL;
+    assert_int_equal(db_open(target, DB_OPEN_CREATE, &d), CP_OK);
+    for (int i = 1; i <= v; i++)
+        assert_int_equal(db_exec(d, schema_migration(i, db_dialect_of(d))), CP_OK);
+    set_version(d, v);
+    return d;
+}
+
 /* A store of version 3, with events written before events were entered in
  * the audit chain: the migration enters each of them once, and verify then
  * finds nothing wrong; an edit made after is found. On either engine. */
 static void test_old_events_enter_the_chain(void **state)
 {
     const char *target = fixture_new_store();
-    db *d = NULL;
+    db *d = store_at_version(target, 3);
     long problems;
     FILE *devnull = fopen("/dev/null", "w");
     (void)state;
-    assert_int_equal(db_open(target, DB_OPEN_CREATE, &d), CP_OK);
-    for (int v = 1; v <= 3; v++)
-        assert_int_equal(db_exec(d, schema_migration(v, db_dialect_of(d))), CP_OK);
-    set_version(d, 3);
     assert_int_equal(db_exec(d,
         "INSERT INTO canteens VALUES (1, 'C1', 'c');"
         "INSERT INTO terminals VALUES (1, 'POS1', 1, 'pos', 3);"
@@ -184,6 +191,33 @@ static void test_old_events_enter_the_chain(void **state)
     assert_int_equal(verify_books(d, NULL, devnull, &problems), CP_OK);
     assert_int_equal(problems, 3); /* two events changed, one guard gone */
     fclose(devnull);
+}
+
+/* A store of version 16 keeps its prices when it gains their history
+ * (version 17): each is entered as in effect from the start, so that an
+ * offline charge tapped before the next price change is charged it; the
+ * history is append-only. On either engine. */
+static void test_prices_enter_their_history(void **state)
+{
+    const char *target = fixture_new_store();
+    db *d = store_at_version(target, 16);
+    (void)state;
+    assert_int_equal(db_exec(d,
+        "INSERT INTO canteens VALUES (1, 'C1', 'c');"
+        "INSERT INTO meal_periods VALUES (1, 1, 'lunch', 660, 810);"
+        "INSERT INTO prices VALUES (1, 'staff', 800);"
+        "INSERT INTO prices VALUES (1, 'guest', 1500);"),
+        CP_OK);
+    db_close(d);
+    assert_int_equal(db_open(target, DB_OPEN_CREATE, &d), CP_OK);
+    *state = d;
+    assert_int_equal(db_migrate(d), CP_OK);
+    assert_int_equal(one_db(d, "SELECT count(*) FROM price_history WHERE from_at = ''"
+                               " AND ((category = 'staff' AND price_fen = 800)"
+                               "  OR (category = 'guest' AND price_fen = 1500))"), 2);
+    assert_int_equal(db_exec(d, "UPDATE price_history SET price_fen = 1"), CP_ERR_EXISTS);
+    assert_int_equal(db_exec(d, "DELETE FROM price_history"), CP_ERR_EXISTS);
+    assert_int_equal(one_db(d, "SELECT count(*) FROM price_history"), 2);
 }
 
 /* A new store's file is for its owner and group only. */
@@ -653,6 +687,7 @@ int main(void)
     /* the door, on the fixture's engine */
     const struct CMUnitTest door[] = {
         cmocka_unit_test_teardown(test_old_events_enter_the_chain, store_teardown),
+        cmocka_unit_test_teardown(test_prices_enter_their_history, store_teardown),
         cmocka_unit_test_teardown(test_copy_col_cuts_on_characters, store_teardown),
         cmocka_unit_test_teardown(test_placeholders_and_quotes, store_teardown),
         cmocka_unit_test_teardown(test_changes_and_returning, store_teardown),

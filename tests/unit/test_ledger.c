@@ -1133,6 +1133,34 @@ static void test_late_meal_takes_its_month_subsidy(void **state)
     assert_int_equal(problems(d), 0);
 }
 
+/* An offline meal is charged the price in effect when its card was tapped,
+ * which its terminal charged and printed, not one set while the terminal
+ * was cut off; a meal online, and an offline one tapped after the change,
+ * the new one. It was charged the price of the day it reached the store. */
+static void test_offline_priced_as_at_tap(void **state)
+{
+    db *d = *state;
+    charge_res r;
+
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
+    assert_int_equal(ledger_topup(d, "S002", 5000, "test", NULL), CP_OK);
+    fixture_at("2026-11-20T12:30:00");
+    assert_int_equal(canteen_set_price(d, "C1", "lunch", "staff", 1000, "test"), CP_OK);
+    fixture_at("2026-11-20T12:45:00");
+    assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T12:04:10", "POS1/1", &r), CP_OK);
+    assert_int_equal(r.charged_fen, 800);
+    assert_int_equal(offline_tap(d, "0000000002", "2026-11-20T12:31:00", "POS1/2", &r), CP_OK);
+    assert_int_equal(r.charged_fen, 1000);
+    /* online: the price now */
+    assert_int_equal(ledger_topup(d, "S003", 5000, "test", NULL), CP_OK);
+    assert_int_equal(canteen_set_price(d, "C1", "lunch", "guest", 1200, "test"), CP_OK);
+    assert_int_equal(tap(d, "POS2", "0000000003", &r), CP_OK);
+    assert_int_equal(r.charged_fen, 1200);
+    balances(d, "S001", 4200, 0);
+    balances(d, "S002", 4000, 0);
+    assert_int_equal(problems(d), 0);
+}
+
 static int64_t card_is(db *d, const char *card, const char *status)
 {
     char sql[160];
@@ -1368,6 +1396,7 @@ int main(void)
         T(test_offline_beyond_one_terminal),
         T(test_topup_batch_blames), T(test_verify_finds_entry_without_sale),
         T(test_late_meal_takes_its_month_subsidy),
+        T(test_offline_priced_as_at_tap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
