@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "backoffice/serve_int.h"
+#include "core/canteen.h"
 #include "core/cardno.h"
 #include "core/clock.h"
 #include "core/jsonl.h"
@@ -139,17 +140,15 @@ static const char *const items_keys[] = {"code", "name", "#price_fen", "unit", N
 /* The rules of each category that has prices or rules here. The offline
  * daily allowance is category_rules.offline_daily_cap_fen when the store
  * has that column (the rules branch adds it) and it is set, else one lunch
- * price: the dearest price of the category at this canteen. daily_cap_fen
- * -1: none. RULES_SQL(x) puts the allowance's expression x in. */
+ * at this canteen as the server counts it (CANTEEN_ONE_LUNCH_SQL, core/canteen.h).
+ * daily_cap_fen -1: none. RULES_SQL(x) puts the allowance's expression x in. */
 #define RULES_SQL(allowance)                                                               \
     "SELECT k.category, coalesce(r.meals_per_period, 1), coalesce(r.daily_cap_fen, -1),"   \
     " coalesce(r.overdraft_fen, 0), " allowance                                            \
     " FROM (SELECT category FROM category_rules UNION SELECT x.category FROM prices x"      \
     "   JOIN meal_periods p ON p.id = x.period_id WHERE p.canteen_id = ?1) k"              \
     " LEFT JOIN category_rules r ON r.category = k.category ORDER BY k.category"
-#define LUNCH_PRICE                                                                        \
-    "(SELECT max(x.price_fen) FROM prices x JOIN meal_periods p ON p.id = x.period_id"     \
-    "  WHERE p.canteen_id = ?1 AND x.category = k.category)"
+#define LUNCH_PRICE CANTEEN_ONE_LUNCH_SQL("?1", "k.category")
 static const char rules_sql[] = RULES_SQL("coalesce(" LUNCH_PRICE ", 0)");
 static const char rules_cap_sql[] =
     RULES_SQL("coalesce(r.offline_daily_cap_fen, " LUNCH_PRICE ", 0)");

@@ -428,12 +428,8 @@ cp_err canteen_offline_cap(db *d, const char *canteen_code, const char *category
 {
     static const char sql[] =
         "SELECT (SELECT offline_daily_cap_fen FROM category_rules WHERE category = ?1),"
-        " coalesce((SELECT max(p.price_fen) FROM prices p"
-        "   JOIN meal_periods m ON m.id = p.period_id JOIN canteens c ON c.id = m.canteen_id"
-        "   WHERE c.code = ?2 AND p.category = ?1 AND m.name = 'lunch'),"
-        "  (SELECT max(p.price_fen) FROM prices p"
-        "   JOIN meal_periods m ON m.id = p.period_id JOIN canteens c ON c.id = m.canteen_id"
-        "   WHERE c.code = ?2 AND p.category = ?1), -1)";
+        " coalesce(" CANTEEN_ONE_LUNCH_SQL("(SELECT c.id FROM canteens c WHERE c.code = ?2)",
+                                           "?1") ", -1)";
     db_stmt *st = db_prepare(d, sql);
     int rc, given = 0;
 

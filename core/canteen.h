@@ -57,6 +57,20 @@ cp_err canteen_set_offline_cap(db *d, const char *category, int64_t fen, const c
 cp_err canteen_offline_cap(db *d, const char *canteen_code, const char *category, int64_t *fen,
                            int *set);
 
+/* One lunch, the default allowance, as an SQL expression of the canteen's
+ * id and the category (expressions): what canteen_offline_cap answers and
+ * what a terminal's snapshot carries (backoffice/serve_snapshot.c), written
+ * once so that a terminal never serves offline what its server then refuses
+ * (it took the dearest meal, the server the lunch: a 12.00 dinner served
+ * offline beside an 8.00 lunch was refused at the server, never charged).
+ * NULL when the category has no price there. */
+#define CANTEEN_ONE_LUNCH_SQL(canteen_id, category)                                        \
+    "coalesce((SELECT max(x.price_fen) FROM prices x JOIN meal_periods m"                   \
+    "   ON m.id = x.period_id WHERE m.canteen_id = " canteen_id " AND x.category = "       \
+    category " AND m.name = 'lunch'),"                                                     \
+    " (SELECT max(x.price_fen) FROM prices x JOIN meal_periods m ON m.id = x.period_id"    \
+    "   WHERE m.canteen_id = " canteen_id " AND x.category = " category "))"
+
 /* Checks that a category name is a short lowercase word (staff, guest, contractor, ...). */
 cp_err canteen_category_valid(const char *category);
 

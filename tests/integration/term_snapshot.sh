@@ -29,6 +29,10 @@ cards() { journal "SELECT count(*) FROM journal_cards"; }
 snapshots() { grep -cF "GET /v1/snapshot?$1 (snapshot) 200" "$TMPDIR/serve.log" || true; }
 requests() { grep -c "GET /v1/snapshot" "$TMPDIR/serve.log" || true; }
 
+# a dinner dearer than lunch: the offline allowance the snapshot carries is
+# one lunch, as the server counts it (it carried the dearest meal, and a
+# dinner served offline within it was refused at the server, never charged)
+as_manager price set --canteen C1 --period dinner --category staff 12 >/dev/null
 start_serve
 # a meal today on the second page, before the first snapshot
 echo 0000003001 | "$POS" --headless --terminal POS2 >/dev/null || fail "charging card 3001"
@@ -41,6 +45,9 @@ v=$(held .version)
 [ "$n" = 4100 ] || fail "$n cards held"
 [ "$(held .more)" = null ] && [ "$(held .cards)" = null ] || fail "held: $(held 'del(.names)')"
 [ "$(card 0000000002 .cash_fen)" = 3000 ] || fail "card 2: $(card 0000000002 .)"
+allowance=$("$OFFICE" rules list --canteen C1 --json | jq '.[] | select(.category == "staff") | .offline_daily_cap_fen')
+[ "$allowance" = 800 ] && [ "$(held '.rules[] | select(.category == "staff") | .offline_daily_cap_fen')" = 800 ] ||
+    fail "offline allowance: $allowance at the server, $(held .rules) held"
 [ "$(card 0000003001 .meals_today.lunch)" = 1 ] && [ "$(card 0000003001 .cash_fen)" = 2200 ] ||
     fail "card 3001 on the second page: $(card 0000003001 .)"
 [ "$(card 0000003002 .meals_today.lunch)" = null ] || fail "card 3002: $(card 0000003002 .)"
