@@ -284,8 +284,15 @@ static cp_err read_facts(db *d, db_stmt *st, const charge_req *req, charge_ctx *
 
 /* One pass over the diner's sales today answers the duplicate tap, the
  * meal limit, the daily cap and the count shown on screen. */
+/* The diner's sales today, at any canteen: the meals of the period (by its
+ * name: lunch at one canteen is lunch at the next, as a terminal's snapshot
+ * counts them; by its id, a diner had a lunch at each canteen of a city
+ * with one lunch a day), what they came to, how many, and the last tap of
+ * this card at this terminal (the duplicate tap). */
 static const char today_sql[] =
-        "SELECT count(*) FILTER (WHERE s.period_id = ?3 AND s.kind = 'meal'),"
+        "SELECT count(*) FILTER (WHERE s.kind = 'meal' AND s.period_id IN"
+        "  (SELECT m.id FROM meal_periods m JOIN meal_periods t ON t.name = m.name"
+        "   WHERE t.id = ?3)),"
         " coalesce(sum(s.total_fen), 0), count(*),"
         " max(CASE WHEN s.terminal = ?4 AND s.card_no = ?5 THEN s.created_at END)"
         " FROM sales s WHERE s.diner_id = ?1 AND s.business_date = ?2"

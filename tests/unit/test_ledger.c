@@ -194,6 +194,30 @@ static void test_meal_limit(void **state)
     assert_int_equal(tap(d, "POS2", "0000000002", &r), CP_ERR_INSUFFICIENT_FUNDS);
 }
 
+/* The meals of a period are counted at every canteen, by the period's
+ * name: a city's diner with one lunch a day had a lunch at each canteen
+ * (each canteen has its own periods), where a terminal deciding offline
+ * counts by name and refused the second. */
+static void test_meal_limit_across_canteens(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    assert_int_equal(canteen_add(d, "C2", "二食堂", "test"), CP_OK);
+    assert_int_equal(canteen_add_terminal(d, "POS9", "C2", "pos", "test"), CP_OK);
+    assert_int_equal(canteen_set_period(d, "C2", "lunch", "11:30-13:00", "test"), CP_OK);
+    assert_int_equal(canteen_set_period(d, "C2", "dinner", "17:00-19:00", "test"), CP_OK);
+    assert_int_equal(canteen_set_price(d, "C2", "lunch", "staff", 700, "test"), CP_OK);
+    assert_int_equal(canteen_set_price(d, "C2", "dinner", "staff", 700, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_OK);
+    assert_int_equal(tap(d, "POS9", "0000000001", &r), CP_ERR_LIMIT_REACHED);
+    balances(d, "S001", 4200, 0);
+    fixture_at("2026-11-20T17:30:00");
+    assert_int_equal(tap(d, "POS9", "0000000001", &r), CP_OK); /* dinner at C2 */
+    assert_int_equal(r.charged_fen, 700);
+    assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_ERR_LIMIT_REACHED);
+}
+
 /* A charge takes its sale's number before the rules decide (in the round
  * trip that locks the wallet); a refusal gives it back: the terminal's
  * numbers have no gap, whether the refusal is kept (a request id) or not. */
@@ -1375,7 +1399,7 @@ int main(void)
         T(test_unknown_card),        T(test_blocked_card),
         T(test_diner_inactive),      T(test_no_meal_period),
         T(test_no_price),            T(test_price_by_category),
-        T(test_meal_limit), T(test_refusal_takes_no_number),          T(test_daily_cap),
+        T(test_meal_limit), T(test_meal_limit_across_canteens), T(test_refusal_takes_no_number),          T(test_daily_cap),
         T(test_subsidy_first),       T(test_insufficient_changes_nothing),
         T(test_overdraft),           T(test_duplicate_tap),
         T(test_request_id_repeats_answer), T(test_long_names_in_answers),
