@@ -187,7 +187,8 @@ static cp_err encode_sale(db *d, escpos *e, const char *sale_id, const int64_t *
 {
     static const char sale_sql[] =
         "SELECT s.terminal, c.name, s.actor, s.created_at, di.name, di.staff_no, s.kind,"
-        " coalesce(p.name, ''), s.total_fen, s.subsidy_fen, s.cash_fen, s.diner_id"
+        " coalesce(p.name, ''), s.total_fen, s.subsidy_fen, s.cash_fen, s.diner_id,"
+        " EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
         " FROM sales s JOIN canteens c ON c.id = s.canteen_id"
         " JOIN diners di ON di.id = s.diner_id"
         " LEFT JOIN meal_periods p ON p.id = s.period_id WHERE s.id = ?";
@@ -224,6 +225,7 @@ static cp_err encode_sale(db *d, escpos *e, const char *sale_id, const int64_t *
         s.subsidy_fen = db_col_int64(st, 9);
         s.cash_fen = db_col_int64(st, 10);
         diner_id = db_col_int64(st, 11);
+        s.voided = db_col_int(st, 12) != 0;
     }
     db_reset(st);
     if (rc == DB_DONE)

@@ -474,6 +474,7 @@ static cp_err encode_sale_data(till *t, escpos *e, const json_t *a, int copy)
     r.cash_left_fen = json_integer_value(json_object_get(a, "cash_left_fen"));
     r.sale_no = termsync_text(a, "sale_id");
     r.offline = json_is_true(json_object_get(a, "offline"));
+    r.voided = json_is_true(json_object_get(a, "voided"));
     r.copy = copy != 0;
     err = receipt_encode_sale(e, &r);
     free(items);

@@ -153,6 +153,8 @@ cp_err receipt_encode_sale(escpos *e, const receipt_sale *s)
      * last it knew, and the sale is posted when the link is back */
     if (s->offline)
         mark(e, lbl(e, "** OFFLINE **"));
+    if (s->voided)
+        mark(e, lbl(e, "** VOIDED **"));
     field(e, lbl(e, "Sale"), s->sale_no);
     field(e, lbl(e, "Time"), s->time);
     field(e, lbl(e, "Terminal"), s->terminal);
@@ -188,6 +190,8 @@ cp_err receipt_encode_sale(escpos *e, const receipt_sale *s)
         escpos_set_align(e, ESCPOS_CENTER);
         escpos_wrap(e, s->footer, c);
     }
+    if (s->voided)
+        mark(e, lbl(e, "** VOIDED **"));
     if (s->copy)
         copy_mark(e);
     finish(e);

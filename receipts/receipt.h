@@ -31,6 +31,10 @@ typedef struct receipt_sale {
     bool copy;                                        /* a reprint: marked as a copy */
     bool offline;                                     /* decided without the server
                                                        * (doc/protocol.md): marked 离线 */
+    bool voided;                                      /* a copy of a sale voided since:
+                                                       * marked 已作废, top and bottom, so
+                                                       * that it is not taken for proof
+                                                       * of a payment */
 } receipt_sale;
 
 typedef struct receipt_void {

@@ -139,6 +139,12 @@ key r
 wait_for "Reprint a receipt"
 type_in "$voidid"
 wait_for "receipt $voidid printed again"
+# and of the voided sale: marked voided, top and foot (it read as a plain
+# sale's receipt, a proof of payment)
+key r
+wait_for "Reprint a receipt"
+type_in "$last"
+wait_for "receipt $last printed again"
 key r
 wait_for "Reprint a receipt"
 type_in NOSUCH-1
@@ -182,7 +188,8 @@ done
 [ "$(grep -c "VOID RECEIPT" "$TMPDIR/paper.txt")" = 2 ] &&
     [ "$(grep -c "SHIFT Z REPORT" "$TMPDIR/paper.txt")" = 2 ] &&
     [ "$(grep -c "Reason: wrong tray" "$TMPDIR/paper.txt")" = 2 ] &&
-    [ "$(grep -c "\*\* COPY \*\*" "$TMPDIR/paper.txt")" = 6 ] &&
+    [ "$(grep -c "\*\* COPY \*\*" "$TMPDIR/paper.txt")" = 8 ] &&
+    [ "$(grep -c "\*\* VOIDED \*\*" "$TMPDIR/paper.txt")" = 2 ] &&
     [ "$(grep -A2 "Audit head" "$TMPDIR/paper.txt" | grep -v -e Audit -e "^--$" | sort -u | wc -l)" = 2 ] ||
     fail "a copy of the sale, the void and the Z report: $(cat "$TMPDIR/paper.txt")"
 [ "$(grep -c "OFFLINE" "$TMPDIR/paper.txt")" = 2 ] && [ "$off3" -ge 1 ] ||

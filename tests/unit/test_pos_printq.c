@@ -234,6 +234,15 @@ static void test_void_and_z_receipts(void **state)
     assert_non_null(strstr(text, "开班: 2026年11月20日 12:00"));
     assert_non_null(strstr(text, "时间: 2026年11月20日 12:00"));
     free(text);
+    /* a copy of the voided sale says so, top and bottom: it is no proof of a
+     * payment (it read as a plain sale receipt) */
+    size = file_size(out_path);
+    assert_int_equal(printq_reprint(q, d, r.sale_id, &printed), CP_OK);
+    text = decoded_from(out_path, size);
+    assert_non_null(strstr(text, "重印 COPY"));
+    assert_non_null(strstr(text, "已作废 VOIDED"));
+    assert_non_null(strstr(strstr(text, "已作废 VOIDED") + 1, "已作废 VOIDED"));
+    free(text);
     /* the Z report is reprinted from what the close stored */
     size = file_size(out_path);
     assert_int_equal(printq_reprint(q, d, z.close_id, &printed), CP_OK);
