@@ -20,6 +20,7 @@
 #include "backoffice/cmd_waste.h"
 #include "backoffice/office.h"
 #include "backoffice/report_offline.h"
+#include "backoffice/report_statement.h"
 #include "backoffice/serve.h"
 
 typedef struct command {
@@ -180,6 +181,9 @@ static const command commands[] = {
     {"report offline", "--month YYYY-MM [--csv]",
      N_("offline charges that took a wallet below its limit, and whether the card is still "
         "blocked"), 0, "month=,csv", cmd_report_offline},
+    {"report statement", "STAFF_NO [--month YYYY-MM] [--csv]",
+     N_("a diner's statement of a month: every movement of their cash and subsidy, and the "
+        "balances after each"), 1, "month=,csv", cmd_report_statement},
     {"metrics",
      "(--month YYYY-MM | --quarter YYYYQn) [--canteen CODE] [--by department|canteen|period]"
      " [--json|--csv] [--clean-threshold G] [--min-meals N] [--min-coverage F] [--red N]"
