@@ -9,19 +9,27 @@
 #include "core/money.h"
 #include "core/nls.h"
 
-/* The cash after a sale is what the diner's cash entries add up to at its
- * tap time (created_at), the sale's own included: offline sales are posted
- * late but carry their tap time, so this is the balance in the order the
- * meals were eaten, as the books now stand. A card is still blocked while
- * any card of the diner is 'blocked_offline' (core/ledger.c). */
+/* The cash after a sale is what the diner's cash entries add up to when it
+ * was posted, the sale's own included: in the order the money moved, as
+ * `report statement` shows it. A charge was posted when its request came
+ * (charge_requests.created_at); its entries carry the tap time, which for
+ * an offline sale is earlier. Counted by tap time, the cash paid out to a
+ * diner who left between an offline meal and its posting was not taken
+ * off, and the report said 92.00 after it where the wallet was at -8.00. A
+ * card is still blocked while any card of the diner is 'blocked_offline'
+ * (core/ledger.c). */
 static const char sql[] =
     "SELECT s.id, s.created_at, s.terminal, di.staff_no, di.name, dep.name, s.total_fen,"
-    " (SELECT coalesce(sum(l.amount_fen), 0) FROM ledger l WHERE l.diner_id = s.diner_id"
-    "   AND l.wallet = 'cash' AND l.created_at <= s.created_at),"
+    " (SELECT coalesce(sum(l.amount_fen), 0) FROM ledger l"
+    "   LEFT JOIN sales ls ON ls.id = l.sale_id AND l.kind = 'charge'"
+    "   LEFT JOIN charge_requests lr ON lr.request_id = ls.request_id"
+    "   WHERE l.diner_id = s.diner_id AND l.wallet = 'cash'"
+    "   AND coalesce(lr.created_at, l.created_at) <= coalesce(r.created_at, s.created_at)),"
     " EXISTS (SELECT 1 FROM cards c WHERE c.diner_id = s.diner_id"
     "   AND c.status = 'blocked_offline')"
     " FROM sales s JOIN diners di ON di.id = s.diner_id"
     " JOIN departments dep ON dep.id = s.department_id"
+    " LEFT JOIN charge_requests r ON r.request_id = s.request_id"
     " WHERE s.offline <> 0 AND s.over_limit <> 0"
     " AND s.business_date >= ?1 AND s.business_date <= ?2"
     " ORDER BY s.created_at, s.id";

@@ -9,7 +9,7 @@
 
 /* Writes to f, as text or CSV, every offline sale of month ("2026-11", by
  * business day) posted over its wallet's limit: sale, tap time, terminal,
- * diner, department at the time, amount, the cash after it in tap order,
+ * diner, department at the time, amount, the cash after it as it was posted,
  * and whether a card of the diner is still blocked for it. */
 cp_err report_offline(db *d, const char *month, int csv, FILE *f);
 

@@ -66,5 +66,15 @@ as_manager topup S0001 1 >/dev/null
 as_manager topup S0001 10 >/dev/null
 echo 0000000001 | "$POS" --headless --terminal POS1 | grep -q '"ok":true' || fail "not served after the top-up"
 echo 0000000002 | "$POS" --headless --terminal POS1 | grep -q '"offline"' && fail "an online answer says offline"
+# a diner who left between an offline lunch and its posting: the cash after
+# it is counted as it was posted, after the pay-out (it said 3.00, the cash
+# before the pay-out less the lunch, where the wallet is at -8.00)
+as_manager topup S0003 11 >/dev/null
+export CLEANPLATE_NOW=2026-11-22T09:00:00
+as_manager diner leave S0003 >/dev/null
+"$POST" POS6 0000000003 2026-11-21T12:00:00 POS6/1 | grep -q '^ok .* -800 over_limit$' ||
+    fail "the leaver's offline lunch"
+"$OFFICE" report offline --month 2026-11 >"$TMPDIR/report"
+grep -q " POS6 *S0003 *8.00 *-8.00 " "$TMPDIR/report" || fail "leaver: $(cat "$TMPDIR/report")"
 "$OFFICE" verify >/dev/null || fail "verify at the end"
 exit 0
