@@ -336,9 +336,9 @@ int64_t metrics_coverage(int64_t trays, int64_t meals, int64_t scale)
     /* Coverage is the share of meals that were weighed, so it stops at all of
      * them. Trays can still outnumber meals without any flag: a sale voided
      * after its tray was weighed (the tray had its meal when it was weighed),
-     * a diner who brings back two trays for one meal, or one who moved to
-     * another department between paying (the meal counts for the old one)
-     * and bringing the tray back (the tray counts for the new one). */
+     * or a diner who brings back two trays for one meal. (A tray counts
+     * where its meal counts, core/waste.c: a diner who moved between paying
+     * and bringing the tray back moves neither.) */
     return metrics_scaled(trays < meals ? trays : meals, meals, scale);
 }
 

@@ -236,8 +236,12 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
     static const char period_sql[] =
         "SELECT id FROM meal_periods WHERE canteen_id = ?1 AND start_min <= ?2"
         " ORDER BY (end_min > ?2) DESC, start_min DESC LIMIT 1";
+    /* The meal of the tray, and the department it was eaten for: a tray
+     * weighed before a move and typed in (or sent by a station that was
+     * offline) after it counts where its meal counts, not in the diner's
+     * department of the day it reached the store. */
     static const char sale_sql[] =
-        "SELECT s.id FROM sales s WHERE s.diner_id = ? AND s.business_date = ?"
+        "SELECT s.id, s.department_id FROM sales s WHERE s.diner_id = ? AND s.business_date = ?"
         " AND s.period_id = ? AND s.canteen_id = ?"
         " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
         " ORDER BY s.created_at DESC LIMIT 1";
@@ -337,8 +341,10 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
         db_bind_int64(st, 3, period_id);
         db_bind_int64(st, 4, canteen_id);
         rc = db_step(st);
-        if (rc == DB_ROW)
+        if (rc == DB_ROW) {
             db_copy_col(sale_id, sizeof sale_id, st, 0);
+            dept_id = db_col_int64(st, 1);
+        }
         db_reset(st);
         if (rc != DB_ROW && rc != DB_DONE)
             return db_fail(d, "reading the diner's sales");

@@ -162,12 +162,22 @@ static void test_department_at_the_time(void **state)
     assert_int_equal(csvread_buffer("moved.csv", moved, strlen(moved), &t), CP_OK);
     assert_int_equal(diners_import(d, t, "moved.csv", "test", &n), CP_OK);
     csvread_free(t);
+    /* a tray of the lunch eaten in D01 counts where its meal counts, also
+     * when it comes after the move (typed in from paper, or sent late by a
+     * station that was offline): it went to D02, and moved D01's figures
+     * to D02 */
     r = tray(d, "0000000001", "p2", 3, 0);
-    assert_string_equal(r.department_code, "D02");
-    assert_string_equal(r.department, "财务处");
+    assert_string_equal(r.department_code, "D01");
+    assert_string_equal(r.sale_id, sale);
     assert_int_equal(fixture_int(d, "SELECT d.code = 'D01' FROM waste_records w JOIN departments"
                                     " d ON d.id = w.department_id WHERE w.placement = 'p1'"), 1);
-    /* D02's rate today counts only the tray weighed while S001 was in D02 */
+    /* the dinner, bought in D02, and its tray go to D02; D02's rate today
+     * counts only that tray */
+    fixture_at("2026-11-20T17:30:00");
+    lunch(d, "S001", "0000000001", sale);
+    r = tray(d, "0000000001", "p3", 3, 0);
+    assert_string_equal(r.department_code, "D02");
+    assert_string_equal(r.department, "财务处");
     assert_int_equal(r.rate_trays, 1);
     assert_int_equal(r.rate_clean, 1);
 }
