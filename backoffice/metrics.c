@@ -250,10 +250,10 @@ static cp_err collect_raw(db *d, const char *from, const char *to, int64_t cante
      * (as in rollup_day); a flagged tray adds to the last column only */
     static const char trays_sql[] =
         "SELECT CASE WHEN w.diner_id IS NULL THEN 0 ELSE w.department_id END, 0,"
-        " count(*) FILTER (WHERE (w.flags & ?5) = 0),"
-        " sum(CASE WHEN (w.flags & ?5) = 0 THEN w.net_g ELSE 0 END),"
-        " count(*) FILTER (WHERE (w.flags & ?5) = 0 AND w.net_g <= ?4),"
-        " count(*) FILTER (WHERE (w.flags & ?5) <> 0)"
+        " count(*) FILTER (WHERE " WASTE_COUNTED("?5") "),"
+        " sum(CASE WHEN " WASTE_COUNTED("?5") " THEN w.net_g ELSE 0 END),"
+        " count(*) FILTER (WHERE " WASTE_COUNTED("?5") " AND w.net_g <= ?4),"
+        " count(*) FILTER (WHERE NOT " WASTE_COUNTED("?5") ")"
         " FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"
         " AND w.business_date BETWEEN ?1 AND ?2 AND w.stage = 'plate'"
         " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"

@@ -29,7 +29,7 @@ enum { BY_CANTEEN, BY_PERIOD, BY_DAY };
 static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts *o,
                              int64_t canteen_id, int by, plate **out, size_t *n)
 {
-#define PLATE_OK "(w.flags & ?7) = 0"
+#define PLATE_OK WASTE_COUNTED("?7")
 #define PLATE_SQL(KEY, WKEY)                                                                   \
     "SELECT key, sum(meals), sum(trays), sum(grams), sum(clean), sum(anon), sum(anon_g),"     \
     " sum(flagged) FROM ("                                                                     \
@@ -488,7 +488,7 @@ cp_err metrics_manual_trays(db *d, const metrics_span *span, int64_t canteen_id,
     static const char sql[] =
         "SELECT count(*) FROM waste_records w WHERE w.stage = 'plate'"
         " AND w.business_date BETWEEN ?1 AND ?2 AND (?3 = 0 OR w.canteen_id = ?3)"
-        " AND w.diner_id IS NOT NULL AND (w.flags & ?4) <> 0 AND (w.flags & ?5) = 0"
+        " AND w.diner_id IS NOT NULL AND (w.flags & ?4) <> 0 AND " WASTE_COUNTED("?5")
         " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)";
     db_stmt *st = db_prepare(d, sql);
 

@@ -7,6 +7,9 @@
 #ifndef CP_ROLLUP_H
 #define CP_ROLLUP_H
 
+/* ROLLUP_DAY_SUMS_SQL counts trays with WASTE_COUNTED: its users include
+ * core/waste.h too. */
+
 /* The threshold the daily rollups count clean trays at; another threshold
  * makes the metrics count from the raw records instead (slower, same answer). */
 #define ROLLUP_THRESHOLD_G 10
@@ -31,7 +34,8 @@
 /* The sums of one closed day per canteen, department and meal period, as
  * rows of (canteen_id, dept, period, meals, trays, grams, clean, flagged); ?1
  * is the day, ?2 the clean-plate threshold, ?3 the flags that leave a tray
- * out (WASTE_FLAGS_LEFT_OUT): such a tray adds to flagged only.
+ * out (WASTE_FLAGS_LEFT_OUT, as WASTE_COUNTED reads them): such a tray adds
+ * to flagged only.
  * CROSS JOIN keeps canteens the outer loop, so that the day's trays are found
  * through waste_canteen_day (canteen, day): with a plain JOIN the planner
  * scanned that whole index for every day, ~0.1 s a day with half a million
@@ -45,10 +49,10 @@
     "       AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"               \
     "       UNION ALL"                                                                   \
     "       SELECT w.canteen_id, CASE WHEN w.diner_id IS NULL THEN 0 ELSE w.department_id END," \
-    "         coalesce(w.period_id, 0), 0, " ROLLUP_ONE_IF("(w.flags & ?3) = 0") ","     \
-    "         CASE WHEN (w.flags & ?3) = 0 THEN w.net_g ELSE 0 END,"                     \
-    "         " ROLLUP_ONE_IF("(w.flags & ?3) = 0 AND w.net_g <= ?2") ","                \
-    "         " ROLLUP_ONE_IF("(w.flags & ?3) <> 0")                                     \
+    "         coalesce(w.period_id, 0), 0, " ROLLUP_ONE_IF(WASTE_COUNTED("?3")) ","       \
+    "         CASE WHEN " WASTE_COUNTED("?3") " THEN w.net_g ELSE 0 END,"                \
+    "         " ROLLUP_ONE_IF(WASTE_COUNTED("?3") " AND w.net_g <= ?2") ","             \
+    "         " ROLLUP_ONE_IF("NOT " WASTE_COUNTED("?3"))                                \
     "       FROM canteens c CROSS JOIN waste_records w ON w.canteen_id = c.id"           \
     "       AND w.business_date = ?1 AND w.stage = 'plate'"                              \
     "       AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id))"     \

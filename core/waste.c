@@ -94,12 +94,12 @@ cp_err waste_clean_rate(db *d, int64_t dept_id, int64_t canteen_id, const char *
     static const char dept_sql[] =
         "SELECT count(*), count(*) FILTER (WHERE w.net_g <= ?3)"
         " FROM waste_records w WHERE w.department_id = ?1 AND w.business_date = ?2"
-        " AND w.stage = 'plate' AND (w.flags & ?4) = 0"
+        " AND w.stage = 'plate' AND " WASTE_COUNTED("?4")
         " AND NOT EXISTS (SELECT 1 FROM waste_records c WHERE c.corrects = w.id)";
     static const char canteen_sql[] =
         "SELECT count(*), count(*) FILTER (WHERE w.net_g <= ?3)"
         " FROM waste_records w WHERE w.canteen_id = ?1 AND w.business_date = ?2"
-        " AND w.stage = 'plate' AND (w.flags & ?4) = 0"
+        " AND w.stage = 'plate' AND " WASTE_COUNTED("?4")
         " AND NOT EXISTS (SELECT 1 FROM waste_records c WHERE c.corrects = w.id)";
     db_stmt *st = db_prepare(d, dept_id > 0 ? dept_sql : canteen_sql);
     int rc;

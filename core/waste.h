@@ -30,6 +30,24 @@ enum {
 #define WASTE_FLAGS_LEFT_OUT \
     (WASTE_FLAG_NEGATIVE | WASTE_FLAG_OVERLOAD | WASTE_FLAG_NO_MEAL | WASTE_FLAG_IMPOSSIBLE)
 
+/* SQL: the plate weighing w (a row of waste_records) counts as a weighed
+ * tray, with WASTE_FLAGS_LEFT_OUT bound at parameter P (its text: "?5"): no
+ * flag leaves it out, or its one flag is no_meal and the diner's meal of
+ * that day and period at that canteen has come since. A meal served by a
+ * till cut off from its server is posted when the till is back, after its
+ * tray may have been weighed; a flag is written once, so such trays stayed
+ * "no meal" for good and the department lost them (trays, grams, coverage).
+ * The metrics, the day's rollups, verify's sums of them and the station's
+ * rate of the day all count with this one text. */
+#define WASTE_COUNTED(P)                                                                   \
+    "((w.flags & " P ") = 0 OR ((w.flags & " P ") = " WASTE_NO_MEAL_SQL " AND EXISTS"       \
+    " (SELECT 1 FROM sales ms WHERE ms.diner_id = w.diner_id"                               \
+    "  AND ms.business_date = w.business_date AND ms.period_id = w.period_id"              \
+    "  AND ms.canteen_id = w.canteen_id"                                                    \
+    "  AND NOT EXISTS (SELECT 1 FROM voids mv WHERE mv.sale_id = ms.id))))"
+#define WASTE_NO_MEAL_SQL "4" /* WASTE_FLAG_NO_MEAL, as SQL text */
+_Static_assert(WASTE_FLAG_NO_MEAL == 4, "WASTE_NO_MEAL_SQL is WASTE_FLAG_NO_MEAL");
+
 /* Net grams at or under which a tray counts as a clean plate (光盘). */
 #define WASTE_CLEAN_PLATE_G 10
 

@@ -381,6 +381,36 @@ static void test_rollup_matches_raw_and_late_records_count(void **state)
     metrics_free(again);
 }
 
+/* A tray weighed before its meal was posted (the till was cut off from its
+ * server and sent the meal later, at its tap time) counts once the meal has
+ * come, in the raw records and in a day rolled up before it came: it stayed
+ * "no meal" for good. A tray whose diner never had the meal stays out. */
+static void test_tray_before_its_offline_meal_counts(void **state)
+{
+    db *d = *state;
+    static const int a[] = {20, 20, 20, 20, 20, 20};
+    month_of(d, 'A', 3, a);
+    /* A1's lunch of the 5th is on a till cut off; A2 has none that day */
+    tray(d, "2026-11-05", "A1", "A", 100, WASTE_FLAG_NO_MEAL);
+    tray(d, "2026-11-05", "A2", "A", 300, WASTE_FLAG_NO_MEAL);
+    fixture_at("2026-11-07T09:00:00"); /* the 5th is rolled up without the meal */
+    metrics_table *before = run(d, "2026-11", NULL, 1, 10);
+    assert_int_equal(row(before, "A")->trays, 18);
+    assert_int_equal(row(before, "A")->flagged_trays, 2);
+    sale(d, "2026-11-05", "A1", "A"); /* the till is back */
+    metrics_table *raw = run(d, "2026-11", NULL, 1, 11);
+    metrics_table *rolled = run(d, "2026-11", NULL, 1, 10);
+    assert_int_equal(row(raw, "A")->trays, 19);
+    assert_int_equal(row(raw, "A")->plate_g, 18 * 20 + 100);
+    assert_int_equal(row(raw, "A")->flagged_trays, 1);
+    assert_int_equal(row(rolled, "A")->trays, 19);
+    assert_int_equal(row(rolled, "A")->plate_g, 18 * 20 + 100);
+    assert_int_equal(row(rolled, "A")->flagged_trays, 1);
+    metrics_free(before);
+    metrics_free(raw);
+    metrics_free(rolled);
+}
+
 /* What a terminal does while the rollup has its sums but not the lock. */
 static void late_tray(void *arg)
 {
@@ -629,7 +659,7 @@ static void flagged_month(db *d)
         }
     }
     tray(d, "2026-11-02", "A1", "A", 29700, WASTE_FLAG_OVERLOAD);
-    tray(d, "2026-11-02", "A2", "A", 35, WASTE_FLAG_NO_MEAL);
+    tray(d, "2026-11-06", "A2", "A", 35, WASTE_FLAG_NO_MEAL); /* no meal that day */
     tray(d, "2026-11-04", "A3", "A", 9999999, WASTE_FLAG_IMPOSSIBLE);
     tray(d, "2026-11-05", "A4", "A", -30, WASTE_FLAG_NEGATIVE);
     tray(d, "2026-11-03", NULL, "A", 29700, WASTE_FLAG_OVERLOAD | WASTE_FLAG_ANONYMOUS);
@@ -898,7 +928,7 @@ int main(void)
         T(test_ranking_and_ties),
         T(test_too_few_diners_zero_trays_anonymous_negative),
         T(test_voids_and_department_moves),
-        T(test_rollup_matches_raw_and_late_records_count),
+        T(test_rollup_matches_raw_and_late_records_count), T(test_tray_before_its_offline_meal_counts),
         T(test_rollup_counts_a_record_that_comes_during_it),
         T(test_quarter_and_change),
         T(test_rollup_rows_counted_once),
