@@ -91,6 +91,36 @@ int cmd_waste_add(office_ctx *c)
     return 0;
 }
 
+/* ---- waste correct ---------------------------------------------------------- */
+
+int cmd_waste_correct(office_ctx *c)
+{
+    const char *grams = office_opt(c, "grams"), *manager;
+    int voiding = office_opt(c, "void") != NULL, rc;
+    char new_id[IDS_LEN];
+    int64_t g = -1;
+    cp_err err;
+
+    if ((grams != NULL) == voiding) {
+        fprintf(stderr, _("cleanplate-office: give --grams N (the weight it should have had) "
+                          "or --void (it was no tray of this diner, or none at all)\n"));
+        return 2;
+    }
+    if ((rc = office_need(c, "reason")) || (grams && (rc = parse_grams(grams, &g))))
+        return rc;
+    /* a correction changes the public ranking: a manager answers for it */
+    if ((rc = office_manager(c, "manager", &manager)))
+        return rc;
+    if ((err = waste_correct(c->d, c->pos[0], g, office_opt(c, "reason"), manager, new_id)))
+        return office_fail(err);
+    if (voiding)
+        printf(_("weighing %s taken back by %s: it counts nowhere now\n"), c->pos[0], new_id);
+    else
+        printf(_("weighing %s corrected by %s: %lld g now counts in its place\n"), c->pos[0],
+               new_id, (long long)g);
+    return 0;
+}
+
 /* ---- import weighings ------------------------------------------------------- */
 
 /* The one weighing of a file's line f (at,stage,staff_no,department,canteen,

@@ -12,6 +12,9 @@
  * with a PIN, and prints it. Returns the exit code. */
 int cmd_waste_add(office_ctx *c);
 
+/* waste correct ID (--grams N | --void) --reason TEXT --manager NAME. */
+int cmd_waste_correct(office_ctx *c);
+
 /* import weighings FILE --terminal CODE --manager NAME: the weighings of a
  * CSV file (at,stage,staff_no,department,canteen,grams,category,reason),
  * typed in by hand when a scale was broken, all or nothing, each flagged

@@ -223,6 +223,10 @@ static const command commands[] = {
      N_("record a weighing by hand when a scale is broken (flagged manual; a manager answers "
         "for it)"), 0,
      CMD_WASTE_ADD_OPTIONS, cmd_waste_add},
+    {"waste correct", "ID (--grams N | --void) --reason TEXT --manager NAME",
+     N_("correct a weighing typed or put wrong (the weight it should have had), or take it "
+        "back; the old one stays, left out"), 1, "grams=,void,reason=,manager=",
+     cmd_waste_correct},
     {"import weighings", "FILE --terminal CODE --manager NAME",
      N_("record the weighings written down while a scale was broken, all or nothing (CSV: "
         "at,stage,staff_no,department,canteen,grams,category,reason; flagged manual)"), 1,

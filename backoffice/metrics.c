@@ -473,10 +473,11 @@ cp_err metrics_print_text(const metrics_table *t, FILE *f)
             t->span.label, t->span.from, t->span.to, t->n, t->eligible,
             t->opts.clean_threshold_g, t->opts.min_meals, t->opts.min_coverage_pct,
             METRICS_MIN_DINERS);
-    fprintf(f, P_("%lld flagged tray left out (overload, negative, impossible weight or no meal; "
-                  "kitchen weighings: --by canteen)\n",
-                  "%lld flagged trays left out (overload, negative, impossible weight or no meal; "
-                  "kitchen weighings: --by canteen)\n", (unsigned long)t->flagged_trays),
+    fprintf(f, P_("%lld flagged tray left out (overload, negative, impossible weight, no meal "
+                  "or taken back; kitchen weighings: --by canteen)\n",
+                  "%lld flagged trays left out (overload, negative, impossible weight, no meal "
+                  "or taken back; kitchen weighings: --by canteen)\n",
+                  (unsigned long)t->flagged_trays),
             (long long)t->flagged_trays);
     fprintf(f, "%4s %-6s %-12s %7s %6s %6s %9s %7s %6s %6s %7s %7s %s\n", "rank", "list",
             "code", "meals", "diners", "trays", "plate_g", "g/tray", "clean", "cover", "change",

@@ -29,6 +29,8 @@ static const char *const flag_names[] = {
     NC_("weighing flag", "anonymous"),
     /* TRANSLATORS: a weight no scale can read */
     NC_("weighing flag", "impossible"),
+    /* TRANSLATORS: a correction that took a wrong weighing back */
+    NC_("weighing flag", "voided"),
 };
 
 cp_err waste_stage_valid(const char *stage)
@@ -507,6 +509,102 @@ cp_err waste_record_batch(db *d, const waste_req *reqs, size_t n, size_t *failed
             *failed = i; /* a full disk or a store that cannot be written: no line's fault */
     }
     if (err) {
+        db_rollback(d);
+        return err;
+    }
+    return db_commit(d);
+}
+
+/* ---- corrections ------------------------------------------------------------ */
+
+/* The weighing id's flags, the id of its correction if it has one, and the
+ * terminal whose numbers the correction takes; *found says whether it is. */
+static cp_err read_for_correction(db *d, const char *id, int *flags, char corrected[IDS_LEN],
+                                  char terminal[64], int *found)
+{
+    static const char sql[] =
+        "SELECT w.flags, coalesce((SELECT min(k.id) FROM waste_records k WHERE k.corrects = w.id),"
+        " ''), w.terminal FROM waste_records w WHERE w.id = ?";
+    db_stmt *st = db_prepare(d, sql);
+    int rc;
+
+    *found = 0;
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, id);
+    if ((rc = db_step(st)) == DB_ROW) {
+        *found = 1;
+        *flags = db_col_int(st, 0);
+        db_copy_col(corrected, IDS_LEN, st, 1);
+        db_copy_col(terminal, 64, st, 2);
+    }
+    db_reset(st);
+    return rc == DB_ROW || rc == DB_DONE ? CP_OK : db_fail(d, "reading the weighing");
+}
+
+/* Writes the correction of id in the caller's transaction. */
+static cp_err correct_in_txn(db *d, const char *id, int64_t grams, const char *reason,
+                             const char *actor, char new_id[IDS_LEN])
+{
+    /* the tray as it was (diner, department, meal, day), with the weight
+     * it should have had, or the weights it had when it is taken back */
+    static const char insert_sql[] =
+        "INSERT INTO waste_records(id, placement, terminal, canteen_id, stage, diner_id,"
+        " department_id, card_no, sale_id, period_id, business_date, gross_g, tare_g, net_g,"
+        " category, reason, flags, actor, created_at, corrects)"
+        " SELECT ?1, NULL, w.terminal, w.canteen_id, w.stage, w.diner_id, w.department_id,"
+        " w.card_no, w.sale_id, w.period_id, w.business_date,"
+        " CASE WHEN ?2 < 0 THEN w.gross_g ELSE ?2 END, CASE WHEN ?2 < 0 THEN w.tare_g ELSE 0 END,"
+        " CASE WHEN ?2 < 0 THEN w.net_g ELSE ?2 END, w.category, w.reason, ?3, ?4, ?5, w.id"
+        " FROM waste_records w WHERE w.id = ?6";
+    char corrected[IDS_LEN], terminal[64], at[CP_TIME_ISO_LEN], detail[320];
+    int flags, found;
+    db_stmt *st;
+    cp_err err;
+
+    if ((err = read_for_correction(d, id, &flags, corrected, terminal, &found)))
+        return err;
+    if (!found)
+        return cp_fail(CP_ERR_NOT_FOUND, "no weighing '%s' (its id is on the station's answer "
+                       "and in `cleanplate-office import weighings`' output, like W1-000073)", id);
+    if (corrected[0])
+        return cp_fail(CP_ERR_EXISTS, "weighing %s was corrected already, by %s: correct %s",
+                       id, corrected, corrected);
+    /* what the new record says of itself: typed in; the tray's meal (or its
+     * lack) and its being nobody's stay; the scale's flags go with the old
+     * weight; a record taken back counts nowhere */
+    flags = (flags & (WASTE_FLAG_NO_MEAL | WASTE_FLAG_ANONYMOUS)) | WASTE_FLAG_MANUAL |
+            (grams < 0 ? WASTE_FLAG_VOIDED : 0);
+    if ((err = clock_now_iso(at)) || (err = ids_next(d, terminal, new_id)))
+        return err;
+    if (!(st = db_prepare(d, insert_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, new_id);
+    db_bind_int64(st, 2, grams);
+    db_bind_int(st, 3, flags);
+    db_bind_text(st, 4, actor);
+    db_bind_text(st, 5, at);
+    db_bind_text(st, 6, id);
+    if ((err = db_step_done(d, st, "saving the correction")))
+        return err;
+    snprintf(detail, sizeof detail, "corrects %s: %s", id, reason);
+    return audit_event(d, actor, NULL, "waste.record", new_id, detail, NULL);
+}
+
+cp_err waste_correct(db *d, const char *id, int64_t grams, const char *reason,
+                     const char *actor, char new_id[IDS_LEN])
+{
+    cp_err err;
+
+    if (!reason || !*reason || strpbrk(reason, "\r\n") || utf8_chars(reason) > 200)
+        return cp_fail(CP_ERR_INVALID, "give why on one line of at most 200 characters: "
+                       "--reason TEXT");
+    if (grams > WASTE_MAX_TYPED_G)
+        return cp_fail(CP_ERR_INVALID, "%lld g: a weighing typed by hand is at most %lld g",
+                       (long long)grams, (long long)WASTE_MAX_TYPED_G);
+    if ((err = db_begin(d)))
+        return err;
+    if ((err = correct_in_txn(d, id, grams, reason, actor, new_id))) {
         db_rollback(d);
         return err;
     }

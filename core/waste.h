@@ -21,14 +21,17 @@ enum {
                                     * and no department given */
     WASTE_FLAG_IMPOSSIBLE = 1 << 5, /* a weight no scale can show (a garbled frame such as
                                      * "+9999999999 kg"): kept as read, never believed */
+    WASTE_FLAG_VOIDED = 1 << 6,    /* a correction that takes a weighing back: it was no
+                                    * tray of this diner, or none at all (waste_correct) */
 };
 
 /* The flags of a weighing whose weight is not believed (or has no meal to
  * set it against): such weighings are kept and counted apart, never summed
  * as waste, plate or kitchen, and never counted as weighed trays. Manual and
  * anonymous weighings are real weights and count. */
-#define WASTE_FLAGS_LEFT_OUT \
-    (WASTE_FLAG_NEGATIVE | WASTE_FLAG_OVERLOAD | WASTE_FLAG_NO_MEAL | WASTE_FLAG_IMPOSSIBLE)
+#define WASTE_FLAGS_LEFT_OUT                                                               \
+    (WASTE_FLAG_NEGATIVE | WASTE_FLAG_OVERLOAD | WASTE_FLAG_NO_MEAL | WASTE_FLAG_IMPOSSIBLE | \
+     WASTE_FLAG_VOIDED)
 
 /* SQL: the plate weighing w (a row of waste_records) counts as a weighed
  * tray, with WASTE_FLAGS_LEFT_OUT bound at parameter P (its text: "?5"): no
@@ -126,6 +129,17 @@ typedef struct waste_res {
     int rate_pct;            /* rounded percentage, -1 when there were no trays */
     char message[256];       /* a note for the screen ("card ... is not registered"), or "" */
 } waste_res;
+
+/* Corrects the weighing id, typed wrong or put on the wrong card: a new
+ * record that names it (corrects), so that it is left out everywhere and
+ * the new one counts instead; the old stays, append-only. grams >= 0: the
+ * weight it should have had (net, typed: flagged manual); grams < 0: taken
+ * back (the new record is flagged voided and counts nowhere). A weighing
+ * corrected already is refused (correct its correction). The day's rollup
+ * is made again. actor answers for it; reason (one line) is in the audit
+ * log with it. *new_id gets the new record's id. */
+cp_err waste_correct(db *d, const char *id, int64_t grams, const char *reason,
+                     const char *actor, char new_id[IDS_LEN]);
 
 /* Records one weighing in one transaction: looks up the diner of the card
  * (or staff number) and their department now, links their non-void sale of

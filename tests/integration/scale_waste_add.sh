@@ -105,4 +105,31 @@ must_fail "--manager" "$OFFICE" import weighings "$TMPDIR/w.csv" --terminal W1
 [ "$(sql 'SELECT count(*) FROM waste_records')" -eq 7 ] || fail "a refused import wrote weighings"
 "$OFFICE" verify >/dev/null || fail "verify after the imports"
 "$OFFICE" waste add --help | grep -q 'flagged manual' || fail "waste add --help"
+
+# waste correct: a tray typed 1500 g for 150 g is corrected, then the
+# correction taken back (it was nobody's tray of S0002): the old records
+# stay, left out; the month's figures follow (they could not be corrected)
+as_manager topup S0002 20 >/dev/null
+echo 0000000002 | "$POS" --headless --terminal POS1 | grep -q '"ok":true' || fail "S0002's lunch"
+as_manager waste add --stage plate --staff-no S0002 --grams 1500 --terminal W1 >"$TMPDIR/out"
+wrong=$(sed -n 's/^recorded \([^:]*\):.*/\1/p' "$TMPDIR/out")
+grams() { "$OFFICE" metrics --month 2026-11 --json | jq '[.[] | .plate_g] | add'; }
+before=$(grams)
+as_manager waste correct "$wrong" --grams 150 --reason "typed 1500 for 150" >"$TMPDIR/out" ||
+    fail "waste correct: $(cat "$TMPDIR/out")"
+fixed=$(sed -n "s/^weighing $wrong corrected by \([^:]*\): 150 g now counts in its place$/\1/p" "$TMPDIR/out")
+[ -n "$fixed" ] || fail "waste correct said: $(cat "$TMPDIR/out")"
+[ "$(grams)" = $((before - 1350)) ] || fail "corrected: $(grams) g, was $before g"
+must_fail "was corrected already, by $fixed: correct $fixed" as_manager waste correct "$wrong" \
+    --grams 15 --reason again
+as_manager waste correct "$fixed" --void --reason "not S0002's tray" | grep -q "taken back" ||
+    fail "waste correct --void"
+[ "$(grams)" = $((before - 1500)) ] || fail "taken back: $(grams) g, was $before g"
+must_fail "give --grams N" as_manager waste correct "$fixed" --reason x
+must_fail "--reason" as_manager waste correct "$fixed" --grams 1
+must_fail "no weighing 'W9-999999'" as_manager waste correct W9-999999 --void --reason x
+[ "$(sql "SELECT count(*) FROM waste_records WHERE corrects IS NOT NULL")" = 2 ] &&
+    [ "$(sql "SELECT count(*) FROM audit WHERE subject = '$fixed' AND detail LIKE 'corrects $wrong: typed%'")" = 1 ] ||
+    fail "the corrections and their reasons are not kept"
+"$OFFICE" verify >/dev/null || fail "verify after the corrections"
 echo "scale_waste_add: ok"
