@@ -22,6 +22,7 @@ typedef struct acc {
     char code[64];                 /* 1-32 letters, digits, - or _ (the import's rule) */
     char *name;                    /* owned; NULL when the names were not asked for */
     int64_t meals, diners, trays, plate_g, clean, flagged;
+    int64_t tray_diners;           /* diners whose trays make the figure (tray_diner_month) */
 } acc;
 
 typedef struct accs {
@@ -287,8 +288,13 @@ static cp_err collect(db *d, const metrics_span *span, const metrics_opts *o,
         " sum(flagged) FROM rollup_day WHERE business_date BETWEEN ?1 AND ?2"
         " AND (?3 = 0 OR canteen_id = ?3)" ROLLUP_LISTED("business_date")
         " GROUP BY department_id";
+    /* the diners who paid, and those whose trays make the figure: a
+     * department is ranked only when both are five or more */
     static const char diners_sql[] =
-        "SELECT department_id, count(DISTINCT diner_id) FROM diner_month"
+        "SELECT department_id, count(DISTINCT diner_id), 0 FROM diner_month"
+        " WHERE month BETWEEN ?1 AND ?2 AND (?3 = 0 OR canteen_id = ?3) GROUP BY department_id"
+        " UNION ALL"
+        " SELECT department_id, 0, count(DISTINCT diner_id) FROM tray_diner_month"
         " WHERE month BETWEEN ?1 AND ?2 AND (?3 = 0 OR canteen_id = ?3) GROUP BY department_id";
     char closed_to[11], open_from[11];
     db_stmt *st;
@@ -319,8 +325,10 @@ static cp_err collect(db *d, const metrics_span *span, const metrics_opts *o,
     db_bind_int64(st, 3, canteen_id);
     while ((rc = db_step(st)) == DB_ROW) {
         acc *a = acc_find(all, db_col_int64(st, 0));
-        if (a)
-            a->diners = db_col_int64(st, 1);
+        if (a) {
+            a->diners += db_col_int64(st, 1);
+            a->tray_diners += db_col_int64(st, 2);
+        }
     }
     db_reset(st);
     return rc == DB_DONE ? CP_OK : db_fail(d, "counting diners");
@@ -404,7 +412,8 @@ cp_err metrics_departments(db *d, const metrics_span *span, const metrics_opts *
         row->coverage_permille = (int)metrics_coverage(a->trays, a->meals, 1000);
         row->eligible = a->meals >= o->min_meals && a->meals > 0 &&
                         a->trays * 100 >= (int64_t)o->min_coverage_pct * a->meals &&
-                        a->diners >= METRICS_MIN_DINERS && a->trays > 0;
+                        a->diners >= METRICS_MIN_DINERS &&
+                        a->tray_diners >= METRICS_MIN_DINERS && a->trays > 0;
         if (prev.a[i].trays > 0 && a->trays > 0) {
             row->has_change = 1;
             row->change_x10 = row->g_per_tray_x10 - metrics_scaled(prev.a[i].plate_g, prev.a[i].trays, 10);

@@ -211,8 +211,9 @@ cp_err metrics_rollup_day(db *d, const char *date, void (*between)(void *), void
 
 cp_err metrics_rollup_forget(db *d, const metrics_span *span)
 {
-    /* diner_month is kept by the triggers of sales and voids: listed again
-     * from the sales here (ON CONFLICT: a terminal's sale that came
+    /* diner_month is kept by the triggers of sales and voids, and
+     * tray_diner_month by that of weighings: listed again from the records
+     * here (ON CONFLICT: a terminal's sale or a station's weighing that came
      * meanwhile listed its diner first) */
     static const char *const sqls[] = {
         "DELETE FROM rollup_days WHERE business_date BETWEEN ?1 AND ?2",
@@ -220,6 +221,11 @@ cp_err metrics_rollup_forget(db *d, const metrics_span *span)
         "INSERT INTO diner_month SELECT DISTINCT substr(business_date, 1, 7), canteen_id,"
         " department_id, diner_id FROM sales s WHERE s.business_date BETWEEN ?1 AND ?2"
         " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
+        " ON CONFLICT DO NOTHING",
+        "DELETE FROM tray_diner_month WHERE month BETWEEN substr(?1, 1, 7) AND substr(?2, 1, 7)",
+        "INSERT INTO tray_diner_month SELECT DISTINCT substr(w.business_date, 1, 7),"
+        " w.canteen_id, w.department_id, w.diner_id FROM waste_records w"
+        " WHERE w.business_date BETWEEN ?1 AND ?2 AND " WASTE_DINER_TRAY("w")
         " ON CONFLICT DO NOTHING",
     };
     db_stmt *st;

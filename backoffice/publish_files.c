@@ -149,7 +149,7 @@ cp_err publish_write_html(const char *path, const metrics_table *t, const publis
     }
     fprintf(f, "<h2>评比规则</h2>\n<ul>\n<li>按盘均剩餐克数从少到多排名，相同时光盘率高者在前，"
                "再按部门编码。</li>\n<li>光盘：剩餐不超过 %d 克。</li>\n"
-               "<li>参评条件：就餐不少于 %d 人次，称重覆盖率不低于 %d%%，就餐人数不少于 %d 人。"
+               "<li>参评条件：就餐不少于 %d 人次，称重覆盖率不低于 %d%%，就餐人数与交回餐盘人数均不少于 %d 人。"
                "</li>\n<li>红榜取前 %d 名，黑榜取后 %d 名；参评部门不足时各取一半以内。</li>\n"
                "</ul>\n",
             t->opts.clean_threshold_g, t->opts.min_meals, t->opts.min_coverage_pct,
@@ -209,7 +209,7 @@ cp_err publish_write_pdf(const char *path, const metrics_table *t, const publish
     pdf_heading(doc, "评比规则");
     snprintf(text, sizeof text,
              "按盘均剩餐克数从少到多排名，相同时光盘率高者在前，再按部门编码。光盘指剩餐不超过 "
-             "%d 克。参评条件：就餐不少于 %d 人次，称重覆盖率不低于 %d%%，就餐人数不少于 %d 人。"
+             "%d 克。参评条件：就餐不少于 %d 人次，称重覆盖率不低于 %d%%，就餐人数与交回餐盘人数均不少于 %d 人。"
              "红榜取前 %d 名，黑榜取后 %d 名；参评部门不足时各取一半以内。",
              t->opts.clean_threshold_g, t->opts.min_meals, t->opts.min_coverage_pct,
              METRICS_MIN_DINERS, t->opts.red, t->opts.black);

@@ -767,7 +767,44 @@ static const migration migrations[] = {
     "CREATE TRIGGER price_history_no_update BEFORE UPDATE ON price_history BEGIN"
     "  SELECT RAISE(ABORT, 'the history of prices is append-only: set a new price'); END;"
     "CREATE TRIGGER price_history_no_delete BEFORE DELETE ON price_history BEGIN"
-    "  SELECT RAISE(ABORT, 'the history of prices is append-only: set a new price'); END;",
+    "  SELECT RAISE(ABORT, 'the history of prices is append-only: set a new price'); END;"
+
+    /* and the diners whose trays make a department's figure, per month,
+     * canteen and department (WASTE_DINER_TRAY in core/waste.h: a plate of
+     * a diner, no flag that leaves it out, 103, not corrected): a
+     * department is ranked only with the trays of at least five diners. It
+     * was ranked with five paying diners, and one diner's 20 trays were
+     * published as the department's figure. A correction takes its
+     * record's diner out when no other such tray of theirs is left. */
+    "CREATE TABLE tray_diner_month ("
+    "  month TEXT NOT NULL,"
+    "  canteen_id INTEGER NOT NULL,"
+    "  department_id INTEGER NOT NULL,"
+    "  diner_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (month, canteen_id, department_id, diner_id)"
+    ") STRICT, WITHOUT ROWID;"
+    "INSERT OR IGNORE INTO tray_diner_month"
+    "  SELECT substr(w.business_date, 1, 7), w.canteen_id, w.department_id, w.diner_id"
+    "  FROM waste_records w WHERE w.stage = 'plate' AND w.diner_id IS NOT NULL"
+    "  AND w.department_id IS NOT NULL AND (w.flags & 103) = 0"
+    "  AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id);"
+    "CREATE TRIGGER waste_tray_diner AFTER INSERT ON waste_records"
+    "  WHEN NEW.stage = 'plate' AND NEW.diner_id IS NOT NULL BEGIN"
+    "  DELETE FROM tray_diner_month WHERE NEW.corrects IS NOT NULL"
+    "    AND (month, canteen_id, department_id, diner_id) IN"
+    "    (SELECT substr(o.business_date, 1, 7), o.canteen_id, o.department_id, o.diner_id"
+    "     FROM waste_records o WHERE o.id = NEW.corrects)"
+    "    AND NOT EXISTS (SELECT 1 FROM waste_records o, waste_records x"
+    "      WHERE o.id = NEW.corrects AND x.department_id = o.department_id"
+    "      AND x.business_date BETWEEN substr(o.business_date, 1, 7) || '-01'"
+    "                              AND substr(o.business_date, 1, 7) || '-31'"
+    "      AND x.diner_id = o.diner_id AND x.canteen_id = o.canteen_id AND x.id <> o.id"
+    "      AND x.stage = 'plate' AND (x.flags & 103) = 0"
+    "      AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = x.id));"
+    "  INSERT OR IGNORE INTO tray_diner_month SELECT substr(NEW.business_date, 1, 7),"
+    "    NEW.canteen_id, NEW.department_id, NEW.diner_id"
+    "    WHERE NEW.department_id IS NOT NULL AND (NEW.flags & 103) = 0;"
+    "END;",
      .pg = schema_pg_v17},
 };
 
@@ -813,6 +850,8 @@ const schema_table schema_tables[] = {
      * owner on PostgreSQL (schema version 16) */
     {"rollup_days", "business_date", 1, "SELECT", NULL},
     {"diner_month", "month, canteen_id, department_id, diner_id", 1, "SELECT", NULL},
+    /* kept by the trigger of weighings (schema version 17), as the owner */
+    {"tray_diner_month", "month, canteen_id, department_id, diner_id", 1, "SELECT", NULL},
     /* seeded by its migration: the target's seed is replaced by the original's */
     {"food_categories", "position", 1, "SELECT", NULL},
     {"purchases", "id", 0, "SELECT", NULL},

@@ -154,17 +154,48 @@ static cp_err report_rows(db *d, db_stmt *st, const char *what, FILE *report, lo
     return CP_OK;
 }
 
-/* Reports what diner_month_sql finds from from to to. */
+/* The diners of each month from ?1 to ?2 that tray_diner_month and the
+ * weighings disagree on (WASTE_DINER_TRAY): a department is ranked only with
+ * the trays of five diners, counted from the table its trigger keeps. */
+static const char tray_diner_month_sql[] =
+    "SELECT 'month ' || m.month || ', canteen ' || m.canteen_id || ', department '"
+    " || m.department_id || ', diner ' || m.diner_id || ': listed without a tray'"
+    " FROM tray_diner_month m WHERE m.month BETWEEN substr(?1, 1, 7) AND substr(?2, 1, 7)"
+    " AND NOT EXISTS (SELECT 1 FROM waste_records w"
+    "   WHERE w.department_id = m.department_id"
+    "   AND w.business_date BETWEEN m.month || '-01' AND m.month || '-31'"
+    "   AND w.diner_id = m.diner_id AND w.canteen_id = m.canteen_id"
+    "   AND " WASTE_DINER_TRAY("w") ")"
+    " UNION ALL"
+    " SELECT DISTINCT 'month ' || substr(w.business_date, 1, 7) || ', canteen '"
+    " || w.canteen_id || ', department ' || w.department_id || ', diner ' || w.diner_id"
+    " || ': a tray, not listed' FROM waste_records w WHERE w.business_date BETWEEN ?1 AND ?2"
+    " AND " WASTE_DINER_TRAY("w")
+    " AND NOT EXISTS (SELECT 1 FROM tray_diner_month m"
+    "   WHERE m.month = substr(w.business_date, 1, 7) AND m.canteen_id = w.canteen_id"
+    "   AND m.department_id = w.department_id AND m.diner_id = w.diner_id)"
+    " ORDER BY 1";
+
+/* Reports what diner_month_sql and tray_diner_month_sql find from from to to. */
 static cp_err check_diner_month(db *d, const char *from, const char *to, FILE *report,
                                 long *problems)
 {
     db_stmt *st = db_prepare(d, diner_month_sql);
+    cp_err err;
 
     if (!st)
         return CP_ERR_DB;
     db_bind_text(st, 1, from);
     db_bind_text(st, 2, to);
-    return report_rows(d, st, N_("diners of a month differ from the sales"), report, problems);
+    if ((err = report_rows(d, st, N_("diners of a month differ from the sales"), report,
+                           problems)))
+        return err;
+    if (!(st = db_prepare(d, tray_diner_month_sql)))
+        return CP_ERR_DB;
+    db_bind_text(st, 1, from);
+    db_bind_text(st, 2, to);
+    return report_rows(d, st, N_("diners of a month's trays differ from the weighings"), report,
+                       problems);
 }
 
 /* How many rows of day's rollups (rollup_day, rollup_sales) differ from

@@ -51,6 +51,20 @@ enum {
 #define WASTE_NO_MEAL_SQL "4" /* WASTE_FLAG_NO_MEAL, as SQL text */
 _Static_assert(WASTE_FLAG_NO_MEAL == 4, "WASTE_NO_MEAL_SQL is WASTE_FLAG_NO_MEAL");
 
+/* SQL: the weighing a (an alias of waste_records) is a tray that makes a
+ * department's figure for the rule that a department is ranked only with
+ * the trays of at least five diners (backoffice/metrics.c): a diner's
+ * plate, no flag that leaves it out (no_meal included: a meal posted later
+ * brings the tray into the figure, WASTE_COUNTED, not its diner into the
+ * five), not corrected. tray_diner_month lists the diners of such trays
+ * (schema version 17 keeps it by a trigger); verify compares the two. */
+#define WASTE_DINER_TRAY(a)                                                                \
+    a ".stage = 'plate' AND " a ".diner_id IS NOT NULL AND " a ".department_id IS NOT NULL" \
+    " AND (" a ".flags & " WASTE_LEFT_OUT_SQL ") = 0"                                       \
+    " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = " a ".id)"
+#define WASTE_LEFT_OUT_SQL "103" /* WASTE_FLAGS_LEFT_OUT, as SQL text */
+_Static_assert(WASTE_FLAGS_LEFT_OUT == 103, "WASTE_LEFT_OUT_SQL is WASTE_FLAGS_LEFT_OUT");
+
 /* Net grams at or under which a tray counts as a clean plate (光盘). */
 #define WASTE_CLEAN_PLATE_G 10
 

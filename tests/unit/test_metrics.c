@@ -19,6 +19,7 @@
 #include "core/diners.h"
 #include "core/ledger.h"
 #include "core/schema.h"
+#include "core/verify.h"
 #include "core/waste.h"
 #include "tests/unit/helpers/fixture.h"
 
@@ -322,6 +323,58 @@ static void test_too_few_diners_zero_trays_anonymous_negative(void **state)
     assert_int_equal(t->eligible, 1);
     assert_null(row(t, "A")->list); /* one eligible: half of one is none */
     metrics_free(t);
+}
+
+/* Five diners pay, one of them brings back every tray: the department's
+ * figure is that one diner's, so it is not ranked; once the trays of five
+ * diners make it, it is. A correction that takes back a diner's one tray
+ * takes the diner out again; a tray flagged no meal never brings one in.
+ * verify finds the list of a month's tray diners changed by hand. */
+static void test_five_diners_behind_the_trays(void **state)
+{
+    db *d = *state;
+    char staff[8], date[16];
+    FILE *devnull = fopen("/dev/null", "w");
+    long problems = 0;
+
+    for (int day = 1; day <= 20; day++) {
+        snprintf(date, sizeof date, "2026-11-%02d", day + 1);
+        sale(d, date, "A1", "A");
+        tray(d, date, "A1", "A", 200, 0);
+    }
+    for (int i = 2; i <= 5; i++) {
+        snprintf(staff, sizeof staff, "A%d", i);
+        sale(d, "2026-11-25", staff, "A");
+    }
+    tray(d, "2026-11-26", "A2", "A", 50, WASTE_FLAG_NO_MEAL); /* no meal: no diner */
+    fixture_at("2026-12-05T09:00:00");
+    metrics_table *t = run(d, "2026-11", NULL, 20, 10);
+    assert_int_equal(row(t, "A")->diners, 5);
+    assert_int_equal(row(t, "A")->trays, 20);
+    assert_int_equal(row(t, "A")->eligible, 0);
+    metrics_free(t);
+    for (int i = 2; i <= 5; i++) {
+        snprintf(staff, sizeof staff, "A%d", i);
+        tray(d, "2026-11-25", staff, "A", 20, 0);
+    }
+    t = run(d, "2026-11", NULL, 20, 10);
+    assert_int_equal(row(t, "A")->eligible, 1);
+    metrics_free(t);
+    /* A5's one tray taken back: four diners behind the trays again */
+    char id[IDS_LEN], tray5[IDS_LEN];
+    snprintf(tray5, sizeof tray5, "W-%d", seq);
+    assert_int_equal(waste_correct(d, tray5, -1, "not A5's tray", "test", id), CP_OK);
+    t = run(d, "2026-11", NULL, 20, 10);
+    assert_int_equal(row(t, "A")->trays, 23);
+    assert_int_equal(row(t, "A")->eligible, 0);
+    metrics_free(t);
+    assert_int_equal(verify_derived(d, "2026-11-01", "2026-11-30", devnull, &problems), CP_OK);
+    assert_int_equal(problems, 0);
+    sql(d, "INSERT INTO tray_diner_month SELECT '2026-11', 1, dep.id, di.id FROM diners di,"
+           " departments dep WHERE di.staff_no = 'A6' AND dep.code = 'A'");
+    assert_int_equal(verify_derived(d, "2026-11-01", "2026-11-30", devnull, &problems), CP_OK);
+    assert_int_equal(problems, 1);
+    fclose(devnull);
 }
 
 static void test_voids_and_department_moves(void **state)
@@ -929,6 +982,7 @@ int main(void)
         T(test_too_few_diners_zero_trays_anonymous_negative),
         T(test_voids_and_department_moves),
         T(test_rollup_matches_raw_and_late_records_count), T(test_tray_before_its_offline_meal_counts),
+        T(test_five_diners_behind_the_trays),
         T(test_rollup_counts_a_record_that_comes_during_it),
         T(test_quarter_and_change),
         T(test_rollup_rows_counted_once),
