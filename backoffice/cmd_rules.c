@@ -64,7 +64,7 @@ int cmd_rules_set(office_ctx *c)
     if (!err && offline != CANTEEN_RULE_KEEP)
         err = canteen_set_offline_cap(c->d, c->pos[0], offline, manager);
     if (err || (err = canteen_get_rules(c->d, c->pos[0], &meals, &cap, &overdraft)) ||
-        (err = canteen_offline_cap(c->d, NULL, c->pos[0], &offline, &set)))
+        (err = canteen_offline_cap(c->d, NULL, c->pos[0], NULL, &offline, &set)))
         return office_fail(err);
     printf(P_("category %s: %d meal per period, daily cap %s, overdraft %s\n",
               "category %s: %d meals per period, daily cap %s, overdraft %s\n",
@@ -92,7 +92,7 @@ static cp_err list_one(office_ctx *c, const char *category, json_t *rows)
     cp_err err;
 
     if ((err = canteen_get_rules(c->d, category, &meals, &cap, &overdraft)) ||
-        (err = canteen_offline_cap(c->d, canteen, category, &offline, &set)))
+        (err = canteen_offline_cap(c->d, canteen, category, NULL, &offline, &set)))
         return err;
     if (rows) {
         json_t *o = json_pack("{s:s, s:i, s:I, s:I}", "category", category,

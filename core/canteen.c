@@ -423,13 +423,18 @@ cp_err canteen_set_offline_cap(db *d, const char *category, int64_t fen, const c
                      "rules.offline_cap", category, fen < 0 ? "lunch" : money_format(fen, money));
 }
 
-cp_err canteen_offline_cap(db *d, const char *canteen_code, const char *category, int64_t *fen,
-                           int *set)
+cp_err canteen_offline_cap(db *d, const char *canteen_code, const char *category,
+                           const char *at, int64_t *fen, int *set)
 {
+    /* the one set; one lunch now; the lunch's price at ?3 (price_history) */
     static const char sql[] =
         "SELECT (SELECT offline_daily_cap_fen FROM category_rules WHERE category = ?1),"
         " coalesce(" CANTEEN_ONE_LUNCH_SQL("(SELECT c.id FROM canteens c WHERE c.code = ?2)",
-                                           "?1") ", -1)";
+                                           "?1") ", -1),"
+        " coalesce((SELECT h.price_fen FROM price_history h"
+        "   JOIN meal_periods m ON m.id = h.period_id JOIN canteens c ON c.id = m.canteen_id"
+        "   WHERE c.code = ?2 AND h.category = ?1 AND m.name = 'lunch' AND h.from_at <= ?3"
+        "   ORDER BY h.from_at DESC, h.id DESC LIMIT 1), -1)";
     db_stmt *st = db_prepare(d, sql);
     int rc, given = 0;
 
@@ -439,9 +444,21 @@ cp_err canteen_offline_cap(db *d, const char *canteen_code, const char *category
     db_bind_text(st, 1, category);
     if (canteen_code)
         db_bind_text(st, 2, canteen_code);
+    else
+        db_bind_null(st, 2);
+    if (at)
+        db_bind_text(st, 3, at);
+    else
+        db_bind_null(st, 3);
     if ((rc = db_step(st)) == DB_ROW) {
         given = !db_col_is_null(st, 0);
         *fen = db_col_int64(st, given ? 0 : 1);
+        /* a meal served offline is priced as at its tap (core/ledger.c):
+         * one lunch then bounds it too, when the lunch cost more then (a
+         * price lowered while the terminal was cut off refused the meal it
+         * served at the old one) */
+        if (!given && db_col_int64(st, 2) > *fen)
+            *fen = db_col_int64(st, 2);
     }
     db_reset(st);
     if (set)

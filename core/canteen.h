@@ -52,10 +52,12 @@ cp_err canteen_set_offline_cap(db *d, const char *category, int64_t fen, const c
  * one set, else one lunch: the category's price in the canteen's period
  * named "lunch", else its highest fixed-meal price there (a canteen may
  * name its periods otherwise), else -1: nothing may be charged offline.
- * canteen_code NULL: only the one set, or -1. *set (may be NULL) says
- * whether one was set. */
-cp_err canteen_offline_cap(db *d, const char *canteen_code, const char *category, int64_t *fen,
-                           int *set);
+ * canteen_code NULL: only the one set, or -1. at (a time as sales.at, may
+ * be NULL): one lunch is also its price then, when that was more (an
+ * offline meal is priced as at its tap). *set (may be NULL) says whether
+ * one was set. */
+cp_err canteen_offline_cap(db *d, const char *canteen_code, const char *category,
+                           const char *at, int64_t *fen, int *set);
 
 /* One lunch, the default allowance, as an SQL expression of the canteen's
  * id and the category (expressions): what canteen_offline_cap answers and

@@ -362,7 +362,8 @@ static cp_err read_served_here(db *d, const charge_req *req, charge_ctx *c)
     db_reset(st);
     if (rc != DB_ROW)
         return db_fail(d, "reading the terminal's sales today");
-    return canteen_offline_cap(d, canteen, c->t.category, &c->f.offline_daily_cap_fen, NULL);
+    return canteen_offline_cap(d, canteen, c->t.category, c->at, &c->f.offline_daily_cap_fen,
+                               NULL);
 }
 
 /* The items of the lines at the canteen; an unknown item is left for the

@@ -1185,6 +1185,24 @@ static void test_offline_priced_as_at_tap(void **state)
     assert_int_equal(problems(d), 0);
 }
 
+/* A price lowered while a terminal was cut off: the meal it served before
+ * is charged the old price, and one lunch (the offline allowance) is the
+ * lunch's price then too, so it is not refused as beyond the allowance. */
+static void test_offline_price_lowered_after_tap(void **state)
+{
+    db *d = *state;
+    charge_res r;
+
+    assert_int_equal(ledger_topup(d, "S003", 5000, "test", NULL), CP_OK);
+    fixture_at("2026-11-20T12:30:00");
+    assert_int_equal(canteen_set_price(d, "C1", "lunch", "guest", 1200, "test"), CP_OK);
+    fixture_at("2026-11-20T13:00:00");
+    assert_int_equal(offline_tap(d, "0000000003", "2026-11-20T12:04:00", "POS1/1", &r), CP_OK);
+    assert_int_equal(r.charged_fen, 1500);
+    balances(d, "S003", 3500, 0);
+    assert_int_equal(problems(d), 0);
+}
+
 static int64_t card_is(db *d, const char *card, const char *status)
 {
     char sql[160];
@@ -1420,7 +1438,7 @@ int main(void)
         T(test_offline_beyond_one_terminal),
         T(test_topup_batch_blames), T(test_verify_finds_entry_without_sale),
         T(test_late_meal_takes_its_month_subsidy),
-        T(test_offline_priced_as_at_tap),
+        T(test_offline_priced_as_at_tap), T(test_offline_price_lowered_after_tap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
