@@ -403,6 +403,7 @@ cp_err metrics_departments(db *d, const metrics_span *span, const metrics_opts *
         a->name = NULL;
         row->meals = a->meals;
         row->diners = a->diners;
+        row->tray_diners = a->tray_diners;
         row->trays = a->trays;
         row->plate_g = a->plate_g;
         row->clean_trays = a->clean;
@@ -549,6 +550,8 @@ cp_err metrics_print_json(const metrics_table *t, FILE *f)
         bad |= metrics_json_put(o, "name", text_json(r->name)); /* valid JSON whatever the name holds */
         bad |= metrics_json_put(o, "meals", json_integer(r->meals));
         bad |= metrics_json_put(o, "diners", json_integer(r->diners));
+        /* why a department with five diners may not be ranked */
+        bad |= metrics_json_put(o, "tray_diners", json_integer(r->tray_diners));
         bad |= metrics_json_put(o, "trays", json_integer(r->trays));
         bad |= metrics_json_put(o, "plate_g", json_integer(r->plate_g));
         bad |= metrics_json_put(o, "g_per_tray",

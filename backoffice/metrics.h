@@ -44,6 +44,8 @@ typedef struct metrics_row {
     char code[64];                 /* 1-32 letters, digits, - or _ */
     char *name;                    /* the department's name, whole; owned by the table */
     int64_t meals, diners, trays, plate_g, clean_trays;
+    int64_t tray_diners;           /* diners whose trays make the figure: with diners,
+                                    * at least METRICS_MIN_DINERS to be ranked */
     int64_t flagged_trays;         /* the department's trays left out of the figures */
     int64_t g_per_tray_x10;        /* -1 when trays == 0 */
     int clean_rate_permille;       /* -1 when trays == 0 */

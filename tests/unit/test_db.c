@@ -196,7 +196,8 @@ static void test_old_events_enter_the_chain(void **state)
 /* A store of version 16 keeps its prices when it gains their history
  * (version 17): each is entered as in effect from the start, so that an
  * offline charge tapped before the next price change is charged it; the
- * history is append-only. On either engine. */
+ * history is append-only; its rolled-up days are summed again. On either
+ * engine. */
 static void test_prices_enter_their_history(void **state)
 {
     const char *target = fixture_new_store();
@@ -206,7 +207,8 @@ static void test_prices_enter_their_history(void **state)
         "INSERT INTO canteens VALUES (1, 'C1', 'c');"
         "INSERT INTO meal_periods VALUES (1, 1, 'lunch', 660, 810);"
         "INSERT INTO prices VALUES (1, 'staff', 800);"
-        "INSERT INTO prices VALUES (1, 'guest', 1500);"),
+        "INSERT INTO prices VALUES (1, 'guest', 1500);"
+        "INSERT INTO rollup_days VALUES ('2026-11-02', 10);"),
         CP_OK);
     db_close(d);
     assert_int_equal(db_open(target, DB_OPEN_CREATE, &d), CP_OK);
@@ -218,6 +220,10 @@ static void test_prices_enter_their_history(void **state)
     assert_int_equal(db_exec(d, "UPDATE price_history SET price_fen = 1"), CP_ERR_EXISTS);
     assert_int_equal(db_exec(d, "DELETE FROM price_history"), CP_ERR_EXISTS);
     assert_int_equal(one_db(d, "SELECT count(*) FROM price_history"), 2);
+    /* a day's sums count a tray whose meal came later since version 17:
+     * the days rolled up before are summed again (verify found them
+     * differing from their records after an upgrade) */
+    assert_int_equal(one_db(d, "SELECT count(*) FROM rollup_days"), 0);
 }
 
 /* A new store's file is for its owner and group only. */

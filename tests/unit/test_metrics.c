@@ -328,8 +328,9 @@ static void test_too_few_diners_zero_trays_anonymous_negative(void **state)
 /* Five diners pay, one of them brings back every tray: the department's
  * figure is that one diner's, so it is not ranked; once the trays of five
  * diners make it, it is. A correction that takes back a diner's one tray
- * takes the diner out again; a tray flagged no meal never brings one in.
- * verify finds the list of a month's tray diners changed by hand. */
+ * takes the diner out again. Trays weighed before their meals were posted
+ * (a till cut off) bring their diners in: such a department was never
+ * ranked. verify finds the list of a month's tray diners changed by hand. */
 static void test_five_diners_behind_the_trays(void **state)
 {
     db *d = *state;
@@ -346,7 +347,7 @@ static void test_five_diners_behind_the_trays(void **state)
         snprintf(staff, sizeof staff, "A%d", i);
         sale(d, "2026-11-25", staff, "A");
     }
-    tray(d, "2026-11-26", "A2", "A", 50, WASTE_FLAG_NO_MEAL); /* no meal: no diner */
+    tray(d, "2026-11-26", "A2", "A", 50, WASTE_FLAG_NO_MEAL); /* one diner more: two */
     fixture_at("2026-12-05T09:00:00");
     metrics_table *t = run(d, "2026-11", NULL, 20, 10);
     assert_int_equal(row(t, "A")->diners, 5);
@@ -367,6 +368,19 @@ static void test_five_diners_behind_the_trays(void **state)
     t = run(d, "2026-11", NULL, 20, 10);
     assert_int_equal(row(t, "A")->trays, 23);
     assert_int_equal(row(t, "A")->eligible, 0);
+    metrics_free(t);
+    /* B's six trays of the 27th weighed before their meals reached the store */
+    for (int i = 1; i <= 6; i++) {
+        snprintf(staff, sizeof staff, "B%d", i);
+        tray(d, "2026-11-27", staff, "B", 30, WASTE_FLAG_NO_MEAL);
+    }
+    for (int i = 1; i <= 6; i++) {
+        snprintf(staff, sizeof staff, "B%d", i);
+        sale(d, "2026-11-27", staff, "B");
+    }
+    t = run(d, "2026-11", NULL, 1, 10);
+    assert_int_equal(row(t, "B")->trays, 6);
+    assert_int_equal(row(t, "B")->eligible, 1);
     metrics_free(t);
     assert_int_equal(verify_derived(d, "2026-11-01", "2026-11-30", devnull, &problems), CP_OK);
     assert_int_equal(problems, 0);
