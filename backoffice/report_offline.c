@@ -6,12 +6,14 @@
 
 #include "backoffice/csvout.h"
 #include "core/clock.h"
+#include "core/ledger.h"
 #include "core/money.h"
 #include "core/nls.h"
 
 /* The cash after a sale is what the diner's cash entries add up to when it
  * was posted, the sale's own included: in the order the money moved, as
- * `report statement` shows it. A charge was posted when its request came
+ * `report statement` shows it (LEDGER_MOVED_ORDER, core/ledger.h: two
+ * offline meals posted in the same second are in the order of their taps). A charge was posted when its request came
  * (charge_requests.created_at); its entries carry the tap time, which for
  * an offline sale is earlier. Counted by tap time, the cash paid out to a
  * diner who left between an offline meal and its posting was not taken
@@ -24,7 +26,8 @@ static const char sql[] =
     "   LEFT JOIN sales ls ON ls.id = l.sale_id AND l.kind = 'charge'"
     "   LEFT JOIN charge_requests lr ON lr.request_id = ls.request_id"
     "   WHERE l.diner_id = s.diner_id AND l.wallet = 'cash'"
-    "   AND coalesce(lr.created_at, l.created_at) <= coalesce(r.created_at, s.created_at)),"
+    "   AND (" LEDGER_MOVED_ORDER("l", "lr") ")"
+    "    <= (coalesce(r.created_at, s.created_at), 1, s.created_at, s.id)),"
     " EXISTS (SELECT 1 FROM cards c WHERE c.diner_id = s.diner_id"
     "   AND c.status = 'blocked_offline')"
     " FROM sales s JOIN diners di ON di.id = s.diner_id"
@@ -48,7 +51,7 @@ static cp_err month_days(const char *month, char first[CP_DATE_LEN], char last[C
     return CP_OK;
 }
 
-static void csv_row(csvout *w, db_stmt *st, int blocked)
+static void offline_csv_row(csvout *w, db_stmt *st, int blocked)
 {
     char m[2][MONEY_STR_LEN];
 
@@ -97,7 +100,7 @@ cp_err report_offline(db *d, const char *month, int csv, FILE *f)
     while ((rc = db_step(st)) == DB_ROW) {
         int blocked = db_col_int(st, 8) != 0;
         if (csv)
-            csv_row(&w, st, blocked);
+            offline_csv_row(&w, st, blocked);
         else
             text_row(f, st, blocked);
         n++;

@@ -13,6 +13,7 @@
 
 #include "backoffice/csvout.h"
 #include "core/clock.h"
+#include "core/ledger.h"
 #include "core/money.h"
 #include "core/names.h"
 #include "core/nls.h"
@@ -31,24 +32,27 @@ static const char diner_sql[] =
 /* The month's movements (from ?2 to before ?3): the entries of one sale, one
  * void or one money event at one time are one line, its cash and subsidy
  * apart. A charge's line names its sale and the sale's period (or items).
- * They come in the order the money moved: a charge by when it reached the
- * store (its request's time), which for an offline meal posted late is
- * after its tap, the time its entries carry. In tap order, a lunch tapped
- * offline on the 18th and posted on the 20th took subsidy that the 19th's
- * meals had already spent, and the subsidy left read -2.00. */
+ * They come in the order the money moved (LEDGER_MOVED_ORDER, core/ledger.h):
+ * a charge by when it reached the store (its request's time), which for an
+ * offline meal posted late is after its tap, the time its entries carry.
+ * In tap order, a lunch tapped offline on the 18th and posted on the 20th
+ * took subsidy that the 19th's meals had already spent, and the subsidy
+ * left read -2.00. The month's lines and its opening balance are chosen by
+ * the entries' (tap) time: a meal tapped on the 31st and posted on the 1st
+ * is in the month it was eaten. */
 static const char moves_sql[] =
     "SELECT l.created_at, l.kind, coalesce(l.sale_id, l.id),"
     " sum(CASE WHEN l.wallet = 'cash' THEN l.amount_fen ELSE 0 END),"
     " sum(CASE WHEN l.wallet = 'subsidy' THEN l.amount_fen ELSE 0 END),"
     " max(coalesce(l.ref, '')), max(coalesce(l.terminal, '')), max(coalesce(s.kind, '')),"
-    " max(coalesce(p.name, '')), max(coalesce(r.created_at, l.created_at))"
+    " max(coalesce(p.name, '')), coalesce(r.created_at, l.created_at)"
     " FROM ledger l LEFT JOIN sales s ON s.id = l.sale_id"
     " LEFT JOIN meal_periods p ON p.id = s.period_id"
     " LEFT JOIN charge_requests r ON r.request_id = s.request_id AND l.kind = 'charge'"
     " WHERE l.diner_id = ?1 AND l.created_at >= ?2 AND l.created_at < ?3"
-    " GROUP BY l.created_at, l.kind, coalesce(l.sale_id, l.id)"
-    " ORDER BY max(coalesce(r.created_at, l.created_at)), l.created_at,"
-    " coalesce(l.sale_id, l.id), l.kind";
+    " GROUP BY l.created_at, l.kind, coalesce(l.sale_id, l.id),"
+    " coalesce(r.created_at, l.created_at)"
+    " ORDER BY " LEDGER_MOVED_ORDER("l", "r");
 
 enum {
     M_AT, M_KIND, M_REF_ID, M_CASH, M_SUBSIDY, M_REF, M_TERMINAL, M_SALE_KIND, M_PERIOD,

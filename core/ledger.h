@@ -11,6 +11,24 @@
 #include "core/ids.h"
 
 #define LEDGER_DUP_TAP_SECONDS 5
+
+/* SQL: the order in which the ledger entry l moved money, as the terms of
+ * an ORDER BY or of a row value, with r the charge_requests row of its sale
+ * (LEFT JOINed for a charge): when it was posted (a charge when its request
+ * came, which for an offline meal is after its tap, the time its entries
+ * carry); of those posted in the same second (times are written to the
+ * second, and the ledger keeps no other order), top-ups and grants first,
+ * then charges, then what refers to one (a void) or ends a month or a
+ * diner (an expiry, a pay-out): a top-up and the lunch it paid for in one
+ * second read as a lunch the wallet could not pay (-8.00), a void before
+ * its sale; then the tap time, and the event. A diner's statement lists
+ * the entries so and report offline sums the cash after a sale so
+ * (backoffice/report_statement.c, report_offline.c, which gives a charge's
+ * rank, 1, for its sale). */
+#define LEDGER_MOVED_ORDER(l, r)                                                           \
+    "coalesce(" r ".created_at, " l ".created_at),"                                        \
+    " CASE " l ".kind WHEN 'topup' THEN 0 WHEN 'subsidy_grant' THEN 0 WHEN 'charge' THEN 1"  \
+    " ELSE 2 END, " l ".created_at, coalesce(" l ".sale_id, " l ".id)"
 /* How many times a charge is run when the store refuses it for meeting
  * another at the same time (db_conflict); then it is answered busy. */
 #define LEDGER_CHARGE_ATTEMPTS DB_SHARED_ATTEMPTS

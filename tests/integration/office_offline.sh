@@ -72,9 +72,21 @@ echo 0000000002 | "$POS" --headless --terminal POS1 | grep -q '"offline"' && fai
 as_manager topup S0003 11 >/dev/null
 export CLEANPLATE_NOW=2026-11-22T09:00:00
 as_manager diner leave S0003 >/dev/null
+export CLEANPLATE_NOW=2026-11-22T09:05:00
 "$POST" POS6 0000000003 2026-11-21T12:00:00 POS6/1 | grep -q '^ok .* -800 over_limit$' ||
     fail "the leaver's offline lunch"
 "$OFFICE" report offline --month 2026-11 >"$TMPDIR/report"
 grep -q " POS6 *S0003 *8.00 *-8.00 " "$TMPDIR/report" || fail "leaver: $(cat "$TMPDIR/report")"
+# two offline meals of S0002 posted in the same second: each with the cash
+# after it in the order of their taps (both said the cash after the second)
+cash=$(sql "SELECT cash_fen FROM wallets w JOIN diners d ON d.id = w.diner_id WHERE d.staff_no = 'S0002'")
+export CLEANPLATE_NOW=2026-11-23T09:00:00
+"$POST" POS7 0000000002 2026-11-22T12:00:00 POS7/1 >/dev/null
+"$POST" POS8 0000000002 2026-11-22T17:30:00 POS8/1 >/dev/null
+"$OFFICE" report offline --month 2026-11 --csv | tr -d '\r' >"$TMPDIR/csv"
+first=$(grep "^POS7-" "$TMPDIR/csv" | cut -d, -f8) second=$(grep "^POS8-" "$TMPDIR/csv" | cut -d, -f8)
+[ "$first" = "$(awk "BEGIN { printf \"%.2f\", ($cash - 800) / 100 }")" ] &&
+    [ "$second" = "$(awk "BEGIN { printf \"%.2f\", ($cash - 1600) / 100 }")" ] ||
+    fail "same second: $first and $second after $cash fen: $(cat "$TMPDIR/csv")"
 "$OFFICE" verify >/dev/null || fail "verify at the end"
 exit 0

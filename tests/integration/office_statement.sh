@@ -24,6 +24,17 @@ as_manager void "$dinner" --reason "wrong tray" >/dev/null
 # (its line comes after theirs, as the money moved, with its tap time)
 export CLEANPLATE_NOW=2026-11-20T09:00:00
 "$POST" POS5 0000000001 2026-11-18T12:04:10 POS5/1 | grep -q '^ok ' || fail "offline lunch"
+# a top-up and the lunch it paid for in the same second: the top-up first
+# (in the order of their ids it read as a lunch the wallet could not pay)
+for day in 03 04 05 06 09 10 11 12; do
+    export CLEANPLATE_NOW=2026-11-${day}T12:00:00
+    as_manager topup S0002 8 >/dev/null
+    echo 0000000002 | "$POS" --headless --terminal POS1 | grep -q '"ok":true' || fail "S0002 $day"
+done
+"$OFFICE" report statement S0002 --month 2026-11 --csv | tr -d '\r' >"$TMPDIR/s2.csv"
+[ "$(awk -F, 'NR > 2 && ($(NF-1) ~ /^-/ || $NF ~ /^-/)' "$TMPDIR/s2.csv" | wc -l)" = 0 ] &&
+    [ "$(wc -l <"$TMPDIR/s2.csv")" = 20 ] || fail "same second: $(cat "$TMPDIR/s2.csv")"
+
 export CLEANPLATE_NOW=2026-12-01T08:00:00
 as_manager subsidy expire --month 2026-11 >/dev/null
 
@@ -34,7 +45,7 @@ grep -q '^Statement of 职工1 (S0001), ' "$TMPDIR/nov.txt" || fail "head: $(cat
 body=$(sed -n '3,$p' "$TMPDIR/nov.txt" | awk '{$1=$1; print}')
 want="0.00 0.00 balance at the start of the month
 2026-11-02 09:00 +10.00 0.00 10.00 $(sql "SELECT l.id FROM ledger l JOIN diners d ON d.id = l.diner_id WHERE l.kind = 'subsidy_grant' AND d.staff_no = 'S0001'") subsidy for 2026-11
-2026-11-02 09:30 +50.00 50.00 10.00 $(sql "SELECT id FROM ledger WHERE kind = 'topup'") top-up
+2026-11-02 09:30 +50.00 50.00 10.00 $(sql "SELECT l.id FROM ledger l JOIN diners d ON d.id = l.diner_id WHERE l.kind = 'topup' AND d.staff_no = 'S0001'") top-up
 2026-11-19 12:00 -8.00 50.00 2.00 POS1-000001 lunch at POS1
 2026-11-19 17:30 -6.00 -2.00 44.00 0.00 $dinner =1+2 at POS1
 2026-11-19 17:30 +6.00 +2.00 50.00 2.00 $dinner void: the sale's money back
