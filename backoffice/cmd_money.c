@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/csvread.h"
 #include "core/diners.h"
@@ -50,7 +51,7 @@ int cmd_topup(office_ctx *c)
     if ((rc = office_parse_yuan(c->pos[1], &fen)) || (rc = office_manager(c, "manager", &manager)))
         return rc;
     if ((err = ledger_topup(c->d, c->pos[0], fen, manager, entry)) ||
-        (err = ledger_balance(c->d, c->pos[0], &cash, &subsidy)))
+        (err = ledger_balance(c->d, c->pos[0], &cash, &subsidy, NULL)))
         return office_fail(err);
     printf(_("%s: +%s yuan cash (entry %s), balance cash %s subsidy %s\n"), c->pos[0],
            money_format(fen, m[0]), entry, money_format(cash, m[1]), money_format(subsidy, m[2]));
@@ -156,19 +157,22 @@ int cmd_diner_leave(office_ctx *c)
 int cmd_balance(office_ctx *c)
 {
     int64_t cash, subsidy;
-    char m[2][MONEY_STR_LEN];
-    cp_err err = ledger_balance(c->d, c->pos[0], &cash, &subsidy);
+    char m[2][MONEY_STR_LEN], status[16] = "";
+    cp_err err = ledger_balance(c->d, c->pos[0], &cash, &subsidy, status);
     if (err)
         return office_fail(err);
     if (office_opt(c, "json")) {
-        json_t *o = json_pack("{s:s, s:I, s:I}", "staff_no", c->pos[0], "cash_fen",
-                              (json_int_t)cash, "subsidy_fen", (json_int_t)subsidy);
+        json_t *o = json_pack("{s:s, s:I, s:I, s:s}", "staff_no", c->pos[0], "cash_fen",
+                              (json_int_t)cash, "subsidy_fen", (json_int_t)subsidy, "status",
+                              status);
         json_dumpf(o, stdout, JSON_COMPACT);
         putchar('\n');
         json_decref(o);
     } else {
-        printf(_("%s: cash %s yuan, subsidy %s yuan\n"), c->pos[0], money_format(cash, m[0]),
-               money_format(subsidy, m[1]));
+        /* a diner who left was paid out: 0.00 then says why (or what a
+         * meal posted since took) */
+        printf(_("%s: cash %s yuan, subsidy %s yuan%s\n"), c->pos[0], money_format(cash, m[0]),
+               money_format(subsidy, m[1]), strcmp(status, "left") == 0 ? _(" (has left)") : "");
     }
     return 0;
 }

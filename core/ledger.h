@@ -165,7 +165,9 @@ cp_err ledger_expire_subsidy(db *d, const char *month, const char *actor, int64_
 cp_err ledger_refund_leaver(db *d, const char *staff_no, const char *actor,
                             int64_t *refunded_fen);
 
-/* Current balances of staff_no. */
-cp_err ledger_balance(db *d, const char *staff_no, int64_t *cash_fen, int64_t *subsidy_fen);
+/* Current balances of staff_no, and (status may be NULL) the diner's status:
+ * active, suspended or left. */
+cp_err ledger_balance(db *d, const char *staff_no, int64_t *cash_fen, int64_t *subsidy_fen,
+                      char status[16]);
 
 #endif

@@ -703,10 +703,11 @@ fail:
     return err;
 }
 
-cp_err ledger_balance(db *d, const char *staff_no, int64_t *cash_fen, int64_t *subsidy_fen)
+cp_err ledger_balance(db *d, const char *staff_no, int64_t *cash_fen, int64_t *subsidy_fen,
+                      char status[16])
 {
     int64_t diner_id;
-    cp_err err = find_diner(d, staff_no, &diner_id, NULL);
+    cp_err err = find_diner(d, staff_no, &diner_id, status);
     if (!err)
         err = ledger_read_balances(d, diner_id, cash_fen, subsidy_fen);
     return err;

@@ -14,7 +14,7 @@ must_fail "not an amount" "$OFFICE" topup S0001 8.505
 must_fail "not an amount" "$OFFICE" topup S0001 abc
 as_manager topup S0001 12.5 >/dev/null
 as_manager topup S0001 8 >/dev/null
-[ "$("$OFFICE" balance S0001 --json)" = '{"staff_no":"S0001","cash_fen":2050,"subsidy_fen":0}' ] ||
+[ "$("$OFFICE" balance S0001 --json)" = '{"staff_no":"S0001","cash_fen":2050,"subsidy_fen":0,"status":"active"}' ] ||
     fail "balance json: $("$OFFICE" balance S0001 --json)"
 must_fail "no diner" as_manager topup S9999 5
 # a store this user may not write is said as such, with what to do (as root,
@@ -81,7 +81,7 @@ must_fail "wrong name or PIN" sh -c "echo 9999 | '$OFFICE' void $sale --manager 
 must_fail "needs a manager" sh -c "echo 1111 | '$OFFICE' void $sale --manager cashier1"
 as_manager void "$sale" --reason "wrong tray" >/dev/null
 must_fail "already void" as_manager void "$sale"
-[ "$("$OFFICE" balance S0001 --json)" = '{"staff_no":"S0001","cash_fen":2050,"subsidy_fen":0}' ] ||
+[ "$("$OFFICE" balance S0001 --json)" = '{"staff_no":"S0001","cash_fen":2050,"subsidy_fen":0,"status":"active"}' ] ||
     fail "void did not refund"
 
 # subsidies and a leaver

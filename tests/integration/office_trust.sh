@@ -36,7 +36,7 @@ export CLEANPLATE_NOW=2026-12-01T08:00:00
 out=$(as_manager subsidy expire --month 2026-11)
 # S0001 had 2.00 of November left, the eleven others 10.00 each; December's grant stays
 echo "$out" | grep -q "expired 112.00 yuan" || fail "expire took the wrong amount: $out"
-[ "$("$OFFICE" balance S0001 --json)" = '{"staff_no":"S0001","cash_fen":0,"subsidy_fen":3000}' ] ||
+[ "$("$OFFICE" balance S0001 --json)" = '{"staff_no":"S0001","cash_fen":0,"subsidy_fen":3000,"status":"active"}' ] ||
     fail "December's subsidy was touched: $("$OFFICE" balance S0001 --json)"
 
 # ---- a mistaken top-up is reversed by a new entry, once
@@ -60,8 +60,10 @@ sale=$(printf '0000000099\n' | CLEANPLATE_NOW=2026-12-01T12:00:00 "$POS" --headl
 as_manager diner leave S0099 | grep -q "pay out 2.00" || fail "leave"
 out=$(as_manager void "$sale" --reason "wrong card")
 echo "$out" | grep -q "its diner has left: give them back 8.00 yuan in cash" || fail "void: $out"
-[ "$("$OFFICE" balance S0099 --json)" = '{"staff_no":"S0099","cash_fen":0,"subsidy_fen":0}' ] ||
+[ "$("$OFFICE" balance S0099 --json)" = '{"staff_no":"S0099","cash_fen":0,"subsidy_fen":0,"status":"left"}' ] ||
     fail "a left diner's wallet after a void: $("$OFFICE" balance S0099 --json)"
+"$OFFICE" balance S0099 | grep -qx 'S0099: cash 0.00 yuan, subsidy 0.00 yuan (has left)' ||
+    fail "balance does not say the diner left: $("$OFFICE" balance S0099)"
 "$OFFICE" verify >"$TMPDIR/v" || fail "verify after a void paid out: $(cat "$TMPDIR/v")"
 
 # ---- two writers at once never fork a chain: publications of two months and

@@ -528,7 +528,7 @@ static void test_pg_lost_connection(void **state)
     db_rollback(d);
     assert_false(db_in_txn(d));
     assert_int_equal(ledger_topup(d, "S001", 100, "test", NULL), CP_OK);
-    assert_int_equal(ledger_balance(d, "S001", &cash, &subsidy), CP_OK);
+    assert_int_equal(ledger_balance(d, "S001", &cash, &subsidy, NULL), CP_OK);
     assert_int_equal(cash, 200);
     /* the event entered after reconnecting hashes the same rows */
     assert_non_null(devnull = fopen("/dev/null", "w"));

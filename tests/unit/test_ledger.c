@@ -48,7 +48,7 @@ static cp_err tap(db *d, const char *terminal, const char *card, charge_res *res
 static void balances(db *d, const char *staff, int64_t cash, int64_t subsidy)
 {
     int64_t c, s;
-    assert_int_equal(ledger_balance(d, staff, &c, &s), CP_OK);
+    assert_int_equal(ledger_balance(d, staff, &c, &s, NULL), CP_OK);
     assert_int_equal(c, cash);
     assert_int_equal(s, subsidy);
 }
