@@ -243,9 +243,8 @@ static cp_err collect_raw(db *d, const char *from, const char *to, int64_t cante
                           int threshold, accs *all)
 {
     static const char meals_sql[] =
-        "SELECT department_id, count(*), 0, 0, 0, 0 FROM sales s"
-        " WHERE s.business_date BETWEEN ?1 AND ?2 AND (?3 = 0 OR s.canteen_id = ?3)"
-        " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"
+        "SELECT department_id, count(*), 0, 0, 0, 0 FROM "
+        ROLLUP_MEALS("s.business_date BETWEEN ?1 AND ?2 AND (?3 = 0 OR s.canteen_id = ?3)")
         " GROUP BY department_id";
     /* the trays of diners by department, those of nobody known as department 0
      * (as in rollup_day); a flagged tray adds to the last column only */

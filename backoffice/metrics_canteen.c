@@ -42,9 +42,8 @@ static cp_err collect_plates(db *d, const metrics_span *span, const metrics_opts
     " FROM rollup_day WHERE business_date BETWEEN ?1 AND ?2 AND (?5 = 0 OR canteen_id = ?5)"  \
     ROLLUP_LISTED("business_date")                                                             \
     " UNION ALL"                                                                               \
-    " SELECT " KEY ", 1, 0, 0, 0, 0, 0, 0 FROM sales s WHERE s.business_date BETWEEN ?3 AND ?4" \
-    "   AND (?5 = 0 OR s.canteen_id = ?5)"                                                     \
-    "   AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"                         \
+    " SELECT " KEY ", 1, 0, 0, 0, 0, 0, 0 FROM "                                              \
+    ROLLUP_MEALS("s.business_date BETWEEN ?3 AND ?4 AND (?5 = 0 OR s.canteen_id = ?5)")       \
     " UNION ALL"                                                                               \
     " SELECT " WKEY ", 0, " ROLLUP_ONE_IF(PLATE_OK " AND w.diner_id IS NOT NULL") ","          \
     "   CASE WHEN " PLATE_OK " AND w.diner_id IS NOT NULL THEN w.net_g ELSE 0 END,"            \

@@ -27,6 +27,19 @@
     " AND " col " IN (SELECT k.business_date FROM rollup_days k WHERE k.threshold_g = "       \
     ROLLUP_STR(ROLLUP_THRESHOLD_G) ")"
 
+/* The meals of the sales that meet cond (SQL on sales s) and were not
+ * voided, as a table s of (canteen_id, department_id, period_id,
+ * business_date, diner_id): a meal is a diner's at a canteen in a meal
+ * period of a day, however many sales it took. A lunch and a fruit bought
+ * after it are one meal and bring back one tray; counted as two sales,
+ * they halved the department's coverage (trays / meals) and could take it
+ * below --min-coverage. The rollups, the metrics from the records and the
+ * canteen view count meals with this one text. */
+#define ROLLUP_MEALS(cond)                                                                  \
+    "(SELECT DISTINCT s.canteen_id, s.department_id, s.period_id, s.business_date,"         \
+    " s.diner_id FROM sales s WHERE " cond                                                   \
+    " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)) s"
+
 /* 1 when cond holds, else 0: a truth value is a number on SQLite only, so
  * that sum() can add it up; PostgreSQL's booleans are summed through this. */
 #define ROLLUP_ONE_IF(cond) "CASE WHEN " cond " THEN 1 ELSE 0 END"
@@ -45,8 +58,7 @@
     "   sum(flagged)"                                                                    \
     " FROM (SELECT canteen_id, department_id AS dept, coalesce(period_id, 0) AS period," \
     "         1 AS meals, 0 AS trays, 0 AS grams, 0 AS clean, 0 AS flagged"              \
-    "       FROM sales s WHERE s.business_date = ?1"                                     \
-    "       AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"               \
+    "       FROM " ROLLUP_MEALS("s.business_date = ?1")                                  \
     "       UNION ALL"                                                                   \
     "       SELECT w.canteen_id, CASE WHEN w.diner_id IS NULL THEN 0 ELSE w.department_id END," \
     "         coalesce(w.period_id, 0), 0, " ROLLUP_ONE_IF(WASTE_COUNTED("?3")) ","       \

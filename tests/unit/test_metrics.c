@@ -325,6 +325,35 @@ static void test_too_few_diners_zero_trays_anonymous_negative(void **state)
     metrics_free(t);
 }
 
+/* A lunch and a fruit bought after it are one meal, with one tray: counted
+ * as two sales, the department's coverage halved (raw and rolled up). */
+static void test_one_meal_of_two_sales(void **state)
+{
+    db *d = *state;
+    static const int g[] = {10, 10, 10, 10, 10, 10};
+    char s[512];
+
+    month_of(d, 'A', 4, g);
+    snprintf(s, sizeof s,
+             "INSERT INTO sales(id, terminal, canteen_id, card_no, diner_id, department_id,"
+             " category, period_id, business_date, kind, total_fen, subsidy_fen, cash_fen, actor,"
+             " created_at) SELECT 'X' || id, terminal, canteen_id, card_no, diner_id,"
+             " department_id, category, period_id, business_date, 'items', 300, 0, 300, actor,"
+             " created_at FROM sales");
+    sql(d, s);
+    fixture_at("2026-11-04T09:00:00"); /* days 2 and 3 rolled up, the rest raw */
+    metrics_table *mixed = run(d, "2026-11", NULL, 1, 10);
+    fixture_at("2026-12-05T09:00:00");
+    metrics_table *raw = run(d, "2026-11", NULL, 1, 11);
+    metrics_table *rolled = run(d, "2026-11", NULL, 1, 10);
+    metrics_table *all[] = {mixed, raw, rolled};
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(row(all[k], "A")->meals, 24);
+        assert_int_equal(row(all[k], "A")->coverage_permille, 1000);
+        metrics_free(all[k]);
+    }
+}
+
 /* Five diners pay, one of them brings back every tray: the department's
  * figure is that one diner's, so it is not ranked; once the trays of five
  * diners make it, it is. A correction that takes back a diner's one tray
@@ -996,7 +1025,7 @@ int main(void)
         T(test_too_few_diners_zero_trays_anonymous_negative),
         T(test_voids_and_department_moves),
         T(test_rollup_matches_raw_and_late_records_count), T(test_tray_before_its_offline_meal_counts),
-        T(test_five_diners_behind_the_trays),
+        T(test_five_diners_behind_the_trays), T(test_one_meal_of_two_sales),
         T(test_rollup_counts_a_record_that_comes_during_it),
         T(test_quarter_and_change),
         T(test_rollup_rows_counted_once),
