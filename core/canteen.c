@@ -434,7 +434,15 @@ cp_err canteen_offline_cap(db *d, const char *canteen_code, const char *category
         " coalesce((SELECT h.price_fen FROM price_history h"
         "   JOIN meal_periods m ON m.id = h.period_id JOIN canteens c ON c.id = m.canteen_id"
         "   WHERE c.code = ?2 AND h.category = ?1 AND m.name = 'lunch' AND h.from_at <= ?3"
-        "   ORDER BY h.from_at DESC, h.id DESC LIMIT 1), -1)";
+        "   ORDER BY h.from_at DESC, h.id DESC LIMIT 1),"
+        /* no period named lunch: the dearest of the periods' prices then,
+         * as CANTEEN_ONE_LUNCH_SQL takes the dearest now */
+        "  (SELECT max(h.price_fen) FROM price_history h"
+        "   JOIN meal_periods m ON m.id = h.period_id JOIN canteens c ON c.id = m.canteen_id"
+        "   WHERE c.code = ?2 AND h.category = ?1 AND h.from_at <= ?3"
+        "   AND NOT EXISTS (SELECT 1 FROM price_history k WHERE k.period_id = h.period_id"
+        "     AND k.category = h.category AND k.from_at <= ?3"
+        "     AND (k.from_at > h.from_at OR (k.from_at = h.from_at AND k.id > h.id)))), -1)";
     db_stmt *st = db_prepare(d, sql);
     int rc, given = 0;
 

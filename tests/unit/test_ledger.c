@@ -1200,6 +1200,19 @@ static void test_offline_price_lowered_after_tap(void **state)
     assert_int_equal(offline_tap(d, "0000000003", "2026-11-20T12:04:00", "POS1/1", &r), CP_OK);
     assert_int_equal(r.charged_fen, 1500);
     balances(d, "S003", 3500, 0);
+    /* a canteen whose midday period is not named lunch: one lunch is its
+     * dearest price, then as now */
+    fixture_at("2026-11-20T09:00:00");
+    assert_int_equal(canteen_add(d, "C2", "二食堂", "test"), CP_OK);
+    assert_int_equal(canteen_add_terminal(d, "POS9", "C2", "pos", "test"), CP_OK);
+    assert_int_equal(canteen_set_period(d, "C2", "midday", "11:00-13:30", "test"), CP_OK);
+    assert_int_equal(canteen_set_price(d, "C2", "midday", "staff", 1000, "test"), CP_OK);
+    fixture_at("2026-11-20T12:30:00");
+    assert_int_equal(canteen_set_price(d, "C2", "midday", "staff", 800, "test"), CP_OK);
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
+    fixture_at("2026-11-20T13:00:00");
+    assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T12:04:00", "POS9/1", &r), CP_OK);
+    assert_int_equal(r.charged_fen, 1000);
     assert_int_equal(problems(d), 0);
 }
 
