@@ -287,14 +287,20 @@ static cp_err collect(db *d, const metrics_span *span, const metrics_opts *o,
         " sum(flagged) FROM rollup_day WHERE business_date BETWEEN ?1 AND ?2"
         " AND (?3 = 0 OR canteen_id = ?3)" ROLLUP_LISTED("business_date")
         " GROUP BY department_id";
-    /* the diners who paid, and those whose trays make the figure: a
+    /* the diners who paid, and those whose trays make the figure (listed
+     * by the trigger, and those of trays whose meal came after them): a
      * department is ranked only when both are five or more */
     static const char diners_sql[] =
         "SELECT department_id, count(DISTINCT diner_id), 0 FROM diner_month"
         " WHERE month BETWEEN ?1 AND ?2 AND (?3 = 0 OR canteen_id = ?3) GROUP BY department_id"
         " UNION ALL"
-        " SELECT department_id, 0, count(DISTINCT diner_id) FROM tray_diner_month"
-        " WHERE month BETWEEN ?1 AND ?2 AND (?3 = 0 OR canteen_id = ?3) GROUP BY department_id";
+        " SELECT department_id, 0, count(DISTINCT diner_id) FROM"
+        " (SELECT department_id, diner_id FROM tray_diner_month"
+        "  WHERE month BETWEEN ?1 AND ?2 AND (?3 = 0 OR canteen_id = ?3)"
+        "  UNION SELECT w.department_id, w.diner_id FROM waste_records w"
+        "  WHERE w.business_date BETWEEN ?4 AND ?5 AND (?3 = 0 OR w.canteen_id = ?3)"
+        "  AND " WASTE_NO_MEAL_TRAY " AND " WASTE_COUNTED("?6") ") t"
+        " GROUP BY department_id";
     char closed_to[11], open_from[11];
     db_stmt *st;
     long days;
@@ -322,6 +328,9 @@ static cp_err collect(db *d, const metrics_span *span, const metrics_opts *o,
     db_bind_text(st, 1, span->months[0]);
     db_bind_text(st, 2, span->months[span->nmonths - 1]);
     db_bind_int64(st, 3, canteen_id);
+    db_bind_text(st, 4, span->from);
+    db_bind_text(st, 5, span->to);
+    db_bind_int(st, 6, WASTE_FLAGS_LEFT_OUT);
     while ((rc = db_step(st)) == DB_ROW) {
         acc *a = acc_find(all, db_col_int64(st, 0));
         if (a) {

@@ -771,7 +771,9 @@ static const migration migrations[] = {
 
     /* and the diners whose trays make a department's figure, per month,
      * canteen and department (WASTE_DINER_TRAY in core/waste.h: a plate of
-     * a diner, no flag that leaves it out but no_meal, 99, not corrected): a
+     * a diner, no flag that leaves it out, 103, not corrected; the metrics
+     * add those of no_meal trays whose meal came since, found by the
+     * partial index waste_no_meal): a
      * department is ranked only with the trays of at least five diners. It
      * was ranked with five paying diners, and one diner's 20 trays were
      * published as the department's figure. A correction takes its
@@ -786,7 +788,7 @@ static const migration migrations[] = {
     "INSERT OR IGNORE INTO tray_diner_month"
     "  SELECT substr(w.business_date, 1, 7), w.canteen_id, w.department_id, w.diner_id"
     "  FROM waste_records w WHERE w.stage = 'plate' AND w.diner_id IS NOT NULL"
-    "  AND w.department_id IS NOT NULL AND (w.flags & 99) = 0"
+    "  AND w.department_id IS NOT NULL AND (w.flags & 103) = 0"
     "  AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id);"
     "CREATE TRIGGER waste_tray_diner AFTER INSERT ON waste_records"
     "  WHEN NEW.stage = 'plate' AND NEW.diner_id IS NOT NULL BEGIN"
@@ -799,16 +801,17 @@ static const migration migrations[] = {
     "      AND x.business_date BETWEEN substr(o.business_date, 1, 7) || '-01'"
     "                              AND substr(o.business_date, 1, 7) || '-31'"
     "      AND x.diner_id = o.diner_id AND x.canteen_id = o.canteen_id AND x.id <> o.id"
-    "      AND x.stage = 'plate' AND (x.flags & 99) = 0"
+    "      AND x.stage = 'plate' AND (x.flags & 103) = 0"
     "      AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = x.id));"
     "  INSERT OR IGNORE INTO tray_diner_month SELECT substr(NEW.business_date, 1, 7),"
     "    NEW.canteen_id, NEW.department_id, NEW.diner_id"
-    "    WHERE NEW.department_id IS NOT NULL AND (NEW.flags & 99) = 0;"
+    "    WHERE NEW.department_id IS NOT NULL AND (NEW.flags & 103) = 0;"
     "END;"
     /* a day's sums count a tray whose meal came after it since this
      * version (WASTE_COUNTED): the days rolled up before are summed again
      * when next read (verify found them differing from their records) */
-    "DELETE FROM rollup_days;",
+    "DELETE FROM rollup_days;"
+    "CREATE INDEX waste_no_meal ON waste_records(business_date) WHERE (flags & 103) = 4;",
      .pg = schema_pg_v17},
 };
 

@@ -581,7 +581,7 @@ const char schema_pg_v17[] =
     "INSERT INTO tray_diner_month"
     "  SELECT DISTINCT substr(w.business_date, 1, 7), w.canteen_id, w.department_id, w.diner_id"
     "  FROM waste_records w WHERE w.stage = 'plate' AND w.diner_id IS NOT NULL"
-    "  AND w.department_id IS NOT NULL AND (w.flags & 99) = 0"
+    "  AND w.department_id IS NOT NULL AND (w.flags & 103) = 0"
     "  AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id);"
     "CREATE FUNCTION cp_waste_tray_diner() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
     "  IF NEW.corrects IS NOT NULL THEN"
@@ -593,10 +593,10 @@ const char schema_pg_v17[] =
     "        AND x.business_date BETWEEN substr(o.business_date, 1, 7) || '-01'"
     "                                AND substr(o.business_date, 1, 7) || '-31'"
     "        AND x.diner_id = o.diner_id AND x.canteen_id = o.canteen_id AND x.id <> o.id"
-    "        AND x.stage = 'plate' AND (x.flags & 99) = 0"
+    "        AND x.stage = 'plate' AND (x.flags & 103) = 0"
     "        AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = x.id));"
     "  END IF;"
-    "  IF NEW.department_id IS NOT NULL AND (NEW.flags & 99) = 0 THEN"
+    "  IF NEW.department_id IS NOT NULL AND (NEW.flags & 103) = 0 THEN"
     "    INSERT INTO tray_diner_month VALUES (substr(NEW.business_date, 1, 7), NEW.canteen_id,"
     "      NEW.department_id, NEW.diner_id) ON CONFLICT DO NOTHING;"
     "  END IF;"
@@ -610,4 +610,5 @@ const char schema_pg_v17[] =
     "CREATE TRIGGER waste_tray_diner AFTER INSERT ON waste_records FOR EACH ROW"
     "  WHEN (NEW.stage = 'plate' AND NEW.diner_id IS NOT NULL)"
     "  EXECUTE FUNCTION cp_waste_tray_diner();"
-    "DELETE FROM rollup_days;";
+    "DELETE FROM rollup_days;"
+    "CREATE INDEX waste_no_meal ON waste_records(business_date) WHERE (flags & 103) = 4;";

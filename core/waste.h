@@ -54,20 +54,29 @@ _Static_assert(WASTE_FLAG_NO_MEAL == 4, "WASTE_NO_MEAL_SQL is WASTE_FLAG_NO_MEAL
 /* SQL: the weighing a (an alias of waste_records) is a tray that makes a
  * department's figure for the rule that a department is ranked only with
  * the trays of at least five diners (backoffice/metrics.c): a diner's
- * plate, not corrected, and no flag that leaves it out but no_meal. A tray
- * flagged no_meal counts once its meal is posted (WASTE_COUNTED), which a
- * trigger of weighings cannot see coming: its diner is listed from the
- * start (a department whose till was cut off at lunch was never ranked),
- * so that a diner whose tray never gets its meal is listed without one in
- * the figure. tray_diner_month lists the diners of such trays (schema
- * version 17 keeps it by a trigger); verify compares the two. */
+ * plate, no flag that leaves it out, not corrected. tray_diner_month lists
+ * the diners of such trays (schema version 17 keeps it by a trigger);
+ * verify compares the two. A tray flagged no_meal counts once its meal is
+ * posted (WASTE_COUNTED), which a trigger of weighings cannot see coming:
+ * the metrics add the diners of such trays when they read
+ * (WASTE_NO_MEAL_TRAY, few, by their own index). Listed from the start, a
+ * diner whose tray never got its meal made a fifth without a tray in the
+ * figure; left out, a department whose till was cut off at lunch was
+ * never ranked. */
 #define WASTE_DINER_TRAY(a)                                                                \
     a ".stage = 'plate' AND " a ".diner_id IS NOT NULL AND " a ".department_id IS NOT NULL" \
-    " AND (" a ".flags & " WASTE_NOT_A_TRAY_SQL ") = 0"                                     \
+    " AND (" a ".flags & " WASTE_LEFT_OUT_SQL ") = 0"                                       \
     " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = " a ".id)"
-#define WASTE_NOT_A_TRAY_SQL "99" /* WASTE_FLAGS_LEFT_OUT but no_meal, as SQL text */
-_Static_assert((WASTE_FLAGS_LEFT_OUT & ~WASTE_FLAG_NO_MEAL) == 99,
-               "WASTE_NOT_A_TRAY_SQL is WASTE_FLAGS_LEFT_OUT but WASTE_FLAG_NO_MEAL");
+#define WASTE_LEFT_OUT_SQL "103" /* WASTE_FLAGS_LEFT_OUT, as SQL text */
+_Static_assert(WASTE_FLAGS_LEFT_OUT == 103, "WASTE_LEFT_OUT_SQL is WASTE_FLAGS_LEFT_OUT");
+
+/* SQL: the weighing w is a tray whose one flag that leaves it out is
+ * no_meal (the partial index waste_no_meal finds them by day): with
+ * WASTE_COUNTED, one whose meal has come since. */
+#define WASTE_NO_MEAL_TRAY                                                                 \
+    "(w.flags & " WASTE_LEFT_OUT_SQL ") = " WASTE_NO_MEAL_SQL " AND w.stage = 'plate'"       \
+    " AND w.diner_id IS NOT NULL AND w.department_id IS NOT NULL"                           \
+    " AND NOT EXISTS (SELECT 1 FROM waste_records k WHERE k.corrects = w.id)"
 
 /* Net grams at or under which a tray counts as a clean plate (光盘). */
 #define WASTE_CLEAN_PLATE_G 10

@@ -376,7 +376,7 @@ static void test_five_diners_behind_the_trays(void **state)
         snprintf(staff, sizeof staff, "A%d", i);
         sale(d, "2026-11-25", staff, "A");
     }
-    tray(d, "2026-11-26", "A2", "A", 50, WASTE_FLAG_NO_MEAL); /* one diner more: two */
+    tray(d, "2026-11-26", "A2", "A", 50, WASTE_FLAG_NO_MEAL); /* no meal that day: none */
     fixture_at("2026-12-05T09:00:00");
     metrics_table *t = run(d, "2026-11", NULL, 20, 10);
     assert_int_equal(row(t, "A")->diners, 5);
@@ -407,9 +407,22 @@ static void test_five_diners_behind_the_trays(void **state)
         snprintf(staff, sizeof staff, "B%d", i);
         sale(d, "2026-11-27", staff, "B");
     }
+    /* C1-C4 eat and weigh; C5 pays a lunch on the 20th and has a tray
+     * weighed on the 21st with no meal that day: four diners' trays */
+    for (int i = 1; i <= 4; i++) {
+        snprintf(staff, sizeof staff, "C%d", i);
+        sale(d, "2026-11-20", staff, "C");
+        tray(d, "2026-11-20", staff, "C", 40, 0);
+    }
+    sale(d, "2026-11-20", "C5", "C");
+    tray(d, "2026-11-21", "C5", "C", 40, WASTE_FLAG_NO_MEAL);
     t = run(d, "2026-11", NULL, 1, 10);
     assert_int_equal(row(t, "B")->trays, 6);
+    assert_int_equal(row(t, "B")->tray_diners, 6);
     assert_int_equal(row(t, "B")->eligible, 1);
+    assert_int_equal(row(t, "C")->diners, 5);
+    assert_int_equal(row(t, "C")->tray_diners, 4);
+    assert_int_equal(row(t, "C")->eligible, 0);
     metrics_free(t);
     assert_int_equal(verify_derived(d, "2026-11-01", "2026-11-30", devnull, &problems), CP_OK);
     assert_int_equal(problems, 0);
