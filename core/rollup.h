@@ -72,9 +72,13 @@
 
 /* The meals and money of the sales from FROM to TO (SQL text: "?1") that
  * were not voided, per canteen, meal period (0: outside one) and diner
- * category; for one day, the columns of rollup_sales after the day. */
+ * category; for one day, the columns of rollup_sales after the day. A meal
+ * is a diner's in the period of a day, however many sales (as ROLLUP_MEALS
+ * counts them): the cost per meal and the 人次 of the department view
+ * count the same meals. */
 #define ROLLUP_SALES_SUMS_SQL(FROM, TO)                                                     \
-    " SELECT canteen_id, coalesce(period_id, 0), category, count(*), sum(total_fen),"     \
+    " SELECT canteen_id, coalesce(period_id, 0), category,"                                \
+    "   count(DISTINCT s.diner_id || ' ' || s.business_date), sum(total_fen),"             \
     "   sum(subsidy_fen), sum(cash_fen) FROM sales s"                                      \
     " WHERE s.business_date BETWEEN " FROM " AND " TO                                      \
     " AND NOT EXISTS (SELECT 1 FROM voids v WHERE v.sale_id = s.id)"                       \

@@ -352,6 +352,24 @@ static void test_one_meal_of_two_sales(void **state)
         assert_int_equal(row(all[k], "A")->coverage_permille, 1000);
         metrics_free(all[k]);
     }
+    /* the canteen's meals by period and category (the cost per meal) count
+     * the same meals, and all the money: rolled up and from the records */
+    for (int k = 0; k < 2; k++) {
+        metrics_span span;
+        metrics_sales_row *rows = NULL;
+        size_t n = 0;
+        int64_t meals = 0, fen = 0;
+        fixture_at(k ? "2026-12-05T09:00:00" : "2026-11-04T09:00:00");
+        assert_int_equal(metrics_span_parse("2026-11", NULL, &span), CP_OK);
+        assert_int_equal(metrics_sales(d, &span, 0, &rows, &n), CP_OK);
+        for (size_t i = 0; i < n; i++) {
+            meals += rows[i].meals;
+            fen += rows[i].total_fen;
+        }
+        free(rows);
+        assert_int_equal(meals, 24);
+        assert_int_equal(fen, 24 * 800 + 24 * 300);
+    }
 }
 
 /* Five diners pay, one of them brings back every tray: the department's
