@@ -811,7 +811,11 @@ static const migration migrations[] = {
      * version (WASTE_COUNTED): the days rolled up before are summed again
      * when next read (verify found them differing from their records) */
     "DELETE FROM rollup_days;"
-    "CREATE INDEX waste_no_meal ON waste_records(business_date) WHERE (flags & 103) = 4;",
+    "CREATE INDEX waste_no_meal ON waste_records(business_date) WHERE (flags & 103) = 4;"
+    /* a weighing is corrected once (`waste correct`): two managers at once
+     * would have put two weights in its place */
+    "CREATE UNIQUE INDEX waste_one_correction ON waste_records(corrects)"
+    "  WHERE corrects IS NOT NULL;",
      .pg = schema_pg_v17},
 };
 

@@ -611,4 +611,6 @@ const char schema_pg_v17[] =
     "  WHEN (NEW.stage = 'plate' AND NEW.diner_id IS NOT NULL)"
     "  EXECUTE FUNCTION cp_waste_tray_diner();"
     "DELETE FROM rollup_days;"
-    "CREATE INDEX waste_no_meal ON waste_records(business_date) WHERE (flags & 103) = 4;";
+    "CREATE INDEX waste_no_meal ON waste_records(business_date) WHERE (flags & 103) = 4;"
+    "CREATE UNIQUE INDEX waste_one_correction ON waste_records(corrects)"
+    "  WHERE corrects IS NOT NULL;";

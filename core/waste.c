@@ -12,6 +12,7 @@
 #include "core/audit.h"
 #include "core/names.h"
 #include "core/nls.h"
+#include "core/utf8.h"
 
 static const char *const stages[] = {"plate", "prep", "overproduction", "spoilage", NULL};
 
@@ -557,7 +558,8 @@ static cp_err correct_in_txn(db *d, const char *id, int64_t grams, const char *r
         " CASE WHEN ?2 < 0 THEN w.gross_g ELSE ?2 END, CASE WHEN ?2 < 0 THEN w.tare_g ELSE 0 END,"
         " CASE WHEN ?2 < 0 THEN w.net_g ELSE ?2 END, w.category, w.reason, ?3, ?4, ?5, w.id"
         " FROM waste_records w WHERE w.id = ?6";
-    char corrected[IDS_LEN], terminal[64], at[CP_TIME_ISO_LEN], detail[320];
+    /* the reason, 200 characters of up to 4 bytes, whole */
+    char corrected[IDS_LEN], terminal[64], at[CP_TIME_ISO_LEN], detail[IDS_LEN + 16 + 800];
     int flags, found;
     db_stmt *st;
     cp_err err;
@@ -587,7 +589,7 @@ static cp_err correct_in_txn(db *d, const char *id, int64_t grams, const char *r
     db_bind_text(st, 6, id);
     if ((err = db_step_done(d, st, "saving the correction")))
         return err;
-    snprintf(detail, sizeof detail, "corrects %s: %s", id, reason);
+    utf8_format(detail, sizeof detail, "corrects %s: %s", id, reason);
     return audit_event(d, actor, NULL, "waste.record", new_id, detail, NULL);
 }
 

@@ -125,10 +125,25 @@ must_fail "was corrected already, by $fixed: correct $fixed" as_manager waste co
 as_manager waste correct "$fixed" --void --reason "not S0002's tray" | grep -q "taken back" ||
     fail "waste correct --void"
 [ "$(grams)" = $((before - 1500)) ] || fail "taken back: $(grams) g, was $before g"
+# two corrections of one weighing at once (two managers): the store keeps one
+sql "INSERT INTO waste_records(id, terminal, canteen_id, stage, business_date, gross_g,
+    tare_g, net_g, flags, actor, created_at, corrects) VALUES ('W1-999998', 'W1', 1, 'plate',
+    '2026-11-20', 1, 0, 1, 8, 'x', '2026-11-20T12:00:00', '$wrong')" 2>/dev/null &&
+    fail "a second correction of $wrong was stored"
 must_fail "give --grams N" as_manager waste correct "$fixed" --reason x
 must_fail "--reason" as_manager waste correct "$fixed" --grams 1
 must_fail "no weighing 'W9-999999'" as_manager waste correct W9-999999 --void --reason x
-[ "$(sql "SELECT count(*) FROM waste_records WHERE corrects IS NOT NULL")" = 2 ] &&
+# a reason of 200 Chinese characters is kept whole (600 bytes)
+long=$(printf '错%.0s' $(seq 1 200))
+must_fail "at most 200 characters" as_manager waste correct "$fixed" --void --reason "${long}多"
+as_manager topup S0003 20 >/dev/null
+echo 0000000003 | "$POS" --headless --terminal POS1 >/dev/null
+as_manager waste add --stage plate --staff-no S0003 --grams 90 --terminal W1 >"$TMPDIR/out"
+third=$(sed -n 's/^recorded \([^:]*\):.*/\1/p' "$TMPDIR/out")
+as_manager waste correct "$third" --grams 9 --reason "$long" >/dev/null || fail "a long reason"
+[ "$(sql "SELECT detail FROM audit WHERE detail LIKE 'corrects $third:%'")" = "corrects $third: $long" ] ||
+    fail "the reason was cut: $(sql "SELECT detail FROM audit WHERE detail LIKE 'corrects $third:%'")"
+[ "$(sql "SELECT count(*) FROM waste_records WHERE corrects IS NOT NULL")" = 3 ] &&
     [ "$(sql "SELECT count(*) FROM audit WHERE subject = '$fixed' AND detail LIKE 'corrects $wrong: typed%'")" = 1 ] ||
     fail "the corrections and their reasons are not kept"
 "$OFFICE" verify >/dev/null || fail "verify after the corrections"
