@@ -13,6 +13,7 @@
 
 #include "backoffice/csvout.h"
 #include "core/clock.h"
+#include "core/diners.h"
 #include "core/ledger.h"
 #include "core/money.h"
 #include "core/names.h"
@@ -179,7 +180,8 @@ static cp_err moves(statement *s, int64_t diner, const char *first, const char *
 
 cp_err report_statement(db *d, const char *staff_no, const char *month, int csv, FILE *f)
 {
-    char first[CP_DATE_LEN], next[CP_DATE_LEN], name[256], dept[256], category[64], status[16];
+    char first[CP_DATE_LEN], next[CP_DATE_LEN], name[DINERS_NAME_SIZE], dept[DINERS_NAME_SIZE];
+    char category[64], status[16];
     char shown[NAMES_SIZE];
     statement s = {.d = d, .f = f, .csv = csv};
     int64_t diner;
