@@ -815,7 +815,11 @@ static const migration migrations[] = {
     /* a weighing is corrected once (`waste correct`): two managers at once
      * would have put two weights in its place */
     "CREATE UNIQUE INDEX waste_one_correction ON waste_records(corrects)"
-    "  WHERE corrects IS NOT NULL;",
+    "  WHERE corrects IS NOT NULL;"
+    /* a diner's entries: their statement (`report statement`) read the
+     * whole ledger for one diner, and so did a late offline meal's
+     * subsidy (core/ledger.c, read_later_subsidy) */
+    "CREATE INDEX ledger_diner ON ledger(diner_id, created_at);",
      .pg = schema_pg_v17},
 };
 

@@ -613,4 +613,5 @@ const char schema_pg_v17[] =
     "DELETE FROM rollup_days;"
     "CREATE INDEX waste_no_meal ON waste_records(business_date) WHERE (flags & 103) = 4;"
     "CREATE UNIQUE INDEX waste_one_correction ON waste_records(corrects)"
-    "  WHERE corrects IS NOT NULL;";
+    "  WHERE corrects IS NOT NULL;"
+    "CREATE INDEX ledger_diner ON ledger(diner_id, created_at);";
