@@ -34,22 +34,8 @@ static const char sql[] =
     " JOIN departments dep ON dep.id = s.department_id"
     " LEFT JOIN charge_requests r ON r.request_id = s.request_id"
     " WHERE s.offline <> 0 AND s.over_limit <> 0"
-    " AND s.business_date >= ?1 AND s.business_date <= ?2"
+    " AND s.business_date >= ?1 AND s.business_date < ?2"
     " ORDER BY s.created_at, s.id";
-
-/* The first and last day of month as ISO dates, or an error saying what to type. */
-static cp_err month_days(const char *month, char first[CP_DATE_LEN], char last[CP_DATE_LEN])
-{
-    int y, m;
-    cp_err err = clock_parse_month(month, &y, &m);
-
-    if (err)
-        return err;
-    /* every ISO date of the month sorts between these two strings */
-    snprintf(first, CP_DATE_LEN, "%04d-%02d-01", y, m);
-    snprintf(last, CP_DATE_LEN, "%04d-%02d-31", y, m);
-    return CP_OK;
-}
 
 static void offline_csv_row(csvout *w, db_stmt *st, int blocked)
 {
@@ -75,19 +61,19 @@ static void text_row(FILE *f, db_stmt *st, int blocked)
 
 cp_err report_offline(db *d, const char *month, int csv, FILE *f)
 {
-    char first[CP_DATE_LEN], last[CP_DATE_LEN];
+    char first[CP_DATE_LEN], next[CP_DATE_LEN];
     db_stmt *st;
     long n = 0;
     csvout w;
     cp_err err;
     int rc;
 
-    if ((err = month_days(month, first, last)))
+    if ((err = clock_month_bounds(month, first, next)))
         return err;
     if (!(st = db_prepare(d, sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, first);
-    db_bind_text(st, 2, last);
+    db_bind_text(st, 2, next);
     if (csv) {
         csvout_begin(&w, f);
         csvout_header(&w, "sale,tapped_at,terminal,staff_no,name,department,amount_yuan,"

@@ -60,22 +60,6 @@ enum {
     M_POSTED,
 };
 
-/* The first day of month and of the month after, as ISO dates: every entry
- * time of the month sorts from the first to before the second. */
-static cp_err month_bounds(const char *month, char first[CP_DATE_LEN], char next[CP_DATE_LEN])
-{
-    int y, m;
-    cp_err err = clock_parse_month(month, &y, &m);
-
-    if (err)
-        return err;
-    /* clock_parse_month gives a year of four digits and a month of 1 to 12 */
-    snprintf(first, CP_DATE_LEN, "%04u-%02u-01", (unsigned)y % 10000, (unsigned)m % 100);
-    snprintf(next, CP_DATE_LEN, "%04u-%02u-01", (unsigned)(m == 12 ? y + 1 : y) % 10000,
-             (unsigned)m % 12 + 1);
-    return CP_OK;
-}
-
 /* What a movement was, in the reader's words, into buf. */
 static const char *what_of(db *d, db_stmt *st, char *buf, size_t size)
 {
@@ -189,7 +173,7 @@ cp_err report_statement(db *d, const char *staff_no, const char *month, int csv,
     cp_err err;
     int rc;
 
-    if ((err = month_bounds(month, first, next)))
+    if ((err = clock_month_bounds(month, first, next)))
         return err;
     if (!(st = db_prepare(d, diner_sql)))
         return CP_ERR_DB;

@@ -40,6 +40,20 @@ cp_err clock_parse_month(const char *s, int *year, int *month)
     return CP_OK;
 }
 
+cp_err clock_month_bounds(const char *month, char first[CP_DATE_LEN], char next[CP_DATE_LEN])
+{
+    int y, m;
+    cp_err err = clock_parse_month(month, &y, &m);
+
+    if (err)
+        return err;
+    /* clock_parse_month gives a year of four digits and a month of 1 to 12 */
+    snprintf(first, CP_DATE_LEN, "%04u-%02u-01", (unsigned)y % 10000, (unsigned)m % 100);
+    snprintf(next, CP_DATE_LEN, "%04u-%02u-01", (unsigned)(m == 12 ? y + 1 : y) % 10000,
+             (unsigned)m % 12 + 1);
+    return CP_OK;
+}
+
 cp_err clock_parse_date(const char *s, cp_time *out)
 {
     char month[8];

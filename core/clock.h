@@ -40,6 +40,11 @@ cp_err clock_parse(const char *s, cp_time *out);
  * into *year and *month; anything else is CP_ERR_INVALID saying what to type. */
 cp_err clock_parse_month(const char *s, int *year, int *month);
 
+/* The first day of month "YYYY-MM" and of the month after, as ISO dates:
+ * every date and every time of the month sorts from first to before next.
+ * An error as clock_parse_month's. */
+cp_err clock_month_bounds(const char *month, char first[CP_DATE_LEN], char next[CP_DATE_LEN]);
+
 /* Parses a calendar date "YYYY-MM-DD" (digits only, a real day, a year
  * CLOCK_YEAR_MIN-CLOCK_YEAR_MAX) into *out (time 00:00); anything else is
  * CP_ERR_INVALID saying what to type. */
