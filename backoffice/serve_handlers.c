@@ -160,6 +160,25 @@ static cp_err check_offline_at(const serve_req *r, const char *at, int64_t seq,
     return CP_OK;
 }
 
+/* The snapshot an offline charge was decided from (its "snapshot_version",
+ * a version the store reached) and the start of the window of offline
+ * charges before its tap, into req: the meal is charged the price that
+ * snapshot held, which the terminal printed, when it was still in effect
+ * then (core/ledger.h). from holds the time. */
+static void snapshot_seen(const serve_req *r, const json_t *ev, charge_req *req,
+                          char from[CP_TIME_ISO_LEN])
+{
+    json_t *v = json_object_get(ev, "snapshot_version");
+    cp_time tap, t;
+
+    if (!json_is_integer(v) || json_integer_value(v) <= 0 || clock_parse(req->at, &tap))
+        return;
+    t = clock_add_seconds(&tap, -(long)r->offline_max_age_days * 86400);
+    clock_iso(&t, from);
+    req->snapshot_version = json_integer_value(v);
+    req->snapshot_from = from;
+}
+
 /* What the record of an event written in its transaction needs
  * (record_charge, record_weighing). */
 typedef struct event_record {
@@ -216,6 +235,7 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
     const char *cashier = json_string_value(json_object_get(ev, "cashier"));
     charge_req req = {0};
     charge_res res;
+    char from[CP_TIME_ISO_LEN];
     int n = charge_lines(ev, lines, MAX_LINES);
     cp_err err;
 
@@ -254,6 +274,8 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
     req.at = req.offline ? json_string_value(json_object_get(ev, "at")) : NULL;
     if (req.offline && ((err = check_offline_at(r, req.at, seq, reqid, answer)) || *answer))
         return err;
+    if (req.offline)
+        snapshot_seen(r, ev, &req, from);
     req.also = record_charge;
     req.also_arg = &rec;
     if ((err = ledger_charge(r->d, &req, &res)) && retryable(err)) {
@@ -336,8 +358,9 @@ static cp_err apply_weighing(const serve_req *r, json_t *ev, int64_t seq, const 
 }
 
 /* The hash of an event's content: its canonical JSON (keys sorted),
- * without "offline", "served" and "resent". A terminal that sent an event
- * and got no answer decides it offline and sends it again marked so
+ * without "offline", "served", "resent" and "snapshot_version". A terminal
+ * that sent an event and got no answer decides it offline and sends it
+ * again marked so
  * (core/journal.h, journal_mark_offline), and one the server lost after
  * taking it is sent again marked resent (core/journal.c): the same event,
  * not a reused id. */
@@ -350,6 +373,7 @@ static int event_hash(json_t *ev, char hash[HASH_HEX_LEN])
         json_object_del(content, "offline");
         json_object_del(content, "served");
         json_object_del(content, "resent");
+        json_object_del(content, "snapshot_version");
     }
     if (!content || !(text = json_dumps(content, JSON_COMPACT | JSON_SORT_KEYS))) {
         json_decref(content);

@@ -224,13 +224,17 @@ static void bind_price(db_stmt *st, const void *ctx)
 }
 
 /* The price in prices and, from now on, in price_history (schema version
- * 17), in one transaction with its audit entry. */
+ * 17), in one transaction with its audit entry. The history's version is
+ * the store's before that entry (schema version 18): the transaction
+ * writes alone (db_begin), so a snapshot read before it has a version no
+ * larger, and one read after it a larger one. */
 static cp_err write_price(db *d, const struct price_args *p, const char *actor,
                           const char *subject)
 {
     static const char history_sql[] =
-        "INSERT INTO price_history(period_id, category, price_fen, from_at)"
-        " SELECT p.id, ?3, ?4, ?5 FROM meal_periods p JOIN canteens c ON c.id = p.canteen_id"
+        "INSERT INTO price_history(period_id, category, price_fen, from_at, version)"
+        " SELECT p.id, ?3, ?4, ?5, (SELECT coalesce(max(seq), 0) FROM audit)"
+        " FROM meal_periods p JOIN canteens c ON c.id = p.canteen_id"
         " WHERE c.code = ?1 AND p.name = ?2";
     char now[CP_TIME_ISO_LEN], money[MONEY_STR_LEN];
     db_stmt *st;
@@ -423,26 +427,31 @@ cp_err canteen_set_offline_cap(db *d, const char *category, int64_t fen, const c
                      "rules.offline_cap", category, fen < 0 ? "lunch" : money_format(fen, money));
 }
 
+/* One lunch at the canteen ?2 for the category ?1 by price, an SQL
+ * expression of the price of a period m (as CANTEEN_ONE_LUNCH_SQL: the
+ * period named lunch, else the dearest). */
+#define ONE_LUNCH_BY(price)                                                                 \
+    "coalesce((SELECT max(" price ") FROM meal_periods m JOIN canteens c"                 \
+    "   ON c.id = m.canteen_id WHERE c.code = ?2 AND m.name = 'lunch'),"                  \
+    " (SELECT max(" price ") FROM meal_periods m JOIN canteens c"                         \
+    "   ON c.id = m.canteen_id WHERE c.code = ?2), -1)"
+
+/* The price of the period m at time ?3: the last set at or before it. */
+#define PRICE_AT_TAP                                                                        \
+    "(SELECT h.price_fen FROM price_history h WHERE h.period_id = m.id"                    \
+    "  AND h.category = ?1 AND h.from_at <= ?3 ORDER BY h.from_at DESC, h.id DESC LIMIT 1)"
+
 cp_err canteen_offline_cap(db *d, const char *canteen_code, const char *category,
-                           const char *at, int64_t *fen, int *set)
+                           const canteen_seen *seen, int64_t *fen, int *set)
 {
-    /* the one set; one lunch now; the lunch's price at ?3 (price_history) */
+    /* the one set; one lunch now; one lunch at the tap ?3 (price_history);
+     * one lunch in the terminal's snapshot of version ?4 */
     static const char sql[] =
         "SELECT (SELECT offline_daily_cap_fen FROM category_rules WHERE category = ?1),"
         " coalesce(" CANTEEN_ONE_LUNCH_SQL("(SELECT c.id FROM canteens c WHERE c.code = ?2)",
                                            "?1") ", -1),"
-        " coalesce((SELECT h.price_fen FROM price_history h"
-        "   JOIN meal_periods m ON m.id = h.period_id JOIN canteens c ON c.id = m.canteen_id"
-        "   WHERE c.code = ?2 AND h.category = ?1 AND m.name = 'lunch' AND h.from_at <= ?3"
-        "   ORDER BY h.from_at DESC, h.id DESC LIMIT 1),"
-        /* no period named lunch: the dearest of the periods' prices then,
-         * as CANTEEN_ONE_LUNCH_SQL takes the dearest now */
-        "  (SELECT max(h.price_fen) FROM price_history h"
-        "   JOIN meal_periods m ON m.id = h.period_id JOIN canteens c ON c.id = m.canteen_id"
-        "   WHERE c.code = ?2 AND h.category = ?1 AND h.from_at <= ?3"
-        "   AND NOT EXISTS (SELECT 1 FROM price_history k WHERE k.period_id = h.period_id"
-        "     AND k.category = h.category AND k.from_at <= ?3"
-        "     AND (k.from_at > h.from_at OR (k.from_at = h.from_at AND k.id > h.id)))), -1)";
+        " " ONE_LUNCH_BY(PRICE_AT_TAP) ","
+        " " ONE_LUNCH_BY(CANTEEN_PRICE_SEEN_SQL("m.id", "?1", "?4", "?5"));
     db_stmt *st = db_prepare(d, sql);
     int rc, given = 0;
 
@@ -454,19 +463,25 @@ cp_err canteen_offline_cap(db *d, const char *canteen_code, const char *category
         db_bind_text(st, 2, canteen_code);
     else
         db_bind_null(st, 2);
-    if (at)
-        db_bind_text(st, 3, at);
+    if (seen && seen->at)
+        db_bind_text(st, 3, seen->at);
     else
         db_bind_null(st, 3);
+    db_bind_int64(st, 4, seen ? seen->version : 0);
+    if (seen && (seen->from || seen->at))
+        db_bind_text(st, 5, seen->from ? seen->from : seen->at);
+    else
+        db_bind_null(st, 5);
     if ((rc = db_step(st)) == DB_ROW) {
         given = !db_col_is_null(st, 0);
         *fen = db_col_int64(st, given ? 0 : 1);
-        /* a meal served offline is priced as at its tap (core/ledger.c):
-         * one lunch then bounds it too, when the lunch cost more then (a
-         * price lowered while the terminal was cut off refused the meal it
-         * served at the old one) */
-        if (!given && db_col_int64(st, 2) > *fen)
-            *fen = db_col_int64(st, 2);
+        /* a meal served offline is priced as its terminal saw it (core/
+         * ledger.c): one lunch then bounds it too, when the lunch cost more
+         * then (a price lowered while the terminal was cut off refused the
+         * meal it served at the old one) */
+        for (int col = 2; !given && col <= 3; col++)
+            if (db_col_int64(st, col) > *fen)
+                *fen = db_col_int64(st, col);
     }
     db_reset(st);
     if (set)

@@ -48,16 +48,41 @@ cp_err canteen_get_rules(db *d, const char *category, int *meals_per_period,
  * lunch (canteen_offline_cap). Other rules of the category are kept. */
 cp_err canteen_set_offline_cap(db *d, const char *category, int64_t fen, const char *actor);
 
+/* What a terminal deciding offline saw of the prices: the tap time, and
+ * the version of the snapshot it decided from (doc/protocol.md). */
+typedef struct canteen_seen {
+    const char *at;  /* the tap time, as sales.at */
+    int64_t version; /* the snapshot's version; 0: not said (the price at the tap) */
+    const char *from; /* the snapshot's prices stand when still in effect at this
+                       * time (the start of the server's window of offline
+                       * charges); NULL: at */
+} canteen_seen;
+
 /* The offline daily allowance of category at the canteen canteen_code: the
  * one set, else one lunch: the category's price in the canteen's period
  * named "lunch", else its highest fixed-meal price there (a canteen may
  * name its periods otherwise), else -1: nothing may be charged offline.
- * canteen_code NULL: only the one set, or -1. at (a time as sales.at, may
- * be NULL): one lunch is also its price then, when that was more (an
- * offline meal is priced as at its tap). *set (may be NULL) says whether
- * one was set. */
+ * canteen_code NULL: only the one set, or -1. seen (may be NULL): one lunch
+ * is also its price at the tap and in the terminal's snapshot, when that
+ * was more (an offline meal is priced as its terminal saw it). *set (may
+ * be NULL) says whether one was set. */
 cp_err canteen_offline_cap(db *d, const char *canteen_code, const char *category,
-                           const char *at, int64_t *fen, int *set);
+                           const canteen_seen *seen, int64_t *fen, int *set);
+
+/* The price of category in the period (expressions) that a terminal's
+ * snapshot of version `version` held, as an SQL expression: the last one
+ * set at a version below it (price_history.version, schema version 18: the
+ * store's version when it was set, read before its audit entry was
+ * written; a snapshot read after the change has a larger version). NULL
+ * when it held none, or when a later price was set before `from` (a
+ * snapshot version older than the server's window of offline charges: a
+ * stolen key could otherwise name any price the meal ever had). */
+#define CANTEEN_PRICE_SEEN_SQL(period_id, category, version, from)                         \
+    "(SELECT h.price_fen FROM price_history h WHERE h.period_id = " period_id              \
+    " AND h.category = " category " AND h.version < " version                              \
+    " AND NOT EXISTS (SELECT 1 FROM price_history n WHERE n.period_id = h.period_id"      \
+    "   AND n.category = h.category AND n.id > h.id AND n.from_at < " from ")"             \
+    " ORDER BY h.id DESC LIMIT 1)"
 
 /* One lunch, the default allowance, as an SQL expression of the canteen's
  * id and the category (expressions): what canteen_offline_cap answers and

@@ -168,15 +168,18 @@ typedef struct charge_ctx {
  * what is missing reads as NULL (a card not found, no period open, no
  * price, a category without rules) and the rules refuse it in their words.
  * ?4 is the tap time of an offline charge (NULL online): its price is the
- * one in effect then (price_history, schema version 17), which its terminal
- * charged and printed, not one set while it was cut off; a price first set
- * after the tap (a terminal's clock behind) is today's. */
+ * one its terminal charged and printed, the one its snapshot (version ?5)
+ * held (CANTEEN_PRICE_SEEN_SQL, within the server's window ?6), not one set
+ * while it was cut off; without a snapshot version, the one in effect at
+ * the tap (price_history, schema version 17); a price first set after the
+ * tap (a terminal's clock behind) is today's. */
 static const char facts_sql[] =
     "SELECT t.canteen_id, t.kind,"
     " c.status, di.id, di.staff_no, di.name, di.status, di.category, di.department_id,"
     " dep.name, p.id, p.name,"
     " CASE WHEN CAST(?4 AS TEXT) IS NULL THEN pr.price_fen"
-    "  ELSE coalesce((SELECT h.price_fen FROM price_history h"
+    "  ELSE coalesce(" CANTEEN_PRICE_SEEN_SQL("p.id", "di.category", "?5", "?6") ","
+    "   (SELECT h.price_fen FROM price_history h"
     "   WHERE h.period_id = p.id AND h.category = di.category AND h.from_at <= ?4"
     "   ORDER BY h.from_at DESC, h.id DESC LIMIT 1), pr.price_fen) END,"
     " r.meals_per_period, coalesce(r.daily_cap_fen, -1), r.overdraft_fen"
@@ -251,9 +254,12 @@ static db_stmt *facts_stmt(db *d, const charge_req *req, const cp_time *at)
         char iso[CP_TIME_ISO_LEN];
         clock_iso(at, iso);
         db_bind_text(st, 4, iso);
+        db_bind_text(st, 6, req->snapshot_from ? req->snapshot_from : iso);
     } else {
         db_bind_null(st, 4);
+        db_bind_null(st, 6);
     }
+    db_bind_int64(st, 5, req->offline ? req->snapshot_version : 0);
     return st;
 }
 
@@ -362,7 +368,8 @@ static cp_err read_served_here(db *d, const charge_req *req, charge_ctx *c)
     db_reset(st);
     if (rc != DB_ROW)
         return db_fail(d, "reading the terminal's sales today");
-    return canteen_offline_cap(d, canteen, c->t.category, c->at, &c->f.offline_daily_cap_fen,
+    canteen_seen seen = {c->at, req->snapshot_version, req->snapshot_from};
+    return canteen_offline_cap(d, canteen, c->t.category, &seen, &c->f.offline_daily_cap_fen,
                                NULL);
 }
 

@@ -67,6 +67,14 @@ typedef struct charge_req {
     /* The tap time, local ISO "2026-11-03T12:04:10", or NULL: now. It decides
      * the business day, the period and the price, and is the sale's time. */
     const char *at;
+    /* offline: the version of the snapshot its terminal decided from (the
+     * event's snapshot_version, doc/protocol.md; 0: not said): the meal is
+     * charged the price that snapshot held, which the terminal charged and
+     * printed, when that price was still in effect at snapshot_from (the
+     * start of the server's window of offline charges; NULL: at), else the
+     * price in effect at the tap (core/canteen.h, CANTEEN_PRICE_SEEN_SQL) */
+    int64_t snapshot_version;
+    const char *snapshot_from;
     /* Called inside the charge's transaction just before its COMMIT, when
      * the charge wrote (a sale, or a refusal kept with its request id), to
      * write what must be in the store exactly when the charge is (the

@@ -821,6 +821,17 @@ static const migration migrations[] = {
      * subsidy (core/ledger.c, read_later_subsidy) */
     "CREATE INDEX ledger_diner ON ledger(diner_id, created_at);",
      .pg = schema_pg_v17},
+
+    /* version 18: the store's version (the audit log's largest seq) when
+     * each price was set, read in `price set`'s transaction before its
+     * audit entry: a terminal's snapshot of version V holds the prices set
+     * at a version below V (core/canteen.h, CANTEEN_PRICE_SEEN_SQL). An
+     * offline meal is charged the price its terminal's snapshot held, the
+     * one it showed and printed: the price in effect at the tap differed
+     * when the price changed while the terminal was cut off. Prices set
+     * before this version read 0: in every snapshot. */
+    {.sqlite = "ALTER TABLE price_history ADD COLUMN version INTEGER NOT NULL DEFAULT 0;",
+     .pg = "ALTER TABLE price_history ADD COLUMN version BIGINT NOT NULL DEFAULT 0;"},
 };
 
 /* The audit log and the publications in the order they were written (seq,

@@ -361,6 +361,15 @@ static json_t *answer_of(termsync *t, int64_t seq)
     return a;
 }
 
+/* Puts the version of the snapshot held into an event decided offline. */
+static cp_err with_snapshot_version(const termsync *t, json_t *event)
+{
+    if (t->snapshot_version > 0 &&
+        json_object_set_new(event, "snapshot_version", json_integer(t->snapshot_version)))
+        return cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
+    return CP_OK;
+}
+
 /* The event seq was sent and no answer came: the server may or may not
  * have applied it. The terminal decides it offline all the same, and marks
  * the journal's copy offline, served or not (the server leaves these flags
@@ -377,7 +386,7 @@ static cp_err decide_in_flight(termsync *t, json_t *event, termsync_decide decid
 
     /* not marked: an answer covered it meanwhile (it cannot, the link
      * being one thread; said for the reader) */
-    return journal_mark_offline(t->j, seq, served, &marked);
+    return journal_mark_offline(t->j, seq, served, t->snapshot_version, &marked);
 }
 
 cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_decide decide,
@@ -403,9 +412,12 @@ cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_de
         return CP_OK;
     }
     if (before == TERMSYNC_NO_ANSWER) {
-        /* decided here; only what the terminal served goes to the server */
+        /* decided here; only what the terminal served goes to the server,
+         * with the version of the snapshot it decided from: a meal is
+         * charged the price that snapshot held, the one it printed */
         res->state = TERMSYNC_NO_ANSWER;
-        if (decide(ctx, event))
+        if (decide(ctx, event) &&
+            !(err = with_snapshot_version(t, event)))
             err = journal_append(t->j, kind, event, 1, &res->seq);
         return err;
     }

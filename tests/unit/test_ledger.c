@@ -1111,16 +1111,26 @@ static void test_audit_chain(void **state)
 
 /* Posts an offline charge of card tapped at `at` (request id reqid) on POS1. */
 /* An offline charge of the terminal reqid names ("POS2/1": POS2). */
-static cp_err offline_tap(db *d, const char *card, const char *at, const char *reqid,
-                          charge_res *res)
+/* An offline charge of a terminal that decided from its snapshot (the
+ * event's snapshot_version, 0: not said), the server's window from `from`;
+ * the terminal is the request id's. */
+static cp_err seen_tap(db *d, const char *card, const char *at, const char *reqid,
+                       int64_t version, const char *from, charge_res *res)
 {
     char terminal[16];
     charge_req req = {.terminal = terminal, .card_no = card, .request_id = reqid,
-                      .actor = "test", .offline = true, .at = at};
+                      .actor = "test", .offline = true, .at = at,
+                      .snapshot_version = version, .snapshot_from = from};
 
     snprintf(terminal, sizeof terminal, "%.*s", (int)strcspn(reqid, "/"), reqid);
     assert_int_equal(ledger_charge(d, &req, res), CP_OK);
     return res->result;
+}
+
+static cp_err offline_tap(db *d, const char *card, const char *at, const char *reqid,
+                          charge_res *res)
+{
+    return seen_tap(d, card, at, reqid, 0, NULL, res);
 }
 
 /* An offline meal of October posted in November takes October's subsidy
@@ -1213,6 +1223,53 @@ static void test_offline_price_lowered_after_tap(void **state)
     fixture_at("2026-11-20T13:00:00");
     assert_int_equal(offline_tap(d, "0000000001", "2026-11-20T12:04:00", "POS9/1", &r), CP_OK);
     assert_int_equal(r.charged_fen, 1000);
+    assert_int_equal(problems(d), 0);
+}
+
+/* A price set while a terminal was cut off, before the tap: the meal is
+ * charged the price its snapshot held, the one the terminal showed and
+ * printed (review P2: it was charged the price in effect at the tap, and
+ * the receipt said another). A lowered one does not make the allowance
+ * refuse it; a snapshot older than the server's window, or one the store
+ * never reached, gets the price at the tap. */
+static void test_offline_priced_as_its_snapshot(void **state)
+{
+    db *d = *state;
+    charge_res r;
+    int64_t v;
+
+    assert_int_equal(ledger_topup(d, "S001", 5000, "test", NULL), CP_OK);
+    assert_int_equal(ledger_topup(d, "S002", 5000, "test", NULL), CP_OK);
+    assert_int_equal(ledger_topup(d, "S003", 5000, "test", NULL), CP_OK);
+    fixture_at("2026-11-20T12:10:00");
+    v = fixture_int(d, "SELECT max(seq) FROM audit"); /* the snapshot the terminal took */
+    fixture_at("2026-11-20T12:20:00");
+    assert_int_equal(canteen_set_price(d, "C1", "lunch", "staff", 1000, "test"), CP_OK);
+    assert_int_equal(canteen_set_price(d, "C1", "lunch", "guest", 1200, "test"), CP_OK);
+    fixture_at("2026-11-20T12:45:00");
+    assert_int_equal(seen_tap(d, "0000000001", "2026-11-20T12:25:10", "POS1/1", v,
+                              "2026-11-13T12:25:10", &r), CP_OK);
+    assert_int_equal(r.charged_fen, 800);
+    /* lowered: the old price, within one lunch as the snapshot had it */
+    assert_int_equal(seen_tap(d, "0000000003", "2026-11-20T12:25:20", "POS1/2", v,
+                              "2026-11-13T12:25:20", &r), CP_OK);
+    assert_int_equal(r.charged_fen, 1500);
+    /* a snapshot taken after the change */
+    assert_int_equal(seen_tap(d, "0000000002", "2026-11-20T12:26:00", "POS1/3",
+                              fixture_int(d, "SELECT max(seq) FROM audit") + 1,
+                              "2026-11-13T12:26:00", &r), CP_OK);
+    assert_int_equal(r.charged_fen, 1000);
+    /* the change came before the window: the price at the tap */
+    fixture_at("2026-11-21T12:45:00");
+    assert_int_equal(seen_tap(d, "0000000001", "2026-11-21T12:04:10", "POS1/4", v,
+                              "2026-11-20T12:30:00", &r), CP_OK);
+    assert_int_equal(r.charged_fen, 1000);
+    /* a version the store never reached: the price at the tap */
+    assert_int_equal(seen_tap(d, "0000000002", "2026-11-21T12:05:00", "POS1/5", 1000000,
+                              "2026-11-14T12:05:00", &r), CP_OK);
+    assert_int_equal(r.charged_fen, 1000);
+    balances(d, "S001", 3200, 0);
+    balances(d, "S003", 3500, 0);
     assert_int_equal(problems(d), 0);
 }
 
@@ -1452,6 +1509,7 @@ int main(void)
         T(test_topup_batch_blames), T(test_verify_finds_entry_without_sale),
         T(test_late_meal_takes_its_month_subsidy),
         T(test_offline_priced_as_at_tap), T(test_offline_price_lowered_after_tap),
+        T(test_offline_priced_as_its_snapshot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
