@@ -339,9 +339,10 @@ static cp_err apply_weighing(const serve_req *r, json_t *ev, int64_t seq, const 
     /* An offline weighing is posted when it was weighed, on that day and
      * meal period and against that day's meal (it came back with the
      * tray); one weighed at a time the server does not take (a clock gone
-     * wrong) is posted now, as before: a weighing is never refused. */
-    if (json_is_true(json_object_get(ev, "offline")) &&
-        at_in_window(r, json_string_value(json_object_get(ev, "at"))))
+     * wrong), or in a month whose red/black list is out (core/waste.c), is
+     * posted now, as before: a weighing is never refused. */
+    req.offline = json_is_true(json_object_get(ev, "offline"));
+    if (req.offline && at_in_window(r, json_string_value(json_object_get(ev, "at"))))
         req.at = json_string_value(json_object_get(ev, "at"));
     if ((err = waste_record(r->d, &req, &res)) && retryable(err)) {
         json_decref(rec.answer);

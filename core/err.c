@@ -37,6 +37,7 @@ static const struct {
     [CP_ERR_LIMIT_REACHED] = {"limit_reached", N_("meal limit reached")},
     [CP_ERR_DUPLICATE_TAP] = {"duplicate_tap", N_("same card tapped again")},
     [CP_ERR_ALREADY_VOID] = {"already_void", N_("sale is already void")},
+    [CP_ERR_MONTH_PUBLISHED] = {"month_published", N_("the month's red/black list is published")},
 };
 
 static _Thread_local char detail[512];

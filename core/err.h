@@ -29,6 +29,7 @@ typedef enum cp_err {
     CP_ERR_LIMIT_REACHED,
     CP_ERR_DUPLICATE_TAP,
     CP_ERR_ALREADY_VOID,
+    CP_ERR_MONTH_PUBLISHED, /* served offline in a month whose red/black list is out */
     CP_ERR_COUNT
 } cp_err;
 

@@ -182,7 +182,8 @@ static const char facts_sql[] =
     "   (SELECT h.price_fen FROM price_history h"
     "   WHERE h.period_id = p.id AND h.category = di.category AND h.from_at <= ?4"
     "   ORDER BY h.from_at DESC, h.id DESC LIMIT 1), pr.price_fen) END,"
-    " r.meals_per_period, coalesce(r.daily_cap_fen, -1), r.overdraft_fen"
+    " r.meals_per_period, coalesce(r.daily_cap_fen, -1), r.overdraft_fen,"
+    " " LEDGER_MONTH_PUBLISHED_SQL("?4")
     " FROM terminals t"
     " LEFT JOIN cards c ON c.card_no = ?2"
     " LEFT JOIN diners di ON di.id = c.diner_id"
@@ -198,7 +199,7 @@ static const char facts_sql[] =
 enum {
     F_CANTEEN, F_KIND, F_CARD_STATUS, F_DINER, F_STAFF_NO, F_NAME, F_DINER_STATUS,
     F_CATEGORY, F_DEPARTMENT, F_DEPARTMENT_NAME, F_PERIOD, F_PERIOD_NAME, F_PRICE,
-    F_MEALS, F_DAILY_CAP, F_OVERDRAFT,
+    F_MEALS, F_DAILY_CAP, F_OVERDRAFT, F_PUBLISHED,
 };
 
 /* Takes the tapper, the period, the price and the rules from the row of
@@ -232,6 +233,7 @@ static void take_facts(db_stmt *st, charge_ctx *c, charge_res *res)
     c->f.daily_cap_fen = -1;
     c->f.overdraft_fen = 0;
     c->f.offline_daily_cap_fen = -1;
+    c->f.month_published = db_col_int64(st, F_PUBLISHED) > 0;
     if (!db_col_is_null(st, F_MEALS)) {
         c->f.meals_per_period = db_col_int64(st, F_MEALS);
         c->f.daily_cap_fen = db_col_int64(st, F_DAILY_CAP);

@@ -41,6 +41,14 @@ typedef struct charge_line {
 
 struct charge_res;
 
+/* Whether the month of the time `at` (an SQL expression of a local ISO
+ * time, NULL: none) has a red/black list published, as an SQL count (0 or
+ * more): nothing served offline is posted into such a month (a charge is
+ * refused, a weighing posted now: core/rules.c, core/waste.c). */
+#define LEDGER_MONTH_PUBLISHED_SQL(at)                                                      \
+    "(SELECT count(*) FROM publications WHERE kind = 'redblack'"                            \
+    " AND period = substr(" at ", 1, 7))"
+
 typedef struct charge_req {
     const char *terminal;   /* terminal code; its canteen decides period and price */
     const char *card_no;    /* normalised (cardno_normalize) */

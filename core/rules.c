@@ -113,6 +113,13 @@ cp_err rules_decide_charge(const charge_facts *f, charge_outcome *o)
     memset(o, 0, sizeof *o);
     if (!f->card_found)
         return refused(o, RULES_UNKNOWN_CARD, CP_ERR_UNKNOWN_CARD);
+    /* A month's red/black list, once published, stays true to the store: a
+     * meal served offline in it and delivered after is not posted (the
+     * server raises served_but_refused: the office charges it by hand in
+     * the month it is in, or writes it off). A stolen key's back-dated
+     * meals flipped the published ranking without a trace. */
+    if (f->mode == RULES_SERVED && f->month_published)
+        return refused(o, RULES_MONTH_PUBLISHED, CP_ERR_MONTH_PUBLISHED);
     /* A served meal is posted even for a card or diner stopped since the
      * terminal's snapshot: the food is eaten, the office settles it. */
     if (!served && !is_active(f->card_status))
@@ -245,6 +252,11 @@ void rules_word(const charge_facts *f, const charge_outcome *o, char *msg, size_
                (long long)f->meals_per_period,
                money_format(f->offline_daily_cap_fen > 0 ? f->offline_daily_cap_fen : 0,
                             money[1]));
+        break;
+    case RULES_MONTH_PUBLISHED:
+        refuse(msg, size, "served offline on %04d-%02d-%02d, whose month's red/black list is "
+               "published: not posted into it; the office charges the meal by hand or writes "
+               "it off", f->at.year, f->at.month, f->at.day);
         break;
     case RULES_FUNDS:
         refuse(msg, size, "balance too low: %s yuan needed, %s yuan available; top up at the "

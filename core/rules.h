@@ -81,6 +81,10 @@ typedef struct charge_facts {
     int64_t offline_here_today_fen; /* charged offline */
     int resent;                    /* charged online first (charge_req.resent): decided
                                     * by the rules of a charge online */
+    /* The red/black list of the tap's month is published: a charge decided
+     * offline (served or resent) is not posted into it (a late meal changed
+     * the published ranking, and verify passed) */
+    int month_published;
 
     /* The names people read for the period and the category, for messages
      * only (core/names.c); NULL: the codes. Set them before rules_word(). */
@@ -103,6 +107,8 @@ typedef enum rules_refusal {
     RULES_TERMINAL_ALLOWANCE, /* CP_ERR_LIMIT_REACHED: served offline beyond what
                                * one terminal deciding alone may serve */
     RULES_FUNDS,            /* CP_ERR_INSUFFICIENT_FUNDS */
+    RULES_MONTH_PUBLISHED,  /* CP_ERR_MONTH_PUBLISHED: served offline in a month
+                             * whose red/black list is published */
 } rules_refusal;
 
 /* What the rules decided. */

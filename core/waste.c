@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/audit.h"
+#include "core/ledger.h"
 #include "core/names.h"
 #include "core/nls.h"
 #include "core/utf8.h"
@@ -228,6 +229,21 @@ static cp_err find_diner(db *d, const waste_req *req, diner_at *who, int *found)
 }
 
 /* Writes the record inside the caller's transaction; *id gets its id. */
+/* Whether the month of at has a red/black list published (*yes). */
+static cp_err month_published(db *d, const char *at, int *yes)
+{
+    db_stmt *st = db_prepare(d, "SELECT " LEDGER_MONTH_PUBLISHED_SQL("?1"));
+    int64_t n = 0;
+    cp_err err;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, at);
+    err = db_step_int64(d, st, &n);
+    *yes = n > 0;
+    return err;
+}
+
 static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id[IDS_LEN])
 {
     static const char term_sql[] =
@@ -256,21 +272,24 @@ static cp_err record_in_txn(db *d, const waste_req *req, waste_res *res, char id
     char at[CP_TIME_ISO_LEN], date[CP_DATE_LEN], canteen[64] = "", sale_id[IDS_LEN] = "";
     char kind[16] = "";
     int64_t canteen_id = 0, dept_id = 0, diner_id = 0, period_id = 0;
-    int plate = strcmp(req->stage, "plate") == 0, flags = 0, found, rc;
+    int plate = strcmp(req->stage, "plate") == 0, flags = 0, found, rc, published = 0;
     diner_at who = {0};
     db_stmt *st;
     cp_time now;
     cp_err err;
 
     /* an offline weighing is posted when it was weighed (serve checks the
-     * time is a recent one) */
-    if (req->at) {
-        if (clock_parse(req->at, &now) != CP_OK)
-            return cp_fail(CP_ERR_INVALID, "the weighing's time '%s' is not a time like "
-                           "2026-11-20T12:30:00", req->at);
-    } else if ((err = clock_now(&now))) {
+     * time is a recent one), unless its month's red/black list is out: then
+     * now, as one weighed at a time the server does not take (a terminal's
+     * late trays changed the published ranking; a weighing is never
+     * refused) */
+    if (req->at && clock_parse(req->at, &now) != CP_OK)
+        return cp_fail(CP_ERR_INVALID, "the weighing's time '%s' is not a time like "
+                       "2026-11-20T12:30:00", req->at);
+    if (req->at && req->offline && (err = month_published(d, req->at, &published)))
         return err;
-    }
+    if ((!req->at || published) && (err = clock_now(&now)))
+        return err;
     clock_iso(&now, at);
     clock_date(&now, date);
 

@@ -104,6 +104,12 @@ typedef struct waste_req {
     const char *at;         /* when it was weighed (ISO), for one weighed offline: posted
                              * on that day and meal period, and matched with that day's
                              * sale; NULL: now */
+    /* at is a terminal's, which weighed without its server: when at's month
+     * has its red/black list published, the weighing is posted now instead
+     * (a late tray changed the published ranking). A manager's (import
+     * weighings, waste add) is a correction the monthly report flags until
+     * a new version is published. */
+    bool offline;
     /* Called inside the weighing's transaction just before its COMMIT, when
      * it wrote its record (not for a placement recorded before), to write
      * what must be in the store exactly when the weighing is (the server's
