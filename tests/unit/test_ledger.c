@@ -542,6 +542,56 @@ static void test_verify_finds_fake_void(void **state)
     assert_int_equal(problems(d), 2);
 }
 
+/* A sale and its void written with a terminal's store login, each entered
+ * in the audit log as the programs do (review N1): the sale's subsidy came
+ * from its diner and its cash from another diner's wallet, and the void put
+ * the whole back as cash. Every wallet equals its ledger and each sale its
+ * entries by sale; only the per-wallet checks find it. */
+static void test_verify_finds_money_moved_between_wallets(void **state)
+{
+    db *d = *state;
+    long n, grants;
+    char *r;
+
+    assert_int_equal(ledger_grant_subsidy(d, &(ledger_grant){"2026-11", 200, NULL, NULL},
+                                          "test", &grants), CP_OK);
+    assert_int_equal(ledger_topup(d, "S002", 500, "test", NULL), CP_OK);
+    assert_int_equal(problems(d), 0);
+    /* one transaction, as the audit entries of an event are written */
+    assert_int_equal(db_begin(d), CP_OK);
+    attack(d, "INSERT INTO sales(id, terminal, canteen_id, card_no, diner_id, department_id,"
+              " category, period_id, business_date, kind, total_fen, subsidy_fen, cash_fen,"
+              " actor, created_at, request_id)"
+              " SELECT 'POS1-000101', 'POS1', 1, '0000000001', id, department_id, 'staff', 1,"
+              " '2026-11-20', 'meal', 700, 200, 500, 'headless', '2026-11-20T12:00:00', NULL"
+              " FROM diners WHERE staff_no = 'S001';"
+              "INSERT INTO ledger VALUES ('POS1-000101.c', 2, 'cash', -500, 'charge',"
+              " 'POS1-000101', NULL, 'POS1', 'headless', '2026-11-20T12:00:00');"
+              "INSERT INTO ledger VALUES ('POS1-000101.s', 1, 'subsidy', -200, 'charge',"
+              " 'POS1-000101', NULL, 'POS1', 'headless', '2026-11-20T12:00:00');"
+              "INSERT INTO voids(id, sale_id, terminal, actor, reason, created_at) VALUES"
+              " ('POS1-000102', 'POS1-000101', 'POS1', 'boss', 'x', '2026-11-20T12:01:00');"
+              "INSERT INTO ledger VALUES ('POS1-000102.1', 1, 'cash', 700, 'void',"
+              " 'POS1-000101', NULL, 'POS1', 'boss', '2026-11-20T12:01:00');"
+              "UPDATE wallets SET cash_fen = cash_fen + 700, subsidy_fen = subsidy_fen - 200"
+              " WHERE diner_id = 1;"
+              "UPDATE wallets SET cash_fen = cash_fen - 500 WHERE diner_id = 2;");
+    assert_int_equal(audit_event(d, "headless", "POS1", "sale", "POS1-000101", NULL, NULL),
+                     CP_OK);
+    assert_int_equal(audit_event(d, "boss", "POS1", "sale.void", "POS1-000102", "POS1-000101",
+                                 NULL), CP_OK);
+    assert_int_equal(db_commit(d), CP_OK);
+    r = fixture_verify_report(d, &n);
+    assert_non_null(strstr(r, "ledger entry in another diner's wallet than its sale's: ledger "
+                              "entry POS1-000101.c (charge, sale POS1-000101): diner 2, the "
+                              "sale's 1"));
+    assert_non_null(strstr(r, "void not matched by its refunds: sale POS1-000101 (void "
+                              "POS1-000102): charged subsidy 200, cash 500 fen; put back "
+                              "subsidy 0, cash 700"));
+    assert_int_equal(n, 2);
+    free(r);
+}
+
 /* Money made as a charge without a sale (the checks of sales sum their
  * entries by sale, and saw none), or moved the wrong way by its kind. */
 static void test_verify_finds_entry_without_sale(void **state)
@@ -1494,7 +1544,7 @@ int main(void)
         T(test_void),
         T(test_append_only),         T(test_verify_finds_tampering),
         T(test_verify_finds_consistent_edit), T(test_verify_reads_in_pages),
-        T(test_verify_finds_fake_void),
+        T(test_verify_finds_fake_void), T(test_verify_finds_money_moved_between_wallets),
         T(test_verify_finds_deleted_request), T(test_verify_head_finds_cut_end),
         T(test_verify_finds_dropped_guard), T(test_chains_and_seal), T(test_chain_cannot_fork),
         T(test_chain_two_writers),   T(test_one_card_at_once),
