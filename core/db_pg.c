@@ -258,6 +258,79 @@ static cp_err name_for_messages(db *d)
     return CP_OK;
 }
 
+/* The password in a URI target (postgresql://user:PASSWORD@host/...):
+ * its start in *at and length in *len; 0 when it has none. */
+static int uri_password(const char *target, const char **at, size_t *len)
+{
+    const char *auth = strstr(target, "://"), *end, *amp, *colon;
+
+    if (!auth)
+        return 0;
+    auth += 3;
+    end = auth + strcspn(auth, "/?");
+    /* the userinfo ends at the last @ of the authority */
+    for (amp = NULL; auth < end; auth++)
+        if (*auth == '@')
+            amp = auth;
+    auth = strstr(target, "://") + 3;
+    if (!amp || !(colon = memchr(auth, ':', (size_t)(amp - auth))))
+        return 0;
+    *at = colon + 1;
+    *len = (size_t)(amp - colon - 1);
+    return 1;
+}
+
+/* src into dst (size bytes) with each needle (not empty) replaced by repl. */
+static void replace_all(char *dst, size_t size, const char *src, const char *needle,
+                        const char *repl)
+{
+    size_t n = 0, nlen = strlen(needle), rlen = strlen(repl);
+
+    while (*src && n + 1 < size) {
+        if (strncmp(src, needle, nlen) == 0 && n + rlen + 1 < size) {
+            memcpy(dst + n, repl, rlen);
+            n += rlen;
+            src += nlen;
+        } else {
+            dst[n++] = *src++;
+        }
+    }
+    dst[n] = '\0';
+}
+
+/* Checks that libpq reads target before connecting: its message about a
+ * URI it cannot read quotes the URI, or the token it stopped at, password
+ * and all (a bracket left open, a bad %-escape), and goes to stderr and
+ * serve's log. The password is taken out of the message where it quotes
+ * the URI or the password alone. */
+static cp_err check_target(const char *target)
+{
+    char *libpq = NULL, msg[512], once[512], clean[512], quoted[256], *uri = NULL;
+    PQconninfoOption *opts = PQconninfoParse(target, &libpq);
+    const char *pw;
+    size_t pwlen;
+    int hidden = 0;
+
+    if (opts) {
+        PQconninfoFree(opts);
+        return CP_OK;
+    }
+    trim_copy(msg, sizeof msg, libpq ? libpq : "out of memory");
+    PQfreemem(libpq);
+    snprintf(clean, sizeof clean, "%s", msg);
+    if (uri_password(target, &pw, &pwlen) && pwlen > 0 &&
+        asprintf(&uri, "%.*s***%s", (int)(pw - target), target, pw + pwlen) >= 0) {
+        replace_all(once, sizeof once, msg, target, uri);
+        snprintf(quoted, sizeof quoted, "\"%.*s\"", (int)pwlen, pw);
+        replace_all(clean, sizeof clean, once, quoted, "\"***\"");
+        hidden = strcmp(clean, msg) != 0;
+        free(uri);
+    }
+    return cp_fail(CP_ERR_INVALID, "the database URI cannot be read: %s%s: check the URI, "
+                   "and give a password in ~/.pgpass rather than in the URI", clean,
+                   hidden ? " (its password shown as ***)" : "");
+}
+
 static cp_err pg_open(db *d, int flags)
 {
     /* the target is expanded after the default timeout: its own one wins */
@@ -268,6 +341,8 @@ static cp_err pg_open(db *d, int flags)
     cp_err err;
 
     /* DB_OPEN_CREATE: the database itself is made by its owner (createdb), never here */
+    if ((err = check_target(d->path)))
+        return err;
     if (!(c = calloc(1, sizeof *c)))
         return cp_fail(CP_ERR_NOMEM, "out of memory opening the database");
     d->conn = c;

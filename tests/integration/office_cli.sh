@@ -125,4 +125,12 @@ grep -q "nothing was imported" "$TMPDIR/err" || fail "a broken CSV line does not
 # a month with no weighings at all still makes its report (the trend chart is empty)
 "$OFFICE" report monthly --month 2025-01 --out "$TMPDIR/empty.pdf" >/dev/null || fail "report of an empty month"
 must_fail "no terminal" sh -c "'$POS' --headless --terminal NOPE </dev/null"
+# a PostgreSQL URI libpq cannot read (a typo): said before connecting, and
+# the password it holds is not shown (review N5: the message quoted it)
+for u in 'postgresql://cleanplate_server:Sup3rSecretPw@[::1' \
+    'postgresql://cleanplate_server:Sup3r%zzSecretPw@db1.canteen.lan/canteen'; do
+    must_fail "the database URI cannot be read" "$OFFICE" --db "$u" verify
+    ! grep -q "Sup3r" "$TMPDIR/err" || fail "the password is shown: $(cat "$TMPDIR/err")"
+    grep -q "password shown as \*\*\*" "$TMPDIR/err" || fail "not said: $(cat "$TMPDIR/err")"
+done
 echo "office_cli ok"
