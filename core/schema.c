@@ -829,9 +829,11 @@ static const migration migrations[] = {
      * offline meal is charged the price its terminal's snapshot held, the
      * one it showed and printed: the price in effect at the tap differed
      * when the price changed while the terminal was cut off. Prices set
-     * before this version read 0: in every snapshot. */
+     * before this version read 0: in every snapshot. On PostgreSQL also: a
+     * card's status is the office's to change, but for a terminal blocking
+     * a card charged offline beyond its limit (core/schema_pg.c). */
     {.sqlite = "ALTER TABLE price_history ADD COLUMN version INTEGER NOT NULL DEFAULT 0;",
-     .pg = "ALTER TABLE price_history ADD COLUMN version BIGINT NOT NULL DEFAULT 0;"},
+     .pg = schema_pg_v18},
 };
 
 /* The audit log and the publications in the order they were written (seq,

@@ -6,6 +6,6 @@
 extern const char schema_pg_v1[], schema_pg_v2[], schema_pg_v3[], schema_pg_v4[], schema_pg_v5[],
     schema_pg_v6[], schema_pg_v7[], schema_pg_v8[], schema_pg_v9[], schema_pg_v10[],
     schema_pg_v11[], schema_pg_v12[], schema_pg_v13[], schema_pg_v14[],
-    schema_pg_v15[], schema_pg_v16[], schema_pg_v17[];
+    schema_pg_v15[], schema_pg_v16[], schema_pg_v17[], schema_pg_v18[];
 
 #endif

@@ -615,3 +615,26 @@ const char schema_pg_v17[] =
     "CREATE UNIQUE INDEX waste_one_correction ON waste_records(corrects)"
     "  WHERE corrects IS NOT NULL;"
     "CREATE INDEX ledger_diner ON ledger(diner_id, created_at);";
+
+/* Version 18: the version of each price (see the SQLite text), and a card's
+ * status guarded. The terminals' and the servers' roles may UPDATE
+ * cards.status, as a charge served offline beyond its limit blocks the
+ * diner's cards (core/ledger_post.c); with that grant a serving line's login
+ * made a lost card active again, and verify saw nothing (review N4). A role
+ * that may not publish (only the office's may: INSERT on publications) may
+ * change a status only from active to blocked_offline. */
+const char schema_pg_v18[] =
+    "ALTER TABLE price_history ADD COLUMN version " INT " NOT NULL DEFAULT 0;"
+    "CREATE FUNCTION cp_cards_status_guard() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    "  IF NEW.status IS DISTINCT FROM OLD.status"
+    "     AND NOT (OLD.status = 'active' AND NEW.status = 'blocked_offline')"
+    "     AND NOT has_table_privilege(current_user,"
+    "       format('%I.publications', TG_TABLE_SCHEMA), 'INSERT') THEN"
+    "    RAISE EXCEPTION 'card %: only the back office changes a card''s status (a terminal"
+    " may only block a card charged offline beyond its limit)', OLD.card_no"
+    "      USING ERRCODE = 'insufficient_privilege';"
+    "  END IF;"
+    "  RETURN NEW;"
+    " END $$;"
+    "CREATE TRIGGER cards_status_guard BEFORE UPDATE OF status ON cards"
+    "  FOR EACH ROW EXECUTE FUNCTION cp_cards_status_guard();";

@@ -149,6 +149,22 @@ trap '$T kill-server 2>/dev/null || true; drop_roles' EXIT
 [ "$(CLEANPLATE_DB=$OFFICE_DB sql "SELECT count(*) FROM terminal_events WHERE terminal = 'POS9'")" = 1 ] ||
     fail "the event through serve is not in the store"
 
+# 3c. a card's status: the terminals' role blocks a card charged offline beyond
+#     its limit and nothing else; it made a lost card active again (review N4)
+CLEANPLATE_DB=$OFFICE_DB "$OFFICE" card block 0000000002 >/dev/null || fail "card block"
+if psql -X -q -v ON_ERROR_STOP=1 -d "$TERMINAL_DB" \
+    -c "UPDATE cards SET status = 'active' WHERE card_no = '0000000002'" 2>"$TMPDIR/err"; then
+    fail "the terminals' role made a lost card active"
+fi
+grep -q "only the back office changes a card's status" "$TMPDIR/err" ||
+    fail "unblocking as the terminals' role said: $(cat "$TMPDIR/err")"
+[ "$(CLEANPLATE_DB=$OFFICE_DB sql "SELECT status FROM cards WHERE card_no = '0000000002'")" = lost ] ||
+    fail "the lost card's status changed"
+psql -X -q -v ON_ERROR_STOP=1 -d "$TERMINAL_DB" -c "BEGIN; UPDATE cards SET status =
+    'blocked_offline' WHERE card_no = '0000000003'; ROLLBACK" 2>"$TMPDIR/err" ||
+    fail "the terminals' role cannot block a card offline: $(cat "$TMPDIR/err")"
+CLEANPLATE_DB=$OFFICE_DB "$OFFICE" card unblock 0000000002 >/dev/null || fail "the office unblocks"
+
 # 4. the owner drops every guard; the server still refuses the terminals' role
 export CLEANPLATE_DB=$OFFICE_DB
 for t in sales:sales sale_lines:sale_lines ledger:ledger voids:voids \
