@@ -80,105 +80,6 @@ static int charge_lines(json_t *ev, charge_line *lines, size_t max)
 
 #define MAX_LINES 64
 
-/* The error of an offline charge whose tap time the server does not post. */
-#define AT_OUT_OF_RANGE "at_out_of_range"
-
-/* How far after the server's business clock an offline tap time may be: a
- * terminal's clock may run a little fast, by as much as a request's time
- * may (TERMAUTH_MAX_SKEW_S, 5 minutes). */
-#define OFFLINE_AHEAD_S TERMAUTH_MAX_SKEW_S
-
-/* Whether the charge reqid has been answered by the store already (its
- * request id is in charge_requests) into *answered. */
-static cp_err charge_answered(db *d, const char *reqid, int *answered)
-{
-    static const char sql[] = "SELECT count(*) FROM charge_requests WHERE request_id = ?1";
-    db_stmt *st = db_prepare(d, sql);
-    int64_t n = 0;
-    cp_err err;
-
-    if (!st)
-        return CP_ERR_DB;
-    db_bind_text(st, 1, reqid);
-    err = db_step_int64(d, st, &n);
-    *answered = n > 0;
-    return err;
-}
-
-/* Whether the offline tap time at may be posted: from offline_max_age_days
- * before the server's business clock to OFFLINE_AHEAD_S after it. A time
- * outside is refused (*answer): a tap a month old is a terminal's clock
- * gone wrong or a journal found in a drawer, and it would be posted on a
- * day whose books may be closed; the meal was served all the same, so the
- * refusal raises served_but_refused (check_served). A charge the store
- * answered already is let through, to be answered again as it was (the
- * server died before recording it, and the retry came later). CP_OK with
- * *answer NULL when it may go on; else a retryable error (the store). */
-/* Whether the offline time at is from offline_max_age_days before the
- * server's clock to OFFLINE_AHEAD_S after it (check_offline_at). */
-static int at_in_window(const serve_req *r, const char *at)
-{
-    cp_time now, tap;
-    long age;
-
-    if (!at || clock_parse(at, &tap) != CP_OK || clock_now(&now) != CP_OK)
-        return 0;
-    age = clock_seconds_between(&tap, &now);
-    return age <= (long)r->offline_max_age_days * 86400 && age >= -OFFLINE_AHEAD_S;
-}
-
-static cp_err check_offline_at(const serve_req *r, const char *at, int64_t seq,
-                               const char *reqid, json_t **answer)
-{
-    char now_iso[CP_TIME_ISO_LEN], from[CP_TIME_ISO_LEN], to[CP_TIME_ISO_LEN], msg[512];
-    cp_time now, tap, t;
-    long age, max = (long)r->offline_max_age_days * 86400;
-    int answered;
-    cp_err err;
-
-    *answer = NULL;
-    /* a tap time that is not one, or a clock that cannot be read: ledger_charge says so */
-    if (!at || clock_parse(at, &tap) != CP_OK || clock_now(&now) != CP_OK)
-        return CP_OK;
-    if (at_in_window(r, at))
-        return CP_OK;
-    age = clock_seconds_between(&tap, &now);
-    if ((err = charge_answered(r->d, reqid, &answered)) || answered)
-        return err;
-    clock_iso(&now, now_iso);
-    t = clock_add_seconds(&now, -max);
-    clock_iso(&t, from);
-    t = clock_add_seconds(&now, OFFLINE_AHEAD_S);
-    clock_iso(&t, to);
-    snprintf(msg, sizeof msg, "tapped at %s, %s the server's clock (%s): an offline charge is "
-             "posted only when tapped from %s to %s (serve --offline-max-age-days %d, and %d s "
-             "for a terminal's clock that runs fast); nothing charged: check the terminal's "
-             "clock, and charge the meal by hand or write it off", at,
-             age > 0 ? "too long before" : "after", now_iso, from, to,
-             r->offline_max_age_days, OFFLINE_AHEAD_S);
-    *answer = jsonl_refusal(seq, AT_OUT_OF_RANGE, msg);
-    return CP_OK;
-}
-
-/* The snapshot an offline charge was decided from (its "snapshot_version",
- * a version the store reached) and the start of the window of offline
- * charges before its tap, into req: the meal is charged the price that
- * snapshot held, which the terminal printed, when it was still in effect
- * then (core/ledger.h). from holds the time. */
-static void snapshot_seen(const serve_req *r, const json_t *ev, charge_req *req,
-                          char from[CP_TIME_ISO_LEN])
-{
-    json_t *v = json_object_get(ev, "snapshot_version");
-    cp_time tap, t;
-
-    if (!json_is_integer(v) || json_integer_value(v) <= 0 || clock_parse(req->at, &tap))
-        return;
-    t = clock_add_seconds(&tap, -(long)r->offline_max_age_days * 86400);
-    clock_iso(&t, from);
-    req->snapshot_version = json_integer_value(v);
-    req->snapshot_from = from;
-}
-
 /* What the record of an event written in its transaction needs
  * (record_charge, record_weighing). */
 typedef struct event_record {
@@ -272,10 +173,10 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
     req.offline = json_is_true(json_object_get(ev, "offline"));
     req.resent = json_is_true(json_object_get(ev, "resent"));
     req.at = req.offline ? json_string_value(json_object_get(ev, "at")) : NULL;
-    if (req.offline && ((err = check_offline_at(r, req.at, seq, reqid, answer)) || *answer))
+    if (req.offline && ((err = serve_offline_check(r, req.at, seq, reqid, answer)) || *answer))
         return err;
     if (req.offline)
-        snapshot_seen(r, ev, &req, from);
+        serve_offline_seen(r, ev, &req, from);
     req.also = record_charge;
     req.also_arg = &rec;
     if ((err = ledger_charge(r->d, &req, &res)) && retryable(err)) {
@@ -342,7 +243,8 @@ static cp_err apply_weighing(const serve_req *r, json_t *ev, int64_t seq, const 
      * wrong), or in a month whose red/black list is out (core/waste.c), is
      * posted now, as before: a weighing is never refused. */
     req.offline = json_is_true(json_object_get(ev, "offline"));
-    if (req.offline && at_in_window(r, json_string_value(json_object_get(ev, "at"))))
+    if (req.offline && serve_offline_at_ok(r, json_string_value(json_object_get(ev, "at")),
+                                           seq))
         req.at = json_string_value(json_object_get(ev, "at"));
     if ((err = waste_record(r->d, &req, &res)) && retryable(err)) {
         json_decref(rec.answer);
@@ -462,7 +364,7 @@ static cp_err batch_record(const serve_req *r, batch *b)
 }
 
 /* The tap time of ev to keep with it: only a time in the window an offline
- * event may have (at_in_window). Any other would move the terminal's
+ * event may have (serve_offline_in_window). Any other would move the terminal's
  * high-water time, which the publish guard reads, to a time that never was:
  * one refused for its tap time, and one refused for another reason (not
  * served, an unknown card, a weighing at a POS) whose time nothing checked,
@@ -471,7 +373,7 @@ static const char *kept_at(const serve_req *r, json_t *ev)
 {
     const char *at = json_string_value(json_object_get(ev, "at"));
 
-    return at_in_window(r, at) ? at : NULL;
+    return serve_offline_in_window(r, at) ? at : NULL;
 }
 
 /* Applies ev (seq, kind checked) and adds it to b; CP_OK with *answer. */

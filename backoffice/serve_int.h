@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/clock.h"
 #include "core/db.h"
+#include "core/ledger.h"
 #include "core/terminals.h"
 #include "core/users.h"
 
@@ -95,5 +97,32 @@ void serve_receipt(const serve_req *r, serve_answer *a);
 
 /* GET /v1/snapshot (serve_snapshot.c). */
 void serve_snapshot(const serve_req *r, serve_answer *a);
+
+/* Whether at, an offline event's tap time, is in the window the server
+ * posts offline events in: from --offline-max-age-days before its business
+ * clock to 5 minutes after it (serve_offline.c). */
+int serve_offline_in_window(const serve_req *r, const char *at);
+
+/* Whether the offline event seq may be posted on its tap time at: in the
+ * window, and not on a day before the terminal's previous event (a
+ * weighing that may not is posted now). */
+int serve_offline_at_ok(const serve_req *r, const char *at, int64_t seq);
+
+/* An offline charge whose tap time at may not be posted (out of the window,
+ * or on a day before the terminal's previous event) is refused: *answer gets the
+ * refusal (the meal was served: the caller's check raises
+ * served_but_refused). A charge the store answered already (reqid) is let
+ * through, to be answered again as it was. CP_OK with *answer NULL when it
+ * may go on; else a retryable error (the store). */
+cp_err serve_offline_check(const serve_req *r, const char *at, int64_t seq, const char *reqid,
+                           json_t **answer);
+
+/* The snapshot an offline charge was decided from (its "snapshot_version",
+ * a version the store reached) and the start of the window of offline
+ * charges before its tap, into req: the meal is charged the price that
+ * snapshot held, which the terminal printed, when it was still in effect
+ * then (core/ledger.h). from holds the time. */
+void serve_offline_seen(const serve_req *r, const json_t *ev, charge_req *req,
+                        char from[CP_TIME_ISO_LEN]);
 
 #endif
