@@ -80,22 +80,35 @@ static void beside(const cost_report *r, int which, char *out, size_t size)
     snprintf(out, size, _(" (%s: %s, %s: %s)"), m[0]->month, a[0], m[1]->month, a[1]);
 }
 
-/* The categories not counted, "肉禽, 主食", into out. */
-static void not_counted(const cost_month *m, char *out, size_t size)
+/* The categories not counted, "肉禽, 主食", every one of them: as long as
+ * the names make it (a 512-byte buffer once cut a name inside its
+ * character and dropped the rest). The caller frees it; NULL when out of
+ * memory. */
+static char *not_counted(const cost_month *m)
 {
-    size_t used = 0;
+    char *list = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&list, &len);
 
-    out[0] = '\0';
-    for (size_t i = 0; i < m->nlines && used + 4 < size; i++)
+    if (!f)
+        return NULL;
+    for (size_t i = 0; i < m->nlines; i++)
         if (!m->lines[i].counted)
-            used += (size_t)snprintf(out + used, size - used, "%s%s", used ? ", " : "",
-                                     m->lines[i].name);
+            fprintf(f, "%s%s", ftell(f) > 0 ? ", " : "", m->lines[i].name);
+    if (fclose(f) != 0) {
+        free(list);
+        return NULL;
+    }
+    return list;
 }
 
-static void print_summary(const cost_report *r, FILE *f)
+static cp_err print_summary(const cost_report *r, FILE *f)
 {
     const cost_month *m = &r->now;
-    char a[6][COST_STR_LEN], b[3][160], list[512];
+    char a[6][COST_STR_LEN], b[3][160], *list = not_counted(m);
+
+    if (!list)
+        return cp_fail(CP_ERR_NOMEM, "out of memory writing the report");
 
     fprintf(f, _("cost %s, %s%s\n"), m->month, r->canteen ? _("canteen ") : _("all canteens"),
             r->canteen ? r->canteen : "");
@@ -109,10 +122,10 @@ static void print_summary(const cost_report *r, FILE *f)
         fprintf(f, _("starting stock  %s yuan: the first count of a canteen that had bought and "
                      "counted nothing before (not food used)\n"),
                 money_format(m->starting_fen, a[0]));
-    not_counted(m, list, sizeof list);
     fprintf(f, _("stock counted   %s%s\n"),
             m->stock_counted ? _("yes") : _("no: purchases only for "),
             m->stock_counted ? "" : list);
+    free(list);
     fprintf(f, _("meals           %lld; taken %s yuan (subsidy %s, cash %s)\n"),
             (long long)m->meals, money_format(m->revenue_fen, a[0]),
             money_format(m->subsidy_fen, a[1]), money_format(m->cash_fen, a[2]));
@@ -163,14 +176,17 @@ static void print_summary(const cost_report *r, FILE *f)
                   "left out        %lld flagged weighings (overload, negative, impossible, no "
                   "meal)\n", (unsigned long)m->flagged),
             (long long)m->flagged);
+    return CP_OK;
 }
 
 cp_err cost_print_text(const cost_report *r, FILE *f)
 {
     const cost_month *m = &r->now;
     char a[8][COST_STR_LEN];
+    cp_err err;
 
-    print_summary(r, f);
+    if ((err = print_summary(r, f)))
+        return err;
     /* people's text (the category) last: any width, never cut or padded */
     fprintf(f, "\n%-7s %10s %10s %10s %10s %10s %10s %9s %9s %-9s %s\n", "counted", "opening",
             "purchases", "kg", "closing", "used", "used_kg", "waste_kg", "waste", "priced_at",

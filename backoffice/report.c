@@ -389,7 +389,8 @@ cp_err report_monthly(db *d, const report_req *req, report_res *res)
     pdf_heading(doc, "后厨浪费");
     kitchen_section(doc, &now);
     pdf_heading(doc, "成本核算");
-    report_cost_section(doc, d, &cost);
+    if ((err = report_cost_section(doc, d, &cost)))
+        goto out;
 
     pdf_heading(doc, "红榜");
     report_department_table(doc, t, "red", 0);

@@ -6,6 +6,7 @@
 #include "backoffice/report_cost.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backoffice/cost_output.h"
@@ -131,40 +132,55 @@ static void meals_table(pdf_doc *doc, db *d, const cost_month *m)
     pdf_table_end(doc);
 }
 
-/* What was not counted or was priced at the average, in one paragraph. */
-static void notes(pdf_doc *doc, const cost_month *m)
+/* The note on l (name: as the PDF shows it) to f, if it needs one. */
+static void note(FILE *f, const cost_line *l, const char *name)
 {
-    char text[1024] = "", *p = text;
-    size_t left = sizeof text;
-    int n;
-
-    for (size_t i = 0; i < m->nlines && left > 1; i++) {
-        const cost_line *l = &m->lines[i];
-        const char *name = *l->name ? pdf_shown(doc, l->name) : "未分类的后厨浪费";
-        if (!name)
-            return;
-        if (l->starting)
-            n = snprintf(p, left, "%s：月末盘点为建账的期初库存（此前没有采购和盘点记录），"
-                         "不计入本月耗用。", name);
-        else if (l->listed && !l->counted)
-            n = snprintf(p, left, "%s：本月末未盘点，按采购计（期末库存按 0 计）。", name);
-        else if (l->kitchen_g > 0 && l->priced == COST_PRICED_ALL_FOOD)
-            n = snprintf(p, left, "%s：本月未采购，浪费按全部食品均价计。", name);
-        else
-            continue;
-        if (n < 0 || (size_t)n >= left)
-            break;
-        p += n, left -= (size_t)n;
-    }
-    if (*text)
-        pdf_paragraph(doc, text);
+    if (l->starting)
+        fprintf(f, "%s：月末盘点为建账的期初库存（此前没有采购和盘点记录），不计入本月耗用。",
+                name);
+    else if (l->listed && !l->counted)
+        fprintf(f, "%s：本月末未盘点，按采购计（期末库存按 0 计）。", name);
+    else if (l->kitchen_g > 0 && l->priced == COST_PRICED_ALL_FOOD)
+        fprintf(f, "%s：本月未采购，浪费按全部食品均价计。", name);
 }
 
-void report_cost_section(pdf_doc *doc, db *d, const cost_report *r)
+/* What was not counted or was priced at the average, in one paragraph.
+ * The paragraph grows with the notes (open_memstream): a fixed buffer once
+ * cut the last note inside a character when many categories had one, and
+ * the PDF then refused the whole report; it also left the notes after the
+ * cut out. The notes say why figures are what they are, so all of them go. */
+static cp_err notes(pdf_doc *doc, const cost_month *m)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cp_err err = CP_OK;
+
+    if (!f)
+        return cp_fail(CP_ERR_NOMEM, "out of memory writing the cost notes");
+    for (size_t i = 0; i < m->nlines; i++) {
+        const cost_line *l = &m->lines[i];
+        const char *name = *l->name ? pdf_shown(doc, l->name) : "未分类的后厨浪费";
+        if (!name) { /* out of memory: the document's error says so */
+            err = CP_ERR_NOMEM;
+            break;
+        }
+        note(f, l, name);
+    }
+    if (fclose(f) != 0 && !err)
+        err = cp_fail(CP_ERR_NOMEM, "out of memory writing the cost notes");
+    if (!err && len > 0)
+        err = pdf_paragraph(doc, text);
+    free(text);
+    return err;
+}
+
+cp_err report_cost_section(pdf_doc *doc, db *d, const cost_report *r)
 {
     const cost_month *m = &r->now;
     char v[512], a[6][COST_STR_LEN], b[160];
     cost_total t = {0};
+    cp_err err;
 
     snprintf(v, sizeof v, "%s 元，%s 千克（期初库存 %s 元 + 本月采购 %s 元 - 期末库存 %s 元）",
              money_format(m->used_fen, a[0]), money_format_kg(m->used_g, a[1]),
@@ -179,7 +195,8 @@ void report_cost_section(pdf_doc *doc, db *d, const cost_report *r)
     pdf_kv(doc, "库存盘点", m->stock_counted ? "各类别月末均已盘点"
                                              : "有类别月末未盘点，按采购计（见下表标红的行）");
     category_table(doc, m);
-    notes(doc, m);
+    if ((err = notes(doc, m)))
+        return err;
     snprintf(v, sizeof v, "%lld 人次", (long long)m->meals);
     pdf_kv(doc, "就餐", v);
     meals_table(doc, d, m);
@@ -229,6 +246,7 @@ void report_cost_section(pdf_doc *doc, db *d, const cost_report *r)
     snprintf(v, sizeof v, "%s 克%s",
              m->g_per_meal_x10 >= 0 ? cost_x10(m->g_per_meal_x10, a[0]) : "—", b);
     pdf_kv(doc, "人均每餐浪费", v);
+    return CP_OK; /* a drawing error is the document's, sticky until pdf_save */
 }
 
 /* The year's table: a row a month and one for the year. */

@@ -19,8 +19,10 @@ typedef struct report_cost_req {
  * categories by the names d gives them, names_show): food used by category with the
  * stock counts, meals and money taken, cost per meal, the surplus against the
  * 2 % rule for the month and the year to date, what the waste cost and its
- * shares of food used beside the month before and the same month last year. */
-void report_cost_section(pdf_doc *doc, db *d, const cost_report *r);
+ * shares of food used beside the month before and the same month last year.
+ * An error of its own (out of memory for the notes) is returned; one of the
+ * drawing stays in doc, as pdf.h says. */
+cp_err report_cost_section(pdf_doc *doc, db *d, const cost_report *r);
 
 /* The waste cost line of a summary: what cost says (months priced at their
  * purchases, or at food_cost_fen_per_kg without any) into buf. */
