@@ -40,11 +40,11 @@ const char *cost_rule_name(cost_rule r)
                                   : NULL;
 }
 
-/* Purchases of one canteen over all its categories, and whether it had any
- * count at the end of the month before. */
+/* Purchases of one canteen over all its categories, and whether this
+ * month's are its first records (none before, no count the month before). */
 typedef struct bought {
     int64_t canteen_id, fen, g;
-    int opened;
+    int first;
 } bought;
 
 static int bought_cmp(const void *a, const void *b)
@@ -80,13 +80,13 @@ static cp_err canteen_purchases(const cost_facts *f, bought **out, size_t *n)
         return cp_fail(CP_ERR_NOMEM, "out of memory computing the cost");
     for (size_t i = 0; i < f->nstock; i++)
         all[i] = (bought){f->stock[i].canteen_id, f->stock[i].bought_fen, f->stock[i].bought_g,
-                          f->stock[i].opening.has};
+                          f->stock[i].first_records && !f->stock[i].opening.has};
     qsort(all, f->nstock, sizeof *all, bought_cmp);
     for (size_t i = 0; i < f->nstock; i++) {
         if (k > 0 && all[k - 1].canteen_id == all[i].canteen_id) {
             all[k - 1].fen += all[i].fen;
             all[k - 1].g += all[i].g;
-            all[k - 1].opened |= all[i].opened;
+            all[k - 1].first &= all[i].first;
         } else {
             all[k++] = all[i];
         }
@@ -97,11 +97,24 @@ static cp_err canteen_purchases(const cost_facts *f, bought **out, size_t *n)
 }
 
 /* True when canteen's counts this month are the stock it starts with: it
- * bought nothing this month and counted nothing the month before, so that
- * what it counts was bought before anything was recorded. */
+ * has no purchases and no counts before the month. Its purchases this month
+ * do not matter: a new canteen takes its first deliveries in the month it
+ * counts what it already held (set_up_stock). */
 static int starting(const bought *canteen)
 {
-    return canteen && canteen->fen == 0 && canteen->g == 0 && !canteen->opened;
+    return canteen && canteen->first;
+}
+
+/* Of a starting canteen's count cf (fen) of a category it bought bought_fen
+ * of this month: the part that is its starting stock, what the count holds
+ * beyond the purchases. That much was held before anything was recorded;
+ * the rest may be this month's deliveries, and whatever of them is gone is
+ * food used as in any month. (Before, a starting canteen's purchases were
+ * left out altogether, and a count with purchases was never starting stock:
+ * the stock held before showed as food used below zero.) */
+static int64_t set_up_stock(int64_t cf, int64_t bought_fen)
+{
+    return cf > bought_fen ? cf - bought_fen : 0;
 }
 
 /* Adds one canteen's stock of a category to its line. */
@@ -111,13 +124,15 @@ static void add_stock(cost_line *l, const cost_stock *s, const bought *canteen, 
     int64_t of = s->opening.has ? s->opening.fen : 0, cf = s->closing.has ? s->closing.fen : 0;
     /* a count is needed of what was bought or held: without one, it all counts as used */
     int needs = (s->opening.has && (of > 0 || og > 0)) || s->bought_fen != 0 || s->bought_g != 0;
+    int64_t start = s->closing.has && starting(canteen) ? set_up_stock(cf, s->bought_fen) : 0;
 
-    if (starting(canteen)) {
-        /* a starting stock is no food used: it opens the next month */
-        l->has_closing = 1;
-        l->starting_fen += cf;
+    if (start > 0) {
+        /* a starting stock is no food used: it opens the next month; what
+         * stays is the month's purchases, all still there (none used) */
+        l->starting_fen += start;
         l->starting = 1;
-        return;
+        cf -= start;
+        cg = s->bought_g;
     }
     l->has_opening |= s->opening.has;
     l->has_closing |= s->closing.has;

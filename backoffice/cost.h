@@ -14,10 +14,16 @@
  *   a closing count is "purchases only" (its food used is what was bought,
  *   with the opening stock) and is marked so; the next month then opens at
  *   0, so that a year adds up to what was bought whatever was counted.
- * - a canteen's counts in a month in which it bought nothing and that it
- *   did not count at the end of the month before are its starting stock
- *   (建账: counted before its first recorded purchases): they open the next
- *   month and are no food used (not a negative one).
+ * - the counts of a canteen that had no purchases (not reversed) and no
+ *   stock counts before the month are its starting stock (建账: the stock
+ *   it held before anything was recorded), as far as a count holds more
+ *   than the month's purchases of its category: that part is no food used
+ *   (not a negative one); the whole count opens the next month. Any record
+ *   before the month, even months back, makes a count a closing stock like
+ *   any other: a canteen that bought in July, forgot July's count and
+ *   bought nothing in August has its August count as a closing stock (food
+ *   used below zero, which the report points out), not as stock bought
+ *   before its records, which September would then count as used again.
  * - a count made without kg is weighed at the month's average purchase price
  *   of its category in that canteen (of all the canteen's purchases when the
  *   category had none; 0 g when the canteen bought nothing).
@@ -73,6 +79,10 @@ typedef struct cost_stock {
     cost_count opening;    /* the count at the end of the month before */
     cost_count closing;    /* the count at the end of the month */
     int64_t bought_fen, bought_g; /* purchases less reversals */
+    int first_records;     /* the canteen had no purchases and no stock counts before
+                            * the month, in any category (the collector sets it on each
+                            * of its rows): its counts may be starting stock. 0, the
+                            * default, is a canteen with records before */
 } cost_stock;
 
 /* A category of the month: a food category (listed), or a kitchen waste
@@ -107,7 +117,8 @@ typedef struct cost_line {
     int counted;                   /* every canteen that bought or held it has a closing count */
     int has_opening, has_closing;  /* some canteen has the count */
     int starting;                  /* some canteen's count of it is its starting stock */
-    int64_t starting_fen;          /* those counts: not in closing_fen, nor in food used */
+    int64_t starting_fen;          /* what those counts hold beyond the month's purchases:
+                                    * not in closing_fen, nor in food used */
     int64_t opening_fen, opening_g, bought_fen, bought_g, closing_fen, closing_g;
     int64_t used_fen, used_g;
     int64_t kitchen_g, kitchen_fen;

@@ -182,6 +182,55 @@ static cp_err merge_stock(raws *all, cost_facts *f)
     return CP_OK;
 }
 
+/* Whether canteen_id had a purchase in force (not reversed) dated before
+ * from, or a stock count of a month before month, into *before. */
+static cp_err had_records(db *d, int64_t canteen_id, const char *from, const char *month,
+                          int *before)
+{
+    /* read for the few canteens that had no count the month before: a count
+     * found there ends it (stock_counts_first leads with the canteen) */
+    static const char sql[] =
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM stock_counts s WHERE s.canteen_id = ?1"
+        "   AND s.month < ?3 AND s.supersedes IS NULL)"
+        " OR EXISTS (SELECT 1 FROM purchases p WHERE p.canteen_id = ?1 AND p.business_date < ?2"
+        "   AND p.reverses IS NULL AND NOT EXISTS (SELECT 1 FROM purchases r WHERE r.reverses = p.id))"
+        " THEN 1 ELSE 0 END";
+    db_stmt *st = db_prepare(d, sql);
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_int64(st, 1, canteen_id);
+    db_bind_text(st, 2, from);
+    db_bind_text(st, 3, month);
+    if ((rc = db_step(st)) == DB_ROW)
+        *before = db_col_int(st, 0);
+    db_reset(st);
+    return rc == DB_ROW ? CP_OK : db_fail(d, "reading a canteen's earlier purchases and counts");
+}
+
+/* Sets first_records on the rows of every canteen that had no purchases and
+ * no counts before the month (f->stock is sorted by canteen): only those
+ * without a count of the month before are asked, the others had one.
+ * Without this, a canteen that bought nothing this month and missed last
+ * month's count had its count taken as stock held before its records. */
+static cp_err mark_first_records(db *d, const metrics_span *span, cost_facts *f)
+{
+    cp_err err = CP_OK;
+
+    for (size_t i = 0, end; i < f->nstock && !err; i = end) {
+        int before = 0;
+        for (end = i; end < f->nstock && f->stock[end].canteen_id == f->stock[i].canteen_id;
+             end++)
+            before |= f->stock[end].opening.has;
+        if (!before)
+            err = had_records(d, f->stock[i].canteen_id, span->from, span->label, &before);
+        for (size_t k = i; k < end; k++)
+            f->stock[k].first_records = !before;
+    }
+    return err;
+}
+
 /* Kitchen and plate waste, and the weighings left out, from the metrics. */
 static cp_err read_waste(db *d, const metrics_span *span, const char *canteen, cost_facts *f)
 {
@@ -223,7 +272,8 @@ cp_err cost_collect(db *d, const char *canteen, int year, int month,
     if ((canteen && (err = canteen_lookup(d, canteen, &canteen_id))) ||
         (err = food_category_list(d, add_listed, out)) ||
         (err = read_stock(d, &span, before.label, canteen_id, out, &all)) ||
-        (err = merge_stock(&all, out)) || (err = read_waste(d, &span, canteen, out)) ||
+        (err = merge_stock(&all, out)) || (err = mark_first_records(d, &span, out)) ||
+        (err = read_waste(d, &span, canteen, out)) ||
         (err = metrics_sales(d, &span, canteen_id, &out->sales, &out->nsales)))
         cost_facts_free(out);
     free(all.r);

@@ -1,5 +1,6 @@
 # Cost accounting at its edges, each found wrong once (store-both): the
-# notes of a month with many categories, whole in the PDF and the text.
+# notes of a month with many categories, whole in the PDF and the text; a
+# count is starting stock only for a canteen with no records before.
 . tests/integration/lib.sh
 
 # A month of many categories not counted and of kitchen waste in categories
@@ -44,5 +45,48 @@ printf '%s' "$line" | iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1 || fail "stock cou
 while read -r c; do
     case $line in *"$c"*) ;; *) fail "stock counted leaves out $c: $line" ;; esac
 done <"$TMPDIR/long"
+
+# year_used CANTEEN: the food used of 2026 as `report cost --year` adds it up
+year_used() { "$OFFICE" report cost --year 2026 --canteen "$1" | awk '$1 == "2026" { print $2 }'; }
+# month_json CANTEEN MONTH KEY
+month_json() {
+    "$OFFICE" report cost --month "$2" --canteen "$1" --json |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$3"
+}
+buy() { # canteen date yuan invoice: 蔬菜 at 10 yuan a kg; prints the purchase's id
+    as_manager purchase add --canteen "$1" --date "$2" --supplier 绿源 --category 蔬菜 \
+        --kg $(($3 / 10)) --yuan "$3" --invoice "$4" | sed -n 's/^purchase \([0-9a-f]*\):.*/\1/p'
+}
+count() { as_manager stock count --canteen "$1" --month "$2" --category 蔬菜 --yuan "$3" >/dev/null; }
+
+# C2 bought in July and forgot July's count, was closed in August (nothing
+# bought) and counted then, bought and counted in September: 2000.00 bought,
+# 200.00 left. The August count was taken as starting stock (as if held
+# before any record) and counted as used again in September: 2100.00.
+"$OFFICE" canteen add C2 "机关二食堂" >/dev/null
+buy C2 2026-07-10 1000 A1 >/dev/null
+count C2 2026-08 300
+buy C2 2026-09-10 1000 A2 >/dev/null
+count C2 2026-09 200
+# the year as on October 5th (October and after not ended)
+got=$(CLEANPLATE_NOW=2026-10-05T09:00:00 year_used C2)
+[ "$got" = 1800.00 ] || fail "C2's year to September: $got, not 1800.00"
+[ "$(month_json C2 2026-08 starting_stock_fen)" = 0 ] || fail "C2's August count is starting stock"
+[ "$(month_json C2 2026-08 food_used_fen)" = -30000 ] || fail "C2's August: below zero, as July's count was missing"
+
+# C3, new: a purchase typed into September by mistake and reversed, then in
+# October, its first month, a delivery of 100.00 and a count of 300.00: 200.00
+# were there before any record (starting stock), nothing is used; November
+# opens at 300.00, buys 1000.00 and ends at 200.00: 1100.00 used.
+"$OFFICE" canteen add C3 "机关三食堂" >/dev/null
+id=$(buy C3 2026-09-30 500 X1)
+as_manager purchase reverse "$id" --reason "录错食堂" >/dev/null || fail "purchase reverse"
+buy C3 2026-10-20 100 B1 >/dev/null
+count C3 2026-10 300
+buy C3 2026-11-10 1000 B2 >/dev/null
+count C3 2026-11 200
+[ "$(month_json C3 2026-10 starting_stock_fen)" = 20000 ] || fail "C3's starting stock: $(month_json C3 2026-10 starting_stock_fen)"
+[ "$(month_json C3 2026-10 food_used_fen)" = 0 ] || fail "C3's October: $(month_json C3 2026-10 food_used_fen)"
+[ "$(year_used C3)" = 1100.00 ] || fail "C3's year: $(year_used C3), not 1100.00"
 
 echo "office_cost_cases: ok"

@@ -43,9 +43,9 @@ static void test_month_by_hand(void **state)
     cost_category cats[] = {{"蔬菜", 1, 10000}, {"肉禽", 1, 0}, {"水产", 1, 0},
                             {"主食", 1, 2000},  {"汤", 0, 3000}};
     cost_stock stock[] = {
-        {1, 0, {1, 30000, 60000}, {1, 50000, -1}, 200000, 400000},
-        {1, 1, {0, 0, 0}, {0, 0, 0}, 300000, 100000},
-        {1, 3, {0, 0, 0}, {1, 20000, 50000}, 100000, 250000},
+        {1, 0, {1, 30000, 60000}, {1, 50000, -1}, 200000, 400000, 0},
+        {1, 1, {0, 0, 0}, {0, 0, 0}, 300000, 100000, 0},
+        {1, 3, {0, 0, 0}, {1, 20000, 50000}, 100000, 250000, 0},
     };
     metrics_sales_row sales[] = {{"lunch", "staff", 600, 480000, 300000, 180000},
                                  {"dinner", "guest", 20, 30000, 0, 30000}};
@@ -138,9 +138,9 @@ static void test_two_canteens(void **state)
 {
     cost_category cats[] = {{"蔬菜", 1, 0}, {"主食", 1, 0}};
     cost_stock stock[] = {
-        {1, 0, {0, 0, 0}, {1, 10000, 20000}, 40000, 80000},
-        {2, 0, {0, 0, 0}, {1, 10000, -1}, 0, 0},   /* held, none bought: 主食's price */
-        {2, 1, {0, 0, 0}, {0, 0, 0}, 100000, 250000},
+        {1, 0, {0, 0, 0}, {1, 10000, 20000}, 40000, 80000, 0},
+        {2, 0, {0, 0, 0}, {1, 10000, -1}, 0, 0, 0},   /* held, none bought: 主食's price */
+        {2, 1, {0, 0, 0}, {0, 0, 0}, 100000, 250000, 0},
     };
     cost_facts f = {.month = "2026-11", .food_cost_fen_per_kg = 2000, .categories = cats,
                     .ncategories = 2, .stock = stock, .nstock = 3};
@@ -170,9 +170,9 @@ static void test_waste_of_canteens(void **state)
     cost_category c2_cats[] = {{"蔬菜", 1, 0}, {"主食", 1, 1000}};
     cost_category all_cats[] = {{"蔬菜", 1, 0}, {"主食", 1, 2000}};
     cost_stock stock[] = {
-        {1, 0, {0, 0, 0}, {0, 0, 0}, 5000, 10000},
-        {2, 0, {0, 0, 0}, {0, 0, 0}, 10000, 10000},
-        {2, 1, {0, 0, 0}, {0, 0, 0}, 4000, 10000},
+        {1, 0, {0, 0, 0}, {0, 0, 0}, 5000, 10000, 0},
+        {2, 0, {0, 0, 0}, {0, 0, 0}, 10000, 10000, 0},
+        {2, 1, {0, 0, 0}, {0, 0, 0}, 4000, 10000, 0},
     };
     cost_facts c1 = {.month = "2026-11", .food_cost_fen_per_kg = 2000, .categories = c1_cats,
                      .ncategories = 2, .stock = stock, .nstock = 1, .plate_g = 600};
@@ -211,9 +211,10 @@ static void test_starting_stock(void **state)
 {
     cost_category cats[] = {{"蔬菜", 1, 0}, {"主食", 1, 0}};
     cost_stock stock[] = {
-        {1, 0, {0, 0, 0}, {1, 10000, 20000}, 0, 0},
-        {1, 1, {0, 0, 0}, {1, 9000, 20000}, 0, 0},
-        {2, 0, {0, 0, 0}, {1, 5000, 10000}, 20000, 40000}, /* bought: not starting */
+        {1, 0, {0, 0, 0}, {1, 10000, 20000}, 0, 0, 1},
+        {1, 1, {0, 0, 0}, {1, 9000, 20000}, 0, 0, 1},
+        /* new too, but its count is less than it bought: no starting stock */
+        {2, 0, {0, 0, 0}, {1, 5000, 10000}, 20000, 40000, 1},
     };
     cost_facts f = {.month = "2026-10", .food_cost_fen_per_kg = 2000, .categories = cats,
                     .ncategories = 2, .stock = stock, .nstock = 3};
@@ -231,6 +232,42 @@ static void test_starting_stock(void **state)
     assert_int_equal(line(&m, "蔬菜")->used_fen, 20000 - 5000); /* C2's alone */
     assert_int_equal(m.used_fen, 15000);
     assert_true(m.stock_counted);
+    cost_month_free(&m);
+}
+
+/* A count is starting stock only for a canteen with no records before the
+ * month: C1 bought in July, missed July's count and bought nothing in
+ * August; its August count is a closing stock (below zero), not stock held
+ * before its records (September would count it as used a second time). C2,
+ * new, took a delivery of 100.00 in the month it counted 300.00 of 蔬菜:
+ * 200.00 was there before anything was recorded, and nothing is used. */
+static void test_starting_stock_needs_no_records_before(void **state)
+{
+    cost_category cats[] = {{"蔬菜", 1, 0}};
+    cost_stock stock[] = {
+        {1, 0, {0, 0, 0}, {1, 30000, 30000}, 0, 0, 0},
+        {2, 0, {0, 0, 0}, {1, 30000, 60000}, 10000, 10000, 1},
+    };
+    cost_facts f = {.month = "2026-08", .food_cost_fen_per_kg = 2000, .categories = cats,
+                    .ncategories = 1, .stock = stock, .nstock = 1};
+    cost_month m;
+    (void)state;
+
+    assert_int_equal(cost_compute(&f, &m), CP_OK);
+    assert_false(line(&m, "蔬菜")->starting);
+    assert_int_equal(m.starting_fen, 0);
+    assert_int_equal(m.closing_fen, 30000);
+    assert_int_equal(m.used_fen, -30000);
+    cost_month_free(&m);
+
+    f.stock = stock + 1;
+    assert_int_equal(cost_compute(&f, &m), CP_OK);
+    assert_true(line(&m, "蔬菜")->starting);
+    assert_int_equal(m.starting_fen, 20000);
+    assert_int_equal(m.closing_fen, 10000);
+    assert_int_equal(m.bought_fen, 10000);
+    assert_int_equal(m.used_fen, 0);
+    assert_int_equal(m.used_g, 0);
     cost_month_free(&m);
 }
 
@@ -429,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_two_canteens),
         cmocka_unit_test(test_waste_of_canteens),
         cmocka_unit_test(test_starting_stock),
+        cmocka_unit_test(test_starting_stock_needs_no_records_before),
         cmocka_unit_test(test_rule),
         cmocka_unit_test_setup_teardown(test_months_from_the_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_canteen_from_the_store, setup, teardown),
