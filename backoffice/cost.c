@@ -31,6 +31,27 @@ cost_rule cost_rule_of(int64_t surplus_fen, int64_t cost_fen)
     return COST_RULE_WITHIN;
 }
 
+int64_t cost_surplus_share(int64_t surplus_fen, int64_t cost_fen)
+{
+    /* the limit in hundredths of a percent: 2 % is 200 */
+    const int64_t limit = COST_RULE_PCT * 100;
+    int64_t share = cost_muldiv(surplus_fen, 10000, cost_fen);
+
+    /* The rule judges the exact share; shown rounded half away from zero, a
+     * share a little over the limit (2.0004 %) read "2.00 %: over", which
+     * the rule "within 2 %" contradicts. Such a share is rounded up to the
+     * next hundredth (2.01 %) instead: a reader who holds the shown figure
+     * against the limit then always reaches the verdict printed beside it
+     * (within is |share| <= 2 % exactly, and 2 % is a whole hundredth, so
+     * rounding can never carry a share within to over). Only this band
+     * moves, by one hundredth; every other share is rounded as before. */
+    if (cost_fen > 0 && share == limit && cost_rule_of(surplus_fen, cost_fen) == COST_RULE_OVER)
+        return limit + 1;
+    if (cost_fen > 0 && share == -limit && cost_rule_of(surplus_fen, cost_fen) == COST_RULE_UNDER)
+        return -limit - 1;
+    return share;
+}
+
 const char *cost_rule_name(cost_rule r)
 {
     /* the JSON's words; marked so that the report's sentences show them with C_() */
@@ -195,8 +216,7 @@ static void ratios(cost_month *m)
     m->cost_per_meal_fen = m->meals > 0 ? cost_muldiv(m->used_fen, 1, m->meals) : -1;
     m->surplus_fen = m->revenue_fen - m->used_fen;
     m->has_surplus_share = m->used_fen > 0;
-    m->surplus_x10000 = m->has_surplus_share ? cost_muldiv(m->surplus_fen, 10000, m->used_fen)
-                                             : 0;
+    m->surplus_x10000 = cost_surplus_share(m->surplus_fen, m->used_fen);
     m->rule = cost_rule_of(m->surplus_fen, m->used_fen);
     waste_ratios(m);
 }

@@ -179,6 +179,12 @@ void cost_facts_free(cost_facts *f);
 /* The ±COST_RULE_PCT % rule for a surplus against a cost. */
 cost_rule cost_rule_of(int64_t surplus_fen, int64_t cost_fen);
 
+/* The surplus as a share of the cost, x 10000 (in hundredths of a percent,
+ * as every output shows it), for cost_fen > 0; 0 otherwise. Rounded half
+ * away from zero, except just over the limit, which is rounded up: see
+ * cost.c. Every output of a surplus share takes it from here. */
+int64_t cost_surplus_share(int64_t surplus_fen, int64_t cost_fen);
+
 /* Its name in JSON and CSV ("within", "over", "under"), NULL for none. */
 const char *cost_rule_name(cost_rule r);
 

@@ -238,7 +238,7 @@ cp_err cost_print_year(int year, const cost_month months[12], const cost_total *
             total->meals ? money_format(cost_muldiv(total->used_fen, 1, total->meals), a[1]) : "-",
             money_format(total->revenue_fen, a[2]), money_format(total->surplus_fen, a[3]),
             total->used_fen > 0
-                ? cost_pct(cost_muldiv(total->surplus_fen, 10000, total->used_fen), 1, a[4])
+                ? cost_pct(cost_surplus_share(total->surplus_fen, total->used_fen), 1, a[4])
                 : "-",
             total->rule ? cost_rule_name(total->rule) : "-");
     return ferror(f) ? cp_fail(CP_ERR_IO, "could not write the report") : CP_OK;
@@ -343,7 +343,7 @@ static json_t *ytd_json(const cost_report *r)
     bad |= set(o, "food_used_fen", json_integer(t->used_fen));
     bad |= set(o, "revenue_fen", json_integer(t->revenue_fen));
     bad |= set(o, "surplus_fen", json_integer(t->surplus_fen));
-    bad |= set(o, "surplus_share", fraction(cost_muldiv(t->surplus_fen, 10000, t->used_fen), 4,
+    bad |= set(o, "surplus_share", fraction(cost_surplus_share(t->surplus_fen, t->used_fen), 4,
                                             t->used_fen > 0));
     bad |= set(o, "rule", rule_json(t->rule));
     return done(o, bad);

@@ -499,7 +499,7 @@ static void quarter_cost_line(pdf_doc *doc, const cost_total *c)
              money_format(c->used_fen, a[0]),
              c->meals > 0 ? money_format(cost_muldiv(c->used_fen, 1, c->meals), a[1]) : "—",
              money_format(c->revenue_fen, a[2]), money_format(c->surplus_fen, a[3]),
-             cost_pct(cost_muldiv(c->surplus_fen, 10000, c->used_fen), 1, pct),
+             cost_pct(cost_surplus_share(c->surplus_fen, c->used_fen), 1, pct),
              report_cost_rule_zh(c->rule));
     pdf_kv(doc, "食品成本", v);
 }

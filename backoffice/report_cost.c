@@ -217,7 +217,7 @@ cp_err report_cost_section(pdf_doc *doc, db *d, const cost_report *r)
              m->month, money_format(r->ytd.used_fen, a[0]), money_format(r->ytd.revenue_fen, a[1]),
              money_format(r->ytd.surplus_fen, a[2]), r->ytd.used_fen > 0 ? "，占成本 " : "",
              r->ytd.used_fen > 0
-                 ? cost_pct(cost_muldiv(r->ytd.surplus_fen, 10000, r->ytd.used_fen), 1, a[3])
+                 ? cost_pct(cost_surplus_share(r->ytd.surplus_fen, r->ytd.used_fen), 1, a[3])
                  : "",
              report_cost_rule_zh(r->ytd.rule));
     pdf_kv(doc, "本年累计", v);
@@ -284,7 +284,7 @@ static void year_table(pdf_doc *doc, const cost_month months[12], const cost_tot
             money_format(revenue, cell[4]);
             money_format(surplus, cell[5]);
             if (used > 0)
-                cost_pct(cost_muldiv(surplus, 10000, used), 1, cell[6]);
+                cost_pct(cost_surplus_share(surplus, used), 1, cell[6]);
             snprintf(cell[7], sizeof cell[7], "%s", rule == COST_RULE_WITHIN ? "以内"
                                                     : rule == COST_RULE_OVER  ? "结余超出"
                                                     : rule == COST_RULE_UNDER ? "亏损超出"
@@ -330,7 +330,7 @@ cp_err report_cost_year(db *d, const report_cost_req *req, int *pages)
     snprintf(text, sizeof text, "食品耗用 %s 元，收入 %s 元，结余 %s 元%s%s：%s（%d 个月有数据）",
              money_format(t.used_fen, a[0]), money_format(t.revenue_fen, a[1]),
              money_format(t.surplus_fen, a[2]), t.used_fen > 0 ? "，占成本 " : "",
-             t.used_fen > 0 ? cost_pct(cost_muldiv(t.surplus_fen, 10000, t.used_fen), 1, a[3])
+             t.used_fen > 0 ? cost_pct(cost_surplus_share(t.surplus_fen, t.used_fen), 1, a[3])
                             : "",
              report_cost_rule_zh(t.rule), t.months);
     pdf_kv(doc, "全年结果", text);

@@ -1,6 +1,7 @@
 # Cost accounting at its edges, each found wrong once (store-both): the
 # notes of a month with many categories, whole in the PDF and the text; a
-# count is starting stock only for a canteen with no records before.
+# count is starting stock only for a canteen with no records before; the
+# surplus's share shown as the 2 % rule judges it.
 . tests/integration/lib.sh
 
 # A month of many categories not counted and of kitchen waste in categories
@@ -8,7 +9,9 @@
 # list are as long as the names make them. Fixed buffers cut them inside a
 # character (汤(例汤) puts the cut off a character boundary) and the PDF
 # writer refused the whole report; the notes after the cut were lost.
-setup_month
+setup_month                           # C1: November's 168 lunches, 1344.00 yuan taken
+"$OFFICE" canteen add C5 "机关五食堂" >/dev/null
+"$OFFICE" terminal add W5 --canteen C5 --kind waste >/dev/null
 export CLEANPLATE_NOW=2026-11-30T20:00:00
 # seven categories of 32 characters (96 bytes each): the list is longer than 512 bytes
 long=一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十一
@@ -18,28 +21,28 @@ done
 i=0
 for c in 蔬菜 肉禽 水产 主食 蛋奶 调料 其他; do
     i=$((i + 1))
-    as_manager purchase add --canteen C1 --date 2026-11-0$i --supplier "供应商$i" --category $c \
+    as_manager purchase add --canteen C5 --date 2026-11-0$i --supplier "供应商$i" --category $c \
         --kg 10 --yuan 100 --invoice "F$i" >/dev/null || fail "purchase $c"
 done
 "$OFFICE" food list | tail -n 7 >"$TMPDIR/long"
 while read -r c; do
     i=$((i + 1))
-    as_manager purchase add --canteen C1 --date 2026-11-1$((i - 8)) --supplier "供应商$i" \
+    as_manager purchase add --canteen C5 --date 2026-11-1$((i - 8)) --supplier "供应商$i" \
         --category "$c" --kg 1 --yuan 10 --invoice "F$i" >/dev/null || fail "purchase $c"
 done <"$TMPDIR/long"
 for c in "汤(例汤)" 米饭 面条 馒头 包子 饺子 凉菜 稀饭 水果 剩菜 豆浆; do
-    as_manager waste add --stage overproduction --canteen C1 --grams 1500 --category "$c" \
-        --terminal W1 >/dev/null || fail "waste add $c"
+    as_manager waste add --stage overproduction --canteen C5 --grams 1500 --category "$c" \
+        --terminal W5 >/dev/null || fail "waste add $c"
 done
 export CLEANPLATE_NOW=2026-12-01T09:00:00
-"$OFFICE" report monthly --month 2026-11 --canteen C1 --out "$TMPDIR/m.pdf" >/dev/null ||
+"$OFFICE" report monthly --month 2026-11 --canteen C5 --out "$TMPDIR/m.pdf" >/dev/null ||
     fail "report monthly with many notes"
 pdftotext "$TMPDIR/m.pdf" - 2>/dev/null | tr -d ' \n' >"$TMPDIR/m.txt"
 # every note is there, the last one too
 for c in 蔬菜 其他 "$(tail -n 1 "$TMPDIR/long")" 米饭 豆浆; do
     grep -q "$c：" "$TMPDIR/m.txt" || fail "the PDF's notes leave out $c"
 done
-"$OFFICE" report cost --month 2026-11 --canteen C1 >"$TMPDIR/cost.txt" || fail "report cost"
+"$OFFICE" report cost --month 2026-11 --canteen C5 >"$TMPDIR/cost.txt" || fail "report cost"
 line=$(grep -a "^stock counted" "$TMPDIR/cost.txt")
 printf '%s' "$line" | iconv -f UTF-8 -t UTF-8 >/dev/null 2>&1 || fail "stock counted: not UTF-8: $line"
 while read -r c; do
@@ -88,5 +91,32 @@ count C3 2026-11 200
 [ "$(month_json C3 2026-10 starting_stock_fen)" = 20000 ] || fail "C3's starting stock: $(month_json C3 2026-10 starting_stock_fen)"
 [ "$(month_json C3 2026-10 food_used_fen)" = 0 ] || fail "C3's October: $(month_json C3 2026-10 food_used_fen)"
 [ "$(year_used C3)" = 1100.00 ] || fail "C3's year: $(year_used C3), not 1100.00"
+
+# C1's November: 1317.64 yuan of food used against 1344.00 taken, a surplus
+# of 26.36, 2.0006 % of the cost: over the 2 %. Rounded half up it showed
+# "2.00% of the cost: over", which the limit contradicts; it shows 2.01 %
+# everywhere (text, JSON, the monthly PDF, the year in text and PDF).
+CLEANPLATE_NOW=2026-11-30T20:00:00 as_manager purchase add --canteen C1 --date 2026-11-02 \
+    --supplier 粮油公司 --category 主食 --kg 300 --yuan 1317.64 --invoice N1 >/dev/null
+CLEANPLATE_NOW=2026-11-30T20:00:00 as_manager stock count --canteen C1 --month 2026-11 \
+    --category 主食 --yuan 0 --kg 0 >/dev/null
+"$OFFICE" report cost --month 2026-11 --canteen C1 | grep '^surplus' >"$TMPDIR/surplus"
+grep -q '^surplus  *26.36 yuan (2.01% of the cost): over' "$TMPDIR/surplus" ||
+    fail "surplus: $(cat "$TMPDIR/surplus")"
+[ "$(month_json C1 2026-11 surplus_share)" = 0.0201 ] || fail "surplus_share $(month_json C1 2026-11 surplus_share)"
+[ "$(month_json C1 2026-11 rule)" = over ] || fail "rule $(month_json C1 2026-11 rule)"
+"$OFFICE" report cost --month 2026-11 --canteen C1 --json | python3 -c '
+import json, sys
+y = json.load(sys.stdin)["year_to_date"]
+sys.exit(y["surplus_share"] != 0.0201 or y["rule"] != "over")' || fail "the year to date's share"
+"$OFFICE" report cost --year 2026 --canteen C1 | grep -q '^2026-11 .* 2.01% over ' ||
+    fail "the year's November row"
+"$OFFICE" report monthly --month 2026-11 --canteen C1 --out "$TMPDIR/c1.pdf" >/dev/null ||
+    fail "report monthly C1"
+pdftotext "$TMPDIR/c1.pdf" - 2>/dev/null | tr -d ' \n' >"$TMPDIR/c1.txt"
+grep -q '占成本2.01%：结余超过2%' "$TMPDIR/c1.txt" || fail "the monthly PDF's surplus share"
+"$OFFICE" report cost --year 2026 --canteen C1 --out "$TMPDIR/y1.pdf" >/dev/null || fail "year PDF"
+pdftotext -layout "$TMPDIR/y1.pdf" - 2>/dev/null | grep -q '2\.01% *结余超出' ||
+    fail "the year PDF's share"
 
 echo "office_cost_cases: ok"

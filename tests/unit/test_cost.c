@@ -282,6 +282,18 @@ static void test_rule(void **state)
     assert_int_equal(cost_rule_of(-201, 10000), COST_RULE_UNDER);
     assert_int_equal(cost_rule_of(100, 0), COST_RULE_NONE);
     assert_string_equal(cost_rule_name(COST_RULE_OVER), "over");
+    /* the share as shown agrees with the rule: just over 2 % is shown 2.01 %,
+     * not 2.00 % beside "over" (26.36 of 1317.64 is 2.0006 %) */
+    assert_int_equal(cost_surplus_share(2636, 131764), 201);
+    assert_int_equal(cost_rule_of(2636, 131764), COST_RULE_OVER);
+    assert_int_equal(cost_surplus_share(-2636, 131764), -201);
+    assert_int_equal(cost_surplus_share(20049, 1000000), 201);
+    assert_int_equal(cost_surplus_share(200, 10000), 200);   /* exactly 2 %: within */
+    assert_int_equal(cost_surplus_share(-200, 10000), -200);
+    assert_int_equal(cost_surplus_share(19950, 1000000), 200); /* 1.995 %: within, 2.00 % */
+    assert_int_equal(cost_surplus_share(20050, 1000000), 201); /* half away from zero */
+    assert_int_equal(cost_surplus_share(81, 10000), 81);
+    assert_int_equal(cost_surplus_share(100, 0), 0);
     assert_null(cost_rule_name(COST_RULE_NONE));
     /* rounding half away from zero, and no overflow on a city's figures */
     assert_int_equal(cost_muldiv(5, 1, 2), 3);
