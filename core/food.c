@@ -208,41 +208,111 @@ static cp_err insert_purchase(db *d, const row *r, const char *actor, const char
                        detail, NULL);
 }
 
-/* Refuses a supplier's invoice the canteen has recorded already (and not
- * reversed): a file imported twice, a delivery typed again, doubled the
- * month's food cost. Lines of one invoice come in one file (several
- * categories), so an import checks all its lines before writing any. */
-static cp_err check_invoice_new(db *d, const where *w, int64_t canteen_id, const char *supplier,
-                                const char *invoice)
+/* The form of an invoice number two spellings of it share, into key (of
+ * at least strlen(s) + 1 bytes): full-width ASCII (ＦＰ１１０２, typed with a
+ * Chinese input method) folded to half-width, the ideographic space to a
+ * space, ASCII letters to lower case, and spaces at either end taken off.
+ * Inside it nothing else changes ("FP 1102" stays apart from "FP1102": a
+ * space may be part of a supplier's numbering). Folding only shortens a
+ * character (3 bytes to 1), so key never needs more than s. */
+static void invoice_key(const char *s, char *key)
+{
+    size_t len = strlen(s), i = 0, n = 0, end = 0;
+    uint32_t cp;
+
+    while (i < len) {
+        size_t k = utf8_char(s + i, len - i, &cp);
+        if (k == 0) { /* not UTF-8: kept as it is (check_text refused it already) */
+            k = 1;
+            cp = 0xFFFD;
+        }
+        if (cp >= 0xFF01 && cp <= 0xFF5E)
+            cp -= 0xFEE0;   /* ＡＢ１ -> AB1 */
+        else if (cp == 0x3000)
+            cp = ' ';
+        if (cp < 0x80) {
+            if (cp == ' ' || cp == '\t') {
+                if (n > 0) /* a leading space is left out, a trailing one cut below */
+                    key[n++] = ' ';
+            } else {
+                key[n++] = (char)(cp >= 'A' && cp <= 'Z' ? cp + ('a' - 'A') : cp);
+                end = n;
+            }
+        } else {
+            memcpy(key + n, s + i, k);
+            n += k;
+            end = n;
+        }
+        i += k;
+    }
+    key[end] = '\0';
+}
+
+/* An earlier purchase in force with the invoice of key, of a canteen. */
+typedef struct earlier {
+    char id[IDS_LEN], day[CP_DATE_LEN];
+    char supplier[UTF8_SIZE(FOOD_SUPPLIER_MAX)], invoice[UTF8_SIZE(FOOD_INVOICE_MAX)];
+} earlier;
+
+/* Finds in *found a purchase of canteen_id in force (not reversed) whose
+ * invoice has key; *hit says whether there is one. The keys are compared
+ * here, not in SQL: the engines fold neither width nor (PostgreSQL's lower()
+ * by locale) case alike. The canteen's invoices are read whole, as the
+ * byte-for-byte match read the table before. */
+static cp_err find_invoice(db *d, int64_t canteen_id, const char *key, earlier *found, int *hit)
 {
     static const char sql[] =
-        "SELECT p.id, p.business_date FROM purchases p WHERE p.canteen_id = ?1"
-        " AND p.supplier = ?2 AND p.invoice = ?3 AND p.reverses IS NULL"
-        " AND NOT EXISTS (SELECT 1 FROM purchases r WHERE r.reverses = p.id) LIMIT 1";
-    char f[256], id[IDS_LEN], day[CP_DATE_LEN];
-    db_stmt *st;
+        "SELECT p.id, p.business_date, p.supplier, p.invoice FROM purchases p"
+        " WHERE p.canteen_id = ?1 AND p.invoice IS NOT NULL AND p.reverses IS NULL"
+        " AND NOT EXISTS (SELECT 1 FROM purchases r WHERE r.reverses = p.id)"
+        " ORDER BY p.business_date, p.id";
+    char other[UTF8_SIZE(FOOD_INVOICE_MAX)];
+    db_stmt *st = db_prepare(d, sql);
     int rc;
+
+    *hit = 0;
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_int64(st, 1, canteen_id);
+    while (!*hit && (rc = db_step(st)) == DB_ROW) {
+        db_copy_col(found->invoice, sizeof found->invoice, st, 3);
+        invoice_key(found->invoice, other);
+        if (strcmp(other, key) != 0)
+            continue;
+        *hit = 1;
+        db_copy_col(found->id, sizeof found->id, st, 0);
+        db_copy_col(found->day, sizeof found->day, st, 1);
+        db_copy_col(found->supplier, sizeof found->supplier, st, 2);
+    }
+    db_reset(st);
+    return !*hit && rc != DB_DONE ? db_fail(d, "reading the purchases") : CP_OK;
+}
+
+/* Refuses an invoice the canteen has recorded already (and not reversed),
+ * whoever the supplier is said to be: a file imported twice, a delivery
+ * typed again, doubled the month's food cost, and a hand-typed FP1102 beside
+ * the spreadsheet's fp1102 or ＦＰ１１０２ (or the supplier's name spelled
+ * otherwise: "绿源蔬菜" and "绿源蔬菜, 配送中心") tripled it. The invoice is
+ * compared by invoice_key; one canteen's invoice numbers are taken to be
+ * its own (two suppliers with one number is rare, and then the message
+ * says what to do). Lines of one invoice come in one file (several
+ * categories), so an import checks all its lines before writing any. */
+static cp_err check_invoice_new(db *d, const where *w, int64_t canteen_id, const char *invoice)
+{
+    char f[256], key[UTF8_SIZE(FOOD_INVOICE_MAX)];
+    earlier e;
+    int hit;
+    cp_err err;
 
     if (!invoice || !*invoice)
         return CP_OK;
-    if (!(st = db_prepare(d, sql)))
-        return CP_ERR_DB;
-    db_bind_int64(st, 1, canteen_id);
-    db_bind_text(st, 2, supplier);
-    db_bind_text(st, 3, invoice);
-    if ((rc = db_step(st)) == DB_ROW) {
-        db_copy_col(id, sizeof id, st, 0);
-        db_copy_col(day, sizeof day, st, 1);
-    }
-    db_reset(st);
-    if (rc == DB_ERROR)
-        return db_fail(d, "reading the purchases");
-    if (rc == DB_ROW)
-        return cp_fail(CP_ERR_EXISTS, "%s: invoice %s of %s is recorded already (purchase %s "
-                       "of %s): the same invoice twice? to record it again, `purchase reverse` "
-                       "the earlier one first", field(w, "invoice", f), invoice, supplier, id,
-                       day);
-    return CP_OK;
+    invoice_key(invoice, key);
+    if ((err = find_invoice(d, canteen_id, key, &e, &hit)) || !hit)
+        return err;
+    return cp_fail(CP_ERR_EXISTS, "%s: invoice %s is recorded already: purchase %s of %s from "
+                   "%s, invoice %s. The same invoice twice? If that purchase was wrong, "
+                   "`purchase reverse %s` it first; else leave this one out",
+                   field(w, "invoice", f), invoice, e.id, e.day, e.supplier, e.invoice, e.id);
 }
 
 cp_err food_purchase_add(db *d, const food_purchase *p, const char *actor, char id[IDS_LEN])
@@ -259,7 +329,7 @@ cp_err food_purchase_add(db *d, const food_purchase *p, const char *actor, char 
         return err;
     if ((err = canteen_lookup(d, p->canteen, &r.canteen_id)) ||
         (err = check_category(d, &w, p->category)) ||
-        (err = check_invoice_new(d, &w, r.canteen_id, p->supplier, p->invoice)))
+        (err = check_invoice_new(d, &w, r.canteen_id, p->invoice)))
         goto fail;
     r.date = p->date, r.supplier = p->supplier, r.category = p->category;
     r.invoice = p->invoice, r.grams = v.grams, r.fen = v.fen;
@@ -371,8 +441,7 @@ cp_err food_import_purchases(db *d, const csv_table *t, const char *name, const 
         goto fail;
     for (size_t i = 1; i < t->nrows; i++) {
         where w = {name, t->rows[i].line};
-        if ((err = check_invoice_new(d, &w, r.canteen_id, t->rows[i].fields[1],
-                                     t->rows[i].fields[5])))
+        if ((err = check_invoice_new(d, &w, r.canteen_id, t->rows[i].fields[5])))
             goto fail;
     }
     /* each line its own event, so that each can be reversed by its id */

@@ -1,7 +1,8 @@
 # Cost accounting at its edges, each found wrong once (store-both): the
 # notes of a month with many categories, whole in the PDF and the text; a
 # count is starting stock only for a canteen with no records before; the
-# surplus's share shown as the 2 % rule judges it.
+# surplus's share shown as the 2 % rule judges it; an invoice recorded once
+# per canteen, however it is spelled.
 . tests/integration/lib.sh
 
 # A month of many categories not counted and of kitchen waste in categories
@@ -118,5 +119,28 @@ grep -q '占成本2.01%：结余超过2%' "$TMPDIR/c1.txt" || fail "the monthly 
 "$OFFICE" report cost --year 2026 --canteen C1 --out "$TMPDIR/y1.pdf" >/dev/null || fail "year PDF"
 pdftotext -layout "$TMPDIR/y1.pdf" - 2>/dev/null | grep -q '2\.01% *结余超出' ||
     fail "the year PDF's share"
+
+# An invoice typed by hand on delivery day and then imported with the
+# month's spreadsheet, spelled otherwise: the supplier's full name, the
+# number in lower case, full-width, with an ideographic space after it. Each was taken as a new
+# invoice and the month's food cost tripled; each is refused now, naming the
+# purchase that holds the invoice, and nothing of the file is imported.
+"$OFFICE" canteen add C6 "机关六食堂" >/dev/null
+id=$(buy C6 2026-11-02 160 FP1102)
+for inv in '"绿源蔬菜, 配送中心",FP1102' '绿源蔬菜,fp1102' '绿源,ＦＰ１１０２' '绿源蔬菜,Fp1102　'; do
+    printf 'date,supplier,category,kg,yuan,invoice\n2026-11-03,粮油公司,主食,10,40,FP9\n2026-11-02,%s,蔬菜,16,160.00,%s\n' \
+        "${inv%,*}" "${inv##*,}" >"$TMPDIR/again.csv"
+    must_fail "again.csv:3: field invoice: invoice ${inv##*,} is recorded already: purchase $id of 2026-11-02 from 绿源, invoice FP1102. The same invoice twice? If that purchase was wrong, \`purchase reverse $id\` it first" \
+        as_manager import purchases "$TMPDIR/again.csv" --canteen C6
+done
+must_fail "invoice fp1102 is recorded already: purchase $id" as_manager purchase add --canteen C6 \
+    --date 2026-11-02 --supplier 绿源蔬菜 --category 蔬菜 --kg 16 --yuan 160 --invoice fp1102
+[ "$(month_json C6 2026-11 purchases_fen)" = 16000 ] || fail "C6's November: $(month_json C6 2026-11 purchases_fen)"
+# once the earlier one is reversed (it was the wrong one), the invoice goes in
+as_manager purchase reverse "$id" --reason "发票号录错" >/dev/null || fail "reverse $id"
+as_manager import purchases "$TMPDIR/again.csv" --canteen C6 >/dev/null || fail "import after the reversal"
+[ "$(month_json C6 2026-11 purchases_fen)" = 20000 ] || fail "C6's November: $(month_json C6 2026-11 purchases_fen)"
+# another canteen's invoice of the same number is its own
+buy C5 2026-11-02 160 FP1102 >/dev/null || fail "C5's FP1102"
 
 echo "office_cost_cases: ok"

@@ -184,10 +184,28 @@ static void test_import_all_or_nothing(void **state)
     assert_int_equal(csvread_buffer("november.csv", good, sizeof good - 1, &t), CP_OK);
     assert_int_equal(food_import_purchases(d, t, "november.csv", "C1", "boss", &n, &g, &fen),
                      CP_ERR_EXISTS);
-    assert_non_null(strstr(cp_detail(), "november.csv:2: field invoice: invoice FP100 of "
-                                        "绿源蔬菜, 有限公司 is recorded already"));
+    assert_non_null(strstr(cp_detail(), "november.csv:2: field invoice: invoice FP100 is "
+                                        "recorded already: purchase "));
+    assert_non_null(strstr(cp_detail(), " of 2026-11-02 from 绿源蔬菜, 有限公司, invoice FP100."));
     csvread_free(t);
     assert_int_equal(fixture_int(d, "SELECT count(*) FROM purchases"), 3);
+    /* the same invoice spelled otherwise, on line 3 of a file whose line 2 is
+     * new: the supplier's name as another spreadsheet has it, the number in
+     * lower case, full-width, with spaces about it; nothing is written */
+    static const char *const again[] = {"fp100", "ＦＰ１００", " Fp100　", "FP101"};
+    for (size_t k = 0; k < sizeof again / sizeof again[0]; k++) {
+        char file[256];
+        snprintf(file, sizeof file, "date,supplier,category,kg,yuan,invoice\n"
+                 "2026-11-08,粮油公司,主食,10,42,FP300\n"
+                 "2026-11-02,绿源蔬菜,蔬菜,40,172.00,%s\n", again[k]);
+        assert_int_equal(csvread_buffer("again.csv", file, strlen(file), &t), CP_OK);
+        assert_int_equal(food_import_purchases(d, t, "again.csv", "C1", "boss", &n, &g, &fen),
+                         CP_ERR_EXISTS);
+        assert_non_null(strstr(cp_detail(), "again.csv:3: field invoice: invoice "));
+        assert_non_null(strstr(cp_detail(), "`purchase reverse "));
+        csvread_free(t);
+        assert_int_equal(fixture_int(d, "SELECT count(*) FROM purchases"), 3);
+    }
     /* one invoice of several lines is one file's: taken */
     static const char lines[] = "date,supplier,category,kg,yuan,invoice\n"
                                 "2026-11-07,粮油公司,主食,10,42,FP200\n"
