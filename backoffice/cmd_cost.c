@@ -292,3 +292,26 @@ int cmd_report_cost(office_ctx *c)
     cost_report_free(&r);
     return err ? office_fail(err) : 0;
 }
+
+int cmd_cost_close(office_ctx *c)
+{
+    const char *manager, *canteen = office_opt(c, "canteen");
+    long closed = 0;
+    cp_err err;
+    int rc;
+
+    if ((rc = office_need(c, "month")) || (rc = office_manager(c, "manager", &manager)))
+        return rc;
+    if ((err = food_close_month(c->d, canteen, office_opt(c, "month"), manager, &closed)))
+        return office_fail(err);
+    if (canteen)
+        printf(_("closed the cost books of %s at canteen %s: a later delivery or count goes in "
+                 "the open month\n"), office_opt(c, "month"), canteen);
+    else
+        printf(P_("closed the cost books of %s at %ld canteen: a later delivery or count goes "
+                  "in the open month\n",
+                  "closed the cost books of %s at %ld canteens: a later delivery or count goes "
+                  "in the open month\n", (unsigned long)closed),
+               office_opt(c, "month"), closed);
+    return 0;
+}

@@ -17,6 +17,8 @@ int cmd_purchase_reverse(office_ctx *c);
 int cmd_purchase_list(office_ctx *c);
 int cmd_import_purchases(office_ctx *c);
 int cmd_stock_count(office_ctx *c);
+/* cost close: food_close_month. */
+int cmd_cost_close(office_ctx *c);
 int cmd_report_cost(office_ctx *c);
 
 #endif

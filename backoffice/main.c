@@ -211,6 +211,9 @@ static const command commands[] = {
      "--canteen CODE --month YYYY-MM --category C --yuan YUAN [--kg KG] --manager NAME",
      N_("record the stock of a food category at the end of a month (a recount replaces it)"),
      0, CMD_STOCK_COUNT_OPTIONS, cmd_stock_count},
+    {"cost close", "--month YYYY-MM [--canteen CODE] --manager NAME",
+     N_("close a month's cost books once its report is signed: later deliveries and counts "
+        "go in the open month"), 0, "month=,canteen=,manager=", cmd_cost_close},
     {"report cost",
      "(--month YYYY-MM [--json|--csv] | --year YYYY [--out FILE.pdf] [--font TTF])"
      " [--canteen CODE] [--food-cost YUAN]",

@@ -161,6 +161,52 @@ static cp_err check_purchase(const where *w, const food_purchase *p, const char 
     return CP_OK;
 }
 
+/* The closing of the cost books that covers date (YYYY-MM-DD or YYYY-MM)
+ * at canteen_id: its month, by and when into closed (month "" when the
+ * month is open). A month closed closes those before it. */
+typedef struct closing {
+    char month[8], actor[UTF8_SIZE(64)], at[CP_TIME_ISO_LEN];
+} closing;
+
+static cp_err read_closing(db *d, int64_t canteen_id, const char *date, closing *c)
+{
+    static const char sql[] =
+        "SELECT month, actor, created_at FROM cost_closes WHERE canteen_id = ?1"
+        " AND month >= substr(?2, 1, 7) ORDER BY month DESC LIMIT 1";
+    db_stmt *st = db_prepare(d, sql);
+    int rc;
+
+    memset(c, 0, sizeof *c);
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_int64(st, 1, canteen_id);
+    db_bind_text(st, 2, date);
+    if ((rc = db_step(st)) == DB_ROW) {
+        db_copy_col(c->month, sizeof c->month, st, 0);
+        db_copy_col(c->actor, sizeof c->actor, st, 1);
+        db_copy_col(c->at, sizeof c->at, st, 2);
+    }
+    db_reset(st);
+    return rc == DB_ERROR ? db_fail(d, "reading the closed months") : CP_OK;
+}
+
+/* CP_ERR_INVALID when the month of date is closed at the canteen (what
+ * says what is dated: "field date" or "--month"); the message says what a
+ * late delivery or count does instead. */
+static cp_err check_open(db *d, int64_t canteen_id, const char *canteen, const char *date,
+                         const char *what)
+{
+    closing c;
+    cp_err err;
+
+    if ((err = read_closing(d, canteen_id, date, &c)) || !c.month[0])
+        return err;
+    return cp_fail(CP_ERR_INVALID, "%s: %s is in a month whose cost books are closed at "
+                   "canteen %s (closed through %s by %s on %.10s): a late delivery goes in "
+                   "dated today, in the open month, and a wrong one is reversed (`purchase "
+                   "reverse`, dated today)", what, date, canteen, c.month, c.actor, c.at);
+}
+
 /* The fields of a purchase row, as written. */
 typedef struct row {
     int64_t canteen_id;
@@ -329,7 +375,8 @@ cp_err food_purchase_add(db *d, const food_purchase *p, const char *actor, char 
         return err;
     if ((err = canteen_lookup(d, p->canteen, &r.canteen_id)) ||
         (err = check_category(d, &w, p->category)) ||
-        (err = check_invoice_new(d, &w, r.canteen_id, p->invoice)))
+        (err = check_invoice_new(d, &w, r.canteen_id, p->invoice)) ||
+        (err = check_open(d, r.canteen_id, p->canteen, p->date, "--date")))
         goto fail;
     r.date = p->date, r.supplier = p->supplier, r.category = p->category;
     r.invoice = p->invoice, r.grams = v.grams, r.fen = v.fen;
@@ -339,6 +386,19 @@ cp_err food_purchase_add(db *d, const food_purchase *p, const char *actor, char 
 fail:
     db_rollback(d);
     return err;
+}
+
+/* A reversal takes its purchase's day, date, unless that day's month is
+ * closed: then today, in the open month (the closed month's report stays
+ * as it was signed). */
+static cp_err dated_open(db *d, int64_t canteen_id, char date[CP_DATE_LEN])
+{
+    closing c;
+    cp_err err;
+
+    if ((err = read_closing(d, canteen_id, date, &c)) || !c.month[0])
+        return err;
+    return clock_today(date);
 }
 
 cp_err food_purchase_reverse(db *d, const char *id, const char *reason, const char *actor,
@@ -392,7 +452,7 @@ cp_err food_purchase_reverse(db *d, const char *id, const char *reason, const ch
                       "purchase again", id, reverses);
     else if (by[0])
         err = cp_fail(CP_ERR_EXISTS, "the purchase %s was reversed already (by %s)", id, by);
-    if (err)
+    if (err || (err = dated_open(d, r.canteen_id, out->date)))
         goto fail;
     r.date = out->date, r.supplier = supplier, r.category = out->category;
     r.invoice = invoice, r.reverses = id, r.reason = reason;
@@ -441,7 +501,10 @@ cp_err food_import_purchases(db *d, const csv_table *t, const char *name, const 
         goto fail;
     for (size_t i = 1; i < t->nrows; i++) {
         where w = {name, t->rows[i].line};
-        if ((err = check_invoice_new(d, &w, r.canteen_id, t->rows[i].fields[5])))
+        char f[256];
+        if ((err = check_invoice_new(d, &w, r.canteen_id, t->rows[i].fields[5])) ||
+            (err = check_open(d, r.canteen_id, canteen, t->rows[i].fields[0],
+                              field(&w, "date", f))))
             goto fail;
     }
     /* each line its own event, so that each can be reversed by its id */
@@ -574,7 +637,8 @@ cp_err food_stock_count(db *d, const food_count *c, const char *actor, char id[I
     clock_iso(&now, at);
     if ((err = db_begin(d)))
         return err;
-    if ((err = canteen_lookup(d, c->canteen, &cid)) || (err = check_category(d, &w, c->category)))
+    if ((err = canteen_lookup(d, c->canteen, &cid)) || (err = check_category(d, &w, c->category)) ||
+        (err = check_open(d, cid, c->canteen, c->month, "--month")))
         goto fail;
     if (!(st = db_prepare(d, current_sql))) {
         err = CP_ERR_DB;
@@ -650,4 +714,83 @@ cp_err food_count_price_ratio(db *d, const food_count *c, int64_t *times,
      * below 9e18 / 1000 fen (a count is capped far below) */
     *times = fen * 1000 / grams / paid;
     return CP_OK;
+}
+
+/* Closes month as actor at now at every canteen whose books of it are
+ * open, or at canteen_id (> 0) alone; *n gets how many. In the open
+ * transaction. */
+static cp_err close_open(db *d, int64_t canteen_id, const char *month, const char *actor,
+                         const char *now, long *n)
+{
+    static const char sql[] =
+        "INSERT INTO cost_closes(canteen_id, month, actor, created_at)"
+        " SELECT c.id, ?2, ?3, ?4 FROM canteens c WHERE (?1 = 0 OR c.id = ?1)"
+        " AND NOT EXISTS (SELECT 1 FROM cost_closes k WHERE k.canteen_id = c.id"
+        "   AND k.month >= ?2)";
+    db_stmt *st = db_prepare(d, sql);
+    cp_err err;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_int64(st, 1, canteen_id);
+    db_bind_text(st, 2, month);
+    db_bind_text(st, 3, actor);
+    db_bind_text(st, 4, now);
+    if ((err = db_step_done(d, st, "closing the month")))
+        return err;
+    *n = (long)db_changes(d);
+    return CP_OK;
+}
+
+cp_err food_close_month(db *d, const char *canteen, const char *month, const char *actor,
+                        long *closed)
+{
+    char now[CP_TIME_ISO_LEN], today[CP_DATE_LEN], subject[128];
+    int64_t id = 0;
+    long n = 0;
+    int year, mon;
+    closing c;
+    cp_err err;
+
+    if (closed)
+        *closed = 0;
+    if (!month || strlen(month) != 7 || clock_parse_month(month, &year, &mon) != CP_OK)
+        return cp_fail(CP_ERR_INVALID, "--month '%s' is not a month like 2026-11",
+                       month ? month : "");
+    if ((err = clock_now_iso(now)) || (err = clock_today(today)))
+        return err;
+    /* a month is closed once it has ended: its last deliveries and its
+     * count come in the days after */
+    if (strncmp(month, today, 7) >= 0)
+        return cp_fail(CP_ERR_INVALID, "%s has not ended (today is %s): a month's cost books "
+                       "are closed after its last day, once its deliveries and its stock "
+                       "count are in", month, today);
+    if ((err = db_begin(d)))
+        return err;
+    if (canteen && ((err = canteen_lookup(d, canteen, &id)) ||
+                    (err = read_closing(d, id, month, &c))))
+        goto fail;
+    if (canteen && c.month[0]) {
+        err = cp_fail(CP_ERR_EXISTS, "the cost books of %s at canteen %s are closed already "
+                      "(through %s, by %s on %.10s)", month, canteen, c.month, c.actor, c.at);
+        goto fail;
+    }
+    snprintf(subject, sizeof subject, "%s %s", month, canteen ? canteen : "*");
+    if ((err = close_open(d, id, month, actor, now, &n)))
+        goto fail;
+    if (n == 0) {
+        err = cp_fail(CP_ERR_EXISTS, "the cost books of %s are closed already at every "
+                      "canteen", month);
+        goto fail;
+    }
+    if ((err = audit_append(d, actor, NULL, "cost.close", subject, NULL)))
+        goto fail;
+    if ((err = db_commit(d)))
+        return err;
+    if (closed)
+        *closed = n;
+    return CP_OK;
+fail:
+    db_rollback(d);
+    return err;
 }

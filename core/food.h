@@ -45,13 +45,14 @@ cp_err food_purchase_add(db *d, const food_purchase *p, const char *actor, char 
 /* What a reversal took back. */
 typedef struct food_reversal {
     char id[IDS_LEN];      /* the reversal's own id */
-    char date[CP_DATE_LEN];
+    char date[CP_DATE_LEN];    /* the reversal's: the purchase's, or today */
     char category[UTF8_SIZE(FOOD_CATEGORY_MAX)];
     int64_t grams, fen;    /* of the purchase reversed (positive) */
 } food_reversal;
 
 /* Reverses purchase id with a new purchase row of the opposite amounts on the
- * same day, canteen, supplier and category, pointing at it, with a reason.
+ * same day (today when that day's month is closed: food_close_month; date
+ * says which), canteen, supplier and category, pointing at it, with a reason.
  * A reversal cannot be reversed, nor a purchase twice (add it again instead). */
 cp_err food_purchase_reverse(db *d, const char *id, const char *reason, const char *actor,
                              food_reversal *out);
@@ -92,6 +93,17 @@ typedef struct food_count {
  * counts; nothing is edited): *recount (may be NULL) is then 1. */
 cp_err food_stock_count(db *d, const food_count *c, const char *actor, char id[IDS_LEN],
                         int *recount);
+
+/* Closes the cost books of month (YYYY-MM, a month that has ended) at the
+ * canteen canteen (NULL: at every canteen whose books of it are open), as
+ * actor, the manager who signs the month's report: from then on a purchase
+ * or a stock count dated in it or before is refused, and a purchase of it
+ * reversed is reversed today (review C2: a delivery entered weeks after
+ * the report was signed changed the month's food used and cost per meal).
+ * *closed (may be NULL) gets how many canteens were closed; a canteen
+ * whose month is closed already is CP_ERR_EXISTS when named. */
+cp_err food_close_month(db *d, const char *canteen, const char *month, const char *actor,
+                        long *closed);
 
 /* How many times the highest price per kg ever paid for the count's
  * category at its canteen its value per kg is (*times, rounded down), and

@@ -832,7 +832,25 @@ static const migration migrations[] = {
      * before this version read 0: in every snapshot. On PostgreSQL also: a
      * card's status is the office's to change, but for a terminal blocking
      * a card charged offline beyond its limit (core/schema_pg.c). */
-    {.sqlite = "ALTER TABLE price_history ADD COLUMN version INTEGER NOT NULL DEFAULT 0;",
+    {.sqlite =
+    "ALTER TABLE price_history ADD COLUMN version INTEGER NOT NULL DEFAULT 0;"
+    /* and the months whose cost books a manager closed (`cost close`),
+     * per canteen: a purchase or a stock count dated in a closed month is
+     * refused, a reversal of a purchase of one is dated today (review C2:
+     * a delivery entered weeks after the month's report was signed changed
+     * its food used and cost per meal without a word). A month closes the
+     * months before it too. Append-only. */
+    "CREATE TABLE cost_closes ("
+    "  canteen_id INTEGER NOT NULL REFERENCES canteens(id),"
+    "  month TEXT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  PRIMARY KEY (canteen_id, month)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TRIGGER cost_closes_no_update BEFORE UPDATE ON cost_closes BEGIN"
+    "  SELECT RAISE(ABORT, 'a closed month stays closed'); END;"
+    "CREATE TRIGGER cost_closes_no_delete BEFORE DELETE ON cost_closes BEGIN"
+    "  SELECT RAISE(ABORT, 'a closed month stays closed'); END;",
      .pg = schema_pg_v18},
 };
 
@@ -884,6 +902,7 @@ const schema_table schema_tables[] = {
     {"food_categories", "position", 1, "SELECT", NULL},
     {"purchases", "id", 0, "SELECT", NULL},
     {"stock_counts", "id", 0, "SELECT", NULL},
+    {"cost_closes", "canteen_id, month", 0, "SELECT", NULL},
     {"rollup_sales", "business_date, canteen_id, period_id, category", 1, "SELECT", NULL},
     {"display_names", "kind, code", 0, "SELECT", NULL},
     /* the server's (serve) alone: it reads the networked terminals' keys,
@@ -909,7 +928,7 @@ const char *const schema_append_only[] = {
     "sales", "sale_lines", "ledger", "voids", "charge_requests", "audit", "waste_records",
     "shift_events", "publications", "publication_rows", "purchases", "stock_counts",
     "terminal_events", "terminal_keys", "terminal_alarms", "terminal_alarm_acks",
-    "terminal_skips", "price_history", NULL,
+    "terminal_skips", "price_history", "cost_closes", NULL,
 };
 
 int schema_version(void)

@@ -616,8 +616,8 @@ const char schema_pg_v17[] =
     "  WHERE corrects IS NOT NULL;"
     "CREATE INDEX ledger_diner ON ledger(diner_id, created_at);";
 
-/* Version 18: the version of each price (see the SQLite text), and a card's
- * status guarded. The terminals' and the servers' roles may UPDATE
+/* Version 18: the version of each price and the closed months of the cost
+ * books (see the SQLite text), and a card's status guarded. The terminals' and the servers' roles may UPDATE
  * cards.status, as a charge served offline beyond its limit blocks the
  * diner's cards (core/ledger_post.c); with that grant a serving line's login
  * made a lost card active again, and verify saw nothing (review N4). A role
@@ -637,4 +637,12 @@ const char schema_pg_v18[] =
     "  RETURN NEW;"
     " END $$;"
     "CREATE TRIGGER cards_status_guard BEFORE UPDATE OF status ON cards"
-    "  FOR EACH ROW EXECUTE FUNCTION cp_cards_status_guard();";
+    "  FOR EACH ROW EXECUTE FUNCTION cp_cards_status_guard();"
+    "CREATE TABLE cost_closes ("
+    "  canteen_id " INT " NOT NULL REFERENCES canteens(id) DEFERRABLE,"
+    "  month " TXT " NOT NULL,"
+    "  actor " TXT " NOT NULL,"
+    "  created_at " TXT " NOT NULL,"
+    "  PRIMARY KEY (canteen_id, month)"
+    ");"
+    GUARDS("cost_closes", "cost_closes", "a closed month stays closed");
