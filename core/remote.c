@@ -1,10 +1,12 @@
 /* remote: a terminal's side of the link to the canteen server (doc/protocol.md). */
 #include <curl/curl.h>
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/remote.h"
 #include "core/termauth.h"
@@ -14,6 +16,7 @@
 struct remote {
     CURL *curl;
     char *base;      /* the URL without a trailing slash */
+    char *ca;        /* the CA file an https server's certificate comes from; NULL: the system's */
     const char *prefix; /* the path part of base (in base), signed before /v1/... */
     char terminal[64];
     char key_hex[TERMAUTH_HEX_LEN]; /* signed with core/termauth, as the server checks */
@@ -60,7 +63,7 @@ static const char *url_path(const char *url)
 }
 
 cp_err remote_new(const char *url, const char *terminal, const char *key_hex, long budget_ms,
-                  remote **out)
+                  const char *ca, remote **out)
 {
     remote *r = NULL;
     size_t len;
@@ -72,7 +75,12 @@ cp_err remote_new(const char *url, const char *terminal, const char *key_hex, lo
     if (!key_hex || !termauth_key_valid(key_hex))
         return cp_fail(CP_ERR_INVALID, "the terminal's key is the 64 hex digits that "
                        "`cleanplate-office terminal key %s` printed", terminal);
-    if (!(r = calloc(1, sizeof *r)) || !(r->base = strdup(url)))
+    /* said at the start, not as "no answer" at each request */
+    if (ca && *ca && access(ca, R_OK) != 0)
+        return cp_fail(CP_ERR_INVALID, "the CA certificate %s cannot be read: %s; give the "
+                       "file of the canteen's CA (ca = FILE, or --ca FILE)", ca, strerror(errno));
+    if (!(r = calloc(1, sizeof *r)) || !(r->base = strdup(url)) ||
+        (ca && *ca && !(r->ca = strdup(ca))))
         goto nomem;
     snprintf(r->key_hex, sizeof r->key_hex, "%s", key_hex);
     len = strlen(r->base);
@@ -100,6 +108,7 @@ void remote_free(remote *r)
         curl_easy_cleanup(r->curl);
     sodium_memzero(r->key_hex, sizeof r->key_hex);
     free(r->base);
+    free(r->ca);
     free(r);
 }
 
@@ -190,6 +199,8 @@ static cp_err request_once(remote *r, const char *method, const char *path, cons
     curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
     curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, &buf);
+    if (r->ca) /* the canteen's own CA: the PINs a void or a login sends go to this server only */
+        curl_easy_setopt(r->curl, CURLOPT_CAINFO, r->ca);
     if (strcmp(method, "POST") == 0) {
         curl_easy_setopt(r->curl, CURLOPT_POST, 1L);
         curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, body ? body : "");

@@ -25,10 +25,12 @@ typedef struct remote remote;
 
 /* A link to the server at url (http://HOST:PORT or https://...) for
  * terminal, with its key (64 hex digits) and a budget in milliseconds for
- * each request (0: REMOTE_DEFAULT_BUDGET_MS). Nothing is sent yet. Caller
- * owns *out (remote_free). */
+ * each request (0: REMOTE_DEFAULT_BUDGET_MS). ca (may be NULL: the
+ * system's) is the file of the certificate authority an https server's
+ * certificate must come from: a canteen's own CA. Nothing is sent yet.
+ * Caller owns *out (remote_free). */
 cp_err remote_new(const char *url, const char *terminal, const char *key_hex, long budget_ms,
-                  remote **out);
+                  const char *ca, remote **out);
 
 /* Frees r; accepts NULL. */
 void remote_free(remote *r);

@@ -94,7 +94,7 @@ cp_err termsync_open(const termsync_config *c, termsync **out)
         return cp_fail(CP_ERR_NOMEM, "out of memory starting the link to the server");
     snprintf(t->terminal, sizeof t->terminal, "%s", c->terminal);
     if ((err = journal_open(c->journal, c->terminal, &t->j)) ||
-        (err = remote_new(c->server, c->terminal, c->key, c->budget_ms, &t->r)) ||
+        (err = remote_new(c->server, c->terminal, c->key, c->budget_ms, c->ca, &t->r)) ||
         (err = journal_clock_offset(t->j, &offset)) ||
         (err = journal_snapshot_load(t->j, &snap, &t->snapshot_version, at)))
         goto out;

@@ -23,6 +23,7 @@ typedef struct termsync_config {
     const char *key;      /* its key, 64 hex digits */
     const char *journal;  /* the journal file */
     long budget_ms;       /* a request's budget; 0: 800 ms */
+    const char *ca;       /* the CA file of an https server; NULL: the system's */
 } termsync_config;
 
 /* What became of a request to the server. */

@@ -48,11 +48,13 @@ static void usage(FILE *f)
               "                     terminal key CODE`); better in the --config file, mode 600\n"
               "  --journal PATH     the terminal's local journal of charges (a file, created\n"
               "                     mode 600), kept until the server has them\n"
+              "  --ca FILE          with an https:// server: the canteen's CA certificate\n"
+              "                     its certificate must come from (default: the system's)\n"
               "  --offline-after-ms N  how long to wait for the server before deciding\n"
               "                     offline (default 800); after a wait in vain the\n"
               "                     next cards are decided offline at once for 10 s\n"
               "  --config FILE      an INI file: [terminal] code, db, server, key, journal,\n"
-              "                     offline_after_ms, reader, card_format, dup_seconds,\n"
+              "                     ca, offline_after_ms, reader, card_format, dup_seconds,\n"
               "                     language; [printer] uri, encoding, columns\n"
               "                     (options given here win over it); see dist/pos.ini.example\n"
               "  --language L       zh_CN (Chinese) or en (English) on the screen and the\n"
@@ -102,7 +104,7 @@ static void usage(FILE *f)
 typedef struct pos_settings {
     const char *terminal, *db_path, *reader, *card_format, *cashier, *language;
     const char *printer, *encoding;
-    const char *server, *key, *journal; /* a terminal of the canteen server */
+    const char *server, *key, *journal, *ca; /* a terminal of the canteen server */
     long dup_seconds, columns, offline_after_ms;
     int headless, preview;
 } pos_settings;
@@ -398,7 +400,7 @@ static int run_headless_reader(pos_run *p, reader *r)
 /* Reads the config file into s, for what the command line did not set. */
 static cp_err read_config(const char *path, pos_settings *s, config **out)
 {
-    static const char *const terminal_keys[] = {"code", "db", "server", "key", "journal",
+    static const char *const terminal_keys[] = {"code", "db", "server", "key", "journal", "ca",
                                                 "offline_after_ms", "reader", "card_format",
                                                 "dup_seconds", "language", NULL};
     static const char *const printer_keys[] = {"uri", "encoding", "columns", NULL};
@@ -418,6 +420,8 @@ static cp_err read_config(const char *path, pos_settings *s, config **out)
         s->server = config_get(c, "terminal", "server");
     if (!s->journal)
         s->journal = config_get(c, "terminal", "journal");
+    if (!s->ca)
+        s->ca = config_get(c, "terminal", "ca");
     if (!s->key && config_get(c, "terminal", "key")) {
         if ((err = config_check_private(path)))
             goto fail;
@@ -550,7 +554,8 @@ static int check_server_settings(const pos_settings *s)
 static int open_server(const pos_settings *s, termsync **out)
 {
     termsync_config c = {.server = s->server, .terminal = s->terminal, .key = s->key,
-                         .journal = s->journal, .budget_ms = s->offline_after_ms};
+                         .journal = s->journal, .budget_ms = s->offline_after_ms,
+                         .ca = s->ca};
     json_t *error = NULL;
     termsync_state st;
 
@@ -577,7 +582,7 @@ int main(int argc, char **argv)
     cli_opt opts[] = {
         {"headless", 0, NULL},      {"timing", 0, NULL},           {"terminal", 1, NULL},
         {"db", 1, NULL},            {"server", 1, NULL},           {"key", 1, NULL},
-        {"journal", 1, NULL},       {"offline-after-ms", 1, NULL},
+        {"journal", 1, NULL},       {"offline-after-ms", 1, NULL}, {"ca", 1, NULL},
         {"cashier", 1, NULL},       {"card-format", 1, NULL},      {"dup-seconds", 1, NULL},
         {"reader", 1, NULL},        {"list-readers", 0, NULL},     {"config", 1, NULL},
         {"printer", 1, NULL},       {"printer-encoding", 1, NULL}, {"printer-columns", 1, NULL},
@@ -632,6 +637,7 @@ int main(int argc, char **argv)
     s.server = cli_get(opts, "server");
     s.key = cli_get(opts, "key");
     s.journal = cli_get(opts, "journal");
+    s.ca = cli_get(opts, "ca");
     if ((v = cli_get(opts, "offline-after-ms")) &&
         parse_long("offline-after-ms", v, 50, 60000, &s.offline_after_ms))
         return 2;

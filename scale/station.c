@@ -154,7 +154,7 @@ static cp_err get_int(const config *ini, const char *sec, const char *key, long 
 cp_err station_config_apply(const config *ini, station_cfg *c)
 {
     static const char *const station_keys[] = {"terminal", "mode", "db", "server", "key",
-        "journal", "offline_after_ms", "actor",
+        "journal", "ca", "offline_after_ms", "actor",
         "clean_plate_g", "tray_tare_g", "capacity_g", "anonymous_after_ms", "card_valid_ms",
         NULL};
     static const char *const scale_keys[] = {"port", "protocol", "baud", "framing", "unit",
@@ -179,6 +179,7 @@ cp_err station_config_apply(const config *ini, station_cfg *c)
         (err = copy_key(ini, "station", "server", c->server, sizeof c->server)) ||
         (err = copy_key(ini, "station", "key", c->key, sizeof c->key)) ||
         (err = copy_key(ini, "station", "journal", c->journal, sizeof c->journal)) ||
+        (err = copy_key(ini, "station", "ca", c->ca, sizeof c->ca)) ||
         (err = copy_key(ini, "station", "actor", c->actor, sizeof c->actor)) ||
         (err = copy_key(ini, "scale", "port", c->port, sizeof c->port)) ||
         (err = copy_key(ini, "scale", "protocol", c->protocol, sizeof c->protocol)) ||

@@ -51,6 +51,7 @@ typedef struct station_cfg {
     char db_path[256];
     /* a station of the canteen server instead of db (doc/protocol.md) */
     char server[256], key[80], journal[256];
+    char ca[256]; /* with an https server: the canteen's CA file; "": the system's */
     int offline_after_ms;      /* 0: 800 */
     char language[16];         /* [terminal] language: zh_CN, en, or "" (the locale) */
 } station_cfg;

@@ -21,7 +21,8 @@ struct station_net {
 cp_err station_net_open(const station_cfg *c, station_net **out)
 {
     termsync_config tc = {.server = c->server, .terminal = c->terminal, .key = c->key,
-                          .journal = c->journal, .budget_ms = c->offline_after_ms};
+                          .journal = c->journal, .budget_ms = c->offline_after_ms,
+                          .ca = c->ca[0] ? c->ca : NULL};
     station_net *n = calloc(1, sizeof *n);
     json_t *error = NULL;
     cp_err err = CP_OK;

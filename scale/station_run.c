@@ -48,6 +48,8 @@ static const char run_usage[] =
        "                      without an answer in time they are kept and sent later\n"
        "  --key KEY           the station's key (`cleanplate-office terminal key CODE`)\n"
        "  --journal PATH      the station's local journal of weighings (mode 600)\n"
+       "  --ca FILE           with an https:// server: the canteen's CA certificate its\n"
+       "                      certificate must come from (default: the system's)\n"
        "  --offline-after-ms N  how long to wait for the server (default 800);\n"
        "                      after a wait in vain, 10 s without waiting\n"
        "  --port DEV          the scale's port (cleanplate-scale list-ports)\n"
@@ -232,6 +234,7 @@ static int apply_options(const cli_opt *opts, station_cfg *c)
         {"server", offsetof(station_cfg, server), sizeof(((station_cfg *)0)->server)},
         {"key", offsetof(station_cfg, key), sizeof(((station_cfg *)0)->key)},
         {"journal", offsetof(station_cfg, journal), sizeof(((station_cfg *)0)->journal)},
+        {"ca", offsetof(station_cfg, ca), sizeof(((station_cfg *)0)->ca)},
         {"port", offsetof(station_cfg, port), sizeof(((station_cfg *)0)->port)},
         {"protocol", offsetof(station_cfg, protocol), sizeof(((station_cfg *)0)->protocol)},
         {"framing", offsetof(station_cfg, framing), sizeof(((station_cfg *)0)->framing)},
@@ -349,6 +352,7 @@ int station_run_main(int argc, char **argv)
 {
     cli_opt opts[] = {{"terminal", 1, NULL}, {"config", 1, NULL}, {"db", 1, NULL},
                       {"server", 1, NULL}, {"key", 1, NULL}, {"journal", 1, NULL},
+                      {"ca", 1, NULL},
                       {"offline-after-ms", 1, NULL},
                       {"port", 1, NULL}, {"protocol", 1, NULL}, {"baud", 1, NULL},
                       {"framing", 1, NULL}, {"unit", 1, NULL}, {"checksum", 0, NULL},
