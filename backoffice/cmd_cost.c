@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/food.h"
 #include "core/money.h"
+#include "core/utf8.h"
 #include "core/nls.h"
 
 int cmd_food_add(office_ctx *c)
@@ -41,6 +42,38 @@ int cmd_food_list(office_ctx *c)
     return err ? office_fail(err) : 0;
 }
 
+/* A count's value per kg this many times the highest price ever paid for
+ * its category is said to be a likely typo (meat counted against the
+ * price of vegetables would still be below it); so is a purchase's price
+ * per kg this many times above or below every price paid for it before (a
+ * weight typed in grams is 1000 times; one in jin, 2 times, is not seen:
+ * a category's foods differ more than that). */
+#define STOCK_PRICE_WARN_TIMES 5
+
+/* Warns on stderr (where: "" or "FILE:LINE: ") when check says the price is
+ * far from every price paid for category before. Recorded all the same: a
+ * reversal takes it back. */
+static void warn_price(const char *where, const char *category, const food_price_check *k)
+{
+    char m[4][MONEY_STR_LEN];
+
+    money_format(k->fen, m[0]);
+    money_format_kg(k->grams, m[1]);
+    money_format(k->lowest, m[2]);
+    money_format(k->highest, m[3]);
+    if (k->times_above >= STOCK_PRICE_WARN_TIMES)
+        fprintf(stderr, _("cleanplate-office: %swarning: %s yuan for %s kg is %lld times the "
+                          "highest price paid for %s here before (%s to %s yuan/kg): a typo? "
+                          "If so, `purchase reverse` it and enter it again\n"),
+                where, m[0], m[1], (long long)k->times_above, category, m[2], m[3]);
+    else if (k->times_below >= STOCK_PRICE_WARN_TIMES)
+        fprintf(stderr, _("cleanplate-office: %swarning: %s yuan for %s kg is %lld times below "
+                          "the lowest price paid for %s here before (%s to %s yuan/kg): a "
+                          "weight in grams, not kg? If so, `purchase reverse` it and enter it "
+                          "again\n"),
+                where, m[0], m[1], (long long)k->times_below, category, m[2], m[3]);
+}
+
 int cmd_purchase_add(office_ctx *c)
 {
     const char *manager;
@@ -56,10 +89,14 @@ int cmd_purchase_add(office_ctx *c)
     food_purchase p = {office_opt(c, "canteen"), office_opt(c, "date"), office_opt(c, "supplier"),
                        office_opt(c, "category"), office_opt(c, "kg"), office_opt(c, "yuan"),
                        office_opt(c, "invoice")};
-    if ((err = food_purchase_add(c->d, &p, manager, id)))
+    food_price_check k;
+    /* beside what was paid before this one */
+    if ((err = food_purchase_price_check(c->d, p.canteen, p.category, p.kg, p.yuan, &k)) ||
+        (err = food_purchase_add(c->d, &p, manager, id)))
         return office_fail(err);
     printf(_("purchase %s: %s %s %s kg for %s yuan from %s\n"), id, p.canteen, p.category, p.kg,
            p.yuan, p.supplier);
+    warn_price("", p.category, &k);
     return 0;
 }
 
@@ -138,11 +175,41 @@ int cmd_purchase_list(office_ctx *c)
     return err ? office_fail(err) : 0;
 }
 
+/* The price check of each line of a purchases file (its header first),
+ * into *out (malloc'd, one per row); a line that does not parse is left
+ * for the import to refuse. */
+static cp_err import_price_checks(office_ctx *c, const csv_table *t, food_price_check **out)
+{
+    cp_err err;
+
+    if (!(*out = calloc(t->nrows ? t->nrows : 1, sizeof **out)))
+        return cp_fail(CP_ERR_NOMEM, "out of memory reading %s", c->pos[0]);
+    for (size_t i = 1; i < t->nrows; i++)
+        if (t->rows[i].nfields == 6 &&
+            (err = food_purchase_price_check(c->d, office_opt(c, "canteen"),
+                                             t->rows[i].fields[2], t->rows[i].fields[3],
+                                             t->rows[i].fields[4], &(*out)[i])))
+            return err;
+    return CP_OK;
+}
+
+/* The warnings of import_price_checks, each with its file and line. */
+static void warn_import_prices(const char *name, const csv_table *t, const food_price_check *k)
+{
+    char where[512];
+
+    for (size_t i = 1; i < t->nrows; i++) {
+        utf8_format(where, sizeof where, "%s:%ld: ", name, t->rows[i].line);
+        warn_price(where, t->rows[i].fields[2], &k[i]);
+    }
+}
+
 int cmd_import_purchases(office_ctx *c)
 {
     char m[2][MONEY_STR_LEN];
     const char *manager;
     csv_table *t = NULL;
+    food_price_check *k = NULL;
     int64_t g = 0, fen = 0;
     long n = 0;
     cp_err err;
@@ -155,9 +222,14 @@ int cmd_import_purchases(office_ctx *c)
             csvread_free(t);
             return rc;
         }
-        err = food_import_purchases(c->d, t, c->pos[0], office_opt(c, "canteen"), manager, &n,
-                                    &g, &fen);
+        /* each line beside what was paid before the file */
+        if (!(err = import_price_checks(c, t, &k)))
+            err = food_import_purchases(c->d, t, c->pos[0], office_opt(c, "canteen"), manager,
+                                        &n, &g, &fen);
     }
+    if (!err)
+        warn_import_prices(c->pos[0], t, k);
+    free(k);
     csvread_free(t);
     if (err) {
         fprintf(stderr, _("cleanplate-office: %s (nothing was imported)\n"), cp_detail());
@@ -169,10 +241,6 @@ int cmd_import_purchases(office_ctx *c)
     return 0;
 }
 
-/* A count's value per kg this many times the highest price ever paid for
- * its category is said to be a likely typo (meat counted against the
- * price of vegetables would still be below it). */
-#define STOCK_PRICE_WARN_TIMES 5
 
 int cmd_stock_count(office_ctx *c)
 {

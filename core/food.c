@@ -689,30 +689,69 @@ fail:
     return err;
 }
 
+/* The lowest and highest prices per kg (fen) paid for category at the
+ * canteen, purchases not reversed; 0 and 0 when none. */
+static cp_err paid_range(db *d, const char *canteen, const char *category, int64_t *lo,
+                         int64_t *hi)
+{
+    static const char sql[] =
+        "SELECT coalesce(min(p.fen * 1000 / p.grams), 0), coalesce(max(p.fen * 1000 / p.grams), 0)"
+        " FROM purchases p JOIN canteens k ON k.id = p.canteen_id"
+        " WHERE k.code = ?1 AND p.category = ?2 AND p.reverses IS NULL AND p.grams > 0"
+        " AND p.fen > 0 AND NOT EXISTS (SELECT 1 FROM purchases r WHERE r.reverses = p.id)";
+    db_stmt *st = db_prepare(d, sql);
+    int rc;
+
+    *lo = *hi = 0;
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, canteen);
+    db_bind_text(st, 2, category);
+    if ((rc = db_step(st)) == DB_ROW) {
+        *lo = db_col_int64(st, 0);
+        *hi = db_col_int64(st, 1);
+    }
+    db_reset(st);
+    return rc == DB_ROW ? CP_OK : db_fail(d, "reading the prices paid");
+}
+
 cp_err food_count_price_ratio(db *d, const food_count *c, int64_t *times,
                               int64_t *paid_fen_per_kg)
 {
-    static const char sql[] =
-        "SELECT coalesce(max(p.fen * 1000 / p.grams), 0) FROM purchases p"
-        " JOIN canteens k ON k.id = p.canteen_id"
-        " WHERE k.code = ? AND p.category = ? AND p.reverses IS NULL AND p.grams > 0";
-    int64_t fen, grams, paid = 0;
-    db_stmt *st;
+    int64_t fen, grams, lo, paid;
     cp_err err;
 
     *times = *paid_fen_per_kg = 0;
     if (check_count(c, &fen, &grams) || grams <= 0)
         return CP_OK;
-    if (!(st = db_prepare(d, sql)))
-        return CP_ERR_DB;
-    db_bind_text(st, 1, c->canteen);
-    db_bind_text(st, 2, c->category);
-    if ((err = db_step_int64(d, st, &paid)) || paid <= 0)
+    if ((err = paid_range(d, c->canteen, c->category, &lo, &paid)) || paid <= 0)
         return err;
     *paid_fen_per_kg = paid;
     /* fen per kg of the count over the price paid, in integers: no overflow
      * below 9e18 / 1000 fen (a count is capped far below) */
     *times = fen * 1000 / grams / paid;
+    return CP_OK;
+}
+
+cp_err food_purchase_price_check(db *d, const char *canteen, const char *category,
+                                 const char *kg, const char *yuan, food_price_check *out)
+{
+    int64_t grams, fen;
+    cp_err err;
+
+    memset(out, 0, sizeof *out);
+    if (!kg || !yuan || money_parse_kg(kg, &grams) != CP_OK || grams <= 0 ||
+        money_parse_yuan(yuan, &fen) != CP_OK || fen <= 0)
+        return CP_OK;
+    if ((err = paid_range(d, canteen, category, &out->lowest, &out->highest)) ||
+        out->highest <= 0)
+        return err;
+    out->grams = grams, out->fen = fen;
+    /* in integers, rounded down, the price per kg kept as fen * 1000 /
+     * grams: 4.50 yuan/kg against 225 yuan for 50,000 kg is 1000 times
+     * (no overflow: both are capped far below 9e18 / 1000) */
+    out->times_above = fen * 1000 / grams / out->highest;
+    out->times_below = out->lowest * grams / (fen * 1000);
     return CP_OK;
 }
 

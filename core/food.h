@@ -105,6 +105,21 @@ cp_err food_stock_count(db *d, const food_count *c, const char *actor, char id[I
 cp_err food_close_month(db *d, const char *canteen, const char *month, const char *actor,
                         long *closed);
 
+/* A purchase's price per kg beside those paid before for its category at
+ * its canteen (purchases not reversed): how many times the highest it is,
+ * and how many times below the lowest, rounded down (0 and 0 when nothing
+ * was bought before, or the kg or yuan do not parse). For a warning: a
+ * weight typed in grams (1000 times) or in jin (2 times) priced the
+ * month's kitchen waste at next to nothing. */
+typedef struct food_price_check {
+    int64_t grams, fen;       /* the purchase's */
+    int64_t lowest, highest;  /* fen per kg paid before */
+    int64_t times_above, times_below;
+} food_price_check;
+
+cp_err food_purchase_price_check(db *d, const char *canteen, const char *category,
+                                 const char *kg, const char *yuan, food_price_check *out);
+
 /* How many times the highest price per kg ever paid for the count's
  * category at its canteen its value per kg is (*times, rounded down), and
  * that price (*paid_fen_per_kg): 0 and 0 when the count has no kg or
