@@ -204,6 +204,20 @@ static void waste_ratios(cost_month *m)
     m->g_per_meal_x10 = m->meals > 0 ? cost_muldiv(m->waste_g, 10, m->meals) : -1;
 }
 
+/* A month that has not ended has no closing count yet: what is there at
+ * its end is not known, so it has no food used (not the opening stock and
+ * the purchases so far, which would read as eaten), and nothing per meal or
+ * against the cost; its waste so far is priced at its purchases so far. */
+static void leave_open(cost_month *m)
+{
+    for (size_t i = 0; i < m->nlines; i++) {
+        m->lines[i].used_fen = m->lines[i].used_g = m->lines[i].closing_fen = 0;
+        m->lines[i].counted = 1; /* no count is due before the month's end */
+    }
+    m->used_fen = m->used_g = m->closing_fen = 0;
+    m->stock_counted = 1;
+}
+
 /* The figures per meal and against the cost. */
 static void ratios(cost_month *m)
 {
@@ -213,8 +227,8 @@ static void ratios(cost_month *m)
         m->subsidy_fen += m->sales[i].subsidy_fen;
         m->cash_fen += m->sales[i].cash_fen;
     }
-    m->cost_per_meal_fen = m->meals > 0 ? cost_muldiv(m->used_fen, 1, m->meals) : -1;
-    m->surplus_fen = m->revenue_fen - m->used_fen;
+    m->cost_per_meal_fen = m->meals > 0 && !m->open ? cost_muldiv(m->used_fen, 1, m->meals) : -1;
+    m->surplus_fen = m->open ? 0 : m->revenue_fen - m->used_fen;
     m->has_surplus_share = m->used_fen > 0;
     m->surplus_x10000 = cost_surplus_share(m->surplus_fen, m->used_fen);
     m->rule = cost_rule_of(m->surplus_fen, m->used_fen);
@@ -265,8 +279,11 @@ cp_err cost_compute(const cost_facts *f, cost_month *out)
         const cost_stock *s = &f->stock[i];
         if (s->category >= f->ncategories)
             continue; /* a collector's mistake: never indexed out of bounds */
+        cost_stock now = *s;
+        if (f->open) /* a count of a month not ended is not its closing stock yet */
+            now.closing = (cost_count){0};
         key.canteen_id = s->canteen_id;
-        add_stock(&all[s->category], s,
+        add_stock(&all[s->category], &now,
                   bsearch(&key, canteens, ncanteens, sizeof *canteens, bought_cmp),
                   &out->stock_counted);
         used[s->category] = 1;
@@ -283,6 +300,8 @@ cp_err cost_compute(const cost_facts *f, cost_month *out)
         out->used_fen += l->used_fen;
         out->used_g += l->used_g;
     }
+    if ((out->open = f->open))
+        leave_open(out);
     price_waste(f, out);
     if (f->nsales && !(out->sales = malloc(f->nsales * sizeof *out->sales))) {
         err = cp_fail(CP_ERR_NOMEM, "out of memory computing the cost");
@@ -375,14 +394,18 @@ void cost_waste_of_canteens(cost_month *all, const cost_month *each, size_t n)
 void cost_total_add(cost_total *t, const cost_month *m)
 {
     t->months++;
+    t->waste_g += m->waste_g;
+    t->waste_fen += m->waste_fen;
+    t->priced_months += m->has_data && !m->fallback;
+    t->by_canteen |= m->by_canteen;
+    if (m->open) {
+        t->open_months++;
+        return;
+    }
     t->used_fen += m->used_fen;
     t->used_g += m->used_g;
     t->revenue_fen += m->revenue_fen;
     t->surplus_fen += m->surplus_fen;
     t->meals += m->meals;
-    t->waste_g += m->waste_g;
-    t->waste_fen += m->waste_fen;
-    t->priced_months += m->has_data && !m->fallback;
-    t->by_canteen |= m->by_canteen;
     t->rule = cost_rule_of(t->surplus_fen, t->used_fen);
 }

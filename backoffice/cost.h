@@ -106,6 +106,8 @@ typedef struct cost_facts {
                                     * period and diner category */
     size_t nsales;
     int64_t flagged;               /* weighings left out of the waste */
+    int open;                      /* the month has not ended (today is in it, or before
+                                    * it): no closing count yet, so no food used */
     char **owned;                  /* strings the collector allocated; tests leave it NULL */
     size_t nowned;
 } cost_facts;
@@ -153,7 +155,8 @@ typedef struct cost_month {
     int64_t g_per_meal_x10;        /* waste_g / meals x 10; -1 without meals */
     int64_t flagged;
     int has_data;                  /* anything bought, counted, eaten or wasted */
-    int open;                      /* cost_year: the month has not ended, left out */
+    int open;                      /* the month has not ended: provisional, no food used,
+                                    * cost per meal or surplus (cost_year leaves it out) */
     int by_canteen;                /* waste priced canteen by canteen (cost_waste_of_canteens) */
 } cost_month;
 
@@ -199,10 +202,14 @@ typedef struct cost_total {
     int64_t waste_g, waste_fen;
     int priced_months;             /* months whose waste was priced at purchases */
     int by_canteen;                /* a month's waste was priced canteen by canteen */
+    int open_months;               /* months not ended: their waste only (see cost_total_add) */
     cost_rule rule;                /* of the sum */
 } cost_total;
 
-/* Adds m to t and updates t->rule. */
+/* Adds m to t and updates t->rule. A month that has not ended adds its
+ * waste (weighed so far, priced at the purchases so far) but no food used,
+ * meals or money taken: it has no food used yet, and its meals and money
+ * against none would read as a surplus. */
 void cost_total_add(cost_total *t, const cost_month *m);
 
 #endif

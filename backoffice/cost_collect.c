@@ -256,15 +256,24 @@ static cp_err read_waste(db *d, const metrics_span *span, const char *canteen, c
     return err;
 }
 
+int cost_month_not_ended(int year, int month, const cp_time *now)
+{
+    return year * 12 + month - 1 >= now->year * 12 + now->month - 1;
+}
+
 cp_err cost_collect(db *d, const char *canteen, int year, int month,
                     int64_t food_cost_fen_per_kg, cost_facts *out)
 {
     metrics_span span, before;
     raws all = {0};
     int64_t canteen_id = 0;
+    cp_time now;
     cp_err err;
 
     memset(out, 0, sizeof *out);
+    if ((err = clock_now(&now)))
+        return err;
+    out->open = cost_month_not_ended(year, month, &now);
     metrics_span_of_month(year, month, &span);
     metrics_span_before(&span, &before);
     snprintf(out->month, sizeof out->month, "%.7s", span.label);
@@ -388,20 +397,25 @@ cp_err cost_report_month(db *d, const char *canteen, const char *month,
                          int64_t food_cost_fen_per_kg, cost_report *out)
 {
     int year, mon;
+    cp_time now;
     cp_err err;
 
     memset(out, 0, sizeof *out);
     out->canteen = canteen;
-    if ((err = clock_parse_month(month, &year, &mon)))
+    if ((err = clock_parse_month(month, &year, &mon)) || (err = clock_now(&now)))
         return err;
     snprintf(out->ytd_from, sizeof out->ytd_from, "%04u-01", (unsigned)year % 10000);
     /* January to the month: the year to date; the one before is its last but
-     * one (or December of the year before) */
+     * one (or December of the year before). A month not ended is left out of
+     * the year to date, as cost_year leaves it out: every report of a day
+     * then gives the year the same food used */
     for (int k = 1; k <= mon && !err; k++) {
         cost_month m;
         if ((err = cost_month_of(d, canteen, year, k, food_cost_fen_per_kg, &m)))
             break;
-        if (m.has_data)
+        if (!cost_month_not_ended(year, k, &now))
+            memcpy(out->ytd_to, m.month, sizeof out->ytd_to);
+        if (m.has_data && !m.open)
             cost_total_add(&out->ytd, &m);
         if (k == mon)
             out->now = m;
@@ -441,7 +455,7 @@ cp_err cost_year(db *d, const char *canteen, int year, int64_t food_cost_fen_per
          * (the month before's closing count) and what was bought so far
          * would show as food used, against part of its meals; the one in
          * progress is marked open */
-        if (year * 12 + k >= now.year * 12 + now.month - 1) {
+        if (cost_month_not_ended(year, k + 1, &now)) {
             snprintf(months[k].month, sizeof months[k].month, "%04u-%02u",
                      (unsigned)year % 10000, (unsigned)(k + 1) % 100);
             months[k].open = year * 12 + k == now.year * 12 + now.month - 1;

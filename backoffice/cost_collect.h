@@ -3,7 +3,12 @@
 #define CP_COST_COLLECT_H
 
 #include "backoffice/cost.h"
+#include "core/clock.h"
 #include "core/db.h"
+
+/* Whether month (1-12) of year has not ended at now (now is in it or before
+ * it): such a month has no closing count yet, and is provisional. */
+int cost_month_not_ended(int year, int month, const cp_time *now);
 
 /* Gathers the facts of month (1-12) of year for canteen (a code, or NULL for
  * every canteen): purchases and the stock counts at the end of the month and
@@ -24,8 +29,10 @@ cp_err cost_month_of(db *d, const char *canteen, int year, int month,
 typedef struct cost_report {
     const char *canteen;           /* code, or NULL for every canteen */
     cost_month now, prev, last_year;
-    cost_total ytd;                /* January of the month's year to the month */
+    cost_total ytd;                /* January of the month's year to the month, or to
+                                    * the last that has ended (as cost_year adds up) */
     char ytd_from[8];              /* "2026-01" */
+    char ytd_to[8];                /* its last month; "" when none of the year has ended */
 } cost_report;
 
 /* Begin a read transaction for cost_report_month of month, or cost_year

@@ -54,6 +54,19 @@ const char *cost_priced_name(cost_priced p)
                                         : "food_cost";
 }
 
+/* fen as money_format writes it when known, else none: the closing stock
+ * and food used of a month that has not ended are not known yet. */
+static const char *money_if(int known, int64_t fen, const char *none, char buf[COST_STR_LEN])
+{
+    return known ? money_format(fen, buf) : none;
+}
+
+/* g in kg when known, else none (as money_if). */
+static const char *kg_if(int known, int64_t g, const char *none, char buf[COST_STR_LEN])
+{
+    return known ? money_format_kg(g, buf) : none;
+}
+
 /* ---- text ------------------------------------------------------------------ */
 
 /* " (2026-10: 4.00%, 2025-11: no data)" for a share beside the months before. */
@@ -102,6 +115,56 @@ static char *not_counted(const cost_month *m)
     return list;
 }
 
+/* The food used (or why there is none yet), and the starting stock. */
+static void print_food_used(const cost_month *m, FILE *f)
+{
+    char a[5][COST_STR_LEN];
+
+    if (m->open)
+        fprintf(f, _("provisional     the month has not ended: no closing count yet, so no food "
+                     "used, cost per meal or surplus; meals, purchases and waste so far\n"));
+    /* TRANSLATORS: the labels of these lines are padded to one width, so that the figures
+     * line up: pad the translations by their display width (a Chinese character is 2) */
+    if (m->open)
+        fprintf(f, _("food used       not yet (opening stock %s + purchases so far %s - the "
+                     "closing count at the month's end)\n"),
+                money_format(m->opening_fen, a[2]), money_format(m->bought_fen, a[3]));
+    else
+        fprintf(f, _("food used       %s yuan, %s kg (opening stock %s + purchases %s - closing "
+                     "stock %s)\n"), money_format(m->used_fen, a[0]),
+                money_format_kg(m->used_g, a[1]), money_format(m->opening_fen, a[2]),
+                money_format(m->bought_fen, a[3]), money_format(m->closing_fen, a[4]));
+    if (m->starting_fen)
+        fprintf(f, _("starting stock  %s yuan: the first count of a canteen that had bought and "
+                     "counted nothing before (not food used)\n"),
+                money_format(m->starting_fen, a[0]));
+}
+
+/* The month's surplus against the 2 % rule, and the year to date's. */
+static void print_surplus(const cost_report *r, FILE *f)
+{
+    const cost_month *m = &r->now;
+    char a[3][COST_STR_LEN];
+
+    if (m->open)
+        fprintf(f, _("surplus         not yet\n"));
+    else
+        fprintf(f, _("surplus         %s yuan (%s of the cost)%s%s (within: %d%% of the cost "
+                 "either way)\n"),
+            money_format(m->surplus_fen, a[0]),
+            m->has_surplus_share ? cost_pct(m->surplus_x10000, 1, a[1]) : _("none"),
+            m->rule ? _(": ") : "", m->rule ? C_("cost rule", cost_rule_name(m->rule)) : "",
+            COST_RULE_PCT);
+    if (!r->ytd_to[0])
+        fprintf(f, _("year to date    none: no month of the year has ended\n"));
+    else
+        fprintf(f, _("year to date    %s to %s: food used %s, taken %s, surplus %s%s%s\n"),
+            r->ytd_from, r->ytd_to, money_format(r->ytd.used_fen, a[0]),
+            money_format(r->ytd.revenue_fen, a[1]), money_format(r->ytd.surplus_fen, a[2]),
+            r->ytd.rule ? _(": ") : "",
+            r->ytd.rule ? C_("cost rule", cost_rule_name(r->ytd.rule)) : "");
+}
+
 static cp_err print_summary(const cost_report *r, FILE *f)
 {
     const cost_month *m = &r->now;
@@ -112,18 +175,10 @@ static cp_err print_summary(const cost_report *r, FILE *f)
 
     fprintf(f, _("cost %s, %s%s\n"), m->month, r->canteen ? _("canteen ") : _("all canteens"),
             r->canteen ? r->canteen : "");
-    /* TRANSLATORS: the labels of these lines are padded to one width, so that the figures
-     * line up: pad the translations by their display width (a Chinese character is 2) */
-    fprintf(f, _("food used       %s yuan, %s kg (opening stock %s + purchases %s - closing "
-                 "stock %s)\n"), money_format(m->used_fen, a[0]), money_format_kg(m->used_g, a[1]),
-            money_format(m->opening_fen, a[2]), money_format(m->bought_fen, a[3]),
-            money_format(m->closing_fen, a[4]));
-    if (m->starting_fen)
-        fprintf(f, _("starting stock  %s yuan: the first count of a canteen that had bought and "
-                     "counted nothing before (not food used)\n"),
-                money_format(m->starting_fen, a[0]));
+    print_food_used(m, f);
     fprintf(f, _("stock counted   %s%s\n"),
-            m->stock_counted ? _("yes") : _("no: purchases only for "),
+            m->open ? _("not yet: at the month's end")
+            : m->stock_counted ? _("yes") : _("no: purchases only for "),
             m->stock_counted ? "" : list);
     free(list);
     fprintf(f, _("meals           %lld; taken %s yuan (subsidy %s, cash %s)\n"),
@@ -134,20 +189,11 @@ static cp_err print_summary(const cost_report *r, FILE *f)
                      "stock and the purchases; a mistyped `stock count`? count again (it "
                      "replaces the earlier count)\n"));
     fprintf(f, _("cost per meal   %s\n"),
-            m->meals == 0 ? _("no meals")
+            m->open ? _("not yet")
+            : m->meals == 0 ? _("no meals")
             : m->cost_per_meal_fen >= 0 ? money_format(m->cost_per_meal_fen, a[0])
                                         : _("- (food used is below zero)"));
-    fprintf(f, _("surplus         %s yuan (%s of the cost)%s%s (within: %d%% of the cost "
-                 "either way)\n"),
-            money_format(m->surplus_fen, a[0]),
-            m->has_surplus_share ? cost_pct(m->surplus_x10000, 1, a[1]) : _("none"),
-            m->rule ? _(": ") : "", m->rule ? C_("cost rule", cost_rule_name(m->rule)) : "",
-            COST_RULE_PCT);
-    fprintf(f, _("year to date    %s to %s: food used %s, taken %s, surplus %s%s%s\n"),
-            r->ytd_from, m->month, money_format(r->ytd.used_fen, a[0]),
-            money_format(r->ytd.revenue_fen, a[1]), money_format(r->ytd.surplus_fen, a[2]),
-            r->ytd.rule ? _(": ") : "",
-            r->ytd.rule ? C_("cost rule", cost_rule_name(r->ytd.rule)) : "");
+    print_surplus(r, f);
     if (m->fallback)
         snprintf(b[0], sizeof b[0], _("all at --food-cost %s yuan/kg: no purchases this month"),
                  money_format(m->food_cost_fen_per_kg, a[5]));
@@ -194,12 +240,12 @@ cp_err cost_print_text(const cost_report *r, FILE *f)
     for (size_t i = 0; i < m->nlines; i++) {
         const cost_line *l = &m->lines[i];
         fprintf(f, "%-7s %10s %10s %10s %10s %10s %10s %9s %9s %-9s %s\n",
-                !l->listed ? "-" : l->starting ? "start" : l->counted ? "yes" : "no",
+                !l->listed ? "-" : m->open ? "open" : l->starting ? "start" : l->counted ? "yes" : "no",
                 money_format(l->opening_fen, a[0]),
                 money_format(l->bought_fen, a[1]), money_format_kg(l->bought_g, a[2]),
-                money_format(l->closing_fen + l->starting_fen, a[3]),
-                money_format(l->used_fen, a[4]),
-                money_format_kg(l->used_g, a[5]), money_format_kg(l->kitchen_g, a[6]),
+                money_if(!m->open, l->closing_fen + l->starting_fen, "-", a[3]),
+                money_if(!m->open, l->used_fen, "-", a[4]),
+                kg_if(!m->open, l->used_g, "-", a[5]), money_format_kg(l->kitchen_g, a[6]),
                 money_format(l->kitchen_fen, a[7]), cost_priced_name(l->priced),
                 *l->name ? l->name : "(no category)");
     }
@@ -296,21 +342,27 @@ static json_t *shares_json(const cost_month *m)
     return done(o, bad);
 }
 
-static json_t *line_json(const cost_line *l)
+/* v, or null when not known yet (a month that has not ended). */
+static json_t *integer_if(int known, int64_t v)
+{
+    return known ? json_integer(v) : json_null();
+}
+
+static json_t *line_json(const cost_line *l, int open)
 {
     json_t *o = json_object();
     int bad = 0;
 
     bad |= set(o, "category", text_json(l->name));
     bad |= set(o, "food_category", json_boolean(l->listed));
-    bad |= set(o, "stock_counted", json_boolean(l->counted));
+    bad |= set(o, "stock_counted", open ? json_null() : json_boolean(l->counted));
     bad |= set(o, "starting_stock", json_boolean(l->starting));
     bad |= set(o, "opening_stock_fen", json_integer(l->opening_fen));
     bad |= set(o, "purchases_fen", json_integer(l->bought_fen));
     bad |= set(o, "purchases_g", json_integer(l->bought_g));
-    bad |= set(o, "closing_stock_fen", json_integer(l->closing_fen + l->starting_fen));
-    bad |= set(o, "food_used_fen", json_integer(l->used_fen));
-    bad |= set(o, "food_used_g", json_integer(l->used_g));
+    bad |= set(o, "closing_stock_fen", integer_if(!open, l->closing_fen + l->starting_fen));
+    bad |= set(o, "food_used_fen", integer_if(!open, l->used_fen));
+    bad |= set(o, "food_used_g", integer_if(!open, l->used_g));
     bad |= set(o, "kitchen_waste_g", json_integer(l->kitchen_g));
     bad |= set(o, "kitchen_waste_cost_fen", json_integer(l->kitchen_fen));
     bad |= set(o, "waste_priced_at", json_string(cost_priced_name(l->priced)));
@@ -339,7 +391,7 @@ static json_t *ytd_json(const cost_report *r)
     int bad = 0;
 
     bad |= set(o, "from", json_string(r->ytd_from));
-    bad |= set(o, "to", json_string(r->now.month));
+    bad |= set(o, "to", r->ytd_to[0] ? json_string(r->ytd_to) : json_null());
     bad |= set(o, "food_used_fen", json_integer(t->used_fen));
     bad |= set(o, "revenue_fen", json_integer(t->revenue_fen));
     bad |= set(o, "surplus_fen", json_integer(t->surplus_fen));
@@ -358,21 +410,22 @@ cp_err cost_print_json(const cost_report *r, FILE *f)
 
     bad |= set(o, "month", json_string(m->month));
     bad |= set(o, "canteen", r->canteen ? text_json(r->canteen) : json_null());
-    bad |= set(o, "food_used_fen", json_integer(m->used_fen));
-    bad |= set(o, "food_used_g", json_integer(m->used_g));
+    bad |= set(o, "provisional", json_boolean(m->open));
+    bad |= set(o, "food_used_fen", integer_if(!m->open, m->used_fen));
+    bad |= set(o, "food_used_g", integer_if(!m->open, m->used_g));
     bad |= set(o, "opening_stock_fen", json_integer(m->opening_fen));
     bad |= set(o, "purchases_fen", json_integer(m->bought_fen));
     bad |= set(o, "purchases_g", json_integer(m->bought_g));
-    bad |= set(o, "closing_stock_fen", json_integer(m->closing_fen));
+    bad |= set(o, "closing_stock_fen", integer_if(!m->open, m->closing_fen));
     bad |= set(o, "starting_stock_fen", json_integer(m->starting_fen));
-    bad |= set(o, "stock_counted", json_boolean(m->stock_counted));
+    bad |= set(o, "stock_counted", m->open ? json_null() : json_boolean(m->stock_counted));
     bad |= set(o, "meals", json_integer(m->meals));
     bad |= set(o, "cost_per_meal_fen",
                m->cost_per_meal_fen >= 0 ? json_integer(m->cost_per_meal_fen) : json_null());
     bad |= set(o, "revenue_fen", json_integer(m->revenue_fen));
     bad |= set(o, "subsidy_fen", json_integer(m->subsidy_fen));
     bad |= set(o, "cash_fen", json_integer(m->cash_fen));
-    bad |= set(o, "surplus_fen", json_integer(m->surplus_fen));
+    bad |= set(o, "surplus_fen", integer_if(!m->open, m->surplus_fen));
     bad |= set(o, "surplus_share", fraction(m->surplus_x10000, 4, m->has_surplus_share));
     bad |= set(o, "rule", rule_json(m->rule));
     bad |= set(o, "year_to_date", ytd_json(r));
@@ -394,7 +447,7 @@ cp_err cost_print_json(const cost_report *r, FILE *f)
     bad |= set(o, "previous_month", shares_json(&r->prev));
     bad |= set(o, "same_month_last_year", shares_json(&r->last_year));
     for (size_t i = 0; i < m->nlines && !bad; i++)
-        bad |= json_array_append_new(lines, line_json(&m->lines[i])) != 0;
+        bad |= json_array_append_new(lines, line_json(&m->lines[i], m->open)) != 0;
     for (size_t i = 0; i < m->nsales && !bad; i++)
         bad |= json_array_append_new(sales, sales_json(&m->sales[i])) != 0;
     bad |= set(o, "categories", lines);
@@ -412,7 +465,7 @@ cp_err cost_print_json(const cost_report *r, FILE *f)
 
 /* One row: text, counted, amounts in yuan and kg, waste, how it was priced. */
 static void csv_row(csvout *w, const char *name, const char *counted, const cost_line *l,
-                    const char *priced)
+                    const char *priced, int open)
 {
     char a[COST_STR_LEN];
 
@@ -421,9 +474,10 @@ static void csv_row(csvout *w, const char *name, const char *counted, const cost
     csvout_number(w, money_format(l->opening_fen, a));
     csvout_number(w, money_format(l->bought_fen, a));
     csvout_number(w, money_format_kg(l->bought_g, a));
-    csvout_number(w, money_format(l->closing_fen + l->starting_fen, a));
-    csvout_number(w, money_format(l->used_fen, a));
-    csvout_number(w, money_format_kg(l->used_g, a));
+    /* a month that has not ended: no closing count, no food used yet (empty cells) */
+    csvout_number(w, money_if(!open, l->closing_fen + l->starting_fen, "", a));
+    csvout_number(w, money_if(!open, l->used_fen, "", a));
+    csvout_number(w, kg_if(!open, l->used_g, "", a));
     csvout_number(w, money_format_kg(l->kitchen_g, a));
     csvout_number(w, l->price_g > 0 ? cost_yuan_per_kg(l->price_fen, l->price_g, a) : "");
     csvout_number(w, money_format(l->kitchen_fen, a));
@@ -443,8 +497,8 @@ cp_err cost_print_csv(const cost_report *r, FILE *f)
                       "waste_price_yuan_per_kg,waste_yuan,waste_priced_at");
     for (size_t i = 0; i < m->nlines; i++) {
         const cost_line *l = &m->lines[i];
-        csv_row(&w, l->name, !l->listed ? "" : l->starting ? "start" : l->counted ? "yes" : "no", l,
-                cost_priced_name(l->priced));
+        csv_row(&w, l->name, !l->listed ? "" : m->open ? "not_ended" : l->starting ? "start"
+                                 : l->counted ? "yes" : "no", l, cost_priced_name(l->priced), m->open);
     }
     /* the plate waste is priced at the average of all food used (of each
      * canteen's, for every canteen: on average over them) */
@@ -453,11 +507,12 @@ cp_err cost_print_csv(const cost_report *r, FILE *f)
     plate.price_fen = m->by_canteen && m->plate_g > 0 ? m->plate_fen : m->price_fen;
     plate.price_g = m->by_canteen && m->plate_g > 0 ? m->plate_g : m->price_g;
     csv_row(&w, "(plate waste)", "", &plate,
-            m->fallback ? "food_cost" : m->by_canteen ? "canteens" : "all_food");
+            m->fallback ? "food_cost" : m->by_canteen ? "canteens" : "all_food", m->open);
     total = (cost_line){.opening_fen = m->opening_fen, .bought_fen = m->bought_fen,
                         .bought_g = m->bought_g, .closing_fen = m->closing_fen,
                         .used_fen = m->used_fen, .used_g = m->used_g, .kitchen_g = m->waste_g,
                         .kitchen_fen = m->waste_fen};
-    csv_row(&w, "(total)", m->stock_counted ? "yes" : "no", &total, "");
+    csv_row(&w, "(total)", m->open ? "not_ended" : m->stock_counted ? "yes" : "no", &total, "",
+            m->open);
     return csvout_finish(&w);
 }

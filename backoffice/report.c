@@ -365,6 +365,13 @@ cp_err report_monthly(db *d, const report_req *req, report_res *res)
     cost_total_add(&month_cost, &cost.now);
     if ((err = pdf_new(req->font, &doc)))
         goto out;
+    /* a month not ended: its figures are where it stands, marked on every page */
+    if (cost.now.open) {
+        snprintf(text, sizeof text, "临时报告 PROVISIONAL：%s 尚未结束（数据截至 %.10s），食品耗用"
+                 "和结余在月末盘点后计算", span.label, at);
+        if ((err = pdf_set_mark(doc, text)))
+            goto out;
+    }
     /* the published list is every canteen's: a report of one does not cite it */
     if (!req->opts.canteen)
         publication_of(d, span.label, res->publication, hash);
@@ -372,7 +379,8 @@ cp_err report_monthly(db *d, const report_req *req, report_res *res)
         (err = publish_lists_differ(d, res->publication, t, &res->lists_differ)))
         goto out;
 
-    snprintf(text, sizeof text, "%.4s年%.2s月 食堂反食品浪费月报", span.label, span.label + 5);
+    snprintf(text, sizeof text, "%.4s年%.2s月 食堂反食品浪费月报%s", span.label, span.label + 5,
+             cost.now.open ? "（临时）" : "");
     pdf_title(doc, text);
     report_scope_line(d, doc, req->opts.canteen);
     snprintf(text, sizeof text, "%s 至 %s", span.from, span.to);
@@ -490,17 +498,22 @@ static void quarter_cost_line(pdf_doc *doc, const cost_total *c)
 {
     char v[320], a[4][MONEY_STR_LEN], pct[COST_STR_LEN];
 
+    /* a month not ended has no food used yet: the quarter's cost is of the others */
+    const char *left_out = c->open_months > 0 ? "（不含未结束的月份）" : "";
+
     if (c->used_fen <= 0) {
-        pdf_kv(doc, "食品成本", "本季度没有采购和盘点记录（cleanplate-office purchase add、"
-                                "stock count）");
+        pdf_kv(doc, "食品成本", c->open_months > 0 && c->open_months == c->months
+                                    ? "本季度尚无已结束的月份，食品成本在月末盘点后计算"
+                                    : "本季度没有采购和盘点记录（cleanplate-office purchase add、"
+                                      "stock count）");
         return;
     }
-    snprintf(v, sizeof v, "%s 元，每餐 %s 元；收入 %s 元，结余 %s 元，占成本 %s：%s",
+    snprintf(v, sizeof v, "%s 元，每餐 %s 元；收入 %s 元，结余 %s 元，占成本 %s：%s%s",
              money_format(c->used_fen, a[0]),
              c->meals > 0 ? money_format(cost_muldiv(c->used_fen, 1, c->meals), a[1]) : "—",
              money_format(c->revenue_fen, a[2]), money_format(c->surplus_fen, a[3]),
              cost_pct(cost_surplus_share(c->surplus_fen, c->used_fen), 1, pct),
-             report_cost_rule_zh(c->rule));
+             report_cost_rule_zh(c->rule), left_out);
     pdf_kv(doc, "食品成本", v);
 }
 

@@ -65,6 +65,16 @@ void report_cost_waste_line(const cost_total *t, int64_t food_cost_fen_per_kg, c
         snprintf(buf, size, "%s 元（没有采购记录，按每千克 %s 元估算）", a, b);
 }
 
+/* fen in yuan, or "—" in a month that has not ended (not known yet). */
+static const char *money_or_dash(const cost_month *m, int64_t fen, char buf[COST_STR_LEN])
+{
+    if (m->open)
+        snprintf(buf, COST_STR_LEN, "—");
+    else
+        money_format(fen, buf);
+    return buf;
+}
+
 /* Food used by category, with the counts; categories not counted are marked. */
 static void category_table(pdf_doc *doc, const cost_month *m)
 {
@@ -81,14 +91,18 @@ static void category_table(pdf_doc *doc, const cost_month *m)
     for (size_t i = 0; i < m->nlines; i++) {
         const cost_line *l = &m->lines[i];
         snprintf(cell[1], sizeof cell[1], "%s", !l->listed   ? "—"
+                                                : m->open     ? "未到"
                                                 : l->starting ? "建账"
                                                 : l->counted  ? "是"
                                                               : "否");
         money_format(l->opening_fen, cell[2]);
         money_format(l->bought_fen, cell[3]);
-        money_format(l->closing_fen + l->starting_fen, cell[4]);
-        money_format(l->used_fen, cell[5]);
-        money_format_kg(l->used_g, cell[6]);
+        money_or_dash(m, l->closing_fen + l->starting_fen, cell[4]);
+        money_or_dash(m, l->used_fen, cell[5]);
+        if (m->open)
+            snprintf(cell[6], sizeof cell[6], "—");
+        else
+            money_format_kg(l->used_g, cell[6]);
         money_format_kg(l->kitchen_g, cell[7]);
         money_format(l->kitchen_fen, cell[8]);
         for (int k = 1; k < 9; k++)
@@ -175,6 +189,25 @@ static cp_err notes(pdf_doc *doc, const cost_month *m)
     return err;
 }
 
+/* The year to date: its months that have ended, as the year's page adds them up. */
+static void ytd_line(pdf_doc *doc, const cost_report *r)
+{
+    char v[512], a[4][COST_STR_LEN];
+
+    if (!r->ytd_to[0]) {
+        pdf_kv(doc, "本年累计", "本年尚无已结束的月份");
+        return;
+    }
+    snprintf(v, sizeof v, "%s 至 %s：食品耗用 %s 元，收入 %s 元，结余 %s 元%s%s：%s%s", r->ytd_from,
+             r->ytd_to, money_format(r->ytd.used_fen, a[0]), money_format(r->ytd.revenue_fen, a[1]),
+             money_format(r->ytd.surplus_fen, a[2]), r->ytd.used_fen > 0 ? "，占成本 " : "",
+             r->ytd.used_fen > 0
+                 ? cost_pct(cost_surplus_share(r->ytd.surplus_fen, r->ytd.used_fen), 1, a[3])
+                 : "",
+             report_cost_rule_zh(r->ytd.rule), r->now.open ? "（不含未结束的本月）" : "");
+    pdf_kv(doc, "本年累计", v);
+}
+
 cp_err report_cost_section(pdf_doc *doc, db *d, const cost_report *r)
 {
     const cost_month *m = &r->now;
@@ -182,18 +215,24 @@ cp_err report_cost_section(pdf_doc *doc, db *d, const cost_report *r)
     cost_total t = {0};
     cp_err err;
 
-    snprintf(v, sizeof v, "%s 元，%s 千克（期初库存 %s 元 + 本月采购 %s 元 - 期末库存 %s 元）",
-             money_format(m->used_fen, a[0]), money_format_kg(m->used_g, a[1]),
-             money_format(m->opening_fen, a[2]), money_format(m->bought_fen, a[3]),
-             money_format(m->closing_fen, a[4]));
+    if (m->open)
+        snprintf(v, sizeof v, "本月尚未结束，月末盘点后计算（期初库存 %s 元 + 本月至今采购 %s 元 - "
+                 "月末盘点）；以下为临时数字", money_format(m->opening_fen, a[2]),
+                 money_format(m->bought_fen, a[3]));
+    else
+        snprintf(v, sizeof v, "%s 元，%s 千克（期初库存 %s 元 + 本月采购 %s 元 - 期末库存 %s 元）",
+                 money_format(m->used_fen, a[0]), money_format_kg(m->used_g, a[1]),
+                 money_format(m->opening_fen, a[2]), money_format(m->bought_fen, a[3]),
+                 money_format(m->closing_fen, a[4]));
     pdf_kv(doc, "食品耗用", v);
     if (m->starting_fen) {
         snprintf(v, sizeof v, "%s 元（此前没有采购和盘点记录的食堂首次盘点，作为建账的期初库存，"
                  "不计入耗用）", money_format(m->starting_fen, a[0]));
         pdf_kv(doc, "建账库存", v);
     }
-    pdf_kv(doc, "库存盘点", m->stock_counted ? "各类别月末均已盘点"
-                                             : "有类别月末未盘点，按采购计（见下表标红的行）");
+    pdf_kv(doc, "库存盘点", m->open            ? "月末盘点（本月尚未结束）"
+                            : m->stock_counted ? "各类别月末均已盘点"
+                                               : "有类别月末未盘点，按采购计（见下表标红的行）");
     category_table(doc, m);
     if ((err = notes(doc, m)))
         return err;
@@ -203,24 +242,22 @@ cp_err report_cost_section(pdf_doc *doc, db *d, const cost_report *r)
     snprintf(v, sizeof v, "%s 元（补贴 %s 元，现金 %s 元）", money_format(m->revenue_fen, a[0]),
              money_format(m->subsidy_fen, a[1]), money_format(m->cash_fen, a[2]));
     pdf_kv(doc, "收入", v);
-    if (m->cost_per_meal_fen >= 0)
+    if (m->open)
+        snprintf(v, sizeof v, "本月尚未结束，不计算");
+    else if (m->cost_per_meal_fen >= 0)
         snprintf(v, sizeof v, "%s 元", money_format(m->cost_per_meal_fen, a[0]));
     else
         snprintf(v, sizeof v, "无就餐");
     pdf_kv(doc, "每餐成本", v);
-    snprintf(v, sizeof v, "%s 元%s%s：%s", money_format(m->surplus_fen, a[0]),
-             m->has_surplus_share ? "，占成本 " : "",
-             m->has_surplus_share ? cost_pct(m->surplus_x10000, 1, a[1]) : "",
-             report_cost_rule_zh(m->rule));
+    if (m->open)
+        snprintf(v, sizeof v, "本月尚未结束，不计算");
+    else
+        snprintf(v, sizeof v, "%s 元%s%s：%s", money_format(m->surplus_fen, a[0]),
+                 m->has_surplus_share ? "，占成本 " : "",
+                 m->has_surplus_share ? cost_pct(m->surplus_x10000, 1, a[1]) : "",
+                 report_cost_rule_zh(m->rule));
     pdf_kv(doc, "本月结余", v);
-    snprintf(v, sizeof v, "%s 至 %s：食品耗用 %s 元，收入 %s 元，结余 %s 元%s%s：%s", r->ytd_from,
-             m->month, money_format(r->ytd.used_fen, a[0]), money_format(r->ytd.revenue_fen, a[1]),
-             money_format(r->ytd.surplus_fen, a[2]), r->ytd.used_fen > 0 ? "，占成本 " : "",
-             r->ytd.used_fen > 0
-                 ? cost_pct(cost_surplus_share(r->ytd.surplus_fen, r->ytd.used_fen), 1, a[3])
-                 : "",
-             report_cost_rule_zh(r->ytd.rule));
-    pdf_kv(doc, "本年累计", v);
+    ytd_line(doc, r);
     cost_total_add(&t, m);
     report_cost_waste_line(&t, m->food_cost_fen_per_kg, b, sizeof b);
     if (m->fallback)

@@ -205,6 +205,46 @@ static void test_waste_of_canteens(void **state)
     cost_month_free(&each[1]);
 }
 
+/* A month that has not ended (December on the 2nd): no closing count yet,
+ * so no food used (not November's closing stock of 500.00 as eaten), no cost
+ * per meal and no surplus; its waste is priced at the purchases so far
+ * (300.00 for 10 kg); a year adds its waste but none of its food or money. */
+static void test_open_month(void **state)
+{
+    cost_category cats[] = {{"蔬菜", 1, 1000}, {"肉禽", 1, 0}};
+    cost_stock stock[] = {
+        {1, 0, {1, 50000, 100000}, {1, 20000, 40000}, 0, 0, 0}, /* a count typed early */
+        {1, 1, {0, 0, 0}, {0, 0, 0}, 30000, 10000, 0},
+    };
+    metrics_sales_row sales[] = {{"lunch", "staff", 10, 8000, 8000, 0}};
+    cost_facts f = {.month = "2026-12", .food_cost_fen_per_kg = 2000, .categories = cats,
+                    .ncategories = 2, .stock = stock, .nstock = 2, .plate_g = 1000,
+                    .sales = sales, .nsales = 1, .open = 1};
+    cost_month m;
+    cost_total t = {0};
+    (void)state;
+
+    assert_int_equal(cost_compute(&f, &m), CP_OK);
+    assert_true(m.open);
+    assert_int_equal(m.used_fen, 0);
+    assert_int_equal(m.used_g, 0);
+    assert_int_equal(m.closing_fen, 0);
+    assert_int_equal(line(&m, "蔬菜")->used_fen, 0);
+    assert_int_equal(m.opening_fen, 50000);
+    assert_int_equal(m.cost_per_meal_fen, -1);
+    assert_int_equal(m.surplus_fen, 0);
+    assert_int_equal(m.rule, COST_RULE_NONE);
+    assert_int_equal(m.plate_fen, 3000);       /* 1 kg at 30.00 a kg bought so far */
+    assert_int_equal(m.kitchen_fen, 3000);     /* 蔬菜 not bought: at the same average */
+    cost_total_add(&t, &m);
+    assert_int_equal(t.used_fen, 0);
+    assert_int_equal(t.revenue_fen, 0);
+    assert_int_equal(t.meals, 0);
+    assert_int_equal(t.waste_fen, 6000);
+    assert_int_equal(t.open_months, 1);
+    cost_month_free(&m);
+}
+
 /* A canteen that bought nothing and counted nothing before: its counts are
  * the stock it starts with, not food used (not a negative one). */
 static void test_starting_stock(void **state)
@@ -477,6 +517,7 @@ int main(void)
         cmocka_unit_test(test_month_without_purchases),
         cmocka_unit_test(test_two_canteens),
         cmocka_unit_test(test_waste_of_canteens),
+        cmocka_unit_test(test_open_month),
         cmocka_unit_test(test_starting_stock),
         cmocka_unit_test(test_starting_stock_needs_no_records_before),
         cmocka_unit_test(test_rule),
