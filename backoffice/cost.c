@@ -138,7 +138,10 @@ static int64_t set_up_stock(int64_t cf, int64_t bought_fen)
     return cf > bought_fen ? cf - bought_fen : 0;
 }
 
-/* Adds one canteen's stock of a category to its line. */
+/* Adds one canteen's stock of a category to its line. The closing stock is
+ * the whole count, its starting stock part too, so that every line (and the
+ * month) reads opening + starting + purchases - closing = used, as the
+ * outputs show it column by column. */
 static void add_stock(cost_line *l, const cost_stock *s, const bought *canteen, int *counted)
 {
     int64_t og = count_grams(&s->opening, s, canteen), cg = count_grams(&s->closing, s, canteen);
@@ -146,14 +149,15 @@ static void add_stock(cost_line *l, const cost_stock *s, const bought *canteen, 
     /* a count is needed of what was bought or held: without one, it all counts as used */
     int needs = (s->opening.has && (of > 0 || og > 0)) || s->bought_fen != 0 || s->bought_g != 0;
     int64_t start = s->closing.has && starting(canteen) ? set_up_stock(cf, s->bought_fen) : 0;
+    /* grams of the count that are no starting stock: with some, the month's
+     * purchases, all still there (none used); the starting part has no
+     * grams of its own to be used */
+    int64_t kept_g = start > 0 ? s->bought_g : cg;
 
     if (start > 0) {
-        /* a starting stock is no food used: it opens the next month; what
-         * stays is the month's purchases, all still there (none used) */
+        /* a starting stock is no food used: it opens the next month */
         l->starting_fen += start;
         l->starting = 1;
-        cf -= start;
-        cg = s->bought_g;
     }
     l->has_opening |= s->opening.has;
     l->has_closing |= s->closing.has;
@@ -163,8 +167,8 @@ static void add_stock(cost_line *l, const cost_stock *s, const bought *canteen, 
     l->closing_g += cg;
     l->bought_fen += s->bought_fen;
     l->bought_g += s->bought_g;
-    l->used_fen += of + s->bought_fen - cf;
-    l->used_g += og + s->bought_g - cg;
+    l->used_fen += of + start + s->bought_fen - cf;
+    l->used_g += og + s->bought_g - kept_g;
     if (needs && !s->closing.has)
         l->counted = *counted = 0;
 }

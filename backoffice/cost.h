@@ -120,7 +120,8 @@ typedef struct cost_line {
     int has_opening, has_closing;  /* some canteen has the count */
     int starting;                  /* some canteen's count of it is its starting stock */
     int64_t starting_fen;          /* what those counts hold beyond the month's purchases:
-                                    * not in closing_fen, nor in food used */
+                                    * in closing_fen (the whole count), not in food used:
+                                    * opening + starting + bought - closing = used */
     int64_t opening_fen, opening_g, bought_fen, bought_g, closing_fen, closing_g;
     int64_t used_fen, used_g;
     int64_t kitchen_g, kitchen_fen;
@@ -136,7 +137,7 @@ typedef struct cost_month {
     metrics_sales_row *sales;      /* owned copy of the facts' */
     size_t nsales;
     int64_t opening_fen, bought_fen, bought_g, closing_fen;
-    int64_t starting_fen;          /* canteens' starting stock (cost_line) */
+    int64_t starting_fen;          /* canteens' starting stock (cost_line), in closing_fen */
     int64_t used_fen, used_g;      /* food used */
     int64_t meals, revenue_fen, subsidy_fen, cash_fen;
     int64_t cost_per_meal_fen;     /* -1 without meals */

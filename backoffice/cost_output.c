@@ -118,7 +118,7 @@ static char *not_counted(const cost_month *m)
 /* The food used (or why there is none yet), and the starting stock. */
 static void print_food_used(const cost_month *m, FILE *f)
 {
-    char a[5][COST_STR_LEN];
+    char a[6][COST_STR_LEN];
 
     if (m->open)
         fprintf(f, _("provisional     the month has not ended: no closing count yet, so no food "
@@ -129,6 +129,14 @@ static void print_food_used(const cost_month *m, FILE *f)
         fprintf(f, _("food used       not yet (opening stock %s + purchases so far %s - the "
                      "closing count at the month's end)\n"),
                 money_format(m->opening_fen, a[2]), money_format(m->bought_fen, a[3]));
+    else if (m->starting_fen)
+        /* the closing stock is the whole count: the starting stock is added
+         * on the left, so that the sum reads as the line says */
+        fprintf(f, _("food used       %s yuan, %s kg (opening stock %s + starting stock %s + "
+                     "purchases %s - closing stock %s)\n"), money_format(m->used_fen, a[0]),
+                money_format_kg(m->used_g, a[1]), money_format(m->opening_fen, a[2]),
+                money_format(m->starting_fen, a[5]), money_format(m->bought_fen, a[3]),
+                money_format(m->closing_fen, a[4]));
     else
         fprintf(f, _("food used       %s yuan, %s kg (opening stock %s + purchases %s - closing "
                      "stock %s)\n"), money_format(m->used_fen, a[0]),
@@ -228,22 +236,24 @@ static cp_err print_summary(const cost_report *r, FILE *f)
 cp_err cost_print_text(const cost_report *r, FILE *f)
 {
     const cost_month *m = &r->now;
-    char a[8][COST_STR_LEN];
+    char a[9][COST_STR_LEN];
     cp_err err;
 
     if ((err = print_summary(r, f)))
         return err;
-    /* people's text (the category) last: any width, never cut or padded */
-    fprintf(f, "\n%-7s %10s %10s %10s %10s %10s %10s %9s %9s %-9s %s\n", "counted", "opening",
-            "purchases", "kg", "closing", "used", "used_kg", "waste_kg", "waste", "priced_at",
-            "category");
+    /* people's text (the category) last: any width, never cut or padded; the
+     * starting stock in a column of its own, so that each row reads opening
+     * + starting + purchases - closing = used */
+    fprintf(f, "\n%-7s %10s %10s %10s %10s %10s %10s %10s %9s %9s %-9s %s\n", "counted",
+            "opening", "starting", "purchases", "kg", "closing", "used", "used_kg", "waste_kg",
+            "waste", "priced_at", "category");
     for (size_t i = 0; i < m->nlines; i++) {
         const cost_line *l = &m->lines[i];
-        fprintf(f, "%-7s %10s %10s %10s %10s %10s %10s %9s %9s %-9s %s\n",
-                !l->listed ? "-" : m->open ? "open" : l->starting ? "start" : l->counted ? "yes" : "no",
-                money_format(l->opening_fen, a[0]),
+        fprintf(f, "%-7s %10s %10s %10s %10s %10s %10s %10s %9s %9s %-9s %s\n",
+                !l->listed ? "-" : m->open ? "open" : l->counted ? "yes" : "no",
+                money_format(l->opening_fen, a[0]), money_format(l->starting_fen, a[8]),
                 money_format(l->bought_fen, a[1]), money_format_kg(l->bought_g, a[2]),
-                money_if(!m->open, l->closing_fen + l->starting_fen, "-", a[3]),
+                money_if(!m->open, l->closing_fen, "-", a[3]),
                 money_if(!m->open, l->used_fen, "-", a[4]),
                 kg_if(!m->open, l->used_g, "-", a[5]), money_format_kg(l->kitchen_g, a[6]),
                 money_format(l->kitchen_fen, a[7]), cost_priced_name(l->priced),
@@ -358,9 +368,10 @@ static json_t *line_json(const cost_line *l, int open)
     bad |= set(o, "stock_counted", open ? json_null() : json_boolean(l->counted));
     bad |= set(o, "starting_stock", json_boolean(l->starting));
     bad |= set(o, "opening_stock_fen", json_integer(l->opening_fen));
+    bad |= set(o, "starting_stock_fen", json_integer(l->starting_fen));
     bad |= set(o, "purchases_fen", json_integer(l->bought_fen));
     bad |= set(o, "purchases_g", json_integer(l->bought_g));
-    bad |= set(o, "closing_stock_fen", integer_if(!open, l->closing_fen + l->starting_fen));
+    bad |= set(o, "closing_stock_fen", integer_if(!open, l->closing_fen));
     bad |= set(o, "food_used_fen", integer_if(!open, l->used_fen));
     bad |= set(o, "food_used_g", integer_if(!open, l->used_g));
     bad |= set(o, "kitchen_waste_g", json_integer(l->kitchen_g));
@@ -472,10 +483,11 @@ static void csv_row(csvout *w, const char *name, const char *counted, const cost
     csvout_text(w, name);
     csvout_text(w, counted);
     csvout_number(w, money_format(l->opening_fen, a));
+    csvout_number(w, money_format(l->starting_fen, a));
     csvout_number(w, money_format(l->bought_fen, a));
     csvout_number(w, money_format_kg(l->bought_g, a));
     /* a month that has not ended: no closing count, no food used yet (empty cells) */
-    csvout_number(w, money_if(!open, l->closing_fen + l->starting_fen, "", a));
+    csvout_number(w, money_if(!open, l->closing_fen, "", a));
     csvout_number(w, money_if(!open, l->used_fen, "", a));
     csvout_number(w, kg_if(!open, l->used_g, "", a));
     csvout_number(w, money_format_kg(l->kitchen_g, a));
@@ -492,13 +504,16 @@ cp_err cost_print_csv(const cost_report *r, FILE *f)
     csvout w;
 
     csvout_begin(&w, f);
-    csvout_header(&w, "category,stock_counted,opening_stock_yuan,purchases_yuan,purchases_kg,"
+    csvout_header(&w, "category,stock_counted,opening_stock_yuan,starting_stock_yuan,"
+                      "purchases_yuan,purchases_kg,"
                       "closing_stock_yuan,food_used_yuan,food_used_kg,waste_kg,"
                       "waste_price_yuan_per_kg,waste_yuan,waste_priced_at");
     for (size_t i = 0; i < m->nlines; i++) {
         const cost_line *l = &m->lines[i];
-        csv_row(&w, l->name, !l->listed ? "" : m->open ? "not_ended" : l->starting ? "start"
-                                 : l->counted ? "yes" : "no", l, cost_priced_name(l->priced), m->open);
+        /* starting stock has its column: a row of several canteens, one of
+         * them new, says whether every one counted */
+        csv_row(&w, l->name, !l->listed ? "" : m->open ? "not_ended" : l->counted ? "yes" : "no",
+                l, cost_priced_name(l->priced), m->open);
     }
     /* the plate waste is priced at the average of all food used (of each
      * canteen's, for every canteen: on average over them) */
@@ -508,7 +523,8 @@ cp_err cost_print_csv(const cost_report *r, FILE *f)
     plate.price_g = m->by_canteen && m->plate_g > 0 ? m->plate_g : m->price_g;
     csv_row(&w, "(plate waste)", "", &plate,
             m->fallback ? "food_cost" : m->by_canteen ? "canteens" : "all_food", m->open);
-    total = (cost_line){.opening_fen = m->opening_fen, .bought_fen = m->bought_fen,
+    total = (cost_line){.opening_fen = m->opening_fen, .starting_fen = m->starting_fen,
+                        .bought_fen = m->bought_fen,
                         .bought_g = m->bought_g, .closing_fen = m->closing_fen,
                         .used_fen = m->used_fen, .used_g = m->used_g, .kitchen_g = m->waste_g,
                         .kitchen_fen = m->waste_fen};

@@ -75,7 +75,38 @@ static const char *money_or_dash(const cost_month *m, int64_t fen, char buf[COST
     return buf;
 }
 
-/* Food used by category, with the counts; categories not counted are marked. */
+/* The cells of l's row (10: the category, counted, opening, starting,
+ * purchases, closing, used in yuan and kg, waste in kg and yuan) into
+ * cells, written in cell. */
+static void category_cells(pdf_doc *doc, const cost_month *m, const cost_line *l,
+                           char cell[10][COST_STR_LEN], const char *cells[10])
+{
+    /* starting stock has its own column: a row of several canteens, one of
+     * them new, says whether every one counted */
+    snprintf(cell[1], COST_STR_LEN, "%s", !l->listed  ? "—"
+                                           : m->open   ? "未到"
+                                           : l->counted ? "是"
+                                                        : "否");
+    money_format(l->opening_fen, cell[2]);
+    money_format(l->starting_fen, cell[3]);
+    money_format(l->bought_fen, cell[4]);
+    money_or_dash(m, l->closing_fen, cell[5]);
+    money_or_dash(m, l->used_fen, cell[6]);
+    if (m->open)
+        snprintf(cell[7], COST_STR_LEN, "—");
+    else
+        money_format_kg(l->used_g, cell[7]);
+    money_format_kg(l->kitchen_g, cell[8]);
+    money_format(l->kitchen_fen, cell[9]);
+    for (int k = 1; k < 10; k++)
+        cells[k] = cell[k];
+    cells[0] = *l->name ? pdf_shown(doc, l->name) : "（未分类）";
+}
+
+/* Food used by category, with the counts; categories not counted are
+ * marked. Each row reads 期初 + 建账 + 采购 - 期末 = 耗用; the column 建账
+ * is there in a month with starting stock (else it is 0 on every row, and
+ * the others keep their room). */
 static void category_table(pdf_doc *doc, const cost_month *m)
 {
     static const pdf_column cols[] = {
@@ -84,30 +115,22 @@ static void category_table(pdf_doc *doc, const cost_month *m)
         {"期末(元)", 0.11, PDF_RIGHT},  {"耗用(元)", 0.12, PDF_RIGHT},
         {"耗用(千克)", 0.12, PDF_RIGHT}, {"浪费(千克)", 0.11, PDF_RIGHT},
         {"浪费(元)", 0.10, PDF_RIGHT}};
-    char cell[9][COST_STR_LEN];
-    const char *cells[9];
+    static const pdf_column with_start[] = {
+        {"类别", 0, PDF_LEFT},          {"盘点", 0.06, PDF_CENTER},
+        {"期初(元)", 0.10, PDF_RIGHT},  {"建账(元)", 0.10, PDF_RIGHT},
+        {"采购(元)", 0.11, PDF_RIGHT},  {"期末(元)", 0.10, PDF_RIGHT},
+        {"耗用(元)", 0.11, PDF_RIGHT},  {"耗用(千克)", 0.11, PDF_RIGHT},
+        {"浪费(千克)", 0.09, PDF_RIGHT}, {"浪费(元)", 0.09, PDF_RIGHT}};
+    int start = m->starting_fen != 0;
+    char cell[10][COST_STR_LEN];
+    const char *cells[10];
 
-    pdf_table_begin(doc, cols, 9, PDF_TABLE_ZEBRA);
+    pdf_table_begin(doc, start ? with_start : cols, start ? 10 : 9, PDF_TABLE_ZEBRA);
     for (size_t i = 0; i < m->nlines; i++) {
         const cost_line *l = &m->lines[i];
-        snprintf(cell[1], sizeof cell[1], "%s", !l->listed   ? "—"
-                                                : m->open     ? "未到"
-                                                : l->starting ? "建账"
-                                                : l->counted  ? "是"
-                                                              : "否");
-        money_format(l->opening_fen, cell[2]);
-        money_format(l->bought_fen, cell[3]);
-        money_or_dash(m, l->closing_fen + l->starting_fen, cell[4]);
-        money_or_dash(m, l->used_fen, cell[5]);
-        if (m->open)
-            snprintf(cell[6], sizeof cell[6], "—");
-        else
-            money_format_kg(l->used_g, cell[6]);
-        money_format_kg(l->kitchen_g, cell[7]);
-        money_format(l->kitchen_fen, cell[8]);
-        for (int k = 1; k < 9; k++)
-            cells[k] = cell[k];
-        cells[0] = *l->name ? pdf_shown(doc, l->name) : "（未分类）";
+        category_cells(doc, m, l, cell, cells);
+        if (!start) /* without the column 建账 */
+            memmove(&cells[3], &cells[4], 6 * sizeof *cells);
         pdf_table_row(doc, cells, l->listed && !l->counted ? PDF_MARK_RED : PDF_MARK_NONE);
     }
     pdf_table_end(doc);
@@ -149,9 +172,11 @@ static void meals_table(pdf_doc *doc, db *d, const cost_month *m)
 /* The note on l (name: as the PDF shows it) to f, if it needs one. */
 static void note(FILE *f, const cost_line *l, const char *name)
 {
+    char shown[COST_STR_LEN];
+
     if (l->starting)
-        fprintf(f, "%s：月末盘点为建账的期初库存（此前没有采购和盘点记录），不计入本月耗用。",
-                name);
+        fprintf(f, "%s：月末盘点含建账库存 %s 元（此前没有采购和盘点记录的食堂首次盘点），不计入"
+                "本月耗用。", name, money_format(l->starting_fen, shown));
     else if (l->listed && !l->counted)
         fprintf(f, "%s：本月末未盘点，按采购计（期末库存按 0 计）。", name);
     else if (l->kitchen_g > 0 && l->priced == COST_PRICED_ALL_FOOD)
@@ -219,10 +244,12 @@ cp_err report_cost_section(pdf_doc *doc, db *d, const cost_report *r)
         snprintf(v, sizeof v, "本月尚未结束，月末盘点后计算（期初库存 %s 元 + 本月至今采购 %s 元 - "
                  "月末盘点）；以下为临时数字", money_format(m->opening_fen, a[2]),
                  money_format(m->bought_fen, a[3]));
-    else
-        snprintf(v, sizeof v, "%s 元，%s 千克（期初库存 %s 元 + 本月采购 %s 元 - 期末库存 %s 元）",
+    else /* the closing stock is the whole count: the starting stock is added on the left */
+        snprintf(v, sizeof v, "%s 元，%s 千克（期初库存 %s 元%s%s%s + 本月采购 %s 元 - 期末库存 %s 元）",
                  money_format(m->used_fen, a[0]), money_format_kg(m->used_g, a[1]),
-                 money_format(m->opening_fen, a[2]), money_format(m->bought_fen, a[3]),
+                 money_format(m->opening_fen, a[2]), m->starting_fen ? " + 建账库存 " : "",
+                 m->starting_fen ? money_format(m->starting_fen, a[5]) : "",
+                 m->starting_fen ? " 元" : "", money_format(m->bought_fen, a[3]),
                  money_format(m->closing_fen, a[4]));
     pdf_kv(doc, "食品耗用", v);
     if (m->starting_fen) {

@@ -209,13 +209,13 @@ grep -q "^午餐职工[0-9]" "$TMPDIR/m.txt" || fail "the cost section's meals: 
     fail "report cost: $("$OFFICE" report cost --month 2026-11 --canteen C1 | head -8)"
 "$OFFICE" report cost --month 2026-11 --canteen C1 --csv >"$TMPDIR/cost.csv"
 head -c 3 "$TMPDIR/cost.csv" | od -An -tx1 | grep -q "ef bb bf" || fail "the cost CSV has no BOM"
-grep -q "^汤,,0.00,0.00,0.000,0.00,0.00,0.000,0.800," "$TMPDIR/cost.csv" || fail "cost CSV: $(cat "$TMPDIR/cost.csv")"
+grep -q "^汤,,0.00,0.00,0.00,0.000,0.00,0.00,0.000,0.800," "$TMPDIR/cost.csv" || fail "cost CSV: $(cat "$TMPDIR/cost.csv")"
 [ "$(grep -c "$(printf '\r')\$" "$TMPDIR/cost.csv")" = "$(wc -l <"$TMPDIR/cost.csv")" ] || fail "CSV lines without CRLF"
 # in Chinese: the summary's lines are translated and their figures line up (the labels
 # are padded by display width); the table keeps the column names of the CSV and JSON
 env LANG=zh_CN.UTF-8 "$OFFICE" report cost --month 2026-11 --canteen C1 >"$TMPDIR/cost.zh" 2>/dev/null
 grep -q "^每餐成本  *$per_meal\$" "$TMPDIR/cost.zh" && grep -q '^浪费占比  *按重量' "$TMPDIR/cost.zh" &&
-    grep -q '^counted  *opening  *purchases' "$TMPDIR/cost.zh" || fail "report cost in Chinese: $(cat "$TMPDIR/cost.zh")"
+    grep -q '^counted  *opening  *starting  *purchases' "$TMPDIR/cost.zh" || fail "report cost in Chinese: $(cat "$TMPDIR/cost.zh")"
 python3 - "$TMPDIR/cost.zh" <<'EOF' || fail "the Chinese summary's figures do not line up: $(head -14 "$TMPDIR/cost.zh")"
 import re, sys, unicodedata
 starts = set()

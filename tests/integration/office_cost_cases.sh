@@ -3,7 +3,8 @@
 # count is starting stock only for a canteen with no records before; the
 # surplus's share shown as the 2 % rule judges it; an invoice recorded once
 # per canteen, however it is spelled; a month that has not ended is
-# provisional, without food used, and out of the year to date.
+# provisional, without food used, and out of the year to date; starting
+# stock has a column of its own, and every row adds up.
 . tests/integration/lib.sh
 
 # A month of many categories not counted and of kitchen waste in categories
@@ -166,7 +167,7 @@ sys.exit(not ok)' "$TMPDIR/dec.json" || fail "December on 12-02: $(cat "$TMPDIR/
 grep -q '^provisional ' "$TMPDIR/dec.txt" && grep -q '^food used  *not yet' "$TMPDIR/dec.txt" &&
     grep -q '^year to date  *2026-01 to 2026-11: food used 1517.64,' "$TMPDIR/dec.txt" ||
     fail "December's text: $(cat "$TMPDIR/dec.txt")"
-"$OFFICE" report cost --month 2026-12 --canteen C1 --csv | tr -d '\r' | grep -q '^(total),not_ended,300.00,0.00,0.000,,,,' ||
+"$OFFICE" report cost --month 2026-12 --canteen C1 --csv | tr -d '\r' | grep -q '^(total),not_ended,300.00,0.00,0.00,0.000,,,,' ||
     fail "December's CSV is not marked not_ended"
 "$OFFICE" report monthly --month 2026-12 --canteen C1 --out "$TMPDIR/dec.pdf" >/dev/null ||
     fail "report monthly of December"
@@ -177,5 +178,44 @@ grep -q '2026-01至2026-11：食品耗用1517.64元' "$TMPDIR/dec.pdf.txt" || fa
     fail "report quarterly --provisional"
 pdftotext -layout "$TMPDIR/q4.pdf" - 2>/dev/null | tr -d ' \n' |
     grep -q '食品成本：1517.64元.*（不含未结束的月份）' || fail "the provisional quarter's food cost"
+
+# Every canteen's May: C8 bought 400.00 of vegetables and has 100.00 left,
+# C9 opened with 1000.00 of them (its starting stock). The CSV's 蔬菜 row read
+# 0 + 400 - 1100 = 300 marked `start` (C8 counted as usual), and its closing
+# 1100.00 beside a (total) of 100.00. Now starting stock has a column (CSV,
+# JSON, PDF) and every row and the total read opening + starting + purchases
+# - closing = used, the total the sum of the rows.
+"$OFFICE" canteen add C8 "机关八食堂" >/dev/null
+"$OFFICE" canteen add C9 "机关九食堂" >/dev/null
+buy C8 2026-05-05 400 M1 >/dev/null
+count C8 2026-05 100
+count C9 2026-05 1000
+"$OFFICE" report cost --month 2026-05 --csv | tr -d '\r' | sed 's/^\xef\xbb\xbf//' >"$TMPDIR/may.csv"
+"$OFFICE" report cost --month 2026-05 --json >"$TMPDIR/may.json"
+python3 - "$TMPDIR/may.csv" "$TMPDIR/may.json" <<'PY' || fail "May does not add up: $(cat "$TMPDIR/may.csv")"
+import csv, json, sys
+fen = lambda v: round(float(v) * 100)
+rows = list(csv.DictReader(open(sys.argv[1])))
+cols = ["opening_stock_yuan", "starting_stock_yuan", "purchases_yuan", "closing_stock_yuan",
+        "food_used_yuan"]
+for r in rows:
+    o, st, p, c, u = (fen(r[k]) for k in cols)
+    assert o + st + p - c == u, r
+total = [r for r in rows if r["category"] == "(total)"][0]
+for k in cols:
+    assert sum(fen(r[k]) for r in rows if r["category"] != "(total)") == fen(total[k]), k
+veg = [r for r in rows if r["category"] == "蔬菜"][0]
+assert veg["stock_counted"] == "yes" and fen(veg["starting_stock_yuan"]) == 100000, veg
+assert fen(veg["closing_stock_yuan"]) == 110000 and fen(veg["food_used_yuan"]) == 30000, veg
+d = json.load(open(sys.argv[2]))
+for o in d["categories"] + [d]:
+    assert (o["opening_stock_fen"] + o["starting_stock_fen"] + o["purchases_fen"]
+            - o["closing_stock_fen"] == o["food_used_fen"]), o
+PY
+"$OFFICE" report monthly --month 2026-05 --out "$TMPDIR/may.pdf" >/dev/null || fail "May's PDF"
+pdftotext -layout "$TMPDIR/may.pdf" - 2>/dev/null | grep -q '建账(元)' || fail "May's PDF has no column 建账"
+pdftotext -layout "$TMPDIR/may.pdf" - 2>/dev/null |
+    grep -Eq '^ *蔬菜 +是 +0\.00 +1000\.00 +400\.00 +1100\.00 +300\.00 ' ||
+    fail "May's PDF row 蔬菜: $(pdftotext -layout "$TMPDIR/may.pdf" - 2>/dev/null | grep '蔬菜 ')"
 
 echo "office_cost_cases: ok"

@@ -266,9 +266,17 @@ static void test_starting_stock(void **state)
     assert_int_equal(line(&m, "主食")->used_fen, 0);
     assert_int_equal(line(&m, "主食")->starting_fen, 9000);
     assert_int_equal(line(&m, "蔬菜")->starting_fen, 10000);
-    assert_int_equal(line(&m, "蔬菜")->closing_fen, 5000);
-    assert_int_equal(m.closing_fen, 5000);
+    /* the closing stock is the whole count, the starting stock a part of it:
+     * each line and the month read opening + starting + purchases - closing = used */
+    assert_int_equal(line(&m, "蔬菜")->closing_fen, 15000);
+    assert_int_equal(m.closing_fen, 24000);
     assert_int_equal(m.starting_fen, 19000);
+    for (size_t i = 0; i < m.nlines; i++) {
+        const cost_line *l = &m.lines[i];
+        assert_int_equal(l->opening_fen + l->starting_fen + l->bought_fen - l->closing_fen,
+                         l->used_fen);
+    }
+    assert_int_equal(m.opening_fen + m.starting_fen + m.bought_fen - m.closing_fen, m.used_fen);
     assert_int_equal(line(&m, "蔬菜")->used_fen, 20000 - 5000); /* C2's alone */
     assert_int_equal(m.used_fen, 15000);
     assert_true(m.stock_counted);
@@ -304,7 +312,7 @@ static void test_starting_stock_needs_no_records_before(void **state)
     assert_int_equal(cost_compute(&f, &m), CP_OK);
     assert_true(line(&m, "蔬菜")->starting);
     assert_int_equal(m.starting_fen, 20000);
-    assert_int_equal(m.closing_fen, 10000);
+    assert_int_equal(m.closing_fen, 30000);
     assert_int_equal(m.bought_fen, 10000);
     assert_int_equal(m.used_fen, 0);
     assert_int_equal(m.used_g, 0);
