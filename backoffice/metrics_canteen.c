@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backoffice/cost_collect.h"
 #include "backoffice/text.h"
+#include "core/money.h"
 #include "core/names.h"
 #include "core/waste.h"
 
@@ -366,6 +368,31 @@ static int text_columns(db_stmt *st, json_t *o, const char *const *keys, int n)
     return bad;
 }
 
+/* What the waste of canteen (a code) in span cost, as `report cost` and the
+ * monthly PDF price it (cost_span_total: each month at its purchases, a
+ * month without any at the flat --food-cost), into row: cost_yuan, and
+ * cost_priced_at, "purchases", "food_cost" (an estimate at the flat rate)
+ * or "mixed" (months of both). Priced here at the flat rate always, it
+ * gave another figure than the cost report for the same grams. */
+static cp_err cost_json(db *d, const metrics_span *span, const metrics_opts *o,
+                        const char *canteen, json_t *row, int *bad)
+{
+    cost_total t;
+    char money[MONEY_STR_LEN];
+    cp_err err;
+
+    if (!canteen) /* cannot be: the canteen was read by the id its waste has */
+        return CP_ERR_NOT_FOUND;
+    if ((err = cost_span_total(d, span, canteen, o->food_cost_fen_per_kg, &t)))
+        return err;
+    *bad |= metrics_json_put(row, "cost_yuan", json_string(money_format(t.waste_fen, money)));
+    *bad |= metrics_json_put(row, "cost_priced_at",
+                             json_string(t.priced_months == 0        ? "food_cost"
+                                         : t.priced_months == t.months ? "purchases"
+                                                                       : "mixed"));
+    return CP_OK;
+}
+
 cp_err metrics_print_canteens(db *d, const metrics_span *span, const metrics_opts *o,
                               int json, int csv, FILE *f)
 {
@@ -389,7 +416,6 @@ cp_err metrics_print_canteens(db *d, const metrics_span *span, const metrics_opt
         json_t *row = json_object();
         db_stmt *st = db_prepare(d, canteen_sql);
         int64_t kitchen_g = 0, total_g;
-        char money[32];
         bad |= !row || json_array_append_new(arr, row) != 0;
         if (!st) {
             err = CP_ERR_DB;
@@ -418,11 +444,10 @@ cp_err metrics_print_canteens(db *d, const metrics_span *span, const metrics_opt
         bad |= metrics_json_put(row, "total_waste_g", json_integer(total_g));
         bad |= metrics_json_put(row, "waste_g_per_meal",
                    p->meals ? metrics_json_scaled(metrics_scaled(total_g, p->meals, 10), 1) : json_null());
-        /* cost in fen = grams x fen per kg / 1000, rounded half up; CO2e in grams alike */
-        snprintf(money, sizeof money, "%lld.%02lld",
-                 (long long)((total_g * o->food_cost_fen_per_kg + 500) / 1000 / 100),
-                 (long long)((total_g * o->food_cost_fen_per_kg + 500) / 1000 % 100));
-        bad |= metrics_json_put(row, "cost_yuan", json_string(money));
+        if ((err = cost_json(d, span, o, json_string_value(json_object_get(row, "code")), row,
+                             &bad)))
+            goto out;
+        /* CO2e in grams = grams x milli per kg, rounded half up */
         bad |= metrics_json_put(row, "co2e_kg",
                    metrics_json_scaled(metrics_scaled(total_g * o->co2e_milli_per_kg, 1000 * 1000, 10), 1));
     }

@@ -4,7 +4,8 @@
 # surplus's share shown as the 2 % rule judges it; an invoice recorded once
 # per canteen, however it is spelled; a month that has not ended is
 # provisional, without food used, and out of the year to date; starting
-# stock has a column of its own, and every row adds up.
+# stock has a column of its own, and every row adds up; metrics --by canteen
+# prices waste as report cost does.
 . tests/integration/lib.sh
 
 # A month of many categories not counted and of kitchen waste in categories
@@ -217,5 +218,22 @@ pdftotext -layout "$TMPDIR/may.pdf" - 2>/dev/null | grep -q '建账(元)' || fai
 pdftotext -layout "$TMPDIR/may.pdf" - 2>/dev/null |
     grep -Eq '^ *蔬菜 +是 +0\.00 +1000\.00 +400\.00 +1100\.00 +300\.00 ' ||
     fail "May's PDF row 蔬菜: $(pdftotext -layout "$TMPDIR/may.pdf" - 2>/dev/null | grep '蔬菜 ')"
+
+# metrics --by canteen priced C1's November waste at the flat 20 yuan/kg
+# (cost_yuan 4× report cost's) and did not say so; now it gives report
+# cost's figure and says how it was priced, in JSON and CSV alike.
+"$OFFICE" metrics --month 2026-11 --by canteen --json >"$TMPDIR/mc.json" || fail "metrics --by canteen"
+want=$("$OFFICE" report cost --month 2026-11 --canteen C1 --json |
+    python3 -c 'import json, sys; print("%.2f" % (json.load(sys.stdin)["waste_cost_fen"] / 100))')
+python3 - "$TMPDIR/mc.json" "$want" <<'PY' || fail "metrics --by canteen cost: $(cat "$TMPDIR/mc.json")"
+import json, sys
+c1 = [r for r in json.load(open(sys.argv[1])) if r["code"] == "C1"][0]
+assert c1["cost_yuan"] == sys.argv[2] and c1["cost_priced_at"] == "purchases", c1
+PY
+"$OFFICE" metrics --month 2026-11 --by canteen --csv | tr -d '\r' | sed 's/^\xef\xbb\xbf//' |
+    python3 -c 'import csv, sys
+r = [r for r in csv.DictReader(sys.stdin) if r["code"] == "C1"][0]
+sys.exit(r["cost_yuan"] != sys.argv[1] or r["cost_priced_at"] != "purchases")' "$want" ||
+    fail "metrics --by canteen --csv cost"
 
 echo "office_cost_cases: ok"
