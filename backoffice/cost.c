@@ -65,6 +65,7 @@ const char *cost_rule_name(cost_rule r)
  * month's are its first records (none before, no count the month before). */
 typedef struct bought {
     int64_t canteen_id, fen, g;
+    int64_t prev_fen, prev_g;      /* the month before's */
     int first;
 } bought;
 
@@ -75,17 +76,23 @@ static int bought_cmp(const void *a, const void *b)
 }
 
 /* Grams of a count: as weighed, or its yuan at the price of what was bought
- * (the line's category, else the whole canteen's), or 0 when nothing was. */
-static int64_t count_grams(const cost_count *c, const cost_stock *s, const bought *canteen)
+ * in the count's month (fen and g of the line's category, else canteen_fen
+ * and canteen_g of the whole canteen's), or 0 when nothing was. A count is
+ * weighed at its own month's prices both as that month's closing and as the
+ * next one's opening stock: weighed at each month's prices, 100 yuan were
+ * 25 kg leaving October and 20 kg entering November, and 5 kg of food used
+ * vanished. */
+static int64_t count_grams(const cost_count *c, int64_t fen, int64_t g, int64_t canteen_fen,
+                           int64_t canteen_g)
 {
     if (!c->has)
         return 0;
     if (c->g >= 0)
         return c->g;
-    if (s->bought_g > 0 && s->bought_fen > 0)
-        return cost_muldiv(c->fen, s->bought_g, s->bought_fen);
-    if (canteen && canteen->g > 0 && canteen->fen > 0)
-        return cost_muldiv(c->fen, canteen->g, canteen->fen);
+    if (g > 0 && fen > 0)
+        return cost_muldiv(c->fen, g, fen);
+    if (canteen_g > 0 && canteen_fen > 0)
+        return cost_muldiv(c->fen, canteen_g, canteen_fen);
     return 0;
 }
 
@@ -101,12 +108,15 @@ static cp_err canteen_purchases(const cost_facts *f, bought **out, size_t *n)
         return cp_fail(CP_ERR_NOMEM, "out of memory computing the cost");
     for (size_t i = 0; i < f->nstock; i++)
         all[i] = (bought){f->stock[i].canteen_id, f->stock[i].bought_fen, f->stock[i].bought_g,
+                          f->stock[i].prev_fen, f->stock[i].prev_g,
                           f->stock[i].first_records && !f->stock[i].opening.has};
     qsort(all, f->nstock, sizeof *all, bought_cmp);
     for (size_t i = 0; i < f->nstock; i++) {
         if (k > 0 && all[k - 1].canteen_id == all[i].canteen_id) {
             all[k - 1].fen += all[i].fen;
             all[k - 1].g += all[i].g;
+            all[k - 1].prev_fen += all[i].prev_fen;
+            all[k - 1].prev_g += all[i].prev_g;
             all[k - 1].first &= all[i].first;
         } else {
             all[k++] = all[i];
@@ -144,7 +154,10 @@ static int64_t set_up_stock(int64_t cf, int64_t bought_fen)
  * outputs show it column by column. */
 static void add_stock(cost_line *l, const cost_stock *s, const bought *canteen, int *counted)
 {
-    int64_t og = count_grams(&s->opening, s, canteen), cg = count_grams(&s->closing, s, canteen);
+    int64_t og = count_grams(&s->opening, s->prev_fen, s->prev_g, canteen ? canteen->prev_fen : 0,
+                             canteen ? canteen->prev_g : 0);
+    int64_t cg = count_grams(&s->closing, s->bought_fen, s->bought_g, canteen ? canteen->fen : 0,
+                             canteen ? canteen->g : 0);
     int64_t of = s->opening.has ? s->opening.fen : 0, cf = s->closing.has ? s->closing.fen : 0;
     /* a count is needed of what was bought or held: without one, it all counts as used */
     int needs = (s->opening.has && (of > 0 || og > 0)) || s->bought_fen != 0 || s->bought_g != 0;

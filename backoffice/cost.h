@@ -24,8 +24,10 @@
  *   bought nothing in August has its August count as a closing stock (food
  *   used below zero, which the report points out), not as stock bought
  *   before its records, which September would then count as used again.
- * - a count made without kg is weighed at the month's average purchase price
- *   of its category in that canteen (of all the canteen's purchases when the
+ * - a count made without kg is weighed at the average purchase price of its
+ *   own month (the opening count at the month before's, so that it weighs
+ *   the same leaving one month and entering the next) of its category in
+ *   that canteen (of all the canteen's purchases when the
  *   category had none; 0 g when the canteen bought nothing).
  * - kitchen waste of a category is priced at the month's average purchase
  *   price per kg of that category; waste of a category not bought that month
@@ -83,6 +85,9 @@ typedef struct cost_stock {
                             * the month, in any category (the collector sets it on each
                             * of its rows): its counts may be starting stock. 0, the
                             * default, is a canteen with records before */
+    int64_t prev_fen, prev_g; /* purchases of the month before less reversals: an
+                            * opening count without kg is weighed at them, as it
+                            * was as that month's closing count */
 } cost_stock;
 
 /* A category of the month: a food category (listed), or a kitchen waste

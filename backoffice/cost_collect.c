@@ -20,11 +20,11 @@
 typedef struct raw {
     int64_t canteen_id;
     size_t category;
-    int kind;                      /* RAW_BOUGHT, RAW_OPENING, RAW_CLOSING */
+    int kind;                      /* RAW_BOUGHT, RAW_OPENING, RAW_CLOSING, RAW_PREV_BOUGHT */
     int64_t fen, g;
 } raw;
 
-enum { RAW_BOUGHT, RAW_OPENING, RAW_CLOSING };
+enum { RAW_BOUGHT, RAW_OPENING, RAW_CLOSING, RAW_PREV_BOUGHT };
 
 typedef struct raws {
     raw *r;
@@ -109,7 +109,7 @@ static cp_err read_raws(db *d, db_stmt *st, cost_facts *f, raws *all, int kind)
         if (c == (size_t)-1)
             continue; /* cannot be: the category is a foreign key */
         raw r = {db_col_int64(st, 0), c, kind, db_col_int64(st, 3), db_col_int64(st, 4)};
-        if (kind != RAW_BOUGHT)
+        if (kind == RAW_OPENING)
             r.kind = db_col_int(st, 2) ? RAW_CLOSING : RAW_OPENING;
         err = raws_add(all, r);
     }
@@ -119,10 +119,9 @@ static cp_err read_raws(db *d, db_stmt *st, cost_facts *f, raws *all, int kind)
     return err;
 }
 
-/* The month's purchases and the counts at its end and at the end of the
- * month before (prev), as raw rows. */
-static cp_err read_stock(db *d, const metrics_span *span, const char *prev, int64_t canteen_id,
-                         cost_facts *f, raws *all)
+/* The purchases of span (of canteen_id, or of all when 0) as raw rows of kind. */
+static cp_err read_bought(db *d, const metrics_span *span, int64_t canteen_id, cost_facts *f,
+                          raws *all, int kind)
 {
     /* every row, summed by merge_stock: a city's month (150,000 lines) is read
      * from the index purchases_month in a third of the time SQLite's GROUP BY
@@ -130,6 +129,22 @@ static cp_err read_stock(db *d, const metrics_span *span, const char *prev, int6
     static const char bought_sql[] =
         "SELECT canteen_id, category, 0, fen, grams FROM purchases"
         " WHERE business_date BETWEEN ?1 AND ?2 AND (?3 = 0 OR canteen_id = ?3)";
+    db_stmt *st = db_prepare(d, bought_sql);
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, span->from);
+    db_bind_text(st, 2, span->to);
+    db_bind_int64(st, 3, canteen_id);
+    return read_raws(d, st, f, all, kind);
+}
+
+/* The month's purchases and the month before's (prev: to weigh the opening
+ * counts at), and the counts at its end and at the end of the month before,
+ * as raw rows. */
+static cp_err read_stock(db *d, const metrics_span *span, const metrics_span *prev,
+                         int64_t canteen_id, cost_facts *f, raws *all)
+{
     /* the count in force is the one no recount supersedes */
     static const char counts_sql[] =
         "SELECT s.canteen_id, s.category, CASE WHEN s.month = ?1 THEN 1 ELSE 0 END, s.fen,"
@@ -139,17 +154,13 @@ static cp_err read_stock(db *d, const metrics_span *span, const char *prev, int6
     db_stmt *st;
     cp_err err;
 
-    if (!(st = db_prepare(d, bought_sql)))
-        return CP_ERR_DB;
-    db_bind_text(st, 1, span->from);
-    db_bind_text(st, 2, span->to);
-    db_bind_int64(st, 3, canteen_id);
-    if ((err = read_raws(d, st, f, all, RAW_BOUGHT)))
+    if ((err = read_bought(d, span, canteen_id, f, all, RAW_BOUGHT)) ||
+        (err = read_bought(d, prev, canteen_id, f, all, RAW_PREV_BOUGHT)))
         return err;
     if (!(st = db_prepare(d, counts_sql)))
         return CP_ERR_DB;
     db_bind_text(st, 1, span->label);
-    db_bind_text(st, 2, prev);
+    db_bind_text(st, 2, prev->label);
     db_bind_int64(st, 3, canteen_id);
     return read_raws(d, st, f, all, RAW_OPENING);
 }
@@ -174,6 +185,9 @@ static cp_err merge_stock(raws *all, cost_facts *f)
         if (r->kind == RAW_BOUGHT) {
             s->bought_fen += r->fen;
             s->bought_g += r->g;
+        } else if (r->kind == RAW_PREV_BOUGHT) {
+            s->prev_fen += r->fen;
+            s->prev_g += r->g;
         } else {
             cost_count *c = r->kind == RAW_OPENING ? &s->opening : &s->closing;
             *c = (cost_count){1, r->fen, r->g};
@@ -280,7 +294,7 @@ cp_err cost_collect(db *d, const char *canteen, int year, int month,
     out->food_cost_fen_per_kg = food_cost_fen_per_kg;
     if ((canteen && (err = canteen_lookup(d, canteen, &canteen_id))) ||
         (err = food_category_list(d, add_listed, out)) ||
-        (err = read_stock(d, &span, before.label, canteen_id, out, &all)) ||
+        (err = read_stock(d, &span, &before, canteen_id, out, &all)) ||
         (err = merge_stock(&all, out)) || (err = mark_first_records(d, &span, out)) ||
         (err = read_waste(d, &span, canteen, out)) ||
         (err = metrics_sales(d, &span, canteen_id, &out->sales, &out->nsales)))

@@ -5,7 +5,8 @@
 # per canteen, however it is spelled; a month that has not ended is
 # provisional, without food used, and out of the year to date; starting
 # stock has a column of its own, and every row adds up; metrics --by canteen
-# prices waste as report cost does.
+# prices waste as report cost does; a count in yuan only weighs the same
+# as a month's closing and the next one's opening stock.
 . tests/integration/lib.sh
 
 # A month of many categories not counted and of kitchen waste in categories
@@ -235,5 +236,18 @@ PY
 r = [r for r in csv.DictReader(sys.stdin) if r["code"] == "C1"][0]
 sys.exit(r["cost_yuan"] != sys.argv[1] or r["cost_priced_at"] != "purchases")' "$want" ||
     fail "metrics --by canteen --csv cost"
+
+# C10 bought 40 kg of vegetables for 400.00 in October and counted 100.00
+# (no kg), then 100 kg for 500.00 in November and counted nothing left. The
+# count was 10 kg leaving October and 20 kg entering November (weighed at
+# each month's price): the two months used 150 kg of the 140 bought.
+"$OFFICE" canteen add C10 "机关十食堂" >/dev/null
+buy C10 2026-10-05 400 K1 >/dev/null
+count C10 2026-10 100
+as_manager purchase add --canteen C10 --date 2026-11-05 --supplier 绿源 --category 蔬菜 --kg 100 \
+    --yuan 500 --invoice K2 >/dev/null || fail "C10's November purchase"
+as_manager stock count --canteen C10 --month 2026-11 --category 蔬菜 --yuan 0 --kg 0 >/dev/null
+g=$(( $(month_json C10 2026-10 food_used_g) + $(month_json C10 2026-11 food_used_g) ))
+[ "$g" = 140000 ] || fail "C10's kg used over October and November: $g g, not 140000"
 
 echo "office_cost_cases: ok"

@@ -43,9 +43,9 @@ static void test_month_by_hand(void **state)
     cost_category cats[] = {{"蔬菜", 1, 10000}, {"肉禽", 1, 0}, {"水产", 1, 0},
                             {"主食", 1, 2000},  {"汤", 0, 3000}};
     cost_stock stock[] = {
-        {1, 0, {1, 30000, 60000}, {1, 50000, -1}, 200000, 400000, 0},
-        {1, 1, {0, 0, 0}, {0, 0, 0}, 300000, 100000, 0},
-        {1, 3, {0, 0, 0}, {1, 20000, 50000}, 100000, 250000, 0},
+        {1, 0, {1, 30000, 60000}, {1, 50000, -1}, 200000, 400000, 0, 0, 0},
+        {1, 1, {0, 0, 0}, {0, 0, 0}, 300000, 100000, 0, 0, 0},
+        {1, 3, {0, 0, 0}, {1, 20000, 50000}, 100000, 250000, 0, 0, 0},
     };
     metrics_sales_row sales[] = {{"lunch", "staff", 600, 480000, 300000, 180000},
                                  {"dinner", "guest", 20, 30000, 0, 30000}};
@@ -138,9 +138,9 @@ static void test_two_canteens(void **state)
 {
     cost_category cats[] = {{"蔬菜", 1, 0}, {"主食", 1, 0}};
     cost_stock stock[] = {
-        {1, 0, {0, 0, 0}, {1, 10000, 20000}, 40000, 80000, 0},
-        {2, 0, {0, 0, 0}, {1, 10000, -1}, 0, 0, 0},   /* held, none bought: 主食's price */
-        {2, 1, {0, 0, 0}, {0, 0, 0}, 100000, 250000, 0},
+        {1, 0, {0, 0, 0}, {1, 10000, 20000}, 40000, 80000, 0, 0, 0},
+        {2, 0, {0, 0, 0}, {1, 10000, -1}, 0, 0, 0, 0, 0},   /* held, none bought: 主食's price */
+        {2, 1, {0, 0, 0}, {0, 0, 0}, 100000, 250000, 0, 0, 0},
     };
     cost_facts f = {.month = "2026-11", .food_cost_fen_per_kg = 2000, .categories = cats,
                     .ncategories = 2, .stock = stock, .nstock = 3};
@@ -170,9 +170,9 @@ static void test_waste_of_canteens(void **state)
     cost_category c2_cats[] = {{"蔬菜", 1, 0}, {"主食", 1, 1000}};
     cost_category all_cats[] = {{"蔬菜", 1, 0}, {"主食", 1, 2000}};
     cost_stock stock[] = {
-        {1, 0, {0, 0, 0}, {0, 0, 0}, 5000, 10000, 0},
-        {2, 0, {0, 0, 0}, {0, 0, 0}, 10000, 10000, 0},
-        {2, 1, {0, 0, 0}, {0, 0, 0}, 4000, 10000, 0},
+        {1, 0, {0, 0, 0}, {0, 0, 0}, 5000, 10000, 0, 0, 0},
+        {2, 0, {0, 0, 0}, {0, 0, 0}, 10000, 10000, 0, 0, 0},
+        {2, 1, {0, 0, 0}, {0, 0, 0}, 4000, 10000, 0, 0, 0},
     };
     cost_facts c1 = {.month = "2026-11", .food_cost_fen_per_kg = 2000, .categories = c1_cats,
                      .ncategories = 2, .stock = stock, .nstock = 1, .plate_g = 600};
@@ -213,8 +213,8 @@ static void test_open_month(void **state)
 {
     cost_category cats[] = {{"蔬菜", 1, 1000}, {"肉禽", 1, 0}};
     cost_stock stock[] = {
-        {1, 0, {1, 50000, 100000}, {1, 20000, 40000}, 0, 0, 0}, /* a count typed early */
-        {1, 1, {0, 0, 0}, {0, 0, 0}, 30000, 10000, 0},
+        {1, 0, {1, 50000, 100000}, {1, 20000, 40000}, 0, 0, 0, 0, 0}, /* a count typed early */
+        {1, 1, {0, 0, 0}, {0, 0, 0}, 30000, 10000, 0, 0, 0},
     };
     metrics_sales_row sales[] = {{"lunch", "staff", 10, 8000, 8000, 0}};
     cost_facts f = {.month = "2026-12", .food_cost_fen_per_kg = 2000, .categories = cats,
@@ -245,16 +245,42 @@ static void test_open_month(void **state)
     cost_month_free(&m);
 }
 
+/* A count in yuan only is weighed at its own month's price, as closing and
+ * as opening stock: October's 100.00 of 蔬菜, bought at 4.00 a kg, is 25 kg
+ * leaving October and 25 kg entering November (bought at 5.00 a kg), not
+ * 20: November uses 25 + 100 - 0 = 125 kg, and the two months the 200 kg
+ * bought. */
+static void test_count_weighed_at_its_month(void **state)
+{
+    cost_category cats[] = {{"蔬菜", 1, 0}};
+    cost_stock stock[] = {{1, 0, {1, 10000, -1}, {1, 0, 0}, 50000, 100000, 0, 40000, 100000}};
+    cost_facts f = {.month = "2026-11", .food_cost_fen_per_kg = 2000, .categories = cats,
+                    .ncategories = 1, .stock = stock, .nstock = 1};
+    cost_month m;
+    (void)state;
+
+    assert_int_equal(cost_compute(&f, &m), CP_OK);
+    assert_int_equal(m.lines[0].opening_g, 25000);
+    assert_int_equal(m.used_g, 125000);
+    assert_int_equal(m.used_fen, 60000);
+    cost_month_free(&m);
+    /* nothing bought the month before in the category: at the canteen's */
+    stock[0].prev_fen = stock[0].prev_g = 0;
+    assert_int_equal(cost_compute(&f, &m), CP_OK);
+    assert_int_equal(m.lines[0].opening_g, 0);
+    cost_month_free(&m);
+}
+
 /* A canteen that bought nothing and counted nothing before: its counts are
  * the stock it starts with, not food used (not a negative one). */
 static void test_starting_stock(void **state)
 {
     cost_category cats[] = {{"蔬菜", 1, 0}, {"主食", 1, 0}};
     cost_stock stock[] = {
-        {1, 0, {0, 0, 0}, {1, 10000, 20000}, 0, 0, 1},
-        {1, 1, {0, 0, 0}, {1, 9000, 20000}, 0, 0, 1},
+        {1, 0, {0, 0, 0}, {1, 10000, 20000}, 0, 0, 1, 0, 0},
+        {1, 1, {0, 0, 0}, {1, 9000, 20000}, 0, 0, 1, 0, 0},
         /* new too, but its count is less than it bought: no starting stock */
-        {2, 0, {0, 0, 0}, {1, 5000, 10000}, 20000, 40000, 1},
+        {2, 0, {0, 0, 0}, {1, 5000, 10000}, 20000, 40000, 1, 0, 0},
     };
     cost_facts f = {.month = "2026-10", .food_cost_fen_per_kg = 2000, .categories = cats,
                     .ncategories = 2, .stock = stock, .nstock = 3};
@@ -293,8 +319,8 @@ static void test_starting_stock_needs_no_records_before(void **state)
 {
     cost_category cats[] = {{"蔬菜", 1, 0}};
     cost_stock stock[] = {
-        {1, 0, {0, 0, 0}, {1, 30000, 30000}, 0, 0, 0},
-        {2, 0, {0, 0, 0}, {1, 30000, 60000}, 10000, 10000, 1},
+        {1, 0, {0, 0, 0}, {1, 30000, 30000}, 0, 0, 0, 0, 0},
+        {2, 0, {0, 0, 0}, {1, 30000, 60000}, 10000, 10000, 1, 0, 0},
     };
     cost_facts f = {.month = "2026-08", .food_cost_fen_per_kg = 2000, .categories = cats,
                     .ncategories = 1, .stock = stock, .nstock = 1};
@@ -526,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_two_canteens),
         cmocka_unit_test(test_waste_of_canteens),
         cmocka_unit_test(test_open_month),
+        cmocka_unit_test(test_count_weighed_at_its_month),
         cmocka_unit_test(test_starting_stock),
         cmocka_unit_test(test_starting_stock_needs_no_records_before),
         cmocka_unit_test(test_rule),
