@@ -258,77 +258,115 @@ static cp_err name_for_messages(db *d)
     return CP_OK;
 }
 
-/* The password in a URI target (postgresql://user:PASSWORD@host/...):
- * its start in *at and length in *len; 0 when it has none. */
-static int uri_password(const char *target, const char **at, size_t *len)
+/* The passwords target names, at most max (start and length into at[],
+ * len[]): in a URI's userinfo (postgresql://user:PASSWORD@host/...), in a
+ * URI's query (?password=...&), or as a key=value conninfo's password =
+ * VALUE. */
+static size_t passwords(const char *target, const char **at, size_t *len, size_t max)
 {
-    const char *auth = strstr(target, "://"), *end, *amp, *colon;
+    const char *auth = strstr(target, "://"), *end, *amp = NULL, *colon, *p;
+    size_t n = 0;
 
-    if (!auth)
-        return 0;
-    auth += 3;
-    end = auth + strcspn(auth, "/?");
-    /* the userinfo ends at the last @ of the authority */
-    for (amp = NULL; auth < end; auth++)
-        if (*auth == '@')
-            amp = auth;
-    auth = strstr(target, "://") + 3;
-    if (!amp || !(colon = memchr(auth, ':', (size_t)(amp - auth))))
-        return 0;
-    *at = colon + 1;
-    *len = (size_t)(amp - colon - 1);
-    return 1;
-}
-
-/* src into dst (size bytes) with each needle (not empty) replaced by repl. */
-static void replace_all(char *dst, size_t size, const char *src, const char *needle,
-                        const char *repl)
-{
-    size_t n = 0, nlen = strlen(needle), rlen = strlen(repl);
-
-    while (*src && n + 1 < size) {
-        if (strncmp(src, needle, nlen) == 0 && n + rlen + 1 < size) {
-            memcpy(dst + n, repl, rlen);
-            n += rlen;
-            src += nlen;
-        } else {
-            dst[n++] = *src++;
+    if (auth) {
+        auth += 3;
+        end = auth + strcspn(auth, "/?");
+        /* the userinfo ends at the last @ of the authority */
+        for (p = auth; p < end; p++)
+            if (*p == '@')
+                amp = p;
+        if (amp && (colon = memchr(auth, ':', (size_t)(amp - auth))) && n < max) {
+            at[n] = colon + 1;
+            len[n++] = (size_t)(amp - colon - 1);
         }
     }
-    dst[n] = '\0';
+    /* password=VALUE: in a query up to & or #, in a conninfo up to a space
+     * (or its quotes) */
+    for (p = target; (p = strstr(p, "password")) && n < max; p++) {
+        const char *v = p + 8;
+        if (p > target && !strchr("?& \t", p[-1]))
+            continue;
+        v += strspn(v, " \t");
+        if (*v != '=')
+            continue;
+        v++;
+        v += strspn(v, " \t");
+        at[n] = v;
+        len[n++] = strcspn(v, auth ? "&#" : " \t");
+    }
+    return n;
+}
+
+/* Appends src to f with target written as masked and every password of
+ * target (at[], len[], n) as ***. */
+static void put_masked(FILE *f, const char *src, const char *target, const char *masked,
+                       const char *const *at, const size_t *len, size_t n)
+{
+    size_t tlen = strlen(target);
+
+    while (*src) {
+        size_t k, hit = 0;
+        if (tlen && strncmp(src, target, tlen) == 0) {
+            fputs(masked, f);
+            src += tlen;
+            continue;
+        }
+        for (k = 0; k < n && !hit; k++)
+            if (len[k] && strncmp(src, at[k], len[k]) == 0)
+                hit = len[k];
+        if (hit) {
+            fputs("***", f);
+            src += hit;
+        } else {
+            fputc(*src++, f);
+        }
+    }
 }
 
 /* Checks that libpq reads target before connecting: its message about a
- * URI it cannot read quotes the URI, or the token it stopped at, password
- * and all (a bracket left open, a bad %-escape), and goes to stderr and
- * serve's log. The password is taken out of the message where it quotes
- * the URI or the password alone. */
+ * target it cannot read quotes the URI, or the token it stopped at,
+ * password and all (a bracket left open, a bad %-escape, ?password=), and
+ * goes to stderr and serve's log. Every password of the target is shown as
+ * *** in it, before anything is cut to length. */
 static cp_err check_target(const char *target)
 {
-    char *libpq = NULL, msg[512], once[512], clean[512], quoted[256], *uri = NULL;
+    const char *at[4];
+    char *libpq = NULL, *masked = NULL, *clean = NULL;
+    size_t len[4], n, size = 0;
     PQconninfoOption *opts = PQconninfoParse(target, &libpq);
-    const char *pw;
-    size_t pwlen;
-    int hidden = 0;
+    FILE *f;
+    cp_err err;
 
     if (opts) {
         PQconninfoFree(opts);
         return CP_OK;
     }
-    trim_copy(msg, sizeof msg, libpq ? libpq : "out of memory");
-    PQfreemem(libpq);
-    snprintf(clean, sizeof clean, "%s", msg);
-    if (uri_password(target, &pw, &pwlen) && pwlen > 0 &&
-        asprintf(&uri, "%.*s***%s", (int)(pw - target), target, pw + pwlen) >= 0) {
-        replace_all(once, sizeof once, msg, target, uri);
-        snprintf(quoted, sizeof quoted, "\"%.*s\"", (int)pwlen, pw);
-        replace_all(clean, sizeof clean, once, quoted, "\"***\"");
-        hidden = strcmp(clean, msg) != 0;
-        free(uri);
+    n = passwords(target, at, len, 4);
+    /* the target with its passwords masked, then the message with it */
+    if ((f = open_memstream(&masked, &size))) {
+        put_masked(f, target, "", "", at, len, n);
+        fclose(f);
     }
-    return cp_fail(CP_ERR_INVALID, "the database URI cannot be read: %s%s: check the URI, "
-                   "and give a password in ~/.pgpass rather than in the URI", clean,
-                   hidden ? " (its password shown as ***)" : "");
+    if (masked && (f = open_memstream(&clean, &size))) {
+        put_masked(f, libpq ? libpq : "out of memory", target, masked, at, len, n);
+        fclose(f);
+    }
+    PQfreemem(libpq);
+    if (clean) {
+        size = strlen(clean);
+        while (size > 0 && (clean[size - 1] == '\n' || clean[size - 1] == ' '))
+            clean[--size] = '\0';
+    }
+    /* what to do first: a long URI's message is cut */
+    if (n)
+        err = cp_fail(CP_ERR_INVALID, "the database URI cannot be read (its password shown as "
+                      "***); check it, and give the password in ~/.pgpass rather than in the "
+                      "URI: %s", clean ? clean : "out of memory");
+    else
+        err = cp_fail(CP_ERR_INVALID, "the database URI cannot be read; check it: %s",
+                      clean ? clean : "out of memory");
+    free(masked);
+    free(clean);
+    return err;
 }
 
 static cp_err pg_open(db *d, int flags)

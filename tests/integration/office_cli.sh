@@ -127,8 +127,12 @@ grep -q "nothing was imported" "$TMPDIR/err" || fail "a broken CSV line does not
 must_fail "no terminal" sh -c "'$POS' --headless --terminal NOPE </dev/null"
 # a PostgreSQL URI libpq cannot read (a typo): said before connecting, and
 # the password it holds is not shown (review N5: the message quoted it)
+long=$(printf '%0500d' 0)
 for u in 'postgresql://cleanplate_server:Sup3rSecretPw@[::1' \
-    'postgresql://cleanplate_server:Sup3r%zzSecretPw@db1.canteen.lan/canteen'; do
+    'postgresql://cleanplate_server:Sup3r%zzSecretPw@db1.canteen.lan/canteen' \
+    'postgresql://cleanplate_server@[::1/cp?password=Sup3rSecretPw' \
+    'postgresql://cleanplate_server@db1/cp?sslmode=require&password=Sup3r%zzSecretPw' \
+    "postgresql://cleanplate_server:Sup3rSecretPw@[::1/cp?application_name=$long"; do
     must_fail "the database URI cannot be read" "$OFFICE" --db "$u" verify
     ! grep -q "Sup3r" "$TMPDIR/err" || fail "the password is shown: $(cat "$TMPDIR/err")"
     grep -q "password shown as \*\*\*" "$TMPDIR/err" || fail "not said: $(cat "$TMPDIR/err")"
