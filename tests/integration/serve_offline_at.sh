@@ -5,8 +5,11 @@
 # alarm served_but_refused once, and does not move the terminal's
 # high-water time; the ends of the window are posted. A wider window takes
 # the old tap, but not one a day before the terminal's previous event (a
-# stolen key back-dated lunches on every card: at_out_of_order). A charge the store answered before (the server died before
-# recording the event) is answered again, not refused, however old its tap.
+# stolen key back-dated lunches on every card: at_out_of_order); a clock
+# set back some minutes, within a day or across midnight, is no reason to
+# refuse a meal served. A charge the store answered before (the server
+# died before recording the event) is answered again, not refused, however
+# old its tap.
 # verify passes.
 # store-both: run-integration.sh runs it on SQLite and on PostgreSQL.
 . tests/integration/lib.sh
@@ -16,6 +19,11 @@ setup_canteen 8
 for s in S0001 S0002 S0003 S0004 S0005 S0006 S0007; do as_manager topup "$s" 50 >/dev/null; done
 KEY=$("$OFFICE" terminal key POS1)
 KEY2=$("$OFFICE" terminal key POS2)
+KEY3=$("$OFFICE" terminal key POS3)
+"$OFFICE" period set --canteen C1 night 23:30-23:59 >/dev/null
+"$OFFICE" period set --canteen C1 early 00:00-00:30 >/dev/null
+as_manager price set --canteen C1 --period night --category staff 6 >/dev/null
+as_manager price set --canteen C1 --period early --category staff 6 >/dev/null
 # ev SEQ CARD AT: an offline charge event
 ev() { printf '{"seq":%s,"kind":"charge","at":"%s","offline":true,"card":"%s","cashier":""}' "$1" "$3" "$2"; }
 sales_of() { sql "SELECT count(*) FROM sales WHERE request_id = 'POS1/$1'"; }
@@ -138,6 +146,12 @@ hwat=$(sql "SELECT high_water_at FROM terminal_status WHERE terminal = 'POS1'")
 case $hwat in 2026-*) ;; *) fail "high_water_at planted: $hwat" ;; esac
 [ "$(sql "SELECT count(*) FROM terminal_events WHERE terminal = 'POS1' AND seq IN (30, 31) AND at IS NOT NULL")" = 0 ] ||
     fail "a time that never was kept with a refused event"
+# an honest terminal whose clock was set back: 00:02 then 23:58 of the day
+# before (5 minutes across midnight), 11:05 then 11:01 of one day
+req POS3 "$KEY3" POST /v1/events "{\"events\":[$(ev 1 0000000001 2026-11-20T00:02:00),$(ev 2 0000000002 2026-11-19T23:58:00),$(ev 3 0000000003 2026-11-20T11:05:00),$(ev 4 0000000004 2026-11-20T11:01:00)]}"
+expect 200 ok
+[ "$(answer '[.answers[] | .ok | tostring] | join(" ")')" = "true true true true" ] ||
+    fail "a clock set back a few minutes: $(cat "$TMPDIR/answer")"
 serve_stop
 "$OFFICE" verify >"$TMPDIR/verify.out" || fail "verify: $(cat "$TMPDIR/verify.out")"
 echo "serve_offline_at: ok"
