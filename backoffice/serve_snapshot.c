@@ -96,8 +96,8 @@ static cp_err imported_since(db *d, int64_t since, int64_t *n)
 
 /* Appends one object per row of sql (canteen id bound as ?1) to arr,
  * the columns named by keys; a key that starts with '#' is an integer. */
-static cp_err rows_into(db *d, const char *sql, int64_t canteen_id, const char *const *keys,
-                        json_t *arr)
+static cp_err rows_at(db *d, const char *sql, int64_t canteen_id, int64_t version,
+                      const char *const *keys, json_t *arr)
 {
     db_stmt *st = db_prepare(d, sql);
     int rc;
@@ -105,6 +105,8 @@ static cp_err rows_into(db *d, const char *sql, int64_t canteen_id, const char *
     if (!st)
         return CP_ERR_DB;
     db_bind_int64(st, 1, canteen_id);
+    if (version >= 0)
+        db_bind_int64(st, 2, version);
     while ((rc = db_step(st)) == DB_ROW) {
         json_t *o = json_object();
         for (int i = 0; keys[i]; i++)
@@ -115,6 +117,12 @@ static cp_err rows_into(db *d, const char *sql, int64_t canteen_id, const char *
     }
     db_reset(st);
     return rc == DB_ERROR ? db_fail(d, "reading the snapshot") : CP_OK;
+}
+
+static cp_err rows_into(db *d, const char *sql, int64_t canteen_id, const char *const *keys,
+                        json_t *arr)
+{
+    return rows_at(d, sql, canteen_id, -1, keys, arr);
 }
 
 /* The canteen's name, and the names people read for codes (core/names.h:
@@ -129,9 +137,20 @@ static const char *const names_keys[] = {"kind", "code", "name", NULL};
 static const char periods_sql[] =
     "SELECT id, name, start_min, end_min FROM meal_periods WHERE canteen_id = ?1 ORDER BY start_min";
 static const char *const periods_keys[] = {"#id", "name", "#start_min", "#end_min", NULL};
+/* The prices as they were at the snapshot's version ?2: each the last set
+ * at a version below it (price_history.version, schema version 18), as the
+ * server charges an offline meal decided from this snapshot
+ * (CANTEEN_PRICE_SEEN_SQL, core/canteen.h). Read from prices, a price set
+ * between the version and this read was held under a version that did not
+ * have it, and the meal was charged the old price beside a receipt of the
+ * new one (review K2-2). */
 static const char prices_sql[] =
-    "SELECT p.name, r.category, r.price_fen FROM prices r JOIN meal_periods p ON p.id = r.period_id"
-    " WHERE p.canteen_id = ?1 ORDER BY p.start_min, r.category";
+    "SELECT p.name, h.category, h.price_fen FROM price_history h"
+    " JOIN meal_periods p ON p.id = h.period_id"
+    " WHERE p.canteen_id = ?1 AND h.version < ?2"
+    " AND NOT EXISTS (SELECT 1 FROM price_history n WHERE n.period_id = h.period_id"
+    "   AND n.category = h.category AND n.version < ?2 AND n.id > h.id)"
+    " ORDER BY p.start_min, h.category";
 static const char *const prices_keys[] = {"period", "category", "#price_fen", NULL};
 static const char items_sql[] =
     "SELECT code, name, price_fen, unit FROM items WHERE canteen_id = ?1 ORDER BY code";
@@ -465,8 +484,8 @@ static cp_err fill(const serve_req *r, int64_t since, const char *after, int64_t
                          json_object_get(o, "names"))) ||
         (err = rows_into(r->d, periods_sql, r->info->canteen_id, periods_keys,
                          json_object_get(o, "periods"))) ||
-        (err = rows_into(r->d, prices_sql, r->info->canteen_id, prices_keys,
-                         json_object_get(o, "prices"))) ||
+        (err = rows_at(r->d, prices_sql, r->info->canteen_id, version, prices_keys,
+                       json_object_get(o, "prices"))) ||
         (err = rows_into(r->d, items_sql, r->info->canteen_id, items_keys,
                          json_object_get(o, "items"))) ||
         (err = rows_into(r->d, rules_query(r->d), r->info->canteen_id, rules_keys,

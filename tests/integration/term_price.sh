@@ -63,6 +63,32 @@ for r in POS1/1 POS1/2 POS1/3; do once "$r"; done
     fail "charged $(charged POS1/1) $(charged POS1/2) $(charged POS1/3), not 800 800 1000"
 [ "$(sql "SELECT count(*) FROM sales WHERE offline = 1")" = 2 ] ||
     fail "offline sales: $(sql "SELECT request_id, offline FROM sales")"
+
+# a price set while a snapshot is being read (review K2-2): the snapshot
+# holds the prices of its version, so the meal decided from it is charged
+# what the terminal showed. On PostgreSQL a lock on display_names, which
+# the snapshot reads after its version and before its prices, holds the
+# snapshot in between for the price set to come
+if on_pg; then
+    psql -X -q "$CLEANPLATE_DB" -c "BEGIN; LOCK TABLE display_names IN ACCESS EXCLUSIVE MODE;
+        SELECT pg_sleep(2); COMMIT" >/dev/null &
+    LOCKER=$!
+    sleep 0.5
+    python3 tests/tools/termreq.py "127.0.0.1:$PORT" POS1 "$KEY" GET /v1/snapshot \
+        >"$TMPDIR/snap" &
+    SNAP=$!
+    sleep 0.5
+    as_manager price set --canteen C1 --period lunch --category staff 12 >/dev/null
+    wait "$SNAP" || fail "snapshot"
+    wait "$LOCKER"
+    v=$(sed -n 2p "$TMPDIR/snap" | jq '.version')
+    held=$(sed -n 2p "$TMPDIR/snap" | jq '[.prices[] | select(.period == "lunch" and .category == "staff")][0].price_fen')
+    python3 tests/tools/termreq.py "127.0.0.1:$PORT" POS1 "$KEY" POST /v1/events \
+        "{\"events\":[{\"seq\":4,\"kind\":\"charge\",\"at\":\"2026-11-20T12:00:00\",\"offline\":true,\"card\":\"0000000004\",\"snapshot_version\":$v}],\"pending\":0}" \
+        >"$TMPDIR/post" || fail "post"
+    [ "$(charged POS1/4)" = "$held" ] ||
+        fail "the snapshot held $held at version $v, the store charged $(charged POS1/4)"
+fi
 kill_serve
 "$OFFICE" verify >/dev/null || fail "verify: $("$OFFICE" verify 2>&1 | tail -3)"
 echo "term_price: ok"
