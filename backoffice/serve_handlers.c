@@ -175,8 +175,8 @@ static cp_err apply_charge(const serve_req *r, json_t *ev, int64_t seq, const ch
     req.at = req.offline ? json_string_value(json_object_get(ev, "at")) : NULL;
     if (req.offline && ((err = serve_offline_check(r, req.at, seq, reqid, answer)) || *answer))
         return err;
-    if (req.offline)
-        serve_offline_seen(r, ev, &req, from);
+    if (req.offline && (err = serve_offline_seen(r, ev, &req, from)))
+        return err;
     req.also = record_charge;
     req.also_arg = &rec;
     if ((err = ledger_charge(r->d, &req, &res)) && retryable(err)) {
@@ -261,7 +261,8 @@ static cp_err apply_weighing(const serve_req *r, json_t *ev, int64_t seq, const 
 }
 
 /* The hash of an event's content: its canonical JSON (keys sorted),
- * without "offline", "served", "resent" and "snapshot_version". A terminal
+ * without "offline", "served", "resent", "snapshot_version" and
+ * "snapshot_hash". A terminal
  * that sent an event and got no answer decides it offline and sends it
  * again marked so
  * (core/journal.h, journal_mark_offline), and one the server lost after
@@ -277,6 +278,7 @@ static int event_hash(json_t *ev, char hash[HASH_HEX_LEN])
         json_object_del(content, "served");
         json_object_del(content, "resent");
         json_object_del(content, "snapshot_version");
+        json_object_del(content, "snapshot_hash");
     }
     if (!content || !(text = json_dumps(content, JSON_COMPACT | JSON_SORT_KEYS))) {
         json_decref(content);

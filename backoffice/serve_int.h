@@ -118,11 +118,14 @@ cp_err serve_offline_check(const serve_req *r, const char *at, int64_t seq, cons
                            json_t **answer);
 
 /* The snapshot an offline charge was decided from (its "snapshot_version",
- * a version the store reached) and the start of the window of offline
- * charges before its tap, into req: the meal is charged the price that
- * snapshot held, which the terminal printed, when it was still in effect
- * then (core/ledger.h). from holds the time. */
-void serve_offline_seen(const serve_req *r, const json_t *ev, charge_req *req,
-                        char from[CP_TIME_ISO_LEN]);
+ * a version of this store's history: "snapshot_hash" is its audit entry's
+ * hash) and the start of the window of offline charges before its tap,
+ * into req: the meal is charged the price that snapshot held, which the
+ * terminal printed, when it was still in effect then (core/ledger.h); a
+ * version of another history (a store restored from an older copy) is
+ * left out: the price at the tap. from holds the time. CP_OK or the
+ * store's error. */
+cp_err serve_offline_seen(const serve_req *r, const json_t *ev, charge_req *req,
+                          char from[CP_TIME_ISO_LEN]);
 
 #endif

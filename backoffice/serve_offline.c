@@ -157,16 +157,47 @@ cp_err serve_offline_check(const serve_req *r, const char *at, int64_t seq, cons
     return CP_OK;
 }
 
-void serve_offline_seen(const serve_req *r, const json_t *ev, charge_req *req,
-                        char from[CP_TIME_ISO_LEN])
+/* Whether version is one of this store's history (*ours): its audit
+ * entry has the hash the snapshot gave (hash; NULL: a terminal of before,
+ * which sends none: a version the store has reached). A store restored
+ * from an older copy reaches the same numbers again with other entries:
+ * the prices "of" such a version were another store's (review K2-3). */
+static cp_err our_version(const serve_req *r, int64_t version, const char *hash, int *ours)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM audit WHERE seq = ?1 AND (CAST(?2 AS TEXT) IS NULL OR hash = ?2)";
+    db_stmt *st = db_prepare(r->d, sql);
+    int64_t n = 0;
+    cp_err err;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_int64(st, 1, version);
+    if (hash)
+        db_bind_text(st, 2, hash);
+    else
+        db_bind_null(st, 2);
+    err = db_step_int64(r->d, st, &n);
+    *ours = n > 0;
+    return err;
+}
+
+cp_err serve_offline_seen(const serve_req *r, const json_t *ev, charge_req *req,
+                          char from[CP_TIME_ISO_LEN])
 {
     json_t *v = json_object_get(ev, "snapshot_version");
+    const char *hash = json_string_value(json_object_get(ev, "snapshot_hash"));
+    int ours = 0;
     cp_time tap, t;
+    cp_err err;
 
     if (!json_is_integer(v) || json_integer_value(v) <= 0 || clock_parse(req->at, &tap))
-        return;
+        return CP_OK;
+    if ((err = our_version(r, json_integer_value(v), hash, &ours)) || !ours)
+        return err;
     t = clock_add_seconds(&tap, -(long)r->offline_max_age_days * 86400);
     clock_iso(&t, from);
     req->snapshot_version = json_integer_value(v);
     req->snapshot_from = from;
+    return CP_OK;
 }

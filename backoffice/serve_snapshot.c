@@ -67,6 +67,24 @@ static cp_err store_version(db *d, int64_t *v)
     return err;
 }
 
+/* The hash of the audit entry of seq version, into o's "version_hash": what
+ * tells this store's version V from the V of a store restored from an
+ * older copy, whose entries after the copy are another history (an
+ * offline meal names both: serve_offline.c). None for version 0. */
+static cp_err version_hash(db *d, int64_t version, json_t *o)
+{
+    db_stmt *st = db_prepare(d, "SELECT hash FROM audit WHERE seq = ?1");
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_int64(st, 1, version);
+    if ((rc = db_step(st)) == DB_ROW)
+        json_object_set_new(o, "version_hash", jsonl_str(db_col_text(st, 0)));
+    db_reset(st);
+    return rc == DB_ERROR ? db_fail(d, "reading the store's version") : CP_OK;
+}
+
 /* The highest audit seq of a block or unblock: the block list's version. */
 static cp_err block_version(db *d, int64_t *v)
 {
@@ -475,6 +493,8 @@ static cp_err fill(const serve_req *r, int64_t since, const char *after, int64_t
         since = -1;
     clock_date(&now, date);
     json_object_set_new(o, "version", json_integer((json_int_t)version));
+    if ((err = version_hash(r->d, version, o)))
+        return err;
     json_object_set_new(o, "block_version", json_integer((json_int_t)blocks));
     json_object_set_new(o, "business_date", json_string(date));
     json_object_set_new(o, "canteen", jsonl_str(r->info->canteen));

@@ -307,10 +307,10 @@ cp_err journal_retract(journal *j, int64_t seq)
 }
 
 /* The body of seq with "offline": true (and "served": false when the
- * terminal refused it, "snapshot_version" when > 0), malloc'd; NULL in
+ * terminal refused it, and the members of decided), malloc'd; NULL in
  * *out when seq is not in the journal undelivered. In the open
  * transaction. */
-static cp_err offline_body(journal *j, int64_t seq, int served, int64_t snapshot_version,
+static cp_err offline_body(journal *j, int64_t seq, int served, const json_t *decided,
                            char **out)
 {
     db_stmt *st = db_prepare(j->d, "SELECT body FROM journal_events"
@@ -328,8 +328,7 @@ static cp_err offline_body(journal *j, int64_t seq, int served, int64_t snapshot
     if (!(ev = json_loads(text, 0, NULL)) ||
         json_object_set_new(ev, "offline", json_true()) ||
         (!served && json_object_set_new(ev, "served", json_false())) ||
-        (snapshot_version > 0 &&
-         json_object_set_new(ev, "snapshot_version", json_integer(snapshot_version))) ||
+        (decided && json_object_update(ev, (json_t *)decided)) ||
         !(*out = json_dumps(ev, JSON_COMPACT)))
         err = cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
 out:
@@ -338,7 +337,7 @@ out:
     return err;
 }
 
-cp_err journal_mark_offline(journal *j, int64_t seq, int served, int64_t snapshot_version,
+cp_err journal_mark_offline(journal *j, int64_t seq, int served, const json_t *decided,
                             int *marked)
 {
     db_stmt *st;
@@ -350,7 +349,7 @@ cp_err journal_mark_offline(journal *j, int64_t seq, int served, int64_t snapsho
      * the read and the write */
     if ((err = db_begin(j->d)))
         return err;
-    if ((err = offline_body(j, seq, served, snapshot_version, &body)) || !body)
+    if ((err = offline_body(j, seq, served, decided, &body)) || !body)
         goto out;
     if (!(st = db_prepare(j->d, "UPDATE journal_events SET body = ?, offline = 1"
                                 " WHERE seq = ? AND delivered = 0"))) {

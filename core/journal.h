@@ -12,8 +12,8 @@
  * An event's body is the JSON text exactly as it is sent, fixed when it is
  * appended: the same id sent again with other content is refused by the
  * server as a conflict. The one change allowed is its "offline" and
- * "served" flags and the "snapshot_version" it was decided from, set while
- * it is undelivered (journal_mark_offline). */
+ * "served" flags and what it says of the snapshot it was decided from, set
+ * while it is undelivered (journal_mark_offline). */
 #ifndef CP_JOURNAL_H
 #define CP_JOURNAL_H
 
@@ -54,14 +54,15 @@ cp_err journal_retract(journal *j, int64_t seq);
 
 /* Rewrites the undelivered event seq as decided offline ("offline": true
  * in its body, "served": false when the terminal refused it, and the
- * "snapshot_version" it was decided from when > 0), in one transaction:
+ * members of decided: what it says of the snapshot it was decided from,
+ * "snapshot_version" and "snapshot_hash"), in one transaction:
  * for the event that was being sent when the server stopped answering. The
  * server leaves these out of the content it compares (doc/protocol.md), so
  * the same id with them changed is no conflict; not yet applied there, a
  * served one is posted as the offline charge it was (at the price of that
  * snapshot) and a refused one charges nothing. *marked 0 when seq was
  * delivered meanwhile (or is not in the journal): nothing changed. */
-cp_err journal_mark_offline(journal *j, int64_t seq, int served, int64_t snapshot_version,
+cp_err journal_mark_offline(journal *j, int64_t seq, int served, const json_t *decided,
                             int *marked);
 
 /* Up to limit events not yet delivered, oldest first, into *out (n of

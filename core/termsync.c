@@ -361,13 +361,32 @@ static json_t *answer_of(termsync *t, int64_t seq)
     return a;
 }
 
-/* Puts the version of the snapshot held into an event decided offline. */
-static cp_err with_snapshot_version(const termsync *t, json_t *event)
+/* What an event decided offline says of the snapshot held: its version
+ * and the hash the server gave with it (a new reference; an empty object
+ * before the first snapshot, NULL when out of memory). The server charges
+ * a meal the price that snapshot held (doc/protocol.md). */
+static json_t *snapshot_fields(const termsync *t)
 {
-    if (t->snapshot_version > 0 &&
-        json_object_set_new(event, "snapshot_version", json_integer(t->snapshot_version)))
-        return cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
-    return CP_OK;
+    const char *hash = termsync_text(t->snapshot, "version_hash");
+    json_t *f = json_object();
+
+    if (f && t->snapshot_version > 0 &&
+        (json_object_set_new(f, "snapshot_version", json_integer(t->snapshot_version)) ||
+         (*hash && json_object_set_new(f, "snapshot_hash", json_string(hash))))) {
+        json_decref(f);
+        return NULL;
+    }
+    return f;
+}
+
+/* Puts snapshot_fields into an event decided offline. */
+static cp_err with_snapshot(const termsync *t, json_t *event)
+{
+    json_t *f = snapshot_fields(t);
+    int bad = !f || json_object_update(event, f);
+
+    json_decref(f);
+    return bad ? cp_fail(CP_ERR_NOMEM, "out of memory writing the journal") : CP_OK;
 }
 
 /* The event seq was sent and no answer came: the server may or may not
@@ -386,7 +405,12 @@ static cp_err decide_in_flight(termsync *t, json_t *event, termsync_decide decid
 
     /* not marked: an answer covered it meanwhile (it cannot, the link
      * being one thread; said for the reader) */
-    return journal_mark_offline(t->j, seq, served, t->snapshot_version, &marked);
+    json_t *f = snapshot_fields(t);
+    cp_err err = f ? journal_mark_offline(t->j, seq, served, f, &marked)
+                   : cp_fail(CP_ERR_NOMEM, "out of memory writing the journal");
+
+    json_decref(f);
+    return err;
 }
 
 cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_decide decide,
@@ -416,8 +440,7 @@ cp_err termsync_submit(termsync *t, const char *kind, json_t *event, termsync_de
          * with the version of the snapshot it decided from: a meal is
          * charged the price that snapshot held, the one it printed */
         res->state = TERMSYNC_NO_ANSWER;
-        if (decide(ctx, event) &&
-            !(err = with_snapshot_version(t, event)))
+        if (decide(ctx, event) && !(err = with_snapshot(t, event)))
             err = journal_append(t->j, kind, event, 1, &res->seq);
         return err;
     }
