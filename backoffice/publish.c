@@ -279,6 +279,32 @@ static cp_err insert_rows(db *d, const char *pub_id, const metrics_table *t)
  * publication says so in its reason, which the chain hashes (no column
  * needed: the hashes of older rows stay as they are). *reason gets what is
  * recorded (NULL when none; the caller frees it). */
+/* What of the span was written (append-only rows: a count grows with
+ * each): its sales, the voids of them and its weighings, into n[3]. Read
+ * with the list, and again where the publication is recorded: a meal or a
+ * tray that came in between (an offline one of the month, while the files
+ * were written) would be under a list computed without it (review K2-1). */
+static cp_err month_written(db *d, const metrics_span *span, int64_t n[3])
+{
+    static const char sql[] =
+        "SELECT (SELECT count(*) FROM sales WHERE business_date BETWEEN ?1 AND ?2),"
+        " (SELECT count(*) FROM voids v JOIN sales s ON s.id = v.sale_id"
+        "   WHERE s.business_date BETWEEN ?1 AND ?2),"
+        " (SELECT count(*) FROM waste_records WHERE business_date BETWEEN ?1 AND ?2)";
+    db_stmt *st = db_prepare(d, sql);
+    int rc;
+
+    if (!st)
+        return CP_ERR_DB;
+    db_bind_text(st, 1, span->from);
+    db_bind_text(st, 2, span->to);
+    if ((rc = db_step(st)) == DB_ROW)
+        for (int k = 0; k < 3; k++)
+            n[k] = db_col_int64(st, k);
+    db_reset(st);
+    return rc == DB_ROW ? CP_OK : db_fail(d, "reading the month's records");
+}
+
 static cp_err check_delivered(db *d, const metrics_span *span, const publish_req *req,
                               char **reason)
 {
@@ -331,6 +357,7 @@ cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
     char *reason = NULL;
     metrics_span span;
     db_stmt *st;
+    int64_t seen[3] = {0}, now_written[3] = {0};
     int version, written = 0;
     cp_time now;
     cp_err err;
@@ -380,6 +407,8 @@ cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
     err = refuse_empty(d, &span, &req->opts);
     if (!err)
         err = refuse_underived(d, &span);
+    if (!err)
+        err = month_written(d, &span, seen);
     if (!err)
         err = metrics_departments(d, &span, &req->opts, &t);
     db_rollback(d);
@@ -449,6 +478,17 @@ cp_err publish_redblack(db *d, const publish_req *req, publish_res *res)
             err = cp_fail(CP_ERR_EXISTS, "%s was published by someone else meanwhile (%s): "
                           "nothing was recorded; see `cleanplate-office publications`",
                           span.label, again_id);
+            goto fail;
+        }
+        /* under the writers' lock: nothing of the month comes in now */
+        if ((err = month_written(d, &span, now_written)))
+            goto fail;
+        if (memcmp(seen, now_written, sizeof seen) != 0) {
+            err = cp_fail(CP_ERR_BUSY, "records of %s came in while its list was made (%lld "
+                          "sales, %lld voids, %lld weighings, then %lld, %lld, %lld): nothing "
+                          "was recorded; publish again", span.label, (long long)seen[0],
+                          (long long)seen[1], (long long)seen[2], (long long)now_written[0],
+                          (long long)now_written[1], (long long)now_written[2]);
             goto fail;
         }
     }

@@ -12,7 +12,7 @@ libusb-1.0-0-dev libserialport-dev libncurses-dev
 libhpdf-dev libqrencode-dev fonts-arphic-uming
 libmicrohttpd-dev libcurl4-openssl-dev curl
 libcmocka-dev umockdev libumockdev-dev
-poppler-utils tmux chromium groff-base man-db python3
+poppler-utils tmux chromium groff-base man-db python3 jq strace
 clang libclang-rt-14-dev
 "
 
