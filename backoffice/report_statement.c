@@ -119,6 +119,26 @@ typedef struct statement {
     int64_t cash, subsidy;
 } statement;
 
+/* One line of the text table: each cell padded by the columns it takes on
+ * screen (core/utf8.h, utf8_pad), so that an amount stands under its
+ * heading in Chinese too; the time column as wide as a time shows in the
+ * language (2026年11月20日 12:00 takes 20). */
+static void table_row(FILE *f, const char *const cell[7])
+{
+    static const int cols[6] = {0, 9, 9, 10, 12, 34};
+    char when[CLOCK_SHOW_LEN];
+    int time_cols = utf8_width(clock_show_iso("2026-12-31T23:59:00", when));
+
+    utf8_pad(f, cell[0], time_cols < 16 ? 16 : time_cols, false);
+    for (int k = 1; k < 5; k++) {
+        fputc(' ', f);
+        utf8_pad(f, cell[k], cols[k], true);
+    }
+    fputs("  ", f);
+    utf8_pad(f, cell[5], cols[5], false);
+    fprintf(f, " %s\n", cell[6]);
+}
+
 static void line(statement *s, const char *at, const char *ref, const char *what,
                  int64_t cash, int64_t subsidy)
 {
@@ -137,9 +157,10 @@ static void line(statement *s, const char *at, const char *ref, const char *what
         csvout_end_row(&s->w);
         return;
     }
-    fprintf(s->f, "%-16s %9s %9s %10s %12s  %-34s %s\n", *at ? clock_show_iso(at, when) : "",
-            change(cash, m[0]), change(subsidy, m[1]), money_format(s->cash, m[2]),
-            money_format(s->subsidy, m[3]), ref, what);
+    table_row(s->f, (const char *const[7]){*at ? clock_show_iso(at, when) : "",
+                                           change(cash, m[0]), change(subsidy, m[1]),
+                                           money_format(s->cash, m[2]),
+                                           money_format(s->subsidy, m[3]), ref, what});
 }
 
 /* The lines of the month, from the balances at its start. */
@@ -201,8 +222,8 @@ cp_err report_statement(db *d, const char *staff_no, const char *month, int csv,
         fprintf(f, _("Statement of %s (%s), %s, %s, for %s%s\n"), name, staff_no, dept,
                 names_show(d, NAMES_CATEGORY, category, shown), month,
                 strcmp(status, "left") == 0 ? _(" (has left)") : "");
-        fprintf(f, "%-16s %9s %9s %10s %12s  %-34s %s\n", _("TIME"), _("CASH"), _("SUBSIDY"),
-                _("CASH LEFT"), _("SUBSIDY LEFT"), _("REFERENCE"), _("WHAT"));
+        table_row(f, (const char *const[7]){_("TIME"), _("CASH"), _("SUBSIDY"), _("CASH LEFT"),
+                                             _("SUBSIDY LEFT"), _("REFERENCE"), _("WHAT")});
     }
     line(&s, "", "", _("balance at the start of the month"), 0, 0);
     if ((err = moves(&s, diner, first, next)))

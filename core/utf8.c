@@ -9,6 +9,7 @@
 #include "core/err.h"
 
 #include <stdio.h>
+#include <wchar.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -295,4 +296,50 @@ cp_err utf8_name_valid(const char *what, const char *s, size_t max)
     }
     return cp_fail(CP_ERR_INVALID, "%s has %zu characters, at most %zu: shorten it (screens, "
                    "receipts and lists show a name whole)", what, utf8_chars(s), max);
+}
+
+/* Whether cp is an East Asian wide or fullwidth character (Unicode's
+ * EastAsianWidth W and F: the blocks a canteen's names and text use). */
+static bool wide(uint32_t cp)
+{
+    return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0x303e) ||
+           (cp >= 0x3041 && cp <= 0x33ff) || (cp >= 0x3400 && cp <= 0x4dbf) ||
+           (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0xa000 && cp <= 0xa4cf) ||
+           (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
+           (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+           (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1f64f) ||
+           (cp >= 0x20000 && cp <= 0x3fffd);
+}
+
+int utf8_width(const char *s)
+{
+    size_t len = strlen(s), n;
+    uint32_t cp;
+    int w = 0, c;
+
+    for (; len > 0; s += n, len -= n) {
+        if (!(n = utf8_char(s, len, &cp))) {
+            n = 1;
+            w++;
+            continue;
+        }
+        /* a combining mark or a joiner takes no column in any locale that
+         * knows it; the wide ones are told by their blocks */
+        c = wide(cp) ? 2 : wcwidth((wchar_t)cp);
+        w += c < 0 ? 1 : c;
+    }
+    return w;
+}
+
+void utf8_pad(FILE *f, const char *s, int cols, bool right)
+{
+    int pad = cols - utf8_width(s);
+
+    if (right)
+        for (; pad > 0; pad--)
+            fputc(' ', f);
+    fputs(s, f);
+    if (!right)
+        for (; pad > 0; pad--)
+            fputc(' ', f);
 }

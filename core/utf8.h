@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,19 @@ size_t utf8_chars(const char *s);
  * joiner, a variation selector or a skin tone with the character before it
  * (unless that character and its marks alone are longer than max). */
 size_t utf8_cut(const char *s, size_t len, size_t max);
+
+/* The columns s takes on a terminal or in a text table: two for a wide
+ * (East Asian) character, none for a combining mark, one for the rest; a
+ * byte that starts no character takes one. In any locale: wcwidth knows
+ * nothing of Chinese in "C", and a statement printed there lost its
+ * columns. */
+int utf8_width(const char *s);
+
+/* Writes s to f and spaces after it (left) or before it (right) up to cols
+ * columns by utf8_width; s wider than cols is written whole. For text
+ * tables: printf's %-16s counts bytes, and a Chinese word of 6 bytes takes
+ * 4 columns, so the amounts of a line stood under another heading. */
+void utf8_pad(FILE *f, const char *s, int cols, bool right);
 
 /* Copies src into dst of size bytes (always NUL-terminated when size > 0).
  * Text that does not fit is cut with utf8_cut and ends with "…" (when size

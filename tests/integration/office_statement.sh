@@ -73,6 +73,26 @@ awk -F, 'NR == 2 { c = $(NF-1) * 100; s = $NF * 100 }
          END { exit bad != "" }' "$TMPDIR/nov.csv" || fail "CSV does not add up: $(cat "$TMPDIR/nov.csv")"
 grep -qF ",\"'=1+2 at POS1\"," "$TMPDIR/nov.csv" || fail "a formula in the CSV: $(cat "$TMPDIR/nov.csv")"
 
+# in Chinese each amount stands under its heading, by the columns a
+# character takes on screen (review U1: printf's widths count bytes, and
+# the subsidy charge stood under 现金余额)
+LANG=zh_CN.UTF-8 "$OFFICE" report statement S0001 --month 2026-11 >"$TMPDIR/zh.txt" 2>/dev/null ||
+    fail "the statement in Chinese"
+python3 - "$TMPDIR/zh.txt" <<'PY' || fail "the Chinese columns: $(cat "$TMPDIR/zh.txt")"
+import re, sys, unicodedata
+def w(s): return sum(2 if unicodedata.east_asian_width(c) in 'WF' else 1 for c in s)
+lines = open(sys.argv[1], encoding='utf-8').read().splitlines()
+head = lines[1]
+# the right end of each amount heading, by display columns
+ends = {m.group(): w(head[:m.end()]) for m in re.finditer(r'\S+', head)}
+for l in lines[2:]:
+    if not re.match(r'\d{4}年', l):
+        continue
+    amounts = [w(l[:m.end()]) for m in re.finditer(r'[-+]?\d+\.\d\d', l)]
+    # the balances are the last two amounts: under 现金余额 and 补贴余额
+    if amounts[-2:] != [ends['现金余额'], ends['补贴余额']]:
+        sys.exit('%s: %s, headings end at %s' % (l, amounts, ends))
+PY
 must_fail "no diner with staff number 'S9999'" "$OFFICE" report statement S9999
 must_fail "not a month" "$OFFICE" report statement S0001 --month 2026-13
 "$OFFICE" verify >/dev/null || fail "verify"

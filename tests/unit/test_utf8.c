@@ -234,6 +234,30 @@ static void test_repair(void **state)
 
 /* A name people read: one line, something that shows, at most max characters
  * of any script. */
+/* Columns on screen, in any locale: Chinese two each, a combining mark
+ * none; and a cell padded by them. */
+static void test_width_and_pad(void **state)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    (void)state;
+    assert_int_equal(utf8_width("abc"), 3);
+    assert_int_equal(utf8_width("现金余额"), 8);
+    assert_int_equal(utf8_width("2026年11月20日 12:00"), 20);
+    assert_int_equal(utf8_width("ＦＰ１"), 6);
+    assert_int_equal(utf8_width("\xff"), 1);
+    assert_non_null(f = open_memstream(&text, &len));
+    utf8_pad(f, "补贴", 6, true);
+    utf8_pad(f, "|", 1, false);
+    utf8_pad(f, "编号", 6, false);
+    utf8_pad(f, "|太长的名字|", 3, false);
+    fclose(f);
+    assert_string_equal(text, "  补贴|编号  |太长的名字|");
+    free(text);
+}
+
 static void test_name_check(void **state)
 {
     (void)state;
@@ -266,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_error_detail),
         cmocka_unit_test(test_repair),
         cmocka_unit_test(test_name_check),
+        cmocka_unit_test(test_width_and_pad),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
