@@ -204,8 +204,17 @@ void rules_word(const charge_facts *f, const charge_outcome *o, char *msg, size_
                "the card", text(f->card_no));
         break;
     case RULES_CARD_BLOCKED:
-        refuse(msg, size, "card %s is blocked (%s): keep the card and send the diner to the "
-               "office", text(f->card_no), names_builtin(NAMES_CARD, text(f->card_status)));
+        /* blocked for an offline overdraft, the card is the diner's still:
+         * a top-up brings it back (review U4: the cashier was told to keep
+         * it, as a lost one) */
+        if (strcmp(text(f->card_status), "blocked_offline") == 0)
+            refuse(msg, size, "card %s is stopped: a meal served offline took the wallet below "
+                   "its limit; give the card back, it works again once the diner tops up at "
+                   "the office", text(f->card_no));
+        else
+            refuse(msg, size, "card %s is blocked (%s): keep the card and send the diner to "
+                   "the office", text(f->card_no),
+                   names_builtin(NAMES_CARD, text(f->card_status)));
         break;
     case RULES_DINER_INACTIVE:
         refuse(msg, size, "%s (%s) is %s: send the diner to the office", text(f->name),

@@ -185,8 +185,13 @@ static cp_err load_record(db *d, const char *id, const char *placement, int64_t 
     db_reset(st);
     if (rc != DB_ROW)
         return rc == DB_DONE ? CP_OK : db_fail(d, "reading the waste record");
+    /* only a weighing that counts is a clean plate: one below its tare, or
+     * one no scale can show, was thanked for a clean plate at the station
+     * (review U6) while no rate counted it */
     res->clean_plate = strcmp(res->stage, "plate") == 0 &&
-                       !(res->flags & WASTE_FLAG_OVERLOAD) && res->net_g <= clean_g;
+                       !(res->flags & (WASTE_FLAG_OVERLOAD | WASTE_FLAG_NEGATIVE |
+                                       WASTE_FLAG_IMPOSSIBLE | WASTE_FLAG_VOIDED)) &&
+                       res->net_g >= 0 && res->net_g <= clean_g;
     res->rate_of_department = dept_id > 0;
     if (waste_clean_rate(d, dept_id, canteen_id, res->business_date, clean_g, &res->rate_clean,
                          &res->rate_trays))

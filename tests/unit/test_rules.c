@@ -118,7 +118,12 @@ static void test_card_and_diner(void **state)
     assert_string_equal(msg, "card 0004123456 is blocked (lost): keep the card and send the "
                              "diner to the office");
     f.card_status = "blocked_offline";
-    refused(&f, CP_ERR_CARD_BLOCKED, RULES_CARD_BLOCKED);
+    o = refused(&f, CP_ERR_CARD_BLOCKED, RULES_CARD_BLOCKED);
+    rules_word(&f, &o, msg, sizeof msg);
+    /* the diner's card still: handed back, not kept as a lost one */
+    assert_string_equal(msg, "card 0004123456 is stopped: a meal served offline took the wallet "
+                             "below its limit; give the card back, it works again once the "
+                             "diner tops up at the office");
     f = lunch();
     f.diner_status = "suspended";
     o = refused(&f, CP_ERR_DINER_INACTIVE, RULES_DINER_INACTIVE);

@@ -88,12 +88,13 @@ static void test_negative_and_no_meal(void **state)
     assert_int_equal(r.tare_g, 300);
     assert_int_equal(r.net_g, -20);
     assert_int_equal(r.flags, WASTE_FLAG_NEGATIVE | WASTE_FLAG_NO_MEAL);
+    /* no 光盘 ✓ for a tray that weighed less than its tare (review U6) */
+    assert_false(r.clean_plate);
     assert_string_equal(r.name, "张伟");
     assert_string_equal(r.staff_no, "S001");
     assert_string_equal(r.department_code, "D01");
     assert_string_equal(r.department, "办公室");
     assert_string_equal(r.sale_id, "");
-    assert_true(r.clean_plate); /* nothing on the tray */
     assert_int_equal(fixture_int(d, "SELECT net_g FROM waste_records"), -20);
     {
         char text[64];
