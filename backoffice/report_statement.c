@@ -46,7 +46,8 @@ static const char moves_sql[] =
     " sum(CASE WHEN l.wallet = 'cash' THEN l.amount_fen ELSE 0 END),"
     " sum(CASE WHEN l.wallet = 'subsidy' THEN l.amount_fen ELSE 0 END),"
     " max(coalesce(l.ref, '')), max(coalesce(l.terminal, '')), max(coalesce(s.kind, '')),"
-    " max(coalesce(p.name, '')), coalesce(r.created_at, l.created_at)"
+    " max(coalesce(p.name, '')), coalesce(r.created_at, l.created_at),"
+    " max(CASE WHEN s.offline = 1 THEN coalesce(s.request_id, '') ELSE '' END)"
     " FROM ledger l LEFT JOIN sales s ON s.id = l.sale_id"
     " LEFT JOIN meal_periods p ON p.id = s.period_id"
     " LEFT JOIN charge_requests r ON r.request_id = s.request_id AND l.kind = 'charge'"
@@ -57,7 +58,7 @@ static const char moves_sql[] =
 
 enum {
     M_AT, M_KIND, M_REF_ID, M_CASH, M_SUBSIDY, M_REF, M_TERMINAL, M_SALE_KIND, M_PERIOD,
-    M_POSTED,
+    M_POSTED, M_OFFLINE_REQ,
 };
 
 /* What a movement was, in the reader's words, into buf. */
@@ -70,12 +71,21 @@ static const char *what_of(db *d, db_stmt *st, char *buf, size_t size)
         const char *posted = db_col_text(st, M_POSTED);
         char what[256], when[CLOCK_SHOW_LEN];
 
+        char place[160];
+
         if (strcmp(db_col_text(st, M_SALE_KIND), "items") == 0)
-            utf8_format(what, sizeof what, _("items at %s"), db_col_text(st, M_TERMINAL));
+            utf8_format(place, sizeof place, _("items at %s"), db_col_text(st, M_TERMINAL));
         else
-            utf8_format(what, sizeof what, _("%s at %s"),
+            utf8_format(place, sizeof place, _("%s at %s"),
                         names_show(d, NAMES_PERIOD, db_col_text(st, M_PERIOD), shown),
                         db_col_text(st, M_TERMINAL));
+        /* served offline: its receipt bore the terminal's number for it,
+         * not the sale's, which was not known yet (review U2) */
+        if (*db_col_text(st, M_OFFLINE_REQ))
+            utf8_format(what, sizeof what, _("%s, receipt %s"), place,
+                        db_col_text(st, M_OFFLINE_REQ));
+        else
+            utf8_format(what, sizeof what, "%s", place);
         /* a meal served offline, posted when its terminal was back */
         if (strncmp(posted, db_col_text(st, M_AT), 16) > 0)
             utf8_format(buf, size, _("%s, posted %s"), what, clock_show_iso(posted, when));

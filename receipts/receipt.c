@@ -180,6 +180,13 @@ cp_err receipt_encode_sale(escpos *e, const receipt_sale *s)
     money_line(e, lbl(e, "Paid by cash"), s->cash_fen);
     money_line(e, lbl(e, "Subsidy left"), s->subsidy_left_fen);
     money_line(e, lbl(e, "Cash left"), s->cash_left_fen);
+    /* decided without the server: the split and the balances are what
+     * this terminal last knew (a meal at another line since changes them:
+     * review U2), and the number is the one the statement shows it by */
+    if (s->offline)
+        escpos_wrap(e, lbl(e, "Offline: paid by and left as this terminal last knew; the "
+                              "statement is the record (it shows this sale by the number above)"),
+                    c);
     escpos_rule(e, '-', c);
     if (s->sale_no && *s->sale_no) {
         escpos_set_align(e, ESCPOS_CENTER);

@@ -49,7 +49,7 @@ want="0.00 0.00 balance at the start of the month
 2026-11-19 12:00 -8.00 50.00 2.00 POS1-000001 lunch at POS1
 2026-11-19 17:30 -6.00 -2.00 44.00 0.00 $dinner =1+2 at POS1
 2026-11-19 17:30 +6.00 +2.00 50.00 2.00 $dinner void: the sale's money back
-2026-11-18 12:04 -6.00 -2.00 44.00 0.00 POS5-000001 lunch at POS5, posted 2026-11-20 09:00
+2026-11-18 12:04 -6.00 -2.00 44.00 0.00 POS5-000001 lunch at POS5, receipt POS5/1, posted 2026-11-20 09:00
 44.00 0.00 balance at the end of the month"
 [ "$body" = "$want" ] || fail "statement lines:
 $body
