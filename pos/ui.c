@@ -47,6 +47,17 @@ static int edit_field(ui *u, int key, int is_char)
     }
     if (!is_char)
         return 0;
+    /* an offered value is replaced by what is typed, or cleared by
+     * Backspace: typing "42" after the last sale's POS1-000003 made
+     * POS1-000003 42 (review U5) */
+    if (f->offered) {
+        f->offered = 0;
+        f->buf[0] = '\0';
+        n = 0;
+        u->dirty = 1;
+        if (key == 127 || key == 8)
+            return 1;
+    }
     if (key == 127 || key == 8) {
         /* one UTF-8 character back */
         while (n > 0 && ((unsigned char)f->buf[n - 1] & 0xC0) == 0x80)

@@ -28,6 +28,8 @@ typedef struct ui_field {
     const char *label;
     char buf[64];
     int secret;
+    int offered; /* buf holds what the form offered (the last sale's number):
+                  * the first key typed replaces it, as a selected text */
 } ui_field;
 
 typedef struct ui_line {

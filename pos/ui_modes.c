@@ -266,10 +266,17 @@ void ui_go_void(ui *u)
                                          N_("Reason"), NULL};
     static const int secret[] = {0, 0, 1, 0};
     char last[IDS_LEN];
+    cp_err err = till_last_sale(u->c->t, last);
 
+    /* a void needs the server: said before the manager types a PIN */
+    if (err == CP_ERR_DISCONNECTED) {
+        ui_say(u, SCREEN_BAD, "%s", cp_detail());
+        return;
+    }
     set_mode(u, UI_VOID, labels, secret);
-    if (till_last_sale(u->c->t, last) == CP_OK) {
+    if (err == CP_OK) {
         snprintf(u->f[0].buf, sizeof u->f[0].buf, "%s", last);
+        u->f[0].offered = 1;
         till_sale_brief(u->c->t, last, u->form_note, sizeof u->form_note);
     }
     ui_say(u, SCREEN_NORMAL, "void: Enter takes the last sale; a manager types name and PIN");
@@ -497,6 +504,10 @@ void ui_form_enter(ui *u)
             return;
         }
         if (err) {
+            /* cleared: a name and a PIN typed next, by a manager who did not
+             * see the form stay here, showed in clear in this field */
+            u->f[0].buf[0] = '\0';
+            u->dirty = 1;
             ui_say(u, SCREEN_BAD, "%s: type the number printed on the receipt", cp_detail());
             return;
         }

@@ -1367,7 +1367,8 @@ static void test_offline_posts_over_limit(void **state)
     /* online, the card is refused until a top-up */
     fixture_at("2026-11-21T12:00:00");
     assert_int_equal(tap(d, "POS1", "0000000001", &r), CP_ERR_CARD_BLOCKED);
-    assert_non_null(strstr(r.message, "blocked (blocked_offline)"));
+    assert_non_null(strstr(r.message, "is stopped: a meal served offline took the wallet below its "
+                                      "limit; give the card back"));
 }
 
 /* Only an unknown card, no period at the tap or no price refuse an offline charge. */
