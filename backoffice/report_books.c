@@ -7,6 +7,7 @@
 #include "backoffice/csvout.h"
 #include "core/clock.h"
 #include "core/money.h"
+#include "core/utf8.h"
 #include "core/names.h"
 #include "core/nls.h"
 
@@ -38,6 +39,22 @@ static int valid_date(const char *s)
     return clock_parse(iso, &t) == CP_OK;
 }
 
+/* The text table's columns: a cashier's or a period's name (padded by the
+ * columns it takes on screen: a Chinese name of 3 characters is 9 bytes
+ * and 6 columns), then the counts and amounts, right-aligned. */
+static const int sales_cols[7] = {16, -7, -6, -12, -12, -12, -12};
+
+static void sales_text_row(FILE *f, const char *key, const int64_t v[6])
+{
+    char n[2][24], m[4][MONEY_STR_LEN];
+
+    snprintf(n[0], sizeof n[0], "%lld", (long long)v[0]);
+    snprintf(n[1], sizeof n[1], "%lld", (long long)v[1]);
+    utf8_row(f, (const char *const[7]){key, n[0], n[1], money_format(v[2], m[0]),
+                                      money_format(v[3], m[1]), money_format(v[4], m[2]),
+                                      money_format(v[5], m[3])}, sales_cols, 7);
+}
+
 cp_err report_sales(db *d, const char *from, const char *to, const char *by, int csv, FILE *f)
 {
 #define SALES_SQL(KEY)                                                                         \
@@ -61,7 +78,7 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
                                                     : NULL;
     db_stmt *st;
     int64_t tot[6] = {0};
-    char m[4][MONEY_STR_LEN], head[128], shown[NAMES_SIZE];
+    char head[128], shown[NAMES_SIZE];
     csvout w;
     int rc;
 
@@ -84,8 +101,8 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
                  by, sql == by_period ? "period_name," : "");
         csvout_header(&w, head);
     } else
-        fprintf(f, "%-16s %7s %6s %12s %12s %12s %12s\n", by, "sales", "voids", "total",
-                "subsidy", "cash", "voided");
+        utf8_row(f, (const char *const[7]){by, "sales", "voids", "total", "subsidy", "cash",
+                                          "voided"}, sales_cols, 7);
     while ((rc = db_step(st)) == DB_ROW) {
         const char *key = db_col_text(st, 0);
         int64_t v[6];
@@ -98,9 +115,7 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
                                                    : names_show(d, NAMES_PERIOD, key, shown);
             sales_csv_row(&w, key, name, v);
         } else {
-            fprintf(f, "%-16s %7lld %6lld %12s %12s %12s %12s\n", key, (long long)v[0],
-                    (long long)v[1], money_format(v[2], m[0]), money_format(v[3], m[1]),
-                    money_format(v[4], m[2]), money_format(v[5], m[3]));
+            sales_text_row(f, key, v);
         }
     }
     db_reset(st);
@@ -110,12 +125,7 @@ cp_err report_sales(db *d, const char *from, const char *to, const char *by, int
         sales_csv_row(&w, "total", sql == by_period ? "" : NULL, tot);
         return csvout_finish(&w);
     }
-    money_format(tot[2], m[0]);
-    money_format(tot[3], m[1]);
-    money_format(tot[4], m[2]);
-    money_format(tot[5], m[3]);
-    fprintf(f, "%-16s %7lld %6lld %12s %12s %12s %12s\n", "total", (long long)tot[0],
-            (long long)tot[1], m[0], m[1], m[2], m[3]);
+    sales_text_row(f, "total", tot);
     return ferror(f) ? cp_fail(CP_ERR_IO, "could not write the report") : CP_OK;
 }
 

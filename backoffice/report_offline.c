@@ -49,14 +49,29 @@ static void offline_csv_row(csvout *w, db_stmt *st, int blocked)
     csvout_end_row(w);
 }
 
+/* A line of the text table, each cell padded by the columns it takes on
+ * screen (core/utf8.h): headings and times in Chinese are wider than their
+ * bytes say, and printf's widths put the amounts under other headings. */
+static void table_row(FILE *f, const char *const cell[8])
+{
+    char when[CLOCK_SHOW_LEN];
+    int time_cols = utf8_width(clock_show_iso("2026-12-31T23:59:00", when));
+    const int cols[8] = {14, time_cols < 16 ? 16 : time_cols, 6, 10, -8, -9, 6, 0};
+
+    utf8_row(f, cell, cols, 8);
+}
+
 static void text_row(FILE *f, db_stmt *st, int blocked)
 {
-    char m[2][MONEY_STR_LEN], when[CLOCK_SHOW_LEN];
+    char m[2][MONEY_STR_LEN], when[CLOCK_SHOW_LEN], who[512];
 
-    fprintf(f, "%-14s %-16s %-6s %-10s %8s %9s  %-6s %s %s\n", db_col_text(st, 0),
-            clock_show_iso(db_col_text(st, 1), when), db_col_text(st, 2), db_col_text(st, 3),
-            money_format(db_col_int64(st, 6), m[0]), money_format(db_col_int64(st, 7), m[1]),
-            blocked ? _("yes") : _("no"), db_col_text(st, 4), db_col_text(st, 5));
+    utf8_format(who, sizeof who, "%s %s", db_col_text(st, 4), db_col_text(st, 5));
+    table_row(f, (const char *const[8]){db_col_text(st, 0),
+                                        clock_show_iso(db_col_text(st, 1), when),
+                                        db_col_text(st, 2), db_col_text(st, 3),
+                                        money_format(db_col_int64(st, 6), m[0]),
+                                        money_format(db_col_int64(st, 7), m[1]),
+                                        blocked ? _("yes") : _("no"), who});
 }
 
 cp_err report_offline(db *d, const char *month, int csv, FILE *f)
@@ -79,9 +94,9 @@ cp_err report_offline(db *d, const char *month, int csv, FILE *f)
         csvout_header(&w, "sale,tapped_at,terminal,staff_no,name,department,amount_yuan,"
                           "cash_after_yuan,still_blocked");
     } else {
-        fprintf(f, "%-14s %-16s %-6s %-10s %8s %9s  %-6s %s\n", _("SALE"), _("TAPPED"),
-                _("TERMINAL"), _("STAFF NO"), _("AMOUNT"), _("CASH AFTER"), _("BLOCKED"),
-                _("NAME, DEPARTMENT"));
+        table_row(f, (const char *const[8]){_("SALE"), _("TAPPED"), _("TERMINAL"),
+                                            _("STAFF NO"), _("AMOUNT"), _("CASH AFTER"),
+                                            _("BLOCKED"), _("NAME, DEPARTMENT")});
     }
     while ((rc = db_step(st)) == DB_ROW) {
         int blocked = db_col_int(st, 8) != 0;

@@ -343,3 +343,18 @@ void utf8_pad(FILE *f, const char *s, int cols, bool right)
         for (; pad > 0; pad--)
             fputc(' ', f);
 }
+
+void utf8_row(FILE *f, const char *const *cells, const int *cols, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        if (k)
+            fputc(' ', f);
+        if (cols[k] > 0)
+            utf8_pad(f, cells[k], cols[k], false);
+        else if (cols[k] < 0)
+            utf8_pad(f, cells[k], -cols[k], true);
+        else
+            fputs(cells[k], f);
+    }
+    fputc('\n', f);
+}

@@ -47,6 +47,11 @@ int utf8_width(const char *s);
  * 4 columns, so the amounts of a line stood under another heading. */
 void utf8_pad(FILE *f, const char *s, int cols, bool right);
 
+/* Writes one line of a text table to f: n cells, each padded to cols[k]
+ * columns by utf8_pad (cols[k] > 0: left-aligned, < 0: right-aligned in
+ * -cols[k], 0: as it is), separated by one space, and a newline. */
+void utf8_row(FILE *f, const char *const *cells, const int *cols, size_t n);
+
 /* Copies src into dst of size bytes (always NUL-terminated when size > 0).
  * Text that does not fit is cut with utf8_cut and ends with "…" (when size
  * leaves room for it). Returns true when src was copied whole. */

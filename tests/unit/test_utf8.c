@@ -256,6 +256,14 @@ static void test_width_and_pad(void **state)
     fclose(f);
     assert_string_equal(text, "  补贴|编号  |太长的名字|");
     free(text);
+    /* a table's row: left, right-aligned, and the last as it is */
+    text = NULL;
+    assert_non_null(f = open_memstream(&text, &len));
+    utf8_row(f, (const char *const[3]){"王芳", "8.00", "人事处"}, (const int[3]){6, -6, 0}, 3);
+    utf8_row(f, (const char *const[3]){"total", "18.00", ""}, (const int[3]){6, -6, 0}, 3);
+    fclose(f);
+    assert_string_equal(text, "王芳     8.00 人事处\ntotal   18.00 \n");
+    free(text);
 }
 
 static void test_name_check(void **state)
