@@ -135,18 +135,11 @@ typedef struct statement {
  * language (2026年11月20日 12:00 takes 20). */
 static void table_row(FILE *f, const char *const cell[7])
 {
-    static const int cols[6] = {0, 9, 9, 10, 12, 34};
     char when[CLOCK_SHOW_LEN];
     int time_cols = utf8_width(clock_show_iso("2026-12-31T23:59:00", when));
+    const int cols[7] = {time_cols < 16 ? 16 : time_cols, -9, -9, -10, -12, 34, 0};
 
-    utf8_pad(f, cell[0], time_cols < 16 ? 16 : time_cols, false);
-    for (int k = 1; k < 5; k++) {
-        fputc(' ', f);
-        utf8_pad(f, cell[k], cols[k], true);
-    }
-    fputs("  ", f);
-    utf8_pad(f, cell[5], cols[5], false);
-    fprintf(f, " %s\n", cell[6]);
+    utf8_row(f, cell, cols, 7);
 }
 
 static void line(statement *s, const char *at, const char *ref, const char *what,
