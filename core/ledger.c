@@ -183,7 +183,9 @@ static const char facts_sql[] =
     "   WHERE h.period_id = p.id AND h.category = di.category AND h.from_at <= ?4"
     "   ORDER BY h.from_at DESC, h.id DESC LIMIT 1), pr.price_fen) END,"
     " r.meals_per_period, coalesce(r.daily_cap_fen, -1), r.overdraft_fen,"
-    " " LEDGER_MONTH_PUBLISHED_SQL("?4")
+    /* offline only: an online charge (?4 NULL) is today's, never in a
+     * published month, and the tap-to-charge path reads nothing more */
+    " CASE WHEN CAST(?4 AS TEXT) IS NULL THEN 0 ELSE " LEDGER_MONTH_PUBLISHED_SQL("?4") " END"
     " FROM terminals t"
     " LEFT JOIN cards c ON c.card_no = ?2"
     " LEFT JOIN diners di ON di.id = c.diner_id"
