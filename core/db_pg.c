@@ -258,10 +258,11 @@ static cp_err name_for_messages(db *d)
     return CP_OK;
 }
 
-/* The passwords target names, at most max (start and length into at[],
- * len[]): in a URI's userinfo (postgresql://user:PASSWORD@host/...), in a
- * URI's query (?password=...&), or as a key=value conninfo's password =
- * VALUE. */
+/* The secrets target names, at most max (start and length into at[],
+ * len[]): a URI's userinfo password (postgresql://user:PASSWORD@host/...,
+ * up to the last @ before the query: a password may hold a / that libpq
+ * takes for the path), and the value of every key ending in "password"
+ * (password, sslpassword), in a URI's query or a key=value conninfo. */
 static size_t passwords(const char *target, const char **at, size_t *len, size_t max)
 {
     const char *auth = strstr(target, "://"), *end, *amp = NULL, *colon, *p;
@@ -269,8 +270,7 @@ static size_t passwords(const char *target, const char **at, size_t *len, size_t
 
     if (auth) {
         auth += 3;
-        end = auth + strcspn(auth, "/?");
-        /* the userinfo ends at the last @ of the authority */
+        end = auth + strcspn(auth, "?");
         for (p = auth; p < end; p++)
             if (*p == '@')
                 amp = p;
@@ -279,12 +279,10 @@ static size_t passwords(const char *target, const char **at, size_t *len, size_t
             len[n++] = (size_t)(amp - colon - 1);
         }
     }
-    /* password=VALUE: in a query up to & or #, in a conninfo up to a space
-     * (or its quotes) */
+    /* KEY=VALUE with KEY ending in "password": in a query up to & or #, in
+     * a conninfo up to a space */
     for (p = target; (p = strstr(p, "password")) && n < max; p++) {
         const char *v = p + 8;
-        if (p > target && !strchr("?& \t", p[-1]))
-            continue;
         v += strspn(v, " \t");
         if (*v != '=')
             continue;
@@ -296,8 +294,21 @@ static size_t passwords(const char *target, const char **at, size_t *len, size_t
     return n;
 }
 
-/* Appends src to f with target written as masked and every password of
- * target (at[], len[], n) as ***. */
+/* Whether the len bytes at t are a piece of one of the secrets. */
+static int in_secret(const char *t, size_t len, const char *const *at, const size_t *slen,
+                     size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        for (size_t o = 0; len && o + len <= slen[k]; o++)
+            if (memcmp(at[k] + o, t, len) == 0)
+                return 1;
+    return 0;
+}
+
+/* Appends src to f with target written as masked, every secret of target
+ * (at[], len[], n) as ***, and a quoted "token" that is a piece of one as
+ * "***" (libpq quotes what it could not read: the part of a password
+ * before a / read as the port). */
 static void put_masked(FILE *f, const char *src, const char *target, const char *masked,
                        const char *const *at, const size_t *len, size_t n)
 {
@@ -305,9 +316,16 @@ static void put_masked(FILE *f, const char *src, const char *target, const char 
 
     while (*src) {
         size_t k, hit = 0;
+        const char *close;
         if (tlen && strncmp(src, target, tlen) == 0) {
             fputs(masked, f);
             src += tlen;
+            continue;
+        }
+        if (*src == '"' && (close = strchr(src + 1, '"')) &&
+            in_secret(src + 1, (size_t)(close - src - 1), at, len, n)) {
+            fputs("\"***\"", f);
+            src = close + 1;
             continue;
         }
         for (k = 0; k < n && !hit; k++)
@@ -322,40 +340,54 @@ static void put_masked(FILE *f, const char *src, const char *target, const char 
     }
 }
 
+/* msg (libpq's) with every secret of target masked, malloc'd, trimmed of
+ * its trailing newline; *secrets gets how many secrets target has. NULL
+ * when out of memory. */
+static char *masked_message(const char *target, const char *msg, size_t *secrets)
+{
+    const char *at[4];
+    char *masked = NULL, *clean = NULL;
+    size_t len[4], n, size = 0;
+    FILE *f;
+
+    n = passwords(target, at, len, 4);
+    *secrets = n;
+    /* the target with its secrets masked, then the message with it */
+    if ((f = open_memstream(&masked, &size))) {
+        put_masked(f, target, "", "", at, len, n);
+        fclose(f);
+    }
+    if (masked && (f = open_memstream(&clean, &size))) {
+        put_masked(f, msg, target, masked, at, len, n);
+        fclose(f);
+    }
+    free(masked);
+    if (clean) {
+        size = strlen(clean);
+        while (size > 0 && (clean[size - 1] == '\n' || clean[size - 1] == ' '))
+            clean[--size] = '\0';
+    }
+    return clean;
+}
+
 /* Checks that libpq reads target before connecting: its message about a
  * target it cannot read quotes the URI, or the token it stopped at,
  * password and all (a bracket left open, a bad %-escape, ?password=), and
- * goes to stderr and serve's log. Every password of the target is shown as
- * *** in it, before anything is cut to length. */
+ * goes to stderr and serve's log. Every secret of the target is masked in
+ * it, before anything is cut to length. */
 static cp_err check_target(const char *target)
 {
-    const char *at[4];
-    char *libpq = NULL, *masked = NULL, *clean = NULL;
-    size_t len[4], n, size = 0;
+    char *libpq = NULL, *clean;
     PQconninfoOption *opts = PQconninfoParse(target, &libpq);
-    FILE *f;
+    size_t n = 0;
     cp_err err;
 
     if (opts) {
         PQconninfoFree(opts);
         return CP_OK;
     }
-    n = passwords(target, at, len, 4);
-    /* the target with its passwords masked, then the message with it */
-    if ((f = open_memstream(&masked, &size))) {
-        put_masked(f, target, "", "", at, len, n);
-        fclose(f);
-    }
-    if (masked && (f = open_memstream(&clean, &size))) {
-        put_masked(f, libpq ? libpq : "out of memory", target, masked, at, len, n);
-        fclose(f);
-    }
+    clean = masked_message(target, libpq ? libpq : "out of memory", &n);
     PQfreemem(libpq);
-    if (clean) {
-        size = strlen(clean);
-        while (size > 0 && (clean[size - 1] == '\n' || clean[size - 1] == ' '))
-            clean[--size] = '\0';
-    }
     /* what to do first: a long URI's message is cut */
     if (n)
         err = cp_fail(CP_ERR_INVALID, "the database URI cannot be read (its password shown as "
@@ -364,7 +396,6 @@ static cp_err check_target(const char *target)
     else
         err = cp_fail(CP_ERR_INVALID, "the database URI cannot be read; check it: %s",
                       clean ? clean : "out of memory");
-    free(masked);
     free(clean);
     return err;
 }
@@ -393,8 +424,13 @@ static cp_err pg_open(db *d, int flags)
     if (!c->conn)
         return cp_fail(CP_ERR_NOMEM, "out of memory opening the database");
     if (PQstatus(c->conn) != CONNECTION_OK) {
-        char msg[512];
-        trim_copy(msg, sizeof msg, PQerrorMessage(c->conn));
+        char msg[512], *clean;
+        size_t secrets;
+        /* libpq's words may hold a piece of a secret it read as another
+         * option (a password's part before a / as the port) */
+        clean = masked_message(d->path, PQerrorMessage(c->conn), &secrets);
+        trim_copy(msg, sizeof msg, clean ? clean : "out of memory");
+        free(clean);
         /* TLS first: a CA file missing says "... does not exist" too */
         if (strstr(msg, "certificate") || strstr(msg, "SSL"))
             return cp_fail(CP_ERR_ACCESS, "cannot open the database over TLS: %s: give the "

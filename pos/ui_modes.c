@@ -499,16 +499,22 @@ void ui_form_enter(ui *u)
         char id[IDS_LEN];
         sale_number(u, u->f[0].buf, id);
         cp_err err = till_sale_brief(u->c->t, id, u->form_note, sizeof u->form_note);
-        if (err == CP_ERR_DISCONNECTED) { /* no number would do: the server is away */
-            ui_say(u, SCREEN_BAD, "%s", cp_detail());
-            return;
-        }
         if (err) {
-            /* cleared: a name and a PIN typed next, by a manager who did not
-             * see the form stay here, showed in clear in this field */
+            /* the field is cleared and from now on masked, its text never
+             * echoed: a manager who did not see the form stay on the number
+             * typed a name and a PIN into it, shown in clear there and in
+             * this message (review U5, K3; a server that does not answer is
+             * one such failure). Leaving the form instead made the name's
+             * letters the idle screen's keys (z: close the shift). */
+            int masked = u->f[0].secret;
             u->f[0].buf[0] = '\0';
+            u->f[0].secret = 1;
             u->dirty = 1;
-            ui_say(u, SCREEN_BAD, "%s: type the number printed on the receipt", cp_detail());
+            if (masked)
+                ui_say(u, SCREEN_BAD, "no sale with that number: type the number printed on the "
+                       "receipt");
+            else
+                ui_say(u, SCREEN_BAD, "%s: type the number printed on the receipt", cp_detail());
             return;
         }
         snprintf(u->f[0].buf, sizeof u->f[0].buf, "%s", id);

@@ -112,6 +112,12 @@ key 9
 key Enter
 wait_for "POS1-000009"
 wait_for "type the number printed on the receipt"
+# ... and the field is masked from then on: a name and a PIN typed there by
+# a manager who did not look show nowhere (review K3)
+type_in zhang
+wait_for "no sale with that number: type the number printed on the receipt"
+type_in 246802
+! screen | grep -q -e "zhang" -e "246802" || fail "typed after a number not found, shown: $(screen)"
 type_in 3
 wait_for "职工2 S0002, lunch 11.75 yuan"
 type_in zhang
