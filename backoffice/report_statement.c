@@ -47,7 +47,9 @@ static const char moves_sql[] =
     " sum(CASE WHEN l.wallet = 'subsidy' THEN l.amount_fen ELSE 0 END),"
     " max(coalesce(l.ref, '')), max(coalesce(l.terminal, '')), max(coalesce(s.kind, '')),"
     " max(coalesce(p.name, '')), coalesce(r.created_at, l.created_at),"
-    " max(CASE WHEN s.offline = 1 THEN coalesce(s.request_id, '') ELSE '' END)"
+    " max(CASE WHEN s.offline = 1 THEN coalesce(s.request_id, '') ELSE '' END),"
+    /* a networked terminal's number for the sale (TERMINAL/SEQ) */
+    " max(CASE WHEN s.request_id LIKE '%/%' THEN s.request_id ELSE '' END)"
     " FROM ledger l LEFT JOIN sales s ON s.id = l.sale_id"
     " LEFT JOIN meal_periods p ON p.id = s.period_id"
     " LEFT JOIN charge_requests r ON r.request_id = s.request_id AND l.kind = 'charge'"
@@ -58,7 +60,7 @@ static const char moves_sql[] =
 
 enum {
     M_AT, M_KIND, M_REF_ID, M_CASH, M_SUBSIDY, M_REF, M_TERMINAL, M_SALE_KIND, M_PERIOD,
-    M_POSTED, M_OFFLINE_REQ,
+    M_POSTED, M_OFFLINE_REQ, M_NET_REQ,
 };
 
 /* What a movement was, in the reader's words, into buf. */
@@ -84,6 +86,11 @@ static const char *what_of(db *d, db_stmt *st, char *buf, size_t size)
         if (*db_col_text(st, M_OFFLINE_REQ))
             utf8_format(what, sizeof what, _("%s, receipt %s"), place,
                         db_col_text(st, M_OFFLINE_REQ));
+        /* charged online while the terminal, its answer lost, served it
+         * offline and printed its own number (review K3): every networked
+         * sale names that number too */
+        else if (*db_col_text(st, M_NET_REQ))
+            utf8_format(what, sizeof what, "%s (%s)", place, db_col_text(st, M_NET_REQ));
         else
             utf8_format(what, sizeof what, "%s", place);
         /* a meal served offline, posted when its terminal was back */

@@ -38,5 +38,12 @@ done
 start_serve
 printf '' | pos
 once POS1/2
+# the statement finds each sale by the number its receipt may bear: the
+# offline one's, and the online one's too (a sale charged online whose
+# answer was lost is served offline with the terminal's number: review K3)
+"$OFFICE" report statement S0001 --month 2026-11 | grep -q "lunch at POS1 (POS1/1)" ||
+    fail "the online sale's number: $("$OFFICE" report statement S0001 --month 2026-11)"
+"$OFFICE" report statement S0002 --month 2026-11 | grep -q "lunch at POS1, receipt POS1/2" ||
+    fail "the offline sale's number: $("$OFFICE" report statement S0002 --month 2026-11)"
 "$OFFICE" verify >/dev/null || fail "verify: $("$OFFICE" verify 2>&1 | tail -3)"
 echo "term_receipts: ok"
