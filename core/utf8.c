@@ -311,6 +311,16 @@ static bool wide(uint32_t cp)
            (cp >= 0x20000 && cp <= 0x3fffd);
 }
 
+/* Whether cp takes no column: a combining mark, a zero-width space or
+ * joiner, a variation selector (wcwidth says so only in a UTF-8 locale). */
+static bool zero_width(uint32_t cp)
+{
+    return (cp >= 0x0300 && cp <= 0x036f) || (cp >= 0x1ab0 && cp <= 0x1aff) ||
+           (cp >= 0x1dc0 && cp <= 0x1dff) || (cp >= 0x200b && cp <= 0x200f) ||
+           (cp >= 0x20d0 && cp <= 0x20ff) || (cp >= 0xfe00 && cp <= 0xfe0f) ||
+           (cp >= 0xfe20 && cp <= 0xfe2f);
+}
+
 int utf8_width(const char *s)
 {
     size_t len = strlen(s), n;
@@ -325,7 +335,7 @@ int utf8_width(const char *s)
         }
         /* a combining mark or a joiner takes no column in any locale that
          * knows it; the wide ones are told by their blocks */
-        c = wide(cp) ? 2 : wcwidth((wchar_t)cp);
+        c = wide(cp) ? 2 : zero_width(cp) ? 0 : wcwidth((wchar_t)cp);
         w += c < 0 ? 1 : c;
     }
     return w;

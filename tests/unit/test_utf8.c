@@ -248,6 +248,8 @@ static void test_width_and_pad(void **state)
     assert_int_equal(utf8_width("2026年11月20日 12:00"), 20);
     assert_int_equal(utf8_width("ＦＰ１"), 6);
     assert_int_equal(utf8_width("\xff"), 1);
+    assert_int_equal(utf8_width("e\xcc\x81"), 1); /* e and a combining acute */
+    assert_int_equal(utf8_width("\xe2\x80\x8d"), 0); /* a zero-width joiner */
     assert_non_null(f = open_memstream(&text, &len));
     utf8_pad(f, "补贴", 6, true);
     utf8_pad(f, "|", 1, false);
