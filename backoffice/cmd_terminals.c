@@ -12,6 +12,7 @@
 #include "core/names.h"
 #include "core/nls.h"
 #include "core/terminals.h"
+#include "core/utf8.h"
 
 /* How many of a terminal's newest open alarms `terminals` shows. */
 #define LATEST_ALARMS 3
@@ -76,6 +77,11 @@ static cp_err add_refusal(const char *reason, int64_t n, void *arg)
     return CP_OK;
 }
 
+/* The columns of the terminals' table, padded by the columns each cell
+ * takes on screen (core/utf8.h): its headings in Chinese are wider than
+ * their bytes say. */
+static const int list_cols[8] = {10, 6, 8, 19, -7, -10, -8, -6};
+
 /* A Unix time as local "2026-11-20 12:00:05", or "-" for never. */
 static void show_time(int64_t t, char buf[32])
 {
@@ -93,14 +99,17 @@ struct list_ctx {
 
 static void print_row(const terminals_row *r, json_t *alarms, json_t *refused)
 {
-    char when[32];
+    char when[32], num[4][24];
     size_t i;
     json_t *a;
 
     show_time(r->last_contact, when);
-    printf("%-10s %-6s %-8s %-19s %7lld %10lld %8lld %6ld\n", r->code, r->kind, r->canteen, when,
-           (long long)r->pending, (long long)r->high_water, (long long)r->snapshot_version,
-           r->alarms);
+    snprintf(num[0], sizeof num[0], "%lld", (long long)r->pending);
+    snprintf(num[1], sizeof num[1], "%lld", (long long)r->high_water);
+    snprintf(num[2], sizeof num[2], "%lld", (long long)r->snapshot_version);
+    snprintf(num[3], sizeof num[3], "%ld", r->alarms);
+    utf8_row(stdout, (const char *const[8]){r->code, r->kind, r->canteen, when, num[0], num[1],
+                                            num[2], num[3]}, list_cols, 8);
     json_array_foreach(alarms, i, a) {
         show_time(json_integer_value(json_object_get(a, "at")), when);
         printf(_("  alarm %lld %s %s: %s\n"),
@@ -168,8 +177,9 @@ int cmd_terminals(office_ctx *c)
     if (office_opt(c, "json") && !(lc.rows = json_array()))
         return office_fail(cp_fail(CP_ERR_NOMEM, "out of memory listing terminals"));
     if (!lc.rows)
-        printf("%-10s %-6s %-8s %-19s %7s %10s %8s %6s\n", _("CODE"), _("KIND"), _("CANTEEN"),
-               _("LAST CONTACT"), _("PENDING"), _("HIGH WATER"), _("SNAPSHOT"), _("ALARMS"));
+        utf8_row(stdout, (const char *const[8]){_("CODE"), _("KIND"), _("CANTEEN"),
+                                                _("LAST CONTACT"), _("PENDING"), _("HIGH WATER"),
+                                                _("SNAPSHOT"), _("ALARMS")}, list_cols, 8);
     err = terminals_list(c->d, list_row, &lc);
     if (!err && lc.rows) {
         json_dumpf(lc.rows, stdout, JSON_COMPACT);

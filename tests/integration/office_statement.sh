@@ -93,6 +93,19 @@ for l in lines[2:]:
     if amounts[-2:] != [ends['现金余额'], ends['补贴余额']]:
         sys.exit('%s: %s, headings end at %s' % (l, amounts, ends))
 PY
+# and so does the terminals' table: its numbers end under their headings
+LANG=zh_CN.UTF-8 "$OFFICE" terminals >"$TMPDIR/terms.txt" 2>/dev/null || fail "terminals in Chinese"
+python3 - "$TMPDIR/terms.txt" <<'PY' || fail "the terminals' columns: $(cat "$TMPDIR/terms.txt")"
+import re, sys, unicodedata
+def w(s): return sum(2 if unicodedata.east_asian_width(c) in 'WF' else 1 for c in s)
+lines = open(sys.argv[1], encoding='utf-8').read().splitlines()
+ends = [w(lines[0][:m.end()]) for m in re.finditer(r'\S+', lines[0])][-4:]
+for l in lines[1:]:
+    if l.startswith('POS'):
+        got = [w(l[:m.end()]) for m in re.finditer(r'\S+', l)][-4:]
+        if got != ends:
+            sys.exit('%s: %s, headings end at %s' % (l, got, ends))
+PY
 must_fail "no diner with staff number 'S9999'" "$OFFICE" report statement S9999
 must_fail "not a month" "$OFFICE" report statement S0001 --month 2026-13
 "$OFFICE" verify >/dev/null || fail "verify"
